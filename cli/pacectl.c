@@ -1,0 +1,61 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* pacectl: control and inspect paced. */
+#include <stdio.h>
+#include <string.h>
+
+#include "pacectl.h"
+#include "util.h"
+
+extern const PacectlCommand *const __start_pacectl_commands[];
+extern const PacectlCommand *const __stop_pacectl_commands[];
+
+static const PacectlCommand *command_find(const char *name)
+{
+        for (const PacectlCommand *const *c = __start_pacectl_commands;
+             c < __stop_pacectl_commands; c++)
+                if (streq((*c)->name, name))
+                        return *c;
+        return NULL;
+}
+
+void pacectl_print_usage(const char *name, const char *options_help)
+{
+        const PacectlCommand *c = command_find(name);
+
+        if (!c)
+                return;
+        printf("Usage: pacectl %s %s\n\n%s\n", c->name, c->args ? c->args : "", c->summary);
+        if (options_help)
+                printf("\nOptions:\n%s", options_help);
+}
+
+static void help(void)
+{
+        printf("Usage: pacectl [--version] COMMAND [ARGS...]\n\n"
+               "Control and inspect paced, the treadmill workout daemon.\n\nCommands:\n");
+        for (const PacectlCommand *const *c = __start_pacectl_commands;
+             c < __stop_pacectl_commands; c++)
+                printf("  %-10s %s\n", (*c)->name, (*c)->summary);
+        printf("\nRun 'pacectl COMMAND --help' for a command's options.\n");
+}
+
+int main(int argc, char *argv[])
+{
+        const PacectlCommand *c;
+
+        if (argc < 2 || streq(argv[1], "--help") || streq(argv[1], "-h") ||
+            streq(argv[1], "help")) {
+                help();
+                return argc < 2 ? PACECTL_EXIT_USAGE : PACECTL_EXIT_OK;
+        }
+        if (streq(argv[1], "--version")) {
+                printf("pacectl %s\n", PACED_VERSION);
+                return PACECTL_EXIT_OK;
+        }
+        c = command_find(argv[1]);
+        if (!c) {
+                fprintf(stderr, "pacectl: unknown command '%s' (see 'pacectl --help')\n", argv[1]);
+                return PACECTL_EXIT_USAGE;
+        }
+        return c->run(argc - 1, argv + 1);
+}

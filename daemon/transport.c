@@ -1,0 +1,36 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include "transport.h"
+#include "util.h"
+
+static const char *const role_table[_TRANSPORT_ROLE_MAX] = {
+        [TRANSPORT_ROLE_TREADMILL] = "treadmill",
+        [TRANSPORT_ROLE_STRAP] = "strap",
+};
+
+const char *transport_role_to_string(TransportRole r)
+{
+        if (r < 0 || r >= _TRANSPORT_ROLE_MAX)
+                return NULL;
+        return role_table[r];
+}
+
+static const char *const event_table[_TRANSPORT_EVENT_MAX] = {
+        [TRANSPORT_EVENT_LINK] = "link",
+        [TRANSPORT_EVENT_IDENTITY] = "identity",
+        [TRANSPORT_EVENT_CAPABILITIES] = "capabilities",
+        [TRANSPORT_EVENT_HEART_RATE] = "heart-rate",
+        [TRANSPORT_EVENT_TREADMILL_DATA] = "treadmill-data",
+        [TRANSPORT_EVENT_MACHINE_STATUS] = "machine-status",
+        [TRANSPORT_EVENT_TRAINING_STATUS] = "training-status",
+        [TRANSPORT_EVENT_CP_RESPONSE] = "cp-response",
+        [TRANSPORT_EVENT_CP_WRITE_FAILED] = "cp-write-failed",
+        [TRANSPORT_EVENT_BATTERY] = "battery",
+        [TRANSPORT_EVENT_MALFORMED] = "malformed",
+};
+
+const char *transport_event_type_to_string(TransportEventType t)
+{
+        if (t < 0 || t >= _TRANSPORT_EVENT_MAX)
+                return NULL;
+        return event_table[t];
+}

@@ -13,6 +13,20 @@
 
 #define DFA_MIN_BOX 4
 #define DFA_MAX_BOX 16
+#define DFA_N_BOXES (DFA_MAX_BOX - DFA_MIN_BOX + 1)
 
 /* alpha1 of rr_ms[0..n). -EINVAL if n < 2 * DFA_MAX_BOX, -EDOM on a flat series. */
 int dfa_alpha1(const double *rr_ms, size_t n, double *ret_alpha1);
+
+/*
+ * The squared fluctuation F^2(n) for n = DFA_MIN_BOX..DFA_MAX_BOX (index
+ * n - DFA_MIN_BOX): mean squared residual over all boxes of that size.
+ * -EINVAL if n < 2 * DFA_MAX_BOX.
+ */
+int dfa_fluctuations(const double *rr_ms, size_t n, double ret_f2[DFA_N_BOXES]);
+
+/* alpha1 = OLS slope of log F(n) on log n, from F^2. -EDOM if any F^2 <= 0. */
+int dfa_alpha1_from_f2(const double f2[DFA_N_BOXES], double *ret_alpha1);
+
+/* Residual sum of squares of the OLS line through y[0..n) against x = 0..n-1. */
+double dfa_box_rss(const double *y, size_t n);

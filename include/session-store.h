@@ -171,6 +171,9 @@ char *session_store_db_path(const char *db_opt, const char *state_dir_opt);
 const char *session_store_last_error(const SessionStore *s);
 /* True while the last flush failed (data kept in memory, retried). */
 bool session_store_degraded(const SessionStore *s);
+/* Caps the database size (0: no cap); past it, flushes fail with -ENOSPC as on a full
+ * disk. A quota for small SD cards, and how the tests make a disk "full". */
+int session_store_set_size_limit(SessionStore *s, uint64_t max_bytes);
 /* Samples/RR/events dropped because the in-memory buffer hit its cap while degraded. */
 uint64_t session_store_dropped(const SessionStore *s);
 

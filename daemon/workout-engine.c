@@ -113,7 +113,7 @@ struct WorkoutEngine {
         bool ttt_pending;
         uint64_t ttt_start;
         double ttt_from, ttt_target;
-        unsigned ttt_count;
+        unsigned ttt_count, ttt_up_count;
         double ttt_last, ttt_sum, ttt_max, ttt_up_ewma;
         bool speed_suspect;
 
@@ -524,7 +524,7 @@ static double lag_for(const WorkoutEngine *e, const ResolvedStep *cur, const Res
                 return 0;
         if (next->kind != STEP_KIND_STRIDE && secs >= usec_to_s(e->config.short_rep_usec))
                 return 0;
-        if (e->ttt_count == 0)
+        if (e->ttt_up_count == 0)
                 return 0;
         return fmin(e->ttt_up_ewma, usec_to_s(e->config.lag_max_usec));
 }
@@ -1169,10 +1169,13 @@ static void check_ttt(WorkoutEngine *e, uint64_t now)
                 e->ttt_last = t;
                 e->ttt_sum += t;
                 e->ttt_max = fmax(e->ttt_max, t);
-                if (e->ttt_target > e->ttt_from)
-                        e->ttt_up_ewma = e->ttt_count == 1
+                /* Only speed-ups feed the lag compensation of short reps. */
+                if (e->ttt_target > e->ttt_from) {
+                        e->ttt_up_ewma = e->ttt_up_count == 0
                                                  ? t
                                                  : TTT_ALPHA * t + (1 - TTT_ALPHA) * e->ttt_up_ewma;
+                        e->ttt_up_count++;
+                }
                 ev = push_event(e, now, ENGINE_EVENT_TARGET_REACHED);
                 if (ev) {
                         ev->requested = e->ttt_target;

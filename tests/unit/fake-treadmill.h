@@ -94,12 +94,12 @@ static inline void fake_treadmill_init(FakeTreadmill *t)
 static inline void rig_caps_default(TransportCapabilities *c)
 {
         *c = (TransportCapabilities){
-                .feature = { .machine = FTMS_FEATURE_TOTAL_DISTANCE | FTMS_FEATURE_INCLINATION,
-                             .target = FTMS_TARGET_SPEED | FTMS_TARGET_INCLINATION },
+                .feature = {.machine = FTMS_FEATURE_TOTAL_DISTANCE | FTMS_FEATURE_INCLINATION,
+                            .target = FTMS_TARGET_SPEED | FTMS_TARGET_INCLINATION},
                 .has_speed_range = true,
-                .speed_range = { .min = 1.0, .max = 20.0, .increment = 0.1 },
+                .speed_range = {.min = 1.0, .max = 20.0, .increment = 0.1},
                 .has_incline_range = true,
-                .incline_range = { .min = 0, .max = 15, .increment = 0.5 },
+                .incline_range = {.min = 0, .max = 15, .increment = 0.5},
                 .has_control_point = true,
         };
 }
@@ -118,7 +118,7 @@ static inline void rig_status(Rig *r, uint8_t op, uint8_t param)
                 .type = TRANSPORT_EVENT_MACHINE_STATUS,
                 .role = TRANSPORT_ROLE_TREADMILL,
                 .time_usec = r->now,
-                .status = { .op = op, .known = true, .stop_pause = param },
+                .status = {.op = op, .known = true, .stop_pause = param},
         };
         rig_emit(r, &ev);
 }
@@ -173,11 +173,11 @@ static inline void rig_drain(Rig *r)
                 switch (o.type) {
                 case ENGINE_OUTPUT_CP_WRITE:
                         if (r->n_writes < RIG_MAX_LOG)
-                                r->writes[r->n_writes++] = (RigWrite){ r->now, o.write };
+                                r->writes[r->n_writes++] = (RigWrite){r->now, o.write};
                         if (!r->link) {
                                 TransportEvent f = {
                                         .type = TRANSPORT_EVENT_CP_WRITE_FAILED,
-                                        .cp_write_error = { .error = -ENOTCONN },
+                                        .cp_write_error = {.error = -ENOTCONN},
                                 };
                                 workout_engine_handle_event(r->e, r->now, &f);
                                 break;
@@ -206,7 +206,7 @@ static inline void rig_link(Rig *r, bool up)
         TransportEvent ev = {
                 .type = TRANSPORT_EVENT_LINK,
                 .role = TRANSPORT_ROLE_TREADMILL,
-                .link = { .up = up, .reason = up ? NULL : "test: link dropped" },
+                .link = {.up = up, .reason = up ? NULL : "test: link dropped"},
         };
 
         r->link = up;
@@ -289,8 +289,7 @@ static inline void rig_send_hr(Rig *r, double bpm)
                 .type = TRANSPORT_EVENT_HEART_RATE,
                 .role = TRANSPORT_ROLE_STRAP,
                 .time_usec = r->now,
-                .hr = { .heart_rate_bpm = (uint16_t)lround(bpm),
-                        .contact = HRS_CONTACT_DETECTED },
+                .hr = {.heart_rate_bpm = (uint16_t)lround(bpm), .contact = HRS_CONTACT_DETECTED},
         };
         rig_emit(r, &ev);
 }

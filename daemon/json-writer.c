@@ -88,9 +88,14 @@ static size_t utf8_sequence_len(const unsigned char *s)
         return n;
 }
 
-void json_write_escaped(FILE *f, const char *s)
+void json_write_string(FILE *f, const char *s)
 {
         const unsigned char *p = (const unsigned char *)s;
+
+        if (!s) {
+                fputs("null", f);
+                return;
+        }
 
         fputc('"', f);
         while (*p) {
@@ -140,7 +145,7 @@ void json_write_escaped(FILE *f, const char *s)
 void json_writer_key(JsonWriter *w, const char *key)
 {
         value_prefix(w);
-        json_write_escaped(w->f, key);
+        json_write_string(w->f, key);
         fputc(':', w->f);
         w->after_key = true;
 }
@@ -152,7 +157,7 @@ void json_writer_string(JsonWriter *w, const char *s)
                 return;
         }
         value_prefix(w);
-        json_write_escaped(w->f, s);
+        json_write_string(w->f, s);
 }
 
 void json_writer_number(JsonWriter *w, double v)
@@ -224,4 +229,12 @@ void json_writer_key_null(JsonWriter *w, const char *key)
 {
         json_writer_key(w, key);
         json_writer_null(w);
+}
+
+void json_write_number(FILE *f, double v, int decimals)
+{
+        if (!isfinite(v))
+                fputs("null", f);
+        else
+                fprintf(f, "%.*f", decimals, v);
 }

@@ -2,7 +2,8 @@
 #pragma once
 
 /*
- * A small streaming JSON writer for `--json` output: compact (one line),
+ * JSON output for the store and pacectl --json (RFC 8259). JsonWriter is a
+ * small streaming writer: compact (one line),
  * commas handled for you, strings escaped (control characters as \u00XX,
  * invalid UTF-8 replaced by U+FFFD), non-finite numbers written as null.
  * Writes straight to a FILE*; errors are the FILE's (check ferror()).
@@ -54,5 +55,10 @@ void json_writer_key_uint(JsonWriter *w, const char *key, uint64_t v);
 void json_writer_key_bool(JsonWriter *w, const char *key, bool v);
 void json_writer_key_null(JsonWriter *w, const char *key);
 
-/* Writes s as a quoted, escaped JSON string (no comma handling). */
-void json_write_escaped(FILE *f, const char *s);
+/*
+ * Stateless helpers (no comma handling), used where output is hand-built:
+ * s as a quoted, escaped JSON string ("null" for NULL); v with the given
+ * printf precision, or null if it is not finite.
+ */
+void json_write_string(FILE *f, const char *s);
+void json_write_number(FILE *f, double v, int decimals);

@@ -87,12 +87,32 @@ static void test_numbers(void **state)
         check_output(numbers, "[null,null,0,0.3,1e+300]");
 }
 
+static void test_stateless_helpers(void **state)
+{
+        char *buf = NULL;
+        size_t size = 0;
+        FILE *f = open_memstream(&buf, &size);
+
+        assert_non_null(f);
+        json_write_string(f, "x\"y");
+        fputc(' ', f);
+        json_write_string(f, NULL);
+        fputc(' ', f);
+        json_write_number(f, 1.23456, 2);
+        fputc(' ', f);
+        json_write_number(f, NAN, 2);
+        fclose(f);
+        assert_string_equal(buf, "\"x\\\"y\" null 1.23 null");
+        free(buf);
+}
+
 int main(void)
 {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test(test_nested_commas),
                 cmocka_unit_test(test_string_escaping),
                 cmocka_unit_test(test_numbers),
+                cmocka_unit_test(test_stateless_helpers),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -487,7 +487,9 @@ static int parse_targets(Parser *p, WorkoutStep *s, const Token *toks, size_t n)
                                 next = i + 1 < n ? &toks[i + 1] : NULL;
                         }
                         if (!word_is(next, "Pace"))
-                                return fail(p, next ? next->column : t->column + strlen(t->s),
+                                return fail(p,
+                                            next ? next->column
+                                                 : toks[i].column + (unsigned)strlen(toks[i].s),
                                             "expected 'Pace' after '%s'", t->s);
                         if (a < 10 || a > 300 || (m == 2 && (b < 10 || b > 300)))
                                 return fail(p, t->column,

@@ -238,8 +238,9 @@ static double speed_value_kmh(const Resolver *r, const SpeedValue *v)
         return runner_profile_speed_kmh(r->profile, v->ref) * v->pct / 100.0;
 }
 
-/* Friel running zones (% LTHR) when LTHR is known, else the 5-zone %HRmax
- * model; see PHYSIOLOGY.md 1.2 and 1.3. */
+/* Friel running zones (% LTHR) when the runner gave an LTHR, else the
+ * 5-zone %HRmax model: an LTHR estimated from max HR would put the zone
+ * boundaries a whole zone off (PHYSIOLOGY.md 1.1 to 1.3). */
 static void hr_zone_bpm(const RunnerProfile *p, unsigned zone, double *lo, double *hi)
 {
         static const double friel[6][2] = {
@@ -250,7 +251,7 @@ static void hr_zone_bpm(const RunnerProfile *p, unsigned zone, double *lo, doubl
         };
 
         zone = zone < 1 ? 1 : zone > 5 ? 5 : zone;
-        if (p->lthr > 0) {
+        if (p->lthr > 0 && !p->lthr_derived) {
                 *lo = friel[zone][0] * p->lthr;
                 *hi = friel[zone][1] * p->lthr;
         } else {

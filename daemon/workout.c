@@ -646,7 +646,7 @@ int workout_resolve(const Workout *w, const RunnerProfile *p, const ResolveLimit
         if (k < 0)
                 return k;
         if (out->n_steps == 0)
-                return -ENODATA;
+                return -EINVAL;
         if (w->name) {
                 out->name = strdup(w->name);
                 if (!out->name)

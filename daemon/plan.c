@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 
+#include "json-writer.h"
 #include "plan.h"
 #include "workout.h"
 

@@ -2,41 +2,8 @@
 #include <math.h>
 #include <stdio.h>
 
+#include "json-writer.h"
 #include "workout.h"
-
-void json_write_string(FILE *f, const char *s)
-{
-        if (!s) {
-                fputs("null", f);
-                return;
-        }
-        fputc('"', f);
-        for (const unsigned char *c = (const unsigned char *)s; *c; c++) {
-                switch (*c) {
-                case '"':
-                        fputs("\\\"", f);
-                        break;
-                case '\\':
-                        fputs("\\\\", f);
-                        break;
-                case '\n':
-                        fputs("\\n", f);
-                        break;
-                case '\t':
-                        fputs("\\t", f);
-                        break;
-                case '\r':
-                        fputs("\\r", f);
-                        break;
-                default:
-                        if (*c < 0x20)
-                                fprintf(f, "\\u%04x", *c);
-                        else
-                                fputc(*c, f);
-                }
-        }
-        fputc('"', f);
-}
 
 /* JSON has no NaN or infinity. */
 static void num(FILE *f, double x)

@@ -240,8 +240,6 @@ void resolved_step_estimate(const ResolvedStep *s, double free_kmh, double *ret_
 /* The resolved workout as one JSON object (see docs/workouts.md), for
  * pacectl --json, the daemon and the session store. */
 int resolved_workout_to_json(const ResolvedWorkout *w, FILE *f);
-/* A JSON string literal with escapes. */
-void json_write_string(FILE *f, const char *s);
 
 /* Reads a whole workout file (at most max bytes: -EFBIG above), NUL-terminated. */
 int workout_read_file(const char *path, size_t max, char **ret, size_t *ret_len);

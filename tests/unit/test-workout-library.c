@@ -75,8 +75,8 @@ static void test_every_workout_resolves_sanely(void **state)
                                 assert_true(!s->has_incline || (s->incline_start_pct >= 0 &&
                                                                 s->incline_start_pct <= 15));
                         }
-                        /* Only the ramp test is open-ended. */
-                        assert_int_equal(r->has_open_steps, strcmp(names[i], "ramp-test") == 0);
+                        /* Only the ramp tests are open-ended. */
+                        assert_int_equal(r->has_open_steps, strncmp(names[i], "ramp-test", 9) == 0);
                         resolved_workout_free(r);
                 }
         workout_library_strv_free(names);
@@ -219,7 +219,7 @@ static void test_mile_time_trial_strategy(void **state)
         resolved_workout_free(r);
 }
 
-static void test_ramp_test(void **state)
+static void check_ramp_test(const char *name, StepEnd end, double end_value)
 {
         RunnerProfile p;
         ResolveLimits l;
@@ -229,7 +229,7 @@ static void test_ramp_test(void **state)
         profile_mile(&p, "6:00");
         resolve_limits_init(&l);
         l.max_speed_kmh = 18;
-        r = resolve_named("ramp-test", &p, &l);
+        r = resolve_named(name, &p, &l);
         for (size_t i = 0; i < r->n_steps; i++)
                 if (r->steps[i].repeat_count > 0) {
                         first = MIN(first, i);
@@ -240,14 +240,21 @@ static void test_ramp_test(void **state)
                 assert_float_equal(r->steps[i].speed_start_kmh - r->steps[i - 1].speed_start_kmh,
                                    0.5, 1e-6);
         for (size_t i = first; i < last; i++) {
-                assert_int_equal(r->steps[i].end, STEP_END_TIME);
-                assert_float_equal(r->steps[i].end_value, 60, 0);
+                assert_int_equal(r->steps[i].end, end);
+                assert_float_equal(r->steps[i].end_value, end_value, 0);
         }
         /* It climbs to the limit, then the runner holds it until they stop. */
         assert_int_equal(r->steps[last].end, STEP_END_OPEN);
         assert_true(r->steps[last].speed_start_kmh <= 18 && r->steps[last].speed_start_kmh > 17.4);
         assert_false(r->any_clamped);
         resolved_workout_free(r);
+}
+
+static void test_ramp_tests(void **state)
+{
+        /* +0.5 km/h every minute, or every 200 m. */
+        check_ramp_test("ramp-test", STEP_END_TIME, 60);
+        check_ramp_test("ramp-test-200m", STEP_END_DISTANCE, 200);
 }
 
 static void write_file(const char *path, const char *text)
@@ -325,7 +332,7 @@ int main(void)
                 cmocka_unit_test(test_race_pace_and_intervals),
                 cmocka_unit_test(test_hill_sprints_use_incline),
                 cmocka_unit_test(test_mile_time_trial_strategy),
-                cmocka_unit_test(test_ramp_test),
+                cmocka_unit_test(test_ramp_tests),
                 cmocka_unit_test(test_lookup_order_and_names),
         };
 

@@ -269,13 +269,18 @@ static StepKind kind_from_words(const char *s, StepKind fallback)
                 const char *prefix;
                 StepKind kind;
         } words[] = {
-                {"warm", STEP_KIND_WARMUP},           {"cool", STEP_KIND_COOLDOWN},
-                {"recover", STEP_KIND_RECOVERY},      {"jog", STEP_KIND_RECOVERY},
-                {"float", STEP_KIND_RECOVERY},        {"rest", STEP_KIND_REST},
-                {"walk", STEP_KIND_RECOVERY},         {"stride", STEP_KIND_STRIDE},
-                {"accel", STEP_KIND_STRIDE},          {"time trial", STEP_KIND_TIME_TRIAL},
-                {"time-trial", STEP_KIND_TIME_TRIAL}, {"tt ", STEP_KIND_TIME_TRIAL},
-                {"race", STEP_KIND_TIME_TRIAL},
+                {"warm", STEP_KIND_WARMUP},
+                {"cool", STEP_KIND_COOLDOWN},
+                {"recover", STEP_KIND_RECOVERY},
+                {"jog", STEP_KIND_RECOVERY},
+                {"float", STEP_KIND_RECOVERY},
+                {"rest", STEP_KIND_REST},
+                {"walk", STEP_KIND_RECOVERY},
+                {"stride", STEP_KIND_STRIDE},
+                {"accel", STEP_KIND_STRIDE},
+                {"time trial", STEP_KIND_TIME_TRIAL},
+                /* Not "race": "Race pace 400s" is an interval, not a trial. */
+                {"time-trial", STEP_KIND_TIME_TRIAL},
         };
 
         for (size_t i = 0; i < ELEMENTSOF(words); i++)

@@ -247,6 +247,8 @@ static void test_cue_and_kinds(void **state)
                               "- Rest 1m 4km/h\n"
                               "- Recovery 1m easy Pace\n"
                               "- 5m threshold Pace\n"
+                              "Race pace 2x\n"
+                              "- 400mtr mile Pace\n"
                               "Time trial\n"
                               "- Lap 1 402.336mtr mile Pace\n"
                               "Strides\n"
@@ -254,20 +256,26 @@ static void test_cue_and_kinds(void **state)
                               "Cooldown\n"
                               "- 5m easy Pace\n");
         static const StepKind kinds[] = {
-                STEP_KIND_WARMUP, STEP_KIND_WARMUP,   STEP_KIND_STRIDE, STEP_KIND_RECOVERY,
-                STEP_KIND_REST,   STEP_KIND_RECOVERY, STEP_KIND_ACTIVE, STEP_KIND_TIME_TRIAL,
-                STEP_KIND_STRIDE, STEP_KIND_COOLDOWN,
+                STEP_KIND_WARMUP,     STEP_KIND_WARMUP,   STEP_KIND_STRIDE,   STEP_KIND_RECOVERY,
+                STEP_KIND_REST,       STEP_KIND_RECOVERY, STEP_KIND_ACTIVE,   STEP_KIND_ACTIVE,
+                STEP_KIND_TIME_TRIAL, STEP_KIND_STRIDE,   STEP_KIND_COOLDOWN,
         };
 
         assert_string_equal(w->name, "Kinds");
         assert_string_equal(w->description, "every kind");
         assert_int_equal(w->body.n_nodes, ELEMENTSOF(kinds));
-        for (size_t i = 0; i < ELEMENTSOF(kinds); i++)
-                assert_int_equal(w->body.nodes[i].step.kind, kinds[i]);
+        for (size_t i = 0; i < ELEMENTSOF(kinds); i++) {
+                const WorkoutNode *n = &w->body.nodes[i];
+
+                assert_int_equal(n->is_repeat ? n->block.nodes[0].step.kind : n->step.kind,
+                                 kinds[i]);
+        }
+        /* "Race pace" is an interval session, not a time trial. */
+        assert_true(w->body.nodes[7].is_repeat);
         assert_string_equal(w->body.nodes[0].step.cue, "Easy does it");
-        assert_string_equal(w->body.nodes[7].step.cue, "Lap 1");
+        assert_string_equal(w->body.nodes[8].step.cue, "Lap 1");
         assert_null(w->body.nodes[6].step.cue);
-        assert_int_equal(w->body.nodes[7].step.line, 14);
+        assert_int_equal(w->body.nodes[8].step.line, 16);
         workout_free(w);
 }
 

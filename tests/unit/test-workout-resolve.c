@@ -438,6 +438,17 @@ static void test_ramp_test_ends_at_the_limit(void **state)
         assert_float_equal(r->steps[10].speed_start_kmh, 6, 1e-9);
         resolved_workout_free(r);
 
+        /* With a recovery after each step-up: the last step-up is the open
+         * one, and its recovery follows when the runner skips. */
+        r = resolve_text("Ramp 60x\n- 1m easy Pace +0.5km/h\n- Jog 30s 8km/h\n", &p, &l);
+        assert_int_equal(r->n_steps, 18);
+        assert_int_equal(r->steps[16].end, STEP_END_OPEN);
+        assert_float_equal(r->steps[16].speed_start_kmh, 14, 1e-9);
+        assert_int_equal(r->steps[17].end, STEP_END_TIME);
+        assert_int_equal(r->steps[17].kind, STEP_KIND_RECOVERY);
+        assert_int_equal(r->steps[15].end, STEP_END_TIME);
+        resolved_workout_free(r);
+
         /* Enough repetitions never reach the limit: as written. */
         r = resolve_text("Ramp 3x\n- 1m easy Pace +0.5km/h\n", &p, &l);
         assert_int_equal(r->n_steps, 3);

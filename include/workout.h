@@ -224,7 +224,9 @@ void resolve_limits_init(ResolveLimits *l);
  * stops repeating once the next increase would exceed the speed limit, and its
  * last repetition becomes open-ended: the runner holds the top speed until
  * they stop. Returns -EINVAL for bad arguments, -E2BIG if the expansion
- * exceeds WORKOUT_STEPS_MAX, -ENOMEM.
+ * exceeds WORKOUT_STEPS_MAX, -ENODATA if a heart-rate target needs a max HR
+ * or LTHR the profile lacks, -EDOM if a target works out to no speed (a time
+ * offset larger than the step), -ENOMEM.
  */
 int workout_resolve(const Workout *w, const RunnerProfile *p, const ResolveLimits *limits,
                     ResolvedWorkout **ret);

@@ -39,7 +39,6 @@ RrRecording *rr_recording_free(RrRecording *r)
         free(r);
         return NULL;
 }
-DEFINE_TRIVIAL_CLEANUP_FUNC(RrRecording *, rr_recording_free);
 
 /* Trims spaces in place on [*s, *e). */
 static void trim(const char **s, const char **e)

@@ -41,3 +41,8 @@ int rr_csv_parse(const char *buf, size_t len, RrRecording **ret, RrCsvError *ret
 /* Reads the whole stream then parses it. -EIO on read errors. */
 int rr_csv_read(FILE *f, RrRecording **ret, RrCsvError *ret_err);
 RrRecording *rr_recording_free(RrRecording *r);
+static inline void rr_recording_freep(RrRecording **r)
+{
+        if (*r)
+                *r = rr_recording_free(*r);
+}

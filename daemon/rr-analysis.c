@@ -14,6 +14,7 @@
 #define SPEED_EPS         0.011 /* speeds equal within this are one stage */
 #define RAMP_MIN_RISE_KMH 2.0
 #define RAMP_MIN_S        360.0
+#define RAMP_MIN_RISES    4
 #define STAGE_MIN_S       30.0
 #define STAGE_END_S       20.0 /* stage-end HR: last 20 s of the stage */
 #define STEADY_MIN_S      480.0
@@ -227,7 +228,18 @@ static void find_ramp(const Ctx *c, RrAnalysis *a, size_t *ret_lo, size_t *ret_e
                 while (start < peak && (isnan(r->rows[start + 1].speed_kmh) ||
                                         r->rows[start + 1].speed_kmh <= vmin + SPEED_EPS))
                         start++;
-                if (vmax - vmin < RAMP_MIN_RISE_KMH || c->row_t[end] - c->row_t[start] < RAMP_MIN_S)
+                size_t rises = 0;
+                double last = vmin;
+
+                /* a ramp rises in several steps (or continuously), not in one jump */
+                for (size_t i = start; i <= peak; i++)
+                        if (!isnan(r->rows[i].speed_kmh) &&
+                            r->rows[i].speed_kmh > last + SPEED_EPS) {
+                                rises++;
+                                last = r->rows[i].speed_kmh;
+                        }
+                if (vmax - vmin < RAMP_MIN_RISE_KMH || rises < RAMP_MIN_RISES ||
+                    c->row_t[end] - c->row_t[start] < RAMP_MIN_S)
                         return;
                 a->ramp_start_s = c->row_t[start];
                 a->ramp_end_s = c->row_t[end];
@@ -267,6 +279,15 @@ static void run_ramp(const Ctx *c, RrAnalysis *a, const RrAnalysisOptions *o)
                 ro.t_end_s = a->ramp_end_s;
         }
         (void)threshold_ramp_fit(w, a->n_windows, &ro, &a->ramp);
+        if (a->has_speed && isnan(a->ramp_start_s)) {
+                /* With speed data and no ramp, a fit would read steady-state scatter
+                 * and drift as thresholds (PHYSIOLOGY.md §2.3: ramp tests only). */
+                a->ramp.status = RAMP_NO_RAMP;
+                for (size_t k = 0; k < _THRESHOLD_KIND_MAX; k++) {
+                        a->ramp.t[k].found = false;
+                        a->ramp.t[k].grade = '-';
+                }
+        }
 }
 
 static void run_deflection(const Ctx *c, RrAnalysis *a)

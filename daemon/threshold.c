@@ -43,6 +43,7 @@ static const char *const ramp_status_table[_RAMP_STATUS_MAX] = {
         [RAMP_TOO_FEW_WINDOWS] = "too few valid windows",
         [RAMP_NOT_DECREASING] = "alpha1 does not fall with HR",
         [RAMP_POOR_FIT] = "poor fit (|r| < 0.7)",
+        [RAMP_NO_RAMP] = "no speed ramp in the recording: thresholds need a ramp test",
 };
 
 const char *ramp_status_to_string(RampStatus s)

@@ -72,6 +72,7 @@ typedef enum RampStatus {
         RAMP_TOO_FEW_WINDOWS,
         RAMP_NOT_DECREASING, /* slope >= 0: alpha1 does not fall with HR */
         RAMP_POOR_FIT,       /* |r| below min_abs_r */
+        RAMP_NO_RAMP,        /* the recording's speed shows no ramp (set by the caller) */
         _RAMP_STATUS_MAX,
         _RAMP_STATUS_INVALID = -EINVAL,
 } RampStatus;

@@ -12,7 +12,11 @@
  * and 0.5 at HRVT2; the map coefficient -> alpha1 is calibrated at start-up
  * with dfa_alpha1() itself. RR values are quantised to 1/1024 s like a strap.
  *
- *   rr-synth [--seed N] [--hrvt1 BPM] [--hrvt2 BPM] [--artifacts PCT] [--steady]
+ * --steady instead writes 5 min at 9 km/h then 30 min at 12 km/h, with HR
+ * drifting up by --drift bpm per 10 min after the warm-up (cardiac drift).
+ *
+ *   rr-synth [--seed N] [--hrvt1 BPM] [--hrvt2 BPM] [--artifacts PCT]
+ *            [--steady [--drift BPM_PER_10MIN]]
  */
 #include <getopt.h>
 #include <math.h>
@@ -109,9 +113,10 @@ int main(int argc, char *argv[])
                                                 {"hrvt2", required_argument, NULL, '2'},
                                                 {"artifacts", required_argument, NULL, 'a'},
                                                 {"steady", no_argument, NULL, 'S'},
+                                                {"drift", required_argument, NULL, 'd'},
                                                 {"help", no_argument, NULL, 'h'},
                                                 {}};
-        double hrvt1 = 150, hrvt2 = 170, artifacts = 0, t = 0, hr, x = 0, end_s;
+        double hrvt1 = 150, hrvt2 = 170, artifacts = 0, t = 0, hr, x = 0, end_s, drift = 0;
         bool steady = false;
         uint64_t seed = 1;
         Calibration cal;
@@ -135,9 +140,12 @@ int main(int argc, char *argv[])
                 case 'S':
                         steady = true;
                         break;
+                case 'd':
+                        drift = atof(optarg);
+                        break;
                 case 'h':
                         printf("rr-synth [--seed N] [--hrvt1 BPM] [--hrvt2 BPM] "
-                               "[--artifacts PCT] [--steady]\n");
+                               "[--artifacts PCT] [--steady [--drift BPM_PER_10MIN]]\n");
                         return 0;
                 default:
                         return 2;
@@ -189,8 +197,9 @@ int main(int argc, char *argv[])
                         t += rr / 1000.0;
                         printf("%.4f,%.7f,%.2f\n", t, rr, v);
                 }
-                /* HR kinetics over this beat */
-                hr += (60 + 7 * v - hr) * (1 - exp(-(rr / 1000.0) / TAU_S));
+                /* HR kinetics over this beat, towards a steady state that drifts */
+                hr += (60 + 7 * v + (steady && t > 300 ? drift * (t - 300) / 600 : 0) - hr) *
+                      (1 - exp(-(rr / 1000.0) / TAU_S));
         }
         return 0;
 }

@@ -1,9 +1,9 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
- * pacectl analyze FILE: offline analysis of an RR recording (one RR in ms per
- * line, or a CSV with an rr_ms column). Prints whole-file alpha1, artifact
- * rate, the aerobic (HRVT1) and anaerobic (HRVT2) thresholds with speeds and
- * confidence, HR deflection, drift and time in zones.
+ * pacectl analyze FILE|SESSION-ID: offline analysis of an RR recording (one RR
+ * in ms per line, or a CSV with an rr_ms column) or of a stored session. Prints whole-file alpha1,
+ * artifact rate, the aerobic (HRVT1) and anaerobic (HRVT2) thresholds with speeds and confidence,
+ * HR deflection, drift and time in zones.
  */
 #include <ctype.h>
 #include <getopt.h>
@@ -13,6 +13,7 @@
 
 #include "pacectl.h"
 #include "rr-analysis.h"
+#include "session-store.h"
 #include "util.h"
 
 static const char options_help[] =
@@ -25,6 +26,8 @@ static const char options_help[] =
         "  --age YEARS        estimate max HR as 208 - 0.7 * age (marked estimated)\n"
         "  --zones MODEL      hrmax, hrr, friel or three (default: three when both\n"
         "                     thresholds are found, else the best the profile allows)\n"
+        "  --db PATH          session database (for a SESSION-ID)\n"
+        "  --state-dir DIR    paced's state directory (for a SESSION-ID)\n"
         "  -h --help          this help\n";
 
 static void json_num(const char *key, double v, int prec, bool comma)
@@ -269,20 +272,73 @@ static bool looks_like_session_id(const char *s)
         return true;
 }
 
+static int load_session(const char *id_arg, const char *db_opt, const char *state_dir_opt,
+                        RrRecording **ret)
+{
+        _cleanup_free_ char *db = session_store_db_path(db_opt, state_dir_opt);
+        SessionStore *s = NULL;
+        SessionData *d = NULL;
+        long long id = strtoll(id_arg, NULL, 10);
+        int r;
+
+        if (!db)
+                return PACECTL_EXIT_FAILURE;
+        if (id <= 0) {
+                fprintf(stderr, "pacectl analyze: invalid session id '%s'\n", id_arg);
+                return PACECTL_EXIT_USAGE;
+        }
+        r = session_store_open_db(&s, db, true);
+        if (r < 0) {
+                fprintf(stderr,
+                        "pacectl analyze: '%s' is not a file, and the session database %s "
+                        "cannot be opened: %s\n",
+                        id_arg, db, strerror(-r));
+                return PACECTL_EXIT_FAILURE;
+        }
+        r = session_store_load(s, id, &d);
+        session_store_free(s);
+        if (r == -ENOENT) {
+                fprintf(stderr, "pacectl analyze: no session %lld in %s\n", id, db);
+                return PACECTL_EXIT_FAILURE;
+        }
+        if (r < 0) {
+                fprintf(stderr, "pacectl analyze: cannot load session %lld: %s\n", id,
+                        strerror(-r));
+                return PACECTL_EXIT_FAILURE;
+        }
+        r = rr_recording_from_session(d, ret);
+        session_data_free(d);
+        if (r == -ENODATA) {
+                fprintf(stderr, "pacectl analyze: session %lld has no RR intervals\n", id);
+                return PACECTL_EXIT_FAILURE;
+        }
+        if (r < 0) {
+                fprintf(stderr, "pacectl analyze: session %lld: %s\n", id, strerror(-r));
+                return PACECTL_EXIT_FAILURE;
+        }
+        return PACECTL_EXIT_OK;
+}
+
 static int cmd_analyze(int argc, char *argv[])
 {
-        static const struct option options[] = {
-                {"windows", no_argument, NULL, 'w'},       {"json", no_argument, NULL, 'j'},
-                {"no-correct", no_argument, NULL, 'n'},    {"hr-max", required_argument, NULL, 'M'},
-                {"hr-rest", required_argument, NULL, 'R'}, {"lthr", required_argument, NULL, 'L'},
-                {"age", required_argument, NULL, 'A'},     {"zones", required_argument, NULL, 'Z'},
-                {"help", no_argument, NULL, 'h'},          {}};
+        static const struct option options[] = {{"windows", no_argument, NULL, 'w'},
+                                                {"json", no_argument, NULL, 'j'},
+                                                {"no-correct", no_argument, NULL, 'n'},
+                                                {"hr-max", required_argument, NULL, 'M'},
+                                                {"hr-rest", required_argument, NULL, 'R'},
+                                                {"lthr", required_argument, NULL, 'L'},
+                                                {"age", required_argument, NULL, 'A'},
+                                                {"zones", required_argument, NULL, 'Z'},
+                                                {"db", required_argument, NULL, 'D'},
+                                                {"state-dir", required_argument, NULL, 'S'},
+                                                {"help", no_argument, NULL, 'h'},
+                                                {}};
         RrAnalysisOptions o = RR_ANALYSIS_OPTIONS_DEFAULT;
         _cleanup_(rr_recording_freep) RrRecording *rec = NULL;
         RrAnalysis *a = NULL;
         bool json = false, windows = false;
         double age = NAN;
-        const char *path;
+        const char *path, *db_opt = NULL, *state_dir_opt = NULL;
         RrCsvError err = {};
         struct stat st;
         FILE *f;
@@ -342,6 +398,12 @@ static int cmd_analyze(int argc, char *argv[])
                                 return PACECTL_EXIT_USAGE;
                         }
                         break;
+                case 'D':
+                        db_opt = optarg;
+                        break;
+                case 'S':
+                        state_dir_opt = optarg;
+                        break;
                 case 'h':
                         pacectl_print_usage("analyze", options_help);
                         return PACECTL_EXIT_OK;
@@ -356,34 +418,31 @@ static int cmd_analyze(int argc, char *argv[])
         if (!isnan(age) && !(o.profile.max_bpm > 0))
                 (void)hr_profile_fill_defaults(&o.profile, age);
 
-        if (streq(path, "-"))
-                f = stdin;
-        else {
-                if (stat(path, &st) < 0 && looks_like_session_id(path)) {
-                        /* Hook: session ids are read from the session store
-                         * (session-store.h) once it is part of the build. */
-                        fprintf(stderr,
-                                "pacectl analyze: '%s' is not a file; analysing a session id "
-                                "needs the session store, not available in this build\n",
-                                path);
-                        return PACECTL_EXIT_FAILURE;
+        if (!streq(path, "-") && stat(path, &st) < 0 && looks_like_session_id(path)) {
+                r = load_session(path, db_opt, state_dir_opt, &rec);
+                if (r != PACECTL_EXIT_OK)
+                        return r;
+        } else {
+                if (streq(path, "-"))
+                        f = stdin;
+                else {
+                        f = fopen(path, "re");
+                        if (!f) {
+                                fprintf(stderr, "pacectl analyze: %s: %m\n", path);
+                                return PACECTL_EXIT_USAGE;
+                        }
                 }
-                f = fopen(path, "re");
-                if (!f) {
-                        fprintf(stderr, "pacectl analyze: %s: %m\n", path);
+                r = rr_csv_read(f, &rec, &err);
+                if (f != stdin)
+                        fclose(f);
+                if (r == -EBADMSG) {
+                        fprintf(stderr, "%s:%u: %s\n", path, err.line, err.message);
                         return PACECTL_EXIT_USAGE;
                 }
-        }
-        r = rr_csv_read(f, &rec, &err);
-        if (f != stdin)
-                fclose(f);
-        if (r == -EBADMSG) {
-                fprintf(stderr, "%s:%u: %s\n", path, err.line, err.message);
-                return PACECTL_EXIT_USAGE;
-        }
-        if (r < 0) {
-                fprintf(stderr, "pacectl analyze: %s: %s\n", path, strerror(-r));
-                return PACECTL_EXIT_FAILURE;
+                if (r < 0) {
+                        fprintf(stderr, "pacectl analyze: %s: %s\n", path, strerror(-r));
+                        return PACECTL_EXIT_FAILURE;
+                }
         }
 
         r = rr_analysis_run(rec, &o, &a);
@@ -399,6 +458,6 @@ static int cmd_analyze(int argc, char *argv[])
         return PACECTL_EXIT_OK;
 }
 
-PACECTL_COMMAND(analyze, .name = "analyze", .args = "[OPTIONS] FILE",
+PACECTL_COMMAND(analyze, .name = "analyze", .args = "[OPTIONS] FILE|SESSION-ID",
                 .summary = "Analyse an RR recording: alpha1, artifacts, thresholds, zones.",
                 .run = cmd_analyze);

@@ -64,3 +64,11 @@ typedef struct RrAnalysis {
 
 int rr_analysis_run(const RrRecording *rec, const RrAnalysisOptions *opt, RrAnalysis **ret);
 RrAnalysis *rr_analysis_free(RrAnalysis *a);
+
+/*
+ * A stored session (session-store.h) as an RR recording: one row per stored
+ * beat with its time, the treadmill speed and HR of the last sample at or
+ * before it. -ENODATA if the session has no RR.
+ */
+struct SessionData;
+int rr_recording_from_session(const struct SessionData *d, RrRecording **ret);

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* The Manager's face on the bus: io.paced.paced1.Manager at /io/paced/paced1. */
 #include <errno.h>
+#include <inttypes.h>
 #include <math.h>
 #include <string.h>
 
@@ -205,6 +206,25 @@ static int method_set_schedule(sd_bus_message *message, void *userdata, sd_bus_e
         return sd_bus_reply_method_return(message, NULL);
 }
 
+static int method_scan_devices(sd_bus_message *message, void *userdata, sd_bus_error *error)
+{
+        Manager *m = userdata;
+        uint32_t timeout;
+        int r;
+
+        r = sd_bus_message_read(message, "u", &timeout);
+        if (r < 0)
+                return r;
+        /* Scanning changes the adapter's state (discovery): a privileged operation. */
+        REQUIRE_WRITE_ACCESS(m, message, error);
+        if (timeout == 0 || timeout > 120)
+                return sd_bus_error_setf(error, PACED_ERROR_INVALID_ARGUMENT,
+                                         "Scan time %" PRIu32 " s is not between 1 and 120 s.",
+                                         timeout);
+        /* Replies itself (possibly later, when the scan ends). */
+        return manager_scan_devices(m, message, timeout, error);
+}
+
 #define LIVE SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE
 
 static const sd_bus_vtable manager_vtable[] = {
@@ -254,6 +274,9 @@ static const sd_bus_vtable manager_vtable[] = {
         SD_BUS_METHOD_WITH_NAMES("SetSchedule", "s", SD_BUS_PARAM(plan_json_or_path), "", ,
                                  method_set_schedule, SD_BUS_VTABLE_UNPRIVILEGED),
         SD_BUS_METHOD("ClearSchedule", "", "", method_clear_schedule, SD_BUS_VTABLE_UNPRIVILEGED),
+        SD_BUS_METHOD_WITH_NAMES("ScanDevices", "u", SD_BUS_PARAM(timeout), "a(sssn)",
+                                 SD_BUS_PARAM(devices), method_scan_devices,
+                                 SD_BUS_VTABLE_UNPRIVILEGED),
 
         SD_BUS_SIGNAL_WITH_NAMES("StepChanged", "iss",
                                  SD_BUS_PARAM(index) SD_BUS_PARAM(name) SD_BUS_PARAM(kind), 0),

@@ -111,3 +111,11 @@ int manager_clear_schedule(Manager *m, sd_bus_error *error)
 {
         return 0;
 }
+
+int manager_scan_devices(Manager *m, sd_bus_message *message, uint32_t timeout_s,
+                         sd_bus_error *error)
+{
+        return sd_bus_error_set(error, PACED_ERROR_NOT_SUPPORTED,
+                                "Scanning needs the BlueZ transport, which is not part of this "
+                                "build.");
+}

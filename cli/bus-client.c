@@ -358,7 +358,7 @@ int device_props_get(sd_bus *bus, const char *kind, DeviceProps *p, sd_bus_error
 
 /* ---- formatting ---- */
 
-void json_string(FILE *f, const char *s)
+void pacectl_json_string(FILE *f, const char *s)
 {
         fputc('"', f);
         for (const unsigned char *p = (const unsigned char *)(s ? s : ""); *p; p++) {
@@ -372,7 +372,7 @@ void json_string(FILE *f, const char *s)
         fputc('"', f);
 }
 
-void json_number(FILE *f, double v)
+void pacectl_json_number(FILE *f, double v)
 {
         if (isfinite(v))
                 fprintf(f, "%.10g", v);
@@ -380,7 +380,7 @@ void json_number(FILE *f, double v)
                 fputs("null", f);
 }
 
-void format_duration(double s, char *buf, size_t size)
+void pacectl_format_duration(double s, char *buf, size_t size)
 {
         long t;
 
@@ -395,7 +395,7 @@ void format_duration(double s, char *buf, size_t size)
                 snprintf(buf, size, "%ld:%02ld", t / 60, t % 60);
 }
 
-void format_pace(double kmh, bool imperial, char *buf, size_t size)
+void pacectl_format_pace(double kmh, bool imperial, char *buf, size_t size)
 {
         double s_per_unit;
         long t;
@@ -416,9 +416,9 @@ const char *const pacectl_device_kinds[2] = {"treadmill", "strap"};
 static void print_device_json(FILE *f, const DeviceProps *d)
 {
         fputs("{\"address\":", f);
-        json_string(f, d->address);
+        pacectl_json_string(f, d->address);
         fputs(",\"name\":", f);
-        json_string(f, d->name);
+        pacectl_json_string(f, d->name);
         fprintf(f, ",\"connected\":%s,\"battery\":", d->connected ? "true" : "false");
         if (d->battery >= 0)
                 fprintf(f, "%d", d->battery);
@@ -428,7 +428,7 @@ static void print_device_json(FILE *f, const DeviceProps *d)
         for (char **p = d->features; p && *p; p++) {
                 if (p != d->features)
                         fputc(',', f);
-                json_string(f, *p);
+                pacectl_json_string(f, *p);
         }
         fputs("],\"speed_range\":", f);
         if (d->speed_range[1] > 0)
@@ -450,15 +450,15 @@ void status_print_json(FILE *f, const ManagerProps *p, const DeviceProps *devs, 
 #define S(key, v)                                                                                  \
         do {                                                                                       \
                 fputs(",\"" key "\":", f);                                                         \
-                json_string(f, v);                                                                 \
+                pacectl_json_string(f, v);                                                         \
         } while (0)
 #define D(key, v)                                                                                  \
         do {                                                                                       \
                 fputs(",\"" key "\":", f);                                                         \
-                json_number(f, v);                                                                 \
+                pacectl_json_number(f, v);                                                         \
         } while (0)
         fputs("{\"version\":", f);
-        json_string(f, p->version);
+        pacectl_json_string(f, p->version);
         S("state", p->state);
         S("pause_reason", p->pause_reason);
         S("workout", p->workout);
@@ -490,11 +490,11 @@ void status_print_json(FILE *f, const ManagerProps *p, const DeviceProps *devs, 
         fputs(",\"last_crossover\":", f);
         if (p->crossover_kind && *p->crossover_kind) {
                 fputs("{\"kind\":", f);
-                json_string(f, p->crossover_kind);
+                pacectl_json_string(f, p->crossover_kind);
                 fputs(",\"t_s\":", f);
-                json_number(f, p->crossover_time);
+                pacectl_json_number(f, p->crossover_time);
                 fprintf(f, ",\"hr_bpm\":%u,\"speed_kmh\":", p->crossover_hr);
-                json_number(f, p->crossover_speed);
+                pacectl_json_number(f, p->crossover_speed);
                 fputc('}', f);
         } else
                 fputs("null", f);

@@ -72,10 +72,10 @@ extern const char *const pacectl_device_kinds[2]; /* "treadmill", "strap" */
 void status_print_json(FILE *f, const ManagerProps *p, const DeviceProps *devs, size_t n_devs);
 
 /* JSON helpers (compact, one object per line). */
-void json_string(FILE *f, const char *s);
-void json_number(FILE *f, double v); /* NaN/inf as null */
+void pacectl_json_string(FILE *f, const char *s);
+void pacectl_json_number(FILE *f, double v); /* NaN/inf as null */
 
 /* Formats a speed as pace ("5:20/km" or "/mi"), "--:--" when unknown. */
-void format_pace(double kmh, bool imperial, char *buf, size_t size);
+void pacectl_format_pace(double kmh, bool imperial, char *buf, size_t size);
 /* "1:02:03" or "12:34"; "--:--" for NaN. */
-void format_duration(double s, char *buf, size_t size);
+void pacectl_format_duration(double s, char *buf, size_t size);

@@ -47,11 +47,11 @@ static int scan(sd_bus *bus, unsigned timeout, bool json)
         while ((r = sd_bus_message_read(reply, "(sssn)", &address, &name, &kind, &rssi)) > 0) {
                 if (json) {
                         printf("%s{\"address\":", first ? "" : ",");
-                        json_string(stdout, address);
+                        pacectl_json_string(stdout, address);
                         printf(",\"name\":");
-                        json_string(stdout, name);
+                        pacectl_json_string(stdout, name);
                         printf(",\"kind\":");
-                        json_string(stdout, kind);
+                        pacectl_json_string(stdout, kind);
                         printf(",\"rssi\":%d}", rssi);
                 } else
                         printf("%-10s %-17s %-24s %d dBm\n", kind, address, name, rssi);
@@ -131,11 +131,11 @@ static int cmd_devices(int argc, char *argv[])
                 }
                 if (json) {
                         printf("%s{\"kind\":", i ? "," : "");
-                        json_string(stdout, d.kind);
+                        pacectl_json_string(stdout, d.kind);
                         printf(",\"address\":");
-                        json_string(stdout, d.address);
+                        pacectl_json_string(stdout, d.address);
                         printf(",\"name\":");
-                        json_string(stdout, d.name);
+                        pacectl_json_string(stdout, d.name);
                         printf(",\"connected\":%s,\"battery\":", d.connected ? "true" : "false");
                         if (d.battery >= 0)
                                 printf("%d", d.battery);
@@ -145,7 +145,7 @@ static int cmd_devices(int argc, char *argv[])
                         for (char **f = d.features; f && *f; f++) {
                                 if (f != d.features)
                                         printf(",");
-                                json_string(stdout, *f);
+                                pacectl_json_string(stdout, *f);
                         }
                         printf("],\"speed_range\":");
                         if (d.speed_range[1] > 0)

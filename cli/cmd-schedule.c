@@ -29,7 +29,7 @@ static int show(bool json)
         if (json) {
                 printf("{\"today\":");
                 if (*today)
-                        json_string(stdout, today);
+                        pacectl_json_string(stdout, today);
                 else
                         printf("null");
                 printf("}\n");

@@ -12,7 +12,7 @@ static void print_speed(const char *label, double kmh, bool imperial)
 {
         char pace[32];
 
-        format_pace(kmh, imperial, pace, sizeof(pace));
+        pacectl_format_pace(kmh, imperial, pace, sizeof(pace));
         if (isfinite(kmh))
                 printf("%.1f km/h (%s)", kmh, pace);
         else
@@ -33,7 +33,7 @@ static void print_status_text(const ManagerProps *p, const DeviceProps devs[2])
         if (p->workout && *p->workout) {
                 printf("     Workout: %s\n", p->workout);
                 if (p->step_index >= 0) {
-                        format_duration(p->step_remaining, a, sizeof(a));
+                        pacectl_format_duration(p->step_remaining, a, sizeof(a));
                         printf("        Step: %d/%u %s, %s left\n", p->step_index + 1,
                                p->step_count, p->step_name, a);
                 }
@@ -69,7 +69,7 @@ static void print_status_text(const ManagerProps *p, const DeviceProps devs[2])
         if (p->crossover_kind && *p->crossover_kind)
                 printf("  (crossed %s at %u bpm, %.1f km/h)", p->crossover_kind, p->crossover_hr,
                        p->crossover_speed);
-        format_duration(p->elapsed, a, sizeof(a));
+        pacectl_format_duration(p->elapsed, a, sizeof(a));
         if (isfinite(p->distance))
                 snprintf(b, sizeof(b), "%.2f km", p->distance / 1000.0);
         else

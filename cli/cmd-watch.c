@@ -63,10 +63,10 @@ static void draw_tty(Watch *w)
         bool mi = is_imperial(p);
         char remain[32], elapsed[32], tp[32], ap[32], zb[32];
 
-        format_duration(p->step_remaining, remain, sizeof(remain));
-        format_duration(p->elapsed, elapsed, sizeof(elapsed));
-        format_pace(p->target_speed, mi, tp, sizeof(tp));
-        format_pace(p->speed, mi, ap, sizeof(ap));
+        pacectl_format_duration(p->step_remaining, remain, sizeof(remain));
+        pacectl_format_duration(p->elapsed, elapsed, sizeof(elapsed));
+        pacectl_format_pace(p->target_speed, mi, tp, sizeof(tp));
+        pacectl_format_pace(p->speed, mi, ap, sizeof(ap));
         zone_bar(p->zone, zb, sizeof(zb));
 
         printf("\033[H\033[2J");
@@ -120,10 +120,10 @@ static void draw_line(Watch *w)
         bool mi = is_imperial(p);
         char remain[32], elapsed[32], tp[32], ap[32];
 
-        format_duration(p->step_remaining, remain, sizeof(remain));
-        format_duration(p->elapsed, elapsed, sizeof(elapsed));
-        format_pace(p->target_speed, mi, tp, sizeof(tp));
-        format_pace(p->speed, mi, ap, sizeof(ap));
+        pacectl_format_duration(p->step_remaining, remain, sizeof(remain));
+        pacectl_format_duration(p->elapsed, elapsed, sizeof(elapsed));
+        pacectl_format_pace(p->target_speed, mi, tp, sizeof(tp));
+        pacectl_format_pace(p->speed, mi, ap, sizeof(ap));
         printf("%-8s %s", p->state ? p->state : "?", elapsed);
         if (p->step_index >= 0)
                 printf(" step %d/%u %s (%s left)", p->step_index + 1, p->step_count, p->step_name,
@@ -201,9 +201,9 @@ static int on_cue(sd_bus_message *m, void *userdata, sd_bus_error *ret_error)
         w->cue_time = now_usec();
         if (w->json) {
                 printf("{\"cue\":");
-                json_string(stdout, text);
+                pacectl_json_string(stdout, text);
                 printf(",\"kind\":");
-                json_string(stdout, kind);
+                pacectl_json_string(stdout, kind);
                 printf(",\"seconds_to_change\":%d}\n", secs);
         } else if (!w->tty)
                 printf("cue: %s\n", text);

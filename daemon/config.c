@@ -353,7 +353,7 @@ static int parse_adapter(const ConfigKey *k, const char *value, void *data, char
 }
 
 /* "[h:]mm:ss[.f]" or plain seconds → seconds. */
-static int parse_clock_time(const char *s, double *ret, const char **ret_end)
+static int config_parse_clock_time(const char *s, double *ret, const char **ret_end)
 {
         double parts[3];
         size_t n = 0;
@@ -391,7 +391,7 @@ static int parse_race_time(const ConfigKey *k, const char *value, void *data, ch
         double v;
         const char *end;
 
-        if (parse_clock_time(value, &v, &end) < 0 || *end || !strchr(value, ':')) {
+        if (config_parse_clock_time(value, &v, &end) < 0 || *end || !strchr(value, ':')) {
                 set_error(err, errlen, "'%s' is not a race time like 5:30 or 1:35:00", value);
                 return -EINVAL;
         }
@@ -402,12 +402,13 @@ static int parse_race_time(const ConfigKey *k, const char *value, void *data, ch
 }
 
 /* "4:10/km", "6:40/mi" → s/km. */
-static int parse_pace(const ConfigKey *k, const char *value, void *data, char *err, size_t errlen)
+static int config_parse_pace(const ConfigKey *k, const char *value, void *data, char *err,
+                             size_t errlen)
 {
         double v;
         const char *end;
 
-        if (parse_clock_time(value, &v, &end) < 0 || !strchr(value, ':') ||
+        if (config_parse_clock_time(value, &v, &end) < 0 || !strchr(value, ':') ||
             !(streq(end, "/km") || streq(end, "/mi"))) {
                 set_error(err, errlen, "'%s' is not a pace like 4:10/km or 6:40/mi", value);
                 return -EINVAL;
@@ -564,8 +565,8 @@ static const ConfigKey config_keys[] = {
         RACE_KEY("10k", CONFIG_RACE_10K, 1500, 6 * 3600),
         RACE_KEY("half", CONFIG_RACE_HALF, 3300, 10 * 3600),
         RACE_KEY("marathon", CONFIG_RACE_MARATHON, 7000, 12 * 3600),
-        KEY("Runner", "threshold_pace", parse_pace, threshold_pace_s_per_km, 120, 900),
-        KEY("Runner", "easy_pace", parse_pace, easy_pace_s_per_km, 150, 1200),
+        KEY("Runner", "threshold_pace", config_parse_pace, threshold_pace_s_per_km, 120, 900),
+        KEY("Runner", "easy_pace", config_parse_pace, easy_pace_s_per_km, 150, 1200),
         KEY("Runner", "max_hr", parse_uint, max_hr, 100, 240),
         KEY("Runner", "resting_hr", parse_uint, resting_hr, 25, 120),
         KEY("Runner", "lthr", parse_uint, lthr, 80, 230),

@@ -363,6 +363,39 @@ static void test_belt_stopped_without_status(void **state)
         rig_free(&r);
 }
 
+static void test_no_speed_to_stopped_belt(void **state)
+{
+        EngineConfig cfg = quiet_config();
+        EngineRecovery rec = {.step_index = 0, .step_elapsed_s = 20};
+        Rig r;
+
+        /* Manual mode, belt standing still: the speed is kept, not sent. */
+        rig_init_with(&r, &cfg, true);
+        rig_run_for(&r, 5); /* data: belt at 0 */
+        assert_int_equal(workout_engine_set_speed(r.e, r.now, 8.0), 0);
+        rig_drain(&r);
+        rig_run_for(&r, 30);
+        assert_int_equal(rig_count_writes(&r, FTMS_CP_SET_TARGET_SPEED, 0), 0);
+        assert_false(r.tm.running);
+        /* Once the runner starts the belt, it applies. */
+        rig_console_start(&r, 3.0);
+        rig_run_for(&r, 10);
+        assert_true(near(rig_last_speed_written(&r), 8.0, 1e-9));
+        rig_free(&r);
+
+        /* Crash recovery into a cool-down while the belt is stopped: nothing. */
+        cfg.recovery_policy = ENGINE_RECOVERY_COOLDOWN;
+        rig_init_with(&r, &cfg, true);
+        rig_run_for(&r, 5);
+        assert_int_equal(workout_engine_load(r.e, r.now, one_step(600, 14.0)), 0);
+        assert_int_equal(workout_engine_recover(r.e, r.now, &rec), 0);
+        rig_drain(&r);
+        rig_run_for(&r, 30);
+        assert_int_equal(rig_count_writes(&r, FTMS_CP_SET_TARGET_SPEED, 0), 0);
+        assert_int_equal(rig_count_writes(&r, FTMS_CP_START_OR_RESUME, 0), 0);
+        rig_free(&r);
+}
+
 static void test_remote_start_only_explicit_and_allowed(void **state)
 {
         EngineConfig cfg = quiet_config();
@@ -714,6 +747,7 @@ int main(void)
                 cmocka_unit_test(test_console_stop_never_restarts_belt),
                 cmocka_unit_test(test_safety_key_never_restarts_belt),
                 cmocka_unit_test(test_belt_stopped_without_status),
+                cmocka_unit_test(test_no_speed_to_stopped_belt),
                 cmocka_unit_test(test_remote_start_only_explicit_and_allowed),
                 cmocka_unit_test(test_no_unannounced_change),
                 cmocka_unit_test(test_shutdown_cooldown),

@@ -104,6 +104,40 @@ static void test_override_stays_under_cap(void **state)
         rig_free(&r);
 }
 
+static void test_incline_capped_and_rate_limited(void **state)
+{
+        ResolvedStep st = rig_step_time(STEP_KIND_ACTIVE, 120, 10.0);
+        EngineConfig cfg = quiet_config();
+        double prev = NAN, max = -1;
+        uint64_t prev_t = 0;
+        size_t n = 0;
+        Rig r;
+
+        st.has_incline = true;
+        st.incline_start_pct = st.incline_end_pct = 12.0;
+        cfg.safety.max_incline_pct = 8.0;
+        cfg.safety.max_incline_rate_pps = 0.5;
+        start_running(&r, &cfg, rig_workout("hill", &st, 1), 10.0);
+        rig_run_for(&r, 60);
+        for (size_t i = 0; i < r.n_writes; i++) {
+                if (r.writes[i].cmd.op != FTMS_CP_SET_TARGET_INCLINATION)
+                        continue;
+                if (isfinite(prev)) {
+                        double dt = (double)(r.writes[i].time_usec - prev_t) / USEC_PER_SEC;
+                        assert_true(r.writes[i].cmd.value - prev <= 0.5 * dt + 1e-9);
+                }
+                max = fmax(max, r.writes[i].cmd.value);
+                prev = r.writes[i].cmd.value;
+                prev_t = r.writes[i].time_usec;
+                n++;
+        }
+        /* 0 % to the 8 % cap in 0.5 % steps: 16 writes, never above 8. */
+        assert_int_equal(n, 16);
+        assert_true(near(max, 8.0, 1e-9));
+        assert_true(near(r.tm.incline_pct, 8.0, 1e-9));
+        rig_free(&r);
+}
+
 static void test_rate_limit(void **state)
 {
         EngineConfig cfg = quiet_config();
@@ -739,6 +773,7 @@ int main(void)
                 cmocka_unit_test(test_cap_clamps_workout_and_reports),
                 cmocka_unit_test(test_machine_range_caps),
                 cmocka_unit_test(test_override_stays_under_cap),
+                cmocka_unit_test(test_incline_capped_and_rate_limited),
                 cmocka_unit_test(test_rate_limit),
                 cmocka_unit_test(test_hr_ceiling_beats_override_and_releases),
                 cmocka_unit_test(test_hr_lost_holds_then_falls_back),

@@ -365,7 +365,17 @@ static void test_monitor_only_without_speed_target(void **state)
         assert_int_equal(ftms_control_get_monitor_reason(c), FTMS_MONITOR_NO_SPEED_TARGET);
         assert_int_equal(ftms_control_set_speed(c, T0, 8.0), -EPERM);
 
+        /* Capabilities read before the link event (the simulator's order). */
+        ftms_control_link(c, T0, false);
+        ftms_control_link(c, T0, true);
+        assert_int_equal(ftms_control_get_monitor_reason(c), FTMS_MONITOR_NO_SPEED_TARGET);
+        assert_int_equal(ftms_control_set_speed(c, T0, 8.0), -EPERM);
+
         caps.feature.target = FTMS_TARGET_SPEED;
+        ftms_control_set_capabilities(c, T0, &caps);
+        assert_int_equal(ftms_control_get_state(c), FTMS_CONTROL_NO_CONTROL);
+        assert_int_equal(ftms_control_set_speed(c, T0, 8.0), 0);
+
         caps.has_control_point = false;
         ftms_control_set_capabilities(c, T0, &caps);
         assert_int_equal(ftms_control_get_monitor_reason(c), FTMS_MONITOR_NO_CONTROL_POINT);

@@ -85,6 +85,10 @@ static void print_json(const char *path, const RrAnalysis *a, bool windows)
                 json_num(name, t->found ? t->speed_kmh : NAN, 2, true);
                 snprintf(name, sizeof(name), "%s_kmh_ramp", key);
                 json_num(name, t->found ? t->speed_ramp_kmh : NAN, 2, true);
+                snprintf(name, sizeof(name), "%s_ci_lo_bpm", key);
+                json_num(name, t->found ? t->hr_ci_lo_bpm : NAN, 1, true);
+                snprintf(name, sizeof(name), "%s_ci_hi_bpm", key);
+                json_num(name, t->found ? t->hr_ci_hi_bpm : NAN, 1, true);
                 snprintf(name, sizeof(name), "%s_confidence", key);
                 json_num(name, t->found ? t->confidence : NAN, 2, true);
                 printf("\"%s_grade\":\"%c\",\"%s_reached\":%s,", key, t->grade, key,
@@ -185,8 +189,10 @@ static void print_text(const char *path, const RrAnalysis *a, bool windows)
                 for (size_t k = 0; k < _THRESHOLD_KIND_MAX; k++) {
                         const ThresholdEstimate *t = &a->ramp.t[k];
 
-                        printf("%s%s: %.0f bpm", k == THRESHOLD_HRVT1 ? "" : "",
-                               threshold_kind_to_string((ThresholdKind)k), t->hr_bpm);
+                        printf("%s: %.0f bpm", threshold_kind_to_string((ThresholdKind)k),
+                               t->hr_bpm);
+                        if (isfinite(t->hr_ci_lo_bpm))
+                                printf(" (95 %% CI %.0f-%.0f)", t->hr_ci_lo_bpm, t->hr_ci_hi_bpm);
                         if (isfinite(t->speed_kmh))
                                 printf(" at %.1f km/h (as run on the ramp %.1f km/h)", t->speed_kmh,
                                        t->speed_ramp_kmh);

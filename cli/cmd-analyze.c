@@ -20,6 +20,7 @@ static const char options_help[] =
         "  --windows          print the windowed series (t, alpha1, HR, artifact %)\n"
         "  --json             machine-readable output\n"
         "  --no-correct       do not correct artifacts (still counted)\n"
+        "  --smoothness-priors  detrend each window first (lambda 500, as Kubios)\n"
         "  --hr-max BPM       maximum HR for %HRmax/HRR zones\n"
         "  --hr-rest BPM      resting HR for HRR zones\n"
         "  --lthr BPM         lactate threshold HR for Friel zones\n"
@@ -335,6 +336,7 @@ static int cmd_analyze(int argc, char *argv[])
                                                 {"lthr", required_argument, NULL, 'L'},
                                                 {"age", required_argument, NULL, 'A'},
                                                 {"zones", required_argument, NULL, 'Z'},
+                                                {"smoothness-priors", no_argument, NULL, 'P'},
                                                 {"db", required_argument, NULL, 'D'},
                                                 {"state-dir", required_argument, NULL, 'S'},
                                                 {"help", no_argument, NULL, 'h'},
@@ -403,6 +405,9 @@ static int cmd_analyze(int argc, char *argv[])
                                         optarg);
                                 return PACECTL_EXIT_USAGE;
                         }
+                        break;
+                case 'P':
+                        o.smoothness_priors = true;
                         break;
                 case 'D':
                         db_opt = optarg;

@@ -41,6 +41,10 @@ near "$(J '.windows[1].t_s - .windows[0].t_s')" 5 0.01 "5 s step"
 near "$(J .ramp_start_s)" 300 2 "ramp start"
 near "$(J .ramp_end_s)" 1380 2 "ramp end"
 
+# smoothness-priors pre-detrending (optional): thresholds move by < 1 bpm
+"$PACECTL" analyze --json --smoothness-priors "$DATA/ramp-150-170.csv" > "$TMP/sp.json"
+near "$(jq -r .hrvt1_bpm "$TMP/sp.json")" "$(J .hrvt1_bpm)" 1 "HRVT1 with smoothness priors"
+
 # 2. 2 % injected missed/extra beats: corrected, thresholds still found
 "$PACECTL" analyze --json "$DATA/ramp-145-172-artifacts.csv" > "$TMP/b.json"
 K() { jq -r "$1" "$TMP/b.json"; }

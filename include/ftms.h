@@ -82,6 +82,10 @@ typedef struct FtmsTreadmillData {
 } FtmsTreadmillData;
 
 const char *ftms_field_to_string(FtmsField f);
+/* The value of one field in its unit (km/h, m, %, ...), NAN for an invalid f. */
+double ftms_treadmill_field_value(const FtmsTreadmillData *d, FtmsField f);
+/* Sets one field's value and its present bit (clears its na bit). */
+void ftms_treadmill_field_set(FtmsTreadmillData *d, FtmsField f, double v);
 
 int ftms_parse_treadmill_data(const uint8_t *buf, size_t len, FtmsTreadmillData *ret);
 
@@ -170,8 +174,10 @@ typedef enum FtmsTrainingStatusCode {
 typedef struct FtmsTrainingStatus {
         uint8_t flags;
         uint8_t status;
-        char string[64];     /* NUL-terminated, truncated if longer */
-        bool string_missing; /* flags claim a string but none follows (FitShow quirk) */
+        char string[64];       /* NUL-terminated, truncated if longer */
+        bool string_missing;   /* flags claim a string but none follows (FitShow quirk) */
+        bool extended_string;  /* flags bit 1: the rest is in the Extended String (long read) */
+        size_t trailing_bytes; /* bytes after the status when the flags announce no string */
 } FtmsTrainingStatus;
 
 const char *ftms_training_status_to_string(uint8_t status); /* NULL for RFU */
@@ -218,10 +224,18 @@ typedef struct FtmsMachineStatus {
                                  * wheel circumference mm, spin-down status, per op */
         uint16_t zone_times[5]; /* TARGETED_TIME_{2,3,5}ZONES */
         size_t n_zone_times;
-        size_t trailing_bytes;
+        uint8_t raw_param[16]; /* parameter bytes as sent (e.g. bike simulation) */
+        size_t n_raw_param;
+        size_t trailing_bytes; /* after the defined parameter, or all of an RFU op's bytes */
 } FtmsMachineStatus;
 
 const char *ftms_status_op_to_string(uint8_t op); /* NULL for RFU */
+/*
+ * The control-point op whose parameter a "target changed" status op echoes
+ * (0x05 Target Speed Changed -> 0x02 Set Target Speed, ...), -EINVAL for
+ * status ops that echo no request.
+ */
+int ftms_status_op_to_cp_op(uint8_t status_op);
 int ftms_parse_machine_status(const uint8_t *buf, size_t len, FtmsMachineStatus *ret);
 int ftms_encode_machine_status(const FtmsMachineStatus *s, uint8_t *buf, size_t size,
                                size_t *ret_len);

@@ -4,7 +4,7 @@
  * test run through the simulated strap, notification by notification as the
  * daemon sees it, must give the runner's true thresholds, both offline
  * (rr_analysis_run, the ramp regression) and live (LiveAnalysis crossover
- * events). Skipped, visibly, in a tree without the simulator.
+ * events).
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -20,14 +20,8 @@
 #include "rr-analysis.h"
 #include "util.h"
 
-#if __has_include("sim-runner.h")
 #include "sim-runner.h"
-#define HAVE_SIM 1
-#else
-#define HAVE_SIM 0
-#endif
 
-#if HAVE_SIM
 /* 5 min at 7 km/h, then +0.5 km/h per minute to 16.5 km/h, then 2 min at 5 km/h. */
 static double ramp_speed(double t)
 {
@@ -152,17 +146,6 @@ static void test_sim_ramp_artifacts(void **state)
 {
         check(0.01, 2);
 }
-#else
-static void test_sim_ramp_clean(void **state)
-{
-        skip();
-}
-
-static void test_sim_ramp_artifacts(void **state)
-{
-        skip();
-}
-#endif
 
 int main(void)
 {

@@ -156,9 +156,9 @@ static void print_json(const char *path, const RrAnalysis *a, bool windows)
         printf("}\n");
 }
 
-static void print_text(const char *path, const RrAnalysis *a, bool windows)
+static void print_text(const char *path, bool session, const RrAnalysis *a, bool windows)
 {
-        printf("File:        %s\n", path);
+        printf("%s     %s\n", session ? "Session:" : "File:   ", path);
         printf("Beats:       %zu (%zu RR read), duration ", a->n_beats, a->n_rows);
         print_mmss(a->duration_s);
         printf(", mean HR %.0f bpm, peak %.0f bpm\n", a->hr_mean_bpm, a->hr_max_bpm);
@@ -344,7 +344,7 @@ static int cmd_analyze(int argc, char *argv[])
         RrAnalysisOptions o = RR_ANALYSIS_OPTIONS_DEFAULT;
         _cleanup_(rr_recording_freep) RrRecording *rec = NULL;
         RrAnalysis *a = NULL;
-        bool json = false, windows = false;
+        bool json = false, windows = false, is_session;
         double age = NAN;
         const char *path, *db_opt = NULL, *state_dir_opt = NULL;
         RrCsvError err = {};
@@ -429,7 +429,8 @@ static int cmd_analyze(int argc, char *argv[])
         if (!isnan(age) && !(o.profile.max_bpm > 0))
                 (void)hr_profile_fill_defaults(&o.profile, age);
 
-        if (!streq(path, "-") && stat(path, &st) < 0 && looks_like_session_id(path)) {
+        is_session = !streq(path, "-") && stat(path, &st) < 0 && looks_like_session_id(path);
+        if (is_session) {
                 r = load_session(path, db_opt, state_dir_opt, &rec);
                 if (r != PACECTL_EXIT_OK)
                         return r;
@@ -464,7 +465,7 @@ static int cmd_analyze(int argc, char *argv[])
         if (json)
                 print_json(path, a, windows);
         else
-                print_text(path, a, windows);
+                print_text(path, is_session, a, windows);
         rr_analysis_free(a);
         return PACECTL_EXIT_OK;
 }

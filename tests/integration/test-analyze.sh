@@ -77,7 +77,21 @@ near "$(jq -r .hrvt1_bpm "$TMP/d.json")" 150 6 "HRVT1 from a plain RR list"
 [ "$(jq -r .hrvt1_bpm "$TMP/e.json")" = null ] || fail "steady run must not give thresholds"
 near "$(jq -r '.steady[0].drift_bpm_per_10min' "$TMP/e.json")" 4 1 "cardiac drift bpm/10 min"
 
-# 6. bad input: exit 2 with file:line and what is wrong
+# 6. a stored session by id (paced-mksession: intervals, no ramp)
+mkdir -p "$TMP/state"
+"$PACED_BUILD_DIR/paced-mksession" --state-dir "$TMP/state" > "$TMP/id"
+"$PACECTL" analyze --json --state-dir "$TMP/state" "$(cat "$TMP/id")" > "$TMP/s.json"
+[ "$(jq -r .rr_count "$TMP/s.json")" -gt 2000 ] || fail "session RR count"
+[ "$(jq -r .hrvt1_bpm "$TMP/s.json")" = null ] || fail "no thresholds from an interval session"
+awk -v a="$(jq -r .artifact_pct "$TMP/s.json")" 'BEGIN { exit !(a > 0.5 && a < 3) }' ||
+  fail "the fixture's missed beats (1 in 97) are found"
+set +e
+"$PACECTL" analyze --state-dir "$TMP/state" 999 2>/dev/null; rc=$?
+set -e
+[ "$rc" = 1 ] || fail "unknown session exit $rc"
+echo "ok: session id"
+
+# 7. bad input: exit 2 with file:line and what is wrong
 printf 'rr_ms,t_s\n500,1\n500,0.5\n' > "$TMP/bad.csv"
 set +e
 "$PACECTL" analyze "$TMP/bad.csv" 2> "$TMP/err"; rc=$?

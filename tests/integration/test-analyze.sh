@@ -77,6 +77,14 @@ near "$(jq -r .hrvt1_bpm "$TMP/d.json")" 150 6 "HRVT1 from a plain RR list"
 [ "$(jq -r .hrvt1_bpm "$TMP/e.json")" = null ] || fail "steady run must not give thresholds"
 near "$(jq -r '.steady[0].drift_bpm_per_10min' "$TMP/e.json")" 4 1 "cardiac drift bpm/10 min"
 
+# 5b. a ramp whose HR/speed line flattens above the HRVT2 speed: HR deflection found
+"$PACED_BUILD_DIR/rr-synth" --deflection --seed 4 > "$TMP/defl.csv"
+"$PACECTL" analyze --json "$TMP/defl.csv" > "$TMP/f.json"
+[ "$(jq -r .deflection.found "$TMP/f.json")" = true ] || fail "deflection not found"
+near "$(jq -r .deflection.break_kmh "$TMP/f.json")" 15.71 0.6 "HR deflection speed"
+near "$(jq -r .deflection.break_bpm "$TMP/f.json")" 170 4 "HR deflection HR"
+near "$(jq -r .hrvt2_bpm "$TMP/f.json")" 170 4 "HRVT2 beside the deflection"
+
 # 6. a stored session by id (paced-mksession: intervals, no ramp)
 mkdir -p "$TMP/state"
 "$PACED_BUILD_DIR/paced-mksession" --state-dir "$TMP/state" > "$TMP/id"

@@ -47,7 +47,7 @@ static void run_ramp(double artifact_rate, uint64_t seed, SimRun *out)
         LiveAnalysis *la = NULL;
         LiveAnalysisConfig cfg = {.zone_model = _ZONE_MODEL_INVALID, .correct = true};
         const double end_s = 300 + 19 * 60 + 120;
-        double rr_clock = 0, speed = -1;
+        double speed = -1;
 
         sim_runner_profile_default(&p);
         p.artifact_rate = artifact_rate;
@@ -69,7 +69,6 @@ static void run_ramp(double artifact_rate, uint64_t seed, SimRun *out)
                 assert_int_equal(sim_runner_measurement(sim, now, &m), 0);
                 for (size_t i = 0; i < m.n_rr; i++) {
                         rr[i] = hrs_rr_to_ms(m.rr_raw[i]);
-                        rr_clock += rr[i] / 1000.0;
                         if (out->rec.n_rows == out->cap) {
                                 out->cap = out->cap ? out->cap * 2 : 4096;
                                 out->rec.rows = realloc(out->rec.rows, out->cap * sizeof(RrRow));

@@ -45,6 +45,15 @@ near "$(J .ramp_end_s)" 1380 2 "ramp end"
 "$PACECTL" analyze --json --smoothness-priors "$DATA/ramp-150-170.csv" > "$TMP/sp.json"
 near "$(jq -r .hrvt1_bpm "$TMP/sp.json")" "$(J .hrvt1_bpm)" 1 "HRVT1 with smoothness priors"
 
+# zones from an age estimate are marked estimated; zone times cover the recording
+"$PACECTL" analyze --json --age 40 --zones hrmax "$DATA/ramp-150-170.csv" > "$TMP/z.json"
+[ "$(jq -r .zones.estimated "$TMP/z.json")" = true ] || fail "age zones not marked estimated"
+near "$(jq -r '.zones.zones[1].lo_bpm' "$TMP/z.json")" 108 0.01 "Z2 from 60 % of 180"
+near "$(jq -r '[.zones.zones[].time_s] | add' "$TMP/z.json")" "$(jq -r .duration_s "$TMP/z.json")" 2 \
+  "time in zones = duration"
+"$PACECTL" analyze --age 40 --zones hrmax "$DATA/ramp-150-170.csv" | grep -q "ESTIMATED from age" ||
+  fail "text output must say the zones are estimated"
+
 # 2. 2 % injected missed/extra beats: corrected, thresholds still found
 "$PACECTL" analyze --json "$DATA/ramp-145-172-artifacts.csv" > "$TMP/b.json"
 K() { jq -r "$1" "$TMP/b.json"; }

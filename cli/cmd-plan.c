@@ -37,14 +37,16 @@ static int64_t today(void)
 
 static void print_plan(const Plan *p)
 {
-        static const char *const wd[] = { "Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun" };
+        static const char *const wd[] = {"Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"};
         char a[32], b[32], date[11];
         double mile = p->options.goal_mile_s, kmh = METERS_PER_MILE / mile * 3.6;
 
-        printf("Mile plan: goal %s (%s, %s, %.1f s per lap of 402 m), %u weeks, %u running days a week\n",
-               format_clock_time(mile, a, sizeof(a)), format_pace(kmh, PROFILE_UNITS_KM, b, sizeof(b)),
-               format_pace(kmh, PROFILE_UNITS_MI, date, sizeof(date)), mile / 4.0,
-               p->options.weeks, p->options.days_per_week);
+        printf("Mile plan: goal %s (%s, %s, %.1f s per lap of 402 m), %u weeks, %u running days a "
+               "week\n",
+               format_clock_time(mile, a, sizeof(a)),
+               format_pace(kmh, PROFILE_UNITS_KM, b, sizeof(b)),
+               format_pace(kmh, PROFILE_UNITS_MI, date, sizeof(date)), mile / 4.0, p->options.weeks,
+               p->options.days_per_week);
         printf("The goal time is the Mile reference for this plan's workouts.\n");
         for (size_t i = 0; i < p->n_days; i++) {
                 const PlanDay *d = &p->days[i];
@@ -61,16 +63,15 @@ static int cmd_plan(int argc, char *argv[])
 {
         enum { ARG_JSON = 0x100, ARG_GOAL, ARG_WEEKS, ARG_DAYS, ARG_START };
         static const struct option options[] = {
-                { "help", no_argument, NULL, 'h' },
-                { "json", no_argument, NULL, ARG_JSON },
-                { "goal-mile", required_argument, NULL, ARG_GOAL },
-                { "weeks", required_argument, NULL, ARG_WEEKS },
-                { "days-per-week", required_argument, NULL, ARG_DAYS },
-                { "start", required_argument, NULL, ARG_START },
-                {}
-        };
+                {"help", no_argument, NULL, 'h'},
+                {"json", no_argument, NULL, ARG_JSON},
+                {"goal-mile", required_argument, NULL, ARG_GOAL},
+                {"weeks", required_argument, NULL, ARG_WEEKS},
+                {"days-per-week", required_argument, NULL, ARG_DAYS},
+                {"start", required_argument, NULL, ARG_START},
+                {}};
         _cleanup_(plan_freep) Plan *plan = NULL;
-        PlanOptions o = { .weeks = 8, .days_per_week = 5, .start = INT64_MIN };
+        PlanOptions o = {.weeks = 8, .days_per_week = 5, .start = INT64_MIN};
         bool json = false;
         int c, k;
 
@@ -79,11 +80,12 @@ static int cmd_plan(int argc, char *argv[])
                 switch (c) {
                 case 'h':
                         pacectl_print_usage(
-                                "plan", "  --goal-mile M:SS       Goal mile time (required)\n"
-                                        "  --weeks N              Plan length, 6-10 weeks (default 8)\n"
-                                        "  --days-per-week N      Running days, 3-6 (default 5)\n"
-                                        "  --start YYYY-MM-DD     First day (default today)\n"
-                                        "  --json                 Print the plan as JSON\n");
+                                "plan",
+                                "  --goal-mile M:SS       Goal mile time (required)\n"
+                                "  --weeks N              Plan length, 6-10 weeks (default 8)\n"
+                                "  --days-per-week N      Running days, 3-6 (default 5)\n"
+                                "  --start YYYY-MM-DD     First day (default today)\n"
+                                "  --json                 Print the plan as JSON\n");
                         return PACECTL_EXIT_OK;
                 case ARG_JSON:
                         json = true;
@@ -92,7 +94,8 @@ static int cmd_plan(int argc, char *argv[])
                         if (parse_clock_time(optarg, &o.goal_mile_s) < 0 || o.goal_mile_s < 180 ||
                             o.goal_mile_s > 1200) {
                                 fprintf(stderr,
-                                        "pacectl plan: --goal-mile: expected a time from 3:00 to 20:00, got '%s'\n",
+                                        "pacectl plan: --goal-mile: expected a time from 3:00 to "
+                                        "20:00, got '%s'\n",
                                         optarg);
                                 return PACECTL_EXIT_USAGE;
                         }
@@ -110,7 +113,8 @@ static int cmd_plan(int argc, char *argv[])
                 case ARG_START:
                         if (plan_date_parse(optarg, &o.start) < 0) {
                                 fprintf(stderr,
-                                        "pacectl plan: --start: expected a date YYYY-MM-DD, got '%s'\n",
+                                        "pacectl plan: --start: expected a date YYYY-MM-DD, got "
+                                        "'%s'\n",
                                         optarg);
                                 return PACECTL_EXIT_USAGE;
                         }

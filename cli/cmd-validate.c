@@ -320,6 +320,7 @@ static int cmd_validate(int argc, char *argv[])
         if (k < 0) {
                 fprintf(stderr, "%s: cannot resolve: %s\n", path,
                         k == -ENODATA ? "a heart-rate target needs MaxHR or LTHR in the profile"
+                        : k == -EDOM  ? "a target resolves to no speed (check the time offsets)"
                         : k == -E2BIG ? "too many steps"
                                       : strerror(-k));
                 return k == -ENOMEM ? PACECTL_EXIT_FAILURE : PACECTL_EXIT_USAGE;

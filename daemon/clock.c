@@ -31,8 +31,7 @@ uint64_t paced_clock_to_real(const PacedClock *c, uint64_t virt_usec)
 {
         if (virt_usec <= c->virt_base_usec)
                 return c->real_base_usec;
-        return c->real_base_usec +
-               (uint64_t)ceil((double)(virt_usec - c->virt_base_usec) / c->scale);
+        return c->real_base_usec + (uint64_t)ceil((double)(virt_usec - c->virt_base_usec) / c->scale);
 }
 
 uint64_t paced_clock_span_to_real(const PacedClock *c, uint64_t virt_span_usec)

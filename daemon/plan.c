@@ -69,7 +69,7 @@ unsigned plan_date_weekday(int64_t days)
 
 int plan_date_parse(const char *s, int64_t *ret)
 {
-        static const unsigned mdays[] = { 31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31 };
+        static const unsigned mdays[] = {31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
         int y;
         unsigned m, d;
 
@@ -111,26 +111,21 @@ typedef enum Role {
 } Role;
 
 static const Role week_roles[PLAN_DAYS_PER_WEEK_MAX + 1][7] = {
-        [3] = { ROLE_SPEED, ROLE_REST, ROLE_CROSS, ROLE_THRESHOLD, ROLE_REST, ROLE_LONG,
-                ROLE_CROSS },
-        [4] = { ROLE_SPEED, ROLE_STRIDES, ROLE_REST, ROLE_THRESHOLD, ROLE_CROSS, ROLE_LONG,
-                ROLE_REST },
-        [5] = { ROLE_SPEED, ROLE_STRIDES, ROLE_CROSS, ROLE_THRESHOLD, ROLE_REST, ROLE_LONG,
-                ROLE_EASY },
-        [6] = { ROLE_SPEED, ROLE_STRIDES, ROLE_EASY, ROLE_THRESHOLD, ROLE_REST, ROLE_LONG,
-                ROLE_EASY },
+        [3] = {ROLE_SPEED, ROLE_REST, ROLE_CROSS, ROLE_THRESHOLD, ROLE_REST, ROLE_LONG, ROLE_CROSS},
+        [4] = {ROLE_SPEED, ROLE_STRIDES, ROLE_REST, ROLE_THRESHOLD, ROLE_CROSS, ROLE_LONG,
+               ROLE_REST},
+        [5] = {ROLE_SPEED, ROLE_STRIDES, ROLE_CROSS, ROLE_THRESHOLD, ROLE_REST, ROLE_LONG,
+               ROLE_EASY},
+        [6] = {ROLE_SPEED, ROLE_STRIDES, ROLE_EASY, ROLE_THRESHOLD, ROLE_REST, ROLE_LONG,
+               ROLE_EASY},
 };
 
 /* The taper week: volume down, one sharp session, the time trial last. */
 static const Role taper_roles[PLAN_DAYS_PER_WEEK_MAX + 1][7] = {
-        [3] = { ROLE_SPEED, ROLE_REST, ROLE_CROSS, ROLE_STRIDES, ROLE_REST, ROLE_REST,
-                ROLE_LONG },
-        [4] = { ROLE_SPEED, ROLE_EASY, ROLE_REST, ROLE_STRIDES, ROLE_CROSS, ROLE_REST,
-                ROLE_LONG },
-        [5] = { ROLE_SPEED, ROLE_EASY, ROLE_CROSS, ROLE_STRIDES, ROLE_EASY, ROLE_REST,
-                ROLE_LONG },
-        [6] = { ROLE_SPEED, ROLE_EASY, ROLE_EASY, ROLE_STRIDES, ROLE_EASY, ROLE_REST,
-                ROLE_LONG },
+        [3] = {ROLE_SPEED, ROLE_REST, ROLE_CROSS, ROLE_STRIDES, ROLE_REST, ROLE_REST, ROLE_LONG},
+        [4] = {ROLE_SPEED, ROLE_EASY, ROLE_REST, ROLE_STRIDES, ROLE_CROSS, ROLE_REST, ROLE_LONG},
+        [5] = {ROLE_SPEED, ROLE_EASY, ROLE_CROSS, ROLE_STRIDES, ROLE_EASY, ROLE_REST, ROLE_LONG},
+        [6] = {ROLE_SPEED, ROLE_EASY, ROLE_EASY, ROLE_STRIDES, ROLE_EASY, ROLE_REST, ROLE_LONG},
 };
 
 static PlanPhase week_phase(unsigned week, unsigned weeks)
@@ -221,7 +216,8 @@ static void fill_day(PlanDay *d, Role role, PlanPhase phase, unsigned week, unsi
         case ROLE_CROSS:
                 d->type = PLAN_DAY_CROSS;
                 d->workout = NULL;
-                d->note = "Cross-training off the treadmill: 30-45 min easy bike, swim or elliptical";
+                d->note =
+                        "Cross-training off the treadmill: 30-45 min easy bike, swim or elliptical";
                 break;
         }
 }
@@ -233,7 +229,8 @@ int plan_generate(const PlanOptions *o, Plan **ret)
         if (!o || !ret)
                 return -EINVAL;
         if (o->weeks < PLAN_WEEKS_MIN || o->weeks > PLAN_WEEKS_MAX ||
-            o->days_per_week < PLAN_DAYS_PER_WEEK_MIN || o->days_per_week > PLAN_DAYS_PER_WEEK_MAX ||
+            o->days_per_week < PLAN_DAYS_PER_WEEK_MIN ||
+            o->days_per_week > PLAN_DAYS_PER_WEEK_MAX ||
             !(o->goal_mile_s >= 180 && o->goal_mile_s <= 1200))
                 return -EINVAL;
         p = calloc(1, sizeof(*p));
@@ -301,7 +298,9 @@ int plan_to_json(const Plan *p, FILE *f)
         for (size_t i = 0; i < p->n_days; i++) {
                 const PlanDay *d = &p->days[i];
 
-                fprintf(f, "%s{\"date\":\"%s\",\"week\":%u,\"phase\":\"%s\",\"type\":\"%s\",\"workout\":",
+                fprintf(f,
+                        "%s{\"date\":\"%s\",\"week\":%u,\"phase\":\"%s\",\"type\":\"%s\","
+                        "\"workout\":",
                         i ? "," : "", plan_date_format(d->date, a), d->week,
                         plan_phase_to_string(d->phase), plan_day_type_to_string(d->type));
                 json_write_string(f, d->workout);

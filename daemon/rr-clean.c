@@ -314,12 +314,6 @@ int rr_cleaner_flush(RrCleaner *c, const RrBeat **ret_beats)
         return (int)c->n_out;
 }
 
-static RrCleaner *rr_cleaner_freep_helper(RrCleaner *c)
-{
-        return rr_cleaner_free(c);
-}
-DEFINE_TRIVIAL_CLEANUP_FUNC(RrCleaner *, rr_cleaner_freep_helper);
-
 static int beats_append(RrBeat **v, size_t *n, size_t *cap, const RrBeat *b, size_t k)
 {
         if (*n + k > *cap) {
@@ -338,7 +332,7 @@ static int beats_append(RrBeat **v, size_t *n, size_t *cap, const RrBeat *b, siz
 
 int rr_correct(const double *rr_ms, size_t n, bool correct, RrBeat **ret_beats, size_t *ret_n_beats)
 {
-        _cleanup_(rr_cleaner_freep_helperp) RrCleaner *c = NULL;
+        _cleanup_(rr_cleaner_freep) RrCleaner *c = NULL;
         _cleanup_free_ RrBeat *v = NULL;
         size_t nv = 0, cap = 0;
         const RrBeat *b;

@@ -269,13 +269,18 @@ static StepKind kind_from_words(const char *s, StepKind fallback)
                 const char *prefix;
                 StepKind kind;
         } words[] = {
-                {"warm", STEP_KIND_WARMUP},           {"cool", STEP_KIND_COOLDOWN},
-                {"recover", STEP_KIND_RECOVERY},      {"jog", STEP_KIND_RECOVERY},
-                {"float", STEP_KIND_RECOVERY},        {"rest", STEP_KIND_REST},
-                {"walk", STEP_KIND_RECOVERY},         {"stride", STEP_KIND_STRIDE},
-                {"accel", STEP_KIND_STRIDE},          {"time trial", STEP_KIND_TIME_TRIAL},
-                {"time-trial", STEP_KIND_TIME_TRIAL}, {"tt ", STEP_KIND_TIME_TRIAL},
-                {"race", STEP_KIND_TIME_TRIAL},
+                {"warm", STEP_KIND_WARMUP},
+                {"cool", STEP_KIND_COOLDOWN},
+                {"recover", STEP_KIND_RECOVERY},
+                {"jog", STEP_KIND_RECOVERY},
+                {"float", STEP_KIND_RECOVERY},
+                {"rest", STEP_KIND_REST},
+                {"walk", STEP_KIND_RECOVERY},
+                {"stride", STEP_KIND_STRIDE},
+                {"accel", STEP_KIND_STRIDE},
+                {"time trial", STEP_KIND_TIME_TRIAL},
+                /* Not "race": "Race pace 400s" is an interval, not a trial. */
+                {"time-trial", STEP_KIND_TIME_TRIAL},
         };
 
         for (size_t i = 0; i < ELEMENTSOF(words); i++)
@@ -487,7 +492,9 @@ static int parse_targets(Parser *p, WorkoutStep *s, const Token *toks, size_t n)
                                 next = i + 1 < n ? &toks[i + 1] : NULL;
                         }
                         if (!word_is(next, "Pace"))
-                                return fail(p, next ? next->column : t->column + strlen(t->s),
+                                return fail(p,
+                                            next ? next->column
+                                                 : toks[i].column + (unsigned)strlen(toks[i].s),
                                             "expected 'Pace' after '%s'", t->s);
                         if (a < 10 || a > 300 || (m == 2 && (b < 10 || b > 300)))
                                 return fail(p, t->column,

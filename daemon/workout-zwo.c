@@ -379,11 +379,17 @@ static void XMLCALL on_end(void *data, const char *el)
         case ZWO_TEXT_SPORT:
                 p->seen_sport = true;
                 p->is_run = strcasecmp(v, "run") == 0;
-                if (!p->is_run)
+                if (!p->is_run) {
                         zwo_fail(p,
                                  "this is a %s workout (<sportType>%s</sportType>): only run "
                                  "workouts can be imported",
                                  *v ? v : "bike", v);
+                        /* Point at the element, not at its end tag. */
+                        if (p->error) {
+                                p->error->line = p->sport_line;
+                                p->error->column = p->sport_column;
+                        }
+                }
                 break;
         case ZWO_TEXT_DURATION_TYPE:
                 if (strcasecmp(v, "distance") == 0)

@@ -229,6 +229,7 @@ typedef struct Resolver {
         double min_incline, max_incline;
         ResolvedStep *steps;
         size_t n_steps;
+        size_t last_escalating; /* 1 + index of the last stepped-up step, 0 if none */
 } Resolver;
 
 static double speed_value_kmh(const Resolver *r, const SpeedValue *v)
@@ -238,8 +239,9 @@ static double speed_value_kmh(const Resolver *r, const SpeedValue *v)
         return runner_profile_speed_kmh(r->profile, v->ref) * v->pct / 100.0;
 }
 
-/* Friel running zones (% LTHR) when LTHR is known, else the 5-zone %HRmax
- * model; see PHYSIOLOGY.md 1.2 and 1.3. */
+/* Friel running zones (% LTHR) when the runner gave an LTHR, else the
+ * 5-zone %HRmax model: an LTHR estimated from max HR would put the zone
+ * boundaries a whole zone off (PHYSIOLOGY.md 1.1 to 1.3). */
 static void hr_zone_bpm(const RunnerProfile *p, unsigned zone, double *lo, double *hi)
 {
         static const double friel[6][2] = {
@@ -250,7 +252,7 @@ static void hr_zone_bpm(const RunnerProfile *p, unsigned zone, double *lo, doubl
         };
 
         zone = zone < 1 ? 1 : zone > 5 ? 5 : zone;
-        if (p->lthr > 0) {
+        if (p->lthr > 0 && !p->lthr_derived) {
                 *lo = friel[zone][0] * p->lthr;
                 *hi = friel[zone][1] * p->lthr;
         } else {
@@ -514,9 +516,10 @@ static int resolve_block(Resolver *r, const WorkoutBlock *b, unsigned rep_index,
 static int resolve_repeat(Resolver *r, const WorkoutNode *n)
 {
         bool escalating = block_has_speed_step(&n->block);
+        size_t start = r->n_steps;
 
         for (unsigned i = 1; i <= n->repeat; i++) {
-                size_t mark = r->n_steps;
+                size_t mark = r->n_steps, prev = r->last_escalating, open;
                 bool capped = false;
                 int k;
 
@@ -525,16 +528,19 @@ static int resolve_repeat(Resolver *r, const WorkoutNode *n)
                         return k;
                 if (!escalating || !capped)
                         continue;
-                if (i == 1 || r->n_steps == mark) {
-                        /* Even the first repetition is above the limit:
-                         * keep it, clamped and flagged, and stop there. */
-                } else {
+                if (i > 1) {
                         /* Drop the repetition that went past the limit. */
                         for (size_t j = mark; j < r->n_steps; j++)
                                 free(r->steps[j].cue);
                         r->n_steps = mark;
+                        r->last_escalating = prev;
                 }
-                ResolvedStep *last = &r->steps[r->n_steps - 1];
+                /* Even the first repetition is above the limit: it stays,
+                 * clamped and flagged, and the repeat stops there. Either
+                 * way the last stepped-up step becomes open: the runner
+                 * holds it until they stop or skip to what follows. */
+                open = r->last_escalating > start ? r->last_escalating - 1 : r->n_steps - 1;
+                ResolvedStep *last = &r->steps[open];
                 last->end = STEP_END_OPEN;
                 last->end_value = 0;
                 last->speed_end_kmh = last->speed_start_kmh;
@@ -570,6 +576,8 @@ static int resolve_block(Resolver *r, const WorkoutBlock *b, unsigned rep_index,
                 k = resolver_push(r, &o);
                 if (k < 0)
                         return k;
+                if (n->step.speed_step_kmh > 0)
+                        r->last_escalating = r->n_steps;
         }
         return 0;
 }
@@ -645,7 +653,7 @@ int workout_resolve(const Workout *w, const RunnerProfile *p, const ResolveLimit
         if (k < 0)
                 return k;
         if (out->n_steps == 0)
-                return -ENODATA;
+                return -EINVAL;
         if (w->name) {
                 out->name = strdup(w->name);
                 if (!out->name)

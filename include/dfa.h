@@ -79,6 +79,11 @@ struct RrBeat;
 /* cfg NULL = ALPHA1_TRACKER_CONFIG_DEFAULT. -EINVAL for window < 30 s or step <= 0. */
 int alpha1_tracker_new(Alpha1Tracker **ret, const Alpha1TrackerConfig *cfg);
 Alpha1Tracker *alpha1_tracker_free(Alpha1Tracker *t);
+static inline void alpha1_tracker_freep(Alpha1Tracker **t)
+{
+        if (*t)
+                *t = alpha1_tracker_free(*t);
+}
 
 /*
  * Feeds one raw RR interval from the strap (ms). It goes through the artifact

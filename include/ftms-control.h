@@ -117,6 +117,8 @@ int ftms_control_set_speed(FtmsControl *c, uint64_t now, double kmh);
 int ftms_control_set_incline(FtmsControl *c, uint64_t now, double pct);
 int ftms_control_start_resume(FtmsControl *c, uint64_t now);
 int ftms_control_stop_pause(FtmsControl *c, uint64_t now, uint8_t stop_pause);
+/* Drops queued, unsent commands (the belt stopped: nothing may start it). */
+void ftms_control_flush(FtmsControl *c, uint64_t now);
 /* Makes sure control is held (requests it if not); no other command. */
 int ftms_control_request(FtmsControl *c, uint64_t now);
 

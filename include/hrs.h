@@ -12,11 +12,11 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define HRS_UUID_SERVICE         0x180D
-#define HRS_UUID_MEASUREMENT     0x2A37
-#define HRS_UUID_BODY_SENSOR_LOC 0x2A38
-#define BAS_UUID_SERVICE         0x180F
-#define BAS_UUID_BATTERY_LEVEL   0x2A19
+#define HRS_UUID_SERVICE          0x180D
+#define HRS_UUID_MEASUREMENT      0x2A37
+#define HRS_UUID_BODY_SENSOR_LOC  0x2A38
+#define BAS_UUID_SERVICE          0x180F
+#define BAS_UUID_BATTERY_LEVEL    0x2A19
 
 /* A 512-byte ATT MTU could carry ~250 RR values; no strap sends more than a few. */
 #define HRS_MAX_RR 32

@@ -21,7 +21,7 @@ typedef struct LeCursor {
 
 static inline LeCursor le_cursor_init(const void *data, size_t len)
 {
-        return (LeCursor){.data = data, .len = data ? len : 0, .off = 0};
+        return (LeCursor){ .data = data, .len = data ? len : 0, .off = 0 };
 }
 
 static inline size_t le_cursor_remaining(const LeCursor *c)
@@ -45,7 +45,7 @@ typedef struct LeWriter {
 
 static inline LeWriter le_writer_init(void *data, size_t size)
 {
-        return (LeWriter){.data = data, .size = size, .off = 0};
+        return (LeWriter){ .data = data, .size = size, .off = 0 };
 }
 
 /* Each returns -ENOBUFS when the buffer is too small, leaving it unchanged. */

@@ -16,13 +16,13 @@
 
 #include "util.h"
 
-#define PLAN_WEEKS_MIN 6
-#define PLAN_WEEKS_MAX 10
+#define PLAN_WEEKS_MIN         6
+#define PLAN_WEEKS_MAX         10
 #define PLAN_DAYS_PER_WEEK_MIN 3
 #define PLAN_DAYS_PER_WEEK_MAX 6
 
 typedef enum PlanDayType {
-        PLAN_DAY_RUN,   /* a treadmill workout from the library */
+        PLAN_DAY_RUN, /* a treadmill workout from the library */
         PLAN_DAY_REST,
         PLAN_DAY_CROSS, /* cross-training, off the treadmill: listed, not run */
         _PLAN_DAY_TYPE_MAX,

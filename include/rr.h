@@ -59,6 +59,11 @@ typedef struct RrCleaner RrCleaner;
  */
 int rr_cleaner_new(RrCleaner **ret, bool correct);
 RrCleaner *rr_cleaner_free(RrCleaner *c);
+static inline void rr_cleaner_freep(RrCleaner **c)
+{
+        if (*c)
+                *c = rr_cleaner_free(*c);
+}
 
 /*
  * Feeds one raw RR interval (ms, > 0 and finite, else -EINVAL). Decisions are

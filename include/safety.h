@@ -77,7 +77,8 @@ const char *safety_clamp_to_string(SafetyClamp c);
 
 /*
  * Clamps to the limits, then rounds to the increment (never rounding out of
- * the range). A speed of 0 stays 0 (belt stop). -EINVAL for NaN/inf/negative.
+ * the range). The engine never commands 0 (it stops with Stop or Pause), so
+ * 0 clamps up to the minimum. -EINVAL for NaN/inf/negative.
  */
 int safety_clamp_speed(const SafetyLimits *l, double kmh, double *ret, SafetyClamp *ret_clamp);
 int safety_clamp_incline(const SafetyLimits *l, double pct, double *ret, SafetyClamp *ret_clamp);

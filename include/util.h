@@ -15,13 +15,13 @@
 #include <string.h>
 #include <unistd.h>
 
-#define _cleanup_(x)   __attribute__((__cleanup__(x)))
-#define _unused_       __attribute__((__unused__))
+#define _cleanup_(x) __attribute__((__cleanup__(x)))
+#define _unused_     __attribute__((__unused__))
 #define _printf_(a, b) __attribute__((__format__(printf, a, b)))
-#define _pure_         __attribute__((__pure__))
-#define _const_        __attribute__((__const__))
-#define _likely_(x)    (__builtin_expect(!!(x), 1))
-#define _unlikely_(x)  (__builtin_expect(!!(x), 0))
+#define _pure_       __attribute__((__pure__))
+#define _const_      __attribute__((__const__))
+#define _likely_(x)   (__builtin_expect(!!(x), 1))
+#define _unlikely_(x) (__builtin_expect(!!(x), 0))
 
 #define ELEMENTSOF(x) (sizeof(x) / sizeof((x)[0]))
 

@@ -83,8 +83,8 @@ typedef struct EngineConfig {
         bool cues;                    /* default true: announce changes, never change unannounced */
         uint64_t cue_lead_usec;       /* default 5 s */
         uint64_t halfway_min_usec;    /* halfway cue only for steps at least this long, 120 s */
-        double auto_lap_m;            /* 0 = off; default 0 (400 or 1609.344 for time trials) */
-        bool auto_lap_time_trial;     /* default true: auto-lap every 400 m in TIME_TRIAL steps */
+        double auto_lap_m;            /* auto-lap distance, default 400 (METERS_PER_MILE: mile); 0 off */
+        bool auto_lap_all_steps;      /* default false: auto-laps only in TIME_TRIAL steps */
         bool lag_compensation;        /* default true */
         uint64_t short_rep_usec;      /* lag-compensate steps shorter than this, default 60 s */
         uint64_t lag_max_usec;        /* cap on the compensation, default 8 s */

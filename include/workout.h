@@ -53,25 +53,25 @@ typedef enum StepControl {
 typedef struct ResolvedStep {
         StepKind kind;
         StepEnd end;
-        double end_value; /* s or m */
+        double end_value;        /* s or m */
         StepControl control;
-        double speed_start_kmh; /* speed at the start of the step */
-        double speed_end_kmh;   /* speed at the end: != start for a ramp */
-        double speed_lo_kmh;    /* pace range, informational (== start if none) */
+        double speed_start_kmh;  /* speed at the start of the step */
+        double speed_end_kmh;    /* speed at the end: != start for a ramp */
+        double speed_lo_kmh;     /* pace range, informational (== start if none) */
         double speed_hi_kmh;
-        double hr_lo_bpm, hr_hi_bpm; /* STEP_CONTROL_HR */
-        double hr_fallback_kmh;      /* HR steps: speed when HR is lost / at start */
+        double hr_lo_bpm, hr_hi_bpm;  /* STEP_CONTROL_HR */
+        double hr_fallback_kmh;  /* HR steps: speed when HR is lost / at start */
         bool has_incline;
         double incline_start_pct;
         double incline_end_pct;
-        bool speed_clamped; /* a target exceeded a cap and was clamped */
+        bool speed_clamped;      /* a target exceeded a cap and was clamped */
         bool incline_clamped;
-        double requested_speed_kmh; /* before clamping (max over the step) */
+        double requested_speed_kmh;   /* before clamping (max over the step) */
         double requested_incline_pct;
-        unsigned repeat_index; /* 1-based index within its repeat block, 0 if none */
+        unsigned repeat_index;   /* 1-based index within its repeat block, 0 if none */
         unsigned repeat_count;
         char label[RESOLVED_STEP_LABEL_MAX]; /* "400 m at 5:20/mi" */
-        char *cue;                           /* runner's cue text, may be NULL */
+        char *cue;               /* runner's cue text, may be NULL */
 } ResolvedStep;
 
 typedef struct ResolvedWorkout {
@@ -79,8 +79,8 @@ typedef struct ResolvedWorkout {
         char *source; /* file path or library name */
         ResolvedStep *steps;
         size_t n_steps;
-        double total_time_s;     /* estimate: distance steps at their speed */
-        double total_distance_m; /* estimate: time steps at their speed */
+        double total_time_s;      /* estimate: distance steps at their speed */
+        double total_distance_m;  /* estimate: time steps at their speed */
         bool has_open_steps;
         bool any_clamped;
 } ResolvedWorkout;
@@ -224,7 +224,9 @@ void resolve_limits_init(ResolveLimits *l);
  * stops repeating once the next increase would exceed the speed limit, and its
  * last repetition becomes open-ended: the runner holds the top speed until
  * they stop. Returns -EINVAL for bad arguments, -E2BIG if the expansion
- * exceeds WORKOUT_STEPS_MAX, -ENOMEM.
+ * exceeds WORKOUT_STEPS_MAX, -ENODATA if a heart-rate target needs a max HR
+ * or LTHR the profile lacks, -EDOM if a target works out to no speed (a time
+ * offset larger than the step), -ENOMEM.
  */
 int workout_resolve(const Workout *w, const RunnerProfile *p, const ResolveLimits *limits,
                     ResolvedWorkout **ret);

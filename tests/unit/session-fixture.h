@@ -124,6 +124,7 @@ static inline int fixture_run(SessionStore *s, uint64_t seed, double max_s, int 
         double speed = 0, hr = 70, dist = 0, rr_clock = 0, step_start_t = 0, step_start_d = 0;
         double incline = 0;
         unsigned step = 0, beats = 0, t = 0;
+        double cross_t = NAN, cross_hr = NAN, cross_kmh = NAN;
         int r;
 
         fixture_workout(&w, steps);
@@ -180,12 +181,18 @@ static inline int fixture_run(SessionStore *s, uint64_t seed, double max_s, int 
                 unsigned hr_bpm = (unsigned)lround(hr + (fixture_rand(&rng) - 0.5) * 2);
                 double alpha1 = t >= 120 ? fmin(fmax(1.45 - (hr - 110) / 70.0, 0.3), 1.5) : NAN;
 
-                if (t == 700 && isfinite(alpha1)) {
-                        r = session_store_add_event(
-                                s,
-                                &(SessionEvent){t, SESSION_EVENT_CROSSOVER, "alpha1 crossed 0.75",
-                                                "{\"alpha1\":0.75,\"hr_bpm\":161,"
-                                                "\"speed_kmh\":14.0}"});
+                if (isnan(cross_t) && isfinite(alpha1) && alpha1 < 0.75) {
+                        /* The first crossing of 0.75, as the analysis would log it. */
+                        char json[96];
+                        cross_t = t;
+                        cross_hr = hr_bpm;
+                        cross_kmh = speed;
+                        snprintf(json, sizeof(json),
+                                 "{\"alpha1\":0.75,\"hr_bpm\":%u,\"speed_kmh\":%.1f}", hr_bpm,
+                                 speed);
+                        r = session_store_add_event(s,
+                                                    &(SessionEvent){t, SESSION_EVENT_CROSSOVER,
+                                                                    "alpha1 crossed 0.75", json});
                         if (r < 0)
                                 return r;
                 }
@@ -239,14 +246,14 @@ static inline int fixture_run(SessionStore *s, uint64_t seed, double max_s, int 
                         return r;
         }
 
-        if (ret_id && *ret_id > 0) {
+        if (ret_id && *ret_id > 0 && isfinite(cross_t)) {
                 r = session_store_add_threshold(s, *ret_id,
                                                 &(SessionThreshold){.kind = "aet",
                                                                     .method = "dfa-a1-crossover",
                                                                     .alpha1 = 0.75,
-                                                                    .hr_bpm = 161,
-                                                                    .speed_kmh = 14,
-                                                                    .t_s = 700,
+                                                                    .hr_bpm = cross_hr,
+                                                                    .speed_kmh = cross_kmh,
+                                                                    .t_s = cross_t,
                                                                     .confidence = 0.8,
                                                                     .json = NULL});
                 if (r < 0)

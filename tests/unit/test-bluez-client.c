@@ -698,6 +698,58 @@ static void test_selectors_pick_the_configured_device(void **state)
         assert_int_equal(fake_count(c->f, s2.dev->path, "Connect"), 0);
 }
 
+static bool pred_shared_released(void *p)
+{
+        Ctx *c = p;
+
+        return fake_count(c->f, c->tm.dev->path, "Disconnect") == 1 && !c->tm.data->notifying &&
+               !c->strap.hrm->notifying;
+}
+
+static void test_one_device_serves_both_roles(void **state)
+{
+        static const uint16_t both[] = {0x1826, 0x180D};
+        Ctx *c = *state;
+
+        /* Like the e2e virtual peripheral: treadmill and HRS on one address. */
+        assert_int_equal(fake_bluez_new(&c->f, c->e, &c->bus), 0);
+        c->hci0 = fake_add_adapter(c->f, "hci0", "00:AA:01:00:00:00", true);
+        c->tm.dev = fake_add_device(c->f, c->hci0, TREADMILL_ADDR, "Combo", both, 2, false);
+        fake_treadmill_gatt(c->f, &c->tm);
+        c->strap.dev = c->tm.dev;
+        fake_strap_gatt(c->f, &c->strap, false);
+        c->cfg.selector[TRANSPORT_ROLE_TREADMILL] = TREADMILL_ADDR;
+        c->cfg.selector[TRANSPORT_ROLE_STRAP] = TREADMILL_ADDR;
+        ctx_transport(c);
+        assert_true(run_until(c->e, pred_both_up, c));
+        notify_hex(c, c->strap.hrm, "167310020d02"); /* Polar H7 (TMIW) */
+        wait_events(c, TRANSPORT_EVENT_HEART_RATE, TRANSPORT_ROLE_STRAP, 1);
+
+        /* A link loss takes both roles down; both come back. */
+        fake_device_drop(c->tm.dev);
+        assert_true(run_until(c->e, pred_both_down, c));
+        assert_true(run_until(c->e, pred_both_up, c));
+
+        /* Released once at shutdown. */
+        c->f->n_calls = 0;
+        transport_shutdown(c->t);
+        assert_true(run_until(c->e, pred_shared_released, c));
+}
+
+static void test_auto_strap_prefers_dedicated_strap(void **state)
+{
+        Ctx *c = *state;
+
+        ctx_fake(c, false);
+        /* The treadmill also serves HRS, with a much stronger signal. */
+        c->tm.dev->uuids[1] = strdup("0000180d-0000-1000-8000-00805f9b34fb");
+        c->tm.dev->rssi = -20;
+        ctx_transport(c);
+        assert_true(run_until(c->e, pred_both_up, c));
+        assert_int_equal(fake_count(c->f, c->strap.dev->path, "Connect"), 1);
+        assert_true(c->strap.hrm->notifying);
+}
+
 static void test_auto_selection_skips_non_treadmill(void **state)
 {
         static const uint16_t ftms[] = {0x1826};
@@ -843,6 +895,8 @@ int main(void)
                 T(test_configured_adapter_only),
                 T(test_waits_for_powered_adapter),
                 T(test_selectors_pick_the_configured_device),
+                T(test_one_device_serves_both_roles),
+                T(test_auto_strap_prefers_dedicated_strap),
                 T(test_auto_selection_skips_non_treadmill),
                 T(test_resolve_timeout_disconnects_and_retries),
                 T(test_shutdown_releases_devices),

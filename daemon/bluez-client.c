@@ -130,6 +130,14 @@ BluezScanMode bluez_scan_mode_from_string(const char *s)
         return _BLUEZ_SCAN_MODE_INVALID;
 }
 
+void bluez_config_set_role(BluezConfig *cfg, TransportRole role, const char *value)
+{
+        if (role < 0 || role >= _TRANSPORT_ROLE_MAX)
+                return;
+        cfg->disabled[role] = value && streq(value, "none");
+        cfg->selector[role] = value && *value && !cfg->disabled[role] ? value : NULL;
+}
+
 uint64_t bluez_backoff_delay(uint64_t min_usec, uint64_t max_usec, unsigned failures)
 {
         uint64_t d = min_usec;

@@ -219,6 +219,23 @@ static void test_backoff_doubles_and_caps(void **state)
                          30 * USEC_PER_SEC);
 }
 
+static void test_config_role_values(void **state)
+{
+        BluezConfig cfg = {};
+
+        bluez_config_set_role(&cfg, TRANSPORT_ROLE_STRAP, "none");
+        assert_true(cfg.disabled[TRANSPORT_ROLE_STRAP]);
+        assert_null(cfg.selector[TRANSPORT_ROLE_STRAP]);
+        bluez_config_set_role(&cfg, TRANSPORT_ROLE_STRAP, "Polar H10 ABC");
+        assert_false(cfg.disabled[TRANSPORT_ROLE_STRAP]);
+        assert_string_equal(cfg.selector[TRANSPORT_ROLE_STRAP], "Polar H10 ABC");
+        bluez_config_set_role(&cfg, TRANSPORT_ROLE_STRAP, "");
+        assert_null(cfg.selector[TRANSPORT_ROLE_STRAP]);
+        bluez_config_set_role(&cfg, TRANSPORT_ROLE_TREADMILL, NULL);
+        assert_false(cfg.disabled[TRANSPORT_ROLE_TREADMILL]);
+        assert_null(cfg.selector[TRANSPORT_ROLE_TREADMILL]);
+}
+
 static bool pred_discovery_stopped(void *p)
 {
         Ctx *c = p;
@@ -630,6 +647,17 @@ static void test_bluetoothd_exit_and_restart(void **state)
         assert_int_equal(count_events(c, TRANSPORT_EVENT_LINK, TRANSPORT_ROLE_TREADMILL), 3);
 }
 
+static void test_bluetoothd_started_after_paced(void **state)
+{
+        Ctx *c = *state;
+
+        ctx_transport(c); /* nobody owns org.bluez yet */
+        run_for(c->e, 100 * USEC_PER_MSEC);
+        assert_int_equal(c->n_ev, 0);
+        ctx_fake(c, false);
+        assert_true(run_until(c->e, pred_both_up, c));
+}
+
 static void test_configured_adapter_only(void **state)
 {
         static const uint16_t tm_svcs[] = {0x1826};
@@ -877,6 +905,7 @@ int main(void)
 {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test(test_backoff_doubles_and_caps),
+                cmocka_unit_test(test_config_role_values),
 #define T(name) cmocka_unit_test_setup_teardown(name, setup, teardown)
                 T(test_discovers_connects_and_subscribes),
                 T(test_known_devices_used_without_scanning),
@@ -892,6 +921,7 @@ int main(void)
                 T(test_start_notify_errors),
                 T(test_device_removal_and_return),
                 T(test_bluetoothd_exit_and_restart),
+                T(test_bluetoothd_started_after_paced),
                 T(test_configured_adapter_only),
                 T(test_waits_for_powered_adapter),
                 T(test_selectors_pick_the_configured_device),

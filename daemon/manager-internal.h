@@ -3,7 +3,7 @@
 
 /* The Manager's insides, shared by manager*.c and bus-*.c only. */
 
-#include "dfa.h"
+#include "live-analysis.h"
 #include "manager.h"
 #include "profile.h"
 #include "rr.h"
@@ -46,7 +46,9 @@ struct Manager {
         WorkoutEngine *engine;
         sd_event_source *engine_timer; /* one-shot at the engine's next deadline */
         RunnerProfile profile;
-        ZoneTable zones;
+        HrProfile hr_profile; /* from [Runner], for zones and the live analysis */
+        ZoneModel zone_model;
+        ZoneTable zones; /* the live zone outside a session */
         bool have_zones;
         char *pending_run;     /* --run: started once the treadmill is ready */
         struct Plan *schedule; /* from SetSchedule, stored in the state directory */
@@ -58,8 +60,8 @@ struct Manager {
         uint64_t session_start_wall_usec;
         sd_event_source *sample_timer; /* 1 Hz of virtual time while a session runs */
         sd_event_source *flush_timer;  /* the store's next flush */
-        RrCleaner *rr_cleaner;
-        Alpha1Tracker *alpha1;
+        RrCleaner *rr_cleaner;         /* artifact flags of the stored RR intervals */
+        LiveAnalysis *analysis;        /* alpha1, zones and crossovers of the session */
         int last_step_index;
         bool exit_after_session;
 };

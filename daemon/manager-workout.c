@@ -192,6 +192,8 @@ static void build_zones(Manager *m)
                 model = ZONE_MODEL_HRMAX;
                 break;
         }
+        m->hr_profile = hp;
+        m->zone_model = model;
         m->have_zones = zone_table_build(model, &hp, &m->zones) >= 0;
         if (!m->have_zones)
                 log_notice("Heart-rate zones are off: set max_hr (or age) in [Runner] for the %s "
@@ -357,13 +359,18 @@ static void begin_session(Manager *m)
                 for (unsigned i = 0; i < info.n_zones; i++)
                         info.zone_max_bpm[i] = (unsigned)lround(m->zones.zones[i].hi_bpm);
         }
-        rr_cleaner_free(m->rr_cleaner);
-        m->rr_cleaner = NULL;
-        alpha1_tracker_free(m->alpha1);
-        m->alpha1 = NULL;
+        m->rr_cleaner = rr_cleaner_free(m->rr_cleaner);
+        m->analysis = live_analysis_free(m->analysis);
         r = rr_cleaner_new(&m->rr_cleaner, true);
-        if (r >= 0)
-                r = alpha1_tracker_new(&m->alpha1, NULL);
+        if (r >= 0) {
+                LiveAnalysisConfig lc = {
+                        .profile = m->hr_profile,
+                        .zone_model = m->have_zones ? m->zone_model : _ZONE_MODEL_INVALID,
+                        .correct = true,
+                };
+
+                r = live_analysis_new(&m->analysis, m->have_zones ? &lc : NULL);
+        }
         if (r < 0)
                 log_warning_errno(r, "Live alpha1 is not available: %m");
         m->live.alpha1 = NAN;
@@ -528,6 +535,8 @@ static void handle_step_changed(Manager *m, const EngineEvent *ev)
         snprintf(json, sizeof(json), "{\"step\":%d}", ev->step_index);
         store_event(m, SESSION_EVENT_STEP_CHANGE, ev->message, json);
         (void)bus_manager_emit_step_changed(m, ev->step_index, ev->message, kind);
+        if (m->analysis && m->session_id)
+                live_analysis_new_step(m->analysis, session_t(m), NULL);
         manager_properties_changed(m, MANAGER_PROP_STEP | MANAGER_PROP_LIVE);
 }
 
@@ -538,6 +547,8 @@ static void handle_lap(Manager *m, const EngineEvent *ev)
         double start_s;
         int r;
 
+        if (m->analysis && m->session_id)
+                live_analysis_new_lap(m->analysis, session_t(m), NULL);
         if (!m->store || m->session_id <= 0)
                 return;
         start_s = (double)((int64_t)l->start_usec - (int64_t)m->session_start_usec) / USEC_PER_SEC;
@@ -717,38 +728,69 @@ static void device_set_string(char **field, const char *value)
         *field = value ? strdup(value) : NULL;
 }
 
-static void feed_rr(Manager *m, const HrsMeasurement *hr)
+/* The RR intervals as stored, each with the cleaner's artifact flag. */
+static void store_rr(Manager *m, const double *rr_ms, size_t n)
 {
-        for (size_t i = 0; i < hr->n_rr; i++) {
+        for (size_t i = 0; i < n && m->rr_cleaner; i++) {
                 const RrBeat *beats = NULL;
-                int n;
+                int k = rr_cleaner_push(m->rr_cleaner, rr_ms[i], &beats);
 
-                if (!m->rr_cleaner)
-                        return;
-                n = rr_cleaner_push(m->rr_cleaner, rr_ticks_to_ms(hr->rr_raw[i]), &beats);
-                for (int j = 0; j < n; j++) {
-                        const Alpha1Eval *evals = NULL;
+                for (int j = 0; j < k; j++) {
                         SessionRr rr = {
                                 .t_s = session_t(m),
                                 .rr_ms = (unsigned)lround(beats[j].rr_ms),
                                 .artifact = rr_beat_is_artifact(&beats[j]),
                         };
-                        int k;
 
                         if (m->store && m->session_id > 0)
                                 (void)session_store_add_rr(m->store, &rr);
-                        if (!m->alpha1)
-                                continue;
-                        k = alpha1_tracker_push_beat(m->alpha1, &beats[j], &evals);
-                        for (int e = 0; e < k; e++)
-                                if (evals[e].valid)
-                                        m->live.alpha1 = evals[e].alpha1;
                 }
         }
 }
 
+static void handle_crossover(Manager *m, const CrossoverEvent *ev)
+{
+        const char *key = threshold_kind_to_key(ev->threshold);
+        char text[160], json[192];
+        SessionThreshold th = {
+                .kind = ev->threshold == THRESHOLD_HRVT1 ? "aet" : "ant",
+                .method = "dfa-a1-live",
+                .alpha1 = threshold_kind_alpha1(ev->threshold),
+                .hr_bpm = ev->hr_bpm,
+                .speed_kmh = ev->speed_kmh,
+                .t_s = ev->t_s,
+                .confidence = ev->confidence,
+        };
+
+        snprintf(text, sizeof(text), "%s the %s at %.0f bpm, %.1f km/h (alpha1 %.2f)",
+                 ev->above ? "Crossed" : "Back below", threshold_kind_to_string(ev->threshold),
+                 ev->hr_bpm, ev->speed_kmh, ev->alpha1);
+        snprintf(json, sizeof(json),
+                 "{\"alpha1\":%.3f,\"hr_bpm\":%.1f,\"speed_kmh\":%.2f,\"above\":%s}",
+                 threshold_kind_alpha1(ev->threshold), ev->hr_bpm,
+                 isfinite(ev->speed_kmh) ? ev->speed_kmh : 0.0, ev->above ? "true" : "false");
+        log_info("%s", text);
+        store_event(m, SESSION_EVENT_CROSSOVER, text, json);
+        if (!ev->above)
+                return;
+        if (m->store && m->session_id > 0 &&
+            session_store_add_threshold(m->store, m->session_id, &th) < 0)
+                log_warning("Failed to record the crossover: %s",
+                            session_store_last_error(m->store));
+        snprintf(m->live.crossover_kind, sizeof(m->live.crossover_kind), "%s", key);
+        m->live.crossover_t_s = ev->t_s;
+        m->live.crossover_hr_bpm = (unsigned)lround(ev->hr_bpm);
+        m->live.crossover_speed_kmh = ev->speed_kmh;
+        (void)bus_manager_emit_crossover(m, key, ev->alpha1, ev->t_s, m->live.crossover_hr_bpm,
+                                         ev->speed_kmh);
+        manager_properties_changed(m, MANAGER_PROP_CROSSOVER);
+}
+
 static void handle_heart_rate(Manager *m, const HrsMeasurement *hr)
 {
+        double rr_ms[HRS_MAX_RR];
+        CrossoverEvent ev;
+        LiveStatus st;
         int zone;
 
         m->live.heart_rate_bpm = hr->heart_rate_bpm;
@@ -756,8 +798,23 @@ static void handle_heart_rate(Manager *m, const HrsMeasurement *hr)
                        ? zone_table_classify(&m->zones, hr->heart_rate_bpm)
                        : -1;
         m->live.zone = zone >= 0 ? (unsigned)zone + 1 : 0;
-        if (m->session_id)
-                feed_rr(m, hr);
+        if (!m->session_id)
+                return;
+
+        for (size_t i = 0; i < hr->n_rr; i++)
+                rr_ms[i] = rr_ticks_to_ms(hr->rr_raw[i]);
+        store_rr(m, rr_ms, hr->n_rr);
+        if (!m->analysis)
+                return;
+        if (live_analysis_push(m->analysis, session_t(m), hr->heart_rate_bpm, rr_ms, hr->n_rr,
+                               m->live.speed_kmh) < 0)
+                return;
+        live_analysis_get_status(m->analysis, &st);
+        m->live.alpha1 = st.alpha1;
+        if (st.zone >= 0)
+                m->live.zone = (unsigned)st.zone + 1;
+        while (live_analysis_pop_event(m->analysis, &ev) > 0)
+                handle_crossover(m, &ev);
 }
 
 static void handle_transport_event(const TransportEvent *ev, void *userdata)
@@ -957,7 +1014,7 @@ void manager_workout_done(Manager *m)
         m->engine = workout_engine_free(m->engine);
         m->store = session_store_free(m->store);
         m->rr_cleaner = rr_cleaner_free(m->rr_cleaner);
-        m->alpha1 = alpha1_tracker_free(m->alpha1);
+        m->analysis = live_analysis_free(m->analysis);
         m->schedule = plan_free(m->schedule);
         free(m->pending_run);
         m->pending_run = NULL;

@@ -63,6 +63,9 @@ struct Manager {
         RrCleaner *rr_cleaner;         /* artifact flags of the stored RR intervals */
         LiveAnalysis *analysis;        /* alpha1, zones and crossovers of the session */
         int last_step_index;
+        /* A session a crash left unfinished: resumed if the belt is found running. */
+        bool recover_pending;
+        SessionResume recover;
         bool exit_after_session;
 };
 

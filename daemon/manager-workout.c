@@ -332,33 +332,13 @@ static int sample_timer_handler(sd_event_source *s, uint64_t usec, void *userdat
         return 0;
 }
 
-static void begin_session(Manager *m)
+/* The live side of a session, new or resumed: analysis and the 1 Hz sample timer. */
+static void session_runtime_start(Manager *m)
 {
-        const ResolvedWorkout *w = workout_engine_get_workout(m->engine);
-        const Device *t = &m->devices[TRANSPORT_ROLE_TREADMILL];
-        const Device *h = &m->devices[TRANSPORT_ROLE_STRAP];
-        SessionInfo info = {
-                .workout_name = w ? w->name : NULL,
-                .workout_source = w ? w->source : NULL,
-                .workout = w,
-                .treadmill_address = t->address,
-                .treadmill_name = t->name,
-                .hrm_address = h->address,
-                .hrm_name = h->name,
-        };
+        uint64_t next_virt;
         char id[32];
         int r;
 
-        if (m->session_id)
-                return;
-        m->session_start_usec = manager_now(m);
-        m->session_start_wall_usec = wall_usec();
-        m->last_step_index = -1;
-        if (m->have_zones) {
-                info.n_zones = (unsigned)MIN(m->zones.n_zones, (size_t)SESSION_ZONES_MAX);
-                for (unsigned i = 0; i < info.n_zones; i++)
-                        info.zone_max_bpm[i] = (unsigned)lround(m->zones.zones[i].hi_bpm);
-        }
         m->rr_cleaner = rr_cleaner_free(m->rr_cleaner);
         m->analysis = live_analysis_free(m->analysis);
         r = rr_cleaner_new(&m->rr_cleaner, true);
@@ -376,6 +356,55 @@ static void begin_session(Manager *m)
         m->live.alpha1 = NAN;
         m->live.crossover_kind[0] = '\0';
 
+        snprintf(id, sizeof(id), "%" PRIi64, m->session_id);
+        (void)log_context_set("SESSION_ID", id);
+
+        /* The next whole second of session time. */
+        next_virt = m->session_start_usec +
+                    ((manager_now(m) - m->session_start_usec) / USEC_PER_SEC + 1) * USEC_PER_SEC;
+        if (!m->sample_timer) {
+                r = sd_event_add_time(m->event, &m->sample_timer, CLOCK_MONOTONIC,
+                                      paced_clock_to_real(&m->clock, next_virt), 0,
+                                      sample_timer_handler, m);
+                if (r >= 0)
+                        (void)sd_event_source_set_description(m->sample_timer, "sample");
+        } else {
+                r = sd_event_source_set_time(m->sample_timer,
+                                             paced_clock_to_real(&m->clock, next_virt));
+                if (r >= 0)
+                        r = sd_event_source_set_enabled(m->sample_timer, SD_EVENT_ONESHOT);
+        }
+        if (r < 0)
+                log_warning_errno(r, "Failed to arm the sample timer: %m");
+        manager_properties_changed(m, MANAGER_PROP_SESSION | MANAGER_PROP_CROSSOVER);
+}
+
+static void begin_session(Manager *m)
+{
+        const ResolvedWorkout *w = workout_engine_get_workout(m->engine);
+        const Device *t = &m->devices[TRANSPORT_ROLE_TREADMILL];
+        const Device *h = &m->devices[TRANSPORT_ROLE_STRAP];
+        SessionInfo info = {
+                .workout_name = w ? w->name : NULL,
+                .workout_source = w ? w->source : NULL,
+                .workout = w,
+                .treadmill_address = t->address,
+                .treadmill_name = t->name,
+                .hrm_address = h->address,
+                .hrm_name = h->name,
+        };
+        int r;
+
+        if (m->session_id)
+                return;
+        m->session_start_usec = manager_now(m);
+        m->session_start_wall_usec = wall_usec();
+        m->last_step_index = -1;
+        if (m->have_zones) {
+                info.n_zones = (unsigned)MIN(m->zones.n_zones, (size_t)SESSION_ZONES_MAX);
+                for (unsigned i = 0; i < info.n_zones; i++)
+                        info.zone_max_bpm[i] = (unsigned)lround(m->zones.zones[i].hi_bpm);
+        }
         if (!m->store) {
                 log_warning("No session store: this session is not recorded.");
                 m->session_id = -1;
@@ -388,27 +417,9 @@ static void begin_session(Manager *m)
                         m->session_id = -1;
                 }
         }
-        snprintf(id, sizeof(id), "%" PRIi64, m->session_id);
-        (void)log_context_set("SESSION_ID", id);
-        log_info("Session %s: '%s' started.", id, info.workout_name ? info.workout_name : "?");
-
-        if (!m->sample_timer) {
-                r = sd_event_add_time(
-                        m->event, &m->sample_timer, CLOCK_MONOTONIC,
-                        paced_clock_to_real(&m->clock, m->session_start_usec + USEC_PER_SEC), 0,
-                        sample_timer_handler, m);
-                if (r >= 0)
-                        (void)sd_event_source_set_description(m->sample_timer, "sample");
-        } else {
-                r = sd_event_source_set_time(
-                        m->sample_timer,
-                        paced_clock_to_real(&m->clock, m->session_start_usec + USEC_PER_SEC));
-                if (r >= 0)
-                        r = sd_event_source_set_enabled(m->sample_timer, SD_EVENT_ONESHOT);
-        }
-        if (r < 0)
-                log_warning_errno(r, "Failed to arm the sample timer: %m");
-        manager_properties_changed(m, MANAGER_PROP_SESSION);
+        session_runtime_start(m);
+        log_info("Session %" PRIi64 ": '%s' started.", m->session_id,
+                 info.workout_name ? info.workout_name : "?");
 }
 
 static void end_session(Manager *m, SessionEndReason reason)
@@ -817,11 +828,136 @@ static void handle_heart_rate(Manager *m, const HrsMeasurement *hr)
                 handle_crossover(m, &ev);
 }
 
+/* ---- crash recovery ---- */
+
+static int resolved_from_session(const SessionData *d, ResolvedWorkout **ret)
+{
+        _cleanup_(resolved_workout_freep) ResolvedWorkout *w = NULL;
+
+        if (d->n_steps == 0)
+                return -ENODATA;
+        w = calloc(1, sizeof(*w));
+        if (!w)
+                return -ENOMEM;
+        w->name = strdup(d->workout_name ? d->workout_name : "Resumed workout");
+        w->source = d->workout_source ? strdup(d->workout_source) : NULL;
+        w->steps = calloc(d->n_steps, sizeof(ResolvedStep));
+        if (!w->name || !w->steps)
+                return -ENOMEM;
+        w->n_steps = d->n_steps;
+        for (size_t i = 0; i < d->n_steps; i++) {
+                const SessionStep *s = &d->steps[i];
+
+                w->steps[i] = (ResolvedStep){
+                        .kind = s->kind,
+                        .end = s->end,
+                        .end_value = s->end_value,
+                        .control = s->control,
+                        .speed_start_kmh = s->speed_start_kmh,
+                        .speed_end_kmh = s->speed_end_kmh,
+                        .speed_lo_kmh = s->speed_lo_kmh,
+                        .speed_hi_kmh = s->speed_hi_kmh,
+                        .hr_lo_bpm = s->hr_lo_bpm,
+                        .hr_hi_bpm = s->hr_hi_bpm,
+                        .hr_fallback_kmh = s->speed_start_kmh,
+                        .has_incline = s->has_incline,
+                        .incline_start_pct = s->incline_start_pct,
+                        .incline_end_pct = s->incline_end_pct,
+                        .requested_speed_kmh = s->speed_start_kmh,
+                };
+                snprintf(w->steps[i].label, sizeof(w->steps[i].label), "%s", s->label);
+                if (s->end == STEP_END_OPEN)
+                        w->has_open_steps = true;
+        }
+        *ret = TAKE_PTR(w);
+        return 0;
+}
+
+/*
+ * After a crash, on the first Treadmill Data: a running belt means the
+ * runner is still on it, so the interrupted session is resumed where it
+ * stopped (the engine re-takes control and resumes, or slows to the
+ * cool-down speed, as crash_recovery says). A stopped belt is left alone:
+ * paced never starts a belt by itself.
+ */
+static void try_recover(Manager *m)
+{
+        const SessionResume *res = &m->recover;
+        SessionData *d = NULL;
+        ResolvedWorkout *w = NULL;
+        EngineRecovery rec = {};
+        uint64_t now = manager_now(m);
+        size_t step;
+        int r;
+
+        m->recover_pending = false;
+        if (!m->store || workout_engine_get_workout(m->engine))
+                return;
+        if (!(m->live.speed_kmh > 0.5)) {
+                log_notice("The belt is stopped: interrupted session %" PRIi64 " stays "
+                           "interrupted.",
+                           res->id);
+                return;
+        }
+        r = session_store_load(m->store, res->id, &d);
+        if (r >= 0)
+                r = resolved_from_session(d, &w);
+        if (r < 0) {
+                log_warning_errno(r, "Cannot resume interrupted session %" PRIi64 ": %m", res->id);
+                session_data_free(d);
+                return;
+        }
+        step = res->last_step_index >= 0 ? (size_t)res->last_step_index : 0;
+        if (step >= w->n_steps)
+                step = w->n_steps - 1;
+        rec.step_index = step;
+        rec.elapsed_s = res->last_t_s;
+        rec.distance_m = isfinite(res->last_distance_m) ? res->last_distance_m : 0;
+        rec.n_laps = (unsigned)d->n_laps;
+        /* Progress within the step: from its first stored sample to the last one. */
+        for (size_t i = 0; i < d->n_samples; i++)
+                if (d->samples[i].step_index == (int)step) {
+                        rec.step_elapsed_s = res->last_t_s - d->samples[i].t_s;
+                        if (isfinite(d->samples[i].distance_m))
+                                rec.step_distance_m = rec.distance_m - d->samples[i].distance_m;
+                        break;
+                }
+        m->session_start_wall_usec = d->start_wall_usec;
+        session_data_free(d);
+
+        r = workout_engine_load(m->engine, now, w);
+        if (r < 0) {
+                log_warning_errno(r, "Cannot load the interrupted workout: %m");
+                return;
+        }
+        r = session_store_resume(m->store, res->id);
+        if (r < 0) {
+                log_warning_errno(r, "Cannot reopen session %" PRIi64 ": %s", res->id,
+                                  session_store_last_error(m->store));
+                (void)workout_engine_unload(m->engine, now);
+                return;
+        }
+        m->session_id = res->id;
+        m->session_start_usec = now - (uint64_t)(res->last_t_s * USEC_PER_SEC);
+        m->last_step_index = (int)step;
+        session_runtime_start(m);
+        store_event(m, SESSION_EVENT_NOTE, "resumed after paced was interrupted", NULL);
+        r = workout_engine_recover(m->engine, now, &rec);
+        if (r < 0)
+                log_warning_errno(r, "The engine could not resume the workout: %m");
+        else
+                log_notice("Resumed interrupted session %" PRIi64 " at step %zu (%s).", res->id,
+                           step + 1, config_crash_recovery_to_string(m->config->crash_recovery));
+        drain_engine(m);
+        manager_properties_changed(m, MANAGER_PROP_STATE | MANAGER_PROP_WORKOUT |
+                                              MANAGER_PROP_STEP | MANAGER_PROP_LIVE);
+}
+
 static void handle_transport_event(const TransportEvent *ev, void *userdata)
 {
         Manager *m = userdata;
         Device *d = manager_get_device(m, ev->role);
-        bool device_changed = false;
+        bool device_changed = false, recover_now = false;
 
         if (!d)
                 return;
@@ -880,6 +1016,9 @@ static void handle_transport_event(const TransportEvent *ev, void *userdata)
                         m->live.incline_pct = td->incline_pct;
                 if (td->present & FTMS_FIELD_BIT(FTMS_FIELD_DISTANCE))
                         m->live.distance_m = td->distance_m * m->config->speed_factor;
+                if (m->recover_pending && m->name_owned &&
+                    (td->present & FTMS_FIELD_BIT(FTMS_FIELD_SPEED)))
+                        recover_now = true;
                 break;
         }
         case TRANSPORT_EVENT_MALFORMED:
@@ -902,6 +1041,8 @@ static void handle_transport_event(const TransportEvent *ev, void *userdata)
                 workout_engine_handle_event(m->engine, manager_now(m), ev);
                 drain_engine(m);
         }
+        if (recover_now)
+                try_recover(m);
         manager_properties_changed(m,
                                    MANAGER_PROP_LIVE | (device_changed ? MANAGER_PROP_CONTROL : 0));
 
@@ -943,10 +1084,13 @@ static int open_store(Manager *m)
                                 dir);
                 return 0;
         }
-        if (session_store_get_interrupted(m->store, &resume) >= 0)
-                log_notice("Session %" PRIi64 " was interrupted (paced stopped uncleanly); it is "
-                           "kept as 'interrupted'.",
+        if (session_store_get_interrupted(m->store, &resume) >= 0) {
+                log_notice("Session %" PRIi64 " was interrupted (paced stopped uncleanly): it "
+                           "resumes if the treadmill's belt is still running.",
                            resume.id);
+                m->recover = resume;
+                m->recover_pending = true;
+        }
         return 0;
 }
 

@@ -3,6 +3,8 @@
 # SIGTERM in the middle of a workout: paced slows the belt to the cool-down
 # speed (stop_policy = cooldown), closes the session as aborted (not
 # "interrupted", which is what a crash leaves), flushes it, and exits 0.
+# Then SIGKILL: the next start finds the session interrupted and, with the
+# belt stopped, leaves it so.
 source "$(dirname "$0")/lib.sh"
 lib_init
 start_bus
@@ -43,5 +45,24 @@ sqlite3 "$db" "SELECT text FROM events WHERE session_id=$session AND type='safet
 # Restarting finds nothing interrupted: the stop was clean.
 start_paced --simulate --time-scale 20
 ! grep -q 'was interrupted' "$T/paced.log" || fail "a clean stop left an interrupted session"
+
+# A crash (SIGKILL) is different: the session is found interrupted on the
+# next start, and with the belt stopped (a fresh simulator) it is not resumed:
+# paced never starts a belt by itself.
+wait_for 20 treadmill_connected || fail "treadmill not connected after restart"
+expect_rc 0 pc start tempo-run
+wait_for 10 prop_is State '"running"' || fail "second workout not running"
+crashed=$(prop SessionId)
+flushed() { [ "$(sqlite3 "$db" "SELECT count(*) FROM samples WHERE session_id=$crashed")" -gt 3 ]; }
+wait_for 20 flushed || fail "no samples flushed before the crash"
+stop_paced KILL
+start_paced --simulate --time-scale 20
+wait_for 20 grep -q "Session $crashed was interrupted" "$T/paced.log" ||
+        fail "interrupted session not found on restart"
+wait_for 20 grep -q "belt is stopped: interrupted session $crashed stays interrupted" \
+        "$T/paced.log" || fail "no decision about the interrupted session"
+[ "$(sqlite3 "$db" "SELECT end_reason FROM sessions WHERE id=$crashed")" = interrupted ] ||
+        fail "crashed session: $(sqlite3 "$db" "SELECT id, end_reason FROM sessions")"
+prop_is State '"idle"' || fail "state after restart: $(prop State)"
 stop_paced TERM
 log "PASS"

@@ -109,7 +109,8 @@ wait_for 10 prop_is State '"aborted"' || fail "not aborted: $(prop State)"
 wait_for 10 prop_is SessionId 0 || fail "SessionId still $(prop SessionId)"
 wait_for 10 grep -q 'Member=SessionFinished' "$T/signals" || fail "no SessionFinished"
 db="$T/state/paced.db"
-wait_for 10 test "$(sqlite3 "$db" "SELECT end_reason FROM sessions WHERE id=$session")" = aborted ||
+stored_aborted() { [ "$(sqlite3 "$db" "SELECT end_reason FROM sessions WHERE id=$session")" = aborted ]; }
+wait_for 10 stored_aborted ||
         fail "session $session: $(sqlite3 "$db" "SELECT * FROM sessions WHERE id=$session")"
 [ "$(sqlite3 "$db" "SELECT count(*) FROM samples WHERE session_id=$session")" -gt 10 ] ||
         fail "too few samples stored"

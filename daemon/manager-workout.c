@@ -21,6 +21,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -454,8 +455,17 @@ static void end_session(Manager *m, SessionEndReason reason)
 
 /* ---- engine outputs ---- */
 
+static int on_speaker_exit(sd_event_source *s, const siginfo_t *si, void *userdata)
+{
+        if (si->si_code != CLD_EXITED || si->si_status != 0)
+                log_debug("espeak-ng failed (code %d, status %d).", si->si_code, si->si_status);
+        sd_event_source_unref(s);
+        return 0;
+}
+
 static void speak(Manager *m, const char *text)
 {
+        sd_event_source *child = NULL;
         const char *voice = m->config->cue_voice;
         const char *argv_voice[] = {"espeak-ng", "-v", voice, "--", text, NULL};
         const char *argv_plain[] = {"espeak-ng", "--", text, NULL};
@@ -471,7 +481,8 @@ static void speak(Manager *m, const char *text)
                 log_debug_errno(r, "Cannot speak the cue: %m");
                 return;
         }
-        r = sd_event_add_child(m->event, NULL, pid, WEXITED, NULL, NULL);
+        /* Reaped by sd-event; the source frees itself when the child is gone. */
+        r = sd_event_add_child(m->event, &child, pid, WEXITED, on_speaker_exit, NULL);
         if (r < 0)
                 log_debug_errno(r, "Cannot watch espeak-ng: %m");
 }

@@ -4,4 +4,4 @@
 # treadmill + strap, exercised with BlueZ's own tools.
 set -euo pipefail
 . "$(dirname "$0")/lib/vm.sh"
-e2e_run bed scenarios-bed.sh adapters
+e2e_run bed scenarios-bed.sh adapters gatt hr16

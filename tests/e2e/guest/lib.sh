@@ -7,7 +7,7 @@ E2E_PERIPHERAL_ADDR=00:AA:01:00:00:00 # hci0, the virtual treadmill + strap
 E2E_CLIENT_ADDR=00:AA:01:01:00:01     # hci1, paced's adapter
 E2E_PERIPHERAL_ADAPTER=hci0
 E2E_CLIENT_ADAPTER=hci1
-E2E_SCENARIO_TIMEOUT=${E2E_SCENARIO_TIMEOUT:-150}
+E2E_SCENARIO_TIMEOUT=${E2E_SCENARIO_TIMEOUT:-90}
 
 UUID_FTMS=00001826-0000-1000-8000-00805f9b34fb
 UUID_HRS=0000180d-0000-1000-8000-00805f9b34fb
@@ -25,8 +25,28 @@ bluez_get() { # path interface property
         busctl --system get-property org.bluez "$1" "$2" "$3" 2>/dev/null
 }
 
+# Both ends of every link are served by this one bluetoothd. With EATT on,
+# its client and server side sometimes took each other's responses ("Received
+# unexpected ATT response") and service discovery never finished: one ATT
+# bearer per link, as most treadmills and straps have anyway.
+bluetoothd_config() {
+        cat >/run/e2e/main.conf <<'EOT'
+[General]
+[GATT]
+Channels = 1
+[Policy]
+AutoEnable = true
+EOT
+}
+
+# prop_is PATH INTERFACE PROPERTY "VALUE-AS-BUSCTL-PRINTS-IT"
+prop_is() {
+        [ "$(bluez_get "$1" "$2" "$3")" = "$4" ]
+}
+
 bluetoothd_start() {
-        bluetoothd -n -d >>"$R/bluetoothd.log" 2>&1 &
+        [ -e /run/e2e/main.conf ] || bluetoothd_config
+        bluetoothd -n -d -f /run/e2e/main.conf >>"$R/bluetoothd.log" 2>&1 &
         echo $! >/run/e2e/bluetoothd.pid
         local _
         for _ in $(seq 1 100); do
@@ -75,7 +95,8 @@ note() {
 bg() {
         local name=$1
         shift
-        "$@" >"$S/$name.log" 2>&1 &
+        # <&0: an explicit redirection, or bash gives background jobs /dev/null.
+        "$@" <&0 >"$S/$name.log" 2>&1 &
         echo "$! $name" >>"$S/.pids"
         echo $!
 }
@@ -101,17 +122,17 @@ wait_log() {
 
 # peripheral_start [ARGS...]: starts it on hci0 and waits until it advertises.
 peripheral_start() {
-        rm -f "$S/peripheral.ctl"
-        mkfifo "$S/peripheral.ctl"
+        rm -f "$F/peripheral.ctl"
+        mkfifo "$F/peripheral.ctl"
         PERIPHERAL_PID=$(bg peripheral "$PERIPHERAL" --adapter "$E2E_PERIPHERAL_ADAPTER" \
-                --control "$S/peripheral.ctl" --cp-log "$S/peripheral-cp.log" "$@")
+                --control "$F/peripheral.ctl" --cp-log "$S/peripheral-cp.log" "$@")
         wait_log 30 "$S/peripheral.log" '^advertising' 
 }
 
 # periph CMD...: one control command (see docs/peripheral.md).
 periph() {
         note "peripheral <- $*"
-        echo "$*" >"$S/peripheral.ctl"
+        echo "$*" >"$F/peripheral.ctl"
 }
 
 # cp_log: the Control Point requests the peripheral received, "op [param] -> result".
@@ -135,7 +156,8 @@ scenario_cleanup() {
 scenario_run() {
         local name=$1 t0 t1 rc btmon_pid bt_off
         S=$R/$name
-        mkdir -p "$S"
+        F=/run/e2e/fifo/$name # FIFOs cannot live on the 9p share
+        mkdir -p "$S" "$F"
         log "scenario $name: start"
         t0=$(uptime_s)
         btmon -w "$S/hci.btsnoop" >/dev/null 2>&1 &
@@ -174,4 +196,52 @@ scenario_run() {
                 echo "FAIL (exit $rc, ${dur} s)" >"$S/result"
         fi
         log "scenario $name: $(cat "$S/result")"
+}
+
+# ---- bluetoothctl as a long-running client (notification sessions live with it) ----
+
+btctl_start() {
+        rm -f "$F/btctl.in"
+        mkfifo "$F/btctl.in"
+        # Read-write first, or opening the FIFO for reading would block.
+        exec 4<>"$F/btctl.in"
+        bg btctl bluetoothctl <"$F/btctl.in" >/dev/null
+}
+
+btctl() {
+        note "bluetoothctl <- $*"
+        echo "$*" >&4
+}
+
+# char_path DEVICE_PATH UUID: the GattCharacteristic1 object with that UUID.
+# The UUID -> path map of a device is built once (D-Bus calls are slow under TCG).
+char_path() {
+        local dev=$1 uuid=$2 map=$F/gatt-${1//\//_}.map p
+        if [ ! -s "$map" ]; then
+                for p in $(busctl --system --list call org.bluez / \
+                                   org.freedesktop.DBus.ObjectManager GetManagedObjects 2>/dev/null |
+                           grep -o "\"$dev/service[0-9a-f]*/char[0-9a-f]*\"" | sort -u | tr -d '"'); do
+                        echo "$(bluez_get "$p" org.bluez.GattCharacteristic1 UUID | tr -d '"' |
+                                cut -d' ' -f2) $p"
+                done >"$map"
+        fi
+        awk -v u="$uuid" '$1 == u { print $2; found = 1 } END { exit !found }' "$map"
+}
+
+# char_value PATH: the cached Value as decimal bytes ("22 120 ...").
+char_value() {
+        bluez_get "$1" org.bluez.GattCharacteristic1 Value | cut -d' ' -f3-
+}
+
+# cp_write PATH BYTE...: a write request (decimal bytes), returns after the ATT response.
+cp_write() {
+        local path=$1
+        shift
+        note "write $path: $*"
+        busctl --system call org.bluez "$path" org.bluez.GattCharacteristic1 WriteValue \
+                'aya{sv}' "$#" "$@" 1 type s request
+}
+
+char_value_nonempty() {
+        [ -n "$(char_value "$1")" ]
 }

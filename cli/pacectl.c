@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* pacectl: control and inspect paced. */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "pacectl.h"
@@ -11,8 +12,8 @@ extern const PacectlCommand *const __stop_pacectl_commands[];
 
 static const PacectlCommand *command_find(const char *name)
 {
-        for (const PacectlCommand *const *c = __start_pacectl_commands;
-             c < __stop_pacectl_commands; c++)
+        for (const PacectlCommand *const *c = __start_pacectl_commands; c < __stop_pacectl_commands;
+             c++)
                 if (streq((*c)->name, name))
                         return *c;
         return NULL;
@@ -31,17 +32,50 @@ void pacectl_print_usage(const char *name, const char *options_help)
 
 static void help(void)
 {
-        printf("Usage: pacectl [--version] COMMAND [ARGS...]\n\n"
+        printf("Usage: pacectl [--version] [--bus ADDRESS] COMMAND [ARGS...]\n\n"
                "Control and inspect paced, the treadmill workout daemon.\n\nCommands:\n");
-        for (const PacectlCommand *const *c = __start_pacectl_commands;
-             c < __stop_pacectl_commands; c++)
+        for (const PacectlCommand *const *c = __start_pacectl_commands; c < __stop_pacectl_commands;
+             c++)
                 printf("  %-10s %s\n", (*c)->name, (*c)->summary);
         printf("\nRun 'pacectl COMMAND --help' for a command's options.\n");
+}
+
+/*
+ * Global options before the command. --bus reaches paced on another bus
+ * than the system bus (tests use a private one); it is passed to the
+ * commands as PACED_BUS_ADDRESS, which may also be set directly.
+ */
+static int parse_global(int *argc, char ***argv)
+{
+        while (*argc >= 2 && strncmp((*argv)[1], "--bus", 5) == 0) {
+                const char *value;
+
+                if ((*argv)[1][5] == '=')
+                        value = (*argv)[1] + 6;
+                else if ((*argv)[1][5] == '\0' && *argc >= 3) {
+                        value = (*argv)[2];
+                        (*argc)--;
+                        (*argv)++;
+                } else {
+                        fprintf(stderr, "pacectl: --bus needs an address (or 'system')\n");
+                        return -1;
+                }
+                if (streq(value, "system"))
+                        unsetenv("PACED_BUS_ADDRESS");
+                else
+                        setenv("PACED_BUS_ADDRESS", value, 1);
+                (*argc)--;
+                (*argv)++;
+        }
+        return 0;
 }
 
 int main(int argc, char *argv[])
 {
         const PacectlCommand *c;
+
+        if (parse_global(&argc, &argv) < 0)
+                return PACECTL_EXIT_USAGE;
 
         if (argc < 2 || streq(argv[1], "--help") || streq(argv[1], "-h") ||
             streq(argv[1], "help")) {

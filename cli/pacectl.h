@@ -25,9 +25,10 @@ typedef struct PacectlCommand {
 } PacectlCommand;
 
 #define PACECTL_COMMAND(id, ...)                                                                   \
-        static const PacectlCommand pacectl_command_##id = { __VA_ARGS__ };                        \
-        __attribute__((used, section("pacectl_commands"), aligned(sizeof(void *))))                \
-        static const PacectlCommand *const pacectl_command_ptr_##id = &pacectl_command_##id
+        static const PacectlCommand pacectl_command_##id = {__VA_ARGS__};                          \
+        __attribute__((used, section("pacectl_commands"),                                          \
+                       aligned(sizeof(void *)))) static const PacectlCommand                       \
+                *const pacectl_command_ptr_##id = &pacectl_command_##id
 
 /* For getopt-based commands: prints "pacectl <name> <args>\n<summary>" and options. */
 void pacectl_print_usage(const char *name, const char *options_help);

@@ -1,9 +1,221 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* paced: the treadmill workout daemon. */
+#include <errno.h>
+#include <getopt.h>
+#include <math.h>
+#include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sysexits.h>
+
+#include "config.h"
+#include "log.h"
+#include "manager.h"
+
+static void help(void)
+{
+        printf("Usage: paced [OPTIONS]\n\n"
+               "The treadmill workout daemon: runs structured workouts on a Bluetooth LE\n"
+               "treadmill and records heart rate. Controlled with pacectl.\n\n"
+               "Options:\n"
+               "  -h --help               Show this help\n"
+               "     --version            Show the version\n"
+               "  -v --verbose            Log debug messages\n"
+               "     --bus BUS            system (default), user, or a D-Bus address such as\n"
+               "                          unix:path=/run/test/bus\n"
+               "     --config FILE        Configuration file (default %s)\n"
+               "     --check-config       Validate the configuration and exit\n"
+               "     --state-dir DIR      Where the session database lives\n"
+               "     --simulate           Use the simulated treadmill and runner, not BlueZ\n"
+               "     --time-scale N       With --simulate: run N times faster than real time\n"
+               "     --run WORKOUT        Start WORKOUT (library name or file) once ready\n"
+               "     --exit-when-done     Exit after the first session ends\n"
+               "     --admin-group GROUP  Group allowed to control paced (default %s)\n"
+               "\nSee paced(8).\n",
+               CONFIG_DEFAULT_PATH, PACED_ADMIN_GROUP);
+}
+
+static int parse_bus(const char *arg, ManagerOptions *o)
+{
+        if (streq(arg, "system"))
+                o->bus_kind = MANAGER_BUS_SYSTEM;
+        else if (streq(arg, "user"))
+                o->bus_kind = MANAGER_BUS_USER;
+        else if (strchr(arg, '=')) {
+                o->bus_kind = MANAGER_BUS_ADDRESS;
+                o->bus_address = arg;
+        } else
+                return -EINVAL;
+        return 0;
+}
+
+/* 0 to go on, 1 to exit successfully (--help), negative errno on bad usage. */
+static int parse_argv(int argc, char *argv[], ManagerOptions *o, bool *check_config)
+{
+        enum {
+                ARG_VERSION = 0x100,
+                ARG_BUS,
+                ARG_CONFIG,
+                ARG_CHECK_CONFIG,
+                ARG_STATE_DIR,
+                ARG_SIMULATE,
+                ARG_TIME_SCALE,
+                ARG_RUN,
+                ARG_EXIT_WHEN_DONE,
+                ARG_ADMIN_GROUP,
+        };
+        static const struct option options[] = {
+                {"help", no_argument, NULL, 'h'},
+                {"version", no_argument, NULL, ARG_VERSION},
+                {"verbose", no_argument, NULL, 'v'},
+                {"bus", required_argument, NULL, ARG_BUS},
+                {"config", required_argument, NULL, ARG_CONFIG},
+                {"check-config", no_argument, NULL, ARG_CHECK_CONFIG},
+                {"state-dir", required_argument, NULL, ARG_STATE_DIR},
+                {"simulate", no_argument, NULL, ARG_SIMULATE},
+                {"time-scale", required_argument, NULL, ARG_TIME_SCALE},
+                {"run", required_argument, NULL, ARG_RUN},
+                {"exit-when-done", no_argument, NULL, ARG_EXIT_WHEN_DONE},
+                {"admin-group", required_argument, NULL, ARG_ADMIN_GROUP},
+                {},
+        };
+        bool have_scale = false;
+        int c;
+
+        while ((c = getopt_long(argc, argv, "hv", options, NULL)) >= 0) {
+                switch (c) {
+                case 'h':
+                        help();
+                        return 1;
+                case ARG_VERSION:
+                        printf("paced %s\n", PACED_VERSION);
+                        return 1;
+                case 'v':
+                        log_set_max_level(LOG_DEBUG);
+                        break;
+                case ARG_BUS:
+                        if (parse_bus(optarg, o) < 0) {
+                                log_error("--bus: expected system, user or a D-Bus address, "
+                                          "not '%s'.",
+                                          optarg);
+                                return -EINVAL;
+                        }
+                        break;
+                case ARG_CONFIG:
+                        o->config_path = optarg;
+                        break;
+                case ARG_CHECK_CONFIG:
+                        *check_config = true;
+                        break;
+                case ARG_STATE_DIR:
+                        o->state_dir = optarg;
+                        break;
+                case ARG_SIMULATE:
+                        o->simulate = true;
+                        break;
+                case ARG_TIME_SCALE: {
+                        char *end;
+
+                        errno = 0;
+                        o->time_scale = strtod(optarg, &end);
+                        if (errno || *end || !isfinite(o->time_scale) || o->time_scale < 1 ||
+                            o->time_scale > 1000) {
+                                log_error("--time-scale: expected a number from 1 to 1000, "
+                                          "not '%s'.",
+                                          optarg);
+                                return -EINVAL;
+                        }
+                        have_scale = true;
+                        break;
+                }
+                case ARG_RUN:
+                        o->run_workout = optarg;
+                        break;
+                case ARG_EXIT_WHEN_DONE:
+                        o->exit_when_done = true;
+                        break;
+                case ARG_ADMIN_GROUP:
+                        o->admin_group = optarg;
+                        break;
+                case '?':
+                        return -EINVAL;
+                default:
+                        return -EINVAL;
+                }
+        }
+        if (optind < argc) {
+                log_error("Unexpected argument '%s'.", argv[optind]);
+                return -EINVAL;
+        }
+        if (have_scale && !o->simulate) {
+                /* A real belt cannot run faster than real time. */
+                log_error("--time-scale needs --simulate.");
+                return -EINVAL;
+        }
+        return 0;
+}
+
+static int load_config(const ManagerOptions *o, Config **ret)
+{
+        const char *path = o->config_path ? o->config_path : CONFIG_DEFAULT_PATH;
+        ConfigError e = {};
+        int r;
+
+        r = config_load_file(path, ret, &e);
+        if (r == -ENOENT && !o->config_path) {
+                log_debug("%s does not exist, using the defaults.", path);
+                return config_new(ret);
+        }
+        if (r < 0) {
+                if (e.line)
+                        log_error("%s:%u: %s", path, e.line, e.message);
+                else
+                        log_error("Failed to load configuration: %s", e.message);
+                return r;
+        }
+        return 0;
+}
 
 int main(int argc, char *argv[])
 {
-        printf("paced %s\n", PACED_VERSION);
-        return 0;
+        ManagerOptions options = {.bus_kind = MANAGER_BUS_SYSTEM, .time_scale = 1.0};
+        _cleanup_(manager_freep) Manager *m = NULL;
+        Config *config = NULL;
+        bool check_config = false;
+        sigset_t mask;
+        int r;
+
+        r = parse_argv(argc, argv, &options, &check_config);
+        if (r != 0)
+                return r > 0 ? EXIT_SUCCESS : EX_USAGE;
+
+        r = load_config(&options, &config);
+        if (r < 0)
+                /* EX_CONFIG: the unit's RestartPreventExitStatus= stops a restart loop. */
+                return r == -ENOMEM ? EXIT_FAILURE : EX_CONFIG;
+        if (check_config) {
+                config_free(config);
+                printf("Configuration OK.\n");
+                return EXIT_SUCCESS;
+        }
+
+        /* Handled through sd-event signal sources, so they must not be delivered. */
+        sigemptyset(&mask);
+        sigaddset(&mask, SIGTERM);
+        sigaddset(&mask, SIGINT);
+        sigaddset(&mask, SIGHUP);
+        sigprocmask(SIG_BLOCK, &mask, NULL);
+
+        r = manager_new(&m, &options, config);
+        if (r < 0) {
+                config_free(config);
+                log_error_errno(r, "Failed to set up: %m");
+                return EXIT_FAILURE;
+        }
+        r = manager_start(m);
+        if (r < 0)
+                return EXIT_FAILURE;
+        r = manager_run(m);
+        return r == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
 }

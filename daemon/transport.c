@@ -34,3 +34,16 @@ const char *transport_event_type_to_string(TransportEventType t)
                 return NULL;
         return event_table[t];
 }
+
+int transport_hr_from_treadmill(const FtmsTreadmillData *d, HrsMeasurement *ret)
+{
+        if (!(d->present & FTMS_FIELD_BIT(FTMS_FIELD_HEART_RATE)) ||
+            (d->na & FTMS_FIELD_BIT(FTMS_FIELD_HEART_RATE)) || d->heart_rate_bpm == 0 ||
+            d->heart_rate_bpm == 0xFF)
+                return -ENODATA;
+        *ret = (HrsMeasurement){
+                .heart_rate_bpm = d->heart_rate_bpm,
+                .contact = HRS_CONTACT_NOT_SUPPORTED,
+        };
+        return 0;
+}

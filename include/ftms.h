@@ -14,14 +14,14 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define FTMS_UUID_SERVICE            0x1826
-#define FTMS_UUID_FEATURE            0x2ACC
-#define FTMS_UUID_TREADMILL_DATA     0x2ACD
-#define FTMS_UUID_TRAINING_STATUS    0x2AD3
-#define FTMS_UUID_SPEED_RANGE        0x2AD4
-#define FTMS_UUID_INCLINE_RANGE      0x2AD5
-#define FTMS_UUID_CONTROL_POINT      0x2AD9
-#define FTMS_UUID_MACHINE_STATUS     0x2ADA
+#define FTMS_UUID_SERVICE         0x1826
+#define FTMS_UUID_FEATURE         0x2ACC
+#define FTMS_UUID_TREADMILL_DATA  0x2ACD
+#define FTMS_UUID_TRAINING_STATUS 0x2AD3
+#define FTMS_UUID_SPEED_RANGE     0x2AD4
+#define FTMS_UUID_INCLINE_RANGE   0x2AD5
+#define FTMS_UUID_CONTROL_POINT   0x2AD9
+#define FTMS_UUID_MACHINE_STATUS  0x2ADA
 
 /* ---- Treadmill Data (0x2ACD) ---- */
 
@@ -56,20 +56,20 @@ typedef struct FtmsTreadmillData {
         uint32_t na;      /* fields holding the "not available" sentinel */
         bool more_data;   /* flags bit 0 of the (last) packet */
 
-        double speed_kmh;      /* uint16, 0.01 km/h */
-        double avg_speed_kmh;  /* uint16, 0.01 km/h */
-        uint32_t distance_m;   /* uint24, 1 m */
-        double incline_pct;    /* sint16, 0.1 % */
-        double ramp_deg;       /* sint16, 0.1 degree */
-        double elev_pos_m;     /* uint16, 0.1 m */
-        double elev_neg_m;     /* uint16, 0.1 m */
+        double speed_kmh;       /* uint16, 0.01 km/h */
+        double avg_speed_kmh;   /* uint16, 0.01 km/h */
+        uint32_t distance_m;    /* uint24, 1 m */
+        double incline_pct;     /* sint16, 0.1 % */
+        double ramp_deg;        /* sint16, 0.1 degree */
+        double elev_pos_m;      /* uint16, 0.1 m */
+        double elev_neg_m;      /* uint16, 0.1 m */
         double inst_pace_kmmin; /* uint8, 0.1 km/min (FTMS v1.0) */
         double avg_pace_kmmin;  /* uint8, 0.1 km/min */
         uint16_t energy_total_kcal;
         uint16_t energy_per_hour_kcal;
         uint8_t energy_per_min_kcal;
         uint8_t heart_rate_bpm;
-        double met;            /* uint8, 0.1 */
+        double met; /* uint8, 0.1 */
         uint16_t elapsed_s;
         uint16_t remaining_s;
         int16_t force_n;
@@ -82,6 +82,10 @@ typedef struct FtmsTreadmillData {
 } FtmsTreadmillData;
 
 const char *ftms_field_to_string(FtmsField f);
+/* The value of one field in its unit (km/h, m, %, ...), NAN for an invalid f. */
+double ftms_treadmill_field_value(const FtmsTreadmillData *d, FtmsField f);
+/* Sets one field's value and its present bit (clears its na bit). */
+void ftms_treadmill_field_set(FtmsTreadmillData *d, FtmsField f, double v);
 
 int ftms_parse_treadmill_data(const uint8_t *buf, size_t len, FtmsTreadmillData *ret);
 
@@ -111,16 +115,16 @@ int ftms_treadmill_assembler_push(FtmsTreadmillAssembler *a, const uint8_t *buf,
 
 /* ---- Fitness Machine Feature (0x2ACC) ---- */
 
-#define FTMS_FEATURE_AVG_SPEED        (UINT32_C(1) << 0)
-#define FTMS_FEATURE_TOTAL_DISTANCE   (UINT32_C(1) << 2)
-#define FTMS_FEATURE_INCLINATION      (UINT32_C(1) << 3)
-#define FTMS_FEATURE_ELEVATION_GAIN   (UINT32_C(1) << 4)
-#define FTMS_FEATURE_PACE             (UINT32_C(1) << 5)
-#define FTMS_FEATURE_EXPENDED_ENERGY  (UINT32_C(1) << 9)
-#define FTMS_FEATURE_HEART_RATE       (UINT32_C(1) << 10)
-#define FTMS_FEATURE_ELAPSED_TIME     (UINT32_C(1) << 12)
-#define FTMS_TARGET_SPEED             (UINT32_C(1) << 0)
-#define FTMS_TARGET_INCLINATION       (UINT32_C(1) << 1)
+#define FTMS_FEATURE_AVG_SPEED       (UINT32_C(1) << 0)
+#define FTMS_FEATURE_TOTAL_DISTANCE  (UINT32_C(1) << 2)
+#define FTMS_FEATURE_INCLINATION     (UINT32_C(1) << 3)
+#define FTMS_FEATURE_ELEVATION_GAIN  (UINT32_C(1) << 4)
+#define FTMS_FEATURE_PACE            (UINT32_C(1) << 5)
+#define FTMS_FEATURE_EXPENDED_ENERGY (UINT32_C(1) << 9)
+#define FTMS_FEATURE_HEART_RATE      (UINT32_C(1) << 10)
+#define FTMS_FEATURE_ELAPSED_TIME    (UINT32_C(1) << 12)
+#define FTMS_TARGET_SPEED            (UINT32_C(1) << 0)
+#define FTMS_TARGET_INCLINATION      (UINT32_C(1) << 1)
 
 typedef struct FtmsFeature {
         uint32_t machine; /* Fitness Machine Features */
@@ -172,6 +176,8 @@ typedef struct FtmsTrainingStatus {
         uint8_t status;
         char string[64];       /* NUL-terminated, truncated if longer */
         bool string_missing;   /* flags claim a string but none follows (FitShow quirk) */
+        bool extended_string;  /* flags bit 1: the rest is in the Extended String (long read) */
+        size_t trailing_bytes; /* bytes after the status when the flags announce no string */
 } FtmsTrainingStatus;
 
 const char *ftms_training_status_to_string(uint8_t status); /* NULL for RFU */
@@ -211,17 +217,25 @@ typedef enum FtmsStatusOp {
 
 typedef struct FtmsMachineStatus {
         uint8_t op;
-        bool known;          /* op is defined by FTMS 1.0 */
-        uint8_t stop_pause;  /* STOPPED_OR_PAUSED: FTMS_STOP_PARAM_* */
-        double value;        /* target speed km/h, incline %, resistance, power W, HR bpm,
-                              * energy cal, steps, strides, distance m, time s, cadence rpm,
-                              * wheel circumference mm, spin-down status, per op */
+        bool known;             /* op is defined by FTMS 1.0 */
+        uint8_t stop_pause;     /* STOPPED_OR_PAUSED: FTMS_STOP_PARAM_* */
+        double value;           /* target speed km/h, incline %, resistance, power W, HR bpm,
+                                 * energy cal, steps, strides, distance m, time s, cadence rpm,
+                                 * wheel circumference mm, spin-down status, per op */
         uint16_t zone_times[5]; /* TARGETED_TIME_{2,3,5}ZONES */
         size_t n_zone_times;
-        size_t trailing_bytes;
+        uint8_t raw_param[16]; /* parameter bytes as sent (e.g. bike simulation) */
+        size_t n_raw_param;
+        size_t trailing_bytes; /* after the defined parameter, or all of an RFU op's bytes */
 } FtmsMachineStatus;
 
 const char *ftms_status_op_to_string(uint8_t op); /* NULL for RFU */
+/*
+ * The control-point op whose parameter a "target changed" status op echoes
+ * (0x05 Target Speed Changed -> 0x02 Set Target Speed, ...), -EINVAL for
+ * status ops that echo no request.
+ */
+int ftms_status_op_to_cp_op(uint8_t status_op);
 int ftms_parse_machine_status(const uint8_t *buf, size_t len, FtmsMachineStatus *ret);
 int ftms_encode_machine_status(const FtmsMachineStatus *s, uint8_t *buf, size_t size,
                                size_t *ret_len);
@@ -266,8 +280,8 @@ typedef enum FtmsCpResult {
 /* A control-point request as written by a client (or received by a server). */
 typedef struct FtmsCpRequest {
         uint8_t op;
-        double value;         /* speed km/h, incline %, ..., per op */
-        uint8_t stop_pause;   /* STOP_OR_PAUSE */
+        double value;                       /* speed km/h, incline %, ..., per op */
+        uint8_t stop_pause;                 /* STOP_OR_PAUSE */
         uint8_t raw_param[FTMS_CP_MAX_LEN]; /* parameter bytes as sent */
         size_t n_raw_param;
         size_t trailing_bytes;

@@ -133,3 +133,11 @@ static inline Transport *transport_free(Transport *t)
 
 const char *transport_role_to_string(TransportRole r);
 const char *transport_event_type_to_string(TransportEventType t);
+
+/*
+ * Heart rate from a treadmill record's FTMS Heart Rate field, for when no
+ * strap is linked: the BlueZ transport emits it as a HEART_RATE event with
+ * role TREADMILL (no RR intervals, contact "not supported"). -ENODATA when the
+ * record has no heart rate, or 0 / the 0xFF "not available" value.
+ */
+int transport_hr_from_treadmill(const FtmsTreadmillData *d, HrsMeasurement *ret);

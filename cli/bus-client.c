@@ -1,0 +1,519 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include <errno.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "bus-client.h"
+#include "util.h"
+
+int pacectl_bus_open(sd_bus **ret)
+{
+        const char *address = getenv("PACED_BUS_ADDRESS");
+        sd_bus *bus = NULL;
+        int r;
+
+        if (!address || !*address)
+                return sd_bus_open_system(ret);
+        r = sd_bus_new(&bus);
+        if (r < 0)
+                return r;
+        r = sd_bus_set_address(bus, address);
+        if (r >= 0)
+                r = sd_bus_set_bus_client(bus, true);
+        if (r >= 0)
+                r = sd_bus_start(bus);
+        if (r < 0) {
+                sd_bus_unref(bus);
+                return r;
+        }
+        *ret = bus;
+        return 0;
+}
+
+int pacectl_error_exit(const char *what, const sd_bus_error *error, int r)
+{
+        const char *name = error && sd_bus_error_is_set(error) ? error->name : NULL;
+
+        if (name && error->message)
+                fprintf(stderr, "pacectl: %s: %s\n", what, error->message);
+        else
+                fprintf(stderr, "pacectl: %s: %s\n", what, strerror(r < 0 ? -r : r));
+        if (!name)
+                return r == -ENOENT || r == -ECONNREFUSED ? PACECTL_EXIT_UNAVAILABLE
+                                                          : PACECTL_EXIT_FAILURE;
+        if (streq(name, "io.paced.paced1.Error.NotPermitted") ||
+            streq(name, "org.freedesktop.DBus.Error.AccessDenied"))
+                return PACECTL_EXIT_NOT_PERMITTED;
+        if (streq(name, "io.paced.paced1.Error.InvalidArgument") ||
+            streq(name, "io.paced.paced1.Error.InvalidWorkout") ||
+            streq(name, "org.freedesktop.DBus.Error.InvalidArgs"))
+                return PACECTL_EXIT_USAGE;
+        if (streq(name, "org.freedesktop.DBus.Error.ServiceUnknown") ||
+            streq(name, "org.freedesktop.DBus.Error.NameHasNoOwner") ||
+            streq(name, "org.freedesktop.DBus.Error.NoReply"))
+                return PACECTL_EXIT_UNAVAILABLE;
+        return PACECTL_EXIT_FAILURE;
+}
+
+int pacectl_call_manager(const char *method, const char *types, ...)
+{
+        _cleanup_(sd_bus_error_free) sd_bus_error error = SD_BUS_ERROR_NULL;
+        _cleanup_(sd_bus_message_unrefp) sd_bus_message *msg = NULL, *reply = NULL;
+        _cleanup_(sd_bus_flush_close_unrefp) sd_bus *bus = NULL;
+        va_list ap;
+        int r;
+
+        r = pacectl_bus_open(&bus);
+        if (r < 0)
+                return pacectl_error_exit("cannot connect to the bus", NULL, r);
+        r = sd_bus_message_new_method_call(bus, &msg, PACED_BUS_NAME, PACED_BUS_PATH,
+                                           PACED_BUS_IFACE_MANAGER, method);
+        if (r < 0)
+                return pacectl_error_exit(method, NULL, r);
+        if (types) {
+                va_start(ap, types);
+                r = sd_bus_message_appendv(msg, types, ap);
+                va_end(ap);
+                if (r < 0)
+                        return pacectl_error_exit(method, NULL, r);
+        }
+        r = sd_bus_call(bus, msg, 0, &error, &reply);
+        if (r < 0)
+                return pacectl_error_exit(method, &error, r);
+        return PACECTL_EXIT_OK;
+}
+
+/* ---- property maps ---- */
+
+typedef struct PropMap {
+        const char *name;
+        char type;
+        size_t offset;
+} PropMap;
+
+#define P(name, type, field)                                                                       \
+        {                                                                                          \
+                name, type, offsetof(ManagerProps, field)                                          \
+        }
+static const PropMap manager_map[] = {
+        P("Version", 's', version),
+        P("State", 's', state),
+        P("PauseReason", 's', pause_reason),
+        P("Workout", 's', workout),
+        P("StepName", 's', step_name),
+        P("NextStepName", 's', next_step_name),
+        P("ControlStatus", 's', control_status),
+        P("Schedule", 's', schedule),
+        P("Units", 's', units),
+        P("StepIndex", 'i', step_index),
+        P("StepCount", 'u', step_count),
+        P("HeartRate", 'u', heart_rate),
+        P("Zone", 'u', zone),
+        P("StepRemaining", 'd', step_remaining),
+        P("StepElapsed", 'd', step_elapsed),
+        P("TargetSpeed", 'd', target_speed),
+        P("SpeedOverride", 'd', speed_override),
+        P("TargetIncline", 'd', target_incline),
+        P("Speed", 'd', speed),
+        P("Incline", 'd', incline),
+        P("Distance", 'd', distance),
+        P("WorkoutDistance", 'd', workout_distance),
+        P("Elapsed", 'd', elapsed),
+        P("TotalTime", 'd', total_time),
+        P("Alpha1", 'd', alpha1),
+        P("TimeScale", 'd', time_scale),
+        P("MonitorOnly", 'b', monitor_only),
+        P("Simulated", 'b', simulated),
+        P("SessionId", 't', session_id),
+};
+#undef P
+
+static int read_basic(sd_bus_message *m, char type, void *field)
+{
+        int r;
+
+        switch (type) {
+        case 's': {
+                const char *s;
+                char *copy;
+
+                r = sd_bus_message_read_basic(m, 's', &s);
+                if (r < 0)
+                        return r;
+                copy = strdup(s);
+                if (!copy)
+                        return -ENOMEM;
+                free(*(char **)field);
+                *(char **)field = copy;
+                return 0;
+        }
+        case 'b': {
+                int b;
+
+                r = sd_bus_message_read_basic(m, 'b', &b);
+                if (r >= 0)
+                        *(bool *)field = b;
+                return r;
+        }
+        case 'i':
+        case 'u':
+        case 't':
+        case 'd':
+                return sd_bus_message_read_basic(m, type, field);
+        default:
+                return -EINVAL;
+        }
+}
+
+/* Reads one dict entry's value (the name already read); unknown properties are skipped. */
+static int read_manager_prop(sd_bus_message *m, const char *name, ManagerProps *p)
+{
+        int r;
+
+        if (streq(name, "LastCrossover")) {
+                const char *kind;
+                char *copy;
+
+                r = sd_bus_message_enter_container(m, 'v', "(sdud)");
+                if (r < 0)
+                        return r;
+                r = sd_bus_message_read(m, "(sdud)", &kind, &p->crossover_time, &p->crossover_hr,
+                                        &p->crossover_speed);
+                if (r < 0)
+                        return r;
+                copy = strdup(kind);
+                if (!copy)
+                        return -ENOMEM;
+                free(p->crossover_kind);
+                p->crossover_kind = copy;
+                return sd_bus_message_exit_container(m);
+        }
+        for (size_t i = 0; i < ELEMENTSOF(manager_map); i++) {
+                char sig[2] = {manager_map[i].type, 0};
+
+                if (!streq(manager_map[i].name, name))
+                        continue;
+                r = sd_bus_message_enter_container(m, 'v', sig);
+                if (r < 0)
+                        return r;
+                r = read_basic(m, manager_map[i].type, (uint8_t *)p + manager_map[i].offset);
+                if (r < 0)
+                        return r;
+                return sd_bus_message_exit_container(m);
+        }
+        return sd_bus_message_skip(m, "v");
+}
+
+static int read_manager_dict(sd_bus_message *m, ManagerProps *p)
+{
+        int r;
+
+        r = sd_bus_message_enter_container(m, 'a', "{sv}");
+        if (r < 0)
+                return r;
+        while ((r = sd_bus_message_enter_container(m, 'e', "sv")) > 0) {
+                const char *name;
+
+                r = sd_bus_message_read_basic(m, 's', &name);
+                if (r < 0)
+                        return r;
+                r = read_manager_prop(m, name, p);
+                if (r < 0)
+                        return r;
+                r = sd_bus_message_exit_container(m);
+                if (r < 0)
+                        return r;
+        }
+        if (r < 0)
+                return r;
+        return sd_bus_message_exit_container(m);
+}
+
+void manager_props_init(ManagerProps *p)
+{
+        *p = (ManagerProps){
+                .step_index = -1,
+                .step_remaining = NAN,
+                .target_speed = NAN,
+                .target_incline = NAN,
+                .speed = NAN,
+                .incline = NAN,
+                .distance = NAN,
+                .alpha1 = NAN,
+                .total_time = NAN,
+                .crossover_time = NAN,
+                .crossover_speed = NAN,
+        };
+}
+
+void manager_props_done(ManagerProps *p)
+{
+        for (size_t i = 0; i < ELEMENTSOF(manager_map); i++)
+                if (manager_map[i].type == 's')
+                        free(*(char **)((uint8_t *)p + manager_map[i].offset));
+        free(p->crossover_kind);
+        manager_props_init(p);
+}
+
+int manager_props_get(sd_bus *bus, ManagerProps *p, sd_bus_error *error)
+{
+        _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
+        int r;
+
+        r = sd_bus_call_method(bus, PACED_BUS_NAME, PACED_BUS_PATH,
+                               "org.freedesktop.DBus.Properties", "GetAll", error, &reply, "s",
+                               PACED_BUS_IFACE_MANAGER);
+        if (r < 0)
+                return r;
+        return read_manager_dict(reply, p);
+}
+
+int manager_props_update(sd_bus_message *m, ManagerProps *p)
+{
+        const char *iface;
+        int r;
+
+        r = sd_bus_message_read_basic(m, 's', &iface);
+        if (r < 0)
+                return r;
+        if (!streq(iface, PACED_BUS_IFACE_MANAGER))
+                return 0;
+        return read_manager_dict(m, p);
+}
+
+void device_props_done(DeviceProps *p)
+{
+        free(p->kind);
+        free(p->address);
+        free(p->name);
+        if (p->features)
+                for (char **f = p->features; *f; f++)
+                        free(*f);
+        free(p->features);
+        *p = (DeviceProps){};
+}
+
+int device_props_get(sd_bus *bus, const char *kind, DeviceProps *p, sd_bus_error *error)
+{
+        _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
+        char path[128];
+        int r;
+
+        snprintf(path, sizeof(path), "%s/%s", PACED_BUS_DEVICE_PREFIX, kind);
+        *p = (DeviceProps){.battery = -1};
+        r = sd_bus_call_method(bus, PACED_BUS_NAME, path, "org.freedesktop.DBus.Properties",
+                               "GetAll", error, &reply, "s", PACED_BUS_IFACE_DEVICE);
+        if (r < 0)
+                return r;
+        r = sd_bus_message_enter_container(reply, 'a', "{sv}");
+        if (r < 0)
+                return r;
+        while ((r = sd_bus_message_enter_container(reply, 'e', "sv")) > 0) {
+                const char *name;
+
+                r = sd_bus_message_read_basic(reply, 's', &name);
+                if (r < 0)
+                        return r;
+                if (streq(name, "Kind") || streq(name, "Address") || streq(name, "Name")) {
+                        char **field = streq(name, "Kind")      ? &p->kind
+                                       : streq(name, "Address") ? &p->address
+                                                                : &p->name;
+
+                        r = sd_bus_message_enter_container(reply, 'v', "s");
+                        if (r >= 0)
+                                r = read_basic(reply, 's', field);
+                        if (r >= 0)
+                                r = sd_bus_message_exit_container(reply);
+                } else if (streq(name, "Connected")) {
+                        r = sd_bus_message_enter_container(reply, 'v', "b");
+                        if (r >= 0)
+                                r = read_basic(reply, 'b', &p->connected);
+                        if (r >= 0)
+                                r = sd_bus_message_exit_container(reply);
+                } else if (streq(name, "Battery")) {
+                        r = sd_bus_message_read(reply, "v", "i", &p->battery);
+                } else if (streq(name, "Features")) {
+                        r = sd_bus_message_enter_container(reply, 'v', "as");
+                        if (r >= 0)
+                                r = sd_bus_message_read_strv(reply, &p->features);
+                        if (r >= 0)
+                                r = sd_bus_message_exit_container(reply);
+                } else if (streq(name, "SpeedRange") || streq(name, "InclineRange")) {
+                        double *v = streq(name, "SpeedRange") ? p->speed_range : p->incline_range;
+
+                        r = sd_bus_message_read(reply, "v", "(ddd)", &v[0], &v[1], &v[2]);
+                } else
+                        r = sd_bus_message_skip(reply, "v");
+                if (r < 0)
+                        return r;
+                r = sd_bus_message_exit_container(reply);
+                if (r < 0)
+                        return r;
+        }
+        return r;
+}
+
+/* ---- formatting ---- */
+
+void pacectl_json_string(FILE *f, const char *s)
+{
+        fputc('"', f);
+        for (const unsigned char *p = (const unsigned char *)(s ? s : ""); *p; p++) {
+                if (*p == '"' || *p == '\\')
+                        fprintf(f, "\\%c", *p);
+                else if (*p < 0x20)
+                        fprintf(f, "\\u%04x", *p);
+                else
+                        fputc(*p, f);
+        }
+        fputc('"', f);
+}
+
+void pacectl_json_number(FILE *f, double v)
+{
+        if (isfinite(v))
+                fprintf(f, "%.10g", v);
+        else
+                fputs("null", f);
+}
+
+void pacectl_format_duration(double s, char *buf, size_t size)
+{
+        long t;
+
+        if (!isfinite(s) || s < 0) {
+                snprintf(buf, size, "--:--");
+                return;
+        }
+        t = lround(s);
+        if (t >= 3600)
+                snprintf(buf, size, "%ld:%02ld:%02ld", t / 3600, t / 60 % 60, t % 60);
+        else
+                snprintf(buf, size, "%ld:%02ld", t / 60, t % 60);
+}
+
+void pacectl_format_pace(double kmh, bool imperial, char *buf, size_t size)
+{
+        double s_per_unit;
+        long t;
+
+        if (!isfinite(kmh) || kmh < 0.5) {
+                snprintf(buf, size, "--:--%s", imperial ? "/mi" : "/km");
+                return;
+        }
+        s_per_unit = 3600.0 / kmh * (imperial ? KMH_PER_MPH : 1.0);
+        t = lround(s_per_unit);
+        snprintf(buf, size, "%ld:%02ld%s", t / 60, t % 60, imperial ? "/mi" : "/km");
+}
+
+/* ---- JSON status ---- */
+
+const char *const pacectl_device_kinds[2] = {"treadmill", "strap"};
+
+static void print_device_json(FILE *f, const DeviceProps *d)
+{
+        fputs("{\"address\":", f);
+        pacectl_json_string(f, d->address);
+        fputs(",\"name\":", f);
+        pacectl_json_string(f, d->name);
+        fprintf(f, ",\"connected\":%s,\"battery\":", d->connected ? "true" : "false");
+        if (d->battery >= 0)
+                fprintf(f, "%d", d->battery);
+        else
+                fputs("null", f);
+        fputs(",\"features\":[", f);
+        for (char **p = d->features; p && *p; p++) {
+                if (p != d->features)
+                        fputc(',', f);
+                pacectl_json_string(f, *p);
+        }
+        fputs("],\"speed_range\":", f);
+        if (d->speed_range[1] > 0)
+                fprintf(f, "[%g,%g,%g]", d->speed_range[0], d->speed_range[1], d->speed_range[2]);
+        else
+                fputs("null", f);
+        fputs(",\"incline_range\":", f);
+        if (d->incline_range[1] != 0 || d->incline_range[0] != 0)
+                fprintf(f, "[%g,%g,%g]", d->incline_range[0], d->incline_range[1],
+                        d->incline_range[2]);
+        else
+                fputs("null", f);
+        fputc('}', f);
+}
+
+void status_print_json(FILE *f, const ManagerProps *p, const DeviceProps *devs, size_t n_devs)
+{
+
+#define S(key, v)                                                                                  \
+        do {                                                                                       \
+                fputs(",\"" key "\":", f);                                                         \
+                pacectl_json_string(f, v);                                                         \
+        } while (0)
+#define D(key, v)                                                                                  \
+        do {                                                                                       \
+                fputs(",\"" key "\":", f);                                                         \
+                pacectl_json_number(f, v);                                                         \
+        } while (0)
+        fputs("{\"version\":", f);
+        pacectl_json_string(f, p->version);
+        S("state", p->state);
+        S("pause_reason", p->pause_reason);
+        S("workout", p->workout);
+        fprintf(f, ",\"step_index\":%d,\"step_count\":%u", p->step_index, p->step_count);
+        S("step_name", p->step_name);
+        S("next_step_name", p->next_step_name);
+        D("step_remaining_s", p->step_remaining);
+        D("step_elapsed_s", p->step_elapsed);
+        D("target_speed_kmh", p->target_speed);
+        D("speed_override_kmh", p->speed_override);
+        D("target_incline_pct", p->target_incline);
+        D("speed_kmh", p->speed);
+        D("incline_pct", p->incline);
+        D("distance_m", p->distance);
+        D("workout_distance_m", p->workout_distance);
+        D("elapsed_s", p->elapsed);
+        D("total_time_s", p->total_time);
+        fputs(",\"heart_rate_bpm\":", f);
+        if (p->heart_rate)
+                fprintf(f, "%u", p->heart_rate);
+        else
+                fputs("null", f);
+        fputs(",\"zone\":", f);
+        if (p->zone)
+                fprintf(f, "%u", p->zone);
+        else
+                fputs("null", f);
+        D("alpha1", p->alpha1);
+        fputs(",\"last_crossover\":", f);
+        if (p->crossover_kind && *p->crossover_kind) {
+                fputs("{\"kind\":", f);
+                pacectl_json_string(f, p->crossover_kind);
+                fputs(",\"t_s\":", f);
+                pacectl_json_number(f, p->crossover_time);
+                fprintf(f, ",\"hr_bpm\":%u,\"speed_kmh\":", p->crossover_hr);
+                pacectl_json_number(f, p->crossover_speed);
+                fputc('}', f);
+        } else
+                fputs("null", f);
+        fprintf(f, ",\"session_id\":%llu", (unsigned long long)p->session_id);
+        fprintf(f, ",\"monitor_only\":%s", p->monitor_only ? "true" : "false");
+        S("control_status", p->control_status);
+        S("schedule", p->schedule);
+        S("units", p->units);
+        fprintf(f, ",\"simulated\":%s", p->simulated ? "true" : "false");
+        D("time_scale", p->time_scale);
+        if (n_devs > 0) {
+                fputs(",\"devices\":{", f);
+                for (size_t i = 0; i < n_devs; i++) {
+                        fprintf(f, "%s\"%s\":", i ? "," : "", pacectl_device_kinds[i]);
+                        print_device_json(f, &devs[i]);
+                }
+                fputc('}', f);
+        }
+        fputs("}\n", f);
+#undef S
+#undef D
+}

@@ -1,0 +1,81 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+/*
+ * What the D-Bus commands of pacectl share: connecting (env
+ * PACED_BUS_ADDRESS or the global --bus option, else the system bus),
+ * calling the manager with errors mapped to exit codes, and reading the
+ * manager's properties into a struct.
+ */
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <systemd/sd-bus.h>
+
+#include "pacectl.h"
+
+#define PACED_BUS_NAME          "io.paced.paced1"
+#define PACED_BUS_PATH          "/io/paced/paced1"
+#define PACED_BUS_IFACE_MANAGER "io.paced.paced1.Manager"
+#define PACED_BUS_IFACE_DEVICE  "io.paced.paced1.Device"
+#define PACED_BUS_DEVICE_PREFIX "/io/paced/paced1/device"
+
+/* More exit codes for the D-Bus commands (LSB-style, like systemctl). */
+#define PACECTL_EXIT_UNAVAILABLE   3 /* paced is not running / the bus is unreachable */
+#define PACECTL_EXIT_NOT_PERMITTED 4 /* refused: not root nor in group paced */
+
+int pacectl_bus_open(sd_bus **ret);
+
+/* Prints "pacectl: <what>: <message>" and returns the matching exit code. */
+int pacectl_error_exit(const char *what, const sd_bus_error *error, int r);
+
+/* Calls a Manager method; on failure prints and returns the exit code, on success 0. */
+int pacectl_call_manager(const char *method, const char *types, ...);
+
+typedef struct ManagerProps {
+        char *version, *state, *pause_reason, *workout, *step_name, *next_step_name;
+        char *control_status, *schedule, *units;
+        int step_index;
+        unsigned step_count, heart_rate, zone;
+        double step_remaining, step_elapsed, target_speed, speed_override, target_incline;
+        double speed, incline, distance, workout_distance, elapsed, total_time, alpha1;
+        double time_scale;
+        bool monitor_only, simulated;
+        uint64_t session_id;
+        char *crossover_kind;
+        double crossover_time, crossover_speed;
+        unsigned crossover_hr;
+} ManagerProps;
+
+typedef struct DeviceProps {
+        char *kind, *address, *name;
+        bool connected;
+        int battery;
+        char **features; /* NULL-terminated */
+        double speed_range[3], incline_range[3];
+} DeviceProps;
+
+void manager_props_init(ManagerProps *p);
+void manager_props_done(ManagerProps *p);
+/* Fetches with GetAll; 0 or negative errno (error filled). */
+int manager_props_get(sd_bus *bus, ManagerProps *p, sd_bus_error *error);
+/* Updates p from a PropertiesChanged signal's changed-properties dict. */
+int manager_props_update(sd_bus_message *m, ManagerProps *p);
+
+void device_props_done(DeviceProps *p);
+int device_props_get(sd_bus *bus, const char *kind, DeviceProps *p, sd_bus_error *error);
+
+extern const char *const pacectl_device_kinds[2]; /* "treadmill", "strap" */
+
+/* The status as one JSON object and a newline; devs may be NULL with n_devs 0. */
+void status_print_json(FILE *f, const ManagerProps *p, const DeviceProps *devs, size_t n_devs);
+
+/* JSON helpers (compact, one object per line). */
+void pacectl_json_string(FILE *f, const char *s);
+void pacectl_json_number(FILE *f, double v); /* NaN/inf as null */
+
+/* Formats a speed as pace ("5:20/km" or "/mi"), "--:--" when unknown. */
+void pacectl_format_pace(double kmh, bool imperial, char *buf, size_t size);
+/* "1:02:03" or "12:34"; "--:--" for NaN. */
+void pacectl_format_duration(double s, char *buf, size_t size);

@@ -1,0 +1,175 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* pacectl export ID --format fit|tcx|csv [--rr] [-o FILE] */
+#include <getopt.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "export-csv.h"
+#include "export-fit.h"
+#include "export-tcx.h"
+#include "pacectl.h"
+#include "session-cli.h"
+#include "util.h"
+
+static const char options_help[] =
+        "  -f, --format FMT     fit, tcx or csv (default: from -o's extension, else fit)\n"
+        "      --rr             csv: the RR log (time, RR ms, artifact flag) instead of samples\n"
+        "      --auto-lap DIST  fit: also lap every DIST metres within each step\n"
+        "                       (a number, '400m' or 'mile')\n"
+        "  -o, --output FILE    Write to FILE (default: standard "
+        "output)\n" SESSION_CLI_DB_OPTIONS_HELP "  -h, --help           Show this help\n";
+
+static const char *format_from_path(const char *path)
+{
+        const char *dot = path ? strrchr(path, '.') : NULL;
+
+        if (!dot)
+                return NULL;
+        if (strcasecmp(dot, ".fit") == 0)
+                return "fit";
+        if (strcasecmp(dot, ".tcx") == 0)
+                return "tcx";
+        if (strcasecmp(dot, ".csv") == 0)
+                return "csv";
+        return NULL;
+}
+
+static int parse_distance(const char *s, double *ret)
+{
+        char *end;
+        double v;
+
+        if (streq(s, "mile")) {
+                *ret = METERS_PER_MILE;
+                return 0;
+        }
+        v = strtod(s, &end);
+        if (end == s || !(v > 0) || !isfinite(v) || (*end && !streq(end, "m")))
+                return -EINVAL;
+        *ret = v;
+        return 0;
+}
+
+static int utc_offset(uint64_t wall_usec)
+{
+        time_t t = (time_t)(wall_usec / USEC_PER_SEC);
+        struct tm tm;
+
+        if (!localtime_r(&t, &tm))
+                return 0;
+        return (int)tm.tm_gmtoff;
+}
+
+static int cmd_export(int argc, char *argv[])
+{
+        static const struct option options[] = {
+                {"format", required_argument, NULL, 'f'},
+                {"rr", no_argument, NULL, 'r'},
+                {"auto-lap", required_argument, NULL, 'a'},
+                {"output", required_argument, NULL, 'o'},
+                {"db", required_argument, NULL, 'D'},
+                {"state-dir", required_argument, NULL, 'S'},
+                {"help", no_argument, NULL, 'h'},
+                {},
+        };
+        const char *format = NULL, *output = NULL, *db = NULL, *state_dir = NULL;
+        FitExportOptions fit = {};
+        SessionData *d = NULL;
+        bool rr = false;
+        FILE *out;
+        int c, r;
+
+        optind = 0;
+        while ((c = getopt_long(argc, argv, "f:o:h", options, NULL)) >= 0)
+                switch (c) {
+                case 'f':
+                        format = optarg;
+                        break;
+                case 'r':
+                        rr = true;
+                        break;
+                case 'a':
+                        if (parse_distance(optarg, &fit.auto_lap_m) < 0) {
+                                fprintf(stderr, "pacectl export: invalid --auto-lap '%s'\n",
+                                        optarg);
+                                return PACECTL_EXIT_USAGE;
+                        }
+                        break;
+                case 'o':
+                        output = optarg;
+                        break;
+                case 'D':
+                        db = optarg;
+                        break;
+                case 'S':
+                        state_dir = optarg;
+                        break;
+                case 'h':
+                        pacectl_print_usage("export", options_help);
+                        return PACECTL_EXIT_OK;
+                default:
+                        return PACECTL_EXIT_USAGE;
+                }
+        if (optind + 1 != argc) {
+                fprintf(stderr, "pacectl export: expected one session ID (see --help)\n");
+                return PACECTL_EXIT_USAGE;
+        }
+        if (!format)
+                format = format_from_path(output);
+        if (!format)
+                format = "fit";
+        if (!streq(format, "fit") && !streq(format, "tcx") && !streq(format, "csv")) {
+                fprintf(stderr, "pacectl export: unknown format '%s' (fit, tcx, csv)\n", format);
+                return PACECTL_EXIT_USAGE;
+        }
+        if (rr && !streq(format, "csv")) {
+                fprintf(stderr, "pacectl export: --rr needs --format csv (FIT carries RR in "
+                                "its hrv messages)\n");
+                return PACECTL_EXIT_USAGE;
+        }
+        if (streq(format, "fit") && !output && isatty(STDOUT_FILENO)) {
+                fprintf(stderr, "pacectl export: FIT is binary; use -o FILE or a redirect\n");
+                return PACECTL_EXIT_USAGE;
+        }
+
+        r = session_cli_load(db, state_dir, argv[optind], &d);
+        if (r != PACECTL_EXIT_OK)
+                return r;
+        fit.utc_offset_s = utc_offset(d->start_wall_usec);
+
+        out = output ? fopen(output, "we") : stdout;
+        if (!out) {
+                fprintf(stderr, "pacectl export: cannot create %s: %m\n", output);
+                session_data_free(d);
+                return PACECTL_EXIT_FAILURE;
+        }
+        if (streq(format, "fit"))
+                r = export_fit_write(d, &fit, out);
+        else if (streq(format, "tcx"))
+                r = export_tcx_write(d, out);
+        else
+                r = rr ? export_csv_rr_write(d, out) : export_csv_samples_write(d, out);
+        if (fflush(out) != 0 && r >= 0)
+                r = -errno;
+        if (output && fclose(out) != 0 && r >= 0)
+                r = -errno;
+        session_data_free(d);
+        if (r == -ENODATA) {
+                fprintf(stderr, "pacectl export: the session has no samples\n");
+                if (output)
+                        unlink(output);
+                return PACECTL_EXIT_FAILURE;
+        }
+        if (r < 0) {
+                fprintf(stderr, "pacectl export: %s\n", strerror(-r));
+                return PACECTL_EXIT_FAILURE;
+        }
+        return PACECTL_EXIT_OK;
+}
+
+PACECTL_COMMAND(export, .name = "export", .args = "ID [--format fit|tcx|csv] [--rr] [-o FILE]",
+                .summary = "Export a stored session as FIT, TCX or CSV.", .run = cmd_export);

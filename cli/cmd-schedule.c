@@ -1,0 +1,94 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * pacectl schedule [show] [--json] | set PLAN | clear: the daemon's training
+ * plan; today's workout is what `pacectl start` runs by default. PLAN is a
+ * file written by `pacectl plan --json` (or the JSON itself).
+ */
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "bus-client.h"
+#include "util.h"
+
+static int show(bool json)
+{
+        _cleanup_(sd_bus_error_free) sd_bus_error error = SD_BUS_ERROR_NULL;
+        _cleanup_(sd_bus_flush_close_unrefp) sd_bus *bus = NULL;
+        _cleanup_free_ char *today = NULL;
+        int r;
+
+        r = pacectl_bus_open(&bus);
+        if (r < 0)
+                return pacectl_error_exit("cannot connect to the bus", NULL, r);
+        r = sd_bus_get_property_string(bus, PACED_BUS_NAME, PACED_BUS_PATH, PACED_BUS_IFACE_MANAGER,
+                                       "Schedule", &error, &today);
+        if (r < 0)
+                return pacectl_error_exit("cannot reach paced", &error, r);
+        if (json) {
+                printf("{\"today\":");
+                if (*today)
+                        pacectl_json_string(stdout, today);
+                else
+                        printf("null");
+                printf("}\n");
+        } else if (*today)
+                printf("Today: %s\n", today);
+        else
+                printf("No schedule, or nothing scheduled today.\n");
+        return PACECTL_EXIT_OK;
+}
+
+static int cmd_schedule(int argc, char *argv[])
+{
+        const char *verb = argc >= 2 ? argv[1] : "show";
+        bool json = false;
+
+        for (int i = 1; i < argc; i++) {
+                if (streq(argv[i], "--help") || streq(argv[i], "-h")) {
+                        pacectl_print_usage("schedule",
+                                            "  show [--json]  Today's scheduled workout\n"
+                                            "  set PLAN       Store a plan (a file from "
+                                            "'pacectl plan --json')\n"
+                                            "  clear          Remove the plan\n");
+                        return PACECTL_EXIT_OK;
+                }
+                if (streq(argv[i], "--json"))
+                        json = true;
+        }
+        if (streq(verb, "--json"))
+                verb = argc >= 3 ? argv[2] : "show";
+        if (streq(verb, "show"))
+                return show(json);
+        if (streq(verb, "clear")) {
+                if (argc != 2) {
+                        fprintf(stderr, "pacectl schedule clear: no arguments expected\n");
+                        return PACECTL_EXIT_USAGE;
+                }
+                return pacectl_call_manager("ClearSchedule", NULL);
+        }
+        if (streq(verb, "set")) {
+                char resolved[PATH_MAX];
+                const char *plan;
+
+                if (argc != 3) {
+                        fprintf(stderr, "pacectl schedule set: expected one PLAN\n");
+                        return PACECTL_EXIT_USAGE;
+                }
+                plan = argv[2];
+                if (plan[0] != '{' && plan[0] != '[') {
+                        if (!realpath(plan, resolved)) {
+                                fprintf(stderr, "pacectl schedule set: %s: %m\n", plan);
+                                return PACECTL_EXIT_USAGE;
+                        }
+                        plan = resolved;
+                }
+                return pacectl_call_manager("SetSchedule", "s", plan);
+        }
+        fprintf(stderr, "pacectl schedule: unknown action '%s' (show, set, clear)\n", verb);
+        return PACECTL_EXIT_USAGE;
+}
+
+PACECTL_COMMAND(schedule, .name = "schedule", .args = "[show [--json] | set PLAN | clear]",
+                .summary = "Show, set or clear the training schedule.", .run = cmd_schedule);

@@ -1,0 +1,319 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* pacectl show ID [--json] */
+#include <getopt.h>
+#include <inttypes.h>
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "json-writer.h"
+#include "pacectl.h"
+#include "session-cli.h"
+#include "session-summary.h"
+#include "util.h"
+
+static const char options_help[] = "      --json        Print JSON\n" SESSION_CLI_DB_OPTIONS_HELP
+                                   "  -h, --help        Show this help\n";
+
+static const char *end_text(const SessionData *d)
+{
+        return d->end_reason >= 0 ? session_end_reason_to_string(d->end_reason) : "running";
+}
+
+static const char *step_label(const SessionData *d, int step)
+{
+        if (step >= 0 && (size_t)step < d->n_steps && d->steps[step].label[0])
+                return d->steps[step].label;
+        return "-";
+}
+
+static void print_zones(const double zone_s[SESSION_ZONES_MAX + 1], unsigned n_zones)
+{
+        char b[16];
+
+        for (unsigned z = 1; z <= MAX(n_zones, 1u) && z <= SESSION_ZONES_MAX; z++)
+                printf(" Z%u %s", z, session_format_duration(b, sizeof(b), zone_s[z]));
+}
+
+static void print_splits(const char *title, const SessionLap *l, size_t n)
+{
+        char t[16], p[16];
+
+        if (n == 0)
+                return;
+        printf("\nSplits (%s)\n  %3s  %9s  %8s  %7s  %6s\n", title, "#", "DISTANCE", "TIME", "PACE",
+               "AVG HR");
+        for (size_t i = 0; i < n; i++) {
+                printf("  %3zu  %7.0f m  %8s  %7s  %6.0f\n", i + 1, l[i].distance_m,
+                       session_format_duration(t, sizeof(t), l[i].end_s - l[i].start_s),
+                       session_format_pace(p, sizeof(p), l[i].avg_speed_kmh, false),
+                       l[i].avg_hr_bpm);
+        }
+}
+
+static void print_text(const SessionData *d, const SessionSummary *s)
+{
+        char a[32], b[32], c[32];
+
+        printf("Session %" PRId64 ": %s\n", d->id, d->workout_name ? d->workout_name : "free run");
+        printf("  Started:    %s, %s", session_cli_format_time(a, sizeof(a), d->start_wall_usec),
+               end_text(d));
+        if (d->end_wall_usec)
+                printf(" at %s", session_cli_format_time(b, sizeof(b), d->end_wall_usec));
+        printf("\n");
+        if (d->workout_source)
+                printf("  Workout:    %s\n", d->workout_source);
+        if (d->treadmill_name || d->treadmill_address)
+                printf("  Treadmill:  %s%s%s%s\n", d->treadmill_name ? d->treadmill_name : "",
+                       d->treadmill_address ? " (" : "",
+                       d->treadmill_address ? d->treadmill_address : "",
+                       d->treadmill_address ? ")" : "");
+        if (d->hrm_name || d->hrm_address)
+                printf("  HR strap:   %s%s%s%s\n", d->hrm_name ? d->hrm_name : "",
+                       d->hrm_address ? " (" : "", d->hrm_address ? d->hrm_address : "",
+                       d->hrm_address ? ")" : "");
+        printf("  Duration:   %s   Distance: %.2f km   Avg pace: %s /km (%s /mi)\n",
+               session_format_duration(a, sizeof(a), s->duration_s),
+               isfinite(s->distance_m) ? s->distance_m / 1000 : 0,
+               session_format_pace(b, sizeof(b), s->avg_speed_kmh, false),
+               session_format_pace(c, sizeof(c), s->avg_speed_kmh, true));
+        if (isfinite(s->avg_hr_bpm)) {
+                printf("  Heart rate: %.0f avg, %.0f max\n  Zones:     ", s->avg_hr_bpm,
+                       s->max_hr_bpm);
+                print_zones(s->zone_s, d->n_zones);
+                printf("\n");
+        }
+        if (s->n_rr > 0)
+                printf("  RR:         %zu intervals, %.1f %% artifacts\n", s->n_rr,
+                       s->artifact_pct);
+        for (size_t i = 0; i < d->n_thresholds; i++) {
+                const SessionThresholdRow *t = &d->thresholds[i];
+                printf("  Threshold:  %s", t->kind);
+                if (isfinite(t->hr_bpm))
+                        printf(" %.0f bpm", t->hr_bpm);
+                if (isfinite(t->speed_kmh))
+                        printf(" at %s /km (%.1f km/h)",
+                               session_format_pace(a, sizeof(a), t->speed_kmh, false),
+                               t->speed_kmh);
+                if (isfinite(t->alpha1))
+                        printf(", alpha1 %.2f", t->alpha1);
+                if (isfinite(t->t_s))
+                        printf(" after %s", session_format_duration(b, sizeof(b), t->t_s));
+                if (t->method)
+                        printf(" [%s]", t->method);
+                printf("\n");
+        }
+
+        if (s->n_steps > 0) {
+                printf("\nSteps\n  %3s  %-22s  %7s  %7s  %9s  %7s  %7s  %6s  %s\n", "#", "STEP",
+                       "TARGET", "ACTUAL", "TO TARGET", "DIST", "TIME", "AVG HR", "ZONES");
+                for (size_t i = 0; i < s->n_steps; i++) {
+                        const StepSummary *st = &s->steps[i];
+                        char tt[16] = "never";
+                        if (isfinite(st->time_to_target_s))
+                                session_format_duration(tt, sizeof(tt), st->time_to_target_s);
+                        printf("  %3d  %-22.22s  %7s  %7s  %9s  %5.0f m  %7s  %6.0f ",
+                               st->step_index + 1, step_label(d, st->step_index),
+                               session_format_pace(a, sizeof(a), st->target_kmh, false),
+                               session_format_pace(b, sizeof(b),
+                                                   st->end_s > st->start_s
+                                                           ? st->distance_m /
+                                                                     (st->end_s - st->start_s) * 3.6
+                                                           : NAN,
+                                                   false),
+                               tt, st->distance_m,
+                               session_format_duration(c, sizeof(c), st->end_s - st->start_s),
+                               st->avg_hr_bpm);
+                        print_zones(st->zone_s, d->n_zones);
+                        printf("\n");
+                }
+        }
+        print_splits("400 m", s->splits_400m, s->n_splits_400m);
+        print_splits("mile", s->splits_mile, s->n_splits_mile);
+
+        if (d->n_events > 0) {
+                printf("\nEvents\n");
+                for (size_t i = 0; i < d->n_events; i++) {
+                        const SessionEventRow *e = &d->events[i];
+                        printf("  %8s  %-14s %s\n", session_format_duration(a, sizeof(a), e->t_s),
+                               e->type >= 0 ? session_event_type_to_string(e->type) : "?",
+                               e->text ? e->text : (e->json ? e->json : ""));
+                }
+        }
+}
+
+static void json_key_number(const char *key, double v, int decimals, bool comma)
+{
+        printf("%s\"%s\":", comma ? "," : "", key);
+        json_write_number(stdout, v, decimals);
+}
+
+static void json_laps(const char *key, const SessionLap *l, size_t n)
+{
+        printf(",\"%s\":[", key);
+        for (size_t i = 0; i < n; i++) {
+                printf("%s{\"kind\":", i ? "," : "");
+                json_write_string(stdout, lap_kind_to_string(l[i].kind));
+                printf(",\"step\":%d", l[i].step_index);
+                json_key_number("start_s", l[i].start_s, 1, true);
+                json_key_number("end_s", l[i].end_s, 1, true);
+                json_key_number("distance_m", l[i].distance_m, 1, true);
+                json_key_number("avg_speed_kmh", l[i].avg_speed_kmh, 2, true);
+                json_key_number("avg_hr_bpm", l[i].avg_hr_bpm, 1, true);
+                json_key_number("max_hr_bpm", l[i].max_hr_bpm, 0, true);
+                printf("}");
+        }
+        printf("]");
+}
+
+static void json_zones(const double zone_s[SESSION_ZONES_MAX + 1])
+{
+        printf(",\"zone_s\":[");
+        for (unsigned z = 0; z <= SESSION_ZONES_MAX; z++)
+                printf("%s%.0f", z ? "," : "", zone_s[z]);
+        printf("]");
+}
+
+static void print_json(const SessionData *d, const SessionSummary *s)
+{
+        printf("{\"id\":%" PRId64 ",\"start_usec\":%" PRIu64 ",\"end_usec\":", d->id,
+               d->start_wall_usec);
+        if (d->end_wall_usec)
+                printf("%" PRIu64, d->end_wall_usec);
+        else
+                printf("null");
+        printf(",\"end_reason\":");
+        json_write_string(stdout, end_text(d));
+        printf(",\"workout\":");
+        json_write_string(stdout, d->workout_name);
+        printf(",\"source\":");
+        json_write_string(stdout, d->workout_source);
+        printf(",\"treadmill\":{\"name\":");
+        json_write_string(stdout, d->treadmill_name);
+        printf(",\"address\":");
+        json_write_string(stdout, d->treadmill_address);
+        printf("},\"hrm\":{\"name\":");
+        json_write_string(stdout, d->hrm_name);
+        printf(",\"address\":");
+        json_write_string(stdout, d->hrm_address);
+        printf("},\"summary\":{");
+        json_key_number("duration_s", s->duration_s, 0, false);
+        json_key_number("distance_m", s->distance_m, 1, true);
+        json_key_number("avg_speed_kmh", s->avg_speed_kmh, 2, true);
+        json_key_number("max_speed_kmh", s->max_speed_kmh, 2, true);
+        json_key_number("avg_hr_bpm", s->avg_hr_bpm, 1, true);
+        json_key_number("max_hr_bpm", s->max_hr_bpm, 0, true);
+        json_zones(s->zone_s);
+        printf(",\"samples\":%zu,\"rr\":%zu,\"rr_artifacts\":%zu", d->n_samples, s->n_rr,
+               s->n_artifacts);
+        json_key_number("rr_artifact_pct", s->artifact_pct, 2, true);
+        printf("},\"steps\":[");
+        for (size_t i = 0; i < s->n_steps; i++) {
+                const StepSummary *st = &s->steps[i];
+                printf("%s{\"step\":%d,\"label\":", i ? "," : "", st->step_index);
+                json_write_string(stdout, step_label(d, st->step_index));
+                json_key_number("start_s", st->start_s, 1, true);
+                json_key_number("end_s", st->end_s, 1, true);
+                json_key_number("distance_m", st->distance_m, 1, true);
+                json_key_number("target_kmh", st->target_kmh, 2, true);
+                json_key_number("target_lo_kmh", st->target_lo_kmh, 2, true);
+                json_key_number("target_hi_kmh", st->target_hi_kmh, 2, true);
+                json_key_number("avg_commanded_kmh", st->avg_commanded_kmh, 2, true);
+                json_key_number("avg_speed_kmh", st->avg_speed_kmh, 2, true);
+                json_key_number("time_to_target_s", st->time_to_target_s, 0, true);
+                json_key_number("avg_hr_bpm", st->avg_hr_bpm, 1, true);
+                json_key_number("max_hr_bpm", st->max_hr_bpm, 0, true);
+                json_zones(st->zone_s);
+                printf("}");
+        }
+        printf("]");
+        json_laps("splits_400m", s->splits_400m, s->n_splits_400m);
+        json_laps("splits_mile", s->splits_mile, s->n_splits_mile);
+        json_laps("laps", d->laps, d->n_laps);
+        printf(",\"events\":[");
+        for (size_t i = 0; i < d->n_events; i++) {
+                const SessionEventRow *e = &d->events[i];
+                printf("%s{", i ? "," : "");
+                json_key_number("t_s", e->t_s, 1, false);
+                printf(",\"type\":");
+                json_write_string(stdout, session_event_type_to_string(e->type));
+                printf(",\"text\":");
+                json_write_string(stdout, e->text);
+                /* Details are stored as JSON already: embed them as they are. */
+                printf(",\"details\":%s}", e->json ? e->json : "null");
+        }
+        printf("],\"thresholds\":[");
+        for (size_t i = 0; i < d->n_thresholds; i++) {
+                const SessionThresholdRow *t = &d->thresholds[i];
+                printf("%s{\"kind\":", i ? "," : "");
+                json_write_string(stdout, t->kind);
+                printf(",\"method\":");
+                json_write_string(stdout, t->method);
+                json_key_number("alpha1", t->alpha1, 2, true);
+                json_key_number("hr_bpm", t->hr_bpm, 1, true);
+                json_key_number("speed_kmh", t->speed_kmh, 2, true);
+                json_key_number("t_s", t->t_s, 1, true);
+                json_key_number("confidence", t->confidence, 2, true);
+                printf("}");
+        }
+        printf("]}\n");
+}
+
+static int cmd_show(int argc, char *argv[])
+{
+        static const struct option options[] = {
+                {"json", no_argument, NULL, 'j'},
+                {"db", required_argument, NULL, 'D'},
+                {"state-dir", required_argument, NULL, 'S'},
+                {"help", no_argument, NULL, 'h'},
+                {},
+        };
+        const char *db = NULL, *state_dir = NULL;
+        SessionSummary *s = NULL;
+        SessionData *d = NULL;
+        bool json = false;
+        int c, r;
+
+        optind = 0;
+        while ((c = getopt_long(argc, argv, "h", options, NULL)) >= 0)
+                switch (c) {
+                case 'j':
+                        json = true;
+                        break;
+                case 'D':
+                        db = optarg;
+                        break;
+                case 'S':
+                        state_dir = optarg;
+                        break;
+                case 'h':
+                        pacectl_print_usage("show", options_help);
+                        return PACECTL_EXIT_OK;
+                default:
+                        return PACECTL_EXIT_USAGE;
+                }
+        if (optind + 1 != argc) {
+                fprintf(stderr, "pacectl show: expected one session ID (see --help)\n");
+                return PACECTL_EXIT_USAGE;
+        }
+        r = session_cli_load(db, state_dir, argv[optind], &d);
+        if (r != PACECTL_EXIT_OK)
+                return r;
+        r = session_summary_compute(d, &s);
+        if (r < 0) {
+                fprintf(stderr, "pacectl show: %s\n", strerror(-r));
+                session_data_free(d);
+                return PACECTL_EXIT_FAILURE;
+        }
+        if (json)
+                print_json(d, s);
+        else
+                print_text(d, s);
+        session_summary_free(s);
+        session_data_free(d);
+        return PACECTL_EXIT_OK;
+}
+
+PACECTL_COMMAND(show, .name = "show", .args = "ID [--json]",
+                .summary = "Show a stored session: summary, steps, splits, events.",
+                .run = cmd_show);

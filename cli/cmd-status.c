@@ -1,0 +1,162 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* pacectl status: the daemon's state in one screen, or as JSON. */
+#include <getopt.h>
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "bus-client.h"
+#include "util.h"
+
+static void print_speed(const char *label, double kmh, bool imperial)
+{
+        char pace[32];
+
+        pacectl_format_pace(kmh, imperial, pace, sizeof(pace));
+        if (isfinite(kmh))
+                printf("%.1f km/h (%s)", kmh, pace);
+        else
+                printf("%s -", label);
+}
+
+static void print_status_text(const ManagerProps *p, const DeviceProps devs[2])
+{
+        bool imperial = p->units && streq(p->units, "mi");
+        char a[32], b[32];
+
+        printf("       State: %s", p->state ? p->state : "?");
+        if (p->pause_reason && *p->pause_reason)
+                printf(" (%s)", p->pause_reason);
+        if (p->simulated)
+                printf("  [simulator, x%g]", p->time_scale);
+        printf("\n");
+        if (p->workout && *p->workout) {
+                printf("     Workout: %s\n", p->workout);
+                if (p->step_index >= 0) {
+                        pacectl_format_duration(p->step_remaining, a, sizeof(a));
+                        printf("        Step: %d/%u %s, %s left\n", p->step_index + 1,
+                               p->step_count, p->step_name, a);
+                }
+                if (p->next_step_name && *p->next_step_name)
+                        printf("        Next: %s\n", p->next_step_name);
+        }
+        printf("      Target: ");
+        if (isfinite(p->target_speed))
+                print_speed("", p->target_speed, imperial);
+        else
+                printf("-");
+        if (p->speed_override != 0)
+                printf(" (override %+.1f km/h)", p->speed_override);
+        printf("\n       Speed: ");
+        if (isfinite(p->speed))
+                print_speed("", p->speed, imperial);
+        else
+                printf("-");
+        if (isfinite(p->incline))
+                printf(", incline %.1f %%", p->incline);
+        printf("\n  Heart rate: ");
+        if (p->heart_rate) {
+                printf("%u bpm", p->heart_rate);
+                if (p->zone)
+                        printf(" (zone %u)", p->zone);
+        } else
+                printf("-");
+        printf("\n      Alpha1: ");
+        if (isfinite(p->alpha1))
+                printf("%.2f", p->alpha1);
+        else
+                printf("-");
+        if (p->crossover_kind && *p->crossover_kind)
+                printf("  (crossed %s at %u bpm, %.1f km/h)", p->crossover_kind, p->crossover_hr,
+                       p->crossover_speed);
+        pacectl_format_duration(p->elapsed, a, sizeof(a));
+        if (isfinite(p->distance))
+                snprintf(b, sizeof(b), "%.2f km", p->distance / 1000.0);
+        else
+                snprintf(b, sizeof(b), "-");
+        printf("\n    Distance: %s, elapsed %s\n", b, a);
+        for (size_t i = 0; i < 2; i++) {
+                const DeviceProps *d = &devs[i];
+
+                printf("%12s: ", i == 0 ? "Treadmill" : "Strap");
+                if (d->connected) {
+                        printf("%s%s%s%s", d->name && *d->name ? d->name : "connected",
+                               d->address && *d->address ? " (" : "",
+                               d->address && *d->address ? d->address : "",
+                               d->address && *d->address ? ")" : "");
+                        if (d->battery >= 0)
+                                printf(", battery %d %%", d->battery);
+                        printf("\n");
+                } else
+                        printf("not connected\n");
+        }
+        printf("     Control: %s%s\n", p->control_status ? p->control_status : "?",
+               p->monitor_only ? " (monitor only)" : "");
+        if (p->session_id)
+                printf("     Session: %llu\n", (unsigned long long)p->session_id);
+        if (p->schedule && *p->schedule)
+                printf("       Today: %s\n", p->schedule);
+}
+
+static int cmd_status(int argc, char *argv[])
+{
+        static const struct option options[] = {
+                {"help", no_argument, NULL, 'h'},
+                {"json", no_argument, NULL, 'j'},
+                {},
+        };
+        _cleanup_(sd_bus_error_free) sd_bus_error error = SD_BUS_ERROR_NULL;
+        _cleanup_(sd_bus_flush_close_unrefp) sd_bus *bus = NULL;
+        ManagerProps p;
+        DeviceProps devs[2] = {};
+        bool json = false;
+        int c, r;
+
+        while ((c = getopt_long(argc, argv, "hj", options, NULL)) >= 0)
+                switch (c) {
+                case 'h':
+                        pacectl_print_usage("status", "  --json   Print JSON\n");
+                        return PACECTL_EXIT_OK;
+                case 'j':
+                        json = true;
+                        break;
+                default:
+                        return PACECTL_EXIT_USAGE;
+                }
+        if (optind < argc) {
+                fprintf(stderr, "pacectl status: unexpected argument '%s'\n", argv[optind]);
+                return PACECTL_EXIT_USAGE;
+        }
+
+        r = pacectl_bus_open(&bus);
+        if (r < 0)
+                return pacectl_error_exit("cannot connect to the bus", NULL, r);
+        manager_props_init(&p);
+        r = manager_props_get(bus, &p, &error);
+        if (r < 0) {
+                manager_props_done(&p);
+                return pacectl_error_exit("cannot reach paced", &error, r);
+        }
+        for (size_t i = 0; i < 2; i++) {
+                sd_bus_error_free(&error);
+                r = device_props_get(bus, pacectl_device_kinds[i], &devs[i], &error);
+                if (r < 0) {
+                        manager_props_done(&p);
+                        for (size_t j = 0; j <= i; j++)
+                                device_props_done(&devs[j]);
+                        return pacectl_error_exit("cannot read devices", &error, r);
+                }
+        }
+        if (json)
+                status_print_json(stdout, &p, devs, 2);
+        else
+                print_status_text(&p, devs);
+        manager_props_done(&p);
+        for (size_t i = 0; i < 2; i++)
+                device_props_done(&devs[i]);
+        return PACECTL_EXIT_OK;
+}
+
+PACECTL_COMMAND(status, .name = "status", .args = "[--json]",
+                .summary = "Show the daemon's state, the workout and live values.",
+                .run = cmd_status);

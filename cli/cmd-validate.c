@@ -1,0 +1,342 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* pacectl validate: parse and resolve a workout file, print its steps. */
+#include <getopt.h>
+#include <ini.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/stat.h>
+
+#include "pacectl.h"
+#include "profile.h"
+#include "util.h"
+#include "workout-library.h"
+#include "workout.h"
+
+typedef struct IniState {
+        RunnerProfile *profile;
+        char bad[160];
+} IniState;
+
+static int runner_ini_handler(void *user, const char *section, const char *name, const char *value)
+{
+        IniState *st = user;
+        int k;
+
+        if (strcasecmp(section, "Runner") != 0)
+                return 1;
+        k = runner_profile_set_key(st->profile, name, value);
+        if (k == -EINVAL && !st->bad[0])
+                snprintf(st->bad, sizeof(st->bad), "[Runner] %s=%s: invalid value", name, value);
+        /* Keys of other paced versions are not an error here. */
+        return 1;
+}
+
+/* --profile is a config file with a [Runner] section, or "Key=Value,…". */
+static int load_profile(const char *spec, RunnerProfile *p)
+{
+        struct stat st;
+
+        if (!strchr(spec, '=') || stat(spec, &st) == 0) {
+                IniState s = {.profile = p};
+                int k = ini_parse(spec, runner_ini_handler, &s);
+
+                if (k != 0) {
+                        fprintf(stderr, "pacectl: %s: %s\n", spec,
+                                k < 0 ? "cannot open" : "syntax error");
+                        return -EINVAL;
+                }
+                if (s.bad[0]) {
+                        fprintf(stderr, "pacectl: %s: %s\n", spec, s.bad);
+                        return -EINVAL;
+                }
+                return 0;
+        }
+        _cleanup_free_ char *copy = strdup(spec);
+        char *save = NULL;
+
+        if (!copy)
+                return -ENOMEM;
+        for (char *item = strtok_r(copy, ",", &save); item; item = strtok_r(NULL, ",", &save)) {
+                char *eq = strchr(item, '=');
+                int k;
+
+                if (!eq) {
+                        fprintf(stderr, "pacectl: --profile: expected Key=Value, got '%s'\n", item);
+                        return -EINVAL;
+                }
+                *eq = 0;
+                k = runner_profile_set_key(p, item, eq + 1);
+                if (k < 0) {
+                        fprintf(stderr, "pacectl: --profile: %s '%s'\n",
+                                k == -ENOENT ? "unknown key" : "invalid value for", item);
+                        return -EINVAL;
+                }
+        }
+        return 0;
+}
+
+static void print_profile(const RunnerProfile *p)
+{
+        char pace[32], how[160];
+
+        printf("Runner profile (missing references: Riegel, exponent %.2f):\n", RIEGEL_EXPONENT);
+        for (PaceRef r = 0; r < _PACE_REF_MAX; r++) {
+                char t[32] = "";
+
+                if (race_distance_m(r) > 0)
+                        format_clock_time(p->pace_s_per_km[r] * race_distance_m(r) / 1000.0, t,
+                                          sizeof(t));
+                printf("  %-14s %-9s %-10s %s\n", pace_ref_to_label(r), t,
+                       format_pace(runner_profile_speed_kmh(p, r), p->units, pace, sizeof(pace)),
+                       runner_profile_derivation(p, r, how, sizeof(how)));
+        }
+        if (p->max_hr)
+                printf("  Max HR %u%s, LTHR %u%s, resting HR %u%s\n", p->max_hr,
+                       p->max_hr_derived ? " (from age, Tanaka)" : "", p->lthr,
+                       p->lthr_derived ? " (90 % of max)" : "", p->resting_hr,
+                       p->resting_hr_derived ? " (default)" : "");
+        printf("\n");
+}
+
+static void print_table(const ResolvedWorkout *w, const RunnerProfile *p)
+{
+        char a[32], b[32], c[32];
+        double easy = runner_profile_speed_kmh(p, PACE_REF_EASY);
+
+        printf("Workout: %s (%s)\n\n", w->name ? w->name : "-", w->source ? w->source : "-");
+        printf("%3s  %-10s %-9s %8s %9s  %-20s %-12s %-8s %s\n", "#", "KIND", "END", "TIME",
+               "DISTANCE", "TARGET", "SPEED", "INCLINE", "CUE");
+        for (size_t i = 0; i < w->n_steps; i++) {
+                const ResolvedStep *s = &w->steps[i];
+                char end[32], target[48], speed[32], incline[32] = "-";
+                double t, d;
+
+                resolved_step_estimate(s, easy, &t, &d);
+                switch (s->end) {
+                case STEP_END_TIME:
+                        format_clock_time(s->end_value, end, sizeof(end));
+                        break;
+                case STEP_END_DISTANCE:
+                        snprintf(end, sizeof(end), "%.0f m", s->end_value);
+                        break;
+                case STEP_END_OPEN:
+                case _STEP_END_MAX:
+                case _STEP_END_INVALID:
+                        snprintf(end, sizeof(end), "open");
+                        break;
+                }
+                switch (s->control) {
+                case STEP_CONTROL_SPEED:
+                        if (fabs(s->speed_start_kmh - s->speed_end_kmh) > 1e-9) {
+                                snprintf(target, sizeof(target), "%s->%s",
+                                         format_pace(s->speed_start_kmh, p->units, a, sizeof(a)),
+                                         format_pace(s->speed_end_kmh, p->units, b, sizeof(b)));
+                                snprintf(speed, sizeof(speed), "%.1f->%.1f", s->speed_start_kmh,
+                                         s->speed_end_kmh);
+                        } else {
+                                format_pace(s->speed_start_kmh, p->units, target, sizeof(target));
+                                snprintf(speed, sizeof(speed), "%.1f km/h", s->speed_start_kmh);
+                        }
+                        break;
+                case STEP_CONTROL_HR:
+                        snprintf(target, sizeof(target), "HR %.0f-%.0f", s->hr_lo_bpm,
+                                 s->hr_hi_bpm);
+                        snprintf(speed, sizeof(speed), "(%.1f km/h)", s->hr_fallback_kmh);
+                        break;
+                case STEP_CONTROL_FREE:
+                case _STEP_CONTROL_MAX:
+                case _STEP_CONTROL_INVALID:
+                        snprintf(target, sizeof(target), "free");
+                        snprintf(speed, sizeof(speed), "-");
+                        break;
+                }
+                if (s->speed_clamped)
+                        strncat(speed, "!", sizeof(speed) - strlen(speed) - 1);
+                if (s->has_incline) {
+                        if (fabs(s->incline_start_pct - s->incline_end_pct) > 1e-9)
+                                snprintf(incline, sizeof(incline), "%.1f->%.1f%%",
+                                         s->incline_start_pct, s->incline_end_pct);
+                        else
+                                snprintf(incline, sizeof(incline), "%.1f%%", s->incline_start_pct);
+                        if (s->incline_clamped)
+                                strncat(incline, "!", sizeof(incline) - strlen(incline) - 1);
+                }
+                if (s->end == STEP_END_OPEN)
+                        snprintf(c, sizeof(c), "-");
+                else
+                        format_clock_time(t, c, sizeof(c));
+                printf("%3zu  %-10s %-9s %8s %7.2fkm  %-20s %-12s %-8s %s\n", i + 1,
+                       step_kind_to_string(s->kind), end, c, d / 1000.0, target, speed, incline,
+                       s->cue ? s->cue : "");
+        }
+        printf("\nTotal: %s, %.2f km%s\n", format_clock_time(w->total_time_s, a, sizeof(a)),
+               w->total_distance_m / 1000.0,
+               w->has_open_steps ? " (plus open steps, run until skipped)" : "");
+        if (w->any_clamped) {
+                printf("Clamped to the machine range / caps (marked !):\n");
+                for (size_t i = 0; i < w->n_steps; i++) {
+                        const ResolvedStep *s = &w->steps[i];
+
+                        if (s->speed_clamped)
+                                printf("  step %zu: speed %.2f km/h requested, %.2f km/h used\n",
+                                       i + 1, s->requested_speed_kmh,
+                                       fmax(s->speed_start_kmh, s->speed_end_kmh));
+                        if (s->incline_clamped)
+                                printf("  step %zu: incline %.1f %% requested, %.1f %% used\n",
+                                       i + 1, s->requested_incline_pct,
+                                       fabs(s->incline_start_pct) > fabs(s->incline_end_pct)
+                                               ? s->incline_start_pct
+                                               : s->incline_end_pct);
+                }
+        }
+}
+
+static int parse_double_arg(const char *opt, const char *v, double lo, double hi, double *ret)
+{
+        char *end;
+        double x = strtod(v, &end);
+
+        if (end == v || *end || !(x >= lo && x <= hi)) {
+                fprintf(stderr, "pacectl: %s: expected a number from %g to %g, got '%s'\n", opt, lo,
+                        hi, v);
+                return -EINVAL;
+        }
+        *ret = x;
+        return 0;
+}
+
+static int cmd_validate(int argc, char *argv[])
+{
+        enum {
+                ARG_JSON = 0x100,
+                ARG_PROFILE,
+                ARG_MIN_SPEED,
+                ARG_MAX_SPEED,
+                ARG_MAX_INCLINE,
+                ARG_SPEED_CAP,
+                ARG_INCLINE_CAP
+        };
+        static const struct option options[] = {
+                {"help", no_argument, NULL, 'h'},
+                {"json", no_argument, NULL, ARG_JSON},
+                {"profile", required_argument, NULL, ARG_PROFILE},
+                {"min-speed", required_argument, NULL, ARG_MIN_SPEED},
+                {"max-speed", required_argument, NULL, ARG_MAX_SPEED},
+                {"max-incline", required_argument, NULL, ARG_MAX_INCLINE},
+                {"speed-cap", required_argument, NULL, ARG_SPEED_CAP},
+                {"incline-cap", required_argument, NULL, ARG_INCLINE_CAP},
+                {}};
+        _cleanup_(workout_freep) Workout *w = NULL;
+        _cleanup_(resolved_workout_freep) ResolvedWorkout *rw = NULL;
+        _cleanup_free_ char *path = NULL;
+        RunnerProfile profile;
+        ResolveLimits limits;
+        WorkoutError err = {};
+        bool json = false;
+        struct stat st;
+        char msg[600];
+        int c, k;
+
+        runner_profile_init(&profile);
+        resolve_limits_init(&limits);
+        optind = 0;
+        while ((c = getopt_long(argc, argv, "h", options, NULL)) >= 0)
+                switch (c) {
+                case 'h':
+                        pacectl_print_usage(
+                                "validate",
+                                "  --json                 Print the resolved workout as JSON\n"
+                                "  --profile FILE|K=V,..  Runner profile: a paced.conf with "
+                                "[Runner],\n"
+                                "                         or keys such as Mile=5:30,MaxHR=190\n"
+                                "  --min-speed KMH        Machine minimum speed (default 1)\n"
+                                "  --max-speed KMH        Machine maximum speed (default 20)\n"
+                                "  --max-incline PCT      Machine maximum incline (default 15)\n"
+                                "  --speed-cap KMH        Configured speed cap\n"
+                                "  --incline-cap PCT      Configured incline cap\n"
+                                "FILE is a text workout, a .zwo file or a library name.\n");
+                        return PACECTL_EXIT_OK;
+                case ARG_JSON:
+                        json = true;
+                        break;
+                case ARG_PROFILE:
+                        if (load_profile(optarg, &profile) < 0)
+                                return PACECTL_EXIT_USAGE;
+                        break;
+                case ARG_MIN_SPEED:
+                        if (parse_double_arg("--min-speed", optarg, 0, 40, &limits.min_speed_kmh) <
+                            0)
+                                return PACECTL_EXIT_USAGE;
+                        break;
+                case ARG_MAX_SPEED:
+                        if (parse_double_arg("--max-speed", optarg, 0.5, 40,
+                                             &limits.max_speed_kmh) < 0)
+                                return PACECTL_EXIT_USAGE;
+                        break;
+                case ARG_MAX_INCLINE:
+                        if (parse_double_arg("--max-incline", optarg, 0, 40,
+                                             &limits.max_incline_pct) < 0)
+                                return PACECTL_EXIT_USAGE;
+                        break;
+                case ARG_SPEED_CAP:
+                        if (parse_double_arg("--speed-cap", optarg, 0.5, 40,
+                                             &limits.speed_cap_kmh) < 0)
+                                return PACECTL_EXIT_USAGE;
+                        break;
+                case ARG_INCLINE_CAP:
+                        if (parse_double_arg("--incline-cap", optarg, 0, 40,
+                                             &limits.incline_cap_pct) < 0)
+                                return PACECTL_EXIT_USAGE;
+                        break;
+                default:
+                        return PACECTL_EXIT_USAGE;
+                }
+        if (optind != argc - 1) {
+                fprintf(stderr, "pacectl validate: expected one FILE (see --help)\n");
+                return PACECTL_EXIT_USAGE;
+        }
+        if (limits.min_speed_kmh > limits.max_speed_kmh) {
+                fprintf(stderr, "pacectl validate: --min-speed above --max-speed\n");
+                return PACECTL_EXIT_USAGE;
+        }
+
+        if (stat(argv[optind], &st) < 0 && workout_library_name_is_valid(argv[optind]))
+                k = workout_library_find(argv[optind], workout_library_default_dirs(), &path);
+        else
+                k = (path = strdup(argv[optind])) ? 0 : -ENOMEM;
+        if (k < 0) {
+                fprintf(stderr, "pacectl: %s: no such file or library workout\n", argv[optind]);
+                return PACECTL_EXIT_USAGE;
+        }
+        k = workout_load_file(path, &w, &err);
+        if (k < 0) {
+                fprintf(stderr, "%s\n", workout_error_format(&err, msg, sizeof(msg)));
+                return k == -ENOMEM ? PACECTL_EXIT_FAILURE : PACECTL_EXIT_USAGE;
+        }
+        k = workout_resolve(w, &profile, &limits, &rw);
+        if (k < 0) {
+                fprintf(stderr, "%s: cannot resolve: %s\n", path,
+                        k == -ENODATA ? "a heart-rate target needs MaxHR or LTHR in the profile"
+                        : k == -EDOM  ? "a target resolves to no speed (check the time offsets)"
+                        : k == -E2BIG ? "too many steps"
+                                      : strerror(-k));
+                return k == -ENOMEM ? PACECTL_EXIT_FAILURE : PACECTL_EXIT_USAGE;
+        }
+        rw->source = TAKE_PTR(path);
+        runner_profile_derive(&profile);
+        if (json) {
+                resolved_workout_to_json(rw, stdout);
+                fputc('\n', stdout);
+        } else {
+                print_profile(&profile);
+                print_table(rw, &profile);
+        }
+        return PACECTL_EXIT_OK;
+}
+
+PACECTL_COMMAND(validate, .name = "validate", .args = "FILE",
+                .summary = "Check a workout file (text or .zwo) and show its resolved steps.",
+                .run = cmd_validate);

@@ -1,0 +1,73 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "pacectl.h"
+#include "session-cli.h"
+#include "util.h"
+
+int session_cli_open(const char *db_opt, const char *state_dir_opt, SessionStore **ret)
+{
+        _cleanup_free_ char *path = session_store_db_path(db_opt, state_dir_opt);
+        int r;
+
+        if (!path)
+                return -ENOMEM;
+        r = session_store_open_db(ret, path, true);
+        if (r == -ENOENT)
+                fprintf(stderr, "pacectl: no session database at %s (no sessions yet?)\n", path);
+        else if (r < 0)
+                fprintf(stderr, "pacectl: cannot open %s: %s\n", path, strerror(-r));
+        return r;
+}
+
+int session_cli_parse_id(const char *s, int64_t *ret)
+{
+        char *end;
+        long long v;
+
+        if (!s || !*s)
+                return -EINVAL;
+        errno = 0;
+        v = strtoll(s, &end, 10);
+        if (errno != 0 || *end || v <= 0)
+                return -EINVAL;
+        *ret = v;
+        return 0;
+}
+
+int session_cli_load(const char *db_opt, const char *state_dir_opt, const char *id_arg,
+                     SessionData **ret)
+{
+        SessionStore *s = NULL;
+        int64_t id;
+        int r;
+
+        if (session_cli_parse_id(id_arg, &id) < 0) {
+                fprintf(stderr, "pacectl: invalid session id '%s'\n", id_arg ? id_arg : "");
+                return PACECTL_EXIT_USAGE;
+        }
+        if (session_cli_open(db_opt, state_dir_opt, &s) < 0)
+                return PACECTL_EXIT_FAILURE;
+        r = session_store_load(s, id, ret);
+        if (r == -ENOENT)
+                fprintf(stderr, "pacectl: no session %" PRId64 "\n", id);
+        else if (r < 0)
+                fprintf(stderr, "pacectl: cannot load session %" PRId64 ": %s\n", id, strerror(-r));
+        session_store_free(s);
+        return r < 0 ? PACECTL_EXIT_FAILURE : PACECTL_EXIT_OK;
+}
+
+char *session_cli_format_time(char *buf, size_t size, uint64_t wall_usec)
+{
+        time_t t = (time_t)(wall_usec / USEC_PER_SEC);
+        struct tm tm;
+
+        if (!localtime_r(&t, &tm) || strftime(buf, size, "%Y-%m-%d %H:%M", &tm) == 0)
+                snprintf(buf, size, "?");
+        return buf;
+}

@@ -1,0 +1,381 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* The Manager's face on the bus: io.paced.paced1.Manager at /io/paced/paced1. */
+#include <errno.h>
+#include <inttypes.h>
+#include <math.h>
+#include <string.h>
+
+#include "log.h"
+#include "manager-internal.h"
+
+/* ---- property getters: snapshot fields ---- */
+
+#define SNAPSHOT_GETTER(fname, type, expr)                                                         \
+        static int fname(sd_bus *bus, const char *path, const char *interface,                     \
+                         const char *property, sd_bus_message *reply, void *userdata,              \
+                         sd_bus_error *error)                                                      \
+        {                                                                                          \
+                ManagerSnapshot s;                                                                 \
+                                                                                                   \
+                manager_snapshot(userdata, &s);                                                    \
+                return sd_bus_message_append(reply, type, expr);                                   \
+        }
+
+SNAPSHOT_GETTER(property_get_state, "s", s.state)
+SNAPSHOT_GETTER(property_get_pause_reason, "s", s.pause_reason)
+SNAPSHOT_GETTER(property_get_workout, "s", s.workout)
+SNAPSHOT_GETTER(property_get_step_index, "i", s.step_index)
+SNAPSHOT_GETTER(property_get_step_count, "u", s.step_count)
+SNAPSHOT_GETTER(property_get_step_name, "s", s.step_name)
+SNAPSHOT_GETTER(property_get_next_step_name, "s", s.next_step_name)
+SNAPSHOT_GETTER(property_get_step_remaining, "d", s.step_remaining_s)
+SNAPSHOT_GETTER(property_get_step_elapsed, "d", s.step_elapsed_s)
+SNAPSHOT_GETTER(property_get_target_speed, "d", s.target_speed_kmh)
+SNAPSHOT_GETTER(property_get_speed_override, "d", s.override_kmh)
+SNAPSHOT_GETTER(property_get_target_incline, "d", s.target_incline_pct)
+SNAPSHOT_GETTER(property_get_elapsed, "d", s.elapsed_s)
+SNAPSHOT_GETTER(property_get_workout_distance, "d", s.workout_distance_m)
+SNAPSHOT_GETTER(property_get_total_time, "d", s.total_time_s)
+SNAPSHOT_GETTER(property_get_monitor_only, "b", (int)s.monitor_only)
+SNAPSHOT_GETTER(property_get_control_status, "s", s.control_status)
+SNAPSHOT_GETTER(property_get_session_id, "t", s.session_id)
+SNAPSHOT_GETTER(property_get_schedule, "s", s.schedule)
+
+/* ---- live values ---- */
+
+#define LIVE_GETTER(fname, type, expr)                                                             \
+        static int fname(sd_bus *bus, const char *path, const char *interface,                     \
+                         const char *property, sd_bus_message *reply, void *userdata,              \
+                         sd_bus_error *error)                                                      \
+        {                                                                                          \
+                const ManagerLive *l = manager_get_live(userdata);                                 \
+                                                                                                   \
+                return sd_bus_message_append(reply, type, expr);                                   \
+        }
+
+LIVE_GETTER(property_get_speed, "d", l->speed_kmh)
+LIVE_GETTER(property_get_incline, "d", l->incline_pct)
+LIVE_GETTER(property_get_distance, "d", l->distance_m)
+LIVE_GETTER(property_get_heart_rate, "u", l->heart_rate_bpm)
+LIVE_GETTER(property_get_zone, "u", l->zone)
+LIVE_GETTER(property_get_alpha1, "d", l->alpha1)
+
+static int property_get_last_crossover(sd_bus *bus, const char *path, const char *interface,
+                                       const char *property, sd_bus_message *reply, void *userdata,
+                                       sd_bus_error *error)
+{
+        const ManagerLive *l = manager_get_live(userdata);
+
+        return sd_bus_message_append(reply, "(sdud)", l->crossover_kind, l->crossover_t_s,
+                                     l->crossover_hr_bpm, l->crossover_speed_kmh);
+}
+
+static int property_get_time_scale(sd_bus *bus, const char *path, const char *interface,
+                                   const char *property, sd_bus_message *reply, void *userdata,
+                                   sd_bus_error *error)
+{
+        Manager *m = userdata;
+
+        return sd_bus_message_append(reply, "d", m->clock.scale);
+}
+
+static int property_get_simulated(sd_bus *bus, const char *path, const char *interface,
+                                  const char *property, sd_bus_message *reply, void *userdata,
+                                  sd_bus_error *error)
+{
+        Manager *m = userdata;
+
+        return sd_bus_message_append(reply, "b", (int)m->options.simulate);
+}
+
+static int property_get_units(sd_bus *bus, const char *path, const char *interface,
+                              const char *property, sd_bus_message *reply, void *userdata,
+                              sd_bus_error *error)
+{
+        Manager *m = userdata;
+
+        return sd_bus_message_append(reply, "s", config_units_to_string(m->config->units));
+}
+
+static int property_get_version(sd_bus *bus, const char *path, const char *interface,
+                                const char *property, sd_bus_message *reply, void *userdata,
+                                sd_bus_error *error)
+{
+        return sd_bus_message_append(reply, "s", PACED_VERSION);
+}
+
+/* ---- methods ---- */
+
+/* Every state-changing method starts here: the in-daemon half of the authorization. */
+#define REQUIRE_WRITE_ACCESS(m, message, error)                                                    \
+        do {                                                                                       \
+                int _r_ = manager_verify_write_access((m), (message), (error));                    \
+                if (_r_ < 0)                                                                       \
+                        return _r_;                                                                \
+        } while (0)
+
+static int method_start_workout(sd_bus_message *message, void *userdata, sd_bus_error *error)
+{
+        Manager *m = userdata;
+        const char *name;
+        int arm_only, r;
+
+        r = sd_bus_message_read(message, "sb", &name, &arm_only);
+        if (r < 0)
+                return r;
+        REQUIRE_WRITE_ACCESS(m, message, error);
+        r = manager_start_workout(m, name, arm_only, error);
+        if (r < 0)
+                return r;
+        return sd_bus_reply_method_return(message, NULL);
+}
+
+#define SIMPLE_METHOD(fname, call)                                                                 \
+        static int fname(sd_bus_message *message, void *userdata, sd_bus_error *error)             \
+        {                                                                                          \
+                Manager *m = userdata;                                                             \
+                int r;                                                                             \
+                                                                                                   \
+                REQUIRE_WRITE_ACCESS(m, message, error);                                           \
+                r = call(m, error);                                                                \
+                if (r < 0)                                                                         \
+                        return r;                                                                  \
+                return sd_bus_reply_method_return(message, NULL);                                  \
+        }
+
+SIMPLE_METHOD(method_pause, manager_pause)
+SIMPLE_METHOD(method_resume, manager_resume)
+SIMPLE_METHOD(method_stop, manager_stop)
+SIMPLE_METHOD(method_skip_step, manager_skip_step)
+SIMPLE_METHOD(method_clear_schedule, manager_clear_schedule)
+
+static int method_extend_step(sd_bus_message *message, void *userdata, sd_bus_error *error)
+{
+        Manager *m = userdata;
+        uint32_t seconds;
+        int r;
+
+        r = sd_bus_message_read(message, "u", &seconds);
+        if (r < 0)
+                return r;
+        REQUIRE_WRITE_ACCESS(m, message, error);
+        if (seconds == 0 || seconds > 3600)
+                return sd_bus_error_setf(
+                        error, PACED_ERROR_INVALID_ARGUMENT,
+                        "Cannot extend a step by %" PRIu32 " s (1 to 3600 s allowed).", seconds);
+        r = manager_extend_step(m, seconds, error);
+        if (r < 0)
+                return r;
+        return sd_bus_reply_method_return(message, NULL);
+}
+
+static int method_adjust_speed(sd_bus_message *message, void *userdata, sd_bus_error *error)
+{
+        Manager *m = userdata;
+        double delta;
+        int r;
+
+        r = sd_bus_message_read(message, "d", &delta);
+        if (r < 0)
+                return r;
+        REQUIRE_WRITE_ACCESS(m, message, error);
+        if (!isfinite(delta) || delta == 0 || fabs(delta) > 5)
+                return sd_bus_error_setf(error, PACED_ERROR_INVALID_ARGUMENT,
+                                         "Speed adjustment %g km/h is not a change between "
+                                         "-5 and +5 km/h.",
+                                         delta);
+        r = manager_adjust_speed(m, delta, error);
+        if (r < 0)
+                return r;
+        return sd_bus_reply_method_return(message, NULL);
+}
+
+static int method_set_schedule(sd_bus_message *message, void *userdata, sd_bus_error *error)
+{
+        Manager *m = userdata;
+        const char *plan;
+        int r;
+
+        r = sd_bus_message_read(message, "s", &plan);
+        if (r < 0)
+                return r;
+        REQUIRE_WRITE_ACCESS(m, message, error);
+        r = manager_set_schedule(m, plan, error);
+        if (r < 0)
+                return r;
+        return sd_bus_reply_method_return(message, NULL);
+}
+
+static int method_scan_devices(sd_bus_message *message, void *userdata, sd_bus_error *error)
+{
+        Manager *m = userdata;
+        uint32_t timeout;
+        int r;
+
+        r = sd_bus_message_read(message, "u", &timeout);
+        if (r < 0)
+                return r;
+        /* Scanning changes the adapter's state (discovery): a privileged operation. */
+        REQUIRE_WRITE_ACCESS(m, message, error);
+        if (timeout == 0 || timeout > 120)
+                return sd_bus_error_setf(error, PACED_ERROR_INVALID_ARGUMENT,
+                                         "Scan time %" PRIu32 " s is not between 1 and 120 s.",
+                                         timeout);
+        /* Replies itself (possibly later, when the scan ends). */
+        return manager_scan_devices(m, message, timeout, error);
+}
+
+#define LIVE SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE
+
+static const sd_bus_vtable manager_vtable[] = {
+        SD_BUS_VTABLE_START(0),
+        SD_BUS_PROPERTY("Version", "s", property_get_version, 0, SD_BUS_VTABLE_PROPERTY_CONST),
+        SD_BUS_PROPERTY("Simulated", "b", property_get_simulated, 0, SD_BUS_VTABLE_PROPERTY_CONST),
+        SD_BUS_PROPERTY("TimeScale", "d", property_get_time_scale, 0, SD_BUS_VTABLE_PROPERTY_CONST),
+        SD_BUS_PROPERTY("Units", "s", property_get_units, 0, LIVE),
+        SD_BUS_PROPERTY("State", "s", property_get_state, 0, LIVE),
+        SD_BUS_PROPERTY("PauseReason", "s", property_get_pause_reason, 0, LIVE),
+        SD_BUS_PROPERTY("Workout", "s", property_get_workout, 0, LIVE),
+        SD_BUS_PROPERTY("StepIndex", "i", property_get_step_index, 0, LIVE),
+        SD_BUS_PROPERTY("StepCount", "u", property_get_step_count, 0, LIVE),
+        SD_BUS_PROPERTY("StepName", "s", property_get_step_name, 0, LIVE),
+        SD_BUS_PROPERTY("NextStepName", "s", property_get_next_step_name, 0, LIVE),
+        SD_BUS_PROPERTY("StepRemaining", "d", property_get_step_remaining, 0, LIVE),
+        SD_BUS_PROPERTY("StepElapsed", "d", property_get_step_elapsed, 0, LIVE),
+        SD_BUS_PROPERTY("TargetSpeed", "d", property_get_target_speed, 0, LIVE),
+        SD_BUS_PROPERTY("SpeedOverride", "d", property_get_speed_override, 0, LIVE),
+        SD_BUS_PROPERTY("TargetIncline", "d", property_get_target_incline, 0, LIVE),
+        SD_BUS_PROPERTY("Speed", "d", property_get_speed, 0, LIVE),
+        SD_BUS_PROPERTY("Incline", "d", property_get_incline, 0, LIVE),
+        SD_BUS_PROPERTY("Distance", "d", property_get_distance, 0, LIVE),
+        SD_BUS_PROPERTY("WorkoutDistance", "d", property_get_workout_distance, 0, LIVE),
+        SD_BUS_PROPERTY("Elapsed", "d", property_get_elapsed, 0, LIVE),
+        SD_BUS_PROPERTY("TotalTime", "d", property_get_total_time, 0, LIVE),
+        SD_BUS_PROPERTY("HeartRate", "u", property_get_heart_rate, 0, LIVE),
+        SD_BUS_PROPERTY("Zone", "u", property_get_zone, 0, LIVE),
+        SD_BUS_PROPERTY("Alpha1", "d", property_get_alpha1, 0, LIVE),
+        SD_BUS_PROPERTY("LastCrossover", "(sdud)", property_get_last_crossover, 0, LIVE),
+        SD_BUS_PROPERTY("SessionId", "t", property_get_session_id, 0, LIVE),
+        SD_BUS_PROPERTY("MonitorOnly", "b", property_get_monitor_only, 0, LIVE),
+        SD_BUS_PROPERTY("ControlStatus", "s", property_get_control_status, 0, LIVE),
+        SD_BUS_PROPERTY("Schedule", "s", property_get_schedule, 0, LIVE),
+
+        SD_BUS_METHOD_WITH_NAMES("StartWorkout", "sb",
+                                 SD_BUS_PARAM(name_or_path) SD_BUS_PARAM(arm_only), "", ,
+                                 method_start_workout, SD_BUS_VTABLE_UNPRIVILEGED),
+        SD_BUS_METHOD("Pause", "", "", method_pause, SD_BUS_VTABLE_UNPRIVILEGED),
+        SD_BUS_METHOD("Resume", "", "", method_resume, SD_BUS_VTABLE_UNPRIVILEGED),
+        SD_BUS_METHOD("Stop", "", "", method_stop, SD_BUS_VTABLE_UNPRIVILEGED),
+        SD_BUS_METHOD("SkipStep", "", "", method_skip_step, SD_BUS_VTABLE_UNPRIVILEGED),
+        SD_BUS_METHOD_WITH_NAMES("ExtendStep", "u", SD_BUS_PARAM(seconds), "", , method_extend_step,
+                                 SD_BUS_VTABLE_UNPRIVILEGED),
+        SD_BUS_METHOD_WITH_NAMES("AdjustSpeed", "d", SD_BUS_PARAM(delta_kmh), "", ,
+                                 method_adjust_speed, SD_BUS_VTABLE_UNPRIVILEGED),
+        SD_BUS_METHOD_WITH_NAMES("SetSchedule", "s", SD_BUS_PARAM(plan_json_or_path), "", ,
+                                 method_set_schedule, SD_BUS_VTABLE_UNPRIVILEGED),
+        SD_BUS_METHOD("ClearSchedule", "", "", method_clear_schedule, SD_BUS_VTABLE_UNPRIVILEGED),
+        SD_BUS_METHOD_WITH_NAMES("ScanDevices", "u", SD_BUS_PARAM(timeout), "a(sssn)",
+                                 SD_BUS_PARAM(devices), method_scan_devices,
+                                 SD_BUS_VTABLE_UNPRIVILEGED),
+
+        SD_BUS_SIGNAL_WITH_NAMES("StepChanged", "iss",
+                                 SD_BUS_PARAM(index) SD_BUS_PARAM(name) SD_BUS_PARAM(kind), 0),
+        SD_BUS_SIGNAL_WITH_NAMES(
+                "Cue", "ssi", SD_BUS_PARAM(kind) SD_BUS_PARAM(text) SD_BUS_PARAM(seconds_to_change),
+                0),
+        SD_BUS_SIGNAL_WITH_NAMES("Crossover", "sddud",
+                                 SD_BUS_PARAM(kind) SD_BUS_PARAM(alpha1) SD_BUS_PARAM(time)
+                                         SD_BUS_PARAM(heart_rate) SD_BUS_PARAM(speed),
+                                 0),
+        SD_BUS_SIGNAL_WITH_NAMES("SafetyAction", "sbs",
+                                 SD_BUS_PARAM(rule) SD_BUS_PARAM(active) SD_BUS_PARAM(message), 0),
+        SD_BUS_SIGNAL_WITH_NAMES("SessionFinished", "ts", SD_BUS_PARAM(id) SD_BUS_PARAM(reason), 0),
+        SD_BUS_VTABLE_END,
+};
+
+int bus_manager_register(Manager *m, sd_bus *bus)
+{
+        int r;
+
+        r = sd_bus_add_object_vtable(bus, &m->bus_slots[0], PACED_BUS_PATH, PACED_BUS_IFACE_MANAGER,
+                                     manager_vtable, m);
+        if (r < 0)
+                return r;
+        /* ObjectManager lets clients find the device objects with one call. */
+        return sd_bus_add_object_manager(bus, &m->bus_slots[1], PACED_BUS_PATH);
+}
+
+int bus_manager_emit_properties(Manager *m, sd_bus *bus, unsigned mask)
+{
+        static const struct {
+                unsigned mask;
+                const char *name;
+        } props[] = {
+                {MANAGER_PROP_STATE, "State"},           {MANAGER_PROP_STATE, "PauseReason"},
+                {MANAGER_PROP_WORKOUT, "Workout"},       {MANAGER_PROP_WORKOUT, "StepCount"},
+                {MANAGER_PROP_WORKOUT, "TotalTime"},     {MANAGER_PROP_STEP, "StepIndex"},
+                {MANAGER_PROP_STEP, "StepName"},         {MANAGER_PROP_STEP, "NextStepName"},
+                {MANAGER_PROP_LIVE, "StepRemaining"},    {MANAGER_PROP_LIVE, "StepElapsed"},
+                {MANAGER_PROP_LIVE, "TargetSpeed"},      {MANAGER_PROP_LIVE, "SpeedOverride"},
+                {MANAGER_PROP_LIVE, "TargetIncline"},    {MANAGER_PROP_LIVE, "Speed"},
+                {MANAGER_PROP_LIVE, "Incline"},          {MANAGER_PROP_LIVE, "Distance"},
+                {MANAGER_PROP_LIVE, "WorkoutDistance"},  {MANAGER_PROP_LIVE, "Elapsed"},
+                {MANAGER_PROP_LIVE, "HeartRate"},        {MANAGER_PROP_LIVE, "Zone"},
+                {MANAGER_PROP_LIVE, "Alpha1"},           {MANAGER_PROP_CONTROL, "MonitorOnly"},
+                {MANAGER_PROP_CONTROL, "ControlStatus"}, {MANAGER_PROP_CONTROL, "Units"},
+                {MANAGER_PROP_SESSION, "SessionId"},     {MANAGER_PROP_CROSSOVER, "LastCrossover"},
+                {MANAGER_PROP_SCHEDULE, "Schedule"},
+        };
+        const char *names[ELEMENTSOF(props) + 1];
+        size_t n = 0;
+
+        for (size_t i = 0; i < ELEMENTSOF(props); i++)
+                if (mask & props[i].mask)
+                        names[n++] = props[i].name;
+        if (n == 0)
+                return 0;
+        names[n] = NULL;
+        return sd_bus_emit_properties_changed_strv(bus, PACED_BUS_PATH, PACED_BUS_IFACE_MANAGER,
+                                                   (char **)names);
+}
+
+int bus_manager_emit_step_changed(Manager *m, int index, const char *name, const char *kind)
+{
+        if (!m->bus || !m->name_owned)
+                return 0;
+        return sd_bus_emit_signal(m->bus, PACED_BUS_PATH, PACED_BUS_IFACE_MANAGER, "StepChanged",
+                                  "iss", index, name ? name : "", kind ? kind : "");
+}
+
+int bus_manager_emit_cue(Manager *m, const char *kind, const char *text, int seconds_to_change)
+{
+        if (!m->bus || !m->name_owned)
+                return 0;
+        return sd_bus_emit_signal(m->bus, PACED_BUS_PATH, PACED_BUS_IFACE_MANAGER, "Cue", "ssi",
+                                  kind, text, seconds_to_change);
+}
+
+int bus_manager_emit_crossover(Manager *m, const char *kind, double alpha1, double t_s,
+                               unsigned hr_bpm, double speed_kmh)
+{
+        if (!m->bus || !m->name_owned)
+                return 0;
+        return sd_bus_emit_signal(m->bus, PACED_BUS_PATH, PACED_BUS_IFACE_MANAGER, "Crossover",
+                                  "sddud", kind, alpha1, t_s, hr_bpm, speed_kmh);
+}
+
+int bus_manager_emit_safety_action(Manager *m, const char *rule, bool active, const char *message)
+{
+        if (!m->bus || !m->name_owned)
+                return 0;
+        return sd_bus_emit_signal(m->bus, PACED_BUS_PATH, PACED_BUS_IFACE_MANAGER, "SafetyAction",
+                                  "sbs", rule, (int)active, message ? message : "");
+}
+
+int bus_manager_emit_session_finished(Manager *m, uint64_t id, const char *reason)
+{
+        if (!m->bus || !m->name_owned)
+                return 0;
+        return sd_bus_emit_signal(m->bus, PACED_BUS_PATH, PACED_BUS_IFACE_MANAGER,
+                                  "SessionFinished", "ts", id, reason);
+}

@@ -1,0 +1,901 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include <ctype.h>
+#include <errno.h>
+#include <ini.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "config.h"
+#include "util.h"
+
+/* ---- enum tables ---- */
+
+static const char *const units_table[_CONFIG_UNITS_MAX] = {
+        [CONFIG_UNITS_METRIC] = "km",
+        [CONFIG_UNITS_IMPERIAL] = "mi",
+};
+
+static const char *const zone_model_table[_CONFIG_ZONE_MODEL_MAX] = {
+        [CONFIG_ZONE_MODEL_AUTO] = "auto",
+        [CONFIG_ZONE_MODEL_MAX_HR] = "max-hr",
+        [CONFIG_ZONE_MODEL_HRR] = "hrr",
+        [CONFIG_ZONE_MODEL_LTHR] = "lthr",
+        [CONFIG_ZONE_MODEL_THRESHOLDS] = "thresholds",
+};
+
+static const char *const stop_policy_table[_CONFIG_STOP_POLICY_MAX] = {
+        [CONFIG_STOP_POLICY_COOLDOWN] = "cooldown",
+        [CONFIG_STOP_POLICY_PAUSE] = "pause",
+        [CONFIG_STOP_POLICY_STOP] = "stop",
+};
+
+static const char *const hr_loss_table[_CONFIG_HR_LOSS_MAX] = {
+        [CONFIG_HR_LOSS_HOLD_THEN_PACE] = "hold-then-pace",
+        [CONFIG_HR_LOSS_PACE] = "pace",
+        [CONFIG_HR_LOSS_RECOVERY] = "recovery",
+};
+
+static const char *const crash_recovery_table[_CONFIG_CRASH_RECOVERY_MAX] = {
+        [CONFIG_CRASH_RECOVERY_RESUME] = "resume",
+        [CONFIG_CRASH_RECOVERY_COOLDOWN] = "cooldown",
+};
+
+static const char *const auto_lap_scope_table[_CONFIG_AUTO_LAP_SCOPE_MAX] = {
+        [CONFIG_AUTO_LAP_TIME_TRIAL] = "time-trial",
+        [CONFIG_AUTO_LAP_ALL] = "all",
+};
+
+static const char *const race_table[_CONFIG_RACE_MAX] = {
+        [CONFIG_RACE_MILE] = "mile",         [CONFIG_RACE_5K] = "5k",
+        [CONFIG_RACE_10K] = "10k",           [CONFIG_RACE_HALF] = "half",
+        [CONFIG_RACE_MARATHON] = "marathon",
+};
+
+#define DEFINE_TO_STRING(name, type, table, max)                                                   \
+        const char *name(type v)                                                                   \
+        {                                                                                          \
+                if ((int)v < 0 || (int)v >= (int)(max))                                            \
+                        return NULL;                                                               \
+                return table[v];                                                                   \
+        }
+
+DEFINE_TO_STRING(config_units_to_string, ConfigUnits, units_table, _CONFIG_UNITS_MAX)
+DEFINE_TO_STRING(config_zone_model_to_string, ConfigZoneModel, zone_model_table,
+                 _CONFIG_ZONE_MODEL_MAX)
+DEFINE_TO_STRING(config_stop_policy_to_string, ConfigStopPolicy, stop_policy_table,
+                 _CONFIG_STOP_POLICY_MAX)
+DEFINE_TO_STRING(config_hr_loss_policy_to_string, ConfigHrLossPolicy, hr_loss_table,
+                 _CONFIG_HR_LOSS_MAX)
+DEFINE_TO_STRING(config_crash_recovery_to_string, ConfigCrashRecovery, crash_recovery_table,
+                 _CONFIG_CRASH_RECOVERY_MAX)
+DEFINE_TO_STRING(config_auto_lap_scope_to_string, ConfigAutoLapScope, auto_lap_scope_table,
+                 _CONFIG_AUTO_LAP_SCOPE_MAX)
+DEFINE_TO_STRING(config_race_to_string, ConfigRace, race_table, _CONFIG_RACE_MAX)
+
+static const struct {
+        const char *name;
+        uint32_t bit;
+} quirk_table[] = {
+        {"mph-target", CONFIG_QUIRK_MPH_TARGET},
+        {"no-distance", CONFIG_QUIRK_NO_DISTANCE},
+        {"no-control", CONFIG_QUIRK_NO_CONTROL},
+        {"no-incline", CONFIG_QUIRK_NO_INCLINE},
+};
+
+/* ---- defaults ---- */
+
+static void config_set_defaults(Config *c)
+{
+        *c = (Config){
+                .scan_timeout_s = 30,
+                .units = CONFIG_UNITS_METRIC,
+                .zone_model = CONFIG_ZONE_MODEL_AUTO,
+                .max_speed_kmh = 20.0,
+                .max_incline_pct = 15.0,
+                .min_incline_pct = 0.0,
+                .max_accel_kmh_s = 0.5,
+                .max_incline_rate_pct_s = 0.5,
+                .hr_ceiling_bpm = 0,
+                .hr_ceiling_duration_s = 10,
+                .hr_ceiling_hysteresis_bpm = 10,
+                .recovery_speed_kmh = 5.0,
+                .hr_loss = CONFIG_HR_LOSS_HOLD_THEN_PACE,
+                .hr_loss_hold_s = 30,
+                .stop_policy = CONFIG_STOP_POLICY_COOLDOWN,
+                .cooldown_speed_kmh = 5.0,
+                .crash_recovery = CONFIG_CRASH_RECOVERY_RESUME,
+                .allow_remote_start = false,
+                .monitor_only = false,
+                .speed_factor = 1.0,
+                .speed_offset_kmh = 0.0,
+                .auto_lap_m = 400.0,
+                .auto_lap_scope = CONFIG_AUTO_LAP_TIME_TRIAL,
+                .cue_lead_s = 5,
+                .cue_audio = false,
+                .cue_beep = true,
+        };
+}
+
+int config_new(Config **ret)
+{
+        Config *c = malloc(sizeof(*c));
+
+        if (!c)
+                return -ENOMEM;
+        config_set_defaults(c);
+        *ret = c;
+        return 0;
+}
+
+Config *config_free(Config *c)
+{
+        if (!c)
+                return NULL;
+        free(c->adapter);
+        free(c->treadmill);
+        free(c->strap);
+        free(c->state_dir);
+        free(c->cue_voice);
+        free(c);
+        return NULL;
+}
+DEFINE_TRIVIAL_CLEANUP_FUNC(Config *, config_free);
+
+/* ---- value parsers ---- */
+
+typedef struct ConfigKey ConfigKey;
+typedef int (*ConfigParseFn)(const ConfigKey *k, const char *value, void *data, char *err,
+                             size_t errlen);
+
+struct ConfigKey {
+        const char *section;
+        const char *key;
+        ConfigParseFn parse;
+        size_t offset;
+        size_t size;              /* of the field: an empty value resets it to the default */
+        double min, max;          /* numbers: accepted range */
+        const char *const *table; /* enums */
+        size_t table_len;
+        int index; /* race_time: which race */
+};
+
+static void set_error(char *err, size_t errlen, const char *fmt, ...) _printf_(3, 4);
+static void set_error(char *err, size_t errlen, const char *fmt, ...)
+{
+        va_list ap;
+
+        va_start(ap, fmt);
+        vsnprintf(err, errlen, fmt, ap);
+        va_end(ap);
+}
+
+/*
+ * A plain decimal ("12", "-0.5", ".5"): strtod alone would also take hex
+ * floats, exponents, "inf" and "nan", which have no place in a config.
+ * With ret_end the number may be followed by a unit suffix.
+ */
+static int parse_number(const char *s, double *ret, const char **ret_end)
+{
+        const char *p = s;
+        bool digits = false;
+        char *end;
+        double v;
+
+        if (!s)
+                return -EINVAL;
+        if (*p == '-' || *p == '+')
+                p++;
+        for (; isdigit((unsigned char)*p); p++)
+                digits = true;
+        if (*p == '.')
+                for (p++; isdigit((unsigned char)*p); p++)
+                        digits = true;
+        if (!digits)
+                return -EINVAL;
+        errno = 0;
+        v = strtod(s, &end);
+        if (errno != 0 || end != p || !isfinite(v))
+                return -EINVAL;
+        if (ret_end)
+                *ret_end = end;
+        else if (*end)
+                return -EINVAL;
+        *ret = v;
+        return 0;
+}
+
+static int check_range(const ConfigKey *k, double v, const char *unit, char *err, size_t errlen)
+{
+        if (v < k->min || v > k->max) {
+                set_error(err, errlen, "%g%s%s is out of range (%g to %g%s%s)", v, unit ? " " : "",
+                          unit ? unit : "", k->min, k->max, unit ? " " : "", unit ? unit : "");
+                return -ERANGE;
+        }
+        return 0;
+}
+
+static int parse_double(const ConfigKey *k, const char *value, void *data, char *err, size_t errlen)
+{
+        double v;
+
+        if (parse_number(value, &v, NULL) < 0) {
+                set_error(err, errlen, "'%s' is not a number", value);
+                return -EINVAL;
+        }
+        if (check_range(k, v, NULL, err, errlen) < 0)
+                return -ERANGE;
+        *(double *)data = v;
+        return 0;
+}
+
+static int parse_uint(const ConfigKey *k, const char *value, void *data, char *err, size_t errlen)
+{
+        double v;
+
+        if (parse_number(value, &v, NULL) < 0 || v != floor(v) || strchr(value, '.')) {
+                set_error(err, errlen, "'%s' is not a whole number", value);
+                return -EINVAL;
+        }
+        if (check_range(k, v, NULL, err, errlen) < 0)
+                return -ERANGE;
+        *(unsigned *)data = (unsigned)v;
+        return 0;
+}
+
+static int parse_bool(const ConfigKey *k, const char *value, void *data, char *err, size_t errlen)
+{
+        static const char *const yes[] = {"yes", "true", "on", "1"};
+        static const char *const no[] = {"no", "false", "off", "0"};
+
+        for (size_t i = 0; i < ELEMENTSOF(yes); i++) {
+                if (strcasecmp(value, yes[i]) == 0) {
+                        *(bool *)data = true;
+                        return 0;
+                }
+                if (strcasecmp(value, no[i]) == 0) {
+                        *(bool *)data = false;
+                        return 0;
+                }
+        }
+        set_error(err, errlen, "'%s' is not a boolean (expected yes or no)", value);
+        return -EINVAL;
+}
+
+static int parse_enum(const ConfigKey *k, const char *value, void *data, char *err, size_t errlen)
+{
+        char choices[160] = "";
+        size_t n = 0;
+
+        for (size_t i = 0; i < k->table_len; i++)
+                if (k->table[i] && streq(k->table[i], value)) {
+                        *(int *)data = (int)i;
+                        return 0;
+                }
+        for (size_t i = 0; i < k->table_len && n < sizeof(choices); i++)
+                n += (size_t)snprintf(choices + n, sizeof(choices) - n, "%s%s", i ? ", " : "",
+                                      k->table[i]);
+        set_error(err, errlen, "'%s' is not one of: %s", value, choices);
+        return -EINVAL;
+}
+
+static int parse_string(const ConfigKey *k, const char *value, void *data, char *err, size_t errlen)
+{
+        char **s = data, *copy;
+
+        if (!*value) {
+                set_error(err, errlen, "empty value");
+                return -EINVAL;
+        }
+        for (const char *p = value; *p; p++)
+                if ((unsigned char)*p < 0x20 || *p == 0x7f) {
+                        set_error(err, errlen, "control character in value");
+                        return -EINVAL;
+                }
+        if (strlen(value) > (size_t)k->max) {
+                set_error(err, errlen, "value longer than %g characters", k->max);
+                return -EINVAL;
+        }
+        copy = strdup(value);
+        if (!copy)
+                return -ENOMEM;
+        free(*s);
+        *s = copy;
+        return 0;
+}
+
+static bool is_bdaddr(const char *s)
+{
+        if (strlen(s) != 17)
+                return false;
+        for (int i = 0; i < 17; i++)
+                if (i % 3 == 2 ? s[i] != ':' : !isxdigit((unsigned char)s[i]))
+                        return false;
+        return true;
+}
+
+/* "auto", an address AA:BB:CC:DD:EE:FF, or a device name (<= 248 bytes, the GAP limit). */
+static int parse_device(const ConfigKey *k, const char *value, void *data, char *err, size_t errlen)
+{
+        char **s = data;
+        bool looks_like_address = strlen(value) == 17 && value[2] == ':';
+
+        if (streq(value, "auto")) {
+                free(*s);
+                *s = NULL;
+                return 0;
+        }
+        if (looks_like_address && !is_bdaddr(value)) {
+                set_error(err, errlen, "'%s' is not a valid Bluetooth address", value);
+                return -EINVAL;
+        }
+        return parse_string(k, value, data, err, errlen);
+}
+
+static int parse_adapter(const ConfigKey *k, const char *value, void *data, char *err,
+                         size_t errlen)
+{
+        const char *p = value;
+
+        if (streq(value, "auto")) {
+                free(*(char **)data);
+                *(char **)data = NULL;
+                return 0;
+        }
+        if (strncmp(p, "hci", 3) != 0 || !p[3] || strspn(p + 3, "0123456789") != strlen(p + 3) ||
+            strlen(p) > 8) {
+                set_error(err, errlen, "'%s' is not an adapter name like hci0", value);
+                return -EINVAL;
+        }
+        return parse_string(k, value, data, err, errlen);
+}
+
+/* "[h:]mm:ss[.f]" or plain seconds → seconds. */
+static int config_parse_clock_time(const char *s, double *ret, const char **ret_end)
+{
+        double parts[3];
+        size_t n = 0;
+        const char *p = s, *end;
+
+        for (;;) {
+                double v;
+
+                if (n == 3 || parse_number(p, &v, &end) < 0 || v < 0 || *p == '-' || *p == '+')
+                        return -EINVAL;
+                parts[n++] = v;
+                if (*end != ':')
+                        break;
+                /* Only the last component may have a fraction, and minutes/seconds are < 60. */
+                if (memchr(p, '.', (size_t)(end - p)) || v != floor(v))
+                        return -EINVAL;
+                p = end + 1;
+        }
+        for (size_t i = 1; i < n; i++)
+                if (parts[i] >= 60)
+                        return -EINVAL;
+        if (n == 1)
+                *ret = parts[0];
+        else if (n == 2)
+                *ret = parts[0] * 60 + parts[1];
+        else
+                *ret = parts[0] * 3600 + parts[1] * 60 + parts[2];
+        *ret_end = end;
+        return 0;
+}
+
+static int parse_race_time(const ConfigKey *k, const char *value, void *data, char *err,
+                           size_t errlen)
+{
+        double v;
+        const char *end;
+
+        if (config_parse_clock_time(value, &v, &end) < 0 || *end || !strchr(value, ':')) {
+                set_error(err, errlen, "'%s' is not a race time like 5:30 or 1:35:00", value);
+                return -EINVAL;
+        }
+        if (check_range(k, v, "s", err, errlen) < 0)
+                return -ERANGE;
+        *(double *)data = v;
+        return 0;
+}
+
+/* "4:10/km", "6:40/mi" → s/km. */
+static int config_parse_pace(const ConfigKey *k, const char *value, void *data, char *err,
+                             size_t errlen)
+{
+        double v;
+        const char *end;
+
+        if (config_parse_clock_time(value, &v, &end) < 0 || !strchr(value, ':') ||
+            !(streq(end, "/km") || streq(end, "/mi"))) {
+                set_error(err, errlen, "'%s' is not a pace like 4:10/km or 6:40/mi", value);
+                return -EINVAL;
+        }
+        if (streq(end, "/mi"))
+                v = v * 1000.0 / METERS_PER_MILE;
+        if (check_range(k, v, "s/km", err, errlen) < 0)
+                return -ERANGE;
+        *(double *)data = v;
+        return 0;
+}
+
+/* "12.5", "12.5 km/h", "7.8 mph" → km/h. */
+static int parse_speed(const ConfigKey *k, const char *value, void *data, char *err, size_t errlen)
+{
+        double v;
+        const char *end;
+
+        if (parse_number(value, &v, &end) < 0)
+                goto bad;
+        while (*end == ' ')
+                end++;
+        if (streq(end, "mph"))
+                v *= KMH_PER_MPH;
+        else if (*end && !streq(end, "km/h") && !streq(end, "kmh"))
+                goto bad;
+        if (check_range(k, v, "km/h", err, errlen) < 0)
+                return -ERANGE;
+        *(double *)data = v;
+        return 0;
+bad:
+        set_error(err, errlen, "'%s' is not a speed like 12.5 (km/h) or 7.8 mph", value);
+        return -EINVAL;
+}
+
+/* "10", "10s", "2min", "1h" → seconds. */
+static int parse_duration(const ConfigKey *k, const char *value, void *data, char *err,
+                          size_t errlen)
+{
+        double v;
+        const char *end;
+
+        if (parse_number(value, &v, &end) < 0)
+                goto bad;
+        while (*end == ' ')
+                end++;
+        if (streq(end, "min") || streq(end, "m"))
+                v *= 60;
+        else if (streq(end, "h"))
+                v *= 3600;
+        else if (*end && !streq(end, "s") && !streq(end, "sec"))
+                goto bad;
+        if (check_range(k, v, "s", err, errlen) < 0)
+                return -ERANGE;
+        *(double *)data = v;
+        return 0;
+bad:
+        set_error(err, errlen, "'%s' is not a duration like 30s or 2min", value);
+        return -EINVAL;
+}
+
+/* "off", "400m", "1km", "mile", "1mi" → metres. */
+static int parse_distance(const ConfigKey *k, const char *value, void *data, char *err,
+                          size_t errlen)
+{
+        double v;
+        const char *end;
+
+        if (streq(value, "off") || streq(value, "no")) {
+                *(double *)data = 0;
+                return 0;
+        }
+        if (streq(value, "mile")) {
+                *(double *)data = METERS_PER_MILE;
+                return 0;
+        }
+        if (parse_number(value, &v, &end) < 0)
+                goto bad;
+        while (*end == ' ')
+                end++;
+        if (streq(end, "km"))
+                v *= 1000;
+        else if (streq(end, "mi"))
+                v *= METERS_PER_MILE;
+        else if (*end && !streq(end, "m"))
+                goto bad;
+        if (check_range(k, v, "m", err, errlen) < 0)
+                return -ERANGE;
+        *(double *)data = v;
+        return 0;
+bad:
+        set_error(err, errlen, "'%s' is not a distance like 400m, 1km, mile or off", value);
+        return -EINVAL;
+}
+
+static int parse_quirks(const ConfigKey *k, const char *value, void *data, char *err, size_t errlen)
+{
+        uint32_t bits = 0;
+        const char *p = value;
+
+        while (*p) {
+                size_t n;
+                bool found = false;
+
+                p += strspn(p, " ,");
+                n = strcspn(p, " ,");
+                if (n == 0)
+                        break;
+                for (size_t i = 0; i < ELEMENTSOF(quirk_table); i++)
+                        if (strlen(quirk_table[i].name) == n &&
+                            strncmp(quirk_table[i].name, p, n) == 0) {
+                                bits |= quirk_table[i].bit;
+                                found = true;
+                        }
+                if (!found && !(n == 4 && strncmp(p, "none", 4) == 0)) {
+                        set_error(err, errlen,
+                                  "unknown quirk '%.*s' (known: mph-target, no-distance, "
+                                  "no-control, no-incline, none)",
+                                  (int)MIN(n, (size_t)40), p);
+                        return -EINVAL;
+                }
+                p += n;
+        }
+        *(uint32_t *)data = bits;
+        return 0;
+}
+
+/* ---- the key table ---- */
+
+#define FIELD(field) .offset = offsetof(Config, field), .size = sizeof(((Config *)NULL)->field)
+#define KEY(sec, name, fn, field, lo, hi)                                                          \
+        {                                                                                          \
+                .section = sec, .key = name, .parse = fn, FIELD(field), .min = lo, .max = hi       \
+        }
+#define ENUM_KEY(sec, name, field, tbl)                                                            \
+        {                                                                                          \
+                .section = sec, .key = name, .parse = parse_enum, FIELD(field), .table = tbl,      \
+                .table_len = ELEMENTSOF(tbl)                                                       \
+        }
+#define RACE_KEY(name, race, lo, hi)                                                               \
+        {                                                                                          \
+                .section = "Runner", .key = name, .parse = parse_race_time,                        \
+                FIELD(race_time_s[race]), .min = lo, .max = hi                                     \
+        }
+
+static const ConfigKey config_keys[] = {
+        KEY("Devices", "adapter", parse_adapter, adapter, 0, 16),
+        KEY("Devices", "treadmill", parse_device, treadmill, 0, 248),
+        KEY("Devices", "strap", parse_device, strap, 0, 248),
+        KEY("Devices", "scan_timeout", parse_duration, scan_timeout_s, 1, 600),
+
+        RACE_KEY("mile", CONFIG_RACE_MILE, 180, 1200),
+        RACE_KEY("5k", CONFIG_RACE_5K, 720, 4 * 3600),
+        RACE_KEY("10k", CONFIG_RACE_10K, 1500, 6 * 3600),
+        RACE_KEY("half", CONFIG_RACE_HALF, 3300, 10 * 3600),
+        RACE_KEY("marathon", CONFIG_RACE_MARATHON, 7000, 12 * 3600),
+        KEY("Runner", "threshold_pace", config_parse_pace, threshold_pace_s_per_km, 120, 900),
+        KEY("Runner", "easy_pace", config_parse_pace, easy_pace_s_per_km, 150, 1200),
+        KEY("Runner", "max_hr", parse_uint, max_hr, 100, 240),
+        KEY("Runner", "resting_hr", parse_uint, resting_hr, 25, 120),
+        KEY("Runner", "lthr", parse_uint, lthr, 80, 230),
+        KEY("Runner", "age", parse_uint, age, 5, 110),
+        KEY("Runner", "hrvt1", parse_uint, hrvt1_bpm, 60, 230),
+        KEY("Runner", "hrvt2", parse_uint, hrvt2_bpm, 60, 230),
+        ENUM_KEY("Runner", "units", units, units_table),
+
+        ENUM_KEY("Zones", "model", zone_model, zone_model_table),
+
+        KEY("Safety", "max_speed", parse_speed, max_speed_kmh, 1, 40),
+        KEY("Safety", "max_incline", parse_double, max_incline_pct, 0, 40),
+        KEY("Safety", "min_incline", parse_double, min_incline_pct, -10, 0),
+        KEY("Safety", "max_accel", parse_double, max_accel_kmh_s, 0.05, 5),
+        KEY("Safety", "max_incline_rate", parse_double, max_incline_rate_pct_s, 0.05, 5),
+        KEY("Safety", "hr_ceiling", parse_uint, hr_ceiling_bpm, 0, 240),
+        KEY("Safety", "hr_ceiling_duration", parse_duration, hr_ceiling_duration_s, 1, 300),
+        KEY("Safety", "hr_ceiling_hysteresis", parse_uint, hr_ceiling_hysteresis_bpm, 1, 50),
+        KEY("Safety", "recovery_speed", parse_speed, recovery_speed_kmh, 0.5, 15),
+        ENUM_KEY("Safety", "hr_loss", hr_loss, hr_loss_table),
+        KEY("Safety", "hr_loss_hold", parse_duration, hr_loss_hold_s, 0, 600),
+        ENUM_KEY("Safety", "stop_policy", stop_policy, stop_policy_table),
+        KEY("Safety", "cooldown_speed", parse_speed, cooldown_speed_kmh, 0.5, 15),
+        ENUM_KEY("Safety", "crash_recovery", crash_recovery, crash_recovery_table),
+        KEY("Safety", "allow_remote_start", parse_bool, allow_remote_start, 0, 0),
+        KEY("Safety", "monitor_only", parse_bool, monitor_only, 0, 0),
+        KEY("Safety", "speed_factor", parse_double, speed_factor, 0.8, 1.25),
+        KEY("Safety", "speed_offset", parse_double, speed_offset_kmh, -2, 2),
+        KEY("Safety", "quirks", parse_quirks, quirks, 0, 0),
+
+        KEY("Session", "state_dir", parse_string, state_dir, 0, 4096),
+        KEY("Session", "auto_lap", parse_distance, auto_lap_m, 100, 10000),
+        ENUM_KEY("Session", "auto_lap_scope", auto_lap_scope, auto_lap_scope_table),
+
+        KEY("Cues", "lead_time", parse_duration, cue_lead_s, 0, 30),
+        KEY("Cues", "audio", parse_bool, cue_audio, 0, 0),
+        KEY("Cues", "voice", parse_string, cue_voice, 0, 64),
+        KEY("Cues", "beep", parse_bool, cue_beep, 0, 0),
+};
+
+/* ---- parsing ---- */
+
+typedef struct ParseState {
+        Config *config;
+        ConfigError *error;
+        const char *text;
+        size_t len, pos;
+        unsigned line; /* of the line inih is processing */
+        unsigned key_line[ELEMENTSOF(config_keys)];
+        bool failed;
+        int errno_value;
+} ParseState;
+
+static void fail(ParseState *s, unsigned line, int r, const char *fmt, ...) _printf_(4, 5);
+static void fail(ParseState *s, unsigned line, int r, const char *fmt, ...)
+{
+        va_list ap;
+
+        if (s->failed)
+                return;
+        s->failed = true;
+        s->errno_value = r;
+        s->error->line = line;
+        va_start(ap, fmt);
+        vsnprintf(s->error->message, sizeof(s->error->message), fmt, ap);
+        va_end(ap);
+}
+
+/* inih's reader: one line at a time from the buffer, counting lines for error messages. */
+static char *reader(char *buf, int size, void *stream)
+{
+        ParseState *s = stream;
+        size_t n = 0;
+
+        if (s->failed || s->pos >= s->len)
+                return NULL;
+        s->line++;
+        while (s->pos < s->len) {
+                char ch = s->text[s->pos++];
+
+                if (ch == '\0') {
+                        fail(s, s->line, -EINVAL, "NUL byte in configuration");
+                        return NULL;
+                }
+                if ((int)n >= size - 2) {
+                        fail(s, s->line, -EINVAL, "line too long (at most %d characters)",
+                             size - 3);
+                        return NULL;
+                }
+                buf[n++] = ch;
+                if (ch == '\n')
+                        break;
+        }
+        buf[n] = '\0';
+        return buf;
+}
+
+static bool key_is_string(const ConfigKey *k)
+{
+        return k->parse == parse_string || k->parse == parse_device || k->parse == parse_adapter;
+}
+
+/* "key =" with nothing after it means "the default", as in systemd's unit files. */
+static void reset_to_default(const ConfigKey *k, Config *c)
+{
+        uint8_t *field = (uint8_t *)c + k->offset;
+        Config d;
+
+        if (key_is_string(k)) {
+                char **sp = (char **)field;
+
+                free(*sp);
+                *sp = NULL;
+                return;
+        }
+        config_set_defaults(&d);
+        memcpy(field, (uint8_t *)&d + k->offset, k->size);
+}
+
+static int handler(void *user, const char *section, const char *name, const char *value)
+{
+        ParseState *s = user;
+        bool section_known = false;
+        char err[CONFIG_ERROR_MAX - 64];
+
+        if (s->failed)
+                return 0;
+        for (size_t i = 0; i < ELEMENTSOF(config_keys); i++) {
+                const ConfigKey *k = &config_keys[i];
+                int r;
+
+                if (!streq(k->section, section))
+                        continue;
+                section_known = true;
+                if (!streq(k->key, name))
+                        continue;
+                if (s->key_line[i]) {
+                        fail(s, s->line, -EINVAL, "[%s] %s is already set on line %u", section,
+                             name, s->key_line[i]);
+                        return 0;
+                }
+                s->key_line[i] = s->line;
+                if (!*value) {
+                        reset_to_default(k, s->config);
+                        return 1;
+                }
+                err[0] = '\0';
+                r = k->parse(k, value, (uint8_t *)s->config + k->offset, err, sizeof(err));
+                if (r == -ENOMEM) {
+                        fail(s, s->line, -ENOMEM, "out of memory");
+                        return 0;
+                }
+                if (r < 0) {
+                        fail(s, s->line, -EINVAL, "[%s] %s: %s", section, name, err);
+                        return 0;
+                }
+                return 1;
+        }
+        if (!*section)
+                fail(s, s->line, -EINVAL, "'%s' is outside any [Section]", name);
+        else if (!section_known)
+                fail(s, s->line, -EINVAL, "unknown section [%s]", section);
+        else
+                fail(s, s->line, -EINVAL, "unknown key '%s' in [%s]", name, section);
+        return 0;
+}
+
+static unsigned key_line(const ParseState *s, const char *key)
+{
+        for (size_t i = 0; i < ELEMENTSOF(config_keys); i++)
+                if (streq(config_keys[i].key, key))
+                        return s->key_line[i];
+        return 0;
+}
+
+/* Checks between keys; the error names the line of the later key. */
+static void validate(ParseState *s)
+{
+        const Config *c = s->config;
+
+#define LATER(a, b) MAX(key_line(s, a), key_line(s, b))
+        if (c->max_hr && c->resting_hr && c->resting_hr >= c->max_hr)
+                fail(s, LATER("max_hr", "resting_hr"), -EINVAL,
+                     "[Runner] resting_hr (%u) must be below max_hr (%u)", c->resting_hr,
+                     c->max_hr);
+        if (c->max_hr && c->lthr && c->lthr >= c->max_hr)
+                fail(s, LATER("max_hr", "lthr"), -EINVAL,
+                     "[Runner] lthr (%u) must be below max_hr (%u)", c->lthr, c->max_hr);
+        if (c->hrvt1_bpm && c->hrvt2_bpm && c->hrvt1_bpm >= c->hrvt2_bpm)
+                fail(s, LATER("hrvt1", "hrvt2"), -EINVAL,
+                     "[Runner] hrvt1 (%u) must be below hrvt2 (%u)", c->hrvt1_bpm, c->hrvt2_bpm);
+        if (c->cooldown_speed_kmh > c->max_speed_kmh)
+                fail(s, LATER("cooldown_speed", "max_speed"), -EINVAL,
+                     "[Safety] cooldown_speed (%.1f km/h) exceeds max_speed (%.1f km/h)",
+                     c->cooldown_speed_kmh, c->max_speed_kmh);
+        if (c->recovery_speed_kmh > c->max_speed_kmh)
+                fail(s, LATER("recovery_speed", "max_speed"), -EINVAL,
+                     "[Safety] recovery_speed (%.1f km/h) exceeds max_speed (%.1f km/h)",
+                     c->recovery_speed_kmh, c->max_speed_kmh);
+        if (c->hr_ceiling_bpm && c->hr_ceiling_bpm < 100)
+                fail(s, key_line(s, "hr_ceiling"), -EINVAL,
+                     "[Safety] hr_ceiling: %u is out of range (0 for off, or 100 to 240)",
+                     c->hr_ceiling_bpm);
+        if (c->zone_model == CONFIG_ZONE_MODEL_LTHR && !c->lthr)
+                fail(s, key_line(s, "model"), -EINVAL, "[Zones] model=lthr needs [Runner] lthr");
+        if (c->zone_model == CONFIG_ZONE_MODEL_HRR && !(c->resting_hr && (c->max_hr || c->age)))
+                fail(s, key_line(s, "model"), -EINVAL,
+                     "[Zones] model=hrr needs [Runner] resting_hr and max_hr (or age)");
+        if (c->zone_model == CONFIG_ZONE_MODEL_THRESHOLDS && !(c->hrvt1_bpm && c->hrvt2_bpm))
+                fail(s, key_line(s, "model"), -EINVAL,
+                     "[Zones] model=thresholds needs [Runner] hrvt1 and hrvt2");
+        if (c->zone_model == CONFIG_ZONE_MODEL_MAX_HR && !(c->max_hr || c->age))
+                fail(s, key_line(s, "model"), -EINVAL,
+                     "[Zones] model=max-hr needs [Runner] max_hr (or age)");
+#undef LATER
+}
+
+int config_load_string(const char *text, size_t len, Config **ret, ConfigError *ret_error)
+{
+        _cleanup_(config_freep) Config *c = NULL;
+        ConfigError error = {};
+        ParseState s = {.error = &error, .text = text, .len = len};
+        int r;
+
+        r = config_new(&c);
+        if (r < 0)
+                return r;
+        s.config = c;
+
+        r = ini_parse_stream(reader, &s, handler, &s);
+        if (!s.failed && r > 0)
+                fail(&s, (unsigned)r, -EINVAL,
+                     "syntax error: expected 'key = value' or '[Section]'");
+        else if (!s.failed && r < 0)
+                fail(&s, 0, -ENOMEM, "out of memory");
+        if (!s.failed)
+                validate(&s);
+        if (s.failed) {
+                if (ret_error)
+                        *ret_error = error;
+                return s.errno_value == -ENOMEM ? -ENOMEM : -EINVAL;
+        }
+        *ret = TAKE_PTR(c);
+        return 0;
+}
+
+int config_load_file(const char *path, Config **ret, ConfigError *ret_error)
+{
+        _cleanup_fclose_ FILE *f = NULL;
+        _cleanup_free_ char *buf = NULL;
+        size_t len = 0, size = 0;
+
+        f = fopen(path, "re");
+        if (!f) {
+                int r = -errno;
+
+                if (ret_error) {
+                        *ret_error = (ConfigError){};
+                        snprintf(ret_error->message, sizeof(ret_error->message), "%s: %s", path,
+                                 strerror(-r));
+                }
+                return r;
+        }
+        for (;;) {
+                size_t n;
+
+                if (len == size) {
+                        char *nb;
+
+                        if (size >= 1024 * 1024) {
+                                if (ret_error) {
+                                        *ret_error = (ConfigError){};
+                                        snprintf(ret_error->message, sizeof(ret_error->message),
+                                                 "%s: file too large", path);
+                                }
+                                return -EFBIG;
+                        }
+                        size = size ? size * 2 : 4096;
+                        nb = realloc(buf, size);
+                        if (!nb)
+                                return -ENOMEM;
+                        buf = nb;
+                }
+                n = fread(buf + len, 1, size - len, f);
+                len += n;
+                if (n == 0) {
+                        if (ferror(f)) {
+                                int r = -EIO;
+
+                                if (ret_error) {
+                                        *ret_error = (ConfigError){};
+                                        snprintf(ret_error->message, sizeof(ret_error->message),
+                                                 "%s: read error", path);
+                                }
+                                return r;
+                        }
+                        break;
+                }
+        }
+        return config_load_string(buf ? buf : "", len, ret, ret_error);
+}
+
+unsigned config_max_hr(const Config *c, bool *ret_estimated)
+{
+        if (c->max_hr) {
+                if (ret_estimated)
+                        *ret_estimated = false;
+                return c->max_hr;
+        }
+        if (c->age) {
+                if (ret_estimated)
+                        *ret_estimated = true;
+                /* Tanaka et al. 2001: 208 - 0.7 * age. */
+                return (unsigned)lround(208.0 - 0.7 * c->age);
+        }
+        if (ret_estimated)
+                *ret_estimated = false;
+        return 0;
+}
+
+ConfigZoneModel config_effective_zone_model(const Config *c)
+{
+        if (c->zone_model != CONFIG_ZONE_MODEL_AUTO)
+                return c->zone_model;
+        if (c->lthr)
+                return CONFIG_ZONE_MODEL_LTHR;
+        if (c->resting_hr && config_max_hr(c, NULL))
+                return CONFIG_ZONE_MODEL_HRR;
+        if (c->hrvt1_bpm && c->hrvt2_bpm)
+                return CONFIG_ZONE_MODEL_THRESHOLDS;
+        return CONFIG_ZONE_MODEL_MAX_HR;
+}

@@ -1,0 +1,498 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#define _GNU_SOURCE /* asprintf */
+#include <errno.h>
+#include <grp.h>
+#include <inttypes.h>
+#include <math.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <systemd/sd-daemon.h>
+
+#include "log.h"
+#include "manager-internal.h"
+
+static const char *const bus_kind_table[_MANAGER_BUS_KIND_MAX] = {
+        [MANAGER_BUS_SYSTEM] = "system",
+        [MANAGER_BUS_USER] = "user",
+        [MANAGER_BUS_ADDRESS] = "address",
+};
+
+const char *manager_bus_kind_to_string(ManagerBusKind k)
+{
+        if (k < 0 || k >= _MANAGER_BUS_KIND_MAX)
+                return NULL;
+        return bus_kind_table[k];
+}
+
+static void device_clear(Device *d)
+{
+        free(d->address);
+        free(d->name);
+        d->address = d->name = NULL;
+}
+
+int manager_new(Manager **ret, const ManagerOptions *options, Config *config)
+{
+        _cleanup_(manager_freep) Manager *m = NULL;
+        int r;
+
+        m = calloc(1, sizeof(*m));
+        if (!m)
+                return -ENOMEM;
+        m->options = *options;
+        m->live = (ManagerLive){
+                .speed_kmh = NAN,
+                .incline_pct = NAN,
+                .distance_m = NAN,
+                .alpha1 = NAN,
+                .crossover_t_s = NAN,
+                .crossover_speed_kmh = NAN,
+        };
+        for (TransportRole role = 0; role < _TRANSPORT_ROLE_MAX; role++)
+                m->devices[role] = (Device){.manager = m, .role = role, .battery_pct = -1};
+        paced_clock_init(&m->clock, options->simulate ? options->time_scale : 1.0);
+
+        r = sd_event_new(&m->event);
+        if (r < 0)
+                return r;
+        /* Takes ownership only on success: the caller frees config on failure. */
+        m->config = config;
+        *ret = TAKE_PTR(m);
+        return 0;
+}
+
+Manager *manager_free(Manager *m)
+{
+        if (!m)
+                return NULL;
+        transport_free(m->transport);
+        sd_event_source_unref(m->watchdog_source);
+        sd_event_source_unref(m->props_source);
+        sd_event_source_unref(m->sigterm_source);
+        sd_event_source_unref(m->sigint_source);
+        sd_event_source_unref(m->sighup_source);
+        sd_event_source_unref(m->shutdown_timeout_source);
+        for (size_t i = 0; i < ELEMENTSOF(m->bus_slots); i++)
+                sd_bus_slot_unref(m->bus_slots[i]);
+        sd_bus_flush_close_unref(m->bus);
+        for (TransportRole role = 0; role < _TRANSPORT_ROLE_MAX; role++)
+                device_clear(&m->devices[role]);
+        config_free(m->config);
+        free(m->status_text);
+        sd_event_unref(m->event);
+        free(m);
+        return NULL;
+}
+
+sd_event *manager_get_event(Manager *m)
+{
+        return m->event;
+}
+
+sd_bus *manager_get_bus(Manager *m)
+{
+        return m->bus;
+}
+
+const Config *manager_get_config(Manager *m)
+{
+        return m->config;
+}
+
+uint64_t manager_now(Manager *m)
+{
+        return paced_clock_now(&m->clock);
+}
+
+Device *manager_get_device(Manager *m, TransportRole role)
+{
+        if (role < 0 || role >= _TRANSPORT_ROLE_MAX)
+                return NULL;
+        return &m->devices[role];
+}
+
+const ManagerLive *manager_get_live(Manager *m)
+{
+        return &m->live;
+}
+
+/* ---- sd_notify STATUS= ---- */
+
+void manager_update_status(Manager *m)
+{
+        _cleanup_free_ char *text = NULL;
+        const Device *t = &m->devices[TRANSPORT_ROLE_TREADMILL];
+        ManagerSnapshot s;
+        char conn[160], work[256] = "idle";
+
+        manager_snapshot(m, &s);
+        if (t->connected)
+                snprintf(conn, sizeof(conn), "connected to %s%s", t->name ? t->name : "treadmill",
+                         s.monitor_only ? " (monitor only)" : "");
+        else
+                snprintf(conn, sizeof(conn), "%s",
+                         m->transport ? "waiting for the treadmill" : "no treadmill transport");
+        if (s.workout[0] && s.step_index >= 0)
+                snprintf(work, sizeof(work), "%s '%s' step %d/%u", s.state, s.workout,
+                         s.step_index + 1, s.step_count);
+        else if (s.workout[0])
+                snprintf(work, sizeof(work), "%s '%s'", s.state, s.workout);
+        if (asprintf(&text, "%s; %s", conn, work) < 0)
+                return;
+        if (streq_ptr(text, m->status_text))
+                return;
+        (void)sd_notifyf(false, "STATUS=%s", text);
+        free(m->status_text);
+        m->status_text = TAKE_PTR(text);
+}
+
+/* ---- PropertiesChanged, at most once a second ---- */
+
+static int props_timer_handler(sd_event_source *s, uint64_t usec, void *userdata)
+{
+        Manager *m = userdata;
+        unsigned mask = m->props_dirty;
+
+        m->props_dirty = 0;
+        m->props_last_emit_usec = usec;
+        if (m->bus && m->name_owned && mask)
+                (void)bus_manager_emit_properties(m, m->bus, mask);
+        manager_update_status(m);
+        return 0;
+}
+
+void manager_properties_changed(Manager *m, unsigned mask)
+{
+        uint64_t now, when;
+        int enabled = SD_EVENT_OFF, r;
+
+        m->props_dirty |= mask;
+        if (m->props_source && sd_event_source_get_enabled(m->props_source, &enabled) >= 0 &&
+            enabled != SD_EVENT_OFF)
+                return; /* already due: this change goes out with it */
+        r = sd_event_now(m->event, CLOCK_MONOTONIC, &now);
+        if (r < 0)
+                return;
+        /* Real seconds, not virtual ones: this protects the bus and its listeners. */
+        when = MAX(now, m->props_last_emit_usec + USEC_PER_SEC);
+        if (m->props_source) {
+                r = sd_event_source_set_time(m->props_source, when);
+                if (r >= 0)
+                        r = sd_event_source_set_enabled(m->props_source, SD_EVENT_ONESHOT);
+        } else {
+                r = sd_event_add_time(m->event, &m->props_source, CLOCK_MONOTONIC, when, 0,
+                                      props_timer_handler, m);
+                if (r >= 0)
+                        (void)sd_event_source_set_description(m->props_source, "properties");
+        }
+        if (r < 0)
+                log_warning_errno(r, "Failed to arm the property timer: %m");
+}
+
+/* ---- authorization ---- */
+
+static bool gid_in(gid_t gid, const gid_t *gids, int n)
+{
+        for (int i = 0; i < n; i++)
+                if (gids[i] == gid)
+                        return true;
+        return false;
+}
+
+int manager_verify_write_access(Manager *m, sd_bus_message *message, sd_bus_error *error)
+{
+        _cleanup_(sd_bus_creds_unrefp) sd_bus_creds *creds = NULL;
+        const char *group = m->options.admin_group ? m->options.admin_group : PACED_ADMIN_GROUP;
+        const gid_t *gids = NULL;
+        struct group *gr;
+        uid_t uid;
+        gid_t gid;
+        int r, n;
+
+        /*
+         * The D-Bus policy already refuses other users; this check makes the
+         * rule hold on a bus whose policy is missing or permissive too. The
+         * credentials come from the bus (SO_PEERCRED and the driver), not
+         * from the message, so a caller cannot forge them.
+         */
+        r = sd_bus_query_sender_creds(message,
+                                      SD_BUS_CREDS_EUID | SD_BUS_CREDS_UID | SD_BUS_CREDS_EGID |
+                                              SD_BUS_CREDS_GID | SD_BUS_CREDS_SUPPLEMENTARY_GIDS |
+                                              SD_BUS_CREDS_AUGMENT,
+                                      &creds);
+        if (r < 0)
+                return sd_bus_error_set_errnof(error, r, "Could not get caller credentials: %m");
+
+        if (sd_bus_creds_get_euid(creds, &uid) < 0 && sd_bus_creds_get_uid(creds, &uid) < 0)
+                return sd_bus_error_set(error, PACED_ERROR_NOT_PERMITTED,
+                                        "Caller credentials unavailable; refusing.");
+        if (uid == 0)
+                return 0;
+
+        gr = getgrnam(group);
+        if (gr) {
+                if ((sd_bus_creds_get_egid(creds, &gid) >= 0 && gid == gr->gr_gid) ||
+                    (sd_bus_creds_get_gid(creds, &gid) >= 0 && gid == gr->gr_gid))
+                        return 0;
+                n = sd_bus_creds_get_supplementary_gids(creds, &gids);
+                if (n > 0 && gid_in(gr->gr_gid, gids, n))
+                        return 0;
+        }
+        log_notice("Refused a state-changing call from uid %u (%s): not root nor in group '%s'.",
+                   (unsigned)uid, sd_bus_message_get_sender(message) ?: "?", group);
+        return sd_bus_error_setf(error, PACED_ERROR_NOT_PERMITTED,
+                                 "Only root and members of the '%s' group may control paced.",
+                                 group);
+}
+
+/* ---- watchdog ---- */
+
+static int watchdog_handler(sd_event_source *s, uint64_t usec, void *userdata)
+{
+        Manager *m = userdata;
+        int r;
+
+        (void)sd_notify(false, "WATCHDOG=1");
+        /* Half the period, re-armed each time: a hung loop stops the pings. */
+        r = sd_event_source_set_time_relative(s, m->watchdog_usec / 2);
+        if (r >= 0)
+                r = sd_event_source_set_enabled(s, SD_EVENT_ONESHOT);
+        if (r < 0)
+                log_warning_errno(r, "Failed to re-arm the watchdog timer: %m");
+        return 0;
+}
+
+static int setup_watchdog(Manager *m)
+{
+        int r;
+
+        r = sd_watchdog_enabled(false, &m->watchdog_usec);
+        if (r <= 0)
+                return r;
+        r = sd_event_add_time_relative(m->event, &m->watchdog_source, CLOCK_MONOTONIC,
+                                       m->watchdog_usec / 2, 0, watchdog_handler, m);
+        if (r < 0)
+                return log_error_errno(r, "Failed to set up the watchdog timer: %m");
+        (void)sd_event_source_set_description(m->watchdog_source, "watchdog");
+        log_debug("Watchdog enabled, pinging every %" PRIu64 " ms.",
+                  m->watchdog_usec / 2 / USEC_PER_MSEC);
+        return 0;
+}
+
+/* ---- signals ---- */
+
+static int on_sigterm(sd_event_source *s, const struct signalfd_siginfo *si, void *userdata)
+{
+        Manager *m = userdata;
+
+        log_info("Received %s, stopping.", si->ssi_signo == SIGINT ? "SIGINT" : "SIGTERM");
+        manager_begin_shutdown(m);
+        return 0;
+}
+
+static int on_sighup(sd_event_source *s, const struct signalfd_siginfo *si, void *userdata)
+{
+        (void)manager_reload(userdata);
+        return 0;
+}
+
+static int setup_signals(Manager *m)
+{
+        int r;
+
+        r = sd_event_add_signal(m->event, &m->sigterm_source, SIGTERM, on_sigterm, m);
+        if (r >= 0)
+                r = sd_event_add_signal(m->event, &m->sigint_source, SIGINT, on_sigterm, m);
+        if (r >= 0)
+                r = sd_event_add_signal(m->event, &m->sighup_source, SIGHUP, on_sighup, m);
+        if (r < 0)
+                return log_error_errno(r, "Failed to set up signal handlers: %m");
+        return 0;
+}
+
+int manager_reload(Manager *m)
+{
+        const char *path = m->options.config_path ? m->options.config_path : CONFIG_DEFAULT_PATH;
+        Config *c = NULL;
+        ConfigError e = {};
+        int r;
+
+        (void)sd_notify(false, "RELOADING=1\nSTATUS=Reloading configuration");
+        r = config_load_file(path, &c, &e);
+        if (r == -ENOENT && !m->options.config_path)
+                r = config_new(&c); /* no file at the default path: defaults, as at start */
+        if (r < 0) {
+                if (e.line)
+                        log_error("%s:%u: %s", path, e.line, e.message);
+                else
+                        log_error_errno(r, "%s", e.message[0] ? e.message : path);
+                log_warning("Keeping the previous configuration.");
+                (void)sd_notify(false, "READY=1");
+                free(m->status_text);
+                m->status_text = NULL;
+                manager_update_status(m);
+                return r;
+        }
+        config_free(m->config);
+        m->config = c;
+        manager_apply_config(m);
+        log_info("Reloaded configuration from %s.", path);
+        (void)sd_notify(false, "READY=1");
+        free(m->status_text);
+        m->status_text = NULL;
+        manager_update_status(m);
+        return 0;
+}
+
+/* ---- bus ---- */
+
+static int on_name_acquired(sd_bus_message *reply, void *userdata, sd_bus_error *ret_error)
+{
+        Manager *m = userdata;
+        const sd_bus_error *e = sd_bus_message_get_error(reply);
+
+        if (e) {
+                log_error("Failed to acquire the bus name %s: %s", PACED_BUS_NAME, e->message);
+                m->exit_code = 1;
+                (void)sd_event_exit(m->event, 1);
+                return 0;
+        }
+        m->name_owned = true;
+        log_info("Acquired the bus name %s.", PACED_BUS_NAME);
+        (void)sd_notify(false, "READY=1");
+        manager_update_status(m);
+        manager_on_ready(m);
+        return 0;
+}
+
+static int open_bus(Manager *m, sd_bus **ret)
+{
+        _cleanup_(sd_bus_flush_close_unrefp) sd_bus *bus = NULL;
+        int r;
+
+        switch (m->options.bus_kind) {
+        case MANAGER_BUS_SYSTEM:
+                r = sd_bus_open_system_with_description(&bus, "paced");
+                break;
+        case MANAGER_BUS_USER:
+                r = sd_bus_open_user_with_description(&bus, "paced");
+                break;
+        case MANAGER_BUS_ADDRESS:
+                r = sd_bus_new(&bus);
+                if (r < 0)
+                        break;
+                r = sd_bus_set_address(bus, m->options.bus_address);
+                if (r < 0)
+                        break;
+                r = sd_bus_set_bus_client(bus, true);
+                if (r < 0)
+                        break;
+                (void)sd_bus_set_description(bus, "paced");
+                r = sd_bus_start(bus);
+                break;
+        case _MANAGER_BUS_KIND_MAX:
+        case _MANAGER_BUS_KIND_INVALID:
+        default:
+                r = -EINVAL;
+                break;
+        }
+        if (r < 0)
+                return r;
+        *ret = TAKE_PTR(bus);
+        return 0;
+}
+
+static int setup_bus(Manager *m)
+{
+        int r;
+
+        r = open_bus(m, &m->bus);
+        if (r < 0)
+                return log_error_errno(r, "Failed to connect to the %s bus%s%s: %m",
+                                       manager_bus_kind_to_string(m->options.bus_kind),
+                                       m->options.bus_address ? " at " : "",
+                                       m->options.bus_address ? m->options.bus_address : "");
+        r = bus_manager_register(m, m->bus);
+        if (r < 0)
+                return log_error_errno(r, "Failed to register the manager object: %m");
+        r = bus_device_register(m, m->bus);
+        if (r < 0)
+                return log_error_errno(r, "Failed to register the device objects: %m");
+        r = sd_bus_attach_event(m->bus, m->event, SD_EVENT_PRIORITY_NORMAL);
+        if (r < 0)
+                return log_error_errno(r, "Failed to attach the bus to the event loop: %m");
+        /* Objects are in place before the name: a client that sees the name finds them. */
+        r = sd_bus_request_name_async(m->bus, NULL, PACED_BUS_NAME, 0, on_name_acquired, m);
+        if (r < 0)
+                return log_error_errno(r, "Failed to request the bus name: %m");
+        return 0;
+}
+
+int manager_start(Manager *m)
+{
+        int r;
+
+        r = setup_signals(m);
+        if (r < 0)
+                return r;
+        r = setup_watchdog(m);
+        if (r < 0)
+                return r;
+        r = manager_setup_workout(m);
+        if (r < 0)
+                return r;
+        r = setup_bus(m);
+        if (r < 0)
+                return r;
+        return 0;
+}
+
+int manager_run(Manager *m)
+{
+        int r;
+
+        r = sd_event_loop(m->event);
+        if (r < 0)
+                return log_error_errno(r, "Event loop failed: %m");
+        (void)sd_notify(false, "STOPPING=1");
+        return m->exit_code ? m->exit_code : r;
+}
+
+/* ---- shutdown ---- */
+
+void manager_finish_shutdown(Manager *m)
+{
+        log_info("Stopped.");
+        (void)sd_event_exit(m->event, m->exit_code);
+}
+
+static int on_shutdown_timeout(sd_event_source *s, uint64_t usec, void *userdata)
+{
+        Manager *m = userdata;
+
+        log_warning("Safe stop did not complete in time; exiting anyway.");
+        manager_finish_shutdown(m);
+        return 0;
+}
+
+void manager_begin_shutdown(Manager *m)
+{
+        int r;
+
+        if (m->shutting_down)
+                return;
+        m->shutting_down = true;
+        (void)sd_notify(false, "STOPPING=1\nSTATUS=Stopping: bringing the belt to a safe state");
+        /*
+         * Real seconds: bounded so that systemd's stop timeout never has to
+         * kill us, which would leave the session unfinished.
+         */
+        r = sd_event_add_time_relative(m->event, &m->shutdown_timeout_source, CLOCK_MONOTONIC,
+                                       20 * USEC_PER_SEC, 0, on_shutdown_timeout, m);
+        if (r < 0)
+                log_warning_errno(r, "Failed to arm the shutdown timeout: %m");
+        if (manager_workout_shutdown(m) > 0)
+                manager_finish_shutdown(m);
+}

@@ -1,0 +1,1381 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * The session store: SQLite in WAL mode, one transaction per flush.
+ *
+ * Why this is crash safe: rows are only ever written inside
+ * BEGIN IMMEDIATE ... COMMIT, and SQLite's WAL makes a commit atomic, so a
+ * kill -9 leaves either the previous or the new committed state. The only
+ * data lost is what sits in the in-memory buffer, which the manager flushes
+ * every second. synchronous=FULL also keeps commits across a power cut (a
+ * treadmill's power strip is a plausible way for a Pi to lose power), at the
+ * cost of one fsync per second.
+ */
+#define _GNU_SOURCE 1 /* asprintf */
+#include <inttypes.h>
+#include <math.h>
+#include <sqlite3.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "json-writer.h"
+#include "session-store.h"
+#include "util.h"
+
+/* While degraded (flushes failing), keep up to about four hours of data in
+ * memory for a later retry, then drop new rows and count them. */
+#define PENDING_SAMPLES_MAX (4 * 3600)
+#define PENDING_RR_MAX      (4 * 3600 * 4)
+#define PENDING_OTHER_MAX   4096
+
+typedef struct PendingEvent {
+        double t_s;
+        SessionEventType type;
+        char *text, *json;
+} PendingEvent;
+
+struct SessionStore {
+        sqlite3 *db;
+        bool reader;
+        int64_t current;
+        int64_t interrupted; /* newest session this open marked interrupted */
+
+        SessionSample *samples;
+        size_t n_samples, alloc_samples;
+        SessionRr *rr;
+        size_t n_rr, alloc_rr;
+        SessionLap *laps;
+        size_t n_laps, alloc_laps;
+        PendingEvent *events;
+        size_t n_events, alloc_events;
+
+        bool flushed_once;
+        uint64_t last_flush_usec;
+        bool degraded;
+        uint64_t dropped;
+        char error[256];
+};
+
+static const char *const end_reason_table[_SESSION_END_MAX] = {
+        [SESSION_END_FINISHED] = "finished",
+        [SESSION_END_ABORTED] = "aborted",
+        [SESSION_END_INTERRUPTED] = "interrupted",
+};
+
+static const char *const lap_kind_table[_LAP_KIND_MAX] = {
+        [LAP_KIND_STEP] = "step",
+        [LAP_KIND_400M] = "400m",
+        [LAP_KIND_MILE] = "mile",
+};
+
+static const char *const event_type_table[_SESSION_EVENT_MAX] = {
+        [SESSION_EVENT_START] = "start",
+        [SESSION_EVENT_STOP] = "stop",
+        [SESSION_EVENT_PAUSE] = "pause",
+        [SESSION_EVENT_RESUME] = "resume",
+        [SESSION_EVENT_STEP_CHANGE] = "step-change",
+        [SESSION_EVENT_CLAMP] = "clamp",
+        [SESSION_EVENT_SAFETY] = "safety",
+        [SESSION_EVENT_CP_ERROR] = "cp-error",
+        [SESSION_EVENT_LINK_LOST] = "link-lost",
+        [SESSION_EVENT_LINK_RESTORED] = "link-restored",
+        [SESSION_EVENT_CROSSOVER] = "crossover",
+        [SESSION_EVENT_NOTE] = "note",
+};
+
+/* The workout model's enums are serialized with our own names so the stored
+ * JSON stays stable even if the model's to_string() wording changes. */
+static const char *const step_kind_names[_STEP_KIND_MAX] = {
+        [STEP_KIND_WARMUP] = "warmup",         [STEP_KIND_ACTIVE] = "active",
+        [STEP_KIND_RECOVERY] = "recovery",     [STEP_KIND_REST] = "rest",
+        [STEP_KIND_COOLDOWN] = "cooldown",     [STEP_KIND_STRIDE] = "stride",
+        [STEP_KIND_TIME_TRIAL] = "time-trial",
+};
+static const char *const step_end_names[_STEP_END_MAX] = {
+        [STEP_END_TIME] = "time",
+        [STEP_END_DISTANCE] = "distance",
+        [STEP_END_OPEN] = "open",
+};
+static const char *const step_control_names[_STEP_CONTROL_MAX] = {
+        [STEP_CONTROL_SPEED] = "speed",
+        [STEP_CONTROL_HR] = "hr",
+        [STEP_CONTROL_FREE] = "free",
+};
+
+static int table_lookup(const char *const *table, size_t n, const char *s)
+{
+        if (!s)
+                return -EINVAL;
+        for (size_t i = 0; i < n; i++)
+                if (table[i] && streq(table[i], s))
+                        return (int)i;
+        return -EINVAL;
+}
+
+const char *session_end_reason_to_string(SessionEndReason r)
+{
+        return r >= 0 && r < _SESSION_END_MAX ? end_reason_table[r] : NULL;
+}
+
+SessionEndReason session_end_reason_from_string(const char *s)
+{
+        return table_lookup(end_reason_table, _SESSION_END_MAX, s);
+}
+
+const char *lap_kind_to_string(LapKind k)
+{
+        return k >= 0 && k < _LAP_KIND_MAX ? lap_kind_table[k] : NULL;
+}
+
+LapKind lap_kind_from_string(const char *s)
+{
+        return table_lookup(lap_kind_table, _LAP_KIND_MAX, s);
+}
+
+const char *session_event_type_to_string(SessionEventType t)
+{
+        return t >= 0 && t < _SESSION_EVENT_MAX ? event_type_table[t] : NULL;
+}
+
+SessionEventType session_event_type_from_string(const char *s)
+{
+        return table_lookup(event_type_table, _SESSION_EVENT_MAX, s);
+}
+
+/*
+ * Schema migrations: migrations[i] takes user_version i to i + 1. A fresh
+ * database runs all of them, so the path from every older schema is the path
+ * new databases take too and is exercised on every start.
+ */
+static const char *const migrations[SESSION_STORE_SCHEMA_VERSION] = {
+        /* 0 -> 1: the first schema (paced 0.0.x). */
+        "CREATE TABLE sessions ("
+        "  id INTEGER PRIMARY KEY,"
+        "  start_usec INTEGER NOT NULL,"
+        "  end_usec INTEGER,"
+        "  end_reason TEXT CHECK (end_reason IN ('finished','aborted','interrupted')),"
+        "  workout_name TEXT,"
+        "  workout_source TEXT,"
+        "  steps_json TEXT,"
+        "  profile_json TEXT,"
+        "  treadmill TEXT,"
+        "  hrm TEXT);"
+        "CREATE TABLE samples ("
+        "  session_id INTEGER NOT NULL REFERENCES sessions(id) ON DELETE CASCADE,"
+        "  t REAL NOT NULL,"
+        "  commanded_kmh REAL, speed_kmh REAL, incline_pct REAL, distance_m REAL,"
+        "  hr_bpm INTEGER, zone INTEGER, step_index INTEGER);"
+        "CREATE TABLE rr ("
+        "  session_id INTEGER NOT NULL REFERENCES sessions(id) ON DELETE CASCADE,"
+        "  t REAL NOT NULL,"
+        "  rr_ms INTEGER NOT NULL);"
+        "CREATE TABLE laps ("
+        "  session_id INTEGER NOT NULL REFERENCES sessions(id) ON DELETE CASCADE,"
+        "  kind TEXT NOT NULL,"
+        "  step_index INTEGER,"
+        "  start_t REAL NOT NULL, end_t REAL NOT NULL,"
+        "  distance_m REAL, avg_hr REAL, max_hr REAL, avg_speed_kmh REAL);"
+        "CREATE TABLE events ("
+        "  session_id INTEGER NOT NULL REFERENCES sessions(id) ON DELETE CASCADE,"
+        "  t REAL NOT NULL,"
+        "  type TEXT NOT NULL,"
+        "  text TEXT);",
+
+        /* 1 -> 2: alpha1 per sample, RR artifact flags, event details as
+         * JSON, device names next to addresses (version 1 kept the address
+         * only, in one column per device), HR zone bounds, threshold
+         * results, and the indexes the readers need. */
+        "ALTER TABLE samples ADD COLUMN alpha1 REAL;"
+        "ALTER TABLE rr ADD COLUMN artifact INTEGER NOT NULL DEFAULT 0;"
+        "ALTER TABLE events ADD COLUMN json TEXT;"
+        "ALTER TABLE sessions ADD COLUMN treadmill_address TEXT;"
+        "ALTER TABLE sessions ADD COLUMN treadmill_name TEXT;"
+        "ALTER TABLE sessions ADD COLUMN hrm_address TEXT;"
+        "ALTER TABLE sessions ADD COLUMN hrm_name TEXT;"
+        "ALTER TABLE sessions ADD COLUMN zones_json TEXT;"
+        "UPDATE sessions SET treadmill_address = treadmill, hrm_address = hrm;"
+        "ALTER TABLE sessions DROP COLUMN treadmill;"
+        "ALTER TABLE sessions DROP COLUMN hrm;"
+        "CREATE TABLE thresholds ("
+        "  id INTEGER PRIMARY KEY,"
+        "  session_id INTEGER NOT NULL REFERENCES sessions(id) ON DELETE CASCADE,"
+        "  kind TEXT NOT NULL, method TEXT,"
+        "  alpha1 REAL, hr_bpm REAL, speed_kmh REAL, t REAL, confidence REAL,"
+        "  json TEXT);"
+        "CREATE INDEX samples_session ON samples(session_id, t);"
+        "CREATE INDEX rr_session ON rr(session_id, t);"
+        "CREATE INDEX laps_session ON laps(session_id, start_t);"
+        "CREATE INDEX events_session ON events(session_id, t);"
+        "CREATE INDEX thresholds_session ON thresholds(session_id);"
+        "CREATE INDEX sessions_start ON sessions(start_usec);",
+};
+
+/* SQLite result codes as errnos, so that callers can say what went wrong. */
+static int errno_from_sqlite(int rc)
+{
+        switch (rc & 0xff) {
+        case SQLITE_OK:
+        case SQLITE_DONE:
+        case SQLITE_ROW:
+                return 0;
+        case SQLITE_FULL:
+                return -ENOSPC;
+        case SQLITE_READONLY:
+                return -EROFS;
+        case SQLITE_PERM:
+        case SQLITE_AUTH:
+        case SQLITE_CANTOPEN:
+                return -EACCES;
+        case SQLITE_BUSY:
+        case SQLITE_LOCKED:
+                return -EBUSY;
+        case SQLITE_NOMEM:
+                return -ENOMEM;
+        case SQLITE_CORRUPT:
+        case SQLITE_NOTADB:
+                return -EBADMSG;
+        case SQLITE_CONSTRAINT:
+        case SQLITE_MISMATCH:
+        case SQLITE_RANGE:
+                return -EINVAL;
+        case SQLITE_TOOBIG:
+                return -E2BIG;
+        default:
+                return -EIO;
+        }
+}
+
+static int fail(SessionStore *s, int rc, const char *what)
+{
+        int r = errno_from_sqlite(rc);
+
+        if (r == 0)
+                r = -EIO;
+        if (s)
+                snprintf(s->error, sizeof(s->error), "%s: %s", what,
+                         s->db ? sqlite3_errmsg(s->db) : sqlite3_errstr(rc));
+        return r;
+}
+
+static int exec(SessionStore *s, const char *sql, const char *what)
+{
+        int rc = sqlite3_exec(s->db, sql, NULL, NULL, NULL);
+
+        return rc == SQLITE_OK ? 0 : fail(s, rc, what);
+}
+
+static void finalizep(sqlite3_stmt **st)
+{
+        if (*st)
+                sqlite3_finalize(*st);
+}
+#define _cleanup_stmt_ _cleanup_(finalizep)
+
+static int prepare(SessionStore *s, const char *sql, sqlite3_stmt **ret)
+{
+        int rc = sqlite3_prepare_v2(s->db, sql, -1, ret, NULL);
+
+        return rc == SQLITE_OK ? 0 : fail(s, rc, "Failed to prepare statement");
+}
+
+static void bind_double(sqlite3_stmt *st, int i, double v)
+{
+        if (isfinite(v))
+                sqlite3_bind_double(st, i, v);
+        else
+                sqlite3_bind_null(st, i);
+}
+
+static void bind_text(sqlite3_stmt *st, int i, const char *v)
+{
+        if (v)
+                sqlite3_bind_text(st, i, v, -1, SQLITE_TRANSIENT);
+        else
+                sqlite3_bind_null(st, i);
+}
+
+static double column_double(sqlite3_stmt *st, int i)
+{
+        return sqlite3_column_type(st, i) == SQLITE_NULL ? NAN : sqlite3_column_double(st, i);
+}
+
+static int column_strdup(sqlite3_stmt *st, int i, char **ret)
+{
+        const unsigned char *t = sqlite3_column_text(st, i);
+
+        *ret = NULL;
+        if (!t)
+                return 0;
+        *ret = strdup((const char *)t);
+        return *ret ? 0 : -ENOMEM;
+}
+
+static int user_version(SessionStore *s, int *ret)
+{
+        _cleanup_stmt_ sqlite3_stmt *st = NULL;
+        int r, rc;
+
+        r = prepare(s, "PRAGMA user_version", &st);
+        if (r < 0)
+                return r;
+        rc = sqlite3_step(st);
+        if (rc != SQLITE_ROW)
+                return fail(s, rc, "Failed to read the schema version");
+        *ret = sqlite3_column_int(st, 0);
+        return 0;
+}
+
+static int migrate(SessionStore *s)
+{
+        int v = 0, r;
+
+        r = user_version(s, &v);
+        if (r < 0)
+                return r;
+        if (v > SESSION_STORE_SCHEMA_VERSION) {
+                snprintf(s->error, sizeof(s->error),
+                         "Database schema version %d is newer than this paced (%d)", v,
+                         SESSION_STORE_SCHEMA_VERSION);
+                return -EPROTO;
+        }
+        if (v == SESSION_STORE_SCHEMA_VERSION)
+                return 0;
+        if (sqlite3_db_readonly(s->db, "main") == 1) {
+                snprintf(s->error, sizeof(s->error),
+                         "Database schema version %d needs migrating to %d, but it is read-only", v,
+                         SESSION_STORE_SCHEMA_VERSION);
+                return -EPROTO;
+        }
+
+        /* All steps in one transaction: a crash mid-migration leaves the old
+         * schema intact. Foreign keys are off during it (they can't be
+         * changed inside a transaction) since DROP COLUMN rewrites tables. */
+        r = exec(s, "PRAGMA foreign_keys = OFF; BEGIN IMMEDIATE", "Failed to start migration");
+        if (r < 0)
+                return r;
+        for (; v < SESSION_STORE_SCHEMA_VERSION; v++) {
+                char sql[64];
+
+                r = exec(s, migrations[v], "Failed to migrate the schema");
+                if (r < 0)
+                        goto rollback;
+                snprintf(sql, sizeof(sql), "PRAGMA user_version = %d", v + 1);
+                r = exec(s, sql, "Failed to set the schema version");
+                if (r < 0)
+                        goto rollback;
+        }
+        r = exec(s, "COMMIT", "Failed to commit the migration");
+        if (r < 0)
+                goto rollback;
+        return exec(s, "PRAGMA foreign_keys = ON", "Failed to enable foreign keys");
+
+rollback:
+        sqlite3_exec(s->db, "ROLLBACK; PRAGMA foreign_keys = ON", NULL, NULL, NULL);
+        return r;
+}
+
+/* A crash left sessions without an end: close them as interrupted, with the
+ * time of their last stored sample as the end time. */
+static int recover(SessionStore *s)
+{
+        _cleanup_stmt_ sqlite3_stmt *st = NULL;
+        int r, rc;
+
+        r = prepare(s,
+                    "UPDATE sessions SET end_reason = 'interrupted',"
+                    "  end_usec = start_usec + CAST(1000000 * coalesce("
+                    "    (SELECT max(t) FROM samples WHERE session_id = sessions.id), 0)"
+                    "    AS INTEGER)"
+                    " WHERE end_reason IS NULL RETURNING id",
+                    &st);
+        if (r < 0)
+                return r;
+        while ((rc = sqlite3_step(st)) == SQLITE_ROW)
+                s->interrupted = MAX(s->interrupted, sqlite3_column_int64(st, 0));
+        if (rc != SQLITE_DONE)
+                return fail(s, rc, "Failed to mark unfinished sessions interrupted");
+        return 0;
+}
+
+int session_store_open_db(SessionStore **ret, const char *db_path, bool reader)
+{
+        _cleanup_free_ SessionStore *s = NULL;
+        int flags, rc, r;
+
+        if (!ret || !db_path)
+                return -EINVAL;
+        s = calloc(1, sizeof(*s));
+        if (!s)
+                return -ENOMEM;
+        s->reader = reader;
+
+        if (reader) {
+                if (access(db_path, F_OK) < 0)
+                        return -errno;
+                flags = access(db_path, W_OK) == 0 ? SQLITE_OPEN_READWRITE : SQLITE_OPEN_READONLY;
+        } else
+                flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE;
+
+        rc = sqlite3_open_v2(db_path, &s->db, flags | SQLITE_OPEN_NOMUTEX, NULL);
+        if (rc != SQLITE_OK) {
+                r = errno_from_sqlite(rc);
+                sqlite3_close(s->db);
+                return r < 0 ? r : -EIO;
+        }
+        sqlite3_extended_result_codes(s->db, 1);
+        /* The CLI may read while the daemon commits: wait rather than fail. */
+        sqlite3_busy_timeout(s->db, 2000);
+
+        r = exec(s, "PRAGMA foreign_keys = ON", "Failed to enable foreign keys");
+        if (r >= 0 && flags != SQLITE_OPEN_READONLY)
+                r = exec(s, "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL",
+                         "Failed to enable WAL");
+        if (r >= 0)
+                r = migrate(s);
+        if (r >= 0 && !reader)
+                r = recover(s);
+        if (r < 0) {
+                sqlite3_close(s->db);
+                return r;
+        }
+        *ret = TAKE_PTR(s);
+        return 0;
+}
+
+int session_store_open(SessionStore **ret, const char *dir)
+{
+        _cleanup_free_ char *path = NULL;
+        struct stat st;
+
+        if (!ret || !dir)
+                return -EINVAL;
+        if (stat(dir, &st) < 0)
+                return -errno;
+        if (!S_ISDIR(st.st_mode))
+                return -ENOTDIR;
+        if (asprintf(&path, "%s/%s", dir, SESSION_STORE_DB_NAME) < 0)
+                return -ENOMEM;
+        /* SQLite would report a read-only directory as a generic "unable to
+         * open": check first so the caller can say what is wrong. */
+        if (access(dir, W_OK) < 0)
+                return errno == EROFS ? -EROFS : -EACCES;
+        return session_store_open_db(ret, path, false);
+}
+
+static void pending_clear(SessionStore *s)
+{
+        for (size_t i = 0; i < s->n_events; i++) {
+                free(s->events[i].text);
+                free(s->events[i].json);
+        }
+        s->n_samples = s->n_rr = s->n_laps = s->n_events = 0;
+}
+
+SessionStore *session_store_free(SessionStore *s)
+{
+        if (!s)
+                return NULL;
+        if (s->db && !s->reader)
+                (void)session_store_flush(s, s->last_flush_usec);
+        pending_clear(s);
+        free(s->samples);
+        free(s->rr);
+        free(s->laps);
+        free(s->events);
+        sqlite3_close(s->db);
+        free(s);
+        return NULL;
+}
+
+char *session_store_db_path(const char *db_opt, const char *state_dir_opt)
+{
+        const char *dir = state_dir_opt;
+        char *p;
+
+        if (db_opt)
+                return strdup(db_opt);
+        if (!dir)
+                dir = getenv("PACED_STATE_DIR");
+        if (!dir || !*dir)
+                dir = SESSION_STORE_DEFAULT_DIR;
+        if (asprintf(&p, "%s/%s", dir, SESSION_STORE_DB_NAME) < 0)
+                return NULL;
+        return p;
+}
+
+const char *session_store_last_error(const SessionStore *s)
+{
+        return s ? s->error : "";
+}
+
+bool session_store_degraded(const SessionStore *s)
+{
+        return s && s->degraded;
+}
+
+uint64_t session_store_dropped(const SessionStore *s)
+{
+        return s ? s->dropped : 0;
+}
+
+int session_store_set_size_limit(SessionStore *s, uint64_t max_bytes)
+{
+        _cleanup_stmt_ sqlite3_stmt *st = NULL;
+        char sql[96];
+        int page_size, r;
+
+        if (!s)
+                return -EINVAL;
+        r = prepare(s, "PRAGMA page_size", &st);
+        if (r < 0)
+                return r;
+        if (sqlite3_step(st) != SQLITE_ROW)
+                return fail(s, SQLITE_ERROR, "Failed to read the page size");
+        page_size = sqlite3_column_int(st, 0);
+        if (page_size <= 0)
+                return -EIO;
+        snprintf(sql, sizeof(sql), "PRAGMA max_page_count = %" PRIu64,
+                 max_bytes == 0 ? UINT64_C(1073741823) : MAX(max_bytes / page_size, UINT64_C(1)));
+        return exec(s, sql, "Failed to set the size limit");
+}
+
+int64_t session_store_current(const SessionStore *s)
+{
+        return s ? s->current : 0;
+}
+
+static char *steps_to_json(const ResolvedWorkout *w)
+{
+        _cleanup_free_ char *buf = NULL;
+        size_t size = 0;
+        FILE *f;
+
+        f = open_memstream(&buf, &size);
+        if (!f)
+                return NULL;
+        fputc('[', f);
+        for (size_t i = 0; w && i < w->n_steps; i++) {
+                const ResolvedStep *st = &w->steps[i];
+                const char *kind = st->kind >= 0 && st->kind < _STEP_KIND_MAX
+                                           ? step_kind_names[st->kind]
+                                           : NULL;
+                const char *end =
+                        st->end >= 0 && st->end < _STEP_END_MAX ? step_end_names[st->end] : NULL;
+                const char *control = st->control >= 0 && st->control < _STEP_CONTROL_MAX
+                                              ? step_control_names[st->control]
+                                              : NULL;
+
+                fputs(i ? ",{" : "{", f);
+                fputs("\"kind\":", f);
+                json_write_string(f, kind);
+                fputs(",\"end\":", f);
+                json_write_string(f, end);
+                fputs(",\"end_value\":", f);
+                json_write_number(f, st->end_value, 3);
+                fputs(",\"control\":", f);
+                json_write_string(f, control);
+                fputs(",\"speed_start_kmh\":", f);
+                json_write_number(f, st->speed_start_kmh, 3);
+                fputs(",\"speed_end_kmh\":", f);
+                json_write_number(f, st->speed_end_kmh, 3);
+                fputs(",\"speed_lo_kmh\":", f);
+                json_write_number(f, st->speed_lo_kmh, 3);
+                fputs(",\"speed_hi_kmh\":", f);
+                json_write_number(f, st->speed_hi_kmh, 3);
+                fputs(",\"hr_lo_bpm\":", f);
+                json_write_number(f, st->hr_lo_bpm, 1);
+                fputs(",\"hr_hi_bpm\":", f);
+                json_write_number(f, st->hr_hi_bpm, 1);
+                fputs(",\"hr_fallback_kmh\":", f);
+                json_write_number(f, st->hr_fallback_kmh, 3);
+                fprintf(f, ",\"has_incline\":%s", st->has_incline ? "true" : "false");
+                fputs(",\"incline_start_pct\":", f);
+                json_write_number(f, st->incline_start_pct, 2);
+                fputs(",\"incline_end_pct\":", f);
+                json_write_number(f, st->incline_end_pct, 2);
+                fprintf(f, ",\"speed_clamped\":%s,\"incline_clamped\":%s",
+                        st->speed_clamped ? "true" : "false",
+                        st->incline_clamped ? "true" : "false");
+                fprintf(f, ",\"repeat_index\":%u,\"repeat_count\":%u", st->repeat_index,
+                        st->repeat_count);
+                fputs(",\"label\":", f);
+                json_write_string(f, st->label);
+                fputs(",\"cue\":", f);
+                json_write_string(f, st->cue);
+                fputc('}', f);
+        }
+        fputc(']', f);
+        if (fclose(f) != 0)
+                return NULL;
+        return TAKE_PTR(buf);
+}
+
+static char *zones_to_json(const SessionInfo *info)
+{
+        char *buf = NULL;
+        size_t size = 0;
+        FILE *f;
+
+        if (info->n_zones == 0)
+                return NULL;
+        f = open_memstream(&buf, &size);
+        if (!f)
+                return NULL;
+        fputc('[', f);
+        for (unsigned i = 0; i < MIN(info->n_zones, (unsigned)SESSION_ZONES_MAX); i++)
+                fprintf(f, "%s%u", i ? "," : "", info->zone_max_bpm[i]);
+        fputc(']', f);
+        if (fclose(f) != 0) {
+                free(buf);
+                return NULL;
+        }
+        return buf;
+}
+
+int session_store_begin(SessionStore *s, uint64_t start_wall_usec, const SessionInfo *info,
+                        int64_t *ret_id)
+{
+        _cleanup_stmt_ sqlite3_stmt *st = NULL;
+        _cleanup_free_ char *steps = NULL, *zones = NULL;
+        const SessionInfo empty = {};
+        int r, rc;
+
+        if (!s || s->reader)
+                return -EINVAL;
+        if (s->current != 0)
+                return -EBUSY;
+        if (!info)
+                info = &empty;
+        steps = steps_to_json(info->workout);
+        if (!steps)
+                return -ENOMEM;
+        if (info->n_zones > 0) {
+                zones = zones_to_json(info);
+                if (!zones)
+                        return -ENOMEM;
+        }
+
+        r = prepare(s,
+                    "INSERT INTO sessions (start_usec, workout_name, workout_source, steps_json,"
+                    " profile_json, zones_json, treadmill_address, treadmill_name, hrm_address,"
+                    " hrm_name) VALUES (?,?,?,?,?,?,?,?,?,?)",
+                    &st);
+        if (r < 0)
+                return r;
+        sqlite3_bind_int64(st, 1, (sqlite3_int64)start_wall_usec);
+        bind_text(st, 2,
+                  info->workout_name ? info->workout_name
+                  : info->workout    ? info->workout->name
+                                     : NULL);
+        bind_text(st, 3,
+                  info->workout_source ? info->workout_source
+                  : info->workout      ? info->workout->source
+                                       : NULL);
+        bind_text(st, 4, steps);
+        bind_text(st, 5, info->profile_json);
+        bind_text(st, 6, zones);
+        bind_text(st, 7, info->treadmill_address);
+        bind_text(st, 8, info->treadmill_name);
+        bind_text(st, 9, info->hrm_address);
+        bind_text(st, 10, info->hrm_name);
+        rc = sqlite3_step(st);
+        if (rc != SQLITE_DONE)
+                return fail(s, rc, "Failed to record the session");
+
+        s->current = sqlite3_last_insert_rowid(s->db);
+        if (ret_id)
+                *ret_id = s->current;
+        return 0;
+}
+
+/* Grows a pending array; false (and a dropped row counted) at the cap. */
+static bool pending_grow(SessionStore *s, void **array, size_t *alloc, size_t n, size_t size,
+                         size_t cap)
+{
+        if (n < *alloc)
+                return true;
+        if (n >= cap) {
+                s->dropped++;
+                return false;
+        }
+        size_t na = MAX(*alloc * 2, (size_t)64);
+
+        na = MIN(na, cap);
+        void *p = realloc(*array, na * size);
+        if (!p) {
+                s->dropped++;
+                return false;
+        }
+        *array = p;
+        *alloc = na;
+        return true;
+}
+
+int session_store_add_sample(SessionStore *s, const SessionSample *sample)
+{
+        if (!s || !sample || s->current == 0)
+                return -EINVAL;
+        if (!pending_grow(s, (void **)&s->samples, &s->alloc_samples, s->n_samples,
+                          sizeof(*s->samples), PENDING_SAMPLES_MAX))
+                return -ENOBUFS;
+        s->samples[s->n_samples++] = *sample;
+        return 0;
+}
+
+int session_store_add_rr(SessionStore *s, const SessionRr *rr)
+{
+        if (!s || !rr || s->current == 0)
+                return -EINVAL;
+        if (!pending_grow(s, (void **)&s->rr, &s->alloc_rr, s->n_rr, sizeof(*s->rr),
+                          PENDING_RR_MAX))
+                return -ENOBUFS;
+        s->rr[s->n_rr++] = *rr;
+        return 0;
+}
+
+int session_store_add_lap(SessionStore *s, const SessionLap *lap)
+{
+        if (!s || !lap || s->current == 0 || lap->kind < 0 || lap->kind >= _LAP_KIND_MAX)
+                return -EINVAL;
+        if (!pending_grow(s, (void **)&s->laps, &s->alloc_laps, s->n_laps, sizeof(*s->laps),
+                          PENDING_OTHER_MAX))
+                return -ENOBUFS;
+        s->laps[s->n_laps++] = *lap;
+        return 0;
+}
+
+int session_store_add_event(SessionStore *s, const SessionEvent *event)
+{
+        PendingEvent e = {};
+
+        if (!s || !event || s->current == 0 || event->type < 0 || event->type >= _SESSION_EVENT_MAX)
+                return -EINVAL;
+        if (!pending_grow(s, (void **)&s->events, &s->alloc_events, s->n_events, sizeof(*s->events),
+                          PENDING_OTHER_MAX))
+                return -ENOBUFS;
+        e.t_s = event->t_s;
+        e.type = event->type;
+        if (event->text && !(e.text = strdup(event->text)))
+                return -ENOMEM;
+        if (event->json && !(e.json = strdup(event->json))) {
+                free(e.text);
+                return -ENOMEM;
+        }
+        s->events[s->n_events++] = e;
+        return 0;
+}
+
+int session_store_add_threshold(SessionStore *s, int64_t session_id, const SessionThreshold *t)
+{
+        _cleanup_stmt_ sqlite3_stmt *st = NULL;
+        int r, rc;
+
+        if (!s || !t || !t->kind || session_id <= 0)
+                return -EINVAL;
+        r = prepare(s,
+                    "INSERT INTO thresholds (session_id, kind, method, alpha1, hr_bpm, speed_kmh,"
+                    " t, confidence, json) VALUES (?,?,?,?,?,?,?,?,?)",
+                    &st);
+        if (r < 0)
+                return r;
+        sqlite3_bind_int64(st, 1, session_id);
+        bind_text(st, 2, t->kind);
+        bind_text(st, 3, t->method);
+        bind_double(st, 4, t->alpha1);
+        bind_double(st, 5, t->hr_bpm);
+        bind_double(st, 6, t->speed_kmh);
+        bind_double(st, 7, t->t_s);
+        bind_double(st, 8, t->confidence);
+        bind_text(st, 9, t->json);
+        rc = sqlite3_step(st);
+        if (rc != SQLITE_DONE)
+                return fail(s, rc, "Failed to store the threshold");
+        return 0;
+}
+
+static int flush_rows(SessionStore *s)
+{
+        _cleanup_stmt_ sqlite3_stmt *sa = NULL, *rr = NULL, *lap = NULL, *ev = NULL;
+        int r, rc;
+
+        r = prepare(s,
+                    "INSERT INTO samples (session_id, t, commanded_kmh, speed_kmh, incline_pct,"
+                    " distance_m, hr_bpm, zone, step_index, alpha1) VALUES (?,?,?,?,?,?,?,?,?,?)",
+                    &sa);
+        if (r >= 0)
+                r = prepare(s, "INSERT INTO rr (session_id, t, rr_ms, artifact) VALUES (?,?,?,?)",
+                            &rr);
+        if (r >= 0)
+                r = prepare(s,
+                            "INSERT INTO laps (session_id, kind, step_index, start_t, end_t,"
+                            " distance_m, avg_hr, max_hr, avg_speed_kmh)"
+                            " VALUES (?,?,?,?,?,?,?,?,?)",
+                            &lap);
+        if (r >= 0)
+                r = prepare(s,
+                            "INSERT INTO events (session_id, t, type, text, json)"
+                            " VALUES (?,?,?,?,?)",
+                            &ev);
+        if (r < 0)
+                return r;
+
+        for (size_t i = 0; i < s->n_samples; i++) {
+                const SessionSample *x = &s->samples[i];
+
+                sqlite3_reset(sa);
+                sqlite3_bind_int64(sa, 1, s->current);
+                sqlite3_bind_double(sa, 2, x->t_s);
+                bind_double(sa, 3, x->commanded_kmh);
+                bind_double(sa, 4, x->speed_kmh);
+                bind_double(sa, 5, x->incline_pct);
+                bind_double(sa, 6, x->distance_m);
+                if (x->hr_bpm > 0)
+                        sqlite3_bind_int(sa, 7, (int)x->hr_bpm);
+                else
+                        sqlite3_bind_null(sa, 7);
+                if (x->zone > 0)
+                        sqlite3_bind_int(sa, 8, (int)x->zone);
+                else
+                        sqlite3_bind_null(sa, 8);
+                if (x->step_index >= 0)
+                        sqlite3_bind_int(sa, 9, x->step_index);
+                else
+                        sqlite3_bind_null(sa, 9);
+                bind_double(sa, 10, x->alpha1);
+                rc = sqlite3_step(sa);
+                if (rc != SQLITE_DONE)
+                        return fail(s, rc, "Failed to store samples");
+        }
+        for (size_t i = 0; i < s->n_rr; i++) {
+                sqlite3_reset(rr);
+                sqlite3_bind_int64(rr, 1, s->current);
+                sqlite3_bind_double(rr, 2, s->rr[i].t_s);
+                sqlite3_bind_int(rr, 3, (int)s->rr[i].rr_ms);
+                sqlite3_bind_int(rr, 4, s->rr[i].artifact);
+                rc = sqlite3_step(rr);
+                if (rc != SQLITE_DONE)
+                        return fail(s, rc, "Failed to store RR intervals");
+        }
+        for (size_t i = 0; i < s->n_laps; i++) {
+                const SessionLap *l = &s->laps[i];
+
+                sqlite3_reset(lap);
+                sqlite3_bind_int64(lap, 1, s->current);
+                bind_text(lap, 2, lap_kind_to_string(l->kind));
+                if (l->step_index >= 0)
+                        sqlite3_bind_int(lap, 3, l->step_index);
+                else
+                        sqlite3_bind_null(lap, 3);
+                sqlite3_bind_double(lap, 4, l->start_s);
+                sqlite3_bind_double(lap, 5, l->end_s);
+                bind_double(lap, 6, l->distance_m);
+                bind_double(lap, 7, l->avg_hr_bpm);
+                bind_double(lap, 8, l->max_hr_bpm);
+                bind_double(lap, 9, l->avg_speed_kmh);
+                rc = sqlite3_step(lap);
+                if (rc != SQLITE_DONE)
+                        return fail(s, rc, "Failed to store laps");
+        }
+        for (size_t i = 0; i < s->n_events; i++) {
+                const PendingEvent *e = &s->events[i];
+
+                sqlite3_reset(ev);
+                sqlite3_bind_int64(ev, 1, s->current);
+                sqlite3_bind_double(ev, 2, e->t_s);
+                bind_text(ev, 3, session_event_type_to_string(e->type));
+                bind_text(ev, 4, e->text);
+                bind_text(ev, 5, e->json);
+                rc = sqlite3_step(ev);
+                if (rc != SQLITE_DONE)
+                        return fail(s, rc, "Failed to store events");
+        }
+        return 0;
+}
+
+int session_store_flush(SessionStore *s, uint64_t now_usec)
+{
+        int r;
+
+        if (!s || s->reader)
+                return -EINVAL;
+        s->last_flush_usec = now_usec;
+        s->flushed_once = true;
+        if (s->current == 0 || s->n_samples + s->n_rr + s->n_laps + s->n_events == 0)
+                return 0;
+
+        r = exec(s, "BEGIN IMMEDIATE", "Failed to start a transaction");
+        if (r >= 0)
+                r = flush_rows(s);
+        if (r >= 0)
+                r = exec(s, "COMMIT", "Failed to commit");
+        if (r < 0) {
+                /* Keep the buffer for the next attempt; the workout goes on. */
+                if (!sqlite3_get_autocommit(s->db))
+                        sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+                s->degraded = true;
+                return r;
+        }
+        pending_clear(s);
+        s->degraded = false;
+        return 0;
+}
+
+uint64_t session_store_next_flush(const SessionStore *s)
+{
+        if (!s || s->current == 0 || s->n_samples + s->n_rr + s->n_laps + s->n_events == 0)
+                return USEC_INFINITY;
+        if (!s->flushed_once)
+                return 0;
+        return s->last_flush_usec + SESSION_STORE_FLUSH_INTERVAL_USEC;
+}
+
+int session_store_end(SessionStore *s, uint64_t end_wall_usec, SessionEndReason reason)
+{
+        _cleanup_stmt_ sqlite3_stmt *st = NULL;
+        int r, rc;
+
+        if (!s || s->current == 0 || reason < 0 || reason >= _SESSION_END_MAX)
+                return -EINVAL;
+        r = session_store_flush(s, s->last_flush_usec);
+        if (r < 0)
+                return r;
+        r = prepare(s, "UPDATE sessions SET end_usec = ?, end_reason = ? WHERE id = ?", &st);
+        if (r < 0)
+                return r;
+        sqlite3_bind_int64(st, 1, (sqlite3_int64)end_wall_usec);
+        bind_text(st, 2, session_end_reason_to_string(reason));
+        sqlite3_bind_int64(st, 3, s->current);
+        rc = sqlite3_step(st);
+        if (rc != SQLITE_DONE)
+                return fail(s, rc, "Failed to close the session");
+        s->current = 0;
+        return 0;
+}
+
+static int load_resume(SessionStore *s, int64_t id, SessionResume *ret)
+{
+        _cleanup_stmt_ sqlite3_stmt *st = NULL;
+        int r, rc;
+
+        r = prepare(s,
+                    "SELECT s.start_usec, m.t, m.distance_m, m.step_index FROM sessions s"
+                    " LEFT JOIN samples m ON m.rowid = (SELECT rowid FROM samples"
+                    "   WHERE session_id = s.id ORDER BY t DESC LIMIT 1)"
+                    " WHERE s.id = ?",
+                    &st);
+        if (r < 0)
+                return r;
+        sqlite3_bind_int64(st, 1, id);
+        rc = sqlite3_step(st);
+        if (rc == SQLITE_DONE)
+                return -ENOENT;
+        if (rc != SQLITE_ROW)
+                return fail(s, rc, "Failed to read the interrupted session");
+        *ret = (SessionResume){
+                .id = id,
+                .start_wall_usec = (uint64_t)sqlite3_column_int64(st, 0),
+                .last_t_s = sqlite3_column_type(st, 1) == SQLITE_NULL
+                                    ? 0
+                                    : sqlite3_column_double(st, 1),
+                .last_distance_m = column_double(st, 2),
+                .last_step_index =
+                        sqlite3_column_type(st, 3) == SQLITE_NULL ? -1 : sqlite3_column_int(st, 3),
+        };
+        return 0;
+}
+
+int session_store_get_interrupted(const SessionStore *s, SessionResume *ret)
+{
+        SessionResume r;
+        int k;
+
+        if (!s || !ret)
+                return -EINVAL;
+        if (s->interrupted == 0)
+                return -ENOENT;
+        k = load_resume((SessionStore *)s, s->interrupted, &r);
+        if (k < 0)
+                return k;
+        *ret = r;
+        return 0;
+}
+
+int session_store_resume(SessionStore *s, int64_t id)
+{
+        _cleanup_stmt_ sqlite3_stmt *st = NULL;
+        int r, rc;
+
+        if (!s || s->reader || id <= 0)
+                return -EINVAL;
+        if (s->current != 0)
+                return -EBUSY;
+        r = prepare(s,
+                    "UPDATE sessions SET end_reason = NULL, end_usec = NULL"
+                    " WHERE id = ? AND end_reason = 'interrupted'",
+                    &st);
+        if (r < 0)
+                return r;
+        sqlite3_bind_int64(st, 1, id);
+        rc = sqlite3_step(st);
+        if (rc != SQLITE_DONE)
+                return fail(s, rc, "Failed to resume the session");
+        if (sqlite3_changes(s->db) != 1)
+                return -ENOENT;
+        s->current = id;
+        if (s->interrupted == id)
+                s->interrupted = 0;
+        return 0;
+}
+
+/* Reader */
+
+void session_list_free(SessionListEntry *l, size_t n)
+{
+        for (size_t i = 0; l && i < n; i++)
+                free(l[i].workout_name);
+        free(l);
+}
+
+int session_store_list(SessionStore *s, uint64_t since_wall_usec, SessionListEntry **ret,
+                       size_t *ret_n)
+{
+        _cleanup_stmt_ sqlite3_stmt *st = NULL;
+        SessionListEntry *l = NULL;
+        size_t n = 0, alloc = 0;
+        int r, rc;
+
+        if (!s || !ret || !ret_n)
+                return -EINVAL;
+        r = prepare(s,
+                    "SELECT s.id, s.start_usec, s.end_usec, s.end_reason, s.workout_name,"
+                    " (SELECT max(t) FROM samples WHERE session_id = s.id),"
+                    " (SELECT max(distance_m) FROM samples WHERE session_id = s.id),"
+                    " (SELECT avg(hr_bpm) FROM samples WHERE session_id = s.id AND hr_bpm > 0),"
+                    " (SELECT max(hr_bpm) FROM samples WHERE session_id = s.id),"
+                    " (SELECT hr_bpm FROM thresholds WHERE session_id = s.id AND kind = 'aet'"
+                    "   ORDER BY id LIMIT 1),"
+                    " (SELECT speed_kmh FROM thresholds WHERE session_id = s.id AND kind = 'aet'"
+                    "   ORDER BY id LIMIT 1)"
+                    " FROM sessions s WHERE s.start_usec >= ? ORDER BY s.start_usec, s.id",
+                    &st);
+        if (r < 0)
+                return r;
+        sqlite3_bind_int64(st, 1, (sqlite3_int64)since_wall_usec);
+        while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+                SessionListEntry *e;
+
+                if (n >= alloc) {
+                        size_t na = MAX(alloc * 2, (size_t)16);
+                        SessionListEntry *p = realloc(l, na * sizeof(*l));
+                        if (!p) {
+                                session_list_free(l, n);
+                                return -ENOMEM;
+                        }
+                        l = p;
+                        alloc = na;
+                }
+                e = &l[n];
+                *e = (SessionListEntry){
+                        .id = sqlite3_column_int64(st, 0),
+                        .start_wall_usec = (uint64_t)sqlite3_column_int64(st, 1),
+                        .end_wall_usec = (uint64_t)sqlite3_column_int64(st, 2),
+                        .end_reason = session_end_reason_from_string(
+                                (const char *)sqlite3_column_text(st, 3)),
+                        .duration_s = sqlite3_column_double(st, 5),
+                        .distance_m = column_double(st, 6),
+                        .avg_hr_bpm = column_double(st, 7),
+                        .max_hr_bpm = column_double(st, 8),
+                        .threshold_hr_bpm = column_double(st, 9),
+                        .threshold_speed_kmh = column_double(st, 10),
+                };
+                n++;
+                if (column_strdup(st, 4, &e->workout_name) < 0) {
+                        session_list_free(l, n);
+                        return -ENOMEM;
+                }
+        }
+        if (rc != SQLITE_DONE) {
+                session_list_free(l, n);
+                return fail(s, rc, "Failed to list sessions");
+        }
+        *ret = l;
+        *ret_n = n;
+        return 0;
+}
+
+SessionData *session_data_free(SessionData *d)
+{
+        if (!d)
+                return NULL;
+        free(d->workout_name);
+        free(d->workout_source);
+        free(d->steps_json);
+        free(d->profile_json);
+        free(d->treadmill_address);
+        free(d->treadmill_name);
+        free(d->hrm_address);
+        free(d->hrm_name);
+        free(d->steps);
+        free(d->samples);
+        free(d->rr);
+        free(d->laps);
+        for (size_t i = 0; i < d->n_events; i++) {
+                free(d->events[i].text);
+                free(d->events[i].json);
+        }
+        free(d->events);
+        for (size_t i = 0; i < d->n_thresholds; i++) {
+                free(d->thresholds[i].kind);
+                free(d->thresholds[i].method);
+                free(d->thresholds[i].json);
+        }
+        free(d->thresholds);
+        free(d);
+        return NULL;
+}
+DEFINE_TRIVIAL_CLEANUP_FUNC(SessionData *, session_data_free);
+
+/* Runs a per-session query and appends one element per row via fill(). */
+static int load_rows(SessionStore *s, const char *sql, int64_t id, void **array, size_t *n,
+                     size_t size, int (*fill)(sqlite3_stmt *st, void *elem))
+{
+        _cleanup_stmt_ sqlite3_stmt *st = NULL;
+        size_t alloc = 0;
+        int r, rc;
+
+        r = prepare(s, sql, &st);
+        if (r < 0)
+                return r;
+        sqlite3_bind_int64(st, 1, id);
+        while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+                if (*n >= alloc) {
+                        size_t na = MAX(alloc * 2, (size_t)64);
+                        void *p = realloc(*array, na * size);
+                        if (!p)
+                                return -ENOMEM;
+                        *array = p;
+                        alloc = na;
+                }
+                memset((char *)*array + *n * size, 0, size);
+                r = fill(st, (char *)*array + *n * size);
+                (*n)++;
+                if (r < 0)
+                        return r;
+        }
+        if (rc != SQLITE_DONE)
+                return fail(s, rc, "Failed to load the session");
+        return 0;
+}
+
+static int fill_step(sqlite3_stmt *st, void *elem)
+{
+        SessionStep *x = elem;
+        const unsigned char *label;
+
+        x->kind = table_lookup(step_kind_names, _STEP_KIND_MAX,
+                               (const char *)sqlite3_column_text(st, 0));
+        x->end = table_lookup(step_end_names, _STEP_END_MAX,
+                              (const char *)sqlite3_column_text(st, 1));
+        x->end_value = column_double(st, 2);
+        x->control = table_lookup(step_control_names, _STEP_CONTROL_MAX,
+                                  (const char *)sqlite3_column_text(st, 3));
+        x->speed_start_kmh = column_double(st, 4);
+        x->speed_end_kmh = column_double(st, 5);
+        x->speed_lo_kmh = column_double(st, 6);
+        x->speed_hi_kmh = column_double(st, 7);
+        x->hr_lo_bpm = column_double(st, 8);
+        x->hr_hi_bpm = column_double(st, 9);
+        x->has_incline = sqlite3_column_int(st, 10) != 0;
+        x->incline_start_pct = column_double(st, 11);
+        x->incline_end_pct = column_double(st, 12);
+        label = sqlite3_column_text(st, 13);
+        if (label)
+                snprintf(x->label, sizeof(x->label), "%s", (const char *)label);
+        return 0;
+}
+
+static int fill_sample(sqlite3_stmt *st, void *elem)
+{
+        SessionSample *x = elem;
+
+        *x = (SessionSample){
+                .t_s = sqlite3_column_double(st, 0),
+                .commanded_kmh = column_double(st, 1),
+                .speed_kmh = column_double(st, 2),
+                .incline_pct = column_double(st, 3),
+                .distance_m = column_double(st, 4),
+                .hr_bpm = (unsigned)MAX(sqlite3_column_int(st, 5), 0),
+                .zone = (unsigned)MAX(sqlite3_column_int(st, 6), 0),
+                .step_index =
+                        sqlite3_column_type(st, 7) == SQLITE_NULL ? -1 : sqlite3_column_int(st, 7),
+                .alpha1 = column_double(st, 8),
+        };
+        return 0;
+}
+
+static int fill_rr(sqlite3_stmt *st, void *elem)
+{
+        SessionRr *x = elem;
+
+        *x = (SessionRr){
+                .t_s = sqlite3_column_double(st, 0),
+                .rr_ms = (unsigned)MAX(sqlite3_column_int(st, 1), 0),
+                .artifact = sqlite3_column_int(st, 2) != 0,
+        };
+        return 0;
+}
+
+static int fill_lap(sqlite3_stmt *st, void *elem)
+{
+        SessionLap *x = elem;
+
+        *x = (SessionLap){
+                .kind = lap_kind_from_string((const char *)sqlite3_column_text(st, 0)),
+                .step_index =
+                        sqlite3_column_type(st, 1) == SQLITE_NULL ? -1 : sqlite3_column_int(st, 1),
+                .start_s = sqlite3_column_double(st, 2),
+                .end_s = sqlite3_column_double(st, 3),
+                .distance_m = column_double(st, 4),
+                .avg_hr_bpm = column_double(st, 5),
+                .max_hr_bpm = column_double(st, 6),
+                .avg_speed_kmh = column_double(st, 7),
+        };
+        return 0;
+}
+
+static int fill_event(sqlite3_stmt *st, void *elem)
+{
+        SessionEventRow *x = elem;
+        int r;
+
+        x->t_s = sqlite3_column_double(st, 0);
+        x->type = session_event_type_from_string((const char *)sqlite3_column_text(st, 1));
+        r = column_strdup(st, 2, &x->text);
+        if (r >= 0)
+                r = column_strdup(st, 3, &x->json);
+        return r;
+}
+
+static int fill_threshold(sqlite3_stmt *st, void *elem)
+{
+        SessionThresholdRow *x = elem;
+        int r;
+
+        x->alpha1 = column_double(st, 2);
+        x->hr_bpm = column_double(st, 3);
+        x->speed_kmh = column_double(st, 4);
+        x->t_s = column_double(st, 5);
+        x->confidence = column_double(st, 6);
+        r = column_strdup(st, 0, &x->kind);
+        if (r >= 0)
+                r = column_strdup(st, 1, &x->method);
+        if (r >= 0)
+                r = column_strdup(st, 7, &x->json);
+        return r;
+}
+
+static int fill_zone(sqlite3_stmt *st, void *elem)
+{
+        *(unsigned *)elem = (unsigned)MAX(sqlite3_column_int(st, 0), 0);
+        return 0;
+}
+
+int session_store_load(SessionStore *s, int64_t id, SessionData **ret)
+{
+        _cleanup_(session_data_freep) SessionData *d = NULL;
+        _cleanup_stmt_ sqlite3_stmt *st = NULL;
+        _cleanup_free_ unsigned *zones = NULL;
+        size_t n_zones = 0;
+        int r, rc;
+
+        if (!s || !ret || id <= 0)
+                return -EINVAL;
+        d = calloc(1, sizeof(*d));
+        if (!d)
+                return -ENOMEM;
+
+        r = prepare(s,
+                    "SELECT start_usec, end_usec, end_reason, workout_name, workout_source,"
+                    " steps_json, profile_json, treadmill_address, treadmill_name, hrm_address,"
+                    " hrm_name FROM sessions WHERE id = ?",
+                    &st);
+        if (r < 0)
+                return r;
+        sqlite3_bind_int64(st, 1, id);
+        rc = sqlite3_step(st);
+        if (rc == SQLITE_DONE)
+                return -ENOENT;
+        if (rc != SQLITE_ROW)
+                return fail(s, rc, "Failed to load the session");
+        d->id = id;
+        d->start_wall_usec = (uint64_t)sqlite3_column_int64(st, 0);
+        d->end_wall_usec = (uint64_t)sqlite3_column_int64(st, 1);
+        d->end_reason = session_end_reason_from_string((const char *)sqlite3_column_text(st, 2));
+        char **strings[] = {&d->workout_name, &d->workout_source,    &d->steps_json,
+                            &d->profile_json, &d->treadmill_address, &d->treadmill_name,
+                            &d->hrm_address,  &d->hrm_name};
+        for (size_t i = 0; i < ELEMENTSOF(strings); i++)
+                if (column_strdup(st, 3 + (int)i, strings[i]) < 0)
+                        return -ENOMEM;
+
+        /* The steps come back out of their JSON through SQLite's json1. */
+        r = load_rows(s,
+                      "SELECT json_extract(j.value, '$.kind'), json_extract(j.value, '$.end'),"
+                      " json_extract(j.value, '$.end_value'), json_extract(j.value, '$.control'),"
+                      " json_extract(j.value, '$.speed_start_kmh'),"
+                      " json_extract(j.value, '$.speed_end_kmh'),"
+                      " json_extract(j.value, '$.speed_lo_kmh'),"
+                      " json_extract(j.value, '$.speed_hi_kmh'),"
+                      " json_extract(j.value, '$.hr_lo_bpm'), json_extract(j.value, '$.hr_hi_bpm'),"
+                      " json_extract(j.value, '$.has_incline'),"
+                      " json_extract(j.value, '$.incline_start_pct'),"
+                      " json_extract(j.value, '$.incline_end_pct'),"
+                      " json_extract(j.value, '$.label')"
+                      " FROM sessions s, json_each(CASE WHEN json_valid(s.steps_json)"
+                      "   THEN s.steps_json ELSE '[]' END) j WHERE s.id = ? ORDER BY j.key",
+                      id, (void **)&d->steps, &d->n_steps, sizeof(*d->steps), fill_step);
+        if (r >= 0)
+                r = load_rows(s,
+                              "SELECT j.value FROM sessions s, json_each(CASE WHEN"
+                              " json_valid(s.zones_json) THEN s.zones_json ELSE '[]' END) j"
+                              " WHERE s.id = ? ORDER BY j.key",
+                              id, (void **)&zones, &n_zones, sizeof(*zones), fill_zone);
+        if (r >= 0)
+                r = load_rows(s,
+                              "SELECT t, commanded_kmh, speed_kmh, incline_pct, distance_m,"
+                              " hr_bpm, zone, step_index, alpha1 FROM samples"
+                              " WHERE session_id = ? ORDER BY t, rowid",
+                              id, (void **)&d->samples, &d->n_samples, sizeof(*d->samples),
+                              fill_sample);
+        if (r >= 0)
+                r = load_rows(s,
+                              "SELECT t, rr_ms, artifact FROM rr WHERE session_id = ?"
+                              " ORDER BY t, rowid",
+                              id, (void **)&d->rr, &d->n_rr, sizeof(*d->rr), fill_rr);
+        if (r >= 0)
+                r = load_rows(s,
+                              "SELECT kind, step_index, start_t, end_t, distance_m, avg_hr,"
+                              " max_hr, avg_speed_kmh FROM laps WHERE session_id = ?"
+                              " ORDER BY start_t, rowid",
+                              id, (void **)&d->laps, &d->n_laps, sizeof(*d->laps), fill_lap);
+        if (r >= 0)
+                r = load_rows(s,
+                              "SELECT t, type, text, json FROM events WHERE session_id = ?"
+                              " ORDER BY t, rowid",
+                              id, (void **)&d->events, &d->n_events, sizeof(*d->events),
+                              fill_event);
+        if (r >= 0)
+                r = load_rows(s,
+                              "SELECT kind, method, alpha1, hr_bpm, speed_kmh, t, confidence,"
+                              " json FROM thresholds WHERE session_id = ? ORDER BY id",
+                              id, (void **)&d->thresholds, &d->n_thresholds, sizeof(*d->thresholds),
+                              fill_threshold);
+        if (r < 0)
+                return r;
+        d->n_zones = (unsigned)MIN(n_zones, (size_t)SESSION_ZONES_MAX);
+        for (unsigned i = 0; i < d->n_zones; i++)
+                d->zone_max_bpm[i] = zones[i];
+
+        *ret = TAKE_PTR(d);
+        return 0;
+}

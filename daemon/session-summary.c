@@ -1,0 +1,367 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include <math.h>
+#include <stdlib.h>
+
+#include "session-summary.h"
+#include "util.h"
+
+/* A gap longer than this between samples (a crash, a resume) is not time
+ * spent at the last sample's values. */
+#define SAMPLE_GAP_MAX_S 5.0
+
+/* How long sample i stands for: up to the next one, 1 s for the last. */
+static double sample_dt(const SessionSample *x, size_t n, size_t i)
+{
+        double dt;
+
+        if (i + 1 >= n)
+                return 1.0;
+        dt = x[i + 1].t_s - x[i].t_s;
+        if (!(dt > 0) || dt > SAMPLE_GAP_MAX_S)
+                return 1.0;
+        return dt;
+}
+
+typedef struct Acc {
+        double time_s;
+        double hr_sum, hr_time, hr_max;
+        double speed_sum, speed_time, speed_max;
+        double cmd_sum, cmd_time;
+        double zone_s[SESSION_ZONES_MAX + 1];
+} Acc;
+
+static void acc_add(Acc *a, const SessionSample *x, double dt)
+{
+        a->time_s += dt;
+        if (x->hr_bpm > 0) {
+                a->hr_sum += x->hr_bpm * dt;
+                a->hr_time += dt;
+                a->hr_max = MAX(a->hr_max, (double)x->hr_bpm);
+        }
+        if (isfinite(x->speed_kmh)) {
+                a->speed_sum += x->speed_kmh * dt;
+                a->speed_time += dt;
+                a->speed_max = MAX(a->speed_max, x->speed_kmh);
+        }
+        if (isfinite(x->commanded_kmh)) {
+                a->cmd_sum += x->commanded_kmh * dt;
+                a->cmd_time += dt;
+        }
+        a->zone_s[x->zone <= SESSION_ZONES_MAX ? x->zone : 0] += dt;
+}
+
+static double ratio(double sum, double n)
+{
+        return n > 0 ? sum / n : NAN;
+}
+
+/* Distance at sample i, NAN if unknown. */
+static double dist(const SessionSample *x, size_t i)
+{
+        return x[i].distance_m;
+}
+
+static void lap_fill(SessionLap *l, const SessionSample *x, size_t n, size_t from, size_t to)
+{
+        Acc a = {};
+
+        for (size_t i = from; i < to && i < n; i++)
+                acc_add(&a, &x[i], sample_dt(x, n, i));
+        l->avg_hr_bpm = ratio(a.hr_sum, a.hr_time);
+        l->max_hr_bpm = a.hr_time > 0 ? a.hr_max : NAN;
+        if (l->end_s > l->start_s && isfinite(l->distance_m))
+                l->avg_speed_kmh = l->distance_m / (l->end_s - l->start_s) * 3.6;
+        else
+                l->avg_speed_kmh = ratio(a.speed_sum, a.speed_time);
+}
+
+static int lap_push(SessionLap **laps, size_t *n, size_t *alloc, const SessionLap *l)
+{
+        if (*n >= *alloc) {
+                size_t na = MAX(*alloc * 2, (size_t)16);
+                SessionLap *p = realloc(*laps, na * sizeof(*p));
+                if (!p)
+                        return -ENOMEM;
+                *laps = p;
+                *alloc = na;
+        }
+        (*laps)[(*n)++] = *l;
+        return 0;
+}
+
+int session_summary_splits(const SessionSample *x, size_t n, double every_m, LapKind kind,
+                           SessionLap **ret, size_t *ret_n)
+{
+        _cleanup_free_ SessionLap *laps = NULL;
+        size_t n_laps = 0, alloc = 0, lap_first = 0;
+        double lap_start_t, lap_start_d, next;
+        bool started = false;
+        int r;
+
+        if (!ret || !ret_n || !(every_m > 0) || (n > 0 && !x))
+                return -EINVAL;
+
+        lap_start_t = n > 0 ? x[0].t_s : 0;
+        lap_start_d = 0;
+        next = every_m;
+        for (size_t i = 0; i < n; i++) {
+                double d = dist(x, i);
+
+                if (!isfinite(d))
+                        continue;
+                if (!started) {
+                        /* Distance counts from the session start: a split
+                         * boundary is a multiple of every_m of it. */
+                        started = true;
+                        lap_start_t = x[i].t_s;
+                        lap_first = i;
+                        lap_start_d = floor(d / every_m) * every_m;
+                        next = lap_start_d + every_m;
+                }
+                while (d >= next && i > 0 && isfinite(dist(x, i - 1))) {
+                        double d0 = dist(x, i - 1), t0 = x[i - 1].t_s, t1 = x[i].t_s;
+                        double t = d > d0 ? t0 + (t1 - t0) * (next - d0) / (d - d0) : t1;
+                        SessionLap l = {
+                                .kind = kind,
+                                .step_index = -1,
+                                .start_s = lap_start_t,
+                                .end_s = t,
+                                .distance_m = next - lap_start_d,
+                        };
+
+                        lap_fill(&l, x, n, lap_first, i);
+                        r = lap_push(&laps, &n_laps, &alloc, &l);
+                        if (r < 0)
+                                return r;
+                        lap_start_t = t;
+                        lap_start_d = next;
+                        lap_first = i;
+                        next += every_m;
+                }
+                if (d >= next) {
+                        /* Crossed at the very first sample: just move on. */
+                        lap_start_d = floor(d / every_m) * every_m;
+                        next = lap_start_d + every_m;
+                }
+        }
+        if (started) {
+                /* The last, partial split. */
+                size_t last = n;
+                while (last > 0 && !isfinite(dist(x, last - 1)))
+                        last--;
+                double d = last > 0 ? dist(x, last - 1) : lap_start_d;
+                if (d - lap_start_d >= every_m * 0.1) {
+                        SessionLap l = {
+                                .kind = kind,
+                                .step_index = -1,
+                                .start_s = lap_start_t,
+                                .end_s = x[last - 1].t_s,
+                                .distance_m = d - lap_start_d,
+                        };
+                        lap_fill(&l, x, n, lap_first, n);
+                        r = lap_push(&laps, &n_laps, &alloc, &l);
+                        if (r < 0)
+                                return r;
+                }
+        }
+        *ret = TAKE_PTR(laps);
+        *ret_n = n_laps;
+        return 0;
+}
+
+int session_summary_step_laps(const SessionSample *x, size_t n, SessionLap **ret, size_t *ret_n)
+{
+        _cleanup_free_ SessionLap *laps = NULL;
+        size_t n_laps = 0, alloc = 0;
+        int r;
+
+        if (!ret || !ret_n || (n > 0 && !x))
+                return -EINVAL;
+        for (size_t i = 0; i < n;) {
+                size_t j = i;
+                int step = x[i].step_index;
+
+                while (j < n && x[j].step_index == step)
+                        j++;
+                if (step >= 0) {
+                        /* A step ends where the next one starts. */
+                        double end = j < n ? x[j].t_s : x[j - 1].t_s + 1;
+                        double d0 = dist(x, i);
+                        double d1 = j < n ? dist(x, j) : dist(x, j - 1);
+                        SessionLap l = {
+                                .kind = LAP_KIND_STEP,
+                                .step_index = step,
+                                .start_s = x[i].t_s,
+                                .end_s = end,
+                                .distance_m = isfinite(d0) && isfinite(d1) ? d1 - d0 : NAN,
+                        };
+                        lap_fill(&l, x, n, i, j);
+                        r = lap_push(&laps, &n_laps, &alloc, &l);
+                        if (r < 0)
+                                return r;
+                }
+                i = j;
+        }
+        *ret = TAKE_PTR(laps);
+        *ret_n = n_laps;
+        return 0;
+}
+
+SessionSummary *session_summary_free(SessionSummary *s)
+{
+        if (!s)
+                return NULL;
+        free(s->steps);
+        free(s->laps);
+        free(s->splits_400m);
+        free(s->splits_mile);
+        free(s);
+        return NULL;
+}
+DEFINE_TRIVIAL_CLEANUP_FUNC(SessionSummary *, session_summary_free);
+
+static bool on_target(const SessionStep *st, const SessionSample *x)
+{
+        if (st && st->control == STEP_CONTROL_HR)
+                return x->hr_bpm > 0 && x->hr_bpm >= st->hr_lo_bpm && x->hr_bpm <= st->hr_hi_bpm;
+
+        double target = isfinite(x->commanded_kmh) ? x->commanded_kmh
+                        : st                       ? st->speed_start_kmh
+                                                   : NAN;
+        if (!isfinite(target) || !isfinite(x->speed_kmh))
+                return false;
+        return fabs(x->speed_kmh - target) <= MAX(SESSION_SUMMARY_ON_TARGET_KMH, target * 0.02);
+}
+
+static void step_summary(const SessionData *d, const SessionLap *lap, StepSummary *ret)
+{
+        const SessionStep *st = lap->step_index >= 0 && (size_t)lap->step_index < d->n_steps
+                                        ? &d->steps[lap->step_index]
+                                        : NULL;
+        const SessionSample *x = d->samples;
+        size_t n = d->n_samples;
+        Acc a = {};
+
+        *ret = (StepSummary){
+                .step_index = lap->step_index,
+                .start_s = lap->start_s,
+                .end_s = lap->end_s,
+                .distance_m = lap->distance_m,
+                .target_kmh = NAN,
+                .target_lo_kmh = NAN,
+                .target_hi_kmh = NAN,
+                .time_to_target_s = NAN,
+        };
+        if (st && st->control != STEP_CONTROL_FREE) {
+                ret->target_kmh = st->speed_start_kmh;
+                ret->target_lo_kmh = st->speed_lo_kmh;
+                ret->target_hi_kmh = st->speed_hi_kmh;
+        }
+        for (size_t i = 0; i < n; i++) {
+                if (x[i].t_s < lap->start_s || x[i].t_s >= lap->end_s ||
+                    x[i].step_index != lap->step_index)
+                        continue;
+                acc_add(&a, &x[i], sample_dt(x, n, i));
+                if (isnan(ret->time_to_target_s) && on_target(st, &x[i]))
+                        ret->time_to_target_s = x[i].t_s - lap->start_s;
+        }
+        ret->avg_commanded_kmh = ratio(a.cmd_sum, a.cmd_time);
+        ret->avg_speed_kmh = ratio(a.speed_sum, a.speed_time);
+        ret->avg_hr_bpm = ratio(a.hr_sum, a.hr_time);
+        ret->max_hr_bpm = a.hr_time > 0 ? a.hr_max : NAN;
+        memcpy(ret->zone_s, a.zone_s, sizeof(ret->zone_s));
+}
+
+int session_summary_compute(const SessionData *d, SessionSummary **ret)
+{
+        _cleanup_(session_summary_freep) SessionSummary *s = NULL;
+        const SessionSample *x;
+        Acc a = {};
+        int r;
+
+        if (!d || !ret)
+                return -EINVAL;
+        s = calloc(1, sizeof(*s));
+        if (!s)
+                return -ENOMEM;
+        x = d->samples;
+
+        for (size_t i = 0; i < d->n_samples; i++) {
+                acc_add(&a, &x[i], sample_dt(x, d->n_samples, i));
+                if (isfinite(x[i].incline_pct) && fabs(x[i].incline_pct) > 0.05)
+                        s->has_incline = true;
+        }
+        s->duration_s = d->n_samples > 0 ? x[d->n_samples - 1].t_s - x[0].t_s : 0;
+        s->distance_m = NAN;
+        for (size_t i = d->n_samples; i > 0; i--)
+                if (isfinite(x[i - 1].distance_m)) {
+                        s->distance_m = x[i - 1].distance_m;
+                        break;
+                }
+        s->avg_speed_kmh = s->duration_s > 0 && isfinite(s->distance_m)
+                                   ? s->distance_m / s->duration_s * 3.6
+                                   : ratio(a.speed_sum, a.speed_time);
+        s->max_speed_kmh = a.speed_time > 0 ? a.speed_max : NAN;
+        s->avg_hr_bpm = ratio(a.hr_sum, a.hr_time);
+        s->max_hr_bpm = a.hr_time > 0 ? a.hr_max : NAN;
+        memcpy(s->zone_s, a.zone_s, sizeof(s->zone_s));
+
+        s->n_rr = d->n_rr;
+        for (size_t i = 0; i < d->n_rr; i++)
+                s->n_artifacts += d->rr[i].artifact;
+        s->artifact_pct = d->n_rr > 0 ? 100.0 * s->n_artifacts / d->n_rr : NAN;
+
+        r = session_summary_step_laps(x, d->n_samples, &s->laps, &s->n_laps);
+        if (r < 0)
+                return r;
+        if (s->n_laps > 0) {
+                s->steps = calloc(s->n_laps, sizeof(*s->steps));
+                if (!s->steps)
+                        return -ENOMEM;
+                for (size_t i = 0; i < s->n_laps; i++)
+                        step_summary(d, &s->laps[i], &s->steps[i]);
+                s->n_steps = s->n_laps;
+        }
+        r = session_summary_splits(x, d->n_samples, 400, LAP_KIND_400M, &s->splits_400m,
+                                   &s->n_splits_400m);
+        if (r < 0)
+                return r;
+        r = session_summary_splits(x, d->n_samples, METERS_PER_MILE, LAP_KIND_MILE, &s->splits_mile,
+                                   &s->n_splits_mile);
+        if (r < 0)
+                return r;
+
+        *ret = TAKE_PTR(s);
+        return 0;
+}
+
+char *session_format_pace(char *buf, size_t size, double speed_kmh, bool per_mile)
+{
+        double s;
+        long total;
+
+        if (!isfinite(speed_kmh) || speed_kmh < 0.5) {
+                snprintf(buf, size, "--:--");
+                return buf;
+        }
+        s = 3600.0 / speed_kmh * (per_mile ? KMH_PER_MPH : 1.0);
+        total = lround(s);
+        snprintf(buf, size, "%ld:%02ld", total / 60, total % 60);
+        return buf;
+}
+
+char *session_format_duration(char *buf, size_t size, double seconds)
+{
+        long t;
+
+        if (!isfinite(seconds) || seconds < 0) {
+                snprintf(buf, size, "-");
+                return buf;
+        }
+        t = lround(seconds);
+        if (t >= 3600)
+                snprintf(buf, size, "%ld:%02ld:%02ld", t / 3600, t / 60 % 60, t % 60);
+        else
+                snprintf(buf, size, "%ld:%02ld", t / 60, t % 60);
+        return buf;
+}

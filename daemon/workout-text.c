@@ -1,0 +1,891 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * intervals.icu-style workout text. A line is one of:
+ *   blank                 ends a repeat block
+ *   "# name: …", "# …"    metadata / comment (extension)
+ *   "- <step>"            a step: [cue] <duration|distance|open> [targets…]
+ *   "<title> Nx" / "Nx"   a repeat header: the steps right below repeat N times
+ *   "<title>"             a section header (sets the default step kind)
+ * The grammar is documented with examples in docs/workouts.md.
+ */
+#include <ctype.h>
+#include <limits.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <strings.h>
+
+#include "workout-text.h"
+
+#define TOKENS_MAX    64
+#define STEP_TIME_MAX (6 * 3600.0)
+#define STEP_DIST_MAX 100000.0
+#define SPEED_MIN_KMH 0.5
+#define SPEED_MAX_KMH 40.0
+#define INCLINE_MIN   -10.0
+#define INCLINE_MAX   40.0
+
+typedef struct Token {
+        const char *s; /* NUL-terminated copy */
+        unsigned column;
+} Token;
+
+typedef struct Parser {
+        const char *file;
+        WorkoutError *error;
+        Workout *w;
+        unsigned line;
+        StepKind section_kind;
+        bool repeat;         /* a repeat block is open */
+        size_t repeat_index; /* its index in body (the pointer moves on realloc) */
+        unsigned repeat_line, repeat_column;
+} Parser;
+
+static int fail(Parser *p, unsigned column, const char *fmt, ...) _printf_(3, 4);
+
+static int fail(Parser *p, unsigned column, const char *fmt, ...)
+{
+        char msg[sizeof(p->error->message)];
+        va_list ap;
+
+        va_start(ap, fmt);
+        vsnprintf(msg, sizeof(msg), fmt, ap);
+        va_end(ap);
+        workout_error_set(p->error, p->file, p->line, column, "%s", msg);
+        return -EBADMSG;
+}
+
+/* ---- numbers ---- */
+
+/* Unsigned decimal prefix of s: returns its length, 0 if none. */
+static size_t scan_decimal(const char *s, double *ret)
+{
+        size_t i = 0;
+        bool digits = false, dot = false;
+        char buf[32];
+
+        while (s[i] && (isdigit((unsigned char)s[i]) || (s[i] == '.' && !dot))) {
+                if (s[i] == '.')
+                        dot = true;
+                else
+                        digits = true;
+                i++;
+        }
+        if (!digits || i >= sizeof(buf))
+                return 0;
+        memcpy(buf, s, i);
+        buf[i] = 0;
+        *ret = strtod(buf, NULL);
+        return i;
+}
+
+/* "10m", "30s", "1h", "1m30", "1m30s", "1h10m", "1.5h", "5'", "30\"", "5'30\"" */
+static bool parse_duration(const char *s, double *ret)
+{
+        static const struct {
+                char unit;
+                double mult;
+                int rank;
+        } units[] = {
+                {'h', 3600, 3}, {'m', 60, 2}, {'\'', 60, 2}, {'s', 1, 1}, {'"', 1, 1},
+        };
+        double total = 0;
+        int last_rank = 4;
+        bool first = true;
+
+        while (*s) {
+                double x;
+                size_t n = scan_decimal(s, &x);
+                int rank = 0;
+                double mult = 0;
+
+                if (n == 0)
+                        return false;
+                /* Only the leading number may have a fraction: "1.5h", not "1h1.5m". */
+                if (!first && memchr(s, '.', n))
+                        return false;
+                s += n;
+                for (size_t i = 0; i < ELEMENTSOF(units); i++)
+                        if (*s == units[i].unit) {
+                                rank = units[i].rank;
+                                mult = units[i].mult;
+                        }
+                if (rank == 0) {
+                        /* A bare trailing number is the next smaller unit:
+                         * "1m30" = 90 s, "1h30" = 90 min. */
+                        if (*s || first || last_rank <= 1)
+                                return false;
+                        rank = last_rank - 1;
+                        mult = rank == 2 ? 60 : 1;
+                        if (x >= 60)
+                                return false;
+                } else
+                        s++;
+                if (rank >= last_rank)
+                        return false;
+                if (!first && x >= 60)
+                        return false;
+                total += x * mult;
+                last_rank = rank;
+                first = false;
+        }
+        if (first)
+                return false;
+        *ret = total;
+        return true;
+}
+
+/* "400mtr", "0.4km", "1mi", "1.5mi" */
+static bool parse_distance(const char *s, double *ret)
+{
+        double x;
+        size_t n = scan_decimal(s, &x);
+
+        if (n == 0)
+                return false;
+        s += n;
+        if (strcasecmp(s, "mtr") == 0)
+                *ret = x;
+        else if (strcasecmp(s, "km") == 0)
+                *ret = x * 1000.0;
+        else if (strcasecmp(s, "mi") == 0)
+                *ret = x * METERS_PER_MILE;
+        else
+                return false;
+        return true;
+}
+
+/* "a-b<suffix>" or "a<suffix>" with a, b unsigned decimals (a may carry a
+ * '-' sign when allow_negative). Returns the number of values (1 or 2). */
+static int parse_values(const char *s, const char *suffix, bool allow_negative, double *a,
+                        double *b)
+{
+        size_t len = strlen(s), sl = strlen(suffix), n;
+        double sign = 1;
+        char buf[64];
+        char *dash;
+
+        if (len <= sl || len - sl >= sizeof(buf) || strcasecmp(s + len - sl, suffix) != 0)
+                return 0;
+        memcpy(buf, s, len - sl);
+        buf[len - sl] = 0;
+        s = buf;
+        if (allow_negative && *s == '-') {
+                sign = -1;
+                s++;
+        }
+        dash = strchr(s, '-');
+        if (dash)
+                *dash = 0;
+        n = scan_decimal(s, a);
+        if (n == 0 || s[n])
+                return 0;
+        *a *= sign;
+        if (!dash)
+                return 1;
+        n = scan_decimal(dash + 1, b);
+        if (n == 0 || dash[1 + n])
+                return 0;
+        return 2;
+}
+
+/* "5:20/mi", "7:15-7:00/km", "80/400m": speeds in km/h, in written order. */
+static int parse_pace_values(const char *s, double *a, double *b)
+{
+        const char *slash = strchr(s, '/'), *dash;
+        char buf[64];
+        double pa, pb;
+
+        if (!slash || strlen(s) >= sizeof(buf) - 16)
+                return 0;
+        dash = memchr(s, '-', slash - s);
+        if (!dash) {
+                if (parse_pace(s, &pa) < 0)
+                        return -EINVAL;
+                *a = 3600.0 / pa;
+                return 1;
+        }
+        snprintf(buf, sizeof(buf), "%.*s%s", (int)(dash - s), s, slash);
+        if (parse_pace(buf, &pa) < 0)
+                return -EINVAL;
+        snprintf(buf, sizeof(buf), "%.*s", (int)(strlen(dash + 1)), dash + 1);
+        if (parse_pace(buf, &pb) < 0)
+                return -EINVAL;
+        *a = 3600.0 / pa;
+        *b = 3600.0 / pb;
+        return 2;
+}
+
+/* "12km/h", "12kph", "7.5mph", "10-12km/h" -> km/h */
+static int parse_speed_values(const char *s, double *a, double *b)
+{
+        static const struct {
+                const char *suffix;
+                double mult;
+        } units[] = {{"km/h", 1.0}, {"kph", 1.0}, {"mph", KMH_PER_MPH}};
+
+        for (size_t i = 0; i < ELEMENTSOF(units); i++) {
+                int n = parse_values(s, units[i].suffix, false, a, b);
+
+                if (n > 0) {
+                        *a *= units[i].mult;
+                        *b *= units[i].mult;
+                        return n;
+                }
+        }
+        return 0;
+}
+
+static bool parse_zone(const char *s, double *a, double *b)
+{
+        char c;
+        int n;
+        unsigned x, y;
+
+        if (sscanf(s, "%*[zZ]%u%c", &x, &c) == 1) {
+                *a = *b = x;
+                return true;
+        }
+        n = sscanf(s, "%*[zZ]%u-%*[zZ]%u%c", &x, &y, &c);
+        if (n == 2) {
+                *a = x;
+                *b = y;
+                return true;
+        }
+        return false;
+}
+
+static bool word_is(const Token *t, const char *w)
+{
+        return t && strcasecmp(t->s, w) == 0;
+}
+
+/* ---- steps ---- */
+
+static StepKind kind_from_words(const char *s, StepKind fallback)
+{
+        static const struct {
+                const char *prefix;
+                StepKind kind;
+        } words[] = {
+                {"warm", STEP_KIND_WARMUP},
+                {"cool", STEP_KIND_COOLDOWN},
+                {"recover", STEP_KIND_RECOVERY},
+                {"jog", STEP_KIND_RECOVERY},
+                {"float", STEP_KIND_RECOVERY},
+                {"rest", STEP_KIND_REST},
+                {"walk", STEP_KIND_RECOVERY},
+                {"stride", STEP_KIND_STRIDE},
+                {"accel", STEP_KIND_STRIDE},
+                {"time trial", STEP_KIND_TIME_TRIAL},
+                /* Not "race": "Race pace 400s" is an interval, not a trial. */
+                {"time-trial", STEP_KIND_TIME_TRIAL},
+        };
+
+        for (size_t i = 0; i < ELEMENTSOF(words); i++)
+                if (strncasecmp(s, words[i].prefix, strlen(words[i].prefix)) == 0)
+                        return words[i].kind;
+        return fallback;
+}
+
+static StepKind kind_from_title(const char *s)
+{
+        /* A title may name its kind anywhere: "Main set: strides 6x". */
+        for (const char *p = s; *p; p++)
+                if (p == s || !isalnum((unsigned char)p[-1])) {
+                        StepKind k = kind_from_words(p, _STEP_KIND_INVALID);
+
+                        if (k >= 0)
+                                return k;
+                }
+        return STEP_KIND_ACTIVE;
+}
+
+static int set_speed(Parser *p, WorkoutStep *s, const Token *t, bool ramp, int n, SpeedValue a,
+                     SpeedValue b)
+{
+        if (s->speed_type != SPEED_TARGET_NONE)
+                return fail(p, t->column, "the step already has a speed target");
+        if (ramp && n != 2)
+                return fail(p, t->column, "'ramp' needs a range, as in 'ramp 60-80%% Pace'");
+        s->speed_lo = a;
+        s->speed_hi = n == 2 ? b : a;
+        s->speed_type = ramp ? SPEED_TARGET_RAMP : n == 2 ? SPEED_TARGET_RANGE : SPEED_TARGET_VALUE;
+        /* A range is stored slow .. fast whatever the written order. */
+        if (s->speed_type == SPEED_TARGET_RANGE) {
+                double x = a.relative ? a.pct : a.kmh, y = b.relative ? b.pct : b.kmh;
+
+                if (x > y) {
+                        s->speed_lo = b;
+                        s->speed_hi = a;
+                }
+        }
+        return 0;
+}
+
+static int check_speed(Parser *p, const Token *t, double kmh)
+{
+        if (!(kmh >= SPEED_MIN_KMH && kmh <= SPEED_MAX_KMH))
+                return fail(p, t->column,
+                            "speed %.1f km/h in '%s' is not a running speed (%.1f-%.0f km/h)", kmh,
+                            t->s, SPEED_MIN_KMH, SPEED_MAX_KMH);
+        return 0;
+}
+
+static int set_hr(Parser *p, WorkoutStep *s, const Token *t, bool ramp, HrTargetType type, int n,
+                  double a, double b)
+{
+        if (ramp)
+                return fail(p, t->column, "a heart-rate target cannot ramp");
+        if (s->hr_type != HR_TARGET_NONE)
+                return fail(p, t->column, "the step already has a heart-rate target");
+        s->hr_type = type;
+        s->hr_lo = n == 2 ? MIN(a, b) : a;
+        s->hr_hi = n == 2 ? MAX(a, b) : a;
+        return 0;
+}
+
+/* Parses the targets in toks[0..n) into s. */
+static int parse_targets(Parser *p, WorkoutStep *s, const Token *toks, size_t n)
+{
+        bool ramp = false;
+        const Token *ramp_tok = NULL;
+        int k;
+
+        for (size_t i = 0; i < n; i++) {
+                const Token *t = &toks[i], *next = i + 1 < n ? &toks[i + 1] : NULL;
+                SpeedValue va = {}, vb = {};
+                double a = 0, b = 0;
+                int m;
+                PaceRef ref;
+
+                if (word_is(t, "ramp")) {
+                        if (ramp)
+                                return fail(p, t->column, "'ramp' twice");
+                        ramp = true;
+                        ramp_tok = t;
+                        continue;
+                }
+                if (word_is(t, "freeride") || word_is(t, "free")) {
+                        if (ramp)
+                                return fail(p, t->column, "'freeride' cannot ramp");
+                        if (s->speed_type != SPEED_TARGET_NONE)
+                                return fail(p, t->column, "the step already has a speed target");
+                        s->speed_type = SPEED_TARGET_FREE;
+                        continue;
+                }
+                if (t->s[0] == '+' || (t->s[0] == '-' && !strchr(t->s, '%'))) {
+                        /* "+0.5km/h" step-up per repetition, "+1s" time offset */
+                        double sign = t->s[0] == '-' ? -1 : 1;
+
+                        if (ramp)
+                                return fail(p, t->column, "expected a range after 'ramp'");
+                        if (parse_speed_values(t->s + 1, &a, &b) == 1) {
+                                if (sign < 0 || !(a > 0) || a > 5)
+                                        return fail(p, t->column,
+                                                    "a step-up must be between 0 and +5 km/h");
+                                if (!p->repeat)
+                                        return fail(p, t->column,
+                                                    "a step-up ('%s') only makes sense inside a "
+                                                    "repeat block",
+                                                    t->s);
+                                s->speed_step_kmh = a;
+                                continue;
+                        }
+                        if (parse_duration(t->s + 1, &a) && a <= 60) {
+                                if (s->end != STEP_END_DISTANCE)
+                                        return fail(p, t->column,
+                                                    "a time offset ('%s') needs a distance step",
+                                                    t->s);
+                                s->time_offset_s = sign * a;
+                                continue;
+                        }
+                        return fail(p, t->column,
+                                    "expected a step-up such as '+0.5km/h' or a time offset such "
+                                    "as '+1s', got '%s'",
+                                    t->s);
+                }
+                if (parse_zone(t->s, &a, &b)) {
+                        if (!word_is(next, "HR"))
+                                return fail(
+                                        p, next ? next->column : t->column + strlen(t->s),
+                                        "expected 'HR' after '%s' (pace zones are not supported)",
+                                        t->s);
+                        if (a < 1 || a > 5 || b < 1 || b > 5)
+                                return fail(p, t->column, "heart-rate zones are Z1 to Z5, got '%s'",
+                                            t->s);
+                        k = set_hr(p, s, t, ramp, HR_TARGET_ZONE, 2, a, b);
+                        if (k < 0)
+                                return k;
+                        i++;
+                        goto next;
+                }
+                m = parse_values(t->s, "bpm", false, &a, &b);
+                if (m > 0) {
+                        if (a < 40 || a > 230 || (m == 2 && (b < 40 || b > 230)))
+                                return fail(p, t->column, "heart rate must be 40-230 bpm, got '%s'",
+                                            t->s);
+                        k = set_hr(p, s, t, ramp, HR_TARGET_BPM, m, a, b);
+                        if (k < 0)
+                                return k;
+                        if (word_is(next, "HR"))
+                                i++;
+                        goto next;
+                }
+                m = parse_values(t->s, "%", true, &a, &b);
+                if (m > 0) {
+                        if (word_is(next, "incline") || word_is(next, "grade")) {
+                                if (s->has_incline)
+                                        return fail(p, t->column,
+                                                    "the step already has an incline target");
+                                if (ramp && m != 2)
+                                        return fail(
+                                                p, ramp_tok->column,
+                                                "'ramp' needs a range, as in 'ramp 0-6%% incline'");
+                                if (a < INCLINE_MIN || a > INCLINE_MAX ||
+                                    (m == 2 && (b < INCLINE_MIN || b > INCLINE_MAX)))
+                                        return fail(p, t->column,
+                                                    "incline must be between %.0f and %.0f %%, got "
+                                                    "'%s'",
+                                                    INCLINE_MIN, INCLINE_MAX, t->s);
+                                if (m == 2 && !ramp)
+                                        return fail(
+                                                p, t->column,
+                                                "an incline range needs 'ramp' ('ramp %s incline')",
+                                                t->s);
+                                s->has_incline = true;
+                                s->incline_ramp = ramp;
+                                s->incline_lo_pct = a;
+                                s->incline_hi_pct = m == 2 ? b : a;
+                                i++;
+                                goto next;
+                        }
+                        if (a < 0)
+                                return fail(p, t->column,
+                                            "a negative percentage is only valid for incline");
+                        if (word_is(next, "HR") || word_is(next, "LTHR")) {
+                                if (a < 30 || a > 120 || (m == 2 && (b < 30 || b > 120)))
+                                        return fail(p, t->column,
+                                                    "a heart-rate percentage must be 30-120 %%, "
+                                                    "got '%s'",
+                                                    t->s);
+                                k = set_hr(p, s, t, ramp,
+                                           word_is(next, "HR") ? HR_TARGET_PCT_MAX
+                                                               : HR_TARGET_PCT_LTHR,
+                                           m, a, b);
+                                if (k < 0)
+                                        return k;
+                                i++;
+                                goto next;
+                        }
+                        ref = PACE_REF_THRESHOLD;
+                        if (next && !word_is(next, "Pace")) {
+                                ref = pace_ref_from_string(next->s);
+                                if (ref < 0)
+                                        return fail(p, next->column,
+                                                    "expected 'Pace', a reference pace (mile, 5k, "
+                                                    "10k, half, marathon, threshold, easy), 'HR', "
+                                                    "'LTHR' or 'incline' after '%s'",
+                                                    t->s);
+                                i++;
+                                next = i + 1 < n ? &toks[i + 1] : NULL;
+                        }
+                        if (!word_is(next, "Pace"))
+                                return fail(p,
+                                            next ? next->column
+                                                 : toks[i].column + (unsigned)strlen(toks[i].s),
+                                            "expected 'Pace' after '%s'", t->s);
+                        if (a < 10 || a > 300 || (m == 2 && (b < 10 || b > 300)))
+                                return fail(p, t->column,
+                                            "a pace percentage must be 10-300 %%, got '%s'", t->s);
+                        va = (SpeedValue){.relative = true, .ref = ref, .pct = a};
+                        vb = (SpeedValue){.relative = true, .ref = ref, .pct = b};
+                        k = set_speed(p, s, ramp ? ramp_tok : t, ramp, m, va, vb);
+                        if (k < 0)
+                                return k;
+                        i++;
+                        goto next;
+                }
+                m = parse_speed_values(t->s, &a, &b);
+                if (m > 0) {
+                        k = check_speed(p, t, a);
+                        if (k == 0 && m == 2)
+                                k = check_speed(p, t, b);
+                        if (k < 0)
+                                return k;
+                        va = (SpeedValue){.kmh = a};
+                        vb = (SpeedValue){.kmh = b};
+                        k = set_speed(p, s, ramp ? ramp_tok : t, ramp, m, va, vb);
+                        if (k < 0)
+                                return k;
+                        goto next;
+                }
+                if (strchr(t->s, '/')) {
+                        m = parse_pace_values(t->s, &a, &b);
+                        if (m <= 0)
+                                return fail(p, t->column,
+                                            "expected a pace such as '5:20/mi', '3:20/km', "
+                                            "'80/400m' or a range '7:15-7:00/km', got '%s'",
+                                            t->s);
+                        k = check_speed(p, t, a);
+                        if (k == 0 && m == 2)
+                                k = check_speed(p, t, b);
+                        if (k < 0)
+                                return k;
+                        va = (SpeedValue){.kmh = a};
+                        vb = (SpeedValue){.kmh = b};
+                        k = set_speed(p, s, ramp ? ramp_tok : t, ramp, m, va, vb);
+                        if (k < 0)
+                                return k;
+                        /* intervals.icu writes "Pace" after a pace; optional here. */
+                        if (word_is(next, "Pace"))
+                                i++;
+                        goto next;
+                }
+                ref = pace_ref_from_string(t->s);
+                if (ref >= 0) {
+                        if (!word_is(next, "Pace"))
+                                return fail(p, next ? next->column : t->column + strlen(t->s),
+                                            "expected 'Pace' after '%s'", t->s);
+                        if (ramp)
+                                return fail(p, ramp_tok->column,
+                                            "'ramp' needs a range, as in 'ramp 60-80%% Pace'");
+                        va = (SpeedValue){.relative = true, .ref = ref, .pct = 100};
+                        k = set_speed(p, s, t, false, 1, va, va);
+                        if (k < 0)
+                                return k;
+                        i++;
+                        goto next;
+                }
+                if (ramp)
+                        return fail(p, t->column, "expected a range after 'ramp', got '%s'", t->s);
+                return fail(p, t->column,
+                            "expected a target (a pace '5:20/mi', '90%% Pace', 'mile Pace', a "
+                            "speed '12km/h', 'Z2 HR', '75-80%% HR', '95%% LTHR', '6%% incline' or "
+                            "'freeride'), got '%s'",
+                            t->s);
+        next:
+                ramp = false;
+                ramp_tok = NULL;
+        }
+        if (ramp)
+                return fail(p, ramp_tok->column, "expected a range after 'ramp'");
+        if (s->speed_step_kmh != 0 && s->speed_type != SPEED_TARGET_VALUE)
+                return fail(p, toks[0].column, "a step-up needs a single speed or pace target");
+        if (s->time_offset_s != 0 && s->speed_type != SPEED_TARGET_VALUE)
+                return fail(p, toks[0].column, "a time offset needs a single speed or pace target");
+        return 0;
+}
+
+static bool parse_end(const char *s, StepEnd *end, double *value)
+{
+        if (strcasecmp(s, "open") == 0) {
+                *end = STEP_END_OPEN;
+                *value = 0;
+                return true;
+        }
+        if (parse_duration(s, value)) {
+                *end = STEP_END_TIME;
+                return true;
+        }
+        if (parse_distance(s, value)) {
+                *end = STEP_END_DISTANCE;
+                return true;
+        }
+        return false;
+}
+
+static int parse_step(Parser *p, char *line, unsigned col0)
+{
+        _cleanup_free_ char *cue = NULL;
+        Token toks[TOKENS_MAX];
+        size_t n = 0, end_i = SIZE_MAX;
+        WorkoutStep s;
+        WorkoutBlock *b;
+        int k;
+
+        /* Split into whitespace-separated tokens, remembering columns. */
+        for (char *c = line; *c;) {
+                if (isspace((unsigned char)*c)) {
+                        *c++ = 0;
+                        continue;
+                }
+                if (n == TOKENS_MAX)
+                        return fail(p, col0 + (unsigned)(c - line), "too many words in one step");
+                toks[n++] = (Token){.s = c, .column = col0 + (unsigned)(c - line)};
+                while (*c && !isspace((unsigned char)*c))
+                        c++;
+        }
+        if (n == 0)
+                return fail(p, col0, "empty step: expected a duration, distance or 'open'");
+
+        workout_step_init(&s);
+        s.line = p->line;
+        for (size_t i = 0; i < n; i++)
+                if (parse_end(toks[i].s, &s.end, &s.end_value)) {
+                        end_i = i;
+                        break;
+                }
+        if (end_i == SIZE_MAX)
+                return fail(p, toks[0].column,
+                            "expected a duration (10m, 30s, 1m30, 5'), a distance (400mtr, 1km, "
+                            "1mi) or 'open'");
+        if (s.end == STEP_END_TIME && !(s.end_value > 0))
+                return fail(p, toks[end_i].column, "a duration must be longer than zero");
+        if (s.end == STEP_END_DISTANCE && !(s.end_value > 0))
+                return fail(p, toks[end_i].column, "a distance must be longer than zero");
+        if (s.end == STEP_END_TIME && s.end_value > STEP_TIME_MAX)
+                return fail(p, toks[end_i].column,
+                            "'%s' is longer than 6 hours ('m' is minutes; metres are 'mtr')",
+                            toks[end_i].s);
+        if (s.end == STEP_END_DISTANCE && s.end_value > STEP_DIST_MAX)
+                return fail(p, toks[end_i].column, "'%s' is longer than 100 km", toks[end_i].s);
+        for (size_t i = end_i + 1; i < n; i++) {
+                StepEnd e;
+                double v;
+
+                if (parse_end(toks[i].s, &e, &v) && !word_is(&toks[i], "open"))
+                        return fail(p, toks[i].column,
+                                    "the step already ends after '%s'; one duration or distance "
+                                    "per step",
+                                    toks[end_i].s);
+        }
+
+        /* The cue: the words before the duration, as written. */
+        if (end_i > 0) {
+                size_t len = 0;
+
+                for (size_t i = 0; i < end_i; i++)
+                        len += strlen(toks[i].s) + 1;
+                cue = malloc(len);
+                if (!cue)
+                        return -ENOMEM;
+                cue[0] = 0;
+                for (size_t i = 0; i < end_i; i++) {
+                        if (i > 0)
+                                strcat(cue, " ");
+                        strcat(cue, toks[i].s);
+                }
+        }
+        s.kind = cue ? kind_from_words(cue, p->section_kind) : p->section_kind;
+        /* A walk or jog in the warm-up is still warm-up. */
+        if ((p->section_kind == STEP_KIND_WARMUP || p->section_kind == STEP_KIND_COOLDOWN) &&
+            (s.kind == STEP_KIND_RECOVERY || s.kind == STEP_KIND_REST))
+                s.kind = p->section_kind;
+
+        k = parse_targets(p, &s, toks + end_i + 1, n - end_i - 1);
+        if (k < 0)
+                return k;
+
+        s.cue = TAKE_PTR(cue);
+        b = p->repeat ? &p->w->body.nodes[p->repeat_index].block : &p->w->body;
+        if (!workout_block_add_step(b, &s)) {
+                free(s.cue);
+                return -ENOMEM;
+        }
+        return 0;
+}
+
+static int close_repeat(Parser *p)
+{
+        if (!p->repeat)
+                return 0;
+        if (p->w->body.nodes[p->repeat_index].block.n_nodes == 0) {
+                p->line = p->repeat_line;
+                return fail(p, p->repeat_column,
+                            "the repeat block has no steps: '- ' steps must follow the 'Nx' line "
+                            "directly");
+        }
+        p->repeat = false;
+        return 0;
+}
+
+/* "<title> Nx" or "Nx": returns true and fills count/column/title length. */
+static bool split_repeat(const char *s, size_t len, unsigned long *count, size_t *num_at)
+{
+        size_t i;
+
+        if (len < 2 || (s[len - 1] != 'x' && s[len - 1] != 'X'))
+                return false;
+        i = len - 1;
+        while (i > 0 && isdigit((unsigned char)s[i - 1]))
+                i--;
+        if (i == len - 1 || (i > 0 && !isspace((unsigned char)s[i - 1])))
+                return false;
+        if (len - 1 - i > 6) {
+                *count = ULONG_MAX;
+        } else {
+                *count = strtoul(s + i, NULL, 10);
+        }
+        *num_at = i;
+        return true;
+}
+
+static int parse_header(Parser *p, char *s, unsigned col0)
+{
+        size_t len = strlen(s), num_at;
+        unsigned long count;
+        WorkoutNode *node;
+        int k;
+
+        k = close_repeat(p);
+        if (k < 0)
+                return k;
+        while (len > 0 && isspace((unsigned char)s[len - 1]))
+                s[--len] = 0;
+        if (split_repeat(s, len, &count, &num_at)) {
+                if (count < 1 || count > WORKOUT_REPEAT_MAX)
+                        return fail(p, col0 + (unsigned)num_at,
+                                    "a repeat count must be 1 to %d, got '%s'", WORKOUT_REPEAT_MAX,
+                                    s + num_at);
+                s[num_at] = 0;
+                /* Keep the section's kind unless the title names one. */
+                if (num_at > 0)
+                        p->section_kind = kind_from_title(s);
+                node = workout_block_add_repeat(&p->w->body, (unsigned)count);
+                if (!node)
+                        return -ENOMEM;
+                p->repeat = true;
+                p->repeat_index = p->w->body.n_nodes - 1;
+                p->repeat_line = p->line;
+                p->repeat_column = col0 + (unsigned)num_at;
+                return 0;
+        }
+        p->section_kind = kind_from_title(s);
+        return 0;
+}
+
+static int parse_comment(Parser *p, const char *s)
+{
+        static const char *const keys[] = {"name:", "description:"};
+
+        while (*s == '#' || isspace((unsigned char)*s))
+                s++;
+        for (size_t i = 0; i < ELEMENTSOF(keys); i++) {
+                char **field = i == 0 ? &p->w->name : &p->w->description;
+                const char *v;
+                size_t len;
+
+                if (strncasecmp(s, keys[i], strlen(keys[i])) != 0)
+                        continue;
+                v = s + strlen(keys[i]);
+                while (isspace((unsigned char)*v))
+                        v++;
+                len = strlen(v);
+                while (len > 0 && isspace((unsigned char)v[len - 1]))
+                        len--;
+                if (len == 0)
+                        continue;
+                free(*field);
+                *field = strndup(v, len);
+                if (!*field)
+                        return -ENOMEM;
+        }
+        return 0;
+}
+
+static int parse_line(Parser *p, char *s)
+{
+        char *c = s;
+
+        while (*c == ' ' || *c == '\t')
+                c++;
+        if (*c == 0) {
+                return close_repeat(p);
+        }
+        if (*c == '#')
+                return parse_comment(p, c);
+        if (*c == '-' && (c[1] == ' ' || c[1] == '\t' || c[1] == 0))
+                return parse_step(p, c + 1, (unsigned)(c + 1 - s) + 1);
+        if (*c == '-')
+                return fail(p, (unsigned)(c - s) + 2, "expected a space after '-'");
+        return parse_header(p, c, (unsigned)(c - s) + 1);
+}
+
+int workout_text_parse(const char *text, size_t len, const char *filename, Workout **ret,
+                       WorkoutError *ret_error)
+{
+        _cleanup_(workout_freep) Workout *w = NULL;
+        _cleanup_free_ char *copy = NULL;
+        Parser p = {.file = filename ? filename : "<input>", .error = ret_error};
+        char *line;
+        int k;
+
+        if (!text || !ret)
+                return -EINVAL;
+        if (len > WORKOUT_TEXT_MAX) {
+                workout_error_set(ret_error, p.file, 0, 0, "larger than %d bytes",
+                                  WORKOUT_TEXT_MAX);
+                return -EFBIG;
+        }
+        k = workout_new(&w, NULL);
+        if (k < 0)
+                return k;
+        p.w = w;
+        p.section_kind = STEP_KIND_ACTIVE;
+
+        copy = malloc(len + 1);
+        if (!copy)
+                return -ENOMEM;
+        memcpy(copy, text, len);
+        copy[len] = 0;
+
+        line = copy;
+        for (p.line = 1; line; p.line++) {
+                char *nl = memchr(line, '\n', len - (size_t)(line - copy));
+                size_t l;
+                char *nul;
+
+                if (nl)
+                        *nl = 0;
+                l = nl ? (size_t)(nl - line) : len - (size_t)(line - copy);
+                nul = memchr(line, 0, l);
+                if (nul)
+                        return fail(&p, (unsigned)(nul - line) + 1,
+                                    "unexpected NUL byte: not a text file");
+                if (l > 0 && line[l - 1] == '\r')
+                        line[l - 1] = 0;
+                if (l > 4096)
+                        return fail(&p, 4097, "line longer than 4096 bytes");
+                k = parse_line(&p, line);
+                if (k < 0)
+                        return k;
+                line = nl ? nl + 1 : NULL;
+        }
+        p.line--;
+        k = close_repeat(&p);
+        if (k < 0)
+                return k;
+        if (w->body.n_nodes == 0) {
+                workout_error_set(ret_error, p.file, 0, 0,
+                                  "no steps: expected lines such as '- 10m 70%% Pace'");
+                return -EBADMSG;
+        }
+        if (workout_count_steps(w) > WORKOUT_STEPS_MAX) {
+                workout_error_set(ret_error, p.file, 0, 0, "more than %d steps after repeats",
+                                  WORKOUT_STEPS_MAX);
+                return -E2BIG;
+        }
+        if (!w->name) {
+                w->name = filename ? workout_name_from_path(filename) : strdup("workout");
+                if (!w->name)
+                        return -ENOMEM;
+        }
+        *ret = TAKE_PTR(w);
+        return 0;
+}
+
+int workout_text_load(const char *path, Workout **ret, WorkoutError *ret_error)
+{
+        _cleanup_free_ char *text = NULL;
+        size_t len;
+        int k;
+
+        k = workout_read_file(path, WORKOUT_TEXT_MAX, &text, &len);
+        if (k < 0) {
+                workout_error_set(ret_error, path, 0, 0, "%s", strerror(-k));
+                return k;
+        }
+        return workout_text_parse(text, len, path, ret, ret_error);
+}

@@ -1,0 +1,54 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+/*
+ * FIT activity export (Flexible and Interoperable Data Transfer, protocol
+ * 2.0, little-endian), the format Garmin Connect, Strava and intervals.icu
+ * take first. Messages written, in order: file_id, device_info (paced, the
+ * treadmill, the HR strap), event timer start, then per second the hrv
+ * messages for the RR intervals that ended by then and a record
+ * (heart_rate, distance, speed, grade when incline was used), timer
+ * stop/start around pauses, a final timer stop, the laps, one session
+ * (sport running, sub-sport treadmill) and the activity. Pure code.
+ */
+
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "session-store.h"
+
+/* Seconds between the Unix epoch and the FIT epoch (1989-12-31T00:00:00Z). */
+#define FIT_EPOCH_OFFSET 631065600
+#define FIT_HEADER_SIZE  14
+
+/* Global message numbers (FIT SDK Profile.xlsx, "Messages"). */
+#define FIT_MESG_FILE_ID     0
+#define FIT_MESG_SESSION     18
+#define FIT_MESG_LAP         19
+#define FIT_MESG_RECORD      20
+#define FIT_MESG_EVENT       21
+#define FIT_MESG_DEVICE_INFO 23
+#define FIT_MESG_ACTIVITY    34
+#define FIT_MESG_HRV         78
+
+/* Values of the profile's "sport" and "sub_sport" types. */
+#define FIT_SPORT_RUNNING       1
+#define FIT_SUB_SPORT_TREADMILL 1
+/* RR intervals per hrv message (the field is an array of up to 5). */
+#define FIT_HRV_PER_MESG 5
+
+typedef struct FitExportOptions {
+        /* Auto-lap every this many metres (0: off). Without workout steps and
+         * with this 0, laps are cut every kilometre. */
+        double auto_lap_m;
+        /* Local time minus UTC, for activity.local_timestamp. */
+        int32_t utc_offset_s;
+} FitExportOptions;
+
+/* The whole file in a malloc'd buffer. -ENODATA if the session has no samples. */
+int export_fit(const SessionData *d, const FitExportOptions *o, uint8_t **ret, size_t *ret_size);
+int export_fit_write(const SessionData *d, const FitExportOptions *o, FILE *out);
+
+/* The FIT SDK's CRC-16 (polynomial 0xA001, nibble table), continued from crc. */
+uint16_t fit_crc16(uint16_t crc, const void *data, size_t n);

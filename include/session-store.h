@@ -1,0 +1,283 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+/*
+ * The session store: every run kept in one SQLite database in the state
+ * directory (WAL, foreign keys, schema versioned through PRAGMA user_version
+ * with migrations from older schemas; see docs/sessions.md).
+ *
+ * Writer side (the daemon's manager): session_store_open() on start marks any
+ * session left unfinished by a crash as interrupted; begin() inserts a session
+ * row; add_*() only buffer in memory; flush() commits everything buffered in
+ * one transaction. The manager arms a one-shot timer to next_flush() after
+ * adding data, so a kill -9 loses at most the last second. Failures (full
+ * disk, read-only directory) come back as a negative errno plus
+ * session_store_last_error(); the buffer is kept and retried at the next
+ * flush, so the workout carries on and nothing aborts.
+ *
+ * Reader side (pacectl history/show/export/report/analyze): list() and
+ * load() on a store opened with session_store_open_db(..., reader=true),
+ * which never marks anything interrupted (the daemon may be mid-session).
+ *
+ * Times: wall-clock times are CLOCK_REALTIME in microseconds; everything
+ * within a session is elapsed seconds since its start (double). The flush
+ * clock is whatever monotonic usec the caller uses for its timers.
+ * Unknown values: NAN for doubles, 0 for hr_bpm / zone, -1 for step_index.
+ *
+ * No logging, no sd-*: errors are returned and the caller logs.
+ */
+
+#include <errno.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "workout.h"
+
+#define SESSION_STORE_DB_NAME     "paced.db"
+#define SESSION_STORE_DEFAULT_DIR "/var/lib/paced"
+/* Current schema version (PRAGMA user_version). */
+#define SESSION_STORE_SCHEMA_VERSION 2
+/* Commit at most this often: the bound on what a crash can lose. */
+#define SESSION_STORE_FLUSH_INTERVAL_USEC (1000 * 1000ULL)
+#define SESSION_ZONES_MAX                 5
+
+typedef struct SessionStore SessionStore;
+
+typedef enum SessionEndReason {
+        SESSION_END_FINISHED,    /* workout completed */
+        SESSION_END_ABORTED,     /* stopped by the runner or by a safety rule */
+        SESSION_END_INTERRUPTED, /* daemon died mid-session: found on the next open */
+        _SESSION_END_MAX,
+        _SESSION_END_INVALID = -EINVAL,
+} SessionEndReason;
+
+typedef enum LapKind {
+        LAP_KIND_STEP, /* one per workout step */
+        LAP_KIND_400M, /* auto-lap every 400 m */
+        LAP_KIND_MILE, /* auto-lap every mile */
+        _LAP_KIND_MAX,
+        _LAP_KIND_INVALID = -EINVAL,
+} LapKind;
+
+typedef enum SessionEventType {
+        SESSION_EVENT_START,
+        SESSION_EVENT_STOP,
+        SESSION_EVENT_PAUSE,
+        SESSION_EVENT_RESUME,
+        SESSION_EVENT_STEP_CHANGE, /* json: {"step":N} */
+        SESSION_EVENT_CLAMP,       /* a target was limited by a cap */
+        SESSION_EVENT_SAFETY,      /* a safety action (belt stopped, speed held, ...) */
+        SESSION_EVENT_CP_ERROR,    /* FTMS control point refused/failed */
+        SESSION_EVENT_LINK_LOST,   /* json: {"device":"treadmill"|"hrm"} */
+        SESSION_EVENT_LINK_RESTORED,
+        SESSION_EVENT_CROSSOVER, /* alpha1 crossed a threshold; json: {"alpha1":0.75,
+                                  * "hr_bpm":..,"speed_kmh":..} */
+        SESSION_EVENT_NOTE,
+        _SESSION_EVENT_MAX,
+        _SESSION_EVENT_INVALID = -EINVAL,
+} SessionEventType;
+
+/* What begin() records about the session; strings may be NULL. Copied. */
+typedef struct SessionInfo {
+        const char *workout_name;
+        const char *workout_source;
+        const ResolvedWorkout *workout; /* steps stored as JSON; NULL for a free run */
+        const char *profile_json;       /* snapshot of the runner's profile, NULL if none */
+        /* Upper HR bound (bpm) of zones 1..n, ascending; n_zones = 0 if unknown. */
+        unsigned zone_max_bpm[SESSION_ZONES_MAX];
+        unsigned n_zones;
+        const char *treadmill_address, *treadmill_name;
+        const char *hrm_address, *hrm_name;
+} SessionInfo;
+
+typedef struct SessionSample {
+        double t_s;           /* elapsed since session start, 1 Hz */
+        double commanded_kmh; /* last speed commanded through the CP; NAN if none */
+        double speed_kmh;     /* measured by the treadmill; NAN if unknown */
+        double incline_pct;   /* NAN if unknown */
+        double distance_m;    /* treadmill distance since session start; NAN if unknown */
+        unsigned hr_bpm;      /* 0 if unknown */
+        unsigned zone;        /* 1..n, 0 if unknown */
+        int step_index;       /* index into the resolved steps, -1 if none */
+        double alpha1;        /* NAN until known */
+} SessionSample;
+
+typedef struct SessionRr {
+        double t_s; /* elapsed time at which the beat ended */
+        unsigned rr_ms;
+        bool artifact; /* flagged by the RR cleaner */
+} SessionRr;
+
+typedef struct SessionLap {
+        LapKind kind;
+        int step_index; /* LAP_KIND_STEP: the step; -1 otherwise */
+        double start_s, end_s;
+        double distance_m;
+        double avg_hr_bpm; /* NAN if no HR */
+        double max_hr_bpm; /* NAN if no HR */
+        double avg_speed_kmh;
+} SessionLap;
+
+typedef struct SessionEvent {
+        double t_s;
+        SessionEventType type;
+        const char *text; /* human-readable, may be NULL */
+        const char *json; /* details as a JSON object, may be NULL */
+} SessionEvent;
+
+/* A threshold estimate (DFA alpha1 crossover or other method). */
+typedef struct SessionThreshold {
+        const char *kind;   /* "aet" (alpha1 0.75), "ant" (alpha1 0.5), ... */
+        const char *method; /* "dfa-a1-crossover", ... */
+        double alpha1;      /* the alpha1 level crossed, NAN if n/a */
+        double hr_bpm;      /* NAN if unknown */
+        double speed_kmh;   /* NAN if unknown */
+        double t_s;         /* when in the session, NAN if n/a */
+        double confidence;  /* 0..1, NAN if unknown */
+        const char *json;   /* details, may be NULL */
+} SessionThreshold;
+
+/* What open() found about a crash: the newest session it marked interrupted. */
+typedef struct SessionResume {
+        int64_t id;
+        uint64_t start_wall_usec;
+        double last_t_s; /* elapsed time of the last stored sample */
+        double last_distance_m;
+        int last_step_index; /* -1 if none */
+} SessionResume;
+
+/*
+ * Opens (creating if needed) dir/paced.db for writing, migrates the schema
+ * and marks unfinished sessions interrupted. -EROFS/-EACCES for a read-only
+ * directory, -ENOSPC for a full disk, -EPROTO for a schema newer than this
+ * build. On failure *ret is untouched; the caller may run without a store.
+ */
+int session_store_open(SessionStore **ret, const char *dir);
+/*
+ * Opens a database file directly. reader=true (the CLI): never creates the
+ * file (-ENOENT), never marks sessions interrupted (the daemon may be
+ * mid-session); an older schema is migrated when the file is writable, else
+ * -EPROTO. reader=false behaves as session_store_open().
+ */
+int session_store_open_db(SessionStore **ret, const char *db_path, bool reader);
+SessionStore *session_store_free(SessionStore *s); /* flushes what it can, then closes */
+
+/* The path the CLI uses: --db, else --state-dir, else $PACED_STATE_DIR, else default.
+ * Returns a malloc'd string or NULL on OOM. */
+char *session_store_db_path(const char *db_opt, const char *state_dir_opt);
+
+/* The last SQLite/errno message for a failure, "" if none. Valid until the next call. */
+const char *session_store_last_error(const SessionStore *s);
+/* True while the last flush failed (data kept in memory, retried). */
+bool session_store_degraded(const SessionStore *s);
+/* Caps the database size (0: no cap); past it, flushes fail with -ENOSPC as on a full
+ * disk. A quota for small SD cards, and how the tests make a disk "full". */
+int session_store_set_size_limit(SessionStore *s, uint64_t max_bytes);
+/* Samples/RR/events dropped because the in-memory buffer hit its cap while degraded. */
+uint64_t session_store_dropped(const SessionStore *s);
+
+/* Writer. begin() commits the session row immediately. */
+int session_store_begin(SessionStore *s, uint64_t start_wall_usec, const SessionInfo *info,
+                        int64_t *ret_id);
+int session_store_add_sample(SessionStore *s, const SessionSample *sample);
+int session_store_add_rr(SessionStore *s, const SessionRr *rr);
+int session_store_add_lap(SessionStore *s, const SessionLap *lap);
+int session_store_add_event(SessionStore *s, const SessionEvent *event);
+/* Stores a threshold result for any session (the daemon's or `pacectl analyze`'s), at once. */
+int session_store_add_threshold(SessionStore *s, int64_t session_id, const SessionThreshold *t);
+/* Commits all buffered rows in one transaction. now_usec: the caller's monotonic clock. */
+int session_store_flush(SessionStore *s, uint64_t now_usec);
+/* When the next flush is due (monotonic usec), USEC_INFINITY (UINT64_MAX) if nothing buffered. */
+uint64_t session_store_next_flush(const SessionStore *s);
+/* Flushes and closes the current session with its end time and reason. */
+int session_store_end(SessionStore *s, uint64_t end_wall_usec, SessionEndReason reason);
+/* The id of the session being written, 0 if none. */
+int64_t session_store_current(const SessionStore *s);
+
+/* Crash-resume: the newest session this open() marked interrupted. -ENOENT if none. */
+int session_store_get_interrupted(const SessionStore *s, SessionResume *ret);
+/* Reopens an interrupted session for appending (end reason cleared); samples continue
+ * with t_s after resume->last_t_s. */
+int session_store_resume(SessionStore *s, int64_t id);
+
+/* Reader. */
+typedef struct SessionListEntry {
+        int64_t id;
+        uint64_t start_wall_usec;
+        uint64_t end_wall_usec;      /* 0 if still running */
+        SessionEndReason end_reason; /* _SESSION_END_INVALID while running */
+        char *workout_name;
+        double duration_s;             /* last sample time */
+        double distance_m;             /* NAN if unknown */
+        double avg_hr_bpm, max_hr_bpm; /* NAN if unknown */
+        double threshold_hr_bpm;       /* first "aet" threshold, NAN if none */
+        double threshold_speed_kmh;
+} SessionListEntry;
+
+/* Sessions started at or after since_wall_usec (0: all), oldest first. */
+int session_store_list(SessionStore *s, uint64_t since_wall_usec, SessionListEntry **ret,
+                       size_t *ret_n);
+void session_list_free(SessionListEntry *l, size_t n);
+
+/* A resolved step as read back from the stored JSON. */
+typedef struct SessionStep {
+        StepKind kind;
+        StepEnd end;
+        double end_value;
+        StepControl control;
+        double speed_start_kmh, speed_end_kmh;
+        double speed_lo_kmh, speed_hi_kmh;
+        double hr_lo_bpm, hr_hi_bpm;
+        bool has_incline;
+        double incline_start_pct, incline_end_pct;
+        char label[RESOLVED_STEP_LABEL_MAX];
+} SessionStep;
+
+typedef struct SessionEventRow {
+        double t_s;
+        SessionEventType type;
+        char *text; /* NULL if none */
+        char *json; /* NULL if none */
+} SessionEventRow;
+
+typedef struct SessionThresholdRow {
+        char *kind, *method;
+        double alpha1, hr_bpm, speed_kmh, t_s, confidence;
+        char *json;
+} SessionThresholdRow;
+
+typedef struct SessionData {
+        int64_t id;
+        uint64_t start_wall_usec, end_wall_usec;
+        SessionEndReason end_reason; /* _SESSION_END_INVALID while running */
+        char *workout_name, *workout_source;
+        char *steps_json, *profile_json;
+        char *treadmill_address, *treadmill_name, *hrm_address, *hrm_name;
+        unsigned zone_max_bpm[SESSION_ZONES_MAX];
+        unsigned n_zones;
+
+        SessionStep *steps;
+        size_t n_steps;
+        SessionSample *samples;
+        size_t n_samples;
+        SessionRr *rr;
+        size_t n_rr;
+        SessionLap *laps;
+        size_t n_laps;
+        SessionEventRow *events;
+        size_t n_events;
+        SessionThresholdRow *thresholds;
+        size_t n_thresholds;
+} SessionData;
+
+/* -ENOENT if no such session. */
+int session_store_load(SessionStore *s, int64_t id, SessionData **ret);
+SessionData *session_data_free(SessionData *d);
+
+const char *session_end_reason_to_string(SessionEndReason r);
+SessionEndReason session_end_reason_from_string(const char *s);
+const char *lap_kind_to_string(LapKind k);
+LapKind lap_kind_from_string(const char *s);
+const char *session_event_type_to_string(SessionEventType t);
+SessionEventType session_event_type_from_string(const char *s);

@@ -1,0 +1,71 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+/*
+ * What a runner wants to know about a stored session, computed from its
+ * samples: totals, per-step target vs actual, splits per 400 m and per mile.
+ * Threshold detection lives in the analysis module; this is bookkeeping.
+ * Pure code: no I/O, no logging.
+ */
+
+#include <stddef.h>
+
+#include "session-store.h"
+
+/* Measured speed within this much (or 2 %, whichever is larger) of the
+ * target counts as "on target" for time-to-target. */
+#define SESSION_SUMMARY_ON_TARGET_KMH 0.2
+
+typedef struct StepSummary {
+        int step_index;
+        double start_s, end_s;
+        double distance_m;
+        double target_kmh; /* step's target (start speed; mid of HR range for HR) */
+        double target_lo_kmh, target_hi_kmh;
+        double avg_commanded_kmh; /* NAN if never commanded */
+        double avg_speed_kmh;     /* measured, NAN if unknown */
+        double time_to_target_s;  /* from step start until on target, NAN if never */
+        double avg_hr_bpm, max_hr_bpm;
+        double zone_s[SESSION_ZONES_MAX + 1]; /* [0]: zone unknown */
+} StepSummary;
+
+typedef struct SessionSummary {
+        double duration_s;
+        double distance_m;
+        double avg_speed_kmh; /* distance / duration */
+        double max_speed_kmh;
+        double avg_hr_bpm, max_hr_bpm;
+        double zone_s[SESSION_ZONES_MAX + 1];
+        bool has_incline; /* any non-zero incline */
+        size_t n_rr, n_artifacts;
+        double artifact_pct; /* NAN if no RR */
+
+        StepSummary *steps;
+        size_t n_steps;
+        SessionLap *laps; /* one per step run (LAP_KIND_STEP), from samples */
+        size_t n_laps;
+        SessionLap *splits_400m;
+        size_t n_splits_400m;
+        SessionLap *splits_mile;
+        size_t n_splits_mile;
+} SessionSummary;
+
+int session_summary_compute(const SessionData *d, SessionSummary **ret);
+SessionSummary *session_summary_free(SessionSummary *s);
+
+/*
+ * Cuts the samples into laps every every_m metres of distance (crossings
+ * interpolated between samples); the last, partial lap is included when it
+ * is at least 10 % of every_m long. Laps are tagged with kind.
+ */
+int session_summary_splits(const SessionSample *samples, size_t n, double every_m, LapKind kind,
+                           SessionLap **ret, size_t *ret_n);
+
+/* One lap per run of consecutive samples with the same step_index >= 0. */
+int session_summary_step_laps(const SessionSample *samples, size_t n, SessionLap **ret,
+                              size_t *ret_n);
+
+/* "5:20" (min:s per km, or per mile if per_mile), "--:--" for an unusable speed. */
+char *session_format_pace(char *buf, size_t size, double speed_kmh, bool per_mile);
+/* "1:02:03" or "12:34". */
+char *session_format_duration(char *buf, size_t size, double seconds);

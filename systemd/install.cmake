@@ -1,0 +1,49 @@
+# Installs what makes paced a system service: unit, D-Bus policy, sysusers
+# and tmpfiles entries, the configuration file, man pages and completion.
+# Included from the top CMakeLists.txt.
+
+set(PACED_SYSTEMD_UNIT_DIR "${CMAKE_INSTALL_PREFIX}/lib/systemd/system"
+    CACHE PATH "Where paced.service goes")
+set(PACED_SYSUSERS_DIR "${CMAKE_INSTALL_PREFIX}/lib/sysusers.d" CACHE PATH "sysusers.d directory")
+set(PACED_TMPFILES_DIR "${CMAKE_INSTALL_PREFIX}/lib/tmpfiles.d" CACHE PATH "tmpfiles.d directory")
+# dbus-daemon reads system policies only from /usr/share and /etc, whatever the prefix.
+set(PACED_DBUS_POLICY_DIR "/usr/share/dbus-1/system.d" CACHE PATH "D-Bus system policy directory")
+set(PACED_BASH_COMPLETION_DIR "${CMAKE_INSTALL_FULL_DATADIR}/bash-completion/completions"
+    CACHE PATH "bash completion directory")
+
+set(PACED_SBINDIR "${CMAKE_INSTALL_FULL_SBINDIR}")
+configure_file(${CMAKE_SOURCE_DIR}/systemd/paced.service.in ${CMAKE_BINARY_DIR}/systemd/paced.service
+               @ONLY)
+
+install(FILES ${CMAKE_BINARY_DIR}/systemd/paced.service DESTINATION ${PACED_SYSTEMD_UNIT_DIR})
+install(FILES ${CMAKE_SOURCE_DIR}/systemd/paced-dbus.conf DESTINATION ${PACED_DBUS_POLICY_DIR}
+        RENAME io.paced.paced1.conf)
+install(FILES ${CMAKE_SOURCE_DIR}/systemd/paced.sysusers DESTINATION ${PACED_SYSUSERS_DIR}
+        RENAME paced.conf)
+install(FILES ${CMAKE_SOURCE_DIR}/systemd/paced.tmpfiles DESTINATION ${PACED_TMPFILES_DIR}
+        RENAME paced.conf)
+# The audio drop-in is documentation until an admin copies it (paced(8)).
+install(FILES ${CMAKE_SOURCE_DIR}/systemd/paced-audio.conf
+        DESTINATION ${CMAKE_INSTALL_DATADIR}/doc/paced/examples)
+install(FILES ${CMAKE_SOURCE_DIR}/conf/paced.conf DESTINATION ${CMAKE_INSTALL_FULL_SYSCONFDIR}/paced)
+install(FILES ${CMAKE_SOURCE_DIR}/docs/paced.8 DESTINATION ${CMAKE_INSTALL_MANDIR}/man8)
+install(FILES ${CMAKE_SOURCE_DIR}/docs/pacectl.1 DESTINATION ${CMAKE_INSTALL_MANDIR}/man1)
+install(FILES ${CMAKE_SOURCE_DIR}/docs/paced.conf.5 DESTINATION ${CMAKE_INSTALL_MANDIR}/man5)
+install(FILES ${CMAKE_SOURCE_DIR}/systemd/pacectl.bash-completion
+        DESTINATION ${PACED_BASH_COMPLETION_DIR} RENAME pacectl)
+
+# On a live system (no DESTDIR, run as root under systemd) create the user and
+# directories and tell systemd and dbus about the new files, so that
+# "systemctl start paced" is the only step left.
+install(CODE [[
+  if("$ENV{DESTDIR}" STREQUAL "" AND EXISTS "/run/systemd/system")
+    execute_process(COMMAND id -u OUTPUT_VARIABLE _uid OUTPUT_STRIP_TRAILING_WHITESPACE)
+    if(_uid STREQUAL "0")
+      message(STATUS "Creating the paced user and directories, reloading systemd and dbus")
+      execute_process(COMMAND systemd-sysusers paced.conf)
+      execute_process(COMMAND systemd-tmpfiles --create paced.conf)
+      execute_process(COMMAND systemctl daemon-reload)
+      execute_process(COMMAND systemctl reload dbus.service)
+    endif()
+  endif()
+]])

@@ -1,0 +1,182 @@
+# SPDX-License-Identifier: LGPL-2.1-or-later
+# Shared helpers for the integration tests: a private dbus-daemon, paced on
+# it, pacectl against it, and bounded waits on conditions (never a fixed sleep
+# as an assertion). Source it, then call lib_init.
+
+set -euo pipefail
+
+: "${PACED:?PACED must point at the paced binary}"
+: "${PACECTL:?PACECTL must point at the pacectl binary}"
+: "${PACED_SOURCE_DIR:?}"
+: "${PACED_BUILD_DIR:?}"
+
+T=
+BUS_ADDRESS=
+DBUS_PID=
+PACED_PID=
+NOTIFY_PID=
+declare -a LIB_PIDS=()
+
+log() { echo "[$(date +%T.%N | cut -c1-12)] $*" >&2; }
+
+fail() {
+        log "FAIL: $*"
+        if [ -n "$T" ] && [ -f "$T/paced.log" ]; then
+                echo "---- paced log (last 60 lines) ----" >&2
+                tail -n 60 "$T/paced.log" >&2 || true
+        fi
+        exit 1
+}
+
+lib_cleanup() {
+        local pid
+        for pid in "${LIB_PIDS[@]}"; do
+                kill "$pid" 2>/dev/null || true
+        done
+        for pid in "${LIB_PIDS[@]}"; do
+                wait "$pid" 2>/dev/null || true
+        done
+        if [ -n "$T" ] && [ -z "${KEEP_TMP:-}" ]; then
+                rm -rf "$T"
+        fi
+}
+
+lib_init() {
+        T=$(mktemp -d /tmp/paced-test.XXXXXX)
+        chmod 0755 "$T"
+        trap lib_cleanup EXIT
+        mkdir -p "$T/state"
+        : > "$T/paced.conf"
+}
+
+# wait_for TIMEOUT_S CMD...: runs CMD until it succeeds or TIMEOUT_S passes.
+wait_for() {
+        local timeout=$1
+        shift
+        local deadline=$((SECONDS + timeout))
+        while ! "$@" >/dev/null 2>&1; do
+                if [ "$SECONDS" -ge "$deadline" ]; then
+                        return 1
+                fi
+                sleep 0.1
+        done
+}
+
+# A dbus-daemon of our own, allowing everything (the shipped policy is tested
+# separately); its address in BUS_ADDRESS and PACED_BUS_ADDRESS.
+start_bus() {
+        local policy_include=${1:-}
+        cat > "$T/bus.conf" <<XML
+<!DOCTYPE busconfig PUBLIC "-//freedesktop//DTD D-Bus Bus Configuration 1.0//EN"
+ "http://www.freedesktop.org/standards/dbus/1.0/busconfig.dtd">
+<busconfig>
+  <type>paced-test</type>
+  <listen>unix:path=$T/bus</listen>
+  <auth>EXTERNAL</auth>
+XML
+        if [ -n "$policy_include" ]; then
+                cat >> "$T/bus.conf" <<XML
+  <policy context="default">
+    <allow user="*"/>
+    <deny own="*"/>
+    <deny send_type="method_call"/>
+    <allow send_type="signal"/>
+    <allow send_requested_reply="true" send_type="method_return"/>
+    <allow send_requested_reply="true" send_type="error"/>
+    <allow receive_type="method_call"/>
+    <allow receive_type="method_return"/>
+    <allow receive_type="error"/>
+    <allow receive_type="signal"/>
+    <allow send_destination="org.freedesktop.DBus" send_interface="org.freedesktop.DBus"/>
+    <allow send_destination="org.freedesktop.DBus" send_interface="org.freedesktop.DBus.Introspectable"/>
+    <allow send_destination="org.freedesktop.DBus" send_interface="org.freedesktop.DBus.Properties"/>
+  </policy>
+  <include>$policy_include</include>
+XML
+        else
+                cat >> "$T/bus.conf" <<XML
+  <policy context="default">
+    <allow user="*"/>
+    <allow own="*"/>
+    <allow send_type="method_call"/>
+    <allow send_type="signal"/>
+    <allow send_type="method_return"/>
+    <allow send_type="error"/>
+    <allow receive_type="method_call"/>
+    <allow receive_type="signal"/>
+    <allow receive_type="method_return"/>
+    <allow receive_type="error"/>
+  </policy>
+XML
+        fi
+        echo "</busconfig>" >> "$T/bus.conf"
+        dbus-daemon --config-file="$T/bus.conf" --nofork --nopidfile > "$T/bus.log" 2>&1 &
+        DBUS_PID=$!
+        LIB_PIDS+=("$DBUS_PID")
+        BUS_ADDRESS="unix:path=$T/bus"
+        export PACED_BUS_ADDRESS="$BUS_ADDRESS"
+        # Others (e.g. nobody in the authorization test) must reach the socket.
+        chmod 0755 "$T"
+        wait_for 10 test -S "$T/bus" || fail "dbus-daemon did not start: $(cat "$T/bus.log")"
+}
+
+# The systemd notification socket stand-in: messages land in $T/notify.
+start_notify() {
+        "$PACED_BUILD_DIR/notify-recv" "$T/notify.sock" "$T/notify" &
+        NOTIFY_PID=$!
+        LIB_PIDS+=("$NOTIFY_PID")
+        wait_for 5 test -S "$T/notify.sock" || fail "notify-recv did not start"
+        export NOTIFY_SOCKET="$T/notify.sock"
+}
+
+paced_owns_name() {
+        busctl --address="$BUS_ADDRESS" status io.paced.paced1 >/dev/null 2>&1
+}
+
+# start_paced [ARGS...]: paced on the private bus with $T/paced.conf and $T/state.
+start_paced() {
+        "$PACED" --bus "$BUS_ADDRESS" --config "$T/paced.conf" --state-dir "$T/state" "$@" \
+                >> "$T/paced.log" 2>&1 &
+        PACED_PID=$!
+        LIB_PIDS+=("$PACED_PID")
+        wait_for 20 paced_owns_name || fail "paced did not take its bus name"
+}
+
+# stop_paced [SIGNAL]: signals paced and waits for it; sets PACED_RC.
+stop_paced() {
+        local sig=${1:-TERM}
+        kill -s "$sig" "$PACED_PID"
+        PACED_RC=0
+        wait "$PACED_PID" || PACED_RC=$?
+}
+
+# paced_exited: true once paced is gone.
+paced_exited() { ! kill -0 "$PACED_PID" 2>/dev/null; }
+
+# prop NAME: a Manager property's value as busctl prints it, without the type.
+prop() {
+        busctl --address="$BUS_ADDRESS" get-property io.paced.paced1 /io/paced/paced1 \
+                io.paced.paced1.Manager "$1" | cut -d' ' -f2-
+}
+
+prop_is() { [ "$(prop "$1")" = "$2" ]; }
+
+# pacectl as the test user (root in CI).
+pc() { "$PACECTL" "$@"; }
+
+# pacectl as an unprivileged user without the admin group.
+pc_nobody() {
+        setpriv --reuid=nobody --regid=nogroup --clear-groups \
+                env PACED_BUS_ADDRESS="$BUS_ADDRESS" "$PACECTL" "$@"
+}
+
+# expect_rc RC CMD...: CMD must exit with RC.
+expect_rc() {
+        local want=$1 rc=0
+        shift
+        "$@" > "$T/out" 2> "$T/err" || rc=$?
+        if [ "$rc" -ne "$want" ]; then
+                cat "$T/out" "$T/err" >&2
+                fail "'$*' exited $rc, expected $want"
+        fi
+}

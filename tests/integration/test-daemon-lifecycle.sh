@@ -1,0 +1,68 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: LGPL-2.1-or-later
+# paced as a service on a private bus: READY=1 only once the bus name is
+# owned, STATUS= and WATCHDOG=1 notifications, properties and device objects
+# readable, pacectl status/devices/--json, SIGHUP reload (a bad file keeps the
+# old config), SIGTERM exits 0.
+source "$(dirname "$0")/lib.sh"
+lib_init
+start_bus
+start_notify
+
+export WATCHDOG_USEC=1000000
+start_paced
+unset WATCHDOG_USEC NOTIFY_SOCKET
+
+# READY=1 is sent after the name is acquired: once we see it, the name is owned.
+wait_for 10 grep -qx 'READY=1' "$T/notify" || fail "no READY=1"
+paced_owns_name || fail "READY=1 before the bus name was owned"
+wait_for 10 grep -q '^STATUS=.*idle' "$T/notify" || fail "no STATUS= line"
+# Watchdog pings at half of WatchdogSec: several within a few seconds.
+pings_at_least() { [ "$(grep -cx 'WATCHDOG=1' "$T/notify")" -ge "$1" ]; }
+wait_for 10 pings_at_least 3 || fail "no watchdog pings"
+
+prop_is State '"idle"' || fail "State is $(prop State)"
+prop_is StepIndex "-1" || fail "StepIndex is $(prop StepIndex)"
+prop_is Version "\"$("$PACED" --version | cut -d' ' -f2)\"" || fail "Version mismatch"
+
+busctl --address="$BUS_ADDRESS" tree io.paced.paced1 > "$T/tree"
+grep -q '/io/paced/paced1/device/treadmill' "$T/tree" || fail "no treadmill object"
+grep -q '/io/paced/paced1/device/strap' "$T/tree" || fail "no strap object"
+[ "$(busctl --address="$BUS_ADDRESS" get-property io.paced.paced1 \
+        /io/paced/paced1/device/treadmill io.paced.paced1.Device Kind)" = 's "treadmill"' ] ||
+        fail "treadmill Kind"
+
+expect_rc 0 pc status
+grep -q 'State: idle' "$T/out" || fail "status text: $(cat "$T/out")"
+expect_rc 0 pc status --json
+grep -q '"state":"idle"' "$T/out" || fail "status --json: $(cat "$T/out")"
+grep -q '"devices":{"treadmill":{' "$T/out" || fail "status --json lacks devices"
+expect_rc 0 pc devices --json
+grep -q '"kind":"strap"' "$T/out" || fail "devices --json: $(cat "$T/out")"
+expect_rc 0 pc watch --count 2 --lines
+[ "$(grep -c '^idle' "$T/out")" -eq 2 ] || fail "watch --count 2: $(cat "$T/out")"
+# Global --bus works as well as the environment.
+expect_rc 0 env -u PACED_BUS_ADDRESS "$PACECTL" --bus "$BUS_ADDRESS" status --json
+# Usage errors exit 2 without touching the bus.
+expect_rc 2 pc extend nope
+expect_rc 2 pc speed 0.5
+expect_rc 2 pc status --bogus
+
+# SIGHUP: a valid change is applied (Units is a property)...
+printf '[Runner]\nunits = mi\n' > "$T/paced.conf"
+kill -HUP "$PACED_PID"
+wait_for 10 prop_is Units '"mi"' || fail "reload did not apply units = mi"
+# ... an invalid one is refused with its line number and the old one kept.
+printf '[Runner]\nunits = km\n[Safety]\nmax_speed = 99\n' > "$T/paced.conf"
+kill -HUP "$PACED_PID"
+wait_for 10 grep -q 'paced.conf:4: \[Safety\] max_speed: 99' "$T/paced.log" ||
+        fail "invalid reload not reported with its line"
+grep -q 'Keeping the previous configuration' "$T/paced.log" || fail "no keep message"
+prop_is Units '"mi"' || fail "invalid reload changed the config"
+kill -0 "$PACED_PID" || fail "paced died on an invalid reload"
+
+stop_paced TERM
+[ "$PACED_RC" -eq 0 ] || fail "SIGTERM: exit $PACED_RC"
+grep -q 'STOPPING=1' "$T/notify" || fail "no STOPPING=1"
+expect_rc 3 pc status
+log "PASS"

@@ -1,0 +1,118 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: LGPL-2.1-or-later
+# pacectl validate and plan on real files: output, JSON and exit codes.
+set -euo pipefail
+
+: "${PACECTL:?}" "${PACED_SOURCE_DIR:?}"
+DATA="$PACED_SOURCE_DIR/tests/data/workouts"
+LIB="$PACED_SOURCE_DIR/conf/workouts"
+TMP=$(mktemp -d)
+trap 'rm -rf "$TMP"' EXIT
+
+fail() { echo "FAIL: $*" >&2; exit 1; }
+
+# expect CODE CMD...: runs CMD, stdout to $TMP/out, stderr to $TMP/err.
+expect() {
+        local want=$1 got=0
+        shift
+        "$@" >"$TMP/out" 2>"$TMP/err" || got=$?
+        [ "$got" -eq "$want" ] || { cat "$TMP/out" "$TMP/err" >&2; fail "$* exited $got, want $want"; }
+}
+contains() { grep -qF -- "$2" "$1" || { cat "$1" >&2; fail "'$2' not in $1"; }; }
+
+# A valid text workout: table and totals (10:00 at 10 km/h, 4 x (400 m at
+# 15 km/h + 200 m at 9 km/h), 5:00 at 9 km/h = 26:44 and 4.82 km).
+expect 0 "$PACECTL" validate "$DATA/good.txt"
+contains "$TMP/out" "Workout: Test session"
+contains "$TMP/out" "Total: 26:44, 4.82 km"
+contains "$TMP/out" "15.0 km/h"
+contains "$TMP/out" "2.0%"
+[ "$(grep -c '^ *[0-9]\+  active' "$TMP/out")" -eq 4 ] || fail "expected 4 active steps"
+
+expect 0 "$PACECTL" validate --json "$DATA/good.txt"
+contains "$TMP/out" '"name":"Test session"'
+contains "$TMP/out" '"total_time_s":1604.000'
+contains "$TMP/out" '"any_clamped":false'
+[ "$(grep -o '"index":' "$TMP/out" | wc -l)" -eq 10 ] || fail "expected 10 steps in JSON"
+if command -v node >/dev/null; then
+        node -e 'const w = JSON.parse(require("fs").readFileSync(process.argv[1]));
+                 if (w.steps.length !== 10 || w.steps[1].speed_start_kmh !== 15) process.exit(1);' \
+                "$TMP/out" || fail "JSON does not parse or is wrong"
+fi
+
+# A broken file: exit 2, located error, nothing on stdout.
+expect 2 "$PACECTL" validate "$DATA/bad.txt"
+contains "$TMP/err" "$DATA/bad.txt:7:18: expected 'Pace', a reference pace"
+[ ! -s "$TMP/out" ] || fail "a bad file printed output"
+
+# Zwift: a run workout loads with its totals, a bike workout is refused.
+expect 0 "$PACECTL" validate --profile 5K=20:00 "$DATA/run-intervals.zwo"
+contains "$TMP/out" "Workout: 5K intervals"
+contains "$TMP/out" "Total: 49:20"
+expect 2 "$PACECTL" validate "$DATA/bike.zwo"
+contains "$TMP/err" "bike.zwo:4:5: this is a bike workout"
+
+# Clamping is reported, never silent.
+expect 0 "$PACECTL" validate --max-incline 5 "$LIB/hill-sprints.txt"
+contains "$TMP/out" "Clamped to the machine range / caps"
+contains "$TMP/out" "incline 8.0 % requested, 5.0 % used"
+expect 0 "$PACECTL" validate --json --speed-cap 12 --profile Mile=5:00 race-pace-mile
+contains "$TMP/out" '"any_clamped":true'
+
+# The profile, from a config file, with its derivation shown.
+cat >"$TMP/paced.conf" <<'CONF'
+[Runner]
+Mile=5:30
+MaxHR=190
+SomethingNew=ignored
+CONF
+expect 0 "$PACECTL" validate --profile "$TMP/paced.conf" mile-time-trial
+contains "$TMP/out" "5K             18:17     3:39/km    from Mile 5:30, Riegel (exponent 1.06)"
+contains "$TMP/out" "Lap 4, last 100: all in"
+printf '[Runner]\nMile=fast\n' >"$TMP/bad.conf"
+expect 2 "$PACECTL" validate --profile "$TMP/bad.conf" easy-run
+contains "$TMP/err" "Mile=fast: invalid value"
+expect 2 "$PACECTL" validate --profile Shoe=big easy-run
+contains "$TMP/err" "unknown key 'Shoe'"
+
+# Every built-in workout validates.
+for f in "$LIB"/*.txt; do
+        expect 0 "$PACECTL" validate "$f"
+done
+expect 0 "$PACECTL" validate ramp-test
+contains "$TMP/out" "plus open steps"
+
+# Usage errors.
+expect 2 "$PACECTL" validate
+expect 2 "$PACECTL" validate /nonexistent/workout.txt
+contains "$TMP/err" "/nonexistent/workout.txt: No such file or directory"
+expect 2 "$PACECTL" validate --max-speed fast easy-run
+expect 0 "$PACECTL" validate --help
+contains "$TMP/out" "Usage: pacectl validate FILE"
+
+# The plan.
+expect 0 "$PACECTL" plan --goal-mile 5:30 --weeks 8 --start 2026-12-01
+contains "$TMP/out" "Mile plan: goal 5:30"
+contains "$TMP/out" "Week 8 (taper)"
+contains "$TMP/out" "2027-01-25 Mon  run    mile-time-trial      Goal: mile time trial"
+[ "$(grep -c '^  20' "$TMP/out")" -eq 56 ] || fail "expected 56 days"
+[ "$(grep -c '  run  ' "$TMP/out")" -eq 40 ] || fail "expected 40 run days"
+
+expect 0 "$PACECTL" plan --goal-mile 4:45 --weeks 6 --days-per-week 3 --start 2026-12-01 --json
+contains "$TMP/out" '"goal_mile_s":285.0,"weeks":6,"days_per_week":3,"start":"2026-12-01","end":"2027-01-11"'
+[ "$(grep -o '"type":"run"' "$TMP/out" | wc -l)" -eq 18 ] || fail "expected 18 runs"
+if command -v node >/dev/null; then
+        node -e 'const p = JSON.parse(require("fs").readFileSync(process.argv[1]));
+                 if (p.days.length !== 42 || p.days[41].workout !== "mile-time-trial") process.exit(1);' \
+                "$TMP/out" || fail "plan JSON does not parse or is wrong"
+fi
+
+expect 2 "$PACECTL" plan --weeks 8
+contains "$TMP/err" "--goal-mile is required"
+expect 2 "$PACECTL" plan --goal-mile 5:30 --weeks 12
+expect 2 "$PACECTL" plan --goal-mile 5:30 --days-per-week 7
+expect 2 "$PACECTL" plan --goal-mile fast
+expect 2 "$PACECTL" plan --goal-mile 5:30 --start 2026-02-30
+expect 0 "$PACECTL" plan --goal-mile 5:30
+
+echo "ok"

@@ -1,0 +1,290 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+
+#include <cmocka.h>
+#include <math.h>
+#include <string.h>
+
+#include "config.h"
+#include "util.h"
+
+static Config *load_ok(const char *text)
+{
+        Config *c = NULL;
+        ConfigError e = {};
+        int r = config_load_string(text, strlen(text), &c, &e);
+
+        if (r < 0)
+                fail_msg("unexpected error at line %u: %s", e.line, e.message);
+        assert_non_null(c);
+        return c;
+}
+
+/* Loads text that must fail; returns the line, checks the message contains needle. */
+static unsigned load_fails(const char *text, const char *needle)
+{
+        Config *c = NULL;
+        ConfigError e = {};
+        int r = config_load_string(text, strlen(text), &c, &e);
+
+        assert_int_equal(r, -EINVAL);
+        assert_null(c);
+        if (!strstr(e.message, needle))
+                fail_msg("error '%s' does not mention '%s'", e.message, needle);
+        return e.line;
+}
+
+static void test_empty_gives_defaults(void **state)
+{
+        Config *c = load_ok("");
+
+        assert_null(c->treadmill);
+        assert_null(c->strap);
+        assert_true(fabs(c->max_speed_kmh - 20.0) < 1e-9);
+        assert_true(fabs(c->max_accel_kmh_s - 0.5) < 1e-9);
+        assert_int_equal(c->stop_policy, CONFIG_STOP_POLICY_COOLDOWN);
+        assert_false(c->allow_remote_start);
+        assert_false(c->monitor_only);
+        assert_true(fabs(c->cue_lead_s - 5) < 1e-9);
+        assert_true(fabs(c->auto_lap_m - 400) < 1e-9);
+        config_free(c);
+}
+
+static void test_shipped_file_is_valid(void **state)
+{
+        Config *c = NULL;
+        ConfigError e = {};
+        int r = config_load_file(PACED_SOURCE_DIR "/conf/paced.conf", &c, &e);
+
+        if (r < 0)
+                fail_msg("conf/paced.conf: line %u: %s", e.line, e.message);
+        config_free(c);
+}
+
+/* Every commented-out "#key = value" in the shipped file must parse when uncommented. */
+static void test_shipped_examples_parse(void **state)
+{
+        FILE *f = fopen(PACED_SOURCE_DIR "/conf/paced.conf", "re");
+        char line[256], section[256] = "", buf[600];
+        unsigned n = 0;
+
+        assert_non_null(f);
+        while (fgets(line, sizeof(line), f)) {
+                Config *c = NULL;
+                ConfigError e = {};
+
+                if (line[0] == '[') {
+                        snprintf(section, sizeof(section), "%s", line);
+                        continue;
+                }
+                if (line[0] != '#' || !strchr(line, '=') || strchr(line, ' ') == line + 1)
+                        continue;
+                snprintf(buf, sizeof(buf), "%s%s", section, line + 1);
+                /* A lone "max_hr =" resets to default; an example with a value must parse. */
+                if (config_load_string(buf, strlen(buf), &c, &e) < 0)
+                        fail_msg("example '%s' fails: %s", line, e.message);
+                config_free(c);
+                n++;
+        }
+        fclose(f);
+        assert_true(n >= 40);
+}
+
+static void test_full_config(void **state)
+{
+        Config *c = load_ok("[Devices]\n"
+                            "adapter = hci1\n"
+                            "treadmill = AA:BB:CC:DD:EE:FF\n"
+                            "strap = HRM-Pro:123\n"
+                            "[Runner]\n"
+                            "mile = 5:30\n"
+                            "half = 1:35:00\n"
+                            "threshold_pace = 6:40/mi\n"
+                            "easy_pace = 5:30/km\n"
+                            "max_hr = 190\n"
+                            "resting_hr = 48\n"
+                            "lthr = 172\n"
+                            "units = mi\n"
+                            "[Zones]\nmodel = lthr\n"
+                            "[Safety]\n"
+                            "max_speed = 10 mph\n"
+                            "max_incline = 8\n"
+                            "max_accel = 1.0\n"
+                            "hr_ceiling = 185\n"
+                            "stop_policy = pause\n"
+                            "allow_remote_start = yes\n"
+                            "quirks = mph-target no-incline\n"
+                            "speed_factor = 1.03\n"
+                            "[Session]\nauto_lap = mile\nstate_dir = /tmp/x\n"
+                            "[Cues]\nlead_time = 8s\naudio = on\nvoice = en-us\n");
+
+        assert_string_equal(c->adapter, "hci1");
+        assert_string_equal(c->treadmill, "AA:BB:CC:DD:EE:FF");
+        assert_string_equal(c->strap, "HRM-Pro:123");
+        assert_true(fabs(c->race_time_s[CONFIG_RACE_MILE] - 330) < 1e-9);
+        assert_true(fabs(c->race_time_s[CONFIG_RACE_HALF] - 5700) < 1e-9);
+        assert_true(fabs(c->threshold_pace_s_per_km - 400 * 1000 / METERS_PER_MILE) < 1e-6);
+        assert_true(fabs(c->easy_pace_s_per_km - 330) < 1e-9);
+        assert_int_equal(c->units, CONFIG_UNITS_IMPERIAL);
+        assert_int_equal(c->zone_model, CONFIG_ZONE_MODEL_LTHR);
+        assert_true(fabs(c->max_speed_kmh - 16.09344) < 1e-9);
+        assert_int_equal(c->hr_ceiling_bpm, 185);
+        assert_int_equal(c->stop_policy, CONFIG_STOP_POLICY_PAUSE);
+        assert_true(c->allow_remote_start);
+        assert_int_equal(c->quirks, CONFIG_QUIRK_MPH_TARGET | CONFIG_QUIRK_NO_INCLINE);
+        assert_true(fabs(c->auto_lap_m - METERS_PER_MILE) < 1e-9);
+        assert_string_equal(c->state_dir, "/tmp/x");
+        assert_true(fabs(c->cue_lead_s - 8) < 1e-9);
+        assert_true(c->cue_audio);
+        assert_string_equal(c->cue_voice, "en-us");
+        config_free(c);
+}
+
+static void test_unknown_key_has_line(void **state)
+{
+        assert_int_equal(load_fails("[Safety]\nmax_speed = 18\nmax_sped = 20\n", "max_sped"), 3);
+        assert_int_equal(load_fails("\n\n[Bogus]\nx = 1\n", "unknown section [Bogus]"), 4);
+        assert_int_equal(load_fails("max_speed = 3\n", "outside any [Section]"), 1);
+}
+
+static void test_bad_values(void **state)
+{
+        assert_int_equal(load_fails("[Safety]\nmax_speed = fast\n", "not a speed"), 2);
+        assert_int_equal(load_fails("[Safety]\nmax_accel = 1e3\n", "not a number"), 2);
+        assert_int_equal(load_fails("[Safety]\nmax_accel = nan\n", "not a number"), 2);
+        assert_int_equal(load_fails("[Safety]\nmax_accel = 0x10\n", "not a number"), 2);
+        assert_int_equal(load_fails("[Safety]\nmonitor_only = maybe\n", "not a boolean"), 2);
+        assert_int_equal(load_fails("[Safety]\nstop_policy = crash\n", "cooldown, pause, stop"), 2);
+        assert_int_equal(load_fails("[Runner]\nmax_hr = 185.5\n", "whole number"), 2);
+        assert_int_equal(load_fails("[Runner]\nmile = 5:75\n", "race time"), 2);
+        assert_int_equal(load_fails("[Runner]\nmile = 330\n", "race time"), 2);
+        assert_int_equal(load_fails("[Runner]\neasy_pace = 5:30\n", "pace"), 2);
+        assert_int_equal(
+                load_fails("[Devices]\ntreadmill = AA:BB:CC:DD:EE:GG\n", "Bluetooth address"), 2);
+        assert_int_equal(load_fails("[Devices]\nadapter = wlan0\n", "adapter"), 2);
+        assert_int_equal(load_fails("[Safety]\nquirks = mph-target warp\n", "unknown quirk 'warp'"),
+                         2);
+        assert_int_equal(load_fails("[Session]\nauto_lap = far\n", "distance"), 2);
+        assert_int_equal(load_fails("[Cues]\nlead_time = soon\n", "duration"), 2);
+}
+
+static void test_out_of_range(void **state)
+{
+        assert_int_equal(load_fails("[Safety]\nmax_speed = 45\n", "out of range"), 2);
+        assert_int_equal(load_fails("[Safety]\nmax_speed = 30 mph\n", "out of range"), 2);
+        assert_int_equal(load_fails("[Safety]\nmax_speed = -1\n", "out of range"), 2);
+        assert_int_equal(load_fails("[Safety]\nmax_accel = 0\n", "out of range"), 2);
+        assert_int_equal(load_fails("[Safety]\nmax_incline = 41\n", "out of range"), 2);
+        assert_int_equal(load_fails("[Runner]\nmax_hr = 300\n", "out of range"), 2);
+        assert_int_equal(load_fails("[Cues]\nlead_time = 1min\n", "out of range"), 2);
+        assert_int_equal(load_fails("[Safety]\nhr_ceiling = 50\n", "out of range"), 2);
+}
+
+static void test_cross_checks_name_later_line(void **state)
+{
+        assert_int_equal(load_fails("[Runner]\nmax_hr = 150\nresting_hr = 40\nlthr = 160\n",
+                                    "lthr (160) must be below max_hr"),
+                         4);
+        assert_int_equal(
+                load_fails("[Safety]\ncooldown_speed = 8\nmax_speed = 6\n", "cooldown_speed"), 3);
+        assert_int_equal(load_fails("[Zones]\nmodel = lthr\n", "needs [Runner] lthr"), 2);
+}
+
+static void test_duplicate_key_refused(void **state)
+{
+        assert_int_equal(
+                load_fails("[Safety]\nmax_speed = 12\n\nmax_speed = 14\n", "already set on line 2"),
+                4);
+        /* inih's continuation lines would silently overwrite: they are caught the same way. */
+        assert_int_equal(load_fails("[Safety]\nmax_speed = 12\n  14\n", "already set"), 3);
+}
+
+static void test_syntax_error_line(void **state)
+{
+        assert_int_equal(load_fails("[Safety]\nmax_speed 12\n", "syntax error"), 2);
+        assert_int_equal(load_fails("[Safety\n", "syntax error"), 1);
+}
+
+static void test_empty_value_resets_default(void **state)
+{
+        Config *c = load_ok("[Safety]\nmax_speed =\n[Devices]\ntreadmill = auto\n");
+
+        assert_true(fabs(c->max_speed_kmh - 20.0) < 1e-9);
+        assert_null(c->treadmill);
+        config_free(c);
+}
+
+static void test_comments_and_crlf(void **state)
+{
+        Config *c = load_ok("# comment\r\n; another\r\n[Safety]\r\nmax_speed = 14 ; inline\r\n");
+
+        assert_true(fabs(c->max_speed_kmh - 14.0) < 1e-9);
+        config_free(c);
+}
+
+static void test_long_line_and_nul(void **state)
+{
+        char buf[600];
+        Config *c = NULL;
+        ConfigError e = {};
+
+        memset(buf, 'a', sizeof(buf));
+        memcpy(buf, "[Devices]\nstrap = ", 18);
+        assert_int_equal(config_load_string(buf, sizeof(buf), &c, &e), -EINVAL);
+        assert_int_equal(e.line, 2);
+        assert_non_null(strstr(e.message, "too long"));
+        assert_int_equal(config_load_string("[Safety]\nmax_speed = 1\0 2\n", 26, &c, &e), -EINVAL);
+        assert_non_null(strstr(e.message, "NUL"));
+        assert_null(c);
+}
+
+static void test_missing_file(void **state)
+{
+        Config *c = NULL;
+        ConfigError e = {};
+
+        assert_int_equal(config_load_file("/nonexistent/paced.conf", &c, &e), -ENOENT);
+        assert_null(c);
+        assert_non_null(strstr(e.message, "/nonexistent/paced.conf"));
+}
+
+static void test_max_hr_estimate_and_zone_auto(void **state)
+{
+        Config *c = load_ok("[Runner]\nage = 40\nresting_hr = 50\n");
+        bool est = false;
+
+        assert_int_equal(config_max_hr(c, &est), 180);
+        assert_true(est);
+        assert_int_equal(config_effective_zone_model(c), CONFIG_ZONE_MODEL_HRR);
+        config_free(c);
+        c = load_ok("[Runner]\nmax_hr = 190\nlthr = 170\n");
+        assert_int_equal(config_max_hr(c, &est), 190);
+        assert_false(est);
+        assert_int_equal(config_effective_zone_model(c), CONFIG_ZONE_MODEL_LTHR);
+        config_free(c);
+}
+
+int main(void)
+{
+        const struct CMUnitTest tests[] = {
+                cmocka_unit_test(test_empty_gives_defaults),
+                cmocka_unit_test(test_shipped_file_is_valid),
+                cmocka_unit_test(test_shipped_examples_parse),
+                cmocka_unit_test(test_full_config),
+                cmocka_unit_test(test_unknown_key_has_line),
+                cmocka_unit_test(test_bad_values),
+                cmocka_unit_test(test_out_of_range),
+                cmocka_unit_test(test_cross_checks_name_later_line),
+                cmocka_unit_test(test_duplicate_key_refused),
+                cmocka_unit_test(test_syntax_error_line),
+                cmocka_unit_test(test_empty_value_resets_default),
+                cmocka_unit_test(test_comments_and_crlf),
+                cmocka_unit_test(test_long_line_and_nul),
+                cmocka_unit_test(test_missing_file),
+                cmocka_unit_test(test_max_hr_estimate_and_zone_auto),
+        };
+
+        return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,580 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#define _GNU_SOURCE 1
+#include <math.h>
+#include <setjmp.h>
+#include <sqlite3.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+
+#include <cmocka.h>
+
+#include "session-store.h"
+#include "util.h"
+
+typedef struct Fixture {
+        char dir[64];
+        char db[96];
+} Fixture;
+
+static int setup(void **state)
+{
+        Fixture *f = calloc(1, sizeof(*f));
+
+        assert_non_null(f);
+        snprintf(f->dir, sizeof(f->dir), "/tmp/test-session-store-XXXXXX");
+        assert_non_null(mkdtemp(f->dir));
+        snprintf(f->db, sizeof(f->db), "%s/paced.db", f->dir);
+        *state = f;
+        return 0;
+}
+
+static int teardown(void **state)
+{
+        Fixture *f = *state;
+        char cmd[128];
+
+        snprintf(cmd, sizeof(cmd), "rm -rf '%s'", f->dir);
+        assert_int_equal(system(cmd), 0);
+        free(f);
+        return 0;
+}
+
+static ResolvedStep test_steps[2] = {
+        {.kind = STEP_KIND_WARMUP,
+         .end = STEP_END_TIME,
+         .end_value = 300,
+         .control = STEP_CONTROL_SPEED,
+         .speed_start_kmh = 8,
+         .speed_end_kmh = 8,
+         .speed_lo_kmh = 8,
+         .speed_hi_kmh = 8,
+         .label = "5 min easy"},
+        {.kind = STEP_KIND_ACTIVE,
+         .end = STEP_END_DISTANCE,
+         .end_value = 400,
+         .control = STEP_CONTROL_SPEED,
+         .speed_start_kmh = 12,
+         .speed_end_kmh = 12,
+         .speed_lo_kmh = 11.8,
+         .speed_hi_kmh = 12.2,
+         .has_incline = true,
+         .incline_start_pct = 1,
+         .incline_end_pct = 1,
+         .label = "400 m at \"5:00/km\""},
+};
+
+static const ResolvedWorkout test_workout = {
+        .name = (char *)"2 steps",
+        .source = (char *)"test.txt",
+        .steps = test_steps,
+        .n_steps = 2,
+};
+
+static const SessionInfo test_info = {
+        .workout = &test_workout,
+        .profile_json = "{\"max_hr\":190}",
+        .zone_max_bpm = {120, 140, 155, 170, 190},
+        .n_zones = 5,
+        .treadmill_address = "AA:BB:CC:DD:EE:01",
+        .treadmill_name = "Horizon 7.0AT",
+        .hrm_address = "AA:BB:CC:DD:EE:02",
+        .hrm_name = "Polar H10",
+};
+
+static SessionSample sample_at(unsigned t)
+{
+        return (SessionSample){.t_s = t,
+                               .commanded_kmh = t < 300 ? 8 : 12,
+                               .speed_kmh = t < 300 ? 8 : 11.9,
+                               .incline_pct = NAN,
+                               .distance_m = t * 2.5,
+                               .hr_bpm = t % 7 == 0 ? 0 : 120 + t / 10,
+                               .zone = 2,
+                               .step_index = t < 300 ? 0 : 1,
+                               .alpha1 = t > 100 ? 1.0 - t / 1000.0 : NAN};
+}
+
+static int64_t count(const char *db, const char *sql)
+{
+        sqlite3 *h;
+        sqlite3_stmt *st;
+        int64_t n;
+
+        assert_int_equal(sqlite3_open_v2(db, &h, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
+        assert_int_equal(sqlite3_prepare_v2(h, sql, -1, &st, NULL), SQLITE_OK);
+        assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+        n = sqlite3_column_int64(st, 0);
+        sqlite3_finalize(st);
+        sqlite3_close(h);
+        return n;
+}
+
+static void test_store_roundtrip(void **state)
+{
+        Fixture *f = *state;
+        SessionStore *s = NULL;
+        SessionData *d = NULL;
+        SessionListEntry *l = NULL;
+        size_t n;
+        int64_t id;
+
+        assert_int_equal(session_store_open(&s, f->dir), 0);
+        assert_int_equal(session_store_begin(s, 1700000000000000ULL, &test_info, &id), 0);
+        assert_true(id > 0);
+        assert_int_equal(session_store_current(s), id);
+        for (unsigned t = 0; t < 400; t++) {
+                SessionSample x = sample_at(t);
+                assert_int_equal(session_store_add_sample(s, &x), 0);
+                assert_int_equal(
+                        session_store_add_rr(s, &(SessionRr){t + 0.5, 500 + t % 3, t == 50}), 0);
+        }
+        assert_int_equal(session_store_add_lap(s, &(SessionLap){.kind = LAP_KIND_STEP,
+                                                                .step_index = 0,
+                                                                .start_s = 0,
+                                                                .end_s = 300,
+                                                                .distance_m = 750,
+                                                                .avg_hr_bpm = 130,
+                                                                .max_hr_bpm = 149,
+                                                                .avg_speed_kmh = 8}),
+                         0);
+        assert_int_equal(
+                session_store_add_event(s, &(SessionEvent){300, SESSION_EVENT_STEP_CHANGE,
+                                                           "Step 2: 400 m", "{\"step\":1}"}),
+                0);
+        assert_int_equal(session_store_add_event(s, &(SessionEvent){310, SESSION_EVENT_CROSSOVER,
+                                                                    NULL, "{\"alpha1\":0.75}"}),
+                         0);
+        assert_int_equal(session_store_flush(s, 1000), 0);
+        assert_int_equal(session_store_add_threshold(s, id,
+                                                     &(SessionThreshold){.kind = "aet",
+                                                                         .method = "dfa-a1",
+                                                                         .alpha1 = 0.75,
+                                                                         .hr_bpm = 151,
+                                                                         .speed_kmh = 10.5,
+                                                                         .t_s = 310,
+                                                                         .confidence = NAN}),
+                         0);
+        assert_int_equal(session_store_end(s, 1700000000000000ULL + 400 * USEC_PER_SEC,
+                                           SESSION_END_FINISHED),
+                         0);
+        assert_int_equal(session_store_current(s), 0);
+        /* Nothing can be added once ended. */
+        SessionSample x = sample_at(401);
+        assert_int_equal(session_store_add_sample(s, &x), -EINVAL);
+        s = session_store_free(s);
+
+        assert_int_equal(session_store_open_db(&s, f->db, true), 0);
+        assert_int_equal(session_store_load(s, id, &d), 0);
+        assert_int_equal(d->end_reason, SESSION_END_FINISHED);
+        assert_int_equal(d->end_wall_usec - d->start_wall_usec, 400 * USEC_PER_SEC);
+        assert_string_equal(d->workout_name, "2 steps");
+        assert_string_equal(d->workout_source, "test.txt");
+        assert_string_equal(d->treadmill_name, "Horizon 7.0AT");
+        assert_string_equal(d->hrm_address, "AA:BB:CC:DD:EE:02");
+        assert_string_equal(d->profile_json, "{\"max_hr\":190}");
+        assert_int_equal(d->n_zones, 5);
+        assert_int_equal(d->zone_max_bpm[2], 155);
+        assert_int_equal(d->n_steps, 2);
+        assert_int_equal(d->steps[1].kind, STEP_KIND_ACTIVE);
+        assert_int_equal(d->steps[1].end, STEP_END_DISTANCE);
+        assert_float_equal(d->steps[1].end_value, 400, 1e-9);
+        assert_float_equal(d->steps[1].speed_lo_kmh, 11.8, 1e-9);
+        assert_true(d->steps[1].has_incline);
+        assert_false(d->steps[0].has_incline);
+        assert_string_equal(d->steps[1].label, "400 m at \"5:00/km\"");
+        assert_int_equal(d->n_samples, 400);
+        for (unsigned t = 0; t < 400; t++) {
+                SessionSample e = sample_at(t);
+                assert_float_equal(d->samples[t].t_s, t, 1e-9);
+                assert_float_equal(d->samples[t].speed_kmh, e.speed_kmh, 1e-9);
+                assert_float_equal(d->samples[t].distance_m, e.distance_m, 1e-9);
+                assert_int_equal(d->samples[t].hr_bpm, e.hr_bpm);
+                assert_int_equal(d->samples[t].step_index, e.step_index);
+                assert_true(isnan(d->samples[t].incline_pct));
+                assert_int_equal(isnan(d->samples[t].alpha1), isnan(e.alpha1));
+        }
+        assert_int_equal(d->n_rr, 400);
+        assert_true(d->rr[50].artifact);
+        assert_false(d->rr[51].artifact);
+        assert_int_equal(d->rr[2].rr_ms, 502);
+        assert_int_equal(d->n_laps, 1);
+        assert_int_equal(d->laps[0].kind, LAP_KIND_STEP);
+        assert_float_equal(d->laps[0].max_hr_bpm, 149, 1e-9);
+        assert_int_equal(d->n_events, 2);
+        assert_int_equal(d->events[0].type, SESSION_EVENT_STEP_CHANGE);
+        assert_string_equal(d->events[0].text, "Step 2: 400 m");
+        assert_null(d->events[1].text);
+        assert_string_equal(d->events[1].json, "{\"alpha1\":0.75}");
+        assert_int_equal(d->n_thresholds, 1);
+        assert_string_equal(d->thresholds[0].kind, "aet");
+        assert_float_equal(d->thresholds[0].hr_bpm, 151, 1e-9);
+        assert_true(isnan(d->thresholds[0].confidence));
+        d = session_data_free(d);
+
+        assert_int_equal(session_store_list(s, 0, &l, &n), 0);
+        assert_int_equal(n, 1);
+        assert_int_equal(l[0].id, id);
+        assert_float_equal(l[0].duration_s, 399, 1e-9);
+        assert_float_equal(l[0].distance_m, 399 * 2.5, 1e-9);
+        assert_float_equal(l[0].max_hr_bpm, 159, 1e-9);
+        assert_float_equal(l[0].threshold_hr_bpm, 151, 1e-9);
+        session_list_free(l, n);
+        /* --since after the start excludes it. */
+        assert_int_equal(session_store_list(s, 1700000000000001ULL, &l, &n), 0);
+        assert_int_equal(n, 0);
+        session_list_free(l, n);
+        assert_int_equal(session_store_load(s, id + 1, &d), -ENOENT);
+        session_store_free(s);
+
+        assert_int_equal(count(f->db, "PRAGMA user_version"), SESSION_STORE_SCHEMA_VERSION);
+        assert_int_equal(count(f->db, "SELECT count(*) FROM pragma_journal_mode WHERE "
+                                      "journal_mode = 'wal'"),
+                         1);
+}
+
+static void test_store_flush_deadline(void **state)
+{
+        Fixture *f = *state;
+        SessionStore *s = NULL;
+        SessionSample x = sample_at(0);
+
+        assert_int_equal(session_store_open(&s, f->dir), 0);
+        assert_int_equal(session_store_next_flush(s), USEC_INFINITY);
+        assert_int_equal(session_store_begin(s, 1, NULL, NULL), 0);
+        /* A second session while one runs is refused. */
+        assert_int_equal(session_store_begin(s, 2, NULL, NULL), -EBUSY);
+        assert_int_equal(session_store_next_flush(s), USEC_INFINITY);
+        assert_int_equal(session_store_add_sample(s, &x), 0);
+        assert_int_equal(session_store_next_flush(s), 0);
+        assert_int_equal(session_store_flush(s, 5 * USEC_PER_SEC), 0);
+        assert_int_equal(session_store_next_flush(s), USEC_INFINITY);
+        assert_int_equal(count(f->db, "SELECT count(*) FROM samples"), 1);
+        x.t_s = 1;
+        assert_int_equal(session_store_add_sample(s, &x), 0);
+        /* Buffered, not written, until the next flush one second later. */
+        assert_int_equal(count(f->db, "SELECT count(*) FROM samples"), 1);
+        assert_int_equal(session_store_next_flush(s), 6 * USEC_PER_SEC);
+        assert_int_equal(session_store_flush(s, 6 * USEC_PER_SEC), 0);
+        assert_int_equal(count(f->db, "SELECT count(*) FROM samples"), 2);
+        session_store_free(s);
+}
+
+/* A child writes, flushes, buffers more and dies without closing: the
+ * parent's open marks the session interrupted with the flushed data only. */
+static void test_store_crash_marks_interrupted_and_resumes(void **state)
+{
+        Fixture *f = *state;
+        SessionStore *s = NULL;
+        SessionResume res;
+        SessionData *d = NULL;
+        int64_t id = 0;
+        pid_t pid;
+        int status;
+
+        pid = fork();
+        assert_true(pid >= 0);
+        if (pid == 0) {
+                SessionStore *c = NULL;
+                if (session_store_open(&c, f->dir) < 0 ||
+                    session_store_begin(c, 1000000, &test_info, NULL) < 0)
+                        _exit(1);
+                for (unsigned t = 0; t < 320; t++) {
+                        SessionSample x = sample_at(t);
+                        if (session_store_add_sample(c, &x) < 0)
+                                _exit(1);
+                        if (t == 309 && session_store_flush(c, t * USEC_PER_SEC) < 0)
+                                _exit(1);
+                }
+                _exit(0); /* no free, no flush: like kill -9 */
+        }
+        assert_int_equal(waitpid(pid, &status, 0), pid);
+        assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+
+        assert_int_equal(session_store_open(&s, f->dir), 0);
+        assert_int_equal(session_store_get_interrupted(s, &res), 0);
+        assert_float_equal(res.last_t_s, 309, 1e-9);
+        assert_int_equal(res.last_step_index, 1);
+        assert_float_equal(res.last_distance_m, 309 * 2.5, 1e-9);
+        assert_int_equal(res.start_wall_usec, 1000000);
+        assert_int_equal(count(f->db, "SELECT count(*) FROM sessions WHERE end_reason = "
+                                      "'interrupted' AND end_usec = 1000000 + 309000000"),
+                         1);
+        assert_int_equal(count(f->db, "SELECT count(*) FROM samples"), 310);
+
+        /* The runner is still on the belt: carry on in the same session. */
+        assert_int_equal(session_store_resume(s, res.id), 0);
+        assert_int_equal(session_store_get_interrupted(s, &res), -ENOENT);
+        for (unsigned t = 310; t < 330; t++) {
+                SessionSample x = sample_at(t);
+                assert_int_equal(session_store_add_sample(s, &x), 0);
+        }
+        id = session_store_current(s);
+        assert_int_equal(session_store_end(s, 331000000, SESSION_END_FINISHED), 0);
+        assert_int_equal(session_store_load(s, id, &d), 0);
+        assert_int_equal(d->n_samples, 330);
+        assert_int_equal(d->end_reason, SESSION_END_FINISHED);
+        session_data_free(d);
+        /* Only interrupted sessions can be resumed. */
+        assert_int_equal(session_store_resume(s, id), -ENOENT);
+        session_store_free(s);
+
+        /* A clean reopen finds nothing to resume. */
+        assert_int_equal(session_store_open(&s, f->dir), 0);
+        assert_int_equal(session_store_get_interrupted(s, &res), -ENOENT);
+        session_store_free(s);
+        assert_int_equal(count(f->db, "SELECT count(*) FROM pragma_integrity_check WHERE "
+                                      "integrity_check = 'ok'"),
+                         1);
+}
+
+/* The CLI reads while the daemon writes: it must not mark the running
+ * session interrupted. */
+static void test_store_reader_leaves_running_session(void **state)
+{
+        Fixture *f = *state;
+        SessionStore *w = NULL, *r = NULL;
+        SessionListEntry *l = NULL;
+        SessionSample x = sample_at(0);
+        size_t n;
+
+        assert_int_equal(session_store_open_db(&r, f->db, true), -ENOENT);
+        assert_int_equal(session_store_open(&w, f->dir), 0);
+        assert_int_equal(session_store_begin(w, 5, NULL, NULL), 0);
+        assert_int_equal(session_store_add_sample(w, &x), 0);
+        assert_int_equal(session_store_flush(w, 0), 0);
+        assert_int_equal(session_store_open_db(&r, f->db, true), 0);
+        assert_int_equal(session_store_list(r, 0, &l, &n), 0);
+        assert_int_equal(n, 1);
+        assert_int_equal(l[0].end_reason, _SESSION_END_INVALID);
+        session_list_free(l, n);
+        session_store_free(r);
+        x.t_s = 1;
+        assert_int_equal(session_store_add_sample(w, &x), 0);
+        assert_int_equal(session_store_flush(w, USEC_PER_SEC), 0);
+        assert_int_equal(session_store_end(w, 10, SESSION_END_ABORTED), 0);
+        session_store_free(w);
+        assert_int_equal(count(f->db, "SELECT count(*) FROM sessions WHERE end_reason = "
+                                      "'aborted'"),
+                         1);
+}
+
+/* A full disk: flushes fail with -ENOSPC, the data stays buffered and the
+ * caller carries on; once space is back everything is written. */
+static void test_store_full_disk_degrades(void **state)
+{
+        Fixture *f = *state;
+        SessionStore *s = NULL;
+        unsigned t = 0;
+        int r = 0;
+
+        assert_int_equal(session_store_open(&s, f->dir), 0);
+        assert_int_equal(session_store_begin(s, 1, &test_info, NULL), 0);
+        assert_int_equal(session_store_set_size_limit(s, 64 * 1024), 0);
+        for (; t < 20000 && r == 0; t++) {
+                SessionSample x = sample_at(t);
+                assert_int_equal(session_store_add_sample(s, &x), 0);
+                if (t % 10 == 9)
+                        r = session_store_flush(s, t * USEC_PER_SEC);
+        }
+        assert_int_equal(r, -ENOSPC);
+        assert_true(session_store_degraded(s));
+        assert_non_null(strstr(session_store_last_error(s), "full"));
+        /* Still accepting data. */
+        for (unsigned k = 0; k < 5; k++, t++) {
+                SessionSample x = sample_at(t);
+                assert_int_equal(session_store_add_sample(s, &x), 0);
+        }
+        assert_int_equal(session_store_flush(s, t * USEC_PER_SEC), -ENOSPC);
+        assert_int_equal(session_store_set_size_limit(s, 0), 0);
+        assert_int_equal(session_store_flush(s, (t + 1) * USEC_PER_SEC), 0);
+        assert_false(session_store_degraded(s));
+        assert_int_equal(session_store_dropped(s), 0);
+        session_store_free(s);
+        assert_int_equal(count(f->db, "SELECT count(*) FROM samples"), t);
+        assert_int_equal(count(f->db, "SELECT count(DISTINCT t) FROM samples"), t);
+}
+
+static void test_store_unwritable_dir(void **state)
+{
+        Fixture *f = *state;
+        SessionStore *s = NULL;
+        char sub[128];
+
+        assert_int_equal(session_store_open(&s, "/nonexistent/paced"), -ENOENT);
+        snprintf(sub, sizeof(sub), "%s/paced.db", f->dir);
+        assert_int_equal(session_store_open(&s, f->db), -ENOENT);
+        /* A file where the directory should be. */
+        fclose(fopen(sub, "w"));
+        assert_int_equal(session_store_open(&s, sub), -ENOTDIR);
+        unlink(sub);
+
+        /* A read-only state directory. Root writes anywhere, so the check
+         * runs in a child that drops to "nobody" when we are root. */
+        assert_int_equal(chmod(f->dir, 0555), 0);
+        pid_t pid = fork();
+        assert_true(pid >= 0);
+        if (pid == 0) {
+                if (geteuid() == 0 && (setgid(65534) < 0 || setuid(65534) < 0))
+                        _exit(2);
+                _exit(session_store_open(&s, f->dir) == -EACCES && !s ? 0 : 1);
+        }
+        int status;
+        assert_int_equal(waitpid(pid, &status, 0), pid);
+        assert_true(WIFEXITED(status));
+        assert_int_equal(WEXITSTATUS(status), 0);
+        assert_int_equal(chmod(f->dir, 0755), 0);
+}
+
+static const char schema_v1[] =
+        "CREATE TABLE sessions (id INTEGER PRIMARY KEY, start_usec INTEGER NOT NULL,"
+        " end_usec INTEGER, end_reason TEXT CHECK (end_reason IN"
+        " ('finished','aborted','interrupted')), workout_name TEXT, workout_source TEXT,"
+        " steps_json TEXT, profile_json TEXT, treadmill TEXT, hrm TEXT);"
+        "CREATE TABLE samples (session_id INTEGER NOT NULL REFERENCES sessions(id) ON DELETE"
+        " CASCADE, t REAL NOT NULL, commanded_kmh REAL, speed_kmh REAL, incline_pct REAL,"
+        " distance_m REAL, hr_bpm INTEGER, zone INTEGER, step_index INTEGER);"
+        "CREATE TABLE rr (session_id INTEGER NOT NULL REFERENCES sessions(id) ON DELETE"
+        " CASCADE, t REAL NOT NULL, rr_ms INTEGER NOT NULL);"
+        "CREATE TABLE laps (session_id INTEGER NOT NULL REFERENCES sessions(id) ON DELETE"
+        " CASCADE, kind TEXT NOT NULL, step_index INTEGER, start_t REAL NOT NULL, end_t REAL NOT"
+        " NULL, distance_m REAL, avg_hr REAL, max_hr REAL, avg_speed_kmh REAL);"
+        "CREATE TABLE events (session_id INTEGER NOT NULL REFERENCES sessions(id) ON DELETE"
+        " CASCADE, t REAL NOT NULL, type TEXT NOT NULL, text TEXT);"
+        "INSERT INTO sessions VALUES (7, 1600000000000000, 1600000060000000, 'finished',"
+        " 'Old run', 'old.txt', '[{\"kind\":\"active\",\"end\":\"time\",\"end_value\":60,"
+        "\"control\":\"speed\",\"speed_start_kmh\":10,\"speed_end_kmh\":10,\"speed_lo_kmh\":10,"
+        "\"speed_hi_kmh\":10,\"label\":\"1 min\"}]', NULL, 'AA:BB:CC:DD:EE:01', "
+        "'AA:BB:CC:DD:EE:02');"
+        "INSERT INTO samples VALUES (7, 0, 10, 9.9, 0, 0, 140, 3, 0),"
+        " (7, 1, 10, 10.0, 0, 2.8, 141, 3, 0);"
+        "INSERT INTO rr VALUES (7, 0.4, 420), (7, 0.85, 430);"
+        "INSERT INTO events VALUES (7, 0, 'start', 'Started');"
+        "PRAGMA user_version = 1;";
+
+static void test_store_migrates_v1(void **state)
+{
+        Fixture *f = *state;
+        SessionStore *s = NULL;
+        SessionData *d = NULL;
+        sqlite3 *h;
+
+        assert_int_equal(sqlite3_open(f->db, &h), SQLITE_OK);
+        assert_int_equal(sqlite3_exec(h, schema_v1, NULL, NULL, NULL), SQLITE_OK);
+        sqlite3_close(h);
+
+        /* A reader can't migrate a read-only file... */
+        assert_int_equal(chmod(f->db, 0444), 0);
+        if (geteuid() != 0)
+                assert_int_equal(session_store_open_db(&s, f->db, true), -EPROTO);
+        assert_int_equal(chmod(f->db, 0644), 0);
+
+        /* ...the daemon's open does. */
+        assert_int_equal(session_store_open(&s, f->dir), 0);
+        assert_int_equal(count(f->db, "PRAGMA user_version"), 2);
+        assert_int_equal(session_store_load(s, 7, &d), 0);
+        assert_string_equal(d->workout_name, "Old run");
+        assert_string_equal(d->treadmill_address, "AA:BB:CC:DD:EE:01");
+        assert_null(d->treadmill_name);
+        assert_string_equal(d->hrm_address, "AA:BB:CC:DD:EE:02");
+        assert_int_equal(d->n_steps, 1);
+        assert_float_equal(d->steps[0].speed_start_kmh, 10, 1e-9);
+        assert_string_equal(d->steps[0].label, "1 min");
+        assert_int_equal(d->n_samples, 2);
+        assert_true(isnan(d->samples[1].alpha1));
+        assert_int_equal(d->samples[1].hr_bpm, 141);
+        assert_int_equal(d->n_rr, 2);
+        assert_false(d->rr[1].artifact);
+        assert_int_equal(d->rr[1].rr_ms, 430);
+        assert_int_equal(d->n_events, 1);
+        assert_int_equal(d->events[0].type, SESSION_EVENT_START);
+        assert_null(d->events[0].json);
+        assert_int_equal(d->n_zones, 0);
+        session_data_free(d);
+        /* New tables work on the migrated database. */
+        assert_int_equal(session_store_add_threshold(
+                                 s, 7, &(SessionThreshold){.kind = "aet", .hr_bpm = 150}),
+                         0);
+        /* Foreign keys are on: no threshold for a missing session. */
+        assert_int_equal(session_store_add_threshold(s, 8, &(SessionThreshold){.kind = "aet"}),
+                         -EINVAL);
+        session_store_free(s);
+        assert_int_equal(count(f->db, "SELECT count(*) FROM pragma_table_info('sessions') "
+                                      "WHERE name IN ('treadmill','hrm')"),
+                         0);
+        assert_int_equal(count(f->db, "SELECT count(*) FROM pragma_integrity_check WHERE "
+                                      "integrity_check = 'ok'"),
+                         1);
+}
+
+static void test_store_refuses_newer_schema(void **state)
+{
+        Fixture *f = *state;
+        SessionStore *s = NULL;
+        sqlite3 *h;
+
+        assert_int_equal(sqlite3_open(f->db, &h), SQLITE_OK);
+        assert_int_equal(sqlite3_exec(h, "PRAGMA user_version = 99", NULL, NULL, NULL), SQLITE_OK);
+        sqlite3_close(h);
+        assert_int_equal(session_store_open(&s, f->dir), -EPROTO);
+        assert_int_equal(session_store_open_db(&s, f->db, true), -EPROTO);
+        assert_null(s);
+}
+
+static void test_store_db_path(void **state)
+{
+        char *p;
+
+        unsetenv("PACED_STATE_DIR");
+        p = session_store_db_path(NULL, NULL);
+        assert_string_equal(p, "/var/lib/paced/paced.db");
+        free(p);
+        setenv("PACED_STATE_DIR", "/tmp/x", 1);
+        p = session_store_db_path(NULL, NULL);
+        assert_string_equal(p, "/tmp/x/paced.db");
+        free(p);
+        p = session_store_db_path(NULL, "/srv/st");
+        assert_string_equal(p, "/srv/st/paced.db");
+        free(p);
+        p = session_store_db_path("/a/b.db", "/srv/st");
+        assert_string_equal(p, "/a/b.db");
+        free(p);
+        unsetenv("PACED_STATE_DIR");
+}
+
+static void test_store_enum_strings(void **state)
+{
+        for (int i = 0; i < _SESSION_END_MAX; i++)
+                assert_int_equal(session_end_reason_from_string(session_end_reason_to_string(i)),
+                                 i);
+        for (int i = 0; i < _LAP_KIND_MAX; i++)
+                assert_int_equal(lap_kind_from_string(lap_kind_to_string(i)), i);
+        for (int i = 0; i < _SESSION_EVENT_MAX; i++)
+                assert_int_equal(session_event_type_from_string(session_event_type_to_string(i)),
+                                 i);
+        assert_int_equal(session_end_reason_from_string("bogus"), -EINVAL);
+        assert_null(lap_kind_to_string(_LAP_KIND_MAX));
+}
+
+int main(void)
+{
+        const struct CMUnitTest tests[] = {
+                cmocka_unit_test_setup_teardown(test_store_roundtrip, setup, teardown),
+                cmocka_unit_test_setup_teardown(test_store_flush_deadline, setup, teardown),
+                cmocka_unit_test_setup_teardown(test_store_crash_marks_interrupted_and_resumes,
+                                                setup, teardown),
+                cmocka_unit_test_setup_teardown(test_store_reader_leaves_running_session, setup,
+                                                teardown),
+                cmocka_unit_test_setup_teardown(test_store_full_disk_degrades, setup, teardown),
+                cmocka_unit_test_setup_teardown(test_store_unwritable_dir, setup, teardown),
+                cmocka_unit_test_setup_teardown(test_store_migrates_v1, setup, teardown),
+                cmocka_unit_test_setup_teardown(test_store_refuses_newer_schema, setup, teardown),
+                cmocka_unit_test(test_store_db_path),
+                cmocka_unit_test(test_store_enum_strings),
+        };
+
+        return cmocka_run_group_tests(tests, NULL, NULL);
+}

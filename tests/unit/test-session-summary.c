@@ -1,0 +1,173 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#define _GNU_SOURCE 1
+#include <math.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdlib.h>
+
+#include <cmocka.h>
+
+#include "session-fixture.h"
+#include "session-summary.h"
+
+/* 10 km/h exactly: 25/9 m per second. */
+static SessionSample *steady_samples(size_t n)
+{
+        SessionSample *x = calloc(n, sizeof(*x));
+
+        assert_non_null(x);
+        for (size_t i = 0; i < n; i++)
+                x[i] = (SessionSample){.t_s = i,
+                                       .commanded_kmh = 10,
+                                       .speed_kmh = 10,
+                                       .incline_pct = 0,
+                                       .distance_m = i * 25.0 / 9.0,
+                                       .hr_bpm = 150,
+                                       .zone = 3,
+                                       .step_index = i < 200 ? 0 : 1,
+                                       .alpha1 = NAN};
+        return x;
+}
+
+static void test_splits_400m_interpolated(void **state)
+{
+        SessionSample *x = steady_samples(601); /* 0 .. 1666.7 m */
+        SessionLap *l = NULL;
+        size_t n;
+
+        assert_int_equal(session_summary_splits(x, 601, 400, LAP_KIND_400M, &l, &n), 0);
+        /* 4 full splits (144 s each at 10 km/h) and a partial one of 66.7 m. */
+        assert_int_equal(n, 5);
+        for (size_t i = 0; i < 4; i++) {
+                assert_int_equal(l[i].kind, LAP_KIND_400M);
+                assert_float_equal(l[i].start_s, i * 144.0, 1e-6);
+                assert_float_equal(l[i].end_s, (i + 1) * 144.0, 1e-6);
+                assert_float_equal(l[i].distance_m, 400, 1e-9);
+                assert_float_equal(l[i].avg_speed_kmh, 10, 1e-6);
+                assert_float_equal(l[i].avg_hr_bpm, 150, 1e-9);
+        }
+        assert_float_equal(l[4].distance_m, 600 * 25.0 / 9.0 - 1600, 1e-6);
+        assert_float_equal(l[4].end_s, 600, 1e-9);
+        free(l);
+
+        /* A mile at 10 km/h: 579.36 s. */
+        assert_int_equal(session_summary_splits(x, 601, METERS_PER_MILE, LAP_KIND_MILE, &l, &n), 0);
+        /* The 57 m left over is under 10 % of a mile: no partial split. */
+        assert_int_equal(n, 1);
+        assert_float_equal(l[0].end_s, METERS_PER_MILE * 0.36, 1e-6);
+        free(l);
+
+        assert_int_equal(session_summary_splits(x, 601, 0, LAP_KIND_400M, &l, &n), -EINVAL);
+        free(x);
+}
+
+static void test_splits_skip_unknown_distance(void **state)
+{
+        SessionSample *x = steady_samples(300);
+        SessionLap *l = NULL;
+        size_t n;
+
+        for (size_t i = 0; i < 10; i++)
+                x[i].distance_m = NAN;
+        assert_int_equal(session_summary_splits(x, 300, 400, LAP_KIND_400M, &l, &n), 0);
+        assert_int_equal(n, 2);
+        assert_float_equal(l[0].start_s, 10, 1e-9);
+        assert_float_equal(l[0].end_s, 144, 1e-6);
+        free(l);
+        free(x);
+}
+
+static void test_step_laps(void **state)
+{
+        SessionSample *x = steady_samples(300);
+        SessionLap *l = NULL;
+        size_t n;
+
+        x[0].step_index = -1;
+        assert_int_equal(session_summary_step_laps(x, 300, &l, &n), 0);
+        assert_int_equal(n, 2);
+        assert_int_equal(l[0].step_index, 0);
+        assert_float_equal(l[0].start_s, 1, 1e-9);
+        assert_float_equal(l[0].end_s, 200, 1e-9);
+        assert_float_equal(l[0].distance_m, 199 * 25.0 / 9.0, 1e-6);
+        assert_int_equal(l[1].step_index, 1);
+        assert_float_equal(l[1].end_s, 300, 1e-9);
+        free(l);
+        free(x);
+}
+
+static void test_summary_of_simulated_session(void **state)
+{
+        char dir[] = "/tmp/test-session-summary-XXXXXX", cmd[64];
+        SessionStore *s = NULL;
+        SessionData *d = NULL;
+        SessionSummary *sum = NULL;
+        int64_t id = 0;
+
+        assert_non_null(mkdtemp(dir));
+        assert_int_equal(session_store_open(&s, dir), 0);
+        assert_int_equal(fixture_run(s, 1, 3000, SESSION_END_FINISHED, &id), 0);
+        assert_int_equal(session_store_load(s, id, &d), 0);
+        assert_int_equal(session_summary_compute(d, &sum), 0);
+
+        assert_int_equal(sum->n_steps, FIXTURE_N_STEPS);
+        for (size_t i = 0; i < sum->n_steps; i++)
+                assert_int_equal(sum->steps[i].step_index, (int)i);
+        /* The 400 m repeats: belt ramps 8/9 -> 14 at 0.6 km/h/s. */
+        const StepSummary *rep = &sum->steps[1];
+        assert_float_equal(rep->target_kmh, 14, 1e-9);
+        assert_true(rep->distance_m >= 400 && rep->distance_m < 405);
+        /* First sample at 9.6 km/h, +0.6 km/h/s, on target within 0.28 km/h: 7 s. */
+        assert_float_equal(rep->time_to_target_s, 7, 1e-9);
+        assert_true(rep->avg_speed_kmh > 13 && rep->avg_speed_kmh < 14);
+        /* From standstill at 0.6 km/h/s, first sample 0.6 km/h: 9 km/h +- 0.2 after 14 s. */
+        assert_float_equal(sum->steps[0].time_to_target_s, 14, 1e-9);
+        /* Warm-up is 300 s. */
+        assert_float_equal(sum->steps[0].end_s - sum->steps[0].start_s, 300, 1e-9);
+        assert_true(sum->has_incline);
+        assert_true(sum->max_hr_bpm >= sum->avg_hr_bpm);
+        assert_true(sum->artifact_pct > 0.5 && sum->artifact_pct < 1.5);
+        /* Splits add up to the distance. */
+        double total = 0;
+        for (size_t i = 0; i < sum->n_splits_400m; i++)
+                total += sum->splits_400m[i].distance_m;
+        assert_float_equal(total, sum->distance_m, 1e-6);
+        assert_true(sum->n_splits_mile >= 1);
+        double zone_total = 0;
+        for (size_t z = 0; z <= SESSION_ZONES_MAX; z++)
+                zone_total += sum->zone_s[z];
+        assert_float_equal(zone_total, sum->duration_s + 1, 1e-6);
+        assert_true(sum->zone_s[0] >= 3); /* the strap dropout */
+
+        session_summary_free(sum);
+        session_data_free(d);
+        session_store_free(s);
+        snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
+        assert_int_equal(system(cmd), 0);
+}
+
+static void test_format(void **state)
+{
+        char b[32];
+
+        assert_string_equal(session_format_pace(b, sizeof(b), 12, false), "5:00");
+        assert_string_equal(session_format_pace(b, sizeof(b), 12, true), "8:03");
+        assert_string_equal(session_format_pace(b, sizeof(b), NAN, false), "--:--");
+        assert_string_equal(session_format_pace(b, sizeof(b), 0, false), "--:--");
+        assert_string_equal(session_format_duration(b, sizeof(b), 3723), "1:02:03");
+        assert_string_equal(session_format_duration(b, sizeof(b), 754.4), "12:34");
+}
+
+int main(void)
+{
+        const struct CMUnitTest tests[] = {
+                cmocka_unit_test(test_splits_400m_interpolated),
+                cmocka_unit_test(test_splits_skip_unknown_distance),
+                cmocka_unit_test(test_step_laps),
+                cmocka_unit_test(test_summary_of_simulated_session),
+                cmocka_unit_test(test_format),
+        };
+
+        return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -116,90 +116,20 @@ static void build_engine_config(const Config *c, EngineConfig *ret)
                                        : ENGINE_RECOVERY_RESUME;
 }
 
-static void build_profile(const Config *c, RunnerProfile *ret)
-{
-        static const struct {
-                ConfigRace race;
-                PaceRef ref;
-        } races[] = {
-                {CONFIG_RACE_MILE, PACE_REF_MILE},         {CONFIG_RACE_5K, PACE_REF_5K},
-                {CONFIG_RACE_10K, PACE_REF_10K},           {CONFIG_RACE_HALF, PACE_REF_HALF},
-                {CONFIG_RACE_MARATHON, PACE_REF_MARATHON},
-        };
-
-        runner_profile_init(ret);
-        for (size_t i = 0; i < ELEMENTSOF(races); i++) {
-                double t = c->race_time_s[races[i].race];
-
-                if (t <= 0)
-                        continue;
-                ret->pace_s_per_km[races[i].ref] = t / race_distance_m(races[i].ref) * 1000.0;
-                ret->source[races[i].ref] = REF_SOURCE_CONFIG;
-        }
-        if (c->threshold_pace_s_per_km > 0) {
-                ret->pace_s_per_km[PACE_REF_THRESHOLD] = c->threshold_pace_s_per_km;
-                ret->source[PACE_REF_THRESHOLD] = REF_SOURCE_CONFIG;
-        }
-        if (c->easy_pace_s_per_km > 0) {
-                ret->pace_s_per_km[PACE_REF_EASY] = c->easy_pace_s_per_km;
-                ret->source[PACE_REF_EASY] = REF_SOURCE_CONFIG;
-        }
-        ret->max_hr = c->max_hr;
-        ret->resting_hr = c->resting_hr;
-        ret->lthr = c->lthr;
-        ret->age = c->age;
-        ret->units = c->units == CONFIG_UNITS_IMPERIAL ? PROFILE_UNITS_MI : PROFILE_UNITS_KM;
-        runner_profile_derive(ret);
-}
-
 static void build_zones(Manager *m)
 {
-        const Config *c = m->config;
-        HrProfile hp = {};
-        ZoneModel model = ZONE_MODEL_HRMAX;
-        bool estimated = false;
+        ProfileSettings p;
 
-        hp.max_bpm = config_max_hr(c, &estimated);
-        hp.max_source =
-                hp.max_bpm > 0 ? (estimated ? HR_SOURCE_AGE : HR_SOURCE_MANUAL) : HR_SOURCE_UNSET;
-        if (c->resting_hr) {
-                hp.rest_bpm = c->resting_hr;
-                hp.rest_source = HR_SOURCE_MANUAL;
-        }
-        if (c->lthr) {
-                hp.lthr_bpm = c->lthr;
-                hp.lthr_source = HR_SOURCE_MANUAL;
-        }
-        if (c->hrvt1_bpm && c->hrvt2_bpm) {
-                hp.hrvt1_bpm = c->hrvt1_bpm;
-                hp.hrvt2_bpm = c->hrvt2_bpm;
-                hp.hrvt1_source = hp.hrvt2_source = HR_SOURCE_MANUAL;
-        }
-        (void)hr_profile_fill_defaults(&hp, c->age);
-        switch (config_effective_zone_model(c)) {
-        case CONFIG_ZONE_MODEL_HRR:
-                model = ZONE_MODEL_HRR;
-                break;
-        case CONFIG_ZONE_MODEL_LTHR:
-                model = ZONE_MODEL_FRIEL;
-                break;
-        case CONFIG_ZONE_MODEL_THRESHOLDS:
-                model = ZONE_MODEL_THREE;
-                break;
-        case CONFIG_ZONE_MODEL_AUTO:
-        case CONFIG_ZONE_MODEL_MAX_HR:
-        case _CONFIG_ZONE_MODEL_MAX:
-        case _CONFIG_ZONE_MODEL_INVALID:
-                model = ZONE_MODEL_HRMAX;
-                break;
-        }
-        m->hr_profile = hp;
-        m->zone_model = model;
-        m->have_zones = zone_table_build(model, &hp, &m->zones) >= 0;
+        /* The config's [Runner], with accepted thresholds where it is silent. */
+        profile_settings_from_config(m->config, m->have_accepted ? &m->accepted : NULL, &p);
+        m->profile = p.runner;
+        m->hr_profile = p.hr;
+        m->zone_model = p.zone_model;
+        m->have_zones = zone_table_build(p.zone_model, &p.hr, &m->zones) >= 0;
         if (!m->have_zones)
                 log_notice("Heart-rate zones are off: set max_hr (or age) in [Runner] for the %s "
                            "model.",
-                           zone_model_to_string(model));
+                           zone_model_to_string(p.zone_model));
 }
 
 void manager_apply_config(Manager *m)
@@ -207,7 +137,6 @@ void manager_apply_config(Manager *m)
         EngineConfig ec;
         int r;
 
-        build_profile(m->config, &m->profile);
         build_zones(m);
         if (!m->engine)
                 return;
@@ -439,6 +368,8 @@ static void end_session(Manager *m, SessionEndReason reason)
                         log_error_errno(r, "Failed to close session %" PRIi64 ": %s", id,
                                         session_store_last_error(m->store));
                 rearm_flush_timer(m);
+                if (r >= 0)
+                        manager_store_ramp_thresholds(m, id);
         }
         log_info("Session %" PRIi64 " %s.", id, why);
         (void)bus_manager_emit_session_finished(m, id > 0 ? (uint64_t)id : 0, why);
@@ -1132,7 +1063,6 @@ int manager_setup_workout(Manager *m)
         int r;
 
         m->last_step_index = -1;
-        build_profile(m->config, &m->profile);
         build_zones(m);
         build_engine_config(m->config, &ec);
         r = workout_engine_new(&m->engine, &ec);
@@ -1141,6 +1071,7 @@ int manager_setup_workout(Manager *m)
         r = open_store(m);
         if (r < 0)
                 return r;
+        manager_load_accepted(m);
         (void)load_schedule(m);
 
         r = manager_transport_new(m, &m->transport);

@@ -24,3 +24,6 @@ int session_cli_load(const char *db_opt, const char *state_dir_opt, const char *
                      SessionData **ret);
 /* "2026-11-25 06:30" in local time. */
 char *session_cli_format_time(char *buf, size_t size, uint64_t wall_usec);
+/* --since DATE: YYYY-MM-DD, 'YYYY-MM-DD HH:MM' (local time) or Nd (N days ago), as
+ * wall-clock usec. -EINVAL if malformed. */
+int session_cli_parse_since(const char *s, uint64_t *ret);

@@ -29,6 +29,8 @@
 #include "manager-internal.h"
 #include "plan.h"
 #include "workout-library.h"
+#include "workout-text.h"
+#include "workout-zwo.h"
 
 extern char **environ;
 
@@ -1331,34 +1333,26 @@ static int load_workout(Manager *m, const char *name, Workout **ret, sd_bus_erro
         return 0;
 }
 
-int manager_start_workout(Manager *m, const char *name_or_path, bool arm_only, sd_bus_error *error)
+static int check_can_start(Manager *m, sd_bus_error *error)
 {
-        const Device *t = &m->devices[TRANSPORT_ROLE_TREADMILL];
-        _cleanup_(workout_freep) Workout *workout = NULL;
-        _cleanup_(resolved_workout_freep) ResolvedWorkout *resolved = NULL;
-        ResolveLimits limits;
-        const char *name = name_or_path;
-        uint64_t now = manager_now(m);
-        int r;
-
-        if (!m->transport || !t->connected)
+        if (!m->transport || !m->devices[TRANSPORT_ROLE_TREADMILL].connected)
                 return sd_bus_error_set(error, PACED_ERROR_NOT_CONNECTED,
                                         "No treadmill is connected.");
         if (engine_active(m))
                 return sd_bus_error_set(error, PACED_ERROR_BUSY,
                                         "A workout is already running: stop it first.");
-        if (!*name) {
-                ManagerSnapshot s;
+        return 0;
+}
 
-                manager_snapshot(m, &s);
-                if (!*s.schedule)
-                        return sd_bus_error_set(error, PACED_ERROR_INVALID_WORKOUT,
-                                                "Nothing is scheduled today: name a workout.");
-                name = s.schedule;
-        }
-        r = load_workout(m, name, &workout, error);
-        if (r < 0)
-                return r;
+/* Resolves against the profile, the machine and the caps, then loads and starts (or arms). */
+static int start_loaded(Manager *m, const Workout *workout, const char *name, bool arm_only,
+                        sd_bus_error *error)
+{
+        const Device *t = &m->devices[TRANSPORT_ROLE_TREADMILL];
+        _cleanup_(resolved_workout_freep) ResolvedWorkout *resolved = NULL;
+        ResolveLimits limits;
+        uint64_t now = manager_now(m);
+        int r;
 
         resolve_limits_init(&limits);
         if (t->has_caps && t->caps.has_speed_range) {
@@ -1394,6 +1388,57 @@ int manager_start_workout(Manager *m, const char *name_or_path, bool arm_only, s
         manager_properties_changed(m, MANAGER_PROP_STATE | MANAGER_PROP_WORKOUT |
                                               MANAGER_PROP_STEP | MANAGER_PROP_LIVE);
         return 0;
+}
+
+int manager_start_workout(Manager *m, const char *name_or_path, bool arm_only, sd_bus_error *error)
+{
+        _cleanup_(workout_freep) Workout *workout = NULL;
+        const char *name = name_or_path;
+        int r;
+
+        r = check_can_start(m, error);
+        if (r < 0)
+                return r;
+        if (!*name) {
+                ManagerSnapshot s;
+
+                manager_snapshot(m, &s);
+                if (!*s.schedule)
+                        return sd_bus_error_set(error, PACED_ERROR_INVALID_WORKOUT,
+                                                "Nothing is scheduled today: name a workout.");
+                name = s.schedule;
+        }
+        r = load_workout(m, name, &workout, error);
+        if (r < 0)
+                return r;
+        return start_loaded(m, workout, name, arm_only, error);
+}
+
+int manager_start_workout_data(Manager *m, const char *filename, const char *data, bool arm_only,
+                               sd_bus_error *error)
+{
+        _cleanup_(workout_freep) Workout *workout = NULL;
+        const char *ext = strrchr(filename, '.');
+        WorkoutError we = {};
+        char buf[600];
+        size_t len = strlen(data);
+        int r;
+
+        r = check_can_start(m, error);
+        if (r < 0)
+                return r;
+        /* As workout_load_file() decides: .zwo is Zwift XML, anything else the text format. */
+        if (ext && strcasecmp(ext, ".zwo") == 0)
+                r = len > WORKOUT_ZWO_MAX ? -EFBIG
+                                          : workout_zwo_parse(data, len, filename, &workout, &we);
+        else
+                r = len > WORKOUT_TEXT_MAX ? -EFBIG
+                                           : workout_text_parse(data, len, filename, &workout, &we);
+        if (r < 0)
+                return sd_bus_error_setf(error, PACED_ERROR_INVALID_WORKOUT, "%s",
+                                         we.message[0] ? workout_error_format(&we, buf, sizeof(buf))
+                                                       : strerror(-r));
+        return start_loaded(m, workout, filename, arm_only, error);
 }
 
 #define ENGINE_METHOD(fname, call, what)                                                           \

@@ -34,6 +34,7 @@
 static void reconcile(BluezClient *c);
 static void discovery_update(BluezClient *c);
 static void link_connect(BluezLink *l);
+static bool device_shared(BluezLink *l);
 
 /* ---- small string-vector helpers ---- */
 
@@ -127,6 +128,14 @@ BluezScanMode bluez_scan_mode_from_string(const char *s)
                 if (streq(s, scan_mode_table[i]))
                         return i;
         return _BLUEZ_SCAN_MODE_INVALID;
+}
+
+void bluez_config_set_role(BluezConfig *cfg, TransportRole role, const char *value)
+{
+        if (role < 0 || role >= _TRANSPORT_ROLE_MAX)
+                return;
+        cfg->disabled[role] = value && streq(value, "none");
+        cfg->selector[role] = value && *value && !cfg->disabled[role] ? value : NULL;
 }
 
 uint64_t bluez_backoff_delay(uint64_t min_usec, uint64_t max_usec, unsigned failures)
@@ -610,7 +619,7 @@ void bluez_link_fail(BluezLink *l, int error, const char *reason, bool disconnec
         l->call_slot = sd_bus_slot_unref(l->call_slot);
         link_stop_timer(l);
         bluez_gatt_reset(l, -ENOTCONN);
-        if (disconnect && l->device)
+        if (disconnect && l->device && !device_shared(l))
                 bluez_client_call_no_reply(c, l->device, BLUEZ_DEVICE, "Disconnect");
 
         if (was_up) {
@@ -683,21 +692,24 @@ void bluez_link_setup_done(BluezLink *l)
         }
 }
 
+static bool has_service(BluezObject *o, uint16_t uuid)
+{
+        char buf[37];
+
+        bt_uuid16_to_string(uuid, buf);
+        return strv_contains(o->uuids, buf);
+}
+
 static bool device_auto_match(BluezLink *l, BluezObject *o)
 {
-        char ftms[37], hrs[37];
-
-        bt_uuid16_to_string(FTMS_UUID_SERVICE, ftms);
-        bt_uuid16_to_string(HRS_UUID_SERVICE, hrs);
         if (l->role == TRANSPORT_ROLE_TREADMILL) {
-                if (!strv_contains(o->uuids, ftms))
+                if (!has_service(o, FTMS_UUID_SERVICE))
                         return false;
-                /* Fitness Machine Type bit 0: Treadmill. Unknown type: find out after connecting.
-                 */
+                /* Fitness Machine Type bit 0: Treadmill. Unknown: find out after connecting. */
                 return o->ftms_machine_type < 0 || (o->ftms_machine_type & 1);
         }
-        /* A treadmill that also serves HRS is the treadmill, not a strap. */
-        return strv_contains(o->uuids, hrs) && !strv_contains(o->uuids, ftms);
+        /* Treadmills with a chest-strap receiver may serve HRS themselves: usable too. */
+        return has_service(o, HRS_UUID_SERVICE);
 }
 
 static bool address_like(const char *s)
@@ -723,12 +735,27 @@ static bool device_matches(BluezLink *l, BluezObject *o)
         return streq_ptr(o->name, sel) || streq_ptr(o->alias, sel);
 }
 
-static bool device_claimed(BluezClient *c, BluezLink *self, const char *path)
+/*
+ * Whether a is a better pick than b: for the strap a dedicated one over a
+ * treadmill that also serves HRS, then a device already connected, then the
+ * stronger signal, then a stable order.
+ */
+static bool device_better(BluezLink *l, BluezObject *a, BluezObject *b)
 {
-        for (int r = 0; r < _TRANSPORT_ROLE_MAX; r++)
-                if (&c->links[r] != self && streq_ptr(c->links[r].device, path))
-                        return true;
-        return false;
+        if (l->role == TRANSPORT_ROLE_STRAP) {
+                bool da = !has_service(a, FTMS_UUID_SERVICE),
+                     db = !has_service(b, FTMS_UUID_SERVICE);
+
+                if (da != db)
+                        return da;
+        }
+        if (a->connected != b->connected)
+                return a->connected;
+        if (a->has_rssi != b->has_rssi)
+                return a->has_rssi;
+        if (a->has_rssi && a->rssi != b->rssi)
+                return a->rssi > b->rssi;
+        return strcmp(a->path, b->path) < 0;
 }
 
 static BluezObject *link_pick_device(BluezLink *l)
@@ -736,20 +763,27 @@ static BluezObject *link_pick_device(BluezLink *l)
         BluezClient *c = l->client;
         BluezObject *best = NULL;
 
-        /* Prefer a device that is already connected, then the strongest signal. */
         for (size_t i = 0; i < c->n_objects; i++) {
                 BluezObject *o = c->objects[i];
 
-                if (!device_matches(l, o) || device_claimed(c, l, o->path))
-                        continue;
-                if (!best || (o->connected && !best->connected) ||
-                    (o->connected == best->connected &&
-                     ((o->has_rssi && (!best->has_rssi || o->rssi > best->rssi)) ||
-                      (o->has_rssi == best->has_rssi && !o->has_rssi &&
-                       strcmp(o->path, best->path) < 0))))
+                if (device_matches(l, o) && (!best || device_better(l, o, best)))
                         best = o;
         }
         return best;
+}
+
+/* One peripheral may serve both roles: the other link may still be using it. */
+static bool device_shared(BluezLink *l)
+{
+        for (int r = 0; r < _TRANSPORT_ROLE_MAX; r++) {
+                BluezLink *o = &l->client->links[r];
+
+                if (o != l && streq_ptr(o->device, l->device) &&
+                    IN_SET_STATE(o->state, BLUEZ_LINK_CONNECTING, BLUEZ_LINK_RESOLVING,
+                                 BLUEZ_LINK_SETUP, BLUEZ_LINK_READY))
+                        return true;
+        }
+        return false;
 }
 
 static int on_resolve_timeout(sd_event_source *s, uint64_t usec, void *userdata)
@@ -1387,6 +1421,7 @@ static int bluez_write_control_point(Transport *t, const uint8_t *buf, size_t le
 static void bluez_shutdown(Transport *t)
 {
         BluezClient *c = (BluezClient *)t;
+        const char *released = NULL;
 
         if (c->shutting_down)
                 return;
@@ -1398,9 +1433,13 @@ static void bluez_shutdown(Transport *t)
                 if (IN_SET_STATE(s, BLUEZ_LINK_SETUP, BLUEZ_LINK_READY))
                         bluez_gatt_stop_notify(l);
                 bluez_link_fail(l, 0, "shutting down", false);
-                /* Treadmills that stay connected refuse to power off: release them. */
-                if (l->device && s != BLUEZ_LINK_WAITING && s != BLUEZ_LINK_DISABLED)
+                /* Treadmills that stay connected refuse to power off: release them
+                 * (once, when one peripheral serves both roles). */
+                if (l->device && s != BLUEZ_LINK_WAITING && s != BLUEZ_LINK_DISABLED &&
+                    !streq_ptr(released, l->device)) {
                         bluez_client_call_no_reply(c, l->device, BLUEZ_DEVICE, "Disconnect");
+                        released = l->device;
+                }
                 link_stop_timer(l);
         }
         c->scan_timer = sd_event_source_disable_unref(c->scan_timer);

@@ -58,6 +58,13 @@ typedef struct BluezConfig {
         const PacedClock *clock;
 } BluezConfig;
 
+/*
+ * Applies a [Devices] treadmill= / strap= value to cfg: "none" disables the
+ * role, NULL or "" selects automatically, anything else is a selector. The
+ * string is referenced, not copied (bluez_transport_new() copies it).
+ */
+void bluez_config_set_role(BluezConfig *cfg, TransportRole role, const char *value);
+
 const char *bluez_scan_mode_to_string(BluezScanMode m);
 BluezScanMode bluez_scan_mode_from_string(const char *s);
 

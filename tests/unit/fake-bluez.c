@@ -509,7 +509,8 @@ static const sd_bus_vtable service_vtable[] = {
 
 static void fake_set_value(FakeObject *c, const uint8_t *buf, size_t len)
 {
-        memcpy(c->value, buf, len);
+        if (len > 0)
+                memcpy(c->value, buf, len);
         c->value_len = len;
         fake_emit(c, "Value");
 }

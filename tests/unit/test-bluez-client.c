@@ -219,6 +219,23 @@ static void test_backoff_doubles_and_caps(void **state)
                          30 * USEC_PER_SEC);
 }
 
+static void test_config_role_values(void **state)
+{
+        BluezConfig cfg = {};
+
+        bluez_config_set_role(&cfg, TRANSPORT_ROLE_STRAP, "none");
+        assert_true(cfg.disabled[TRANSPORT_ROLE_STRAP]);
+        assert_null(cfg.selector[TRANSPORT_ROLE_STRAP]);
+        bluez_config_set_role(&cfg, TRANSPORT_ROLE_STRAP, "Polar H10 ABC");
+        assert_false(cfg.disabled[TRANSPORT_ROLE_STRAP]);
+        assert_string_equal(cfg.selector[TRANSPORT_ROLE_STRAP], "Polar H10 ABC");
+        bluez_config_set_role(&cfg, TRANSPORT_ROLE_STRAP, "");
+        assert_null(cfg.selector[TRANSPORT_ROLE_STRAP]);
+        bluez_config_set_role(&cfg, TRANSPORT_ROLE_TREADMILL, NULL);
+        assert_false(cfg.disabled[TRANSPORT_ROLE_TREADMILL]);
+        assert_null(cfg.selector[TRANSPORT_ROLE_TREADMILL]);
+}
+
 static bool pred_discovery_stopped(void *p)
 {
         Ctx *c = p;
@@ -630,6 +647,17 @@ static void test_bluetoothd_exit_and_restart(void **state)
         assert_int_equal(count_events(c, TRANSPORT_EVENT_LINK, TRANSPORT_ROLE_TREADMILL), 3);
 }
 
+static void test_bluetoothd_started_after_paced(void **state)
+{
+        Ctx *c = *state;
+
+        ctx_transport(c); /* nobody owns org.bluez yet */
+        run_for(c->e, 100 * USEC_PER_MSEC);
+        assert_int_equal(c->n_ev, 0);
+        ctx_fake(c, false);
+        assert_true(run_until(c->e, pred_both_up, c));
+}
+
 static void test_configured_adapter_only(void **state)
 {
         static const uint16_t tm_svcs[] = {0x1826};
@@ -696,6 +724,58 @@ static void test_selectors_pick_the_configured_device(void **state)
         assert_int_equal(fake_count(c->f, c->tm.dev->path, "Connect"), 0);
         assert_int_equal(fake_count(c->f, c->strap.dev->path, "Connect"), 1);
         assert_int_equal(fake_count(c->f, s2.dev->path, "Connect"), 0);
+}
+
+static bool pred_shared_released(void *p)
+{
+        Ctx *c = p;
+
+        return fake_count(c->f, c->tm.dev->path, "Disconnect") == 1 && !c->tm.data->notifying &&
+               !c->strap.hrm->notifying;
+}
+
+static void test_one_device_serves_both_roles(void **state)
+{
+        static const uint16_t both[] = {0x1826, 0x180D};
+        Ctx *c = *state;
+
+        /* Like the e2e virtual peripheral: treadmill and HRS on one address. */
+        assert_int_equal(fake_bluez_new(&c->f, c->e, &c->bus), 0);
+        c->hci0 = fake_add_adapter(c->f, "hci0", "00:AA:01:00:00:00", true);
+        c->tm.dev = fake_add_device(c->f, c->hci0, TREADMILL_ADDR, "Combo", both, 2, false);
+        fake_treadmill_gatt(c->f, &c->tm);
+        c->strap.dev = c->tm.dev;
+        fake_strap_gatt(c->f, &c->strap, false);
+        c->cfg.selector[TRANSPORT_ROLE_TREADMILL] = TREADMILL_ADDR;
+        c->cfg.selector[TRANSPORT_ROLE_STRAP] = TREADMILL_ADDR;
+        ctx_transport(c);
+        assert_true(run_until(c->e, pred_both_up, c));
+        notify_hex(c, c->strap.hrm, "167310020d02"); /* Polar H7 (TMIW) */
+        wait_events(c, TRANSPORT_EVENT_HEART_RATE, TRANSPORT_ROLE_STRAP, 1);
+
+        /* A link loss takes both roles down; both come back. */
+        fake_device_drop(c->tm.dev);
+        assert_true(run_until(c->e, pred_both_down, c));
+        assert_true(run_until(c->e, pred_both_up, c));
+
+        /* Released once at shutdown. */
+        c->f->n_calls = 0;
+        transport_shutdown(c->t);
+        assert_true(run_until(c->e, pred_shared_released, c));
+}
+
+static void test_auto_strap_prefers_dedicated_strap(void **state)
+{
+        Ctx *c = *state;
+
+        ctx_fake(c, false);
+        /* The treadmill also serves HRS, with a much stronger signal. */
+        c->tm.dev->uuids[1] = strdup("0000180d-0000-1000-8000-00805f9b34fb");
+        c->tm.dev->rssi = -20;
+        ctx_transport(c);
+        assert_true(run_until(c->e, pred_both_up, c));
+        assert_int_equal(fake_count(c->f, c->strap.dev->path, "Connect"), 1);
+        assert_true(c->strap.hrm->notifying);
 }
 
 static void test_auto_selection_skips_non_treadmill(void **state)
@@ -825,6 +905,7 @@ int main(void)
 {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test(test_backoff_doubles_and_caps),
+                cmocka_unit_test(test_config_role_values),
 #define T(name) cmocka_unit_test_setup_teardown(name, setup, teardown)
                 T(test_discovers_connects_and_subscribes),
                 T(test_known_devices_used_without_scanning),
@@ -840,9 +921,12 @@ int main(void)
                 T(test_start_notify_errors),
                 T(test_device_removal_and_return),
                 T(test_bluetoothd_exit_and_restart),
+                T(test_bluetoothd_started_after_paced),
                 T(test_configured_adapter_only),
                 T(test_waits_for_powered_adapter),
                 T(test_selectors_pick_the_configured_device),
+                T(test_one_device_serves_both_roles),
+                T(test_auto_strap_prefers_dedicated_strap),
                 T(test_auto_selection_skips_non_treadmill),
                 T(test_resolve_timeout_disconnects_and_retries),
                 T(test_shutdown_releases_devices),

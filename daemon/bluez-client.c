@@ -17,6 +17,7 @@
  */
 #define _GNU_SOURCE
 #include <ctype.h>
+#include <inttypes.h>
 #include <stdarg.h>
 #include <time.h>
 
@@ -985,7 +986,7 @@ static bool want_discovery(BluezClient *c)
                 return false;
         if (c->scan_timer)
                 return true;
-        if (c->scan_mode != BLUEZ_SCAN_AUTO)
+        if (c->scan_mode != BLUEZ_SCAN_AUTO || c->discovery_paused)
                 return false;
         for (int r = 0; r < _TRANSPORT_ROLE_MAX; r++)
                 if (c->links[r].state == BLUEZ_LINK_WAITING && !c->links[r].device)
@@ -1016,6 +1017,34 @@ static void discovery_failed(BluezClient *c, const sd_bus_error *e, const char *
                                          on_discovery_retry, c);
 }
 
+static int on_scan_pause_end(sd_event_source *s, uint64_t usec, void *userdata)
+{
+        BluezClient *c = userdata;
+
+        c->scan_pause_timer = sd_event_source_disable_unref(c->scan_pause_timer);
+        c->discovery_paused = false;
+        discovery_update(c);
+        return 0;
+}
+
+static int on_scan_window_end(sd_event_source *s, uint64_t usec, void *userdata)
+{
+        BluezClient *c = userdata;
+
+        c->scan_window_timer = sd_event_source_disable_unref(c->scan_window_timer);
+        if (!c->discovering || c->scan_timer)
+                return 0;
+        if (!c->scan_cycle_logged)
+                log_info("Wanted devices not found yet, scanning again after %.1f s pauses",
+                         (double)c->backoff_max / USEC_PER_SEC);
+        c->scan_cycle_logged = true;
+        c->discovery_paused = true;
+        (void)sd_event_add_time_relative(c->event, &c->scan_pause_timer, CLOCK_MONOTONIC,
+                                         c->backoff_max, 0, on_scan_pause_end, c);
+        discovery_update(c);
+        return 0;
+}
+
 static int on_start_discovery(sd_bus_message *m, void *userdata, sd_bus_error *ret_error)
 {
         BluezClient *c = userdata;
@@ -1026,7 +1055,12 @@ static int on_start_discovery(sd_bus_message *m, void *userdata, sd_bus_error *r
                 c->discovering = true;
                 c->discovery_failures = 0;
                 c->last_discovery_msg = mfree_str(c->last_discovery_msg);
-                log_info("Scanning for devices on %s", c->adapter);
+                log_full(c->scan_cycle_logged ? LOG_DEBUG : LOG_INFO, "Scanning for devices on %s",
+                         c->adapter);
+                if (c->scan_timeout && !c->scan_window_timer)
+                        (void)sd_event_add_time_relative(c->event, &c->scan_window_timer,
+                                                         CLOCK_MONOTONIC, c->scan_timeout, 0,
+                                                         on_scan_window_end, c);
         } else
                 discovery_failed(c, e, "StartDiscovery");
         discovery_update(c);
@@ -1061,6 +1095,9 @@ static int on_stop_discovery(sd_bus_message *m, void *userdata, sd_bus_error *re
         c->discovery_slot = sd_bus_slot_unref(c->discovery_slot);
         /* Whatever the answer, our session is gone (or never was). */
         c->discovering = false;
+        c->scan_window_timer = sd_event_source_disable_unref(c->scan_window_timer);
+        if (!c->discovery_paused)
+                c->scan_cycle_logged = false; /* found what we wanted */
         log_debug("Stopped scanning on %s", c->adapter ?: "?");
         discovery_update(c);
         return 0;
@@ -1320,6 +1357,9 @@ static void bluez_gone(BluezClient *c, const char *reason)
         c->objects_slot = sd_bus_slot_unref(c->objects_slot);
         c->discovery_slot = sd_bus_slot_unref(c->discovery_slot);
         c->discovery_timer = sd_event_source_disable_unref(c->discovery_timer);
+        c->scan_window_timer = sd_event_source_disable_unref(c->scan_window_timer);
+        c->scan_pause_timer = sd_event_source_disable_unref(c->scan_pause_timer);
+        c->discovery_paused = false;
         c->discovering = false;
         c->adapter = mfree_str(c->adapter);
         c->last_adapter_msg = mfree_str(c->last_adapter_msg);
@@ -1444,6 +1484,8 @@ static void bluez_shutdown(Transport *t)
         }
         c->scan_timer = sd_event_source_disable_unref(c->scan_timer);
         c->discovery_timer = sd_event_source_disable_unref(c->discovery_timer);
+        c->scan_window_timer = sd_event_source_disable_unref(c->scan_window_timer);
+        c->scan_pause_timer = sd_event_source_disable_unref(c->scan_pause_timer);
         c->discovery_slot = sd_bus_slot_unref(c->discovery_slot);
         if (c->discovering && c->adapter)
                 bluez_client_call_no_reply(c, c->adapter, BLUEZ_ADAPTER, "StopDiscovery");
@@ -1480,6 +1522,8 @@ static void bluez_free(Transport *t)
         sd_bus_slot_unref(c->objects_slot);
         sd_bus_slot_unref(c->discovery_slot);
         sd_event_source_disable_unref(c->discovery_timer);
+        sd_event_source_disable_unref(c->scan_window_timer);
+        sd_event_source_disable_unref(c->scan_pause_timer);
         sd_event_source_disable_unref(c->scan_timer);
         objects_clear(c);
         free(c->adapter);
@@ -1523,6 +1567,7 @@ int bluez_transport_new(Transport **ret, sd_event *e, sd_bus *bus, const BluezCo
         c->event = sd_event_ref(e);
         c->bus = sd_bus_ref(bus);
         c->scan_mode = cfg->scan;
+        c->scan_timeout = cfg->scan_timeout_usec;
         c->call_timeout = cfg->call_timeout_usec ?: DEFAULT_CALL_TIMEOUT;
         c->connect_timeout = cfg->connect_timeout_usec ?: DEFAULT_CONNECT_TIMEOUT;
         c->resolve_timeout = cfg->resolve_timeout_usec ?: DEFAULT_RESOLVE_TIMEOUT;

@@ -192,6 +192,12 @@ struct BluezClient {
         sd_event_source *discovery_timer; /* retry after a failed start */
         unsigned discovery_failures;
         char *last_discovery_msg;
+        /* Scanning for a missing device runs in windows of scan_timeout, then pauses
+         * for backoff_max, so that an absent strap does not keep the radio busy. */
+        uint64_t scan_timeout;
+        sd_event_source *scan_window_timer, *scan_pause_timer;
+        bool discovery_paused;
+        bool scan_cycle_logged;
 
         /* Scan API */
         sd_event_source *scan_timer;

@@ -45,6 +45,9 @@ typedef struct BluezConfig {
         /* A disabled role is never searched for (e.g. no strap in the config). */
         bool disabled[_TRANSPORT_ROLE_MAX];
         BluezScanMode scan;
+        /* AUTO: scan at most this long in one go, then pause for backoff_max_usec
+         * before scanning again ([Devices] scan_timeout); 0 = until found. */
+        uint64_t scan_timeout_usec;
         /* 0 = defaults: method calls 10 s, Connect 30 s, ServicesResolved 30 s,
          * control-point indication 30 s (the ATT transaction timeout),
          * reconnect backoff 1 s doubling up to 30 s. */

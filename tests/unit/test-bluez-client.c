@@ -658,6 +658,30 @@ static void test_bluetoothd_started_after_paced(void **state)
         assert_true(run_until(c->e, pred_both_up, c));
 }
 
+static bool pred_scan_cycles(void *p)
+{
+        Ctx *c = p;
+
+        return fake_count(c->f, c->hci0->path, "StartDiscovery") >= 3 &&
+               fake_count(c->f, c->hci0->path, "StopDiscovery") >= 2;
+}
+
+static void test_missing_device_scans_in_windows(void **state)
+{
+        Ctx *c = *state;
+
+        ctx_fake(c, false);
+        /* The strap is never around: scanning pauses between windows. */
+        c->strap.dev->adapter = strdup("/org/bluez/hci9");
+        c->cfg.scan_timeout_usec = 30 * USEC_PER_MSEC;
+        ctx_transport(c);
+        assert_true(run_until(c->e, pred_treadmill_up, c));
+        assert_true(run_until(c->e, pred_scan_cycles, c));
+        assert_int_equal(count_events(c, TRANSPORT_EVENT_LINK, TRANSPORT_ROLE_STRAP), 0);
+        /* The treadmill was never disturbed by the scanning. */
+        assert_int_equal(count_events(c, TRANSPORT_EVENT_LINK, TRANSPORT_ROLE_TREADMILL), 1);
+}
+
 static void test_configured_adapter_only(void **state)
 {
         static const uint16_t tm_svcs[] = {0x1826};
@@ -922,6 +946,7 @@ int main(void)
                 T(test_device_removal_and_return),
                 T(test_bluetoothd_exit_and_restart),
                 T(test_bluetoothd_started_after_paced),
+                T(test_missing_device_scans_in_windows),
                 T(test_configured_adapter_only),
                 T(test_waits_for_powered_adapter),
                 T(test_selectors_pick_the_configured_device),

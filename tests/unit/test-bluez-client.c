@@ -521,6 +521,41 @@ static void test_reconnects_after_disconnect(void **state)
         assert_int_equal(count_events(c, TRANSPORT_EVENT_LINK, TRANSPORT_ROLE_STRAP), 1);
 }
 
+static void test_services_unresolved_reconnects(void **state)
+{
+        Ctx *c = *state;
+        const TransportEvent *ev;
+
+        ctx_up(c);
+        /* Still connected, but the GATT database is being rediscovered. */
+        c->strap.dev->resolved = false;
+        fake_emit(c->strap.dev, "ServicesResolved");
+        wait_events(c, TRANSPORT_EVENT_LINK, TRANSPORT_ROLE_STRAP, 2);
+        ev = NULL;
+        for (size_t i = 0; i < c->n_ev; i++)
+                if (c->ev[i].ev.type == TRANSPORT_EVENT_LINK &&
+                    c->ev[i].ev.role == TRANSPORT_ROLE_STRAP && !c->ev[i].ev.link.up)
+                        ev = &c->ev[i].ev;
+        assert_non_null(ev);
+        assert_string_equal(ev->link.reason, "services no longer resolved");
+        wait_events(c, TRANSPORT_EVENT_LINK, TRANSPORT_ROLE_STRAP, 3);
+        assert_true(pred_strap_up(c));
+        assert_int_equal(fake_count(c->f, c->strap.hrm->path, "StartNotify"), 2);
+        assert_true(link_is(c, TRANSPORT_ROLE_TREADMILL, true));
+}
+
+static void test_connect_in_progress_elsewhere(void **state)
+{
+        Ctx *c = *state;
+
+        ctx_fake(c, false);
+        /* Another client is connecting: wait for the properties, then retry. */
+        fake_fail(c->f, c->tm.dev->path, "Connect", "org.bluez.Error.InProgress", 1);
+        ctx_transport(c);
+        assert_true(run_until(c->e, pred_both_up, c));
+        assert_int_equal(fake_count(c->f, c->tm.dev->path, "Connect"), 2);
+}
+
 static bool pred_connects_4(void *p)
 {
         Ctx *c = p;
@@ -941,6 +976,8 @@ int main(void)
                 T(test_cp_rejected_while_down_or_invalid),
                 T(test_reconnects_after_disconnect),
                 T(test_connect_failures_back_off_and_recover),
+                T(test_services_unresolved_reconnects),
+                T(test_connect_in_progress_elsewhere),
                 T(test_repeated_failure_logged_once),
                 T(test_start_notify_errors),
                 T(test_device_removal_and_return),

@@ -143,8 +143,10 @@ static int setup(void **state)
         /* Short timers so that retries happen within the test. */
         c->cfg.backoff_min_usec = 20 * USEC_PER_MSEC;
         c->cfg.backoff_max_usec = 80 * USEC_PER_MSEC;
-        c->cfg.resolve_timeout_usec = 200 * USEC_PER_MSEC;
-        c->cfg.cp_timeout_usec = 200 * USEC_PER_MSEC;
+        /* Generous where a test does not wait for them: a loaded machine must not
+         * turn a slow dispatch into a timeout. */
+        c->cfg.resolve_timeout_usec = 5 * USEC_PER_SEC;
+        c->cfg.cp_timeout_usec = 5 * USEC_PER_SEC;
         *state = c;
         return 0;
 }
@@ -461,6 +463,7 @@ static void test_cp_missing_indication_times_out(void **state)
         const uint8_t req[] = {0x00};
         const TransportEvent *ev;
 
+        c->cfg.cp_timeout_usec = 50 * USEC_PER_MSEC;
         ctx_up(c);
         c->f->cp_silent = true;
         assert_int_equal(transport_write_control_point(c->t, req, sizeof(req)), 0);
@@ -550,6 +553,7 @@ static void test_connect_in_progress_elsewhere(void **state)
 
         ctx_fake(c, false);
         /* Another client is connecting: wait for the properties, then retry. */
+        c->cfg.resolve_timeout_usec = 50 * USEC_PER_MSEC;
         fake_fail(c->f, c->tm.dev->path, "Connect", "org.bluez.Error.InProgress", 1);
         ctx_transport(c);
         assert_true(run_until(c->e, pred_both_up, c));
@@ -707,6 +711,7 @@ static void test_missing_device_scans_in_windows(void **state)
 
         ctx_fake(c, false);
         /* The strap is never around: scanning pauses between windows. */
+        free(c->strap.dev->adapter);
         c->strap.dev->adapter = strdup("/org/bluez/hci9");
         c->cfg.scan_timeout_usec = 30 * USEC_PER_MSEC;
         ctx_transport(c);
@@ -868,6 +873,7 @@ static void test_resolve_timeout_disconnects_and_retries(void **state)
 {
         Ctx *c = *state;
 
+        c->cfg.resolve_timeout_usec = 50 * USEC_PER_MSEC;
         ctx_fake(c, false);
         c->tm.dev->no_resolve = true;
         ctx_transport(c);
@@ -947,7 +953,8 @@ static void test_scan_lists_devices(void **state)
                          -ENODEV); /* objects not loaded yet */
         run_for(c->e, 30 * USEC_PER_MSEC);
         assert_int_equal(fake_count(c->f, c->hci0->path, "StartDiscovery"), 0);
-        assert_int_equal(bluez_transport_scan(c->t, 50 * USEC_PER_MSEC, false, on_scan, &out), 0);
+        /* Long enough for the two round trips that start discovery on a loaded machine. */
+        assert_int_equal(bluez_transport_scan(c->t, 2 * USEC_PER_SEC, false, on_scan, &out), 0);
         assert_int_equal(bluez_transport_scan(c->t, 50 * USEC_PER_MSEC, false, on_scan, &out),
                          -EBUSY);
         assert_true(run_until(c->e, pred_scan_done, &out));

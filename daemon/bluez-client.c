@@ -1568,6 +1568,7 @@ int bluez_transport_new(Transport **ret, sd_event *e, sd_bus *bus, const BluezCo
         c->bus = sd_bus_ref(bus);
         c->scan_mode = cfg->scan;
         c->scan_timeout = cfg->scan_timeout_usec;
+        c->acquire_notify = cfg->acquire_notify;
         c->call_timeout = cfg->call_timeout_usec ?: DEFAULT_CALL_TIMEOUT;
         c->connect_timeout = cfg->connect_timeout_usec ?: DEFAULT_CONNECT_TIMEOUT;
         c->resolve_timeout = cfg->resolve_timeout_usec ?: DEFAULT_RESOLVE_TIMEOUT;
@@ -1588,6 +1589,7 @@ int bluez_transport_new(Transport **ret, sd_event *e, sd_bus *bus, const BluezCo
                 for (int k = 0; k < _BLUEZ_CHAR_MAX; k++) {
                         l->chars[k].link = l;
                         l->chars[k].id = k;
+                        l->chars[k].fd = -EBADF;
                 }
                 ftms_treadmill_assembler_reset(&l->assembler);
         }

@@ -57,6 +57,11 @@ typedef struct BluezConfig {
         uint64_t cp_timeout_usec;
         uint64_t backoff_min_usec;
         uint64_t backoff_max_usec;
+        /* Use AcquireNotify (a socket per characteristic, no D-Bus message per
+         * value) where BlueZ allows it: notify characteristics (BlueZ 5.66 refuses
+         * indicate-only ones such as the Control Point). StartNotify is the
+         * fallback, and the only path when false. */
+        bool acquire_notify;
         /* Time stamps of events; NULL = CLOCK_MONOTONIC. */
         const PacedClock *clock;
 } BluezConfig;

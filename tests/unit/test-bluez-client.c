@@ -375,6 +375,67 @@ static void test_notifications_decode_real_vectors(void **state)
         assert_true(bluez_transport_link_up(c->t, TRANSPORT_ROLE_STRAP));
 }
 
+static bool pred_acquired(void *p)
+{
+        Ctx *c = p;
+
+        return pred_both_up(c) && c->tm.data->acquired_fd >= 0 && c->strap.hrm->acquired_fd >= 0;
+}
+
+static void test_acquire_notify_with_fallback(void **state)
+{
+        Ctx *c = *state;
+        const uint8_t req[] = {0x00};
+        const TransportEvent *ev;
+
+        c->cfg.acquire_notify = true;
+        ctx_fake(c, false);
+        ctx_transport(c);
+        assert_true(run_until(c->e, pred_acquired, c));
+        /* Notify characteristics acquired; the indicate-only CP fell back. */
+        assert_int_equal(fake_count(c->f, c->tm.data->path, "StartNotify"), 0);
+        assert_int_equal(fake_count(c->f, c->tm.cp->path, "AcquireNotify"), 0);
+        assert_true(c->tm.cp->notifying);
+        /* Training Status is read + notify: acquired too. */
+        assert_true(c->tm.training->acquired_fd >= 0);
+
+        /* Values arrive over the sockets. Polar H7 and Life Fitness (TMIW). */
+        notify_hex(c, c->strap.hrm, "167310020d02");
+        notify_hex(c, c->tm.data, "9e04730233022500003c00ff7f0000ff7f0200ffffff1f00");
+        wait_events(c, TRANSPORT_EVENT_HEART_RATE, TRANSPORT_ROLE_STRAP, 1);
+        wait_events(c, TRANSPORT_EVENT_TREADMILL_DATA, TRANSPORT_ROLE_TREADMILL, 1);
+        ev = last_event(c, TRANSPORT_EVENT_HEART_RATE, TRANSPORT_ROLE_STRAP);
+        assert_int_equal(ev->hr.heart_rate_bpm, 115);
+        assert_int_equal(ev->hr.n_rr, 2);
+        assert_double_equal(last_event(c, TRANSPORT_EVENT_TREADMILL_DATA, -1)->treadmill.speed_kmh,
+                            6.27, 1e-9);
+        /* The CP still works through StartNotify. */
+        assert_int_equal(transport_write_control_point(c->t, req, sizeof(req)), 0);
+        wait_events(c, TRANSPORT_EVENT_CP_RESPONSE, TRANSPORT_ROLE_TREADMILL, 1);
+
+        /* Link loss: bluetoothd closes the sockets; everything comes back acquired. */
+        fake_device_drop(c->tm.dev);
+        assert_true(run_until(c->e, pred_treadmill_down, c));
+        assert_true(run_until(c->e, pred_acquired, c));
+        assert_int_equal(fake_count(c->f, c->tm.data->path, "AcquireNotify"), 2);
+}
+
+static void test_acquire_notify_refused_falls_back(void **state)
+{
+        Ctx *c = *state;
+
+        c->cfg.acquire_notify = true;
+        ctx_fake(c, false);
+        fake_fail(c->f, c->strap.hrm->path, "AcquireNotify", "org.bluez.Error.NotPermitted",
+                  UINT32_MAX);
+        ctx_transport(c);
+        assert_true(run_until(c->e, pred_both_up, c));
+        assert_true(c->strap.hrm->notifying);
+        notify_hex(c, c->strap.hrm, "16742902"); /* Polar H7 (TMIW): 116 bpm */
+        wait_events(c, TRANSPORT_EVENT_HEART_RATE, TRANSPORT_ROLE_STRAP, 1);
+        assert_int_equal(last_event(c, TRANSPORT_EVENT_HEART_RATE, -1)->hr.heart_rate_bpm, 116);
+}
+
 static void test_treadmill_hr_used_without_strap(void **state)
 {
         Ctx *c = *state;
@@ -976,6 +1037,8 @@ int main(void)
                 T(test_discovers_connects_and_subscribes),
                 T(test_known_devices_used_without_scanning),
                 T(test_notifications_decode_real_vectors),
+                T(test_acquire_notify_with_fallback),
+                T(test_acquire_notify_refused_falls_back),
                 T(test_treadmill_hr_used_without_strap),
                 T(test_cp_round_trip_one_in_flight),
                 T(test_cp_write_errors_reported),

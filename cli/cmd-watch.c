@@ -129,8 +129,11 @@ static void draw_line(Watch *w)
                 printf(" step %d/%u %s (%s left)", p->step_index + 1, p->step_count, p->step_name,
                        remain);
         printf(" | pace %s (target %s)", ap, tp);
-        if (p->heart_rate)
-                printf(" | HR %u Z%u", p->heart_rate, p->zone);
+        if (p->heart_rate) {
+                printf(" | HR %u", p->heart_rate);
+                if (p->zone)
+                        printf(" Z%u", p->zone);
+        }
         if (isfinite(p->alpha1))
                 printf(" | a1 %.2f", p->alpha1);
         if (isfinite(p->workout_distance) && p->workout_distance > 0)

@@ -67,7 +67,7 @@ Manager *manager_free(Manager *m)
 {
         if (!m)
                 return NULL;
-        transport_free(m->transport);
+        manager_workout_done(m);
         sd_event_source_unref(m->watchdog_source);
         sd_event_source_unref(m->props_source);
         sd_event_source_unref(m->sigterm_source);
@@ -77,6 +77,7 @@ Manager *manager_free(Manager *m)
         for (size_t i = 0; i < ELEMENTSOF(m->bus_slots); i++)
                 sd_bus_slot_unref(m->bus_slots[i]);
         sd_bus_flush_close_unref(m->bus);
+        sd_bus_flush_close_unref(m->bluez_bus);
         for (TransportRole role = 0; role < _TRANSPORT_ROLE_MAX; role++)
                 device_clear(&m->devices[role]);
         config_free(m->config);
@@ -420,6 +421,9 @@ static int setup_bus(Manager *m)
         r = bus_device_register(m, m->bus);
         if (r < 0)
                 return log_error_errno(r, "Failed to register the device objects: %m");
+        r = bus_simulator_register(m, m->bus);
+        if (r < 0)
+                return log_error_errno(r, "Failed to register the simulator object: %m");
         r = sd_bus_attach_event(m->bus, m->event, SD_EVENT_PRIORITY_NORMAL);
         if (r < 0)
                 return log_error_errno(r, "Failed to attach the bus to the event loop: %m");

@@ -1198,7 +1198,8 @@ static void check_ttt(WorkoutEngine *e, uint64_t now)
                                           "treadmill may read target speed in mph "
                                           "(set the speed-mph quirk)",
                                           target, m);
-                        else if (fabs(m - e->ttt_from) <= tol)
+                        else if (fabs(m - e->ttt_from) <= tol ||
+                                 (m - e->ttt_from) / (target - e->ttt_from) < 0.25)
                                 event_msg(e, now, ENGINE_EVENT_DIAGNOSTIC,
                                           "speed control does not work on this treadmill: "
                                           "commanded %.1f km/h, the belt stays at %.1f km/h",
@@ -1312,6 +1313,12 @@ static void drain_control(WorkoutEngine *e, uint64_t now)
                 EngineOutput *o = push_output(e, ENGINE_OUTPUT_CP_WRITE);
                 if (o)
                         o->write = cmd;
+                /* The rate limit counts from when a value reaches the wire, not
+                 * from when it was queued behind Request Control. */
+                if (cmd.op == FTMS_CP_SET_TARGET_SPEED)
+                        e->last_speed_cmd = now;
+                else if (cmd.op == FTMS_CP_SET_TARGET_INCLINATION)
+                        e->last_incline_cmd = now;
         }
 }
 

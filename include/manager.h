@@ -20,13 +20,14 @@
 #include "transport.h"
 #include "util.h"
 
-#define PACED_BUS_NAME          "io.paced.paced1"
-#define PACED_BUS_PATH          "/io/paced/paced1"
-#define PACED_BUS_DEVICE_PREFIX "/io/paced/paced1/device"
-#define PACED_BUS_IFACE_MANAGER "io.paced.paced1.Manager"
-#define PACED_BUS_IFACE_DEVICE  "io.paced.paced1.Device"
-#define PACED_BUS_ERROR_PREFIX  "io.paced.paced1.Error."
-#define PACED_ADMIN_GROUP       "paced"
+#define PACED_BUS_NAME            "io.paced.paced1"
+#define PACED_BUS_PATH            "/io/paced/paced1"
+#define PACED_BUS_DEVICE_PREFIX   "/io/paced/paced1/device"
+#define PACED_BUS_IFACE_MANAGER   "io.paced.paced1.Manager"
+#define PACED_BUS_IFACE_DEVICE    "io.paced.paced1.Device"
+#define PACED_BUS_IFACE_SIMULATOR "io.paced.paced1.Simulator"
+#define PACED_BUS_ERROR_PREFIX    "io.paced.paced1.Error."
+#define PACED_ADMIN_GROUP         "paced"
 
 #define PACED_ERROR_NOT_CONNECTED    PACED_BUS_ERROR_PREFIX "NotConnected"
 #define PACED_ERROR_INVALID_WORKOUT  PACED_BUS_ERROR_PREFIX "InvalidWorkout"
@@ -177,6 +178,7 @@ const char *manager_bus_kind_to_string(ManagerBusKind k);
 /* bus-manager.c / bus-device.c */
 int bus_manager_register(Manager *m, sd_bus *bus);
 int bus_device_register(Manager *m, sd_bus *bus);
+int bus_simulator_register(Manager *m, sd_bus *bus); /* only with --simulate */
 int bus_manager_emit_properties(Manager *m, sd_bus *bus, unsigned mask);
 int bus_device_emit_changed(Device *d, sd_bus *bus);
 int bus_manager_emit_step_changed(Manager *m, int index, const char *name, const char *kind);

@@ -10,7 +10,7 @@ start_bus
 start_notify
 
 export WATCHDOG_USEC=1000000
-start_paced
+start_paced --simulate
 unset WATCHDOG_USEC NOTIFY_SOCKET
 
 # READY=1 is sent after the name is acquired: once we see it, the name is owned.

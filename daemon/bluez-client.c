@@ -1449,6 +1449,17 @@ static int on_name_owner_changed(sd_bus_message *m, void *userdata, sd_bus_error
         return 0;
 }
 
+/* A scan the caller will not see finish still gets its answer (the caller frees its request). */
+static void scan_cancel(BluezClient *c)
+{
+        BluezScanHandler handler = c->scan_handler;
+
+        c->scan_timer = sd_event_source_disable_unref(c->scan_timer);
+        c->scan_handler = NULL;
+        if (handler)
+                handler(-ECANCELED, NULL, 0, c->scan_userdata);
+}
+
 /* ---- Transport ops ---- */
 
 static int bluez_write_control_point(Transport *t, const uint8_t *buf, size_t len)
@@ -1482,7 +1493,7 @@ static void bluez_shutdown(Transport *t)
                 }
                 link_stop_timer(l);
         }
-        c->scan_timer = sd_event_source_disable_unref(c->scan_timer);
+        scan_cancel(c);
         c->discovery_timer = sd_event_source_disable_unref(c->discovery_timer);
         c->scan_window_timer = sd_event_source_disable_unref(c->scan_window_timer);
         c->scan_pause_timer = sd_event_source_disable_unref(c->scan_pause_timer);
@@ -1500,6 +1511,7 @@ static void bluez_free(Transport *t)
 
         if (!c)
                 return;
+        scan_cancel(c);
         /* Nobody listens any more: the resets below must not call back. */
         c->transport.handler = NULL;
         c->shutting_down = true;

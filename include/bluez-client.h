@@ -114,7 +114,8 @@ typedef struct BluezScanResult {
 
 /*
  * results are valid only during the call. error < 0 when the scan could not
- * run (no adapter, bluetoothd gone); n may still list known devices.
+ * run (no adapter, bluetoothd gone); -ECANCELED (n = 0) when the transport is
+ * shut down or freed first: the handler is called exactly once per scan.
  */
 typedef void (*BluezScanHandler)(int error, const BluezScanResult *results, size_t n,
                                  void *userdata);

@@ -1026,6 +1026,13 @@ static void test_scan_lists_devices(void **state)
         assert_true(run_until(c->e, pred_discovery_stopped, c));
         /* Scanning connects nothing. */
         assert_int_equal(fake_count(c->f, c->tm.dev->path, "Connect"), 0);
+
+        /* A scan cut short by shutdown still answers, once. */
+        out = (ScanOut){};
+        assert_int_equal(bluez_transport_scan(c->t, 60 * USEC_PER_SEC, false, on_scan, &out), 0);
+        transport_shutdown(c->t);
+        assert_true(out.done);
+        assert_int_equal(out.error, -ECANCELED);
 }
 
 int main(void)

@@ -617,6 +617,9 @@ void bluez_link_fail(BluezLink *l, int error, const char *reason, bool disconnec
         if (IN_SET_STATE(l->state, BLUEZ_LINK_DISABLED, BLUEZ_LINK_BACKOFF, BLUEZ_LINK_WAITING))
                 return;
 
+        /* Down before any event goes out: a handler writing to the control point
+         * from its callback gets -ENOTCONN. */
+        l->state = BLUEZ_LINK_BACKOFF;
         l->call_slot = sd_bus_slot_unref(l->call_slot);
         link_stop_timer(l);
         bluez_gatt_reset(l, -ENOTCONN);
@@ -634,7 +637,6 @@ void bluez_link_fail(BluezLink *l, int error, const char *reason, bool disconnec
 
         if (c->shutting_down) {
                 log_debug("%s %s: %s", link_role(l), link_label(l), reason);
-                l->state = BLUEZ_LINK_BACKOFF;
                 return;
         }
         if (asprintf(&msg, "%s %s: %s", link_role(l), link_label(l), reason) < 0)
@@ -652,7 +654,6 @@ void bluez_link_fail(BluezLink *l, int error, const char *reason, bool disconnec
         delay = bluez_backoff_delay(c->backoff_min, c->backoff_max, l->failures);
         if (l->failures < 64)
                 l->failures++;
-        l->state = BLUEZ_LINK_BACKOFF;
         if (link_arm_timer(l, delay, on_backoff_timer) < 0) {
                 /* Without a timer, retry on the next object change rather than never. */
                 l->state = BLUEZ_LINK_WAITING;

@@ -621,6 +621,34 @@ static void test_connect_in_progress_elsewhere(void **state)
         assert_int_equal(fake_count(c->f, c->tm.dev->path, "Connect"), 2);
 }
 
+static void on_event_rewrite(const TransportEvent *ev, void *userdata)
+{
+        Ctx *c = userdata;
+        const uint8_t req[] = {0x00};
+
+        on_event(ev, userdata);
+        /* An impatient engine retrying from inside the callback. */
+        if (ev->type == TRANSPORT_EVENT_CP_WRITE_FAILED ||
+            (ev->type == TRANSPORT_EVENT_LINK && !ev->link.up))
+                assert_int_equal(transport_write_control_point(c->t, req, sizeof(req)), -ENOTCONN);
+}
+
+static void test_cp_write_from_callback_on_link_loss(void **state)
+{
+        Ctx *c = *state;
+        const uint8_t req[] = {0x00};
+
+        ctx_up(c);
+        c->t->handler = on_event_rewrite;
+        c->f->cp_silent = true;
+        assert_int_equal(transport_write_control_point(c->t, req, sizeof(req)), 0);
+        run_for(c->e, 10 * USEC_PER_MSEC);
+        fake_device_drop(c->tm.dev);
+        assert_true(run_until(c->e, pred_treadmill_down, c));
+        assert_int_equal(count_events(c, TRANSPORT_EVENT_CP_WRITE_FAILED, -1), 1);
+        assert_int_equal(c->f->cp_writes, 1);
+}
+
 static bool pred_connects_4(void *p)
 {
         Ctx *c = p;
@@ -1053,6 +1081,7 @@ int main(void)
                 T(test_cp_rejected_while_down_or_invalid),
                 T(test_reconnects_after_disconnect),
                 T(test_connect_failures_back_off_and_recover),
+                T(test_cp_write_from_callback_on_link_loss),
                 T(test_services_unresolved_reconnects),
                 T(test_connect_in_progress_elsewhere),
                 T(test_repeated_failure_logged_once),

@@ -163,6 +163,7 @@ typedef struct FakeObject {
         char *uuids[8];
         bool has_rssi;
         int16_t rssi;
+        int ftms_type; /* FTMS service data Fitness Machine Type, -1: not advertised */
         /* GattService1 / GattCharacteristic1 */
         char uuid[37];
         char *parent;
@@ -295,6 +296,31 @@ static int prop_get(sd_bus *bus, const char *path, const char *interface, const 
                 return sd_bus_message_append(reply, "b", o->resolved);
         if (P("UUIDs"))
                 return sd_bus_message_append_strv(reply, o->uuids);
+        if (P("ServiceData")) {
+                /* FTMS 3.1.1: Flags (0x01: available), Fitness Machine Type (uint16) */
+                uint8_t sd[3] = {0x01, (uint8_t)o->ftms_type, (uint8_t)(o->ftms_type >> 8)};
+                int r;
+
+                if (o->ftms_type < 0)
+                        return sd_bus_message_append(reply, "a{sv}", 0);
+                r = sd_bus_message_open_container(reply, 'a', "{sv}");
+                if (r >= 0)
+                        r = sd_bus_message_open_container(reply, 'e', "sv");
+                if (r >= 0)
+                        r = sd_bus_message_append(reply, "s",
+                                                  "00001826-0000-1000-8000-00805f9b34fb");
+                if (r >= 0)
+                        r = sd_bus_message_open_container(reply, 'v', "ay");
+                if (r >= 0)
+                        r = sd_bus_message_append_array(reply, 'y', sd, sizeof(sd));
+                if (r >= 0)
+                        r = sd_bus_message_close_container(reply);
+                if (r >= 0)
+                        r = sd_bus_message_close_container(reply);
+                if (r >= 0)
+                        r = sd_bus_message_close_container(reply);
+                return r;
+        }
         if (P("RSSI"))
                 return sd_bus_message_append(reply, "n", o->rssi);
         if (P("UUID"))
@@ -496,6 +522,7 @@ static const sd_bus_vtable device_vtable[] = {
         SD_BUS_PROPERTY("ServicesResolved", "b", prop_get, 0, SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
         SD_BUS_PROPERTY("UUIDs", "as", prop_get, 0, SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
         SD_BUS_PROPERTY("RSSI", "n", prop_get, 0, SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
+        SD_BUS_PROPERTY("ServiceData", "a{sv}", prop_get, 0, SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
         SD_BUS_METHOD("Connect", "", "", m_connect, 0),
         SD_BUS_METHOD("Disconnect", "", "", m_disconnect, 0),
         SD_BUS_VTABLE_END,
@@ -718,6 +745,7 @@ static FakeObject *fake_add(FakeBluez *f, int kind, const char *path)
         o->f = f;
         o->kind = kind;
         o->acquired_fd = -1;
+        o->ftms_type = -1;
         o->path = strdup(path);
         f->objects[f->n_objects++] = o;
         return o;

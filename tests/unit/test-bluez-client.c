@@ -951,6 +951,26 @@ static void test_auto_selection_skips_non_treadmill(void **state)
         assert_int_equal(fake_count(c->f, c->tm.dev->path, "Connect"), 1);
 }
 
+static void test_auto_selection_reads_ftms_machine_type(void **state)
+{
+        static const uint16_t ftms[] = {0x1826};
+        Ctx *c = *state;
+        FakeTreadmill bike = {};
+
+        ctx_fake(c, false);
+        c->tm.dev->ftms_type = 0x0001; /* Treadmill */
+        /* An indoor bike (type bit 5) advertising FTMS, strongest signal: never tried. */
+        bike.dev = fake_add_device(c->f, c->hci0, "F0:AA:00:00:00:0E", "Bike", ftms, 1, false);
+        bike.dev->rssi = -10;
+        bike.dev->ftms_type = 0x0020;
+        fake_treadmill_gatt(c->f, &bike);
+        c->cfg.disabled[TRANSPORT_ROLE_STRAP] = true;
+        ctx_transport(c);
+        assert_true(run_until(c->e, pred_treadmill_up, c));
+        assert_int_equal(fake_count(c->f, bike.dev->path, "Connect"), 0);
+        assert_int_equal(fake_count(c->f, c->tm.dev->path, "Connect"), 1);
+}
+
 static bool pred_resolve_retry(void *p)
 {
         Ctx *c = p;
@@ -1096,6 +1116,7 @@ int main(void)
                 T(test_one_device_serves_both_roles),
                 T(test_auto_strap_prefers_dedicated_strap),
                 T(test_auto_selection_skips_non_treadmill),
+                T(test_auto_selection_reads_ftms_machine_type),
                 T(test_resolve_timeout_disconnects_and_retries),
                 T(test_shutdown_releases_devices),
                 T(test_scan_lists_devices),

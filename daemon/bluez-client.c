@@ -675,6 +675,8 @@ void bluez_link_setup_done(BluezLink *l)
         ev.identity.address = l->address;
         bluez_link_emit(l, &ev);
         if (l->role == TRANSPORT_ROLE_TREADMILL) {
+                /* Control means indications enabled: a CP without them answers nothing. */
+                l->caps.has_control_point = l->chars[BLUEZ_CHAR_CONTROL_POINT].subscribed;
                 ev = (TransportEvent){.type = TRANSPORT_EVENT_CAPABILITIES};
                 ev.caps = l->caps;
                 bluez_link_emit(l, &ev);

@@ -722,8 +722,9 @@ static void test_start_notify_errors(void **state)
         /* Required characteristic: retried until it works. */
         fake_fail(c->f, c->tm.data->path, "StartNotify", "org.bluez.Error.NotPermitted", 1);
         fake_fail(c->f, c->strap.hrm->path, "StartNotify", "org.bluez.Error.InProgress", 1);
-        /* Optional one failing for good: the link comes up without it. */
+        /* Optional ones failing for good: the link comes up without them. */
         fake_fail(c->f, c->tm.status->path, "StartNotify", "org.bluez.Error.Failed", UINT32_MAX);
+        fake_fail(c->f, c->tm.cp->path, "StartNotify", "org.bluez.Error.NotPermitted", UINT32_MAX);
         /* Optional read failing: no ranges, still usable. */
         fake_fail(c->f, c->tm.speed_range->path, "ReadValue", "org.bluez.Error.Failed", UINT32_MAX);
         ctx_transport(c);
@@ -733,6 +734,10 @@ static void test_start_notify_errors(void **state)
         assert_true(c->tm.data->notifying && !c->tm.status->notifying);
         assert_false(last_event(c, TRANSPORT_EVENT_CAPABILITIES, -1)->caps.has_speed_range);
         assert_true(last_event(c, TRANSPORT_EVENT_CAPABILITIES, -1)->caps.has_incline_range);
+        /* No indications on the CP: no control, and writes are refused up front. */
+        assert_false(last_event(c, TRANSPORT_EVENT_CAPABILITIES, -1)->caps.has_control_point);
+        assert_int_equal(transport_write_control_point(c->t, (const uint8_t[]){0x00}, 1),
+                         -EOPNOTSUPP);
         /* The failed attempt released the device before retrying. */
         assert_true(fake_count(c->f, c->tm.dev->path, "Disconnect") >= 1);
 }

@@ -1287,7 +1287,6 @@ static int dispatch_value(BluezChar *ch, sd_bus_message *m)
                         r = sd_bus_message_read_array(m, 'y', &p, &n);
                         if (r < 0)
                                 return r;
-                        ch->link->client->stats.notifications++;
                         bluez_gatt_value(ch, p, n);
                         return 0; /* the link may be gone now: touch nothing else */
                 }

@@ -213,7 +213,6 @@ static int on_notify_socket(sd_event_source *s, int fd, uint32_t revents, void *
                                         "notification socket closed", false);
                         return 0;
                 }
-                l->client->stats.notifications++;
                 bluez_gatt_value(ch, buf, (size_t)n);
                 if (ch->fd != fd)
                         return 0; /* the link went down while handling it */
@@ -556,6 +555,7 @@ void bluez_gatt_value(BluezChar *ch, const uint8_t *buf, size_t len)
         /* Reads update Value too; only subscribed characteristics stream. */
         if (!ch->subscribed)
                 return;
+        l->client->stats.notifications++;
 
         switch (ch->id) {
         case BLUEZ_CHAR_TREADMILL_DATA:

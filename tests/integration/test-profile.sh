@@ -88,6 +88,7 @@ grep -q "HRVT2 *$vt2 bpm .*accepted from session $id" "$T/out" || fail "text: $(
 
 # A restarted daemon lays them over the config again.
 stop_paced TERM
+[ "$PACED_RC" -eq 0 ] || fail "paced exited $PACED_RC"
 start_paced --simulate
 wait_for 10 grep -q "Using the thresholds accepted from session $id" "$T/paced.log" ||
         fail "restarted paced did not load the accepted thresholds"
@@ -98,4 +99,5 @@ expect_rc 0 pc profile --json --config "$T/lthr.conf" --state-dir "$T/state"
 jq -e --argjson a "$vt1" '.lthr_bpm == 168 and .lthr_source == "manual"
         and (.hrvt1_bpm | round) == $a' "$T/out" > /dev/null || fail "lthr.conf: $(cat "$T/out")"
 stop_paced TERM
+[ "$PACED_RC" -eq 0 ] || fail "paced exited $PACED_RC"
 log "PASS"

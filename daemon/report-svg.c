@@ -472,17 +472,22 @@ int report_svg_write(const SessionData *d, int utc_offset_s, FILE *out)
                 session_format_pace(buf, sizeof(buf), sum->avg_speed_kmh, false));
         if (isfinite(sum->avg_hr_bpm))
                 fprintf(out, " \xc2\xb7 HR %.0f avg, %.0f max", sum->avg_hr_bpm, sum->max_hr_bpm);
-        for (size_t i = 0; i < d->n_thresholds; i++)
-                if (d->thresholds[i].kind && streq(d->thresholds[i].kind, "aet") &&
-                    isfinite(d->thresholds[i].hr_bpm)) {
-                        fprintf(out, " \xc2\xb7 aerobic threshold %.0f bpm",
-                                d->thresholds[i].hr_bpm);
-                        if (isfinite(d->thresholds[i].speed_kmh))
-                                fprintf(out, " at %s /km",
-                                        session_format_pace(buf, sizeof(buf),
-                                                            d->thresholds[i].speed_kmh, false));
-                        break;
-                }
+        /* The aerobic threshold: the end-of-session ramp fit, else the first live one. */
+        const SessionThresholdRow *aet = NULL;
+        for (size_t i = 0; i < d->n_thresholds; i++) {
+                const SessionThresholdRow *t = &d->thresholds[i];
+                if (!t->kind || !streq(t->kind, "aet") || !isfinite(t->hr_bpm))
+                        continue;
+                if (!aet || (t->method && streq(t->method, SESSION_METHOD_RAMP) &&
+                             !(aet->method && streq(aet->method, SESSION_METHOD_RAMP))))
+                        aet = t;
+        }
+        if (aet) {
+                fprintf(out, " \xc2\xb7 aerobic threshold %.0f bpm", aet->hr_bpm);
+                if (isfinite(aet->speed_kmh))
+                        fprintf(out, " at %s /km",
+                                session_format_pace(buf, sizeof(buf), aet->speed_kmh, false));
+        }
         if (d->end_reason == SESSION_END_INTERRUPTED)
                 fputs(" \xc2\xb7 interrupted", out);
         fputs("</text>\n", out);

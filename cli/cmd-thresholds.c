@@ -106,8 +106,8 @@ static void print_table(const SessionTrendEntry *l, size_t n)
                 printf("No threshold estimates stored yet (run a ramp test).\n");
                 return;
         }
-        printf("%5s  %-16s  %-22s  %-40s  %s\n", "ID", "DATE", "WORKOUT",
-               "HRVT1 aerobic", "HRVT2 anaerobic crossover");
+        printf("%5s  %-16s  %-22s  %-40s  %s\n", "ID", "DATE", "WORKOUT", "HRVT1 aerobic",
+               "HRVT2 anaerobic crossover");
         for (size_t i = 0; i < n; i++) {
                 format_estimate(a, sizeof(a), &l[i].aet, previous(l, i, true));
                 format_estimate(b, sizeof(b), &l[i].ant, previous(l, i, false));

@@ -20,6 +20,7 @@ static const char options_help[] =
         "  --windows          print the windowed series (t, alpha1, HR, artifact %)\n"
         "  --json             machine-readable output\n"
         "  --no-correct       do not correct artifacts (still counted)\n"
+        "  --smoothness-priors  detrend each window first (lambda 500, as Kubios)\n"
         "  --hr-max BPM       maximum HR for %HRmax/HRR zones\n"
         "  --hr-rest BPM      resting HR for HRR zones\n"
         "  --lthr BPM         lactate threshold HR for Friel zones\n"
@@ -85,6 +86,10 @@ static void print_json(const char *path, const RrAnalysis *a, bool windows)
                 json_num(name, t->found ? t->speed_kmh : NAN, 2, true);
                 snprintf(name, sizeof(name), "%s_kmh_ramp", key);
                 json_num(name, t->found ? t->speed_ramp_kmh : NAN, 2, true);
+                snprintf(name, sizeof(name), "%s_ci_lo_bpm", key);
+                json_num(name, t->found ? t->hr_ci_lo_bpm : NAN, 1, true);
+                snprintf(name, sizeof(name), "%s_ci_hi_bpm", key);
+                json_num(name, t->found ? t->hr_ci_hi_bpm : NAN, 1, true);
                 snprintf(name, sizeof(name), "%s_confidence", key);
                 json_num(name, t->found ? t->confidence : NAN, 2, true);
                 printf("\"%s_grade\":\"%c\",\"%s_reached\":%s,", key, t->grade, key,
@@ -151,9 +156,9 @@ static void print_json(const char *path, const RrAnalysis *a, bool windows)
         printf("}\n");
 }
 
-static void print_text(const char *path, const RrAnalysis *a, bool windows)
+static void print_text(const char *path, bool session, const RrAnalysis *a, bool windows)
 {
-        printf("File:        %s\n", path);
+        printf("%s     %s\n", session ? "Session:" : "File:   ", path);
         printf("Beats:       %zu (%zu RR read), duration ", a->n_beats, a->n_rows);
         print_mmss(a->duration_s);
         printf(", mean HR %.0f bpm, peak %.0f bpm\n", a->hr_mean_bpm, a->hr_max_bpm);
@@ -185,8 +190,10 @@ static void print_text(const char *path, const RrAnalysis *a, bool windows)
                 for (size_t k = 0; k < _THRESHOLD_KIND_MAX; k++) {
                         const ThresholdEstimate *t = &a->ramp.t[k];
 
-                        printf("%s%s: %.0f bpm", k == THRESHOLD_HRVT1 ? "" : "",
-                               threshold_kind_to_string((ThresholdKind)k), t->hr_bpm);
+                        printf("%s: %.0f bpm", threshold_kind_to_string((ThresholdKind)k),
+                               t->hr_bpm);
+                        if (isfinite(t->hr_ci_lo_bpm))
+                                printf(" (95 %% CI %.0f-%.0f)", t->hr_ci_lo_bpm, t->hr_ci_hi_bpm);
                         if (isfinite(t->speed_kmh))
                                 printf(" at %.1f km/h (as run on the ramp %.1f km/h)", t->speed_kmh,
                                        t->speed_ramp_kmh);
@@ -329,6 +336,7 @@ static int cmd_analyze(int argc, char *argv[])
                                                 {"lthr", required_argument, NULL, 'L'},
                                                 {"age", required_argument, NULL, 'A'},
                                                 {"zones", required_argument, NULL, 'Z'},
+                                                {"smoothness-priors", no_argument, NULL, 'P'},
                                                 {"db", required_argument, NULL, 'D'},
                                                 {"state-dir", required_argument, NULL, 'S'},
                                                 {"help", no_argument, NULL, 'h'},
@@ -336,7 +344,7 @@ static int cmd_analyze(int argc, char *argv[])
         RrAnalysisOptions o = RR_ANALYSIS_OPTIONS_DEFAULT;
         _cleanup_(rr_recording_freep) RrRecording *rec = NULL;
         RrAnalysis *a = NULL;
-        bool json = false, windows = false;
+        bool json = false, windows = false, is_session;
         double age = NAN;
         const char *path, *db_opt = NULL, *state_dir_opt = NULL;
         RrCsvError err = {};
@@ -398,6 +406,9 @@ static int cmd_analyze(int argc, char *argv[])
                                 return PACECTL_EXIT_USAGE;
                         }
                         break;
+                case 'P':
+                        o.smoothness_priors = true;
+                        break;
                 case 'D':
                         db_opt = optarg;
                         break;
@@ -418,7 +429,8 @@ static int cmd_analyze(int argc, char *argv[])
         if (!isnan(age) && !(o.profile.max_bpm > 0))
                 (void)hr_profile_fill_defaults(&o.profile, age);
 
-        if (!streq(path, "-") && stat(path, &st) < 0 && looks_like_session_id(path)) {
+        is_session = !streq(path, "-") && stat(path, &st) < 0 && looks_like_session_id(path);
+        if (is_session) {
                 r = load_session(path, db_opt, state_dir_opt, &rec);
                 if (r != PACECTL_EXIT_OK)
                         return r;
@@ -453,7 +465,7 @@ static int cmd_analyze(int argc, char *argv[])
         if (json)
                 print_json(path, a, windows);
         else
-                print_text(path, a, windows);
+                print_text(path, is_session, a, windows);
         rr_analysis_free(a);
         return PACECTL_EXIT_OK;
 }

@@ -129,8 +129,11 @@ static void draw_line(Watch *w)
                 printf(" step %d/%u %s (%s left)", p->step_index + 1, p->step_count, p->step_name,
                        remain);
         printf(" | pace %s (target %s)", ap, tp);
-        if (p->heart_rate)
-                printf(" | HR %u Z%u", p->heart_rate, p->zone);
+        if (p->heart_rate) {
+                printf(" | HR %u", p->heart_rate);
+                if (p->zone)
+                        printf(" Z%u", p->zone);
+        }
         if (isfinite(p->alpha1))
                 printf(" | a1 %.2f", p->alpha1);
         if (isfinite(p->workout_distance) && p->workout_distance > 0)
@@ -152,6 +155,15 @@ static int refresh(Watch *w)
         manager_props_done(&w->props);
         r = manager_props_get(w->bus, &w->props, &error);
         if (r < 0) {
+                /*
+                 * paced may have ended the session and exited
+                 * (--exit-when-done) while we waited: its SessionFinished is
+                 * then queued behind the failed call. Dispatch it first.
+                 */
+                while (sd_bus_process(w->bus, NULL) > 0)
+                        ;
+                if (w->finished_session)
+                        return sd_event_exit(w->event, PACECTL_EXIT_OK);
                 w->exit_code = pacectl_error_exit("lost paced", &error, r);
                 return sd_event_exit(w->event, w->exit_code);
         }
@@ -229,7 +241,7 @@ static int on_session_finished(sd_bus_message *m, void *userdata, sd_bus_error *
                        w->finished_reason);
         fflush(stdout);
         if (w->until_done)
-                (void)refresh(w);
+                return sd_event_exit(w->event, PACECTL_EXIT_OK);
         return 0;
 }
 

@@ -17,6 +17,7 @@
  */
 #define _GNU_SOURCE
 #include <ctype.h>
+#include <inttypes.h>
 #include <stdarg.h>
 #include <time.h>
 
@@ -34,6 +35,7 @@
 static void reconcile(BluezClient *c);
 static void discovery_update(BluezClient *c);
 static void link_connect(BluezLink *l);
+static bool device_shared(BluezLink *l);
 
 /* ---- small string-vector helpers ---- */
 
@@ -127,6 +129,14 @@ BluezScanMode bluez_scan_mode_from_string(const char *s)
                 if (streq(s, scan_mode_table[i]))
                         return i;
         return _BLUEZ_SCAN_MODE_INVALID;
+}
+
+void bluez_config_set_role(BluezConfig *cfg, TransportRole role, const char *value)
+{
+        if (role < 0 || role >= _TRANSPORT_ROLE_MAX)
+                return;
+        cfg->disabled[role] = value && streq(value, "none");
+        cfg->selector[role] = value && *value && !cfg->disabled[role] ? value : NULL;
 }
 
 uint64_t bluez_backoff_delay(uint64_t min_usec, uint64_t max_usec, unsigned failures)
@@ -607,10 +617,13 @@ void bluez_link_fail(BluezLink *l, int error, const char *reason, bool disconnec
         if (IN_SET_STATE(l->state, BLUEZ_LINK_DISABLED, BLUEZ_LINK_BACKOFF, BLUEZ_LINK_WAITING))
                 return;
 
+        /* Down before any event goes out: a handler writing to the control point
+         * from its callback gets -ENOTCONN. */
+        l->state = BLUEZ_LINK_BACKOFF;
         l->call_slot = sd_bus_slot_unref(l->call_slot);
         link_stop_timer(l);
         bluez_gatt_reset(l, -ENOTCONN);
-        if (disconnect && l->device)
+        if (disconnect && l->device && !device_shared(l))
                 bluez_client_call_no_reply(c, l->device, BLUEZ_DEVICE, "Disconnect");
 
         if (was_up) {
@@ -624,7 +637,6 @@ void bluez_link_fail(BluezLink *l, int error, const char *reason, bool disconnec
 
         if (c->shutting_down) {
                 log_debug("%s %s: %s", link_role(l), link_label(l), reason);
-                l->state = BLUEZ_LINK_BACKOFF;
                 return;
         }
         if (asprintf(&msg, "%s %s: %s", link_role(l), link_label(l), reason) < 0)
@@ -642,7 +654,6 @@ void bluez_link_fail(BluezLink *l, int error, const char *reason, bool disconnec
         delay = bluez_backoff_delay(c->backoff_min, c->backoff_max, l->failures);
         if (l->failures < 64)
                 l->failures++;
-        l->state = BLUEZ_LINK_BACKOFF;
         if (link_arm_timer(l, delay, on_backoff_timer) < 0) {
                 /* Without a timer, retry on the next object change rather than never. */
                 l->state = BLUEZ_LINK_WAITING;
@@ -664,6 +675,8 @@ void bluez_link_setup_done(BluezLink *l)
         ev.identity.address = l->address;
         bluez_link_emit(l, &ev);
         if (l->role == TRANSPORT_ROLE_TREADMILL) {
+                /* Control means indications enabled: a CP without them answers nothing. */
+                l->caps.has_control_point = l->chars[BLUEZ_CHAR_CONTROL_POINT].subscribed;
                 ev = (TransportEvent){.type = TRANSPORT_EVENT_CAPABILITIES};
                 ev.caps = l->caps;
                 bluez_link_emit(l, &ev);
@@ -683,21 +696,24 @@ void bluez_link_setup_done(BluezLink *l)
         }
 }
 
+static bool has_service(BluezObject *o, uint16_t uuid)
+{
+        char buf[37];
+
+        bt_uuid16_to_string(uuid, buf);
+        return strv_contains(o->uuids, buf);
+}
+
 static bool device_auto_match(BluezLink *l, BluezObject *o)
 {
-        char ftms[37], hrs[37];
-
-        bt_uuid16_to_string(FTMS_UUID_SERVICE, ftms);
-        bt_uuid16_to_string(HRS_UUID_SERVICE, hrs);
         if (l->role == TRANSPORT_ROLE_TREADMILL) {
-                if (!strv_contains(o->uuids, ftms))
+                if (!has_service(o, FTMS_UUID_SERVICE))
                         return false;
-                /* Fitness Machine Type bit 0: Treadmill. Unknown type: find out after connecting.
-                 */
+                /* Fitness Machine Type bit 0: Treadmill. Unknown: find out after connecting. */
                 return o->ftms_machine_type < 0 || (o->ftms_machine_type & 1);
         }
-        /* A treadmill that also serves HRS is the treadmill, not a strap. */
-        return strv_contains(o->uuids, hrs) && !strv_contains(o->uuids, ftms);
+        /* Treadmills with a chest-strap receiver may serve HRS themselves: usable too. */
+        return has_service(o, HRS_UUID_SERVICE);
 }
 
 static bool address_like(const char *s)
@@ -723,12 +739,27 @@ static bool device_matches(BluezLink *l, BluezObject *o)
         return streq_ptr(o->name, sel) || streq_ptr(o->alias, sel);
 }
 
-static bool device_claimed(BluezClient *c, BluezLink *self, const char *path)
+/*
+ * Whether a is a better pick than b: for the strap a dedicated one over a
+ * treadmill that also serves HRS, then a device already connected, then the
+ * stronger signal, then a stable order.
+ */
+static bool device_better(BluezLink *l, BluezObject *a, BluezObject *b)
 {
-        for (int r = 0; r < _TRANSPORT_ROLE_MAX; r++)
-                if (&c->links[r] != self && streq_ptr(c->links[r].device, path))
-                        return true;
-        return false;
+        if (l->role == TRANSPORT_ROLE_STRAP) {
+                bool da = !has_service(a, FTMS_UUID_SERVICE),
+                     db = !has_service(b, FTMS_UUID_SERVICE);
+
+                if (da != db)
+                        return da;
+        }
+        if (a->connected != b->connected)
+                return a->connected;
+        if (a->has_rssi != b->has_rssi)
+                return a->has_rssi;
+        if (a->has_rssi && a->rssi != b->rssi)
+                return a->rssi > b->rssi;
+        return strcmp(a->path, b->path) < 0;
 }
 
 static BluezObject *link_pick_device(BluezLink *l)
@@ -736,20 +767,27 @@ static BluezObject *link_pick_device(BluezLink *l)
         BluezClient *c = l->client;
         BluezObject *best = NULL;
 
-        /* Prefer a device that is already connected, then the strongest signal. */
         for (size_t i = 0; i < c->n_objects; i++) {
                 BluezObject *o = c->objects[i];
 
-                if (!device_matches(l, o) || device_claimed(c, l, o->path))
-                        continue;
-                if (!best || (o->connected && !best->connected) ||
-                    (o->connected == best->connected &&
-                     ((o->has_rssi && (!best->has_rssi || o->rssi > best->rssi)) ||
-                      (o->has_rssi == best->has_rssi && !o->has_rssi &&
-                       strcmp(o->path, best->path) < 0))))
+                if (device_matches(l, o) && (!best || device_better(l, o, best)))
                         best = o;
         }
         return best;
+}
+
+/* One peripheral may serve both roles: the other link may still be using it. */
+static bool device_shared(BluezLink *l)
+{
+        for (int r = 0; r < _TRANSPORT_ROLE_MAX; r++) {
+                BluezLink *o = &l->client->links[r];
+
+                if (o != l && streq_ptr(o->device, l->device) &&
+                    IN_SET_STATE(o->state, BLUEZ_LINK_CONNECTING, BLUEZ_LINK_RESOLVING,
+                                 BLUEZ_LINK_SETUP, BLUEZ_LINK_READY))
+                        return true;
+        }
+        return false;
 }
 
 static int on_resolve_timeout(sd_event_source *s, uint64_t usec, void *userdata)
@@ -951,7 +989,7 @@ static bool want_discovery(BluezClient *c)
                 return false;
         if (c->scan_timer)
                 return true;
-        if (c->scan_mode != BLUEZ_SCAN_AUTO)
+        if (c->scan_mode != BLUEZ_SCAN_AUTO || c->discovery_paused)
                 return false;
         for (int r = 0; r < _TRANSPORT_ROLE_MAX; r++)
                 if (c->links[r].state == BLUEZ_LINK_WAITING && !c->links[r].device)
@@ -982,6 +1020,34 @@ static void discovery_failed(BluezClient *c, const sd_bus_error *e, const char *
                                          on_discovery_retry, c);
 }
 
+static int on_scan_pause_end(sd_event_source *s, uint64_t usec, void *userdata)
+{
+        BluezClient *c = userdata;
+
+        c->scan_pause_timer = sd_event_source_disable_unref(c->scan_pause_timer);
+        c->discovery_paused = false;
+        discovery_update(c);
+        return 0;
+}
+
+static int on_scan_window_end(sd_event_source *s, uint64_t usec, void *userdata)
+{
+        BluezClient *c = userdata;
+
+        c->scan_window_timer = sd_event_source_disable_unref(c->scan_window_timer);
+        if (!c->discovering || c->scan_timer)
+                return 0;
+        if (!c->scan_cycle_logged)
+                log_info("Wanted devices not found yet, scanning again after %.1f s pauses",
+                         (double)c->backoff_max / USEC_PER_SEC);
+        c->scan_cycle_logged = true;
+        c->discovery_paused = true;
+        (void)sd_event_add_time_relative(c->event, &c->scan_pause_timer, CLOCK_MONOTONIC,
+                                         c->backoff_max, 0, on_scan_pause_end, c);
+        discovery_update(c);
+        return 0;
+}
+
 static int on_start_discovery(sd_bus_message *m, void *userdata, sd_bus_error *ret_error)
 {
         BluezClient *c = userdata;
@@ -992,7 +1058,12 @@ static int on_start_discovery(sd_bus_message *m, void *userdata, sd_bus_error *r
                 c->discovering = true;
                 c->discovery_failures = 0;
                 c->last_discovery_msg = mfree_str(c->last_discovery_msg);
-                log_info("Scanning for devices on %s", c->adapter);
+                log_full(c->scan_cycle_logged ? LOG_DEBUG : LOG_INFO, "Scanning for devices on %s",
+                         c->adapter);
+                if (c->scan_timeout && !c->scan_window_timer)
+                        (void)sd_event_add_time_relative(c->event, &c->scan_window_timer,
+                                                         CLOCK_MONOTONIC, c->scan_timeout, 0,
+                                                         on_scan_window_end, c);
         } else
                 discovery_failed(c, e, "StartDiscovery");
         discovery_update(c);
@@ -1027,6 +1098,9 @@ static int on_stop_discovery(sd_bus_message *m, void *userdata, sd_bus_error *re
         c->discovery_slot = sd_bus_slot_unref(c->discovery_slot);
         /* Whatever the answer, our session is gone (or never was). */
         c->discovering = false;
+        c->scan_window_timer = sd_event_source_disable_unref(c->scan_window_timer);
+        if (!c->discovery_paused)
+                c->scan_cycle_logged = false; /* found what we wanted */
         log_debug("Stopped scanning on %s", c->adapter ?: "?");
         discovery_update(c);
         return 0;
@@ -1213,7 +1287,6 @@ static int dispatch_value(BluezChar *ch, sd_bus_message *m)
                         r = sd_bus_message_read_array(m, 'y', &p, &n);
                         if (r < 0)
                                 return r;
-                        ch->link->client->stats.notifications++;
                         bluez_gatt_value(ch, p, n);
                         return 0; /* the link may be gone now: touch nothing else */
                 }
@@ -1286,6 +1359,9 @@ static void bluez_gone(BluezClient *c, const char *reason)
         c->objects_slot = sd_bus_slot_unref(c->objects_slot);
         c->discovery_slot = sd_bus_slot_unref(c->discovery_slot);
         c->discovery_timer = sd_event_source_disable_unref(c->discovery_timer);
+        c->scan_window_timer = sd_event_source_disable_unref(c->scan_window_timer);
+        c->scan_pause_timer = sd_event_source_disable_unref(c->scan_pause_timer);
+        c->discovery_paused = false;
         c->discovering = false;
         c->adapter = mfree_str(c->adapter);
         c->last_adapter_msg = mfree_str(c->last_adapter_msg);
@@ -1375,6 +1451,17 @@ static int on_name_owner_changed(sd_bus_message *m, void *userdata, sd_bus_error
         return 0;
 }
 
+/* A scan the caller will not see finish still gets its answer (the caller frees its request). */
+static void scan_cancel(BluezClient *c)
+{
+        BluezScanHandler handler = c->scan_handler;
+
+        c->scan_timer = sd_event_source_disable_unref(c->scan_timer);
+        c->scan_handler = NULL;
+        if (handler)
+                handler(-ECANCELED, NULL, 0, c->scan_userdata);
+}
+
 /* ---- Transport ops ---- */
 
 static int bluez_write_control_point(Transport *t, const uint8_t *buf, size_t len)
@@ -1387,6 +1474,7 @@ static int bluez_write_control_point(Transport *t, const uint8_t *buf, size_t le
 static void bluez_shutdown(Transport *t)
 {
         BluezClient *c = (BluezClient *)t;
+        const char *released = NULL;
 
         if (c->shutting_down)
                 return;
@@ -1398,13 +1486,19 @@ static void bluez_shutdown(Transport *t)
                 if (IN_SET_STATE(s, BLUEZ_LINK_SETUP, BLUEZ_LINK_READY))
                         bluez_gatt_stop_notify(l);
                 bluez_link_fail(l, 0, "shutting down", false);
-                /* Treadmills that stay connected refuse to power off: release them. */
-                if (l->device && s != BLUEZ_LINK_WAITING && s != BLUEZ_LINK_DISABLED)
+                /* Treadmills that stay connected refuse to power off: release them
+                 * (once, when one peripheral serves both roles). */
+                if (l->device && s != BLUEZ_LINK_WAITING && s != BLUEZ_LINK_DISABLED &&
+                    !streq_ptr(released, l->device)) {
                         bluez_client_call_no_reply(c, l->device, BLUEZ_DEVICE, "Disconnect");
+                        released = l->device;
+                }
                 link_stop_timer(l);
         }
-        c->scan_timer = sd_event_source_disable_unref(c->scan_timer);
+        scan_cancel(c);
         c->discovery_timer = sd_event_source_disable_unref(c->discovery_timer);
+        c->scan_window_timer = sd_event_source_disable_unref(c->scan_window_timer);
+        c->scan_pause_timer = sd_event_source_disable_unref(c->scan_pause_timer);
         c->discovery_slot = sd_bus_slot_unref(c->discovery_slot);
         if (c->discovering && c->adapter)
                 bluez_client_call_no_reply(c, c->adapter, BLUEZ_ADAPTER, "StopDiscovery");
@@ -1419,6 +1513,7 @@ static void bluez_free(Transport *t)
 
         if (!c)
                 return;
+        scan_cancel(c);
         /* Nobody listens any more: the resets below must not call back. */
         c->transport.handler = NULL;
         c->shutting_down = true;
@@ -1441,6 +1536,8 @@ static void bluez_free(Transport *t)
         sd_bus_slot_unref(c->objects_slot);
         sd_bus_slot_unref(c->discovery_slot);
         sd_event_source_disable_unref(c->discovery_timer);
+        sd_event_source_disable_unref(c->scan_window_timer);
+        sd_event_source_disable_unref(c->scan_pause_timer);
         sd_event_source_disable_unref(c->scan_timer);
         objects_clear(c);
         free(c->adapter);
@@ -1484,6 +1581,8 @@ int bluez_transport_new(Transport **ret, sd_event *e, sd_bus *bus, const BluezCo
         c->event = sd_event_ref(e);
         c->bus = sd_bus_ref(bus);
         c->scan_mode = cfg->scan;
+        c->scan_timeout = cfg->scan_timeout_usec;
+        c->acquire_notify = cfg->acquire_notify;
         c->call_timeout = cfg->call_timeout_usec ?: DEFAULT_CALL_TIMEOUT;
         c->connect_timeout = cfg->connect_timeout_usec ?: DEFAULT_CONNECT_TIMEOUT;
         c->resolve_timeout = cfg->resolve_timeout_usec ?: DEFAULT_RESOLVE_TIMEOUT;
@@ -1504,6 +1603,7 @@ int bluez_transport_new(Transport **ret, sd_event *e, sd_bus *bus, const BluezCo
                 for (int k = 0; k < _BLUEZ_CHAR_MAX; k++) {
                         l->chars[k].link = l;
                         l->chars[k].id = k;
+                        l->chars[k].fd = -EBADF;
                 }
                 ftms_treadmill_assembler_reset(&l->assembler);
         }

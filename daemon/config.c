@@ -869,6 +869,15 @@ int config_load_file(const char *path, Config **ret, ConfigError *ret_error)
         return config_load_string(buf ? buf : "", len, ret, ret_error);
 }
 
+const char *config_key_name(size_t i, const char **ret_section)
+{
+        if (i >= ELEMENTSOF(config_keys))
+                return NULL;
+        if (ret_section)
+                *ret_section = config_keys[i].section;
+        return config_keys[i].key;
+}
+
 unsigned config_max_hr(const Config *c, bool *ret_estimated)
 {
         if (c->max_hr) {

@@ -96,3 +96,69 @@ int dfa_alpha1(const double *rr_ms, size_t n, double *ret_alpha1)
                 return r;
         return dfa_alpha1_from_f2(f2, ret_alpha1);
 }
+
+/* Entry (i, j) of D2' D2 for |i - j| <= 2: the pentadiagonal second-difference Gram matrix. */
+static double d2td2(size_t n, size_t i, size_t j)
+{
+        /* row i of D2' D2 = sum over difference rows r in [i-2, i] (0 <= r <= n-3) */
+        static const double c[3] = {1, -2, 1};
+        double s = 0;
+
+        for (size_t r = (i >= 2 ? i - 2 : 0); r <= i && r + 2 < n; r++)
+                if (j >= r && j <= r + 2)
+                        s += c[i - r] * c[j - r];
+        return s;
+}
+
+int dfa_smoothness_priors(const double *x, size_t n, double lambda, double *out)
+{
+        _cleanup_free_ double *l = NULL, *y = NULL;
+        double l2 = lambda * lambda;
+
+        if (!x || !out || n < 3 || !(lambda > 0) || !isfinite(lambda))
+                return -EINVAL;
+        /* L is lower triangular with bandwidth 2: l[3 i + 2] = L(i, i),
+         * l[3 i + 1] = L(i, i - 1), l[3 i] = L(i, i - 2). */
+        l = calloc(3 * n, sizeof(double));
+        y = malloc(n * sizeof(double));
+        if (!l || !y)
+                return -ENOMEM;
+
+        for (size_t i = 0; i < n; i++)
+                for (size_t j = (i >= 2 ? i - 2 : 0); j <= i; j++) {
+                        double s = (i == j ? 1.0 : 0.0) + l2 * d2td2(n, i, j);
+
+                        for (size_t k = (i >= 2 ? i - 2 : 0); k < j; k++)
+                                if (i - k <= 2 && j - k <= 2)
+                                        s -= l[3 * i + 2 - (i - k)] * l[3 * j + 2 - (j - k)];
+                        if (i == j) {
+                                if (!(s > 0))
+                                        return -EDOM;
+                                l[3 * i + 2] = sqrt(s);
+                        } else
+                                l[3 * i + 2 - (i - j)] = s / l[3 * j + 2];
+                }
+
+        /* L y = x, then L' t = y; the detrended series is x - t. */
+        for (size_t i = 0; i < n; i++) {
+                double s = x[i];
+
+                if (i >= 1)
+                        s -= l[3 * i + 1] * y[i - 1];
+                if (i >= 2)
+                        s -= l[3 * i] * y[i - 2];
+                y[i] = s / l[3 * i + 2];
+        }
+        for (size_t i = n; i-- > 0;) {
+                double s = y[i];
+
+                if (i + 1 < n)
+                        s -= l[3 * (i + 1) + 1] * y[i + 1];
+                if (i + 2 < n)
+                        s -= l[3 * (i + 2)] * y[i + 2];
+                y[i] = s / l[3 * i + 2];
+        }
+        for (size_t i = 0; i < n; i++)
+                out[i] = x[i] - y[i];
+        return 0;
+}

@@ -250,13 +250,12 @@ void ftms_control_link(FtmsControl *c, uint64_t now, bool up)
         }
         c->control_attempts = 0;
         c->not_before = 0;
-        if (c->state == FTMS_CONTROL_MONITOR_ONLY && c->monitor_reason == FTMS_MONITOR_CONFIGURED)
+        /* Monitor-only survives the link: the capabilities may arrive before
+         * or after the link event, and only they (or the configuration)
+         * decide it. Control itself is per connection. */
+        if (c->state == FTMS_CONTROL_MONITOR_ONLY)
                 return;
-        /* Control is per connection: a reconnect starts without it. Monitor-only
-         * for a capability reason is re-decided by the next capabilities. */
         c->state = up ? FTMS_CONTROL_NO_CONTROL : FTMS_CONTROL_OFFLINE;
-        if (c->state != FTMS_CONTROL_MONITOR_ONLY)
-                c->monitor_reason = FTMS_MONITOR_NONE;
 }
 
 void ftms_control_set_capabilities(FtmsControl *c, uint64_t now, const TransportCapabilities *caps)

@@ -21,6 +21,7 @@ struct LiveAnalysis {
         double raw_time_s;
         double last_t;
         double last_speed;
+        double last_valid_t; /* session time of the last valid evaluation */
         LiveStatus status;
         double lap_above_start[_THRESHOLD_KIND_MAX];
         size_t n_beats_before, n_artifacts_before; /* totals of replaced trackers */
@@ -92,6 +93,9 @@ int live_analysis_new(LiveAnalysis **ret, const LiveAnalysisConfig *cfg)
                                   .window_hr_bpm = NAN,
                                   .hr_bpm = NAN,
                                   .t_s = NAN};
+        for (size_t k = 0; k < _THRESHOLD_KIND_MAX; k++)
+                la->status.first_hr_above_t_s[k] = NAN;
+        la->last_valid_t = NAN;
         *ret = TAKE_PTR(la);
         return 0;
 }
@@ -143,6 +147,8 @@ static int handle_evals(LiveAnalysis *la, const Alpha1Eval *ev, int n)
                 la->status.artifact_pct = e.artifact_pct;
                 la->status.low_quality = e.low_quality;
                 la->status.suppressed = !e.valid;
+                if (e.valid)
+                        la->last_valid_t = e.t_s;
 
                 k = crossover_detector_push(&la->detector, &e, la->last_speed, out);
                 if (k < 0)
@@ -153,7 +159,12 @@ static int handle_evals(LiveAnalysis *la, const Alpha1Eval *ev, int n)
                 }
                 n_events += k;
         }
+        if (n == 0)
+                return 0;
         la->status.alpha1 = crossover_detector_median(&la->detector);
+        if (isnan(la->last_valid_t) ||
+            ev[n - 1].t_s + la->offset_s - la->last_valid_t > CROSSOVER_STALE_S)
+                la->status.alpha1 = NAN; /* an old median says nothing about now */
         return n_events;
 }
 
@@ -218,7 +229,16 @@ int live_analysis_push(LiveAnalysis *la, double t_s, double hr_bpm, const double
         }
 
         if (isfinite(hr_bpm) && hr_bpm > 0) {
+                const double hrvt[_THRESHOLD_KIND_MAX] = {la->cfg.profile.hrvt1_bpm,
+                                                          la->cfg.profile.hrvt2_bpm};
+
                 la->status.hr_bpm = hr_bpm;
+                for (size_t k = 0; k < _THRESHOLD_KIND_MAX; k++)
+                        if (hrvt[k] > 0 && hr_bpm >= hrvt[k] &&
+                            isnan(la->status.first_hr_above_t_s[k])) {
+                                la->status.first_hr_above_t_s[k] = t_s;
+                                la->status.first_hr_above_lap[k] = la->status.lap;
+                        }
                 if (la->has_zones) {
                         r = zone_accumulator_sample(&la->zones, t_s, hr_bpm);
                         la->status.zone = r >= 0 ? r : -1;

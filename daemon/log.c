@@ -210,6 +210,10 @@ static void write_console(int level, const char *message)
 
 static int log_dispatch(int level, int error, const char *file, int line, const char *func,
                         const char *const *fields, const char *format, va_list ap)
+        __attribute__((__format__(printf, 7, 0)));
+
+static int log_dispatch(int level, int error, const char *file, int line, const char *func,
+                        const char *const *fields, const char *format, va_list ap)
 {
         _cleanup_free_ char *message = NULL;
         int saved_errno = errno;

@@ -200,11 +200,12 @@ int main(int argc, char *argv[])
                 return EXIT_SUCCESS;
         }
 
-        /* Handled through sd-event signal sources, so they must not be delivered. */
+        /* Handled through sd-event sources, so they must not be delivered. */
         sigemptyset(&mask);
         sigaddset(&mask, SIGTERM);
         sigaddset(&mask, SIGINT);
         sigaddset(&mask, SIGHUP);
+        sigaddset(&mask, SIGCHLD); /* espeak-ng children, reaped by sd-event */
         sigprocmask(SIG_BLOCK, &mask, NULL);
 
         r = manager_new(&m, &options, config);

@@ -3,7 +3,15 @@
 
 /* The Manager's insides, shared by manager*.c and bus-*.c only. */
 
+#include "live-analysis.h"
 #include "manager.h"
+#include "profile.h"
+#include "rr.h"
+#include "session-store.h"
+#include "workout-engine.h"
+#include "zones.h"
+
+struct Plan;
 
 struct Manager {
         ManagerOptions options;
@@ -30,8 +38,35 @@ struct Manager {
         char *status_text;
 
         Transport *transport;
+        sd_bus *bluez_bus; /* the system bus, for BlueZ (not necessarily the one we serve) */
         Device devices[_TRANSPORT_ROLE_MAX];
         ManagerLive live;
+
+        /* manager-workout.c */
+        WorkoutEngine *engine;
+        sd_event_source *engine_timer; /* one-shot at the engine's next deadline */
+        RunnerProfile profile;
+        HrProfile hr_profile; /* from [Runner], for zones and the live analysis */
+        ZoneModel zone_model;
+        ZoneTable zones; /* the live zone outside a session */
+        bool have_zones;
+        char *pending_run;     /* --run: started once the treadmill is ready */
+        struct Plan *schedule; /* from SetSchedule, stored in the state directory */
+
+        SessionStore *store; /* NULL: running without a store (logged) */
+        char *state_dir;
+        int64_t session_id;
+        uint64_t session_start_usec; /* virtual monotonic */
+        uint64_t session_start_wall_usec;
+        sd_event_source *sample_timer; /* 1 Hz of virtual time while a session runs */
+        sd_event_source *flush_timer;  /* the store's next flush */
+        RrCleaner *rr_cleaner;         /* artifact flags of the stored RR intervals */
+        LiveAnalysis *analysis;        /* alpha1, zones and crossovers of the session */
+        int last_step_index;
+        /* A session a crash left unfinished: resumed if the belt is found running. */
+        bool recover_pending;
+        SessionResume recover;
+        bool exit_after_session;
 };
 
 void manager_update_status(Manager *m);
@@ -44,3 +79,32 @@ void manager_on_ready(Manager *m); /* the bus name is ours */
 void manager_apply_config(Manager *m);
 /* Starts the safe stop; > 0 if there is nothing to wait for. */
 int manager_workout_shutdown(Manager *m);
+void manager_workout_done(Manager *m);
+
+/* manager-workout.c: everything the engine produced, then its timer. */
+void manager_drain_engine(Manager *m);
+
+/* manager-session.c */
+double manager_session_t(Manager *m); /* seconds since the session began (virtual) */
+int manager_open_store(Manager *m);
+void manager_session_begin(Manager *m);
+/* Picks up a session (new or resumed): live analysis and the sample timer. */
+void manager_session_runtime_start(Manager *m);
+void manager_session_end(Manager *m, SessionEndReason reason);
+void manager_store_event(Manager *m, SessionEventType type, const char *text, const char *json);
+void manager_flush_store(Manager *m);
+void manager_rearm_flush_timer(Manager *m);
+void manager_handle_heart_rate(Manager *m, const HrsMeasurement *hr);
+
+/* manager-recovery.c: on the first Treadmill Data after a crash. */
+void manager_try_recover(Manager *m);
+
+/* manager-schedule.c */
+int manager_load_schedule(Manager *m);
+const char *manager_schedule_today(Manager *m); /* "" if nothing today */
+
+/*
+ * manager-transport.c: the simulator (--simulate) or BlueZ transport on the
+ * Manager's event loop. -EOPNOTSUPP if this build has no such transport.
+ */
+int manager_transport_new(Manager *m, Transport **ret);

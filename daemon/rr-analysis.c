@@ -414,6 +414,47 @@ static void run_zones(const Ctx *c, RrAnalysis *a, const RrAnalysisOptions *o)
         a->zone_times = acc.times[ZONE_SCOPE_SESSION];
 }
 
+/*
+ * The optional smoothness-priors variant: the tracker's windows (and their
+ * artifact gating) stay, each valid window's alpha1 is recomputed by the
+ * batch oracle on its detrended beats, and so is the whole-file value.
+ */
+static int apply_smoothness_priors(const Ctx *c, RrAnalysis *a, const double *clean)
+{
+        _cleanup_free_ double *buf = malloc(MAX(c->n_beats, (size_t)1) * sizeof(double));
+        size_t lo = 0;
+        int r;
+
+        if (!buf)
+                return -ENOMEM;
+        for (size_t i = 0; i < a->n_windows; i++) {
+                Alpha1Eval *w = &a->windows[i];
+                size_t hi, n = 0;
+                double alpha1;
+
+                while (lo < c->n_beats && c->beat_t[lo] <= w->t_s - ALPHA1_WINDOW_S + 1e-9)
+                        lo++;
+                for (hi = lo; hi < c->n_beats && c->beat_t[hi] <= w->t_s + 1e-9; hi++)
+                        buf[n++] = clean[hi];
+                if (!w->valid || n < 3)
+                        continue;
+                r = dfa_smoothness_priors(buf, n, DFA_SMOOTHNESS_PRIORS_LAMBDA, buf);
+                if (r < 0)
+                        return r;
+                if (dfa_alpha1(buf, n, &alpha1) >= 0)
+                        w->alpha1 = alpha1;
+        }
+        if (c->n_beats >= 3) {
+                memcpy(buf, clean, c->n_beats * sizeof(double));
+                r = dfa_smoothness_priors(buf, c->n_beats, DFA_SMOOTHNESS_PRIORS_LAMBDA, buf);
+                if (r < 0)
+                        return r;
+                if (dfa_alpha1(buf, c->n_beats, &a->alpha1) < 0)
+                        a->alpha1 = NAN;
+        }
+        return 0;
+}
+
 int rr_analysis_run(const RrRecording *rec, const RrAnalysisOptions *opt, RrAnalysis **ret)
 {
         _cleanup_(rr_analysis_freep) RrAnalysis *a = NULL;
@@ -463,6 +504,11 @@ int rr_analysis_run(const RrRecording *rec, const RrAnalysisOptions *opt, RrAnal
         for (size_t i = 0; i < a->n_windows; i++)
                 a->window_speed_kmh[i] = a->has_speed ? speed_at(&c, a->windows[i].t_s) : NAN;
 
+        if (o.smoothness_priors) {
+                r = apply_smoothness_priors(&c, a, clean);
+                if (r < 0)
+                        return r;
+        }
         run_ramp(&c, a, &o);
         run_deflection(&c, a);
         run_steady(&c, a);

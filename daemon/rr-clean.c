@@ -316,6 +316,8 @@ int rr_cleaner_flush(RrCleaner *c, const RrBeat **ret_beats)
 
 static int beats_append(RrBeat **v, size_t *n, size_t *cap, const RrBeat *b, size_t k)
 {
+        if (k == 0)
+                return 0;
         if (*n + k > *cap) {
                 size_t ncap = MAX(*cap * 2, *n + k + 64);
                 RrBeat *nv = realloc(*v, ncap * sizeof(RrBeat));

@@ -397,9 +397,33 @@ static int recover(SessionStore *s)
         return 0;
 }
 
+/* "file:PATH?immutable=1" with the characters URIs reserve escaped. */
+static char *uri_for_immutable(const char *path)
+{
+        char *buf = NULL;
+        size_t size = 0;
+        FILE *f = open_memstream(&buf, &size);
+
+        if (!f)
+                return NULL;
+        fputs("file:", f);
+        for (const char *p = path; *p; p++)
+                if (*p == '%' || *p == '?' || *p == '#')
+                        fprintf(f, "%%%02x", (unsigned char)*p);
+                else
+                        fputc(*p, f);
+        fputs("?immutable=1", f);
+        if (fclose(f) != 0) {
+                free(buf);
+                return NULL;
+        }
+        return buf;
+}
+
 int session_store_open_db(SessionStore **ret, const char *db_path, bool reader)
 {
         _cleanup_free_ SessionStore *s = NULL;
+        _cleanup_free_ char *uri = NULL;
         int flags, rc, r;
 
         if (!ret || !db_path)
@@ -416,7 +440,23 @@ int session_store_open_db(SessionStore **ret, const char *db_path, bool reader)
         } else
                 flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE;
 
-        rc = sqlite3_open_v2(db_path, &s->db, flags | SQLITE_OPEN_NOMUTEX, NULL);
+        if (flags == SQLITE_OPEN_READONLY) {
+                /* A user reading the service's database: SQLite can't set up
+                 * WAL shared memory in a directory it can't write. With no
+                 * -wal file no writer has the database open, so read it as
+                 * immutable (a snapshot; nothing is ever written). */
+                _cleanup_free_ char *wal = NULL;
+                if (asprintf(&wal, "%s-wal", db_path) < 0)
+                        return -ENOMEM;
+                if (access(wal, F_OK) < 0) {
+                        uri = uri_for_immutable(db_path);
+                        if (!uri)
+                                return -ENOMEM;
+                        flags |= SQLITE_OPEN_URI;
+                }
+        }
+
+        rc = sqlite3_open_v2(uri ? uri : db_path, &s->db, flags | SQLITE_OPEN_NOMUTEX, NULL);
         if (rc != SQLITE_OK) {
                 r = errno_from_sqlite(rc);
                 sqlite3_close(s->db);
@@ -427,7 +467,7 @@ int session_store_open_db(SessionStore **ret, const char *db_path, bool reader)
         sqlite3_busy_timeout(s->db, 2000);
 
         r = exec(s, "PRAGMA foreign_keys = ON", "Failed to enable foreign keys");
-        if (r >= 0 && flags != SQLITE_OPEN_READONLY)
+        if (r >= 0 && !(flags & SQLITE_OPEN_READONLY))
                 r = exec(s, "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL",
                          "Failed to enable WAL");
         if (r >= 0)

@@ -2,6 +2,7 @@
 #include <math.h>
 #include <string.h>
 
+#include "profile.h"
 #include "sim-runner.h"
 #include "util.h"
 
@@ -124,6 +125,24 @@ void sim_runner_profile_default(SimRunnerProfile *p)
                 .artifact_rate = 0,
                 .seed = 1,
         };
+}
+
+void sim_runner_profile_from_runner(SimRunnerProfile *p, const RunnerProfile *rp)
+{
+        double vt2 = runner_profile_speed_kmh(rp, PACE_REF_THRESHOLD);
+        double v5k = runner_profile_speed_kmh(rp, PACE_REF_5K);
+
+        sim_runner_profile_default(p);
+        if (vt2 > 0) {
+                p->vt2_speed_kmh = vt2;
+                p->vt1_speed_kmh = 0.82 * vt2;
+                /* keep vo2max above vt2 even for odd profiles */
+                p->vo2max_speed_kmh = fmax(v5k > 0 ? v5k / 0.95 : 0, 1.1 * vt2);
+        }
+        if (rp->max_hr > 0)
+                p->hr_max_bpm = rp->max_hr;
+        if (rp->resting_hr > 0 && rp->resting_hr < p->hr_max_bpm)
+                p->hr_rest_bpm = rp->resting_hr;
 }
 
 static double effective_speed(double speed_kmh, double incline_pct)

@@ -176,6 +176,11 @@ static void link_strap_up(SimTransport *s, uint64_t now)
         ev = (TransportEvent){.type = TRANSPORT_EVENT_LINK, .role = TRANSPORT_ROLE_STRAP};
         ev.link.up = true;
         emit(s, &ev, now);
+
+        /* Straps carry the Battery Service; BlueZ clients read it at connect. */
+        ev = (TransportEvent){.type = TRANSPORT_EVENT_BATTERY, .role = TRANSPORT_ROLE_STRAP};
+        ev.battery_pct = 87;
+        emit(s, &ev, now);
 }
 
 static void link_down(SimTransport *s, TransportRole role, uint64_t now)

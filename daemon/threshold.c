@@ -96,6 +96,60 @@ static bool window_used(const RampWindow *w, const RampOptions *o)
         return true;
 }
 
+static uint64_t splitmix(uint64_t *s)
+{
+        uint64_t z = (*s += UINT64_C(0x9e3779b97f4a7c15));
+
+        z = (z ^ (z >> 30)) * UINT64_C(0xbf58476d1ce4e5b9);
+        z = (z ^ (z >> 27)) * UINT64_C(0x94d049bb133111eb);
+        return z ^ (z >> 31);
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+        double x = *(const double *)a, y = *(const double *)b;
+
+        return (x > y) - (x < y);
+}
+
+/*
+ * 95 % interval of the crossing HRs by a moving-block bootstrap: windows 5 s
+ * apart overlap by 115 s and are strongly autocorrelated, so blocks of 2 min
+ * are resampled, not single windows. Deterministic (fixed seed): the same
+ * recording always gives the same interval.
+ */
+static void bootstrap_ci(const double *hr, const double *a1, size_t n, RampResult *res)
+{
+        double cross[_THRESHOLD_KIND_MAX][RAMP_BOOTSTRAP_N];
+        size_t n_ok = 0, blk = MIN((size_t)RAMP_BOOTSTRAP_BLOCK, n);
+        uint64_t seed = UINT64_C(0x5eed);
+
+        for (size_t rep = 0; rep < RAMP_BOOTSTRAP_N; rep++) {
+                Ols o = {};
+                double a, b;
+
+                while ((size_t)o.n < n) {
+                        size_t start = (size_t)(splitmix(&seed) % (n - blk + 1));
+
+                        for (size_t j = start; j < start + blk && (size_t)o.n < n; j++)
+                                ols_add(&o, hr[j], a1[j]);
+                }
+                if (!ols_solve(&o, &a, &b, NULL) || b >= 0)
+                        continue;
+                for (size_t k = 0; k < _THRESHOLD_KIND_MAX; k++)
+                        cross[k][n_ok] = (threshold_kind_alpha1((ThresholdKind)k) - a) / b;
+                n_ok++;
+        }
+        /* most resamples must agree on a falling line for an interval to mean anything */
+        if (n_ok < RAMP_BOOTSTRAP_N * 9 / 10)
+                return;
+        for (size_t k = 0; k < _THRESHOLD_KIND_MAX; k++) {
+                qsort(cross[k], n_ok, sizeof(double), cmp_double);
+                res->t[k].hr_ci_lo_bpm = cross[k][(size_t)(0.025 * (double)(n_ok - 1))];
+                res->t[k].hr_ci_hi_bpm = cross[k][(size_t)ceil(0.975 * (double)(n_ok - 1))];
+        }
+}
+
 static char grade_of(double c)
 {
         return c >= 0.7 ? 'A' : c >= 0.4 ? 'B' : c > 0 ? 'C' : '-';
@@ -112,18 +166,29 @@ int threshold_ramp_fit(const RampWindow *w, size_t n, const RampOptions *opt, Ra
                           .artifact_pct = NAN};
         Ols fit = {}, sp = {}, sp_lag = {};
         double art = 0, a, b, r, spa = NAN, spb = NAN, sla = NAN, slb = NAN;
+        _cleanup_free_ double *hr_used = NULL, *a1_used = NULL;
         bool has_sp, has_lag;
 
         if ((!w && n > 0) || !ret)
                 return -EINVAL;
 
         for (size_t k = 0; k < _THRESHOLD_KIND_MAX; k++)
-                res.t[k] = (ThresholdEstimate){
-                        .hr_bpm = NAN, .speed_kmh = NAN, .speed_ramp_kmh = NAN, .grade = '-'};
+                res.t[k] = (ThresholdEstimate){.hr_bpm = NAN,
+                                               .speed_kmh = NAN,
+                                               .speed_ramp_kmh = NAN,
+                                               .hr_ci_lo_bpm = NAN,
+                                               .hr_ci_hi_bpm = NAN,
+                                               .grade = '-'};
+        hr_used = malloc(MAX(n, (size_t)1) * sizeof(double));
+        a1_used = malloc(MAX(n, (size_t)1) * sizeof(double));
+        if (!hr_used || !a1_used)
+                return -ENOMEM;
 
         for (size_t i = 0; i < n; i++) {
                 if (!window_used(&w[i], &o))
                         continue;
+                hr_used[(size_t)fit.n] = w[i].hr_bpm;
+                a1_used[(size_t)fit.n] = w[i].alpha1;
                 ols_add(&fit, w[i].hr_bpm, w[i].alpha1);
                 art += w[i].artifact_pct;
                 res.hr_min_bpm =
@@ -160,13 +225,14 @@ int threshold_ramp_fit(const RampWindow *w, size_t n, const RampOptions *opt, Ra
         }
         res.status = RAMP_OK;
 
+        bootstrap_ci(hr_used, a1_used, res.n_windows, &res);
         has_sp = sp.n >= 3 && ols_solve(&sp, &spa, &spb, NULL);
         has_lag = sp_lag.n >= 3 && ols_solve(&sp_lag, &sla, &slb, NULL);
 
         for (size_t k = 0; k < _THRESHOLD_KIND_MAX; k++) {
                 ThresholdEstimate *t = &res.t[k];
                 double level = threshold_kind_alpha1((ThresholdKind)k);
-                double c_fit, c_art, c_n, c_reach;
+                double c_fit, c_art, c_n, c_reach, c_ci = 0.5, width;
 
                 t->found = true;
                 t->hr_bpm = (level - a) / b;
@@ -183,7 +249,11 @@ int threshold_ramp_fit(const RampWindow *w, size_t n, const RampOptions *opt, Ra
                 c_art = res.artifact_pct <= ALPHA1_LOW_QUALITY_PCT ? 1.0 : 0.7;
                 c_n = MIN(1.0, (double)res.n_windows / 24.0);
                 c_reach = t->reached ? 1.0 : 0.4;
-                t->confidence = c_fit * c_art * c_n * c_reach;
+                /* the bootstrap interval: <= 6 bpm wide is tight, 20 or more loose */
+                width = t->hr_ci_hi_bpm - t->hr_ci_lo_bpm;
+                if (isfinite(width))
+                        c_ci = width <= 6 ? 1.0 : width >= 20 ? 0.5 : 1.0 - 0.5 * (width - 6) / 14;
+                t->confidence = c_fit * c_art * c_n * c_reach * c_ci;
                 /* HRVT2 agrees less with VT2 than HRVT1 with VT1 (r 0.78 vs 0.97). */
                 if (k == THRESHOLD_HRVT2)
                         t->confidence *= 0.85;

@@ -932,11 +932,10 @@ static void do_resume(WorkoutEngine *e, uint64_t now, const char *message)
         e->step_dist_start += moved;
         e->lap_dist_start += moved;
         e->workout_dist_start += moved;
-        /* The belt restarted at its own speed: re-apply the target. */
+        /* The belt restarted at its own speed: re-apply the target (still at
+         * most one new value per ramp_interval: last_*_cmd is kept). */
         e->commanded_kmh = NAN;
         e->commanded_incline = NAN;
-        e->speed_cmd_sent = false;
-        e->incline_cmd_sent = false;
         e->zero_pending = false;
         enter_state(e, now, ENGINE_STATE_RUNNING, ENGINE_PAUSE_NONE, message);
         s = cur_step(e);
@@ -960,7 +959,6 @@ static void begin_workout(WorkoutEngine *e, uint64_t now)
         e->next_announced = false;
         e->commanded_kmh = NAN;
         e->commanded_incline = NAN;
-        e->speed_cmd_sent = e->incline_cmd_sent = false;
         enter_state(e, now, ENGINE_STATE_RUNNING, ENGINE_PAUSE_NONE, NULL);
         begin_step(e, now, 0, 0, d, false);
         if (ftms_control_can_write(e->control))
@@ -1198,7 +1196,8 @@ static void check_ttt(WorkoutEngine *e, uint64_t now)
                                           "treadmill may read target speed in mph "
                                           "(set the speed-mph quirk)",
                                           target, m);
-                        else if (fabs(m - e->ttt_from) <= tol)
+                        else if (fabs(m - e->ttt_from) <= tol ||
+                                 (m - e->ttt_from) / (target - e->ttt_from) < 0.25)
                                 event_msg(e, now, ENGINE_EVENT_DIAGNOSTIC,
                                           "speed control does not work on this treadmill: "
                                           "commanded %.1f km/h, the belt stays at %.1f km/h",
@@ -1312,6 +1311,12 @@ static void drain_control(WorkoutEngine *e, uint64_t now)
                 EngineOutput *o = push_output(e, ENGINE_OUTPUT_CP_WRITE);
                 if (o)
                         o->write = cmd;
+                /* The rate limit counts from when a value reaches the wire, not
+                 * from when it was queued behind Request Control. */
+                if (cmd.op == FTMS_CP_SET_TARGET_SPEED)
+                        e->last_speed_cmd = now;
+                else if (cmd.op == FTMS_CP_SET_TARGET_INCLINATION)
+                        e->last_incline_cmd = now;
         }
 }
 
@@ -1734,7 +1739,6 @@ int workout_engine_recover(WorkoutEngine *e, uint64_t now, const EngineRecovery 
         s = &e->workout->steps[r->step_index];
         d = dist_now(e, now);
         e->commanded_kmh = e->commanded_incline = NAN;
-        e->speed_cmd_sent = e->incline_cmd_sent = false;
         /* The running clock restarts at the time already spent in the step. */
         e->run_base = s_to_usec(r->step_elapsed_s);
         e->elapsed_offset_s = (isfinite(r->elapsed_s) ? r->elapsed_s : 0) - r->step_elapsed_s;
@@ -1954,7 +1958,6 @@ void workout_engine_handle_event(WorkoutEngine *e, uint64_t now, const Transport
                 e->have_field = false;
                 e->zero_pending = false;
                 e->commanded_kmh = e->commanded_incline = NAN;
-                e->speed_cmd_sent = e->incline_cmd_sent = false;
                 e->ttt_pending = false;
                 if (ev->link.up) {
                         event_msg(e, now, ENGINE_EVENT_LINK, "treadmill connected");

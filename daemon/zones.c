@@ -8,6 +8,7 @@
 #include <math.h>
 #include <stdio.h>
 
+#include "profile.h"
 #include "util.h"
 #include "zones.h"
 
@@ -43,6 +44,7 @@ static const char *const hr_source_table[_HR_SOURCE_MAX] = {
         [HR_SOURCE_OBSERVED] = "observed",
         [HR_SOURCE_RAMP_TEST] = "ramp test (DFA alpha1)",
         [HR_SOURCE_TIME_TRIAL] = "time trial",
+        [HR_SOURCE_FROM_MAX] = "estimated from max HR",
 };
 
 const char *hr_source_to_string(HrSource s)
@@ -81,6 +83,27 @@ int hr_profile_fill_defaults(HrProfile *p, double age_years)
                 p->lthr_source = p->hrvt2_source;
         }
         return 0;
+}
+
+void hr_profile_from_runner(HrProfile *ret, const RunnerProfile *rp)
+{
+        HrProfile p = {};
+
+        if (rp->max_hr > 0) {
+                p.max_bpm = rp->max_hr;
+                p.max_source = rp->max_hr_derived ? HR_SOURCE_AGE : HR_SOURCE_MANUAL;
+        }
+        if (rp->resting_hr > 0) {
+                p.rest_bpm = rp->resting_hr;
+                p.rest_source = rp->resting_hr_derived ? HR_SOURCE_DEFAULT : HR_SOURCE_MANUAL;
+        }
+        if (rp->lthr > 0) {
+                p.lthr_bpm = rp->lthr;
+                p.lthr_source = !rp->lthr_derived    ? HR_SOURCE_MANUAL
+                                : rp->max_hr_derived ? HR_SOURCE_AGE
+                                                     : HR_SOURCE_FROM_MAX;
+        }
+        *ret = p;
 }
 
 bool hr_profile_is_estimated(const HrProfile *p)
@@ -147,7 +170,8 @@ int zone_table_build(ZoneModel model, const HrProfile *p, ZoneTable *ret)
                 for (size_t i = 0; i < 7; i++)
                         set_zone(&t, i, friel_names[i], friel[i] * p->lthr_bpm,
                                  i + 1 < 7 ? friel[i + 1] * p->lthr_bpm : INFINITY);
-                t.estimated = p->lthr_source == HR_SOURCE_AGE;
+                t.estimated =
+                        p->lthr_source == HR_SOURCE_AGE || p->lthr_source == HR_SOURCE_FROM_MAX;
                 break;
         case ZONE_MODEL_THREE:
                 if (!(p->hrvt1_bpm > 0) || !(p->hrvt2_bpm > 0))

@@ -154,6 +154,9 @@ int config_load_string(const char *text, size_t len, Config **ret, ConfigError *
 /* Same for a file; -errno from open/read with ret_error naming the file. */
 int config_load_file(const char *path, Config **ret, ConfigError *ret_error);
 
+/* The known keys, for documentation checks: NULL past the end. */
+const char *config_key_name(size_t i, const char **ret_section);
+
 /* The zone model after resolving "auto" against the profile. */
 ConfigZoneModel config_effective_zone_model(const Config *c);
 /* Max HR from the config, or 208 - 0.7 * age (*ret_estimated set), or 0 if unknown. */

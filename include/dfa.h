@@ -102,3 +102,13 @@ int alpha1_tracker_push_beat(Alpha1Tracker *t, const struct RrBeat *b,
 double alpha1_tracker_beat_time(const Alpha1Tracker *t);
 size_t alpha1_tracker_n_beats(const Alpha1Tracker *t);
 size_t alpha1_tracker_n_artifacts(const Alpha1Tracker *t);
+
+/*
+ * Optional pre-detrending (not used by default): smoothness priors of
+ * Tarvainen, Ranta-aho & Karjalainen 2002 (doi:10.1109/10.979357),
+ * out = (I - (I + lambda^2 D2' D2)^-1) x, D2 the second-difference matrix;
+ * Kubios uses lambda = 500. Solved with a banded Cholesky factorisation, O(n).
+ * out may equal x. -EINVAL for n < 3 or lambda <= 0.
+ */
+#define DFA_SMOOTHNESS_PRIORS_LAMBDA 500.0
+int dfa_smoothness_priors(const double *x, size_t n, double lambda, double *out);

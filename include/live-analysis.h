@@ -35,7 +35,8 @@ typedef struct LiveStatus {
         double t_s;         /* session time of the last push */
         double hr_bpm;      /* last HR from the strap */
         int zone;           /* index in live_analysis_zones(), -1 without zones */
-        double alpha1;      /* median of the last 3 valid evaluations, NAN before */
+        double alpha1;      /* median of the last 3 valid evaluations; NAN before, and when
+                             * no window was valid for 30 s */
         double alpha1_last; /* last evaluation, NAN if it was suppressed */
         double window_hr_bpm;
         double artifact_pct; /* of the last window */
@@ -46,6 +47,11 @@ typedef struct LiveStatus {
         bool above[_THRESHOLD_KIND_MAX];              /* by alpha1, with hysteresis */
         double time_above_s[_THRESHOLD_KIND_MAX];     /* session, by alpha1 */
         double time_above_lap_s[_THRESHOLD_KIND_MAX]; /* current lap, by alpha1 */
+        /* By HR against the profile's HRVT1 / HRVT2 (instantaneous, unlike alpha1):
+         * when and in which lap HR first reached each, NAN / 0 if not (yet) or
+         * unknown. "The lap where the runner crossed" in a time trial. */
+        double first_hr_above_t_s[_THRESHOLD_KIND_MAX];
+        unsigned first_hr_above_lap[_THRESHOLD_KIND_MAX];
         unsigned step, lap;
 } LiveStatus;
 

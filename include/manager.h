@@ -20,13 +20,14 @@
 #include "transport.h"
 #include "util.h"
 
-#define PACED_BUS_NAME          "io.paced.paced1"
-#define PACED_BUS_PATH          "/io/paced/paced1"
-#define PACED_BUS_DEVICE_PREFIX "/io/paced/paced1/device"
-#define PACED_BUS_IFACE_MANAGER "io.paced.paced1.Manager"
-#define PACED_BUS_IFACE_DEVICE  "io.paced.paced1.Device"
-#define PACED_BUS_ERROR_PREFIX  "io.paced.paced1.Error."
-#define PACED_ADMIN_GROUP       "paced"
+#define PACED_BUS_NAME            "io.paced.paced1"
+#define PACED_BUS_PATH            "/io/paced/paced1"
+#define PACED_BUS_DEVICE_PREFIX   "/io/paced/paced1/device"
+#define PACED_BUS_IFACE_MANAGER   "io.paced.paced1.Manager"
+#define PACED_BUS_IFACE_DEVICE    "io.paced.paced1.Device"
+#define PACED_BUS_IFACE_SIMULATOR "io.paced.paced1.Simulator"
+#define PACED_BUS_ERROR_PREFIX    "io.paced.paced1.Error."
+#define PACED_ADMIN_GROUP         "paced"
 
 #define PACED_ERROR_NOT_CONNECTED    PACED_BUS_ERROR_PREFIX "NotConnected"
 #define PACED_ERROR_INVALID_WORKOUT  PACED_BUS_ERROR_PREFIX "InvalidWorkout"
@@ -133,6 +134,9 @@ Device *manager_get_device(Manager *m, TransportRole role);
 /* ---- what the bus face calls; negative errno with error set ---- */
 
 int manager_start_workout(Manager *m, const char *name_or_path, bool arm_only, sd_bus_error *error);
+/* The workout file's contents, read by the client (which may read files paced may not). */
+int manager_start_workout_data(Manager *m, const char *filename, const char *data, bool arm_only,
+                               sd_bus_error *error);
 int manager_pause(Manager *m, sd_bus_error *error);
 int manager_resume(Manager *m, sd_bus_error *error);
 int manager_stop(Manager *m, sd_bus_error *error);
@@ -177,6 +181,7 @@ const char *manager_bus_kind_to_string(ManagerBusKind k);
 /* bus-manager.c / bus-device.c */
 int bus_manager_register(Manager *m, sd_bus *bus);
 int bus_device_register(Manager *m, sd_bus *bus);
+int bus_simulator_register(Manager *m, sd_bus *bus); /* only with --simulate */
 int bus_manager_emit_properties(Manager *m, sd_bus *bus, unsigned mask);
 int bus_device_emit_changed(Device *d, sd_bus *bus);
 int bus_manager_emit_step_changed(Manager *m, int index, const char *name, const char *kind);

@@ -15,10 +15,11 @@
 #include "zones.h"
 
 typedef struct RrAnalysisOptions {
-        bool correct;         /* artifact correction (default true) */
-        double hr_lag_s;      /* RAMP_HR_LAG_S */
-        HrProfile profile;    /* zones; thresholds found here fill hrvt1/hrvt2 if unset */
-        ZoneModel zone_model; /* _ZONE_MODEL_INVALID = automatic */
+        bool correct;           /* artifact correction (default true) */
+        double hr_lag_s;        /* RAMP_HR_LAG_S */
+        HrProfile profile;      /* zones; thresholds found here fill hrvt1/hrvt2 if unset */
+        ZoneModel zone_model;   /* _ZONE_MODEL_INVALID = automatic */
+        bool smoothness_priors; /* pre-detrend each window (lambda 500); not the default */
 } RrAnalysisOptions;
 
 #define RR_ANALYSIS_OPTIONS_DEFAULT                                                                \

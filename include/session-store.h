@@ -190,7 +190,9 @@ int session_store_add_threshold(SessionStore *s, int64_t session_id, const Sessi
 int session_store_flush(SessionStore *s, uint64_t now_usec);
 /* When the next flush is due (monotonic usec), USEC_INFINITY (UINT64_MAX) if nothing buffered. */
 uint64_t session_store_next_flush(const SessionStore *s);
-/* Flushes and closes the current session with its end time and reason. */
+/* Flushes and closes the current session with its end time and reason. If the
+ * flush fails the session stays current (data kept): retry later, or free the
+ * store and the next open marks it interrupted. */
 int session_store_end(SessionStore *s, uint64_t end_wall_usec, SessionEndReason reason);
 /* The id of the session being written, 0 if none. */
 int64_t session_store_current(const SessionStore *s);

@@ -48,6 +48,15 @@ typedef struct SimRunnerProfile {
 
 void sim_runner_profile_default(SimRunnerProfile *p);
 
+struct RunnerProfile;
+/*
+ * A runner like the one in the profile (after runner_profile_derive()):
+ * vt2 = threshold pace, vo2max speed = 5K speed / 0.95 (5K is raced at about
+ * 95 % of vVO2max), vt1 = 0.82 x vt2 (VT1 typically at 80-85 % of VT2
+ * speed), max and resting HR when known. The rest stays at the defaults.
+ */
+void sim_runner_profile_from_runner(SimRunnerProfile *p, const struct RunnerProfile *rp);
+
 typedef struct SimThresholds {
         double vt1_speed_kmh, vt1_hr_bpm; /* alpha1 = 0.75 */
         double vt2_speed_kmh, vt2_hr_bpm; /* alpha1 = 0.5 */

@@ -10,7 +10,7 @@
  * sees are exactly what a real device would produce.
  *
  * Events, in the order BlueZ gives them: per device IDENTITY, (treadmill)
- * CAPABILITIES, LINK up, (treadmill) TRAINING_STATUS; then TREADMILL_DATA
+ * CAPABILITIES, LINK up, (treadmill) TRAINING_STATUS, (strap) BATTERY; then TREADMILL_DATA
  * every data_interval, HEART_RATE (with RR) every hr_interval, and
  * MACHINE_STATUS / CP_RESPONSE as the model produces them. Events are never
  * emitted from inside a call into this module: only from its timer, so a

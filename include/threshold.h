@@ -83,10 +83,11 @@ typedef struct ThresholdEstimate {
         bool found;
         bool reached; /* inside the HR range of the fitted windows, else extrapolated */
         double hr_bpm;
-        double speed_kmh;      /* lag-corrected; NAN without speed data */
-        double speed_ramp_kmh; /* as run on the ramp (overestimates, see docs) */
-        double confidence;     /* 0..1 */
-        char grade;            /* 'A' >= 0.7, 'B' >= 0.4, 'C' > 0, '-' not found */
+        double speed_kmh;                  /* lag-corrected; NAN without speed data */
+        double speed_ramp_kmh;             /* as run on the ramp (overestimates, see docs) */
+        double hr_ci_lo_bpm, hr_ci_hi_bpm; /* 95 % block-bootstrap interval, NAN if none */
+        double confidence;                 /* 0..1 */
+        char grade;                        /* 'A' >= 0.7, 'B' >= 0.4, 'C' > 0, '-' not found */
 } ThresholdEstimate;
 
 typedef struct RampResult {
@@ -97,6 +98,10 @@ typedef struct RampResult {
         double artifact_pct; /* mean over the windows used */
         ThresholdEstimate t[_THRESHOLD_KIND_MAX];
 } RampResult;
+
+/* Bootstrap: resamples of blocks of 24 windows (2 min of 5-s steps), fixed seed. */
+#define RAMP_BOOTSTRAP_N     200
+#define RAMP_BOOTSTRAP_BLOCK 24
 
 /*
  * Fits the windows (only valid ones with artifact_pct <= 5, alpha1 inside

@@ -53,7 +53,13 @@
                 __typeof__(b) _b_ = (b);                                                           \
                 _a_ > _b_ ? _a_ : _b_;                                                             \
         })
-#define CLAMP(x, lo, hi) MIN(MAX((x), (lo)), (hi))
+#define CLAMP(x, lo, hi)                                                                           \
+        ({                                                                                         \
+                __typeof__(x) _x_ = (x);                                                           \
+                __typeof__(lo) _lo_ = (lo);                                                        \
+                __typeof__(hi) _hi_ = (hi);                                                        \
+                _x_ < _lo_ ? _lo_ : (_x_ > _hi_ ? _hi_ : _x_);                                     \
+        })
 
 static inline void freep(void *p)
 {

@@ -83,11 +83,11 @@ typedef struct EngineConfig {
         bool cues;                    /* default true: announce changes, never change unannounced */
         uint64_t cue_lead_usec;       /* default 5 s */
         uint64_t halfway_min_usec;    /* halfway cue only for steps at least this long, 120 s */
-        double auto_lap_m;            /* auto-lap distance, default 400 (METERS_PER_MILE: mile); 0 off */
-        bool auto_lap_all_steps;      /* default false: auto-laps only in TIME_TRIAL steps */
-        bool lag_compensation;        /* default true */
-        uint64_t short_rep_usec;      /* lag-compensate steps shorter than this, default 60 s */
-        uint64_t lag_max_usec;        /* cap on the compensation, default 8 s */
+        double auto_lap_m;       /* auto-lap distance, default 400 (METERS_PER_MILE: mile); 0 off */
+        bool auto_lap_all_steps; /* default false: auto-laps only in TIME_TRIAL steps */
+        bool lag_compensation;   /* default true */
+        uint64_t short_rep_usec; /* lag-compensate steps shorter than this, default 60 s */
+        uint64_t lag_max_usec;   /* cap on the compensation, default 8 s */
         uint64_t ramp_interval_usec;  /* at least this between ramp updates, default 1 s */
         uint64_t target_timeout_usec; /* commanded speed not seen in data: diagnostic, 20 s */
         uint64_t belt_stopped_usec;   /* data speed 0 this long while running = stopped, 3 s */

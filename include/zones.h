@@ -36,6 +36,7 @@ typedef enum HrSource {
         HR_SOURCE_OBSERVED,  /* highest HR seen */
         HR_SOURCE_RAMP_TEST, /* DFA alpha1 regression */
         HR_SOURCE_TIME_TRIAL,
+        HR_SOURCE_FROM_MAX, /* LTHR as 90 % of max HR: "estimated" */
         _HR_SOURCE_MAX,
         _HR_SOURCE_INVALID = -EINVAL,
 } HrSource;
@@ -57,6 +58,13 @@ typedef struct HrProfile {
 int hr_max_from_age(double age_years, double *ret_bpm);
 /* Fills max_bpm from age (source HR_SOURCE_AGE) and rest_bpm with the default if unset. */
 int hr_profile_fill_defaults(HrProfile *p, double age_years);
+/*
+ * The HR anchors of the configured runner profile (profile.h, after
+ * runner_profile_derive()), with their sources: an age-derived max HR and a
+ * max-derived LTHR are marked as estimates, a default resting HR as default.
+ */
+struct RunnerProfile;
+void hr_profile_from_runner(HrProfile *ret, const struct RunnerProfile *rp);
 /* True when max HR (and so every %HRmax/HRR zone) is only an age estimate. */
 bool hr_profile_is_estimated(const HrProfile *p);
 /* Raises max_bpm to an observed HR above it (source HR_SOURCE_OBSERVED). */

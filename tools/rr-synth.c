@@ -12,10 +12,12 @@
  * and 0.5 at HRVT2; the map coefficient -> alpha1 is calibrated at start-up
  * with dfa_alpha1() itself. RR values are quantised to 1/1024 s like a strap.
  *
+ * --deflection flattens the HR/speed line to 3 bpm per km/h above the HRVT2
+ * speed (a Conconi deflection point there).
  * --steady instead writes 5 min at 9 km/h then 30 min at 12 km/h, with HR
  * drifting up by --drift bpm per 10 min after the warm-up (cardiac drift).
  *
- *   rr-synth [--seed N] [--hrvt1 BPM] [--hrvt2 BPM] [--artifacts PCT]
+ *   rr-synth [--seed N] [--hrvt1 BPM] [--hrvt2 BPM] [--artifacts PCT] [--deflection]
  *            [--steady [--drift BPM_PER_10MIN]]
  */
 #include <getopt.h>
@@ -106,6 +108,12 @@ static double speed_at(double t, bool steady)
         return 6.0;
 }
 
+/* Steady-state HR: 7 bpm per km/h, flattening to 3 above v_deflect (Conconi). */
+static double hr_steady(double v, double v_deflect)
+{
+        return v <= v_deflect ? 60 + 7 * v : 60 + 7 * v_deflect + 3 * (v - v_deflect);
+}
+
 int main(int argc, char *argv[])
 {
         static const struct option options[] = {{"seed", required_argument, NULL, 's'},
@@ -114,10 +122,11 @@ int main(int argc, char *argv[])
                                                 {"artifacts", required_argument, NULL, 'a'},
                                                 {"steady", no_argument, NULL, 'S'},
                                                 {"drift", required_argument, NULL, 'd'},
+                                                {"deflection", no_argument, NULL, 'D'},
                                                 {"help", no_argument, NULL, 'h'},
                                                 {}};
         double hrvt1 = 150, hrvt2 = 170, artifacts = 0, t = 0, hr, x = 0, end_s, drift = 0;
-        bool steady = false;
+        bool steady = false, deflection = false;
         uint64_t seed = 1;
         Calibration cal;
         Rng g;
@@ -140,12 +149,16 @@ int main(int argc, char *argv[])
                 case 'S':
                         steady = true;
                         break;
+                case 'D':
+                        deflection = true;
+                        break;
                 case 'd':
                         drift = atof(optarg);
                         break;
                 case 'h':
                         printf("rr-synth [--seed N] [--hrvt1 BPM] [--hrvt2 BPM] "
-                               "[--artifacts PCT] [--steady [--drift BPM_PER_10MIN]]\n");
+                               "[--artifacts PCT] [--deflection] [--steady [--drift "
+                               "BPM_PER_10MIN]]\n");
                         return 0;
                 default:
                         return 2;
@@ -198,7 +211,8 @@ int main(int argc, char *argv[])
                         printf("%.4f,%.7f,%.2f\n", t, rr, v);
                 }
                 /* HR kinetics over this beat, towards a steady state that drifts */
-                hr += (60 + 7 * v + (steady && t > 300 ? drift * (t - 300) / 600 : 0) - hr) *
+                hr += (hr_steady(v, deflection ? (hrvt2 - 60) / 7 : INFINITY) +
+                       (steady && t > 300 ? drift * (t - 300) / 600 : 0) - hr) *
                       (1 - exp(-(rr / 1000.0) / TAU_S));
         }
         return 0;

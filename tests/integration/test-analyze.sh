@@ -41,6 +41,19 @@ near "$(J '.windows[1].t_s - .windows[0].t_s')" 5 0.01 "5 s step"
 near "$(J .ramp_start_s)" 300 2 "ramp start"
 near "$(J .ramp_end_s)" 1380 2 "ramp end"
 
+# smoothness-priors pre-detrending (optional): thresholds move by < 1 bpm
+"$PACECTL" analyze --json --smoothness-priors "$DATA/ramp-150-170.csv" > "$TMP/sp.json"
+near "$(jq -r .hrvt1_bpm "$TMP/sp.json")" "$(J .hrvt1_bpm)" 1 "HRVT1 with smoothness priors"
+
+# zones from an age estimate are marked estimated; zone times cover the recording
+"$PACECTL" analyze --json --age 40 --zones hrmax "$DATA/ramp-150-170.csv" > "$TMP/z.json"
+[ "$(jq -r .zones.estimated "$TMP/z.json")" = true ] || fail "age zones not marked estimated"
+near "$(jq -r '.zones.zones[1].lo_bpm' "$TMP/z.json")" 108 0.01 "Z2 from 60 % of 180"
+near "$(jq -r '[.zones.zones[].time_s] | add' "$TMP/z.json")" "$(jq -r .duration_s "$TMP/z.json")" 2 \
+  "time in zones = duration"
+"$PACECTL" analyze --age 40 --zones hrmax "$DATA/ramp-150-170.csv" | grep -q "ESTIMATED from age" ||
+  fail "text output must say the zones are estimated"
+
 # 2. 2 % injected missed/extra beats: corrected, thresholds still found
 "$PACECTL" analyze --json "$DATA/ramp-145-172-artifacts.csv" > "$TMP/b.json"
 K() { jq -r "$1" "$TMP/b.json"; }
@@ -73,7 +86,29 @@ near "$(jq -r .hrvt1_bpm "$TMP/d.json")" 150 6 "HRVT1 from a plain RR list"
 [ "$(jq -r .hrvt1_bpm "$TMP/e.json")" = null ] || fail "steady run must not give thresholds"
 near "$(jq -r '.steady[0].drift_bpm_per_10min' "$TMP/e.json")" 4 1 "cardiac drift bpm/10 min"
 
-# 6. bad input: exit 2 with file:line and what is wrong
+# 5b. a ramp whose HR/speed line flattens above the HRVT2 speed: HR deflection found
+"$PACED_BUILD_DIR/rr-synth" --deflection --seed 4 > "$TMP/defl.csv"
+"$PACECTL" analyze --json "$TMP/defl.csv" > "$TMP/f.json"
+[ "$(jq -r .deflection.found "$TMP/f.json")" = true ] || fail "deflection not found"
+near "$(jq -r .deflection.break_kmh "$TMP/f.json")" 15.71 0.6 "HR deflection speed"
+near "$(jq -r .deflection.break_bpm "$TMP/f.json")" 170 4 "HR deflection HR"
+near "$(jq -r .hrvt2_bpm "$TMP/f.json")" 170 4 "HRVT2 beside the deflection"
+
+# 6. a stored session by id (paced-mksession: intervals, no ramp)
+mkdir -p "$TMP/state"
+"$PACED_BUILD_DIR/paced-mksession" --state-dir "$TMP/state" > "$TMP/id"
+"$PACECTL" analyze --json --state-dir "$TMP/state" "$(cat "$TMP/id")" > "$TMP/s.json"
+[ "$(jq -r .rr_count "$TMP/s.json")" -gt 2000 ] || fail "session RR count"
+[ "$(jq -r .hrvt1_bpm "$TMP/s.json")" = null ] || fail "no thresholds from an interval session"
+awk -v a="$(jq -r .artifact_pct "$TMP/s.json")" 'BEGIN { exit !(a > 0.5 && a < 3) }' ||
+  fail "the fixture's missed beats (1 in 97) are found"
+set +e
+"$PACECTL" analyze --state-dir "$TMP/state" 999 2>/dev/null; rc=$?
+set -e
+[ "$rc" = 1 ] || fail "unknown session exit $rc"
+echo "ok: session id"
+
+# 7. bad input: exit 2 with file:line and what is wrong
 printf 'rr_ms,t_s\n500,1\n500,0.5\n' > "$TMP/bad.csv"
 set +e
 "$PACECTL" analyze "$TMP/bad.csv" 2> "$TMP/err"; rc=$?

@@ -13,7 +13,7 @@ lib_init
 
 # ---- 1: the in-daemon check ----
 start_bus
-start_paced --admin-group users
+start_paced --simulate --admin-group users
 
 expect_rc 0 pc_nobody status --json
 grep -q '"state":"idle"' "$T/out" || fail "nobody cannot read: $(cat "$T/out")"
@@ -55,7 +55,7 @@ xmllint --noout "$policy" || fail "policy is not well-formed XML"
 kill "$DBUS_PID"; wait "$DBUS_PID" 2>/dev/null || true
 rm -f "$T/bus"
 start_bus "$policy"
-start_paced
+start_paced --simulate
 
 expect_rc 0 pc_nobody status --json
 grep -q '"state":"idle"' "$T/out" || fail "policy: nobody cannot read: $(cat "$T/out")"
@@ -68,7 +68,7 @@ expect_rc 1 pc pause
 grep -q 'No workout' "$T/err" || fail "policy: root pause: $(cat "$T/err")"
 # Only root or the paced user may own the name: nobody cannot.
 rc=0
-setpriv --reuid=nobody --regid=nogroup --clear-groups "$PACED" --bus "$BUS_ADDRESS" \
+setpriv --reuid=nobody --regid=nogroup --clear-groups "$PACED" --simulate --bus "$BUS_ADDRESS" \
         --config "$T/paced.conf" --state-dir "$T/state" > "$T/own.log" 2>&1 || rc=$?
 [ "$rc" -ne 0 ] || fail "policy: nobody could start paced on the bus"
 grep -q 'Failed to acquire the bus name' "$T/own.log" || fail "policy: $(cat "$T/own.log")"

@@ -316,10 +316,10 @@ static inline void rig_run_until(Rig *r, uint64_t until)
                         r->now = until;
                         return;
                 }
-                if (t < r->now)
-                        t = r->now;
-                fake_physics(r, (double)(t - prev) / USEC_PER_SEC);
-                r->now = t;
+                /* A source already due (e.g. HR switched on late) runs now. */
+                fake_physics(r, t > prev ? (double)(t - prev) / USEC_PER_SEC : 0);
+                if (t > r->now)
+                        r->now = t;
 
                 if (t == t_cp) {
                         TransportEvent ev = {

@@ -5,6 +5,8 @@
 
 #include <cmocka.h>
 #include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "config.h"
@@ -266,6 +268,71 @@ static void test_max_hr_estimate_and_zone_auto(void **state)
         config_free(c);
 }
 
+static char *slurp(const char *path)
+{
+        FILE *f = fopen(path, "re");
+        char *buf;
+        long n;
+
+        assert_non_null(f);
+        assert_int_equal(fseek(f, 0, SEEK_END), 0);
+        n = ftell(f);
+        rewind(f);
+        buf = calloc(1, (size_t)n + 1);
+        assert_non_null(buf);
+        assert_int_equal(fread(buf, 1, (size_t)n, f), (size_t)n);
+        fclose(f);
+        return buf;
+}
+
+/* Every key the parser knows appears in the shipped file and in paced.conf(5), in its section. */
+static void test_every_key_documented(void **state)
+{
+        char *conf = slurp(PACED_SOURCE_DIR "/conf/paced.conf");
+        char *man = slurp(PACED_SOURCE_DIR "/docs/paced.conf.5");
+        const char *section, *key;
+        char needle[96];
+
+        for (size_t i = 0; (key = config_key_name(i, &section)); i++) {
+                char *sec_conf, *sec_man, *end_conf, *end_man;
+                bool in_conf, in_man;
+
+                snprintf(needle, sizeof(needle), "\n[%s]", section);
+                sec_conf = strstr(conf, needle);
+                snprintf(needle, sizeof(needle), ".SH [%s]", section);
+                sec_man = strstr(man, needle);
+                if (!sec_conf || !sec_man)
+                        fail_msg("section [%s] not documented", section);
+                /* Only look inside the section. */
+                end_conf = strstr(sec_conf + 1, "\n[");
+                end_man = strstr(sec_man + 1, ".SH ");
+                if (end_conf)
+                        *end_conf = '\0';
+                if (end_man)
+                        *end_man = '\0';
+                snprintf(needle, sizeof(needle), "\n#%s =", key);
+                in_conf = strstr(sec_conf, needle);
+                snprintf(needle, sizeof(needle), ".BR %s ", key);
+                in_man = strstr(sec_man, needle);
+                snprintf(needle, sizeof(needle), ", %s ", key);
+                in_man = in_man || strstr(sec_man, needle);
+                snprintf(needle, sizeof(needle), "\" %s \"", key);
+                in_man = in_man || strstr(sec_man, needle);
+                snprintf(needle, sizeof(needle), "\n.B %s\n", key);
+                in_man = in_man || strstr(sec_man, needle);
+                if (end_conf)
+                        *end_conf = '\n';
+                if (end_man)
+                        *end_man = '.';
+                if (!in_conf)
+                        fail_msg("[%s] %s missing from conf/paced.conf", section, key);
+                if (!in_man)
+                        fail_msg("[%s] %s missing from paced.conf(5)", section, key);
+        }
+        free(conf);
+        free(man);
+}
+
 int main(void)
 {
         const struct CMUnitTest tests[] = {
@@ -284,6 +351,7 @@ int main(void)
                 cmocka_unit_test(test_long_line_and_nul),
                 cmocka_unit_test(test_missing_file),
                 cmocka_unit_test(test_max_hr_estimate_and_zone_auto),
+                cmocka_unit_test(test_every_key_documented),
         };
 
         return cmocka_run_group_tests(tests, NULL, NULL);

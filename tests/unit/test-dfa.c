@@ -132,6 +132,88 @@ static void test_leftover_beats_ignored_for_each_box(void **state)
         assert_true(fabs(f2a[11 - DFA_MIN_BOX] - f2b[11 - DFA_MIN_BOX]) > 1e-6);
 }
 
+/* Dense reference: (I + l^2 D2'D2) t = x by Gaussian elimination, out = x - t. */
+static void sp_dense(const double *x, size_t n, double lambda, double *out)
+{
+        double a[12][13] = {};
+
+        assert_true(n <= 12);
+        for (size_t r = 0; r + 2 < n; r++) {
+                const double c[3] = {1, -2, 1};
+
+                for (int i = 0; i < 3; i++)
+                        for (int j = 0; j < 3; j++)
+                                a[r + i][r + j] += lambda * lambda * c[i] * c[j];
+        }
+        for (size_t i = 0; i < n; i++) {
+                a[i][i] += 1;
+                a[i][n] = x[i];
+        }
+        for (size_t c = 0; c < n; c++)
+                for (size_t i = 0; i < n; i++) {
+                        double f;
+
+                        if (i == c)
+                                continue;
+                        f = a[i][c] / a[c][c];
+                        for (size_t j = c; j <= n; j++)
+                                a[i][j] -= f * a[c][j];
+                }
+        for (size_t i = 0; i < n; i++)
+                out[i] = x[i] - a[i][n] / a[i][i];
+}
+
+static void test_smoothness_priors_matches_dense(void **state)
+{
+        SynthRng g = {.s = 13};
+        double x[12], fast[12], ref[12];
+
+        for (size_t i = 0; i < ELEMENTSOF(x); i++)
+                x[i] = 500 + 0.5 * (double)(i * i) + 10 * synth_gauss(&g);
+        for (double lambda = 0.5; lambda < 100; lambda *= 4) {
+                assert_int_equal(dfa_smoothness_priors(x, ELEMENTSOF(x), lambda, fast), 0);
+                sp_dense(x, ELEMENTSOF(x), lambda, ref);
+                for (size_t i = 0; i < ELEMENTSOF(x); i++)
+                        assert_float_equal(fast[i], ref[i], 1e-6);
+        }
+        assert_int_equal(dfa_smoothness_priors(x, 2, 500, fast), -EINVAL);
+        assert_int_equal(dfa_smoothness_priors(x, 12, 0, fast), -EINVAL);
+}
+
+static void test_smoothness_priors_removes_slow_trend(void **state)
+{
+        SynthRng g = {.s = 17};
+        double x[300], line[300], a_white = 0, a_trend = 0, a_sp = 0;
+        const int reps = 40;
+
+        /* a straight line is in the null space of D2: nothing is left */
+        for (size_t i = 0; i < ELEMENTSOF(line); i++)
+                line[i] = 400 + 0.3 * (double)i;
+        assert_int_equal(dfa_smoothness_priors(line, 300, 500, line), 0);
+        for (size_t i = 0; i < ELEMENTSOF(line); i++)
+                assert_float_equal(line[i], 0, 1e-6);
+
+        for (int k = 0; k < reps; k++) {
+                double a;
+
+                for (size_t i = 0; i < ELEMENTSOF(x); i++)
+                        x[i] = 400 + 5 * synth_gauss(&g);
+                assert_int_equal(dfa_alpha1(x, 300, &a), 0);
+                a_white += a / reps;
+                /* a slow oscillation (period 300 beats) on top raises alpha1 ... */
+                for (size_t i = 0; i < ELEMENTSOF(x); i++)
+                        x[i] += 40 * sin(2 * M_PI * (double)i / 300.0);
+                assert_int_equal(dfa_alpha1(x, 300, &a), 0);
+                a_trend += a / reps;
+                /* ... and the smoothness-priors detrend takes most of that back out */
+                assert_int_equal(dfa_smoothness_priors(x, 300, 500, x), 0);
+                assert_int_equal(dfa_alpha1(x, 300, &a), 0);
+                a_sp += a / reps;
+        }
+        assert_true(a_trend > a_white + 0.1);
+        assert_true(fabs(a_sp - a_white) < 0.05);
+}
+
 int main(void)
 {
         const struct CMUnitTest tests[] = {
@@ -143,6 +225,8 @@ int main(void)
                 cmocka_unit_test(test_integrated_white_noise_alpha1_is_1_5),
                 cmocka_unit_test(test_invariant_to_offset_and_scale),
                 cmocka_unit_test(test_leftover_beats_ignored_for_each_box),
+                cmocka_unit_test(test_smoothness_priors_matches_dense),
+                cmocka_unit_test(test_smoothness_priors_removes_slow_trend),
         };
 
         return cmocka_run_group_tests(tests, NULL, NULL);

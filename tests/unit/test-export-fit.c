@@ -320,10 +320,86 @@ static void test_fit_auto_lap_and_pause(void **state)
         assert_int_equal(export_fit(&d, NULL, &buf, &size), -ENODATA);
 }
 
+/* The first bytes, by hand from the FIT protocol document: the 14-byte
+ * header, then the file_id definition and data message. */
+static void test_fit_header_and_file_id_bytes(void **state)
+{
+        SessionSample x[2] = {
+                {.t_s = 0,
+                 .speed_kmh = 10,
+                 .distance_m = 0,
+                 .incline_pct = 0,
+                 .step_index = -1,
+                 .alpha1 = NAN,
+                 .commanded_kmh = NAN},
+                {.t_s = 1,
+                 .speed_kmh = 10,
+                 .distance_m = 2.78,
+                 .incline_pct = 0,
+                 .step_index = -1,
+                 .alpha1 = NAN,
+                 .commanded_kmh = NAN},
+        };
+        SessionData d = {.start_wall_usec = FIXTURE_START_USEC, .samples = x, .n_samples = 2};
+        uint32_t t0 = (uint32_t)(FIXTURE_START_USEC / USEC_PER_SEC - FIT_EPOCH_OFFSET);
+        uint8_t *buf = NULL;
+        size_t size;
+
+        assert_int_equal(export_fit(&d, NULL, &buf, &size), 0);
+        const uint8_t header[12] = {
+                14,
+                0x20, /* header size, protocol 2.0 */
+                0x54,
+                0x08, /* profile 21.32 */
+                (uint8_t)(size - 16),
+                (uint8_t)((size - 16) >> 8),
+                0,
+                0, /* data size */
+                '.',
+                'F',
+                'I',
+                'T',
+        };
+        assert_memory_equal(buf, header, sizeof(header));
+        const uint8_t file_id[] = {
+                0x40,
+                0,
+                0,
+                0,
+                0,
+                4, /* definition, local 0, LE, global 0 */
+                0,
+                1,
+                0x00,
+                1,
+                2,
+                0x84,
+                2,
+                2,
+                0x84,
+                4,
+                4,
+                0x86, /* type, manuf., product, time */
+                0x00,
+                4,
+                255,
+                0,
+                1,
+                0, /* data: activity, development, 1 */
+                (uint8_t)t0,
+                (uint8_t)(t0 >> 8),
+                (uint8_t)(t0 >> 16),
+                (uint8_t)(t0 >> 24),
+        };
+        assert_memory_equal(buf + 14, file_id, sizeof(file_id));
+        free(buf);
+}
+
 int main(void)
 {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test(test_fit_crc_known_vector),
+                cmocka_unit_test(test_fit_header_and_file_id_bytes),
                 cmocka_unit_test(test_fit_structure_matches_session),
                 cmocka_unit_test(test_fit_auto_lap_and_pause),
         };

@@ -365,7 +365,17 @@ static void test_monitor_only_without_speed_target(void **state)
         assert_int_equal(ftms_control_get_monitor_reason(c), FTMS_MONITOR_NO_SPEED_TARGET);
         assert_int_equal(ftms_control_set_speed(c, T0, 8.0), -EPERM);
 
+        /* Capabilities read before the link event (the simulator's order). */
+        ftms_control_link(c, T0, false);
+        ftms_control_link(c, T0, true);
+        assert_int_equal(ftms_control_get_monitor_reason(c), FTMS_MONITOR_NO_SPEED_TARGET);
+        assert_int_equal(ftms_control_set_speed(c, T0, 8.0), -EPERM);
+
         caps.feature.target = FTMS_TARGET_SPEED;
+        ftms_control_set_capabilities(c, T0, &caps);
+        assert_int_equal(ftms_control_get_state(c), FTMS_CONTROL_NO_CONTROL);
+        assert_int_equal(ftms_control_set_speed(c, T0, 8.0), 0);
+
         caps.has_control_point = false;
         ftms_control_set_capabilities(c, T0, &caps);
         assert_int_equal(ftms_control_get_monitor_reason(c), FTMS_MONITOR_NO_CONTROL_POINT);
@@ -401,6 +411,36 @@ static void test_bad_values_rejected(void **state)
         assert_false(ftms_control_busy(c));
 }
 
+/* The bytes on the wire (FTMS 1.0 table 4.15; PROTOCOL.md (c)): exact lengths, LE. */
+static void test_command_encoding(void **state)
+{
+        static const struct {
+                FtmsControlCommand cmd;
+                uint8_t bytes[4];
+                size_t len;
+        } vectors[] = {
+                {{.op = FTMS_CP_REQUEST_CONTROL}, {0x00}, 1},
+                {{.op = FTMS_CP_SET_TARGET_SPEED, .value = 16.0}, {0x02, 0x40, 0x06}, 3},
+                {{.op = FTMS_CP_SET_TARGET_SPEED, .value = 7.46}, {0x02, 0xea, 0x02}, 3},
+                {{.op = FTMS_CP_SET_TARGET_INCLINATION, .value = -1.5}, {0x03, 0xf1, 0xff}, 3},
+                {{.op = FTMS_CP_START_OR_RESUME}, {0x07}, 1},
+                {{.op = FTMS_CP_STOP_OR_PAUSE, .stop_pause = FTMS_STOP_PARAM_PAUSE},
+                 {0x08, 0x02},
+                 2},
+        };
+        uint8_t buf[FTMS_CP_MAX_LEN];
+        size_t len;
+
+        for (size_t i = 0; i < ELEMENTSOF(vectors); i++) {
+                assert_int_equal(
+                        ftms_control_command_encode(&vectors[i].cmd, buf, sizeof(buf), &len), 0);
+                assert_int_equal(len, vectors[i].len);
+                assert_memory_equal(buf, vectors[i].bytes, len);
+        }
+        assert_true(ftms_control_command_encode(&(FtmsControlCommand){.op = 0x55}, buf, sizeof(buf),
+                                                &len) < 0);
+}
+
 static void test_to_string(void **state)
 {
         for (int i = 0; i < _FTMS_CONTROL_STATE_MAX; i++)
@@ -433,6 +473,7 @@ int main(void)
                 cmocka_unit_test(test_monitor_only_without_speed_target),
                 cmocka_unit_test(test_stop_wins_over_queued),
                 cmocka_unit_test(test_bad_values_rejected),
+                cmocka_unit_test(test_command_encoding),
                 cmocka_unit_test(test_to_string),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);

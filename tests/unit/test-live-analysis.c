@@ -140,6 +140,9 @@ static void test_session_crosses_both_thresholds(void **state)
         assert_true(run.end_of_phase[2].time_above_s[THRESHOLD_HRVT2] > 250);
         assert_true(run.end_of_phase[2].time_above_s[THRESHOLD_HRVT2] < 420);
         assert_int_equal(run.end_of_phase[2].lap, 1);
+        /* by HR (instantaneous): HR jumps to 175 at 400 s, lap 0 */
+        assert_float_equal(run.end_of_phase[2].first_hr_above_t_s[THRESHOLD_HRVT2] - T0, 400, 1.5);
+        assert_int_equal(run.end_of_phase[2].first_hr_above_lap[THRESHOLD_HRVT2], 0);
 
         /* zone time: lap 0 = 400 s in Z1 then 200 s in Z3 */
         assert_float_equal(run.lap0.s[0], 400, 2);
@@ -170,6 +173,41 @@ static void test_dropout_resyncs_and_counts(void **state)
         live_analysis_free(la);
 }
 
+static void test_stale_alpha1_cleared(void **state)
+{
+        LiveAnalysis *la = new_la();
+        LiveStatus s;
+        SynthRng g = {.s = 5};
+        double t = 0, x = 0, next = 1, buf[8];
+        size_t n = 0;
+
+        /* 5 min clean, then 2 min with every 10th beat missed (>5 %: suppressed) */
+        while (t < 420) {
+                double rr;
+
+                x = 0.5 * x + synth_gauss(&g);
+                rr = 450 + 5 * x;
+                if (t > 300 && (int)(t * 10) % 10 == 0)
+                        rr *= 2;
+                t += rr / 1000;
+                buf[n++] = rr;
+                if (t >= next || n == ELEMENTSOF(buf)) {
+                        assert_true(live_analysis_push(la, t, 133, buf, n, 10) >= 0);
+                        n = 0;
+                        next += 1;
+                }
+                if (t > 299 && t < 300.5) {
+                        live_analysis_get_status(la, &s);
+                        assert_true(isfinite(s.alpha1));
+                }
+        }
+        live_analysis_get_status(la, &s);
+        assert_true(s.suppressed);
+        assert_true(isnan(s.alpha1_last));
+        assert_true(isnan(s.alpha1));
+        live_analysis_free(la);
+}
+
 static void test_no_profile_no_zones(void **state)
 {
         LiveAnalysis *la = NULL;
@@ -182,6 +220,7 @@ static void test_no_profile_no_zones(void **state)
         live_analysis_get_status(la, &s);
         assert_int_equal(s.zone, -1);
         assert_true(isnan(s.alpha1));
+        assert_true(isnan(s.first_hr_above_t_s[THRESHOLD_HRVT1]));
         assert_float_equal(s.hr_bpm, 120, 0);
         assert_int_equal(live_analysis_push(la, 1.0, 120, rr, 3, NAN), -EINVAL);
         rr[1] = -1;
@@ -194,6 +233,7 @@ int main(void)
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test(test_session_crosses_both_thresholds),
                 cmocka_unit_test(test_dropout_resyncs_and_counts),
+                cmocka_unit_test(test_stale_alpha1_cleared),
                 cmocka_unit_test(test_no_profile_no_zones),
         };
 

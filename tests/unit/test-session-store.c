@@ -429,6 +429,47 @@ static void test_store_unwritable_dir(void **state)
         assert_int_equal(chmod(f->dir, 0755), 0);
 }
 
+/* A user reading the service's database: neither the directory nor the
+ * file is writable, and no -wal file exists after a clean shutdown. */
+static void test_store_reader_unwritable_dir(void **state)
+{
+        Fixture *f = *state;
+        SessionStore *s = NULL;
+        SessionSample x = sample_at(0);
+        int status;
+        pid_t pid;
+
+        assert_int_equal(session_store_open(&s, f->dir), 0);
+        assert_int_equal(session_store_begin(s, 5, &test_info, NULL), 0);
+        assert_int_equal(session_store_add_sample(s, &x), 0);
+        assert_int_equal(session_store_end(s, 6, SESSION_END_FINISHED), 0);
+        s = session_store_free(s);
+        assert_int_equal(chmod(f->db, 0444), 0);
+        assert_int_equal(chmod(f->dir, 0555), 0);
+
+        pid = fork();
+        assert_true(pid >= 0);
+        if (pid == 0) {
+                SessionListEntry *l = NULL;
+                size_t n = 0;
+                if (geteuid() == 0 && (setgid(65534) < 0 || setuid(65534) < 0))
+                        _exit(2);
+                if (session_store_open_db(&s, f->db, true) < 0)
+                        _exit(3);
+                if (session_store_list(s, 0, &l, &n) < 0 || n != 1 ||
+                    l[0].end_reason != SESSION_END_FINISHED)
+                        _exit(4);
+                session_list_free(l, n);
+                session_store_free(s);
+                _exit(0);
+        }
+        assert_int_equal(waitpid(pid, &status, 0), pid);
+        assert_true(WIFEXITED(status));
+        assert_int_equal(WEXITSTATUS(status), 0);
+        assert_int_equal(chmod(f->dir, 0755), 0);
+}
+
+/* The first released schema, as paced 0.0.x created it. */
 static const char schema_v1[] =
         "CREATE TABLE sessions (id INTEGER PRIMARY KEY, start_usec INTEGER NOT NULL,"
         " end_usec INTEGER, end_reason TEXT CHECK (end_reason IN"
@@ -570,6 +611,7 @@ int main(void)
                                                 teardown),
                 cmocka_unit_test_setup_teardown(test_store_full_disk_degrades, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_store_unwritable_dir, setup, teardown),
+                cmocka_unit_test_setup_teardown(test_store_reader_unwritable_dir, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_store_migrates_v1, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_store_refuses_newer_schema, setup, teardown),
                 cmocka_unit_test(test_store_db_path),

@@ -7,6 +7,7 @@
 #include <cmocka.h>
 
 #include "dfa.h"
+#include "profile.h"
 #include "sim-runner.h"
 #include "util.h"
 
@@ -273,6 +274,28 @@ static void test_profile_validation(void **state)
         assert_int_equal(sim_runner_new(&r, &p, 0), -EINVAL);
 }
 
+static void test_profile_from_runner(void **state)
+{
+        RunnerProfile rp;
+        SimRunnerProfile p;
+        SimRunner *r;
+
+        runner_profile_init(&rp);
+        assert_int_equal(runner_profile_set_key(&rp, "5K", "20:00"), 0);
+        assert_int_equal(runner_profile_set_key(&rp, "MaxHR", "185"), 0);
+        assert_int_equal(runner_profile_set_key(&rp, "RestingHR", "48"), 0);
+        runner_profile_derive(&rp);
+        sim_runner_profile_from_runner(&p, &rp);
+        assert_float_equal(p.vt2_speed_kmh, runner_profile_speed_kmh(&rp, PACE_REF_THRESHOLD),
+                           1e-9);
+        assert_float_equal(p.vo2max_speed_kmh, 15.0 / 0.95, 1e-9);
+        assert_true(p.vt1_speed_kmh < p.vt2_speed_kmh && p.vt2_speed_kmh < p.vo2max_speed_kmh);
+        assert_float_equal(p.hr_max_bpm, 185, 1e-9);
+        assert_float_equal(p.hr_rest_bpm, 48, 1e-9);
+        assert_int_equal(sim_runner_new(&r, &p, 0), 0);
+        sim_runner_free(r);
+}
+
 int main(void)
 {
         const struct CMUnitTest tests[] = {
@@ -289,6 +312,7 @@ int main(void)
                 cmocka_unit_test(test_deterministic_for_a_seed),
                 cmocka_unit_test(test_measurement_like_a_strap),
                 cmocka_unit_test(test_profile_validation),
+                cmocka_unit_test(test_profile_from_runner),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }

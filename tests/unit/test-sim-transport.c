@@ -149,6 +149,8 @@ static void test_connect_order_and_capabilities(void **state)
         hr_id = find(c, 0, TRANSPORT_EVENT_IDENTITY, TRANSPORT_ROLE_STRAP);
         assert_true(id >= 0 && caps > id && link > caps);
         assert_true(hr_id >= 0 && hr_link > hr_id);
+        assert_true(find(c, (size_t)hr_link, TRANSPORT_EVENT_BATTERY, TRANSPORT_ROLE_STRAP) >
+                    hr_link);
         assert_true(c->ev[link].link.up);
         assert_string_equal(c->ev[id].identity.name, "paced-sim treadmill");
         assert_true(c->ev[caps].caps.has_speed_range);

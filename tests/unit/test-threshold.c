@@ -60,9 +60,33 @@ static void test_ramp_known_crossings(void **state)
         assert_float_equal(r.t[THRESHOLD_HRVT1].speed_ramp_kmh, 9 + 8 * 30.0 / 65, 0.2);
         assert_float_equal(r.t[THRESHOLD_HRVT1].speed_kmh, 9 + 8 * 30.0 / 65 - 0.6, 0.2);
         assert_true(r.t[THRESHOLD_HRVT1].grade == 'A');
+        /* the bootstrap interval brackets the estimate, and is narrow here */
+        for (size_t k = 0; k < _THRESHOLD_KIND_MAX; k++) {
+                const ThresholdEstimate *t = &r.t[k];
+
+                assert_true(t->hr_ci_lo_bpm <= t->hr_bpm && t->hr_bpm <= t->hr_ci_hi_bpm);
+                assert_true(t->hr_ci_hi_bpm - t->hr_ci_lo_bpm < 6);
+        }
         assert_true(r.t[THRESHOLD_HRVT2].confidence < r.t[THRESHOLD_HRVT1].confidence);
         assert_string_equal(threshold_kind_to_string(THRESHOLD_HRVT2),
                             "anaerobic threshold (HRVT2)");
+}
+
+static void test_ramp_noisier_wider_interval(void **state)
+{
+        RampWindow w[300];
+        size_t n = make_ramp(w, ELEMENTSOF(w), 0.08, 185, 1);
+        RampResult quiet, noisy;
+
+        assert_int_equal(threshold_ramp_fit(w, n, NULL, &quiet), 0);
+        /* slow wander (autocorrelated over minutes), as alpha1 really scatters */
+        for (size_t i = 0; i < n; i++)
+                w[i].alpha1 += 0.12 * sin((double)i / 9.0);
+        assert_int_equal(threshold_ramp_fit(w, n, NULL, &noisy), 0);
+        assert_int_equal(noisy.status, RAMP_OK);
+        assert_true(noisy.t[THRESHOLD_HRVT1].hr_ci_hi_bpm - noisy.t[THRESHOLD_HRVT1].hr_ci_lo_bpm >
+                    quiet.t[THRESHOLD_HRVT1].hr_ci_hi_bpm - quiet.t[THRESHOLD_HRVT1].hr_ci_lo_bpm);
+        assert_true(noisy.t[THRESHOLD_HRVT1].confidence < quiet.t[THRESHOLD_HRVT1].confidence);
 }
 
 static void test_ramp_not_reached_is_extrapolated(void **state)
@@ -315,6 +339,7 @@ int main(void)
 {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test(test_ramp_known_crossings),
+                cmocka_unit_test(test_ramp_noisier_wider_interval),
                 cmocka_unit_test(test_ramp_not_reached_is_extrapolated),
                 cmocka_unit_test(test_ramp_rejects_flat_and_noisy),
                 cmocka_unit_test(test_ramp_time_limits_drop_warmup),

@@ -14,6 +14,7 @@
 #include <cmocka.h>
 #include <math.h>
 
+#include "profile.h"
 #include "util.h"
 #include "zones.h"
 
@@ -199,6 +200,39 @@ static void test_accumulator_step_lap_session(void **state)
         assert_int_equal(zone_accumulator_sample(&a, t_s - 5, 150), -EINVAL);
 }
 
+static void test_from_runner_profile(void **state)
+{
+        RunnerProfile rp;
+        HrProfile p;
+        ZoneTable t;
+
+        /* only the age known: everything derived is an estimate */
+        runner_profile_init(&rp);
+        assert_int_equal(runner_profile_set_key(&rp, "Age", "40"), 0);
+        runner_profile_derive(&rp);
+        hr_profile_from_runner(&p, &rp);
+        assert_float_equal(p.max_bpm, 180, 0);
+        assert_int_equal(p.max_source, HR_SOURCE_AGE);
+        assert_int_equal(p.rest_source, HR_SOURCE_DEFAULT);
+        assert_int_equal(p.lthr_source, HR_SOURCE_AGE);
+        assert_int_equal(zone_table_build(ZONE_MODEL_HRMAX, &p, &t), 0);
+        assert_true(t.estimated);
+        assert_int_equal(zone_table_build(ZONE_MODEL_FRIEL, &p, &t), 0);
+        assert_true(t.estimated);
+
+        /* measured values are not */
+        runner_profile_init(&rp);
+        assert_int_equal(runner_profile_set_key(&rp, "MaxHR", "192"), 0);
+        assert_int_equal(runner_profile_set_key(&rp, "LTHR", "172"), 0);
+        runner_profile_derive(&rp);
+        hr_profile_from_runner(&p, &rp);
+        assert_int_equal(p.max_source, HR_SOURCE_MANUAL);
+        assert_int_equal(p.lthr_source, HR_SOURCE_MANUAL);
+        assert_int_equal(zone_table_build(ZONE_MODEL_FRIEL, &p, &t), 0);
+        assert_false(t.estimated);
+        assert_float_equal(t.zones[4].lo_bpm, 172, 1e-9);
+}
+
 int main(void)
 {
         const struct CMUnitTest tests[] = {
@@ -210,6 +244,7 @@ int main(void)
                 cmocka_unit_test(test_three_zone_model),
                 cmocka_unit_test(test_model_strings),
                 cmocka_unit_test(test_accumulator_step_lap_session),
+                cmocka_unit_test(test_from_runner_profile),
         };
 
         return cmocka_run_group_tests(tests, NULL, NULL);

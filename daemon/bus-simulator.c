@@ -1,0 +1,133 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * io.paced.paced1.Simulator at /io/paced/paced1, only with --simulate: the
+ * treadmill console a test (or the demo) can press, the faults it can
+ * inject, and the simulated runner's true thresholds to compare the
+ * analysis against. Never present on real hardware.
+ */
+#include <errno.h>
+#include <string.h>
+
+#include "manager-internal.h"
+#include "sim-transport.h"
+
+static int property_get_true_thresholds(sd_bus *bus, const char *path, const char *interface,
+                                        const char *property, sd_bus_message *reply, void *userdata,
+                                        sd_bus_error *error)
+{
+        Manager *m = userdata;
+        SimRunner *r = sim_transport_runner(m->transport);
+        SimThresholds t = {};
+
+        if (r)
+                sim_runner_true_thresholds(sim_runner_profile(r), &t);
+        return sd_bus_message_append(reply, "(dddd)", t.vt1_speed_kmh, t.vt1_hr_bpm,
+                                     t.vt2_speed_kmh, t.vt2_hr_bpm);
+}
+
+static int property_get_belt_state(sd_bus *bus, const char *path, const char *interface,
+                                   const char *property, sd_bus_message *reply, void *userdata,
+                                   sd_bus_error *error)
+{
+        Manager *m = userdata;
+        SimTreadmill *t = sim_transport_treadmill(m->transport);
+
+        return sd_bus_message_append(reply, "s",
+                                     t ? sim_belt_state_to_string(sim_treadmill_state(t)) : "");
+}
+
+static int method_press(sd_bus_message *message, void *userdata, sd_bus_error *error)
+{
+        Manager *m = userdata;
+        const char *name;
+        int r;
+
+        r = sd_bus_message_read(message, "s", &name);
+        if (r < 0)
+                return r;
+        r = manager_verify_write_access(m, message, error);
+        if (r < 0)
+                return r;
+        for (SimConsoleButton b = 0; b < _SIM_CONSOLE_MAX; b++)
+                if (streq(name, sim_console_button_to_string(b))) {
+                        r = sim_transport_console(m->transport, b);
+                        if (r < 0)
+                                return sd_bus_error_set_errnof(error, r, "Console %s: %m", name);
+                        return sd_bus_reply_method_return(message, NULL);
+                }
+        return sd_bus_error_setf(error, PACED_ERROR_INVALID_ARGUMENT,
+                                 "Unknown console button '%s' (start, stop, pause, safety-key, "
+                                 "key-replace).",
+                                 name);
+}
+
+static int method_fault(sd_bus_message *message, void *userdata, sd_bus_error *error)
+{
+        Manager *m = userdata;
+        bool clear = streq(sd_bus_message_get_member(message), "ClearFault");
+        const char *name;
+        int r;
+
+        r = sd_bus_message_read(message, "s", &name);
+        if (r < 0)
+                return r;
+        r = manager_verify_write_access(m, message, error);
+        if (r < 0)
+                return r;
+        for (SimFault f = 0; f < _SIM_FAULT_MAX; f++)
+                if (streq(name, sim_fault_to_string(f))) {
+                        r = clear ? sim_transport_clear(m->transport, f)
+                                  : sim_transport_inject(m->transport, f);
+                        if (r < 0)
+                                return sd_bus_error_set_errnof(error, r, "Fault %s: %m", name);
+                        return sd_bus_reply_method_return(message, NULL);
+                }
+        return sd_bus_error_setf(error, PACED_ERROR_INVALID_ARGUMENT, "Unknown fault '%s'.", name);
+}
+
+static int method_reconnect(sd_bus_message *message, void *userdata, sd_bus_error *error)
+{
+        Manager *m = userdata;
+        const char *name;
+        int r;
+
+        r = sd_bus_message_read(message, "s", &name);
+        if (r < 0)
+                return r;
+        r = manager_verify_write_access(m, message, error);
+        if (r < 0)
+                return r;
+        for (TransportRole role = 0; role < _TRANSPORT_ROLE_MAX; role++)
+                if (streq(name, transport_role_to_string(role))) {
+                        r = sim_transport_reconnect(m->transport, role);
+                        if (r < 0)
+                                return sd_bus_error_set_errnof(error, r, "Reconnect: %m");
+                        return sd_bus_reply_method_return(message, NULL);
+                }
+        return sd_bus_error_setf(error, PACED_ERROR_INVALID_ARGUMENT,
+                                 "Unknown device '%s' (treadmill, strap).", name);
+}
+
+static const sd_bus_vtable simulator_vtable[] = {
+        SD_BUS_VTABLE_START(0),
+        SD_BUS_PROPERTY("TrueThresholds", "(dddd)", property_get_true_thresholds, 0,
+                        SD_BUS_VTABLE_PROPERTY_CONST),
+        SD_BUS_PROPERTY("BeltState", "s", property_get_belt_state, 0, 0),
+        SD_BUS_METHOD_WITH_NAMES("PressButton", "s", SD_BUS_PARAM(button), "", , method_press,
+                                 SD_BUS_VTABLE_UNPRIVILEGED),
+        SD_BUS_METHOD_WITH_NAMES("InjectFault", "s", SD_BUS_PARAM(fault), "", , method_fault,
+                                 SD_BUS_VTABLE_UNPRIVILEGED),
+        SD_BUS_METHOD_WITH_NAMES("ClearFault", "s", SD_BUS_PARAM(fault), "", , method_fault,
+                                 SD_BUS_VTABLE_UNPRIVILEGED),
+        SD_BUS_METHOD_WITH_NAMES("Reconnect", "s", SD_BUS_PARAM(device), "", , method_reconnect,
+                                 SD_BUS_VTABLE_UNPRIVILEGED),
+        SD_BUS_VTABLE_END,
+};
+
+int bus_simulator_register(Manager *m, sd_bus *bus)
+{
+        if (!m->transport || !sim_transport_is_sim(m->transport))
+                return 0;
+        return sd_bus_add_object_vtable(bus, &m->bus_slots[4], PACED_BUS_PATH,
+                                        PACED_BUS_IFACE_SIMULATOR, simulator_vtable, m);
+}

@@ -1,0 +1,36 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: LGPL-2.1-or-later
+# cmake --install puts everything an admin needs in place (into a DESTDIR
+# here): binaries, the unit pointing at the installed binary, the D-Bus
+# policy where dbus-daemon looks, sysusers/tmpfiles, the config, man pages,
+# bash completion and the workout library.
+source "$(dirname "$0")/lib.sh"
+lib_init
+
+DESTDIR="$T/root" cmake --install "$PACED_BUILD_DIR" > "$T/install.log" 2>&1 ||
+        fail "cmake --install: $(tail -20 "$T/install.log")"
+prefix=$(sed -n 's/^CMAKE_INSTALL_PREFIX:PATH=//p' "$PACED_BUILD_DIR/CMakeCache.txt")
+root="$T/root"
+etc="$root$prefix/etc"
+[ "$prefix" = /usr ] && etc="$root/etc"
+
+for f in "$prefix/sbin/paced" "$prefix/bin/pacectl" \
+        "$prefix/lib/systemd/system/paced.service" \
+        /usr/share/dbus-1/system.d/io.paced.paced1.conf \
+        "$prefix/lib/sysusers.d/paced.conf" "$prefix/lib/tmpfiles.d/paced.conf" \
+        "$prefix/share/man/man8/paced.8" "$prefix/share/man/man1/pacectl.1" \
+        "$prefix/share/man/man5/paced.conf.5" \
+        "$prefix/share/bash-completion/completions/pacectl" \
+        "$prefix/share/paced/workouts/ramp-test.txt" \
+        "$prefix/share/doc/paced/examples/paced-audio.conf"; do
+        [ -e "$root$f" ] || fail "not installed: $f"
+done
+[ -e "$etc/paced/paced.conf" ] || fail "config not installed under $etc/paced"
+grep -q "^ExecStart=$prefix/sbin/paced\$" "$root$prefix/lib/systemd/system/paced.service" ||
+        fail "unit ExecStart does not point at the installed binary"
+# The installed daemon reads the installed config by default.
+"$root$prefix/sbin/paced" --help | grep -q "default $prefix/etc/paced/paced.conf\|default /etc/paced/paced.conf" ||
+        fail "paced's default config path does not match the install"
+"$root$prefix/sbin/paced" --check-config --config "$etc/paced/paced.conf" > /dev/null ||
+        fail "installed config rejected"
+log "PASS"

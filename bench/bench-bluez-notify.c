@@ -7,10 +7,10 @@
  * unit tests. The fake emits a batch first, then only the client's
  * processing of that batch is measured (thread CPU time).
  *
- * For comparison it measures the AcquireNotify data path as BlueZ would
- * present it (one SOCK_SEQPACKET recv() per notification, then the same
- * decoding) on a socketpair: the transport itself uses StartNotify, which
- * works for indicate-only characteristics on BlueZ 5.66 (see bluez-gatt.c).
+ * Both subscription paths of the transport are measured: StartNotify
+ * (a PropertiesChanged message per value) and AcquireNotify (one
+ * SOCK_SEQPACKET datagram per value, BluezConfig.acquire_notify), plus the
+ * bare floor of the latter: recv() + decoding without the transport.
  *
  *   ./build/bench/bench-bluez-notify [notifications]
  * Prints figures only; asserts nothing.
@@ -111,7 +111,7 @@ static void print_row(const char *what, uint64_t n, const Measure *m)
         printf("\n");
 }
 
-static void bench_startnotify(uint64_t total)
+static void bench_transport(uint64_t total, bool acquire)
 {
         static const uint16_t tm_svcs[] = {0x1826}, hr_svcs[] = {0x180D};
         uint8_t hr[8], td[32];
@@ -124,7 +124,7 @@ static void bench_startnotify(uint64_t total)
         FakeObject *hci0;
         FakeTreadmill tm = {};
         FakeStrap strap = {};
-        BluezConfig cfg = {};
+        BluezConfig cfg = {.acquire_notify = acquire};
         Transport *t = NULL;
         Bench b = {};
         Measure m = {};
@@ -187,7 +187,9 @@ static void bench_startnotify(uint64_t total)
                 else
                         m.instructions = -1;
         }
-        print_row("StartNotify + PropertiesChanged (transport)", total, &m);
+        print_row(acquire ? "AcquireNotify socket (transport)"
+                          : "StartNotify + PropertiesChanged (transport)",
+                  total, &m);
 
         transport_free(t);
         fake_bluez_free(f);
@@ -248,7 +250,7 @@ static void bench_acquire_equivalent(uint64_t total)
                                          : -1;
                 done += n;
         }
-        print_row("AcquireNotify-equivalent (recv + decode)", total, &m);
+        print_row("floor: recv() + decode, no transport", total, &m);
         if (decoded != total)
                 fprintf(stderr, "decoded %" PRIu64 " of %" PRIu64 "\n", decoded, total);
         close(sv[0]);
@@ -264,7 +266,8 @@ int main(int argc, char *argv[])
         if (n == 0)
                 n = 20000;
         log_set_max_level(LOG_WARNING);
-        bench_startnotify(n);
+        bench_transport(n, false);
+        bench_transport(n, true);
         bench_acquire_equivalent(n);
         return 0;
 }

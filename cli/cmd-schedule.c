@@ -4,7 +4,7 @@
  * plan; today's workout is what `pacectl start` runs by default. PLAN is a
  * file written by `pacectl plan --json` (or the JSON itself).
  */
-#include <limits.h>
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -40,6 +40,29 @@ static int show(bool json)
         return PACECTL_EXIT_OK;
 }
 
+#define PLAN_FILE_MAX (4 * 1024 * 1024)
+
+static int read_plan(const char *path, char **ret)
+{
+        _cleanup_fclose_ FILE *f = fopen(path, "re");
+        _cleanup_free_ char *buf = NULL;
+        size_t n;
+
+        if (!f)
+                return -errno;
+        buf = malloc(PLAN_FILE_MAX + 1);
+        if (!buf)
+                return -ENOMEM;
+        n = fread(buf, 1, PLAN_FILE_MAX + 1, f);
+        if (ferror(f))
+                return -EIO;
+        if (n > PLAN_FILE_MAX)
+                return -EFBIG;
+        buf[n] = '\0';
+        *ret = TAKE_PTR(buf);
+        return 0;
+}
+
 static int cmd_schedule(int argc, char *argv[])
 {
         const char *verb = argc >= 2 ? argv[1] : "show";
@@ -69,7 +92,7 @@ static int cmd_schedule(int argc, char *argv[])
                 return pacectl_call_manager("ClearSchedule", NULL);
         }
         if (streq(verb, "set")) {
-                char resolved[PATH_MAX];
+                _cleanup_free_ char *data = NULL;
                 const char *plan;
 
                 if (argc != 3) {
@@ -77,12 +100,16 @@ static int cmd_schedule(int argc, char *argv[])
                         return PACECTL_EXIT_USAGE;
                 }
                 plan = argv[2];
+                /* A file is read here: paced may not be able to open it (ProtectHome=). */
                 if (plan[0] != '{' && plan[0] != '[') {
-                        if (!realpath(plan, resolved)) {
-                                fprintf(stderr, "pacectl schedule set: %s: %m\n", plan);
+                        int r = read_plan(plan, &data);
+
+                        if (r < 0) {
+                                fprintf(stderr, "pacectl schedule set: %s: %s\n", plan,
+                                        strerror(-r));
                                 return PACECTL_EXIT_USAGE;
                         }
-                        plan = resolved;
+                        plan = data;
                 }
                 return pacectl_call_manager("SetSchedule", "s", plan);
         }

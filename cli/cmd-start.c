@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* pacectl start [WORKOUT] [--arm]: run a workout (library name or file). */
+#include <errno.h>
 #include <getopt.h>
 #include <limits.h>
 #include <stdio.h>
@@ -9,6 +10,30 @@
 #include "bus-client.h"
 #include "util.h"
 
+#define WORKOUT_FILE_MAX (4 * 1024 * 1024)
+
+static int read_file(const char *path, char **ret, size_t *ret_len)
+{
+        _cleanup_fclose_ FILE *f = fopen(path, "re");
+        _cleanup_free_ char *buf = NULL;
+        size_t n;
+
+        if (!f)
+                return -errno;
+        buf = malloc(WORKOUT_FILE_MAX + 1);
+        if (!buf)
+                return -ENOMEM;
+        n = fread(buf, 1, WORKOUT_FILE_MAX + 1, f);
+        if (ferror(f))
+                return -EIO;
+        if (n > WORKOUT_FILE_MAX)
+                return -EFBIG;
+        buf[n] = '\0';
+        *ret_len = n;
+        *ret = TAKE_PTR(buf);
+        return 0;
+}
+
 static int cmd_start(int argc, char *argv[])
 {
         static const struct option options[] = {
@@ -16,7 +41,6 @@ static int cmd_start(int argc, char *argv[])
                 {"arm", no_argument, NULL, 'a'},
                 {},
         };
-        char resolved[PATH_MAX];
         const char *workout = "";
         bool arm = false;
         int c;
@@ -44,13 +68,26 @@ static int cmd_start(int argc, char *argv[])
         }
         if (optind < argc)
                 workout = argv[optind];
-        /* The daemon runs elsewhere: hand it an absolute path for a local file. */
+        /*
+         * A file is read here, with the caller's rights, and its contents
+         * sent: the daemon runs as its own user behind ProtectHome= and
+         * could not open a file in the caller's home.
+         */
         if (strchr(workout, '/') || access(workout, F_OK) == 0) {
-                if (!realpath(workout, resolved)) {
-                        fprintf(stderr, "pacectl start: %s: %m\n", workout);
+                _cleanup_free_ char *data = NULL;
+                size_t len = 0;
+                int r;
+
+                r = read_file(workout, &data, &len);
+                if (r < 0) {
+                        fprintf(stderr, "pacectl start: %s: %s\n", workout, strerror(-r));
                         return PACECTL_EXIT_USAGE;
                 }
-                workout = resolved;
+                if (memchr(data, '\0', len)) {
+                        fprintf(stderr, "pacectl start: %s: not a text file\n", workout);
+                        return PACECTL_EXIT_USAGE;
+                }
+                return pacectl_call_manager("StartWorkoutData", "ssb", workout, data, (int)arm);
         }
         return pacectl_call_manager("StartWorkout", "sb", workout, (int)arm);
 }

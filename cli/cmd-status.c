@@ -8,15 +8,17 @@
 #include "bus-client.h"
 #include "util.h"
 
-static void print_speed(const char *label, double kmh, bool imperial)
+/* "11.3 km/h (5:19/km)", or "-" when unknown. */
+static void print_speed(double kmh, bool imperial)
 {
         char pace[32];
 
+        if (!isfinite(kmh)) {
+                printf("-");
+                return;
+        }
         pacectl_format_pace(kmh, imperial, pace, sizeof(pace));
-        if (isfinite(kmh))
-                printf("%.1f km/h (%s)", kmh, pace);
-        else
-                printf("%s -", label);
+        printf("%.1f km/h (%s)", kmh, pace);
 }
 
 static void print_status_text(const ManagerProps *p, const DeviceProps devs[2])
@@ -41,17 +43,11 @@ static void print_status_text(const ManagerProps *p, const DeviceProps devs[2])
                         printf("        Next: %s\n", p->next_step_name);
         }
         printf("      Target: ");
-        if (isfinite(p->target_speed))
-                print_speed("", p->target_speed, imperial);
-        else
-                printf("-");
+        print_speed(p->target_speed, imperial);
         if (p->speed_override != 0)
                 printf(" (override %+.1f km/h)", p->speed_override);
         printf("\n       Speed: ");
-        if (isfinite(p->speed))
-                print_speed("", p->speed, imperial);
-        else
-                printf("-");
+        print_speed(p->speed, imperial);
         if (isfinite(p->incline))
                 printf(", incline %.1f %%", p->incline);
         printf("\n  Heart rate: ");

@@ -155,6 +155,15 @@ static int refresh(Watch *w)
         manager_props_done(&w->props);
         r = manager_props_get(w->bus, &w->props, &error);
         if (r < 0) {
+                /*
+                 * paced may have ended the session and exited
+                 * (--exit-when-done) while we waited: its SessionFinished is
+                 * then queued behind the failed call. Dispatch it first.
+                 */
+                while (sd_bus_process(w->bus, NULL) > 0)
+                        ;
+                if (w->finished_session)
+                        return sd_event_exit(w->event, PACECTL_EXIT_OK);
                 w->exit_code = pacectl_error_exit("lost paced", &error, r);
                 return sd_event_exit(w->event, w->exit_code);
         }
@@ -232,7 +241,7 @@ static int on_session_finished(sd_bus_message *m, void *userdata, sd_bus_error *
                        w->finished_reason);
         fflush(stdout);
         if (w->until_done)
-                (void)refresh(w);
+                return sd_event_exit(w->event, PACECTL_EXIT_OK);
         return 0;
 }
 

@@ -17,6 +17,7 @@
  */
 #define _GNU_SOURCE
 #include <ctype.h>
+#include <inttypes.h>
 #include <stdarg.h>
 #include <time.h>
 
@@ -616,6 +617,9 @@ void bluez_link_fail(BluezLink *l, int error, const char *reason, bool disconnec
         if (IN_SET_STATE(l->state, BLUEZ_LINK_DISABLED, BLUEZ_LINK_BACKOFF, BLUEZ_LINK_WAITING))
                 return;
 
+        /* Down before any event goes out: a handler writing to the control point
+         * from its callback gets -ENOTCONN. */
+        l->state = BLUEZ_LINK_BACKOFF;
         l->call_slot = sd_bus_slot_unref(l->call_slot);
         link_stop_timer(l);
         bluez_gatt_reset(l, -ENOTCONN);
@@ -633,7 +637,6 @@ void bluez_link_fail(BluezLink *l, int error, const char *reason, bool disconnec
 
         if (c->shutting_down) {
                 log_debug("%s %s: %s", link_role(l), link_label(l), reason);
-                l->state = BLUEZ_LINK_BACKOFF;
                 return;
         }
         if (asprintf(&msg, "%s %s: %s", link_role(l), link_label(l), reason) < 0)
@@ -651,7 +654,6 @@ void bluez_link_fail(BluezLink *l, int error, const char *reason, bool disconnec
         delay = bluez_backoff_delay(c->backoff_min, c->backoff_max, l->failures);
         if (l->failures < 64)
                 l->failures++;
-        l->state = BLUEZ_LINK_BACKOFF;
         if (link_arm_timer(l, delay, on_backoff_timer) < 0) {
                 /* Without a timer, retry on the next object change rather than never. */
                 l->state = BLUEZ_LINK_WAITING;
@@ -673,6 +675,8 @@ void bluez_link_setup_done(BluezLink *l)
         ev.identity.address = l->address;
         bluez_link_emit(l, &ev);
         if (l->role == TRANSPORT_ROLE_TREADMILL) {
+                /* Control means indications enabled: a CP without them answers nothing. */
+                l->caps.has_control_point = l->chars[BLUEZ_CHAR_CONTROL_POINT].subscribed;
                 ev = (TransportEvent){.type = TRANSPORT_EVENT_CAPABILITIES};
                 ev.caps = l->caps;
                 bluez_link_emit(l, &ev);
@@ -985,7 +989,7 @@ static bool want_discovery(BluezClient *c)
                 return false;
         if (c->scan_timer)
                 return true;
-        if (c->scan_mode != BLUEZ_SCAN_AUTO)
+        if (c->scan_mode != BLUEZ_SCAN_AUTO || c->discovery_paused)
                 return false;
         for (int r = 0; r < _TRANSPORT_ROLE_MAX; r++)
                 if (c->links[r].state == BLUEZ_LINK_WAITING && !c->links[r].device)
@@ -1016,6 +1020,34 @@ static void discovery_failed(BluezClient *c, const sd_bus_error *e, const char *
                                          on_discovery_retry, c);
 }
 
+static int on_scan_pause_end(sd_event_source *s, uint64_t usec, void *userdata)
+{
+        BluezClient *c = userdata;
+
+        c->scan_pause_timer = sd_event_source_disable_unref(c->scan_pause_timer);
+        c->discovery_paused = false;
+        discovery_update(c);
+        return 0;
+}
+
+static int on_scan_window_end(sd_event_source *s, uint64_t usec, void *userdata)
+{
+        BluezClient *c = userdata;
+
+        c->scan_window_timer = sd_event_source_disable_unref(c->scan_window_timer);
+        if (!c->discovering || c->scan_timer)
+                return 0;
+        if (!c->scan_cycle_logged)
+                log_info("Wanted devices not found yet, scanning again after %.1f s pauses",
+                         (double)c->backoff_max / USEC_PER_SEC);
+        c->scan_cycle_logged = true;
+        c->discovery_paused = true;
+        (void)sd_event_add_time_relative(c->event, &c->scan_pause_timer, CLOCK_MONOTONIC,
+                                         c->backoff_max, 0, on_scan_pause_end, c);
+        discovery_update(c);
+        return 0;
+}
+
 static int on_start_discovery(sd_bus_message *m, void *userdata, sd_bus_error *ret_error)
 {
         BluezClient *c = userdata;
@@ -1026,7 +1058,12 @@ static int on_start_discovery(sd_bus_message *m, void *userdata, sd_bus_error *r
                 c->discovering = true;
                 c->discovery_failures = 0;
                 c->last_discovery_msg = mfree_str(c->last_discovery_msg);
-                log_info("Scanning for devices on %s", c->adapter);
+                log_full(c->scan_cycle_logged ? LOG_DEBUG : LOG_INFO, "Scanning for devices on %s",
+                         c->adapter);
+                if (c->scan_timeout && !c->scan_window_timer)
+                        (void)sd_event_add_time_relative(c->event, &c->scan_window_timer,
+                                                         CLOCK_MONOTONIC, c->scan_timeout, 0,
+                                                         on_scan_window_end, c);
         } else
                 discovery_failed(c, e, "StartDiscovery");
         discovery_update(c);
@@ -1061,6 +1098,9 @@ static int on_stop_discovery(sd_bus_message *m, void *userdata, sd_bus_error *re
         c->discovery_slot = sd_bus_slot_unref(c->discovery_slot);
         /* Whatever the answer, our session is gone (or never was). */
         c->discovering = false;
+        c->scan_window_timer = sd_event_source_disable_unref(c->scan_window_timer);
+        if (!c->discovery_paused)
+                c->scan_cycle_logged = false; /* found what we wanted */
         log_debug("Stopped scanning on %s", c->adapter ?: "?");
         discovery_update(c);
         return 0;
@@ -1247,7 +1287,6 @@ static int dispatch_value(BluezChar *ch, sd_bus_message *m)
                         r = sd_bus_message_read_array(m, 'y', &p, &n);
                         if (r < 0)
                                 return r;
-                        ch->link->client->stats.notifications++;
                         bluez_gatt_value(ch, p, n);
                         return 0; /* the link may be gone now: touch nothing else */
                 }
@@ -1320,6 +1359,9 @@ static void bluez_gone(BluezClient *c, const char *reason)
         c->objects_slot = sd_bus_slot_unref(c->objects_slot);
         c->discovery_slot = sd_bus_slot_unref(c->discovery_slot);
         c->discovery_timer = sd_event_source_disable_unref(c->discovery_timer);
+        c->scan_window_timer = sd_event_source_disable_unref(c->scan_window_timer);
+        c->scan_pause_timer = sd_event_source_disable_unref(c->scan_pause_timer);
+        c->discovery_paused = false;
         c->discovering = false;
         c->adapter = mfree_str(c->adapter);
         c->last_adapter_msg = mfree_str(c->last_adapter_msg);
@@ -1409,6 +1451,17 @@ static int on_name_owner_changed(sd_bus_message *m, void *userdata, sd_bus_error
         return 0;
 }
 
+/* A scan the caller will not see finish still gets its answer (the caller frees its request). */
+static void scan_cancel(BluezClient *c)
+{
+        BluezScanHandler handler = c->scan_handler;
+
+        c->scan_timer = sd_event_source_disable_unref(c->scan_timer);
+        c->scan_handler = NULL;
+        if (handler)
+                handler(-ECANCELED, NULL, 0, c->scan_userdata);
+}
+
 /* ---- Transport ops ---- */
 
 static int bluez_write_control_point(Transport *t, const uint8_t *buf, size_t len)
@@ -1442,8 +1495,10 @@ static void bluez_shutdown(Transport *t)
                 }
                 link_stop_timer(l);
         }
-        c->scan_timer = sd_event_source_disable_unref(c->scan_timer);
+        scan_cancel(c);
         c->discovery_timer = sd_event_source_disable_unref(c->discovery_timer);
+        c->scan_window_timer = sd_event_source_disable_unref(c->scan_window_timer);
+        c->scan_pause_timer = sd_event_source_disable_unref(c->scan_pause_timer);
         c->discovery_slot = sd_bus_slot_unref(c->discovery_slot);
         if (c->discovering && c->adapter)
                 bluez_client_call_no_reply(c, c->adapter, BLUEZ_ADAPTER, "StopDiscovery");
@@ -1458,6 +1513,7 @@ static void bluez_free(Transport *t)
 
         if (!c)
                 return;
+        scan_cancel(c);
         /* Nobody listens any more: the resets below must not call back. */
         c->transport.handler = NULL;
         c->shutting_down = true;
@@ -1480,6 +1536,8 @@ static void bluez_free(Transport *t)
         sd_bus_slot_unref(c->objects_slot);
         sd_bus_slot_unref(c->discovery_slot);
         sd_event_source_disable_unref(c->discovery_timer);
+        sd_event_source_disable_unref(c->scan_window_timer);
+        sd_event_source_disable_unref(c->scan_pause_timer);
         sd_event_source_disable_unref(c->scan_timer);
         objects_clear(c);
         free(c->adapter);
@@ -1523,6 +1581,8 @@ int bluez_transport_new(Transport **ret, sd_event *e, sd_bus *bus, const BluezCo
         c->event = sd_event_ref(e);
         c->bus = sd_bus_ref(bus);
         c->scan_mode = cfg->scan;
+        c->scan_timeout = cfg->scan_timeout_usec;
+        c->acquire_notify = cfg->acquire_notify;
         c->call_timeout = cfg->call_timeout_usec ?: DEFAULT_CALL_TIMEOUT;
         c->connect_timeout = cfg->connect_timeout_usec ?: DEFAULT_CONNECT_TIMEOUT;
         c->resolve_timeout = cfg->resolve_timeout_usec ?: DEFAULT_RESOLVE_TIMEOUT;
@@ -1543,6 +1603,7 @@ int bluez_transport_new(Transport **ret, sd_event *e, sd_bus *bus, const BluezCo
                 for (int k = 0; k < _BLUEZ_CHAR_MAX; k++) {
                         l->chars[k].link = l;
                         l->chars[k].id = k;
+                        l->chars[k].fd = -EBADF;
                 }
                 ftms_treadmill_assembler_reset(&l->assembler);
         }

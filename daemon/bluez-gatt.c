@@ -5,12 +5,18 @@
  * StartNotify, decodes every Value update with the pure codecs and runs the
  * FTMS Control Point procedure (one write in flight until its indication).
  *
- * StartNotify + PropertiesChanged(Value) is used everywhere: it works for
- * notify and indicate alike on BlueZ 5.66, whereas AcquireNotify refuses
- * indicate-only characteristics such as the Control Point before 5.80.
+ * StartNotify + PropertiesChanged(Value) is the default everywhere: it works
+ * for notify and indicate alike on BlueZ 5.66, whereas AcquireNotify refuses
+ * indicate-only characteristics such as the Control Point before 5.80. With
+ * acquire_notify, notify characteristics use AcquireNotify (one datagram per
+ * value on a socket, no D-Bus message to decode) and fall back to
+ * StartNotify when BlueZ says no.
  */
 #define _GNU_SOURCE
+#include <fcntl.h>
 #include <stdio.h>
+#include <sys/epoll.h>
+#include <sys/socket.h>
 
 #include "bluez-internal.h"
 #include "hrs.h"
@@ -164,12 +170,110 @@ static int on_start_notify(sd_bus_message *m, void *userdata, sd_bus_error *ret_
         return 0;
 }
 
+static void subscription_done(BluezLink *l)
+{
+        if (l->pending == 0)
+                bluez_link_setup_done(l);
+}
+
+static int send_start_notify(BluezChar *ch)
+{
+        _cleanup_(sd_bus_message_unrefp) sd_bus_message *m = NULL;
+        BluezClient *c = ch->link->client;
+        int r;
+
+        r = bluez_client_new_call(c, &m, ch->path, BLUEZ_GATT_CHR, "StartNotify");
+        if (r < 0)
+                return r;
+        return bluez_client_call(c, m, &ch->slot, 0, on_start_notify, ch);
+}
+
+static void notify_socket_close(BluezChar *ch)
+{
+        ch->io = sd_event_source_disable_unref(ch->io);
+        if (ch->fd >= 0)
+                close(ch->fd);
+        ch->fd = -EBADF;
+}
+
+static int on_notify_socket(sd_event_source *s, int fd, uint32_t revents, void *userdata)
+{
+        BluezChar *ch = userdata;
+        BluezLink *l = ch->link;
+        uint8_t buf[520]; /* ATT_MTU is at most 517 */
+
+        for (;;) {
+                ssize_t n = recv(fd, buf, sizeof(buf), MSG_DONTWAIT);
+
+                if (n < 0 && (errno == EAGAIN || errno == EINTR))
+                        return 0;
+                if (n <= 0) {
+                        /* BlueZ closes the socket when the link or the server goes. */
+                        bluez_link_fail(l, n < 0 ? -errno : -ECONNRESET,
+                                        "notification socket closed", false);
+                        return 0;
+                }
+                bluez_gatt_value(ch, buf, (size_t)n);
+                if (ch->fd != fd)
+                        return 0; /* the link went down while handling it */
+        }
+}
+
+static int on_acquire_notify(sd_bus_message *m, void *userdata, sd_bus_error *ret_error)
+{
+        BluezChar *ch = userdata;
+        BluezLink *l = ch->link;
+        const sd_bus_error *e = sd_bus_message_get_error(m);
+        uint16_t mtu;
+        int fd, r;
+
+        ch->slot = sd_bus_slot_unref(ch->slot);
+        if (e) {
+                log_debug("%s: AcquireNotify on %s refused (%s), using StartNotify", role_name(l),
+                          char_table[ch->id].name, e->name);
+                r = send_start_notify(ch);
+                if (r < 0)
+                        bluez_link_fail(l, r, "cannot send StartNotify", true);
+                return 0;
+        }
+        r = sd_bus_message_read(m, "hq", &fd, &mtu);
+        if (r >= 0) {
+                ch->fd = fcntl(fd, F_DUPFD_CLOEXEC, 3);
+                r = ch->fd < 0 ? -errno : 0;
+        }
+        if (r >= 0)
+                r = sd_event_add_io(l->client->event, &ch->io, ch->fd, EPOLLIN, on_notify_socket,
+                                    ch);
+        if (r < 0) {
+                notify_socket_close(ch);
+                bluez_link_fail(l, r, "cannot use the AcquireNotify socket", true);
+                return 0;
+        }
+        ch->subscribed = true;
+        l->pending--;
+        subscription_done(l);
+        return 0;
+}
+
+static int send_acquire_notify(BluezChar *ch)
+{
+        _cleanup_(sd_bus_message_unrefp) sd_bus_message *m = NULL;
+        BluezClient *c = ch->link->client;
+        int r;
+
+        r = bluez_client_new_call(c, &m, ch->path, BLUEZ_GATT_CHR, "AcquireNotify");
+        if (r >= 0)
+                r = sd_bus_message_append(m, "a{sv}", 0);
+        if (r < 0)
+                return r;
+        return bluez_client_call(c, m, &ch->slot, 0, on_acquire_notify, ch);
+}
+
 static void subscribe_all(BluezLink *l)
 {
         BluezClient *c = l->client;
 
         for (int k = 0; k < _BLUEZ_CHAR_MAX; k++) {
-                _cleanup_(sd_bus_message_unrefp) sd_bus_message *m = NULL;
                 BluezChar *ch = &l->chars[k];
                 int r;
 
@@ -178,17 +282,17 @@ static void subscribe_all(BluezLink *l)
                 if (!char_table[k].required &&
                     !(ch->flags & (BLUEZ_CHR_FLAG_NOTIFY | BLUEZ_CHR_FLAG_INDICATE)))
                         continue;
-                r = bluez_client_new_call(c, &m, ch->path, BLUEZ_GATT_CHR, "StartNotify");
-                if (r >= 0)
-                        r = bluez_client_call(c, m, &ch->slot, 0, on_start_notify, ch);
+                if (c->acquire_notify && (ch->flags & BLUEZ_CHR_FLAG_NOTIFY))
+                        r = send_acquire_notify(ch);
+                else
+                        r = send_start_notify(ch);
                 if (r < 0) {
-                        bluez_link_fail(l, r, "cannot send StartNotify", true);
+                        bluez_link_fail(l, r, "cannot subscribe", true);
                         return;
                 }
                 l->pending++;
         }
-        if (l->pending == 0)
-                bluez_link_setup_done(l);
+        subscription_done(l);
 }
 
 static void store_read(BluezLink *l, BluezCharId id, const uint8_t *buf, size_t len)
@@ -451,6 +555,7 @@ void bluez_gatt_value(BluezChar *ch, const uint8_t *buf, size_t len)
         /* Reads update Value too; only subscribed characteristics stream. */
         if (!ch->subscribed)
                 return;
+        l->client->stats.notifications++;
 
         switch (ch->id) {
         case BLUEZ_CHAR_TREADMILL_DATA:
@@ -520,6 +625,8 @@ void bluez_gatt_reset(BluezLink *l, int error)
         for (int k = 0; k < _BLUEZ_CHAR_MAX; k++) {
                 l->chars[k].slot = sd_bus_slot_unref(l->chars[k].slot);
                 l->chars[k].subscribed = false;
+                /* Closing the socket is how an acquired notification is released. */
+                notify_socket_close(&l->chars[k]);
         }
         l->pending = 0;
         ftms_treadmill_assembler_reset(&l->assembler);
@@ -535,7 +642,7 @@ void bluez_gatt_reset(BluezLink *l, int error)
 void bluez_gatt_stop_notify(BluezLink *l)
 {
         for (int k = 0; k < _BLUEZ_CHAR_MAX; k++) {
-                if (l->chars[k].subscribed)
+                if (l->chars[k].subscribed && l->chars[k].fd < 0)
                         bluez_client_call_no_reply(l->client, l->chars[k].path, BLUEZ_GATT_CHR,
                                                    "StopNotify");
         }

@@ -121,7 +121,10 @@ typedef struct BluezChar {
         char *path; /* NULL when the device does not have it */
         unsigned flags;
         bool subscribed;
-        sd_bus_slot *slot; /* pending ReadValue / StartNotify */
+        sd_bus_slot *slot; /* pending ReadValue / StartNotify / AcquireNotify */
+        /* AcquireNotify: one notification per datagram on fd, no D-Bus per value */
+        int fd;
+        sd_event_source *io;
 } BluezChar;
 
 #define BLUEZ_CP_QUEUE_MAX 8
@@ -172,6 +175,7 @@ struct BluezClient {
         char *cfg_adapter;
         char *cfg_selector[_TRANSPORT_ROLE_MAX];
         BluezScanMode scan_mode;
+        bool acquire_notify;
         uint64_t call_timeout, connect_timeout, resolve_timeout, cp_timeout;
         uint64_t backoff_min, backoff_max;
         const PacedClock *clock;
@@ -192,6 +196,12 @@ struct BluezClient {
         sd_event_source *discovery_timer; /* retry after a failed start */
         unsigned discovery_failures;
         char *last_discovery_msg;
+        /* Scanning for a missing device runs in windows of scan_timeout, then pauses
+         * for backoff_max, so that an absent strap does not keep the radio busy. */
+        uint64_t scan_timeout;
+        sd_event_source *scan_window_timer, *scan_pause_timer;
+        bool discovery_paused;
+        bool scan_cycle_logged;
 
         /* Scan API */
         sd_event_source *scan_timer;

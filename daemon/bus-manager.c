@@ -130,6 +130,25 @@ static int method_start_workout(sd_bus_message *message, void *userdata, sd_bus_
         return sd_bus_reply_method_return(message, NULL);
 }
 
+static int method_start_workout_data(sd_bus_message *message, void *userdata, sd_bus_error *error)
+{
+        Manager *m = userdata;
+        const char *filename, *data;
+        int arm_only, r;
+
+        r = sd_bus_message_read(message, "ssb", &filename, &data, &arm_only);
+        if (r < 0)
+                return r;
+        REQUIRE_WRITE_ACCESS(m, message, error);
+        if (!*filename || strchr(filename, '\n'))
+                return sd_bus_error_set(error, PACED_ERROR_INVALID_ARGUMENT,
+                                        "The workout needs a file name (for its messages).");
+        r = manager_start_workout_data(m, filename, data, arm_only, error);
+        if (r < 0)
+                return r;
+        return sd_bus_reply_method_return(message, NULL);
+}
+
 #define SIMPLE_METHOD(fname, call)                                                                 \
         static int fname(sd_bus_message *message, void *userdata, sd_bus_error *error)             \
         {                                                                                          \
@@ -263,6 +282,10 @@ static const sd_bus_vtable manager_vtable[] = {
         SD_BUS_METHOD_WITH_NAMES("StartWorkout", "sb",
                                  SD_BUS_PARAM(name_or_path) SD_BUS_PARAM(arm_only), "", ,
                                  method_start_workout, SD_BUS_VTABLE_UNPRIVILEGED),
+        SD_BUS_METHOD_WITH_NAMES("StartWorkoutData", "ssb",
+                                 SD_BUS_PARAM(filename) SD_BUS_PARAM(contents)
+                                         SD_BUS_PARAM(arm_only),
+                                 "", , method_start_workout_data, SD_BUS_VTABLE_UNPRIVILEGED),
         SD_BUS_METHOD("Pause", "", "", method_pause, SD_BUS_VTABLE_UNPRIVILEGED),
         SD_BUS_METHOD("Resume", "", "", method_resume, SD_BUS_VTABLE_UNPRIVILEGED),
         SD_BUS_METHOD("Stop", "", "", method_stop, SD_BUS_VTABLE_UNPRIVILEGED),

@@ -209,8 +209,6 @@ static void write_console(int level, const char *message)
 }
 
 static int log_dispatch(int level, int error, const char *file, int line, const char *func,
-                        const char *const *fields, const char *format, va_list ap) _printf_(7, 0);
-static int log_dispatch(int level, int error, const char *file, int line, const char *func,
                         const char *const *fields, const char *format, va_list ap)
         __attribute__((__format__(printf, 7, 0)));
 

@@ -81,6 +81,28 @@ void manager_apply_config(Manager *m);
 int manager_workout_shutdown(Manager *m);
 void manager_workout_done(Manager *m);
 
+/* manager-workout.c: everything the engine produced, then its timer. */
+void manager_drain_engine(Manager *m);
+
+/* manager-session.c */
+double manager_session_t(Manager *m); /* seconds since the session began (virtual) */
+int manager_open_store(Manager *m);
+void manager_session_begin(Manager *m);
+/* Picks up a session (new or resumed): live analysis and the sample timer. */
+void manager_session_runtime_start(Manager *m);
+void manager_session_end(Manager *m, SessionEndReason reason);
+void manager_store_event(Manager *m, SessionEventType type, const char *text, const char *json);
+void manager_flush_store(Manager *m);
+void manager_rearm_flush_timer(Manager *m);
+void manager_handle_heart_rate(Manager *m, const HrsMeasurement *hr);
+
+/* manager-recovery.c: on the first Treadmill Data after a crash. */
+void manager_try_recover(Manager *m);
+
+/* manager-schedule.c */
+int manager_load_schedule(Manager *m);
+const char *manager_schedule_today(Manager *m); /* "" if nothing today */
+
 /*
  * manager-transport.c: the simulator (--simulate) or BlueZ transport on the
  * Manager's event loop. -EOPNOTSUPP if this build has no such transport.

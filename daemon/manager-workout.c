@@ -8,9 +8,10 @@
  *                                           cues ──► bus signal (+ espeak-ng)
  *                                           events ──► bus, log, store
  *
- * Every timer is a named one-shot re-armed to its next real deadline: the
- * engine's (virtual time converted to real), the 1 Hz session sample (virtual
- * seconds) and the store's flush (real seconds).
+ * Every timer is a named one-shot re-armed to its next real deadline: here
+ * the engine's (virtual time converted to real); the session's sample and
+ * flush timers are in manager-session.c. Crash recovery and the schedule
+ * have their own files.
  */
 #define _GNU_SOURCE /* asprintf */
 #include <errno.h>
@@ -29,34 +30,12 @@
 #include "manager-internal.h"
 #include "plan.h"
 #include "workout-library.h"
+#include "workout-text.h"
+#include "workout-zwo.h"
 
 extern char **environ;
 
-#define SCHEDULE_FILE "schedule.json"
-
-static void drain_engine(Manager *m);
 static void rearm_engine_timer(Manager *m);
-
-static uint64_t wall_usec(void)
-{
-        struct timespec ts;
-
-        clock_gettime(CLOCK_REALTIME, &ts);
-        return (uint64_t)ts.tv_sec * USEC_PER_SEC + (uint64_t)ts.tv_nsec / 1000;
-}
-
-static uint64_t real_usec(void)
-{
-        struct timespec ts;
-
-        clock_gettime(CLOCK_MONOTONIC, &ts);
-        return (uint64_t)ts.tv_sec * USEC_PER_SEC + (uint64_t)ts.tv_nsec / 1000;
-}
-
-static double session_t(Manager *m)
-{
-        return (double)(manager_now(m) - m->session_start_usec) / USEC_PER_SEC;
-}
 
 /* ---- configuration → modules ---- */
 
@@ -215,242 +194,8 @@ void manager_apply_config(Manager *m)
         r = workout_engine_set_config(m->engine, manager_now(m), &ec);
         if (r < 0)
                 log_warning_errno(r, "The engine refused the new configuration: %m");
-        drain_engine(m);
+        manager_drain_engine(m);
         manager_properties_changed(m, MANAGER_PROP_CONTROL | MANAGER_PROP_LIVE);
-}
-
-/* ---- the session ---- */
-
-static void stop_session_timers(Manager *m)
-{
-        if (m->sample_timer)
-                (void)sd_event_source_set_enabled(m->sample_timer, SD_EVENT_OFF);
-}
-
-static void store_event(Manager *m, SessionEventType type, const char *text, const char *json)
-{
-        SessionEvent ev = {.type = type, .text = text, .json = json};
-        int r;
-
-        if (!m->store || !m->session_id)
-                return;
-        ev.t_s = session_t(m);
-        r = session_store_add_event(m->store, &ev);
-        if (r < 0)
-                log_warning_errno(r, "Failed to record an event: %m");
-}
-
-static int flush_timer_handler(sd_event_source *s, uint64_t usec, void *userdata);
-
-static void rearm_flush_timer(Manager *m)
-{
-        uint64_t next;
-        int r;
-
-        if (!m->store)
-                return;
-        next = session_store_next_flush(m->store);
-        if (next == USEC_INFINITY) {
-                if (m->flush_timer)
-                        (void)sd_event_source_set_enabled(m->flush_timer, SD_EVENT_OFF);
-                return;
-        }
-        if (!m->flush_timer) {
-                r = sd_event_add_time(m->event, &m->flush_timer, CLOCK_MONOTONIC, next, 0,
-                                      flush_timer_handler, m);
-                if (r >= 0)
-                        (void)sd_event_source_set_description(m->flush_timer, "store-flush");
-        } else {
-                r = sd_event_source_set_time(m->flush_timer, next);
-                if (r >= 0)
-                        r = sd_event_source_set_enabled(m->flush_timer, SD_EVENT_ONESHOT);
-        }
-        if (r < 0)
-                log_warning_errno(r, "Failed to arm the store flush timer: %m");
-}
-
-static void flush_store(Manager *m)
-{
-        int r;
-
-        if (!m->store)
-                return;
-        r = session_store_flush(m->store, real_usec());
-        if (r < 0)
-                log_warning_errno(r, "Failed to write the session (kept in memory, will retry): %s",
-                                  session_store_last_error(m->store));
-        rearm_flush_timer(m);
-}
-
-static int flush_timer_handler(sd_event_source *s, uint64_t usec, void *userdata)
-{
-        flush_store(userdata);
-        return 0;
-}
-
-static void add_sample(Manager *m)
-{
-        EngineStatus st;
-        SessionSample sample;
-        int r;
-
-        if (!m->store || !m->session_id || !m->engine)
-                return;
-        workout_engine_get_status(m->engine, manager_now(m), &st);
-        sample = (SessionSample){
-                .t_s = session_t(m),
-                .commanded_kmh = st.target_speed_kmh,
-                .speed_kmh = st.measured_speed_kmh,
-                .incline_pct = st.measured_incline_pct,
-                .distance_m = st.distance_m,
-                .hr_bpm = m->live.heart_rate_bpm,
-                .zone = m->live.zone,
-                .step_index = st.step_index,
-                .alpha1 = m->live.alpha1,
-        };
-        r = session_store_add_sample(m->store, &sample);
-        if (r < 0)
-                log_warning_errno(r, "Failed to buffer a sample: %m");
-        rearm_flush_timer(m);
-}
-
-static int sample_timer_handler(sd_event_source *s, uint64_t usec, void *userdata)
-{
-        Manager *m = userdata;
-        uint64_t next_virt;
-        int r;
-
-        add_sample(m);
-        manager_properties_changed(m, MANAGER_PROP_LIVE);
-        /* The next whole virtual second of the session: no drift. */
-        next_virt = m->session_start_usec +
-                    ((manager_now(m) - m->session_start_usec) / USEC_PER_SEC + 1) * USEC_PER_SEC;
-        r = sd_event_source_set_time(s, paced_clock_to_real(&m->clock, next_virt));
-        if (r >= 0)
-                r = sd_event_source_set_enabled(s, SD_EVENT_ONESHOT);
-        if (r < 0)
-                log_warning_errno(r, "Failed to re-arm the sample timer: %m");
-        return 0;
-}
-
-/* The live side of a session, new or resumed: analysis and the 1 Hz sample timer. */
-static void session_runtime_start(Manager *m)
-{
-        uint64_t next_virt;
-        char id[32];
-        int r;
-
-        m->rr_cleaner = rr_cleaner_free(m->rr_cleaner);
-        m->analysis = live_analysis_free(m->analysis);
-        r = rr_cleaner_new(&m->rr_cleaner, true);
-        if (r >= 0) {
-                LiveAnalysisConfig lc = {
-                        .profile = m->hr_profile,
-                        .zone_model = m->have_zones ? m->zone_model : _ZONE_MODEL_INVALID,
-                        .correct = true,
-                };
-
-                r = live_analysis_new(&m->analysis, m->have_zones ? &lc : NULL);
-        }
-        if (r < 0)
-                log_warning_errno(r, "Live alpha1 is not available: %m");
-        m->live.alpha1 = NAN;
-        m->live.crossover_kind[0] = '\0';
-
-        snprintf(id, sizeof(id), "%" PRIi64, m->session_id);
-        (void)log_context_set("SESSION_ID", id);
-
-        /* The next whole second of session time. */
-        next_virt = m->session_start_usec +
-                    ((manager_now(m) - m->session_start_usec) / USEC_PER_SEC + 1) * USEC_PER_SEC;
-        if (!m->sample_timer) {
-                r = sd_event_add_time(m->event, &m->sample_timer, CLOCK_MONOTONIC,
-                                      paced_clock_to_real(&m->clock, next_virt), 0,
-                                      sample_timer_handler, m);
-                if (r >= 0)
-                        (void)sd_event_source_set_description(m->sample_timer, "sample");
-        } else {
-                r = sd_event_source_set_time(m->sample_timer,
-                                             paced_clock_to_real(&m->clock, next_virt));
-                if (r >= 0)
-                        r = sd_event_source_set_enabled(m->sample_timer, SD_EVENT_ONESHOT);
-        }
-        if (r < 0)
-                log_warning_errno(r, "Failed to arm the sample timer: %m");
-        manager_properties_changed(m, MANAGER_PROP_SESSION | MANAGER_PROP_CROSSOVER);
-}
-
-static void begin_session(Manager *m)
-{
-        const ResolvedWorkout *w = workout_engine_get_workout(m->engine);
-        const Device *t = &m->devices[TRANSPORT_ROLE_TREADMILL];
-        const Device *h = &m->devices[TRANSPORT_ROLE_STRAP];
-        SessionInfo info = {
-                .workout_name = w ? w->name : NULL,
-                .workout_source = w ? w->source : NULL,
-                .workout = w,
-                .treadmill_address = t->address,
-                .treadmill_name = t->name,
-                .hrm_address = h->address,
-                .hrm_name = h->name,
-        };
-        int r;
-
-        if (m->session_id)
-                return;
-        m->session_start_usec = manager_now(m);
-        m->session_start_wall_usec = wall_usec();
-        m->last_step_index = -1;
-        if (m->have_zones) {
-                info.n_zones = (unsigned)MIN(m->zones.n_zones, (size_t)SESSION_ZONES_MAX);
-                for (unsigned i = 0; i < info.n_zones; i++)
-                        info.zone_max_bpm[i] = (unsigned)lround(m->zones.zones[i].hi_bpm);
-        }
-        if (!m->store) {
-                log_warning("No session store: this session is not recorded.");
-                m->session_id = -1;
-        } else {
-                r = session_store_begin(m->store, m->session_start_wall_usec, &info,
-                                        &m->session_id);
-                if (r < 0) {
-                        log_error_errno(r, "Failed to record the session: %s",
-                                        session_store_last_error(m->store));
-                        m->session_id = -1;
-                }
-        }
-        session_runtime_start(m);
-        log_info("Session %" PRIi64 ": '%s' started.", m->session_id,
-                 info.workout_name ? info.workout_name : "?");
-}
-
-static void end_session(Manager *m, SessionEndReason reason)
-{
-        const char *why = session_end_reason_to_string(reason);
-        int64_t id = m->session_id;
-        int r;
-
-        if (!id)
-                return;
-        add_sample(m);
-        stop_session_timers(m);
-        if (m->store && id > 0) {
-                r = session_store_end(m->store, wall_usec(), reason);
-                if (r < 0)
-                        log_error_errno(r, "Failed to close session %" PRIi64 ": %s", id,
-                                        session_store_last_error(m->store));
-                rearm_flush_timer(m);
-        }
-        log_info("Session %" PRIi64 " %s.", id, why);
-        (void)bus_manager_emit_session_finished(m, id > 0 ? (uint64_t)id : 0, why);
-        (void)log_context_set("SESSION_ID", NULL);
-        (void)log_context_set("STEP", NULL);
-        m->session_id = 0;
-        manager_properties_changed(m, MANAGER_PROP_SESSION);
-        if (m->options.exit_when_done && !m->shutting_down) {
-                log_info("Session over, exiting (--exit-when-done).");
-                m->shutting_down = true;
-                manager_finish_shutdown(m);
-        }
 }
 
 /* ---- engine outputs ---- */
@@ -515,24 +260,24 @@ static void handle_state_changed(Manager *m, const EngineEvent *ev)
                  engine_state_to_string(ev->state), ev->message[0] ? ": " : "", ev->message);
         switch (ev->state) {
         case ENGINE_STATE_RUNNING:
-                begin_session(m);
+                manager_session_begin(m);
                 if (ev->old_state == ENGINE_STATE_PAUSED)
-                        store_event(m, SESSION_EVENT_RESUME, ev->message, NULL);
+                        manager_store_event(m, SESSION_EVENT_RESUME, ev->message, NULL);
                 else
-                        store_event(m, SESSION_EVENT_START, ev->message, NULL);
+                        manager_store_event(m, SESSION_EVENT_START, ev->message, NULL);
                 break;
         case ENGINE_STATE_PAUSED:
-                begin_session(m);
-                store_event(m, SESSION_EVENT_PAUSE, engine_pause_reason_to_string(ev->pause_reason),
-                            NULL);
+                manager_session_begin(m);
+                manager_store_event(m, SESSION_EVENT_PAUSE,
+                                    engine_pause_reason_to_string(ev->pause_reason), NULL);
                 break;
         case ENGINE_STATE_FINISHED:
         case ENGINE_STATE_ABORTED:
-                store_event(m, SESSION_EVENT_STOP, engine_state_to_string(ev->state), NULL);
+                manager_store_event(m, SESSION_EVENT_STOP, engine_state_to_string(ev->state), NULL);
                 /* On shutdown the safe-stop actions still follow: the session stays
                  * open for them and is closed at SHUTDOWN_DONE. */
                 if (!m->shutting_down)
-                        end_session(m, end_reason_for(ev->state));
+                        manager_session_end(m, end_reason_for(ev->state));
                 break;
         case ENGINE_STATE_IDLE:
         case ENGINE_STATE_ARMED:
@@ -555,10 +300,10 @@ static void handle_step_changed(Manager *m, const EngineEvent *ev)
         (void)log_context_set("STEP", step);
         log_info("Step %d: %s", ev->step_index + 1, ev->message);
         snprintf(json, sizeof(json), "{\"step\":%d}", ev->step_index);
-        store_event(m, SESSION_EVENT_STEP_CHANGE, ev->message, json);
+        manager_store_event(m, SESSION_EVENT_STEP_CHANGE, ev->message, json);
         (void)bus_manager_emit_step_changed(m, ev->step_index, ev->message, kind);
         if (m->analysis && m->session_id)
-                live_analysis_new_step(m->analysis, session_t(m), NULL);
+                live_analysis_new_step(m->analysis, manager_session_t(m), NULL);
         manager_properties_changed(m, MANAGER_PROP_STEP | MANAGER_PROP_LIVE);
 }
 
@@ -570,7 +315,7 @@ static void handle_lap(Manager *m, const EngineEvent *ev)
         int r;
 
         if (m->analysis && m->session_id)
-                live_analysis_new_lap(m->analysis, session_t(m), NULL);
+                live_analysis_new_lap(m->analysis, manager_session_t(m), NULL);
         if (!m->store || m->session_id <= 0)
                 return;
         start_s = (double)((int64_t)l->start_usec - (int64_t)m->session_start_usec) / USEC_PER_SEC;
@@ -580,7 +325,7 @@ static void handle_lap(Manager *m, const EngineEvent *ev)
                                                                      : LAP_KIND_400M,
                 .step_index = l->automatic ? -1 : l->step_index,
                 .start_s = start_s,
-                .end_s = session_t(m),
+                .end_s = manager_session_t(m),
                 .distance_m = l->distance_m,
                 .avg_hr_bpm = NAN,
                 .max_hr_bpm = NAN,
@@ -605,26 +350,26 @@ static void handle_event(Manager *m, const EngineEvent *ev)
                 break;
         case ENGINE_EVENT_CLAMP:
                 log_notice("%s", ev->message);
-                store_event(m, SESSION_EVENT_CLAMP, ev->message, NULL);
+                manager_store_event(m, SESSION_EVENT_CLAMP, ev->message, NULL);
                 break;
         case ENGINE_EVENT_SAFETY:
                 log_full(ev->active ? LOG_WARNING : LOG_NOTICE, "Safety: %s", ev->message);
-                store_event(m, SESSION_EVENT_SAFETY, ev->message, NULL);
+                manager_store_event(m, SESSION_EVENT_SAFETY, ev->message, NULL);
                 (void)bus_manager_emit_safety_action(m, engine_safety_rule_to_string(ev->rule),
                                                      ev->active, ev->message);
                 break;
         case ENGINE_EVENT_CP_RESULT:
                 log_warning("Treadmill control: %s", ev->cp.message);
-                store_event(m, SESSION_EVENT_CP_ERROR, ev->cp.message, NULL);
+                manager_store_event(m, SESSION_EVENT_CP_ERROR, ev->cp.message, NULL);
                 break;
         case ENGINE_EVENT_CONTROL_MODE:
                 log_info("Treadmill control: %s", ev->message);
                 manager_properties_changed(m, MANAGER_PROP_CONTROL);
                 break;
         case ENGINE_EVENT_LINK:
-                store_event(m,
-                            ev->value > 0 ? SESSION_EVENT_LINK_RESTORED : SESSION_EVENT_LINK_LOST,
-                            ev->message, "{\"device\":\"treadmill\"}");
+                manager_store_event(
+                        m, ev->value > 0 ? SESSION_EVENT_LINK_RESTORED : SESSION_EVENT_LINK_LOST,
+                        ev->message, "{\"device\":\"treadmill\"}");
                 break;
         case ENGINE_EVENT_TARGET_REACHED:
                 log_debug("Reached %.1f km/h in %.1f s.", ev->requested, ev->value);
@@ -634,7 +379,7 @@ static void handle_event(Manager *m, const EngineEvent *ev)
                 break;
         case ENGINE_EVENT_DIAGNOSTIC:
                 log_warning("%s", ev->message);
-                store_event(m, SESSION_EVENT_NOTE, ev->message, NULL);
+                manager_store_event(m, SESSION_EVENT_NOTE, ev->message, NULL);
                 break;
         case ENGINE_EVENT_REJECTED:
                 log_notice("Refused: %s", ev->message);
@@ -646,9 +391,10 @@ static void handle_event(Manager *m, const EngineEvent *ev)
 
                         /* The session of a workout cut short by the stop is aborted. */
                         if (m->session_id)
-                                end_session(m, s == ENGINE_STATE_FINISHED ? SESSION_END_FINISHED
-                                                                          : SESSION_END_ABORTED);
-                        flush_store(m);
+                                manager_session_end(m, s == ENGINE_STATE_FINISHED
+                                                               ? SESSION_END_FINISHED
+                                                               : SESSION_END_ABORTED);
+                        manager_flush_store(m);
                         manager_finish_shutdown(m);
                 }
                 break;
@@ -682,7 +428,7 @@ static void write_control_point(Manager *m, const FtmsControlCommand *cmd)
 }
 
 /* Everything the engine produced, then its timer at its next deadline. */
-static void drain_engine(Manager *m)
+void manager_drain_engine(Manager *m)
 {
         EngineOutput out;
 
@@ -711,7 +457,7 @@ static int engine_timer_handler(sd_event_source *s, uint64_t usec, void *userdat
         Manager *m = userdata;
 
         workout_engine_tick(m->engine, manager_now(m));
-        drain_engine(m);
+        manager_drain_engine(m);
         return 0;
 }
 
@@ -751,219 +497,6 @@ static void device_set_string(char **field, const char *value)
 }
 
 /* The RR intervals as stored, each with the cleaner's artifact flag. */
-static void store_rr(Manager *m, const double *rr_ms, size_t n)
-{
-        for (size_t i = 0; i < n && m->rr_cleaner; i++) {
-                const RrBeat *beats = NULL;
-                int k = rr_cleaner_push(m->rr_cleaner, rr_ms[i], &beats);
-
-                for (int j = 0; j < k; j++) {
-                        SessionRr rr = {
-                                .t_s = session_t(m),
-                                .rr_ms = (unsigned)lround(beats[j].rr_ms),
-                                .artifact = rr_beat_is_artifact(&beats[j]),
-                        };
-
-                        if (m->store && m->session_id > 0)
-                                (void)session_store_add_rr(m->store, &rr);
-                }
-        }
-}
-
-static void handle_crossover(Manager *m, const CrossoverEvent *ev)
-{
-        const char *key = threshold_kind_to_key(ev->threshold);
-        char text[160], json[192];
-        SessionThreshold th = {
-                .kind = ev->threshold == THRESHOLD_HRVT1 ? "aet" : "ant",
-                .method = "dfa-a1-live",
-                .alpha1 = threshold_kind_alpha1(ev->threshold),
-                .hr_bpm = ev->hr_bpm,
-                .speed_kmh = ev->speed_kmh,
-                .t_s = ev->t_s,
-                .confidence = ev->confidence,
-        };
-
-        snprintf(text, sizeof(text), "%s the %s at %.0f bpm, %.1f km/h (alpha1 %.2f)",
-                 ev->above ? "Crossed" : "Back below", threshold_kind_to_string(ev->threshold),
-                 ev->hr_bpm, ev->speed_kmh, ev->alpha1);
-        snprintf(json, sizeof(json),
-                 "{\"alpha1\":%.3f,\"hr_bpm\":%.1f,\"speed_kmh\":%.2f,\"above\":%s}",
-                 threshold_kind_alpha1(ev->threshold), ev->hr_bpm,
-                 isfinite(ev->speed_kmh) ? ev->speed_kmh : 0.0, ev->above ? "true" : "false");
-        log_info("%s", text);
-        store_event(m, SESSION_EVENT_CROSSOVER, text, json);
-        if (!ev->above)
-                return;
-        if (m->store && m->session_id > 0 &&
-            session_store_add_threshold(m->store, m->session_id, &th) < 0)
-                log_warning("Failed to record the crossover: %s",
-                            session_store_last_error(m->store));
-        snprintf(m->live.crossover_kind, sizeof(m->live.crossover_kind), "%s", key);
-        m->live.crossover_t_s = ev->t_s;
-        m->live.crossover_hr_bpm = (unsigned)lround(ev->hr_bpm);
-        m->live.crossover_speed_kmh = ev->speed_kmh;
-        (void)bus_manager_emit_crossover(m, key, ev->alpha1, ev->t_s, m->live.crossover_hr_bpm,
-                                         ev->speed_kmh);
-        manager_properties_changed(m, MANAGER_PROP_CROSSOVER);
-}
-
-static void handle_heart_rate(Manager *m, const HrsMeasurement *hr)
-{
-        double rr_ms[HRS_MAX_RR];
-        CrossoverEvent ev;
-        LiveStatus st;
-        int zone;
-
-        m->live.heart_rate_bpm = hr->heart_rate_bpm;
-        zone = m->have_zones && hr->heart_rate_bpm > 0
-                       ? zone_table_classify(&m->zones, hr->heart_rate_bpm)
-                       : -1;
-        m->live.zone = zone >= 0 ? (unsigned)zone + 1 : 0;
-        if (!m->session_id)
-                return;
-
-        for (size_t i = 0; i < hr->n_rr; i++)
-                rr_ms[i] = rr_ticks_to_ms(hr->rr_raw[i]);
-        store_rr(m, rr_ms, hr->n_rr);
-        if (!m->analysis)
-                return;
-        if (live_analysis_push(m->analysis, session_t(m), hr->heart_rate_bpm, rr_ms, hr->n_rr,
-                               m->live.speed_kmh) < 0)
-                return;
-        live_analysis_get_status(m->analysis, &st);
-        m->live.alpha1 = st.alpha1;
-        if (st.zone >= 0)
-                m->live.zone = (unsigned)st.zone + 1;
-        while (live_analysis_pop_event(m->analysis, &ev) > 0)
-                handle_crossover(m, &ev);
-}
-
-/* ---- crash recovery ---- */
-
-static int resolved_from_session(const SessionData *d, ResolvedWorkout **ret)
-{
-        _cleanup_(resolved_workout_freep) ResolvedWorkout *w = NULL;
-
-        if (d->n_steps == 0)
-                return -ENODATA;
-        w = calloc(1, sizeof(*w));
-        if (!w)
-                return -ENOMEM;
-        w->name = strdup(d->workout_name ? d->workout_name : "Resumed workout");
-        w->source = d->workout_source ? strdup(d->workout_source) : NULL;
-        w->steps = calloc(d->n_steps, sizeof(ResolvedStep));
-        if (!w->name || !w->steps)
-                return -ENOMEM;
-        w->n_steps = d->n_steps;
-        for (size_t i = 0; i < d->n_steps; i++) {
-                const SessionStep *s = &d->steps[i];
-
-                w->steps[i] = (ResolvedStep){
-                        .kind = s->kind,
-                        .end = s->end,
-                        .end_value = s->end_value,
-                        .control = s->control,
-                        .speed_start_kmh = s->speed_start_kmh,
-                        .speed_end_kmh = s->speed_end_kmh,
-                        .speed_lo_kmh = s->speed_lo_kmh,
-                        .speed_hi_kmh = s->speed_hi_kmh,
-                        .hr_lo_bpm = s->hr_lo_bpm,
-                        .hr_hi_bpm = s->hr_hi_bpm,
-                        .hr_fallback_kmh = s->speed_start_kmh,
-                        .has_incline = s->has_incline,
-                        .incline_start_pct = s->incline_start_pct,
-                        .incline_end_pct = s->incline_end_pct,
-                        .requested_speed_kmh = s->speed_start_kmh,
-                };
-                snprintf(w->steps[i].label, sizeof(w->steps[i].label), "%s", s->label);
-                if (s->end == STEP_END_OPEN)
-                        w->has_open_steps = true;
-        }
-        *ret = TAKE_PTR(w);
-        return 0;
-}
-
-/*
- * After a crash, on the first Treadmill Data: a running belt means the
- * runner is still on it, so the interrupted session is resumed where it
- * stopped (the engine re-takes control and resumes, or slows to the
- * cool-down speed, as crash_recovery says). A stopped belt is left alone:
- * paced never starts a belt by itself.
- */
-static void try_recover(Manager *m)
-{
-        const SessionResume *res = &m->recover;
-        SessionData *d = NULL;
-        ResolvedWorkout *w = NULL;
-        EngineRecovery rec = {};
-        uint64_t now = manager_now(m);
-        size_t step;
-        int r;
-
-        m->recover_pending = false;
-        if (!m->store || workout_engine_get_workout(m->engine))
-                return;
-        if (!(m->live.speed_kmh > 0.5)) {
-                log_notice("The belt is stopped: interrupted session %" PRIi64 " stays "
-                           "interrupted.",
-                           res->id);
-                return;
-        }
-        r = session_store_load(m->store, res->id, &d);
-        if (r >= 0)
-                r = resolved_from_session(d, &w);
-        if (r < 0) {
-                log_warning_errno(r, "Cannot resume interrupted session %" PRIi64 ": %m", res->id);
-                session_data_free(d);
-                return;
-        }
-        step = res->last_step_index >= 0 ? (size_t)res->last_step_index : 0;
-        if (step >= w->n_steps)
-                step = w->n_steps - 1;
-        rec.step_index = step;
-        rec.elapsed_s = res->last_t_s;
-        rec.distance_m = isfinite(res->last_distance_m) ? res->last_distance_m : 0;
-        rec.n_laps = (unsigned)d->n_laps;
-        /* Progress within the step: from its first stored sample to the last one. */
-        for (size_t i = 0; i < d->n_samples; i++)
-                if (d->samples[i].step_index == (int)step) {
-                        rec.step_elapsed_s = res->last_t_s - d->samples[i].t_s;
-                        if (isfinite(d->samples[i].distance_m))
-                                rec.step_distance_m = rec.distance_m - d->samples[i].distance_m;
-                        break;
-                }
-        m->session_start_wall_usec = d->start_wall_usec;
-        session_data_free(d);
-
-        r = workout_engine_load(m->engine, now, w);
-        if (r < 0) {
-                log_warning_errno(r, "Cannot load the interrupted workout: %m");
-                return;
-        }
-        r = session_store_resume(m->store, res->id);
-        if (r < 0) {
-                log_warning_errno(r, "Cannot reopen session %" PRIi64 ": %s", res->id,
-                                  session_store_last_error(m->store));
-                (void)workout_engine_unload(m->engine, now);
-                return;
-        }
-        m->session_id = res->id;
-        m->session_start_usec = now - (uint64_t)(res->last_t_s * USEC_PER_SEC);
-        m->last_step_index = (int)step;
-        session_runtime_start(m);
-        store_event(m, SESSION_EVENT_NOTE, "resumed after paced was interrupted", NULL);
-        r = workout_engine_recover(m->engine, now, &rec);
-        if (r < 0)
-                log_warning_errno(r, "The engine could not resume the workout: %m");
-        else
-                log_notice("Resumed interrupted session %" PRIi64 " at step %zu (%s).", res->id,
-                           step + 1, config_crash_recovery_to_string(m->config->crash_recovery));
-        drain_engine(m);
-        manager_properties_changed(m, MANAGER_PROP_STATE | MANAGER_PROP_WORKOUT |
-                                              MANAGER_PROP_STEP | MANAGER_PROP_LIVE);
-}
-
 static void handle_transport_event(const TransportEvent *ev, void *userdata)
 {
         Manager *m = userdata;
@@ -994,8 +527,9 @@ static void handle_transport_event(const TransportEvent *ev, void *userdata)
                         if (!ev->link.up && ev->role == TRANSPORT_ROLE_STRAP) {
                                 m->live.heart_rate_bpm = 0;
                                 m->live.zone = 0;
-                                store_event(m, SESSION_EVENT_LINK_LOST, "heart-rate strap lost",
-                                            "{\"device\":\"hrm\"}");
+                                manager_store_event(m, SESSION_EVENT_LINK_LOST,
+                                                    "heart-rate strap lost",
+                                                    "{\"device\":\"hrm\"}");
                         }
                 }
                 break;
@@ -1014,7 +548,7 @@ static void handle_transport_event(const TransportEvent *ev, void *userdata)
                 device_changed = true;
                 break;
         case TRANSPORT_EVENT_HEART_RATE:
-                handle_heart_rate(m, &ev->hr);
+                manager_handle_heart_rate(m, &ev->hr);
                 break;
         case TRANSPORT_EVENT_TREADMILL_DATA: {
                 const FtmsTreadmillData *td = &ev->treadmill;
@@ -1050,10 +584,10 @@ static void handle_transport_event(const TransportEvent *ev, void *userdata)
 
         if (m->engine) {
                 workout_engine_handle_event(m->engine, manager_now(m), ev);
-                drain_engine(m);
+                manager_drain_engine(m);
         }
         if (recover_now)
-                try_recover(m);
+                manager_try_recover(m);
         manager_properties_changed(m,
                                    MANAGER_PROP_LIVE | (device_changed ? MANAGER_PROP_CONTROL : 0));
 
@@ -1073,59 +607,6 @@ static void handle_transport_event(const TransportEvent *ev, void *userdata)
 
 /* ---- setup ---- */
 
-static int open_store(Manager *m)
-{
-        const char *dir = m->options.state_dir        ? m->options.state_dir
-                          : m->config->state_dir      ? m->config->state_dir
-                          : getenv("STATE_DIRECTORY") ? getenv("STATE_DIRECTORY")
-                                                      : SESSION_STORE_DEFAULT_DIR;
-        SessionResume resume;
-        int r;
-
-        free(m->state_dir);
-        m->state_dir = strdup(dir);
-        if (!m->state_dir)
-                return log_oom();
-        r = session_store_open(&m->store, dir);
-        if (r < 0) {
-                /* The workout still runs safely; it is just not recorded. */
-                log_error_errno(r,
-                                "Cannot open the session store in %s (sessions will not be "
-                                "recorded): %m",
-                                dir);
-                return 0;
-        }
-        if (session_store_get_interrupted(m->store, &resume) >= 0) {
-                log_notice("Session %" PRIi64 " was interrupted (paced stopped uncleanly): it "
-                           "resumes if the treadmill's belt is still running.",
-                           resume.id);
-                m->recover = resume;
-                m->recover_pending = true;
-        }
-        return 0;
-}
-
-static int load_schedule(Manager *m)
-{
-        _cleanup_free_ char *path = NULL, *text = NULL;
-        struct Plan *plan = NULL;
-        size_t len;
-        int r;
-
-        if (asprintf(&path, "%s/%s", m->state_dir, SCHEDULE_FILE) < 0)
-                return -ENOMEM;
-        r = workout_read_file(path, 4 * 1024 * 1024, &text, &len);
-        if (r == -ENOENT)
-                return 0;
-        if (r >= 0)
-                r = plan_from_json(text, &plan);
-        if (r < 0)
-                return log_warning_errno(r, "Ignoring the stored schedule %s: %m", path);
-        plan_free(m->schedule);
-        m->schedule = plan;
-        return 0;
-}
-
 int manager_setup_workout(Manager *m)
 {
         EngineConfig ec;
@@ -1138,10 +619,10 @@ int manager_setup_workout(Manager *m)
         r = workout_engine_new(&m->engine, &ec);
         if (r < 0)
                 return log_error_errno(r, "Failed to set up the workout engine: %m");
-        r = open_store(m);
+        r = manager_open_store(m);
         if (r < 0)
                 return r;
-        (void)load_schedule(m);
+        (void)manager_load_schedule(m);
 
         r = manager_transport_new(m, &m->transport);
         if (r == -EOPNOTSUPP) {
@@ -1200,13 +681,14 @@ int manager_workout_shutdown(Manager *m)
         if (!m->engine)
                 return 1;
         r = workout_engine_shutdown(m->engine, manager_now(m));
-        drain_engine(m);
+        manager_drain_engine(m);
         if (r > 0 || workout_engine_shutdown_done(m->engine)) {
                 if (m->session_id)
-                        end_session(m, workout_engine_get_state(m->engine) == ENGINE_STATE_FINISHED
-                                               ? SESSION_END_FINISHED
-                                               : SESSION_END_ABORTED);
-                flush_store(m);
+                        manager_session_end(m, workout_engine_get_state(m->engine) ==
+                                                               ENGINE_STATE_FINISHED
+                                                       ? SESSION_END_FINISHED
+                                                       : SESSION_END_ABORTED);
+                manager_flush_store(m);
                 return 1;
         }
         return 0;
@@ -1218,9 +700,6 @@ void manager_snapshot(Manager *m, ManagerSnapshot *ret)
 {
         const ResolvedWorkout *w = m->engine ? workout_engine_get_workout(m->engine) : NULL;
         EngineStatus st;
-        int64_t today;
-        time_t now;
-        struct tm tm;
 
         *ret = (ManagerSnapshot){
                 .state = "idle",
@@ -1238,13 +717,7 @@ void manager_snapshot(Manager *m, ManagerSnapshot *ret)
                 .session_id = m->session_id > 0 ? (uint64_t)m->session_id : 0,
                 .schedule = "",
         };
-        if (m->schedule) {
-                now = time(NULL);
-                localtime_r(&now, &tm);
-                today = plan_date_from_civil(tm.tm_year + 1900, (unsigned)tm.tm_mon + 1,
-                                             (unsigned)tm.tm_mday);
-                ret->schedule = plan_workout_for_date(m->schedule, today) ?: "";
-        }
+        ret->schedule = manager_schedule_today(m);
         if (!m->engine)
                 return;
         workout_engine_get_status(m->engine, manager_now(m), &st);
@@ -1331,34 +804,26 @@ static int load_workout(Manager *m, const char *name, Workout **ret, sd_bus_erro
         return 0;
 }
 
-int manager_start_workout(Manager *m, const char *name_or_path, bool arm_only, sd_bus_error *error)
+static int check_can_start(Manager *m, sd_bus_error *error)
 {
-        const Device *t = &m->devices[TRANSPORT_ROLE_TREADMILL];
-        _cleanup_(workout_freep) Workout *workout = NULL;
-        _cleanup_(resolved_workout_freep) ResolvedWorkout *resolved = NULL;
-        ResolveLimits limits;
-        const char *name = name_or_path;
-        uint64_t now = manager_now(m);
-        int r;
-
-        if (!m->transport || !t->connected)
+        if (!m->transport || !m->devices[TRANSPORT_ROLE_TREADMILL].connected)
                 return sd_bus_error_set(error, PACED_ERROR_NOT_CONNECTED,
                                         "No treadmill is connected.");
         if (engine_active(m))
                 return sd_bus_error_set(error, PACED_ERROR_BUSY,
                                         "A workout is already running: stop it first.");
-        if (!*name) {
-                ManagerSnapshot s;
+        return 0;
+}
 
-                manager_snapshot(m, &s);
-                if (!*s.schedule)
-                        return sd_bus_error_set(error, PACED_ERROR_INVALID_WORKOUT,
-                                                "Nothing is scheduled today: name a workout.");
-                name = s.schedule;
-        }
-        r = load_workout(m, name, &workout, error);
-        if (r < 0)
-                return r;
+/* Resolves against the profile, the machine and the caps, then loads and starts (or arms). */
+static int start_loaded(Manager *m, const Workout *workout, const char *name, bool arm_only,
+                        sd_bus_error *error)
+{
+        const Device *t = &m->devices[TRANSPORT_ROLE_TREADMILL];
+        _cleanup_(resolved_workout_freep) ResolvedWorkout *resolved = NULL;
+        ResolveLimits limits;
+        uint64_t now = manager_now(m);
+        int r;
 
         resolve_limits_init(&limits);
         if (t->has_caps && t->caps.has_speed_range) {
@@ -1383,17 +848,68 @@ int manager_start_workout(Manager *m, const char *name_or_path, bool arm_only, s
 
         r = workout_engine_load(m->engine, now, TAKE_PTR(resolved));
         if (r < 0) {
-                drain_engine(m);
+                manager_drain_engine(m);
                 return engine_error(r, "Loading the workout", error);
         }
         r = arm_only ? workout_engine_arm(m->engine, now) : workout_engine_start(m->engine, now);
-        drain_engine(m);
+        manager_drain_engine(m);
         if (r < 0)
                 return engine_error(r, arm_only ? "Arming" : "Starting", error);
         log_info("%s workout '%s'.", arm_only ? "Armed" : "Started", name);
         manager_properties_changed(m, MANAGER_PROP_STATE | MANAGER_PROP_WORKOUT |
                                               MANAGER_PROP_STEP | MANAGER_PROP_LIVE);
         return 0;
+}
+
+int manager_start_workout(Manager *m, const char *name_or_path, bool arm_only, sd_bus_error *error)
+{
+        _cleanup_(workout_freep) Workout *workout = NULL;
+        const char *name = name_or_path;
+        int r;
+
+        r = check_can_start(m, error);
+        if (r < 0)
+                return r;
+        if (!*name) {
+                ManagerSnapshot s;
+
+                manager_snapshot(m, &s);
+                if (!*s.schedule)
+                        return sd_bus_error_set(error, PACED_ERROR_INVALID_WORKOUT,
+                                                "Nothing is scheduled today: name a workout.");
+                name = s.schedule;
+        }
+        r = load_workout(m, name, &workout, error);
+        if (r < 0)
+                return r;
+        return start_loaded(m, workout, name, arm_only, error);
+}
+
+int manager_start_workout_data(Manager *m, const char *filename, const char *data, bool arm_only,
+                               sd_bus_error *error)
+{
+        _cleanup_(workout_freep) Workout *workout = NULL;
+        const char *ext = strrchr(filename, '.');
+        WorkoutError we = {};
+        char buf[600];
+        size_t len = strlen(data);
+        int r;
+
+        r = check_can_start(m, error);
+        if (r < 0)
+                return r;
+        /* As workout_load_file() decides: .zwo is Zwift XML, anything else the text format. */
+        if (ext && strcasecmp(ext, ".zwo") == 0)
+                r = len > WORKOUT_ZWO_MAX ? -EFBIG
+                                          : workout_zwo_parse(data, len, filename, &workout, &we);
+        else
+                r = len > WORKOUT_TEXT_MAX ? -EFBIG
+                                           : workout_text_parse(data, len, filename, &workout, &we);
+        if (r < 0)
+                return sd_bus_error_setf(error, PACED_ERROR_INVALID_WORKOUT, "%s",
+                                         we.message[0] ? workout_error_format(&we, buf, sizeof(buf))
+                                                       : strerror(-r));
+        return start_loaded(m, workout, filename, arm_only, error);
 }
 
 #define ENGINE_METHOD(fname, call, what)                                                           \
@@ -1405,7 +921,7 @@ int manager_start_workout(Manager *m, const char *name_or_path, bool arm_only, s
                         return sd_bus_error_set(error, PACED_ERROR_NO_WORKOUT,                     \
                                                 "No workout is loaded.");                          \
                 r = call(m->engine, manager_now(m));                                               \
-                drain_engine(m);                                                                   \
+                manager_drain_engine(m);                                                           \
                 if (r < 0)                                                                         \
                         return engine_error(r, what, error);                                       \
                 manager_properties_changed(m, MANAGER_PROP_STATE | MANAGER_PROP_STEP |             \
@@ -1433,7 +949,7 @@ int manager_extend_step(Manager *m, uint32_t seconds, sd_bus_error *error)
                 amount =
                         seconds * (isfinite(st.target_speed_kmh) ? st.target_speed_kmh : 8.0) / 3.6;
         r = workout_engine_extend(m->engine, manager_now(m), amount);
-        drain_engine(m);
+        manager_drain_engine(m);
         if (r < 0)
                 return engine_error(r, "Extend", error);
         manager_properties_changed(m, MANAGER_PROP_LIVE);
@@ -1448,65 +964,9 @@ int manager_adjust_speed(Manager *m, double delta_kmh, sd_bus_error *error)
                 return sd_bus_error_set(error, PACED_ERROR_NOT_CONNECTED,
                                         "No treadmill is connected.");
         r = workout_engine_adjust_speed(m->engine, manager_now(m), delta_kmh);
-        drain_engine(m);
+        manager_drain_engine(m);
         if (r < 0)
                 return engine_error(r, "Speed change", error);
         manager_properties_changed(m, MANAGER_PROP_LIVE);
-        return 0;
-}
-
-int manager_set_schedule(Manager *m, const char *plan_json_or_path, sd_bus_error *error)
-{
-        _cleanup_free_ char *text = NULL, *path = NULL, *tmp = NULL;
-        struct Plan *plan = NULL;
-        FILE *f;
-        size_t len;
-        int r;
-
-        if (plan_json_or_path[0] == '/') {
-                r = workout_read_file(plan_json_or_path, 4 * 1024 * 1024, &text, &len);
-                if (r < 0)
-                        return sd_bus_error_setf(error, PACED_ERROR_INVALID_ARGUMENT,
-                                                 "Cannot read %s: %s", plan_json_or_path,
-                                                 strerror(-r));
-        } else {
-                text = strdup(plan_json_or_path);
-                if (!text)
-                        return -ENOMEM;
-        }
-        r = plan_from_json(text, &plan);
-        if (r < 0)
-                return sd_bus_error_setf(error, PACED_ERROR_INVALID_ARGUMENT,
-                                         "Not a plan from 'pacectl plan --json': %s", strerror(-r));
-        if (!m->state_dir || asprintf(&path, "%s/%s", m->state_dir, SCHEDULE_FILE) < 0 ||
-            asprintf(&tmp, "%s.tmp", path) < 0) {
-                plan_free(plan);
-                return sd_bus_error_set(error, PACED_ERROR_FAILED, "No state directory.");
-        }
-        /* Written then renamed, so a crash never leaves half a plan. */
-        f = fopen(tmp, "we");
-        if (!f || plan_to_json(plan, f) < 0 || fclose(f) != 0 || rename(tmp, path) < 0) {
-                r = -errno;
-                (void)unlink(tmp);
-                plan_free(plan);
-                return sd_bus_error_setf(error, PACED_ERROR_FAILED, "Cannot store the plan: %s",
-                                         strerror(r ? -r : EIO));
-        }
-        plan_free(m->schedule);
-        m->schedule = plan;
-        log_info("Stored a new training schedule.");
-        manager_properties_changed(m, MANAGER_PROP_SCHEDULE);
-        return 0;
-}
-
-int manager_clear_schedule(Manager *m, sd_bus_error *error)
-{
-        _cleanup_free_ char *path = NULL;
-
-        if (m->state_dir && asprintf(&path, "%s/%s", m->state_dir, SCHEDULE_FILE) >= 0 &&
-            unlink(path) < 0 && errno != ENOENT)
-                return sd_bus_error_set_errnof(error, errno, "Cannot remove %s: %m", path);
-        m->schedule = plan_free(m->schedule);
-        manager_properties_changed(m, MANAGER_PROP_SCHEDULE);
         return 0;
 }

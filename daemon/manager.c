@@ -202,45 +202,74 @@ static bool gid_in(gid_t gid, const gid_t *gids, int n)
         return false;
 }
 
-int manager_verify_write_access(Manager *m, sd_bus_message *message, sd_bus_error *error)
+/* 1 if the credentials show root or a member of gid, 0 if not, -ENODATA if they cannot tell. */
+static int creds_allowed(sd_bus_creds *creds, bool have_group, gid_t admin, uid_t *ret_uid)
 {
-        _cleanup_(sd_bus_creds_unrefp) sd_bus_creds *creds = NULL;
-        const char *group = m->options.admin_group ? m->options.admin_group : PACED_ADMIN_GROUP;
         const gid_t *gids = NULL;
-        struct group *gr;
+        bool have_gids = false;
         uid_t uid;
         gid_t gid;
-        int r, n;
+        int n;
+
+        /* The bus driver's UnixUserID comes from SO_PEERCRED: the effective UID. */
+        if (sd_bus_creds_get_euid(creds, &uid) < 0 && sd_bus_creds_get_uid(creds, &uid) < 0)
+                return -ENODATA;
+        *ret_uid = uid;
+        if (uid == 0)
+                return 1;
+        if (!have_group)
+                return 0;
+        if (sd_bus_creds_get_egid(creds, &gid) >= 0) {
+                have_gids = true;
+                if (gid == admin)
+                        return 1;
+        }
+        if (sd_bus_creds_get_gid(creds, &gid) >= 0) {
+                have_gids = true;
+                if (gid == admin)
+                        return 1;
+        }
+        n = sd_bus_creds_get_supplementary_gids(creds, &gids);
+        if (n >= 0) {
+                have_gids = true;
+                if (gid_in(admin, gids, n))
+                        return 1;
+        }
+        return have_gids ? 0 : -ENODATA;
+}
+
+int manager_verify_write_access(Manager *m, sd_bus_message *message, sd_bus_error *error)
+{
+        const char *group = m->options.admin_group ? m->options.admin_group : PACED_ADMIN_GROUP;
+        const uint64_t mask = SD_BUS_CREDS_EUID | SD_BUS_CREDS_UID | SD_BUS_CREDS_EGID |
+                              SD_BUS_CREDS_GID | SD_BUS_CREDS_SUPPLEMENTARY_GIDS;
+        _cleanup_(sd_bus_creds_unrefp) sd_bus_creds *creds = NULL;
+        struct group *gr = getgrnam(group);
+        uid_t uid = (uid_t)-1; /* unknown */
+        int r;
 
         /*
          * The D-Bus policy already refuses other users; this check makes the
          * rule hold on a bus whose policy is missing or permissive too. The
          * credentials come from the bus (SO_PEERCRED and the driver), not
-         * from the message, so a caller cannot forge them.
+         * from the message, so a caller cannot forge them. First what the
+         * driver knows; only if that lacks the groups, /proc (which the
+         * unit's ProtectProc=invisible may hide).
          */
-        r = sd_bus_query_sender_creds(message,
-                                      SD_BUS_CREDS_EUID | SD_BUS_CREDS_UID | SD_BUS_CREDS_EGID |
-                                              SD_BUS_CREDS_GID | SD_BUS_CREDS_SUPPLEMENTARY_GIDS |
-                                              SD_BUS_CREDS_AUGMENT,
-                                      &creds);
-        if (r < 0)
-                return sd_bus_error_set_errnof(error, r, "Could not get caller credentials: %m");
-
-        if (sd_bus_creds_get_euid(creds, &uid) < 0 && sd_bus_creds_get_uid(creds, &uid) < 0)
-                return sd_bus_error_set(error, PACED_ERROR_NOT_PERMITTED,
-                                        "Caller credentials unavailable; refusing.");
-        if (uid == 0)
-                return 0;
-
-        gr = getgrnam(group);
-        if (gr) {
-                if ((sd_bus_creds_get_egid(creds, &gid) >= 0 && gid == gr->gr_gid) ||
-                    (sd_bus_creds_get_gid(creds, &gid) >= 0 && gid == gr->gr_gid))
-                        return 0;
-                n = sd_bus_creds_get_supplementary_gids(creds, &gids);
-                if (n > 0 && gid_in(gr->gr_gid, gids, n))
-                        return 0;
+        r = sd_bus_query_sender_creds(message, mask, &creds);
+        if (r >= 0)
+                r = creds_allowed(creds, gr, gr ? gr->gr_gid : 0, &uid);
+        if (r == -ENODATA || r < 0) {
+                creds = sd_bus_creds_unref(creds);
+                r = sd_bus_query_sender_creds(message, mask | SD_BUS_CREDS_AUGMENT, &creds);
+                if (r >= 0)
+                        r = creds_allowed(creds, gr, gr ? gr->gr_gid : 0, &uid);
         }
+        if (r > 0)
+                return 0;
+        if (r < 0 && uid == (uid_t)-1)
+                return sd_bus_error_setf(error, PACED_ERROR_NOT_PERMITTED,
+                                         "Cannot establish the caller's credentials; refusing.");
         log_notice("Refused a state-changing call from uid %u (%s): not root nor in group '%s'.",
                    (unsigned)uid, sd_bus_message_get_sender(message) ?: "?", group);
         return sd_bus_error_setf(error, PACED_ERROR_NOT_PERMITTED,

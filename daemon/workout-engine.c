@@ -932,11 +932,10 @@ static void do_resume(WorkoutEngine *e, uint64_t now, const char *message)
         e->step_dist_start += moved;
         e->lap_dist_start += moved;
         e->workout_dist_start += moved;
-        /* The belt restarted at its own speed: re-apply the target. */
+        /* The belt restarted at its own speed: re-apply the target (still at
+         * most one new value per ramp_interval: last_*_cmd is kept). */
         e->commanded_kmh = NAN;
         e->commanded_incline = NAN;
-        e->speed_cmd_sent = false;
-        e->incline_cmd_sent = false;
         e->zero_pending = false;
         enter_state(e, now, ENGINE_STATE_RUNNING, ENGINE_PAUSE_NONE, message);
         s = cur_step(e);
@@ -960,7 +959,6 @@ static void begin_workout(WorkoutEngine *e, uint64_t now)
         e->next_announced = false;
         e->commanded_kmh = NAN;
         e->commanded_incline = NAN;
-        e->speed_cmd_sent = e->incline_cmd_sent = false;
         enter_state(e, now, ENGINE_STATE_RUNNING, ENGINE_PAUSE_NONE, NULL);
         begin_step(e, now, 0, 0, d, false);
         if (ftms_control_can_write(e->control))
@@ -1741,7 +1739,6 @@ int workout_engine_recover(WorkoutEngine *e, uint64_t now, const EngineRecovery 
         s = &e->workout->steps[r->step_index];
         d = dist_now(e, now);
         e->commanded_kmh = e->commanded_incline = NAN;
-        e->speed_cmd_sent = e->incline_cmd_sent = false;
         /* The running clock restarts at the time already spent in the step. */
         e->run_base = s_to_usec(r->step_elapsed_s);
         e->elapsed_offset_s = (isfinite(r->elapsed_s) ? r->elapsed_s : 0) - r->step_elapsed_s;
@@ -1961,7 +1958,6 @@ void workout_engine_handle_event(WorkoutEngine *e, uint64_t now, const Transport
                 e->have_field = false;
                 e->zero_pending = false;
                 e->commanded_kmh = e->commanded_incline = NAN;
-                e->speed_cmd_sent = e->incline_cmd_sent = false;
                 e->ttt_pending = false;
                 if (ev->link.up) {
                         event_msg(e, now, ENGINE_EVENT_LINK, "treadmill connected");

@@ -45,6 +45,9 @@ typedef struct BluezConfig {
         /* A disabled role is never searched for (e.g. no strap in the config). */
         bool disabled[_TRANSPORT_ROLE_MAX];
         BluezScanMode scan;
+        /* AUTO: scan at most this long in one go, then pause for backoff_max_usec
+         * before scanning again ([Devices] scan_timeout); 0 = until found. */
+        uint64_t scan_timeout_usec;
         /* 0 = defaults: method calls 10 s, Connect 30 s, ServicesResolved 30 s,
          * control-point indication 30 s (the ATT transaction timeout),
          * reconnect backoff 1 s doubling up to 30 s. */
@@ -54,6 +57,11 @@ typedef struct BluezConfig {
         uint64_t cp_timeout_usec;
         uint64_t backoff_min_usec;
         uint64_t backoff_max_usec;
+        /* Use AcquireNotify (a socket per characteristic, no D-Bus message per
+         * value) where BlueZ allows it: notify characteristics (BlueZ 5.66 refuses
+         * indicate-only ones such as the Control Point). StartNotify is the
+         * fallback, and the only path when false. */
+        bool acquire_notify;
         /* Time stamps of events; NULL = CLOCK_MONOTONIC. */
         const PacedClock *clock;
 } BluezConfig;
@@ -106,7 +114,8 @@ typedef struct BluezScanResult {
 
 /*
  * results are valid only during the call. error < 0 when the scan could not
- * run (no adapter, bluetoothd gone); n may still list known devices.
+ * run (no adapter, bluetoothd gone); -ECANCELED (n = 0) when the transport is
+ * shut down or freed first: the handler is called exactly once per scan.
  */
 typedef void (*BluezScanHandler)(int error, const BluezScanResult *results, size_t n,
                                  void *userdata);

@@ -135,6 +135,9 @@ Device *manager_get_device(Manager *m, TransportRole role);
 /* ---- what the bus face calls; negative errno with error set ---- */
 
 int manager_start_workout(Manager *m, const char *name_or_path, bool arm_only, sd_bus_error *error);
+/* The workout file's contents, read by the client (which may read files paced may not). */
+int manager_start_workout_data(Manager *m, const char *filename, const char *data, bool arm_only,
+                               sd_bus_error *error);
 int manager_pause(Manager *m, sd_bus_error *error);
 int manager_resume(Manager *m, sd_bus_error *error);
 int manager_stop(Manager *m, sd_bus_error *error);

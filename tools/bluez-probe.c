@@ -6,13 +6,14 @@
  *
  *   bluez-probe [--bus ADDRESS] [--adapter hciN] [--treadmill SEL|none]
  *               [--strap SEL|none] [--no-scan] [--duration SECONDS]
- *               [--until-up] [--cp HEX]... [--list SECONDS]
+ *               [--until-up] [--cp HEX]... [--list SECONDS] [--acquire]
  *
  * SEL is an address or a name; without one the first device advertising
  * the service is used. --cp sends control-point requests in order once the
  * treadmill is up, each after the previous one's answer. --until-up exits
  * once every wanted role is up and every --cp request has been answered.
- * --list scans for SECONDS and prints the devices instead.
+ * --list scans for SECONDS and prints the devices instead. --acquire uses
+ * AcquireNotify where BlueZ allows it.
  * Exit status: 0 when every wanted role came up (and, with --cp, every
  * request got an answer), 1 otherwise, 2 on bad usage.
  */
@@ -249,7 +250,7 @@ static void usage(void)
         printf("usage: bluez-probe [--bus ADDRESS] [--adapter hciN] [--treadmill SEL|none]\n"
                "                   [--strap SEL|none] [--no-scan] [--duration SECONDS]\n"
                "                   [--until-up] [--cp HEX]... [--list SECONDS] [--all]\n"
-               "                   [--verbose]\n");
+               "                   [--acquire] [--verbose]\n");
 }
 
 int main(int argc, char *argv[])
@@ -265,6 +266,7 @@ int main(int argc, char *argv[])
                 {"cp", required_argument, NULL, 'c'},
                 {"list", required_argument, NULL, 'l'},
                 {"all", no_argument, NULL, 'A'},
+                {"acquire", no_argument, NULL, 'q'},
                 {"verbose", no_argument, NULL, 'v'},
                 {"help", no_argument, NULL, 'h'},
                 {},
@@ -314,6 +316,9 @@ int main(int argc, char *argv[])
                         break;
                 case 'A':
                         p.list_all = true;
+                        break;
+                case 'q':
+                        cfg.acquire_notify = true;
                         break;
                 case 'v':
                         log_set_max_level(LOG_DEBUG);

@@ -65,4 +65,14 @@ stop_paced TERM
 [ "$PACED_RC" -eq 0 ] || fail "SIGTERM: exit $PACED_RC"
 grep -q 'STOPPING=1' "$T/notify" || fail "no STOPPING=1"
 expect_rc 3 pc status
+
+# --bus user: the session bus from DBUS_SESSION_BUS_ADDRESS.
+: > "$T/paced.conf"
+DBUS_SESSION_BUS_ADDRESS="$BUS_ADDRESS" "$PACED" --bus user --simulate --config "$T/paced.conf" \
+        --state-dir "$T/state" >> "$T/paced.log" 2>&1 &
+PACED_PID=$!
+LIB_PIDS+=("$PACED_PID")
+wait_for 20 paced_owns_name || fail "--bus user: no bus name"
+stop_paced TERM
+[ "$PACED_RC" -eq 0 ] || fail "--bus user: exit $PACED_RC"
 log "PASS"

@@ -119,6 +119,16 @@ wait_for 10 stored_aborted ||
 [ "$(sqlite3 "$db" "SELECT count(*) FROM rr WHERE session_id=$session")" -gt 50 ] ||
         fail "RR intervals not stored"
 
+# A workout file of the caller's own: pacectl reads it and sends its contents
+# (StartWorkoutData), so it works wherever the file is.
+printf '# name: My short run\nMain\n- 2m 8km/h\n- 1m 10km/h\n' > "$T/my-run.txt"
+chmod 0600 "$T/my-run.txt"
+expect_rc 0 pc start "$T/my-run.txt"
+wait_for 10 prop_is State '"running"' || fail "custom workout not running: $(prop State)"
+prop_is Workout '"My short run"' || fail "custom workout name: $(prop Workout)"
+prop_is StepCount 2 || fail "custom workout steps: $(prop StepCount)"
+expect_rc 0 pc stop
+
 stop_paced TERM
 [ "$PACED_RC" -eq 0 ] || fail "exit $PACED_RC"
 log "PASS"

@@ -28,6 +28,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <systemd/sd-bus.h>
@@ -162,6 +163,7 @@ typedef struct FakeObject {
         char *uuids[8];
         bool has_rssi;
         int16_t rssi;
+        int ftms_type; /* FTMS service data Fitness Machine Type, -1: not advertised */
         /* GattService1 / GattCharacteristic1 */
         char uuid[37];
         char *parent;
@@ -170,6 +172,7 @@ typedef struct FakeObject {
         size_t value_len;
         bool notifying;
         bool is_cp;
+        int acquired_fd; /* our end of an AcquireNotify socket, -1 if none */
 } FakeObject;
 
 typedef struct FakeFailure {
@@ -293,6 +296,31 @@ static int prop_get(sd_bus *bus, const char *path, const char *interface, const 
                 return sd_bus_message_append(reply, "b", o->resolved);
         if (P("UUIDs"))
                 return sd_bus_message_append_strv(reply, o->uuids);
+        if (P("ServiceData")) {
+                /* FTMS 3.1.1: Flags (0x01: available), Fitness Machine Type (uint16) */
+                uint8_t sd[3] = {0x01, (uint8_t)o->ftms_type, (uint8_t)(o->ftms_type >> 8)};
+                int r;
+
+                if (o->ftms_type < 0)
+                        return sd_bus_message_append(reply, "a{sv}", 0);
+                r = sd_bus_message_open_container(reply, 'a', "{sv}");
+                if (r >= 0)
+                        r = sd_bus_message_open_container(reply, 'e', "sv");
+                if (r >= 0)
+                        r = sd_bus_message_append(reply, "s",
+                                                  "00001826-0000-1000-8000-00805f9b34fb");
+                if (r >= 0)
+                        r = sd_bus_message_open_container(reply, 'v', "ay");
+                if (r >= 0)
+                        r = sd_bus_message_append_array(reply, 'y', sd, sizeof(sd));
+                if (r >= 0)
+                        r = sd_bus_message_close_container(reply);
+                if (r >= 0)
+                        r = sd_bus_message_close_container(reply);
+                if (r >= 0)
+                        r = sd_bus_message_close_container(reply);
+                return r;
+        }
         if (P("RSSI"))
                 return sd_bus_message_append(reply, "n", o->rssi);
         if (P("UUID"))
@@ -313,6 +341,7 @@ static int prop_get(sd_bus *bus, const char *path, const char *interface, const 
 
 static int fake_export(FakeObject *o);
 static void fake_unexport(FakeObject *o);
+static void fake_release(FakeObject *c);
 
 /* Runs cb once on the next loop iteration (after the current reply went out). */
 static void fake_defer(FakeBluez *f, sd_event_handler_t cb, void *userdata)
@@ -442,6 +471,7 @@ static void fake_device_drop(FakeObject *d)
         for (size_t i = f->n_objects; i > 0; i--)
                 if (is_child(d, f->objects[i - 1])) {
                         f->objects[i - 1]->notifying = false;
+                        fake_release(f->objects[i - 1]);
                         fake_unexport(f->objects[i - 1]);
                 }
         if (d->resolved) {
@@ -492,6 +522,7 @@ static const sd_bus_vtable device_vtable[] = {
         SD_BUS_PROPERTY("ServicesResolved", "b", prop_get, 0, SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
         SD_BUS_PROPERTY("UUIDs", "as", prop_get, 0, SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
         SD_BUS_PROPERTY("RSSI", "n", prop_get, 0, SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
+        SD_BUS_PROPERTY("ServiceData", "a{sv}", prop_get, 0, SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
         SD_BUS_METHOD("Connect", "", "", m_connect, 0),
         SD_BUS_METHOD("Disconnect", "", "", m_disconnect, 0),
         SD_BUS_VTABLE_END,
@@ -506,6 +537,13 @@ static const sd_bus_vtable service_vtable[] = {
 };
 
 /* -- GattCharacteristic1 -- */
+
+static void fake_release(FakeObject *c)
+{
+        if (c->acquired_fd >= 0)
+                close(c->acquired_fd);
+        c->acquired_fd = -1;
+}
 
 static void fake_set_value(FakeObject *c, const uint8_t *buf, size_t len)
 {
@@ -611,6 +649,43 @@ static int m_start_notify(sd_bus_message *m, void *userdata, sd_bus_error *err)
         return sd_bus_reply_method_return(m, NULL);
 }
 
+/* BlueZ 5.66: notify flag required; refused while a StartNotify session exists. */
+static int m_acquire_notify(sd_bus_message *m, void *userdata, sd_bus_error *err)
+{
+        FakeObject *c = userdata;
+        sd_bus_message *reply = NULL;
+        bool notify = false;
+        int sv[2], r;
+
+        fake_log(c->f, c->path, "AcquireNotify");
+        r = fake_check_fail(c->f, c, "AcquireNotify", err);
+        if (r < 0)
+                return r;
+        for (size_t i = 0; c->flags[i]; i++)
+                notify |= strcmp(c->flags[i], "notify") == 0;
+        if (!notify)
+                return sd_bus_error_set(err, "org.bluez.Error.NotSupported", "Not supported");
+        if (c->notifying)
+                return sd_bus_error_set(err, "org.bluez.Error.InProgress", "In Progress");
+        /* A previous owner's socket: bluetoothd would have seen its HUP. */
+        fake_release(c);
+        if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC | SOCK_NONBLOCK, 0, sv) < 0)
+                return -errno;
+        r = sd_bus_message_new_method_return(m, &reply);
+        if (r >= 0)
+                r = sd_bus_message_append(reply, "hq", sv[1], (uint16_t)517);
+        if (r >= 0)
+                r = sd_bus_send(NULL, reply, NULL);
+        sd_bus_message_unref(reply);
+        close(sv[1]);
+        if (r < 0) {
+                close(sv[0]);
+                return r;
+        }
+        c->acquired_fd = sv[0];
+        return 0;
+}
+
 static int m_stop_notify(sd_bus_message *m, void *userdata, sd_bus_error *err)
 {
         FakeObject *c = userdata;
@@ -634,6 +709,7 @@ static const sd_bus_vtable char_vtable[] = {
         SD_BUS_METHOD("WriteValue", "aya{sv}", "", m_write_value, 0),
         SD_BUS_METHOD("StartNotify", "", "", m_start_notify, 0),
         SD_BUS_METHOD("StopNotify", "", "", m_stop_notify, 0),
+        SD_BUS_METHOD("AcquireNotify", "a{sv}", "hq", m_acquire_notify, 0),
         SD_BUS_VTABLE_END,
 };
 
@@ -668,6 +744,8 @@ static FakeObject *fake_add(FakeBluez *f, int kind, const char *path)
 
         o->f = f;
         o->kind = kind;
+        o->acquired_fd = -1;
+        o->ftms_type = -1;
         o->path = strdup(path);
         f->objects[f->n_objects++] = o;
         return o;
@@ -768,6 +846,9 @@ static FakeObject *fake_add_char(FakeBluez *f, FakeObject *svc, unsigned handle,
 /* Notification: only delivered if subscribed, as in bluetoothd. */
 static bool fake_notify(FakeBluez *f, FakeObject *c, const uint8_t *buf, size_t len)
 {
+        /* While acquired, values go to the socket and Value is not updated. */
+        if (c->exported && c->acquired_fd >= 0)
+                return send(c->acquired_fd, buf, len, 0) == (ssize_t)len;
         if (!c->exported || !c->notifying)
                 return false;
         fake_set_value(c, buf, len);
@@ -811,6 +892,7 @@ static FakeBluez *fake_bluez_free(FakeBluez *f)
                 FakeObject *o = f->objects[i];
 
                 sd_bus_slot_unref(o->slot);
+                fake_release(o);
                 free(o->path);
                 free(o->adapter);
                 free(o->name);

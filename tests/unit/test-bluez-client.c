@@ -143,8 +143,10 @@ static int setup(void **state)
         /* Short timers so that retries happen within the test. */
         c->cfg.backoff_min_usec = 20 * USEC_PER_MSEC;
         c->cfg.backoff_max_usec = 80 * USEC_PER_MSEC;
-        c->cfg.resolve_timeout_usec = 200 * USEC_PER_MSEC;
-        c->cfg.cp_timeout_usec = 200 * USEC_PER_MSEC;
+        /* Generous where a test does not wait for them: a loaded machine must not
+         * turn a slow dispatch into a timeout. */
+        c->cfg.resolve_timeout_usec = 5 * USEC_PER_SEC;
+        c->cfg.cp_timeout_usec = 5 * USEC_PER_SEC;
         *state = c;
         return 0;
 }
@@ -373,6 +375,67 @@ static void test_notifications_decode_real_vectors(void **state)
         assert_true(bluez_transport_link_up(c->t, TRANSPORT_ROLE_STRAP));
 }
 
+static bool pred_acquired(void *p)
+{
+        Ctx *c = p;
+
+        return pred_both_up(c) && c->tm.data->acquired_fd >= 0 && c->strap.hrm->acquired_fd >= 0;
+}
+
+static void test_acquire_notify_with_fallback(void **state)
+{
+        Ctx *c = *state;
+        const uint8_t req[] = {0x00};
+        const TransportEvent *ev;
+
+        c->cfg.acquire_notify = true;
+        ctx_fake(c, false);
+        ctx_transport(c);
+        assert_true(run_until(c->e, pred_acquired, c));
+        /* Notify characteristics acquired; the indicate-only CP fell back. */
+        assert_int_equal(fake_count(c->f, c->tm.data->path, "StartNotify"), 0);
+        assert_int_equal(fake_count(c->f, c->tm.cp->path, "AcquireNotify"), 0);
+        assert_true(c->tm.cp->notifying);
+        /* Training Status is read + notify: acquired too. */
+        assert_true(c->tm.training->acquired_fd >= 0);
+
+        /* Values arrive over the sockets. Polar H7 and Life Fitness (TMIW). */
+        notify_hex(c, c->strap.hrm, "167310020d02");
+        notify_hex(c, c->tm.data, "9e04730233022500003c00ff7f0000ff7f0200ffffff1f00");
+        wait_events(c, TRANSPORT_EVENT_HEART_RATE, TRANSPORT_ROLE_STRAP, 1);
+        wait_events(c, TRANSPORT_EVENT_TREADMILL_DATA, TRANSPORT_ROLE_TREADMILL, 1);
+        ev = last_event(c, TRANSPORT_EVENT_HEART_RATE, TRANSPORT_ROLE_STRAP);
+        assert_int_equal(ev->hr.heart_rate_bpm, 115);
+        assert_int_equal(ev->hr.n_rr, 2);
+        assert_double_equal(last_event(c, TRANSPORT_EVENT_TREADMILL_DATA, -1)->treadmill.speed_kmh,
+                            6.27, 1e-9);
+        /* The CP still works through StartNotify. */
+        assert_int_equal(transport_write_control_point(c->t, req, sizeof(req)), 0);
+        wait_events(c, TRANSPORT_EVENT_CP_RESPONSE, TRANSPORT_ROLE_TREADMILL, 1);
+
+        /* Link loss: bluetoothd closes the sockets; everything comes back acquired. */
+        fake_device_drop(c->tm.dev);
+        assert_true(run_until(c->e, pred_treadmill_down, c));
+        assert_true(run_until(c->e, pred_acquired, c));
+        assert_int_equal(fake_count(c->f, c->tm.data->path, "AcquireNotify"), 2);
+}
+
+static void test_acquire_notify_refused_falls_back(void **state)
+{
+        Ctx *c = *state;
+
+        c->cfg.acquire_notify = true;
+        ctx_fake(c, false);
+        fake_fail(c->f, c->strap.hrm->path, "AcquireNotify", "org.bluez.Error.NotPermitted",
+                  UINT32_MAX);
+        ctx_transport(c);
+        assert_true(run_until(c->e, pred_both_up, c));
+        assert_true(c->strap.hrm->notifying);
+        notify_hex(c, c->strap.hrm, "16742902"); /* Polar H7 (TMIW): 116 bpm */
+        wait_events(c, TRANSPORT_EVENT_HEART_RATE, TRANSPORT_ROLE_STRAP, 1);
+        assert_int_equal(last_event(c, TRANSPORT_EVENT_HEART_RATE, -1)->hr.heart_rate_bpm, 116);
+}
+
 static void test_treadmill_hr_used_without_strap(void **state)
 {
         Ctx *c = *state;
@@ -461,6 +524,7 @@ static void test_cp_missing_indication_times_out(void **state)
         const uint8_t req[] = {0x00};
         const TransportEvent *ev;
 
+        c->cfg.cp_timeout_usec = 50 * USEC_PER_MSEC;
         ctx_up(c);
         c->f->cp_silent = true;
         assert_int_equal(transport_write_control_point(c->t, req, sizeof(req)), 0);
@@ -519,6 +583,70 @@ static void test_reconnects_after_disconnect(void **state)
         /* The strap was not disturbed. */
         assert_int_equal(fake_count(c->f, c->strap.dev->path, "Connect"), 1);
         assert_int_equal(count_events(c, TRANSPORT_EVENT_LINK, TRANSPORT_ROLE_STRAP), 1);
+}
+
+static void test_services_unresolved_reconnects(void **state)
+{
+        Ctx *c = *state;
+        const TransportEvent *ev;
+
+        ctx_up(c);
+        /* Still connected, but the GATT database is being rediscovered. */
+        c->strap.dev->resolved = false;
+        fake_emit(c->strap.dev, "ServicesResolved");
+        wait_events(c, TRANSPORT_EVENT_LINK, TRANSPORT_ROLE_STRAP, 2);
+        ev = NULL;
+        for (size_t i = 0; i < c->n_ev; i++)
+                if (c->ev[i].ev.type == TRANSPORT_EVENT_LINK &&
+                    c->ev[i].ev.role == TRANSPORT_ROLE_STRAP && !c->ev[i].ev.link.up)
+                        ev = &c->ev[i].ev;
+        assert_non_null(ev);
+        assert_string_equal(ev->link.reason, "services no longer resolved");
+        wait_events(c, TRANSPORT_EVENT_LINK, TRANSPORT_ROLE_STRAP, 3);
+        assert_true(pred_strap_up(c));
+        assert_int_equal(fake_count(c->f, c->strap.hrm->path, "StartNotify"), 2);
+        assert_true(link_is(c, TRANSPORT_ROLE_TREADMILL, true));
+}
+
+static void test_connect_in_progress_elsewhere(void **state)
+{
+        Ctx *c = *state;
+
+        ctx_fake(c, false);
+        /* Another client is connecting: wait for the properties, then retry. */
+        c->cfg.resolve_timeout_usec = 50 * USEC_PER_MSEC;
+        fake_fail(c->f, c->tm.dev->path, "Connect", "org.bluez.Error.InProgress", 1);
+        ctx_transport(c);
+        assert_true(run_until(c->e, pred_both_up, c));
+        assert_int_equal(fake_count(c->f, c->tm.dev->path, "Connect"), 2);
+}
+
+static void on_event_rewrite(const TransportEvent *ev, void *userdata)
+{
+        Ctx *c = userdata;
+        const uint8_t req[] = {0x00};
+
+        on_event(ev, userdata);
+        /* An impatient engine retrying from inside the callback. */
+        if (ev->type == TRANSPORT_EVENT_CP_WRITE_FAILED ||
+            (ev->type == TRANSPORT_EVENT_LINK && !ev->link.up))
+                assert_int_equal(transport_write_control_point(c->t, req, sizeof(req)), -ENOTCONN);
+}
+
+static void test_cp_write_from_callback_on_link_loss(void **state)
+{
+        Ctx *c = *state;
+        const uint8_t req[] = {0x00};
+
+        ctx_up(c);
+        c->t->handler = on_event_rewrite;
+        c->f->cp_silent = true;
+        assert_int_equal(transport_write_control_point(c->t, req, sizeof(req)), 0);
+        run_for(c->e, 10 * USEC_PER_MSEC);
+        fake_device_drop(c->tm.dev);
+        assert_true(run_until(c->e, pred_treadmill_down, c));
+        assert_int_equal(count_events(c, TRANSPORT_EVENT_CP_WRITE_FAILED, -1), 1);
+        assert_int_equal(c->f->cp_writes, 1);
 }
 
 static bool pred_connects_4(void *p)
@@ -594,8 +722,9 @@ static void test_start_notify_errors(void **state)
         /* Required characteristic: retried until it works. */
         fake_fail(c->f, c->tm.data->path, "StartNotify", "org.bluez.Error.NotPermitted", 1);
         fake_fail(c->f, c->strap.hrm->path, "StartNotify", "org.bluez.Error.InProgress", 1);
-        /* Optional one failing for good: the link comes up without it. */
+        /* Optional ones failing for good: the link comes up without them. */
         fake_fail(c->f, c->tm.status->path, "StartNotify", "org.bluez.Error.Failed", UINT32_MAX);
+        fake_fail(c->f, c->tm.cp->path, "StartNotify", "org.bluez.Error.NotPermitted", UINT32_MAX);
         /* Optional read failing: no ranges, still usable. */
         fake_fail(c->f, c->tm.speed_range->path, "ReadValue", "org.bluez.Error.Failed", UINT32_MAX);
         ctx_transport(c);
@@ -605,6 +734,10 @@ static void test_start_notify_errors(void **state)
         assert_true(c->tm.data->notifying && !c->tm.status->notifying);
         assert_false(last_event(c, TRANSPORT_EVENT_CAPABILITIES, -1)->caps.has_speed_range);
         assert_true(last_event(c, TRANSPORT_EVENT_CAPABILITIES, -1)->caps.has_incline_range);
+        /* No indications on the CP: no control, and writes are refused up front. */
+        assert_false(last_event(c, TRANSPORT_EVENT_CAPABILITIES, -1)->caps.has_control_point);
+        assert_int_equal(transport_write_control_point(c->t, (const uint8_t[]){0x00}, 1),
+                         -EOPNOTSUPP);
         /* The failed attempt released the device before retrying. */
         assert_true(fake_count(c->f, c->tm.dev->path, "Disconnect") >= 1);
 }
@@ -656,6 +789,31 @@ static void test_bluetoothd_started_after_paced(void **state)
         assert_int_equal(c->n_ev, 0);
         ctx_fake(c, false);
         assert_true(run_until(c->e, pred_both_up, c));
+}
+
+static bool pred_scan_cycles(void *p)
+{
+        Ctx *c = p;
+
+        return fake_count(c->f, c->hci0->path, "StartDiscovery") >= 3 &&
+               fake_count(c->f, c->hci0->path, "StopDiscovery") >= 2;
+}
+
+static void test_missing_device_scans_in_windows(void **state)
+{
+        Ctx *c = *state;
+
+        ctx_fake(c, false);
+        /* The strap is never around: scanning pauses between windows. */
+        free(c->strap.dev->adapter);
+        c->strap.dev->adapter = strdup("/org/bluez/hci9");
+        c->cfg.scan_timeout_usec = 30 * USEC_PER_MSEC;
+        ctx_transport(c);
+        assert_true(run_until(c->e, pred_treadmill_up, c));
+        assert_true(run_until(c->e, pred_scan_cycles, c));
+        assert_int_equal(count_events(c, TRANSPORT_EVENT_LINK, TRANSPORT_ROLE_STRAP), 0);
+        /* The treadmill was never disturbed by the scanning. */
+        assert_int_equal(count_events(c, TRANSPORT_EVENT_LINK, TRANSPORT_ROLE_TREADMILL), 1);
 }
 
 static void test_configured_adapter_only(void **state)
@@ -798,6 +956,26 @@ static void test_auto_selection_skips_non_treadmill(void **state)
         assert_int_equal(fake_count(c->f, c->tm.dev->path, "Connect"), 1);
 }
 
+static void test_auto_selection_reads_ftms_machine_type(void **state)
+{
+        static const uint16_t ftms[] = {0x1826};
+        Ctx *c = *state;
+        FakeTreadmill bike = {};
+
+        ctx_fake(c, false);
+        c->tm.dev->ftms_type = 0x0001; /* Treadmill */
+        /* An indoor bike (type bit 5) advertising FTMS, strongest signal: never tried. */
+        bike.dev = fake_add_device(c->f, c->hci0, "F0:AA:00:00:00:0E", "Bike", ftms, 1, false);
+        bike.dev->rssi = -10;
+        bike.dev->ftms_type = 0x0020;
+        fake_treadmill_gatt(c->f, &bike);
+        c->cfg.disabled[TRANSPORT_ROLE_STRAP] = true;
+        ctx_transport(c);
+        assert_true(run_until(c->e, pred_treadmill_up, c));
+        assert_int_equal(fake_count(c->f, bike.dev->path, "Connect"), 0);
+        assert_int_equal(fake_count(c->f, c->tm.dev->path, "Connect"), 1);
+}
+
 static bool pred_resolve_retry(void *p)
 {
         Ctx *c = p;
@@ -809,6 +987,7 @@ static void test_resolve_timeout_disconnects_and_retries(void **state)
 {
         Ctx *c = *state;
 
+        c->cfg.resolve_timeout_usec = 50 * USEC_PER_MSEC;
         ctx_fake(c, false);
         c->tm.dev->no_resolve = true;
         ctx_transport(c);
@@ -888,7 +1067,8 @@ static void test_scan_lists_devices(void **state)
                          -ENODEV); /* objects not loaded yet */
         run_for(c->e, 30 * USEC_PER_MSEC);
         assert_int_equal(fake_count(c->f, c->hci0->path, "StartDiscovery"), 0);
-        assert_int_equal(bluez_transport_scan(c->t, 50 * USEC_PER_MSEC, false, on_scan, &out), 0);
+        /* Long enough for the two round trips that start discovery on a loaded machine. */
+        assert_int_equal(bluez_transport_scan(c->t, 2 * USEC_PER_SEC, false, on_scan, &out), 0);
         assert_int_equal(bluez_transport_scan(c->t, 50 * USEC_PER_MSEC, false, on_scan, &out),
                          -EBUSY);
         assert_true(run_until(c->e, pred_scan_done, &out));
@@ -899,6 +1079,13 @@ static void test_scan_lists_devices(void **state)
         assert_true(run_until(c->e, pred_discovery_stopped, c));
         /* Scanning connects nothing. */
         assert_int_equal(fake_count(c->f, c->tm.dev->path, "Connect"), 0);
+
+        /* A scan cut short by shutdown still answers, once. */
+        out = (ScanOut){};
+        assert_int_equal(bluez_transport_scan(c->t, 60 * USEC_PER_SEC, false, on_scan, &out), 0);
+        transport_shutdown(c->t);
+        assert_true(out.done);
+        assert_int_equal(out.error, -ECANCELED);
 }
 
 int main(void)
@@ -910,6 +1097,8 @@ int main(void)
                 T(test_discovers_connects_and_subscribes),
                 T(test_known_devices_used_without_scanning),
                 T(test_notifications_decode_real_vectors),
+                T(test_acquire_notify_with_fallback),
+                T(test_acquire_notify_refused_falls_back),
                 T(test_treadmill_hr_used_without_strap),
                 T(test_cp_round_trip_one_in_flight),
                 T(test_cp_write_errors_reported),
@@ -917,17 +1106,22 @@ int main(void)
                 T(test_cp_rejected_while_down_or_invalid),
                 T(test_reconnects_after_disconnect),
                 T(test_connect_failures_back_off_and_recover),
+                T(test_cp_write_from_callback_on_link_loss),
+                T(test_services_unresolved_reconnects),
+                T(test_connect_in_progress_elsewhere),
                 T(test_repeated_failure_logged_once),
                 T(test_start_notify_errors),
                 T(test_device_removal_and_return),
                 T(test_bluetoothd_exit_and_restart),
                 T(test_bluetoothd_started_after_paced),
+                T(test_missing_device_scans_in_windows),
                 T(test_configured_adapter_only),
                 T(test_waits_for_powered_adapter),
                 T(test_selectors_pick_the_configured_device),
                 T(test_one_device_serves_both_roles),
                 T(test_auto_strap_prefers_dedicated_strap),
                 T(test_auto_selection_skips_non_treadmill),
+                T(test_auto_selection_reads_ftms_machine_type),
                 T(test_resolve_timeout_disconnects_and_retries),
                 T(test_shutdown_releases_devices),
                 T(test_scan_lists_devices),

@@ -1,0 +1,397 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * The session side of the Manager: a session begins when a workout starts
+ * running and ends when it finishes or is stopped. It owns the 1 Hz sample
+ * timer (virtual seconds), the store's flush timer (real seconds, so that a
+ * crash loses at most the last second), the RR intervals with their
+ * artifact flags, and the live analysis (alpha1, zone, crossovers).
+ */
+#define _GNU_SOURCE /* asprintf */
+#include <errno.h>
+#include <inttypes.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "log.h"
+#include "manager-internal.h"
+
+static uint64_t wall_usec(void)
+{
+        struct timespec ts;
+
+        clock_gettime(CLOCK_REALTIME, &ts);
+        return (uint64_t)ts.tv_sec * USEC_PER_SEC + (uint64_t)ts.tv_nsec / 1000;
+}
+
+static uint64_t real_usec(void)
+{
+        struct timespec ts;
+
+        clock_gettime(CLOCK_MONOTONIC, &ts);
+        return (uint64_t)ts.tv_sec * USEC_PER_SEC + (uint64_t)ts.tv_nsec / 1000;
+}
+
+double manager_session_t(Manager *m)
+{
+        return (double)(manager_now(m) - m->session_start_usec) / USEC_PER_SEC;
+}
+
+/* ---- the session ---- */
+
+static void stop_session_timers(Manager *m)
+{
+        if (m->sample_timer)
+                (void)sd_event_source_set_enabled(m->sample_timer, SD_EVENT_OFF);
+}
+
+void manager_store_event(Manager *m, SessionEventType type, const char *text, const char *json)
+{
+        SessionEvent ev = {.type = type, .text = text, .json = json};
+        int r;
+
+        if (!m->store || !m->session_id)
+                return;
+        ev.t_s = manager_session_t(m);
+        r = session_store_add_event(m->store, &ev);
+        if (r < 0)
+                log_warning_errno(r, "Failed to record an event: %m");
+}
+
+static int flush_timer_handler(sd_event_source *s, uint64_t usec, void *userdata);
+
+void manager_rearm_flush_timer(Manager *m)
+{
+        uint64_t next;
+        int r;
+
+        if (!m->store)
+                return;
+        next = session_store_next_flush(m->store);
+        if (next == USEC_INFINITY) {
+                if (m->flush_timer)
+                        (void)sd_event_source_set_enabled(m->flush_timer, SD_EVENT_OFF);
+                return;
+        }
+        if (!m->flush_timer) {
+                r = sd_event_add_time(m->event, &m->flush_timer, CLOCK_MONOTONIC, next, 0,
+                                      flush_timer_handler, m);
+                if (r >= 0)
+                        (void)sd_event_source_set_description(m->flush_timer, "store-flush");
+        } else {
+                r = sd_event_source_set_time(m->flush_timer, next);
+                if (r >= 0)
+                        r = sd_event_source_set_enabled(m->flush_timer, SD_EVENT_ONESHOT);
+        }
+        if (r < 0)
+                log_warning_errno(r, "Failed to arm the store flush timer: %m");
+}
+
+void manager_flush_store(Manager *m)
+{
+        int r;
+
+        if (!m->store)
+                return;
+        r = session_store_flush(m->store, real_usec());
+        if (r < 0)
+                log_warning_errno(r, "Failed to write the session (kept in memory, will retry): %s",
+                                  session_store_last_error(m->store));
+        manager_rearm_flush_timer(m);
+}
+
+static int flush_timer_handler(sd_event_source *s, uint64_t usec, void *userdata)
+{
+        manager_flush_store(userdata);
+        return 0;
+}
+
+static void add_sample(Manager *m)
+{
+        EngineStatus st;
+        SessionSample sample;
+        int r;
+
+        if (!m->store || !m->session_id || !m->engine)
+                return;
+        workout_engine_get_status(m->engine, manager_now(m), &st);
+        sample = (SessionSample){
+                .t_s = manager_session_t(m),
+                .commanded_kmh = st.target_speed_kmh,
+                .speed_kmh = st.measured_speed_kmh,
+                .incline_pct = st.measured_incline_pct,
+                .distance_m = st.distance_m,
+                .hr_bpm = m->live.heart_rate_bpm,
+                .zone = m->live.zone,
+                .step_index = st.step_index,
+                .alpha1 = m->live.alpha1,
+        };
+        r = session_store_add_sample(m->store, &sample);
+        if (r < 0)
+                log_warning_errno(r, "Failed to buffer a sample: %m");
+        manager_rearm_flush_timer(m);
+}
+
+static int sample_timer_handler(sd_event_source *s, uint64_t usec, void *userdata)
+{
+        Manager *m = userdata;
+        uint64_t next_virt;
+        int r;
+
+        add_sample(m);
+        manager_properties_changed(m, MANAGER_PROP_LIVE);
+        /* The next whole virtual second of the session: no drift. */
+        next_virt = m->session_start_usec +
+                    ((manager_now(m) - m->session_start_usec) / USEC_PER_SEC + 1) * USEC_PER_SEC;
+        r = sd_event_source_set_time(s, paced_clock_to_real(&m->clock, next_virt));
+        if (r >= 0)
+                r = sd_event_source_set_enabled(s, SD_EVENT_ONESHOT);
+        if (r < 0)
+                log_warning_errno(r, "Failed to re-arm the sample timer: %m");
+        return 0;
+}
+
+/* The live side of a session, new or resumed: analysis and the 1 Hz sample timer. */
+void manager_session_runtime_start(Manager *m)
+{
+        uint64_t next_virt;
+        char id[32];
+        int r;
+
+        m->rr_cleaner = rr_cleaner_free(m->rr_cleaner);
+        m->analysis = live_analysis_free(m->analysis);
+        r = rr_cleaner_new(&m->rr_cleaner, true);
+        if (r >= 0) {
+                LiveAnalysisConfig lc = {
+                        .profile = m->hr_profile,
+                        .zone_model = m->have_zones ? m->zone_model : _ZONE_MODEL_INVALID,
+                        .correct = true,
+                };
+
+                r = live_analysis_new(&m->analysis, m->have_zones ? &lc : NULL);
+        }
+        if (r < 0)
+                log_warning_errno(r, "Live alpha1 is not available: %m");
+        m->live.alpha1 = NAN;
+        m->live.crossover_kind[0] = '\0';
+
+        snprintf(id, sizeof(id), "%" PRIi64, m->session_id);
+        (void)log_context_set("SESSION_ID", id);
+
+        /* The next whole second of session time. */
+        next_virt = m->session_start_usec +
+                    ((manager_now(m) - m->session_start_usec) / USEC_PER_SEC + 1) * USEC_PER_SEC;
+        if (!m->sample_timer) {
+                r = sd_event_add_time(m->event, &m->sample_timer, CLOCK_MONOTONIC,
+                                      paced_clock_to_real(&m->clock, next_virt), 0,
+                                      sample_timer_handler, m);
+                if (r >= 0)
+                        (void)sd_event_source_set_description(m->sample_timer, "sample");
+        } else {
+                r = sd_event_source_set_time(m->sample_timer,
+                                             paced_clock_to_real(&m->clock, next_virt));
+                if (r >= 0)
+                        r = sd_event_source_set_enabled(m->sample_timer, SD_EVENT_ONESHOT);
+        }
+        if (r < 0)
+                log_warning_errno(r, "Failed to arm the sample timer: %m");
+        manager_properties_changed(m, MANAGER_PROP_SESSION | MANAGER_PROP_CROSSOVER);
+}
+
+void manager_session_begin(Manager *m)
+{
+        const ResolvedWorkout *w = workout_engine_get_workout(m->engine);
+        const Device *t = &m->devices[TRANSPORT_ROLE_TREADMILL];
+        const Device *h = &m->devices[TRANSPORT_ROLE_STRAP];
+        SessionInfo info = {
+                .workout_name = w ? w->name : NULL,
+                .workout_source = w ? w->source : NULL,
+                .workout = w,
+                .treadmill_address = t->address,
+                .treadmill_name = t->name,
+                .hrm_address = h->address,
+                .hrm_name = h->name,
+        };
+        int r;
+
+        if (m->session_id)
+                return;
+        m->session_start_usec = manager_now(m);
+        m->session_start_wall_usec = wall_usec();
+        m->last_step_index = -1;
+        if (m->have_zones) {
+                info.n_zones = (unsigned)MIN(m->zones.n_zones, (size_t)SESSION_ZONES_MAX);
+                for (unsigned i = 0; i < info.n_zones; i++)
+                        info.zone_max_bpm[i] = (unsigned)lround(m->zones.zones[i].hi_bpm);
+        }
+        if (!m->store) {
+                log_warning("No session store: this session is not recorded.");
+                m->session_id = -1;
+        } else {
+                r = session_store_begin(m->store, m->session_start_wall_usec, &info,
+                                        &m->session_id);
+                if (r < 0) {
+                        log_error_errno(r, "Failed to record the session: %s",
+                                        session_store_last_error(m->store));
+                        m->session_id = -1;
+                }
+        }
+        manager_session_runtime_start(m);
+        log_info("Session %" PRIi64 ": '%s' started.", m->session_id,
+                 info.workout_name ? info.workout_name : "?");
+}
+
+void manager_session_end(Manager *m, SessionEndReason reason)
+{
+        const char *why = session_end_reason_to_string(reason);
+        int64_t id = m->session_id;
+        int r;
+
+        if (!id)
+                return;
+        add_sample(m);
+        stop_session_timers(m);
+        if (m->store && id > 0) {
+                r = session_store_end(m->store, wall_usec(), reason);
+                if (r < 0)
+                        log_error_errno(r, "Failed to close session %" PRIi64 ": %s", id,
+                                        session_store_last_error(m->store));
+                manager_rearm_flush_timer(m);
+        }
+        log_info("Session %" PRIi64 " %s.", id, why);
+        (void)bus_manager_emit_session_finished(m, id > 0 ? (uint64_t)id : 0, why);
+        (void)log_context_set("SESSION_ID", NULL);
+        (void)log_context_set("STEP", NULL);
+        m->session_id = 0;
+        manager_properties_changed(m, MANAGER_PROP_SESSION);
+        if (m->options.exit_when_done && !m->shutting_down) {
+                log_info("Session over, exiting (--exit-when-done).");
+                m->shutting_down = true;
+                manager_finish_shutdown(m);
+        }
+}
+
+static void store_rr(Manager *m, const double *rr_ms, size_t n)
+{
+        for (size_t i = 0; i < n && m->rr_cleaner; i++) {
+                const RrBeat *beats = NULL;
+                int k = rr_cleaner_push(m->rr_cleaner, rr_ms[i], &beats);
+
+                for (int j = 0; j < k; j++) {
+                        SessionRr rr = {
+                                .t_s = manager_session_t(m),
+                                .rr_ms = (unsigned)lround(beats[j].rr_ms),
+                                .artifact = rr_beat_is_artifact(&beats[j]),
+                        };
+
+                        if (m->store && m->session_id > 0)
+                                (void)session_store_add_rr(m->store, &rr);
+                }
+        }
+}
+
+static void handle_crossover(Manager *m, const CrossoverEvent *ev)
+{
+        const char *key = threshold_kind_to_key(ev->threshold);
+        char text[160], json[192];
+        SessionThreshold th = {
+                .kind = ev->threshold == THRESHOLD_HRVT1 ? "aet" : "ant",
+                .method = "dfa-a1-live",
+                .alpha1 = threshold_kind_alpha1(ev->threshold),
+                .hr_bpm = ev->hr_bpm,
+                .speed_kmh = ev->speed_kmh,
+                .t_s = ev->t_s,
+                .confidence = ev->confidence,
+        };
+
+        snprintf(text, sizeof(text), "%s the %s at %.0f bpm, %.1f km/h (alpha1 %.2f)",
+                 ev->above ? "Crossed" : "Back below", threshold_kind_to_string(ev->threshold),
+                 ev->hr_bpm, ev->speed_kmh, ev->alpha1);
+        snprintf(json, sizeof(json),
+                 "{\"alpha1\":%.3f,\"hr_bpm\":%.1f,\"speed_kmh\":%.2f,\"above\":%s}",
+                 threshold_kind_alpha1(ev->threshold), ev->hr_bpm,
+                 isfinite(ev->speed_kmh) ? ev->speed_kmh : 0.0, ev->above ? "true" : "false");
+        log_info("%s", text);
+        manager_store_event(m, SESSION_EVENT_CROSSOVER, text, json);
+        if (!ev->above)
+                return;
+        if (m->store && m->session_id > 0 &&
+            session_store_add_threshold(m->store, m->session_id, &th) < 0)
+                log_warning("Failed to record the crossover: %s",
+                            session_store_last_error(m->store));
+        snprintf(m->live.crossover_kind, sizeof(m->live.crossover_kind), "%s", key);
+        m->live.crossover_t_s = ev->t_s;
+        m->live.crossover_hr_bpm = (unsigned)lround(ev->hr_bpm);
+        m->live.crossover_speed_kmh = ev->speed_kmh;
+        (void)bus_manager_emit_crossover(m, key, ev->alpha1, ev->t_s, m->live.crossover_hr_bpm,
+                                         ev->speed_kmh);
+        manager_properties_changed(m, MANAGER_PROP_CROSSOVER);
+}
+
+void manager_handle_heart_rate(Manager *m, const HrsMeasurement *hr)
+{
+        double rr_ms[HRS_MAX_RR];
+        CrossoverEvent ev;
+        LiveStatus st;
+        int zone;
+
+        m->live.heart_rate_bpm = hr->heart_rate_bpm;
+        zone = m->have_zones && hr->heart_rate_bpm > 0
+                       ? zone_table_classify(&m->zones, hr->heart_rate_bpm)
+                       : -1;
+        m->live.zone = zone >= 0 ? (unsigned)zone + 1 : 0;
+        if (!m->session_id)
+                return;
+
+        for (size_t i = 0; i < hr->n_rr; i++)
+                rr_ms[i] = rr_ticks_to_ms(hr->rr_raw[i]);
+        store_rr(m, rr_ms, hr->n_rr);
+        if (!m->analysis)
+                return;
+        if (live_analysis_push(m->analysis, manager_session_t(m), hr->heart_rate_bpm, rr_ms,
+                               hr->n_rr, m->live.speed_kmh) < 0)
+                return;
+        live_analysis_get_status(m->analysis, &st);
+        m->live.alpha1 = st.alpha1;
+        if (st.zone >= 0)
+                m->live.zone = (unsigned)st.zone + 1;
+        while (live_analysis_pop_event(m->analysis, &ev) > 0)
+                handle_crossover(m, &ev);
+}
+
+/* ---- setup ---- */
+
+int manager_open_store(Manager *m)
+{
+        const char *dir = m->options.state_dir        ? m->options.state_dir
+                          : m->config->state_dir      ? m->config->state_dir
+                          : getenv("STATE_DIRECTORY") ? getenv("STATE_DIRECTORY")
+                                                      : SESSION_STORE_DEFAULT_DIR;
+        SessionResume resume;
+        int r;
+
+        free(m->state_dir);
+        m->state_dir = strdup(dir);
+        if (!m->state_dir)
+                return log_oom();
+        r = session_store_open(&m->store, dir);
+        if (r < 0) {
+                /* The workout still runs safely; it is just not recorded. */
+                log_error_errno(r,
+                                "Cannot open the session store in %s (sessions will not be "
+                                "recorded): %m",
+                                dir);
+                return 0;
+        }
+        if (session_store_get_interrupted(m->store, &resume) >= 0) {
+                log_notice("Session %" PRIi64 " was interrupted (paced stopped uncleanly): it "
+                           "resumes if the treadmill's belt is still running.",
+                           resume.id);
+                m->recover = resume;
+                m->recover_pending = true;
+        }
+        return 0;
+}

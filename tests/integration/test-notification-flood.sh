@@ -26,6 +26,9 @@ CONF
         echo "Main"
         echo "- 10m 10km/h"
 } > "$T/flood.txt"
+# ASan holds freed memory in quarantine (RSS grows with every allocation):
+# without it, RSS shows what paced keeps.
+export ASAN_OPTIONS="${ASAN_OPTIONS:-}:quarantine_size_mb=0:thread_local_quarantine_size_kb=0"
 start_paced --simulate --time-scale 10 --sim-notify-hz 100
 treadmill_connected() {
         [ "$(busctl --address="$BUS_ADDRESS" get-property io.paced.paced1 \
@@ -59,9 +62,10 @@ mapfile -t steps < <(sqlite3 "$T/state/paced.db" \
         "SELECT t FROM events WHERE session_id = $id AND type = 'step-change' ORDER BY t")
 log "VmRSS ${rss0} kB at 1 simulated minute, ${rss1} kB at 11; log lines during the flood: $((lines1 - lines0)); PropertiesChanged: $((sig1 - sig0)) in ${dt} s; samples $n (t $tmin..$tmax); steps at ${steps[*]}"
 
-# Memory flat: less than 256 kB of growth over 10 simulated minutes and
-# 120 000 notifications (a leak of even 2 bytes each would exceed it).
-[ $((rss1 - rss0)) -lt 256 ] || fail "VmRSS grew from $rss0 kB to $rss1 kB"
+# Memory flat: less than 512 kB of growth over 10 simulated minutes and
+# 120 000 notifications (a leak of 5 bytes each would exceed it; the gcc
+# build grew by 12 kB, the ASan build without quarantine by 192 kB).
+[ $((rss1 - rss0)) -lt 512 ] || fail "VmRSS grew from $rss0 kB to $rss1 kB"
 # The log does not follow the notifications: only the workout's own lines.
 [ $((lines1 - lines0)) -lt 50 ] || fail "$((lines1 - lines0)) log lines during the flood: $(tail -20 "$T/paced.log")"
 # No backlog: the session clock kept pace with the plan (660 s of samples,

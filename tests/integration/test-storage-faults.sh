@@ -73,7 +73,11 @@ read -r n tmin tmax reason < <(sqlite3 -separator ' ' "$mnt/paced.db" "SELECT co
         max(x.t), s.end_reason FROM sessions s JOIN samples x ON x.session_id = s.id WHERE s.id = $id")
 log "session $id: $reason, samples $n (t $tmin..$tmax)"
 [ "$reason" = finished ] || fail "session $id ended '$reason'"
-awk -v n="$n" -v a="$tmin" -v b="$tmax" 'BEGIN { exit !(n >= 238 && b - a > n - 1.5 && b - a < n - 0.5) }' ||
+# 240 s of 1 Hz samples; about 50 of them were taken while the disk was
+# full and must have waited in memory. (A sample timer that fires more than
+# a second of session time late skips its slot: a loaded machine may cost
+# a few, never the 50.)
+awk -v n="$n" -v a="$tmin" -v b="$tmax" 'BEGIN { exit !(n >= 236 && n <= 241 && a < 2 && b > 239) }' ||
         fail "samples lost while the disk was full: $n from $tmin to $tmax"
 
 # ---- 2: a read-only state directory ----

@@ -29,6 +29,8 @@ static void help(void)
                "     --state-dir DIR      Where the session database lives\n"
                "     --simulate           Use the simulated treadmill and runner, not BlueZ\n"
                "     --time-scale N       With --simulate: run N times faster than real time\n"
+               "     --sim-notify-hz N    With --simulate: N notifications a second from the\n"
+               "                          treadmill and from the strap (load tests; default 1)\n"
                "     --run WORKOUT        Start WORKOUT (library name or file) once ready\n"
                "     --exit-when-done     Exit after the first session ends\n"
                "     --admin-group GROUP  Group allowed to control paced (default %s)\n"
@@ -61,6 +63,7 @@ static int parse_argv(int argc, char *argv[], ManagerOptions *o, bool *check_con
                 ARG_STATE_DIR,
                 ARG_SIMULATE,
                 ARG_TIME_SCALE,
+                ARG_SIM_NOTIFY_HZ,
                 ARG_RUN,
                 ARG_EXIT_WHEN_DONE,
                 ARG_ADMIN_GROUP,
@@ -75,6 +78,7 @@ static int parse_argv(int argc, char *argv[], ManagerOptions *o, bool *check_con
                 {"state-dir", required_argument, NULL, ARG_STATE_DIR},
                 {"simulate", no_argument, NULL, ARG_SIMULATE},
                 {"time-scale", required_argument, NULL, ARG_TIME_SCALE},
+                {"sim-notify-hz", required_argument, NULL, ARG_SIM_NOTIFY_HZ},
                 {"run", required_argument, NULL, ARG_RUN},
                 {"exit-when-done", no_argument, NULL, ARG_EXIT_WHEN_DONE},
                 {"admin-group", required_argument, NULL, ARG_ADMIN_GROUP},
@@ -129,6 +133,20 @@ static int parse_argv(int argc, char *argv[], ManagerOptions *o, bool *check_con
                         have_scale = true;
                         break;
                 }
+                case ARG_SIM_NOTIFY_HZ: {
+                        char *end;
+
+                        errno = 0;
+                        o->sim_notify_hz = strtod(optarg, &end);
+                        if (errno || *end || !isfinite(o->sim_notify_hz) || o->sim_notify_hz < 1 ||
+                            o->sim_notify_hz > 200) {
+                                log_error("--sim-notify-hz: expected a number from 1 to 200, "
+                                          "not '%s'.",
+                                          optarg);
+                                return -EINVAL;
+                        }
+                        break;
+                }
                 case ARG_RUN:
                         o->run_workout = optarg;
                         break;
@@ -146,6 +164,10 @@ static int parse_argv(int argc, char *argv[], ManagerOptions *o, bool *check_con
         }
         if (optind < argc) {
                 log_error("Unexpected argument '%s'.", argv[optind]);
+                return -EINVAL;
+        }
+        if (o->sim_notify_hz > 0 && !o->simulate) {
+                log_error("--sim-notify-hz needs --simulate.");
                 return -EINVAL;
         }
         if (have_scale && !o->simulate) {

@@ -22,6 +22,13 @@ static int sim_new(Manager *m, Transport **ret)
          * simulator's own model has known thresholds, which is the point. */
         if (m->config->strap && streq(m->config->strap, "none"))
                 cfg.strap_enabled = false;
+        if (m->options.sim_notify_hz > 0) {
+                /* A notification flood for the load tests (--sim-notify-hz). */
+                uint64_t interval = (uint64_t)(USEC_PER_SEC / m->options.sim_notify_hz);
+
+                cfg.hr_interval_usec = interval;
+                cfg.treadmill.data_interval_usec = interval;
+        }
         return sim_transport_new(ret, m->event, &m->clock, &cfg);
 }
 

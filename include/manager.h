@@ -82,6 +82,7 @@ typedef struct ManagerOptions {
         const char *state_dir;   /* overrides [Session] state_dir */
         bool simulate;
         double time_scale;
+        double sim_notify_hz;    /* simulator notifications per second per device; 0: default */
         const char *run_workout; /* start this workout as soon as the treadmill is ready */
         bool exit_when_done;     /* exit after the first session ends */
         const char *admin_group; /* NULL: "paced" */

@@ -133,13 +133,30 @@ paced_owns_name() {
         busctl --address="$BUS_ADDRESS" status io.paced.paced1 >/dev/null 2>&1
 }
 
+# With PACED_VALGRIND=1 every paced runs under valgrind's memcheck: any
+# invalid access or definite/indirect leak makes it exit 99 (stop_paced's
+# PACED_RC), and the report lands in $T/valgrind.<pid>.
+paced_cmd() {
+        if [ -n "${PACED_VALGRIND:-}" ]; then
+                echo valgrind --quiet --error-exitcode=99 --leak-check=full \
+                        --errors-for-leak-kinds=definite,indirect \
+                        --show-leak-kinds=definite,indirect --track-fds=no \
+                        "--log-file=$T/valgrind.%p" "$PACED"
+        else
+                echo "$PACED"
+        fi
+}
+
 # start_paced [ARGS...]: paced on the private bus with $T/paced.conf and $T/state.
 start_paced() {
-        "$PACED" --bus "$BUS_ADDRESS" --config "$T/paced.conf" --state-dir "$T/state" "$@" \
+        local -a cmd
+        read -r -a cmd <<< "$(paced_cmd)"
+        "${cmd[@]}" --bus "$BUS_ADDRESS" --config "$T/paced.conf" --state-dir "$T/state" "$@" \
                 >> "$T/paced.log" 2>&1 &
         PACED_PID=$!
         LIB_PIDS+=("$PACED_PID")
-        wait_for 20 paced_owns_name || fail "paced did not take its bus name"
+        wait_for $((${PACED_VALGRIND:+60} + 20)) paced_owns_name ||
+                fail "paced did not take its bus name"
 }
 
 # stop_paced [SIGNAL]: signals paced and waits for it; sets PACED_RC.

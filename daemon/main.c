@@ -29,6 +29,7 @@ static void help(void)
                "     --state-dir DIR      Where the session database lives\n"
                "     --simulate           Use the simulated treadmill and runner, not BlueZ\n"
                "     --time-scale N       With --simulate: run N times faster than real time\n"
+               "     --sim-belt-speed KMH With --simulate: the belt is already running at KMH\n"
                "     --run WORKOUT        Start WORKOUT (library name or file) once ready\n"
                "     --exit-when-done     Exit after the first session ends\n"
                "     --admin-group GROUP  Group allowed to control paced (default %s)\n"
@@ -61,6 +62,7 @@ static int parse_argv(int argc, char *argv[], ManagerOptions *o, bool *check_con
                 ARG_STATE_DIR,
                 ARG_SIMULATE,
                 ARG_TIME_SCALE,
+                ARG_SIM_BELT_SPEED,
                 ARG_RUN,
                 ARG_EXIT_WHEN_DONE,
                 ARG_ADMIN_GROUP,
@@ -75,6 +77,7 @@ static int parse_argv(int argc, char *argv[], ManagerOptions *o, bool *check_con
                 {"state-dir", required_argument, NULL, ARG_STATE_DIR},
                 {"simulate", no_argument, NULL, ARG_SIMULATE},
                 {"time-scale", required_argument, NULL, ARG_TIME_SCALE},
+                {"sim-belt-speed", required_argument, NULL, ARG_SIM_BELT_SPEED},
                 {"run", required_argument, NULL, ARG_RUN},
                 {"exit-when-done", no_argument, NULL, ARG_EXIT_WHEN_DONE},
                 {"admin-group", required_argument, NULL, ARG_ADMIN_GROUP},
@@ -129,6 +132,21 @@ static int parse_argv(int argc, char *argv[], ManagerOptions *o, bool *check_con
                         have_scale = true;
                         break;
                 }
+                case ARG_SIM_BELT_SPEED: {
+                        char *end;
+
+                        /* The simulator's default range; it rejects anything else. */
+                        errno = 0;
+                        o->sim_belt_speed_kmh = strtod(optarg, &end);
+                        if (errno || *end || !isfinite(o->sim_belt_speed_kmh) ||
+                            o->sim_belt_speed_kmh < 1 || o->sim_belt_speed_kmh > 20) {
+                                log_error("--sim-belt-speed: expected km/h from 1 to 20, "
+                                          "not '%s'.",
+                                          optarg);
+                                return -EINVAL;
+                        }
+                        break;
+                }
                 case ARG_RUN:
                         o->run_workout = optarg;
                         break;
@@ -146,6 +164,10 @@ static int parse_argv(int argc, char *argv[], ManagerOptions *o, bool *check_con
         }
         if (optind < argc) {
                 log_error("Unexpected argument '%s'.", argv[optind]);
+                return -EINVAL;
+        }
+        if (o->sim_belt_speed_kmh > 0 && !o->simulate) {
+                log_error("--sim-belt-speed needs --simulate.");
                 return -EINVAL;
         }
         if (have_scale && !o->simulate) {

@@ -22,6 +22,7 @@ static int sim_new(Manager *m, Transport **ret)
          * simulator's own model has known thresholds, which is the point. */
         if (m->config->strap && streq(m->config->strap, "none"))
                 cfg.strap_enabled = false;
+        cfg.treadmill.initial_speed_kmh = m->options.sim_belt_speed_kmh;
         return sim_transport_new(ret, m->event, &m->clock, &cfg);
 }
 

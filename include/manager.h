@@ -82,9 +82,10 @@ typedef struct ManagerOptions {
         const char *state_dir;   /* overrides [Session] state_dir */
         bool simulate;
         double time_scale;
-        const char *run_workout; /* start this workout as soon as the treadmill is ready */
-        bool exit_when_done;     /* exit after the first session ends */
-        const char *admin_group; /* NULL: "paced" */
+        double sim_belt_speed_kmh; /* --sim-belt-speed: the simulated belt starts running */
+        const char *run_workout;   /* start this workout as soon as the treadmill is ready */
+        bool exit_when_done;       /* exit after the first session ends */
+        const char *admin_group;   /* NULL: "paced" */
 } ManagerOptions;
 
 typedef struct Manager Manager;

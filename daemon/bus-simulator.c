@@ -36,7 +36,10 @@ static int property_get_belt_state(sd_bus *bus, const char *path, const char *in
                                      t ? sim_belt_state_to_string(sim_treadmill_state(t)) : "");
 }
 
-/* Every control-point request the simulated treadmill received: (time s, op, result, value). */
+/*
+ * Every control-point request the simulated treadmill received: (virtual
+ * seconds since the simulator started, op, result, value).
+ */
 static int property_get_received_commands(sd_bus *bus, const char *path, const char *interface,
                                           const char *property, sd_bus_message *reply,
                                           void *userdata, sd_bus_error *error)

@@ -14,6 +14,7 @@ struct SimTreadmill {
         bool refuse_control;
         bool malformed_next;
 
+        uint64_t created_usec;
         uint64_t now_usec;
         uint64_t next_data_usec;
 
@@ -106,7 +107,7 @@ int sim_treadmill_new(SimTreadmill **ret, const SimTreadmillConfig *cfg, uint64_
                 return -ENOMEM;
         t->cfg = *cfg;
         t->state = SIM_BELT_IDLE;
-        t->now_usec = now_usec;
+        t->created_usec = t->now_usec = now_usec;
         t->next_data_usec = now_usec + cfg->data_interval_usec;
         /* The belt rests at 0 % unless the range excludes it. */
         t->incline_pct = t->target_incline_pct =
@@ -395,7 +396,7 @@ static uint8_t handle_request(SimTreadmill *t, const FtmsCpRequest *q)
 
 static void log_command(SimTreadmill *t, uint64_t now_usec, const FtmsCpRequest *q, uint8_t result)
 {
-        SimCommand c = {.t_usec = now_usec, .op = q->op, .result = result};
+        SimCommand c = {.t_usec = now_usec - t->created_usec, .op = q->op, .result = result};
 
         if (q->op == FTMS_CP_SET_TARGET_SPEED || q->op == FTMS_CP_SET_TARGET_INCLINATION)
                 c.value = q->value;

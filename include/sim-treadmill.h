@@ -141,7 +141,7 @@ const SimTreadmillConfig *sim_treadmill_config(const SimTreadmill *t);
 #define SIM_COMMAND_LOG_SIZE 4096
 
 typedef struct SimCommand {
-        uint64_t t_usec; /* when it was written (virtual) */
+        uint64_t t_usec; /* when it was written, since the model was created */
         uint8_t op;      /* FTMS_CP_* */
         uint8_t result;  /* FTMS_RESULT_* */
         double value;    /* speed km/h, incline %, stop/pause parameter; else 0 */

@@ -180,3 +180,24 @@ expect_rc() {
                 fail "'$*' exited $rc, expected $want"
         fi
 }
+
+# sim_prop NAME: a Simulator property's value as busctl prints it, without the type.
+sim_prop() {
+        busctl --address="$BUS_ADDRESS" get-property io.paced.paced1 /io/paced/paced1 \
+                io.paced.paced1.Simulator "$1" | cut -d' ' -f2-
+}
+
+treadmill_connected() {
+        [ "$(busctl --address="$BUS_ADDRESS" get-property io.paced.paced1 \
+                /io/paced/paced1/device/treadmill io.paced.paced1.Device Connected)" = "b true" ]
+}
+
+# sim_commands: the control-point requests the simulated treadmill received,
+# one a line: "SECONDS OP RESULT VALUE" (virtual seconds since it started).
+sim_commands() {
+        busctl --address="$BUS_ADDRESS" --json=short get-property io.paced.paced1 \
+                /io/paced/paced1 io.paced.paced1.Simulator ReceivedCommands |
+                python3 -c 'import json, sys
+for t, op, res, v in json.load(sys.stdin)["data"]:
+    print("%.3f %s %s %g" % (t, op, res, v))'
+}

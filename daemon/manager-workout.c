@@ -351,6 +351,9 @@ static void handle_event(Manager *m, const EngineEvent *ev)
         case ENGINE_EVENT_CLAMP:
                 log_notice("%s", ev->message);
                 manager_store_event(m, SESSION_EVENT_CLAMP, ev->message, NULL);
+                /* A clamp is the cap rule acting: clients see it like any other. */
+                (void)bus_manager_emit_safety_action(m, engine_safety_rule_to_string(ev->rule),
+                                                     true, ev->message);
                 break;
         case ENGINE_EVENT_SAFETY:
                 log_full(ev->active ? LOG_WARNING : LOG_NOTICE, "Safety: %s", ev->message);
@@ -842,9 +845,13 @@ static int start_loaded(Manager *m, const Workout *workout, const char *name, bo
         if (r < 0)
                 return sd_bus_error_setf(error, PACED_ERROR_INVALID_WORKOUT,
                                          "Cannot resolve '%s': %s", name, strerror(-r));
-        if (resolved->any_clamped)
+        if (resolved->any_clamped) {
                 log_notice("Workout '%s': some targets exceed the caps and were clamped.",
                            resolved->name);
+                (void)bus_manager_emit_safety_action(
+                        m, engine_safety_rule_to_string(ENGINE_SAFETY_CAP), true,
+                        "Some of the workout's targets exceed the caps and were clamped");
+        }
 
         r = workout_engine_load(m->engine, now, TAKE_PTR(resolved));
         if (r < 0) {

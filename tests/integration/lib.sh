@@ -201,3 +201,19 @@ sim_commands() {
 for t, op, res, v in json.load(sys.stdin)["data"]:
     print("%.3f %s %s %g" % (t, op, res, v))'
 }
+
+# monitor_safety: records paced's SafetyAction signals in $T/safety (as
+# dbus-monitor prints them); then `safety_seen RULE [TEXT]` is true once a
+# SafetyAction of RULE (whose message contains TEXT) was emitted.
+monitor_safety() {
+        dbus-monitor --address "$BUS_ADDRESS" \
+                "type='signal',interface='io.paced.paced1.Manager',member='SafetyAction'" \
+                > "$T/safety" 2>&1 &
+        LIB_PIDS+=("$!")
+        wait_for 5 grep -q NameAcquired "$T/safety" || fail "dbus-monitor did not start"
+}
+safety_actions() {
+        awk '/member=SafetyAction/ { if (r != "") print r; r = "@"; next }
+             r != "" { r = r " " $0 } END { if (r != "") print r }' "$T/safety"
+}
+safety_seen() { safety_actions | grep -F "string \"$1\"" | grep -qF -- "${2:-}"; }

@@ -29,6 +29,7 @@
 #include "log.h"
 #include "manager-internal.h"
 #include "plan.h"
+#include "sim-transport.h"
 #include "workout-library.h"
 #include "workout-text.h"
 #include "workout-zwo.h"
@@ -643,6 +644,13 @@ int manager_setup_workout(Manager *m)
 
 void manager_workout_done(Manager *m)
 {
+        SimTreadmill *sim = m->transport ? sim_transport_treadmill(m->transport) : NULL;
+
+        /* What a simulated runner is left with: tests check it after paced exits. */
+        if (sim)
+                log_info("Simulated belt left %s at %.1f km/h (target %.1f km/h).",
+                         sim_belt_state_to_string(sim_treadmill_state(sim)),
+                         sim_treadmill_speed_kmh(sim), sim_treadmill_target_speed_kmh(sim));
         if (m->transport) {
                 transport_shutdown(m->transport);
                 m->transport = transport_free(m->transport);

@@ -29,6 +29,7 @@
 #include "log.h"
 #include "manager-internal.h"
 #include "plan.h"
+#include "sim-transport.h"
 #include "workout-library.h"
 #include "workout-text.h"
 #include "workout-zwo.h"
@@ -280,6 +281,9 @@ static void handle_event(Manager *m, const EngineEvent *ev)
         case ENGINE_EVENT_CLAMP:
                 log_notice("%s", ev->message);
                 manager_store_event(m, SESSION_EVENT_CLAMP, ev->message, NULL);
+                /* A clamp is the cap rule acting: clients see it like any other. */
+                (void)bus_manager_emit_safety_action(m, engine_safety_rule_to_string(ev->rule),
+                                                     true, ev->message);
                 break;
         case ENGINE_EVENT_SAFETY:
                 log_full(ev->active ? LOG_WARNING : LOG_NOTICE, "Safety: %s", ev->message);
@@ -569,6 +573,13 @@ int manager_setup_workout(Manager *m)
 
 void manager_workout_done(Manager *m)
 {
+        SimTreadmill *sim = m->transport ? sim_transport_treadmill(m->transport) : NULL;
+
+        /* What a simulated runner is left with: tests check it after paced exits. */
+        if (sim)
+                log_info("Simulated belt left %s at %.1f km/h (target %.1f km/h).",
+                         sim_belt_state_to_string(sim_treadmill_state(sim)),
+                         sim_treadmill_speed_kmh(sim), sim_treadmill_target_speed_kmh(sim));
         if (m->transport) {
                 transport_shutdown(m->transport);
                 m->transport = transport_free(m->transport);
@@ -771,9 +782,13 @@ static int start_loaded(Manager *m, const Workout *workout, const char *name, bo
         if (r < 0)
                 return sd_bus_error_setf(error, PACED_ERROR_INVALID_WORKOUT,
                                          "Cannot resolve '%s': %s", name, strerror(-r));
-        if (resolved->any_clamped)
+        if (resolved->any_clamped) {
                 log_notice("Workout '%s': some targets exceed the caps and were clamped.",
                            resolved->name);
+                (void)bus_manager_emit_safety_action(
+                        m, engine_safety_rule_to_string(ENGINE_SAFETY_CAP), true,
+                        "Some of the workout's targets exceed the caps and were clamped");
+        }
 
         r = workout_engine_load(m->engine, now, TAKE_PTR(resolved));
         if (r < 0) {

@@ -3,6 +3,7 @@
 #include <stddef.h>
 #include <string.h>
 
+#include "ftms-param.h"
 #include "ftms.h"
 #include "le-cursor.h"
 #include "util.h"
@@ -265,7 +266,7 @@ int ftms_parse_treadmill_data(const uint8_t *buf, size_t len, FtmsTreadmillData 
 static int field_to_raw(const FtmsTreadmillData *d, FtmsField f, int32_t *ret)
 {
         const FieldInfo *fi = &field_table[f];
-        double v, lo, hi;
+        double lo, hi;
 
         switch (fi->type) {
         case FIELD_U8:
@@ -290,14 +291,7 @@ static int field_to_raw(const FtmsTreadmillData *d, FtmsField f, int32_t *ret)
                 return 0;
         }
 
-        v = ftms_treadmill_field_value(d, f);
-        if (!isfinite(v))
-                return -EINVAL;
-        v = round(v / fi->resolution);
-        if (v < lo || v > hi)
-                return -ERANGE;
-        *ret = (int32_t)v;
-        return 0;
+        return ftms_scale_to_raw(ftms_treadmill_field_value(d, f), fi->resolution, lo, hi, ret);
 }
 
 int ftms_encode_treadmill_data(const FtmsTreadmillData *d, uint8_t *buf, size_t size,

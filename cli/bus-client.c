@@ -8,6 +8,7 @@
 
 #include "bus-client.h"
 #include "bus-util.h"
+#include "profile.h"
 #include "util.h"
 
 int pacectl_bus_open(sd_bus **ret)
@@ -363,17 +364,11 @@ void pacectl_json_number(FILE *f, double v)
 
 void pacectl_format_duration(double s, char *buf, size_t size)
 {
-        long t;
-
-        if (!isfinite(s) || s < 0) {
+        /* A clock's placeholder here, where format_clock_time() writes "-". */
+        if (!isfinite(s) || s < 0)
                 snprintf(buf, size, "--:--");
-                return;
-        }
-        t = lround(s);
-        if (t >= 3600)
-                snprintf(buf, size, "%ld:%02ld:%02ld", t / 3600, t / 60 % 60, t % 60);
         else
-                snprintf(buf, size, "%ld:%02ld", t / 60, t % 60);
+                format_clock_time(s, buf, size);
 }
 
 void pacectl_format_pace(double kmh, bool imperial, char *buf, size_t size)

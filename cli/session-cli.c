@@ -63,6 +63,24 @@ int session_cli_load(const char *db_opt, const char *state_dir_opt, const char *
         return r < 0 ? PACECTL_EXIT_FAILURE : PACECTL_EXIT_OK;
 }
 
+FILE *session_cli_output_open(const char *cmd, const char *output)
+{
+        FILE *out = output ? fopen(output, "we") : stdout;
+
+        if (!out)
+                fprintf(stderr, "pacectl %s: cannot create %s: %m\n", cmd, output);
+        return out;
+}
+
+int session_cli_output_close(FILE *out, const char *output, int r)
+{
+        if (fflush(out) != 0 && r >= 0)
+                r = -errno;
+        if (output && fclose(out) != 0 && r >= 0)
+                r = -errno;
+        return r;
+}
+
 char *session_cli_format_time(char *buf, size_t size, uint64_t wall_usec)
 {
         time_t t = (time_t)(wall_usec / USEC_PER_SEC);

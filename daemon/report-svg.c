@@ -7,6 +7,7 @@
 #include "report-svg.h"
 #include "session-summary.h"
 #include "util.h"
+#include "xml-escape.h"
 
 #define PLOT_X0 84.0
 #define PLOT_X1 1104.0
@@ -43,24 +44,7 @@ static double px_y(const Panel *p, double v)
 
 static void put_text(FILE *f, const char *s)
 {
-        for (; s && *s; s++)
-                switch (*s) {
-                case '<':
-                        fputs("&lt;", f);
-                        break;
-                case '>':
-                        fputs("&gt;", f);
-                        break;
-                case '&':
-                        fputs("&amp;", f);
-                        break;
-                case '"':
-                        fputs("&quot;", f);
-                        break;
-                default:
-                        if ((unsigned char)*s >= 0x20)
-                                fputc(*s, f);
-                }
+        xml_put_escaped(f, s, 0);
 }
 
 /* A polyline through (t, value(sample)) that breaks where the value is unknown. */

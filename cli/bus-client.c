@@ -7,6 +7,8 @@
 #include <string.h>
 
 #include "bus-client.h"
+#include "bus-util.h"
+#include "profile.h"
 #include "util.h"
 
 int pacectl_bus_open(sd_bus **ret)
@@ -169,8 +171,9 @@ static int read_basic(sd_bus_message *m, char type, void *field)
 }
 
 /* Reads one dict entry's value (the name already read); unknown properties are skipped. */
-static int read_manager_prop(sd_bus_message *m, const char *name, ManagerProps *p)
+static int read_manager_prop(sd_bus_message *m, const char *name, void *userdata)
 {
+        ManagerProps *p = userdata;
         int r;
 
         if (streq(name, "LastCrossover")) {
@@ -209,27 +212,7 @@ static int read_manager_prop(sd_bus_message *m, const char *name, ManagerProps *
 
 static int read_manager_dict(sd_bus_message *m, ManagerProps *p)
 {
-        int r;
-
-        r = sd_bus_message_enter_container(m, 'a', "{sv}");
-        if (r < 0)
-                return r;
-        while ((r = sd_bus_message_enter_container(m, 'e', "sv")) > 0) {
-                const char *name;
-
-                r = sd_bus_message_read_basic(m, 's', &name);
-                if (r < 0)
-                        return r;
-                r = read_manager_prop(m, name, p);
-                if (r < 0)
-                        return r;
-                r = sd_bus_message_exit_container(m);
-                if (r < 0)
-                        return r;
-        }
-        if (r < 0)
-                return r;
-        return sd_bus_message_exit_container(m);
+        return bus_message_read_dict(m, "v", read_manager_prop, p);
 }
 
 void manager_props_init(ManagerProps *p)
@@ -284,6 +267,50 @@ int manager_props_update(sd_bus_message *m, ManagerProps *p)
         return read_manager_dict(m, p);
 }
 
+/* Reads one Device property's value (the name already read); unknown ones are skipped. */
+static int read_device_prop(sd_bus_message *m, const char *name, void *userdata)
+{
+        DeviceProps *p = userdata;
+        int r;
+
+        if (streq(name, "Kind") || streq(name, "Address") || streq(name, "Name")) {
+                char **field = streq(name, "Kind")      ? &p->kind
+                               : streq(name, "Address") ? &p->address
+                                                        : &p->name;
+
+                r = sd_bus_message_enter_container(m, 'v', "s");
+                if (r >= 0)
+                        r = read_basic(m, 's', field);
+                if (r >= 0)
+                        r = sd_bus_message_exit_container(m);
+                return r;
+        }
+        if (streq(name, "Connected")) {
+                r = sd_bus_message_enter_container(m, 'v', "b");
+                if (r >= 0)
+                        r = read_basic(m, 'b', &p->connected);
+                if (r >= 0)
+                        r = sd_bus_message_exit_container(m);
+                return r;
+        }
+        if (streq(name, "Battery"))
+                return sd_bus_message_read(m, "v", "i", &p->battery);
+        if (streq(name, "Features")) {
+                r = sd_bus_message_enter_container(m, 'v', "as");
+                if (r >= 0)
+                        r = sd_bus_message_read_strv(m, &p->features);
+                if (r >= 0)
+                        r = sd_bus_message_exit_container(m);
+                return r;
+        }
+        if (streq(name, "SpeedRange") || streq(name, "InclineRange")) {
+                double *v = streq(name, "SpeedRange") ? p->speed_range : p->incline_range;
+
+                return sd_bus_message_read(m, "v", "(ddd)", &v[0], &v[1], &v[2]);
+        }
+        return sd_bus_message_skip(m, "v");
+}
+
 void device_props_done(DeviceProps *p)
 {
         free(p->kind);
@@ -308,52 +335,7 @@ int device_props_get(sd_bus *bus, const char *kind, DeviceProps *p, sd_bus_error
                                "GetAll", error, &reply, "s", PACED_BUS_IFACE_DEVICE);
         if (r < 0)
                 return r;
-        r = sd_bus_message_enter_container(reply, 'a', "{sv}");
-        if (r < 0)
-                return r;
-        while ((r = sd_bus_message_enter_container(reply, 'e', "sv")) > 0) {
-                const char *name;
-
-                r = sd_bus_message_read_basic(reply, 's', &name);
-                if (r < 0)
-                        return r;
-                if (streq(name, "Kind") || streq(name, "Address") || streq(name, "Name")) {
-                        char **field = streq(name, "Kind")      ? &p->kind
-                                       : streq(name, "Address") ? &p->address
-                                                                : &p->name;
-
-                        r = sd_bus_message_enter_container(reply, 'v', "s");
-                        if (r >= 0)
-                                r = read_basic(reply, 's', field);
-                        if (r >= 0)
-                                r = sd_bus_message_exit_container(reply);
-                } else if (streq(name, "Connected")) {
-                        r = sd_bus_message_enter_container(reply, 'v', "b");
-                        if (r >= 0)
-                                r = read_basic(reply, 'b', &p->connected);
-                        if (r >= 0)
-                                r = sd_bus_message_exit_container(reply);
-                } else if (streq(name, "Battery")) {
-                        r = sd_bus_message_read(reply, "v", "i", &p->battery);
-                } else if (streq(name, "Features")) {
-                        r = sd_bus_message_enter_container(reply, 'v', "as");
-                        if (r >= 0)
-                                r = sd_bus_message_read_strv(reply, &p->features);
-                        if (r >= 0)
-                                r = sd_bus_message_exit_container(reply);
-                } else if (streq(name, "SpeedRange") || streq(name, "InclineRange")) {
-                        double *v = streq(name, "SpeedRange") ? p->speed_range : p->incline_range;
-
-                        r = sd_bus_message_read(reply, "v", "(ddd)", &v[0], &v[1], &v[2]);
-                } else
-                        r = sd_bus_message_skip(reply, "v");
-                if (r < 0)
-                        return r;
-                r = sd_bus_message_exit_container(reply);
-                if (r < 0)
-                        return r;
-        }
-        return r;
+        return bus_message_read_dict(reply, "v", read_device_prop, p);
 }
 
 /* ---- formatting ---- */
@@ -382,17 +364,11 @@ void pacectl_json_number(FILE *f, double v)
 
 void pacectl_format_duration(double s, char *buf, size_t size)
 {
-        long t;
-
-        if (!isfinite(s) || s < 0) {
+        /* A clock's placeholder here, where format_clock_time() writes "-". */
+        if (!isfinite(s) || s < 0)
                 snprintf(buf, size, "--:--");
-                return;
-        }
-        t = lround(s);
-        if (t >= 3600)
-                snprintf(buf, size, "%ld:%02ld:%02ld", t / 3600, t / 60 % 60, t % 60);
         else
-                snprintf(buf, size, "%ld:%02ld", t / 60, t % 60);
+                format_clock_time(s, buf, size);
 }
 
 void pacectl_format_pace(double kmh, bool imperial, char *buf, size_t size)

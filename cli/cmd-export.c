@@ -141,9 +141,8 @@ static int cmd_export(int argc, char *argv[])
                 return r;
         fit.utc_offset_s = utc_offset(d->start_wall_usec);
 
-        out = output ? fopen(output, "we") : stdout;
+        out = session_cli_output_open("export", output);
         if (!out) {
-                fprintf(stderr, "pacectl export: cannot create %s: %m\n", output);
                 session_data_free(d);
                 return PACECTL_EXIT_FAILURE;
         }
@@ -153,10 +152,7 @@ static int cmd_export(int argc, char *argv[])
                 r = export_tcx_write(d, out);
         else
                 r = rr ? export_csv_rr_write(d, out) : export_csv_samples_write(d, out);
-        if (fflush(out) != 0 && r >= 0)
-                r = -errno;
-        if (output && fclose(out) != 0 && r >= 0)
-                r = -errno;
+        r = session_cli_output_close(out, output, r);
         session_data_free(d);
         if (r == -ENODATA) {
                 fprintf(stderr, "pacectl export: the session has no samples\n");

@@ -21,37 +21,6 @@ static const char options_help[] =
         "      --json        Print a JSON array\n" SESSION_CLI_DB_OPTIONS_HELP
         "  -h, --help        Show this help\n";
 
-/* Local time DATE to wall-clock usec. */
-static int parse_since(const char *s, uint64_t *ret)
-{
-        struct tm tm = {};
-        const char *end;
-        char *e;
-        time_t t;
-
-        /* "7d": seven days ago. */
-        errno = 0;
-        unsigned long days = strtoul(s, &e, 10);
-        if (e != s && streq(e, "d") && errno == 0 && days < 100000) {
-                *ret = (uint64_t)(time(NULL) - (time_t)days * 86400) * USEC_PER_SEC;
-                return 0;
-        }
-        end = strptime(s, "%Y-%m-%d", &tm);
-        if (!end)
-                return -EINVAL;
-        if (*end) {
-                end = strptime(end, *end == 'T' ? "T%H:%M" : " %H:%M", &tm);
-                if (!end || *end)
-                        return -EINVAL;
-        }
-        tm.tm_isdst = -1;
-        t = mktime(&tm);
-        if (t == (time_t)-1 || t < 0)
-                return -EINVAL;
-        *ret = (uint64_t)t * USEC_PER_SEC;
-        return 0;
-}
-
 static const char *end_text(const SessionListEntry *e)
 {
         return e->end_reason >= 0 ? session_end_reason_to_string(e->end_reason) : "running";
@@ -151,7 +120,7 @@ static int cmd_history(int argc, char *argv[])
         while ((c = getopt_long(argc, argv, "h", options, NULL)) >= 0)
                 switch (c) {
                 case 's':
-                        if (parse_since(optarg, &since) < 0) {
+                        if (session_cli_parse_since(optarg, &since) < 0) {
                                 fprintf(stderr, "pacectl history: invalid --since '%s'\n", optarg);
                                 return PACECTL_EXIT_USAGE;
                         }

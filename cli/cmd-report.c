@@ -57,17 +57,13 @@ static int cmd_report(int argc, char *argv[])
                 return r;
 
         start = (time_t)(d->start_wall_usec / USEC_PER_SEC);
-        out = output ? fopen(output, "we") : stdout;
+        out = session_cli_output_open("report", output);
         if (!out) {
-                fprintf(stderr, "pacectl report: cannot create %s: %m\n", output);
                 session_data_free(d);
                 return PACECTL_EXIT_FAILURE;
         }
         r = report_svg_write(d, localtime_r(&start, &tm) ? (int)tm.tm_gmtoff : 0, out);
-        if (fflush(out) != 0 && r >= 0)
-                r = -errno;
-        if (output && fclose(out) != 0 && r >= 0)
-                r = -errno;
+        r = session_cli_output_close(out, output, r);
         session_data_free(d);
         if (r < 0) {
                 fprintf(stderr, "pacectl report: %s\n",

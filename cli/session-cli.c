@@ -1,4 +1,5 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
+#define _GNU_SOURCE 1
 #include <errno.h>
 #include <inttypes.h>
 #include <stdio.h>
@@ -62,6 +63,24 @@ int session_cli_load(const char *db_opt, const char *state_dir_opt, const char *
         return r < 0 ? PACECTL_EXIT_FAILURE : PACECTL_EXIT_OK;
 }
 
+FILE *session_cli_output_open(const char *cmd, const char *output)
+{
+        FILE *out = output ? fopen(output, "we") : stdout;
+
+        if (!out)
+                fprintf(stderr, "pacectl %s: cannot create %s: %m\n", cmd, output);
+        return out;
+}
+
+int session_cli_output_close(FILE *out, const char *output, int r)
+{
+        if (fflush(out) != 0 && r >= 0)
+                r = -errno;
+        if (output && fclose(out) != 0 && r >= 0)
+                r = -errno;
+        return r;
+}
+
 char *session_cli_format_time(char *buf, size_t size, uint64_t wall_usec)
 {
         time_t t = (time_t)(wall_usec / USEC_PER_SEC);
@@ -70,4 +89,35 @@ char *session_cli_format_time(char *buf, size_t size, uint64_t wall_usec)
         if (!localtime_r(&t, &tm) || strftime(buf, size, "%Y-%m-%d %H:%M", &tm) == 0)
                 snprintf(buf, size, "?");
         return buf;
+}
+
+/* Local time DATE to wall-clock usec. */
+int session_cli_parse_since(const char *s, uint64_t *ret)
+{
+        struct tm tm = {};
+        const char *end;
+        char *e;
+        time_t t;
+
+        /* "7d": seven days ago. */
+        errno = 0;
+        unsigned long days = strtoul(s, &e, 10);
+        if (e != s && streq(e, "d") && errno == 0 && days < 100000) {
+                *ret = (uint64_t)(time(NULL) - (time_t)days * 86400) * USEC_PER_SEC;
+                return 0;
+        }
+        end = strptime(s, "%Y-%m-%d", &tm);
+        if (!end)
+                return -EINVAL;
+        if (*end) {
+                end = strptime(end, *end == 'T' ? "T%H:%M" : " %H:%M", &tm);
+                if (!end || *end)
+                        return -EINVAL;
+        }
+        tm.tm_isdst = -1;
+        t = mktime(&tm);
+        if (t == (time_t)-1 || t < 0)
+                return -EINVAL;
+        *ret = (uint64_t)t * USEC_PER_SEC;
+        return 0;
 }

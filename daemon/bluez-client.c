@@ -22,6 +22,7 @@
 #include <time.h>
 
 #include "bluez-internal.h"
+#include "bus-util.h"
 #include "log.h"
 #include "util.h"
 
@@ -338,49 +339,36 @@ static int read_variant_strv(sd_bus_message *m, char ***p)
  * FTMS 1.0 section 3.1.1 (advertising): Service Data for 0x1826 is Flags
  * (uint8) then Fitness Machine Type (uint16, bit 0 = Treadmill).
  */
-static int read_service_data(sd_bus_message *m, BluezObject *o)
+static int read_service_data_entry(sd_bus_message *m, const char *key, void *userdata)
 {
+        BluezObject *o = userdata;
         char ftms[37];
+        const void *p;
+        size_t n;
         int r;
 
         bt_uuid16_to_string(FTMS_UUID_SERVICE, ftms);
+        if (!streq(key, ftms))
+                return sd_bus_message_skip(m, "v");
+        r = sd_bus_message_enter_container(m, 'v', "ay");
+        if (r < 0)
+                return r;
+        r = sd_bus_message_read_array(m, 'y', &p, &n);
+        if (r < 0)
+                return r;
+        if (n >= 3)
+                o->ftms_machine_type = ((const uint8_t *)p)[1] | ((const uint8_t *)p)[2] << 8;
+        return sd_bus_message_exit_container(m);
+}
+
+static int read_service_data(sd_bus_message *m, BluezObject *o)
+{
+        int r;
+
         r = sd_bus_message_enter_container(m, 'v', "a{sv}");
         if (r < 0)
                 return r;
-        r = sd_bus_message_enter_container(m, 'a', "{sv}");
-        if (r < 0)
-                return r;
-        while ((r = sd_bus_message_enter_container(m, 'e', "sv")) > 0) {
-                const char *key;
-                const void *p;
-                size_t n;
-
-                r = sd_bus_message_read(m, "s", &key);
-                if (r < 0)
-                        return r;
-                if (!streq(key, ftms)) {
-                        r = sd_bus_message_skip(m, "v");
-                } else {
-                        r = sd_bus_message_enter_container(m, 'v', "ay");
-                        if (r < 0)
-                                return r;
-                        r = sd_bus_message_read_array(m, 'y', &p, &n);
-                        if (r < 0)
-                                return r;
-                        if (n >= 3)
-                                o->ftms_machine_type =
-                                        ((const uint8_t *)p)[1] | ((const uint8_t *)p)[2] << 8;
-                        r = sd_bus_message_exit_container(m);
-                }
-                if (r < 0)
-                        return r;
-                r = sd_bus_message_exit_container(m);
-                if (r < 0)
-                        return r;
-        }
-        if (r < 0)
-                return r;
-        r = sd_bus_message_exit_container(m);
+        r = bus_message_read_dict(m, "v", read_service_data_entry, o);
         if (r < 0)
                 return r;
         return sd_bus_message_exit_container(m);
@@ -499,62 +487,44 @@ static int parse_property(BluezObject *o, unsigned iface, const char *key, sd_bu
         return sd_bus_message_skip(m, "v");
 }
 
+typedef struct PropertyContext {
+        BluezObject *object;
+        unsigned iface;
+        unsigned *changed;
+} PropertyContext;
+
+static int parse_property_entry(sd_bus_message *m, const char *key, void *userdata)
+{
+        PropertyContext *ctx = userdata;
+
+        return parse_property(ctx->object, ctx->iface, key, m, ctx->changed);
+}
+
 /* m at an a{sv} of one interface's properties. */
 static int parse_properties(BluezObject *o, unsigned iface, sd_bus_message *m, unsigned *changed)
 {
-        int r;
+        PropertyContext ctx = {.object = o, .iface = iface, .changed = changed};
 
-        r = sd_bus_message_enter_container(m, 'a', "{sv}");
-        if (r < 0)
-                return r;
-        while ((r = sd_bus_message_enter_container(m, 'e', "sv")) > 0) {
-                const char *key;
+        return bus_message_read_dict(m, "v", parse_property_entry, &ctx);
+}
 
-                r = sd_bus_message_read(m, "s", &key);
-                if (r < 0)
-                        return r;
-                r = parse_property(o, iface, key, m, changed);
-                if (r < 0)
-                        return r;
-                r = sd_bus_message_exit_container(m);
-                if (r < 0)
-                        return r;
-        }
-        if (r < 0)
-                return r;
-        return sd_bus_message_exit_container(m);
+static int parse_interface_entry(sd_bus_message *m, const char *iface, void *userdata)
+{
+        PropertyContext *ctx = userdata;
+        unsigned bit = iface_bit(iface);
+
+        if (!bit)
+                return sd_bus_message_skip(m, "a{sv}");
+        ctx->object->ifaces |= bit;
+        return parse_properties(ctx->object, bit, m, ctx->changed);
 }
 
 /* m at an a{sa{sv}} (InterfacesAdded, one GetManagedObjects entry). */
 static int parse_interfaces(BluezObject *o, sd_bus_message *m, unsigned *changed)
 {
-        int r;
+        PropertyContext ctx = {.object = o, .changed = changed};
 
-        r = sd_bus_message_enter_container(m, 'a', "{sa{sv}}");
-        if (r < 0)
-                return r;
-        while ((r = sd_bus_message_enter_container(m, 'e', "sa{sv}")) > 0) {
-                const char *iface;
-                unsigned bit;
-
-                r = sd_bus_message_read(m, "s", &iface);
-                if (r < 0)
-                        return r;
-                bit = iface_bit(iface);
-                if (bit) {
-                        o->ifaces |= bit;
-                        r = parse_properties(o, bit, m, changed);
-                } else
-                        r = sd_bus_message_skip(m, "a{sv}");
-                if (r < 0)
-                        return r;
-                r = sd_bus_message_exit_container(m);
-                if (r < 0)
-                        return r;
-        }
-        if (r < 0)
-                return r;
-        return sd_bus_message_exit_container(m);
+        return bus_message_read_dict(m, "a{sv}", parse_interface_entry, &ctx);
 }
 
 /* ---- links ---- */

@@ -225,6 +225,43 @@ static int method_set_schedule(sd_bus_message *message, void *userdata, sd_bus_e
         return sd_bus_reply_method_return(message, NULL);
 }
 
+static int method_accept_thresholds(sd_bus_message *message, void *userdata, sd_bus_error *error)
+{
+        Manager *m = userdata;
+        SessionAccepted a;
+        uint64_t id;
+        int r;
+
+        r = sd_bus_message_read(message, "t", &id);
+        if (r < 0)
+                return r;
+        REQUIRE_WRITE_ACCESS(m, message, error);
+        r = manager_accept_thresholds(m, id > INT64_MAX ? 0 : (int64_t)id, &a);
+        switch (r) {
+        case 0:
+                break;
+        case -ENOENT:
+                return sd_bus_error_setf(error, PACED_ERROR_INVALID_ARGUMENT,
+                                         "No session %" PRIu64 ".", id);
+        case -EINVAL:
+                return sd_bus_error_setf(error, PACED_ERROR_INVALID_ARGUMENT,
+                                         id == 0 || id > INT64_MAX
+                                                 ? "No session %" PRIu64 "."
+                                                 : "Session %" PRIu64 "'s aerobic threshold is not "
+                                                   "below its anaerobic one; not accepted.",
+                                         id);
+        case -ENODATA:
+                return sd_bus_error_setf(error, PACED_ERROR_INVALID_ARGUMENT,
+                                         "Session %" PRIu64 " has no threshold estimate.", id);
+        case -ENOMEDIUM:
+                return sd_bus_error_set(error, PACED_ERROR_FAILED,
+                                        "paced runs without a session store.");
+        default:
+                return sd_bus_error_set_errnof(error, r, "Cannot accept the thresholds: %m");
+        }
+        return sd_bus_reply_method_return(message, "dd", a.hrvt1_bpm, a.hrvt2_bpm);
+}
+
 static int method_scan_devices(sd_bus_message *message, void *userdata, sd_bus_error *error)
 {
         Manager *m = userdata;
@@ -297,6 +334,9 @@ static const sd_bus_vtable manager_vtable[] = {
         SD_BUS_METHOD_WITH_NAMES("SetSchedule", "s", SD_BUS_PARAM(plan_json_or_path), "", ,
                                  method_set_schedule, SD_BUS_VTABLE_UNPRIVILEGED),
         SD_BUS_METHOD("ClearSchedule", "", "", method_clear_schedule, SD_BUS_VTABLE_UNPRIVILEGED),
+        SD_BUS_METHOD_WITH_NAMES("AcceptThresholds", "t", SD_BUS_PARAM(session_id), "dd",
+                                 SD_BUS_PARAM(hrvt1_bpm) SD_BUS_PARAM(hrvt2_bpm),
+                                 method_accept_thresholds, SD_BUS_VTABLE_UNPRIVILEGED),
         SD_BUS_METHOD_WITH_NAMES("ScanDevices", "u", SD_BUS_PARAM(timeout), "a(sssn)",
                                  SD_BUS_PARAM(devices), method_scan_devices,
                                  SD_BUS_VTABLE_UNPRIVILEGED),

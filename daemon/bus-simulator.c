@@ -36,6 +36,33 @@ static int property_get_belt_state(sd_bus *bus, const char *path, const char *in
                                      t ? sim_belt_state_to_string(sim_treadmill_state(t)) : "");
 }
 
+/*
+ * Every control-point request the simulated treadmill received: (virtual
+ * seconds since the simulator started, op, result, value).
+ */
+static int property_get_received_commands(sd_bus *bus, const char *path, const char *interface,
+                                          const char *property, sd_bus_message *reply,
+                                          void *userdata, sd_bus_error *error)
+{
+        Manager *m = userdata;
+        SimTreadmill *t = sim_transport_treadmill(m->transport);
+        size_t n = t ? sim_treadmill_n_commands(t) : 0;
+        int r;
+
+        r = sd_bus_message_open_container(reply, 'a', "(dssd)");
+        for (size_t i = 0; r >= 0 && i < n; i++) {
+                const SimCommand *c = sim_treadmill_command(t, i);
+                const char *op = ftms_cp_op_to_string(c->op);
+                const char *result = ftms_cp_result_to_string(c->result);
+
+                r = sd_bus_message_append(reply, "(dssd)", (double)c->t_usec / USEC_PER_SEC,
+                                          op ? op : "rfu", result ? result : "rfu", c->value);
+        }
+        if (r < 0)
+                return r;
+        return sd_bus_message_close_container(reply);
+}
+
 static int method_press(sd_bus_message *message, void *userdata, sd_bus_error *error)
 {
         Manager *m = userdata;
@@ -113,6 +140,7 @@ static const sd_bus_vtable simulator_vtable[] = {
         SD_BUS_PROPERTY("TrueThresholds", "(dddd)", property_get_true_thresholds, 0,
                         SD_BUS_VTABLE_PROPERTY_CONST),
         SD_BUS_PROPERTY("BeltState", "s", property_get_belt_state, 0, 0),
+        SD_BUS_PROPERTY("ReceivedCommands", "a(dssd)", property_get_received_commands, 0, 0),
         SD_BUS_METHOD_WITH_NAMES("PressButton", "s", SD_BUS_PARAM(button), "", , method_press,
                                  SD_BUS_VTABLE_UNPRIVILEGED),
         SD_BUS_METHOD_WITH_NAMES("InjectFault", "s", SD_BUS_PARAM(fault), "", , method_fault,

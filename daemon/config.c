@@ -421,61 +421,76 @@ static int config_parse_pace(const ConfigKey *k, const char *value, void *data, 
         return 0;
 }
 
+/* A unit a number may carry, and what it is worth in the key's own unit. */
+typedef struct UnitSuffix {
+        const char *suffix;
+        double factor;
+} UnitSuffix;
+
+/*
+ * A number, optionally spaces and one of units' suffixes (none means the
+ * key's own unit), range-checked in that unit; -EINVAL on a malformed value,
+ * for the caller to describe, -ERANGE with err filled.
+ */
+static int parse_with_unit(const ConfigKey *k, const char *value, const UnitSuffix *units,
+                           size_t n_units, const char *unit, double *ret, char *err, size_t errlen)
+{
+        const char *end;
+        double v;
+
+        if (parse_number(value, &v, &end) < 0)
+                return -EINVAL;
+        while (*end == ' ')
+                end++;
+        if (*end) {
+                const UnitSuffix *u = NULL;
+
+                for (size_t i = 0; i < n_units; i++)
+                        if (streq(end, units[i].suffix))
+                                u = &units[i];
+                if (!u)
+                        return -EINVAL;
+                v *= u->factor;
+        }
+        if (check_range(k, v, unit, err, errlen) < 0)
+                return -ERANGE;
+        *ret = v;
+        return 0;
+}
+
 /* "12.5", "12.5 km/h", "7.8 mph" → km/h. */
 static int parse_speed(const ConfigKey *k, const char *value, void *data, char *err, size_t errlen)
 {
-        double v;
-        const char *end;
+        static const UnitSuffix units[] = {{"km/h", 1}, {"kmh", 1}, {"mph", KMH_PER_MPH}};
+        int r;
 
-        if (parse_number(value, &v, &end) < 0)
-                goto bad;
-        while (*end == ' ')
-                end++;
-        if (streq(end, "mph"))
-                v *= KMH_PER_MPH;
-        else if (*end && !streq(end, "km/h") && !streq(end, "kmh"))
-                goto bad;
-        if (check_range(k, v, "km/h", err, errlen) < 0)
-                return -ERANGE;
-        *(double *)data = v;
-        return 0;
-bad:
-        set_error(err, errlen, "'%s' is not a speed like 12.5 (km/h) or 7.8 mph", value);
-        return -EINVAL;
+        r = parse_with_unit(k, value, units, ELEMENTSOF(units), "km/h", data, err, errlen);
+        if (r == -EINVAL)
+                set_error(err, errlen, "'%s' is not a speed like 12.5 (km/h) or 7.8 mph", value);
+        return r;
 }
 
 /* "10", "10s", "2min", "1h" → seconds. */
 static int parse_duration(const ConfigKey *k, const char *value, void *data, char *err,
                           size_t errlen)
 {
-        double v;
-        const char *end;
+        static const UnitSuffix units[] = {
+                {"s", 1}, {"sec", 1}, {"min", 60}, {"m", 60}, {"h", 3600},
+        };
+        int r;
 
-        if (parse_number(value, &v, &end) < 0)
-                goto bad;
-        while (*end == ' ')
-                end++;
-        if (streq(end, "min") || streq(end, "m"))
-                v *= 60;
-        else if (streq(end, "h"))
-                v *= 3600;
-        else if (*end && !streq(end, "s") && !streq(end, "sec"))
-                goto bad;
-        if (check_range(k, v, "s", err, errlen) < 0)
-                return -ERANGE;
-        *(double *)data = v;
-        return 0;
-bad:
-        set_error(err, errlen, "'%s' is not a duration like 30s or 2min", value);
-        return -EINVAL;
+        r = parse_with_unit(k, value, units, ELEMENTSOF(units), "s", data, err, errlen);
+        if (r == -EINVAL)
+                set_error(err, errlen, "'%s' is not a duration like 30s or 2min", value);
+        return r;
 }
 
 /* "off", "400m", "1km", "mile", "1mi" → metres. */
 static int parse_distance(const ConfigKey *k, const char *value, void *data, char *err,
                           size_t errlen)
 {
-        double v;
-        const char *end;
+        static const UnitSuffix units[] = {{"m", 1}, {"km", 1000}, {"mi", METERS_PER_MILE}};
+        int r;
 
         if (streq(value, "off") || streq(value, "no")) {
                 *(double *)data = 0;
@@ -485,23 +500,10 @@ static int parse_distance(const ConfigKey *k, const char *value, void *data, cha
                 *(double *)data = METERS_PER_MILE;
                 return 0;
         }
-        if (parse_number(value, &v, &end) < 0)
-                goto bad;
-        while (*end == ' ')
-                end++;
-        if (streq(end, "km"))
-                v *= 1000;
-        else if (streq(end, "mi"))
-                v *= METERS_PER_MILE;
-        else if (*end && !streq(end, "m"))
-                goto bad;
-        if (check_range(k, v, "m", err, errlen) < 0)
-                return -ERANGE;
-        *(double *)data = v;
-        return 0;
-bad:
-        set_error(err, errlen, "'%s' is not a distance like 400m, 1km, mile or off", value);
-        return -EINVAL;
+        r = parse_with_unit(k, value, units, ELEMENTSOF(units), "m", data, err, errlen);
+        if (r == -EINVAL)
+                set_error(err, errlen, "'%s' is not a distance like 400m, 1km, mile or off", value);
+        return r;
 }
 
 static int parse_quirks(const ConfigKey *k, const char *value, void *data, char *err, size_t errlen)

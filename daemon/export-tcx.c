@@ -6,6 +6,7 @@
 #include "export-tcx.h"
 #include "session-summary.h"
 #include "util.h"
+#include "xml-escape.h"
 
 static void put_time(FILE *f, uint64_t start_usec, double t_s)
 {
@@ -16,29 +17,6 @@ static void put_time(FILE *f, uint64_t start_usec, double t_s)
         if (!gmtime_r(&whole, &tm) || strftime(buf, sizeof(buf), "%Y-%m-%dT%H:%M:%SZ", &tm) == 0)
                 buf[0] = '\0';
         fputs(buf, f);
-}
-
-static void put_escaped(FILE *f, const char *s)
-{
-        for (; s && *s; s++)
-                switch (*s) {
-                case '<':
-                        fputs("&lt;", f);
-                        break;
-                case '>':
-                        fputs("&gt;", f);
-                        break;
-                case '&':
-                        fputs("&amp;", f);
-                        break;
-                case '"':
-                        fputs("&quot;", f);
-                        break;
-                default:
-                        /* XML 1.0 forbids most control characters. */
-                        if ((unsigned char)*s >= 0x20 || *s == '\n' || *s == '\t')
-                                fputc(*s, f);
-                }
 }
 
 static const char *intensity(const SessionData *d, int step)
@@ -204,7 +182,8 @@ int export_tcx_write(const SessionData *d, FILE *out)
                 if (l->step_index >= 0 && (size_t)l->step_index < d->n_steps &&
                     d->steps[l->step_index].label[0]) {
                         fputs("    <Notes>", out);
-                        put_escaped(out, d->steps[l->step_index].label);
+                        xml_put_escaped(out, d->steps[l->step_index].label,
+                                        XML_ESCAPE_KEEP_WHITESPACE);
                         fputs("</Notes>\n", out);
                 }
                 if (time_s > 0)
@@ -218,7 +197,7 @@ int export_tcx_write(const SessionData *d, FILE *out)
 
         if (d->workout_name) {
                 fputs("   <Notes>", out);
-                put_escaped(out, d->workout_name);
+                xml_put_escaped(out, d->workout_name, XML_ESCAPE_KEEP_WHITESPACE);
                 fputs(" (treadmill)</Notes>\n", out);
         }
         fputs("   <Creator xsi:type=\"Device_t\">\n"

@@ -5,6 +5,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "ftms-param.h"
 #include "ftms.h"
 #include "le-cursor.h"
 #include "util.h"
@@ -136,28 +137,17 @@ int ftms_parse_incline_range(const uint8_t *buf, size_t len, FtmsRange *ret)
         return 0;
 }
 
-static int to_raw(double v, double resolution, double lo, double hi, int32_t *ret)
-{
-        if (!isfinite(v))
-                return -EINVAL;
-        v = round(v / resolution);
-        if (v < lo || v > hi)
-                return -ERANGE;
-        *ret = (int32_t)v;
-        return 0;
-}
-
 int ftms_encode_speed_range(const FtmsRange *rg, uint8_t *buf, size_t size, size_t *ret_len)
 {
         LeWriter w = le_writer_init(buf, size);
         int32_t lo, hi, inc;
         int r;
 
-        r = to_raw(rg->min, 0.01, 0, UINT16_MAX, &lo);
+        r = ftms_scale_to_raw(rg->min, 0.01, 0, UINT16_MAX, &lo);
         if (r >= 0)
-                r = to_raw(rg->max, 0.01, 0, UINT16_MAX, &hi);
+                r = ftms_scale_to_raw(rg->max, 0.01, 0, UINT16_MAX, &hi);
         if (r >= 0)
-                r = to_raw(rg->increment, 0.01, 0, UINT16_MAX, &inc);
+                r = ftms_scale_to_raw(rg->increment, 0.01, 0, UINT16_MAX, &inc);
         if (r < 0)
                 return r;
         if (size < 6)
@@ -175,11 +165,11 @@ int ftms_encode_incline_range(const FtmsRange *rg, uint8_t *buf, size_t size, si
         int32_t lo, hi, inc;
         int r;
 
-        r = to_raw(rg->min, 0.1, INT16_MIN, INT16_MAX, &lo);
+        r = ftms_scale_to_raw(rg->min, 0.1, INT16_MIN, INT16_MAX, &lo);
         if (r >= 0)
-                r = to_raw(rg->max, 0.1, INT16_MIN, INT16_MAX, &hi);
+                r = ftms_scale_to_raw(rg->max, 0.1, INT16_MIN, INT16_MAX, &hi);
         if (r >= 0)
-                r = to_raw(rg->increment, 0.1, 0, UINT16_MAX, &inc);
+                r = ftms_scale_to_raw(rg->increment, 0.1, 0, UINT16_MAX, &inc);
         if (r < 0)
                 return r;
         if (size < 6)

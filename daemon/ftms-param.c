@@ -156,7 +156,7 @@ int ftms_param_pull(FtmsParamKind k, LeCursor *c, FtmsParam *ret)
         return 0;
 }
 
-static int scaled(double v, double resolution, double lo, double hi, int32_t *ret)
+int ftms_scale_to_raw(double v, double resolution, double lo, double hi, int32_t *ret)
 {
         if (!isfinite(v))
                 return -EINVAL;
@@ -178,25 +178,25 @@ int ftms_param_put(FtmsParamKind k, const FtmsParam *p, LeWriter *w)
         case FTMS_PARAM_STOP_PAUSE:
                 return le_writer_put_u8(w, p->stop_pause);
         case FTMS_PARAM_SPEED:
-                r = scaled(p->value, 0.01, 0, UINT16_MAX, &raw);
+                r = ftms_scale_to_raw(p->value, 0.01, 0, UINT16_MAX, &raw);
                 return r < 0 ? r : le_writer_put_u16(w, (uint16_t)raw);
         case FTMS_PARAM_INCLINE:
-                r = scaled(p->value, 0.1, INT16_MIN, INT16_MAX, &raw);
+                r = ftms_scale_to_raw(p->value, 0.1, INT16_MIN, INT16_MAX, &raw);
                 return r < 0 ? r : le_writer_put_s16(w, (int16_t)raw);
         case FTMS_PARAM_RESISTANCE:
-                r = scaled(p->value, 0.1, 0, UINT8_MAX, &raw);
+                r = ftms_scale_to_raw(p->value, 0.1, 0, UINT8_MAX, &raw);
                 return r < 0 ? r : le_writer_put_u8(w, (uint8_t)raw);
         case FTMS_PARAM_POWER:
-                r = scaled(p->value, 1, INT16_MIN, INT16_MAX, &raw);
+                r = ftms_scale_to_raw(p->value, 1, INT16_MIN, INT16_MAX, &raw);
                 return r < 0 ? r : le_writer_put_s16(w, (int16_t)raw);
         case FTMS_PARAM_U8:
-                r = scaled(p->value, 1, 0, UINT8_MAX, &raw);
+                r = ftms_scale_to_raw(p->value, 1, 0, UINT8_MAX, &raw);
                 return r < 0 ? r : le_writer_put_u8(w, (uint8_t)raw);
         case FTMS_PARAM_U16:
-                r = scaled(p->value, 1, 0, UINT16_MAX, &raw);
+                r = ftms_scale_to_raw(p->value, 1, 0, UINT16_MAX, &raw);
                 return r < 0 ? r : le_writer_put_u16(w, (uint16_t)raw);
         case FTMS_PARAM_U24:
-                r = scaled(p->value, 1, 0, 0xFFFFFF, &raw);
+                r = ftms_scale_to_raw(p->value, 1, 0, 0xFFFFFF, &raw);
                 return r < 0 ? r : le_writer_put_u24(w, (uint32_t)raw);
         case FTMS_PARAM_ZONES2:
         case FTMS_PARAM_ZONES3:
@@ -206,7 +206,7 @@ int ftms_param_put(FtmsParamKind k, const FtmsParam *p, LeWriter *w)
                         r = le_writer_put_u16(w, p->zone_times[i]);
                 return r;
         case FTMS_PARAM_BIKE_SIM:
-                r = scaled(p->value, 0.01, INT16_MIN, INT16_MAX, &raw);
+                r = ftms_scale_to_raw(p->value, 0.01, INT16_MIN, INT16_MAX, &raw);
                 if (r < 0)
                         return r;
                 r = le_writer_put_s16(w, 0);
@@ -216,10 +216,10 @@ int ftms_param_put(FtmsParamKind k, const FtmsParam *p, LeWriter *w)
                         r = le_writer_put_u16(w, 0);
                 return r;
         case FTMS_PARAM_WHEEL:
-                r = scaled(p->value, 0.1, 0, UINT16_MAX, &raw);
+                r = ftms_scale_to_raw(p->value, 0.1, 0, UINT16_MAX, &raw);
                 return r < 0 ? r : le_writer_put_u16(w, (uint16_t)raw);
         case FTMS_PARAM_CADENCE:
-                r = scaled(p->value, 0.5, 0, UINT16_MAX, &raw);
+                r = ftms_scale_to_raw(p->value, 0.5, 0, UINT16_MAX, &raw);
                 return r < 0 ? r : le_writer_put_u16(w, (uint16_t)raw);
         case _FTMS_PARAM_MAX:
         case _FTMS_PARAM_INVALID:

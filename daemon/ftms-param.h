@@ -45,3 +45,9 @@ size_t ftms_param_size(FtmsParamKind k);
 int ftms_param_pull(FtmsParamKind k, LeCursor *c, FtmsParam *ret);
 /* -ERANGE when the value does not fit the wire type, -EINVAL for NaN. */
 int ftms_param_put(FtmsParamKind k, const FtmsParam *p, LeWriter *w);
+
+/*
+ * v counted in steps of resolution, rounded, as a wire integer in [lo, hi]
+ * (every encoder's scaling): -EINVAL for NaN or infinity, -ERANGE outside.
+ */
+int ftms_scale_to_raw(double v, double resolution, double lo, double hi, int32_t *ret);

@@ -1,7 +1,9 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include <math.h>
+#include <stddef.h>
 #include <string.h>
 
+#include "ftms-param.h"
 #include "ftms.h"
 #include "le-cursor.h"
 #include "util.h"
@@ -13,6 +15,15 @@ typedef enum FieldType {
         FIELD_U24,
 } FieldType;
 
+/* How a field is held in FtmsTreadmillData: scaled ones as double, the rest in their wire type. */
+typedef enum FieldStorage {
+        STORE_DOUBLE,
+        STORE_U8,
+        STORE_U16,
+        STORE_S16,
+        STORE_U32,
+} FieldStorage;
+
 /*
  * One row per field, in the order the spec sends them. Bits 3, 4, 7 and 12
  * each gate two or three consecutive fields.
@@ -22,28 +33,45 @@ typedef struct FieldInfo {
         unsigned flag_bit;
         FieldType type;
         double resolution;
+        size_t offset; /* of its member in FtmsTreadmillData */
+        FieldStorage storage;
 } FieldInfo;
 
+/* The member's offset and, from its declared type, how it is stored. */
+/* clang-format off */
+#define MEMBER(m)                                                                                  \
+        offsetof(FtmsTreadmillData, m),                                                            \
+        _Generic(((FtmsTreadmillData *)NULL)->m,                                                   \
+                 double: STORE_DOUBLE,                                                             \
+                 uint8_t: STORE_U8,                                                                \
+                 uint16_t: STORE_U16,                                                              \
+                 int16_t: STORE_S16,                                                               \
+                 uint32_t: STORE_U32)
+/* clang-format on */
+
 static const FieldInfo field_table[_FTMS_FIELD_MAX] = {
-        [FTMS_FIELD_SPEED] = {"speed", 0, FIELD_U16, 0.01},
-        [FTMS_FIELD_AVG_SPEED] = {"avg-speed", 1, FIELD_U16, 0.01},
-        [FTMS_FIELD_DISTANCE] = {"distance", 2, FIELD_U24, 1},
-        [FTMS_FIELD_INCLINE] = {"incline", 3, FIELD_S16, 0.1},
-        [FTMS_FIELD_RAMP_ANGLE] = {"ramp-angle", 3, FIELD_S16, 0.1},
-        [FTMS_FIELD_ELEV_POS] = {"elevation-gain-positive", 4, FIELD_U16, 0.1},
-        [FTMS_FIELD_ELEV_NEG] = {"elevation-gain-negative", 4, FIELD_U16, 0.1},
-        [FTMS_FIELD_INST_PACE] = {"instantaneous-pace", 5, FIELD_U8, 0.1},
-        [FTMS_FIELD_AVG_PACE] = {"average-pace", 6, FIELD_U8, 0.1},
-        [FTMS_FIELD_ENERGY_TOTAL] = {"total-energy", 7, FIELD_U16, 1},
-        [FTMS_FIELD_ENERGY_PER_HOUR] = {"energy-per-hour", 7, FIELD_U16, 1},
-        [FTMS_FIELD_ENERGY_PER_MIN] = {"energy-per-minute", 7, FIELD_U8, 1},
-        [FTMS_FIELD_HEART_RATE] = {"heart-rate", 8, FIELD_U8, 1},
-        [FTMS_FIELD_MET] = {"metabolic-equivalent", 9, FIELD_U8, 0.1},
-        [FTMS_FIELD_ELAPSED] = {"elapsed-time", 10, FIELD_U16, 1},
-        [FTMS_FIELD_REMAINING] = {"remaining-time", 11, FIELD_U16, 1},
-        [FTMS_FIELD_FORCE] = {"force-on-belt", 12, FIELD_S16, 1},
-        [FTMS_FIELD_POWER] = {"power-output", 12, FIELD_S16, 1},
+        [FTMS_FIELD_SPEED] = {"speed", 0, FIELD_U16, 0.01, MEMBER(speed_kmh)},
+        [FTMS_FIELD_AVG_SPEED] = {"avg-speed", 1, FIELD_U16, 0.01, MEMBER(avg_speed_kmh)},
+        [FTMS_FIELD_DISTANCE] = {"distance", 2, FIELD_U24, 1, MEMBER(distance_m)},
+        [FTMS_FIELD_INCLINE] = {"incline", 3, FIELD_S16, 0.1, MEMBER(incline_pct)},
+        [FTMS_FIELD_RAMP_ANGLE] = {"ramp-angle", 3, FIELD_S16, 0.1, MEMBER(ramp_deg)},
+        [FTMS_FIELD_ELEV_POS] = {"elevation-gain-positive", 4, FIELD_U16, 0.1, MEMBER(elev_pos_m)},
+        [FTMS_FIELD_ELEV_NEG] = {"elevation-gain-negative", 4, FIELD_U16, 0.1, MEMBER(elev_neg_m)},
+        [FTMS_FIELD_INST_PACE] = {"instantaneous-pace", 5, FIELD_U8, 0.1, MEMBER(inst_pace_kmmin)},
+        [FTMS_FIELD_AVG_PACE] = {"average-pace", 6, FIELD_U8, 0.1, MEMBER(avg_pace_kmmin)},
+        [FTMS_FIELD_ENERGY_TOTAL] = {"total-energy", 7, FIELD_U16, 1, MEMBER(energy_total_kcal)},
+        [FTMS_FIELD_ENERGY_PER_HOUR] = {"energy-per-hour", 7, FIELD_U16, 1,
+                                        MEMBER(energy_per_hour_kcal)},
+        [FTMS_FIELD_ENERGY_PER_MIN] = {"energy-per-minute", 7, FIELD_U8, 1,
+                                       MEMBER(energy_per_min_kcal)},
+        [FTMS_FIELD_HEART_RATE] = {"heart-rate", 8, FIELD_U8, 1, MEMBER(heart_rate_bpm)},
+        [FTMS_FIELD_MET] = {"metabolic-equivalent", 9, FIELD_U8, 0.1, MEMBER(met)},
+        [FTMS_FIELD_ELAPSED] = {"elapsed-time", 10, FIELD_U16, 1, MEMBER(elapsed_s)},
+        [FTMS_FIELD_REMAINING] = {"remaining-time", 11, FIELD_U16, 1, MEMBER(remaining_s)},
+        [FTMS_FIELD_FORCE] = {"force-on-belt", 12, FIELD_S16, 1, MEMBER(force_n)},
+        [FTMS_FIELD_POWER] = {"power-output", 12, FIELD_S16, 1, MEMBER(power_w)},
 };
+#undef MEMBER
 
 #define FTMS_TD_FLAG_MORE_DATA 0x0001
 #define FTMS_TD_FLAG_RFU_MASK  0xE000
@@ -85,178 +113,51 @@ static bool field_is_na(FieldType t, int32_t raw)
         return false;
 }
 
-static void field_store(FtmsTreadmillData *d, FtmsField f, int32_t raw)
-{
-        double v = raw * field_table[f].resolution;
-
-        switch (f) {
-        case FTMS_FIELD_SPEED:
-                d->speed_kmh = v;
-                break;
-        case FTMS_FIELD_AVG_SPEED:
-                d->avg_speed_kmh = v;
-                break;
-        case FTMS_FIELD_DISTANCE:
-                d->distance_m = (uint32_t)raw;
-                break;
-        case FTMS_FIELD_INCLINE:
-                d->incline_pct = v;
-                break;
-        case FTMS_FIELD_RAMP_ANGLE:
-                d->ramp_deg = v;
-                break;
-        case FTMS_FIELD_ELEV_POS:
-                d->elev_pos_m = v;
-                break;
-        case FTMS_FIELD_ELEV_NEG:
-                d->elev_neg_m = v;
-                break;
-        case FTMS_FIELD_INST_PACE:
-                d->inst_pace_kmmin = v;
-                break;
-        case FTMS_FIELD_AVG_PACE:
-                d->avg_pace_kmmin = v;
-                break;
-        case FTMS_FIELD_ENERGY_TOTAL:
-                d->energy_total_kcal = (uint16_t)raw;
-                break;
-        case FTMS_FIELD_ENERGY_PER_HOUR:
-                d->energy_per_hour_kcal = (uint16_t)raw;
-                break;
-        case FTMS_FIELD_ENERGY_PER_MIN:
-                d->energy_per_min_kcal = (uint8_t)raw;
-                break;
-        case FTMS_FIELD_HEART_RATE:
-                d->heart_rate_bpm = (uint8_t)raw;
-                break;
-        case FTMS_FIELD_MET:
-                d->met = v;
-                break;
-        case FTMS_FIELD_ELAPSED:
-                d->elapsed_s = (uint16_t)raw;
-                break;
-        case FTMS_FIELD_REMAINING:
-                d->remaining_s = (uint16_t)raw;
-                break;
-        case FTMS_FIELD_FORCE:
-                d->force_n = (int16_t)raw;
-                break;
-        case FTMS_FIELD_POWER:
-                d->power_w = (int16_t)raw;
-                break;
-        case _FTMS_FIELD_MAX:
-        case _FTMS_FIELD_INVALID:
-                break;
-        }
-}
-
 double ftms_treadmill_field_value(const FtmsTreadmillData *d, FtmsField f)
 {
-        switch (f) {
-        case FTMS_FIELD_SPEED:
-                return d->speed_kmh;
-        case FTMS_FIELD_AVG_SPEED:
-                return d->avg_speed_kmh;
-        case FTMS_FIELD_DISTANCE:
-                return d->distance_m;
-        case FTMS_FIELD_INCLINE:
-                return d->incline_pct;
-        case FTMS_FIELD_RAMP_ANGLE:
-                return d->ramp_deg;
-        case FTMS_FIELD_ELEV_POS:
-                return d->elev_pos_m;
-        case FTMS_FIELD_ELEV_NEG:
-                return d->elev_neg_m;
-        case FTMS_FIELD_INST_PACE:
-                return d->inst_pace_kmmin;
-        case FTMS_FIELD_AVG_PACE:
-                return d->avg_pace_kmmin;
-        case FTMS_FIELD_ENERGY_TOTAL:
-                return d->energy_total_kcal;
-        case FTMS_FIELD_ENERGY_PER_HOUR:
-                return d->energy_per_hour_kcal;
-        case FTMS_FIELD_ENERGY_PER_MIN:
-                return d->energy_per_min_kcal;
-        case FTMS_FIELD_HEART_RATE:
-                return d->heart_rate_bpm;
-        case FTMS_FIELD_MET:
-                return d->met;
-        case FTMS_FIELD_ELAPSED:
-                return d->elapsed_s;
-        case FTMS_FIELD_REMAINING:
-                return d->remaining_s;
-        case FTMS_FIELD_FORCE:
-                return d->force_n;
-        case FTMS_FIELD_POWER:
-                return d->power_w;
-        case _FTMS_FIELD_MAX:
-        case _FTMS_FIELD_INVALID:
-                break;
+        const void *p;
+
+        if (f < 0 || f >= _FTMS_FIELD_MAX)
+                return NAN;
+        p = (const uint8_t *)d + field_table[f].offset;
+        switch (field_table[f].storage) {
+        case STORE_DOUBLE:
+                return *(const double *)p;
+        case STORE_U8:
+                return *(const uint8_t *)p;
+        case STORE_U16:
+                return *(const uint16_t *)p;
+        case STORE_S16:
+                return *(const int16_t *)p;
+        case STORE_U32:
+                return *(const uint32_t *)p;
         }
         return NAN;
 }
 
 void ftms_treadmill_field_set(FtmsTreadmillData *d, FtmsField f, double v)
 {
-        switch (f) {
-        case FTMS_FIELD_SPEED:
-                d->speed_kmh = v;
-                break;
-        case FTMS_FIELD_AVG_SPEED:
-                d->avg_speed_kmh = v;
-                break;
-        case FTMS_FIELD_DISTANCE:
-                d->distance_m = (uint32_t)lround(v);
-                break;
-        case FTMS_FIELD_INCLINE:
-                d->incline_pct = v;
-                break;
-        case FTMS_FIELD_RAMP_ANGLE:
-                d->ramp_deg = v;
-                break;
-        case FTMS_FIELD_ELEV_POS:
-                d->elev_pos_m = v;
-                break;
-        case FTMS_FIELD_ELEV_NEG:
-                d->elev_neg_m = v;
-                break;
-        case FTMS_FIELD_INST_PACE:
-                d->inst_pace_kmmin = v;
-                break;
-        case FTMS_FIELD_AVG_PACE:
-                d->avg_pace_kmmin = v;
-                break;
-        case FTMS_FIELD_ENERGY_TOTAL:
-                d->energy_total_kcal = (uint16_t)lround(v);
-                break;
-        case FTMS_FIELD_ENERGY_PER_HOUR:
-                d->energy_per_hour_kcal = (uint16_t)lround(v);
-                break;
-        case FTMS_FIELD_ENERGY_PER_MIN:
-                d->energy_per_min_kcal = (uint8_t)lround(v);
-                break;
-        case FTMS_FIELD_HEART_RATE:
-                d->heart_rate_bpm = (uint8_t)lround(v);
-                break;
-        case FTMS_FIELD_MET:
-                d->met = v;
-                break;
-        case FTMS_FIELD_ELAPSED:
-                d->elapsed_s = (uint16_t)lround(v);
-                break;
-        case FTMS_FIELD_REMAINING:
-                d->remaining_s = (uint16_t)lround(v);
-                break;
-        case FTMS_FIELD_FORCE:
-                d->force_n = (int16_t)lround(v);
-                break;
-        case FTMS_FIELD_POWER:
-                d->power_w = (int16_t)lround(v);
-                break;
-        case _FTMS_FIELD_MAX:
-        case _FTMS_FIELD_INVALID:
-        default:
+        void *p;
+
+        if (f < 0 || f >= _FTMS_FIELD_MAX)
                 return;
+        p = (uint8_t *)d + field_table[f].offset;
+        switch (field_table[f].storage) {
+        case STORE_DOUBLE:
+                *(double *)p = v;
+                break;
+        case STORE_U8:
+                *(uint8_t *)p = (uint8_t)lround(v);
+                break;
+        case STORE_U16:
+                *(uint16_t *)p = (uint16_t)lround(v);
+                break;
+        case STORE_S16:
+                *(int16_t *)p = (int16_t)lround(v);
+                break;
+        case STORE_U32:
+                *(uint32_t *)p = (uint32_t)lround(v);
+                break;
         }
         d->present |= FTMS_FIELD_BIT(f);
         d->na &= ~FTMS_FIELD_BIT(f);
@@ -351,8 +252,8 @@ int ftms_parse_treadmill_data(const uint8_t *buf, size_t len, FtmsTreadmillData 
                 if (r < 0)
                         return r;
 
-                field_store(&d, f, raw);
-                d.present |= FTMS_FIELD_BIT(f);
+                /* Integer fields have resolution 1: their raw value is stored as is. */
+                ftms_treadmill_field_set(&d, f, raw * fi->resolution);
                 if (field_is_na(fi->type, raw))
                         d.na |= FTMS_FIELD_BIT(f);
         }
@@ -365,7 +266,7 @@ int ftms_parse_treadmill_data(const uint8_t *buf, size_t len, FtmsTreadmillData 
 static int field_to_raw(const FtmsTreadmillData *d, FtmsField f, int32_t *ret)
 {
         const FieldInfo *fi = &field_table[f];
-        double v, lo, hi;
+        double lo, hi;
 
         switch (fi->type) {
         case FIELD_U8:
@@ -390,14 +291,7 @@ static int field_to_raw(const FtmsTreadmillData *d, FtmsField f, int32_t *ret)
                 return 0;
         }
 
-        v = ftms_treadmill_field_value(d, f);
-        if (!isfinite(v))
-                return -EINVAL;
-        v = round(v / fi->resolution);
-        if (v < lo || v > hi)
-                return -ERANGE;
-        *ret = (int32_t)v;
-        return 0;
+        return ftms_scale_to_raw(ftms_treadmill_field_value(d, f), fi->resolution, lo, hi, ret);
 }
 
 int ftms_encode_treadmill_data(const FtmsTreadmillData *d, uint8_t *buf, size_t size,

@@ -31,6 +31,7 @@ static void help(void)
                "     --time-scale N       With --simulate: run N times faster than real time\n"
                "     --sim-notify-hz N    With --simulate: N notifications a second from the\n"
                "                          treadmill and from the strap (load tests; default 1)\n"
+               "     --sim-belt-speed KMH With --simulate: the belt is already running at KMH\n"
                "     --run WORKOUT        Start WORKOUT (library name or file) once ready\n"
                "     --exit-when-done     Exit after the first session ends\n"
                "     --admin-group GROUP  Group allowed to control paced (default %s)\n"
@@ -64,6 +65,7 @@ static int parse_argv(int argc, char *argv[], ManagerOptions *o, bool *check_con
                 ARG_SIMULATE,
                 ARG_TIME_SCALE,
                 ARG_SIM_NOTIFY_HZ,
+                ARG_SIM_BELT_SPEED,
                 ARG_RUN,
                 ARG_EXIT_WHEN_DONE,
                 ARG_ADMIN_GROUP,
@@ -79,6 +81,7 @@ static int parse_argv(int argc, char *argv[], ManagerOptions *o, bool *check_con
                 {"simulate", no_argument, NULL, ARG_SIMULATE},
                 {"time-scale", required_argument, NULL, ARG_TIME_SCALE},
                 {"sim-notify-hz", required_argument, NULL, ARG_SIM_NOTIFY_HZ},
+                {"sim-belt-speed", required_argument, NULL, ARG_SIM_BELT_SPEED},
                 {"run", required_argument, NULL, ARG_RUN},
                 {"exit-when-done", no_argument, NULL, ARG_EXIT_WHEN_DONE},
                 {"admin-group", required_argument, NULL, ARG_ADMIN_GROUP},
@@ -147,6 +150,21 @@ static int parse_argv(int argc, char *argv[], ManagerOptions *o, bool *check_con
                         }
                         break;
                 }
+                case ARG_SIM_BELT_SPEED: {
+                        char *end;
+
+                        /* The simulator's default range; it rejects anything else. */
+                        errno = 0;
+                        o->sim_belt_speed_kmh = strtod(optarg, &end);
+                        if (errno || *end || !isfinite(o->sim_belt_speed_kmh) ||
+                            o->sim_belt_speed_kmh < 1 || o->sim_belt_speed_kmh > 20) {
+                                log_error("--sim-belt-speed: expected km/h from 1 to 20, "
+                                          "not '%s'.",
+                                          optarg);
+                                return -EINVAL;
+                        }
+                        break;
+                }
                 case ARG_RUN:
                         o->run_workout = optarg;
                         break;
@@ -168,6 +186,10 @@ static int parse_argv(int argc, char *argv[], ManagerOptions *o, bool *check_con
         }
         if (o->sim_notify_hz > 0 && !o->simulate) {
                 log_error("--sim-notify-hz needs --simulate.");
+                return -EINVAL;
+        }
+        if (o->sim_belt_speed_kmh > 0 && !o->simulate) {
+                log_error("--sim-belt-speed needs --simulate.");
                 return -EINVAL;
         }
         if (have_scale && !o->simulate) {

@@ -5,6 +5,7 @@
 
 #include "live-analysis.h"
 #include "manager.h"
+#include "profile-config.h"
 #include "profile.h"
 #include "rr.h"
 #include "session-store.h"
@@ -53,7 +54,9 @@ struct Manager {
         char *pending_run;     /* --run: started once the treadmill is ready */
         struct Plan *schedule; /* from SetSchedule, stored in the state directory */
 
-        SessionStore *store; /* NULL: running without a store (logged) */
+        SessionStore *store;      /* NULL: running without a store (logged) */
+        SessionAccepted accepted; /* manager-thresholds.c: overlays the config's [Runner] */
+        bool have_accepted;
         char *state_dir;
         int64_t session_id;
         uint64_t session_start_usec; /* virtual monotonic */
@@ -77,6 +80,14 @@ void manager_finish_shutdown(Manager *m);
 int manager_setup_workout(Manager *m);
 void manager_on_ready(Manager *m); /* the bus name is ours */
 void manager_apply_config(Manager *m);
+
+/* manager-thresholds.c: threshold results into the store and the profile. */
+/* Reads the newest accepted thresholds from the store and re-applies the profile. */
+void manager_load_accepted(Manager *m);
+/* At a session's end: the offline ramp fit over its RR, stored when it succeeded. */
+void manager_store_ramp_thresholds(Manager *m, int64_t session_id);
+/* AcceptThresholds: records the session's estimates and applies them. */
+int manager_accept_thresholds(Manager *m, int64_t session_id, SessionAccepted *ret);
 /* Starts the safe stop; > 0 if there is nothing to wait for. */
 int manager_workout_shutdown(Manager *m);
 void manager_workout_done(Manager *m);

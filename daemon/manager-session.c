@@ -260,6 +260,8 @@ void manager_session_end(Manager *m, SessionEndReason reason)
                         log_error_errno(r, "Failed to close session %" PRIi64 ": %s", id,
                                         session_store_last_error(m->store));
                 manager_rearm_flush_timer(m);
+                if (r >= 0)
+                        manager_store_ramp_thresholds(m, id);
         }
         log_info("Session %" PRIi64 " %s.", id, why);
         (void)bus_manager_emit_session_finished(m, id > 0 ? (uint64_t)id : 0, why);

@@ -29,6 +29,7 @@ static int sim_new(Manager *m, Transport **ret)
                 cfg.hr_interval_usec = interval;
                 cfg.treadmill.data_interval_usec = interval;
         }
+        cfg.treadmill.initial_speed_kmh = m->options.sim_belt_speed_kmh;
         return sim_transport_new(ret, m->event, &m->clock, &cfg);
 }
 

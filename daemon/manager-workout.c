@@ -29,6 +29,7 @@
 #include "log.h"
 #include "manager-internal.h"
 #include "plan.h"
+#include "sim-transport.h"
 #include "workout-library.h"
 #include "workout-text.h"
 #include "workout-zwo.h"
@@ -95,90 +96,20 @@ static void build_engine_config(const Config *c, EngineConfig *ret)
                                        : ENGINE_RECOVERY_RESUME;
 }
 
-static void build_profile(const Config *c, RunnerProfile *ret)
-{
-        static const struct {
-                ConfigRace race;
-                PaceRef ref;
-        } races[] = {
-                {CONFIG_RACE_MILE, PACE_REF_MILE},         {CONFIG_RACE_5K, PACE_REF_5K},
-                {CONFIG_RACE_10K, PACE_REF_10K},           {CONFIG_RACE_HALF, PACE_REF_HALF},
-                {CONFIG_RACE_MARATHON, PACE_REF_MARATHON},
-        };
-
-        runner_profile_init(ret);
-        for (size_t i = 0; i < ELEMENTSOF(races); i++) {
-                double t = c->race_time_s[races[i].race];
-
-                if (t <= 0)
-                        continue;
-                ret->pace_s_per_km[races[i].ref] = t / race_distance_m(races[i].ref) * 1000.0;
-                ret->source[races[i].ref] = REF_SOURCE_CONFIG;
-        }
-        if (c->threshold_pace_s_per_km > 0) {
-                ret->pace_s_per_km[PACE_REF_THRESHOLD] = c->threshold_pace_s_per_km;
-                ret->source[PACE_REF_THRESHOLD] = REF_SOURCE_CONFIG;
-        }
-        if (c->easy_pace_s_per_km > 0) {
-                ret->pace_s_per_km[PACE_REF_EASY] = c->easy_pace_s_per_km;
-                ret->source[PACE_REF_EASY] = REF_SOURCE_CONFIG;
-        }
-        ret->max_hr = c->max_hr;
-        ret->resting_hr = c->resting_hr;
-        ret->lthr = c->lthr;
-        ret->age = c->age;
-        ret->units = c->units == CONFIG_UNITS_IMPERIAL ? PROFILE_UNITS_MI : PROFILE_UNITS_KM;
-        runner_profile_derive(ret);
-}
-
 static void build_zones(Manager *m)
 {
-        const Config *c = m->config;
-        HrProfile hp = {};
-        ZoneModel model = ZONE_MODEL_HRMAX;
-        bool estimated = false;
+        ProfileSettings p;
 
-        hp.max_bpm = config_max_hr(c, &estimated);
-        hp.max_source =
-                hp.max_bpm > 0 ? (estimated ? HR_SOURCE_AGE : HR_SOURCE_MANUAL) : HR_SOURCE_UNSET;
-        if (c->resting_hr) {
-                hp.rest_bpm = c->resting_hr;
-                hp.rest_source = HR_SOURCE_MANUAL;
-        }
-        if (c->lthr) {
-                hp.lthr_bpm = c->lthr;
-                hp.lthr_source = HR_SOURCE_MANUAL;
-        }
-        if (c->hrvt1_bpm && c->hrvt2_bpm) {
-                hp.hrvt1_bpm = c->hrvt1_bpm;
-                hp.hrvt2_bpm = c->hrvt2_bpm;
-                hp.hrvt1_source = hp.hrvt2_source = HR_SOURCE_MANUAL;
-        }
-        (void)hr_profile_fill_defaults(&hp, c->age);
-        switch (config_effective_zone_model(c)) {
-        case CONFIG_ZONE_MODEL_HRR:
-                model = ZONE_MODEL_HRR;
-                break;
-        case CONFIG_ZONE_MODEL_LTHR:
-                model = ZONE_MODEL_FRIEL;
-                break;
-        case CONFIG_ZONE_MODEL_THRESHOLDS:
-                model = ZONE_MODEL_THREE;
-                break;
-        case CONFIG_ZONE_MODEL_AUTO:
-        case CONFIG_ZONE_MODEL_MAX_HR:
-        case _CONFIG_ZONE_MODEL_MAX:
-        case _CONFIG_ZONE_MODEL_INVALID:
-                model = ZONE_MODEL_HRMAX;
-                break;
-        }
-        m->hr_profile = hp;
-        m->zone_model = model;
-        m->have_zones = zone_table_build(model, &hp, &m->zones) >= 0;
+        /* The config's [Runner], with accepted thresholds where it is silent. */
+        profile_settings_from_config(m->config, m->have_accepted ? &m->accepted : NULL, &p);
+        m->profile = p.runner;
+        m->hr_profile = p.hr;
+        m->zone_model = p.zone_model;
+        m->have_zones = zone_table_build(p.zone_model, &p.hr, &m->zones) >= 0;
         if (!m->have_zones)
                 log_notice("Heart-rate zones are off: set max_hr (or age) in [Runner] for the %s "
                            "model.",
-                           zone_model_to_string(model));
+                           zone_model_to_string(p.zone_model));
 }
 
 void manager_apply_config(Manager *m)
@@ -186,7 +117,6 @@ void manager_apply_config(Manager *m)
         EngineConfig ec;
         int r;
 
-        build_profile(m->config, &m->profile);
         build_zones(m);
         if (!m->engine)
                 return;
@@ -351,6 +281,9 @@ static void handle_event(Manager *m, const EngineEvent *ev)
         case ENGINE_EVENT_CLAMP:
                 log_notice("%s", ev->message);
                 manager_store_event(m, SESSION_EVENT_CLAMP, ev->message, NULL);
+                /* A clamp is the cap rule acting: clients see it like any other. */
+                (void)bus_manager_emit_safety_action(m, engine_safety_rule_to_string(ev->rule),
+                                                     true, ev->message);
                 break;
         case ENGINE_EVENT_SAFETY:
                 log_full(ev->active ? LOG_WARNING : LOG_NOTICE, "Safety: %s", ev->message);
@@ -613,7 +546,6 @@ int manager_setup_workout(Manager *m)
         int r;
 
         m->last_step_index = -1;
-        build_profile(m->config, &m->profile);
         build_zones(m);
         build_engine_config(m->config, &ec);
         r = workout_engine_new(&m->engine, &ec);
@@ -622,6 +554,7 @@ int manager_setup_workout(Manager *m)
         r = manager_open_store(m);
         if (r < 0)
                 return r;
+        manager_load_accepted(m);
         (void)manager_load_schedule(m);
 
         r = manager_transport_new(m, &m->transport);
@@ -640,6 +573,13 @@ int manager_setup_workout(Manager *m)
 
 void manager_workout_done(Manager *m)
 {
+        SimTreadmill *sim = m->transport ? sim_transport_treadmill(m->transport) : NULL;
+
+        /* What a simulated runner is left with: tests check it after paced exits. */
+        if (sim)
+                log_info("Simulated belt left %s at %.1f km/h (target %.1f km/h).",
+                         sim_belt_state_to_string(sim_treadmill_state(sim)),
+                         sim_treadmill_speed_kmh(sim), sim_treadmill_target_speed_kmh(sim));
         if (m->transport) {
                 transport_shutdown(m->transport);
                 m->transport = transport_free(m->transport);
@@ -842,9 +782,13 @@ static int start_loaded(Manager *m, const Workout *workout, const char *name, bo
         if (r < 0)
                 return sd_bus_error_setf(error, PACED_ERROR_INVALID_WORKOUT,
                                          "Cannot resolve '%s': %s", name, strerror(-r));
-        if (resolved->any_clamped)
+        if (resolved->any_clamped) {
                 log_notice("Workout '%s': some targets exceed the caps and were clamped.",
                            resolved->name);
+                (void)bus_manager_emit_safety_action(
+                        m, engine_safety_rule_to_string(ENGINE_SAFETY_CAP), true,
+                        "Some of the workout's targets exceed the caps and were clamped");
+        }
 
         r = workout_engine_load(m->engine, now, TAKE_PTR(resolved));
         if (r < 0) {

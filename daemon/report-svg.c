@@ -7,6 +7,7 @@
 #include "report-svg.h"
 #include "session-summary.h"
 #include "util.h"
+#include "xml-escape.h"
 
 #define PLOT_X0 84.0
 #define PLOT_X1 1104.0
@@ -43,24 +44,7 @@ static double px_y(const Panel *p, double v)
 
 static void put_text(FILE *f, const char *s)
 {
-        for (; s && *s; s++)
-                switch (*s) {
-                case '<':
-                        fputs("&lt;", f);
-                        break;
-                case '>':
-                        fputs("&gt;", f);
-                        break;
-                case '&':
-                        fputs("&amp;", f);
-                        break;
-                case '"':
-                        fputs("&quot;", f);
-                        break;
-                default:
-                        if ((unsigned char)*s >= 0x20)
-                                fputc(*s, f);
-                }
+        xml_put_escaped(f, s, 0);
 }
 
 /* A polyline through (t, value(sample)) that breaks where the value is unknown. */
@@ -187,6 +171,68 @@ static double json_number(const char *json, const char *key)
         return p ? strtod(p + strlen(pat), NULL) : NAN;
 }
 
+double report_label_width(const char *text, double font_px)
+{
+        size_t n = 0;
+
+        /* Count code points, not bytes: arrows and the middle dot are multibyte. */
+        for (const unsigned char *p = (const unsigned char *)text; p && *p; p++)
+                n += (*p & 0xc0) != 0x80;
+        return (double)n * font_px * 0.62;
+}
+
+static bool boxes_overlap(const ReportLabelBox *a, const ReportLabelBox *b)
+{
+        const double pad = 4; /* keep a little air between neighbours */
+
+        return a->x < b->x + b->w + pad && b->x < a->x + a->w + pad && a->y < b->y + b->h &&
+               b->y < a->y + a->h;
+}
+
+int report_label_layout(const double *marker_x, const double *width, size_t n, double x_min,
+                        double x_max, double y0, double line_h, unsigned max_rows,
+                        ReportLabelBox *ret)
+{
+        unsigned rows = 0;
+
+        for (size_t i = 0; i < n; i++) {
+                ReportLabelBox b = {.w = width[i], .h = line_h};
+
+                if (!(width[i] > 0) || width[i] > x_max - x_min || !isfinite(marker_x[i])) {
+                        ret[i] = (ReportLabelBox){.placed = false};
+                        continue;
+                }
+                /* Right of the marker when it fits, else left of it, clamped into the plot. */
+                b.x = marker_x[i] + REPORT_LABEL_GAP;
+                if (b.x + b.w > x_max) {
+                        b.x = marker_x[i] - REPORT_LABEL_GAP - b.w;
+                        b.anchor_end = true;
+                }
+                if (b.x < x_min) {
+                        b.x = x_min;
+                        b.anchor_end = false;
+                }
+                if (b.x + b.w > x_max) {
+                        b.x = x_max - b.w;
+                        b.anchor_end = true;
+                }
+                for (unsigned r = 0; r < max_rows && !b.placed; r++) {
+                        bool free_row = true;
+
+                        b.y = y0 + r * line_h;
+                        for (size_t j = 0; j < i && free_row; j++)
+                                if (ret[j].placed && boxes_overlap(&b, &ret[j]))
+                                        free_row = false;
+                        if (free_row) {
+                                b.placed = true;
+                                rows = MAX(rows, r + 1);
+                        }
+                }
+                ret[i] = b;
+        }
+        return (int)rows;
+}
+
 static void put_legend_item(FILE *f, double x, double y, const char *color, const char *dash,
                             bool band, const char *label)
 {
@@ -202,6 +248,126 @@ static void put_legend_item(FILE *f, double x, double y, const char *color, cons
                         x, x + 24, y - 4, y - 4, color, dash ? " stroke-dasharray=\"" : "",
                         dash ? dash : "", dash ? "\"" : "");
         fprintf(f, "<text class=\"legend\" x=\"%.1f\" y=\"%.1f\">%s</text>\n", x + 30, y, label);
+}
+
+typedef struct Crossover {
+        double t, level, bpm, kmh;
+        bool above;
+        const char *text; /* the event's full sentence, NULL for a threshold row */
+        char label[48];
+} Crossover;
+
+static void crossover_label(Crossover *x)
+{
+        const char *vt = fabs(x->level - 0.5) < 0.01 ? "VT2" : "VT1";
+
+        /* Short: the full sentence goes into the marker's <title> tooltip. */
+        if (!x->above)
+                snprintf(x->label, sizeof(x->label), "\xe2\x86\x93%s", vt);
+        else if (isfinite(x->bpm))
+                snprintf(x->label, sizeof(x->label), "\xe2\x86\x91%s %.0f", vt, x->bpm);
+        else
+                snprintf(x->label, sizeof(x->label), "\xe2\x86\x91%s", vt);
+}
+
+static int put_crossovers(const Ctx *c, const Panel *speed, const Panel *hr, const Panel *alpha)
+{
+        const SessionData *d = c->d;
+        _cleanup_free_ Crossover *xs = NULL;
+        _cleanup_free_ ReportLabelBox *boxes = NULL;
+        _cleanup_free_ double *mx = NULL, *w = NULL;
+        size_t n = 0, cap = d->n_events + d->n_thresholds;
+        char buf[32];
+        FILE *out = c->f;
+
+        fputs("<g id=\"crossovers\">\n", out);
+        if (cap == 0) {
+                fputs("</g>\n", out);
+                return 0;
+        }
+        xs = calloc(cap, sizeof(*xs));
+        boxes = calloc(cap, sizeof(*boxes));
+        mx = calloc(cap, sizeof(*mx));
+        w = calloc(cap, sizeof(*w));
+        if (!xs || !boxes || !mx || !w)
+                return -ENOMEM;
+
+        for (size_t i = 0; i < cap; i++) {
+                Crossover x = {.above = true};
+
+                if (i < d->n_events) {
+                        const SessionEventRow *e = &d->events[i];
+                        if (e->type != SESSION_EVENT_CROSSOVER)
+                                continue;
+                        x.t = e->t_s;
+                        x.level = json_number(e->json, "alpha1");
+                        x.bpm = json_number(e->json, "hr_bpm");
+                        x.kmh = json_number(e->json, "speed_kmh");
+                        x.above = !(e->json && strstr(e->json, "\"above\":false"));
+                        x.text = e->text;
+                } else {
+                        const SessionThresholdRow *th = &d->thresholds[i - d->n_events];
+                        /* Thresholds only stand in when the session logged no events. */
+                        if (n > 0 || !isfinite(th->t_s))
+                                continue;
+                        x.t = th->t_s;
+                        x.level = th->alpha1;
+                        x.bpm = th->hr_bpm;
+                        x.kmh = th->speed_kmh;
+                }
+                if (x.t < c->t0 || x.t > c->t1)
+                        continue;
+                if (!isfinite(x.level))
+                        x.level = 0.75;
+                crossover_label(&x);
+                mx[n] = px_x(c, x.t);
+                w[n] = report_label_width(x.label, 11);
+                xs[n++] = x;
+        }
+
+        (void)report_label_layout(mx, w, n, PLOT_X0, PLOT_X1, hr->top + 3, 14,
+                                  (unsigned)((hr->bottom - hr->top - 6) / 14), boxes);
+
+        for (size_t i = 0; i < n; i++) {
+                const Crossover *x = &xs[i];
+                double y = px_y(alpha, x->level);
+
+                fprintf(out, "<g id=\"crossover-%zu\"><title>", i);
+                if (x->text)
+                        put_text(out, x->text);
+                else
+                        fprintf(out,
+                                "\xce\xb1"
+                                "1 %.2f",
+                                x->level);
+                if (!x->text && isfinite(x->bpm))
+                        fprintf(out, " \xc2\xb7 %.0f bpm", x->bpm);
+                if (isfinite(x->kmh) && x->kmh > 0)
+                        fprintf(out, " \xc2\xb7 %s /km",
+                                session_format_pace(buf, sizeof(buf), x->kmh, false));
+                fprintf(out,
+                        "</title><line x1=\"%.1f\" x2=\"%.1f\" y1=\"%.1f\" y2=\"%.1f\""
+                        " stroke=\"%s\" stroke-width=\"2\" stroke-dasharray=\"3 3\"/>"
+                        "<path d=\"M%.1f %.1fl7 7l-7 7l-7 -7z\" fill=\"%s\" stroke=\"#ffffff\"/>",
+                        mx[i], mx[i], speed->top, alpha->bottom,
+                        x->above ? REPORT_COLOR_CROSSOVER : "#8d6e63", mx[i], y - 7,
+                        x->above ? REPORT_COLOR_CROSSOVER : "#8d6e63");
+                if (boxes[i].placed) {
+                        /* A white backing keeps the text legible over the HR line. */
+                        fprintf(out,
+                                "<rect class=\"marker-box\" x=\"%.1f\" y=\"%.1f\" width=\"%.1f\""
+                                " height=\"%.1f\" fill=\"#ffffff\" fill-opacity=\"0.8\"/>"
+                                "<text class=\"marker\" x=\"%.1f\" y=\"%.1f\"%s>",
+                                boxes[i].x, boxes[i].y, boxes[i].w, boxes[i].h,
+                                boxes[i].anchor_end ? boxes[i].x + boxes[i].w : boxes[i].x,
+                                boxes[i].y + 11, boxes[i].anchor_end ? " text-anchor=\"end\"" : "");
+                        put_text(out, x->label);
+                        fputs("</text>", out);
+                }
+                fputs("</g>\n", out);
+        }
+        fputs("</g>\n", out);
+        return 0;
 }
 
 int report_svg_write(const SessionData *d, int utc_offset_s, FILE *out)
@@ -290,17 +456,22 @@ int report_svg_write(const SessionData *d, int utc_offset_s, FILE *out)
                 session_format_pace(buf, sizeof(buf), sum->avg_speed_kmh, false));
         if (isfinite(sum->avg_hr_bpm))
                 fprintf(out, " \xc2\xb7 HR %.0f avg, %.0f max", sum->avg_hr_bpm, sum->max_hr_bpm);
-        for (size_t i = 0; i < d->n_thresholds; i++)
-                if (d->thresholds[i].kind && streq(d->thresholds[i].kind, "aet") &&
-                    isfinite(d->thresholds[i].hr_bpm)) {
-                        fprintf(out, " \xc2\xb7 aerobic threshold %.0f bpm",
-                                d->thresholds[i].hr_bpm);
-                        if (isfinite(d->thresholds[i].speed_kmh))
-                                fprintf(out, " at %s /km",
-                                        session_format_pace(buf, sizeof(buf),
-                                                            d->thresholds[i].speed_kmh, false));
-                        break;
-                }
+        /* The aerobic threshold: the end-of-session ramp fit, else the first live one. */
+        const SessionThresholdRow *aet = NULL;
+        for (size_t i = 0; i < d->n_thresholds; i++) {
+                const SessionThresholdRow *t = &d->thresholds[i];
+                if (!t->kind || !streq(t->kind, "aet") || !isfinite(t->hr_bpm))
+                        continue;
+                if (!aet || (t->method && streq(t->method, SESSION_METHOD_RAMP) &&
+                             !(aet->method && streq(aet->method, SESSION_METHOD_RAMP))))
+                        aet = t;
+        }
+        if (aet) {
+                fprintf(out, " \xc2\xb7 aerobic threshold %.0f bpm", aet->hr_bpm);
+                if (isfinite(aet->speed_kmh))
+                        fprintf(out, " at %s /km",
+                                session_format_pace(buf, sizeof(buf), aet->speed_kmh, false));
+        }
         if (d->end_reason == SESSION_END_INTERRUPTED)
                 fputs(" \xc2\xb7 interrupted", out);
         fputs("</text>\n", out);
@@ -415,56 +586,11 @@ int report_svg_write(const SessionData *d, int utc_offset_s, FILE *out)
         fputs("</g>\n", out);
 
         /* Crossover markers: from the session's events, else its thresholds. */
-        fputs("<g id=\"crossovers\">\n", out);
-        unsigned n_cross = 0;
-        for (size_t i = 0; i < d->n_events + d->n_thresholds; i++) {
-                double t, level, bpm, kmh;
-                const char *label;
-                if (i < d->n_events) {
-                        const SessionEventRow *e = &d->events[i];
-                        if (e->type != SESSION_EVENT_CROSSOVER)
-                                continue;
-                        t = e->t_s;
-                        level = json_number(e->json, "alpha1");
-                        bpm = json_number(e->json, "hr_bpm");
-                        kmh = json_number(e->json, "speed_kmh");
-                        label = e->text;
-                } else {
-                        const SessionThresholdRow *th = &d->thresholds[i - d->n_events];
-                        if (n_cross > 0 || !isfinite(th->t_s))
-                                continue;
-                        t = th->t_s;
-                        level = th->alpha1;
-                        bpm = th->hr_bpm;
-                        kmh = th->speed_kmh;
-                        label = NULL;
-                }
-                if (t < c.t0 || t > c.t1)
-                        continue;
-                double x = px_x(&c, t), y = px_y(&alpha, isfinite(level) ? level : 0.75);
-                fprintf(out,
-                        "<g id=\"crossover-%u\"><line x1=\"%.1f\" x2=\"%.1f\" y1=\"%.1f\""
-                        " y2=\"%.1f\" stroke=\"%s\" stroke-width=\"2\" stroke-dasharray=\"3 3\"/>"
-                        "<path d=\"M%.1f %.1fl7 7l-7 7l-7 -7z\" fill=\"%s\" stroke=\"#ffffff\"/>"
-                        "<text class=\"marker\" x=\"%.1f\" y=\"%.1f\">",
-                        n_cross, x, x, speed.top, alpha.bottom, REPORT_COLOR_CROSSOVER, x, y - 7,
-                        REPORT_COLOR_CROSSOVER, x + 9, hr.top + 14);
-                if (label)
-                        put_text(out, label);
-                else
-                        fprintf(out,
-                                "\xce\xb1"
-                                "1 %.2f",
-                                isfinite(level) ? level : 0.75);
-                if (isfinite(bpm))
-                        fprintf(out, " \xc2\xb7 %.0f bpm", bpm);
-                if (isfinite(kmh))
-                        fprintf(out, " \xc2\xb7 %s /km",
-                                session_format_pace(buf, sizeof(buf), kmh, false));
-                fputs("</text></g>\n", out);
-                n_cross++;
+        r = put_crossovers(&c, &speed, &hr, &alpha);
+        if (r < 0) {
+                session_summary_free(sum);
+                return r;
         }
-        fputs("</g>\n", out);
 
         put_x_axis(&c);
         fputs("</svg>\n", out);

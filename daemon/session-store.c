@@ -208,6 +208,14 @@ static const char *const migrations[SESSION_STORE_SCHEMA_VERSION] = {
         "CREATE INDEX events_session ON events(session_id, t);"
         "CREATE INDEX thresholds_session ON thresholds(session_id);"
         "CREATE INDEX sessions_start ON sessions(start_usec);",
+
+        /* 2 -> 3: thresholds the runner accepted into the profile. The
+         * values are copied: deleting the session keeps the profile. */
+        "CREATE TABLE accepted_thresholds ("
+        "  id INTEGER PRIMARY KEY,"
+        "  session_id INTEGER REFERENCES sessions(id) ON DELETE SET NULL,"
+        "  accepted_usec INTEGER NOT NULL,"
+        "  hrvt1_bpm REAL, hrvt2_bpm REAL, hrvt1_kmh REAL, hrvt2_kmh REAL);",
 };
 
 /* SQLite result codes as errnos, so that callers can say what went wrong. */
@@ -1093,9 +1101,9 @@ int session_store_list(SessionStore *s, uint64_t since_wall_usec, SessionListEnt
                     " (SELECT avg(hr_bpm) FROM samples WHERE session_id = s.id AND hr_bpm > 0),"
                     " (SELECT max(hr_bpm) FROM samples WHERE session_id = s.id),"
                     " (SELECT hr_bpm FROM thresholds WHERE session_id = s.id AND kind = 'aet'"
-                    "   ORDER BY id LIMIT 1),"
+                    "   ORDER BY method = '" SESSION_METHOD_RAMP "' DESC, id LIMIT 1),"
                     " (SELECT speed_kmh FROM thresholds WHERE session_id = s.id AND kind = 'aet'"
-                    "   ORDER BY id LIMIT 1)"
+                    "   ORDER BY method = '" SESSION_METHOD_RAMP "' DESC, id LIMIT 1)"
                     " FROM sessions s WHERE s.start_usec >= ? ORDER BY s.start_usec, s.id",
                     &st);
         if (r < 0)
@@ -1417,5 +1425,200 @@ int session_store_load(SessionStore *s, int64_t id, SessionData **ret)
                 d->zone_max_bpm[i] = zones[i];
 
         *ret = TAKE_PTR(d);
+        return 0;
+}
+
+/* ---- Threshold trend and accepted thresholds ---- */
+
+static void estimate_from_row(sqlite3_stmt *st, SessionThresholdEstimate *e)
+{
+        const unsigned char *method = sqlite3_column_text(st, 4);
+
+        e->hr_bpm = column_double(st, 5);
+        e->speed_kmh = column_double(st, 6);
+        e->confidence = column_double(st, 7);
+        snprintf(e->method, sizeof(e->method), "%s", method ? (const char *)method : "");
+}
+
+static const SessionThresholdEstimate no_estimate = {NAN, NAN, NAN, ""};
+
+/* since_wall_usec filters by start; only_id > 0 selects one session. */
+static int trend_query(SessionStore *s, uint64_t since_wall_usec, int64_t only_id,
+                       SessionTrendEntry **ret, size_t *ret_n)
+{
+        _cleanup_stmt_ sqlite3_stmt *st = NULL;
+        SessionTrendEntry *l = NULL;
+        size_t n = 0, cap = 0;
+        int r, rc;
+
+        r = prepare(s,
+                    "SELECT s.id, s.start_usec, s.workout_name, t.kind, t.method, t.hr_bpm,"
+                    " t.speed_kmh, t.confidence FROM thresholds t JOIN sessions s"
+                    " ON s.id = t.session_id WHERE s.start_usec >= ? AND (? = 0 OR s.id = ?)"
+                    " AND t.kind IN ('aet', 'ant') AND t.hr_bpm IS NOT NULL"
+                    " ORDER BY s.start_usec, s.id, t.method = '" SESSION_METHOD_RAMP "' DESC,"
+                    " t.id",
+                    &st);
+        if (r < 0)
+                return r;
+        sqlite3_bind_int64(st, 1, (sqlite3_int64)since_wall_usec);
+        sqlite3_bind_int64(st, 2, only_id);
+        sqlite3_bind_int64(st, 3, only_id);
+        while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+                int64_t id = sqlite3_column_int64(st, 0);
+                const char *kind = (const char *)sqlite3_column_text(st, 3);
+                SessionThresholdEstimate *e;
+
+                if (n == 0 || l[n - 1].id != id) {
+                        if (n == cap) {
+                                SessionTrendEntry *nl =
+                                        reallocarray(l, cap ? cap * 2 : 16, sizeof(*l));
+                                if (!nl) {
+                                        session_trend_free(l, n);
+                                        return -ENOMEM;
+                                }
+                                l = nl;
+                                cap = cap ? cap * 2 : 16;
+                        }
+                        l[n] = (SessionTrendEntry){
+                                .id = id,
+                                .start_wall_usec = (uint64_t)sqlite3_column_int64(st, 1),
+                                .aet = no_estimate,
+                                .ant = no_estimate,
+                        };
+                        r = column_strdup(st, 2, &l[n].workout_name);
+                        n++;
+                        if (r < 0) {
+                                session_trend_free(l, n);
+                                return r;
+                        }
+                }
+                /* Rows come best first: keep the first of each kind. */
+                e = streq(kind, "aet") ? &l[n - 1].aet : &l[n - 1].ant;
+                if (isnan(e->hr_bpm))
+                        estimate_from_row(st, e);
+        }
+        if (rc != SQLITE_DONE) {
+                session_trend_free(l, n);
+                return fail(s, rc, "Failed to read the thresholds");
+        }
+        *ret = l;
+        *ret_n = n;
+        return 0;
+}
+
+int session_store_threshold_trend(SessionStore *s, uint64_t since_wall_usec,
+                                  SessionTrendEntry **ret, size_t *ret_n)
+{
+        if (!s || !ret || !ret_n)
+                return -EINVAL;
+        return trend_query(s, since_wall_usec, 0, ret, ret_n);
+}
+
+void session_trend_free(SessionTrendEntry *l, size_t n)
+{
+        for (size_t i = 0; l && i < n; i++)
+                free(l[i].workout_name);
+        free(l);
+}
+
+static int session_exists(SessionStore *s, int64_t id)
+{
+        _cleanup_stmt_ sqlite3_stmt *st = NULL;
+        int r, rc;
+
+        r = prepare(s, "SELECT 1 FROM sessions WHERE id = ?", &st);
+        if (r < 0)
+                return r;
+        sqlite3_bind_int64(st, 1, id);
+        rc = sqlite3_step(st);
+        if (rc == SQLITE_ROW)
+                return 1;
+        return rc == SQLITE_DONE ? 0 : fail(s, rc, "Failed to look up the session");
+}
+
+int session_store_accept_thresholds(SessionStore *s, int64_t session_id, uint64_t now_wall_usec,
+                                    SessionAccepted *ret)
+{
+        _cleanup_stmt_ sqlite3_stmt *st = NULL;
+        SessionTrendEntry *l = NULL;
+        SessionAccepted a;
+        size_t n = 0;
+        int r, rc;
+
+        if (!s || session_id <= 0)
+                return -EINVAL;
+        if (s->reader)
+                return -EROFS;
+        r = session_exists(s, session_id);
+        if (r <= 0)
+                return r < 0 ? r : -ENOENT;
+        r = trend_query(s, 0, session_id, &l, &n);
+        if (r < 0)
+                return r;
+        if (n == 0) {
+                session_trend_free(l, n);
+                return -ENODATA;
+        }
+        a = (SessionAccepted){
+                .session_id = session_id,
+                .accepted_wall_usec = now_wall_usec,
+                .hrvt1_bpm = l[0].aet.hr_bpm,
+                .hrvt2_bpm = l[0].ant.hr_bpm,
+                .hrvt1_kmh = l[0].aet.speed_kmh,
+                .hrvt2_kmh = l[0].ant.speed_kmh,
+        };
+        session_trend_free(l, n);
+        /* A fit that puts the aerobic threshold above the anaerobic one is not a profile. */
+        if (isfinite(a.hrvt1_bpm) && isfinite(a.hrvt2_bpm) && a.hrvt1_bpm >= a.hrvt2_bpm)
+                return -EINVAL;
+
+        r = prepare(s,
+                    "INSERT INTO accepted_thresholds (session_id, accepted_usec, hrvt1_bpm,"
+                    " hrvt2_bpm, hrvt1_kmh, hrvt2_kmh) VALUES (?,?,?,?,?,?)",
+                    &st);
+        if (r < 0)
+                return r;
+        sqlite3_bind_int64(st, 1, session_id);
+        sqlite3_bind_int64(st, 2, (sqlite3_int64)now_wall_usec);
+        bind_double(st, 3, a.hrvt1_bpm);
+        bind_double(st, 4, a.hrvt2_bpm);
+        bind_double(st, 5, a.hrvt1_kmh);
+        bind_double(st, 6, a.hrvt2_kmh);
+        rc = sqlite3_step(st);
+        if (rc != SQLITE_DONE)
+                return fail(s, rc, "Failed to store the accepted thresholds");
+        if (ret)
+                *ret = a;
+        return 0;
+}
+
+int session_store_get_accepted(SessionStore *s, SessionAccepted *ret)
+{
+        _cleanup_stmt_ sqlite3_stmt *st = NULL;
+        int r, rc;
+
+        if (!s || !ret)
+                return -EINVAL;
+        r = prepare(s,
+                    "SELECT session_id, accepted_usec, hrvt1_bpm, hrvt2_bpm, hrvt1_kmh, hrvt2_kmh"
+                    " FROM accepted_thresholds ORDER BY id DESC LIMIT 1",
+                    &st);
+        if (r < 0)
+                return r;
+        rc = sqlite3_step(st);
+        if (rc == SQLITE_DONE)
+                return -ENOENT;
+        if (rc != SQLITE_ROW)
+                return fail(s, rc, "Failed to read the accepted thresholds");
+        *ret = (SessionAccepted){
+                .session_id =
+                        sqlite3_column_type(st, 0) == SQLITE_NULL ? 0 : sqlite3_column_int64(st, 0),
+                .accepted_wall_usec = (uint64_t)sqlite3_column_int64(st, 1),
+                .hrvt1_bpm = column_double(st, 2),
+                .hrvt2_bpm = column_double(st, 3),
+                .hrvt1_kmh = column_double(st, 4),
+                .hrvt2_kmh = column_double(st, 5),
+        };
         return 0;
 }

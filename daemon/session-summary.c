@@ -2,6 +2,7 @@
 #include <math.h>
 #include <stdlib.h>
 
+#include "profile.h"
 #include "session-summary.h"
 #include "util.h"
 
@@ -352,16 +353,6 @@ char *session_format_pace(char *buf, size_t size, double speed_kmh, bool per_mil
 
 char *session_format_duration(char *buf, size_t size, double seconds)
 {
-        long t;
-
-        if (!isfinite(seconds) || seconds < 0) {
-                snprintf(buf, size, "-");
-                return buf;
-        }
-        t = lround(seconds);
-        if (t >= 3600)
-                snprintf(buf, size, "%ld:%02ld:%02ld", t / 3600, t / 60 % 60, t % 60);
-        else
-                snprintf(buf, size, "%ld:%02ld", t / 60, t % 60);
+        format_clock_time(seconds, buf, size);
         return buf;
 }

@@ -14,6 +14,7 @@ struct SimTreadmill {
         bool refuse_control;
         bool malformed_next;
 
+        uint64_t created_usec;
         uint64_t now_usec;
         uint64_t next_data_usec;
 
@@ -29,6 +30,9 @@ struct SimTreadmill {
 
         SimPacket queue[SIM_QUEUE_SIZE];
         size_t q_head, q_len;
+
+        SimCommand log[SIM_COMMAND_LOG_SIZE];
+        size_t log_head, log_len;
 };
 
 static const char *const belt_state_table[_SIM_BELT_MAX] = {
@@ -77,6 +81,8 @@ void sim_treadmill_config_default(SimTreadmillConfig *c)
         };
 }
 
+static bool target_valid(const FtmsRange *r, double v, double resolution, bool strict);
+
 static bool range_valid(const FtmsRange *r)
 {
         return isfinite(r->min) && isfinite(r->max) && isfinite(r->increment) && r->min <= r->max &&
@@ -92,17 +98,24 @@ int sim_treadmill_new(SimTreadmill **ret, const SimTreadmillConfig *cfg, uint64_
             !(cfg->decel_kmh_per_s > 0) || !(cfg->incline_pct_per_s > 0) ||
             !(cfg->safety_decel_kmh_per_s > 0) || cfg->data_interval_usec == 0)
                 return -EINVAL;
+        if (cfg->initial_speed_kmh != 0 &&
+            !target_valid(&cfg->speed_range, cfg->initial_speed_kmh, 0.01, false))
+                return -EINVAL;
 
         t = calloc(1, sizeof(*t));
         if (!t)
                 return -ENOMEM;
         t->cfg = *cfg;
         t->state = SIM_BELT_IDLE;
-        t->now_usec = now_usec;
+        t->created_usec = t->now_usec = now_usec;
         t->next_data_usec = now_usec + cfg->data_interval_usec;
         /* The belt rests at 0 % unless the range excludes it. */
         t->incline_pct = t->target_incline_pct =
                 fmin(fmax(0.0, cfg->incline_range.min), cfg->incline_range.max);
+        if (cfg->initial_speed_kmh > 0) {
+                t->state = SIM_BELT_RUNNING;
+                t->speed_kmh = t->target_speed_kmh = cfg->initial_speed_kmh;
+        }
         *ret = t;
         return 0;
 }
@@ -381,6 +394,34 @@ static uint8_t handle_request(SimTreadmill *t, const FtmsCpRequest *q)
         }
 }
 
+static void log_command(SimTreadmill *t, uint64_t now_usec, const FtmsCpRequest *q, uint8_t result)
+{
+        SimCommand c = {.t_usec = now_usec - t->created_usec, .op = q->op, .result = result};
+
+        if (q->op == FTMS_CP_SET_TARGET_SPEED || q->op == FTMS_CP_SET_TARGET_INCLINATION)
+                c.value = q->value;
+        else if (q->op == FTMS_CP_STOP_OR_PAUSE)
+                c.value = q->stop_pause;
+        if (t->log_len == SIM_COMMAND_LOG_SIZE) {
+                t->log_head = (t->log_head + 1) % SIM_COMMAND_LOG_SIZE;
+                t->log_len--;
+        }
+        t->log[(t->log_head + t->log_len) % SIM_COMMAND_LOG_SIZE] = c;
+        t->log_len++;
+}
+
+size_t sim_treadmill_n_commands(const SimTreadmill *t)
+{
+        return t->log_len;
+}
+
+const SimCommand *sim_treadmill_command(const SimTreadmill *t, size_t i)
+{
+        if (i >= t->log_len)
+                return NULL;
+        return &t->log[(t->log_head + i) % SIM_COMMAND_LOG_SIZE];
+}
+
 int sim_treadmill_write_control_point(SimTreadmill *t, uint64_t now_usec, const uint8_t *buf,
                                       size_t len)
 {
@@ -401,6 +442,7 @@ int sim_treadmill_write_control_point(SimTreadmill *t, uint64_t now_usec, const 
         /* The response comes first, then the status notifications it caused. */
         size_t before = t->q_len;
         result = handle_request(t, &q);
+        log_command(t, now_usec, &q, result);
         SimPacket resp = {.uuid = FTMS_UUID_CONTROL_POINT};
         FtmsCpResponse rr = {.request_op = q.op, .result = result};
         if (ftms_cp_encode_response(&rr, resp.data, sizeof(resp.data), &resp.len) < 0)

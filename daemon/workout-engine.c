@@ -2008,8 +2008,22 @@ void workout_engine_handle_event(WorkoutEngine *e, uint64_t now, const Transport
                         e->control, now,
                         ev->cp_write_error.error < 0 ? ev->cp_write_error.error : -EIO);
                 break;
-        case TRANSPORT_EVENT_IDENTITY:
         case TRANSPORT_EVENT_TRAINING_STATUS:
+                /*
+                 * Read as the link comes back: a machine that says it is idle
+                 * was stopped or paused on its console while the link was down
+                 * (the status notifications were lost). Its belt may still be
+                 * slowing down and report speed: not a running belt to resume
+                 * and command, but one the runner must start again.
+                 */
+                if (ev->role == TRANSPORT_ROLE_TREADMILL &&
+                    ev->training.status == FTMS_TRAINING_IDLE && e->link_up &&
+                    e->belt == BELT_UNKNOWN && e->state == ENGINE_STATE_PAUSED &&
+                    e->pause_reason == ENGINE_PAUSE_LINK_LOST)
+                        belt_stopped(e, now, ENGINE_PAUSE_CONSOLE,
+                                     "Treadmill stopped while disconnected");
+                break;
+        case TRANSPORT_EVENT_IDENTITY:
         case TRANSPORT_EVENT_BATTERY:
         case TRANSPORT_EVENT_MALFORMED:
         case _TRANSPORT_EVENT_MAX:

@@ -333,6 +333,20 @@ static int check_speed(Parser *p, const Token *t, double kmh)
         return 0;
 }
 
+/* n speeds in km/h written in t, each checked, then set as the step's target (at where). */
+static int set_absolute_speed(Parser *p, WorkoutStep *s, const Token *t, const Token *where,
+                              bool ramp, int n, double a, double b)
+{
+        int k;
+
+        k = check_speed(p, t, a);
+        if (k == 0 && n == 2)
+                k = check_speed(p, t, b);
+        if (k < 0)
+                return k;
+        return set_speed(p, s, where, ramp, n, (SpeedValue){.kmh = a}, (SpeedValue){.kmh = b});
+}
+
 static int set_hr(Parser *p, WorkoutStep *s, const Token *t, bool ramp, HrTargetType type, int n,
                   double a, double b)
 {
@@ -509,14 +523,7 @@ static int parse_targets(Parser *p, WorkoutStep *s, const Token *toks, size_t n)
                 }
                 m = parse_speed_values(t->s, &a, &b);
                 if (m > 0) {
-                        k = check_speed(p, t, a);
-                        if (k == 0 && m == 2)
-                                k = check_speed(p, t, b);
-                        if (k < 0)
-                                return k;
-                        va = (SpeedValue){.kmh = a};
-                        vb = (SpeedValue){.kmh = b};
-                        k = set_speed(p, s, ramp ? ramp_tok : t, ramp, m, va, vb);
+                        k = set_absolute_speed(p, s, t, ramp ? ramp_tok : t, ramp, m, a, b);
                         if (k < 0)
                                 return k;
                         goto next;
@@ -528,14 +535,7 @@ static int parse_targets(Parser *p, WorkoutStep *s, const Token *toks, size_t n)
                                             "expected a pace such as '5:20/mi', '3:20/km', "
                                             "'80/400m' or a range '7:15-7:00/km', got '%s'",
                                             t->s);
-                        k = check_speed(p, t, a);
-                        if (k == 0 && m == 2)
-                                k = check_speed(p, t, b);
-                        if (k < 0)
-                                return k;
-                        va = (SpeedValue){.kmh = a};
-                        vb = (SpeedValue){.kmh = b};
-                        k = set_speed(p, s, ramp ? ramp_tok : t, ramp, m, va, vb);
+                        k = set_absolute_speed(p, s, t, ramp ? ramp_tok : t, ramp, m, a, b);
                         if (k < 0)
                                 return k;
                         /* intervals.icu writes "Pace" after a pace; optional here. */

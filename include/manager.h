@@ -82,10 +82,11 @@ typedef struct ManagerOptions {
         const char *state_dir;   /* overrides [Session] state_dir */
         bool simulate;
         double time_scale;
-        double sim_notify_hz;    /* simulator notifications per second per device; 0: default */
-        const char *run_workout; /* start this workout as soon as the treadmill is ready */
-        bool exit_when_done;     /* exit after the first session ends */
-        const char *admin_group; /* NULL: "paced" */
+        double sim_notify_hz;      /* simulator notifications per second per device; 0: default */
+        double sim_belt_speed_kmh; /* --sim-belt-speed: the simulated belt starts running */
+        const char *run_workout;   /* start this workout as soon as the treadmill is ready */
+        bool exit_when_done;       /* exit after the first session ends */
+        const char *admin_group;   /* NULL: "paced" */
 } ManagerOptions;
 
 typedef struct Manager Manager;

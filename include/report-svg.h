@@ -14,6 +14,8 @@
  * Pure code.
  */
 
+#include <stdbool.h>
+#include <stddef.h>
 #include <stdio.h>
 
 #include "session-store.h"
@@ -28,6 +30,32 @@
 #define REPORT_COLOR_HR        "#d81b60"
 #define REPORT_COLOR_ALPHA1    "#2e7d32"
 #define REPORT_COLOR_CROSSOVER "#ff6f00"
+
+/*
+ * Crossover label layout. Labels sit at the top of the HR panel next to
+ * their marker line: to the right of it when they fit, else to its left, and
+ * always inside [x_min, x_max]. A label whose box would overlap an earlier
+ * one moves down a row (line_h pixels) until it is free. Pure, so the test
+ * can check that no two boxes overlap and none leaves the plot.
+ */
+#define REPORT_LABEL_GAP 9.0 /* marker line to text */
+
+typedef struct ReportLabelBox {
+        double x, y, w, h; /* top-left corner and size, pixels */
+        bool anchor_end;   /* text drawn leftwards of the marker */
+        bool placed;       /* false: no free row (or too wide); the label is left out */
+} ReportLabelBox;
+
+/* Width in pixels of text set in font_px (an estimate: UTF-8 code points x 0.62 em). */
+double report_label_width(const char *text, double font_px);
+/*
+ * marker_x[i], width[i]: marker position and label width. Places n labels
+ * starting at row y0; writes ret[i]. Labels that would need more than
+ * max_rows rows are not placed. Returns the number of rows used.
+ */
+int report_label_layout(const double *marker_x, const double *width, size_t n, double x_min,
+                        double x_max, double y0, double line_h, unsigned max_rows,
+                        ReportLabelBox *ret);
 
 /* utc_offset_s: local time minus UTC for the title's date. -ENODATA without samples. */
 int report_svg_write(const SessionData *d, int utc_offset_s, FILE *out);

@@ -37,7 +37,7 @@
 #define SESSION_STORE_DB_NAME     "paced.db"
 #define SESSION_STORE_DEFAULT_DIR "/var/lib/paced"
 /* Current schema version (PRAGMA user_version). */
-#define SESSION_STORE_SCHEMA_VERSION 2
+#define SESSION_STORE_SCHEMA_VERSION 3
 /* Commit at most this often: the bound on what a crash can lose. */
 #define SESSION_STORE_FLUSH_INTERVAL_USEC (1000 * 1000ULL)
 #define SESSION_ZONES_MAX                 5
@@ -283,3 +283,47 @@ const char *lap_kind_to_string(LapKind k);
 LapKind lap_kind_from_string(const char *s);
 const char *session_event_type_to_string(SessionEventType t);
 SessionEventType session_event_type_from_string(const char *s);
+
+/*
+ * Threshold trend: each session's best HRVT1 ("aet") and HRVT2 ("ant")
+ * estimate. The offline ramp fit the daemon stores at the end of a session
+ * (method "dfa-a1-ramp") is preferred over the first live crossover.
+ */
+#define SESSION_METHOD_RAMP "dfa-a1-ramp"
+
+typedef struct SessionThresholdEstimate {
+        double hr_bpm;     /* NAN: no estimate */
+        double speed_kmh;  /* NAN if unknown */
+        double confidence; /* 0..1, NAN if unknown */
+        char method[24];
+} SessionThresholdEstimate;
+
+typedef struct SessionTrendEntry {
+        int64_t id;
+        uint64_t start_wall_usec;
+        char *workout_name;
+        SessionThresholdEstimate aet, ant;
+} SessionTrendEntry;
+
+/* Sessions started at or after since_wall_usec with any estimate, oldest first. */
+int session_store_threshold_trend(SessionStore *s, uint64_t since_wall_usec,
+                                  SessionTrendEntry **ret, size_t *ret_n);
+void session_trend_free(SessionTrendEntry *l, size_t n);
+
+/*
+ * Accepted thresholds (pacectl profile --accept-thresholds): a session's
+ * estimates the runner chose to train with. The newest acceptance wins.
+ */
+typedef struct SessionAccepted {
+        int64_t session_id;
+        uint64_t accepted_wall_usec;
+        double hrvt1_bpm, hrvt2_bpm; /* NAN if that threshold was not found */
+        double hrvt1_kmh, hrvt2_kmh; /* NAN if unknown */
+} SessionAccepted;
+
+/* Records session_id's estimates as accepted. -ENOENT: no such session; -ENODATA: it has no
+ * HRVT1/HRVT2 estimate; -EINVAL: HRVT1 not below HRVT2. ret may be NULL. */
+int session_store_accept_thresholds(SessionStore *s, int64_t session_id, uint64_t now_wall_usec,
+                                    SessionAccepted *ret);
+/* The newest accepted thresholds; -ENOENT if none were ever accepted. */
+int session_store_get_accepted(SessionStore *s, SessionAccepted *ret);

@@ -65,6 +65,12 @@ typedef struct SimTreadmillConfig {
         bool start_on_set_speed;       /* Set Target Speed also starts an idle belt */
         bool strict_increment; /* targets off the increment grid: Invalid Parameter (default) */
         double runner_mass_kg; /* for the energy fields, default 70 */
+        /*
+         * > 0: the belt is already running at this speed (and target) when
+         * the model is created, as when paced restarts after a crash while
+         * the runner keeps running. 0 (default): stopped. Must be in range.
+         */
+        double initial_speed_kmh;
 } SimTreadmillConfig;
 
 void sim_treadmill_config_default(SimTreadmillConfig *c);
@@ -126,3 +132,21 @@ double sim_treadmill_target_incline_pct(const SimTreadmill *t);
 double sim_treadmill_distance_m(const SimTreadmill *t);
 double sim_treadmill_elapsed_s(const SimTreadmill *t);
 const SimTreadmillConfig *sim_treadmill_config(const SimTreadmill *t);
+
+/*
+ * Every control-point request the machine parsed, with the result it gave:
+ * what daemon-level safety tests check (no speed above the cap, no Start
+ * the runner did not ask for). The last SIM_COMMAND_LOG_SIZE are kept.
+ */
+#define SIM_COMMAND_LOG_SIZE 4096
+
+typedef struct SimCommand {
+        uint64_t t_usec; /* when it was written, since the model was created */
+        uint8_t op;      /* FTMS_CP_* */
+        uint8_t result;  /* FTMS_RESULT_* */
+        double value;    /* speed km/h, incline %, stop/pause parameter; else 0 */
+} SimCommand;
+
+/* Number of logged commands, and the i-th from the oldest kept (NULL if out of range). */
+size_t sim_treadmill_n_commands(const SimTreadmill *t);
+const SimCommand *sim_treadmill_command(const SimTreadmill *t, size_t i);

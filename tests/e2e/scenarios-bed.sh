@@ -50,7 +50,7 @@ scenario_gatt() {
                 btctl "select-attribute $c"
                 btctl "notify on"
         done
-        wait_log 20 "$S/peripheral.log" '^subscribed 2ad9'
+        wait_log 20 "$S/peripheral.log" '] subscribed 2ad9'
 
         # Heart rate: uint8 format, contact detected (flags 0x16 with RR: 22).
         wait_for 30 char_value_nonempty "$hrm" || fail "no heart-rate notification"
@@ -70,7 +70,7 @@ scenario_gatt() {
         [ "$v" = "128 7 1" ] || fail "last CP indication was '$v', expected 80 07 01"
 
         # Commanded speed shows up in Treadmill Data after acceleration.
-        wait_for 30 sh -c "set -- \$(busctl --system get-property org.bluez $td \
+        wait_for 45 sh -c "set -- \$(busctl --system get-property org.bluez $td \
                 org.bluez.GattCharacteristic1 Value); [ \$((\$5 << 8 | \$4)) -ge 850 ]" ||
                 fail "treadmill never reached 8.50 km/h: $(char_value "$td")"
 
@@ -110,3 +110,4 @@ scenario_hr16() {
         local rr=$(($4 | $5 << 8))
         [ "$rr" -ge 390 ] && [ "$rr" -le 430 ] || fail "RR $rr/1024 s at 150 bpm"
 }
+

@@ -1,48 +1,11 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-/* Any input: parse, and if it parses, resolve it against a derived profile
- * and a small machine, and check the safety invariants of the result. */
-#include <stdint.h>
-#include <stdlib.h>
-
+/* Any input: parse as a Zwift .zwo workout, resolve it and check the safety invariants. */
+#include "fuzz-workout.h"
 #include "workout-zwo.h"
-#include "workout.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-        Workout *w = NULL;
-        ResolvedWorkout *r = NULL;
-        WorkoutError e;
-        RunnerProfile p;
-        ResolveLimits l;
-        char msg[600];
-
-        if (size > 64 * 1024)
-                return 0;
-        if (workout_zwo_parse((const char *)data, size, "fuzz", &w, &e) < 0) {
-                workout_error_format(&e, msg, sizeof(msg));
-                return 0;
-        }
-        runner_profile_init(&p);
-        (void)runner_profile_set_key(&p, "MaxHR", "190");
-        resolve_limits_init(&l);
-        l.max_speed_kmh = 16;
-        l.max_incline_pct = 10;
-        if (workout_resolve(w, &p, &l, &r) == 0) {
-                for (size_t i = 0; i < r->n_steps; i++) {
-                        const ResolvedStep *s = &r->steps[i];
-
-                        /* Never outside the machine's range. */
-                        if (s->speed_start_kmh > 16 || s->speed_end_kmh > 16 ||
-                            s->speed_hi_kmh > 16 || s->hr_fallback_kmh > 16 ||
-                            (s->has_incline &&
-                             (s->incline_start_pct > 10 || s->incline_end_pct > 10 ||
-                              s->incline_start_pct < 0 || s->incline_end_pct < 0)))
-                                abort();
-                }
-                resolved_workout_free(r);
-        }
-        workout_free(w);
-        return 0;
+        return fuzz_workout_parse_and_resolve(workout_zwo_parse, data, size);
 }

@@ -197,3 +197,40 @@ expect_rc() {
                 fail "'$*' exited $rc, expected $want"
         fi
 }
+
+# sim_prop NAME: a Simulator property's value as busctl prints it, without the type.
+sim_prop() {
+        busctl --address="$BUS_ADDRESS" get-property io.paced.paced1 /io/paced/paced1 \
+                io.paced.paced1.Simulator "$1" | cut -d' ' -f2-
+}
+
+treadmill_connected() {
+        [ "$(busctl --address="$BUS_ADDRESS" get-property io.paced.paced1 \
+                /io/paced/paced1/device/treadmill io.paced.paced1.Device Connected)" = "b true" ]
+}
+
+# sim_commands: the control-point requests the simulated treadmill received,
+# one a line: "SECONDS OP RESULT VALUE" (virtual seconds since it started).
+sim_commands() {
+        busctl --address="$BUS_ADDRESS" --json=short get-property io.paced.paced1 \
+                /io/paced/paced1 io.paced.paced1.Simulator ReceivedCommands |
+                python3 -c 'import json, sys
+for t, op, res, v in json.load(sys.stdin)["data"]:
+    print("%.3f %s %s %g" % (t, op, res, v))'
+}
+
+# monitor_safety: records paced's SafetyAction signals in $T/safety (as
+# dbus-monitor prints them); then `safety_seen RULE [TEXT]` is true once a
+# SafetyAction of RULE (whose message contains TEXT) was emitted.
+monitor_safety() {
+        dbus-monitor --address "$BUS_ADDRESS" \
+                "type='signal',interface='io.paced.paced1.Manager',member='SafetyAction'" \
+                > "$T/safety" 2>&1 &
+        LIB_PIDS+=("$!")
+        wait_for 5 grep -q NameAcquired "$T/safety" || fail "dbus-monitor did not start"
+}
+safety_actions() {
+        awk '/member=SafetyAction/ { if (r != "") print r; r = "@"; next }
+             r != "" { r = r " " $0 } END { if (r != "") print r }' "$T/safety"
+}
+safety_seen() { safety_actions | grep -F "string \"$1\"" | grep -qF -- "${2:-}"; }

@@ -13,14 +13,6 @@ cat > "$T/paced.conf" <<CONF
 allow_remote_start = yes
 CONF
 start_paced --simulate --time-scale 20
-treadmill_connected() {
-        [ "$(busctl --address="$BUS_ADDRESS" get-property io.paced.paced1 \
-                /io/paced/paced1/device/treadmill io.paced.paced1.Device Connected)" = "b true" ]
-}
-sim_prop() {
-        busctl --address="$BUS_ADDRESS" get-property io.paced.paced1 /io/paced/paced1 \
-                io.paced.paced1.Simulator "$1" | cut -d' ' -f2-
-}
 wait_for 20 treadmill_connected || fail "simulated treadmill never connected"
 expect_rc 0 pc sim show --json
 grep -q '"hrvt2_kmh":[0-9]' "$T/out" || fail "sim show: $(cat "$T/out")"
@@ -33,6 +25,9 @@ step=$(prop StepIndex)
 
 expect_rc 0 pc sim press pause
 wait_for 10 prop_is State '"paused"' || fail "console pause did not pause: $(prop State)"
+# (A command already on its way as the runner pressed pause is no decision
+# of paced's: count from the moment the workout is paused.)
+n=$(sim_commands | wc -l)
 prop_is PauseReason '"console"' || fail "PauseReason $(prop PauseReason)"
 # Forty virtual seconds later the belt is still paused: nothing restarted it.
 # (Waiting for something not to happen needs a span of time, not a condition.)
@@ -41,6 +36,10 @@ sleep 2
 [ "$(sim_prop BeltState)" = '"paused"' ] || fail "paced restarted the belt: $(sim_prop BeltState)"
 prop_is State '"paused"' || fail "workout left pause on its own"
 prop_is Elapsed "$e0" || fail "workout time ran while paused: $e0 -> $(prop Elapsed)"
+# What the treadmill received meanwhile: no Start or Resume, no speed.
+sim_commands | tail -n +$((n + 1)) > "$T/cmds"
+! grep -Eq 'start-or-resume|set-target-speed' "$T/cmds" ||
+        fail "paced commanded the paused belt: $(cat "$T/cmds")"
 
 expect_rc 0 pc sim press start
 wait_for 10 prop_is State '"running"' || fail "console start did not resume: $(prop State)"
@@ -49,6 +48,15 @@ prop_is StepIndex "$step" || fail "resumed in step $(prop StepIndex), not $step"
 # The safety key stops the belt at once and pauses the workout as well.
 expect_rc 0 pc sim press safety-key
 wait_for 10 prop_is PauseReason '"safety-key"' || fail "safety key: $(prop State) $(prop PauseReason)"
+n=$(sim_commands | wc -l)
+# The key goes back in: the belt stays stopped, paced sends nothing.
+expect_rc 0 pc sim press key-replace
+sleep 2 # forty virtual seconds for a command that must not come
+[ "$(sim_prop BeltState)" = '"idle"' ] || fail "belt after the safety key: $(sim_prop BeltState)"
+sim_commands | tail -n +$((n + 1)) > "$T/cmds"
+! grep -Eq 'start-or-resume|set-target-speed' "$T/cmds" ||
+        fail "paced commanded the belt after the safety key: $(cat "$T/cmds")"
+prop_is State '"paused"' || fail "workout left pause after the safety key: $(prop State)"
 expect_rc 2 pc sim press warp
 stop_paced TERM
 [ "$PACED_RC" -eq 0 ] || fail "exit $PACED_RC"

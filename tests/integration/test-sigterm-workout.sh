@@ -3,8 +3,9 @@
 # SIGTERM in the middle of a workout: paced slows the belt to the cool-down
 # speed (stop_policy = cooldown), closes the session as aborted (not
 # "interrupted", which is what a crash leaves), flushes it, and exits 0.
-# Then SIGKILL: the next start finds the session interrupted and, with the
-# belt stopped, leaves it so.
+# With stop_policy = pause, SIGTERM pauses the belt instead (FTMS Stop or
+# Pause, pause). Then SIGKILL: the next start finds the session interrupted
+# and, with the belt stopped, leaves it so.
 source "$(dirname "$0")/lib.sh"
 lib_init
 start_bus
@@ -19,10 +20,6 @@ stop_policy = cooldown
 cooldown_speed = 4.5
 CONF
 start_paced --simulate --time-scale 20
-treadmill_connected() {
-        [ "$(busctl --address="$BUS_ADDRESS" get-property io.paced.paced1 \
-                /io/paced/paced1/device/treadmill io.paced.paced1.Device Connected)" = "b true" ]
-}
 wait_for 20 treadmill_connected || fail "simulated treadmill never connected"
 expect_rc 0 pc start tempo-run
 wait_for 10 prop_is State '"running"' || fail "not running"
@@ -33,6 +30,9 @@ session=$(prop SessionId)
 stop_paced TERM
 [ "$PACED_RC" -eq 0 ] || fail "SIGTERM: exit $PACED_RC"
 grep -q 'slowing to 4.5 km/h' "$T/paced.log" || fail "no cool-down on stop"
+# The runner is left on a running belt, slowing to 4.5 km/h (not stopped).
+grep -q 'Simulated belt left running at .* (target 4.5 km/h)' "$T/paced.log" ||
+        fail "belt not left running towards 4.5 km/h: $(grep 'Simulated belt' "$T/paced.log")"
 db="$T/state/paced.db"
 [ "$(sqlite3 "$db" "SELECT end_reason FROM sessions WHERE id=$session")" = aborted ] ||
         fail "session end: $(sqlite3 "$db" "SELECT id, end_reason FROM sessions")"
@@ -41,6 +41,24 @@ sqlite3 "$db" "SELECT text FROM events WHERE session_id=$session AND type='safet
         grep -q 'slowing to 4.5' || fail "safety action not recorded"
 [ "$(sqlite3 "$db" "SELECT count(*) FROM samples WHERE session_id=$session")" -gt 5 ] ||
         fail "samples lost"
+
+# stop_policy = pause: the belt is paused, the session closed the same way.
+sed -i 's/^stop_policy = cooldown/stop_policy = pause/' "$T/paced.conf"
+start_paced --simulate --time-scale 20
+wait_for 20 treadmill_connected || fail "treadmill not connected (pause policy)"
+expect_rc 0 pc start tempo-run
+wait_for 10 prop_is State '"running"' || fail "not running (pause policy)"
+wait_for 60 fast || fail "belt never above 6 km/h: $(prop Speed)"
+paused=$(prop SessionId)
+stop_paced TERM
+[ "$PACED_RC" -eq 0 ] || fail "SIGTERM (pause policy): exit $PACED_RC"
+grep -q 'Simulated belt left paused' "$T/paced.log" ||
+        fail "belt not paused on stop: $(grep 'Simulated belt' "$T/paced.log")"
+[ "$(sqlite3 "$db" "SELECT end_reason FROM sessions WHERE id=$paused")" = aborted ] ||
+        fail "session end: $(sqlite3 "$db" "SELECT id, end_reason FROM sessions")"
+sqlite3 "$db" "SELECT text FROM events WHERE session_id=$paused AND type='safety'" |
+        grep -q 'paced is stopping: stopping the belt' || fail "pause on stop not recorded"
+sed -i 's/^stop_policy = pause/stop_policy = cooldown/' "$T/paced.conf"
 
 # Restarting finds nothing interrupted: the stop was clean.
 start_paced --simulate --time-scale 20
@@ -64,5 +82,11 @@ wait_for 20 grep -q "belt is stopped: interrupted session $crashed stays interru
 [ "$(sqlite3 "$db" "SELECT end_reason FROM sessions WHERE id=$crashed")" = interrupted ] ||
         fail "crashed session: $(sqlite3 "$db" "SELECT id, end_reason FROM sessions")"
 prop_is State '"idle"' || fail "state after restart: $(prop State)"
+# Nothing was sent to the stopped belt: no Start, no speed.
+sleep 1 # twenty virtual seconds for a command that must not come
+sim_commands > "$T/cmds"
+! grep -Eq 'start-or-resume|set-target-speed' "$T/cmds" ||
+        fail "paced commanded a stopped belt after the crash: $(cat "$T/cmds")"
+[ "$(sim_prop BeltState)" = '"idle"' ] || fail "belt $(sim_prop BeltState)"
 stop_paced TERM
 log "PASS"

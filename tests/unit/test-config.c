@@ -144,6 +144,45 @@ static void test_full_config(void **state)
         config_free(c);
 }
 
+/* Every unit suffix the speed, duration and distance keys accept, spaces allowed before it. */
+static void test_unit_suffixes(void **state)
+{
+        static const struct {
+                const char *text;
+                size_t offset;
+                double want;
+        } cases[] = {
+                {"[Safety]\nmax_speed = 12.5\n", offsetof(Config, max_speed_kmh), 12.5},
+                {"[Safety]\nmax_speed = 12.5 km/h\n", offsetof(Config, max_speed_kmh), 12.5},
+                {"[Safety]\nmax_speed = 12.5kmh\n", offsetof(Config, max_speed_kmh), 12.5},
+                {"[Safety]\nmax_speed = 7.8  mph\n", offsetof(Config, max_speed_kmh),
+                 7.8 * KMH_PER_MPH},
+                {"[Cues]\nlead_time = 10\n", offsetof(Config, cue_lead_s), 10},
+                {"[Cues]\nlead_time = 10s\n", offsetof(Config, cue_lead_s), 10},
+                {"[Cues]\nlead_time = 10 sec\n", offsetof(Config, cue_lead_s), 10},
+                {"[Safety]\nhr_loss_hold = 2min\n", offsetof(Config, hr_loss_hold_s), 120},
+                {"[Safety]\nhr_loss_hold = 3m\n", offsetof(Config, hr_loss_hold_s), 180},
+                {"[Devices]\nscan_timeout = 0.1h\n", offsetof(Config, scan_timeout_s), 360},
+                {"[Session]\nauto_lap = 400\n", offsetof(Config, auto_lap_m), 400},
+                {"[Session]\nauto_lap = 400m\n", offsetof(Config, auto_lap_m), 400},
+                {"[Session]\nauto_lap = 1.5 km\n", offsetof(Config, auto_lap_m), 1500},
+                {"[Session]\nauto_lap = 2mi\n", offsetof(Config, auto_lap_m), 2 * METERS_PER_MILE},
+                {"[Session]\nauto_lap = off\n", offsetof(Config, auto_lap_m), 0},
+        };
+
+        for (size_t i = 0; i < ELEMENTSOF(cases); i++) {
+                Config *c = load_ok(cases[i].text);
+                double got = *(const double *)((const uint8_t *)c + cases[i].offset);
+
+                if (fabs(got - cases[i].want) > 1e-9)
+                        fail_msg("%s: got %g, want %g", cases[i].text, got, cases[i].want);
+                config_free(c);
+        }
+        assert_int_equal(load_fails("[Safety]\nmax_speed = 12 m/s\n", "not a speed"), 2);
+        assert_int_equal(load_fails("[Cues]\nlead_time = 5 ms\n", "duration"), 2);
+        assert_int_equal(load_fails("[Session]\nauto_lap = 1 mile\n", "distance"), 2);
+}
+
 static void test_unknown_key_has_line(void **state)
 {
         assert_int_equal(load_fails("[Safety]\nmax_speed = 18\nmax_sped = 20\n", "max_sped"), 3);
@@ -340,6 +379,7 @@ int main(void)
                 cmocka_unit_test(test_shipped_file_is_valid),
                 cmocka_unit_test(test_shipped_examples_parse),
                 cmocka_unit_test(test_full_config),
+                cmocka_unit_test(test_unit_suffixes),
                 cmocka_unit_test(test_unknown_key_has_line),
                 cmocka_unit_test(test_bad_values),
                 cmocka_unit_test(test_out_of_range),

@@ -318,6 +318,51 @@ static void test_link_reconnect_with_belt_stopped_sends_nothing(void **state)
         rig_free(&r);
 }
 
+/*
+ * The runner paused the belt while the link was down and it comes back
+ * while the belt is still slowing down: speed alone looks like a running
+ * belt, but the machine's Training Status (read at link-up) says idle.
+ * Nothing is commanded until the runner starts the belt again.
+ */
+static void test_link_reconnect_while_belt_slows_sends_nothing(void **state)
+{
+        EngineConfig cfg = quiet_config();
+        TransportEvent idle = {
+                .type = TRANSPORT_EVENT_TRAINING_STATUS,
+                .role = TRANSPORT_ROLE_TREADMILL,
+                .training = {.status = FTMS_TRAINING_IDLE},
+        };
+        EngineStatus st;
+        Rig r;
+        size_t w;
+
+        start_running(&r, &cfg, one_step(600, 12.0), 12.0);
+        rig_run_for(&r, 30);
+        r.tm.accel_kmhps = 0.5; /* 24 s from 12 km/h to a standstill */
+        rig_link(&r, false);
+        r.tm.running = false;
+        r.tm.target_kmh = 0;
+        rig_run_for(&r, 2);
+        w = r.n_writes;
+        rig_link(&r, true);
+        rig_emit(&r, &idle);
+        rig_run_for(&r, 10);
+        assert_true(r.tm.speed_kmh > 1); /* still moving */
+        workout_engine_get_status(r.e, r.now, &st);
+        assert_int_equal(st.state, ENGINE_STATE_PAUSED);
+        rig_run_for(&r, 30);
+        workout_engine_get_status(r.e, r.now, &st);
+        assert_int_equal(st.state, ENGINE_STATE_PAUSED);
+        assert_int_equal(rig_count_writes(&r, FTMS_CP_SET_TARGET_SPEED, w), 0);
+        assert_int_equal(rig_count_writes(&r, FTMS_CP_START_OR_RESUME, 0), 0);
+        /* The runner starts it again: the workout goes on. */
+        rig_console_start(&r, 5.0);
+        rig_run_for(&r, 5);
+        workout_engine_get_status(r.e, r.now, &st);
+        assert_int_equal(st.state, ENGINE_STATE_RUNNING);
+        rig_free(&r);
+}
+
 static void console_or_key_stop(bool key)
 {
         EngineConfig cfg = quiet_config();
@@ -779,6 +824,7 @@ int main(void)
                 cmocka_unit_test(test_hr_lost_holds_then_falls_back),
                 cmocka_unit_test(test_link_lost_pauses_reconnect_reapplies_if_running),
                 cmocka_unit_test(test_link_reconnect_with_belt_stopped_sends_nothing),
+                cmocka_unit_test(test_link_reconnect_while_belt_slows_sends_nothing),
                 cmocka_unit_test(test_console_stop_never_restarts_belt),
                 cmocka_unit_test(test_safety_key_never_restarts_belt),
                 cmocka_unit_test(test_belt_stopped_without_status),

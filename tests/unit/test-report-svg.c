@@ -65,7 +65,8 @@ static void XMLCALL on_start(void *data, const XML_Char *name, const XML_Char **
                 p->y_075 = strtod(attr(a, "y1"), NULL);
         if (id && streq(id, "alpha1-050"))
                 p->y_050 = strtod(attr(a, "y1"), NULL);
-        p->in_text = streq(name, "text");
+        /* Tooltips (<title>) count as text: the full crossover sentence lives there. */
+        p->in_text = streq(name, "text") || streq(name, "title");
 }
 
 static void XMLCALL on_end(void *data, const XML_Char *name)
@@ -76,7 +77,7 @@ static void XMLCALL on_end(void *data, const XML_Char *name)
                 p->in_target = false;
                 p->in_laps = false;
         }
-        if (streq(name, SVG_NS "|text"))
+        if (streq(name, SVG_NS "|text") || streq(name, SVG_NS "|title"))
                 strncat(p->texts, "\n", sizeof(p->texts) - strlen(p->texts) - 1);
         p->in_text = false;
 }
@@ -183,6 +184,8 @@ static void test_svg_has_the_runner_elements(void **state)
         assert_non_null(strstr(p.texts, "3 x 400 m \xe2\x80\x94 Mon 24 Nov 2025, 17:00"));
         assert_non_null(strstr(p.texts, "aerobic threshold"));
         assert_non_null(strstr(p.texts, "alpha1 crossed 0.75"));
+        /* The visible label is the short form: up-arrow, VT1, bpm. */
+        assert_non_null(strstr(p.texts, "\xe2\x86\x91VT1 "));
         assert_non_null(strstr(p.texts, "mile 1"));
 
         for (size_t i = 0; i < p.n_paths; i++)
@@ -238,11 +241,90 @@ static void test_svg_minimal_session(void **state)
         free(buf);
 }
 
+/* No two placed boxes overlap and every box lies inside [x0, x1] and its rows. */
+static void assert_layout_clean(const ReportLabelBox *b, size_t n, double x0, double x1, double y0,
+                                double line_h, unsigned max_rows)
+{
+        for (size_t i = 0; i < n; i++) {
+                if (!b[i].placed)
+                        continue;
+                if (b[i].x < x0 - 1e-9 || b[i].x + b[i].w > x1 + 1e-9)
+                        fail_msg("label %zu [%.1f, %.1f] leaves the plot [%.1f, %.1f]", i, b[i].x,
+                                 b[i].x + b[i].w, x0, x1);
+                assert_true(b[i].y >= y0 && b[i].y + b[i].h <= y0 + max_rows * line_h + 1e-9);
+                for (size_t j = 0; j < i; j++) {
+                        if (!b[j].placed)
+                                continue;
+                        if (b[i].x < b[j].x + b[j].w && b[j].x < b[i].x + b[i].w &&
+                            b[i].y < b[j].y + b[j].h && b[j].y < b[i].y + b[i].h)
+                                fail_msg("labels %zu and %zu overlap", j, i);
+                }
+        }
+}
+
+static void test_crossover_labels_do_not_overlap(void **state)
+{
+        /*
+         * The ramp test demo's four crossovers (x in pixels of the 1020 px
+         * plot): up through VT1 and VT2 a few minutes apart, then both back
+         * down within 20 s of each other, 120 px from the right edge.
+         */
+        const char *labels[] = {"\xe2\x86\x91VT1 150", "\xe2\x86\x91VT2 161", "\xe2\x86\x93VT2",
+                                "\xe2\x86\x93VT1"};
+        double mx[] = {664.3, 754.7, 971.4, 979.8}, w[4];
+        ReportLabelBox b[4];
+
+        for (size_t i = 0; i < 4; i++)
+                w[i] = report_label_width(labels[i], 11);
+        /* Code points, not bytes: the arrow is one character. */
+        assert_float_equal(w[2], 4 * 11 * 0.62, 1e-9);
+        assert_int_equal(report_label_layout(mx, w, 4, 84, 1104, 433, 14, 15, b), 2);
+        assert_layout_clean(b, 4, 84, 1104, 433, 14, 15);
+        for (size_t i = 0; i < 4; i++)
+                assert_true(b[i].placed);
+        /* The two downward ones are 8 px apart: stacked. */
+        assert_true(b[3].y > b[2].y);
+        assert_true(b[0].y == b[1].y);
+
+        /* A marker near the right edge puts its label on its left. */
+        double edge[] = {1100}, we[] = {60};
+        ReportLabelBox be[1];
+        assert_int_equal(report_label_layout(edge, we, 1, 84, 1104, 433, 14, 15, be), 1);
+        assert_true(be[0].anchor_end);
+        assert_float_equal(be[0].x + be[0].w, 1100 - REPORT_LABEL_GAP, 1e-9);
+        assert_layout_clean(be, 1, 84, 1104, 433, 14, 15);
+}
+
+static void test_crossover_labels_crowded(void **state)
+{
+        /* 40 labels within 60 px, some at both edges: whatever fits is clean, the rest dropped. */
+        double mx[40], w[40];
+        ReportLabelBox b[40];
+        unsigned placed = 0;
+
+        for (size_t i = 0; i < 40; i++) {
+                mx[i] = i < 20 ? 84 + i * 1.5 : 1104 - (i - 20) * 1.5;
+                w[i] = 40 + (double)(i % 5) * 10;
+        }
+        assert_int_equal(report_label_layout(mx, w, 40, 84, 1104, 433, 14, 15, b), 15);
+        assert_layout_clean(b, 40, 84, 1104, 433, 14, 15);
+        for (size_t i = 0; i < 40; i++)
+                placed += b[i].placed;
+        assert_true(placed >= 15 && placed < 40);
+
+        /* Wider than the plot: never placed. */
+        double wide[] = {2000}, x[] = {500};
+        assert_int_equal(report_label_layout(x, wide, 1, 84, 1104, 433, 14, 15, b), 0);
+        assert_false(b[0].placed);
+}
+
 int main(void)
 {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test(test_svg_has_the_runner_elements),
                 cmocka_unit_test(test_svg_minimal_session),
+                cmocka_unit_test(test_crossover_labels_do_not_overlap),
+                cmocka_unit_test(test_crossover_labels_crowded),
         };
 
         return cmocka_run_group_tests(tests, NULL, NULL);

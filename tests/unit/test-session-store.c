@@ -515,7 +515,7 @@ static void test_store_migrates_v1(void **state)
 
         /* ...the daemon's open does. */
         assert_int_equal(session_store_open(&s, f->dir), 0);
-        assert_int_equal(count(f->db, "PRAGMA user_version"), 2);
+        assert_int_equal(count(f->db, "PRAGMA user_version"), SESSION_STORE_SCHEMA_VERSION);
         assert_int_equal(session_store_load(s, 7, &d), 0);
         assert_string_equal(d->workout_name, "Old run");
         assert_string_equal(d->treadmill_address, "AA:BB:CC:DD:EE:01");
@@ -539,6 +539,8 @@ static void test_store_migrates_v1(void **state)
         assert_int_equal(session_store_add_threshold(
                                  s, 7, &(SessionThreshold){.kind = "aet", .hr_bpm = 150}),
                          0);
+        /* Version 3's table too: the old session's estimate can be accepted. */
+        assert_int_equal(session_store_accept_thresholds(s, 7, 1700000000000000ULL, NULL), 0);
         /* Foreign keys are on: no threshold for a missing session. */
         assert_int_equal(session_store_add_threshold(s, 8, &(SessionThreshold){.kind = "aet"}),
                          -EINVAL);
@@ -600,6 +602,148 @@ static void test_store_enum_strings(void **state)
         assert_null(lap_kind_to_string(_LAP_KIND_MAX));
 }
 
+static int64_t add_session(SessionStore *s, uint64_t start_usec)
+{
+        int64_t id;
+
+        assert_int_equal(session_store_begin(s, start_usec, &test_info, &id), 0);
+        assert_int_equal(session_store_end(s, start_usec + 60000000ULL, SESSION_END_FINISHED), 0);
+        return id;
+}
+
+static void test_store_threshold_trend_prefers_ramp_fit(void **state)
+{
+        Fixture *f = *state;
+        SessionStore *s = NULL;
+        SessionTrendEntry *l = NULL;
+        SessionListEntry *h = NULL;
+        size_t n = 0;
+        int64_t a, b, c;
+
+        assert_int_equal(session_store_open(&s, f->dir), 0);
+        a = add_session(s, 1700000000000000ULL);
+        b = add_session(s, 1700100000000000ULL);
+        c = add_session(s, 1700200000000000ULL); /* no thresholds: not in the trend */
+        (void)c;
+        /* Session a: a live crossover first, then the end-of-session ramp fit. */
+        assert_int_equal(session_store_add_threshold(s, a,
+                                                     &(SessionThreshold){.kind = "aet",
+                                                                         .method = "dfa-a1-live",
+                                                                         .hr_bpm = 146,
+                                                                         .speed_kmh = 10.5,
+                                                                         .confidence = 0.5}),
+                         0);
+        assert_int_equal(
+                session_store_add_threshold(s, a,
+                                            &(SessionThreshold){.kind = "aet",
+                                                                .method = SESSION_METHOD_RAMP,
+                                                                .hr_bpm = 148,
+                                                                .speed_kmh = 10.9,
+                                                                .confidence = 0.93}),
+                0);
+        assert_int_equal(
+                session_store_add_threshold(s, a,
+                                            &(SessionThreshold){.kind = "ant",
+                                                                .method = SESSION_METHOD_RAMP,
+                                                                .hr_bpm = 170,
+                                                                .speed_kmh = 13.5,
+                                                                .confidence = 0.64,
+                                                                .alpha1 = NAN}),
+                0);
+        /* Session b: only a live HRVT1. */
+        assert_int_equal(session_store_add_threshold(s, b,
+                                                     &(SessionThreshold){.kind = "aet",
+                                                                         .method = "dfa-a1-live",
+                                                                         .hr_bpm = 151,
+                                                                         .speed_kmh = NAN,
+                                                                         .confidence = NAN}),
+                         0);
+
+        assert_int_equal(session_store_threshold_trend(s, 0, &l, &n), 0);
+        assert_int_equal(n, 2);
+        assert_int_equal(l[0].id, a);
+        assert_float_equal(l[0].aet.hr_bpm, 148, 1e-9);
+        assert_string_equal(l[0].aet.method, SESSION_METHOD_RAMP);
+        assert_float_equal(l[0].ant.hr_bpm, 170, 1e-9);
+        assert_float_equal(l[0].ant.speed_kmh, 13.5, 1e-9);
+        assert_int_equal(l[1].id, b);
+        assert_float_equal(l[1].aet.hr_bpm, 151, 1e-9);
+        assert_true(isnan(l[1].aet.speed_kmh));
+        assert_true(isnan(l[1].ant.hr_bpm));
+        session_trend_free(l, n);
+
+        /* --since drops the older session. */
+        assert_int_equal(session_store_threshold_trend(s, 1700050000000000ULL, &l, &n), 0);
+        assert_int_equal(n, 1);
+        assert_int_equal(l[0].id, b);
+        session_trend_free(l, n);
+
+        /* history's threshold column shows the same (ramp) estimate. */
+        assert_int_equal(session_store_list(s, 0, &h, &n), 0);
+        assert_int_equal(n, 3);
+        assert_float_equal(h[0].threshold_hr_bpm, 148, 1e-9);
+        session_list_free(h, n);
+        session_store_free(s);
+}
+
+static void test_store_accepts_thresholds(void **state)
+{
+        Fixture *f = *state;
+        SessionStore *s = NULL, *reader = NULL;
+        SessionAccepted got;
+        int64_t a, b, c;
+
+        assert_int_equal(session_store_open(&s, f->dir), 0);
+        assert_int_equal(session_store_get_accepted(s, &got), -ENOENT);
+        a = add_session(s, 1700000000000000ULL);
+        b = add_session(s, 1700100000000000ULL);
+        c = add_session(s, 1700200000000000ULL);
+        assert_int_equal(
+                session_store_add_threshold(s, a,
+                                            &(SessionThreshold){.kind = "aet",
+                                                                .method = SESSION_METHOD_RAMP,
+                                                                .hr_bpm = 148,
+                                                                .speed_kmh = 10.9}),
+                0);
+        assert_int_equal(
+                session_store_add_threshold(s, a,
+                                            &(SessionThreshold){.kind = "ant",
+                                                                .method = SESSION_METHOD_RAMP,
+                                                                .hr_bpm = 170,
+                                                                .speed_kmh = 13.5}),
+                0);
+        /* b's "thresholds" are inverted: refused, nothing recorded. */
+        assert_int_equal(session_store_add_threshold(
+                                 s, b, &(SessionThreshold){.kind = "aet", .hr_bpm = 172}),
+                         0);
+        assert_int_equal(session_store_add_threshold(
+                                 s, b, &(SessionThreshold){.kind = "ant", .hr_bpm = 160}),
+                         0);
+
+        assert_int_equal(session_store_accept_thresholds(s, 999, 1, &got), -ENOENT);
+        assert_int_equal(session_store_accept_thresholds(s, c, 1, &got), -ENODATA);
+        assert_int_equal(session_store_accept_thresholds(s, b, 1, &got), -EINVAL);
+        assert_int_equal(session_store_get_accepted(s, &got), -ENOENT);
+
+        assert_int_equal(session_store_accept_thresholds(s, a, 1700300000000000ULL, &got), 0);
+        assert_int_equal(got.session_id, a);
+        assert_float_equal(got.hrvt1_bpm, 148, 1e-9);
+        assert_float_equal(got.hrvt2_bpm, 170, 1e-9);
+        assert_float_equal(got.hrvt2_kmh, 13.5, 1e-9);
+        session_store_free(s);
+
+        /* A reader (pacectl profile) sees the newest acceptance but cannot accept. */
+        assert_int_equal(session_store_open_db(&reader, f->db, true), 0);
+        memset(&got, 0, sizeof(got));
+        assert_int_equal(session_store_get_accepted(reader, &got), 0);
+        assert_int_equal(got.session_id, a);
+        assert_int_equal(got.accepted_wall_usec, 1700300000000000ULL);
+        assert_float_equal(got.hrvt1_bpm, 148, 1e-9);
+        assert_float_equal(got.hrvt1_kmh, 10.9, 1e-9);
+        assert_int_equal(session_store_accept_thresholds(reader, a, 2, NULL), -EROFS);
+        session_store_free(reader);
+}
+
 int main(void)
 {
         const struct CMUnitTest tests[] = {
@@ -614,6 +758,9 @@ int main(void)
                 cmocka_unit_test_setup_teardown(test_store_reader_unwritable_dir, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_store_migrates_v1, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_store_refuses_newer_schema, setup, teardown),
+                cmocka_unit_test_setup_teardown(test_store_threshold_trend_prefers_ramp_fit, setup,
+                                                teardown),
+                cmocka_unit_test_setup_teardown(test_store_accepts_thresholds, setup, teardown),
                 cmocka_unit_test(test_store_db_path),
                 cmocka_unit_test(test_store_enum_strings),
         };

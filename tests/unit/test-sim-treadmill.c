@@ -344,6 +344,57 @@ static void test_start_on_set_speed_option(void **state)
         sim_treadmill_free(t);
 }
 
+static void test_initial_speed_starts_running(void **state)
+{
+        SimTreadmillConfig c;
+        SimTreadmill *t;
+
+        sim_treadmill_config_default(&c);
+        c.initial_speed_kmh = 9.5;
+        assert_int_equal(sim_treadmill_new(&t, &c, 0), 0);
+        assert_int_equal(sim_treadmill_state(t), SIM_BELT_RUNNING);
+        assert_false(sim_treadmill_has_control(t));
+        sim_treadmill_advance(t, SEC(10));
+        assert_float_equal(sim_treadmill_speed_kmh(t), 9.5, 1e-9);
+        assert_float_equal(sim_treadmill_distance_m(t), 9.5 / 3.6 * 10, 1e-6);
+        sim_treadmill_free(t);
+
+        c.initial_speed_kmh = 25.0; /* above the range */
+        assert_int_equal(sim_treadmill_new(&t, &c, 0), -EINVAL);
+}
+
+static void test_command_log_records_requests(void **state)
+{
+        Fixture *f = *state;
+        const SimCommand *c;
+
+        assert_int_equal(cp_speed(f->t, SEC(1), 8.0), FTMS_RESULT_CONTROL_NOT_PERMITTED);
+        take_control_and_start(f->t, SEC(2));
+        assert_int_equal(cp_speed(f->t, SEC(3), 25.0), FTMS_RESULT_INVALID_PARAMETER);
+        assert_int_equal(cp_stop(f->t, SEC(4), FTMS_STOP_PARAM_PAUSE), FTMS_RESULT_SUCCESS);
+        assert_int_equal(sim_treadmill_n_commands(f->t), 5);
+        c = sim_treadmill_command(f->t, 0);
+        assert_int_equal(c->op, FTMS_CP_SET_TARGET_SPEED);
+        assert_int_equal(c->result, FTMS_RESULT_CONTROL_NOT_PERMITTED);
+        assert_float_equal(c->value, 8.0, 1e-9);
+        assert_int_equal(c->t_usec, SEC(1));
+        assert_int_equal(sim_treadmill_command(f->t, 2)->op, FTMS_CP_START_OR_RESUME);
+        c = sim_treadmill_command(f->t, 3);
+        assert_int_equal(c->result, FTMS_RESULT_INVALID_PARAMETER);
+        assert_float_equal(c->value, 25.0, 1e-9);
+        c = sim_treadmill_command(f->t, 4);
+        assert_int_equal(c->op, FTMS_CP_STOP_OR_PAUSE);
+        assert_float_equal(c->value, FTMS_STOP_PARAM_PAUSE, 1e-9);
+        assert_null(sim_treadmill_command(f->t, 5));
+
+        /* Full: the oldest go first. */
+        for (size_t i = 0; i < SIM_COMMAND_LOG_SIZE; i++)
+                (void)cp_speed(f->t, SEC(5), 5.0);
+        assert_int_equal(sim_treadmill_n_commands(f->t), SIM_COMMAND_LOG_SIZE);
+        assert_int_equal(sim_treadmill_command(f->t, 0)->op, FTMS_CP_SET_TARGET_SPEED);
+        assert_int_equal(sim_treadmill_command(f->t, 0)->t_usec, SEC(5));
+}
+
 static void test_console_buttons_notify(void **state)
 {
         Fixture *f = *state;
@@ -532,6 +583,8 @@ int main(void)
                                                 teardown),
                 cmocka_unit_test_setup_teardown(test_stop_clears_targets, setup, teardown),
                 cmocka_unit_test(test_start_on_set_speed_option),
+                cmocka_unit_test(test_initial_speed_starts_running),
+                cmocka_unit_test_setup_teardown(test_command_log_records_requests, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_console_buttons_notify, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_safety_key_stops_quickly, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_revoke_and_link_loss_drop_control, setup,

@@ -3,10 +3,13 @@
 # function scenario_<name> that runs in its own directory ($S) and fails by
 # calling fail (or by any command failing: it runs under set -e).
 
-E2E_PERIPHERAL_ADDR=00:AA:01:00:00:00 # hci0, the virtual treadmill + strap
+# btvirt -l3: three LE controllers on one radio.
+E2E_PERIPHERAL_ADDR=00:AA:01:00:00:00 # hci0, the virtual treadmill (and strap, unless split)
 E2E_CLIENT_ADDR=00:AA:01:01:00:01     # hci1, paced's adapter
+E2E_STRAP_ADDR=00:AA:01:02:00:02      # hci2, the virtual strap when split off
 E2E_PERIPHERAL_ADAPTER=hci0
 E2E_CLIENT_ADAPTER=hci1
+E2E_STRAP_ADAPTER=hci2
 E2E_SCENARIO_TIMEOUT=${E2E_SCENARIO_TIMEOUT:-90}
 
 UUID_FTMS=00001826-0000-1000-8000-00805f9b34fb
@@ -46,12 +49,13 @@ prop_is() {
 
 bluetoothd_start() {
         [ -e /run/e2e/main.conf ] || bluetoothd_config
-        bluetoothd -n -d -f /run/e2e/main.conf >>"$R/bluetoothd.log" 2>&1 &
+        bluetoothd -n -d -f /run/e2e/main.conf > >(stamp >>"$R/bluetoothd.log") 2>&1 &
         echo $! >/run/e2e/bluetoothd.pid
         local _
         for _ in $(seq 1 100); do
                 if [ "$(bluez_get /org/bluez/hci0 org.bluez.Adapter1 Powered)" = "b true" ] &&
-                   [ "$(bluez_get /org/bluez/hci1 org.bluez.Adapter1 Powered)" = "b true" ]; then
+                   [ "$(bluez_get /org/bluez/hci1 org.bluez.Adapter1 Powered)" = "b true" ] &&
+                   [ "$(bluez_get /org/bluez/hci2 org.bluez.Adapter1 Powered)" = "b true" ]; then
                         return 0
                 fi
                 sleep 0.3
@@ -66,20 +70,22 @@ bluetoothd_stop() {
         timeout 10 tail --pid="$pid" -f /dev/null
 }
 
-# Forgets every device on both adapters so scenarios do not see each other's.
-bluez_forget_devices() {
-        local a p
-        for a in hci0 hci1; do
-                for p in $(busctl --system --list call org.bluez / \
-                               org.freedesktop.DBus.ObjectManager GetManagedObjects 2>/dev/null |
-                           grep -o "\"/org/bluez/$a/dev_[0-9A-F_]*\"" | sort -u | tr -d '"'); do
-                        busctl --system call org.bluez "/org/bluez/$a" org.bluez.Adapter1 \
-                                RemoveDevice o "$p" >/dev/null 2>&1
-                done
-        done
+# A fresh bluetoothd with empty storage, so that no scenario sees another's
+# devices or GATT caches (a cache whose DB hash matched a re-registered
+# application made clients skip discovery).
+bluez_reset() {
+        bluetoothd_stop
+        rm -rf /var/lib/bluetooth/*
+        bluetoothd_start
 }
 
 # ---- scenario plumbing ----
+
+# Prefixes each line with CLOCK_MONOTONIC (= the guest's uptime, as in notes).
+stamp() {
+        perl -MTime::HiRes=clock_gettime,CLOCK_MONOTONIC \
+                -ne 'BEGIN { $| = 1 } printf "[%.2f] %s", clock_gettime(CLOCK_MONOTONIC), $_'
+}
 
 fail() {
         echo "FAIL: $*" >&2
@@ -90,25 +96,26 @@ note() {
         echo "[$(uptime_s)] $*" >&2
 }
 
-# bg NAME CMD... : runs CMD in the background, output to $S/NAME.log; killed
-# when the scenario ends (SIGTERM, then SIGKILL after 5 s).
+# bg NAME CMD... : runs CMD in the background (pid in BG_PID), output to
+# $S/NAME.log; killed when the scenario ends (SIGTERM, then SIGKILL after 5 s).
 bg() {
         local name=$1
         shift
         # <&0: an explicit redirection, or bash gives background jobs /dev/null.
-        "$@" <&0 >"$S/$name.log" 2>&1 &
-        echo "$! $name" >>"$S/.pids"
-        echo $!
+        "$@" <&0 > >(stamp >"$S/$name.log") 2>&1 &
+        BG_PID=$!
+        echo "$BG_PID $name" >>"$S/.pids"
 }
 
-# wait_for TIMEOUT CMD... : retries CMD every 0.2 s until it succeeds.
+# wait_for TIMEOUT CMD... : retries CMD every 0.5 s until it succeeds.
 wait_for() {
         local t=$1 end
         shift
         end=$(($(date +%s) + t))
         until "$@"; do
                 [ "$(date +%s)" -lt "$end" ] || return 1
-                sleep 0.2
+                # Every probe execs a D-Bus client, which is costly under TCG.
+                sleep 0.5
         done
 }
 
@@ -120,13 +127,18 @@ wait_log() {
 
 # ---- the virtual peripheral (docs/peripheral.md) ----
 
-# peripheral_start [ARGS...]: starts it on hci0 and waits until it advertises.
+# peripheral_start [ARGS...]: starts it on hci0 and waits until it advertises
+# (with --strap-adapter, until both devices do).
 peripheral_start() {
         rm -f "$F/peripheral.ctl"
         mkfifo "$F/peripheral.ctl"
-        PERIPHERAL_PID=$(bg peripheral "$PERIPHERAL" --adapter "$E2E_PERIPHERAL_ADAPTER" \
-                --control "$F/peripheral.ctl" --cp-log "$S/peripheral-cp.log" "$@")
-        wait_log 30 "$S/peripheral.log" '^advertising' 
+        bg peripheral "$PERIPHERAL" --adapter "$E2E_PERIPHERAL_ADAPTER" \
+                --control "$F/peripheral.ctl" --cp-log "$S/peripheral-cp.log" "$@"
+        PERIPHERAL_PID=$BG_PID
+        wait_log 30 "$S/peripheral.log" '] advertising on /org/bluez/hci0'
+        case " $* " in
+        *" --strap-adapter "*) wait_log 30 "$S/peripheral.log" '] advertising on /org/bluez/hci2' ;;
+        esac
 }
 
 # periph CMD...: one control command (see docs/peripheral.md).
@@ -158,9 +170,13 @@ scenario_run() {
         S=$R/$name
         F=/run/e2e/fifo/$name # FIFOs cannot live on the 9p share
         mkdir -p "$S" "$F"
+        if [ -n "${E2E_DIRTY:-}" ]; then
+                bluez_reset || log "bluetoothd did not restart"
+        fi
+        E2E_DIRTY=1
         log "scenario $name: start"
         t0=$(uptime_s)
-        btmon -w "$S/hci.btsnoop" >/dev/null 2>&1 &
+        btmon -w "$F/hci.btsnoop" >/dev/null 2>&1 &
         btmon_pid=$!
         bt_off=$(stat -c %s "$R/bluetoothd.log")
         if ! declare -F "scenario_$name" >/dev/null; then
@@ -183,9 +199,9 @@ scenario_run() {
                 wait "$wpid" 2>/dev/null
         fi
         scenario_cleanup
-        bluez_forget_devices
         kill "$btmon_pid" 2>/dev/null
         wait "$btmon_pid" 2>/dev/null
+        cp "$F/hci.btsnoop" "$S/" 2>/dev/null
         tail -c +"$((bt_off + 1))" "$R/bluetoothd.log" >"$S/bluetoothd.log"
         t1=$(uptime_s)
         local dur
@@ -218,12 +234,20 @@ btctl() {
 char_path() {
         local dev=$1 uuid=$2 map=$F/gatt-${1//\//_}.map p
         if [ ! -s "$map" ]; then
-                for p in $(busctl --system --list call org.bluez / \
-                                   org.freedesktop.DBus.ObjectManager GetManagedObjects 2>/dev/null |
-                           grep -o "\"$dev/service[0-9a-f]*/char[0-9a-f]*\"" | sort -u | tr -d '"'); do
-                        echo "$(bluez_get "$p" org.bluez.GattCharacteristic1 UUID | tr -d '"' |
-                                cut -d' ' -f2) $p"
-                done >"$map"
+                # busctl prints the reply as one line of tokens: "path" n "iface" n
+                # "UUID" s "uuid" ...; characteristics list UUID first.
+                busctl --system call org.bluez / org.freedesktop.DBus.ObjectManager \
+                        GetManagedObjects 2>/dev/null | tr ' ' '\n' |
+                        awk -v dev="$dev" '
+                        /^"\/org\/bluez\// {
+                                p = $0; gsub(/"/, "", p)
+                                cur = (p ~ ("^" dev "/service[0-9a-f]+/char[0-9a-f]+$")) ? p : ""
+                                next
+                        }
+                        cur != "" && $0 == "\"UUID\"" {
+                                getline; getline; u = $0; gsub(/"/, "", u)
+                                print u, cur; cur = ""
+                        }' >"$map"
         fi
         awk -v u="$uuid" '$1 == u { print $2; found = 1 } END { exit !found }' "$map"
 }
@@ -244,4 +268,80 @@ cp_write() {
 
 char_value_nonempty() {
         [ -n "$(char_value "$1")" ]
+}
+
+# ---- paced, on the system bus with a real configuration file ----
+
+# paced_start [CONFIG LINES...]: [Devices] adapter = hci1 plus the given lines
+# ("[Safety]" headers allowed), state in tmpfs; waits for the bus name.
+paced_start() {
+        local line
+        mkdir -p "$F/state"
+        {
+                echo "[Devices]"
+                echo "adapter = $E2E_CLIENT_ADAPTER"
+                for line in "$@"; do
+                        echo "$line"
+                done
+        } >"$S/paced.conf"
+        bg paced "$PACED" --verbose --config "$S/paced.conf" --state-dir "$F/state"
+        PACED_PID=$BG_PID
+        wait_log 30 "$S/paced.log" 'Acquired the bus name'
+}
+
+paced_alive() {
+        kill -0 "$PACED_PID" 2>/dev/null || fail "paced is not running any more"
+}
+
+pacectl() {
+        "$PACECTL" "$@"
+}
+
+# status_field NAME: a scalar of `pacectl status --json` (strings unquoted, or null).
+status_field() {
+        pacectl status --json 2>/dev/null | grep -o "\"$1\":\\(\"[^\"]*\"\\|[^,}]*\\)" | head -n1 |
+                cut -d: -f2- | tr -d '"'
+}
+
+# device_connected treadmill|strap
+device_connected() {
+        pacectl status --json 2>/dev/null |
+                grep -q "\"$1\":{\"address\":\"[^\"]*\",\"name\":\"[^\"]*\",\"connected\":true"
+}
+
+status_is() { # NAME VALUE
+        [ "$(status_field "$1")" = "$2" ]
+}
+
+status_ge() { # NAME NUMBER
+        local v
+        v=$(status_field "$1")
+        [ -n "$v" ] && [ "$v" != null ] && awk -v a="$v" -v b="$2" 'BEGIN { exit !(a >= b) }'
+}
+
+# wait_connected [strap]: the treadmill (and the strap) connected per pacectl status.
+wait_connected() {
+        wait_for 90 device_connected treadmill || fail "the treadmill never connected"
+        if [ "${1:-}" = strap ]; then
+                wait_for 30 device_connected strap || fail "the strap never connected"
+        fi
+        note "connected"
+}
+
+# cp_count ERE: how many Control Point log lines match.
+cp_count() {
+        grep -cE -- "$1" "$S/peripheral-cp.log" 2>/dev/null || true
+}
+
+# cp_speeds: the target speeds paced had accepted, in order, one per line.
+cp_speeds() {
+        sed -n 's/^set-target-speed \([0-9.]*\) -> success$/\1/p' "$S/peripheral-cp.log"
+}
+
+# in_order FILE VALUE...: the values appear in FILE's lines in this order.
+in_order() {
+        local file=$1
+        shift
+        awk -v want="$*" 'BEGIN { n = split(want, w, " "); i = 1 }
+                i <= n && $0 == w[i] { i++ } END { exit !(i > n) }' "$file"
 }

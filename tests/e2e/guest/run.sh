@@ -34,24 +34,40 @@ EOF
 chmod +x /run/e2e/modprobe
 echo /run/e2e/modprobe >/proc/sys/kernel/modprobe
 mount -t debugfs none /sys/kernel/debug 2>/dev/null
+# devtmpfs has no /dev/fd: bash's process substitution needs it.
+ln -sf /proc/self/fd /dev/fd
+ln -sf /proc/self/fd/0 /dev/stdin
+ln -sf /proc/self/fd/1 /dev/stdout
+ln -sf /proc/self/fd/2 /dev/stderr
 hostname paced-e2e 2>/dev/null
 
 # shellcheck source=tests/e2e/guest/lib.sh
 . "$E2E_SRC/tests/e2e/guest/lib.sh"
 
 log "stage two: kernel $(uname -r)"
-dbus-daemon --system --fork || { log "dbus-daemon failed"; exit 1; }
+# The stock system bus plus paced's own policy from the source tree, as the
+# package installs it.
+cat >/run/e2e/system.conf <<EOF
+<!DOCTYPE busconfig PUBLIC "-//freedesktop//DTD D-Bus Bus Configuration 1.0//EN"
+ "http://www.freedesktop.org/standards/dbus/1.0/busconfig.dtd">
+<busconfig>
+  <include>/usr/share/dbus-1/system.conf</include>
+  <include ignore_missing="yes">$E2E_SRC/systemd/paced-dbus.conf</include>
+</busconfig>
+EOF
+dbus-daemon --config-file=/run/e2e/system.conf --fork || { log "dbus-daemon failed"; exit 1; }
 
-# One btvirt process, two controllers on one radio. A controller's reset
+# One btvirt process, three controllers on one radio. A controller's reset
 # sometimes times out under TCG: retry a fresh btvirt then.
 controllers_up() {
         local info
         info=$(timeout 10 btmgmt info 2>/dev/null) || return 1
-        grep -q "addr $E2E_PERIPHERAL_ADDR" <<<"$info" && grep -q "addr $E2E_CLIENT_ADDR" <<<"$info"
+        grep -q "addr $E2E_PERIPHERAL_ADDR" <<<"$info" && grep -q "addr $E2E_CLIENT_ADDR" <<<"$info" &&
+                grep -q "addr $E2E_STRAP_ADDR" <<<"$info"
 }
 ok=0
 for attempt in 1 2 3; do
-        btvirt -l2 >"$R/btvirt.log" 2>&1 &
+        btvirt -l3 >"$R/btvirt.log" 2>&1 &
         btvirt_pid=$!
         for _ in $(seq 1 60); do
                 if controllers_up; then
@@ -62,10 +78,11 @@ for attempt in 1 2 3; do
         done
         [ "$ok" = 1 ] && break
         log "controllers not up (attempt $attempt), restarting btvirt"
+        timeout 10 btmgmt info >>"$R/btvirt.log" 2>&1
         kill "$btvirt_pid" 2>/dev/null
         wait "$btvirt_pid" 2>/dev/null
 done
-[ "$ok" = 1 ] || { log "btvirt never brought up two controllers"; exit 1; }
+[ "$ok" = 1 ] || { log "btvirt never brought up three controllers"; exit 1; }
 log "controllers up"
 
 bluetoothd_start || { log "bluetoothd did not come up"; exit 1; }

@@ -37,12 +37,13 @@ e2e_check_skip() {
 
 e2e_check_prereqs() {
         local missing=() c
-        for c in qemu-system-x86_64 apt-get apt-cache dpkg cpio gzip xz modinfo depmod \
-                 btvirt btmgmt btmon bluetoothd bluetoothctl dbus-daemon busctl timeout flock; do
+        for c in qemu-system-x86_64 apt-get apt-cache dpkg cpio gzip xz zstd modinfo depmod \
+                 btvirt btmgmt btmon bluetoothd bluetoothctl dbus-daemon busctl timeout flock \
+                 perl; do
                 command -v "$c" >/dev/null 2>&1 || missing+=("$c")
         done
         [ -x /bin/busybox ] || missing+=("/bin/busybox (busybox-static)")
-        if [ -x /bin/busybox ] && ! file -L /bin/busybox 2>/dev/null | grep -q 'statically linked'; then
+        if [ -x /bin/busybox ] && ldd /bin/busybox >/dev/null 2>&1; then
                 # The initramfs holds nothing but busybox: it must be static.
                 missing+=("static /bin/busybox (busybox-static)")
         fi

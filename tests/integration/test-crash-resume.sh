@@ -1,0 +1,106 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: LGPL-2.1-or-later
+# Crash recovery with the runner still on the belt: paced is killed (-9)
+# mid-step and restarted while the belt keeps running (--sim-belt-speed).
+# crash_recovery = resume: it finds the interrupted session, re-takes
+# control within a few virtual seconds and resumes in the same step, never
+# sending Start (the belt is already running). crash_recovery = cooldown:
+# it slows the belt to the cool-down speed instead. (The belt-stopped case,
+# where the session stays interrupted, is in test-sigterm-workout.)
+source "$(dirname "$0")/lib.sh"
+lib_init
+start_bus
+command -v sqlite3 > /dev/null || { log "SKIP: sqlite3 missing"; exit 77; }
+db="$T/state/paced.db"
+
+# A short warm-up, so that the main step comes soon.
+cat > "$T/crash.txt" <<'W'
+# name: Crash test
+Warmup
+- 1m 90% easy Pace
+
+Main
+- 20m 97% threshold Pace
+
+Cooldown
+- 5m 90% easy Pace
+W
+write_conf() {
+        cat > "$T/paced.conf" <<CONF
+[Runner]
+mile = 6:00
+[Safety]
+allow_remote_start = yes
+cooldown_speed = 4.5
+crash_recovery = $1
+CONF
+}
+
+# Runs the workout into its main step and kills paced there; sets SESSION
+# and BELT (the speed the belt keeps running at).
+run_and_crash() {
+        start_paced --simulate --time-scale 100
+        wait_for 20 treadmill_connected || fail "simulated treadmill never connected"
+        expect_rc 0 pc start "$T/crash.txt"
+        wait_for 20 prop_is StepIndex 1 || fail "main step never began: $(prop StepIndex)"
+        SESSION=$(prop SessionId)
+        at_speed() { awk -v s="$(prop Speed)" -v t="$(prop TargetSpeed)" \
+                'BEGIN { exit !(s > 9 && s - t < 0.05 && t - s < 0.05) }'; }
+        wait_for 20 at_speed || fail "belt never reached the main step's speed: $(prop Speed)"
+        flushed() { [ "$(sqlite3 "$db" "SELECT count(*) FROM samples
+                WHERE session_id=$SESSION AND step_index=1")" -gt 3 ]; }
+        wait_for 20 flushed || fail "no samples of the main step flushed"
+        BELT=$(printf '%.1f' "$(prop Speed)")
+        stop_paced KILL
+        log "killed paced in session $SESSION at $BELT km/h"
+}
+
+# ---- crash_recovery = resume ----
+write_conf resume
+run_and_crash
+start_paced --simulate --time-scale 100 --sim-belt-speed "$BELT"
+wait_for 20 grep -q "Resumed interrupted session $SESSION at step 2 (resume)" "$T/paced.log" ||
+        fail "interrupted session $SESSION not resumed"
+wait_for 10 prop_is State '"running"' || fail "state after resume: $(prop State)"
+prop_is StepIndex 1 || fail "resumed in step $(prop StepIndex), not 1"
+prop_is SessionId "$SESSION" || fail "resumed as session $(prop SessionId), not $SESSION"
+[ "$(sqlite3 "$db" "SELECT count(*) FROM sessions")" -eq 1 ] || fail "a new session was opened"
+sqlite3 "$db" "SELECT text FROM events WHERE session_id=$SESSION" |
+        grep -q 'resumed after paced was interrupted' || fail "resume not logged in the session"
+
+# What the treadmill received from the restarted paced: control taken and the
+# step's speed set within a few virtual seconds, never Start (the belt was
+# running), never anything refused.
+commanded() { sim_commands | awk '$2 == "set-target-speed" && $3 == "success"' | grep -q .; }
+wait_for 10 commanded || fail "no speed commanded after the resume: $(sim_commands)"
+sim_commands > "$T/cmds"
+cat "$T/cmds" >&2
+awk '$2 == "request-control" && $3 == "success" { t = $1; exit } END { exit !(t != "" && t < 5) }' \
+        "$T/cmds" || fail "control not re-taken within 5 virtual seconds"
+awk -v belt="$BELT" '$2 == "set-target-speed" { t = $1; v = $4; exit }
+        END { exit !(t != "" && t < 8 && v - belt < 0.5 && belt - v < 0.5) }' "$T/cmds" ||
+        fail "first speed command not the main step's speed ($BELT) within 8 s"
+! grep -q 'start-or-resume' "$T/cmds" || fail "paced sent Start after a crash"
+! awk '$3 != "success"' "$T/cmds" | grep -q . || fail "refused commands"
+
+# ---- crash_recovery = cooldown ----
+stop_paced KILL
+write_conf cooldown
+start_paced --simulate --time-scale 100 --sim-belt-speed "$BELT"
+wait_for 20 grep -q "Resumed interrupted session $SESSION at step 2 (cooldown)" "$T/paced.log" ||
+        fail "interrupted session $SESSION not taken over for the cool-down"
+cooled() { sim_commands | awk '$2 == "set-target-speed" { v = $4 } END { exit !(v == 4.5) }'; }
+wait_for 20 cooled || fail "belt not slowed to 4.5 km/h: $(sim_commands)"
+slow() { awk -v s="$(prop Speed)" 'BEGIN { exit !(s < 4.6) }'; }
+wait_for 20 slow || fail "belt still at $(prop Speed) km/h"
+sim_commands > "$T/cmds"
+# Downhill all the way, never below the cool-down speed, never a Start or Stop.
+awk '$2 == "set-target-speed" { if (n++ && $4 > last) exit 1; if ($4 < 4.5) exit 1; last = $4 }' \
+        "$T/cmds" || fail "cool-down commands not monotonic to 4.5: $(cat "$T/cmds")"
+! grep -Eq 'start-or-resume|stop-or-pause' "$T/cmds" || fail "cool-down started or stopped the belt"
+[ "$(sim_prop BeltState)" = '"running"' ] || fail "belt state $(sim_prop BeltState)"
+grep -q 'Recovered after a crash: slowing to the cool-down speed' "$T/paced.log" ||
+        fail "cool-down safety action not logged"
+stop_paced TERM
+[ "$PACED_RC" -eq 0 ] || fail "exit $PACED_RC"
+log "PASS"

@@ -1,0 +1,103 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: LGPL-2.1-or-later
+# Thresholds from a ramp into the profile: a short simulated ramp session
+# stores its end-of-session ramp fit (pacectl thresholds shows it), the
+# runner accepts it with pacectl profile --accept-thresholds (the daemon's
+# AcceptThresholds, refused to an unprivileged caller), pacectl profile then
+# shows HRVT1/HRVT2 and LTHR from it, a restarted paced picks them up, and a
+# config that sets LTHR keeps its own value.
+source "$(dirname "$0")/lib.sh"
+lib_init
+
+cat > "$T/paced.conf" << 'CONF'
+[Runner]
+max_hr = 190
+resting_hr = 55
+[Safety]
+max_speed = 18
+allow_remote_start = yes
+CONF
+# 22 minutes: the ramp crosses the simulated runner's thresholds (about
+# 10.5 and 13 km/h) with a minute per 0.5 km/h, as in the real ramp test.
+cat > "$T/ramp.txt" << 'WORKOUT'
+# name: Short ramp
+Warmup
+- 4m 8km/h
+
+Ramp 16x
+- Step up 1m 8.5km/h +0.5km/h
+
+Cooldown
+- Walk 2m 5km/h
+WORKOUT
+
+session_finished() {
+        sqlite3 "$T/state/paced.db" \
+                "SELECT count(*) FROM sessions WHERE end_reason = 'finished'" | grep -qx 1
+}
+
+start_bus
+start_paced --simulate --time-scale 100 --run "$T/ramp.txt"
+wait_for 120 session_finished || fail "the ramp session did not finish"
+id=$(sqlite3 "$T/state/paced.db" "SELECT max(id) FROM sessions")
+
+# The end-of-session fit is stored and is what the trend shows.
+expect_rc 0 pc thresholds --json --state-dir "$T/state"
+jq -e --argjson id "$id" '.[] | select(.id == $id) | .hrvt1.method == "dfa-a1-ramp"
+        and .hrvt2.method == "dfa-a1-ramp" and .hrvt1.bpm < .hrvt2.bpm' "$T/out" > /dev/null ||
+        fail "no ramp-fit thresholds for session $id: $(cat "$T/out")"
+vt1=$(jq --argjson id "$id" '.[] | select(.id == $id) | .hrvt1.bpm | round' "$T/out")
+vt2=$(jq --argjson id "$id" '.[] | select(.id == $id) | .hrvt2.bpm | round' "$T/out")
+log "session $id: HRVT1 $vt1, HRVT2 $vt2"
+
+# Before accepting: no thresholds, LTHR estimated from max HR.
+expect_rc 0 pc profile --json --config "$T/paced.conf" --state-dir "$T/state"
+jq -e '.hrvt1_bpm == null and .accepted == null and .lthr_estimated' "$T/out" > /dev/null ||
+        fail "profile before accepting: $(cat "$T/out")"
+
+# Refused to an unprivileged caller (paced checks credentials itself).
+if [ "$(id -u)" -eq 0 ]; then
+        expect_rc 4 pc_nobody profile --accept-thresholds "$id"
+        grep -q "Only root" "$T/err" || fail "nobody: $(cat "$T/err")"
+        [ "$(sqlite3 "$T/state/paced.db" "SELECT count(*) FROM accepted_thresholds")" = 0 ] ||
+                fail "a refused call recorded thresholds"
+else
+        log "not root: skipping the unprivileged-caller check"
+fi
+# Bad ids: usage errors.
+expect_rc 2 pc profile --accept-thresholds 999
+grep -q "No session 999" "$T/err" || fail "missing session: $(cat "$T/err")"
+expect_rc 2 pc profile --accept-thresholds abc
+
+expect_rc 0 pc profile --accept-thresholds "$id"
+grep -q "HRVT1 $vt1 bpm HRVT2 $vt2 bpm" "$T/out" || fail "accept: $(cat "$T/out")"
+grep -q "Accepted the thresholds of session $id" "$T/paced.log" || fail "not applied"
+
+check_profile() {
+        expect_rc 0 pc profile --json --config "$T/paced.conf" --state-dir "$T/state"
+        jq -e --argjson a "$vt1" --argjson b "$vt2" --argjson id "$id" \
+                '(.hrvt1_bpm | round) == $a and (.hrvt2_bpm | round) == $b
+                and .thresholds_source == "accepted" and .accepted.session_id == $id' \
+                "$T/out" > /dev/null || fail "profile: $(cat "$T/out")"
+}
+check_profile
+jq -e --argjson b "$vt2" '.lthr_bpm == $b and .lthr_source == "accepted"
+        and (.lthr_estimated | not)' "$T/out" > /dev/null || fail "LTHR: $(cat "$T/out")"
+expect_rc 0 pc profile --config "$T/paced.conf" --state-dir "$T/state"
+grep -q "HRVT2 *$vt2 bpm .*accepted from session $id" "$T/out" || fail "text: $(cat "$T/out")"
+
+# A restarted daemon lays them over the config again.
+stop_paced TERM
+[ "$PACED_RC" -eq 0 ] || fail "paced exited $PACED_RC"
+start_paced --simulate
+wait_for 10 grep -q "Using the thresholds accepted from session $id" "$T/paced.log" ||
+        fail "restarted paced did not load the accepted thresholds"
+
+# A config that sets LTHR keeps it; the thresholds still come from the session.
+printf '[Runner]\nmax_hr = 190\nlthr = 168\n' > "$T/lthr.conf"
+expect_rc 0 pc profile --json --config "$T/lthr.conf" --state-dir "$T/state"
+jq -e --argjson a "$vt1" '.lthr_bpm == 168 and .lthr_source == "manual"
+        and (.hrvt1_bpm | round) == $a' "$T/out" > /dev/null || fail "lthr.conf: $(cat "$T/out")"
+stop_paced TERM
+[ "$PACED_RC" -eq 0 ] || fail "paced exited $PACED_RC"
+log "PASS"

@@ -1,0 +1,65 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* xml_put_escaped(): the one escaper the TCX export and the SVG report share. */
+#define _GNU_SOURCE 1
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdlib.h>
+
+#include <cmocka.h>
+
+#include "xml-escape.h"
+
+static char *escape(const char *s, XmlEscapeFlags flags)
+{
+        char *buf = NULL;
+        size_t size = 0;
+        FILE *f = open_memstream(&buf, &size);
+
+        assert_non_null(f);
+        xml_put_escaped(f, s, flags);
+        assert_int_equal(fclose(f), 0);
+        return buf;
+}
+
+static void test_xml_escape_markup_characters(void **state)
+{
+        char *s = escape("<5k> & \"more\" it's", 0);
+
+        /* The apostrophe needs no escaping: we never quote attributes with it. */
+        assert_string_equal(s, "&lt;5k&gt; &amp; &quot;more&quot; it's");
+        free(s);
+}
+
+static void test_xml_escape_drops_control_characters(void **state)
+{
+        char *s = escape("a\x01\tb\nc\x1f", 0);
+
+        assert_string_equal(s, "abc");
+        free(s);
+        s = escape("a\x01\tb\nc\x1f", XML_ESCAPE_KEEP_WHITESPACE);
+        assert_string_equal(s, "a\tb\nc");
+        free(s);
+}
+
+static void test_xml_escape_keeps_utf8_and_null(void **state)
+{
+        char *s = escape("Schwellenläufe 5×1 km", 0);
+
+        assert_string_equal(s, "Schwellenläufe 5×1 km");
+        free(s);
+        s = escape(NULL, 0);
+        assert_string_equal(s, "");
+        free(s);
+}
+
+int main(void)
+{
+        const struct CMUnitTest tests[] = {
+                cmocka_unit_test(test_xml_escape_markup_characters),
+                cmocka_unit_test(test_xml_escape_drops_control_characters),
+                cmocka_unit_test(test_xml_escape_keeps_utf8_and_null),
+        };
+
+        return cmocka_run_group_tests(tests, NULL, NULL);
+}

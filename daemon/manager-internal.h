@@ -55,6 +55,7 @@ struct Manager {
         struct Plan *schedule; /* from SetSchedule, stored in the state directory */
 
         SessionStore *store;      /* NULL: running without a store (logged) */
+        int store_error;          /* last flush result, so a full disk is logged once */
         SessionAccepted accepted; /* manager-thresholds.c: overlays the config's [Runner] */
         bool have_accepted;
         char *state_dir;

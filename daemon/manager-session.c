@@ -97,9 +97,13 @@ void manager_flush_store(Manager *m)
         if (!m->store)
                 return;
         r = session_store_flush(m->store, real_usec());
-        if (r < 0)
+        /* A full disk fails every second until space returns: say so once per change. */
+        if (r < 0 && r != m->store_error)
                 log_warning_errno(r, "Failed to write the session (kept in memory, will retry): %s",
                                   session_store_last_error(m->store));
+        else if (r >= 0 && m->store_error < 0)
+                log_info("The session is being written again.");
+        m->store_error = MIN(r, 0);
         manager_rearm_flush_timer(m);
 }
 

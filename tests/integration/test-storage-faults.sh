@@ -61,10 +61,15 @@ prop_is State '"running"' || fail "State $(prop State) on a full disk"
 prop_is StepIndex 1 || fail "StepIndex $(prop StepIndex) at Elapsed $(prop Elapsed)"
 errors=$(grep -c 'Failed to write the session' "$T/paced.log")
 log "disk full at Elapsed $full_at; $errors write errors logged while full"
+# Logged once per change of error, not once per retry (no log flood).
+[ "$errors" -le 2 ] || fail "$errors write errors logged while the disk was full"
+grep -q 'The session is being written again' "$T/paced.log" &&
+        fail "recovery logged while the disk is still full"
 # Space again: the buffered samples are committed.
 rm -f "$mnt/filler"
 finished() { [ "$(prop State)" = '"finished"' ]; }
 wait_for 120 finished || fail "workout did not finish: State $(prop State)"
+grep -q 'The session is being written again' "$T/paced.log" || fail "recovery not logged"
 stop_paced TERM
 [ "$PACED_RC" -eq 0 ] || fail "paced exited $PACED_RC"
 id=$(sqlite3 "$mnt/paced.db" 'SELECT max(id) FROM sessions')

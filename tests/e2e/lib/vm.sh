@@ -12,7 +12,8 @@
 #   PACED_E2E_CACHE=DIR     kernel/initramfs cache (default tests/e2e/cache)
 #   PACED_E2E_KERNEL_PKG=P  exact linux-image package to use (default: newest 6.12)
 #   PACED_E2E_SCENARIOS="a b"  run only these scenarios of a test
-#   PACED_E2E_TIMEOUT=S     whole-VM timeout in seconds (default 600)
+#   PACED_E2E_TIMEOUT=S     whole-VM timeout in seconds (default 840, under ctest's 900)
+#   PACED_E2E_SCENARIO_TIMEOUT=S  per-scenario watchdog in the guest (default 150)
 #   PACED_E2E_KEEP=1        keep every scenario's logs, not only the failed ones
 
 E2E_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -215,6 +216,7 @@ e2e_run() {
                 printf 'PACED=%q\n' "${PACED:-$PACED_BUILD_DIR/paced}"
                 printf 'PACECTL=%q\n' "${PACECTL:-$PACED_BUILD_DIR/pacectl}"
                 printf 'PERIPHERAL=%q\n' "$PACED_BUILD_DIR/paced-peripheral"
+                printf 'E2E_SCENARIO_TIMEOUT=%q\n' "${PACED_E2E_SCENARIO_TIMEOUT:-150}"
         } >"$results/config.sh"
         printf '#!/bin/bash\nexec /bin/bash %q\n' "$E2E_DIR/guest/run.sh" >"$results/stage2.sh"
 
@@ -222,7 +224,7 @@ e2e_run() {
         t0=$(date +%s.%N)
         # -smp 2: TCG runs one thread per vCPU. No network, no disk: the
         # host root is read-only, only $results is writable.
-        timeout --kill-after=10 "${PACED_E2E_TIMEOUT:-600}" \
+        timeout --kill-after=10 "${PACED_E2E_TIMEOUT:-840}" \
                 qemu-system-x86_64 -accel tcg -smp 2 -m 384 -cpu max \
                 -display none -monitor none -serial "file:$results/console.log" \
                 -no-reboot -nodefaults \

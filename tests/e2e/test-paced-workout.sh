@@ -1,0 +1,7 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: LGPL-2.1-or-later
+# paced end to end against a real bluetoothd and the virtual treadmill, one VM
+# boot: workouts on the FTMS control point (issue 7 scenarios 3, 4, 5, 7, 8).
+set -euo pipefail
+. "$(dirname "$0")/lib/vm.sh"
+e2e_run paced-workout scenarios-paced.sh workout console_stop link_loss control_errors sigterm

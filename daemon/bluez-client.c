@@ -29,9 +29,12 @@
 #define DEFAULT_CALL_TIMEOUT    (10 * USEC_PER_SEC)
 #define DEFAULT_CONNECT_TIMEOUT (30 * USEC_PER_SEC)
 #define DEFAULT_RESOLVE_TIMEOUT (30 * USEC_PER_SEC)
-#define DEFAULT_CP_TIMEOUT      (30 * USEC_PER_SEC)
-#define DEFAULT_BACKOFF_MIN     (1 * USEC_PER_SEC)
-#define DEFAULT_BACKOFF_MAX     (30 * USEC_PER_SEC)
+/* How long no GATT object may appear under a resolved device before a missing
+ * characteristic counts as missing (see link_locate()). */
+#define GATT_SETTLE_USEC    (1500 * USEC_PER_MSEC)
+#define DEFAULT_CP_TIMEOUT  (30 * USEC_PER_SEC)
+#define DEFAULT_BACKOFF_MIN (1 * USEC_PER_SEC)
+#define DEFAULT_BACKOFF_MAX (30 * USEC_PER_SEC)
 
 static void reconcile(BluezClient *c);
 static void discovery_update(BluezClient *c);
@@ -434,6 +437,10 @@ static int parse_property(BluezObject *o, unsigned iface, const char *key, sd_bu
                         /* Report the edge even if repeated: BlueZ only sends real changes. */
                         if (r >= 0)
                                 *changed |= BLUEZ_CHANGED_CONNECTED;
+                        /* bluetoothd does not always send ServicesResolved false before
+                         * Connected false: a stale true would start the next setup early. */
+                        if (r >= 0 && !o->connected)
+                                o->resolved = false;
                         return r;
                 }
                 if (IS("ServicesResolved", "b")) {
@@ -591,6 +598,8 @@ void bluez_link_fail(BluezLink *l, int error, const char *reason, bool disconnec
          * from its callback gets -ENOTCONN. */
         l->state = BLUEZ_LINK_BACKOFF;
         l->call_slot = sd_bus_slot_unref(l->call_slot);
+        l->refresh_slot = sd_bus_slot_unref(l->refresh_slot);
+        l->refresh_again = l->locating = false;
         link_stop_timer(l);
         bluez_gatt_reset(l, -ENOTCONN);
         if (disconnect && l->device && !device_shared(l))
@@ -769,18 +778,39 @@ static int on_resolve_timeout(sd_event_source *s, uint64_t usec, void *userdata)
         return 0;
 }
 
-static void link_start_setup(BluezLink *l)
-{
-        BluezObject *o = bluez_client_find_object(l->client, l->device);
-        int r;
+static void link_locate(BluezLink *l, bool final);
 
-        link_stop_timer(l);
-        l->state = BLUEZ_LINK_SETUP;
-        if (o) {
-                (void)free_and_strdup(&l->address, o->address);
-                (void)free_and_strdup(&l->name, o->name ?: o->alias);
+static int on_gatt_settle_timeout(sd_event_source *s, uint64_t usec, void *userdata)
+{
+        BluezLink *l = userdata;
+
+        l->timer = sd_event_source_disable_unref(l->timer);
+        link_locate(l, true);
+        return 0;
+}
+
+/*
+ * Finds the characteristics, then subscribes. bluetoothd 5.66 may announce
+ * ServicesResolved before it has exported the GATT objects (both go out from
+ * idle handlers, in either order, one object at a time), so a missing
+ * characteristic is final only once no new object has appeared under the
+ * device for GATT_SETTLE_USEC: link_objects_added() calls this again for every
+ * one that does. That holds for the optional ones too: setting up as soon as
+ * Treadmill Data shows up, before Feature does, leaves a treadmill that
+ * supports speed control in monitor-only mode.
+ */
+static void link_locate(BluezLink *l, bool final)
+{
+        int r = bluez_gatt_locate(l, final);
+
+        if (r != 0 && !final) {
+                l->locating = true;
+                if (link_arm_timer(l, GATT_SETTLE_USEC, on_gatt_settle_timeout) < 0)
+                        bluez_link_fail(l, -ENOMEM, "cannot arm timer", true);
+                return;
         }
-        r = bluez_gatt_locate(l);
+        l->locating = false;
+        link_stop_timer(l);
         if (r == -ENODEV && !l->client->cfg_selector[l->role]) {
                 /* Auto selection picked something that is not a treadmill (a bike). */
                 log_notice("%s candidate %s lacks the required characteristic, skipping it",
@@ -794,9 +824,88 @@ static void link_start_setup(BluezLink *l)
                 bluez_link_fail(l, r, "required characteristic missing", true);
                 return;
         }
+        if (r > 0)
+                log_debug("%s %s: setting up without some optional characteristics", link_role(l),
+                          link_label(l));
         r = bluez_gatt_start(l);
         if (r < 0)
                 bluez_link_fail(l, r, "failed to start GATT setup", true);
+}
+
+static void link_start_setup(BluezLink *l)
+{
+        BluezObject *o = bluez_client_find_object(l->client, l->device);
+
+        link_stop_timer(l);
+        l->refresh_slot = sd_bus_slot_unref(l->refresh_slot);
+        l->state = BLUEZ_LINK_SETUP;
+        if (o) {
+                (void)free_and_strdup(&l->address, o->address);
+                (void)free_and_strdup(&l->name, o->name ?: o->alias);
+        }
+        link_locate(l, false);
+}
+
+static void link_refresh(BluezLink *l);
+
+static int on_refresh_reply(sd_bus_message *m, void *userdata, sd_bus_error *ret_error)
+{
+        BluezLink *l = userdata;
+        BluezObject *o = bluez_client_find_object(l->client, l->device);
+        unsigned changed = 0;
+
+        l->refresh_slot = sd_bus_slot_unref(l->refresh_slot);
+        if (l->state != BLUEZ_LINK_RESOLVING || !o)
+                return 0;
+        if (!sd_bus_message_is_method_error(m, NULL) &&
+            parse_properties(o, BLUEZ_IFACE_DEVICE, m, &changed) >= 0 && o->connected &&
+            o->resolved) {
+                log_debug("%s %s: services resolved (read back, not signalled)", link_role(l),
+                          link_label(l));
+                link_start_setup(l);
+                return 0;
+        }
+        if (l->refresh_again)
+                link_refresh(l);
+        return 0;
+}
+
+/*
+ * Reads Device1's properties once. Against bluetoothd 5.66 the first Connect
+ * of a device often succeeds without Connected or ServicesResolved ever being
+ * signalled (its ATT channel comes up before the kernel reports the link), so
+ * waiting for the signals alone would wait for the resolve timeout. Called
+ * after Connect returns and whenever GATT objects appear under the device:
+ * event-driven, not polling.
+ */
+static void link_refresh(BluezLink *l)
+{
+        _cleanup_(sd_bus_message_unrefp) sd_bus_message *m = NULL;
+        int r;
+
+        if (l->refresh_slot) {
+                l->refresh_again = true;
+                return;
+        }
+        l->refresh_again = false;
+        r = bluez_client_new_call(l->client, &m, l->device, "org.freedesktop.DBus.Properties",
+                                  "GetAll");
+        if (r >= 0)
+                r = sd_bus_message_append(m, "s", BLUEZ_DEVICE);
+        if (r >= 0)
+                r = bluez_client_call(l->client, m, &l->refresh_slot, 0, on_refresh_reply, l);
+        if (r < 0)
+                log_debug_errno(r, "%s %s: cannot read the device's properties: %m", link_role(l),
+                                link_label(l));
+}
+
+/* A GATT object appeared under the link's device. */
+static void link_objects_added(BluezLink *l)
+{
+        if (l->state == BLUEZ_LINK_RESOLVING)
+                link_refresh(l);
+        else if (l->state == BLUEZ_LINK_SETUP && l->locating)
+                link_locate(l, false);
 }
 
 static void link_wait_resolved(BluezLink *l)
@@ -808,8 +917,11 @@ static void link_wait_resolved(BluezLink *l)
                 return;
         }
         l->state = BLUEZ_LINK_RESOLVING;
-        if (link_arm_timer(l, l->client->resolve_timeout, on_resolve_timeout) < 0)
+        if (link_arm_timer(l, l->client->resolve_timeout, on_resolve_timeout) < 0) {
                 bluez_link_fail(l, -ENOMEM, "cannot arm timer", true);
+                return;
+        }
+        link_refresh(l);
 }
 
 static int on_connect_reply(sd_bus_message *m, void *userdata, sd_bus_error *ret_error)
@@ -1172,9 +1284,15 @@ static int on_interfaces_added(sd_bus_message *m, void *userdata, sd_bus_error *
                 object_remove(c, o);
                 return 0;
         }
-        for (int i = 0; i < _TRANSPORT_ROLE_MAX; i++)
-                if (streq_ptr(c->links[i].device, path))
-                        link_device_changed(&c->links[i], o, changed);
+        for (int i = 0; i < _TRANSPORT_ROLE_MAX; i++) {
+                BluezLink *l = &c->links[i];
+                size_t n = l->device ? strlen(l->device) : 0;
+
+                if (streq_ptr(l->device, path))
+                        link_device_changed(l, o, changed);
+                else if (n && strncmp(path, l->device, n) == 0 && path[n] == '/')
+                        link_objects_added(l);
+        }
         reconcile(c);
         return 0;
 }
@@ -1491,6 +1609,7 @@ static void bluez_free(Transport *t)
                 BluezLink *l = &c->links[r];
 
                 l->call_slot = sd_bus_slot_unref(l->call_slot);
+                l->refresh_slot = sd_bus_slot_unref(l->refresh_slot);
                 link_stop_timer(l);
                 bluez_gatt_reset(l, -ESHUTDOWN);
                 for (int k = 0; k < _BLUEZ_CHAR_MAX; k++)

@@ -89,9 +89,10 @@ static bool char_wanted(BluezLink *l, BluezCharId id)
         return char_table[id].role == l->role;
 }
 
-int bluez_gatt_locate(BluezLink *l)
+int bluez_gatt_locate(BluezLink *l, bool final)
 {
         BluezClient *c = l->client;
+        bool incomplete = false;
 
         for (int k = 0; k < _BLUEZ_CHAR_MAX; k++) {
                 BluezChar *ch = &l->chars[k];
@@ -118,13 +119,17 @@ int bluez_gatt_locate(BluezLink *l)
                                 return -ENOMEM;
                         ch->flags = o->chr_flags;
                 }
-                if (!ch->path && char_table[k].required) {
-                        log_debug("%s %s: no %s characteristic", role_name(l), l->device,
-                                  char_table[k].name);
+                if (ch->path)
+                        continue;
+                if (char_table[k].required) {
+                        if (final)
+                                log_debug("%s %s: no %s characteristic", role_name(l), l->device,
+                                          char_table[k].name);
                         return -ENODEV;
                 }
+                incomplete = true;
         }
-        return 0;
+        return incomplete;
 }
 
 static void emit_malformed(BluezLink *l, BluezCharId id, int error, size_t len)

@@ -145,7 +145,12 @@ struct BluezLink {
         unsigned failures;
         char *last_logged;      /* last failure logged at warning level */
         sd_bus_slot *call_slot; /* Connect() */
-        sd_event_source *timer; /* backoff, resolve timeout */
+        sd_event_source *timer; /* backoff, resolve timeout, GATT settle */
+        /* Device1 GetAll while resolving: bluetoothd 5.66 may connect and resolve a
+         * device without signalling Connected or ServicesResolved. */
+        sd_bus_slot *refresh_slot;
+        bool refresh_again; /* GATT objects appeared while a GetAll was pending */
+        bool locating;      /* SETUP: waiting for the GATT objects to be exported */
 
         BluezChar chars[_BLUEZ_CHAR_MAX];
         unsigned pending; /* outstanding setup calls */
@@ -235,8 +240,10 @@ uint16_t bluez_char_uuid(BluezCharId id);
 uint16_t bluez_char_service_uuid(BluezCharId id);
 TransportRole bluez_char_role(BluezCharId id);
 const char *bluez_char_id_to_string(BluezCharId id);
-/* Locates the role's characteristics under the device; -ENODEV if a required one is missing. */
-int bluez_gatt_locate(BluezLink *l);
+/* Locates the role's characteristics under the device: 0 when all of them are
+ * there, 1 when only optional ones are missing, -ENODEV when a required one is
+ * (logged when final). */
+int bluez_gatt_locate(BluezLink *l, bool final);
 /* Reads, then subscribes; calls bluez_link_setup_done() when everything answered. */
 int bluez_gatt_start(BluezLink *l);
 /* A new Value for one of our characteristics. */

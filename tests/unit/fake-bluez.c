@@ -160,6 +160,15 @@ typedef struct FakeObject {
         char *adapter;
         char *name;
         bool connected, resolved, hidden, no_resolve;
+        /* Orders seen from bluetoothd 5.66 in the e2e VM:
+         * silent_connect: Connect succeeds, the GATT objects are exported, but neither
+         *   Connected nor ServicesResolved is signalled (GetAll tells the truth);
+         * resolved_first: ServicesResolved is signalled 200 ms before the GATT
+         *   objects' InterfacesAdded;
+         * staggered: at ServicesResolved only the services and the data
+         *   characteristics (Treadmill Data, Heart Rate Measurement) are exported,
+         *   the others follow one every 100 ms. */
+        bool silent_connect, resolved_first, staggered;
         char *uuids[8];
         bool has_rssi;
         int16_t rssi;
@@ -448,7 +457,32 @@ static bool is_child(FakeObject *d, FakeObject *o)
         return strncmp(o->path, d->path, n) == 0 && o->path[n] == '/';
 }
 
-static int resolve_services(sd_event_source *s, void *userdata)
+static void export_children(FakeObject *d)
+{
+        FakeBluez *f = d->f;
+
+        for (size_t i = 0; i < f->n_objects; i++)
+                if (is_child(d, f->objects[i]))
+                        fake_export(f->objects[i]);
+}
+
+static int export_children_late(sd_event_source *s, uint64_t usec, void *userdata)
+{
+        FakeObject *d = userdata;
+
+        if (d->connected)
+                export_children(d);
+        return 0;
+}
+
+/* The characteristics a client cannot work without come first. */
+static bool exported_early(FakeObject *o)
+{
+        return o->kind != FAKE_CHAR || strncmp(o->uuid, "00002acd-", 9) == 0 ||
+               strncmp(o->uuid, "00002a37-", 9) == 0;
+}
+
+static int export_next_child(sd_event_source *s, uint64_t usec, void *userdata)
 {
         FakeObject *d = userdata;
         FakeBluez *f = d->f;
@@ -456,10 +490,49 @@ static int resolve_services(sd_event_source *s, void *userdata)
         if (!d->connected)
                 return 0;
         for (size_t i = 0; i < f->n_objects; i++)
-                if (is_child(d, f->objects[i]))
+                if (is_child(d, f->objects[i]) && !f->objects[i]->exported) {
                         fake_export(f->objects[i]);
+                        return sd_event_source_set_time_relative(s, 100 * 1000);
+                }
+        return sd_event_source_set_enabled(s, SD_EVENT_OFF);
+}
+
+static void export_staggered(FakeObject *d)
+{
+        FakeBluez *f = d->f;
+        sd_event_source *t = NULL;
+
+        for (size_t i = 0; i < f->n_objects; i++)
+                if (is_child(d, f->objects[i]) && exported_early(f->objects[i]))
+                        fake_export(f->objects[i]);
+        if (sd_event_add_time_relative(f->event, &t, CLOCK_MONOTONIC, 100 * 1000, 0,
+                                       export_next_child, d) >= 0) {
+                sd_event_source_set_enabled(t, SD_EVENT_ON);
+                sd_event_source_set_floating(t, 1);
+                sd_event_source_unref(t);
+        }
+}
+
+static int resolve_services(sd_event_source *s, void *userdata)
+{
+        FakeObject *d = userdata;
+        sd_event_source *t = NULL;
+
+        if (!d->connected)
+                return 0;
+        if (d->staggered)
+                export_staggered(d);
+        else if (!d->resolved_first)
+                export_children(d);
         d->resolved = true;
-        fake_emit(d, "ServicesResolved");
+        if (!d->silent_connect)
+                fake_emit(d, "ServicesResolved");
+        if (d->resolved_first &&
+            sd_event_add_time_relative(d->f->event, &t, CLOCK_MONOTONIC, 200 * 1000, 0,
+                                       export_children_late, d) >= 0) {
+                sd_event_source_set_floating(t, 1);
+                sd_event_source_unref(t);
+        }
         return 0;
 }
 
@@ -495,7 +568,8 @@ static int m_connect(sd_bus_message *m, void *userdata, sd_bus_error *err)
                 return r;
         if (!d->connected) {
                 d->connected = true;
-                fake_emit(d, "Connected");
+                if (!d->silent_connect)
+                        fake_emit(d, "Connected");
         }
         r = sd_bus_reply_method_return(m, NULL);
         if (!d->resolved && !d->no_resolve)

@@ -997,6 +997,84 @@ static void test_resolve_timeout_disconnects_and_retries(void **state)
         assert_true(run_until(c->e, pred_treadmill_up, c));
 }
 
+/* bluetoothd 5.66: connected and resolved, but neither was signalled. The
+ * client reads the properties back instead of waiting for the resolve timeout. */
+static void test_connect_without_signals_reads_properties(void **state)
+{
+        Ctx *c = *state;
+
+        ctx_fake(c, false);
+        c->tm.dev->silent_connect = true;
+        c->cfg.disabled[TRANSPORT_ROLE_STRAP] = true;
+        ctx_transport(c);
+        assert_true(run_until(c->e, pred_treadmill_up, c));
+        assert_int_equal(fake_count(c->f, c->tm.dev->path, "Connect"), 1);
+        assert_int_equal(fake_count(c->f, c->tm.dev->path, "Disconnect"), 0);
+        assert_true(c->tm.data->notifying && c->tm.cp->notifying);
+}
+
+/* bluetoothd 5.66: ServicesResolved before the GATT objects are exported. An
+ * automatically chosen treadmill is not taken for a non-treadmill and skipped. */
+static void test_resolved_before_gatt_objects(void **state)
+{
+        Ctx *c = *state;
+
+        ctx_fake(c, false);
+        c->tm.dev->resolved_first = true;
+        c->cfg.disabled[TRANSPORT_ROLE_STRAP] = true;
+        ctx_transport(c);
+        assert_true(run_until(c->e, pred_treadmill_up, c));
+        assert_int_equal(fake_count(c->f, c->tm.dev->path, "Connect"), 1);
+        assert_int_equal(fake_count(c->f, c->tm.dev->path, "Disconnect"), 0);
+}
+
+/* bluetoothd exports the GATT objects one by one: the client does not set up
+ * as soon as Treadmill Data is there, or a treadmill that supports speed
+ * control (Feature, Control Point still to come) would be driven in
+ * monitor-only mode. */
+static void test_gatt_objects_exported_one_by_one(void **state)
+{
+        Ctx *c = *state;
+        const TransportEvent *ev;
+
+        ctx_fake(c, false);
+        c->tm.dev->staggered = true;
+        c->cfg.disabled[TRANSPORT_ROLE_STRAP] = true;
+        ctx_transport(c);
+        assert_true(run_until(c->e, pred_treadmill_up, c));
+        assert_int_equal(fake_count(c->f, c->tm.feature->path, "ReadValue"), 1);
+        assert_true(c->tm.cp->notifying && c->tm.status->notifying);
+        ev = last_event(c, TRANSPORT_EVENT_CAPABILITIES, TRANSPORT_ROLE_TREADMILL);
+        assert_non_null(ev);
+        assert_int_equal(ev->caps.feature.target, 0x03);
+        assert_true(ev->caps.has_control_point && ev->caps.has_speed_range);
+        assert_int_equal(fake_count(c->f, c->tm.dev->path, "Connect"), 1);
+}
+
+/* A stale ServicesResolved (Connected false signalled alone) does not start
+ * the next setup before the GATT objects are back. */
+static void test_disconnect_clears_resolved(void **state)
+{
+        Ctx *c = *state;
+
+        c->cfg.disabled[TRANSPORT_ROLE_STRAP] = true;
+        ctx_fake(c, false);
+        ctx_transport(c);
+        assert_true(run_until(c->e, pred_treadmill_up, c));
+        /* The link drops; bluetoothd says only Connected false. */
+        c->tm.dev->resolved = false;
+        c->tm.dev->connected = false;
+        for (size_t i = 0; i < c->f->n_objects; i++)
+                if (is_child(c->tm.dev, c->f->objects[i]))
+                        fake_unexport(c->f->objects[i]);
+        fake_emit(c->tm.dev, "Connected");
+        assert_true(run_until(c->e, pred_treadmill_down, c));
+        c->tm.dev->resolved_first = true;
+        assert_true(run_until(c->e, pred_treadmill_up, c));
+        assert_int_equal(fake_count(c->f, c->tm.dev->path, "Connect"), 2);
+        assert_int_equal(fake_count(c->f, c->tm.dev->path, "Disconnect"), 0);
+}
+
 static bool pred_released(void *p)
 {
         Ctx *c = p;
@@ -1123,6 +1201,10 @@ int main(void)
                 T(test_auto_selection_skips_non_treadmill),
                 T(test_auto_selection_reads_ftms_machine_type),
                 T(test_resolve_timeout_disconnects_and_retries),
+                T(test_connect_without_signals_reads_properties),
+                T(test_resolved_before_gatt_objects),
+                T(test_disconnect_clears_resolved),
+                T(test_gatt_objects_exported_one_by_one),
                 T(test_shutdown_releases_devices),
                 T(test_scan_lists_devices),
 #undef T

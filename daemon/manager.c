@@ -497,6 +497,14 @@ int manager_run(Manager *m)
 
 void manager_finish_shutdown(Manager *m)
 {
+        /*
+         * Release the devices (StopNotify, Disconnect) now, while the buses are
+         * open: sd_event_exit() runs sd-bus's exit handler, which closes every
+         * bus attached to the loop, so calls made after the loop are dropped
+         * and a treadmill that stays connected refuses to power off.
+         */
+        if (m->transport)
+                transport_shutdown(m->transport);
         log_info("Stopped.");
         (void)sd_event_exit(m->event, m->exit_code);
 }

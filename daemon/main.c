@@ -29,6 +29,8 @@ static void help(void)
                "     --state-dir DIR      Where the session database lives\n"
                "     --simulate           Use the simulated treadmill and runner, not BlueZ\n"
                "     --time-scale N       With --simulate: run N times faster than real time\n"
+               "     --test-time-scale N  Run N times faster against BlueZ: only for tests\n"
+               "                          with a virtual treadmill at the same scale\n"
                "     --sim-notify-hz N    With --simulate: N notifications a second from the\n"
                "                          treadmill and from the strap (load tests; default 1)\n"
                "     --sim-belt-speed KMH With --simulate: the belt is already running at KMH\n"
@@ -64,6 +66,7 @@ static int parse_argv(int argc, char *argv[], ManagerOptions *o, bool *check_con
                 ARG_STATE_DIR,
                 ARG_SIMULATE,
                 ARG_TIME_SCALE,
+                ARG_TEST_TIME_SCALE,
                 ARG_SIM_NOTIFY_HZ,
                 ARG_SIM_BELT_SPEED,
                 ARG_RUN,
@@ -80,6 +83,7 @@ static int parse_argv(int argc, char *argv[], ManagerOptions *o, bool *check_con
                 {"state-dir", required_argument, NULL, ARG_STATE_DIR},
                 {"simulate", no_argument, NULL, ARG_SIMULATE},
                 {"time-scale", required_argument, NULL, ARG_TIME_SCALE},
+                {"test-time-scale", required_argument, NULL, ARG_TEST_TIME_SCALE},
                 {"sim-notify-hz", required_argument, NULL, ARG_SIM_NOTIFY_HZ},
                 {"sim-belt-speed", required_argument, NULL, ARG_SIM_BELT_SPEED},
                 {"run", required_argument, NULL, ARG_RUN},
@@ -121,7 +125,8 @@ static int parse_argv(int argc, char *argv[], ManagerOptions *o, bool *check_con
                 case ARG_SIMULATE:
                         o->simulate = true;
                         break;
-                case ARG_TIME_SCALE: {
+                case ARG_TIME_SCALE:
+                case ARG_TEST_TIME_SCALE: {
                         char *end;
 
                         errno = 0;
@@ -133,7 +138,10 @@ static int parse_argv(int argc, char *argv[], ManagerOptions *o, bool *check_con
                                           optarg);
                                 return -EINVAL;
                         }
-                        have_scale = true;
+                        if (c == ARG_TEST_TIME_SCALE)
+                                o->test_time_scale = true;
+                        else
+                                have_scale = true;
                         break;
                 }
                 case ARG_SIM_NOTIFY_HZ: {

@@ -40,9 +40,17 @@ static void rearm_engine_timer(Manager *m);
 
 /* ---- configuration → modules ---- */
 
-static void build_engine_config(const Config *c, EngineConfig *ret)
+static void build_engine_config(const Manager *m, EngineConfig *ret)
 {
+        const Config *c = m->config;
+
         engine_config_init(ret);
+        /* A real device answers in real time, whatever the clock's scale
+         * (--test-time-scale): the engine's timeouts are virtual. The
+         * simulator answers in virtual time. */
+        if (!m->options.simulate)
+                ret->control.response_timeout_usec =
+                        (uint64_t)((double)ret->control.response_timeout_usec * m->clock.scale);
         ret->safety.max_speed_kmh = c->max_speed_kmh;
         ret->safety.min_incline_pct = c->min_incline_pct;
         ret->safety.max_incline_pct = c->max_incline_pct;
@@ -120,7 +128,7 @@ void manager_apply_config(Manager *m)
         build_zones(m);
         if (!m->engine)
                 return;
-        build_engine_config(m->config, &ec);
+        build_engine_config(m, &ec);
         r = workout_engine_set_config(m->engine, manager_now(m), &ec);
         if (r < 0)
                 log_warning_errno(r, "The engine refused the new configuration: %m");
@@ -547,7 +555,7 @@ int manager_setup_workout(Manager *m)
 
         m->last_step_index = -1;
         build_zones(m);
-        build_engine_config(m->config, &ec);
+        build_engine_config(m, &ec);
         r = workout_engine_new(&m->engine, &ec);
         if (r < 0)
                 return log_error_errno(r, "Failed to set up the workout engine: %m");

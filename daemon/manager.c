@@ -52,7 +52,12 @@ int manager_new(Manager **ret, const ManagerOptions *options, Config *config)
         };
         for (TransportRole role = 0; role < _TRANSPORT_ROLE_MAX; role++)
                 m->devices[role] = (Device){.manager = m, .role = role, .battery_pct = -1};
-        paced_clock_init(&m->clock, options->simulate ? options->time_scale : 1.0);
+        paced_clock_init(&m->clock,
+                         options->simulate || options->test_time_scale ? options->time_scale : 1.0);
+        if (options->test_time_scale && !options->simulate)
+                log_warning("TEST MODE: the clock runs %gx faster than real time against BlueZ; "
+                            "only for a virtual treadmill at the same scale.",
+                            options->time_scale);
 
         r = sd_event_new(&m->event);
         if (r < 0)

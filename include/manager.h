@@ -82,6 +82,9 @@ typedef struct ManagerOptions {
         const char *state_dir;   /* overrides [Session] state_dir */
         bool simulate;
         double time_scale;
+        /* --test-time-scale: time_scale with the BlueZ transport, for e2e tests
+         * against a virtual peripheral whose models run at the same scale. */
+        bool test_time_scale;
         double sim_notify_hz;      /* simulator notifications per second per device; 0: default */
         double sim_belt_speed_kmh; /* --sim-belt-speed: the simulated belt starts running */
         const char *run_workout;   /* start this workout as soon as the treadmill is ready */

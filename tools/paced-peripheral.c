@@ -20,6 +20,7 @@
 #include <systemd/sd-event.h>
 #include <time.h>
 
+#include "clock.h"
 #include "ftms.h"
 #include "hrs.h"
 #include "sim-runner.h"
@@ -61,10 +62,12 @@ typedef struct App {
         Peripheral *p;
         const char *root; /* object manager path */
         const char *adv_path;
+        const char *role; /* "treadmill" or "strap", for commands */
         const char *name; /* advertised local name */
         char adapter_path[64];
         unsigned services; /* 1 << ServiceId */
         bool app_registered;
+        bool advertise; /* wanted */
         bool advertising;
         bool registering;
         sd_event_source *retry;
@@ -122,12 +125,19 @@ struct Peripheral {
         /* Faults injected on top of the model's own Control Point server. */
         unsigned fail_mask;
 
-        bool advertise; /* wanted */
+        /* The model's clock: real time, or --time-scale times faster so that
+         * e2e tests run long workouts against a paced at the same scale. */
+        PacedClock clock;
 
         FILE *cp_log;
         char line[512];
         size_t line_len;
 };
+
+static uint64_t model_now(const Peripheral *p)
+{
+        return paced_clock_now(&p->clock);
+}
 
 static const char *const flags_read[] = {"read", NULL};
 static const char *const flags_notify[] = {"notify", NULL};
@@ -272,7 +282,9 @@ static int arm_data_timer(Peripheral *p)
 {
         int r;
 
-        r = sd_event_source_set_time(p->data_timer, sim_treadmill_next_data_usec(p->treadmill));
+        r = sd_event_source_set_time(
+                p->data_timer,
+                paced_clock_to_real(&p->clock, sim_treadmill_next_data_usec(p->treadmill)));
         if (r < 0)
                 return r;
         return sd_event_source_set_enabled(p->data_timer, SD_EVENT_ONESHOT);
@@ -282,7 +294,7 @@ static int on_data_timer(sd_event_source *s, uint64_t usec, void *userdata)
 {
         Peripheral *p = userdata;
 
-        sim_treadmill_tick(p->treadmill, now_usec());
+        sim_treadmill_tick(p->treadmill, model_now(p));
         flush_treadmill(p);
         return arm_data_timer(p);
 }
@@ -290,7 +302,7 @@ static int on_data_timer(sd_event_source *s, uint64_t usec, void *userdata)
 static int on_hr_timer(sd_event_source *s, uint64_t usec, void *userdata)
 {
         Peripheral *p = userdata;
-        uint64_t now = now_usec();
+        uint64_t now = model_now(p);
         HrsMeasurement h;
         uint8_t buf[64];
         size_t len;
@@ -317,7 +329,8 @@ static int on_hr_timer(sd_event_source *s, uint64_t usec, void *userdata)
         else
                 say("warning: cannot encode heart rate: %s", strerror(-r));
 
-        r = sd_event_source_set_time(s, usec + HR_INTERVAL_USEC);
+        r = sd_event_source_set_time(s,
+                                     usec + paced_clock_span_to_real(&p->clock, HR_INTERVAL_USEC));
         if (r < 0)
                 return r;
         return sd_event_source_set_enabled(s, SD_EVENT_ONESHOT);
@@ -384,7 +397,7 @@ static int cp_write(Peripheral *p, sd_bus_message *m, const uint8_t *buf, size_t
                     sd_bus_error *error)
 {
         Characteristic *cp = &p->chars[CHAR_CONTROL_POINT];
-        uint64_t now = now_usec();
+        uint64_t now = model_now(p);
         uint8_t result = 0;
         int r;
 
@@ -741,7 +754,7 @@ static void register_next(App *a)
                 r = sd_bus_call_method_async(a->p->bus, NULL, "org.bluez", a->adapter_path,
                                              "org.bluez.GattManager1", "RegisterApplication",
                                              on_register_app_reply, a, "oa{sv}", a->root, 0);
-        else if (a->p->advertise && !a->advertising)
+        else if (a->advertise && !a->advertising)
                 r = sd_bus_call_method_async(a->p->bus, NULL, "org.bluez", a->adapter_path,
                                              "org.bluez.LEAdvertisingManager1",
                                              "RegisterAdvertisement", on_register_adv_reply, a,
@@ -793,7 +806,7 @@ static int on_name_owner_changed(sd_bus_message *m, void *userdata, sd_bus_error
         /* bluetoothd forgets applications and advertisements when it exits. */
         for (size_t i = 0; i < p->n_apps; i++)
                 p->apps[i].app_registered = p->apps[i].advertising = p->apps[i].registering = false;
-        sim_treadmill_link_lost(p->treadmill, now_usec());
+        sim_treadmill_link_lost(p->treadmill, model_now(p));
         for (CharId c = 0; c < _CHAR_MAX; c++)
                 p->chars[c].notifying = false;
         if (!new_owner || !new_owner[0]) {
@@ -832,7 +845,7 @@ static int on_device_changed(sd_bus_message *m, void *userdata, sd_bus_error *re
                         if (!connected &&
                             strncmp(sd_bus_message_get_path(m), p->apps[0].adapter_path,
                                     strlen(p->apps[0].adapter_path)) == 0)
-                                sim_treadmill_link_lost(p->treadmill, now_usec());
+                                sim_treadmill_link_lost(p->treadmill, model_now(p));
                 } else if (sd_bus_message_skip(m, "v") < 0)
                         return 0;
                 if (sd_bus_message_exit_container(m) < 0)
@@ -955,7 +968,7 @@ static void handle_command(Peripheral *p, char *line)
                         say("error: console start|stop|pause|safety-key|key-replace");
                         return;
                 }
-                r = sim_treadmill_console(p->treadmill, now_usec(), b);
+                r = sim_treadmill_console(p->treadmill, model_now(p), b);
                 say("console %s%s%s", argv[1], r < 0 ? ": " : "", r < 0 ? strerror(-r) : "");
                 flush_treadmill(p);
                 (void)arm_data_timer(p);
@@ -978,18 +991,30 @@ static void handle_command(Peripheral *p, char *line)
                 p->fail_mask = on ? p->fail_mask | bit : p->fail_mask & ~bit;
                 say("fail %s %s", argv[1], argv[2]);
         } else if (streq(argv[0], "lose-control") && argc == 1) {
-                sim_treadmill_revoke_control(p->treadmill, now_usec());
+                sim_treadmill_revoke_control(p->treadmill, model_now(p));
                 say("control permission lost");
                 flush_treadmill(p);
         } else if (streq(argv[0], "malformed") && argc == 2) {
                 send_malformed(p, argv[1]);
-        } else if (streq(argv[0], "advertise") && argc == 2 && parse_on_off(argv[1], &on)) {
-                p->advertise = on;
-                for (size_t i = 0; i < p->n_apps; i++)
+        } else if (streq(argv[0], "advertise") && (argc == 2 || argc == 3) &&
+                   parse_on_off(argv[1], &on)) {
+                /* "advertise on strap": one device only (tests order the connections). */
+                bool any = false;
+
+                for (size_t i = 0; i < p->n_apps; i++) {
+                        App *a = &p->apps[i];
+
+                        if (argc == 3 && !streq(argv[2], a->role))
+                                continue;
+                        any = true;
+                        a->advertise = on;
                         if (on)
-                                register_next(&p->apps[i]);
+                                register_next(a);
                         else
-                                unadvertise(&p->apps[i]);
+                                unadvertise(a);
+                }
+                if (!any)
+                        say("error: advertise on|off [treadmill|strap]");
         } else if (streq(argv[0], "hr16") && argc == 2 && parse_on_off(argv[1], &on)) {
                 p->hr16 = on;
                 say("hr16 %s", argv[1]);
@@ -1084,10 +1109,13 @@ static void help(void)
                "     --hr16                send heart rate as uint16\n"
                "     --treadmill-hr        also put the heart rate in Treadmill Data\n"
                "     --no-advertise        register the GATT application only\n"
+               "     --time-scale=N        run the treadmill and runner models N times faster\n"
+               "                           than real time (tests, with paced --test-time-scale)\n"
                "  -h --help\n\n"
                "Commands: console stop|pause|start|safety-key, drop-link,\n"
                "refuse-control on|off, fail speed|incline|start|stop|all on|off,\n"
-               "lose-control, malformed treadmill|hr|status|cp, advertise on|off,\n"
+               "lose-control, malformed treadmill|hr|status|cp, advertise on|off "
+               "[treadmill|strap],\n"
                "hr16 on|off, hr BPM|auto, status, quit. See docs/peripheral.md.\n");
 }
 
@@ -1148,6 +1176,7 @@ int main(int argc, char *argv[])
                 ARG_STRAP_ADAPTER,
                 ARG_STRAP_NAME,
                 ARG_TREADMILL_HR,
+                ARG_TIME_SCALE,
         };
         static const struct option options[] = {
                 {"adapter", required_argument, NULL, 'a'},
@@ -1161,14 +1190,18 @@ int main(int argc, char *argv[])
                 {"hr16", no_argument, NULL, ARG_HR16},
                 {"treadmill-hr", no_argument, NULL, ARG_TREADMILL_HR},
                 {"no-advertise", no_argument, NULL, ARG_NO_ADVERTISE},
+                {"time-scale", required_argument, NULL, ARG_TIME_SCALE},
                 {"help", no_argument, NULL, 'h'},
                 {},
         };
-        Peripheral p = {.advertise = true};
+        Peripheral p = {};
+        bool advertise = true;
         SimTreadmillConfig cfg;
         SimRunnerProfile profile;
         const char *adapter = "hci0", *strap_adapter = NULL, *control = NULL, *cp_log = NULL;
         const char *name = "paced treadmill", *strap_name = "paced strap";
+        double time_scale = 1.0;
+        char *end;
         _cleanup_close_ int control_fd = -EBADF;
         char match[256];
         sigset_t mask;
@@ -1214,8 +1247,18 @@ int main(int argc, char *argv[])
                 case ARG_TREADMILL_HR:
                         p.treadmill_hr = true;
                         break;
+                case ARG_TIME_SCALE:
+                        errno = 0;
+                        time_scale = strtod(optarg, &end);
+                        if (errno || *end || !isfinite(time_scale) || time_scale < 1 ||
+                            time_scale > 1000) {
+                                fprintf(stderr, "--time-scale: expected 1 to 1000, got '%s'\n",
+                                        optarg);
+                                return EXIT_FAILURE;
+                        }
+                        break;
                 case ARG_NO_ADVERTISE:
-                        p.advertise = false;
+                        advertise = false;
                         break;
                 case 'h':
                         help();
@@ -1235,7 +1278,9 @@ int main(int argc, char *argv[])
                 .p = &p,
                 .root = "/org/paced/treadmill",
                 .adv_path = "/org/paced/treadmill_advertisement",
+                .role = "treadmill",
                 .name = name,
+                .advertise = advertise,
                 .services = (1u << SERVICE_FTMS) | (1u << SERVICE_HRS) | (1u << SERVICE_BATTERY),
         };
         snprintf(p.apps[0].adapter_path, sizeof(p.apps[0].adapter_path), "/org/bluez/%s", adapter);
@@ -1246,7 +1291,9 @@ int main(int argc, char *argv[])
                         .p = &p,
                         .root = "/org/paced/strap",
                         .adv_path = "/org/paced/strap_advertisement",
+                        .role = "strap",
                         .name = strap_name,
+                        .advertise = advertise,
                         .services = (1u << SERVICE_HRS) | (1u << SERVICE_BATTERY),
                 };
                 snprintf(p.apps[1].adapter_path, sizeof(p.apps[1].adapter_path), "/org/bluez/%s",
@@ -1285,9 +1332,10 @@ int main(int argc, char *argv[])
                 fprintf(stderr, "cannot export objects: %s\n", strerror(-r));
                 return 1;
         }
-        r = sim_treadmill_new(&p.treadmill, &cfg, now_usec());
+        paced_clock_init(&p.clock, time_scale);
+        r = sim_treadmill_new(&p.treadmill, &cfg, model_now(&p));
         if (r >= 0)
-                r = sim_runner_new(&p.runner, &profile, now_usec());
+                r = sim_runner_new(&p.runner, &profile, model_now(&p));
         if (r < 0) {
                 fprintf(stderr, "cannot create the treadmill model: %s\n", strerror(-r));
                 return 1;
@@ -1319,12 +1367,14 @@ int main(int argc, char *argv[])
         if (r >= 0)
                 r = sd_event_add_signal(p.event, NULL, SIGINT, on_signal, &p);
         if (r >= 0)
-                r = sd_event_add_time(p.event, &p.data_timer, CLOCK_MONOTONIC,
-                                      sim_treadmill_next_data_usec(p.treadmill), 0, on_data_timer,
-                                      &p);
+                r = sd_event_add_time(
+                        p.event, &p.data_timer, CLOCK_MONOTONIC,
+                        paced_clock_to_real(&p.clock, sim_treadmill_next_data_usec(p.treadmill)), 0,
+                        on_data_timer, &p);
         if (r >= 0)
                 r = sd_event_add_time_relative(p.event, &p.hr_timer, CLOCK_MONOTONIC,
-                                               HR_INTERVAL_USEC, 0, on_hr_timer, &p);
+                                               paced_clock_span_to_real(&p.clock, HR_INTERVAL_USEC),
+                                               0, on_hr_timer, &p);
         if (r >= 0)
                 for (size_t i = 0; r >= 0 && i < p.n_apps; i++) {
                         r = sd_event_add_time(p.event, &p.apps[i].retry, CLOCK_MONOTONIC, 0, 0,

@@ -3,13 +3,15 @@
 # function scenario_<name> that runs in its own directory ($S) and fails by
 # calling fail (or by any command failing: it runs under set -e).
 
-# btvirt -l3: three LE controllers on one radio.
+# btvirt -l4: four LE controllers on one radio.
 E2E_PERIPHERAL_ADDR=00:AA:01:00:00:00 # hci0, the virtual treadmill (and strap, unless split)
 E2E_CLIENT_ADDR=00:AA:01:01:00:01     # hci1, paced's adapter
 E2E_STRAP_ADDR=00:AA:01:02:00:02      # hci2, the virtual strap when split off
+E2E_SPARE_ADDR=00:AA:01:03:00:03      # hci3, holds a placeholder link (strap_align_handles)
 E2E_PERIPHERAL_ADAPTER=hci0
 E2E_CLIENT_ADAPTER=hci1
 E2E_STRAP_ADAPTER=hci2
+E2E_SPARE_ADAPTER=hci3
 E2E_SCENARIO_TIMEOUT=${E2E_SCENARIO_TIMEOUT:-90}
 
 UUID_FTMS=00001826-0000-1000-8000-00805f9b34fb
@@ -24,8 +26,10 @@ dev_path() { # adapter address
 
 # ---- bluetoothd ----
 
+# Bounded: a wedged bluetoothd must not hang the scenario (busctl waits 25 s
+# by default, and the callers poll).
 bluez_get() { # path interface property
-        busctl --system get-property org.bluez "$1" "$2" "$3" 2>/dev/null
+        timeout 5 busctl --system --timeout=3 get-property org.bluez "$1" "$2" "$3" 2>/dev/null
 }
 
 # Both ends of every link are served by this one bluetoothd. With EATT on,
@@ -48,11 +52,15 @@ prop_is() {
 }
 
 bluetoothd_start() {
+        local pid end
         [ -e /run/e2e/main.conf ] || bluetoothd_config
         bluetoothd -n -d -f /run/e2e/main.conf > >(stamp >>"$R/bluetoothd.log") 2>&1 &
-        echo $! >/run/e2e/bluetoothd.pid
-        local _
-        for _ in $(seq 1 100); do
+        pid=$!
+        echo "$pid" >/run/e2e/bluetoothd.pid
+        end=$(($(date +%s) + 30))
+        while [ "$(date +%s)" -lt "$end" ]; do
+                # Gone already ("Name already in use", a crash): no use waiting.
+                kill -0 "$pid" 2>/dev/null || return 1
                 if [ "$(bluez_get /org/bluez/hci0 org.bluez.Adapter1 Powered)" = "b true" ] &&
                    [ "$(bluez_get /org/bluez/hci1 org.bluez.Adapter1 Powered)" = "b true" ] &&
                    [ "$(bluez_get /org/bluez/hci2 org.bluez.Adapter1 Powered)" = "b true" ]; then
@@ -63,11 +71,25 @@ bluetoothd_start() {
         return 1
 }
 
+# Stops bluetoothd for good: SIGKILL if SIGTERM is not enough (bluetoothd 5.66
+# sometimes hangs on exit after a GATT application vanished), then waits until
+# org.bluez is free, or the next one fails with "Name already in use".
 bluetoothd_stop() {
-        local pid
+        local pid _
         pid=$(cat /run/e2e/bluetoothd.pid 2>/dev/null) || return 0
+        rm -f /run/e2e/bluetoothd.pid
         kill "$pid" 2>/dev/null
-        timeout 10 tail --pid="$pid" -f /dev/null
+        if ! timeout 10 tail --pid="$pid" -f /dev/null; then
+                log "bluetoothd $pid ignored SIGTERM for 10 s, killing it"
+                kill -KILL "$pid" 2>/dev/null
+                timeout 10 tail --pid="$pid" -f /dev/null
+        fi
+        for _ in $(seq 1 20); do
+                timeout 5 busctl --system --timeout=3 status org.bluez >/dev/null 2>&1 || return 0
+                sleep 0.5
+        done
+        log "org.bluez still owned after bluetoothd exited"
+        return 1
 }
 
 # A fresh bluetoothd with empty storage, so that no scenario sees another's
@@ -76,6 +98,10 @@ bluetoothd_stop() {
 bluez_reset() {
         bluetoothd_stop
         rm -rf /var/lib/bluetooth/*
+        bluetoothd_start && return 0
+        # Once more: a start can fail under TCG for want of time alone.
+        log "bluetoothd did not come up, trying once more"
+        bluetoothd_stop
         bluetoothd_start
 }
 
@@ -214,6 +240,34 @@ scenario_run() {
         log "scenario $name: $(cat "$S/result")"
 }
 
+# ---- two links from paced's controller ----
+
+# btvirt (BlueZ 5.66, emulator/btdev.c) gives each end of a new link the
+# lowest free connection handle of its own controller, and forwards ACL data
+# under the sending end's handle. A link therefore carries data only when both
+# ends picked the same handle: paced's hci1 takes 42 for the treadmill, then
+# 43 for the strap, but the strap's hci2 would take 42 and its ATT traffic
+# would land on the treadmill's link. A placeholder link from the spare hci3
+# to the strap takes hci2's 42 first, so the strap link is 43 at both ends;
+# the treadmill must then connect before the strap (strap_advertise_after).
+strap_align_handles() {
+        local dev
+        dev=$(dev_path "$E2E_SPARE_ADAPTER" "$E2E_STRAP_ADDR")
+        wait_for 20 prop_is "/org/bluez/$E2E_SPARE_ADAPTER" org.bluez.Adapter1 Powered "b true" ||
+                fail "$E2E_SPARE_ADAPTER is not powered"
+        busctl --system call org.bluez "/org/bluez/$E2E_SPARE_ADAPTER" org.bluez.Adapter1 \
+                SetDiscoveryFilter 'a{sv}' 1 Transport s le || fail "SetDiscoveryFilter on hci3"
+        busctl --system call org.bluez "/org/bluez/$E2E_SPARE_ADAPTER" org.bluez.Adapter1 \
+                StartDiscovery || fail "StartDiscovery on hci3"
+        wait_for 20 prop_is "$dev" org.bluez.Device1 Address "s \"$E2E_STRAP_ADDR\"" ||
+                fail "hci3 did not find the strap"
+        busctl --system call org.bluez "/org/bluez/$E2E_SPARE_ADAPTER" org.bluez.Adapter1 \
+                StopDiscovery || true
+        timeout 40 busctl --system --timeout=30 call org.bluez "$dev" org.bluez.Device1 Connect ||
+                fail "hci3 could not connect to the strap"
+        note "placeholder link hci3 -> strap up"
+}
+
 # ---- bluetoothctl as a long-running client (notification sessions live with it) ----
 
 btctl_start() {
@@ -284,7 +338,8 @@ paced_start() {
                         echo "$line"
                 done
         } >"$S/paced.conf"
-        bg paced "$PACED" --verbose --config "$S/paced.conf" --state-dir "$F/state"
+        bg paced "$PACED" --verbose --config "$S/paced.conf" --state-dir "$F/state" \
+                ${PACED_ARGS[@]+"${PACED_ARGS[@]}"}
         PACED_PID=$BG_PID
         wait_log 30 "$S/paced.log" 'Acquired the bus name'
 }

@@ -1,6 +1,6 @@
 #!/bin/bash
 # SPDX-License-Identifier: LGPL-2.1-or-later
-# Stage two of the e2e guest: system bus, btvirt's two controllers,
+# Stage two of the e2e guest: system bus, btvirt's four controllers,
 # bluetoothd, then every scenario of this boot, each in its own directory of
 # the results share (result, scenario.log, hci.btsnoop, peripheral and paced
 # logs). Powers the VM off at the end, whatever happens.
@@ -57,17 +57,17 @@ cat >/run/e2e/system.conf <<EOF
 EOF
 dbus-daemon --config-file=/run/e2e/system.conf --fork || { log "dbus-daemon failed"; exit 1; }
 
-# One btvirt process, three controllers on one radio. A controller's reset
+# One btvirt process, four controllers on one radio. A controller's reset
 # sometimes times out under TCG: retry a fresh btvirt then.
 controllers_up() {
         local info
         info=$(timeout 10 btmgmt info 2>/dev/null) || return 1
         grep -q "addr $E2E_PERIPHERAL_ADDR" <<<"$info" && grep -q "addr $E2E_CLIENT_ADDR" <<<"$info" &&
-                grep -q "addr $E2E_STRAP_ADDR" <<<"$info"
+                grep -q "addr $E2E_STRAP_ADDR" <<<"$info" && grep -q "addr $E2E_SPARE_ADDR" <<<"$info"
 }
 ok=0
 for attempt in 1 2 3; do
-        btvirt -l3 >"$R/btvirt.log" 2>&1 &
+        btvirt -l4 >"$R/btvirt.log" 2>&1 &
         btvirt_pid=$!
         for _ in $(seq 1 60); do
                 if controllers_up; then
@@ -82,7 +82,7 @@ for attempt in 1 2 3; do
         kill "$btvirt_pid" 2>/dev/null
         wait "$btvirt_pid" 2>/dev/null
 done
-[ "$ok" = 1 ] || { log "btvirt never brought up three controllers"; exit 1; }
+[ "$ok" = 1 ] || { log "btvirt never brought up four controllers"; exit 1; }
 log "controllers up"
 
 bluetoothd_start || { log "bluetoothd did not come up"; exit 1; }

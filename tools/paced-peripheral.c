@@ -855,13 +855,28 @@ static int on_device_changed(sd_bus_message *m, void *userdata, sd_bus_error *re
 }
 
 /* Disconnects every device connected through one of our adapters. */
-static void drop_links(Peripheral *p)
+/* Disconnects the clients of the apps serving role (NULL: every app), or only
+ * the one with address peer (NULL: all): a test drops one link and keeps the
+ * others, whose connection handles it may have lined up (tests/e2e). */
+static void drop_links(Peripheral *p, const char *role, const char *peer)
 {
+        char dev[32] = "";
         _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
         _cleanup_(sd_bus_error_free) sd_bus_error error = SD_BUS_ERROR_NULL;
         const char *path;
         int r, n = 0;
 
+        if (peer) {
+                /* bluetoothd's object name: dev_AA_BB_CC_DD_EE_FF */
+                if (strlen(peer) != 17) {
+                        say("drop-link: bad address %s", peer);
+                        return;
+                }
+                snprintf(dev, sizeof(dev), "dev_%s", peer);
+                for (char *c = dev; *c; c++)
+                        if (*c == ':')
+                                *c = '_';
+        }
         r = sd_bus_call_method(p->bus, "org.bluez", "/", "org.freedesktop.DBus.ObjectManager",
                                "GetManagedObjects", &error, &reply, NULL);
         if (r < 0) {
@@ -878,9 +893,12 @@ static void drop_links(Peripheral *p)
                 for (size_t i = 0; i < p->n_apps; i++) {
                         size_t prefix = strlen(p->apps[i].adapter_path);
 
+                        if (role && !streq(role, p->apps[i].role))
+                                continue;
                         ours = ours || (strncmp(path, p->apps[i].adapter_path, prefix) == 0 &&
                                         strncmp(path + prefix, "/dev_", 5) == 0 &&
-                                        !strchr(path + prefix + 1, '/'));
+                                        !strchr(path + prefix + 1, '/') &&
+                                        (!*dev || streq(path + prefix + 1, dev)));
                 }
                 if (ours) {
                         _cleanup_(sd_bus_error_free) sd_bus_error e = SD_BUS_ERROR_NULL;
@@ -972,8 +990,9 @@ static void handle_command(Peripheral *p, char *line)
                 say("console %s%s%s", argv[1], r < 0 ? ": " : "", r < 0 ? strerror(-r) : "");
                 flush_treadmill(p);
                 (void)arm_data_timer(p);
-        } else if (streq(argv[0], "drop-link") && argc == 1) {
-                drop_links(p);
+        } else if (streq(argv[0], "drop-link") && argc <= 3 &&
+                   (argc == 1 || streq(argv[1], "treadmill") || streq(argv[1], "strap"))) {
+                drop_links(p, argc > 1 ? argv[1] : NULL, argc > 2 ? argv[2] : NULL);
         } else if (streq(argv[0], "refuse-control") && argc == 2 && parse_on_off(argv[1], &on)) {
                 sim_treadmill_set_refuse_control(p->treadmill, on);
                 say("refuse-control %s", argv[1]);
@@ -1076,7 +1095,7 @@ static int on_signal(sd_event_source *s, const struct signalfd_siginfo *si, void
         Peripheral *p = userdata;
 
         /* Like a treadmill switched off: the link goes down with it. */
-        drop_links(p);
+        drop_links(p, NULL, NULL);
         return sd_event_exit(p->event, 0);
 }
 
@@ -1112,7 +1131,8 @@ static void help(void)
                "     --time-scale=N        run the treadmill and runner models N times faster\n"
                "                           than real time (tests, with paced --test-time-scale)\n"
                "  -h --help\n\n"
-               "Commands: console stop|pause|start|safety-key, drop-link,\n"
+               "Commands: console stop|pause|start|safety-key,\n"
+               "drop-link [treadmill|strap [ADDRESS]],\n"
                "refuse-control on|off, fail speed|incline|start|stop|all on|off,\n"
                "lose-control, malformed treadmill|hr|status|cp, advertise on|off "
                "[treadmill|strap],\n"

@@ -108,7 +108,8 @@ scenario_workout() {
 
 # 1b. A separate strap on its own adapter, found by the Heart Rate service:
 #     heart rate, RR intervals and the battery level arrive over their own link
-#     while the treadmill runs a workout; the session stores the RR intervals.
+#     while the treadmill runs a workout; the session stores the RR intervals;
+#     the strap's link drops and paced reconnects it.
 scenario_strap() {
         local rr
         peripheral_start --strap-adapter "$E2E_STRAP_ADAPTER"
@@ -134,14 +135,21 @@ scenario_strap() {
         note "session 1: $rr RR intervals"
         pacectl status >"$S/status.txt"
         grep -q 'battery [0-9]* %' "$S/status.txt" || fail "no strap battery level: $(cat "$S/status.txt")"
+        # The strap's link drops (paced's only, not the placeholder): paced
+        # reconnects it by itself and the heart rate comes back.
+        periph drop-link strap "$E2E_CLIENT_ADDR"
+        wait_log 20 "$S/paced.log" 'strap .* lost'
+        wait_for 60 device_connected strap || fail "the strap did not reconnect"
+        periph hr 141
+        wait_for 30 status_is heart_rate_bpm 141 || fail "no heart rate after the strap came back"
         paced_alive
 }
 
-# ---- library workouts against bluetoothd, 20 times faster than real time ----
+# ---- library workouts against bluetoothd, 30 times faster than real time ----
 # The peripheral's treadmill and runner models and paced's clock run at the
 # same scale (paced --test-time-scale, paced-peripheral --time-scale), so a
-# 50-minute session takes under three; every command still crosses bluetoothd.
-E2E_SCALE=20
+# 50-minute session takes under two; every command still crosses bluetoothd.
+E2E_SCALE=30
 # Caps low enough that the mile's last 100 m (105 % of 6:00/mi, 16.9 km/h)
 # must be clamped; the default rate limit (0.5 km/h per second).
 LIBRARY_CONFIG=("[Runner]" "mile = 6:00" "[Safety]" "max_speed = 16.5" "max_accel = 0.5"
@@ -170,10 +178,11 @@ library_workout() {
                 "$S/speeds.txt" || fail "a speed above max_speed was commanded"
         # The rate limit: the engine moves the target by max_accel (0.5 km/h)
         # a virtual second; while a Control Point write is in flight newer
-        # targets coalesce, and at 20x one round trip over bluetoothd can span
-        # a few virtual seconds. Four seconds' worth plus an increment is the
-        # bound; without the limiter a rep starts with a 7 km/h jump.
-        awk 'NR > 1 { d = $2 - prev; if (d < 0) d = -d; if (d > 4 * 0.5 + 0.1 + 1e-9) {
+        # targets coalesce, and at 30x one round trip over bluetoothd under
+        # TCG (50-150 ms) spans a few virtual seconds. Six seconds' worth plus
+        # an increment is the bound; without the limiter a rep starts with a
+        # 7 km/h jump and a stride from a walk with a 10 km/h one.
+        awk 'NR > 1 { d = $2 - prev; if (d < 0) d = -d; if (d > 6 * 0.5 + 0.1 + 1e-9) {
                 print "jump " prev " -> " $2; bad = 1 } } { prev = $2 } END { exit bad }' \
                 "$S/speeds.txt" || fail "a speed change exceeded the rate limit"
         ! grep -v -- '-> success$' "$S/peripheral-cp.log" || fail "a command was refused"

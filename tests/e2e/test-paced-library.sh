@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: LGPL-2.1-or-later
 # paced end to end against a real bluetoothd, one VM boot: the library's
-# 6 x 400 m session and mile time trial at 20 times real time, every command
+# 6 x 400 m session and mile time trial at 30 times real time, every command
 # across bluetoothd, with the caps and the rate limit checked on what the
 # treadmill received (issue 8).
 set -euo pipefail

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include <errno.h>
+#include <inttypes.h>
 #include <math.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -126,6 +127,8 @@ static const PropMap manager_map[] = {
         P("Elapsed", 'd', elapsed),
         P("TotalTime", 'd', total_time),
         P("Alpha1", 'd', alpha1),
+        P("LastRR", 'u', last_rr),
+        P("RRCount", 't', rr_count),
         P("TimeScale", 'd', time_scale),
         P("MonitorOnly", 'b', monitor_only),
         P("Simulated", 'b', simulated),
@@ -462,6 +465,12 @@ void status_print_json(FILE *f, const ManagerProps *p, const DeviceProps *devs, 
                 fprintf(f, "%u", p->zone);
         else
                 fputs("null", f);
+        fputs(",\"rr_ms\":", f);
+        if (p->last_rr)
+                fprintf(f, "%u", p->last_rr);
+        else
+                fputs("null", f);
+        fprintf(f, ",\"rr_count\":%" PRIu64, p->rr_count);
         D("alpha1", p->alpha1);
         fputs(",\"last_crossover\":", f);
         if (p->crossover_kind && *p->crossover_kind) {

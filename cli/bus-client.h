@@ -43,6 +43,8 @@ typedef struct ManagerProps {
         double time_scale;
         bool monitor_only, simulated;
         uint64_t session_id;
+        unsigned last_rr; /* ms, 0: none */
+        uint64_t rr_count;
         char *crossover_kind;
         double crossover_time, crossover_speed;
         unsigned crossover_hr;

@@ -55,6 +55,8 @@ static void print_status_text(const ManagerProps *p, const DeviceProps devs[2])
                 printf("%u bpm", p->heart_rate);
                 if (p->zone)
                         printf(" (zone %u)", p->zone);
+                if (p->last_rr)
+                        printf(", RR %u ms", p->last_rr);
         } else
                 printf("-");
         printf("\n      Alpha1: ");

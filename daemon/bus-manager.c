@@ -59,6 +59,8 @@ LIVE_GETTER(property_get_distance, "d", l->distance_m)
 LIVE_GETTER(property_get_heart_rate, "u", l->heart_rate_bpm)
 LIVE_GETTER(property_get_zone, "u", l->zone)
 LIVE_GETTER(property_get_alpha1, "d", l->alpha1)
+LIVE_GETTER(property_get_last_rr, "u", l->last_rr_ms)
+LIVE_GETTER(property_get_rr_count, "t", l->rr_count)
 
 static int property_get_last_crossover(sd_bus *bus, const char *path, const char *interface,
                                        const char *property, sd_bus_message *reply, void *userdata,
@@ -309,6 +311,8 @@ static const sd_bus_vtable manager_vtable[] = {
         SD_BUS_PROPERTY("TotalTime", "d", property_get_total_time, 0, LIVE),
         SD_BUS_PROPERTY("HeartRate", "u", property_get_heart_rate, 0, LIVE),
         SD_BUS_PROPERTY("Zone", "u", property_get_zone, 0, LIVE),
+        SD_BUS_PROPERTY("LastRR", "u", property_get_last_rr, 0, LIVE),
+        SD_BUS_PROPERTY("RRCount", "t", property_get_rr_count, 0, LIVE),
         SD_BUS_PROPERTY("Alpha1", "d", property_get_alpha1, 0, LIVE),
         SD_BUS_PROPERTY("LastCrossover", "(sdud)", property_get_last_crossover, 0, LIVE),
         SD_BUS_PROPERTY("SessionId", "t", property_get_session_id, 0, LIVE),
@@ -387,7 +391,8 @@ int bus_manager_emit_properties(Manager *m, sd_bus *bus, unsigned mask)
                 {MANAGER_PROP_LIVE, "Alpha1"},           {MANAGER_PROP_CONTROL, "MonitorOnly"},
                 {MANAGER_PROP_CONTROL, "ControlStatus"}, {MANAGER_PROP_CONTROL, "Units"},
                 {MANAGER_PROP_SESSION, "SessionId"},     {MANAGER_PROP_CROSSOVER, "LastCrossover"},
-                {MANAGER_PROP_SCHEDULE, "Schedule"},
+                {MANAGER_PROP_SCHEDULE, "Schedule"},     {MANAGER_PROP_LIVE, "LastRR"},
+                {MANAGER_PROP_LIVE, "RRCount"},
         };
         const char *names[ELEMENTSOF(props) + 1];
         size_t n = 0;

@@ -349,11 +349,16 @@ void manager_handle_heart_rate(Manager *m, const HrsMeasurement *hr)
                        ? zone_table_classify(&m->zones, hr->heart_rate_bpm)
                        : -1;
         m->live.zone = zone >= 0 ? (unsigned)zone + 1 : 0;
+        for (size_t i = 0; i < hr->n_rr; i++)
+                rr_ms[i] = rr_ticks_to_ms(hr->rr_raw[i]);
+        /* Shown live: many straps send no RR at all, and alpha1 needs them. */
+        if (hr->n_rr > 0) {
+                m->live.last_rr_ms = (unsigned)lround(rr_ms[hr->n_rr - 1]);
+                m->live.rr_count += hr->n_rr;
+        }
         if (!m->session_id)
                 return;
 
-        for (size_t i = 0; i < hr->n_rr; i++)
-                rr_ms[i] = rr_ticks_to_ms(hr->rr_raw[i]);
         store_rr(m, rr_ms, hr->n_rr);
         if (!m->analysis)
                 return;

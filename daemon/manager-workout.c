@@ -467,6 +467,7 @@ static void handle_transport_event(const TransportEvent *ev, void *userdata)
                                            ev->link.reason ? ev->link.reason : "link down");
                         if (!ev->link.up && ev->role == TRANSPORT_ROLE_STRAP) {
                                 m->live.heart_rate_bpm = 0;
+                                m->live.last_rr_ms = 0;
                                 m->live.zone = 0;
                                 manager_store_event(m, SESSION_EVENT_LINK_LOST,
                                                     "heart-rate strap lost",

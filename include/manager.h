@@ -65,8 +65,10 @@ typedef struct ManagerLive {
         double incline_pct; /* NAN until the treadmill reports */
         double distance_m;  /* treadmill total distance, NAN if unknown */
         unsigned heart_rate_bpm;
-        unsigned zone; /* 1-based, 0: unknown */
-        double alpha1; /* NAN until a window is complete */
+        unsigned last_rr_ms; /* the strap's newest RR interval, 0: none since connect */
+        uint64_t rr_count;   /* RR intervals received since paced started */
+        unsigned zone;       /* 1-based, 0: unknown */
+        double alpha1;       /* NAN until a window is complete */
         /* The last threshold crossing seen in this session. */
         char crossover_kind[16]; /* "hrvt1", "hrvt2", "" */
         double crossover_t_s;

@@ -98,6 +98,11 @@ expect_rc 2 pc speed +9
 expect_rc 0 pc extend 30
 expect_rc 0 pc status --json
 grep -q '"state":"running"' "$T/out" || fail "status: $(cat "$T/out")"
+# The strap's RR intervals reach status: the newest one (a plausible beat at
+# the simulated runner's 100-200 bpm) and how many so far.
+grep -q '"rr_ms":[3-9][0-9][0-9],"rr_count":[1-9][0-9]*' "$T/out" || fail "no RR in status: $(cat "$T/out")"
+expect_rc 0 pc status
+grep -q 'Heart rate: [0-9]* bpm.*, RR [0-9]* ms' "$T/out" || fail "no RR in status text: $(cat "$T/out")"
 expect_rc 0 pc watch --count 2 --lines
 grep -q '^running .* step [0-9]*/[0-9]* .* | pace .* | HR [0-9]*' "$T/out" ||
         fail "watch: $(cat "$T/out")"

@@ -125,6 +125,8 @@ scenario_strap() {
         grep -q "\"strap\":{\"address\":\"$E2E_STRAP_ADDR\"" "$S/status.json" ||
                 fail "the strap is not the peripheral's: $(cat "$S/status.json")"
         wait_for 30 status_ge heart_rate_bpm 40 || fail "no heart rate from the strap"
+        wait_for 30 status_ge rr_count 3 || fail "no RR intervals in status"
+        status_ge rr_ms 250 || fail "implausible RR interval: $(status_field rr_ms) ms"
         write_short_workout
         pacectl start "$S/short.txt" || fail "pacectl start failed"
         wait_for 120 status_is state finished || fail "the workout did not finish: $(status_field state)"
@@ -224,6 +226,21 @@ scenario_mile() {
         grep -q 'some targets exceed the caps and were clamped' "$S/paced.log" ||
                 fail "the clamp to max_speed was not reported"
         grep -q '"end_reason":"finished"' "$S/session.json" || fail "session not finished"
+}
+
+# 1c. `pacectl devices --scan` lists what is around so that a user can pin a
+#     device: with strap = none paced connects only the treadmill, and a scan
+#     finds the separate strap by its Heart Rate service.
+scenario_scan() {
+        peripheral_start --strap-adapter "$E2E_STRAP_ADAPTER"
+        paced_start "strap = none"
+        wait_connected
+        # btvirt reports advertisements about every 10 s: scan for 15.
+        pacectl devices --scan=15 --json >"$S/scan.json" || fail "pacectl devices --scan failed"
+        grep -q "{\"address\":\"$E2E_STRAP_ADDR\",\"name\":\"paced strap\",\"kind\":\"strap\"" \
+                "$S/scan.json" || fail "the scan did not list the strap: $(cat "$S/scan.json")"
+        pacectl devices --scan=1 >"$S/scan.txt" || fail "pacectl devices --scan (text) failed"
+        paced_alive
 }
 
 # 4. Console stop pauses the workout; paced sends no start; console start resumes.

@@ -5,4 +5,4 @@
 # scenarios 1, 2, 6, 9).
 set -euo pipefail
 . "$(dirname "$0")/lib/vm.sh"
-e2e_run paced-link scenarios-paced.sh discovery strap by_address bluetoothd_restart malformed
+e2e_run paced-link scenarios-paced.sh discovery strap scan by_address bluetoothd_restart malformed

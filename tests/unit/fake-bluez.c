@@ -28,6 +28,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -48,6 +49,7 @@ static int test_bus_start(TestBus *b)
 {
         char conf[128];
         int fds[2];
+        pid_t parent;
         FILE *f;
         ssize_t n;
         size_t off = 0;
@@ -70,12 +72,17 @@ static int test_bus_start(TestBus *b)
         fclose(f);
         if (pipe2(fds, O_CLOEXEC) < 0)
                 return -errno;
+        parent = getpid();
         b->pid = fork();
         if (b->pid < 0)
                 return -errno;
         if (b->pid == 0) {
                 char fdarg[32], cfarg[160];
 
+                /* A test that crashes or is killed by ctest's timeout must not
+                 * leave its bus running. */
+                if (prctl(PR_SET_PDEATHSIG, SIGTERM) < 0 || getppid() != parent)
+                        _exit(127);
                 int null = open("/dev/null", O_WRONLY);
 
                 /* Quiet: it complains about fd limits it may not raise in containers. */

@@ -255,14 +255,15 @@ strap_align_handles() {
         dev=$(dev_path "$E2E_SPARE_ADAPTER" "$E2E_STRAP_ADDR")
         wait_for 20 prop_is "/org/bluez/$E2E_SPARE_ADAPTER" org.bluez.Adapter1 Powered "b true" ||
                 fail "$E2E_SPARE_ADAPTER is not powered"
-        busctl --system call org.bluez "/org/bluez/$E2E_SPARE_ADAPTER" org.bluez.Adapter1 \
-                SetDiscoveryFilter 'a{sv}' 1 Transport s le || fail "SetDiscoveryFilter on hci3"
-        busctl --system call org.bluez "/org/bluez/$E2E_SPARE_ADAPTER" org.bluez.Adapter1 \
-                StartDiscovery || fail "StartDiscovery on hci3"
-        wait_for 20 prop_is "$dev" org.bluez.Device1 Address "s \"$E2E_STRAP_ADDR\"" ||
+        # bluetoothd stops a discovery when the client that started it leaves
+        # the bus, so a one-shot busctl cannot scan: bluetoothctl stays.
+        btctl_start
+        btctl "select $E2E_SPARE_ADDR"
+        btctl "scan on"
+        # btvirt reports advertisements about every 10 s.
+        wait_for 40 prop_is "$dev" org.bluez.Device1 Address "s \"$E2E_STRAP_ADDR\"" ||
                 fail "hci3 did not find the strap"
-        busctl --system call org.bluez "/org/bluez/$E2E_SPARE_ADAPTER" org.bluez.Adapter1 \
-                StopDiscovery || true
+        btctl "scan off"
         timeout 40 busctl --system --timeout=30 call org.bluez "$dev" org.bluez.Device1 Connect ||
                 fail "hci3 could not connect to the strap"
         note "placeholder link hci3 -> strap up"

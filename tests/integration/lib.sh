@@ -28,17 +28,30 @@ fail() {
         exit 1
 }
 
+# lib_cleanup [STATUS]: the EXIT trap; exits with STATUS (default: the
+# status the script was exiting with), or 1 if valgrind reported anything.
 lib_cleanup() {
-        local pid
+        local rc=${1:-$?} pid v
         for pid in "${LIB_PIDS[@]}"; do
                 kill "$pid" 2>/dev/null || true
         done
         for pid in "${LIB_PIDS[@]}"; do
                 wait "$pid" 2>/dev/null || true
         done
+        # Under PACED_VALGRIND (--quiet) memcheck writes only what it found:
+        # any text fails the test, whether or not it checked paced's status.
+        if [ -n "${PACED_VALGRIND:-}" ] && [ -n "$T" ]; then
+                for v in "$T"/valgrind.*; do
+                        [ -s "$v" ] || continue
+                        echo "---- valgrind: $(basename "$v") ----" >&2
+                        head -n 80 "$v" >&2
+                        rc=1
+                done
+        fi
         if [ -n "$T" ] && [ -z "${KEEP_TMP:-}" ]; then
                 rm -rf "$T"
         fi
+        exit "$rc"
 }
 
 lib_init() {

@@ -15,12 +15,12 @@ lib_init
 command -v sqlite3 > /dev/null || { log "SKIP: sqlite3 missing"; exit 77; }
 mnt="$T/state"
 storage_cleanup() {
-        local pid
+        local rc=$? pid
         for pid in "${LIB_PIDS[@]}"; do kill "$pid" 2>/dev/null || true; done
         for pid in "${LIB_PIDS[@]}"; do wait "$pid" 2>/dev/null || true; done
         LIB_PIDS=()
         umount "$mnt" 2>/dev/null || umount -l "$mnt" 2>/dev/null || true
-        lib_cleanup
+        lib_cleanup "$rc"
 }
 trap storage_cleanup EXIT
 mount -t tmpfs -o size=2m,mode=0755 paced-test "$mnt" || { log "SKIP: cannot mount a tmpfs"; exit 77; }

@@ -205,6 +205,13 @@ static int parse_argv(int argc, char *argv[], ManagerOptions *o, bool *check_con
                 log_error("--time-scale needs --simulate.");
                 return -EINVAL;
         }
+        if (o->test_time_scale && !o->simulate && getenv("INVOCATION_ID")) {
+                /* systemd sets INVOCATION_ID for its services: a unit file (or an
+                 * override) must never drive a real belt on a scaled clock. */
+                log_error("--test-time-scale is for tests against a virtual treadmill; "
+                          "refusing to run with it as a systemd service.");
+                return -EINVAL;
+        }
         return 0;
 }
 

@@ -35,6 +35,11 @@ rc=0
 rc=0
 "$PACED" --time-scale 10 > /dev/null 2>&1 || rc=$?
 [ "$rc" -eq 64 ] || fail "--time-scale without --simulate: exit $rc"
+# The test-only clock is refused when systemd runs paced as a service.
+rc=0
+INVOCATION_ID=0123456789abcdef "$PACED" --test-time-scale 10 > "$T/out" 2>&1 || rc=$?
+[ "$rc" -eq 64 ] || fail "--test-time-scale under systemd: exit $rc"
+grep -q 'refusing to run with it as a systemd service' "$T/out" || fail "$(cat "$T/out")"
 rc=0
 "$PACED" --bus nowhere > /dev/null 2>&1 || rc=$?
 [ "$rc" -eq 64 ] || fail "--bus nowhere: exit $rc"

@@ -154,6 +154,87 @@ scenario_scan() {
         paced_alive
 }
 
+# ---- library workouts against bluetoothd, 30 times faster than real time ----
+# The peripheral's treadmill and runner models and paced's clock run at the
+# same scale (paced --test-time-scale, paced-peripheral --time-scale), so a
+# 50-minute session takes under two; every command still crosses bluetoothd.
+E2E_SCALE=30
+# Caps low enough that the mile's last 100 m (105 % of 6:00/mi, 16.9 km/h)
+# must be clamped; the default rate limit (0.5 km/h per second).
+LIBRARY_CONFIG=("[Runner]" "mile = 6:00" "[Safety]" "max_speed = 16.5" "max_accel = 0.5"
+        "allow_remote_start = yes")
+
+# library_workout NAME: runs conf/workouts/NAME.txt to the end, skipping only
+# the 15-minute warm-up, and checks what reached the treadmill.
+library_workout() {
+        local name=$1 steps
+        PACED_ARGS=(--test-time-scale "$E2E_SCALE")
+        peripheral_start --treadmill-hr --time-scale "$E2E_SCALE"
+        paced_start "${PACED_DEVICES[@]}" "${LIBRARY_CONFIG[@]}"
+        wait_connected
+        pacectl start "$E2E_SRC/conf/workouts/$name.txt" || fail "pacectl start failed"
+        wait_for 30 status_is state running || fail "not running: $(status_field state)"
+        wait_log 30 "$S/paced.log" 'Step 1: '
+        pacectl skip || fail "pacectl skip failed"
+        wait_for 240 status_is state finished || fail "did not finish: $(status_field state)"
+        pacectl show 1 --json --state-dir "$F/state" >"$S/session.json" || fail "no stored session"
+        # Every target the treadmill accepted, with the peripheral's time stamp.
+        sed -n 's/^\[\([0-9.]*\)\] cp: set-target-speed \([0-9.]*\) -> success$/\1 \2/p' \
+                "$S/peripheral.log" >"$S/speeds.txt"
+        [ -s "$S/speeds.txt" ] || fail "no speed was commanded"
+        # The caps: nothing above max_speed reached the belt.
+        awk '$2 > 16.5 + 1e-9 { print "over the cap: " $0; bad = 1 } END { exit bad }' \
+                "$S/speeds.txt" || fail "a speed above max_speed was commanded"
+        # The rate limit: the engine moves the target by max_accel (0.5 km/h)
+        # a virtual second; while a Control Point write is in flight newer
+        # targets coalesce, and at 30x one round trip over bluetoothd under
+        # TCG (50-150 ms) spans a few virtual seconds. Six seconds' worth plus
+        # an increment is the bound; without the limiter a rep starts with a
+        # 7 km/h jump and a stride from a walk with a 10 km/h one.
+        awk 'NR > 1 { d = $2 - prev; if (d < 0) d = -d; if (d > 6 * 0.5 + 0.1 + 1e-9) {
+                print "jump " prev " -> " $2; bad = 1 } } { prev = $2 } END { exit bad }' \
+                "$S/speeds.txt" || fail "a speed change exceeded the rate limit"
+        ! grep -v -- '-> success$' "$S/peripheral-cp.log" || fail "a command was refused"
+        steps=$(grep -o '"steps":\[.*' "$S/session.json" | grep -o '"target_kmh"' | wc -l)
+        note "$(wc -l <"$S/speeds.txt") speed commands, $steps steps stored"
+        paced_alive
+}
+
+# speeds_after ERE: the speeds commanded from the first paced.log line matching
+# ERE on (both logs are stamped with the guest's CLOCK_MONOTONIC).
+speeds_after() {
+        local t
+        t=$(grep -m1 -E "$1" "$S/paced.log" | sed -n 's/^\[\([0-9.]*\)\].*/\1/p')
+        [ -n "$t" ] || fail "no step matching /$1/ in paced.log"
+        awk -v t="$t" '$1 >= t { print $2 }' "$S/speeds.txt"
+}
+
+# #8: the 6 x 400 m session end to end: six reps at 102 % of mile pace
+# (16.41 km/h) with 400 m jogs (85 % of easy pace, 9.27 km/h) between them.
+scenario_intervals() {
+        local reps
+        library_workout intervals-6x400
+        # Each rep ramps up to its target and holds it: six separate arrivals.
+        reps=$(speeds_after 'Step .*: .*400 m' | awk '$1 >= 16.4 && !at { n++; at = 1 } $1 < 12 { at = 0 }
+                END { print n + 0 }')
+        [ "$reps" = 6 ] || fail "$reps reps at 16.4 km/h, expected 6: $(tr '\n' ' ' <"$S/speeds.txt")"
+        grep -q '"end_reason":"finished"' "$S/session.json" || fail "session not finished"
+}
+
+# #8: the mile time trial end to end: lap 1 a second slow, laps 2-3 on pace,
+# the last lap's four 100 m faster each, the last ones clamped to max_speed.
+scenario_mile() {
+        library_workout mile-time-trial
+        speeds_after 'Lap 1: settle' >"$S/trial.txt"
+        # On the treadmill's 0.1 km/h grid: lap 1 at 402 m in 91 s, laps 2-3 at
+        # 6:00/mi, then 101, 102 %, and 103 and 105 % both clamped to 16.5.
+        in_order "$S/trial.txt" 15.90 16.10 16.30 16.40 16.50 ||
+                fail "lap targets not in order: $(tr '\n' ' ' <"$S/trial.txt")"
+        grep -q 'some targets exceed the caps and were clamped' "$S/paced.log" ||
+                fail "the clamp to max_speed was not reported"
+        grep -q '"end_reason":"finished"' "$S/session.json" || fail "session not finished"
+}
+
 # 4. Console stop pauses the workout; paced sends no start; console start resumes.
 scenario_console_stop() {
         local starts

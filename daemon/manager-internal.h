@@ -34,6 +34,7 @@ struct Manager {
         uint64_t props_last_emit_usec;
 
         bool shutting_down;
+        bool stopped; /* manager_finish_shutdown() ran: devices released, loop exiting */
         sd_event_source *shutdown_timeout_source;
         int exit_code;
         char *status_text;

@@ -391,7 +391,7 @@ static int on_name_acquired(sd_bus_message *reply, void *userdata, sd_bus_error 
         if (e) {
                 log_error("Failed to acquire the bus name %s: %s", PACED_BUS_NAME, e->message);
                 m->exit_code = 1;
-                (void)sd_event_exit(m->event, 1);
+                manager_finish_shutdown(m);
                 return 0;
         }
         m->name_owned = true;
@@ -502,6 +502,11 @@ int manager_run(Manager *m)
 
 void manager_finish_shutdown(Manager *m)
 {
+        /* Once: releasing the devices emits link-down events, which may end
+         * here again through the engine. */
+        if (m->stopped)
+                return;
+        m->stopped = true;
         /*
          * Release the devices (StopNotify, Disconnect) now, while the buses are
          * open: sd_event_exit() runs sd-bus's exit handler, which closes every

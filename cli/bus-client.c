@@ -436,6 +436,14 @@ void status_print_json(FILE *f, const ManagerProps *p, const DeviceProps *devs, 
                 fputs(",\"" key "\":", f);                                                         \
                 pacectl_json_number(f, v);                                                         \
         } while (0)
+/* A count where 0 means "none yet": null. */
+#define U(key, v)                                                                                  \
+        do {                                                                                       \
+                if (v)                                                                             \
+                        fprintf(f, ",\"" key "\":%u", (unsigned)(v));                              \
+                else                                                                               \
+                        fputs(",\"" key "\":null", f);                                             \
+        } while (0)
         fputs("{\"version\":", f);
         pacectl_json_string(f, p->version);
         S("state", p->state);
@@ -455,21 +463,9 @@ void status_print_json(FILE *f, const ManagerProps *p, const DeviceProps *devs, 
         D("workout_distance_m", p->workout_distance);
         D("elapsed_s", p->elapsed);
         D("total_time_s", p->total_time);
-        fputs(",\"heart_rate_bpm\":", f);
-        if (p->heart_rate)
-                fprintf(f, "%u", p->heart_rate);
-        else
-                fputs("null", f);
-        fputs(",\"zone\":", f);
-        if (p->zone)
-                fprintf(f, "%u", p->zone);
-        else
-                fputs("null", f);
-        fputs(",\"rr_ms\":", f);
-        if (p->last_rr)
-                fprintf(f, "%u", p->last_rr);
-        else
-                fputs("null", f);
+        U("heart_rate_bpm", p->heart_rate);
+        U("zone", p->zone);
+        U("rr_ms", p->last_rr);
         fprintf(f, ",\"rr_count\":%" PRIu64, p->rr_count);
         D("alpha1", p->alpha1);
         fputs(",\"last_crossover\":", f);
@@ -501,4 +497,5 @@ void status_print_json(FILE *f, const ManagerProps *p, const DeviceProps *devs, 
         fputs("}\n", f);
 #undef S
 #undef D
+#undef U
 }

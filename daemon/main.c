@@ -133,9 +133,9 @@ static int parse_argv(int argc, char *argv[], ManagerOptions *o, bool *check_con
                         o->time_scale = strtod(optarg, &end);
                         if (errno || *end || !isfinite(o->time_scale) || o->time_scale < 1 ||
                             o->time_scale > 1000) {
-                                log_error("--time-scale: expected a number from 1 to 1000, "
+                                log_error("--%stime-scale: expected a number from 1 to 1000, "
                                           "not '%s'.",
-                                          optarg);
+                                          c == ARG_TEST_TIME_SCALE ? "test-" : "", optarg);
                                 return -EINVAL;
                         }
                         if (c == ARG_TEST_TIME_SCALE)

@@ -207,6 +207,18 @@ static int parse_number(const char *s, double *ret, const char **ret_end)
         return 0;
 }
 
+int config_parse_number_range(const char *s, double min, double max, double *ret)
+{
+        double v;
+
+        if (parse_number(s, &v, NULL) < 0)
+                return -EINVAL;
+        if (v < min || v > max)
+                return -ERANGE;
+        *ret = v;
+        return 0;
+}
+
 static int check_range(const ConfigKey *k, double v, const char *unit, char *err, size_t errlen)
 {
         if (v < k->min || v > k->max) {

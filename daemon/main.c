@@ -55,6 +55,15 @@ static int parse_bus(const char *arg, ManagerOptions *o)
         return 0;
 }
 
+static int parse_option_number(const char *option, const char *arg, double min, double max,
+                               const char *what, double *ret)
+{
+        if (config_parse_number_range(arg, min, max, ret) >= 0)
+                return 0;
+        log_error("%s: expected %s from %g to %g, not '%s'.", option, what, min, max, arg);
+        return -EINVAL;
+}
+
 /* 0 to go on, 1 to exit successfully (--help), negative errno on bad usage. */
 static int parse_argv(int argc, char *argv[], ManagerOptions *o, bool *check_config)
 {
@@ -126,53 +135,27 @@ static int parse_argv(int argc, char *argv[], ManagerOptions *o, bool *check_con
                         o->simulate = true;
                         break;
                 case ARG_TIME_SCALE:
-                case ARG_TEST_TIME_SCALE: {
-                        char *end;
-
-                        errno = 0;
-                        o->time_scale = strtod(optarg, &end);
-                        if (errno || *end || !isfinite(o->time_scale) || o->time_scale < 1 ||
-                            o->time_scale > 1000) {
-                                log_error("--%stime-scale: expected a number from 1 to 1000, "
-                                          "not '%s'.",
-                                          c == ARG_TEST_TIME_SCALE ? "test-" : "", optarg);
+                case ARG_TEST_TIME_SCALE:
+                        if (parse_option_number(c == ARG_TEST_TIME_SCALE ? "--test-time-scale"
+                                                                         : "--time-scale",
+                                                optarg, 1, 1000, "a number", &o->time_scale) < 0)
                                 return -EINVAL;
-                        }
                         if (c == ARG_TEST_TIME_SCALE)
                                 o->test_time_scale = true;
                         else
                                 have_scale = true;
                         break;
-                }
-                case ARG_SIM_NOTIFY_HZ: {
-                        char *end;
-
-                        errno = 0;
-                        o->sim_notify_hz = strtod(optarg, &end);
-                        if (errno || *end || !isfinite(o->sim_notify_hz) || o->sim_notify_hz < 1 ||
-                            o->sim_notify_hz > 200) {
-                                log_error("--sim-notify-hz: expected a number from 1 to 200, "
-                                          "not '%s'.",
-                                          optarg);
+                case ARG_SIM_NOTIFY_HZ:
+                        if (parse_option_number("--sim-notify-hz", optarg, 1, 200, "a number",
+                                                &o->sim_notify_hz) < 0)
                                 return -EINVAL;
-                        }
                         break;
-                }
-                case ARG_SIM_BELT_SPEED: {
-                        char *end;
-
+                case ARG_SIM_BELT_SPEED:
                         /* The simulator's default range; it rejects anything else. */
-                        errno = 0;
-                        o->sim_belt_speed_kmh = strtod(optarg, &end);
-                        if (errno || *end || !isfinite(o->sim_belt_speed_kmh) ||
-                            o->sim_belt_speed_kmh < 1 || o->sim_belt_speed_kmh > 20) {
-                                log_error("--sim-belt-speed: expected km/h from 1 to 20, "
-                                          "not '%s'.",
-                                          optarg);
+                        if (parse_option_number("--sim-belt-speed", optarg, 1, 20, "km/h",
+                                                &o->sim_belt_speed_kmh) < 0)
                                 return -EINVAL;
-                        }
                         break;
-                }
                 case ARG_RUN:
                         o->run_workout = optarg;
                         break;

@@ -156,6 +156,9 @@ int config_load_file(const char *path, Config **ret, ConfigError *ret_error);
 
 /* The known keys, for documentation checks: NULL past the end. */
 const char *config_key_name(size_t i, const char **ret_section);
+/* A plain decimal (no hex, exponent, inf or nan) from min to max, as config
+ * values are read; also for command-line options. -EINVAL, or -ERANGE. */
+int config_parse_number_range(const char *s, double min, double max, double *ret);
 
 /* The zone model after resolving "auto" against the profile. */
 ConfigZoneModel config_effective_zone_model(const Config *c);

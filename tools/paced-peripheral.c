@@ -21,6 +21,7 @@
 #include <time.h>
 
 #include "clock.h"
+#include "config.h"
 #include "ftms.h"
 #include "hrs.h"
 #include "sim-runner.h"
@@ -1221,7 +1222,6 @@ int main(int argc, char *argv[])
         const char *adapter = "hci0", *strap_adapter = NULL, *control = NULL, *cp_log = NULL;
         const char *name = "paced treadmill", *strap_name = "paced strap";
         double time_scale = 1.0;
-        char *end;
         _cleanup_close_ int control_fd = -EBADF;
         char match[256];
         sigset_t mask;
@@ -1268,10 +1268,7 @@ int main(int argc, char *argv[])
                         p.treadmill_hr = true;
                         break;
                 case ARG_TIME_SCALE:
-                        errno = 0;
-                        time_scale = strtod(optarg, &end);
-                        if (errno || *end || !isfinite(time_scale) || time_scale < 1 ||
-                            time_scale > 1000) {
+                        if (config_parse_number_range(optarg, 1, 1000, &time_scale) < 0) {
                                 fprintf(stderr, "--time-scale: expected 1 to 1000, got '%s'\n",
                                         optarg);
                                 return EXIT_FAILURE;

@@ -38,6 +38,33 @@ static unsigned load_fails(const char *text, const char *needle)
         return e.line;
 }
 
+/* The number parser behind config values and command-line options alike. */
+static void test_parse_number_range(void **state)
+{
+        static const struct {
+                const char *s;
+                int r;
+                double v;
+        } t[] = {
+                {"1", 0, 1},          {"1000", 0, 1000},     {"12.5", 0, 12.5},
+                {".5", -ERANGE, 0},   {"0.999", -ERANGE, 0}, {"1000.1", -ERANGE, 0},
+                {"0x10", -EINVAL, 0}, {"1e3", -EINVAL, 0},   {"inf", -EINVAL, 0},
+                {"nan", -EINVAL, 0},  {"", -EINVAL, 0},      {"5 ", -EINVAL, 0},
+                {"abc", -EINVAL, 0},  {"+7", 0, 7},
+        };
+
+        for (size_t i = 0; i < ELEMENTSOF(t); i++) {
+                double v = -1;
+
+                assert_int_equal(config_parse_number_range(t[i].s, 1, 1000, &v), t[i].r);
+                if (t[i].r == 0)
+                        assert_float_equal(v, t[i].v, 1e-12);
+                else
+                        assert_true(v == -1); /* untouched */
+        }
+        assert_int_equal(config_parse_number_range(NULL, 1, 2, &(double){0}), -EINVAL);
+}
+
 static void test_empty_gives_defaults(void **state)
 {
         Config *c = load_ok("");
@@ -392,6 +419,7 @@ int main(void)
                 cmocka_unit_test(test_missing_file),
                 cmocka_unit_test(test_max_hr_estimate_and_zone_auto),
                 cmocka_unit_test(test_every_key_documented),
+                cmocka_unit_test(test_parse_number_range),
         };
 
         return cmocka_run_group_tests(tests, NULL, NULL);

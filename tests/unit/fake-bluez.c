@@ -372,6 +372,17 @@ static void fake_defer(FakeBluez *f, sd_event_handler_t cb, void *userdata)
         sd_event_source_unref(s);
 }
 
+/* Runs cb once, usec from now. */
+static void fake_after(FakeBluez *f, uint64_t usec, sd_event_time_handler_t cb, void *userdata)
+{
+        sd_event_source *s = NULL;
+
+        if (sd_event_add_time_relative(f->event, &s, CLOCK_MONOTONIC, usec, 0, cb, userdata) < 0)
+                return;
+        sd_event_source_set_floating(s, 1);
+        sd_event_source_unref(s);
+}
+
 /* -- Adapter1 -- */
 
 static int m_set_filter(sd_bus_message *m, void *userdata, sd_bus_error *err)
@@ -499,47 +510,30 @@ static int export_next_child(sd_event_source *s, uint64_t usec, void *userdata)
         for (size_t i = 0; i < f->n_objects; i++)
                 if (is_child(d, f->objects[i]) && !f->objects[i]->exported) {
                         fake_export(f->objects[i]);
-                        return sd_event_source_set_time_relative(s, 100 * 1000);
+                        fake_after(f, 100 * 1000, export_next_child, d);
+                        break;
                 }
-        return sd_event_source_set_enabled(s, SD_EVENT_OFF);
-}
-
-static void export_staggered(FakeObject *d)
-{
-        FakeBluez *f = d->f;
-        sd_event_source *t = NULL;
-
-        for (size_t i = 0; i < f->n_objects; i++)
-                if (is_child(d, f->objects[i]) && exported_early(f->objects[i]))
-                        fake_export(f->objects[i]);
-        if (sd_event_add_time_relative(f->event, &t, CLOCK_MONOTONIC, 100 * 1000, 0,
-                                       export_next_child, d) >= 0) {
-                sd_event_source_set_enabled(t, SD_EVENT_ON);
-                sd_event_source_set_floating(t, 1);
-                sd_event_source_unref(t);
-        }
+        return 0;
 }
 
 static int resolve_services(sd_event_source *s, void *userdata)
 {
         FakeObject *d = userdata;
-        sd_event_source *t = NULL;
 
         if (!d->connected)
                 return 0;
-        if (d->staggered)
-                export_staggered(d);
-        else if (!d->resolved_first)
+        if (d->staggered) {
+                for (size_t i = 0; i < d->f->n_objects; i++)
+                        if (is_child(d, d->f->objects[i]) && exported_early(d->f->objects[i]))
+                                fake_export(d->f->objects[i]);
+                fake_after(d->f, 100 * 1000, export_next_child, d);
+        } else if (d->resolved_first)
+                fake_after(d->f, 200 * 1000, export_children_late, d);
+        else
                 export_children(d);
         d->resolved = true;
         if (!d->silent_connect)
                 fake_emit(d, "ServicesResolved");
-        if (d->resolved_first &&
-            sd_event_add_time_relative(d->f->event, &t, CLOCK_MONOTONIC, 200 * 1000, 0,
-                                       export_children_late, d) >= 0) {
-                sd_event_source_set_floating(t, 1);
-                sd_event_source_unref(t);
-        }
         return 0;
 }
 

@@ -10,6 +10,7 @@
 # machine, are left to their plain runs: valgrind's slowdown, not paced,
 # would fail them.)
 source "$(dirname "$0")/lib.sh"
+lib_init
 command -v valgrind > /dev/null || { log "SKIP: valgrind missing"; exit 77; }
 if grep -qa __asan_init "$PACED"; then log "SKIP: paced is built with ASan"; exit 77; fi
 export PACED_VALGRIND=1
@@ -20,17 +21,16 @@ for t in test-sigterm-workout test-link-loss test-hr-ceiling test-safety-caps te
         test-dbus-robustness test-authorization test-schedule test-daemon-lifecycle \
         test-workout-control; do
         rc=0
-        bash "$dir/$t.sh" > "/tmp/paced-valgrind-suite.$$.log" 2>&1 || rc=$?
+        bash "$dir/$t.sh" > "$T/sub.log" 2>&1 || rc=$?
         case $rc in
         0) passed=$((passed + 1)) ;;
         77) log "$t: skipped" ;;
         *)
                 failed+=("$t")
                 log "$t failed under valgrind (exit $rc):"
-                tail -n 60 "/tmp/paced-valgrind-suite.$$.log" >&2
+                tail -n 60 "$T/sub.log" >&2
                 ;;
         esac
 done
-rm -f "/tmp/paced-valgrind-suite.$$.log"
 echo "valgrind suite: ${passed} passed, ${#failed[@]} failed"
 [ "${#failed[@]}" -eq 0 ] || fail "under valgrind: ${failed[*]}"

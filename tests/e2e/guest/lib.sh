@@ -249,7 +249,8 @@ scenario_run() {
 # 43 for the strap, but the strap's hci2 would take 42 and its ATT traffic
 # would land on the treadmill's link. A placeholder link from the spare hci3
 # to the strap takes hci2's 42 first, so the strap link is 43 at both ends;
-# the treadmill must then connect before the strap (strap_advertise_after).
+# the treadmill must then connect before the strap (scenario_strap advertises
+# the strap only once the treadmill is connected).
 strap_align_handles() {
         local dev
         dev=$(dev_path "$E2E_SPARE_ADAPTER" "$E2E_STRAP_ADDR")

@@ -25,6 +25,9 @@
 #define PACECTL_EXIT_UNAVAILABLE   3 /* paced is not running / the bus is unreachable */
 #define PACECTL_EXIT_NOT_PERMITTED 4 /* refused: not root nor in group paced */
 
+/* Said by pacectl start and paced-web when the workout waits for the belt. */
+#define PACECTL_TEXT_PRESS_START "Press START on the treadmill to begin."
+
 int pacectl_bus_open(sd_bus **ret);
 
 /* Prints "pacectl: <what>: <message>" and returns the matching exit code. */

@@ -76,6 +76,7 @@ static char *reader(char *str, int num, void *stream)
         return fgets(str, num, p->f);
 }
 
+/* Returns nonzero to inih (success); the first error is kept in p->error. */
 static int handler(void *user, const char *section, const char *name, const char *value)
 {
         Parse *p = user;
@@ -84,12 +85,12 @@ static int handler(void *user, const char *section, const char *name, const char
         int r;
 
         if (p->error)
-                return 0;
+                return 1;
         if (!streq(section, "Web")) {
                 log_error("web.conf:%d: unknown section [%s] (paced-web reads [Web] only).", line,
                           section);
                 p->error = -EINVAL;
-                return 0;
+                return 1;
         }
         if (streq(name, "listen")) {
                 r = parse_listen(c, value);
@@ -115,13 +116,13 @@ static int handler(void *user, const char *section, const char *name, const char
         else {
                 log_error("web.conf:%d: unknown key '%s' in [Web].", line, name);
                 p->error = -EINVAL;
-                return 0;
+                return 1;
         }
         if (r < 0) {
                 log_error("web.conf:%d: invalid %s '%s'.", line, name, value);
                 p->error = r;
         }
-        return 0;
+        return 1;
 }
 
 int web_config_load(WebConfig *c, const char *path, bool must_exist)

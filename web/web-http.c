@@ -241,7 +241,7 @@ static int parse_address(const char *spec, struct sockaddr_storage *ss, socklen_
         if (!colon || (size_t)(colon - spec) >= sizeof(host))
                 return -EINVAL;
         port = strtoul(colon + 1, &end, 10);
-        if (*end || port == 0 || port > 65535)
+        if (*end || end == colon + 1 || port > 65535) /* 0: any free port (tests) */
                 return -EINVAL;
         memcpy(host, spec, colon - spec);
         host[colon - spec] = '\0';

@@ -122,7 +122,9 @@ function render() {
   $("state").className = "pill " + s.state;
   set("workout-name", s.workout || "No workout", s.workout);
 
-  set("pace", fmtPace(s.speed_kmh), s.speed_kmh);
+  const pace = fmtPace(s.speed_kmh);
+  set("pace", pace.slice(0, pace.indexOf("/")), s.speed_kmh);
+  $("pace-unit").textContent = pace.slice(pace.indexOf("/"));
   set("speed", fmtSpeed(s.speed_kmh), s.speed_kmh);
   set("target-pace", fmtPace(s.target_speed_kmh), s.target_speed_kmh);
 
@@ -148,7 +150,8 @@ function render() {
   set("elapsed", fmtDuration(s.elapsed_s), s.elapsed_s);
   set("distance", fmtDistance(s.workout_distance_m), s.workout_distance_m);
 
-  const showAlpha = s.alpha1 !== null || /ramp/.test(s.workout || "");
+  // alpha1 matters in a ramp test (and once a threshold was crossed).
+  const showAlpha = /ramp/i.test(s.workout || "") || !!s.last_crossover;
   $("alpha-tile").hidden = !showAlpha;
   set("alpha1", s.alpha1 !== null ? s.alpha1.toFixed(2) : "–", s.alpha1);
   $("crossover").textContent = s.last_crossover

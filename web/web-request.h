@@ -7,6 +7,7 @@
  * whether the Origin is our own. Pure code, fuzzed by tests/fuzz/fuzz-web-request.c.
  */
 
+#include <errno.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>

@@ -14,6 +14,7 @@
  *   v1 ID KIND CREATED_USEC HASH_HEX NAME...
  */
 
+#include <errno.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>

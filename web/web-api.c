@@ -691,7 +691,10 @@ enum MHD_Result web_api_handle(Web *w, struct MHD_Connection *c, WebRequest *req
         case WEB_ROUTE_STATIC:
                 return serve_static(w, c, route->name);
         case WEB_ROUTE_STATUS: {
-                _cleanup_free_ char *json = web_paced_status_json(w);
+                _cleanup_free_ char *json = NULL;
+
+                web_paced_refresh_now(w);
+                json = web_paced_status_json(w);
 
                 return json ? web_respond_json(c, 200, json) : MHD_NO;
         }
@@ -711,6 +714,7 @@ enum MHD_Result web_api_handle(Web *w, struct MHD_Connection *c, WebRequest *req
                 return web_respond_json(c, 200, body);
         }
         case WEB_ROUTE_WORKOUTS:
+                web_paced_refresh_now(w);
                 return handle_workouts(w, c);
         case WEB_ROUTE_SESSIONS:
                 return handle_sessions(w, c);

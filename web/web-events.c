@@ -99,6 +99,8 @@ static void client_free(void *cls)
                 cl->next->prev = cl->prev;
         w->n_clients--;
         log_debug("Event stream closed (%u open).", w->n_clients);
+        if (w->n_clients == 0)
+                web_paced_unsubscribe(w);
         free(cl->buf);
         free(cl);
         update_ping(w);
@@ -172,10 +174,19 @@ int web_events_open(Web *w, struct MHD_Connection *c, const WebDevice *device,
         /* What the page needs at once: reconnect quickly, then the whole state. */
         client_append(cl, "retry: 2000\n\n", 13);
         send_one(cl, "paced", w->paced_online ? "{\"online\":true}" : "{\"online\":false}");
-        send_one(cl, "steps", w->steps_json ? w->steps_json : "[]");
-        status = web_paced_status_json(w);
-        if (status)
-                send_one(cl, "status", status);
+        /* The first page subscribes; the fresh state follows when paced answers. */
+        if (!w->subscribed) {
+                if (web_paced_subscribe(w) < 0) {
+                        free(cl->buf);
+                        free(cl);
+                        return -EIO;
+                }
+        } else {
+                send_one(cl, "steps", w->steps_json ? w->steps_json : "[]");
+                status = web_paced_status_json(w);
+                if (status)
+                        send_one(cl, "status", status);
+        }
 
         resp = MHD_create_response_from_callback(MHD_SIZE_UNKNOWN, 16 * 1024, client_read, cl,
                                                  client_free);

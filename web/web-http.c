@@ -310,7 +310,8 @@ static void describe(int fd, char *buf, size_t size, bool *ret_loopback)
                 snprintf(buf, size, "?");
 }
 
-static void mhd_logger(void *cls, const char *fmt, va_list ap)
+/* microhttpd's format strings, for its own messages. */
+_printf_(2, 0) static void mhd_logger(void *cls, const char *fmt, va_list ap)
 {
         char buf[512];
 

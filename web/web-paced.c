@@ -356,6 +356,76 @@ static int on_owner_changed(sd_bus_message *m, void *userdata, sd_bus_error *ret
         return 0;
 }
 
+int web_paced_subscribe(Web *w)
+{
+        int r;
+
+        if (w->subscribed)
+                return 0;
+        r = sd_bus_match_signal_async(w->bus, &w->match_props, PACED_BUS_NAME, NULL,
+                                      "org.freedesktop.DBus.Properties", "PropertiesChanged",
+                                      on_properties_changed, NULL, w);
+        if (r >= 0)
+                r = sd_bus_match_signal_async(w->bus, &w->match_signals, PACED_BUS_NAME,
+                                              PACED_BUS_PATH, PACED_BUS_IFACE_MANAGER, NULL,
+                                              on_manager_signal, NULL, w);
+        if (r < 0) {
+                web_paced_unsubscribe(w);
+                return log_error_errno(r, "Cannot subscribe to paced's signals: %m");
+        }
+        w->subscribed = true;
+        log_debug("Subscribed to paced's signals.");
+        /* What changed while nobody listened. */
+        refresh_all(w);
+        return 0;
+}
+
+void web_paced_unsubscribe(Web *w)
+{
+        w->match_props = sd_bus_slot_unref(w->match_props);
+        w->match_signals = sd_bus_slot_unref(w->match_signals);
+        if (w->subscribed)
+                log_debug("No page open: unsubscribed from paced's signals.");
+        w->subscribed = false;
+}
+
+void web_paced_refresh_now(Web *w)
+{
+        _cleanup_(sd_bus_error_free) sd_bus_error error = SD_BUS_ERROR_NULL;
+        ManagerProps p;
+
+        if (w->subscribed)
+                return;
+        manager_props_init(&p);
+        if (manager_props_get(w->bus, &p, &error) < 0) {
+                manager_props_done(&p);
+                w->paced_online = false;
+                return;
+        }
+        manager_props_done(&w->props);
+        w->props = p;
+        w->paced_online = true;
+        for (size_t i = 0; i < ELEMENTSOF(w->devices); i++) {
+                DeviceProps d;
+
+                if (device_props_get(w->bus, pacectl_device_kinds[i], &d, NULL) >= 0) {
+                        device_props_done(&w->devices[i]);
+                        w->devices[i] = d;
+                } else
+                        device_props_done(&d);
+        }
+        {
+                _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
+                int r;
+
+                r = sd_bus_call_method(w->bus, PACED_BUS_NAME, PACED_BUS_PATH,
+                                       "org.freedesktop.DBus.Properties", "GetAll", NULL, &reply,
+                                       "s", PACED_BUS_IFACE_MANAGER);
+                if (r >= 0)
+                        (void)bus_message_read_dict(reply, "v", read_extra_prop, w);
+        }
+}
+
 int web_paced_connect(Web *w)
 {
         int r;
@@ -363,26 +433,21 @@ int web_paced_connect(Web *w)
         r = pacectl_bus_open(&w->bus);
         if (r < 0)
                 return log_error_errno(r, "Cannot connect to the bus: %m");
+        /* A paced that hangs must not hang the pages for long. */
+        (void)sd_bus_set_method_call_timeout(w->bus, 5 * USEC_PER_SEC);
         r = sd_bus_attach_event(w->bus, w->event, SD_EVENT_PRIORITY_NORMAL);
         if (r < 0)
                 return log_error_errno(r, "Cannot attach the bus: %m");
-        /* One subscription each, for all the pages together. */
-        r = sd_bus_match_signal_async(w->bus, NULL, PACED_BUS_NAME, NULL,
-                                      "org.freedesktop.DBus.Properties", "PropertiesChanged",
-                                      on_properties_changed, NULL, w);
-        if (r >= 0)
-                r = sd_bus_match_signal_async(w->bus, NULL, PACED_BUS_NAME, PACED_BUS_PATH,
-                                              PACED_BUS_IFACE_MANAGER, NULL, on_manager_signal,
-                                              NULL, w);
-        if (r >= 0)
-                r = sd_bus_add_match_async(w->bus, NULL,
-                                           "type='signal',sender='org.freedesktop.DBus',"
-                                           "path='/org/freedesktop/DBus',"
-                                           "interface='org.freedesktop.DBus',"
-                                           "member='NameOwnerChanged',arg0='" PACED_BUS_NAME "'",
-                                           on_owner_changed, NULL, w);
+        /* paced coming and going is rare: always watched. Its signals only
+         * while a page is open (web_paced_subscribe()). */
+        r = sd_bus_add_match_async(w->bus, NULL,
+                                   "type='signal',sender='org.freedesktop.DBus',"
+                                   "path='/org/freedesktop/DBus',"
+                                   "interface='org.freedesktop.DBus',"
+                                   "member='NameOwnerChanged',arg0='" PACED_BUS_NAME "'",
+                                   on_owner_changed, NULL, w);
         if (r < 0)
-                return log_error_errno(r, "Cannot subscribe to paced's signals: %m");
+                return log_error_errno(r, "Cannot watch paced on the bus: %m");
         for (size_t i = 0; i < ELEMENTSOF(w->devices); i++) {
                 w->devices[i] = (DeviceProps){.battery = -1};
                 w->device_slots[i] = (WebDeviceSlot){.web = w, .index = i};

@@ -75,8 +75,11 @@ struct Web {
         WebServer servers[WEB_LISTEN_MAX * 4];
         size_t n_servers;
 
-        /* paced, as last seen: one subscription, fanned out to every browser. */
+        /* paced, as last seen: one subscription, fanned out to every browser,
+         * held only while a page is open (an idle paced-web never wakes up). */
         bool paced_online;
+        bool subscribed;
+        sd_bus_slot *match_props, *match_signals;
         ManagerProps props;
         DeviceProps devices[2];
         WebDeviceSlot device_slots[2];
@@ -155,6 +158,11 @@ void web_events_done(Web *w);
 int web_paced_connect(Web *w);
 /* The status as pacectl status --json prints it, plus paced-web's extras. */
 char *web_paced_status_json(Web *w);
+/* Subscribes to paced's signals (and refreshes the cache); idempotent. */
+int web_paced_subscribe(Web *w);
+void web_paced_unsubscribe(Web *w);
+/* Without a subscription the cache is old: read paced's state now (blocking, bounded). */
+void web_paced_refresh_now(Web *w);
 
 /* web-pairing.c */
 int web_pairing_load(Web *w);

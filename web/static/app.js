@@ -20,7 +20,8 @@ let steps = [];
 let lastMessage = 0;
 let online = null;
 let source = null;
-let bannerTimer = null;
+let bannerUntil = 0; // 0: a standing message (or none)
+let lapsSession = null;
 let lastBeepSecond = null;
 const token = localStorage.getItem("paced_token");
 let soundOn = localStorage.getItem("paced_sound") !== "off";
@@ -62,19 +63,20 @@ function set(id, text, value) {
 
 // ---- banner ----
 
+// A message for ms milliseconds (0: until replaced). Expiry is checked by
+// time, not by a timer alone: a phone throttles the timers of a hidden tab.
 function banner(text, kind, ms) {
   const b = $("banner");
-  clearTimeout(bannerTimer);
-  if (!text) { b.hidden = true; b.textContent = ""; return; }
+  if (!text) { b.hidden = true; b.textContent = ""; bannerUntil = 0; return; }
   b.textContent = text;
   b.className = kind || "";
   b.hidden = false;
-  if (ms) bannerTimer = setTimeout(() => { b.hidden = true; updateStandingBanner(); }, ms);
+  bannerUntil = ms ? Date.now() + ms : 0;
 }
 
 // Messages that stay while their condition lasts.
 function updateStandingBanner() {
-  if (!$("banner").hidden && bannerTimer) return;
+  if (!$("banner").hidden && bannerUntil > Date.now()) return;
   if (online === false) banner("paced is not running.", "error");
   else if (status && (status.state === "armed" ||
            (status.state === "paused" && status.pause_reason === "belt-stopped")))
@@ -264,7 +266,15 @@ function connect() {
     setLink("live");
     fn(JSON.parse(ev.data));
   });
-  on("status", (s) => { status = s; render(); });
+  on("status", (s) => {
+    // A new session: the previous workout's laps go.
+    if (s.session_id && s.session_id !== lapsSession) {
+      if (lapsSession !== null) { $("laps").replaceChildren(); $("laps-section").hidden = true; }
+      lapsSession = s.session_id;
+    }
+    status = s;
+    render();
+  });
   on("steps", (s) => { steps = s; drawProfile(); render(); });
   on("paced", (p) => { online = p.online; render(); updateStandingBanner(); });
   on("ping", () => {});
@@ -295,6 +305,7 @@ function connect() {
 }
 
 setInterval(() => {
+  if (bannerUntil && bannerUntil <= Date.now()) updateStandingBanner();
   if (lastMessage && Date.now() - lastMessage > STALE_MS) {
     setLink("stale");
     $("link").textContent = `stale ${Math.round((Date.now() - lastMessage) / 1000)} s`;

@@ -18,7 +18,7 @@ done
 [ -x /usr/bin/chromium ] || { echo "chromium missing" >&2; exit 77; }
 . "$PACED_SOURCE_DIR/tests/web/npm-deps.sh"
 
-SCALE=40
+SCALE=20
 cat > "$T/paced.conf" <<CONF
 [Runner]
 max_hr = 190

@@ -7,7 +7,7 @@
 #include "manager.h"
 #include "profile-config.h"
 #include "profile.h"
-#include "rr.h"
+#include "rr-clean.h"
 #include "session-store.h"
 #include "workout-engine.h"
 #include "zones.h"

@@ -1,28 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-#pragma once
+#include "session-fixture.h"
 
-/*
- * A simulated interval session written through the store's writer API, for
- * the exporter tests and tools/paced-mksession. Deterministic for a seed.
- *
- * Workout: 5 min warm-up at 9 km/h, 3 x (400 m at 14 km/h at 1 % incline +
- * 90 s recovery at 8 km/h), 3 min cool-down at 8 km/h. The belt follows the
- * commanded speed at 0.6 km/h per second; HR follows speed with a lag; RR
- * from HR with jitter and one artifact every 97 beats; alpha1 from 120 s on,
- * falling as HR rises.
- */
-
-#include <math.h>
-#include <stdio.h>
-#include <string.h>
-
-#include "session-store.h"
-#include "util.h"
-
-#define FIXTURE_START_USEC UINT64_C(1764000000000000) /* 2025-11-24T16:00:00Z */
-#define FIXTURE_N_STEPS    8
-
-static inline double fixture_rand(uint64_t *state)
+static double fixture_rand(uint64_t *state)
 {
         /* xorshift64*: deterministic noise in [0, 1) */
         *state ^= *state >> 12;
@@ -31,7 +10,7 @@ static inline double fixture_rand(uint64_t *state)
         return (double)((*state * UINT64_C(2685821657736338717)) >> 11) / 9007199254740992.0;
 }
 
-static inline void fixture_workout(ResolvedWorkout *w, ResolvedStep steps[FIXTURE_N_STEPS])
+void fixture_workout(ResolvedWorkout *w, ResolvedStep steps[FIXTURE_N_STEPS])
 {
         memset(steps, 0, sizeof(ResolvedStep) * FIXTURE_N_STEPS);
         steps[0] = (ResolvedStep){.kind = STEP_KIND_WARMUP,
@@ -85,7 +64,7 @@ static inline void fixture_workout(ResolvedWorkout *w, ResolvedStep steps[FIXTUR
                                .n_steps = FIXTURE_N_STEPS};
 }
 
-static inline const SessionInfo *fixture_info(SessionInfo *info, const ResolvedWorkout *w)
+const SessionInfo *fixture_info(SessionInfo *info, const ResolvedWorkout *w)
 {
         *info = (SessionInfo){.workout = w,
                               .profile_json = "{\"max_hr\":190,\"rest_hr\":50}",
@@ -98,7 +77,7 @@ static inline const SessionInfo *fixture_info(SessionInfo *info, const ResolvedW
         return info;
 }
 
-static inline unsigned fixture_zone(unsigned hr)
+static unsigned fixture_zone(unsigned hr)
 {
         static const unsigned max[5] = {123, 142, 157, 172, 190};
         if (hr == 0)
@@ -109,13 +88,7 @@ static inline unsigned fixture_zone(unsigned hr)
         return 5;
 }
 
-/*
- * Runs the simulated session into s, flushing every simulated second (the
- * manager's timer). Stops after max_s seconds if the workout runs longer;
- * end_reason < 0: leave the session open (as a crash would).
- */
-static inline int fixture_run(SessionStore *s, uint64_t seed, double max_s, int end_reason,
-                              int64_t *ret_id)
+int fixture_run(SessionStore *s, uint64_t seed, double max_s, int end_reason, int64_t *ret_id)
 {
         ResolvedStep steps[FIXTURE_N_STEPS];
         ResolvedWorkout w;

@@ -1,81 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-#pragma once
+#include "fake-treadmill.h"
 
-/*
- * A scripted fake treadmill and a virtual-time harness for the engine tests
- * (and bench/bench-engine.c). Pure: no sockets, no clocks. The treadmill
- * answers control-point commands after a latency, accelerates its belt at a
- * finite rate, reports Treadmill Data once a second, and can be scripted
- * (forced result codes, silence, ignored speed commands, mph firmware, a
- * first-order heart-rate response). The Rig plays the daemon glue: it
- * drains the engine's outputs, calls tick() at next_deadline() and records
- * every write, cue and event for the assertions.
- */
-
-#include <math.h>
-#include <stdbool.h>
-#include <stdint.h>
-#include <stdlib.h>
-#include <string.h>
-
-#include "workout-engine.h"
-
-#define RIG_MAX_LOG 4096
-
-typedef struct RigWrite {
-        uint64_t time_usec;
-        FtmsControlCommand cmd;
-} RigWrite;
-
-typedef struct FakeTreadmill {
-        /* physics */
-        double speed_kmh;  /* belt speed (what the machine reports) */
-        double target_kmh; /* what the machine is driving towards */
-        double accel_kmhps;
-        double distance_m;
-        double incline_pct;
-        bool running;
-        /* reports */
-        bool report_distance;
-        bool report_data; /* Treadmill Data notifications on */
-        uint64_t data_interval_usec;
-        /* control point */
-        bool in_control;
-        bool respond; /* false: never answers (timeouts) */
-        uint64_t latency_usec;
-        uint8_t force_result[256]; /* op -> result code; 0 = behave */
-        unsigned force_count[256]; /* how many times to force it (0 = forever) */
-        bool ignore_speed;         /* accepts Set Target Speed, does nothing */
-        bool speed_in_mph;         /* Horizon T202 firmware */
-        /* heart rate: first-order response to speed */
-        bool hr_enabled;
-        bool hr_silent;
-        double hr_bpm, hr_rest, hr_gain, hr_tau_s;
-} FakeTreadmill;
-
-typedef struct Rig {
-        WorkoutEngine *e;
-        FakeTreadmill tm;
-        TransportCapabilities caps;
-        uint64_t now;
-        uint64_t next_data;
-        uint64_t next_hr;
-        bool link;
-        /* the one write in flight at the fake */
-        bool pending;
-        uint64_t pending_at;
-        FtmsControlCommand pending_cmd;
-        /* what happened */
-        RigWrite writes[RIG_MAX_LOG];
-        size_t n_writes;
-        Cue cues[RIG_MAX_LOG];
-        size_t n_cues;
-        EngineEvent events[RIG_MAX_LOG];
-        size_t n_events;
-        unsigned ticks;
-} Rig;
-
-static inline void fake_treadmill_init(FakeTreadmill *t)
+void fake_treadmill_init(FakeTreadmill *t)
 {
         *t = (FakeTreadmill){
                 .accel_kmhps = 2.5,
@@ -91,7 +17,7 @@ static inline void fake_treadmill_init(FakeTreadmill *t)
         };
 }
 
-static inline void rig_caps_default(TransportCapabilities *c)
+void rig_caps_default(TransportCapabilities *c)
 {
         *c = (TransportCapabilities){
                 .feature = {.machine = FTMS_FEATURE_TOTAL_DISTANCE | FTMS_FEATURE_INCLINATION,
@@ -104,15 +30,13 @@ static inline void rig_caps_default(TransportCapabilities *c)
         };
 }
 
-static inline void rig_drain(Rig *r);
-
-static inline void rig_emit(Rig *r, const TransportEvent *ev)
+void rig_emit(Rig *r, const TransportEvent *ev)
 {
         workout_engine_handle_event(r->e, r->now, ev);
         rig_drain(r);
 }
 
-static inline void rig_status(Rig *r, uint8_t op, uint8_t param)
+void rig_status(Rig *r, uint8_t op, uint8_t param)
 {
         TransportEvent ev = {
                 .type = TRANSPORT_EVENT_MACHINE_STATUS,
@@ -124,7 +48,7 @@ static inline void rig_status(Rig *r, uint8_t op, uint8_t param)
 }
 
 /* The fake's reaction to a command, at the time it answers. */
-static inline uint8_t fake_apply(Rig *r, const FtmsControlCommand *c)
+static uint8_t fake_apply(Rig *r, const FtmsControlCommand *c)
 {
         FakeTreadmill *t = &r->tm;
         uint8_t forced = t->force_result[c->op];
@@ -165,7 +89,7 @@ static inline uint8_t fake_apply(Rig *r, const FtmsControlCommand *c)
         }
 }
 
-static inline void rig_drain(Rig *r)
+void rig_drain(Rig *r)
 {
         EngineOutput o;
 
@@ -201,7 +125,7 @@ static inline void rig_drain(Rig *r)
         }
 }
 
-static inline void rig_link(Rig *r, bool up)
+void rig_link(Rig *r, bool up)
 {
         TransportEvent ev = {
                 .type = TRANSPORT_EVENT_LINK,
@@ -225,7 +149,7 @@ static inline void rig_link(Rig *r, bool up)
         }
 }
 
-static inline void rig_init_with(Rig *r, const EngineConfig *cfg, bool link)
+void rig_init_with(Rig *r, const EngineConfig *cfg, bool link)
 {
         int k;
 
@@ -242,13 +166,13 @@ static inline void rig_init_with(Rig *r, const EngineConfig *cfg, bool link)
                 rig_link(r, true);
 }
 
-static inline void rig_free(Rig *r)
+void rig_free(Rig *r)
 {
         r->e = workout_engine_free(r->e);
 }
 
 /* Advances the fake's physics to r->now. */
-static inline void fake_physics(Rig *r, double dt)
+static void fake_physics(Rig *r, double dt)
 {
         FakeTreadmill *t = &r->tm;
         double goal = t->running ? t->target_kmh : 0;
@@ -264,7 +188,7 @@ static inline void fake_physics(Rig *r, double dt)
         }
 }
 
-static inline void rig_send_data(Rig *r)
+void rig_send_data(Rig *r)
 {
         TransportEvent ev = {
                 .type = TRANSPORT_EVENT_TREADMILL_DATA,
@@ -283,7 +207,7 @@ static inline void rig_send_data(Rig *r)
         rig_emit(r, &ev);
 }
 
-static inline void rig_send_hr(Rig *r, double bpm)
+void rig_send_hr(Rig *r, double bpm)
 {
         TransportEvent ev = {
                 .type = TRANSPORT_EVENT_HEART_RATE,
@@ -294,8 +218,7 @@ static inline void rig_send_hr(Rig *r, double bpm)
         rig_emit(r, &ev);
 }
 
-/* Runs the virtual-time loop until `until` (inclusive). */
-static inline void rig_run_until(Rig *r, uint64_t until)
+void rig_run_until(Rig *r, uint64_t until)
 {
         for (;;) {
                 uint64_t next = workout_engine_next_deadline(r->e);
@@ -352,29 +275,26 @@ static inline void rig_run_until(Rig *r, uint64_t until)
         }
 }
 
-static inline void rig_run_for(Rig *r, double seconds)
+void rig_run_for(Rig *r, double seconds)
 {
         rig_run_until(r, r->now + (uint64_t)llround(seconds * USEC_PER_SEC));
 }
 
-/* The runner presses Start on the console. */
-static inline void rig_console_start(Rig *r, double start_kmh)
+void rig_console_start(Rig *r, double start_kmh)
 {
         r->tm.running = true;
         r->tm.target_kmh = start_kmh;
         rig_status(r, FTMS_STATUS_STARTED_OR_RESUMED, 0);
 }
 
-static inline void rig_console_stop(Rig *r)
+void rig_console_stop(Rig *r)
 {
         r->tm.running = false;
         r->tm.target_kmh = 0;
         rig_status(r, FTMS_STATUS_STOPPED_OR_PAUSED, FTMS_STOP_PARAM_STOP);
 }
 
-/* ---- queries for the assertions ---- */
-
-static inline size_t rig_count_writes(const Rig *r, uint8_t op, size_t from)
+size_t rig_count_writes(const Rig *r, uint8_t op, size_t from)
 {
         size_t n = 0;
         for (size_t i = from; i < r->n_writes; i++)
@@ -382,7 +302,7 @@ static inline size_t rig_count_writes(const Rig *r, uint8_t op, size_t from)
         return n;
 }
 
-static inline const EngineEvent *rig_find_event(const Rig *r, EngineEventType type, size_t from)
+const EngineEvent *rig_find_event(const Rig *r, EngineEventType type, size_t from)
 {
         for (size_t i = from; i < r->n_events; i++)
                 if (r->events[i].type == type)
@@ -390,7 +310,7 @@ static inline const EngineEvent *rig_find_event(const Rig *r, EngineEventType ty
         return NULL;
 }
 
-static inline size_t rig_count_events(const Rig *r, EngineEventType type)
+size_t rig_count_events(const Rig *r, EngineEventType type)
 {
         size_t n = 0;
         for (size_t i = 0; i < r->n_events; i++)
@@ -398,7 +318,7 @@ static inline size_t rig_count_events(const Rig *r, EngineEventType type)
         return n;
 }
 
-static inline double rig_max_speed_written(const Rig *r, size_t from)
+double rig_max_speed_written(const Rig *r, size_t from)
 {
         double m = -1;
         for (size_t i = from; i < r->n_writes; i++)
@@ -407,7 +327,7 @@ static inline double rig_max_speed_written(const Rig *r, size_t from)
         return m;
 }
 
-static inline double rig_last_speed_written(const Rig *r)
+double rig_last_speed_written(const Rig *r)
 {
         for (size_t i = r->n_writes; i > 0; i--)
                 if (r->writes[i - 1].cmd.op == FTMS_CP_SET_TARGET_SPEED)
@@ -415,9 +335,7 @@ static inline double rig_last_speed_written(const Rig *r)
         return NAN;
 }
 
-/* ---- building workouts by hand ---- */
-
-static inline ResolvedStep rig_step_time(StepKind kind, double seconds, double kmh)
+ResolvedStep rig_step_time(StepKind kind, double seconds, double kmh)
 {
         ResolvedStep s = {
                 .kind = kind,
@@ -434,7 +352,7 @@ static inline ResolvedStep rig_step_time(StepKind kind, double seconds, double k
         return s;
 }
 
-static inline ResolvedStep rig_step_dist(StepKind kind, double metres, double kmh)
+ResolvedStep rig_step_dist(StepKind kind, double metres, double kmh)
 {
         ResolvedStep s = rig_step_time(kind, 0, kmh);
 
@@ -444,7 +362,7 @@ static inline ResolvedStep rig_step_dist(StepKind kind, double metres, double km
         return s;
 }
 
-static inline ResolvedWorkout *rig_workout(const char *name, const ResolvedStep *steps, size_t n)
+ResolvedWorkout *rig_workout(const char *name, const ResolvedStep *steps, size_t n)
 {
         ResolvedWorkout *w = calloc(1, sizeof(*w));
 

@@ -1,19 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-#pragma once
+#include "test-helpers.h"
 
-/*
- * Helpers shared by the codec tests: hex strings to bytes, and the list of
- * payloads in tests/vectors/real-captures.jsonl for one characteristic, so a
- * test can check that its static vector table covers every capture.
- */
-
-#include <stdbool.h>
-#include <stdint.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
-
-static inline size_t test_unhex(const char *hex, uint8_t *buf, size_t size)
+size_t test_unhex(const char *hex, uint8_t *buf, size_t size)
 {
         size_t n = 0;
 
@@ -24,17 +12,7 @@ static inline size_t test_unhex(const char *hex, uint8_t *buf, size_t size)
         return n;
 }
 
-#define ELEMENTSOF_(x) (sizeof(x) / sizeof((x)[0]))
-
-#define TEST_VECTOR_MAX_HEX 128
-
-/*
- * Fills hexes[] with the "hex" of every line of real-captures.jsonl whose
- * char_uuid is 0000<uuid16>-...; returns the count, or -1 if the file is
- * missing. A deliberately small reader: the file is one JSON object a line.
- */
-static inline int test_real_vectors(const char *uuid16, char hexes[][TEST_VECTOR_MAX_HEX],
-                                    size_t max)
+int test_real_vectors(const char *uuid16, char hexes[][TEST_VECTOR_MAX_HEX], size_t max)
 {
         char path[4096], line[8192], needle[64];
         FILE *f;

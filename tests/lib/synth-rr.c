@@ -1,23 +1,8 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-#pragma once
+#include "synth-rr.h"
+#include "dfa.h"
 
-/*
- * Deterministic synthetic RR series for the analysis tests: a seeded
- * generator (splitmix64 + Box-Muller), so every run sees the same numbers and
- * no test depends on luck.
- */
-
-#include <math.h>
-#include <stdbool.h>
-#include <stdint.h>
-
-typedef struct SynthRng {
-        uint64_t s;
-        bool has_spare;
-        double spare;
-} SynthRng;
-
-static inline uint64_t synth_next(SynthRng *g)
+uint64_t synth_next(SynthRng *g)
 {
         uint64_t z = (g->s += UINT64_C(0x9e3779b97f4a7c15));
 
@@ -26,13 +11,12 @@ static inline uint64_t synth_next(SynthRng *g)
         return z ^ (z >> 31);
 }
 
-/* Uniform in (0, 1). */
-static inline double synth_uniform(SynthRng *g)
+double synth_uniform(SynthRng *g)
 {
         return ((double)(synth_next(g) >> 11) + 0.5) / 9007199254740992.0;
 }
 
-static inline double synth_gauss(SynthRng *g)
+double synth_gauss(SynthRng *g)
 {
         double u, v;
 
@@ -47,18 +31,7 @@ static inline double synth_gauss(SynthRng *g)
         return sqrt(-2 * log(u)) * cos(2 * M_PI * v);
 }
 
-/*
- * A synthetic ramp test with known thresholds, the model of tools/rr-synth:
- * 5 min at 9 km/h, +0.5 km/h per minute to 18 km/h, 2 min at 6 km/h; steady
- * HR = 60 + 7 * speed with a 30-s lag; AR(1) beat variation whose
- * coefficient makes DFA alpha1 = 0.75 at hrvt1 and 0.5 at hrvt2 (linear in
- * HR), calibrated with dfa_alpha1(). Calls beat(t_end_s, rr_ms, speed, hr)
- * for each beat. Needs dfa.h.
- */
-#ifdef DFA_MIN_BOX
-typedef void (*SynthBeatFn)(double t_s, double rr_ms, double speed_kmh, double hr_bpm, void *u);
-
-static inline double synth_ramp_speed(double t)
+double synth_ramp_speed(double t)
 {
         if (t < 300)
                 return 9.0;
@@ -67,7 +40,7 @@ static inline double synth_ramp_speed(double t)
         return 6.0;
 }
 
-static inline void synth_ramp(uint64_t seed, double hrvt1, double hrvt2, SynthBeatFn beat, void *u)
+void synth_ramp(uint64_t seed, double hrvt1, double hrvt2, SynthBeatFn beat, void *u)
 {
         enum { CAL_N = 60, CAL_WIN = 300, CAL_REPS = 12 };
         double phi_t[CAL_N], a_t[CAL_N], rr_w[CAL_WIN], t = 0, x = 0, hr = 60 + 7 * 9.0;
@@ -112,4 +85,3 @@ static inline void synth_ramp(uint64_t seed, double hrvt1, double hrvt2, SynthBe
                 hr += (60 + 7 * v - hr) * (1 - exp(-(rr / 1000.0) / 30.0));
         }
 }
-#endif

@@ -1,0 +1,111 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+/*
+ * A scripted fake treadmill and a virtual-time harness for the engine tests
+ * (and bench/bench-engine.c). Pure: no sockets, no clocks. The treadmill
+ * answers control-point commands after a latency, accelerates its belt at a
+ * finite rate, reports Treadmill Data once a second, and can be scripted
+ * (forced result codes, silence, ignored speed commands, mph firmware, a
+ * first-order heart-rate response). The Rig plays the daemon glue: it
+ * drains the engine's outputs, calls tick() at next_deadline() and records
+ * every write, cue and event for the assertions.
+ */
+
+#include <math.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "workout-engine.h"
+
+#define RIG_MAX_LOG 4096
+
+typedef struct RigWrite {
+        uint64_t time_usec;
+        FtmsControlCommand cmd;
+} RigWrite;
+
+typedef struct FakeTreadmill {
+        /* physics */
+        double speed_kmh;  /* belt speed (what the machine reports) */
+        double target_kmh; /* what the machine is driving towards */
+        double accel_kmhps;
+        double distance_m;
+        double incline_pct;
+        bool running;
+        /* reports */
+        bool report_distance;
+        bool report_data; /* Treadmill Data notifications on */
+        uint64_t data_interval_usec;
+        /* control point */
+        bool in_control;
+        bool respond; /* false: never answers (timeouts) */
+        uint64_t latency_usec;
+        uint8_t force_result[256]; /* op -> result code; 0 = behave */
+        unsigned force_count[256]; /* how many times to force it (0 = forever) */
+        bool ignore_speed;         /* accepts Set Target Speed, does nothing */
+        bool speed_in_mph;         /* Horizon T202 firmware */
+        /* heart rate: first-order response to speed */
+        bool hr_enabled;
+        bool hr_silent;
+        double hr_bpm, hr_rest, hr_gain, hr_tau_s;
+} FakeTreadmill;
+
+typedef struct Rig {
+        WorkoutEngine *e;
+        FakeTreadmill tm;
+        TransportCapabilities caps;
+        uint64_t now;
+        uint64_t next_data;
+        uint64_t next_hr;
+        bool link;
+        /* the one write in flight at the fake */
+        bool pending;
+        uint64_t pending_at;
+        FtmsControlCommand pending_cmd;
+        /* what happened */
+        RigWrite writes[RIG_MAX_LOG];
+        size_t n_writes;
+        Cue cues[RIG_MAX_LOG];
+        size_t n_cues;
+        EngineEvent events[RIG_MAX_LOG];
+        size_t n_events;
+        unsigned ticks;
+} Rig;
+
+void fake_treadmill_init(FakeTreadmill *t);
+void rig_caps_default(TransportCapabilities *c);
+void rig_emit(Rig *r, const TransportEvent *ev);
+void rig_status(Rig *r, uint8_t op, uint8_t param);
+
+void rig_drain(Rig *r);
+void rig_link(Rig *r, bool up);
+void rig_init_with(Rig *r, const EngineConfig *cfg, bool link);
+void rig_free(Rig *r);
+
+void rig_send_data(Rig *r);
+void rig_send_hr(Rig *r, double bpm);
+
+/* Runs the virtual-time loop until `until` (inclusive). */
+void rig_run_until(Rig *r, uint64_t until);
+void rig_run_for(Rig *r, double seconds);
+
+/* The runner presses Start on the console. */
+void rig_console_start(Rig *r, double start_kmh);
+void rig_console_stop(Rig *r);
+
+/* ---- queries for the assertions ---- */
+
+size_t rig_count_writes(const Rig *r, uint8_t op, size_t from);
+const EngineEvent *rig_find_event(const Rig *r, EngineEventType type, size_t from);
+size_t rig_count_events(const Rig *r, EngineEventType type);
+double rig_max_speed_written(const Rig *r, size_t from);
+double rig_last_speed_written(const Rig *r);
+
+/* ---- building workouts by hand ---- */
+
+ResolvedStep rig_step_time(StepKind kind, double seconds, double kmh);
+ResolvedStep rig_step_dist(StepKind kind, double metres, double kmh);
+ResolvedWorkout *rig_workout(const char *name, const ResolvedStep *steps, size_t n);

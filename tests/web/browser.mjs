@@ -309,9 +309,12 @@ try {
   await sleep(300);
   await noHorizontalOverflow(tablet, "tablet portrait");
   await shot(tablet, "tablet-portrait");
+  await phone.bringToFront(); // a background tab is frozen: its events wait for it
   await phone.goto(WEB_URL + "/#run");
   await until("phone live", async () => (await text(phone, "#link")) === "live");
-  await sleep(1200);
+  // The finish message of the first workout goes after its 10 s.
+  await until("the old banner gone", () => phone.$eval("#banner", (b) => b.hidden), 15000);
+  await sleep(500);
   await noHorizontalOverflow(phone, "phone");
   await shot(phone, "phone-portrait");
   await phone.setViewport({ width: 844, height: 390, deviceScaleFactor: 2, isMobile: true, hasTouch: true });

@@ -243,7 +243,7 @@ function drawProgress() {
 function addLap(l) {
   $("laps-section").hidden = false;
   const li = document.createElement("li");
-  const what = l.kind === "mile" ? "Mile" : l.kind === "step" ? "Step" : "Lap";
+  const what = l.kind === "mile" ? "Mile" : "Lap";
   li.textContent = `${what} ${l.number}: ${fmtDistance(l.distance_m)} in ${fmtDuration(l.duration_s)}` +
     ` (${fmtPace(l.avg_speed_kmh)})`;
   $("laps").prepend(li);

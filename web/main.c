@@ -194,15 +194,12 @@ int main(int argc, char *argv[])
                 r = r < 0 ? EXIT_FAILURE : 0;
         }
         web_http_stop(&w);
-        if (w.tokens.n_devices > 0)
-                (void)web_pairing_save(&w);
         w.bus = sd_bus_flush_close_unref(w.bus);
         w.event = sd_event_unref(w.event);
         manager_props_done(&w.props);
         for (size_t i = 0; i < ELEMENTSOF(w.devices); i++)
                 device_props_done(&w.devices[i]);
         free(w.steps_json);
-        free(w.status_json);
         free(w.state_dir);
         free(w.static_dir);
         free(w.tls_cert_pem);

@@ -85,7 +85,6 @@ struct Web {
         WebDeviceSlot device_slots[2];
         char *steps_json; /* Steps as a JSON array */
         double remaining_s, remaining_m;
-        char *status_json; /* the latest status event's data */
 
         /* web-events.c */
         WebClient *clients;

@@ -1,10 +1,11 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* What paced-web reads from a request: routes, control bodies, tokens, Origin. */
+#include <errno.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
+
 #include <cmocka.h>
-#include <errno.h>
 #include <string.h>
 
 #include "web-request.h"
@@ -42,11 +43,20 @@ static void test_routes(void **state)
 static void test_traversal(void **state)
 {
         static const char *const bad[] = {
-                "/static/../../etc/passwd", "/static/..",       "/static/.hidden",
-                "/static/a/b",              "/static/a..b",     "/static/",
-                "/static/APP.JS",           "/static/a\\b",     "/static/%2e%2e",
-                "/api/sessions/0",          "/api/sessions/-1", "/api/sessions/01",
-                "/api/sessions/99999999999999999999",           "/api/sessions/1x",
+                "/static/../../etc/passwd",
+                "/static/..",
+                "/static/.hidden",
+                "/static/a/b",
+                "/static/a..b",
+                "/static/",
+                "/static/APP.JS",
+                "/static/a\\b",
+                "/static/%2e%2e",
+                "/api/sessions/0",
+                "/api/sessions/-1",
+                "/api/sessions/01",
+                "/api/sessions/99999999999999999999",
+                "/api/sessions/1x",
         };
         WebRoute r;
 
@@ -65,10 +75,14 @@ static void test_control_bodies(void **state)
 
         assert_int_equal(web_control_args_parse(WEB_ACTION_EXTEND, "", 0, &a, err, sizeof(err)), 0);
         assert_int_equal(a.seconds, 30);
-        assert_int_equal(web_control_args_parse(WEB_ACTION_SLOWER, NULL, 0, &a, err, sizeof(err)), 0);
+        assert_int_equal(web_control_args_parse(WEB_ACTION_SLOWER, NULL, 0, &a, err, sizeof(err)),
+                         0);
         assert_true(a.delta_kmh == -0.5);
-#define OK(act, body) assert_int_equal(web_control_args_parse(act, body, strlen(body), &a, err, sizeof(err)), 0)
-#define BAD(act, body) assert_int_equal(web_control_args_parse(act, body, strlen(body), &a, err, sizeof(err)), -EINVAL)
+#define OK(act, body)                                                                              \
+        assert_int_equal(web_control_args_parse(act, body, strlen(body), &a, err, sizeof(err)), 0)
+#define BAD(act, body)                                                                             \
+        assert_int_equal(web_control_args_parse(act, body, strlen(body), &a, err, sizeof(err)),    \
+                         -EINVAL)
         OK(WEB_ACTION_START, "{\"workout\":\"easy-run\",\"arm\":true}");
         assert_string_equal(a.workout, "easy-run");
         assert_true(a.arm);
@@ -88,16 +102,16 @@ static void test_control_bodies(void **state)
         BAD(WEB_ACTION_START, "[]");
         BAD(WEB_ACTION_START, "{");
         BAD(WEB_ACTION_START, "{\"a\":[[[[[[1]]]]]]}");
-        assert_int_equal(web_control_args_parse(WEB_ACTION_START, "{\"a\":1}\0x", 9, &a, err,
-                                                sizeof(err)),
-                         -EINVAL);
+        assert_int_equal(
+                web_control_args_parse(WEB_ACTION_START, "{\"a\":1}\0x", 9, &a, err, sizeof(err)),
+                -EINVAL);
         assert_non_null(strstr(err, "not JSON"));
         {
                 char big[WEB_BODY_MAX + 2];
 
                 memset(big, ' ', sizeof(big));
-                assert_int_equal(web_control_args_parse(WEB_ACTION_START, big, sizeof(big), &a,
-                                                        err, sizeof(err)),
+                assert_int_equal(web_control_args_parse(WEB_ACTION_START, big, sizeof(big), &a, err,
+                                                        sizeof(err)),
                                  -EMSGSIZE);
         }
 }
@@ -121,7 +135,8 @@ static void test_tokens_and_origin(void **state)
         assert_true(web_origin_is_same("https://PI.local", "pi.local", true));
         assert_false(web_origin_is_same("http://pi.local:8080", "pi.local:8080", true));
         assert_false(web_origin_is_same("http://evil.example", "pi.local:8080", false));
-        assert_false(web_origin_is_same("http://pi.local:8080.evil.example", "pi.local:8080", false));
+        assert_false(
+                web_origin_is_same("http://pi.local:8080.evil.example", "pi.local:8080", false));
         assert_false(web_origin_is_same("null", "pi.local", false));
         assert_false(web_origin_is_same(NULL, "pi.local", false));
         assert_false(web_origin_is_same("http://", "", false));

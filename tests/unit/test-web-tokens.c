@@ -3,6 +3,7 @@
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
+
 #include <cmocka.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -65,7 +66,8 @@ static void test_pair_and_verify(void **state)
         memset(&t, 0, sizeof(t));
         fill(rc, sizeof(rc), 1);
         fill(rt, sizeof(rt), 2);
-        assert_int_equal(web_tokens_new_code(&t, WEB_TOKEN_CONTROL, "  Pixel\x01 ", NOW, rc, &code), 0);
+        assert_int_equal(web_tokens_new_code(&t, WEB_TOKEN_CONTROL, "  Pixel\x01 ", NOW, rc, &code),
+                         0);
         assert_int_equal(strlen(code->code), WEB_PAIR_CODE_LEN);
         assert_null(strpbrk(code->code, "01ILO")); /* no look-alikes */
         assert_string_equal(code->name, "Pixel?");
@@ -96,9 +98,9 @@ static void test_pair_and_verify(void **state)
         assert_int_equal(web_tokens_new_code(&t, WEB_TOKEN_VIEW, "", NOW, rc, &code), 0);
         assert_string_equal(code->name, "device 2");
         memcpy(typed, code->code, WEB_PAIR_CODE_LEN + 1);
-        assert_int_equal(web_tokens_redeem(&t, typed, NOW + WEB_PAIR_CODE_LIFETIME_USEC, rt, token,
-                                           NULL),
-                         -ENOENT);
+        assert_int_equal(
+                web_tokens_redeem(&t, typed, NOW + WEB_PAIR_CODE_LIFETIME_USEC, rt, token, NULL),
+                -ENOENT);
 
         assert_int_equal(web_tokens_revoke(&t, d->id), 0);
         assert_int_equal(t.n_devices, 0);

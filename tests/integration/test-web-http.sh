@@ -233,4 +233,58 @@ start_paced --simulate --time-scale 20
 wait_for 10 bash -c "curl -s -H 'Authorization: Bearer $VIEW' $WEB_URL/api/status | jq -e '.paced_online == true'" ||
         fail "paced-web did not notice paced coming back"
 kill -0 "$WEB_PID" || fail "paced-web died"
+
+log "TLS: https URLs, a Secure cookie, the Origin checked with its scheme"
+if command -v openssl > /dev/null; then
+        kill "$WEB_PID"
+        wait "$WEB_PID" 2>/dev/null || true
+        openssl req -x509 -newkey rsa:2048 -nodes -keyout "$T/key.pem" -out "$T/cert.pem" \
+                -days 2 -subj "/CN=127.0.0.1" > /dev/null 2>&1
+        printf '[Web]\ntls_certificate = %s\ntls_key = %s\n' "$T/cert.pem" "$T/key.pem" \
+                > "$T/tls.conf"
+        : > "$T/web.log"
+        start_web --config "$T/tls.conf"
+        [ "${WEB_URL%%:*}" = https ] || fail "TLS server logged $WEB_URL"
+        pc web pair --no-qr > "$T/pair"
+        grep -q "open: https://" "$T/pair" || fail "pairing URL: $(cat "$T/pair")"
+        code=$(sed -n 's/^Pairing code: \([A-Z0-9-]*\).*/\1/p' "$T/pair")
+        got=$(curl -sk -o /dev/null -w '%{http_code}' -X POST -H "Origin: http://${WEB_URL#https://}" \
+                -d "{\"code\":\"$code\"}" "$WEB_URL/api/pair")
+        [ "$got" = 403 ] || fail "an http:// Origin paired over TLS ($got)"
+        curl -sk -D "$T/headers" -o "$T/body" -X POST -H "Origin: $WEB_URL" \
+                -d "{\"code\":\"$code\"}" "$WEB_URL/api/pair"
+        grep -i '^set-cookie:.*HttpOnly; SameSite=Strict; Secure' "$T/headers" > /dev/null ||
+                fail "no Secure cookie over TLS: $(cat "$T/headers")"
+        tls_token=$(jq -r .token "$T/body")
+        [ "$(curl -sk -o /dev/null -w '%{http_code}' -H "Authorization: Bearer $tls_token" \
+                "$WEB_URL/api/status")" = 200 ] || fail "status over TLS"
+        [ "$(curl -s -o /dev/null -w '%{http_code}' "http://${WEB_URL#https://}/api/status")" != 200 ] ||
+                fail "plain HTTP answered on the TLS port"
+else
+        log "(no openssl: TLS not tested)"
+fi
+
+log "socket activation: started by the first connection, on the socket it was given"
+if command -v systemd-socket-activate > /dev/null; then
+        kill "$WEB_PID"
+        wait "$WEB_PID" 2>/dev/null || true
+        port=${WEB_URL##*:}
+        systemd-socket-activate -E "PACED_BUS_ADDRESS=$BUS_ADDRESS" -l "127.0.0.1:$port" \
+                "$PACED_WEB" --listen 127.0.0.1:1 \
+                --state-dir "$T/web-state" --paced-state-dir "$T/state" > "$T/activated.log" 2>&1 &
+        LIB_PIDS+=("$!")
+        wait_for 5 grep -q " as 3" "$T/activated.log" || fail "socket-activate did not start"
+        ! busctl --address="$BUS_ADDRESS" status io.paced.web1 > /dev/null 2>&1 ||
+                fail "paced-web ran before a connection"
+        got=$(curl -s -o /dev/null -w '%{http_code}' --max-time 10 -H "Authorization: Bearer $VIEW" \
+                "http://127.0.0.1:$port/api/status" || true)
+        [ "$got" = 200 ] || fail "the activated paced-web answered $got: $(cat "$T/activated.log")"
+        # The given socket replaces --listen.
+        grep -q "Listening on http://127.0.0.1:$port" "$T/activated.log" ||
+                fail "not on the activated socket: $(cat "$T/activated.log")"
+        ! grep -q "Listening on http://127.0.0.1:1$" "$T/activated.log" ||
+                fail "--listen was used besides the activated socket"
+else
+        log "(no systemd-socket-activate: socket activation not tested)"
+fi
 log "PASS"

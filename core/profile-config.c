@@ -37,6 +37,9 @@ static void runner_from_config(const Config *c, unsigned lthr, RunnerProfile *re
         ret->lthr = lthr;
         ret->age = c->age;
         ret->units = c->units == CONFIG_UNITS_IMPERIAL ? PROFILE_UNITS_MI : PROFILE_UNITS_KM;
+        for (size_t i = 0; i < ELEMENTSOF(races); i++)
+                if (races[i].race == c->zwift_pace)
+                        ret->zwift_pace = races[i].ref;
         runner_profile_derive(ret);
 }
 

@@ -1,0 +1,129 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * Real-world and rule fixtures (tests/data/workouts/README.md): each file
+ * resolved against one runner, with the steps and totals a runner expects
+ * from the file's own description, and the notes that say how it was read.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <cmocka.h>
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "workout-library.h"
+#include "workout.h"
+
+#define DATA PACED_SOURCE_DIR "/tests/data/workouts/"
+
+typedef struct Fixture {
+        const char *file;
+        size_t n_steps;
+        double distance_m; /* < 0: not checked */
+        double time_s;     /* < 0: not checked */
+        const char *note;  /* a note that must be there, NULL: none expected */
+} Fixture;
+
+static ResolvedWorkout *resolve_file(const char *path, const char *const *keys)
+{
+        _cleanup_(workout_freep) Workout *w = NULL;
+        WorkoutError e = {};
+        ResolvedWorkout *r = NULL;
+        RunnerProfile p;
+        ResolveLimits l;
+        char msg[600];
+        int k;
+
+        if (workout_load_file(path, &w, &e) < 0)
+                fail_msg("%s", workout_error_format(&e, msg, sizeof(msg)));
+        runner_profile_init(&p);
+        for (size_t i = 0; keys && keys[i]; i += 2)
+                assert_int_equal(runner_profile_set_key(&p, keys[i], keys[i + 1]), 0);
+        resolve_limits_init(&l);
+        k = workout_resolve(w, &p, &l, &r);
+        if (k < 0)
+                fail_msg("%s: resolve: %s", path, strerror(-k));
+        return r;
+}
+
+static bool has_note(const ResolvedWorkout *r, const char *s)
+{
+        for (char **n = r->notes; n && *n; n++)
+                if (strstr(*n, s))
+                        return true;
+        return false;
+}
+
+static void check(const Fixture *f, const char *const *keys)
+{
+        _cleanup_(resolved_workout_freep) ResolvedWorkout *r = NULL;
+        char path[512];
+
+        snprintf(path, sizeof(path), DATA "%s", f->file);
+        r = resolve_file(path, keys);
+        if (r->n_steps != f->n_steps)
+                fail_msg("%s: %zu steps, want %zu", f->file, r->n_steps, f->n_steps);
+        if (f->distance_m >= 0 && fabs(r->total_distance_m - f->distance_m) > 0.5)
+                fail_msg("%s: %.1f m, want %.1f m", f->file, r->total_distance_m, f->distance_m);
+        if (f->time_s >= 0 && fabs(r->total_time_s - f->time_s) > 0.5)
+                fail_msg("%s: %.1f s, want %.1f s", f->file, r->total_time_s, f->time_s);
+        if (f->note && !has_note(r, f->note))
+                fail_msg("%s: no note '%s' (first: %s)", f->file, f->note,
+                         r->notes && r->notes[0] ? r->notes[0] : "none");
+}
+
+/* luishpinto/zwift: every distance as the description gives it, in metres. */
+static void test_zwo_metres_without_duration_type(void **state)
+{
+        static const char *const keys[] = {"5K", "20:00", NULL};
+        static const Fixture fixtures[] = {
+                /* 1 + 3 x (1.7 + 0.4) + 4 x (0.2 + 0.2) + 1 km */
+                {"zwo/one-mile-threshold.zwo", 16, 9900, -1, "durations read as metres"},
+                /* 1 + 2 x (3.4 + 0.4) + 4 x (0.2 + 0.2) + 1 km */
+                {"zwo/two-miles-threshold.zwo", 14, 11200, -1, "durations read as metres"},
+                /* 1 + (6.8 + 0.4) + 6 x (0.2 + 0.2) + 1 km: 3 h 13 min when read as seconds */
+                {"zwo/four-miles-threshold.zwo", 16, 11600, -1, "durations read as metres"},
+                {"zwo/pyramid.zwo", 16, 8000, -1, "durations read as metres"},
+                /* The 2700 m at 105 % of a 20:00 5K (15.75 km/h) is the "12 min" of the
+                 * description, give or take: 10:17. */
+                {"zwo/speed-test.zwo", 3, 4700, -1, "durations read as metres"},
+                {"zwo/variable-intervals.zwo", 20, 6800, -1, "durations read as metres"},
+        };
+
+        for (size_t i = 0; i < ELEMENTSOF(fixtures); i++)
+                check(&fixtures[i], keys);
+}
+
+/* The four-mile session at 5K 20:00: warm-up ramp 12.1 -> 13.6 km/h, the
+ * 6.8 km at 95.3 % of 5K speed, nothing runs for hours. */
+static void test_zwo_four_miles_steps(void **state)
+{
+        static const char *const keys[] = {"5K", "20:00", NULL};
+        _cleanup_(resolved_workout_freep) ResolvedWorkout *r =
+                resolve_file(DATA "zwo/four-miles-threshold.zwo", keys);
+
+        assert_int_equal(r->steps[0].kind, STEP_KIND_WARMUP);
+        assert_int_equal(r->steps[0].end, STEP_END_DISTANCE);
+        assert_float_equal(r->steps[0].end_value, 1000, 0);
+        assert_float_equal(r->steps[0].speed_start_kmh, 15 * 0.80848885, 1e-6);
+        assert_float_equal(r->steps[0].speed_end_kmh, 15 * 0.90509331, 1e-6);
+        assert_float_equal(r->steps[1].end_value, 6800, 0);
+        assert_float_equal(r->steps[1].speed_start_kmh, 15 * 0.95339554, 1e-6);
+        /* The cool-down (PowerLow 0.905 > PowerHigh 0.808) slows the belt. */
+        assert_int_equal(r->steps[15].kind, STEP_KIND_COOLDOWN);
+        assert_true(r->steps[15].speed_start_kmh > r->steps[15].speed_end_kmh);
+        assert_true(r->total_time_s > 45 * 60 && r->total_time_s < 55 * 60);
+}
+
+int main(void)
+{
+        const struct CMUnitTest tests[] = {
+                cmocka_unit_test(test_zwo_metres_without_duration_type),
+                cmocka_unit_test(test_zwo_four_miles_steps),
+        };
+
+        return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -809,20 +809,19 @@ static bool add_step(WorkoutBlock *b, WorkoutStep *s)
 /*
  * IntervalsT: a repeat block of the on step and (unless OffDuration is 0)
  * the off step. Its text events are timed from the start of the whole
- * block, as Zwift shows them; a block with events after its first
- * repetition is written out repetition by repetition, so that each event
- * comes in the repetition it belongs to.
+ * block, as Zwift shows them ("7 times two minutes here" comes once, in the
+ * first repetition): a block with events is written out repetition by
+ * repetition, so that each event comes in the repetition it belongs to.
  */
 static int build_intervals(ZwoParser *p, const ZwoElement *e, bool distance)
 {
         double period = e->duration + e->off_duration;
-        bool unroll = false;
+        bool unroll;
         WorkoutBlock *b = &p->w->body;
         int k;
 
-        for (size_t i = 0; i < e->n_events; i++)
-                if (e->events[i].distance == distance && e->events[i].offset >= period)
-                        unroll = true;
+        /* An event belongs to one repetition, not to all of them. */
+        unroll = e->n_events > 0 && e->repeat > 1;
         if (!unroll) {
                 WorkoutStep on, off;
                 WorkoutNode *n;

@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include "workout-library.h"
+#include "workout-zwo.h"
 #include "workout.h"
 
 #define DATA PACED_SOURCE_DIR "/tests/data/workouts/"
@@ -118,11 +119,121 @@ static void test_zwo_four_miles_steps(void **state)
         assert_true(r->total_time_s > 45 * 60 && r->total_time_s < 55 * 60);
 }
 
+/* sportType running, Incline fractions and percent, Slope, On/OffSlope,
+ * and a cool-down written PowerLow > PowerHigh that must not speed up. */
+static void test_zwo_running_incline(void **state)
+{
+        static const char *const keys[] = {"5K", "20:00", NULL};
+        static const Fixture f = {"rules/zwo-running-incline.zwo", 12, -1, 29 * 60,
+                                  "read as fractions"};
+        _cleanup_(resolved_workout_freep) ResolvedWorkout *r =
+                resolve_file(DATA "rules/zwo-running-incline.zwo", keys);
+
+        check(&f, keys);
+        assert_true(r->steps[1].has_incline);
+        assert_float_equal(r->steps[1].incline_start_pct, 6, 1e-9);
+        assert_float_equal(r->steps[2].incline_start_pct, 0, 1e-9);
+        assert_float_equal(r->steps[9].incline_start_pct, 2, 1e-9);  /* Incline="2": percent */
+        assert_float_equal(r->steps[10].incline_start_pct, 3, 1e-9); /* Slope="3" */
+        assert_int_equal(r->steps[11].kind, STEP_KIND_COOLDOWN);
+        assert_float_equal(r->steps[11].speed_start_kmh, 15 * 0.8, 1e-9);
+        assert_float_equal(r->steps[11].speed_end_kmh, 15 * 0.7, 1e-9);
+}
+
+/* Zwift's editor's pace="8268": the configured reference, with a note; text
+ * events at their offsets; OffDuration="0"; the reversed cool-down. */
+static void test_zwo_zwift_export(void **state)
+{
+        static const char *const keys[] = {"Mile", "6:00", "5K", "20:00", "ZwiftPace", "5k", NULL};
+        static const Fixture f = {"rules/zwo-zwift-export.zwo", 8, -1,
+                                  600 + 1200 + 600 + 1200 + 3 * 30 + 600, "pace=\"8268\""};
+        _cleanup_(resolved_workout_freep) ResolvedWorkout *r =
+                resolve_file(DATA "rules/zwo-zwift-export.zwo", keys);
+
+        check(&f, keys);
+        /* ZwiftPace=5k: 95.4 % of 15 km/h, not of the 16.1 km/h mile. */
+        assert_float_equal(r->steps[1].speed_start_kmh, 15 * 0.95449996, 1e-6);
+        /* The warm-up's events: one at its start, one at 9:00. */
+        assert_string_equal(r->steps[0].cue, "Welcome");
+        assert_int_equal(r->steps[0].n_cues, 1);
+        assert_float_equal(r->steps[0].cues[0].at, 540, 0);
+        assert_string_equal(r->steps[0].cues[0].text, "One minute to go");
+        /* OffDuration="0": three 30 s efforts back to back, no off steps;
+         * "Last one" 65 s into the block, 5 s into the third. */
+        for (size_t i = 4; i < 7; i++) {
+                assert_int_equal(r->steps[i].kind, STEP_KIND_ACTIVE);
+                assert_float_equal(r->steps[i].end_value, 30, 0);
+        }
+        assert_int_equal(r->steps[4].n_cues + r->steps[5].n_cues, 0);
+        assert_int_equal(r->steps[6].n_cues, 1);
+        assert_float_equal(r->steps[6].cues[0].at, 5, 0);
+        /* Cooldown PowerLow 0.754 > PowerHigh 0.254: from fast to slow. */
+        assert_true(r->steps[7].speed_start_kmh > r->steps[7].speed_end_kmh);
+}
+
+/* TrainAsONE: <thresholdSecPerKm> is what Power is a fraction of; QZ's
+ * Speed= is m/s. */
+static void test_zwo_threshold_and_speed(void **state)
+{
+        static const Fixture f = {"rules/zwo-trainasone.zwo", 3, -1, 960, "thresholdSecPerKm"};
+        _cleanup_(resolved_workout_freep) ResolvedWorkout *r =
+                resolve_file(DATA "rules/zwo-trainasone.zwo", NULL);
+
+        check(&f, NULL);
+        /* 302 s/km / 0.6667 = 453 s/km, the "07:34/km" of the file's text */
+        assert_float_equal(3600 / r->steps[0].speed_start_kmh, 302 / 0.6667, 0.01);
+        assert_float_equal(3600 / r->steps[1].speed_start_kmh, 302, 0.01);
+        assert_float_equal(r->steps[2].speed_start_kmh, 4.1667 * 3.6, 1e-6);
+        assert_string_equal(r->steps[0].cue, "07:34/km - Warm Up");
+}
+
+/* distoffset decides metres; an IntervalsT event comes once, at 900 m of
+ * the first repetition, not "at the start" and not in every repetition. */
+static void test_zwo_distoffset(void **state)
+{
+        static const char *const keys[] = {"10K", "42:00", NULL};
+        static const Fixture f = {"rules/zwo-distoffset.zwo", 12, 9200, -1,
+                                  "text events at "
+                                  "distoffset"};
+        _cleanup_(resolved_workout_freep) ResolvedWorkout *r =
+                resolve_file(DATA "rules/zwo-distoffset.zwo", keys);
+
+        check(&f, keys);
+        assert_int_equal(r->steps[1].end, STEP_END_DISTANCE);
+        assert_int_equal(r->steps[1].n_cues, 1);
+        assert_true(r->steps[1].cues[0].at_distance);
+        assert_float_equal(r->steps[1].cues[0].at, 900, 0);
+        assert_null(r->steps[1].cue);
+        for (size_t i = 2; i < 12; i++)
+                assert_int_equal(r->steps[i].n_cues, 0);
+}
+
+/* An explicit durationType wins over any evidence. */
+static void test_zwo_duration_type_wins(void **state)
+{
+        static const char *const xml =
+                "<workout_file><sportType>run</sportType><durationType>time</durationType>"
+                "<description>1.00 km warming up</description><workout>"
+                "<SteadyState Duration=\"1000\" Power=\"0.8\"><textevent distoffset=\"500\" "
+                "message=\"half\"/></SteadyState></workout></workout_file>";
+        _cleanup_(workout_freep) Workout *w = NULL;
+
+        assert_int_equal(workout_zwo_parse(xml, strlen(xml), "t.zwo", &w, NULL), 0);
+        assert_int_equal(w->body.nodes[0].step.end, STEP_END_TIME);
+        assert_float_equal(w->body.nodes[0].step.end_value, 1000, 0);
+        assert_null(w->notes);
+}
+
 int main(void)
 {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test(test_zwo_metres_without_duration_type),
                 cmocka_unit_test(test_zwo_four_miles_steps),
+                cmocka_unit_test(test_zwo_running_incline),
+                cmocka_unit_test(test_zwo_zwift_export),
+                cmocka_unit_test(test_zwo_threshold_and_speed),
+                cmocka_unit_test(test_zwo_distoffset),
+                cmocka_unit_test(test_zwo_duration_type_wins),
         };
 
         return cmocka_run_group_tests(tests, NULL, NULL);

@@ -83,6 +83,7 @@ struct WorkoutEngine {
         bool next_announced; /* UPCOMING cue of the next step emitted */
         bool this_announced; /* ... of the current step, before it began */
         bool halfway_cued;
+        size_t next_prompt; /* the step's next timed cue (ResolvedStep.cues) */
         double override_delta;
         double override_abs;
         double override_incline;
@@ -633,6 +634,7 @@ static void begin_step(WorkoutEngine *e, uint64_t now, size_t idx, uint64_t star
         e->next_announced = false;
         e->this_announced = announced;
         e->halfway_cued = false;
+        e->next_prompt = 0;
         e->override_delta = 0;
         e->override_abs = NAN;
         e->override_incline = NAN;
@@ -1033,6 +1035,17 @@ static void announce(WorkoutEngine *e, uint64_t now)
                 }
         }
 
+        /* The workout's own prompts, each once, when the step reaches it. */
+        while (e->next_prompt < s->n_cues) {
+                const StepCue *c = &s->cues[e->next_prompt];
+
+                if (c->at_distance ? dist_now(e, now) - e->step_dist_start < c->at
+                                   : run_clock(e, now) < e->step_start_run + s_to_usec(c->at))
+                        break;
+                e->next_prompt++;
+                cue(e, now, CUE_KIND_PROMPT, -1, "%s", c->text);
+        }
+
         if (n && !e->next_announced && isfinite(remaining_s) &&
             remaining_s <= usec_to_s(lead) + 0.0005) {
                 int secs = (int)lround(remaining_s);
@@ -1055,6 +1068,11 @@ static uint64_t step_deadline(const WorkoutEngine *e, uint64_t now)
         len = step_length(s, e->extend);
         if (now < e->hold_until)
                 d = e->hold_until;
+        /* A prompt at a time; one at a distance comes with the belt's data. */
+        if (e->next_prompt < s->n_cues && !s->cues[e->next_prompt].at_distance)
+                d = umin(d, umax(run_to_abs(e, e->step_start_run +
+                                                       s_to_usec(s->cues[e->next_prompt].at)),
+                                 now + 1));
 
         if (s->end == STEP_END_TIME) {
                 uint64_t end = run_to_abs(e, e->step_start_run + s_to_usec(len));

@@ -176,7 +176,7 @@ static const char *const cue_kind_names[_CUE_KIND_MAX] = {
         [CUE_KIND_UPCOMING] = "upcoming", [CUE_KIND_STEP_START] = "step-start",
         [CUE_KIND_HALFWAY] = "halfway",   [CUE_KIND_STEP_END] = "step-end",
         [CUE_KIND_LAP] = "lap",           [CUE_KIND_SAFETY] = "safety",
-        [CUE_KIND_INFO] = "info",
+        [CUE_KIND_INFO] = "info",         [CUE_KIND_PROMPT] = "prompt",
 };
 
 static void handle_cue(Manager *m, const Cue *c)

@@ -5,6 +5,7 @@
 
 #include "live-analysis.h"
 #include "manager.h"
+#include "planned-workouts.h"
 #include "profile-config.h"
 #include "profile.h"
 #include "rr.h"
@@ -52,8 +53,9 @@ struct Manager {
         ZoneModel zone_model;
         ZoneTable zones; /* the live zone outside a session */
         bool have_zones;
-        char *pending_run;     /* --run: started once the treadmill is ready */
-        struct Plan *schedule; /* from SetSchedule, stored in the state directory */
+        char *pending_run;       /* --run: started once the treadmill is ready */
+        struct Plan *schedule;   /* from SetSchedule, stored in the state directory */
+        PlannedWorkouts planned; /* from SetPlannedWorkouts, ditto; before the plan's */
 
         SessionStore *store;      /* NULL: running without a store (logged) */
         int store_error;          /* last flush result, so a full disk is logged once */
@@ -112,9 +114,19 @@ void manager_handle_heart_rate(Manager *m, const HrsMeasurement *hr);
 /* manager-recovery.c: on the first Treadmill Data after a crash. */
 void manager_try_recover(Manager *m);
 
+/* bus-manager-sync.c: what paced-sync calls, in the Manager's vtable. */
+int bus_property_get_planned_workouts(sd_bus *bus, const char *path, const char *interface,
+                                      const char *property, sd_bus_message *reply, void *userdata,
+                                      sd_bus_error *error);
+int bus_method_set_planned_workouts(sd_bus_message *message, void *userdata, sd_bus_error *error);
+int bus_method_list_sessions(sd_bus_message *message, void *userdata, sd_bus_error *error);
+int bus_method_export_session(sd_bus_message *message, void *userdata, sd_bus_error *error);
+
 /* manager-schedule.c */
 int manager_load_schedule(Manager *m);
 const char *manager_schedule_today(Manager *m); /* "" if nothing today */
+/* Today's first planned workout, NULL if none (then the plan's, if any, is today's). */
+const PlannedWorkout *manager_planned_today(Manager *m);
 
 /*
  * manager-transport.c: the simulator (--simulate) or BlueZ transport on the

@@ -17,6 +17,8 @@
 
 #include "clock.h"
 #include "config.h"
+#include "planned-workouts.h"
+#include "session-store.h"
 #include "transport.h"
 #include "util.h"
 
@@ -28,6 +30,7 @@
 #define PACED_BUS_IFACE_SIMULATOR "io.paced.paced1.Simulator"
 #define PACED_BUS_ERROR_PREFIX    "io.paced.paced1.Error."
 #define PACED_ADMIN_GROUP         "paced"
+#define PACED_SYNC_GROUP          "paced-sync" /* paced-sync's three methods, no others */
 
 #define PACED_ERROR_NOT_CONNECTED    PACED_BUS_ERROR_PREFIX "NotConnected"
 #define PACED_ERROR_INVALID_WORKOUT  PACED_BUS_ERROR_PREFIX "InvalidWorkout"
@@ -38,6 +41,7 @@
 #define PACED_ERROR_MONITOR_ONLY     PACED_BUS_ERROR_PREFIX "MonitorOnly"
 #define PACED_ERROR_NOT_SUPPORTED    PACED_BUS_ERROR_PREFIX "NotSupported"
 #define PACED_ERROR_FAILED           PACED_BUS_ERROR_PREFIX "Failed"
+#define PACED_ERROR_NO_DATA          PACED_BUS_ERROR_PREFIX "NoData"
 
 typedef enum ManagerBusKind {
         MANAGER_BUS_SYSTEM,
@@ -92,6 +96,7 @@ typedef struct ManagerOptions {
         const char *run_workout;   /* start this workout as soon as the treadmill is ready */
         bool exit_when_done;       /* exit after the first session ends */
         const char *admin_group;   /* NULL: "paced" */
+        const char *sync_group;    /* NULL: "paced-sync" */
 } ManagerOptions;
 
 typedef struct Manager Manager;
@@ -135,6 +140,9 @@ void manager_properties_changed(Manager *m, unsigned mask);
  * 0 or -EPERM with error set.
  */
 int manager_verify_write_access(Manager *m, sd_bus_message *message, sd_bus_error *error);
+/* The same, or a member of the paced-sync group: for the methods paced-sync calls
+ * (it reads finished sessions and writes planned workouts, never drives the belt). */
+int manager_verify_sync_access(Manager *m, sd_bus_message *message, sd_bus_error *error);
 
 Device *manager_get_device(Manager *m, TransportRole role);
 
@@ -152,6 +160,15 @@ int manager_extend_step(Manager *m, uint32_t seconds, sd_bus_error *error);
 int manager_adjust_speed(Manager *m, double delta_kmh, sd_bus_error *error);
 int manager_set_schedule(Manager *m, const char *plan_json_or_path, sd_bus_error *error);
 int manager_clear_schedule(Manager *m, sd_bus_error *error);
+/* Replaces source's planned workouts with items[0..n) (taken over, freed either way). */
+int manager_set_planned_workouts(Manager *m, const char *source, PlannedWorkout *items, size_t n,
+                                 sd_bus_error *error);
+/* The finished sessions after after_id (at most max), for paced-sync. */
+int manager_list_sessions(Manager *m, uint64_t after_id, unsigned max, SessionListEntry **ret,
+                          size_t *ret_n, sd_bus_error *error);
+/* A finished session as a file: format "fit" or "tcx". */
+int manager_export_session(Manager *m, uint64_t id, const char *format, uint8_t **ret,
+                           size_t *ret_size, sd_bus_error *error);
 /* Replies to message with a(sssn) (address, name, kind, rssi) once the scan ends. */
 int manager_scan_devices(Manager *m, sd_bus_message *message, uint32_t timeout_s,
                          sd_bus_error *error);

@@ -21,7 +21,7 @@
 #include <sys/socket.h>
 #include <sys/syscall.h>
 
-#include "../tests/unit/fake-bluez.c"
+#include "../tests/lib/fake-bluez.c"
 #include <inttypes.h>
 
 #include "bluez-client.h"

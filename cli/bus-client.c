@@ -47,11 +47,10 @@ int pacectl_error_exit(const char *what, const sd_bus_error *error, int r)
         if (!name)
                 return r == -ENOENT || r == -ECONNREFUSED ? PACECTL_EXIT_UNAVAILABLE
                                                           : PACECTL_EXIT_FAILURE;
-        if (streq(name, "io.paced.paced1.Error.NotPermitted") ||
+        if (streq(name, PACED_ERROR_NOT_PERMITTED) ||
             streq(name, "org.freedesktop.DBus.Error.AccessDenied"))
                 return PACECTL_EXIT_NOT_PERMITTED;
-        if (streq(name, "io.paced.paced1.Error.InvalidArgument") ||
-            streq(name, "io.paced.paced1.Error.InvalidWorkout") ||
+        if (streq(name, PACED_ERROR_INVALID_ARGUMENT) || streq(name, PACED_ERROR_INVALID_WORKOUT) ||
             streq(name, "org.freedesktop.DBus.Error.InvalidArgs"))
                 return PACECTL_EXIT_USAGE;
         if (streq(name, "org.freedesktop.DBus.Error.ServiceUnknown") ||

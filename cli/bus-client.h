@@ -14,12 +14,7 @@
 #include <systemd/sd-bus.h>
 
 #include "pacectl.h"
-
-#define PACED_BUS_NAME          "io.paced.paced1"
-#define PACED_BUS_PATH          "/io/paced/paced1"
-#define PACED_BUS_IFACE_MANAGER "io.paced.paced1.Manager"
-#define PACED_BUS_IFACE_DEVICE  "io.paced.paced1.Device"
-#define PACED_BUS_DEVICE_PREFIX "/io/paced/paced1/device"
+#include "paced-bus.h"
 
 /* More exit codes for the D-Bus commands (LSB-style, like systemctl). */
 #define PACECTL_EXIT_UNAVAILABLE   3 /* paced is not running / the bus is unreachable */

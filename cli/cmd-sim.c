@@ -10,8 +10,6 @@
 #include "bus-client.h"
 #include "util.h"
 
-#define PACED_BUS_IFACE_SIMULATOR "io.paced.paced1.Simulator"
-
 static int show(bool json)
 {
         _cleanup_(sd_bus_error_free) sd_bus_error error = SD_BUS_ERROR_NULL;

@@ -4,7 +4,7 @@
  * store's writer API, for tests and demos (documented in docs/sessions.md).
  *
  *   paced-mksession --state-dir DIR [--seed N] [--seconds S] [--reason R]
- *       Stores the simulated 3 x 400 m session of tests/unit/session-fixture.h
+ *       Stores the simulated 3 x 400 m session of tests/lib/session-fixture.h
  *       and prints its id. R: finished (default), aborted, or open (left
  *       unfinished, as after a crash).
  *   paced-mksession --state-dir DIR --writer [--tick-ms MS]
@@ -25,7 +25,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "../tests/unit/session-fixture.h"
+#include "../tests/lib/session-fixture.h"
 #include "session-store.h"
 #include "util.h"
 

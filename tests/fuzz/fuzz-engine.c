@@ -14,7 +14,7 @@
 #include <math.h>
 #include <stdio.h>
 
-#include "../unit/fake-treadmill.h"
+#include "../lib/fake-treadmill.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

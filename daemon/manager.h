@@ -17,31 +17,11 @@
 
 #include "clock.h"
 #include "config.h"
+#include "paced-bus.h"
 #include "planned-workouts.h"
 #include "session-store.h"
 #include "transport.h"
 #include "util.h"
-
-#define PACED_BUS_NAME            "io.paced.paced1"
-#define PACED_BUS_PATH            "/io/paced/paced1"
-#define PACED_BUS_DEVICE_PREFIX   "/io/paced/paced1/device"
-#define PACED_BUS_IFACE_MANAGER   "io.paced.paced1.Manager"
-#define PACED_BUS_IFACE_DEVICE    "io.paced.paced1.Device"
-#define PACED_BUS_IFACE_SIMULATOR "io.paced.paced1.Simulator"
-#define PACED_BUS_ERROR_PREFIX    "io.paced.paced1.Error."
-#define PACED_ADMIN_GROUP         "paced"
-#define PACED_SYNC_GROUP          "paced-sync" /* paced-sync's three methods, no others */
-
-#define PACED_ERROR_NOT_CONNECTED    PACED_BUS_ERROR_PREFIX "NotConnected"
-#define PACED_ERROR_INVALID_WORKOUT  PACED_BUS_ERROR_PREFIX "InvalidWorkout"
-#define PACED_ERROR_NOT_PERMITTED    PACED_BUS_ERROR_PREFIX "NotPermitted"
-#define PACED_ERROR_INVALID_ARGUMENT PACED_BUS_ERROR_PREFIX "InvalidArgument"
-#define PACED_ERROR_BUSY             PACED_BUS_ERROR_PREFIX "Busy"
-#define PACED_ERROR_NO_WORKOUT       PACED_BUS_ERROR_PREFIX "NoWorkout"
-#define PACED_ERROR_MONITOR_ONLY     PACED_BUS_ERROR_PREFIX "MonitorOnly"
-#define PACED_ERROR_NOT_SUPPORTED    PACED_BUS_ERROR_PREFIX "NotSupported"
-#define PACED_ERROR_FAILED           PACED_BUS_ERROR_PREFIX "Failed"
-#define PACED_ERROR_NO_DATA          PACED_BUS_ERROR_PREFIX "NoData"
 
 typedef enum ManagerBusKind {
         MANAGER_BUS_SYSTEM,

@@ -110,6 +110,11 @@ static int step_done(Outbox *o, sqlite3_stmt *st, const char *what)
         return rc == SQLITE_DONE ? 0 : fail(o, rc, what);
 }
 
+/* What comes due: unfinished jobs, and a calendar (done, it is fetched again later). */
+#define DUE_STATES                                                                                 \
+        "(state IN ('pending', 'sending', 'processing', 'marking') OR"                             \
+        " (kind = 'calendar' AND state = 'done'))"
+
 static const char schema[] = "CREATE TABLE jobs ("
                              "  id INTEGER PRIMARY KEY,"
                              "  service TEXT NOT NULL,"
@@ -328,8 +333,8 @@ int outbox_next_due(Outbox *o, const char *service, uint64_t now, Job *ret)
         int r, rc;
 
         r = prepare(o,
-                    "SELECT " JOB_COLUMNS " FROM jobs WHERE service = ? AND state IN ('pending',"
-                    " 'sending', 'processing', 'marking') AND next_usec <= ?"
+                    "SELECT " JOB_COLUMNS " FROM jobs WHERE service = ? AND " DUE_STATES
+                    " AND next_usec <= ?"
                     " ORDER BY next_usec, id LIMIT 1",
                     &st);
         if (r < 0)
@@ -350,7 +355,7 @@ uint64_t outbox_next_wakeup(Outbox *o, const char *service)
 
         if (prepare(o,
                     "SELECT min(next_usec) FROM jobs WHERE (?1 IS NULL OR service = ?1) AND"
-                    " state IN ('pending', 'sending', 'processing', 'marking')",
+                    " " DUE_STATES,
                     &st) < 0)
                 return USEC_INFINITY;
         if (service)
@@ -439,8 +444,7 @@ int outbox_wake(Outbox *o, const char *service, uint64_t now)
 
         r = prepare(o,
                     "UPDATE jobs SET next_usec = ?2 WHERE (?1 IS NULL OR service = ?1) AND"
-                    " state IN ('pending', 'sending', 'processing', 'marking') AND"
-                    " next_usec > ?2",
+                    " " DUE_STATES " AND next_usec > ?2",
                     &st);
         if (r < 0)
                 return r;

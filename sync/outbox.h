@@ -18,7 +18,8 @@
  * never came (a timeout, a crash, a kill): the next attempt then asks the
  * service whether the activity exists before sending again, which is what
  * makes a retry never a duplicate. "failed" is final until `pacectl sync
- * retry`; transient trouble stays pending with a later next_usec.
+ * retry`; transient trouble stays pending with a later next_usec. A
+ * calendar job that is done comes due again at its next_usec.
  * Times are CLOCK_REALTIME usec, passed in. Pure code (SQLite, no sd-*).
  */
 

@@ -71,7 +71,7 @@ char *http_describe(const HttpResponse *r)
 
         if (r->too_large)
                 s = strdup("the answer was larger than 2 MiB");
-        else if (r->result != CURLE_OK && r->status == 0)
+        else if (r->result != CURLE_OK)
                 s = strdup(r->result == CURLE_OPERATION_TIMEDOUT ? "timed out" : r->error);
         else if (asprintf(&s, "HTTP %ld", r->status) < 0)
                 s = NULL;
@@ -108,9 +108,10 @@ void sync_job_finish(SyncService *s, JobState state, const char *detail_fmt, ...
         free(s->job.detail);
         s->job.detail = detail;
         s->job.state = state;
-        /* The caller sets next_usec for a later step (a poll, the next calendar). */
+        /* A step that ended: the count of failures in a row starts again. The caller
+         * sets next_usec for a later step (a poll, the next calendar). */
+        s->job.failures = 0;
         if (state == JOB_DONE || state == JOB_FAILED) {
-                s->job.failures = 0;
                 if (s->job.kind != JOB_CALENDAR)
                         s->job.next_usec = 0;
         } else
@@ -163,7 +164,7 @@ void sync_job_retry(SyncService *s, JobState state, const HttpResponse *r, const
                         (void)outbox_set_int(m->outbox, key, (int64_t)s->paused_until);
                 }
                 log_notice("%s: rate-limited (429); waiting %" PRIu64 " s as asked.", s->name,
-                           (s->paused_until - now) / USEC_PER_SEC);
+                           (s->paused_until - now + USEC_PER_SEC - 1) / USEC_PER_SEC);
                 s->job.next_usec = s->paused_until;
                 free(s->job.detail);
                 if (asprintf(&s->job.detail, "%s: rate-limited, waiting %" PRIu64 " s", what,

@@ -79,7 +79,7 @@ write_sync_conf() {
         cat > "$T/sync.conf" <<CONF
 [Sync]
 ca_file = $T/ca/ca.pem
-timeout = 5s
+timeout = ${SYNC_TIMEOUT:-5s}
 retry_min = 1s
 retry_max = 4s
 calendar_interval = 1h

@@ -112,7 +112,8 @@ static void finish(HttpClient *c, CURL *easy, CURLcode result)
         }
         if (result != CURLE_OK)
                 resp.error = r->error[0] ? r->error : curl_easy_strerror(result);
-        resp.too_large = r->too_large;
+        /* Refused by its Content-Length, or cut off while it came. */
+        resp.too_large = r->too_large || result == CURLE_FILESIZE_EXCEEDED;
         if (r->data) {
                 resp.body = r->data;
                 resp.size = r->size;

@@ -213,6 +213,10 @@ void sync_job_later(SyncService *s, JobState state, uint64_t delay, bool count_f
         va_end(ap);
         s->job.state = state;
         s->job.next_usec = now + delay;
+        if (count_failure)
+                log_notice("%s: %s; attempt %u, next in %" PRIu64 " s", s->name,
+                           s->job.detail ? s->job.detail : "failed", s->job.failures + 1,
+                           (delay + USEC_PER_SEC - 1) / USEC_PER_SEC);
         if (outbox_update(m->outbox, &s->job, now) < 0)
                 log_error("Cannot record job %" PRIi64 ": %s", s->job.id,
                           outbox_last_error(m->outbox));

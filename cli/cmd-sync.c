@@ -1,19 +1,24 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
- * pacectl sync status [--json] | now | retry | upload ID | strava-login [--url URL]:
- * paced-sync's outbox and calendar, and the Strava login (docs/sync.md).
+ * pacectl sync status [--json] | now | retry | upload ID | strava-login [--url URL] |
+ * settings [--apply]: paced-sync's outbox and calendar, the Strava login, and
+ * intervals.icu's running settings as a diff against paced.conf (docs/sync.md).
  */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <inttypes.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "bus-client.h"
+#include "config.h"
 #include "util.h"
+#include "workout.h"
 
 #define SYNC_BUS_NAME  "io.paced.sync1"
 #define SYNC_BUS_PATH  "/io/paced/sync1"
@@ -265,13 +270,208 @@ static int strava_login(sd_bus *bus, const char *url_arg)
         return PACECTL_EXIT_OK;
 }
 
+/* ---- settings: intervals.icu's running settings into paced.conf's [Runner] ---- */
+
+DEFINE_TRIVIAL_CLEANUP_FUNC(Config *, config_free);
+
+typedef struct Setting {
+        const char *key;
+        char current[32], offered[32]; /* "" when not set */
+} Setting;
+
+static void format_setting(const char *key, double v, char *buf, size_t n)
+{
+        if (!(v > 0)) {
+                buf[0] = '\0';
+                return;
+        }
+        if (streq(key, "threshold_pace")) {
+                long s = lround(v);
+
+                snprintf(buf, n, "%ld:%02ld/km", s / 60, s % 60);
+        } else
+                snprintf(buf, n, "%.0f", v);
+}
+
+/* text with key = value set in [Runner] (replacing an active line, else right after the
+ * section header; the section is added if missing). malloc'd, NULL on OOM. */
+static char *ini_set(const char *text, const char *key, const char *value)
+{
+        char *out = NULL;
+        size_t out_len = 0;
+        FILE *f = open_memstream(&out, &out_len);
+        bool in_runner = false, done = false, have_section = false;
+        const char *p = text;
+
+        if (!f)
+                return NULL;
+        while (*p) {
+                const char *eol = strchr(p, '\n');
+                size_t n = eol ? (size_t)(eol - p + 1) : strlen(p);
+                const char *q = p;
+
+                while (q < p + n && (*q == ' ' || *q == '\t'))
+                        q++;
+                if (*q == '[') {
+                        /* Leaving [Runner] without the key: it goes at its end. */
+                        if (in_runner && !done) {
+                                fprintf(f, "%s = %s\n", key, value);
+                                done = true;
+                        }
+                        in_runner = strncmp(q, "[Runner]", 8) == 0;
+                        have_section = have_section || in_runner;
+                } else if (in_runner && !done && strncmp(q, key, strlen(key)) == 0) {
+                        const char *r = q + strlen(key);
+
+                        while (*r == ' ' || *r == '\t')
+                                r++;
+                        if (*r == '=') {
+                                fprintf(f, "%s = %s\n", key, value);
+                                done = true;
+                                p += n;
+                                continue;
+                        }
+                }
+                fwrite(p, 1, n, f);
+                if (!eol)
+                        fputc('\n', f);
+                p += n;
+        }
+        if (!done)
+                fprintf(f, "%s%s = %s\n", have_section ? "" : "\n[Runner]\n", key, value);
+        if (fclose(f) != 0) {
+                free(out);
+                return NULL;
+        }
+        return out;
+}
+
+static int write_atomically(const char *path, const char *text)
+{
+        _cleanup_free_ char *tmp = NULL;
+        struct stat st;
+        FILE *f;
+        int r = 0;
+
+        if (stat(path, &st) < 0 || asprintf(&tmp, "%s.pacectl-tmp", path) < 0)
+                return -errno;
+        f = fopen(tmp, "wxe");
+        if (!f)
+                return -errno;
+        if (fputs(text, f) < 0 || fflush(f) != 0 || fsync(fileno(f)) < 0)
+                r = -errno;
+        if (fclose(f) != 0 && r == 0)
+                r = -errno;
+        if (r == 0 && (chmod(tmp, st.st_mode & 07777) < 0 || rename(tmp, path) < 0))
+                r = -errno;
+        if (r < 0)
+                (void)unlink(tmp);
+        return r;
+}
+
+static int settings(sd_bus *bus, const char *config_path, bool apply)
+{
+        _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
+        _cleanup_(config_freep) Config *c = NULL;
+        _cleanup_free_ char *text = NULL;
+        ConfigError e = {};
+        uint32_t max_hr, lthr;
+        double pace;
+        Setting set[3] = {{.key = "max_hr"}, {.key = "lthr"}, {.key = "threshold_pace"}};
+        size_t changes = 0, len;
+        int r;
+
+        r = config_load_file(config_path, &c, &e);
+        if (r < 0) {
+                fprintf(stderr, "pacectl: sync settings: %s%s%.0u: %s\n", config_path,
+                        e.line ? ":" : "", e.line, e.message);
+                return PACECTL_EXIT_FAILURE;
+        }
+        r = call(bus, "FetchRunnerSettings", &reply, NULL);
+        if (r)
+                return r;
+        r = sd_bus_message_read(reply, "uud", &max_hr, &lthr, &pace);
+        if (r < 0)
+                return sync_error_exit("FetchRunnerSettings", NULL, r);
+        format_setting("max_hr", c->max_hr, set[0].current, sizeof(set[0].current));
+        format_setting("max_hr", max_hr, set[0].offered, sizeof(set[0].offered));
+        format_setting("lthr", c->lthr, set[1].current, sizeof(set[1].current));
+        format_setting("lthr", lthr, set[1].offered, sizeof(set[1].offered));
+        format_setting("threshold_pace", c->threshold_pace_s_per_km, set[2].current,
+                       sizeof(set[2].current));
+        format_setting("threshold_pace", pace, set[2].offered, sizeof(set[2].offered));
+
+        printf("Running settings on intervals.icu against [Runner] in %s:\n", config_path);
+        for (size_t i = 0; i < ELEMENTSOF(set); i++) {
+                const Setting *x = &set[i];
+                bool change = x->offered[0] && !streq(x->current, x->offered);
+
+                printf("  %c %-15s %-10s -> %s%s\n", change ? '~' : ' ', x->key,
+                       x->current[0] ? x->current : "(not set)",
+                       x->offered[0] ? x->offered : "(not set on intervals.icu)",
+                       x->offered[0] && !change ? " (the same)" : "");
+                changes += change;
+        }
+        if (changes == 0) {
+                printf("Nothing to change.\n");
+                return PACECTL_EXIT_OK;
+        }
+        if (!apply) {
+                printf("pacectl sync settings --apply writes the %zu change%s marked ~ into %s.\n",
+                       changes, changes == 1 ? "" : "s", config_path);
+                return PACECTL_EXIT_OK;
+        }
+
+        r = workout_read_file(config_path, 1024 * 1024, &text, &len);
+        for (size_t i = 0; r >= 0 && i < ELEMENTSOF(set); i++) {
+                char *t;
+
+                if (!set[i].offered[0] || streq(set[i].current, set[i].offered))
+                        continue;
+                t = ini_set(text, set[i].key, set[i].offered);
+                if (!t)
+                        r = -ENOMEM;
+                free(text);
+                text = t;
+        }
+        if (r < 0) {
+                fprintf(stderr, "pacectl: sync settings: %s: %s\n", config_path, strerror(-r));
+                return PACECTL_EXIT_FAILURE;
+        }
+        /* paced would refuse a file that does not check: so does this. */
+        {
+                _cleanup_(config_freep) Config *check = NULL;
+
+                r = config_load_string(text, strlen(text), &check, &e);
+                if (r < 0) {
+                        fprintf(stderr,
+                                "pacectl: sync settings: the result would not be valid "
+                                "(line %u: %s); %s is unchanged\n",
+                                e.line, e.message, config_path);
+                        return PACECTL_EXIT_FAILURE;
+                }
+        }
+        r = write_atomically(config_path, text);
+        if (r < 0) {
+                fprintf(stderr, "pacectl: sync settings: cannot write %s: %s\n", config_path,
+                        strerror(-r));
+                return r == -EACCES || r == -EPERM ? PACECTL_EXIT_NOT_PERMITTED
+                                                   : PACECTL_EXIT_FAILURE;
+        }
+        printf("Written. systemctl reload paced puts them in force.\n");
+        return PACECTL_EXIT_OK;
+}
+
 static const char help_text[] =
         "  status [--json]           What is queued, done and failed, and why\n"
         "  now                       Upload what waits and fetch the calendar now\n"
         "  retry                     Queue the failed uploads again\n"
         "  upload ID                 Queue session ID (one from before the setup)\n"
         "  strava-login [--url URL]  Log in to Strava (once; URL: the address the\n"
-        "                            browser was sent to, else asked for)\n";
+        "                            browser was sent to, else asked for)\n"
+        "  settings [--apply] [--config FILE]\n"
+        "                            intervals.icu's max HR, LTHR and threshold pace\n"
+        "                            against paced.conf's [Runner]; --apply writes them\n";
 
 static int cmd_sync(int argc, char *argv[])
 {
@@ -353,13 +553,29 @@ static int cmd_sync(int argc, char *argv[])
                         }
                 return strava_login(bus, url);
         }
+        if (streq(verb, "settings")) {
+                const char *config = CONFIG_DEFAULT_PATH;
+                bool apply = false;
+
+                for (int i = 2; i < argc; i++)
+                        if (streq(argv[i], "--apply"))
+                                apply = true;
+                        else if (streq(argv[i], "--config") && i + 1 < argc)
+                                config = argv[++i];
+                        else {
+                                fprintf(stderr, "pacectl sync settings: unknown argument '%s'\n",
+                                        argv[i]);
+                                return PACECTL_EXIT_USAGE;
+                        }
+                return settings(bus, config, apply);
+        }
         fprintf(stderr,
                 "pacectl sync: unknown action '%s' (status, now, retry, upload, "
-                "strava-login)\n",
+                "strava-login, settings)\n",
                 verb);
         return PACECTL_EXIT_USAGE;
 }
 
 PACECTL_COMMAND(sync, .name = "sync",
-                .args = "[status [--json] | now | retry | upload ID | strava-login]",
+                .args = "[status [--json] | now | retry | upload ID | strava-login | settings]",
                 .summary = "paced-sync: uploads, the calendar, the Strava login.", .run = cmd_sync);

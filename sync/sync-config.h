@@ -14,7 +14,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define SYNC_CONFIG_DEFAULT_PATH "/etc/paced/sync.conf"
+#define SYNC_CONFIG_DEFAULT_PATH PACED_SYSCONFDIR "/sync.conf"
 
 #define SYNC_INTERVALS_API_URL "https://intervals.icu/api/v1"
 #define SYNC_STRAVA_API_URL    "https://www.strava.com/api/v3"

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* paced-sync's pure parts: the services' JSON, Retry-After and backoff, the configuration. */
+#define _GNU_SOURCE /* open_memstream */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -270,6 +271,36 @@ static void test_config(void **state)
         assert_null(c);
 }
 
+/* Every key the shipped sync.conf documents, uncommented, parses. */
+static void test_shipped_config(void **state)
+{
+        FILE *f = fopen(PACED_SOURCE_DIR "/conf/sync.conf", "re");
+        char line[512], *text = NULL;
+        size_t len = 0;
+        FILE *out = open_memstream(&text, &len);
+        SyncConfig *c = NULL;
+        SyncConfigError e = {};
+        unsigned keys = 0;
+
+        assert_non_null(f);
+        assert_non_null(out);
+        while (fgets(line, sizeof(line), f)) {
+                /* "#[Section]" and "#key = value" are the commented-out settings. */
+                if (line[0] == '#' &&
+                    (line[1] == '[' || (line[1] >= 'a' && line[1] <= 'z' && strstr(line, " =")))) {
+                        fputs(line + 1, out);
+                        keys += line[1] != '[';
+                }
+        }
+        fclose(f);
+        fclose(out);
+        assert_true(keys >= 13);
+        assert_int_equal(sync_config_load_string(text, len, &c, &e), 0);
+        assert_true(c->intervals.enabled && c->strava.enabled);
+        sync_config_free(c);
+        free(text);
+}
+
 int main(void)
 {
         const struct CMUnitTest tests[] = {
@@ -282,6 +313,7 @@ int main(void)
                 cmocka_unit_test(test_retry_after),
                 cmocka_unit_test(test_backoff),
                 cmocka_unit_test(test_config),
+                cmocka_unit_test(test_shipped_config),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -112,10 +112,15 @@ start_sync() {
         wait_for 20 sync_owns_name || fail "paced-sync did not take its bus name: $(tail -20 "$T/sync.log")"
 }
 
+# stop_sync [SIGNAL]: stops paced-sync; after SIGTERM it must exit 0 (under
+# ASan that includes no leak and no error).
 stop_sync() {
-        local sig=${1:-TERM}
+        local sig=${1:-TERM} rc=0
         kill -s "$sig" "$SYNC_PID" 2> /dev/null || true
-        wait "$SYNC_PID" 2> /dev/null || true
+        wait "$SYNC_PID" 2> /dev/null || rc=$?
+        if [ "$sig" = TERM ] && [ "$rc" -ne 0 ]; then
+                fail "paced-sync exited $rc on SIGTERM: $(tail -30 "$T/sync.log")"
+        fi
 }
 
 # sync_job_state SERVICE SESSION: the state of that upload, "" if none.

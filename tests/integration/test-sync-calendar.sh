@@ -73,4 +73,5 @@ wait_for 20 treadmill_connected || fail "treadmill not connected"
 expect_rc 0 pc start
 wait_for 10 prop_is Workout '"Evening tempo"' || fail "runs $(prop Workout)"
 expect_rc 0 pc stop
+stop_sync TERM
 log "PASS"

@@ -84,4 +84,5 @@ assert len(ups) >= 2 and ups[1] - ups[0] >= 2.0, ups
 PY
 grep -q 'session .* arrived before as activity i1: not sent again' "$T/sync.log" ||
         fail "the check is not reported"
+stop_sync TERM
 log "PASS"

@@ -118,4 +118,5 @@ expect_rc 0 pc sync now
 wait_for 30 grep -q 'calendar: SSL certificate problem' "$T/sync.log" ||
         fail "no certificate error: $(tail "$T/sync.log")"
 [ "$(fake_count "len(s['requests'])")" = "$requests" ] || fail "a request got through"
+stop_sync TERM
 log "PASS"

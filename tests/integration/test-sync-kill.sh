@@ -77,4 +77,5 @@ wait_for 60 sync_job_is strava "$id3" done || fail "strava (3): $(pc sync status
 # And nothing of sessions 1 and 2 was sent again by the restarts.
 [ "$(fake_count "len(s['intervals']['activities'])")" = 3 ] || fail "intervals.icu: $(fake_state)"
 [ "$(fake_count "len(s['strava']['activities'])")" = 3 ] || fail "Strava: $(fake_state)"
+stop_sync TERM
 log "PASS"

@@ -94,4 +94,5 @@ chmod 0600 "$T/intervals.key"
 expect_rc 0 pc sync now
 ok() { pc sync status | grep -q "^intervals.icu  ok"; }
 wait_for 20 ok || fail "the key file was not read after the fix: $(pc sync status)"
+stop_sync TERM
 log "PASS"

@@ -69,4 +69,5 @@ grep -qF "max_hr          191        -> (not set on intervals.icu)" "$T/out" ||
 fake POST /_control/set '{"intervals": {"settings": null}}' > /dev/null
 expect_rc 1 pc sync settings --config "$T/paced.conf"
 grep -q 'intervals.icu: HTTP 404' "$T/err" || fail "no settings: $(cat "$T/err")"
+stop_sync TERM
 log "PASS"

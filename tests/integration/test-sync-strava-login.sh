@@ -53,4 +53,5 @@ start_sync
 rc=0
 login "http://localhost/exchange_token?code=$STRAVA_CODE&scope=activity:write" || rc=$?
 [ "$rc" = 1 ] && grep -q 'strava is not set up in' "$T/err" || fail "unconfigured: $(cat "$T/err")"
+stop_sync TERM
 log "PASS"

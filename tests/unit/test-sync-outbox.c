@@ -62,6 +62,7 @@ static void test_queue_once_and_survive(void **state)
         assert_true(outbox_next_wakeup(o, NULL) == 11); /* intervals.icu's */
         assert_int_equal(outbox_next_due(o, "strava", 499, &j), -ENOENT);
         assert_int_equal(outbox_wake(o, "strava", 400), 0);
+        job_done(&j);
         assert_int_equal(outbox_next_due(o, "strava", 400, &j), 0);
         assert_int_equal(j.state, JOB_SENDING);
         assert_int_equal(j.failures, 1);
@@ -70,6 +71,7 @@ static void test_queue_once_and_survive(void **state)
         /* Done jobs are never due again; failed ones come back on retry. */
         j.state = JOB_FAILED;
         assert_int_equal(outbox_update(o, &j, 30), 0);
+        job_done(&j);
         assert_int_equal(outbox_next_due(o, "strava", UINT64_MAX / 2, &j), -ENOENT);
         assert_int_equal(outbox_retry_failed(o, 40), 1);
         assert_int_equal(outbox_next_due(o, "strava", 40, &j), 0);

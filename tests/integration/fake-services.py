@@ -20,7 +20,9 @@ headers, response shapes), not from paced-sync: it answers
 Like the real services it keeps what it is sent: every activity created is
 listed by GET /_control/state, so a test sees a duplicate if a client sends
 one. Strava's own duplicate check (the same file, or the same external id)
-is modelled: such an upload ends in "duplicate of activity N".
+is modelled: such an upload ends in "duplicate of activity N". Strava processes
+uploads on its own: an upload older than processing_seconds is processed at
+the next look at the API (in the order they came); hold_processing stops that.
 
 Faults are queued with POST /_control/fault {"match": "POST /api/v1/athlete",
 "kind": ..., "count": N}: kinds "status" (with "status", "body",
@@ -275,6 +277,8 @@ class Handler(BaseHTTPRequestHandler):
         """Strava processes uploads on its own: by the next look, older ones are done."""
         st = STATE["strava"]
         with LOCK:
+            if st.get("hold_processing"):
+                return
             for u in sorted(st["uploads"].values(), key=lambda x: x["id"]):
                 if u["activity_id"] is None and u["error"] is None and \
                         time.time() - u["t"] >= st.get("processing_seconds", 0.5):

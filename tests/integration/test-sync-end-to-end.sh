@@ -13,7 +13,7 @@ lib_init
 trap 'rc=$?; [ "$rc" -ne 0 ] && sync_fail_dump; lib_cleanup "$rc"' EXIT
 start_bus
 printf '[Safety]\nallow_remote_start = yes\n' > "$T/paced.conf"
-start_paced --simulate --time-scale 30
+start_paced --simulate --time-scale 60
 
 today=$(date +%F)
 tomorrow=$(date -d tomorrow +%F)

@@ -14,7 +14,7 @@ lib_init
 trap 'rc=$?; [ "$rc" -ne 0 ] && sync_fail_dump; lib_cleanup "$rc"' EXIT
 start_bus
 printf '[Safety]\nallow_remote_start = yes\n' > "$T/paced.conf"
-start_paced --simulate --time-scale 30
+start_paced --simulate --time-scale 60
 today=$(date +%F)
 start_fake "{\"intervals\": {\"events\": [{\"id\": 9, \"start_date_local\": \"${today}T00:00:00\",
   \"category\": \"WORKOUT\", \"type\": \"Run\", \"name\": \"Easy\", \"description\": \"- 1m 70% Pace\"}]}}"

@@ -8,13 +8,16 @@
 #     it (nothing arrived), and again exactly one activity at each.
 #  3. A session that finished while paced-sync was not running is queued
 #     when it starts (nothing is lost).
+#  4. Strava took the upload but is still processing it when paced-sync,
+#     restarted, looks: not there yet, so it is sent again, and Strava's
+#     duplicate check catches the copy; reported as a duplicate, one activity.
 source "$(dirname "$0")/lib.sh"
 source "$(dirname "$0")/lib-sync.sh"
 lib_init
 trap 'rc=$?; [ "$rc" -ne 0 ] && sync_fail_dump; lib_cleanup "$rc"' EXIT
 start_bus
 printf '[Safety]\nallow_remote_start = yes\n' > "$T/paced.conf"
-start_paced --simulate --time-scale 30
+start_paced --simulate --time-scale 60
 start_fake
 # Long enough that paced-sync is killed while it waits, not after its own timeout.
 SYNC_TIMEOUT=120s write_sync_conf
@@ -74,8 +77,30 @@ start_sync
 wait_for 60 sync_job_is intervals.icu "$id3" done || fail "intervals.icu (3): $(pc sync status)"
 wait_for 60 sync_job_is strava "$id3" done || fail "strava (3): $(pc sync status)"
 [ "$(count intervals "$id3")" = 1 ] && [ "$(count strava "$id3")" = 1 ] || fail "(3) not once"
-# And nothing of sessions 1 and 2 was sent again by the restarts.
-[ "$(fake_count "len(s['intervals']['activities'])")" = 3 ] || fail "intervals.icu: $(fake_state)"
-[ "$(fake_count "len(s['strava']['activities'])")" = 3 ] || fail "Strava: $(fake_state)"
+# ---- 4: Strava still processing the first copy ----
+fake POST /_control/set '{"strava": {"hold_processing": true}}' > /dev/null
+fake_fault '{"match": "POST /api/v3/uploads", "kind": "store-then-hang", "seconds": 60}'
+id4=$(run_session "$T/short.txt")
+uploads() { fake_count "len(s['strava']['uploads'])"; }
+n=$(uploads)
+held() { [ "$(uploads)" -ge "$n" ] && sync_job_is strava "$id4" sending; }
+wait_for 30 held || fail "(4) not sending: $(pc sync status)"
+two_uploads_for() { [ "$(fake_count "len([u for u in s['strava']['uploads'].values() if u['external_id'].endswith('-$id4')])")" = "$1" ]; }
+wait_for 30 two_uploads_for 1 || fail "(4) the first copy did not arrive"
+kill -9 "$SYNC_PID"
+wait "$SYNC_PID" 2> /dev/null || true
+fake POST /_control/reset-faults > /dev/null
+start_sync
+wait_for 30 two_uploads_for 2 || fail "(4) not sent again while processing: $(pc sync status)"
+fake POST /_control/set '{"strava": {"hold_processing": false}}' > /dev/null
+wait_for 60 sync_job_is strava "$id4" done || fail "strava (4): $(pc sync status)"
+pc sync status | grep -q "session $id4    done        already on Strava: duplicate of activity" ||
+        fail "the duplicate is not reported as such: $(pc sync status)"
+[ "$(count strava "$id4")" = 1 ] || fail "(4) Strava holds $(count strava "$id4")"
+wait_for 60 sync_job_is intervals.icu "$id4" done || fail "intervals.icu (4): $(pc sync status)"
+
+# And nothing of sessions 1 to 3 was sent again by the restarts.
+[ "$(fake_count "len(s['intervals']['activities'])")" = 4 ] || fail "intervals.icu: $(fake_state)"
+[ "$(fake_count "len(s['strava']['activities'])")" = 4 ] || fail "Strava: $(fake_state)"
 stop_sync TERM
 log "PASS"

@@ -255,54 +255,72 @@ static void arm_pump(SyncManager *m, uint64_t when)
                 log_warning_errno(r, "Cannot arm the job timer: %m");
 }
 
-/* Pumps from the event loop, never from inside a callback that is still unwinding. */
+/* A job ended: the pump runs again, from the event loop (or once more, if this is the pump). */
 static int pump_defer(SyncManager *m)
 {
-        arm_pump(m, 1);
+        if (m->pumping)
+                m->pump_again = true;
+        else
+                arm_pump(m, 1);
         return 0;
+}
+
+/* When a service that can run next has something due. */
+static uint64_t next_wakeup(SyncManager *m, uint64_t now)
+{
+        uint64_t next = USEC_INFINITY;
+
+        for (int i = 0; i < _SYNC_SERVICE_MAX; i++) {
+                SyncService *s = &m->services[i];
+
+                /* Busy services pump again when their job ends; blocked ones on sync now. */
+                if (!s->enabled || s->blocked || s->busy)
+                        continue;
+                if (s->paused_until > now)
+                        next = MIN(next, s->paused_until);
+                else
+                        next = MIN(next, outbox_next_wakeup(m->outbox, s->name));
+        }
+        return next;
 }
 
 void sync_pump(SyncManager *m)
 {
-        uint64_t now = sync_now(), next = USEC_INFINITY;
+        uint64_t now;
 
-        if (m->pumping)
+        if (m->pumping) {
+                m->pump_again = true;
                 return;
-        m->pumping = true;
-        for (int i = 0; i < _SYNC_SERVICE_MAX; i++) {
-                SyncService *s = &m->services[i];
-                uint64_t w;
-                int r;
-
-                if (!s->enabled || s->blocked)
-                        continue;
-                if (s->busy)
-                        continue;
-                if (s->paused_until > now) {
-                        next = MIN(next, s->paused_until);
-                        continue;
-                }
-                r = outbox_next_due(m->outbox, s->name, now, &s->job);
-                if (r == -ENOENT) {
-                        w = outbox_next_wakeup(m->outbox, s->name);
-                        next = MIN(next, w);
-                        continue;
-                }
-                if (r < 0) {
-                        log_error_errno(r, "Cannot read the outbox: %s",
-                                        outbox_last_error(m->outbox));
-                        next = MIN(next, now + 60 * USEC_PER_SEC);
-                        continue;
-                }
-                s->busy = true;
-                if (s->kind == SYNC_INTERVALS)
-                        sync_intervals_run_job(s);
-                else
-                        sync_strava_run_job(s);
         }
+        m->pumping = true;
+        do {
+                m->pump_again = false;
+                now = sync_now();
+                for (int i = 0; i < _SYNC_SERVICE_MAX; i++) {
+                        SyncService *s = &m->services[i];
+                        int r;
+
+                        if (!s->enabled || s->blocked || s->busy || s->paused_until > now)
+                                continue;
+                        r = outbox_next_due(m->outbox, s->name, now, &s->job);
+                        if (r == -ENOENT)
+                                continue;
+                        if (r < 0) {
+                                log_error_errno(r, "Cannot read the outbox: %s",
+                                                outbox_last_error(m->outbox));
+                                continue;
+                        }
+                        /* The step may end at once (a refusal, a missing login): then
+                         * pump_again says to look again. */
+                        s->busy = true;
+                        if (s->kind == SYNC_INTERVALS)
+                                sync_intervals_run_job(s);
+                        else
+                                sync_strava_run_job(s);
+                }
+        } while (m->pump_again);
         m->pumping = false;
-        /* Busy services re-arm the pump when their job ends. */
-        arm_pump(m, next);
+        arm_pump(m, next_wakeup(m, sync_now()));
 }
 
 void sync_now_all(SyncManager *m)

@@ -102,7 +102,7 @@ struct SyncManager {
         /* Sessions are listed one query at a time; a trigger meanwhile asks again. */
         sd_bus_slot *list_call;
         bool list_again;
-        bool pumping;
+        bool pumping, pump_again;
         int exit_code;
 };
 

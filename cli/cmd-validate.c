@@ -270,7 +270,8 @@ static int cmd_validate(int argc, char *argv[])
                                 "  --max-incline PCT      Machine maximum incline (default 15)\n"
                                 "  --speed-cap KMH        Configured speed cap\n"
                                 "  --incline-cap PCT      Configured incline cap\n"
-                                "FILE is a text workout, a .zwo file or a library name.\n");
+                                "FILE is a text workout, a .zwo file, a FIT workout or a library "
+                                "name.\n");
                         return PACECTL_EXIT_OK;
                 case ARG_JSON:
                         json = true;
@@ -351,5 +352,5 @@ static int cmd_validate(int argc, char *argv[])
 }
 
 PACECTL_COMMAND(validate, .name = "validate", .args = "FILE",
-                .summary = "Check a workout file (text or .zwo) and show its resolved steps.",
+                .summary = "Check a workout file (text, .zwo or FIT) and show its resolved steps.",
                 .run = cmd_validate);

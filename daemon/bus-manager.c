@@ -80,6 +80,18 @@ static int property_get_steps(sd_bus *bus, const char *path, const char *interfa
         return manager_append_steps(userdata, reply);
 }
 
+/* How the loaded workout's file was read (docs/workouts.md): metres or
+ * seconds, fallbacks, warnings. Empty without a workout. */
+static int property_get_workout_notes(sd_bus *bus, const char *path, const char *interface,
+                                      const char *property, sd_bus_message *reply, void *userdata,
+                                      sd_bus_error *error)
+{
+        Manager *m = userdata;
+        const ResolvedWorkout *w = m->engine ? workout_engine_get_workout(m->engine) : NULL;
+
+        return sd_bus_message_append_strv(reply, w ? w->notes : NULL);
+}
+
 static int property_get_workout_remaining(sd_bus *bus, const char *path, const char *interface,
                                           const char *property, sd_bus_message *reply,
                                           void *userdata, sd_bus_error *error)
@@ -164,6 +176,33 @@ static int method_start_workout_data(sd_bus_message *message, void *userdata, sd
                 return sd_bus_error_set(error, PACED_ERROR_INVALID_ARGUMENT,
                                         "The workout needs a file name (for its messages).");
         r = manager_start_workout_data(m, filename, data, arm_only, error);
+        if (r < 0)
+                return r;
+        return sd_bus_reply_method_return(message, NULL);
+}
+
+static int method_start_workout_bytes(sd_bus_message *message, void *userdata, sd_bus_error *error)
+{
+        Manager *m = userdata;
+        const char *filename;
+        const void *data;
+        size_t len;
+        int arm_only, r;
+
+        r = sd_bus_message_read(message, "s", &filename);
+        if (r < 0)
+                return r;
+        r = sd_bus_message_read_array(message, 'y', &data, &len);
+        if (r < 0)
+                return r;
+        r = sd_bus_message_read(message, "b", &arm_only);
+        if (r < 0)
+                return r;
+        REQUIRE_WRITE_ACCESS(m, message, error);
+        if (!*filename || strchr(filename, '\n'))
+                return sd_bus_error_set(error, PACED_ERROR_INVALID_ARGUMENT,
+                                        "The workout needs a file name (for its messages).");
+        r = manager_start_workout_bytes(m, filename, data, len, arm_only, error);
         if (r < 0)
                 return r;
         return sd_bus_reply_method_return(message, NULL);
@@ -340,6 +379,7 @@ static const sd_bus_vtable manager_vtable[] = {
         SD_BUS_PROPERTY("PlannedWorkouts", "a(ssss)", bus_property_get_planned_workouts, 0, LIVE),
         SD_BUS_PROPERTY("Steps", "a(sssdddduu)", property_get_steps, 0, LIVE),
         SD_BUS_PROPERTY("WorkoutRemaining", "(dd)", property_get_workout_remaining, 0, LIVE),
+        SD_BUS_PROPERTY("WorkoutNotes", "as", property_get_workout_notes, 0, LIVE),
 
         SD_BUS_METHOD_WITH_NAMES("StartWorkout", "sb",
                                  SD_BUS_PARAM(name_or_path) SD_BUS_PARAM(arm_only), "", ,
@@ -348,6 +388,10 @@ static const sd_bus_vtable manager_vtable[] = {
                                  SD_BUS_PARAM(filename) SD_BUS_PARAM(contents)
                                          SD_BUS_PARAM(arm_only),
                                  "", , method_start_workout_data, SD_BUS_VTABLE_UNPRIVILEGED),
+        SD_BUS_METHOD_WITH_NAMES("StartWorkoutBytes", "sayb",
+                                 SD_BUS_PARAM(filename) SD_BUS_PARAM(contents)
+                                         SD_BUS_PARAM(arm_only),
+                                 "", , method_start_workout_bytes, SD_BUS_VTABLE_UNPRIVILEGED),
         SD_BUS_METHOD("Pause", "", "", method_pause, SD_BUS_VTABLE_UNPRIVILEGED),
         SD_BUS_METHOD("Resume", "", "", method_resume, SD_BUS_VTABLE_UNPRIVILEGED),
         SD_BUS_METHOD("Stop", "", "", method_stop, SD_BUS_VTABLE_UNPRIVILEGED),
@@ -412,22 +456,39 @@ int bus_manager_emit_properties(Manager *m, sd_bus *bus, unsigned mask)
                 unsigned mask;
                 const char *name;
         } props[] = {
-                {MANAGER_PROP_STATE, "State"},           {MANAGER_PROP_STATE, "PauseReason"},
-                {MANAGER_PROP_WORKOUT, "Workout"},       {MANAGER_PROP_WORKOUT, "StepCount"},
-                {MANAGER_PROP_WORKOUT, "TotalTime"},     {MANAGER_PROP_STEP, "StepIndex"},
-                {MANAGER_PROP_STEP, "StepName"},         {MANAGER_PROP_STEP, "NextStepName"},
-                {MANAGER_PROP_LIVE, "StepRemaining"},    {MANAGER_PROP_LIVE, "StepElapsed"},
-                {MANAGER_PROP_LIVE, "TargetSpeed"},      {MANAGER_PROP_LIVE, "SpeedOverride"},
-                {MANAGER_PROP_LIVE, "TargetIncline"},    {MANAGER_PROP_LIVE, "Speed"},
-                {MANAGER_PROP_LIVE, "Incline"},          {MANAGER_PROP_LIVE, "Distance"},
-                {MANAGER_PROP_LIVE, "WorkoutDistance"},  {MANAGER_PROP_LIVE, "Elapsed"},
-                {MANAGER_PROP_LIVE, "HeartRate"},        {MANAGER_PROP_LIVE, "Zone"},
-                {MANAGER_PROP_LIVE, "Alpha1"},           {MANAGER_PROP_CONTROL, "MonitorOnly"},
-                {MANAGER_PROP_CONTROL, "ControlStatus"}, {MANAGER_PROP_CONTROL, "Units"},
-                {MANAGER_PROP_SESSION, "SessionId"},     {MANAGER_PROP_CROSSOVER, "LastCrossover"},
-                {MANAGER_PROP_SCHEDULE, "Schedule"},     {MANAGER_PROP_LIVE, "LastRR"},
-                {MANAGER_PROP_LIVE, "RRCount"},          {MANAGER_PROP_WORKOUT, "Steps"},
-                {MANAGER_PROP_LIVE, "WorkoutRemaining"}, {MANAGER_PROP_SCHEDULE, "PlannedWorkouts"},
+                {MANAGER_PROP_STATE, "State"},
+                {MANAGER_PROP_STATE, "PauseReason"},
+                {MANAGER_PROP_WORKOUT, "Workout"},
+                {MANAGER_PROP_WORKOUT, "StepCount"},
+                {MANAGER_PROP_WORKOUT, "TotalTime"},
+                {MANAGER_PROP_STEP, "StepIndex"},
+                {MANAGER_PROP_STEP, "StepName"},
+                {MANAGER_PROP_STEP, "NextStepName"},
+                {MANAGER_PROP_LIVE, "StepRemaining"},
+                {MANAGER_PROP_LIVE, "StepElapsed"},
+                {MANAGER_PROP_LIVE, "TargetSpeed"},
+                {MANAGER_PROP_LIVE, "SpeedOverride"},
+                {MANAGER_PROP_LIVE, "TargetIncline"},
+                {MANAGER_PROP_LIVE, "Speed"},
+                {MANAGER_PROP_LIVE, "Incline"},
+                {MANAGER_PROP_LIVE, "Distance"},
+                {MANAGER_PROP_LIVE, "WorkoutDistance"},
+                {MANAGER_PROP_LIVE, "Elapsed"},
+                {MANAGER_PROP_LIVE, "HeartRate"},
+                {MANAGER_PROP_LIVE, "Zone"},
+                {MANAGER_PROP_LIVE, "Alpha1"},
+                {MANAGER_PROP_CONTROL, "MonitorOnly"},
+                {MANAGER_PROP_CONTROL, "ControlStatus"},
+                {MANAGER_PROP_CONTROL, "Units"},
+                {MANAGER_PROP_SESSION, "SessionId"},
+                {MANAGER_PROP_CROSSOVER, "LastCrossover"},
+                {MANAGER_PROP_SCHEDULE, "Schedule"},
+                {MANAGER_PROP_LIVE, "LastRR"},
+                {MANAGER_PROP_LIVE, "RRCount"},
+                {MANAGER_PROP_WORKOUT, "Steps"},
+                {MANAGER_PROP_WORKOUT, "WorkoutNotes"},
+                {MANAGER_PROP_LIVE, "WorkoutRemaining"},
+                {MANAGER_PROP_SCHEDULE, "PlannedWorkouts"},
         };
         const char *names[ELEMENTSOF(props) + 1];
         size_t n = 0;

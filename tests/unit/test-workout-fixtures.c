@@ -224,6 +224,107 @@ static void test_zwo_duration_type_wins(void **state)
         assert_null(w->notes);
 }
 
+/* FIT workouts written by Garmin's FIT SDK (tests/export/make-fit-workouts.mjs). */
+static void test_fit_garmin_intervals(void **state)
+{
+        static const char *const keys[] = {"5K", "20:00", "MaxHR", "190", NULL};
+        /* Lap-button warm-up (open), 5 x (1 km at 4:00-4:10/km + 2 min jog),
+         * 10 min cool-down at 120-140 bpm. The 1 km at the middle of 14.4 and
+         * 15.0 km/h (the SDK stores m/s x 1000: 4000 and 4167) takes 244.9 s. */
+        static const Fixture f = {"fit/garmin-intervals.fit", 12, -1,
+                                  5 * (1000 / ((14.4 + 15.0012) / 2 / 3.6) + 120) + 600, NULL};
+        _cleanup_(resolved_workout_freep) ResolvedWorkout *r =
+                resolve_file(DATA "fit/garmin-intervals.fit", keys);
+
+        check(&f, keys);
+        assert_string_equal(r->name, "5 x 1 km");
+        assert_int_equal(r->steps[0].end, STEP_END_OPEN);
+        assert_int_equal(r->steps[0].kind, STEP_KIND_WARMUP);
+        assert_string_equal(r->steps[0].cue, "Warm up: Press lap when ready");
+        assert_true(r->has_open_steps);
+        for (size_t i = 1; i < 11; i += 2) {
+                assert_int_equal(r->steps[i].end, STEP_END_DISTANCE);
+                assert_float_equal(r->steps[i].end_value, 1000, 0);
+                /* 4:10/km .. 4:00/km: 14.4 .. 15 km/h, the middle run. */
+                assert_float_equal(r->steps[i].speed_lo_kmh, 3.6 * 4.0, 0.01);
+                assert_float_equal(r->steps[i].speed_hi_kmh, 3.6 * 4.167, 0.01);
+                assert_int_equal(r->steps[i + 1].kind, STEP_KIND_RECOVERY);
+                assert_int_equal(r->steps[i + 1].control, STEP_CONTROL_FREE);
+                assert_int_equal(r->steps[i].repeat_count, 5);
+        }
+        assert_int_equal(r->steps[11].control, STEP_CONTROL_HR);
+        assert_float_equal(r->steps[11].hr_lo_bpm, 120, 0);
+        assert_float_equal(r->steps[11].hr_hi_bpm, 140, 0);
+}
+
+static void test_fit_nested_repeats(void **state)
+{
+        static const char *const keys[] = {"5K", "20:00", "MaxHR", "190", NULL};
+        /* 30 min + 2 x (3 x (400 m + 200 m) + 3 min) */
+        static const Fixture f = {"fit/nested-repeats.fit", 15, -1, -1, NULL};
+        _cleanup_(resolved_workout_freep) ResolvedWorkout *r =
+                resolve_file(DATA "fit/nested-repeats.fit", keys);
+        double metres = 0;
+
+        check(&f, keys);
+        for (size_t i = 0; i < r->n_steps; i++)
+                if (r->steps[i].end == STEP_END_DISTANCE)
+                        metres += r->steps[i].end_value;
+        assert_float_equal(metres, 2 * 3 * 600, 0);
+        assert_int_equal(r->steps[7].kind, STEP_KIND_REST);
+        assert_int_equal(r->steps[14].kind, STEP_KIND_REST);
+        /* Zone 2 of max HR 190 (no LTHR): 60-70 %. */
+        assert_int_equal(r->steps[0].control, STEP_CONTROL_HR);
+        assert_float_equal(r->steps[0].hr_lo_bpm, 114, 0);
+        assert_float_equal(r->steps[0].hr_hi_bpm, 133, 0);
+}
+
+static void expect_refusal(const char *file, const char *message)
+{
+        _cleanup_(workout_freep) Workout *w = NULL;
+        WorkoutError e = {};
+        char path[512], msg[600];
+
+        snprintf(path, sizeof(path), DATA "%s", file);
+        assert_int_equal(workout_load_file(path, &w, &e), -EBADMSG);
+        assert_null(w);
+        workout_error_format(&e, msg, sizeof(msg));
+        if (!strstr(msg, message))
+                fail_msg("%s: '%s' does not say '%s'", file, msg, message);
+}
+
+/* Every refusal names the step and the field; files of other formats say
+ * what paced reads instead, never "no steps: expected lines such as". */
+static void test_refusals(void **state)
+{
+        expect_refusal("fit/power-run.fit",
+                       "step 2 (\"Hard\"): target_type power: a treadmill without a power meter");
+        expect_refusal("fit/until-hr.fit", "step 1 (\"Recover\"): duration_type hr_less_than");
+        expect_refusal("fit/bike.fit", "cycling workout (workout sport 2)");
+        expect_refusal("fit/activity.fit", "a FIT activity (a recorded run), not a workout");
+        expect_refusal("other/qz-program.xml", "QZ XML training programs (<rows>) are not "
+                                               "supported; convert");
+        expect_refusal("other/workout.tcx", "TCX files are not supported: paced reads FIT "
+                                            "workout files, Zwift .zwo and intervals.icu text");
+}
+
+/* A damaged FIT file is refused, not half read. */
+static void test_fit_damaged(void **state)
+{
+        _cleanup_free_ char *data = NULL;
+        _cleanup_(workout_freep) Workout *w = NULL;
+        WorkoutError e = {};
+        size_t len;
+
+        assert_int_equal(workout_read_file(DATA "fit/garmin-intervals.fit", 1 << 20, &data, &len),
+                         0);
+        data[len / 2] ^= 0x40;
+        assert_int_equal(workout_parse_data(data, len, "x.fit", &w, &e), -EBADMSG);
+        assert_non_null(strstr(e.message, "CRC mismatch"));
+        assert_int_equal(workout_parse_data(data, 20, "x.fit", &w, &e), -EBADMSG);
+        assert_non_null(strstr(e.message, "truncated"));
+}
+
 int main(void)
 {
         const struct CMUnitTest tests[] = {
@@ -234,6 +335,10 @@ int main(void)
                 cmocka_unit_test(test_zwo_threshold_and_speed),
                 cmocka_unit_test(test_zwo_distoffset),
                 cmocka_unit_test(test_zwo_duration_type_wins),
+                cmocka_unit_test(test_fit_garmin_intervals),
+                cmocka_unit_test(test_fit_nested_repeats),
+                cmocka_unit_test(test_refusals),
+                cmocka_unit_test(test_fit_damaged),
         };
 
         return cmocka_run_group_tests(tests, NULL, NULL);

@@ -325,6 +325,106 @@ static void test_fit_damaged(void **state)
         assert_non_null(strstr(e.message, "truncated"));
 }
 
+static void expect_text_refusal(const char *text, unsigned line, unsigned column,
+                                const char *message)
+{
+        _cleanup_(workout_freep) Workout *w = NULL;
+        WorkoutError e = {};
+
+        assert_int_equal(workout_parse_data(text, strlen(text), "t.txt", &w, &e), -EBADMSG);
+        if (e.line != line || e.column != column || !strstr(e.message, message))
+                fail_msg("'%s': got %u:%u '%s', want %u:%u '%s'", text, e.line, e.column, e.message,
+                         line, column, message);
+}
+
+/* intervals.icu's default pace zones of threshold speed (77.5, 87.7, 94.3,
+ * 100, 103.4, 111.5 %), a pace without a unit (the profile's), ramps. */
+static void test_icu_pace_zones_and_units(void **state)
+{
+        static const char *const km[] = {"ThresholdPace", "4:30/km", NULL};
+        static const char *const mi[] = {"ThresholdPace", "4:30/km", "Units", "mi", NULL};
+        const double thr = 3600.0 / 270; /* 13.33 km/h */
+        _cleanup_(resolved_workout_freep) ResolvedWorkout *r =
+                resolve_file(DATA "icu/quick-guide-pace.txt", km);
+        _cleanup_(resolved_workout_freep) ResolvedWorkout *rm =
+                resolve_file(DATA "icu/quick-guide-pace.txt", mi);
+
+        assert_int_equal(r->n_steps, 2 + 8 + 3);
+        /* ramp 60-80% Pace */
+        assert_float_equal(r->steps[0].speed_start_kmh, 0.6 * thr, 1e-9);
+        assert_float_equal(r->steps[0].speed_end_kmh, 0.8 * thr, 1e-9);
+        /* Z4 Pace: 94.3-100 %, aimed at the middle */
+        assert_float_equal(r->steps[2].speed_lo_kmh, 0.943 * thr, 1e-9);
+        assert_float_equal(r->steps[2].speed_hi_kmh, 1.0 * thr, 1e-9);
+        assert_float_equal(r->steps[2].speed_start_kmh, 0.9715 * thr, 1e-9);
+        /* Z2 Pace: 77.5-87.7 % */
+        assert_float_equal(r->steps[3].speed_lo_kmh, 0.775 * thr, 1e-9);
+        assert_float_equal(r->steps[3].speed_hi_kmh, 0.877 * thr, 1e-9);
+        /* Z2-Z3 Pace: 77.5-94.3 % */
+        assert_float_equal(r->steps[10].speed_lo_kmh, 0.775 * thr, 1e-9);
+        assert_float_equal(r->steps[10].speed_hi_kmh, 0.943 * thr, 1e-9);
+        /* "5:00 Pace": per km with Units=km (12 km/h), per mile with Units=mi */
+        assert_float_equal(r->steps[11].speed_start_kmh, 12.0, 1e-9);
+        assert_float_equal(rm->steps[11].speed_start_kmh, 12.0 * KMH_PER_MPH, 1e-9);
+        /* Z1 Pace: paced's 70 % to intervals.icu's 77.5 % */
+        assert_float_equal(r->steps[12].speed_lo_kmh, 0.70 * thr, 1e-9);
+        assert_float_equal(r->steps[12].speed_hi_kmh, 0.775 * thr, 1e-9);
+}
+
+/* Timed prompts "30^text <!>" become cues at their second; "press lap"
+ * makes the step open; "ramp Z2-Z1 Pace" slows down. */
+static void test_icu_prompts_and_lap(void **state)
+{
+        static const char *const keys[] = {"ThresholdPace", "4:30/km", NULL};
+        static const Fixture f = {"icu/prompts-and-lap.txt", 9, -1, 49 * 60 + 30, NULL};
+        _cleanup_(resolved_workout_freep) ResolvedWorkout *r =
+                resolve_file(DATA "icu/prompts-and-lap.txt", keys);
+
+        check(&f, keys);
+        assert_string_equal(r->steps[0].cue, "Easy start");
+        assert_int_equal(r->steps[0].n_cues, 3);
+        assert_float_equal(r->steps[0].cues[0].at, 30, 0);
+        assert_string_equal(r->steps[0].cues[0].text, "Relax your shoulders");
+        assert_float_equal(r->steps[0].cues[1].at, 300, 0);
+        assert_string_equal(r->steps[0].cues[1].text, "Halfway");
+        assert_string_equal(r->steps[0].cues[2].text, "One minute to go");
+        assert_int_equal(r->steps[1].end, STEP_END_OPEN);
+        assert_int_equal(r->steps[1].kind, STEP_KIND_STRIDE);
+        assert_string_equal(r->steps[1].cue, "Strides: press lap after about 0:20");
+        assert_true(r->has_open_steps);
+        assert_string_equal(r->steps[2].cues[0].text, "Settle");
+        assert_int_equal(r->steps[8].kind, STEP_KIND_COOLDOWN);
+        assert_true(r->steps[8].speed_start_kmh > r->steps[8].speed_end_kmh);
+}
+
+/* Power targets cannot run on a treadmill: refused, naming the line, the
+ * column and the target. */
+static void test_icu_power_refused(void **state)
+{
+        _cleanup_(workout_freep) Workout *w = NULL;
+        WorkoutError e = {};
+
+        /* The power-based run workout posted on forum.athletica.ai */
+        assert_int_equal(workout_load_file(DATA "icu/athletica-power-run.txt", &w, &e), -EBADMSG);
+        assert_int_equal(e.line, 2);
+        assert_int_equal(e.column, 6);
+        assert_non_null(strstr(e.message, "'Z2' alone is a power zone in intervals.icu"));
+        expect_text_refusal("Main set 6x\n- RPE9 - not quite all out 2m 315w - 330w press lap\n", 2,
+                            31, "'315w' is a power target");
+        expect_text_refusal("- 10m 75%\n", 1, 7, "'75%' alone is a % of FTP power target");
+        expect_text_refusal("- 5m 200-240w\n", 1, 6, "'200-240w' is a power target");
+}
+
+/* A "track workout" whose metres were written as minutes: 33 hours. */
+static void test_icu_plausibility_warning(void **state)
+{
+        static const char *const keys[] = {"ThresholdPace", "4:30/km", NULL};
+        static const Fixture f = {"rules/icu-track-100m.txt", 20, -1, 20 * 100 * 60,
+                                  "is not a treadmill session: check the units"};
+
+        check(&f, keys);
+}
+
 int main(void)
 {
         const struct CMUnitTest tests[] = {
@@ -339,6 +439,10 @@ int main(void)
                 cmocka_unit_test(test_fit_nested_repeats),
                 cmocka_unit_test(test_refusals),
                 cmocka_unit_test(test_fit_damaged),
+                cmocka_unit_test(test_icu_pace_zones_and_units),
+                cmocka_unit_test(test_icu_prompts_and_lap),
+                cmocka_unit_test(test_icu_power_refused),
+                cmocka_unit_test(test_icu_plausibility_warning),
         };
 
         return cmocka_run_group_tests(tests, NULL, NULL);

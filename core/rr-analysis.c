@@ -133,9 +133,25 @@ static int build_timeline(Ctx *c, const RrAnalysisOptions *o)
         }
         c->t0 = c->row_t[0] - rr[0] / 1000.0;
 
-        k = rr_correct(rr, r->n_rows, o->correct, &c->beats, &c->n_beats);
-        if (k < 0)
-                return k;
+        if (r->cleaned) {
+                /* A stored session: the daemon's cleaner already repaired these
+                 * beats and flagged the repairs; cleaning again would find
+                 * nothing and lose the flags. */
+                c->beats = malloc(r->n_rows * sizeof(RrBeat));
+                if (!c->beats)
+                        return -ENOMEM;
+                for (size_t i = 0; i < r->n_rows; i++)
+                        c->beats[i] = (RrBeat){
+                                .rr_ms = rr[i],
+                                .kind = r->rows[i].artifact ? RR_BEAT_CORRECTED : RR_BEAT_NORMAL,
+                                .counted = r->rows[i].artifact,
+                        };
+                c->n_beats = r->n_rows;
+        } else {
+                k = rr_correct(rr, r->n_rows, o->correct, &c->beats, &c->n_beats);
+                if (k < 0)
+                        return k;
+        }
         c->beat_t = malloc(MAX(c->n_beats, (size_t)1) * sizeof(double));
         c->beat_hr = malloc(MAX(c->n_beats, (size_t)1) * sizeof(double));
         if (!c->beat_t || !c->beat_hr)
@@ -484,7 +500,7 @@ int rr_analysis_run(const RrRecording *rec, const RrAnalysisOptions *opt, RrAnal
         for (size_t i = 0; i < c.n_beats; i++) {
                 clean[i] = c.beats[i].rr_ms;
                 sum += clean[i];
-                a->n_artifacts += rr_beat_is_artifact(&c.beats[i]);
+                a->n_artifacts += c.beats[i].counted;
                 if (i >= HR_SMOOTH_BEATS - 1 &&
                     (isnan(a->hr_max_bpm) || c.beat_hr[i] > a->hr_max_bpm))
                         a->hr_max_bpm = c.beat_hr[i];

@@ -37,7 +37,7 @@ typedef struct SteadySegment {
 typedef struct RrAnalysis {
         size_t n_rows;      /* RR values read */
         size_t n_beats;     /* after correction */
-        size_t n_artifacts; /* beats changed (or flagged, with correct = false) */
+        size_t n_artifacts; /* repairs (or flags, with correct = false): RrBeat.counted */
         double artifact_pct;
         double duration_s;
         double alpha1; /* whole recording, NAN if too short or flat */

@@ -18,6 +18,7 @@ typedef struct RrRow {
         double t_s;       /* NAN when the column is absent or the cell empty */
         double speed_kmh; /* NAN likewise */
         double hr_bpm;    /* NAN likewise */
+        bool artifact;    /* cleaned recordings: this beat stands for a repair */
         unsigned line;
 } RrRow;
 
@@ -25,6 +26,9 @@ typedef struct RrRecording {
         RrRow *rows;
         size_t n_rows;
         bool has_t, has_speed, has_hr;
+        /* The rows are beats paced already corrected (a stored session), with
+         * their artifact flags: analysed as they are, not cleaned again. */
+        bool cleaned;
 } RrRecording;
 
 typedef struct RrCsvError {

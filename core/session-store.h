@@ -106,7 +106,7 @@ typedef struct SessionSample {
 typedef struct SessionRr {
         double t_s; /* elapsed time at which the beat ended */
         unsigned rr_ms;
-        bool artifact; /* flagged by the RR cleaner */
+        bool artifact; /* one per repair by the RR cleaner (RrBeat.counted) */
 } SessionRr;
 
 typedef struct SessionLap {

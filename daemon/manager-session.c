@@ -290,7 +290,7 @@ static void store_rr(Manager *m, const double *rr_ms, size_t n)
                         SessionRr rr = {
                                 .t_s = manager_session_t(m),
                                 .rr_ms = (unsigned)lround(beats[j].rr_ms),
-                                .artifact = rr_beat_is_artifact(&beats[j]),
+                                .artifact = beats[j].counted,
                         };
 
                         if (m->store && m->session_id > 0)

@@ -61,7 +61,7 @@ near "$(K .hrvt1_bpm)" 145 5 "HRVT1 with artifacts"
 near "$(K .hrvt2_bpm)" 172 5 "HRVT2 with artifacts"
 near "$(K .hrvt1_kmh)" 12.14 0.8 "HRVT1 km/h with artifacts"
 near "$(K .hrvt2_kmh)" 16.0 0.8 "HRVT2 km/h with artifacts"
-near "$(K .artifact_pct)" 3 1.5 "artifact % (flagged beats)"
+near "$(K .artifact_pct)" 2 1 "artifact % (one per missed or extra beat)"
 # without correction the same file gives no usable fit, or a worse one
 "$PACECTL" analyze --json --no-correct "$DATA/ramp-145-172-artifacts.csv" > "$TMP/c.json"
 awk -v c="$(jq -r .hrvt1_bpm "$TMP/c.json")" -v k="$(K .hrvt1_bpm)" \

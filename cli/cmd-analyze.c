@@ -20,7 +20,8 @@ static const char options_help[] =
         "  --windows          print the windowed series (t, alpha1, HR, artifact %)\n"
         "  --json             machine-readable output\n"
         "  --no-correct       do not correct artifacts (still counted)\n"
-        "  --smoothness-priors  detrend each window first (lambda 500, as Kubios)\n"
+        "  --no-smoothness-priors  do not detrend each window first (lambda 500, as\n"
+        "                     Kubios; on by default)\n"
         "  --hr-max BPM       maximum HR for %HRmax/HRR zones\n"
         "  --hr-rest BPM      resting HR for HRR zones\n"
         "  --lthr BPM         lactate threshold HR for Friel zones\n"
@@ -337,6 +338,7 @@ static int cmd_analyze(int argc, char *argv[])
                                                 {"age", required_argument, NULL, 'A'},
                                                 {"zones", required_argument, NULL, 'Z'},
                                                 {"smoothness-priors", no_argument, NULL, 'P'},
+                                                {"no-smoothness-priors", no_argument, NULL, 'p'},
                                                 {"db", required_argument, NULL, 'D'},
                                                 {"state-dir", required_argument, NULL, 'S'},
                                                 {"help", no_argument, NULL, 'h'},
@@ -408,6 +410,9 @@ static int cmd_analyze(int argc, char *argv[])
                         break;
                 case 'P':
                         o.smoothness_priors = true;
+                        break;
+                case 'p':
+                        o.smoothness_priors = false;
                         break;
                 case 'D':
                         db_opt = optarg;

@@ -431,9 +431,13 @@ static void run_zones(const Ctx *c, RrAnalysis *a, const RrAnalysisOptions *o)
 }
 
 /*
- * The optional smoothness-priors variant: the tracker's windows (and their
- * artifact gating) stay, each valid window's alpha1 is recomputed by the
- * batch oracle on its detrended beats, and so is the whole-file value.
+ * Smoothness-priors detrending (the default, as Kubios and FatMaxxer): the
+ * tracker's windows (and their artifact gating) stay, each valid window's
+ * alpha1 is recomputed by the batch oracle on its detrended beats, and so is
+ * the whole-file value. In a ramp the mean RR falls within every window; at
+ * high HR, where beat-to-beat variation is a few ms, that trend adds to F(n)
+ * at the larger boxes and reads alpha1 high (HRVT2 +1 to +3 bpm on the
+ * simulated runner without it, docs/analysis.md).
  */
 static int apply_smoothness_priors(const Ctx *c, RrAnalysis *a, const double *clean)
 {

@@ -19,12 +19,14 @@ typedef struct RrAnalysisOptions {
         double hr_lag_s;        /* RAMP_HR_LAG_S */
         HrProfile profile;      /* zones; thresholds found here fill hrvt1/hrvt2 if unset */
         ZoneModel zone_model;   /* _ZONE_MODEL_INVALID = automatic */
-        bool smoothness_priors; /* pre-detrend each window (lambda 500); not the default */
+        bool smoothness_priors; /* detrend each window first (lambda 500, as Kubios): default */
 } RrAnalysisOptions;
 
 #define RR_ANALYSIS_OPTIONS_DEFAULT                                                                \
-        ((RrAnalysisOptions){                                                                      \
-                .correct = true, .hr_lag_s = RAMP_HR_LAG_S, .zone_model = _ZONE_MODEL_INVALID})
+        ((RrAnalysisOptions){.correct = true,                                                      \
+                             .hr_lag_s = RAMP_HR_LAG_S,                                            \
+                             .zone_model = _ZONE_MODEL_INVALID,                                    \
+                             .smoothness_priors = true})
 
 #define RR_ANALYSIS_MAX_STEADY 16
 

@@ -107,10 +107,8 @@ static void check(double artifact_rate, uint64_t seed)
                 a->ramp.t[1].speed_kmh, a->ramp.r, a->ramp.n_windows, a->artifact_pct);
         assert_int_equal(a->ramp.status, RAMP_OK);
         assert_float_equal(a->ramp.t[THRESHOLD_HRVT1].hr_bpm, run.truth.vt1_hr_bpm, 6);
-        /* HRVT2 reads 6-7 bpm high on this runner: its RR amplitude falls from
-         * 40 to 3 ms over the ramp, so in each 2-min window the earlier, larger
-         * and more correlated beats weigh most in F(n) and alpha1 lags the
-         * intensity; one straight line over a kinked alpha1(HR) adds to it. */
+        /* One runner, one seed: within the spread bench/bench-thresholds
+         * measures over many (docs/analysis.md), not a tuned figure. */
         assert_float_equal(a->ramp.t[THRESHOLD_HRVT2].hr_bpm, run.truth.vt2_hr_bpm, 8);
         assert_float_equal(a->ramp.t[THRESHOLD_HRVT1].speed_kmh, run.truth.vt1_speed_kmh, 0.8);
         assert_float_equal(a->ramp.t[THRESHOLD_HRVT2].speed_kmh, run.truth.vt2_speed_kmh, 0.8);

@@ -4,11 +4,16 @@
  * deflection by D-max (Cheng et al. 1992) with a two-segment model check, and
  * cardiac drift. See docs/analysis.md for the method and its caveats.
  */
+#include <assert.h>
 #include <math.h>
 #include <stdlib.h>
 
+#include "alpha1-tracker.h"
 #include "threshold.h"
 #include "util.h"
+
+static_assert(RAMP_INDEPENDENT_WINDOWS == (int)(ALPHA1_WINDOW_S / ALPHA1_STEP_S),
+              "one independent window per window length");
 
 static const char *const threshold_kind_table[_THRESHOLD_KIND_MAX] = {
         [THRESHOLD_HRVT1] = "aerobic threshold (HRVT1)",

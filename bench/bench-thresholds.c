@@ -13,12 +13,17 @@
  * often the truth lies inside the reported 95 % interval, and how many
  * recordings were accepted as a valid threshold test.
  *
- *   bench-thresholds [--runners N] [--seed S] [--verbose]
+ *   bench-thresholds [--runners N] [--seed S] [--verbose] [--dump DIR]
+ *
+ * --dump writes every recording to DIR (runner-I-RATE-ART.csv, or
+ * runner-I-SESSION.csv) for a look with `pacectl analyze --windows`.
  *
  * Deterministic: the same arguments print the same figures. Nothing here is
  * asserted by a test; docs/analysis.md records the figures.
  */
+#include <errno.h>
 #include <getopt.h>
+#include <limits.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -46,17 +51,72 @@ static const double artifact_rates[] = {0, 0.01, 0.02, 0.03, 0.04, 0.05};
 #define WARMUP_S   480.0
 #define COOLDOWN_S 180.0
 
+/* Sessions that are not threshold tests: none of them may give thresholds. */
+typedef enum Session {
+        SESSION_RAMP,
+        SESSION_STEADY,      /* 30 min at 90 % of the anaerobic threshold speed */
+        SESSION_INTERVALS,   /* 6 x 3 min at vVO2max, 2 min jogs */
+        SESSION_TIME_TRIAL,  /* warm-up, strides, then a hard 6 min */
+        SESSION_PROGRESSION, /* 40 min from easy to threshold in 4 blocks */
+        SESSION_SUBMAX_RAMP, /* a ramp stopped at the aerobic threshold speed + 1 km/h */
+        _SESSION_MAX,
+} Session;
+
+static const char *const session_names[_SESSION_MAX] = {
+        [SESSION_RAMP] = "ramp test",
+        [SESSION_STEADY] = "steady run",
+        [SESSION_INTERVALS] = "6 x 3 min intervals",
+        [SESSION_TIME_TRIAL] = "time trial",
+        [SESSION_PROGRESSION] = "progression run",
+        [SESSION_SUBMAX_RAMP] = "ramp stopped early",
+};
+
 typedef struct Trial {
         SimRunnerProfile p;
+        Session session;
         const Protocol *proto;
         double start_kmh, end_kmh; /* first ramp step, last (exhaustion) step */
 } Trial;
 
 static double trial_speed(const Trial *t, double s, double *ret_end_s)
 {
-        double n_steps = floor((t->end_kmh - t->start_kmh) / t->proto->step_kmh + 1e-9) + 1;
-        double ramp_end = WARMUP_S + n_steps * t->proto->step_s;
+        const SimRunnerProfile *p = &t->p;
+        double easy = 0.65 * p->vt1_speed_kmh, n_steps, ramp_end;
 
+        switch (t->session) {
+        case SESSION_STEADY:
+                if (ret_end_s)
+                        *ret_end_s = 1800;
+                return s < 600 ? easy : 0.9 * p->vt2_speed_kmh;
+        case SESSION_INTERVALS:
+                if (ret_end_s)
+                        *ret_end_s = 600 + 6 * 300 + 600;
+                if (s < 600 || s >= 600 + 6 * 300)
+                        return easy;
+                return fmod(s - 600, 300) < 180 ? p->vo2max_speed_kmh : easy;
+        case SESSION_TIME_TRIAL:
+                if (ret_end_s)
+                        *ret_end_s = 900 + 240 + 120 + 360 + 600;
+                if (s < 900)
+                        return easy;
+                if (s < 1140)
+                        return fmod(s - 900, 60) < 20 ? p->vo2max_speed_kmh : 5.0;
+                if (s < 1260)
+                        return 5.0;
+                if (s < 1620)
+                        return p->vo2max_speed_kmh * (0.97 + 0.01 * floor((s - 1260) / 90));
+                return 5.0;
+        case SESSION_PROGRESSION:
+                if (ret_end_s)
+                        *ret_end_s = 2400;
+                return easy + (p->vt2_speed_kmh - easy) * floor(s / 600) / 3;
+        case SESSION_RAMP:
+        case SESSION_SUBMAX_RAMP:
+        case _SESSION_MAX:
+                break;
+        }
+        n_steps = floor((t->end_kmh - t->start_kmh) / t->proto->step_kmh + 1e-9) + 1;
+        ramp_end = WARMUP_S + n_steps * t->proto->step_s;
         if (ret_end_s)
                 *ret_end_s = ramp_end + COOLDOWN_S;
         if (s < WARMUP_S)
@@ -96,7 +156,8 @@ static void random_runner(uint64_t *s, SimRunnerProfile *p)
         p->seed = mix(s);
 }
 
-static int run_trial(const Trial *t, RrAnalysis **ret)
+/* dump: write the recording there as a CSV `pacectl analyze` reads (NULL: don't). */
+static int run_trial(const Trial *t, const char *dump, RrAnalysis **ret)
 {
         _cleanup_free_ RrRow *rows = NULL;
         RrRecording rec = {.has_speed = true, .has_hr = true};
@@ -137,6 +198,17 @@ static int run_trial(const Trial *t, RrAnalysis **ret)
         }
         sim_runner_free(sim);
         rec.rows = rows;
+        if (dump) {
+                FILE *f = fopen(dump, "we");
+
+                if (!f)
+                        return -errno;
+                fprintf(f, "rr_ms,speed_kmh\n");
+                for (size_t i = 0; i < rec.n_rows; i++)
+                        fprintf(f, "%.4f,%.2f\n", rows[i].rr_ms, rows[i].speed_kmh);
+                if (fclose(f) != 0)
+                        return -errno;
+        }
         return rr_analysis_run(&rec, NULL, ret);
 }
 
@@ -187,15 +259,19 @@ int main(int argc, char *argv[])
                 {"runners", required_argument, NULL, 'n'},
                 {"seed", required_argument, NULL, 's'},
                 {"verbose", no_argument, NULL, 'v'},
+                {"dump", required_argument, NULL, 'd'},
                 {},
         };
         size_t n_runners = 30;
         uint64_t seed0 = 1;
         bool verbose = false;
+        const char *dump_dir = NULL;
         Tally by_rate[ELEMENTSOF(artifact_rates)] = {}, by_proto[ELEMENTSOF(protocols)] = {};
+        size_t n_reasons[_THRESHOLD_TEST_STATUS_MAX] = {};
+        size_t n_neg[_SESSION_MAX] = {}, n_neg_valid[_SESSION_MAX] = {};
         int c;
 
-        while ((c = getopt_long(argc, argv, "n:s:v", options, NULL)) >= 0)
+        while ((c = getopt_long(argc, argv, "n:s:vd:", options, NULL)) >= 0)
                 switch (c) {
                 case 'n':
                         n_runners = strtoul(optarg, NULL, 10);
@@ -206,8 +282,12 @@ int main(int argc, char *argv[])
                 case 'v':
                         verbose = true;
                         break;
+                case 'd':
+                        dump_dir = optarg;
+                        break;
                 default:
-                        fprintf(stderr, "usage: %s [--runners N] [--seed S] [--verbose]\n",
+                        fprintf(stderr,
+                                "usage: %s [--runners N] [--seed S] [--verbose] [--dump DIR]\n",
                                 argv[0]);
                         return 2;
                 }
@@ -242,16 +322,24 @@ int main(int argc, char *argv[])
                                 Tally *ts[] = {&by_rate[a], &by_proto[p]};
                                 bool ok;
 
+                                t.session = SESSION_RAMP;
                                 t.p.artifact_rate = artifact_rates[a];
                                 t.p.seed = base.seed + 7919 * p + a;
                                 t.start_kmh = round(2 * 0.6 * base.vt1_speed_kmh) / 2;
                                 t.end_kmh = base.vo2max_speed_kmh + protocols[p].step_kmh;
                                 sim_runner_true_thresholds(&t.p, &truth);
-                                if (run_trial(&t, &an) < 0) {
+                                char path[PATH_MAX];
+
+                                if (dump_dir)
+                                        snprintf(path, sizeof(path), "%s/runner-%zu-%.2f-%.2f.csv",
+                                                 dump_dir, i, protocols[p].step_kmh,
+                                                 artifact_rates[a]);
+                                if (run_trial(&t, dump_dir ? path : NULL, &an) < 0) {
                                         fprintf(stderr, "runner %zu: analysis failed\n", i);
                                         return 1;
                                 }
-                                ok = an->ramp.status == RAMP_OK;
+                                ok = an->test.status == THRESHOLD_TEST_VALID;
+                                n_reasons[an->test.status]++;
                                 for (size_t j = 0; j < ELEMENTSOF(ts); j++) {
                                         Tally *tl = ts[j];
 
@@ -278,18 +366,41 @@ int main(int argc, char *argv[])
                                 if (verbose)
                                         printf("runner %2zu %-18s art %.2f: true %5.1f %5.1f "
                                                "found %5.1f [%5.1f %5.1f] %c  %5.1f [%5.1f %5.1f] "
-                                               "%c  %s  fit HR %.0f-%.0f max %.0f\n",
+                                               "%c  %s (%.2f %.2f) fit HR %.0f-%.0f max %.0f ramp "
+                                               "%.0f-%.0f\n",
                                                i, protocols[p].name, artifact_rates[a],
                                                truth.vt1_hr_bpm, truth.vt2_hr_bpm,
                                                an->ramp.t[0].hr_bpm, an->ramp.t[0].hr_ci_lo_bpm,
                                                an->ramp.t[0].hr_ci_hi_bpm, an->ramp.t[0].grade,
                                                an->ramp.t[1].hr_bpm, an->ramp.t[1].hr_ci_lo_bpm,
                                                an->ramp.t[1].hr_ci_hi_bpm, an->ramp.t[1].grade,
-                                               ramp_status_to_string(an->ramp.status),
+                                               threshold_test_status_to_key(an->test.status),
+                                               an->test.start_alpha1, an->test.end_alpha1,
                                                an->ramp.hr_min_bpm, an->ramp.hr_max_bpm,
-                                               t.p.hr_max_bpm);
+                                               t.p.hr_max_bpm, an->ramp_start_s, an->ramp_end_s);
                                 rr_analysis_free(an);
                         }
+                /* The same runner in sessions that are not threshold tests (1 % artifacts). */
+                for (Session k = SESSION_STEADY; k < _SESSION_MAX; k++) {
+                        Trial t = {.p = base, .session = k, .proto = &protocols[1]};
+                        RrAnalysis *an = NULL;
+
+                        t.p.artifact_rate = 0.01;
+                        t.start_kmh = round(2 * 0.6 * base.vt1_speed_kmh) / 2;
+                        t.end_kmh = base.vt1_speed_kmh + 1;
+                        char path[PATH_MAX];
+
+                        if (dump_dir)
+                                snprintf(path, sizeof(path), "%s/runner-%zu-session-%d.csv",
+                                         dump_dir, i, (int)k);
+                        if (run_trial(&t, dump_dir ? path : NULL, &an) < 0) {
+                                fprintf(stderr, "runner %zu: analysis failed\n", i);
+                                return 1;
+                        }
+                        n_neg[k]++;
+                        n_neg_valid[k] += an->test.status == THRESHOLD_TEST_VALID;
+                        rr_analysis_free(an);
+                }
         }
 
         printf("%zu simulated runners x %zu ramp rates x %zu artifact rates\n", n_runners,
@@ -310,5 +421,14 @@ int main(int argc, char *argv[])
         printf("\n");
         for (size_t p = 0; p < ELEMENTSOF(protocols); p++)
                 tally_print(protocols[p].name, &by_proto[p]);
+        printf("\nRamp tests not accepted as threshold tests, by reason:");
+        for (size_t k = 1; k < _THRESHOLD_TEST_STATUS_MAX; k++)
+                if (n_reasons[k])
+                        printf(" %s %zu", threshold_test_status_to_key((ThresholdTestStatus)k),
+                               n_reasons[k]);
+        printf("\nOther sessions accepted as threshold tests (must be 0):");
+        for (Session k = SESSION_STEADY; k < _SESSION_MAX; k++)
+                printf(" %s %zu/%zu%s", session_names[k], n_neg_valid[k], n_neg[k],
+                       k + 1 < _SESSION_MAX ? "," : "\n");
         return 0;
 }

@@ -49,6 +49,9 @@ static void print_mmss(double s)
 
 static void print_json(const char *path, const RrAnalysis *a, bool windows)
 {
+        /* Thresholds only from a threshold test: null otherwise, the fit stays for a look. */
+        bool valid = a->test.status == THRESHOLD_TEST_VALID;
+
         printf("{\"file\":\"");
         for (const char *p = path; *p; p++) {
                 if (*p == '"' || *p == '\\')
@@ -70,6 +73,18 @@ static void print_json(const char *path, const RrAnalysis *a, bool windows)
                a->n_windows, a->n_valid, a->n_low_quality, a->n_suppressed);
         json_num("ramp_start_s", a->ramp_start_s, 1, true);
         json_num("ramp_end_s", a->ramp_end_s, 1, true);
+        {
+                char why[256];
+
+                printf("\"test\":{\"valid\":%s,\"status\":\"%s\",\"reason\":\"%s\",",
+                       valid ? "true" : "false", threshold_test_status_to_key(a->test.status),
+                       threshold_test_describe(&a->test, why, sizeof(why)));
+                json_num("start_alpha1", a->test.start_alpha1, 3, true);
+                json_num("end_alpha1", a->test.end_alpha1, 3, true);
+                printf("\"windows\":%zu,\"artifact_windows\":%zu,\"one_sided\":%s},",
+                       a->test.n_windows, a->test.n_artifact_windows,
+                       a->test.one_sided ? "true" : "false");
+        }
         printf("\"fit\":{\"status\":\"%s\",\"windows\":%zu,", ramp_status_to_string(a->ramp.status),
                a->ramp.n_windows);
         json_num("intercept", a->ramp.intercept, 4, true);
@@ -79,22 +94,27 @@ static void print_json(const char *path, const RrAnalysis *a, bool windows)
         for (size_t k = 0; k < _THRESHOLD_KIND_MAX; k++) {
                 const ThresholdEstimate *t = &a->ramp.t[k];
                 const char *key = threshold_kind_to_key((ThresholdKind)k);
+                bool f = valid && t->found;
                 char name[64];
 
                 snprintf(name, sizeof(name), "%s_bpm", key);
-                json_num(name, t->found ? t->hr_bpm : NAN, 1, true);
+                json_num(name, f ? t->hr_bpm : NAN, 1, true);
                 snprintf(name, sizeof(name), "%s_kmh", key);
-                json_num(name, t->found ? t->speed_kmh : NAN, 2, true);
+                json_num(name, f ? t->speed_kmh : NAN, 2, true);
                 snprintf(name, sizeof(name), "%s_kmh_ramp", key);
-                json_num(name, t->found ? t->speed_ramp_kmh : NAN, 2, true);
+                json_num(name, f ? t->speed_ramp_kmh : NAN, 2, true);
                 snprintf(name, sizeof(name), "%s_ci_lo_bpm", key);
-                json_num(name, t->found ? t->hr_ci_lo_bpm : NAN, 1, true);
+                json_num(name, f ? t->hr_ci_lo_bpm : NAN, 1, true);
                 snprintf(name, sizeof(name), "%s_ci_hi_bpm", key);
-                json_num(name, t->found ? t->hr_ci_hi_bpm : NAN, 1, true);
+                json_num(name, f ? t->hr_ci_hi_bpm : NAN, 1, true);
+                snprintf(name, sizeof(name), "%s_ci_lo_kmh", key);
+                json_num(name, f ? t->speed_ci_lo_kmh : NAN, 2, true);
+                snprintf(name, sizeof(name), "%s_ci_hi_kmh", key);
+                json_num(name, f ? t->speed_ci_hi_kmh : NAN, 2, true);
                 snprintf(name, sizeof(name), "%s_confidence", key);
-                json_num(name, t->found ? t->confidence : NAN, 2, true);
-                printf("\"%s_grade\":\"%c\",\"%s_reached\":%s,", key, t->grade, key,
-                       t->found && t->reached ? "true" : "false");
+                json_num(name, f ? t->confidence : NAN, 2, true);
+                printf("\"%s_grade\":\"%c\",\"%s_reached\":%s,", key, f ? t->grade : '-', key,
+                       f && t->reached ? "true" : "false");
         }
         printf("\"deflection\":");
         if (a->deflection_error < 0)
@@ -182,11 +202,17 @@ static void print_text(const char *path, bool session, const RrAnalysis *a, bool
                 printf("\n");
         }
 
-        if (a->ramp.status != RAMP_OK)
-                printf("Thresholds:  not found (%s, %zu windows)\n",
-                       ramp_status_to_string(a->ramp.status), a->ramp.n_windows);
+        {
+                char why[256];
+
+                printf("Test:        %s\n", threshold_test_describe(&a->test, why, sizeof(why)));
+        }
+        if (a->test.status != THRESHOLD_TEST_VALID)
+                printf("Thresholds:  none (only a threshold test gives them; alpha1 above is "
+                       "still measured)\n");
         else {
-                printf("Fit:         alpha1 = %.3f %+.5f * HR, r = %.3f, %zu windows\n",
+                printf("Fit:         alpha1 = %.3f %+.5f * HR, r = %.3f, %zu windows; local fits "
+                       "at each crossing\n",
                        a->ramp.intercept, a->ramp.slope, a->ramp.r, a->ramp.n_windows);
                 for (size_t k = 0; k < _THRESHOLD_KIND_MAX; k++) {
                         const ThresholdEstimate *t = &a->ramp.t[k];
@@ -194,11 +220,18 @@ static void print_text(const char *path, bool session, const RrAnalysis *a, bool
                         printf("%s: %.0f bpm", threshold_kind_to_string((ThresholdKind)k),
                                t->hr_bpm);
                         if (isfinite(t->hr_ci_lo_bpm))
-                                printf(" (95 %% CI %.0f-%.0f)", t->hr_ci_lo_bpm, t->hr_ci_hi_bpm);
-                        if (isfinite(t->speed_kmh))
-                                printf(" at %.1f km/h (as run on the ramp %.1f km/h)", t->speed_kmh,
-                                       t->speed_ramp_kmh);
-                        printf(", confidence %c (%.2f)%s%s\n", t->grade, t->confidence,
+                                printf(" (95 %% interval %.0f-%.0f)", t->hr_ci_lo_bpm,
+                                       t->hr_ci_hi_bpm);
+                        else
+                                printf(" (95 %% interval unknown)");
+                        if (isfinite(t->speed_kmh)) {
+                                printf(" at %.1f km/h", t->speed_kmh);
+                                if (isfinite(t->speed_ci_lo_kmh))
+                                        printf(" (%.1f-%.1f)", t->speed_ci_lo_kmh,
+                                               t->speed_ci_hi_kmh);
+                                printf(", as run on the ramp %.1f km/h", t->speed_ramp_kmh);
+                        }
+                        printf(", grade %c%s%s\n", t->grade,
                                t->reached ? "" : ", NOT REACHED: extrapolated",
                                k == THRESHOLD_HRVT2 ? ", the anaerobic crossover" : "");
                 }

@@ -11,6 +11,7 @@
 
 #include "alpha1-tracker.h"
 #include "rr-csv.h"
+#include "threshold-test.h"
 #include "threshold.h"
 #include "zones.h"
 
@@ -51,7 +52,10 @@ typedef struct RrAnalysis {
 
         bool has_speed;
         double ramp_start_s, ramp_end_s; /* NAN when no ramp was recognised */
+        /* The fit over the ramp. Its thresholds are results only when test.status
+         * is THRESHOLD_TEST_VALID: anything else is "not a threshold test". */
         RampResult ramp;
+        ThresholdTest test;
 
         int deflection_error; /* 0, or -ENODATA: not a stepped ramp / too few stages */
         size_t n_stages;

@@ -281,6 +281,8 @@ int threshold_ramp_fit(const RampWindow *w, size_t n, const RampOptions *opt, Ra
                                                .speed_ramp_kmh = NAN,
                                                .hr_ci_lo_bpm = NAN,
                                                .hr_ci_hi_bpm = NAN,
+                                               .speed_ci_lo_kmh = NAN,
+                                               .speed_ci_hi_kmh = NAN,
                                                .confidence = NAN,
                                                .grade = '-'};
         hr_used = malloc(MAX(n, (size_t)1) * sizeof(double));
@@ -350,8 +352,11 @@ int threshold_ramp_fit(const RampWindow *w, size_t n, const RampOptions *opt, Ra
                 }
                 if (has_sp)
                         t->speed_ramp_kmh = spa + spb * t->hr_bpm;
-                if (has_lag)
+                if (has_lag) {
                         t->speed_kmh = sla + slb * t->hr_bpm;
+                        t->speed_ci_lo_kmh = sla + slb * t->hr_ci_lo_bpm;
+                        t->speed_ci_hi_kmh = sla + slb * t->hr_ci_hi_bpm;
+                }
 
                 /* How likely the crossing lies within 5 bpm, read off the interval
                  * as a normal one: 95 % at +-5 bpm, 68 % at +-10. */

@@ -98,6 +98,7 @@ typedef struct ThresholdEstimate {
         double speed_kmh;                  /* lag-corrected; NAN without speed data */
         double speed_ramp_kmh;             /* as run on the ramp (overestimates, see docs) */
         double hr_ci_lo_bpm, hr_ci_hi_bpm; /* 95 % interval, NAN when too little data */
+        double speed_ci_lo_kmh, speed_ci_hi_kmh; /* lag-corrected speeds at its ends */
         size_t n_below, n_above;           /* fitted windows with HR below / above it */
         double confidence; /* chance it lies within 5 bpm, from the interval; NAN unknown */
         char grade;        /* threshold_grade(): 'A', 'B', 'C', '-' not found */

@@ -74,13 +74,13 @@ void manager_store_ramp_thresholds(Manager *m, int64_t id)
                         log_warning_errno(r, "Cannot analyse session %" PRIi64 ": %m", id);
                 return;
         }
-        /* Only a recognised speed ramp with a good fit over enough valid
-         * windows (threshold_ramp_fit's RAMP_OK) gives thresholds worth
-         * keeping; a steady run or an interval session does not. */
-        if (!isfinite(a->ramp_start_s) || a->ramp.status != RAMP_OK) {
-                log_debug("Session %" PRIi64 ": no ramp-test thresholds (%s).", id,
-                          isfinite(a->ramp_start_s) ? ramp_status_to_string(a->ramp.status)
-                                                    : "no ramp");
+        /* Only a threshold test gives thresholds (threshold-test.h); a steady
+         * run, intervals or a time trial does not, whatever alpha1 did. */
+        if (a->test.status != THRESHOLD_TEST_VALID) {
+                char why[256];
+
+                log_info("Session %" PRIi64 ": %s.", id,
+                         threshold_test_describe(&a->test, why, sizeof(why)));
                 rr_analysis_free(a);
                 return;
         }

@@ -5,7 +5,7 @@
 # each): a ramp test whose DFA alpha1 crosses 0.75 at HRVT1 and 0.5 at HRVT2
 # by construction, with steady-state threshold speeds (HR - 60) / 7 km/h.
 #   ramp-150-170.csv             rr-synth --seed 1
-#   ramp-145-172-artifacts.csv   rr-synth --seed 7 --hrvt1 145 --hrvt2 172 --artifacts 2
+#   ramp-152-172-artifacts.csv   rr-synth --seed 7 --hrvt1 152 --hrvt2 172 --artifacts 2
 set -euo pipefail
 
 : "${PACECTL:?}" "${PACED_SOURCE_DIR:?}" "${PACED_BUILD_DIR:?}"
@@ -62,17 +62,17 @@ near "$(jq -r '[.zones.zones[].time_s] | add' "$TMP/z.json")" "$(jq -r .duration
   fail "text output must say the zones are estimated"
 
 # 2. 2 % injected missed/extra beats: corrected, thresholds still found
-"$PACECTL" analyze --json "$DATA/ramp-145-172-artifacts.csv" > "$TMP/b.json"
+"$PACECTL" analyze --json "$DATA/ramp-152-172-artifacts.csv" > "$TMP/b.json"
 K() { jq -r "$1" "$TMP/b.json"; }
-near "$(K .hrvt1_bpm)" 145 6 "HRVT1 with artifacts"
+near "$(K .hrvt1_bpm)" 152 6 "HRVT1 with artifacts"
 near "$(K .hrvt2_bpm)" 172 6 "HRVT2 with artifacts"
-near "$(K .hrvt1_kmh)" 12.14 1 "HRVT1 km/h with artifacts"
+near "$(K .hrvt1_kmh)" 13.14 1 "HRVT1 km/h with artifacts"
 near "$(K .hrvt2_kmh)" 16.0 1 "HRVT2 km/h with artifacts"
 near "$(K .artifact_pct)" 2 1 "artifact % (one per missed or extra beat)"
 # without correction the same file gives no usable fit, or a worse one
-"$PACECTL" analyze --json --no-correct "$DATA/ramp-145-172-artifacts.csv" > "$TMP/c.json"
+"$PACECTL" analyze --json --no-correct "$DATA/ramp-152-172-artifacts.csv" > "$TMP/c.json"
 awk -v c="$(jq -r .hrvt1_bpm "$TMP/c.json")" -v k="$(K .hrvt1_bpm)" \
-  'BEGIN { exit !(c == "null" || (c - 145)^2 > (k - 145)^2) }' ||
+  'BEGIN { exit !(c == "null" || (c - 152)^2 > (k - 152)^2) }' ||
   fail "--no-correct should not do better than correction"
 echo "ok: --no-correct is worse"
 
@@ -87,10 +87,22 @@ grep -v '^#' "$DATA/ramp-150-170.csv" | tail -n +2 | cut -d, -f2 > "$TMP/plain.t
 near "$(jq -r .hrvt1_bpm "$TMP/d.json")" 150 6 "HRVT1 from a plain RR list"
 [ "$(jq -r .hrvt1_kmh "$TMP/d.json")" = null ] || fail "no speed without a speed column"
 
-# 5. steady run: no thresholds claimed, cardiac drift measured
+# 5. steady run: not a threshold test (no ramp), cardiac drift measured
 "$PACED_BUILD_DIR/rr-synth" --steady --drift 4 --seed 3 > "$TMP/steady.csv"
 "$PACECTL" analyze --json "$TMP/steady.csv" > "$TMP/e.json"
 [ "$(jq -r .hrvt1_bpm "$TMP/e.json")" = null ] || fail "steady run must not give thresholds"
+jq -e '.test.valid == false and .test.status == "no-ramp"' "$TMP/e.json" > /dev/null ||
+  fail "steady run verdict: $(jq -c .test "$TMP/e.json")"
+"$PACECTL" analyze "$TMP/steady.csv" > "$TMP/e.txt"
+grep -q "^Test: *not a threshold test: no incremental ramp" "$TMP/e.txt" ||
+  fail "text verdict: $(cat "$TMP/e.txt")"
+grep -q "^DFA alpha1: *[0-9]" "$TMP/e.txt" || fail "alpha1 must still be shown"
+
+# 5a. a ramp that starts too hard (alpha1 never near 1.0): not a test either
+"$PACED_BUILD_DIR/rr-synth" --seed 7 --hrvt1 145 --hrvt2 172 --artifacts 2 > "$TMP/hard.csv"
+"$PACECTL" analyze --json "$TMP/hard.csv" > "$TMP/h.json"
+jq -e '.test.status == "hard-start" and .hrvt1_bpm == null and .hrvt2_bpm == null' \
+  "$TMP/h.json" > /dev/null || fail "hard start: $(jq -c .test "$TMP/h.json")"
 near "$(jq -r '.steady[0].drift_bpm_per_10min' "$TMP/e.json")" 4 1 "cardiac drift bpm/10 min"
 
 # 5b. a ramp whose HR/speed line flattens above the HRVT2 speed: HR deflection found
@@ -107,6 +119,7 @@ mkdir -p "$TMP/state"
 "$PACECTL" analyze --json --state-dir "$TMP/state" "$(cat "$TMP/id")" > "$TMP/s.json"
 [ "$(jq -r .rr_count "$TMP/s.json")" -gt 2000 ] || fail "session RR count"
 [ "$(jq -r .hrvt1_bpm "$TMP/s.json")" = null ] || fail "no thresholds from an interval session"
+[ "$(jq -r .test.valid "$TMP/s.json")" = false ] || fail "an interval session is not a test"
 awk -v a="$(jq -r .artifact_pct "$TMP/s.json")" 'BEGIN { exit !(a > 0.5 && a < 3) }' ||
   fail "the fixture's missed beats (1 in 97) are found"
 set +e

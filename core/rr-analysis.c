@@ -43,7 +43,6 @@ RrAnalysis *rr_analysis_free(RrAnalysis *a)
         free(a);
         return NULL;
 }
-DEFINE_TRIVIAL_CLEANUP_FUNC(RrAnalysis *, rr_analysis_free);
 
 static void ctx_done(Ctx *c)
 {

@@ -71,6 +71,11 @@ typedef struct RrAnalysis {
 
 int rr_analysis_run(const RrRecording *rec, const RrAnalysisOptions *opt, RrAnalysis **ret);
 RrAnalysis *rr_analysis_free(RrAnalysis *a);
+static inline void rr_analysis_freep(RrAnalysis **a)
+{
+        if (*a)
+                *a = rr_analysis_free(*a);
+}
 
 /*
  * A stored session (session-store.h) as an RR recording: one row per stored

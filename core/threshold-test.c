@@ -5,6 +5,10 @@
 
 #include "threshold-test.h"
 #include "util.h"
+#include "workout.h"
+
+/* A planned ramp steps up by 1 km/h at most: more between two steps is a jump. */
+#define RAMP_MAX_RISE_STEP_KMH 1.5
 
 /* 12 evaluations 5 s apart: the 1-min median that decides start and end. */
 #define MEDIAN_OF 12
@@ -180,6 +184,77 @@ bool threshold_test_find_hr_ramp(const Alpha1Eval *w, size_t n, double *ret_star
                 return false;
         *ret_start_s = w[start].t_s;
         *ret_end_s = w[peak].t_s;
+        return true;
+}
+
+static double step_duration_s(const ResolvedStep *s)
+{
+        double v = (s->speed_start_kmh + s->speed_end_kmh) / 2;
+
+        switch (s->end) {
+        case STEP_END_TIME:
+                return s->end_value;
+        case STEP_END_DISTANCE:
+                return v > 0 ? s->end_value / (v / 3.6) : 0;
+        case STEP_END_OPEN:
+        case _STEP_END_MAX:
+        case _STEP_END_INVALID:
+        default:
+                return 0; /* held as long as the runner can: not counted */
+        }
+}
+
+bool threshold_test_workout_ramp(const ResolvedWorkout *w, size_t *ret_first, size_t *ret_last)
+{
+        size_t best_first = 0, best_last = 0;
+        double best_s = -1;
+
+        if (!w)
+                return false;
+        for (size_t first = 0; first < w->n_steps;) {
+                double lo = INFINITY, hi = -INFINITY, dur = 0, prev_end = NAN;
+                unsigned rises = 0;
+                size_t last = first;
+
+                for (size_t i = first; i < w->n_steps; i++) {
+                        const ResolvedStep *s = &w->steps[i];
+
+                        double d_s = step_duration_s(s);
+
+                        if (s->control != STEP_CONTROL_SPEED || s->kind == STEP_KIND_COOLDOWN ||
+                            s->speed_end_kmh + 0.011 < s->speed_start_kmh ||
+                            /* a stride's 3 km/h in 20 s is no ramp */
+                            (s->speed_end_kmh > s->speed_start_kmh + 0.011 &&
+                             !(d_s > 0 && (s->speed_end_kmh - s->speed_start_kmh) / d_s * 60 <=
+                                                  RAMP_MAX_RISE_STEP_KMH)) ||
+                            (isfinite(prev_end) &&
+                             (s->speed_start_kmh + 0.011 < prev_end ||
+                              s->speed_start_kmh - prev_end > RAMP_MAX_RISE_STEP_KMH)))
+                                break;
+                        if (isfinite(prev_end) && s->speed_start_kmh > prev_end + 0.011)
+                                rises++;
+                        if (s->speed_end_kmh > s->speed_start_kmh + 0.011)
+                                rises += (unsigned)MAX(
+                                        1.0, floor((s->speed_end_kmh - s->speed_start_kmh) / 0.5));
+                        lo = MIN(lo, s->speed_start_kmh);
+                        hi = MAX(hi, s->speed_end_kmh);
+                        dur += d_s;
+                        prev_end = s->speed_end_kmh;
+                        last = i;
+                }
+                if (isfinite(prev_end) && rises >= 4 &&
+                    hi - lo >= THRESHOLD_TEST_WORKOUT_RISE_KMH && dur >= THRESHOLD_TEST_HR_RAMP_S &&
+                    dur > best_s) {
+                        best_s = dur;
+                        best_first = first;
+                        best_last = last;
+                }
+                first = isfinite(prev_end) ? last + 1 : first + 1;
+        }
+        if (best_s < 0)
+                return false;
+        *ret_first = best_first;
+        *ret_last = best_last;
         return true;
 }
 

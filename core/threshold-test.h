@@ -86,6 +86,21 @@ bool threshold_test_find_hr_ramp(const Alpha1Eval *w, size_t n, double *ret_star
                                  double *ret_end_s);
 
 /*
+ * The ramp of a planned workout, for the live side (crossover events are
+ * announced only there): the longest run of consecutive speed-controlled
+ * steps, none a cool-down, whose speed never falls and never jumps by more
+ * than 1.5 km/h from one step to the next nor ramps faster than 1.5 km/h a
+ * minute within a step (a stride is no ramp), rising at least 4 times (a
+ * continuous ramp step counts once per 0.5 km/h) by 4 km/h or more over 6
+ * minutes or more: easy to hard, as a threshold test climbs. Distance steps
+ * count at their speed. Returns true with the first and last step index.
+ */
+#define THRESHOLD_TEST_WORKOUT_RISE_KMH 4.0
+struct ResolvedWorkout;
+bool threshold_test_workout_ramp(const struct ResolvedWorkout *w, size_t *ret_first,
+                                 size_t *ret_last);
+
+/*
  * The verdict as a sentence for a runner: "a threshold test" or "not a
  * threshold test: alpha1 never fell to 0.5 (lowest 0.62), the ramp stopped
  * before the anaerobic threshold". Returns buf.

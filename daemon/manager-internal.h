@@ -201,6 +201,8 @@ void manager_apply_config(Manager *m);
 /* manager-thresholds.c: threshold results into the store and the profile. */
 /* Reads the newest accepted thresholds from the store and re-applies the profile. */
 void manager_load_accepted(Manager *m);
+/* Live crossovers are announced only in the ramp of a threshold test: at each step. */
+void manager_update_announce(Manager *m, int step_index);
 /* At a session's end: the offline ramp fit over its RR, stored when it was a threshold test. */
 void manager_store_ramp_thresholds(Manager *m, int64_t session_id);
 /*

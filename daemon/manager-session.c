@@ -180,6 +180,12 @@ void manager_session_runtime_start(Manager *m)
         }
         if (r < 0)
                 log_warning_errno(r, "Live alpha1 is not available: %m");
+        if (m->engine) {
+                EngineStatus st;
+
+                workout_engine_get_status(m->engine, manager_now(m), &st);
+                manager_update_announce(m, st.step_index);
+        }
         m->live.alpha1 = NAN;
         m->live.crossover_kind[0] = '\0';
 

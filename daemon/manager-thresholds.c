@@ -44,6 +44,21 @@ void manager_load_accepted(Manager *m)
         manager_apply_config(m);
 }
 
+void manager_update_announce(Manager *m, int step_index)
+{
+        const ResolvedWorkout *w = m->engine ? workout_engine_get_workout(m->engine) : NULL;
+        size_t first, last;
+        bool in_ramp;
+
+        if (!m->analysis)
+                return;
+        /* Elsewhere alpha1 crosses its levels in every hard effort, and in a
+         * cool-down its 2-min window "comes back" at peak HR (issue #22). */
+        in_ramp = w && step_index >= 0 && threshold_test_workout_ramp(w, &first, &last) &&
+                  (size_t)step_index >= first && (size_t)step_index <= last;
+        live_analysis_set_announce(m->analysis, in_ramp);
+}
+
 static int analyse_session(Manager *m, int64_t id, RrAnalysis **ret)
 {
         _cleanup_(rr_recording_freep) RrRecording *rec = NULL;

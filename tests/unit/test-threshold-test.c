@@ -18,6 +18,8 @@
 #include "synth-rr.h"
 #include "threshold-test.h"
 #include "util.h"
+#include "workout-library.h"
+#include "workout.h"
 
 #define MAX_W 600
 
@@ -193,6 +195,49 @@ static void test_hr_ramp_without_speed(void **state)
         assert_false(threshold_test_find_hr_ramp(r.e, r.n, &a, &b));
 }
 
+/* Of the library's workouts only the ramp tests have a ramp to announce crossovers in. */
+static void test_library_ramps(void **state)
+{
+        static const char *const lib_dirs[] = {PACED_SOURCE_DIR "/conf/workouts", NULL};
+        static const char *const miles[] = {"4:30", "6:00", "8:30"};
+        char **names = NULL;
+        int n = workout_library_list(lib_dirs, &names);
+
+        assert_true(n >= 11);
+        for (int i = 0; names[i]; i++)
+                for (size_t j = 0; j < ELEMENTSOF(miles); j++) {
+                        bool is_test = strncmp(names[i], "ramp-test", 9) == 0;
+                        Workout *w = NULL;
+                        ResolvedWorkout *r = NULL;
+                        WorkoutError e = {};
+                        RunnerProfile p;
+                        ResolveLimits l;
+                        size_t first = 0, last = 0;
+                        bool found;
+
+                        runner_profile_init(&p);
+                        assert_int_equal(runner_profile_set_key(&p, "Mile", miles[j]), 0);
+                        resolve_limits_init(&l);
+                        assert_int_equal(workout_library_load(names[i], lib_dirs, &w, &e), 0);
+                        assert_int_equal(workout_resolve(w, &p, &l, &r), 0);
+                        found = threshold_test_workout_ramp(r, &first, &last);
+                        if (found != is_test)
+                                fail_msg("%s (%s mile): %s", names[i], miles[j],
+                                         found ? "taken for a ramp test" : "no ramp found");
+                        if (found) {
+                                /* the warm-up ramp and every step up, not the cool-down */
+                                assert_int_equal(first, 0);
+                                assert_int_not_equal(r->steps[last].kind, STEP_KIND_COOLDOWN);
+                                assert_int_equal(r->steps[last + 1].kind, STEP_KIND_COOLDOWN);
+                        }
+                        resolved_workout_free(r);
+                        workout_free(w);
+                }
+        for (int i = 0; names[i]; i++)
+                free(names[i]);
+        free(names);
+}
+
 int main(void)
 {
         const struct CMUnitTest tests[] = {
@@ -203,6 +248,7 @@ int main(void)
                 cmocka_unit_test(test_artifacts),
                 cmocka_unit_test(test_no_ramp),
                 cmocka_unit_test(test_hr_ramp_without_speed),
+                cmocka_unit_test(test_library_ramps),
         };
 
         return cmocka_run_group_tests(tests, NULL, NULL);

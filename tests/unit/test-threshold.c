@@ -329,8 +329,10 @@ static void test_crossover_needs_three_medians(void **state)
                                 assert_int_equal(r, 1);
                                 assert_int_equal(e[0].threshold, THRESHOLD_HRVT1);
                                 assert_true(e[0].above);
-                                assert_float_equal(e[0].t_s, onset, 1e-9);
-                                assert_float_equal(e[0].hr_bpm, 153, 1e-9);
+                                /* The median went from 0.9 (window HR 152) to 0.65 (HR
+                                 * 153) in 5 s: it reached 0.75 three fifths of the way. */
+                                assert_float_equal(e[0].t_s, onset - 5 + 3, 1e-9);
+                                assert_float_equal(e[0].hr_bpm, 152 + 0.6 * 1, 1e-9);
                                 assert_float_equal(e[0].speed_kmh, 12.5, 0);
                                 got++;
                                 /* onset + 2 evaluations confirm */

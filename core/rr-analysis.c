@@ -318,8 +318,8 @@ static void run_ramp(const Ctx *c, RrAnalysis *a, const RrAnalysisOptions *o)
         (void)threshold_ramp_fit(w, a->n_windows, &ro, &a->ramp);
         if (isnan(a->ramp_start_s)) {
                 /* No ramp: a fit would read steady-state scatter, drift or the
-                 * wobbles of intervals as thresholds (PHYSIOLOGY.md §2.3: ramp
-                 * tests only). */
+                 * wobbles of intervals as thresholds (docs/physiology.md, "Ramp
+                 * tests"). */
                 a->ramp.status = RAMP_NO_RAMP;
                 for (size_t k = 0; k < _THRESHOLD_KIND_MAX; k++) {
                         a->ramp.t[k].found = false;

@@ -3,7 +3,7 @@
 
 /*
  * Is a recording a threshold test? Thresholds come only from a recognised
- * incremental ramp (Rogers et al. 2021; PHYSIOLOGY.md §2.5): alpha1 starting
+ * incremental ramp (Rogers et al. 2021; docs/physiology.md, "Ramp tests"): alpha1 starting
  * above about 1.0 and ending at or below 0.5, at least a minute of fitted
  * windows below the aerobic and above the anaerobic threshold, and no more
  * than 3 % artifacts in the windows used. Anything else (a steady run,

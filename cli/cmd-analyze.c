@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
- * pacectl analyze FILE|SESSION-ID: offline analysis of an RR recording (one RR
- * in ms per line, or a CSV with an rr_ms column) or of a stored session. Prints whole-file alpha1,
+ * pacectl analyze FILE|SESSION-ID: offline analysis of an RR recording (paced's
+ * CSV, a plain list, an HRV Logger, FatMaxxer or Polar Sensor Logger export,
+ * or a FIT activity: rr-file.h) or of a stored session. Prints whole-file alpha1,
  * artifact rate, the aerobic (HRVT1) and anaerobic (HRVT2) thresholds with speeds and confidence,
  * HR deflection, drift and time in zones.
  */
@@ -13,6 +14,7 @@
 
 #include "pacectl.h"
 #include "rr-analysis.h"
+#include "rr-file.h"
 #include "session-store.h"
 #include "util.h"
 
@@ -30,7 +32,13 @@ static const char options_help[] =
         "                     thresholds are found, else the best the profile allows)\n"
         "  --db PATH          session database (for a SESSION-ID)\n"
         "  --state-dir DIR    paced's state directory (for a SESSION-ID)\n"
-        "  -h --help          this help\n";
+        "  -h --help          this help\n"
+        "\n"
+        "FILE is detected as paced's CSV (an rr_ms column), a plain RR list (Kubios,\n"
+        "Welltory: one or more values a line, ms or s), an HRV Logger (date,rr,since\n"
+        "start), FatMaxxer (timestamp, rr, since_start) or Polar Sensor Logger\n"
+        "(Phone timestamp;RR-interval [ms]) export, or a FIT activity with hrv\n"
+        "messages; '-' reads stdin.\n";
 
 static void json_num(const char *key, double v, int prec, bool comma)
 {
@@ -47,7 +55,8 @@ static void print_mmss(double s)
         printf("%ld:%02ld", t / 60, t % 60);
 }
 
-static void print_json(const char *path, const RrAnalysis *a, bool windows)
+/* format: what the file held; _RR_FILE_FORMAT_INVALID for a stored session. */
+static void print_json(const char *path, RrFileFormat format, const RrAnalysis *a, bool windows)
 {
         /* Thresholds only from a threshold test: null otherwise, the fit stays for a look. */
         bool valid = a->test.status == THRESHOLD_TEST_VALID;
@@ -61,8 +70,9 @@ static void print_json(const char *path, const RrAnalysis *a, bool windows)
                 else
                         putchar(*p);
         }
-        printf("\",\"rr_count\":%zu,\"beats\":%zu,\"artifacts\":%zu,", a->n_rows, a->n_beats,
-               a->n_artifacts);
+        printf("\",\"format\":\"%s\",\"rr_count\":%zu,\"beats\":%zu,\"artifacts\":%zu,",
+               format >= 0 ? rr_file_format_to_string(format) : "paced session", a->n_rows,
+               a->n_beats, a->n_artifacts);
         json_num("artifact_pct", a->artifact_pct, 2, true);
         json_num("duration_s", a->duration_s, 1, true);
         json_num("alpha1", a->alpha1, 3, true);
@@ -177,12 +187,17 @@ static void print_json(const char *path, const RrAnalysis *a, bool windows)
         printf("}\n");
 }
 
-static void print_text(const char *path, bool session, const RrAnalysis *a, bool windows)
+static void print_text(const char *path, RrFileFormat format, const RrAnalysis *a, bool windows)
 {
-        printf("%s     %s\n", session ? "Session:" : "File:   ", path);
+        printf("%s     %s\n", format < 0 ? "Session:" : "File:   ", path);
+        if (format >= 0)
+                printf("Format:      %s\n", rr_file_format_to_string(format));
         printf("Beats:       %zu (%zu RR read), duration ", a->n_beats, a->n_rows);
         print_mmss(a->duration_s);
-        printf(", mean HR %.0f bpm, peak %.0f bpm\n", a->hr_mean_bpm, a->hr_max_bpm);
+        printf(", mean HR %.0f bpm", a->hr_mean_bpm);
+        if (isfinite(a->hr_max_bpm))
+                printf(", peak %.0f bpm", a->hr_max_bpm);
+        printf("\n");
         printf("Artifacts:   %zu beats, %.2f %%%s\n", a->n_artifacts, a->artifact_pct,
                a->artifact_pct > ALPHA1_SUPPRESS_PCT      ? " (too many: alpha1 not trustworthy)"
                : a->artifact_pct > ALPHA1_LOW_QUALITY_PCT ? " (low quality)"
@@ -383,6 +398,7 @@ static int cmd_analyze(int argc, char *argv[])
         double age = NAN;
         const char *path, *db_opt = NULL, *state_dir_opt = NULL;
         RrCsvError err = {};
+        RrFileFormat format = _RR_FILE_FORMAT_INVALID;
         struct stat st;
         FILE *f;
         int c, r;
@@ -482,7 +498,7 @@ static int cmd_analyze(int argc, char *argv[])
                                 return PACECTL_EXIT_USAGE;
                         }
                 }
-                r = rr_csv_read(f, &rec, &err);
+                r = rr_file_read(f, &rec, &format, &err);
                 if (f != stdin)
                         fclose(f);
                 if (r == -EBADMSG) {
@@ -501,9 +517,9 @@ static int cmd_analyze(int argc, char *argv[])
                 return PACECTL_EXIT_FAILURE;
         }
         if (json)
-                print_json(path, a, windows);
+                print_json(path, format, a, windows);
         else
-                print_text(path, is_session, a, windows);
+                print_text(path, format, a, windows);
         rr_analysis_free(a);
         return PACECTL_EXIT_OK;
 }

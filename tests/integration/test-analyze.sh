@@ -141,8 +141,38 @@ set +e
 "$PACECTL" analyze "$TMP/missing.csv" 2>/dev/null; rc2=$?
 "$PACECTL" analyze --zones bogus "$TMP/bad.txt" 2>/dev/null; rc3=$?
 set -e
-[ "$rc" = 2 ] && grep -q "bad.txt:4: rr_ms: 'abc' is not a number" "$TMP/err" || fail "plain error"
+[ "$rc" = 2 ] && grep -q "bad.txt:4: 'abc' is not a number" "$TMP/err" || fail "plain error"
 [ "$rc2" = 2 ] || fail "missing file exit $rc2"
 [ "$rc3" = 2 ] || fail "bad option exit $rc3"
 echo "ok: bad input"
+
+# 8. other apps' files (tests/data/rr, see its README): each says what it read,
+# and all hold the same beats of a real FatMaxxer log
+RR="$PACED_SOURCE_DIR/tests/data/rr"
+while read -r file format; do
+  "$PACECTL" analyze "$RR/$file" > "$TMP/f.txt" || fail "$file: $(cat "$TMP/f.txt")"
+  grep -q "^Format: *$format\$" "$TMP/f.txt" || fail "$file: $(grep Format "$TMP/f.txt")"
+  grep -q "^Beats: *300 (300 RR read), duration 3:10" "$TMP/f.txt" || fail "$file: $(cat "$TMP/f.txt")"
+done << 'FILES'
+fatmaxxer-new-layout.csv FatMaxxer
+hrv-logger.csv HRV Logger
+polar-sensor-logger.txt Polar Sensor Logger
+kubios-seconds.txt plain RR list
+welltory-blank-separated.txt plain RR list
+FILES
+"$PACECTL" analyze --json "$RR/fatmaxxer-20210606.rr.csv" > "$TMP/fm.json"
+jq -e '.format == "FatMaxxer" and .rr_count == 1286' "$TMP/fm.json" > /dev/null ||
+  fail "FatMaxxer log: $(jq -c '{format, rr_count}' "$TMP/fm.json")"
+# a FIT activity: paced's own export of the stored session, read back
+"$PACECTL" export --state-dir "$TMP/state" "$(cat "$TMP/id")" --format fit -o "$TMP/s.fit" > /dev/null
+"$PACECTL" analyze --json "$TMP/s.fit" > "$TMP/fit.json"
+jq -e --argjson n "$(jq .rr_count "$TMP/s.json")" \
+  '.format == "FIT activity (hrv messages)" and .rr_count == $n' "$TMP/fit.json" > /dev/null ||
+  fail "FIT: $(jq -c '{format, rr_count}' "$TMP/fit.json")"
+printf 'time,heart\n1,2\n' > "$TMP/unknown.csv"
+set +e
+"$PACECTL" analyze "$TMP/unknown.csv" 2> "$TMP/err"; rc=$?
+set -e
+[ "$rc" = 2 ] && grep -q "unknown.csv:1: unknown RR file format" "$TMP/err" || fail "unknown format"
+echo "ok: other apps' files"
 echo "PASS"

@@ -2033,6 +2033,21 @@ static void handle_hr(WorkoutEngine *e, uint64_t now, const HrsMeasurement *m)
                 hr_controller_update(&e->hrc, now, e->hr_bpm, NULL);
 }
 
+/* ENGINE_EVENT_LINK: value 1 for a link that came up, 0 for one that went down. */
+static void link_event(WorkoutEngine *e, uint64_t now, bool up, const char *reason)
+{
+        EngineEvent *ev = push_event(e, now, ENGINE_EVENT_LINK);
+
+        if (!ev)
+                return;
+        ev->value = up;
+        if (up)
+                snprintf(ev->message, sizeof(ev->message), "treadmill connected");
+        else
+                snprintf(ev->message, sizeof(ev->message), "treadmill link lost%s%s",
+                         reason ? ": " : "", reason ?: "");
+}
+
 void workout_engine_handle_event(WorkoutEngine *e, uint64_t now, const TransportEvent *ev)
 {
         switch (ev->type) {
@@ -2049,8 +2064,8 @@ void workout_engine_handle_event(WorkoutEngine *e, uint64_t now, const Transport
                 e->zero_pending = false;
                 e->commanded_kmh = e->commanded_incline = NAN;
                 e->ttt_pending = false;
+                link_event(e, now, ev->link.up, ev->link.reason);
                 if (ev->link.up) {
-                        event_msg(e, now, ENGINE_EVENT_LINK, "treadmill connected");
                         if (workout_active(e) || e->cooldown)
                                 ftms_control_request(e->control, now);
                         if (e->state == ENGINE_STATE_PAUSED &&
@@ -2061,8 +2076,6 @@ void workout_engine_handle_event(WorkoutEngine *e, uint64_t now, const Transport
                 } else {
                         char buf[160];
 
-                        event_msg(e, now, ENGINE_EVENT_LINK, "treadmill link lost%s%s",
-                                  ev->link.reason ? ": " : "", ev->link.reason ?: "");
                         if (e->state == ENGINE_STATE_RUNNING) {
                                 do_pause(e, now, ENGINE_PAUSE_LINK_LOST, ev->link.reason);
                                 snprintf(buf, sizeof(buf),

@@ -465,12 +465,20 @@ static void handle_transport_event(const TransportEvent *ev, void *userdata)
                                            transport_role_to_string(ev->role),
                                            d->name ? d->name : "",
                                            ev->link.reason ? ev->link.reason : "link down");
+                        /* The treadmill's link events come from the engine. */
                         if (!ev->link.up && ev->role == TRANSPORT_ROLE_STRAP) {
                                 m->live.heart_rate_bpm = 0;
                                 m->live.last_rr_ms = 0;
                                 m->live.zone = 0;
+                                d->link_lost = true;
                                 manager_store_event(m, SESSION_EVENT_LINK_LOST,
                                                     "heart-rate strap lost",
+                                                    "{\"device\":\"hrm\"}");
+                        } else if (ev->link.up && ev->role == TRANSPORT_ROLE_STRAP &&
+                                   d->link_lost) {
+                                d->link_lost = false;
+                                manager_store_event(m, SESSION_EVENT_LINK_RESTORED,
+                                                    "heart-rate strap connected",
                                                     "{\"device\":\"hrm\"}");
                         }
                 }

@@ -36,6 +36,7 @@ typedef struct Device {
         char *address;
         char *name;
         bool connected;
+        bool link_lost;  /* went down since it last connected: the next link up is a restore */
         int battery_pct; /* -1: unknown */
         bool has_caps;
         TransportCapabilities caps;

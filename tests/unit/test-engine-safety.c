@@ -266,13 +266,19 @@ static void test_hr_lost_holds_then_falls_back(void **state)
 static void test_link_lost_pauses_reconnect_reapplies_if_running(void **state)
 {
         EngineConfig cfg = quiet_config();
+        const EngineEvent *ev;
         EngineStatus st;
         Rig r;
-        size_t w;
+        size_t w, e0;
 
         start_running(&r, &cfg, one_step(600, 12.0), 12.0);
         rig_run_for(&r, 30);
+        e0 = r.n_events;
         rig_link(&r, false);
+        /* The link event says which way the link went (what the session stores). */
+        ev = rig_find_event(&r, ENGINE_EVENT_LINK, e0);
+        assert_non_null(ev);
+        assert_true(ev->value == 0);
         workout_engine_get_status(r.e, r.now, &st);
         assert_int_equal(st.state, ENGINE_STATE_PAUSED);
         assert_int_equal(st.pause_reason, ENGINE_PAUSE_LINK_LOST);
@@ -281,7 +287,11 @@ static void test_link_lost_pauses_reconnect_reapplies_if_running(void **state)
         rig_run_for(&r, 20);
         /* The runner kept running; the link comes back. */
         w = r.n_writes;
+        e0 = r.n_events;
         rig_link(&r, true);
+        ev = rig_find_event(&r, ENGINE_EVENT_LINK, e0);
+        assert_non_null(ev);
+        assert_true(ev->value == 1);
         rig_run_for(&r, 5);
         workout_engine_get_status(r.e, r.now, &st);
         assert_int_equal(st.state, ENGINE_STATE_RUNNING);

@@ -257,10 +257,12 @@ static void queue_record(SimTreadmill *t)
         FtmsTreadmillData d, part;
 
         if (t->malformed_next) {
-                /* A value too short for its own flags field. */
+                /* Cut before its first field: flags announcing the speed, one byte of it. */
                 t->malformed_next = false;
-                p.data[0] = 0x9E;
-                p.len = 1;
+                p.data[0] = 0x00;
+                p.data[1] = 0x00;
+                p.data[2] = 0xB0;
+                p.len = 3;
                 queue_push(t, &p);
                 return;
         }

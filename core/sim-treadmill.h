@@ -119,7 +119,7 @@ void sim_treadmill_set_refuse_control(SimTreadmill *t, bool refuse);
 void sim_treadmill_revoke_control(SimTreadmill *t, uint64_t now_usec);
 /* The link dropped: control is gone (no notification can be sent), the belt keeps going. */
 void sim_treadmill_link_lost(SimTreadmill *t, uint64_t now_usec);
-/* The next Treadmill Data notification is malformed (a lone flags byte). */
+/* The next Treadmill Data notification is malformed (3 bytes: cut before its first field). */
 void sim_treadmill_inject_malformed(SimTreadmill *t);
 
 /* State, for tests and the demo. */

@@ -484,6 +484,11 @@ static void handle_transport_event(const TransportEvent *ev, void *userdata)
                 }
                 break;
         case TRANSPORT_EVENT_IDENTITY:
+                if (ev->identity.address && !streq_ptr(d->address, ev->identity.address)) {
+                        /* Another device: its own count, its own first report. */
+                        d->malformed = 0;
+                        d->malformed_logged = false;
+                }
                 device_set_string(&d->name, ev->identity.name);
                 device_set_string(&d->address, ev->identity.address);
                 device_changed = true;
@@ -517,9 +522,18 @@ static void handle_transport_event(const TransportEvent *ev, void *userdata)
                 break;
         }
         case TRANSPORT_EVENT_MALFORMED:
-                log_debug("Malformed payload from the %s (uuid 0x%04x, %zu bytes).",
-                          transport_role_to_string(ev->role), ev->malformed.uuid,
-                          ev->malformed.len);
+                /* Counted always (the Device's Malformed property), logged once per device:
+                 * a misbehaving device must not flood the journal. */
+                d->malformed++;
+                log_full(d->malformed_logged ? LOG_DEBUG : LOG_WARNING,
+                         "Malformed payload from the %s%s%s (uuid 0x%04x, %zu bytes): %s%s",
+                         transport_role_to_string(ev->role), d->address ? " " : "",
+                         d->address ?: "", ev->malformed.uuid, ev->malformed.len,
+                         strerror(-ev->malformed.error ?: EBADMSG),
+                         d->malformed_logged ? ""
+                                             : ". Further ones from this device are only "
+                                               "counted (pacectl status).");
+                d->malformed_logged = true;
                 break;
         case TRANSPORT_EVENT_MACHINE_STATUS:
         case TRANSPORT_EVENT_TRAINING_STATUS:

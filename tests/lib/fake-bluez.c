@@ -176,6 +176,11 @@ typedef struct FakeObject {
          *   characteristics (Treadmill Data, Heart Rate Measurement) are exported,
          *   the others follow one every 100 ms. */
         bool silent_connect, resolved_first, staggered;
+        /* > 0: Connect answers only once the LE link is up, this long after the call,
+         * and, as bluetoothd 5.66 does, refuses a second Connect meanwhile with
+         * org.bluez.Error.Failed "Operation already in progress". */
+        uint64_t connect_usec;
+        sd_bus_message *connecting; /* the Connect being answered */
         char *uuids[8];
         bool has_rssi;
         int16_t rssi;
@@ -194,7 +199,7 @@ typedef struct FakeObject {
 typedef struct FakeFailure {
         char path[160];
         char method[32];
-        char error[64];
+        char error[128];
         unsigned count;
 } FakeFailure;
 
@@ -217,6 +222,7 @@ struct FakeBluez {
         uint8_t cp_result; /* result code of the 0x80 indication */
         bool cp_silent;    /* never indicate */
         unsigned cp_outstanding, cp_overlaps, cp_writes;
+        unsigned connects_refused; /* Connects answered "Operation already in progress" */
         char last_write_type[16];
         uint8_t last_write[32];
         size_t last_write_len;
@@ -240,7 +246,8 @@ static unsigned fake_count(FakeBluez *f, const char *path, const char *member)
         return n;
 }
 
-/* The next `count` calls of method on path fail with error (count UINT32_MAX: always). */
+/* The next `count` calls of method on path fail with error, "name" or "name: message"
+ * (count UINT32_MAX: always). */
 static void fake_fail(FakeBluez *f, const char *path, const char *method, const char *error,
                       unsigned count)
 {
@@ -262,6 +269,14 @@ static int fake_check_fail(FakeBluez *f, FakeObject *o, const char *method, sd_b
                         continue;
                 if (x->count != UINT32_MAX)
                         x->count--;
+                /* "name: message" gives the message too. */
+                const char *sep = strstr(x->error, ": ");
+                if (sep) {
+                        char name[64];
+
+                        snprintf(name, sizeof(name), "%.*s", (int)(sep - x->error), x->error);
+                        return sd_bus_error_set(err, name, sep + 2);
+                }
                 return sd_bus_error_setf(err, x->error, "scripted failure of %s", method);
         }
         return 0;
@@ -558,6 +573,26 @@ static void fake_device_drop(FakeObject *d)
         }
 }
 
+static int connect_done(sd_event_source *s, uint64_t usec, void *userdata)
+{
+        FakeObject *d = userdata;
+        sd_bus_message *m = d->connecting;
+
+        if (!m)
+                return 0;
+        d->connecting = NULL;
+        if (!d->connected) {
+                d->connected = true;
+                if (!d->silent_connect)
+                        fake_emit(d, "Connected");
+        }
+        (void)sd_bus_reply_method_return(m, NULL);
+        sd_bus_message_unref(m);
+        if (!d->resolved && !d->no_resolve)
+                fake_defer(d->f, resolve_services, d);
+        return 0;
+}
+
 static int m_connect(sd_bus_message *m, void *userdata, sd_bus_error *err)
 {
         FakeObject *d = userdata;
@@ -567,6 +602,17 @@ static int m_connect(sd_bus_message *m, void *userdata, sd_bus_error *err)
         r = fake_check_fail(d->f, d, "Connect", err);
         if (r < 0)
                 return r;
+        if (d->connect_usec > 0 && !d->connected) {
+                if (d->connecting) {
+                        /* The kernel's LE connect is already pending (EALREADY). */
+                        d->f->connects_refused++;
+                        return sd_bus_error_set(err, "org.bluez.Error.Failed",
+                                                "Operation already in progress");
+                }
+                d->connecting = sd_bus_message_ref(m);
+                fake_after(d->f, d->connect_usec, connect_done, d);
+                return 1; /* answered by connect_done() */
+        }
         if (!d->connected) {
                 d->connected = true;
                 if (!d->silent_connect)
@@ -967,6 +1013,7 @@ static FakeBluez *fake_bluez_free(FakeBluez *f)
                 FakeObject *o = f->objects[i];
 
                 sd_bus_slot_unref(o->slot);
+                sd_bus_message_unref(o->connecting);
                 fake_release(o);
                 free(o->path);
                 free(o->adapter);

@@ -68,7 +68,8 @@ struct WorkoutEngine {
         bool have_field;         /* last_field_raw is valid (reset on link changes) */
         uint32_t last_field_raw; /* Total Distance of the last record that had it, m */
         uint64_t field_usec;     /* when it came */
-        double dist_anchor_m;    /* calibrated total distance at field_usec */
+        double dist_field_m;     /* that field in our frame (calibrated, unwrapped) */
+        double dist_anchor_m;    /* the belt's distance then: field and speeds combined */
         double dist_partial_m;   /* integrated speed since then (records without the field) */
         double dist_base_m;      /* calibrated total distance at dist_base_usec, never decreasing */
         uint64_t dist_base_usec;
@@ -1856,9 +1857,13 @@ static double integrate_gap(const WorkoutEngine *e, uint64_t now, double prev_km
 /*
  * The total distance at `now`. The Total Distance field, when a record has it, is what the
  * belt ran; integrated speed only bridges the records without it and is dropped when the next
- * field arrives, so no interval is counted twice. A field that went back (the treadmill's own
- * workout restarted) or jumped further than the belt could run is not travel: that interval
- * is integrated instead and the field anchors anew. The uint24 field wraps at 2^24 m.
+ * field arrives, so no interval is counted twice. The field counts whole metres (truncated):
+ * the belt is at it or less than a metre past it, and the speeds since the last field say
+ * where in that metre, so the field bounds the integrated estimate instead of replacing it
+ * (a distance step then ends within centimetres, not anywhere in the last metre). A field
+ * that went back (the treadmill's own workout restarted) or jumped further than the belt
+ * could run is not travel: that interval is integrated instead and the field anchors anew.
+ * The uint24 field wraps at 2^24 m.
  */
 static void update_distance(WorkoutEngine *e, uint64_t now, const FtmsTreadmillData *d,
                             double prev_kmh, double cur_kmh)
@@ -1877,13 +1882,17 @@ static void update_distance(WorkoutEngine *e, uint64_t now, const FtmsTreadmillD
                                 DISTANCE_FIELD_SLACK_M +
                                 DISTANCE_FIELD_MAX_KMH / 3.6 * usec_to_s(now - e->field_usec);
 
-                        if (step <= max_m)
-                                e->dist_anchor_m += step * factor;
-                        else
-                                e->dist_anchor_m = e->dist_base_m + gap;
+                        if (step <= max_m) {
+                                double pred = e->dist_anchor_m + e->dist_partial_m + gap;
+
+                                e->dist_field_m += step * factor;
+                                e->dist_anchor_m = fmin(fmax(pred, e->dist_field_m),
+                                                        e->dist_field_m + factor);
+                        } else
+                                e->dist_anchor_m = e->dist_field_m = e->dist_base_m + gap;
                 } else
                         /* The first field (after a (re)connect) anchors; it does not count. */
-                        e->dist_anchor_m = e->dist_base_m + gap;
+                        e->dist_anchor_m = e->dist_field_m = e->dist_base_m + gap;
                 e->have_field = true;
                 e->last_field_raw = raw;
                 e->field_usec = now;

@@ -288,9 +288,7 @@ static void test_400m_distance_field_resets(void **state)
         };
         double travel = run_distance_step(&run);
 
-        /* Each counter truncates to whole metres: across the restart paced
-         * reads two of them, so up to 2 m (1 m without a restart). */
-        assert_true(fabs(travel - 400) <= 2.0);
+        assert_true(fabs(travel - 400) <= 1.0);
 }
 
 /* A counter that jumps further than a belt can run is a glitch, not distance. */

@@ -414,7 +414,9 @@ static void rearm_engine_timer(Manager *m)
         }
         when = paced_clock_to_real(&m->clock, deadline);
         if (!m->engine_timer) {
-                r = sd_event_add_time(m->event, &m->engine_timer, CLOCK_MONOTONIC, when, 0,
+                /* 1 us, not sd-event's default 250 ms: a deadline is a step boundary or a
+                 * predicted distance crossing, and 250 ms late is a metre at 16 km/h. */
+                r = sd_event_add_time(m->event, &m->engine_timer, CLOCK_MONOTONIC, when, 1,
                                       engine_timer_handler, m);
                 if (r >= 0)
                         (void)sd_event_source_set_description(m->engine_timer, "engine");

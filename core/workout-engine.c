@@ -1886,8 +1886,8 @@ static void update_distance(WorkoutEngine *e, uint64_t now, const FtmsTreadmillD
                                 double pred = e->dist_anchor_m + e->dist_partial_m + gap;
 
                                 e->dist_field_m += step * factor;
-                                e->dist_anchor_m = fmin(fmax(pred, e->dist_field_m),
-                                                        e->dist_field_m + factor);
+                                e->dist_anchor_m =
+                                        fmin(fmax(pred, e->dist_field_m), e->dist_field_m + factor);
                         } else
                                 e->dist_anchor_m = e->dist_field_m = e->dist_base_m + gap;
                 } else

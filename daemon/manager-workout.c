@@ -226,6 +226,26 @@ static void handle_state_changed(Manager *m, const EngineEvent *ev)
         manager_properties_changed(m, MANAGER_PROP_STATE | MANAGER_PROP_STEP | MANAGER_PROP_LIVE);
 }
 
+/*
+ * When a step began, on CLOCK_MONOTONIC (to line up with other programs' logs, such as the
+ * virtual treadmill's in the e2e tests) and, on the simulator, where its belt was then: how
+ * distance steps are checked against the belt's own travel.
+ */
+static void log_step_time(Manager *m, const EngineEvent *ev)
+{
+        SimTreadmill *sim = m->transport ? sim_transport_treadmill(m->transport) : NULL;
+        uint64_t mono = paced_clock_to_real(&m->clock, ev->time_usec);
+
+        if (sim)
+                log_debug("Step %d began at CLOCK_MONOTONIC %.6f s, the simulated belt at "
+                          "%.3f m.",
+                          ev->step_index + 1, (double)mono / USEC_PER_SEC,
+                          sim_treadmill_distance_at(sim, ev->time_usec));
+        else
+                log_debug("Step %d began at CLOCK_MONOTONIC %.6f s.", ev->step_index + 1,
+                          (double)mono / USEC_PER_SEC);
+}
+
 static void handle_step_changed(Manager *m, const EngineEvent *ev)
 {
         const ResolvedWorkout *w = workout_engine_get_workout(m->engine);
@@ -237,6 +257,7 @@ static void handle_step_changed(Manager *m, const EngineEvent *ev)
         snprintf(step, sizeof(step), "%d", ev->step_index + 1);
         (void)log_context_set("STEP", step);
         log_info("Step %d: %s", ev->step_index + 1, ev->message);
+        log_step_time(m, ev);
         snprintf(json, sizeof(json), "{\"step\":%d}", ev->step_index);
         manager_store_event(m, SESSION_EVENT_STEP_CHANGE, ev->message, json);
         (void)bus_manager_emit_step_changed(m, ev->step_index, ev->message, kind);
@@ -418,8 +439,12 @@ static void rearm_engine_timer(Manager *m)
                  * predicted distance crossing, and 250 ms late is a metre at 16 km/h. */
                 r = sd_event_add_time(m->event, &m->engine_timer, CLOCK_MONOTONIC, when, 1,
                                       engine_timer_handler, m);
-                if (r >= 0)
+                if (r >= 0) {
                         (void)sd_event_source_set_description(m->engine_timer, "engine");
+                        /* Due together with a notification, the deadline goes first. */
+                        (void)sd_event_source_set_priority(m->engine_timer,
+                                                           SD_EVENT_PRIORITY_IMPORTANT);
+                }
         } else {
                 r = sd_event_source_set_time(m->engine_timer, when);
                 if (r >= 0)

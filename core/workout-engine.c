@@ -1813,6 +1813,9 @@ static void belt_started(WorkoutEngine *e, uint64_t now, const char *why)
 
 static void belt_stopped(WorkoutEngine *e, uint64_t now, EnginePauseReason why, const char *text)
 {
+        /* The belt ran at its speed until now (since the last record too): workout distance. */
+        double ran = dist_now(e, now);
+
         e->belt = BELT_STOPPED;
         e->belt_seen_zero = why == ENGINE_PAUSE_BELT_STOPPED;
         /* Nothing queued may reach a stopped belt. */
@@ -1820,6 +1823,7 @@ static void belt_stopped(WorkoutEngine *e, uint64_t now, EnginePauseReason why, 
         e->ttt_pending = false;
         if (e->state == ENGINE_STATE_RUNNING) {
                 do_pause(e, now, why, text);
+                e->pause_dist = ran;
                 cue(e, now, CUE_KIND_INFO, -1, "%s: workout paused", text);
         } else if (e->state == ENGINE_STATE_PAUSED)
                 do_pause(e, now, why, text);

@@ -318,6 +318,51 @@ static void test_distance_glitch_is_not_travel(void **state)
 }
 
 /*
+ * A console stop mid-rep: what the belt runs while paused is not the rep's,
+ * what it ran up to the stop is, also since the last record before it.
+ */
+static void test_rep_across_console_stop(void **state)
+{
+        ResolvedStep steps[2] = {
+                rig_step_dist(STEP_KIND_ACTIVE, 400, 12.0),
+                rig_step_time(STEP_KIND_RECOVERY, 60, 6.0),
+        };
+        EngineConfig cfg;
+        Rig r;
+        double start, stop, restart, end = NAN;
+
+        engine_config_init(&cfg);
+        rig_init_with(&r, &cfg, true);
+        r.tm.distance_every = 2;
+        rig_console_start(&r, 12.0);
+        rig_run_for(&r, 10);
+        assert_int_equal(workout_engine_load(r.e, r.now, rig_workout("rep", steps, 2)), 0);
+        assert_int_equal(workout_engine_start(r.e, r.now), 0);
+        rig_drain(&r);
+        start = r.tm.distance_m;
+        /* Pressed 0.7 s after a record. */
+        rig_run_for(&r, 50.7);
+        stop = r.tm.distance_m;
+        rig_console_stop(&r);
+        rig_run_for(&r, 30);
+        assert_int_equal(workout_engine_get_state(r.e), ENGINE_STATE_PAUSED);
+        restart = r.tm.distance_m;
+        rig_console_start(&r, 12.0);
+        while (isnan(end) && r.now < S(1300)) {
+                size_t e0 = r.n_events;
+
+                rig_run_for(&r, 0.05);
+                for (size_t i = e0; i < r.n_events; i++)
+                        if (r.events[i].type == ENGINE_EVENT_STEP_CHANGED &&
+                            r.events[i].step_index == 1)
+                                end = travel_at(&r, r.events[i].time_usec);
+        }
+        assert_true(isfinite(end));
+        assert_true(fabs((stop - start) + (end - restart) - 400) <= 1.0);
+        rig_free(&r);
+}
+
+/*
  * Issue 20, 2: the distance stored once a second never goes back and never runs
  * ahead of the belt — through a console stop (the belt runs down, then
  * stands), the restart, and a dropped link — with a sampling clock that is not
@@ -372,6 +417,7 @@ int main(void)
                 cmocka_unit_test(test_400m_distance_wraps_at_2_pow_24),
                 cmocka_unit_test(test_400m_distance_field_resets),
                 cmocka_unit_test(test_distance_glitch_is_not_travel),
+                cmocka_unit_test(test_rep_across_console_stop),
                 cmocka_unit_test(test_stored_distance_monotonic_never_ahead),
         };
 

@@ -60,10 +60,11 @@ struct WorkoutEngine {
         bool have_data;
         uint64_t last_data_usec;
         /*
-         * Distance. The Total Distance field is the truth whenever it comes;
-         * records without it (FTMS lets a treadmill leave fields out) add
-         * integrated speed on top of the last field only until the next one
-         * arrives, which then replaces the estimate instead of adding to it.
+         * Distance (update_distance()). The Total Distance field is the truth
+         * whenever it comes; records without it (FTMS lets a treadmill leave
+         * fields out) add integrated speed on top of the last field only until
+         * the next one arrives, which bounds that estimate instead of adding
+         * its own delta for the same interval.
          */
         bool have_field;         /* last_field_raw is valid (reset on link changes) */
         uint32_t last_field_raw; /* Total Distance of the last record that had it, m */
@@ -1860,8 +1861,8 @@ static double integrate_gap(const WorkoutEngine *e, uint64_t now, double prev_km
 
 /*
  * The total distance at `now`. The Total Distance field, when a record has it, is what the
- * belt ran; integrated speed only bridges the records without it and is dropped when the next
- * field arrives, so no interval is counted twice. The field counts whole metres (truncated):
+ * belt ran; integrated speed only bridges the records without it, and the next field's delta
+ * is not added on top of it for the same interval. The field counts whole metres (truncated):
  * the belt is at it or less than a metre past it, and the speeds since the last field say
  * where in that metre, so the field bounds the integrated estimate instead of replacing it
  * (a distance step then ends within centimetres, not anywhere in the last metre). A field

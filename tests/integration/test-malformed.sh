@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: LGPL-2.1-or-later
-# Malformed notifications (issue 20): a 3-byte Treadmill Data record (flags
+# Malformed notifications: a 3-byte Treadmill Data record (flags
 # announcing the speed, one byte of it) is malformed, not a record with no
 # fields. Each one is counted on its device (the Malformed property, pacectl
 # status), only the first per device is logged (at warning level), and the

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: LGPL-2.1-or-later
-# Issue 20, through the whole daemon on the simulator: a treadmill that leaves
+# Through the whole daemon on the simulator: a treadmill that leaves
 # Total Distance out of every other Treadmill Data record (speed only). The
 # mile of a time trial ends within 1 m of 1609.344 m of the belt's travel
 # (the simulated belt's exact travel when each command reached it), the stored

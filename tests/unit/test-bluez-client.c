@@ -924,7 +924,7 @@ static void test_one_device_serves_both_roles(void **state)
 }
 
 /*
- * Issue 20: with one device as both roles, both links called Connect at once and
+ * With one device as both roles, both links called Connect at once and
  * bluetoothd 5.66 refused the second ("Operation already in progress"): a
  * warning, a back-off, a slower reconnect. One Connect per device at a time.
  */

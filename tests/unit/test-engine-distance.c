@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
- * Distance from real treadmills' Treadmill Data (issue 20): records that leave
+ * Distance from real treadmills' Treadmill Data: records that leave
  * Total Distance out, records split over notifications with More Data, a
  * counter that wraps at 2^24 m or restarts with the treadmill's own workout.
  * What is checked is the outcome: where a distance step ends on the belt, and
@@ -363,7 +363,7 @@ static void test_rep_across_console_stop(void **state)
 }
 
 /*
- * Issue 20, 2: the distance stored once a second never goes back and never runs
+ * The distance stored once a second never goes back and never runs
  * ahead of the belt — through a console stop (the belt runs down, then
  * stands), the restart, and a dropped link — with a sampling clock that is not
  * aligned with the records.

@@ -184,7 +184,7 @@ static void test_tcx_escapes_and_free_run(void **state)
 }
 
 /*
- * Issue 20: a lap's TotalTimeSeconds is the timer's (moving) time, as Garmin
+ * A lap's TotalTimeSeconds is the timer's (moving) time, as Garmin
  * writes it; it was the clock's, pauses included (29/20/30/41 s for laps whose
  * cues said 0:20.0).
  */

@@ -451,7 +451,7 @@ static void test_treadmill_truncated_at_every_length(void **state)
 }
 
 /*
- * Issue 20: a 3-byte record (flags announcing the speed, one byte of it) was
+ * A 3-byte record (flags announcing the speed, one byte of it) was
  * accepted as a record with no fields. It is malformed, whichever field comes
  * first, and the assembler drops what it had pending.
  */

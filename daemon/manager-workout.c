@@ -543,8 +543,15 @@ static void handle_transport_event(const TransportEvent *ev, void *userdata)
                 if (td->present & FTMS_FIELD_BIT(FTMS_FIELD_INCLINE) &&
                     !(td->na & FTMS_FIELD_BIT(FTMS_FIELD_INCLINE)))
                         m->live.incline_pct = td->incline_pct;
-                if (td->present & FTMS_FIELD_BIT(FTMS_FIELD_DISTANCE))
+                if (td->present & FTMS_FIELD_BIT(FTMS_FIELD_DISTANCE)) {
                         m->live.distance_m = td->distance_m * m->config->speed_factor;
+                        /* When it arrived, on the clock the other logs use: how late the
+                         * treadmill's reports reach paced shows in distance steps. */
+                        log_debug("Total Distance %" PRIu32 " m at CLOCK_MONOTONIC %.6f s.",
+                                  td->distance_m,
+                                  (double)paced_clock_to_real(&m->clock, ev->time_usec) /
+                                          USEC_PER_SEC);
+                }
                 if (m->recover_pending && m->name_owned &&
                     (td->present & FTMS_FIELD_BIT(FTMS_FIELD_SPEED)))
                         recover_now = true;

@@ -277,6 +277,11 @@ static void handle_lap(Manager *m, const EngineEvent *ev)
 
         if (m->analysis && m->session_id)
                 live_analysis_new_lap(m->analysis, manager_session_t(m), NULL);
+        (void)bus_manager_emit_lap(m, l->number,
+                                   !l->automatic                                ? "step"
+                                   : fabs(l->distance_m - METERS_PER_MILE) < 50 ? "mile"
+                                                                                : "auto",
+                                   l->distance_m, l->duration_s, l->avg_speed_kmh);
         if (!m->store || m->session_id <= 0)
                 return;
         start_s = (double)((int64_t)l->start_usec - (int64_t)m->session_start_usec) / USEC_PER_SEC;

@@ -372,6 +372,7 @@ static const sd_bus_vtable manager_vtable[] = {
         SD_BUS_PROPERTY("MonitorOnly", "b", property_get_monitor_only, 0, LIVE),
         SD_BUS_PROPERTY("ControlStatus", "s", property_get_control_status, 0, LIVE),
         SD_BUS_PROPERTY("Schedule", "s", property_get_schedule, 0, LIVE),
+        SD_BUS_PROPERTY("PlannedWorkouts", "a(ssss)", bus_property_get_planned_workouts, 0, LIVE),
         SD_BUS_PROPERTY("Steps", "a(sssdddduu)", property_get_steps, 0, LIVE),
         SD_BUS_PROPERTY("WorkoutRemaining", "(dd)", property_get_workout_remaining, 0, LIVE),
 
@@ -393,6 +394,15 @@ static const sd_bus_vtable manager_vtable[] = {
         SD_BUS_METHOD_WITH_NAMES("SetSchedule", "s", SD_BUS_PARAM(plan_json_or_path), "", ,
                                  method_set_schedule, SD_BUS_VTABLE_UNPRIVILEGED),
         SD_BUS_METHOD("ClearSchedule", "", "", method_clear_schedule, SD_BUS_VTABLE_UNPRIVILEGED),
+        SD_BUS_METHOD_WITH_NAMES("SetPlannedWorkouts", "sa(ssss)",
+                                 SD_BUS_PARAM(source) SD_BUS_PARAM(workouts), "", ,
+                                 bus_method_set_planned_workouts, SD_BUS_VTABLE_UNPRIVILEGED),
+        SD_BUS_METHOD_WITH_NAMES("ListSessions", "t", SD_BUS_PARAM(after_id), "a(tttssdd)",
+                                 SD_BUS_PARAM(sessions), bus_method_list_sessions,
+                                 SD_BUS_VTABLE_UNPRIVILEGED),
+        SD_BUS_METHOD_WITH_NAMES("ExportSession", "ts", SD_BUS_PARAM(id) SD_BUS_PARAM(format), "ay",
+                                 SD_BUS_PARAM(data), bus_method_export_session,
+                                 SD_BUS_VTABLE_UNPRIVILEGED),
         SD_BUS_METHOD_WITH_NAMES("AcceptThresholds", "t", SD_BUS_PARAM(session_id), "dd",
                                  SD_BUS_PARAM(hrvt1_bpm) SD_BUS_PARAM(hrvt2_bpm),
                                  method_accept_thresholds, SD_BUS_VTABLE_UNPRIVILEGED),
@@ -456,7 +466,7 @@ int bus_manager_emit_properties(Manager *m, sd_bus *bus, unsigned mask)
                 {MANAGER_PROP_SESSION, "SessionId"},     {MANAGER_PROP_CROSSOVER, "LastCrossover"},
                 {MANAGER_PROP_SCHEDULE, "Schedule"},     {MANAGER_PROP_LIVE, "LastRR"},
                 {MANAGER_PROP_LIVE, "RRCount"},          {MANAGER_PROP_WORKOUT, "Steps"},
-                {MANAGER_PROP_LIVE, "WorkoutRemaining"},
+                {MANAGER_PROP_LIVE, "WorkoutRemaining"}, {MANAGER_PROP_SCHEDULE, "PlannedWorkouts"},
         };
         const char *names[ELEMENTSOF(props) + 1];
         size_t n = 0;

@@ -1105,6 +1105,8 @@ static int list_where(SessionStore *s, const char *where, int64_t arg, int64_t l
                      " (SELECT hr_bpm FROM thresholds WHERE session_id = s.id AND kind = 'aet'"
                      "   AND method = '" SESSION_METHOD_RAMP_TEST "' ORDER BY id LIMIT 1),"
                      " (SELECT speed_kmh FROM thresholds WHERE session_id = s.id AND kind = 'aet'"
+                     "   AND method = '" SESSION_METHOD_RAMP_TEST "' ORDER BY id LIMIT 1),"
+                     " (SELECT json FROM thresholds WHERE session_id = s.id AND kind = 'aet'"
                      "   AND method = '" SESSION_METHOD_RAMP_TEST "' ORDER BY id LIMIT 1)"
                      " FROM sessions s WHERE %s LIMIT ?",
                      where) < 0)
@@ -1141,6 +1143,12 @@ static int list_where(SessionStore *s, const char *where, int64_t arg, int64_t l
                         .threshold_hr_bpm = column_double(st, 9),
                         .threshold_speed_kmh = column_double(st, 10),
                 };
+                {
+                        SessionThresholdRow t = {.json = (char *)sqlite3_column_text(st, 11)};
+
+                        session_threshold_interval(&t, &e->threshold_ci_lo_bpm,
+                                                   &e->threshold_ci_hi_bpm, NULL);
+                }
                 n++;
                 if (column_strdup(st, 4, &e->workout_name) < 0) {
                         session_list_free(l, n);
@@ -1489,9 +1497,11 @@ static void estimate_from_row(sqlite3_stmt *st, SessionThresholdEstimate *e)
         e->speed_kmh = column_double(st, 6);
         e->confidence = column_double(st, 7);
         snprintf(e->method, sizeof(e->method), "%s", method ? (const char *)method : "");
+        e->ci_lo_bpm = json_number((const char *)sqlite3_column_text(st, 8), "ci_lo_bpm");
+        e->ci_hi_bpm = json_number((const char *)sqlite3_column_text(st, 8), "ci_hi_bpm");
 }
 
-static const SessionThresholdEstimate no_estimate = {NAN, NAN, NAN, ""};
+static const SessionThresholdEstimate no_estimate = {NAN, NAN, NAN, NAN, NAN, ""};
 
 /* since_wall_usec filters by start; only_id > 0 selects one session. */
 static int trend_query(SessionStore *s, uint64_t since_wall_usec, int64_t only_id,
@@ -1504,7 +1514,7 @@ static int trend_query(SessionStore *s, uint64_t since_wall_usec, int64_t only_i
 
         r = prepare(s,
                     "SELECT s.id, s.start_usec, s.workout_name, t.kind, t.method, t.hr_bpm,"
-                    " t.speed_kmh, t.confidence FROM thresholds t JOIN sessions s"
+                    " t.speed_kmh, t.confidence, t.json FROM thresholds t JOIN sessions s"
                     " ON s.id = t.session_id WHERE s.start_usec >= ? AND (? = 0 OR s.id = ?)"
                     " AND t.kind IN ('aet', 'ant') AND t.hr_bpm IS NOT NULL"
                     " AND t.method = '" SESSION_METHOD_RAMP_TEST "'"

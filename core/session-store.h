@@ -215,6 +215,7 @@ typedef struct SessionListEntry {
         double avg_hr_bpm, max_hr_bpm; /* NAN if unknown */
         double threshold_hr_bpm;       /* the threshold test's HRVT1, NAN if not a test */
         double threshold_speed_kmh;
+        double threshold_ci_lo_bpm, threshold_ci_hi_bpm; /* its 95 % interval, NAN if unknown */
 } SessionListEntry;
 
 /* Sessions started at or after since_wall_usec (0: all), oldest first. */
@@ -307,9 +308,10 @@ SessionEventType session_event_type_from_string(const char *s);
 #define SESSION_METHOD_RAMP      "dfa-a1-ramp" /* before tests were checked: not trusted */
 
 typedef struct SessionThresholdEstimate {
-        double hr_bpm;     /* NAN: no estimate */
-        double speed_kmh;  /* NAN if unknown */
-        double confidence; /* 0..1, NAN if unknown */
+        double hr_bpm;               /* NAN: no estimate */
+        double speed_kmh;            /* NAN if unknown */
+        double confidence;           /* 0..1, NAN if unknown */
+        double ci_lo_bpm, ci_hi_bpm; /* 95 % interval, NAN if unknown */
         char method[24];
 } SessionThresholdEstimate;
 

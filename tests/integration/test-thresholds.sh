@@ -25,11 +25,16 @@ expect_rc 0 pc thresholds --json --state-dir "$T/state"
 jq -e --argjson p "$plain" 'all(.[]; .id != $p)' "$T/out" > /dev/null ||
         fail "a session that is not a test is listed: $(cat "$T/out")"
 jq -e '.[0].hrvt1.change_bpm == null and .[0].hrvt2.change_bpm == null and
-        .[1].hrvt2.change_bpm == 2 and .[0].hrvt1.method == "dfa-a1-ramp-test"' "$T/out" \
-        > /dev/null || fail "first entry: $(cat "$T/out")"
+        .[1].hrvt2.change_bpm == 2 and .[0].hrvt1.method == "dfa-a1-ramp-test" and
+        .[0].hrvt2.ci_lo_bpm == .[0].hrvt2.bpm - 4 and .[0].hrvt2.ci_hi_bpm == .[0].hrvt2.bpm + 4' \
+        "$T/out" > /dev/null || fail "first entry: $(cat "$T/out")"
 expect_rc 0 pc history --json --state-dir "$T/state"
 jq -e --argjson p "$plain" '.[] | select(.id == $p) | .threshold_hr_bpm == null' "$T/out" \
         > /dev/null || fail "history shows a threshold for a session that is not a test"
+jq -e '.[0].threshold_hr_bpm == 149 and .[0].threshold_ci_lo_bpm == 145' "$T/out" > /dev/null ||
+        fail "history: $(jq -c '.[0]' "$T/out")"
+expect_rc 0 pc history --state-dir "$T/state"
+grep -q " 149+-4 " "$T/out" || fail "history text: $(cat "$T/out")"
 expect_rc 0 pc show --json --state-dir "$T/state" "$plain"
 jq -e '.thresholds == []' "$T/out" > /dev/null || fail "show: $(jq -c .thresholds "$T/out")"
 # Each change is this estimate minus the previous one (to the 0.1 bpm printed).
@@ -41,6 +46,7 @@ jq -e '[range(1; length) as $i | .[$i].hrvt1.change_bpm -
 expect_rc 0 pc thresholds --state-dir "$T/state"
 [ "$(grep -c ' bpm ' "$T/out")" = 3 ] || fail "text: $(cat "$T/out")"
 grep -q "ramp-test" "$T/out" || fail "method: $(cat "$T/out")"
+grep -q "149 bpm \[145-153\]" "$T/out" || fail "interval: $(cat "$T/out")"
 grep -q "HRVT2 anaerobic crossover" "$T/out" || fail "no HRVT2 column: $(cat "$T/out")"
 
 # The fixture sessions start in November 2025.

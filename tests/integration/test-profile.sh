@@ -133,14 +133,15 @@ grep -q "Session $stopped: not a threshold test: alpha1 never fell to 0.5" "$T/p
 expect_rc 1 pc profile --accept-thresholds "$stopped" --force
 grep -q "aerobic threshold (HRVT1) only" "$T/err" || fail "one-sided: $(cat "$T/err")"
 
-# A ramp that starts too hard is not a test: refused, taken with --force.
+# A ramp that starts too hard (its warm-up just under the simulated runner's
+# aerobic threshold speed) is not a test: refused, taken with --force.
 cat > "$T/hot.txt" << 'WORKOUT'
 # name: Ramp from a hard start
 Warmup
-- 3m 11.5km/h
+- 3m 10km/h
 
-Ramp 10x
-- Step up 1m 12km/h +0.5km/h
+Ramp 13x
+- Step up 1m 10.5km/h +0.5km/h
 
 Cooldown
 - Walk 2m 5km/h

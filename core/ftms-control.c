@@ -357,6 +357,14 @@ int ftms_control_request(FtmsControl *c, uint64_t now)
         return 0;
 }
 
+/* A Start the treadmill refused (or never answered) is never sent again:
+ * the runner may have pulled the key, and a retry could start the belt the
+ * moment it is back. Only a fresh user action sends another. */
+static bool may_retry(const Pending *p)
+{
+        return p->cmd.op != FTMS_CP_START_OR_RESUME;
+}
+
 static void requeue_front(FtmsControl *c, const Pending *p)
 {
         /* Drop the retry if a newer command of the same kind was queued meanwhile. */
@@ -434,7 +442,7 @@ void ftms_control_handle_response(FtmsControl *c, uint64_t now, const FtmsCpResp
                             ftms_control_result_code_explain(r->result));
                 return;
         case FTMS_RESULT_OPERATION_FAILED:
-                if (p.attempts < c->config.max_attempts) {
+                if (p.attempts < c->config.max_attempts && may_retry(&p)) {
                         requeue_front(c, &p);
                         c->not_before = now + RETRY_DELAY_USEC;
                 } else
@@ -445,7 +453,7 @@ void ftms_control_handle_response(FtmsControl *c, uint64_t now, const FtmsCpResp
                 /* Lost control (console, another app, a reset): ask again, then retry. */
                 if (c->state == FTMS_CONTROL_READY || c->state == FTMS_CONTROL_REQUESTING)
                         c->state = FTMS_CONTROL_NO_CONTROL;
-                if (p.attempts < c->config.max_attempts)
+                if (p.attempts < c->config.max_attempts && may_retry(&p))
                         requeue_front(c, &p);
                 else
                         push_result(c, now, &p, FTMS_CONTROL_RESULT_NOT_PERMITTED, r->result,
@@ -474,7 +482,7 @@ void ftms_control_handle_write_failed(FtmsControl *c, uint64_t now, int error)
                 control_refused(c, now, 0, why);
                 return;
         }
-        if (p.attempts < c->config.max_attempts && error != -ENOTCONN) {
+        if (p.attempts < c->config.max_attempts && error != -ENOTCONN && may_retry(&p)) {
                 requeue_front(c, &p);
                 c->not_before = now + RETRY_DELAY_USEC;
                 return;
@@ -515,7 +523,7 @@ void ftms_control_tick(FtmsControl *c, uint64_t now)
                 control_refused(c, now, 0, "no response to Request Control");
                 return;
         }
-        if (p.attempts < c->config.max_attempts)
+        if (p.attempts < c->config.max_attempts && may_retry(&p))
                 requeue_front(c, &p);
         else
                 push_result(c, now, &p, FTMS_CONTROL_RESULT_TIMEOUT, 0, -ETIMEDOUT,
@@ -586,6 +594,16 @@ bool ftms_control_can_write(const FtmsControl *c)
 bool ftms_control_incline_supported(const FtmsControl *c)
 {
         return c->incline_supported;
+}
+
+bool ftms_control_pending(const FtmsControl *c, uint8_t op)
+{
+        if (c->in_flight && c->flight.cmd.op == op)
+                return true;
+        for (size_t i = 0; i < c->n_queue; i++)
+                if (c->queue[i].cmd.op == op)
+                        return true;
+        return false;
 }
 
 bool ftms_control_busy(const FtmsControl *c)

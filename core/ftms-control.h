@@ -12,7 +12,8 @@
  *  - one procedure at a time: a command is written only when the previous
  *    one got its 0x80 response, failed, or timed out (response_timeout);
  *  - bounded retries (timeouts, Operation Failed, write errors), then the
- *    command is dropped and an error result reported;
+ *    command is dropped and an error result reported; Start or Resume is
+ *    never retried (a safety key put back must not start the belt);
  *  - coalescing: a newer target speed (incline) replaces a queued, unsent one;
  *  - monitor-only: when configured, or automatically when the machine does
  *    not support Set Target Speed (feature bit or Op Code Not Supported),
@@ -145,6 +146,7 @@ bool ftms_control_has_control(const FtmsControl *c);
 bool ftms_control_can_write(const FtmsControl *c); /* not offline, not monitor-only */
 bool ftms_control_incline_supported(const FtmsControl *c);
 bool ftms_control_busy(const FtmsControl *c); /* something queued or in flight */
+bool ftms_control_pending(const FtmsControl *c, uint8_t op); /* op queued or in flight */
 
 const char *ftms_control_state_to_string(FtmsControlState s);
 const char *ftms_monitor_reason_to_string(FtmsMonitorReason r);

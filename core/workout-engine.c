@@ -1939,10 +1939,22 @@ int workout_engine_adjust_speed(WorkoutEngine *e, uint64_t now, double delta_kmh
                 if (isfinite(e->override_abs))
                         clamped = clamp_to(&e->override_abs, e->override_abs + delta_kmh,
                                            e->limits.speed_min, e->limits.speed_max);
-                else
-                        clamped = clamp_to(&e->override_delta, e->override_delta + delta_kmh,
-                                           -span, span);
-        } else if (e->state == ENGINE_STATE_PAUSED || e->state == ENGINE_STATE_ARMED)
+                else {
+                        double wi, w = workout_target(e, now, &wi);
+
+                        /* Within what moves the target inside the caps now. */
+                        if (isfinite(w))
+                                clamped = clamp_to(&e->override_delta,
+                                                   e->override_delta + delta_kmh,
+                                                   e->limits.speed_min - w, e->limits.speed_max - w);
+                        else
+                                clamped = clamp_to(&e->override_delta,
+                                                   e->override_delta + delta_kmh, -span, span);
+                }
+        } else if (e->state == ENGINE_STATE_PAUSED || e->state == ENGINE_STATE_ARMED ||
+                   e->runner_stopped)
+                /* A target kept for a belt the runner stopped would drive the
+                 * console's next start. */
                 return -EBUSY;
         else {
                 double base = isfinite(e->manual_kmh)      ? e->manual_kmh
@@ -1965,11 +1977,12 @@ int workout_engine_set_speed(WorkoutEngine *e, uint64_t now, double kmh)
                 return -EINVAL;
         }
         if (e->state == ENGINE_STATE_RUNNING)
-                e->override_abs = kmh;
-        else if (e->state == ENGINE_STATE_PAUSED || e->state == ENGINE_STATE_ARMED)
+                e->override_abs = fmin(fmax(kmh, e->limits.speed_min), e->limits.speed_max);
+        else if (e->state == ENGINE_STATE_PAUSED || e->state == ENGINE_STATE_ARMED ||
+                 e->runner_stopped)
                 return -EBUSY;
         else
-                e->manual_kmh = kmh;
+                e->manual_kmh = fmin(fmax(kmh, e->limits.speed_min), e->limits.speed_max);
         update(e, now);
         return 0;
 }
@@ -1983,7 +1996,8 @@ int workout_engine_set_incline(WorkoutEngine *e, uint64_t now, double pct)
         }
         if (e->state == ENGINE_STATE_RUNNING)
                 e->override_incline = pct;
-        else if (e->state == ENGINE_STATE_PAUSED || e->state == ENGINE_STATE_ARMED)
+        else if (e->state == ENGINE_STATE_PAUSED || e->state == ENGINE_STATE_ARMED ||
+                 e->runner_stopped)
                 return -EBUSY;
         else
                 e->manual_incline = pct;
@@ -2000,7 +2014,12 @@ int workout_engine_shutdown(WorkoutEngine *e, uint64_t now)
         e->shutting_down = true;
         /* The shutdown's own policy takes over from a stop's. */
         e->stopping = false;
-        e->shutdown_deadline = now + e->config.shutdown_timeout_usec;
+        /* Never less than the slowest allowed ramp from where the belt is. */
+        e->shutdown_deadline =
+                now + umax(e->config.shutdown_timeout_usec,
+                           engine_stop_budget_usec(&e->config, isfinite(e->measured_kmh)
+                                                                       ? e->measured_kmh
+                                                                       : speed_reference(e)));
         if (workout_active(e)) {
                 if (cur_step(e))
                         emit_lap(e, now, run_clock(e, now), dist_now(e, now), false);

@@ -233,6 +233,9 @@ static inline void rig_drain(Rig *r)
                 case ENGINE_OUTPUT_CP_WRITE: {
                         SafetyViolation v;
 
+                        /* The log is what the engine wrote, refused or not. */
+                        if (r->n_writes < RIG_MAX_LOG)
+                                r->writes[r->n_writes++] = (RigWrite){r->now, o.write};
                         if (r->mon && safety_monitor_check_write(r->mon, r->now, &o.write, &v) < 0) {
                                 TransportEvent f = {
                                         .type = TRANSPORT_EVENT_CP_WRITE_FAILED,
@@ -245,8 +248,6 @@ static inline void rig_drain(Rig *r)
                                 workout_engine_handle_event(r->e, r->now, &f);
                                 break;
                         }
-                        if (r->n_writes < RIG_MAX_LOG)
-                                r->writes[r->n_writes++] = (RigWrite){r->now, o.write};
                         if (!r->link) {
                                 TransportEvent f = {
                                         .type = TRANSPORT_EVENT_CP_WRITE_FAILED,

@@ -89,7 +89,7 @@ void safety_monitor_config_init(SafetyMonitorConfig *c)
                 .calibration = {.factor = 1.0},
                 .cooldown_speed_kmh = 5.0,
                 .hr_grace_usec = 5 * USEC_PER_SEC,
-                .stop_slack_usec = 10 * USEC_PER_SEC,
+                .stop_slack_usec = 20 * USEC_PER_SEC,
                 .belt_stopped_usec = 3 * USEC_PER_SEC,
         };
         safety_config_init(&c->safety);
@@ -236,6 +236,9 @@ static void handle_status(SafetyMonitor *m, uint64_t now, const FtmsMachineStatu
                 break;
         case FTMS_STATUS_STARTED_OR_RESUMED:
                 clear_stopped(m);
+                /* Started: its first reports may still read 0 while it spins up. */
+                m->ever_moving = true;
+                m->zero_pending = false;
                 break;
         case FTMS_STATUS_TARGET_SPEED_CHANGED:
                 /* The machine's own word on its target (ours echoed, or the console's). */
@@ -418,13 +421,20 @@ static int check_speed(SafetyMonitor *m, uint64_t now, const FtmsControlCommand 
         bound = step_bound(m->config.safety.max_accel_kmhps, m->have_speed_write,
                            m->last_speed_write_at, now) +
                 tol;
-        ok_a = isfinite(m->accepted_kmh) && fabs(v - m->accepted_kmh) <= bound;
-        ok_m = isfinite(m->measured_kmh) && fabs(v - m->measured_kmh) <= bound;
+        /* A belt that just started reports less than the machine's minimum,
+         * which is where it runs: steps count from there. */
+        ok_a = isfinite(m->accepted_kmh) &&
+               fabs(v - fmax(m->accepted_kmh, l->speed_min)) <= bound;
+        ok_m = isfinite(m->measured_kmh) &&
+               fabs(v - fmax(m->measured_kmh, l->speed_min)) <= bound;
         if (!ok_a && !ok_m)
                 return refuse(ret, now, SAFETY_INVARIANT_SPEED_RATE, cmd,
                               "Set Target Speed %.2f km/h: more than %.2f km/h from the accepted "
-                              "%.2f and the reported %.2f km/h",
-                              v, bound, m->accepted_kmh, m->measured_kmh);
+                              "%.2f and the reported %.2f km/h (%.2f km/h %.2f s before)",
+                              v, bound, m->accepted_kmh, m->measured_kmh, m->last_speed_write,
+                              m->have_speed_write
+                                      ? (double)(now - m->last_speed_write_at) / USEC_PER_SEC
+                                      : -1.0);
         return 0;
 }
 
@@ -557,8 +567,10 @@ void safety_monitor_stop_begin(SafetyMonitor *m, uint64_t now, SafetyStopPolicy 
                         from = m->measured_kmh;
                 if (isfinite(m->accepted_kmh))
                         from = fmax(from, m->accepted_kmh);
+                /* Later than the engine's own deadline (1.25 x the ramp + 10 s,
+                 * plus a 5 s announcement): the engine reports first. */
                 if (from > m->stop_target && m->config.safety.max_accel_kmhps > 0)
-                        ramp = (from - m->stop_target) / m->config.safety.max_accel_kmhps;
+                        ramp = 1.5 * (from - m->stop_target) / m->config.safety.max_accel_kmhps;
         }
         m->stop_deadline = now + (uint64_t)(ramp * USEC_PER_SEC) + m->config.stop_slack_usec;
 }

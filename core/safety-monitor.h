@@ -74,7 +74,7 @@ typedef struct SafetyMonitorConfig {
         bool monitor_only;     /* paced never writes: nothing to check but writes */
         double cooldown_speed_kmh;
         uint64_t hr_grace_usec;    /* after the ceiling window: the slowing must begin, 5 s */
-        uint64_t stop_slack_usec;  /* added to the ramp time of a stop, 10 s */
+        uint64_t stop_slack_usec;  /* added to 1.5 x the ramp time of a stop, 20 s */
         uint64_t belt_stopped_usec; /* a belt reporting 0 this long was stopped, 3 s */
 } SafetyMonitorConfig;
 

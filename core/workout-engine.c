@@ -1917,6 +1917,21 @@ int workout_engine_extend(WorkoutEngine *e, uint64_t now, double amount)
         return clamped;
 }
 
+/* The cap rule acted on a request: reported like the arbiter's clamps. */
+static void clamp_event(WorkoutEngine *e, uint64_t now, double want, double applied)
+{
+        EngineEvent *ev = push_event(e, now, ENGINE_EVENT_CLAMP);
+
+        if (!ev)
+                return;
+        ev->requested = want;
+        ev->applied = applied;
+        ev->rule = ENGINE_SAFETY_CAP;
+        snprintf(ev->message, sizeof(ev->message),
+                 "speed %.2f km/h is outside %.2f-%.2f km/h: using %.2f", want,
+                 e->limits.speed_min, e->limits.speed_max, applied);
+}
+
 static bool clamp_to(double *v, double want, double lo, double hi)
 {
         *v = fmin(fmax(want, lo), hi);
@@ -1943,10 +1958,15 @@ int workout_engine_adjust_speed(WorkoutEngine *e, uint64_t now, double delta_kmh
                         double wi, w = workout_target(e, now, &wi);
 
                         /* Within what moves the target inside the caps now. */
-                        if (isfinite(w))
+                        if (isfinite(w)) {
+                                double want = w + e->override_delta + delta_kmh;
+
                                 clamped = clamp_to(&e->override_delta,
                                                    e->override_delta + delta_kmh,
                                                    e->limits.speed_min - w, e->limits.speed_max - w);
+                                if (clamped)
+                                        clamp_event(e, now, want, w + e->override_delta);
+                        }
                         else
                                 clamped = clamp_to(&e->override_delta,
                                                    e->override_delta + delta_kmh, -span, span);

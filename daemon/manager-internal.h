@@ -46,6 +46,12 @@ struct Manager {
 
         /* manager-workout.c */
         WorkoutEngine *engine;
+        /* Checks every write and every report; aborts in tests and the
+         * simulator, refuses + logs once + SafetyViolation in production. */
+        SafetyMonitor *monitor;
+        bool monitor_abort;
+        bool monitor_logged[_SAFETY_INVARIANT_MAX];
+        unsigned recover_samples; /* Treadmill Data seen while recover_pending */
         sd_event_source *engine_timer; /* one-shot at the engine's next deadline */
         RunnerProfile profile;
         HrProfile hr_profile; /* from [Runner], for zones and the live analysis */
@@ -90,6 +96,8 @@ void manager_load_accepted(Manager *m);
 void manager_store_ramp_thresholds(Manager *m, int64_t session_id);
 /* AcceptThresholds: records the session's estimates and applies them. */
 int manager_accept_thresholds(Manager *m, int64_t session_id, SessionAccepted *ret);
+/* Real time the safe stop may take: the slowest allowed ramp from max_speed. */
+uint64_t manager_stop_budget_real_usec(Manager *m);
 /* Starts the safe stop; > 0 if there is nothing to wait for. */
 int manager_workout_shutdown(Manager *m);
 void manager_workout_done(Manager *m);

@@ -128,10 +128,12 @@ int manager_start_workout_data(Manager *m, const char *filename, const char *dat
                                sd_bus_error *error);
 int manager_pause(Manager *m, sd_bus_error *error);
 int manager_resume(Manager *m, sd_bus_error *error);
-int manager_stop(Manager *m, sd_bus_error *error);
+/* ret_note: what the belt is doing now (the stop policy), for the reply. */
+int manager_stop(Manager *m, const char **ret_note, sd_bus_error *error);
 int manager_skip_step(Manager *m, sd_bus_error *error);
-int manager_extend_step(Manager *m, uint32_t seconds, sd_bus_error *error);
-int manager_adjust_speed(Manager *m, double delta_kmh, sd_bus_error *error);
+/* ret_note: a sentence for the reply (what was done, and any limit applied). */
+int manager_extend_step(Manager *m, uint32_t seconds, char **ret_note, sd_bus_error *error);
+int manager_adjust_speed(Manager *m, double delta_kmh, char **ret_note, sd_bus_error *error);
 int manager_set_schedule(Manager *m, const char *plan_json_or_path, sd_bus_error *error);
 int manager_clear_schedule(Manager *m, sd_bus_error *error);
 /* Replies to message with a(sssn) (address, name, kind, rssi) once the scan ends. */
@@ -178,5 +180,6 @@ int bus_manager_emit_cue(Manager *m, const char *kind, const char *text, int sec
 int bus_manager_emit_crossover(Manager *m, const char *kind, double alpha1, double t_s,
                                unsigned hr_bpm, double speed_kmh);
 int bus_manager_emit_safety_action(Manager *m, const char *rule, bool active, const char *message);
+int bus_manager_emit_safety_violation(Manager *m, const char *invariant, const char *message);
 int bus_manager_emit_session_finished(Manager *m, uint64_t id, const char *reason);
 char *bus_device_path(TransportRole role); /* malloc'd */

@@ -12,6 +12,7 @@
 typedef struct Pending {
         FtmsControlCommand cmd;
         unsigned attempts;
+        bool no_retry; /* flushed while in flight: not sent again */
 } Pending;
 
 struct FtmsControl {
@@ -345,6 +346,10 @@ int ftms_control_stop_pause(FtmsControl *c, uint64_t now, uint8_t stop_pause)
 void ftms_control_flush(FtmsControl *c, uint64_t now)
 {
         c->n_queue = 0;
+        /* The one on the wire is not retried either (a lost answer must not
+         * resend a speed to a belt the runner just stopped). */
+        if (c->in_flight && c->flight.cmd.op != FTMS_CP_REQUEST_CONTROL)
+                c->flight.no_retry = true;
 }
 
 int ftms_control_request(FtmsControl *c, uint64_t now)
@@ -362,7 +367,7 @@ int ftms_control_request(FtmsControl *c, uint64_t now)
  * moment it is back. Only a fresh user action sends another. */
 static bool may_retry(const Pending *p)
 {
-        return p->cmd.op != FTMS_CP_START_OR_RESUME;
+        return p->cmd.op != FTMS_CP_START_OR_RESUME && !p->no_retry;
 }
 
 static void requeue_front(FtmsControl *c, const Pending *p)
@@ -594,6 +599,21 @@ bool ftms_control_can_write(const FtmsControl *c)
 bool ftms_control_incline_supported(const FtmsControl *c)
 {
         return c->incline_supported;
+}
+
+void ftms_control_cancel(FtmsControl *c, uint64_t now, uint8_t op)
+{
+        size_t j = 0;
+
+        for (size_t i = 0; i < c->n_queue; i++)
+                if (c->queue[i].cmd.op != op)
+                        c->queue[j++] = c->queue[i];
+        c->n_queue = j;
+}
+
+bool ftms_control_in_flight(const FtmsControl *c, uint8_t op)
+{
+        return c->in_flight && c->flight.cmd.op == op;
 }
 
 bool ftms_control_pending(const FtmsControl *c, uint8_t op)

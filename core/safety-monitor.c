@@ -31,6 +31,9 @@ struct SafetyMonitor {
         TransportCapabilities caps;
         SafetyLimits limits;
         bool control_refused; /* the last Request Control was refused */
+        uint64_t able_since;  /* paced could reach the belt from then on (link, control, start) */
+        double last_target;   /* the newest target: ours written, or the machine's reported */
+        uint64_t raised_at;   /* the machine reported a higher target (the console's) */
 
         /* what the treadmill reports (true units) */
         double measured_kmh, measured_incline;
@@ -116,6 +119,7 @@ int safety_monitor_new(SafetyMonitor **ret, const SafetyMonitorConfig *c)
                 safety_monitor_config_init(&m->config);
         m->measured_kmh = m->measured_incline = NAN;
         m->accepted_kmh = m->accepted_incline = NAN;
+        m->last_target = NAN;
         recompute_limits(m);
         *ret = m;
         return 0;
@@ -166,8 +170,10 @@ static void set_stopped(SafetyMonitor *m, bool key, bool zero)
         m->zero_pending = false;
 }
 
-static void clear_stopped(SafetyMonitor *m)
+static void clear_stopped(SafetyMonitor *m, uint64_t now)
 {
+        if (m->stopped)
+                m->able_since = now;
         m->stopped = m->stopped_key = m->seen_zero = false;
         m->user_start = false;
 }
@@ -222,7 +228,7 @@ static void handle_data(SafetyMonitor *m, uint64_t now, const FtmsTreadmillData 
         m->zero_pending = false;
         /* Seen standing, moving again: the runner started it (machines without status). */
         if (m->stopped && m->seen_zero)
-                clear_stopped(m);
+                clear_stopped(m, now);
 }
 
 static void handle_status(SafetyMonitor *m, uint64_t now, const FtmsMachineStatus *s)
@@ -235,15 +241,21 @@ static void handle_status(SafetyMonitor *m, uint64_t now, const FtmsMachineStatu
                 set_stopped(m, true, false);
                 break;
         case FTMS_STATUS_STARTED_OR_RESUMED:
-                clear_stopped(m);
+                clear_stopped(m, now);
                 /* Started: its first reports may still read 0 while it spins up. */
                 m->ever_moving = true;
                 m->zero_pending = false;
                 break;
         case FTMS_STATUS_TARGET_SPEED_CHANGED:
                 /* The machine's own word on its target (ours echoed, or the console's). */
-                if (isfinite(s->value) && s->value > 0)
-                        m->accepted_kmh = cmd_to_true(m, s->value);
+                if (isfinite(s->value) && s->value > 0) {
+                        double v = cmd_to_true(m, s->value);
+
+                        /* Raised on the console: paced gets its grace to answer. */
+                        if (!(v <= m->last_target + 1e-6))
+                                m->raised_at = now;
+                        m->accepted_kmh = m->last_target = v;
+                }
                 break;
         case FTMS_STATUS_TARGET_INCLINE_CHANGED:
                 if (isfinite(s->value))
@@ -263,6 +275,8 @@ static void handle_response(SafetyMonitor *m, uint64_t now, const FtmsCpResponse
                 return;
         m->in_flight = false;
         if (m->flight.op == FTMS_CP_REQUEST_CONTROL) {
+                if (m->control_refused && r->result == FTMS_RESULT_SUCCESS)
+                        m->able_since = now;
                 m->control_refused = r->result != FTMS_RESULT_SUCCESS;
                 return;
         }
@@ -293,6 +307,9 @@ static void handle_hr(SafetyMonitor *m, uint64_t now, const HrsMeasurement *hr)
 
         if (hr->heart_rate_bpm == 0 || hr->contact == HRS_CONTACT_NOT_DETECTED)
                 return;
+        /* After a gap the signal starts afresh, as the engine's rule does. */
+        if (m->hr_above && now > m->hr_last + HR_STALE_USEC)
+                m->hr_above = m->hr_violated = false;
         m->hr_last = now;
         if (ceiling <= 0 || hr->heart_rate_bpm <= ceiling) {
                 m->hr_above = false;
@@ -312,11 +329,14 @@ void safety_monitor_observe(SafetyMonitor *m, uint64_t now, const TransportEvent
                 if (ev->role != TRANSPORT_ROLE_TREADMILL || ev->link.up == m->link_up)
                         break;
                 m->link_up = ev->link.up;
+                m->able_since = now;
                 /* What the machine reported belongs to the old link; the
                  * runner's stop does not end with it. */
                 m->measured_kmh = m->measured_incline = NAN;
                 m->accepted_kmh = m->accepted_incline = NAN;
                 m->in_flight = false;
+                m->have_speed_write = m->have_incline_write = false;
+                m->last_target = NAN;
                 m->ever_moving = false;
                 m->zero_pending = false;
                 m->control_refused = false;
@@ -421,12 +441,14 @@ static int check_speed(SafetyMonitor *m, uint64_t now, const FtmsControlCommand 
         bound = step_bound(m->config.safety.max_accel_kmhps, m->have_speed_write,
                            m->last_speed_write_at, now) +
                 tol;
-        /* A belt that just started reports less than the machine's minimum,
-         * which is where it runs: steps count from there. */
+        /* Steps count from the reference as seen inside the envelope: a belt
+         * that just started reads less than the machine's minimum, where it
+         * runs; one the console sped past the cap is brought to the cap at
+         * once (the range invariant wins over the rate). */
         ok_a = isfinite(m->accepted_kmh) &&
-               fabs(v - fmax(m->accepted_kmh, l->speed_min)) <= bound;
+               fabs(v - fmin(fmax(m->accepted_kmh, l->speed_min), l->speed_max)) <= bound;
         ok_m = isfinite(m->measured_kmh) &&
-               fabs(v - fmax(m->measured_kmh, l->speed_min)) <= bound;
+               fabs(v - fmin(fmax(m->measured_kmh, l->speed_min), l->speed_max)) <= bound;
         if (!ok_a && !ok_m)
                 return refuse(ret, now, SAFETY_INVARIANT_SPEED_RATE, cmd,
                               "Set Target Speed %.2f km/h: more than %.2f km/h from the accepted "
@@ -456,7 +478,9 @@ static int check_incline(SafetyMonitor *m, uint64_t now, const FtmsControlComman
                 tol;
         /* A machine that reports no incline is level until it accepts one. */
         from = isfinite(m->measured_incline) ? m->measured_incline : 0;
-        ok_a = isfinite(m->accepted_incline) && fabs(v - m->accepted_incline) <= bound;
+        from = fmin(fmax(from, l->incline_min), l->incline_max);
+        ok_a = isfinite(m->accepted_incline) &&
+               fabs(v - fmin(fmax(m->accepted_incline, l->incline_min), l->incline_max)) <= bound;
         ok_m = fabs(v - from) <= bound;
         if (!ok_a && !ok_m)
                 return refuse(ret, now, SAFETY_INVARIANT_INCLINE_RATE, cmd,
@@ -472,7 +496,10 @@ static bool hr_rule_due(const SafetyMonitor *m, uint64_t now, uint64_t *ret_t0)
 
         if (!m->hr_above || m->config.safety.hr_ceiling_bpm <= 0 || now > m->hr_last + HR_STALE_USEC)
                 return false;
-        t0 = m->hr_above_since + m->config.safety.hr_ceiling_hold_usec;
+        /* The window counts from when paced could act on it (a restarted
+         * daemon, a new link or regained control start it afresh). */
+        t0 = (m->able_since > m->hr_above_since ? m->able_since : m->hr_above_since) +
+             m->config.safety.hr_ceiling_hold_usec;
         if (ret_t0)
                 *ret_t0 = t0;
         return now >= t0;
@@ -498,16 +525,21 @@ int safety_monitor_check_write(SafetyMonitor *m, uint64_t now, const FtmsControl
                 {
                         double v = cmd_to_true(m, cmd->value);
 
-                        /* Above the HR ceiling the belt only goes down. */
-                        if (hr_rule_due(m, now, NULL) && m->have_speed_write &&
-                            v > m->last_speed_write + 1e-6 &&
+                        /* Above the HR ceiling the belt only goes down: from
+                         * the last target written on this link, else from
+                         * what the treadmill accepted or reports. */
+                        double ref = isfinite(m->last_target) ? m->last_target
+                                                              : m->measured_kmh;
+
+                        if (hr_rule_due(m, now, NULL) && isfinite(ref) &&
+                            v > ref + speed_tol(m) &&
                             v > m->config.safety.recovery_speed_kmh + speed_tol(m))
                                 return refuse(ret, now, SAFETY_INVARIANT_HR_CEILING, cmd,
                                               "Set Target Speed %.2f km/h raises the belt while "
                                               "the heart rate is above the %.0f bpm ceiling",
                                               v, m->config.safety.hr_ceiling_bpm);
                         m->have_speed_write = true;
-                        m->last_speed_write = v;
+                        m->last_speed_write = m->last_target = v;
                         m->last_speed_write_at = now;
                 }
                 break;
@@ -525,10 +557,9 @@ int safety_monitor_check_write(SafetyMonitor *m, uint64_t now, const FtmsControl
                 m->last_incline_write_at = now;
                 break;
         case FTMS_CP_START_OR_RESUME:
-                if (m->stopped_key)
-                        return refuse(ret, now, SAFETY_INVARIANT_RUNNER_STOPPED, cmd,
-                                      "Start or Resume after a safety-key stop: only the runner "
-                                      "may start the belt again, on the console");
+                /* Only on a user's request made since the last stop (after a
+                 * safety-key stop too: the machine refuses while the key is
+                 * out, and a refused Start is never sent again). */
                 if (!m->user_start)
                         return refuse(ret, now, SAFETY_INVARIANT_RUNNER_STOPPED, cmd,
                                       "Start or Resume that no user asked for");
@@ -545,7 +576,7 @@ int safety_monitor_check_write(SafetyMonitor *m, uint64_t now, const FtmsControl
 
 void safety_monitor_user_start(SafetyMonitor *m, uint64_t now)
 {
-        m->user_start = !m->stopped_key;
+        m->user_start = true;
 }
 
 void safety_monitor_stop_begin(SafetyMonitor *m, uint64_t now, SafetyStopPolicy policy,
@@ -560,18 +591,18 @@ void safety_monitor_stop_begin(SafetyMonitor *m, uint64_t now, SafetyStopPolicy 
         m->stop_active = true;
         m->stop_claimed = m->stop_violated = m->stop_accepted = false;
         m->stop_policy = policy;
+        from = m->config.safety.max_speed_kmh;
         m->stop_target = isfinite(target_kmh) ? target_kmh : m->config.cooldown_speed_kmh;
-        if (policy == SAFETY_STOP_COOLDOWN) {
-                from = m->limits.speed_max;
-                if (isfinite(m->measured_kmh))
-                        from = m->measured_kmh;
-                if (isfinite(m->accepted_kmh))
-                        from = fmax(from, m->accepted_kmh);
-                /* Later than the engine's own deadline (1.25 x the ramp + 10 s,
-                 * plus a 5 s announcement): the engine reports first. */
-                if (from > m->stop_target && m->config.safety.max_accel_kmhps > 0)
-                        ramp = 1.5 * (from - m->stop_target) / m->config.safety.max_accel_kmhps;
-        }
+        /* The machine cannot run slower than its minimum. */
+        m->stop_target = fmin(fmax(m->stop_target, m->limits.speed_min), m->limits.speed_max);
+        /* Later than the engine's own deadline (1.25 x the ramp from
+         * max_speed + 10 s, plus a 5 s announcement): the engine reports
+         * first, whatever the policy (a Stop may wait for control too). */
+        if (isfinite(m->measured_kmh))
+                from = fmax(from, m->measured_kmh);
+        if (from > m->stop_target && m->config.safety.max_accel_kmhps > 0)
+                ramp = 1.5 * (from - fmin(m->stop_target, m->config.cooldown_speed_kmh)) /
+                       m->config.safety.max_accel_kmhps;
         m->stop_deadline = now + (uint64_t)(ramp * USEC_PER_SEC) + m->config.stop_slack_usec;
 }
 
@@ -615,6 +646,7 @@ int safety_monitor_check(SafetyMonitor *m, uint64_t now, SafetyViolation *ret)
         }
 
         if (!m->hr_violated && hr_rule_due(m, now, &t0) && now >= t0 + m->config.hr_grace_usec &&
+            now >= m->raised_at + m->config.hr_grace_usec &&
             m->link_up && !m->config.monitor_only && !m->control_refused && !m->stopped &&
             m->have_caps && m->caps.has_control_point &&
             (m->caps.feature.target & FTMS_TARGET_SPEED) && isfinite(m->measured_kmh) &&

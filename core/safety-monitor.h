@@ -17,8 +17,8 @@
  *  - stopped: no speed/incline target and no Start while the runner has
  *             stopped or paused the belt (status 0x02/0x03, or a belt that
  *             reports 0), until the runner starts it again (status 0x04, or
- *             a belt seen at 0 that moves again); an explicit user Start is
- *             allowed, except after a safety-key stop;
+ *             a belt seen at 0 that moves again); a Start only on a user's
+ *             request made since the last stop, once;
  *  - hr:      heart rate above the ceiling for longer than its window → the
  *             belt is being slowed (a lower target within a grace time, and
  *             no stall above the recovery speed), in every mode, whenever

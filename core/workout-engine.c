@@ -749,6 +749,8 @@ static bool auto_lap_step(const WorkoutEngine *e, const ResolvedStep *s)
                (s->kind == STEP_KIND_TIME_TRIAL || e->config.auto_lap_all_steps);
 }
 
+static double speed_reference(const WorkoutEngine *e);
+
 /* What the workout asks for now, including held (unannounced) changes and
  * the early start of a lag-compensated short rep. */
 static double workout_target(const WorkoutEngine *e, uint64_t now, double *ret_incline)
@@ -791,10 +793,13 @@ static double arbiter_speed(const WorkoutEngine *e, uint64_t now, double *ret_in
         double want = NAN, incline = NAN, w, wi;
 
         if (e->cooldown) {
-                *ret_incline = NAN;
-                return now < e->stop_hold_until ? NAN : e->cooldown_target;
-        }
-        if (e->state == ENGINE_STATE_RUNNING) {
+                double ref = speed_reference(e);
+
+                /* Slowing only: a belt the runner took lower stays lower. */
+                want = now < e->stop_hold_until ? NAN : e->cooldown_target;
+                if (isfinite(want) && isfinite(ref))
+                        want = fmin(want, fmax(ref, e->limits.speed_min));
+        } else if (e->state == ENGINE_STATE_RUNNING) {
                 w = workout_target(e, now, &wi);
                 if (isfinite(e->override_abs))
                         want = e->override_abs;
@@ -816,7 +821,10 @@ static double arbiter_speed(const WorkoutEngine *e, uint64_t now, double *ret_in
                 if (!isfinite(want))
                         want = isfinite(e->measured_kmh) ? e->measured_kmh : cap;
                 want = fmin(want, cap);
-        }
+        } else if (e->ceiling.above && isfinite(want) && isfinite(speed_reference(e)))
+                /* Above the ceiling, before its window ends (or after a
+                 * restart that forgot it): never faster. */
+                want = fmin(want, fmax(speed_reference(e), e->limits.speed_min));
         *ret_incline = incline;
         return want;
 }
@@ -857,12 +865,24 @@ static double to_belt_units(const WorkoutEngine *e, double true_kmh)
         return v;
 }
 
+/* The 0.1 % the control point encodes, rounded toward the inside of the envelope. */
+static double incline_to_wire(const WorkoutEngine *e, double pct)
+{
+        double v = round(pct * 10.0) / 10.0;
+
+        if (v > e->limits.incline_max + 1e-9)
+                v = floor(e->limits.incline_max * 10.0 + 1e-9) / 10.0;
+        if (v < e->limits.incline_min - 1e-9)
+                v = ceil(e->limits.incline_min * 10.0 - 1e-9) / 10.0;
+        return v;
+}
+
 static bool may_command(const WorkoutEngine *e)
 {
         /* A stopped belt is never sent a speed: some machines start on it;
          * nor one the runner stopped, while it coasts down. */
         return ftms_control_can_write(e->control) && e->belt == BELT_RUNNING &&
-               !e->runner_stopped;
+               !e->runner_stopped && !ftms_control_pending(e->control, FTMS_CP_STOP_OR_PAUSE);
 }
 
 /* Where the next step of the rate limit starts: what the treadmill accepted,
@@ -882,6 +902,22 @@ static double incline_reference(const WorkoutEngine *e)
         return isfinite(e->measured_incline) ? e->measured_incline : 0;
 }
 
+/*
+ * The belt must be sent `applied`. Against our own last command, as a rule
+ * (a console change during a workout is the runner's); against what the
+ * machine reports it runs when safety owns the speed (HR ceiling, a stop's
+ * or shutdown's cool-down): the console does not override those.
+ */
+static bool speed_differs(const WorkoutEngine *e, double applied)
+{
+        double cur = e->commanded_kmh;
+
+        if ((e->ceiling.active || e->cooldown) && isfinite(e->accepted_kmh) &&
+            !ftms_control_pending(e->control, FTMS_CP_SET_TARGET_SPEED))
+                cur = e->accepted_kmh;
+        return !isfinite(cur) || fabs(applied - cur) >= e->limits.speed_increment / 2;
+}
+
 /* The treadmill runs at or below `target`: by what it accepted, else reports. */
 static bool belt_at_or_below(const WorkoutEngine *e, double target)
 {
@@ -890,11 +926,38 @@ static bool belt_at_or_below(const WorkoutEngine *e, double target)
         return isfinite(target) && isfinite(v) && v <= target + e->limits.speed_increment / 2;
 }
 
-/* A new speed may be queued: a reference to step from, nothing unanswered. */
+/* The reference as the envelope sees it: a belt that just started reads less
+ * than the machine's minimum (where it runs), one the console took past the
+ * cap is brought to the cap at once (the range wins over the rate). */
+static double speed_reference_in_range(const WorkoutEngine *e)
+{
+        return fmin(fmax(speed_reference(e), e->limits.speed_min), e->limits.speed_max);
+}
+
+/* A speed still queued (waiting for control) is no longer one step from the
+ * reference (the console moved the belt meanwhile): replace it before it
+ * goes out. */
+static bool queued_stale(const WorkoutEngine *e)
+{
+        double ref = speed_reference_in_range(e);
+
+        return ftms_control_pending(e->control, FTMS_CP_SET_TARGET_SPEED) &&
+               !ftms_control_in_flight(e->control, FTMS_CP_SET_TARGET_SPEED) &&
+               isfinite(ref) && isfinite(e->commanded_kmh) &&
+               fabs(e->commanded_kmh - ref) >
+                       e->config.safety.max_accel_kmhps + e->limits.speed_increment / 2;
+}
+
+/*
+ * A new speed may be queued: a reference to step from, nothing written and
+ * unanswered. One still queued (waiting for control) is replaced by the
+ * step from the current reference: it never accumulates, and a console
+ * change meanwhile is not overridden by a stale value.
+ */
 static bool speed_step_ready(const WorkoutEngine *e)
 {
         return isfinite(speed_reference(e)) &&
-               !ftms_control_pending(e->control, FTMS_CP_SET_TARGET_SPEED);
+               !ftms_control_in_flight(e->control, FTMS_CP_SET_TARGET_SPEED);
 }
 
 static void update_speed(WorkoutEngine *e, uint64_t now)
@@ -903,6 +966,12 @@ static void update_speed(WorkoutEngine *e, uint64_t now)
         SafetyClamp clamp;
         int r;
 
+        /* A speed that waited for control while the console moved the belt
+         * is not sent: the next step is computed afresh, if any is wanted. */
+        if (queued_stale(e)) {
+                ftms_control_cancel(e->control, now, FTMS_CP_SET_TARGET_SPEED);
+                e->commanded_kmh = NAN;
+        }
         want = arbiter_speed(e, now, &want_incline);
 
         if (isfinite(want) && safety_clamp_speed(&e->limits, want, &applied, &clamp) == 0) {
@@ -932,11 +1001,10 @@ static void update_speed(WorkoutEngine *e, uint64_t now)
                 }
 
                 if (may_command(e) && speed_step_ready(e) && now >= e->speed_retry_at &&
-                    (!isfinite(e->commanded_kmh) ||
-                     fabs(applied - e->commanded_kmh) >= e->limits.speed_increment / 2) &&
+                    speed_differs(e, applied) &&
                     (!e->speed_cmd_sent ||
                      now >= e->last_speed_cmd + e->config.ramp_interval_usec)) {
-                        from = speed_reference(e);
+                        from = speed_reference_in_range(e);
                         /* Updates are >= ramp_interval (1 s) apart, so a step of
                          * max_accel x 1 s keeps the rate below max_accel. */
                         next = safety_rate_limit(from, applied, e->config.safety.max_accel_kmhps,
@@ -972,7 +1040,7 @@ static void update_speed(WorkoutEngine *e, uint64_t now)
                 from = incline_reference(e);
                 next = safety_rate_limit(from, applied, e->config.safety.max_incline_rate_pps, 1.0);
                 if (safety_clamp_incline(&e->limits, next, &next, NULL) == 0 &&
-                    ftms_control_set_incline(e->control, now, next) >= 0) {
+                    ftms_control_set_incline(e->control, now, incline_to_wire(e, next)) >= 0) {
                         e->commanded_incline = next;
                         e->last_incline_cmd = now;
                         e->incline_cmd_sent = true;
@@ -991,8 +1059,7 @@ static uint64_t speed_deadline(const WorkoutEngine *e, uint64_t now)
         want = arbiter_speed(e, now, &want_incline);
         if (isfinite(want) && speed_step_ready(e) &&
             safety_clamp_speed(&e->limits, want, &applied, NULL) == 0 &&
-            (!isfinite(e->commanded_kmh) ||
-             fabs(applied - e->commanded_kmh) >= e->limits.speed_increment / 2))
+            speed_differs(e, applied))
                 d = umax(e->speed_retry_at,
                          e->speed_cmd_sent ? e->last_speed_cmd + e->config.ramp_interval_usec
                                            : now);
@@ -1382,6 +1449,12 @@ static void stop_done(WorkoutEngine *e, uint64_t now, bool reached, const char *
                 cue(e, now, CUE_KIND_SAFETY, -1, "%s", buf);
 }
 
+/* A cool-down target the machine can run: within the envelope. */
+static double cooldown_target_for(const WorkoutEngine *e, double kmh)
+{
+        return fmin(fmax(kmh, e->limits.speed_min), e->limits.speed_max);
+}
+
 uint64_t engine_stop_budget_usec(const EngineConfig *c, double from_kmh)
 {
         double ramp = 0;
@@ -1416,7 +1489,7 @@ static void stop_event(WorkoutEngine *e, uint64_t now, double target, const char
 static void apply_stop_policy(WorkoutEngine *e, uint64_t now, const char *what)
 {
         double cur = isfinite(e->measured_kmh) ? e->measured_kmh : speed_reference(e);
-        double target = e->config.cooldown_speed_kmh;
+        double target = cooldown_target_for(e, e->config.cooldown_speed_kmh);
         CueKind kind = e->state == ENGINE_STATE_FINISHED ? CUE_KIND_STEP_END : CUE_KIND_INFO;
         char *n = e->belt_note;
         size_t sz = sizeof(e->belt_note);
@@ -1521,6 +1594,7 @@ static void handle_accepted(WorkoutEngine *e, uint64_t now, const FtmsControlCom
         case FTMS_CP_STOP_OR_PAUSE:
                 /* Stopped on our word (pause, stop policy): like a console stop,
                  * only an explicit start moves it again. */
+                ftms_control_flush(e->control, now);
                 e->runner_stopped = true;
                 e->belt = BELT_STOPPED;
                 e->belt_seen_zero = false;
@@ -2063,8 +2137,9 @@ int workout_engine_shutdown(WorkoutEngine *e, uint64_t now)
                 char buf[96];
 
                 e->cooldown = true;
-                e->cooldown_target = isfinite(cur) ? fmin(cur, e->config.cooldown_speed_kmh)
-                                                   : e->config.cooldown_speed_kmh;
+                e->cooldown_target = cooldown_target_for(
+                        e, isfinite(cur) ? fmin(cur, e->config.cooldown_speed_kmh)
+                                         : e->config.cooldown_speed_kmh);
                 snprintf(buf, sizeof(buf), "paced is stopping: slowing to %.1f km/h",
                          e->cooldown_target);
                 stop_event(e, now, e->cooldown_target, buf);
@@ -2121,9 +2196,10 @@ int workout_engine_recover(WorkoutEngine *e, uint64_t now, const EngineRecovery 
         }
         if (e->config.recovery_policy == ENGINE_RECOVERY_COOLDOWN) {
                 e->cooldown = true;
-                e->cooldown_target = isfinite(e->measured_kmh)
-                                             ? fmin(e->measured_kmh, e->config.cooldown_speed_kmh)
-                                             : e->config.cooldown_speed_kmh;
+                e->cooldown_target = cooldown_target_for(
+                        e, isfinite(e->measured_kmh)
+                                   ? fmin(e->measured_kmh, e->config.cooldown_speed_kmh)
+                                   : e->config.cooldown_speed_kmh);
                 enter_state(e, now, ENGINE_STATE_ABORTED, ENGINE_PAUSE_NONE,
                             "recovered after a crash: cooling down");
                 safety_event(e, now, ENGINE_SAFETY_SHUTDOWN, true,
@@ -2445,8 +2521,7 @@ void workout_engine_handle_event(WorkoutEngine *e, uint64_t now, const Transport
                  */
                 if (ev->role == TRANSPORT_ROLE_TREADMILL &&
                     ev->training.status == FTMS_TRAINING_IDLE && e->link_up &&
-                    e->belt == BELT_UNKNOWN && e->state == ENGINE_STATE_PAUSED &&
-                    e->pause_reason == ENGINE_PAUSE_LINK_LOST)
+                    e->belt == BELT_UNKNOWN)
                         belt_stopped(e, now, ENGINE_PAUSE_CONSOLE,
                                      "Treadmill stopped while disconnected");
                 break;

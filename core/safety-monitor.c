@@ -359,9 +359,13 @@ void safety_monitor_observe(SafetyMonitor *m, uint64_t now, const TransportEvent
                 break;
         case TRANSPORT_EVENT_TRAINING_STATUS:
                 /* Read at connect: an idle machine was stopped while we were away. */
-                if (ev->role == TRANSPORT_ROLE_TREADMILL &&
-                    ev->training.status == FTMS_TRAINING_IDLE)
+                if (ev->role != TRANSPORT_ROLE_TREADMILL)
+                        break;
+                if (ev->training.status == FTMS_TRAINING_IDLE)
                         set_stopped(m, false, false);
+                else if (m->stopped && !m->ever_moving)
+                        /* A session runs: started on the console while we were away. */
+                        clear_stopped(m, now);
                 break;
         case TRANSPORT_EVENT_CP_RESPONSE:
                 handle_response(m, now, &ev->cp_response);
@@ -653,11 +657,13 @@ int safety_monitor_check(SafetyMonitor *m, uint64_t now, SafetyViolation *ret)
             m->measured_kmh > m->config.safety.recovery_speed_kmh + speed_tol(m) + 0.05) {
                 bool slowing = m->have_speed_write && m->last_speed_write_at >= t0 &&
                                now < m->last_speed_write_at + m->config.hr_grace_usec;
-                bool there = m->have_speed_write && m->last_speed_write_at >= t0 &&
-                             m->last_speed_write <=
-                                     m->config.safety.recovery_speed_kmh + speed_tol(m);
+                /* The newest target (ours or the machine's) is the recovery
+                 * speed or below: the belt is on its way down. */
+                bool there = isfinite(m->last_target) &&
+                             m->last_target <= m->config.safety.recovery_speed_kmh + speed_tol(m);
 
-                if (!slowing && !there) {
+                /* An unanswered write holds the control point: paced waits for it. */
+                if (!slowing && !there && !m->in_flight) {
                         m->hr_violated = true;
                         return refuse(ret, now, SAFETY_INVARIANT_HR_CEILING, NULL,
                                       "heart rate above %.0f bpm for %.0f s and the belt (%.1f "

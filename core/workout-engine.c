@@ -131,6 +131,8 @@ struct WorkoutEngine {
          * until the runner starts it again. */
         bool runner_stopped, runner_stopped_key;
         bool decelerating; /* the last reports show the belt slowing on its own */
+        bool session_running; /* Training Status at connect: a session runs (not idle) */
+        bool stop_inferred;   /* runner_stopped only guessed from a slowing belt (recovery) */
         double prev_measured_kmh;
         bool start_requested; /* Start sent on request: resume when the belt runs */
 
@@ -1596,6 +1598,7 @@ static void handle_accepted(WorkoutEngine *e, uint64_t now, const FtmsControlCom
                  * only an explicit start moves it again. */
                 ftms_control_flush(e->control, now);
                 e->runner_stopped = true;
+                e->stop_inferred = false;
                 e->belt = BELT_STOPPED;
                 e->belt_seen_zero = false;
                 e->zero_pending = false;
@@ -2184,8 +2187,9 @@ int workout_engine_recover(WorkoutEngine *e, uint64_t now, const EngineRecovery 
 
         /* A belt slowing down on its own was stopped on the console before
          * (or while) paced was down: the runner starts it again, not us. */
-        if (e->decelerating && !e->runner_stopped) {
+        if (e->decelerating && !e->runner_stopped && !e->session_running) {
                 e->runner_stopped = true;
+                e->stop_inferred = true;
                 e->belt_seen_zero = false;
         }
         if (e->config.recovery_policy == ENGINE_RECOVERY_COOLDOWN && e->runner_stopped) {
@@ -2244,8 +2248,10 @@ static void belt_started(WorkoutEngine *e, uint64_t now, const char *why)
 {
         e->belt = BELT_RUNNING;
         e->zero_pending = false;
-        e->runner_stopped = e->runner_stopped_key = false;
+        e->runner_stopped = e->runner_stopped_key = e->stop_inferred = false;
         e->start_requested = false;
+        /* Started by the runner: a Start still waiting for control is stale. */
+        ftms_control_cancel(e->control, now, FTMS_CP_START_OR_RESUME);
         if (e->state == ENGINE_STATE_ARMED && e->workout)
                 begin_workout(e, now);
         else if (e->state == ENGINE_STATE_PAUSED && e->pause_reason != ENGINE_PAUSE_LINK_LOST)
@@ -2261,6 +2267,7 @@ static void belt_stopped(WorkoutEngine *e, uint64_t now, EnginePauseReason why, 
          * any state: a manual target, an armed workout or a recovery must
          * not drive a coasting belt, nor the console's next start. */
         e->runner_stopped = true;
+        e->stop_inferred = false;
         e->runner_stopped_key |= why == ENGINE_PAUSE_SAFETY_KEY;
         e->start_requested = false;
         e->manual_kmh = e->manual_incline = NAN;
@@ -2278,7 +2285,7 @@ static void handle_treadmill_data(WorkoutEngine *e, uint64_t now, const FtmsTrea
 {
         const SpeedCalibration *cal = &e->config.calibration;
         double prev_kmh = e->measured_kmh;
-        bool offset_cal = cal->offset_kmh != 0;
+        bool offset_cal = cal->offset_kmh != 0, accelerating = false;
 
         /* Distance first, with the speed that was valid until now. */
         if ((d->present & FTMS_FIELD_BIT(FTMS_FIELD_DISTANCE)) &&
@@ -2306,6 +2313,11 @@ static void handle_treadmill_data(WorkoutEngine *e, uint64_t now, const FtmsTrea
                 e->decelerating = isfinite(e->prev_measured_kmh) &&
                                   e->measured_kmh < e->prev_measured_kmh - 0.25 &&
                                   !(e->accepted_kmh < e->prev_measured_kmh - 0.05);
+                /* A stopped belt never speeds up: one that does was restarted
+                 * (or never stopped: a console speed change looked like a coast). */
+                accelerating = isfinite(e->prev_measured_kmh) &&
+                               e->measured_kmh > e->prev_measured_kmh + 0.25 &&
+                               e->prev_measured_kmh >= BELT_MOVING_KMH;
                 e->prev_measured_kmh = e->measured_kmh;
         }
         if ((d->present & FTMS_FIELD_BIT(FTMS_FIELD_INCLINE)) &&
@@ -2328,7 +2340,8 @@ static void handle_treadmill_data(WorkoutEngine *e, uint64_t now, const FtmsTrea
                         /* After a stop the belt decelerates while still reporting
                          * speed, in every state: only a belt seen standing still
                          * and then moving again has been restarted. */
-                        if (e->runner_stopped && !e->belt_seen_zero)
+                        if (e->runner_stopped && !e->belt_seen_zero &&
+                            !(accelerating && e->stop_inferred))
                                 return;
                         belt_started(e, now, "the belt is moving again");
                 } else if (e->state == ENGINE_STATE_PAUSED &&
@@ -2461,6 +2474,7 @@ void workout_engine_handle_event(WorkoutEngine *e, uint64_t now, const Transport
                 e->accepted_kmh = e->accepted_incline = NAN;
                 e->prev_measured_kmh = NAN;
                 e->decelerating = false;
+                e->session_running = false;
                 e->ttt_pending = false;
                 if (ev->link.up) {
                         event_msg(e, now, ENGINE_EVENT_LINK, "treadmill connected");
@@ -2524,6 +2538,13 @@ void workout_engine_handle_event(WorkoutEngine *e, uint64_t now, const Transport
                     e->belt == BELT_UNKNOWN)
                         belt_stopped(e, now, ENGINE_PAUSE_CONSOLE,
                                      "Treadmill stopped while disconnected");
+                else if (ev->role == TRANSPORT_ROLE_TREADMILL && e->link_up &&
+                         e->belt == BELT_UNKNOWN) {
+                        /* A session runs: the runner started it while we were away,
+                         * and a slower belt is a speed change, not a stop. */
+                        e->session_running = true;
+                        e->runner_stopped = e->runner_stopped_key = false;
+                }
                 break;
         case TRANSPORT_EVENT_IDENTITY:
         case TRANSPORT_EVENT_BATTERY:

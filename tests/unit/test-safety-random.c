@@ -252,6 +252,15 @@ static void deliver(Harness *h, bool responses)
                         continue;
                 }
                 emit(h, &ev);
+                if (h->verbose && ev.type != TRANSPORT_EVENT_CP_RESPONSE)
+                        fprintf(stderr, "%8.3f   %s%s %.2f -> monitor: runner stopped %d\n",
+                                (double)h->now / USEC_PER_SEC,
+                                ev.type == TRANSPORT_EVENT_TREADMILL_DATA ? "data" : "status",
+                                ev.type == TRANSPORT_EVENT_MACHINE_STATUS ? "" : "",
+                                ev.type == TRANSPORT_EVENT_TREADMILL_DATA
+                                        ? ev.treadmill.speed_kmh
+                                        : (double)ev.status.op,
+                                safety_monitor_runner_stopped(h->mon));
         }
 }
 

@@ -308,6 +308,16 @@ static int enqueue(FtmsControl *c, const FtmsControlCommand *cmd, bool coalesce)
         return 0;
 }
 
+/* Every command gets its one result, a flushed one too (-ECANCELED): its
+ * owner must know it never reached the machine. */
+static void drop_queue(FtmsControl *c, uint64_t now)
+{
+        for (size_t i = 0; i < c->n_queue; i++)
+                push_result(c, now, &c->queue[i], FTMS_CONTROL_RESULT_DROPPED, 0, -ECANCELED,
+                            "dropped before it was sent");
+        c->n_queue = 0;
+}
+
 int ftms_control_set_speed(FtmsControl *c, uint64_t now, double kmh)
 {
         if (!isfinite(kmh) || kmh < 0)
@@ -337,7 +347,7 @@ int ftms_control_stop_pause(FtmsControl *c, uint64_t now, uint8_t stop_pause)
                 return -EINVAL;
         /* Stopping wins over anything queued: a queued speed-up or start must
          * not reach a belt that is being stopped. */
-        c->n_queue = 0;
+        drop_queue(c, now);
         return enqueue(c,
                        &(FtmsControlCommand){.op = FTMS_CP_STOP_OR_PAUSE, .stop_pause = stop_pause},
                        true);
@@ -345,7 +355,7 @@ int ftms_control_stop_pause(FtmsControl *c, uint64_t now, uint8_t stop_pause)
 
 void ftms_control_flush(FtmsControl *c, uint64_t now)
 {
-        c->n_queue = 0;
+        drop_queue(c, now);
         /* The one on the wire is not retried either (a lost answer must not
          * resend a speed to a belt the runner just stopped). */
         if (c->in_flight && c->flight.cmd.op != FTMS_CP_REQUEST_CONTROL)

@@ -828,7 +828,9 @@ static double arbiter_speed(const WorkoutEngine *e, uint64_t now, double *ret_in
                  * restart that forgot it): never faster. */
                 want = fmin(want, fmax(speed_reference(e), e->limits.speed_min));
         *ret_incline = incline;
-        return want;
+        /* A slower step under a large 'slower' override: the slowest the
+         * machine runs, never an invalid (negative) target. */
+        return isfinite(want) ? fmax(want, 0) : want;
 }
 
 static double belt_to_true(const WorkoutEngine *e, double value)
@@ -1620,6 +1622,14 @@ static void drain_control(WorkoutEngine *e, uint64_t now)
                         handle_accepted(e, now, &res.command);
                         continue;
                 }
+                if (res.kind == FTMS_CONTROL_RESULT_DROPPED && res.error == -ECANCELED) {
+                        /* Flushed by us (the belt stopped, a stop): never sent. */
+                        if (res.command.op == FTMS_CP_SET_TARGET_SPEED)
+                                e->commanded_kmh = NAN;
+                        else if (res.command.op == FTMS_CP_SET_TARGET_INCLINATION)
+                                e->commanded_incline = NAN;
+                        continue;
+                }
                 if (res.command.op == FTMS_CP_START_OR_RESUME && e->start_requested) {
                         e->start_requested = false;
                         cue(e, now, CUE_KIND_INFO, -1,
@@ -2121,7 +2131,9 @@ int workout_engine_shutdown(WorkoutEngine *e, uint64_t now)
                 if (cur_step(e))
                         emit_lap(e, now, run_clock(e, now), dist_now(e, now), false);
                 enter_state(e, now, ENGINE_STATE_ABORTED, ENGINE_PAUSE_NONE, "daemon shutdown");
-        }
+        } else if (e->state == ENGINE_STATE_ARMED)
+                /* Nothing may begin while the daemon stops. */
+                enter_state(e, now, ENGINE_STATE_ABORTED, ENGINE_PAUSE_NONE, "daemon shutdown");
         e->manual_kmh = NAN;
         ftms_control_flush(e->control, now);
 

@@ -53,7 +53,7 @@ typedef struct Harness {
         double hr_bpm;
         uint64_t next_hr;
         /* shutdown */
-        bool shutting_down;
+        bool shutting_down, exited;
         bool violated;
         char trace[TRACE_MAX][96];
         unsigned n_trace;
@@ -556,6 +556,11 @@ static void action(Harness *h)
                 h->shutting_down = true;
                 r = workout_engine_shutdown(h->e, h->now);
                 handle_outputs(h);
+                /* paced exits once the belt is safe (or it said why not). */
+                for (int i = 0; i < 600 && !workout_engine_shutdown_done(h->e) && !h->violated;
+                     i++)
+                        run_until(h, h->now + S(1));
+                h->exited = true;
         } else {
                 trace(h, "crash");
                 crash_restart(h);
@@ -606,12 +611,12 @@ static int run_sequence(uint64_t seed, bool verbose)
         h->next_hr = h->now + USEC_PER_SEC;
 
         n = 10 + rnd_below(h, 30);
-        for (unsigned i = 0; i < n && !h->violated; i++) {
+        for (unsigned i = 0; i < n && !h->violated && !h->exited; i++) {
                 action(h);
                 run_until(h, h->now + S(rnd_range(h, 0.2, 30)));
         }
-        /* Whatever is under way finishes (stops, cool-downs, shutdowns). */
-        if (!h->violated)
+        /* Whatever is under way finishes (stops, cool-downs). */
+        if (!h->violated && !h->exited)
                 run_until(h, h->now + S(120));
 
         workout_engine_free(h->e);

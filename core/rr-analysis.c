@@ -7,8 +7,9 @@
  */
 #include <math.h>
 
+#include "dfa.h"
 #include "rr-analysis.h"
-#include "rr.h"
+#include "rr-clean.h"
 #include "util.h"
 
 #define SPEED_EPS         0.011 /* speeds equal within this are one stage */
@@ -281,7 +282,7 @@ static void run_ramp(const Ctx *c, RrAnalysis *a, const RrAnalysisOptions *o)
         (void)threshold_ramp_fit(w, a->n_windows, &ro, &a->ramp);
         if (a->has_speed && isnan(a->ramp_start_s)) {
                 /* With speed data and no ramp, a fit would read steady-state scatter
-                 * and drift as thresholds (PHYSIOLOGY.md §2.3: ramp tests only). */
+                 * and drift as thresholds (docs/physiology.md, "Ramp tests"). */
                 a->ramp.status = RAMP_NO_RAMP;
                 for (size_t k = 0; k < _THRESHOLD_KIND_MAX; k++) {
                         a->ramp.t[k].found = false;

@@ -14,8 +14,9 @@
 
 #include <cmocka.h>
 
+#include "alpha1-tracker.h"
 #include "dfa.h"
-#include "rr.h"
+#include "rr-clean.h"
 #include "synth-rr.h"
 #include "util.h"
 
@@ -130,7 +131,7 @@ static void test_quality_gates(void **state)
 
 static void test_uncorrected_missed_beats_distort(void **state)
 {
-        /* PHYSIOLOGY.md §2.4: uncorrected artifacts move alpha1 a lot */
+        /* docs/physiology.md, "Artifacts": uncorrected ones move alpha1 a lot */
         Alpha1Eval clean = run_with_missed(0, true);
         Alpha1Eval raw = run_with_missed(100, false);
 

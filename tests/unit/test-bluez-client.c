@@ -13,8 +13,9 @@
 #include <cmocka.h>
 
 #include "bluez-client.h"
-#include "fake-bluez.c"
+#include "fake-bluez.h"
 #include "log.h"
+#include "test-helpers.h"
 #include "util.h"
 
 #define assert_double_equal(a, b, eps) assert_true(fabs((double)(a) - (double)(b)) < (eps))
@@ -33,8 +34,8 @@ typedef struct Ctx {
         sd_bus *client;
         FakeBluez *f;
         FakeObject *hci0, *hci1;
-        FakeTreadmill tm;
-        FakeStrap strap;
+        FakeTreadmillGatt tm;
+        FakeStrapGatt strap;
         BluezConfig cfg;
         Transport *t;
         Rec ev[1024];
@@ -181,7 +182,7 @@ static void ctx_up(Ctx *c)
 static void notify_hex(Ctx *c, FakeObject *ch, const char *hex)
 {
         uint8_t buf[64];
-        size_t n = unhex(hex, buf, sizeof(buf));
+        size_t n = test_unhex(hex, buf, sizeof(buf));
 
         assert_true(fake_notify(c->f, ch, buf, n));
 }
@@ -280,7 +281,7 @@ static void test_discovers_connects_and_subscribes(void **state)
         assert_string_equal(ev->identity.address, TREADMILL_ADDR);
         assert_string_equal(ev->identity.name, "FS-6041F1");
 
-        /* FitShow FS-6041F1 feature read (TMIW #470, PROTOCOL.md (f)). */
+        /* FitShow FS-6041F1 feature read (docs/protocol.md, "Fitness Machine Feature"). */
         ev = last_event(c, TRANSPORT_EVENT_CAPABILITIES, TRANSPORT_ROLE_TREADMILL);
         assert_non_null(ev);
         assert_int_equal(ev->caps.feature.machine, 0x165C);
@@ -322,7 +323,7 @@ static void test_notifications_decode_real_vectors(void **state)
 
         ctx_up(c);
 
-        /* Life Fitness, TMIW life_fitness_treadmill_test.dart (issue #462). */
+        /* Life Fitness, TMIW life_fitness_treadmill_test.dart (tests/vectors/). */
         notify_hex(c, c->tm.data, "9e04730233022500003c00ff7f0000ff7f0200ffffff1f00");
         wait_events(c, TRANSPORT_EVENT_TREADMILL_DATA, TRANSPORT_ROLE_TREADMILL, 1);
         ev = last_event(c, TRANSPORT_EVENT_TREADMILL_DATA, -1);
@@ -447,7 +448,7 @@ static void test_treadmill_hr_used_without_strap(void **state)
         assert_true(run_until(c->e, pred_treadmill_up, c));
         assert_int_equal(fake_count(c->f, c->strap.dev->path, "Connect"), 0);
 
-        /* Life Fitness record with Heart Rate 105 bpm (TMIW, issue #462). */
+        /* Life Fitness record with Heart Rate 105 bpm (TMIW, tests/vectors/). */
         notify_hex(c, c->tm.data, "9e0517059202fb00000000ff7f7c00ff7f1b00ffffff698a00");
         wait_events(c, TRANSPORT_EVENT_HEART_RATE, TRANSPORT_ROLE_TREADMILL, 1);
         ev = last_event(c, TRANSPORT_EVENT_HEART_RATE, TRANSPORT_ROLE_TREADMILL);
@@ -479,7 +480,7 @@ static void test_cp_round_trip_one_in_flight(void **state)
         assert_memory_equal(c->f->last_write, speed, 3);
         for (size_t i = 0; i < c->n_ev; i++)
                 if (c->ev[i].ev.type == TRANSPORT_EVENT_CP_RESPONSE) {
-                        /* "80 00 01" as the Elite / Zwift Hub answered (PROTOCOL.md (c)). */
+                        /* "80 00 01" as the Elite / Zwift Hub answered (docs/protocol.md). */
                         assert_int_equal(c->ev[i].ev.cp_response.request_op,
                                          first == 0 ? 0x00 : 0x02);
                         assert_int_equal(c->ev[i].ev.cp_response.result, FTMS_RESULT_SUCCESS);
@@ -820,7 +821,7 @@ static void test_configured_adapter_only(void **state)
 {
         static const uint16_t tm_svcs[] = {0x1826};
         Ctx *c = *state;
-        FakeTreadmill other = {};
+        FakeTreadmillGatt other = {};
 
         ctx_fake(c, false);
         /* One bluetoothd, two controllers: the same peer appears under both. */
@@ -862,8 +863,8 @@ static void test_selectors_pick_the_configured_device(void **state)
 {
         static const uint16_t tm_svcs[] = {0x1826};
         Ctx *c = *state;
-        FakeTreadmill b = {};
-        FakeStrap s2 = {};
+        FakeTreadmillGatt b = {};
+        FakeStrapGatt s2 = {};
         static const uint16_t hr_svcs[] = {0x180D};
 
         ctx_fake(c, false);
@@ -960,7 +961,7 @@ static void test_auto_selection_reads_ftms_machine_type(void **state)
 {
         static const uint16_t ftms[] = {0x1826};
         Ctx *c = *state;
-        FakeTreadmill bike = {};
+        FakeTreadmillGatt bike = {};
 
         ctx_fake(c, false);
         c->tm.dev->ftms_type = 0x0001; /* Treadmill */
@@ -1064,7 +1065,7 @@ static void test_disconnect_clears_resolved(void **state)
         c->tm.dev->resolved = false;
         c->tm.dev->connected = false;
         for (size_t i = 0; i < c->f->n_objects; i++)
-                if (is_child(c->tm.dev, c->f->objects[i]))
+                if (fake_is_child(c->tm.dev, c->f->objects[i]))
                         fake_unexport(c->f->objects[i]);
         fake_emit(c->tm.dev, "Connected");
         assert_true(run_until(c->e, pred_treadmill_down, c));

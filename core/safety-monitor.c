@@ -385,7 +385,7 @@ void safety_monitor_observe(SafetyMonitor *m, uint64_t now, const TransportEvent
         }
 }
 
-static int fill(SafetyViolation *ret, uint64_t now, SafetyInvariant inv,
+_printf_(5, 0) static int fill(SafetyViolation *ret, uint64_t now, SafetyInvariant inv,
                 const FtmsControlCommand *cmd, const char *fmt, va_list ap)
 {
         *ret = (SafetyViolation){

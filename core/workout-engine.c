@@ -1473,7 +1473,8 @@ uint64_t engine_stop_budget_usec(const EngineConfig *c, double from_kmh)
         return s_to_usec(ramp) + ENGINE_STOP_SLACK_USEC;
 }
 
-static void stop_event(WorkoutEngine *e, uint64_t now, double target, const char *text)
+static void stop_event(WorkoutEngine *e, uint64_t now, EngineShutdownPolicy policy, double target,
+                       const char *text)
 {
         EngineEvent *ev = push_event(e, now, ENGINE_EVENT_SAFETY);
 
@@ -1481,7 +1482,7 @@ static void stop_event(WorkoutEngine *e, uint64_t now, double target, const char
                 ev->rule = ENGINE_SAFETY_SHUTDOWN;
                 ev->active = true;
                 ev->applied = target;
-                ev->value = e->config.shutdown_policy;
+                ev->value = policy;
                 snprintf(ev->message, sizeof(ev->message), "%s", text);
         }
 }
@@ -1535,7 +1536,7 @@ static void apply_stop_policy(WorkoutEngine *e, uint64_t now, const char *what)
                                          target, secs);
                         else
                                 snprintf(n, sz, "%s: slowing the belt to %.1f km/h", what, target);
-                        stop_event(e, now, target, n);
+                        stop_event(e, now, e->config.shutdown_policy, target, n);
                         ftms_control_request(e->control, now);
                         break;
                 case ENGINE_SHUTDOWN_PAUSE:
@@ -1547,7 +1548,7 @@ static void apply_stop_policy(WorkoutEngine *e, uint64_t now, const char *what)
                         e->stopping = true;
                         e->stop_deadline = now + ENGINE_STOP_SLACK_USEC;
                         snprintf(n, sz, "%s: stopping the belt", what);
-                        stop_event(e, now, NAN, n);
+                        stop_event(e, now, e->config.shutdown_policy, NAN, n);
                         break;
                 case ENGINE_SHUTDOWN_NONE:
                 case _ENGINE_SHUTDOWN_POLICY_MAX:
@@ -1574,8 +1575,7 @@ static void check_stop(WorkoutEngine *e, uint64_t now)
                           "Treadmill connection lost: paced cannot slow the belt, use the console");
         else if (!ftms_control_can_write(e->control))
                 stop_done(e, now, false, "paced cannot control this treadmill: use the console");
-        else if (e->config.shutdown_policy == ENGINE_SHUTDOWN_COOLDOWN &&
-                 belt_at_or_below(e, e->cooldown_target))
+        else if (e->cooldown && belt_at_or_below(e, e->cooldown_target))
                 stop_done(e, now, true, "The belt is at the cool-down speed, %.1f km/h",
                           e->cooldown_target);
         else if (now >= e->stop_deadline)
@@ -2118,9 +2118,10 @@ int workout_engine_shutdown(WorkoutEngine *e, uint64_t now)
 
         if (e->shutting_down)
                 return e->shutdown_done ? 1 : 0;
+        /* The shutdown's own policy takes over from a stop's: that one ends
+         * here, not reached (the shutdown reports its own outcome). */
+        stop_done(e, now, false, "The stop gives way to paced's shutdown");
         e->shutting_down = true;
-        /* The shutdown's own policy takes over from a stop's. */
-        e->stopping = false;
         /* Never less than the slowest allowed ramp from where the belt is. */
         e->shutdown_deadline =
                 now + umax(e->config.shutdown_timeout_usec,
@@ -2157,7 +2158,7 @@ int workout_engine_shutdown(WorkoutEngine *e, uint64_t now)
                                          : e->config.cooldown_speed_kmh);
                 snprintf(buf, sizeof(buf), "paced is stopping: slowing to %.1f km/h",
                          e->cooldown_target);
-                stop_event(e, now, e->cooldown_target, buf);
+                stop_event(e, now, ENGINE_SHUTDOWN_COOLDOWN, e->cooldown_target, buf);
                 cue(e, now, CUE_KIND_SAFETY, -1, "%s", buf);
                 break;
         }
@@ -2167,7 +2168,8 @@ int workout_engine_shutdown(WorkoutEngine *e, uint64_t now)
                                         e->config.shutdown_policy == ENGINE_SHUTDOWN_PAUSE
                                                 ? FTMS_STOP_PARAM_PAUSE
                                                 : FTMS_STOP_PARAM_STOP);
-                stop_event(e, now, NAN, "paced is stopping: stopping the belt");
+                stop_event(e, now, e->config.shutdown_policy, NAN,
+                           "paced is stopping: stopping the belt");
                 cue(e, now, CUE_KIND_SAFETY, -1, "paced is stopping: stopping the belt");
                 break;
         case ENGINE_SHUTDOWN_NONE:
@@ -2218,8 +2220,14 @@ int workout_engine_recover(WorkoutEngine *e, uint64_t now, const EngineRecovery 
                                    : e->config.cooldown_speed_kmh);
                 enter_state(e, now, ENGINE_STATE_ABORTED, ENGINE_PAUSE_NONE,
                             "recovered after a crash: cooling down");
-                safety_event(e, now, ENGINE_SAFETY_SHUTDOWN, true,
-                             "Recovered after a crash: slowing to the cool-down speed");
+                /* Like a stop: reached, or said why not, within the budget. */
+                e->stopping = true;
+                e->stop_hold_until = 0;
+                e->stop_deadline = now + engine_stop_budget_usec(&e->config, e->measured_kmh);
+                stop_event(e, now, ENGINE_SHUTDOWN_COOLDOWN, e->cooldown_target,
+                           "Recovered after a crash: slowing to the cool-down speed");
+                cue(e, now, CUE_KIND_SAFETY, -1,
+                    "Recovered after a crash: slowing to the cool-down speed");
                 if (ftms_control_can_write(e->control))
                         ftms_control_request(e->control, now);
                 update(e, now);

@@ -184,8 +184,8 @@ static bool stop_satisfied(const SafetyMonitor *m)
         case SAFETY_STOP_COOLDOWN: {
                 double tol = speed_tol(m) + 0.05;
 
-                return m->stopped || (isfinite(m->accepted_kmh) &&
-                                      m->accepted_kmh <= m->stop_target + tol) ||
+                return m->stopped ||
+                       (isfinite(m->accepted_kmh) && m->accepted_kmh <= m->stop_target + tol) ||
                        (isfinite(m->measured_kmh) && m->measured_kmh <= m->stop_target + tol &&
                         !(m->accepted_kmh > m->stop_target + tol));
         }
@@ -386,7 +386,7 @@ void safety_monitor_observe(SafetyMonitor *m, uint64_t now, const TransportEvent
 }
 
 _printf_(5, 0) static int fill(SafetyViolation *ret, uint64_t now, SafetyInvariant inv,
-                const FtmsControlCommand *cmd, const char *fmt, va_list ap)
+                               const FtmsControlCommand *cmd, const char *fmt, va_list ap)
 {
         *ret = (SafetyViolation){
                 .invariant = inv,
@@ -498,7 +498,8 @@ static bool hr_rule_due(const SafetyMonitor *m, uint64_t now, uint64_t *ret_t0)
 {
         uint64_t t0;
 
-        if (!m->hr_above || m->config.safety.hr_ceiling_bpm <= 0 || now > m->hr_last + HR_STALE_USEC)
+        if (!m->hr_above || m->config.safety.hr_ceiling_bpm <= 0 ||
+            now > m->hr_last + HR_STALE_USEC)
                 return false;
         /* The window counts from when paced could act on it (a restarted
          * daemon, a new link or regained control start it afresh). */
@@ -519,8 +520,7 @@ int safety_monitor_check_write(SafetyMonitor *m, uint64_t now, const FtmsControl
         case FTMS_CP_SET_TARGET_SPEED:
                 if (m->stopped)
                         return refuse(ret, now, SAFETY_INVARIANT_RUNNER_STOPPED, cmd,
-                                      "Set Target Speed %.2f to a belt the runner %s",
-                                      cmd->value,
+                                      "Set Target Speed %.2f to a belt the runner %s", cmd->value,
                                       m->stopped_key ? "stopped with the safety key"
                                                      : "stopped or paused");
                 r = check_speed(m, now, cmd, ret);
@@ -532,11 +532,9 @@ int safety_monitor_check_write(SafetyMonitor *m, uint64_t now, const FtmsControl
                         /* Above the HR ceiling the belt only goes down: from
                          * the last target written on this link, else from
                          * what the treadmill accepted or reports. */
-                        double ref = isfinite(m->last_target) ? m->last_target
-                                                              : m->measured_kmh;
+                        double ref = isfinite(m->last_target) ? m->last_target : m->measured_kmh;
 
-                        if (hr_rule_due(m, now, NULL) && isfinite(ref) &&
-                            v > ref + speed_tol(m) &&
+                        if (hr_rule_due(m, now, NULL) && isfinite(ref) && v > ref + speed_tol(m) &&
                             v > m->config.safety.recovery_speed_kmh + speed_tol(m))
                                 return refuse(ret, now, SAFETY_INVARIANT_HR_CEILING, cmd,
                                               "Set Target Speed %.2f km/h raises the belt while "
@@ -634,9 +632,8 @@ int safety_monitor_check(SafetyMonitor *m, uint64_t now, SafetyViolation *ret)
                         return refuse(ret, now, SAFETY_INVARIANT_STOP_POLICY, NULL,
                                       "the stop was reported done but the treadmill did not "
                                       "accept %s",
-                                      m->stop_policy == SAFETY_STOP_COOLDOWN
-                                              ? "the cool-down speed"
-                                              : "Stop or Pause");
+                                      m->stop_policy == SAFETY_STOP_COOLDOWN ? "the cool-down speed"
+                                                                             : "Stop or Pause");
                 }
                 if (now >= m->stop_deadline) {
                         m->stop_violated = true;
@@ -650,10 +647,10 @@ int safety_monitor_check(SafetyMonitor *m, uint64_t now, SafetyViolation *ret)
         }
 
         if (!m->hr_violated && hr_rule_due(m, now, &t0) && now >= t0 + m->config.hr_grace_usec &&
-            now >= m->raised_at + m->config.hr_grace_usec &&
-            m->link_up && !m->config.monitor_only && !m->control_refused && !m->stopped &&
-            m->have_caps && m->caps.has_control_point &&
-            (m->caps.feature.target & FTMS_TARGET_SPEED) && isfinite(m->measured_kmh) &&
+            now >= m->raised_at + m->config.hr_grace_usec && m->link_up &&
+            !m->config.monitor_only && !m->control_refused && !m->stopped && m->have_caps &&
+            m->caps.has_control_point && (m->caps.feature.target & FTMS_TARGET_SPEED) &&
+            isfinite(m->measured_kmh) &&
             m->measured_kmh > m->config.safety.recovery_speed_kmh + speed_tol(m) + 0.05) {
                 bool slowing = m->have_speed_write && m->last_speed_write_at >= t0 &&
                                now < m->last_speed_write_at + m->config.hr_grace_usec;

@@ -71,10 +71,10 @@ typedef struct SafetyMonitorConfig {
         SafetyConfig safety; /* caps, rates, HR ceiling, recovery speed */
         SpeedCalibration calibration;
         bool quirk_speed_mph;
-        bool monitor_only;     /* paced never writes: nothing to check but writes */
+        bool monitor_only; /* paced never writes: nothing to check but writes */
         double cooldown_speed_kmh;
-        uint64_t hr_grace_usec;    /* after the ceiling window: the slowing must begin, 5 s */
-        uint64_t stop_slack_usec;  /* added to 1.5 x the ramp time of a stop, 20 s */
+        uint64_t hr_grace_usec;     /* after the ceiling window: the slowing must begin, 5 s */
+        uint64_t stop_slack_usec;   /* added to 1.5 x the ramp time of a stop, 20 s */
         uint64_t belt_stopped_usec; /* a belt reporting 0 this long was stopped, 3 s */
 } SafetyMonitorConfig;
 

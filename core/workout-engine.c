@@ -130,7 +130,7 @@ struct WorkoutEngine {
          * measured stop, or our Stop accepted): no speed, incline or Start
          * until the runner starts it again. */
         bool runner_stopped, runner_stopped_key;
-        bool decelerating; /* the last reports show the belt slowing on its own */
+        bool decelerating;    /* the last reports show the belt slowing on its own */
         bool session_running; /* Training Status at connect: a session runs (not idle) */
         bool stop_inferred;   /* runner_stopped only guessed from a slowing belt (recovery) */
         double prev_measured_kmh;
@@ -946,8 +946,8 @@ static bool queued_stale(const WorkoutEngine *e)
         double ref = speed_reference_in_range(e);
 
         return ftms_control_pending(e->control, FTMS_CP_SET_TARGET_SPEED) &&
-               !ftms_control_in_flight(e->control, FTMS_CP_SET_TARGET_SPEED) &&
-               isfinite(ref) && isfinite(e->commanded_kmh) &&
+               !ftms_control_in_flight(e->control, FTMS_CP_SET_TARGET_SPEED) && isfinite(ref) &&
+               isfinite(e->commanded_kmh) &&
                fabs(e->commanded_kmh - ref) >
                        e->config.safety.max_accel_kmhps + e->limits.speed_increment / 2;
 }
@@ -1062,8 +1062,7 @@ static uint64_t speed_deadline(const WorkoutEngine *e, uint64_t now)
                 return USEC_INFINITY;
         want = arbiter_speed(e, now, &want_incline);
         if (isfinite(want) && speed_step_ready(e) &&
-            safety_clamp_speed(&e->limits, want, &applied, NULL) == 0 &&
-            speed_differs(e, applied))
+            safety_clamp_speed(&e->limits, want, &applied, NULL) == 0 && speed_differs(e, applied))
                 d = umax(e->speed_retry_at,
                          e->speed_cmd_sent ? e->last_speed_cmd + e->config.ramp_interval_usec
                                            : now);
@@ -1411,8 +1410,7 @@ static void check_shutdown(WorkoutEngine *e, uint64_t now)
                         return;
                 ev->value = now < e->shutdown_deadline;
                 if (now < e->shutdown_deadline)
-                        snprintf(ev->message, sizeof(ev->message),
-                                 "shutdown: treadmill left safe");
+                        snprintf(ev->message, sizeof(ev->message), "shutdown: treadmill left safe");
                 else
                         snprintf(ev->message, sizeof(ev->message),
                                  "shutdown: could not bring the belt to the stop policy in %.0f "
@@ -1529,8 +1527,9 @@ static void apply_stop_policy(WorkoutEngine *e, uint64_t now, const char *what)
                                 secs = (int)((e->config.cue_lead_usec + USEC_PER_SEC / 2) /
                                              USEC_PER_SEC);
                         }
-                        e->stop_deadline = now + engine_stop_budget_usec(&e->config, cur) +
-                                           (e->stop_hold_until > now ? e->stop_hold_until - now : 0);
+                        e->stop_deadline =
+                                now + engine_stop_budget_usec(&e->config, cur) +
+                                (e->stop_hold_until > now ? e->stop_hold_until - now : 0);
                         if (secs > 0)
                                 snprintf(n, sz, "%s: slowing the belt to %.1f km/h in %d s", what,
                                          target, secs);
@@ -1949,7 +1948,8 @@ int workout_engine_resume(WorkoutEngine *e, uint64_t now)
                  * resumes when the treadmill says the belt runs. */
                 ftms_control_start_resume(e->control, now);
                 e->start_requested = true;
-                cue(e, now, CUE_KIND_INFO, -1, "Starting the belt: the workout resumes when it runs");
+                cue(e, now, CUE_KIND_INFO, -1,
+                    "Starting the belt: the workout resumes when it runs");
         } else {
                 cue(e, now, CUE_KIND_INFO, -1, "Start the belt on the treadmill to resume");
                 update(e, now);
@@ -2015,8 +2015,8 @@ static void clamp_event(WorkoutEngine *e, uint64_t now, double want, double appl
         ev->applied = applied;
         ev->rule = ENGINE_SAFETY_CAP;
         snprintf(ev->message, sizeof(ev->message),
-                 "speed %.2f km/h is outside %.2f-%.2f km/h: using %.2f", want,
-                 e->limits.speed_min, e->limits.speed_max, applied);
+                 "speed %.2f km/h is outside %.2f-%.2f km/h: using %.2f", want, e->limits.speed_min,
+                 e->limits.speed_max, applied);
 }
 
 static bool clamp_to(double *v, double want, double lo, double hi)
@@ -2048,13 +2048,12 @@ int workout_engine_adjust_speed(WorkoutEngine *e, uint64_t now, double delta_kmh
                         if (isfinite(w)) {
                                 double want = w + e->override_delta + delta_kmh;
 
-                                clamped = clamp_to(&e->override_delta,
-                                                   e->override_delta + delta_kmh,
-                                                   e->limits.speed_min - w, e->limits.speed_max - w);
+                                clamped =
+                                        clamp_to(&e->override_delta, e->override_delta + delta_kmh,
+                                                 e->limits.speed_min - w, e->limits.speed_max - w);
                                 if (clamped)
                                         clamp_event(e, now, want, w + e->override_delta);
-                        }
-                        else
+                        } else
                                 clamped = clamp_to(&e->override_delta,
                                                    e->override_delta + delta_kmh, -span, span);
                 }
@@ -2370,8 +2369,7 @@ static void handle_treadmill_data(WorkoutEngine *e, uint64_t now, const FtmsTrea
                         do_resume(e, now, "treadmill reconnected, belt running");
                 }
         } else {
-                if (e->runner_stopped || e->state == ENGINE_STATE_PAUSED ||
-                    e->belt == BELT_STOPPED)
+                if (e->runner_stopped || e->state == ENGINE_STATE_PAUSED || e->belt == BELT_STOPPED)
                         e->belt_seen_zero = true;
                 if (e->belt == BELT_UNKNOWN) {
                         e->belt = BELT_STOPPED;

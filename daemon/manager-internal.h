@@ -168,7 +168,7 @@ struct Manager {
         SafetyMonitor *monitor;
         bool monitor_abort;
         bool monitor_logged[_SAFETY_INVARIANT_MAX];
-        unsigned recover_samples; /* Treadmill Data seen while recover_pending */
+        unsigned recover_samples;      /* Treadmill Data seen while recover_pending */
         sd_event_source *engine_timer; /* one-shot at the engine's next deadline */
         RunnerProfile profile;
         HrProfile hr_profile; /* from [Runner], for zones and the live analysis */

@@ -313,14 +313,12 @@ static void handle_event(Manager *m, const EngineEvent *ev)
         case ENGINE_EVENT_SAFETY:
                 if (ev->rule == ENGINE_SAFETY_SHUTDOWN && m->monitor) {
                         if (ev->active)
-                                safety_monitor_stop_begin(
-                                        m->monitor, manager_now(m),
-                                        engine_shutdown_policy_to_monitor(
-                                                (EngineShutdownPolicy)ev->value),
-                                        ev->applied);
+                                safety_monitor_stop_begin(m->monitor, manager_now(m),
+                                                          engine_shutdown_policy_to_monitor(
+                                                                  (EngineShutdownPolicy)ev->value),
+                                                          ev->applied);
                         else
-                                safety_monitor_stop_end(m->monitor, manager_now(m),
-                                                        ev->value > 0);
+                                safety_monitor_stop_end(m->monitor, manager_now(m), ev->value > 0);
                 }
                 log_full(ev->active ? LOG_WARNING : LOG_NOTICE, "Safety: %s", ev->message);
                 manager_store_event(m, SESSION_EVENT_SAFETY, ev->message, NULL);

@@ -147,7 +147,8 @@ void rig_drain(Rig *r)
                         /* The log is what the engine wrote, refused or not. */
                         if (r->n_writes < RIG_MAX_LOG)
                                 r->writes[r->n_writes++] = (RigWrite){r->now, o.write};
-                        if (r->mon && safety_monitor_check_write(r->mon, r->now, &o.write, &v) < 0) {
+                        if (r->mon &&
+                            safety_monitor_check_write(r->mon, r->now, &o.write, &v) < 0) {
                                 TransportEvent f = {
                                         .type = TRANSPORT_EVENT_CP_WRITE_FAILED,
                                         .cp_write_error = {.error = -EPERM},
@@ -188,8 +189,7 @@ void rig_drain(Rig *r)
                                                         (EngineShutdownPolicy)o.event.value),
                                                 o.event.applied);
                                 else
-                                        safety_monitor_stop_end(r->mon, r->now,
-                                                                o.event.value > 0);
+                                        safety_monitor_stop_end(r->mon, r->now, o.event.value > 0);
                         }
                         if (r->mon && o.event.type == ENGINE_EVENT_SHUTDOWN_DONE)
                                 safety_monitor_stop_end(r->mon, r->now, o.event.value > 0);

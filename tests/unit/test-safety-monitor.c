@@ -69,8 +69,7 @@ static void m_status(M *t, uint8_t op, double value)
 
 static void m_ok(M *t, uint8_t op)
 {
-        TransportEvent ev = {.type = TRANSPORT_EVENT_CP_RESPONSE,
-                             .role = TRANSPORT_ROLE_TREADMILL};
+        TransportEvent ev = {.type = TRANSPORT_EVENT_CP_RESPONSE, .role = TRANSPORT_ROLE_TREADMILL};
 
         ev.cp_response.request_op = op;
         ev.cp_response.result = FTMS_RESULT_SUCCESS;

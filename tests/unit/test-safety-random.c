@@ -29,7 +29,7 @@
 #include "sim-treadmill.h"
 #include "workout-engine.h"
 
-#define S(x) ((uint64_t)((x) * (double)USEC_PER_SEC))
+#define S(x)      ((uint64_t)((x) * (double)USEC_PER_SEC))
 #define TRACE_MAX 200
 
 typedef struct Harness {
@@ -257,9 +257,8 @@ static void deliver(Harness *h, bool responses)
                                 (double)h->now / USEC_PER_SEC,
                                 ev.type == TRANSPORT_EVENT_TREADMILL_DATA ? "data" : "status",
                                 ev.type == TRANSPORT_EVENT_MACHINE_STATUS ? "" : "",
-                                ev.type == TRANSPORT_EVENT_TREADMILL_DATA
-                                        ? ev.treadmill.speed_kmh
-                                        : (double)ev.status.op,
+                                ev.type == TRANSPORT_EVENT_TREADMILL_DATA ? ev.treadmill.speed_kmh
+                                                                          : (double)ev.status.op,
                                 safety_monitor_runner_stopped(h->mon));
         }
 }
@@ -370,8 +369,7 @@ static void run_until(Harness *h, uint64_t until)
                 }
                 if (h->cp_pending && t >= h->cp_at) {
                         h->cp_pending = false;
-                        deliver(h, !(h->drop_responses_until_set &&
-                                     t < h->drop_responses_until));
+                        deliver(h, !(h->drop_responses_until_set && t < h->drop_responses_until));
                         continue;
                 }
                 if (h->link && t >= sim_treadmill_next_data_usec(h->tm)) {
@@ -506,10 +504,9 @@ static void action(Harness *h)
                 r = workout_engine_set_speed(h->e, h->now, v);
                 trace(h, "manual %.1f: %d", v, r);
         } else if (a < 58) {
-                static const SimConsoleButton b[] = {SIM_CONSOLE_START, SIM_CONSOLE_START,
-                                                     SIM_CONSOLE_STOP,  SIM_CONSOLE_PAUSE,
-                                                     SIM_CONSOLE_SAFETY_KEY,
-                                                     SIM_CONSOLE_KEY_REPLACE};
+                static const SimConsoleButton b[] = {
+                        SIM_CONSOLE_START, SIM_CONSOLE_START,      SIM_CONSOLE_STOP,
+                        SIM_CONSOLE_PAUSE, SIM_CONSOLE_SAFETY_KEY, SIM_CONSOLE_KEY_REPLACE};
                 SimConsoleButton k = b[rnd_below(h, ELEMENTSOF(b))];
 
                 r = sim_treadmill_console(h->tm, h->now, k);
@@ -557,8 +554,7 @@ static void action(Harness *h)
                 r = workout_engine_shutdown(h->e, h->now);
                 handle_outputs(h);
                 /* paced exits once the belt is safe (or it said why not). */
-                for (int i = 0; i < 600 && !workout_engine_shutdown_done(h->e) && !h->violated;
-                     i++)
+                for (int i = 0; i < 600 && !workout_engine_shutdown_done(h->e) && !h->violated; i++)
                         run_until(h, h->now + S(1));
                 h->exited = true;
         } else {

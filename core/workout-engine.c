@@ -1434,7 +1434,9 @@ static void stop_done(WorkoutEngine *e, uint64_t now, bool reached, const char *
         if (!e->stopping)
                 return;
         e->stopping = false;
-        if (!e->shutting_down)
+        /* Reached: the belt stays where it is. Not reached: said so, and the
+         * cool-down goes on whenever paced can reach the belt again. */
+        if (!e->shutting_down && reached)
                 e->cooldown = false;
         va_start(ap, fmt);
         vsnprintf(buf, sizeof(buf), fmt, ap);
@@ -1697,8 +1699,10 @@ static void drain_control(WorkoutEngine *e, uint64_t now)
 
         while (ftms_control_pop_write(e->control, now, &cmd) > 0) {
                 EngineOutput *o = push_output(e, ENGINE_OUTPUT_CP_WRITE);
-                if (o)
+                if (o) {
                         o->write = cmd;
+                        o->time_usec = now;
+                }
                 /* The rate limit counts from when a value reaches the wire, not
                  * from when it was queued behind Request Control. */
                 if (cmd.op == FTMS_CP_SET_TARGET_SPEED)

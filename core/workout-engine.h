@@ -177,6 +177,7 @@ typedef enum EngineOutputType {
 
 typedef struct EngineOutput {
         EngineOutputType type;
+        uint64_t time_usec; /* CP_WRITE: the engine's time of the write (for the monitor) */
         union {
                 FtmsControlCommand write; /* machine units, ready to encode */
                 Cue cue;

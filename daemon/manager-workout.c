@@ -414,14 +414,16 @@ static void check_monitor(Manager *m)
                 handle_violation(m, &v);
 }
 
-static void write_control_point(Manager *m, const FtmsControlCommand *cmd)
+/* at: the engine's time of the write, so that the monitor measures the
+ * rate on the engine's clock, not after a (time-scaled) processing delay. */
+static void write_control_point(Manager *m, const FtmsControlCommand *cmd, uint64_t at)
 {
         uint8_t buf[FTMS_CP_MAX_LEN];
         SafetyViolation v;
         size_t len;
         int r;
 
-        if (m->monitor && safety_monitor_check_write(m->monitor, manager_now(m), cmd, &v) < 0) {
+        if (m->monitor && safety_monitor_check_write(m->monitor, at, cmd, &v) < 0) {
                 TransportEvent ev = {
                         .type = TRANSPORT_EVENT_CP_WRITE_FAILED,
                         .role = TRANSPORT_ROLE_TREADMILL,
@@ -464,7 +466,7 @@ void manager_drain_engine(Manager *m)
         while (workout_engine_pop_output(m->engine, &out) > 0)
                 switch (out.type) {
                 case ENGINE_OUTPUT_CP_WRITE:
-                        write_control_point(m, &out.write);
+                        write_control_point(m, &out.write, out.time_usec);
                         break;
                 case ENGINE_OUTPUT_CUE:
                         handle_cue(m, &out.cue);

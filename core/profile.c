@@ -6,6 +6,7 @@
 #include <strings.h>
 
 #include "profile.h"
+#include "time-util.h"
 #include "util.h"
 
 static const char *const pace_ref_table[_PACE_REF_MAX] = {
@@ -199,36 +200,6 @@ int parse_pace(const char *s, double *ret_s_per_km)
                         return 0;
                 }
         return -EINVAL;
-}
-
-const char *format_clock_time(double s, char *buf, size_t n)
-{
-        long t;
-
-        if (!isfinite(s) || s < 0) {
-                snprintf(buf, n, "-");
-                return buf;
-        }
-        t = lround(s);
-        if (t >= 3600)
-                snprintf(buf, n, "%ld:%02ld:%02ld", t / 3600, t / 60 % 60, t % 60);
-        else
-                snprintf(buf, n, "%ld:%02ld", t / 60, t % 60);
-        return buf;
-}
-
-const char *format_pace(double kmh, ProfileUnits u, char *buf, size_t n)
-{
-        double metres = u == PROFILE_UNITS_MI ? METERS_PER_MILE : 1000.0;
-        char t[32];
-
-        if (!(kmh > 0) || !isfinite(kmh)) {
-                snprintf(buf, n, "-");
-                return buf;
-        }
-        format_clock_time(metres / (kmh / 3.6), t, sizeof(t));
-        snprintf(buf, n, "%s/%s", t, u == PROFILE_UNITS_MI ? "mi" : "km");
-        return buf;
 }
 
 static int parse_uint(const char *v, unsigned lo, unsigned hi, unsigned *ret)
@@ -458,7 +429,7 @@ const char *runner_profile_derivation(const RunnerProfile *p, PaceRef r, char *b
                 break;
         case REF_SOURCE_DEFAULT:
                 snprintf(buf, n, "default (5K in %s, no reference configured)",
-                         format_clock_time(DEFAULT_5K_TIME_S, t, sizeof(t)));
+                         format_duration(t, sizeof(t), DEFAULT_5K_TIME_S, TIME_FORMAT_DASH));
                 break;
         case REF_SOURCE_RIEGEL:
                 if (r == PACE_REF_EASY)
@@ -468,22 +439,22 @@ const char *runner_profile_derivation(const RunnerProfile *p, PaceRef r, char *b
                         snprintf(buf, n, "easy pace - %.0f %%",
                                  (1.0 - 1.0 / EASY_PACE_FACTOR) * 100.0);
                 else if (r == PACE_REF_THRESHOLD)
-                        snprintf(
-                                buf, n, "one-hour race pace from %s %s, Riegel (exponent %.2f)",
-                                pace_ref_to_label(f),
-                                format_clock_time(p->pace_s_per_km[f] * race_distance_m(f) / 1000.0,
-                                                  t, sizeof(t)),
-                                RIEGEL_EXPONENT);
+                        snprintf(buf, n, "one-hour race pace from %s %s, Riegel (exponent %.2f)",
+                                 pace_ref_to_label(f),
+                                 format_duration(t, sizeof(t),
+                                                 p->pace_s_per_km[f] * race_distance_m(f) / 1000.0,
+                                                 TIME_FORMAT_DASH),
+                                 RIEGEL_EXPONENT);
                 else if (f == PACE_REF_THRESHOLD)
                         snprintf(buf, n,
                                  "from threshold pace as a one-hour race, Riegel (exponent %.2f)",
                                  RIEGEL_EXPONENT);
                 else
-                        snprintf(
-                                buf, n, "from %s %s, Riegel (exponent %.2f)", pace_ref_to_label(f),
-                                format_clock_time(p->pace_s_per_km[f] * race_distance_m(f) / 1000.0,
-                                                  t, sizeof(t)),
-                                RIEGEL_EXPONENT);
+                        snprintf(buf, n, "from %s %s, Riegel (exponent %.2f)", pace_ref_to_label(f),
+                                 format_duration(t, sizeof(t),
+                                                 p->pace_s_per_km[f] * race_distance_m(f) / 1000.0,
+                                                 TIME_FORMAT_DASH),
+                                 RIEGEL_EXPONENT);
                 break;
         case _REF_SOURCE_MAX:
         case _REF_SOURCE_INVALID:

@@ -335,24 +335,3 @@ int session_summary_compute(const SessionData *d, SessionSummary **ret)
         *ret = TAKE_PTR(s);
         return 0;
 }
-
-char *session_format_pace(char *buf, size_t size, double speed_kmh, bool per_mile)
-{
-        double s;
-        long total;
-
-        if (!isfinite(speed_kmh) || speed_kmh < 0.5) {
-                snprintf(buf, size, "--:--");
-                return buf;
-        }
-        s = 3600.0 / speed_kmh * (per_mile ? KMH_PER_MPH : 1.0);
-        total = lround(s);
-        snprintf(buf, size, "%ld:%02ld", total / 60, total % 60);
-        return buf;
-}
-
-char *session_format_duration(char *buf, size_t size, double seconds)
-{
-        format_clock_time(seconds, buf, size);
-        return buf;
-}

@@ -8,6 +8,7 @@
 #include <math.h>
 #include <stdarg.h>
 
+#include "time-util.h"
 #include "workout-engine.h"
 
 typedef enum BeltState {
@@ -551,12 +552,12 @@ static void emit_lap(WorkoutEngine *e, uint64_t now, uint64_t end_run, double en
                         .time_at_target_s = fmin(e->lap_tat_s, dur),
                 };
                 ev->value = dur;
-                cue_format_duration(dur, true, t);
+                format_duration(t, sizeof(t), dur, TIME_FORMAT_TENTHS);
                 snprintf(ev->message, sizeof(ev->message), "lap %u: %s, %.0f m", e->n_laps, t,
                          dist);
         }
         if (automatic || dur >= 1.0) {
-                cue_format_duration(dur, true, t);
+                format_duration(t, sizeof(t), dur, TIME_FORMAT_TENTHS);
                 cue(e, now, CUE_KIND_LAP, -1, "Lap %u: %s", e->n_laps, t);
         }
         e->lap_start_run = end_run;
@@ -1016,7 +1017,7 @@ static void announce(WorkoutEngine *e, uint64_t now)
                 if (!e->halfway_cued && s_to_usec(len) >= e->config.halfway_min_usec &&
                     run_clock(e, now) >= e->step_start_run + s_to_usec(len / 2)) {
                         e->halfway_cued = true;
-                        cue_format_duration(len / 2, false, t);
+                        format_duration(t, sizeof(t), len / 2, 0);
                         cue(e, now, CUE_KIND_HALFWAY, -1, "Halfway: %s to go", t);
                 }
         } else if (s->end == STEP_END_DISTANCE) {

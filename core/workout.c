@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <strings.h>
 
+#include "time-util.h"
 #include "workout.h"
 
 static const char *const step_kind_table[_STEP_KIND_MAX] = {
@@ -329,7 +330,7 @@ static void format_end(const ResolvedStep *o, char *buf, size_t n)
 {
         switch (o->end) {
         case STEP_END_TIME:
-                format_clock_time(o->end_value, buf, n);
+                format_duration(buf, n, o->end_value, TIME_FORMAT_DASH);
                 break;
         case STEP_END_DISTANCE:
                 if (o->end_value >= 1000 && fmod(o->end_value, 100) == 0)
@@ -358,10 +359,14 @@ static void make_label(const Resolver *r, ResolvedStep *o)
         case STEP_CONTROL_SPEED:
                 if (fabs(o->speed_start_kmh - o->speed_end_kmh) > 1e-9)
                         snprintf(target, sizeof(target), "%s -> %s",
-                                 format_pace(o->speed_start_kmh, u, a, sizeof(a)),
-                                 format_pace(o->speed_end_kmh, u, b, sizeof(b)));
+                                 format_pace(a, sizeof(a), o->speed_start_kmh,
+                                             u == PROFILE_UNITS_MI,
+                                             TIME_FORMAT_UNIT | TIME_FORMAT_DASH),
+                                 format_pace(b, sizeof(b), o->speed_end_kmh, u == PROFILE_UNITS_MI,
+                                             TIME_FORMAT_UNIT | TIME_FORMAT_DASH));
                 else
-                        format_pace(o->speed_start_kmh, u, target, sizeof(target));
+                        format_pace(target, sizeof(target), o->speed_start_kmh,
+                                    u == PROFILE_UNITS_MI, TIME_FORMAT_UNIT | TIME_FORMAT_DASH);
                 break;
         case STEP_CONTROL_HR:
                 snprintf(target, sizeof(target), "HR %.0f-%.0f bpm", o->hr_lo_bpm, o->hr_hi_bpm);

@@ -5,7 +5,9 @@
  * Times as runners read and write them: durations and clock times ("12:34",
  * "1:02:03") and paces ("5:20/km"). The one formatter of each, used by the
  * daemon's cues, the reports and pacectl, so that a time or a pace looks the
- * same wherever it appears. Pure code.
+ * same wherever it appears; and the one parser of each, used by paced.conf,
+ * the runner profile and the workout text, so that what one accepts the
+ * others accept. Pure code.
  */
 
 #include <stdbool.h>
@@ -36,3 +38,35 @@ char *format_duration(char *buf, size_t size, double s, TimeFormatFlags flags);
  * finite: the placeholder. Returns buf.
  */
 char *format_pace(char *buf, size_t size, double kmh, bool per_mile, TimeFormatFlags flags);
+
+/*
+ * The unsigned decimal at the start of s ("12", "1.5", ".5"; no sign, no
+ * exponent): its length, 0 if there is none.
+ */
+size_t scan_decimal(const char *s, double *ret);
+
+/*
+ * A clock time "[[h:]m:]s[.f]" ("5:30", "1:29:30", "330", "5:30.5") in
+ * seconds: decimal digits only, every field after the first below 60, a
+ * fraction on the last field only, more than zero. -EINVAL otherwise.
+ */
+int parse_clock_time(const char *s, double *ret_s);
+
+/*
+ * A pace "<clock time>/<distance>" ("4:00/km", "6:00/mi", "80/400m"; km, mi,
+ * mile, 100m, 200m, 250m, 400m or 500m, any case) in seconds per km.
+ */
+int parse_pace(const char *s, double *ret_s_per_km);
+
+typedef enum ParseDurationFlags {
+        PARSE_DURATION_BARE = 1 << 0, /* a bare number is seconds ("30") */
+} ParseDurationFlags;
+
+/*
+ * A duration in seconds: numbers with units, largest first, each unit once:
+ * h; min, m or '; sec, s or " ("30s", "10 sec", "2min", "1.5h", "1h10m",
+ * "5'30\""). A bare number after a unit counts in the next smaller one ("1m30"
+ * is 90 s, "1h30" 90 min). Only the first number may have a fraction; the
+ * ones after it are below 60. -EINVAL otherwise.
+ */
+int parse_duration(const char *s, ParseDurationFlags flags, double *ret_s);

@@ -2,18 +2,14 @@
 #include <math.h>
 
 #include "cue.h"
+#include "string-table.h"
 #include "util.h"
 
-static const char *const kind_table[_CUE_KIND_MAX] = {
+static const char *const cue_kind_table[_CUE_KIND_MAX] = {
         [CUE_KIND_UPCOMING] = "upcoming", [CUE_KIND_STEP_START] = "step-start",
         [CUE_KIND_HALFWAY] = "halfway",   [CUE_KIND_STEP_END] = "step-end",
         [CUE_KIND_LAP] = "lap",           [CUE_KIND_SAFETY] = "safety",
         [CUE_KIND_INFO] = "info",
 };
 
-const char *cue_kind_to_string(CueKind k)
-{
-        if (k < 0 || k >= _CUE_KIND_MAX)
-                return NULL;
-        return kind_table[k];
-}
+DEFINE_STRING_TABLE_LOOKUP_TO_STRING(cue_kind, CueKind);

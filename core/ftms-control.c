@@ -2,6 +2,7 @@
 #include <math.h>
 
 #include "ftms-control.h"
+#include "string-table.h"
 #include "util.h"
 
 #define QUEUE_MAX   8
@@ -36,20 +37,15 @@ struct FtmsControl {
         size_t n_results;
 };
 
-static const char *const state_table[_FTMS_CONTROL_STATE_MAX] = {
+static const char *const ftms_control_state_table[_FTMS_CONTROL_STATE_MAX] = {
         [FTMS_CONTROL_OFFLINE] = "offline",       [FTMS_CONTROL_NO_CONTROL] = "no-control",
         [FTMS_CONTROL_REQUESTING] = "requesting", [FTMS_CONTROL_READY] = "ready",
         [FTMS_CONTROL_REFUSED] = "refused",       [FTMS_CONTROL_MONITOR_ONLY] = "monitor-only",
 };
 
-const char *ftms_control_state_to_string(FtmsControlState s)
-{
-        if (s < 0 || s >= _FTMS_CONTROL_STATE_MAX)
-                return NULL;
-        return state_table[s];
-}
+DEFINE_STRING_TABLE_LOOKUP_TO_STRING(ftms_control_state, FtmsControlState);
 
-static const char *const monitor_table[_FTMS_MONITOR_REASON_MAX] = {
+static const char *const ftms_monitor_reason_table[_FTMS_MONITOR_REASON_MAX] = {
         [FTMS_MONITOR_NONE] = "none",
         [FTMS_MONITOR_CONFIGURED] = "configured",
         [FTMS_MONITOR_NO_CONTROL_POINT] = "no-control-point",
@@ -57,14 +53,9 @@ static const char *const monitor_table[_FTMS_MONITOR_REASON_MAX] = {
         [FTMS_MONITOR_OP_NOT_SUPPORTED] = "op-not-supported",
 };
 
-const char *ftms_monitor_reason_to_string(FtmsMonitorReason r)
-{
-        if (r < 0 || r >= _FTMS_MONITOR_REASON_MAX)
-                return NULL;
-        return monitor_table[r];
-}
+DEFINE_STRING_TABLE_LOOKUP_TO_STRING(ftms_monitor_reason, FtmsMonitorReason);
 
-static const char *const result_kind_table[_FTMS_CONTROL_RESULT_KIND_MAX] = {
+static const char *const ftms_control_result_kind_table[_FTMS_CONTROL_RESULT_KIND_MAX] = {
         [FTMS_CONTROL_RESULT_OK] = "ok",
         [FTMS_CONTROL_RESULT_NOT_SUPPORTED] = "not-supported",
         [FTMS_CONTROL_RESULT_INVALID_PARAM] = "invalid-parameter",
@@ -76,12 +67,7 @@ static const char *const result_kind_table[_FTMS_CONTROL_RESULT_KIND_MAX] = {
         [FTMS_CONTROL_RESULT_DROPPED] = "dropped",
 };
 
-const char *ftms_control_result_kind_to_string(FtmsControlResultKind k)
-{
-        if (k < 0 || k >= _FTMS_CONTROL_RESULT_KIND_MAX)
-                return NULL;
-        return result_kind_table[k];
-}
+DEFINE_STRING_TABLE_LOOKUP_TO_STRING(ftms_control_result_kind, FtmsControlResultKind);
 
 const char *ftms_control_result_code_explain(uint8_t result)
 {

@@ -6,6 +6,7 @@
 #include <strings.h>
 
 #include "profile.h"
+#include "string-table.h"
 #include "time-util.h"
 #include "util.h"
 
@@ -35,10 +36,7 @@ static const char *const profile_units_table[_PROFILE_UNITS_MAX] = {
         [PROFILE_UNITS_MI] = "mi",
 };
 
-const char *pace_ref_to_string(PaceRef r)
-{
-        return r >= 0 && r < _PACE_REF_MAX ? pace_ref_table[r] : NULL;
-}
+DEFINE_STRING_TABLE_LOOKUP_TO_STRING(pace_ref, PaceRef);
 
 const char *pace_ref_to_label(PaceRef r)
 {
@@ -59,15 +57,8 @@ PaceRef pace_ref_from_string(const char *s)
         return _PACE_REF_INVALID;
 }
 
-const char *ref_source_to_string(RefSource s)
-{
-        return s >= 0 && s < _REF_SOURCE_MAX ? ref_source_table[s] : NULL;
-}
-
-const char *profile_units_to_string(ProfileUnits u)
-{
-        return u >= 0 && u < _PROFILE_UNITS_MAX ? profile_units_table[u] : NULL;
-}
+DEFINE_STRING_TABLE_LOOKUP_TO_STRING(ref_source, RefSource);
+DEFINE_STRING_TABLE_LOOKUP_TO_STRING(profile_units, ProfileUnits);
 
 ProfileUnits profile_units_from_string(const char *s)
 {

@@ -17,6 +17,7 @@
 #include <math.h>
 
 #include "rr-clean.h"
+#include "string-table.h"
 #include "util.h"
 
 #define PENDING_MAX    (RR_CLEANER_LOOKAHEAD + 2)
@@ -48,12 +49,7 @@ static const char *const rr_beat_kind_table[_RR_BEAT_KIND_MAX] = {
         [RR_BEAT_LONG_SHORT] = "long-short", [RR_BEAT_DROPOUT] = "dropout",
 };
 
-const char *rr_beat_kind_to_string(RrBeatKind k)
-{
-        if (k < 0 || k >= _RR_BEAT_KIND_MAX)
-                return NULL;
-        return rr_beat_kind_table[k];
-}
+DEFINE_STRING_TABLE_LOOKUP_TO_STRING(rr_beat_kind, RrBeatKind);
 
 int rr_cleaner_new(RrCleaner **ret, bool correct)
 {

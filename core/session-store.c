@@ -20,6 +20,7 @@
 
 #include "json-writer.h"
 #include "session-store.h"
+#include "string-table.h"
 #include "util.h"
 
 /* While degraded (flushes failing), keep up to about four hours of data in
@@ -56,7 +57,7 @@ struct SessionStore {
         char error[256];
 };
 
-static const char *const end_reason_table[_SESSION_END_MAX] = {
+static const char *const session_end_reason_table[_SESSION_END_MAX] = {
         [SESSION_END_FINISHED] = "finished",
         [SESSION_END_ABORTED] = "aborted",
         [SESSION_END_INTERRUPTED] = "interrupted",
@@ -68,7 +69,7 @@ static const char *const lap_kind_table[_LAP_KIND_MAX] = {
         [LAP_KIND_MILE] = "mile",
 };
 
-static const char *const event_type_table[_SESSION_EVENT_MAX] = {
+static const char *const session_event_type_table[_SESSION_EVENT_MAX] = {
         [SESSION_EVENT_START] = "start",
         [SESSION_EVENT_STOP] = "stop",
         [SESSION_EVENT_PAUSE] = "pause",
@@ -102,45 +103,9 @@ static const char *const step_control_names[_STEP_CONTROL_MAX] = {
         [STEP_CONTROL_FREE] = "free",
 };
 
-static int table_lookup(const char *const *table, size_t n, const char *s)
-{
-        if (!s)
-                return -EINVAL;
-        for (size_t i = 0; i < n; i++)
-                if (table[i] && streq(table[i], s))
-                        return (int)i;
-        return -EINVAL;
-}
-
-const char *session_end_reason_to_string(SessionEndReason r)
-{
-        return r >= 0 && r < _SESSION_END_MAX ? end_reason_table[r] : NULL;
-}
-
-SessionEndReason session_end_reason_from_string(const char *s)
-{
-        return table_lookup(end_reason_table, _SESSION_END_MAX, s);
-}
-
-const char *lap_kind_to_string(LapKind k)
-{
-        return k >= 0 && k < _LAP_KIND_MAX ? lap_kind_table[k] : NULL;
-}
-
-LapKind lap_kind_from_string(const char *s)
-{
-        return table_lookup(lap_kind_table, _LAP_KIND_MAX, s);
-}
-
-const char *session_event_type_to_string(SessionEventType t)
-{
-        return t >= 0 && t < _SESSION_EVENT_MAX ? event_type_table[t] : NULL;
-}
-
-SessionEventType session_event_type_from_string(const char *s)
-{
-        return table_lookup(event_type_table, _SESSION_EVENT_MAX, s);
-}
+DEFINE_STRING_TABLE_LOOKUP(session_end_reason, SessionEndReason);
+DEFINE_STRING_TABLE_LOOKUP(lap_kind, LapKind);
+DEFINE_STRING_TABLE_LOOKUP(session_event_type, SessionEventType);
 
 /*
  * Schema migrations: migrations[i] takes user_version i to i + 1. A fresh
@@ -1220,13 +1185,13 @@ static int fill_step(sqlite3_stmt *st, void *elem)
         SessionStep *x = elem;
         const unsigned char *label;
 
-        x->kind = table_lookup(step_kind_names, _STEP_KIND_MAX,
-                               (const char *)sqlite3_column_text(st, 0));
-        x->end = table_lookup(step_end_names, _STEP_END_MAX,
-                              (const char *)sqlite3_column_text(st, 1));
+        x->kind = string_table_lookup(step_kind_names, _STEP_KIND_MAX,
+                                      (const char *)sqlite3_column_text(st, 0));
+        x->end = string_table_lookup(step_end_names, _STEP_END_MAX,
+                                     (const char *)sqlite3_column_text(st, 1));
         x->end_value = column_double(st, 2);
-        x->control = table_lookup(step_control_names, _STEP_CONTROL_MAX,
-                                  (const char *)sqlite3_column_text(st, 3));
+        x->control = string_table_lookup(step_control_names, _STEP_CONTROL_MAX,
+                                         (const char *)sqlite3_column_text(st, 3));
         x->speed_start_kmh = column_double(st, 4);
         x->speed_end_kmh = column_double(st, 5);
         x->speed_lo_kmh = column_double(st, 6);

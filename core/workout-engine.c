@@ -8,6 +8,7 @@
 #include <math.h>
 #include <stdarg.h>
 
+#include "string-table.h"
 #include "time-util.h"
 #include "workout-engine.h"
 
@@ -140,28 +141,15 @@ static inline uint64_t umax(uint64_t a, uint64_t b)
 
 /* ---- tables ---- */
 
-static const char *const state_table[_ENGINE_STATE_MAX] = {
+static const char *const engine_state_table[_ENGINE_STATE_MAX] = {
         [ENGINE_STATE_IDLE] = "idle",         [ENGINE_STATE_ARMED] = "armed",
         [ENGINE_STATE_RUNNING] = "running",   [ENGINE_STATE_PAUSED] = "paused",
         [ENGINE_STATE_FINISHED] = "finished", [ENGINE_STATE_ABORTED] = "aborted",
 };
 
-const char *engine_state_to_string(EngineState s)
-{
-        if (s < 0 || s >= _ENGINE_STATE_MAX)
-                return NULL;
-        return state_table[s];
-}
+DEFINE_STRING_TABLE_LOOKUP(engine_state, EngineState);
 
-EngineState engine_state_from_string(const char *s)
-{
-        for (int i = 0; s && i < _ENGINE_STATE_MAX; i++)
-                if (streq(s, state_table[i]))
-                        return i;
-        return _ENGINE_STATE_INVALID;
-}
-
-static const char *const pause_table[_ENGINE_PAUSE_REASON_MAX] = {
+static const char *const engine_pause_reason_table[_ENGINE_PAUSE_REASON_MAX] = {
         [ENGINE_PAUSE_NONE] = "none",
         [ENGINE_PAUSE_USER] = "user",
         [ENGINE_PAUSE_CONSOLE] = "console",
@@ -170,14 +158,9 @@ static const char *const pause_table[_ENGINE_PAUSE_REASON_MAX] = {
         [ENGINE_PAUSE_LINK_LOST] = "link-lost",
 };
 
-const char *engine_pause_reason_to_string(EnginePauseReason r)
-{
-        if (r < 0 || r >= _ENGINE_PAUSE_REASON_MAX)
-                return NULL;
-        return pause_table[r];
-}
+DEFINE_STRING_TABLE_LOOKUP_TO_STRING(engine_pause_reason, EnginePauseReason);
 
-static const char *const event_table[_ENGINE_EVENT_TYPE_MAX] = {
+static const char *const engine_event_type_table[_ENGINE_EVENT_TYPE_MAX] = {
         [ENGINE_EVENT_STATE_CHANGED] = "state-changed",
         [ENGINE_EVENT_STEP_CHANGED] = "step-changed",
         [ENGINE_EVENT_LAP] = "lap",
@@ -193,14 +176,9 @@ static const char *const event_table[_ENGINE_EVENT_TYPE_MAX] = {
         [ENGINE_EVENT_SHUTDOWN_DONE] = "shutdown-done",
 };
 
-const char *engine_event_type_to_string(EngineEventType t)
-{
-        if (t < 0 || t >= _ENGINE_EVENT_TYPE_MAX)
-                return NULL;
-        return event_table[t];
-}
+DEFINE_STRING_TABLE_LOOKUP_TO_STRING(engine_event_type, EngineEventType);
 
-static const char *const rule_table[_ENGINE_SAFETY_RULE_MAX] = {
+static const char *const engine_safety_rule_table[_ENGINE_SAFETY_RULE_MAX] = {
         [ENGINE_SAFETY_CAP] = "cap",
         [ENGINE_SAFETY_RATE_LIMIT] = "rate-limit",
         [ENGINE_SAFETY_HR_CEILING] = "hr-ceiling",
@@ -210,67 +188,31 @@ static const char *const rule_table[_ENGINE_SAFETY_RULE_MAX] = {
         [ENGINE_SAFETY_SHUTDOWN] = "shutdown",
 };
 
-const char *engine_safety_rule_to_string(EngineSafetyRule r)
-{
-        if (r < 0 || r >= _ENGINE_SAFETY_RULE_MAX)
-                return NULL;
-        return rule_table[r];
-}
+DEFINE_STRING_TABLE_LOOKUP_TO_STRING(engine_safety_rule, EngineSafetyRule);
 
-static const char *const output_table[_ENGINE_OUTPUT_TYPE_MAX] = {
+static const char *const engine_output_type_table[_ENGINE_OUTPUT_TYPE_MAX] = {
         [ENGINE_OUTPUT_CP_WRITE] = "cp-write",
         [ENGINE_OUTPUT_CUE] = "cue",
         [ENGINE_OUTPUT_EVENT] = "event",
 };
 
-const char *engine_output_type_to_string(EngineOutputType t)
-{
-        if (t < 0 || t >= _ENGINE_OUTPUT_TYPE_MAX)
-                return NULL;
-        return output_table[t];
-}
+DEFINE_STRING_TABLE_LOOKUP_TO_STRING(engine_output_type, EngineOutputType);
 
-static const char *const shutdown_table[_ENGINE_SHUTDOWN_POLICY_MAX] = {
+static const char *const engine_shutdown_policy_table[_ENGINE_SHUTDOWN_POLICY_MAX] = {
         [ENGINE_SHUTDOWN_COOLDOWN] = "cooldown",
         [ENGINE_SHUTDOWN_PAUSE] = "pause",
         [ENGINE_SHUTDOWN_STOP] = "stop",
         [ENGINE_SHUTDOWN_NONE] = "none",
 };
 
-const char *engine_shutdown_policy_to_string(EngineShutdownPolicy p)
-{
-        if (p < 0 || p >= _ENGINE_SHUTDOWN_POLICY_MAX)
-                return NULL;
-        return shutdown_table[p];
-}
+DEFINE_STRING_TABLE_LOOKUP(engine_shutdown_policy, EngineShutdownPolicy);
 
-EngineShutdownPolicy engine_shutdown_policy_from_string(const char *s)
-{
-        for (int i = 0; s && i < _ENGINE_SHUTDOWN_POLICY_MAX; i++)
-                if (streq(s, shutdown_table[i]))
-                        return i;
-        return _ENGINE_SHUTDOWN_POLICY_INVALID;
-}
-
-static const char *const recovery_table[_ENGINE_RECOVERY_POLICY_MAX] = {
+static const char *const engine_recovery_policy_table[_ENGINE_RECOVERY_POLICY_MAX] = {
         [ENGINE_RECOVERY_RESUME] = "resume",
         [ENGINE_RECOVERY_COOLDOWN] = "cooldown",
 };
 
-const char *engine_recovery_policy_to_string(EngineRecoveryPolicy p)
-{
-        if (p < 0 || p >= _ENGINE_RECOVERY_POLICY_MAX)
-                return NULL;
-        return recovery_table[p];
-}
-
-EngineRecoveryPolicy engine_recovery_policy_from_string(const char *s)
-{
-        for (int i = 0; s && i < _ENGINE_RECOVERY_POLICY_MAX; i++)
-                if (streq(s, recovery_table[i]))
-                        return i;
-        return _ENGINE_RECOVERY_POLICY_INVALID;
-}
+DEFINE_STRING_TABLE_LOOKUP(engine_recovery_policy, EngineRecoveryPolicy);
 
 void engine_config_init(EngineConfig *c)
 {

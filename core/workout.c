@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <strings.h>
 
+#include "string-table.h"
 #include "time-util.h"
 #include "workout.h"
 
@@ -39,40 +40,11 @@ static const char *const hr_target_type_table[_HR_TARGET_MAX] = {
         [HR_TARGET_PCT_LTHR] = "pct-lthr",
 };
 
-const char *step_kind_to_string(StepKind k)
-{
-        return k >= 0 && k < _STEP_KIND_MAX ? step_kind_table[k] : NULL;
-}
-
-StepKind step_kind_from_string(const char *s)
-{
-        if (!s)
-                return _STEP_KIND_INVALID;
-        for (StepKind k = 0; k < _STEP_KIND_MAX; k++)
-                if (streq(s, step_kind_table[k]))
-                        return k;
-        return _STEP_KIND_INVALID;
-}
-
-const char *step_end_to_string(StepEnd e)
-{
-        return e >= 0 && e < _STEP_END_MAX ? step_end_table[e] : NULL;
-}
-
-const char *step_control_to_string(StepControl c)
-{
-        return c >= 0 && c < _STEP_CONTROL_MAX ? step_control_table[c] : NULL;
-}
-
-const char *speed_target_type_to_string(SpeedTargetType t)
-{
-        return t >= 0 && t < _SPEED_TARGET_MAX ? speed_target_type_table[t] : NULL;
-}
-
-const char *hr_target_type_to_string(HrTargetType t)
-{
-        return t >= 0 && t < _HR_TARGET_MAX ? hr_target_type_table[t] : NULL;
-}
+DEFINE_STRING_TABLE_LOOKUP(step_kind, StepKind);
+DEFINE_STRING_TABLE_LOOKUP_TO_STRING(step_end, StepEnd);
+DEFINE_STRING_TABLE_LOOKUP_TO_STRING(step_control, StepControl);
+DEFINE_STRING_TABLE_LOOKUP_TO_STRING(speed_target_type, SpeedTargetType);
+DEFINE_STRING_TABLE_LOOKUP_TO_STRING(hr_target_type, HrTargetType);
 
 ResolvedWorkout *resolved_workout_free(ResolvedWorkout *w)
 {

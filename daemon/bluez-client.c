@@ -24,6 +24,7 @@
 #include "bluez-internal.h"
 #include "bus-util.h"
 #include "log.h"
+#include "string-table.h"
 #include "util.h"
 
 #define DEFAULT_CALL_TIMEOUT    (10 * USEC_PER_SEC)
@@ -101,39 +102,21 @@ static int free_and_strdup(char **p, const char *s)
 
 /* ---- enums ---- */
 
-static const char *const link_state_table[_BLUEZ_LINK_STATE_MAX] = {
+static const char *const bluez_link_state_table[_BLUEZ_LINK_STATE_MAX] = {
         [BLUEZ_LINK_DISABLED] = "disabled",     [BLUEZ_LINK_WAITING] = "waiting",
         [BLUEZ_LINK_CONNECTING] = "connecting", [BLUEZ_LINK_RESOLVING] = "resolving",
         [BLUEZ_LINK_SETUP] = "setup",           [BLUEZ_LINK_READY] = "ready",
         [BLUEZ_LINK_BACKOFF] = "backoff",
 };
 
-const char *bluez_link_state_to_string(BluezLinkState s)
-{
-        if (s < 0 || s >= _BLUEZ_LINK_STATE_MAX)
-                return NULL;
-        return link_state_table[s];
-}
+DEFINE_STRING_TABLE_LOOKUP_TO_STRING(bluez_link_state, BluezLinkState);
 
-static const char *const scan_mode_table[_BLUEZ_SCAN_MODE_MAX] = {
+static const char *const bluez_scan_mode_table[_BLUEZ_SCAN_MODE_MAX] = {
         [BLUEZ_SCAN_AUTO] = "auto",
         [BLUEZ_SCAN_NEVER] = "never",
 };
 
-const char *bluez_scan_mode_to_string(BluezScanMode m)
-{
-        if (m < 0 || m >= _BLUEZ_SCAN_MODE_MAX)
-                return NULL;
-        return scan_mode_table[m];
-}
-
-BluezScanMode bluez_scan_mode_from_string(const char *s)
-{
-        for (int i = 0; s && i < _BLUEZ_SCAN_MODE_MAX; i++)
-                if (streq(s, scan_mode_table[i]))
-                        return i;
-        return _BLUEZ_SCAN_MODE_INVALID;
-}
+DEFINE_STRING_TABLE_LOOKUP(bluez_scan_mode, BluezScanMode);
 
 void bluez_config_set_role(BluezConfig *cfg, TransportRole role, const char *value)
 {

@@ -15,19 +15,15 @@
 #include "bus-simulator.h"
 #include "log.h"
 #include "manager-internal.h"
+#include "string-table.h"
 
-static const char *const bus_kind_table[_MANAGER_BUS_KIND_MAX] = {
+static const char *const manager_bus_kind_table[_MANAGER_BUS_KIND_MAX] = {
         [MANAGER_BUS_SYSTEM] = "system",
         [MANAGER_BUS_USER] = "user",
         [MANAGER_BUS_ADDRESS] = "address",
 };
 
-const char *manager_bus_kind_to_string(ManagerBusKind k)
-{
-        if (k < 0 || k >= _MANAGER_BUS_KIND_MAX)
-                return NULL;
-        return bus_kind_table[k];
-}
+DEFINE_STRING_TABLE_LOOKUP_TO_STRING(manager_bus_kind, ManagerBusKind);
 
 static void device_clear(Device *d)
 {

@@ -18,6 +18,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "alloc-util.h"
 #include "json-writer.h"
 #include "session-store.h"
 #include "string-table.h"
@@ -1077,15 +1078,9 @@ int session_store_list(SessionStore *s, uint64_t since_wall_usec, SessionListEnt
         while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
                 SessionListEntry *e;
 
-                if (n >= alloc) {
-                        size_t na = MAX(alloc * 2, (size_t)16);
-                        SessionListEntry *p = realloc(l, na * sizeof(*l));
-                        if (!p) {
-                                session_list_free(l, n);
-                                return -ENOMEM;
-                        }
-                        l = p;
-                        alloc = na;
+                if (!GREEDY_REALLOC(l, alloc, n + 1)) {
+                        session_list_free(l, n);
+                        return -ENOMEM;
                 }
                 e = &l[n];
                 *e = (SessionListEntry){
@@ -1161,14 +1156,8 @@ static int load_rows(SessionStore *s, const char *sql, int64_t id, void **array,
                 return r;
         sqlite3_bind_int64(st, 1, id);
         while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-                if (*n >= alloc) {
-                        size_t na = MAX(alloc * 2, (size_t)64);
-                        void *p = realloc(*array, na * size);
-                        if (!p)
-                                return -ENOMEM;
-                        *array = p;
-                        alloc = na;
-                }
+                if (!greedy_realloc(array, &alloc, *n + 1, size))
+                        return -ENOMEM;
                 memset((char *)*array + *n * size, 0, size);
                 r = fill(st, (char *)*array + *n * size);
                 (*n)++;
@@ -1435,15 +1424,9 @@ static int trend_query(SessionStore *s, uint64_t since_wall_usec, int64_t only_i
                 SessionThresholdEstimate *e;
 
                 if (n == 0 || l[n - 1].id != id) {
-                        if (n == cap) {
-                                SessionTrendEntry *nl =
-                                        reallocarray(l, cap ? cap * 2 : 16, sizeof(*l));
-                                if (!nl) {
-                                        session_trend_free(l, n);
-                                        return -ENOMEM;
-                                }
-                                l = nl;
-                                cap = cap ? cap * 2 : 16;
+                        if (!GREEDY_REALLOC(l, cap, n + 1)) {
+                                session_trend_free(l, n);
+                                return -ENOMEM;
                         }
                         l[n] = (SessionTrendEntry){
                                 .id = id,

@@ -2,6 +2,7 @@
 #include <math.h>
 #include <stdlib.h>
 
+#include "alloc-util.h"
 #include "profile.h"
 #include "session-summary.h"
 #include "util.h"
@@ -78,14 +79,8 @@ static void lap_fill(SessionLap *l, const SessionSample *x, size_t n, size_t fro
 
 static int lap_push(SessionLap **laps, size_t *n, size_t *alloc, const SessionLap *l)
 {
-        if (*n >= *alloc) {
-                size_t na = MAX(*alloc * 2, (size_t)16);
-                SessionLap *p = realloc(*laps, na * sizeof(*p));
-                if (!p)
-                        return -ENOMEM;
-                *laps = p;
-                *alloc = na;
-        }
+        if (!GREEDY_REALLOC(*laps, *alloc, *n + 1))
+                return -ENOMEM;
         (*laps)[(*n)++] = *l;
         return 0;
 }

@@ -8,6 +8,7 @@
 #include <math.h>
 #include <stdarg.h>
 
+#include "alloc-util.h"
 #include "string-table.h"
 #include "time-util.h"
 #include "workout-engine.h"
@@ -248,22 +249,14 @@ static EngineOutput *push_output(WorkoutEngine *e, EngineOutputType type)
         if (e->out_head > 0 && e->out_head == e->n_out)
                 e->out_head = e->n_out = 0;
         if (e->n_out >= e->out_alloc) {
-                size_t n = umax(e->out_alloc * 2, (size_t)16);
-                EngineOutput *o;
-
                 if (e->out_head > 0) {
                         memmove(e->out, e->out + e->out_head,
                                 sizeof(EngineOutput) * (e->n_out - e->out_head));
                         e->n_out -= e->out_head;
                         e->out_head = 0;
                 }
-                if (e->n_out >= e->out_alloc) {
-                        o = realloc(e->out, n * sizeof(EngineOutput));
-                        if (!o)
-                                return NULL; /* an output is lost, the engine goes on */
-                        e->out = o;
-                        e->out_alloc = n;
-                }
+                if (!GREEDY_REALLOC(e->out, e->out_alloc, e->n_out + 1))
+                        return NULL; /* an output is lost, the engine goes on */
         }
         EngineOutput *o = &e->out[e->n_out++];
         memset(o, 0, sizeof(*o));

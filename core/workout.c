@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <strings.h>
 
+#include "alloc-util.h"
 #include "string-table.h"
 #include "time-util.h"
 #include "workout.h"
@@ -116,10 +117,8 @@ static WorkoutNode *block_push(WorkoutBlock *b)
 {
         WorkoutNode *n;
 
-        n = reallocarray(b->nodes, b->n_nodes + 1, sizeof(*n));
-        if (!n)
+        if (!GREEDY_REALLOC(b->nodes, b->n_nodes_allocated, b->n_nodes + 1))
                 return NULL;
-        b->nodes = n;
         n = &b->nodes[b->n_nodes++];
         *n = (WorkoutNode){};
         return n;
@@ -201,7 +200,7 @@ typedef struct Resolver {
         double min_speed, max_speed; /* machine range intersected with the cap */
         double min_incline, max_incline;
         ResolvedStep *steps;
-        size_t n_steps;
+        size_t n_steps, n_steps_allocated;
         size_t last_escalating; /* 1 + index of the last stepped-up step, 0 if none */
 } Resolver;
 
@@ -459,18 +458,14 @@ static int resolve_step(Resolver *r, const WorkoutStep *s, unsigned rep_index, u
 
 static int resolver_push(Resolver *r, ResolvedStep *o)
 {
-        ResolvedStep *n;
-
         if (r->n_steps >= WORKOUT_STEPS_MAX) {
                 free(o->cue);
                 return -E2BIG;
         }
-        n = reallocarray(r->steps, r->n_steps + 1, sizeof(*n));
-        if (!n) {
+        if (!GREEDY_REALLOC(r->steps, r->n_steps_allocated, r->n_steps + 1)) {
                 free(o->cue);
                 return -ENOMEM;
         }
-        r->steps = n;
         r->steps[r->n_steps++] = *o;
         return 0;
 }

@@ -153,7 +153,7 @@ typedef struct WorkoutNode WorkoutNode;
 
 typedef struct WorkoutBlock {
         WorkoutNode *nodes;
-        size_t n_nodes;
+        size_t n_nodes, n_nodes_allocated;
 } WorkoutBlock;
 
 struct WorkoutNode {

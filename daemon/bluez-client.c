@@ -21,6 +21,7 @@
 #include <stdarg.h>
 #include <time.h>
 
+#include "alloc-util.h"
 #include "bluez-internal.h"
 #include "bus-util.h"
 #include "log.h"
@@ -228,14 +229,12 @@ static BluezObject *object_free(BluezObject *o)
 
 static BluezObject *object_get_or_add(BluezClient *c, const char *path)
 {
-        BluezObject *o = bluez_client_find_object(c, path), **n;
+        BluezObject *o = bluez_client_find_object(c, path);
 
         if (o)
                 return o;
-        n = realloc(c->objects, (c->n_objects + 1) * sizeof(*n));
-        if (!n)
+        if (!GREEDY_REALLOC(c->objects, c->n_objects_allocated, c->n_objects + 1))
                 return NULL;
-        c->objects = n;
         o = calloc(1, sizeof(*o));
         if (!o)
                 return NULL;

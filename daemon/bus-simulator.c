@@ -157,6 +157,6 @@ int bus_simulator_register(Manager *m, sd_bus *bus)
 {
         if (!m->transport || !sim_transport_is_sim(m->transport))
                 return 0;
-        return sd_bus_add_object_vtable(bus, &m->bus_slots[4], PACED_BUS_PATH,
+        return sd_bus_add_object_vtable(bus, &m->simulator_vtable_slot, PACED_BUS_PATH,
                                         PACED_BUS_IFACE_SIMULATOR, simulator_vtable, m);
 }

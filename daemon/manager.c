@@ -78,8 +78,11 @@ Manager *manager_free(Manager *m)
         sd_event_source_unref(m->sigint_source);
         sd_event_source_unref(m->sighup_source);
         sd_event_source_unref(m->shutdown_timeout_source);
-        for (size_t i = 0; i < ELEMENTSOF(m->bus_slots); i++)
-                sd_bus_slot_unref(m->bus_slots[i]);
+        sd_bus_slot_unref(m->manager_vtable_slot);
+        sd_bus_slot_unref(m->object_manager_slot);
+        sd_bus_slot_unref(m->device_vtable_slot);
+        sd_bus_slot_unref(m->device_enumerator_slot);
+        sd_bus_slot_unref(m->simulator_vtable_slot);
         sd_bus_flush_close_unref(m->bus);
         sd_bus_flush_close_unref(m->bluez_bus);
         for (TransportRole role = 0; role < _TRANSPORT_ROLE_MAX; role++)

@@ -85,25 +85,6 @@ static const char *const session_event_type_table[_SESSION_EVENT_MAX] = {
         [SESSION_EVENT_NOTE] = "note",
 };
 
-/* The workout model's enums are serialized with our own names so the stored
- * JSON stays stable even if the model's to_string() wording changes. */
-static const char *const step_kind_names[_STEP_KIND_MAX] = {
-        [STEP_KIND_WARMUP] = "warmup",         [STEP_KIND_ACTIVE] = "active",
-        [STEP_KIND_RECOVERY] = "recovery",     [STEP_KIND_REST] = "rest",
-        [STEP_KIND_COOLDOWN] = "cooldown",     [STEP_KIND_STRIDE] = "stride",
-        [STEP_KIND_TIME_TRIAL] = "time-trial",
-};
-static const char *const step_end_names[_STEP_END_MAX] = {
-        [STEP_END_TIME] = "time",
-        [STEP_END_DISTANCE] = "distance",
-        [STEP_END_OPEN] = "open",
-};
-static const char *const step_control_names[_STEP_CONTROL_MAX] = {
-        [STEP_CONTROL_SPEED] = "speed",
-        [STEP_CONTROL_HR] = "hr",
-        [STEP_CONTROL_FREE] = "free",
-};
-
 DEFINE_STRING_TABLE_LOOKUP(session_end_reason, SessionEndReason);
 DEFINE_STRING_TABLE_LOOKUP(lap_kind, LapKind);
 DEFINE_STRING_TABLE_LOOKUP(session_event_type, SessionEventType);
@@ -570,14 +551,11 @@ static char *steps_to_json(const ResolvedWorkout *w)
         fputc('[', f);
         for (size_t i = 0; w && i < w->n_steps; i++) {
                 const ResolvedStep *st = &w->steps[i];
-                const char *kind = st->kind >= 0 && st->kind < _STEP_KIND_MAX
-                                           ? step_kind_names[st->kind]
-                                           : NULL;
-                const char *end =
-                        st->end >= 0 && st->end < _STEP_END_MAX ? step_end_names[st->end] : NULL;
-                const char *control = st->control >= 0 && st->control < _STEP_CONTROL_MAX
-                                              ? step_control_names[st->control]
-                                              : NULL;
+                /* The workout model's names: test-session-store pins them,
+                 * as stored sessions keep them. */
+                const char *kind = step_kind_to_string(st->kind);
+                const char *end = step_end_to_string(st->end);
+                const char *control = step_control_to_string(st->control);
 
                 fputs(i ? ",{" : "{", f);
                 fputs("\"kind\":", f);
@@ -1174,13 +1152,10 @@ static int fill_step(sqlite3_stmt *st, void *elem)
         SessionStep *x = elem;
         const unsigned char *label;
 
-        x->kind = string_table_lookup(step_kind_names, _STEP_KIND_MAX,
-                                      (const char *)sqlite3_column_text(st, 0));
-        x->end = string_table_lookup(step_end_names, _STEP_END_MAX,
-                                     (const char *)sqlite3_column_text(st, 1));
+        x->kind = step_kind_from_string((const char *)sqlite3_column_text(st, 0));
+        x->end = step_end_from_string((const char *)sqlite3_column_text(st, 1));
         x->end_value = column_double(st, 2);
-        x->control = string_table_lookup(step_control_names, _STEP_CONTROL_MAX,
-                                         (const char *)sqlite3_column_text(st, 3));
+        x->control = step_control_from_string((const char *)sqlite3_column_text(st, 3));
         x->speed_start_kmh = column_double(st, 4);
         x->speed_end_kmh = column_double(st, 5);
         x->speed_lo_kmh = column_double(st, 6);

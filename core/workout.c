@@ -42,8 +42,8 @@ static const char *const hr_target_type_table[_HR_TARGET_MAX] = {
 };
 
 DEFINE_STRING_TABLE_LOOKUP(step_kind, StepKind);
-DEFINE_STRING_TABLE_LOOKUP_TO_STRING(step_end, StepEnd);
-DEFINE_STRING_TABLE_LOOKUP_TO_STRING(step_control, StepControl);
+DEFINE_STRING_TABLE_LOOKUP(step_end, StepEnd);
+DEFINE_STRING_TABLE_LOOKUP(step_control, StepControl);
 DEFINE_STRING_TABLE_LOOKUP_TO_STRING(speed_target_type, SpeedTargetType);
 DEFINE_STRING_TABLE_LOOKUP_TO_STRING(hr_target_type, HrTargetType);
 

@@ -528,6 +528,24 @@ static const char *link_label(BluezLink *l)
         return l->address ?: (l->device ?: "(none)");
 }
 
+/*
+ * The one place a link changes state, logged with the device it concerns,
+ * so that the journal holds each link's life (debug level: the transitions
+ * that matter to a runner have their own info and warning lines).
+ */
+static void link_enter_state(BluezLink *l, BluezLinkState state, const char *why)
+{
+        char device[128];
+        const char *fields[] = {device, NULL};
+
+        if (l->state == state)
+                return;
+        snprintf(device, sizeof(device), "DEVICE=%s", link_label(l));
+        log_fields(LOG_DEBUG, 0, fields, "%s %s: %s -> %s (%s)", link_role(l), link_label(l),
+                   bluez_link_state_to_string(l->state), bluez_link_state_to_string(state), why);
+        l->state = state;
+}
+
 void bluez_link_emit(BluezLink *l, TransportEvent *ev)
 {
         ev->role = l->role;
@@ -554,7 +572,7 @@ static int on_backoff_timer(sd_event_source *s, uint64_t usec, void *userdata)
         l->timer = sd_event_source_disable_unref(l->timer);
         if (l->state != BLUEZ_LINK_BACKOFF)
                 return 0;
-        l->state = BLUEZ_LINK_WAITING;
+        link_enter_state(l, BLUEZ_LINK_WAITING, "retrying");
         reconcile(l->client);
         return 0;
 }
@@ -578,7 +596,7 @@ void bluez_link_fail(BluezLink *l, int error, const char *reason, bool disconnec
 
         /* Down before any event goes out: a handler writing to the control point
          * from its callback gets -ENOTCONN. */
-        l->state = BLUEZ_LINK_BACKOFF;
+        link_enter_state(l, BLUEZ_LINK_BACKOFF, reason);
         l->call_slot = sd_bus_slot_unref(l->call_slot);
         l->refresh_slot = sd_bus_slot_unref(l->refresh_slot);
         l->refresh_again = l->locating = false;
@@ -617,7 +635,7 @@ void bluez_link_fail(BluezLink *l, int error, const char *reason, bool disconnec
                 l->failures++;
         if (link_arm_timer(l, delay, on_backoff_timer) < 0) {
                 /* Without a timer, retry on the next object change rather than never. */
-                l->state = BLUEZ_LINK_WAITING;
+                link_enter_state(l, BLUEZ_LINK_WAITING, "no retry timer");
         }
 }
 
@@ -625,7 +643,7 @@ void bluez_link_setup_done(BluezLink *l)
 {
         TransportEvent ev = {};
 
-        l->state = BLUEZ_LINK_READY;
+        link_enter_state(l, BLUEZ_LINK_READY, "subscribed");
         l->failures = 0;
         l->last_logged = mfree_str(l->last_logged);
         log_info("%s %s (%s) connected and subscribed", link_role(l), l->name ?: "unnamed",
@@ -820,7 +838,7 @@ static void link_start_setup(BluezLink *l)
 
         link_stop_timer(l);
         l->refresh_slot = sd_bus_slot_unref(l->refresh_slot);
-        l->state = BLUEZ_LINK_SETUP;
+        link_enter_state(l, BLUEZ_LINK_SETUP, "services resolved");
         if (o) {
                 (void)free_and_strdup(&l->address, o->address);
                 (void)free_and_strdup(&l->name, o->name ?: o->alias);
@@ -898,7 +916,7 @@ static void link_wait_resolved(BluezLink *l)
                 link_start_setup(l);
                 return;
         }
-        l->state = BLUEZ_LINK_RESOLVING;
+        link_enter_state(l, BLUEZ_LINK_RESOLVING, "connected");
         if (link_arm_timer(l, l->client->resolve_timeout, on_resolve_timeout) < 0) {
                 bluez_link_fail(l, -ENOMEM, "cannot arm timer", true);
                 return;
@@ -939,7 +957,7 @@ static void link_connect(BluezLink *l)
         _cleanup_(sd_bus_message_unrefp) sd_bus_message *m = NULL;
         int r;
 
-        l->state = BLUEZ_LINK_CONNECTING;
+        link_enter_state(l, BLUEZ_LINK_CONNECTING, "device found");
         if (o) {
                 (void)free_and_strdup(&l->address, o->address);
                 (void)free_and_strdup(&l->name, o->name ?: o->alias);
@@ -1670,7 +1688,8 @@ int bluez_transport_new(Transport **ret, sd_event *e, sd_bus *bus, const BluezCo
                         return -ENOMEM;
                 l->client = c;
                 l->role = i;
-                l->state = cfg->disabled[i] ? BLUEZ_LINK_DISABLED : BLUEZ_LINK_WAITING;
+                link_enter_state(l, cfg->disabled[i] ? BLUEZ_LINK_DISABLED : BLUEZ_LINK_WAITING,
+                                 "configured");
                 for (int k = 0; k < _BLUEZ_CHAR_MAX; k++) {
                         l->chars[k].link = l;
                         l->chars[k].id = k;

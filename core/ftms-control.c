@@ -106,6 +106,18 @@ static int result_code_to_errno(uint8_t result)
         }
 }
 
+/* The one place the state changes; the owner's callback hears of each change. */
+static void enter_state(FtmsControl *c, uint64_t now, FtmsControlState state, const char *why)
+{
+        FtmsControlTransition t = {.from = c->state, .to = state, .time_usec = now, .reason = why};
+
+        if (c->state == state)
+                return;
+        c->state = state;
+        if (c->config.on_transition)
+                c->config.on_transition(&t, c->config.userdata);
+}
+
 void ftms_control_config_init(FtmsControlConfig *c)
 {
         *c = (FtmsControlConfig){
@@ -130,9 +142,9 @@ int ftms_control_new(FtmsControl **ret, const FtmsControlConfig *config)
         if (c->config.max_attempts == 0)
                 c->config.max_attempts = 1;
         c->incline_supported = true;
-        c->state = FTMS_CONTROL_OFFLINE;
+        c->state = FTMS_CONTROL_OFFLINE; /* the initial state, not a transition */
         if (c->config.monitor_only) {
-                c->state = FTMS_CONTROL_MONITOR_ONLY;
+                enter_state(c, 0, FTMS_CONTROL_MONITOR_ONLY, "configured monitor-only");
                 c->monitor_reason = FTMS_MONITOR_CONFIGURED;
         }
         *ret = c;
@@ -211,7 +223,7 @@ static void push_result(FtmsControl *c, uint64_t now, const Pending *p, FtmsCont
 
 static void set_monitor_only(FtmsControl *c, uint64_t now, FtmsMonitorReason reason)
 {
-        c->state = FTMS_CONTROL_MONITOR_ONLY;
+        enter_state(c, now, FTMS_CONTROL_MONITOR_ONLY, ftms_monitor_reason_to_string(reason));
         c->monitor_reason = reason;
         c->request_wanted = false;
         for (size_t i = 0; i < c->n_queue; i++)
@@ -241,7 +253,8 @@ void ftms_control_link(FtmsControl *c, uint64_t now, bool up)
          * decide it. Control itself is per connection. */
         if (c->state == FTMS_CONTROL_MONITOR_ONLY)
                 return;
-        c->state = up ? FTMS_CONTROL_NO_CONTROL : FTMS_CONTROL_OFFLINE;
+        enter_state(c, now, up ? FTMS_CONTROL_NO_CONTROL : FTMS_CONTROL_OFFLINE,
+                    up ? "link up" : "link down");
 }
 
 void ftms_control_set_capabilities(FtmsControl *c, uint64_t now, const TransportCapabilities *caps)
@@ -260,7 +273,8 @@ void ftms_control_set_capabilities(FtmsControl *c, uint64_t now, const Transport
                 return;
         }
         if (c->state == FTMS_CONTROL_MONITOR_ONLY) {
-                c->state = c->linked ? FTMS_CONTROL_NO_CONTROL : FTMS_CONTROL_OFFLINE;
+                enter_state(c, now, c->linked ? FTMS_CONTROL_NO_CONTROL : FTMS_CONTROL_OFFLINE,
+                            "the capabilities allow control");
                 c->monitor_reason = FTMS_MONITOR_NONE;
         }
 }
@@ -360,13 +374,13 @@ static void control_refused(FtmsControl *c, uint64_t now, uint8_t code, const ch
 {
         c->control_attempts++;
         if (c->control_attempts < c->config.max_attempts) {
-                c->state = FTMS_CONTROL_NO_CONTROL;
+                enter_state(c, now, FTMS_CONTROL_NO_CONTROL, why);
                 c->not_before = now + RETRY_DELAY_USEC;
                 return;
         }
         /* Give up for a while, and tell the owners of the queued commands. */
         push_result(c, now, &c->flight, FTMS_CONTROL_RESULT_NOT_PERMITTED, code, -EPERM, why);
-        c->state = FTMS_CONTROL_REFUSED;
+        enter_state(c, now, FTMS_CONTROL_REFUSED, why);
         c->control_attempts = 0;
         c->not_before = now + c->config.refused_backoff_usec;
 }
@@ -384,7 +398,7 @@ void ftms_control_handle_response(FtmsControl *c, uint64_t now, const FtmsCpResp
         if (p.cmd.op == FTMS_CP_REQUEST_CONTROL) {
                 switch (r->result) {
                 case FTMS_RESULT_SUCCESS:
-                        c->state = FTMS_CONTROL_READY;
+                        enter_state(c, now, FTMS_CONTROL_READY, "control granted");
                         c->control_attempts = 0;
                         c->request_wanted = false;
                         push_result(c, now, &p, FTMS_CONTROL_RESULT_OK, r->result, 0,
@@ -430,7 +444,7 @@ void ftms_control_handle_response(FtmsControl *c, uint64_t now, const FtmsCpResp
         case FTMS_RESULT_CONTROL_NOT_PERMITTED:
                 /* Lost control (console, another app, a reset): ask again, then retry. */
                 if (c->state == FTMS_CONTROL_READY || c->state == FTMS_CONTROL_REQUESTING)
-                        c->state = FTMS_CONTROL_NO_CONTROL;
+                        enter_state(c, now, FTMS_CONTROL_NO_CONTROL, "control not permitted");
                 if (p.attempts < c->config.max_attempts)
                         requeue_front(c, &p);
                 else
@@ -474,7 +488,7 @@ void ftms_control_permission_lost(FtmsControl *c, uint64_t now)
         if (c->state == FTMS_CONTROL_MONITOR_ONLY || !c->linked)
                 return;
         /* Re-request at once: the workout relies on holding control. */
-        c->state = FTMS_CONTROL_NO_CONTROL;
+        enter_state(c, now, FTMS_CONTROL_NO_CONTROL, "control permission lost");
         c->request_wanted = true;
         c->control_attempts = 0;
 }
@@ -517,7 +531,7 @@ int ftms_control_pop_write(FtmsControl *c, uint64_t now, FtmsControlCommand *ret
         if (now < c->not_before)
                 return 0;
         if (c->state == FTMS_CONTROL_REFUSED)
-                c->state = FTMS_CONTROL_NO_CONTROL;
+                enter_state(c, now, FTMS_CONTROL_NO_CONTROL, "backoff over");
 
         if (c->state != FTMS_CONTROL_READY) {
                 /* FTMS 4.16.2.1: Request Control comes before any other procedure. */
@@ -525,7 +539,7 @@ int ftms_control_pop_write(FtmsControl *c, uint64_t now, FtmsControlCommand *ret
                         .cmd = {.op = FTMS_CP_REQUEST_CONTROL},
                         .attempts = c->control_attempts + 1,
                 };
-                c->state = FTMS_CONTROL_REQUESTING;
+                enter_state(c, now, FTMS_CONTROL_REQUESTING, "requesting control");
         } else {
                 c->flight = c->queue[0];
                 c->flight.attempts++;

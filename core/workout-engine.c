@@ -933,10 +933,62 @@ static void check_hr_lost(WorkoutEngine *e, uint64_t now)
         }
 }
 
+/*
+ * The step's cue rules, stated once for announce() (is it due?) and
+ * step_deadline() (when will it be?).
+ */
+
+/* A time step's target changes at its end, earlier by the lag the next step needs. */
+static uint64_t time_step_change(const WorkoutEngine *e, const ResolvedStep *s,
+                                 const ResolvedStep *n, double len, uint64_t *ret_end)
+{
+        uint64_t end = run_to_abs(e, e->step_start_run + s_to_usec(len));
+
+        if (ret_end)
+                *ret_end = end;
+        return end - umin(end, s_to_usec(lag_for(e, s, n)));
+}
+
+/* The next step is announced once, cue_lead before the change. */
+static bool upcoming_pending(const WorkoutEngine *e, const ResolvedStep *n)
+{
+        return n && !e->next_announced;
+}
+
+/* Seconds left to the change at which the cue is due (slack: a timer armed
+ * for that moment may fire a rounding error early). */
+static bool upcoming_due(const WorkoutEngine *e, double remaining_s)
+{
+        return remaining_s <= usec_to_s(e->config.cue_lead_usec) + 0.0005;
+}
+
+static uint64_t time_step_upcoming_at(const WorkoutEngine *e, uint64_t change)
+{
+        return change - umin(change, e->config.cue_lead_usec);
+}
+
+/* Where in a distance step the cue is due, at mps. */
+static double distance_step_upcoming_m(const WorkoutEngine *e, double len, double mps)
+{
+        return len - usec_to_s(e->config.cue_lead_usec) * mps;
+}
+
+/* Halfway is cued once, in steps that last at least halfway_min (step_s: their duration). */
+static bool halfway_pending(const WorkoutEngine *e, double step_s)
+{
+        return !e->halfway_cued && s_to_usec(step_s) >= e->config.halfway_min_usec;
+}
+
+/* ... in a time step at half its time (on the run clock), in a distance step at half its length. */
+static uint64_t time_step_halfway_run(const WorkoutEngine *e, double len)
+{
+        return e->step_start_run + s_to_usec(len / 2);
+}
+
 static void announce(WorkoutEngine *e, uint64_t now)
 {
         const ResolvedStep *s = cur_step(e), *n = next_step(e);
-        uint64_t lead = e->config.cue_lead_usec, change;
+        uint64_t change;
         double remaining_s = NAN, len, done, v;
         char buf[64], t[24];
 
@@ -945,12 +997,9 @@ static void announce(WorkoutEngine *e, uint64_t now)
         len = step_length(s, e->extend);
 
         if (s->end == STEP_END_TIME) {
-                uint64_t end = run_to_abs(e, e->step_start_run + s_to_usec(len));
-
-                change = end - umin(end, s_to_usec(lag_for(e, s, n)));
+                change = time_step_change(e, s, n, len, NULL);
                 remaining_s = now < change ? usec_to_s(change - now) : 0;
-                if (!e->halfway_cued && s_to_usec(len) >= e->config.halfway_min_usec &&
-                    run_clock(e, now) >= e->step_start_run + s_to_usec(len / 2)) {
+                if (halfway_pending(e, len) && run_clock(e, now) >= time_step_halfway_run(e, len)) {
                         e->halfway_cued = true;
                         format_duration(t, sizeof(t), len / 2, 0);
                         cue(e, now, CUE_KIND_HALFWAY, -1, "Halfway: %s to go", t);
@@ -962,15 +1011,14 @@ static void announce(WorkoutEngine *e, uint64_t now)
                             : e->commanded_kmh;
                 if (isfinite(v) && v > BELT_MOVING_KMH)
                         remaining_s = fmax(len - done, 0) / (v / 3.6);
-                if (!e->halfway_cued && isfinite(v) && v > 0 &&
-                    s_to_usec(len / (v / 3.6)) >= e->config.halfway_min_usec && done >= len / 2) {
+                if (isfinite(v) && v > 0 && halfway_pending(e, len / (v / 3.6)) &&
+                    done >= len / 2) {
                         e->halfway_cued = true;
                         cue(e, now, CUE_KIND_HALFWAY, -1, "Halfway: %.0f m to go", len / 2);
                 }
         }
 
-        if (n && !e->next_announced && isfinite(remaining_s) &&
-            remaining_s <= usec_to_s(lead) + 0.0005) {
+        if (upcoming_pending(e, n) && isfinite(remaining_s) && upcoming_due(e, remaining_s)) {
                 int secs = (int)lround(remaining_s);
 
                 e->next_announced = true;
@@ -983,7 +1031,7 @@ static void announce(WorkoutEngine *e, uint64_t now)
 static uint64_t step_deadline(const WorkoutEngine *e, uint64_t now)
 {
         const ResolvedStep *s = cur_step(e), *n = next_step(e);
-        uint64_t d = USEC_INFINITY, lead = e->config.cue_lead_usec;
+        uint64_t d = USEC_INFINITY;
         double len, done;
 
         if (e->state != ENGINE_STATE_RUNNING || !s)
@@ -993,16 +1041,15 @@ static uint64_t step_deadline(const WorkoutEngine *e, uint64_t now)
                 d = e->hold_until;
 
         if (s->end == STEP_END_TIME) {
-                uint64_t end = run_to_abs(e, e->step_start_run + s_to_usec(len));
-                uint64_t change = end - umin(end, s_to_usec(lag_for(e, s, n)));
+                uint64_t end, change = time_step_change(e, s, n, len, &end);
 
                 d = umin(d, end);
                 if (change > now)
                         d = umin(d, change);
-                if (n && !e->next_announced)
-                        d = umin(d, change - umin(change, lead));
-                if (!e->halfway_cued && s_to_usec(len) >= e->config.halfway_min_usec)
-                        d = umin(d, run_to_abs(e, e->step_start_run + s_to_usec(len / 2)));
+                if (upcoming_pending(e, n))
+                        d = umin(d, time_step_upcoming_at(e, change));
+                if (halfway_pending(e, len))
+                        d = umin(d, run_to_abs(e, time_step_halfway_run(e, len)));
                 if (s->control == STEP_CONTROL_SPEED && s->speed_start_kmh != s->speed_end_kmh &&
                     len > 0) {
                         /* A ramp: wake when it has moved by one increment. */
@@ -1021,9 +1068,9 @@ static uint64_t step_deadline(const WorkoutEngine *e, uint64_t now)
 
                 done = dist_now(e, now) - e->step_dist_start;
                 targets[nt++] = len;
-                if (n && !e->next_announced)
-                        targets[nt++] = len - usec_to_s(lead) * mps;
-                if (!e->halfway_cued)
+                if (upcoming_pending(e, n))
+                        targets[nt++] = distance_step_upcoming_m(e, len, mps);
+                if (halfway_pending(e, len / mps))
                         targets[nt++] = len / 2;
                 if (auto_lap_step(e, s))
                         targets[nt++] =

@@ -38,8 +38,9 @@ static void help(void)
                "     --run WORKOUT        Start WORKOUT (library name or file) once ready\n"
                "     --exit-when-done     Exit after the first session ends\n"
                "     --admin-group GROUP  Group allowed to control paced (default %s)\n"
+               "     --sync-group GROUP   Group allowed paced-sync's methods only (default %s)\n"
                "\nSee paced(8).\n",
-               CONFIG_DEFAULT_PATH, PACED_ADMIN_GROUP);
+               CONFIG_DEFAULT_PATH, PACED_ADMIN_GROUP, PACED_SYNC_GROUP);
 }
 
 static int parse_bus(const char *arg, ManagerOptions *o)
@@ -82,6 +83,7 @@ static int parse_argv(int argc, char *argv[], ManagerOptions *o, bool *check_con
                 ARG_RUN,
                 ARG_EXIT_WHEN_DONE,
                 ARG_ADMIN_GROUP,
+                ARG_SYNC_GROUP,
         };
         static const struct option options[] = {
                 {"help", no_argument, NULL, 'h'},
@@ -99,6 +101,7 @@ static int parse_argv(int argc, char *argv[], ManagerOptions *o, bool *check_con
                 {"run", required_argument, NULL, ARG_RUN},
                 {"exit-when-done", no_argument, NULL, ARG_EXIT_WHEN_DONE},
                 {"admin-group", required_argument, NULL, ARG_ADMIN_GROUP},
+                {"sync-group", required_argument, NULL, ARG_SYNC_GROUP},
                 {},
         };
         bool have_scale = false;
@@ -165,6 +168,9 @@ static int parse_argv(int argc, char *argv[], ManagerOptions *o, bool *check_con
                         break;
                 case ARG_ADMIN_GROUP:
                         o->admin_group = optarg;
+                        break;
+                case ARG_SYNC_GROUP:
+                        o->sync_group = optarg;
                         break;
                 case '?':
                         return -EINVAL;

@@ -272,6 +272,11 @@ static void handle_lap(Manager *m, const EngineEvent *ev)
 
         if (m->analysis && m->session_id)
                 live_analysis_new_lap(m->analysis, manager_session_t(m), NULL);
+        (void)bus_manager_emit_lap(m, l->number,
+                                   !l->automatic                                ? "step"
+                                   : fabs(l->distance_m - METERS_PER_MILE) < 50 ? "mile"
+                                                                                : "auto",
+                                   l->distance_m, l->duration_s, l->avg_speed_kmh);
         if (!m->store || m->session_id <= 0)
                 return;
         start_s = (double)((int64_t)l->start_usec - (int64_t)m->session_start_usec) / USEC_PER_SEC;
@@ -619,6 +624,7 @@ void manager_workout_done(Manager *m)
         m->rr_cleaner = rr_cleaner_free(m->rr_cleaner);
         m->analysis = live_analysis_free(m->analysis);
         m->schedule = plan_free(m->schedule);
+        planned_workouts_done(&m->planned);
         free(m->pending_run);
         m->pending_run = NULL;
         free(m->state_dir);
@@ -842,8 +848,22 @@ int manager_start_workout(Manager *m, const char *name_or_path, bool arm_only, s
         if (r < 0)
                 return r;
         if (!*name) {
+                const PlannedWorkout *p = manager_planned_today(m);
                 ManagerSnapshot s;
 
+                /* A planned workout from another calendar comes before the plan's. */
+                if (p) {
+                        WorkoutError we = {};
+                        char buf[600];
+
+                        r = planned_workout_parse(p, &workout, &we);
+                        if (r < 0)
+                                return sd_bus_error_setf(
+                                        error, PACED_ERROR_INVALID_WORKOUT, "%s",
+                                        we.message[0] ? workout_error_format(&we, buf, sizeof(buf))
+                                                      : strerror(-r));
+                        return start_loaded(m, workout, p->name, arm_only, error);
+                }
                 manager_snapshot(m, &s);
                 if (!*s.schedule)
                         return sd_bus_error_set(error, PACED_ERROR_INVALID_WORKOUT,

@@ -42,6 +42,7 @@ typedef struct ManagerOptions {
         const char *run_workout;   /* start this workout as soon as the treadmill is ready */
         bool exit_when_done;       /* exit after the first session ends */
         const char *admin_group;   /* NULL: "paced" */
+        const char *sync_group;    /* NULL: "paced-sync" */
 } ManagerOptions;
 
 typedef struct Manager Manager;

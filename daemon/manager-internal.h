@@ -30,7 +30,10 @@ typedef struct Device {
         char *address;
         char *name;
         bool connected;
-        int battery_pct; /* -1: unknown */
+        bool link_lost;     /* went down since it last connected: the next link up is a restore */
+        uint64_t malformed; /* payloads from this device that did not decode */
+        bool malformed_logged; /* the first one was logged at warning level */
+        int battery_pct;       /* -1: unknown */
         bool has_caps;
         TransportCapabilities caps;
 } Device;

@@ -8,6 +8,9 @@
 #include <math.h>
 #include <stdarg.h>
 
+#include "alloc-util.h"
+#include "string-table.h"
+#include "time-util.h"
 #include "workout-engine.h"
 
 typedef enum BeltState {
@@ -181,28 +184,15 @@ static inline uint64_t umax(uint64_t a, uint64_t b)
 
 /* ---- tables ---- */
 
-static const char *const state_table[_ENGINE_STATE_MAX] = {
+static const char *const engine_state_table[_ENGINE_STATE_MAX] = {
         [ENGINE_STATE_IDLE] = "idle",         [ENGINE_STATE_ARMED] = "armed",
         [ENGINE_STATE_RUNNING] = "running",   [ENGINE_STATE_PAUSED] = "paused",
         [ENGINE_STATE_FINISHED] = "finished", [ENGINE_STATE_ABORTED] = "aborted",
 };
 
-const char *engine_state_to_string(EngineState s)
-{
-        if (s < 0 || s >= _ENGINE_STATE_MAX)
-                return NULL;
-        return state_table[s];
-}
+DEFINE_STRING_TABLE_LOOKUP(engine_state, EngineState);
 
-EngineState engine_state_from_string(const char *s)
-{
-        for (int i = 0; s && i < _ENGINE_STATE_MAX; i++)
-                if (streq(s, state_table[i]))
-                        return i;
-        return _ENGINE_STATE_INVALID;
-}
-
-static const char *const pause_table[_ENGINE_PAUSE_REASON_MAX] = {
+static const char *const engine_pause_reason_table[_ENGINE_PAUSE_REASON_MAX] = {
         [ENGINE_PAUSE_NONE] = "none",
         [ENGINE_PAUSE_USER] = "user",
         [ENGINE_PAUSE_CONSOLE] = "console",
@@ -211,14 +201,9 @@ static const char *const pause_table[_ENGINE_PAUSE_REASON_MAX] = {
         [ENGINE_PAUSE_LINK_LOST] = "link-lost",
 };
 
-const char *engine_pause_reason_to_string(EnginePauseReason r)
-{
-        if (r < 0 || r >= _ENGINE_PAUSE_REASON_MAX)
-                return NULL;
-        return pause_table[r];
-}
+DEFINE_STRING_TABLE_LOOKUP_TO_STRING(engine_pause_reason, EnginePauseReason);
 
-static const char *const event_table[_ENGINE_EVENT_TYPE_MAX] = {
+static const char *const engine_event_type_table[_ENGINE_EVENT_TYPE_MAX] = {
         [ENGINE_EVENT_STATE_CHANGED] = "state-changed",
         [ENGINE_EVENT_STEP_CHANGED] = "step-changed",
         [ENGINE_EVENT_LAP] = "lap",
@@ -234,14 +219,9 @@ static const char *const event_table[_ENGINE_EVENT_TYPE_MAX] = {
         [ENGINE_EVENT_SHUTDOWN_DONE] = "shutdown-done",
 };
 
-const char *engine_event_type_to_string(EngineEventType t)
-{
-        if (t < 0 || t >= _ENGINE_EVENT_TYPE_MAX)
-                return NULL;
-        return event_table[t];
-}
+DEFINE_STRING_TABLE_LOOKUP_TO_STRING(engine_event_type, EngineEventType);
 
-static const char *const rule_table[_ENGINE_SAFETY_RULE_MAX] = {
+static const char *const engine_safety_rule_table[_ENGINE_SAFETY_RULE_MAX] = {
         [ENGINE_SAFETY_CAP] = "cap",
         [ENGINE_SAFETY_RATE_LIMIT] = "rate-limit",
         [ENGINE_SAFETY_HR_CEILING] = "hr-ceiling",
@@ -251,67 +231,31 @@ static const char *const rule_table[_ENGINE_SAFETY_RULE_MAX] = {
         [ENGINE_SAFETY_SHUTDOWN] = "shutdown",
 };
 
-const char *engine_safety_rule_to_string(EngineSafetyRule r)
-{
-        if (r < 0 || r >= _ENGINE_SAFETY_RULE_MAX)
-                return NULL;
-        return rule_table[r];
-}
+DEFINE_STRING_TABLE_LOOKUP_TO_STRING(engine_safety_rule, EngineSafetyRule);
 
-static const char *const output_table[_ENGINE_OUTPUT_TYPE_MAX] = {
+static const char *const engine_output_type_table[_ENGINE_OUTPUT_TYPE_MAX] = {
         [ENGINE_OUTPUT_CP_WRITE] = "cp-write",
         [ENGINE_OUTPUT_CUE] = "cue",
         [ENGINE_OUTPUT_EVENT] = "event",
 };
 
-const char *engine_output_type_to_string(EngineOutputType t)
-{
-        if (t < 0 || t >= _ENGINE_OUTPUT_TYPE_MAX)
-                return NULL;
-        return output_table[t];
-}
+DEFINE_STRING_TABLE_LOOKUP_TO_STRING(engine_output_type, EngineOutputType);
 
-static const char *const shutdown_table[_ENGINE_SHUTDOWN_POLICY_MAX] = {
+static const char *const engine_shutdown_policy_table[_ENGINE_SHUTDOWN_POLICY_MAX] = {
         [ENGINE_SHUTDOWN_COOLDOWN] = "cooldown",
         [ENGINE_SHUTDOWN_PAUSE] = "pause",
         [ENGINE_SHUTDOWN_STOP] = "stop",
         [ENGINE_SHUTDOWN_NONE] = "none",
 };
 
-const char *engine_shutdown_policy_to_string(EngineShutdownPolicy p)
-{
-        if (p < 0 || p >= _ENGINE_SHUTDOWN_POLICY_MAX)
-                return NULL;
-        return shutdown_table[p];
-}
+DEFINE_STRING_TABLE_LOOKUP(engine_shutdown_policy, EngineShutdownPolicy);
 
-EngineShutdownPolicy engine_shutdown_policy_from_string(const char *s)
-{
-        for (int i = 0; s && i < _ENGINE_SHUTDOWN_POLICY_MAX; i++)
-                if (streq(s, shutdown_table[i]))
-                        return i;
-        return _ENGINE_SHUTDOWN_POLICY_INVALID;
-}
-
-static const char *const recovery_table[_ENGINE_RECOVERY_POLICY_MAX] = {
+static const char *const engine_recovery_policy_table[_ENGINE_RECOVERY_POLICY_MAX] = {
         [ENGINE_RECOVERY_RESUME] = "resume",
         [ENGINE_RECOVERY_COOLDOWN] = "cooldown",
 };
 
-const char *engine_recovery_policy_to_string(EngineRecoveryPolicy p)
-{
-        if (p < 0 || p >= _ENGINE_RECOVERY_POLICY_MAX)
-                return NULL;
-        return recovery_table[p];
-}
-
-EngineRecoveryPolicy engine_recovery_policy_from_string(const char *s)
-{
-        for (int i = 0; s && i < _ENGINE_RECOVERY_POLICY_MAX; i++)
-                if (streq(s, recovery_table[i]))
-                        return i;
-        return _ENGINE_RECOVERY_POLICY_INVALID;
-}
+DEFINE_STRING_TABLE_LOOKUP(engine_recovery_policy, EngineRecoveryPolicy);
 
 void engine_config_init(EngineConfig *c)
 {
@@ -375,22 +319,14 @@ static EngineOutput *push_output(WorkoutEngine *e, EngineOutputType type)
         if (e->out_head > 0 && e->out_head == e->n_out)
                 e->out_head = e->n_out = 0;
         if (e->n_out >= e->out_alloc) {
-                size_t n = umax(e->out_alloc * 2, (size_t)16);
-                EngineOutput *o;
-
                 if (e->out_head > 0) {
                         memmove(e->out, e->out + e->out_head,
                                 sizeof(EngineOutput) * (e->n_out - e->out_head));
                         e->n_out -= e->out_head;
                         e->out_head = 0;
                 }
-                if (e->n_out >= e->out_alloc) {
-                        o = realloc(e->out, n * sizeof(EngineOutput));
-                        if (!o)
-                                return NULL; /* an output is lost, the engine goes on */
-                        e->out = o;
-                        e->out_alloc = n;
-                }
+                if (!GREEDY_REALLOC(e->out, e->out_alloc, e->n_out + 1))
+                        return NULL; /* an output is lost, the engine goes on */
         }
         EngineOutput *o = &e->out[e->n_out++];
         memset(o, 0, sizeof(*o));
@@ -637,12 +573,12 @@ static void emit_lap(WorkoutEngine *e, uint64_t now, uint64_t end_run, double en
                         .time_at_target_s = fmin(e->lap_tat_s, dur),
                 };
                 ev->value = dur;
-                cue_format_duration(dur, true, t);
+                format_duration(t, sizeof(t), dur, TIME_FORMAT_TENTHS);
                 snprintf(ev->message, sizeof(ev->message), "lap %u: %s, %.0f m", e->n_laps, t,
                          dist);
         }
         if (automatic || dur >= 1.0) {
-                cue_format_duration(dur, true, t);
+                format_duration(t, sizeof(t), dur, TIME_FORMAT_TENTHS);
                 cue(e, now, CUE_KIND_LAP, -1, "Lap %u: %s", e->n_laps, t);
         }
         e->lap_start_run = end_run;
@@ -1208,10 +1144,62 @@ static void check_hr_lost(WorkoutEngine *e, uint64_t now)
         }
 }
 
+/*
+ * The step's cue rules, stated once for announce() (is it due?) and
+ * step_deadline() (when will it be?).
+ */
+
+/* A time step's target changes at its end, earlier by the lag the next step needs. */
+static uint64_t time_step_change(const WorkoutEngine *e, const ResolvedStep *s,
+                                 const ResolvedStep *n, double len, uint64_t *ret_end)
+{
+        uint64_t end = run_to_abs(e, e->step_start_run + s_to_usec(len));
+
+        if (ret_end)
+                *ret_end = end;
+        return end - umin(end, s_to_usec(lag_for(e, s, n)));
+}
+
+/* The next step is announced once, cue_lead before the change. */
+static bool upcoming_pending(const WorkoutEngine *e, const ResolvedStep *n)
+{
+        return n && !e->next_announced;
+}
+
+/* Seconds left to the change at which the cue is due (slack: a timer armed
+ * for that moment may fire a rounding error early). */
+static bool upcoming_due(const WorkoutEngine *e, double remaining_s)
+{
+        return remaining_s <= usec_to_s(e->config.cue_lead_usec) + 0.0005;
+}
+
+static uint64_t time_step_upcoming_at(const WorkoutEngine *e, uint64_t change)
+{
+        return change - umin(change, e->config.cue_lead_usec);
+}
+
+/* Where in a distance step the cue is due, at mps. */
+static double distance_step_upcoming_m(const WorkoutEngine *e, double len, double mps)
+{
+        return len - usec_to_s(e->config.cue_lead_usec) * mps;
+}
+
+/* Halfway is cued once, in steps that last at least halfway_min (step_s: their duration). */
+static bool halfway_pending(const WorkoutEngine *e, double step_s)
+{
+        return !e->halfway_cued && s_to_usec(step_s) >= e->config.halfway_min_usec;
+}
+
+/* ... in a time step at half its time (on the run clock), in a distance step at half its length. */
+static uint64_t time_step_halfway_run(const WorkoutEngine *e, double len)
+{
+        return e->step_start_run + s_to_usec(len / 2);
+}
+
 static void announce(WorkoutEngine *e, uint64_t now)
 {
         const ResolvedStep *s = cur_step(e), *n = next_step(e);
-        uint64_t lead = e->config.cue_lead_usec, change;
+        uint64_t change;
         double remaining_s = NAN, len, done, v;
         char buf[64], t[24];
 
@@ -1220,14 +1208,11 @@ static void announce(WorkoutEngine *e, uint64_t now)
         len = step_length(s, e->extend);
 
         if (s->end == STEP_END_TIME) {
-                uint64_t end = run_to_abs(e, e->step_start_run + s_to_usec(len));
-
-                change = end - umin(end, s_to_usec(lag_for(e, s, n)));
+                change = time_step_change(e, s, n, len, NULL);
                 remaining_s = now < change ? usec_to_s(change - now) : 0;
-                if (!e->halfway_cued && s_to_usec(len) >= e->config.halfway_min_usec &&
-                    run_clock(e, now) >= e->step_start_run + s_to_usec(len / 2)) {
+                if (halfway_pending(e, len) && run_clock(e, now) >= time_step_halfway_run(e, len)) {
                         e->halfway_cued = true;
-                        cue_format_duration(len / 2, false, t);
+                        format_duration(t, sizeof(t), len / 2, 0);
                         cue(e, now, CUE_KIND_HALFWAY, -1, "Halfway: %s to go", t);
                 }
         } else if (s->end == STEP_END_DISTANCE) {
@@ -1237,15 +1222,14 @@ static void announce(WorkoutEngine *e, uint64_t now)
                             : e->commanded_kmh;
                 if (isfinite(v) && v > BELT_MOVING_KMH)
                         remaining_s = fmax(len - done, 0) / (v / 3.6);
-                if (!e->halfway_cued && isfinite(v) && v > 0 &&
-                    s_to_usec(len / (v / 3.6)) >= e->config.halfway_min_usec && done >= len / 2) {
+                if (isfinite(v) && v > 0 && halfway_pending(e, len / (v / 3.6)) &&
+                    done >= len / 2) {
                         e->halfway_cued = true;
                         cue(e, now, CUE_KIND_HALFWAY, -1, "Halfway: %.0f m to go", len / 2);
                 }
         }
 
-        if (n && !e->next_announced && isfinite(remaining_s) &&
-            remaining_s <= usec_to_s(lead) + 0.0005) {
+        if (upcoming_pending(e, n) && isfinite(remaining_s) && upcoming_due(e, remaining_s)) {
                 int secs = (int)lround(remaining_s);
 
                 e->next_announced = true;
@@ -1258,7 +1242,7 @@ static void announce(WorkoutEngine *e, uint64_t now)
 static uint64_t step_deadline(const WorkoutEngine *e, uint64_t now)
 {
         const ResolvedStep *s = cur_step(e), *n = next_step(e);
-        uint64_t d = USEC_INFINITY, lead = e->config.cue_lead_usec;
+        uint64_t d = USEC_INFINITY;
         double len, done;
 
         if (e->state != ENGINE_STATE_RUNNING || !s)
@@ -1268,16 +1252,15 @@ static uint64_t step_deadline(const WorkoutEngine *e, uint64_t now)
                 d = e->hold_until;
 
         if (s->end == STEP_END_TIME) {
-                uint64_t end = run_to_abs(e, e->step_start_run + s_to_usec(len));
-                uint64_t change = end - umin(end, s_to_usec(lag_for(e, s, n)));
+                uint64_t end, change = time_step_change(e, s, n, len, &end);
 
                 d = umin(d, end);
                 if (change > now)
                         d = umin(d, change);
-                if (n && !e->next_announced)
-                        d = umin(d, change - umin(change, lead));
-                if (!e->halfway_cued && s_to_usec(len) >= e->config.halfway_min_usec)
-                        d = umin(d, run_to_abs(e, e->step_start_run + s_to_usec(len / 2)));
+                if (upcoming_pending(e, n))
+                        d = umin(d, time_step_upcoming_at(e, change));
+                if (halfway_pending(e, len))
+                        d = umin(d, run_to_abs(e, time_step_halfway_run(e, len)));
                 if (s->control == STEP_CONTROL_SPEED && s->speed_start_kmh != s->speed_end_kmh &&
                     len > 0) {
                         /* A ramp: wake when it has moved by one increment. */
@@ -1296,9 +1279,9 @@ static uint64_t step_deadline(const WorkoutEngine *e, uint64_t now)
 
                 done = dist_now(e, now) - e->step_dist_start;
                 targets[nt++] = len;
-                if (n && !e->next_announced)
-                        targets[nt++] = len - usec_to_s(lead) * mps;
-                if (!e->halfway_cued)
+                if (upcoming_pending(e, n))
+                        targets[nt++] = distance_step_upcoming_m(e, len, mps);
+                if (halfway_pending(e, len / mps))
                         targets[nt++] = len / 2;
                 if (auto_lap_step(e, s))
                         targets[nt++] =

@@ -9,8 +9,10 @@
 #include <stdarg.h>
 #include <strings.h>
 
+#include "alloc-util.h"
 #include "rr-file.h"
 #include "rr-fit.h"
+#include "string-table.h"
 #include "util.h"
 
 #define MAX_FIELDS    16
@@ -25,12 +27,7 @@ static const char *const rr_file_format_table[_RR_FILE_FORMAT_MAX] = {
         [RR_FILE_FIT] = "FIT activity (hrv messages)",
 };
 
-const char *rr_file_format_to_string(RrFileFormat f)
-{
-        if (f < 0 || f >= _RR_FILE_FORMAT_MAX)
-                return NULL;
-        return rr_file_format_table[f];
-}
+DEFINE_STRING_TABLE_LOOKUP_TO_STRING(rr_file_format, RrFileFormat);
 
 _printf_(3, 4) static int fail(RrCsvError *err, unsigned line, const char *fmt, ...)
 {
@@ -164,15 +161,8 @@ static bool detect_layout(const char *s, const char *e, Layout *ret)
 
 static int rows_append(RrRecording *r, size_t *cap, const RrRow *row)
 {
-        if (r->n_rows == *cap) {
-                size_t ncap = *cap ? *cap * 2 : 1024;
-                RrRow *n = realloc(r->rows, ncap * sizeof(RrRow));
-
-                if (!n)
-                        return -ENOMEM;
-                r->rows = n;
-                *cap = ncap;
-        }
+        if (!GREEDY_REALLOC(r->rows, *cap, r->n_rows + 1))
+                return -ENOMEM;
         r->rows[r->n_rows++] = *row;
         return 0;
 }

@@ -8,6 +8,7 @@
 #include <stdarg.h>
 #include <stdio.h>
 
+#include "alloc-util.h"
 #include "export-fit.h"
 #include "rr-fit.h"
 #include "util.h"
@@ -82,30 +83,16 @@ bool rr_fit_is_fit(const void *buf, size_t len)
 
 static int push_rr(Parser *p, double ms)
 {
-        if (p->n_rr == p->rr_cap) {
-                size_t cap = p->rr_cap ? p->rr_cap * 2 : 4096;
-                double *n = realloc(p->rr, cap * sizeof(double));
-
-                if (!n)
-                        return -ENOMEM;
-                p->rr = n;
-                p->rr_cap = cap;
-        }
+        if (!GREEDY_REALLOC(p->rr, p->rr_cap, p->n_rr + 1))
+                return -ENOMEM;
         p->rr[p->n_rr++] = ms;
         return 0;
 }
 
 static int push_speed(Parser *p, double t_s, double kmh)
 {
-        if (p->n_speed == p->speed_cap) {
-                size_t cap = p->speed_cap ? p->speed_cap * 2 : 1024;
-                SpeedPoint *n = realloc(p->speed, cap * sizeof(SpeedPoint));
-
-                if (!n)
-                        return -ENOMEM;
-                p->speed = n;
-                p->speed_cap = cap;
-        }
+        if (!GREEDY_REALLOC(p->speed, p->speed_cap, p->n_speed + 1))
+                return -ENOMEM;
         p->speed[p->n_speed++] = (SpeedPoint){t_s, kmh};
         return 0;
 }

@@ -13,7 +13,9 @@
 #include "threshold.h"
 #include "util.h"
 
-static_assert(RAMP_INDEPENDENT_WINDOWS == (int)(ALPHA1_WINDOW_S / ALPHA1_STEP_S),
+/* Casts of the floating constants themselves: clang takes only those in an
+ * integer constant expression, not the cast of a quotient. */
+static_assert(RAMP_INDEPENDENT_WINDOWS * (int)ALPHA1_STEP_S == (int)ALPHA1_WINDOW_S,
               "one independent window per window length");
 
 static const char *const threshold_kind_table[_THRESHOLD_KIND_MAX] = {

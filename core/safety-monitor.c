@@ -10,6 +10,7 @@
 #include <stdio.h>
 
 #include "safety-monitor.h"
+#include "target-echo.h"
 
 /* A belt reporting less than this stands still. */
 #define MOVING_KMH 0.1
@@ -33,6 +34,7 @@ struct SafetyMonitor {
         bool control_refused; /* the last Request Control was refused */
         uint64_t able_since;  /* paced could reach the belt from then on (link, control, start) */
         double last_target;   /* the newest target: ours written, or the machine's reported */
+        TargetEcho speed_echo;  /* the speeds written, to tell late echoes */
         uint64_t raised_at;   /* the machine reported a higher target (the console's) */
 
         /* what the treadmill reports (true units) */
@@ -250,7 +252,8 @@ static void handle_status(SafetyMonitor *m, uint64_t now, const FtmsMachineStatu
                 break;
         case FTMS_STATUS_TARGET_SPEED_CHANGED:
                 /* The machine's own word on its target (ours echoed, or the console's). */
-                if (isfinite(s->value) && s->value > 0) {
+                if (isfinite(s->value) && s->value > 0 &&
+                    !target_echo_is_stale(&m->speed_echo, now, s->value)) {
                         double v = cmd_to_true(m, s->value);
 
                         /* Raised on the console: paced gets its grace to answer. */
@@ -346,6 +349,7 @@ void safety_monitor_observe(SafetyMonitor *m, uint64_t now, const TransportEvent
                 m->accepted_kmh = m->accepted_incline = NAN;
                 m->in_flight = false;
                 m->have_speed_write = m->have_incline_write = false;
+                target_echo_reset(&m->speed_echo);
                 m->last_target = NAN;
                 m->ever_moving = false;
                 m->zero_pending = false;
@@ -559,6 +563,7 @@ int safety_monitor_check_write(SafetyMonitor *m, uint64_t now, const FtmsControl
                                               "the heart rate is above the %.0f bpm ceiling",
                                               v, m->config.safety.hr_ceiling_bpm);
                         m->have_speed_write = true;
+                        target_echo_sent(&m->speed_echo, now, cmd->value);
                         m->last_speed_write = m->last_target = v;
                         m->last_speed_write_at = now;
                 }

@@ -10,6 +10,7 @@
 
 #include "alloc-util.h"
 #include "string-table.h"
+#include "target-echo.h"
 #include "time-util.h"
 #include "workout-engine.h"
 
@@ -148,6 +149,7 @@ struct WorkoutEngine {
          * counts from here (or from what it reports), never from a value
          * that did not reach the wire. */
         double accepted_kmh, accepted_incline;
+        TargetEcho speed_echo; /* our speed commands, to tell late echoes */
         /* The runner stopped or paused the belt (console, safety key, a
          * measured stop, or our Stop accepted): no speed, incline or Start
          * until the runner starts it again. */
@@ -995,6 +997,8 @@ static void update_speed(WorkoutEngine *e, uint64_t now)
                                 if (r < 0)
                                         e->speed_retry_at = now + SPEED_RETRY_USEC;
                                 else {
+                                        target_echo_sent(&e->speed_echo, now,
+                                                         to_belt_units(e, next));
                                         if (!e->ttt_pending) {
                                                 e->ttt_pending = true;
                                                 e->ttt_start = now;
@@ -2517,8 +2521,10 @@ static void handle_status(WorkoutEngine *e, uint64_t now, const FtmsMachineStatu
                 belt_started(e, now, "the runner restarted the belt");
                 break;
         case FTMS_STATUS_TARGET_SPEED_CHANGED:
-                /* The machine's word on its target: ours echoed, or the console's. */
-                if (isfinite(s->value) && s->value > 0)
+                /* The machine's word on its target: ours echoed, or the
+                 * console's; a late echo of an older command is not news. */
+                if (isfinite(s->value) && s->value > 0 &&
+                    !target_echo_is_stale(&e->speed_echo, now, s->value))
                         e->accepted_kmh = belt_to_true(e, s->value);
                 break;
         case FTMS_STATUS_TARGET_INCLINE_CHANGED:
@@ -2619,6 +2625,7 @@ void workout_engine_handle_event(WorkoutEngine *e, uint64_t now, const Transport
                 e->zero_pending = false;
                 e->commanded_kmh = e->commanded_incline = NAN;
                 e->accepted_kmh = e->accepted_incline = NAN;
+                target_echo_reset(&e->speed_echo);
                 e->prev_measured_kmh = NAN;
                 e->decelerating = false;
                 e->session_running = false;

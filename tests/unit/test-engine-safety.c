@@ -168,6 +168,63 @@ static void test_rate_limit(void **state)
         rig_free(&r);
 }
 
+/*
+ * A late echo: the treadmill's Target Speed Changed notice for an older
+ * command arrives after the response to a newer one (two characteristics,
+ * no order between them over BlueZ). It is not what the treadmill accepted
+ * now: the next step goes on from the newest accepted target, within
+ * max_accel, never back to the old value (seen in e2e: 16.4 -> 15.4).
+ */
+static void test_late_echo_does_not_move_the_rate_reference(void **state)
+{
+        EngineConfig cfg = quiet_config();
+        TransportEvent echo = {
+                .type = TRANSPORT_EVENT_MACHINE_STATUS,
+                .role = TRANSPORT_ROLE_TREADMILL,
+                .status = {.op = FTMS_STATUS_TARGET_SPEED_CHANGED, .known = true},
+        };
+        double older = NAN, prev = NAN;
+        uint64_t prev_t = 0;
+        size_t i, w, seen = 0;
+
+        Rig r;
+
+        cfg.safety.max_accel_kmhps = 0.5;
+        start_running(&r, &cfg, one_step(120, 16.0), 8.0);
+        rig_run_for(&r, 10);
+        /* The speed written four commands ago, echoed now. */
+        for (i = r.n_writes; i-- > 0;)
+                if (r.writes[i].cmd.op == FTMS_CP_SET_TARGET_SPEED && ++seen == 4) {
+                        older = r.writes[i].cmd.value;
+                        break;
+                }
+        assert_true(isfinite(older));
+        w = r.n_writes;
+        echo.time_usec = r.now;
+        echo.status.value = older;
+        rig_emit(&r, &echo);
+        rig_run_for(&r, 10);
+        seen = 0;
+        for (i = 0; i < r.n_writes; i++) {
+                if (r.writes[i].cmd.op != FTMS_CP_SET_TARGET_SPEED)
+                        continue;
+                if (isfinite(prev)) {
+                        double dt = (double)(r.writes[i].time_usec - prev_t) / USEC_PER_SEC;
+
+                        assert_true(fabs(r.writes[i].cmd.value - prev) <= 0.5 * dt + 1e-9);
+                        if (i >= w) {
+                                /* Still on its way up to 16, never back down. */
+                                assert_true(r.writes[i].cmd.value >= prev - 1e-9);
+                                seen++;
+                        }
+                }
+                prev = r.writes[i].cmd.value;
+                prev_t = r.writes[i].time_usec;
+        }
+        assert_true(seen > 0);
+        rig_free(&r);
+}
+
 static void test_hr_ceiling_beats_override_and_releases(void **state)
 {
         EngineConfig cfg = quiet_config();
@@ -904,6 +961,7 @@ int main(void)
                 cmocka_unit_test(test_override_stays_under_cap),
                 cmocka_unit_test(test_incline_capped_and_rate_limited),
                 cmocka_unit_test(test_rate_limit),
+                cmocka_unit_test(test_late_echo_does_not_move_the_rate_reference),
                 cmocka_unit_test(test_hr_ceiling_beats_override_and_releases),
                 cmocka_unit_test(test_hr_lost_holds_then_falls_back),
                 cmocka_unit_test(test_link_lost_pauses_reconnect_reapplies_if_running),

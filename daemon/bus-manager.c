@@ -142,9 +142,6 @@ static int method_start_workout_data(sd_bus_message *message, void *userdata, sd
         if (r < 0)
                 return r;
         REQUIRE_WRITE_ACCESS(m, message, error);
-        if (!*filename || strchr(filename, '\n'))
-                return sd_bus_error_set(error, PACED_ERROR_INVALID_ARGUMENT,
-                                        "The workout needs a file name (for its messages).");
         r = manager_start_workout_data(m, filename, data, arm_only, error);
         if (r < 0)
                 return r;
@@ -321,7 +318,7 @@ static const sd_bus_vtable manager_vtable[] = {
         SD_BUS_PROPERTY("Schedule", "s", property_get_schedule, 0, LIVE),
 
         SD_BUS_METHOD_WITH_NAMES("StartWorkout", "sb",
-                                 SD_BUS_PARAM(name_or_path) SD_BUS_PARAM(arm_only), "", ,
+                                 SD_BUS_PARAM(name) SD_BUS_PARAM(arm_only), "", ,
                                  method_start_workout, SD_BUS_VTABLE_UNPRIVILEGED),
         SD_BUS_METHOD_WITH_NAMES("StartWorkoutData", "ssb",
                                  SD_BUS_PARAM(filename) SD_BUS_PARAM(contents)
@@ -335,7 +332,7 @@ static const sd_bus_vtable manager_vtable[] = {
                                  SD_BUS_VTABLE_UNPRIVILEGED),
         SD_BUS_METHOD_WITH_NAMES("AdjustSpeed", "d", SD_BUS_PARAM(delta_kmh), "", ,
                                  method_adjust_speed, SD_BUS_VTABLE_UNPRIVILEGED),
-        SD_BUS_METHOD_WITH_NAMES("SetSchedule", "s", SD_BUS_PARAM(plan_json_or_path), "", ,
+        SD_BUS_METHOD_WITH_NAMES("SetSchedule", "s", SD_BUS_PARAM(plan_json), "", ,
                                  method_set_schedule, SD_BUS_VTABLE_UNPRIVILEGED),
         SD_BUS_METHOD("ClearSchedule", "", "", method_clear_schedule, SD_BUS_VTABLE_UNPRIVILEGED),
         SD_BUS_METHOD_WITH_NAMES("AcceptThresholds", "t", SD_BUS_PARAM(session_id), "dd",

@@ -52,7 +52,8 @@ struct Manager {
         ZoneModel zone_model;
         ZoneTable zones; /* the live zone outside a session */
         bool have_zones;
-        char *pending_run;     /* --run: started once the treadmill is ready */
+        char *pending_run;      /* --run: started once the treadmill is ready */
+        char *pending_run_data; /* --run FILE: its contents, read at start */
         struct Plan *schedule; /* from SetSchedule, stored in the state directory */
 
         SessionStore *store;      /* NULL: running without a store (logged) */

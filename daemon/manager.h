@@ -132,7 +132,7 @@ int manager_stop(Manager *m, sd_bus_error *error);
 int manager_skip_step(Manager *m, sd_bus_error *error);
 int manager_extend_step(Manager *m, uint32_t seconds, sd_bus_error *error);
 int manager_adjust_speed(Manager *m, double delta_kmh, sd_bus_error *error);
-int manager_set_schedule(Manager *m, const char *plan_json_or_path, sd_bus_error *error);
+int manager_set_schedule(Manager *m, const char *plan_json, sd_bus_error *error);
 int manager_clear_schedule(Manager *m, sd_bus_error *error);
 /* Replies to message with a(sssn) (address, name, kind, rssi) once the scan ends. */
 int manager_scan_devices(Manager *m, sd_bus_message *message, uint32_t timeout_s,

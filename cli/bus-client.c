@@ -10,6 +10,7 @@
 #include "bus-client.h"
 #include "bus-util.h"
 #include "profile.h"
+#include "utf8.h"
 #include "util.h"
 
 int pacectl_bus_open(sd_bus **ret)
@@ -147,7 +148,9 @@ static int read_basic(sd_bus_message *m, char type, void *field)
                 r = sd_bus_message_read_basic(m, 's', &s);
                 if (r < 0)
                         return r;
-                copy = strdup(s);
+                /* Names from workout files and devices end up on a terminal:
+                 * no escape sequence gets through (see utf8.h). */
+                copy = utf8_sanitize(s);
                 if (!copy)
                         return -ENOMEM;
                 free(*(char **)field);
@@ -189,7 +192,7 @@ static int read_manager_prop(sd_bus_message *m, const char *name, void *userdata
                                         &p->crossover_speed);
                 if (r < 0)
                         return r;
-                copy = strdup(kind);
+                copy = utf8_sanitize(kind);
                 if (!copy)
                         return -ENOMEM;
                 free(p->crossover_kind);

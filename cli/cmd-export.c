@@ -22,7 +22,8 @@ static const char options_help[] =
         "                       (a number, '400m' or 'mile')\n"
         "  -o, --output FILE    Write to FILE (default: standard output); FILE is\n"
         "                       replaced only once the export is complete\n"
-        "      --force          Write through a symbolic link at FILE\n" SESSION_CLI_DB_OPTIONS_HELP "  -h, --help           Show this help\n";
+        "      --force          Write through a symbolic link at FILE\n" SESSION_CLI_DB_OPTIONS_HELP
+        "  -h, --help           Show this help\n";
 
 static const char *format_from_path(const char *path)
 {
@@ -175,5 +176,6 @@ static int cmd_export(int argc, char *argv[])
         return PACECTL_EXIT_OK;
 }
 
-PACECTL_COMMAND(export, .name = "export", .args = "ID [--format fit|tcx|csv] [--rr] [-o FILE [--force]]",
+PACECTL_COMMAND(export, .name = "export",
+                .args = "ID [--format fit|tcx|csv] [--rr] [-o FILE [--force]]",
                 .summary = "Export a stored session as FIT, TCX or CSV.", .run = cmd_export);

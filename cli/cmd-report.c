@@ -13,7 +13,8 @@
 static const char options_help[] =
         "  -o, --output FILE  Write the SVG to FILE (default: standard output); FILE\n"
         "                     is replaced only once the report is complete\n"
-        "      --force        Write through a symbolic link at FILE\n" SESSION_CLI_DB_OPTIONS_HELP "  -h, --help         Show this help\n";
+        "      --force        Write through a symbolic link at FILE\n" SESSION_CLI_DB_OPTIONS_HELP
+        "  -h, --help         Show this help\n";
 
 static int cmd_report(int argc, char *argv[])
 {

@@ -11,6 +11,7 @@
 
 #include "bus-client.h"
 #include "read-file.h"
+#include "utf8.h"
 #include "util.h"
 
 static int show(bool json)
@@ -34,9 +35,11 @@ static int show(bool json)
                 else
                         printf("null");
                 printf("}\n");
-        } else if (*today)
-                printf("Today: %s\n", today);
-        else
+        } else if (*today) {
+                _cleanup_free_ char *t = utf8_sanitize(today); /* a name from a plan */
+
+                printf("Today: %s\n", t ? t : "?");
+        } else
                 printf("No schedule, or nothing scheduled today.\n");
         return PACECTL_EXIT_OK;
 }

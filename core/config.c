@@ -10,6 +10,7 @@
 
 #include "config.h"
 #include "read-file.h"
+#include "utf8.h"
 #include "util.h"
 
 /* paced.conf is a few kilobytes: anything near this is not a config file. */
@@ -679,6 +680,11 @@ static char *reader(char *buf, int size, void *stream)
                         break;
         }
         buf[n] = '\0';
+        /* Values reach the log, D-Bus and espeak-ng: text only. */
+        if (utf8_find_bad(buf, n, true) < n) {
+                fail(s, s->line, -EINVAL, "not UTF-8 text, or a control character");
+                return NULL;
+        }
         return buf;
 }
 

@@ -18,9 +18,8 @@ int read_file_regular(const char *path, size_t max, ReadFileFlags flags, char **
 
         if (!path || !ret)
                 return -EINVAL;
-        fd = open(path,
-                  O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK |
-                          ((flags & READ_FILE_NOFOLLOW) ? O_NOFOLLOW : 0));
+        fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK |
+                                ((flags & READ_FILE_NOFOLLOW) ? O_NOFOLLOW : 0));
         if (fd < 0)
                 return -errno;
         if (fstat(fd, &st) < 0)

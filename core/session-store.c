@@ -20,6 +20,7 @@
 
 #include "json-writer.h"
 #include "session-store.h"
+#include "utf8.h"
 #include "util.h"
 
 /* While degraded (flushes failing), keep up to about four hours of data in
@@ -315,6 +316,22 @@ static int column_strdup(sqlite3_stmt *st, int i, char **ret)
         if (!t)
                 return 0;
         *ret = strdup((const char *)t);
+        return *ret ? 0 : -ENOMEM;
+}
+
+/*
+ * A column readers show, print, export or send over D-Bus: invalid UTF-8
+ * and control characters (a row written by an older paced, or by anyone
+ * with the file) come back as U+FFFD. JSON columns are read raw.
+ */
+static int column_strdup_text(sqlite3_stmt *st, int i, char **ret)
+{
+        const unsigned char *t = sqlite3_column_text(st, i);
+
+        *ret = NULL;
+        if (!t)
+                return 0;
+        *ret = utf8_sanitize((const char *)t);
         return *ret ? 0 : -ENOMEM;
 }
 
@@ -1137,7 +1154,7 @@ int session_store_list(SessionStore *s, uint64_t since_wall_usec, SessionListEnt
                         .threshold_speed_kmh = column_double(st, 10),
                 };
                 n++;
-                if (column_strdup(st, 4, &e->workout_name) < 0) {
+                if (column_strdup_text(st, 4, &e->workout_name) < 0) {
                         session_list_free(l, n);
                         return -ENOMEM;
                 }
@@ -1237,8 +1254,14 @@ static int fill_step(sqlite3_stmt *st, void *elem)
         x->incline_start_pct = column_double(st, 11);
         x->incline_end_pct = column_double(st, 12);
         label = sqlite3_column_text(st, 13);
-        if (label)
-                snprintf(x->label, sizeof(x->label), "%s", (const char *)label);
+        if (label) {
+                _cleanup_free_ char *t = utf8_sanitize((const char *)label);
+
+                if (!t)
+                        return -ENOMEM;
+                snprintf(x->label, sizeof(x->label), "%s", t);
+                utf8_truncate(x->label, sizeof(x->label) - 1);
+        }
         return 0;
 }
 
@@ -1298,7 +1321,7 @@ static int fill_event(sqlite3_stmt *st, void *elem)
 
         x->t_s = sqlite3_column_double(st, 0);
         x->type = session_event_type_from_string((const char *)sqlite3_column_text(st, 1));
-        r = column_strdup(st, 2, &x->text);
+        r = column_strdup_text(st, 2, &x->text);
         if (r >= 0)
                 r = column_strdup(st, 3, &x->json);
         return r;
@@ -1314,9 +1337,9 @@ static int fill_threshold(sqlite3_stmt *st, void *elem)
         x->speed_kmh = column_double(st, 4);
         x->t_s = column_double(st, 5);
         x->confidence = column_double(st, 6);
-        r = column_strdup(st, 0, &x->kind);
+        r = column_strdup_text(st, 0, &x->kind);
         if (r >= 0)
-                r = column_strdup(st, 1, &x->method);
+                r = column_strdup_text(st, 1, &x->method);
         if (r >= 0)
                 r = column_strdup(st, 7, &x->json);
         return r;
@@ -1362,9 +1385,12 @@ int session_store_load(SessionStore *s, int64_t id, SessionData **ret)
         char **strings[] = {&d->workout_name, &d->workout_source,    &d->steps_json,
                             &d->profile_json, &d->treadmill_address, &d->treadmill_name,
                             &d->hrm_address,  &d->hrm_name};
-        for (size_t i = 0; i < ELEMENTSOF(strings); i++)
-                if (column_strdup(st, 3 + (int)i, strings[i]) < 0)
+        for (size_t i = 0; i < ELEMENTSOF(strings); i++) {
+                bool json = strings[i] == &d->steps_json || strings[i] == &d->profile_json;
+
+                if ((json ? column_strdup : column_strdup_text)(st, 3 + (int)i, strings[i]) < 0)
                         return -ENOMEM;
+        }
 
         /* The steps come back out of their JSON through SQLite's json1. */
         r = load_rows(s,
@@ -1486,7 +1512,7 @@ static int trend_query(SessionStore *s, uint64_t since_wall_usec, int64_t only_i
                                 .aet = no_estimate,
                                 .ant = no_estimate,
                         };
-                        r = column_strdup(st, 2, &l[n].workout_name);
+                        r = column_strdup_text(st, 2, &l[n].workout_name);
                         n++;
                         if (r < 0) {
                                 session_trend_free(l, n);

@@ -149,6 +149,28 @@ char *utf8_sanitize(const char *s)
         return out;
 }
 
+void utf8_replace_controls(char *s)
+{
+        size_t n, o = 0;
+
+        if (!s)
+                return;
+        n = strlen(s);
+        for (size_t i = 0; i < n;) {
+                size_t k = utf8_char_len(s + i, n - i);
+
+                if (k == 0 || utf8_is_control(utf8_char_decode(s + i, k))) {
+                        s[o++] = k == 0 ? '?' : ' ';
+                        i += k ? k : 1;
+                        continue;
+                }
+                memmove(s + o, s + i, k);
+                o += k;
+                i += k;
+        }
+        s[o] = '\0';
+}
+
 /* The length a lead byte announces, 0 if it is not a multi-byte lead. */
 static size_t lead_len(unsigned char c)
 {

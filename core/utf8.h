@@ -38,6 +38,9 @@ size_t utf8_find_bad(const char *s, size_t n, bool allow_whitespace);
  * terminal.
  */
 char *utf8_sanitize(const char *s);
+/* In place: every control character becomes a space, every invalid byte '?'
+ * (for text from a parser that already guarantees UTF-8, such as expat). */
+void utf8_replace_controls(char *s);
 /* Cuts s (NUL-terminated) to at most max_len bytes at a character boundary
  * and drops an incomplete sequence at its end (what snprintf may leave). */
 void utf8_truncate(char *s, size_t max_len);

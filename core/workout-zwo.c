@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <strings.h>
 
+#include "utf8.h"
 #include "workout-zwo.h"
 
 typedef enum ZwoText {
@@ -254,6 +255,7 @@ static int append_cue(WorkoutStep *s, const char *msg)
 static void text_event(ZwoParser *p, const char **atts)
 {
         const char *msg = attr(atts, "message"), *off = attr(atts, "timeoffset");
+        _cleanup_free_ char *clean = NULL;
         WorkoutNode *n;
         WorkoutStep *s;
 
@@ -266,7 +268,10 @@ static void text_event(ZwoParser *p, const char **atts)
                 s = &n->block.nodes[t >= p->on_duration ? 1 : 0].step;
         } else
                 s = &n->step;
-        if (append_cue(s, msg) < 0) {
+        clean = strdup(msg);
+        if (clean)
+                utf8_replace_controls(clean); /* a cue is one line of text (see on_end()) */
+        if (!clean || append_cue(s, clean) < 0) {
                 p->r = -ENOMEM;
                 XML_StopParser(p->xml, XML_FALSE);
         }
@@ -367,6 +372,9 @@ static void XMLCALL on_end(void *data, const char *el)
                 XML_StopParser(p->xml, XML_FALSE);
                 return;
         }
+        /* Expat gives UTF-8, but XML allows C1 controls (a terminal's CSI)
+         * and character data may hold line breaks: names are one line of text. */
+        utf8_replace_controls(v);
         switch (p->text_kind) {
         case ZWO_TEXT_NAME:
                 free(p->w->name);

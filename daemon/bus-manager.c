@@ -5,6 +5,7 @@
 #include <math.h>
 #include <string.h>
 
+#include "bus-util.h"
 #include "log.h"
 #include "manager-internal.h"
 
@@ -21,13 +22,25 @@
                 return sd_bus_message_append(reply, type, expr);                                   \
         }
 
+/* Strings may come from a workout file or the store: checked for D-Bus. */
+#define SNAPSHOT_STRING_GETTER(fname, expr)                                                        \
+        static int fname(sd_bus *bus, const char *path, const char *interface,                     \
+                         const char *property, sd_bus_message *reply, void *userdata,              \
+                         sd_bus_error *error)                                                      \
+        {                                                                                          \
+                ManagerSnapshot s;                                                                 \
+                                                                                                   \
+                manager_snapshot(userdata, &s);                                                    \
+                return bus_message_append_string_safe(reply, expr);                                \
+        }
+
 SNAPSHOT_GETTER(property_get_state, "s", s.state)
 SNAPSHOT_GETTER(property_get_pause_reason, "s", s.pause_reason)
-SNAPSHOT_GETTER(property_get_workout, "s", s.workout)
+SNAPSHOT_STRING_GETTER(property_get_workout, s.workout)
 SNAPSHOT_GETTER(property_get_step_index, "i", s.step_index)
 SNAPSHOT_GETTER(property_get_step_count, "u", s.step_count)
-SNAPSHOT_GETTER(property_get_step_name, "s", s.step_name)
-SNAPSHOT_GETTER(property_get_next_step_name, "s", s.next_step_name)
+SNAPSHOT_STRING_GETTER(property_get_step_name, s.step_name)
+SNAPSHOT_STRING_GETTER(property_get_next_step_name, s.next_step_name)
 SNAPSHOT_GETTER(property_get_step_remaining, "d", s.step_remaining_s)
 SNAPSHOT_GETTER(property_get_step_elapsed, "d", s.step_elapsed_s)
 SNAPSHOT_GETTER(property_get_target_speed, "d", s.target_speed_kmh)
@@ -39,7 +52,7 @@ SNAPSHOT_GETTER(property_get_total_time, "d", s.total_time_s)
 SNAPSHOT_GETTER(property_get_monitor_only, "b", (int)s.monitor_only)
 SNAPSHOT_GETTER(property_get_control_status, "s", s.control_status)
 SNAPSHOT_GETTER(property_get_session_id, "t", s.session_id)
-SNAPSHOT_GETTER(property_get_schedule, "s", s.schedule)
+SNAPSHOT_STRING_GETTER(property_get_schedule, s.schedule)
 
 /* ---- live values ---- */
 
@@ -317,9 +330,8 @@ static const sd_bus_vtable manager_vtable[] = {
         SD_BUS_PROPERTY("ControlStatus", "s", property_get_control_status, 0, LIVE),
         SD_BUS_PROPERTY("Schedule", "s", property_get_schedule, 0, LIVE),
 
-        SD_BUS_METHOD_WITH_NAMES("StartWorkout", "sb",
-                                 SD_BUS_PARAM(name) SD_BUS_PARAM(arm_only), "", ,
-                                 method_start_workout, SD_BUS_VTABLE_UNPRIVILEGED),
+        SD_BUS_METHOD_WITH_NAMES("StartWorkout", "sb", SD_BUS_PARAM(name) SD_BUS_PARAM(arm_only),
+                                 "", , method_start_workout, SD_BUS_VTABLE_UNPRIVILEGED),
         SD_BUS_METHOD_WITH_NAMES("StartWorkoutData", "ssb",
                                  SD_BUS_PARAM(filename) SD_BUS_PARAM(contents)
                                          SD_BUS_PARAM(arm_only),
@@ -406,18 +418,22 @@ int bus_manager_emit_properties(Manager *m, sd_bus *bus, unsigned mask)
 
 int bus_manager_emit_step_changed(Manager *m, int index, const char *name, const char *kind)
 {
+        _cleanup_free_ char *tmp = NULL;
+
         if (!m->bus || !m->name_owned)
                 return 0;
         return sd_bus_emit_signal(m->bus, PACED_BUS_PATH, PACED_BUS_IFACE_MANAGER, "StepChanged",
-                                  "iss", index, name ? name : "", kind ? kind : "");
+                                  "iss", index, bus_string_safe(name, &tmp), kind ? kind : "");
 }
 
 int bus_manager_emit_cue(Manager *m, const char *kind, const char *text, int seconds_to_change)
 {
+        _cleanup_free_ char *tmp = NULL;
+
         if (!m->bus || !m->name_owned)
                 return 0;
         return sd_bus_emit_signal(m->bus, PACED_BUS_PATH, PACED_BUS_IFACE_MANAGER, "Cue", "ssi",
-                                  kind, text, seconds_to_change);
+                                  kind, bus_string_safe(text, &tmp), seconds_to_change);
 }
 
 int bus_manager_emit_crossover(Manager *m, const char *kind, double alpha1, double t_s,
@@ -431,10 +447,12 @@ int bus_manager_emit_crossover(Manager *m, const char *kind, double alpha1, doub
 
 int bus_manager_emit_safety_action(Manager *m, const char *rule, bool active, const char *message)
 {
+        _cleanup_free_ char *tmp = NULL;
+
         if (!m->bus || !m->name_owned)
                 return 0;
         return sd_bus_emit_signal(m->bus, PACED_BUS_PATH, PACED_BUS_IFACE_MANAGER, "SafetyAction",
-                                  "sbs", rule, (int)active, message ? message : "");
+                                  "sbs", rule, (int)active, bus_string_safe(message, &tmp));
 }
 
 int bus_manager_emit_session_finished(Manager *m, uint64_t id, const char *reason)

@@ -431,12 +431,15 @@ static void rearm_engine_timer(Manager *m)
 
 /* ---- transport events ---- */
 
+/* A device's name is whatever it advertises: shown, logged and stored as text only. */
 static void device_set_string(char **field, const char *value)
 {
-        if (streq_ptr(*field, value))
+        _cleanup_free_ char *v = utf8_sanitize(value);
+
+        if (streq_ptr(*field, v))
                 return;
         free(*field);
-        *field = value ? strdup(value) : NULL;
+        *field = TAKE_PTR(v);
 }
 
 /* The RR intervals as stored, each with the cleaner's artifact flag. */

@@ -176,6 +176,23 @@ static void test_tcx_escapes_and_free_run(void **state)
         assert_non_null(strstr(buf, "<TotalTimeSeconds>3.0</TotalTimeSeconds>"));
         free(buf);
 
+        /* Whatever the store holds (an old row, another writer), the XML is well-formed. */
+        d.workout_name = (char *)"Caf\xe9 \x1b[31mred\xc2\x9b \xe2\x82";
+        f = open_memstream(&buf, &size);
+        assert_int_equal(export_tcx_write(&d, f), 0);
+        fclose(f);
+        {
+                XML_Parser xp = XML_ParserCreate(NULL);
+
+                if (XML_Parse(xp, buf, (int)size, XML_TRUE) != XML_STATUS_OK)
+                        fail_msg("malformed TCX: %s", XML_ErrorString(XML_GetErrorCode(xp)));
+                XML_ParserFree(xp);
+        }
+        assert_non_null(strstr(
+                buf,
+                "<Notes>Caf\xef\xbf\xbd [31mred \xef\xbf\xbd\xef\xbf\xbd (treadmill)</Notes>"));
+        free(buf);
+
         d.n_samples = 0;
         f = open_memstream(&buf, &size);
         assert_int_equal(export_tcx_write(&d, f), -ENODATA);

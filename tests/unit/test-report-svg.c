@@ -234,6 +234,18 @@ static void test_svg_minimal_session(void **state)
                 free(p.path_d[i]);
         free(buf);
 
+        /* Invalid UTF-8 and terminal escapes in the name: still well-formed. */
+        d.workout_name = (char *)"Caf\xe9 \x1b[31mred\xc2\x9b";
+        memset(&p, 0, sizeof(p));
+        f = open_memstream(&buf, &size);
+        assert_int_equal(report_svg_write(&d, 0, f), 0);
+        fclose(f);
+        parse(buf, size, &p);
+        assert_non_null(strstr(p.texts, "Caf\xef\xbf\xbd [31mred \xe2\x80\x94"));
+        for (size_t i = 0; i < p.n_paths; i++)
+                free(p.path_d[i]);
+        free(buf);
+
         d.n_samples = 0;
         f = open_memstream(&buf, &size);
         assert_int_equal(report_svg_write(&d, 0, f), -ENODATA);

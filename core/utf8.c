@@ -85,9 +85,16 @@ bool utf8_is_valid(const char *s)
 size_t utf8_find_bad(const char *s, size_t n, bool allow_whitespace)
 {
         for (size_t i = 0; i < n;) {
-                size_t k = utf8_char_len(s + i, n - i);
+                unsigned char c = (unsigned char)s[i];
+                size_t k;
                 unsigned cp;
 
+                /* Printable ASCII, nearly all of any input: nothing to decode. */
+                if (c >= 0x20 && c < 0x7F) {
+                        i++;
+                        continue;
+                }
+                k = utf8_char_len(s + i, n - i);
                 if (k == 0)
                         return i;
                 cp = utf8_char_decode(s + i, k);

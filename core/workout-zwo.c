@@ -10,6 +10,9 @@
 #include "utf8.h"
 #include "workout-zwo.h"
 
+/* A step's cue: what fits in a spoken sentence or two. */
+#define ZWO_CUE_MAX 512
+
 typedef enum ZwoText {
         ZWO_TEXT_NONE,
         ZWO_TEXT_NAME,
@@ -237,17 +240,26 @@ static void workout_element(ZwoParser *p, const char *el, const char **atts)
         p->on_duration = INFINITY;
 }
 
+/*
+ * Zwift shows each text event at its time offset; paced speaks the step's
+ * events joined as its cue when the step starts. A cue is for speaking: it
+ * keeps the first ZWO_CUE_MAX bytes, and later events of a full cue are
+ * dropped, so each event costs at most ZWO_CUE_MAX + its own length (no
+ * re-copying of an ever longer string: a 4 MiB file of events took seconds).
+ */
 static int append_cue(WorkoutStep *s, const char *msg)
 {
+        size_t have = s->cue ? strlen(s->cue) : 0, add;
         char *c;
 
-        if (!s->cue) {
-                s->cue = strdup(msg);
-                return s->cue ? 0 : -ENOMEM;
-        }
-        if (asprintf(&c, "%s / %s", s->cue, msg) < 0)
+        if (have >= ZWO_CUE_MAX || !*msg)
+                return 0;
+        add = MIN(strlen(msg) + (have ? 3 : 0), ZWO_CUE_MAX - have);
+        c = realloc(s->cue, have + add + 1);
+        if (!c)
                 return -ENOMEM;
-        free(s->cue);
+        snprintf(c + have, add + 1, "%s%s", have ? " / " : "", msg);
+        utf8_truncate(c, ZWO_CUE_MAX);
         s->cue = c;
         return 0;
 }

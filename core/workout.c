@@ -144,10 +144,15 @@ static WorkoutNode *block_push(WorkoutBlock *b)
 {
         WorkoutNode *n;
 
-        n = reallocarray(b->nodes, b->n_nodes + 1, sizeof(*n));
-        if (!n)
-                return NULL;
-        b->nodes = n;
+        /* Room for 8, then doubling at each power of two: a parser adding
+         * tens of thousands of steps copies each node O(1) times. (Only this
+         * function grows nodes, so the capacity follows from n_nodes.) */
+        if (b->n_nodes == 0 || (b->n_nodes >= 8 && (b->n_nodes & (b->n_nodes - 1)) == 0)) {
+                n = reallocarray(b->nodes, b->n_nodes ? b->n_nodes * 2 : 8, sizeof(*n));
+                if (!n)
+                        return NULL;
+                b->nodes = n;
+        }
         n = &b->nodes[b->n_nodes++];
         *n = (WorkoutNode){};
         return n;

@@ -111,6 +111,8 @@ static const PropMap manager_map[] = {
         P("ControlStatus", 's', control_status),
         P("Schedule", 's', schedule),
         P("Units", 's', units),
+        P("Storage", 's', storage),
+        P("StorageError", 's', storage_error),
         P("StepIndex", 'i', step_index),
         P("StepCount", 'u', step_count),
         P("HeartRate", 'u', heart_rate),
@@ -486,6 +488,8 @@ void status_print_json(FILE *f, const ManagerProps *p, const DeviceProps *devs, 
         S("control_status", p->control_status);
         S("schedule", p->schedule);
         S("units", p->units);
+        S("storage", p->storage);
+        S("storage_error", p->storage_error);
         fprintf(f, ",\"simulated\":%s", p->simulated ? "true" : "false");
         D("time_scale", p->time_scale);
         if (n_devs > 0) {

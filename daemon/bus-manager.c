@@ -113,6 +113,27 @@ static int property_get_units(sd_bus *bus, const char *path, const char *interfa
         return sd_bus_message_append(reply, "s", config_units_to_string(m->config->units));
 }
 
+static int property_get_storage(sd_bus *bus, const char *path, const char *interface,
+                                const char *property, sd_bus_message *reply, void *userdata,
+                                sd_bus_error *error)
+{
+        Manager *m = userdata;
+
+        return sd_bus_message_append(
+                reply, "s", session_store_state_to_string(session_store_get_state(m->store)));
+}
+
+static int property_get_storage_error(sd_bus *bus, const char *path, const char *interface,
+                                      const char *property, sd_bus_message *reply, void *userdata,
+                                      sd_bus_error *error)
+{
+        Manager *m = userdata;
+        SessionStoreState st = session_store_get_state(m->store);
+
+        return bus_message_append_string_safe(
+                reply, st == SESSION_STORE_OK ? "" : session_store_last_error(m->store));
+}
+
 static int property_get_version(sd_bus *bus, const char *path, const char *interface,
                                 const char *property, sd_bus_message *reply, void *userdata,
                                 sd_bus_error *error)
@@ -330,6 +351,8 @@ static const sd_bus_vtable manager_vtable[] = {
         SD_BUS_PROPERTY("MonitorOnly", "b", property_get_monitor_only, 0, LIVE),
         SD_BUS_PROPERTY("ControlStatus", "s", property_get_control_status, 0, LIVE),
         SD_BUS_PROPERTY("Schedule", "s", property_get_schedule, 0, LIVE),
+        SD_BUS_PROPERTY("Storage", "s", property_get_storage, 0, LIVE),
+        SD_BUS_PROPERTY("StorageError", "s", property_get_storage_error, 0, LIVE),
 
         SD_BUS_METHOD_WITH_NAMES("StartWorkout", "sb", SD_BUS_PARAM(name) SD_BUS_PARAM(arm_only),
                                  "", , method_start_workout, SD_BUS_VTABLE_UNPRIVILEGED),
@@ -402,6 +425,7 @@ int bus_manager_emit_properties(Manager *m, sd_bus *bus, unsigned mask)
                 {MANAGER_PROP_CONTROL, "ControlStatus"}, {MANAGER_PROP_CONTROL, "Units"},
                 {MANAGER_PROP_SESSION, "SessionId"},     {MANAGER_PROP_CROSSOVER, "LastCrossover"},
                 {MANAGER_PROP_SCHEDULE, "Schedule"},     {MANAGER_PROP_LIVE, "LastRR"},
+                {MANAGER_PROP_STORAGE, "Storage"},       {MANAGER_PROP_STORAGE, "StorageError"},
                 {MANAGER_PROP_LIVE, "RRCount"},
         };
         const char *names[ELEMENTSOF(props) + 1];

@@ -60,6 +60,7 @@ typedef enum ManagerProperty {
         MANAGER_PROP_SESSION = 1u << 5,
         MANAGER_PROP_CROSSOVER = 1u << 6,
         MANAGER_PROP_SCHEDULE = 1u << 7,
+        MANAGER_PROP_STORAGE = 1u << 8, /* Storage, StorageError */
 } ManagerProperty;
 
 sd_event *manager_get_event(Manager *m);
@@ -171,12 +172,14 @@ struct Manager {
         char *pending_run_data; /* --run FILE: its contents, read at start */
         struct Plan *schedule; /* from SetSchedule, stored in the state directory */
 
-        SessionStore *store;      /* NULL: running without a store (logged) */
-        int store_error;          /* last flush result, so a full disk is logged once */
+        SessionStore *store;           /* NULL only if it could not be set up (OOM) */
+        char store_logged[256];        /* the store error last logged: a full disk is said once */
+        SessionStoreState store_state; /* as last told (log, Storage property) */
         SessionAccepted accepted; /* manager-thresholds.c: overlays the config's [Runner] */
         bool have_accepted;
         char *state_dir;
-        int64_t session_id;
+        bool session_active;         /* a session is being recorded (or kept in memory) */
+        int64_t session_id;          /* its id in the store; 0 while it waits in memory */
         uint64_t session_start_usec; /* virtual monotonic */
         uint64_t session_start_wall_usec;
         sd_event_source *sample_timer; /* 1 Hz of virtual time while a session runs */
@@ -222,6 +225,9 @@ void manager_session_runtime_start(Manager *m);
 void manager_session_end(Manager *m, SessionEndReason reason);
 void manager_store_event(Manager *m, SessionEventType type, const char *text, const char *json);
 void manager_flush_store(Manager *m);
+/* After a store operation: logs and emits a change of state or of the session's id,
+ * and hands sessions now wholly written to the offline analysis. */
+void manager_store_changed(Manager *m);
 void manager_rearm_flush_timer(Manager *m);
 void manager_handle_heart_rate(Manager *m, const HrsMeasurement *hr);
 

@@ -120,6 +120,7 @@ void manager_try_recover(Manager *m)
                 (void)workout_engine_unload(m->engine, now);
                 return;
         }
+        m->session_active = true;
         m->session_id = res->id;
         m->session_start_usec = now - (uint64_t)(res->last_t_s * USEC_PER_SEC);
         m->last_step_index = (int)step;

@@ -244,7 +244,7 @@ static void handle_step_changed(Manager *m, const EngineEvent *ev)
         snprintf(json, sizeof(json), "{\"step\":%d}", ev->step_index);
         manager_store_event(m, SESSION_EVENT_STEP_CHANGE, ev->message, json);
         (void)bus_manager_emit_step_changed(m, ev->step_index, ev->message, kind);
-        if (m->analysis && m->session_id)
+        if (m->analysis && m->session_active)
                 live_analysis_new_step(m->analysis, manager_session_t(m), NULL);
         manager_properties_changed(m, MANAGER_PROP_STEP | MANAGER_PROP_LIVE);
 }
@@ -256,9 +256,9 @@ static void handle_lap(Manager *m, const EngineEvent *ev)
         double start_s;
         int r;
 
-        if (m->analysis && m->session_id)
+        if (m->analysis && m->session_active)
                 live_analysis_new_lap(m->analysis, manager_session_t(m), NULL);
-        if (!m->store || m->session_id <= 0)
+        if (!m->store || !m->session_active)
                 return;
         start_s = (double)((int64_t)l->start_usec - (int64_t)m->session_start_usec) / USEC_PER_SEC;
         lap = (SessionLap){
@@ -335,7 +335,7 @@ static void handle_event(Manager *m, const EngineEvent *ev)
                         EngineState s = workout_engine_get_state(m->engine);
 
                         /* The session of a workout cut short by the stop is aborted. */
-                        if (m->session_id)
+                        if (m->session_active)
                                 manager_session_end(m, s == ENGINE_STATE_FINISHED
                                                                ? SESSION_END_FINISHED
                                                                : SESSION_END_ABORTED);
@@ -606,6 +606,10 @@ void manager_workout_done(Manager *m)
         m->sample_timer = sd_event_source_unref(m->sample_timer);
         m->flush_timer = sd_event_source_unref(m->flush_timer);
         m->engine = workout_engine_free(m->engine);
+        if (m->store && session_store_next_flush(m->store) != USEC_INFINITY)
+                log_warning("Stopping with %zu samples not written yet (%s): one last attempt, "
+                            "waiting up to 2 s for the database; what it cannot write is lost.",
+                            session_store_buffered(m->store), session_store_last_error(m->store));
         m->store = session_store_free(m->store);
         m->rr_cleaner = rr_cleaner_free(m->rr_cleaner);
         m->analysis = live_analysis_free(m->analysis);
@@ -664,7 +668,7 @@ int manager_workout_shutdown(Manager *m)
         r = workout_engine_shutdown(m->engine, manager_now(m));
         manager_drain_engine(m);
         if (r > 0 || workout_engine_shutdown_done(m->engine)) {
-                if (m->session_id)
+                if (m->session_active)
                         manager_session_end(m, workout_engine_get_state(m->engine) ==
                                                                ENGINE_STATE_FINISHED
                                                        ? SESSION_END_FINISHED

@@ -147,6 +147,11 @@ int export_tcx_write(const SessionData *d, FILE *out)
                                         : 0;
                 double dist_m = isfinite(d0) ? d1 - d0 : 0;
 
+                /* Time paced was stopped is not lap time (its track is split there). */
+                if (first < last)
+                        time_s -= session_samples_gap_s(
+                                d->samples, first, last < d->n_samples ? last : last - 1, NULL);
+
                 fputs("   <Lap StartTime=\"", out);
                 put_time(out, d->start_wall_usec,
                          first < last ? d->samples[first].t_s : l->start_s);
@@ -163,6 +168,11 @@ int export_tcx_write(const SessionData *d, FILE *out)
                         fputs("    <Track>\n", out);
                         for (size_t j = first; j < last; j++) {
                                 const SessionSample *x = &d->samples[j];
+
+                                /* A gap (paced was stopped): a new track, as a device
+                                 * that stopped recording would start one. */
+                                if (j > first && session_sample_gap(d->samples, j))
+                                        fputs("    </Track>\n    <Track>\n", out);
                                 fputs("     <Trackpoint><Time>", out);
                                 put_time(out, d->start_wall_usec, x->t_s);
                                 fputs("</Time>", out);

@@ -1719,7 +1719,11 @@ int session_store_list(SessionStore *s, uint64_t since_wall_usec, SessionListEnt
                     " (SELECT hr_bpm FROM thresholds WHERE session_id = s.id AND kind = 'aet'"
                     "   ORDER BY method = '" SESSION_METHOD_RAMP "' DESC, id LIMIT 1),"
                     " (SELECT speed_kmh FROM thresholds WHERE session_id = s.id AND kind = 'aet'"
-                    "   ORDER BY method = '" SESSION_METHOD_RAMP "' DESC, id LIMIT 1)"
+                    "   ORDER BY method = '" SESSION_METHOD_RAMP "' DESC, id LIMIT 1),"
+                    /* The gaps (SESSION_SAMPLE_GAP_S): time paced did not record. */
+                    " (SELECT coalesce(sum(dt - 1), 0) FROM (SELECT t - lag(t) OVER (ORDER BY t)"
+                    "   AS dt FROM samples WHERE session_id = s.id) WHERE dt "
+                    "> " SESSION_SAMPLE_GAP_S_STR ")"
                     " FROM sessions s WHERE s.start_usec >= ? ORDER BY s.start_usec, s.id",
                     &st);
         if (r < 0)
@@ -1745,7 +1749,8 @@ int session_store_list(SessionStore *s, uint64_t since_wall_usec, SessionListEnt
                         .end_wall_usec = (uint64_t)sqlite3_column_int64(st, 2),
                         .end_reason = session_end_reason_from_string(
                                 (const char *)sqlite3_column_text(st, 3)),
-                        .duration_s = sqlite3_column_double(st, 5),
+                        .duration_s = sqlite3_column_double(st, 5) - sqlite3_column_double(st, 11),
+                        .gap_s = sqlite3_column_double(st, 11),
                         .distance_m = column_double(st, 6),
                         .avg_hr_bpm = column_double(st, 7),
                         .max_hr_bpm = column_double(st, 8),

@@ -107,6 +107,22 @@ typedef struct SessionSample {
         double alpha1;        /* NAN until known */
 } SessionSample;
 
+/*
+ * A longer interval between two samples is time paced did not record: it
+ * was stopped (a crash, then a resumed session). The samples stay on the
+ * session's real clock, so the outage is a gap: not time at the last
+ * sample's values, not timer time (FIT), a new track (TCX), a break in the
+ * report's lines. A sample stands for the second after it.
+ */
+#define SESSION_SAMPLE_GAP_S     5.0
+#define SESSION_SAMPLE_GAP_S_STR "5.0" /* for SQL */
+
+/* True when samples i-1 and i are a gap apart. */
+static inline bool session_sample_gap(const SessionSample *x, size_t i)
+{
+        return i > 0 && x[i].t_s - x[i - 1].t_s > SESSION_SAMPLE_GAP_S;
+}
+
 typedef struct SessionRr {
         double t_s; /* elapsed time at which the beat ended */
         unsigned rr_ms;
@@ -252,7 +268,8 @@ typedef struct SessionListEntry {
         uint64_t end_wall_usec;      /* 0 if still running */
         SessionEndReason end_reason; /* _SESSION_END_INVALID while running */
         char *workout_name;
-        double duration_s;             /* last sample time */
+        double duration_s;             /* last sample time, less the gaps */
+        double gap_s;                  /* not recorded: paced was stopped */
         double distance_m;             /* NAN if unknown */
         double avg_hr_bpm, max_hr_bpm; /* NAN if unknown */
         double threshold_hr_bpm;       /* first "aet" threshold, NAN if none */

@@ -6,9 +6,21 @@
 #include "session-summary.h"
 #include "util.h"
 
-/* A gap longer than this between samples (a crash, a resume) is not time
- * spent at the last sample's values. */
-#define SAMPLE_GAP_MAX_S 5.0
+double session_samples_gap_s(const SessionSample *x, size_t first, size_t last, size_t *ret_n)
+{
+        double gap = 0;
+        size_t n = 0;
+
+        for (size_t i = first + 1; x && i <= last; i++)
+                if (session_sample_gap(x, i)) {
+                        /* The sample before it stands for one second. */
+                        gap += x[i].t_s - x[i - 1].t_s - 1.0;
+                        n++;
+                }
+        if (ret_n)
+                *ret_n = n;
+        return gap;
+}
 
 /* How long sample i stands for: up to the next one, 1 s for the last. */
 static double sample_dt(const SessionSample *x, size_t n, size_t i)
@@ -18,7 +30,7 @@ static double sample_dt(const SessionSample *x, size_t n, size_t i)
         if (i + 1 >= n)
                 return 1.0;
         dt = x[i + 1].t_s - x[i].t_s;
-        if (!(dt > 0) || dt > SAMPLE_GAP_MAX_S)
+        if (!(dt > 0) || dt > SESSION_SAMPLE_GAP_S)
                 return 1.0;
         return dt;
 }
@@ -292,7 +304,9 @@ int session_summary_compute(const SessionData *d, SessionSummary **ret)
                 if (isfinite(x[i].incline_pct) && fabs(x[i].incline_pct) > 0.05)
                         s->has_incline = true;
         }
-        s->duration_s = d->n_samples > 0 ? x[d->n_samples - 1].t_s - x[0].t_s : 0;
+        s->elapsed_s = d->n_samples > 0 ? x[d->n_samples - 1].t_s - x[0].t_s : 0;
+        s->gap_s = d->n_samples > 0 ? session_samples_gap_s(x, 0, d->n_samples - 1, &s->n_gaps) : 0;
+        s->duration_s = s->elapsed_s - s->gap_s;
         s->distance_m = NAN;
         for (size_t i = d->n_samples; i > 0; i--)
                 if (isfinite(x[i - 1].distance_m)) {

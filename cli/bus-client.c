@@ -41,9 +41,12 @@ int pacectl_error_exit(const char *what, const sd_bus_error *error, int r)
 {
         const char *name = error && sd_bus_error_is_set(error) ? error->name : NULL;
 
-        if (name && error->message)
-                fprintf(stderr, "pacectl: %s: %s\n", what, error->message);
-        else
+        if (name && error->message) {
+                /* It may quote a workout file (a .zwo's C1 controls): no escapes. */
+                _cleanup_free_ char *msg = utf8_sanitize(error->message);
+
+                fprintf(stderr, "pacectl: %s: %s\n", what, msg ? msg : error->message);
+        } else
                 fprintf(stderr, "pacectl: %s: %s\n", what, strerror(r < 0 ? -r : r));
         if (!name)
                 return r == -ENOENT || r == -ECONNREFUSED ? PACECTL_EXIT_UNAVAILABLE

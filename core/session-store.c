@@ -1450,8 +1450,10 @@ static int flush_now(SessionStore *s)
         size_t keep = 0, failed = SIZE_MAX;
         int r;
 
-        if (!store_has_work(s))
+        if (!store_has_work(s)) {
+                s->degraded = false; /* nothing waits */
                 return 0;
+        }
         if (!s->db) {
                 r = writer_open(s);
                 s->open_error = r;

@@ -178,7 +178,8 @@ struct Manager {
         SessionAccepted accepted; /* manager-thresholds.c: overlays the config's [Runner] */
         bool have_accepted;
         char *state_dir;
-        bool session_active;         /* a session is being recorded (or kept in memory) */
+        bool session_active;         /* a session runs */
+        bool session_recorded;       /* ... and the store took it (written, or kept in memory) */
         int64_t session_id;          /* its id in the store; 0 while it waits in memory */
         uint64_t session_start_usec; /* virtual monotonic */
         uint64_t session_start_wall_usec;

@@ -130,7 +130,7 @@ void manager_try_recover(Manager *m)
                 (void)workout_engine_unload(m->engine, now);
                 return;
         }
-        m->session_active = true;
+        m->session_active = m->session_recorded = true;
         m->session_id = res->id;
         /*
          * The session's clock is real time since it began (times the test

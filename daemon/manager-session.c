@@ -54,7 +54,7 @@ void manager_store_event(Manager *m, SessionEventType type, const char *text, co
         SessionEvent ev = {.type = type, .text = text, .json = json};
         int r;
 
-        if (!m->store || !m->session_active)
+        if (!m->store || !m->session_recorded)
                 return;
         ev.t_s = manager_session_t(m);
         r = session_store_add_event(m->store, &ev);
@@ -175,7 +175,7 @@ static void add_sample(Manager *m)
         SessionSample sample;
         int r;
 
-        if (!m->store || !m->session_active || !m->engine)
+        if (!m->store || !m->session_recorded || !m->engine)
                 return;
         workout_engine_get_status(m->engine, manager_now(m), &st);
         sample = (SessionSample){
@@ -294,6 +294,7 @@ void manager_session_begin(Manager *m)
         r = m->store ? session_store_begin(m->store, m->session_start_wall_usec, &info,
                                            &m->session_id)
                      : -ENOMEDIUM;
+        m->session_recorded = r >= 0;
         if (r < 0)
                 log_error_errno(r, "This session is not recorded: %s",
                                 m->store ? session_store_last_error(m->store) : "no store");
@@ -324,7 +325,7 @@ void manager_session_end(Manager *m, SessionEndReason reason)
                 return;
         add_sample(m);
         stop_session_timers(m);
-        if (m->store) {
+        if (m->store && m->session_recorded) {
                 r = session_store_end(m->store, wall_usec(), reason);
                 if (r < 0)
                         log_error_errno(r, "Failed to close the session: %s",
@@ -343,7 +344,7 @@ void manager_session_end(Manager *m, SessionEndReason reason)
                                                 why);
         (void)log_context_set("SESSION_ID", NULL);
         (void)log_context_set("STEP", NULL);
-        m->session_active = false;
+        m->session_active = m->session_recorded = false;
         m->session_id = 0;
         manager_properties_changed(m, MANAGER_PROP_SESSION);
         manager_store_changed(m);
@@ -368,7 +369,7 @@ static void store_rr(Manager *m, const double *rr_ms, size_t n)
                                 .artifact = rr_beat_is_artifact(&beats[j]),
                         };
 
-                        if (m->store && m->session_active)
+                        if (m->store && m->session_recorded)
                                 (void)session_store_add_rr(m->store, &rr);
                 }
         }
@@ -400,7 +401,7 @@ static void handle_crossover(Manager *m, const CrossoverEvent *ev)
         if (!ev->above)
                 return;
         /* 0: the current session, whether or not it is written yet. */
-        if (m->store && m->session_active && session_store_add_threshold(m->store, 0, &th) < 0)
+        if (m->store && m->session_recorded && session_store_add_threshold(m->store, 0, &th) < 0)
                 log_warning("Failed to record the crossover: %s",
                             session_store_last_error(m->store));
         snprintf(m->live.crossover_kind, sizeof(m->live.crossover_kind), "%s", key);

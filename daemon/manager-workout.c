@@ -258,7 +258,7 @@ static void handle_lap(Manager *m, const EngineEvent *ev)
 
         if (m->analysis && m->session_active)
                 live_analysis_new_lap(m->analysis, manager_session_t(m), NULL);
-        if (!m->store || !m->session_active)
+        if (!m->store || !m->session_recorded)
                 return;
         start_s = (double)((int64_t)l->start_usec - (int64_t)m->session_start_usec) / USEC_PER_SEC;
         lap = (SessionLap){

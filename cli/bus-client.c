@@ -264,6 +264,11 @@ int manager_props_get(sd_bus *bus, ManagerProps *p, sd_bus_error *error)
         return read_manager_dict(reply, p);
 }
 
+int manager_props_read(sd_bus_message *m, ManagerProps *p)
+{
+        return read_manager_dict(m, p);
+}
+
 int manager_props_update(sd_bus_message *m, ManagerProps *p)
 {
         const char *iface;
@@ -305,6 +310,8 @@ static int read_device_prop(sd_bus_message *m, const char *name, void *userdata)
         }
         if (streq(name, "Battery"))
                 return sd_bus_message_read(m, "v", "i", &p->battery);
+        if (streq(name, "Malformed"))
+                return sd_bus_message_read(m, "v", "t", &p->malformed);
         if (streq(name, "Features")) {
                 r = sd_bus_message_enter_container(m, 'v', "as");
                 if (r >= 0)
@@ -346,6 +353,11 @@ int device_props_get(sd_bus *bus, const char *kind, DeviceProps *p, sd_bus_error
         if (r < 0)
                 return r;
         return bus_message_read_dict(reply, "v", read_device_prop, p);
+}
+
+int device_props_read(sd_bus_message *m, DeviceProps *p)
+{
+        return bus_message_read_dict(m, "v", read_device_prop, p);
 }
 
 /* ---- formatting ---- */
@@ -427,7 +439,7 @@ static void print_device_json(FILE *f, const DeviceProps *d)
                         d->incline_range[2]);
         else
                 fputs("null", f);
-        fputc('}', f);
+        fprintf(f, ",\"malformed\":%" PRIu64 "}", d->malformed);
 }
 
 void status_print_json(FILE *f, const ManagerProps *p, const DeviceProps *devs, size_t n_devs)

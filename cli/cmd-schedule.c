@@ -17,8 +17,11 @@
 static int show(bool json)
 {
         _cleanup_(sd_bus_error_free) sd_bus_error error = SD_BUS_ERROR_NULL;
+        _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
         _cleanup_(sd_bus_flush_close_unrefp) sd_bus *bus = NULL;
         _cleanup_free_ char *today = NULL;
+        const char *date, *source, *name, *filename;
+        size_t n = 0;
         int r;
 
         r = pacectl_bus_open(&bus);
@@ -28,19 +31,45 @@ static int show(bool json)
                                        "Schedule", &error, &today);
         if (r < 0)
                 return pacectl_error_exit("cannot reach paced", &error, r);
+        /* Planned workouts from other calendars (paced-sync); an older paced has none. */
+        r = sd_bus_get_property(bus, PACED_BUS_NAME, PACED_BUS_PATH, PACED_BUS_IFACE_MANAGER,
+                                "PlannedWorkouts", &error, &reply, "a(ssss)");
+        if (r >= 0)
+                r = sd_bus_message_enter_container(reply, 'a', "(ssss)");
+        else
+                reply = sd_bus_message_unref(reply);
         if (json) {
                 printf("{\"today\":");
                 if (*today)
                         pacectl_json_string(stdout, today);
                 else
                         printf("null");
-                printf("}\n");
+                printf(",\"planned\":[");
         } else if (*today) {
                 _cleanup_free_ char *t = utf8_sanitize(today); /* a name from a plan */
 
                 printf("Today: %s\n", t ? t : "?");
         } else
                 printf("No schedule, or nothing scheduled today.\n");
+        while (reply &&
+               sd_bus_message_read(reply, "(ssss)", &date, &source, &name, &filename) > 0) {
+                if (json) {
+                        printf("%s{\"date\":\"%s\",\"source\":", n ? "," : "", date);
+                        pacectl_json_string(stdout, source);
+                        printf(",\"name\":");
+                        pacectl_json_string(stdout, name);
+                        printf("}");
+                } else {
+                        /* Names from workout files: no terminal escapes. */
+                        _cleanup_free_ char *nm = utf8_sanitize(name), *src = utf8_sanitize(source);
+
+                        printf("%s  %s  %s (%s)\n", n ? "" : "Planned:\n", date, nm ? nm : "?",
+                               src ? src : "?");
+                }
+                n++;
+        }
+        if (json)
+                printf("]}\n");
         return PACECTL_EXIT_OK;
 }
 
@@ -53,11 +82,12 @@ static int cmd_schedule(int argc, char *argv[])
 
         for (int i = 1; i < argc; i++) {
                 if (streq(argv[i], "--help") || streq(argv[i], "-h")) {
-                        pacectl_print_usage("schedule",
-                                            "  show [--json]  Today's scheduled workout\n"
-                                            "  set PLAN       Store a plan (a file from "
-                                            "'pacectl plan --json')\n"
-                                            "  clear          Remove the plan\n");
+                        pacectl_print_usage(
+                                "schedule",
+                                "  show [--json]  Today's scheduled workout and the planned ones\n"
+                                "  set PLAN       Store a plan (a file from "
+                                "'pacectl plan --json')\n"
+                                "  clear          Remove the plan\n");
                         return PACECTL_EXIT_OK;
                 }
                 if (streq(argv[i], "--json"))

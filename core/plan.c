@@ -4,7 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 
-#include "json-writer.h"
+#include "json-util.h"
 #include "plan.h"
 #include "workout.h"
 
@@ -283,84 +283,106 @@ const char *plan_workout_for_date(const Plan *p, int64_t date)
         return d && d->type == PLAN_DAY_RUN ? d->workout : NULL;
 }
 
+/* "330.0": numbers keep the format the plan always had. */
+static json_object *number_1(double v)
+{
+        char buf[32];
+
+        snprintf(buf, sizeof(buf), "%.1f", v);
+        return json_object_new_double_s(v, buf);
+}
+
+static int add(json_object *o, const char *key, json_object *v)
+{
+        if (!v)
+                return -ENOMEM;
+        return json_object_object_add(o, key, v) < 0 ? -ENOMEM : 0;
+}
+
+/* json-c's null is a NULL object: not to be taken for a failed allocation. */
+static int add_string_or_null(json_object *o, const char *key, const char *s)
+{
+        if (!s)
+                return json_object_object_add(o, key, NULL) < 0 ? -ENOMEM : 0;
+        return add(o, key, json_object_new_string(s));
+}
+
+static json_object *day_to_json(const PlanDay *d)
+{
+        _cleanup_json_ json_object *o = json_object_new_object();
+        char a[11];
+
+        if (!o || add(o, "date", json_object_new_string(plan_date_format(d->date, a))) < 0 ||
+            add(o, "week", json_object_new_int64(d->week)) < 0 ||
+            add(o, "phase", json_object_new_string(plan_phase_to_string(d->phase))) < 0 ||
+            add(o, "type", json_object_new_string(plan_day_type_to_string(d->type))) < 0 ||
+            add_string_or_null(o, "workout", d->workout) < 0 ||
+            add_string_or_null(o, "note", d->note) < 0)
+                return NULL;
+        return TAKE_PTR(o);
+}
+
 int plan_to_json(const Plan *p, FILE *f)
 {
+        _cleanup_json_ json_object *o = NULL;
+        json_object *days;
+        const char *s;
         char a[11], b[11];
 
         if (!p || !f)
                 return -EINVAL;
-        fprintf(f,
-                "{\"version\":1,\"goal_mile_s\":%.1f,\"weeks\":%u,\"days_per_week\":%u,"
-                "\"start\":\"%s\",\"end\":\"%s\",\"days\":[",
-                p->options.goal_mile_s, p->options.weeks, p->options.days_per_week,
-                plan_date_format(p->options.start, a),
-                plan_date_format(p->options.start + (int64_t)p->n_days - 1, b));
+        o = json_object_new_object();
+        days = json_object_new_array();
+        if (!o || add(o, "version", json_object_new_int(1)) < 0 ||
+            add(o, "goal_mile_s", number_1(p->options.goal_mile_s)) < 0 ||
+            add(o, "weeks", json_object_new_int64(p->options.weeks)) < 0 ||
+            add(o, "days_per_week", json_object_new_int64(p->options.days_per_week)) < 0 ||
+            add(o, "start", json_object_new_string(plan_date_format(p->options.start, a))) < 0 ||
+            add(o, "end",
+                json_object_new_string(
+                        plan_date_format(p->options.start + (int64_t)p->n_days - 1, b))) < 0 ||
+            add(o, "days", days) < 0)
+                return -ENOMEM;
         for (size_t i = 0; i < p->n_days; i++) {
-                const PlanDay *d = &p->days[i];
+                json_object *d = day_to_json(&p->days[i]);
 
-                fprintf(f,
-                        "%s{\"date\":\"%s\",\"week\":%u,\"phase\":\"%s\",\"type\":\"%s\","
-                        "\"workout\":",
-                        i ? "," : "", plan_date_format(d->date, a), d->week,
-                        plan_phase_to_string(d->phase), plan_day_type_to_string(d->type));
-                json_write_string(f, d->workout);
-                fputs(",\"note\":", f);
-                json_write_string(f, d->note);
-                fputc('}', f);
+                if (!d || json_object_array_add(days, d) < 0) {
+                        json_object_put(d);
+                        return -ENOMEM;
+                }
         }
-        fputs("]}", f);
+        s = json_to_string(o);
+        if (!s)
+                return -ENOMEM;
+        fputs(s, f);
         return 0;
 }
 
-/* The value after "key": in the object's top level (before "days"). */
-static const char *json_field(const char *json, const char *days, const char *key)
-{
-        char pat[40];
-        const char *v;
-
-        snprintf(pat, sizeof(pat), "\"%s\":", key);
-        v = strstr(json, pat);
-        if (!v || (days && v > days))
-                return NULL;
-        v += strlen(pat);
-        while (isspace((unsigned char)*v))
-                v++;
-        return v;
-}
-
+/*
+ * A stored plan is its options: the days are regenerated from them (and so
+ * are always consistent). The days written out are for other readers.
+ */
 int plan_from_json(const char *json, Plan **ret)
 {
-        PlanOptions o = {};
-        const char *days, *v;
-        char date[11], *end;
-        double x;
-        int k;
+        _cleanup_json_ json_object *o = NULL;
+        PlanOptions opt = {};
+        const char *start;
+        int64_t version, weeks, days_per_week;
+        int r;
 
         if (!json || !ret)
                 return -EINVAL;
-        days = strstr(json, "\"days\":");
-
-        v = json_field(json, days, "version");
-        if (!v || strtol(v, &end, 10) != 1)
+        r = json_parse(json, strlen(json), &o);
+        if (r == -ENOMEM)
+                return r;
+        if (r < 0 || json_get_int64(o, "version", 1, 1, &version) < 0 ||
+            json_get_double(o, "goal_mile_s", &opt.goal_mile_s) < 0 ||
+            json_get_int64(o, "weeks", 0, 100, &weeks) < 0 ||
+            json_get_int64(o, "days_per_week", 0, 7, &days_per_week) < 0 ||
+            json_get_string(o, "start", &start) < 0 || plan_date_parse(start, &opt.start) < 0)
                 return -EBADMSG;
-        v = json_field(json, days, "goal_mile_s");
-        if (!v || (o.goal_mile_s = strtod(v, &end), end == v))
-                return -EBADMSG;
-        v = json_field(json, days, "weeks");
-        if (!v || (x = strtod(v, &end), end == v) || x != floor(x) || x < 0 || x > 100)
-                return -EBADMSG;
-        o.weeks = (unsigned)x;
-        v = json_field(json, days, "days_per_week");
-        if (!v || (x = strtod(v, &end), end == v) || x != floor(x) || x < 0 || x > 7)
-                return -EBADMSG;
-        o.days_per_week = (unsigned)x;
-        v = json_field(json, days, "start");
-        if (!v || *v != '"' || strlen(v) < 12 || v[11] != '"')
-                return -EBADMSG;
-        memcpy(date, v + 1, 10);
-        date[10] = 0;
-        if (plan_date_parse(date, &o.start) < 0)
-                return -EBADMSG;
-        k = plan_generate(&o, ret);
-        return k == -EINVAL ? -EBADMSG : k;
+        opt.weeks = (unsigned)weeks;
+        opt.days_per_week = (unsigned)days_per_week;
+        r = plan_generate(&opt, ret);
+        return r == -EINVAL ? -EBADMSG : r;
 }

@@ -246,6 +246,94 @@ static bool on_target(const SessionStep *st, const SessionSample *x)
         return fabs(x->speed_kmh - target) <= MAX(SESSION_SUMMARY_ON_TARGET_KMH, target * 0.02);
 }
 
+static double overlap(double a0, double a1, double b0, double b1)
+{
+        double lo = MAX(a0, b0), hi = MIN(a1, b1);
+
+        return hi > lo ? hi - lo : 0;
+}
+
+/* The next pause from the events (a pause never resumed lasts to end_s). */
+static bool next_pause(const SessionData *d, size_t *i, double end_s, double *a, double *b)
+{
+        double open = NAN;
+
+        for (; *i < d->n_events; (*i)++) {
+                const SessionEventRow *e = &d->events[*i];
+
+                if (e->type == SESSION_EVENT_PAUSE && isnan(open))
+                        open = e->t_s;
+                else if (e->type == SESSION_EVENT_RESUME && !isnan(open)) {
+                        (*i)++;
+                        *a = open;
+                        *b = e->t_s;
+                        return true;
+                }
+        }
+        if (isnan(open))
+                return false;
+        *a = open;
+        *b = MAX(end_s, open);
+        return true;
+}
+
+/* The next gap in the samples: paced was stopped (SESSION_SAMPLE_GAP_S). */
+static bool next_gap(const SessionData *d, size_t *i, double *a, double *b)
+{
+        for ((*i)++; *i < d->n_samples; (*i)++)
+                if (session_sample_gap(d->samples, *i)) {
+                        *a = d->samples[*i - 1].t_s + 1;
+                        *b = d->samples[*i].t_s;
+                        return true;
+                }
+        return false;
+}
+
+double session_summary_paused_s(const SessionData *d, double from_s, double to_s)
+{
+        size_t ei = 0, gi = 0;
+        double pa, pb, ga, gb, cur_a = NAN, cur_b = NAN, sum = 0;
+        bool have_p, have_g;
+
+        if (!d || !(to_s > from_s))
+                return 0;
+        /* Both lists are in time order: merge them, summing the union (a
+         * crash while paused must not count twice). */
+        have_p = next_pause(d, &ei, to_s, &pa, &pb);
+        have_g = next_gap(d, &gi, &ga, &gb);
+        while (have_p || have_g) {
+                double a, b;
+
+                if (have_p && (!have_g || pa <= ga)) {
+                        a = pa, b = pb;
+                        have_p = next_pause(d, &ei, to_s, &pa, &pb);
+                } else {
+                        a = ga, b = gb;
+                        have_g = next_gap(d, &gi, &ga, &gb);
+                }
+                if (!isnan(cur_a) && a <= cur_b) {
+                        cur_b = MAX(cur_b, b);
+                        continue;
+                }
+                if (!isnan(cur_a))
+                        sum += overlap(cur_a, cur_b, from_s, to_s);
+                cur_a = a;
+                cur_b = b;
+        }
+        if (!isnan(cur_a))
+                sum += overlap(cur_a, cur_b, from_s, to_s);
+        return sum;
+}
+
+/* Average speed over a lap's moving time: a pause is not slow running. */
+static void lap_moving_speed(const SessionData *d, SessionLap *l)
+{
+        double moving = l->end_s - l->start_s - session_summary_paused_s(d, l->start_s, l->end_s);
+
+        if (moving > 0 && isfinite(l->distance_m))
+                l->avg_speed_kmh = l->distance_m / moving * 3.6;
+}
+
 static void step_summary(const SessionData *d, const SessionLap *lap, StepSummary *ret)
 {
         const SessionStep *st = lap->step_index >= 0 && (size_t)lap->step_index < d->n_steps
@@ -259,6 +347,9 @@ static void step_summary(const SessionData *d, const SessionLap *lap, StepSummar
                 .step_index = lap->step_index,
                 .start_s = lap->start_s,
                 .end_s = lap->end_s,
+                .moving_s = fmax(lap->end_s - lap->start_s -
+                                         session_summary_paused_s(d, lap->start_s, lap->end_s),
+                                 0),
                 .distance_m = lap->distance_m,
                 .target_kmh = NAN,
                 .target_lo_kmh = NAN,
@@ -345,6 +436,12 @@ int session_summary_compute(const SessionData *d, SessionSummary **ret)
                                    &s->n_splits_mile);
         if (r < 0)
                 return r;
+        for (size_t i = 0; i < s->n_laps; i++)
+                lap_moving_speed(d, &s->laps[i]);
+        for (size_t i = 0; i < s->n_splits_400m; i++)
+                lap_moving_speed(d, &s->splits_400m[i]);
+        for (size_t i = 0; i < s->n_splits_mile; i++)
+                lap_moving_speed(d, &s->splits_mile[i]);
 
         *ret = TAKE_PTR(s);
         return 0;

@@ -86,6 +86,23 @@ static int property_get_last_crossover(sd_bus *bus, const char *path, const char
                                      l->crossover_hr_bpm, l->crossover_speed_kmh);
 }
 
+static int property_get_steps(sd_bus *bus, const char *path, const char *interface,
+                              const char *property, sd_bus_message *reply, void *userdata,
+                              sd_bus_error *error)
+{
+        return manager_append_steps(userdata, reply);
+}
+
+static int property_get_workout_remaining(sd_bus *bus, const char *path, const char *interface,
+                                          const char *property, sd_bus_message *reply,
+                                          void *userdata, sd_bus_error *error)
+{
+        double s, d;
+
+        manager_workout_remaining(userdata, &s, &d);
+        return sd_bus_message_append(reply, "(dd)", s, d);
+}
+
 static int property_get_time_scale(sd_bus *bus, const char *path, const char *interface,
                                    const char *property, sd_bus_message *reply, void *userdata,
                                    sd_bus_error *error)
@@ -353,6 +370,9 @@ static const sd_bus_vtable manager_vtable[] = {
         SD_BUS_PROPERTY("Schedule", "s", property_get_schedule, 0, LIVE),
         SD_BUS_PROPERTY("Storage", "s", property_get_storage, 0, LIVE),
         SD_BUS_PROPERTY("StorageError", "s", property_get_storage_error, 0, LIVE),
+        SD_BUS_PROPERTY("PlannedWorkouts", "a(ssss)", bus_property_get_planned_workouts, 0, LIVE),
+        SD_BUS_PROPERTY("Steps", "a(sssdddduu)", property_get_steps, 0, LIVE),
+        SD_BUS_PROPERTY("WorkoutRemaining", "(dd)", property_get_workout_remaining, 0, LIVE),
 
         SD_BUS_METHOD_WITH_NAMES("StartWorkout", "sb", SD_BUS_PARAM(name) SD_BUS_PARAM(arm_only),
                                  "", , method_start_workout, SD_BUS_VTABLE_UNPRIVILEGED),
@@ -371,6 +391,15 @@ static const sd_bus_vtable manager_vtable[] = {
         SD_BUS_METHOD_WITH_NAMES("SetSchedule", "s", SD_BUS_PARAM(plan_json), "", ,
                                  method_set_schedule, SD_BUS_VTABLE_UNPRIVILEGED),
         SD_BUS_METHOD("ClearSchedule", "", "", method_clear_schedule, SD_BUS_VTABLE_UNPRIVILEGED),
+        SD_BUS_METHOD_WITH_NAMES("SetPlannedWorkouts", "sa(ssss)",
+                                 SD_BUS_PARAM(source) SD_BUS_PARAM(workouts), "", ,
+                                 bus_method_set_planned_workouts, SD_BUS_VTABLE_UNPRIVILEGED),
+        SD_BUS_METHOD_WITH_NAMES("ListSessions", "t", SD_BUS_PARAM(after_id), "a(tttssdd)",
+                                 SD_BUS_PARAM(sessions), bus_method_list_sessions,
+                                 SD_BUS_VTABLE_UNPRIVILEGED),
+        SD_BUS_METHOD_WITH_NAMES("ExportSession", "ts", SD_BUS_PARAM(id) SD_BUS_PARAM(format), "ay",
+                                 SD_BUS_PARAM(data), bus_method_export_session,
+                                 SD_BUS_VTABLE_UNPRIVILEGED),
         SD_BUS_METHOD_WITH_NAMES("AcceptThresholds", "t", SD_BUS_PARAM(session_id), "dd",
                                  SD_BUS_PARAM(hrvt1_bpm) SD_BUS_PARAM(hrvt2_bpm),
                                  method_accept_thresholds, SD_BUS_VTABLE_UNPRIVILEGED),
@@ -389,6 +418,10 @@ static const sd_bus_vtable manager_vtable[] = {
                                  0),
         SD_BUS_SIGNAL_WITH_NAMES("SafetyAction", "sbs",
                                  SD_BUS_PARAM(rule) SD_BUS_PARAM(active) SD_BUS_PARAM(message), 0),
+        SD_BUS_SIGNAL_WITH_NAMES("Lap", "usddd",
+                                 SD_BUS_PARAM(number) SD_BUS_PARAM(kind) SD_BUS_PARAM(distance)
+                                         SD_BUS_PARAM(duration) SD_BUS_PARAM(avg_speed),
+                                 0),
         SD_BUS_SIGNAL_WITH_NAMES("SessionFinished", "ts", SD_BUS_PARAM(id) SD_BUS_PARAM(reason), 0),
         SD_BUS_VTABLE_END,
 };
@@ -426,7 +459,8 @@ int bus_manager_emit_properties(Manager *m, sd_bus *bus, unsigned mask)
                 {MANAGER_PROP_SESSION, "SessionId"},     {MANAGER_PROP_CROSSOVER, "LastCrossover"},
                 {MANAGER_PROP_SCHEDULE, "Schedule"},     {MANAGER_PROP_LIVE, "LastRR"},
                 {MANAGER_PROP_STORAGE, "Storage"},       {MANAGER_PROP_STORAGE, "StorageError"},
-                {MANAGER_PROP_LIVE, "RRCount"},
+                {MANAGER_PROP_LIVE, "RRCount"},          {MANAGER_PROP_WORKOUT, "Steps"},
+                {MANAGER_PROP_LIVE, "WorkoutRemaining"}, {MANAGER_PROP_SCHEDULE, "PlannedWorkouts"},
         };
         const char *names[ELEMENTSOF(props) + 1];
         size_t n = 0;
@@ -486,4 +520,13 @@ int bus_manager_emit_session_finished(Manager *m, uint64_t id, const char *reaso
                 return 0;
         return sd_bus_emit_signal(m->bus, PACED_BUS_PATH, PACED_BUS_IFACE_MANAGER,
                                   "SessionFinished", "ts", id, reason);
+}
+
+int bus_manager_emit_lap(Manager *m, unsigned number, const char *kind, double distance_m,
+                         double duration_s, double avg_speed_kmh)
+{
+        if (!m->bus || !m->name_owned)
+                return 0;
+        return sd_bus_emit_signal(m->bus, PACED_BUS_PATH, PACED_BUS_IFACE_MANAGER, "Lap", "usddd",
+                                  number, kind, distance_m, duration_s, avg_speed_kmh);
 }

@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
- * Every D-Bus method with string arguments, called through the daemon's own
+ * Every D-Bus method with string arguments (StartWorkout, StartWorkoutData,
+ * SetSchedule, SetPlannedWorkouts, ExportSession, and the Simulator's
+ * PressButton, InjectFault, ClearFault, Reconnect), called through the daemon's own
  * handlers: a real paced Manager (simulated treadmill, connected) serves its
  * Manager and Simulator vtables on one end of a socket pair, and the input
  * becomes a method call made on the other end, as sd-bus delivers it (so the
@@ -229,7 +231,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         _cleanup_(sd_bus_error_free) sd_bus_error e = SD_BUS_ERROR_NULL;
         _cleanup_free_ char *buf = NULL;
         Reply rep = {.error = SD_BUS_ERROR_NULL};
-        const char *p, *end, *a, *b;
+        const char *p, *end, *a, *b, *c, *d, *e2;
         unsigned method;
         int arm, r;
 
@@ -237,7 +239,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
                 return 0;
         if (!F.m)
                 setup();
-        method = data[0] % 7;
+        method = data[0] % 9;
         arm = data[1] & 1;
         buf = malloc(size - 1);
         if (!buf)
@@ -248,8 +250,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         end = buf + size - 2;
         a = next_string(&p, end);
         b = next_string(&p, end);
+        c = next_string(&p, end);
+        d = next_string(&p, end);
+        e2 = next_string(&p, end);
         /* What the bus lets through: UTF-8 strings. */
-        if (!utf8_is_valid(a) || !utf8_is_valid(b))
+        if (!utf8_is_valid(a) || !utf8_is_valid(b) || !utf8_is_valid(c) || !utf8_is_valid(d) ||
+            !utf8_is_valid(e2))
                 return 0;
 
         treadmill_ready();
@@ -266,9 +272,21 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
                 m = new_call(PACED_BUS_IFACE_MANAGER, "SetSchedule");
                 r = sd_bus_message_append(m, "s", a);
                 break;
-        default:
+        case 3:
+        case 4:
+        case 5:
+        case 6:
                 m = new_call(PACED_BUS_IFACE_SIMULATOR, sim_methods[method - 3]);
                 r = sd_bus_message_append(m, "s", a);
+                break;
+        case 7:
+                /* source, then one entry: date, name, filename, contents. */
+                m = new_call(PACED_BUS_IFACE_MANAGER, "SetPlannedWorkouts");
+                r = sd_bus_message_append(m, "sa(ssss)", a, arm ? 0 : 1, b, c, d, e2);
+                break;
+        default:
+                m = new_call(PACED_BUS_IFACE_MANAGER, "ExportSession");
+                r = sd_bus_message_append(m, "ts", (uint64_t)data[1], a);
                 break;
         }
         if (r < 0)

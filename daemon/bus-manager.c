@@ -307,6 +307,11 @@ static int method_accept_thresholds(sd_bus_message *message, void *userdata, sd_
         case -ENOMEDIUM:
                 return sd_bus_error_set(error, PACED_ERROR_FAILED,
                                         "paced runs without a session store.");
+        case -EBUSY:
+                /* paced never waits for the lock on its event loop. */
+                return sd_bus_error_set(error, PACED_ERROR_BUSY,
+                                        "Another process holds the session database's lock: "
+                                        "try again.");
         default:
                 return sd_bus_error_set_errnof(error, r, "Cannot accept the thresholds: %m");
         }

@@ -89,6 +89,13 @@ int pacectl_call_manager(const char *method, const char *types, ...)
         r = sd_bus_call(bus, msg, 0, &error, &reply);
         if (r < 0)
                 return pacectl_error_exit(method, &error, r);
+        /* A method that says what it did (Stop: what the belt does now). */
+        if (streq_ptr(sd_bus_message_get_signature(reply, true), "s")) {
+                const char *note = NULL;
+
+                if (sd_bus_message_read(reply, "s", &note) >= 0 && note && *note)
+                        printf("%s\n", note);
+        }
         return PACECTL_EXIT_OK;
 }
 
@@ -382,29 +389,6 @@ void pacectl_json_number(FILE *f, double v)
                 fprintf(f, "%.10g", v);
         else
                 fputs("null", f);
-}
-
-void pacectl_format_duration(double s, char *buf, size_t size)
-{
-        /* A clock's placeholder here, where format_clock_time() writes "-". */
-        if (!isfinite(s) || s < 0)
-                snprintf(buf, size, "--:--");
-        else
-                format_clock_time(s, buf, size);
-}
-
-void pacectl_format_pace(double kmh, bool imperial, char *buf, size_t size)
-{
-        double s_per_unit;
-        long t;
-
-        if (!isfinite(kmh) || kmh < 0.5) {
-                snprintf(buf, size, "--:--%s", imperial ? "/mi" : "/km");
-                return;
-        }
-        s_per_unit = 3600.0 / kmh * (imperial ? KMH_PER_MPH : 1.0);
-        t = lround(s_per_unit);
-        snprintf(buf, size, "%ld:%02ld%s", t / 60, t % 60, imperial ? "/mi" : "/km");
 }
 
 /* ---- JSON status ---- */

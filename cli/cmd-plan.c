@@ -8,6 +8,7 @@
 #include "pacectl.h"
 #include "plan.h"
 #include "profile.h"
+#include "time-util.h"
 #include "util.h"
 
 static int parse_unsigned_arg(const char *opt, const char *v, unsigned lo, unsigned hi,
@@ -43,10 +44,10 @@ static void print_plan(const Plan *p)
 
         printf("Mile plan: goal %s (%s, %s, %.1f s per lap of 402 m), %u weeks, %u running days a "
                "week\n",
-               format_clock_time(mile, a, sizeof(a)),
-               format_pace(kmh, PROFILE_UNITS_KM, b, sizeof(b)),
-               format_pace(kmh, PROFILE_UNITS_MI, date, sizeof(date)), mile / 4.0, p->options.weeks,
-               p->options.days_per_week);
+               format_duration(a, sizeof(a), mile, TIME_FORMAT_DASH),
+               format_pace(b, sizeof(b), kmh, false, TIME_FORMAT_UNIT | TIME_FORMAT_DASH),
+               format_pace(date, sizeof(date), kmh, true, TIME_FORMAT_UNIT | TIME_FORMAT_DASH),
+               mile / 4.0, p->options.weeks, p->options.days_per_week);
         printf("The goal time is the Mile reference for this plan's workouts.\n");
         for (size_t i = 0; i < p->n_days; i++) {
                 const PlanDay *d = &p->days[i];

@@ -19,6 +19,7 @@
 #include "pacectl.h"
 #include "profile-config.h"
 #include "session-cli.h"
+#include "time-util.h"
 #include "util.h"
 
 static const char options_help[] =
@@ -76,7 +77,7 @@ static void print_text(const ProfileView *v)
         for (PaceRef r = 0; r < _PACE_REF_MAX; r++) {
                 double kmh = runner_profile_speed_kmh(&v->p.runner, r);
 
-                pacectl_format_pace(kmh, imperial, pace, sizeof(pace));
+                format_pace(pace, sizeof(pace), kmh, imperial, TIME_FORMAT_UNIT);
                 printf("  %-10s %9s  %4.1f km/h  %s\n", pace_ref_to_string(r), pace, kmh,
                        runner_profile_derivation(&v->p.runner, r, why, sizeof(why)));
         }

@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "alloc-util.h"
 #include "export-fit.h"
 #include "session-summary.h"
 #include "util.h"
@@ -101,17 +102,9 @@ static void put(FitBuf *b, const void *p, size_t n)
 {
         if (b->oom)
                 return;
-        if (b->size + n > b->alloc) {
-                size_t na = MAX(b->alloc * 2, (size_t)4096);
-                while (na < b->size + n)
-                        na *= 2;
-                uint8_t *q = realloc(b->data, na);
-                if (!q) {
-                        b->oom = true;
-                        return;
-                }
-                b->data = q;
-                b->alloc = na;
+        if (!GREEDY_REALLOC(b->data, b->alloc, b->size + n)) {
+                b->oom = true;
+                return;
         }
         memcpy(b->data + b->size, p, n);
         b->size += n;
@@ -362,14 +355,8 @@ static uint8_t trigger_of(const SessionData *d, int step)
 
 static int lap_push(FitLap **laps, size_t *n, size_t *alloc, const FitLap *l)
 {
-        if (*n >= *alloc) {
-                size_t na = MAX(*alloc * 2, (size_t)16);
-                FitLap *p = realloc(*laps, na * sizeof(*p));
-                if (!p)
-                        return -ENOMEM;
-                *laps = p;
-                *alloc = na;
-        }
+        if (!GREEDY_REALLOC(*laps, *alloc, *n + 1))
+                return -ENOMEM;
         (*laps)[(*n)++] = *l;
         return 0;
 }
@@ -586,20 +573,11 @@ static void write_activity(FitBuf *b, const SessionData *d, const Totals *t, dou
         put_u32(b, (uint32_t)((int64_t)ts + utc_offset_s));
 }
 
-static int pauses_add(Pauses *p, size_t *alloc, double start, double end)
+static int pauses_add(Pauses *p, size_t *alloc_start, size_t *alloc_end, double start, double end)
 {
-        if (p->n >= *alloc) {
-                size_t na = MAX(*alloc * 2, (size_t)8);
-                double *s = realloc(p->start, na * sizeof(double));
-                if (!s)
-                        return -ENOMEM;
-                p->start = s;
-                double *en = realloc(p->end, na * sizeof(double));
-                if (!en)
-                        return -ENOMEM;
-                p->end = en;
-                *alloc = na;
-        }
+        if (!GREEDY_REALLOC(p->start, *alloc_start, p->n + 1) ||
+            !GREEDY_REALLOC(p->end, *alloc_end, p->n + 1))
+                return -ENOMEM;
         p->start[p->n] = start;
         p->end[p->n++] = end;
         return 0;
@@ -610,7 +588,7 @@ static int pauses_add(Pauses *p, size_t *alloc, double start, double end)
  * intervals in time order. */
 static int collect_pauses(const SessionData *d, double end_s, Pauses *p)
 {
-        size_t alloc = 0, n;
+        size_t alloc_start = 0, alloc_end = 0, n;
         double open = NAN;
         int r;
 
@@ -619,7 +597,7 @@ static int collect_pauses(const SessionData *d, double end_s, Pauses *p)
                 if (e->type == SESSION_EVENT_PAUSE && isnan(open))
                         open = e->t_s;
                 else if (e->type == SESSION_EVENT_RESUME && !isnan(open)) {
-                        r = pauses_add(p, &alloc, open, e->t_s);
+                        r = pauses_add(p, &alloc_start, &alloc_end, open, e->t_s);
                         if (r < 0)
                                 return r;
                         open = NAN;
@@ -627,13 +605,14 @@ static int collect_pauses(const SessionData *d, double end_s, Pauses *p)
         }
         if (!isnan(open)) {
                 /* Paused until the end. */
-                r = pauses_add(p, &alloc, open, end_s);
+                r = pauses_add(p, &alloc_start, &alloc_end, open, end_s);
                 if (r < 0)
                         return r;
         }
         for (size_t i = 1; i < d->n_samples; i++)
                 if (session_sample_gap(d->samples, i)) {
-                        r = pauses_add(p, &alloc, d->samples[i - 1].t_s + 1, d->samples[i].t_s);
+                        r = pauses_add(p, &alloc_start, &alloc_end, d->samples[i - 1].t_s + 1,
+                                       d->samples[i].t_s);
                         if (r < 0)
                                 return r;
                 }

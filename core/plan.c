@@ -6,6 +6,7 @@
 
 #include "json-util.h"
 #include "plan.h"
+#include "string-table.h"
 #include "workout.h"
 
 static const char *const plan_day_type_table[_PLAN_DAY_TYPE_MAX] = {
@@ -21,15 +22,8 @@ static const char *const plan_phase_table[_PLAN_PHASE_MAX] = {
         [PLAN_PHASE_TAPER] = "taper",
 };
 
-const char *plan_day_type_to_string(PlanDayType t)
-{
-        return t >= 0 && t < _PLAN_DAY_TYPE_MAX ? plan_day_type_table[t] : NULL;
-}
-
-const char *plan_phase_to_string(PlanPhase p)
-{
-        return p >= 0 && p < _PLAN_PHASE_MAX ? plan_phase_table[p] : NULL;
-}
+DEFINE_STRING_TABLE_LOOKUP_TO_STRING(plan_day_type, PlanDayType);
+DEFINE_STRING_TABLE_LOOKUP_TO_STRING(plan_phase, PlanPhase);
 
 /* Howard Hinnant's days_from_civil / civil_from_days (proleptic Gregorian). */
 int64_t plan_date_from_civil(int y, unsigned m, unsigned d)

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <strings.h>
 
+#include "alloc-util.h"
 #include "utf8.h"
 #include "workout-zwo.h"
 
@@ -36,7 +37,7 @@ typedef struct ZwoParser {
         unsigned sport_line, sport_column;
         ZwoText text_kind;
         char *text;
-        size_t text_len;
+        size_t text_len, text_allocated;
         /* The element the next textevent belongs to: a step, or an interval
          * whose on/off steps split the events by time offset. */
         size_t cue_node; /* index in body, SIZE_MAX if none */
@@ -342,7 +343,7 @@ static void XMLCALL on_text(void *data, const char *s, int len)
                 zwo_fail(p, "text element longer than 64 KiB");
                 return;
         }
-        t = realloc(p->text, p->text_len + len + 1);
+        t = GREEDY_REALLOC(p->text, p->text_allocated, p->text_len + len + 1);
         if (!t) {
                 p->r = -ENOMEM;
                 XML_StopParser(p->xml, XML_FALSE);
@@ -351,7 +352,6 @@ static void XMLCALL on_text(void *data, const char *s, int len)
         memcpy(t + p->text_len, s, len);
         p->text_len += len;
         t[p->text_len] = 0;
-        p->text = t;
 }
 
 static char *trimmed(const char *s, size_t len)

@@ -89,8 +89,11 @@ ResolvedWorkout *resolved_workout_free(ResolvedWorkout *w);
 
 const char *step_kind_to_string(StepKind k);
 StepKind step_kind_from_string(const char *s);
+/* These names are also what the session store writes: tests pin them. */
 const char *step_end_to_string(StepEnd e);
+StepEnd step_end_from_string(const char *s);
 const char *step_control_to_string(StepControl c);
+StepControl step_control_from_string(const char *s);
 
 /*
  * Resolution semantics the engine relies on:
@@ -153,7 +156,7 @@ typedef struct WorkoutNode WorkoutNode;
 
 typedef struct WorkoutBlock {
         WorkoutNode *nodes;
-        size_t n_nodes;
+        size_t n_nodes, n_nodes_allocated;
 } WorkoutBlock;
 
 struct WorkoutNode {

@@ -30,8 +30,8 @@ typedef struct Device {
         char *address;
         char *name;
         bool connected;
-        bool link_lost;        /* went down since it last connected: the next link up is a restore */
-        uint64_t malformed;    /* payloads from this device that did not decode */
+        bool link_lost;     /* went down since it last connected: the next link up is a restore */
+        uint64_t malformed; /* payloads from this device that did not decode */
         bool malformed_logged; /* the first one was logged at warning level */
         int battery_pct;       /* -1: unknown */
         bool has_caps;
@@ -100,10 +100,12 @@ int manager_start_workout_data(Manager *m, const char *filename, const char *dat
                                sd_bus_error *error);
 int manager_pause(Manager *m, sd_bus_error *error);
 int manager_resume(Manager *m, sd_bus_error *error);
-int manager_stop(Manager *m, sd_bus_error *error);
+/* ret_note: what the belt is doing now (the stop policy), for the reply. */
+int manager_stop(Manager *m, const char **ret_note, sd_bus_error *error);
 int manager_skip_step(Manager *m, sd_bus_error *error);
-int manager_extend_step(Manager *m, uint32_t seconds, sd_bus_error *error);
-int manager_adjust_speed(Manager *m, double delta_kmh, sd_bus_error *error);
+/* ret_note: a sentence for the reply (what was done, and any limit applied). */
+int manager_extend_step(Manager *m, uint32_t seconds, char **ret_note, sd_bus_error *error);
+int manager_adjust_speed(Manager *m, double delta_kmh, char **ret_note, sd_bus_error *error);
 int manager_set_schedule(Manager *m, const char *plan_json, sd_bus_error *error);
 int manager_clear_schedule(Manager *m, sd_bus_error *error);
 /* Replaces source's planned workouts with items[0..n) (taken over, freed either way). */
@@ -157,7 +159,12 @@ struct Manager {
         uint64_t watchdog_usec;
 
         sd_bus *bus;
-        sd_bus_slot *bus_slots[8];
+        /* What the bus faces registered, released with the Manager. */
+        sd_bus_slot *manager_vtable_slot;    /* bus-manager.c: io.paced.paced1.Manager */
+        sd_bus_slot *object_manager_slot;    /* bus-manager.c: ObjectManager at the root */
+        sd_bus_slot *device_vtable_slot;     /* bus-device.c: the devices' fallback vtable */
+        sd_bus_slot *device_enumerator_slot; /* bus-device.c: their node enumerator */
+        sd_bus_slot *simulator_vtable_slot;  /* bus-simulator.c, only with --simulate */
         bool name_owned;
 
         /* Coalesced PropertiesChanged: a one-shot timer, at most one emission per second. */
@@ -178,6 +185,12 @@ struct Manager {
 
         /* manager-workout.c */
         WorkoutEngine *engine;
+        /* Checks every write and every report; aborts in tests and the
+         * simulator, refuses + logs once + SafetyViolation in production. */
+        SafetyMonitor *monitor;
+        bool monitor_abort;
+        bool monitor_logged[_SAFETY_INVARIANT_MAX];
+        unsigned recover_samples;      /* Treadmill Data seen while recover_pending */
         sd_event_source *engine_timer; /* one-shot at the engine's next deadline */
         RunnerProfile profile;
         HrProfile hr_profile; /* from [Runner], for zones and the live analysis */
@@ -227,6 +240,8 @@ void manager_load_accepted(Manager *m);
 void manager_store_ramp_thresholds(Manager *m, int64_t session_id);
 /* AcceptThresholds: records the session's estimates and applies them. */
 int manager_accept_thresholds(Manager *m, int64_t session_id, SessionAccepted *ret);
+/* Real time the safe stop may take: the slowest allowed ramp from max_speed. */
+uint64_t manager_stop_budget_real_usec(Manager *m);
 /* Starts the safe stop; > 0 if there is nothing to wait for. */
 int manager_workout_shutdown(Manager *m);
 void manager_workout_done(Manager *m);

@@ -229,6 +229,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
                                                   "Reconnect"};
         _cleanup_(sd_bus_message_unrefp) sd_bus_message *m = NULL;
         _cleanup_(sd_bus_error_free) sd_bus_error e = SD_BUS_ERROR_NULL;
+        const char *note;
         _cleanup_free_ char *buf = NULL;
         Reply rep = {.error = SD_BUS_ERROR_NULL};
         const char *p, *end, *a, *b, *c, *d, *e2;
@@ -304,7 +305,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         sd_bus_error_free(&rep.error);
 
         /* Back to where every input starts. */
-        (void)manager_stop(F.m, &e);
+        (void)manager_stop(F.m, &note, &e);
         for (SimFault f = 0; f < _SIM_FAULT_MAX; f++)
                 (void)sim_transport_clear(F.m->transport, f);
         return 0;

@@ -52,6 +52,13 @@ typedef struct PendingThreshold {
 } PendingThreshold;
 
 /* A session as the writer keeps it until its rows are committed. */
+/* An ended session wholly committed, for session_store_pop_written(). */
+typedef struct WrittenSession {
+        int64_t id;
+        SessionEndReason reason;
+        bool ended_unwritten; /* it ended before its row existed: its end had no id */
+} WrittenSession;
+
 typedef struct PendingSession {
         int64_t id;    /* its row; 0 until inserted */
         bool resume;   /* an interrupted session reopened: its end is cleared at the next flush */
@@ -89,7 +96,8 @@ struct SessionStore {
         PendingSession **sessions; /* oldest first; the newest is current unless ended */
         size_t n_sessions;
         size_t buffered_samples, buffered_rr, buffered_other, max_samples;
-        int64_t *written; /* ended sessions now wholly committed (session_store_pop_written()) */
+        /* Ended sessions now wholly committed (session_store_pop_written()). */
+        WrittenSession *written;
         size_t n_written;
 
         bool flushed_once;
@@ -1374,14 +1382,14 @@ static int write_session(SessionStore *s, PendingSession *ps, int64_t *ret_id)
         return 0;
 }
 
-static int push_written(SessionStore *s, int64_t id)
+static int push_written(SessionStore *s, const WrittenSession *ws)
 {
-        int64_t *w = reallocarray(s->written, s->n_written + 1, sizeof(*w));
+        WrittenSession *w = reallocarray(s->written, s->n_written + 1, sizeof(*w));
 
         if (!w)
                 return -ENOMEM;
         s->written = w;
-        s->written[s->n_written++] = id;
+        s->written[s->n_written++] = *ws;
         return 0;
 }
 
@@ -1451,11 +1459,13 @@ static int flush_now(SessionStore *s)
         }
         for (size_t i = 0; i < s->n_sessions; i++) {
                 PendingSession *ps = s->sessions[i];
+                bool ended_unwritten;
 
                 if (!pending_session_has_work(ps)) {
                         s->sessions[keep++] = ps;
                         continue;
                 }
+                ended_unwritten = ps->ended && ps->id == 0;
                 ps->id = ids[i];
                 ps->resume = false;
                 pending_session_clear_rows(s, ps);
@@ -1465,7 +1475,10 @@ static int flush_now(SessionStore *s)
                 }
                 /* Ended and all written: what the caller may now analyse. */
                 if (!ps->attached)
-                        (void)push_written(s, ps->id);
+                        (void)push_written(s,
+                                           &(WrittenSession){.id = ps->id,
+                                                             .reason = ps->end_reason,
+                                                             .ended_unwritten = ended_unwritten});
                 pending_session_free(ps);
         }
         s->n_sessions = keep;
@@ -1503,13 +1516,18 @@ int session_store_end(SessionStore *s, uint64_t end_wall_usec, SessionEndReason 
         return flush_now(s) < 0 ? 1 : 0;
 }
 
-int session_store_pop_written(SessionStore *s, int64_t *ret_id)
+int session_store_pop_written(SessionStore *s, int64_t *ret_id, SessionEndReason *ret_reason,
+                              bool *ret_ended_unwritten)
 {
         if (!s || !ret_id)
                 return -EINVAL;
         if (s->n_written == 0)
                 return 0;
-        *ret_id = s->written[0];
+        *ret_id = s->written[0].id;
+        if (ret_reason)
+                *ret_reason = s->written[0].reason;
+        if (ret_ended_unwritten)
+                *ret_ended_unwritten = s->written[0].ended_unwritten;
         memmove(s->written, s->written + 1, --s->n_written * sizeof(*s->written));
         return 1;
 }

@@ -252,8 +252,14 @@ uint64_t session_store_next_flush(const SessionStore *s);
 int session_store_end(SessionStore *s, uint64_t end_wall_usec, SessionEndReason reason);
 /* The id of the session being written, 0 if none or not written yet. */
 int64_t session_store_current(const SessionStore *s);
-/* An ended session whose every row is now committed: 1 and its id, 0 if none. */
-int session_store_pop_written(SessionStore *s, int64_t *ret_id);
+/*
+ * An ended session whose every row is now committed: 1, its id and how it
+ * ended, 0 if none. ret_ended_unwritten: it ended while it waited in memory
+ * without a row, so whoever announced its end had no id to give (may be
+ * NULL, like ret_reason).
+ */
+int session_store_pop_written(SessionStore *s, int64_t *ret_id, SessionEndReason *ret_reason,
+                              bool *ret_ended_unwritten);
 
 /* Crash-resume: the newest session this open() marked interrupted. -ENOENT if none. */
 int session_store_get_interrupted(const SessionStore *s, SessionResume *ret);

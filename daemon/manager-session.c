@@ -101,6 +101,8 @@ void manager_rearm_flush_timer(Manager *m)
 void manager_store_changed(Manager *m)
 {
         SessionStoreState st;
+        SessionEndReason reason;
+        bool ended_unwritten;
         int64_t id, done;
 
         if (!m->store)
@@ -141,8 +143,17 @@ void manager_store_changed(Manager *m)
                 manager_properties_changed(m, MANAGER_PROP_SESSION);
         }
         /* Sessions whose every row is committed now: the offline analysis. */
-        while (session_store_pop_written(m->store, &done) > 0)
+        while (session_store_pop_written(m->store, &done, &reason, &ended_unwritten) > 0) {
+                /* Its SessionFinished said 0: say it again with the id, so
+                 * that a client (paced-sync) can fetch it now. */
+                if (ended_unwritten) {
+                        log_notice("Session %" PRIi64 " (%s while kept in memory) is recorded now.",
+                                   done, session_end_reason_to_string(reason));
+                        (void)bus_manager_emit_session_finished(
+                                m, (uint64_t)done, session_end_reason_to_string(reason));
+                }
                 manager_store_ramp_thresholds(m, done);
+        }
 }
 
 void manager_flush_store(Manager *m)

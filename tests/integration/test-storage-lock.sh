@@ -8,7 +8,9 @@
 #     memory is written once the lock is released;
 #  2. when the session begins: the session waits in memory (SessionId 0)
 #     and is written whole, with its id, once the lock is released (it used
-#     to be lost).
+#     to be lost);
+#  3. for a whole session: its SessionFinished says 0, and once it is written
+#     a second one gives its id.
 source "$(dirname "$0")/lib.sh"
 lib_init
 start_bus
@@ -103,6 +105,30 @@ wait_for 120 finished || fail "workout did not finish: State $(prop State)"
 check_session "$id" 9
 [ "$(sqlite3 "$db" "SELECT end_reason FROM sessions WHERE id = $id")" = finished ] ||
         fail "session $id not finished"
+
+# ---- 3: the lock held for a whole (short) session ----
+# Its SessionFinished has no id to give; once written it is said again with
+# the id, so that a client such as paced-sync can fetch it now.
+dbus-monitor --address "$BUS_ADDRESS" \
+        "type='signal',interface='io.paced.paced1.Manager',member='SessionFinished'" \
+        > "$T/finished" 2>&1 &
+LIB_PIDS+=("$!")
+wait_for 5 grep -q NameAcquired "$T/finished" || fail "dbus-monitor did not start"
+finished_ids() { awk '/member=SessionFinished/ { getline; print $2 }' "$T/finished"; }
+hold_lock 6
+expect_rc 0 pc start "$T/lock.txt"
+wait_for 10 elapsed_at_least 3 || fail "Elapsed stuck at $(prop Elapsed)"
+expect_rc 0 pc stop
+wait_for 5 grep -q 'Session (not recorded yet) aborted' "$T/paced.log" ||
+        fail "the session was recorded while the lock was held"
+finished_ids_are() { [ "$(finished_ids | tr '\n' ' ')" = "$1" ]; }
+wait_for 5 finished_ids_are "0 " || fail "SessionFinished while locked: $(finished_ids)"
+wait "$LOCK_PID" || fail "the lock holder failed: $(cat "$T/lock.out")"
+late=$((id + 1))
+wait_for 10 finished_ids_are "0 $late " ||
+        fail "no SessionFinished with the id once written: $(finished_ids)"
+[ "$(sqlite3 "$db" "SELECT end_reason FROM sessions WHERE id = $late")" = aborted ] ||
+        fail "session $late not stored as aborted"
 stop_paced TERM
 [ "$PACED_RC" -eq 0 ] || fail "paced exited $PACED_RC"
 log "PASS"

@@ -802,6 +802,8 @@ static void test_store_lock_held_at_begin(void **state)
         SessionStore *s = NULL;
         SessionData *d = NULL;
         sqlite3 *lock;
+        SessionEndReason reason;
+        bool ended_unwritten;
         int64_t id = -1, a, b;
 
         assert_int_equal(session_store_new(&s, f->dir), 0);
@@ -834,7 +836,7 @@ static void test_store_lock_held_at_begin(void **state)
         assert_int_equal(
                 session_store_end(s, 1700000000000000ULL + 30 * USEC_PER_SEC, SESSION_END_FINISHED),
                 1);
-        assert_int_equal(session_store_pop_written(s, &id), 0);
+        assert_int_equal(session_store_pop_written(s, &id, NULL, NULL), 0);
         assert_int_equal(session_store_begin(s, 1700000100000000ULL, NULL, &id), 1);
         assert_int_equal(session_store_add_sample(s, &(SessionSample){.t_s = 0, .step_index = -1}),
                          0);
@@ -846,9 +848,13 @@ static void test_store_lock_held_at_begin(void **state)
         assert_int_equal(session_store_buffered(s), 0);
         b = session_store_current(s);
         assert_true(b > 0);
-        assert_int_equal(session_store_pop_written(s, &a), 1);
+        /* The first ended without a row: its end was announced without an
+         * id, so the caller learns it is written, and how it ended. */
+        assert_int_equal(session_store_pop_written(s, &a, &reason, &ended_unwritten), 1);
         assert_true(a > 0 && a < b);
-        assert_int_equal(session_store_pop_written(s, &id), 0);
+        assert_int_equal(reason, SESSION_END_FINISHED);
+        assert_true(ended_unwritten);
+        assert_int_equal(session_store_pop_written(s, &id, NULL, NULL), 0);
 
         assert_int_equal(session_store_load(s, a, &d), 0);
         assert_int_equal(d->n_samples, 30);
@@ -864,6 +870,12 @@ static void test_store_lock_held_at_begin(void **state)
         assert_int_equal(d->n_samples, 1);
         assert_int_equal(d->end_reason, _SESSION_END_INVALID); /* still running */
         session_data_free(d);
+        /* The second had its row before it ended: its end had an id. */
+        assert_int_equal(session_store_end(s, 1700000200000000ULL, SESSION_END_ABORTED), 0);
+        assert_int_equal(session_store_pop_written(s, &id, &reason, &ended_unwritten), 1);
+        assert_int_equal(id, b);
+        assert_int_equal(reason, SESSION_END_ABORTED);
+        assert_false(ended_unwritten);
         session_store_free(s);
 }
 

@@ -155,6 +155,12 @@ struct WorkoutEngine {
         bool decelerating;    /* the last reports show the belt slowing on its own */
         bool session_running; /* Training Status at connect: a session runs (not idle) */
         bool stop_inferred;   /* runner_stopped only guessed from a slowing belt (recovery) */
+        /* The belt ran when the link last went down: an idle machine at
+         * link-up was stopped by the runner meanwhile. */
+        bool ran_at_link_loss;
+        /* Idle at link-up with no sign the belt ran: at rest (a plain stopped
+         * belt we may start) unless the first record shows it still moving. */
+        bool idle_at_link;
         double prev_measured_kmh;
         bool start_requested; /* Start sent on request: resume when the belt runs */
 
@@ -1615,6 +1621,10 @@ static void handle_accepted(WorkoutEngine *e, uint64_t now, const FtmsControlCom
         case FTMS_CP_SET_TARGET_INCLINATION:
                 e->accepted_incline = c->value;
                 break;
+        case FTMS_CP_START_OR_RESUME:
+                /* The belt moves on our Start now, not coasting from a stop. */
+                e->idle_at_link = false;
+                break;
         case FTMS_CP_STOP_OR_PAUSE:
                 /* Stopped on our word (pause, stop policy): like a console stop,
                  * only an explicit start moves it again. */
@@ -2448,6 +2458,13 @@ static void handle_treadmill_data(WorkoutEngine *e, uint64_t now, const FtmsTrea
                 return;
         if (e->measured_kmh >= BELT_MOVING_KMH) {
                 e->zero_pending = false;
+                if (e->belt == BELT_UNKNOWN && e->idle_at_link) {
+                        /* Idle yet moving: coasting after a console stop made
+                         * before we connected. The runner starts it, not us. */
+                        e->idle_at_link = false;
+                        belt_stopped(e, now, ENGINE_PAUSE_CONSOLE, "Treadmill stopping");
+                        return;
+                }
                 if (e->belt != BELT_RUNNING) {
                         /* After a stop the belt decelerates while still reporting
                          * speed, in every state: only a belt seen standing still
@@ -2466,6 +2483,7 @@ static void handle_treadmill_data(WorkoutEngine *e, uint64_t now, const FtmsTrea
                         e->belt_seen_zero = true;
                 if (e->belt == BELT_UNKNOWN) {
                         e->belt = BELT_STOPPED;
+                        e->idle_at_link = false;
                         if (e->state == ENGINE_STATE_PAUSED &&
                             e->pause_reason == ENGINE_PAUSE_LINK_LOST && e->link_up)
                                 enter_state(e, now, ENGINE_STATE_PAUSED, ENGINE_PAUSE_BELT_STOPPED,
@@ -2592,6 +2610,9 @@ void workout_engine_handle_event(WorkoutEngine *e, uint64_t now, const Transport
                         break;
                 e->link_up = ev->link.up;
                 ftms_control_link(e->control, now, ev->link.up);
+                if (!ev->link.up)
+                        e->ran_at_link_loss = e->belt == BELT_RUNNING && !e->runner_stopped;
+                e->idle_at_link = false;
                 e->belt = BELT_UNKNOWN;
                 e->measured_kmh = e->measured_incline = NAN;
                 e->have_field = false;
@@ -2659,10 +2680,18 @@ void workout_engine_handle_event(WorkoutEngine *e, uint64_t now, const Transport
                  */
                 if (ev->role == TRANSPORT_ROLE_TREADMILL &&
                     ev->training.status == FTMS_TRAINING_IDLE && e->link_up &&
-                    e->belt == BELT_UNKNOWN)
-                        belt_stopped(e, now, ENGINE_PAUSE_CONSOLE,
-                                     "Treadmill stopped while disconnected");
-                else if (ev->role == TRANSPORT_ROLE_TREADMILL && e->link_up &&
+                    e->belt == BELT_UNKNOWN) {
+                        /* Idle after the belt ran is the runner's stop. Idle
+                         * on a first connection is a belt at rest, which a
+                         * workout may start, or one still coasting after a
+                         * stop: the first record tells (handle_treadmill_data). */
+                        if (e->ran_at_link_loss || (e->state == ENGINE_STATE_PAUSED &&
+                                                    e->pause_reason == ENGINE_PAUSE_LINK_LOST))
+                                belt_stopped(e, now, ENGINE_PAUSE_CONSOLE,
+                                             "Treadmill stopped while disconnected");
+                        else
+                                e->idle_at_link = true;
+                } else if (ev->role == TRANSPORT_ROLE_TREADMILL && e->link_up &&
                          e->belt == BELT_UNKNOWN) {
                         /* A session runs: the runner started it while we were away,
                          * and a slower belt is a speed change, not a stop. */

@@ -21,6 +21,8 @@ typedef struct ProfileSettings {
         ZoneModel zone_model;
         bool lthr_accepted; /* LTHR is the accepted HRVT2 */
         bool vt_accepted;   /* HRVT1/HRVT2 are the accepted ones */
+        bool lthr_config;   /* the config sets LTHR: an accepted HRVT2 does not replace it */
+        bool vt_config;     /* the config sets HRVT1 and HRVT2 */
 } ProfileSettings;
 
 /* accepted may be NULL. */

@@ -10,6 +10,7 @@
 #include "bus-client.h"
 #include "bus-util.h"
 #include "profile.h"
+#include "utf8.h"
 #include "util.h"
 
 int pacectl_bus_open(sd_bus **ret)
@@ -40,9 +41,12 @@ int pacectl_error_exit(const char *what, const sd_bus_error *error, int r)
 {
         const char *name = error && sd_bus_error_is_set(error) ? error->name : NULL;
 
-        if (name && error->message)
-                fprintf(stderr, "pacectl: %s: %s\n", what, error->message);
-        else
+        if (name && error->message) {
+                /* It may quote a workout file (a .zwo's C1 controls): no escapes. */
+                _cleanup_free_ char *msg = utf8_sanitize(error->message);
+
+                fprintf(stderr, "pacectl: %s: %s\n", what, msg ? msg : error->message);
+        } else
                 fprintf(stderr, "pacectl: %s: %s\n", what, strerror(r < 0 ? -r : r));
         if (!name)
                 return r == -ENOENT || r == -ECONNREFUSED ? PACECTL_EXIT_UNAVAILABLE
@@ -117,6 +121,8 @@ static const PropMap manager_map[] = {
         P("ControlStatus", 's', control_status),
         P("Schedule", 's', schedule),
         P("Units", 's', units),
+        P("Storage", 's', storage),
+        P("StorageError", 's', storage_error),
         P("StepIndex", 'i', step_index),
         P("StepCount", 'u', step_count),
         P("HeartRate", 'u', heart_rate),
@@ -154,7 +160,9 @@ static int read_basic(sd_bus_message *m, char type, void *field)
                 r = sd_bus_message_read_basic(m, 's', &s);
                 if (r < 0)
                         return r;
-                copy = strdup(s);
+                /* Names from workout files and devices end up on a terminal:
+                 * no escape sequence gets through (see utf8.h). */
+                copy = utf8_sanitize(s);
                 if (!copy)
                         return -ENOMEM;
                 free(*(char **)field);
@@ -196,7 +204,7 @@ static int read_manager_prop(sd_bus_message *m, const char *name, void *userdata
                                         &p->crossover_speed);
                 if (r < 0)
                         return r;
-                copy = strdup(kind);
+                copy = utf8_sanitize(kind);
                 if (!copy)
                         return -ENOMEM;
                 free(p->crossover_kind);
@@ -479,6 +487,8 @@ void status_print_json(FILE *f, const ManagerProps *p, const DeviceProps *devs, 
         S("control_status", p->control_status);
         S("schedule", p->schedule);
         S("units", p->units);
+        S("storage", p->storage);
+        S("storage_error", p->storage_error);
         fprintf(f, ",\"simulated\":%s", p->simulated ? "true" : "false");
         D("time_scale", p->time_scale);
         if (n_devs > 0) {

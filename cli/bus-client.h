@@ -34,6 +34,7 @@ int pacectl_call_manager(const char *method, const char *types, ...);
 typedef struct ManagerProps {
         char *version, *state, *pause_reason, *workout, *step_name, *next_step_name;
         char *control_status, *schedule, *units;
+        char *storage, *storage_error; /* "ok", "unavailable", "buffering", "dropping" */
         int step_index;
         unsigned step_count, heart_rate, zone;
         double step_remaining, step_elapsed, target_speed, speed_override, target_incline;

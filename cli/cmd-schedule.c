@@ -10,6 +10,8 @@
 #include <string.h>
 
 #include "bus-client.h"
+#include "read-file.h"
+#include "utf8.h"
 #include "util.h"
 
 static int show(bool json)
@@ -43,9 +45,11 @@ static int show(bool json)
                 else
                         printf("null");
                 printf(",\"planned\":[");
-        } else if (*today)
-                printf("Today: %s\n", today);
-        else
+        } else if (*today) {
+                _cleanup_free_ char *t = utf8_sanitize(today); /* a name from a plan */
+
+                printf("Today: %s\n", t ? t : "?");
+        } else
                 printf("No schedule, or nothing scheduled today.\n");
         while (reply &&
                sd_bus_message_read(reply, "(ssss)", &date, &source, &name, &filename) > 0) {
@@ -55,8 +59,13 @@ static int show(bool json)
                         printf(",\"name\":");
                         pacectl_json_string(stdout, name);
                         printf("}");
-                } else
-                        printf("%s  %s  %s (%s)\n", n ? "" : "Planned:\n", date, name, source);
+                } else {
+                        /* Names from workout files: no terminal escapes. */
+                        _cleanup_free_ char *nm = utf8_sanitize(name), *src = utf8_sanitize(source);
+
+                        printf("%s  %s  %s (%s)\n", n ? "" : "Planned:\n", date, nm ? nm : "?",
+                               src ? src : "?");
+                }
                 n++;
         }
         if (json)
@@ -65,27 +74,6 @@ static int show(bool json)
 }
 
 #define PLAN_FILE_MAX (4 * 1024 * 1024)
-
-static int read_plan(const char *path, char **ret)
-{
-        _cleanup_fclose_ FILE *f = fopen(path, "re");
-        _cleanup_free_ char *buf = NULL;
-        size_t n;
-
-        if (!f)
-                return -errno;
-        buf = malloc(PLAN_FILE_MAX + 1);
-        if (!buf)
-                return -ENOMEM;
-        n = fread(buf, 1, PLAN_FILE_MAX + 1, f);
-        if (ferror(f))
-                return -EIO;
-        if (n > PLAN_FILE_MAX)
-                return -EFBIG;
-        buf[n] = '\0';
-        *ret = TAKE_PTR(buf);
-        return 0;
-}
 
 static int cmd_schedule(int argc, char *argv[])
 {
@@ -127,11 +115,11 @@ static int cmd_schedule(int argc, char *argv[])
                 plan = argv[2];
                 /* A file is read here: paced may not be able to open it (ProtectHome=). */
                 if (plan[0] != '{' && plan[0] != '[') {
-                        int r = read_plan(plan, &data);
+                        int r = read_file_regular(plan, PLAN_FILE_MAX, 0, &data, NULL);
 
                         if (r < 0) {
                                 fprintf(stderr, "pacectl schedule set: %s: %s\n", plan,
-                                        strerror(-r));
+                                        r == -EBADFD ? "not a regular file" : strerror(-r));
                                 return PACECTL_EXIT_USAGE;
                         }
                         plan = data;

@@ -84,6 +84,11 @@ static void print_text(const SessionData *d, const SessionSummary *s)
                isfinite(s->distance_m) ? s->distance_m / 1000 : 0,
                format_pace(b, sizeof(b), s->avg_speed_kmh, false, 0),
                format_pace(c, sizeof(c), s->avg_speed_kmh, true, 0));
+        if (s->n_gaps > 0)
+                printf("  Not recorded: %s in %zu gap%s (paced was stopped); elapsed %s\n",
+                       format_duration(a, sizeof(a), s->gap_s, TIME_FORMAT_DASH), s->n_gaps,
+                       s->n_gaps == 1 ? "" : "s",
+                       format_duration(b, sizeof(b), s->elapsed_s, TIME_FORMAT_DASH));
         if (isfinite(s->avg_hr_bpm)) {
                 printf("  Heart rate: %.0f avg, %.0f max\n  Zones:     ", s->avg_hr_bpm,
                        s->max_hr_bpm);
@@ -221,6 +226,8 @@ static void print_json(const SessionData *d, const SessionSummary *s)
         json_write_string(stdout, d->hrm_address);
         printf("},\"summary\":{");
         json_key_number("duration_s", s->duration_s, 0, false);
+        json_key_number("elapsed_s", s->elapsed_s, 0, true);
+        json_key_number("gap_s", s->gap_s, 0, true);
         json_key_number("distance_m", s->distance_m, 1, true);
         json_key_number("avg_speed_kmh", s->avg_speed_kmh, 2, true);
         json_key_number("max_speed_kmh", s->max_speed_kmh, 2, true);

@@ -8,31 +8,10 @@
 #include <string.h>
 
 #include "bus-client.h"
+#include "read-file.h"
 #include "util.h"
 
 #define WORKOUT_FILE_MAX (4 * 1024 * 1024)
-
-static int read_file(const char *path, char **ret, size_t *ret_len)
-{
-        _cleanup_fclose_ FILE *f = fopen(path, "re");
-        _cleanup_free_ char *buf = NULL;
-        size_t n;
-
-        if (!f)
-                return -errno;
-        buf = malloc(WORKOUT_FILE_MAX + 1);
-        if (!buf)
-                return -ENOMEM;
-        n = fread(buf, 1, WORKOUT_FILE_MAX + 1, f);
-        if (ferror(f))
-                return -EIO;
-        if (n > WORKOUT_FILE_MAX)
-                return -EFBIG;
-        buf[n] = '\0';
-        *ret_len = n;
-        *ret = TAKE_PTR(buf);
-        return 0;
-}
 
 /*
  * A workout waits for the belt when it was only armed, or when the belt is
@@ -99,9 +78,11 @@ static int cmd_start(int argc, char *argv[])
                 size_t len = 0;
                 int r;
 
-                r = read_file(workout, &data, &len);
+                /* O_NONBLOCK and regular files only: a FIFO is refused, not waited on. */
+                r = read_file_regular(workout, WORKOUT_FILE_MAX, 0, &data, &len);
                 if (r < 0) {
-                        fprintf(stderr, "pacectl start: %s: %s\n", workout, strerror(-r));
+                        fprintf(stderr, "pacectl start: %s: %s\n", workout,
+                                r == -EBADFD ? "not a regular file" : strerror(-r));
                         return PACECTL_EXIT_USAGE;
                 }
                 if (memchr(data, '\0', len)) {

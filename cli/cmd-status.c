@@ -97,6 +97,16 @@ static void print_status_text(const ManagerProps *p, const DeviceProps devs[2])
                p->monitor_only ? " (monitor only)" : "");
         if (p->session_id)
                 printf("     Session: %llu\n", (unsigned long long)p->session_id);
+        /* Said only when something is wrong: the runner's data is at stake. */
+        if (p->storage && (streq(p->storage, "buffering") || streq(p->storage, "dropping")))
+                printf("     Storage: %s (%s): %s\n", p->storage,
+                       streq(p->storage, "dropping")
+                               ? "memory full, new samples are not recorded"
+                               : "the session is kept in memory until it can be written",
+                       p->storage_error ? p->storage_error : "?");
+        else if (p->storage && streq(p->storage, "unavailable"))
+                printf("     Storage: unavailable: %s\n",
+                       p->storage_error ? p->storage_error : "?");
         if (p->schedule && *p->schedule)
                 printf("       Today: %s\n", p->schedule);
 }

@@ -17,6 +17,7 @@
 
 #include "bus-client.h"
 #include "time-util.h"
+#include "utf8.h"
 #include "util.h"
 
 typedef struct Watch {
@@ -208,9 +209,17 @@ static int on_cue(sd_bus_message *m, void *userdata, sd_bus_error *ret_error)
         const char *kind, *text;
         int32_t secs;
 
+        _cleanup_free_ char *clean = NULL;
+
         if (sd_bus_message_read(m, "ssi", &kind, &text, &secs) < 0)
                 return 0;
+        /* Shown on a terminal: no escape sequence gets through. */
+        clean = utf8_sanitize(text);
+        if (!clean)
+                return 0;
+        text = clean;
         snprintf(w->cue, sizeof(w->cue), "%s", text);
+        utf8_truncate(w->cue, sizeof(w->cue) - 1);
         w->cue_time = now_usec();
         if (w->json) {
                 printf("{\"cue\":");

@@ -9,8 +9,13 @@
 #include <string.h>
 
 #include "config.h"
+#include "read-file.h"
 #include "time-util.h"
+#include "utf8.h"
 #include "util.h"
+
+/* paced.conf is a few kilobytes: anything near this is not a config file. */
+#define CONFIG_FILE_MAX (1024 * 1024)
 
 /* ---- enum tables ---- */
 
@@ -640,6 +645,11 @@ static char *reader(char *buf, int size, void *stream)
                         break;
         }
         buf[n] = '\0';
+        /* Values reach the log, D-Bus and espeak-ng: text only. */
+        if (utf8_find_bad(buf, n, true) < n) {
+                fail(s, s->line, -EINVAL, "not UTF-8 text, or a control character");
+                return NULL;
+        }
         return buf;
 }
 
@@ -794,58 +804,24 @@ int config_load_string(const char *text, size_t len, Config **ret, ConfigError *
 
 int config_load_file(const char *path, Config **ret, ConfigError *ret_error)
 {
-        _cleanup_fclose_ FILE *f = NULL;
         _cleanup_free_ char *buf = NULL;
-        size_t len = 0, size = 0;
+        size_t len = 0;
+        int r;
 
-        f = fopen(path, "re");
-        if (!f) {
-                int r = -errno;
-
+        /* The daemon's own file: never a link, a FIFO or a device (see read-file.h). */
+        r = read_file_regular(path, CONFIG_FILE_MAX, READ_FILE_NOFOLLOW, &buf, &len);
+        if (r < 0) {
                 if (ret_error) {
                         *ret_error = (ConfigError){};
                         snprintf(ret_error->message, sizeof(ret_error->message), "%s: %s", path,
-                                 strerror(-r));
+                                 r == -EFBIG    ? "file too large"
+                                 : r == -ELOOP  ? "a symbolic link (paced does not follow links)"
+                                 : r == -EBADFD ? "not a regular file"
+                                                : strerror(-r));
                 }
                 return r;
         }
-        for (;;) {
-                size_t n;
-
-                if (len == size) {
-                        char *nb;
-
-                        if (size >= 1024 * 1024) {
-                                if (ret_error) {
-                                        *ret_error = (ConfigError){};
-                                        snprintf(ret_error->message, sizeof(ret_error->message),
-                                                 "%s: file too large", path);
-                                }
-                                return -EFBIG;
-                        }
-                        size = size ? size * 2 : 4096;
-                        nb = realloc(buf, size);
-                        if (!nb)
-                                return -ENOMEM;
-                        buf = nb;
-                }
-                n = fread(buf + len, 1, size - len, f);
-                len += n;
-                if (n == 0) {
-                        if (ferror(f)) {
-                                int r = -EIO;
-
-                                if (ret_error) {
-                                        *ret_error = (ConfigError){};
-                                        snprintf(ret_error->message, sizeof(ret_error->message),
-                                                 "%s: read error", path);
-                                }
-                                return r;
-                        }
-                        break;
-                }
-        }
-        return config_load_string(buf ? buf : "", len, ret, ret_error);
+        return config_load_string(buf, len, ret, ret_error);
 }
 
 const char *config_key_name(size_t i, const char **ret_section)

@@ -573,32 +573,69 @@ static void write_activity(FitBuf *b, const SessionData *d, const Totals *t, dou
         put_u32(b, (uint32_t)((int64_t)ts + utc_offset_s));
 }
 
+static int pauses_add(Pauses *p, size_t *alloc_start, size_t *alloc_end, double start, double end)
+{
+        if (!GREEDY_REALLOC(p->start, *alloc_start, p->n + 1) ||
+            !GREEDY_REALLOC(p->end, *alloc_end, p->n + 1))
+                return -ENOMEM;
+        p->start[p->n] = start;
+        p->end[p->n++] = end;
+        return 0;
+}
+
+/* When the timer did not run: the runner's pauses and the gaps in the
+ * samples (paced was stopped; see SESSION_SAMPLE_GAP_S), as disjoint
+ * intervals in time order. */
 static int collect_pauses(const SessionData *d, double end_s, Pauses *p)
 {
-        size_t alloc_start = 0, alloc_end = 0;
+        size_t alloc_start = 0, alloc_end = 0, n;
         double open = NAN;
+        int r;
 
         for (size_t i = 0; i < d->n_events; i++) {
                 const SessionEventRow *e = &d->events[i];
                 if (e->type == SESSION_EVENT_PAUSE && isnan(open))
                         open = e->t_s;
                 else if (e->type == SESSION_EVENT_RESUME && !isnan(open)) {
-                        if (!GREEDY_REALLOC(p->start, alloc_start, p->n + 1) ||
-                            !GREEDY_REALLOC(p->end, alloc_end, p->n + 1))
-                                return -ENOMEM;
-                        p->start[p->n] = open;
-                        p->end[p->n++] = e->t_s;
+                        r = pauses_add(p, &alloc_start, &alloc_end, open, e->t_s);
+                        if (r < 0)
+                                return r;
                         open = NAN;
                 }
         }
         if (!isnan(open)) {
                 /* Paused until the end. */
-                if (!GREEDY_REALLOC(p->start, alloc_start, p->n + 1) ||
-                    !GREEDY_REALLOC(p->end, alloc_end, p->n + 1))
-                        return -ENOMEM;
-                p->start[p->n] = open;
-                p->end[p->n++] = end_s;
+                r = pauses_add(p, &alloc_start, &alloc_end, open, end_s);
+                if (r < 0)
+                        return r;
         }
+        for (size_t i = 1; i < d->n_samples; i++)
+                if (session_sample_gap(d->samples, i)) {
+                        r = pauses_add(p, &alloc_start, &alloc_end, d->samples[i - 1].t_s + 1,
+                                       d->samples[i].t_s);
+                        if (r < 0)
+                                return r;
+                }
+        /* In time order (insertion sort: a handful), overlaps merged. */
+        for (size_t i = 1; i < p->n; i++)
+                for (size_t j = i; j > 0 && p->start[j] < p->start[j - 1]; j--) {
+                        double a = p->start[j], b = p->end[j];
+
+                        p->start[j] = p->start[j - 1];
+                        p->end[j] = p->end[j - 1];
+                        p->start[j - 1] = a;
+                        p->end[j - 1] = b;
+                }
+        n = 0;
+        for (size_t i = 0; i < p->n; i++) {
+                if (n > 0 && p->start[i] <= p->end[n - 1]) {
+                        p->end[n - 1] = MAX(p->end[n - 1], p->end[i]);
+                        continue;
+                }
+                p->start[n] = p->start[i];
+                p->end[n++] = p->end[i];
+        }
+        p->n = n;
         return 0;
 }
 
@@ -609,7 +646,7 @@ int export_fit(const SessionData *d, const FitExportOptions *o, uint8_t **ret, s
         Pauses pauses = {};
         FitBuf b = {};
         size_t n_laps = 0, rr_next = 0, ev_next = 0;
-        bool grade = false;
+        bool grade = false, timer_on = true, paused = false;
         double start_s, end_s, auto_lap;
         uint16_t crc;
         int r;
@@ -669,15 +706,32 @@ int export_fit(const SessionData *d, const FitExportOptions *o, uint8_t **ret, s
                 const SessionSample *x = &d->samples[i];
                 size_t rr_end = rr_next;
 
+                /* paced was stopped: the timer too, for as long (elapsed time goes on). */
+                if (session_sample_gap(d->samples, i)) {
+                        if (timer_on)
+                                write_event(&b, fit_time(d->start_wall_usec, x[-1].t_s + 1),
+                                            FIT_EVENT_TIMER, FIT_EVENT_TYPE_STOP_ALL);
+                        timer_on = !paused;
+                        if (timer_on)
+                                write_event(&b, fit_time(d->start_wall_usec, x->t_s),
+                                            FIT_EVENT_TIMER, FIT_EVENT_TYPE_START);
+                }
                 /* Timer stop/start around pauses, in time order with records. */
                 for (; ev_next < d->n_events && d->events[ev_next].t_s <= x->t_s; ev_next++) {
                         const SessionEventRow *e = &d->events[ev_next];
-                        if (e->type == SESSION_EVENT_PAUSE)
-                                write_event(&b, fit_time(d->start_wall_usec, e->t_s),
-                                            FIT_EVENT_TIMER, FIT_EVENT_TYPE_STOP_ALL);
-                        else if (e->type == SESSION_EVENT_RESUME)
-                                write_event(&b, fit_time(d->start_wall_usec, e->t_s),
-                                            FIT_EVENT_TIMER, FIT_EVENT_TYPE_START);
+                        if (e->type == SESSION_EVENT_PAUSE) {
+                                if (timer_on)
+                                        write_event(&b, fit_time(d->start_wall_usec, e->t_s),
+                                                    FIT_EVENT_TIMER, FIT_EVENT_TYPE_STOP_ALL);
+                                timer_on = false;
+                                paused = true;
+                        } else if (e->type == SESSION_EVENT_RESUME) {
+                                if (!timer_on)
+                                        write_event(&b, fit_time(d->start_wall_usec, e->t_s),
+                                                    FIT_EVENT_TIMER, FIT_EVENT_TYPE_START);
+                                timer_on = true;
+                                paused = false;
+                        }
                 }
                 while (rr_end < d->n_rr && d->rr[rr_end].t_s <= x->t_s)
                         rr_end++;

@@ -61,12 +61,16 @@ static void put_series(const Ctx *c, const Panel *p, const char *id, const char 
                 " stroke-linejoin=\"round\" d=\"",
                 id, color, width, dash ? " stroke-dasharray=\"" : "", dash ? dash : "",
                 dash ? "\"" : "");
-        for (size_t i = 0; i < d->n_samples; i += step) {
+        for (size_t i = 0, prev = 0; i < d->n_samples; prev = i, i += step) {
                 double v = value(&d->samples[i]);
                 if (!isfinite(v)) {
                         pen_down = false;
                         continue;
                 }
+                /* No line across a gap: paced was stopped, nothing was measured. */
+                for (size_t j = prev + 1; j <= i && pen_down; j++)
+                        if (session_sample_gap(d->samples, j))
+                                pen_down = false;
                 fprintf(c->f, "%c%.1f %.1f", pen_down ? 'L' : 'M', px_x(c, d->samples[i].t_s),
                         px_y(p, v));
                 pen_down = true;
@@ -472,6 +476,9 @@ int report_svg_write(const SessionData *d, int utc_offset_s, FILE *out)
                 if (isfinite(lo))
                         fprintf(out, " (%.0f\xe2\x80\x93%.0f)", lo, hi);
         }
+        if (sum->gap_s > 0)
+                fprintf(out, " \xc2\xb7 %s not recorded (paced was stopped)",
+                        format_duration(buf, sizeof(buf), sum->gap_s, 0));
         if (d->end_reason == SESSION_END_INTERRUPTED)
                 fputs(" \xc2\xb7 interrupted", out);
         fputs("</text>\n", out);
@@ -561,6 +568,25 @@ int report_svg_write(const SessionData *d, int utc_offset_s, FILE *out)
                 px_y(&alpha, 0.75) + 4, PLOT_X0, PLOT_X1, px_y(&alpha, 0.5), px_y(&alpha, 0.5),
                 PLOT_X1 + 6, px_y(&alpha, 0.5) + 4);
         put_series(&c, &alpha, "alpha1-line", REPORT_COLOR_ALPHA1, 2, NULL, v_alpha1);
+
+        /* Gaps: paced was stopped (a crash, then a resumed session). */
+        fputs("<g id=\"gaps\">\n", out);
+        for (size_t i = 1, k = 0; i < d->n_samples; i++) {
+                double x0, x1;
+
+                if (!session_sample_gap(d->samples, i))
+                        continue;
+                x0 = px_x(&c, d->samples[i - 1].t_s + 1);
+                x1 = px_x(&c, d->samples[i].t_s);
+                fprintf(out,
+                        "<rect id=\"gap-%zu\" class=\"gap\" x=\"%.1f\" y=\"%.1f\" width=\"%.1f\""
+                        " height=\"%.1f\" fill=\"#bdbdbd\" fill-opacity=\"0.35\"/>\n"
+                        "<text class=\"step-label\" x=\"%.1f\" y=\"%.1f\" text-anchor=\"middle\">"
+                        "not recorded</text>\n",
+                        k++, x0, speed.top, MAX(x1 - x0, 1.0), alpha.bottom - speed.top,
+                        (x0 + x1) / 2, speed.top + 26);
+        }
+        fputs("</g>\n", out);
 
         /* Step (lap) markers across all panels, numbered at the top. */
         fputs("<g id=\"lap-markers\">\n", out);

@@ -7,9 +7,21 @@
 #include "session-summary.h"
 #include "util.h"
 
-/* A gap longer than this between samples (a crash, a resume) is not time
- * spent at the last sample's values. */
-#define SAMPLE_GAP_MAX_S 5.0
+double session_samples_gap_s(const SessionSample *x, size_t first, size_t last, size_t *ret_n)
+{
+        double gap = 0;
+        size_t n = 0;
+
+        for (size_t i = first + 1; x && i <= last; i++)
+                if (session_sample_gap(x, i)) {
+                        /* The sample before it stands for one second. */
+                        gap += x[i].t_s - x[i - 1].t_s - 1.0;
+                        n++;
+                }
+        if (ret_n)
+                *ret_n = n;
+        return gap;
+}
 
 /* How long sample i stands for: up to the next one, 1 s for the last. */
 static double sample_dt(const SessionSample *x, size_t n, size_t i)
@@ -19,7 +31,7 @@ static double sample_dt(const SessionSample *x, size_t n, size_t i)
         if (i + 1 >= n)
                 return 1.0;
         dt = x[i + 1].t_s - x[i].t_s;
-        if (!(dt > 0) || dt > SAMPLE_GAP_MAX_S)
+        if (!(dt > 0) || dt > SESSION_SAMPLE_GAP_S)
                 return 1.0;
         return dt;
 }
@@ -236,24 +248,75 @@ static double overlap(double a0, double a1, double b0, double b1)
         return hi > lo ? hi - lo : 0;
 }
 
-double session_summary_paused_s(const SessionData *d, double from_s, double to_s)
+/* The next pause from the events (a pause never resumed lasts to end_s). */
+static bool next_pause(const SessionData *d, size_t *i, double end_s, double *a, double *b)
 {
-        double open = NAN, sum = 0;
+        double open = NAN;
 
-        if (!d || !(to_s > from_s))
-                return 0;
-        for (size_t i = 0; i < d->n_events; i++) {
-                const SessionEventRow *e = &d->events[i];
+        for (; *i < d->n_events; (*i)++) {
+                const SessionEventRow *e = &d->events[*i];
 
                 if (e->type == SESSION_EVENT_PAUSE && isnan(open))
                         open = e->t_s;
                 else if (e->type == SESSION_EVENT_RESUME && !isnan(open)) {
-                        sum += overlap(open, e->t_s, from_s, to_s);
-                        open = NAN;
+                        (*i)++;
+                        *a = open;
+                        *b = e->t_s;
+                        return true;
                 }
         }
-        if (!isnan(open))
-                sum += overlap(open, to_s, from_s, to_s);
+        if (isnan(open))
+                return false;
+        *a = open;
+        *b = MAX(end_s, open);
+        return true;
+}
+
+/* The next gap in the samples: paced was stopped (SESSION_SAMPLE_GAP_S). */
+static bool next_gap(const SessionData *d, size_t *i, double *a, double *b)
+{
+        for ((*i)++; *i < d->n_samples; (*i)++)
+                if (session_sample_gap(d->samples, *i)) {
+                        *a = d->samples[*i - 1].t_s + 1;
+                        *b = d->samples[*i].t_s;
+                        return true;
+                }
+        return false;
+}
+
+double session_summary_paused_s(const SessionData *d, double from_s, double to_s)
+{
+        size_t ei = 0, gi = 0;
+        double pa, pb, ga, gb, cur_a = NAN, cur_b = NAN, sum = 0;
+        bool have_p, have_g;
+
+        if (!d || !(to_s > from_s))
+                return 0;
+        /* Both lists are in time order: merge them, summing the union (a
+         * crash while paused must not count twice). */
+        have_p = next_pause(d, &ei, to_s, &pa, &pb);
+        have_g = next_gap(d, &gi, &ga, &gb);
+        while (have_p || have_g) {
+                double a, b;
+
+                if (have_p && (!have_g || pa <= ga)) {
+                        a = pa, b = pb;
+                        have_p = next_pause(d, &ei, to_s, &pa, &pb);
+                } else {
+                        a = ga, b = gb;
+                        have_g = next_gap(d, &gi, &ga, &gb);
+                }
+                if (!isnan(cur_a) && a <= cur_b) {
+                        cur_b = MAX(cur_b, b);
+                        continue;
+                }
+                if (!isnan(cur_a))
+                        sum += overlap(cur_a, cur_b, from_s, to_s);
+                cur_a = a;
+                cur_b = b;
+        }
+        if (!isnan(cur_a))
+                sum += overlap(cur_a, cur_b, from_s, to_s);
         return sum;
 }
 
@@ -327,7 +390,9 @@ int session_summary_compute(const SessionData *d, SessionSummary **ret)
                 if (isfinite(x[i].incline_pct) && fabs(x[i].incline_pct) > 0.05)
                         s->has_incline = true;
         }
-        s->duration_s = d->n_samples > 0 ? x[d->n_samples - 1].t_s - x[0].t_s : 0;
+        s->elapsed_s = d->n_samples > 0 ? x[d->n_samples - 1].t_s - x[0].t_s : 0;
+        s->gap_s = d->n_samples > 0 ? session_samples_gap_s(x, 0, d->n_samples - 1, &s->n_gaps) : 0;
+        s->duration_s = s->elapsed_s - s->gap_s;
         s->distance_m = NAN;
         for (size_t i = d->n_samples; i > 0; i--)
                 if (isfinite(x[i - 1].distance_m)) {

@@ -8,9 +8,13 @@
  * Pure code: no I/O, no logging.
  */
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "session-store.h"
+
+/* Seconds not recorded between samples first and last (inclusive) and how many gaps. */
+double session_samples_gap_s(const SessionSample *x, size_t first, size_t last, size_t *ret_n);
 
 /* Measured speed within this much (or 2 %, whichever is larger) of the
  * target counts as "on target" for time-to-target. */
@@ -31,9 +35,12 @@ typedef struct StepSummary {
 } StepSummary;
 
 typedef struct SessionSummary {
-        double duration_s;
+        double duration_s; /* recorded time: elapsed_s without the gaps */
+        double elapsed_s;  /* first to last sample */
+        double gap_s;      /* not recorded: paced was stopped (see SESSION_SAMPLE_GAP_S) */
+        size_t n_gaps;
         double distance_m;
-        double avg_speed_kmh; /* distance / duration */
+        double avg_speed_kmh; /* distance / duration (recorded time) */
         double max_speed_kmh;
         double avg_hr_bpm, max_hr_bpm;
         double zone_s[SESSION_ZONES_MAX + 1];
@@ -55,8 +62,9 @@ int session_summary_compute(const SessionData *d, SessionSummary **ret);
 
 /*
  * Seconds of [from_s, to_s) the workout spent paused, from the stored pause and
- * resume events (a pause never resumed lasts to the end). Moving time is the
- * elapsed time minus this, as FIT's timer time is.
+ * resume events (a pause never resumed lasts to the end), or not recorded at
+ * all (the gaps in the samples, SESSION_SAMPLE_GAP_S: paced was stopped).
+ * Moving time is the elapsed time minus this, as FIT's timer time is.
  */
 double session_summary_paused_s(const SessionData *d, double from_s, double to_s);
 SessionSummary *session_summary_free(SessionSummary *s);

@@ -8,6 +8,7 @@
 #include <sys/stat.h>
 
 #include "alloc-util.h"
+#include "read-file.h"
 #include "workout-library.h"
 #include "workout-text.h"
 #include "workout-zwo.h"
@@ -68,13 +69,38 @@ int workout_library_find(const char *name, const char *const *dirs, char **ret_p
         return -ENOENT;
 }
 
+static int load_file(const char *path, ReadFileFlags flags, Workout **ret, WorkoutError *ret_error)
+{
+        _cleanup_free_ char *data = NULL;
+        bool zwo = has_suffix(path, ".zwo");
+        size_t len;
+        int k;
+
+        k = read_file_regular(path, zwo ? WORKOUT_ZWO_MAX : WORKOUT_TEXT_MAX, flags, &data, &len);
+        if (k < 0) {
+                workout_error_set(ret_error, path, 0, 0, "%s",
+                                  k == -EFBIG    ? "file too large"
+                                  : k == -EBADFD ? "not a regular file"
+                                                 : strerror(-k));
+                return k;
+        }
+        if (zwo)
+                return workout_zwo_parse(data, len, path, ret, ret_error);
+        return workout_text_parse(data, len, path, ret, ret_error);
+}
+
 int workout_load_file(const char *path, Workout **ret, WorkoutError *ret_error)
 {
         if (!path || !ret)
                 return -EINVAL;
-        if (has_suffix(path, ".zwo"))
-                return workout_zwo_load(path, ret, ret_error);
-        return workout_text_load(path, ret, ret_error);
+        return load_file(path, 0, ret, ret_error);
+}
+
+/* Errors that say only that the file is not one paced may read. */
+static bool hidden_error(int k)
+{
+        return k == -ENOENT || k == -EACCES || k == -EPERM || k == -ELOOP || k == -EBADFD ||
+               k == -EISDIR;
 }
 
 int workout_library_load(const char *name, const char *const *dirs, Workout **ret,
@@ -84,13 +110,18 @@ int workout_library_load(const char *name, const char *const *dirs, Workout **re
         int k;
 
         k = workout_library_find(name, dirs, &path);
-        if (k < 0) {
-                workout_error_set(ret_error, name, 0, 0,
-                                  k == -EINVAL ? "not a valid workout name ([a-z0-9-])"
-                                               : "no such workout in the library");
-                return k;
+        if (k >= 0) {
+                /* The daemon reads these itself: no link, FIFO or device (read-file.h). */
+                k = load_file(path, READ_FILE_NOFOLLOW, ret, ret_error);
+                if (!hidden_error(k))
+                        return k;
         }
-        return workout_load_file(path, ret, ret_error);
+        /* One answer for every file the caller may not see, so that the
+         * answer tells nothing about files paced can read and they cannot. */
+        workout_error_set(ret_error, name, 0, 0,
+                          k == -EINVAL ? "not a valid workout name ([a-z0-9-])"
+                                       : "no such workout in the library");
+        return k == -EINVAL ? -EINVAL : -ENOENT;
 }
 
 void workout_library_strv_free(char **names)

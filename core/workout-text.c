@@ -17,6 +17,7 @@
 #include <strings.h>
 
 #include "time-util.h"
+#include "utf8.h"
 #include "workout-text.h"
 
 #define TOKENS_MAX    64
@@ -726,6 +727,22 @@ static int parse_line(Parser *p, char *s)
         return parse_header(p, c, (unsigned)(c - s) + 1);
 }
 
+/* Names and cues go to D-Bus (UTF-8 only), XML exports and terminals:
+ * refuse what is not text rather than pass it on. */
+static int check_text(Parser *p, const char *line, size_t l)
+{
+        size_t bad = utf8_find_bad(line, l, true), k;
+
+        if (bad == l)
+                return 0;
+        k = utf8_char_len(line + bad, l - bad);
+        if (k == 0)
+                return fail(p, (unsigned)bad + 1, "not UTF-8 text (byte 0x%02x)",
+                            (unsigned char)line[bad]);
+        return fail(p, (unsigned)bad + 1, "control character U+%04X: not text",
+                    utf8_char_decode(line + bad, k));
+}
+
 int workout_text_parse(const char *text, size_t len, const char *filename, Workout **ret,
                        WorkoutError *ret_error)
 {
@@ -767,6 +784,9 @@ int workout_text_parse(const char *text, size_t len, const char *filename, Worko
                 if (nul)
                         return fail(&p, (unsigned)(nul - line) + 1,
                                     "unexpected NUL byte: not a text file");
+                k = check_text(&p, line, l);
+                if (k < 0)
+                        return k;
                 if (l > 0 && line[l - 1] == '\r')
                         line[l - 1] = 0;
                 if (l > 4096)

@@ -8,7 +8,11 @@
 #include <strings.h>
 
 #include "alloc-util.h"
+#include "utf8.h"
 #include "workout-zwo.h"
+
+/* A step's cue: what fits in a spoken sentence or two. */
+#define ZWO_CUE_MAX 512
 
 typedef enum ZwoText {
         ZWO_TEXT_NONE,
@@ -237,17 +241,26 @@ static void workout_element(ZwoParser *p, const char *el, const char **atts)
         p->on_duration = INFINITY;
 }
 
+/*
+ * Zwift shows each text event at its time offset; paced speaks the step's
+ * events joined as its cue when the step starts. A cue is for speaking: it
+ * keeps the first ZWO_CUE_MAX bytes, and later events of a full cue are
+ * dropped, so each event costs at most ZWO_CUE_MAX + its own length (no
+ * re-copying of an ever longer string: a 4 MiB file of events took seconds).
+ */
 static int append_cue(WorkoutStep *s, const char *msg)
 {
+        size_t have = s->cue ? strlen(s->cue) : 0, add;
         char *c;
 
-        if (!s->cue) {
-                s->cue = strdup(msg);
-                return s->cue ? 0 : -ENOMEM;
-        }
-        if (asprintf(&c, "%s / %s", s->cue, msg) < 0)
+        if (have >= ZWO_CUE_MAX || !*msg)
+                return 0;
+        add = MIN(strlen(msg) + (have ? 3 : 0), ZWO_CUE_MAX - have);
+        c = realloc(s->cue, have + add + 1);
+        if (!c)
                 return -ENOMEM;
-        free(s->cue);
+        snprintf(c + have, add + 1, "%s%s", have ? " / " : "", msg);
+        utf8_truncate(c, ZWO_CUE_MAX);
         s->cue = c;
         return 0;
 }
@@ -255,6 +268,7 @@ static int append_cue(WorkoutStep *s, const char *msg)
 static void text_event(ZwoParser *p, const char **atts)
 {
         const char *msg = attr(atts, "message"), *off = attr(atts, "timeoffset");
+        _cleanup_free_ char *clean = NULL;
         WorkoutNode *n;
         WorkoutStep *s;
 
@@ -267,7 +281,10 @@ static void text_event(ZwoParser *p, const char **atts)
                 s = &n->block.nodes[t >= p->on_duration ? 1 : 0].step;
         } else
                 s = &n->step;
-        if (append_cue(s, msg) < 0) {
+        clean = strdup(msg);
+        if (clean)
+                utf8_replace_controls(clean); /* a cue is one line of text (see on_end()) */
+        if (!clean || append_cue(s, clean) < 0) {
                 p->r = -ENOMEM;
                 XML_StopParser(p->xml, XML_FALSE);
         }
@@ -367,6 +384,9 @@ static void XMLCALL on_end(void *data, const char *el)
                 XML_StopParser(p->xml, XML_FALSE);
                 return;
         }
+        /* Expat gives UTF-8, but XML allows C1 controls (a terminal's CSI)
+         * and character data may hold line breaks: names are one line of text. */
+        utf8_replace_controls(v);
         switch (p->text_kind) {
         case ZWO_TEXT_NAME:
                 free(p->w->name);

@@ -6,6 +6,7 @@
 #include <strings.h>
 
 #include "alloc-util.h"
+#include "read-file.h"
 #include "string-table.h"
 #include "time-util.h"
 #include "workout.h"
@@ -650,41 +651,7 @@ int workout_resolve(const Workout *w, const RunnerProfile *p, const ResolveLimit
 
 int workout_read_file(const char *path, size_t max, char **ret, size_t *ret_len)
 {
-        _cleanup_fclose_ FILE *f = NULL;
-        _cleanup_free_ char *buf = NULL;
-        size_t n = 0, cap = 0;
-
-        f = fopen(path, "re");
-        if (!f)
-                return -errno;
-        for (;;) {
-                size_t k;
-
-                if (cap - n < 2) {
-                        char *b;
-
-                        if (cap > max)
-                                return -EFBIG;
-                        cap = cap ? cap * 2 : 4096;
-                        b = realloc(buf, cap);
-                        if (!b)
-                                return -ENOMEM;
-                        buf = b;
-                }
-                k = fread(buf + n, 1, cap - n - 1, f);
-                if (k == 0)
-                        break;
-                n += k;
-        }
-        if (ferror(f))
-                return -EIO;
-        if (n > max)
-                return -EFBIG;
-        buf[n] = 0;
-        *ret = TAKE_PTR(buf);
-        if (ret_len)
-                *ret_len = n;
-        return 0;
+        return read_file_regular(path, max, 0, ret, ret_len);
 }
 
 void workout_error_set(WorkoutError *e, const char *file, unsigned line, unsigned column,

@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "bus-device.h"
+#include "bus-util.h"
 #include "ftms.h"
 #include "manager-internal.h"
 
@@ -64,9 +65,7 @@ static int property_get_string(sd_bus *bus, const char *path, const char *interf
                                const char *property, sd_bus_message *reply, void *userdata,
                                sd_bus_error *error)
 {
-        const char *s = *(char **)userdata;
-
-        return sd_bus_message_append(reply, "s", s ? s : "");
+        return bus_message_append_string_safe(reply, *(char **)userdata);
 }
 
 static int property_get_bool(sd_bus *bus, const char *path, const char *interface,

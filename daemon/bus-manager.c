@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "bus-manager.h"
+#include "bus-util.h"
 #include "log.h"
 #include "manager-internal.h"
 
@@ -22,13 +23,25 @@
                 return sd_bus_message_append(reply, type, expr);                                   \
         }
 
+/* Strings may come from a workout file or the store: checked for D-Bus. */
+#define SNAPSHOT_STRING_GETTER(fname, expr)                                                        \
+        static int fname(sd_bus *bus, const char *path, const char *interface,                     \
+                         const char *property, sd_bus_message *reply, void *userdata,              \
+                         sd_bus_error *error)                                                      \
+        {                                                                                          \
+                ManagerSnapshot s;                                                                 \
+                                                                                                   \
+                manager_snapshot(userdata, &s);                                                    \
+                return bus_message_append_string_safe(reply, expr);                                \
+        }
+
 SNAPSHOT_GETTER(property_get_state, "s", s.state)
 SNAPSHOT_GETTER(property_get_pause_reason, "s", s.pause_reason)
-SNAPSHOT_GETTER(property_get_workout, "s", s.workout)
+SNAPSHOT_STRING_GETTER(property_get_workout, s.workout)
 SNAPSHOT_GETTER(property_get_step_index, "i", s.step_index)
 SNAPSHOT_GETTER(property_get_step_count, "u", s.step_count)
-SNAPSHOT_GETTER(property_get_step_name, "s", s.step_name)
-SNAPSHOT_GETTER(property_get_next_step_name, "s", s.next_step_name)
+SNAPSHOT_STRING_GETTER(property_get_step_name, s.step_name)
+SNAPSHOT_STRING_GETTER(property_get_next_step_name, s.next_step_name)
 SNAPSHOT_GETTER(property_get_step_remaining, "d", s.step_remaining_s)
 SNAPSHOT_GETTER(property_get_step_elapsed, "d", s.step_elapsed_s)
 SNAPSHOT_GETTER(property_get_target_speed, "d", s.target_speed_kmh)
@@ -40,7 +53,7 @@ SNAPSHOT_GETTER(property_get_total_time, "d", s.total_time_s)
 SNAPSHOT_GETTER(property_get_monitor_only, "b", (int)s.monitor_only)
 SNAPSHOT_GETTER(property_get_control_status, "s", s.control_status)
 SNAPSHOT_GETTER(property_get_session_id, "t", s.session_id)
-SNAPSHOT_GETTER(property_get_schedule, "s", s.schedule)
+SNAPSHOT_STRING_GETTER(property_get_schedule, s.schedule)
 
 /* ---- live values ---- */
 
@@ -117,6 +130,27 @@ static int property_get_units(sd_bus *bus, const char *path, const char *interfa
         return sd_bus_message_append(reply, "s", config_units_to_string(m->config->units));
 }
 
+static int property_get_storage(sd_bus *bus, const char *path, const char *interface,
+                                const char *property, sd_bus_message *reply, void *userdata,
+                                sd_bus_error *error)
+{
+        Manager *m = userdata;
+
+        return sd_bus_message_append(
+                reply, "s", session_store_state_to_string(session_store_get_state(m->store)));
+}
+
+static int property_get_storage_error(sd_bus *bus, const char *path, const char *interface,
+                                      const char *property, sd_bus_message *reply, void *userdata,
+                                      sd_bus_error *error)
+{
+        Manager *m = userdata;
+        SessionStoreState st = session_store_get_state(m->store);
+
+        return bus_message_append_string_safe(
+                reply, st == SESSION_STORE_OK ? "" : session_store_last_error(m->store));
+}
+
 static int property_get_version(sd_bus *bus, const char *path, const char *interface,
                                 const char *property, sd_bus_message *reply, void *userdata,
                                 sd_bus_error *error)
@@ -160,9 +194,6 @@ static int method_start_workout_data(sd_bus_message *message, void *userdata, sd
         if (r < 0)
                 return r;
         REQUIRE_WRITE_ACCESS(m, message, error);
-        if (!*filename || strchr(filename, '\n'))
-                return sd_bus_error_set(error, PACED_ERROR_INVALID_ARGUMENT,
-                                        "The workout needs a file name (for its messages).");
         r = manager_start_workout_data(m, filename, data, arm_only, error);
         if (r < 0)
                 return r;
@@ -303,6 +334,11 @@ static int accept_thresholds(sd_bus_message *message, Manager *m, uint64_t id, u
         case -ENOMEDIUM:
                 return sd_bus_error_set(error, PACED_ERROR_FAILED,
                                         "paced runs without a session store.");
+        case -EBUSY:
+                /* paced never waits for the lock on its event loop. */
+                return sd_bus_error_set(error, PACED_ERROR_BUSY,
+                                        "Another process holds the session database's lock: "
+                                        "try again.");
         default:
                 return sd_bus_error_set_errnof(error, r, "Cannot accept the thresholds: %m");
         }
@@ -386,13 +422,14 @@ static const sd_bus_vtable manager_vtable[] = {
         SD_BUS_PROPERTY("MonitorOnly", "b", property_get_monitor_only, 0, LIVE),
         SD_BUS_PROPERTY("ControlStatus", "s", property_get_control_status, 0, LIVE),
         SD_BUS_PROPERTY("Schedule", "s", property_get_schedule, 0, LIVE),
+        SD_BUS_PROPERTY("Storage", "s", property_get_storage, 0, LIVE),
+        SD_BUS_PROPERTY("StorageError", "s", property_get_storage_error, 0, LIVE),
         SD_BUS_PROPERTY("PlannedWorkouts", "a(ssss)", bus_property_get_planned_workouts, 0, LIVE),
         SD_BUS_PROPERTY("Steps", "a(sssdddduu)", property_get_steps, 0, LIVE),
         SD_BUS_PROPERTY("WorkoutRemaining", "(dd)", property_get_workout_remaining, 0, LIVE),
 
-        SD_BUS_METHOD_WITH_NAMES("StartWorkout", "sb",
-                                 SD_BUS_PARAM(name_or_path) SD_BUS_PARAM(arm_only), "", ,
-                                 method_start_workout, SD_BUS_VTABLE_UNPRIVILEGED),
+        SD_BUS_METHOD_WITH_NAMES("StartWorkout", "sb", SD_BUS_PARAM(name) SD_BUS_PARAM(arm_only),
+                                 "", , method_start_workout, SD_BUS_VTABLE_UNPRIVILEGED),
         SD_BUS_METHOD_WITH_NAMES("StartWorkoutData", "ssb",
                                  SD_BUS_PARAM(filename) SD_BUS_PARAM(contents)
                                          SD_BUS_PARAM(arm_only),
@@ -407,7 +444,7 @@ static const sd_bus_vtable manager_vtable[] = {
         SD_BUS_METHOD_WITH_NAMES("AdjustSpeed", "d", SD_BUS_PARAM(delta_kmh), "s",
                                  SD_BUS_PARAM(note), method_adjust_speed,
                                  SD_BUS_VTABLE_UNPRIVILEGED),
-        SD_BUS_METHOD_WITH_NAMES("SetSchedule", "s", SD_BUS_PARAM(plan_json_or_path), "", ,
+        SD_BUS_METHOD_WITH_NAMES("SetSchedule", "s", SD_BUS_PARAM(plan_json), "", ,
                                  method_set_schedule, SD_BUS_VTABLE_UNPRIVILEGED),
         SD_BUS_METHOD("ClearSchedule", "", "", method_clear_schedule, SD_BUS_VTABLE_UNPRIVILEGED),
         SD_BUS_METHOD_WITH_NAMES("SetPlannedWorkouts", "sa(ssss)",
@@ -483,6 +520,7 @@ int bus_manager_emit_properties(Manager *m, sd_bus *bus, unsigned mask)
                 {MANAGER_PROP_CONTROL, "ControlStatus"}, {MANAGER_PROP_CONTROL, "Units"},
                 {MANAGER_PROP_SESSION, "SessionId"},     {MANAGER_PROP_CROSSOVER, "LastCrossover"},
                 {MANAGER_PROP_SCHEDULE, "Schedule"},     {MANAGER_PROP_LIVE, "LastRR"},
+                {MANAGER_PROP_STORAGE, "Storage"},       {MANAGER_PROP_STORAGE, "StorageError"},
                 {MANAGER_PROP_LIVE, "RRCount"},          {MANAGER_PROP_WORKOUT, "Steps"},
                 {MANAGER_PROP_LIVE, "WorkoutRemaining"}, {MANAGER_PROP_SCHEDULE, "PlannedWorkouts"},
         };
@@ -501,18 +539,22 @@ int bus_manager_emit_properties(Manager *m, sd_bus *bus, unsigned mask)
 
 int bus_manager_emit_step_changed(Manager *m, int index, const char *name, const char *kind)
 {
+        _cleanup_free_ char *tmp = NULL;
+
         if (!m->bus || !m->name_owned)
                 return 0;
         return sd_bus_emit_signal(m->bus, PACED_BUS_PATH, PACED_BUS_IFACE_MANAGER, "StepChanged",
-                                  "iss", index, name ? name : "", kind ? kind : "");
+                                  "iss", index, bus_string_safe(name, &tmp), kind ? kind : "");
 }
 
 int bus_manager_emit_cue(Manager *m, const char *kind, const char *text, int seconds_to_change)
 {
+        _cleanup_free_ char *tmp = NULL;
+
         if (!m->bus || !m->name_owned)
                 return 0;
         return sd_bus_emit_signal(m->bus, PACED_BUS_PATH, PACED_BUS_IFACE_MANAGER, "Cue", "ssi",
-                                  kind, text, seconds_to_change);
+                                  kind, bus_string_safe(text, &tmp), seconds_to_change);
 }
 
 int bus_manager_emit_crossover(Manager *m, const char *kind, double alpha1, double t_s,
@@ -526,18 +568,23 @@ int bus_manager_emit_crossover(Manager *m, const char *kind, double alpha1, doub
 
 int bus_manager_emit_safety_action(Manager *m, const char *rule, bool active, const char *message)
 {
+        _cleanup_free_ char *tmp = NULL;
+
         if (!m->bus || !m->name_owned)
                 return 0;
         return sd_bus_emit_signal(m->bus, PACED_BUS_PATH, PACED_BUS_IFACE_MANAGER, "SafetyAction",
-                                  "sbs", rule, (int)active, message ? message : "");
+                                  "sbs", rule, (int)active, bus_string_safe(message, &tmp));
 }
 
 int bus_manager_emit_safety_violation(Manager *m, const char *invariant, const char *message)
 {
+        _cleanup_free_ char *tmp = NULL;
+
         if (!m->bus || !m->name_owned)
                 return 0;
         return sd_bus_emit_signal(m->bus, PACED_BUS_PATH, PACED_BUS_IFACE_MANAGER,
-                                  "SafetyViolation", "ss", invariant, message ? message : "");
+                                  "SafetyViolation", "ss", invariant,
+                                  bus_string_safe(message, &tmp));
 }
 
 int bus_manager_emit_session_finished(Manager *m, uint64_t id, const char *reason)

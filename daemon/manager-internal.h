@@ -64,6 +64,7 @@ typedef enum ManagerProperty {
         MANAGER_PROP_SESSION = 1u << 5,
         MANAGER_PROP_CROSSOVER = 1u << 6,
         MANAGER_PROP_SCHEDULE = 1u << 7,
+        MANAGER_PROP_STORAGE = 1u << 8, /* Storage, StorageError */
 } ManagerProperty;
 
 sd_event *manager_get_event(Manager *m);
@@ -93,7 +94,7 @@ Device *manager_get_device(Manager *m, TransportRole role);
 
 /* ---- what the bus face calls; negative errno with error set ---- */
 
-int manager_start_workout(Manager *m, const char *name_or_path, bool arm_only, sd_bus_error *error);
+int manager_start_workout(Manager *m, const char *name, bool arm_only, sd_bus_error *error);
 /* The workout file's contents, read by the client (which may read files paced may not). */
 int manager_start_workout_data(Manager *m, const char *filename, const char *data, bool arm_only,
                                sd_bus_error *error);
@@ -105,7 +106,7 @@ int manager_skip_step(Manager *m, sd_bus_error *error);
 /* ret_note: a sentence for the reply (what was done, and any limit applied). */
 int manager_extend_step(Manager *m, uint32_t seconds, char **ret_note, sd_bus_error *error);
 int manager_adjust_speed(Manager *m, double delta_kmh, char **ret_note, sd_bus_error *error);
-int manager_set_schedule(Manager *m, const char *plan_json_or_path, sd_bus_error *error);
+int manager_set_schedule(Manager *m, const char *plan_json, sd_bus_error *error);
 int manager_clear_schedule(Manager *m, sd_bus_error *error);
 /* Replaces source's planned workouts with items[0..n) (taken over, freed either way). */
 int manager_set_planned_workouts(Manager *m, const char *source, PlannedWorkout *items, size_t n,
@@ -196,16 +197,20 @@ struct Manager {
         ZoneModel zone_model;
         ZoneTable zones; /* the live zone outside a session */
         bool have_zones;
-        char *pending_run;     /* --run: started once the treadmill is ready */
+        char *pending_run;      /* --run: started once the treadmill is ready */
+        char *pending_run_data; /* --run FILE: its contents, read at start */
         struct Plan *schedule; /* from SetSchedule, stored in the state directory */
         PlannedWorkouts planned; /* from SetPlannedWorkouts, ditto; before the plan's */
 
-        SessionStore *store;      /* NULL: running without a store (logged) */
-        int store_error;          /* last flush result, so a full disk is logged once */
+        SessionStore *store;           /* NULL only if it could not be set up (OOM) */
+        char store_logged[256];        /* the store error last logged: a full disk is said once */
+        SessionStoreState store_state; /* as last told (log, Storage property) */
         SessionAccepted accepted; /* manager-thresholds.c: overlays the config's [Runner] */
         bool have_accepted;
         char *state_dir;
-        int64_t session_id;
+        bool session_active;         /* a session runs */
+        bool session_recorded;       /* ... and the store took it (written, or kept in memory) */
+        int64_t session_id;          /* its id in the store; 0 while it waits in memory */
         uint64_t session_start_usec; /* virtual monotonic */
         uint64_t session_start_wall_usec;
         sd_event_source *sample_timer; /* 1 Hz of virtual time while a session runs */
@@ -262,6 +267,9 @@ void manager_session_runtime_start(Manager *m);
 void manager_session_end(Manager *m, SessionEndReason reason);
 void manager_store_event(Manager *m, SessionEventType type, const char *text, const char *json);
 void manager_flush_store(Manager *m);
+/* After a store operation: logs and emits a change of state or of the session's id,
+ * and hands sessions now wholly written to the offline analysis. */
+void manager_store_changed(Manager *m);
 void manager_rearm_flush_timer(Manager *m);
 void manager_handle_heart_rate(Manager *m, const HrsMeasurement *hr);
 

@@ -7,6 +7,7 @@
  */
 #define _GNU_SOURCE /* asprintf */
 #include <errno.h>
+#include <fcntl.h>
 #include <inttypes.h>
 #include <math.h>
 #include <stdio.h>
@@ -18,9 +19,12 @@
 #include "log.h"
 #include "manager-internal.h"
 #include "plan.h"
+#include "read-file.h"
 #include "workout.h"
 
 #define SCHEDULE_FILE "schedule.json"
+/* What pacectl plan writes for years of training is far below this. */
+#define PLAN_JSON_MAX (4 * 1024 * 1024)
 #define PLANNED_FILE  "planned.json"
 /* 64 entries of 8 sources of at most 256 KiB, escaped: far below. */
 #define PLANNED_FILE_MAX (32 * 1024 * 1024)
@@ -34,7 +38,8 @@ static int load_planned(Manager *m)
 
         if (asprintf(&path, "%s/%s", m->state_dir, PLANNED_FILE) < 0)
                 return -ENOMEM;
-        r = workout_read_file(path, PLANNED_FILE_MAX, &text, &len);
+        /* paced's own file, in its own directory; still never a link or a FIFO. */
+        r = read_file_regular(path, PLANNED_FILE_MAX, READ_FILE_NOFOLLOW, &text, &len);
         if (r == -ENOENT) {
                 planned_workouts_done(&m->planned);
                 return 0;
@@ -60,7 +65,8 @@ int manager_load_schedule(Manager *m)
         (void)load_planned(m);
         if (asprintf(&path, "%s/%s", m->state_dir, SCHEDULE_FILE) < 0)
                 return -ENOMEM;
-        r = workout_read_file(path, 4 * 1024 * 1024, &text, &len);
+        /* paced's own file, in its own directory; still never a link or a FIFO. */
+        r = read_file_regular(path, PLAN_JSON_MAX, READ_FILE_NOFOLLOW, &text, &len);
         if (r == -ENOENT)
                 return 0;
         if (r >= 0)
@@ -72,26 +78,22 @@ int manager_load_schedule(Manager *m)
         return 0;
 }
 
-int manager_set_schedule(Manager *m, const char *plan_json_or_path, sd_bus_error *error)
+int manager_set_schedule(Manager *m, const char *plan_json, sd_bus_error *error)
 {
-        _cleanup_free_ char *text = NULL, *path = NULL, *tmp = NULL;
+        _cleanup_free_ char *path = NULL, *tmp = NULL;
+        _cleanup_fclose_ FILE *f = NULL;
         struct Plan *plan = NULL;
-        FILE *f;
-        size_t len;
-        int r;
+        int fd, r;
 
-        if (plan_json_or_path[0] == '/') {
-                r = workout_read_file(plan_json_or_path, 4 * 1024 * 1024, &text, &len);
-                if (r < 0)
-                        return sd_bus_error_setf(error, PACED_ERROR_INVALID_ARGUMENT,
-                                                 "Cannot read %s: %s", plan_json_or_path,
-                                                 strerror(-r));
-        } else {
-                text = strdup(plan_json_or_path);
-                if (!text)
-                        return -ENOMEM;
-        }
-        r = plan_from_json(text, &plan);
+        /* The plan itself, never a path: see load_workout() in manager-workout.c. */
+        if (plan_json[0] == '/')
+                return sd_bus_error_set(error, PACED_ERROR_INVALID_ARGUMENT,
+                                        "paced does not open files named by a client: send the "
+                                        "plan's JSON (as 'pacectl schedule set FILE' does).");
+        if (strlen(plan_json) > PLAN_JSON_MAX)
+                return sd_bus_error_set(error, PACED_ERROR_INVALID_ARGUMENT,
+                                        "The plan is larger than 4 MiB.");
+        r = plan_from_json(plan_json, &plan);
         if (r < 0)
                 return sd_bus_error_setf(error, PACED_ERROR_INVALID_ARGUMENT,
                                          "Not a plan from 'pacectl plan --json': %s", strerror(-r));
@@ -100,14 +102,20 @@ int manager_set_schedule(Manager *m, const char *plan_json_or_path, sd_bus_error
                 plan_free(plan);
                 return sd_bus_error_set(error, PACED_ERROR_FAILED, "No state directory.");
         }
-        /* Written then renamed, so a crash never leaves half a plan. */
-        f = fopen(tmp, "we");
-        if (!f || plan_to_json(plan, f) < 0 || fclose(f) != 0 || rename(tmp, path) < 0) {
-                r = -errno;
+        /* Written then renamed, so a crash never leaves half a plan; a link or
+         * FIFO left at the temporary name is neither followed nor waited on. */
+        (void)unlink(tmp);
+        fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK, 0644);
+        f = fd >= 0 ? fdopen(fd, "w") : NULL;
+        if (fd >= 0 && !f)
+                close(fd);
+        if (!f || plan_to_json(plan, f) < 0 || fflush(f) != 0 || ferror(f) ||
+            rename(tmp, path) < 0) {
+                r = errno;
                 (void)unlink(tmp);
                 plan_free(plan);
                 return sd_bus_error_setf(error, PACED_ERROR_FAILED, "Cannot store the plan: %s",
-                                         strerror(r ? -r : EIO));
+                                         strerror(r ? r : EIO));
         }
         plan_free(m->schedule);
         m->schedule = plan;

@@ -27,8 +27,8 @@ void manager_load_accepted(Manager *m)
         int r;
 
         m->have_accepted = false;
-        if (!m->store)
-                return;
+        if (!session_store_is_open(m->store))
+                return; /* not now: the configuration's values stand */
         r = session_store_get_accepted(m->store, &m->accepted);
         if (r == -ENOENT)
                 return;

@@ -32,7 +32,9 @@
 #include "log.h"
 #include "manager-internal.h"
 #include "plan.h"
+#include "read-file.h"
 #include "sim-transport.h"
+#include "utf8.h"
 #include "workout-library.h"
 #include "workout-text.h"
 #include "workout-zwo.h"
@@ -294,7 +296,7 @@ static void handle_step_changed(Manager *m, const EngineEvent *ev)
         snprintf(json, sizeof(json), "{\"step\":%d}", ev->step_index);
         manager_store_event(m, SESSION_EVENT_STEP_CHANGE, ev->message, json);
         (void)bus_manager_emit_step_changed(m, ev->step_index, ev->message, kind);
-        if (m->analysis && m->session_id) {
+        if (m->analysis && m->session_active) {
                 live_analysis_new_step(m->analysis, manager_session_t(m), NULL);
                 manager_update_announce(m, ev->step_index);
         }
@@ -308,14 +310,14 @@ static void handle_lap(Manager *m, const EngineEvent *ev)
         double start_s;
         int r;
 
-        if (m->analysis && m->session_id)
+        if (m->analysis && m->session_active)
                 live_analysis_new_lap(m->analysis, manager_session_t(m), NULL);
         (void)bus_manager_emit_lap(m, l->number,
                                    !l->automatic                                ? "step"
                                    : fabs(l->distance_m - METERS_PER_MILE) < 50 ? "mile"
                                                                                 : "auto",
                                    l->distance_m, l->duration_s, l->avg_speed_kmh);
-        if (!m->store || m->session_id <= 0)
+        if (!m->store || !m->session_recorded)
                 return;
         start_s = (double)((int64_t)l->start_usec - (int64_t)m->session_start_usec) / USEC_PER_SEC;
         lap = (SessionLap){
@@ -413,7 +415,7 @@ static void handle_event(Manager *m, const EngineEvent *ev)
                         EngineState s = workout_engine_get_state(m->engine);
 
                         /* The session of a workout cut short by the stop is aborted. */
-                        if (m->session_id)
+                        if (m->session_active)
                                 manager_session_end(m, s == ENGINE_STATE_FINISHED
                                                                ? SESSION_END_FINISHED
                                                                : SESSION_END_ABORTED);
@@ -568,12 +570,15 @@ static void rearm_engine_timer(Manager *m)
 
 /* ---- transport events ---- */
 
+/* A device's name is whatever it advertises: shown, logged and stored as text only. */
 static void device_set_string(char **field, const char *value)
 {
-        if (streq_ptr(*field, value))
+        _cleanup_free_ char *v = utf8_sanitize(value);
+
+        if (streq_ptr(*field, v))
                 return;
         free(*field);
-        *field = value ? strdup(value) : NULL;
+        *field = TAKE_PTR(v);
 }
 
 /* The RR intervals as stored, each with the cleaner's artifact flag. */
@@ -709,8 +714,10 @@ static void handle_transport_event(const TransportEvent *ev, void *userdata)
             m->devices[TRANSPORT_ROLE_TREADMILL].has_caps && m->name_owned) {
                 _cleanup_(sd_bus_error_free) sd_bus_error error = SD_BUS_ERROR_NULL;
                 _cleanup_free_ char *name = TAKE_PTR(m->pending_run);
+                _cleanup_free_ char *data = TAKE_PTR(m->pending_run_data);
 
-                if (manager_start_workout(m, name, false, &error) < 0) {
+                if ((data ? manager_start_workout_data(m, name, data, false, &error)
+                          : manager_start_workout(m, name, false, &error)) < 0) {
                         log_error("Cannot run '%s': %s", name, error.message);
                         m->exit_code = 1;
                         manager_finish_shutdown(m);
@@ -782,6 +789,10 @@ void manager_workout_done(Manager *m)
         m->flush_timer = sd_event_source_unref(m->flush_timer);
         m->engine = workout_engine_free(m->engine);
         m->monitor = safety_monitor_free(m->monitor);
+        if (m->store && session_store_next_flush(m->store) != USEC_INFINITY)
+                log_warning("Stopping with %zu samples not written yet (%s): one last attempt, "
+                            "waiting up to 2 s for the database; what it cannot write is lost.",
+                            session_store_buffered(m->store), session_store_last_error(m->store));
         m->store = session_store_free(m->store);
         m->rr_cleaner = rr_cleaner_free(m->rr_cleaner);
         m->analysis = live_analysis_free(m->analysis);
@@ -789,24 +800,47 @@ void manager_workout_done(Manager *m)
         planned_workouts_done(&m->planned);
         free(m->pending_run);
         m->pending_run = NULL;
+        free(m->pending_run_data);
+        m->pending_run_data = NULL;
         free(m->state_dir);
         m->state_dir = NULL;
 }
 
 void manager_on_ready(Manager *m)
 {
-        if (!m->options.run_workout)
+        const char *run = m->options.run_workout;
+        int r;
+
+        if (!run)
                 return;
         free(m->pending_run);
-        m->pending_run = strdup(m->options.run_workout);
-        if (!m->transport) {
-                log_error("Cannot run '%s': there is no treadmill transport.",
-                          m->options.run_workout);
+        m->pending_run = strdup(run);
+        if (!m->pending_run) {
+                log_oom();
                 m->exit_code = 1;
                 manager_finish_shutdown(m);
                 return;
         }
-        log_info("Waiting for the treadmill to run '%s'.", m->options.run_workout);
+        /* A file given on paced's own command line is read now, by paced, as any
+         * file of its own: not a link, FIFO or device, and size-capped. */
+        if (!workout_library_name_is_valid(run)) {
+                r = read_file_regular(run, WORKOUT_ZWO_MAX, READ_FILE_NOFOLLOW,
+                                      &m->pending_run_data, NULL);
+                if (r < 0) {
+                        log_error_errno(r, "Cannot run '%s': %s", run,
+                                        r == -EBADFD ? "not a regular file" : strerror(-r));
+                        m->exit_code = 1;
+                        manager_finish_shutdown(m);
+                        return;
+                }
+        }
+        if (!m->transport) {
+                log_error("Cannot run '%s': there is no treadmill transport.", run);
+                m->exit_code = 1;
+                manager_finish_shutdown(m);
+                return;
+        }
+        log_info("Waiting for the treadmill to run '%s'.", run);
 }
 
 uint64_t manager_stop_budget_real_usec(Manager *m)
@@ -827,7 +861,7 @@ int manager_workout_shutdown(Manager *m)
         r = workout_engine_shutdown(m->engine, manager_now(m));
         manager_drain_engine(m);
         if (r > 0 || workout_engine_shutdown_done(m->engine)) {
-                if (m->session_id)
+                if (m->session_active)
                         manager_session_end(m, workout_engine_get_state(m->engine) ==
                                                                ENGINE_STATE_FINISHED
                                                        ? SESSION_END_FINISHED
@@ -927,20 +961,25 @@ static int load_workout(Manager *m, const char *name, Workout **ret, sd_bus_erro
         char buf[600];
         int r;
 
-        if (strchr(name, '/')) {
-                if (name[0] != '/')
-                        return sd_bus_error_setf(error, PACED_ERROR_INVALID_ARGUMENT,
-                                                 "'%s' is not an absolute path.", name);
-                r = workout_load_file(name, ret, &we);
-        } else {
-                if (!workout_library_name_is_valid(name))
-                        return sd_bus_error_setf(error, PACED_ERROR_INVALID_WORKOUT,
-                                                 "'%s' is not a library name ([a-z0-9-]).", name);
-                r = workout_library_load(name, workout_library_default_dirs(), ret, &we);
-        }
-        if (r == -ENOENT && !we.message[0])
+        /*
+         * paced never opens a file a client names: it would do so with its
+         * own rights, not the caller's (a FIFO would block the loop, and an
+         * error would tell the caller about a file it may not read). The
+         * caller reads the file and sends its contents (StartWorkoutData).
+         */
+        if (strchr(name, '/'))
+                return sd_bus_error_setf(error, PACED_ERROR_INVALID_ARGUMENT,
+                                         "paced does not open files named by a client: send the "
+                                         "workout's contents with StartWorkoutData (as 'pacectl "
+                                         "start FILE' does).");
+        if (!workout_library_name_is_valid(name))
+                return sd_bus_error_set(error, PACED_ERROR_INVALID_WORKOUT,
+                                        "Not a library name ([a-z0-9-], 1 to 64 characters).");
+        r = workout_library_load(name, workout_library_default_dirs(), ret, &we);
+        if (r == -ENOENT)
                 return sd_bus_error_setf(error, PACED_ERROR_INVALID_WORKOUT,
-                                         "No workout '%s' (see pacectl validate).", name);
+                                         "No workout '%s' in the library (see pacectl validate).",
+                                         name);
         if (r < 0)
                 return sd_bus_error_setf(error, PACED_ERROR_INVALID_WORKOUT, "%s",
                                          we.message[0] ? workout_error_format(&we, buf, sizeof(buf))
@@ -1060,6 +1099,11 @@ int manager_start_workout_data(Manager *m, const char *filename, const char *dat
         size_t len = strlen(data);
         int r;
 
+        /* It names the workout in messages, the log and the store: text only. */
+        if (!*filename || strlen(filename) > 255 || !utf8_is_printable(filename, false))
+                return sd_bus_error_set(error, PACED_ERROR_INVALID_ARGUMENT,
+                                        "The workout needs a file name (for its messages): up to "
+                                        "255 bytes, no control characters.");
         r = check_can_start(m, error);
         if (r < 0)
                 return r;

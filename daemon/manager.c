@@ -133,7 +133,8 @@ void manager_update_status(Manager *m)
         _cleanup_free_ char *text = NULL;
         const Device *t = &m->devices[TRANSPORT_ROLE_TREADMILL];
         ManagerSnapshot s;
-        char conn[160], work[256] = "idle";
+        char conn[160], work[256] = "idle", store[320] = "";
+        SessionStoreState st;
 
         manager_snapshot(m, &s);
         if (t->connected)
@@ -147,7 +148,13 @@ void manager_update_status(Manager *m)
                          s.step_index + 1, s.step_count);
         else if (s.workout[0])
                 snprintf(work, sizeof(work), "%s '%s'", s.state, s.workout);
-        if (asprintf(&text, "%s; %s", conn, work) < 0)
+        st = session_store_get_state(m->store);
+        if (st == SESSION_STORE_BUFFERING || st == SESSION_STORE_DROPPING)
+                /* What an admin looking at systemctl status needs to know. */
+                snprintf(store, sizeof(store), "; session %s in memory: %s",
+                         st == SESSION_STORE_DROPPING ? "dropping rows, memory full" : "kept",
+                         session_store_last_error(m->store));
+        if (asprintf(&text, "%s; %s%s", conn, work, store) < 0)
                 return;
         if (streq_ptr(text, m->status_text))
                 return;

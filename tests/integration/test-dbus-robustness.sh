@@ -123,7 +123,7 @@ prop_is StepIndex "$step" || [ "$(prop StepIndex)" -eq $((step + 1)) ] ||
         fail "step jumped: $step -> $(prop StepIndex)"
 expect_rc 0 pc stop
 expect_error io.paced.paced1.Error.InvalidArgument $M StartWorkout string:../../etc/passwd boolean:false
-expect_error io.paced.paced1.Error.InvalidWorkout $M StartWorkout string:/nonexistent/x.txt boolean:false
+expect_error io.paced.paced1.Error.InvalidArgument $M StartWorkout string:/nonexistent/x.txt boolean:false
 kill -0 "$PACED_PID" || fail "paced died"
 grep -q 'AddressSanitizer\|runtime error' "$T/paced.log" && fail "sanitizer report in the log"
 stop_paced TERM

@@ -320,6 +320,51 @@ static void test_fit_auto_lap_and_pause(void **state)
         assert_int_equal(export_fit(&d, NULL, &buf, &size), -ENODATA);
 }
 
+/* paced was stopped for a minute: the timer stops with the last sample
+ * before the gap and starts with the first after it; elapsed time goes on. */
+static void test_fit_gap_is_not_timer_time(void **state)
+{
+        SessionSample x[120];
+        SessionEventRow ev[2] = {{20, SESSION_EVENT_PAUSE, NULL, NULL},
+                                 {30, SESSION_EVENT_RESUME, NULL, NULL}};
+        SessionData d = {.start_wall_usec = FIXTURE_START_USEC,
+                         .samples = x,
+                         .n_samples = 120,
+                         .events = ev,
+                         .n_events = 2};
+        uint8_t *buf = NULL;
+        size_t size;
+        Decoded dec;
+
+        for (unsigned i = 0; i < 120; i++)
+                x[i] = (SessionSample){.t_s = i < 60 ? i : i + 60,
+                                       .speed_kmh = 12,
+                                       .distance_m = i * 3.3,
+                                       .incline_pct = 0,
+                                       .step_index = -1,
+                                       .alpha1 = NAN,
+                                       .commanded_kmh = NAN};
+        assert_int_equal(export_fit(&d, NULL, &buf, &size), 0);
+        decode(buf, size, &dec);
+        /* start, pause stop, resume start, gap stop (t 60), gap start (t 120), end stop */
+        assert_int_equal(count_global(&dec, FIT_MESG_EVENT), 6);
+        assert_int_equal(field(nth(&dec, FIT_MESG_EVENT, 3), 1), 4);
+        assert_int_equal(field(nth(&dec, FIT_MESG_EVENT, 3), 253) -
+                                 field(nth(&dec, FIT_MESG_EVENT, 0), 253),
+                         60);
+        assert_int_equal(field(nth(&dec, FIT_MESG_EVENT, 4), 1), 0);
+        assert_int_equal(field(nth(&dec, FIT_MESG_EVENT, 4), 253) -
+                                 field(nth(&dec, FIT_MESG_EVENT, 0), 253),
+                         120);
+        const Msg *s = nth(&dec, FIT_MESG_SESSION, 0);
+        assert_int_equal(field(s, 7), 180000);                 /* elapsed: t 0 .. 180 */
+        assert_int_equal(field(s, 8), 180000 - 60000 - 10000); /* less the gap and the pause */
+        /* No record in the gap. */
+        assert_int_equal(count_global(&dec, FIT_MESG_RECORD), 120);
+        free(dec.m);
+        free(buf);
+}
+
 /* The first bytes, by hand from the FIT protocol document: the 14-byte
  * header, then the file_id definition and data message. */
 static void test_fit_header_and_file_id_bytes(void **state)
@@ -402,6 +447,7 @@ int main(void)
                 cmocka_unit_test(test_fit_header_and_file_id_bytes),
                 cmocka_unit_test(test_fit_structure_matches_session),
                 cmocka_unit_test(test_fit_auto_lap_and_pause),
+                cmocka_unit_test(test_fit_gap_is_not_timer_time),
         };
 
         return cmocka_run_group_tests(tests, NULL, NULL);

@@ -846,10 +846,191 @@ static void test_store_accepts_thresholds(void **state)
         session_store_free(s);
 }
 
+/* Another process's write transaction: what holds the lock in the tests below. */
+static sqlite3 *lock_db(const char *db)
+{
+        sqlite3 *h = NULL;
+
+        assert_int_equal(sqlite3_open_v2(db, &h, SQLITE_OPEN_READWRITE, NULL), SQLITE_OK);
+        assert_int_equal(sqlite3_exec(h, "BEGIN IMMEDIATE", NULL, NULL, NULL), SQLITE_OK);
+        return h;
+}
+
+static void unlock_db(sqlite3 *h)
+{
+        assert_int_equal(sqlite3_exec(h, "COMMIT", NULL, NULL, NULL), SQLITE_OK);
+        sqlite3_close(h);
+}
+
+/*
+ * The write lock is held by someone else when a session begins, through its
+ * end and the beginning of the next: nothing waits, nothing is refused, and
+ * both sessions reach the database whole once the lock is released.
+ */
+static void test_store_lock_held_at_begin(void **state)
+{
+        Fixture *f = *state;
+        SessionStore *s = NULL;
+        SessionData *d = NULL;
+        sqlite3 *lock;
+        SessionEndReason reason;
+        bool ended_unwritten;
+        int64_t id = -1, a, b;
+
+        assert_int_equal(session_store_new(&s, f->dir), 0);
+        assert_true(session_store_is_open(s));
+        lock = lock_db(f->db);
+
+        /* Kept in memory: accepted (1), no id yet. */
+        assert_int_equal(session_store_begin(s, 1700000000000000ULL, &test_info, &id), 1);
+        assert_int_equal(id, 0);
+        assert_int_equal(session_store_current(s), 0);
+        assert_int_equal(session_store_get_state(s), SESSION_STORE_BUFFERING);
+        for (unsigned t = 0; t < 30; t++) {
+                SessionSample x = sample_at(t);
+
+                assert_int_equal(session_store_add_sample(s, &x), 0);
+                assert_int_equal(session_store_add_rr(s, &(SessionRr){.t_s = t, .rr_ms = 500}), 0);
+        }
+        assert_int_equal(
+                session_store_add_event(s, &(SessionEvent){.t_s = 1, .type = SESSION_EVENT_START}),
+                0);
+        assert_int_equal(
+                session_store_add_threshold(s, 0,
+                                            &(SessionThreshold){.kind = "aet",
+                                                                .method = SESSION_METHOD_RAMP_TEST,
+                                                                .hr_bpm = 150}),
+                0);
+        assert_int_equal(session_store_flush(s, 1 * USEC_PER_SEC), -EBUSY);
+        assert_non_null(strstr(session_store_last_error(s), "locked"));
+        assert_true(session_store_degraded(s));
+        assert_int_equal(session_store_buffered(s), 30);
+        assert_int_equal(session_store_next_flush(s), 2 * USEC_PER_SEC);
+        /* It ends, and the next begins, all in memory. */
+        assert_int_equal(
+                session_store_end(s, 1700000000000000ULL + 30 * USEC_PER_SEC, SESSION_END_FINISHED),
+                1);
+        assert_int_equal(session_store_pop_written(s, &id, NULL, NULL), 0);
+        assert_int_equal(session_store_begin(s, 1700000100000000ULL, NULL, &id), 1);
+        assert_int_equal(session_store_add_sample(s, &(SessionSample){.t_s = 0, .step_index = -1}),
+                         0);
+        assert_int_equal(count(f->db, "SELECT count(*) FROM sessions"), 0);
+
+        unlock_db(lock);
+        assert_int_equal(session_store_flush(s, 2 * USEC_PER_SEC), 0);
+        assert_int_equal(session_store_get_state(s), SESSION_STORE_OK);
+        assert_int_equal(session_store_buffered(s), 0);
+        b = session_store_current(s);
+        assert_true(b > 0);
+        /* The first ended without a row: its end was announced without an
+         * id, so the caller learns it is written, and how it ended. */
+        assert_int_equal(session_store_pop_written(s, &a, &reason, &ended_unwritten), 1);
+        assert_true(a > 0 && a < b);
+        assert_int_equal(reason, SESSION_END_FINISHED);
+        assert_true(ended_unwritten);
+        assert_int_equal(session_store_pop_written(s, &id, NULL, NULL), 0);
+
+        assert_int_equal(session_store_load(s, a, &d), 0);
+        assert_int_equal(d->n_samples, 30);
+        assert_int_equal(d->n_rr, 30);
+        assert_int_equal(d->n_events, 1);
+        assert_int_equal(d->n_thresholds, 1);
+        assert_int_equal(d->end_reason, SESSION_END_FINISHED);
+        assert_int_equal(d->start_wall_usec, 1700000000000000ULL);
+        assert_string_equal(d->workout_name, "2 steps");
+        assert_int_equal(d->n_steps, 2);
+        d = session_data_free(d);
+        assert_int_equal(session_store_load(s, b, &d), 0);
+        assert_int_equal(d->n_samples, 1);
+        assert_int_equal(d->end_reason, _SESSION_END_INVALID); /* still running */
+        session_data_free(d);
+        /* The second had its row before it ended: its end had an id. */
+        assert_int_equal(session_store_end(s, 1700000200000000ULL, SESSION_END_ABORTED), 0);
+        assert_int_equal(session_store_pop_written(s, &id, &reason, &ended_unwritten), 1);
+        assert_int_equal(id, b);
+        assert_int_equal(reason, SESSION_END_ABORTED);
+        assert_false(ended_unwritten);
+        session_store_free(s);
+}
+
+/* The state directory is not there when paced starts (an unmounted disk):
+ * sessions wait in memory until it is. */
+static void test_store_unavailable_then_back(void **state)
+{
+        Fixture *f = *state;
+        SessionStore *s = NULL;
+        char dir[96], db[128];
+        int64_t id = -1;
+
+        snprintf(dir, sizeof(dir), "%s/later", f->dir);
+        snprintf(db, sizeof(db), "%s/paced.db", dir);
+        assert_int_equal(session_store_new(&s, dir), 0);
+        assert_false(session_store_is_open(s));
+        assert_int_equal(session_store_get_state(s), SESSION_STORE_UNAVAILABLE);
+        assert_non_null(strstr(session_store_last_error(s), "later"));
+        /* Idle, nothing to write: no retries. */
+        assert_int_equal(session_store_next_flush(s), USEC_INFINITY);
+
+        assert_int_equal(session_store_begin(s, 1, &test_info, &id), 1);
+        assert_int_equal(session_store_get_state(s), SESSION_STORE_BUFFERING);
+        for (unsigned t = 0; t < 5; t++) {
+                SessionSample x = sample_at(t);
+
+                assert_int_equal(session_store_add_sample(s, &x), 0);
+        }
+        assert_int_equal(session_store_flush(s, 0), -ENOENT);
+        assert_int_equal(mkdir(dir, 0755), 0);
+        assert_int_equal(session_store_flush(s, USEC_PER_SEC), 0);
+        assert_true(session_store_is_open(s));
+        assert_true(session_store_current(s) > 0);
+        assert_int_equal(count(db, "SELECT count(*) FROM samples"), 5);
+        session_store_free(s);
+}
+
+/* Past the memory budget new rows are dropped, counted, and said in the session. */
+static void test_store_memory_budget(void **state)
+{
+        Fixture *f = *state;
+        SessionStore *s = NULL;
+        SessionData *d = NULL;
+        sqlite3 *lock;
+        int64_t id;
+
+        assert_int_equal(session_store_new(&s, f->dir), 0);
+        assert_int_equal(session_store_set_buffer_limit(s, 10), 0);
+        assert_int_equal(session_store_begin(s, 1, NULL, &id), 0);
+        assert_true(id > 0);
+        lock = lock_db(f->db);
+        for (unsigned t = 0; t < 25; t++) {
+                SessionSample x = sample_at(t);
+
+                assert_int_equal(session_store_add_sample(s, &x), t < 10 ? 0 : -ENOBUFS);
+        }
+        assert_int_equal(session_store_flush(s, 0), -EBUSY);
+        assert_int_equal(session_store_get_state(s), SESSION_STORE_DROPPING);
+        assert_int_equal(session_store_dropped(s), 15);
+        unlock_db(lock);
+        assert_int_equal(session_store_flush(s, USEC_PER_SEC), 0);
+        assert_int_equal(session_store_get_state(s), SESSION_STORE_OK);
+        assert_int_equal(session_store_load(s, id, &d), 0);
+        assert_int_equal(d->n_samples, 10);
+        assert_float_equal(d->samples[9].t_s, 9, 1e-9);
+        assert_int_equal(d->n_events, 1);
+        assert_non_null(strstr(d->events[0].text, "not recorded: 15 samples"));
+        assert_non_null(strstr(d->events[0].json, "\"dropped_samples\":15"));
+        session_data_free(d);
+        /* Room again: new rows are kept. */
+        assert_int_equal(session_store_add_sample(s, &(SessionSample){.t_s = 30}), 0);
+        session_store_free(s);
+}
+
 int main(void)
 {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test_setup_teardown(test_store_roundtrip, setup, teardown),
+                cmocka_unit_test_setup_teardown(test_store_lock_held_at_begin, setup, teardown),
+                cmocka_unit_test_setup_teardown(test_store_unavailable_then_back, setup, teardown),
+                cmocka_unit_test_setup_teardown(test_store_memory_budget, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_store_flush_deadline, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_store_crash_marks_interrupted_and_resumes,
                                                 setup, teardown),

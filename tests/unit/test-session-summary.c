@@ -179,6 +179,34 @@ static void test_summary_of_simulated_session(void **state)
         assert_int_equal(system(cmd), 0);
 }
 
+/* paced was stopped for a minute (a crash, then a resume): the gap is no
+ * time at the last speed, and the average pace is over the recorded time. */
+static void test_summary_gap(void **state)
+{
+        SessionSample x[120];
+        SessionData d = {.samples = x, .n_samples = 120};
+        SessionSummary *s = NULL;
+
+        for (unsigned i = 0; i < 120; i++)
+                x[i] = (SessionSample){.t_s = i < 60 ? i : i + 60,
+                                       .speed_kmh = 12,
+                                       .distance_m = i * 3.3333333,
+                                       .hr_bpm = 150,
+                                       .step_index = -1,
+                                       .alpha1 = NAN,
+                                       .commanded_kmh = NAN,
+                                       .incline_pct = NAN};
+        assert_int_equal(session_summary_compute(&d, &s), 0);
+        assert_float_equal(s->elapsed_s, 179, 1e-9);
+        assert_float_equal(s->gap_s, 60, 1e-9); /* 59 + 1 s .. 120 */
+        assert_int_equal(s->n_gaps, 1);
+        assert_float_equal(s->duration_s, 119, 1e-9);
+        assert_float_equal(s->avg_speed_kmh, 119 * 3.3333333 / 119 * 3.6, 1e-6);
+        assert_true(session_sample_gap(x, 60));
+        assert_false(session_sample_gap(x, 59));
+        session_summary_free(s);
+}
+
 static void test_format(void **state)
 {
         char b[32];
@@ -199,6 +227,7 @@ int main(void)
                 cmocka_unit_test(test_step_laps),
                 cmocka_unit_test(test_moving_time_excludes_pauses),
                 cmocka_unit_test(test_summary_of_simulated_session),
+                cmocka_unit_test(test_summary_gap),
                 cmocka_unit_test(test_format),
         };
 

@@ -26,6 +26,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "engine-config.h"
 #include "log.h"
 #include "manager-internal.h"
 #include "plan.h"
@@ -42,66 +43,13 @@ static void rearm_engine_timer(Manager *m);
 
 static void build_engine_config(const Manager *m, EngineConfig *ret)
 {
-        const Config *c = m->config;
-
-        engine_config_init(ret);
+        engine_config_from_config(m->config, ret);
         /* A real device answers in real time, whatever the clock's scale
          * (--test-time-scale): the engine's timeouts are virtual. The
          * simulator answers in virtual time. */
         if (!m->options.simulate)
                 ret->control.response_timeout_usec =
                         (uint64_t)((double)ret->control.response_timeout_usec * m->clock.scale);
-        ret->safety.max_speed_kmh = c->max_speed_kmh;
-        ret->safety.min_incline_pct = c->min_incline_pct;
-        ret->safety.max_incline_pct = c->max_incline_pct;
-        ret->safety.max_accel_kmhps = c->max_accel_kmh_s;
-        ret->safety.max_incline_rate_pps = c->max_incline_rate_pct_s;
-        ret->safety.hr_ceiling_bpm = c->hr_ceiling_bpm;
-        ret->safety.hr_ceiling_hold_usec = (uint64_t)(c->hr_ceiling_duration_s * USEC_PER_SEC);
-        ret->safety.hr_ceiling_hysteresis_bpm = c->hr_ceiling_hysteresis_bpm;
-        ret->safety.recovery_speed_kmh = c->recovery_speed_kmh;
-        switch (c->hr_loss) {
-        case CONFIG_HR_LOSS_HOLD_THEN_PACE:
-                ret->safety.hr_lost_hold_usec = (uint64_t)(c->hr_loss_hold_s * USEC_PER_SEC);
-                ret->safety.hr_lost_fallback = true;
-                break;
-        case CONFIG_HR_LOSS_PACE:
-                ret->safety.hr_lost_hold_usec = 0;
-                ret->safety.hr_lost_fallback = true;
-                break;
-        case CONFIG_HR_LOSS_RECOVERY:
-        case _CONFIG_HR_LOSS_MAX:
-        case _CONFIG_HR_LOSS_INVALID:
-                ret->safety.hr_lost_hold_usec = 0;
-                ret->safety.hr_lost_fallback = false;
-                break;
-        }
-        ret->control.monitor_only = c->monitor_only || (c->quirks & CONFIG_QUIRK_NO_CONTROL);
-        ret->calibration.factor = c->speed_factor;
-        ret->calibration.offset_kmh = c->speed_offset_kmh;
-        ret->quirk_speed_mph = c->quirks & CONFIG_QUIRK_MPH_TARGET;
-        ret->allow_remote_start = c->allow_remote_start;
-        ret->cue_lead_usec = (uint64_t)(c->cue_lead_s * USEC_PER_SEC);
-        ret->cues = c->cue_lead_s > 0;
-        ret->auto_lap_m = c->auto_lap_m;
-        ret->auto_lap_all_steps = c->auto_lap_scope == CONFIG_AUTO_LAP_ALL;
-        switch (c->stop_policy) {
-        case CONFIG_STOP_POLICY_PAUSE:
-                ret->shutdown_policy = ENGINE_SHUTDOWN_PAUSE;
-                break;
-        case CONFIG_STOP_POLICY_STOP:
-                ret->shutdown_policy = ENGINE_SHUTDOWN_STOP;
-                break;
-        case CONFIG_STOP_POLICY_COOLDOWN:
-        case _CONFIG_STOP_POLICY_MAX:
-        case _CONFIG_STOP_POLICY_INVALID:
-                ret->shutdown_policy = ENGINE_SHUTDOWN_COOLDOWN;
-                break;
-        }
-        ret->cooldown_speed_kmh = c->cooldown_speed_kmh;
-        ret->recovery_policy = c->crash_recovery == CONFIG_CRASH_RECOVERY_COOLDOWN
-                                       ? ENGINE_RECOVERY_COOLDOWN
-                                       : ENGINE_RECOVERY_RESUME;
 }
 
 static void build_zones(Manager *m)
@@ -774,19 +722,7 @@ static int start_loaded(Manager *m, const Workout *workout, const char *name, bo
         uint64_t now = manager_now(m);
         int r;
 
-        resolve_limits_init(&limits);
-        if (t->has_caps && t->caps.has_speed_range) {
-                limits.min_speed_kmh = t->caps.speed_range.min;
-                limits.max_speed_kmh = t->caps.speed_range.max;
-        }
-        if (t->has_caps && t->caps.has_incline_range &&
-            !(m->config->quirks & CONFIG_QUIRK_NO_INCLINE)) {
-                limits.min_incline_pct = t->caps.incline_range.min;
-                limits.max_incline_pct = t->caps.incline_range.max;
-        } else if (t->has_caps)
-                limits.min_incline_pct = limits.max_incline_pct = 0;
-        limits.speed_cap_kmh = m->config->max_speed_kmh;
-        limits.incline_cap_pct = m->config->max_incline_pct;
+        resolve_limits_from_config(m->config, t->has_caps ? &t->caps : NULL, &limits);
         r = workout_resolve(workout, &m->profile, &limits, &resolved);
         if (r < 0)
                 return sd_bus_error_setf(error, PACED_ERROR_INVALID_WORKOUT,

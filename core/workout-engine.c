@@ -8,6 +8,7 @@
 #include <math.h>
 #include <stdarg.h>
 
+#include "rep-plan.h"
 #include "workout-engine.h"
 
 typedef enum BeltState {
@@ -24,8 +25,10 @@ typedef enum BeltState {
 #define INTEGRATE_MAX_GAP_USEC (10 * USEC_PER_SEC)
 /* Final-failure back-off before a speed command is tried again. */
 #define SPEED_RETRY_USEC (2 * USEC_PER_SEC)
-/* Time-to-target EWMA weight of the newest sample. */
-#define TTT_ALPHA 0.3
+/* Weight of the newest sample in the measured belt acceleration. */
+#define ACCEL_ALPHA 0.3
+/* A rep waits for the belt at least this long before it starts anyway. */
+#define REP_GATE_MIN_USEC (5 * USEC_PER_SEC)
 
 struct WorkoutEngine {
         EngineConfig config;
@@ -113,9 +116,16 @@ struct WorkoutEngine {
         bool ttt_pending;
         uint64_t ttt_start;
         double ttt_from, ttt_target;
-        unsigned ttt_count, ttt_up_count;
-        double ttt_last, ttt_sum, ttt_max, ttt_up_ewma;
+        unsigned ttt_count;
+        double ttt_last, ttt_sum, ttt_max;
         bool speed_suspect;
+        /* the belt's acceleration while it lags a higher command (km/h/s) */
+        double belt_accel;
+        unsigned belt_accel_n;
+
+        /* a rep waiting for the belt to be at its speed (the step before runs on) */
+        bool gate;
+        uint64_t gate_until;
 
         /* shutdown and cool-down */
         bool cooldown;
@@ -282,9 +292,8 @@ void engine_config_init(EngineConfig *c)
                 .halfway_min_usec = 120 * USEC_PER_SEC,
                 .auto_lap_m = 400.0,
                 .auto_lap_all_steps = false,
-                .lag_compensation = true,
-                .short_rep_usec = 60 * USEC_PER_SEC,
-                .lag_max_usec = 8 * USEC_PER_SEC,
+                .plan_reps = true,
+                .rep_lead_share = 0.5,
                 .ramp_interval_usec = 1 * USEC_PER_SEC,
                 .target_timeout_usec = 20 * USEC_PER_SEC,
                 .belt_stopped_usec = 3 * USEC_PER_SEC,
@@ -506,27 +515,42 @@ static bool workout_active(const WorkoutEngine *e)
 
 /* ---- laps and steps ---- */
 
-static double lag_for(const WorkoutEngine *e, const ResolvedStep *cur, const ResolvedStep *next)
+static void rep_machine(const WorkoutEngine *e, RepPlanMachine *ret)
 {
-        double secs;
+        rep_plan_machine_init(ret);
+        ret->max_accel_kmhps = e->config.safety.max_accel_kmhps;
+        ret->belt_accel_kmhps = e->belt_accel_n > 0 ? e->belt_accel : 0;
+        ret->lead_share = e->config.rep_lead_share;
+        ret->increment_kmh = e->limits.speed_increment;
+}
 
-        if (!e->config.lag_compensation || !cur || !next || cur->end != STEP_END_TIME)
-                return 0;
-        if (next->control != STEP_CONTROL_SPEED || cur->control == STEP_CONTROL_FREE)
-                return 0;
-        if (next->speed_start_kmh <= cur->speed_end_kmh)
-                return 0; /* only speed-ups need a head start */
-        if (next->end == STEP_END_TIME)
-                secs = next->end_value;
-        else if (next->end == STEP_END_DISTANCE && next->speed_start_kmh > 0)
-                secs = next->end_value / (next->speed_start_kmh / 3.6);
-        else
-                return 0;
-        if (next->kind != STEP_KIND_STRIDE && secs >= usec_to_s(e->config.short_rep_usec))
-                return 0;
-        if (e->ttt_up_count == 0)
-                return 0;
-        return fmin(e->ttt_up_ewma, usec_to_s(e->config.lag_max_usec));
+/* The next step's run-up, planned from the rate limit and the belt's measured
+ * acceleration (core/rep-plan.h); speedup false when it needs none. */
+static void next_rep_plan(const WorkoutEngine *e, RepPlan *ret)
+{
+        RepPlanMachine m;
+
+        *ret = (RepPlan){};
+        if (!e->config.plan_reps || !e->workout || e->step < 0 ||
+            (size_t)e->step + 1 >= e->workout->n_steps)
+                return;
+        rep_machine(e, &m);
+        rep_plan_step(&m, e->workout, (size_t)e->step + 1, NAN, ret);
+}
+
+/* How early, in the current step, the next rep's run-up starts: seconds,
+ * and for a distance step the metres the belt covers meanwhile. */
+static double rep_lead_s(const WorkoutEngine *e, double *ret_m)
+{
+        RepPlanMachine m;
+        RepPlan p;
+
+        next_rep_plan(e, &p);
+        if (ret_m) {
+                rep_machine(e, &m);
+                *ret_m = p.speedup ? rep_plan_run_up_m(&m, p.from_kmh, p.to_kmh, p.lead_s) : 0;
+        }
+        return p.speedup ? p.lead_s : 0;
 }
 
 static void emit_lap(WorkoutEngine *e, uint64_t now, uint64_t end_run, double end_dist,
@@ -642,6 +666,7 @@ static void begin_step(WorkoutEngine *e, uint64_t now, size_t idx, uint64_t star
         e->lap_tat_s = 0;
         e->hold_until = 0;
         e->last_clamp_want = NAN;
+        e->gate = false;
 
         if (s->control == STEP_CONTROL_HR)
                 hr_step_reset(e, now, s);
@@ -698,12 +723,61 @@ static bool auto_lap_step(const WorkoutEngine *e, const ResolvedStep *s)
                (s->kind == STEP_KIND_TIME_TRIAL || e->config.auto_lap_all_steps);
 }
 
+/* Seconds until the current step ends at the current speed (distance steps),
+ * or on the running clock (time steps); NAN if unknown (open steps). */
+static double step_left_s(const WorkoutEngine *e, uint64_t now, const ResolvedStep *s)
+{
+        double len = step_length(s, e->extend), v;
+
+        if (s->end == STEP_END_TIME)
+                return usec_to_s(e->step_start_run + s_to_usec(len)) - usec_to_s(run_clock(e, now));
+        if (s->end != STEP_END_DISTANCE)
+                return NAN;
+        v = isfinite(e->measured_kmh) && e->measured_kmh > BELT_MOVING_KMH ? e->measured_kmh
+                                                                           : e->commanded_kmh;
+        if (!isfinite(v) || v <= BELT_MOVING_KMH)
+                return NAN;
+        return fmax(len - (dist_now(e, now) - e->step_dist_start), 0) / (v / 3.6);
+}
+
+/*
+ * Seconds until the next rep's run-up begins in the current step (<= 0: it
+ * has), NAN if unknown. A distance step starts it where the metres left are
+ * what the belt covers during the run-up: once it speeds up, the rest of the
+ * step goes faster than at its own speed.
+ */
+static double run_up_left_s(const WorkoutEngine *e, uint64_t now, const ResolvedStep *s)
+{
+        double lead_m, lead = rep_lead_s(e, &lead_m), left, v;
+
+        if (s->end == STEP_END_TIME)
+                return step_left_s(e, now, s) - lead;
+        left = step_left_s(e, now, s);
+        if (!isfinite(left) || s->end != STEP_END_DISTANCE)
+                return NAN;
+        v = isfinite(e->measured_kmh) && e->measured_kmh > BELT_MOVING_KMH ? e->measured_kmh
+                                                                           : e->commanded_kmh;
+        return left - lead_m / (v / 3.6);
+}
+
+static bool run_up_started(const WorkoutEngine *e, uint64_t now)
+{
+        const ResolvedStep *s = cur_step(e);
+        double left;
+
+        if (e->gate)
+                return true;
+        if (!s || !next_step(e) || !(rep_lead_s(e, NULL) > 0))
+                return false;
+        left = run_up_left_s(e, now, s);
+        return isfinite(left) && left <= 0.0005;
+}
+
 /* What the workout asks for now, including held (unannounced) changes and
- * the early start of a lag-compensated short rep. */
+ * the early run-up of the next rep. */
 static double workout_target(const WorkoutEngine *e, uint64_t now, double *ret_incline)
 {
         const ResolvedStep *s = cur_step(e), *n = next_step(e);
-        double lag;
 
         *ret_incline = NAN;
         if (!s)
@@ -712,16 +786,9 @@ static double workout_target(const WorkoutEngine *e, uint64_t now, double *ret_i
                 *ret_incline = e->hold_incline;
                 return e->hold_kmh;
         }
-        lag = lag_for(e, s, n);
-        if (lag > 0) {
-                uint64_t end_run = e->step_start_run + s_to_usec(step_length(s, e->extend));
-                uint64_t change = run_to_abs(e, end_run);
-
-                change -= umin(change, s_to_usec(lag));
-                if (now >= change) {
-                        *ret_incline = n->has_incline ? n->incline_start_pct : NAN;
-                        return n->speed_start_kmh;
-                }
+        if (n && run_up_started(e, now)) {
+                *ret_incline = n->has_incline ? n->incline_start_pct : NAN;
+                return n->speed_start_kmh;
         }
         *ret_incline = step_incline_at(e, now, s);
         return step_speed_at(e, now, s);
@@ -917,6 +984,7 @@ static void do_pause(WorkoutEngine *e, uint64_t now, EnginePauseReason why, cons
         e->belt_seen_zero = false;
         e->ttt_pending = false;
         e->hold_until = 0;
+        e->gate = false;
         /* Anything queued was meant for a running belt. */
         ftms_control_flush(e->control, now);
         enter_state(e, now, ENGINE_STATE_PAUSED, why, message);
@@ -1000,19 +1068,20 @@ static void check_hr_lost(WorkoutEngine *e, uint64_t now)
 static void announce(WorkoutEngine *e, uint64_t now)
 {
         const ResolvedStep *s = cur_step(e), *n = next_step(e);
-        uint64_t lead = e->config.cue_lead_usec, change;
-        double remaining_s = NAN, len, done, v;
+        uint64_t lead = e->config.cue_lead_usec;
+        double to_change, run_up, len, done, v;
         char buf[64], t[24];
 
         if (e->state != ENGINE_STATE_RUNNING || !s)
                 return;
         len = step_length(s, e->extend);
+        run_up = rep_lead_s(e, NULL);
+        /* The change the runner feels is when the run-up begins. */
+        to_change = run_up_left_s(e, now, s);
+        if (isfinite(to_change))
+                to_change = fmax(to_change, 0);
 
         if (s->end == STEP_END_TIME) {
-                uint64_t end = run_to_abs(e, e->step_start_run + s_to_usec(len));
-
-                change = end - umin(end, s_to_usec(lag_for(e, s, n)));
-                remaining_s = now < change ? usec_to_s(change - now) : 0;
                 if (!e->halfway_cued && s_to_usec(len) >= e->config.halfway_min_usec &&
                     run_clock(e, now) >= e->step_start_run + s_to_usec(len / 2)) {
                         e->halfway_cued = true;
@@ -1024,8 +1093,6 @@ static void announce(WorkoutEngine *e, uint64_t now)
                 v = isfinite(e->measured_kmh) && e->measured_kmh > BELT_MOVING_KMH
                             ? e->measured_kmh
                             : e->commanded_kmh;
-                if (isfinite(v) && v > BELT_MOVING_KMH)
-                        remaining_s = fmax(len - done, 0) / (v / 3.6);
                 if (!e->halfway_cued && isfinite(v) && v > 0 &&
                     s_to_usec(len / (v / 3.6)) >= e->config.halfway_min_usec && done >= len / 2) {
                         e->halfway_cued = true;
@@ -1033,13 +1100,18 @@ static void announce(WorkoutEngine *e, uint64_t now)
                 }
         }
 
-        if (n && !e->next_announced && isfinite(remaining_s) &&
-            remaining_s <= usec_to_s(lead) + 0.0005) {
-                int secs = (int)lround(remaining_s);
+        if (n && !e->next_announced && isfinite(to_change) &&
+            to_change <= usec_to_s(lead) + 0.0005) {
+                int secs = (int)lround(to_change);
 
                 e->next_announced = true;
-                cue(e, now, CUE_KIND_UPCOMING, secs, "Next: %s in %d s",
-                    step_text(n, buf, sizeof(buf)), secs);
+                if (run_up >= 2.5)
+                        cue(e, now, CUE_KIND_UPCOMING, secs,
+                            "Next: %s; the belt speeds up %.0f s ahead, starting in %d s",
+                            step_text(n, buf, sizeof(buf)), run_up, secs);
+                else
+                        cue(e, now, CUE_KIND_UPCOMING, secs, "Next: %s in %d s",
+                            step_text(n, buf, sizeof(buf)), secs);
         }
 }
 
@@ -1048,17 +1120,20 @@ static uint64_t step_deadline(const WorkoutEngine *e, uint64_t now)
 {
         const ResolvedStep *s = cur_step(e), *n = next_step(e);
         uint64_t d = USEC_INFINITY, lead = e->config.cue_lead_usec;
-        double len, done;
+        double len, done, run_up, run_up_m;
 
         if (e->state != ENGINE_STATE_RUNNING || !s)
                 return USEC_INFINITY;
         len = step_length(s, e->extend);
+        run_up = rep_lead_s(e, &run_up_m);
         if (now < e->hold_until)
                 d = e->hold_until;
+        if (e->gate)
+                d = umin(d, e->gate_until);
 
         if (s->end == STEP_END_TIME) {
                 uint64_t end = run_to_abs(e, e->step_start_run + s_to_usec(len));
-                uint64_t change = end - umin(end, s_to_usec(lag_for(e, s, n)));
+                uint64_t change = end - umin(end, s_to_usec(run_up));
 
                 d = umin(d, end);
                 if (change > now)
@@ -1080,13 +1155,15 @@ static uint64_t step_deadline(const WorkoutEngine *e, uint64_t now)
                 /* Predicted crossings, inside the extrapolation window only. */
                 uint64_t horizon = e->dist_base_usec + EXTRAPOLATE_USEC;
                 double mps = e->measured_kmh / 3.6;
-                double targets[4];
+                double targets[5];
                 size_t nt = 0;
 
                 done = dist_now(e, now) - e->step_dist_start;
                 targets[nt++] = len;
+                if (run_up > 0)
+                        targets[nt++] = len - run_up_m;
                 if (n && !e->next_announced)
-                        targets[nt++] = len - usec_to_s(lead) * mps;
+                        targets[nt++] = len - run_up_m - usec_to_s(lead) * mps;
                 if (!e->halfway_cued)
                         targets[nt++] = len / 2;
                 if (auto_lap_step(e, s))
@@ -1115,6 +1192,47 @@ static uint64_t step_deadline(const WorkoutEngine *e, uint64_t now)
         return d;
 }
 
+/*
+ * The next step is a rep the belt is still getting to: its start waits (the
+ * step before runs on, at the rep's speed) until the belt is within one
+ * increment of it, so that the rep itself is run at pace. Gives up after
+ * twice the run-up the belt still needs (at least 5 s): a runner holding
+ * the speed down on the console is not waited for forever.
+ */
+static bool rep_gate_holds(WorkoutEngine *e, uint64_t now)
+{
+        const ResolvedStep *n = next_step(e);
+        RepPlanMachine m;
+        RepPlan p;
+        double want, tol;
+        char buf[64];
+
+        next_rep_plan(e, &p);
+        /* Between two reps (a time trial's segments) there is no recovery to
+         * run on: the rep before would be longer than written. */
+        if (!p.speedup || !n || rep_plan_is_rep(cur_step(e)) || !may_command(e) ||
+            !isfinite(e->measured_kmh) || e->ceiling.active || e->cooldown ||
+            safety_clamp_speed(&e->limits, n->speed_start_kmh, &want, NULL) < 0) {
+                e->gate = false;
+                return false;
+        }
+        tol = e->limits.speed_increment + 0.005;
+        if (e->measured_kmh >= want - tol || (e->gate && now >= e->gate_until)) {
+                e->gate = false;
+                return false;
+        }
+        if (!e->gate) {
+                rep_machine(e, &m);
+                e->gate = true;
+                e->gate_until =
+                        now + umax(REP_GATE_MIN_USEC,
+                                   s_to_usec(2 * rep_plan_ramp_s(&m, e->measured_kmh, want)));
+                cue(e, now, CUE_KIND_INFO, -1, "Getting up to speed: %s starts at %.1f km/h",
+                    step_text(n, buf, sizeof(buf)), want);
+        }
+        return true;
+}
+
 static void advance(WorkoutEngine *e, uint64_t now)
 {
         for (unsigned guard = 0; guard < 10000 && e->state == ENGINE_STATE_RUNNING; guard++) {
@@ -1135,16 +1253,30 @@ static void advance(WorkoutEngine *e, uint64_t now)
 
                 if (s->end == STEP_END_TIME) {
                         uint64_t end = e->step_start_run + s_to_usec(len);
+                        bool held;
 
                         if (run_clock(e, now) < end)
                                 break;
+                        held = e->gate;
+                        if (rep_gate_holds(e, now))
+                                break;
                         /* The next step starts at the scheduled boundary, not
-                         * at this (possibly late) tick: no drift. */
-                        finish_step(e, now, end, d, false);
+                         * at this (possibly late) tick: no drift. A rep that
+                         * waited for the belt starts when it got there. */
+                        if (held)
+                                finish_step(e, now, run_clock(e, now), d, false);
+                        else
+                                finish_step(e, now, end, d, false);
                 } else if (s->end == STEP_END_DISTANCE) {
+                        bool held;
+
                         if (d - e->step_dist_start < len)
                                 break;
-                        finish_step(e, now, run_clock(e, now), e->step_dist_start + len, false);
+                        held = e->gate;
+                        if (rep_gate_holds(e, now))
+                                break;
+                        finish_step(e, now, run_clock(e, now), held ? d : e->step_dist_start + len,
+                                    false);
                 } else
                         break;
         }
@@ -1167,13 +1299,6 @@ static void check_ttt(WorkoutEngine *e, uint64_t now)
                 e->ttt_last = t;
                 e->ttt_sum += t;
                 e->ttt_max = fmax(e->ttt_max, t);
-                /* Only speed-ups feed the lag compensation of short reps. */
-                if (e->ttt_target > e->ttt_from) {
-                        e->ttt_up_ewma = e->ttt_up_count == 0
-                                                 ? t
-                                                 : TTT_ALPHA * t + (1 - TTT_ALPHA) * e->ttt_up_ewma;
-                        e->ttt_up_count++;
-                }
                 ev = push_event(e, now, ENGINE_EVENT_TARGET_REACHED);
                 if (ev) {
                         ev->requested = e->ttt_target;
@@ -1583,6 +1708,7 @@ int workout_engine_extend(WorkoutEngine *e, uint64_t now, double amount)
         e->extend += amount;
         /* The change moved away: announce it again when it comes. */
         e->next_announced = false;
+        e->gate = false;
         update(e, now);
         return 0;
 }
@@ -1821,11 +1947,32 @@ static void handle_treadmill_data(WorkoutEngine *e, uint64_t now, const FtmsTrea
             !(d->na & FTMS_FIELD_BIT(FTMS_FIELD_INCLINE)))
                 e->measured_incline = d->incline_pct;
 
-        /* Time at target for the lap log. */
+        /* Time at target for the lap log: the step's own target, not the
+         * commanded value (which a rate-limited run-up drags along). */
         if (e->state == ENGINE_STATE_RUNNING && e->have_data && isfinite(prev_kmh) &&
+            now > e->last_data_usec) {
+                const ResolvedStep *s = cur_step(e);
+                double want = s ? step_speed_at(e, now, s) : NAN, applied;
+
+                if (isfinite(want) && safety_clamp_speed(&e->limits, want, &applied, NULL) == 0 &&
+                    fabs(prev_kmh - applied) <= e->limits.speed_increment + 0.005)
+                        e->lap_tat_s += usec_to_s(now - e->last_data_usec);
+        }
+        /* The belt's acceleration, measured while it lags well behind a
+         * higher command (the run-ups of reps are planned with it). */
+        if (e->have_data && isfinite(prev_kmh) && isfinite(e->measured_kmh) &&
             isfinite(e->commanded_kmh) && now > e->last_data_usec &&
-            fabs(prev_kmh - e->commanded_kmh) <= e->limits.speed_increment + 0.005)
-                e->lap_tat_s += usec_to_s(now - e->last_data_usec);
+            now - e->last_data_usec <= 2 * USEC_PER_SEC && prev_kmh > BELT_MOVING_KMH &&
+            e->commanded_kmh - prev_kmh > 3 * e->limits.speed_increment &&
+            e->commanded_kmh - e->measured_kmh > e->limits.speed_increment &&
+            e->measured_kmh > prev_kmh) {
+                double a = (e->measured_kmh - prev_kmh) / usec_to_s(now - e->last_data_usec);
+
+                e->belt_accel = e->belt_accel_n == 0
+                                        ? a
+                                        : ACCEL_ALPHA * a + (1 - ACCEL_ALPHA) * e->belt_accel;
+                e->belt_accel_n++;
+        }
         e->have_data = true;
         e->last_data_usec = now;
 

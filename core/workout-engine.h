@@ -85,9 +85,10 @@ typedef struct EngineConfig {
         uint64_t halfway_min_usec;    /* halfway cue only for steps at least this long, 120 s */
         double auto_lap_m;       /* auto-lap distance, default 400 (METERS_PER_MILE: mile); 0 off */
         bool auto_lap_all_steps; /* default false: auto-laps only in TIME_TRIAL steps */
-        bool lag_compensation;   /* default true */
-        uint64_t short_rep_usec; /* lag-compensate steps shorter than this, default 60 s */
-        uint64_t lag_max_usec;   /* cap on the compensation, default 8 s */
+        /* Default true: a rep faster than the step before gets its run-up early, in
+         * that step, and starts when the belt is at speed (core/rep-plan.h). */
+        bool plan_reps;
+        double rep_lead_share; /* the run-up takes at most this share of the step before, 0.5 */
         uint64_t ramp_interval_usec;  /* at least this between ramp updates, default 1 s */
         uint64_t target_timeout_usec; /* commanded speed not seen in data: diagnostic, 20 s */
         uint64_t belt_stopped_usec;   /* data speed 0 this long while running = stopped, 3 s */

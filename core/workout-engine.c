@@ -1282,6 +1282,19 @@ static void advance(WorkoutEngine *e, uint64_t now)
         }
 }
 
+/* When a change that has not shown up is reported: the timeout on top of
+ * what the rate limit itself takes (a 10 km/h slow-down at 0.5 km/h/s is
+ * 20 s of commands, not a broken speed control). */
+static uint64_t ttt_deadline(const WorkoutEngine *e)
+{
+        double ramp = 0;
+
+        if (e->config.safety.max_accel_kmhps > 0 && isfinite(e->ttt_from) &&
+            isfinite(e->ttt_target))
+                ramp = fabs(e->ttt_target - e->ttt_from) / e->config.safety.max_accel_kmhps;
+        return e->ttt_start + e->config.target_timeout_usec + s_to_usec(ramp);
+}
+
 static void check_ttt(WorkoutEngine *e, uint64_t now)
 {
         double tol;
@@ -1308,7 +1321,7 @@ static void check_ttt(WorkoutEngine *e, uint64_t now)
                 }
                 return;
         }
-        if (now >= e->ttt_start + e->config.target_timeout_usec) {
+        if (now >= ttt_deadline(e)) {
                 double m = e->measured_kmh, target = e->ttt_target;
 
                 e->ttt_pending = false;
@@ -2194,7 +2207,7 @@ uint64_t workout_engine_next_deadline(const WorkoutEngine *e)
         d = umin(d, step_deadline(e, now));
         d = umin(d, speed_deadline(e, now));
         if (e->ttt_pending)
-                d = umin(d, e->ttt_start + e->config.target_timeout_usec);
+                d = umin(d, ttt_deadline(e));
         if (e->zero_pending && e->belt == BELT_RUNNING)
                 d = umin(d, e->zero_since + e->config.belt_stopped_usec);
         if (e->shutting_down && !e->shutdown_done)

@@ -26,6 +26,7 @@ typedef struct Watch {
         bool json, tty, until_done, seen_active;
         unsigned count, max_count;
         char cue[192];
+        char result[192]; /* a time trial's result (Cue "result"), shown to the end */
         uint64_t cue_time;
         uint64_t finished_session;
         char finished_reason[32];
@@ -109,6 +110,8 @@ static void draw_tty(Watch *w)
         else
                 printf("  Distance   -");
         printf("     Elapsed %s\n", elapsed);
+        if (w->result[0])
+                printf("\n  Result     %s\n", w->result);
         if (w->cue[0])
                 printf("\n  >> %s\n", w->cue);
         fflush(stdout);
@@ -210,6 +213,8 @@ static int on_cue(sd_bus_message *m, void *userdata, sd_bus_error *ret_error)
         if (sd_bus_message_read(m, "ssi", &kind, &text, &secs) < 0)
                 return 0;
         snprintf(w->cue, sizeof(w->cue), "%s", text);
+        if (streq(kind, "result"))
+                snprintf(w->result, sizeof(w->result), "%s", text);
         w->cue_time = now_usec();
         if (w->json) {
                 printf("{\"cue\":");
@@ -236,9 +241,13 @@ static int on_session_finished(sd_bus_message *m, void *userdata, sd_bus_error *
         if (w->json)
                 printf("{\"session_finished\":%llu,\"reason\":\"%s\"}\n", (unsigned long long)id,
                        w->finished_reason);
-        else
+        else {
                 printf("%sSession %llu %s.\n", w->tty ? "\n" : "", (unsigned long long)id,
                        w->finished_reason);
+                /* What the runner ran it for, last: the time trial's result. */
+                if (w->result[0])
+                        printf("Result: %s\n", w->result);
+        }
         fflush(stdout);
         if (w->until_done)
                 return sd_event_exit(w->event, PACECTL_EXIT_OK);

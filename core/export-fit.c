@@ -301,6 +301,7 @@ typedef struct FitLap {
         double start_s, end_s;
         int step_index;
         uint8_t trigger;
+        double distance_m; /* as the engine measured it (a trial's laps); 0: from the samples */
 } FitLap;
 
 typedef struct Pauses {
@@ -374,10 +375,75 @@ static int lap_push(FitLap **laps, size_t *n, size_t *alloc, const FitLap *l)
         return 0;
 }
 
+static bool is_trial(const SessionData *d, int step)
+{
+        return step >= 0 && (size_t)step < d->n_steps &&
+               d->steps[step].kind == STEP_KIND_TIME_TRIAL;
+}
+
+static bool has_trial_laps(const SessionData *d)
+{
+        for (size_t i = 0; i < d->n_laps; i++)
+                if (d->laps[i].kind == LAP_KIND_TRIAL)
+                        return true;
+        return false;
+}
+
+/* The stored trial laps over samples [from, to): each from its first sample
+ * at or after its start to the first at or after its end. */
+static int push_trial_laps(const SessionData *d, size_t from, size_t to, FitLap **laps,
+                           size_t *n_laps, size_t *alloc)
+{
+        const SessionSample *x = d->samples;
+        size_t k = from;
+        int r;
+
+        for (size_t i = 0; i < d->n_laps; i++) {
+                const SessionLap *l = &d->laps[i];
+                size_t first, last;
+
+                if (l->kind != LAP_KIND_TRIAL || l->end_s <= x[from].t_s - 1 ||
+                    l->start_s >= (to < d->n_samples ? x[to].t_s : x[to - 1].t_s + 1))
+                        continue;
+                first = k;
+                last = first;
+                while (last < to && x[last].t_s < l->end_s)
+                        last++;
+                if (last == first)
+                        continue;
+                FitLap fl = {first,
+                             last,
+                             l->start_s,
+                             l->end_s,
+                             x[first].step_index,
+                             FIT_LAP_TRIGGER_DISTANCE,
+                             isfinite(l->distance_m) ? l->distance_m : 0};
+                r = lap_push(laps, n_laps, alloc, &fl);
+                if (r < 0)
+                        return r;
+                k = last;
+        }
+        /* Whatever the laps did not cover (a trial cut short): one more lap. */
+        if (k < to) {
+                FitLap fl = {k,
+                             to,
+                             x[k].t_s,
+                             to < d->n_samples ? x[to].t_s : x[to - 1].t_s + 1,
+                             x[k].step_index,
+                             FIT_LAP_TRIGGER_MANUAL,
+                             0};
+                r = lap_push(laps, n_laps, alloc, &fl);
+                if (r < 0)
+                        return r;
+        }
+        return 0;
+}
+
 /*
  * Laps: one per run of samples in the same workout step, each cut again
- * every auto_lap_m metres (measured from the step's start) if set. Without
- * steps, auto-laps only. Cuts fall on sample boundaries: records are 1 Hz.
+ * every auto_lap_m metres (measured from the step's start) if set; a time
+ * trial's laps are the ones the engine recorded. Without steps, auto-laps
+ * only. Cuts fall on sample boundaries: records are 1 Hz.
  */
 static int build_laps(const SessionData *d, double auto_lap_m, FitLap **ret, size_t *ret_n)
 {
@@ -388,6 +454,18 @@ static int build_laps(const SessionData *d, double auto_lap_m, FitLap **ret, siz
 
         for (size_t i = 0; i < n;) {
                 size_t j = i;
+
+                /* A time trial: its laps as the engine cut them (a lap spans the
+                 * 100 m segments of the last), with their exact times. */
+                if (is_trial(d, x[i].step_index) && has_trial_laps(d)) {
+                        while (j < n && is_trial(d, x[j].step_index))
+                                j++;
+                        r = push_trial_laps(d, i, j, &laps, &n_laps, &alloc);
+                        if (r < 0)
+                                return r;
+                        i = j;
+                        continue;
+                }
                 while (j < n && x[j].step_index == x[i].step_index)
                         j++;
 
@@ -406,7 +484,8 @@ static int build_laps(const SessionData *d, double auto_lap_m, FitLap **ret, siz
                                             x[from].t_s,
                                             x[k].t_s,
                                             x[i].step_index,
-                                            FIT_LAP_TRIGGER_DISTANCE};
+                                            FIT_LAP_TRIGGER_DISTANCE,
+                                            0};
                                 r = lap_push(&laps, &n_laps, &alloc, &l);
                                 if (r < 0)
                                         return r;
@@ -419,7 +498,8 @@ static int build_laps(const SessionData *d, double auto_lap_m, FitLap **ret, siz
                             x[from].t_s,
                             j < n ? x[j].t_s : x[j - 1].t_s + 1,
                             x[i].step_index,
-                            trigger_of(d, x[i].step_index)};
+                            trigger_of(d, x[i].step_index),
+                            0};
                 r = lap_push(&laps, &n_laps, &alloc, &l);
                 if (r < 0)
                         return r;
@@ -720,6 +800,13 @@ int export_fit(const SessionData *d, const FitExportOptions *o, uint8_t **ret, s
         for (size_t i = 0; i < n_laps; i++) {
                 Totals t = totals(d, &pauses, laps[i].first, laps[i].last, laps[i].start_s,
                                   laps[i].end_s);
+
+                /* A trial's lap is exactly what the engine measured, not the
+                 * 1 Hz samples' approximation of it. */
+                if (laps[i].distance_m > 0) {
+                        t.distance_m = laps[i].distance_m;
+                        t.avg_kmh = t.timer_s > 0 ? t.distance_m / t.timer_s * 3.6 : NAN;
+                }
                 write_lap(&b, d, (uint16_t)i, &laps[i], &t);
         }
         Totals all = totals(d, &pauses, 0, d->n_samples, start_s, end_s);

@@ -92,8 +92,16 @@ struct WorkoutEngine {
         uint64_t hold_until;
         double hold_kmh, hold_incline;
 
+        /* the time trial in progress: steps [trial_first, trial_end) */
+        bool trial, trial_skipped;
+        size_t trial_first, trial_end;
+        double trial_lap_m, trial_dist_start;
+        uint64_t trial_start_run;
+        unsigned trial_laps;
+        TrialResult result;
+
         /* laps */
-        unsigned n_laps;
+        unsigned n_laps, n_auto_laps;
         uint64_t lap_start_run;
         uint64_t lap_start_usec;
         double lap_dist_start;
@@ -200,6 +208,7 @@ static const char *const event_table[_ENGINE_EVENT_TYPE_MAX] = {
         [ENGINE_EVENT_DIAGNOSTIC] = "diagnostic",
         [ENGINE_EVENT_REJECTED] = "rejected",
         [ENGINE_EVENT_SHUTDOWN_DONE] = "shutdown-done",
+        [ENGINE_EVENT_RESULT] = "result",
 };
 
 const char *engine_event_type_to_string(EngineEventType t)
@@ -556,37 +565,128 @@ static double rep_lead_s(const WorkoutEngine *e, double *ret_m)
 static void emit_lap(WorkoutEngine *e, uint64_t now, uint64_t end_run, double end_dist,
                      bool automatic)
 {
+        const ResolvedStep *s = cur_step(e);
         EngineEvent *ev;
         double dur = usec_to_s(end_run > e->lap_start_run ? end_run - e->lap_start_run : 0);
         double dist = fmax(end_dist - e->lap_dist_start, 0);
+        unsigned trial_lap = 0;
+        uint64_t end_usec =
+                e->state == ENGINE_STATE_RUNNING ? umin(run_to_abs(e, end_run), now) : now;
         char t[24];
 
         e->n_laps++;
+        if (e->trial) {
+                /* A time trial's laps are numbered from 1 and make its result. */
+                trial_lap = ++e->trial_laps;
+                if (e->result.n_laps < TRIAL_LAPS_MAX) {
+                        e->result.lap_s[e->result.n_laps] = dur;
+                        e->result.lap_m[e->result.n_laps] = dist;
+                        e->result.n_laps++;
+                }
+        } else if (automatic)
+                e->n_auto_laps++;
+        cue_format_duration(dur, true, t);
         ev = push_event(e, now, ENGINE_EVENT_LAP);
         if (ev) {
                 ev->lap = (EngineLap){
                         .number = e->n_laps,
                         .step_index = e->step,
                         .automatic = automatic,
+                        .trial_lap = trial_lap,
                         .start_usec = e->lap_start_usec,
+                        .end_usec = end_usec,
                         .duration_s = dur,
                         .distance_m = dist,
                         .avg_speed_kmh = dur > 0 ? dist / dur * 3.6 : 0,
                         .time_at_target_s = fmin(e->lap_tat_s, dur),
                 };
                 ev->value = dur;
-                cue_format_duration(dur, true, t);
                 snprintf(ev->message, sizeof(ev->message), "lap %u: %s, %.0f m", e->n_laps, t,
                          dist);
         }
-        if (automatic || dur >= 1.0) {
-                cue_format_duration(dur, true, t);
-                cue(e, now, CUE_KIND_LAP, -1, "Lap %u: %s", e->n_laps, t);
+        /* What the runner hears: the trial's laps, auto-laps, and the time of
+         * each rep; a warm-up or a recovery ending is no lap to them. */
+        if (trial_lap)
+                cue(e, now, CUE_KIND_LAP, -1, "Lap %u: %s", trial_lap, t);
+        else if (automatic)
+                cue(e, now, CUE_KIND_LAP, -1, "Lap %u: %s", e->n_auto_laps, t);
+        else if (s && rep_plan_is_rep(s) && dur >= 1.0) {
+                if (s->repeat_count > 1)
+                        cue(e, now, CUE_KIND_LAP, -1, "Rep %u of %u: %s", s->repeat_index,
+                            s->repeat_count, t);
+                else
+                        cue(e, now, CUE_KIND_LAP, -1, "Rep done: %s", t);
         }
         e->lap_start_run = end_run;
-        e->lap_start_usec = now;
+        e->lap_start_usec = end_usec;
         e->lap_dist_start = end_dist;
         e->lap_tat_s = 0;
+}
+
+/* A time trial begins at step idx (or goes on, if idx is its next step). */
+static void trial_begin(WorkoutEngine *e, size_t idx, uint64_t start_run, double start_dist)
+{
+        size_t first, end;
+        double dist, goal;
+
+        if (e->trial && idx > e->trial_first && idx < e->trial_end)
+                return;
+        e->trial = false;
+        if (trial_block(e->workout, idx, &first, &end, &dist, &goal) < 0)
+                return;
+        e->trial = true;
+        e->trial_first = first;
+        e->trial_end = end;
+        e->trial_lap_m = trial_lap_length(dist, e->config.auto_lap_m);
+        e->trial_start_run = start_run;
+        e->trial_dist_start = start_dist;
+        e->trial_laps = 0;
+        /* Entered in the middle (a skip, a crash): no result to claim. */
+        e->trial_skipped = idx != first;
+        e->result = (TrialResult){.distance_m = dist, .goal_s = goal, .complete = true};
+}
+
+/* The time trial is over (its last step ended, or it was cut short): its result. */
+static void trial_finish(WorkoutEngine *e, uint64_t now, uint64_t end_run, double end_dist)
+{
+        EngineEvent *ev;
+        double done = fmax(end_dist - e->trial_dist_start, 0);
+
+        if (!e->trial)
+                return;
+        e->trial = false;
+        e->result.time_s =
+                usec_to_s(end_run > e->trial_start_run ? end_run - e->trial_start_run : 0);
+        e->result.complete = !e->trial_skipped && isfinite(e->result.distance_m) &&
+                             done >= e->result.distance_m - 1.0;
+        if (!e->result.complete)
+                e->result.distance_m = done;
+        ev = push_event(e, now, ENGINE_EVENT_RESULT);
+        if (ev) {
+                ev->result = e->result;
+                ev->value = e->result.time_s;
+                trial_result_format(&e->result, ev->message, sizeof(ev->message));
+        }
+}
+
+/* The workout is cut short: its last lap, and a time trial in progress ends
+ * without a result to claim. */
+static void close_laps(WorkoutEngine *e, uint64_t now)
+{
+        uint64_t end_run = run_clock(e, now);
+        double end_dist = e->state == ENGINE_STATE_PAUSED ? e->pause_dist : dist_now(e, now);
+
+        emit_lap(e, now, end_run, end_dist, false);
+        if (e->trial) {
+                e->trial_skipped = true;
+                trial_finish(e, now, end_run, end_dist);
+        }
+}
+
+/* The next lap mark of the trial, as treadmill distance. */
+static double trial_mark(const WorkoutEngine *e)
+{
+        return e->trial_dist_start + (e->trial_laps + 1) * e->trial_lap_m;
 }
 
 static void hr_step_reset(WorkoutEngine *e, uint64_t now, const ResolvedStep *s)
@@ -660,10 +760,17 @@ static void begin_step(WorkoutEngine *e, uint64_t now, size_t idx, uint64_t star
         e->override_delta = 0;
         e->override_abs = NAN;
         e->override_incline = NAN;
-        e->lap_start_run = start_run;
-        e->lap_start_usec = now;
-        e->lap_dist_start = start_dist;
-        e->lap_tat_s = 0;
+        /* A time trial's lap runs across its steps (the 100 m segments of the
+         * last lap); elsewhere every step is a lap. */
+        trial_begin(e, idx, start_run, start_dist);
+        if (!e->trial || idx == e->trial_first || e->trial_skipped) {
+                e->lap_start_run = start_run;
+                e->lap_start_usec = e->state == ENGINE_STATE_RUNNING
+                                            ? umin(run_to_abs(e, start_run), now)
+                                            : now;
+                e->lap_dist_start = start_dist;
+                e->lap_tat_s = 0;
+        }
         e->hold_until = 0;
         e->last_clamp_want = NAN;
         e->gate = false;
@@ -703,7 +810,19 @@ static void finish_step(WorkoutEngine *e, uint64_t now, uint64_t end_run, double
 {
         size_t next = (size_t)e->step + 1;
 
-        emit_lap(e, now, end_run, end_dist, false);
+        if (e->trial) {
+                bool last = next >= e->trial_end;
+
+                if (user)
+                        e->trial_skipped = true;
+                /* A lap ends on this step's end if the workout puts one here;
+                 * a segment inside a lap is no lap. */
+                if (last || end_dist >= trial_mark(e) - 1.0)
+                        emit_lap(e, now, end_run, end_dist, false);
+                if (last)
+                        trial_finish(e, now, end_run, end_dist);
+        } else
+                emit_lap(e, now, end_run, end_dist, false);
         if (next >= e->workout->n_steps) {
                 cue(e, now, CUE_KIND_STEP_END, -1, "Workout complete");
                 /* The running clock stops at the last boundary, not at the tick. */
@@ -717,10 +836,10 @@ static void finish_step(WorkoutEngine *e, uint64_t now, uint64_t end_run, double
 
 /* ---- the arbiter ---- */
 
+/* Auto-laps outside time trials (whose laps are their own). */
 static bool auto_lap_step(const WorkoutEngine *e, const ResolvedStep *s)
 {
-        return e->config.auto_lap_m > 0 &&
-               (s->kind == STEP_KIND_TIME_TRIAL || e->config.auto_lap_all_steps);
+        return e->config.auto_lap_m > 0 && e->config.auto_lap_all_steps && !e->trial;
 }
 
 /* Seconds until the current step ends at the current speed (distance steps),
@@ -1000,6 +1119,7 @@ static void do_resume(WorkoutEngine *e, uint64_t now, const char *message)
         e->step_dist_start += moved;
         e->lap_dist_start += moved;
         e->workout_dist_start += moved;
+        e->trial_dist_start += moved;
         /* The belt restarted at its own speed: re-apply the target (still at
          * most one new value per ramp_interval: last_*_cmd is kept). */
         e->commanded_kmh = NAN;
@@ -1024,6 +1144,8 @@ static void begin_workout(WorkoutEngine *e, uint64_t now)
         e->elapsed_offset_s = 0;
         e->workout_dist_start = d;
         e->n_laps = 0;
+        e->n_auto_laps = 0;
+        e->trial = false;
         e->next_announced = false;
         e->commanded_kmh = NAN;
         e->commanded_incline = NAN;
@@ -1166,7 +1288,9 @@ static uint64_t step_deadline(const WorkoutEngine *e, uint64_t now)
                         targets[nt++] = len - run_up_m - usec_to_s(lead) * mps;
                 if (!e->halfway_cued)
                         targets[nt++] = len / 2;
-                if (auto_lap_step(e, s))
+                if (e->trial)
+                        targets[nt++] = trial_mark(e) - e->step_dist_start;
+                else if (auto_lap_step(e, s))
                         targets[nt++] =
                                 (e->lap_dist_start - e->step_dist_start) + e->config.auto_lap_m;
                 for (size_t i = 0; i < nt; i++) {
@@ -1181,9 +1305,11 @@ static uint64_t step_deadline(const WorkoutEngine *e, uint64_t now)
                 if (s->control == STEP_CONTROL_SPEED && s->speed_start_kmh != s->speed_end_kmh)
                         d = umin(d, now + e->config.ramp_interval_usec);
         }
-        if (s->end != STEP_END_DISTANCE && auto_lap_step(e, s) && e->belt == BELT_RUNNING &&
-            isfinite(e->measured_kmh) && e->measured_kmh > BELT_MOVING_KMH) {
-                double left = e->lap_dist_start + e->config.auto_lap_m - dist_now(e, now);
+        if (s->end != STEP_END_DISTANCE && (e->trial || auto_lap_step(e, s)) &&
+            e->belt == BELT_RUNNING && isfinite(e->measured_kmh) &&
+            e->measured_kmh > BELT_MOVING_KMH) {
+                double mark = e->trial ? trial_mark(e) : e->lap_dist_start + e->config.auto_lap_m;
+                double left = mark - dist_now(e, now);
                 uint64_t at = now + s_to_usec(left / (e->measured_kmh / 3.6));
 
                 if (left > 0 && at <= e->dist_base_usec + EXTRAPOLATE_USEC)
@@ -1244,7 +1370,16 @@ static void advance(WorkoutEngine *e, uint64_t now)
                 len = step_length(s, e->extend);
                 d = dist_now(e, now);
 
-                /* Auto-laps (time trials): every auto_lap_m inside the step. */
+                /* A time trial's laps inside a step (a lap the step's own end
+                 * makes is cut there, not a metre before it); elsewhere
+                 * auto-laps every auto_lap_m if configured for all steps. */
+                if (e->trial) {
+                        double step_end =
+                                s->end == STEP_END_DISTANCE ? e->step_dist_start + len : INFINITY;
+
+                        while (d >= trial_mark(e) && trial_mark(e) < step_end - 1.0)
+                                emit_lap(e, now, run_clock(e, now), trial_mark(e), true);
+                }
                 while (auto_lap_step(e, s) && d - e->lap_dist_start >= e->config.auto_lap_m &&
                        (s->end != STEP_END_DISTANCE ||
                         e->lap_dist_start + e->config.auto_lap_m < e->step_dist_start + len - 0.5))
@@ -1689,7 +1824,7 @@ int workout_engine_stop(WorkoutEngine *e, uint64_t now)
         if (!workout_active(e) && e->state != ENGINE_STATE_ARMED)
                 return -EBUSY;
         if (workout_active(e) && cur_step(e))
-                emit_lap(e, now, run_clock(e, now), dist_now(e, now), false);
+                close_laps(e, now);
         ftms_control_flush(e->control, now);
         enter_state(e, now, ENGINE_STATE_ABORTED, ENGINE_PAUSE_NONE, "stopped by the user");
         cue(e, now, CUE_KIND_INFO, -1, "Workout stopped");
@@ -1796,7 +1931,7 @@ int workout_engine_shutdown(WorkoutEngine *e, uint64_t now)
         e->shutdown_deadline = now + e->config.shutdown_timeout_usec;
         if (workout_active(e)) {
                 if (cur_step(e))
-                        emit_lap(e, now, run_clock(e, now), dist_now(e, now), false);
+                        close_laps(e, now);
                 enter_state(e, now, ENGINE_STATE_ABORTED, ENGINE_PAUSE_NONE, "daemon shutdown");
         }
         e->manual_kmh = NAN;

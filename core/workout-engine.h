@@ -32,6 +32,7 @@
 #include "hr-controller.h"
 #include "safety.h"
 #include "transport.h"
+#include "trial-result.h"
 #include "util.h"
 #include "workout.h"
 
@@ -83,8 +84,10 @@ typedef struct EngineConfig {
         bool cues;                    /* default true: announce changes, never change unannounced */
         uint64_t cue_lead_usec;       /* default 5 s */
         uint64_t halfway_min_usec;    /* halfway cue only for steps at least this long, 120 s */
-        double auto_lap_m;       /* auto-lap distance, default 400 (METERS_PER_MILE: mile); 0 off */
-        bool auto_lap_all_steps; /* default false: auto-laps only in TIME_TRIAL steps */
+        /* Auto-lap distance, default 400 (METERS_PER_MILE: mile); 0 off. In a time
+         * trial adjusted to divide it into whole laps (core/trial-result.h). */
+        double auto_lap_m;
+        bool auto_lap_all_steps; /* default false: auto-laps only in time trials */
         /* Default true: a rep faster than the step before gets its run-up early, in
          * that step, and starts when the belt is at speed (core/rep-plan.h). */
         bool plan_reps;
@@ -116,6 +119,7 @@ typedef enum EngineEventType {
         ENGINE_EVENT_DIAGNOSTIC,     /* e.g. speed control does not work on this treadmill */
         ENGINE_EVENT_REJECTED,       /* a bad request was refused: message */
         ENGINE_EVENT_SHUTDOWN_DONE,  /* shutdown() finished: the daemon may exit */
+        ENGINE_EVENT_RESULT,         /* a time trial ended: result, message = its sentence */
         _ENGINE_EVENT_TYPE_MAX,
         _ENGINE_EVENT_TYPE_INVALID = -EINVAL,
 } EngineEventType;
@@ -136,7 +140,9 @@ typedef struct EngineLap {
         unsigned number; /* 1-based over the workout */
         int step_index;
         bool automatic;      /* distance auto-lap (vs. end of step) */
-        uint64_t start_usec; /* engine (virtual monotonic) time */
+        unsigned trial_lap;  /* 1-based lap of a time trial, 0 outside one */
+        uint64_t start_usec; /* engine (virtual monotonic) time, as scheduled */
+        uint64_t end_usec;   /* (not the possibly late tick that noticed it) */
         double duration_s;   /* running time, pauses excluded */
         double distance_m;
         double avg_speed_kmh;
@@ -155,6 +161,7 @@ typedef struct EngineEvent {
         bool incline;              /* CLAMP: the value is an incline */
         double value;
         EngineLap lap;
+        TrialResult result;
         FtmsControlResult cp;
         char message[192];
 } EngineEvent;

@@ -40,6 +40,7 @@ SNAPSHOT_GETTER(property_get_monitor_only, "b", (int)s.monitor_only)
 SNAPSHOT_GETTER(property_get_control_status, "s", s.control_status)
 SNAPSHOT_GETTER(property_get_session_id, "t", s.session_id)
 SNAPSHOT_GETTER(property_get_schedule, "s", s.schedule)
+SNAPSHOT_GETTER(property_get_last_result, "s", s.last_result)
 
 /* ---- live values ---- */
 
@@ -319,6 +320,7 @@ static const sd_bus_vtable manager_vtable[] = {
         SD_BUS_PROPERTY("MonitorOnly", "b", property_get_monitor_only, 0, LIVE),
         SD_BUS_PROPERTY("ControlStatus", "s", property_get_control_status, 0, LIVE),
         SD_BUS_PROPERTY("Schedule", "s", property_get_schedule, 0, LIVE),
+        SD_BUS_PROPERTY("LastResult", "s", property_get_last_result, 0, LIVE),
 
         SD_BUS_METHOD_WITH_NAMES("StartWorkout", "sb",
                                  SD_BUS_PARAM(name_or_path) SD_BUS_PARAM(arm_only), "", ,
@@ -392,7 +394,7 @@ int bus_manager_emit_properties(Manager *m, sd_bus *bus, unsigned mask)
                 {MANAGER_PROP_CONTROL, "ControlStatus"}, {MANAGER_PROP_CONTROL, "Units"},
                 {MANAGER_PROP_SESSION, "SessionId"},     {MANAGER_PROP_CROSSOVER, "LastCrossover"},
                 {MANAGER_PROP_SCHEDULE, "Schedule"},     {MANAGER_PROP_LIVE, "LastRR"},
-                {MANAGER_PROP_LIVE, "RRCount"},
+                {MANAGER_PROP_LIVE, "RRCount"},          {MANAGER_PROP_RESULT, "LastResult"},
         };
         const char *names[ELEMENTSOF(props) + 1];
         size_t n = 0;

@@ -68,6 +68,7 @@ struct Manager {
         RrCleaner *rr_cleaner;         /* artifact flags of the stored RR intervals */
         LiveAnalysis *analysis;        /* alpha1, zones and crossovers of the session */
         int last_step_index;
+        char last_result[192]; /* the last time trial's result sentence, "" if none */
         /* A session a crash left unfinished: resumed if the belt is found running. */
         bool recover_pending;
         SessionResume recover;

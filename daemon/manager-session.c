@@ -226,6 +226,10 @@ void manager_session_begin(Manager *m)
         m->session_start_usec = manager_now(m);
         m->session_start_wall_usec = wall_usec();
         m->last_step_index = -1;
+        if (m->last_result[0]) {
+                m->last_result[0] = 0;
+                manager_properties_changed(m, MANAGER_PROP_RESULT);
+        }
         if (m->have_zones) {
                 info.n_zones = (unsigned)MIN(m->zones.n_zones, (size_t)SESSION_ZONES_MAX);
                 for (unsigned i = 0; i < info.n_zones; i++)

@@ -122,7 +122,7 @@ static const char *const cue_kind_names[_CUE_KIND_MAX] = {
         [CUE_KIND_UPCOMING] = "upcoming", [CUE_KIND_STEP_START] = "step-start",
         [CUE_KIND_HALFWAY] = "halfway",   [CUE_KIND_STEP_END] = "step-end",
         [CUE_KIND_LAP] = "lap",           [CUE_KIND_SAFETY] = "safety",
-        [CUE_KIND_INFO] = "info",
+        [CUE_KIND_INFO] = "info",         [CUE_KIND_RESULT] = "result",
 };
 
 static void handle_cue(Manager *m, const Cue *c)
@@ -206,12 +206,14 @@ static void handle_lap(Manager *m, const EngineEvent *ev)
                 return;
         start_s = (double)((int64_t)l->start_usec - (int64_t)m->session_start_usec) / USEC_PER_SEC;
         lap = (SessionLap){
-                .kind = !l->automatic                                ? LAP_KIND_STEP
+                .kind = l->trial_lap > 0                             ? LAP_KIND_TRIAL
+                        : !l->automatic                              ? LAP_KIND_STEP
                         : fabs(l->distance_m - METERS_PER_MILE) < 50 ? LAP_KIND_MILE
                                                                      : LAP_KIND_400M,
                 .step_index = l->automatic ? -1 : l->step_index,
                 .start_s = start_s,
-                .end_s = manager_session_t(m),
+                .end_s = (double)((int64_t)l->end_usec - (int64_t)m->session_start_usec) /
+                         USEC_PER_SEC,
                 .distance_m = l->distance_m,
                 .avg_hr_bpm = NAN,
                 .max_hr_bpm = NAN,
@@ -220,6 +222,37 @@ static void handle_lap(Manager *m, const EngineEvent *ev)
         r = session_store_add_lap(m->store, &lap);
         if (r < 0)
                 log_warning_errno(r, "Failed to record lap %u: %m", l->number);
+}
+
+/*
+ * A time trial ended: marked a new best against the store's earlier results
+ * at the distance, stored, told (Cue "result", spoken) and kept for
+ * LastResult, so that `pacectl watch` ends with it.
+ */
+static void handle_result(Manager *m, const EngineEvent *ev)
+{
+        TrialResult res = ev->result;
+        double best;
+        char text[192];
+        int r;
+
+        if (res.complete && m->store) {
+                r = session_store_best_result(m->store, res.distance_m, m->session_id, &best);
+                res.best = r == -ENOENT || (r >= 0 && res.time_s < best);
+        }
+        trial_result_format(&res, text, sizeof(text));
+        log_info("Time trial: %s", text);
+        if (m->store && m->session_id > 0) {
+                r = session_store_add_result(m->store, m->session_id, &res);
+                if (r < 0)
+                        log_warning_errno(r, "Failed to record the result: %s",
+                                          session_store_last_error(m->store));
+        }
+        manager_store_event(m, SESSION_EVENT_NOTE, text, NULL);
+        snprintf(m->last_result, sizeof(m->last_result), "%s", text);
+        (void)bus_manager_emit_cue(m, "result", text, -1);
+        speak(m, text);
+        manager_properties_changed(m, MANAGER_PROP_RESULT);
 }
 
 static void handle_event(Manager *m, const EngineEvent *ev)
@@ -272,6 +305,9 @@ static void handle_event(Manager *m, const EngineEvent *ev)
                 break;
         case ENGINE_EVENT_REJECTED:
                 log_notice("Refused: %s", ev->message);
+                break;
+        case ENGINE_EVENT_RESULT:
+                handle_result(m, ev);
                 break;
         case ENGINE_EVENT_SHUTDOWN_DONE:
                 log_info("Belt in a safe state: %s", ev->message);
@@ -613,6 +649,7 @@ void manager_snapshot(Manager *m, ManagerSnapshot *ret)
                 .control_status = m->config->monitor_only ? "monitor-only" : "offline",
                 .session_id = m->session_id > 0 ? (uint64_t)m->session_id : 0,
                 .schedule = "",
+                .last_result = m->last_result,
         };
         ret->schedule = manager_schedule_today(m);
         if (!m->engine)

@@ -87,6 +87,7 @@ typedef enum ManagerProperty {
         MANAGER_PROP_SESSION = 1u << 5,
         MANAGER_PROP_CROSSOVER = 1u << 6,
         MANAGER_PROP_SCHEDULE = 1u << 7,
+        MANAGER_PROP_RESULT = 1u << 8,
 } ManagerProperty;
 
 int manager_new(Manager **ret, const ManagerOptions *options, Config *config);
@@ -160,6 +161,7 @@ typedef struct ManagerSnapshot {
         const char *control_status;
         uint64_t session_id;
         const char *schedule; /* today's scheduled workout, "" if none */
+        const char *last_result; /* the last time trial's result, "" if none */
 } ManagerSnapshot;
 
 void manager_snapshot(Manager *m, ManagerSnapshot *ret);

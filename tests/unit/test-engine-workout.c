@@ -164,8 +164,8 @@ static void test_mile_time_trial(void **state)
         };
         EngineConfig cfg;
         Rig r;
-        size_t n_auto = 0, n_tt = 0;
-        double tt_dist = 0;
+        size_t n_auto = 0, n_tt = 0, n_result = 0;
+        double tt_dist = 0, tt_time = 0;
 
         engine_config_init(&cfg);
         rig_init_with(&r, &cfg, true);
@@ -183,20 +183,32 @@ static void test_mile_time_trial(void **state)
         for (size_t i = 0; i < r.n_events; i++) {
                 const EngineEvent *ev = &r.events[i];
 
+                if (ev->type == ENGINE_EVENT_RESULT) {
+                        /* The mile's time is the sum of its laps. */
+                        assert_true(ev->result.complete);
+                        assert_int_equal(ev->result.n_laps, 4);
+                        assert_true(near(ev->result.time_s, tt_time, 1e-6));
+                        assert_true(near(ev->result.distance_m, METERS_PER_MILE, 1e-9));
+                        n_result++;
+                }
                 if (ev->type != ENGINE_EVENT_LAP || ev->lap.step_index != 1)
                         continue;
                 n_tt++;
+                /* Numbered from 1 in the trial. */
+                assert_int_equal(ev->lap.trial_lap, n_tt);
                 tt_dist += ev->lap.distance_m;
-                if (ev->lap.automatic) {
-                        assert_true(near(ev->lap.distance_m, 400, 1e-6));
-                        /* 400 m at 15 km/h = 96 s (+ the first lap's acceleration). */
-                        assert_true(ev->lap.duration_s > 95.5 && ev->lap.duration_s < 99);
-                        n_auto++;
-                }
+                tt_time += ev->lap.duration_s;
+                /* Laps of a quarter mile: 400 m auto-laps adjusted to divide the
+                 * mile into whole laps, never a 9 m sliver. */
+                assert_true(near(ev->lap.distance_m, METERS_PER_MILE / 4, 1e-6));
+                /* 402.336 m at 15 km/h = 96.6 s (+ the first lap's acceleration). */
+                assert_true(ev->lap.duration_s > 96 && ev->lap.duration_s < 99.5);
+                n_auto += ev->lap.automatic;
         }
-        /* 4 x 400 m auto-laps and the last 9.344 m. */
-        assert_int_equal(n_auto, 4);
-        assert_int_equal(n_tt, 5);
+        /* Three cut inside the step, the fourth is the step's own end. */
+        assert_int_equal(n_auto, 3);
+        assert_int_equal(n_tt, 4);
+        assert_int_equal(n_result, 1);
         assert_true(near(tt_dist, METERS_PER_MILE, 1e-6));
         rig_free(&r);
 }

@@ -126,10 +126,120 @@ static void test_library_reps_at_target(void **state)
         assert_int_equal(failed, 0);
 }
 
+/* The "Lap N:" numbers the runner heard, in order. */
+static size_t lap_cue_numbers(const OutcomeRig *r, unsigned *ret, size_t max)
+{
+        size_t n = 0;
+        unsigned k;
+
+        for (size_t i = 0; i < r->n_cues; i++)
+                if (r->cues[i].kind == CUE_KIND_LAP &&
+                    sscanf(r->cues[i].text, "Lap %u:", &k) == 1 && n < max)
+                        ret[n++] = k;
+        return n;
+}
+
+/* The mile time trial as a runner checks it: one result, the sum of its four
+ * quarter-mile laps, numbered 1-4, each at its planned pace. */
+static void check_mile_trial(const char *runner, double accel)
+{
+        OutcomeMachine m = {.accel_kmhps = accel};
+        const EngineEvent *result = NULL;
+        ResolvedWorkout *rw;
+        OutcomeRig r;
+        unsigned heard[64];
+        size_t n_heard, n_results = 0, n_trial_laps = 0, first = SIZE_MAX, end = 0;
+        double sum = 0, goal_lap[4] = {}, dist, goal, start_m = NAN, t_start = NAN;
+        char sentence[192];
+
+        assert_int_equal(outcome_rig_init(&r, runner, NULL, &m), 0);
+        rw = outcome_resolve_library(&r, "mile-time-trial");
+        assert_non_null(rw);
+        assert_int_equal(outcome_load(&r, rw), 0);
+        assert_int_equal(outcome_run_workout(&r, 4 * 3600), ENGINE_STATE_FINISHED);
+        assert_int_equal(r.cp_errors, 0);
+
+        for (size_t i = 0; i < r.w->n_steps; i++)
+                if (r.w->steps[i].kind == STEP_KIND_TIME_TRIAL) {
+                        assert_int_equal(trial_block(r.w, i, &first, &end, &dist, &goal), 0);
+                        break;
+                }
+        assert_true(first < end);
+        assert_true(fabs(dist - METERS_PER_MILE) < 1e-6);
+        /* Each lap's planned time, from the steps it spans. */
+        for (size_t i = first, lap = 0; i < end; i++) {
+                const ResolvedStep *s = &r.w->steps[i];
+
+                goal_lap[lap] += s->end_value / (s->speed_start_kmh / 3.6);
+                if (r.steps[i].end_dist_m - r.steps[first].start_dist_m >=
+                    (lap + 1) * METERS_PER_MILE / 4 - 1)
+                        lap++;
+        }
+        start_m = r.steps[first].start_dist_m;
+        t_start = (double)r.steps[first].start_usec / USEC_PER_SEC;
+
+        for (size_t i = 0; i < r.n_events; i++) {
+                const EngineEvent *ev = &r.events[i];
+
+                if (ev->type == ENGINE_EVENT_RESULT) {
+                        result = ev;
+                        n_results++;
+                }
+                if (ev->type != ENGINE_EVENT_LAP || ev->lap.trial_lap == 0)
+                        continue;
+                n_trial_laps++;
+                /* Numbered from 1 in the trial, a quarter mile each: no auto-lap
+                 * cuts a lap the workout defines. */
+                assert_int_equal(ev->lap.trial_lap, n_trial_laps);
+                assert_true(fabs(ev->lap.distance_m - METERS_PER_MILE / 4) < 1.0);
+                /* At its planned pace: the run-up was done in the walk before. */
+                if (fabs(ev->lap.duration_s - goal_lap[n_trial_laps - 1]) >
+                    0.02 * goal_lap[n_trial_laps - 1])
+                        fail_msg("[%s, belt %.1f] lap %zu: %.1f s, planned %.1f s", runner, accel,
+                                 n_trial_laps, ev->lap.duration_s, goal_lap[n_trial_laps - 1]);
+                sum += ev->lap.duration_s;
+        }
+        assert_int_equal(n_trial_laps, 4);
+        assert_int_equal(n_results, 1);
+        assert_true(result->result.complete);
+        assert_int_equal(result->result.n_laps, 4);
+        assert_true(fabs(result->result.distance_m - METERS_PER_MILE) < 1e-6);
+        /* The mile time is the sum of its laps ... */
+        assert_true(fabs(result->result.time_s - sum) <= 0.1);
+        /* ... and what the simulated belt ran: the trial's first step began at
+         * start_m, its last ended a mile later. */
+        assert_true(fabs(r.steps[end - 1].end_dist_m - start_m - METERS_PER_MILE) < 2.0);
+        assert_true(fabs((double)r.steps[end - 1].end_usec / USEC_PER_SEC - t_start -
+                         result->result.time_s) < 0.6);
+        /* Against the goal the steps ask for. */
+        assert_true(fabs(result->result.goal_s - goal) < 1e-6);
+        assert_true(fabs(result->result.time_s - goal) < 0.02 * goal);
+        /* The sentence the runner reads. */
+        trial_result_format(&result->result, sentence, sizeof(sentence));
+        assert_string_equal(sentence, result->message);
+        assert_non_null(strstr(sentence, "Mile "));
+        assert_non_null(strstr(sentence, "(goal "));
+        assert_non_null(strstr(sentence, "; laps "));
+        /* The lap cues the runner heard: "Lap 1" .. "Lap 4", and only in the trial. */
+        n_heard = lap_cue_numbers(&r, heard, ELEMENTSOF(heard));
+        assert_int_equal(n_heard, 4);
+        for (size_t i = 0; i < n_heard; i++)
+                assert_int_equal(heard[i], i + 1);
+        outcome_rig_free(&r);
+}
+
+static void test_mile_time_trial_result(void **state)
+{
+        for (size_t p = 0; p < ELEMENTSOF(runners); p++)
+                for (size_t a = 0; a < ELEMENTSOF(accels); a++)
+                        check_mile_trial(runners[p], accels[a]);
+}
+
 int main(void)
 {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test(test_library_reps_at_target),
+                cmocka_unit_test(test_mile_time_trial_result),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -9,8 +9,9 @@
 #include <stdlib.h>
 #include <time.h>
 
+#include "alpha1-tracker.h"
 #include "dfa.h"
-#include "rr.h"
+#include "rr-clean.h"
 #include "util.h"
 
 static double now_us(void)

@@ -21,11 +21,12 @@
 #include <sys/socket.h>
 #include <sys/syscall.h>
 
-#include "../tests/lib/fake-bluez.c"
 #include <inttypes.h>
 
 #include "bluez-client.h"
+#include "fake-bluez.h"
 #include "log.h"
+#include "test-helpers.h"
 #include "util.h"
 
 typedef struct Bench {
@@ -122,8 +123,8 @@ static void bench_transport(uint64_t total, bool acquire)
         sd_bus *client = NULL;
         FakeBluez *f = NULL;
         FakeObject *hci0;
-        FakeTreadmill tm = {};
-        FakeStrap strap = {};
+        FakeTreadmillGatt tm = {};
+        FakeStrapGatt strap = {};
         BluezConfig cfg = {.acquire_notify = acquire};
         Transport *t = NULL;
         Bench b = {};
@@ -131,8 +132,8 @@ static void bench_transport(uint64_t total, bool acquire)
         int pfd = perf_open();
 
         /* Polar H7 (TMIW heart_rate_measurement test) and Life Fitness (TMIW #462). */
-        n_hr = unhex("167310020d02", hr, sizeof(hr));
-        n_td = unhex("9e04730233022500003c00ff7f0000ff7f0200ffffff1f00", td, sizeof(td));
+        n_hr = test_unhex("167310020d02", hr, sizeof(hr));
+        n_td = test_unhex("9e04730233022500003c00ff7f0000ff7f0200ffffff1f00", td, sizeof(td));
 
         if (test_bus_start(&bus) < 0 || sd_event_new(&e) < 0 ||
             test_bus_connect(&bus, e, &client) < 0 || fake_bluez_new(&f, e, &bus) < 0) {
@@ -209,8 +210,8 @@ static void bench_acquire_equivalent(uint64_t total)
         Measure m = {};
         uint64_t decoded = 0;
 
-        n_hr = unhex("167310020d02", hr, sizeof(hr));
-        n_td = unhex("9e04730233022500003c00ff7f0000ff7f0200ffffff1f00", td, sizeof(td));
+        n_hr = test_unhex("167310020d02", hr, sizeof(hr));
+        n_td = test_unhex("9e04730233022500003c00ff7f0000ff7f0200ffffff1f00", td, sizeof(td));
         ftms_treadmill_assembler_reset(&a);
         if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0)
                 return;

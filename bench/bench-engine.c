@@ -12,7 +12,7 @@
 #include <stdio.h>
 #include <time.h>
 
-#include "../tests/lib/fake-treadmill.h"
+#include "fake-treadmill.h"
 
 static ResolvedWorkout *hour_workout(double *ret_total_s)
 {

@@ -26,7 +26,7 @@
 #include <string.h>
 #include <time.h>
 
-#include "../tests/lib/fake-treadmill.h"
+#include "fake-treadmill.h"
 #include "ftms.h"
 #include "hrs.h"
 

@@ -1,15 +1,17 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
- * Incremental windowed DFA alpha1 (see dfa.h for the scheme). The residual of
- * a box's least-squares line does not change when a constant or a linear term
- * is added to the profile, so the RSS of a box depends only on the RR values
- * inside it, not on the window's mean: each box can be computed once, when
- * its last beat arrives, and reused by every window that contains it.
+ * Incremental windowed DFA alpha1 (see alpha1-tracker.h for the scheme). The
+ * residual of a box's least-squares line does not change when a constant or a
+ * linear term is added to the profile, so the RSS of a box depends only on
+ * the RR values inside it, not on the window's mean: each box can be computed
+ * once, when its last beat arrives, and reused by every window that contains
+ * it.
  */
 #include <math.h>
 
+#include "alpha1-tracker.h"
 #include "dfa.h"
-#include "rr.h"
+#include "rr-clean.h"
 #include "util.h"
 
 typedef struct TrackedBeat {

@@ -8,7 +8,7 @@
  */
 #include <math.h>
 
-#include "threshold.h"
+#include "crossover-detector.h"
 #include "util.h"
 
 void crossover_detector_init(CrossoverDetector *d)

@@ -7,6 +7,13 @@
  * be decoded at all; oddities the spec tolerates (truncation at the MTU, RFU
  * bits, trailing bytes, vendor "not available" sentinels) are decoded and
  * reported in the result instead of rejected.
+ *
+ * One header for the service, one source per characteristic
+ * (ftms-treadmill-data.c, ftms-feature.c with the two ranges, ftms-status.c
+ * with Training and Machine Status, ftms-control-point.c), sharing the
+ * parameter codec of ftms-param.h: the op codes and result codes are one
+ * vocabulary (a Machine Status op echoes a Control Point op), and every
+ * user (transport, decoder, simulator, peripheral) speaks several of them.
  */
 
 #include <errno.h>

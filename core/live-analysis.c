@@ -3,7 +3,7 @@
 #include <math.h>
 
 #include "live-analysis.h"
-#include "rr.h"
+#include "rr-clean.h"
 #include "util.h"
 
 #define QUEUE_MAX 256

@@ -16,8 +16,8 @@
  * dropout, so the affected windows show the loss in their artifact rate.
  */
 
-#include "dfa.h"
-#include "threshold.h"
+#include "alpha1-tracker.h"
+#include "crossover-detector.h"
 #include "zones.h"
 
 /* Beat clock behind session time by more than this: RR values were lost. */

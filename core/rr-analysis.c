@@ -7,8 +7,9 @@
  */
 #include <math.h>
 
+#include "dfa.h"
 #include "rr-analysis.h"
-#include "rr.h"
+#include "rr-clean.h"
 #include "util.h"
 
 #define SPEED_EPS         0.011 /* speeds equal within this are one stage */

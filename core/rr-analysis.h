@@ -9,7 +9,7 @@
  * time in zones. Pure code over an RrRecording.
  */
 
-#include "dfa.h"
+#include "alpha1-tracker.h"
 #include "rr-csv.h"
 #include "threshold.h"
 #include "zones.h"

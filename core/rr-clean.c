@@ -16,7 +16,7 @@
  */
 #include <math.h>
 
-#include "rr.h"
+#include "rr-clean.h"
 #include "util.h"
 
 #define PENDING_MAX    (RR_CLEANER_LOOKAHEAD + 2)

@@ -6,6 +6,7 @@
  */
 #include <math.h>
 
+#include "alpha1-tracker.h"
 #include "threshold.h"
 #include "util.h"
 

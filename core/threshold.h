@@ -7,8 +7,7 @@
  *  - ramp test: OLS of alpha1 on window HR; HRVT1 (aerobic threshold) where
  *    the line crosses 0.75, HRVT2 (anaerobic threshold, the "anaerobic
  *    crossover") where it crosses 0.5, with speeds and a confidence;
- *  - live crossover events from the median of the last evaluations, with
- *    hysteresis, and time above each threshold by alpha1;
+ *  - (live crossover events: crossover-detector.h);
  *  - HR deflection point (Conconi) by D-max with a "no deflection" outcome;
  *  - cardiac drift at constant speed.
  * Pure code.
@@ -17,8 +16,6 @@
 #include <errno.h>
 #include <stdbool.h>
 #include <stddef.h>
-
-#include "dfa.h"
 
 typedef enum ThresholdKind {
         THRESHOLD_HRVT1, /* aerobic threshold, alpha1 = 0.75 */
@@ -110,53 +107,6 @@ typedef struct RampResult {
  * arguments.
  */
 int threshold_ramp_fit(const RampWindow *w, size_t n, const RampOptions *opt, RampResult *ret);
-
-/* ---- Live crossover events ---- */
-
-#define CROSSOVER_MEDIAN_OF     3    /* median of the last evaluations */
-#define CROSSOVER_CONFIRM_EVALS 3    /* below the level this many evaluations in a row */
-#define CROSSOVER_HYSTERESIS    0.05 /* back above level + 0.05 ... */
-#define CROSSOVER_RETURN_S      30.0 /* ... for this long */
-#define CROSSOVER_STALE_S       30.0 /* no valid evaluation this long: history dropped */
-
-typedef struct CrossoverEvent {
-        ThresholdKind threshold;
-        bool above;        /* true: intensity rose above the threshold (alpha1 fell below) */
-        double t_s;        /* onset: first evaluation of the confirming run */
-        double hr_bpm;     /* window HR at the onset */
-        double speed_kmh;  /* at the onset, NAN if unknown */
-        double alpha1;     /* median alpha1 at the onset */
-        double confidence; /* 0..1 */
-        unsigned lap;      /* set by the caller (LiveAnalysis), 0 here */
-} CrossoverEvent;
-
-typedef struct CrossoverLevel {
-        bool above;
-        unsigned run;
-        double run_t, run_hr, run_speed, run_alpha1;
-        bool run_low_quality;
-        double time_above_s;
-} CrossoverLevel;
-
-typedef struct CrossoverDetector {
-        double hist[CROSSOVER_MEDIAN_OF];
-        size_t n_hist, hist_pos;
-        double last_t;
-        CrossoverLevel level[_THRESHOLD_KIND_MAX];
-} CrossoverDetector;
-
-void crossover_detector_init(CrossoverDetector *d);
-/*
- * Feeds one evaluation (invalid ones are skipped). Writes up to
- * _THRESHOLD_KIND_MAX events to ret and returns their number.
- */
-int crossover_detector_push(CrossoverDetector *d, const Alpha1Eval *e, double speed_kmh,
-                            CrossoverEvent ret[_THRESHOLD_KIND_MAX]);
-/* Median of the last valid evaluations, NAN before the first. */
-double crossover_detector_median(const CrossoverDetector *d);
-bool crossover_detector_is_above(const CrossoverDetector *d, ThresholdKind k);
-/* Time spent above the threshold by alpha1 (smeared by the 2-min window). */
-double crossover_detector_time_above(const CrossoverDetector *d, ThresholdKind k);
 
 /* ---- HR deflection point (Conconi) ---- */
 

@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "bus-device.h"
 #include "ftms.h"
 #include "manager-internal.h"
 

@@ -5,6 +5,7 @@
 #include <math.h>
 #include <string.h>
 
+#include "bus-manager.h"
 #include "log.h"
 #include "manager-internal.h"
 

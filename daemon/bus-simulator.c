@@ -8,6 +8,7 @@
 #include <errno.h>
 #include <string.h>
 
+#include "bus-simulator.h"
 #include "manager-internal.h"
 #include "sim-transport.h"
 

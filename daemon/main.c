@@ -12,6 +12,7 @@
 #include "config.h"
 #include "log.h"
 #include "manager.h"
+#include "paced-bus.h"
 
 static void help(void)
 {

@@ -16,6 +16,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "bus-manager.h"
 #include "log.h"
 #include "manager-internal.h"
 

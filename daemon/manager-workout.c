@@ -26,6 +26,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "bus-device.h"
+#include "bus-manager.h"
 #include "engine-config.h"
 #include "log.h"
 #include "manager-internal.h"

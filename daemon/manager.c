@@ -10,6 +10,9 @@
 #include <string.h>
 #include <systemd/sd-daemon.h>
 
+#include "bus-device.h"
+#include "bus-manager.h"
+#include "bus-simulator.h"
 #include "log.h"
 #include "manager-internal.h"
 

@@ -25,7 +25,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "../tests/lib/session-fixture.h"
+#include "session-fixture.h"
 #include "session-store.h"
 #include "util.h"
 

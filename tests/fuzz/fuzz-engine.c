@@ -14,7 +14,7 @@
 #include <math.h>
 #include <stdio.h>
 
-#include "../lib/fake-treadmill.h"
+#include "fake-treadmill.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

@@ -7,7 +7,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 
-#include "dfa.h"
+#include "alpha1-tracker.h"
 #include "rr-csv.h"
 #include "util.h"
 

@@ -1,21 +1,5 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-/*
- * Test-only: a private dbus-daemon and a scripted fake org.bluez on it,
- * exporting Adapter1 / Device1 / GattService1 / GattCharacteristic1 objects
- * with an ObjectManager at "/", behaving as bluetoothd 5.66 does where paced
- * depends on it (see ../shared/PROTOCOL.md (h) and BLUEZ-VM.md):
- *  - GATT objects appear after Connect, then ServicesResolved turns true;
- *    Disconnect removes them again;
- *  - ReadValue also emits PropertiesChanged(Value);
- *  - WriteValue to a control point answers, then indicates 0x80 op result;
- *    a write without indications enabled fails with ATT error 0xfd;
- *  - errors are scripted per object and method (fake_fail()).
- * Included (#include "fake-bluez.c") by the test-bluez-*.c files and the
- * benchmark: each test is its own executable.
- */
-/* Each includer uses a different subset of the helpers. */
-#pragma GCC diagnostic ignored "-Wunused-function"
-
+/* The fake org.bluez of fake-bluez.h. */
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE
 #endif
@@ -37,15 +21,11 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "fake-bluez.h"
+
 /* ---- private bus ---- */
 
-typedef struct TestBus {
-        pid_t pid;
-        char dir[64];
-        char address[256];
-} TestBus;
-
-static int test_bus_start(TestBus *b)
+int test_bus_start(TestBus *b)
 {
         char conf[128];
         int fds[2];
@@ -110,7 +90,7 @@ static int test_bus_start(TestBus *b)
         return 0;
 }
 
-static void test_bus_stop(TestBus *b)
+void test_bus_stop(TestBus *b)
 {
         char p[128];
 
@@ -126,7 +106,7 @@ static void test_bus_stop(TestBus *b)
         rmdir(b->dir);
 }
 
-static int test_bus_connect(const TestBus *b, sd_event *e, sd_bus **ret)
+int test_bus_connect(const TestBus *b, sd_event *e, sd_bus **ret)
 {
         sd_bus *bus = NULL;
         int r;
@@ -150,85 +130,13 @@ static int test_bus_connect(const TestBus *b, sd_event *e, sd_bus **ret)
 
 /* ---- the fake ---- */
 
-enum { FAKE_ADAPTER, FAKE_DEVICE, FAKE_SERVICE, FAKE_CHAR };
-
-typedef struct FakeBluez FakeBluez;
-
-typedef struct FakeObject {
-        FakeBluez *f;
-        int kind;
-        char *path;
-        bool exported;
-        sd_bus_slot *slot;
-        /* Adapter1 */
-        char address[18];
-        bool powered, discovering;
-        /* Device1 */
-        char *adapter;
-        char *name;
-        bool connected, resolved, hidden, no_resolve;
-        /* Orders seen from bluetoothd 5.66 in the e2e VM:
-         * silent_connect: Connect succeeds, the GATT objects are exported, but neither
-         *   Connected nor ServicesResolved is signalled (GetAll tells the truth);
-         * resolved_first: ServicesResolved is signalled 200 ms before the GATT
-         *   objects' InterfacesAdded;
-         * staggered: at ServicesResolved only the services and the data
-         *   characteristics (Treadmill Data, Heart Rate Measurement) are exported,
-         *   the others follow one every 100 ms. */
-        bool silent_connect, resolved_first, staggered;
-        char *uuids[8];
-        bool has_rssi;
-        int16_t rssi;
-        int ftms_type; /* FTMS service data Fitness Machine Type, -1: not advertised */
-        /* GattService1 / GattCharacteristic1 */
-        char uuid[37];
-        char *parent;
-        const char *flags[6];
-        uint8_t value[512];
-        size_t value_len;
-        bool notifying;
-        bool is_cp;
-        int acquired_fd; /* our end of an AcquireNotify socket, -1 if none */
-} FakeObject;
-
-typedef struct FakeFailure {
-        char path[160];
-        char method[32];
-        char error[64];
-        unsigned count;
-} FakeFailure;
-
-struct FakeBluez {
-        sd_event *event;
-        sd_bus *bus;
-        sd_bus_slot *manager;
-        FakeObject *objects[64];
-        size_t n_objects;
-        FakeFailure failures[16];
-        size_t n_failures;
-        /* call log: "path Member" */
-        char calls[512][200];
-        size_t n_calls;
-        /* discovery filter as last set */
-        char filter_uuids[4][37];
-        size_t n_filter_uuids;
-        char filter_transport[16];
-        /* control point */
-        uint8_t cp_result; /* result code of the 0x80 indication */
-        bool cp_silent;    /* never indicate */
-        unsigned cp_outstanding, cp_overlaps, cp_writes;
-        char last_write_type[16];
-        uint8_t last_write[32];
-        size_t last_write_len;
-};
-
 static void fake_log(FakeBluez *f, const char *path, const char *member)
 {
         if (f->n_calls < 512)
                 snprintf(f->calls[f->n_calls++], 200, "%s %s", path, member);
 }
 
-static unsigned fake_count(FakeBluez *f, const char *path, const char *member)
+unsigned fake_count(FakeBluez *f, const char *path, const char *member)
 {
         char want[200];
         unsigned n = 0;
@@ -241,8 +149,8 @@ static unsigned fake_count(FakeBluez *f, const char *path, const char *member)
 }
 
 /* The next `count` calls of method on path fail with error (count UINT32_MAX: always). */
-static void fake_fail(FakeBluez *f, const char *path, const char *method, const char *error,
-                      unsigned count)
+void fake_fail(FakeBluez *f, const char *path, const char *method, const char *error,
+               unsigned count)
 {
         FakeFailure *x = &f->failures[f->n_failures++];
 
@@ -281,7 +189,7 @@ static const char *fake_iface(int kind)
         }
 }
 
-static int fake_emit(FakeObject *o, const char *prop)
+int fake_emit(FakeObject *o, const char *prop)
 {
         if (!o->exported)
                 return 0;
@@ -356,7 +264,6 @@ static int prop_get(sd_bus *bus, const char *path, const char *interface, const 
 }
 
 static int fake_export(FakeObject *o);
-static void fake_unexport(FakeObject *o);
 static void fake_release(FakeObject *c);
 
 /* Runs cb once on the next loop iteration (after the current reply went out). */
@@ -468,7 +375,7 @@ static const sd_bus_vtable adapter_vtable[] = {
 
 /* -- Device1 -- */
 
-static bool is_child(FakeObject *d, FakeObject *o)
+bool fake_is_child(FakeObject *d, FakeObject *o)
 {
         size_t n = strlen(d->path);
 
@@ -480,7 +387,7 @@ static void export_children(FakeObject *d)
         FakeBluez *f = d->f;
 
         for (size_t i = 0; i < f->n_objects; i++)
-                if (is_child(d, f->objects[i]))
+                if (fake_is_child(d, f->objects[i]))
                         fake_export(f->objects[i]);
 }
 
@@ -508,7 +415,7 @@ static int export_next_child(sd_event_source *s, uint64_t usec, void *userdata)
         if (!d->connected)
                 return 0;
         for (size_t i = 0; i < f->n_objects; i++)
-                if (is_child(d, f->objects[i]) && !f->objects[i]->exported) {
+                if (fake_is_child(d, f->objects[i]) && !f->objects[i]->exported) {
                         fake_export(f->objects[i]);
                         fake_after(f, 100 * 1000, export_next_child, d);
                         break;
@@ -524,7 +431,7 @@ static int resolve_services(sd_event_source *s, void *userdata)
                 return 0;
         if (d->staggered) {
                 for (size_t i = 0; i < d->f->n_objects; i++)
-                        if (is_child(d, d->f->objects[i]) && exported_early(d->f->objects[i]))
+                        if (fake_is_child(d, d->f->objects[i]) && exported_early(d->f->objects[i]))
                                 fake_export(d->f->objects[i]);
                 fake_after(d->f, 100 * 1000, export_next_child, d);
         } else if (d->resolved_first)
@@ -537,13 +444,13 @@ static int resolve_services(sd_event_source *s, void *userdata)
         return 0;
 }
 
-static void fake_device_drop(FakeObject *d)
+void fake_device_drop(FakeObject *d)
 {
         FakeBluez *f = d->f;
 
         /* bluetoothd unregisters the GATT objects when the link goes. */
         for (size_t i = f->n_objects; i > 0; i--)
-                if (is_child(d, f->objects[i - 1])) {
+                if (fake_is_child(d, f->objects[i - 1])) {
                         f->objects[i - 1]->notifying = false;
                         fake_release(f->objects[i - 1]);
                         fake_unexport(f->objects[i - 1]);
@@ -804,7 +711,7 @@ static int fake_export(FakeObject *o)
         return sd_bus_emit_interfaces_added(o->f->bus, o->path, fake_iface(o->kind), NULL);
 }
 
-static void fake_unexport(FakeObject *o)
+void fake_unexport(FakeObject *o)
 {
         if (!o->exported)
                 return;
@@ -826,8 +733,7 @@ static FakeObject *fake_add(FakeBluez *f, int kind, const char *path)
         return o;
 }
 
-static FakeObject *fake_add_adapter(FakeBluez *f, const char *name, const char *address,
-                                    bool powered)
+FakeObject *fake_add_adapter(FakeBluez *f, const char *name, const char *address, bool powered)
 {
         char path[64];
         FakeObject *o;
@@ -840,7 +746,7 @@ static FakeObject *fake_add_adapter(FakeBluez *f, const char *name, const char *
         return o;
 }
 
-static void fake_set_powered(FakeObject *a, bool powered)
+void fake_set_powered(FakeObject *a, bool powered)
 {
         a->powered = powered;
         fake_emit(a, "Powered");
@@ -852,9 +758,8 @@ static void uuid16(char buf[37], uint16_t u)
 }
 
 /* A device under adapter; hidden ones appear only once discovery starts. */
-static FakeObject *fake_add_device(FakeBluez *f, FakeObject *adapter, const char *address,
-                                   const char *name, const uint16_t *svcs, size_t n_svcs,
-                                   bool hidden)
+FakeObject *fake_add_device(FakeBluez *f, FakeObject *adapter, const char *address,
+                            const char *name, const uint16_t *svcs, size_t n_svcs, bool hidden)
 {
         char path[128], mac[18];
         FakeObject *o;
@@ -880,7 +785,7 @@ static FakeObject *fake_add_device(FakeBluez *f, FakeObject *adapter, const char
         return o;
 }
 
-static FakeObject *fake_add_service(FakeBluez *f, FakeObject *dev, unsigned handle, uint16_t uuid)
+FakeObject *fake_add_service(FakeBluez *f, FakeObject *dev, unsigned handle, uint16_t uuid)
 {
         char path[192];
         FakeObject *o;
@@ -894,8 +799,8 @@ static FakeObject *fake_add_service(FakeBluez *f, FakeObject *dev, unsigned hand
         return o;
 }
 
-static FakeObject *fake_add_char(FakeBluez *f, FakeObject *svc, unsigned handle, uint16_t uuid,
-                                 const char *flags, const uint8_t *value, size_t len)
+FakeObject *fake_add_char(FakeBluez *f, FakeObject *svc, unsigned handle, uint16_t uuid,
+                          const char *flags, const uint8_t *value, size_t len)
 {
         char path[224];
         FakeObject *o;
@@ -919,7 +824,7 @@ static FakeObject *fake_add_char(FakeBluez *f, FakeObject *svc, unsigned handle,
 }
 
 /* Notification: only delivered if subscribed, as in bluetoothd. */
-static bool fake_notify(FakeBluez *f, FakeObject *c, const uint8_t *buf, size_t len)
+bool fake_notify(FakeBluez *f, FakeObject *c, const uint8_t *buf, size_t len)
 {
         /* While acquired, values go to the socket and Value is not updated. */
         if (c->exported && c->acquired_fd >= 0)
@@ -931,14 +836,14 @@ static bool fake_notify(FakeBluez *f, FakeObject *c, const uint8_t *buf, size_t 
 }
 
 /* Device removed (RemoveDevice, or bluetoothd forgetting a temporary device). */
-static void fake_remove_device(FakeBluez *f, FakeObject *d)
+void fake_remove_device(FakeBluez *f, FakeObject *d)
 {
         fake_device_drop(d);
         fake_unexport(d);
         d->hidden = true;
 }
 
-static int fake_bluez_new(FakeBluez **ret, sd_event *e, const TestBus *b)
+int fake_bluez_new(FakeBluez **ret, sd_event *e, const TestBus *b)
 {
         FakeBluez *f = calloc(1, sizeof(*f));
         int r;
@@ -959,7 +864,7 @@ static int fake_bluez_new(FakeBluez **ret, sd_event *e, const TestBus *b)
 }
 
 /* bluetoothd exiting: its connection closes, the bus announces the name is gone. */
-static FakeBluez *fake_bluez_free(FakeBluez *f)
+FakeBluez *fake_bluez_free(FakeBluez *f)
 {
         if (!f)
                 return NULL;
@@ -987,20 +892,12 @@ static FakeBluez *fake_bluez_free(FakeBluez *f)
 
 /* ---- standard GATT profiles ---- */
 
-typedef struct FakeTreadmill {
-        FakeObject *dev, *feature, *speed_range, *incline_range, *training, *data, *status, *cp;
-} FakeTreadmill;
-
-typedef struct FakeStrap {
-        FakeObject *dev, *hrm, *battery;
-} FakeStrap;
-
 /*
  * Feature bytes: the FitShow FS-6041F1 read in TMIW #470 (PROTOCOL.md (f)):
  * features 0x165C, targets speed + inclination. Training Status "01 01" is
  * the FitShow quirk (flags claim a string, none follows) from PROTOCOL.md (e).
  */
-static void fake_treadmill_gatt(FakeBluez *f, FakeTreadmill *t)
+void fake_treadmill_gatt(FakeBluez *f, FakeTreadmillGatt *t)
 {
         static const uint8_t feature[] = {0x5C, 0x16, 0x00, 0x00, 0x03, 0x00, 0x00, 0x00};
         /* 1.00-18.00 km/h step 0.10; -3.0..15.0 % step 0.5 */
@@ -1019,7 +916,7 @@ static void fake_treadmill_gatt(FakeBluez *f, FakeTreadmill *t)
         t->status = fake_add_char(f, svc, 0x001a, 0x2ADA, "notify", NULL, 0);
 }
 
-static void fake_strap_gatt(FakeBluez *f, FakeStrap *s, bool battery)
+void fake_strap_gatt(FakeBluez *f, FakeStrapGatt *s, bool battery)
 {
         static const uint8_t level[] = {87};
         FakeObject *svc = fake_add_service(f, s->dev, 0x0010, 0x180D);
@@ -1046,7 +943,7 @@ static uint64_t test_now_usec(void)
  * Runs the loop until pred() holds. The 10 s bound only keeps a broken build
  * from hanging: nothing is asserted about how long anything takes.
  */
-static bool run_until(sd_event *e, bool (*pred)(void *), void *userdata)
+bool run_until(sd_event *e, bool (*pred)(void *), void *userdata)
 {
         uint64_t end = test_now_usec() + 10 * 1000000u;
 
@@ -1060,24 +957,10 @@ static bool run_until(sd_event *e, bool (*pred)(void *), void *userdata)
 }
 
 /* Runs the loop for a while (lets timers fire; used to show that nothing happens). */
-static void run_for(sd_event *e, uint64_t usec)
+void run_for(sd_event *e, uint64_t usec)
 {
         uint64_t end = test_now_usec() + usec;
 
         while (test_now_usec() < end)
                 sd_event_run(e, end - test_now_usec());
-}
-
-static size_t unhex(const char *hex, uint8_t *buf, size_t size)
-{
-        size_t n = 0;
-
-        while (hex[0] && hex[1] && n < size) {
-                unsigned v;
-
-                sscanf(hex, "%2x", &v);
-                buf[n++] = (uint8_t)v;
-                hex += 2;
-        }
-        return n;
 }

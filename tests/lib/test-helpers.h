@@ -13,16 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-static inline size_t test_unhex(const char *hex, uint8_t *buf, size_t size)
-{
-        size_t n = 0;
-
-        for (; hex[0] && hex[1] && n < size; hex += 2) {
-                char b[3] = {hex[0], hex[1], 0};
-                buf[n++] = (uint8_t)strtoul(b, NULL, 16);
-        }
-        return n;
-}
+size_t test_unhex(const char *hex, uint8_t *buf, size_t size);
 
 #define ELEMENTSOF_(x) (sizeof(x) / sizeof((x)[0]))
 
@@ -33,34 +24,4 @@ static inline size_t test_unhex(const char *hex, uint8_t *buf, size_t size)
  * char_uuid is 0000<uuid16>-...; returns the count, or -1 if the file is
  * missing. A deliberately small reader: the file is one JSON object a line.
  */
-static inline int test_real_vectors(const char *uuid16, char hexes[][TEST_VECTOR_MAX_HEX],
-                                    size_t max)
-{
-        char path[4096], line[8192], needle[64];
-        FILE *f;
-        int n = 0;
-
-        snprintf(path, sizeof(path), "%s/tests/vectors/real-captures.jsonl", PACED_SOURCE_DIR);
-        f = fopen(path, "re");
-        if (!f)
-                return -1;
-        snprintf(needle, sizeof(needle), "\"char_uuid\": \"0000%s-", uuid16);
-        while (fgets(line, sizeof(line), f)) {
-                const char *h, *end;
-
-                if (!strstr(line, needle))
-                        continue;
-                h = strstr(line, "\"hex\": \"");
-                if (!h)
-                        continue;
-                h += strlen("\"hex\": \"");
-                end = strchr(h, '"');
-                if (!end || (size_t)(end - h) >= TEST_VECTOR_MAX_HEX || (size_t)n >= max)
-                        continue;
-                memcpy(hexes[n], h, (size_t)(end - h));
-                hexes[n][end - h] = 0;
-                n++;
-        }
-        fclose(f);
-        return n;
-}
+int test_real_vectors(const char *uuid16, char hexes[][TEST_VECTOR_MAX_HEX], size_t max);

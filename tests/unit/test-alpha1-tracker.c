@@ -14,8 +14,9 @@
 
 #include <cmocka.h>
 
+#include "alpha1-tracker.h"
 #include "dfa.h"
-#include "rr.h"
+#include "rr-clean.h"
 #include "synth-rr.h"
 #include "util.h"
 

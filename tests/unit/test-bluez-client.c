@@ -13,8 +13,9 @@
 #include <cmocka.h>
 
 #include "bluez-client.h"
-#include "fake-bluez.c"
+#include "fake-bluez.h"
 #include "log.h"
+#include "test-helpers.h"
 #include "util.h"
 
 #define assert_double_equal(a, b, eps) assert_true(fabs((double)(a) - (double)(b)) < (eps))
@@ -33,8 +34,8 @@ typedef struct Ctx {
         sd_bus *client;
         FakeBluez *f;
         FakeObject *hci0, *hci1;
-        FakeTreadmill tm;
-        FakeStrap strap;
+        FakeTreadmillGatt tm;
+        FakeStrapGatt strap;
         BluezConfig cfg;
         Transport *t;
         Rec ev[1024];
@@ -181,7 +182,7 @@ static void ctx_up(Ctx *c)
 static void notify_hex(Ctx *c, FakeObject *ch, const char *hex)
 {
         uint8_t buf[64];
-        size_t n = unhex(hex, buf, sizeof(buf));
+        size_t n = test_unhex(hex, buf, sizeof(buf));
 
         assert_true(fake_notify(c->f, ch, buf, n));
 }
@@ -820,7 +821,7 @@ static void test_configured_adapter_only(void **state)
 {
         static const uint16_t tm_svcs[] = {0x1826};
         Ctx *c = *state;
-        FakeTreadmill other = {};
+        FakeTreadmillGatt other = {};
 
         ctx_fake(c, false);
         /* One bluetoothd, two controllers: the same peer appears under both. */
@@ -862,8 +863,8 @@ static void test_selectors_pick_the_configured_device(void **state)
 {
         static const uint16_t tm_svcs[] = {0x1826};
         Ctx *c = *state;
-        FakeTreadmill b = {};
-        FakeStrap s2 = {};
+        FakeTreadmillGatt b = {};
+        FakeStrapGatt s2 = {};
         static const uint16_t hr_svcs[] = {0x180D};
 
         ctx_fake(c, false);
@@ -960,7 +961,7 @@ static void test_auto_selection_reads_ftms_machine_type(void **state)
 {
         static const uint16_t ftms[] = {0x1826};
         Ctx *c = *state;
-        FakeTreadmill bike = {};
+        FakeTreadmillGatt bike = {};
 
         ctx_fake(c, false);
         c->tm.dev->ftms_type = 0x0001; /* Treadmill */
@@ -1064,7 +1065,7 @@ static void test_disconnect_clears_resolved(void **state)
         c->tm.dev->resolved = false;
         c->tm.dev->connected = false;
         for (size_t i = 0; i < c->f->n_objects; i++)
-                if (is_child(c->tm.dev, c->f->objects[i]))
+                if (fake_is_child(c->tm.dev, c->f->objects[i]))
                         fake_unexport(c->f->objects[i]);
         fake_emit(c->tm.dev, "Connected");
         assert_true(run_until(c->e, pred_treadmill_down, c));

@@ -13,7 +13,7 @@
 
 #include <cmocka.h>
 
-#include "rr.h"
+#include "rr-clean.h"
 #include "synth-rr.h"
 #include "util.h"
 

@@ -14,6 +14,7 @@
 
 #include <cmocka.h>
 
+#include "crossover-detector.h"
 #include "synth-rr.h"
 #include "threshold.h"
 #include "util.h"

@@ -40,7 +40,12 @@ int pacectl_error_exit(const char *what, const sd_bus_error *error, int r)
 {
         const char *name = error && sd_bus_error_is_set(error) ? error->name : NULL;
 
-        if (name && error->message)
+        /* paced's own errors are whole sentences ("Cannot resume: ..."):
+         * the method's name in front would only say it twice. */
+        if (name && error->message &&
+            strncmp(name, PACED_BUS_ERROR_PREFIX, strlen(PACED_BUS_ERROR_PREFIX)) == 0)
+                fprintf(stderr, "pacectl: %s\n", error->message);
+        else if (name && error->message)
                 fprintf(stderr, "pacectl: %s: %s\n", what, error->message);
         else
                 fprintf(stderr, "pacectl: %s: %s\n", what, strerror(r < 0 ? -r : r));
@@ -88,6 +93,42 @@ int pacectl_call_manager(const char *method, const char *types, ...)
         return PACECTL_EXIT_OK;
 }
 
+int pacectl_say_next(const char *what, int code)
+{
+        _cleanup_(sd_bus_error_free) sd_bus_error error = SD_BUS_ERROR_NULL;
+        _cleanup_(sd_bus_flush_close_unrefp) sd_bus *bus = NULL;
+        ManagerProps p;
+        const char *next, *workout;
+
+        if (code != PACECTL_EXIT_OK || pacectl_bus_open(&bus) < 0)
+                return code;
+        manager_props_init(&p);
+        if (manager_props_get(bus, &p, &error) < 0) {
+                manager_props_done(&p);
+                return code;
+        }
+        next = p.next_action ? p.next_action : "";
+        workout = p.workout && *p.workout ? p.workout : "the workout";
+        if (streq(what, "start") && streq_ptr(p.state, "armed"))
+                printf("Loaded %s. %s\n", workout, next);
+        else if (streq(what, "start"))
+                printf("Started %s.%s%s\n", workout, *next ? " " : "", next);
+        else if (streq(what, "pause"))
+                printf("Paused. %s\n", next);
+        else if (streq(what, "resume"))
+                printf("Resumed: step %d/%u, %s.\n", p.step_index + 1, p.step_count,
+                       p.step_name ? p.step_name : "");
+        else if (streq(what, "stop"))
+                printf("Stopped.\n");
+        else if (streq(what, "skip") && p.step_index >= 0)
+                printf("Now: step %d/%u, %s.\n", p.step_index + 1, p.step_count,
+                       p.step_name ? p.step_name : "");
+        else if (*next)
+                printf("%s\n", next);
+        manager_props_done(&p);
+        return code;
+}
+
 /* ---- property maps ---- */
 
 typedef struct PropMap {
@@ -109,6 +150,8 @@ static const PropMap manager_map[] = {
         P("NextStepName", 's', next_step_name),
         P("ControlStatus", 's', control_status),
         P("Schedule", 's', schedule),
+        P("NextAction", 's', next_action),
+        P("LastResult", 's', last_result),
         P("Units", 's', units),
         P("StepIndex", 'i', step_index),
         P("StepCount", 'u', step_count),
@@ -447,6 +490,7 @@ void status_print_json(FILE *f, const ManagerProps *p, const DeviceProps *devs, 
         pacectl_json_string(f, p->version);
         S("state", p->state);
         S("pause_reason", p->pause_reason);
+        S("next_action", p->next_action);
         S("workout", p->workout);
         fprintf(f, ",\"step_index\":%d,\"step_count\":%u", p->step_index, p->step_count);
         S("step_name", p->step_name);

@@ -20,7 +20,7 @@ static int simple(int argc, char *argv[], const char *method, int max_args)
                         argv[max_args + 1]);
                 return PACECTL_EXIT_USAGE;
         }
-        return method ? pacectl_call_manager(method, NULL) : 0;
+        return method ? pacectl_say_next(argv[0], pacectl_call_manager(method, NULL)) : 0;
 }
 
 #define SIMPLE_COMMAND(id, method, summary_text)                                                   \

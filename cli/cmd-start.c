@@ -87,9 +87,11 @@ static int cmd_start(int argc, char *argv[])
                         fprintf(stderr, "pacectl start: %s: not a text file\n", workout);
                         return PACECTL_EXIT_USAGE;
                 }
-                return pacectl_call_manager("StartWorkoutData", "ssb", workout, data, (int)arm);
+                return pacectl_say_next("start", pacectl_call_manager("StartWorkoutData", "ssb",
+                                                                      workout, data, (int)arm));
         }
-        return pacectl_call_manager("StartWorkout", "sb", workout, (int)arm);
+        return pacectl_say_next("start",
+                                pacectl_call_manager("StartWorkout", "sb", workout, (int)arm));
 }
 
 PACECTL_COMMAND(start, .name = "start", .args = "[WORKOUT] [--arm]",

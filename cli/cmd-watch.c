@@ -78,6 +78,8 @@ static void draw_tty(Watch *w)
         if (p->simulated)
                 printf("   [simulator x%g]", p->time_scale);
         printf("\n\n");
+        if (p->next_action && *p->next_action)
+                printf("  >>> %s\n\n", p->next_action);
         if (p->step_index >= 0)
                 printf("  Step %d/%u   %-36s %s left\n", p->step_index + 1, p->step_count,
                        p->step_name, remain);
@@ -141,6 +143,8 @@ static void draw_line(Watch *w)
                 printf(" | a1 %.2f", p->alpha1);
         if (isfinite(p->workout_distance) && p->workout_distance > 0)
                 printf(" | %.2f km", p->workout_distance / 1000.0);
+        if (p->next_action && *p->next_action)
+                printf(" | %s", p->next_action);
         printf("\n");
         fflush(stdout);
 }

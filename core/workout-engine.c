@@ -49,6 +49,7 @@ struct WorkoutEngine {
         SafetyLimits limits;
         BeltState belt;
         bool belt_seen_zero; /* the belt stood still since the workout paused */
+        bool belt_stopping;  /* pause() sent Stop or Pause: the belt is on its way to 0 */
         bool zero_pending;
         uint64_t zero_since;
         double measured_kmh; /* true km/h, NAN if unknown */
@@ -1125,6 +1126,7 @@ static void do_resume(WorkoutEngine *e, uint64_t now, const char *message)
         e->commanded_kmh = NAN;
         e->commanded_incline = NAN;
         e->zero_pending = false;
+        e->belt_stopping = false;
         enter_state(e, now, ENGINE_STATE_RUNNING, ENGINE_PAUSE_NONE, message);
         s = cur_step(e);
         if (s) {
@@ -1751,15 +1753,33 @@ int workout_engine_unload(WorkoutEngine *e, uint64_t now)
         return 0;
 }
 
+/* Loaded, waiting for the runner to start the belt; said once, as a cue. */
+static void wait_for_belt(WorkoutEngine *e, uint64_t now)
+{
+        char buf[160];
+
+        if (e->state != ENGINE_STATE_ARMED)
+                enter_state(e, now, ENGINE_STATE_ARMED, ENGINE_PAUSE_NONE, NULL);
+        cue(e, now, CUE_KIND_INFO, -1, "Loaded %s. %s", e->workout->name ?: "the workout",
+            workout_engine_next_action(e, buf, sizeof(buf)));
+}
+
 int workout_engine_arm(WorkoutEngine *e, uint64_t now)
 {
         if (!e->workout)
                 return -ENOENT;
         if (e->state != ENGINE_STATE_IDLE)
                 return -EBUSY;
-        enter_state(e, now, ENGINE_STATE_ARMED, ENGINE_PAUSE_NONE, NULL);
-        cue(e, now, CUE_KIND_INFO, -1, "%s armed: start the belt to begin",
-            e->workout->name ?: "Workout");
+        e->manual_kmh = e->manual_incline = NAN;
+        if (e->belt == BELT_RUNNING) {
+                /* The runner is already on a moving belt: waiting for it to
+                 * start would wait forever. The workout begins now, its first
+                 * change announced cue_lead ahead as always. */
+                cue(e, now, CUE_KIND_INFO, -1, "The belt is already moving: %s begins now",
+                    e->workout->name ?: "the workout");
+                begin_workout(e, now);
+        } else
+                wait_for_belt(e, now);
         update(e, now);
         return 0;
 }
@@ -1771,28 +1791,34 @@ int workout_engine_start(WorkoutEngine *e, uint64_t now)
         if (e->state != ENGINE_STATE_IDLE && e->state != ENGINE_STATE_ARMED)
                 return -EBUSY;
         e->manual_kmh = e->manual_incline = NAN;
-        begin_workout(e, now);
-        if (e->belt != BELT_RUNNING) {
-                if (e->config.allow_remote_start && ftms_control_can_write(e->control))
-                        ftms_control_start_resume(e->control, now);
-                else if (e->belt == BELT_STOPPED) {
-                        do_pause(e, now, ENGINE_PAUSE_BELT_STOPPED, "waiting for the belt");
-                        cue(e, now, CUE_KIND_INFO, -1, "Start the belt to begin");
-                }
-        }
+        if (e->belt == BELT_RUNNING)
+                begin_workout(e, now);
+        else if (e->config.allow_remote_start && ftms_control_can_write(e->control)) {
+                /* Starting a stopped belt: asked for, and allowed by the configuration. */
+                begin_workout(e, now);
+                ftms_control_start_resume(e->control, now);
+        } else
+                /* paced may not start the belt: the runner does, and the workout
+                 * begins with it (no session, no clock until then). */
+                wait_for_belt(e, now);
         update(e, now);
         return 0;
 }
 
 int workout_engine_pause(WorkoutEngine *e, uint64_t now)
 {
+        char buf[160];
+
         if (e->state != ENGINE_STATE_RUNNING)
                 return e->state == ENGINE_STATE_PAUSED ? 0 : -EBUSY;
         do_pause(e, now, ENGINE_PAUSE_USER, NULL);
         /* Pausing a workout pauses the belt: stopping is always safe. */
-        if (may_command(e))
+        if (may_command(e)) {
                 ftms_control_stop_pause(e->control, now, FTMS_STOP_PARAM_PAUSE);
-        cue(e, now, CUE_KIND_INFO, -1, "Paused");
+                e->belt_stopping = true;
+        }
+        cue(e, now, CUE_KIND_INFO, -1, "Paused. %s",
+            workout_engine_next_action(e, buf, sizeof(buf)));
         update(e, now);
         return 0;
 }
@@ -1803,7 +1829,7 @@ int workout_engine_resume(WorkoutEngine *e, uint64_t now)
                 return e->state == ENGINE_STATE_RUNNING ? 0 : -EBUSY;
         if (e->pause_reason == ENGINE_PAUSE_LINK_LOST && !e->link_up)
                 return -ENOTCONN;
-        if (e->belt == BELT_RUNNING) {
+        if (e->belt == BELT_RUNNING && !e->belt_stopping) {
                 do_resume(e, now, "resumed by the user");
         } else if (e->config.allow_remote_start && ftms_control_can_write(e->control)) {
                 /* The one place paced starts a belt: an explicit command, allowed
@@ -1811,9 +1837,13 @@ int workout_engine_resume(WorkoutEngine *e, uint64_t now)
                 do_resume(e, now, "resumed by the user, starting the belt");
                 ftms_control_start_resume(e->control, now);
         } else {
-                cue(e, now, CUE_KIND_INFO, -1, "Start the belt on the treadmill to resume");
+                char buf[160];
+
+                /* Not an error to retry: paced may not start this belt. */
+                cue(e, now, CUE_KIND_INFO, -1, "%s",
+                    workout_engine_next_action(e, buf, sizeof(buf)));
                 update(e, now);
-                return -EAGAIN;
+                return -EPERM;
         }
         update(e, now);
         return 0;
@@ -2132,9 +2162,10 @@ static void handle_treadmill_data(WorkoutEngine *e, uint64_t now, const FtmsTrea
                         /* After a console stop the belt decelerates while still
                          * reporting speed: only a belt seen standing still and
                          * then moving again has been restarted. */
-                        if (e->state == ENGINE_STATE_PAUSED &&
-                            e->pause_reason != ENGINE_PAUSE_LINK_LOST && !e->belt_seen_zero &&
-                            e->belt == BELT_STOPPED)
+                        if ((e->state == ENGINE_STATE_ARMED ||
+                             (e->state == ENGINE_STATE_PAUSED &&
+                              e->pause_reason != ENGINE_PAUSE_LINK_LOST)) &&
+                            !e->belt_seen_zero && e->belt == BELT_STOPPED)
                                 return;
                         belt_started(e, now, "the belt is moving again");
                 } else if (e->state == ENGINE_STATE_PAUSED &&
@@ -2421,6 +2452,50 @@ void workout_engine_get_status(const WorkoutEngine *e, uint64_t now, EngineStatu
                 if (e->state == ENGINE_STATE_RUNNING)
                         ret->workout_speed_kmh = workout_target(e, now, &wi);
         }
+}
+
+const char *workout_engine_next_action(const WorkoutEngine *e, char *buf, size_t n)
+{
+        bool stopped = e->belt != BELT_RUNNING || e->belt_stopping;
+        bool remote = e->config.allow_remote_start && ftms_control_can_write(e->control);
+
+        buf[0] = 0;
+        if (!e->workout)
+                return buf;
+        switch (e->state) {
+        case ENGINE_STATE_ARMED:
+                if (!e->link_up)
+                        snprintf(buf, n, "Waiting for the treadmill to connect.");
+                else
+                        snprintf(buf, n, "Press START on the treadmill to begin.");
+                break;
+        case ENGINE_STATE_PAUSED:
+                if (e->pause_reason == ENGINE_PAUSE_LINK_LOST && !e->link_up)
+                        snprintf(buf, n, "Waiting for the treadmill to reconnect.");
+                else if (e->pause_reason == ENGINE_PAUSE_SAFETY_KEY)
+                        snprintf(buf, n,
+                                 "Put the safety key back, then press START on the treadmill "
+                                 "to resume.");
+                else if (!stopped)
+                        snprintf(buf, n, "Resume with 'pacectl resume'.");
+                else if (remote)
+                        snprintf(buf, n,
+                                 "Press START on the treadmill (or run 'pacectl resume') to "
+                                 "resume.");
+                else
+                        snprintf(buf, n, "Press START on the treadmill to resume.");
+                break;
+        case ENGINE_STATE_IDLE:
+                snprintf(buf, n, "Start it with 'pacectl start'.");
+                break;
+        case ENGINE_STATE_RUNNING:
+        case ENGINE_STATE_FINISHED:
+        case ENGINE_STATE_ABORTED:
+        case _ENGINE_STATE_MAX:
+        case _ENGINE_STATE_INVALID:
+                break;
+        }
+        return buf;
 }
 
 EngineState workout_engine_get_state(const WorkoutEngine *e)

@@ -251,12 +251,15 @@ int workout_engine_load(WorkoutEngine *e, uint64_t now, ResolvedWorkout *w);
 int workout_engine_unload(WorkoutEngine *e, uint64_t now);
 
 /* Commands. 0 or negative errno: -ENOENT no workout, -EBUSY wrong state, -EINVAL bad value. */
+/* Waits for the runner to start the belt (ARMED); on a belt already moving the
+ * workout begins at once (its first change announced as always). */
 int workout_engine_arm(WorkoutEngine *e, uint64_t now);
-/* Begins now (from IDLE or ARMED); sends Start only if allow_remote_start and the belt is stopped.
- */
+/* Begins now (from IDLE or ARMED) if the belt runs, or starts a stopped belt if
+ * allow_remote_start; otherwise waits for the runner like arm(). */
 int workout_engine_start(WorkoutEngine *e, uint64_t now);
 int workout_engine_pause(WorkoutEngine *e, uint64_t now);
-/* Resumes a paused workout; sends Start/Resume only if allow_remote_start. */
+/* Resumes a paused workout; sends Start/Resume only if allow_remote_start.
+ * -EPERM: the belt is stopped and paced may not start it (the runner must). */
 int workout_engine_resume(WorkoutEngine *e, uint64_t now);
 int workout_engine_stop(WorkoutEngine *e, uint64_t now); /* → ABORTED, belt left as is */
 int workout_engine_skip(WorkoutEngine *e, uint64_t now); /* next step now */
@@ -295,6 +298,9 @@ int workout_engine_pop_output(WorkoutEngine *e, EngineOutput *ret);
 
 void workout_engine_get_status(const WorkoutEngine *e, uint64_t now, EngineStatus *ret);
 EngineState workout_engine_get_state(const WorkoutEngine *e);
+/* The one thing the runner should do next ("Press START on the treadmill to
+ * begin."), "" when there is nothing to do (running, finished). */
+const char *workout_engine_next_action(const WorkoutEngine *e, char *buf, size_t n);
 const ResolvedWorkout *workout_engine_get_workout(const WorkoutEngine *e);
 
 const char *engine_state_to_string(EngineState s);

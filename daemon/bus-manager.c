@@ -42,6 +42,7 @@ SNAPSHOT_GETTER(property_get_control_status, "s", s.control_status)
 SNAPSHOT_GETTER(property_get_session_id, "t", s.session_id)
 SNAPSHOT_GETTER(property_get_schedule, "s", s.schedule)
 SNAPSHOT_GETTER(property_get_last_result, "s", s.last_result)
+SNAPSHOT_GETTER(property_get_next_action, "s", s.next_action)
 
 /* ---- live values ---- */
 
@@ -322,6 +323,7 @@ static const sd_bus_vtable manager_vtable[] = {
         SD_BUS_PROPERTY("ControlStatus", "s", property_get_control_status, 0, LIVE),
         SD_BUS_PROPERTY("Schedule", "s", property_get_schedule, 0, LIVE),
         SD_BUS_PROPERTY("LastResult", "s", property_get_last_result, 0, LIVE),
+        SD_BUS_PROPERTY("NextAction", "s", property_get_next_action, 0, LIVE),
 
         SD_BUS_METHOD_WITH_NAMES("StartWorkout", "sb",
                                  SD_BUS_PARAM(name_or_path) SD_BUS_PARAM(arm_only), "", ,
@@ -334,6 +336,7 @@ static const sd_bus_vtable manager_vtable[] = {
         SD_BUS_METHOD("Resume", "", "", method_resume, SD_BUS_VTABLE_UNPRIVILEGED),
         SD_BUS_METHOD("Stop", "", "", method_stop, SD_BUS_VTABLE_UNPRIVILEGED),
         SD_BUS_METHOD("SkipStep", "", "", method_skip_step, SD_BUS_VTABLE_UNPRIVILEGED),
+
         SD_BUS_METHOD_WITH_NAMES("ExtendStep", "u", SD_BUS_PARAM(seconds), "", , method_extend_step,
                                  SD_BUS_VTABLE_UNPRIVILEGED),
         SD_BUS_METHOD_WITH_NAMES("AdjustSpeed", "d", SD_BUS_PARAM(delta_kmh), "", ,
@@ -396,6 +399,7 @@ int bus_manager_emit_properties(Manager *m, sd_bus *bus, unsigned mask)
                 {MANAGER_PROP_SESSION, "SessionId"},     {MANAGER_PROP_CROSSOVER, "LastCrossover"},
                 {MANAGER_PROP_SCHEDULE, "Schedule"},     {MANAGER_PROP_LIVE, "LastRR"},
                 {MANAGER_PROP_LIVE, "RRCount"},          {MANAGER_PROP_RESULT, "LastResult"},
+                {MANAGER_PROP_STATE, "NextAction"},      {MANAGER_PROP_LIVE, "NextAction"},
         };
         const char *names[ELEMENTSOF(props) + 1];
         size_t n = 0;

@@ -95,6 +95,7 @@ int manager_pause(Manager *m, sd_bus_error *error);
 int manager_resume(Manager *m, sd_bus_error *error);
 int manager_stop(Manager *m, sd_bus_error *error);
 int manager_skip_step(Manager *m, sd_bus_error *error);
+
 int manager_extend_step(Manager *m, uint32_t seconds, sd_bus_error *error);
 int manager_adjust_speed(Manager *m, double delta_kmh, sd_bus_error *error);
 int manager_set_schedule(Manager *m, const char *plan_json_or_path, sd_bus_error *error);
@@ -126,6 +127,7 @@ typedef struct ManagerSnapshot {
         uint64_t session_id;
         const char *schedule; /* today's scheduled workout, "" if none */
         const char *last_result; /* the last time trial's result, "" if none */
+        char next_action[160];   /* the one thing the runner should do next, "" if nothing */
 } ManagerSnapshot;
 
 void manager_snapshot(Manager *m, ManagerSnapshot *ret);

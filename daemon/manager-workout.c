@@ -657,6 +657,7 @@ void manager_snapshot(Manager *m, ManagerSnapshot *ret)
         if (!m->engine)
                 return;
         workout_engine_get_status(m->engine, manager_now(m), &st);
+        workout_engine_next_action(m->engine, ret->next_action, sizeof(ret->next_action));
         ret->state = engine_state_to_string(st.state) ?: "idle";
         if (st.state == ENGINE_STATE_PAUSED)
                 ret->pause_reason = engine_pause_reason_to_string(st.pause_reason) ?: "";
@@ -680,23 +681,26 @@ void manager_snapshot(Manager *m, ManagerSnapshot *ret)
 
 /* ---- methods ---- */
 
-static int engine_error(int r, const char *what, sd_bus_error *error)
+/* A sentence that says what failed and why: "Cannot resume: the belt is stopped ...". */
+static int engine_error(Manager *m, int r, const char *what, sd_bus_error *error)
 {
         switch (r) {
         case -ENOENT:
                 return sd_bus_error_setf(error, PACED_ERROR_NO_WORKOUT, "%s: no workout is loaded.",
                                          what);
         case -EBUSY:
-                return sd_bus_error_setf(error, PACED_ERROR_BUSY,
-                                         "%s: not possible in the current state.", what);
+                return sd_bus_error_setf(
+                        error, PACED_ERROR_BUSY, "%s: the workout is %s.", what,
+                        engine_state_to_string(workout_engine_get_state(m->engine)));
         case -EINVAL:
         case -ERANGE:
                 return sd_bus_error_setf(error, PACED_ERROR_INVALID_ARGUMENT, "%s: invalid value.",
                                          what);
         case -EPERM:
                 return sd_bus_error_setf(error, PACED_ERROR_NOT_PERMITTED,
-                                         "%s: not permitted (monitor-only, or remote start is "
-                                         "disabled).",
+                                         "%s: the belt is stopped and paced may not start it "
+                                         "(allow_remote_start = no). Press START on the "
+                                         "treadmill: the workout carries on when the belt runs.",
                                          what);
         case -ENOTCONN:
                 return sd_bus_error_setf(error, PACED_ERROR_NOT_CONNECTED,
@@ -777,12 +781,12 @@ static int start_loaded(Manager *m, const Workout *workout, const char *name, bo
         r = workout_engine_load(m->engine, now, TAKE_PTR(resolved));
         if (r < 0) {
                 manager_drain_engine(m);
-                return engine_error(r, "Loading the workout", error);
+                return engine_error(m, r, "Cannot load the workout", error);
         }
         r = arm_only ? workout_engine_arm(m->engine, now) : workout_engine_start(m->engine, now);
         manager_drain_engine(m);
         if (r < 0)
-                return engine_error(r, arm_only ? "Arming" : "Starting", error);
+                return engine_error(m, r, arm_only ? "Cannot arm" : "Cannot start", error);
         log_info("%s workout '%s'.", arm_only ? "Armed" : "Started", name);
         manager_properties_changed(m, MANAGER_PROP_STATE | MANAGER_PROP_WORKOUT |
                                               MANAGER_PROP_STEP | MANAGER_PROP_LIVE);
@@ -851,16 +855,16 @@ int manager_start_workout_data(Manager *m, const char *filename, const char *dat
                 r = call(m->engine, manager_now(m));                                               \
                 manager_drain_engine(m);                                                           \
                 if (r < 0)                                                                         \
-                        return engine_error(r, what, error);                                       \
+                        return engine_error(m, r, what, error);                                    \
                 manager_properties_changed(m, MANAGER_PROP_STATE | MANAGER_PROP_STEP |             \
                                                       MANAGER_PROP_LIVE);                          \
                 return 0;                                                                          \
         }
 
-ENGINE_METHOD(manager_pause, workout_engine_pause, "Pause")
-ENGINE_METHOD(manager_resume, workout_engine_resume, "Resume")
-ENGINE_METHOD(manager_stop, workout_engine_stop, "Stop")
-ENGINE_METHOD(manager_skip_step, workout_engine_skip, "Skip")
+ENGINE_METHOD(manager_pause, workout_engine_pause, "Cannot pause")
+ENGINE_METHOD(manager_resume, workout_engine_resume, "Cannot resume")
+ENGINE_METHOD(manager_stop, workout_engine_stop, "Cannot stop")
+ENGINE_METHOD(manager_skip_step, workout_engine_skip, "Cannot skip")
 
 int manager_extend_step(Manager *m, uint32_t seconds, sd_bus_error *error)
 {
@@ -879,7 +883,7 @@ int manager_extend_step(Manager *m, uint32_t seconds, sd_bus_error *error)
         r = workout_engine_extend(m->engine, manager_now(m), amount);
         manager_drain_engine(m);
         if (r < 0)
-                return engine_error(r, "Extend", error);
+                return engine_error(m, r, "Cannot extend", error);
         manager_properties_changed(m, MANAGER_PROP_LIVE);
         return 0;
 }
@@ -894,7 +898,7 @@ int manager_adjust_speed(Manager *m, double delta_kmh, sd_bus_error *error)
         r = workout_engine_adjust_speed(m->engine, manager_now(m), delta_kmh);
         manager_drain_engine(m);
         if (r < 0)
-                return engine_error(r, "Speed change", error);
+                return engine_error(m, r, "Cannot change the speed", error);
         manager_properties_changed(m, MANAGER_PROP_LIVE);
         return 0;
 }

@@ -455,7 +455,7 @@ static void test_pause_resume_skip_extend(void **state)
         assert_true(near(st.step_elapsed_s, 20.0, 1e-9));
         /* resume without remote start: refused, nothing written, still paused */
         w = r.n_writes;
-        assert_int_equal(workout_engine_resume(r.e, r.now), -EAGAIN);
+        assert_int_equal(workout_engine_resume(r.e, r.now), -EPERM);
         rig_drain(&r);
         rig_run_for(&r, 10);
         assert_int_equal(r.n_writes, w);

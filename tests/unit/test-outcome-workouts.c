@@ -235,11 +235,152 @@ static void test_mile_time_trial_result(void **state)
                         check_mile_trial(runners[p], accels[a]);
 }
 
+static EngineStatus status(OutcomeRig *r)
+{
+        EngineStatus st;
+
+        workout_engine_get_status(r->e, r->now, &st);
+        return st;
+}
+
+static const char *next_action(OutcomeRig *r)
+{
+        static char buf[160];
+
+        return workout_engine_next_action(r->e, buf, sizeof(buf));
+}
+
+static size_t count_writes(const OutcomeRig *r, uint8_t op)
+{
+        size_t n = 0;
+
+        for (size_t i = 0; i < sim_treadmill_n_commands(r->t); i++)
+                n += sim_treadmill_command(r->t, i)->op == op;
+        return n;
+}
+
+/*
+ * The shipped config (allow_remote_start = no) and the README's demo: start
+ * with the belt stopped, faster, pause, resume. Every state says the one
+ * thing to do next, and the runner ends where they expect.
+ */
+static void test_start_pause_resume_shipped_config(void **state)
+{
+        OutcomeMachine m = {.accel_kmhps = 0.8};
+        ResolvedWorkout *rw;
+        OutcomeRig r;
+        double elapsed;
+        int step;
+
+        assert_int_equal(outcome_rig_init(&r, "mile = 6:30", NULL, &m), 0);
+        assert_false(r.ec.allow_remote_start);
+        rw = outcome_resolve_library(&r, "intervals-6x400");
+        assert_non_null(rw);
+        assert_int_equal(outcome_load(&r, rw), 0);
+        outcome_run_for(&r, 2);
+
+        /* `pacectl start` with the belt stopped: loaded, waiting for the runner,
+         * who is told so; no Start sent, no session (no running state yet). */
+        assert_int_equal(workout_engine_start(r.e, r.now), 0);
+        outcome_drain(&r);
+        outcome_run_for(&r, 30);
+        assert_int_equal(status(&r).state, ENGINE_STATE_ARMED);
+        assert_string_equal(next_action(&r), "Press START on the treadmill to begin.");
+        assert_int_equal(outcome_count_cues(&r, CUE_KIND_INFO,
+                                            "Loaded 6x400 m intervals. Press START on the "
+                                            "treadmill to begin."),
+                         1);
+        assert_int_equal(count_writes(&r, FTMS_CP_START_OR_RESUME), 0);
+        assert_int_equal(sim_treadmill_state(r.t), SIM_BELT_IDLE);
+
+        /* The runner presses START: the workout begins. */
+        outcome_console(&r, SIM_CONSOLE_START);
+        outcome_run_for(&r, 60);
+        assert_int_equal(status(&r).state, ENGINE_STATE_RUNNING);
+        assert_string_equal(next_action(&r), "");
+
+        /* faster 0.3: the belt goes 0.3 km/h faster for the rest of the step. */
+        double before = sim_treadmill_target_speed_kmh(r.t);
+        assert_int_equal(workout_engine_adjust_speed(r.e, r.now, 0.3), 0);
+        outcome_drain(&r);
+        outcome_run_for(&r, 5);
+        assert_true(sim_treadmill_target_speed_kmh(r.t) >= before + 0.3 - 0.15);
+
+        /* pause: the belt stops (FTMS pause), the runner is told how to go on. */
+        assert_int_equal(workout_engine_pause(r.e, r.now), 0);
+        outcome_drain(&r);
+        assert_string_equal(next_action(&r), "Press START on the treadmill to resume.");
+        assert_int_equal(outcome_count_cues(&r, CUE_KIND_INFO,
+                                            "Paused. Press START on the treadmill to resume."),
+                         1);
+        outcome_run_for(&r, 60);
+        assert_int_equal(sim_treadmill_state(r.t), SIM_BELT_PAUSED);
+        step = status(&r).step_index;
+        elapsed = status(&r).elapsed_s;
+
+        /* resume: paced may not start the belt; refused as NotPermitted (-EPERM),
+         * not "Resource temporarily unavailable", and nothing is sent. */
+        size_t writes = sim_treadmill_n_commands(r.t);
+        assert_int_equal(workout_engine_resume(r.e, r.now), -EPERM);
+        outcome_drain(&r);
+        outcome_run_for(&r, 30);
+        assert_int_equal(sim_treadmill_n_commands(r.t), writes);
+        assert_int_equal(status(&r).state, ENGINE_STATE_PAUSED);
+        assert_string_equal(next_action(&r), "Press START on the treadmill to resume.");
+
+        /* START on the console: the same step, where it paused. */
+        outcome_console(&r, SIM_CONSOLE_START);
+        outcome_run_for(&r, 2);
+        assert_int_equal(status(&r).state, ENGINE_STATE_RUNNING);
+        assert_int_equal(status(&r).step_index, step);
+        assert_true(fabs(status(&r).elapsed_s - elapsed) < 3);
+        assert_int_equal(count_writes(&r, FTMS_CP_START_OR_RESUME), 0);
+        outcome_rig_free(&r);
+}
+
+/* `start --arm` while the belt already moves: the workout begins, its first
+ * change announced, instead of waiting forever for a start. */
+static void test_arm_on_moving_belt(void **state)
+{
+        OutcomeMachine m = {.accel_kmhps = 0.8};
+        ResolvedWorkout *rw;
+        OutcomeRig r;
+        uint64_t armed;
+
+        assert_int_equal(outcome_rig_init(&r, "mile = 6:30", NULL, &m), 0);
+        /* The runner is jogging at a speed of their own. */
+        outcome_console(&r, SIM_CONSOLE_START);
+        assert_int_equal(workout_engine_set_speed(r.e, r.now, 8.0), 0);
+        outcome_drain(&r);
+        outcome_run_for(&r, 30);
+        assert_true(fabs(sim_treadmill_speed_kmh(r.t) - 8.0) < 0.05);
+
+        rw = outcome_resolve_library(&r, "tempo-run");
+        assert_non_null(rw);
+        assert_int_equal(outcome_load(&r, rw), 0);
+        assert_int_equal(workout_engine_arm(r.e, r.now), 0);
+        armed = r.now;
+        outcome_drain(&r);
+        assert_int_equal(status(&r).state, ENGINE_STATE_RUNNING);
+        assert_int_equal(status(&r).step_index, 0);
+        assert_int_equal(outcome_count_cues(&r, CUE_KIND_INFO, "The belt is already moving"), 1);
+        /* Its first change is announced and waits for the announcement. */
+        assert_int_equal(outcome_count_cues(&r, CUE_KIND_UPCOMING, "Next: "), 1);
+        outcome_run_for(&r, 4);
+        assert_true(fabs(sim_treadmill_target_speed_kmh(r.t) - 8.0) < 0.05);
+        outcome_run_for(&r, 30);
+        assert_true(fabs(sim_treadmill_target_speed_kmh(r.t) - 8.0) > 0.05);
+        assert_true(r.now - armed < 40 * USEC_PER_SEC);
+        outcome_rig_free(&r);
+}
+
 int main(void)
 {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test(test_library_reps_at_target),
                 cmocka_unit_test(test_mile_time_trial_result),
+                cmocka_unit_test(test_start_pause_resume_shipped_config),
+                cmocka_unit_test(test_arm_on_moving_belt),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1871,6 +1871,41 @@ int workout_engine_skip(WorkoutEngine *e, uint64_t now)
         return 0;
 }
 
+int workout_engine_skip_step(WorkoutEngine *e, uint64_t now, int index)
+{
+        if (!workout_active(e) || !cur_step(e))
+                return -EBUSY;
+        if (!e->workout || index < 0 || (size_t)index >= e->workout->n_steps)
+                return -EINVAL;
+        /* The step the runner saw may have ended while the request was on its
+         * way: skipping the one after it is not what they asked for. */
+        if (index != e->step)
+                return -ESTALE;
+        return workout_engine_skip(e, now);
+}
+
+int workout_engine_skip_to(WorkoutEngine *e, uint64_t now, size_t index)
+{
+        uint64_t end_run = run_clock(e, now);
+        double end_dist;
+
+        if (!workout_active(e) || !cur_step(e))
+                return -EBUSY;
+        if (!e->workout || index >= e->workout->n_steps || index <= (size_t)e->step)
+                return -EINVAL;
+        end_dist = e->state == ENGINE_STATE_PAUSED ? e->pause_dist : dist_now(e, now);
+        /* The step it leaves is a lap; the ones jumped over never ran. */
+        if (e->trial)
+                e->trial_skipped = true;
+        if (!e->trial || index >= e->trial_end) {
+                emit_lap(e, now, end_run, end_dist, false);
+                trial_finish(e, now, end_run, end_dist);
+        }
+        begin_step(e, now, index, end_run, end_dist, true);
+        update(e, now);
+        return 0;
+}
+
 int workout_engine_extend(WorkoutEngine *e, uint64_t now, double amount)
 {
         const ResolvedStep *s = cur_step(e);

@@ -263,6 +263,12 @@ int workout_engine_pause(WorkoutEngine *e, uint64_t now);
 int workout_engine_resume(WorkoutEngine *e, uint64_t now);
 int workout_engine_stop(WorkoutEngine *e, uint64_t now); /* → ABORTED, belt left as is */
 int workout_engine_skip(WorkoutEngine *e, uint64_t now); /* next step now */
+/* Skips step index (0-based) if it is the current one: -ESTALE if it already
+ * ended (the request raced the boundary), -EINVAL out of range. */
+int workout_engine_skip_step(WorkoutEngine *e, uint64_t now, int index);
+/* Jumps forward to step index now (the steps between never run); -EINVAL if
+ * not ahead of the current step. */
+int workout_engine_skip_to(WorkoutEngine *e, uint64_t now, size_t index);
 /* Adds seconds (time steps) or metres (distance steps) to the current step. */
 int workout_engine_extend(WorkoutEngine *e, uint64_t now, double amount);
 /* Manual override: + or - km/h for the rest of the step (accumulates). */

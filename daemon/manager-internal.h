@@ -95,7 +95,12 @@ int manager_pause(Manager *m, sd_bus_error *error);
 int manager_resume(Manager *m, sd_bus_error *error);
 int manager_stop(Manager *m, sd_bus_error *error);
 int manager_skip_step(Manager *m, sd_bus_error *error);
-
+/* Skips step index (0-based) only if it is the current one (Busy if it ended). */
+int manager_skip_step_index(Manager *m, int32_t index, sd_bus_error *error);
+/* "main", "trial", "cooldown": jumps forward to that part of the workout. */
+int manager_skip_to(Manager *m, const char *target, sd_bus_error *error);
+/* Deletes a stored session (not the one being recorded). */
+int manager_delete_session(Manager *m, uint64_t id, sd_bus_error *error);
 int manager_extend_step(Manager *m, uint32_t seconds, sd_bus_error *error);
 int manager_adjust_speed(Manager *m, double delta_kmh, sd_bus_error *error);
 int manager_set_schedule(Manager *m, const char *plan_json_or_path, sd_bus_error *error);
@@ -188,6 +193,7 @@ struct Manager {
         LiveAnalysis *analysis;        /* alpha1, zones and crossovers of the session */
         int last_step_index;
         char last_result[192]; /* the last time trial's result sentence, "" if none */
+        bool session_moved;    /* the belt moved in this session: it is a run to keep */
         /* A session a crash left unfinished: resumed if the belt is found running. */
         bool recover_pending;
         SessionResume recover;

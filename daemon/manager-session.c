@@ -134,6 +134,9 @@ static void add_sample(Manager *m)
                 .step_index = st.step_index,
                 .alpha1 = m->live.alpha1,
         };
+        if ((isfinite(sample.speed_kmh) && sample.speed_kmh >= 0.1) ||
+            (isfinite(sample.distance_m) && sample.distance_m > 0))
+                m->session_moved = true;
         r = session_store_add_sample(m->store, &sample);
         if (r < 0)
                 log_warning_errno(r, "Failed to buffer a sample: %m");
@@ -227,6 +230,7 @@ void manager_session_begin(Manager *m)
         m->session_start_usec = manager_now(m);
         m->session_start_wall_usec = wall_usec();
         m->last_step_index = -1;
+        m->session_moved = false;
         if (m->last_result[0]) {
                 m->last_result[0] = 0;
                 manager_properties_changed(m, MANAGER_PROP_RESULT);
@@ -269,7 +273,18 @@ void manager_session_end(Manager *m, SessionEndReason reason)
                         log_error_errno(r, "Failed to close session %" PRIi64 ": %s", id,
                                         session_store_last_error(m->store));
                 manager_rearm_flush_timer(m);
-                if (r >= 0)
+                /* A workout whose belt never moved is no run: nothing to keep
+                 * in the history (an empty "aborted" row). */
+                if (r >= 0 && !m->session_moved && reason != SESSION_END_FINISHED) {
+                        r = session_store_delete(m->store, id);
+                        if (r >= 0) {
+                                why = "discarded";
+                                log_info("Session %" PRIi64 " discarded: the belt never moved.",
+                                         id);
+                        } else
+                                log_warning_errno(r, "Failed to discard session %" PRIi64 ": %s",
+                                                  id, session_store_last_error(m->store));
+                } else if (r >= 0)
                         manager_store_ramp_thresholds(m, id);
         }
         log_info("Session %" PRIi64 " %s.", id, why);

@@ -866,6 +866,87 @@ ENGINE_METHOD(manager_resume, workout_engine_resume, "Cannot resume")
 ENGINE_METHOD(manager_stop, workout_engine_stop, "Cannot stop")
 ENGINE_METHOD(manager_skip_step, workout_engine_skip, "Cannot skip")
 
+int manager_skip_step_index(Manager *m, int32_t index, sd_bus_error *error)
+{
+        int r;
+
+        if (!workout_engine_get_workout(m->engine))
+                return sd_bus_error_set(error, PACED_ERROR_NO_WORKOUT, "No workout is loaded.");
+        r = workout_engine_skip_step(m->engine, manager_now(m), index);
+        manager_drain_engine(m);
+        if (r == -ESTALE) {
+                EngineStatus st;
+
+                workout_engine_get_status(m->engine, manager_now(m), &st);
+                return sd_bus_error_setf(error, PACED_ERROR_BUSY,
+                                         "Cannot skip step %d: it already ended (now in step %d).",
+                                         index + 1, st.step_index + 1);
+        }
+        if (r == -EINVAL)
+                return sd_bus_error_setf(error, PACED_ERROR_INVALID_ARGUMENT,
+                                         "Cannot skip step %d: the workout has %zu steps.",
+                                         index + 1, workout_engine_get_workout(m->engine)->n_steps);
+        if (r < 0)
+                return engine_error(m, r, "Cannot skip", error);
+        manager_properties_changed(m, MANAGER_PROP_STATE | MANAGER_PROP_STEP | MANAGER_PROP_LIVE);
+        return 0;
+}
+
+int manager_skip_to(Manager *m, const char *target, sd_bus_error *error)
+{
+        const ResolvedWorkout *w = workout_engine_get_workout(m->engine);
+        size_t idx;
+        int r;
+
+        if (!w)
+                return sd_bus_error_set(error, PACED_ERROR_NO_WORKOUT, "No workout is loaded.");
+        r = resolved_workout_find(w, target, &idx);
+        if (r == -EINVAL)
+                return sd_bus_error_setf(error, PACED_ERROR_INVALID_ARGUMENT,
+                                         "Cannot skip to '%s': expected main, trial or cooldown.",
+                                         target);
+        if (r < 0)
+                return sd_bus_error_setf(error, PACED_ERROR_INVALID_ARGUMENT,
+                                         "Cannot skip to the %s: '%s' has none.", target,
+                                         w->name ?: "the workout");
+        r = workout_engine_skip_to(m->engine, manager_now(m), idx);
+        manager_drain_engine(m);
+        if (r == -EINVAL)
+                return sd_bus_error_setf(error, PACED_ERROR_BUSY,
+                                         "Cannot skip to the %s: it has begun already.", target);
+        if (r < 0)
+                return engine_error(m, r, "Cannot skip", error);
+        manager_properties_changed(m, MANAGER_PROP_STATE | MANAGER_PROP_STEP | MANAGER_PROP_LIVE);
+        return 0;
+}
+
+int manager_delete_session(Manager *m, uint64_t id, sd_bus_error *error)
+{
+        int r;
+
+        if (!m->store)
+                return sd_bus_error_set(error, PACED_ERROR_FAILED,
+                                        "paced runs without a session store.");
+        if (id == 0 || id > INT64_MAX)
+                return sd_bus_error_setf(error, PACED_ERROR_INVALID_ARGUMENT,
+                                         "No session %" PRIu64 ".", id);
+        r = session_store_delete(m->store, (int64_t)id);
+        if (r == -ENOENT)
+                return sd_bus_error_setf(error, PACED_ERROR_INVALID_ARGUMENT,
+                                         "No session %" PRIu64 ".", id);
+        if (r == -EBUSY)
+                return sd_bus_error_setf(error, PACED_ERROR_BUSY,
+                                         "Session %" PRIu64 " is being recorded: stop the workout "
+                                         "first.",
+                                         id);
+        if (r < 0)
+                return sd_bus_error_setf(error, PACED_ERROR_FAILED,
+                                         "Cannot delete session %" PRIu64 ": %s", id,
+                                         session_store_last_error(m->store));
+        log_info("Deleted session %" PRIu64 ".", id);
+        return 0;
+}
+
 int manager_extend_step(Manager *m, uint32_t seconds, sd_bus_error *error)
 {
         const ResolvedWorkout *w = workout_engine_get_workout(m->engine);

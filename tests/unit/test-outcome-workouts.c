@@ -374,6 +374,56 @@ static void test_arm_on_moving_belt(void **state)
         outcome_rig_free(&r);
 }
 
+/* A skip the runner meant for the step they saw never skips the next one: the
+ * request arrives just after the boundary (issue #21: "skip once skipped a
+ * whole 400 m rep"). "skip --to main" leaves the warm-up. */
+static void test_skip_is_for_the_step_seen(void **state)
+{
+        OutcomeMachine m = {.accel_kmhps = 0.8};
+        ResolvedWorkout *rw;
+        OutcomeRig r;
+        size_t main_set;
+        int seen;
+
+        assert_int_equal(outcome_rig_init(&r, "mile = 6:30", NULL, &m), 0);
+        rw = outcome_resolve_library(&r, "intervals-6x400");
+        assert_non_null(rw);
+        assert_int_equal(outcome_load(&r, rw), 0);
+        assert_int_equal(workout_engine_arm(r.e, r.now), 0);
+        outcome_console(&r, SIM_CONSOLE_START);
+        outcome_run_for(&r, 1);
+        assert_int_equal(status(&r).state, ENGINE_STATE_RUNNING);
+
+        /* skip --to main: from the warm-up to the first step after it. */
+        assert_int_equal(resolved_workout_find(r.w, "main", &main_set), 0);
+        assert_int_equal(r.w->steps[main_set - 1].kind, STEP_KIND_WARMUP);
+        assert_true(r.w->steps[main_set].kind != STEP_KIND_WARMUP);
+        assert_int_equal(workout_engine_skip_to(r.e, r.now, main_set), 0);
+        outcome_drain(&r);
+        assert_int_equal(status(&r).step_index, (int)main_set);
+        /* Back is not forward. */
+        assert_int_equal(workout_engine_skip_to(r.e, r.now, 0), -EINVAL);
+
+        /* Run into the first 400 m rep, then to the last second of its recovery. */
+        while (r.w->steps[status(&r).step_index].kind != STEP_KIND_RECOVERY ||
+               r.w->steps[status(&r).step_index].end != STEP_END_DISTANCE)
+                outcome_run_for(&r, 0.5);
+        seen = status(&r).step_index;
+        while (status(&r).step_index == seen)
+                outcome_run_for(&r, 0.1);
+        /* The runner pressed skip for the recovery they saw; it ended meanwhile:
+         * the rep that began is not skipped. */
+        assert_int_equal(workout_engine_skip_step(r.e, r.now, seen), -ESTALE);
+        outcome_drain(&r);
+        assert_int_equal(status(&r).step_index, seen + 1);
+        assert_int_equal(r.w->steps[seen + 1].kind, STEP_KIND_ACTIVE);
+        /* Skipping the step shown now works. */
+        assert_int_equal(workout_engine_skip_step(r.e, r.now, seen + 1), 0);
+        outcome_drain(&r);
+        assert_int_equal(status(&r).step_index, seen + 2);
+        outcome_rig_free(&r);
+}
+
 int main(void)
 {
         const struct CMUnitTest tests[] = {
@@ -381,6 +431,7 @@ int main(void)
                 cmocka_unit_test(test_mile_time_trial_result),
                 cmocka_unit_test(test_start_pause_resume_shipped_config),
                 cmocka_unit_test(test_arm_on_moving_belt),
+                cmocka_unit_test(test_skip_is_for_the_step_seen),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -55,11 +55,23 @@
 #define FIT_INTENSITY_RECOVERY      4
 #define FIT_SESSION_TRIGGER_END     0
 #define FIT_ACTIVITY_MANUAL         0
+#define FIT_WKT_DURATION_TIME       0
+#define FIT_WKT_DURATION_DISTANCE   1
+#define FIT_WKT_DURATION_OPEN       5
+#define FIT_WKT_TARGET_SPEED        0
+#define FIT_WKT_TARGET_HEART_RATE   1
+#define FIT_WKT_TARGET_OPEN         2
+/* Sizes of the workout's strings (NUL included; longer ones are cut). */
+#define FIT_WKT_NAME_SIZE      64
+#define FIT_WKT_STEP_NAME_SIZE 48
+#define FIT_WKT_NOTES_SIZE     64
 
 /* Local message types: one per global message we write. */
 enum {
         LOCAL_FILE_ID,
         LOCAL_DEVICE_INFO,
+        LOCAL_WORKOUT,
+        LOCAL_WORKOUT_STEP,
         LOCAL_EVENT,
         LOCAL_RECORD,
         LOCAL_HRV,
@@ -321,11 +333,9 @@ static double paused_within(const Pauses *p, double a, double b)
         return sum;
 }
 
-static uint8_t intensity_of(const SessionData *d, int step)
+static uint8_t intensity_of_kind(StepKind k)
 {
-        if (step < 0 || (size_t)step >= d->n_steps)
-                return FIT_INTENSITY_ACTIVE;
-        switch (d->steps[step].kind) {
+        switch (k) {
         case STEP_KIND_WARMUP:
                 return FIT_INTENSITY_WARMUP;
         case STEP_KIND_COOLDOWN:
@@ -342,6 +352,146 @@ static uint8_t intensity_of(const SessionData *d, int step)
                 break;
         }
         return FIT_INTENSITY_ACTIVE;
+}
+
+static uint8_t intensity_of(const SessionData *d, int step)
+{
+        if (step < 0 || (size_t)step >= d->n_steps)
+                return FIT_INTENSITY_ACTIVE;
+        return intensity_of_kind(d->steps[step].kind);
+}
+
+/* km/h as the FIT custom speed target: m/s x 1000. */
+static uint32_t speed_target(double kmh)
+{
+        return scaled_u32(kmh / 3.6, 1000);
+}
+
+int fit_encode_workout(const char *name, const ResolvedStep *steps, size_t n, uint8_t local_workout,
+                       uint8_t local_step, uint8_t **buf, size_t *size, size_t *alloc)
+{
+        static const FitField wf[] = {
+                {8, FIT_WKT_NAME_SIZE, FIT_STRING}, /* wkt_name */
+                {4, 1, FIT_ENUM},                   /* sport */
+                {11, 1, FIT_ENUM},                  /* sub_sport */
+                {6, 2, FIT_UINT16},                 /* num_valid_steps */
+        };
+        static const FitField sf[] = {
+                {254, 2, FIT_UINT16},                    /* message_index */
+                {0, FIT_WKT_STEP_NAME_SIZE, FIT_STRING}, /* wkt_step_name */
+                {1, 1, FIT_ENUM},                        /* duration_type */
+                {2, 4, FIT_UINT32},                      /* duration_value: ms or cm */
+                {3, 1, FIT_ENUM},                        /* target_type */
+                {4, 4, FIT_UINT32},                      /* target_value: 0 = custom */
+                {5, 4, FIT_UINT32},                      /* custom_target_value_low */
+                {6, 4, FIT_UINT32},                      /* custom_target_value_high */
+                {7, 1, FIT_ENUM},                        /* intensity */
+                {8, FIT_WKT_NOTES_SIZE, FIT_STRING},     /* notes */
+        };
+        FitBuf b;
+
+        if (!buf || !size || !alloc || (n > 0 && !steps) || n >= FIT_INVALID_U16)
+                return -EINVAL;
+        b = (FitBuf){.data = *buf, .size = *size, .alloc = *alloc};
+        define(&b, local_workout, FIT_MESG_WORKOUT, wf, ELEMENTSOF(wf));
+        put_u8(&b, local_workout);
+        put_string(&b, name ? name : "", FIT_WKT_NAME_SIZE);
+        put_u8(&b, FIT_SPORT_RUNNING);
+        put_u8(&b, FIT_SUB_SPORT_TREADMILL);
+        put_u16(&b, (uint16_t)n);
+        define(&b, local_step, FIT_MESG_WORKOUT_STEP, sf, ELEMENTSOF(sf));
+        for (size_t i = 0; i < n; i++) {
+                const ResolvedStep *s = &steps[i];
+                double lo, hi;
+
+                put_u8(&b, local_step);
+                put_u16(&b, (uint16_t)i);
+                put_string(&b, s->label, FIT_WKT_STEP_NAME_SIZE);
+                switch (s->end) {
+                case STEP_END_TIME:
+                        put_u8(&b, FIT_WKT_DURATION_TIME);
+                        put_u32(&b, scaled_u32(s->end_value, 1000));
+                        break;
+                case STEP_END_DISTANCE:
+                        put_u8(&b, FIT_WKT_DURATION_DISTANCE);
+                        put_u32(&b, scaled_u32(s->end_value, 100));
+                        break;
+                case STEP_END_OPEN:
+                case _STEP_END_MAX:
+                case _STEP_END_INVALID:
+                        put_u8(&b, FIT_WKT_DURATION_OPEN);
+                        put_u32(&b, FIT_INVALID_U32);
+                        break;
+                }
+                switch (s->control) {
+                case STEP_CONTROL_SPEED:
+                        /* A range, or a ramp's start and end. */
+                        lo = fmin(fmin(s->speed_lo_kmh, s->speed_start_kmh), s->speed_end_kmh);
+                        hi = fmax(fmax(s->speed_hi_kmh, s->speed_start_kmh), s->speed_end_kmh);
+                        put_u8(&b, FIT_WKT_TARGET_SPEED);
+                        put_u32(&b, 0);
+                        put_u32(&b, speed_target(lo));
+                        put_u32(&b, speed_target(hi));
+                        break;
+                case STEP_CONTROL_HR:
+                        put_u8(&b, FIT_WKT_TARGET_HEART_RATE);
+                        put_u32(&b, 0);
+                        put_u32(&b, scaled_u32(s->hr_lo_bpm + 100, 1));
+                        put_u32(&b, scaled_u32(s->hr_hi_bpm + 100, 1));
+                        break;
+                case STEP_CONTROL_FREE:
+                case _STEP_CONTROL_MAX:
+                case _STEP_CONTROL_INVALID:
+                        put_u8(&b, FIT_WKT_TARGET_OPEN);
+                        put_u32(&b, 0);
+                        put_u32(&b, FIT_INVALID_U32);
+                        put_u32(&b, FIT_INVALID_U32);
+                        break;
+                }
+                put_u8(&b, intensity_of_kind(s->kind));
+                put_string(&b, s->cue ? s->cue : "", FIT_WKT_NOTES_SIZE);
+        }
+        *buf = b.data;
+        *size = b.size;
+        *alloc = b.alloc;
+        return b.oom ? -ENOMEM : 0;
+}
+
+/* The session's stored steps as the encoder takes them. */
+static int write_workout(FitBuf *b, const SessionData *d)
+{
+        _cleanup_free_ ResolvedStep *steps = NULL;
+        int r;
+
+        if (d->n_steps == 0)
+                return 0;
+        steps = calloc(d->n_steps, sizeof(*steps));
+        if (!steps)
+                return -ENOMEM;
+        for (size_t i = 0; i < d->n_steps; i++) {
+                const SessionStep *x = &d->steps[i];
+
+                steps[i] = (ResolvedStep){
+                        .kind = x->kind,
+                        .end = x->end,
+                        .end_value = x->end_value,
+                        .control = x->control,
+                        .speed_start_kmh = x->speed_start_kmh,
+                        .speed_end_kmh = x->speed_end_kmh,
+                        .speed_lo_kmh =
+                                isfinite(x->speed_lo_kmh) ? x->speed_lo_kmh : x->speed_start_kmh,
+                        .speed_hi_kmh =
+                                isfinite(x->speed_hi_kmh) ? x->speed_hi_kmh : x->speed_start_kmh,
+                        .hr_lo_bpm = x->hr_lo_bpm,
+                        .hr_hi_bpm = x->hr_hi_bpm,
+                };
+                memcpy(steps[i].label, x->label, sizeof(steps[i].label));
+        }
+        r = fit_encode_workout(d->workout_name, steps, d->n_steps, LOCAL_WORKOUT,
+                               LOCAL_WORKOUT_STEP, &b->data, &b->size, &b->alloc);
+        if (r < 0)
+                b->oom = true;
+        return r;
 }
 
 static uint8_t trigger_of(const SessionData *d, int step)
@@ -766,6 +916,8 @@ int export_fit(const SessionData *d, const FitExportOptions *o, uint8_t **ret, s
         if (d->hrm_name || d->hrm_address)
                 write_device_info(&b, t0, 2, FIT_SOURCE_BLE, FIT_BLE_DEVICE_HEART_RATE,
                                   d->hrm_name ? d->hrm_name : d->hrm_address);
+        /* The plan, so that laps (wkt_step_index) read as planned vs actual. */
+        (void)write_workout(&b, d);
 
         define_event(&b);
         write_event(&b, t0, FIT_EVENT_TIMER, FIT_EVENT_TYPE_START);

@@ -15,6 +15,7 @@
 #include "profile-config.h"
 #include "profile.h"
 #include "rr-clean.h"
+#include "rr-clock.h"
 #include "session-store.h"
 #include "transport.h"
 #include "workout-engine.h"
@@ -190,6 +191,10 @@ struct Manager {
         sd_event_source *sample_timer; /* 1 Hz of virtual time while a session runs */
         sd_event_source *flush_timer;  /* the store's next flush */
         RrCleaner *rr_cleaner;         /* artifact flags of the stored RR intervals */
+        RrClock rr_clock;              /* when each stored beat ended */
+        /* heart rate of the lap in progress (running time only) */
+        double lap_hr_sum, lap_hr_max;
+        unsigned lap_hr_n;
         LiveAnalysis *analysis;        /* alpha1, zones and crossovers of the session */
         int last_step_index;
         char last_result[192]; /* the last time trial's result sentence, "" if none */

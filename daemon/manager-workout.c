@@ -199,11 +199,15 @@ static void handle_lap(Manager *m, const EngineEvent *ev)
 {
         const EngineLap *l = &ev->lap;
         SessionLap lap;
-        double start_s;
+        double start_s, avg_hr, max_hr;
         int r;
 
         if (m->analysis && m->session_id)
                 live_analysis_new_lap(m->analysis, manager_session_t(m), NULL);
+        avg_hr = m->lap_hr_n > 0 ? m->lap_hr_sum / m->lap_hr_n : NAN;
+        max_hr = m->lap_hr_n > 0 ? m->lap_hr_max : NAN;
+        m->lap_hr_sum = m->lap_hr_max = 0;
+        m->lap_hr_n = 0;
         if (!m->store || m->session_id <= 0)
                 return;
         start_s = (double)((int64_t)l->start_usec - (int64_t)m->session_start_usec) / USEC_PER_SEC;
@@ -217,8 +221,8 @@ static void handle_lap(Manager *m, const EngineEvent *ev)
                 .end_s = (double)((int64_t)l->end_usec - (int64_t)m->session_start_usec) /
                          USEC_PER_SEC,
                 .distance_m = l->distance_m,
-                .avg_hr_bpm = NAN,
-                .max_hr_bpm = NAN,
+                .avg_hr_bpm = avg_hr,
+                .max_hr_bpm = max_hr,
                 .avg_speed_kmh = l->avg_speed_kmh,
         };
         r = session_store_add_lap(m->store, &lap);

@@ -68,10 +68,22 @@ grep -q '<text id="result-laps"[^>]*>laps ' "$T/report.svg" || fail "no laps in 
 # The stored laps of the trial: four, a quarter mile each.
 [ "$(sqlite3 "$T/state/paced.db" "SELECT count(*) FROM laps WHERE session_id=$id AND kind='trial' AND abs(distance_m - 402.336) < 1")" -eq 4 ] ||
         fail "trial laps: $(sqlite3 "$T/state/paced.db" "SELECT kind, distance_m FROM laps WHERE session_id=$id")"
+# RR intervals are stored at the end of their beat (docs/sessions.md): no two
+# beats share a time, and a normal beat ends one interval after the one before.
+dup=$(sqlite3 "$T/state/paced.db" "SELECT count(*) - count(DISTINCT t) FROM rr WHERE session_id=$id")
+[ "$dup" -eq 0 ] || fail "$dup RR rows repeat another beat's time"
+off=$(sqlite3 "$T/state/paced.db" "SELECT count(*) FROM (SELECT t - lag(t) OVER (ORDER BY rowid) AS d,
+        rr_ms, artifact, lag(artifact) OVER (ORDER BY rowid) AS pa FROM rr WHERE session_id=$id)
+        WHERE d IS NOT NULL AND NOT artifact AND NOT pa AND abs(d * 1000 - rr_ms) > 2 AND d < 2")
+[ "$off" -eq 0 ] || fail "$off beats do not end one interval after the one before"
+# Every lap has its heart rate (the simulated strap ran all along).
+nohr=$(sqlite3 "$T/state/paced.db" "SELECT count(*) FROM laps WHERE session_id=$id AND (avg_hr IS NULL OR max_hr IS NULL)")
+[ "$nohr" -eq 0 ] || fail "$nohr laps without heart rate"
 expect_rc 0 pc export "$id" --format fit -o "$T/run.fit"
 if command -v node > /dev/null && command -v npm > /dev/null; then
         source "$PACED_SOURCE_DIR/tests/export/npm-deps.sh"
-        node "$PACED_SOURCE_DIR/tests/export/check-fit-trial.mjs" "$T/run.fit" "$laps" ||
+        steps=$(sqlite3 "$T/state/paced.db" "SELECT json_array_length(steps_json) FROM sessions WHERE id=$id")
+        node "$PACED_SOURCE_DIR/tests/export/check-fit-trial.mjs" "$T/run.fit" "$laps" "$steps" ||
                 fail "FIT laps are not the trial's"
 else
         log "node/npm missing: FIT laps not decoded"

@@ -131,7 +131,7 @@ static void bench_transport(uint64_t total, bool acquire)
         Measure m = {};
         int pfd = perf_open();
 
-        /* Polar H7 (TMIW heart_rate_measurement test) and Life Fitness (TMIW #462). */
+        /* Polar H7 and Life Fitness, from TMIW's tests (tests/vectors/). */
         n_hr = test_unhex("167310020d02", hr, sizeof(hr));
         n_td = test_unhex("9e04730233022500003c00ff7f0000ff7f0200ffffff1f00", td, sizeof(td));
 

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
- * Live crossover events (PHYSIOLOGY.md §2.5.6, §5.2): a threshold is crossed
+ * Live crossover events (docs/physiology.md, "Ramp tests"): a threshold is crossed
  * upwards when the median of the last 3 valid alpha1 evaluations stays below
  * its level for 3 evaluations in a row, and back down when the median stays
  * above level + 0.05 for 30 s. The median and the two confirmation rules

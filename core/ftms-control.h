@@ -5,7 +5,7 @@
  * The FTMS Control Point (0x2AD9) client state machine. Pure: time and
  * decoded events in, commands and results out; no I/O, no logging.
  *
- * Rules it enforces (FTMS 1.0 section 4.16, PROTOCOL.md (c)):
+ * Rules it enforces (FTMS 1.0 section 4.16; docs/protocol.md):
  *  - Request Control precedes every other command; it is re-requested after
  *    "Control Permission Lost" (machine status 0xFF), after a "Control Not
  *    Permitted" result and after every reconnect;

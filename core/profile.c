@@ -417,7 +417,7 @@ void runner_profile_derive(RunnerProfile *p)
 
         /* Heart rate: Tanaka 208 - 0.7 age for max HR (Tanaka, Monahan &
          * Seals 2001), LTHR at 90 % of max (LTHR sits at 88-92 % HRmax),
-         * resting 60 (see PHYSIOLOGY.md 1.1 and 1.3). */
+         * resting 60 (see docs/physiology.md, "Zones"). */
         if (p->max_hr == 0 && p->age > 0) {
                 p->max_hr = (unsigned)lround(208.0 - 0.7 * p->age);
                 p->max_hr_derived = true;

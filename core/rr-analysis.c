@@ -282,7 +282,7 @@ static void run_ramp(const Ctx *c, RrAnalysis *a, const RrAnalysisOptions *o)
         (void)threshold_ramp_fit(w, a->n_windows, &ro, &a->ramp);
         if (a->has_speed && isnan(a->ramp_start_s)) {
                 /* With speed data and no ramp, a fit would read steady-state scatter
-                 * and drift as thresholds (PHYSIOLOGY.md §2.3: ramp tests only). */
+                 * and drift as thresholds (docs/physiology.md, "Ramp tests"). */
                 a->ramp.status = RAMP_NO_RAMP;
                 for (size_t k = 0; k < _THRESHOLD_KIND_MAX; k++) {
                         a->ramp.t[k].found = false;

@@ -176,7 +176,7 @@ void sim_runner_true_thresholds(const SimRunnerProfile *p, SimThresholds *ret)
 /*
  * Piecewise linear through (0.7 vt1, 1.1), (vt1, 0.75), (vt2, 0.5),
  * (vo2max, 0.35), flat outside (0.35 is about the floor of the generator): Rogers et al. 2021
- * (alpha1 0.75 at VT1, 0.5 at VT2), about 1.0 or more at easy intensities (PHYSIOLOGY.md).
+ * (alpha1 0.75 at VT1, 0.5 at VT2), about 1.0 or more at easy intensities (docs/physiology.md).
  */
 double sim_runner_alpha1_at(const SimRunnerProfile *p, double v)
 {

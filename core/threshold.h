@@ -2,8 +2,8 @@
 #pragma once
 
 /*
- * Threshold ("crossover") detection from DFA alpha1 (docs/analysis.md,
- * PHYSIOLOGY.md §2.5, §3, §4):
+ * Threshold ("crossover") detection from DFA alpha1 (docs/analysis.md;
+ * docs/physiology.md, "Ramp tests", "HR deflection", "Other signals"):
  *  - ramp test: OLS of alpha1 on window HR; HRVT1 (aerobic threshold) where
  *    the line crosses 0.75, HRVT2 (anaerobic threshold, the "anaerobic
  *    crossover") where it crosses 0.5, with speeds and a confidence;

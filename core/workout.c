@@ -264,7 +264,7 @@ static double speed_value_kmh(const Resolver *r, const SpeedValue *v)
 
 /* Friel running zones (% LTHR) when the runner gave an LTHR, else the
  * 5-zone %HRmax model: an LTHR estimated from max HR would put the zone
- * boundaries a whole zone off (PHYSIOLOGY.md 1.1 to 1.3). */
+ * boundaries a whole zone off (docs/physiology.md, "Zones"). */
 static void hr_zone_bpm(const RunnerProfile *p, unsigned zone, double *lo, double *hi)
 {
         static const double friel[6][2] = {

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
- * Zone models. The percentages are PHYSIOLOGY.md §1.2, §1.3 and §1.5; the
+ * Zone models. The percentages are docs/physiology.md's, "Zones"; the
  * tables read the integer-percent bands "85-89 %" as [85, 90) so that bands
  * meet without gaps, hence Friel 5b "103-106 %" = [103, 107) and 5c "> 106 %"
  * = [107, inf).

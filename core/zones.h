@@ -2,7 +2,7 @@
 #pragma once
 
 /*
- * Heart-rate zone models (docs/analysis.md, PHYSIOLOGY.md §1): five zones of
+ * Heart-rate zone models (docs/analysis.md, docs/physiology.md): five zones of
  * %HRmax, five zones of heart-rate reserve (Karvonen), Friel's running zones
  * from LTHR (1, 2, 3, 4, 5a, 5b, 5c) and the three-zone model from the two
  * DFA-alpha1 thresholds. Zone k covers [lo, hi) in bpm; the lowest zone is

@@ -1,7 +1,7 @@
 # SPDX-License-Identifier: LGPL-2.1-or-later
 # paced against the virtual treadmill + strap through a real bluetoothd:
 # paced on hci1 (system bus, configuration file), the peripheral on hci0.
-# Scenario numbers follow issue 7.
+# The numbered scenarios (1-9) are the ones the test-paced-*.sh scripts cite.
 
 # Most scenarios talk to one device: the treadmill, which also reports the
 # runner's heart rate in Treadmill Data (as treadmills with a hand-grip or
@@ -209,7 +209,7 @@ speeds_after() {
         awk -v t="$t" '$1 >= t { print $2 }' "$S/speeds.txt"
 }
 
-# #8: the 6 x 400 m session end to end: six reps at 102 % of mile pace
+# The library's 6 x 400 m session end to end: six reps at 102 % of mile pace
 # (16.41 km/h) with 400 m jogs (85 % of easy pace, 9.27 km/h) between them.
 scenario_intervals() {
         local reps
@@ -221,7 +221,7 @@ scenario_intervals() {
         grep -q '"end_reason":"finished"' "$S/session.json" || fail "session not finished"
 }
 
-# #8: the mile time trial end to end: lap 1 a second slow, laps 2-3 on pace,
+# The library's mile time trial end to end: lap 1 a second slow, laps 2-3 on pace,
 # the last lap's four 100 m faster each, the last ones clamped to max_speed.
 scenario_mile() {
         library_workout mile-time-trial

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: LGPL-2.1-or-later
 # pacectl decode: real outputs and exit codes. Vectors from
-# tests/vectors/real-captures.jsonl (sources cited there) and PROTOCOL.md.
+# tests/vectors/real-captures.jsonl (sources cited there) and docs/protocol.md.
 set -euo pipefail
 
 : "${PACECTL:?PACECTL must point at the pacectl binary}"

@@ -893,9 +893,10 @@ FakeBluez *fake_bluez_free(FakeBluez *f)
 /* ---- standard GATT profiles ---- */
 
 /*
- * Feature bytes: the FitShow FS-6041F1 read in TMIW #470 (PROTOCOL.md (f)):
- * features 0x165C, targets speed + inclination. Training Status "01 01" is
- * the FitShow quirk (flags claim a string, none follows) from PROTOCOL.md (e).
+ * Feature bytes: the FitShow FS-6041F1 read (docs/protocol.md, "Fitness
+ * Machine Feature"): features 0x165C, targets speed + inclination. Training
+ * Status "01 01" is the FitShow quirk (flags claim a string, none follows;
+ * docs/protocol.md, "Training Status").
  */
 void fake_treadmill_gatt(FakeBluez *f, FakeTreadmillGatt *t)
 {

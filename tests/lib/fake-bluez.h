@@ -5,7 +5,7 @@
  * Test-only: a private dbus-daemon and a scripted fake org.bluez on it,
  * exporting Adapter1 / Device1 / GattService1 / GattCharacteristic1 objects
  * with an ObjectManager at "/", behaving as bluetoothd 5.66 does where paced
- * depends on it (see ../shared/PROTOCOL.md (h) and BLUEZ-VM.md):
+ * depends on it (docs/protocol.md, "BlueZ's GATT client API", and docs/e2e.md):
  *  - GATT objects appear after Connect, then ServicesResolved turns true;
  *    Disconnect removes them again;
  *  - ReadValue also emits PropertiesChanged(Value);

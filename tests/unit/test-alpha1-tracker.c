@@ -131,7 +131,7 @@ static void test_quality_gates(void **state)
 
 static void test_uncorrected_missed_beats_distort(void **state)
 {
-        /* PHYSIOLOGY.md §2.4: uncorrected artifacts move alpha1 a lot */
+        /* docs/physiology.md, "Artifacts": uncorrected ones move alpha1 a lot */
         Alpha1Eval clean = run_with_missed(0, true);
         Alpha1Eval raw = run_with_missed(100, false);
 

@@ -281,7 +281,7 @@ static void test_discovers_connects_and_subscribes(void **state)
         assert_string_equal(ev->identity.address, TREADMILL_ADDR);
         assert_string_equal(ev->identity.name, "FS-6041F1");
 
-        /* FitShow FS-6041F1 feature read (TMIW #470, PROTOCOL.md (f)). */
+        /* FitShow FS-6041F1 feature read (docs/protocol.md, "Fitness Machine Feature"). */
         ev = last_event(c, TRANSPORT_EVENT_CAPABILITIES, TRANSPORT_ROLE_TREADMILL);
         assert_non_null(ev);
         assert_int_equal(ev->caps.feature.machine, 0x165C);
@@ -323,7 +323,7 @@ static void test_notifications_decode_real_vectors(void **state)
 
         ctx_up(c);
 
-        /* Life Fitness, TMIW life_fitness_treadmill_test.dart (issue #462). */
+        /* Life Fitness, TMIW life_fitness_treadmill_test.dart (tests/vectors/). */
         notify_hex(c, c->tm.data, "9e04730233022500003c00ff7f0000ff7f0200ffffff1f00");
         wait_events(c, TRANSPORT_EVENT_TREADMILL_DATA, TRANSPORT_ROLE_TREADMILL, 1);
         ev = last_event(c, TRANSPORT_EVENT_TREADMILL_DATA, -1);
@@ -448,7 +448,7 @@ static void test_treadmill_hr_used_without_strap(void **state)
         assert_true(run_until(c->e, pred_treadmill_up, c));
         assert_int_equal(fake_count(c->f, c->strap.dev->path, "Connect"), 0);
 
-        /* Life Fitness record with Heart Rate 105 bpm (TMIW, issue #462). */
+        /* Life Fitness record with Heart Rate 105 bpm (TMIW, tests/vectors/). */
         notify_hex(c, c->tm.data, "9e0517059202fb00000000ff7f7c00ff7f1b00ffffff698a00");
         wait_events(c, TRANSPORT_EVENT_HEART_RATE, TRANSPORT_ROLE_TREADMILL, 1);
         ev = last_event(c, TRANSPORT_EVENT_HEART_RATE, TRANSPORT_ROLE_TREADMILL);
@@ -480,7 +480,7 @@ static void test_cp_round_trip_one_in_flight(void **state)
         assert_memory_equal(c->f->last_write, speed, 3);
         for (size_t i = 0; i < c->n_ev; i++)
                 if (c->ev[i].ev.type == TRANSPORT_EVENT_CP_RESPONSE) {
-                        /* "80 00 01" as the Elite / Zwift Hub answered (PROTOCOL.md (c)). */
+                        /* "80 00 01" as the Elite / Zwift Hub answered (docs/protocol.md). */
                         assert_int_equal(c->ev[i].ev.cp_response.request_op,
                                          first == 0 ? 0x00 : 0x02);
                         assert_int_equal(c->ev[i].ev.cp_response.result, FTMS_RESULT_SUCCESS);

@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * DFA alpha1 against analytic and synthetic cases with known exponents
- * (docs/analysis.md; PHYSIOLOGY.md §2.2: white noise gives 0.583 with this
- * estimator, F^2(n) = sigma^2 (n^2 - 4) / (15 n)).
+ * (docs/analysis.md; docs/physiology.md, "DFA alpha1": white noise gives
+ * 0.583 with this estimator, F^2(n) = sigma^2 (n^2 - 4) / (15 n)).
  */
 #include <setjmp.h>
 #include <stdarg.h>

@@ -411,7 +411,7 @@ static void test_bad_values_rejected(void **state)
         assert_false(ftms_control_busy(c));
 }
 
-/* The bytes on the wire (FTMS 1.0 table 4.15; PROTOCOL.md (c)): exact lengths, LE. */
+/* The bytes on the wire (FTMS 1.0 table 4.15; docs/protocol.md): exact lengths, LE. */
 static void test_command_encoding(void **state)
 {
         static const struct {

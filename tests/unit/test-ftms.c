@@ -280,7 +280,7 @@ static const TdVector real_vectors[] = {
          0,
          0,
          0x0},
-        {/* Urevo walking pad (per hassio-ftms #21, 'same manufacturer' as #3; model not confirmed):
+        {/* Urevo walking pad, model not confirmed (pyftms' test for hassio-ftms issue 3):
             https://github.com/dudanov/pyftms/blob/master/tests/test_models.py */
          "9c25000000000000000000000000000000000000000000000000",
          9628,
@@ -660,7 +660,7 @@ static void test_field_names(void **state)
 
 static void test_feature_fitshow(void **state)
 {
-        /* Real, TMIW #470, FitShow FS-6041F1 (PROTOCOL.md (f)). */
+        /* Real, FitShow FS-6041F1 (docs/protocol.md, "Fitness Machine Feature"). */
         static const uint8_t b[] = {0x5C, 0x16, 0x00, 0x00, 0x03, 0x00, 0x00, 0x00};
         FtmsFeature f;
         uint8_t out[8];
@@ -716,7 +716,7 @@ static void test_speed_range(void **state)
 
 static void test_incline_range_negative(void **state)
 {
-        /* Sole F89: -6 % to +15 % by 0.5 (qdomyos-zwift #2172). */
+        /* Sole F89: -6 % to +15 % by 0.5 (docs/protocol.md, "Supported ... Range"). */
         static const uint8_t b[] = {0xC4, 0xFF, 0x96, 0x00, 0x05, 0x00};
         FtmsRange r;
         uint8_t out[6];
@@ -978,7 +978,7 @@ static void test_cp_request_round_trip_every_op(void **state)
 
 static void test_cp_response(void **state)
 {
-        /* Elite / Zwift Hub: "80 00 01" and "80 11 01" (PROTOCOL.md (c)). */
+        /* Elite / Zwift Hub: "80 00 01" and "80 11 01" (docs/protocol.md). */
         static const uint8_t ok[] = {0x80, 0x00, 0x01};
         static const uint8_t sim_ok[] = {0x80, 0x11, 0x01};
         static const uint8_t spin[] = {0x80, 0x13, 0x01, 0x10, 0x27, 0x20, 0x4E};

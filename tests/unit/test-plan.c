@@ -90,7 +90,7 @@ static void test_every_plan_is_sensible(void **state)
                                 if (is_hard(&p->days[i]) && is_hard(&p->days[i - 1]))
                                         fail_msg("%u weeks, %u days: hard days %zu and %zu", weeks,
                                                  dpw, i - 1, i);
-                        /* The mix the issue asks for. */
+                        /* The mix docs/workouts.md, "Training plans", promises. */
                         assert_true(count_workout(p, "easy-run") + count_workout(p, "strides") > 0);
                         assert_true(count_workout(p, "long-run") >= weeks - 1);
                         assert_true(count_workout(p, "race-pace-mile") >= 2);

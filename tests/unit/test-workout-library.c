@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* The built-in library: every file in conf/workouts parses and resolves with
- * sane totals, the named sessions are what the issue asks for, and lookup by
+ * sane totals, the named sessions are what docs/workouts.md says, and lookup by
  * name searches the directories in order. */
 #include <setjmp.h>
 #include <stdarg.h>

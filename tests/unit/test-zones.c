@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
- * Zone models against the tables of PHYSIOLOGY.md §1 (Garmin/Polar %HRmax,
+ * Zone models against the tables of docs/physiology.md, "Zones" (%HRmax,
  * Karvonen HRR, Friel running zones from LTHR, three zones from HRVT1/HRVT2),
  * Tanaka's age formula, and time-in-zone accumulation.
  */
@@ -111,7 +111,7 @@ static void test_friel_running_zones(void **state)
         assert_int_equal(t.n_zones, 7);
         for (size_t i = 0; i < 7; i++)
                 assert_string_equal(t.zones[i].name, names[i]);
-        /* PHYSIOLOGY.md §1.3: <85, 85-89, 90-94, 95-99, 100-102, 103-106, >106 % */
+        /* docs/physiology.md, Friel: <85, 85-89, 90-94, 95-99, 100-102, 103-106, >106 % */
         assert_int_equal(zone_table_classify(&t, 0.849 * 170), 0);
         assert_int_equal(zone_table_classify(&t, 0.85 * 170), 1);
         assert_int_equal(zone_table_classify(&t, 0.899 * 170), 1);

@@ -4,7 +4,7 @@
 # The build machines have no Bluetooth in their kernel and no KVM, so a Debian
 # stock kernel boots under qemu (TCG) with the host's / shared read-only over
 # 9p; btvirt makes two virtual LE controllers on one radio and a real
-# bluetoothd serves both. See /work/shared/BLUEZ-VM.md for the recipe and
+# bluetoothd serves both. See docs/e2e.md for the recipe and
 # docs/peripheral.md for the virtual treadmill + strap.
 #
 # Environment:

@@ -315,6 +315,68 @@ static int method_accept_thresholds(sd_bus_message *message, void *userdata, sd_
         return sd_bus_reply_method_return(message, "dd", a.hrvt1_bpm, a.hrvt2_bpm);
 }
 
+static int method_accept_result(sd_bus_message *message, void *userdata, sd_bus_error *error)
+{
+        Manager *m = userdata;
+        SessionAcceptedResult a;
+        uint64_t id;
+        int r;
+
+        r = sd_bus_message_read(message, "t", &id);
+        if (r < 0)
+                return r;
+        REQUIRE_WRITE_ACCESS(m, message, error);
+        r = manager_accept_result(m, id == 0 || id > INT64_MAX ? 0 : (int64_t)id, &a);
+        switch (r) {
+        case 0:
+                break;
+        case -ENOENT:
+        case -EINVAL:
+                return sd_bus_error_setf(error, PACED_ERROR_INVALID_ARGUMENT,
+                                         "No session %" PRIu64 ".", id);
+        case -ENODATA:
+                return sd_bus_error_setf(error, PACED_ERROR_INVALID_ARGUMENT,
+                                         "Session %" PRIu64 " has no completed time trial.", id);
+        case -EMEDIUMTYPE:
+                return sd_bus_error_setf(error, PACED_ERROR_INVALID_ARGUMENT,
+                                         "Session %" PRIu64 "'s time trial is no mile.", id);
+        case -ENOMEDIUM:
+                return sd_bus_error_set(error, PACED_ERROR_FAILED,
+                                        "paced runs without a session store.");
+        default:
+                return sd_bus_error_set_errnof(error, r, "Cannot accept the result: %m");
+        }
+        return sd_bus_reply_method_return(message, "d", a.time_s);
+}
+
+static int method_get_schedule(sd_bus_message *message, void *userdata, sd_bus_error *error)
+{
+        _cleanup_free_ char *json = NULL;
+        Manager *m = userdata;
+        int r;
+
+        r = manager_get_schedule(m, &json);
+        if (r < 0)
+                return r;
+        return sd_bus_reply_method_return(message, "s", json);
+}
+
+static int method_swap_schedule_days(sd_bus_message *message, void *userdata, sd_bus_error *error)
+{
+        Manager *m = userdata;
+        const char *a, *b;
+        int r;
+
+        r = sd_bus_message_read(message, "ss", &a, &b);
+        if (r < 0)
+                return r;
+        REQUIRE_WRITE_ACCESS(m, message, error);
+        r = manager_swap_schedule_days(m, a, b, error);
+        if (r < 0)
+                return r;
+        return sd_bus_reply_method_return(message, NULL);
+}
+
 static int method_scan_devices(sd_bus_message *message, void *userdata, sd_bus_error *error)
 {
         Manager *m = userdata;
@@ -397,9 +459,16 @@ static const sd_bus_vtable manager_vtable[] = {
         SD_BUS_METHOD_WITH_NAMES("SetSchedule", "s", SD_BUS_PARAM(plan_json_or_path), "", ,
                                  method_set_schedule, SD_BUS_VTABLE_UNPRIVILEGED),
         SD_BUS_METHOD("ClearSchedule", "", "", method_clear_schedule, SD_BUS_VTABLE_UNPRIVILEGED),
+        SD_BUS_METHOD_WITH_NAMES("GetSchedule", "", , "s", SD_BUS_PARAM(plan_json),
+                                 method_get_schedule, SD_BUS_VTABLE_UNPRIVILEGED),
+        SD_BUS_METHOD_WITH_NAMES("SwapScheduleDays", "ss", SD_BUS_PARAM(date) SD_BUS_PARAM(other),
+                                 "", , method_swap_schedule_days, SD_BUS_VTABLE_UNPRIVILEGED),
         SD_BUS_METHOD_WITH_NAMES("AcceptThresholds", "t", SD_BUS_PARAM(session_id), "dd",
                                  SD_BUS_PARAM(hrvt1_bpm) SD_BUS_PARAM(hrvt2_bpm),
                                  method_accept_thresholds, SD_BUS_VTABLE_UNPRIVILEGED),
+        SD_BUS_METHOD_WITH_NAMES("AcceptResult", "t", SD_BUS_PARAM(session_id), "d",
+                                 SD_BUS_PARAM(time_s), method_accept_result,
+                                 SD_BUS_VTABLE_UNPRIVILEGED),
         SD_BUS_METHOD_WITH_NAMES("ScanDevices", "u", SD_BUS_PARAM(timeout), "a(sssn)",
                                  SD_BUS_PARAM(devices), method_scan_devices,
                                  SD_BUS_VTABLE_UNPRIVILEGED),

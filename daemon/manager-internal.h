@@ -22,6 +22,7 @@
 #include "zones.h"
 
 struct Plan;
+struct PlanDay;
 
 /* What a device object on the bus shows; filled from transport events. */
 typedef struct Device {
@@ -184,6 +185,8 @@ struct Manager {
         int store_error;          /* last flush result, so a full disk is logged once */
         SessionAccepted accepted; /* manager-thresholds.c: overlays the config's [Runner] */
         bool have_accepted;
+        SessionAcceptedResult accepted_mile; /* a time trial taken as the mile reference */
+        bool have_accepted_mile;
         char *state_dir;
         int64_t session_id;
         uint64_t session_start_usec; /* virtual monotonic */
@@ -217,10 +220,13 @@ void manager_apply_config(Manager *m);
 /* manager-thresholds.c: threshold results into the store and the profile. */
 /* Reads the newest accepted thresholds from the store and re-applies the profile. */
 void manager_load_accepted(Manager *m);
+void manager_load_accepted_result(Manager *m);
 /* At a session's end: the offline ramp fit over its RR, stored when it succeeded. */
 void manager_store_ramp_thresholds(Manager *m, int64_t session_id);
 /* AcceptThresholds: records the session's estimates and applies them. */
 int manager_accept_thresholds(Manager *m, int64_t session_id, SessionAccepted *ret);
+/* pacectl profile --accept-result: session_id's time trial becomes the runner's mile. */
+int manager_accept_result(Manager *m, int64_t session_id, SessionAcceptedResult *ret);
 /* Starts the safe stop; > 0 if there is nothing to wait for. */
 int manager_workout_shutdown(Manager *m);
 void manager_workout_done(Manager *m);
@@ -246,6 +252,11 @@ void manager_try_recover(Manager *m);
 /* manager-schedule.c */
 int manager_load_schedule(Manager *m);
 const char *manager_schedule_today(Manager *m); /* "" if nothing today */
+const struct PlanDay *manager_schedule_today_day(Manager *m); /* NULL outside the plan */
+/* The stored plan as JSON ("" if none), malloc'd. */
+int manager_get_schedule(Manager *m, char **ret);
+/* The runner moves a session: the two days' sessions swap. */
+int manager_swap_schedule_days(Manager *m, const char *a, const char *b, sd_bus_error *error);
 
 /*
  * manager-transport.c: the simulator (--simulate) or BlueZ transport on the

@@ -41,11 +41,40 @@ int manager_load_schedule(Manager *m)
         return 0;
 }
 
+/* Writes plan to the state directory (then renamed: a crash never leaves
+ * half a plan) and makes it the schedule; takes plan. */
+static int store_schedule(Manager *m, struct Plan *plan, sd_bus_error *error)
+{
+        _cleanup_free_ char *path = NULL, *tmp = NULL;
+        FILE *f;
+        int r;
+
+        if (!m->state_dir || asprintf(&path, "%s/%s", m->state_dir, SCHEDULE_FILE) < 0 ||
+            asprintf(&tmp, "%s.tmp", path) < 0) {
+                plan_free(plan);
+                return sd_bus_error_set(error, PACED_ERROR_FAILED, "No state directory.");
+        }
+        f = fopen(tmp, "we");
+        if (!f || plan_to_json(plan, f) < 0 || fclose(f) != 0 || rename(tmp, path) < 0) {
+                r = -errno;
+                (void)unlink(tmp);
+                plan_free(plan);
+                return sd_bus_error_setf(error, PACED_ERROR_FAILED, "Cannot store the plan: %s",
+                                         strerror(r ? -r : EIO));
+        }
+        if (m->schedule != plan)
+                plan_free(m->schedule);
+        m->schedule = plan;
+        /* Its goal is the race pace of the workouts from now on. */
+        manager_apply_config(m);
+        manager_properties_changed(m, MANAGER_PROP_SCHEDULE);
+        return 0;
+}
+
 int manager_set_schedule(Manager *m, const char *plan_json_or_path, sd_bus_error *error)
 {
-        _cleanup_free_ char *text = NULL, *path = NULL, *tmp = NULL;
+        _cleanup_free_ char *text = NULL;
         struct Plan *plan = NULL;
-        FILE *f;
         size_t len;
         int r;
 
@@ -64,25 +93,72 @@ int manager_set_schedule(Manager *m, const char *plan_json_or_path, sd_bus_error
         if (r < 0)
                 return sd_bus_error_setf(error, PACED_ERROR_INVALID_ARGUMENT,
                                          "Not a plan from 'pacectl plan --json': %s", strerror(-r));
-        if (!m->state_dir || asprintf(&path, "%s/%s", m->state_dir, SCHEDULE_FILE) < 0 ||
-            asprintf(&tmp, "%s.tmp", path) < 0) {
-                plan_free(plan);
-                return sd_bus_error_set(error, PACED_ERROR_FAILED, "No state directory.");
+        r = store_schedule(m, plan, error);
+        if (r >= 0)
+                log_info("Stored a new training schedule.");
+        return r;
+}
+
+int manager_get_schedule(Manager *m, char **ret)
+{
+        char *buf = NULL;
+        size_t len = 0;
+        FILE *f;
+
+        if (!m->schedule)
+                return (*ret = strdup("")) ? 0 : -ENOMEM;
+        f = open_memstream(&buf, &len);
+        if (!f)
+                return -ENOMEM;
+        if (plan_to_json(m->schedule, f) < 0) {
+                fclose(f);
+                free(buf);
+                return -EIO;
         }
-        /* Written then renamed, so a crash never leaves half a plan. */
-        f = fopen(tmp, "we");
-        if (!f || plan_to_json(plan, f) < 0 || fclose(f) != 0 || rename(tmp, path) < 0) {
-                r = -errno;
-                (void)unlink(tmp);
-                plan_free(plan);
-                return sd_bus_error_setf(error, PACED_ERROR_FAILED, "Cannot store the plan: %s",
-                                         strerror(r ? -r : EIO));
+        if (fclose(f) != 0) {
+                free(buf);
+                return -ENOMEM;
         }
-        plan_free(m->schedule);
-        m->schedule = plan;
-        log_info("Stored a new training schedule.");
-        manager_properties_changed(m, MANAGER_PROP_SCHEDULE);
+        *ret = buf;
         return 0;
+}
+
+int manager_swap_schedule_days(Manager *m, const char *a, const char *b, sd_bus_error *error)
+{
+        int64_t da, db;
+        int r;
+
+        if (!m->schedule)
+                return sd_bus_error_set(error, PACED_ERROR_INVALID_ARGUMENT,
+                                        "No schedule: store one with pacectl schedule set.");
+        if (plan_date_parse(a, &da) < 0 || plan_date_parse(b, &db) < 0)
+                return sd_bus_error_setf(error, PACED_ERROR_INVALID_ARGUMENT,
+                                         "Expected two dates YYYY-MM-DD, got '%s' and '%s'.", a, b);
+        r = plan_swap_days(m->schedule, da, db);
+        switch (r) {
+        case 0:
+                break;
+        case -ERANGE:
+                return sd_bus_error_setf(error, PACED_ERROR_INVALID_ARGUMENT,
+                                         "%s or %s is not a day of the plan.", a, b);
+        case -EINVAL:
+                return sd_bus_error_set(error, PACED_ERROR_INVALID_ARGUMENT,
+                                        "The same day twice: nothing to swap.");
+        case -EDEADLK:
+                return sd_bus_error_setf(error, PACED_ERROR_INVALID_ARGUMENT,
+                                         "Swapping %s and %s would put two hard sessions on "
+                                         "consecutive days.",
+                                         a, b);
+        case -E2BIG:
+                return sd_bus_error_set(error, PACED_ERROR_INVALID_ARGUMENT,
+                                        "Too many days swapped in this plan.");
+        default:
+                return sd_bus_error_set_errnof(error, r, "Cannot swap the days: %m");
+        }
+        r = store_schedule(m, m->schedule, error);
+        if (r >= 0)
+                log_info("Swapped %s and %s in the training schedule.", a, b);
+        return r;
 }
 
 int manager_clear_schedule(Manager *m, sd_bus_error *error)
@@ -93,22 +169,28 @@ int manager_clear_schedule(Manager *m, sd_bus_error *error)
             unlink(path) < 0 && errno != ENOENT)
                 return sd_bus_error_set_errnof(error, errno, "Cannot remove %s: %m", path);
         m->schedule = plan_free(m->schedule);
+        manager_apply_config(m);
         manager_properties_changed(m, MANAGER_PROP_SCHEDULE);
         return 0;
 }
 
-const char *manager_schedule_today(Manager *m)
+const PlanDay *manager_schedule_today_day(Manager *m)
 {
         struct tm tm;
         time_t now;
-        const char *w;
 
         if (!m->schedule)
-                return "";
+                return NULL;
         now = time(NULL);
         localtime_r(&now, &tm);
-        w = plan_workout_for_date(m->schedule,
-                                  plan_date_from_civil(tm.tm_year + 1900, (unsigned)tm.tm_mon + 1,
-                                                       (unsigned)tm.tm_mday));
-        return w ? w : "";
+        return plan_day_at(m->schedule,
+                           plan_date_from_civil(tm.tm_year + 1900, (unsigned)tm.tm_mon + 1,
+                                                (unsigned)tm.tm_mday));
+}
+
+const char *manager_schedule_today(Manager *m)
+{
+        const PlanDay *d = manager_schedule_today_day(m);
+
+        return d && d->type == PLAN_DAY_RUN && d->workout ? d->workout : "";
 }

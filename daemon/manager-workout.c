@@ -58,8 +58,15 @@ static void build_zones(Manager *m)
 {
         ProfileSettings p;
 
-        /* The config's [Runner], with accepted thresholds where it is silent. */
-        profile_settings_from_config(m->config, m->have_accepted ? &m->accepted : NULL, &p);
+        /* The config's [Runner], with accepted thresholds where it is silent,
+         * an accepted time trial as the mile and the plan's goal as race pace. */
+        ProfileOverrides o = {
+                .accepted_mile_s = m->have_accepted_mile ? m->accepted_mile.time_s : 0,
+                .goal_mile_s = m->schedule ? m->schedule->options.goal_mile_s : 0,
+        };
+
+        profile_settings_from_config_with(m->config, m->have_accepted ? &m->accepted : NULL, &o,
+                                          &p);
         m->profile = p.runner;
         m->hr_profile = p.hr;
         m->zone_model = p.zone_model;
@@ -554,7 +561,9 @@ int manager_setup_workout(Manager *m)
         if (r < 0)
                 return r;
         manager_load_accepted(m);
+        manager_load_accepted_result(m);
         (void)manager_load_schedule(m);
+        build_zones(m);
 
         r = manager_transport_new(m, &m->transport);
         if (r == -EOPNOTSUPP) {
@@ -807,13 +816,24 @@ int manager_start_workout(Manager *m, const char *name_or_path, bool arm_only, s
         if (r < 0)
                 return r;
         if (!*name) {
-                ManagerSnapshot s;
+                const PlanDay *d = manager_schedule_today_day(m);
+                _cleanup_free_ char *text = NULL;
+                WorkoutError we = {};
+                char buf[600];
 
-                manager_snapshot(m, &s);
-                if (!*s.schedule)
+                if (!d || d->type != PLAN_DAY_RUN)
                         return sd_bus_error_set(error, PACED_ERROR_INVALID_WORKOUT,
                                                 "Nothing is scheduled today: name a workout.");
-                name = s.schedule;
+                /* Today's session with this week's reps and minutes. */
+                r = plan_day_workout_text(d, &text);
+                if (r >= 0)
+                        r = workout_text_parse(text, strlen(text), d->workout, &workout, &we);
+                if (r < 0)
+                        return sd_bus_error_setf(
+                                error, PACED_ERROR_INVALID_WORKOUT, "Today's %s: %s", d->workout,
+                                we.message[0] ? workout_error_format(&we, buf, sizeof(buf))
+                                              : strerror(-r));
+                return start_loaded(m, workout, d->workout, arm_only, error);
         }
         r = load_workout(m, name, &workout, error);
         if (r < 0)

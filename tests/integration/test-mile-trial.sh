@@ -76,6 +76,16 @@ off=$(sqlite3 "$T/state/paced.db" "SELECT count(*) FROM (SELECT t - lag(t) OVER 
         rr_ms, artifact, lag(artifact) OVER (ORDER BY rowid) AS pa FROM rr WHERE session_id=$id)
         WHERE d IS NOT NULL AND NOT artifact AND NOT pa AND abs(d * 1000 - rr_ms) > 2 AND d < 2")
 [ "$off" -eq 0 ] || fail "$off beats do not end one interval after the one before"
+# The trial's result becomes the runner's mile reference, and what derives from it.
+expect_rc 0 pc profile --accept-result "$id"
+mile=$(awk -v t="$total" 'BEGIN { s = int(t + 0.5); printf "%d:%02d", s / 60, s % 60 }')
+grep -q "^Accepted session $id's time trial: your mile is now $mile;" "$T/out" ||
+        fail "accept-result ($mile): $(cat "$T/out")"
+expect_rc 0 pc profile --config "$T/paced.conf" --state-dir "$T/state"
+grep -q "^  mile .*the time trial of session $id" "$T/out" || fail "profile: $(grep mile "$T/out")"
+expect_rc 2 pc profile --accept-result 999
+grep -q "No session 999" "$T/err" || fail "$(cat "$T/err")"
+
 # Every lap has its heart rate (the simulated strap ran all along).
 nohr=$(sqlite3 "$T/state/paced.db" "SELECT count(*) FROM laps WHERE session_id=$id AND (avg_hr IS NULL OR max_hr IS NULL)")
 [ "$nohr" -eq 0 ] || fail "$nohr laps without heart rate"

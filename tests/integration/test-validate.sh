@@ -112,12 +112,12 @@ done
 expect 0 "$PACECTL" plan --goal-mile 5:30 --weeks 8 --start 2026-12-01
 contains "$TMP/out" "Mile plan: goal 5:30"
 contains "$TMP/out" "Week 8 (taper)"
-contains "$TMP/out" "2027-01-25 Mon  run    mile-time-trial      Goal: mile time trial"
+contains "$TMP/out" "2027-01-25 Mon  run    mile-time-trial      the mile at goal pace        Goal: mile time trial"
 [ "$(grep -c '^  20' "$TMP/out")" -eq 56 ] || fail "expected 56 days"
 [ "$(grep -c '  run  ' "$TMP/out")" -eq 40 ] || fail "expected 40 run days"
 
 expect 0 "$PACECTL" plan --goal-mile 4:45 --weeks 6 --days-per-week 3 --start 2026-12-01 --json
-contains "$TMP/out" '"goal_mile_s":285.0,"weeks":6,"days_per_week":3,"start":"2026-12-01","end":"2027-01-11"'
+contains "$TMP/out" '"goal_mile_s":285.0,"current_mile_s":null,"weeks":6,"days_per_week":3,"start":"2026-12-01","end":"2027-01-11"'
 [ "$(grep -o '"type":"run"' "$TMP/out" | wc -l)" -eq 18 ] || fail "expected 18 runs"
 if command -v node >/dev/null; then
         node -e 'const p = JSON.parse(require("fs").readFileSync(process.argv[1]));

@@ -36,6 +36,7 @@
 #include "sim-treadmill.h"
 #include "workout-engine.h"
 #include "workout-library.h"
+#include "workout-text.h"
 #include "workout.h"
 
 #define OUTCOME_SAMPLE_USEC (50 * USEC_PER_MSEC)
@@ -300,6 +301,36 @@ static inline int outcome_rig_init(OutcomeRig *r, const char *runner_lines,
         r->next_sample = r->now;
         r->next_hr = r->now;
         return 0;
+}
+
+/* A goal mile (a plan's): race-pace work ("goal Pace") runs at it. */
+static inline void outcome_rig_set_goal(OutcomeRig *r, double goal_mile_s)
+{
+        ProfileOverrides o = {.goal_mile_s = goal_mile_s};
+        ProfileSettings ps;
+
+        profile_settings_from_config_with(r->config, NULL, &o, &ps);
+        r->profile = ps.runner;
+        runner_profile_derive(&r->profile);
+}
+
+/* A workout in the text format (a plan day's), resolved for this runner and machine. */
+static inline ResolvedWorkout *outcome_resolve_text(OutcomeRig *r, const char *text)
+{
+        ResolvedWorkout *rw = NULL;
+        ResolveLimits limits;
+        WorkoutError we = {};
+        Workout *w = NULL;
+
+        if (workout_text_parse(text, strlen(text), "plan", &w, &we) < 0) {
+                fprintf(stderr, "outcome: %s\n%s\n", we.message, text);
+                return NULL;
+        }
+        resolve_limits_from_config(r->config, &r->caps, &limits);
+        if (workout_resolve(w, &r->profile, &limits, &rw) < 0)
+                rw = NULL;
+        workout_free(w);
+        return rw;
 }
 
 static inline void outcome_rig_free(OutcomeRig *r)

@@ -299,6 +299,11 @@ int manager_props_get(sd_bus *bus, ManagerProps *p, sd_bus_error *error)
         return read_manager_dict(reply, p);
 }
 
+int manager_props_read(sd_bus_message *m, ManagerProps *p)
+{
+        return read_manager_dict(m, p);
+}
+
 int manager_props_update(sd_bus_message *m, ManagerProps *p)
 {
         const char *iface;
@@ -381,6 +386,11 @@ int device_props_get(sd_bus *bus, const char *kind, DeviceProps *p, sd_bus_error
         if (r < 0)
                 return r;
         return bus_message_read_dict(reply, "v", read_device_prop, p);
+}
+
+int device_props_read(sd_bus_message *m, DeviceProps *p)
+{
+        return bus_message_read_dict(m, "v", read_device_prop, p);
 }
 
 /* ---- formatting ---- */

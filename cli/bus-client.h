@@ -20,6 +20,9 @@
 #define PACECTL_EXIT_UNAVAILABLE   3 /* paced is not running / the bus is unreachable */
 #define PACECTL_EXIT_NOT_PERMITTED 4 /* refused: not root nor in group paced */
 
+/* Said by pacectl start and paced-web when the workout waits for the belt. */
+#define PACECTL_TEXT_PRESS_START "Press START on the treadmill to begin."
+
 int pacectl_bus_open(sd_bus **ret);
 
 /* Prints "pacectl: <what>: <message>" and returns the matching exit code. */
@@ -67,11 +70,15 @@ void manager_props_init(ManagerProps *p);
 void manager_props_done(ManagerProps *p);
 /* Fetches with GetAll; 0 or negative errno (error filled). */
 int manager_props_get(sd_bus *bus, ManagerProps *p, sd_bus_error *error);
+/* Reads an a{sv} of Manager properties (a GetAll reply) into p. */
+int manager_props_read(sd_bus_message *m, ManagerProps *p);
 /* Updates p from a PropertiesChanged signal's changed-properties dict. */
 int manager_props_update(sd_bus_message *m, ManagerProps *p);
 
 void device_props_done(DeviceProps *p);
 int device_props_get(sd_bus *bus, const char *kind, DeviceProps *p, sd_bus_error *error);
+/* Reads an a{sv} of Device properties (a GetAll reply) into p. */
+int device_props_read(sd_bus_message *m, DeviceProps *p);
 
 extern const char *const pacectl_device_kinds[2]; /* "treadmill", "strap" */
 

@@ -75,6 +75,23 @@ static int property_get_last_crossover(sd_bus *bus, const char *path, const char
                                      l->crossover_hr_bpm, l->crossover_speed_kmh);
 }
 
+static int property_get_steps(sd_bus *bus, const char *path, const char *interface,
+                              const char *property, sd_bus_message *reply, void *userdata,
+                              sd_bus_error *error)
+{
+        return manager_append_steps(userdata, reply);
+}
+
+static int property_get_workout_remaining(sd_bus *bus, const char *path, const char *interface,
+                                          const char *property, sd_bus_message *reply,
+                                          void *userdata, sd_bus_error *error)
+{
+        double s, d;
+
+        manager_workout_remaining(userdata, &s, &d);
+        return sd_bus_message_append(reply, "(dd)", s, d);
+}
+
 static int property_get_time_scale(sd_bus *bus, const char *path, const char *interface,
                                    const char *property, sd_bus_message *reply, void *userdata,
                                    sd_bus_error *error)
@@ -434,6 +451,8 @@ static const sd_bus_vtable manager_vtable[] = {
         SD_BUS_PROPERTY("Schedule", "s", property_get_schedule, 0, LIVE),
         SD_BUS_PROPERTY("LastResult", "s", property_get_last_result, 0, LIVE),
         SD_BUS_PROPERTY("NextAction", "s", property_get_next_action, 0, LIVE),
+        SD_BUS_PROPERTY("Steps", "a(sssdddduu)", property_get_steps, 0, LIVE),
+        SD_BUS_PROPERTY("WorkoutRemaining", "(dd)", property_get_workout_remaining, 0, LIVE),
 
         SD_BUS_METHOD_WITH_NAMES("StartWorkout", "sb",
                                  SD_BUS_PARAM(name_or_path) SD_BUS_PARAM(arm_only), "", ,
@@ -484,6 +503,10 @@ static const sd_bus_vtable manager_vtable[] = {
                                  0),
         SD_BUS_SIGNAL_WITH_NAMES("SafetyAction", "sbs",
                                  SD_BUS_PARAM(rule) SD_BUS_PARAM(active) SD_BUS_PARAM(message), 0),
+        SD_BUS_SIGNAL_WITH_NAMES("Lap", "usddd",
+                                 SD_BUS_PARAM(number) SD_BUS_PARAM(kind) SD_BUS_PARAM(distance)
+                                         SD_BUS_PARAM(duration) SD_BUS_PARAM(avg_speed),
+                                 0),
         SD_BUS_SIGNAL_WITH_NAMES("SessionFinished", "ts", SD_BUS_PARAM(id) SD_BUS_PARAM(reason), 0),
         SD_BUS_VTABLE_END,
 };
@@ -522,6 +545,8 @@ int bus_manager_emit_properties(Manager *m, sd_bus *bus, unsigned mask)
                 {MANAGER_PROP_SCHEDULE, "Schedule"},     {MANAGER_PROP_LIVE, "LastRR"},
                 {MANAGER_PROP_LIVE, "RRCount"},          {MANAGER_PROP_RESULT, "LastResult"},
                 {MANAGER_PROP_STATE, "NextAction"},      {MANAGER_PROP_LIVE, "NextAction"},
+                {MANAGER_PROP_LIVE, "RRCount"},          {MANAGER_PROP_WORKOUT, "Steps"},
+                {MANAGER_PROP_LIVE, "WorkoutRemaining"},
         };
         const char *names[ELEMENTSOF(props) + 1];
         size_t n = 0;
@@ -575,4 +600,13 @@ int bus_manager_emit_session_finished(Manager *m, uint64_t id, const char *reaso
                 return 0;
         return sd_bus_emit_signal(m->bus, PACED_BUS_PATH, PACED_BUS_IFACE_MANAGER,
                                   "SessionFinished", "ts", id, reason);
+}
+
+int bus_manager_emit_lap(Manager *m, unsigned number, const char *kind, double distance_m,
+                         double duration_s, double avg_speed_kmh)
+{
+        if (!m->bus || !m->name_owned)
+                return 0;
+        return sd_bus_emit_signal(m->bus, PACED_BUS_PATH, PACED_BUS_IFACE_MANAGER, "Lap", "usddd",
+                                  number, kind, distance_m, duration_s, avg_speed_kmh);
 }

@@ -246,6 +246,11 @@ void manager_flush_store(Manager *m);
 void manager_rearm_flush_timer(Manager *m);
 void manager_handle_heart_rate(Manager *m, const HrsMeasurement *hr);
 
+/* manager-progress.c: the Steps and WorkoutRemaining properties. */
+int manager_append_steps(Manager *m, sd_bus_message *reply);
+/* Seconds and metres left in the workout; NAN when unknown (no workout, open steps ahead). */
+void manager_workout_remaining(Manager *m, double *ret_s, double *ret_m);
+
 /* manager-recovery.c: on the first Treadmill Data after a crash. */
 void manager_try_recover(Manager *m);
 

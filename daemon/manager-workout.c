@@ -215,6 +215,13 @@ static void handle_lap(Manager *m, const EngineEvent *ev)
         max_hr = m->lap_hr_n > 0 ? m->lap_hr_max : NAN;
         m->lap_hr_sum = m->lap_hr_max = 0;
         m->lap_hr_n = 0;
+        /* A time trial's laps go by their number in the trial. */
+        (void)bus_manager_emit_lap(m, l->trial_lap ? l->trial_lap : l->number,
+                                   l->trial_lap                                 ? "trial"
+                                   : !l->automatic                              ? "step"
+                                   : fabs(l->distance_m - METERS_PER_MILE) < 50 ? "mile"
+                                                                                : "auto",
+                                   l->distance_m, l->duration_s, l->avg_speed_kmh);
         if (!m->store || m->session_id <= 0)
                 return;
         start_s = (double)((int64_t)l->start_usec - (int64_t)m->session_start_usec) / USEC_PER_SEC;

@@ -32,6 +32,20 @@ install(FILES ${CMAKE_SOURCE_DIR}/docs/paced.conf.5 DESTINATION ${CMAKE_INSTALL_
 install(FILES ${CMAKE_SOURCE_DIR}/systemd/pacectl.bash-completion
         DESTINATION ${PACED_BASH_COMPLETION_DIR} RENAME pacectl)
 
+# paced-web: its unit (and optional socket), bus policy, user, man page.
+if(TARGET paced-web)
+  configure_file(${CMAKE_SOURCE_DIR}/systemd/paced-web.service.in
+                 ${CMAKE_BINARY_DIR}/systemd/paced-web.service @ONLY)
+  install(FILES ${CMAKE_BINARY_DIR}/systemd/paced-web.service
+                ${CMAKE_SOURCE_DIR}/systemd/paced-web.socket DESTINATION ${PACED_SYSTEMD_UNIT_DIR})
+  install(FILES ${CMAKE_SOURCE_DIR}/systemd/paced-web-dbus.conf
+          DESTINATION ${PACED_DBUS_POLICY_DIR} RENAME io.paced.web1.conf)
+  install(FILES ${CMAKE_SOURCE_DIR}/systemd/paced-web.sysusers DESTINATION ${PACED_SYSUSERS_DIR}
+          RENAME paced-web.conf)
+  install(FILES ${CMAKE_SOURCE_DIR}/docs/paced-web.8 DESTINATION ${CMAKE_INSTALL_MANDIR}/man8)
+  install(FILES ${CMAKE_SOURCE_DIR}/conf/web.conf DESTINATION ${CMAKE_INSTALL_FULL_SYSCONFDIR}/paced)
+endif()
+
 # On a live system (no DESTDIR, run as root under systemd) create the user and
 # directories and tell systemd and dbus about the new files, so that
 # "systemctl start paced" is the only step left.
@@ -41,6 +55,7 @@ install(CODE [[
     if(_uid STREQUAL "0")
       message(STATUS "Creating the paced user and directories, reloading systemd and dbus")
       execute_process(COMMAND systemd-sysusers paced.conf)
+      execute_process(COMMAND systemd-sysusers paced-web.conf)
       execute_process(COMMAND systemd-tmpfiles --create paced.conf)
       execute_process(COMMAND systemctl daemon-reload)
       execute_process(COMMAND systemctl reload dbus.service)

@@ -249,3 +249,32 @@ safety_actions() {
              r != "" { r = r " " $0 } END { if (r != "") print r }' "$T/safety"
 }
 safety_seen() { safety_actions | grep -F "string \"$1\"" | grep -qF -- "${2:-}"; }
+
+# start_web [ARGS...]: paced-web on the private bus, on a free loopback port
+# (WEB_URL, e.g. http://127.0.0.1:41234), devices in $T/web-state, paced's
+# sessions from $T/state. Skips the test (77) when paced-web was not built.
+WEB_PID=
+WEB_URL=
+start_web() {
+        [ -n "${PACED_WEB:-}" ] && [ -x "$PACED_WEB" ] || { echo "paced-web not built" >&2; exit 77; }
+        mkdir -p "$T/web-state"
+        "$PACED_WEB" --listen 127.0.0.1:0 --state-dir "$T/web-state" \
+                --paced-state-dir "$T/state" -v "$@" >> "$T/web.log" 2>&1 &
+        WEB_PID=$!
+        LIB_PIDS+=("$WEB_PID")
+        wait_for 10 grep -q "Listening on http" "$T/web.log" || fail "paced-web did not start: $(cat "$T/web.log")"
+        WEB_URL=$(sed -n 's/.*Listening on \(http[^ ]*\).*/\1/p' "$T/web.log" | tail -1)
+        wait_for 10 busctl --address="$BUS_ADDRESS" status io.paced.web1 ||
+                fail "paced-web did not take its bus name"
+}
+
+# web_pair [pacectl web pair options]: a fresh pairing code.
+web_pair() {
+        pc web pair --no-qr "$@" | sed -n 's/^Pairing code: \([A-Z0-9-]*\).*/\1/p'
+}
+
+# web_token CODE: redeems CODE as our own page would; prints the token.
+web_token() {
+        curl -sf -X POST -H "Origin: $WEB_URL" -H 'Content-Type: application/json' \
+                -d "{\"code\":\"$1\"}" "$WEB_URL/api/pair" | jq -r .token
+}

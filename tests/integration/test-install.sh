@@ -33,4 +33,17 @@ grep -q "^ExecStart=$prefix/sbin/paced\$" "$root$prefix/lib/systemd/system/paced
         fail "paced's default config path does not match the install"
 "$root$prefix/sbin/paced" --check-config --config "$etc/paced/paced.conf" > /dev/null ||
         fail "installed config rejected"
+# paced-web, when built: binary, page, unit, socket, policy, user, man page, config.
+if [ -n "${PACED_WEB:-}" ]; then
+        for f in "$prefix/sbin/paced-web" "$prefix/share/paced/web/index.html" \
+                "$prefix/share/paced/web/app.js" "$prefix/lib/systemd/system/paced-web.service" \
+                "$prefix/lib/systemd/system/paced-web.socket" \
+                /usr/share/dbus-1/system.d/io.paced.web1.conf \
+                "$prefix/lib/sysusers.d/paced-web.conf" "$prefix/share/man/man8/paced-web.8"; do
+                [ -e "$root$f" ] || fail "not installed: $f"
+        done
+        [ -e "$etc/paced/web.conf" ] || fail "web.conf not installed under $etc/paced"
+        # The shipped web.conf is all comments: it parses, and changes no default.
+        "$root$prefix/sbin/paced-web" --help | grep -q "web.conf" || fail "paced-web --help"
+fi
 log "PASS"

@@ -59,8 +59,36 @@ systemd-tmpfiles --root="$T/root" --create "$PACED_SOURCE_DIR/systemd/paced.tmpf
         > "$T/tmpfiles" 2>&1 || fail "systemd-tmpfiles: $(cat "$T/tmpfiles")"
 [ "$(stat -c %a "$T/root/var/lib/paced")" = 750 ] || fail "state dir mode"
 
+# paced-web's unit: valid, hardened (a network service: at most 2.0 as well),
+# its own user in group paced, and its socket unit.
+web_unit="$PACED_BUILD_DIR/systemd/paced-web.service"
+if [ -f "$web_unit" ]; then
+        sed "s|^ExecStart=.*/paced-web$|ExecStart=${PACED_WEB:-$PACED}|" "$web_unit" \
+                > "$T/unit/paced-web.service"
+        cp "$PACED_SOURCE_DIR/systemd/paced-web.socket" "$T/unit/"
+        systemd-analyze verify --man=no "$T/unit/paced-web.service" "$T/unit/paced-web.socket" \
+                > "$T/verify-web" 2>&1 || fail "verify paced-web: $(cat "$T/verify-web")"
+        ! grep -q . "$T/verify-web" || fail "verify paced-web printed: $(cat "$T/verify-web")"
+        for key in Type=notify User=paced-web SupplementaryGroups=paced StateDirectory=paced-web \
+                BusName=io.paced.web1 IPAddressDeny=any IPAddressAllow= ProtectSystem=strict; do
+                grep -q "^$key" "$web_unit" || fail "paced-web unit lacks $key"
+        done
+        systemd-analyze security --offline=true --no-pager "$T/unit/paced-web.service" \
+                > "$T/security-web" 2>&1 || true
+        exposure=$(sed -n 's/.*Overall exposure level for paced-web.service: \([0-9.]*\).*/\1/p' \
+                "$T/security-web")
+        log "paced-web exposure: $exposure"
+        awk -v e="${exposure:-99}" 'BEGIN { exit !(e <= 2.0) }' ||
+                fail "paced-web exposure $exposure above 2.0: $(grep '✗' "$T/security-web")"
+        systemd-sysusers --root="$T/root" "$PACED_SOURCE_DIR/systemd/paced-web.sysusers" \
+                > "$T/sysusers-web" 2>&1 || fail "sysusers paced-web: $(cat "$T/sysusers-web")"
+        grep -q '^paced-web:' "$T/root/etc/passwd" || fail "no user paced-web"
+        grep -q '^paced:.*paced-web' "$T/root/etc/group" || fail "paced-web is not in group paced"
+        xmllint --noout "$PACED_SOURCE_DIR/systemd/paced-web-dbus.conf" || fail "paced-web policy"
+fi
+
 bash -n "$PACED_SOURCE_DIR/systemd/pacectl.bash-completion" || fail "completion syntax"
-for page in paced.8 pacectl.1 paced.conf.5; do
+for page in paced.8 pacectl.1 paced.conf.5 paced-web.8; do
         if command -v man > /dev/null; then
                 LC_ALL=C.UTF-8 man --warnings -l "$PACED_SOURCE_DIR/docs/$page" > /dev/null \
                         2> "$T/man" || fail "man $page"

@@ -1148,6 +1148,7 @@ static void begin_workout(WorkoutEngine *e, uint64_t now)
         e->n_laps = 0;
         e->n_auto_laps = 0;
         e->trial = false;
+        e->belt_stopping = false;
         e->next_announced = false;
         e->commanded_kmh = NAN;
         e->commanded_incline = NAN;
@@ -2106,6 +2107,7 @@ static void belt_started(WorkoutEngine *e, uint64_t now, const char *why)
 {
         e->belt = BELT_RUNNING;
         e->zero_pending = false;
+        e->belt_stopping = false;
         if (e->state == ENGINE_STATE_ARMED && e->workout)
                 begin_workout(e, now);
         else if (e->state == ENGINE_STATE_PAUSED && e->pause_reason != ENGINE_PAUSE_LINK_LOST)

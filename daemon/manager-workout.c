@@ -769,6 +769,14 @@ static int check_can_start(Manager *m, sd_bus_error *error)
         if (!m->transport || !m->devices[TRANSPORT_ROLE_TREADMILL].connected)
                 return sd_bus_error_set(error, PACED_ERROR_NOT_CONNECTED,
                                         "No treadmill is connected.");
+        if (workout_engine_get_state(m->engine) == ENGINE_STATE_ARMED) {
+                const ResolvedWorkout *w = workout_engine_get_workout(m->engine);
+
+                return sd_bus_error_setf(error, PACED_ERROR_BUSY,
+                                         "%s is loaded and waits for the belt: press START on the "
+                                         "treadmill, or pacectl stop to unload it.",
+                                         w && w->name ? w->name : "A workout");
+        }
         if (engine_active(m))
                 return sd_bus_error_set(error, PACED_ERROR_BUSY,
                                         "A workout is already running: stop it first.");

@@ -28,6 +28,10 @@ expect_rc 0 pc status
 grep -q "To do: Press START on the treadmill to begin." "$T/out" || fail "status: $(cat "$T/out")"
 wait_for 5 grep -q 'Loaded 6x400 m intervals. Press START on the treadmill to begin.' "$T/cues" ||
         fail "no cue telling the runner to press START"
+# Starting again while it waits says what is waiting, and how to go on.
+expect_rc 1 pc start easy-run
+grep -q "6x400 m intervals is loaded and waits for the belt: press START on the treadmill, or pacectl stop to unload it." "$T/err" ||
+        fail "second start: $(cat "$T/err")"
 
 expect_rc 0 pc sim press start
 wait_for 10 prop_is State '"running"' || fail "console start did not begin: $(prop State)"

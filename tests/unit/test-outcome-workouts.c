@@ -149,7 +149,7 @@ static void check_mile_trial(const char *runner, double accel)
         OutcomeRig r;
         unsigned heard[64];
         size_t n_heard, n_results = 0, n_trial_laps = 0, first = SIZE_MAX, end = 0;
-        double sum = 0, goal_lap[4] = {}, dist, goal, start_m = NAN, t_start = NAN;
+        double sum = 0, goal_lap[4] = {}, dist = NAN, goal = NAN, start_m = NAN, t_start = NAN;
         char sentence[192];
 
         assert_int_equal(outcome_rig_init(&r, runner, NULL, &m), 0);

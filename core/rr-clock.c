@@ -12,9 +12,9 @@ double rr_clock_push(RrClock *c, double t_s, double rr_ms, double later_ms)
 {
         double anchor = t_s - later_ms / 1000.0, next = c->end_s + rr_ms / 1000.0;
 
-        /* Within a few hundred ms of the notification the interval sum is the
-         * better clock (the notification's own time jitters); beyond that,
-         * beats were lost or the session paused: start again from it. */
+        /* The interval sum is the better clock: the notification's own time
+         * jitters with the radio and the host. Far behind it, beats were lost
+         * or the session paused: start again from the notification. */
         c->end_s = c->started && fabs(next - anchor) <= RR_CLOCK_RESYNC_S ? next : anchor;
         c->started = true;
         c->ends[c->n % RR_CLOCK_RING] = c->end_s;

@@ -17,8 +17,11 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define RR_CLOCK_RING     16
-#define RR_CLOCK_RESYNC_S 2.0
+#define RR_CLOCK_RING 16
+/* Beyond this between the intervals' clock and the notifications, beats were
+ * lost (a dropout, a pause); below it, the notification time only jitters
+ * (the radio, a busy host). */
+#define RR_CLOCK_RESYNC_S 3.0
 
 typedef struct RrClock {
         bool started;

@@ -72,10 +72,13 @@ grep -q '<text id="result-laps"[^>]*>laps ' "$T/report.svg" || fail "no laps in 
 # beats share a time, and a normal beat ends one interval after the one before.
 dup=$(sqlite3 "$T/state/paced.db" "SELECT count(*) - count(DISTINCT t) FROM rr WHERE session_id=$id")
 [ "$dup" -eq 0 ] || fail "$dup RR rows repeat another beat's time"
+# (At 200x a late notification of a busy host is seconds of virtual time: the
+# clock may anchor again now and then, 1 % of the beats at most.)
 off=$(sqlite3 "$T/state/paced.db" "SELECT count(*) FROM (SELECT t - lag(t) OVER (ORDER BY rowid) AS d,
         rr_ms, artifact, lag(artifact) OVER (ORDER BY rowid) AS pa FROM rr WHERE session_id=$id)
-        WHERE d IS NOT NULL AND NOT artifact AND NOT pa AND abs(d * 1000 - rr_ms) > 2 AND d < 2")
-[ "$off" -eq 0 ] || fail "$off beats do not end one interval after the one before"
+        WHERE d IS NOT NULL AND NOT artifact AND NOT pa AND abs(d * 1000 - rr_ms) > 2")
+beats=$(sqlite3 "$T/state/paced.db" "SELECT count(*) FROM rr WHERE session_id=$id")
+[ "$((off * 100))" -le "$beats" ] || fail "$off of $beats beats do not end one interval after the one before"
 # The trial's result becomes the runner's mile reference, and what derives from it.
 expect_rc 0 pc profile --accept-result "$id"
 mile=$(awk -v t="$total" 'BEGIN { s = int(t + 0.5); printf "%d:%02d", s / 60, s % 60 }')

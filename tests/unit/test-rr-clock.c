@@ -26,6 +26,8 @@ static void test_beats_end_one_interval_apart(void **state)
         assert_float_equal(rr_clock_end(&c, 0), 10.81, 1e-9);
         assert_float_equal(rr_clock_end(&c, 2), 9.2, 1e-9);
         assert_true(isnan(rr_clock_end(&c, 3)));
+        /* A notification 2.5 s late (a busy host): the beats keep their time. */
+        assert_float_equal(rr_clock_push(&c, 11.61 + 2.5, 800, 0), 11.61, 1e-9);
         /* A strap dropout of 20 s: anchored to the notification again. */
         assert_float_equal(rr_clock_push(&c, 31.0, 700, 0), 31.0, 1e-9);
         assert_float_equal(rr_clock_push(&c, 31.7, 700, 0), 31.7, 1e-9);

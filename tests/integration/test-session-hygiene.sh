@@ -39,8 +39,9 @@ expect_rc 0 pc history
 grep -q "No sessions." "$T/out" || fail "history: $(cat "$T/out")"
 expect_rc 0 pc sim clear refuse-control
 
-# A real run: skip --to main leaves the warm-up at once.
-expect_rc 0 pc start intervals-6x400
+# A real run: skip --to main leaves the warm-up at once (steps of minutes,
+# so that nothing ends on its own while the test looks).
+expect_rc 0 pc start tempo-run
 wait_for 10 prop_is State '"running"' || fail "not running"
 wait_for 10 prop_is StepIndex 0 || fail "StepIndex $(prop StepIndex)"
 expect_rc 0 pc skip --to main
@@ -67,7 +68,7 @@ grep -q "add --yes" "$T/err" || fail "delete without --yes: $(cat "$T/err")"
 expect_rc 2 pc delete 999 --yes
 grep -q "No session 999" "$T/err" || fail "$(cat "$T/err")"
 expect_rc 0 pc delete "$id" --yes
-grep -q "^Deleted session $id (6x400 m intervals, " "$T/out" || fail "$(cat "$T/out")"
+grep -q "^Deleted session $id (Tempo run (20 min), " "$T/out" || fail "$(cat "$T/out")"
 [ "$(sqlite3 "$db" "SELECT count(*) FROM sessions WHERE id=$id")" -eq 0 ] || fail "not deleted"
 [ "$(sqlite3 "$db" "SELECT count(*) FROM samples WHERE session_id=$id")" -eq 0 ] || fail "samples kept"
 expect_rc 0 pc history

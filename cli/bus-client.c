@@ -345,6 +345,8 @@ static int read_device_prop(sd_bus_message *m, const char *name, void *userdata)
         }
         if (streq(name, "Battery"))
                 return sd_bus_message_read(m, "v", "i", &p->battery);
+        if (streq(name, "Malformed"))
+                return sd_bus_message_read(m, "v", "t", &p->malformed);
         if (streq(name, "Features")) {
                 r = sd_bus_message_enter_container(m, 'v', "as");
                 if (r >= 0)
@@ -472,7 +474,7 @@ static void print_device_json(FILE *f, const DeviceProps *d)
                         d->incline_range[2]);
         else
                 fputs("null", f);
-        fputc('}', f);
+        fprintf(f, ",\"malformed\":%" PRIu64 "}", d->malformed);
 }
 
 void status_print_json(FILE *f, const ManagerProps *p, const DeviceProps *devs, size_t n_devs)

@@ -64,6 +64,7 @@ typedef struct DeviceProps {
         int battery;
         char **features; /* NULL-terminated */
         double speed_range[3], incline_range[3];
+        uint64_t malformed;
 } DeviceProps;
 
 void manager_props_init(ManagerProps *p);

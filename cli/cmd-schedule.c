@@ -61,6 +61,50 @@ static int fetch_plan(sd_bus *bus, Plan **ret)
         return PACECTL_EXIT_OK;
 }
 
+/* Today's workout and the planned ones from other calendars (paced-sync). */
+static int show_today(sd_bus *bus, const char *today_name, bool json)
+{
+        _cleanup_(sd_bus_error_free) sd_bus_error error = SD_BUS_ERROR_NULL;
+        _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
+        const char *date, *source, *name, *filename;
+        size_t n = 0;
+        int r;
+
+        /* An older paced has no PlannedWorkouts. */
+        r = sd_bus_get_property(bus, PACED_BUS_NAME, PACED_BUS_PATH, PACED_BUS_IFACE_MANAGER,
+                                "PlannedWorkouts", &error, &reply, "a(ssss)");
+        if (r >= 0)
+                r = sd_bus_message_enter_container(reply, 'a', "(ssss)");
+        else
+                reply = sd_bus_message_unref(reply);
+        if (json) {
+                printf("{\"today\":");
+                if (*today_name)
+                        pacectl_json_string(stdout, today_name);
+                else
+                        printf("null");
+                printf(",\"planned\":[");
+        } else if (*today_name)
+                printf("Today: %s (pacectl schedule show --week: the week)\n", today_name);
+        else
+                printf("No schedule, or nothing scheduled today.\n");
+        while (reply &&
+               sd_bus_message_read(reply, "(ssss)", &date, &source, &name, &filename) > 0) {
+                if (json) {
+                        printf("%s{\"date\":\"%s\",\"source\":", n ? "," : "", date);
+                        pacectl_json_string(stdout, source);
+                        printf(",\"name\":");
+                        pacectl_json_string(stdout, name);
+                        printf("}");
+                } else
+                        printf("%s  %s  %s (%s)\n", n ? "" : "Planned:\n", date, name, source);
+                n++;
+        }
+        if (json)
+                printf("]}\n");
+        return PACECTL_EXIT_OK;
+}
+
 static int show(bool json, bool week, bool all)
 {
         _cleanup_(sd_bus_error_free) sd_bus_error error = SD_BUS_ERROR_NULL;
@@ -78,20 +122,8 @@ static int show(bool json, bool week, bool all)
                                        "Schedule", &error, &today_name);
         if (r < 0)
                 return pacectl_error_exit("cannot reach paced", &error, r);
-        if (!week && !all) {
-                if (json) {
-                        printf("{\"today\":");
-                        if (*today_name)
-                                pacectl_json_string(stdout, today_name);
-                        else
-                                printf("null");
-                        printf("}\n");
-                } else if (*today_name)
-                        printf("Today: %s\n", today_name);
-                else
-                        printf("No schedule, or nothing scheduled today.\n");
-                return PACECTL_EXIT_OK;
-        }
+        if (!week && !all)
+                return show_today(bus, today_name, json);
         r = fetch_plan(bus, &plan);
         if (r != PACECTL_EXIT_OK)
                 return r;
@@ -166,7 +198,8 @@ static int cmd_schedule(int argc, char *argv[])
         for (int i = 1; i < argc; i++) {
                 if (streq(argv[i], "--help") || streq(argv[i], "-h")) {
                         pacectl_print_usage("schedule",
-                                            "  show [--json]      Today's scheduled workout\n"
+                                            "  show [--json]      Today's scheduled workout and "
+                                            "the planned ones\n"
                                             "  show --week        This week of the plan, day by "
                                             "day (--all: every week)\n"
                                             "  set PLAN           Store a plan (a file from "

@@ -36,17 +36,25 @@ static void print_zones(const double zone_s[SESSION_ZONES_MAX + 1], unsigned n_z
                 printf(" Z%u %s", z, session_format_duration(b, sizeof(b), zone_s[z]));
 }
 
-static void print_splits(const char *title, const char *from, const SessionLap *l, size_t n)
+/* A lap's moving time: elapsed minus the pauses in it (FIT's timer time). */
+static double lap_moving_s(const SessionData *d, const SessionLap *l)
 {
-        char t[16], p[16];
+        return fmax(l->end_s - l->start_s - session_summary_paused_s(d, l->start_s, l->end_s), 0);
+}
+
+static void print_splits(const SessionData *d, const char *title, const char *from,
+                         const SessionLap *l, size_t n)
+{
+        char t[16], e[16], p[16];
 
         if (n == 0)
                 return;
-        printf("\nSplits (%s, from %s)\n  %3s  %9s  %8s  %7s  %6s\n", title, from, "#", "DISTANCE",
-               "TIME", "PACE", "AVG HR");
+        printf("\nSplits (%s, from %s)\n  %3s  %9s  %8s  %8s  %7s  %6s\n", title, from, "#",
+               "DISTANCE", "TIME", "ELAPSED", "PACE", "AVG HR");
         for (size_t i = 0; i < n; i++) {
-                printf("  %3zu  %7.0f m  %8s  %7s  %6.0f\n", i + 1, l[i].distance_m,
-                       session_format_duration(t, sizeof(t), l[i].end_s - l[i].start_s),
+                printf("  %3zu  %7.0f m  %8s  %8s  %7s  %6.0f\n", i + 1, l[i].distance_m,
+                       session_format_duration(t, sizeof(t), lap_moving_s(d, &l[i])),
+                       session_format_duration(e, sizeof(e), l[i].end_s - l[i].start_s),
                        session_format_pace(p, sizeof(p), l[i].avg_speed_kmh, false),
                        l[i].avg_hr_bpm);
         }
@@ -54,7 +62,7 @@ static void print_splits(const char *title, const char *from, const SessionLap *
 
 static void print_text(const SessionData *d, const SessionSummary *s)
 {
-        char a[32], b[32], c[32];
+        char a[32], b[32], c[32], el[32];
 
         printf("Session %" PRId64 ": %s\n", d->id, d->workout_name ? d->workout_name : "free run");
         printf("  Started:    %s, %s", session_cli_format_time(a, sizeof(a), d->start_wall_usec),
@@ -111,31 +119,32 @@ static void print_text(const SessionData *d, const SessionSummary *s)
         }
 
         if (s->n_steps > 0) {
-                printf("\nSteps\n  %3s  %-22s  %7s  %7s  %9s  %7s  %7s  %6s  %s\n", "#", "STEP",
-                       "TARGET", "ACTUAL", "TO TARGET", "DIST", "TIME", "AVG HR", "ZONES");
+                /* TIME is moving time; ELAPSED includes the pauses. */
+                printf("\nSteps\n  %3s  %-22s  %7s  %7s  %9s  %7s  %7s  %7s  %6s  %s\n", "#",
+                       "STEP", "TARGET", "ACTUAL", "TO TARGET", "DIST", "TIME", "ELAPSED", "AVG HR",
+                       "ZONES");
                 for (size_t i = 0; i < s->n_steps; i++) {
                         const StepSummary *st = &s->steps[i];
                         char tt[16] = "never";
                         if (isfinite(st->time_to_target_s))
                                 session_format_duration(tt, sizeof(tt), st->time_to_target_s);
-                        printf("  %3d  %-22.22s  %7s  %7s  %9s  %5.0f m  %7s  %6.0f ",
+                        printf("  %3d  %-22.22s  %7s  %7s  %9s  %5.0f m  %7s  %7s  %6.0f ",
                                st->step_index + 1, step_label(d, st->step_index),
                                session_format_pace(a, sizeof(a), st->target_kmh, false),
-                               session_format_pace(b, sizeof(b),
-                                                   st->end_s > st->start_s
-                                                           ? st->distance_m /
-                                                                     (st->end_s - st->start_s) * 3.6
-                                                           : NAN,
-                                                   false),
+                               session_format_pace(
+                                       b, sizeof(b),
+                                       st->moving_s > 0 ? st->distance_m / st->moving_s * 3.6 : NAN,
+                                       false),
                                tt, st->distance_m,
-                               session_format_duration(c, sizeof(c), st->end_s - st->start_s),
+                               session_format_duration(c, sizeof(c), st->moving_s),
+                               session_format_duration(el, sizeof(el), st->end_s - st->start_s),
                                st->avg_hr_bpm);
                         print_zones(st->zone_s, d->n_zones);
                         printf("\n");
                 }
         }
-        print_splits("400 m", s->splits_from, s->splits_400m, s->n_splits_400m);
-        print_splits("mile", s->splits_from, s->splits_mile, s->n_splits_mile);
+        print_splits(d, "400 m", s->splits_from, s->splits_400m, s->n_splits_400m);
+        print_splits(d, "mile", s->splits_from, s->splits_mile, s->n_splits_mile);
 
         if (d->n_events > 0) {
                 printf("\nEvents\n");
@@ -154,7 +163,7 @@ static void json_key_number(const char *key, double v, int decimals, bool comma)
         json_write_number(stdout, v, decimals);
 }
 
-static void json_laps(const char *key, const SessionLap *l, size_t n)
+static void json_laps(const SessionData *d, const char *key, const SessionLap *l, size_t n)
 {
         printf(",\"%s\":[", key);
         for (size_t i = 0; i < n; i++) {
@@ -163,6 +172,7 @@ static void json_laps(const char *key, const SessionLap *l, size_t n)
                 printf(",\"step\":%d", l[i].step_index);
                 json_key_number("start_s", l[i].start_s, 1, true);
                 json_key_number("end_s", l[i].end_s, 1, true);
+                json_key_number("moving_s", lap_moving_s(d, &l[i]), 1, true);
                 json_key_number("distance_m", l[i].distance_m, 1, true);
                 json_key_number("avg_speed_kmh", l[i].avg_speed_kmh, 2, true);
                 json_key_number("avg_hr_bpm", l[i].avg_hr_bpm, 1, true);
@@ -220,6 +230,7 @@ static void print_json(const SessionData *d, const SessionSummary *s)
                 json_write_string(stdout, step_label(d, st->step_index));
                 json_key_number("start_s", st->start_s, 1, true);
                 json_key_number("end_s", st->end_s, 1, true);
+                json_key_number("moving_s", st->moving_s, 1, true);
                 json_key_number("distance_m", st->distance_m, 1, true);
                 json_key_number("target_kmh", st->target_kmh, 2, true);
                 json_key_number("target_lo_kmh", st->target_lo_kmh, 2, true);
@@ -253,9 +264,9 @@ static void print_json(const SessionData *d, const SessionSummary *s)
         }
         printf("],\"splits_from\":");
         json_write_string(stdout, s->splits_from);
-        json_laps("splits_400m", s->splits_400m, s->n_splits_400m);
-        json_laps("splits_mile", s->splits_mile, s->n_splits_mile);
-        json_laps("laps", d->laps, d->n_laps);
+        json_laps(d, "splits_400m", s->splits_400m, s->n_splits_400m);
+        json_laps(d, "splits_mile", s->splits_mile, s->n_splits_mile);
+        json_laps(d, "laps", d->laps, d->n_laps);
         printf(",\"events\":[");
         for (size_t i = 0; i < d->n_events; i++) {
                 const SessionEventRow *e = &d->events[i];

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* pacectl status: the daemon's state in one screen, or as JSON. */
 #include <getopt.h>
+#include <inttypes.h>
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
@@ -86,9 +87,12 @@ static void print_status_text(const ManagerProps *p, const DeviceProps devs[2])
                                d->address && *d->address ? ")" : "");
                         if (d->battery >= 0)
                                 printf(", battery %d %%", d->battery);
-                        printf("\n");
                 } else
-                        printf("not connected\n");
+                        printf("not connected");
+                if (d->malformed > 0)
+                        printf(", %" PRIu64 " malformed payload%s", d->malformed,
+                               d->malformed == 1 ? "" : "s");
+                printf("\n");
         }
         printf("     Control: %s%s\n", p->control_status ? p->control_status : "?",
                p->monitor_only ? " (monitor only)" : "");

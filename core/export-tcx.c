@@ -140,11 +140,13 @@ int export_tcx_write(const SessionData *d, FILE *out)
                 }
                 if (last < d->n_samples && isfinite(d->samples[last].distance_m))
                         d1 = d->samples[last].distance_m;
-                double time_s = first < last
-                                        ? (last < d->n_samples ? d->samples[last].t_s
-                                                               : d->samples[last - 1].t_s + 1) -
-                                                  d->samples[first].t_s
-                                        : 0;
+                double t0 = first < last ? d->samples[first].t_s : 0;
+                double t1 = first < last ? (last < d->n_samples ? d->samples[last].t_s
+                                                                : d->samples[last - 1].t_s + 1)
+                                         : 0;
+                /* TotalTimeSeconds is the timer's time, without the pauses (Garmin's
+                 * own files: FIT total_timer_time); the trackpoints keep the clock. */
+                double time_s = fmax(t1 - t0 - session_summary_paused_s(d, t0, t1), 0);
                 double dist_m = isfinite(d0) ? d1 - d0 : 0;
 
                 fputs("   <Lap StartTime=\"", out);

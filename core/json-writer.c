@@ -3,6 +3,7 @@
 #include <math.h>
 #include <string.h>
 
+#include "json-util.h"
 #include "json-writer.h"
 
 void json_writer_init(JsonWriter *w, FILE *f)
@@ -88,58 +89,49 @@ static size_t utf8_sequence_len(const unsigned char *s)
         return n;
 }
 
-void json_write_string(FILE *f, const char *s)
+/* s with every invalid UTF-8 byte replaced by U+FFFD (json-c writes bytes as they are). */
+static char *utf8_sanitize(const char *s)
 {
         const unsigned char *p = (const unsigned char *)s;
+        size_t len = strlen(s);
+        char *out, *o;
+
+        /* At worst every byte becomes the 3-byte U+FFFD. */
+        out = malloc(3 * len + 1);
+        if (!out)
+                return NULL;
+        for (o = out; *p;) {
+                size_t n = utf8_sequence_len(p);
+
+                if (n == 0) {
+                        memcpy(o, "\xef\xbf\xbd", 3);
+                        o += 3;
+                        p++;
+                        continue;
+                }
+                memcpy(o, p, n);
+                o += n;
+                p += n;
+        }
+        *o = '\0';
+        return out;
+}
+
+void json_write_string(FILE *f, const char *s)
+{
+        _cleanup_json_ json_object *o = NULL;
+        _cleanup_free_ char *clean = NULL;
+        const char *text;
 
         if (!s) {
                 fputs("null", f);
                 return;
         }
-
-        fputc('"', f);
-        while (*p) {
-                size_t n;
-
-                switch (*p) {
-                case '"':
-                        fputs("\\\"", f);
-                        p++;
-                        continue;
-                case '\\':
-                        fputs("\\\\", f);
-                        p++;
-                        continue;
-                case '\n':
-                        fputs("\\n", f);
-                        p++;
-                        continue;
-                case '\r':
-                        fputs("\\r", f);
-                        p++;
-                        continue;
-                case '\t':
-                        fputs("\\t", f);
-                        p++;
-                        continue;
-                default:
-                        break;
-                }
-                if (*p < 0x20) {
-                        fprintf(f, "\\u%04x", *p);
-                        p++;
-                        continue;
-                }
-                n = utf8_sequence_len(p);
-                if (n == 0) {
-                        fputs("\\ufffd", f);
-                        p++;
-                        continue;
-                }
-                fwrite(p, 1, n, f);
-                p += n;
-        }
-        fputc('"', f);
+        /* The escaping is json-c's. Out of memory, the document stays valid: null. */
+        clean = utf8_sanitize(s);
+        o = clean ? json_object_new_string(clean) : NULL;
+        text = o ? json_to_string(o) : NULL;
+        fputs(text ? text : "null", f);
 }
 
 void json_writer_key(JsonWriter *w, const char *key)

@@ -3,9 +3,9 @@
 
 /*
  * JSON output for the store and pacectl --json (RFC 8259). JsonWriter is a
- * small streaming writer: compact (one line),
- * commas handled for you, strings escaped (control characters as \u00XX,
- * invalid UTF-8 replaced by U+FFFD), non-finite numbers written as null.
+ * small streaming writer: compact (one line), commas handled for you,
+ * strings escaped by json-c (control characters as \u00XX; invalid UTF-8 is
+ * replaced by U+FFFD first), non-finite numbers written as null.
  * Writes straight to a FILE*; errors are the FILE's (check ferror()).
  *
  *   JsonWriter w;

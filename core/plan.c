@@ -4,7 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 
-#include "json-writer.h"
+#include "json-util.h"
 #include "plan.h"
 #include "workout.h"
 
@@ -653,140 +653,148 @@ const char *plan_workout_for_date(const Plan *p, int64_t date)
         return d && d->type == PLAN_DAY_RUN ? d->workout : NULL;
 }
 
+/* "330.0": numbers keep the format the plan always had. */
+static json_object *number_1(double v)
+{
+        char buf[32];
+
+        snprintf(buf, sizeof(buf), "%.1f", v);
+        return json_object_new_double_s(v, buf);
+}
+
+static int add(json_object *o, const char *key, json_object *v)
+{
+        if (!v)
+                return -ENOMEM;
+        return json_object_object_add(o, key, v) < 0 ? -ENOMEM : 0;
+}
+
+/* json-c's null is a NULL object: not to be taken for a failed allocation. */
+static int add_string_or_null(json_object *o, const char *key, const char *s)
+{
+        if (!s)
+                return json_object_object_add(o, key, NULL) < 0 ? -ENOMEM : 0;
+        return add(o, key, json_object_new_string(s));
+}
+
+static json_object *day_to_json(const PlanDay *d)
+{
+        _cleanup_json_ json_object *o = json_object_new_object();
+        char a[11];
+
+        if (!o || add(o, "date", json_object_new_string(plan_date_format(d->date, a))) < 0 ||
+            add(o, "week", json_object_new_int64(d->week)) < 0 ||
+            add(o, "phase", json_object_new_string(plan_phase_to_string(d->phase))) < 0 ||
+            add(o, "type", json_object_new_string(plan_day_type_to_string(d->type))) < 0 ||
+            add_string_or_null(o, "workout", d->workout) < 0 ||
+            add(o, "reps", json_object_new_int64(d->reps)) < 0 ||
+            add(o, "minutes", json_object_new_int64(d->minutes)) < 0 ||
+            add_string_or_null(o, "detail", d->detail[0] ? d->detail : NULL) < 0 ||
+            add(o, "planned_min", json_object_new_int64(lround(plan_day_minutes(d)))) < 0 ||
+            add_string_or_null(o, "note", d->note) < 0)
+                return NULL;
+        return TAKE_PTR(o);
+}
+
 int plan_to_json(const Plan *p, FILE *f)
 {
+        _cleanup_json_ json_object *o = NULL;
+        json_object *days, *swaps;
+        const char *s;
         char a[11], b[11];
 
         if (!p || !f)
                 return -EINVAL;
-        fprintf(f,
-                "{\"version\":2,\"goal_mile_s\":%.1f,\"current_mile_s\":", p->options.goal_mile_s);
-        if (p->options.current_mile_s > 0)
-                fprintf(f, "%.1f", p->options.current_mile_s);
-        else
-                fputs("null", f);
-        fprintf(f, ",\"weeks\":%u,\"days_per_week\":%u,\"start\":\"%s\",\"end\":\"%s\",\"swaps\":[",
-                p->options.weeks, p->options.days_per_week, plan_date_format(p->options.start, a),
-                plan_date_format(p->options.start + (int64_t)p->n_days - 1, b));
-        for (size_t i = 0; i < p->n_swaps; i++)
-                fprintf(f, "%s[\"%s\",\"%s\"]", i ? "," : "", plan_date_format(p->swaps[i][0], a),
-                        plan_date_format(p->swaps[i][1], b));
-        fputs("],\"days\":[", f);
-        for (size_t i = 0; i < p->n_days; i++) {
-                const PlanDay *d = &p->days[i];
+        o = json_object_new_object();
+        swaps = json_object_new_array();
+        days = json_object_new_array();
+        if (!o || add(o, "version", json_object_new_int(2)) < 0 ||
+            add(o, "goal_mile_s", number_1(p->options.goal_mile_s)) < 0 ||
+            (p->options.current_mile_s > 0
+                     ? add(o, "current_mile_s", number_1(p->options.current_mile_s))
+                     : json_object_object_add(o, "current_mile_s", NULL)) < 0 ||
+            add(o, "weeks", json_object_new_int64(p->options.weeks)) < 0 ||
+            add(o, "days_per_week", json_object_new_int64(p->options.days_per_week)) < 0 ||
+            add(o, "start", json_object_new_string(plan_date_format(p->options.start, a))) < 0 ||
+            add(o, "end",
+                json_object_new_string(
+                        plan_date_format(p->options.start + (int64_t)p->n_days - 1, b))) < 0 ||
+            add(o, "swaps", swaps) < 0 || add(o, "days", days) < 0)
+                return -ENOMEM;
+        for (size_t i = 0; i < p->n_swaps; i++) {
+                json_object *pair = json_object_new_array();
 
-                fprintf(f,
-                        "%s{\"date\":\"%s\",\"week\":%u,\"phase\":\"%s\",\"type\":\"%s\","
-                        "\"workout\":",
-                        i ? "," : "", plan_date_format(d->date, a), d->week,
-                        plan_phase_to_string(d->phase), plan_day_type_to_string(d->type));
-                json_write_string(f, d->workout);
-                fprintf(f, ",\"reps\":%u,\"minutes\":%u,\"detail\":", d->reps, d->minutes);
-                json_write_string(f, d->detail[0] ? d->detail : NULL);
-                fprintf(f, ",\"planned_min\":%.0f,\"note\":", plan_day_minutes(d));
-                json_write_string(f, d->note);
-                fputc('}', f);
+                if (!pair || json_object_array_add(swaps, pair) < 0 ||
+                    json_object_array_add(pair, json_object_new_string(
+                                                        plan_date_format(p->swaps[i][0], a))) < 0 ||
+                    json_object_array_add(pair, json_object_new_string(
+                                                        plan_date_format(p->swaps[i][1], b))) < 0)
+                        return -ENOMEM;
         }
-        fputs("]}", f);
+        for (size_t i = 0; i < p->n_days; i++) {
+                json_object *d = day_to_json(&p->days[i]);
+
+                if (!d || json_object_array_add(days, d) < 0) {
+                        json_object_put(d);
+                        return -ENOMEM;
+                }
+        }
+        s = json_to_string(o);
+        if (!s)
+                return -ENOMEM;
+        fputs(s, f);
         return 0;
 }
 
-/* The value after "key": in the object's top level (before "days"). */
-static const char *json_field(const char *json, const char *days, const char *key)
-{
-        char pat[40];
-        const char *v;
-
-        snprintf(pat, sizeof(pat), "\"%s\":", key);
-        v = strstr(json, pat);
-        if (!v || (days && v > days))
-                return NULL;
-        v += strlen(pat);
-        while (isspace((unsigned char)*v))
-                v++;
-        return v;
-}
-
+/*
+ * A stored plan is its options and the days the runner swapped: the days
+ * are regenerated from them (and so are always consistent). The days
+ * written out are for other readers. Version 1 had no current mile and no
+ * swaps.
+ */
 int plan_from_json(const char *json, Plan **ret)
 {
+        _cleanup_json_ json_object *o = NULL;
         _cleanup_(plan_freep) Plan *p = NULL;
-        PlanOptions o = {};
-        const char *days, *v;
-        char date[11], *end;
-        double x;
-        int k;
+        json_object *swaps = NULL;
+        PlanOptions opt = {};
+        const char *start;
+        int64_t version, weeks, days_per_week;
+        int r;
 
         if (!json || !ret)
                 return -EINVAL;
-        days = strstr(json, "\"days\":");
+        r = json_parse(json, strlen(json), &o);
+        if (r == -ENOMEM)
+                return r;
+        if (r < 0 || json_get_int64(o, "version", 1, 2, &version) < 0 ||
+            json_get_double(o, "goal_mile_s", &opt.goal_mile_s) < 0 ||
+            json_get_int64(o, "weeks", 0, 100, &weeks) < 0 ||
+            json_get_int64(o, "days_per_week", 0, 7, &days_per_week) < 0 ||
+            json_get_string(o, "start", &start) < 0 || plan_date_parse(start, &opt.start) < 0)
+                return -EBADMSG;
+        r = json_get_double(o, "current_mile_s", &opt.current_mile_s);
+        if (r < 0 && r != -ENOENT)
+                return -EBADMSG;
+        r = json_get_array(o, "swaps", &swaps);
+        if (r < 0 && r != -ENOENT)
+                return -EBADMSG;
+        opt.weeks = (unsigned)weeks;
+        opt.days_per_week = (unsigned)days_per_week;
+        r = plan_generate(&opt, &p);
+        if (r < 0)
+                return r == -EINVAL ? -EBADMSG : r;
+        for (size_t i = 0; swaps && i < json_object_array_length(swaps); i++) {
+                json_object *pair = json_object_array_get_idx(swaps, i);
+                const char *x, *y;
+                int64_t dx, dy;
 
-        v = json_field(json, days, "version");
-        if (!v || (strtol(v, &end, 10) != 1 && strtol(v, &end, 10) != 2))
-                return -EBADMSG;
-        v = json_field(json, days, "goal_mile_s");
-        if (!v || (o.goal_mile_s = strtod(v, &end), end == v))
-                return -EBADMSG;
-        v = json_field(json, days, "weeks");
-        if (!v || (x = strtod(v, &end), end == v) || x != floor(x) || x < 0 || x > 100)
-                return -EBADMSG;
-        o.weeks = (unsigned)x;
-        v = json_field(json, days, "days_per_week");
-        if (!v || (x = strtod(v, &end), end == v) || x != floor(x) || x < 0 || x > 7)
-                return -EBADMSG;
-        o.days_per_week = (unsigned)x;
-        v = json_field(json, days, "start");
-        if (!v || *v != '"' || strlen(v) < 12 || v[11] != '"')
-                return -EBADMSG;
-        memcpy(date, v + 1, 10);
-        date[10] = 0;
-        if (plan_date_parse(date, &o.start) < 0)
-                return -EBADMSG;
-        /* Version 2: the current mile (or null) and the days swapped since. */
-        v = json_field(json, days, "current_mile_s");
-        if (v && strncmp(v, "null", 4) != 0 &&
-            ((x = strtod(v, &end), end == v) || !(x == 0 || (x >= 180 && x <= 1200))))
-                return -EBADMSG;
-        if (v && strncmp(v, "null", 4) != 0)
-                o.current_mile_s = x;
-        k = plan_generate(&o, &p);
-        if (k < 0)
-                return k == -EINVAL ? -EBADMSG : k;
-        v = json_field(json, days, "swaps");
-        if (v) {
-                if (*v++ != '[')
-                        return -EBADMSG;
-                while (isspace((unsigned char)*v))
-                        v++;
-                while (*v == '[') {
-                        int64_t ab[2];
-
-                        for (int i = 0; i < 2; i++) {
-                                v++;
-                                while (isspace((unsigned char)*v))
-                                        v++;
-                                if (*v != '"' || strlen(v) < 12 || v[11] != '"')
-                                        return -EBADMSG;
-                                memcpy(date, v + 1, 10);
-                                date[10] = '\0';
-                                if (plan_date_parse(date, &ab[i]) < 0)
-                                        return -EBADMSG;
-                                v += 12;
-                                while (isspace((unsigned char)*v))
-                                        v++;
-                                if (*v != (i == 0 ? ',' : ']'))
-                                        return -EBADMSG;
-                        }
-                        if (plan_swap_days(p, ab[0], ab[1]) < 0)
-                                return -EBADMSG;
-                        v++;
-                        while (isspace((unsigned char)*v))
-                                v++;
-                        if (*v == ',')
-                                v++;
-                        while (isspace((unsigned char)*v))
-                                v++;
-                }
-                if (*v != ']')
+                if (!json_object_is_type(pair, json_type_array) ||
+                    json_object_array_length(pair) != 2 ||
+                    json_as_string(json_object_array_get_idx(pair, 0), &x) < 0 ||
+                    json_as_string(json_object_array_get_idx(pair, 1), &y) < 0 ||
+                    plan_date_parse(x, &dx) < 0 || plan_date_parse(y, &dy) < 0 ||
+                    plan_swap_days(p, dx, dy) < 0)
                         return -EBADMSG;
         }
         *ret = TAKE_PTR(p);

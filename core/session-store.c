@@ -1100,9 +1100,11 @@ void session_list_free(SessionListEntry *l, size_t n)
         free(l);
 }
 
-int session_store_list(SessionStore *s, uint64_t since_wall_usec, SessionListEntry **ret,
-                       size_t *ret_n)
+/* The sessions the WHERE clause selects (its ? bound to arg), in order, at most limit. */
+static int list_where(SessionStore *s, const char *where, int64_t arg, int64_t limit,
+                      SessionListEntry **ret, size_t *ret_n)
 {
+        _cleanup_free_ char *sql = NULL;
         _cleanup_stmt_ sqlite3_stmt *st = NULL;
         SessionListEntry *l = NULL;
         size_t n = 0, alloc = 0;
@@ -1110,24 +1112,27 @@ int session_store_list(SessionStore *s, uint64_t since_wall_usec, SessionListEnt
 
         if (!s || !ret || !ret_n)
                 return -EINVAL;
-        r = prepare(s,
-                    "SELECT s.id, s.start_usec, s.end_usec, s.end_reason, s.workout_name,"
-                    " (SELECT max(t) FROM samples WHERE session_id = s.id),"
-                    " (SELECT max(distance_m) FROM samples WHERE session_id = s.id),"
-                    " (SELECT avg(hr_bpm) FROM samples WHERE session_id = s.id AND hr_bpm > 0),"
-                    " (SELECT max(hr_bpm) FROM samples WHERE session_id = s.id),"
-                    " (SELECT hr_bpm FROM thresholds WHERE session_id = s.id AND kind = 'aet'"
-                    "   ORDER BY method = '" SESSION_METHOD_RAMP "' DESC, id LIMIT 1),"
-                    " (SELECT speed_kmh FROM thresholds WHERE session_id = s.id AND kind = 'aet'"
-                    "   ORDER BY method = '" SESSION_METHOD_RAMP "' DESC, id LIMIT 1),"
-                    " r.time_s, r.distance_m, r.complete, r.best"
-                    " FROM sessions s LEFT JOIN results r ON r.id = (SELECT id FROM results"
-                    "   WHERE session_id = s.id ORDER BY complete DESC, id DESC LIMIT 1)"
-                    " WHERE s.start_usec >= ? ORDER BY s.start_usec, s.id",
-                    &st);
+        if (asprintf(&sql,
+                     "SELECT s.id, s.start_usec, s.end_usec, s.end_reason, s.workout_name,"
+                     " (SELECT max(t) FROM samples WHERE session_id = s.id),"
+                     " (SELECT max(distance_m) FROM samples WHERE session_id = s.id),"
+                     " (SELECT avg(hr_bpm) FROM samples WHERE session_id = s.id AND hr_bpm > 0),"
+                     " (SELECT max(hr_bpm) FROM samples WHERE session_id = s.id),"
+                     " (SELECT hr_bpm FROM thresholds WHERE session_id = s.id AND kind = 'aet'"
+                     "   ORDER BY method = '" SESSION_METHOD_RAMP "' DESC, id LIMIT 1),"
+                     " (SELECT speed_kmh FROM thresholds WHERE session_id = s.id AND kind = 'aet'"
+                     "   ORDER BY method = '" SESSION_METHOD_RAMP "' DESC, id LIMIT 1),"
+                     " r.time_s, r.distance_m, r.complete, r.best"
+                     " FROM sessions s LEFT JOIN results r ON r.id = (SELECT id FROM results"
+                     "   WHERE session_id = s.id ORDER BY complete DESC, id DESC LIMIT 1)"
+                     " WHERE %s LIMIT ?",
+                     where) < 0)
+                return -ENOMEM;
+        r = prepare(s, sql, &st);
         if (r < 0)
                 return r;
-        sqlite3_bind_int64(st, 1, (sqlite3_int64)since_wall_usec);
+        sqlite3_bind_int64(st, 1, (sqlite3_int64)arg);
+        sqlite3_bind_int64(st, 2, (sqlite3_int64)limit);
         while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
                 SessionListEntry *e;
 
@@ -1172,6 +1177,22 @@ int session_store_list(SessionStore *s, uint64_t since_wall_usec, SessionListEnt
         *ret = l;
         *ret_n = n;
         return 0;
+}
+
+int session_store_list(SessionStore *s, uint64_t since_wall_usec, SessionListEntry **ret,
+                       size_t *ret_n)
+{
+        if (since_wall_usec > INT64_MAX)
+                since_wall_usec = INT64_MAX;
+        return list_where(s, "s.start_usec >= ? ORDER BY s.start_usec, s.id",
+                          (int64_t)since_wall_usec, -1, ret, ret_n);
+}
+
+int session_store_list_finished(SessionStore *s, int64_t after_id, size_t max,
+                                SessionListEntry **ret, size_t *ret_n)
+{
+        return list_where(s, "s.id > ? AND s.end_usec IS NOT NULL ORDER BY s.id", after_id,
+                          max > INT64_MAX ? -1 : (int64_t)max, ret, ret_n);
 }
 
 SessionData *session_data_free(SessionData *d)

@@ -225,6 +225,10 @@ typedef struct SessionListEntry {
 /* Sessions started at or after since_wall_usec (0: all), oldest first. */
 int session_store_list(SessionStore *s, uint64_t since_wall_usec, SessionListEntry **ret,
                        size_t *ret_n);
+/* Finished sessions (end time set) with an id above after_id, by id, at most max:
+ * what paced-sync has not seen yet. */
+int session_store_list_finished(SessionStore *s, int64_t after_id, size_t max,
+                                SessionListEntry **ret, size_t *ret_n);
 void session_list_free(SessionListEntry *l, size_t n);
 
 /* A resolved step as read back from the stored JSON. */

@@ -239,6 +239,43 @@ static bool on_target(const SessionStep *st, const SessionSample *x)
         return fabs(x->speed_kmh - target) <= MAX(SESSION_SUMMARY_ON_TARGET_KMH, target * 0.02);
 }
 
+static double overlap(double a0, double a1, double b0, double b1)
+{
+        double lo = MAX(a0, b0), hi = MIN(a1, b1);
+
+        return hi > lo ? hi - lo : 0;
+}
+
+double session_summary_paused_s(const SessionData *d, double from_s, double to_s)
+{
+        double open = NAN, sum = 0;
+
+        if (!d || !(to_s > from_s))
+                return 0;
+        for (size_t i = 0; i < d->n_events; i++) {
+                const SessionEventRow *e = &d->events[i];
+
+                if (e->type == SESSION_EVENT_PAUSE && isnan(open))
+                        open = e->t_s;
+                else if (e->type == SESSION_EVENT_RESUME && !isnan(open)) {
+                        sum += overlap(open, e->t_s, from_s, to_s);
+                        open = NAN;
+                }
+        }
+        if (!isnan(open))
+                sum += overlap(open, to_s, from_s, to_s);
+        return sum;
+}
+
+/* Average speed over a lap's moving time: a pause is not slow running. */
+static void lap_moving_speed(const SessionData *d, SessionLap *l)
+{
+        double moving = l->end_s - l->start_s - session_summary_paused_s(d, l->start_s, l->end_s);
+
+        if (moving > 0 && isfinite(l->distance_m))
+                l->avg_speed_kmh = l->distance_m / moving * 3.6;
+}
+
 static void step_summary(const SessionData *d, const SessionLap *lap, StepSummary *ret)
 {
         const SessionStep *st = lap->step_index >= 0 && (size_t)lap->step_index < d->n_steps
@@ -252,6 +289,9 @@ static void step_summary(const SessionData *d, const SessionLap *lap, StepSummar
                 .step_index = lap->step_index,
                 .start_s = lap->start_s,
                 .end_s = lap->end_s,
+                .moving_s = fmax(lap->end_s - lap->start_s -
+                                         session_summary_paused_s(d, lap->start_s, lap->end_s),
+                                 0),
                 .distance_m = lap->distance_m,
                 .target_kmh = NAN,
                 .target_lo_kmh = NAN,
@@ -374,6 +414,12 @@ int session_summary_compute(const SessionData *d, SessionSummary **ret)
                                         LAP_KIND_MILE, &s->splits_mile, &s->n_splits_mile);
         if (r < 0)
                 return r;
+        for (size_t i = 0; i < s->n_laps; i++)
+                lap_moving_speed(d, &s->laps[i]);
+        for (size_t i = 0; i < s->n_splits_400m; i++)
+                lap_moving_speed(d, &s->splits_400m[i]);
+        for (size_t i = 0; i < s->n_splits_mile; i++)
+                lap_moving_speed(d, &s->splits_mile[i]);
         s->results = d->results;
         s->n_results = d->n_results;
 

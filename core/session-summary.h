@@ -18,7 +18,8 @@
 
 typedef struct StepSummary {
         int step_index;
-        double start_s, end_s;
+        double start_s, end_s; /* elapsed time is end_s - start_s, pauses included */
+        double moving_s;       /* the same without the pauses (FIT's timer time) */
         double distance_m;
         double target_kmh; /* step's target (start speed; mid of HR range for HR) */
         double target_lo_kmh, target_hi_kmh;
@@ -58,6 +59,13 @@ typedef struct SessionSummary {
 } SessionSummary;
 
 int session_summary_compute(const SessionData *d, SessionSummary **ret);
+
+/*
+ * Seconds of [from_s, to_s) the workout spent paused, from the stored pause and
+ * resume events (a pause never resumed lasts to the end). Moving time is the
+ * elapsed time minus this, as FIT's timer time is.
+ */
+double session_summary_paused_s(const SessionData *d, double from_s, double to_s);
 SessionSummary *session_summary_free(SessionSummary *s);
 
 /*

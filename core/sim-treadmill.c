@@ -24,6 +24,7 @@ struct SimTreadmill {
         double target_incline_pct;
         double distance_m;
         double elapsed_s;
+        unsigned n_records;
         double elev_pos_m;
         double elev_neg_m;
         double energy_kcal;
@@ -187,21 +188,41 @@ static double ramp(double *v, double target, double rate, double dt)
         return mean;
 }
 
+/* Where the belt is heading and how fast its speed changes. */
+static double belt_target(const SimTreadmill *t, double *ret_rate)
+{
+        double target = t->state == SIM_BELT_RUNNING ? t->target_speed_kmh : 0.0;
+
+        if (t->state == SIM_BELT_SAFETY)
+                *ret_rate = t->cfg.safety_decel_kmh_per_s;
+        else
+                *ret_rate = target > t->speed_kmh ? t->cfg.accel_kmh_per_s : t->cfg.decel_kmh_per_s;
+        return target;
+}
+
+double sim_treadmill_distance_at(const SimTreadmill *t, uint64_t now_usec)
+{
+        double v = t->speed_kmh, rate, target, dt, mean_speed;
+
+        if (now_usec <= t->now_usec)
+                return t->distance_m;
+        dt = (double)(now_usec - t->now_usec) / USEC_PER_SEC;
+        target = belt_target(t, &rate);
+        mean_speed = ramp(&v, target, rate, dt);
+        return t->distance_m + mean_speed / 3.6 * dt;
+}
+
 void sim_treadmill_advance(SimTreadmill *t, uint64_t now_usec)
 {
-        double dt, belt_target, rate, mean_speed, d;
+        double dt, target, rate, mean_speed, d;
 
         if (now_usec <= t->now_usec)
                 return;
         dt = (double)(now_usec - t->now_usec) / USEC_PER_SEC;
         t->now_usec = now_usec;
 
-        belt_target = t->state == SIM_BELT_RUNNING ? t->target_speed_kmh : 0.0;
-        if (t->state == SIM_BELT_SAFETY)
-                rate = t->cfg.safety_decel_kmh_per_s;
-        else
-                rate = belt_target > t->speed_kmh ? t->cfg.accel_kmh_per_s : t->cfg.decel_kmh_per_s;
-        mean_speed = ramp(&t->speed_kmh, belt_target, rate, dt);
+        target = belt_target(t, &rate);
+        mean_speed = ramp(&t->speed_kmh, target, rate, dt);
         d = mean_speed / 3.6 * dt;
         t->distance_m += d;
 
@@ -257,15 +278,20 @@ static void queue_record(SimTreadmill *t)
         FtmsTreadmillData d, part;
 
         if (t->malformed_next) {
-                /* A value too short for its own flags field. */
+                /* Cut before its first field: flags announcing the speed, one byte of it. */
                 t->malformed_next = false;
-                p.data[0] = 0x9E;
-                p.len = 1;
+                p.data[0] = 0x00;
+                p.data[1] = 0x00;
+                p.data[2] = 0xB0;
+                p.len = 3;
                 queue_push(t, &p);
                 return;
         }
 
         fill_record(t, &d);
+        if (t->cfg.distance_every > 1 && t->n_records % t->cfg.distance_every != 0)
+                d.present &= ~FTMS_FIELD_BIT(FTMS_FIELD_DISTANCE);
+        t->n_records++;
         if (t->cfg.split_data) {
                 /* As Technogym does: More Data packet first, the speed last. */
                 part = d;

@@ -23,6 +23,13 @@ typedef enum BeltState {
 #define EXTRAPOLATE_USEC (2 * USEC_PER_SEC)
 /* Integration gap after which a silent treadmill's distance is not trusted. */
 #define INTEGRATE_MAX_GAP_USEC (10 * USEC_PER_SEC)
+/* Total Distance is a uint24 in metres (FTMS v1.0 4.4.1.3): it wraps at 2^24 m. */
+#define DISTANCE_FIELD_MOD (UINT32_C(1) << 24)
+/* A step of the Total Distance field larger than a belt at this speed (plus the
+ * slack, for reports delivered in a burst) could have covered is not travel: the
+ * counter was reset or jumped. */
+#define DISTANCE_FIELD_MAX_KMH 40.0
+#define DISTANCE_FIELD_SLACK_M 50.0
 /* Final-failure back-off before a speed command is tried again. */
 #define SPEED_RETRY_USEC (2 * USEC_PER_SEC)
 /* Weight of the newest sample in the measured belt acceleration. */
@@ -56,10 +63,22 @@ struct WorkoutEngine {
         double measured_incline;
         bool have_data;
         uint64_t last_data_usec;
-        bool have_field;
-        double last_field_m;
-        double dist_base_m; /* calibrated total distance at dist_base_usec */
+        /*
+         * Distance (update_distance()). The Total Distance field is the truth
+         * whenever it comes; records without it (FTMS lets a treadmill leave
+         * fields out) add integrated speed on top of the last field only until
+         * the next one arrives, which bounds that estimate instead of adding
+         * its own delta for the same interval.
+         */
+        bool have_field;         /* last_field_raw is valid (reset on link changes) */
+        uint32_t last_field_raw; /* Total Distance of the last record that had it, m */
+        uint64_t field_usec;     /* when it came */
+        double dist_field_m;     /* that field in our frame (calibrated, unwrapped) */
+        double dist_anchor_m;    /* the belt's distance then: field and speeds combined */
+        double dist_partial_m;   /* integrated speed since then (records without the field) */
+        double dist_base_m;      /* calibrated total distance at dist_base_usec, never decreasing */
         uint64_t dist_base_usec;
+        double dist_shown_m; /* workout distance as reported and stored, never decreasing */
 
         /* heart rate */
         bool have_hr;
@@ -469,6 +488,22 @@ static double dist_now(const WorkoutEngine *e, uint64_t now)
                 d += e->measured_kmh / 3.6 *
                      usec_to_s(umin(now - e->dist_base_usec, EXTRAPOLATE_USEC));
         return d;
+}
+
+/*
+ * Workout distance as shown and stored: from what the treadmill reported (never
+ * extrapolated ahead of the belt), frozen while paused (what the belt runs then is not
+ * workout distance) and never going back.
+ */
+static void update_shown_distance(WorkoutEngine *e)
+{
+        double d = e->dist_base_m;
+
+        if (e->state != ENGINE_STATE_RUNNING && e->state != ENGINE_STATE_PAUSED)
+                return;
+        if (e->state == ENGINE_STATE_PAUSED)
+                d = fmin(d, e->pause_dist);
+        e->dist_shown_m = fmax(e->dist_shown_m, d - e->workout_dist_start);
 }
 
 static double step_length(const ResolvedStep *s, double extend)
@@ -1145,6 +1180,7 @@ static void begin_workout(WorkoutEngine *e, uint64_t now)
         e->run_base = 0;
         e->elapsed_offset_s = 0;
         e->workout_dist_start = d;
+        e->dist_shown_m = 0;
         e->n_laps = 0;
         e->n_auto_laps = 0;
         e->trial = false;
@@ -1610,6 +1646,7 @@ static void update(WorkoutEngine *e, uint64_t now)
         check_shutdown(e, now);
         /* A result may have changed what may be sent (monitor-only, retries). */
         drain_control(e, now);
+        update_shown_distance(e);
 }
 
 /* ---- public API ---- */
@@ -2083,6 +2120,7 @@ int workout_engine_recover(WorkoutEngine *e, uint64_t now, const EngineRecovery 
         e->run_base = s_to_usec(r->step_elapsed_s);
         e->elapsed_offset_s = (isfinite(r->elapsed_s) ? r->elapsed_s : 0) - r->step_elapsed_s;
         e->workout_dist_start = d - (isfinite(r->distance_m) ? r->distance_m : 0);
+        e->dist_shown_m = isfinite(r->distance_m) ? r->distance_m : 0;
         e->n_laps = r->n_laps;
         /* Resuming is not a change to announce: the belt is already there. */
         e->next_announced = true;
@@ -2117,6 +2155,9 @@ static void belt_started(WorkoutEngine *e, uint64_t now, const char *why)
 
 static void belt_stopped(WorkoutEngine *e, uint64_t now, EnginePauseReason why, const char *text)
 {
+        /* The belt ran at its speed until now (since the last record too): workout distance. */
+        double ran = dist_now(e, now);
+
         e->belt = BELT_STOPPED;
         e->belt_seen_zero = why == ENGINE_PAUSE_BELT_STOPPED;
         /* Nothing queued may reach a stopped belt. */
@@ -2124,42 +2165,105 @@ static void belt_stopped(WorkoutEngine *e, uint64_t now, EnginePauseReason why, 
         e->ttt_pending = false;
         if (e->state == ENGINE_STATE_RUNNING) {
                 do_pause(e, now, why, text);
+                e->pause_dist = ran;
                 cue(e, now, CUE_KIND_INFO, -1, "%s: workout paused", text);
         } else if (e->state == ENGINE_STATE_PAUSED)
                 do_pause(e, now, why, text);
 }
 
-static void handle_treadmill_data(WorkoutEngine *e, uint64_t now, const FtmsTreadmillData *d)
+static bool field_valid(const FtmsTreadmillData *d, FtmsField f)
+{
+        return (d->present & FTMS_FIELD_BIT(f)) && !(d->na & FTMS_FIELD_BIT(f));
+}
+
+/* A record's speed in true km/h, NAN if it has none. */
+static double record_speed(const WorkoutEngine *e, const FtmsTreadmillData *d)
+{
+        if (!field_valid(d, FTMS_FIELD_SPEED))
+                return NAN;
+        /* A stopped belt is 0 whatever the calibration offset says. */
+        return d->speed_kmh < BELT_MOVING_KMH
+                       ? 0
+                       : speed_calibration_to_true(&e->config.calibration, d->speed_kmh);
+}
+
+/* Metres the belt covered since the previous record, from its speeds (0 across a long silence). */
+static double integrate_gap(const WorkoutEngine *e, uint64_t now, double prev_kmh, double cur_kmh)
+{
+        double kmh;
+
+        if (!e->have_data || !isfinite(prev_kmh) || now <= e->dist_base_usec ||
+            now - e->dist_base_usec > INTEGRATE_MAX_GAP_USEC)
+                return 0;
+        /* The trapezoid is exact for a belt ramping at a constant rate. */
+        kmh = isfinite(cur_kmh) ? (prev_kmh + cur_kmh) / 2 : prev_kmh;
+        return kmh / 3.6 * usec_to_s(now - e->dist_base_usec);
+}
+
+/*
+ * The total distance at `now`. The Total Distance field, when a record has it, is what the
+ * belt ran; integrated speed only bridges the records without it, and the next field's delta
+ * is not added on top of it for the same interval. The field counts whole metres (truncated):
+ * the belt is at it or less than a metre past it, and the speeds since the last field say
+ * where in that metre, so the field bounds the integrated estimate instead of replacing it
+ * (a distance step then ends within centimetres, not anywhere in the last metre). A field
+ * that went back (the treadmill's own workout restarted) or jumped further than the belt
+ * could run is not travel: that interval is integrated instead and the field anchors anew.
+ * The uint24 field wraps at 2^24 m.
+ */
+static void update_distance(WorkoutEngine *e, uint64_t now, const FtmsTreadmillData *d,
+                            double prev_kmh, double cur_kmh)
 {
         const SpeedCalibration *cal = &e->config.calibration;
-        double prev_kmh = e->measured_kmh;
-        bool offset_cal = cal->offset_kmh != 0;
+        double gap = integrate_gap(e, now, prev_kmh, cur_kmh), est;
 
-        /* Distance first, with the speed that was valid until now. */
-        if ((d->present & FTMS_FIELD_BIT(FTMS_FIELD_DISTANCE)) &&
-            !(d->na & FTMS_FIELD_BIT(FTMS_FIELD_DISTANCE)) && !offset_cal) {
-                double f = (double)d->distance_m * (cal->factor > 0 ? cal->factor : 1.0);
+        /* With a speed offset the machine's distance is not proportional to the truth. */
+        if (field_valid(d, FTMS_FIELD_DISTANCE) && cal->offset_kmh == 0) {
+                double factor = cal->factor > 0 ? cal->factor : 1.0;
+                uint32_t raw = d->distance_m & (DISTANCE_FIELD_MOD - 1);
 
-                if (e->have_field && f >= e->last_field_m)
-                        e->dist_base_m += f - e->last_field_m;
-                /* else: first report, or the machine reset its counter */
+                if (e->have_field) {
+                        uint32_t step = (raw - e->last_field_raw) & (DISTANCE_FIELD_MOD - 1);
+                        double max_m =
+                                DISTANCE_FIELD_SLACK_M +
+                                DISTANCE_FIELD_MAX_KMH / 3.6 * usec_to_s(now - e->field_usec);
+
+                        if (step <= max_m) {
+                                double pred = e->dist_anchor_m + e->dist_partial_m + gap;
+
+                                e->dist_field_m += step * factor;
+                                e->dist_anchor_m =
+                                        fmin(fmax(pred, e->dist_field_m), e->dist_field_m + factor);
+                        } else
+                                e->dist_anchor_m = e->dist_field_m = e->dist_base_m + gap;
+                } else
+                        /* The first field (after a (re)connect) anchors; it does not count. */
+                        e->dist_anchor_m = e->dist_field_m = e->dist_base_m + gap;
                 e->have_field = true;
-                e->last_field_m = f;
-        } else if (e->have_data && isfinite(prev_kmh) && now > e->dist_base_usec &&
-                   now - e->dist_base_usec <= INTEGRATE_MAX_GAP_USEC) {
-                e->dist_base_m += prev_kmh / 3.6 * usec_to_s(now - e->dist_base_usec);
+                e->last_field_raw = raw;
+                e->field_usec = now;
+                e->dist_partial_m = 0;
+                est = e->dist_anchor_m;
+        } else {
+                e->dist_partial_m += gap;
+                est = e->dist_anchor_m + e->dist_partial_m;
         }
+        /* An estimate the next field undercuts is held, not taken back. */
+        e->dist_base_m = fmax(e->dist_base_m, est);
         e->dist_base_usec = now;
+}
 
-        if ((d->present & FTMS_FIELD_BIT(FTMS_FIELD_SPEED)) &&
-            !(d->na & FTMS_FIELD_BIT(FTMS_FIELD_SPEED))) {
-                double raw = d->speed_kmh;
+static void handle_treadmill_data(WorkoutEngine *e, uint64_t now, const FtmsTreadmillData *d)
+{
+        double prev_kmh = e->measured_kmh;
+        double cur_kmh = record_speed(e, d);
 
-                /* A stopped belt is 0 whatever the calibration offset says. */
-                e->measured_kmh = raw < BELT_MOVING_KMH ? 0 : speed_calibration_to_true(cal, raw);
-        }
-        if ((d->present & FTMS_FIELD_BIT(FTMS_FIELD_INCLINE)) &&
-            !(d->na & FTMS_FIELD_BIT(FTMS_FIELD_INCLINE)))
+        /* Distance first, with the speeds at both ends of the interval. */
+        update_distance(e, now, d, prev_kmh, cur_kmh);
+
+        if (isfinite(cur_kmh))
+                e->measured_kmh = cur_kmh;
+        if (field_valid(d, FTMS_FIELD_INCLINE))
                 e->measured_incline = d->incline_pct;
 
         /* Time at target for the lap log: the step's own target, not the
@@ -2306,6 +2410,21 @@ static void handle_hr(WorkoutEngine *e, uint64_t now, const HrsMeasurement *m)
                 hr_controller_update(&e->hrc, now, e->hr_bpm, NULL);
 }
 
+/* ENGINE_EVENT_LINK: value 1 for a link that came up, 0 for one that went down. */
+static void link_event(WorkoutEngine *e, uint64_t now, bool up, const char *reason)
+{
+        EngineEvent *ev = push_event(e, now, ENGINE_EVENT_LINK);
+
+        if (!ev)
+                return;
+        ev->value = up;
+        if (up)
+                snprintf(ev->message, sizeof(ev->message), "treadmill connected");
+        else
+                snprintf(ev->message, sizeof(ev->message), "treadmill link lost%s%s",
+                         reason ? ": " : "", reason ?: "");
+}
+
 void workout_engine_handle_event(WorkoutEngine *e, uint64_t now, const TransportEvent *ev)
 {
         switch (ev->type) {
@@ -2322,8 +2441,8 @@ void workout_engine_handle_event(WorkoutEngine *e, uint64_t now, const Transport
                 e->zero_pending = false;
                 e->commanded_kmh = e->commanded_incline = NAN;
                 e->ttt_pending = false;
+                link_event(e, now, ev->link.up, ev->link.reason);
                 if (ev->link.up) {
-                        event_msg(e, now, ENGINE_EVENT_LINK, "treadmill connected");
                         if (workout_active(e) || e->cooldown)
                                 ftms_control_request(e->control, now);
                         if (e->state == ENGINE_STATE_PAUSED &&
@@ -2334,8 +2453,6 @@ void workout_engine_handle_event(WorkoutEngine *e, uint64_t now, const Transport
                 } else {
                         char buf[160];
 
-                        event_msg(e, now, ENGINE_EVENT_LINK, "treadmill link lost%s%s",
-                                  ev->link.reason ? ": " : "", ev->link.reason ?: "");
                         if (e->state == ENGINE_STATE_RUNNING) {
                                 do_pause(e, now, ENGINE_PAUSE_LINK_LOST, ev->link.reason);
                                 snprintf(buf, sizeof(buf),
@@ -2448,7 +2565,7 @@ void workout_engine_get_status(const WorkoutEngine *e, uint64_t now, EngineStatu
                 .step_remaining_m = NAN,
                 .elapsed_s =
                         e->elapsed_offset_s + (e->step >= 0 ? usec_to_s(run_clock(e, now)) : 0),
-                .distance_m = e->step >= 0 ? fmax(dist_now(e, now) - e->workout_dist_start, 0) : 0,
+                .distance_m = e->step >= 0 ? e->dist_shown_m : 0,
                 .target_speed_kmh = e->commanded_kmh,
                 .workout_speed_kmh = NAN,
                 .override_kmh = isfinite(e->override_abs) ? e->override_abs : e->override_delta,

@@ -40,6 +40,7 @@ static void reconcile(BluezClient *c);
 static void discovery_update(BluezClient *c);
 static void link_connect(BluezLink *l);
 static bool device_shared(BluezLink *l);
+static void link_wait_resolved(BluezLink *l);
 
 /* ---- small string-vector helpers ---- */
 
@@ -584,11 +585,57 @@ static void link_forget_device(BluezLink *l)
         l->name = mfree_str(l->name);
 }
 
+/*
+ * One Connect per device at a time. When one peripheral serves both roles, the
+ * second link waits for the first one's Connect instead of sending its own:
+ * bluetoothd 5.66 answers a Connect of a device whose LE connection is being
+ * made with org.bluez.Error.Failed "Operation already in progress".
+ */
+static BluezLink *connect_owner(BluezLink *l)
+{
+        for (int r = 0; r < _TRANSPORT_ROLE_MAX; r++) {
+                BluezLink *o = &l->client->links[r];
+
+                if (o != l && o->state == BLUEZ_LINK_CONNECTING && o->call_slot &&
+                    streq_ptr(o->device, l->device))
+                        return o;
+        }
+        return NULL;
+}
+
+static int on_connect_wait_timeout(sd_event_source *s, uint64_t usec, void *userdata)
+{
+        BluezLink *l = userdata;
+
+        l->timer = sd_event_source_disable_unref(l->timer);
+        bluez_link_fail(l, -ETIMEDOUT, "the device's Connect was never answered", false);
+        return 0;
+}
+
+/* The owner's Connect was answered (ok) or abandoned: the links waiting for it go on. */
+static void connect_waiters_go_on(BluezLink *owner, bool ok)
+{
+        for (int r = 0; r < _TRANSPORT_ROLE_MAX; r++) {
+                BluezLink *o = &owner->client->links[r];
+
+                if (o == owner || o->state != BLUEZ_LINK_CONNECTING || o->call_slot ||
+                    !streq_ptr(o->device, owner->device))
+                        continue;
+                link_stop_timer(o);
+                if (ok)
+                        link_wait_resolved(o);
+                else
+                        /* Its own Connect now: the failure may have been the other link's. */
+                        link_connect(o);
+        }
+}
+
 void bluez_link_fail(BluezLink *l, int error, const char *reason, bool disconnect)
 {
         BluezClient *c = l->client;
         _cleanup_free_ char *msg = NULL;
         bool was_up = l->state == BLUEZ_LINK_READY;
+        bool was_connecting = l->state == BLUEZ_LINK_CONNECTING && l->call_slot;
         uint64_t delay;
 
         if (IN_SET_STATE(l->state, BLUEZ_LINK_DISABLED, BLUEZ_LINK_BACKOFF, BLUEZ_LINK_WAITING))
@@ -637,6 +684,9 @@ void bluez_link_fail(BluezLink *l, int error, const char *reason, bool disconnec
                 /* Without a timer, retry on the next object change rather than never. */
                 l->state = BLUEZ_LINK_WAITING;
         }
+        /* A link waiting for this one's Connect must not wait for nothing. */
+        if (was_connecting)
+                connect_waiters_go_on(l, false);
 }
 
 void bluez_link_setup_done(BluezLink *l)
@@ -934,19 +984,23 @@ static int on_connect_reply(sd_bus_message *m, void *userdata, sd_bus_error *ret
         l->call_slot = sd_bus_slot_unref(l->call_slot);
         if (l->state != BLUEZ_LINK_CONNECTING)
                 return 0;
-        if (!e) {
+        r = e ? bluez_error_to_errno(e) : 0;
+        /*
+         * Already connected, or someone else (another client) is connecting it: wait
+         * for the properties. bluetoothd 5.66 says the latter as Failed with the
+         * message of EALREADY for an LE connection under way.
+         */
+        if (!e || r == -EALREADY || r == -EBUSY ||
+            (sd_bus_error_has_name(e, "org.bluez.Error.Failed") &&
+             streq_ptr(e->message, "Operation already in progress"))) {
                 link_wait_resolved(l);
-                return 0;
-        }
-        r = bluez_error_to_errno(e);
-        /* Already connected, or another client is connecting it: wait for the properties. */
-        if (r == -EALREADY || r == -EBUSY) {
-                link_wait_resolved(l);
+                connect_waiters_go_on(l, true);
                 return 0;
         }
         if (asprintf(&reason, "Connect failed: %s: %s", e->name, e->message ?: "") < 0)
                 reason = NULL;
         bluez_link_fail(l, r, reason ?: "Connect failed", false);
+        connect_waiters_go_on(l, false);
         return 0;
 }
 
@@ -964,6 +1018,15 @@ static void link_connect(BluezLink *l)
         }
         if (o && o->connected && o->resolved) {
                 link_start_setup(l);
+                return;
+        }
+        if (connect_owner(l)) {
+                log_debug("%s %s: connecting with the %s link", link_role(l), link_label(l),
+                          transport_role_to_string(connect_owner(l)->role));
+                /* Bounded: a stuck Connect of the other link fails this one too. */
+                if (link_arm_timer(l, l->client->connect_timeout + l->client->call_timeout,
+                                   on_connect_wait_timeout) < 0)
+                        bluez_link_fail(l, -ENOMEM, "cannot arm timer", false);
                 return;
         }
         log_debug("%s %s: connecting", link_role(l), link_label(l));

@@ -163,6 +163,8 @@ static const sd_bus_vtable device_vtable[] = {
         SD_BUS_PROPERTY("Features", "as", property_get_features, 0, EMITS),
         SD_BUS_PROPERTY("SpeedRange", "(ddd)", property_get_range, 0, EMITS),
         SD_BUS_PROPERTY("InclineRange", "(ddd)", property_get_range, 0, EMITS),
+        /* Not signalled: a device sending garbage must not flood the bus too. */
+        SD_BUS_PROPERTY("Malformed", "t", NULL, offsetof(Device, malformed), 0),
         SD_BUS_VTABLE_END,
 };
 

@@ -451,6 +451,7 @@ static const sd_bus_vtable manager_vtable[] = {
         SD_BUS_PROPERTY("Schedule", "s", property_get_schedule, 0, LIVE),
         SD_BUS_PROPERTY("LastResult", "s", property_get_last_result, 0, LIVE),
         SD_BUS_PROPERTY("NextAction", "s", property_get_next_action, 0, LIVE),
+        SD_BUS_PROPERTY("PlannedWorkouts", "a(ssss)", bus_property_get_planned_workouts, 0, LIVE),
         SD_BUS_PROPERTY("Steps", "a(sssdddduu)", property_get_steps, 0, LIVE),
         SD_BUS_PROPERTY("WorkoutRemaining", "(dd)", property_get_workout_remaining, 0, LIVE),
 
@@ -482,6 +483,15 @@ static const sd_bus_vtable manager_vtable[] = {
                                  method_get_schedule, SD_BUS_VTABLE_UNPRIVILEGED),
         SD_BUS_METHOD_WITH_NAMES("SwapScheduleDays", "ss", SD_BUS_PARAM(date) SD_BUS_PARAM(other),
                                  "", , method_swap_schedule_days, SD_BUS_VTABLE_UNPRIVILEGED),
+        SD_BUS_METHOD_WITH_NAMES("SetPlannedWorkouts", "sa(ssss)",
+                                 SD_BUS_PARAM(source) SD_BUS_PARAM(workouts), "", ,
+                                 bus_method_set_planned_workouts, SD_BUS_VTABLE_UNPRIVILEGED),
+        SD_BUS_METHOD_WITH_NAMES("ListSessions", "t", SD_BUS_PARAM(after_id), "a(tttssdd)",
+                                 SD_BUS_PARAM(sessions), bus_method_list_sessions,
+                                 SD_BUS_VTABLE_UNPRIVILEGED),
+        SD_BUS_METHOD_WITH_NAMES("ExportSession", "ts", SD_BUS_PARAM(id) SD_BUS_PARAM(format), "ay",
+                                 SD_BUS_PARAM(data), bus_method_export_session,
+                                 SD_BUS_VTABLE_UNPRIVILEGED),
         SD_BUS_METHOD_WITH_NAMES("AcceptThresholds", "t", SD_BUS_PARAM(session_id), "dd",
                                  SD_BUS_PARAM(hrvt1_bpm) SD_BUS_PARAM(hrvt2_bpm),
                                  method_accept_thresholds, SD_BUS_VTABLE_UNPRIVILEGED),
@@ -546,7 +556,7 @@ int bus_manager_emit_properties(Manager *m, sd_bus *bus, unsigned mask)
                 {MANAGER_PROP_LIVE, "RRCount"},          {MANAGER_PROP_RESULT, "LastResult"},
                 {MANAGER_PROP_STATE, "NextAction"},      {MANAGER_PROP_LIVE, "NextAction"},
                 {MANAGER_PROP_LIVE, "RRCount"},          {MANAGER_PROP_WORKOUT, "Steps"},
-                {MANAGER_PROP_LIVE, "WorkoutRemaining"},
+                {MANAGER_PROP_LIVE, "WorkoutRemaining"}, {MANAGER_PROP_SCHEDULE, "PlannedWorkouts"},
         };
         const char *names[ELEMENTSOF(props) + 1];
         size_t n = 0;

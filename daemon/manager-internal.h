@@ -12,6 +12,7 @@
 #include "live-analysis.h"
 #include "manager.h"
 #include "paced-bus.h"
+#include "planned-workouts.h"
 #include "profile-config.h"
 #include "profile.h"
 #include "rr-clean.h"
@@ -31,7 +32,10 @@ typedef struct Device {
         char *address;
         char *name;
         bool connected;
-        int battery_pct; /* -1: unknown */
+        bool link_lost;        /* went down since it last connected: the next link up is a restore */
+        uint64_t malformed;    /* payloads from this device that did not decode */
+        bool malformed_logged; /* the first one was logged at warning level */
+        int battery_pct;       /* -1: unknown */
         bool has_caps;
         TransportCapabilities caps;
 } Device;
@@ -84,6 +88,9 @@ void manager_properties_changed(Manager *m, unsigned mask);
  * 0 or -EPERM with error set.
  */
 int manager_verify_write_access(Manager *m, sd_bus_message *message, sd_bus_error *error);
+/* The same, or a member of the paced-sync group: for the methods paced-sync calls
+ * (it reads finished sessions and writes planned workouts, never drives the belt). */
+int manager_verify_sync_access(Manager *m, sd_bus_message *message, sd_bus_error *error);
 
 Device *manager_get_device(Manager *m, TransportRole role);
 
@@ -107,6 +114,15 @@ int manager_extend_step(Manager *m, uint32_t seconds, sd_bus_error *error);
 int manager_adjust_speed(Manager *m, double delta_kmh, sd_bus_error *error);
 int manager_set_schedule(Manager *m, const char *plan_json_or_path, sd_bus_error *error);
 int manager_clear_schedule(Manager *m, sd_bus_error *error);
+/* Replaces source's planned workouts with items[0..n) (taken over, freed either way). */
+int manager_set_planned_workouts(Manager *m, const char *source, PlannedWorkout *items, size_t n,
+                                 sd_bus_error *error);
+/* The finished sessions after after_id (at most max), for paced-sync. */
+int manager_list_sessions(Manager *m, uint64_t after_id, unsigned max, SessionListEntry **ret,
+                          size_t *ret_n, sd_bus_error *error);
+/* A finished session as a file: format "fit" or "tcx". */
+int manager_export_session(Manager *m, uint64_t id, const char *format, uint8_t **ret,
+                           size_t *ret_size, sd_bus_error *error);
 /* Replies to message with a(sssn) (address, name, kind, rssi) once the scan ends. */
 int manager_scan_devices(Manager *m, sd_bus_message *message, uint32_t timeout_s,
                          sd_bus_error *error);
@@ -180,6 +196,7 @@ struct Manager {
         bool have_zones;
         char *pending_run;     /* --run: started once the treadmill is ready */
         struct Plan *schedule; /* from SetSchedule, stored in the state directory */
+        PlannedWorkouts planned; /* from SetPlannedWorkouts, ditto; before the plan's */
 
         SessionStore *store;      /* NULL: running without a store (logged) */
         int store_error;          /* last flush result, so a full disk is logged once */
@@ -254,6 +271,15 @@ void manager_workout_remaining(Manager *m, double *ret_s, double *ret_m);
 /* manager-recovery.c: on the first Treadmill Data after a crash. */
 void manager_try_recover(Manager *m);
 
+/* bus-manager-sync.c: what paced-sync calls, in the Manager's vtable. */
+int bus_property_get_planned_workouts(sd_bus *bus, const char *path, const char *interface,
+                                      const char *property, sd_bus_message *reply,
+                                      void *userdata, sd_bus_error *error);
+int bus_method_set_planned_workouts(sd_bus_message *message, void *userdata,
+                                    sd_bus_error *error);
+int bus_method_list_sessions(sd_bus_message *message, void *userdata, sd_bus_error *error);
+int bus_method_export_session(sd_bus_message *message, void *userdata, sd_bus_error *error);
+
 /* manager-schedule.c */
 int manager_load_schedule(Manager *m);
 const char *manager_schedule_today(Manager *m); /* "" if nothing today */
@@ -262,6 +288,8 @@ const struct PlanDay *manager_schedule_today_day(Manager *m); /* NULL outside th
 int manager_get_schedule(Manager *m, char **ret);
 /* The runner moves a session: the two days' sessions swap. */
 int manager_swap_schedule_days(Manager *m, const char *a, const char *b, sd_bus_error *error);
+/* Today's first planned workout, NULL if none (then the plan's, if any, is today's). */
+const PlannedWorkout *manager_planned_today(Manager *m);
 
 /*
  * manager-transport.c: the simulator (--simulate) or BlueZ transport on the

@@ -1,7 +1,9 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
- * The training schedule: a plan from `pacectl plan --json`, kept in the
- * state directory; today's workout is what StartWorkout("") runs.
+ * The training schedule: a plan from `pacectl plan --json` and the planned
+ * workouts of other calendars (paced-sync), both kept in the state
+ * directory; today's workout (the first planned one, else the plan's) is
+ * what StartWorkout("") runs.
  */
 #define _GNU_SOURCE /* asprintf */
 #include <errno.h>
@@ -19,6 +21,32 @@
 #include "workout.h"
 
 #define SCHEDULE_FILE "schedule.json"
+#define PLANNED_FILE  "planned.json"
+/* 64 entries of 8 sources of at most 256 KiB, escaped: far below. */
+#define PLANNED_FILE_MAX (32 * 1024 * 1024)
+
+static int load_planned(Manager *m)
+{
+        _cleanup_free_ char *path = NULL, *text = NULL;
+        PlannedWorkouts p = {};
+        size_t len;
+        int r;
+
+        if (asprintf(&path, "%s/%s", m->state_dir, PLANNED_FILE) < 0)
+                return -ENOMEM;
+        r = workout_read_file(path, PLANNED_FILE_MAX, &text, &len);
+        if (r == -ENOENT) {
+                planned_workouts_done(&m->planned);
+                return 0;
+        }
+        if (r >= 0)
+                r = planned_workouts_from_json(text, len, &p);
+        if (r < 0)
+                return log_warning_errno(r, "Ignoring the stored planned workouts %s: %m", path);
+        planned_workouts_done(&m->planned);
+        m->planned = p;
+        return 0;
+}
 
 int manager_load_schedule(Manager *m)
 {
@@ -27,6 +55,9 @@ int manager_load_schedule(Manager *m)
         size_t len;
         int r;
 
+        if (!m->state_dir)
+                return 0;
+        (void)load_planned(m);
         if (asprintf(&path, "%s/%s", m->state_dir, SCHEDULE_FILE) < 0)
                 return -ENOMEM;
         r = workout_read_file(path, 4 * 1024 * 1024, &text, &len);
@@ -174,23 +205,127 @@ int manager_clear_schedule(Manager *m, sd_bus_error *error)
         return 0;
 }
 
-const PlanDay *manager_schedule_today_day(Manager *m)
+static int64_t today(void)
 {
         struct tm tm;
-        time_t now;
+        time_t now = time(NULL);
 
-        if (!m->schedule)
-                return NULL;
-        now = time(NULL);
         localtime_r(&now, &tm);
-        return plan_day_at(m->schedule,
-                           plan_date_from_civil(tm.tm_year + 1900, (unsigned)tm.tm_mon + 1,
-                                                (unsigned)tm.tm_mday));
+        return plan_date_from_civil(tm.tm_year + 1900, (unsigned)tm.tm_mon + 1,
+                                    (unsigned)tm.tm_mday);
+}
+
+const PlannedWorkout *manager_planned_today(Manager *m)
+{
+        return planned_workouts_at(&m->planned, today());
+}
+
+const PlanDay *manager_schedule_today_day(Manager *m)
+{
+        return m->schedule ? plan_day_at(m->schedule, today()) : NULL;
 }
 
 const char *manager_schedule_today(Manager *m)
 {
-        const PlanDay *d = manager_schedule_today_day(m);
+        const PlannedWorkout *p = manager_planned_today(m);
+        const PlanDay *d;
 
+        if (p)
+                return p->name;
+        d = manager_schedule_today_day(m);
         return d && d->type == PLAN_DAY_RUN && d->workout ? d->workout : "";
+}
+
+/* Written then renamed, so a crash never leaves half a file. */
+static int store_planned(Manager *m, const PlannedWorkouts *p)
+{
+        _cleanup_free_ char *path = NULL, *tmp = NULL;
+        FILE *f;
+        int r;
+
+        if (!m->state_dir)
+                return -ENOMEDIUM;
+        if (asprintf(&path, "%s/%s", m->state_dir, PLANNED_FILE) < 0 ||
+            asprintf(&tmp, "%s.tmp", path) < 0)
+                return -ENOMEM;
+        if (p->n == 0)
+                return unlink(path) < 0 && errno != ENOENT ? -errno : 0;
+        f = fopen(tmp, "we");
+        if (!f)
+                return -errno;
+        r = planned_workouts_to_json(p, f);
+        if (fflush(f) != 0 || ferror(f))
+                r = r < 0 ? r : -EIO;
+        if (fsync(fileno(f)) < 0 && r >= 0)
+                r = -errno;
+        if (fclose(f) != 0 && r >= 0)
+                r = -errno;
+        if (r >= 0 && rename(tmp, path) < 0)
+                r = -errno;
+        if (r < 0)
+                (void)unlink(tmp);
+        return r;
+}
+
+int manager_set_planned_workouts(Manager *m, const char *source, PlannedWorkout *items, size_t n,
+                                 sd_bus_error *error)
+{
+        char date[11];
+        int r;
+
+        if (!planned_source_is_valid(source)) {
+                r = sd_bus_error_setf(error, PACED_ERROR_INVALID_ARGUMENT,
+                                      "'%s' is not a source name ([a-z0-9.-], at most %d bytes).",
+                                      source, PLANNED_SOURCE_MAX);
+                goto fail;
+        }
+        if (n > PLANNED_PER_SOURCE_MAX) {
+                r = sd_bus_error_setf(error, PACED_ERROR_INVALID_ARGUMENT,
+                                      "%zu planned workouts: at most %d per source.", n,
+                                      PLANNED_PER_SOURCE_MAX);
+                goto fail;
+        }
+        /* Every document must load as StartWorkout would load it: a planned
+         * workout that cannot run is refused now, not on the runner's day. */
+        for (size_t i = 0; i < n; i++) {
+                _cleanup_(workout_freep) Workout *w = NULL;
+                WorkoutError we = {};
+                char buf[600];
+
+                r = planned_workout_parse(&items[i], &w, &we);
+                if (r < 0) {
+                        r = sd_bus_error_setf(error, PACED_ERROR_INVALID_WORKOUT, "%s %s",
+                                              plan_date_format(items[i].date, date),
+                                              we.message[0]
+                                                      ? workout_error_format(&we, buf, sizeof(buf))
+                                                      : strerror(-r));
+                        goto fail;
+                }
+        }
+        r = planned_workouts_replace(&m->planned, source, items, n);
+        items = NULL;
+        n = 0;
+        if (r == -E2BIG)
+                return sd_bus_error_setf(error, PACED_ERROR_INVALID_ARGUMENT,
+                                         "Too many planned workouts or sources (at most %d "
+                                         "sources).",
+                                         PLANNED_SOURCES_MAX);
+        if (r < 0)
+                return sd_bus_error_set(error, PACED_ERROR_INVALID_ARGUMENT,
+                                        "A planned workout has an invalid source, name or "
+                                        "filename.");
+        r = store_planned(m, &m->planned);
+        if (r < 0) {
+                /* What is stored is what is in force: go back to it. */
+                (void)load_planned(m);
+                return sd_bus_error_setf(error, PACED_ERROR_FAILED,
+                                         "Cannot store the planned workouts: %s", strerror(-r));
+        }
+        log_info("Stored the planned workouts of %s (%zu in all).", source, m->planned.n);
+        manager_properties_changed(m, MANAGER_PROP_SCHEDULE);
+        return 0;
+fail:
+        for (size_t i = 0; i < n; i++)
+                planned_workout_done(&items[i]);
+        return r;
 }

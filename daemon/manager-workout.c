@@ -183,6 +183,26 @@ static void handle_state_changed(Manager *m, const EngineEvent *ev)
         manager_properties_changed(m, MANAGER_PROP_STATE | MANAGER_PROP_STEP | MANAGER_PROP_LIVE);
 }
 
+/*
+ * When a step began, on CLOCK_MONOTONIC (to line up with other programs' logs, such as the
+ * virtual treadmill's in the e2e tests) and, on the simulator, where its belt was then: how
+ * distance steps are checked against the belt's own travel.
+ */
+static void log_step_time(Manager *m, const EngineEvent *ev)
+{
+        SimTreadmill *sim = m->transport ? sim_transport_treadmill(m->transport) : NULL;
+        uint64_t mono = paced_clock_to_real(&m->clock, ev->time_usec);
+
+        if (sim)
+                log_debug("Step %d began at CLOCK_MONOTONIC %.6f s, the simulated belt at "
+                          "%.3f m.",
+                          ev->step_index + 1, (double)mono / USEC_PER_SEC,
+                          sim_treadmill_distance_at(sim, ev->time_usec));
+        else
+                log_debug("Step %d began at CLOCK_MONOTONIC %.6f s.", ev->step_index + 1,
+                          (double)mono / USEC_PER_SEC);
+}
+
 static void handle_step_changed(Manager *m, const EngineEvent *ev)
 {
         const ResolvedWorkout *w = workout_engine_get_workout(m->engine);
@@ -194,6 +214,7 @@ static void handle_step_changed(Manager *m, const EngineEvent *ev)
         snprintf(step, sizeof(step), "%d", ev->step_index + 1);
         (void)log_context_set("STEP", step);
         log_info("Step %d: %s", ev->step_index + 1, ev->message);
+        log_step_time(m, ev);
         snprintf(json, sizeof(json), "{\"step\":%d}", ev->step_index);
         manager_store_event(m, SESSION_EVENT_STEP_CHANGE, ev->message, json);
         (void)bus_manager_emit_step_changed(m, ev->step_index, ev->message, kind);
@@ -418,10 +439,16 @@ static void rearm_engine_timer(Manager *m)
         }
         when = paced_clock_to_real(&m->clock, deadline);
         if (!m->engine_timer) {
-                r = sd_event_add_time(m->event, &m->engine_timer, CLOCK_MONOTONIC, when, 0,
+                /* 1 us, not sd-event's default 250 ms: a deadline is a step boundary or a
+                 * predicted distance crossing, and 250 ms late is a metre at 16 km/h. */
+                r = sd_event_add_time(m->event, &m->engine_timer, CLOCK_MONOTONIC, when, 1,
                                       engine_timer_handler, m);
-                if (r >= 0)
+                if (r >= 0) {
                         (void)sd_event_source_set_description(m->engine_timer, "engine");
+                        /* Due together with a notification, the deadline goes first. */
+                        (void)sd_event_source_set_priority(m->engine_timer,
+                                                           SD_EVENT_PRIORITY_IMPORTANT);
+                }
         } else {
                 r = sd_event_source_set_time(m->engine_timer, when);
                 if (r >= 0)
@@ -469,17 +496,30 @@ static void handle_transport_event(const TransportEvent *ev, void *userdata)
                                            transport_role_to_string(ev->role),
                                            d->name ? d->name : "",
                                            ev->link.reason ? ev->link.reason : "link down");
+                        /* The treadmill's link events come from the engine. */
                         if (!ev->link.up && ev->role == TRANSPORT_ROLE_STRAP) {
                                 m->live.heart_rate_bpm = 0;
                                 m->live.last_rr_ms = 0;
                                 m->live.zone = 0;
+                                d->link_lost = true;
                                 manager_store_event(m, SESSION_EVENT_LINK_LOST,
                                                     "heart-rate strap lost",
+                                                    "{\"device\":\"hrm\"}");
+                        } else if (ev->link.up && ev->role == TRANSPORT_ROLE_STRAP &&
+                                   d->link_lost) {
+                                d->link_lost = false;
+                                manager_store_event(m, SESSION_EVENT_LINK_RESTORED,
+                                                    "heart-rate strap connected",
                                                     "{\"device\":\"hrm\"}");
                         }
                 }
                 break;
         case TRANSPORT_EVENT_IDENTITY:
+                if (ev->identity.address && !streq_ptr(d->address, ev->identity.address)) {
+                        /* Another device: its own count, its own first report. */
+                        d->malformed = 0;
+                        d->malformed_logged = false;
+                }
                 device_set_string(&d->name, ev->identity.name);
                 device_set_string(&d->address, ev->identity.address);
                 device_changed = true;
@@ -505,17 +545,33 @@ static void handle_transport_event(const TransportEvent *ev, void *userdata)
                 if (td->present & FTMS_FIELD_BIT(FTMS_FIELD_INCLINE) &&
                     !(td->na & FTMS_FIELD_BIT(FTMS_FIELD_INCLINE)))
                         m->live.incline_pct = td->incline_pct;
-                if (td->present & FTMS_FIELD_BIT(FTMS_FIELD_DISTANCE))
+                if (td->present & FTMS_FIELD_BIT(FTMS_FIELD_DISTANCE)) {
                         m->live.distance_m = td->distance_m * m->config->speed_factor;
+                        /* When it arrived, on the clock the other logs use: how late the
+                         * treadmill's reports reach paced shows in distance steps. */
+                        log_debug("Total Distance %" PRIu32 " m at CLOCK_MONOTONIC %.6f s.",
+                                  td->distance_m,
+                                  (double)paced_clock_to_real(&m->clock, ev->time_usec) /
+                                          USEC_PER_SEC);
+                }
                 if (m->recover_pending && m->name_owned &&
                     (td->present & FTMS_FIELD_BIT(FTMS_FIELD_SPEED)))
                         recover_now = true;
                 break;
         }
         case TRANSPORT_EVENT_MALFORMED:
-                log_debug("Malformed payload from the %s (uuid 0x%04x, %zu bytes).",
-                          transport_role_to_string(ev->role), ev->malformed.uuid,
-                          ev->malformed.len);
+                /* Counted always (the Device's Malformed property), logged once per device:
+                 * a misbehaving device must not flood the journal. */
+                d->malformed++;
+                log_full(d->malformed_logged ? LOG_DEBUG : LOG_WARNING,
+                         "Malformed payload from the %s%s%s (uuid 0x%04x, %zu bytes): %s%s",
+                         transport_role_to_string(ev->role), d->address ? " " : "",
+                         d->address ?: "", ev->malformed.uuid, ev->malformed.len,
+                         strerror(-ev->malformed.error ?: EBADMSG),
+                         d->malformed_logged ? ""
+                                             : ". Further ones from this device are only "
+                                               "counted (pacectl status).");
+                d->malformed_logged = true;
                 break;
         case TRANSPORT_EVENT_MACHINE_STATUS:
         case TRANSPORT_EVENT_TRAINING_STATUS:
@@ -607,6 +663,7 @@ void manager_workout_done(Manager *m)
         m->rr_cleaner = rr_cleaner_free(m->rr_cleaner);
         m->analysis = live_analysis_free(m->analysis);
         m->schedule = plan_free(m->schedule);
+        planned_workouts_done(&m->planned);
         free(m->pending_run);
         m->pending_run = NULL;
         free(m->state_dir);
@@ -831,11 +888,22 @@ int manager_start_workout(Manager *m, const char *name_or_path, bool arm_only, s
         if (r < 0)
                 return r;
         if (!*name) {
+                const PlannedWorkout *p = manager_planned_today(m);
                 const PlanDay *d = manager_schedule_today_day(m);
                 _cleanup_free_ char *text = NULL;
                 WorkoutError we = {};
                 char buf[600];
 
+                /* A planned workout from another calendar comes before the plan's. */
+                if (p) {
+                        r = planned_workout_parse(p, &workout, &we);
+                        if (r < 0)
+                                return sd_bus_error_setf(
+                                        error, PACED_ERROR_INVALID_WORKOUT, "%s",
+                                        we.message[0] ? workout_error_format(&we, buf, sizeof(buf))
+                                                      : strerror(-r));
+                        return start_loaded(m, workout, p->name, arm_only, error);
+                }
                 if (!d || d->type != PLAN_DAY_RUN)
                         return sd_bus_error_set(error, PACED_ERROR_INVALID_WORKOUT,
                                                 "Nothing is scheduled today: name a workout.");

@@ -246,15 +246,40 @@ static int creds_allowed(sd_bus_creds *creds, bool have_group, gid_t admin, uid_
         return have_gids ? 0 : -ENODATA;
 }
 
-int manager_verify_write_access(Manager *m, sd_bus_message *message, sd_bus_error *error)
+/* 1 if root or in one of the groups, 0 if not, <0 if the credentials cannot tell. */
+static int creds_allowed_any(sd_bus_creds *creds, const struct group *admin,
+                             const struct group *extra, uid_t *ret_uid)
+{
+        int r = creds_allowed(creds, admin, admin ? admin->gr_gid : 0, ret_uid);
+
+        if (r != 0 || !extra)
+                return r;
+        return creds_allowed(creds, true, extra->gr_gid, ret_uid);
+}
+
+static int verify_access(Manager *m, sd_bus_message *message, const char *extra_group,
+                         sd_bus_error *error)
 {
         const char *group = m->options.admin_group ? m->options.admin_group : PACED_ADMIN_GROUP;
         const uint64_t mask = SD_BUS_CREDS_EUID | SD_BUS_CREDS_UID | SD_BUS_CREDS_EGID |
                               SD_BUS_CREDS_GID | SD_BUS_CREDS_SUPPLEMENTARY_GIDS;
         _cleanup_(sd_bus_creds_unrefp) sd_bus_creds *creds = NULL;
-        struct group *gr = getgrnam(group);
+        struct group gr_admin, gr_extra, *gr;
+        const struct group *admin = NULL, *extra = NULL;
         uid_t uid = (uid_t)-1; /* unknown */
         int r;
+
+        /* getgrnam()'s buffer is static: copy what is needed before the second call. */
+        gr = getgrnam(group);
+        if (gr) {
+                gr_admin = (struct group){.gr_gid = gr->gr_gid};
+                admin = &gr_admin;
+        }
+        gr = extra_group ? getgrnam(extra_group) : NULL;
+        if (gr) {
+                gr_extra = (struct group){.gr_gid = gr->gr_gid};
+                extra = &gr_extra;
+        }
 
         /*
          * The D-Bus policy already refuses other users; this check makes the
@@ -266,12 +291,12 @@ int manager_verify_write_access(Manager *m, sd_bus_message *message, sd_bus_erro
          */
         r = sd_bus_query_sender_creds(message, mask, &creds);
         if (r >= 0)
-                r = creds_allowed(creds, gr, gr ? gr->gr_gid : 0, &uid);
+                r = creds_allowed_any(creds, admin, extra, &uid);
         if (r == -ENODATA || r < 0) {
                 creds = sd_bus_creds_unref(creds);
                 r = sd_bus_query_sender_creds(message, mask | SD_BUS_CREDS_AUGMENT, &creds);
                 if (r >= 0)
-                        r = creds_allowed(creds, gr, gr ? gr->gr_gid : 0, &uid);
+                        r = creds_allowed_any(creds, admin, extra, &uid);
         }
         if (r > 0)
                 return 0;
@@ -283,6 +308,18 @@ int manager_verify_write_access(Manager *m, sd_bus_message *message, sd_bus_erro
         return sd_bus_error_setf(error, PACED_ERROR_NOT_PERMITTED,
                                  "Only root and members of the '%s' group may control paced.",
                                  group);
+}
+
+int manager_verify_write_access(Manager *m, sd_bus_message *message, sd_bus_error *error)
+{
+        return verify_access(m, message, NULL, error);
+}
+
+int manager_verify_sync_access(Manager *m, sd_bus_message *message, sd_bus_error *error)
+{
+        return verify_access(m, message,
+                             m->options.sync_group ? m->options.sync_group : PACED_SYNC_GROUP,
+                             error);
 }
 
 /* ---- watchdog ---- */

@@ -17,6 +17,9 @@
 
 /* Members of this group (and root) may call the methods that change state. */
 #define PACED_ADMIN_GROUP "paced"
+/* Members of this group may call paced-sync's three methods (SetPlannedWorkouts,
+ * ListSessions, ExportSession) and no others. */
+#define PACED_SYNC_GROUP "paced-sync"
 
 #define PACED_ERROR_NOT_CONNECTED    PACED_BUS_ERROR_PREFIX "NotConnected"
 #define PACED_ERROR_INVALID_WORKOUT  PACED_BUS_ERROR_PREFIX "InvalidWorkout"
@@ -27,3 +30,4 @@
 #define PACED_ERROR_MONITOR_ONLY     PACED_BUS_ERROR_PREFIX "MonitorOnly"
 #define PACED_ERROR_NOT_SUPPORTED    PACED_BUS_ERROR_PREFIX "NotSupported"
 #define PACED_ERROR_FAILED           PACED_BUS_ERROR_PREFIX "Failed"
+#define PACED_ERROR_NO_DATA          PACED_BUS_ERROR_PREFIX "NoData"

@@ -12,12 +12,31 @@ set(PACED_BASH_COMPLETION_DIR "${CMAKE_INSTALL_FULL_DATADIR}/bash-completion/com
     CACHE PATH "bash completion directory")
 
 set(PACED_SBINDIR "${CMAKE_INSTALL_FULL_SBINDIR}")
+set(PACED_BINDIR "${CMAKE_INSTALL_FULL_BINDIR}")
+set(PACED_LIBEXECDIR "${CMAKE_INSTALL_FULL_LIBEXECDIR}")
 configure_file(${CMAKE_SOURCE_DIR}/systemd/paced.service.in ${CMAKE_BINARY_DIR}/systemd/paced.service
                @ONLY)
+configure_file(${CMAKE_SOURCE_DIR}/systemd/paced-sync.service.in
+               ${CMAKE_BINARY_DIR}/systemd/paced-sync.service @ONLY)
+configure_file(${CMAKE_SOURCE_DIR}/systemd/paced-sync-now.service.in
+               ${CMAKE_BINARY_DIR}/systemd/paced-sync-now.service @ONLY)
 
 install(FILES ${CMAKE_BINARY_DIR}/systemd/paced.service DESTINATION ${PACED_SYSTEMD_UNIT_DIR})
 install(FILES ${CMAKE_SOURCE_DIR}/systemd/paced-dbus.conf DESTINATION ${PACED_DBUS_POLICY_DIR}
         RENAME io.paced.paced1.conf)
+# paced-sync (docs/sync.md): its unit, daily timer, bus policy, user.
+install(FILES ${CMAKE_BINARY_DIR}/systemd/paced-sync.service
+              ${CMAKE_BINARY_DIR}/systemd/paced-sync-now.service
+              ${CMAKE_SOURCE_DIR}/systemd/paced-sync.timer
+        DESTINATION ${PACED_SYSTEMD_UNIT_DIR})
+install(FILES ${CMAKE_SOURCE_DIR}/systemd/paced-sync-dbus.conf
+        DESTINATION ${PACED_DBUS_POLICY_DIR} RENAME io.paced.sync1.conf)
+install(FILES ${CMAKE_SOURCE_DIR}/systemd/paced-sync.sysusers DESTINATION ${PACED_SYSUSERS_DIR}
+        RENAME paced-sync.conf)
+install(FILES ${CMAKE_SOURCE_DIR}/systemd/paced-sync.tmpfiles DESTINATION ${PACED_TMPFILES_DIR}
+        RENAME paced-sync.conf)
+install(FILES ${CMAKE_SOURCE_DIR}/conf/sync.conf DESTINATION ${CMAKE_INSTALL_FULL_SYSCONFDIR}/paced)
+install(FILES ${CMAKE_SOURCE_DIR}/docs/paced-sync.8 DESTINATION ${CMAKE_INSTALL_MANDIR}/man8)
 install(FILES ${CMAKE_SOURCE_DIR}/systemd/paced.sysusers DESTINATION ${PACED_SYSUSERS_DIR}
         RENAME paced.conf)
 install(FILES ${CMAKE_SOURCE_DIR}/systemd/paced.tmpfiles DESTINATION ${PACED_TMPFILES_DIR}
@@ -56,7 +75,8 @@ install(CODE [[
       message(STATUS "Creating the paced user and directories, reloading systemd and dbus")
       execute_process(COMMAND systemd-sysusers paced.conf)
       execute_process(COMMAND systemd-sysusers paced-web.conf)
-      execute_process(COMMAND systemd-tmpfiles --create paced.conf)
+      execute_process(COMMAND systemd-sysusers paced-sync.conf)
+      execute_process(COMMAND systemd-tmpfiles --create paced.conf paced-sync.conf)
       execute_process(COMMAND systemctl daemon-reload)
       execute_process(COMMAND systemctl reload dbus.service)
     endif()

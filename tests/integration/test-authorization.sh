@@ -4,7 +4,8 @@
 #  1. paced's own credential check, on a bus that lets everybody call
 #     everything: an unprivileged caller may read but every state-changing
 #     method is refused with NotPermitted (pacectl exit 4); root, and members
-#     of the admin group (primary or supplementary), get through.
+#     of the admin group (primary or supplementary), get through; the sync
+#     group gets paced-sync's three methods and no others.
 #  2. the shipped D-Bus policy file, loaded into a restrictive bus: the bus
 #     itself refuses the unprivileged caller's method calls but lets it read.
 source "$(dirname "$0")/lib.sh"
@@ -13,7 +14,7 @@ lib_init
 
 # ---- 1: the in-daemon check ----
 start_bus
-start_paced --simulate --admin-group users
+start_paced --simulate --admin-group users --sync-group audio
 
 expect_rc 0 pc_nobody status --json
 grep -q '"state":"idle"' "$T/out" || fail "nobody cannot read: $(cat "$T/out")"
@@ -46,6 +47,31 @@ rc=0
 setpriv --reuid=nobody --regid=nogroup --groups="$users_gid" env \
         PACED_BUS_ADDRESS="$BUS_ADDRESS" "$PACECTL" pause > "$T/out" 2> "$T/err" || rc=$?
 [ "$rc" -eq 1 ] && grep -q 'No workout' "$T/err" || fail "supplementary group: rc $rc $(cat "$T/err")"
+
+# The sync group: paced-sync's three methods, and nothing that moves the belt.
+audio_gid=$(getent group audio | cut -d: -f3)
+as_sync() {
+        setpriv --reuid=nobody --regid=nogroup --groups="$audio_gid" env \
+                PACED_BUS_ADDRESS="$BUS_ADDRESS" "$@"
+}
+expect_rc 0 as_sync busctl --address="$BUS_ADDRESS" call io.paced.paced1 /io/paced/paced1 \
+        io.paced.paced1.Manager ListSessions t 0
+expect_rc 0 as_sync busctl --address="$BUS_ADDRESS" call io.paced.paced1 /io/paced/paced1 \
+        io.paced.paced1.Manager SetPlannedWorkouts 'sa(ssss)' test 0
+for cmd in "start easy-run" pause stop "schedule clear"; do
+        # shellcheck disable=SC2086
+        expect_rc 4 as_sync "$PACECTL" $cmd
+        grep -q "Only root and members of the 'users' group" "$T/err" ||
+                fail "'$cmd' as the sync group: $(cat "$T/err")"
+done
+for args in "ListSessions t 0" "ExportSession ts 1 fit" "SetPlannedWorkouts sa(ssss) test 0"; do
+        rc=0
+        # shellcheck disable=SC2086
+        setpriv --reuid=nobody --regid=nogroup --clear-groups busctl --address="$BUS_ADDRESS" \
+                call io.paced.paced1 /io/paced/paced1 io.paced.paced1.Manager $args \
+                > "$T/out" 2> "$T/err" || rc=$?
+        [ "$rc" -ne 0 ] && grep -q 'Only root' "$T/err" || fail "$args as nobody: $(cat "$T/err")"
+done
 stop_paced TERM
 
 # ---- 2: the shipped policy file ----

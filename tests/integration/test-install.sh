@@ -22,10 +22,23 @@ for f in "$prefix/sbin/paced" "$prefix/bin/pacectl" \
         "$prefix/share/man/man5/paced.conf.5" \
         "$prefix/share/bash-completion/completions/pacectl" \
         "$prefix/share/paced/workouts/ramp-test.txt" \
-        "$prefix/share/doc/paced/examples/paced-audio.conf"; do
+        "$prefix/share/doc/paced/examples/paced-audio.conf" \
+        "$prefix/libexec/paced-sync" "$prefix/lib/systemd/system/paced-sync.service" \
+        "$prefix/lib/systemd/system/paced-sync.timer" \
+        "$prefix/lib/systemd/system/paced-sync-now.service" \
+        /usr/share/dbus-1/system.d/io.paced.sync1.conf \
+        "$prefix/lib/sysusers.d/paced-sync.conf" "$prefix/lib/tmpfiles.d/paced-sync.conf" \
+        "$prefix/share/man/man8/paced-sync.8"; do
         [ -e "$root$f" ] || fail "not installed: $f"
 done
 [ -e "$etc/paced/paced.conf" ] || fail "config not installed under $etc/paced"
+[ -e "$etc/paced/sync.conf" ] || fail "sync.conf not installed under $etc/paced"
+grep -q "^ExecStart=$prefix/libexec/paced-sync\$" \
+        "$root$prefix/lib/systemd/system/paced-sync.service" || fail "paced-sync's ExecStart"
+grep -q "^ExecStart=$prefix/bin/pacectl sync now\$" \
+        "$root$prefix/lib/systemd/system/paced-sync-now.service" || fail "paced-sync-now's ExecStart"
+"$root$prefix/libexec/paced-sync" --help | grep -q "default $prefix/etc/paced/sync.conf\|default /etc/paced/sync.conf" ||
+        fail "paced-sync's default config path does not match the install"
 grep -q "^ExecStart=$prefix/sbin/paced\$" "$root$prefix/lib/systemd/system/paced.service" ||
         fail "unit ExecStart does not point at the installed binary"
 # The installed daemon reads the installed config by default.

@@ -33,7 +33,7 @@ expect_rc 0 pc schedule set "$T/plan.json"
 [ -s "$T/state/schedule.json" ] || fail "plan not stored in the state directory"
 prop_is Schedule "\"$workout\"" || fail "Schedule is $(prop Schedule), expected $workout"
 expect_rc 0 pc schedule show --json
-grep -q "{\"today\":\"$workout\"}" "$T/out" || fail "schedule show: $(cat "$T/out")"
+grep -q "{\"today\":\"$workout\",\"planned\":\[\]}" "$T/out" || fail "schedule show: $(cat "$T/out")"
 
 # The week, day by day, today marked; the plan's goal is race pace.
 expect_rc 0 pc schedule show --week

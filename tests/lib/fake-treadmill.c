@@ -198,10 +198,15 @@ void rig_send_data(Rig *r)
 
         ev.treadmill.present = FTMS_FIELD_BIT(FTMS_FIELD_SPEED);
         ev.treadmill.speed_kmh = round(r->tm.speed_kmh * 100) / 100;
-        if (r->tm.report_distance) {
+        if (r->tm.report_distance &&
+            (r->tm.distance_every <= 1 || r->tm.n_records % r->tm.distance_every == 0)) {
+                /* What the machine counts, in whole metres, as a uint24 (wraps at 2^24 m). */
+                double counter = floor(r->tm.distance_m + r->tm.counter_offset_m);
+
                 ev.treadmill.present |= FTMS_FIELD_BIT(FTMS_FIELD_DISTANCE);
-                ev.treadmill.distance_m = (uint32_t)r->tm.distance_m;
+                ev.treadmill.distance_m = (uint32_t)fmax(counter, 0) & 0xFFFFFF;
         }
+        r->tm.n_records++;
         ev.treadmill.present |= FTMS_FIELD_BIT(FTMS_FIELD_INCLINE);
         ev.treadmill.incline_pct = r->tm.incline_pct;
         rig_emit(r, &ev);

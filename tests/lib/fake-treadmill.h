@@ -37,6 +37,9 @@ typedef struct FakeTreadmill {
         bool running;
         /* reports */
         bool report_distance;
+        unsigned distance_every; /* Total Distance in every Nth record only (0, 1: all) */
+        double counter_offset_m; /* the machine's counter minus distance_m (resets, wraps) */
+        unsigned n_records;
         bool report_data; /* Treadmill Data notifications on */
         uint64_t data_interval_usec;
         /* control point */

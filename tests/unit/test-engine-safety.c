@@ -266,13 +266,19 @@ static void test_hr_lost_holds_then_falls_back(void **state)
 static void test_link_lost_pauses_reconnect_reapplies_if_running(void **state)
 {
         EngineConfig cfg = quiet_config();
+        const EngineEvent *ev;
         EngineStatus st;
         Rig r;
-        size_t w;
+        size_t w, e0;
 
         start_running(&r, &cfg, one_step(600, 12.0), 12.0);
         rig_run_for(&r, 30);
+        e0 = r.n_events;
         rig_link(&r, false);
+        /* The link event says which way the link went (what the session stores). */
+        ev = rig_find_event(&r, ENGINE_EVENT_LINK, e0);
+        assert_non_null(ev);
+        assert_true(ev->value == 0);
         workout_engine_get_status(r.e, r.now, &st);
         assert_int_equal(st.state, ENGINE_STATE_PAUSED);
         assert_int_equal(st.pause_reason, ENGINE_PAUSE_LINK_LOST);
@@ -281,7 +287,11 @@ static void test_link_lost_pauses_reconnect_reapplies_if_running(void **state)
         rig_run_for(&r, 20);
         /* The runner kept running; the link comes back. */
         w = r.n_writes;
+        e0 = r.n_events;
         rig_link(&r, true);
+        ev = rig_find_event(&r, ENGINE_EVENT_LINK, e0);
+        assert_non_null(ev);
+        assert_true(ev->value == 1);
         rig_run_for(&r, 5);
         workout_engine_get_status(r.e, r.now, &st);
         assert_int_equal(st.state, ENGINE_STATE_RUNNING);
@@ -521,6 +531,7 @@ static void test_no_unannounced_change(void **state)
         };
         EngineConfig cfg;
         const EngineEvent *ev;
+        EngineStatus st;
         Rig r;
         size_t w, e0;
 
@@ -531,12 +542,17 @@ static void test_no_unannounced_change(void **state)
         assert_int_equal(workout_engine_load(r.e, r.now, rig_workout("jump", steps, 2)), 0);
         assert_int_equal(workout_engine_start(r.e, r.now), 0);
         rig_drain(&r);
-        rig_run_for(&r, 30);
-        /* The treadmill's distance jumps (a console reset, a glitch): the
-         * distance step ends with no time to announce the change. */
+        /* Until 20-30 m are left: not yet announced (5 s at 10 km/h is 13.9 m). */
+        do {
+                rig_run_for(&r, 1);
+                workout_engine_get_status(r.e, r.now, &st);
+        } while (st.step_remaining_m > 30);
+        assert_true(st.step_remaining_m > 20);
+        /* The treadmill's distance jumps (a sensor glitch, within what a belt could run):
+         * the distance step ends with no time to announce the change. */
         w = r.n_writes;
         e0 = r.n_events;
-        r.tm.distance_m += 2000;
+        r.tm.distance_m += st.step_remaining_m;
         rig_run_for(&r, 1.5);
         ev = rig_find_event(&r, ENGINE_EVENT_STEP_CHANGED, e0);
         assert_non_null(ev);

@@ -183,11 +183,61 @@ static void test_tcx_escapes_and_free_run(void **state)
         free(buf);
 }
 
+/*
+ * A lap's TotalTimeSeconds is the timer's (moving) time, as Garmin
+ * writes it; it was the clock's, pauses included (29/20/30/41 s for laps whose
+ * cues said 0:20.0).
+ */
+static void test_tcx_lap_time_without_pauses(void **state)
+{
+        SessionSample x[60];
+        SessionEventRow ev[2] = {
+                {.t_s = 8, .type = SESSION_EVENT_PAUSE},
+                {.t_s = 17, .type = SESSION_EVENT_RESUME},
+        };
+        SessionData d = {.start_wall_usec = FIXTURE_START_USEC,
+                         .samples = x,
+                         .n_samples = 60,
+                         .events = ev,
+                         .n_events = 2};
+        char *buf = NULL, *p;
+        size_t size = 0;
+        double dist = 0;
+        FILE *f;
+
+        /* Three 20 s steps at 12 km/h; the first one paused for 9 s (the belt stood). */
+        for (unsigned i = 0; i < 60; i++) {
+                bool paused = i >= 8 && i < 17;
+
+                x[i] = (SessionSample){.t_s = i,
+                                       .speed_kmh = paused ? 0 : 12,
+                                       .distance_m = dist,
+                                       .step_index = i < 29   ? 0
+                                                     : i < 49 ? 1
+                                                              : 2,
+                                       .alpha1 = NAN};
+                dist += paused ? 0 : 12 / 3.6;
+        }
+        f = open_memstream(&buf, &size);
+        assert_int_equal(export_tcx_write(&d, f), 0);
+        fclose(f);
+        p = strstr(buf, "<TotalTimeSeconds>");
+        assert_non_null(p);
+        assert_true(strncmp(p, "<TotalTimeSeconds>20.0</TotalTimeSeconds>", 41) == 0);
+        p = strstr(p + 1, "<TotalTimeSeconds>");
+        assert_non_null(p);
+        assert_true(strncmp(p, "<TotalTimeSeconds>20.0</TotalTimeSeconds>", 41) == 0);
+        /* 12 km/h while moving, not 12 x 20/29. */
+        assert_non_null(strstr(buf, "<ns3:AvgSpeed>3.333</ns3:AvgSpeed>"));
+        free(buf);
+}
+
 int main(void)
 {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test(test_tcx_structure_matches_session),
                 cmocka_unit_test(test_tcx_escapes_and_free_run),
+                cmocka_unit_test(test_tcx_lap_time_without_pauses),
         };
 
         return cmocka_run_group_tests(tests, NULL, NULL);

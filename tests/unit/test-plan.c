@@ -244,9 +244,32 @@ static void test_json_round_trip(void **state)
                                         "\"days_per_week\":5,\"start\":\"2026-12-32\"}",
                                         &q),
                          -EBADMSG);
+        /* A truncated document, a number as a string, a duplicate that a
+         * string hides: a parser, not a string search. */
+        assert_int_equal(plan_from_json("{\"version\":1,\"goal_mile_s\":330,\"weeks\":8,"
+                                        "\"days_per_week\":5,\"start\":\"2026-12-01\"",
+                                        &q),
+                         -EBADMSG);
+        assert_int_equal(plan_from_json("{\"version\":1,\"goal_mile_s\":330,\"weeks\":\"8\","
+                                        "\"days_per_week\":5,\"start\":\"2026-12-01\"}",
+                                        &q),
+                         -EBADMSG);
+        assert_int_equal(plan_from_json("{\"note\":\"\\\"version\\\":1,\\\"goal_mile_s\\\":330,"
+                                        "\\\"weeks\\\":8,\\\"days_per_week\\\":5,"
+                                        "\\\"start\\\":\\\"2026-12-01\\\"\"}",
+                                        &q),
+                         -EBADMSG);
         assert_null(q);
         assert_int_equal(plan_from_json("{\"version\":1,\"goal_mile_s\":330,\"weeks\":8,"
                                         "\"days_per_week\":5,\"start\":\"2026-12-01\"}",
+                                        &q),
+                         0);
+        assert_int_equal(q->n_days, 56);
+        plan_free(q);
+        q = NULL;
+        /* Key order and whitespace are free; the days need not come last. */
+        assert_int_equal(plan_from_json(" {\"days\":[],\"start\":\"2026-12-01\",\"version\":1,"
+                                        "\"weeks\":8,\"days_per_week\":5,\"goal_mile_s\":330}\n",
                                         &q),
                          0);
         assert_int_equal(q->n_days, 56);

@@ -97,6 +97,37 @@ static void test_step_laps(void **state)
         free(x);
 }
 
+/* Moving time is elapsed time without the pauses; pace and splits come from it. */
+static void test_moving_time_excludes_pauses(void **state)
+{
+        SessionSample *x = steady_samples(300);
+        SessionEventRow ev[4] = {
+                {.t_s = 50, .type = SESSION_EVENT_PAUSE},
+                {.t_s = 80, .type = SESSION_EVENT_RESUME},
+                {.t_s = 280, .type = SESSION_EVENT_PAUSE}, /* never resumed */
+                {.t_s = 290, .type = SESSION_EVENT_STOP},
+        };
+        SessionData d = {.samples = x, .n_samples = 300, .events = ev, .n_events = 4};
+        SessionSummary *sum = NULL;
+
+        /* The belt stood during the first pause: distance frozen, then on again. */
+        for (size_t i = 50; i < 300; i++)
+                x[i].distance_m = (i < 80 ? 50 : (double)i - 30) * 25.0 / 9.0;
+        assert_float_equal(session_summary_paused_s(&d, 0, 300), 30 + 20, 1e-9);
+        assert_float_equal(session_summary_paused_s(&d, 60, 70), 10, 1e-9);
+        assert_float_equal(session_summary_paused_s(&d, 100, 200), 0, 1e-9);
+        assert_int_equal(session_summary_compute(&d, &sum), 0);
+        assert_int_equal(sum->n_steps, 2);
+        assert_float_equal(sum->steps[0].end_s - sum->steps[0].start_s, 200, 1e-9);
+        assert_float_equal(sum->steps[0].moving_s, 170, 1e-9);
+        assert_float_equal(sum->steps[1].moving_s, 100 - 20, 1e-9);
+        /* The first 400 m split spans the pause: its pace is the running's, 10 km/h. */
+        assert_true(sum->n_splits_400m >= 1);
+        assert_float_equal(sum->splits_400m[0].avg_speed_kmh, 10, 0.05);
+        session_summary_free(sum);
+        free(x);
+}
+
 static void test_summary_of_simulated_session(void **state)
 {
         char dir[] = "/tmp/test-session-summary-XXXXXX", cmd[64];
@@ -172,6 +203,7 @@ int main(void)
                 cmocka_unit_test(test_splits_400m_interpolated),
                 cmocka_unit_test(test_splits_skip_unknown_distance),
                 cmocka_unit_test(test_step_laps),
+                cmocka_unit_test(test_moving_time_excludes_pauses),
                 cmocka_unit_test(test_summary_of_simulated_session),
                 cmocka_unit_test(test_format),
         };

@@ -182,8 +182,8 @@ static int cmd_plan(int argc, char *argv[])
                 o.start = today();
         if (o.current_mile_s == 0)
                 o.current_mile_s = configured_mile();
-        /* A goal no plan reaches is refused, an ambitious one said (issue #21:
-         * a 4:00 goal from a 6:30 mile was taken without a word). */
+        /* A goal no plan reaches is refused, an ambitious one said: a 4:00 goal
+         * from a 6:30 mile is no plan. */
         k = plan_check_goal(o.goal_mile_s, o.current_mile_s, o.weeks, why, sizeof(why));
         if (k < 0 && !force) {
                 fprintf(stderr, "pacectl plan: %s (--force plans it anyway)\n", why);

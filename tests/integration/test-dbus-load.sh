@@ -17,7 +17,7 @@ cat > "$T/paced.conf" <<CONF
 allow_remote_start = yes
 CONF
 # 1 + 8 steps of 8 s in real time (session time = real time). Jogs, not
-# reps: a rep waits for the belt to reach its speed (issue #21), which would
+# reps: a rep waits for the belt to reach its speed, which would
 # move the boundaries this test times.
 {
         echo "# name: Load test"

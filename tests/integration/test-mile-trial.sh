@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: LGPL-2.1-or-later
-# The library's mile time trial as a runner meets it (issue #21): the shipped
+# The library's mile time trial as a runner meets it: the shipped
 # paced.conf with a 6:30 mile, the workout armed and started on the console,
 # `pacectl watch` to the end. The result — "Mile M:SS.s (goal M:SS, ±N s);
 # laps …", the sum of four quarter-mile laps — ends the watch and is in

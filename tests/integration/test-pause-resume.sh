@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: LGPL-2.1-or-later
 # Start, pause and resume with the shipped paced.conf (allow_remote_start =
-# no), as the README's demo runs them (issue #21): every state tells the
+# no), as the README's demo runs them: every state tells the
 # runner the one thing to do next — in pacectl's reply, in `status` and
 # `watch`, and as a cue — errors use the documented names, and the runner
 # ends where they expect. `start --arm` on a moving belt begins at once.

@@ -21,7 +21,7 @@ for offset in 0 1 2 3 4 5 6; do
 done
 [ -n "$workout" ] || fail "no plan with a run today"
 
-# A goal no plan reaches is refused, with one that is (issue #21).
+# A goal no plan reaches is refused, with one that is.
 expect_rc 2 pc plan --goal-mile 4:00 --current-mile 6:30 --weeks 8
 grep -q "A 4:00 goal is 62 % faster than your 6:30 mile.*Aim for 5:48 or slower" "$T/err" ||
         fail "plan 4:00: $(cat "$T/err")"

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: LGPL-2.1-or-later
-# Session hygiene (issue #21): a workout whose belt never moved leaves no
+# Session hygiene: a workout whose belt never moved leaves no
 # empty "aborted" session in the history; `pacectl delete ID` asks first and
 # deletes a session with everything in it; `skip --step N` skips step N only,
 # `skip --to main` jumps past the warm-up.

@@ -90,7 +90,7 @@ expect 2 "$PACECTL" validate --max-speed fast easy-run
 expect 0 "$PACECTL" validate --help
 contains "$TMP/out" "Usage: pacectl validate FILE"
 
-# Reps this machine cannot get to in time are reported (issue #21): a 10 s
+# Reps this machine cannot get to in time are reported: a 10 s
 # sprint at 14.9 km/h from a 5.1 km/h walk needs ~21 s at max_accel 0.5.
 printf 'Sprints 2x\n- Walk 1m50 50%% easy Pace\n- Stride 10s 100%% mile Pace\n' > "$TMP/sprints.txt"
 expect 0 "$PACECTL" validate --profile Mile=6:30 "$TMP/sprints.txt"

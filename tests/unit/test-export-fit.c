@@ -224,7 +224,7 @@ static void test_fit_structure_matches_session(void **state)
         }
         assert_int_equal(k, d->n_rr);
 
-        /* The planned workout, step by step (issue #21: planned vs actual). */
+        /* The planned workout, step by step (planned vs actual). */
         assert_int_equal(count_global(&dec, FIT_MESG_WORKOUT), 1);
         assert_int_equal(field(nth(&dec, FIT_MESG_WORKOUT, 0), 6), d->n_steps);
         assert_int_equal(field(nth(&dec, FIT_MESG_WORKOUT, 0), 4), FIT_SPORT_RUNNING);

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
- * Runner outcomes of the training plan (issue #21): a 6:30 miler asking for
+ * Runner outcomes of the training plan: a 6:30 miler asking for
  * 6:10. Every week of the plan runs on the simulator with the shipped
  * config, and the plan does what docs/workouts.md says: race-pace work at
  * the goal, easy/tempo/threshold work at current fitness, reps and weekly

@@ -375,8 +375,8 @@ static void test_arm_on_moving_belt(void **state)
 }
 
 /* A skip the runner meant for the step they saw never skips the next one: the
- * request arrives just after the boundary (issue #21: "skip once skipped a
- * whole 400 m rep"). "skip --to main" leaves the warm-up. */
+ * request arrives just after the boundary, which
+ * once skipped a whole 400 m rep. "skip --to main" leaves the warm-up. */
 static void test_skip_is_for_the_step_seen(void **state)
 {
         OutcomeMachine m = {.accel_kmhps = 0.8};

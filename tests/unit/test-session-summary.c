@@ -159,8 +159,8 @@ static void test_summary_of_simulated_session(void **state)
         assert_true(sum->has_incline);
         assert_true(sum->max_hr_bpm >= sum->avg_hr_bpm);
         assert_true(sum->artifact_pct > 0.5 && sum->artifact_pct < 1.5);
-        /* Splits are counted from the end of the warm-up, not from its start
-         * (issue #21), and add up to the distance from there. */
+        /* Splits are counted from the end of the warm-up, not from its
+         * start, and add up to the distance from there. */
         assert_string_equal(sum->splits_from, "the main set");
         assert_float_equal(sum->splits_from_s, sum->steps[1].start_s, 1e-9);
         assert_float_equal(sum->splits_400m[0].start_s, sum->steps[1].start_s, 1e-9);

@@ -90,6 +90,13 @@ int pacectl_call_manager(const char *method, const char *types, ...)
         r = sd_bus_call(bus, msg, 0, &error, &reply);
         if (r < 0)
                 return pacectl_error_exit(method, &error, r);
+        /* A method that says what it did (Stop: what the belt does now). */
+        if (streq_ptr(sd_bus_message_get_signature(reply, true), "s")) {
+                const char *note = NULL;
+
+                if (sd_bus_message_read(reply, "s", &note) >= 0 && note && *note)
+                        printf("%s\n", note);
+        }
         return PACECTL_EXIT_OK;
 }
 

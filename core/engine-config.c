@@ -1,4 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include <math.h>
+
 #include "engine-config.h"
 
 void engine_config_from_config(const Config *c, EngineConfig *ret)
@@ -52,6 +54,8 @@ void engine_config_from_config(const Config *c, EngineConfig *ret)
                 break;
         }
         ret->cooldown_speed_kmh = c->cooldown_speed_kmh;
+        /* Long enough for the slowest allowed ramp from max_speed (virtual time). */
+        ret->shutdown_timeout_usec = engine_stop_budget_usec(ret, NAN);
         ret->recovery_policy = c->crash_recovery == CONFIG_CRASH_RECOVERY_COOLDOWN
                                        ? ENGINE_RECOVERY_COOLDOWN
                                        : ENGINE_RECOVERY_RESUME;

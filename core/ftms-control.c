@@ -12,6 +12,7 @@
 typedef struct Pending {
         FtmsControlCommand cmd;
         unsigned attempts;
+        bool no_retry; /* flushed while in flight: not sent again */
 } Pending;
 
 struct FtmsControl {
@@ -307,6 +308,16 @@ static int enqueue(FtmsControl *c, const FtmsControlCommand *cmd, bool coalesce)
         return 0;
 }
 
+/* Every command gets its one result, a flushed one too (-ECANCELED): its
+ * owner must know it never reached the machine. */
+static void drop_queue(FtmsControl *c, uint64_t now)
+{
+        for (size_t i = 0; i < c->n_queue; i++)
+                push_result(c, now, &c->queue[i], FTMS_CONTROL_RESULT_DROPPED, 0, -ECANCELED,
+                            "dropped before it was sent");
+        c->n_queue = 0;
+}
+
 int ftms_control_set_speed(FtmsControl *c, uint64_t now, double kmh)
 {
         if (!isfinite(kmh) || kmh < 0)
@@ -336,7 +347,7 @@ int ftms_control_stop_pause(FtmsControl *c, uint64_t now, uint8_t stop_pause)
                 return -EINVAL;
         /* Stopping wins over anything queued: a queued speed-up or start must
          * not reach a belt that is being stopped. */
-        c->n_queue = 0;
+        drop_queue(c, now);
         return enqueue(c,
                        &(FtmsControlCommand){.op = FTMS_CP_STOP_OR_PAUSE, .stop_pause = stop_pause},
                        true);
@@ -344,7 +355,11 @@ int ftms_control_stop_pause(FtmsControl *c, uint64_t now, uint8_t stop_pause)
 
 void ftms_control_flush(FtmsControl *c, uint64_t now)
 {
-        c->n_queue = 0;
+        drop_queue(c, now);
+        /* The one on the wire is not retried either (a lost answer must not
+         * resend a speed to a belt the runner just stopped). */
+        if (c->in_flight && c->flight.cmd.op != FTMS_CP_REQUEST_CONTROL)
+                c->flight.no_retry = true;
 }
 
 int ftms_control_request(FtmsControl *c, uint64_t now)
@@ -355,6 +370,14 @@ int ftms_control_request(FtmsControl *c, uint64_t now)
         if (c->state != FTMS_CONTROL_READY)
                 c->request_wanted = true;
         return 0;
+}
+
+/* A Start the treadmill refused (or never answered) is never sent again:
+ * the runner may have pulled the key, and a retry could start the belt the
+ * moment it is back. Only a fresh user action sends another. */
+static bool may_retry(const Pending *p)
+{
+        return p->cmd.op != FTMS_CP_START_OR_RESUME && !p->no_retry;
 }
 
 static void requeue_front(FtmsControl *c, const Pending *p)
@@ -434,7 +457,7 @@ void ftms_control_handle_response(FtmsControl *c, uint64_t now, const FtmsCpResp
                             ftms_control_result_code_explain(r->result));
                 return;
         case FTMS_RESULT_OPERATION_FAILED:
-                if (p.attempts < c->config.max_attempts) {
+                if (p.attempts < c->config.max_attempts && may_retry(&p)) {
                         requeue_front(c, &p);
                         c->not_before = now + RETRY_DELAY_USEC;
                 } else
@@ -445,7 +468,7 @@ void ftms_control_handle_response(FtmsControl *c, uint64_t now, const FtmsCpResp
                 /* Lost control (console, another app, a reset): ask again, then retry. */
                 if (c->state == FTMS_CONTROL_READY || c->state == FTMS_CONTROL_REQUESTING)
                         c->state = FTMS_CONTROL_NO_CONTROL;
-                if (p.attempts < c->config.max_attempts)
+                if (p.attempts < c->config.max_attempts && may_retry(&p))
                         requeue_front(c, &p);
                 else
                         push_result(c, now, &p, FTMS_CONTROL_RESULT_NOT_PERMITTED, r->result,
@@ -474,7 +497,7 @@ void ftms_control_handle_write_failed(FtmsControl *c, uint64_t now, int error)
                 control_refused(c, now, 0, why);
                 return;
         }
-        if (p.attempts < c->config.max_attempts && error != -ENOTCONN) {
+        if (p.attempts < c->config.max_attempts && error != -ENOTCONN && may_retry(&p)) {
                 requeue_front(c, &p);
                 c->not_before = now + RETRY_DELAY_USEC;
                 return;
@@ -515,7 +538,7 @@ void ftms_control_tick(FtmsControl *c, uint64_t now)
                 control_refused(c, now, 0, "no response to Request Control");
                 return;
         }
-        if (p.attempts < c->config.max_attempts)
+        if (p.attempts < c->config.max_attempts && may_retry(&p))
                 requeue_front(c, &p);
         else
                 push_result(c, now, &p, FTMS_CONTROL_RESULT_TIMEOUT, 0, -ETIMEDOUT,
@@ -586,6 +609,31 @@ bool ftms_control_can_write(const FtmsControl *c)
 bool ftms_control_incline_supported(const FtmsControl *c)
 {
         return c->incline_supported;
+}
+
+void ftms_control_cancel(FtmsControl *c, uint64_t now, uint8_t op)
+{
+        size_t j = 0;
+
+        for (size_t i = 0; i < c->n_queue; i++)
+                if (c->queue[i].cmd.op != op)
+                        c->queue[j++] = c->queue[i];
+        c->n_queue = j;
+}
+
+bool ftms_control_in_flight(const FtmsControl *c, uint8_t op)
+{
+        return c->in_flight && c->flight.cmd.op == op;
+}
+
+bool ftms_control_pending(const FtmsControl *c, uint8_t op)
+{
+        if (c->in_flight && c->flight.cmd.op == op)
+                return true;
+        for (size_t i = 0; i < c->n_queue; i++)
+                if (c->queue[i].cmd.op == op)
+                        return true;
+        return false;
 }
 
 bool ftms_control_busy(const FtmsControl *c)

@@ -36,6 +36,13 @@ typedef enum BeltState {
 #define ACCEL_ALPHA 0.3
 /* A rep waits for the belt at least this long before it starts anyway. */
 #define REP_GATE_MIN_USEC (5 * USEC_PER_SEC)
+/* Added to a stop's ramp time: control requests, responses, retries. */
+#define ENGINE_STOP_SLACK_USEC (10 * USEC_PER_SEC)
+/* The most a step can be extended in all (time steps s, distance steps m). */
+#define EXTEND_MAX_S 3600.0
+#define EXTEND_MAX_M 10000.0
+/* Time-to-target EWMA weight of the newest sample. */
+#define TTT_ALPHA 0.3
 
 struct WorkoutEngine {
         EngineConfig config;
@@ -56,7 +63,6 @@ struct WorkoutEngine {
         SafetyLimits limits;
         BeltState belt;
         bool belt_seen_zero; /* the belt stood still since the workout paused */
-        bool belt_stopping;  /* pause() sent Stop or Pause: the belt is on its way to 0 */
         bool zero_pending;
         uint64_t zero_since;
         double measured_kmh; /* true km/h, NAN if unknown */
@@ -155,9 +161,27 @@ struct WorkoutEngine {
         bool gate;
         uint64_t gate_until;
 
+        /* What the treadmill last accepted (true units): the rate limit
+         * counts from here (or from what it reports), never from a value
+         * that did not reach the wire. */
+        double accepted_kmh, accepted_incline;
+        /* The runner stopped or paused the belt (console, safety key, a
+         * measured stop, or our Stop accepted): no speed, incline or Start
+         * until the runner starts it again. */
+        bool runner_stopped, runner_stopped_key;
+        bool decelerating;    /* the last reports show the belt slowing on its own */
+        bool session_running; /* Training Status at connect: a session runs (not idle) */
+        bool stop_inferred;   /* runner_stopped only guessed from a slowing belt (recovery) */
+        double prev_measured_kmh;
+        bool start_requested; /* Start sent on request: resume when the belt runs */
+
         /* shutdown and cool-down */
         bool cooldown;
         double cooldown_target;
+        bool stopping; /* the stop policy of stop() or a finished workout */
+        uint64_t stop_deadline;
+        uint64_t stop_hold_until; /* a finished workout's slow-down is announced first */
+        char belt_note[160];
         bool shutting_down, shutdown_done;
         uint64_t shutdown_deadline;
 
@@ -328,12 +352,40 @@ void engine_config_init(EngineConfig *c)
                 .belt_stopped_usec = 3 * USEC_PER_SEC,
                 .shutdown_policy = ENGINE_SHUTDOWN_COOLDOWN,
                 .cooldown_speed_kmh = 5.0,
-                .shutdown_timeout_usec = 15 * USEC_PER_SEC,
                 .recovery_policy = ENGINE_RECOVERY_RESUME,
         };
         safety_config_init(&c->safety);
         ftms_control_config_init(&c->control);
         hr_controller_config_init(&c->hr);
+        c->shutdown_timeout_usec = engine_stop_budget_usec(c, NAN);
+}
+
+void engine_config_to_monitor(const EngineConfig *c, SafetyMonitorConfig *ret)
+{
+        safety_monitor_config_init(ret);
+        ret->safety = c->safety;
+        ret->calibration = c->calibration;
+        ret->quirk_speed_mph = c->quirk_speed_mph;
+        ret->monitor_only = c->control.monitor_only;
+        ret->cooldown_speed_kmh = c->cooldown_speed_kmh;
+        ret->belt_stopped_usec = c->belt_stopped_usec;
+}
+
+SafetyStopPolicy engine_shutdown_policy_to_monitor(EngineShutdownPolicy p)
+{
+        switch (p) {
+        case ENGINE_SHUTDOWN_COOLDOWN:
+                return SAFETY_STOP_COOLDOWN;
+        case ENGINE_SHUTDOWN_PAUSE:
+                return SAFETY_STOP_PAUSE;
+        case ENGINE_SHUTDOWN_STOP:
+                return SAFETY_STOP_STOP;
+        case ENGINE_SHUTDOWN_NONE:
+        case _ENGINE_SHUTDOWN_POLICY_MAX:
+        case _ENGINE_SHUTDOWN_POLICY_INVALID:
+                break;
+        }
+        return SAFETY_STOP_NONE;
 }
 
 /* ---- output queue ---- */
@@ -841,6 +893,8 @@ static void begin_step(WorkoutEngine *e, uint64_t now, size_t idx, uint64_t star
                     user ? "Skipped to: " : "Go: ", step_text(s, buf, sizeof(buf)));
 }
 
+static void apply_stop_policy(WorkoutEngine *e, uint64_t now, const char *what);
+
 static void finish_step(WorkoutEngine *e, uint64_t now, uint64_t end_run, double end_dist,
                         bool user)
 {
@@ -860,11 +914,11 @@ static void finish_step(WorkoutEngine *e, uint64_t now, uint64_t end_run, double
         } else
                 emit_lap(e, now, end_run, end_dist, false);
         if (next >= e->workout->n_steps) {
-                cue(e, now, CUE_KIND_STEP_END, -1, "Workout complete");
                 /* The running clock stops at the last boundary, not at the tick. */
                 e->run_base = end_run;
                 e->running_since = now;
                 enter_state(e, now, ENGINE_STATE_FINISHED, ENGINE_PAUSE_NONE, NULL);
+                apply_stop_policy(e, now, "Workout complete");
                 return;
         }
         begin_step(e, now, next, end_run, end_dist, user);
@@ -928,6 +982,8 @@ static bool run_up_started(const WorkoutEngine *e, uint64_t now)
         return isfinite(left) && left <= 0.0005;
 }
 
+static double speed_reference(const WorkoutEngine *e);
+
 /* What the workout asks for now, including held (unannounced) changes and
  * the early run-up of the next rep. */
 static double workout_target(const WorkoutEngine *e, uint64_t now, double *ret_incline)
@@ -962,10 +1018,13 @@ static double arbiter_speed(const WorkoutEngine *e, uint64_t now, double *ret_in
         double want = NAN, incline = NAN, w, wi;
 
         if (e->cooldown) {
-                *ret_incline = NAN;
-                return e->cooldown_target;
-        }
-        if (e->state == ENGINE_STATE_RUNNING) {
+                double ref = speed_reference(e);
+
+                /* Slowing only: a belt the runner took lower stays lower. */
+                want = now < e->stop_hold_until ? NAN : e->cooldown_target;
+                if (isfinite(want) && isfinite(ref))
+                        want = fmin(want, fmax(ref, e->limits.speed_min));
+        } else if (e->state == ENGINE_STATE_RUNNING) {
                 w = workout_target(e, now, &wi);
                 if (isfinite(e->override_abs))
                         want = e->override_abs;
@@ -978,38 +1037,160 @@ static double arbiter_speed(const WorkoutEngine *e, uint64_t now, double *ret_in
                 incline = e->manual_incline;
         }
 
-        if (e->ceiling.active && e->state == ENGINE_STATE_RUNNING) {
+        /* In every mode (workout, manual, cool-down, none at all): a runner
+         * above the ceiling is slowed whenever paced can reach the belt. */
+        if (e->ceiling.active && e->state != ENGINE_STATE_PAUSED) {
                 double cap = e->config.safety.recovery_speed_kmh;
 
-                /* A free step has no target: the ceiling still slows it down. */
+                /* No target (a free step, nothing commanded): slow what runs. */
                 if (!isfinite(want))
                         want = isfinite(e->measured_kmh) ? e->measured_kmh : cap;
                 want = fmin(want, cap);
-        }
+        } else if (e->ceiling.above && isfinite(want) && isfinite(speed_reference(e)))
+                /* Above the ceiling, before its window ends (or after a
+                 * restart that forgot it): never faster. */
+                want = fmin(want, fmax(speed_reference(e), e->limits.speed_min));
         *ret_incline = incline;
-        return want;
+        /* A slower step under a large 'slower' override: the slowest the
+         * machine runs, never an invalid (negative) target. */
+        return isfinite(want) ? fmax(want, 0) : want;
 }
 
+static double belt_to_true(const WorkoutEngine *e, double value)
+{
+        double v = e->config.quirk_speed_mph ? value * KMH_PER_MPH : value;
+
+        return speed_calibration_to_true(&e->config.calibration, v);
+}
+
+/*
+ * True km/h -> the value written (belt units, mph for the quirk, 0.01 as
+ * encoded). Every rounding goes toward the safe side: a value that would
+ * read back above the cap (calibration, increment, encoding) is stepped
+ * down, never up.
+ */
 static double to_belt_units(const WorkoutEngine *e, double true_kmh)
 {
-        double v = speed_calibration_to_belt(&e->config.calibration, true_kmh);
+        const FtmsRange *r = e->have_caps && e->caps.has_speed_range ? &e->caps.speed_range : NULL;
+        double v = speed_calibration_to_belt(&e->config.calibration, true_kmh), inc = 0;
 
-        if (e->have_caps && e->caps.has_speed_range) {
-                const FtmsRange *r = &e->caps.speed_range;
-
-                if (r->increment > 0)
-                        v = round(v / r->increment) * r->increment;
+        if (r) {
+                inc = r->increment;
+                if (inc > 0)
+                        v = round(v / inc) * inc;
                 v = fmin(fmax(v, r->min), r->max);
         }
+        for (int i = 0; i < 4 && speed_calibration_to_true(&e->config.calibration, v) >
+                                         e->limits.speed_max + 1e-9;
+             i++)
+                v -= inc > 0 ? inc : 0.01;
         if (e->config.quirk_speed_mph)
                 v /= KMH_PER_MPH;
-        return round(fmax(v, 0) * 100.0) / 100.0;
+        v = round(fmax(v, 0) * 100.0) / 100.0;
+        while (v > 0 && belt_to_true(e, v) > e->limits.speed_max + 1e-9)
+                v = round(v * 100.0 - 1) / 100.0;
+        return v;
+}
+
+/* The 0.1 % the control point encodes, rounded toward the inside of the envelope. */
+static double incline_to_wire(const WorkoutEngine *e, double pct)
+{
+        double v = round(pct * 10.0) / 10.0;
+
+        if (v > e->limits.incline_max + 1e-9)
+                v = floor(e->limits.incline_max * 10.0 + 1e-9) / 10.0;
+        if (v < e->limits.incline_min - 1e-9)
+                v = ceil(e->limits.incline_min * 10.0 - 1e-9) / 10.0;
+        return v;
 }
 
 static bool may_command(const WorkoutEngine *e)
 {
-        /* A stopped belt is never sent a speed: some machines start on it. */
-        return ftms_control_can_write(e->control) && e->belt == BELT_RUNNING;
+        /* A stopped belt is never sent a speed: some machines start on it;
+         * nor one the runner stopped, while it coasts down. */
+        return ftms_control_can_write(e->control) && e->belt == BELT_RUNNING &&
+               !e->runner_stopped && !ftms_control_pending(e->control, FTMS_CP_STOP_OR_PAUSE);
+}
+
+/* Stopped or on its way to 0: the runner or our Stop (sent, or accepted). */
+static bool belt_stopping(const WorkoutEngine *e)
+{
+        return e->runner_stopped || ftms_control_pending(e->control, FTMS_CP_STOP_OR_PAUSE);
+}
+
+/* Where the next step of the rate limit starts: what the treadmill accepted,
+ * else what it reports. NAN: nothing known, command nothing. */
+static double speed_reference(const WorkoutEngine *e)
+{
+        if (isfinite(e->accepted_kmh))
+                return e->accepted_kmh;
+        return e->measured_kmh;
+}
+
+static double incline_reference(const WorkoutEngine *e)
+{
+        if (isfinite(e->accepted_incline))
+                return e->accepted_incline;
+        /* A machine that reports no incline is level until it accepts one. */
+        return isfinite(e->measured_incline) ? e->measured_incline : 0;
+}
+
+/*
+ * The belt must be sent `applied`. Against our own last command, as a rule
+ * (a console change during a workout is the runner's); against what the
+ * machine reports it runs when safety owns the speed (HR ceiling, a stop's
+ * or shutdown's cool-down): the console does not override those.
+ */
+static bool speed_differs(const WorkoutEngine *e, double applied)
+{
+        double cur = e->commanded_kmh;
+
+        if ((e->ceiling.active || e->cooldown) && isfinite(e->accepted_kmh) &&
+            !ftms_control_pending(e->control, FTMS_CP_SET_TARGET_SPEED))
+                cur = e->accepted_kmh;
+        return !isfinite(cur) || fabs(applied - cur) >= e->limits.speed_increment / 2;
+}
+
+/* The treadmill runs at or below `target`: by what it accepted, else reports. */
+static bool belt_at_or_below(const WorkoutEngine *e, double target)
+{
+        double v = speed_reference(e);
+
+        return isfinite(target) && isfinite(v) && v <= target + e->limits.speed_increment / 2;
+}
+
+/* The reference as the envelope sees it: a belt that just started reads less
+ * than the machine's minimum (where it runs), one the console took past the
+ * cap is brought to the cap at once (the range wins over the rate). */
+static double speed_reference_in_range(const WorkoutEngine *e)
+{
+        return fmin(fmax(speed_reference(e), e->limits.speed_min), e->limits.speed_max);
+}
+
+/* A speed still queued (waiting for control) is no longer one step from the
+ * reference (the console moved the belt meanwhile): replace it before it
+ * goes out. */
+static bool queued_stale(const WorkoutEngine *e)
+{
+        double ref = speed_reference_in_range(e);
+
+        return ftms_control_pending(e->control, FTMS_CP_SET_TARGET_SPEED) &&
+               !ftms_control_in_flight(e->control, FTMS_CP_SET_TARGET_SPEED) && isfinite(ref) &&
+               isfinite(e->commanded_kmh) &&
+               fabs(e->commanded_kmh - ref) >
+                       e->config.safety.max_accel_kmhps + e->limits.speed_increment / 2;
+}
+
+/*
+ * A new speed may be queued: a reference to step from, nothing written and
+ * unanswered. One still queued (waiting for control) is replaced by the
+ * step from the current reference: it never accumulates, and a console
+ * change meanwhile is not overridden by a stale value.
+ */
+static bool speed_step_ready(const WorkoutEngine *e)
+{
+        return isfinite(speed_reference(e)) &&
+               !ftms_control_in_flight(e->control, FTMS_CP_SET_TARGET_SPEED);
 }
 
 static void update_speed(WorkoutEngine *e, uint64_t now)
@@ -1018,6 +1199,12 @@ static void update_speed(WorkoutEngine *e, uint64_t now)
         SafetyClamp clamp;
         int r;
 
+        /* A speed that waited for control while the console moved the belt
+         * is not sent: the next step is computed afresh, if any is wanted. */
+        if (queued_stale(e)) {
+                ftms_control_cancel(e->control, now, FTMS_CP_SET_TARGET_SPEED);
+                e->commanded_kmh = NAN;
+        }
         want = arbiter_speed(e, now, &want_incline);
 
         if (isfinite(want) && safety_clamp_speed(&e->limits, want, &applied, &clamp) == 0) {
@@ -1046,14 +1233,11 @@ static void update_speed(WorkoutEngine *e, uint64_t now)
                         e->last_target_reported = applied;
                 }
 
-                if (may_command(e) && now >= e->speed_retry_at &&
-                    (!isfinite(e->commanded_kmh) ||
-                     fabs(applied - e->commanded_kmh) >= e->limits.speed_increment / 2) &&
+                if (may_command(e) && speed_step_ready(e) && now >= e->speed_retry_at &&
+                    speed_differs(e, applied) &&
                     (!e->speed_cmd_sent ||
                      now >= e->last_speed_cmd + e->config.ramp_interval_usec)) {
-                        from = isfinite(e->commanded_kmh)  ? e->commanded_kmh
-                               : isfinite(e->measured_kmh) ? e->measured_kmh
-                                                           : e->limits.speed_min;
+                        from = speed_reference_in_range(e);
                         /* Updates are >= ramp_interval (1 s) apart, so a step of
                          * max_accel x 1 s keeps the rate below max_accel. */
                         next = safety_rate_limit(from, applied, e->config.safety.max_accel_kmhps,
@@ -1082,16 +1266,14 @@ static void update_speed(WorkoutEngine *e, uint64_t now)
         if (isfinite(want_incline) && e->limits.has_incline &&
             ftms_control_incline_supported(e->control) &&
             safety_clamp_incline(&e->limits, want_incline, &applied, &clamp) == 0 &&
-            may_command(e) &&
+            may_command(e) && !ftms_control_pending(e->control, FTMS_CP_SET_TARGET_INCLINATION) &&
             (!isfinite(e->commanded_incline) ||
              fabs(applied - e->commanded_incline) >= e->limits.incline_increment / 2) &&
             (!e->incline_cmd_sent || now >= e->last_incline_cmd + e->config.ramp_interval_usec)) {
-                from = isfinite(e->commanded_incline)  ? e->commanded_incline
-                       : isfinite(e->measured_incline) ? e->measured_incline
-                                                       : 0;
+                from = incline_reference(e);
                 next = safety_rate_limit(from, applied, e->config.safety.max_incline_rate_pps, 1.0);
                 if (safety_clamp_incline(&e->limits, next, &next, NULL) == 0 &&
-                    ftms_control_set_incline(e->control, now, next) >= 0) {
+                    ftms_control_set_incline(e->control, now, incline_to_wire(e, next)) >= 0) {
                         e->commanded_incline = next;
                         e->last_incline_cmd = now;
                         e->incline_cmd_sent = true;
@@ -1108,14 +1290,14 @@ static uint64_t speed_deadline(const WorkoutEngine *e, uint64_t now)
         if (!may_command(e))
                 return USEC_INFINITY;
         want = arbiter_speed(e, now, &want_incline);
-        if (isfinite(want) && safety_clamp_speed(&e->limits, want, &applied, NULL) == 0 &&
-            (!isfinite(e->commanded_kmh) ||
-             fabs(applied - e->commanded_kmh) >= e->limits.speed_increment / 2))
+        if (isfinite(want) && speed_step_ready(e) &&
+            safety_clamp_speed(&e->limits, want, &applied, NULL) == 0 && speed_differs(e, applied))
                 d = umax(e->speed_retry_at,
                          e->speed_cmd_sent ? e->last_speed_cmd + e->config.ramp_interval_usec
                                            : now);
         if (isfinite(want_incline) && e->limits.has_incline &&
             ftms_control_incline_supported(e->control) &&
+            !ftms_control_pending(e->control, FTMS_CP_SET_TARGET_INCLINATION) &&
             safety_clamp_incline(&e->limits, want_incline, &applied, NULL) == 0 &&
             (!isfinite(e->commanded_incline) ||
              fabs(applied - e->commanded_incline) >= e->limits.incline_increment / 2))
@@ -1161,7 +1343,6 @@ static void do_resume(WorkoutEngine *e, uint64_t now, const char *message)
         e->commanded_kmh = NAN;
         e->commanded_incline = NAN;
         e->zero_pending = false;
-        e->belt_stopping = false;
         enter_state(e, now, ENGINE_STATE_RUNNING, ENGINE_PAUSE_NONE, message);
         s = cur_step(e);
         if (s) {
@@ -1184,7 +1365,6 @@ static void begin_workout(WorkoutEngine *e, uint64_t now)
         e->n_laps = 0;
         e->n_auto_laps = 0;
         e->trial = false;
-        e->belt_stopping = false;
         e->next_announced = false;
         e->commanded_kmh = NAN;
         e->commanded_incline = NAN;
@@ -1534,18 +1714,218 @@ static void check_shutdown(WorkoutEngine *e, uint64_t now)
         else if (!ftms_control_can_write(e->control) || e->belt != BELT_RUNNING)
                 done = true;
         else if (e->config.shutdown_policy == ENGINE_SHUTDOWN_COOLDOWN)
-                done = isfinite(e->cooldown_target) && isfinite(e->commanded_kmh) &&
-                       fabs(e->commanded_kmh - e->cooldown_target) <
-                               e->limits.speed_increment / 2 &&
-                       !ftms_control_busy(e->control);
+                done = belt_at_or_below(e, e->cooldown_target) && !ftms_control_busy(e->control);
         else
                 done = !ftms_control_busy(e->control);
         if (!done)
                 return;
         e->shutdown_done = true;
-        event_msg(e, now, ENGINE_EVENT_SHUTDOWN_DONE, "%s",
-                  now >= e->shutdown_deadline ? "shutdown: gave up waiting for the treadmill"
-                                              : "shutdown: treadmill left safe");
+        {
+                EngineEvent *ev = push_event(e, now, ENGINE_EVENT_SHUTDOWN_DONE);
+
+                if (!ev)
+                        return;
+                ev->value = now < e->shutdown_deadline;
+                if (now < e->shutdown_deadline)
+                        snprintf(ev->message, sizeof(ev->message), "shutdown: treadmill left safe");
+                else
+                        snprintf(ev->message, sizeof(ev->message),
+                                 "shutdown: could not bring the belt to the stop policy in %.0f "
+                                 "s: belt at %.1f km/h, accepted %.1f km/h (control %s)",
+                                 usec_to_s(e->config.shutdown_timeout_usec), e->measured_kmh,
+                                 e->accepted_kmh,
+                                 ftms_control_state_to_string(ftms_control_get_state(e->control)));
+        }
+}
+
+/* The stop policy of stop() or a finished workout: done, or why not. */
+static void stop_done(WorkoutEngine *e, uint64_t now, bool reached, const char *fmt, ...)
+        _printf_(4, 5);
+
+static void stop_done(WorkoutEngine *e, uint64_t now, bool reached, const char *fmt, ...)
+{
+        EngineEvent *ev;
+        va_list ap;
+        char buf[160];
+
+        if (!e->stopping)
+                return;
+        e->stopping = false;
+        /* Reached: the belt stays where it is. Not reached: said so, and the
+         * cool-down goes on whenever paced can reach the belt again. */
+        if (!e->shutting_down && reached)
+                e->cooldown = false;
+        va_start(ap, fmt);
+        vsnprintf(buf, sizeof(buf), fmt, ap);
+        va_end(ap);
+        ev = push_event(e, now, ENGINE_EVENT_SAFETY);
+        if (ev) {
+                ev->rule = ENGINE_SAFETY_SHUTDOWN;
+                ev->active = false;
+                ev->value = reached;
+                snprintf(ev->message, sizeof(ev->message), "%s", buf);
+        }
+        snprintf(e->belt_note, sizeof(e->belt_note), "%s", buf);
+        if (!reached)
+                cue(e, now, CUE_KIND_SAFETY, -1, "%s", buf);
+}
+
+/* A cool-down target the machine can run: within the envelope. */
+static double cooldown_target_for(const WorkoutEngine *e, double kmh)
+{
+        return fmin(fmax(kmh, e->limits.speed_min), e->limits.speed_max);
+}
+
+uint64_t engine_stop_budget_usec(const EngineConfig *c, double from_kmh)
+{
+        double ramp = 0;
+
+        if (!isfinite(from_kmh))
+                from_kmh = c->safety.max_speed_kmh;
+        if (c->safety.max_accel_kmhps > 0 && from_kmh > c->cooldown_speed_kmh)
+                /* One step of max_accel per ramp interval, each after the
+                 * treadmill's answer: a quarter more than the ideal ramp. */
+                ramp = (from_kmh - c->cooldown_speed_kmh) / c->safety.max_accel_kmhps *
+                       usec_to_s(umax(c->ramp_interval_usec, USEC_PER_SEC)) * 1.25;
+        return s_to_usec(ramp) + ENGINE_STOP_SLACK_USEC;
+}
+
+static void stop_event(WorkoutEngine *e, uint64_t now, EngineShutdownPolicy policy, double target,
+                       const char *text)
+{
+        EngineEvent *ev = push_event(e, now, ENGINE_EVENT_SAFETY);
+
+        if (ev) {
+                ev->rule = ENGINE_SAFETY_SHUTDOWN;
+                ev->active = true;
+                ev->applied = target;
+                ev->value = policy;
+                snprintf(ev->message, sizeof(ev->message), "%s", text);
+        }
+}
+
+/*
+ * stop() and a finished workout apply the stop policy as SIGTERM does
+ * (default: slow to the cool-down speed), and say what the belt is doing.
+ */
+static void apply_stop_policy(WorkoutEngine *e, uint64_t now, const char *what)
+{
+        double cur = isfinite(e->measured_kmh) ? e->measured_kmh : speed_reference(e);
+        double target = cooldown_target_for(e, e->config.cooldown_speed_kmh);
+        CueKind kind = e->state == ENGINE_STATE_FINISHED ? CUE_KIND_STEP_END : CUE_KIND_INFO;
+        char *n = e->belt_note;
+        size_t sz = sizeof(e->belt_note);
+        int secs = 0;
+
+        e->manual_kmh = e->manual_incline = NAN;
+        if (e->stopping)
+                stop_done(e, now, false, "%s", "superseded by a new stop");
+        if (e->belt != BELT_RUNNING || e->runner_stopped)
+                snprintf(n, sz, "%s: the belt is stopped", what);
+        else if (!ftms_control_can_write(e->control))
+                snprintf(n, sz,
+                         "%s: paced cannot control this treadmill, the belt stays at %.1f km/h",
+                         what, cur);
+        else
+                switch (e->config.shutdown_policy) {
+                case ENGINE_SHUTDOWN_COOLDOWN:
+                        if (isfinite(cur) && cur <= target + e->limits.speed_increment / 2) {
+                                snprintf(n, sz, "%s: the belt stays at %.1f km/h", what, cur);
+                                break;
+                        }
+                        e->cooldown = true;
+                        e->cooldown_target = target;
+                        e->stopping = true;
+                        e->stop_hold_until = 0;
+                        /* The end of a workout is no emergency: announced lead
+                         * time ahead, like every other change. */
+                        if (kind == CUE_KIND_STEP_END && e->config.cues &&
+                            e->config.cue_lead_usec > 0) {
+                                e->stop_hold_until = now + e->config.cue_lead_usec;
+                                kind = CUE_KIND_UPCOMING;
+                                secs = (int)((e->config.cue_lead_usec + USEC_PER_SEC / 2) /
+                                             USEC_PER_SEC);
+                        }
+                        e->stop_deadline =
+                                now + engine_stop_budget_usec(&e->config, cur) +
+                                (e->stop_hold_until > now ? e->stop_hold_until - now : 0);
+                        if (secs > 0)
+                                snprintf(n, sz, "%s: slowing the belt to %.1f km/h in %d s", what,
+                                         target, secs);
+                        else
+                                snprintf(n, sz, "%s: slowing the belt to %.1f km/h", what, target);
+                        stop_event(e, now, e->config.shutdown_policy, target, n);
+                        ftms_control_request(e->control, now);
+                        break;
+                case ENGINE_SHUTDOWN_PAUSE:
+                case ENGINE_SHUTDOWN_STOP:
+                        ftms_control_stop_pause(e->control, now,
+                                                e->config.shutdown_policy == ENGINE_SHUTDOWN_PAUSE
+                                                        ? FTMS_STOP_PARAM_PAUSE
+                                                        : FTMS_STOP_PARAM_STOP);
+                        e->stopping = true;
+                        e->stop_deadline = now + ENGINE_STOP_SLACK_USEC;
+                        snprintf(n, sz, "%s: stopping the belt", what);
+                        stop_event(e, now, e->config.shutdown_policy, NAN, n);
+                        break;
+                case ENGINE_SHUTDOWN_NONE:
+                case _ENGINE_SHUTDOWN_POLICY_MAX:
+                case _ENGINE_SHUTDOWN_POLICY_INVALID:
+                        snprintf(n, sz, "%s: the belt is left at %.1f km/h", what, cur);
+                        break;
+                }
+        cue(e, now, kind, secs > 0 ? secs : -1, "%s", n);
+}
+
+const char *workout_engine_belt_note(const WorkoutEngine *e)
+{
+        return e->belt_note;
+}
+
+static void check_stop(WorkoutEngine *e, uint64_t now)
+{
+        if (!e->stopping || e->shutting_down)
+                return;
+        if (e->runner_stopped)
+                stop_done(e, now, true, "The belt is stopping");
+        else if (!e->link_up)
+                stop_done(e, now, false,
+                          "Treadmill connection lost: paced cannot slow the belt, use the console");
+        else if (!ftms_control_can_write(e->control))
+                stop_done(e, now, false, "paced cannot control this treadmill: use the console");
+        else if (e->cooldown && belt_at_or_below(e, e->cooldown_target))
+                stop_done(e, now, true, "The belt is at the cool-down speed, %.1f km/h",
+                          e->cooldown_target);
+        else if (now >= e->stop_deadline)
+                stop_done(e, now, false,
+                          "Could not slow the belt to %.1f km/h (control %s): slow it on the "
+                          "console",
+                          e->cooldown_target,
+                          ftms_control_state_to_string(ftms_control_get_state(e->control)));
+}
+
+static void handle_accepted(WorkoutEngine *e, uint64_t now, const FtmsControlCommand *c)
+{
+        switch (c->op) {
+        case FTMS_CP_SET_TARGET_SPEED:
+                e->accepted_kmh = belt_to_true(e, c->value);
+                break;
+        case FTMS_CP_SET_TARGET_INCLINATION:
+                e->accepted_incline = c->value;
+                break;
+        case FTMS_CP_STOP_OR_PAUSE:
+                /* Stopped on our word (pause, stop policy): like a console stop,
+                 * only an explicit start moves it again. */
+                ftms_control_flush(e->control, now);
+                e->runner_stopped = true;
+                e->stop_inferred = false;
+                e->belt = BELT_STOPPED;
+                e->belt_seen_zero = false;
+                e->zero_pending = false;
+                break;
+        default:
+                break;
+        }
 }
 
 static void drain_control(WorkoutEngine *e, uint64_t now)
@@ -1556,8 +1936,23 @@ static void drain_control(WorkoutEngine *e, uint64_t now)
         FtmsMonitorReason mr;
 
         while (ftms_control_pop_result(e->control, &res) > 0) {
-                if (res.kind == FTMS_CONTROL_RESULT_OK)
+                if (res.kind == FTMS_CONTROL_RESULT_OK) {
+                        handle_accepted(e, now, &res.command);
                         continue;
+                }
+                if (res.kind == FTMS_CONTROL_RESULT_DROPPED && res.error == -ECANCELED) {
+                        /* Flushed by us (the belt stopped, a stop): never sent. */
+                        if (res.command.op == FTMS_CP_SET_TARGET_SPEED)
+                                e->commanded_kmh = NAN;
+                        else if (res.command.op == FTMS_CP_SET_TARGET_INCLINATION)
+                                e->commanded_incline = NAN;
+                        continue;
+                }
+                if (res.command.op == FTMS_CP_START_OR_RESUME && e->start_requested) {
+                        e->start_requested = false;
+                        cue(e, now, CUE_KIND_INFO, -1,
+                            "The treadmill did not start the belt: start it on the console");
+                }
                 EngineEvent *ev = push_event(e, now, ENGINE_EVENT_CP_RESULT);
                 if (ev) {
                         ev->cp = res;
@@ -1621,8 +2016,10 @@ static void drain_control(WorkoutEngine *e, uint64_t now)
 
         while (ftms_control_pop_write(e->control, now, &cmd) > 0) {
                 EngineOutput *o = push_output(e, ENGINE_OUTPUT_CP_WRITE);
-                if (o)
+                if (o) {
                         o->write = cmd;
+                        o->time_usec = now;
+                }
                 /* The rate limit counts from when a value reaches the wire, not
                  * from when it was queued behind Request Control. */
                 if (cmd.op == FTMS_CP_SET_TARGET_SPEED)
@@ -1644,6 +2041,7 @@ static void update(WorkoutEngine *e, uint64_t now)
         check_ttt(e, now);
         drain_control(e, now);
         check_shutdown(e, now);
+        check_stop(e, now);
         /* A result may have changed what may be sent (monitor-only, retries). */
         drain_control(e, now);
         update_shown_distance(e);
@@ -1679,6 +2077,8 @@ int workout_engine_new(WorkoutEngine **ret, const EngineConfig *config)
         e->last_target_reported = NAN;
         e->last_clamp_want = NAN;
         e->cooldown_target = NAN;
+        e->accepted_kmh = e->accepted_incline = NAN;
+        e->prev_measured_kmh = NAN;
         e->last_cstate = ftms_control_get_state(e->control);
         e->last_mreason = ftms_control_get_monitor_reason(e->control);
         *ret = TAKE_PTR(e);
@@ -1772,6 +2172,7 @@ int workout_engine_load(WorkoutEngine *e, uint64_t now, ResolvedWorkout *w)
         e->step = -1;
         e->n_laps = 0;
         e->run_base = 0;
+        stop_done(e, now, false, "Cool-down ended: a new workout was loaded");
         e->cooldown = false;
         if (e->state != ENGINE_STATE_IDLE)
                 enter_state(e, now, ENGINE_STATE_IDLE, ENGINE_PAUSE_NONE, "workout loaded");
@@ -1809,7 +2210,7 @@ int workout_engine_arm(WorkoutEngine *e, uint64_t now)
         if (e->state != ENGINE_STATE_IDLE)
                 return -EBUSY;
         e->manual_kmh = e->manual_incline = NAN;
-        if (e->belt == BELT_RUNNING) {
+        if (e->belt == BELT_RUNNING && !e->runner_stopped) {
                 /* The runner is already on a moving belt: waiting for it to
                  * start would wait forever. The workout begins now, its first
                  * change announced cue_lead ahead as always. */
@@ -1829,12 +2230,18 @@ int workout_engine_start(WorkoutEngine *e, uint64_t now)
         if (e->state != ENGINE_STATE_IDLE && e->state != ENGINE_STATE_ARMED)
                 return -EBUSY;
         e->manual_kmh = e->manual_incline = NAN;
-        if (e->belt == BELT_RUNNING)
+        if (e->belt == BELT_RUNNING && !e->runner_stopped)
                 begin_workout(e, now);
-        else if (e->config.allow_remote_start && ftms_control_can_write(e->control)) {
-                /* Starting a stopped belt: asked for, and allowed by the configuration. */
+        else if (e->config.allow_remote_start && ftms_control_can_write(e->control) &&
+                 !e->runner_stopped_key) {
+                /* Starting a stopped belt: asked for, and allowed by the
+                 * configuration. The workout begins when the belt runs, not
+                 * when Start is sent. */
                 begin_workout(e, now);
+                do_pause(e, now, ENGINE_PAUSE_BELT_STOPPED, "waiting for the belt");
                 ftms_control_start_resume(e->control, now);
+                e->start_requested = true;
+                cue(e, now, CUE_KIND_INFO, -1, "Starting the belt");
         } else
                 /* paced may not start the belt: the runner does, and the workout
                  * begins with it (no session, no clock until then). */
@@ -1851,10 +2258,8 @@ int workout_engine_pause(WorkoutEngine *e, uint64_t now)
                 return e->state == ENGINE_STATE_PAUSED ? 0 : -EBUSY;
         do_pause(e, now, ENGINE_PAUSE_USER, NULL);
         /* Pausing a workout pauses the belt: stopping is always safe. */
-        if (may_command(e)) {
+        if (may_command(e))
                 ftms_control_stop_pause(e->control, now, FTMS_STOP_PARAM_PAUSE);
-                e->belt_stopping = true;
-        }
         cue(e, now, CUE_KIND_INFO, -1, "Paused. %s",
             workout_engine_next_action(e, buf, sizeof(buf)));
         update(e, now);
@@ -1867,13 +2272,25 @@ int workout_engine_resume(WorkoutEngine *e, uint64_t now)
                 return e->state == ENGINE_STATE_RUNNING ? 0 : -EBUSY;
         if (e->pause_reason == ENGINE_PAUSE_LINK_LOST && !e->link_up)
                 return -ENOTCONN;
-        if (e->belt == BELT_RUNNING && !e->belt_stopping) {
+        if (e->runner_stopped_key) {
+                char buf[160];
+
+                /* Only the runner, at the console with the key back, restarts it. */
+                cue(e, now, CUE_KIND_INFO, -1, "%s",
+                    workout_engine_next_action(e, buf, sizeof(buf)));
+                update(e, now);
+                return -EPERM;
+        }
+        if (e->belt == BELT_RUNNING && !belt_stopping(e)) {
                 do_resume(e, now, "resumed by the user");
         } else if (e->config.allow_remote_start && ftms_control_can_write(e->control)) {
                 /* The one place paced starts a belt: an explicit command, allowed
-                 * by the configuration. */
-                do_resume(e, now, "resumed by the user, starting the belt");
+                 * by the configuration. Sent once, never retried; the workout
+                 * resumes when the treadmill says the belt runs. */
                 ftms_control_start_resume(e->control, now);
+                e->start_requested = true;
+                cue(e, now, CUE_KIND_INFO, -1,
+                    "Starting the belt: the workout resumes when it runs");
         } else {
                 char buf[160];
 
@@ -1895,7 +2312,7 @@ int workout_engine_stop(WorkoutEngine *e, uint64_t now)
                 close_laps(e, now);
         ftms_control_flush(e->control, now);
         enter_state(e, now, ENGINE_STATE_ABORTED, ENGINE_PAUSE_NONE, "stopped by the user");
-        cue(e, now, CUE_KIND_INFO, -1, "Workout stopped");
+        apply_stop_policy(e, now, "Workout stopped");
         update(e, now);
         return 0;
 }
@@ -1947,6 +2364,8 @@ int workout_engine_skip_to(WorkoutEngine *e, uint64_t now, size_t index)
 int workout_engine_extend(WorkoutEngine *e, uint64_t now, double amount)
 {
         const ResolvedStep *s = cur_step(e);
+        bool clamped;
+        double max;
 
         if (!isfinite(amount) || amount <= 0 || amount > 24 * 3600) {
                 event_msg(e, now, ENGINE_EVENT_REJECTED, "extend: invalid amount %g", amount);
@@ -1956,27 +2375,73 @@ int workout_engine_extend(WorkoutEngine *e, uint64_t now, double amount)
                 return -EBUSY;
         if (s->end == STEP_END_OPEN)
                 return -EINVAL;
-        e->extend += amount;
+        max = s->end == STEP_END_DISTANCE ? EXTEND_MAX_M : EXTEND_MAX_S;
+        clamped = e->extend + amount > max;
+        e->extend = fmin(e->extend + amount, max);
         /* The change moved away: announce it again when it comes. */
         e->next_announced = false;
         e->gate = false;
         update(e, now);
-        return 0;
+        return clamped;
+}
+
+/* The cap rule acted on a request: reported like the arbiter's clamps. */
+static void clamp_event(WorkoutEngine *e, uint64_t now, double want, double applied)
+{
+        EngineEvent *ev = push_event(e, now, ENGINE_EVENT_CLAMP);
+
+        if (!ev)
+                return;
+        ev->requested = want;
+        ev->applied = applied;
+        ev->rule = ENGINE_SAFETY_CAP;
+        snprintf(ev->message, sizeof(ev->message),
+                 "speed %.2f km/h is outside %.2f-%.2f km/h: using %.2f", want, e->limits.speed_min,
+                 e->limits.speed_max, applied);
+}
+
+static bool clamp_to(double *v, double want, double lo, double hi)
+{
+        *v = fmin(fmax(want, lo), hi);
+        return fabs(*v - want) > 1e-9;
 }
 
 int workout_engine_adjust_speed(WorkoutEngine *e, uint64_t now, double delta_kmh)
 {
+        double span = e->limits.speed_max - e->limits.speed_min;
+        bool clamped;
+
         if (!isfinite(delta_kmh) || fabs(delta_kmh) > 30) {
                 event_msg(e, now, ENGINE_EVENT_REJECTED, "adjust speed: invalid value %g",
                           delta_kmh);
                 return -EINVAL;
         }
+        /* Each accumulator holds only what can matter: an override beyond
+         * the caps' span would only make the next 'slower' do nothing. */
         if (e->state == ENGINE_STATE_RUNNING) {
                 if (isfinite(e->override_abs))
-                        e->override_abs = fmax(e->override_abs + delta_kmh, 0);
-                else
-                        e->override_delta += delta_kmh;
-        } else if (e->state == ENGINE_STATE_PAUSED || e->state == ENGINE_STATE_ARMED)
+                        clamped = clamp_to(&e->override_abs, e->override_abs + delta_kmh,
+                                           e->limits.speed_min, e->limits.speed_max);
+                else {
+                        double wi, w = workout_target(e, now, &wi);
+
+                        /* Within what moves the target inside the caps now. */
+                        if (isfinite(w)) {
+                                double want = w + e->override_delta + delta_kmh;
+
+                                clamped =
+                                        clamp_to(&e->override_delta, e->override_delta + delta_kmh,
+                                                 e->limits.speed_min - w, e->limits.speed_max - w);
+                                if (clamped)
+                                        clamp_event(e, now, want, w + e->override_delta);
+                        } else
+                                clamped = clamp_to(&e->override_delta,
+                                                   e->override_delta + delta_kmh, -span, span);
+                }
+        } else if (e->state == ENGINE_STATE_PAUSED || e->state == ENGINE_STATE_ARMED ||
+                   e->runner_stopped)
+                /* A target kept for a belt the runner stopped would drive the
+                 * console's next start. */
                 return -EBUSY;
         else {
                 double base = isfinite(e->manual_kmh)      ? e->manual_kmh
@@ -1984,10 +2449,11 @@ int workout_engine_adjust_speed(WorkoutEngine *e, uint64_t now, double delta_kmh
                                                            : e->measured_kmh;
                 if (!isfinite(base))
                         return -EAGAIN;
-                e->manual_kmh = fmax(base + delta_kmh, 0);
+                clamped = clamp_to(&e->manual_kmh, base + delta_kmh, e->limits.speed_min,
+                                   e->limits.speed_max);
         }
         update(e, now);
-        return 0;
+        return clamped;
 }
 
 int workout_engine_set_speed(WorkoutEngine *e, uint64_t now, double kmh)
@@ -1998,11 +2464,12 @@ int workout_engine_set_speed(WorkoutEngine *e, uint64_t now, double kmh)
                 return -EINVAL;
         }
         if (e->state == ENGINE_STATE_RUNNING)
-                e->override_abs = kmh;
-        else if (e->state == ENGINE_STATE_PAUSED || e->state == ENGINE_STATE_ARMED)
+                e->override_abs = fmin(fmax(kmh, e->limits.speed_min), e->limits.speed_max);
+        else if (e->state == ENGINE_STATE_PAUSED || e->state == ENGINE_STATE_ARMED ||
+                 e->runner_stopped)
                 return -EBUSY;
         else
-                e->manual_kmh = kmh;
+                e->manual_kmh = fmin(fmax(kmh, e->limits.speed_min), e->limits.speed_max);
         update(e, now);
         return 0;
 }
@@ -2016,7 +2483,8 @@ int workout_engine_set_incline(WorkoutEngine *e, uint64_t now, double pct)
         }
         if (e->state == ENGINE_STATE_RUNNING)
                 e->override_incline = pct;
-        else if (e->state == ENGINE_STATE_PAUSED || e->state == ENGINE_STATE_ARMED)
+        else if (e->state == ENGINE_STATE_PAUSED || e->state == ENGINE_STATE_ARMED ||
+                 e->runner_stopped)
                 return -EBUSY;
         else
                 e->manual_incline = pct;
@@ -2030,13 +2498,23 @@ int workout_engine_shutdown(WorkoutEngine *e, uint64_t now)
 
         if (e->shutting_down)
                 return e->shutdown_done ? 1 : 0;
+        /* The shutdown's own policy takes over from a stop's: that one ends
+         * here, not reached (the shutdown reports its own outcome). */
+        stop_done(e, now, false, "The stop gives way to paced's shutdown");
         e->shutting_down = true;
-        e->shutdown_deadline = now + e->config.shutdown_timeout_usec;
+        /* Never less than the slowest allowed ramp from where the belt is. */
+        e->shutdown_deadline =
+                now + umax(e->config.shutdown_timeout_usec,
+                           engine_stop_budget_usec(&e->config, isfinite(e->measured_kmh)
+                                                                       ? e->measured_kmh
+                                                                       : speed_reference(e)));
         if (workout_active(e)) {
                 if (cur_step(e))
                         close_laps(e, now);
                 enter_state(e, now, ENGINE_STATE_ABORTED, ENGINE_PAUSE_NONE, "daemon shutdown");
-        }
+        } else if (e->state == ENGINE_STATE_ARMED)
+                /* Nothing may begin while the daemon stops. */
+                enter_state(e, now, ENGINE_STATE_ABORTED, ENGINE_PAUSE_NONE, "daemon shutdown");
         e->manual_kmh = NAN;
         ftms_control_flush(e->control, now);
 
@@ -2055,11 +2533,13 @@ int workout_engine_shutdown(WorkoutEngine *e, uint64_t now)
                 char buf[96];
 
                 e->cooldown = true;
-                e->cooldown_target = isfinite(cur) ? fmin(cur, e->config.cooldown_speed_kmh)
-                                                   : e->config.cooldown_speed_kmh;
+                e->cooldown_target = cooldown_target_for(
+                        e, isfinite(cur) ? fmin(cur, e->config.cooldown_speed_kmh)
+                                         : e->config.cooldown_speed_kmh);
                 snprintf(buf, sizeof(buf), "paced is stopping: slowing to %.1f km/h",
                          e->cooldown_target);
-                safety_event(e, now, ENGINE_SAFETY_SHUTDOWN, true, buf);
+                stop_event(e, now, ENGINE_SHUTDOWN_COOLDOWN, e->cooldown_target, buf);
+                cue(e, now, CUE_KIND_SAFETY, -1, "%s", buf);
                 break;
         }
         case ENGINE_SHUTDOWN_PAUSE:
@@ -2068,8 +2548,9 @@ int workout_engine_shutdown(WorkoutEngine *e, uint64_t now)
                                         e->config.shutdown_policy == ENGINE_SHUTDOWN_PAUSE
                                                 ? FTMS_STOP_PARAM_PAUSE
                                                 : FTMS_STOP_PARAM_STOP);
-                safety_event(e, now, ENGINE_SAFETY_SHUTDOWN, true,
-                             "paced is stopping: stopping the belt");
+                stop_event(e, now, e->config.shutdown_policy, NAN,
+                           "paced is stopping: stopping the belt");
+                cue(e, now, CUE_KIND_SAFETY, -1, "paced is stopping: stopping the belt");
                 break;
         case ENGINE_SHUTDOWN_NONE:
         case _ENGINE_SHUTDOWN_POLICY_MAX:
@@ -2098,15 +2579,35 @@ int workout_engine_recover(WorkoutEngine *e, uint64_t now, const EngineRecovery 
             r->step_elapsed_s < 0 || !isfinite(r->step_distance_m) || r->step_distance_m < 0)
                 return -EINVAL;
 
+        /* A belt slowing down on its own was stopped on the console before
+         * (or while) paced was down: the runner starts it again, not us. */
+        if (e->decelerating && !e->runner_stopped && !e->session_running) {
+                e->runner_stopped = true;
+                e->stop_inferred = true;
+                e->belt_seen_zero = false;
+        }
+        if (e->config.recovery_policy == ENGINE_RECOVERY_COOLDOWN && e->runner_stopped) {
+                enter_state(e, now, ENGINE_STATE_ABORTED, ENGINE_PAUSE_NONE,
+                            "recovered after a crash: the runner stopped the belt");
+                update(e, now);
+                return 0;
+        }
         if (e->config.recovery_policy == ENGINE_RECOVERY_COOLDOWN) {
                 e->cooldown = true;
-                e->cooldown_target = isfinite(e->measured_kmh)
-                                             ? fmin(e->measured_kmh, e->config.cooldown_speed_kmh)
-                                             : e->config.cooldown_speed_kmh;
+                e->cooldown_target = cooldown_target_for(
+                        e, isfinite(e->measured_kmh)
+                                   ? fmin(e->measured_kmh, e->config.cooldown_speed_kmh)
+                                   : e->config.cooldown_speed_kmh);
                 enter_state(e, now, ENGINE_STATE_ABORTED, ENGINE_PAUSE_NONE,
                             "recovered after a crash: cooling down");
-                safety_event(e, now, ENGINE_SAFETY_SHUTDOWN, true,
-                             "Recovered after a crash: slowing to the cool-down speed");
+                /* Like a stop: reached, or said why not, within the budget. */
+                e->stopping = true;
+                e->stop_hold_until = 0;
+                e->stop_deadline = now + engine_stop_budget_usec(&e->config, e->measured_kmh);
+                stop_event(e, now, ENGINE_SHUTDOWN_COOLDOWN, e->cooldown_target,
+                           "Recovered after a crash: slowing to the cool-down speed");
+                cue(e, now, CUE_KIND_SAFETY, -1,
+                    "Recovered after a crash: slowing to the cool-down speed");
                 if (ftms_control_can_write(e->control))
                         ftms_control_request(e->control, now);
                 update(e, now);
@@ -2133,7 +2634,10 @@ int workout_engine_recover(WorkoutEngine *e, uint64_t now, const EngineRecovery 
         (void)s;
         if (ftms_control_can_write(e->control))
                 ftms_control_request(e->control, now);
-        if (e->belt == BELT_STOPPED)
+        if (e->runner_stopped)
+                do_pause(e, now, ENGINE_PAUSE_CONSOLE,
+                         "the belt is slowing down: start it again to resume");
+        else if (e->belt == BELT_STOPPED)
                 do_pause(e, now, ENGINE_PAUSE_BELT_STOPPED, "waiting for the belt");
         update(e, now);
         return 0;
@@ -2145,7 +2649,10 @@ static void belt_started(WorkoutEngine *e, uint64_t now, const char *why)
 {
         e->belt = BELT_RUNNING;
         e->zero_pending = false;
-        e->belt_stopping = false;
+        e->runner_stopped = e->runner_stopped_key = e->stop_inferred = false;
+        e->start_requested = false;
+        /* Started by the runner: a Start still waiting for control is stale. */
+        ftms_control_cancel(e->control, now, FTMS_CP_START_OR_RESUME);
         if (e->state == ENGINE_STATE_ARMED && e->workout)
                 begin_workout(e, now);
         else if (e->state == ENGINE_STATE_PAUSED && e->pause_reason != ENGINE_PAUSE_LINK_LOST)
@@ -2160,6 +2667,14 @@ static void belt_stopped(WorkoutEngine *e, uint64_t now, EnginePauseReason why, 
 
         e->belt = BELT_STOPPED;
         e->belt_seen_zero = why == ENGINE_PAUSE_BELT_STOPPED;
+        /* Nothing but Stop reaches it until the runner starts it again, in
+         * any state: a manual target, an armed workout or a recovery must
+         * not drive a coasting belt, nor the console's next start. */
+        e->runner_stopped = true;
+        e->stop_inferred = false;
+        e->runner_stopped_key |= why == ENGINE_PAUSE_SAFETY_KEY;
+        e->start_requested = false;
+        e->manual_kmh = e->manual_incline = NAN;
         /* Nothing queued may reach a stopped belt. */
         ftms_control_flush(e->control, now);
         e->ttt_pending = false;
@@ -2257,12 +2772,24 @@ static void handle_treadmill_data(WorkoutEngine *e, uint64_t now, const FtmsTrea
 {
         double prev_kmh = e->measured_kmh;
         double cur_kmh = record_speed(e, d);
+        bool accelerating = false;
 
         /* Distance first, with the speeds at both ends of the interval. */
         update_distance(e, now, d, prev_kmh, cur_kmh);
 
-        if (isfinite(cur_kmh))
+        if (isfinite(cur_kmh)) {
                 e->measured_kmh = cur_kmh;
+                /* Slowing with no lower target of ours behind it: the console's doing. */
+                e->decelerating = isfinite(e->prev_measured_kmh) &&
+                                  e->measured_kmh < e->prev_measured_kmh - 0.25 &&
+                                  !(e->accepted_kmh < e->prev_measured_kmh - 0.05);
+                /* A stopped belt never speeds up: one that does was restarted
+                 * (or never stopped: a console speed change looked like a coast). */
+                accelerating = isfinite(e->prev_measured_kmh) &&
+                               e->measured_kmh > e->prev_measured_kmh + 0.25 &&
+                               e->prev_measured_kmh >= BELT_MOVING_KMH;
+                e->prev_measured_kmh = e->measured_kmh;
+        }
         if (field_valid(d, FTMS_FIELD_INCLINE))
                 e->measured_incline = d->incline_pct;
 
@@ -2300,13 +2827,11 @@ static void handle_treadmill_data(WorkoutEngine *e, uint64_t now, const FtmsTrea
         if (e->measured_kmh >= BELT_MOVING_KMH) {
                 e->zero_pending = false;
                 if (e->belt != BELT_RUNNING) {
-                        /* After a console stop the belt decelerates while still
-                         * reporting speed: only a belt seen standing still and
-                         * then moving again has been restarted. */
-                        if ((e->state == ENGINE_STATE_ARMED ||
-                             (e->state == ENGINE_STATE_PAUSED &&
-                              e->pause_reason != ENGINE_PAUSE_LINK_LOST)) &&
-                            !e->belt_seen_zero && e->belt == BELT_STOPPED)
+                        /* After a stop the belt decelerates while still reporting
+                         * speed, in every state: only a belt seen standing still
+                         * and then moving again has been restarted. */
+                        if (e->runner_stopped && !e->belt_seen_zero &&
+                            !(accelerating && e->stop_inferred))
                                 return;
                         belt_started(e, now, "the belt is moving again");
                 } else if (e->state == ENGINE_STATE_PAUSED &&
@@ -2315,7 +2840,7 @@ static void handle_treadmill_data(WorkoutEngine *e, uint64_t now, const FtmsTrea
                         do_resume(e, now, "treadmill reconnected, belt running");
                 }
         } else {
-                if (e->state == ENGINE_STATE_PAUSED || e->belt == BELT_STOPPED)
+                if (e->runner_stopped || e->state == ENGINE_STATE_PAUSED || e->belt == BELT_STOPPED)
                         e->belt_seen_zero = true;
                 if (e->belt == BELT_UNKNOWN) {
                         e->belt = BELT_STOPPED;
@@ -2351,11 +2876,21 @@ static void handle_status(WorkoutEngine *e, uint64_t now, const FtmsMachineStatu
                 e->belt_seen_zero = true;
                 belt_started(e, now, "the runner restarted the belt");
                 break;
+        case FTMS_STATUS_TARGET_SPEED_CHANGED:
+                /* The machine's word on its target: ours echoed, or the console's. */
+                if (isfinite(s->value) && s->value > 0)
+                        e->accepted_kmh = belt_to_true(e, s->value);
+                break;
+        case FTMS_STATUS_TARGET_INCLINE_CHANGED:
+                if (isfinite(s->value))
+                        e->accepted_incline = s->value;
+                break;
         case FTMS_STATUS_CONTROL_PERMISSION_LOST:
         case FTMS_STATUS_RESET:
                 ftms_control_permission_lost(e->control, now);
                 if (s->op == FTMS_STATUS_RESET)
-                        e->commanded_kmh = e->commanded_incline = NAN;
+                        e->commanded_kmh = e->commanded_incline = e->accepted_kmh =
+                                e->accepted_incline = NAN;
                 if (!workout_active(e) && !isfinite(e->manual_kmh) && !e->cooldown)
                         /* Nothing to control: no need to grab it back. */
                         ftms_control_flush(e->control, now);
@@ -2440,6 +2975,10 @@ void workout_engine_handle_event(WorkoutEngine *e, uint64_t now, const Transport
                 e->have_field = false;
                 e->zero_pending = false;
                 e->commanded_kmh = e->commanded_incline = NAN;
+                e->accepted_kmh = e->accepted_incline = NAN;
+                e->prev_measured_kmh = NAN;
+                e->decelerating = false;
+                e->session_running = false;
                 e->ttt_pending = false;
                 link_event(e, now, ev->link.up, ev->link.reason);
                 if (ev->link.up) {
@@ -2498,10 +3037,16 @@ void workout_engine_handle_event(WorkoutEngine *e, uint64_t now, const Transport
                  */
                 if (ev->role == TRANSPORT_ROLE_TREADMILL &&
                     ev->training.status == FTMS_TRAINING_IDLE && e->link_up &&
-                    e->belt == BELT_UNKNOWN && e->state == ENGINE_STATE_PAUSED &&
-                    e->pause_reason == ENGINE_PAUSE_LINK_LOST)
+                    e->belt == BELT_UNKNOWN)
                         belt_stopped(e, now, ENGINE_PAUSE_CONSOLE,
                                      "Treadmill stopped while disconnected");
+                else if (ev->role == TRANSPORT_ROLE_TREADMILL && e->link_up &&
+                         e->belt == BELT_UNKNOWN) {
+                        /* A session runs: the runner started it while we were away,
+                         * and a slower belt is a speed change, not a stop. */
+                        e->session_running = true;
+                        e->runner_stopped = e->runner_stopped_key = false;
+                }
                 break;
         case TRANSPORT_EVENT_IDENTITY:
         case TRANSPORT_EVENT_BATTERY:
@@ -2532,6 +3077,10 @@ uint64_t workout_engine_next_deadline(const WorkoutEngine *e)
                 d = umin(d, e->zero_since + e->config.belt_stopped_usec);
         if (e->shutting_down && !e->shutdown_done)
                 d = umin(d, e->shutdown_deadline);
+        if (e->stopping)
+                d = umin(d, e->stop_deadline);
+        if (e->stopping && e->stop_hold_until > now)
+                d = umin(d, e->stop_hold_until);
         if (e->state == ENGINE_STATE_RUNNING && s && s->control == STEP_CONTROL_HR) {
                 const SafetyConfig *c = &e->config.safety;
 
@@ -2610,7 +3159,7 @@ void workout_engine_get_status(const WorkoutEngine *e, uint64_t now, EngineStatu
 
 const char *workout_engine_next_action(const WorkoutEngine *e, char *buf, size_t n)
 {
-        bool stopped = e->belt != BELT_RUNNING || e->belt_stopping;
+        bool stopped = e->belt != BELT_RUNNING || belt_stopping(e);
         bool remote = e->config.allow_remote_start && ftms_control_can_write(e->control);
 
         buf[0] = 0;
@@ -2620,16 +3169,22 @@ const char *workout_engine_next_action(const WorkoutEngine *e, char *buf, size_t
         case ENGINE_STATE_ARMED:
                 if (!e->link_up)
                         snprintf(buf, n, "Waiting for the treadmill to connect.");
+                else if (e->runner_stopped_key)
+                        snprintf(buf, n,
+                                 "Put the safety key back, then press START on the treadmill "
+                                 "to begin.");
                 else
                         snprintf(buf, n, "Press START on the treadmill to begin.");
                 break;
         case ENGINE_STATE_PAUSED:
                 if (e->pause_reason == ENGINE_PAUSE_LINK_LOST && !e->link_up)
                         snprintf(buf, n, "Waiting for the treadmill to reconnect.");
-                else if (e->pause_reason == ENGINE_PAUSE_SAFETY_KEY)
+                else if (e->pause_reason == ENGINE_PAUSE_SAFETY_KEY || e->runner_stopped_key)
                         snprintf(buf, n,
                                  "Put the safety key back, then press START on the treadmill "
                                  "to resume.");
+                else if (e->start_requested)
+                        snprintf(buf, n, "Starting the belt: the workout goes on when it runs.");
                 else if (!stopped)
                         snprintf(buf, n, "Resume with 'pacectl resume'.");
                 else if (remote)

@@ -30,6 +30,7 @@
 #include "cue.h"
 #include "ftms-control.h"
 #include "hr-controller.h"
+#include "safety-monitor.h"
 #include "safety.h"
 #include "transport.h"
 #include "trial-result.h"
@@ -97,11 +98,18 @@ typedef struct EngineConfig {
         uint64_t belt_stopped_usec;   /* data speed 0 this long while running = stopped, 3 s */
         EngineShutdownPolicy shutdown_policy;
         double cooldown_speed_kmh;      /* default 5 */
-        uint64_t shutdown_timeout_usec; /* signal done at the latest after this, default 15 s */
+        uint64_t shutdown_timeout_usec; /* signal done at the latest after this: see
+                                         * engine_stop_budget_usec() */
         EngineRecoveryPolicy recovery_policy;
 } EngineConfig;
 
 void engine_config_init(EngineConfig *c);
+/* The slowest allowed ramp from from_kmh (NAN: max_speed) to the cool-down
+ * speed, plus slack for the control point: what a stop or SIGTERM needs. */
+uint64_t engine_stop_budget_usec(const EngineConfig *c, double from_kmh);
+/* The safety monitor's view of the same configuration. */
+void engine_config_to_monitor(const EngineConfig *c, SafetyMonitorConfig *ret);
+SafetyStopPolicy engine_shutdown_policy_to_monitor(EngineShutdownPolicy p);
 
 /* ---- outputs ---- */
 
@@ -131,7 +139,8 @@ typedef enum EngineSafetyRule {
         ENGINE_SAFETY_HR_LOST,
         ENGINE_SAFETY_LINK_LOST,
         ENGINE_SAFETY_BELT_STOPPED,
-        ENGINE_SAFETY_SHUTDOWN,
+        ENGINE_SAFETY_SHUTDOWN, /* stop policy: active = begun (applied: target km/h, value:
+                                 * EngineShutdownPolicy); released: value 1 reached, 0 not */
         _ENGINE_SAFETY_RULE_MAX,
         _ENGINE_SAFETY_RULE_INVALID = -EINVAL,
 } EngineSafetyRule;
@@ -176,6 +185,7 @@ typedef enum EngineOutputType {
 
 typedef struct EngineOutput {
         EngineOutputType type;
+        uint64_t time_usec; /* CP_WRITE: the engine's time of the write (for the monitor) */
         union {
                 FtmsControlCommand write; /* machine units, ready to encode */
                 Cue cue;
@@ -258,10 +268,16 @@ int workout_engine_arm(WorkoutEngine *e, uint64_t now);
  * allow_remote_start; otherwise waits for the runner like arm(). */
 int workout_engine_start(WorkoutEngine *e, uint64_t now);
 int workout_engine_pause(WorkoutEngine *e, uint64_t now);
-/* Resumes a paused workout; sends Start/Resume only if allow_remote_start.
- * -EPERM: the belt is stopped and paced may not start it (the runner must). */
+/* Resumes a paused workout; sends Start/Resume only if allow_remote_start
+ * (once; the workout resumes when the belt runs). -EPERM: the belt is stopped
+ * and paced may not start it (after a safety-key stop, or without
+ * allow_remote_start): only the runner restarts that belt, on the console. */
 int workout_engine_resume(WorkoutEngine *e, uint64_t now);
-int workout_engine_stop(WorkoutEngine *e, uint64_t now); /* → ABORTED, belt left as is */
+/* → ABORTED; applies the stop policy (default: slow to cooldown_speed) as
+ * SIGTERM does; workout_engine_belt_note() says what the belt is doing. */
+int workout_engine_stop(WorkoutEngine *e, uint64_t now);
+/* What the last stop (or finished workout) does with the belt, for replies. */
+const char *workout_engine_belt_note(const WorkoutEngine *e);
 int workout_engine_skip(WorkoutEngine *e, uint64_t now); /* next step now */
 /* Skips step index (0-based) if it is the current one: -ESTALE if it already
  * ended (the request raced the boundary), -EINVAL out of range. */
@@ -269,9 +285,11 @@ int workout_engine_skip_step(WorkoutEngine *e, uint64_t now, int index);
 /* Jumps forward to step index now (the steps between never run); -EINVAL if
  * not ahead of the current step. */
 int workout_engine_skip_to(WorkoutEngine *e, uint64_t now, size_t index);
-/* Adds seconds (time steps) or metres (distance steps) to the current step. */
+/* Adds seconds (time steps) or metres (distance steps) to the current step;
+ * 1 when the total was limited (1 h / 10 km). */
 int workout_engine_extend(WorkoutEngine *e, uint64_t now, double amount);
-/* Manual override: + or - km/h for the rest of the step (accumulates). */
+/* Manual override: + or - km/h for the rest of the step (accumulates, within
+ * the caps' span); 1 when it was limited. */
 int workout_engine_adjust_speed(WorkoutEngine *e, uint64_t now, double delta_kmh);
 /* Manual override: an absolute speed for the rest of the step (works without a workout too). */
 int workout_engine_set_speed(WorkoutEngine *e, uint64_t now, double kmh);

@@ -186,7 +186,6 @@ static int method_start_workout_data(sd_bus_message *message, void *userdata, sd
 
 SIMPLE_METHOD(method_pause, manager_pause)
 SIMPLE_METHOD(method_resume, manager_resume)
-SIMPLE_METHOD(method_stop, manager_stop)
 SIMPLE_METHOD(method_skip_step, manager_skip_step)
 SIMPLE_METHOD(method_clear_schedule, manager_clear_schedule)
 
@@ -238,9 +237,23 @@ static int method_delete_session(sd_bus_message *message, void *userdata, sd_bus
         return sd_bus_reply_method_return(message, NULL);
 }
 
+static int method_stop(sd_bus_message *message, void *userdata, sd_bus_error *error)
+{
+        Manager *m = userdata;
+        const char *note = "";
+        int r;
+
+        REQUIRE_WRITE_ACCESS(m, message, error);
+        r = manager_stop(m, &note, error);
+        if (r < 0)
+                return r;
+        return sd_bus_reply_method_return(message, "s", note ?: "");
+}
+
 static int method_extend_step(sd_bus_message *message, void *userdata, sd_bus_error *error)
 {
         Manager *m = userdata;
+        _cleanup_free_ char *note = NULL;
         uint32_t seconds;
         int r;
 
@@ -252,15 +265,16 @@ static int method_extend_step(sd_bus_message *message, void *userdata, sd_bus_er
                 return sd_bus_error_setf(
                         error, PACED_ERROR_INVALID_ARGUMENT,
                         "Cannot extend a step by %" PRIu32 " s (1 to 3600 s allowed).", seconds);
-        r = manager_extend_step(m, seconds, error);
+        r = manager_extend_step(m, seconds, &note, error);
         if (r < 0)
                 return r;
-        return sd_bus_reply_method_return(message, NULL);
+        return sd_bus_reply_method_return(message, "s", note ?: "");
 }
 
 static int method_adjust_speed(sd_bus_message *message, void *userdata, sd_bus_error *error)
 {
         Manager *m = userdata;
+        _cleanup_free_ char *note = NULL;
         double delta;
         int r;
 
@@ -273,10 +287,10 @@ static int method_adjust_speed(sd_bus_message *message, void *userdata, sd_bus_e
                                          "Speed adjustment %g km/h is not a change between "
                                          "-5 and +5 km/h.",
                                          delta);
-        r = manager_adjust_speed(m, delta, error);
+        r = manager_adjust_speed(m, delta, &note, error);
         if (r < 0)
                 return r;
-        return sd_bus_reply_method_return(message, NULL);
+        return sd_bus_reply_method_return(message, "s", note ?: "");
 }
 
 static int method_set_schedule(sd_bus_message *message, void *userdata, sd_bus_error *error)
@@ -464,7 +478,8 @@ static const sd_bus_vtable manager_vtable[] = {
                                  "", , method_start_workout_data, SD_BUS_VTABLE_UNPRIVILEGED),
         SD_BUS_METHOD("Pause", "", "", method_pause, SD_BUS_VTABLE_UNPRIVILEGED),
         SD_BUS_METHOD("Resume", "", "", method_resume, SD_BUS_VTABLE_UNPRIVILEGED),
-        SD_BUS_METHOD("Stop", "", "", method_stop, SD_BUS_VTABLE_UNPRIVILEGED),
+        SD_BUS_METHOD_WITH_NAMES("Stop", "", , "s", SD_BUS_PARAM(belt), method_stop,
+                                 SD_BUS_VTABLE_UNPRIVILEGED),
         SD_BUS_METHOD("SkipStep", "", "", method_skip_step, SD_BUS_VTABLE_UNPRIVILEGED),
         SD_BUS_METHOD_WITH_NAMES("SkipStepIndex", "i", SD_BUS_PARAM(index), "", ,
                                  method_skip_step_index, SD_BUS_VTABLE_UNPRIVILEGED),
@@ -472,10 +487,11 @@ static const sd_bus_vtable manager_vtable[] = {
                                  SD_BUS_VTABLE_UNPRIVILEGED),
         SD_BUS_METHOD_WITH_NAMES("DeleteSession", "t", SD_BUS_PARAM(id), "", ,
                                  method_delete_session, SD_BUS_VTABLE_UNPRIVILEGED),
-        SD_BUS_METHOD_WITH_NAMES("ExtendStep", "u", SD_BUS_PARAM(seconds), "", , method_extend_step,
+        SD_BUS_METHOD_WITH_NAMES("ExtendStep", "u", SD_BUS_PARAM(seconds), "s", SD_BUS_PARAM(note),
+                                 method_extend_step, SD_BUS_VTABLE_UNPRIVILEGED),
+        SD_BUS_METHOD_WITH_NAMES("AdjustSpeed", "d", SD_BUS_PARAM(delta_kmh), "s",
+                                 SD_BUS_PARAM(note), method_adjust_speed,
                                  SD_BUS_VTABLE_UNPRIVILEGED),
-        SD_BUS_METHOD_WITH_NAMES("AdjustSpeed", "d", SD_BUS_PARAM(delta_kmh), "", ,
-                                 method_adjust_speed, SD_BUS_VTABLE_UNPRIVILEGED),
         SD_BUS_METHOD_WITH_NAMES("SetSchedule", "s", SD_BUS_PARAM(plan_json_or_path), "", ,
                                  method_set_schedule, SD_BUS_VTABLE_UNPRIVILEGED),
         SD_BUS_METHOD("ClearSchedule", "", "", method_clear_schedule, SD_BUS_VTABLE_UNPRIVILEGED),
@@ -513,6 +529,8 @@ static const sd_bus_vtable manager_vtable[] = {
                                  0),
         SD_BUS_SIGNAL_WITH_NAMES("SafetyAction", "sbs",
                                  SD_BUS_PARAM(rule) SD_BUS_PARAM(active) SD_BUS_PARAM(message), 0),
+        SD_BUS_SIGNAL_WITH_NAMES("SafetyViolation", "ss",
+                                 SD_BUS_PARAM(invariant) SD_BUS_PARAM(message), 0),
         SD_BUS_SIGNAL_WITH_NAMES("Lap", "usddd",
                                  SD_BUS_PARAM(number) SD_BUS_PARAM(kind) SD_BUS_PARAM(distance)
                                          SD_BUS_PARAM(duration) SD_BUS_PARAM(avg_speed),
@@ -602,6 +620,14 @@ int bus_manager_emit_safety_action(Manager *m, const char *rule, bool active, co
                 return 0;
         return sd_bus_emit_signal(m->bus, PACED_BUS_PATH, PACED_BUS_IFACE_MANAGER, "SafetyAction",
                                   "sbs", rule, (int)active, message ? message : "");
+}
+
+int bus_manager_emit_safety_violation(Manager *m, const char *invariant, const char *message)
+{
+        if (!m->bus || !m->name_owned)
+                return 0;
+        return sd_bus_emit_signal(m->bus, PACED_BUS_PATH, PACED_BUS_IFACE_MANAGER,
+                                  "SafetyViolation", "ss", invariant, message ? message : "");
 }
 
 int bus_manager_emit_session_finished(Manager *m, uint64_t id, const char *reason)

@@ -102,7 +102,8 @@ int manager_start_workout_data(Manager *m, const char *filename, const char *dat
                                sd_bus_error *error);
 int manager_pause(Manager *m, sd_bus_error *error);
 int manager_resume(Manager *m, sd_bus_error *error);
-int manager_stop(Manager *m, sd_bus_error *error);
+/* ret_note: what the belt is doing now (the stop policy), for the reply. */
+int manager_stop(Manager *m, const char **ret_note, sd_bus_error *error);
 int manager_skip_step(Manager *m, sd_bus_error *error);
 /* Skips step index (0-based) only if it is the current one (Busy if it ended). */
 int manager_skip_step_index(Manager *m, int32_t index, sd_bus_error *error);
@@ -110,8 +111,9 @@ int manager_skip_step_index(Manager *m, int32_t index, sd_bus_error *error);
 int manager_skip_to(Manager *m, const char *target, sd_bus_error *error);
 /* Deletes a stored session (not the one being recorded). */
 int manager_delete_session(Manager *m, uint64_t id, sd_bus_error *error);
-int manager_extend_step(Manager *m, uint32_t seconds, sd_bus_error *error);
-int manager_adjust_speed(Manager *m, double delta_kmh, sd_bus_error *error);
+/* ret_note: a sentence for the reply (what was done, and any limit applied). */
+int manager_extend_step(Manager *m, uint32_t seconds, char **ret_note, sd_bus_error *error);
+int manager_adjust_speed(Manager *m, double delta_kmh, char **ret_note, sd_bus_error *error);
 int manager_set_schedule(Manager *m, const char *plan_json_or_path, sd_bus_error *error);
 int manager_clear_schedule(Manager *m, sd_bus_error *error);
 /* Replaces source's planned workouts with items[0..n) (taken over, freed either way). */
@@ -188,6 +190,12 @@ struct Manager {
 
         /* manager-workout.c */
         WorkoutEngine *engine;
+        /* Checks every write and every report; aborts in tests and the
+         * simulator, refuses + logs once + SafetyViolation in production. */
+        SafetyMonitor *monitor;
+        bool monitor_abort;
+        bool monitor_logged[_SAFETY_INVARIANT_MAX];
+        unsigned recover_samples;      /* Treadmill Data seen while recover_pending */
         sd_event_source *engine_timer; /* one-shot at the engine's next deadline */
         RunnerProfile profile;
         HrProfile hr_profile; /* from [Runner], for zones and the live analysis */
@@ -244,6 +252,8 @@ void manager_store_ramp_thresholds(Manager *m, int64_t session_id);
 int manager_accept_thresholds(Manager *m, int64_t session_id, SessionAccepted *ret);
 /* pacectl profile --accept-result: session_id's time trial becomes the runner's mile. */
 int manager_accept_result(Manager *m, int64_t session_id, SessionAcceptedResult *ret);
+/* Real time the safe stop may take: the slowest allowed ramp from max_speed. */
+uint64_t manager_stop_budget_real_usec(Manager *m);
 /* Starts the safe stop; > 0 if there is nothing to wait for. */
 int manager_workout_shutdown(Manager *m);
 void manager_workout_done(Manager *m);

@@ -23,6 +23,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
+#include <systemd/sd-daemon.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -77,14 +78,26 @@ static void build_zones(Manager *m)
                            zone_model_to_string(p.zone_model));
 }
 
+static void build_monitor_config(const Manager *m, SafetyMonitorConfig *ret)
+{
+        EngineConfig ec;
+
+        build_engine_config(m, &ec);
+        engine_config_to_monitor(&ec, ret);
+}
+
 void manager_apply_config(Manager *m)
 {
+        SafetyMonitorConfig mc;
         EngineConfig ec;
         int r;
 
         build_zones(m);
         if (!m->engine)
                 return;
+        build_monitor_config(m, &mc);
+        if (m->monitor)
+                safety_monitor_set_config(m->monitor, &mc);
         build_engine_config(m, &ec);
         r = workout_engine_set_config(m->engine, manager_now(m), &ec);
         if (r < 0)
@@ -316,6 +329,15 @@ static void handle_event(Manager *m, const EngineEvent *ev)
                                                      true, ev->message);
                 break;
         case ENGINE_EVENT_SAFETY:
+                if (ev->rule == ENGINE_SAFETY_SHUTDOWN && m->monitor) {
+                        if (ev->active)
+                                safety_monitor_stop_begin(m->monitor, manager_now(m),
+                                                          engine_shutdown_policy_to_monitor(
+                                                                  (EngineShutdownPolicy)ev->value),
+                                                          ev->applied);
+                        else
+                                safety_monitor_stop_end(m->monitor, manager_now(m), ev->value > 0);
+                }
                 log_full(ev->active ? LOG_WARNING : LOG_NOTICE, "Safety: %s", ev->message);
                 manager_store_event(m, SESSION_EVENT_SAFETY, ev->message, NULL);
                 (void)bus_manager_emit_safety_action(m, engine_safety_rule_to_string(ev->rule),
@@ -351,7 +373,19 @@ static void handle_event(Manager *m, const EngineEvent *ev)
                 handle_result(m, ev);
                 break;
         case ENGINE_EVENT_SHUTDOWN_DONE:
-                log_info("Belt in a safe state: %s", ev->message);
+                if (m->monitor)
+                        safety_monitor_stop_end(m->monitor, manager_now(m), ev->value > 0);
+                if (ev->value > 0)
+                        log_info("Belt in a safe state: %s", ev->message);
+                else {
+                        /* The runner must hear it: the belt was not brought to the policy. */
+                        log_warning("Could not finish the safe stop: %s", ev->message);
+                        manager_store_event(m, SESSION_EVENT_SAFETY, ev->message, NULL);
+                        (void)bus_manager_emit_safety_action(
+                                m, engine_safety_rule_to_string(ENGINE_SAFETY_SHUTDOWN), true,
+                                ev->message);
+                        (void)sd_notifyf(false, "STATUS=Stopping: %s", ev->message);
+                }
                 if (m->shutting_down) {
                         EngineState s = workout_engine_get_state(m->engine);
 
@@ -370,12 +404,60 @@ static void handle_event(Manager *m, const EngineEvent *ev)
         }
 }
 
-static void write_control_point(Manager *m, const FtmsControlCommand *cmd)
+/*
+ * A write the monitor refused. In tests and the simulator that is a bug to
+ * fail on at once; in production the command is dropped, said once per
+ * invariant, and signalled.
+ */
+static void handle_violation(Manager *m, const SafetyViolation *v)
+{
+        const char *name = safety_invariant_to_string(v->invariant) ?: "unknown";
+
+        if (m->monitor_abort) {
+                log_full(LOG_EMERG, "Safety invariant '%s' violated: %s", name, v->message);
+                abort();
+        }
+        if (!m->monitor_logged[v->invariant]) {
+                m->monitor_logged[v->invariant] = true;
+                log_error("Safety invariant '%s' violated (refused; said once): %s", name,
+                          v->message);
+        } else
+                log_debug("Safety invariant '%s' violated again: %s", name, v->message);
+        manager_store_event(m, SESSION_EVENT_SAFETY, v->message, NULL);
+        (void)bus_manager_emit_safety_violation(m, name, v->message);
+}
+
+static void check_monitor(Manager *m)
+{
+        SafetyViolation v;
+
+        if (m->monitor && safety_monitor_check(m->monitor, manager_now(m), &v) < 0)
+                handle_violation(m, &v);
+}
+
+/* at: the engine's time of the write, so that the monitor measures the
+ * rate on the engine's clock, not after a (time-scaled) processing delay. */
+static void write_control_point(Manager *m, const FtmsControlCommand *cmd, uint64_t at)
 {
         uint8_t buf[FTMS_CP_MAX_LEN];
+        SafetyViolation v;
         size_t len;
         int r;
 
+        if (m->monitor && safety_monitor_check_write(m->monitor, at, cmd, &v) < 0) {
+                TransportEvent ev = {
+                        .type = TRANSPORT_EVENT_CP_WRITE_FAILED,
+                        .role = TRANSPORT_ROLE_TREADMILL,
+                        .time_usec = manager_now(m),
+                        .cp_write_error = {.error = -EPERM, .message = "refused by the monitor"},
+                };
+
+                handle_violation(m, &v);
+                /* The control-point machine hears a failed write and moves on. */
+                safety_monitor_observe(m->monitor, ev.time_usec, &ev);
+                workout_engine_handle_event(m->engine, ev.time_usec, &ev);
+                return;
+        }
         r = ftms_control_command_encode(cmd, buf, sizeof(buf), &len);
         if (r >= 0)
                 r = m->transport ? transport_write_control_point(m->transport, buf, len)
@@ -389,6 +471,8 @@ static void write_control_point(Manager *m, const FtmsControlCommand *cmd)
                 };
 
                 log_debug_errno(r, "Control point write failed: %m");
+                if (m->monitor)
+                        safety_monitor_observe(m->monitor, ev.time_usec, &ev);
                 workout_engine_handle_event(m->engine, ev.time_usec, &ev);
         }
 }
@@ -403,7 +487,7 @@ void manager_drain_engine(Manager *m)
         while (workout_engine_pop_output(m->engine, &out) > 0)
                 switch (out.type) {
                 case ENGINE_OUTPUT_CP_WRITE:
-                        write_control_point(m, &out.write);
+                        write_control_point(m, &out.write, out.time_usec);
                         break;
                 case ENGINE_OUTPUT_CUE:
                         handle_cue(m, &out.cue);
@@ -415,6 +499,7 @@ void manager_drain_engine(Manager *m)
                 case _ENGINE_OUTPUT_TYPE_INVALID:
                         break;
                 }
+        check_monitor(m);
         rearm_engine_timer(m);
 }
 
@@ -554,8 +639,9 @@ static void handle_transport_event(const TransportEvent *ev, void *userdata)
                                   (double)paced_clock_to_real(&m->clock, ev->time_usec) /
                                           USEC_PER_SEC);
                 }
+                /* The second record: whether the belt runs or slows on its own. */
                 if (m->recover_pending && m->name_owned &&
-                    (td->present & FTMS_FIELD_BIT(FTMS_FIELD_SPEED)))
+                    (td->present & FTMS_FIELD_BIT(FTMS_FIELD_SPEED)) && ++m->recover_samples >= 2)
                         recover_now = true;
                 break;
         }
@@ -584,6 +670,8 @@ static void handle_transport_event(const TransportEvent *ev, void *userdata)
         if (device_changed)
                 (void)bus_device_emit_changed(d, m->bus);
 
+        if (m->monitor)
+                safety_monitor_observe(m->monitor, manager_now(m), ev);
         if (m->engine) {
                 workout_engine_handle_event(m->engine, manager_now(m), ev);
                 manager_drain_engine(m);
@@ -620,6 +708,19 @@ int manager_setup_workout(Manager *m)
         r = workout_engine_new(&m->engine, &ec);
         if (r < 0)
                 return log_error_errno(r, "Failed to set up the workout engine: %m");
+        {
+                SafetyMonitorConfig mc;
+                const char *mode = getenv("PACED_SAFETY_MONITOR");
+
+                build_monitor_config(m, &mc);
+                r = safety_monitor_new(&m->monitor, &mc);
+                if (r < 0)
+                        return log_error_errno(r, "Failed to set up the safety monitor: %m");
+                /* Loud where a violation is a bug to find: tests and the simulator. */
+                m->monitor_abort = mode ? streq(mode, "abort") : m->options.simulate;
+                log_debug("Safety monitor: %s on a violation.",
+                          m->monitor_abort ? "abort" : "refuse and signal");
+        }
         r = manager_open_store(m);
         if (r < 0)
                 return r;
@@ -659,6 +760,7 @@ void manager_workout_done(Manager *m)
         m->sample_timer = sd_event_source_unref(m->sample_timer);
         m->flush_timer = sd_event_source_unref(m->flush_timer);
         m->engine = workout_engine_free(m->engine);
+        m->monitor = safety_monitor_free(m->monitor);
         m->store = session_store_free(m->store);
         m->rr_cleaner = rr_cleaner_free(m->rr_cleaner);
         m->analysis = live_analysis_free(m->analysis);
@@ -684,6 +786,15 @@ void manager_on_ready(Manager *m)
                 return;
         }
         log_info("Waiting for the treadmill to run '%s'.", m->options.run_workout);
+}
+
+uint64_t manager_stop_budget_real_usec(Manager *m)
+{
+        EngineConfig ec;
+
+        build_engine_config(m, &ec);
+        /* The engine's own deadline (virtual), plus a margin for the last answer. */
+        return paced_clock_span_to_real(&m->clock, ec.shutdown_timeout_usec) + 5 * USEC_PER_SEC;
 }
 
 int manager_workout_shutdown(Manager *m)
@@ -868,6 +979,9 @@ static int start_loaded(Manager *m, const Workout *workout, const char *name, bo
                 manager_drain_engine(m);
                 return engine_error(m, r, "Cannot load the workout", error);
         }
+        /* A start asked for by a user may start the belt (allow_remote_start). */
+        if (!arm_only && m->monitor)
+                safety_monitor_user_start(m->monitor, now);
         r = arm_only ? workout_engine_arm(m->engine, now) : workout_engine_start(m->engine, now);
         manager_drain_engine(m);
         if (r < 0)
@@ -969,8 +1083,6 @@ int manager_start_workout_data(Manager *m, const char *filename, const char *dat
         }
 
 ENGINE_METHOD(manager_pause, workout_engine_pause, "Cannot pause")
-ENGINE_METHOD(manager_resume, workout_engine_resume, "Cannot resume")
-ENGINE_METHOD(manager_stop, workout_engine_stop, "Cannot stop")
 ENGINE_METHOD(manager_skip_step, workout_engine_skip, "Cannot skip")
 
 int manager_skip_step_index(Manager *m, int32_t index, sd_bus_error *error)
@@ -1054,7 +1166,49 @@ int manager_delete_session(Manager *m, uint64_t id, sd_bus_error *error)
         return 0;
 }
 
-int manager_extend_step(Manager *m, uint32_t seconds, sd_bus_error *error)
+int manager_resume(Manager *m, sd_bus_error *error)
+{
+        int r;
+
+        if (!workout_engine_get_workout(m->engine))
+                return sd_bus_error_set(error, PACED_ERROR_NO_WORKOUT, "No workout is loaded.");
+        if (m->monitor)
+                safety_monitor_user_start(m->monitor, manager_now(m));
+        r = workout_engine_resume(m->engine, manager_now(m));
+        manager_drain_engine(m);
+        if (r == -EPERM) {
+                char buf[160];
+
+                /* Why not, and the one thing the runner does next. */
+                return sd_bus_error_setf(
+                        error, PACED_ERROR_NOT_PERMITTED,
+                        "Cannot resume: the belt is stopped and paced may not start it%s. %s",
+                        m->config->allow_remote_start ? "" : " (allow_remote_start = no)",
+                        workout_engine_next_action(m->engine, buf, sizeof(buf)));
+        }
+        if (r < 0)
+                return engine_error(m, r, "Cannot resume", error);
+        manager_properties_changed(m, MANAGER_PROP_STATE | MANAGER_PROP_STEP | MANAGER_PROP_LIVE);
+        return 0;
+}
+
+int manager_stop(Manager *m, const char **ret_note, sd_bus_error *error)
+{
+        int r;
+
+        if (!workout_engine_get_workout(m->engine))
+                return sd_bus_error_set(error, PACED_ERROR_NO_WORKOUT, "No workout is loaded.");
+        r = workout_engine_stop(m->engine, manager_now(m));
+        manager_drain_engine(m);
+        if (r < 0)
+                return engine_error(m, r, "Cannot stop", error);
+        *ret_note = workout_engine_belt_note(m->engine);
+        log_info("%s.", *ret_note);
+        manager_properties_changed(m, MANAGER_PROP_STATE | MANAGER_PROP_STEP | MANAGER_PROP_LIVE);
+        return 0;
+}
+
+int manager_extend_step(Manager *m, uint32_t seconds, char **ret_note, sd_bus_error *error)
 {
         const ResolvedWorkout *w = workout_engine_get_workout(m->engine);
         EngineStatus st;
@@ -1072,21 +1226,38 @@ int manager_extend_step(Manager *m, uint32_t seconds, sd_bus_error *error)
         manager_drain_engine(m);
         if (r < 0)
                 return engine_error(m, r, "Cannot extend", error);
+        if (asprintf(ret_note,
+                     r > 0 ? "Step extended to the limit (a step grows by at most 1 h or 10 km)."
+                           : "Step extended by %" PRIu32 " s.",
+                     seconds) < 0)
+                *ret_note = NULL;
         manager_properties_changed(m, MANAGER_PROP_LIVE);
         return 0;
 }
 
-int manager_adjust_speed(Manager *m, double delta_kmh, sd_bus_error *error)
+int manager_adjust_speed(Manager *m, double delta_kmh, char **ret_note, sd_bus_error *error)
 {
+        EngineState s = workout_engine_get_state(m->engine);
+        EngineStatus st;
         int r;
 
         if (!m->transport || !m->devices[TRANSPORT_ROLE_TREADMILL].connected)
                 return sd_bus_error_set(error, PACED_ERROR_NOT_CONNECTED,
                                         "No treadmill is connected.");
+        /* An override is for the rest of a step: without a running workout there is none. */
+        if (s != ENGINE_STATE_RUNNING && s != ENGINE_STATE_PAUSED)
+                return sd_bus_error_set(error, PACED_ERROR_NO_WORKOUT, "No workout is running.");
         r = workout_engine_adjust_speed(m->engine, manager_now(m), delta_kmh);
         manager_drain_engine(m);
         if (r < 0)
                 return engine_error(m, r, "Cannot change the speed", error);
+        workout_engine_get_status(m->engine, manager_now(m), &st);
+        if (asprintf(ret_note,
+                     r > 0 ? "Override limited to %+.1f km/h: the target stays within the "
+                             "speed caps."
+                           : "Override %+.1f km/h for the rest of the step.",
+                     st.override_kmh) < 0)
+                *ret_note = NULL;
         manager_properties_changed(m, MANAGER_PROP_LIVE);
         return 0;
 }

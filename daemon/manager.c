@@ -563,13 +563,16 @@ static int on_shutdown_timeout(sd_event_source *s, uint64_t usec, void *userdata
 {
         Manager *m = userdata;
 
-        log_warning("Safe stop did not complete in time; exiting anyway.");
+        log_warning("Safe stop did not complete in %.0f s; exiting anyway: the belt may still be "
+                    "running, slow it on the console.",
+                    (double)manager_stop_budget_real_usec(m) / USEC_PER_SEC);
         manager_finish_shutdown(m);
         return 0;
 }
 
 void manager_begin_shutdown(Manager *m)
 {
+        uint64_t budget;
         int r;
 
         if (m->shutting_down)
@@ -580,10 +583,14 @@ void manager_begin_shutdown(Manager *m)
          * Real seconds: bounded so that systemd's stop timeout never has to
          * kill us, which would leave the session unfinished.
          */
+        budget = manager_stop_budget_real_usec(m);
         r = sd_event_add_time_relative(m->event, &m->shutdown_timeout_source, CLOCK_MONOTONIC,
-                                       20 * USEC_PER_SEC, 0, on_shutdown_timeout, m);
+                                       budget, 0, on_shutdown_timeout, m);
         if (r < 0)
                 log_warning_errno(r, "Failed to arm the shutdown timeout: %m");
+        /* The slowest allowed ramp from max_speed may take longer than the
+         * unit's TimeoutStopSec: ask systemd for what the config needs. */
+        (void)sd_notifyf(false, "EXTEND_TIMEOUT_USEC=%" PRIu64, budget + 5 * USEC_PER_SEC);
         if (manager_workout_shutdown(m) > 0)
                 manager_finish_shutdown(m);
 }

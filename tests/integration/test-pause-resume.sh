@@ -50,7 +50,7 @@ expect_rc 0 pc watch --count 1 --lines
 grep -q "| Press START on the treadmill to resume.$" "$T/out" || fail "watch: $(cat "$T/out")"
 # resume: paced may not start the belt. A documented error, said once.
 expect_rc 4 pc resume
-[ "$(cat "$T/err")" = "pacectl: Cannot resume: the belt is stopped and paced may not start it (allow_remote_start = no). Press START on the treadmill: the workout carries on when the belt runs." ] ||
+[ "$(cat "$T/err")" = "pacectl: Cannot resume: the belt is stopped and paced may not start it (allow_remote_start = no). Press START on the treadmill to resume." ] ||
         fail "resume error: $(cat "$T/err")"
 busctl --address="$BUS_ADDRESS" call io.paced.paced1 /io/paced/paced1 io.paced.paced1.Manager \
         Resume > "$T/busctl" 2>&1 && fail "Resume succeeded"

@@ -28,7 +28,8 @@ db="$T/state/paced.db"
 # The treadmill refuses control: the Start never reaches the belt, which never moves.
 expect_rc 0 pc sim inject refuse-control
 expect_rc 0 pc start easy-run
-wait_for 10 prop_is State '"running"' || fail "not running: $(prop State)"
+# The workout waits (paused) for the belt to run, not for the Start to be sent.
+wait_for 10 prop_is State '"paused"' || fail "not waiting for the belt: $(prop State)"
 sleep 1 # twenty virtual seconds of a belt standing still
 [ "$(sim_prop BeltState)" = '"idle"' ] || fail "the belt moved: $(sim_prop BeltState)"
 expect_rc 0 pc stop

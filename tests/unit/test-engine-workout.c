@@ -70,6 +70,7 @@ static void test_six_by_400_exact_sequence(void **state)
                         9,  11, 13, 15, 16, 14, 12, 10, 8,  7,  9,  11, 13, 15,
                         16, 14, 12, 10, 8,  7,  9,  11, 13, 15, 16, 14, 12, 10,
                         8,  7,  9,  11, 13, 15, 16, 14, 12, 10, 8,  7,  8, /* cool-down */
+                        6,  5, /* finished: announced, then slowed to cooldown_speed */
                 };
         EngineConfig cfg;
         Rig r;
@@ -172,7 +173,7 @@ static void test_mile_time_trial(void **state)
         r.tm.report_distance = false; /* distance from integrated speed */
         assert_int_equal(workout_engine_load(r.e, r.now, rig_workout("mile", steps, 3)), 0);
         rig_console_start(&r, 1.0);
-        assert_int_equal(workout_engine_start(r.e, r.now), 0);
+        assert_int_equal(rig_start(&r), 0);
         rig_drain(&r);
         rig_run_for(&r, 1600);
         assert_int_equal(workout_engine_get_state(r.e), ENGINE_STATE_FINISHED);
@@ -233,7 +234,7 @@ static void test_step_timing_no_drift_with_late_ticks(void **state)
         rig_status(&r, FTMS_STATUS_STARTED_OR_RESUMED, 0);
         assert_int_equal(workout_engine_load(r.e, r.now, rig_workout("drift", steps, 20)), 0);
         t0 = r.now;
-        assert_int_equal(workout_engine_start(r.e, r.now), 0);
+        assert_int_equal(rig_start(&r), 0);
         rig_drain(&r);
 
         while (workout_engine_get_state(r.e) == ENGINE_STATE_RUNNING) {
@@ -287,11 +288,12 @@ static void test_ramp_at_increment_not_faster_than_1hz(void **state)
         s.speed_end_kmh = 12.0;
         engine_config_init(&cfg);
         cfg.cues = false;
+        cfg.shutdown_policy = ENGINE_SHUTDOWN_NONE; /* the ramp only, not the stop after it */
         rig_init_with(&r, &cfg, true);
         rig_console_start(&r, 8.0);
         rig_run_for(&r, 5);
         assert_int_equal(workout_engine_load(r.e, r.now, rig_workout("ramp", &s, 1)), 0);
-        assert_int_equal(workout_engine_start(r.e, r.now), 0);
+        assert_int_equal(rig_start(&r), 0);
         rig_drain(&r);
         rig_run_for(&r, 121);
         for (size_t i = 0; i < r.n_writes; i++) {
@@ -341,7 +343,7 @@ static void test_short_reps_run_up_early(void **state)
         rig_console_start(&r, 10.0);
         rig_run_for(&r, 5);
         assert_int_equal(workout_engine_load(r.e, r.now, rig_workout("strides", steps, 6)), 0);
-        assert_int_equal(workout_engine_start(r.e, r.now), 0);
+        assert_int_equal(rig_start(&r), 0);
         t0 = r.now;
         rig_drain(&r);
         rig_run_for(&r, 250);
@@ -437,7 +439,7 @@ static void test_pause_resume_skip_extend(void **state)
         rig_console_start(&r, 10.0);
         rig_run_for(&r, 3);
         assert_int_equal(workout_engine_load(r.e, r.now, rig_workout("prse", steps, 3)), 0);
-        assert_int_equal(workout_engine_start(r.e, r.now), 0);
+        assert_int_equal(rig_start(&r), 0);
         rig_drain(&r);
         rig_run_for(&r, 20);
 
@@ -455,7 +457,7 @@ static void test_pause_resume_skip_extend(void **state)
         assert_true(near(st.step_elapsed_s, 20.0, 1e-9));
         /* resume without remote start: refused, nothing written, still paused */
         w = r.n_writes;
-        assert_int_equal(workout_engine_resume(r.e, r.now), -EPERM);
+        assert_int_equal(rig_resume(&r), -EPERM);
         rig_drain(&r);
         rig_run_for(&r, 10);
         assert_int_equal(r.n_writes, w);
@@ -504,7 +506,7 @@ static void test_manual_override_for_rest_of_step(void **state)
         rig_console_start(&r, 10.0);
         rig_run_for(&r, 3);
         assert_int_equal(workout_engine_load(r.e, r.now, rig_workout("ovr", steps, 2)), 0);
-        assert_int_equal(workout_engine_start(r.e, r.now), 0);
+        assert_int_equal(rig_start(&r), 0);
         rig_drain(&r);
         rig_run_for(&r, 10);
         assert_int_equal(workout_engine_adjust_speed(r.e, r.now, 0.5), 0);
@@ -532,7 +534,7 @@ static void test_status_and_strings(void **state)
         assert_int_equal(st.state, ENGINE_STATE_IDLE);
         assert_int_equal(st.step_index, -1);
         assert_true(st.link_up);
-        assert_int_equal(workout_engine_start(r.e, r.now), -ENOENT);
+        assert_int_equal(rig_start(&r), -ENOENT);
         assert_int_equal(workout_engine_arm(r.e, r.now), -ENOENT);
         for (int i = 0; i < _ENGINE_STATE_MAX; i++)
                 assert_int_equal(engine_state_from_string(engine_state_to_string(i)), i);

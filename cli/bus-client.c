@@ -426,29 +426,6 @@ void pacectl_json_number(FILE *f, double v)
                 fputs("null", f);
 }
 
-void pacectl_format_duration(double s, char *buf, size_t size)
-{
-        /* A clock's placeholder here, where format_clock_time() writes "-". */
-        if (!isfinite(s) || s < 0)
-                snprintf(buf, size, "--:--");
-        else
-                format_clock_time(s, buf, size);
-}
-
-void pacectl_format_pace(double kmh, bool imperial, char *buf, size_t size)
-{
-        double s_per_unit;
-        long t;
-
-        if (!isfinite(kmh) || kmh < 0.5) {
-                snprintf(buf, size, "--:--%s", imperial ? "/mi" : "/km");
-                return;
-        }
-        s_per_unit = 3600.0 / kmh * (imperial ? KMH_PER_MPH : 1.0);
-        t = lround(s_per_unit);
-        snprintf(buf, size, "%ld:%02ld%s", t / 60, t % 60, imperial ? "/mi" : "/km");
-}
-
 /* ---- JSON status ---- */
 
 const char *const pacectl_device_kinds[2] = {"treadmill", "strap"};

@@ -89,8 +89,3 @@ void status_print_json(FILE *f, const ManagerProps *p, const DeviceProps *devs, 
 /* JSON helpers (compact, one object per line). */
 void pacectl_json_string(FILE *f, const char *s);
 void pacectl_json_number(FILE *f, double v); /* NaN/inf as null */
-
-/* Formats a speed as pace ("5:20/km" or "/mi"), "--:--" when unknown. */
-void pacectl_format_pace(double kmh, bool imperial, char *buf, size_t size);
-/* "1:02:03" or "12:34"; "--:--" for NaN. */
-void pacectl_format_duration(double s, char *buf, size_t size);

@@ -15,6 +15,7 @@
 #include "bus-client.h"
 #include "session-cli.h"
 #include "session-summary.h"
+#include "time-util.h"
 #include "util.h"
 
 static const char options_help[] = "  -y, --yes         Do not ask\n" SESSION_CLI_DB_OPTIONS_HELP
@@ -40,8 +41,8 @@ static void describe(const char *db, const char *state_dir, const char *id, char
         if (r < 0)
                 return;
         session_cli_format_time(when, sizeof(when), d->start_wall_usec);
-        session_format_duration(dur, sizeof(dur),
-                                d->n_samples ? d->samples[d->n_samples - 1].t_s : 0);
+        format_duration(dur, sizeof(dur), d->n_samples ? d->samples[d->n_samples - 1].t_s : 0,
+                        TIME_FORMAT_DASH);
         snprintf(buf, n, "session %s (%s, %s, %s, %zu samples)", id,
                  d->workout_name ? d->workout_name : "free run", when, dur, d->n_samples);
         session_data_free(d);

@@ -14,6 +14,7 @@
 #include "pacectl.h"
 #include "session-cli.h"
 #include "session-summary.h"
+#include "time-util.h"
 #include "trial-result.h"
 #include "util.h"
 
@@ -85,7 +86,7 @@ static const char *result_text(const SessionListEntry *e, char *buf, size_t n)
         if (!isfinite(e->result_time_s))
                 return "-";
         trial_distance_name(e->result_distance_m, name, sizeof(name));
-        cue_format_duration(e->result_time_s, true, t);
+        format_duration(t, sizeof(t), e->result_time_s, TIME_FORMAT_TENTHS);
         if (!e->result_complete)
                 snprintf(buf, n, "(%s not completed)", name);
         else
@@ -112,15 +113,15 @@ static void print_table(const SessionListEntry *l, size_t n)
                                      : NAN;
 
                 session_cli_format_time(date, sizeof(date), e->start_wall_usec);
-                session_format_duration(dur, sizeof(dur), e->duration_s);
-                session_format_pace(pace, sizeof(pace), kmh, false);
+                format_duration(dur, sizeof(dur), e->duration_s, TIME_FORMAT_DASH);
+                format_pace(pace, sizeof(pace), kmh, false, 0);
                 if (isfinite(e->distance_m))
                         snprintf(dist, sizeof(dist), "%.2f km", e->distance_m / 1000);
                 if (isfinite(e->avg_hr_bpm))
                         snprintf(hr, sizeof(hr), "%.0f/%.0f", e->avg_hr_bpm, e->max_hr_bpm);
                 if (isfinite(e->threshold_hr_bpm)) {
                         char tp[16];
-                        session_format_pace(tp, sizeof(tp), e->threshold_speed_kmh, false);
+                        format_pace(tp, sizeof(tp), e->threshold_speed_kmh, false, 0);
                         snprintf(thr, sizeof(thr), "%.0f bpm %s", e->threshold_hr_bpm,
                                  isfinite(e->threshold_speed_kmh) ? tp : "");
                 }

@@ -10,6 +10,7 @@
 #include "plan.h"
 #include "profile-config.h"
 #include "profile.h"
+#include "time-util.h"
 #include "util.h"
 
 static int parse_unsigned_arg(const char *opt, const char *v, unsigned lo, unsigned hi,
@@ -62,13 +63,13 @@ static void print_plan(const Plan *p)
 
         printf("Mile plan: goal %s (%s, %s, %.1f s per lap of 402 m), %u weeks, %u running days a "
                "week\n",
-               format_clock_time(mile, a, sizeof(a)),
-               format_pace(kmh, PROFILE_UNITS_KM, b, sizeof(b)),
-               format_pace(kmh, PROFILE_UNITS_MI, date, sizeof(date)), mile / 4.0, p->options.weeks,
-               p->options.days_per_week);
+               format_duration(a, sizeof(a), mile, TIME_FORMAT_DASH),
+               format_pace(b, sizeof(b), kmh, false, TIME_FORMAT_UNIT | TIME_FORMAT_DASH),
+               format_pace(date, sizeof(date), kmh, true, TIME_FORMAT_UNIT | TIME_FORMAT_DASH),
+               mile / 4.0, p->options.weeks, p->options.days_per_week);
         if (p->options.current_mile_s > 0)
                 printf("Your mile now: %s.\n",
-                       format_clock_time(p->options.current_mile_s, a, sizeof(a)));
+                       format_duration(a, sizeof(a), p->options.current_mile_s, TIME_FORMAT_DASH));
         printf("Race-pace sessions run at the goal (\"goal Pace\"), easy, tempo and threshold "
                "work at your current fitness.\n");
         for (size_t i = 0; i < p->n_days; i++) {

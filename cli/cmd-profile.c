@@ -20,6 +20,7 @@
 #include "plan.h"
 #include "profile-config.h"
 #include "session-cli.h"
+#include "time-util.h"
 #include "util.h"
 #include "workout.h"
 
@@ -83,7 +84,7 @@ static void print_text(const ProfileView *v)
         for (PaceRef r = 0; r < _PACE_REF_MAX; r++) {
                 double kmh = runner_profile_speed_kmh(&v->p.runner, r);
 
-                pacectl_format_pace(kmh, imperial, pace, sizeof(pace));
+                format_pace(pace, sizeof(pace), kmh, imperial, TIME_FORMAT_UNIT);
                 if (r == PACE_REF_MILE && v->p.mile_accepted)
                         snprintf(why, sizeof(why), "the time trial of session %" PRIi64,
                                  v->accepted_mile.session_id);
@@ -268,7 +269,7 @@ static int accept_result(const char *id_arg)
                 return pacectl_error_exit("accept result", NULL, r);
         printf("Accepted session %" PRIi64 "'s time trial: your mile is now %s; the paces "
                "derived from it follow.\n",
-               id, format_clock_time(mile, t, sizeof(t)));
+               id, format_duration(t, sizeof(t), mile, TIME_FORMAT_DASH));
         return PACECTL_EXIT_OK;
 }
 

@@ -10,6 +10,7 @@
 #include "pacectl.h"
 #include "session-cli.h"
 #include "session-summary.h"
+#include "time-util.h"
 #include "trial-result.h"
 #include "util.h"
 
@@ -33,7 +34,7 @@ static void print_zones(const double zone_s[SESSION_ZONES_MAX + 1], unsigned n_z
         char b[16];
 
         for (unsigned z = 1; z <= MAX(n_zones, 1u) && z <= SESSION_ZONES_MAX; z++)
-                printf(" Z%u %s", z, session_format_duration(b, sizeof(b), zone_s[z]));
+                printf(" Z%u %s", z, format_duration(b, sizeof(b), zone_s[z], TIME_FORMAT_DASH));
 }
 
 /* A lap's moving time: elapsed minus the pauses in it (FIT's timer time). */
@@ -53,10 +54,9 @@ static void print_splits(const SessionData *d, const char *title, const char *fr
                "DISTANCE", "TIME", "ELAPSED", "PACE", "AVG HR");
         for (size_t i = 0; i < n; i++) {
                 printf("  %3zu  %7.0f m  %8s  %8s  %7s  %6.0f\n", i + 1, l[i].distance_m,
-                       session_format_duration(t, sizeof(t), lap_moving_s(d, &l[i])),
-                       session_format_duration(e, sizeof(e), l[i].end_s - l[i].start_s),
-                       session_format_pace(p, sizeof(p), l[i].avg_speed_kmh, false),
-                       l[i].avg_hr_bpm);
+                       format_duration(t, sizeof(t), lap_moving_s(d, &l[i]), TIME_FORMAT_DASH),
+                       format_duration(e, sizeof(e), l[i].end_s - l[i].start_s, TIME_FORMAT_DASH),
+                       format_pace(p, sizeof(p), l[i].avg_speed_kmh, false, 0), l[i].avg_hr_bpm);
         }
 }
 
@@ -82,10 +82,10 @@ static void print_text(const SessionData *d, const SessionSummary *s)
                        d->hrm_address ? " (" : "", d->hrm_address ? d->hrm_address : "",
                        d->hrm_address ? ")" : "");
         printf("  Duration:   %s   Distance: %.2f km   Avg pace: %s /km (%s /mi)\n",
-               session_format_duration(a, sizeof(a), s->duration_s),
+               format_duration(a, sizeof(a), s->duration_s, TIME_FORMAT_DASH),
                isfinite(s->distance_m) ? s->distance_m / 1000 : 0,
-               session_format_pace(b, sizeof(b), s->avg_speed_kmh, false),
-               session_format_pace(c, sizeof(c), s->avg_speed_kmh, true));
+               format_pace(b, sizeof(b), s->avg_speed_kmh, false, 0),
+               format_pace(c, sizeof(c), s->avg_speed_kmh, true, 0));
         if (isfinite(s->avg_hr_bpm)) {
                 printf("  Heart rate: %.0f avg, %.0f max\n  Zones:     ", s->avg_hr_bpm,
                        s->max_hr_bpm);
@@ -107,12 +107,12 @@ static void print_text(const SessionData *d, const SessionSummary *s)
                         printf(" %.0f bpm", t->hr_bpm);
                 if (isfinite(t->speed_kmh))
                         printf(" at %s /km (%.1f km/h)",
-                               session_format_pace(a, sizeof(a), t->speed_kmh, false),
-                               t->speed_kmh);
+                               format_pace(a, sizeof(a), t->speed_kmh, false, 0), t->speed_kmh);
                 if (isfinite(t->alpha1))
                         printf(", alpha1 %.2f", t->alpha1);
                 if (isfinite(t->t_s))
-                        printf(" after %s", session_format_duration(b, sizeof(b), t->t_s));
+                        printf(" after %s",
+                               format_duration(b, sizeof(b), t->t_s, TIME_FORMAT_DASH));
                 if (t->method)
                         printf(" [%s]", t->method);
                 printf("\n");
@@ -127,17 +127,19 @@ static void print_text(const SessionData *d, const SessionSummary *s)
                         const StepSummary *st = &s->steps[i];
                         char tt[16] = "never";
                         if (isfinite(st->time_to_target_s))
-                                session_format_duration(tt, sizeof(tt), st->time_to_target_s);
+                                format_duration(tt, sizeof(tt), st->time_to_target_s,
+                                                TIME_FORMAT_DASH);
                         printf("  %3d  %-22.22s  %7s  %7s  %9s  %5.0f m  %7s  %7s  %6.0f ",
                                st->step_index + 1, step_label(d, st->step_index),
-                               session_format_pace(a, sizeof(a), st->target_kmh, false),
-                               session_format_pace(
-                                       b, sizeof(b),
-                                       st->moving_s > 0 ? st->distance_m / st->moving_s * 3.6 : NAN,
-                                       false),
+                               format_pace(a, sizeof(a), st->target_kmh, false, 0),
+                               format_pace(b, sizeof(b),
+                                           st->moving_s > 0 ? st->distance_m / st->moving_s * 3.6
+                                                            : NAN,
+                                           false, 0),
                                tt, st->distance_m,
-                               session_format_duration(c, sizeof(c), st->moving_s),
-                               session_format_duration(el, sizeof(el), st->end_s - st->start_s),
+                               format_duration(c, sizeof(c), st->moving_s, TIME_FORMAT_DASH),
+                               format_duration(el, sizeof(el), st->end_s - st->start_s,
+                                               TIME_FORMAT_DASH),
                                st->avg_hr_bpm);
                         print_zones(st->zone_s, d->n_zones);
                         printf("\n");
@@ -150,7 +152,8 @@ static void print_text(const SessionData *d, const SessionSummary *s)
                 printf("\nEvents\n");
                 for (size_t i = 0; i < d->n_events; i++) {
                         const SessionEventRow *e = &d->events[i];
-                        printf("  %8s  %-14s %s\n", session_format_duration(a, sizeof(a), e->t_s),
+                        printf("  %8s  %-14s %s\n",
+                               format_duration(a, sizeof(a), e->t_s, TIME_FORMAT_DASH),
                                e->type >= 0 ? session_event_type_to_string(e->type) : "?",
                                e->text ? e->text : (e->json ? e->json : ""));
                 }

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "bus-client.h"
+#include "time-util.h"
 #include "util.h"
 
 /* "11.3 km/h (5:19/km)", or "-" when unknown. */
@@ -18,7 +19,7 @@ static void print_speed(double kmh, bool imperial)
                 printf("-");
                 return;
         }
-        pacectl_format_pace(kmh, imperial, pace, sizeof(pace));
+        format_pace(pace, sizeof(pace), kmh, imperial, TIME_FORMAT_UNIT);
         printf("%.1f km/h (%s)", kmh, pace);
 }
 
@@ -38,7 +39,7 @@ static void print_status_text(const ManagerProps *p, const DeviceProps devs[2])
         if (p->workout && *p->workout) {
                 printf("     Workout: %s\n", p->workout);
                 if (p->step_index >= 0) {
-                        pacectl_format_duration(p->step_remaining, a, sizeof(a));
+                        format_duration(a, sizeof(a), p->step_remaining, 0);
                         printf("        Step: %d/%u %s, %s left\n", p->step_index + 1,
                                p->step_count, p->step_name, a);
                 }
@@ -70,7 +71,7 @@ static void print_status_text(const ManagerProps *p, const DeviceProps devs[2])
         if (p->crossover_kind && *p->crossover_kind)
                 printf("  (crossed %s at %u bpm, %.1f km/h)", p->crossover_kind, p->crossover_hr,
                        p->crossover_speed);
-        pacectl_format_duration(p->elapsed, a, sizeof(a));
+        format_duration(a, sizeof(a), p->elapsed, 0);
         if (isfinite(p->distance))
                 snprintf(b, sizeof(b), "%.2f km", p->distance / 1000.0);
         else

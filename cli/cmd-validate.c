@@ -13,6 +13,7 @@
 #include "pacectl.h"
 #include "profile.h"
 #include "rep-plan.h"
+#include "time-util.h"
 #include "util.h"
 #include "workout-library.h"
 #include "workout.h"
@@ -89,10 +90,13 @@ static void print_profile(const RunnerProfile *p)
                 char t[32] = "";
 
                 if (race_distance_m(r) > 0)
-                        format_clock_time(p->pace_s_per_km[r] * race_distance_m(r) / 1000.0, t,
-                                          sizeof(t));
+                        format_duration(t, sizeof(t),
+                                        p->pace_s_per_km[r] * race_distance_m(r) / 1000.0,
+                                        TIME_FORMAT_DASH);
                 printf("  %-14s %-9s %-10s %s\n", pace_ref_to_label(r), t,
-                       format_pace(runner_profile_speed_kmh(p, r), p->units, pace, sizeof(pace)),
+                       format_pace(pace, sizeof(pace), runner_profile_speed_kmh(p, r),
+                                   p->units == PROFILE_UNITS_MI,
+                                   TIME_FORMAT_UNIT | TIME_FORMAT_DASH),
                        runner_profile_derivation(p, r, how, sizeof(how)));
         }
         if (p->max_hr)
@@ -119,7 +123,7 @@ static void print_table(const ResolvedWorkout *w, const RunnerProfile *p)
                 resolved_step_estimate(s, easy, &t, &d);
                 switch (s->end) {
                 case STEP_END_TIME:
-                        format_clock_time(s->end_value, end, sizeof(end));
+                        format_duration(end, sizeof(end), s->end_value, TIME_FORMAT_DASH);
                         break;
                 case STEP_END_DISTANCE:
                         snprintf(end, sizeof(end), "%.0f m", s->end_value);
@@ -134,12 +138,18 @@ static void print_table(const ResolvedWorkout *w, const RunnerProfile *p)
                 case STEP_CONTROL_SPEED:
                         if (fabs(s->speed_start_kmh - s->speed_end_kmh) > 1e-9) {
                                 snprintf(target, sizeof(target), "%s->%s",
-                                         format_pace(s->speed_start_kmh, p->units, a, sizeof(a)),
-                                         format_pace(s->speed_end_kmh, p->units, b, sizeof(b)));
+                                         format_pace(a, sizeof(a), s->speed_start_kmh,
+                                                     p->units == PROFILE_UNITS_MI,
+                                                     TIME_FORMAT_UNIT | TIME_FORMAT_DASH),
+                                         format_pace(b, sizeof(b), s->speed_end_kmh,
+                                                     p->units == PROFILE_UNITS_MI,
+                                                     TIME_FORMAT_UNIT | TIME_FORMAT_DASH));
                                 snprintf(speed, sizeof(speed), "%.1f->%.1f", s->speed_start_kmh,
                                          s->speed_end_kmh);
                         } else {
-                                format_pace(s->speed_start_kmh, p->units, target, sizeof(target));
+                                format_pace(target, sizeof(target), s->speed_start_kmh,
+                                            p->units == PROFILE_UNITS_MI,
+                                            TIME_FORMAT_UNIT | TIME_FORMAT_DASH);
                                 snprintf(speed, sizeof(speed), "%.1f km/h", s->speed_start_kmh);
                         }
                         break;
@@ -169,12 +179,13 @@ static void print_table(const ResolvedWorkout *w, const RunnerProfile *p)
                 if (s->end == STEP_END_OPEN)
                         snprintf(c, sizeof(c), "-");
                 else
-                        format_clock_time(t, c, sizeof(c));
+                        format_duration(c, sizeof(c), t, TIME_FORMAT_DASH);
                 printf("%3zu  %-10s %-9s %8s %7.2fkm  %-20s %-12s %-8s %s\n", i + 1,
                        step_kind_to_string(s->kind), end, c, d / 1000.0, target, speed, incline,
                        s->cue ? s->cue : "");
         }
-        printf("\nTotal: %s, %.2f km%s\n", format_clock_time(w->total_time_s, a, sizeof(a)),
+        printf("\nTotal: %s, %.2f km%s\n",
+               format_duration(a, sizeof(a), w->total_time_s, TIME_FORMAT_DASH),
                w->total_distance_m / 1000.0,
                w->has_open_steps ? " (plus open steps, run until skipped)" : "");
         if (w->any_clamped) {

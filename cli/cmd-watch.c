@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "bus-client.h"
+#include "time-util.h"
 #include "util.h"
 
 typedef struct Watch {
@@ -64,10 +65,10 @@ static void draw_tty(Watch *w)
         bool mi = is_imperial(p);
         char remain[32], elapsed[32], tp[32], ap[32], zb[32];
 
-        pacectl_format_duration(p->step_remaining, remain, sizeof(remain));
-        pacectl_format_duration(p->elapsed, elapsed, sizeof(elapsed));
-        pacectl_format_pace(p->target_speed, mi, tp, sizeof(tp));
-        pacectl_format_pace(p->speed, mi, ap, sizeof(ap));
+        format_duration(remain, sizeof(remain), p->step_remaining, 0);
+        format_duration(elapsed, sizeof(elapsed), p->elapsed, 0);
+        format_pace(tp, sizeof(tp), p->target_speed, mi, TIME_FORMAT_UNIT);
+        format_pace(ap, sizeof(ap), p->speed, mi, TIME_FORMAT_UNIT);
         zone_bar(p->zone, zb, sizeof(zb));
 
         printf("\033[H\033[2J");
@@ -125,10 +126,10 @@ static void draw_line(Watch *w)
         bool mi = is_imperial(p);
         char remain[32], elapsed[32], tp[32], ap[32];
 
-        pacectl_format_duration(p->step_remaining, remain, sizeof(remain));
-        pacectl_format_duration(p->elapsed, elapsed, sizeof(elapsed));
-        pacectl_format_pace(p->target_speed, mi, tp, sizeof(tp));
-        pacectl_format_pace(p->speed, mi, ap, sizeof(ap));
+        format_duration(remain, sizeof(remain), p->step_remaining, 0);
+        format_duration(elapsed, sizeof(elapsed), p->elapsed, 0);
+        format_pace(tp, sizeof(tp), p->target_speed, mi, TIME_FORMAT_UNIT);
+        format_pace(ap, sizeof(ap), p->speed, mi, TIME_FORMAT_UNIT);
         printf("%-8s %s", p->state ? p->state : "?", elapsed);
         if (p->step_index >= 0)
                 printf(" step %d/%u %s (%s left)", p->step_index + 1, p->step_count, p->step_name,

@@ -9,6 +9,7 @@
  */
 #include <math.h>
 
+#include "alloc-util.h"
 #include "alpha1-tracker.h"
 #include "dfa.h"
 #include "rr-clean.h"
@@ -107,15 +108,8 @@ static int ring_grow(Alpha1Tracker *t)
 
 static int evals_append(Alpha1Tracker *t, const Alpha1Eval *e)
 {
-        if (t->n_evals == t->evals_cap) {
-                size_t cap = t->evals_cap ? t->evals_cap * 2 : 8;
-                Alpha1Eval *n = realloc(t->evals, cap * sizeof(Alpha1Eval));
-
-                if (!n)
-                        return -ENOMEM;
-                t->evals = n;
-                t->evals_cap = cap;
-        }
+        if (!GREEDY_REALLOC(t->evals, t->evals_cap, t->n_evals + 1))
+                return -ENOMEM;
         t->evals[t->n_evals++] = *e;
         return 0;
 }

@@ -34,8 +34,3 @@ typedef struct Cue {
 } Cue;
 
 const char *cue_kind_to_string(CueKind k);
-
-/* "5:20/km" from km/h; "--:--" for 0 or NaN. */
-void cue_format_pace(double kmh, bool per_mile, char buf[static 16]);
-/* "1:20.4" (tenths) or "1:02:03" for >= 1 h. */
-void cue_format_duration(double seconds, bool tenths, char buf[static 24]);

@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "alloc-util.h"
 #include "export-fit.h"
 #include "session-summary.h"
 #include "util.h"
@@ -113,17 +114,9 @@ static void put(FitBuf *b, const void *p, size_t n)
 {
         if (b->oom)
                 return;
-        if (b->size + n > b->alloc) {
-                size_t na = MAX(b->alloc * 2, (size_t)4096);
-                while (na < b->size + n)
-                        na *= 2;
-                uint8_t *q = realloc(b->data, na);
-                if (!q) {
-                        b->oom = true;
-                        return;
-                }
-                b->data = q;
-                b->alloc = na;
+        if (!GREEDY_REALLOC(b->data, b->alloc, b->size + n)) {
+                b->oom = true;
+                return;
         }
         memcpy(b->data + b->size, p, n);
         b->size += n;
@@ -513,14 +506,8 @@ static uint8_t trigger_of(const SessionData *d, int step)
 
 static int lap_push(FitLap **laps, size_t *n, size_t *alloc, const FitLap *l)
 {
-        if (*n >= *alloc) {
-                size_t na = MAX(*alloc * 2, (size_t)16);
-                FitLap *p = realloc(*laps, na * sizeof(*p));
-                if (!p)
-                        return -ENOMEM;
-                *laps = p;
-                *alloc = na;
-        }
+        if (!GREEDY_REALLOC(*laps, *alloc, *n + 1))
+                return -ENOMEM;
         (*laps)[(*n)++] = *l;
         return 0;
 }
@@ -818,7 +805,7 @@ static void write_activity(FitBuf *b, const SessionData *d, const Totals *t, dou
 
 static int collect_pauses(const SessionData *d, double end_s, Pauses *p)
 {
-        size_t alloc = 0;
+        size_t alloc_start = 0, alloc_end = 0;
         double open = NAN;
 
         for (size_t i = 0; i < d->n_events; i++) {
@@ -826,18 +813,9 @@ static int collect_pauses(const SessionData *d, double end_s, Pauses *p)
                 if (e->type == SESSION_EVENT_PAUSE && isnan(open))
                         open = e->t_s;
                 else if (e->type == SESSION_EVENT_RESUME && !isnan(open)) {
-                        if (p->n >= alloc) {
-                                size_t na = MAX(alloc * 2, (size_t)8);
-                                double *s = realloc(p->start, na * sizeof(double));
-                                if (!s)
-                                        return -ENOMEM;
-                                p->start = s;
-                                double *en = realloc(p->end, na * sizeof(double));
-                                if (!en)
-                                        return -ENOMEM;
-                                p->end = en;
-                                alloc = na;
-                        }
+                        if (!GREEDY_REALLOC(p->start, alloc_start, p->n + 1) ||
+                            !GREEDY_REALLOC(p->end, alloc_end, p->n + 1))
+                                return -ENOMEM;
                         p->start[p->n] = open;
                         p->end[p->n++] = e->t_s;
                         open = NAN;
@@ -845,14 +823,9 @@ static int collect_pauses(const SessionData *d, double end_s, Pauses *p)
         }
         if (!isnan(open)) {
                 /* Paused until the end. */
-                double *s = realloc(p->start, (p->n + 1) * sizeof(double));
-                if (!s)
+                if (!GREEDY_REALLOC(p->start, alloc_start, p->n + 1) ||
+                    !GREEDY_REALLOC(p->end, alloc_end, p->n + 1))
                         return -ENOMEM;
-                p->start = s;
-                double *en = realloc(p->end, (p->n + 1) * sizeof(double));
-                if (!en)
-                        return -ENOMEM;
-                p->end = en;
                 p->start[p->n] = open;
                 p->end[p->n++] = end_s;
         }

@@ -90,11 +90,26 @@ typedef struct FtmsControlResult {
                               Parameter (value outside the supported range?)" */
 } FtmsControlResult;
 
+/*
+ * A change of the control state and why. Every change goes through one
+ * place, which hands it to the owner's callback: the core does not log, the
+ * daemon does, with the treadmill's address.
+ */
+typedef struct FtmsControlTransition {
+        FtmsControlState from, to;
+        uint64_t time_usec;
+        const char *reason; /* a static string */
+} FtmsControlTransition;
+
+typedef void (*FtmsControlTransitionFn)(const FtmsControlTransition *t, void *userdata);
+
 typedef struct FtmsControlConfig {
         bool monitor_only;
         uint64_t response_timeout_usec; /* default 3 s */
         unsigned max_attempts;          /* per command, default 3 */
         uint64_t refused_backoff_usec;  /* after max_attempts refusals of control, default 10 s */
+        FtmsControlTransitionFn on_transition; /* optional: every state change */
+        void *userdata;                        /* for on_transition */
 } FtmsControlConfig;
 
 void ftms_control_config_init(FtmsControlConfig *c);

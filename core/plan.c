@@ -6,6 +6,8 @@
 
 #include "json-util.h"
 #include "plan.h"
+#include "string-table.h"
+#include "time-util.h"
 #include "workout.h"
 
 static const char *const plan_day_type_table[_PLAN_DAY_TYPE_MAX] = {
@@ -21,15 +23,8 @@ static const char *const plan_phase_table[_PLAN_PHASE_MAX] = {
         [PLAN_PHASE_TAPER] = "taper",
 };
 
-const char *plan_day_type_to_string(PlanDayType t)
-{
-        return t >= 0 && t < _PLAN_DAY_TYPE_MAX ? plan_day_type_table[t] : NULL;
-}
-
-const char *plan_phase_to_string(PlanPhase p)
-{
-        return p >= 0 && p < _PLAN_PHASE_MAX ? plan_phase_table[p] : NULL;
-}
+DEFINE_STRING_TABLE_LOOKUP_TO_STRING(plan_day_type, PlanDayType);
+DEFINE_STRING_TABLE_LOOKUP_TO_STRING(plan_phase, PlanPhase);
 
 /* Howard Hinnant's days_from_civil / civil_from_days (proleptic Gregorian). */
 int64_t plan_date_from_civil(int y, unsigned m, unsigned d)
@@ -587,7 +582,7 @@ int plan_check_goal(double goal_s, double current_s, unsigned weeks, char *buf, 
         double gain;
 
         buf[0] = 0;
-        format_clock_time(goal_s, g, sizeof(g));
+        format_duration(g, sizeof(g), goal_s, TIME_FORMAT_DASH);
         if (goal_s < MILE_WORLD_RECORD_S) {
                 snprintf(buf, n, "A %s mile is faster than the world record (3:43.13).", g);
                 return -EDOM;
@@ -600,10 +595,11 @@ int plan_check_goal(double goal_s, double current_s, unsigned weeks, char *buf, 
                          g);
                 return 1;
         }
-        format_clock_time(current_s, c, sizeof(c));
+        format_duration(c, sizeof(c), current_s, TIME_FORMAT_DASH);
         /* Speed gained: a 6:30 mile to 6:00 is 8.3 % faster. */
         gain = current_s / goal_s - 1;
-        format_clock_time(current_s / (1 + PLAN_GAIN_MAX_PER_WEEK * weeks), best, sizeof(best));
+        format_duration(best, sizeof(best), current_s / (1 + PLAN_GAIN_MAX_PER_WEEK * weeks),
+                        TIME_FORMAT_DASH);
         if (gain > PLAN_GAIN_MAX_PER_WEEK * weeks) {
                 snprintf(buf, n,
                          "A %s goal is %.0f %% faster than your %s mile: more than %u weeks of "

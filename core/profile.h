@@ -105,12 +105,3 @@ const char *pace_ref_to_label(PaceRef r);    /* "Mile", "5K", … */
 const char *ref_source_to_string(RefSource s);
 const char *profile_units_to_string(ProfileUnits u);
 ProfileUnits profile_units_from_string(const char *s);
-
-/* Parses "5:30", "1:29:30", "330" (s), "5:30.5" into seconds. */
-int parse_clock_time(const char *s, double *ret_s);
-/* Parses a pace "4:00/km", "6:00/mi", "80/400m" into seconds per km. */
-int parse_pace(const char *s, double *ret_s_per_km);
-/* "5:30" / "1:29:30" (tenths dropped unless fractional) */
-const char *format_clock_time(double s, char *buf, size_t n);
-/* "4:00/km" or "6:26/mi" */
-const char *format_pace(double kmh, ProfileUnits u, char *buf, size_t n);

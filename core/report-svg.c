@@ -6,6 +6,7 @@
 
 #include "report-svg.h"
 #include "session-summary.h"
+#include "time-util.h"
 #include "trial-result.h"
 #include "util.h"
 #include "xml-escape.h"
@@ -133,7 +134,7 @@ static void put_y_ticks(const Ctx *c, const Panel *p, double step, int decimals,
                         PLOT_X0, PLOT_X1, y, y, PLOT_X0 - 6, y + 4, decimals, v);
                 if (pace_right && v > 0.5) {
                         char pace[16];
-                        session_format_pace(pace, sizeof(pace), v, false);
+                        format_pace(pace, sizeof(pace), v, false, 0);
                         fprintf(c->f, "<text class=\"tick\" x=\"%.1f\" y=\"%.1f\">%s</text>\n",
                                 PLOT_X1 + 6, y + 4, pace);
                 }
@@ -345,7 +346,7 @@ static int put_crossovers(const Ctx *c, const Panel *speed, const Panel *hr, con
                         fprintf(out, " \xc2\xb7 %.0f bpm", x->bpm);
                 if (isfinite(x->kmh) && x->kmh > 0)
                         fprintf(out, " \xc2\xb7 %s /km",
-                                session_format_pace(buf, sizeof(buf), x->kmh, false));
+                                format_pace(buf, sizeof(buf), x->kmh, false, 0));
                 fprintf(out,
                         "</title><line x1=\"%.1f\" x2=\"%.1f\" y1=\"%.1f\" y2=\"%.1f\""
                         " stroke=\"%s\" stroke-width=\"2\" stroke-dasharray=\"3 3\"/>"
@@ -451,11 +452,11 @@ int report_svg_write(const SessionData *d, int utc_offset_s, FILE *out)
         fputs(" \xe2\x80\x94 ", out);
         put_text(out, buf2);
         fputs("</text>\n<text id=\"subtitle\" class=\"subtitle\" x=\"84\" y=\"56\">", out);
-        fprintf(out, "%s", session_format_duration(buf, sizeof(buf), sum->duration_s));
+        fprintf(out, "%s", format_duration(buf, sizeof(buf), sum->duration_s, TIME_FORMAT_DASH));
         if (isfinite(sum->distance_m))
                 fprintf(out, " \xc2\xb7 %.2f km", sum->distance_m / 1000);
         fprintf(out, " \xc2\xb7 avg %s /km",
-                session_format_pace(buf, sizeof(buf), sum->avg_speed_kmh, false));
+                format_pace(buf, sizeof(buf), sum->avg_speed_kmh, false, 0));
         if (isfinite(sum->avg_hr_bpm))
                 fprintf(out, " \xc2\xb7 HR %.0f avg, %.0f max", sum->avg_hr_bpm, sum->max_hr_bpm);
         /* The aerobic threshold: the end-of-session ramp fit, else the first live one. */
@@ -472,7 +473,7 @@ int report_svg_write(const SessionData *d, int utc_offset_s, FILE *out)
                 fprintf(out, " \xc2\xb7 aerobic threshold %.0f bpm", aet->hr_bpm);
                 if (isfinite(aet->speed_kmh))
                         fprintf(out, " at %s /km",
-                                session_format_pace(buf, sizeof(buf), aet->speed_kmh, false));
+                                format_pace(buf, sizeof(buf), aet->speed_kmh, false, 0));
         }
         if (d->end_reason == SESSION_END_INTERRUPTED)
                 fputs(" \xc2\xb7 interrupted", out);

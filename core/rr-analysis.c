@@ -7,6 +7,7 @@
  */
 #include <math.h>
 
+#include "alloc-util.h"
 #include "dfa.h"
 #include "rr-analysis.h"
 #include "rr-clean.h"
@@ -171,15 +172,8 @@ static int run_windows(Ctx *c, RrAnalysis *a, const RrAnalysisOptions *o)
                 if (k < 0)
                         return k;
                 for (int j = 0; j < k; j++) {
-                        if (a->n_windows == cap) {
-                                size_t ncap = cap ? cap * 2 : 256;
-                                Alpha1Eval *nw = realloc(a->windows, ncap * sizeof(Alpha1Eval));
-
-                                if (!nw)
-                                        return -ENOMEM;
-                                a->windows = nw;
-                                cap = ncap;
-                        }
+                        if (!GREEDY_REALLOC(a->windows, cap, a->n_windows + 1))
+                                return -ENOMEM;
                         a->windows[a->n_windows] = ev[j];
                         a->windows[a->n_windows].t_s += c->t0;
                         a->n_windows++;

@@ -16,7 +16,9 @@
  */
 #include <math.h>
 
+#include "alloc-util.h"
 #include "rr-clean.h"
+#include "string-table.h"
 #include "util.h"
 
 #define PENDING_MAX    (RR_CLEANER_LOOKAHEAD + 2)
@@ -48,12 +50,7 @@ static const char *const rr_beat_kind_table[_RR_BEAT_KIND_MAX] = {
         [RR_BEAT_LONG_SHORT] = "long-short", [RR_BEAT_DROPOUT] = "dropout",
 };
 
-const char *rr_beat_kind_to_string(RrBeatKind k)
-{
-        if (k < 0 || k >= _RR_BEAT_KIND_MAX)
-                return NULL;
-        return rr_beat_kind_table[k];
-}
+DEFINE_STRING_TABLE_LOOKUP_TO_STRING(rr_beat_kind, RrBeatKind);
 
 int rr_cleaner_new(RrCleaner **ret, bool correct)
 {
@@ -137,15 +134,8 @@ static double quantile(double *v, size_t n, double q)
 
 static int out_append(RrCleaner *c, double rr, RrBeatKind kind)
 {
-        if (c->n_out == c->out_cap) {
-                size_t cap = c->out_cap ? c->out_cap * 2 : 16;
-                RrBeat *o = realloc(c->out, cap * sizeof(RrBeat));
-
-                if (!o)
-                        return -ENOMEM;
-                c->out = o;
-                c->out_cap = cap;
-        }
+        if (!GREEDY_REALLOC(c->out, c->out_cap, c->n_out + 1))
+                return -ENOMEM;
         c->out[c->n_out++] = (RrBeat){.rr_ms = rr, .kind = kind};
         c->prev[c->prev_pos] = rr;
         c->prev_pos = (c->prev_pos + 1) % RR_CLEANER_LOOKAHEAD;
@@ -323,15 +313,8 @@ static int beats_append(RrBeat **v, size_t *n, size_t *cap, const RrBeat *b, siz
 {
         if (k == 0)
                 return 0;
-        if (*n + k > *cap) {
-                size_t ncap = MAX(*cap * 2, *n + k + 64);
-                RrBeat *nv = realloc(*v, ncap * sizeof(RrBeat));
-
-                if (!nv)
-                        return -ENOMEM;
-                *v = nv;
-                *cap = ncap;
-        }
+        if (!GREEDY_REALLOC(*v, *cap, *n + k))
+                return -ENOMEM;
         memcpy(*v + *n, b, k * sizeof(RrBeat));
         *n += k;
         return 0;

@@ -8,6 +8,7 @@
 #include <stdarg.h>
 #include <strings.h>
 
+#include "alloc-util.h"
 #include "rr-csv.h"
 #include "util.h"
 
@@ -95,15 +96,8 @@ static int split(const char *s, const char *e, char sep, const char **fs, const 
 
 static int rows_append(RrRecording *r, size_t *cap, const RrRow *row)
 {
-        if (r->n_rows == *cap) {
-                size_t ncap = *cap ? *cap * 2 : 256;
-                RrRow *n = realloc(r->rows, ncap * sizeof(RrRow));
-
-                if (!n)
-                        return -ENOMEM;
-                r->rows = n;
-                *cap = ncap;
-        }
+        if (!GREEDY_REALLOC(r->rows, *cap, r->n_rows + 1))
+                return -ENOMEM;
         r->rows[r->n_rows++] = *row;
         return 0;
 }

@@ -55,6 +55,8 @@ struct SafetyMonitor {
         bool zero_pending;
         uint64_t zero_since;
         bool user_start;
+        /* The belt ran when the link went down: idle at link-up is a stop. */
+        bool ran_at_link_loss;
 
         /* heart-rate ceiling */
         bool hr_above;
@@ -296,6 +298,12 @@ static void handle_response(SafetyMonitor *m, uint64_t now, const FtmsCpResponse
                  * explicit start may move it again. */
                 set_stopped(m, false, false);
                 break;
+        case FTMS_CP_START_OR_RESUME:
+                /* A Start the user asked for, accepted: the belt moving next
+                 * is that start, even if no standstill was reported first. */
+                if (m->stopped)
+                        m->seen_zero = true;
+                break;
         default:
                 break;
         }
@@ -328,6 +336,8 @@ void safety_monitor_observe(SafetyMonitor *m, uint64_t now, const TransportEvent
         case TRANSPORT_EVENT_LINK:
                 if (ev->role != TRANSPORT_ROLE_TREADMILL || ev->link.up == m->link_up)
                         break;
+                if (!ev->link.up)
+                        m->ran_at_link_loss = m->ever_moving && !m->stopped;
                 m->link_up = ev->link.up;
                 m->able_since = now;
                 /* What the machine reported belongs to the old link; the
@@ -361,8 +371,16 @@ void safety_monitor_observe(SafetyMonitor *m, uint64_t now, const TransportEvent
                 /* Read at connect: an idle machine was stopped while we were away. */
                 if (ev->role != TRANSPORT_ROLE_TREADMILL)
                         break;
-                if (ev->training.status == FTMS_TRAINING_IDLE)
+                if (ev->training.status == FTMS_TRAINING_IDLE) {
+                        /* On a first connection idle is the state the user
+                         * asked to start from, not a new stop: a Start asked
+                         * for just before stands. It still forbids speed and
+                         * incline until the belt runs (it may be coasting). */
+                        bool keep = m->user_start && !m->ran_at_link_loss;
+
                         set_stopped(m, false, false);
+                        m->user_start = keep;
+                }
                 else if (m->stopped && !m->ever_moving)
                         /* A session runs: started on the console while we were away. */
                         clear_stopped(m, now);

@@ -18,8 +18,10 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "alloc-util.h"
 #include "json-writer.h"
 #include "session-store.h"
+#include "string-table.h"
 #include "util.h"
 
 /* While degraded (flushes failing), keep up to about four hours of data in
@@ -56,7 +58,7 @@ struct SessionStore {
         char error[256];
 };
 
-static const char *const end_reason_table[_SESSION_END_MAX] = {
+static const char *const session_end_reason_table[_SESSION_END_MAX] = {
         [SESSION_END_FINISHED] = "finished",
         [SESSION_END_ABORTED] = "aborted",
         [SESSION_END_INTERRUPTED] = "interrupted",
@@ -69,7 +71,7 @@ static const char *const lap_kind_table[_LAP_KIND_MAX] = {
         [LAP_KIND_TRIAL] = "trial",
 };
 
-static const char *const event_type_table[_SESSION_EVENT_MAX] = {
+static const char *const session_event_type_table[_SESSION_EVENT_MAX] = {
         [SESSION_EVENT_START] = "start",
         [SESSION_EVENT_STOP] = "stop",
         [SESSION_EVENT_PAUSE] = "pause",
@@ -84,64 +86,9 @@ static const char *const event_type_table[_SESSION_EVENT_MAX] = {
         [SESSION_EVENT_NOTE] = "note",
 };
 
-/* The workout model's enums are serialized with our own names so the stored
- * JSON stays stable even if the model's to_string() wording changes. */
-static const char *const step_kind_names[_STEP_KIND_MAX] = {
-        [STEP_KIND_WARMUP] = "warmup",         [STEP_KIND_ACTIVE] = "active",
-        [STEP_KIND_RECOVERY] = "recovery",     [STEP_KIND_REST] = "rest",
-        [STEP_KIND_COOLDOWN] = "cooldown",     [STEP_KIND_STRIDE] = "stride",
-        [STEP_KIND_TIME_TRIAL] = "time-trial",
-};
-static const char *const step_end_names[_STEP_END_MAX] = {
-        [STEP_END_TIME] = "time",
-        [STEP_END_DISTANCE] = "distance",
-        [STEP_END_OPEN] = "open",
-};
-static const char *const step_control_names[_STEP_CONTROL_MAX] = {
-        [STEP_CONTROL_SPEED] = "speed",
-        [STEP_CONTROL_HR] = "hr",
-        [STEP_CONTROL_FREE] = "free",
-};
-
-static int table_lookup(const char *const *table, size_t n, const char *s)
-{
-        if (!s)
-                return -EINVAL;
-        for (size_t i = 0; i < n; i++)
-                if (table[i] && streq(table[i], s))
-                        return (int)i;
-        return -EINVAL;
-}
-
-const char *session_end_reason_to_string(SessionEndReason r)
-{
-        return r >= 0 && r < _SESSION_END_MAX ? end_reason_table[r] : NULL;
-}
-
-SessionEndReason session_end_reason_from_string(const char *s)
-{
-        return table_lookup(end_reason_table, _SESSION_END_MAX, s);
-}
-
-const char *lap_kind_to_string(LapKind k)
-{
-        return k >= 0 && k < _LAP_KIND_MAX ? lap_kind_table[k] : NULL;
-}
-
-LapKind lap_kind_from_string(const char *s)
-{
-        return table_lookup(lap_kind_table, _LAP_KIND_MAX, s);
-}
-
-const char *session_event_type_to_string(SessionEventType t)
-{
-        return t >= 0 && t < _SESSION_EVENT_MAX ? event_type_table[t] : NULL;
-}
-
-SessionEventType session_event_type_from_string(const char *s)
-{
-        return table_lookup(event_type_table, _SESSION_EVENT_MAX, s);
-}
+DEFINE_STRING_TABLE_LOOKUP(session_end_reason, SessionEndReason);
+DEFINE_STRING_TABLE_LOOKUP(lap_kind, LapKind);
+DEFINE_STRING_TABLE_LOOKUP(session_event_type, SessionEventType);
 
 /*
  * Schema migrations: migrations[i] takes user_version i to i + 1. A fresh
@@ -620,14 +567,11 @@ static char *steps_to_json(const ResolvedWorkout *w)
         fputc('[', f);
         for (size_t i = 0; w && i < w->n_steps; i++) {
                 const ResolvedStep *st = &w->steps[i];
-                const char *kind = st->kind >= 0 && st->kind < _STEP_KIND_MAX
-                                           ? step_kind_names[st->kind]
-                                           : NULL;
-                const char *end =
-                        st->end >= 0 && st->end < _STEP_END_MAX ? step_end_names[st->end] : NULL;
-                const char *control = st->control >= 0 && st->control < _STEP_CONTROL_MAX
-                                              ? step_control_names[st->control]
-                                              : NULL;
+                /* The workout model's names: test-session-store pins them,
+                 * as stored sessions keep them. */
+                const char *kind = step_kind_to_string(st->kind);
+                const char *end = step_end_to_string(st->end);
+                const char *control = step_control_to_string(st->control);
 
                 fputs(i ? ",{" : "{", f);
                 fputs("\"kind\":", f);
@@ -1136,15 +1080,9 @@ static int list_where(SessionStore *s, const char *where, int64_t arg, int64_t l
         while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
                 SessionListEntry *e;
 
-                if (n >= alloc) {
-                        size_t na = MAX(alloc * 2, (size_t)16);
-                        SessionListEntry *p = realloc(l, na * sizeof(*l));
-                        if (!p) {
-                                session_list_free(l, n);
-                                return -ENOMEM;
-                        }
-                        l = p;
-                        alloc = na;
+                if (!GREEDY_REALLOC(l, alloc, n + 1)) {
+                        session_list_free(l, n);
+                        return -ENOMEM;
                 }
                 e = &l[n];
                 *e = (SessionListEntry){
@@ -1241,14 +1179,8 @@ static int load_rows(SessionStore *s, const char *sql, int64_t id, void **array,
                 return r;
         sqlite3_bind_int64(st, 1, id);
         while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-                if (*n >= alloc) {
-                        size_t na = MAX(alloc * 2, (size_t)64);
-                        void *p = realloc(*array, na * size);
-                        if (!p)
-                                return -ENOMEM;
-                        *array = p;
-                        alloc = na;
-                }
+                if (!greedy_realloc(array, &alloc, *n + 1, size))
+                        return -ENOMEM;
                 memset((char *)*array + *n * size, 0, size);
                 r = fill(st, (char *)*array + *n * size);
                 (*n)++;
@@ -1265,13 +1197,10 @@ static int fill_step(sqlite3_stmt *st, void *elem)
         SessionStep *x = elem;
         const unsigned char *label;
 
-        x->kind = table_lookup(step_kind_names, _STEP_KIND_MAX,
-                               (const char *)sqlite3_column_text(st, 0));
-        x->end = table_lookup(step_end_names, _STEP_END_MAX,
-                              (const char *)sqlite3_column_text(st, 1));
+        x->kind = step_kind_from_string((const char *)sqlite3_column_text(st, 0));
+        x->end = step_end_from_string((const char *)sqlite3_column_text(st, 1));
         x->end_value = column_double(st, 2);
-        x->control = table_lookup(step_control_names, _STEP_CONTROL_MAX,
-                                  (const char *)sqlite3_column_text(st, 3));
+        x->control = step_control_from_string((const char *)sqlite3_column_text(st, 3));
         x->speed_start_kmh = column_double(st, 4);
         x->speed_end_kmh = column_double(st, 5);
         x->speed_lo_kmh = column_double(st, 6);
@@ -1539,15 +1468,9 @@ static int trend_query(SessionStore *s, uint64_t since_wall_usec, int64_t only_i
                 SessionThresholdEstimate *e;
 
                 if (n == 0 || l[n - 1].id != id) {
-                        if (n == cap) {
-                                SessionTrendEntry *nl =
-                                        reallocarray(l, cap ? cap * 2 : 16, sizeof(*l));
-                                if (!nl) {
-                                        session_trend_free(l, n);
-                                        return -ENOMEM;
-                                }
-                                l = nl;
-                                cap = cap ? cap * 2 : 16;
+                        if (!GREEDY_REALLOC(l, cap, n + 1)) {
+                                session_trend_free(l, n);
+                                return -ENOMEM;
                         }
                         l[n] = (SessionTrendEntry){
                                 .id = id,

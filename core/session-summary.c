@@ -2,6 +2,7 @@
 #include <math.h>
 #include <stdlib.h>
 
+#include "alloc-util.h"
 #include "profile.h"
 #include "session-summary.h"
 #include "util.h"
@@ -78,14 +79,8 @@ static void lap_fill(SessionLap *l, const SessionSample *x, size_t n, size_t fro
 
 static int lap_push(SessionLap **laps, size_t *n, size_t *alloc, const SessionLap *l)
 {
-        if (*n >= *alloc) {
-                size_t na = MAX(*alloc * 2, (size_t)16);
-                SessionLap *p = realloc(*laps, na * sizeof(*p));
-                if (!p)
-                        return -ENOMEM;
-                *laps = p;
-                *alloc = na;
-        }
+        if (!GREEDY_REALLOC(*laps, *alloc, *n + 1))
+                return -ENOMEM;
         (*laps)[(*n)++] = *l;
         return 0;
 }
@@ -425,25 +420,4 @@ int session_summary_compute(const SessionData *d, SessionSummary **ret)
 
         *ret = TAKE_PTR(s);
         return 0;
-}
-
-char *session_format_pace(char *buf, size_t size, double speed_kmh, bool per_mile)
-{
-        double s;
-        long total;
-
-        if (!isfinite(speed_kmh) || speed_kmh < 0.5) {
-                snprintf(buf, size, "--:--");
-                return buf;
-        }
-        s = 3600.0 / speed_kmh * (per_mile ? KMH_PER_MPH : 1.0);
-        total = lround(s);
-        snprintf(buf, size, "%ld:%02ld", total / 60, total % 60);
-        return buf;
-}
-
-char *session_format_duration(char *buf, size_t size, double seconds)
-{
-        format_clock_time(seconds, buf, size);
-        return buf;
 }

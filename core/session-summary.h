@@ -82,8 +82,3 @@ int session_summary_splits_from(const SessionSample *samples, size_t n, double o
 /* One lap per run of consecutive samples with the same step_index >= 0. */
 int session_summary_step_laps(const SessionSample *samples, size_t n, SessionLap **ret,
                               size_t *ret_n);
-
-/* "5:20" (min:s per km, or per mile if per_mile), "--:--" for an unusable speed. */
-char *session_format_pace(char *buf, size_t size, double speed_kmh, bool per_mile);
-/* "1:02:03" or "12:34". */
-char *session_format_duration(char *buf, size_t size, double seconds);

@@ -7,6 +7,7 @@
 #include <math.h>
 
 #include "alpha1-tracker.h"
+#include "string-table.h"
 #include "threshold.h"
 #include "util.h"
 
@@ -20,12 +21,7 @@ static const char *const threshold_key_table[_THRESHOLD_KIND_MAX] = {
         [THRESHOLD_HRVT2] = "hrvt2",
 };
 
-const char *threshold_kind_to_string(ThresholdKind k)
-{
-        if (k < 0 || k >= _THRESHOLD_KIND_MAX)
-                return NULL;
-        return threshold_kind_table[k];
-}
+DEFINE_STRING_TABLE_LOOKUP_TO_STRING(threshold_kind, ThresholdKind);
 
 const char *threshold_kind_to_key(ThresholdKind k)
 {
@@ -47,12 +43,7 @@ static const char *const ramp_status_table[_RAMP_STATUS_MAX] = {
         [RAMP_NO_RAMP] = "no speed ramp in the recording: thresholds need a ramp test",
 };
 
-const char *ramp_status_to_string(RampStatus s)
-{
-        if (s < 0 || s >= _RAMP_STATUS_MAX)
-                return NULL;
-        return ramp_status_table[s];
-}
+DEFINE_STRING_TABLE_LOOKUP_TO_STRING(ramp_status, RampStatus);
 
 /* Simple least squares y = a + b x with Pearson r; returns false if degenerate. */
 typedef struct Ols {

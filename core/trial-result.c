@@ -3,7 +3,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 
-#include "cue.h"
+#include "time-util.h"
 #include "trial-result.h"
 #include "util.h"
 
@@ -76,13 +76,13 @@ const char *trial_result_format(const TrialResult *r, char *buf, size_t n)
         size_t len;
 
         trial_distance_name(r->distance_m, name, sizeof(name));
-        cue_format_duration(r->time_s, true, t);
+        format_duration(t, sizeof(t), r->time_s, TIME_FORMAT_TENTHS);
         if (!r->complete)
                 snprintf(buf, n, "%s not completed: %s for %.0f m", name, t, r->distance_m);
         else if (isfinite(r->goal_s)) {
                 double diff = round(r->time_s) - round(r->goal_s);
 
-                cue_format_duration(r->goal_s, false, g);
+                format_duration(g, sizeof(g), r->goal_s, 0);
                 if (fabs(diff) < 0.5)
                         snprintf(buf, n, "%s %s (goal %s, on goal)%s", name, t, g,
                                  r->best ? ", a new best" : "");
@@ -95,7 +95,7 @@ const char *trial_result_format(const TrialResult *r, char *buf, size_t n)
                 len = strlen(buf);
                 if (len + 1 >= n)
                         break;
-                cue_format_duration(r->lap_s[i], true, t);
+                format_duration(t, sizeof(t), r->lap_s[i], TIME_FORMAT_TENTHS);
                 snprintf(buf + len, n - len, "%s%s", i == 0 ? "; laps " : " / ", t);
         }
         return buf;

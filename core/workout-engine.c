@@ -8,7 +8,10 @@
 #include <math.h>
 #include <stdarg.h>
 
+#include "alloc-util.h"
 #include "rep-plan.h"
+#include "string-table.h"
+#include "time-util.h"
 #include "workout-engine.h"
 
 typedef enum BeltState {
@@ -172,6 +175,12 @@ struct WorkoutEngine {
         bool decelerating;    /* the last reports show the belt slowing on its own */
         bool session_running; /* Training Status at connect: a session runs (not idle) */
         bool stop_inferred;   /* runner_stopped only guessed from a slowing belt (recovery) */
+        /* The belt ran when the link last went down: an idle machine at
+         * link-up was stopped by the runner meanwhile. */
+        bool ran_at_link_loss;
+        /* Idle at link-up with no sign the belt ran: at rest (a plain stopped
+         * belt we may start) unless the first record shows it still moving. */
+        bool idle_at_link;
         double prev_measured_kmh;
         bool start_requested; /* Start sent on request: resume when the belt runs */
 
@@ -201,28 +210,15 @@ static inline uint64_t umax(uint64_t a, uint64_t b)
 
 /* ---- tables ---- */
 
-static const char *const state_table[_ENGINE_STATE_MAX] = {
+static const char *const engine_state_table[_ENGINE_STATE_MAX] = {
         [ENGINE_STATE_IDLE] = "idle",         [ENGINE_STATE_ARMED] = "armed",
         [ENGINE_STATE_RUNNING] = "running",   [ENGINE_STATE_PAUSED] = "paused",
         [ENGINE_STATE_FINISHED] = "finished", [ENGINE_STATE_ABORTED] = "aborted",
 };
 
-const char *engine_state_to_string(EngineState s)
-{
-        if (s < 0 || s >= _ENGINE_STATE_MAX)
-                return NULL;
-        return state_table[s];
-}
+DEFINE_STRING_TABLE_LOOKUP(engine_state, EngineState);
 
-EngineState engine_state_from_string(const char *s)
-{
-        for (int i = 0; s && i < _ENGINE_STATE_MAX; i++)
-                if (streq(s, state_table[i]))
-                        return i;
-        return _ENGINE_STATE_INVALID;
-}
-
-static const char *const pause_table[_ENGINE_PAUSE_REASON_MAX] = {
+static const char *const engine_pause_reason_table[_ENGINE_PAUSE_REASON_MAX] = {
         [ENGINE_PAUSE_NONE] = "none",
         [ENGINE_PAUSE_USER] = "user",
         [ENGINE_PAUSE_CONSOLE] = "console",
@@ -231,14 +227,9 @@ static const char *const pause_table[_ENGINE_PAUSE_REASON_MAX] = {
         [ENGINE_PAUSE_LINK_LOST] = "link-lost",
 };
 
-const char *engine_pause_reason_to_string(EnginePauseReason r)
-{
-        if (r < 0 || r >= _ENGINE_PAUSE_REASON_MAX)
-                return NULL;
-        return pause_table[r];
-}
+DEFINE_STRING_TABLE_LOOKUP_TO_STRING(engine_pause_reason, EnginePauseReason);
 
-static const char *const event_table[_ENGINE_EVENT_TYPE_MAX] = {
+static const char *const engine_event_type_table[_ENGINE_EVENT_TYPE_MAX] = {
         [ENGINE_EVENT_STATE_CHANGED] = "state-changed",
         [ENGINE_EVENT_STEP_CHANGED] = "step-changed",
         [ENGINE_EVENT_LAP] = "lap",
@@ -255,14 +246,9 @@ static const char *const event_table[_ENGINE_EVENT_TYPE_MAX] = {
         [ENGINE_EVENT_RESULT] = "result",
 };
 
-const char *engine_event_type_to_string(EngineEventType t)
-{
-        if (t < 0 || t >= _ENGINE_EVENT_TYPE_MAX)
-                return NULL;
-        return event_table[t];
-}
+DEFINE_STRING_TABLE_LOOKUP_TO_STRING(engine_event_type, EngineEventType);
 
-static const char *const rule_table[_ENGINE_SAFETY_RULE_MAX] = {
+static const char *const engine_safety_rule_table[_ENGINE_SAFETY_RULE_MAX] = {
         [ENGINE_SAFETY_CAP] = "cap",
         [ENGINE_SAFETY_RATE_LIMIT] = "rate-limit",
         [ENGINE_SAFETY_HR_CEILING] = "hr-ceiling",
@@ -272,67 +258,31 @@ static const char *const rule_table[_ENGINE_SAFETY_RULE_MAX] = {
         [ENGINE_SAFETY_SHUTDOWN] = "shutdown",
 };
 
-const char *engine_safety_rule_to_string(EngineSafetyRule r)
-{
-        if (r < 0 || r >= _ENGINE_SAFETY_RULE_MAX)
-                return NULL;
-        return rule_table[r];
-}
+DEFINE_STRING_TABLE_LOOKUP_TO_STRING(engine_safety_rule, EngineSafetyRule);
 
-static const char *const output_table[_ENGINE_OUTPUT_TYPE_MAX] = {
+static const char *const engine_output_type_table[_ENGINE_OUTPUT_TYPE_MAX] = {
         [ENGINE_OUTPUT_CP_WRITE] = "cp-write",
         [ENGINE_OUTPUT_CUE] = "cue",
         [ENGINE_OUTPUT_EVENT] = "event",
 };
 
-const char *engine_output_type_to_string(EngineOutputType t)
-{
-        if (t < 0 || t >= _ENGINE_OUTPUT_TYPE_MAX)
-                return NULL;
-        return output_table[t];
-}
+DEFINE_STRING_TABLE_LOOKUP_TO_STRING(engine_output_type, EngineOutputType);
 
-static const char *const shutdown_table[_ENGINE_SHUTDOWN_POLICY_MAX] = {
+static const char *const engine_shutdown_policy_table[_ENGINE_SHUTDOWN_POLICY_MAX] = {
         [ENGINE_SHUTDOWN_COOLDOWN] = "cooldown",
         [ENGINE_SHUTDOWN_PAUSE] = "pause",
         [ENGINE_SHUTDOWN_STOP] = "stop",
         [ENGINE_SHUTDOWN_NONE] = "none",
 };
 
-const char *engine_shutdown_policy_to_string(EngineShutdownPolicy p)
-{
-        if (p < 0 || p >= _ENGINE_SHUTDOWN_POLICY_MAX)
-                return NULL;
-        return shutdown_table[p];
-}
+DEFINE_STRING_TABLE_LOOKUP(engine_shutdown_policy, EngineShutdownPolicy);
 
-EngineShutdownPolicy engine_shutdown_policy_from_string(const char *s)
-{
-        for (int i = 0; s && i < _ENGINE_SHUTDOWN_POLICY_MAX; i++)
-                if (streq(s, shutdown_table[i]))
-                        return i;
-        return _ENGINE_SHUTDOWN_POLICY_INVALID;
-}
-
-static const char *const recovery_table[_ENGINE_RECOVERY_POLICY_MAX] = {
+static const char *const engine_recovery_policy_table[_ENGINE_RECOVERY_POLICY_MAX] = {
         [ENGINE_RECOVERY_RESUME] = "resume",
         [ENGINE_RECOVERY_COOLDOWN] = "cooldown",
 };
 
-const char *engine_recovery_policy_to_string(EngineRecoveryPolicy p)
-{
-        if (p < 0 || p >= _ENGINE_RECOVERY_POLICY_MAX)
-                return NULL;
-        return recovery_table[p];
-}
-
-EngineRecoveryPolicy engine_recovery_policy_from_string(const char *s)
-{
-        for (int i = 0; s && i < _ENGINE_RECOVERY_POLICY_MAX; i++)
-                if (streq(s, recovery_table[i]))
-                        return i;
-        return _ENGINE_RECOVERY_POLICY_INVALID;
-}
+DEFINE_STRING_TABLE_LOOKUP(engine_recovery_policy, EngineRecoveryPolicy);
 
 void engine_config_init(EngineConfig *c)
 {
@@ -395,22 +345,14 @@ static EngineOutput *push_output(WorkoutEngine *e, EngineOutputType type)
         if (e->out_head > 0 && e->out_head == e->n_out)
                 e->out_head = e->n_out = 0;
         if (e->n_out >= e->out_alloc) {
-                size_t n = umax(e->out_alloc * 2, (size_t)16);
-                EngineOutput *o;
-
                 if (e->out_head > 0) {
                         memmove(e->out, e->out + e->out_head,
                                 sizeof(EngineOutput) * (e->n_out - e->out_head));
                         e->n_out -= e->out_head;
                         e->out_head = 0;
                 }
-                if (e->n_out >= e->out_alloc) {
-                        o = realloc(e->out, n * sizeof(EngineOutput));
-                        if (!o)
-                                return NULL; /* an output is lost, the engine goes on */
-                        e->out = o;
-                        e->out_alloc = n;
-                }
+                if (!GREEDY_REALLOC(e->out, e->out_alloc, e->n_out + 1))
+                        return NULL; /* an output is lost, the engine goes on */
         }
         EngineOutput *o = &e->out[e->n_out++];
         memset(o, 0, sizeof(*o));
@@ -673,7 +615,7 @@ static void emit_lap(WorkoutEngine *e, uint64_t now, uint64_t end_run, double en
                 }
         } else if (automatic)
                 e->n_auto_laps++;
-        cue_format_duration(dur, true, t);
+        format_duration(t, sizeof(t), dur, TIME_FORMAT_TENTHS);
         ev = push_event(e, now, ENGINE_EVENT_LAP);
         if (ev) {
                 ev->lap = (EngineLap){
@@ -1406,10 +1348,63 @@ static void check_hr_lost(WorkoutEngine *e, uint64_t now)
         }
 }
 
+/*
+ * The step's cue rules, stated once for announce() (is it due?) and
+ * step_deadline() (when will it be?).
+ */
+
+/* A time step's target changes at its end, earlier by the next rep's run-up
+ * (run_up_s, from rep_lead_s()). */
+static uint64_t time_step_change(const WorkoutEngine *e, double len, double run_up_s,
+                                 uint64_t *ret_end)
+{
+        uint64_t end = run_to_abs(e, e->step_start_run + s_to_usec(len));
+
+        if (ret_end)
+                *ret_end = end;
+        return end - umin(end, s_to_usec(run_up_s));
+}
+
+/* The next step is announced once, cue_lead before the change. */
+static bool upcoming_pending(const WorkoutEngine *e, const ResolvedStep *n)
+{
+        return n && !e->next_announced;
+}
+
+/* Seconds left to the change at which the cue is due (slack: a timer armed
+ * for that moment may fire a rounding error early). */
+static bool upcoming_due(const WorkoutEngine *e, double remaining_s)
+{
+        return remaining_s <= usec_to_s(e->config.cue_lead_usec) + 0.0005;
+}
+
+static uint64_t time_step_upcoming_at(const WorkoutEngine *e, uint64_t change)
+{
+        return change - umin(change, e->config.cue_lead_usec);
+}
+
+/* Where in a distance step the cue is due, at mps (change_m: where the
+ * change begins, the run-up's metres before its end). */
+static double distance_step_upcoming_m(const WorkoutEngine *e, double change_m, double mps)
+{
+        return change_m - usec_to_s(e->config.cue_lead_usec) * mps;
+}
+
+/* Halfway is cued once, in steps that last at least halfway_min (step_s: their duration). */
+static bool halfway_pending(const WorkoutEngine *e, double step_s)
+{
+        return !e->halfway_cued && s_to_usec(step_s) >= e->config.halfway_min_usec;
+}
+
+/* ... in a time step at half its time (on the run clock), in a distance step at half its length. */
+static uint64_t time_step_halfway_run(const WorkoutEngine *e, double len)
+{
+        return e->step_start_run + s_to_usec(len / 2);
+}
+
 static void announce(WorkoutEngine *e, uint64_t now)
 {
         const ResolvedStep *s = cur_step(e), *n = next_step(e);
-        uint64_t lead = e->config.cue_lead_usec;
         double to_change, run_up, len, done, v;
         char buf[64], t[24];
 
@@ -1423,10 +1418,9 @@ static void announce(WorkoutEngine *e, uint64_t now)
                 to_change = fmax(to_change, 0);
 
         if (s->end == STEP_END_TIME) {
-                if (!e->halfway_cued && s_to_usec(len) >= e->config.halfway_min_usec &&
-                    run_clock(e, now) >= e->step_start_run + s_to_usec(len / 2)) {
+                if (halfway_pending(e, len) && run_clock(e, now) >= time_step_halfway_run(e, len)) {
                         e->halfway_cued = true;
-                        cue_format_duration(len / 2, false, t);
+                        format_duration(t, sizeof(t), len / 2, 0);
                         cue(e, now, CUE_KIND_HALFWAY, -1, "Halfway: %s to go", t);
                 }
         } else if (s->end == STEP_END_DISTANCE) {
@@ -1434,15 +1428,14 @@ static void announce(WorkoutEngine *e, uint64_t now)
                 v = isfinite(e->measured_kmh) && e->measured_kmh > BELT_MOVING_KMH
                             ? e->measured_kmh
                             : e->commanded_kmh;
-                if (!e->halfway_cued && isfinite(v) && v > 0 &&
-                    s_to_usec(len / (v / 3.6)) >= e->config.halfway_min_usec && done >= len / 2) {
+                if (isfinite(v) && v > 0 && halfway_pending(e, len / (v / 3.6)) &&
+                    done >= len / 2) {
                         e->halfway_cued = true;
                         cue(e, now, CUE_KIND_HALFWAY, -1, "Halfway: %.0f m to go", len / 2);
                 }
         }
 
-        if (n && !e->next_announced && isfinite(to_change) &&
-            to_change <= usec_to_s(lead) + 0.0005) {
+        if (upcoming_pending(e, n) && isfinite(to_change) && upcoming_due(e, to_change)) {
                 int secs = (int)lround(to_change);
 
                 e->next_announced = true;
@@ -1460,7 +1453,7 @@ static void announce(WorkoutEngine *e, uint64_t now)
 static uint64_t step_deadline(const WorkoutEngine *e, uint64_t now)
 {
         const ResolvedStep *s = cur_step(e), *n = next_step(e);
-        uint64_t d = USEC_INFINITY, lead = e->config.cue_lead_usec;
+        uint64_t d = USEC_INFINITY;
         double len, done, run_up, run_up_m;
 
         if (e->state != ENGINE_STATE_RUNNING || !s)
@@ -1473,16 +1466,15 @@ static uint64_t step_deadline(const WorkoutEngine *e, uint64_t now)
                 d = umin(d, e->gate_until);
 
         if (s->end == STEP_END_TIME) {
-                uint64_t end = run_to_abs(e, e->step_start_run + s_to_usec(len));
-                uint64_t change = end - umin(end, s_to_usec(run_up));
+                uint64_t end, change = time_step_change(e, len, run_up, &end);
 
                 d = umin(d, end);
                 if (change > now)
                         d = umin(d, change);
-                if (n && !e->next_announced)
-                        d = umin(d, change - umin(change, lead));
-                if (!e->halfway_cued && s_to_usec(len) >= e->config.halfway_min_usec)
-                        d = umin(d, run_to_abs(e, e->step_start_run + s_to_usec(len / 2)));
+                if (upcoming_pending(e, n))
+                        d = umin(d, time_step_upcoming_at(e, change));
+                if (halfway_pending(e, len))
+                        d = umin(d, run_to_abs(e, time_step_halfway_run(e, len)));
                 if (s->control == STEP_CONTROL_SPEED && s->speed_start_kmh != s->speed_end_kmh &&
                     len > 0) {
                         /* A ramp: wake when it has moved by one increment. */
@@ -1503,9 +1495,9 @@ static uint64_t step_deadline(const WorkoutEngine *e, uint64_t now)
                 targets[nt++] = len;
                 if (run_up > 0)
                         targets[nt++] = len - run_up_m;
-                if (n && !e->next_announced)
-                        targets[nt++] = len - run_up_m - usec_to_s(lead) * mps;
-                if (!e->halfway_cued)
+                if (upcoming_pending(e, n))
+                        targets[nt++] = distance_step_upcoming_m(e, len - run_up_m, mps);
+                if (halfway_pending(e, len / mps))
                         targets[nt++] = len / 2;
                 if (e->trial)
                         targets[nt++] = trial_mark(e) - e->step_dist_start;
@@ -1912,6 +1904,10 @@ static void handle_accepted(WorkoutEngine *e, uint64_t now, const FtmsControlCom
                 break;
         case FTMS_CP_SET_TARGET_INCLINATION:
                 e->accepted_incline = c->value;
+                break;
+        case FTMS_CP_START_OR_RESUME:
+                /* The belt moves on our Start now, not coasting from a stop. */
+                e->idle_at_link = false;
                 break;
         case FTMS_CP_STOP_OR_PAUSE:
                 /* Stopped on our word (pause, stop policy): like a console stop,
@@ -2826,6 +2822,13 @@ static void handle_treadmill_data(WorkoutEngine *e, uint64_t now, const FtmsTrea
                 return;
         if (e->measured_kmh >= BELT_MOVING_KMH) {
                 e->zero_pending = false;
+                if (e->belt == BELT_UNKNOWN && e->idle_at_link) {
+                        /* Idle yet moving: coasting after a console stop made
+                         * before we connected. The runner starts it, not us. */
+                        e->idle_at_link = false;
+                        belt_stopped(e, now, ENGINE_PAUSE_CONSOLE, "Treadmill stopping");
+                        return;
+                }
                 if (e->belt != BELT_RUNNING) {
                         /* After a stop the belt decelerates while still reporting
                          * speed, in every state: only a belt seen standing still
@@ -2844,6 +2847,7 @@ static void handle_treadmill_data(WorkoutEngine *e, uint64_t now, const FtmsTrea
                         e->belt_seen_zero = true;
                 if (e->belt == BELT_UNKNOWN) {
                         e->belt = BELT_STOPPED;
+                        e->idle_at_link = false;
                         if (e->state == ENGINE_STATE_PAUSED &&
                             e->pause_reason == ENGINE_PAUSE_LINK_LOST && e->link_up)
                                 enter_state(e, now, ENGINE_STATE_PAUSED, ENGINE_PAUSE_BELT_STOPPED,
@@ -2970,6 +2974,9 @@ void workout_engine_handle_event(WorkoutEngine *e, uint64_t now, const Transport
                         break;
                 e->link_up = ev->link.up;
                 ftms_control_link(e->control, now, ev->link.up);
+                if (!ev->link.up)
+                        e->ran_at_link_loss = e->belt == BELT_RUNNING && !e->runner_stopped;
+                e->idle_at_link = false;
                 e->belt = BELT_UNKNOWN;
                 e->measured_kmh = e->measured_incline = NAN;
                 e->have_field = false;
@@ -3037,10 +3044,18 @@ void workout_engine_handle_event(WorkoutEngine *e, uint64_t now, const Transport
                  */
                 if (ev->role == TRANSPORT_ROLE_TREADMILL &&
                     ev->training.status == FTMS_TRAINING_IDLE && e->link_up &&
-                    e->belt == BELT_UNKNOWN)
-                        belt_stopped(e, now, ENGINE_PAUSE_CONSOLE,
-                                     "Treadmill stopped while disconnected");
-                else if (ev->role == TRANSPORT_ROLE_TREADMILL && e->link_up &&
+                    e->belt == BELT_UNKNOWN) {
+                        /* Idle after the belt ran is the runner's stop. Idle
+                         * on a first connection is a belt at rest, which a
+                         * workout may start, or one still coasting after a
+                         * stop: the first record tells (handle_treadmill_data). */
+                        if (e->ran_at_link_loss || (e->state == ENGINE_STATE_PAUSED &&
+                                                    e->pause_reason == ENGINE_PAUSE_LINK_LOST))
+                                belt_stopped(e, now, ENGINE_PAUSE_CONSOLE,
+                                             "Treadmill stopped while disconnected");
+                        else
+                                e->idle_at_link = true;
+                } else if (ev->role == TRANSPORT_ROLE_TREADMILL && e->link_up &&
                          e->belt == BELT_UNKNOWN) {
                         /* A session runs: the runner started it while we were away,
                          * and a slower belt is a speed change, not a stop. */

@@ -7,6 +7,7 @@
 #include <strings.h>
 #include <sys/stat.h>
 
+#include "alloc-util.h"
 #include "workout-library.h"
 #include "workout-text.h"
 #include "workout-zwo.h"
@@ -109,7 +110,7 @@ static int cmp_str(const void *a, const void *b)
 int workout_library_list(const char *const *dirs, char ***ret_names)
 {
         char **names = NULL;
-        size_t n = 0;
+        size_t n = 0, n_allocated = 0;
 
         if (!dirs || !ret_names)
                 return -EINVAL;
@@ -120,7 +121,7 @@ int workout_library_list(const char *const *dirs, char ***ret_names)
                 if (!dir)
                         continue;
                 while ((de = readdir(dir))) {
-                        char *name, **t;
+                        char *name;
 
                         if (!has_suffix(de->d_name, ".txt") && !has_suffix(de->d_name, ".zwo"))
                                 continue;
@@ -131,12 +132,10 @@ int workout_library_list(const char *const *dirs, char ***ret_names)
                                 free(name);
                                 continue;
                         }
-                        t = reallocarray(names, n + 2, sizeof(*names));
-                        if (!t) {
+                        if (!GREEDY_REALLOC(names, n_allocated, n + 2)) {
                                 free(name);
                                 goto oom;
                         }
-                        names = t;
                         names[n++] = name;
                         names[n] = NULL;
                         continue;

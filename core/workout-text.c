@@ -16,6 +16,7 @@
 #include <stdlib.h>
 #include <strings.h>
 
+#include "time-util.h"
 #include "workout-text.h"
 
 #define TOKENS_MAX    64
@@ -57,84 +58,6 @@ static int fail(Parser *p, unsigned column, const char *fmt, ...)
 }
 
 /* ---- numbers ---- */
-
-/* Unsigned decimal prefix of s: returns its length, 0 if none. */
-static size_t scan_decimal(const char *s, double *ret)
-{
-        size_t i = 0;
-        bool digits = false, dot = false;
-        char buf[32];
-
-        while (s[i] && (isdigit((unsigned char)s[i]) || (s[i] == '.' && !dot))) {
-                if (s[i] == '.')
-                        dot = true;
-                else
-                        digits = true;
-                i++;
-        }
-        if (!digits || i >= sizeof(buf))
-                return 0;
-        memcpy(buf, s, i);
-        buf[i] = 0;
-        *ret = strtod(buf, NULL);
-        return i;
-}
-
-/* "10m", "30s", "1h", "1m30", "1m30s", "1h10m", "1.5h", "5'", "30\"", "5'30\"" */
-static bool parse_duration(const char *s, double *ret)
-{
-        static const struct {
-                char unit;
-                double mult;
-                int rank;
-        } units[] = {
-                {'h', 3600, 3}, {'m', 60, 2}, {'\'', 60, 2}, {'s', 1, 1}, {'"', 1, 1},
-        };
-        double total = 0;
-        int last_rank = 4;
-        bool first = true;
-
-        while (*s) {
-                double x;
-                size_t n = scan_decimal(s, &x);
-                int rank = 0;
-                double mult = 0;
-
-                if (n == 0)
-                        return false;
-                /* Only the leading number may have a fraction: "1.5h", not "1h1.5m". */
-                if (!first && memchr(s, '.', n))
-                        return false;
-                s += n;
-                for (size_t i = 0; i < ELEMENTSOF(units); i++)
-                        if (*s == units[i].unit) {
-                                rank = units[i].rank;
-                                mult = units[i].mult;
-                        }
-                if (rank == 0) {
-                        /* A bare trailing number is the next smaller unit:
-                         * "1m30" = 90 s, "1h30" = 90 min. */
-                        if (*s || first || last_rank <= 1)
-                                return false;
-                        rank = last_rank - 1;
-                        mult = rank == 2 ? 60 : 1;
-                        if (x >= 60)
-                                return false;
-                } else
-                        s++;
-                if (rank >= last_rank)
-                        return false;
-                if (!first && x >= 60)
-                        return false;
-                total += x * mult;
-                last_rank = rank;
-                first = false;
-        }
-        if (first)
-                return false;
-        *ret = total;
-        return true;
-}
 
 /* "400mtr", "0.4km", "1mi", "1.5mi" */
 static bool parse_distance(const char *s, double *ret)
@@ -407,7 +330,7 @@ static int parse_targets(Parser *p, WorkoutStep *s, const Token *toks, size_t n)
                                 s->speed_step_kmh = a;
                                 continue;
                         }
-                        if (parse_duration(t->s + 1, &a) && a <= 60) {
+                        if (parse_duration(t->s + 1, 0, &a) >= 0 && a <= 60) {
                                 if (s->end != STEP_END_DISTANCE)
                                         return fail(p, t->column,
                                                     "a time offset ('%s') needs a distance step",
@@ -586,7 +509,7 @@ static bool parse_end(const char *s, StepEnd *end, double *value)
                 *value = 0;
                 return true;
         }
-        if (parse_duration(s, value)) {
+        if (parse_duration(s, 0, value) >= 0) {
                 *end = STEP_END_TIME;
                 return true;
         }

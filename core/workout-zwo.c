@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <strings.h>
 
+#include "alloc-util.h"
 #include "workout-zwo.h"
 
 typedef enum ZwoText {
@@ -32,7 +33,7 @@ typedef struct ZwoParser {
         unsigned sport_line, sport_column;
         ZwoText text_kind;
         char *text;
-        size_t text_len;
+        size_t text_len, text_allocated;
         /* The element the next textevent belongs to: a step, or an interval
          * whose on/off steps split the events by time offset. */
         size_t cue_node; /* index in body, SIZE_MAX if none */
@@ -325,7 +326,7 @@ static void XMLCALL on_text(void *data, const char *s, int len)
                 zwo_fail(p, "text element longer than 64 KiB");
                 return;
         }
-        t = realloc(p->text, p->text_len + len + 1);
+        t = GREEDY_REALLOC(p->text, p->text_allocated, p->text_len + len + 1);
         if (!t) {
                 p->r = -ENOMEM;
                 XML_StopParser(p->xml, XML_FALSE);
@@ -334,7 +335,6 @@ static void XMLCALL on_text(void *data, const char *s, int len)
         memcpy(t + p->text_len, s, len);
         p->text_len += len;
         t[p->text_len] = 0;
-        p->text = t;
 }
 
 static char *trimmed(const char *s, size_t len)

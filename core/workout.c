@@ -5,6 +5,9 @@
 #include <stdlib.h>
 #include <strings.h>
 
+#include "alloc-util.h"
+#include "string-table.h"
+#include "time-util.h"
 #include "workout.h"
 
 static const char *const step_kind_table[_STEP_KIND_MAX] = {
@@ -38,40 +41,11 @@ static const char *const hr_target_type_table[_HR_TARGET_MAX] = {
         [HR_TARGET_PCT_LTHR] = "pct-lthr",
 };
 
-const char *step_kind_to_string(StepKind k)
-{
-        return k >= 0 && k < _STEP_KIND_MAX ? step_kind_table[k] : NULL;
-}
-
-StepKind step_kind_from_string(const char *s)
-{
-        if (!s)
-                return _STEP_KIND_INVALID;
-        for (StepKind k = 0; k < _STEP_KIND_MAX; k++)
-                if (streq(s, step_kind_table[k]))
-                        return k;
-        return _STEP_KIND_INVALID;
-}
-
-const char *step_end_to_string(StepEnd e)
-{
-        return e >= 0 && e < _STEP_END_MAX ? step_end_table[e] : NULL;
-}
-
-const char *step_control_to_string(StepControl c)
-{
-        return c >= 0 && c < _STEP_CONTROL_MAX ? step_control_table[c] : NULL;
-}
-
-const char *speed_target_type_to_string(SpeedTargetType t)
-{
-        return t >= 0 && t < _SPEED_TARGET_MAX ? speed_target_type_table[t] : NULL;
-}
-
-const char *hr_target_type_to_string(HrTargetType t)
-{
-        return t >= 0 && t < _HR_TARGET_MAX ? hr_target_type_table[t] : NULL;
-}
+DEFINE_STRING_TABLE_LOOKUP(step_kind, StepKind);
+DEFINE_STRING_TABLE_LOOKUP(step_end, StepEnd);
+DEFINE_STRING_TABLE_LOOKUP(step_control, StepControl);
+DEFINE_STRING_TABLE_LOOKUP_TO_STRING(speed_target_type, SpeedTargetType);
+DEFINE_STRING_TABLE_LOOKUP_TO_STRING(hr_target_type, HrTargetType);
 
 ResolvedWorkout *resolved_workout_free(ResolvedWorkout *w)
 {
@@ -166,10 +140,8 @@ static WorkoutNode *block_push(WorkoutBlock *b)
 {
         WorkoutNode *n;
 
-        n = reallocarray(b->nodes, b->n_nodes + 1, sizeof(*n));
-        if (!n)
+        if (!GREEDY_REALLOC(b->nodes, b->n_nodes_allocated, b->n_nodes + 1))
                 return NULL;
-        b->nodes = n;
         n = &b->nodes[b->n_nodes++];
         *n = (WorkoutNode){};
         return n;
@@ -251,7 +223,7 @@ typedef struct Resolver {
         double min_speed, max_speed; /* machine range intersected with the cap */
         double min_incline, max_incline;
         ResolvedStep *steps;
-        size_t n_steps;
+        size_t n_steps, n_steps_allocated;
         size_t last_escalating; /* 1 + index of the last stepped-up step, 0 if none */
 } Resolver;
 
@@ -352,7 +324,7 @@ static void format_end(const ResolvedStep *o, char *buf, size_t n)
 {
         switch (o->end) {
         case STEP_END_TIME:
-                format_clock_time(o->end_value, buf, n);
+                format_duration(buf, n, o->end_value, TIME_FORMAT_DASH);
                 break;
         case STEP_END_DISTANCE:
                 if (o->end_value >= 1000 && fmod(o->end_value, 100) == 0)
@@ -381,10 +353,14 @@ static void make_label(const Resolver *r, ResolvedStep *o)
         case STEP_CONTROL_SPEED:
                 if (fabs(o->speed_start_kmh - o->speed_end_kmh) > 1e-9)
                         snprintf(target, sizeof(target), "%s -> %s",
-                                 format_pace(o->speed_start_kmh, u, a, sizeof(a)),
-                                 format_pace(o->speed_end_kmh, u, b, sizeof(b)));
+                                 format_pace(a, sizeof(a), o->speed_start_kmh,
+                                             u == PROFILE_UNITS_MI,
+                                             TIME_FORMAT_UNIT | TIME_FORMAT_DASH),
+                                 format_pace(b, sizeof(b), o->speed_end_kmh, u == PROFILE_UNITS_MI,
+                                             TIME_FORMAT_UNIT | TIME_FORMAT_DASH));
                 else
-                        format_pace(o->speed_start_kmh, u, target, sizeof(target));
+                        format_pace(target, sizeof(target), o->speed_start_kmh,
+                                    u == PROFILE_UNITS_MI, TIME_FORMAT_UNIT | TIME_FORMAT_DASH);
                 break;
         case STEP_CONTROL_HR:
                 snprintf(target, sizeof(target), "HR %.0f-%.0f bpm", o->hr_lo_bpm, o->hr_hi_bpm);
@@ -505,18 +481,14 @@ static int resolve_step(Resolver *r, const WorkoutStep *s, unsigned rep_index, u
 
 static int resolver_push(Resolver *r, ResolvedStep *o)
 {
-        ResolvedStep *n;
-
         if (r->n_steps >= WORKOUT_STEPS_MAX) {
                 free(o->cue);
                 return -E2BIG;
         }
-        n = reallocarray(r->steps, r->n_steps + 1, sizeof(*n));
-        if (!n) {
+        if (!GREEDY_REALLOC(r->steps, r->n_steps_allocated, r->n_steps + 1)) {
                 free(o->cue);
                 return -ENOMEM;
         }
-        r->steps = n;
         r->steps[r->n_steps++] = *o;
         return 0;
 }

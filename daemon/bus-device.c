@@ -172,11 +172,11 @@ int bus_device_register(Manager *m, sd_bus *bus)
 {
         int r;
 
-        r = sd_bus_add_fallback_vtable(bus, &m->bus_slots[2], PACED_BUS_DEVICE_PREFIX,
+        r = sd_bus_add_fallback_vtable(bus, &m->device_vtable_slot, PACED_BUS_DEVICE_PREFIX,
                                        PACED_BUS_IFACE_DEVICE, device_vtable, device_find, m);
         if (r < 0)
                 return r;
-        return sd_bus_add_node_enumerator(bus, &m->bus_slots[3], PACED_BUS_DEVICE_PREFIX,
+        return sd_bus_add_node_enumerator(bus, &m->device_enumerator_slot, PACED_BUS_DEVICE_PREFIX,
                                           device_enumerate, m);
 }
 

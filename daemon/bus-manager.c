@@ -543,12 +543,12 @@ int bus_manager_register(Manager *m, sd_bus *bus)
 {
         int r;
 
-        r = sd_bus_add_object_vtable(bus, &m->bus_slots[0], PACED_BUS_PATH, PACED_BUS_IFACE_MANAGER,
-                                     manager_vtable, m);
+        r = sd_bus_add_object_vtable(bus, &m->manager_vtable_slot, PACED_BUS_PATH,
+                                     PACED_BUS_IFACE_MANAGER, manager_vtable, m);
         if (r < 0)
                 return r;
         /* ObjectManager lets clients find the device objects with one call. */
-        return sd_bus_add_object_manager(bus, &m->bus_slots[1], PACED_BUS_PATH);
+        return sd_bus_add_object_manager(bus, &m->object_manager_slot, PACED_BUS_PATH);
 }
 
 int bus_manager_emit_properties(Manager *m, sd_bus *bus, unsigned mask)

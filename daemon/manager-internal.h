@@ -32,8 +32,8 @@ typedef struct Device {
         char *address;
         char *name;
         bool connected;
-        bool link_lost;        /* went down since it last connected: the next link up is a restore */
-        uint64_t malformed;    /* payloads from this device that did not decode */
+        bool link_lost;     /* went down since it last connected: the next link up is a restore */
+        uint64_t malformed; /* payloads from this device that did not decode */
         bool malformed_logged; /* the first one was logged at warning level */
         int battery_pct;       /* -1: unknown */
         bool has_caps;
@@ -169,7 +169,12 @@ struct Manager {
         uint64_t watchdog_usec;
 
         sd_bus *bus;
-        sd_bus_slot *bus_slots[8];
+        /* What the bus faces registered, released with the Manager. */
+        sd_bus_slot *manager_vtable_slot;    /* bus-manager.c: io.paced.paced1.Manager */
+        sd_bus_slot *object_manager_slot;    /* bus-manager.c: ObjectManager at the root */
+        sd_bus_slot *device_vtable_slot;     /* bus-device.c: the devices' fallback vtable */
+        sd_bus_slot *device_enumerator_slot; /* bus-device.c: their node enumerator */
+        sd_bus_slot *simulator_vtable_slot;  /* bus-simulator.c, only with --simulate */
         bool name_owned;
 
         /* Coalesced PropertiesChanged: a one-shot timer, at most one emission per second. */

@@ -13,6 +13,7 @@
 #include "log.h"
 #include "manager-internal.h"
 #include "rr-analysis.h"
+#include "time-util.h"
 
 static uint64_t now_wall_usec(void)
 {
@@ -63,7 +64,7 @@ void manager_load_accepted_result(Manager *m)
         m->have_accepted_mile = true;
         log_info("Using the mile accepted from session %" PRIi64 ": %s.",
                  m->accepted_mile.session_id,
-                 format_clock_time(m->accepted_mile.time_s, t, sizeof(t)));
+                 format_duration(t, sizeof(t), m->accepted_mile.time_s, TIME_FORMAT_DASH));
         manager_apply_config(m);
 }
 
@@ -83,7 +84,7 @@ int manager_accept_result(Manager *m, int64_t id, SessionAcceptedResult *ret)
         m->accepted_mile = a;
         m->have_accepted_mile = true;
         log_info("Accepted session %" PRIi64 "'s mile as the runner's: %s.", id,
-                 format_clock_time(a.time_s, t, sizeof(t)));
+                 format_duration(t, sizeof(t), a.time_s, TIME_FORMAT_DASH));
         manager_apply_config(m);
         if (ret)
                 *ret = a;

@@ -44,9 +44,25 @@ static void rearm_engine_timer(Manager *m);
 
 /* ---- configuration → modules ---- */
 
+/* The control point's state changes (ftms-control.c), logged with the treadmill's address. */
+static void log_control_transition(const FtmsControlTransition *t, void *userdata)
+{
+        Manager *m = userdata;
+        const char *address = m->devices[TRANSPORT_ROLE_TREADMILL].address;
+        char device[128];
+        const char *fields[] = {device, NULL};
+
+        snprintf(device, sizeof(device), "DEVICE=%s", address ?: "");
+        log_fields(LOG_DEBUG, 0, fields, "Treadmill %s: control %s -> %s (%s)", address ?: "(none)",
+                   ftms_control_state_to_string(t->from), ftms_control_state_to_string(t->to),
+                   t->reason);
+}
+
 static void build_engine_config(const Manager *m, EngineConfig *ret)
 {
         engine_config_from_config(m->config, ret);
+        ret->control.on_transition = log_control_transition;
+        ret->control.userdata = (void *)m;
         /* A real device answers in real time, whatever the clock's scale
          * (--test-time-scale): the engine's timeouts are virtual. The
          * simulator answers in virtual time. */

@@ -15,19 +15,15 @@
 #include "bus-simulator.h"
 #include "log.h"
 #include "manager-internal.h"
+#include "string-table.h"
 
-static const char *const bus_kind_table[_MANAGER_BUS_KIND_MAX] = {
+static const char *const manager_bus_kind_table[_MANAGER_BUS_KIND_MAX] = {
         [MANAGER_BUS_SYSTEM] = "system",
         [MANAGER_BUS_USER] = "user",
         [MANAGER_BUS_ADDRESS] = "address",
 };
 
-const char *manager_bus_kind_to_string(ManagerBusKind k)
-{
-        if (k < 0 || k >= _MANAGER_BUS_KIND_MAX)
-                return NULL;
-        return bus_kind_table[k];
-}
+DEFINE_STRING_TABLE_LOOKUP_TO_STRING(manager_bus_kind, ManagerBusKind);
 
 static void device_clear(Device *d)
 {
@@ -82,8 +78,11 @@ Manager *manager_free(Manager *m)
         sd_event_source_unref(m->sigint_source);
         sd_event_source_unref(m->sighup_source);
         sd_event_source_unref(m->shutdown_timeout_source);
-        for (size_t i = 0; i < ELEMENTSOF(m->bus_slots); i++)
-                sd_bus_slot_unref(m->bus_slots[i]);
+        sd_bus_slot_unref(m->manager_vtable_slot);
+        sd_bus_slot_unref(m->object_manager_slot);
+        sd_bus_slot_unref(m->device_vtable_slot);
+        sd_bus_slot_unref(m->device_enumerator_slot);
+        sd_bus_slot_unref(m->simulator_vtable_slot);
         sd_bus_flush_close_unref(m->bus);
         sd_bus_flush_close_unref(m->bluez_bus);
         for (TransportRole role = 0; role < _TRANSPORT_ROLE_MAX; role++)

@@ -79,6 +79,14 @@ rate_ok() {
                 }
                 END { exit bad || n < 3 }' "$T/cmds"
 }
-rate_ok set-target-speed 0.4 0.05 >&2 || fail "speed changed faster than max_accel"
-rate_ok set-target-inclination 0.3 0.25 >&2 || fail "incline changed faster than max_incline_rate"
+# The simulator stamps a command when it receives it, in virtual time (x50
+# here): under valgrind a few ms of delivery delay are a tenth of a second
+# of it, so these receipt-time rates are checked in plain runs only. The
+# in-process safety monitor (PACED_SAFETY_MONITOR=abort) still checks the
+# rule at send time in both.
+if [ -z "${PACED_VALGRIND:-}" ]; then
+        rate_ok set-target-speed 0.4 0.05 >&2 || fail "speed changed faster than max_accel"
+        rate_ok set-target-inclination 0.3 0.25 >&2 ||
+                fail "incline changed faster than max_incline_rate"
+fi
 log "PASS"

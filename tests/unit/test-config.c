@@ -190,6 +190,9 @@ static void test_unit_suffixes(void **state)
                 {"[Safety]\nhr_loss_hold = 2min\n", offsetof(Config, hr_loss_hold_s), 120},
                 {"[Safety]\nhr_loss_hold = 3m\n", offsetof(Config, hr_loss_hold_s), 180},
                 {"[Devices]\nscan_timeout = 0.1h\n", offsetof(Config, scan_timeout_s), 360},
+                /* The workout files' spellings: one duration grammar (time-util.h). */
+                {"[Safety]\nhr_loss_hold = 1m30s\n", offsetof(Config, hr_loss_hold_s), 90},
+                {"[Safety]\nhr_loss_hold = 5'30\"\n", offsetof(Config, hr_loss_hold_s), 330},
                 {"[Session]\nauto_lap = 400\n", offsetof(Config, auto_lap_m), 400},
                 {"[Session]\nauto_lap = 400m\n", offsetof(Config, auto_lap_m), 400},
                 {"[Session]\nauto_lap = 1.5 km\n", offsetof(Config, auto_lap_m), 1500},

@@ -374,6 +374,72 @@ static void test_link_reconnect_while_belt_slows_sends_nothing(void **state)
         rig_free(&r);
 }
 
+/*
+ * A workout started before the treadmill connects; the machine says idle at
+ * link-up and its belt stands still: an ordinary stopped belt, which a
+ * workout with allow_remote_start starts (nothing to wait for).
+ */
+static void test_first_connect_idle_at_rest_starts_workout(void **state)
+{
+        EngineConfig cfg = quiet_config();
+        TransportEvent idle = {
+                .type = TRANSPORT_EVENT_TRAINING_STATUS,
+                .role = TRANSPORT_ROLE_TREADMILL,
+                .training = {.status = FTMS_TRAINING_IDLE},
+        };
+        EngineStatus st;
+        Rig r;
+
+        cfg.allow_remote_start = true;
+        /* As paced --run does: started as soon as the link is up, before
+         * the first record and before the idle Training Status is read. */
+        rig_init_with(&r, &cfg, true);
+        assert_int_equal(workout_engine_load(r.e, r.now, one_step(600, 9.0)), 0);
+        assert_int_equal(rig_start(&r), 0);
+        rig_emit(&r, &idle);
+        rig_run_for(&r, 30);
+        workout_engine_get_status(r.e, r.now, &st);
+        assert_int_equal(st.state, ENGINE_STATE_RUNNING);
+        assert_true(rig_count_writes(&r, FTMS_CP_START_OR_RESUME, 0) >= 1);
+        assert_true(r.tm.running);
+        assert_true(r.tm.speed_kmh > 5.0);
+        rig_free(&r);
+}
+
+/*
+ * The same first connection to a belt still coasting after a console stop
+ * made before paced connected: idle but moving, which speed alone would
+ * take for a running belt. Nothing is sent until the runner starts it.
+ */
+static void test_first_connect_idle_coasting_sends_nothing(void **state)
+{
+        EngineConfig cfg = quiet_config();
+        TransportEvent idle = {
+                .type = TRANSPORT_EVENT_TRAINING_STATUS,
+                .role = TRANSPORT_ROLE_TREADMILL,
+                .training = {.status = FTMS_TRAINING_IDLE},
+        };
+        EngineStatus st;
+        Rig r;
+
+        cfg.allow_remote_start = false; /* the default: only the runner starts it */
+        rig_init_with(&r, &cfg, false);
+        r.tm.accel_kmhps = 0.5;
+        r.tm.running = false;
+        r.tm.speed_kmh = 10.0; /* coasting down from 10 km/h */
+        r.tm.target_kmh = 0;
+        rig_link(&r, true);
+        assert_int_equal(workout_engine_load(r.e, r.now, one_step(600, 9.0)), 0);
+        assert_int_equal(rig_start(&r), 0);
+        rig_emit(&r, &idle);
+        rig_run_for(&r, 60);
+        workout_engine_get_status(r.e, r.now, &st);
+        assert_int_not_equal(st.state, ENGINE_STATE_RUNNING);
+        assert_int_equal(rig_count_writes(&r, FTMS_CP_START_OR_RESUME, 0), 0);
+        assert_int_equal(rig_count_writes(&r, FTMS_CP_SET_TARGET_SPEED, 0), 0);
+        rig_free(&r);
+}
+
 static void console_or_key_stop(bool key)
 {
         EngineConfig cfg = quiet_config();
@@ -845,6 +911,8 @@ int main(void)
                 cmocka_unit_test(test_link_lost_pauses_reconnect_reapplies_if_running),
                 cmocka_unit_test(test_link_reconnect_with_belt_stopped_sends_nothing),
                 cmocka_unit_test(test_link_reconnect_while_belt_slows_sends_nothing),
+                cmocka_unit_test(test_first_connect_idle_at_rest_starts_workout),
+                cmocka_unit_test(test_first_connect_idle_coasting_sends_nothing),
                 cmocka_unit_test(test_console_stop_never_restarts_belt),
                 cmocka_unit_test(test_safety_key_never_restarts_belt),
                 cmocka_unit_test(test_belt_stopped_without_status),

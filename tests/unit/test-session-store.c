@@ -602,6 +602,37 @@ static void test_store_enum_strings(void **state)
         assert_null(lap_kind_to_string(_LAP_KIND_MAX));
 }
 
+/* Stored sessions keep the workout model's step names: renaming one breaks
+ * every database already written, so they are pinned here. */
+static void test_store_step_names_are_stable(void **state)
+{
+        static const char *const kinds[_STEP_KIND_MAX] = {
+                [STEP_KIND_WARMUP] = "warmup",         [STEP_KIND_ACTIVE] = "active",
+                [STEP_KIND_RECOVERY] = "recovery",     [STEP_KIND_REST] = "rest",
+                [STEP_KIND_COOLDOWN] = "cooldown",     [STEP_KIND_STRIDE] = "stride",
+                [STEP_KIND_TIME_TRIAL] = "time-trial",
+        };
+        static const char *const ends[_STEP_END_MAX] = {[STEP_END_TIME] = "time",
+                                                        [STEP_END_DISTANCE] = "distance",
+                                                        [STEP_END_OPEN] = "open"};
+        static const char *const controls[_STEP_CONTROL_MAX] = {[STEP_CONTROL_SPEED] = "speed",
+                                                                [STEP_CONTROL_HR] = "hr",
+                                                                [STEP_CONTROL_FREE] = "free"};
+
+        for (int i = 0; i < _STEP_KIND_MAX; i++) {
+                assert_string_equal(step_kind_to_string(i), kinds[i]);
+                assert_int_equal(step_kind_from_string(kinds[i]), i);
+        }
+        for (int i = 0; i < _STEP_END_MAX; i++) {
+                assert_string_equal(step_end_to_string(i), ends[i]);
+                assert_int_equal(step_end_from_string(ends[i]), i);
+        }
+        for (int i = 0; i < _STEP_CONTROL_MAX; i++) {
+                assert_string_equal(step_control_to_string(i), controls[i]);
+                assert_int_equal(step_control_from_string(controls[i]), i);
+        }
+}
+
 static int64_t add_session(SessionStore *s, uint64_t start_usec)
 {
         int64_t id;
@@ -763,6 +794,7 @@ int main(void)
                 cmocka_unit_test_setup_teardown(test_store_accepts_thresholds, setup, teardown),
                 cmocka_unit_test(test_store_db_path),
                 cmocka_unit_test(test_store_enum_strings),
+                cmocka_unit_test(test_store_step_names_are_stable),
         };
 
         return cmocka_run_group_tests(tests, NULL, NULL);

@@ -10,6 +10,7 @@
 
 #include "session-fixture.h"
 #include "session-summary.h"
+#include "time-util.h"
 
 /* 10 km/h exactly: 25/9 m per second. */
 static SessionSample *steady_samples(size_t n)
@@ -189,12 +190,12 @@ static void test_format(void **state)
 {
         char b[32];
 
-        assert_string_equal(session_format_pace(b, sizeof(b), 12, false), "5:00");
-        assert_string_equal(session_format_pace(b, sizeof(b), 12, true), "8:03");
-        assert_string_equal(session_format_pace(b, sizeof(b), NAN, false), "--:--");
-        assert_string_equal(session_format_pace(b, sizeof(b), 0, false), "--:--");
-        assert_string_equal(session_format_duration(b, sizeof(b), 3723), "1:02:03");
-        assert_string_equal(session_format_duration(b, sizeof(b), 754.4), "12:34");
+        assert_string_equal(format_pace(b, sizeof(b), 12, false, 0), "5:00");
+        assert_string_equal(format_pace(b, sizeof(b), 12, true, 0), "8:03");
+        assert_string_equal(format_pace(b, sizeof(b), NAN, false, 0), "--:--");
+        assert_string_equal(format_pace(b, sizeof(b), 0, false, 0), "--:--");
+        assert_string_equal(format_duration(b, sizeof(b), 3723, TIME_FORMAT_DASH), "1:02:03");
+        assert_string_equal(format_duration(b, sizeof(b), 754.4, TIME_FORMAT_DASH), "12:34");
 }
 
 int main(void)

@@ -65,18 +65,27 @@ function set(id, text, value) {
 
 // A message for ms milliseconds (0: until replaced). Expiry is checked by
 // time, not by a timer alone: a phone throttles the timers of a hidden tab.
+// Timed messages stack (a stop's safety notice must not hide "Session N
+// saved"); a standing message (no ms) holds one slot below them.
+let timedNotes = []; // {text, kind, until}
+let standingNote = null; // {text, kind}
+const KIND_RANK = { "": 0, info: 0, warn: 1, error: 2 };
 function banner(text, kind, ms) {
+  const now = Date.now();
+  timedNotes = timedNotes.filter((n) => n.until > now && n.text !== text);
+  if (text && ms) timedNotes.push({ text, kind: kind || "", until: now + ms });
+  else standingNote = text ? { text, kind: kind || "" } : null;
+  const notes = standingNote ? [...timedNotes, standingNote] : timedNotes;
   const b = $("banner");
-  if (!text) { b.hidden = true; b.textContent = ""; bannerUntil = 0; return; }
-  b.textContent = text;
-  b.className = kind || "";
+  bannerUntil = timedNotes.reduce((m, n) => Math.max(m, n.until), 0);
+  if (!notes.length) { b.hidden = true; b.textContent = ""; return; }
+  b.textContent = notes.map((n) => n.text).join("\n");
+  b.className = notes.reduce((k, n) => (KIND_RANK[n.kind] > KIND_RANK[k] ? n.kind : k), "");
   b.hidden = false;
-  bannerUntil = ms ? Date.now() + ms : 0;
 }
 
 // Messages that stay while their condition lasts.
 function updateStandingBanner() {
-  if (!$("banner").hidden && bannerUntil > Date.now()) return;
   if (online === false) banner("paced is not running.", "error");
   else if (status && (status.state === "armed" ||
            (status.state === "paused" && status.pause_reason === "belt-stopped")))

@@ -258,6 +258,39 @@ function addLap(l) {
   $("laps").prepend(li);
 }
 
+// ---- keeping the screen on during a workout ----
+
+// The Screen Wake Lock API (secure contexts only: https or localhost; see
+// docs/web.md). Held while a workout is armed, running or paused; the
+// browser drops it when the page is hidden, so it is asked for again when
+// the page shows. document.body.dataset.wakeLock says which it is.
+let wakeLock = null;
+function wantWakeLock() {
+  return !!status && ["armed", "running", "paused"].includes(status.state);
+}
+async function updateWakeLock() {
+  const want = wantWakeLock() && document.visibilityState === "visible";
+  if (!("wakeLock" in navigator)) { document.body.dataset.wakeLock = "unsupported"; return; }
+  if (want && !wakeLock) {
+    try {
+      wakeLock = await navigator.wakeLock.request("screen");
+      document.body.dataset.wakeLock = "held";
+      wakeLock.addEventListener("release", () => {
+        wakeLock = null;
+        document.body.dataset.wakeLock = "released";
+      });
+    } catch (e) {
+      document.body.dataset.wakeLock = "refused";
+    }
+  } else if (!want && wakeLock) {
+    const l = wakeLock;
+    wakeLock = null;
+    await l.release().catch(() => {});
+    document.body.dataset.wakeLock = "released";
+  }
+}
+document.addEventListener("visibilitychange", updateWakeLock);
+
 // ---- the event stream ----
 
 function setLink(state) {
@@ -283,6 +316,7 @@ function connect() {
     }
     status = s;
     render();
+    updateWakeLock();
   });
   on("steps", (s) => { steps = s; drawProfile(); render(); });
   on("paced", (p) => { online = p.online; render(); updateStandingBanner(); });

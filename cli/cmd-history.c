@@ -73,6 +73,10 @@ static void print_json(const SessionListEntry *l, size_t n)
                                e->result_best ? "true" : "false");
                 } else
                         fputs("null", stdout);
+                fputs(",\"threshold_ci_lo_bpm\":", stdout);
+                json_write_number(stdout, e->threshold_ci_lo_bpm, 1);
+                fputs(",\"threshold_ci_hi_bpm\":", stdout);
+                json_write_number(stdout, e->threshold_ci_hi_bpm, 1);
                 fputs("}", stdout);
         }
         fputs(n ? "\n]\n" : "]\n", stdout);
@@ -102,8 +106,8 @@ static void print_table(const SessionListEntry *l, size_t n)
                 printf("No sessions.\n");
                 return;
         }
-        printf("%4s  %-16s  %-20s  %8s  %8s  %7s  %7s  %-14s  %-14s  %s\n", "ID", "DATE", "WORKOUT",
-               "DURATION", "DISTANCE", "PACE", "HR", "THRESHOLD", "RESULT", "END");
+        printf("%4s  %-16s  %-20s  %8s  %8s  %7s  %7s  %-16s  %-14s  %s\n", "ID", "DATE", "WORKOUT",
+               "DURATION", "DISTANCE", "PACE", "HR", "HRVT1 +-95%", "RESULT", "END");
         for (size_t i = 0; i < n; i++) {
                 const SessionListEntry *e = &l[i];
                 char date[32], dur[16], pace[16], dist[16] = "-", hr[16] = "-", thr[32] = "-",
@@ -122,11 +126,16 @@ static void print_table(const SessionListEntry *l, size_t n)
                 if (isfinite(e->threshold_hr_bpm)) {
                         char tp[16];
                         format_pace(tp, sizeof(tp), e->threshold_speed_kmh, false, 0);
-                        snprintf(thr, sizeof(thr), "%.0f bpm %s", e->threshold_hr_bpm,
-                                 isfinite(e->threshold_speed_kmh) ? tp : "");
+                        if (isfinite(e->threshold_ci_lo_bpm))
+                                snprintf(thr, sizeof(thr), "%.0f+-%.0f %s", e->threshold_hr_bpm,
+                                         (e->threshold_ci_hi_bpm - e->threshold_ci_lo_bpm) / 2,
+                                         isfinite(e->threshold_speed_kmh) ? tp : "");
+                        else
+                                snprintf(thr, sizeof(thr), "%.0f bpm %s", e->threshold_hr_bpm,
+                                         isfinite(e->threshold_speed_kmh) ? tp : "");
                 }
                 any_best |= e->result_best;
-                printf("%4" PRId64 "  %-16s  %-20.20s  %8s  %8s  %7s  %7s  %-14s  %-14s  %s\n",
+                printf("%4" PRId64 "  %-16s  %-20.20s  %8s  %8s  %7s  %7s  %-16s  %-14s  %s\n",
                        e->id, date, e->workout_name ? e->workout_name : "(free run)", dur, dist,
                        pace, hr, thr, result_text(e, res, sizeof(res)), end_text(e));
         }

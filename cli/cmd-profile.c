@@ -27,7 +27,10 @@
 static const char options_help[] =
         "      --config FILE            Configuration file (default " CONFIG_DEFAULT_PATH ")\n"
         "      --accept-thresholds ID   Make session ID's detected HRVT1/HRVT2 the profile's\n"
-        "                               thresholds (asks paced; root or group paced)\n"
+        "                               thresholds (asks paced; root or group paced); only\n"
+        "                               a threshold test's are taken\n"
+        "      --force                  With --accept-thresholds: take the fit of a session\n"
+        "                               that is not a threshold test all the same\n"
         "      --accept-result ID       Make session ID's mile time trial the profile's\n"
         "                               mile (asks paced; root or group paced)\n"
         "      --json                   Print JSON\n" SESSION_CLI_DB_OPTIONS_HELP
@@ -112,10 +115,23 @@ static void print_text(const ProfileView *v)
                        v->p.hr.hrvt2_bpm, src);
         } else
                 printf("  HRVT1/2    not set (pacectl profile --accept-thresholds ID)\n");
-        if (v->have_accepted && !v->p.lthr_accepted && !v->p.vt_accepted)
-                printf("  (accepted thresholds of session %" PRIi64
-                       " are overridden by the configuration)\n",
+        if (v->have_accepted &&
+            !(isfinite(v->accepted.hrvt1_bpm) && isfinite(v->accepted.hrvt2_bpm))) {
+                /* Older paced versions accepted one-sided results. */
+                printf("  (the thresholds accepted from session %" PRIi64 " are not used: they "
+                       "hold one threshold only, and LTHR comes from HRVT2 while the zones "
+                       "need both; accept a threshold test that reaches both)\n",
                        v->accepted.session_id);
+        } else if (v->have_accepted) {
+                if (!v->p.lthr_accepted && v->p.lthr_config)
+                        printf("  (LTHR is the configuration's, not session %" PRIi64
+                               "'s accepted HRVT2)\n",
+                               v->accepted.session_id);
+                if (!v->p.vt_accepted && v->p.vt_config)
+                        printf("  (HRVT1/HRVT2 are the configuration's, not session %" PRIi64
+                               "'s accepted ones)\n",
+                               v->accepted.session_id);
+        }
 
         if (!v->have_zones) {
                 printf("\nZones: off (%s model needs values the profile lacks)\n",
@@ -211,7 +227,7 @@ static void print_json(const ProfileView *v)
         fputc('\n', stdout);
 }
 
-static int accept_thresholds(const char *id_arg)
+static int accept_thresholds(const char *id_arg, bool force)
 {
         _cleanup_(sd_bus_error_free) sd_bus_error error = SD_BUS_ERROR_NULL;
         _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
@@ -228,13 +244,23 @@ static int accept_thresholds(const char *id_arg)
         if (r < 0)
                 return pacectl_error_exit("cannot connect to the bus", NULL, r);
         r = sd_bus_call_method(bus, PACED_BUS_NAME, PACED_BUS_PATH, PACED_BUS_IFACE_MANAGER,
-                               "AcceptThresholds", &error, &reply, "t", (uint64_t)id);
-        if (r < 0)
-                return pacectl_error_exit("accept thresholds", &error, r);
+                               "AcceptThresholdsEx", &error, &reply, "tt", (uint64_t)id,
+                               force ? PACED_ACCEPT_THRESHOLDS_FORCE : UINT64_C(0));
+        if (r < 0) {
+                int rc = pacectl_error_exit("accept thresholds", &error, r);
+
+                if (sd_bus_error_has_name(&error, PACED_ERROR_NOT_A_THRESHOLD_TEST))
+                        fprintf(stderr,
+                                "pacectl profile --accept-thresholds %" PRIi64 " --force takes "
+                                "its fit anyway.\n",
+                                id);
+                return rc;
+        }
         r = sd_bus_message_read(reply, "dd", &vt1, &vt2);
         if (r < 0)
                 return pacectl_error_exit("accept thresholds", NULL, r);
-        printf("Accepted session %" PRIi64 "'s thresholds:", id);
+        printf("Accepted session %" PRIi64 "'s thresholds%s:", id,
+               force ? " (forced: check pacectl analyze for why it is not a test)" : "");
         if (isfinite(vt1))
                 printf(" HRVT1 %.0f bpm", vt1);
         if (isfinite(vt2))
@@ -312,6 +338,7 @@ static int cmd_profile(int argc, char *argv[])
                 {"config", required_argument, NULL, 'c'},
                 {"accept-thresholds", required_argument, NULL, 'a'},
                 {"accept-result", required_argument, NULL, 'r'},
+                {"force", no_argument, NULL, 'f'},
                 {"json", no_argument, NULL, 'j'},
                 {"db", required_argument, NULL, 'D'},
                 {"state-dir", required_argument, NULL, 'S'},
@@ -322,7 +349,7 @@ static int cmd_profile(int argc, char *argv[])
         ProfileView v = {.config_path = CONFIG_DEFAULT_PATH};
         Config *cfg = NULL;
         ConfigError e = {};
-        bool json = false, explicit_config = false;
+        bool json = false, explicit_config = false, force = false;
         int c, r;
 
         optind = 0;
@@ -337,6 +364,9 @@ static int cmd_profile(int argc, char *argv[])
                         break;
                 case 'r':
                         accept_res = optarg;
+                        break;
+                case 'f':
+                        force = true;
                         break;
                 case 'j':
                         json = true;
@@ -357,8 +387,12 @@ static int cmd_profile(int argc, char *argv[])
                 fprintf(stderr, "pacectl profile: unexpected argument '%s'\n", argv[optind]);
                 return PACECTL_EXIT_USAGE;
         }
+        if (force && !accept) {
+                fprintf(stderr, "pacectl profile: --force goes with --accept-thresholds\n");
+                return PACECTL_EXIT_USAGE;
+        }
         if (accept)
-                return accept_thresholds(accept);
+                return accept_thresholds(accept, force);
         if (accept_res)
                 return accept_result(accept_res);
 
@@ -393,6 +427,7 @@ static int cmd_profile(int argc, char *argv[])
 }
 
 PACECTL_COMMAND(profile, .name = "profile",
-                .args = "[--config FILE] [--json] | --accept-thresholds ID | --accept-result ID",
+                .args = "[--config FILE] [--json] | --accept-thresholds ID [--force] | "
+                        "--accept-result ID",
                 .summary = "Show the runner profile, or accept a session's thresholds or mile.",
                 .run = cmd_profile);

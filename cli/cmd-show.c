@@ -100,11 +100,22 @@ static void print_text(const SessionData *d, const SessionSummary *s)
 
                 printf("  Result:     %s\n", trial_result_format(&d->results[i], r, sizeof(r)));
         }
+        /* Only a threshold test's result is stored as thresholds (session-store.h). */
         for (size_t i = 0; i < d->n_thresholds; i++) {
                 const SessionThresholdRow *t = &d->thresholds[i];
-                printf("  Threshold:  %s", t->kind);
+                double lo, hi;
+                char grade;
+
+                session_threshold_interval(t, &lo, &hi, &grade);
+                printf("  Threshold:  %s", streq(t->kind, "aet")   ? "aerobic (HRVT1)"
+                                           : streq(t->kind, "ant") ? "anaerobic (HRVT2)"
+                                                                   : t->kind);
                 if (isfinite(t->hr_bpm))
                         printf(" %.0f bpm", t->hr_bpm);
+                if (isfinite(lo))
+                        printf(" (95 %% interval %.0f-%.0f)", lo, hi);
+                if (grade != '-')
+                        printf(", grade %c", grade);
                 if (isfinite(t->speed_kmh))
                         printf(" at %s /km (%.1f km/h)",
                                format_pace(a, sizeof(a), t->speed_kmh, false, 0), t->speed_kmh);
@@ -294,6 +305,15 @@ static void print_json(const SessionData *d, const SessionSummary *s)
                 json_key_number("speed_kmh", t->speed_kmh, 2, true);
                 json_key_number("t_s", t->t_s, 1, true);
                 json_key_number("confidence", t->confidence, 2, true);
+                {
+                        double lo, hi;
+                        char grade;
+
+                        session_threshold_interval(t, &lo, &hi, &grade);
+                        json_key_number("ci_lo_bpm", lo, 1, true);
+                        json_key_number("ci_hi_bpm", hi, 1, true);
+                        printf(",\"grade\":\"%c\"", grade);
+                }
                 printf("}");
         }
         printf("]}\n");

@@ -18,7 +18,7 @@
 typedef struct TrackedBeat {
         double t_end;           /* beat time at the end of this beat, s */
         double rr;              /* ms */
-        uint64_t cum_artifacts; /* artifact beats up to and including this one */
+        uint64_t cum_artifacts; /* counted artifacts up to and including this one */
         bool artifact;
         double rss[DFA_N_BOXES]; /* RSS of the box of size n ending here, NAN if none */
 } TrackedBeat;
@@ -216,7 +216,7 @@ static int add_beat(Alpha1Tracker *t, const RrBeat *beat)
                 if (r < 0)
                         return r;
         }
-        art = rr_beat_is_artifact(beat);
+        art = beat->counted;
         t->n_artifacts += art;
         b = beat_at(t, t->tail);
         b->t_end = t_end;

@@ -82,6 +82,8 @@ void profile_settings_from_config_with(const Config *c, const SessionAccepted *a
         HrProfile *hp = &p.hr;
         bool estimated = false;
 
+        p.lthr_config = c->lthr > 0;
+        p.vt_config = c->hrvt1_bpm && c->hrvt2_bpm;
         if (accepted) {
                 unsigned vt1 = bpm(accepted->hrvt1_bpm), vt2 = bpm(accepted->hrvt2_bpm);
 

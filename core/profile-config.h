@@ -22,6 +22,8 @@ typedef struct ProfileSettings {
         bool lthr_accepted; /* LTHR is the accepted HRVT2 */
         bool vt_accepted;   /* HRVT1/HRVT2 are the accepted ones */
         bool mile_accepted; /* the mile is an accepted time-trial result */
+        bool lthr_config;   /* the config sets LTHR: an accepted HRVT2 does not replace it */
+        bool vt_config;     /* the config sets HRVT1 and HRVT2 */
 } ProfileSettings;
 
 /* What the runner's history and plan add to the config. */

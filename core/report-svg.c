@@ -459,21 +459,20 @@ int report_svg_write(const SessionData *d, int utc_offset_s, FILE *out)
                 format_pace(buf, sizeof(buf), sum->avg_speed_kmh, false, 0));
         if (isfinite(sum->avg_hr_bpm))
                 fprintf(out, " \xc2\xb7 HR %.0f avg, %.0f max", sum->avg_hr_bpm, sum->max_hr_bpm);
-        /* The aerobic threshold: the end-of-session ramp fit, else the first live one. */
-        const SessionThresholdRow *aet = NULL;
+        /* Thresholds: a threshold test's result (the only thresholds stored), each with
+         * its 95 % interval; nothing for any other session (issue #22). */
         for (size_t i = 0; i < d->n_thresholds; i++) {
                 const SessionThresholdRow *t = &d->thresholds[i];
-                if (!t->kind || !streq(t->kind, "aet") || !isfinite(t->hr_bpm))
+                double lo, hi;
+
+                if (!t->kind || !isfinite(t->hr_bpm) ||
+                    !(streq(t->kind, "aet") || streq(t->kind, "ant")))
                         continue;
-                if (!aet || (t->method && streq(t->method, SESSION_METHOD_RAMP) &&
-                             !(aet->method && streq(aet->method, SESSION_METHOD_RAMP))))
-                        aet = t;
-        }
-        if (aet) {
-                fprintf(out, " \xc2\xb7 aerobic threshold %.0f bpm", aet->hr_bpm);
-                if (isfinite(aet->speed_kmh))
-                        fprintf(out, " at %s /km",
-                                format_pace(buf, sizeof(buf), aet->speed_kmh, false, 0));
+                session_threshold_interval(t, &lo, &hi, NULL);
+                fprintf(out, " \xc2\xb7 %s threshold %.0f bpm",
+                        streq(t->kind, "aet") ? "aerobic" : "anaerobic", t->hr_bpm);
+                if (isfinite(lo))
+                        fprintf(out, " (%.0f\xe2\x80\x93%.0f)", lo, hi);
         }
         if (d->end_reason == SESSION_END_INTERRUPTED)
                 fputs(" \xc2\xb7 interrupted", out);

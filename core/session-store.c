@@ -1063,9 +1063,11 @@ static int list_where(SessionStore *s, const char *where, int64_t arg, int64_t l
                      " (SELECT avg(hr_bpm) FROM samples WHERE session_id = s.id AND hr_bpm > 0),"
                      " (SELECT max(hr_bpm) FROM samples WHERE session_id = s.id),"
                      " (SELECT hr_bpm FROM thresholds WHERE session_id = s.id AND kind = 'aet'"
-                     "   ORDER BY method = '" SESSION_METHOD_RAMP "' DESC, id LIMIT 1),"
+                     "   AND method = '" SESSION_METHOD_RAMP_TEST "' ORDER BY id LIMIT 1),"
                      " (SELECT speed_kmh FROM thresholds WHERE session_id = s.id AND kind = 'aet'"
-                     "   ORDER BY method = '" SESSION_METHOD_RAMP "' DESC, id LIMIT 1),"
+                     "   AND method = '" SESSION_METHOD_RAMP_TEST "' ORDER BY id LIMIT 1),"
+                     " (SELECT json FROM thresholds WHERE session_id = s.id AND kind = 'aet'"
+                     "   AND method = '" SESSION_METHOD_RAMP_TEST "' ORDER BY id LIMIT 1),"
                      " r.time_s, r.distance_m, r.complete, r.best"
                      " FROM sessions s LEFT JOIN results r ON r.id = (SELECT id FROM results"
                      "   WHERE session_id = s.id ORDER BY complete DESC, id DESC LIMIT 1)"
@@ -1097,11 +1099,17 @@ static int list_where(SessionStore *s, const char *where, int64_t arg, int64_t l
                         .max_hr_bpm = column_double(st, 8),
                         .threshold_hr_bpm = column_double(st, 9),
                         .threshold_speed_kmh = column_double(st, 10),
-                        .result_time_s = column_double(st, 11),
-                        .result_distance_m = column_double(st, 12),
-                        .result_complete = sqlite3_column_int(st, 13) != 0,
-                        .result_best = sqlite3_column_int(st, 14) != 0,
+                        .result_time_s = column_double(st, 12),
+                        .result_distance_m = column_double(st, 13),
+                        .result_complete = sqlite3_column_int(st, 14) != 0,
+                        .result_best = sqlite3_column_int(st, 15) != 0,
                 };
+                {
+                        SessionThresholdRow t = {.json = (char *)sqlite3_column_text(st, 11)};
+
+                        session_threshold_interval(&t, &e->threshold_ci_lo_bpm,
+                                                   &e->threshold_ci_hi_bpm, NULL);
+                }
                 n++;
                 if (column_strdup(st, 4, &e->workout_name) < 0) {
                         session_list_free(l, n);
@@ -1407,7 +1415,8 @@ int session_store_load(SessionStore *s, int64_t id, SessionData **ret)
         if (r >= 0)
                 r = load_rows(s,
                               "SELECT kind, method, alpha1, hr_bpm, speed_kmh, t, confidence,"
-                              " json FROM thresholds WHERE session_id = ? ORDER BY id",
+                              " json FROM thresholds WHERE session_id = ?"
+                              " AND method = '" SESSION_METHOD_RAMP_TEST "' ORDER BY id",
                               id, (void **)&d->thresholds, &d->n_thresholds, sizeof(*d->thresholds),
                               fill_threshold);
         if (r >= 0)
@@ -1428,6 +1437,35 @@ int session_store_load(SessionStore *s, int64_t id, SessionData **ret)
 
 /* ---- Threshold trend and accepted thresholds ---- */
 
+/* The number after "key": in our own JSON, NAN if absent or negative (unknown). */
+static double json_number(const char *json, const char *key)
+{
+        char pat[48];
+        const char *p;
+        char *end;
+        double v;
+
+        if (!json)
+                return NAN;
+        snprintf(pat, sizeof(pat), "\"%s\":", key);
+        p = strstr(json, pat);
+        if (!p)
+                return NAN;
+        v = strtod(p + strlen(pat), &end);
+        return end == p + strlen(pat) || v < 0 ? NAN : v;
+}
+
+void session_threshold_interval(const SessionThresholdRow *t, double *ret_lo, double *ret_hi,
+                                char *ret_grade)
+{
+        const char *g = t && t->json ? strstr(t->json, "\"grade\":\"") : NULL;
+
+        *ret_lo = json_number(t ? t->json : NULL, "ci_lo_bpm");
+        *ret_hi = json_number(t ? t->json : NULL, "ci_hi_bpm");
+        if (ret_grade)
+                *ret_grade = g && g[9] >= 'A' && g[9] <= 'C' ? g[9] : '-';
+}
+
 static void estimate_from_row(sqlite3_stmt *st, SessionThresholdEstimate *e)
 {
         const unsigned char *method = sqlite3_column_text(st, 4);
@@ -1436,9 +1474,11 @@ static void estimate_from_row(sqlite3_stmt *st, SessionThresholdEstimate *e)
         e->speed_kmh = column_double(st, 6);
         e->confidence = column_double(st, 7);
         snprintf(e->method, sizeof(e->method), "%s", method ? (const char *)method : "");
+        e->ci_lo_bpm = json_number((const char *)sqlite3_column_text(st, 8), "ci_lo_bpm");
+        e->ci_hi_bpm = json_number((const char *)sqlite3_column_text(st, 8), "ci_hi_bpm");
 }
 
-static const SessionThresholdEstimate no_estimate = {NAN, NAN, NAN, ""};
+static const SessionThresholdEstimate no_estimate = {NAN, NAN, NAN, NAN, NAN, ""};
 
 /* since_wall_usec filters by start; only_id > 0 selects one session. */
 static int trend_query(SessionStore *s, uint64_t since_wall_usec, int64_t only_id,
@@ -1451,11 +1491,11 @@ static int trend_query(SessionStore *s, uint64_t since_wall_usec, int64_t only_i
 
         r = prepare(s,
                     "SELECT s.id, s.start_usec, s.workout_name, t.kind, t.method, t.hr_bpm,"
-                    " t.speed_kmh, t.confidence FROM thresholds t JOIN sessions s"
+                    " t.speed_kmh, t.confidence, t.json FROM thresholds t JOIN sessions s"
                     " ON s.id = t.session_id WHERE s.start_usec >= ? AND (? = 0 OR s.id = ?)"
                     " AND t.kind IN ('aet', 'ant') AND t.hr_bpm IS NOT NULL"
-                    " ORDER BY s.start_usec, s.id, t.method = '" SESSION_METHOD_RAMP "' DESC,"
-                    " t.id",
+                    " AND t.method = '" SESSION_METHOD_RAMP_TEST "'"
+                    " ORDER BY s.start_usec, s.id, t.id",
                     &st);
         if (r < 0)
                 return r;
@@ -1485,7 +1525,7 @@ static int trend_query(SessionStore *s, uint64_t since_wall_usec, int64_t only_i
                                 return r;
                         }
                 }
-                /* Rows come best first: keep the first of each kind. */
+                /* Keep the first of each kind (a session stores one test result). */
                 e = streq(kind, "aet") ? &l[n - 1].aet : &l[n - 1].ant;
                 if (isnan(e->hr_bpm))
                         estimate_from_row(st, e);
@@ -1529,14 +1569,36 @@ static int session_exists(SessionStore *s, int64_t id)
         return rc == SQLITE_DONE ? 0 : fail(s, rc, "Failed to look up the session");
 }
 
+static int insert_accepted(SessionStore *s, const SessionAccepted *a)
+{
+        _cleanup_stmt_ sqlite3_stmt *st = NULL;
+        int r, rc;
+
+        r = prepare(s,
+                    "INSERT INTO accepted_thresholds (session_id, accepted_usec, hrvt1_bpm,"
+                    " hrvt2_bpm, hrvt1_kmh, hrvt2_kmh) VALUES (?,?,?,?,?,?)",
+                    &st);
+        if (r < 0)
+                return r;
+        sqlite3_bind_int64(st, 1, a->session_id);
+        sqlite3_bind_int64(st, 2, (sqlite3_int64)a->accepted_wall_usec);
+        bind_double(st, 3, a->hrvt1_bpm);
+        bind_double(st, 4, a->hrvt2_bpm);
+        bind_double(st, 5, a->hrvt1_kmh);
+        bind_double(st, 6, a->hrvt2_kmh);
+        rc = sqlite3_step(st);
+        if (rc != SQLITE_DONE)
+                return fail(s, rc, "Failed to store the accepted thresholds");
+        return 0;
+}
+
 int session_store_accept_thresholds(SessionStore *s, int64_t session_id, uint64_t now_wall_usec,
                                     SessionAccepted *ret)
 {
-        _cleanup_stmt_ sqlite3_stmt *st = NULL;
         SessionTrendEntry *l = NULL;
         SessionAccepted a;
         size_t n = 0;
-        int r, rc;
+        int r;
 
         if (!s || session_id <= 0)
                 return -EINVAL;
@@ -1548,41 +1610,43 @@ int session_store_accept_thresholds(SessionStore *s, int64_t session_id, uint64_
         r = trend_query(s, 0, session_id, &l, &n);
         if (r < 0)
                 return r;
-        if (n == 0) {
-                session_trend_free(l, n);
-                return -ENODATA;
-        }
         a = (SessionAccepted){
                 .session_id = session_id,
                 .accepted_wall_usec = now_wall_usec,
-                .hrvt1_bpm = l[0].aet.hr_bpm,
-                .hrvt2_bpm = l[0].ant.hr_bpm,
-                .hrvt1_kmh = l[0].aet.speed_kmh,
-                .hrvt2_kmh = l[0].ant.speed_kmh,
+                .hrvt1_bpm = n ? l[0].aet.hr_bpm : NAN,
+                .hrvt2_bpm = n ? l[0].ant.hr_bpm : NAN,
+                .hrvt1_kmh = n ? l[0].aet.speed_kmh : NAN,
+                .hrvt2_kmh = n ? l[0].ant.speed_kmh : NAN,
         };
         session_trend_free(l, n);
+        /* A threshold test stores both: anything less is not one. */
+        if (!isfinite(a.hrvt1_bpm) || !isfinite(a.hrvt2_bpm))
+                return -ENODATA;
         /* A fit that puts the aerobic threshold above the anaerobic one is not a profile. */
-        if (isfinite(a.hrvt1_bpm) && isfinite(a.hrvt2_bpm) && a.hrvt1_bpm >= a.hrvt2_bpm)
+        if (a.hrvt1_bpm >= a.hrvt2_bpm)
                 return -EINVAL;
-
-        r = prepare(s,
-                    "INSERT INTO accepted_thresholds (session_id, accepted_usec, hrvt1_bpm,"
-                    " hrvt2_bpm, hrvt1_kmh, hrvt2_kmh) VALUES (?,?,?,?,?,?)",
-                    &st);
+        r = insert_accepted(s, &a);
         if (r < 0)
                 return r;
-        sqlite3_bind_int64(st, 1, session_id);
-        sqlite3_bind_int64(st, 2, (sqlite3_int64)now_wall_usec);
-        bind_double(st, 3, a.hrvt1_bpm);
-        bind_double(st, 4, a.hrvt2_bpm);
-        bind_double(st, 5, a.hrvt1_kmh);
-        bind_double(st, 6, a.hrvt2_kmh);
-        rc = sqlite3_step(st);
-        if (rc != SQLITE_DONE)
-                return fail(s, rc, "Failed to store the accepted thresholds");
         if (ret)
                 *ret = a;
         return 0;
+}
+
+int session_store_record_accepted(SessionStore *s, const SessionAccepted *a)
+{
+        int r;
+
+        if (!s || !a || a->session_id <= 0)
+                return -EINVAL;
+        if (s->reader)
+                return -EROFS;
+        if (!isfinite(a->hrvt1_bpm) || !isfinite(a->hrvt2_bpm) || a->hrvt1_bpm >= a->hrvt2_bpm)
+                return -EINVAL;
+        r = session_exists(s, a->session_id);
+        if (r <= 0)
+                return r < 0 ? r : -ENOENT;
+        return insert_accepted(s, a);
 }
 
 int session_store_get_accepted(SessionStore *s, SessionAccepted *ret)

@@ -108,7 +108,7 @@ typedef struct SessionSample {
 typedef struct SessionRr {
         double t_s; /* elapsed time at which the beat ended */
         unsigned rr_ms;
-        bool artifact; /* flagged by the RR cleaner */
+        bool artifact; /* one per repair by the RR cleaner (RrBeat.counted) */
 } SessionRr;
 
 typedef struct SessionLap {
@@ -215,11 +215,12 @@ typedef struct SessionListEntry {
         double duration_s;             /* last sample time */
         double distance_m;             /* NAN if unknown */
         double avg_hr_bpm, max_hr_bpm; /* NAN if unknown */
-        double threshold_hr_bpm;       /* first "aet" threshold, NAN if none */
+        double threshold_hr_bpm;       /* the threshold test's HRVT1, NAN if not a test */
         double threshold_speed_kmh;
         double result_time_s;     /* the session's time-trial result, NAN if none */
         double result_distance_m; /* NAN if none */
         bool result_complete, result_best;
+        double threshold_ci_lo_bpm, threshold_ci_hi_bpm; /* its 95 % interval, NAN if unknown */
 } SessionListEntry;
 
 /* Sessions started at or after since_wall_usec (0: all), oldest first. */
@@ -258,6 +259,10 @@ typedef struct SessionThresholdRow {
         char *json;
 } SessionThresholdRow;
 
+/* A threshold row's 95 % interval (NAN if unknown) and grade ('-' if unknown), from its json. */
+void session_threshold_interval(const SessionThresholdRow *t, double *ret_lo, double *ret_hi,
+                                char *ret_grade);
+
 typedef struct SessionData {
         int64_t id;
         uint64_t start_wall_usec, end_wall_usec;
@@ -278,7 +283,7 @@ typedef struct SessionData {
         size_t n_laps;
         SessionEventRow *events;
         size_t n_events;
-        SessionThresholdRow *thresholds;
+        SessionThresholdRow *thresholds; /* SESSION_METHOD_RAMP_TEST rows only */
         size_t n_thresholds;
         TrialResult *results; /* time-trial results, in the order they were run */
         size_t n_results;
@@ -296,16 +301,24 @@ const char *session_event_type_to_string(SessionEventType t);
 SessionEventType session_event_type_from_string(const char *s);
 
 /*
- * Threshold trend: each session's best HRVT1 ("aet") and HRVT2 ("ant")
- * estimate. The offline ramp fit the daemon stores at the end of a session
- * (method "dfa-a1-ramp") is preferred over the first live crossover.
+ * Thresholds are the HRVT1 ("aet") and HRVT2 ("ant") rows of method
+ * SESSION_METHOD_RAMP_TEST: the fit of a session that was a threshold test
+ * (threshold-test.h), stored by the daemon when the session ends, with
+ * {"test":true,"grade":..,"ci_lo_bpm":..,"ci_hi_bpm":..} in json. Nothing
+ * else stored in the table is a threshold: the readers below (history,
+ * trend, accept) and the report only ever use these rows. Older paced
+ * versions stored "dfa-a1-ramp" fits of any speed rise (a time trial too)
+ * and "dfa-a1-live" crossings; those rows are kept but not trusted
+ * (pacectl analyze ID re-checks such a session).
  */
-#define SESSION_METHOD_RAMP "dfa-a1-ramp"
+#define SESSION_METHOD_RAMP_TEST "dfa-a1-ramp-test"
+#define SESSION_METHOD_RAMP      "dfa-a1-ramp" /* before tests were checked: not trusted */
 
 typedef struct SessionThresholdEstimate {
-        double hr_bpm;     /* NAN: no estimate */
-        double speed_kmh;  /* NAN if unknown */
-        double confidence; /* 0..1, NAN if unknown */
+        double hr_bpm;               /* NAN: no estimate */
+        double speed_kmh;            /* NAN if unknown */
+        double confidence;           /* 0..1, NAN if unknown */
+        double ci_lo_bpm, ci_hi_bpm; /* 95 % interval, NAN if unknown */
         char method[24];
 } SessionThresholdEstimate;
 
@@ -316,7 +329,7 @@ typedef struct SessionTrendEntry {
         SessionThresholdEstimate aet, ant;
 } SessionTrendEntry;
 
-/* Sessions started at or after since_wall_usec with any estimate, oldest first. */
+/* Threshold tests started at or after since_wall_usec, oldest first. */
 int session_store_threshold_trend(SessionStore *s, uint64_t since_wall_usec,
                                   SessionTrendEntry **ret, size_t *ret_n);
 void session_trend_free(SessionTrendEntry *l, size_t n);
@@ -332,10 +345,14 @@ typedef struct SessionAccepted {
         double hrvt1_kmh, hrvt2_kmh; /* NAN if unknown */
 } SessionAccepted;
 
-/* Records session_id's estimates as accepted. -ENOENT: no such session; -ENODATA: it has no
- * HRVT1/HRVT2 estimate; -EINVAL: HRVT1 not below HRVT2. ret may be NULL. */
+/* Records session_id's threshold-test result (both thresholds) as accepted. -ENOENT: no
+ * such session; -ENODATA: it stored no threshold-test result; -EINVAL: HRVT1 not below
+ * HRVT2. ret may be NULL. */
 int session_store_accept_thresholds(SessionStore *s, int64_t session_id, uint64_t now_wall_usec,
                                     SessionAccepted *ret);
+/* Records thresholds the caller worked out (a fresh analysis of a session) as accepted:
+ * both must be known, HRVT1 below HRVT2 (-EINVAL). */
+int session_store_record_accepted(SessionStore *s, const SessionAccepted *a);
 /* The newest accepted thresholds; -ENOENT if none were ever accepted. */
 int session_store_get_accepted(SessionStore *s, SessionAccepted *ret);
 

@@ -309,18 +309,20 @@ static int method_set_schedule(sd_bus_message *message, void *userdata, sd_bus_e
         return sd_bus_reply_method_return(message, NULL);
 }
 
-static int method_accept_thresholds(sd_bus_message *message, void *userdata, sd_bus_error *error)
+static int accept_thresholds(sd_bus_message *message, Manager *m, uint64_t id, uint64_t flags,
+                             sd_bus_error *error)
 {
-        Manager *m = userdata;
         SessionAccepted a;
-        uint64_t id;
+        char why[256];
         int r;
 
-        r = sd_bus_message_read(message, "t", &id);
-        if (r < 0)
-                return r;
         REQUIRE_WRITE_ACCESS(m, message, error);
-        r = manager_accept_thresholds(m, id > INT64_MAX ? 0 : (int64_t)id, &a);
+        if (flags & ~_PACED_ACCEPT_THRESHOLDS_ALL)
+                return sd_bus_error_setf(error, PACED_ERROR_INVALID_ARGUMENT,
+                                         "Unknown flags 0x%" PRIx64 ".",
+                                         flags & ~_PACED_ACCEPT_THRESHOLDS_ALL);
+        r = manager_accept_thresholds(m, id > INT64_MAX ? 0 : (int64_t)id,
+                                      flags & PACED_ACCEPT_THRESHOLDS_FORCE, &a, why, sizeof(why));
         switch (r) {
         case 0:
                 break;
@@ -329,14 +331,25 @@ static int method_accept_thresholds(sd_bus_message *message, void *userdata, sd_
                                          "No session %" PRIu64 ".", id);
         case -EINVAL:
                 return sd_bus_error_setf(error, PACED_ERROR_INVALID_ARGUMENT,
-                                         id == 0 || id > INT64_MAX
-                                                 ? "No session %" PRIu64 "."
-                                                 : "Session %" PRIu64 "'s aerobic threshold is not "
-                                                   "below its anaerobic one; not accepted.",
+                                         "Session %" PRIu64 "'s aerobic threshold is not "
+                                         "below its anaerobic one; not accepted.",
                                          id);
+        case -EBADE:
+                return sd_bus_error_setf(error, PACED_ERROR_NOT_A_THRESHOLD_TEST,
+                                         "Session %" PRIu64 " is %s; its alpha1 crossings are "
+                                         "not thresholds. Force to accept its fit anyway.",
+                                         id, why);
+        case -EDOM:
+                return sd_bus_error_setf(error, PACED_ERROR_ONE_SIDED,
+                                         "Session %" PRIu64 " gives the aerobic threshold "
+                                         "(HRVT1) only: the profile takes LTHR from HRVT2 and "
+                                         "the zones need both, so nothing would use it. Run a "
+                                         "ramp until alpha1 falls to 0.5 (%s).",
+                                         id, why);
         case -ENODATA:
                 return sd_bus_error_setf(error, PACED_ERROR_INVALID_ARGUMENT,
-                                         "Session %" PRIu64 " has no threshold estimate.", id);
+                                         "Session %" PRIu64 " has no threshold estimate%s%s.", id,
+                                         why[0] ? ": " : "", why);
         case -ENOMEDIUM:
                 return sd_bus_error_set(error, PACED_ERROR_FAILED,
                                         "paced runs without a session store.");
@@ -344,6 +357,28 @@ static int method_accept_thresholds(sd_bus_message *message, void *userdata, sd_
                 return sd_bus_error_set_errnof(error, r, "Cannot accept the thresholds: %m");
         }
         return sd_bus_reply_method_return(message, "dd", a.hrvt1_bpm, a.hrvt2_bpm);
+}
+
+static int method_accept_thresholds(sd_bus_message *message, void *userdata, sd_bus_error *error)
+{
+        uint64_t id;
+        int r;
+
+        r = sd_bus_message_read(message, "t", &id);
+        if (r < 0)
+                return r;
+        return accept_thresholds(message, userdata, id, 0, error);
+}
+
+static int method_accept_thresholds_ex(sd_bus_message *message, void *userdata, sd_bus_error *error)
+{
+        uint64_t id, flags;
+        int r;
+
+        r = sd_bus_message_read(message, "tt", &id, &flags);
+        if (r < 0)
+                return r;
+        return accept_thresholds(message, userdata, id, flags, error);
 }
 
 static int method_accept_result(sd_bus_message *message, void *userdata, sd_bus_error *error)
@@ -514,6 +549,10 @@ static const sd_bus_vtable manager_vtable[] = {
         SD_BUS_METHOD_WITH_NAMES("AcceptResult", "t", SD_BUS_PARAM(session_id), "d",
                                  SD_BUS_PARAM(time_s), method_accept_result,
                                  SD_BUS_VTABLE_UNPRIVILEGED),
+        SD_BUS_METHOD_WITH_NAMES("AcceptThresholdsEx", "tt",
+                                 SD_BUS_PARAM(session_id) SD_BUS_PARAM(flags), "dd",
+                                 SD_BUS_PARAM(hrvt1_bpm) SD_BUS_PARAM(hrvt2_bpm),
+                                 method_accept_thresholds_ex, SD_BUS_VTABLE_UNPRIVILEGED),
         SD_BUS_METHOD_WITH_NAMES("ScanDevices", "u", SD_BUS_PARAM(timeout), "a(sssn)",
                                  SD_BUS_PARAM(devices), method_scan_devices,
                                  SD_BUS_VTABLE_UNPRIVILEGED),

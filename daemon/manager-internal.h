@@ -251,10 +251,19 @@ void manager_apply_config(Manager *m);
 /* Reads the newest accepted thresholds from the store and re-applies the profile. */
 void manager_load_accepted(Manager *m);
 void manager_load_accepted_result(Manager *m);
-/* At a session's end: the offline ramp fit over its RR, stored when it succeeded. */
+/* Live crossovers are announced only in the ramp of a threshold test: at each step. */
+void manager_update_announce(Manager *m, int step_index);
+/* At a session's end: the offline ramp fit over its RR, stored when it was a threshold test. */
 void manager_store_ramp_thresholds(Manager *m, int64_t session_id);
-/* AcceptThresholds: records the session's estimates and applies them. */
-int manager_accept_thresholds(Manager *m, int64_t session_id, SessionAccepted *ret);
+/*
+ * AcceptThresholds: records the session's threshold-test result and applies
+ * it. -ENOENT no such session, -EBADE not a threshold test (force: its fit
+ * is taken all the same), -EDOM one-sided (HRVT1 only, never taken),
+ * -ENODATA no estimate at all, -EINVAL HRVT1 not below HRVT2. ret_why (may
+ * be NULL) gets the verdict in words.
+ */
+int manager_accept_thresholds(Manager *m, int64_t session_id, bool force, SessionAccepted *ret,
+                              char *ret_why, size_t why_size);
 /* pacectl profile --accept-result: session_id's time trial becomes the runner's mile. */
 int manager_accept_result(Manager *m, int64_t session_id, SessionAcceptedResult *ret);
 /* Real time the safe stop may take: the slowest allowed ramp from max_speed. */

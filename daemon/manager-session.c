@@ -184,6 +184,12 @@ void manager_session_runtime_start(Manager *m)
         }
         if (r < 0)
                 log_warning_errno(r, "Live alpha1 is not available: %m");
+        if (m->engine) {
+                EngineStatus st;
+
+                workout_engine_get_status(m->engine, manager_now(m), &st);
+                manager_update_announce(m, st.step_index);
+        }
         m->live.alpha1 = NAN;
         m->live.crossover_kind[0] = '\0';
 
@@ -332,7 +338,7 @@ static void store_rr(Manager *m, double t, const double *rr_ms, size_t n)
                         SessionRr rr = {
                                 .t_s = end,
                                 .rr_ms = (unsigned)lround(beats[j].rr_ms),
-                                .artifact = rr_beat_is_artifact(&beats[j]),
+                                .artifact = beats[j].counted,
                         };
 
                         if (m->store && m->session_id > 0)
@@ -346,15 +352,6 @@ static void handle_crossover(Manager *m, const CrossoverEvent *ev)
 {
         const char *key = threshold_kind_to_key(ev->threshold);
         char text[160], json[192];
-        SessionThreshold th = {
-                .kind = ev->threshold == THRESHOLD_HRVT1 ? "aet" : "ant",
-                .method = "dfa-a1-live",
-                .alpha1 = threshold_kind_alpha1(ev->threshold),
-                .hr_bpm = ev->hr_bpm,
-                .speed_kmh = ev->speed_kmh,
-                .t_s = ev->t_s,
-                .confidence = ev->confidence,
-        };
 
         snprintf(text, sizeof(text), "%s the %s at %.0f bpm, %.1f km/h (alpha1 %.2f)",
                  ev->above ? "Crossed" : "Back below", threshold_kind_to_string(ev->threshold),
@@ -365,12 +362,10 @@ static void handle_crossover(Manager *m, const CrossoverEvent *ev)
                  isfinite(ev->speed_kmh) ? ev->speed_kmh : 0.0, ev->above ? "true" : "false");
         log_info("%s", text);
         manager_store_event(m, SESSION_EVENT_CROSSOVER, text, json);
+        /* An event of the session, never a threshold: only the end-of-session
+         * analysis of a threshold test stores thresholds (issue #22). */
         if (!ev->above)
                 return;
-        if (m->store && m->session_id > 0 &&
-            session_store_add_threshold(m->store, m->session_id, &th) < 0)
-                log_warning("Failed to record the crossover: %s",
-                            session_store_last_error(m->store));
         snprintf(m->live.crossover_kind, sizeof(m->live.crossover_kind), "%s", key);
         m->live.crossover_t_s = ev->t_s;
         m->live.crossover_hr_bpm = (unsigned)lround(ev->hr_bpm);

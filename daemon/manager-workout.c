@@ -247,8 +247,10 @@ static void handle_step_changed(Manager *m, const EngineEvent *ev)
         snprintf(json, sizeof(json), "{\"step\":%d}", ev->step_index);
         manager_store_event(m, SESSION_EVENT_STEP_CHANGE, ev->message, json);
         (void)bus_manager_emit_step_changed(m, ev->step_index, ev->message, kind);
-        if (m->analysis && m->session_id)
+        if (m->analysis && m->session_id) {
                 live_analysis_new_step(m->analysis, manager_session_t(m), NULL);
+                manager_update_announce(m, ev->step_index);
+        }
         manager_properties_changed(m, MANAGER_PROP_STEP | MANAGER_PROP_LIVE);
 }
 

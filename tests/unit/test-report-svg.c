@@ -182,11 +182,49 @@ static void test_svg_has_the_runner_elements(void **state)
         assert_non_null(strstr(p.texts, "Heart rate (bpm)"));
         assert_non_null(strstr(p.texts, "Time (min)"));
         assert_non_null(strstr(p.texts, "3 x 400 m \xe2\x80\x94 Mon 24 Nov 2025, 17:00"));
-        assert_non_null(strstr(p.texts, "aerobic threshold"));
+        /* An interval session is not a threshold test: its live crossing is
+         * marked, but no threshold is claimed (issue #22). */
+        assert_null(strstr(p.texts, "threshold"));
         assert_non_null(strstr(p.texts, "alpha1 crossed 0.75"));
         /* The visible label is the short form: up-arrow, VT1, bpm. */
         assert_non_null(strstr(p.texts, "\xe2\x86\x91VT1 "));
         assert_non_null(strstr(p.texts, "mile 1"));
+
+        for (size_t i = 0; i < p.n_paths; i++)
+                free(p.path_d[i]);
+        free(buf);
+        session_data_free(d);
+        snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
+        assert_int_equal(system(cmd), 0);
+}
+
+/* A threshold test's result heads the report, each number with its interval. */
+static void test_svg_subtitle_test_result(void **state)
+{
+        char dir[] = "/tmp/test-report-svg-XXXXXX", cmd[64];
+        SessionStore *s = NULL;
+        SessionData *d = NULL;
+        char *buf = NULL;
+        size_t size = 0;
+        int64_t id;
+        static Parsed p;
+        FILE *f;
+
+        assert_non_null(mkdtemp(dir));
+        assert_int_equal(session_store_open(&s, dir), 0);
+        assert_int_equal(fixture_run(s, 2, 3000, SESSION_END_FINISHED, &id), 0);
+        assert_int_equal(fixture_add_test_result(s, id, 150, 170), 0);
+        assert_int_equal(session_store_load(s, id, &d), 0);
+        session_store_free(s);
+
+        f = open_memstream(&buf, &size);
+        assert_int_equal(report_svg_write(d, 3600, f), 0);
+        fclose(f);
+        parse(buf, size, &p);
+        assert_non_null(strstr(p.texts, "aerobic threshold 150 bpm (146\xe2\x80\x93"
+                                        "154)"));
+        assert_non_null(strstr(p.texts, "anaerobic threshold 170 bpm (166\xe2\x80\x93"
+                                        "174)"));
 
         for (size_t i = 0; i < p.n_paths; i++)
                 free(p.path_d[i]);
@@ -322,6 +360,7 @@ int main(void)
 {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test(test_svg_has_the_runner_elements),
+                cmocka_unit_test(test_svg_subtitle_test_result),
                 cmocka_unit_test(test_svg_minimal_session),
                 cmocka_unit_test(test_crossover_labels_do_not_overlap),
                 cmocka_unit_test(test_crossover_labels_crowded),

@@ -149,15 +149,25 @@ static void test_store_roundtrip(void **state)
                                                                     NULL, "{\"alpha1\":0.75}"}),
                          0);
         assert_int_equal(session_store_flush(s, 1000), 0);
-        assert_int_equal(session_store_add_threshold(s, id,
-                                                     &(SessionThreshold){.kind = "aet",
-                                                                         .method = "dfa-a1",
-                                                                         .alpha1 = 0.75,
-                                                                         .hr_bpm = 151,
-                                                                         .speed_kmh = 10.5,
-                                                                         .t_s = 310,
-                                                                         .confidence = NAN}),
+        assert_int_equal(session_store_add_threshold(
+                                 s, id,
+                                 &(SessionThreshold){.kind = "aet",
+                                                     .method = SESSION_METHOD_RAMP_TEST,
+                                                     .alpha1 = 0.75,
+                                                     .hr_bpm = 151,
+                                                     .speed_kmh = 10.5,
+                                                     .t_s = 310,
+                                                     .confidence = NAN,
+                                                     .json = "{\"test\":true,\"grade\":\"A\","
+                                                             "\"ci_lo_bpm\":148.0,"
+                                                             "\"ci_hi_bpm\":154.5}"}),
                          0);
+        /* Not a threshold: a live crossing (older paced versions stored those). */
+        assert_int_equal(
+                session_store_add_threshold(
+                        s, id,
+                        &(SessionThreshold){.kind = "aet", .method = "dfa-a1-live", .hr_bpm = 137}),
+                0);
         assert_int_equal(session_store_end(s, 1700000000000000ULL + 400 * USEC_PER_SEC,
                                            SESSION_END_FINISHED),
                          0);
@@ -209,10 +219,20 @@ static void test_store_roundtrip(void **state)
         assert_string_equal(d->events[0].text, "Step 2: 400 m");
         assert_null(d->events[1].text);
         assert_string_equal(d->events[1].json, "{\"alpha1\":0.75}");
+        /* Only the threshold test's row is loaded. */
         assert_int_equal(d->n_thresholds, 1);
         assert_string_equal(d->thresholds[0].kind, "aet");
         assert_float_equal(d->thresholds[0].hr_bpm, 151, 1e-9);
         assert_true(isnan(d->thresholds[0].confidence));
+        {
+                double lo, hi;
+                char grade;
+
+                session_threshold_interval(&d->thresholds[0], &lo, &hi, &grade);
+                assert_float_equal(lo, 148, 1e-9);
+                assert_float_equal(hi, 154.5, 1e-9);
+                assert_true(grade == 'A');
+        }
         d = session_data_free(d);
 
         assert_int_equal(session_store_list(s, 0, &l, &n), 0);
@@ -536,9 +556,18 @@ static void test_store_migrates_v1(void **state)
         assert_int_equal(d->n_zones, 0);
         session_data_free(d);
         /* New tables work on the migrated database. */
-        assert_int_equal(session_store_add_threshold(
-                                 s, 7, &(SessionThreshold){.kind = "aet", .hr_bpm = 150}),
-                         0);
+        assert_int_equal(
+                session_store_add_threshold(s, 7,
+                                            &(SessionThreshold){.kind = "aet",
+                                                                .method = SESSION_METHOD_RAMP_TEST,
+                                                                .hr_bpm = 150}),
+                0);
+        assert_int_equal(
+                session_store_add_threshold(s, 7,
+                                            &(SessionThreshold){.kind = "ant",
+                                                                .method = SESSION_METHOD_RAMP_TEST,
+                                                                .hr_bpm = 170}),
+                0);
         /* Version 3's table too: the old session's estimate can be accepted. */
         assert_int_equal(session_store_accept_thresholds(s, 7, 1700000000000000ULL, NULL), 0);
         /* Foreign keys are on: no threshold for a missing session. */
@@ -642,7 +671,8 @@ static int64_t add_session(SessionStore *s, uint64_t start_usec)
         return id;
 }
 
-static void test_store_threshold_trend_prefers_ramp_fit(void **state)
+/* issue #22: only a threshold test's result is a threshold, in the trend and in history. */
+static void test_store_threshold_trend_lists_tests_only(void **state)
 {
         Fixture *f = *state;
         SessionStore *s = NULL;
@@ -654,9 +684,9 @@ static void test_store_threshold_trend_prefers_ramp_fit(void **state)
         assert_int_equal(session_store_open(&s, f->dir), 0);
         a = add_session(s, 1700000000000000ULL);
         b = add_session(s, 1700100000000000ULL);
-        c = add_session(s, 1700200000000000ULL); /* no thresholds: not in the trend */
-        (void)c;
-        /* Session a: a live crossover first, then the end-of-session ramp fit. */
+        c = add_session(s, 1700200000000000ULL);
+        /* Session a: a live crossover first (an older paced stored those), then
+         * the end-of-session result of a threshold test. */
         assert_int_equal(session_store_add_threshold(s, a,
                                                      &(SessionThreshold){.kind = "aet",
                                                                          .method = "dfa-a1-live",
@@ -667,7 +697,7 @@ static void test_store_threshold_trend_prefers_ramp_fit(void **state)
         assert_int_equal(
                 session_store_add_threshold(s, a,
                                             &(SessionThreshold){.kind = "aet",
-                                                                .method = SESSION_METHOD_RAMP,
+                                                                .method = SESSION_METHOD_RAMP_TEST,
                                                                 .hr_bpm = 148,
                                                                 .speed_kmh = 10.9,
                                                                 .confidence = 0.93}),
@@ -675,13 +705,14 @@ static void test_store_threshold_trend_prefers_ramp_fit(void **state)
         assert_int_equal(
                 session_store_add_threshold(s, a,
                                             &(SessionThreshold){.kind = "ant",
-                                                                .method = SESSION_METHOD_RAMP,
+                                                                .method = SESSION_METHOD_RAMP_TEST,
                                                                 .hr_bpm = 170,
                                                                 .speed_kmh = 13.5,
                                                                 .confidence = 0.64,
                                                                 .alpha1 = NAN}),
                 0);
-        /* Session b: only a live HRVT1. */
+        /* Session b: a live HRVT1 only; c: an unchecked ramp fit of an older paced
+         * (a time trial could give one). Neither is a threshold. */
         assert_int_equal(session_store_add_threshold(s, b,
                                                      &(SessionThreshold){.kind = "aet",
                                                                          .method = "dfa-a1-live",
@@ -689,30 +720,33 @@ static void test_store_threshold_trend_prefers_ramp_fit(void **state)
                                                                          .speed_kmh = NAN,
                                                                          .confidence = NAN}),
                          0);
+        assert_int_equal(
+                session_store_add_threshold(s, c,
+                                            &(SessionThreshold){.kind = "aet",
+                                                                .method = SESSION_METHOD_RAMP,
+                                                                .hr_bpm = 181}),
+                0);
 
         assert_int_equal(session_store_threshold_trend(s, 0, &l, &n), 0);
-        assert_int_equal(n, 2);
+        assert_int_equal(n, 1);
         assert_int_equal(l[0].id, a);
         assert_float_equal(l[0].aet.hr_bpm, 148, 1e-9);
-        assert_string_equal(l[0].aet.method, SESSION_METHOD_RAMP);
+        assert_string_equal(l[0].aet.method, SESSION_METHOD_RAMP_TEST);
         assert_float_equal(l[0].ant.hr_bpm, 170, 1e-9);
         assert_float_equal(l[0].ant.speed_kmh, 13.5, 1e-9);
-        assert_int_equal(l[1].id, b);
-        assert_float_equal(l[1].aet.hr_bpm, 151, 1e-9);
-        assert_true(isnan(l[1].aet.speed_kmh));
-        assert_true(isnan(l[1].ant.hr_bpm));
         session_trend_free(l, n);
 
-        /* --since drops the older session. */
+        /* --since drops the test. */
         assert_int_equal(session_store_threshold_trend(s, 1700050000000000ULL, &l, &n), 0);
-        assert_int_equal(n, 1);
-        assert_int_equal(l[0].id, b);
+        assert_int_equal(n, 0);
         session_trend_free(l, n);
 
-        /* history's threshold column shows the same (ramp) estimate. */
+        /* history's threshold column: the test's, and nothing for the others. */
         assert_int_equal(session_store_list(s, 0, &h, &n), 0);
         assert_int_equal(n, 3);
         assert_float_equal(h[0].threshold_hr_bpm, 148, 1e-9);
+        assert_true(isnan(h[1].threshold_hr_bpm));
+        assert_true(isnan(h[2].threshold_hr_bpm));
         session_list_free(h, n);
         session_store_free(s);
 }
@@ -732,24 +766,36 @@ static void test_store_accepts_thresholds(void **state)
         assert_int_equal(
                 session_store_add_threshold(s, a,
                                             &(SessionThreshold){.kind = "aet",
-                                                                .method = SESSION_METHOD_RAMP,
+                                                                .method = SESSION_METHOD_RAMP_TEST,
                                                                 .hr_bpm = 148,
                                                                 .speed_kmh = 10.9}),
                 0);
         assert_int_equal(
                 session_store_add_threshold(s, a,
                                             &(SessionThreshold){.kind = "ant",
-                                                                .method = SESSION_METHOD_RAMP,
+                                                                .method = SESSION_METHOD_RAMP_TEST,
                                                                 .hr_bpm = 170,
                                                                 .speed_kmh = 13.5}),
                 0);
         /* b's "thresholds" are inverted: refused, nothing recorded. */
-        assert_int_equal(session_store_add_threshold(
-                                 s, b, &(SessionThreshold){.kind = "aet", .hr_bpm = 172}),
-                         0);
-        assert_int_equal(session_store_add_threshold(
-                                 s, b, &(SessionThreshold){.kind = "ant", .hr_bpm = 160}),
-                         0);
+        assert_int_equal(
+                session_store_add_threshold(s, b,
+                                            &(SessionThreshold){.kind = "aet",
+                                                                .method = SESSION_METHOD_RAMP_TEST,
+                                                                .hr_bpm = 172}),
+                0);
+        assert_int_equal(
+                session_store_add_threshold(s, b,
+                                            &(SessionThreshold){.kind = "ant",
+                                                                .method = SESSION_METHOD_RAMP_TEST,
+                                                                .hr_bpm = 160}),
+                0);
+        /* c has HRVT1 only, and not from a test: nothing to accept. */
+        assert_int_equal(
+                session_store_add_threshold(
+                        s, c,
+                        &(SessionThreshold){.kind = "aet", .method = "dfa-a1-live", .hr_bpm = 137}),
+                0);
 
         assert_int_equal(session_store_accept_thresholds(s, 999, 1, &got), -ENOENT);
         assert_int_equal(session_store_accept_thresholds(s, c, 1, &got), -ENODATA);
@@ -773,6 +819,31 @@ static void test_store_accepts_thresholds(void **state)
         assert_float_equal(got.hrvt1_kmh, 10.9, 1e-9);
         assert_int_equal(session_store_accept_thresholds(reader, a, 2, NULL), -EROFS);
         session_store_free(reader);
+
+        /* Values the daemon worked out itself: both needed, in order. */
+        assert_int_equal(session_store_open(&s, f->dir), 0);
+        assert_int_equal(session_store_record_accepted(
+                                 s, &(SessionAccepted){.session_id = c,
+                                                       .accepted_wall_usec = 1700400000000000ULL,
+                                                       .hrvt1_bpm = 152,
+                                                       .hrvt2_bpm = NAN}),
+                         -EINVAL);
+        assert_int_equal(session_store_record_accepted(s, &(SessionAccepted){.session_id = 999,
+                                                                             .hrvt1_bpm = 150,
+                                                                             .hrvt2_bpm = 170}),
+                         -ENOENT);
+        assert_int_equal(session_store_record_accepted(
+                                 s, &(SessionAccepted){.session_id = c,
+                                                       .accepted_wall_usec = 1700400000000000ULL,
+                                                       .hrvt1_bpm = 150,
+                                                       .hrvt2_bpm = 171,
+                                                       .hrvt1_kmh = NAN,
+                                                       .hrvt2_kmh = NAN}),
+                         0);
+        assert_int_equal(session_store_get_accepted(s, &got), 0);
+        assert_int_equal(got.session_id, c);
+        assert_float_equal(got.hrvt2_bpm, 171, 1e-9);
+        session_store_free(s);
 }
 
 int main(void)
@@ -789,7 +860,7 @@ int main(void)
                 cmocka_unit_test_setup_teardown(test_store_reader_unwritable_dir, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_store_migrates_v1, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_store_refuses_newer_schema, setup, teardown),
-                cmocka_unit_test_setup_teardown(test_store_threshold_trend_prefers_ramp_fit, setup,
+                cmocka_unit_test_setup_teardown(test_store_threshold_trend_lists_tests_only, setup,
                                                 teardown),
                 cmocka_unit_test_setup_teardown(test_store_accepts_thresholds, setup, teardown),
                 cmocka_unit_test(test_store_db_path),

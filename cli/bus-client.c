@@ -45,7 +45,12 @@ int pacectl_error_exit(const char *what, const sd_bus_error *error, int r)
                 /* It may quote a workout file (a .zwo's C1 controls): no escapes. */
                 _cleanup_free_ char *msg = utf8_sanitize(error->message);
 
-                fprintf(stderr, "pacectl: %s: %s\n", what, msg ? msg : error->message);
+                /* paced's own errors are whole sentences ("Cannot resume: ..."):
+                 * the method's name in front would only say it twice. */
+                if (strncmp(name, PACED_BUS_ERROR_PREFIX, strlen(PACED_BUS_ERROR_PREFIX)) == 0)
+                        fprintf(stderr, "pacectl: %s\n", msg ? msg : error->message);
+                else
+                        fprintf(stderr, "pacectl: %s: %s\n", what, msg ? msg : error->message);
         } else
                 fprintf(stderr, "pacectl: %s: %s\n", what, strerror(r < 0 ? -r : r));
         if (!name)
@@ -99,6 +104,42 @@ int pacectl_call_manager(const char *method, const char *types, ...)
         return PACECTL_EXIT_OK;
 }
 
+int pacectl_say_next(const char *what, int code)
+{
+        _cleanup_(sd_bus_error_free) sd_bus_error error = SD_BUS_ERROR_NULL;
+        _cleanup_(sd_bus_flush_close_unrefp) sd_bus *bus = NULL;
+        ManagerProps p;
+        const char *next, *workout;
+
+        if (code != PACECTL_EXIT_OK || pacectl_bus_open(&bus) < 0)
+                return code;
+        manager_props_init(&p);
+        if (manager_props_get(bus, &p, &error) < 0) {
+                manager_props_done(&p);
+                return code;
+        }
+        next = p.next_action ? p.next_action : "";
+        workout = p.workout && *p.workout ? p.workout : "the workout";
+        if (streq(what, "start") && streq_ptr(p.state, "armed"))
+                printf("Loaded %s. %s\n", workout, next);
+        else if (streq(what, "start"))
+                printf("Started %s.%s%s\n", workout, *next ? " " : "", next);
+        else if (streq(what, "pause"))
+                printf("Paused. %s\n", next);
+        else if (streq(what, "resume"))
+                printf("Resumed: step %d/%u, %s.\n", p.step_index + 1, p.step_count,
+                       p.step_name ? p.step_name : "");
+        else if (streq(what, "stop"))
+                printf("Stopped.\n");
+        else if (streq(what, "skip") && p.step_index >= 0)
+                printf("Now: step %d/%u, %s.\n", p.step_index + 1, p.step_count,
+                       p.step_name ? p.step_name : "");
+        else if (*next)
+                printf("%s\n", next);
+        manager_props_done(&p);
+        return code;
+}
+
 /* ---- property maps ---- */
 
 typedef struct PropMap {
@@ -120,6 +161,8 @@ static const PropMap manager_map[] = {
         P("NextStepName", 's', next_step_name),
         P("ControlStatus", 's', control_status),
         P("Schedule", 's', schedule),
+        P("NextAction", 's', next_action),
+        P("LastResult", 's', last_result),
         P("Units", 's', units),
         P("Storage", 's', storage),
         P("StorageError", 's', storage_error),
@@ -451,6 +494,7 @@ void status_print_json(FILE *f, const ManagerProps *p, const DeviceProps *devs, 
         pacectl_json_string(f, p->version);
         S("state", p->state);
         S("pause_reason", p->pause_reason);
+        S("next_action", p->next_action);
         S("workout", p->workout);
         fprintf(f, ",\"step_index\":%d,\"step_count\":%u", p->step_index, p->step_count);
         S("step_name", p->step_name);

@@ -11,6 +11,7 @@
 #include "session-cli.h"
 #include "session-summary.h"
 #include "time-util.h"
+#include "trial-result.h"
 #include "util.h"
 
 static const char options_help[] = "      --json        Print JSON\n" SESSION_CLI_DB_OPTIONS_HELP
@@ -42,14 +43,15 @@ static double lap_moving_s(const SessionData *d, const SessionLap *l)
         return fmax(l->end_s - l->start_s - session_summary_paused_s(d, l->start_s, l->end_s), 0);
 }
 
-static void print_splits(const SessionData *d, const char *title, const SessionLap *l, size_t n)
+static void print_splits(const SessionData *d, const char *title, const char *from,
+                         const SessionLap *l, size_t n)
 {
         char t[16], e[16], p[16];
 
         if (n == 0)
                 return;
-        printf("\nSplits (%s)\n  %3s  %9s  %8s  %8s  %7s  %6s\n", title, "#", "DISTANCE", "TIME",
-               "ELAPSED", "PACE", "AVG HR");
+        printf("\nSplits (%s, from %s)\n  %3s  %9s  %8s  %8s  %7s  %6s\n", title, from, "#",
+               "DISTANCE", "TIME", "ELAPSED", "PACE", "AVG HR");
         for (size_t i = 0; i < n; i++) {
                 printf("  %3zu  %7.0f m  %8s  %8s  %7s  %6.0f\n", i + 1, l[i].distance_m,
                        format_duration(t, sizeof(t), lap_moving_s(d, &l[i]), TIME_FORMAT_DASH),
@@ -98,6 +100,11 @@ static void print_text(const SessionData *d, const SessionSummary *s)
         if (s->n_rr > 0)
                 printf("  RR:         %zu intervals, %.1f %% artifacts\n", s->n_rr,
                        s->artifact_pct);
+        for (size_t i = 0; i < d->n_results; i++) {
+                char r[256];
+
+                printf("  Result:     %s\n", trial_result_format(&d->results[i], r, sizeof(r)));
+        }
         /* Only a threshold test's result is stored as thresholds (session-store.h). */
         for (size_t i = 0; i < d->n_thresholds; i++) {
                 const SessionThresholdRow *t = &d->thresholds[i];
@@ -154,8 +161,8 @@ static void print_text(const SessionData *d, const SessionSummary *s)
                         printf("\n");
                 }
         }
-        print_splits(d, "400 m", s->splits_400m, s->n_splits_400m);
-        print_splits(d, "mile", s->splits_mile, s->n_splits_mile);
+        print_splits(d, "400 m", s->splits_from, s->splits_400m, s->n_splits_400m);
+        print_splits(d, "mile", s->splits_from, s->splits_mile, s->n_splits_mile);
 
         if (d->n_events > 0) {
                 printf("\nEvents\n");
@@ -257,7 +264,27 @@ static void print_json(const SessionData *d, const SessionSummary *s)
                 json_zones(st->zone_s);
                 printf("}");
         }
-        printf("]");
+        printf("],\"results\":[");
+        for (size_t i = 0; i < d->n_results; i++) {
+                const TrialResult *t = &d->results[i];
+                char text[256];
+
+                printf("%s{", i ? "," : "");
+                json_key_number("distance_m", t->distance_m, 3, false);
+                json_key_number("time_s", t->time_s, 1, true);
+                json_key_number("goal_s", t->goal_s, 1, true);
+                printf(",\"complete\":%s,\"best\":%s,\"laps_s\":[", t->complete ? "true" : "false",
+                       t->best ? "true" : "false");
+                for (size_t k = 0; k < t->n_laps; k++) {
+                        printf("%s", k ? "," : "");
+                        json_write_number(stdout, t->lap_s[k], 1);
+                }
+                printf("],\"text\":");
+                json_write_string(stdout, trial_result_format(t, text, sizeof(text)));
+                printf("}");
+        }
+        printf("],\"splits_from\":");
+        json_write_string(stdout, s->splits_from);
         json_laps(d, "splits_400m", s->splits_400m, s->n_splits_400m);
         json_laps(d, "splits_mile", s->splits_mile, s->n_splits_mile);
         json_laps(d, "laps", d->laps, d->n_laps);

@@ -13,27 +13,6 @@
 
 #define WORKOUT_FILE_MAX (4 * 1024 * 1024)
 
-/*
- * A workout waits for the belt when it was only armed, or when the belt is
- * stopped and paced may not start it: the runner must be told, in the same
- * words paced-web shows.
- */
-static int confirm_started(int r)
-{
-        _cleanup_(sd_bus_flush_close_unrefp) sd_bus *bus = NULL;
-        ManagerProps p;
-
-        if (r != PACECTL_EXIT_OK || pacectl_bus_open(&bus) < 0)
-                return r;
-        manager_props_init(&p);
-        if (manager_props_get(bus, &p, NULL) >= 0 && p.state &&
-            (streq(p.state, "armed") ||
-             (streq(p.state, "paused") && streq_ptr(p.pause_reason, "belt-stopped"))))
-                printf("%s\n", PACECTL_TEXT_PRESS_START);
-        manager_props_done(&p);
-        return r;
-}
-
 static int cmd_start(int argc, char *argv[])
 {
         static const struct option options[] = {
@@ -89,10 +68,11 @@ static int cmd_start(int argc, char *argv[])
                         fprintf(stderr, "pacectl start: %s: not a text file\n", workout);
                         return PACECTL_EXIT_USAGE;
                 }
-                return confirm_started(
-                        pacectl_call_manager("StartWorkoutData", "ssb", workout, data, (int)arm));
+                return pacectl_say_next("start", pacectl_call_manager("StartWorkoutData", "ssb",
+                                                                      workout, data, (int)arm));
         }
-        return confirm_started(pacectl_call_manager("StartWorkout", "sb", workout, (int)arm));
+        return pacectl_say_next("start",
+                                pacectl_call_manager("StartWorkout", "sb", workout, (int)arm));
 }
 
 PACECTL_COMMAND(start, .name = "start", .args = "[WORKOUT] [--arm]",

@@ -34,6 +34,8 @@ static void print_status_text(const ManagerProps *p, const DeviceProps devs[2])
         if (p->simulated)
                 printf("  [simulator, x%g]", p->time_scale);
         printf("\n");
+        if (p->next_action && *p->next_action)
+                printf("       To do: %s\n", p->next_action);
         if (p->workout && *p->workout) {
                 printf("     Workout: %s\n", p->workout);
                 if (p->step_index >= 0) {

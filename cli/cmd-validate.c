@@ -9,8 +9,10 @@
 #include <strings.h>
 #include <sys/stat.h>
 
+#include "config.h"
 #include "pacectl.h"
 #include "profile.h"
+#include "rep-plan.h"
 #include "time-util.h"
 #include "util.h"
 #include "workout-library.h"
@@ -205,6 +207,27 @@ static void print_table(const ResolvedWorkout *w, const RunnerProfile *p)
         }
 }
 
+/* Reps this machine cannot start as written (core/rep-plan.h); the count. */
+static unsigned print_run_ups(const ResolvedWorkout *w, const RepPlanMachine *m, double min_kmh)
+{
+        unsigned n = 0;
+        char buf[320];
+
+        for (size_t i = 0; i < w->n_steps; i++) {
+                if (rep_plan_warning(m, w, i, min_kmh, buf, sizeof(buf)) <= 0)
+                        continue;
+                if (n++ == 0) {
+                        printf("\nWarnings: run-ups at max_accel %.2g km/h/s", m->max_accel_kmhps);
+                        if (m->belt_accel_kmhps > 0)
+                                printf(", a belt of %.2g km/h/s", m->belt_accel_kmhps);
+                        printf(" (the engine starts each run-up early, in the step before, and "
+                               "a rep when the belt is at speed)\n");
+                }
+                printf("  %s\n", buf);
+        }
+        return n;
+}
+
 static int parse_double_arg(const char *opt, const char *v, double lo, double hi, double *ret)
 {
         char *end;
@@ -228,7 +251,9 @@ static int cmd_validate(int argc, char *argv[])
                 ARG_MAX_SPEED,
                 ARG_MAX_INCLINE,
                 ARG_SPEED_CAP,
-                ARG_INCLINE_CAP
+                ARG_INCLINE_CAP,
+                ARG_MAX_ACCEL,
+                ARG_BELT_ACCEL,
         };
         static const struct option options[] = {
                 {"help", no_argument, NULL, 'h'},
@@ -239,12 +264,15 @@ static int cmd_validate(int argc, char *argv[])
                 {"max-incline", required_argument, NULL, ARG_MAX_INCLINE},
                 {"speed-cap", required_argument, NULL, ARG_SPEED_CAP},
                 {"incline-cap", required_argument, NULL, ARG_INCLINE_CAP},
+                {"max-accel", required_argument, NULL, ARG_MAX_ACCEL},
+                {"belt-accel", required_argument, NULL, ARG_BELT_ACCEL},
                 {}};
         _cleanup_(workout_freep) Workout *w = NULL;
         _cleanup_(resolved_workout_freep) ResolvedWorkout *rw = NULL;
         _cleanup_free_ char *path = NULL;
         RunnerProfile profile;
         ResolveLimits limits;
+        RepPlanMachine machine;
         WorkoutError err = {};
         bool json = false;
         struct stat st;
@@ -253,6 +281,15 @@ static int cmd_validate(int argc, char *argv[])
 
         runner_profile_init(&profile);
         resolve_limits_init(&limits);
+        rep_plan_machine_init(&machine);
+        {
+                /* The shipped rate limit, as paced.conf's default says. */
+                Config *defaults = NULL;
+
+                if (config_new(&defaults) >= 0)
+                        machine.max_accel_kmhps = defaults->max_accel_kmh_s;
+                config_free(defaults);
+        }
         optind = 0;
         while ((c = getopt_long(argc, argv, "h", options, NULL)) >= 0)
                 switch (c) {
@@ -268,6 +305,8 @@ static int cmd_validate(int argc, char *argv[])
                                 "  --max-incline PCT      Machine maximum incline (default 15)\n"
                                 "  --speed-cap KMH        Configured speed cap\n"
                                 "  --incline-cap PCT      Configured incline cap\n"
+                                "  --max-accel KMHPS      Configured max_accel (default 0.5)\n"
+                                "  --belt-accel KMHPS     The belt's own acceleration, if slower\n"
                                 "FILE is a text workout, a .zwo file or a library name.\n");
                         return PACECTL_EXIT_OK;
                 case ARG_JSON:
@@ -300,6 +339,16 @@ static int cmd_validate(int argc, char *argv[])
                 case ARG_INCLINE_CAP:
                         if (parse_double_arg("--incline-cap", optarg, 0, 40,
                                              &limits.incline_cap_pct) < 0)
+                                return PACECTL_EXIT_USAGE;
+                        break;
+                case ARG_MAX_ACCEL:
+                        if (parse_double_arg("--max-accel", optarg, 0.1, 5,
+                                             &machine.max_accel_kmhps) < 0)
+                                return PACECTL_EXIT_USAGE;
+                        break;
+                case ARG_BELT_ACCEL:
+                        if (parse_double_arg("--belt-accel", optarg, 0.05, 10,
+                                             &machine.belt_accel_kmhps) < 0)
                                 return PACECTL_EXIT_USAGE;
                         break;
                 default:
@@ -344,6 +393,7 @@ static int cmd_validate(int argc, char *argv[])
         } else {
                 print_profile(&profile);
                 print_table(rw, &profile);
+                print_run_ups(rw, &machine, limits.min_speed_kmh);
         }
         return PACECTL_EXIT_OK;
 }

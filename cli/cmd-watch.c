@@ -28,6 +28,7 @@ typedef struct Watch {
         bool json, tty, until_done, seen_active;
         unsigned count, max_count;
         char cue[192];
+        char result[192]; /* a time trial's result (Cue "result"), shown to the end */
         uint64_t cue_time;
         uint64_t finished_session;
         char finished_reason[32];
@@ -79,6 +80,8 @@ static void draw_tty(Watch *w)
         if (p->simulated)
                 printf("   [simulator x%g]", p->time_scale);
         printf("\n\n");
+        if (p->next_action && *p->next_action)
+                printf("  >>> %s\n\n", p->next_action);
         if (p->step_index >= 0)
                 printf("  Step %d/%u   %-36s %s left\n", p->step_index + 1, p->step_count,
                        p->step_name, remain);
@@ -111,6 +114,8 @@ static void draw_tty(Watch *w)
         else
                 printf("  Distance   -");
         printf("     Elapsed %s\n", elapsed);
+        if (w->result[0])
+                printf("\n  Result     %s\n", w->result);
         if (w->cue[0])
                 printf("\n  >> %s\n", w->cue);
         fflush(stdout);
@@ -140,6 +145,8 @@ static void draw_line(Watch *w)
                 printf(" | a1 %.2f", p->alpha1);
         if (isfinite(p->workout_distance) && p->workout_distance > 0)
                 printf(" | %.2f km", p->workout_distance / 1000.0);
+        if (p->next_action && *p->next_action)
+                printf(" | %s", p->next_action);
         printf("\n");
         fflush(stdout);
 }
@@ -220,6 +227,10 @@ static int on_cue(sd_bus_message *m, void *userdata, sd_bus_error *ret_error)
         text = clean;
         snprintf(w->cue, sizeof(w->cue), "%s", text);
         utf8_truncate(w->cue, sizeof(w->cue) - 1);
+        if (streq(kind, "result")) {
+                snprintf(w->result, sizeof(w->result), "%s", text);
+                utf8_truncate(w->result, sizeof(w->result) - 1);
+        }
         w->cue_time = now_usec();
         if (w->json) {
                 printf("{\"cue\":");
@@ -246,9 +257,13 @@ static int on_session_finished(sd_bus_message *m, void *userdata, sd_bus_error *
         if (w->json)
                 printf("{\"session_finished\":%llu,\"reason\":\"%s\"}\n", (unsigned long long)id,
                        w->finished_reason);
-        else
+        else {
                 printf("%sSession %llu %s.\n", w->tty ? "\n" : "", (unsigned long long)id,
                        w->finished_reason);
+                /* What the runner ran it for, last: the time trial's result. */
+                if (w->result[0])
+                        printf("Result: %s\n", w->result);
+        }
         fflush(stdout);
         if (w->until_done)
                 return sd_event_exit(w->event, PACECTL_EXIT_OK);

@@ -14,14 +14,14 @@ static const char *const pace_ref_table[_PACE_REF_MAX] = {
         [PACE_REF_MILE] = "mile",         [PACE_REF_5K] = "5k",
         [PACE_REF_10K] = "10k",           [PACE_REF_HALF] = "half",
         [PACE_REF_MARATHON] = "marathon", [PACE_REF_THRESHOLD] = "threshold",
-        [PACE_REF_EASY] = "easy",
+        [PACE_REF_EASY] = "easy",         [PACE_REF_GOAL] = "goal",
 };
 
 static const char *const pace_ref_label_table[_PACE_REF_MAX] = {
         [PACE_REF_MILE] = "Mile",         [PACE_REF_5K] = "5K",
         [PACE_REF_10K] = "10K",           [PACE_REF_HALF] = "Half marathon",
         [PACE_REF_MARATHON] = "Marathon", [PACE_REF_THRESHOLD] = "Threshold",
-        [PACE_REF_EASY] = "Easy",
+        [PACE_REF_EASY] = "Easy",         [PACE_REF_GOAL] = "Goal mile",
 };
 
 static const char *const ref_source_table[_REF_SOURCE_MAX] = {
@@ -76,6 +76,7 @@ double race_distance_m(PaceRef r)
 {
         switch (r) {
         case PACE_REF_MILE:
+        case PACE_REF_GOAL:
                 return RACE_DISTANCE_MILE;
         case PACE_REF_5K:
                 return RACE_DISTANCE_5K;
@@ -146,6 +147,8 @@ int runner_profile_set_key(RunnerProfile *p, const char *key, const char *value)
                 {"Threshold", PACE_REF_THRESHOLD},
                 {"EasyPace", PACE_REF_EASY},
                 {"Easy", PACE_REF_EASY},
+                {"GoalMile", PACE_REF_GOAL},
+                {"Goal", PACE_REF_GOAL},
         };
         unsigned u;
         double pace;
@@ -284,6 +287,12 @@ void runner_profile_derive(RunnerProfile *p)
                 p->source[PACE_REF_EASY] = REF_SOURCE_RIEGEL;
                 p->derived_from[PACE_REF_EASY] = PACE_REF_MARATHON;
         }
+        /* No goal: race pace is the current mile. */
+        if (p->source[PACE_REF_GOAL] == REF_SOURCE_UNSET) {
+                p->pace_s_per_km[PACE_REF_GOAL] = p->pace_s_per_km[PACE_REF_MILE];
+                p->source[PACE_REF_GOAL] = REF_SOURCE_RIEGEL;
+                p->derived_from[PACE_REF_GOAL] = PACE_REF_MILE;
+        }
 
         /* Heart rate: Tanaka 208 - 0.7 age for max HR (Tanaka, Monahan &
          * Seals 2001), LTHR at 90 % of max (LTHR sits at 88-92 % HRmax),
@@ -331,7 +340,9 @@ const char *runner_profile_derivation(const RunnerProfile *p, PaceRef r, char *b
                          format_duration(t, sizeof(t), DEFAULT_5K_TIME_S, TIME_FORMAT_DASH));
                 break;
         case REF_SOURCE_RIEGEL:
-                if (r == PACE_REF_EASY)
+                if (r == PACE_REF_GOAL)
+                        snprintf(buf, n, "no goal set: the current mile");
+                else if (r == PACE_REF_EASY)
                         snprintf(buf, n, "marathon pace + %.0f %%",
                                  (EASY_PACE_FACTOR - 1.0) * 100.0);
                 else if (r == PACE_REF_MARATHON && f == PACE_REF_EASY)

@@ -39,6 +39,9 @@ typedef enum PaceRef {
         PACE_REF_MARATHON,
         PACE_REF_THRESHOLD, /* about one-hour race pace (lactate threshold, LT2) */
         PACE_REF_EASY,
+        /* The mile the runner trains for (a plan's goal): race-pace work runs at
+         * it, everything else at current fitness. The current mile when unset. */
+        PACE_REF_GOAL,
         _PACE_REF_MAX,
         _PACE_REF_INVALID = -EINVAL,
 } PaceRef;
@@ -78,8 +81,8 @@ void runner_profile_init(RunnerProfile *p);
 
 /*
  * Sets one [Runner] key from its string value. Keys (case-insensitive):
- * Mile, 5K, 10K, HalfMarathon (Half), Marathon: race times "5:30", "19:45",
- * "1:29:30" or paces "4:00/km", "6:00/mi";
+ * Mile, 5K, 10K, HalfMarathon (Half), Marathon, GoalMile (Goal): race times
+ * "5:30", "19:45", "1:29:30" or paces "4:00/km", "6:00/mi";
  * ThresholdPace (Threshold), EasyPace (Easy): paces "4:10/km", "6:40/mi";
  * MaxHR, RestingHR, LTHR, Age: integers; Units: km or mi.
  * Returns -ENOENT for an unknown key, -EINVAL for a bad value.
@@ -91,7 +94,7 @@ void runner_profile_derive(RunnerProfile *p);
 
 /* Speed of a reference in km/h (after derive: always > 0). */
 double runner_profile_speed_kmh(const RunnerProfile *p, PaceRef r);
-double race_distance_m(PaceRef r); /* 0 for threshold and easy */
+double race_distance_m(PaceRef r); /* 0 for threshold and easy; a mile for the goal */
 
 /* "derived from 5K 19:45 with Riegel (exponent 1.06)", "configured", … */
 const char *runner_profile_derivation(const RunnerProfile *p, PaceRef r, char *buf, size_t n);

@@ -7,6 +7,7 @@
 #include "report-svg.h"
 #include "session-summary.h"
 #include "time-util.h"
+#include "trial-result.h"
 #include "util.h"
 #include "xml-escape.h"
 
@@ -437,7 +438,8 @@ int report_svg_write(const SessionData *d, int utc_offset_s, FILE *out)
                 " viewBox=\"0 0 %d %d\" font-family=\"DejaVu Sans, Helvetica, Arial, "
                 "sans-serif\">\n"
                 "<style>.title{font-size:22px;font-weight:bold;fill:#212121}"
-                ".subtitle{font-size:14px;fill:#424242}.tick{font-size:11px;fill:#616161}"
+                ".subtitle{font-size:14px;fill:#424242}.result{font-size:16px;font-weight:bold;"
+                "fill:#212121}.tick{font-size:11px;fill:#616161}"
                 ".axis-label{font-size:13px;fill:#424242}.legend{font-size:12px;fill:#424242}"
                 ".step-label{font-size:10px;fill:#757575}.marker{font-size:11px;fill:#e65100}"
                 "</style>\n"
@@ -482,6 +484,31 @@ int report_svg_write(const SessionData *d, int utc_offset_s, FILE *out)
         if (d->end_reason == SESSION_END_INTERRUPTED)
                 fputs(" \xc2\xb7 interrupted", out);
         fputs("</text>\n", out);
+
+        /* A time trial's result, right-aligned: the time and goal on the title's
+         * line, its laps on the summary's. */
+        if (d->n_results > 0) {
+                char text[256], *laps;
+
+                trial_result_format(&d->results[d->n_results - 1], text, sizeof(text));
+                laps = strstr(text, "; laps ");
+                if (laps)
+                        *laps = 0;
+                fprintf(out,
+                        "<text id=\"result\" class=\"result\" x=\"%d\" y=\"34\""
+                        " text-anchor=\"end\">",
+                        REPORT_SVG_WIDTH - 20);
+                put_text(out, text);
+                fputs("</text>\n", out);
+                if (laps) {
+                        fprintf(out,
+                                "<text id=\"result-laps\" class=\"subtitle\" x=\"%d\""
+                                " y=\"56\" text-anchor=\"end\">",
+                                REPORT_SVG_WIDTH - 20);
+                        put_text(out, laps + 2);
+                        fputs("</text>\n", out);
+                }
+        }
 
         /* Legend. */
         fputs("<g id=\"legend\">\n", out);

@@ -290,6 +290,11 @@ int rr_cleaner_push(RrCleaner *c, double rr_ms, const RrBeat **ret_beats)
         return (int)c->n_out;
 }
 
+size_t rr_cleaner_pending(const RrCleaner *c)
+{
+        return c ? c->n_pending : 0;
+}
+
 int rr_cleaner_flush(RrCleaner *c, const RrBeat **ret_beats)
 {
         int r;

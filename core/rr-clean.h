@@ -78,6 +78,9 @@ static inline void rr_cleaner_freep(RrCleaner **c)
  * call). Returns their number (0 while the lookahead fills).
  */
 int rr_cleaner_push(RrCleaner *c, double rr_ms, const RrBeat **ret_beats);
+/* Input intervals not decided yet (at most RR_CLEANER_LOOKAHEAD + 1): the
+ * beats the last push returned stand for the input that many before the newest. */
+size_t rr_cleaner_pending(const RrCleaner *c);
 /* End of the recording: decides every pending beat. Same return as push. */
 int rr_cleaner_flush(RrCleaner *c, const RrBeat **ret_beats);
 

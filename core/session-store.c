@@ -117,6 +117,7 @@ static const char *const lap_kind_table[_LAP_KIND_MAX] = {
         [LAP_KIND_STEP] = "step",
         [LAP_KIND_400M] = "400m",
         [LAP_KIND_MILE] = "mile",
+        [LAP_KIND_TRIAL] = "trial",
 };
 
 static const char *const session_event_type_table[_SESSION_EVENT_MAX] = {
@@ -212,6 +213,21 @@ static const char *const migrations[SESSION_STORE_SCHEMA_VERSION] = {
         "  session_id INTEGER REFERENCES sessions(id) ON DELETE SET NULL,"
         "  accepted_usec INTEGER NOT NULL,"
         "  hrvt1_bpm REAL, hrvt2_bpm REAL, hrvt1_kmh REAL, hrvt2_kmh REAL);",
+
+        /* 3 -> 4: time-trial results, and results the runner accepted as a
+         * reference race (copied, like accepted thresholds). */
+        "CREATE TABLE results ("
+        "  id INTEGER PRIMARY KEY,"
+        "  session_id INTEGER NOT NULL REFERENCES sessions(id) ON DELETE CASCADE,"
+        "  distance_m REAL NOT NULL, time_s REAL NOT NULL, goal_s REAL,"
+        "  complete INTEGER NOT NULL, best INTEGER NOT NULL DEFAULT 0,"
+        "  laps_json TEXT);"
+        "CREATE INDEX results_session ON results(session_id);"
+        "CREATE TABLE accepted_results ("
+        "  id INTEGER PRIMARY KEY,"
+        "  session_id INTEGER REFERENCES sessions(id) ON DELETE SET NULL,"
+        "  accepted_usec INTEGER NOT NULL,"
+        "  distance_m REAL NOT NULL, time_s REAL NOT NULL);",
 };
 
 /* SQLite result codes as errnos, so that callers can say what went wrong. */
@@ -1691,8 +1707,11 @@ static int list_where(SessionStore *s, const char *where, int64_t arg, int64_t l
                      /* The gaps (SESSION_SAMPLE_GAP_S): time paced did not record. */
                      " (SELECT coalesce(sum(dt - 1), 0) FROM (SELECT t - lag(t) OVER (ORDER BY t)"
                      "   AS dt FROM samples WHERE session_id = s.id) WHERE dt "
-                     "> " SESSION_SAMPLE_GAP_S_STR ")"
-                     " FROM sessions s WHERE %s LIMIT ?",
+                     "> " SESSION_SAMPLE_GAP_S_STR "),"
+                     " r.time_s, r.distance_m, r.complete, r.best"
+                     " FROM sessions s LEFT JOIN results r ON r.id = (SELECT id FROM results"
+                     "   WHERE session_id = s.id ORDER BY complete DESC, id DESC LIMIT 1)"
+                     " WHERE %s LIMIT ?",
                      where) < 0)
                 return -ENOMEM;
         r = prepare(s, sql, &st);
@@ -1721,6 +1740,10 @@ static int list_where(SessionStore *s, const char *where, int64_t arg, int64_t l
                         .max_hr_bpm = column_double(st, 8),
                         .threshold_hr_bpm = column_double(st, 9),
                         .threshold_speed_kmh = column_double(st, 10),
+                        .result_time_s = column_double(st, 13),
+                        .result_distance_m = column_double(st, 14),
+                        .result_complete = sqlite3_column_int(st, 15) != 0,
+                        .result_best = sqlite3_column_int(st, 16) != 0,
                 };
                 {
                         SessionThresholdRow t = {.json = (char *)sqlite3_column_text(st, 11)};
@@ -1786,6 +1809,7 @@ SessionData *session_data_free(SessionData *d)
                 free(d->thresholds[i].json);
         }
         free(d->thresholds);
+        free(d->results);
         free(d);
         return NULL;
 }
@@ -1927,6 +1951,24 @@ static int fill_threshold(sqlite3_stmt *st, void *elem)
         return r;
 }
 
+static int fill_result(sqlite3_stmt *st, void *elem)
+{
+        TrialResult *x = elem;
+        const unsigned char *laps = sqlite3_column_text(st, 5);
+
+        *x = (TrialResult){
+                .distance_m = sqlite3_column_double(st, 0),
+                .time_s = sqlite3_column_double(st, 1),
+                .goal_s = column_double(st, 2),
+                .complete = sqlite3_column_int(st, 3) != 0,
+                .best = sqlite3_column_int(st, 4) != 0,
+        };
+        /* Laps that do not parse are left out, the result stands. */
+        if (!laps || trial_laps_from_json((const char *)laps, x) < 0)
+                x->n_laps = 0;
+        return 0;
+}
+
 static int fill_zone(sqlite3_stmt *st, void *elem)
 {
         *(unsigned *)elem = (unsigned)MAX(sqlite3_column_int(st, 0), 0);
@@ -2027,6 +2069,12 @@ int session_store_load(SessionStore *s, int64_t id, SessionData **ret)
                               " AND method = '" SESSION_METHOD_RAMP_TEST "' ORDER BY id",
                               id, (void **)&d->thresholds, &d->n_thresholds, sizeof(*d->thresholds),
                               fill_threshold);
+        if (r >= 0)
+                r = load_rows(s,
+                              "SELECT distance_m, time_s, goal_s, complete, best, laps_json"
+                              " FROM results WHERE session_id = ? ORDER BY id",
+                              id, (void **)&d->results, &d->n_results, sizeof(*d->results),
+                              fill_result);
         if (r < 0)
                 return r;
         d->n_zones = (unsigned)MIN(n_zones, (size_t)SESSION_ZONES_MAX);
@@ -2279,4 +2327,163 @@ int session_store_get_accepted(SessionStore *s, SessionAccepted *ret)
                 .hrvt2_kmh = column_double(st, 5),
         };
         return 0;
+}
+
+/* ---- Time-trial results ---- */
+
+int session_store_add_result(SessionStore *s, int64_t session_id, const TrialResult *t)
+{
+        _cleanup_stmt_ sqlite3_stmt *st = NULL;
+        char laps[TRIAL_LAPS_MAX * 12 + 4];
+        int r, rc;
+
+        if (!s || !t || session_id <= 0 || !isfinite(t->distance_m) || !isfinite(t->time_s))
+                return -EINVAL;
+        if (s->reader)
+                return -EROFS;
+        r = prepare(s,
+                    "INSERT INTO results (session_id, distance_m, time_s, goal_s, complete, best,"
+                    " laps_json) VALUES (?,?,?,?,?,?,?)",
+                    &st);
+        if (r < 0)
+                return r;
+        sqlite3_bind_int64(st, 1, session_id);
+        sqlite3_bind_double(st, 2, t->distance_m);
+        sqlite3_bind_double(st, 3, t->time_s);
+        bind_double(st, 4, t->goal_s);
+        sqlite3_bind_int(st, 5, t->complete);
+        sqlite3_bind_int(st, 6, t->best);
+        bind_text(st, 7, trial_laps_to_json(t, laps, sizeof(laps)));
+        rc = sqlite3_step(st);
+        if (rc != SQLITE_DONE)
+                return fail(s, rc, "Failed to store the result");
+        return 0;
+}
+
+int session_store_best_result(SessionStore *s, double distance_m, int64_t exclude_id,
+                              double *ret_time_s)
+{
+        _cleanup_stmt_ sqlite3_stmt *st = NULL;
+        int r, rc;
+
+        if (!s || !ret_time_s || !isfinite(distance_m))
+                return -EINVAL;
+        r = prepare(s,
+                    "SELECT min(time_s) FROM results WHERE complete AND session_id != ?"
+                    " AND abs(distance_m - ?) < 1",
+                    &st);
+        if (r < 0)
+                return r;
+        sqlite3_bind_int64(st, 1, exclude_id);
+        sqlite3_bind_double(st, 2, distance_m);
+        rc = sqlite3_step(st);
+        if (rc != SQLITE_ROW)
+                return fail(s, rc, "Failed to read the results");
+        if (sqlite3_column_type(st, 0) == SQLITE_NULL)
+                return -ENOENT;
+        *ret_time_s = sqlite3_column_double(st, 0);
+        return 0;
+}
+
+int session_store_accept_result(SessionStore *s, int64_t session_id, uint64_t now_wall_usec,
+                                SessionAcceptedResult *ret)
+{
+        _cleanup_stmt_ sqlite3_stmt *q = NULL, *st = NULL;
+        SessionAcceptedResult a;
+        int r, rc;
+
+        if (!s || session_id <= 0)
+                return -EINVAL;
+        if (s->reader)
+                return -EROFS;
+        r = session_exists(s, session_id);
+        if (r <= 0)
+                return r < 0 ? r : -ENOENT;
+        r = prepare(s,
+                    "SELECT distance_m, time_s FROM results WHERE session_id = ? AND complete"
+                    " ORDER BY id DESC LIMIT 1",
+                    &q);
+        if (r < 0)
+                return r;
+        sqlite3_bind_int64(q, 1, session_id);
+        rc = sqlite3_step(q);
+        if (rc == SQLITE_DONE)
+                return -ENODATA;
+        if (rc != SQLITE_ROW)
+                return fail(s, rc, "Failed to read the results");
+        a = (SessionAcceptedResult){
+                .session_id = session_id,
+                .accepted_wall_usec = now_wall_usec,
+                .distance_m = sqlite3_column_double(q, 0),
+                .time_s = sqlite3_column_double(q, 1),
+        };
+        r = prepare(s,
+                    "INSERT INTO accepted_results (session_id, accepted_usec, distance_m, time_s)"
+                    " VALUES (?,?,?,?)",
+                    &st);
+        if (r < 0)
+                return r;
+        sqlite3_bind_int64(st, 1, session_id);
+        sqlite3_bind_int64(st, 2, (sqlite3_int64)now_wall_usec);
+        sqlite3_bind_double(st, 3, a.distance_m);
+        sqlite3_bind_double(st, 4, a.time_s);
+        rc = sqlite3_step(st);
+        if (rc != SQLITE_DONE)
+                return fail(s, rc, "Failed to store the accepted result");
+        if (ret)
+                *ret = a;
+        return 0;
+}
+
+int session_store_get_accepted_result(SessionStore *s, double distance_m,
+                                      SessionAcceptedResult *ret)
+{
+        _cleanup_stmt_ sqlite3_stmt *st = NULL;
+        int r, rc;
+
+        if (!s || !ret)
+                return -EINVAL;
+        r = prepare(s,
+                    "SELECT session_id, accepted_usec, distance_m, time_s FROM accepted_results"
+                    " WHERE abs(distance_m - ?) < 1 ORDER BY id DESC LIMIT 1",
+                    &st);
+        if (r < 0)
+                return r;
+        sqlite3_bind_double(st, 1, distance_m);
+        rc = sqlite3_step(st);
+        if (rc == SQLITE_DONE)
+                return -ENOENT;
+        if (rc != SQLITE_ROW)
+                return fail(s, rc, "Failed to read the accepted results");
+        *ret = (SessionAcceptedResult){
+                .session_id =
+                        sqlite3_column_type(st, 0) == SQLITE_NULL ? 0 : sqlite3_column_int64(st, 0),
+                .accepted_wall_usec = (uint64_t)sqlite3_column_int64(st, 1),
+                .distance_m = sqlite3_column_double(st, 2),
+                .time_s = sqlite3_column_double(st, 3),
+        };
+        return 0;
+}
+
+/* ---- Deleting a session ---- */
+
+int session_store_delete(SessionStore *s, int64_t id)
+{
+        _cleanup_stmt_ sqlite3_stmt *st = NULL;
+        int r, rc;
+
+        if (!s || id <= 0)
+                return -EINVAL;
+        if (id == s->current)
+                return -EBUSY;
+        /* Samples, RR, laps, events, thresholds and results go with it
+         * (ON DELETE CASCADE); accepted values keep their copies. */
+        r = prepare(s, "DELETE FROM sessions WHERE id = ?", &st);
+        if (r < 0)
+                return r;
+        sqlite3_bind_int64(st, 1, id);
+        rc = sqlite3_step(st);
+        if (rc != SQLITE_DONE)
+                return fail(s, rc, "Failed to delete the session");
+        return sqlite3_changes(s->db) == 1 ? 0 : -ENOENT;
 }

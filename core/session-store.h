@@ -36,12 +36,13 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "trial-result.h"
 #include "workout.h"
 
 #define SESSION_STORE_DB_NAME     "paced.db"
 #define SESSION_STORE_DEFAULT_DIR "/var/lib/paced"
 /* Current schema version (PRAGMA user_version). */
-#define SESSION_STORE_SCHEMA_VERSION 3
+#define SESSION_STORE_SCHEMA_VERSION 4
 /* Commit at most this often: the bound on what a crash can lose. */
 #define SESSION_STORE_FLUSH_INTERVAL_USEC (1000 * 1000ULL)
 #define SESSION_ZONES_MAX                 5
@@ -57,9 +58,10 @@ typedef enum SessionEndReason {
 } SessionEndReason;
 
 typedef enum LapKind {
-        LAP_KIND_STEP, /* one per workout step */
-        LAP_KIND_400M, /* auto-lap every 400 m */
-        LAP_KIND_MILE, /* auto-lap every mile */
+        LAP_KIND_STEP,  /* one per workout step */
+        LAP_KIND_400M,  /* auto-lap every 400 m */
+        LAP_KIND_MILE,  /* auto-lap every mile */
+        LAP_KIND_TRIAL, /* a lap of a time trial (numbered from 1 in the trial) */
         _LAP_KIND_MAX,
         _LAP_KIND_INVALID = -EINVAL,
 } LapKind;
@@ -280,6 +282,9 @@ typedef struct SessionListEntry {
         double avg_hr_bpm, max_hr_bpm; /* NAN if unknown */
         double threshold_hr_bpm;       /* the threshold test's HRVT1, NAN if not a test */
         double threshold_speed_kmh;
+        double result_time_s;     /* the session's time-trial result, NAN if none */
+        double result_distance_m; /* NAN if none */
+        bool result_complete, result_best;
         double threshold_ci_lo_bpm, threshold_ci_hi_bpm; /* its 95 % interval, NAN if unknown */
 } SessionListEntry;
 
@@ -345,6 +350,8 @@ typedef struct SessionData {
         size_t n_events;
         SessionThresholdRow *thresholds; /* SESSION_METHOD_RAMP_TEST rows only */
         size_t n_thresholds;
+        TrialResult *results; /* time-trial results, in the order they were run */
+        size_t n_results;
 } SessionData;
 
 /* -ENOENT if no such session. */
@@ -413,3 +420,36 @@ int session_store_accept_thresholds(SessionStore *s, int64_t session_id, uint64_
 int session_store_record_accepted(SessionStore *s, const SessionAccepted *a);
 /* The newest accepted thresholds; -ENOENT if none were ever accepted. */
 int session_store_get_accepted(SessionStore *s, SessionAccepted *ret);
+
+/*
+ * Time-trial results (core/trial-result.h), stored as the trial ends and
+ * shown by show, history, the report and the FIT laps. best: faster than
+ * every earlier complete result at the same distance (within 1 m).
+ */
+int session_store_add_result(SessionStore *s, int64_t session_id, const TrialResult *r);
+/* The fastest complete result at distance_m in sessions other than exclude_id;
+ * -ENOENT if none. */
+int session_store_best_result(SessionStore *s, double distance_m, int64_t exclude_id,
+                              double *ret_time_s);
+
+/*
+ * A result the runner took as a reference race (pacectl profile
+ * --accept-result ID): the session's last complete result, copied (deleting
+ * the session keeps the profile). -ENOENT: no such session; -ENODATA: it has
+ * no complete result. The newest acceptance per distance wins.
+ */
+typedef struct SessionAcceptedResult {
+        int64_t session_id; /* 0 once the session was deleted */
+        uint64_t accepted_wall_usec;
+        double distance_m, time_s;
+} SessionAcceptedResult;
+
+int session_store_accept_result(SessionStore *s, int64_t session_id, uint64_t now_wall_usec,
+                                SessionAcceptedResult *ret);
+/* The newest accepted result at distance_m (within 1 m); -ENOENT if none. */
+int session_store_get_accepted_result(SessionStore *s, double distance_m,
+                                      SessionAcceptedResult *ret);
+
+/* Deletes a finished session and everything recorded in it. -ENOENT: no such
+ * session; -EBUSY: it is the session being recorded. */
+int session_store_delete(SessionStore *s, int64_t id);

@@ -100,6 +100,12 @@ static int lap_push(SessionLap **laps, size_t *n, size_t *alloc, const SessionLa
 int session_summary_splits(const SessionSample *x, size_t n, double every_m, LapKind kind,
                            SessionLap **ret, size_t *ret_n)
 {
+        return session_summary_splits_from(x, n, 0, every_m, kind, ret, ret_n);
+}
+
+int session_summary_splits_from(const SessionSample *x, size_t n, double origin_m, double every_m,
+                                LapKind kind, SessionLap **ret, size_t *ret_n)
+{
         _cleanup_free_ SessionLap *laps = NULL;
         size_t n_laps = 0, alloc = 0, lap_first = 0;
         double lap_start_t, lap_start_d, next;
@@ -118,12 +124,11 @@ int session_summary_splits(const SessionSample *x, size_t n, double every_m, Lap
                 if (!isfinite(d))
                         continue;
                 if (!started) {
-                        /* Distance counts from the session start: a split
-                         * boundary is a multiple of every_m of it. */
+                        /* A split boundary is origin_m plus a multiple of every_m. */
                         started = true;
                         lap_start_t = x[i].t_s;
                         lap_first = i;
-                        lap_start_d = floor(d / every_m) * every_m;
+                        lap_start_d = origin_m + floor((d - origin_m) / every_m) * every_m;
                         next = lap_start_d + every_m;
                 }
                 while (d >= next && i > 0 && isfinite(dist(x, i - 1))) {
@@ -148,7 +153,7 @@ int session_summary_splits(const SessionSample *x, size_t n, double every_m, Lap
                 }
                 if (d >= next) {
                         /* Crossed at the very first sample: just move on. */
-                        lap_start_d = floor(d / every_m) * every_m;
+                        lap_start_d = origin_m + floor((d - origin_m) / every_m) * every_m;
                         next = lap_start_d + every_m;
                 }
         }
@@ -371,10 +376,45 @@ static void step_summary(const SessionData *d, const SessionLap *lap, StepSummar
         memcpy(ret->zone_s, a.zone_s, sizeof(ret->zone_s));
 }
 
+static StepKind sample_kind(const SessionData *d, const SessionSample *x)
+{
+        if (x->step_index < 0 || (size_t)x->step_index >= d->n_steps)
+                return _STEP_KIND_INVALID;
+        return d->steps[x->step_index].kind;
+}
+
+/* Where splits start: the time trial, else the end of the warm-up. A mile
+ * split that begins in the warm-up is no split a runner runs. */
+static size_t splits_origin(const SessionData *d, const char **ret_what)
+{
+        const SessionSample *x = d->samples;
+        bool warmup = false;
+
+        for (size_t i = 0; i < d->n_samples; i++)
+                if (sample_kind(d, &x[i]) == STEP_KIND_TIME_TRIAL) {
+                        *ret_what = "the time trial";
+                        return i;
+                }
+        for (size_t i = 0; i < d->n_samples; i++) {
+                StepKind k = sample_kind(d, &x[i]);
+
+                if (k == STEP_KIND_WARMUP)
+                        warmup = true;
+                else if (warmup && k >= 0) {
+                        *ret_what = "the main set";
+                        return i;
+                }
+        }
+        *ret_what = "the start";
+        return 0;
+}
+
 int session_summary_compute(const SessionData *d, SessionSummary **ret)
 {
         _cleanup_(session_summary_freep) SessionSummary *s = NULL;
         const SessionSample *x;
+        double origin;
+        size_t from;
         Acc a = {};
         int r;
 
@@ -423,12 +463,15 @@ int session_summary_compute(const SessionData *d, SessionSummary **ret)
                         step_summary(d, &s->laps[i], &s->steps[i]);
                 s->n_steps = s->n_laps;
         }
-        r = session_summary_splits(x, d->n_samples, 400, LAP_KIND_400M, &s->splits_400m,
-                                   &s->n_splits_400m);
+        from = splits_origin(d, &s->splits_from);
+        origin = from < d->n_samples && isfinite(x[from].distance_m) ? x[from].distance_m : 0;
+        s->splits_from_s = from < d->n_samples ? x[from].t_s : 0;
+        r = session_summary_splits_from(x + from, d->n_samples - from, origin, 400, LAP_KIND_400M,
+                                        &s->splits_400m, &s->n_splits_400m);
         if (r < 0)
                 return r;
-        r = session_summary_splits(x, d->n_samples, METERS_PER_MILE, LAP_KIND_MILE, &s->splits_mile,
-                                   &s->n_splits_mile);
+        r = session_summary_splits_from(x + from, d->n_samples - from, origin, METERS_PER_MILE,
+                                        LAP_KIND_MILE, &s->splits_mile, &s->n_splits_mile);
         if (r < 0)
                 return r;
         for (size_t i = 0; i < s->n_laps; i++)
@@ -437,6 +480,8 @@ int session_summary_compute(const SessionData *d, SessionSummary **ret)
                 lap_moving_speed(d, &s->splits_400m[i]);
         for (size_t i = 0; i < s->n_splits_mile; i++)
                 lap_moving_speed(d, &s->splits_mile[i]);
+        s->results = d->results;
+        s->n_results = d->n_results;
 
         *ret = TAKE_PTR(s);
         return 0;

@@ -52,10 +52,17 @@ typedef struct SessionSummary {
         size_t n_steps;
         SessionLap *laps; /* one per step run (LAP_KIND_STEP), from samples */
         size_t n_laps;
+        /* Splits are counted from the start of the time trial if there is one,
+         * else from the end of the warm-up, else from the start. */
+        const char *splits_from; /* "the time trial", "the main set", "the start" */
+        double splits_from_s;
         SessionLap *splits_400m;
         size_t n_splits_400m;
         SessionLap *splits_mile;
         size_t n_splits_mile;
+        /* The session's time-trial results (copied from SessionData). */
+        const TrialResult *results;
+        size_t n_results;
 } SessionSummary;
 
 int session_summary_compute(const SessionData *d, SessionSummary **ret);
@@ -76,6 +83,9 @@ SessionSummary *session_summary_free(SessionSummary *s);
  */
 int session_summary_splits(const SessionSample *samples, size_t n, double every_m, LapKind kind,
                            SessionLap **ret, size_t *ret_n);
+/* The same with the boundaries at origin_m + k * every_m. */
+int session_summary_splits_from(const SessionSample *samples, size_t n, double origin_m,
+                                double every_m, LapKind kind, SessionLap **ret, size_t *ret_n);
 
 /* One lap per run of consecutive samples with the same step_index >= 0. */
 int session_summary_step_laps(const SessionSample *samples, size_t n, SessionLap **ret,

@@ -9,6 +9,7 @@
 #include <stdarg.h>
 
 #include "alloc-util.h"
+#include "rep-plan.h"
 #include "string-table.h"
 #include "target-echo.h"
 #include "time-util.h"
@@ -35,6 +36,10 @@ typedef enum BeltState {
 #define DISTANCE_FIELD_SLACK_M 50.0
 /* Final-failure back-off before a speed command is tried again. */
 #define SPEED_RETRY_USEC (2 * USEC_PER_SEC)
+/* Weight of the newest sample in the measured belt acceleration. */
+#define ACCEL_ALPHA 0.3
+/* A rep waits for the belt at least this long before it starts anyway. */
+#define REP_GATE_MIN_USEC (5 * USEC_PER_SEC)
 /* Added to a stop's ramp time: control requests, responses, retries. */
 #define ENGINE_STOP_SLACK_USEC (10 * USEC_PER_SEC)
 /* The most a step can be extended in all (time steps s, distance steps m). */
@@ -117,8 +122,16 @@ struct WorkoutEngine {
         uint64_t hold_until;
         double hold_kmh, hold_incline;
 
+        /* the time trial in progress: steps [trial_first, trial_end) */
+        bool trial, trial_skipped;
+        size_t trial_first, trial_end;
+        double trial_lap_m, trial_dist_start;
+        uint64_t trial_start_run;
+        unsigned trial_laps;
+        TrialResult result;
+
         /* laps */
-        unsigned n_laps;
+        unsigned n_laps, n_auto_laps;
         uint64_t lap_start_run;
         uint64_t lap_start_usec;
         double lap_dist_start;
@@ -141,9 +154,16 @@ struct WorkoutEngine {
         bool ttt_pending;
         uint64_t ttt_start;
         double ttt_from, ttt_target;
-        unsigned ttt_count, ttt_up_count;
-        double ttt_last, ttt_sum, ttt_max, ttt_up_ewma;
+        unsigned ttt_count;
+        double ttt_last, ttt_sum, ttt_max;
         bool speed_suspect;
+        /* the belt's acceleration while it lags a higher command (km/h/s) */
+        double belt_accel;
+        unsigned belt_accel_n;
+
+        /* a rep waiting for the belt to be at its speed (the step before runs on) */
+        bool gate;
+        uint64_t gate_until;
 
         /* What the treadmill last accepted (true units): the rate limit
          * counts from here (or from what it reports), never from a value
@@ -225,6 +245,7 @@ static const char *const engine_event_type_table[_ENGINE_EVENT_TYPE_MAX] = {
         [ENGINE_EVENT_DIAGNOSTIC] = "diagnostic",
         [ENGINE_EVENT_REJECTED] = "rejected",
         [ENGINE_EVENT_SHUTDOWN_DONE] = "shutdown-done",
+        [ENGINE_EVENT_RESULT] = "result",
 };
 
 DEFINE_STRING_TABLE_LOOKUP_TO_STRING(engine_event_type, EngineEventType);
@@ -276,9 +297,8 @@ void engine_config_init(EngineConfig *c)
                 .halfway_min_usec = 120 * USEC_PER_SEC,
                 .auto_lap_m = 400.0,
                 .auto_lap_all_steps = false,
-                .lag_compensation = true,
-                .short_rep_usec = 60 * USEC_PER_SEC,
-                .lag_max_usec = 8 * USEC_PER_SEC,
+                .plan_reps = true,
+                .rep_lead_share = 0.5,
                 .ramp_interval_usec = 1 * USEC_PER_SEC,
                 .target_timeout_usec = 20 * USEC_PER_SEC,
                 .belt_stopped_usec = 3 * USEC_PER_SEC,
@@ -536,63 +556,169 @@ static bool workout_active(const WorkoutEngine *e)
 
 /* ---- laps and steps ---- */
 
-static double lag_for(const WorkoutEngine *e, const ResolvedStep *cur, const ResolvedStep *next)
+static void rep_machine(const WorkoutEngine *e, RepPlanMachine *ret)
 {
-        double secs;
+        rep_plan_machine_init(ret);
+        ret->max_accel_kmhps = e->config.safety.max_accel_kmhps;
+        ret->belt_accel_kmhps = e->belt_accel_n > 0 ? e->belt_accel : 0;
+        ret->lead_share = e->config.rep_lead_share;
+        ret->increment_kmh = e->limits.speed_increment;
+}
 
-        if (!e->config.lag_compensation || !cur || !next || cur->end != STEP_END_TIME)
-                return 0;
-        if (next->control != STEP_CONTROL_SPEED || cur->control == STEP_CONTROL_FREE)
-                return 0;
-        if (next->speed_start_kmh <= cur->speed_end_kmh)
-                return 0; /* only speed-ups need a head start */
-        if (next->end == STEP_END_TIME)
-                secs = next->end_value;
-        else if (next->end == STEP_END_DISTANCE && next->speed_start_kmh > 0)
-                secs = next->end_value / (next->speed_start_kmh / 3.6);
-        else
-                return 0;
-        if (next->kind != STEP_KIND_STRIDE && secs >= usec_to_s(e->config.short_rep_usec))
-                return 0;
-        if (e->ttt_up_count == 0)
-                return 0;
-        return fmin(e->ttt_up_ewma, usec_to_s(e->config.lag_max_usec));
+/* The next step's run-up, planned from the rate limit and the belt's measured
+ * acceleration (core/rep-plan.h); speedup false when it needs none. */
+static void next_rep_plan(const WorkoutEngine *e, RepPlan *ret)
+{
+        RepPlanMachine m;
+
+        *ret = (RepPlan){};
+        if (!e->config.plan_reps || !e->workout || e->step < 0 ||
+            (size_t)e->step + 1 >= e->workout->n_steps)
+                return;
+        rep_machine(e, &m);
+        rep_plan_step(&m, e->workout, (size_t)e->step + 1, NAN, ret);
+}
+
+/* How early, in the current step, the next rep's run-up starts: seconds,
+ * and for a distance step the metres the belt covers meanwhile. */
+static double rep_lead_s(const WorkoutEngine *e, double *ret_m)
+{
+        RepPlanMachine m;
+        RepPlan p;
+
+        next_rep_plan(e, &p);
+        if (ret_m) {
+                rep_machine(e, &m);
+                *ret_m = p.speedup ? rep_plan_run_up_m(&m, p.from_kmh, p.to_kmh, p.lead_s) : 0;
+        }
+        return p.speedup ? p.lead_s : 0;
 }
 
 static void emit_lap(WorkoutEngine *e, uint64_t now, uint64_t end_run, double end_dist,
                      bool automatic)
 {
+        const ResolvedStep *s = cur_step(e);
         EngineEvent *ev;
         double dur = usec_to_s(end_run > e->lap_start_run ? end_run - e->lap_start_run : 0);
         double dist = fmax(end_dist - e->lap_dist_start, 0);
+        unsigned trial_lap = 0;
+        uint64_t end_usec =
+                e->state == ENGINE_STATE_RUNNING ? umin(run_to_abs(e, end_run), now) : now;
         char t[24];
 
         e->n_laps++;
+        if (e->trial) {
+                /* A time trial's laps are numbered from 1 and make its result. */
+                trial_lap = ++e->trial_laps;
+                if (e->result.n_laps < TRIAL_LAPS_MAX) {
+                        e->result.lap_s[e->result.n_laps] = dur;
+                        e->result.lap_m[e->result.n_laps] = dist;
+                        e->result.n_laps++;
+                }
+        } else if (automatic)
+                e->n_auto_laps++;
+        format_duration(t, sizeof(t), dur, TIME_FORMAT_TENTHS);
         ev = push_event(e, now, ENGINE_EVENT_LAP);
         if (ev) {
                 ev->lap = (EngineLap){
                         .number = e->n_laps,
                         .step_index = e->step,
                         .automatic = automatic,
+                        .trial_lap = trial_lap,
                         .start_usec = e->lap_start_usec,
+                        .end_usec = end_usec,
                         .duration_s = dur,
                         .distance_m = dist,
                         .avg_speed_kmh = dur > 0 ? dist / dur * 3.6 : 0,
                         .time_at_target_s = fmin(e->lap_tat_s, dur),
                 };
                 ev->value = dur;
-                format_duration(t, sizeof(t), dur, TIME_FORMAT_TENTHS);
                 snprintf(ev->message, sizeof(ev->message), "lap %u: %s, %.0f m", e->n_laps, t,
                          dist);
         }
-        if (automatic || dur >= 1.0) {
-                format_duration(t, sizeof(t), dur, TIME_FORMAT_TENTHS);
-                cue(e, now, CUE_KIND_LAP, -1, "Lap %u: %s", e->n_laps, t);
+        /* What the runner hears: the trial's laps, auto-laps, and the time of
+         * each rep; a warm-up or a recovery ending is no lap to them. */
+        if (trial_lap)
+                cue(e, now, CUE_KIND_LAP, -1, "Lap %u: %s", trial_lap, t);
+        else if (automatic)
+                cue(e, now, CUE_KIND_LAP, -1, "Lap %u: %s", e->n_auto_laps, t);
+        else if (s && rep_plan_is_rep(s) && dur >= 1.0) {
+                if (s->repeat_count > 1)
+                        cue(e, now, CUE_KIND_LAP, -1, "Rep %u of %u: %s", s->repeat_index,
+                            s->repeat_count, t);
+                else
+                        cue(e, now, CUE_KIND_LAP, -1, "Rep done: %s", t);
         }
         e->lap_start_run = end_run;
-        e->lap_start_usec = now;
+        e->lap_start_usec = end_usec;
         e->lap_dist_start = end_dist;
         e->lap_tat_s = 0;
+}
+
+/* A time trial begins at step idx (or goes on, if idx is its next step). */
+static void trial_begin(WorkoutEngine *e, size_t idx, uint64_t start_run, double start_dist)
+{
+        size_t first, end;
+        double dist, goal;
+
+        if (e->trial && idx > e->trial_first && idx < e->trial_end)
+                return;
+        e->trial = false;
+        if (trial_block(e->workout, idx, &first, &end, &dist, &goal) < 0)
+                return;
+        e->trial = true;
+        e->trial_first = first;
+        e->trial_end = end;
+        e->trial_lap_m = trial_lap_length(dist, e->config.auto_lap_m);
+        e->trial_start_run = start_run;
+        e->trial_dist_start = start_dist;
+        e->trial_laps = 0;
+        /* Entered in the middle (a skip, a crash): no result to claim. */
+        e->trial_skipped = idx != first;
+        e->result = (TrialResult){.distance_m = dist, .goal_s = goal, .complete = true};
+}
+
+/* The time trial is over (its last step ended, or it was cut short): its result. */
+static void trial_finish(WorkoutEngine *e, uint64_t now, uint64_t end_run, double end_dist)
+{
+        EngineEvent *ev;
+        double done = fmax(end_dist - e->trial_dist_start, 0);
+
+        if (!e->trial)
+                return;
+        e->trial = false;
+        e->result.time_s =
+                usec_to_s(end_run > e->trial_start_run ? end_run - e->trial_start_run : 0);
+        e->result.complete = !e->trial_skipped && isfinite(e->result.distance_m) &&
+                             done >= e->result.distance_m - 1.0;
+        if (!e->result.complete)
+                e->result.distance_m = done;
+        ev = push_event(e, now, ENGINE_EVENT_RESULT);
+        if (ev) {
+                ev->result = e->result;
+                ev->value = e->result.time_s;
+                trial_result_format(&e->result, ev->message, sizeof(ev->message));
+        }
+}
+
+/* The workout is cut short: its last lap, and a time trial in progress ends
+ * without a result to claim. */
+static void close_laps(WorkoutEngine *e, uint64_t now)
+{
+        uint64_t end_run = run_clock(e, now);
+        double end_dist = e->state == ENGINE_STATE_PAUSED ? e->pause_dist : dist_now(e, now);
+
+        emit_lap(e, now, end_run, end_dist, false);
+        if (e->trial) {
+                e->trial_skipped = true;
+                trial_finish(e, now, end_run, end_dist);
+        }
+}
+
+/* The next lap mark of the trial, as treadmill distance. */
+static double trial_mark(const WorkoutEngine *e)
+{
+        return e->trial_dist_start + (e->trial_laps + 1) * e->trial_lap_m;
 }
 
 static void hr_step_reset(WorkoutEngine *e, uint64_t now, const ResolvedStep *s)
@@ -666,12 +792,20 @@ static void begin_step(WorkoutEngine *e, uint64_t now, size_t idx, uint64_t star
         e->override_delta = 0;
         e->override_abs = NAN;
         e->override_incline = NAN;
-        e->lap_start_run = start_run;
-        e->lap_start_usec = now;
-        e->lap_dist_start = start_dist;
-        e->lap_tat_s = 0;
+        /* A time trial's lap runs across its steps (the 100 m segments of the
+         * last lap); elsewhere every step is a lap. */
+        trial_begin(e, idx, start_run, start_dist);
+        if (!e->trial || idx == e->trial_first || e->trial_skipped) {
+                e->lap_start_run = start_run;
+                e->lap_start_usec = e->state == ENGINE_STATE_RUNNING
+                                            ? umin(run_to_abs(e, start_run), now)
+                                            : now;
+                e->lap_dist_start = start_dist;
+                e->lap_tat_s = 0;
+        }
         e->hold_until = 0;
         e->last_clamp_want = NAN;
+        e->gate = false;
 
         if (s->control == STEP_CONTROL_HR)
                 hr_step_reset(e, now, s);
@@ -710,7 +844,19 @@ static void finish_step(WorkoutEngine *e, uint64_t now, uint64_t end_run, double
 {
         size_t next = (size_t)e->step + 1;
 
-        emit_lap(e, now, end_run, end_dist, false);
+        if (e->trial) {
+                bool last = next >= e->trial_end;
+
+                if (user)
+                        e->trial_skipped = true;
+                /* A lap ends on this step's end if the workout puts one here;
+                 * a segment inside a lap is no lap. */
+                if (last || end_dist >= trial_mark(e) - 1.0)
+                        emit_lap(e, now, end_run, end_dist, false);
+                if (last)
+                        trial_finish(e, now, end_run, end_dist);
+        } else
+                emit_lap(e, now, end_run, end_dist, false);
         if (next >= e->workout->n_steps) {
                 /* The running clock stops at the last boundary, not at the tick. */
                 e->run_base = end_run;
@@ -724,20 +870,69 @@ static void finish_step(WorkoutEngine *e, uint64_t now, uint64_t end_run, double
 
 /* ---- the arbiter ---- */
 
+/* Auto-laps outside time trials (whose laps are their own). */
 static bool auto_lap_step(const WorkoutEngine *e, const ResolvedStep *s)
 {
-        return e->config.auto_lap_m > 0 &&
-               (s->kind == STEP_KIND_TIME_TRIAL || e->config.auto_lap_all_steps);
+        return e->config.auto_lap_m > 0 && e->config.auto_lap_all_steps && !e->trial;
+}
+
+/* Seconds until the current step ends at the current speed (distance steps),
+ * or on the running clock (time steps); NAN if unknown (open steps). */
+static double step_left_s(const WorkoutEngine *e, uint64_t now, const ResolvedStep *s)
+{
+        double len = step_length(s, e->extend), v;
+
+        if (s->end == STEP_END_TIME)
+                return usec_to_s(e->step_start_run + s_to_usec(len)) - usec_to_s(run_clock(e, now));
+        if (s->end != STEP_END_DISTANCE)
+                return NAN;
+        v = isfinite(e->measured_kmh) && e->measured_kmh > BELT_MOVING_KMH ? e->measured_kmh
+                                                                           : e->commanded_kmh;
+        if (!isfinite(v) || v <= BELT_MOVING_KMH)
+                return NAN;
+        return fmax(len - (dist_now(e, now) - e->step_dist_start), 0) / (v / 3.6);
+}
+
+/*
+ * Seconds until the next rep's run-up begins in the current step (<= 0: it
+ * has), NAN if unknown. A distance step starts it where the metres left are
+ * what the belt covers during the run-up: once it speeds up, the rest of the
+ * step goes faster than at its own speed.
+ */
+static double run_up_left_s(const WorkoutEngine *e, uint64_t now, const ResolvedStep *s)
+{
+        double lead_m, lead = rep_lead_s(e, &lead_m), left, v;
+
+        if (s->end == STEP_END_TIME)
+                return step_left_s(e, now, s) - lead;
+        left = step_left_s(e, now, s);
+        if (!isfinite(left) || s->end != STEP_END_DISTANCE)
+                return NAN;
+        v = isfinite(e->measured_kmh) && e->measured_kmh > BELT_MOVING_KMH ? e->measured_kmh
+                                                                           : e->commanded_kmh;
+        return left - lead_m / (v / 3.6);
+}
+
+static bool run_up_started(const WorkoutEngine *e, uint64_t now)
+{
+        const ResolvedStep *s = cur_step(e);
+        double left;
+
+        if (e->gate)
+                return true;
+        if (!s || !next_step(e) || !(rep_lead_s(e, NULL) > 0))
+                return false;
+        left = run_up_left_s(e, now, s);
+        return isfinite(left) && left <= 0.0005;
 }
 
 static double speed_reference(const WorkoutEngine *e);
 
 /* What the workout asks for now, including held (unannounced) changes and
- * the early start of a lag-compensated short rep. */
+ * the early run-up of the next rep. */
 static double workout_target(const WorkoutEngine *e, uint64_t now, double *ret_incline)
 {
         const ResolvedStep *s = cur_step(e), *n = next_step(e);
-        double lag;
 
         *ret_incline = NAN;
         if (!s)
@@ -746,16 +941,9 @@ static double workout_target(const WorkoutEngine *e, uint64_t now, double *ret_i
                 *ret_incline = e->hold_incline;
                 return e->hold_kmh;
         }
-        lag = lag_for(e, s, n);
-        if (lag > 0) {
-                uint64_t end_run = e->step_start_run + s_to_usec(step_length(s, e->extend));
-                uint64_t change = run_to_abs(e, end_run);
-
-                change -= umin(change, s_to_usec(lag));
-                if (now >= change) {
-                        *ret_incline = n->has_incline ? n->incline_start_pct : NAN;
-                        return n->speed_start_kmh;
-                }
+        if (n && run_up_started(e, now)) {
+                *ret_incline = n->has_incline ? n->incline_start_pct : NAN;
+                return n->speed_start_kmh;
         }
         *ret_incline = step_incline_at(e, now, s);
         return step_speed_at(e, now, s);
@@ -866,6 +1054,12 @@ static bool may_command(const WorkoutEngine *e)
          * nor one the runner stopped, while it coasts down. */
         return ftms_control_can_write(e->control) && e->belt == BELT_RUNNING &&
                !e->runner_stopped && !ftms_control_pending(e->control, FTMS_CP_STOP_OR_PAUSE);
+}
+
+/* Stopped or on its way to 0: the runner or our Stop (sent, or accepted). */
+static bool belt_stopping(const WorkoutEngine *e)
+{
+        return e->runner_stopped || ftms_control_pending(e->control, FTMS_CP_STOP_OR_PAUSE);
 }
 
 /* Where the next step of the rate limit starts: what the treadmill accepted,
@@ -1073,6 +1267,7 @@ static void do_pause(WorkoutEngine *e, uint64_t now, EnginePauseReason why, cons
         e->belt_seen_zero = false;
         e->ttt_pending = false;
         e->hold_until = 0;
+        e->gate = false;
         /* Anything queued was meant for a running belt. */
         ftms_control_flush(e->control, now);
         enter_state(e, now, ENGINE_STATE_PAUSED, why, message);
@@ -1088,6 +1283,7 @@ static void do_resume(WorkoutEngine *e, uint64_t now, const char *message)
         e->step_dist_start += moved;
         e->lap_dist_start += moved;
         e->workout_dist_start += moved;
+        e->trial_dist_start += moved;
         /* The belt restarted at its own speed: re-apply the target (still at
          * most one new value per ramp_interval: last_*_cmd is kept). */
         e->commanded_kmh = NAN;
@@ -1113,6 +1309,8 @@ static void begin_workout(WorkoutEngine *e, uint64_t now)
         e->workout_dist_start = d;
         e->dist_shown_m = 0;
         e->n_laps = 0;
+        e->n_auto_laps = 0;
+        e->trial = false;
         e->next_announced = false;
         e->commanded_kmh = NAN;
         e->commanded_incline = NAN;
@@ -1159,15 +1357,16 @@ static void check_hr_lost(WorkoutEngine *e, uint64_t now)
  * step_deadline() (when will it be?).
  */
 
-/* A time step's target changes at its end, earlier by the lag the next step needs. */
-static uint64_t time_step_change(const WorkoutEngine *e, const ResolvedStep *s,
-                                 const ResolvedStep *n, double len, uint64_t *ret_end)
+/* A time step's target changes at its end, earlier by the next rep's run-up
+ * (run_up_s, from rep_lead_s()). */
+static uint64_t time_step_change(const WorkoutEngine *e, double len, double run_up_s,
+                                 uint64_t *ret_end)
 {
         uint64_t end = run_to_abs(e, e->step_start_run + s_to_usec(len));
 
         if (ret_end)
                 *ret_end = end;
-        return end - umin(end, s_to_usec(lag_for(e, s, n)));
+        return end - umin(end, s_to_usec(run_up_s));
 }
 
 /* The next step is announced once, cue_lead before the change. */
@@ -1188,10 +1387,11 @@ static uint64_t time_step_upcoming_at(const WorkoutEngine *e, uint64_t change)
         return change - umin(change, e->config.cue_lead_usec);
 }
 
-/* Where in a distance step the cue is due, at mps. */
-static double distance_step_upcoming_m(const WorkoutEngine *e, double len, double mps)
+/* Where in a distance step the cue is due, at mps (change_m: where the
+ * change begins, the run-up's metres before its end). */
+static double distance_step_upcoming_m(const WorkoutEngine *e, double change_m, double mps)
 {
-        return len - usec_to_s(e->config.cue_lead_usec) * mps;
+        return change_m - usec_to_s(e->config.cue_lead_usec) * mps;
 }
 
 /* Halfway is cued once, in steps that last at least halfway_min (step_s: their duration). */
@@ -1209,17 +1409,19 @@ static uint64_t time_step_halfway_run(const WorkoutEngine *e, double len)
 static void announce(WorkoutEngine *e, uint64_t now)
 {
         const ResolvedStep *s = cur_step(e), *n = next_step(e);
-        uint64_t change;
-        double remaining_s = NAN, len, done, v;
+        double to_change, run_up, len, done, v;
         char buf[64], t[24];
 
         if (e->state != ENGINE_STATE_RUNNING || !s)
                 return;
         len = step_length(s, e->extend);
+        run_up = rep_lead_s(e, NULL);
+        /* The change the runner feels is when the run-up begins. */
+        to_change = run_up_left_s(e, now, s);
+        if (isfinite(to_change))
+                to_change = fmax(to_change, 0);
 
         if (s->end == STEP_END_TIME) {
-                change = time_step_change(e, s, n, len, NULL);
-                remaining_s = now < change ? usec_to_s(change - now) : 0;
                 if (halfway_pending(e, len) && run_clock(e, now) >= time_step_halfway_run(e, len)) {
                         e->halfway_cued = true;
                         format_duration(t, sizeof(t), len / 2, 0);
@@ -1230,8 +1432,6 @@ static void announce(WorkoutEngine *e, uint64_t now)
                 v = isfinite(e->measured_kmh) && e->measured_kmh > BELT_MOVING_KMH
                             ? e->measured_kmh
                             : e->commanded_kmh;
-                if (isfinite(v) && v > BELT_MOVING_KMH)
-                        remaining_s = fmax(len - done, 0) / (v / 3.6);
                 if (isfinite(v) && v > 0 && halfway_pending(e, len / (v / 3.6)) &&
                     done >= len / 2) {
                         e->halfway_cued = true;
@@ -1239,12 +1439,17 @@ static void announce(WorkoutEngine *e, uint64_t now)
                 }
         }
 
-        if (upcoming_pending(e, n) && isfinite(remaining_s) && upcoming_due(e, remaining_s)) {
-                int secs = (int)lround(remaining_s);
+        if (upcoming_pending(e, n) && isfinite(to_change) && upcoming_due(e, to_change)) {
+                int secs = (int)lround(to_change);
 
                 e->next_announced = true;
-                cue(e, now, CUE_KIND_UPCOMING, secs, "Next: %s in %d s",
-                    step_text(n, buf, sizeof(buf)), secs);
+                if (run_up >= 2.5)
+                        cue(e, now, CUE_KIND_UPCOMING, secs,
+                            "Next: %s; the belt speeds up %.0f s ahead, starting in %d s",
+                            step_text(n, buf, sizeof(buf)), run_up, secs);
+                else
+                        cue(e, now, CUE_KIND_UPCOMING, secs, "Next: %s in %d s",
+                            step_text(n, buf, sizeof(buf)), secs);
         }
 }
 
@@ -1253,16 +1458,19 @@ static uint64_t step_deadline(const WorkoutEngine *e, uint64_t now)
 {
         const ResolvedStep *s = cur_step(e), *n = next_step(e);
         uint64_t d = USEC_INFINITY;
-        double len, done;
+        double len, done, run_up, run_up_m;
 
         if (e->state != ENGINE_STATE_RUNNING || !s)
                 return USEC_INFINITY;
         len = step_length(s, e->extend);
+        run_up = rep_lead_s(e, &run_up_m);
         if (now < e->hold_until)
                 d = e->hold_until;
+        if (e->gate)
+                d = umin(d, e->gate_until);
 
         if (s->end == STEP_END_TIME) {
-                uint64_t end, change = time_step_change(e, s, n, len, &end);
+                uint64_t end, change = time_step_change(e, len, run_up, &end);
 
                 d = umin(d, end);
                 if (change > now)
@@ -1284,16 +1492,20 @@ static uint64_t step_deadline(const WorkoutEngine *e, uint64_t now)
                 /* Predicted crossings, inside the extrapolation window only. */
                 uint64_t horizon = e->dist_base_usec + EXTRAPOLATE_USEC;
                 double mps = e->measured_kmh / 3.6;
-                double targets[4];
+                double targets[5];
                 size_t nt = 0;
 
                 done = dist_now(e, now) - e->step_dist_start;
                 targets[nt++] = len;
+                if (run_up > 0)
+                        targets[nt++] = len - run_up_m;
                 if (upcoming_pending(e, n))
-                        targets[nt++] = distance_step_upcoming_m(e, len, mps);
+                        targets[nt++] = distance_step_upcoming_m(e, len - run_up_m, mps);
                 if (halfway_pending(e, len / mps))
                         targets[nt++] = len / 2;
-                if (auto_lap_step(e, s))
+                if (e->trial)
+                        targets[nt++] = trial_mark(e) - e->step_dist_start;
+                else if (auto_lap_step(e, s))
                         targets[nt++] =
                                 (e->lap_dist_start - e->step_dist_start) + e->config.auto_lap_m;
                 for (size_t i = 0; i < nt; i++) {
@@ -1308,15 +1520,58 @@ static uint64_t step_deadline(const WorkoutEngine *e, uint64_t now)
                 if (s->control == STEP_CONTROL_SPEED && s->speed_start_kmh != s->speed_end_kmh)
                         d = umin(d, now + e->config.ramp_interval_usec);
         }
-        if (s->end != STEP_END_DISTANCE && auto_lap_step(e, s) && e->belt == BELT_RUNNING &&
-            isfinite(e->measured_kmh) && e->measured_kmh > BELT_MOVING_KMH) {
-                double left = e->lap_dist_start + e->config.auto_lap_m - dist_now(e, now);
+        if (s->end != STEP_END_DISTANCE && (e->trial || auto_lap_step(e, s)) &&
+            e->belt == BELT_RUNNING && isfinite(e->measured_kmh) &&
+            e->measured_kmh > BELT_MOVING_KMH) {
+                double mark = e->trial ? trial_mark(e) : e->lap_dist_start + e->config.auto_lap_m;
+                double left = mark - dist_now(e, now);
                 uint64_t at = now + s_to_usec(left / (e->measured_kmh / 3.6));
 
                 if (left > 0 && at <= e->dist_base_usec + EXTRAPOLATE_USEC)
                         d = umin(d, at);
         }
         return d;
+}
+
+/*
+ * The next step is a rep the belt is still getting to: its start waits (the
+ * step before runs on, at the rep's speed) until the belt is within one
+ * increment of it, so that the rep itself is run at pace. Gives up after
+ * twice the run-up the belt still needs (at least 5 s): a runner holding
+ * the speed down on the console is not waited for forever.
+ */
+static bool rep_gate_holds(WorkoutEngine *e, uint64_t now)
+{
+        const ResolvedStep *n = next_step(e);
+        RepPlanMachine m;
+        RepPlan p;
+        double want, tol;
+        char buf[64];
+
+        next_rep_plan(e, &p);
+        /* Between two reps (a time trial's segments) there is no recovery to
+         * run on: the rep before would be longer than written. */
+        if (!p.speedup || !n || rep_plan_is_rep(cur_step(e)) || !may_command(e) ||
+            !isfinite(e->measured_kmh) || e->ceiling.active || e->cooldown ||
+            safety_clamp_speed(&e->limits, n->speed_start_kmh, &want, NULL) < 0) {
+                e->gate = false;
+                return false;
+        }
+        tol = e->limits.speed_increment + 0.005;
+        if (e->measured_kmh >= want - tol || (e->gate && now >= e->gate_until)) {
+                e->gate = false;
+                return false;
+        }
+        if (!e->gate) {
+                rep_machine(e, &m);
+                e->gate = true;
+                e->gate_until =
+                        now + umax(REP_GATE_MIN_USEC,
+                                   s_to_usec(2 * rep_plan_ramp_s(&m, e->measured_kmh, want)));
+                cue(e, now, CUE_KIND_INFO, -1, "Getting up to speed: %s starts at %.1f km/h",
+                    step_text(n, buf, sizeof(buf)), want);
+        }
+        return true;
 }
 
 static void advance(WorkoutEngine *e, uint64_t now)
@@ -1330,7 +1585,16 @@ static void advance(WorkoutEngine *e, uint64_t now)
                 len = step_length(s, e->extend);
                 d = dist_now(e, now);
 
-                /* Auto-laps (time trials): every auto_lap_m inside the step. */
+                /* A time trial's laps inside a step (a lap the step's own end
+                 * makes is cut there, not a metre before it); elsewhere
+                 * auto-laps every auto_lap_m if configured for all steps. */
+                if (e->trial) {
+                        double step_end =
+                                s->end == STEP_END_DISTANCE ? e->step_dist_start + len : INFINITY;
+
+                        while (d >= trial_mark(e) && trial_mark(e) < step_end - 1.0)
+                                emit_lap(e, now, run_clock(e, now), trial_mark(e), true);
+                }
                 while (auto_lap_step(e, s) && d - e->lap_dist_start >= e->config.auto_lap_m &&
                        (s->end != STEP_END_DISTANCE ||
                         e->lap_dist_start + e->config.auto_lap_m < e->step_dist_start + len - 0.5))
@@ -1339,19 +1603,46 @@ static void advance(WorkoutEngine *e, uint64_t now)
 
                 if (s->end == STEP_END_TIME) {
                         uint64_t end = e->step_start_run + s_to_usec(len);
+                        bool held;
 
                         if (run_clock(e, now) < end)
                                 break;
+                        held = e->gate;
+                        if (rep_gate_holds(e, now))
+                                break;
                         /* The next step starts at the scheduled boundary, not
-                         * at this (possibly late) tick: no drift. */
-                        finish_step(e, now, end, d, false);
+                         * at this (possibly late) tick: no drift. A rep that
+                         * waited for the belt starts when it got there. */
+                        if (held)
+                                finish_step(e, now, run_clock(e, now), d, false);
+                        else
+                                finish_step(e, now, end, d, false);
                 } else if (s->end == STEP_END_DISTANCE) {
+                        bool held;
+
                         if (d - e->step_dist_start < len)
                                 break;
-                        finish_step(e, now, run_clock(e, now), e->step_dist_start + len, false);
+                        held = e->gate;
+                        if (rep_gate_holds(e, now))
+                                break;
+                        finish_step(e, now, run_clock(e, now), held ? d : e->step_dist_start + len,
+                                    false);
                 } else
                         break;
         }
+}
+
+/* When a change that has not shown up is reported: the timeout on top of
+ * what the rate limit itself takes (a 10 km/h slow-down at 0.5 km/h/s is
+ * 20 s of commands, not a broken speed control). */
+static uint64_t ttt_deadline(const WorkoutEngine *e)
+{
+        double ramp = 0;
+
+        if (e->config.safety.max_accel_kmhps > 0 && isfinite(e->ttt_from) &&
+            isfinite(e->ttt_target))
+                ramp = fabs(e->ttt_target - e->ttt_from) / e->config.safety.max_accel_kmhps;
+        return e->ttt_start + e->config.target_timeout_usec + s_to_usec(ramp);
 }
 
 static void check_ttt(WorkoutEngine *e, uint64_t now)
@@ -1371,13 +1662,6 @@ static void check_ttt(WorkoutEngine *e, uint64_t now)
                 e->ttt_last = t;
                 e->ttt_sum += t;
                 e->ttt_max = fmax(e->ttt_max, t);
-                /* Only speed-ups feed the lag compensation of short reps. */
-                if (e->ttt_target > e->ttt_from) {
-                        e->ttt_up_ewma = e->ttt_up_count == 0
-                                                 ? t
-                                                 : TTT_ALPHA * t + (1 - TTT_ALPHA) * e->ttt_up_ewma;
-                        e->ttt_up_count++;
-                }
                 ev = push_event(e, now, ENGINE_EVENT_TARGET_REACHED);
                 if (ev) {
                         ev->requested = e->ttt_target;
@@ -1387,7 +1671,7 @@ static void check_ttt(WorkoutEngine *e, uint64_t now)
                 }
                 return;
         }
-        if (now >= e->ttt_start + e->config.target_timeout_usec) {
+        if (now >= ttt_deadline(e)) {
                 double m = e->measured_kmh, target = e->ttt_target;
 
                 e->ttt_pending = false;
@@ -1908,15 +2192,33 @@ int workout_engine_unload(WorkoutEngine *e, uint64_t now)
         return 0;
 }
 
+/* Loaded, waiting for the runner to start the belt; said once, as a cue. */
+static void wait_for_belt(WorkoutEngine *e, uint64_t now)
+{
+        char buf[160];
+
+        if (e->state != ENGINE_STATE_ARMED)
+                enter_state(e, now, ENGINE_STATE_ARMED, ENGINE_PAUSE_NONE, NULL);
+        cue(e, now, CUE_KIND_INFO, -1, "Loaded %s. %s", e->workout->name ?: "the workout",
+            workout_engine_next_action(e, buf, sizeof(buf)));
+}
+
 int workout_engine_arm(WorkoutEngine *e, uint64_t now)
 {
         if (!e->workout)
                 return -ENOENT;
         if (e->state != ENGINE_STATE_IDLE)
                 return -EBUSY;
-        enter_state(e, now, ENGINE_STATE_ARMED, ENGINE_PAUSE_NONE, NULL);
-        cue(e, now, CUE_KIND_INFO, -1, "%s armed: start the belt to begin",
-            e->workout->name ?: "Workout");
+        e->manual_kmh = e->manual_incline = NAN;
+        if (e->belt == BELT_RUNNING && !e->runner_stopped) {
+                /* The runner is already on a moving belt: waiting for it to
+                 * start would wait forever. The workout begins now, its first
+                 * change announced cue_lead ahead as always. */
+                cue(e, now, CUE_KIND_INFO, -1, "The belt is already moving: %s begins now",
+                    e->workout->name ?: "the workout");
+                begin_workout(e, now);
+        } else
+                wait_for_belt(e, now);
         update(e, now);
         return 0;
 }
@@ -1928,38 +2230,38 @@ int workout_engine_start(WorkoutEngine *e, uint64_t now)
         if (e->state != ENGINE_STATE_IDLE && e->state != ENGINE_STATE_ARMED)
                 return -EBUSY;
         e->manual_kmh = e->manual_incline = NAN;
-        begin_workout(e, now);
-        if (e->belt == BELT_STOPPED || e->runner_stopped) {
-                /* The workout begins when the belt runs, not when Start is sent. */
+        if (e->belt == BELT_RUNNING && !e->runner_stopped)
+                begin_workout(e, now);
+        else if (e->config.allow_remote_start && ftms_control_can_write(e->control) &&
+                 !e->runner_stopped_key) {
+                /* Starting a stopped belt: asked for, and allowed by the
+                 * configuration. The workout begins when the belt runs, not
+                 * when Start is sent. */
+                begin_workout(e, now);
                 do_pause(e, now, ENGINE_PAUSE_BELT_STOPPED, "waiting for the belt");
-                if (e->config.allow_remote_start && ftms_control_can_write(e->control) &&
-                    !e->runner_stopped_key) {
-                        ftms_control_start_resume(e->control, now);
-                        e->start_requested = true;
-                        cue(e, now, CUE_KIND_INFO, -1, "Starting the belt");
-                } else
-                        cue(e, now, CUE_KIND_INFO, -1,
-                            e->runner_stopped_key ? "Put the safety key back and start the belt "
-                                                    "on the console to begin"
-                                                  : "Start the belt to begin");
-        } else if (e->belt != BELT_RUNNING && e->config.allow_remote_start &&
-                   ftms_control_can_write(e->control)) {
                 ftms_control_start_resume(e->control, now);
                 e->start_requested = true;
-        }
+                cue(e, now, CUE_KIND_INFO, -1, "Starting the belt");
+        } else
+                /* paced may not start the belt: the runner does, and the workout
+                 * begins with it (no session, no clock until then). */
+                wait_for_belt(e, now);
         update(e, now);
         return 0;
 }
 
 int workout_engine_pause(WorkoutEngine *e, uint64_t now)
 {
+        char buf[160];
+
         if (e->state != ENGINE_STATE_RUNNING)
                 return e->state == ENGINE_STATE_PAUSED ? 0 : -EBUSY;
         do_pause(e, now, ENGINE_PAUSE_USER, NULL);
         /* Pausing a workout pauses the belt: stopping is always safe. */
         if (may_command(e))
                 ftms_control_stop_pause(e->control, now, FTMS_STOP_PARAM_PAUSE);
-        cue(e, now, CUE_KIND_INFO, -1, "Paused");
+        cue(e, now, CUE_KIND_INFO, -1, "Paused. %s",
+            workout_engine_next_action(e, buf, sizeof(buf)));
         update(e, now);
         return 0;
 }
@@ -1971,14 +2273,15 @@ int workout_engine_resume(WorkoutEngine *e, uint64_t now)
         if (e->pause_reason == ENGINE_PAUSE_LINK_LOST && !e->link_up)
                 return -ENOTCONN;
         if (e->runner_stopped_key) {
+                char buf[160];
+
                 /* Only the runner, at the console with the key back, restarts it. */
-                cue(e, now, CUE_KIND_INFO, -1,
-                    "The safety key stopped the belt: put it back and start the belt on the "
-                    "console");
+                cue(e, now, CUE_KIND_INFO, -1, "%s",
+                    workout_engine_next_action(e, buf, sizeof(buf)));
                 update(e, now);
                 return -EPERM;
         }
-        if (e->belt == BELT_RUNNING && !e->runner_stopped) {
+        if (e->belt == BELT_RUNNING && !belt_stopping(e)) {
                 do_resume(e, now, "resumed by the user");
         } else if (e->config.allow_remote_start && ftms_control_can_write(e->control)) {
                 /* The one place paced starts a belt: an explicit command, allowed
@@ -1989,9 +2292,13 @@ int workout_engine_resume(WorkoutEngine *e, uint64_t now)
                 cue(e, now, CUE_KIND_INFO, -1,
                     "Starting the belt: the workout resumes when it runs");
         } else {
-                cue(e, now, CUE_KIND_INFO, -1, "Start the belt on the treadmill to resume");
+                char buf[160];
+
+                /* Not an error to retry: paced may not start this belt. */
+                cue(e, now, CUE_KIND_INFO, -1, "%s",
+                    workout_engine_next_action(e, buf, sizeof(buf)));
                 update(e, now);
-                return -EAGAIN;
+                return -EPERM;
         }
         update(e, now);
         return 0;
@@ -2002,7 +2309,7 @@ int workout_engine_stop(WorkoutEngine *e, uint64_t now)
         if (!workout_active(e) && e->state != ENGINE_STATE_ARMED)
                 return -EBUSY;
         if (workout_active(e) && cur_step(e))
-                emit_lap(e, now, run_clock(e, now), dist_now(e, now), false);
+                close_laps(e, now);
         ftms_control_flush(e->control, now);
         enter_state(e, now, ENGINE_STATE_ABORTED, ENGINE_PAUSE_NONE, "stopped by the user");
         apply_stop_policy(e, now, "Workout stopped");
@@ -2015,6 +2322,41 @@ int workout_engine_skip(WorkoutEngine *e, uint64_t now)
         if (!workout_active(e) || !cur_step(e))
                 return -EBUSY;
         finish_step(e, now, run_clock(e, now), dist_now(e, now), true);
+        update(e, now);
+        return 0;
+}
+
+int workout_engine_skip_step(WorkoutEngine *e, uint64_t now, int index)
+{
+        if (!workout_active(e) || !cur_step(e))
+                return -EBUSY;
+        if (!e->workout || index < 0 || (size_t)index >= e->workout->n_steps)
+                return -EINVAL;
+        /* The step the runner saw may have ended while the request was on its
+         * way: skipping the one after it is not what they asked for. */
+        if (index != e->step)
+                return -ESTALE;
+        return workout_engine_skip(e, now);
+}
+
+int workout_engine_skip_to(WorkoutEngine *e, uint64_t now, size_t index)
+{
+        uint64_t end_run = run_clock(e, now);
+        double end_dist;
+
+        if (!workout_active(e) || !cur_step(e))
+                return -EBUSY;
+        if (!e->workout || index >= e->workout->n_steps || index <= (size_t)e->step)
+                return -EINVAL;
+        end_dist = e->state == ENGINE_STATE_PAUSED ? e->pause_dist : dist_now(e, now);
+        /* The step it leaves is a lap; the ones jumped over never ran. */
+        if (e->trial)
+                e->trial_skipped = true;
+        if (!e->trial || index >= e->trial_end) {
+                emit_lap(e, now, end_run, end_dist, false);
+                trial_finish(e, now, end_run, end_dist);
+        }
+        begin_step(e, now, index, end_run, end_dist, true);
         update(e, now);
         return 0;
 }
@@ -2038,6 +2380,7 @@ int workout_engine_extend(WorkoutEngine *e, uint64_t now, double amount)
         e->extend = fmin(e->extend + amount, max);
         /* The change moved away: announce it again when it comes. */
         e->next_announced = false;
+        e->gate = false;
         update(e, now);
         return clamped;
 }
@@ -2167,7 +2510,7 @@ int workout_engine_shutdown(WorkoutEngine *e, uint64_t now)
                                                                        : speed_reference(e)));
         if (workout_active(e)) {
                 if (cur_step(e))
-                        emit_lap(e, now, run_clock(e, now), dist_now(e, now), false);
+                        close_laps(e, now);
                 enter_state(e, now, ENGINE_STATE_ABORTED, ENGINE_PAUSE_NONE, "daemon shutdown");
         } else if (e->state == ENGINE_STATE_ARMED)
                 /* Nothing may begin while the daemon stops. */
@@ -2450,11 +2793,32 @@ static void handle_treadmill_data(WorkoutEngine *e, uint64_t now, const FtmsTrea
         if (field_valid(d, FTMS_FIELD_INCLINE))
                 e->measured_incline = d->incline_pct;
 
-        /* Time at target for the lap log. */
+        /* Time at target for the lap log: the step's own target, not the
+         * commanded value (which a rate-limited run-up drags along). */
         if (e->state == ENGINE_STATE_RUNNING && e->have_data && isfinite(prev_kmh) &&
+            now > e->last_data_usec) {
+                const ResolvedStep *s = cur_step(e);
+                double want = s ? step_speed_at(e, now, s) : NAN, applied;
+
+                if (isfinite(want) && safety_clamp_speed(&e->limits, want, &applied, NULL) == 0 &&
+                    fabs(prev_kmh - applied) <= e->limits.speed_increment + 0.005)
+                        e->lap_tat_s += usec_to_s(now - e->last_data_usec);
+        }
+        /* The belt's acceleration, measured while it lags well behind a
+         * higher command (the run-ups of reps are planned with it). */
+        if (e->have_data && isfinite(prev_kmh) && isfinite(e->measured_kmh) &&
             isfinite(e->commanded_kmh) && now > e->last_data_usec &&
-            fabs(prev_kmh - e->commanded_kmh) <= e->limits.speed_increment + 0.005)
-                e->lap_tat_s += usec_to_s(now - e->last_data_usec);
+            now - e->last_data_usec <= 2 * USEC_PER_SEC && prev_kmh > BELT_MOVING_KMH &&
+            e->commanded_kmh - prev_kmh > 3 * e->limits.speed_increment &&
+            e->commanded_kmh - e->measured_kmh > e->limits.speed_increment &&
+            e->measured_kmh > prev_kmh) {
+                double a = (e->measured_kmh - prev_kmh) / usec_to_s(now - e->last_data_usec);
+
+                e->belt_accel = e->belt_accel_n == 0
+                                        ? a
+                                        : ACCEL_ALPHA * a + (1 - ACCEL_ALPHA) * e->belt_accel;
+                e->belt_accel_n++;
+        }
         e->have_data = true;
         e->last_data_usec = now;
 
@@ -2730,7 +3094,7 @@ uint64_t workout_engine_next_deadline(const WorkoutEngine *e)
         d = umin(d, step_deadline(e, now));
         d = umin(d, speed_deadline(e, now));
         if (e->ttt_pending)
-                d = umin(d, e->ttt_start + e->config.target_timeout_usec);
+                d = umin(d, ttt_deadline(e));
         if (e->zero_pending && e->belt == BELT_RUNNING)
                 d = umin(d, e->zero_since + e->config.belt_stopped_usec);
         if (e->shutting_down && !e->shutdown_done)
@@ -2813,6 +3177,56 @@ void workout_engine_get_status(const WorkoutEngine *e, uint64_t now, EngineStatu
                 if (e->state == ENGINE_STATE_RUNNING)
                         ret->workout_speed_kmh = workout_target(e, now, &wi);
         }
+}
+
+const char *workout_engine_next_action(const WorkoutEngine *e, char *buf, size_t n)
+{
+        bool stopped = e->belt != BELT_RUNNING || belt_stopping(e);
+        bool remote = e->config.allow_remote_start && ftms_control_can_write(e->control);
+
+        buf[0] = 0;
+        if (!e->workout)
+                return buf;
+        switch (e->state) {
+        case ENGINE_STATE_ARMED:
+                if (!e->link_up)
+                        snprintf(buf, n, "Waiting for the treadmill to connect.");
+                else if (e->runner_stopped_key)
+                        snprintf(buf, n,
+                                 "Put the safety key back, then press START on the treadmill "
+                                 "to begin.");
+                else
+                        snprintf(buf, n, "Press START on the treadmill to begin.");
+                break;
+        case ENGINE_STATE_PAUSED:
+                if (e->pause_reason == ENGINE_PAUSE_LINK_LOST && !e->link_up)
+                        snprintf(buf, n, "Waiting for the treadmill to reconnect.");
+                else if (e->pause_reason == ENGINE_PAUSE_SAFETY_KEY || e->runner_stopped_key)
+                        snprintf(buf, n,
+                                 "Put the safety key back, then press START on the treadmill "
+                                 "to resume.");
+                else if (e->start_requested)
+                        snprintf(buf, n, "Starting the belt: the workout goes on when it runs.");
+                else if (!stopped)
+                        snprintf(buf, n, "Resume with 'pacectl resume'.");
+                else if (remote)
+                        snprintf(buf, n,
+                                 "Press START on the treadmill (or run 'pacectl resume') to "
+                                 "resume.");
+                else
+                        snprintf(buf, n, "Press START on the treadmill to resume.");
+                break;
+        case ENGINE_STATE_IDLE:
+                snprintf(buf, n, "Start it with 'pacectl start'.");
+                break;
+        case ENGINE_STATE_RUNNING:
+        case ENGINE_STATE_FINISHED:
+        case ENGINE_STATE_ABORTED:
+        case _ENGINE_STATE_MAX:
+        case _ENGINE_STATE_INVALID:
+                break;
+        }
+        return buf;
 }
 
 EngineState workout_engine_get_state(const WorkoutEngine *e)

@@ -423,7 +423,8 @@ static int parse_targets(Parser *p, WorkoutStep *s, const Token *toks, size_t n)
                                 if (ref < 0)
                                         return fail(p, next->column,
                                                     "expected 'Pace', a reference pace (mile, 5k, "
-                                                    "10k, half, marathon, threshold, easy), 'HR', "
+                                                    "10k, half, marathon, threshold, easy, goal), "
+                                                    "'HR', "
                                                     "'LTHR' or 'incline' after '%s'",
                                                     t->s);
                                 i++;

@@ -61,6 +61,29 @@ ResolvedWorkout *resolved_workout_free(ResolvedWorkout *w)
         return NULL;
 }
 
+int resolved_workout_find(const ResolvedWorkout *w, const char *target, size_t *ret)
+{
+        size_t main = 0;
+
+        if (!w || !target || !ret)
+                return -EINVAL;
+        while (main < w->n_steps && w->steps[main].kind == STEP_KIND_WARMUP)
+                main++;
+        if (streq(target, "main")) {
+                if (main >= w->n_steps)
+                        return -ENOENT;
+                *ret = main;
+                return 0;
+        }
+        for (size_t i = main; i < w->n_steps; i++)
+                if ((streq(target, "trial") && w->steps[i].kind == STEP_KIND_TIME_TRIAL) ||
+                    (streq(target, "cooldown") && w->steps[i].kind == STEP_KIND_COOLDOWN)) {
+                        *ret = i;
+                        return 0;
+                }
+        return streq(target, "trial") || streq(target, "cooldown") ? -ENOENT : -EINVAL;
+}
+
 void workout_step_init(WorkoutStep *s)
 {
         *s = (WorkoutStep){

@@ -54,6 +54,8 @@ SNAPSHOT_GETTER(property_get_monitor_only, "b", (int)s.monitor_only)
 SNAPSHOT_GETTER(property_get_control_status, "s", s.control_status)
 SNAPSHOT_GETTER(property_get_session_id, "t", s.session_id)
 SNAPSHOT_STRING_GETTER(property_get_schedule, s.schedule)
+SNAPSHOT_STRING_GETTER(property_get_last_result, s.last_result)
+SNAPSHOT_STRING_GETTER(property_get_next_action, s.next_action)
 
 /* ---- live values ---- */
 
@@ -218,6 +220,54 @@ SIMPLE_METHOD(method_resume, manager_resume)
 SIMPLE_METHOD(method_skip_step, manager_skip_step)
 SIMPLE_METHOD(method_clear_schedule, manager_clear_schedule)
 
+static int method_skip_step_index(sd_bus_message *message, void *userdata, sd_bus_error *error)
+{
+        Manager *m = userdata;
+        int32_t index;
+        int r;
+
+        r = sd_bus_message_read(message, "i", &index);
+        if (r < 0)
+                return r;
+        REQUIRE_WRITE_ACCESS(m, message, error);
+        r = manager_skip_step_index(m, index, error);
+        if (r < 0)
+                return r;
+        return sd_bus_reply_method_return(message, NULL);
+}
+
+static int method_skip_to(sd_bus_message *message, void *userdata, sd_bus_error *error)
+{
+        Manager *m = userdata;
+        const char *target;
+        int r;
+
+        r = sd_bus_message_read(message, "s", &target);
+        if (r < 0)
+                return r;
+        REQUIRE_WRITE_ACCESS(m, message, error);
+        r = manager_skip_to(m, target, error);
+        if (r < 0)
+                return r;
+        return sd_bus_reply_method_return(message, NULL);
+}
+
+static int method_delete_session(sd_bus_message *message, void *userdata, sd_bus_error *error)
+{
+        Manager *m = userdata;
+        uint64_t id;
+        int r;
+
+        r = sd_bus_message_read(message, "t", &id);
+        if (r < 0)
+                return r;
+        REQUIRE_WRITE_ACCESS(m, message, error);
+        r = manager_delete_session(m, id, error);
+        if (r < 0)
+                return r;
+        return sd_bus_reply_method_return(message, NULL);
+}
+
 static int method_stop(sd_bus_message *message, void *userdata, sd_bus_error *error)
 {
         Manager *m = userdata;
@@ -367,6 +417,68 @@ static int method_accept_thresholds_ex(sd_bus_message *message, void *userdata, 
         return accept_thresholds(message, userdata, id, flags, error);
 }
 
+static int method_accept_result(sd_bus_message *message, void *userdata, sd_bus_error *error)
+{
+        Manager *m = userdata;
+        SessionAcceptedResult a;
+        uint64_t id;
+        int r;
+
+        r = sd_bus_message_read(message, "t", &id);
+        if (r < 0)
+                return r;
+        REQUIRE_WRITE_ACCESS(m, message, error);
+        r = manager_accept_result(m, id == 0 || id > INT64_MAX ? 0 : (int64_t)id, &a);
+        switch (r) {
+        case 0:
+                break;
+        case -ENOENT:
+        case -EINVAL:
+                return sd_bus_error_setf(error, PACED_ERROR_INVALID_ARGUMENT,
+                                         "No session %" PRIu64 ".", id);
+        case -ENODATA:
+                return sd_bus_error_setf(error, PACED_ERROR_INVALID_ARGUMENT,
+                                         "Session %" PRIu64 " has no completed time trial.", id);
+        case -EMEDIUMTYPE:
+                return sd_bus_error_setf(error, PACED_ERROR_INVALID_ARGUMENT,
+                                         "Session %" PRIu64 "'s time trial is no mile.", id);
+        case -ENOMEDIUM:
+                return sd_bus_error_set(error, PACED_ERROR_FAILED,
+                                        "paced runs without a session store.");
+        default:
+                return sd_bus_error_set_errnof(error, r, "Cannot accept the result: %m");
+        }
+        return sd_bus_reply_method_return(message, "d", a.time_s);
+}
+
+static int method_get_schedule(sd_bus_message *message, void *userdata, sd_bus_error *error)
+{
+        _cleanup_free_ char *json = NULL;
+        Manager *m = userdata;
+        int r;
+
+        r = manager_get_schedule(m, &json);
+        if (r < 0)
+                return r;
+        return sd_bus_reply_method_return(message, "s", json);
+}
+
+static int method_swap_schedule_days(sd_bus_message *message, void *userdata, sd_bus_error *error)
+{
+        Manager *m = userdata;
+        const char *a, *b;
+        int r;
+
+        r = sd_bus_message_read(message, "ss", &a, &b);
+        if (r < 0)
+                return r;
+        REQUIRE_WRITE_ACCESS(m, message, error);
+        r = manager_swap_schedule_days(m, a, b, error);
+        if (r < 0)
+                return r;
+        return sd_bus_reply_method_return(message, NULL);
+}
+
 static int method_scan_devices(sd_bus_message *message, void *userdata, sd_bus_error *error)
 {
         Manager *m = userdata;
@@ -424,6 +536,8 @@ static const sd_bus_vtable manager_vtable[] = {
         SD_BUS_PROPERTY("Schedule", "s", property_get_schedule, 0, LIVE),
         SD_BUS_PROPERTY("Storage", "s", property_get_storage, 0, LIVE),
         SD_BUS_PROPERTY("StorageError", "s", property_get_storage_error, 0, LIVE),
+        SD_BUS_PROPERTY("LastResult", "s", property_get_last_result, 0, LIVE),
+        SD_BUS_PROPERTY("NextAction", "s", property_get_next_action, 0, LIVE),
         SD_BUS_PROPERTY("PlannedWorkouts", "a(ssss)", bus_property_get_planned_workouts, 0, LIVE),
         SD_BUS_PROPERTY("Steps", "a(sssdddduu)", property_get_steps, 0, LIVE),
         SD_BUS_PROPERTY("WorkoutRemaining", "(dd)", property_get_workout_remaining, 0, LIVE),
@@ -439,6 +553,12 @@ static const sd_bus_vtable manager_vtable[] = {
         SD_BUS_METHOD_WITH_NAMES("Stop", "", , "s", SD_BUS_PARAM(belt), method_stop,
                                  SD_BUS_VTABLE_UNPRIVILEGED),
         SD_BUS_METHOD("SkipStep", "", "", method_skip_step, SD_BUS_VTABLE_UNPRIVILEGED),
+        SD_BUS_METHOD_WITH_NAMES("SkipStepIndex", "i", SD_BUS_PARAM(index), "", ,
+                                 method_skip_step_index, SD_BUS_VTABLE_UNPRIVILEGED),
+        SD_BUS_METHOD_WITH_NAMES("SkipTo", "s", SD_BUS_PARAM(target), "", , method_skip_to,
+                                 SD_BUS_VTABLE_UNPRIVILEGED),
+        SD_BUS_METHOD_WITH_NAMES("DeleteSession", "t", SD_BUS_PARAM(id), "", ,
+                                 method_delete_session, SD_BUS_VTABLE_UNPRIVILEGED),
         SD_BUS_METHOD_WITH_NAMES("ExtendStep", "u", SD_BUS_PARAM(seconds), "s", SD_BUS_PARAM(note),
                                  method_extend_step, SD_BUS_VTABLE_UNPRIVILEGED),
         SD_BUS_METHOD_WITH_NAMES("AdjustSpeed", "d", SD_BUS_PARAM(delta_kmh), "s",
@@ -447,6 +567,10 @@ static const sd_bus_vtable manager_vtable[] = {
         SD_BUS_METHOD_WITH_NAMES("SetSchedule", "s", SD_BUS_PARAM(plan_json), "", ,
                                  method_set_schedule, SD_BUS_VTABLE_UNPRIVILEGED),
         SD_BUS_METHOD("ClearSchedule", "", "", method_clear_schedule, SD_BUS_VTABLE_UNPRIVILEGED),
+        SD_BUS_METHOD_WITH_NAMES("GetSchedule", "", , "s", SD_BUS_PARAM(plan_json),
+                                 method_get_schedule, SD_BUS_VTABLE_UNPRIVILEGED),
+        SD_BUS_METHOD_WITH_NAMES("SwapScheduleDays", "ss", SD_BUS_PARAM(date) SD_BUS_PARAM(other),
+                                 "", , method_swap_schedule_days, SD_BUS_VTABLE_UNPRIVILEGED),
         SD_BUS_METHOD_WITH_NAMES("SetPlannedWorkouts", "sa(ssss)",
                                  SD_BUS_PARAM(source) SD_BUS_PARAM(workouts), "", ,
                                  bus_method_set_planned_workouts, SD_BUS_VTABLE_UNPRIVILEGED),
@@ -459,6 +583,9 @@ static const sd_bus_vtable manager_vtable[] = {
         SD_BUS_METHOD_WITH_NAMES("AcceptThresholds", "t", SD_BUS_PARAM(session_id), "dd",
                                  SD_BUS_PARAM(hrvt1_bpm) SD_BUS_PARAM(hrvt2_bpm),
                                  method_accept_thresholds, SD_BUS_VTABLE_UNPRIVILEGED),
+        SD_BUS_METHOD_WITH_NAMES("AcceptResult", "t", SD_BUS_PARAM(session_id), "d",
+                                 SD_BUS_PARAM(time_s), method_accept_result,
+                                 SD_BUS_VTABLE_UNPRIVILEGED),
         SD_BUS_METHOD_WITH_NAMES("AcceptThresholdsEx", "tt",
                                  SD_BUS_PARAM(session_id) SD_BUS_PARAM(flags), "dd",
                                  SD_BUS_PARAM(hrvt1_bpm) SD_BUS_PARAM(hrvt2_bpm),
@@ -521,6 +648,8 @@ int bus_manager_emit_properties(Manager *m, sd_bus *bus, unsigned mask)
                 {MANAGER_PROP_SESSION, "SessionId"},     {MANAGER_PROP_CROSSOVER, "LastCrossover"},
                 {MANAGER_PROP_SCHEDULE, "Schedule"},     {MANAGER_PROP_LIVE, "LastRR"},
                 {MANAGER_PROP_STORAGE, "Storage"},       {MANAGER_PROP_STORAGE, "StorageError"},
+                {MANAGER_PROP_RESULT, "LastResult"},     {MANAGER_PROP_STATE, "NextAction"},
+                {MANAGER_PROP_LIVE, "NextAction"},
                 {MANAGER_PROP_LIVE, "RRCount"},          {MANAGER_PROP_WORKOUT, "Steps"},
                 {MANAGER_PROP_LIVE, "WorkoutRemaining"}, {MANAGER_PROP_SCHEDULE, "PlannedWorkouts"},
         };

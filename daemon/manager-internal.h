@@ -16,12 +16,14 @@
 #include "profile-config.h"
 #include "profile.h"
 #include "rr-clean.h"
+#include "rr-clock.h"
 #include "session-store.h"
 #include "transport.h"
 #include "workout-engine.h"
 #include "zones.h"
 
 struct Plan;
+struct PlanDay;
 
 /* What a device object on the bus shows; filled from transport events. */
 typedef struct Device {
@@ -65,6 +67,7 @@ typedef enum ManagerProperty {
         MANAGER_PROP_CROSSOVER = 1u << 6,
         MANAGER_PROP_SCHEDULE = 1u << 7,
         MANAGER_PROP_STORAGE = 1u << 8, /* Storage, StorageError */
+        MANAGER_PROP_RESULT = 1u << 9,
 } ManagerProperty;
 
 sd_event *manager_get_event(Manager *m);
@@ -103,6 +106,12 @@ int manager_resume(Manager *m, sd_bus_error *error);
 /* ret_note: what the belt is doing now (the stop policy), for the reply. */
 int manager_stop(Manager *m, const char **ret_note, sd_bus_error *error);
 int manager_skip_step(Manager *m, sd_bus_error *error);
+/* Skips step index (0-based) only if it is the current one (Busy if it ended). */
+int manager_skip_step_index(Manager *m, int32_t index, sd_bus_error *error);
+/* "main", "trial", "cooldown": jumps forward to that part of the workout. */
+int manager_skip_to(Manager *m, const char *target, sd_bus_error *error);
+/* Deletes a stored session (not the one being recorded). */
+int manager_delete_session(Manager *m, uint64_t id, sd_bus_error *error);
 /* ret_note: a sentence for the reply (what was done, and any limit applied). */
 int manager_extend_step(Manager *m, uint32_t seconds, char **ret_note, sd_bus_error *error);
 int manager_adjust_speed(Manager *m, double delta_kmh, char **ret_note, sd_bus_error *error);
@@ -143,6 +152,8 @@ typedef struct ManagerSnapshot {
         const char *control_status;
         uint64_t session_id;
         const char *schedule; /* today's scheduled workout, "" if none */
+        const char *last_result; /* the last time trial's result, "" if none */
+        char next_action[160];   /* the one thing the runner should do next, "" if nothing */
 } ManagerSnapshot;
 
 void manager_snapshot(Manager *m, ManagerSnapshot *ret);
@@ -207,6 +218,8 @@ struct Manager {
         SessionStoreState store_state; /* as last told (log, Storage property) */
         SessionAccepted accepted; /* manager-thresholds.c: overlays the config's [Runner] */
         bool have_accepted;
+        SessionAcceptedResult accepted_mile; /* a time trial taken as the mile reference */
+        bool have_accepted_mile;
         char *state_dir;
         bool session_active;         /* a session runs */
         bool session_recorded;       /* ... and the store took it (written, or kept in memory) */
@@ -216,8 +229,14 @@ struct Manager {
         sd_event_source *sample_timer; /* 1 Hz of virtual time while a session runs */
         sd_event_source *flush_timer;  /* the store's next flush */
         RrCleaner *rr_cleaner;         /* artifact flags of the stored RR intervals */
+        RrClock rr_clock;              /* when each stored beat ended */
+        /* heart rate of the lap in progress (running time only) */
+        double lap_hr_sum, lap_hr_max;
+        unsigned lap_hr_n;
         LiveAnalysis *analysis;        /* alpha1, zones and crossovers of the session */
         int last_step_index;
+        char last_result[192]; /* the last time trial's result sentence, "" if none */
+        bool session_moved;    /* the belt moved in this session: it is a run to keep */
         /* A session a crash left unfinished: resumed if the belt is found running. */
         bool recover_pending;
         SessionResume recover;
@@ -236,6 +255,7 @@ void manager_apply_config(Manager *m);
 /* manager-thresholds.c: threshold results into the store and the profile. */
 /* Reads the newest accepted thresholds from the store and re-applies the profile. */
 void manager_load_accepted(Manager *m);
+void manager_load_accepted_result(Manager *m);
 /* Live crossovers are announced only in the ramp of a threshold test: at each step. */
 void manager_update_announce(Manager *m, int step_index);
 /* At a session's end: the offline ramp fit over its RR, stored when it was a threshold test. */
@@ -249,6 +269,8 @@ void manager_store_ramp_thresholds(Manager *m, int64_t session_id);
  */
 int manager_accept_thresholds(Manager *m, int64_t session_id, bool force, SessionAccepted *ret,
                               char *ret_why, size_t why_size);
+/* pacectl profile --accept-result: session_id's time trial becomes the runner's mile. */
+int manager_accept_result(Manager *m, int64_t session_id, SessionAcceptedResult *ret);
 /* Real time the safe stop may take: the slowest allowed ramp from max_speed. */
 uint64_t manager_stop_budget_real_usec(Manager *m);
 /* Starts the safe stop; > 0 if there is nothing to wait for. */
@@ -293,6 +315,11 @@ int bus_method_export_session(sd_bus_message *message, void *userdata, sd_bus_er
 /* manager-schedule.c */
 int manager_load_schedule(Manager *m);
 const char *manager_schedule_today(Manager *m); /* "" if nothing today */
+const struct PlanDay *manager_schedule_today_day(Manager *m); /* NULL outside the plan */
+/* The stored plan as JSON ("" if none), malloc'd. */
+int manager_get_schedule(Manager *m, char **ret);
+/* The runner moves a session: the two days' sessions swap. */
+int manager_swap_schedule_days(Manager *m, const char *a, const char *b, sd_bus_error *error);
 /* Today's first planned workout, NULL if none (then the plan's, if any, is today's). */
 const PlannedWorkout *manager_planned_today(Manager *m);
 

@@ -200,6 +200,9 @@ static void add_sample(Manager *m)
                 .step_index = st.step_index,
                 .alpha1 = m->live.alpha1,
         };
+        if ((isfinite(sample.speed_kmh) && sample.speed_kmh >= 0.1) ||
+            (isfinite(sample.distance_m) && sample.distance_m > 0))
+                m->session_moved = true;
         r = session_store_add_sample(m->store, &sample);
         if (r < 0 && r != -ENOBUFS) /* past the budget: counted, said once (store_changed()) */
                 log_warning_errno(r, "Failed to buffer a sample: %m");
@@ -235,6 +238,7 @@ void manager_session_runtime_start(Manager *m)
 
         m->rr_cleaner = rr_cleaner_free(m->rr_cleaner);
         m->analysis = live_analysis_free(m->analysis);
+        rr_clock_reset(&m->rr_clock);
         r = rr_cleaner_new(&m->rr_cleaner, true);
         if (r >= 0) {
                 LiveAnalysisConfig lc = {
@@ -303,6 +307,13 @@ void manager_session_begin(Manager *m)
         m->session_start_usec = manager_now(m);
         m->session_start_wall_usec = wall_usec();
         m->last_step_index = -1;
+        m->session_moved = false;
+        m->lap_hr_sum = m->lap_hr_max = 0;
+        m->lap_hr_n = 0;
+        if (m->last_result[0]) {
+                m->last_result[0] = 0;
+                manager_properties_changed(m, MANAGER_PROP_RESULT);
+        }
         if (m->have_zones) {
                 info.n_zones = (unsigned)MIN(m->zones.n_zones, (size_t)SESSION_ZONES_MAX);
                 for (unsigned i = 0; i < info.n_zones; i++)
@@ -351,6 +362,20 @@ void manager_session_end(Manager *m, SessionEndReason reason)
                         log_warning("The session ended while the store cannot be written (%s): "
                                     "it is kept in memory and written when it can be.",
                                     session_store_last_error(m->store));
+                else if (!m->session_moved && reason != SESSION_END_FINISHED &&
+                         m->session_id > 0) {
+                        /* A workout whose belt never moved is no run: nothing
+                         * to keep in the history (an empty "aborted" row). */
+                        r = session_store_delete(m->store, m->session_id);
+                        if (r >= 0) {
+                                why = "discarded";
+                                log_info("Session %" PRIi64 " discarded: the belt never moved.",
+                                         m->session_id);
+                        } else
+                                log_warning_errno(r, "Failed to discard session %" PRIi64 ": %s",
+                                                  m->session_id,
+                                                  session_store_last_error(m->store));
+                }
         }
         /* A session still in memory has no id yet: SessionFinished says 0. */
         if (m->session_id > 0)
@@ -373,21 +398,41 @@ void manager_session_end(Manager *m, SessionEndReason reason)
         }
 }
 
-static void store_rr(Manager *m, const double *rr_ms, size_t n)
+/*
+ * The RR intervals of one notification at session time t, stored as the
+ * cleaner decides them, each at the end of its beat (docs/sessions.md): the
+ * beats the cleaner returns stand for the input beat rr_cleaner_pending()
+ * before the newest, and the ones before them end an interval earlier each.
+ */
+static void store_rr(Manager *m, double t, const double *rr_ms, size_t n)
 {
+        double later = 0;
+
+        for (size_t i = 0; i < n; i++)
+                later += rr_ms[i];
         for (size_t i = 0; i < n && m->rr_cleaner; i++) {
                 const RrBeat *beats = NULL;
-                int k = rr_cleaner_push(m->rr_cleaner, rr_ms[i], &beats);
+                double end;
+                int k;
 
-                for (int j = 0; j < k; j++) {
+                later -= rr_ms[i];
+                (void)rr_clock_push(&m->rr_clock, t, rr_ms[i], later);
+                k = rr_cleaner_push(m->rr_cleaner, rr_ms[i], &beats);
+                if (k <= 0)
+                        continue;
+                end = rr_clock_end(&m->rr_clock, rr_cleaner_pending(m->rr_cleaner));
+                if (!isfinite(end))
+                        end = t;
+                for (int j = k - 1; j >= 0; j--) {
                         SessionRr rr = {
-                                .t_s = manager_session_t(m),
+                                .t_s = end,
                                 .rr_ms = (unsigned)lround(beats[j].rr_ms),
                                 .artifact = beats[j].counted,
                         };
 
                         if (m->store && m->session_recorded)
                                 (void)session_store_add_rr(m->store, &rr);
+                        end -= beats[j].rr_ms / 1000.0;
                 }
         }
 }
@@ -440,8 +485,15 @@ void manager_handle_heart_rate(Manager *m, const HrsMeasurement *hr)
         }
         if (!m->session_active)
                 return;
+        /* The lap's heart rate: what the runner's laps show next to their times. */
+        if (hr->heart_rate_bpm > 0 && m->engine &&
+            workout_engine_get_state(m->engine) == ENGINE_STATE_RUNNING) {
+                m->lap_hr_sum += hr->heart_rate_bpm;
+                m->lap_hr_max = MAX(m->lap_hr_max, (double)hr->heart_rate_bpm);
+                m->lap_hr_n++;
+        }
 
-        store_rr(m, rr_ms, hr->n_rr);
+        store_rr(m, manager_session_t(m), rr_ms, hr->n_rr);
         if (!m->analysis)
                 return;
         if (live_analysis_push(m->analysis, manager_session_t(m), hr->heart_rate_bpm, rr_ms,

@@ -13,6 +13,7 @@
 #include "log.h"
 #include "manager-internal.h"
 #include "rr-analysis.h"
+#include "time-util.h"
 
 static uint64_t now_wall_usec(void)
 {
@@ -42,6 +43,52 @@ void manager_load_accepted(Manager *m)
                  " where the configuration sets none.",
                  m->accepted.session_id);
         manager_apply_config(m);
+}
+
+void manager_load_accepted_result(Manager *m)
+{
+        char t[32];
+        int r;
+
+        m->have_accepted_mile = false;
+        if (!m->store)
+                return;
+        r = session_store_get_accepted_result(m->store, METERS_PER_MILE, &m->accepted_mile);
+        if (r == -ENOENT)
+                return;
+        if (r < 0) {
+                log_warning("Cannot read the accepted results: %s",
+                            session_store_last_error(m->store));
+                return;
+        }
+        m->have_accepted_mile = true;
+        log_info("Using the mile accepted from session %" PRIi64 ": %s.",
+                 m->accepted_mile.session_id,
+                 format_duration(t, sizeof(t), m->accepted_mile.time_s, TIME_FORMAT_DASH));
+        manager_apply_config(m);
+}
+
+int manager_accept_result(Manager *m, int64_t id, SessionAcceptedResult *ret)
+{
+        SessionAcceptedResult a;
+        char t[32];
+        int r;
+
+        if (!m->store)
+                return -ENOMEDIUM;
+        r = session_store_accept_result(m->store, id, now_wall_usec(), &a);
+        if (r < 0)
+                return r;
+        if (fabs(a.distance_m - METERS_PER_MILE) >= 1)
+                return -EMEDIUMTYPE; /* stored, but no mile: not the mile reference */
+        m->accepted_mile = a;
+        m->have_accepted_mile = true;
+        log_info("Accepted session %" PRIi64 "'s mile as the runner's: %s.", id,
+                 format_duration(t, sizeof(t), a.time_s, TIME_FORMAT_DASH));
+        manager_apply_config(m);
+        if (ret)
+                *ret = a;
+        return 0;
 }
 
 void manager_update_announce(Manager *m, int step_index)

@@ -29,6 +29,7 @@
 
 #include "bus-device.h"
 #include "bus-manager.h"
+#include "engine-config.h"
 #include "log.h"
 #include "manager-internal.h"
 #include "plan.h"
@@ -61,9 +62,7 @@ static void log_control_transition(const FtmsControlTransition *t, void *userdat
 
 static void build_engine_config(const Manager *m, EngineConfig *ret)
 {
-        const Config *c = m->config;
-
-        engine_config_init(ret);
+        engine_config_from_config(m->config, ret);
         ret->control.on_transition = log_control_transition;
         ret->control.userdata = (void *)m;
         /* A real device answers in real time, whatever the clock's scale
@@ -72,67 +71,21 @@ static void build_engine_config(const Manager *m, EngineConfig *ret)
         if (!m->options.simulate)
                 ret->control.response_timeout_usec =
                         (uint64_t)((double)ret->control.response_timeout_usec * m->clock.scale);
-        ret->safety.max_speed_kmh = c->max_speed_kmh;
-        ret->safety.min_incline_pct = c->min_incline_pct;
-        ret->safety.max_incline_pct = c->max_incline_pct;
-        ret->safety.max_accel_kmhps = c->max_accel_kmh_s;
-        ret->safety.max_incline_rate_pps = c->max_incline_rate_pct_s;
-        ret->safety.hr_ceiling_bpm = c->hr_ceiling_bpm;
-        ret->safety.hr_ceiling_hold_usec = (uint64_t)(c->hr_ceiling_duration_s * USEC_PER_SEC);
-        ret->safety.hr_ceiling_hysteresis_bpm = c->hr_ceiling_hysteresis_bpm;
-        ret->safety.recovery_speed_kmh = c->recovery_speed_kmh;
-        switch (c->hr_loss) {
-        case CONFIG_HR_LOSS_HOLD_THEN_PACE:
-                ret->safety.hr_lost_hold_usec = (uint64_t)(c->hr_loss_hold_s * USEC_PER_SEC);
-                ret->safety.hr_lost_fallback = true;
-                break;
-        case CONFIG_HR_LOSS_PACE:
-                ret->safety.hr_lost_hold_usec = 0;
-                ret->safety.hr_lost_fallback = true;
-                break;
-        case CONFIG_HR_LOSS_RECOVERY:
-        case _CONFIG_HR_LOSS_MAX:
-        case _CONFIG_HR_LOSS_INVALID:
-                ret->safety.hr_lost_hold_usec = 0;
-                ret->safety.hr_lost_fallback = false;
-                break;
-        }
-        ret->control.monitor_only = c->monitor_only || (c->quirks & CONFIG_QUIRK_NO_CONTROL);
-        ret->calibration.factor = c->speed_factor;
-        ret->calibration.offset_kmh = c->speed_offset_kmh;
-        ret->quirk_speed_mph = c->quirks & CONFIG_QUIRK_MPH_TARGET;
-        ret->allow_remote_start = c->allow_remote_start;
-        ret->cue_lead_usec = (uint64_t)(c->cue_lead_s * USEC_PER_SEC);
-        ret->cues = c->cue_lead_s > 0;
-        ret->auto_lap_m = c->auto_lap_m;
-        ret->auto_lap_all_steps = c->auto_lap_scope == CONFIG_AUTO_LAP_ALL;
-        switch (c->stop_policy) {
-        case CONFIG_STOP_POLICY_PAUSE:
-                ret->shutdown_policy = ENGINE_SHUTDOWN_PAUSE;
-                break;
-        case CONFIG_STOP_POLICY_STOP:
-                ret->shutdown_policy = ENGINE_SHUTDOWN_STOP;
-                break;
-        case CONFIG_STOP_POLICY_COOLDOWN:
-        case _CONFIG_STOP_POLICY_MAX:
-        case _CONFIG_STOP_POLICY_INVALID:
-                ret->shutdown_policy = ENGINE_SHUTDOWN_COOLDOWN;
-                break;
-        }
-        ret->cooldown_speed_kmh = c->cooldown_speed_kmh;
-        /* Long enough for the slowest allowed ramp from max_speed (virtual time). */
-        ret->shutdown_timeout_usec = engine_stop_budget_usec(ret, NAN);
-        ret->recovery_policy = c->crash_recovery == CONFIG_CRASH_RECOVERY_COOLDOWN
-                                       ? ENGINE_RECOVERY_COOLDOWN
-                                       : ENGINE_RECOVERY_RESUME;
 }
 
 static void build_zones(Manager *m)
 {
         ProfileSettings p;
 
-        /* The config's [Runner], with accepted thresholds where it is silent. */
-        profile_settings_from_config(m->config, m->have_accepted ? &m->accepted : NULL, &p);
+        /* The config's [Runner], with accepted thresholds where it is silent,
+         * an accepted time trial as the mile and the plan's goal as race pace. */
+        ProfileOverrides o = {
+                .accepted_mile_s = m->have_accepted_mile ? m->accepted_mile.time_s : 0,
+                .goal_mile_s = m->schedule ? m->schedule->options.goal_mile_s : 0,
+        };
+
+        profile_settings_from_config_with(m->config, m->have_accepted ? &m->accepted : NULL, &o,
+                                          &p);
         m->profile = p.runner;
         m->hr_profile = p.hr;
         m->zone_model = p.zone_model;
@@ -209,7 +162,7 @@ static const char *const cue_kind_names[_CUE_KIND_MAX] = {
         [CUE_KIND_UPCOMING] = "upcoming", [CUE_KIND_STEP_START] = "step-start",
         [CUE_KIND_HALFWAY] = "halfway",   [CUE_KIND_STEP_END] = "step-end",
         [CUE_KIND_LAP] = "lap",           [CUE_KIND_SAFETY] = "safety",
-        [CUE_KIND_INFO] = "info",
+        [CUE_KIND_INFO] = "info",         [CUE_KIND_RESULT] = "result",
 };
 
 static void handle_cue(Manager *m, const Cue *c)
@@ -307,13 +260,19 @@ static void handle_lap(Manager *m, const EngineEvent *ev)
 {
         const EngineLap *l = &ev->lap;
         SessionLap lap;
-        double start_s;
+        double start_s, avg_hr, max_hr;
         int r;
 
         if (m->analysis && m->session_active)
                 live_analysis_new_lap(m->analysis, manager_session_t(m), NULL);
-        (void)bus_manager_emit_lap(m, l->number,
-                                   !l->automatic                                ? "step"
+        avg_hr = m->lap_hr_n > 0 ? m->lap_hr_sum / m->lap_hr_n : NAN;
+        max_hr = m->lap_hr_n > 0 ? m->lap_hr_max : NAN;
+        m->lap_hr_sum = m->lap_hr_max = 0;
+        m->lap_hr_n = 0;
+        /* A time trial's laps go by their number in the trial. */
+        (void)bus_manager_emit_lap(m, l->trial_lap ? l->trial_lap : l->number,
+                                   l->trial_lap                                 ? "trial"
+                                   : !l->automatic                              ? "step"
                                    : fabs(l->distance_m - METERS_PER_MILE) < 50 ? "mile"
                                                                                 : "auto",
                                    l->distance_m, l->duration_s, l->avg_speed_kmh);
@@ -321,20 +280,53 @@ static void handle_lap(Manager *m, const EngineEvent *ev)
                 return;
         start_s = (double)((int64_t)l->start_usec - (int64_t)m->session_start_usec) / USEC_PER_SEC;
         lap = (SessionLap){
-                .kind = !l->automatic                                ? LAP_KIND_STEP
+                .kind = l->trial_lap > 0                             ? LAP_KIND_TRIAL
+                        : !l->automatic                              ? LAP_KIND_STEP
                         : fabs(l->distance_m - METERS_PER_MILE) < 50 ? LAP_KIND_MILE
                                                                      : LAP_KIND_400M,
                 .step_index = l->automatic ? -1 : l->step_index,
                 .start_s = start_s,
-                .end_s = manager_session_t(m),
+                .end_s = (double)((int64_t)l->end_usec - (int64_t)m->session_start_usec) /
+                         USEC_PER_SEC,
                 .distance_m = l->distance_m,
-                .avg_hr_bpm = NAN,
-                .max_hr_bpm = NAN,
+                .avg_hr_bpm = avg_hr,
+                .max_hr_bpm = max_hr,
                 .avg_speed_kmh = l->avg_speed_kmh,
         };
         r = session_store_add_lap(m->store, &lap);
         if (r < 0)
                 log_warning_errno(r, "Failed to record lap %u: %m", l->number);
+}
+
+/*
+ * A time trial ended: marked a new best against the store's earlier results
+ * at the distance, stored, told (Cue "result", spoken) and kept for
+ * LastResult, so that `pacectl watch` ends with it.
+ */
+static void handle_result(Manager *m, const EngineEvent *ev)
+{
+        TrialResult res = ev->result;
+        double best;
+        char text[192];
+        int r;
+
+        if (res.complete && m->store) {
+                r = session_store_best_result(m->store, res.distance_m, m->session_id, &best);
+                res.best = r == -ENOENT || (r >= 0 && res.time_s < best);
+        }
+        trial_result_format(&res, text, sizeof(text));
+        log_info("Time trial: %s", text);
+        if (m->store && m->session_id > 0) {
+                r = session_store_add_result(m->store, m->session_id, &res);
+                if (r < 0)
+                        log_warning_errno(r, "Failed to record the result: %s",
+                                          session_store_last_error(m->store));
+        }
+        manager_store_event(m, SESSION_EVENT_NOTE, text, NULL);
+        snprintf(m->last_result, sizeof(m->last_result), "%s", text);
+        (void)bus_manager_emit_cue(m, "result", text, -1);
+        speak(m, text);
+        manager_properties_changed(m, MANAGER_PROP_RESULT);
 }
 
 static void handle_event(Manager *m, const EngineEvent *ev)
@@ -396,6 +388,9 @@ static void handle_event(Manager *m, const EngineEvent *ev)
                 break;
         case ENGINE_EVENT_REJECTED:
                 log_notice("Refused: %s", ev->message);
+                break;
+        case ENGINE_EVENT_RESULT:
+                handle_result(m, ev);
                 break;
         case ENGINE_EVENT_SHUTDOWN_DONE:
                 if (m->monitor)
@@ -755,7 +750,9 @@ int manager_setup_workout(Manager *m)
         if (r < 0)
                 return r;
         manager_load_accepted(m);
+        manager_load_accepted_result(m);
         (void)manager_load_schedule(m);
+        build_zones(m);
 
         r = manager_transport_new(m, &m->transport);
         if (r == -EOPNOTSUPP) {
@@ -894,11 +891,13 @@ void manager_snapshot(Manager *m, ManagerSnapshot *ret)
                 .control_status = m->config->monitor_only ? "monitor-only" : "offline",
                 .session_id = m->session_id > 0 ? (uint64_t)m->session_id : 0,
                 .schedule = "",
+                .last_result = m->last_result,
         };
         ret->schedule = manager_schedule_today(m);
         if (!m->engine)
                 return;
         workout_engine_get_status(m->engine, manager_now(m), &st);
+        workout_engine_next_action(m->engine, ret->next_action, sizeof(ret->next_action));
         ret->state = engine_state_to_string(st.state) ?: "idle";
         if (st.state == ENGINE_STATE_PAUSED)
                 ret->pause_reason = engine_pause_reason_to_string(st.pause_reason) ?: "";
@@ -922,23 +921,26 @@ void manager_snapshot(Manager *m, ManagerSnapshot *ret)
 
 /* ---- methods ---- */
 
-static int engine_error(int r, const char *what, sd_bus_error *error)
+/* A sentence that says what failed and why: "Cannot resume: the belt is stopped ...". */
+static int engine_error(Manager *m, int r, const char *what, sd_bus_error *error)
 {
         switch (r) {
         case -ENOENT:
                 return sd_bus_error_setf(error, PACED_ERROR_NO_WORKOUT, "%s: no workout is loaded.",
                                          what);
         case -EBUSY:
-                return sd_bus_error_setf(error, PACED_ERROR_BUSY,
-                                         "%s: not possible in the current state.", what);
+                return sd_bus_error_setf(
+                        error, PACED_ERROR_BUSY, "%s: the workout is %s.", what,
+                        engine_state_to_string(workout_engine_get_state(m->engine)));
         case -EINVAL:
         case -ERANGE:
                 return sd_bus_error_setf(error, PACED_ERROR_INVALID_ARGUMENT, "%s: invalid value.",
                                          what);
         case -EPERM:
                 return sd_bus_error_setf(error, PACED_ERROR_NOT_PERMITTED,
-                                         "%s: not permitted (monitor-only, or remote start is "
-                                         "disabled).",
+                                         "%s: the belt is stopped and paced may not start it "
+                                         "(allow_remote_start = no). Press START on the "
+                                         "treadmill: the workout carries on when the belt runs.",
                                          what);
         case -ENOTCONN:
                 return sd_bus_error_setf(error, PACED_ERROR_NOT_CONNECTED,
@@ -992,6 +994,14 @@ static int check_can_start(Manager *m, sd_bus_error *error)
         if (!m->transport || !m->devices[TRANSPORT_ROLE_TREADMILL].connected)
                 return sd_bus_error_set(error, PACED_ERROR_NOT_CONNECTED,
                                         "No treadmill is connected.");
+        if (workout_engine_get_state(m->engine) == ENGINE_STATE_ARMED) {
+                const ResolvedWorkout *w = workout_engine_get_workout(m->engine);
+
+                return sd_bus_error_setf(error, PACED_ERROR_BUSY,
+                                         "%s is loaded and waits for the belt: press START on the "
+                                         "treadmill, or pacectl stop to unload it.",
+                                         w && w->name ? w->name : "A workout");
+        }
         if (engine_active(m))
                 return sd_bus_error_set(error, PACED_ERROR_BUSY,
                                         "A workout is already running: stop it first.");
@@ -1008,19 +1018,7 @@ static int start_loaded(Manager *m, const Workout *workout, const char *name, bo
         uint64_t now = manager_now(m);
         int r;
 
-        resolve_limits_init(&limits);
-        if (t->has_caps && t->caps.has_speed_range) {
-                limits.min_speed_kmh = t->caps.speed_range.min;
-                limits.max_speed_kmh = t->caps.speed_range.max;
-        }
-        if (t->has_caps && t->caps.has_incline_range &&
-            !(m->config->quirks & CONFIG_QUIRK_NO_INCLINE)) {
-                limits.min_incline_pct = t->caps.incline_range.min;
-                limits.max_incline_pct = t->caps.incline_range.max;
-        } else if (t->has_caps)
-                limits.min_incline_pct = limits.max_incline_pct = 0;
-        limits.speed_cap_kmh = m->config->max_speed_kmh;
-        limits.incline_cap_pct = m->config->max_incline_pct;
+        resolve_limits_from_config(m->config, t->has_caps ? &t->caps : NULL, &limits);
         r = workout_resolve(workout, &m->profile, &limits, &resolved);
         if (r < 0)
                 return sd_bus_error_setf(error, PACED_ERROR_INVALID_WORKOUT,
@@ -1036,7 +1034,7 @@ static int start_loaded(Manager *m, const Workout *workout, const char *name, bo
         r = workout_engine_load(m->engine, now, TAKE_PTR(resolved));
         if (r < 0) {
                 manager_drain_engine(m);
-                return engine_error(r, "Loading the workout", error);
+                return engine_error(m, r, "Cannot load the workout", error);
         }
         /* A start asked for by a user may start the belt (allow_remote_start). */
         if (!arm_only && m->monitor)
@@ -1044,7 +1042,7 @@ static int start_loaded(Manager *m, const Workout *workout, const char *name, bo
         r = arm_only ? workout_engine_arm(m->engine, now) : workout_engine_start(m->engine, now);
         manager_drain_engine(m);
         if (r < 0)
-                return engine_error(r, arm_only ? "Arming" : "Starting", error);
+                return engine_error(m, r, arm_only ? "Cannot arm" : "Cannot start", error);
         log_info("%s workout '%s'.", arm_only ? "Armed" : "Started", name);
         manager_properties_changed(m, MANAGER_PROP_STATE | MANAGER_PROP_WORKOUT |
                                               MANAGER_PROP_STEP | MANAGER_PROP_LIVE);
@@ -1062,13 +1060,13 @@ int manager_start_workout(Manager *m, const char *name_or_path, bool arm_only, s
                 return r;
         if (!*name) {
                 const PlannedWorkout *p = manager_planned_today(m);
-                ManagerSnapshot s;
+                const PlanDay *d = manager_schedule_today_day(m);
+                _cleanup_free_ char *text = NULL;
+                WorkoutError we = {};
+                char buf[600];
 
                 /* A planned workout from another calendar comes before the plan's. */
                 if (p) {
-                        WorkoutError we = {};
-                        char buf[600];
-
                         r = planned_workout_parse(p, &workout, &we);
                         if (r < 0)
                                 return sd_bus_error_setf(
@@ -1077,11 +1075,19 @@ int manager_start_workout(Manager *m, const char *name_or_path, bool arm_only, s
                                                       : strerror(-r));
                         return start_loaded(m, workout, p->name, arm_only, error);
                 }
-                manager_snapshot(m, &s);
-                if (!*s.schedule)
+                if (!d || d->type != PLAN_DAY_RUN)
                         return sd_bus_error_set(error, PACED_ERROR_INVALID_WORKOUT,
                                                 "Nothing is scheduled today: name a workout.");
-                name = s.schedule;
+                /* Today's session with this week's reps and minutes. */
+                r = plan_day_workout_text(d, &text);
+                if (r >= 0)
+                        r = workout_text_parse(text, strlen(text), d->workout, &workout, &we);
+                if (r < 0)
+                        return sd_bus_error_setf(
+                                error, PACED_ERROR_INVALID_WORKOUT, "Today's %s: %s", d->workout,
+                                we.message[0] ? workout_error_format(&we, buf, sizeof(buf))
+                                              : strerror(-r));
+                return start_loaded(m, workout, d->workout, arm_only, error);
         }
         r = load_workout(m, name, &workout, error);
         if (r < 0)
@@ -1132,14 +1138,95 @@ int manager_start_workout_data(Manager *m, const char *filename, const char *dat
                 r = call(m->engine, manager_now(m));                                               \
                 manager_drain_engine(m);                                                           \
                 if (r < 0)                                                                         \
-                        return engine_error(r, what, error);                                       \
+                        return engine_error(m, r, what, error);                                    \
                 manager_properties_changed(m, MANAGER_PROP_STATE | MANAGER_PROP_STEP |             \
                                                       MANAGER_PROP_LIVE);                          \
                 return 0;                                                                          \
         }
 
-ENGINE_METHOD(manager_pause, workout_engine_pause, "Pause")
-ENGINE_METHOD(manager_skip_step, workout_engine_skip, "Skip")
+ENGINE_METHOD(manager_pause, workout_engine_pause, "Cannot pause")
+ENGINE_METHOD(manager_skip_step, workout_engine_skip, "Cannot skip")
+
+int manager_skip_step_index(Manager *m, int32_t index, sd_bus_error *error)
+{
+        int r;
+
+        if (!workout_engine_get_workout(m->engine))
+                return sd_bus_error_set(error, PACED_ERROR_NO_WORKOUT, "No workout is loaded.");
+        r = workout_engine_skip_step(m->engine, manager_now(m), index);
+        manager_drain_engine(m);
+        if (r == -ESTALE) {
+                EngineStatus st;
+
+                workout_engine_get_status(m->engine, manager_now(m), &st);
+                return sd_bus_error_setf(error, PACED_ERROR_BUSY,
+                                         "Cannot skip step %d: it already ended (now in step %d).",
+                                         index + 1, st.step_index + 1);
+        }
+        if (r == -EINVAL)
+                return sd_bus_error_setf(error, PACED_ERROR_INVALID_ARGUMENT,
+                                         "Cannot skip step %d: the workout has %zu steps.",
+                                         index + 1, workout_engine_get_workout(m->engine)->n_steps);
+        if (r < 0)
+                return engine_error(m, r, "Cannot skip", error);
+        manager_properties_changed(m, MANAGER_PROP_STATE | MANAGER_PROP_STEP | MANAGER_PROP_LIVE);
+        return 0;
+}
+
+int manager_skip_to(Manager *m, const char *target, sd_bus_error *error)
+{
+        const ResolvedWorkout *w = workout_engine_get_workout(m->engine);
+        size_t idx;
+        int r;
+
+        if (!w)
+                return sd_bus_error_set(error, PACED_ERROR_NO_WORKOUT, "No workout is loaded.");
+        r = resolved_workout_find(w, target, &idx);
+        if (r == -EINVAL)
+                return sd_bus_error_setf(error, PACED_ERROR_INVALID_ARGUMENT,
+                                         "Cannot skip to '%s': expected main, trial or cooldown.",
+                                         target);
+        if (r < 0)
+                return sd_bus_error_setf(error, PACED_ERROR_INVALID_ARGUMENT,
+                                         "Cannot skip to the %s: '%s' has none.", target,
+                                         w->name ?: "the workout");
+        r = workout_engine_skip_to(m->engine, manager_now(m), idx);
+        manager_drain_engine(m);
+        if (r == -EINVAL)
+                return sd_bus_error_setf(error, PACED_ERROR_BUSY,
+                                         "Cannot skip to the %s: it has begun already.", target);
+        if (r < 0)
+                return engine_error(m, r, "Cannot skip", error);
+        manager_properties_changed(m, MANAGER_PROP_STATE | MANAGER_PROP_STEP | MANAGER_PROP_LIVE);
+        return 0;
+}
+
+int manager_delete_session(Manager *m, uint64_t id, sd_bus_error *error)
+{
+        int r;
+
+        if (!m->store)
+                return sd_bus_error_set(error, PACED_ERROR_FAILED,
+                                        "paced runs without a session store.");
+        if (id == 0 || id > INT64_MAX)
+                return sd_bus_error_setf(error, PACED_ERROR_INVALID_ARGUMENT,
+                                         "No session %" PRIu64 ".", id);
+        r = session_store_delete(m->store, (int64_t)id);
+        if (r == -ENOENT)
+                return sd_bus_error_setf(error, PACED_ERROR_INVALID_ARGUMENT,
+                                         "No session %" PRIu64 ".", id);
+        if (r == -EBUSY)
+                return sd_bus_error_setf(error, PACED_ERROR_BUSY,
+                                         "Session %" PRIu64 " is being recorded: stop the workout "
+                                         "first.",
+                                         id);
+        if (r < 0)
+                return sd_bus_error_setf(error, PACED_ERROR_FAILED,
+                                         "Cannot delete session %" PRIu64 ": %s", id,
+                                         session_store_last_error(m->store));
+        log_info("Deleted session %" PRIu64 ".", id);
+        return 0;
+}
 
 int manager_resume(Manager *m, sd_bus_error *error)
 {
@@ -1151,16 +1238,18 @@ int manager_resume(Manager *m, sd_bus_error *error)
                 safety_monitor_user_start(m->monitor, manager_now(m));
         r = workout_engine_resume(m->engine, manager_now(m));
         manager_drain_engine(m);
-        if (r == -EPERM)
-                return sd_bus_error_set(error, PACED_ERROR_NOT_PERMITTED,
-                                        "The safety key stopped the belt: put it back and start "
-                                        "the belt on the console.");
-        if (r == -EAGAIN)
-                return sd_bus_error_set(error, PACED_ERROR_NOT_PERMITTED,
-                                        "The belt is stopped and allow_remote_start is off: "
-                                        "start it on the console.");
+        if (r == -EPERM) {
+                char buf[160];
+
+                /* Why not, and the one thing the runner does next. */
+                return sd_bus_error_setf(
+                        error, PACED_ERROR_NOT_PERMITTED,
+                        "Cannot resume: the belt is stopped and paced may not start it%s. %s",
+                        m->config->allow_remote_start ? "" : " (allow_remote_start = no)",
+                        workout_engine_next_action(m->engine, buf, sizeof(buf)));
+        }
         if (r < 0)
-                return engine_error(r, "Resume", error);
+                return engine_error(m, r, "Cannot resume", error);
         manager_properties_changed(m, MANAGER_PROP_STATE | MANAGER_PROP_STEP | MANAGER_PROP_LIVE);
         return 0;
 }
@@ -1174,7 +1263,7 @@ int manager_stop(Manager *m, const char **ret_note, sd_bus_error *error)
         r = workout_engine_stop(m->engine, manager_now(m));
         manager_drain_engine(m);
         if (r < 0)
-                return engine_error(r, "Stop", error);
+                return engine_error(m, r, "Cannot stop", error);
         *ret_note = workout_engine_belt_note(m->engine);
         log_info("%s.", *ret_note);
         manager_properties_changed(m, MANAGER_PROP_STATE | MANAGER_PROP_STEP | MANAGER_PROP_LIVE);
@@ -1198,7 +1287,7 @@ int manager_extend_step(Manager *m, uint32_t seconds, char **ret_note, sd_bus_er
         r = workout_engine_extend(m->engine, manager_now(m), amount);
         manager_drain_engine(m);
         if (r < 0)
-                return engine_error(r, "Extend", error);
+                return engine_error(m, r, "Cannot extend", error);
         if (asprintf(ret_note,
                      r > 0 ? "Step extended to the limit (a step grows by at most 1 h or 10 km)."
                            : "Step extended by %" PRIu32 " s.",
@@ -1223,7 +1312,7 @@ int manager_adjust_speed(Manager *m, double delta_kmh, char **ret_note, sd_bus_e
         r = workout_engine_adjust_speed(m->engine, manager_now(m), delta_kmh);
         manager_drain_engine(m);
         if (r < 0)
-                return engine_error(r, "Speed change", error);
+                return engine_error(m, r, "Cannot change the speed", error);
         workout_engine_get_status(m->engine, manager_now(m), &st);
         if (asprintf(ret_note,
                      r > 0 ? "Override limited to %+.1f km/h: the target stays within the "

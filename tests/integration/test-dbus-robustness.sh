@@ -72,6 +72,11 @@ n_methods=$(wc -l < "$T/methods")
 grep -q '^io.paced.paced1.Manager StartWorkout ' "$T/methods" || fail "introspection: $(cat "$T/methods")"
 grep -q '^io.paced.paced1.Simulator ' "$T/methods" || fail "no Simulator interface with --simulate"
 while read -r iface method args; do
+        # Reading the plan is open to everyone, as properties are.
+        if [ "$method" = GetSchedule ]; then
+                call --as-nobody "$iface" "$method" || fail "GetSchedule refused: $(cat "$T/out")"
+                continue
+        fi
         if [[ "$args" == busctl* ]]; then
                 rc=0
                 # shellcheck disable=SC2086

@@ -16,7 +16,7 @@ out="$T/demo.out"
 grep -q "^running .* step 1/[0-9]* .* | pace .* | HR [0-9]* Z[0-9]" "$out" ||
         fail "no live progress lines (step, pace, HR, zone)"
 grep -q '^cue: Next: ' "$out" || fail "no cues shown"
-grep -q 'Splits (400 m)' "$out" || fail "no 400 m splits"
+grep -q 'Splits (400 m, from ' "$out" || fail "no 400 m splits"
 grep -q 'Z1 .* Z5 ' "$out" || fail "no time in zones"
 grep -q 'crossover *Crossed the anaerobic threshold (HRVT2)' "$out" || fail "no live crossover"
 # Announced in the ramp only: nothing once the cool-down (the last step) began,

@@ -224,6 +224,30 @@ static void test_fit_structure_matches_session(void **state)
         }
         assert_int_equal(k, d->n_rr);
 
+        /* The planned workout, step by step (planned vs actual). */
+        assert_int_equal(count_global(&dec, FIT_MESG_WORKOUT), 1);
+        assert_int_equal(field(nth(&dec, FIT_MESG_WORKOUT, 0), 6), d->n_steps);
+        assert_int_equal(field(nth(&dec, FIT_MESG_WORKOUT, 0), 4), FIT_SPORT_RUNNING);
+        assert_int_equal(field(nth(&dec, FIT_MESG_WORKOUT, 0), 11), FIT_SUB_SPORT_TREADMILL);
+        assert_int_equal(count_global(&dec, FIT_MESG_WORKOUT_STEP), d->n_steps);
+        for (size_t i = 0; i < d->n_steps; i++) {
+                const Msg *w = nth(&dec, FIT_MESG_WORKOUT_STEP, i);
+                const SessionStep *st = &d->steps[i];
+
+                assert_int_equal(field(w, 254), i);
+                assert_int_equal(field(w, 1), st->end == STEP_END_TIME ? 0 : 1);
+                assert_int_equal(field(w, 2), st->end == STEP_END_TIME
+                                                      ? lround(st->end_value * 1000)
+                                                      : lround(st->end_value * 100));
+                assert_int_equal(field(w, 3), 0); /* a speed target */
+                /* The range (400 m at 13.8-14.2 km/h), in m/s x 1000. */
+                assert_int_equal(field(w, 5),
+                                 lround(fmin(st->speed_lo_kmh, st->speed_start_kmh) / 3.6 * 1000));
+                assert_int_equal(field(w, 6),
+                                 lround(fmax(st->speed_hi_kmh, st->speed_start_kmh) / 3.6 * 1000));
+                assert_int_equal(field(w, 7), i == 0 ? 2 : i + 1 == d->n_steps ? 3 : i % 2 ? 0 : 4);
+        }
+
         /* A lap per step, covering the session end to end. */
         size_t n_laps = count_global(&dec, FIT_MESG_LAP);
         assert_int_equal(n_laps, FIXTURE_N_STEPS);

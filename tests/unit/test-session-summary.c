@@ -160,11 +160,18 @@ static void test_summary_of_simulated_session(void **state)
         assert_true(sum->has_incline);
         assert_true(sum->max_hr_bpm >= sum->avg_hr_bpm);
         assert_true(sum->artifact_pct > 0.5 && sum->artifact_pct < 1.5);
-        /* Splits add up to the distance. */
-        double total = 0;
+        /* Splits are counted from the end of the warm-up, not from its
+         * start, and add up to the distance from there. */
+        assert_string_equal(sum->splits_from, "the main set");
+        assert_float_equal(sum->splits_from_s, sum->steps[1].start_s, 1e-9);
+        assert_float_equal(sum->splits_400m[0].start_s, sum->steps[1].start_s, 1e-9);
+        double total = 0, origin = NAN;
+        for (size_t i = 0; i < d->n_samples && isnan(origin); i++)
+                if (d->samples[i].t_s >= sum->splits_from_s)
+                        origin = d->samples[i].distance_m;
         for (size_t i = 0; i < sum->n_splits_400m; i++)
                 total += sum->splits_400m[i].distance_m;
-        assert_float_equal(total, sum->distance_m, 1e-6);
+        assert_float_equal(total, sum->distance_m - origin, 1e-6);
         assert_true(sum->n_splits_mile >= 1);
         double zone_total = 0;
         for (size_t z = 0; z <= SESSION_ZONES_MAX; z++)

@@ -8,48 +8,23 @@
 #include <string.h>
 
 #include "bus-client.h"
+#include "read-file.h"
 #include "util.h"
 
 #define WORKOUT_FILE_MAX (4 * 1024 * 1024)
 
-static int read_file(const char *path, char **ret, size_t *ret_len)
-{
-        _cleanup_fclose_ FILE *f = fopen(path, "re");
-        _cleanup_free_ char *buf = NULL;
-        size_t n;
-
-        if (!f)
-                return -errno;
-        buf = malloc(WORKOUT_FILE_MAX + 1);
-        if (!buf)
-                return -ENOMEM;
-        n = fread(buf, 1, WORKOUT_FILE_MAX + 1, f);
-        if (ferror(f))
-                return -EIO;
-        if (n > WORKOUT_FILE_MAX)
-                return -EFBIG;
-        buf[n] = '\0';
-        *ret_len = n;
-        *ret = TAKE_PTR(buf);
-        return 0;
-}
-
 /*
- * A workout waits for the belt when it was only armed, or when the belt is
- * stopped and paced may not start it: the runner must be told, in the same
- * words paced-web shows.
+ * How the file was read (metres or seconds, fallbacks, warnings): the
+ * runner sees it before the belt moves, then what to do next.
  */
 static int confirm_started(int r)
 {
         _cleanup_(sd_bus_flush_close_unrefp) sd_bus *bus = NULL;
         _cleanup_(sd_bus_error_free) sd_bus_error error = SD_BUS_ERROR_NULL;
         char **notes = NULL;
-        ManagerProps p;
 
         if (r != PACECTL_EXIT_OK || pacectl_bus_open(&bus) < 0)
                 return r;
-        /* How the file was read (metres or seconds, fallbacks, warnings):
-         * the runner sees it before the belt moves. */
         if (sd_bus_get_property_strv(bus, PACED_BUS_NAME, PACED_BUS_PATH, PACED_BUS_IFACE_MANAGER,
                                      "WorkoutNotes", &error, &notes) >= 0) {
                 for (char **n = notes; n && *n; n++) {
@@ -58,13 +33,7 @@ static int confirm_started(int r)
                 }
                 free(notes);
         }
-        manager_props_init(&p);
-        if (manager_props_get(bus, &p, NULL) >= 0 && p.state &&
-            (streq(p.state, "armed") ||
-             (streq(p.state, "paused") && streq_ptr(p.pause_reason, "belt-stopped"))))
-                printf("%s\n", PACECTL_TEXT_PRESS_START);
-        manager_props_done(&p);
-        return r;
+        return pacectl_say_next("start", r);
 }
 
 static int start_bytes(const char *filename, const char *data, size_t len, bool arm)
@@ -112,8 +81,7 @@ static int cmd_start(int argc, char *argv[])
                                 "  --arm    Load the workout and wait for the runner to start\n"
                                 "           the belt on the console\n\n"
                                 "WORKOUT is a library name (see /usr/share/paced/workouts) or a\n"
-                                "file (.txt, .zwo or a .fit workout). Without it, today's "
-                                "scheduled workout "
+                                "file (.txt, .zwo or a .fit workout). Without it, today's scheduled workout "
                                 "runs.\n");
                         return PACECTL_EXIT_OK;
                 case 'a':
@@ -138,9 +106,11 @@ static int cmd_start(int argc, char *argv[])
                 size_t len = 0;
                 int r;
 
-                r = read_file(workout, &data, &len);
+                /* O_NONBLOCK and regular files only: a FIFO is refused, not waited on. */
+                r = read_file_regular(workout, WORKOUT_FILE_MAX, 0, &data, &len);
                 if (r < 0) {
-                        fprintf(stderr, "pacectl start: %s: %s\n", workout, strerror(-r));
+                        fprintf(stderr, "pacectl start: %s: %s\n", workout,
+                                r == -EBADFD ? "not a regular file" : strerror(-r));
                         return PACECTL_EXIT_USAGE;
                 }
                 /* A FIT workout is binary: sent as bytes, the format read by paced. */

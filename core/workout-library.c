@@ -7,6 +7,8 @@
 #include <strings.h>
 #include <sys/stat.h>
 
+#include "alloc-util.h"
+#include "read-file.h"
 #include "workout-fit.h"
 #include "workout-library.h"
 #include "workout-text.h"
@@ -164,21 +166,36 @@ int workout_parse_data(const void *data, size_t len, const char *filename, Worko
         return -EBADMSG;
 }
 
-int workout_load_file(const char *path, Workout **ret, WorkoutError *ret_error)
+static int load_file(const char *path, ReadFileFlags flags, Workout **ret, WorkoutError *ret_error)
 {
         _cleanup_free_ char *data = NULL;
         size_t len;
         int k;
 
-        if (!path || !ret)
-                return -EINVAL;
-        k = workout_read_file(path, WORKOUT_FILE_MAX, &data, &len);
+        k = read_file_regular(path, WORKOUT_FILE_MAX, flags, &data, &len);
         if (k < 0) {
                 workout_error_set(ret_error, path, 0, 0, "%s",
-                                  k == -EFBIG ? "file too large" : strerror(-k));
+                                  k == -EFBIG    ? "file too large"
+                                  : k == -EBADFD ? "not a regular file"
+                                                 : strerror(-k));
                 return k;
         }
+        /* By its contents: a FIT, .zwo or text workout whatever its name. */
         return workout_parse_data(data, len, path, ret, ret_error);
+}
+
+int workout_load_file(const char *path, Workout **ret, WorkoutError *ret_error)
+{
+        if (!path || !ret)
+                return -EINVAL;
+        return load_file(path, 0, ret, ret_error);
+}
+
+/* Errors that say only that the file is not one paced may read. */
+static bool hidden_error(int k)
+{
+        return k == -ENOENT || k == -EACCES || k == -EPERM || k == -ELOOP || k == -EBADFD ||
+               k == -EISDIR;
 }
 
 int workout_library_load(const char *name, const char *const *dirs, Workout **ret,
@@ -188,13 +205,18 @@ int workout_library_load(const char *name, const char *const *dirs, Workout **re
         int k;
 
         k = workout_library_find(name, dirs, &path);
-        if (k < 0) {
-                workout_error_set(ret_error, name, 0, 0,
-                                  k == -EINVAL ? "not a valid workout name ([a-z0-9-])"
-                                               : "no such workout in the library");
-                return k;
+        if (k >= 0) {
+                /* The daemon reads these itself: no link, FIFO or device (read-file.h). */
+                k = load_file(path, READ_FILE_NOFOLLOW, ret, ret_error);
+                if (!hidden_error(k))
+                        return k;
         }
-        return workout_load_file(path, ret, ret_error);
+        /* One answer for every file the caller may not see, so that the
+         * answer tells nothing about files paced can read and they cannot. */
+        workout_error_set(ret_error, name, 0, 0,
+                          k == -EINVAL ? "not a valid workout name ([a-z0-9-])"
+                                       : "no such workout in the library");
+        return k == -EINVAL ? -EINVAL : -ENOENT;
 }
 
 void workout_library_strv_free(char **names)
@@ -214,7 +236,7 @@ static int cmp_str(const void *a, const void *b)
 int workout_library_list(const char *const *dirs, char ***ret_names)
 {
         char **names = NULL;
-        size_t n = 0;
+        size_t n = 0, n_allocated = 0;
 
         if (!dirs || !ret_names)
                 return -EINVAL;
@@ -225,7 +247,7 @@ int workout_library_list(const char *const *dirs, char ***ret_names)
                 if (!dir)
                         continue;
                 while ((de = readdir(dir))) {
-                        char *name, **t;
+                        char *name;
 
                         if (!has_suffix(de->d_name, ".txt") && !has_suffix(de->d_name, ".zwo") &&
                             !has_suffix(de->d_name, ".fit"))
@@ -237,12 +259,10 @@ int workout_library_list(const char *const *dirs, char ***ret_names)
                                 free(name);
                                 continue;
                         }
-                        t = reallocarray(names, n + 2, sizeof(*names));
-                        if (!t) {
+                        if (!GREEDY_REALLOC(names, n_allocated, n + 2)) {
                                 free(name);
                                 goto oom;
                         }
-                        names = t;
                         names[n++] = name;
                         names[n] = NULL;
                         continue;

@@ -16,6 +16,8 @@
 #include <stdlib.h>
 #include <strings.h>
 
+#include "time-util.h"
+#include "utf8.h"
 #include "workout-text.h"
 
 #define TOKENS_MAX    64
@@ -57,84 +59,6 @@ static int fail(Parser *p, unsigned column, const char *fmt, ...)
 }
 
 /* ---- numbers ---- */
-
-/* Unsigned decimal prefix of s: returns its length, 0 if none. */
-static size_t scan_decimal(const char *s, double *ret)
-{
-        size_t i = 0;
-        bool digits = false, dot = false;
-        char buf[32];
-
-        while (s[i] && (isdigit((unsigned char)s[i]) || (s[i] == '.' && !dot))) {
-                if (s[i] == '.')
-                        dot = true;
-                else
-                        digits = true;
-                i++;
-        }
-        if (!digits || i >= sizeof(buf))
-                return 0;
-        memcpy(buf, s, i);
-        buf[i] = 0;
-        *ret = strtod(buf, NULL);
-        return i;
-}
-
-/* "10m", "30s", "1h", "1m30", "1m30s", "1h10m", "1.5h", "5'", "30\"", "5'30\"" */
-static bool parse_duration(const char *s, double *ret)
-{
-        static const struct {
-                char unit;
-                double mult;
-                int rank;
-        } units[] = {
-                {'h', 3600, 3}, {'m', 60, 2}, {'\'', 60, 2}, {'s', 1, 1}, {'"', 1, 1},
-        };
-        double total = 0;
-        int last_rank = 4;
-        bool first = true;
-
-        while (*s) {
-                double x;
-                size_t n = scan_decimal(s, &x);
-                int rank = 0;
-                double mult = 0;
-
-                if (n == 0)
-                        return false;
-                /* Only the leading number may have a fraction: "1.5h", not "1h1.5m". */
-                if (!first && memchr(s, '.', n))
-                        return false;
-                s += n;
-                for (size_t i = 0; i < ELEMENTSOF(units); i++)
-                        if (*s == units[i].unit) {
-                                rank = units[i].rank;
-                                mult = units[i].mult;
-                        }
-                if (rank == 0) {
-                        /* A bare trailing number is the next smaller unit:
-                         * "1m30" = 90 s, "1h30" = 90 min. */
-                        if (*s || first || last_rank <= 1)
-                                return false;
-                        rank = last_rank - 1;
-                        mult = rank == 2 ? 60 : 1;
-                        if (x >= 60)
-                                return false;
-                } else
-                        s++;
-                if (rank >= last_rank)
-                        return false;
-                if (!first && x >= 60)
-                        return false;
-                total += x * mult;
-                last_rank = rank;
-                first = false;
-        }
-        if (first)
-                return false;
-        *ret = total;
-        return true;
-}
 
 /* "400mtr", "0.4km", "1mi", "1.5mi" */
 static bool parse_distance(const char *s, double *ret)
@@ -482,7 +406,7 @@ static int parse_targets(Parser *p, WorkoutStep *s, const Token *toks, size_t n)
                                 s->speed_step_kmh = a;
                                 continue;
                         }
-                        if (parse_duration(t->s + 1, &a) && a <= 60) {
+                        if (parse_duration(t->s + 1, 0, &a) >= 0 && a <= 60) {
                                 if (s->end != STEP_END_DISTANCE)
                                         return fail(p, t->column,
                                                     "a time offset ('%s') needs a distance step",
@@ -658,7 +582,8 @@ static int parse_targets(Parser *p, WorkoutStep *s, const Token *toks, size_t n)
                                 if (ref < 0)
                                         return fail(p, next->column,
                                                     "expected 'Pace', a reference pace (mile, 5k, "
-                                                    "10k, half, marathon, threshold, easy), 'HR', "
+                                                    "10k, half, marathon, threshold, easy, goal), "
+                                                    "'HR', "
                                                     "'LTHR' or 'incline' after '%s'",
                                                     t->s);
                                 i++;
@@ -744,7 +669,7 @@ static bool parse_end(const char *s, StepEnd *end, double *value)
                 *value = 0;
                 return true;
         }
-        if (parse_duration(s, value)) {
+        if (parse_duration(s, 0, value) >= 0) {
                 *end = STEP_END_TIME;
                 return true;
         }
@@ -770,7 +695,7 @@ static bool prompt_offset(const char *t, double *ret)
                 *ret = x;
                 return true;
         }
-        return parse_duration(buf, ret);
+        return parse_duration(buf, 0, ret) >= 0;
 }
 
 /*
@@ -919,7 +844,7 @@ static int parse_step(Parser *p, char *line, unsigned col0)
                 /* The written length is what the runner aims for; the lap button ends it. */
                 if (s.end == STEP_END_TIME)
                         snprintf(about, sizeof(about), "press lap after about %s",
-                                 format_clock_time(s.end_value, (char[32]){}, 32));
+                                 format_duration((char[32]){}, 32, s.end_value, 0));
                 else if (s.end == STEP_END_DISTANCE)
                         snprintf(about, sizeof(about), "press lap after %.0f m", s.end_value);
                 s.end = STEP_END_OPEN;
@@ -1089,6 +1014,22 @@ static int parse_line(Parser *p, char *s)
         return parse_header(p, c, (unsigned)(c - s) + 1);
 }
 
+/* Names and cues go to D-Bus (UTF-8 only), XML exports and terminals:
+ * refuse what is not text rather than pass it on. */
+static int check_text(Parser *p, const char *line, size_t l)
+{
+        size_t bad = utf8_find_bad(line, l, true), k;
+
+        if (bad == l)
+                return 0;
+        k = utf8_char_len(line + bad, l - bad);
+        if (k == 0)
+                return fail(p, (unsigned)bad + 1, "not UTF-8 text (byte 0x%02x)",
+                            (unsigned char)line[bad]);
+        return fail(p, (unsigned)bad + 1, "control character U+%04X: not text",
+                    utf8_char_decode(line + bad, k));
+}
+
 int workout_text_parse(const char *text, size_t len, const char *filename, Workout **ret,
                        WorkoutError *ret_error)
 {
@@ -1130,6 +1071,9 @@ int workout_text_parse(const char *text, size_t len, const char *filename, Worko
                 if (nul)
                         return fail(&p, (unsigned)(nul - line) + 1,
                                     "unexpected NUL byte: not a text file");
+                k = check_text(&p, line, l);
+                if (k < 0)
+                        return k;
                 if (l > 0 && line[l - 1] == '\r')
                         line[l - 1] = 0;
                 if (l > 4096)

@@ -15,6 +15,8 @@
 #include <stdlib.h>
 #include <strings.h>
 
+#include "alloc-util.h"
+#include "utf8.h"
 #include "workout-zwo.h"
 
 /* A step's cue at its start: what fits in a spoken sentence or two. */
@@ -83,7 +85,7 @@ typedef struct ZwoParser {
         double threshold_s_per_km; /* <thresholdSecPerKm>, 0 if none */
         ZwoText text_kind;
         char *text;
-        size_t text_len;
+        size_t text_len, text_allocated;
         ZwoElement *elements;
         size_t n_elements;
         unsigned step_depth; /* depth of the open step element, 0 if none */
@@ -377,10 +379,9 @@ static void text_event(ZwoParser *p, const char **atts)
                 zwo_oom(p);
                 return;
         }
-        /* A cue is one line: a message's line breaks become spaces. */
-        for (char *c = ev[e->n_events].message; *c; c++)
-                if ((unsigned char)*c < ' ')
-                        *c = ' ';
+        /* A cue is one line of text: line breaks and C0/C1 controls become
+         * spaces (see on_end()). */
+        utf8_replace_controls(ev[e->n_events].message);
         e->n_events++;
 }
 
@@ -438,7 +439,7 @@ static void XMLCALL on_text(void *data, const char *s, int len)
                 zwo_fail(p, "text element longer than 64 KiB");
                 return;
         }
-        t = realloc(p->text, p->text_len + len + 1);
+        t = GREEDY_REALLOC(p->text, p->text_allocated, p->text_len + len + 1);
         if (!t) {
                 zwo_oom(p);
                 return;
@@ -446,7 +447,6 @@ static void XMLCALL on_text(void *data, const char *s, int len)
         memcpy(t + p->text_len, s, len);
         p->text_len += len;
         t[p->text_len] = 0;
-        p->text = t;
 }
 
 static char *trimmed(const char *s, size_t len)
@@ -478,6 +478,9 @@ static void XMLCALL on_end(void *data, const char *el)
                 zwo_oom(p);
                 return;
         }
+        /* Expat gives UTF-8, but XML allows C1 controls (a terminal's CSI)
+         * and character data may hold line breaks: names are one line of text. */
+        utf8_replace_controls(v);
         switch (p->text_kind) {
         case ZWO_TEXT_NAME:
                 free(p->w->name);

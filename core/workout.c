@@ -6,6 +6,10 @@
 #include <stdlib.h>
 #include <strings.h>
 
+#include "alloc-util.h"
+#include "read-file.h"
+#include "string-table.h"
+#include "time-util.h"
 #include "workout.h"
 
 static const char *const step_kind_table[_STEP_KIND_MAX] = {
@@ -39,40 +43,11 @@ static const char *const hr_target_type_table[_HR_TARGET_MAX] = {
         [HR_TARGET_PCT_LTHR] = "pct-lthr",
 };
 
-const char *step_kind_to_string(StepKind k)
-{
-        return k >= 0 && k < _STEP_KIND_MAX ? step_kind_table[k] : NULL;
-}
-
-StepKind step_kind_from_string(const char *s)
-{
-        if (!s)
-                return _STEP_KIND_INVALID;
-        for (StepKind k = 0; k < _STEP_KIND_MAX; k++)
-                if (streq(s, step_kind_table[k]))
-                        return k;
-        return _STEP_KIND_INVALID;
-}
-
-const char *step_end_to_string(StepEnd e)
-{
-        return e >= 0 && e < _STEP_END_MAX ? step_end_table[e] : NULL;
-}
-
-const char *step_control_to_string(StepControl c)
-{
-        return c >= 0 && c < _STEP_CONTROL_MAX ? step_control_table[c] : NULL;
-}
-
-const char *speed_target_type_to_string(SpeedTargetType t)
-{
-        return t >= 0 && t < _SPEED_TARGET_MAX ? speed_target_type_table[t] : NULL;
-}
-
-const char *hr_target_type_to_string(HrTargetType t)
-{
-        return t >= 0 && t < _HR_TARGET_MAX ? hr_target_type_table[t] : NULL;
-}
+DEFINE_STRING_TABLE_LOOKUP(step_kind, StepKind);
+DEFINE_STRING_TABLE_LOOKUP(step_end, StepEnd);
+DEFINE_STRING_TABLE_LOOKUP(step_control, StepControl);
+DEFINE_STRING_TABLE_LOOKUP_TO_STRING(speed_target_type, SpeedTargetType);
+DEFINE_STRING_TABLE_LOOKUP_TO_STRING(hr_target_type, HrTargetType);
 
 ResolvedWorkout *resolved_workout_free(ResolvedWorkout *w)
 {
@@ -180,6 +155,29 @@ int workout_add_note(Workout *w, const char *fmt, ...)
         return 0;
 }
 
+int resolved_workout_find(const ResolvedWorkout *w, const char *target, size_t *ret)
+{
+        size_t main = 0;
+
+        if (!w || !target || !ret)
+                return -EINVAL;
+        while (main < w->n_steps && w->steps[main].kind == STEP_KIND_WARMUP)
+                main++;
+        if (streq(target, "main")) {
+                if (main >= w->n_steps)
+                        return -ENOENT;
+                *ret = main;
+                return 0;
+        }
+        for (size_t i = main; i < w->n_steps; i++)
+                if ((streq(target, "trial") && w->steps[i].kind == STEP_KIND_TIME_TRIAL) ||
+                    (streq(target, "cooldown") && w->steps[i].kind == STEP_KIND_COOLDOWN)) {
+                        *ret = i;
+                        return 0;
+                }
+        return streq(target, "trial") || streq(target, "cooldown") ? -ENOENT : -EINVAL;
+}
+
 void workout_step_init(WorkoutStep *s)
 {
         *s = (WorkoutStep){
@@ -240,10 +238,8 @@ static WorkoutNode *block_push(WorkoutBlock *b)
 {
         WorkoutNode *n;
 
-        n = reallocarray(b->nodes, b->n_nodes + 1, sizeof(*n));
-        if (!n)
+        if (!GREEDY_REALLOC(b->nodes, b->n_nodes_allocated, b->n_nodes + 1))
                 return NULL;
-        b->nodes = n;
         n = &b->nodes[b->n_nodes++];
         *n = (WorkoutNode){};
         return n;
@@ -327,7 +323,7 @@ typedef struct Resolver {
         double min_speed, max_speed; /* machine range intersected with the cap */
         double min_incline, max_incline;
         ResolvedStep *steps;
-        size_t n_steps;
+        size_t n_steps, n_steps_allocated;
         size_t last_escalating; /* 1 + index of the last stepped-up step, 0 if none */
 } Resolver;
 
@@ -434,7 +430,7 @@ static void format_end(const ResolvedStep *o, char *buf, size_t n)
 {
         switch (o->end) {
         case STEP_END_TIME:
-                format_clock_time(o->end_value, buf, n);
+                format_duration(buf, n, o->end_value, TIME_FORMAT_DASH);
                 break;
         case STEP_END_DISTANCE:
                 if (o->end_value >= 1000 && fmod(o->end_value, 100) == 0)
@@ -463,10 +459,14 @@ static void make_label(const Resolver *r, ResolvedStep *o)
         case STEP_CONTROL_SPEED:
                 if (fabs(o->speed_start_kmh - o->speed_end_kmh) > 1e-9)
                         snprintf(target, sizeof(target), "%s -> %s",
-                                 format_pace(o->speed_start_kmh, u, a, sizeof(a)),
-                                 format_pace(o->speed_end_kmh, u, b, sizeof(b)));
+                                 format_pace(a, sizeof(a), o->speed_start_kmh,
+                                             u == PROFILE_UNITS_MI,
+                                             TIME_FORMAT_UNIT | TIME_FORMAT_DASH),
+                                 format_pace(b, sizeof(b), o->speed_end_kmh, u == PROFILE_UNITS_MI,
+                                             TIME_FORMAT_UNIT | TIME_FORMAT_DASH));
                 else
-                        format_pace(o->speed_start_kmh, u, target, sizeof(target));
+                        format_pace(target, sizeof(target), o->speed_start_kmh,
+                                    u == PROFILE_UNITS_MI, TIME_FORMAT_UNIT | TIME_FORMAT_DASH);
                 break;
         case STEP_CONTROL_HR:
                 snprintf(target, sizeof(target), "HR %.0f-%.0f bpm", o->hr_lo_bpm, o->hr_hi_bpm);
@@ -613,18 +613,14 @@ static void resolved_step_free_contents(ResolvedStep *o)
 
 static int resolver_push(Resolver *r, ResolvedStep *o)
 {
-        ResolvedStep *n;
-
         if (r->n_steps >= WORKOUT_STEPS_MAX) {
                 resolved_step_free_contents(o);
                 return -E2BIG;
         }
-        n = reallocarray(r->steps, r->n_steps + 1, sizeof(*n));
-        if (!n) {
+        if (!GREEDY_REALLOC(r->steps, r->n_steps_allocated, r->n_steps + 1)) {
                 resolved_step_free_contents(o);
                 return -ENOMEM;
         }
-        r->steps = n;
         r->steps[r->n_steps++] = *o;
         return 0;
 }
@@ -800,13 +796,13 @@ static int resolve_notes(const Workout *w, ResolvedWorkout *out)
                                     "warning: %s and %.1f km in total is not a treadmill session: "
                                     "check the units of the steps ('m' is minutes, metres are "
                                     "'mtr')",
-                                    format_clock_time(out->total_time_s, a, sizeof(a)),
+                                    format_duration(a, sizeof(a), out->total_time_s, 0),
                                     out->total_distance_m / 1000.0);
         if (longest > WORKOUT_PLAUSIBLE_STEP_S)
                 return notes_append(&out->notes,
                                     "warning: step %zu lasts %s: check its unit ('m' is minutes, "
                                     "metres are 'mtr')",
-                                    longest_i + 1, format_clock_time(longest, a, sizeof(a)));
+                                    longest_i + 1, format_duration(a, sizeof(a), longest, 0));
         return 0;
 }
 
@@ -878,41 +874,7 @@ int workout_resolve(const Workout *w, const RunnerProfile *p, const ResolveLimit
 
 int workout_read_file(const char *path, size_t max, char **ret, size_t *ret_len)
 {
-        _cleanup_fclose_ FILE *f = NULL;
-        _cleanup_free_ char *buf = NULL;
-        size_t n = 0, cap = 0;
-
-        f = fopen(path, "re");
-        if (!f)
-                return -errno;
-        for (;;) {
-                size_t k;
-
-                if (cap - n < 2) {
-                        char *b;
-
-                        if (cap > max)
-                                return -EFBIG;
-                        cap = cap ? cap * 2 : 4096;
-                        b = realloc(buf, cap);
-                        if (!b)
-                                return -ENOMEM;
-                        buf = b;
-                }
-                k = fread(buf + n, 1, cap - n - 1, f);
-                if (k == 0)
-                        break;
-                n += k;
-        }
-        if (ferror(f))
-                return -EIO;
-        if (n > max)
-                return -EFBIG;
-        buf[n] = 0;
-        *ret = TAKE_PTR(buf);
-        if (ret_len)
-                *ret_len = n;
-        return 0;
+        return read_file_regular(path, max, 0, ret, ret_len);
 }
 
 void workout_error_set(WorkoutError *e, const char *file, unsigned line, unsigned column,

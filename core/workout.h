@@ -103,10 +103,19 @@ typedef struct ResolvedWorkout {
 
 ResolvedWorkout *resolved_workout_free(ResolvedWorkout *w);
 
+/* Where to skip to: "main" (the first step after the warm-up), "trial" (the
+ * first time-trial step), "cooldown" (the first cool-down step after the
+ * main set). The step index, -ENOENT if the workout has none, -EINVAL for an
+ * unknown target. */
+int resolved_workout_find(const ResolvedWorkout *w, const char *target, size_t *ret);
+
 const char *step_kind_to_string(StepKind k);
 StepKind step_kind_from_string(const char *s);
+/* These names are also what the session store writes: tests pin them. */
 const char *step_end_to_string(StepEnd e);
+StepEnd step_end_from_string(const char *s);
 const char *step_control_to_string(StepControl c);
+StepControl step_control_from_string(const char *s);
 
 /*
  * Resolution semantics the engine relies on:
@@ -177,7 +186,7 @@ typedef struct WorkoutNode WorkoutNode;
 
 typedef struct WorkoutBlock {
         WorkoutNode *nodes;
-        size_t n_nodes;
+        size_t n_nodes, n_nodes_allocated;
 } WorkoutBlock;
 
 struct WorkoutNode {

@@ -405,6 +405,17 @@ static void test_errors(void **state)
                 {"-10m easy Pace\n", 1, 2, "expected a space after '-'"},
                 {"- \n", 1, 2, "empty step"},
                 {"Warmup\n- 10m easy Pace\n- 10m\0 x\n", 3, 6, "unexpected NUL byte"},
+                /* Not text: invalid UTF-8 (Latin-1), a terminal escape, a C1 CSI. */
+                {"# name: Caf\xe9"
+                 "\n- 10m 8km/h\n",
+                 1, 12, "not UTF-8 text (byte 0xe9)"},
+                {"- \x1b[2J\x1b]0;pwned\x07 10m 8km/h\n", 1, 3, "control character U+001B"},
+                {"# name: a\xc2\x9b"
+                 "31m\n- 10m 8km/h\n",
+                 1, 10, "control character U+009B"},
+                {"- 10m 8km/h\n- 5m\x7f"
+                 " 8km/h\n",
+                 2, 5, "control character U+007F"},
                 {"", 0, 0, "no steps"},
                 {"# only a comment\nWarmup\n", 0, 0, "no steps"},
         };

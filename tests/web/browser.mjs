@@ -107,6 +107,9 @@ try {
   await phone.click("#btn-start");
   await until("paced running", () => status().state === "running");
   await until("the page showing it", async () => (await value(phone, "#state")) === "running");
+  // The screen stays on while the workout runs (a secure context: localhost).
+  await until("the screen wake lock held", () => phone.evaluate(() => document.body.dataset.wakeLock === "held"), 5000)
+    .catch(async (e) => { throw new Error(`${e.message}: wake lock ${await phone.evaluate(() => document.body.dataset.wakeLock)}`); });
   await shot(phone, "phone-running");
 
   // ---- the page shows what pacectl status --json says, within 1 s ----
@@ -239,6 +242,7 @@ try {
   assert.equal(await text(phone, "#btn-stop"), "Tap again to stop");
   await phone.click("#btn-stop");
   await until("stopped", () => status().state === "aborted");
+  await until("the screen wake lock let go", () => phone.evaluate(() => document.body.dataset.wakeLock === "released"));
 
   // ---- read the result afterwards ----
   log("history");

@@ -2474,8 +2474,10 @@ int session_store_delete(SessionStore *s, int64_t id)
 
         if (!s || id <= 0)
                 return -EINVAL;
-        if (id == s->current)
-                return -EBUSY;
+        /* Rows of it still wait to be written: not now. */
+        for (size_t i = 0; i < s->n_sessions; i++)
+                if (s->sessions[i]->id == id)
+                        return -EBUSY;
         /* Samples, RR, laps, events, thresholds and results go with it
          * (ON DELETE CASCADE); accepted values keep their copies. */
         r = prepare(s, "DELETE FROM sessions WHERE id = ?", &st);

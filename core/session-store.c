@@ -2474,7 +2474,7 @@ int session_store_delete(SessionStore *s, int64_t id)
 
         if (!s || id <= 0)
                 return -EINVAL;
-        /* The current session, and any still waiting to be written. */
+        /* Rows of it still wait to be written: not now. */
         for (size_t i = 0; i < s->n_sessions; i++)
                 if (s->sessions[i]->id == id)
                         return -EBUSY;

@@ -366,6 +366,8 @@ void manager_session_end(Manager *m, SessionEndReason reason)
                          m->session_id > 0) {
                         /* A workout whose belt never moved is no run: nothing
                          * to keep in the history (an empty "aborted" row). */
+                        /* Written out first: a session still pending is not deleted. */
+                        (void)session_store_flush(m->store, real_usec());
                         r = session_store_delete(m->store, m->session_id);
                         if (r >= 0) {
                                 why = "discarded";

@@ -499,6 +499,16 @@ async function showSession(id) {
       th.appendChild(p);
     });
   }
+  // A time trial's result first: what the runner ran for.
+  const results = s.results || [];
+  $("session-results").hidden = !results.length;
+  $("session-result-list").replaceChildren(...results.map((r) => {
+    const li = document.createElement("li");
+    li.textContent = r.text;
+    return li;
+  }));
+  $("session-miles-title").textContent = s.splits_from && s.splits_from !== "the start"
+    ? `Mile splits (from ${s.splits_from})` : "Mile splits";
   lapList($("session-miles"), s.splits_mile, "Mile");
   lapList($("session-laps"), s.laps, "Lap");
 }

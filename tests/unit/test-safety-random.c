@@ -47,6 +47,12 @@ typedef struct Harness {
         uint64_t cp_at;
         bool drop_responses_until_set;
         uint64_t drop_responses_until;
+        /* Target Speed Changed notices held back and delivered late, after
+         * newer Control Point responses (two characteristics, no order). */
+        uint64_t late_echo_until;
+        TransportEvent late[8];
+        uint64_t late_at[8];
+        unsigned n_late;
         bool fail_next_write;
         /* heart rate */
         bool hr_on;
@@ -251,6 +257,13 @@ static void deliver(Harness *h, bool responses)
                 default:
                         continue;
                 }
+                if (ev.type == TRANSPORT_EVENT_MACHINE_STATUS &&
+                    ev.status.op == FTMS_STATUS_TARGET_SPEED_CHANGED &&
+                    h->now < h->late_echo_until && h->n_late < ELEMENTSOF(h->late)) {
+                        h->late[h->n_late] = ev;
+                        h->late_at[h->n_late++] = h->now + S(rnd_range(h, 0.3, 3));
+                        continue;
+                }
                 emit(h, &ev);
                 if (h->verbose && ev.type != TRANSPORT_EVENT_CP_RESPONSE)
                         fprintf(stderr, "%8.3f   %s%s %.2f -> monitor: runner stopped %d\n",
@@ -299,6 +312,7 @@ static void link_down(Harness *h)
         sim_treadmill_link_lost(h->tm, h->now);
         h->link = false;
         h->cp_pending = false;
+        h->n_late = 0; /* notices of a lost link never come */
         ev.link.reason = "random: link lost";
         emit(h, &ev);
 }
@@ -350,6 +364,9 @@ static void run_until(Harness *h, uint64_t until)
                 t = h->link && d < t ? d : t;
                 if (h->cp_pending && h->cp_at < t)
                         t = h->cp_at;
+                for (unsigned i = 0; i < h->n_late; i++)
+                        if (h->late_at[i] < t)
+                                t = h->late_at[i];
                 if (h->hr_on && h->next_hr < t)
                         t = h->next_hr;
                 if (!h->link && h->reconnect_at < t)
@@ -366,6 +383,24 @@ static void run_until(Harness *h, uint64_t until)
                         trace(h, "link up");
                         link_up(h);
                         continue;
+                }
+                if (h->n_late && h->link) {
+                        unsigned k = h->n_late;
+
+                        for (unsigned i = 0; i < h->n_late; i++)
+                                if (t >= h->late_at[i] &&
+                                    (k == h->n_late || h->late_at[i] < h->late_at[k]))
+                                        k = i;
+                        if (k < h->n_late) {
+                                TransportEvent ev = h->late[k];
+
+                                h->late[k] = h->late[h->n_late - 1];
+                                h->late_at[k] = h->late_at[--h->n_late];
+                                ev.time_usec = t;
+                                trace(h, "late echo %.2f", ev.status.value);
+                                emit(h, &ev);
+                                continue;
+                        }
                 }
                 if (h->cp_pending && t >= h->cp_at) {
                         h->cp_pending = false;
@@ -540,6 +575,9 @@ static void action(Harness *h)
                         link_down(h);
                         h->reconnect_at = h->now + S(rnd_range(h, 1, 40));
                 }
+        } else if (a < 82) {
+                h->late_echo_until = h->now + S(rnd_range(h, 5, 60));
+                trace(h, "target speed echoes late for a while");
         } else if (a < 88) {
                 h->hr_on = true;
                 h->hr_bpm = rnd_below(h, 2) ? rnd_range(h, 150, 200) : rnd_range(h, 80, 140);

@@ -13,6 +13,55 @@
 
 #define WORKOUT_FILE_MAX (4 * 1024 * 1024)
 
+/*
+ * How the file was read (metres or seconds, fallbacks, warnings): the
+ * runner sees it before the belt moves, then what to do next.
+ */
+static int confirm_started(int r)
+{
+        _cleanup_(sd_bus_flush_close_unrefp) sd_bus *bus = NULL;
+        _cleanup_(sd_bus_error_free) sd_bus_error error = SD_BUS_ERROR_NULL;
+        char **notes = NULL;
+
+        if (r != PACECTL_EXIT_OK || pacectl_bus_open(&bus) < 0)
+                return r;
+        if (sd_bus_get_property_strv(bus, PACED_BUS_NAME, PACED_BUS_PATH, PACED_BUS_IFACE_MANAGER,
+                                     "WorkoutNotes", &error, &notes) >= 0) {
+                for (char **n = notes; n && *n; n++) {
+                        printf("Note: %s\n", *n);
+                        free(*n);
+                }
+                free(notes);
+        }
+        return pacectl_say_next("start", r);
+}
+
+static int start_bytes(const char *filename, const char *data, size_t len, bool arm)
+{
+        _cleanup_(sd_bus_error_free) sd_bus_error error = SD_BUS_ERROR_NULL;
+        _cleanup_(sd_bus_message_unrefp) sd_bus_message *msg = NULL, *reply = NULL;
+        _cleanup_(sd_bus_flush_close_unrefp) sd_bus *bus = NULL;
+        int r;
+
+        r = pacectl_bus_open(&bus);
+        if (r < 0)
+                return pacectl_error_exit("cannot connect to the bus", NULL, r);
+        r = sd_bus_message_new_method_call(bus, &msg, PACED_BUS_NAME, PACED_BUS_PATH,
+                                           PACED_BUS_IFACE_MANAGER, "StartWorkoutBytes");
+        if (r >= 0)
+                r = sd_bus_message_append(msg, "s", filename);
+        if (r >= 0)
+                r = sd_bus_message_append_array(msg, 'y', data, len);
+        if (r >= 0)
+                r = sd_bus_message_append(msg, "b", (int)arm);
+        if (r < 0)
+                return pacectl_error_exit("StartWorkoutBytes", NULL, r);
+        r = sd_bus_call(bus, msg, 0, &error, &reply);
+        if (r < 0)
+                return pacectl_error_exit("StartWorkoutBytes", &error, r);
+        return PACECTL_EXIT_OK;
+}
+
 static int cmd_start(int argc, char *argv[])
 {
         static const struct option options[] = {
@@ -32,7 +81,7 @@ static int cmd_start(int argc, char *argv[])
                                 "  --arm    Load the workout and wait for the runner to start\n"
                                 "           the belt on the console\n\n"
                                 "WORKOUT is a library name (see /usr/share/paced/workouts) or a\n"
-                                "file (.txt or .zwo). Without it, today's scheduled workout "
+                                "file (.txt, .zwo or a .fit workout). Without it, today's scheduled workout "
                                 "runs.\n");
                         return PACECTL_EXIT_OK;
                 case 'a':
@@ -64,15 +113,17 @@ static int cmd_start(int argc, char *argv[])
                                 r == -EBADFD ? "not a regular file" : strerror(-r));
                         return PACECTL_EXIT_USAGE;
                 }
+                /* A FIT workout is binary: sent as bytes, the format read by paced. */
+                if (len >= 12 && memcmp(data + 8, ".FIT", 4) == 0)
+                        return confirm_started(start_bytes(workout, data, len, arm));
                 if (memchr(data, '\0', len)) {
                         fprintf(stderr, "pacectl start: %s: not a text file\n", workout);
                         return PACECTL_EXIT_USAGE;
                 }
-                return pacectl_say_next("start", pacectl_call_manager("StartWorkoutData", "ssb",
-                                                                      workout, data, (int)arm));
+                return confirm_started(
+                        pacectl_call_manager("StartWorkoutData", "ssb", workout, data, (int)arm));
         }
-        return pacectl_say_next("start",
-                                pacectl_call_manager("StartWorkout", "sb", workout, (int)arm));
+        return confirm_started(pacectl_call_manager("StartWorkout", "sb", workout, (int)arm));
 }
 
 PACECTL_COMMAND(start, .name = "start", .args = "[WORKOUT] [--arm]",

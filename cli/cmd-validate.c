@@ -183,11 +183,24 @@ static void print_table(const ResolvedWorkout *w, const RunnerProfile *p)
                 printf("%3zu  %-10s %-9s %8s %7.2fkm  %-20s %-12s %-8s %s\n", i + 1,
                        step_kind_to_string(s->kind), end, c, d / 1000.0, target, speed, incline,
                        s->cue ? s->cue : "");
+                /* Cues inside the step, at the moment they come. */
+                for (size_t j = 0; j < s->n_cues; j++) {
+                        char at[32];
+
+                        if (s->cues[j].at_distance)
+                                snprintf(at, sizeof(at), "%.0f m", s->cues[j].at);
+                        else
+                                format_duration(at, sizeof(at), s->cues[j].at, 0);
+                        printf("%3s  %-10s %-9s %8s %9s  %-20s %-12s %-8s %s\n", "", "", "", "", "",
+                               "", "", at, s->cues[j].text);
+                }
         }
         printf("\nTotal: %s, %.2f km%s\n",
                format_duration(a, sizeof(a), w->total_time_s, TIME_FORMAT_DASH),
                w->total_distance_m / 1000.0,
                w->has_open_steps ? " (plus open steps, run until skipped)" : "");
+        for (char **n = w->notes; n && *n; n++)
+                printf("Note: %s\n", *n);
         if (w->any_clamped) {
                 printf("Clamped to the machine range / caps (marked !):\n");
                 for (size_t i = 0; i < w->n_steps; i++) {
@@ -307,7 +320,8 @@ static int cmd_validate(int argc, char *argv[])
                                 "  --incline-cap PCT      Configured incline cap\n"
                                 "  --max-accel KMHPS      Configured max_accel (default 0.5)\n"
                                 "  --belt-accel KMHPS     The belt's own acceleration, if slower\n"
-                                "FILE is a text workout, a .zwo file or a library name.\n");
+                                "FILE is a text workout, a .zwo file, a FIT workout or a library "
+                                "name.\n");
                         return PACECTL_EXIT_OK;
                 case ARG_JSON:
                         json = true;
@@ -399,5 +413,5 @@ static int cmd_validate(int argc, char *argv[])
 }
 
 PACECTL_COMMAND(validate, .name = "validate", .args = "FILE",
-                .summary = "Check a workout file (text or .zwo) and show its resolved steps.",
+                .summary = "Check a workout file (text, .zwo or FIT) and show its resolved steps.",
                 .run = cmd_validate);

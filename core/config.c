@@ -558,6 +558,7 @@ static const ConfigKey config_keys[] = {
         KEY("Runner", "hrvt1", parse_uint, hrvt1_bpm, 60, 230),
         KEY("Runner", "hrvt2", parse_uint, hrvt2_bpm, 60, 230),
         ENUM_KEY("Runner", "units", units, units_table),
+        ENUM_KEY("Runner", "zwift_pace", zwift_pace, race_table),
 
         ENUM_KEY("Zones", "model", zone_model, zone_model_table),
 

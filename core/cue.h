@@ -21,6 +21,7 @@ typedef enum CueKind {
         CUE_KIND_SAFETY,     /* "Heart rate above 185: slowing to 5.0 km/h" */
         CUE_KIND_INFO,       /* paused, resumed, link lost, start the belt, ... */
         CUE_KIND_RESULT,     /* "Mile 6:35.0 (goal 6:31, +4 s); laps 1:47.5 / ..." */
+        CUE_KIND_PROMPT,     /* the workout's own text at its moment in the step */
         _CUE_KIND_MAX,
         _CUE_KIND_INVALID = -EINVAL,
 } CueKind;

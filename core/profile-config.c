@@ -38,6 +38,9 @@ static void runner_from_config(const Config *c, unsigned lthr, double goal_mile_
         ret->lthr = lthr;
         ret->age = c->age;
         ret->units = c->units == CONFIG_UNITS_IMPERIAL ? PROFILE_UNITS_MI : PROFILE_UNITS_KM;
+        for (size_t i = 0; i < ELEMENTSOF(races); i++)
+                if (races[i].race == c->zwift_pace)
+                        ret->zwift_pace = races[i].ref;
         if (goal_mile_s > 0) {
                 ret->pace_s_per_km[PACE_REF_GOAL] = goal_mile_s / RACE_DISTANCE_MILE * 1000.0;
                 ret->source[PACE_REF_GOAL] = REF_SOURCE_CONFIG;

@@ -97,7 +97,7 @@ double race_distance_m(PaceRef r)
 
 void runner_profile_init(RunnerProfile *p)
 {
-        *p = (RunnerProfile){.units = PROFILE_UNITS_KM};
+        *p = (RunnerProfile){.units = PROFILE_UNITS_KM, .zwift_pace = PACE_REF_MILE};
         for (PaceRef r = 0; r < _PACE_REF_MAX; r++)
                 p->derived_from[r] = _PACE_REF_INVALID;
 }
@@ -192,6 +192,12 @@ int runner_profile_set_key(RunnerProfile *p, const char *key, const char *value)
                 if (parse_uint(value, 5, 110, &u) < 0)
                         return -EINVAL;
                 p->age = u;
+        } else if (strcasecmp(key, "ZwiftPace") == 0) {
+                PaceRef r = pace_ref_from_string(value);
+
+                if (r < 0 || race_distance_m(r) <= 0)
+                        return -EINVAL;
+                p->zwift_pace = r;
         } else if (strcasecmp(key, "Units") == 0) {
                 ProfileUnits x = profile_units_from_string(value);
 

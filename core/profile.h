@@ -75,6 +75,9 @@ typedef struct RunnerProfile {
         unsigned age;        /* years, 0 = unknown */
         bool max_hr_derived, resting_hr_derived, lthr_derived;
         ProfileUnits units; /* how paces are shown */
+        /* A .zwo step whose `pace` attribute names no reference (Zwift's own
+         * files carry values such as 8268) runs at this one (ZwiftPace=). */
+        PaceRef zwift_pace;
 } RunnerProfile;
 
 void runner_profile_init(RunnerProfile *p);
@@ -84,7 +87,8 @@ void runner_profile_init(RunnerProfile *p);
  * Mile, 5K, 10K, HalfMarathon (Half), Marathon, GoalMile (Goal): race times
  * "5:30", "19:45", "1:29:30" or paces "4:00/km", "6:00/mi";
  * ThresholdPace (Threshold), EasyPace (Easy): paces "4:10/km", "6:40/mi";
- * MaxHR, RestingHR, LTHR, Age: integers; Units: km or mi.
+ * MaxHR, RestingHR, LTHR, Age: integers; Units: km or mi; ZwiftPace: mile,
+ * 5k, 10k, half or marathon.
  * Returns -ENOENT for an unknown key, -EINVAL for a bad value.
  */
 int runner_profile_set_key(RunnerProfile *p, const char *key, const char *value);

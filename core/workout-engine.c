@@ -116,6 +116,7 @@ struct WorkoutEngine {
         bool next_announced; /* UPCOMING cue of the next step emitted */
         bool this_announced; /* ... of the current step, before it began */
         bool halfway_cued;
+        size_t next_prompt; /* the step's next timed cue (ResolvedStep.cues) */
         double override_delta;
         double override_abs;
         double override_incline;
@@ -789,6 +790,7 @@ static void begin_step(WorkoutEngine *e, uint64_t now, size_t idx, uint64_t star
         e->next_announced = false;
         e->this_announced = announced;
         e->halfway_cued = false;
+        e->next_prompt = 0;
         e->override_delta = 0;
         e->override_abs = NAN;
         e->override_incline = NAN;
@@ -1439,6 +1441,17 @@ static void announce(WorkoutEngine *e, uint64_t now)
                 }
         }
 
+        /* The workout's own prompts, each once, when the step reaches it. */
+        while (e->next_prompt < s->n_cues) {
+                const StepCue *c = &s->cues[e->next_prompt];
+
+                if (c->at_distance ? dist_now(e, now) - e->step_dist_start < c->at
+                                   : run_clock(e, now) < e->step_start_run + s_to_usec(c->at))
+                        break;
+                e->next_prompt++;
+                cue(e, now, CUE_KIND_PROMPT, -1, "%s", c->text);
+        }
+
         if (upcoming_pending(e, n) && isfinite(to_change) && upcoming_due(e, to_change)) {
                 int secs = (int)lround(to_change);
 
@@ -1466,6 +1479,11 @@ static uint64_t step_deadline(const WorkoutEngine *e, uint64_t now)
         run_up = rep_lead_s(e, &run_up_m);
         if (now < e->hold_until)
                 d = e->hold_until;
+        /* A prompt at a time; one at a distance comes with the belt's data. */
+        if (e->next_prompt < s->n_cues && !s->cues[e->next_prompt].at_distance)
+                d = umin(d, umax(run_to_abs(e, e->step_start_run +
+                                                       s_to_usec(s->cues[e->next_prompt].at)),
+                                 now + 1));
         if (e->gate)
                 d = umin(d, e->gate_until);
 

@@ -9,6 +9,7 @@
 
 #include "alloc-util.h"
 #include "read-file.h"
+#include "workout-fit.h"
 #include "workout-library.h"
 #include "workout-text.h"
 #include "workout-zwo.h"
@@ -49,7 +50,7 @@ static bool has_suffix(const char *s, const char *suffix)
 
 int workout_library_find(const char *name, const char *const *dirs, char **ret_path)
 {
-        static const char *const exts[] = {".txt", ".zwo"};
+        static const char *const exts[] = {".txt", ".zwo", ".fit"};
 
         if (!workout_library_name_is_valid(name) || !dirs || !ret_path)
                 return -EINVAL;
@@ -69,14 +70,109 @@ int workout_library_find(const char *name, const char *const *dirs, char **ret_p
         return -ENOENT;
 }
 
+/* The root element's name of an XML document, "" if there is none. */
+static void xml_root(const char *s, size_t len, char *buf, size_t n)
+{
+        const char *end = s + len;
+
+        buf[0] = 0;
+        while (s < end) {
+                const char *t;
+                size_t k;
+
+                while (s < end && (*s == ' ' || *s == '\t' || *s == '\r' || *s == '\n'))
+                        s++;
+                if (s >= end || *s != '<')
+                        return;
+                if (end - s >= 2 && (s[1] == '?' || s[1] == '!')) {
+                        /* declaration, comment, DOCTYPE */
+                        t = memchr(s, '>', (size_t)(end - s));
+                        if (!t)
+                                return;
+                        if (end - s >= 4 && memcmp(s, "<!--", 4) == 0) {
+                                t = memmem(s, (size_t)(end - s), "-->", 3);
+                                if (!t)
+                                        return;
+                        }
+                        s = t + 1;
+                        continue;
+                }
+                s++;
+                for (k = 0; s + k < end && k + 1 < n && !strchr(" \t\r\n/>", s[k]); k++)
+                        buf[k] = s[k];
+                buf[k] = 0;
+                return;
+        }
+}
+
+static bool looks_like_xml(const char *s, size_t len)
+{
+        /* A UTF-8 byte order mark, then blanks, then '<' */
+        if (len >= 3 && memcmp(s, "\xEF\xBB\xBF", 3) == 0) {
+                s += 3;
+                len -= 3;
+        }
+        while (len > 0 && (*s == ' ' || *s == '\t' || *s == '\r' || *s == '\n')) {
+                s++;
+                len--;
+        }
+        return len > 0 && *s == '<';
+}
+
+int workout_parse_data(const void *data, size_t len, const char *filename, Workout **ret,
+                       WorkoutError *ret_error)
+{
+        const char *file = filename ? filename : "<input>";
+        const char *s = data;
+        char root[64];
+
+        if (!data || !ret)
+                return -EINVAL;
+        if (workout_fit_detect(data, len))
+                return workout_fit_parse(data, len, filename, ret, ret_error);
+        if (filename && has_suffix(filename, ".fit")) {
+                workout_error_set(ret_error, file, 0, 0,
+                                  "not a FIT file (no \".FIT\" header): paced reads FIT "
+                                  "workout files, Zwift .zwo and intervals.icu text");
+                return -EBADMSG;
+        }
+        if (!looks_like_xml(s, len))
+                return workout_text_parse(s, len, filename, ret, ret_error);
+        if (len >= 3 && memcmp(s, "\xEF\xBB\xBF", 3) == 0) {
+                s += 3;
+                len -= 3;
+        }
+        xml_root(s, len, root, sizeof(root));
+        if (streq(root, "workout_file") || (filename && has_suffix(filename, ".zwo")))
+                return workout_zwo_parse(s, len, filename, ret, ret_error);
+        if (streq(root, "rows"))
+                workout_error_set(ret_error, file, 1, 0,
+                                  "QZ XML training programs (<rows>) are not supported; convert "
+                                  "the program to a Zwift .zwo or to paced's text format (a row "
+                                  "duration=\"00:10:00\" speed=\"8\" is '- 10m 8km/h'), or "
+                                  "export it from the app that made it as a FIT workout");
+        else if (streq(root, "TrainingCenterDatabase"))
+                workout_error_set(ret_error, file, 1, 0,
+                                  "TCX files are not supported: paced reads FIT workout files, "
+                                  "Zwift .zwo and intervals.icu text; export the workout as a "
+                                  "FIT workout (Garmin Connect, TrainingPeaks, intervals.icu "
+                                  "all do)");
+        else
+                workout_error_set(ret_error, file, 1, 0,
+                                  "an XML document <%s> is not a workout paced reads: it reads "
+                                  "FIT workout files, Zwift .zwo (<workout_file>) and "
+                                  "intervals.icu text",
+                                  root[0] ? root : "?");
+        return -EBADMSG;
+}
+
 static int load_file(const char *path, ReadFileFlags flags, Workout **ret, WorkoutError *ret_error)
 {
         _cleanup_free_ char *data = NULL;
-        bool zwo = has_suffix(path, ".zwo");
         size_t len;
         int k;
 
-        k = read_file_regular(path, zwo ? WORKOUT_ZWO_MAX : WORKOUT_TEXT_MAX, flags, &data, &len);
+        k = read_file_regular(path, WORKOUT_FILE_MAX, flags, &data, &len);
         if (k < 0) {
                 workout_error_set(ret_error, path, 0, 0, "%s",
                                   k == -EFBIG    ? "file too large"
@@ -84,9 +180,8 @@ static int load_file(const char *path, ReadFileFlags flags, Workout **ret, Worko
                                                  : strerror(-k));
                 return k;
         }
-        if (zwo)
-                return workout_zwo_parse(data, len, path, ret, ret_error);
-        return workout_text_parse(data, len, path, ret, ret_error);
+        /* By its contents: a FIT, .zwo or text workout whatever its name. */
+        return workout_parse_data(data, len, path, ret, ret_error);
 }
 
 int workout_load_file(const char *path, Workout **ret, WorkoutError *ret_error)
@@ -154,7 +249,8 @@ int workout_library_list(const char *const *dirs, char ***ret_names)
                 while ((de = readdir(dir))) {
                         char *name;
 
-                        if (!has_suffix(de->d_name, ".txt") && !has_suffix(de->d_name, ".zwo"))
+                        if (!has_suffix(de->d_name, ".txt") && !has_suffix(de->d_name, ".zwo") &&
+                            !has_suffix(de->d_name, ".fit"))
                                 continue;
                         name = strndup(de->d_name, strlen(de->d_name) - 4);
                         if (!name)

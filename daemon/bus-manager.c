@@ -95,6 +95,18 @@ static int property_get_steps(sd_bus *bus, const char *path, const char *interfa
         return manager_append_steps(userdata, reply);
 }
 
+/* How the loaded workout's file was read (docs/workouts.md): metres or
+ * seconds, fallbacks, warnings. Empty without a workout. */
+static int property_get_workout_notes(sd_bus *bus, const char *path, const char *interface,
+                                      const char *property, sd_bus_message *reply, void *userdata,
+                                      sd_bus_error *error)
+{
+        Manager *m = userdata;
+        const ResolvedWorkout *w = m->engine ? workout_engine_get_workout(m->engine) : NULL;
+
+        return sd_bus_message_append_strv(reply, w ? w->notes : NULL);
+}
+
 static int property_get_workout_remaining(sd_bus *bus, const char *path, const char *interface,
                                           const char *property, sd_bus_message *reply,
                                           void *userdata, sd_bus_error *error)
@@ -197,6 +209,33 @@ static int method_start_workout_data(sd_bus_message *message, void *userdata, sd
                 return r;
         REQUIRE_WRITE_ACCESS(m, message, error);
         r = manager_start_workout_data(m, filename, data, arm_only, error);
+        if (r < 0)
+                return r;
+        return sd_bus_reply_method_return(message, NULL);
+}
+
+static int method_start_workout_bytes(sd_bus_message *message, void *userdata, sd_bus_error *error)
+{
+        Manager *m = userdata;
+        const char *filename;
+        const void *data;
+        size_t len;
+        int arm_only, r;
+
+        r = sd_bus_message_read(message, "s", &filename);
+        if (r < 0)
+                return r;
+        r = sd_bus_message_read_array(message, 'y', &data, &len);
+        if (r < 0)
+                return r;
+        r = sd_bus_message_read(message, "b", &arm_only);
+        if (r < 0)
+                return r;
+        REQUIRE_WRITE_ACCESS(m, message, error);
+        if (!*filename || strchr(filename, '\n'))
+                return sd_bus_error_set(error, PACED_ERROR_INVALID_ARGUMENT,
+                                        "The workout needs a file name (for its messages).");
+        r = manager_start_workout_bytes(m, filename, data, len, arm_only, error);
         if (r < 0)
                 return r;
         return sd_bus_reply_method_return(message, NULL);
@@ -541,6 +580,7 @@ static const sd_bus_vtable manager_vtable[] = {
         SD_BUS_PROPERTY("PlannedWorkouts", "a(ssss)", bus_property_get_planned_workouts, 0, LIVE),
         SD_BUS_PROPERTY("Steps", "a(sssdddduu)", property_get_steps, 0, LIVE),
         SD_BUS_PROPERTY("WorkoutRemaining", "(dd)", property_get_workout_remaining, 0, LIVE),
+        SD_BUS_PROPERTY("WorkoutNotes", "as", property_get_workout_notes, 0, LIVE),
 
         SD_BUS_METHOD_WITH_NAMES("StartWorkout", "sb", SD_BUS_PARAM(name) SD_BUS_PARAM(arm_only),
                                  "", , method_start_workout, SD_BUS_VTABLE_UNPRIVILEGED),
@@ -548,6 +588,10 @@ static const sd_bus_vtable manager_vtable[] = {
                                  SD_BUS_PARAM(filename) SD_BUS_PARAM(contents)
                                          SD_BUS_PARAM(arm_only),
                                  "", , method_start_workout_data, SD_BUS_VTABLE_UNPRIVILEGED),
+        SD_BUS_METHOD_WITH_NAMES("StartWorkoutBytes", "sayb",
+                                 SD_BUS_PARAM(filename) SD_BUS_PARAM(contents)
+                                         SD_BUS_PARAM(arm_only),
+                                 "", , method_start_workout_bytes, SD_BUS_VTABLE_UNPRIVILEGED),
         SD_BUS_METHOD("Pause", "", "", method_pause, SD_BUS_VTABLE_UNPRIVILEGED),
         SD_BUS_METHOD("Resume", "", "", method_resume, SD_BUS_VTABLE_UNPRIVILEGED),
         SD_BUS_METHOD_WITH_NAMES("Stop", "", , "s", SD_BUS_PARAM(belt), method_stop,
@@ -651,6 +695,7 @@ int bus_manager_emit_properties(Manager *m, sd_bus *bus, unsigned mask)
                 {MANAGER_PROP_RESULT, "LastResult"},     {MANAGER_PROP_STATE, "NextAction"},
                 {MANAGER_PROP_LIVE, "NextAction"},
                 {MANAGER_PROP_LIVE, "RRCount"},          {MANAGER_PROP_WORKOUT, "Steps"},
+                {MANAGER_PROP_WORKOUT, "WorkoutNotes"},
                 {MANAGER_PROP_LIVE, "WorkoutRemaining"}, {MANAGER_PROP_SCHEDULE, "PlannedWorkouts"},
         };
         const char *names[ELEMENTSOF(props) + 1];

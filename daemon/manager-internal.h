@@ -99,6 +99,9 @@ Device *manager_get_device(Manager *m, TransportRole role);
 
 int manager_start_workout(Manager *m, const char *name, bool arm_only, sd_bus_error *error);
 /* The workout file's contents, read by the client (which may read files paced may not). */
+/* Contents of any format paced reads (workout_parse_data()), e.g. a FIT workout. */
+int manager_start_workout_bytes(Manager *m, const char *filename, const void *data, size_t len,
+                                bool arm_only, sd_bus_error *error);
 int manager_start_workout_data(Manager *m, const char *filename, const char *data, bool arm_only,
                                sd_bus_error *error);
 int manager_pause(Manager *m, sd_bus_error *error);

@@ -163,6 +163,7 @@ static const char *const cue_kind_names[_CUE_KIND_MAX] = {
         [CUE_KIND_HALFWAY] = "halfway",   [CUE_KIND_STEP_END] = "step-end",
         [CUE_KIND_LAP] = "lap",           [CUE_KIND_SAFETY] = "safety",
         [CUE_KIND_INFO] = "info",         [CUE_KIND_RESULT] = "result",
+        [CUE_KIND_PROMPT] = "prompt",
 };
 
 static void handle_cue(Manager *m, const Cue *c)
@@ -1023,6 +1024,8 @@ static int start_loaded(Manager *m, const Workout *workout, const char *name, bo
         if (r < 0)
                 return sd_bus_error_setf(error, PACED_ERROR_INVALID_WORKOUT,
                                          "Cannot resolve '%s': %s", name, strerror(-r));
+        for (char **n = resolved->notes; n && *n; n++)
+                log_info("Workout '%s': %s", resolved->name, *n);
         if (resolved->any_clamped) {
                 log_notice("Workout '%s': some targets exceed the caps and were clamped.",
                            resolved->name);
@@ -1095,14 +1098,12 @@ int manager_start_workout(Manager *m, const char *name_or_path, bool arm_only, s
         return start_loaded(m, workout, name, arm_only, error);
 }
 
-int manager_start_workout_data(Manager *m, const char *filename, const char *data, bool arm_only,
-                               sd_bus_error *error)
+int manager_start_workout_bytes(Manager *m, const char *filename, const void *data, size_t len,
+                                bool arm_only, sd_bus_error *error)
 {
         _cleanup_(workout_freep) Workout *workout = NULL;
-        const char *ext = strrchr(filename, '.');
         WorkoutError we = {};
         char buf[600];
-        size_t len = strlen(data);
         int r;
 
         /* It names the workout in messages, the log and the store: text only. */
@@ -1113,18 +1114,20 @@ int manager_start_workout_data(Manager *m, const char *filename, const char *dat
         r = check_can_start(m, error);
         if (r < 0)
                 return r;
-        /* As workout_load_file() decides: .zwo is Zwift XML, anything else the text format. */
-        if (ext && strcasecmp(ext, ".zwo") == 0)
-                r = len > WORKOUT_ZWO_MAX ? -EFBIG
-                                          : workout_zwo_parse(data, len, filename, &workout, &we);
-        else
-                r = len > WORKOUT_TEXT_MAX ? -EFBIG
-                                           : workout_text_parse(data, len, filename, &workout, &we);
+        /* The format from the contents (FIT, .zwo, text), as for files paced reads itself. */
+        r = len > WORKOUT_FILE_MAX ? -EFBIG
+                                   : workout_parse_data(data, len, filename, &workout, &we);
         if (r < 0)
                 return sd_bus_error_setf(error, PACED_ERROR_INVALID_WORKOUT, "%s",
                                          we.message[0] ? workout_error_format(&we, buf, sizeof(buf))
                                                        : strerror(-r));
         return start_loaded(m, workout, filename, arm_only, error);
+}
+
+int manager_start_workout_data(Manager *m, const char *filename, const char *data, bool arm_only,
+                               sd_bus_error *error)
+{
+        return manager_start_workout_bytes(m, filename, data, strlen(data), arm_only, error);
 }
 
 #define ENGINE_METHOD(fname, call, what)                                                           \

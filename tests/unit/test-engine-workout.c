@@ -214,6 +214,69 @@ static void test_mile_time_trial(void **state)
         rig_free(&r);
 }
 
+/* A step's own prompts (Zwift text events, intervals.icu timed prompts)
+ * come at their moment: 60 s into a time step, 900 m into a distance step,
+ * once each, not when the step starts. */
+static void test_prompts_at_their_moment(void **state)
+{
+        ResolvedStep steps[3] = {
+                rig_step_time(STEP_KIND_WARMUP, 120, 9.0),
+                rig_step_dist(STEP_KIND_ACTIVE, 1000, 12.0),
+                rig_step_time(STEP_KIND_COOLDOWN, 60, 8.0),
+        };
+        uint64_t start[3] = {0};
+        const Cue *half = NULL, *last = NULL;
+        EngineConfig cfg;
+        Rig r;
+
+        steps[0].cues = calloc(1, sizeof(StepCue));
+        steps[1].cues = calloc(1, sizeof(StepCue));
+        assert_non_null(steps[0].cues);
+        assert_non_null(steps[1].cues);
+        steps[0].cues[0] = (StepCue){.at = 60, .text = strdup("Halfway there")};
+        steps[0].n_cues = 1;
+        steps[1].cues[0] = (StepCue){
+                .at = 900, .at_distance = true, .text = strdup("Last 100 meters. Almost there!")};
+        steps[1].n_cues = 1;
+        engine_config_init(&cfg);
+        rig_init_with(&r, &cfg, true);
+        assert_int_equal(workout_engine_load(r.e, r.now, rig_workout("prompts", steps, 3)), 0);
+        rig_console_start(&r, 1.0);
+        assert_int_equal(workout_engine_start(r.e, r.now), 0);
+        rig_drain(&r);
+        start[0] = r.now;
+        rig_run_for(&r, 600);
+        assert_int_equal(workout_engine_get_state(r.e), ENGINE_STATE_FINISHED);
+
+        for (size_t i = 0; i < r.n_events; i++)
+                if (r.events[i].type == ENGINE_EVENT_STEP_CHANGED && r.events[i].step_index > 0 &&
+                    r.events[i].step_index < 3)
+                        start[r.events[i].step_index] = r.events[i].time_usec;
+        for (size_t i = 0; i < r.n_cues; i++) {
+                if (r.cues[i].kind != CUE_KIND_PROMPT)
+                        continue;
+                if (streq(r.cues[i].text, "Halfway there")) {
+                        assert_null(half);
+                        half = &r.cues[i];
+                } else if (streq(r.cues[i].text, "Last 100 meters. Almost there!")) {
+                        assert_null(last);
+                        last = &r.cues[i];
+                } else
+                        fail_msg("unexpected prompt '%s'", r.cues[i].text);
+        }
+        assert_non_null(half);
+        assert_non_null(last);
+        assert_int_equal(half->step_index, 0);
+        assert_true(half->time_usec >= start[0] + S(60) && half->time_usec <= start[0] + S(61));
+        /* 900 m at 12 km/h is 270 s (plus the belt's acceleration), and
+         * always before the 1000 m are done. */
+        assert_int_equal(last->step_index, 1);
+        assert_true(last->time_usec >= start[1] + S(270));
+        assert_true(last->time_usec < start[2]);
+        assert_true(start[2] - last->time_usec >= S(20) && start[2] - last->time_usec <= S(32));
+        rig_free(&r);
+}
+
 /* A glue whose timer fires late every time: boundaries must not drift. */
 static void test_step_timing_no_drift_with_late_ticks(void **state)
 {
@@ -563,6 +626,7 @@ int main(void)
                 cmocka_unit_test(test_pause_resume_skip_extend),
                 cmocka_unit_test(test_manual_override_for_rest_of_step),
                 cmocka_unit_test(test_status_and_strings),
+                cmocka_unit_test(test_prompts_at_their_moment),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -323,7 +323,8 @@ function connect() {
   on("ping", () => {});
   on("cue", (c) => {
     if (c.kind === "upcoming" || c.kind === "step-start" || c.kind === "halfway" ||
-        c.kind === "lap" || c.kind === "safety" || c.kind === "info" || c.kind === "step-end")
+        c.kind === "lap" || c.kind === "safety" || c.kind === "info" || c.kind === "step-end" ||
+        c.kind === "prompt")
       speak(c.text);
     $("next").dataset.cue = c.text;
   });

@@ -374,7 +374,7 @@ int main(int argc, char *argv[])
                                                an->ramp.t[0].hr_ci_hi_bpm, an->ramp.t[0].grade,
                                                an->ramp.t[1].hr_bpm, an->ramp.t[1].hr_ci_lo_bpm,
                                                an->ramp.t[1].hr_ci_hi_bpm, an->ramp.t[1].grade,
-                                               threshold_test_status_to_key(an->test.status),
+                                               threshold_test_status_key_to_string(an->test.status),
                                                an->test.start_alpha1, an->test.end_alpha1,
                                                an->ramp.hr_min_bpm, an->ramp.hr_max_bpm,
                                                t.p.hr_max_bpm, an->ramp_start_s, an->ramp_end_s);
@@ -424,7 +424,7 @@ int main(int argc, char *argv[])
         printf("\nRamp tests not accepted as threshold tests, by reason:");
         for (size_t k = 1; k < _THRESHOLD_TEST_STATUS_MAX; k++)
                 if (n_reasons[k])
-                        printf(" %s %zu", threshold_test_status_to_key((ThresholdTestStatus)k),
+                        printf(" %s %zu", threshold_test_status_key_to_string((ThresholdTestStatus)k),
                                n_reasons[k]);
         printf("\nOther sessions accepted as threshold tests (must be 0):");
         for (Session k = SESSION_STEADY; k < _SESSION_MAX; k++)

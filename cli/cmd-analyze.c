@@ -87,7 +87,7 @@ static void print_json(const char *path, RrFileFormat format, const RrAnalysis *
                 char why[256];
 
                 printf("\"test\":{\"valid\":%s,\"status\":\"%s\",\"reason\":\"%s\",",
-                       valid ? "true" : "false", threshold_test_status_to_key(a->test.status),
+                       valid ? "true" : "false", threshold_test_status_key_to_string(a->test.status),
                        threshold_test_describe(&a->test, why, sizeof(why)));
                 json_num("start_alpha1", a->test.start_alpha1, 3, true);
                 json_num("end_alpha1", a->test.end_alpha1, 3, true);
@@ -103,7 +103,7 @@ static void print_json(const char *path, RrFileFormat format, const RrAnalysis *
         printf("},");
         for (size_t k = 0; k < _THRESHOLD_KIND_MAX; k++) {
                 const ThresholdEstimate *t = &a->ramp.t[k];
-                const char *key = threshold_kind_to_key((ThresholdKind)k);
+                const char *key = threshold_kind_key_to_string((ThresholdKind)k);
                 bool f = valid && t->found;
                 char name[64];
 

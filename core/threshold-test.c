@@ -3,6 +3,7 @@
 #include <math.h>
 #include <stdio.h>
 
+#include "string-table.h"
 #include "threshold-test.h"
 #include "util.h"
 #include "workout.h"
@@ -13,29 +14,14 @@
 /* 12 evaluations 5 s apart: the 1-min median that decides start and end. */
 #define MEDIAN_OF 12
 
-static const char *const threshold_test_key_table[_THRESHOLD_TEST_STATUS_MAX] = {
+static const char *const threshold_test_status_key_table[_THRESHOLD_TEST_STATUS_MAX] = {
         [THRESHOLD_TEST_VALID] = "valid",           [THRESHOLD_TEST_NO_RAMP] = "no-ramp",
         [THRESHOLD_TEST_ARTIFACTS] = "artifacts",   [THRESHOLD_TEST_NO_FIT] = "no-fit",
         [THRESHOLD_TEST_HARD_START] = "hard-start", [THRESHOLD_TEST_EASY_END] = "easy-end",
         [THRESHOLD_TEST_FEW_BELOW] = "few-below",   [THRESHOLD_TEST_FEW_ABOVE] = "few-above",
 };
 
-const char *threshold_test_status_to_key(ThresholdTestStatus s)
-{
-        if (s < 0 || s >= _THRESHOLD_TEST_STATUS_MAX)
-                return NULL;
-        return threshold_test_key_table[s];
-}
-
-ThresholdTestStatus threshold_test_status_from_key(const char *s)
-{
-        if (!s)
-                return _THRESHOLD_TEST_STATUS_INVALID;
-        for (size_t i = 0; i < _THRESHOLD_TEST_STATUS_MAX; i++)
-                if (streq(s, threshold_test_key_table[i]))
-                        return (ThresholdTestStatus)i;
-        return _THRESHOLD_TEST_STATUS_INVALID;
-}
+DEFINE_STRING_TABLE_LOOKUP(threshold_test_status_key, ThresholdTestStatus);
 
 static double median_of(const double *v, size_t n)
 {

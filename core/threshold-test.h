@@ -63,8 +63,8 @@ typedef struct ThresholdTest {
 } ThresholdTest;
 
 /* "valid", "no-ramp", ... */
-const char *threshold_test_status_to_key(ThresholdTestStatus s);
-ThresholdTestStatus threshold_test_status_from_key(const char *s);
+const char *threshold_test_status_key_to_string(ThresholdTestStatus s);
+ThresholdTestStatus threshold_test_status_key_from_string(const char *s);
 
 /*
  * The verdict on the windows w[0..n) of a ramp that starts at ramp_start_s

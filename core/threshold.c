@@ -23,19 +23,14 @@ static const char *const threshold_kind_table[_THRESHOLD_KIND_MAX] = {
         [THRESHOLD_HRVT2] = "anaerobic threshold (HRVT2)",
 };
 
-static const char *const threshold_key_table[_THRESHOLD_KIND_MAX] = {
+static const char *const threshold_kind_key_table[_THRESHOLD_KIND_MAX] = {
         [THRESHOLD_HRVT1] = "hrvt1",
         [THRESHOLD_HRVT2] = "hrvt2",
 };
 
 DEFINE_STRING_TABLE_LOOKUP_TO_STRING(threshold_kind, ThresholdKind);
 
-const char *threshold_kind_to_key(ThresholdKind k)
-{
-        if (k < 0 || k >= _THRESHOLD_KIND_MAX)
-                return NULL;
-        return threshold_key_table[k];
-}
+DEFINE_STRING_TABLE_LOOKUP_TO_STRING(threshold_kind_key, ThresholdKind);
 
 double threshold_kind_alpha1(ThresholdKind k)
 {

@@ -30,7 +30,7 @@ typedef enum ThresholdKind {
 /* "aerobic threshold (HRVT1)" / "anaerobic threshold (HRVT2)" */
 const char *threshold_kind_to_string(ThresholdKind k);
 /* "hrvt1" / "hrvt2" */
-const char *threshold_kind_to_key(ThresholdKind k);
+const char *threshold_kind_key_to_string(ThresholdKind k);
 double threshold_kind_alpha1(ThresholdKind k);
 
 /* ---- Ramp test regression ---- */

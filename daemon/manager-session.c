@@ -441,7 +441,7 @@ static void store_rr(Manager *m, double t, const double *rr_ms, size_t n)
 
 static void handle_crossover(Manager *m, const CrossoverEvent *ev)
 {
-        const char *key = threshold_kind_to_key(ev->threshold);
+        const char *key = threshold_kind_key_to_string(ev->threshold);
         char text[160], json[192];
 
         snprintf(text, sizeof(text), "%s the %s at %.0f bpm, %.1f km/h (alpha1 %.2f)",

@@ -131,7 +131,7 @@ static void check(double artifact_rate, uint64_t seed)
                                                                : run.truth.vt2_hr_bpm;
 
                 fprintf(stderr, "  live: %s %s at %.0f s, HR %.1f, %.1f km/h\n",
-                        e->above ? "above" : "below", threshold_kind_to_key(e->threshold), e->t_s,
+                        e->above ? "above" : "below", threshold_kind_key_to_string(e->threshold), e->t_s,
                         e->hr_bpm, e->speed_kmh);
                 /* nothing in the cool-down: no "back below" at peak HR (issue #22) */
                 assert_true(e->above);

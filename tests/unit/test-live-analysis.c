@@ -102,7 +102,7 @@ static void check_events(const Run *run)
                 assert_false(seen[e->threshold][e->above]); /* once each way: no flapping */
                 seen[e->threshold][e->above] = true;
                 fprintf(stderr, "%s %s at %.0f s, HR %.0f, %.0f km/h\n",
-                        e->above ? "above" : "below", threshold_kind_to_key(e->threshold),
+                        e->above ? "above" : "below", threshold_kind_key_to_string(e->threshold),
                         e->t_s - T0, e->hr_bpm, e->speed_kmh);
                 /* Dated when the runner crossed: the centre of the first 2-min window
                  * whose alpha1 passed the level, within 90 s of the change of

@@ -160,9 +160,9 @@ static void test_no_ramp(void **state)
         assert_int_equal(threshold_ramp_fit(r.w, r.n, NULL, &fit), 0);
         threshold_test_check(r.e, r.n, NAN, NAN, NAN, true, &fit, &t);
         assert_int_equal(t.status, THRESHOLD_TEST_NO_RAMP);
-        assert_string_equal(threshold_test_status_to_key(THRESHOLD_TEST_NO_RAMP), "no-ramp");
-        assert_int_equal(threshold_test_status_from_key("few-above"), THRESHOLD_TEST_FEW_ABOVE);
-        assert_true(threshold_test_status_from_key("nonsense") < 0);
+        assert_string_equal(threshold_test_status_key_to_string(THRESHOLD_TEST_NO_RAMP), "no-ramp");
+        assert_int_equal(threshold_test_status_key_from_string("few-above"), THRESHOLD_TEST_FEW_ABOVE);
+        assert_true(threshold_test_status_key_from_string("nonsense") < 0);
 }
 
 static void test_hr_ramp_without_speed(void **state)

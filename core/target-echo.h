@@ -44,6 +44,22 @@ static inline void target_echo_sent(TargetEcho *t, uint64_t now, double value)
                 t->n++;
 }
 
+/* The newest command sent within the window: false if none. */
+static inline bool target_echo_newest(const TargetEcho *t, uint64_t now, double *ret,
+                                      uint64_t *ret_at)
+{
+        unsigned newest;
+
+        if (t->n == 0)
+                return false;
+        newest = (t->head + TARGET_ECHO_N - 1) % TARGET_ECHO_N;
+        if (now - t->at[newest] > TARGET_ECHO_WINDOW_USEC)
+                return false;
+        *ret = t->value[newest];
+        *ret_at = t->at[newest];
+        return true;
+}
+
 /* true: `value` repeats an older command of ours, not the newest: stale. */
 static inline bool target_echo_is_stale(const TargetEcho *t, uint64_t now, double value)
 {

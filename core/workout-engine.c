@@ -171,6 +171,7 @@ struct WorkoutEngine {
          * that did not reach the wire. */
         double accepted_kmh, accepted_incline;
         TargetEcho speed_echo; /* our speed commands, to tell late echoes */
+        uint64_t accepted_at;  /* when accepted_kmh was last learnt */
         /* The runner stopped or paused the belt (console, safety key, a
          * measured stop, or our Stop accepted): no speed, incline or Start
          * until the runner starts it again. */
@@ -1188,13 +1189,27 @@ static void update_speed(WorkoutEngine *e, uint64_t now)
                          * max_accel x 1 s keeps the rate below max_accel. */
                         next = safety_rate_limit(from, applied, e->config.safety.max_accel_kmhps,
                                                  1.0);
+                        /* Also one step from our last command: the machine
+                         * may hold it although its answer was late or lost
+                         * (seen in e2e at 30x, where one Control Point round
+                         * trip is seconds), and the reference is then older. */
+                        {
+                                double last;
+                                uint64_t at;
+
+                                if (target_echo_newest(&e->speed_echo, now, &last, &at) &&
+                                    at >= e->accepted_at) {
+                                        last = belt_to_true(e, last);
+                                        next = fmin(fmax(next, last - e->config.safety
+                                                                              .max_accel_kmhps),
+                                                    last + e->config.safety.max_accel_kmhps);
+                                }
+                        }
                         if (safety_clamp_speed(&e->limits, next, &next, NULL) == 0) {
                                 r = ftms_control_set_speed(e->control, now, to_belt_units(e, next));
                                 if (r < 0)
                                         e->speed_retry_at = now + SPEED_RETRY_USEC;
                                 else {
-                                        target_echo_sent(&e->speed_echo, now,
-                                                         to_belt_units(e, next));
                                         if (!e->ttt_pending) {
                                                 e->ttt_pending = true;
                                                 e->ttt_start = now;
@@ -1923,6 +1938,7 @@ static void handle_accepted(WorkoutEngine *e, uint64_t now, const FtmsControlCom
         switch (c->op) {
         case FTMS_CP_SET_TARGET_SPEED:
                 e->accepted_kmh = belt_to_true(e, c->value);
+                e->accepted_at = now;
                 break;
         case FTMS_CP_SET_TARGET_INCLINATION:
                 e->accepted_incline = c->value;
@@ -2040,9 +2056,11 @@ static void drain_control(WorkoutEngine *e, uint64_t now)
                 }
                 /* The rate limit counts from when a value reaches the wire, not
                  * from when it was queued behind Request Control. */
-                if (cmd.op == FTMS_CP_SET_TARGET_SPEED)
+                if (cmd.op == FTMS_CP_SET_TARGET_SPEED) {
                         e->last_speed_cmd = now;
-                else if (cmd.op == FTMS_CP_SET_TARGET_INCLINATION)
+                        /* On the wire: its echo may come, late or not. */
+                        target_echo_sent(&e->speed_echo, now, cmd.value);
+                } else if (cmd.op == FTMS_CP_SET_TARGET_INCLINATION)
                         e->last_incline_cmd = now;
         }
 }
@@ -2906,8 +2924,10 @@ static void handle_status(WorkoutEngine *e, uint64_t now, const FtmsMachineStatu
                 /* The machine's word on its target: ours echoed, or the
                  * console's; a late echo of an older command is not news. */
                 if (isfinite(s->value) && s->value > 0 &&
-                    !target_echo_is_stale(&e->speed_echo, now, s->value))
+                    !target_echo_is_stale(&e->speed_echo, now, s->value)) {
                         e->accepted_kmh = belt_to_true(e, s->value);
+                        e->accepted_at = now;
+                }
                 break;
         case FTMS_STATUS_TARGET_INCLINE_CHANGED:
                 if (isfinite(s->value))

@@ -464,7 +464,7 @@ int report_svg_write(const SessionData *d, int utc_offset_s, FILE *out)
         if (isfinite(sum->avg_hr_bpm))
                 fprintf(out, " \xc2\xb7 HR %.0f avg, %.0f max", sum->avg_hr_bpm, sum->max_hr_bpm);
         /* Thresholds: a threshold test's result (the only thresholds stored), each with
-         * its 95 % interval; nothing for any other session (issue #22). */
+         * its 95 % interval; nothing for any other session. */
         for (size_t i = 0; i < d->n_thresholds; i++) {
                 const SessionThresholdRow *t = &d->thresholds[i];
                 double lo, hi;

@@ -454,7 +454,7 @@ static void handle_crossover(Manager *m, const CrossoverEvent *ev)
         log_info("%s", text);
         manager_store_event(m, SESSION_EVENT_CROSSOVER, text, json);
         /* An event of the session, never a threshold: only the end-of-session
-         * analysis of a threshold test stores thresholds (issue #22). */
+         * analysis of a threshold test stores thresholds. */
         if (!ev->above)
                 return;
         snprintf(m->live.crossover_kind, sizeof(m->live.crossover_kind), "%s", key);

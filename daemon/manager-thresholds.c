@@ -100,7 +100,7 @@ void manager_update_announce(Manager *m, int step_index)
         if (!m->analysis)
                 return;
         /* Elsewhere alpha1 crosses its levels in every hard effort, and in a
-         * cool-down its 2-min window "comes back" at peak HR (issue #22). */
+         * cool-down its 2-min window "comes back" at peak HR. */
         in_ramp = w && step_index >= 0 && threshold_test_workout_ramp(w, &first, &last) &&
                   (size_t)step_index >= first && (size_t)step_index <= last;
         live_analysis_set_announce(m->analysis, in_ramp);

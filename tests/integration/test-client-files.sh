@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: LGPL-2.1-or-later
-# Files named by a client are never opened by paced (issue 18, 1 and 6):
+# Files named by a client are never opened by paced:
 #  1. a FIFO given to SetSchedule (allowed mid-workout) or StartWorkout is
 #     answered at once with an error, and the event loop never waits on it
 #     (it used to block in fopen() until a writer came);

@@ -20,7 +20,7 @@ grep -q 'Splits (400 m, from ' "$out" || fail "no 400 m splits"
 grep -q 'Z1 .* Z5 ' "$out" || fail "no time in zones"
 grep -q 'crossover *Crossed the anaerobic threshold (HRVT2)' "$out" || fail "no live crossover"
 # Announced in the ramp only: nothing once the cool-down (the last step) began,
-# where the 2-min window would "come back" at peak HR (issue #22).
+# where the 2-min window would "come back" at peak HR.
 cool=$(grep -nE 'step-change +step ([0-9]+)/\1:' "$out" | head -1 | cut -d: -f1)
 [ -n "$cool" ] || fail "no last step in the events"
 if tail -n +"$cool" "$out" | grep -q '^ *[0-9:]* *crossover '; then

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: LGPL-2.1-or-later
-# pacectl export/report -o FILE never clobbers (issue 18, 5): a session with
+# pacectl export/report -o FILE never clobbers: a session with
 # nothing to export is an error that touches nothing (it used to delete an
 # existing FILE, and truncate a symbolic link's target); a symbolic link at
 # FILE is refused unless --force; the file appears complete or not at all

@@ -9,7 +9,7 @@
 # value. Sessions that are not threshold tests are refused (a ramp that
 # starts too hard: unless --force; one that stops before HRVT2: always), and
 # a one-sided acceptance an older paced recorded is explained, not claimed
-# to be overridden (issue #22).
+# to be overridden.
 source "$(dirname "$0")/lib.sh"
 lib_init
 

@@ -4,7 +4,7 @@
 #  1. the disk fills up during a session: a clear error is logged, the
 #     workout keeps running on time, and once space is back the buffered
 #     samples reach the database (none lost);
-#  2. the disk is full when a session begins (issue 18, 3: the whole session
+#  2. the disk is full when a session begins (the whole session
 #     used to be lost): the session waits in memory (Storage "buffering",
 #     SessionId 0) and is written whole, with its own id, once space is back;
 #  3. a read-only state directory: paced says so clearly, a workout runs,

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: LGPL-2.1-or-later
-# Another process holds the database's write lock (issue 18, 2). paced's
+# Another process holds the database's write lock. paced's
 # connection never waits for it (it used to, up to 2 s a flush, on its
 # event loop: steps 3.6 s late, bus calls 3.8 s, samples lost):
 #  1. for 10 s in the middle of a workout: every step begins on time by the

@@ -4,7 +4,7 @@
 # paced-mksession, no daemon): one entry per threshold test, the change
 # against the previous one, --since, the text table and bad input. Sessions
 # that are not tests (an interval session, even with a live crossing, and
-# rows older paced versions stored) are not listed (issue #22).
+# rows older paced versions stored) are not listed.
 source "$(dirname "$0")/lib.sh"
 lib_init
 

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: LGPL-2.1-or-later
-# Text at every boundary (issue 18, 7). A workout name that is not UTF-8
+# Text at every boundary. A workout name that is not UTF-8
 # used to make GetAll fail, so that `pacectl status` said "cannot reach
 # paced" for everyone; TCX and SVG exports came out malformed; history and
 # show printed raw terminal escapes. Here:

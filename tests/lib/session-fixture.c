@@ -218,7 +218,7 @@ int fixture_run(SessionStore *s, uint64_t seed, double max_s, int end_reason, in
         }
 
         /* The crossing stays an event: an interval session is not a threshold
-         * test, so it stores no thresholds (issue #22). */
+         * test, so it stores no thresholds. */
         if (end_reason >= 0)
                 return session_store_end(s, FIXTURE_START_USEC + (uint64_t)t * USEC_PER_SEC,
                                          (SessionEndReason)end_reason);

@@ -133,7 +133,7 @@ static void check(double artifact_rate, uint64_t seed)
                 fprintf(stderr, "  live: %s %s at %.0f s, HR %.1f, %.1f km/h\n",
                         e->above ? "above" : "below", threshold_kind_key_to_string(e->threshold), e->t_s,
                         e->hr_bpm, e->speed_kmh);
-                /* nothing in the cool-down: no "back below" at peak HR (issue #22) */
+                /* nothing in the cool-down: no "back below" at peak HR */
                 assert_true(e->above);
                 assert_true(e->t_s < 300 + 19 * 60);
                 assert_false(live[e->threshold]);
@@ -184,7 +184,7 @@ static double intervals_speed(double t)
         return fmod(t, rep + jog) < rep ? 17 : 8.6;
 }
 
-/* issue #22: these are not threshold tests, whatever alpha1 did in them */
+/* These are not threshold tests, whatever alpha1 did in them */
 static void test_sim_not_threshold_tests(void **state)
 {
         const struct {

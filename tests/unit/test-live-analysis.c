@@ -241,7 +241,7 @@ static void test_no_profile_no_zones(void **state)
         live_analysis_free(la);
 }
 
-/* issue #22: outside the ramp of a threshold test nothing is announced, alpha1 still is. */
+/* Outside the ramp of a threshold test nothing is announced, alpha1 still is. */
 static void test_no_events_unless_announcing(void **state)
 {
         LiveAnalysis *la = new_la();

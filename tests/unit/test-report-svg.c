@@ -183,7 +183,7 @@ static void test_svg_has_the_runner_elements(void **state)
         assert_non_null(strstr(p.texts, "Time (min)"));
         assert_non_null(strstr(p.texts, "3 x 400 m \xe2\x80\x94 Mon 24 Nov 2025, 17:00"));
         /* An interval session is not a threshold test: its live crossing is
-         * marked, but no threshold is claimed (issue #22). */
+         * marked, but no threshold is claimed. */
         assert_null(strstr(p.texts, "threshold"));
         assert_non_null(strstr(p.texts, "alpha1 crossed 0.75"));
         /* The visible label is the short form: up-arrow, VT1, bpm. */

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
- * One regression test per safety defect of issue #17, each reproducing what
+ * One regression test per safety defect (docs/engine.md lists them), each reproducing what
  * a runner met on the simulator and checking the outcome (what the belt
  * did, what was written, what was said). The monitor watches every rig here
  * in recording mode: a test also fails if it saw a violation, but each

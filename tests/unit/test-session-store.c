@@ -671,7 +671,7 @@ static int64_t add_session(SessionStore *s, uint64_t start_usec)
         return id;
 }
 
-/* issue #22: only a threshold test's result is a threshold, in the trend and in history. */
+/* Only a threshold test's result is a threshold, in the trend and in history. */
 static void test_store_threshold_trend_lists_tests_only(void **state)
 {
         Fixture *f = *state;

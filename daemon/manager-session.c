@@ -362,8 +362,7 @@ void manager_session_end(Manager *m, SessionEndReason reason)
                         log_warning("The session ended while the store cannot be written (%s): "
                                     "it is kept in memory and written when it can be.",
                                     session_store_last_error(m->store));
-                else if (!m->session_moved && reason != SESSION_END_FINISHED &&
-                         m->session_id > 0) {
+                else if (!m->session_moved && reason != SESSION_END_FINISHED && m->session_id > 0) {
                         /* A workout whose belt never moved is no run: nothing
                          * to keep in the history (an empty "aborted" row). */
                         /* Written out first: a session still pending is not deleted. */

@@ -1194,15 +1194,13 @@ static void update_speed(WorkoutEngine *e, uint64_t now)
                          * (seen in e2e at 30x, where one Control Point round
                          * trip is seconds), and the reference is then older. */
                         {
-                                double last;
+                                double last, step = e->config.safety.max_accel_kmhps;
                                 uint64_t at;
 
                                 if (target_echo_newest(&e->speed_echo, now, &last, &at) &&
                                     at >= e->accepted_at) {
                                         last = belt_to_true(e, last);
-                                        next = fmin(fmax(next, last - e->config.safety
-                                                                              .max_accel_kmhps),
-                                                    last + e->config.safety.max_accel_kmhps);
+                                        next = fmin(fmax(next, last - step), last + step);
                                 }
                         }
                         if (safety_clamp_speed(&e->limits, next, &next, NULL) == 0) {
@@ -3101,7 +3099,7 @@ void workout_engine_handle_event(WorkoutEngine *e, uint64_t now, const Transport
                         else
                                 e->idle_at_link = true;
                 } else if (ev->role == TRANSPORT_ROLE_TREADMILL && e->link_up &&
-                         e->belt == BELT_UNKNOWN) {
+                           e->belt == BELT_UNKNOWN) {
                         /* A session runs: the runner started it while we were away,
                          * and a slower belt is a speed change, not a stop. */
                         e->session_running = true;

@@ -1197,7 +1197,8 @@ static void update_speed(WorkoutEngine *e, uint64_t now)
                                 double last, step = e->config.safety.max_accel_kmhps;
                                 uint64_t at;
 
-                                if (target_echo_newest(&e->speed_echo, now, &last, &at) &&
+                                if (isfinite(e->accepted_kmh) &&
+                                    target_echo_newest(&e->speed_echo, now, &last, &at) &&
                                     at >= e->accepted_at) {
                                         last = belt_to_true(e, last);
                                         next = fmin(fmax(next, last - step), last + step);

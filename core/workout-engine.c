@@ -1733,18 +1733,20 @@ static void check_ttt(WorkoutEngine *e, uint64_t now)
 
 static void check_shutdown(WorkoutEngine *e, uint64_t now)
 {
-        bool done = false;
+        bool done = false, reached = false;
 
         if (!e->shutting_down || e->shutdown_done)
                 return;
         if (now >= e->shutdown_deadline)
                 done = true;
         else if (!ftms_control_can_write(e->control) || e->belt != BELT_RUNNING)
-                done = true;
+                /* Nothing more paced can do: safe only if the belt stands. */
+                done = true, reached = e->belt == BELT_STOPPED;
         else if (e->config.shutdown_policy == ENGINE_SHUTDOWN_COOLDOWN)
-                done = belt_at_or_below(e, e->cooldown_target) && !ftms_control_busy(e->control);
+                done = reached =
+                        belt_at_or_below(e, e->cooldown_target) && !ftms_control_busy(e->control);
         else
-                done = !ftms_control_busy(e->control);
+                done = reached = !ftms_control_busy(e->control);
         if (!done)
                 return;
         e->shutdown_done = true;
@@ -1753,16 +1755,23 @@ static void check_shutdown(WorkoutEngine *e, uint64_t now)
 
                 if (!ev)
                         return;
-                ev->value = now < e->shutdown_deadline;
-                if (now < e->shutdown_deadline)
+                /* Reached, or said why not: never "safe" on a belt left running. */
+                ev->value = reached;
+                if (reached)
                         snprintf(ev->message, sizeof(ev->message), "shutdown: treadmill left safe");
-                else
+                else if (now >= e->shutdown_deadline)
                         snprintf(ev->message, sizeof(ev->message),
                                  "shutdown: could not bring the belt to the stop policy in %.0f "
                                  "s: belt at %.1f km/h, accepted %.1f km/h (control %s)",
                                  usec_to_s(e->config.shutdown_timeout_usec), e->measured_kmh,
                                  e->accepted_kmh,
                                  ftms_control_state_to_string(ftms_control_get_state(e->control)));
+                else
+                        snprintf(ev->message, sizeof(ev->message),
+                                 "shutdown: paced cannot control the treadmill now (control %s): "
+                                 "belt at %.1f km/h, slow it on the console",
+                                 ftms_control_state_to_string(ftms_control_get_state(e->control)),
+                                 e->measured_kmh);
         }
 }
 

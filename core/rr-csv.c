@@ -234,8 +234,10 @@ int rr_csv_parse(const char *buf, size_t len, RrRecording **ret, RrCsvError *ret
                         if (i < 0)
                                 continue;
                         if (fs[i] == fe[i]) {
-                                if (c == COL_RR)
-                                        return fail(ret_err, line, "empty rr_ms");
+                                /* A file with a time column times every beat:
+                                 * a row without one cannot be placed. */
+                                if (c == COL_RR || c == COL_T)
+                                        return fail(ret_err, line, "empty %s", column_names[c]);
                                 continue; /* optional cell left empty */
                         }
                         if (!parse_number(fs[i], fe[i], &v))

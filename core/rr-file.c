@@ -174,6 +174,7 @@ static int parse_layout(const char *p, const char *end, unsigned header_line, co
         _cleanup_(rr_recording_freep) RrRecording *rec = calloc(1, sizeof(RrRecording));
         unsigned line = header_line;
         double last_since = -INFINITY;
+        double last_end = 0;
         bool since_seen = false, since_missing = false;
         size_t cap = 0;
         int r;
@@ -221,6 +222,12 @@ static int parse_layout(const char *p, const char *end, unsigned header_line, co
                         since_seen = true;
                         /* it counts to the start of the beat; rows carry its end */
                         row.t_s = (since + rr) / 1000.0;
+                        /* A beat cannot end before the one before it did. */
+                        if (row.t_s < last_end)
+                                return fail(err, line,
+                                            "beat ends at %g s, before the previous one (%g s)",
+                                            row.t_s, last_end);
+                        last_end = row.t_s;
                 } else
                         since_missing = true;
                 if (since_seen && since_missing)

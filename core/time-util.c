@@ -52,6 +52,94 @@ char *format_pace(char *buf, size_t size, double kmh, bool per_mile, TimeFormatF
         return buf;
 }
 
+char *format_speed(char *buf, size_t size, double kmh, bool per_mile, TimeFormatFlags flags)
+{
+        const char *unit = !(flags & TIME_FORMAT_UNIT) ? "" : per_mile ? " mph" : " km/h";
+
+        if (!isfinite(kmh))
+                snprintf(buf, size, "-");
+        else
+                snprintf(buf, size, "%.1f%s", per_mile ? kmh / KMH_PER_MPH : kmh, unit);
+        return buf;
+}
+
+char *format_distance(char *buf, size_t size, double m, bool per_mile, TimeFormatFlags flags)
+{
+        const char *unit = !(flags & TIME_FORMAT_UNIT) ? "" : per_mile ? " mi" : " km";
+
+        if (!isfinite(m))
+                snprintf(buf, size, "-");
+        else
+                snprintf(buf, size, "%.2f%s", m / (per_mile ? METERS_PER_MILE : 1000.0), unit);
+        return buf;
+}
+
+SpeedChangeKind parse_speed_change(const char *s, double *ret)
+{
+        static const struct {
+                const char *unit;
+                double mult;
+        } speed_units[] = {
+                {"", 1}, {"km/h", 1}, {"kmh", 1}, {"kph", 1}, {"mph", KMH_PER_MPH},
+        };
+        SpeedChangeKind kind = SPEED_CHANGE_PACE;
+        double sign = 1, v;
+        char buf[32];
+        const char *slash, *end;
+        size_t n;
+
+        if (!s)
+                return -EINVAL;
+        if (*s == '+' || *s == '-')
+                sign = *s++ == '-' ? -1 : 1;
+        n = scan_decimal(s, &v);
+        if (n == 0)
+                return -EINVAL;
+        end = s + n;
+        while (*end == ' ')
+                end++;
+        for (size_t i = 0; i < ELEMENTSOF(speed_units); i++)
+                if (strcasecmp(end, speed_units[i].unit) == 0) {
+                        if (!(v > 0) || !isfinite(v))
+                                return -EINVAL;
+                        *ret = sign * v * speed_units[i].mult;
+                        return SPEED_CHANGE_KMH;
+                }
+        /* A pace change: "5s", "0:05", "5 sec", "5s/mi". */
+        slash = strchr(s, '/');
+        if (slash) {
+                if (strcasecmp(slash + 1, "km") == 0)
+                        kind = SPEED_CHANGE_PACE_KM;
+                else if (strcasecmp(slash + 1, "mi") == 0 || strcasecmp(slash + 1, "mile") == 0)
+                        kind = SPEED_CHANGE_PACE_MI;
+                else
+                        return -EINVAL;
+        }
+        n = slash ? (size_t)(slash - s) : strlen(s);
+        if (n == 0 || n >= sizeof(buf))
+                return -EINVAL;
+        memcpy(buf, s, n);
+        buf[n] = 0;
+        if (strchr(buf, ':') ? parse_clock_time(buf, &v) < 0 : parse_duration(buf, 0, &v) < 0)
+                return -EINVAL;
+        if (!(v > 0) || !isfinite(v))
+                return -EINVAL;
+        *ret = sign * v;
+        return kind;
+}
+
+double speed_for_pace_change(double kmh, double delta_s, bool per_mile)
+{
+        double unit = per_mile ? KMH_PER_MPH : 1.0, pace;
+
+        if (!isfinite(kmh) || kmh < PACE_MIN_KMH || !isfinite(delta_s))
+                return NAN;
+        pace = 3600.0 * unit / kmh + delta_s;
+        if (!(pace > 0))
+                return NAN;
+        return 3600.0 * unit / pace;
+}
+
 size_t scan_decimal(const char *s, double *ret)
 {
         size_t i = 0;

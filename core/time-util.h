@@ -3,13 +3,15 @@
 
 /*
  * Times as runners read and write them: durations and clock times ("12:34",
- * "1:02:03") and paces ("5:20/km"). The one formatter of each, used by the
+ * "1:02:03") and paces ("5:20/km"), and the speeds and distances
+ * around them ("11.3 km/h", "3.11 mi"). The one formatter of each, used by the
  * daemon's cues, the reports and pacectl, so that a time or a pace looks the
  * same wherever it appears; and the one parser of each, used by paced.conf,
  * the runner profile and the workout text, so that what one accepts the
  * others accept. Pure code.
  */
 
+#include <errno.h>
 #include <stdbool.h>
 #include <stddef.h>
 
@@ -38,6 +40,40 @@ char *format_duration(char *buf, size_t size, double s, TimeFormatFlags flags);
  * finite: the placeholder. Returns buf.
  */
 char *format_pace(char *buf, size_t size, double kmh, bool per_mile, TimeFormatFlags flags);
+
+/*
+ * The runner's other numbers, in the same unit system as format_pace(): a
+ * speed "11.3 km/h" / "7.0 mph" (one decimal) and a distance "5.00 km" /
+ * "3.11 mi" (two decimals). Without TIME_FORMAT_UNIT the number alone (for
+ * a column whose header names the unit). Not finite: "-". Returns buf.
+ */
+char *format_speed(char *buf, size_t size, double kmh, bool per_mile, TimeFormatFlags flags);
+char *format_distance(char *buf, size_t size, double m, bool per_mile, TimeFormatFlags flags);
+
+typedef enum SpeedChangeKind {
+        SPEED_CHANGE_KMH,     /* "0.5", "0.5km/h", "0.5 kmh", "0.2mph" (converted): km/h */
+        SPEED_CHANGE_PACE,    /* "5s", "5 sec", "0:05": seconds per the runner's km or mile */
+        SPEED_CHANGE_PACE_KM, /* "5s/km" */
+        SPEED_CHANGE_PACE_MI, /* "5s/mi" */
+        _SPEED_CHANGE_KIND_MAX,
+        _SPEED_CHANGE_KIND_INVALID = -EINVAL,
+} SpeedChangeKind;
+
+/*
+ * A speed change as a runner says it: a speed (km/h unless "mph"; "0.2mph"
+ * is 0.3219 km/h) or a pace change in seconds (a duration as
+ * parse_duration() reads it, or a clock time "0:05"), optionally "/km" or
+ * "/mi". A leading '+' or '-' is the sign. The kind, with the value in
+ * km/h or seconds in *ret; -EINVAL if it is neither or zero.
+ */
+SpeedChangeKind parse_speed_change(const char *s, double *ret);
+
+/*
+ * The speed whose pace per km (per mile with per_mile) is that of kmh plus
+ * delta_s seconds (negative: faster). NAN without a pace at kmh or if the
+ * pace would not stay above zero.
+ */
+double speed_for_pace_change(double kmh, double delta_s, bool per_mile);
 
 /*
  * The unsigned decimal at the start of s ("12", "1.5", ".5"; no sign, no

@@ -5,6 +5,7 @@
  * slowest speed that has a pace); and the one clock-time, pace and duration
  * parser that paced.conf, the profile and workout text share.
  */
+#include <errno.h>
 #include <math.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -58,6 +59,79 @@ static void test_format_pace(void **state)
                 format_pace(b, sizeof(b), -3, false, TIME_FORMAT_UNIT | TIME_FORMAT_DASH), "-");
         /* A buffer too small truncates, never overflows. */
         assert_string_equal(format_pace(b, 5, 12, false, TIME_FORMAT_UNIT), "5:00");
+}
+
+static void test_format_speed_distance(void **state)
+{
+        char b[32];
+
+        assert_string_equal(format_speed(b, sizeof(b), 11.25, false, TIME_FORMAT_UNIT),
+                            "11.2 km/h");
+        assert_string_equal(format_speed(b, sizeof(b), 12, true, TIME_FORMAT_UNIT), "7.5 mph");
+        assert_string_equal(format_speed(b, sizeof(b), 16.09344, true, 0), "10.0");
+        assert_string_equal(format_speed(b, sizeof(b), NAN, true, TIME_FORMAT_UNIT), "-");
+        assert_string_equal(format_distance(b, sizeof(b), 5000, false, TIME_FORMAT_UNIT),
+                            "5.00 km");
+        assert_string_equal(format_distance(b, sizeof(b), 5000, true, TIME_FORMAT_UNIT), "3.11 mi");
+        assert_string_equal(format_distance(b, sizeof(b), 1609.344, true, 0), "1.00");
+        /* Rounded, never truncated: 0.995 mi is "1.00 mi" only from 0.995 on. */
+        assert_string_equal(format_distance(b, sizeof(b), 0.9949 * 1609.344, true, 0), "0.99");
+        assert_string_equal(format_distance(b, sizeof(b), 0.9951 * 1609.344, true, 0), "1.00");
+        assert_string_equal(format_distance(b, sizeof(b), INFINITY, false, TIME_FORMAT_UNIT), "-");
+}
+
+static void test_parse_speed_change(void **state)
+{
+        double v = 0;
+
+        /* Speeds: km/h unless mph. */
+        assert_int_equal(parse_speed_change("0.5", &v), SPEED_CHANGE_KMH);
+        assert_true(v == 0.5);
+        assert_int_equal(parse_speed_change("+1.5km/h", &v), SPEED_CHANGE_KMH);
+        assert_true(v == 1.5);
+        assert_int_equal(parse_speed_change("-0.5 kmh", &v), SPEED_CHANGE_KMH);
+        assert_true(v == -0.5);
+        assert_int_equal(parse_speed_change("0.2mph", &v), SPEED_CHANGE_KMH);
+        assert_float_equal(v, 0.3219, 5e-5);
+        assert_int_equal(parse_speed_change("-0.5 MPH", &v), SPEED_CHANGE_KMH);
+        assert_float_equal(v, -0.804672, 1e-9);
+        /* Pace changes: seconds per the runner's unit, or per km / mile. */
+        assert_int_equal(parse_speed_change("5s", &v), SPEED_CHANGE_PACE);
+        assert_true(v == 5);
+        assert_int_equal(parse_speed_change("5 sec", &v), SPEED_CHANGE_PACE);
+        assert_true(v == 5);
+        assert_int_equal(parse_speed_change("-0:10", &v), SPEED_CHANGE_PACE);
+        assert_true(v == -10);
+        assert_int_equal(parse_speed_change("5s/mi", &v), SPEED_CHANGE_PACE_MI);
+        assert_true(v == 5);
+        assert_int_equal(parse_speed_change("2.5s/km", &v), SPEED_CHANGE_PACE_KM);
+        assert_true(v == 2.5);
+        /* Neither, or nothing. */
+        assert_int_equal(parse_speed_change("fast", &v), -EINVAL);
+        assert_int_equal(parse_speed_change("0", &v), -EINVAL);
+        assert_int_equal(parse_speed_change("0mph", &v), -EINVAL);
+        assert_int_equal(parse_speed_change("5 knots", &v), -EINVAL);
+        assert_int_equal(parse_speed_change("5s/furlong", &v), -EINVAL);
+        assert_int_equal(parse_speed_change("+", &v), -EINVAL);
+        assert_int_equal(parse_speed_change("", &v), -EINVAL);
+        assert_int_equal(parse_speed_change("--1", &v), -EINVAL);
+}
+
+static void test_speed_for_pace_change(void **state)
+{
+        char b[32];
+
+        /* 5:00/km, 5 s faster: 4:55/km. */
+        assert_string_equal(
+                format_pace(b, sizeof(b), speed_for_pace_change(12, -5, false), false, 0), "4:55");
+        /* 8:03/mi (12 km/h, 482.8 s/mi), 5 s faster a mile. */
+        assert_float_equal(speed_for_pace_change(12, -5, true), 3600 * 1.609344 / (482.803 - 5),
+                           1e-3);
+        assert_string_equal(format_pace(b, sizeof(b), speed_for_pace_change(12, 10, true), true, 0),
+                            "8:13");
+        assert_true(isnan(speed_for_pace_change(0.2, -5, false)));
+        assert_true(isnan(speed_for_pace_change(12, -300, false)));
+        assert_true(isnan(speed_for_pace_change(NAN, 5, false)));
 }
 
 static double clock_time(const char *s)
@@ -151,9 +225,14 @@ static void test_parse_duration(void **state)
 int main(void)
 {
         const struct CMUnitTest tests[] = {
-                cmocka_unit_test(test_format_duration),  cmocka_unit_test(test_format_pace),
-                cmocka_unit_test(test_parse_clock_time), cmocka_unit_test(test_parse_pace),
+                cmocka_unit_test(test_format_duration),
+                cmocka_unit_test(test_format_pace),
+                cmocka_unit_test(test_parse_clock_time),
+                cmocka_unit_test(test_parse_pace),
                 cmocka_unit_test(test_parse_duration),
+                cmocka_unit_test(test_format_speed_distance),
+                cmocka_unit_test(test_parse_speed_change),
+                cmocka_unit_test(test_speed_for_pace_change),
         };
 
         return cmocka_run_group_tests(tests, NULL, NULL);

@@ -16,6 +16,7 @@
 #include "session-summary.h"
 #include "time-util.h"
 #include "trial-result.h"
+#include "units-cli.h"
 #include "util.h"
 
 static const char options_help[] =
@@ -100,13 +101,13 @@ static const char *result_text(const SessionListEntry *e, char *buf, size_t n)
 
 static void print_table(const SessionListEntry *l, size_t n)
 {
-        bool any_best = false;
+        bool any_best = false, mi = pacectl_units_per_mile();
 
         if (n == 0) {
                 printf("No sessions.\n");
                 return;
         }
-        printf("%4s  %-16s  %-20s  %8s  %8s  %7s  %7s  %-16s  %-14s  %s\n", "ID", "DATE", "WORKOUT",
+        printf("%4s  %-16s  %-20s  %8s  %8s  %8s  %7s  %-16s  %-14s  %s\n", "ID", "DATE", "WORKOUT",
                "DURATION", "DISTANCE", "PACE", "HR", "HRVT1 +-95%", "RESULT", "END");
         for (size_t i = 0; i < n; i++) {
                 const SessionListEntry *e = &l[i];
@@ -118,14 +119,13 @@ static void print_table(const SessionListEntry *l, size_t n)
 
                 session_cli_format_time(date, sizeof(date), e->start_wall_usec);
                 format_duration(dur, sizeof(dur), e->duration_s, TIME_FORMAT_DASH);
-                format_pace(pace, sizeof(pace), kmh, false, 0);
-                if (isfinite(e->distance_m))
-                        snprintf(dist, sizeof(dist), "%.2f km", e->distance_m / 1000);
+                format_pace(pace, sizeof(pace), kmh, mi, TIME_FORMAT_UNIT | TIME_FORMAT_DASH);
+                format_distance(dist, sizeof(dist), e->distance_m, mi, TIME_FORMAT_UNIT);
                 if (isfinite(e->avg_hr_bpm))
                         snprintf(hr, sizeof(hr), "%.0f/%.0f", e->avg_hr_bpm, e->max_hr_bpm);
                 if (isfinite(e->threshold_hr_bpm)) {
                         char tp[16];
-                        format_pace(tp, sizeof(tp), e->threshold_speed_kmh, false, 0);
+                        format_pace(tp, sizeof(tp), e->threshold_speed_kmh, mi, TIME_FORMAT_UNIT);
                         if (isfinite(e->threshold_ci_lo_bpm))
                                 snprintf(thr, sizeof(thr), "%.0f+-%.0f %s", e->threshold_hr_bpm,
                                          (e->threshold_ci_hi_bpm - e->threshold_ci_lo_bpm) / 2,
@@ -135,7 +135,7 @@ static void print_table(const SessionListEntry *l, size_t n)
                                          isfinite(e->threshold_speed_kmh) ? tp : "");
                 }
                 any_best |= e->result_best;
-                printf("%4" PRId64 "  %-16s  %-20.20s  %8s  %8s  %7s  %7s  %-16s  %-14s  %s\n",
+                printf("%4" PRId64 "  %-16s  %-20.20s  %8s  %8s  %8s  %7s  %-16s  %-14s  %s\n",
                        e->id, date, e->workout_name ? e->workout_name : "(free run)", dur, dist,
                        pace, hr, thr, result_text(e, res, sizeof(res)), end_text(e));
         }

@@ -8,6 +8,7 @@
 #include "pacectl.h"
 #include "report-svg.h"
 #include "session-cli.h"
+#include "units-cli.h"
 #include "util.h"
 
 static const char options_help[] =
@@ -76,7 +77,8 @@ static int cmd_report(int argc, char *argv[])
                 session_data_free(d);
                 return PACECTL_EXIT_FAILURE;
         }
-        r = report_svg_write(d, localtime_r(&start, &tm) ? (int)tm.tm_gmtoff : 0, out.f);
+        r = report_svg_write(d, localtime_r(&start, &tm) ? (int)tm.tm_gmtoff : 0,
+                             pacectl_units_per_mile(), out.f);
         r = session_cli_output_finish(&out, r);
         session_data_free(d);
         if (r < 0) {

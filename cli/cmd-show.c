@@ -12,6 +12,7 @@
 #include "session-summary.h"
 #include "time-util.h"
 #include "trial-result.h"
+#include "units-cli.h"
 #include "util.h"
 
 static const char options_help[] = "      --json        Print JSON\n" SESSION_CLI_DB_OPTIONS_HELP
@@ -43,26 +44,38 @@ static double lap_moving_s(const SessionData *d, const SessionLap *l)
         return fmax(l->end_s - l->start_s - session_summary_paused_s(d, l->start_s, l->end_s), 0);
 }
 
-static void print_splits(const SessionData *d, const char *title, const char *from,
-                         const SessionLap *l, size_t n)
+/* A step's or split's distance: metres with km, the runner's miles with mi. */
+static char *format_short_distance(char *buf, size_t size, double m, bool mi)
 {
-        char t[16], e[16], p[16];
+        if (mi)
+                return format_distance(buf, size, m, true, TIME_FORMAT_UNIT);
+        snprintf(buf, size, "%.0f m", m);
+        return buf;
+}
+
+static void print_splits(const SessionData *d, const char *title, const char *from,
+                         const SessionLap *l, size_t n, bool mi)
+{
+        char t[16], e[16], p[16], dist[32];
 
         if (n == 0)
                 return;
         printf("\nSplits (%s, from %s)\n  %3s  %9s  %8s  %8s  %7s  %6s\n", title, from, "#",
                "DISTANCE", "TIME", "ELAPSED", "PACE", "AVG HR");
         for (size_t i = 0; i < n; i++) {
-                printf("  %3zu  %7.0f m  %8s  %8s  %7s  %6.0f\n", i + 1, l[i].distance_m,
+                printf("  %3zu  %9s  %8s  %8s  %7s  %6.0f\n", i + 1,
+                       format_short_distance(dist, sizeof(dist), l[i].distance_m, mi),
                        format_duration(t, sizeof(t), lap_moving_s(d, &l[i]), TIME_FORMAT_DASH),
                        format_duration(e, sizeof(e), l[i].end_s - l[i].start_s, TIME_FORMAT_DASH),
-                       format_pace(p, sizeof(p), l[i].avg_speed_kmh, false, 0), l[i].avg_hr_bpm);
+                       format_pace(p, sizeof(p), l[i].avg_speed_kmh, mi, TIME_FORMAT_UNIT),
+                       l[i].avg_hr_bpm);
         }
 }
 
 static void print_text(const SessionData *d, const SessionSummary *s)
 {
-        char a[32], b[32], c[32], el[32];
+        bool mi = pacectl_units_per_mile();
+        char a[32], b[32], c[32], el[32], dist[32];
 
         printf("Session %" PRId64 ": %s\n", d->id, d->workout_name ? d->workout_name : "free run");
         printf("  Started:    %s, %s", session_cli_format_time(a, sizeof(a), d->start_wall_usec),
@@ -81,11 +94,12 @@ static void print_text(const SessionData *d, const SessionSummary *s)
                 printf("  HR strap:   %s%s%s%s\n", d->hrm_name ? d->hrm_name : "",
                        d->hrm_address ? " (" : "", d->hrm_address ? d->hrm_address : "",
                        d->hrm_address ? ")" : "");
-        printf("  Duration:   %s   Distance: %.2f km   Avg pace: %s /km (%s /mi)\n",
+        printf("  Duration:   %s   Distance: %s   Avg pace: %s (%s)\n",
                format_duration(a, sizeof(a), s->duration_s, TIME_FORMAT_DASH),
-               isfinite(s->distance_m) ? s->distance_m / 1000 : 0,
-               format_pace(b, sizeof(b), s->avg_speed_kmh, false, 0),
-               format_pace(c, sizeof(c), s->avg_speed_kmh, true, 0));
+               format_distance(c, sizeof(c), isfinite(s->distance_m) ? s->distance_m : 0, mi,
+                               TIME_FORMAT_UNIT),
+               format_pace(b, sizeof(b), s->avg_speed_kmh, mi, TIME_FORMAT_UNIT),
+               format_speed(el, sizeof(el), s->avg_speed_kmh, mi, TIME_FORMAT_UNIT));
         if (s->n_gaps > 0)
                 printf("  Not recorded: %s in %zu gap%s (paced was stopped); elapsed %s\n",
                        format_duration(a, sizeof(a), s->gap_s, TIME_FORMAT_DASH), s->n_gaps,
@@ -122,8 +136,9 @@ static void print_text(const SessionData *d, const SessionSummary *s)
                 if (grade != '-')
                         printf(", grade %c", grade);
                 if (isfinite(t->speed_kmh))
-                        printf(" at %s /km (%.1f km/h)",
-                               format_pace(a, sizeof(a), t->speed_kmh, false, 0), t->speed_kmh);
+                        printf(" at %s (%s)",
+                               format_pace(a, sizeof(a), t->speed_kmh, mi, TIME_FORMAT_UNIT),
+                               format_speed(c, sizeof(c), t->speed_kmh, mi, TIME_FORMAT_UNIT));
                 if (isfinite(t->alpha1))
                         printf(", alpha1 %.2f", t->alpha1);
                 if (isfinite(t->t_s))
@@ -136,7 +151,7 @@ static void print_text(const SessionData *d, const SessionSummary *s)
 
         if (s->n_steps > 0) {
                 /* TIME is moving time; ELAPSED includes the pauses. */
-                printf("\nSteps\n  %3s  %-22s  %7s  %7s  %9s  %7s  %7s  %7s  %6s  %s\n", "#",
+                printf("\nSteps\n  %3s  %-22s  %8s  %8s  %9s  %7s  %7s  %7s  %6s  %s\n", "#",
                        "STEP", "TARGET", "ACTUAL", "TO TARGET", "DIST", "TIME", "ELAPSED", "AVG HR",
                        "ZONES");
                 for (size_t i = 0; i < s->n_steps; i++) {
@@ -145,14 +160,15 @@ static void print_text(const SessionData *d, const SessionSummary *s)
                         if (isfinite(st->time_to_target_s))
                                 format_duration(tt, sizeof(tt), st->time_to_target_s,
                                                 TIME_FORMAT_DASH);
-                        printf("  %3d  %-22.22s  %7s  %7s  %9s  %5.0f m  %7s  %7s  %6.0f ",
+                        printf("  %3d  %-22.22s  %8s  %8s  %9s  %7s  %7s  %7s  %6.0f ",
                                st->step_index + 1, step_label(d, st->step_index),
-                               format_pace(a, sizeof(a), st->target_kmh, false, 0),
+                               format_pace(a, sizeof(a), st->target_kmh, mi,
+                                           TIME_FORMAT_UNIT | TIME_FORMAT_DASH),
                                format_pace(b, sizeof(b),
                                            st->moving_s > 0 ? st->distance_m / st->moving_s * 3.6
                                                             : NAN,
-                                           false, 0),
-                               tt, st->distance_m,
+                                           mi, TIME_FORMAT_UNIT | TIME_FORMAT_DASH),
+                               tt, format_short_distance(dist, sizeof(dist), st->distance_m, mi),
                                format_duration(c, sizeof(c), st->moving_s, TIME_FORMAT_DASH),
                                format_duration(el, sizeof(el), st->end_s - st->start_s,
                                                TIME_FORMAT_DASH),
@@ -161,8 +177,8 @@ static void print_text(const SessionData *d, const SessionSummary *s)
                         printf("\n");
                 }
         }
-        print_splits(d, "400 m", s->splits_from, s->splits_400m, s->n_splits_400m);
-        print_splits(d, "mile", s->splits_from, s->splits_mile, s->n_splits_mile);
+        print_splits(d, "400 m", s->splits_from, s->splits_400m, s->n_splits_400m, mi);
+        print_splits(d, "mile", s->splits_from, s->splits_mile, s->n_splits_mile, mi);
 
         if (d->n_events > 0) {
                 printf("\nEvents\n");

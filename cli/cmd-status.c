@@ -10,17 +10,18 @@
 #include "time-util.h"
 #include "util.h"
 
-/* "11.3 km/h (5:19/km)", or "-" when unknown. */
+/* "11.3 km/h (5:19/km)" or "7.0 mph (8:34/mi)", or "-" when unknown. */
 static void print_speed(double kmh, bool imperial)
 {
-        char pace[32];
+        char pace[32], speed[32];
 
         if (!isfinite(kmh)) {
                 printf("-");
                 return;
         }
         format_pace(pace, sizeof(pace), kmh, imperial, TIME_FORMAT_UNIT);
-        printf("%.1f km/h (%s)", kmh, pace);
+        printf("%s (%s)", format_speed(speed, sizeof(speed), kmh, imperial, TIME_FORMAT_UNIT),
+               pace);
 }
 
 static void print_status_text(const ManagerProps *p, const DeviceProps devs[2])
@@ -49,7 +50,8 @@ static void print_status_text(const ManagerProps *p, const DeviceProps devs[2])
         printf("      Target: ");
         print_speed(p->target_speed, imperial);
         if (p->speed_override != 0)
-                printf(" (override %+.1f km/h)", p->speed_override);
+                printf(" (override %s%s)", p->speed_override > 0 ? "+" : "",
+                       format_speed(a, sizeof(a), p->speed_override, imperial, TIME_FORMAT_UNIT));
         printf("\n       Speed: ");
         print_speed(p->speed, imperial);
         if (isfinite(p->incline))
@@ -69,13 +71,10 @@ static void print_status_text(const ManagerProps *p, const DeviceProps devs[2])
         else
                 printf("-");
         if (p->crossover_kind && *p->crossover_kind)
-                printf("  (crossed %s at %u bpm, %.1f km/h)", p->crossover_kind, p->crossover_hr,
-                       p->crossover_speed);
+                printf("  (crossed %s at %u bpm, %s)", p->crossover_kind, p->crossover_hr,
+                       format_speed(a, sizeof(a), p->crossover_speed, imperial, TIME_FORMAT_UNIT));
         format_duration(a, sizeof(a), p->elapsed, 0);
-        if (isfinite(p->distance))
-                snprintf(b, sizeof(b), "%.2f km", p->distance / 1000.0);
-        else
-                snprintf(b, sizeof(b), "-");
+        format_distance(b, sizeof(b), p->distance, imperial, TIME_FORMAT_UNIT);
         printf("\n    Distance: %s, elapsed %s\n", b, a);
         for (size_t i = 0; i < 2; i++) {
                 const DeviceProps *d = &devs[i];

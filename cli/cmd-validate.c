@@ -14,6 +14,7 @@
 #include "profile.h"
 #include "rep-plan.h"
 #include "time-util.h"
+#include "units-cli.h"
 #include "util.h"
 #include "workout-library.h"
 #include "workout.h"
@@ -109,7 +110,8 @@ static void print_profile(const RunnerProfile *p)
 
 static void print_table(const ResolvedWorkout *w, const RunnerProfile *p)
 {
-        char a[32], b[32], c[32];
+        bool mi = p->units == PROFILE_UNITS_MI;
+        char a[32], b[32], c[32], dist[32];
         double easy = runner_profile_speed_kmh(p, PACE_REF_EASY);
 
         printf("Workout: %s (%s)\n\n", w->name ? w->name : "-", w->source ? w->source : "-");
@@ -138,25 +140,27 @@ static void print_table(const ResolvedWorkout *w, const RunnerProfile *p)
                 case STEP_CONTROL_SPEED:
                         if (fabs(s->speed_start_kmh - s->speed_end_kmh) > 1e-9) {
                                 snprintf(target, sizeof(target), "%s->%s",
-                                         format_pace(a, sizeof(a), s->speed_start_kmh,
-                                                     p->units == PROFILE_UNITS_MI,
+                                         format_pace(a, sizeof(a), s->speed_start_kmh, mi,
                                                      TIME_FORMAT_UNIT | TIME_FORMAT_DASH),
-                                         format_pace(b, sizeof(b), s->speed_end_kmh,
-                                                     p->units == PROFILE_UNITS_MI,
+                                         format_pace(b, sizeof(b), s->speed_end_kmh, mi,
                                                      TIME_FORMAT_UNIT | TIME_FORMAT_DASH));
-                                snprintf(speed, sizeof(speed), "%.1f->%.1f", s->speed_start_kmh,
-                                         s->speed_end_kmh);
+                                snprintf(speed, sizeof(speed), "%s->%s",
+                                         format_speed(a, sizeof(a), s->speed_start_kmh, mi, 0),
+                                         format_speed(b, sizeof(b), s->speed_end_kmh, mi,
+                                                      TIME_FORMAT_UNIT));
                         } else {
-                                format_pace(target, sizeof(target), s->speed_start_kmh,
-                                            p->units == PROFILE_UNITS_MI,
+                                format_pace(target, sizeof(target), s->speed_start_kmh, mi,
                                             TIME_FORMAT_UNIT | TIME_FORMAT_DASH);
-                                snprintf(speed, sizeof(speed), "%.1f km/h", s->speed_start_kmh);
+                                format_speed(speed, sizeof(speed), s->speed_start_kmh, mi,
+                                             TIME_FORMAT_UNIT);
                         }
                         break;
                 case STEP_CONTROL_HR:
                         snprintf(target, sizeof(target), "HR %.0f-%.0f", s->hr_lo_bpm,
                                  s->hr_hi_bpm);
-                        snprintf(speed, sizeof(speed), "(%.1f km/h)", s->hr_fallback_kmh);
+                        snprintf(speed, sizeof(speed), "(%s)",
+                                 format_speed(a, sizeof(a), s->hr_fallback_kmh, mi,
+                                              TIME_FORMAT_UNIT));
                         break;
                 case STEP_CONTROL_FREE:
                 case _STEP_CONTROL_MAX:
@@ -180,9 +184,10 @@ static void print_table(const ResolvedWorkout *w, const RunnerProfile *p)
                         snprintf(c, sizeof(c), "-");
                 else
                         format_duration(c, sizeof(c), t, TIME_FORMAT_DASH);
-                printf("%3zu  %-10s %-9s %8s %7.2fkm  %-20s %-12s %-8s %s\n", i + 1,
-                       step_kind_to_string(s->kind), end, c, d / 1000.0, target, speed, incline,
-                       s->cue ? s->cue : "");
+                printf("%3zu  %-10s %-9s %8s %9s  %-20s %-12s %-8s %s\n", i + 1,
+                       step_kind_to_string(s->kind), end, c,
+                       format_distance(dist, sizeof(dist), d, mi, TIME_FORMAT_UNIT), target, speed,
+                       incline, s->cue ? s->cue : "");
                 /* Cues inside the step, at the moment they come. */
                 for (size_t j = 0; j < s->n_cues; j++) {
                         char at[32];
@@ -195,9 +200,9 @@ static void print_table(const ResolvedWorkout *w, const RunnerProfile *p)
                                "", "", at, s->cues[j].text);
                 }
         }
-        printf("\nTotal: %s, %.2f km%s\n",
+        printf("\nTotal: %s, %s%s\n",
                format_duration(a, sizeof(a), w->total_time_s, TIME_FORMAT_DASH),
-               w->total_distance_m / 1000.0,
+               format_distance(b, sizeof(b), w->total_distance_m, mi, TIME_FORMAT_UNIT),
                w->has_open_steps ? " (plus open steps, run until skipped)" : "");
         for (char **n = w->notes; n && *n; n++)
                 printf("Note: %s\n", *n);
@@ -207,9 +212,12 @@ static void print_table(const ResolvedWorkout *w, const RunnerProfile *p)
                         const ResolvedStep *s = &w->steps[i];
 
                         if (s->speed_clamped)
-                                printf("  step %zu: speed %.2f km/h requested, %.2f km/h used\n",
-                                       i + 1, s->requested_speed_kmh,
-                                       fmax(s->speed_start_kmh, s->speed_end_kmh));
+                                printf("  step %zu: speed %s requested, %s used\n", i + 1,
+                                       format_speed(a, sizeof(a), s->requested_speed_kmh, mi,
+                                                    TIME_FORMAT_UNIT),
+                                       format_speed(b, sizeof(b),
+                                                    fmax(s->speed_start_kmh, s->speed_end_kmh), mi,
+                                                    TIME_FORMAT_UNIT));
                         if (s->incline_clamped)
                                 printf("  step %zu: incline %.1f %% requested, %.1f %% used\n",
                                        i + 1, s->requested_incline_pct,
@@ -293,6 +301,8 @@ static int cmd_validate(int argc, char *argv[])
         int c, k;
 
         runner_profile_init(&profile);
+        /* The runner's units unless --profile says otherwise. */
+        profile.units = pacectl_units_per_mile() ? PROFILE_UNITS_MI : PROFILE_UNITS_KM;
         resolve_limits_init(&limits);
         rep_plan_machine_init(&machine);
         {

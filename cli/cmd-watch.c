@@ -64,7 +64,7 @@ static void draw_tty(Watch *w)
 {
         const ManagerProps *p = &w->props;
         bool mi = is_imperial(p);
-        char remain[32], elapsed[32], tp[32], ap[32], zb[32];
+        char remain[32], elapsed[32], tp[32], ap[32], zb[32], ts[32], as[32];
 
         format_duration(remain, sizeof(remain), p->step_remaining, 0);
         format_duration(elapsed, sizeof(elapsed), p->elapsed, 0);
@@ -91,9 +91,11 @@ static void draw_tty(Watch *w)
                p->next_step_name && *p->next_step_name ? p->next_step_name : "-");
         printf("  Pace       target %-10s actual %-10s", tp, ap);
         if (isfinite(p->target_speed) || isfinite(p->speed))
-                printf(" (%.1f / %.1f km/h)", p->target_speed, p->speed);
+                printf(" (%s / %s)", format_speed(ts, sizeof(ts), p->target_speed, mi, 0),
+                       format_speed(as, sizeof(as), p->speed, mi, TIME_FORMAT_UNIT));
         if (p->speed_override != 0)
-                printf(" override %+.1f", p->speed_override);
+                printf(" override %s%s", p->speed_override > 0 ? "+" : "",
+                       format_speed(ts, sizeof(ts), p->speed_override, mi, TIME_FORMAT_UNIT));
         printf("\n");
         if (p->heart_rate)
                 printf("  HR         %u bpm  %s\n", p->heart_rate, zb);
@@ -104,13 +106,12 @@ static void draw_tty(Watch *w)
         else
                 printf("  Alpha1     -");
         if (p->crossover_kind && *p->crossover_kind)
-                printf("   crossed %s at %u bpm / %.1f km/h", p->crossover_kind, p->crossover_hr,
-                       p->crossover_speed);
+                printf("   crossed %s at %u bpm / %s", p->crossover_kind, p->crossover_hr,
+                       format_speed(ts, sizeof(ts), p->crossover_speed, mi, TIME_FORMAT_UNIT));
         printf("\n");
         if (isfinite(p->workout_distance) && p->workout_distance > 0)
-                printf("  Distance   %.2f %s",
-                       mi ? p->workout_distance / METERS_PER_MILE : p->workout_distance / 1000.0,
-                       mi ? "mi" : "km");
+                printf("  Distance   %s",
+                       format_distance(ts, sizeof(ts), p->workout_distance, mi, TIME_FORMAT_UNIT));
         else
                 printf("  Distance   -");
         printf("     Elapsed %s\n", elapsed);
@@ -125,7 +126,7 @@ static void draw_line(Watch *w)
 {
         const ManagerProps *p = &w->props;
         bool mi = is_imperial(p);
-        char remain[32], elapsed[32], tp[32], ap[32];
+        char remain[32], elapsed[32], tp[32], ap[32], dist[32];
 
         format_duration(remain, sizeof(remain), p->step_remaining, 0);
         format_duration(elapsed, sizeof(elapsed), p->elapsed, 0);
@@ -144,7 +145,8 @@ static void draw_line(Watch *w)
         if (isfinite(p->alpha1))
                 printf(" | a1 %.2f", p->alpha1);
         if (isfinite(p->workout_distance) && p->workout_distance > 0)
-                printf(" | %.2f km", p->workout_distance / 1000.0);
+                printf(" | %s", format_distance(dist, sizeof(dist), p->workout_distance, mi,
+                                                TIME_FORMAT_UNIT));
         if (p->next_action && *p->next_action)
                 printf(" | %s", p->next_action);
         printf("\n");

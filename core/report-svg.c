@@ -31,6 +31,7 @@ typedef struct Ctx {
         FILE *f;
         const SessionData *d;
         double t0, t1; /* time range */
+        bool per_mile; /* the runner's units: mph and min/mi */
 } Ctx;
 
 static double px_x(const Ctx *c, double t)
@@ -127,18 +128,26 @@ static void put_frame(const Ctx *c, const Panel *p, const char *id, const char *
 }
 
 /* Horizontal grid lines and left-axis labels every step. */
-static void put_y_ticks(const Ctx *c, const Panel *p, double step, int decimals, bool pace_right)
+/*
+ * Horizontal grid lines and left-axis labels every step, in the panel's
+ * values divided by unit (the speed panel plots km/h and labels mph for a
+ * runner in miles); with pace_right the pace of each line on the right.
+ */
+static void put_y_ticks(const Ctx *c, const Panel *p, double unit, int want, int decimals,
+                        bool pace_right)
 {
-        for (double v = ceil(p->lo / step) * step; v <= p->hi + 1e-9; v += step) {
-                double y = px_y(p, v);
+        double step = want > 0 ? nice_step((p->hi - p->lo) / unit, want) : 0.25;
+
+        for (double v = ceil(p->lo / unit / step) * step; v * unit <= p->hi + 1e-9; v += step) {
+                double y = px_y(p, v * unit);
                 fprintf(c->f,
                         "<line x1=\"%.1f\" x2=\"%.1f\" y1=\"%.1f\" y2=\"%.1f\" stroke=\"#e0e0e0\""
                         " stroke-width=\"1\"/>\n<text class=\"tick\" x=\"%.1f\" y=\"%.1f\""
                         " text-anchor=\"end\">%.*f</text>\n",
                         PLOT_X0, PLOT_X1, y, y, PLOT_X0 - 6, y + 4, decimals, v);
-                if (pace_right && v > 0.5) {
+                if (pace_right && v * unit > 0.5) {
                         char pace[16];
-                        format_pace(pace, sizeof(pace), v, false, 0);
+                        format_pace(pace, sizeof(pace), v * unit, c->per_mile, 0);
                         fprintf(c->f, "<text class=\"tick\" x=\"%.1f\" y=\"%.1f\">%s</text>\n",
                                 PLOT_X1 + 6, y + 4, pace);
                 }
@@ -349,8 +358,9 @@ static int put_crossovers(const Ctx *c, const Panel *speed, const Panel *hr, con
                 if (!x->text && isfinite(x->bpm))
                         fprintf(out, " \xc2\xb7 %.0f bpm", x->bpm);
                 if (isfinite(x->kmh) && x->kmh > 0)
-                        fprintf(out, " \xc2\xb7 %s /km",
-                                format_pace(buf, sizeof(buf), x->kmh, false, 0));
+                        fprintf(out, " \xc2\xb7 %s",
+                                format_pace(buf, sizeof(buf), x->kmh, c->per_mile,
+                                            TIME_FORMAT_UNIT));
                 fprintf(out,
                         "</title><line x1=\"%.1f\" x2=\"%.1f\" y1=\"%.1f\" y2=\"%.1f\""
                         " stroke=\"%s\" stroke-width=\"2\" stroke-dasharray=\"3 3\"/>"
@@ -376,13 +386,13 @@ static int put_crossovers(const Ctx *c, const Panel *speed, const Panel *hr, con
         return 0;
 }
 
-int report_svg_write(const SessionData *d, int utc_offset_s, FILE *out)
+int report_svg_write(const SessionData *d, int utc_offset_s, bool per_mile, FILE *out)
 {
         _cleanup_free_ SessionLap *steps = NULL;
         SessionSummary *sum = NULL;
         Panel speed = speed_frame, hr = hr_frame, alpha = alpha_frame;
         size_t n_steps = 0;
-        Ctx c = {.f = out, .d = d};
+        Ctx c = {.f = out, .d = d, .per_mile = per_mile};
         char buf[64], buf2[64];
         int r;
 
@@ -458,9 +468,11 @@ int report_svg_write(const SessionData *d, int utc_offset_s, FILE *out)
         fputs("</text>\n<text id=\"subtitle\" class=\"subtitle\" x=\"84\" y=\"56\">", out);
         fprintf(out, "%s", format_duration(buf, sizeof(buf), sum->duration_s, TIME_FORMAT_DASH));
         if (isfinite(sum->distance_m))
-                fprintf(out, " \xc2\xb7 %.2f km", sum->distance_m / 1000);
-        fprintf(out, " \xc2\xb7 avg %s /km",
-                format_pace(buf, sizeof(buf), sum->avg_speed_kmh, false, 0));
+                fprintf(out, " \xc2\xb7 %s",
+                        format_distance(buf, sizeof(buf), sum->distance_m, per_mile,
+                                        TIME_FORMAT_UNIT));
+        fprintf(out, " \xc2\xb7 avg %s",
+                format_pace(buf, sizeof(buf), sum->avg_speed_kmh, per_mile, TIME_FORMAT_UNIT));
         if (isfinite(sum->avg_hr_bpm))
                 fprintf(out, " \xc2\xb7 HR %.0f avg, %.0f max", sum->avg_hr_bpm, sum->max_hr_bpm);
         /* Thresholds: a threshold test's result (the only thresholds stored), each with
@@ -524,12 +536,12 @@ int report_svg_write(const SessionData *d, int utc_offset_s, FILE *out)
         fputs("</g>\n", out);
 
         /* Speed panel: target band per step, then commanded and measured. */
-        put_frame(&c, &speed, "speed-panel", "Speed (km/h)");
+        put_frame(&c, &speed, "speed-panel", per_mile ? "Speed (mph)" : "Speed (km/h)");
         fprintf(out,
                 "<text class=\"axis-label\" transform=\"translate(1180 %.1f) rotate(90)\""
-                " text-anchor=\"middle\">Pace (min/km)</text>\n",
-                (speed.top + speed.bottom) / 2);
-        put_y_ticks(&c, &speed, nice_step(speed.hi - speed.lo, 6), 0, true);
+                " text-anchor=\"middle\">Pace (min/%s)</text>\n",
+                (speed.top + speed.bottom) / 2, per_mile ? "mi" : "km");
+        put_y_ticks(&c, &speed, per_mile ? KMH_PER_MPH : 1, 6, 0, true);
         fputs("<g id=\"target-band\">\n", out);
         for (size_t i = 0; i < n_steps; i++) {
                 const SessionLap *l = &steps[i];
@@ -576,14 +588,14 @@ int report_svg_write(const SessionData *d, int utc_offset_s, FILE *out)
                         zone_fill[z % SESSION_ZONES_MAX], PLOT_X1 + 6, (y0 + y1) / 2 + 4, z + 1);
         }
         fputs("</g>\n", out);
-        put_y_ticks(&c, &hr, nice_step(hr.hi - hr.lo, 5), 0, false);
+        put_y_ticks(&c, &hr, 1, 5, 0, false);
         put_series(&c, &hr, "hr-line", REPORT_COLOR_HR, 2, NULL, v_hr);
 
         /* alpha1 panel with its threshold lines. */
         put_frame(&c, &alpha, "alpha1-panel",
                   "DFA \xce\xb1"
                   "1");
-        put_y_ticks(&c, &alpha, 0.25, 2, false);
+        put_y_ticks(&c, &alpha, 1, 0, 2, false);
         fprintf(out,
                 "<line id=\"alpha1-075\" x1=\"%.1f\" x2=\"%.1f\" y1=\"%.1f\" y2=\"%.1f\""
                 " stroke=\"#f57c00\" stroke-width=\"1.5\" stroke-dasharray=\"8 4\"/>\n"

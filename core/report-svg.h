@@ -4,7 +4,7 @@
 /*
  * The session report: one self-contained SVG (no scripts, no external
  * fonts or images) with three panels over a shared time axis:
- *   - speed in km/h (pace on the right axis): the workout's target band per
+ *   - speed in km/h or mph (pace per km or mile on the right axis): the workout's target band per
  *     step, the commanded speed (dashed) and the measured speed;
  *   - heart rate over the runner's zone bands;
  *   - DFA alpha1 on its own axis with the 0.75 and 0.5 threshold lines;
@@ -57,5 +57,8 @@ int report_label_layout(const double *marker_x, const double *width, size_t n, d
                         double x_max, double y0, double line_h, unsigned max_rows,
                         ReportLabelBox *ret);
 
-/* utc_offset_s: local time minus UTC for the title's date. -ENODATA without samples. */
-int report_svg_write(const SessionData *d, int utc_offset_s, FILE *out);
+/*
+ * utc_offset_s: local time minus UTC for the title's date; per_mile: the
+ * runner's units (speeds, paces, distances). -ENODATA without samples.
+ */
+int report_svg_write(const SessionData *d, int utc_offset_s, bool per_mile, FILE *out);

@@ -426,14 +426,22 @@ static double clamp_incline(const Resolver *r, double v, bool *clamped)
         return v;
 }
 
-static void format_end(const ResolvedStep *o, char *buf, size_t n)
+static void format_end(const ResolvedStep *o, bool per_mile, char *buf, size_t n)
 {
+        double quarters = o->end_value / (METERS_PER_MILE / 4);
+
         switch (o->end) {
         case STEP_END_TIME:
                 format_duration(buf, n, o->end_value, TIME_FORMAT_DASH);
                 break;
         case STEP_END_DISTANCE:
-                if (o->end_value >= 1000 && fmod(o->end_value, 100) == 0)
+                /* A runner in miles reads whole quarter miles as miles and a
+                 * track distance in metres, never kilometres. */
+                if (per_mile && quarters >= 1 && fabs(quarters - round(quarters)) < 1e-5)
+                        snprintf(buf, n, "%g mi", round(quarters) / 4);
+                else if (per_mile)
+                        snprintf(buf, n, "%.0f m", o->end_value);
+                else if (o->end_value >= 1000 && fmod(o->end_value, 100) == 0)
                         snprintf(buf, n, "%.1f km", o->end_value / 1000.0);
                 else if (fabs(o->end_value - METERS_PER_MILE) < 0.01)
                         snprintf(buf, n, "1 mi");
@@ -454,7 +462,7 @@ static void make_label(const Resolver *r, ResolvedStep *o)
         char end[32], a[32], b[32], target[80], incline[40] = "", full[256];
         size_t len;
 
-        format_end(o, end, sizeof(end));
+        format_end(o, u == PROFILE_UNITS_MI, end, sizeof(end));
         switch (o->control) {
         case STEP_CONTROL_SPEED:
                 if (fabs(o->speed_start_kmh - o->speed_end_kmh) > 1e-9)

@@ -592,7 +592,8 @@ static enum MHD_Result handle_file(Web *w, struct MHD_Connection *c, const WebRo
                 return MHD_NO;
         }
         if (route->kind == WEB_ROUTE_REPORT) {
-                r = report_svg_write(d, utc_offset(d->start_wall_usec), f);
+                r = report_svg_write(d, utc_offset(d->start_wall_usec),
+                                     streq_ptr(w->props.units, "mi"), f);
                 type = "image/svg+xml";
         } else
                 switch (route->format) {

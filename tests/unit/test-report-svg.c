@@ -148,7 +148,7 @@ static void test_svg_has_the_runner_elements(void **state)
         session_store_free(s);
 
         f = open_memstream(&buf, &size);
-        assert_int_equal(report_svg_write(d, 3600, f), 0);
+        assert_int_equal(report_svg_write(d, 3600, false, f), 0);
         fclose(f);
         parse(buf, size, &p);
 
@@ -218,7 +218,7 @@ static void test_svg_subtitle_test_result(void **state)
         session_store_free(s);
 
         f = open_memstream(&buf, &size);
-        assert_int_equal(report_svg_write(d, 3600, f), 0);
+        assert_int_equal(report_svg_write(d, 3600, false, f), 0);
         fclose(f);
         parse(buf, size, &p);
         assert_non_null(strstr(p.texts, "aerobic threshold 150 bpm (146\xe2\x80\x93"
@@ -262,7 +262,7 @@ static void test_svg_minimal_session(void **state)
         FILE *f;
 
         f = open_memstream(&buf, &size);
-        assert_int_equal(report_svg_write(&d, 0, f), 0);
+        assert_int_equal(report_svg_write(&d, 0, false, f), 0);
         fclose(f);
         parse(buf, size, &p); /* still well-formed, name escaped */
         assert_non_null(strstr(p.texts, "<b>& \xe2\x80\x94"));
@@ -276,7 +276,7 @@ static void test_svg_minimal_session(void **state)
         d.workout_name = (char *)"Caf\xe9 \x1b[31mred\xc2\x9b";
         memset(&p, 0, sizeof(p));
         f = open_memstream(&buf, &size);
-        assert_int_equal(report_svg_write(&d, 0, f), 0);
+        assert_int_equal(report_svg_write(&d, 0, false, f), 0);
         fclose(f);
         parse(buf, size, &p);
         assert_non_null(strstr(p.texts, "Caf\xef\xbf\xbd [31mred \xe2\x80\x94"));
@@ -286,7 +286,7 @@ static void test_svg_minimal_session(void **state)
 
         d.n_samples = 0;
         f = open_memstream(&buf, &size);
-        assert_int_equal(report_svg_write(&d, 0, f), -ENODATA);
+        assert_int_equal(report_svg_write(&d, 0, false, f), -ENODATA);
         fclose(f);
         free(buf);
 }
@@ -312,7 +312,7 @@ static void test_svg_gap(void **state)
                                        .step_index = -1,
                                        .alpha1 = NAN};
         f = open_memstream(&buf, &size);
-        assert_int_equal(report_svg_write(&d, 0, f), 0);
+        assert_int_equal(report_svg_write(&d, 0, false, f), 0);
         fclose(f);
         parse(buf, size, &p);
         assert_true(has_id(&p, "gap-0"));

@@ -20,40 +20,67 @@
 #include "workout.h"
 
 typedef struct IniState {
+        const char *path;
         RunnerProfile *profile;
-        char bad[160];
+        char bad[200];
 } IniState;
+
+/*
+ * One [Runner] key: an unknown one is an error (with the key it is likely a
+ * typo of), an old spelling a warning. 0 on success.
+ */
+static int set_runner_key(const char *where, RunnerProfile *p, const char *key, const char *value,
+                          char *bad, size_t n)
+{
+        const char *renamed = runner_profile_key_renamed(key), *hint;
+        int k;
+
+        k = runner_profile_set_key(p, key, value);
+        if (k == -ENOENT) {
+                hint = runner_profile_key_suggest(key);
+                snprintf(bad, n, "unknown key '%s'%s%s%s", key, hint ? " (did you mean '" : "",
+                         hint ? hint : "", hint ? "'?)" : "");
+                return k;
+        }
+        if (k < 0) {
+                snprintf(bad, n, "invalid value for '%s': '%s'", key, value);
+                return k;
+        }
+        if (renamed)
+                fprintf(stderr, "pacectl: %s: '%s' is deprecated, write '%s' (as in paced.conf)\n",
+                        where, key, renamed);
+        return 0;
+}
 
 static int runner_ini_handler(void *user, const char *section, const char *name, const char *value)
 {
         IniState *st = user;
-        int k;
 
+        /* The other sections of paced.conf are not the profile. */
         if (strcasecmp(section, "Runner") != 0)
                 return 1;
-        k = runner_profile_set_key(st->profile, name, value);
-        if (k == -EINVAL && !st->bad[0])
-                snprintf(st->bad, sizeof(st->bad), "[Runner] %s=%s: invalid value", name, value);
-        /* Keys of other paced versions are not an error here. */
-        return 1;
+        /* 0 stops the parse: ini_parse() returns this line. */
+        return set_runner_key(st->path, st->profile, name, value, st->bad, sizeof(st->bad)) < 0 ? 0
+                                                                                                : 1;
 }
 
-/* --profile is a config file with a [Runner] section, or "Key=Value,…". */
+/* --profile is a config file with a [Runner] section, or "key=value,…". */
 static int load_profile(const char *spec, RunnerProfile *p)
 {
         struct stat st;
+        char bad[200];
 
         if (!strchr(spec, '=') || stat(spec, &st) == 0) {
-                IniState s = {.profile = p};
+                IniState s = {.path = spec, .profile = p};
                 int k = ini_parse(spec, runner_ini_handler, &s);
 
-                if (k != 0) {
-                        fprintf(stderr, "pacectl: %s: %s\n", spec,
-                                k < 0 ? "cannot open" : "syntax error");
+                if (k < 0) {
+                        fprintf(stderr, "pacectl: %s: cannot open\n", spec);
                         return -EINVAL;
                 }
-                if (s.bad[0]) {
-                        fprintf(stderr, "pacectl: %s: %s\n", spec, s.bad);
+                if (k > 0) {
+                        fprintf(stderr, "pacectl: %s:%d: %s\n", spec, k,
+                                s.bad[0] ? s.bad : "syntax error");
                         return -EINVAL;
                 }
                 return 0;
@@ -65,17 +92,14 @@ static int load_profile(const char *spec, RunnerProfile *p)
                 return -ENOMEM;
         for (char *item = strtok_r(copy, ",", &save); item; item = strtok_r(NULL, ",", &save)) {
                 char *eq = strchr(item, '=');
-                int k;
 
                 if (!eq) {
                         fprintf(stderr, "pacectl: --profile: expected Key=Value, got '%s'\n", item);
                         return -EINVAL;
                 }
                 *eq = 0;
-                k = runner_profile_set_key(p, item, eq + 1);
-                if (k < 0) {
-                        fprintf(stderr, "pacectl: --profile: %s '%s'\n",
-                                k == -ENOENT ? "unknown key" : "invalid value for", item);
+                if (set_runner_key("--profile", p, item, eq + 1, bad, sizeof(bad)) < 0) {
+                        fprintf(stderr, "pacectl: --profile: %s\n", bad);
                         return -EINVAL;
                 }
         }
@@ -115,7 +139,7 @@ static void print_table(const ResolvedWorkout *w, const RunnerProfile *p)
         double easy = runner_profile_speed_kmh(p, PACE_REF_EASY);
 
         printf("Workout: %s (%s)\n\n", w->name ? w->name : "-", w->source ? w->source : "-");
-        printf("%3s  %-10s %-9s %8s %9s  %-20s %-12s %-8s %s\n", "#", "KIND", "END", "TIME",
+        printf("%3s  %-10s %-9s %8s %9s  %-20s %-15s %-8s %s\n", "#", "KIND", "END", "TIME",
                "DISTANCE", "TARGET", "SPEED", "INCLINE", "CUE");
         for (size_t i = 0; i < w->n_steps; i++) {
                 const ResolvedStep *s = &w->steps[i];
@@ -184,7 +208,7 @@ static void print_table(const ResolvedWorkout *w, const RunnerProfile *p)
                         snprintf(c, sizeof(c), "-");
                 else
                         format_duration(c, sizeof(c), t, TIME_FORMAT_DASH);
-                printf("%3zu  %-10s %-9s %8s %9s  %-20s %-12s %-8s %s\n", i + 1,
+                printf("%3zu  %-10s %-9s %8s %9s  %-20s %-15s %-8s %s\n", i + 1,
                        step_kind_to_string(s->kind), end, c,
                        format_distance(dist, sizeof(dist), d, mi, TIME_FORMAT_UNIT), target, speed,
                        incline, s->cue ? s->cue : "");
@@ -196,7 +220,7 @@ static void print_table(const ResolvedWorkout *w, const RunnerProfile *p)
                                 snprintf(at, sizeof(at), "%.0f m", s->cues[j].at);
                         else
                                 format_duration(at, sizeof(at), s->cues[j].at, 0);
-                        printf("%3s  %-10s %-9s %8s %9s  %-20s %-12s %-8s %s\n", "", "", "", "", "",
+                        printf("%3s  %-10s %-9s %8s %9s  %-20s %-15s %-8s %s\n", "", "", "", "", "",
                                "", "", at, s->cues[j].text);
                 }
         }
@@ -322,7 +346,7 @@ static int cmd_validate(int argc, char *argv[])
                                 "  --json                 Print the resolved workout as JSON\n"
                                 "  --profile FILE|K=V,..  Runner profile: a paced.conf with "
                                 "[Runner],\n"
-                                "                         or keys such as Mile=5:30,MaxHR=190\n"
+                                "                         or keys such as mile=5:30,max_hr=190\n"
                                 "  --min-speed KMH        Machine minimum speed (default 1)\n"
                                 "  --max-speed KMH        Machine maximum speed (default 20)\n"
                                 "  --max-incline PCT      Machine maximum incline (default 15)\n"
@@ -403,7 +427,7 @@ static int cmd_validate(int argc, char *argv[])
         k = workout_resolve(w, &profile, &limits, &rw);
         if (k < 0) {
                 fprintf(stderr, "%s: cannot resolve: %s\n", path,
-                        k == -ENODATA ? "a heart-rate target needs MaxHR or LTHR in the profile"
+                        k == -ENODATA ? "a heart-rate target needs max_hr or lthr in the profile"
                         : k == -EDOM  ? "a target resolves to no speed (check the time offsets)"
                         : k == -E2BIG ? "too many steps"
                                       : strerror(-k));

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "config.h"
+#include "profile.h"
 #include "read-file.h"
 #include "time-util.h"
 #include "utf8.h"
@@ -676,6 +677,14 @@ static void reset_to_default(const ConfigKey *k, Config *c)
         memcpy(field, (uint8_t *)&d + k->offset, k->size);
 }
 
+static bool config_has_key(const char *section, const char *key)
+{
+        for (size_t i = 0; i < ELEMENTSOF(config_keys); i++)
+                if (streq(config_keys[i].section, section) && streq(config_keys[i].key, key))
+                        return true;
+        return false;
+}
+
 static int handler(void *user, const char *section, const char *name, const char *value)
 {
         ParseState *s = user;
@@ -719,8 +728,24 @@ static int handler(void *user, const char *section, const char *name, const char
                 fail(s, s->line, -EINVAL, "'%s' is outside any [Section]", name);
         else if (!section_known)
                 fail(s, s->line, -EINVAL, "unknown section [%s]", section);
-        else
-                fail(s, s->line, -EINVAL, "unknown key '%s' in [%s]", name, section);
+        else {
+                const char *hint = NULL;
+
+                /* The profile's old spellings (MaxHR) and typos: one vocabulary. */
+                if (streq(section, "Runner")) {
+                        hint = runner_profile_key_renamed(name);
+                        if (!hint)
+                                hint = runner_profile_key_suggest(name);
+                        /* Only a key paced.conf has (no goal_mile: that is the plan's). */
+                        if (hint && !config_has_key("Runner", hint))
+                                hint = NULL;
+                }
+                if (hint)
+                        fail(s, s->line, -EINVAL, "unknown key '%s' in [%s] (did you mean '%s'?)",
+                             name, section, hint);
+                else
+                        fail(s, s->line, -EINVAL, "unknown key '%s' in [%s]", name, section);
+        }
         return 0;
 }
 

@@ -1,8 +1,10 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include <ctype.h>
+#include <limits.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <strings.h>
 
 #include "profile.h"
@@ -130,31 +132,107 @@ static int parse_race(const char *v, PaceRef r, double *ret_pace)
         return 0;
 }
 
+/*
+ * The one vocabulary of the [Runner] keys is paced.conf's (config.c); the
+ * CamelCase names validate --profile and docs/workouts.md used before are
+ * old spellings, still read. Matching is case-insensitive.
+ */
+static const struct {
+        const char *old, *key;
+} old_keys[] = {
+        {"MileTime", "mile"},
+        {"HalfMarathon", "half"},
+        {"GoalMile", "goal_mile"},
+        {"Goal", "goal_mile"},
+        {"ThresholdPace", "threshold_pace"},
+        {"Threshold", "threshold_pace"},
+        {"EasyPace", "easy_pace"},
+        {"Easy", "easy_pace"},
+        {"MaxHR", "max_hr"},
+        {"RestingHR", "resting_hr"},
+        {"ZwiftPace", "zwift_pace"},
+};
+
+static const char *const runner_keys[] = {
+        "mile",           "5k",        "10k",    "half",       "marathon", "goal_mile",
+        "threshold_pace", "easy_pace", "max_hr", "resting_hr", "lthr",     "age",
+        "hrvt1",          "hrvt2",     "units",  "zwift_pace",
+};
+
+const char *runner_profile_key_renamed(const char *key)
+{
+        if (!key)
+                return NULL;
+        for (size_t i = 0; i < ELEMENTSOF(old_keys); i++)
+                if (strcasecmp(key, old_keys[i].old) == 0)
+                        return old_keys[i].key;
+        return NULL;
+}
+
+/* Edit distance of a and b, case-insensitive, capped: enough to suggest. */
+static unsigned edit_distance(const char *a, const char *b)
+{
+        size_t la = strlen(a), lb = strlen(b);
+        unsigned row[32], prev;
+
+        if (la >= ELEMENTSOF(row) || lb >= ELEMENTSOF(row))
+                return UINT_MAX;
+        for (size_t j = 0; j <= lb; j++)
+                row[j] = j;
+        for (size_t i = 1; i <= la; i++) {
+                prev = row[0];
+                row[0] = i;
+                for (size_t j = 1; j <= lb; j++) {
+                        unsigned cur = row[j];
+                        bool same = tolower((unsigned char)a[i - 1]) ==
+                                    tolower((unsigned char)b[j - 1]);
+
+                        unsigned del = MIN(row[j] + 1, row[j - 1] + 1);
+
+                        row[j] = MIN(del, prev + (same ? 0 : 1));
+                        prev = cur;
+                }
+        }
+        return row[lb];
+}
+
+const char *runner_profile_key_suggest(const char *key)
+{
+        const char *best = NULL;
+        unsigned best_d = 3; /* two edits at most: a typo, not another key */
+
+        if (!key)
+                return NULL;
+        for (size_t i = 0; i < ELEMENTSOF(runner_keys); i++) {
+                unsigned d = edit_distance(key, runner_keys[i]);
+
+                if (d < best_d) {
+                        best_d = d;
+                        best = runner_keys[i];
+                }
+        }
+        return best;
+}
+
 int runner_profile_set_key(RunnerProfile *p, const char *key, const char *value)
 {
         static const struct {
                 const char *key;
                 PaceRef ref;
         } refs[] = {
-                {"Mile", PACE_REF_MILE},
-                {"MileTime", PACE_REF_MILE},
-                {"5K", PACE_REF_5K},
-                {"10K", PACE_REF_10K},
-                {"HalfMarathon", PACE_REF_HALF},
-                {"Half", PACE_REF_HALF},
-                {"Marathon", PACE_REF_MARATHON},
-                {"ThresholdPace", PACE_REF_THRESHOLD},
-                {"Threshold", PACE_REF_THRESHOLD},
-                {"EasyPace", PACE_REF_EASY},
-                {"Easy", PACE_REF_EASY},
-                {"GoalMile", PACE_REF_GOAL},
-                {"Goal", PACE_REF_GOAL},
+                {"mile", PACE_REF_MILE},         {"5k", PACE_REF_5K},
+                {"10k", PACE_REF_10K},           {"half", PACE_REF_HALF},
+                {"marathon", PACE_REF_MARATHON}, {"threshold_pace", PACE_REF_THRESHOLD},
+                {"easy_pace", PACE_REF_EASY},    {"goal_mile", PACE_REF_GOAL},
         };
+        const char *renamed = runner_profile_key_renamed(key);
         unsigned u;
         double pace;
 
         if (!p || !key || !value)
                 return -EINVAL;
+        if (renamed)
+                key = renamed;
         for (size_t i = 0; i < ELEMENTSOF(refs); i++) {
                 PaceRef r = refs[i].ref;
                 int k;
@@ -173,32 +251,37 @@ int runner_profile_set_key(RunnerProfile *p, const char *key, const char *value)
                 p->derived_from[r] = _PACE_REF_INVALID;
                 return 0;
         }
-        if (strcasecmp(key, "MaxHR") == 0) {
+        if (strcasecmp(key, "max_hr") == 0) {
                 if (parse_uint(value, 100, 240, &u) < 0)
                         return -EINVAL;
                 p->max_hr = u;
                 p->max_hr_derived = false;
-        } else if (strcasecmp(key, "RestingHR") == 0) {
+        } else if (strcasecmp(key, "resting_hr") == 0) {
                 if (parse_uint(value, 25, 120, &u) < 0)
                         return -EINVAL;
                 p->resting_hr = u;
                 p->resting_hr_derived = false;
-        } else if (strcasecmp(key, "LTHR") == 0) {
+        } else if (strcasecmp(key, "lthr") == 0) {
                 if (parse_uint(value, 80, 230, &u) < 0)
                         return -EINVAL;
                 p->lthr = u;
                 p->lthr_derived = false;
-        } else if (strcasecmp(key, "Age") == 0) {
+        } else if (strcasecmp(key, "age") == 0) {
                 if (parse_uint(value, 5, 110, &u) < 0)
                         return -EINVAL;
                 p->age = u;
-        } else if (strcasecmp(key, "ZwiftPace") == 0) {
+        } else if (strcasecmp(key, "hrvt1") == 0 || strcasecmp(key, "hrvt2") == 0) {
+                /* The zones' thresholds: no pace depends on them, but a
+                 * paced.conf that sets them is a valid profile. */
+                if (parse_uint(value, 60, 230, &u) < 0)
+                        return -EINVAL;
+        } else if (strcasecmp(key, "zwift_pace") == 0) {
                 PaceRef r = pace_ref_from_string(value);
 
                 if (r < 0 || race_distance_m(r) <= 0)
                         return -EINVAL;
                 p->zwift_pace = r;
-        } else if (strcasecmp(key, "Units") == 0) {
+        } else if (strcasecmp(key, "units") == 0) {
                 ProfileUnits x = profile_units_from_string(value);
 
                 if (x < 0)

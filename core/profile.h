@@ -83,15 +83,21 @@ typedef struct RunnerProfile {
 void runner_profile_init(RunnerProfile *p);
 
 /*
- * Sets one [Runner] key from its string value. Keys (case-insensitive):
- * Mile, 5K, 10K, HalfMarathon (Half), Marathon, GoalMile (Goal): race times
+ * Sets one [Runner] key from its string value. Keys are paced.conf's
+ * (case-insensitive): mile, 5k, 10k, half, marathon, goal_mile: race times
  * "5:30", "19:45", "1:29:30" or paces "4:00/km", "6:00/mi";
- * ThresholdPace (Threshold), EasyPace (Easy): paces "4:10/km", "6:40/mi";
- * MaxHR, RestingHR, LTHR, Age: integers; Units: km or mi; ZwiftPace: mile,
- * 5k, 10k, half or marathon.
+ * threshold_pace, easy_pace: paces "4:10/km", "6:40/mi"; max_hr,
+ * resting_hr, lthr, age, hrvt1, hrvt2: integers; units: km or mi;
+ * zwift_pace: mile, 5k, 10k, half or marathon. The old spellings (MaxHR,
+ * ThresholdPace, HalfMarathon, ...) are read too: see
+ * runner_profile_key_renamed().
  * Returns -ENOENT for an unknown key, -EINVAL for a bad value.
  */
 int runner_profile_set_key(RunnerProfile *p, const char *key, const char *value);
+/* The key's one spelling if key is an old one ("MaxHR": "max_hr"), else NULL. */
+const char *runner_profile_key_renamed(const char *key);
+/* The key an unknown key is likely a typo of ("max_hrr": "max_hr"), or NULL. */
+const char *runner_profile_key_suggest(const char *key);
 
 /* Fills every unknown reference and HR anchor (see above). Idempotent. */
 void runner_profile_derive(RunnerProfile *p);

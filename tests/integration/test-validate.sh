@@ -60,20 +60,47 @@ expect 0 "$PACECTL" validate --json --speed-cap 12 --profile Mile=5:00 race-pace
 contains "$TMP/out" '"any_clamped":true'
 
 # The profile, from a config file, with its derivation shown.
+# One vocabulary, paced.conf's: every [Runner] key of the file counts (the
+# other sections are not the profile), so the preview is what paced runs.
 cat >"$TMP/paced.conf" <<'CONF'
 [Runner]
-Mile=5:30
-MaxHR=190
-SomethingNew=ignored
+mile = 5:30
+max_hr = 190
+threshold_pace = 4:20/km
+easy_pace = 6:00/km
+hrvt1 = 150
+units = km
+[Safety]
+max_speed = 16
 CONF
 expect 0 "$PACECTL" validate --profile "$TMP/paced.conf" mile-time-trial
 contains "$TMP/out" "5K             18:17     3:39/km    from Mile 5:30, Riegel (exponent 1.06)"
+contains "$TMP/out" "Threshold                4:20/km    configured"
+contains "$TMP/out" "Easy                     6:00/km    configured"
+contains "$TMP/out" "Max HR 190, LTHR 171 (90 % of max)"
 contains "$TMP/out" "Lap 4, last 100: all in"
-printf '[Runner]\nMile=fast\n' >"$TMP/bad.conf"
+[ ! -s "$TMP/err" ] || fail "warnings for paced.conf's own keys: $(cat "$TMP/err")"
+# The same as key=value pairs.
+expect 0 "$PACECTL" validate --profile mile=5:30,max_hr=190,threshold_pace=4:20/km,easy_pace=6:00/km mile-time-trial
+contains "$TMP/out" "Threshold                4:20/km    configured"
+# The old spellings still work, with a warning naming the new one.
+expect 0 "$PACECTL" validate --profile Mile=5:30,MaxHR=190,ThresholdPace=4:20/km easy-run
+contains "$TMP/out" "Max HR 190"
+contains "$TMP/err" "'MaxHR' is deprecated, write 'max_hr'"
+contains "$TMP/err" "'ThresholdPace' is deprecated, write 'threshold_pace'"
+# Unknown keys are errors, on their line, with the likely key.
+printf '[Runner]\nmile = 5:30\nmax_hrr = 190\n' >"$TMP/typo.conf"
+expect 2 "$PACECTL" validate --profile "$TMP/typo.conf" easy-run
+contains "$TMP/err" "typo.conf:3: unknown key 'max_hrr' (did you mean 'max_hr'?)"
+printf '[Runner]\nmile=fast\n' >"$TMP/bad.conf"
 expect 2 "$PACECTL" validate --profile "$TMP/bad.conf" easy-run
-contains "$TMP/err" "Mile=fast: invalid value"
+contains "$TMP/err" "bad.conf:2: invalid value for 'mile': 'fast'"
 expect 2 "$PACECTL" validate --profile Shoe=big easy-run
 contains "$TMP/err" "unknown key 'Shoe'"
+# paced.conf itself says which key was meant.
+printf '[Runner]\nMaxHR = 190\n' >"$TMP/camel.conf"
+"$PACED" --config "$TMP/camel.conf" --check-config >"$TMP/out" 2>"$TMP/err" && fail "paced took MaxHR"
+contains "$TMP/err" "unknown key 'MaxHR' in [Runner] (did you mean 'max_hr'?)"
 
 # Every built-in workout validates.
 for f in "$LIB"/*.txt; do

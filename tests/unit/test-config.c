@@ -218,6 +218,16 @@ static void test_unknown_key_has_line(void **state)
         assert_int_equal(load_fails("[Safety]\nmax_speed = 18\nmax_sped = 20\n", "max_sped"), 3);
         assert_int_equal(load_fails("\n\n[Bogus]\nx = 1\n", "unknown section [Bogus]"), 4);
         assert_int_equal(load_fails("max_speed = 3\n", "outside any [Section]"), 1);
+        /* One vocabulary for the profile: the old spelling and a typo name the key. */
+        assert_int_equal(load_fails("[Runner]\nMaxHR = 190\n",
+                                    "unknown key 'MaxHR' in [Runner] (did you mean 'max_hr'?)"),
+                         2);
+        assert_int_equal(load_fails("[Runner]\nthreshold_pase = 4:10/km\n",
+                                    "(did you mean 'threshold_pace'?)"),
+                         2);
+        /* goal_mile is the plan's, not paced.conf's: no such hint. */
+        assert_int_equal(
+                load_fails("[Runner]\nGoalMile = 5:00\n", "unknown key 'GoalMile' in [Runner]"), 2);
 }
 
 static void test_bad_values(void **state)

@@ -147,6 +147,32 @@ static void test_profile_keys(void **state)
         assert_int_equal(p.max_hr, 190);
         assert_int_equal(p.source[PACE_REF_MILE], REF_SOURCE_UNSET);
 
+        /* One vocabulary, paced.conf's; the old spellings map onto it. */
+        runner_profile_init(&p);
+        assert_int_equal(runner_profile_set_key(&p, "max_hr", "185"), 0);
+        assert_int_equal(runner_profile_set_key(&p, "resting_hr", "50"), 0);
+        assert_int_equal(runner_profile_set_key(&p, "threshold_pace", "4:00/km"), 0);
+        assert_int_equal(runner_profile_set_key(&p, "easy_pace", "5:30/km"), 0);
+        assert_int_equal(runner_profile_set_key(&p, "half", "1:30:00"), 0);
+        assert_int_equal(runner_profile_set_key(&p, "zwift_pace", "5k"), 0);
+        assert_int_equal(runner_profile_set_key(&p, "hrvt1", "150"), 0);
+        assert_int_equal(runner_profile_set_key(&p, "hrvt2", "250"), -EINVAL);
+        assert_int_equal(p.max_hr, 185);
+        assert_int_equal(p.resting_hr, 50);
+        assert_float_equal(p.pace_s_per_km[PACE_REF_THRESHOLD], 240, 1e-9);
+        assert_float_equal(p.pace_s_per_km[PACE_REF_EASY], 330, 1e-9);
+        assert_int_equal(p.zwift_pace, PACE_REF_5K);
+        assert_string_equal(runner_profile_key_renamed("MaxHR"), "max_hr");
+        assert_string_equal(runner_profile_key_renamed("thresholdpace"), "threshold_pace");
+        assert_string_equal(runner_profile_key_renamed("HalfMarathon"), "half");
+        assert_null(runner_profile_key_renamed("max_hr"));
+        assert_null(runner_profile_key_renamed("Mile"));
+        assert_string_equal(runner_profile_key_suggest("max_hrr"), "max_hr");
+        assert_string_equal(runner_profile_key_suggest("Max_HR"), "max_hr");
+        assert_string_equal(runner_profile_key_suggest("easy_pase"), "easy_pace");
+        assert_null(runner_profile_key_suggest("Shoe"));
+        assert_null(runner_profile_key_suggest("cadence"));
+
         /* Heart-rate anchors from age: Tanaka, LTHR 90 % of max. */
         runner_profile_init(&p);
         assert_int_equal(runner_profile_set_key(&p, "Age", "40"), 0);

@@ -38,6 +38,7 @@ void engine_config_from_config(const Config *c, EngineConfig *ret)
         ret->allow_remote_start = c->allow_remote_start;
         ret->cue_lead_usec = (uint64_t)(c->cue_lead_s * USEC_PER_SEC);
         ret->cues = c->cue_lead_s > 0;
+        ret->per_mile = c->units == CONFIG_UNITS_IMPERIAL;
         ret->auto_lap_m = c->auto_lap_m;
         ret->auto_lap_all_steps = c->auto_lap_scope == CONFIG_AUTO_LAP_ALL;
         switch (c->stop_policy) {

@@ -513,6 +513,10 @@ static double step_length(const ResolvedStep *s, double extend)
         return s->end_value + extend;
 }
 
+/* A speed in a cue or note, in the runner's units: "5.0 km/h", "3.1 mph". */
+#define SPEED_TEXT(e, kmh)                                                                         \
+        format_speed((char[32]){0}, 32, (kmh), (e)->config.per_mile, TIME_FORMAT_UNIT)
+
 static const char *step_text(const ResolvedStep *s, char *buf, size_t size)
 {
         if (s->label[0])
@@ -1367,8 +1371,8 @@ static void check_hr_lost(WorkoutEngine *e, uint64_t now)
                 e->hr_lost = true;
                 e->hr_lost_since = now;
                 e->hr_hold_kmh = isfinite(e->commanded_kmh) ? e->commanded_kmh : e->hrc.output_kmh;
-                snprintf(buf, sizeof(buf), "Heart rate signal lost: holding %.1f km/h",
-                         e->hr_hold_kmh);
+                snprintf(buf, sizeof(buf), "Heart rate signal lost: holding %s",
+                         SPEED_TEXT(e, e->hr_hold_kmh));
                 safety_event(e, now, ENGINE_SAFETY_HR_LOST, true, buf);
         }
         if (e->hr_lost && !e->hr_fallback && c->hr_lost_fallback &&
@@ -1615,8 +1619,8 @@ static bool rep_gate_holds(WorkoutEngine *e, uint64_t now)
                 e->gate_until =
                         now + umax(REP_GATE_MIN_USEC,
                                    s_to_usec(2 * rep_plan_ramp_s(&m, e->measured_kmh, want)));
-                cue(e, now, CUE_KIND_INFO, -1, "Getting up to speed: %s starts at %.1f km/h",
-                    step_text(n, buf, sizeof(buf)), want);
+                cue(e, now, CUE_KIND_INFO, -1, "Getting up to speed: %s starts at %s",
+                    step_text(n, buf, sizeof(buf)), SPEED_TEXT(e, want));
         }
         return true;
 }
@@ -1875,14 +1879,14 @@ static void apply_stop_policy(WorkoutEngine *e, uint64_t now, const char *what)
         if (e->belt != BELT_RUNNING || e->runner_stopped)
                 snprintf(n, sz, "%s: the belt is stopped", what);
         else if (!ftms_control_can_write(e->control))
-                snprintf(n, sz,
-                         "%s: paced cannot control this treadmill, the belt stays at %.1f km/h",
-                         what, cur);
+                snprintf(n, sz, "%s: paced cannot control this treadmill, the belt stays at %s",
+                         what, SPEED_TEXT(e, cur));
         else
                 switch (e->config.shutdown_policy) {
                 case ENGINE_SHUTDOWN_COOLDOWN:
                         if (isfinite(cur) && cur <= target + e->limits.speed_increment / 2) {
-                                snprintf(n, sz, "%s: the belt stays at %.1f km/h", what, cur);
+                                snprintf(n, sz, "%s: the belt stays at %s", what,
+                                         SPEED_TEXT(e, cur));
                                 break;
                         }
                         e->cooldown = true;
@@ -1902,10 +1906,11 @@ static void apply_stop_policy(WorkoutEngine *e, uint64_t now, const char *what)
                                 now + engine_stop_budget_usec(&e->config, cur) +
                                 (e->stop_hold_until > now ? e->stop_hold_until - now : 0);
                         if (secs > 0)
-                                snprintf(n, sz, "%s: slowing the belt to %.1f km/h in %d s", what,
-                                         target, secs);
+                                snprintf(n, sz, "%s: slowing the belt to %s in %d s", what,
+                                         SPEED_TEXT(e, target), secs);
                         else
-                                snprintf(n, sz, "%s: slowing the belt to %.1f km/h", what, target);
+                                snprintf(n, sz, "%s: slowing the belt to %s", what,
+                                         SPEED_TEXT(e, target));
                         stop_event(e, now, e->config.shutdown_policy, target, n);
                         ftms_control_request(e->control, now);
                         break;
@@ -1923,7 +1928,7 @@ static void apply_stop_policy(WorkoutEngine *e, uint64_t now, const char *what)
                 case ENGINE_SHUTDOWN_NONE:
                 case _ENGINE_SHUTDOWN_POLICY_MAX:
                 case _ENGINE_SHUTDOWN_POLICY_INVALID:
-                        snprintf(n, sz, "%s: the belt is left at %.1f km/h", what, cur);
+                        snprintf(n, sz, "%s: the belt is left at %s", what, SPEED_TEXT(e, cur));
                         break;
                 }
         cue(e, now, kind, secs > 0 ? secs : -1, "%s", n);
@@ -1946,13 +1951,13 @@ static void check_stop(WorkoutEngine *e, uint64_t now)
         else if (!ftms_control_can_write(e->control))
                 stop_done(e, now, false, "paced cannot control this treadmill: use the console");
         else if (e->cooldown && belt_at_or_below(e, e->cooldown_target))
-                stop_done(e, now, true, "The belt is at the cool-down speed, %.1f km/h",
-                          e->cooldown_target);
+                stop_done(e, now, true, "The belt is at the cool-down speed, %s",
+                          SPEED_TEXT(e, e->cooldown_target));
         else if (now >= e->stop_deadline)
                 stop_done(e, now, false,
-                          "Could not slow the belt to %.1f km/h (control %s): slow it on the "
+                          "Could not slow the belt to %s (control %s): slow it on the "
                           "console",
-                          e->cooldown_target,
+                          SPEED_TEXT(e, e->cooldown_target),
                           ftms_control_state_to_string(ftms_control_get_state(e->control)));
 }
 
@@ -2609,8 +2614,8 @@ int workout_engine_shutdown(WorkoutEngine *e, uint64_t now)
                 e->cooldown_target = cooldown_target_for(
                         e, isfinite(cur) ? fmin(cur, e->config.cooldown_speed_kmh)
                                          : e->config.cooldown_speed_kmh);
-                snprintf(buf, sizeof(buf), "paced is stopping: slowing to %.1f km/h",
-                         e->cooldown_target);
+                snprintf(buf, sizeof(buf), "paced is stopping: slowing to %s",
+                         SPEED_TEXT(e, e->cooldown_target));
                 stop_event(e, now, ENGINE_SHUTDOWN_COOLDOWN, e->cooldown_target, buf);
                 cue(e, now, CUE_KIND_SAFETY, -1, "%s", buf);
                 break;
@@ -3001,8 +3006,9 @@ static void handle_hr(WorkoutEngine *e, uint64_t now, const HrsMeasurement *m)
         r = safety_hr_ceiling_update(&e->ceiling, &e->config.safety, now, e->hr_bpm);
         if (r > 0) {
                 snprintf(buf, sizeof(buf),
-                         "Heart rate above %.0f: slowing to %.1f km/h until it drops below %.0f",
-                         e->config.safety.hr_ceiling_bpm, e->config.safety.recovery_speed_kmh,
+                         "Heart rate above %.0f: slowing to %s until it drops below %.0f",
+                         e->config.safety.hr_ceiling_bpm,
+                         SPEED_TEXT(e, e->config.safety.recovery_speed_kmh),
                          e->config.safety.hr_ceiling_bpm -
                                  e->config.safety.hr_ceiling_hysteresis_bpm);
                 safety_event(e, now, ENGINE_SAFETY_HR_CEILING, true, buf);

@@ -83,6 +83,7 @@ typedef struct EngineConfig {
         bool quirk_speed_mph;         /* firmware reads Set Target Speed as mph (Horizon T202) */
         bool allow_remote_start;      /* Start/Resume only on explicit command and only if set */
         bool cues;                    /* default true: announce changes, never change unannounced */
+        bool per_mile;                /* the runner's units: speeds in cues and notes in mph */
         uint64_t cue_lead_usec;       /* default 5 s */
         uint64_t halfway_min_usec;    /* halfway cue only for steps at least this long, 120 s */
         /* Auto-lap distance, default 400 (METERS_PER_MILE: mile); 0 off. In a time

@@ -96,6 +96,9 @@ wait "$WATCH_PID" || fail "watch failed: $(tail "$T/watch")"
 grep -qE '\| pace [0-9]+:[0-9]{2}/mi \(target [0-9]+:[0-9]{2}/mi\).* \| [0-9]+\.[0-9]{2} mi' "$T/watch" ||
         fail "watch --lines: $(tail -3 "$T/watch")"
 no_km "$T/watch" "watch --lines"
+# paced's own sentences (the end of the workout, cues) in mph too.
+wait_for 10 grep -qE "Workout complete: (slowing the belt to|the belt stays at) [0-9.]+ mph" "$T/paced.log" ||
+        fail "end note: $(grep 'Workout complete' "$T/paced.log")"
 
 id=$(sqlite3 "$T/state/paced.db" "SELECT max(id) FROM sessions")
 expect_rc 0 pc show "$id"

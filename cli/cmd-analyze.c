@@ -16,6 +16,8 @@
 #include "rr-analysis.h"
 #include "rr-file.h"
 #include "session-store.h"
+#include "time-util.h"
+#include "units-cli.h"
 #include "util.h"
 
 static const char options_help[] =
@@ -189,6 +191,9 @@ static void print_json(const char *path, RrFileFormat format, const RrAnalysis *
 
 static void print_text(const char *path, RrFileFormat format, const RrAnalysis *a, bool windows)
 {
+        bool mi = pacectl_units_per_mile();
+        char sa[32], sb[32], sc[32];
+
         printf("%s     %s\n", format < 0 ? "Session:" : "File:   ", path);
         if (format >= 0)
                 printf("Format:      %s\n", rr_file_format_to_string(format));
@@ -240,11 +245,17 @@ static void print_text(const char *path, RrFileFormat format, const RrAnalysis *
                         else
                                 printf(" (95 %% interval unknown)");
                         if (isfinite(t->speed_kmh)) {
-                                printf(" at %.1f km/h", t->speed_kmh);
+                                printf(" at %s", format_speed(sa, sizeof(sa), t->speed_kmh, mi,
+                                                              TIME_FORMAT_UNIT));
                                 if (isfinite(t->speed_ci_lo_kmh))
-                                        printf(" (%.1f-%.1f)", t->speed_ci_lo_kmh,
-                                               t->speed_ci_hi_kmh);
-                                printf(", as run on the ramp %.1f km/h", t->speed_ramp_kmh);
+                                        printf(" (%s-%s)",
+                                               format_speed(sb, sizeof(sb), t->speed_ci_lo_kmh, mi,
+                                                            0),
+                                               format_speed(sc, sizeof(sc), t->speed_ci_hi_kmh, mi,
+                                                            TIME_FORMAT_UNIT));
+                                printf(", as run on the ramp %s",
+                                       format_speed(sa, sizeof(sa), t->speed_ramp_kmh, mi,
+                                                    TIME_FORMAT_UNIT));
                         }
                         printf(", grade %c%s%s\n", t->grade,
                                t->reached ? "" : ", NOT REACHED: extrapolated",
@@ -255,10 +266,13 @@ static void print_text(const char *path, RrFileFormat format, const RrAnalysis *
                 printf("HR deflection (Conconi): not computed (needs a stepped ramp, "
                        ">= 6 stages)\n");
         else if (a->deflection.found)
-                printf("HR deflection (Conconi): %.0f bpm at %.1f km/h (D-max %.0f bpm at "
-                       "%.1f km/h)\n",
-                       a->deflection.break_hr_bpm, a->deflection.break_speed_kmh,
-                       a->deflection.dmax_hr_bpm, a->deflection.dmax_speed_kmh);
+                printf("HR deflection (Conconi): %.0f bpm at %s (D-max %.0f bpm at %s)\n",
+                       a->deflection.break_hr_bpm,
+                       format_speed(sa, sizeof(sa), a->deflection.break_speed_kmh, mi,
+                                    TIME_FORMAT_UNIT),
+                       a->deflection.dmax_hr_bpm,
+                       format_speed(sb, sizeof(sb), a->deflection.dmax_speed_kmh, mi,
+                                    TIME_FORMAT_UNIT));
         else
                 printf("HR deflection (Conconi): no deflection found (%zu stages)\n", a->n_stages);
         for (size_t i = 0; i < a->n_steady; i++) {
@@ -268,7 +282,9 @@ static void print_text(const char *path, RrFileFormat format, const RrAnalysis *
                 print_mmss(s->t_start_s);
                 printf("-");
                 print_mmss(s->t_end_s);
-                printf(" at %.1f km/h, HR %.0f bpm", s->speed_kmh, s->hr_mean_bpm);
+                printf(" at %s, HR %.0f bpm",
+                       format_speed(sa, sizeof(sa), s->speed_kmh, mi, TIME_FORMAT_UNIT),
+                       s->hr_mean_bpm);
                 if (isfinite(s->drift_bpm_per_10min))
                         printf(", cardiac drift %+.1f bpm per 10 min\n", s->drift_bpm_per_10min);
                 else
@@ -292,7 +308,8 @@ static void print_text(const char *path, RrFileFormat format, const RrAnalysis *
                 }
         }
         if (windows) {
-                printf("\n%8s %7s %7s %6s %6s\n", "t_s", "alpha1", "hr_bpm", "art_%", "km/h");
+                printf("\n%8s %7s %7s %6s %6s\n", "t_s", "alpha1", "hr_bpm", "art_%",
+                       mi ? "mph" : "km/h");
                 for (size_t i = 0; i < a->n_windows; i++) {
                         const Alpha1Eval *w = &a->windows[i];
 
@@ -301,8 +318,9 @@ static void print_text(const char *path, RrFileFormat format, const RrAnalysis *
                                 printf("%7.3f", w->alpha1);
                         else
                                 printf("%7s", "-");
-                        printf(" %7.1f %6.2f %6.1f%s\n", w->hr_bpm, w->artifact_pct,
-                               a->window_speed_kmh[i], w->low_quality ? " low-quality" : "");
+                        printf(" %7.1f %6.2f %6s%s\n", w->hr_bpm, w->artifact_pct,
+                               format_speed(sa, sizeof(sa), a->window_speed_kmh[i], mi, 0),
+                               w->low_quality ? " low-quality" : "");
                 }
         }
 }

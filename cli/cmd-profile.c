@@ -78,7 +78,7 @@ static const char *source_text(const ProfileView *v, HrSource s, bool accepted, 
 static void print_text(const ProfileView *v)
 {
         bool imperial = v->p.runner.units == PROFILE_UNITS_MI;
-        char pace[32], why[160], src[64];
+        char pace[32], why[160], src[64], speed[32];
         HrSource ls;
         double lthr = lthr_of(v, &ls);
 
@@ -95,7 +95,8 @@ static void print_text(const ProfileView *v)
                         snprintf(why, sizeof(why), "the training plan's goal");
                 else
                         runner_profile_derivation(&v->p.runner, r, why, sizeof(why));
-                printf("  %-10s %9s  %4.1f km/h  %s\n", pace_ref_to_string(r), pace, kmh, why);
+                printf("  %-10s %9s  %9s  %s\n", pace_ref_to_string(r), pace,
+                       format_speed(speed, sizeof(speed), kmh, imperial, TIME_FORMAT_UNIT), why);
         }
         printf("\nHeart rate:\n");
         if (v->p.hr.max_bpm > 0)

@@ -15,6 +15,8 @@
 #include "json-writer.h"
 #include "pacectl.h"
 #include "session-cli.h"
+#include "time-util.h"
+#include "units-cli.h"
 #include "util.h"
 
 static const char options_help[] =
@@ -83,14 +85,16 @@ static void print_json(const SessionTrendEntry *l, size_t n)
 static void format_estimate(char *buf, size_t size, const SessionThresholdEstimate *e,
                             const SessionThresholdEstimate *prev)
 {
-        char kmh[16] = "", conf[16] = "", change[24] = "", ci[24] = "";
+        char kmh[40] = "", speed[32], conf[16] = "", change[24] = "", ci[24] = "";
 
         if (!isfinite(e->hr_bpm)) {
                 snprintf(buf, size, "-");
                 return;
         }
         if (isfinite(e->speed_kmh))
-                snprintf(kmh, sizeof(kmh), " %4.1f km/h", e->speed_kmh);
+                snprintf(kmh, sizeof(kmh), " %s",
+                         format_speed(speed, sizeof(speed), e->speed_kmh, pacectl_units_per_mile(),
+                                      TIME_FORMAT_UNIT));
         if (isfinite(e->confidence))
                 snprintf(conf, sizeof(conf), " %.2f", e->confidence);
         if (prev)

@@ -126,6 +126,11 @@ grep -qE '^  2  active +1700 m .* 1\.06 mi +[0-9]+:[0-9]{2}/mi +[0-9.]+ mph ' "$
 grep -qE '^Total: .*, [0-9.]+ mi$' "$T/validate-mi" || fail "validate total"
 no_km "$T/validate-mi" validate
 
+expect_rc 0 pc profile --config "$T/paced.conf"
+cp "$T/out" "$T/profile-mi"
+grep -qE '^  mile +[0-9]+:[0-9]{2}/mi +[0-9.]+ mph ' "$T/profile-mi" || fail "profile: $(cat "$T/profile-mi")"
+no_km "$T/profile-mi" profile
+
 expect_rc 0 pc report "$id" -o "$T/mi.svg"
 grep -q '>Speed (mph)</text>' "$T/mi.svg" || fail "SVG speed axis"
 grep -q '>Pace (min/mi)</text>' "$T/mi.svg" || fail "SVG pace axis"

@@ -73,16 +73,11 @@ static int cmd_export_workout(int argc, char *argv[])
                                 return PACECTL_EXIT_USAGE;
                         have_profile = true;
                         break;
-                case WORKOUT_CLI_ARG_MIN_SPEED:
-                case WORKOUT_CLI_ARG_MAX_SPEED:
-                case WORKOUT_CLI_ARG_MAX_INCLINE:
-                case WORKOUT_CLI_ARG_SPEED_CAP:
-                case WORKOUT_CLI_ARG_INCLINE_CAP:
+                default:
+                        /* The machine limits, or an option getopt refused. */
                         if (workout_cli_parse_limit(c, optarg, &limits) < 0)
                                 return PACECTL_EXIT_USAGE;
                         break;
-                default:
-                        return PACECTL_EXIT_USAGE;
                 }
         if (workout_cli_check_args("export-workout", argc, &limits) < 0)
                 return PACECTL_EXIT_USAGE;

@@ -236,14 +236,6 @@ static int cmd_validate(int argc, char *argv[])
                         if (workout_cli_load_profile(optarg, &profile) < 0)
                                 return PACECTL_EXIT_USAGE;
                         break;
-                case WORKOUT_CLI_ARG_MIN_SPEED:
-                case WORKOUT_CLI_ARG_MAX_SPEED:
-                case WORKOUT_CLI_ARG_MAX_INCLINE:
-                case WORKOUT_CLI_ARG_SPEED_CAP:
-                case WORKOUT_CLI_ARG_INCLINE_CAP:
-                        if (workout_cli_parse_limit(c, optarg, &limits) < 0)
-                                return PACECTL_EXIT_USAGE;
-                        break;
                 case ARG_MAX_ACCEL:
                         if (workout_cli_parse_double("--max-accel", optarg, 0.1, 5,
                                                      &machine.max_accel_kmhps) < 0)
@@ -255,7 +247,10 @@ static int cmd_validate(int argc, char *argv[])
                                 return PACECTL_EXIT_USAGE;
                         break;
                 default:
-                        return PACECTL_EXIT_USAGE;
+                        /* The machine limits, or an option getopt refused. */
+                        if (workout_cli_parse_limit(c, optarg, &limits) < 0)
+                                return PACECTL_EXIT_USAGE;
+                        break;
                 }
         if (workout_cli_check_args("validate", argc, &limits) < 0)
                 return PACECTL_EXIT_USAGE;

@@ -32,7 +32,8 @@ enum {
         "  --speed-cap KMH        Configured speed cap\n"                                          \
         "  --incline-cap PCT      Configured incline cap\n"
 
-/* One of the WORKOUT_CLI_ARG_* options into l; prints the error; 0 or -EINVAL. */
+/* One of the WORKOUT_CLI_ARG_* options into l; prints the error; 0, or
+ * -EINVAL for a bad value or another option (getopt's '?' included). */
 int workout_cli_parse_limit(int opt, const char *arg, ResolveLimits *l);
 /* After getopt: one argument left and limits that agree, else -EINVAL (printed). */
 int workout_cli_check_args(const char *cmd, int argc, const ResolveLimits *l);

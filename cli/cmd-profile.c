@@ -103,7 +103,7 @@ static void print_text(const ProfileView *v)
                 printf("  max        %3.0f bpm  %s\n", v->p.hr.max_bpm,
                        hr_source_to_string(v->p.hr.max_source));
         else
-                printf("  max        unknown (set MaxHR or Age in [Runner])\n");
+                printf("  max        unknown (set max_hr or age in [Runner])\n");
         printf("  resting    %3.0f bpm  %s\n", v->p.hr.rest_bpm,
                hr_source_to_string(v->p.hr.rest_source));
         if (isfinite(lthr))

@@ -1,7 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* pacectl validate: parse and resolve a workout file, print its steps. */
 #include <getopt.h>
-#include <ini.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -16,95 +15,9 @@
 #include "time-util.h"
 #include "units-cli.h"
 #include "util.h"
+#include "workout-cli.h"
 #include "workout-library.h"
 #include "workout.h"
-
-typedef struct IniState {
-        const char *path;
-        RunnerProfile *profile;
-        char bad[200];
-} IniState;
-
-/*
- * One [Runner] key: an unknown one is an error (with the key it is likely a
- * typo of), an old spelling a warning. 0 on success.
- */
-static int set_runner_key(const char *where, RunnerProfile *p, const char *key, const char *value,
-                          char *bad, size_t n)
-{
-        const char *renamed = runner_profile_key_renamed(key), *hint;
-        int k;
-
-        k = runner_profile_set_key(p, key, value);
-        if (k == -ENOENT) {
-                hint = runner_profile_key_suggest(key);
-                snprintf(bad, n, "unknown key '%s'%s%s%s", key, hint ? " (did you mean '" : "",
-                         hint ? hint : "", hint ? "'?)" : "");
-                return k;
-        }
-        if (k < 0) {
-                snprintf(bad, n, "invalid value for '%s': '%s'", key, value);
-                return k;
-        }
-        if (renamed)
-                fprintf(stderr, "pacectl: %s: '%s' is deprecated, write '%s' (as in paced.conf)\n",
-                        where, key, renamed);
-        return 0;
-}
-
-static int runner_ini_handler(void *user, const char *section, const char *name, const char *value)
-{
-        IniState *st = user;
-
-        /* The other sections of paced.conf are not the profile. */
-        if (strcasecmp(section, "Runner") != 0)
-                return 1;
-        /* 0 stops the parse: ini_parse() returns this line. */
-        return set_runner_key(st->path, st->profile, name, value, st->bad, sizeof(st->bad)) < 0 ? 0
-                                                                                                : 1;
-}
-
-/* --profile is a config file with a [Runner] section, or "key=value,…". */
-static int load_profile(const char *spec, RunnerProfile *p)
-{
-        struct stat st;
-        char bad[200];
-
-        if (!strchr(spec, '=') || stat(spec, &st) == 0) {
-                IniState s = {.path = spec, .profile = p};
-                int k = ini_parse(spec, runner_ini_handler, &s);
-
-                if (k < 0) {
-                        fprintf(stderr, "pacectl: %s: cannot open\n", spec);
-                        return -EINVAL;
-                }
-                if (k > 0) {
-                        fprintf(stderr, "pacectl: %s:%d: %s\n", spec, k,
-                                s.bad[0] ? s.bad : "syntax error");
-                        return -EINVAL;
-                }
-                return 0;
-        }
-        _cleanup_free_ char *copy = strdup(spec);
-        char *save = NULL;
-
-        if (!copy)
-                return -ENOMEM;
-        for (char *item = strtok_r(copy, ",", &save); item; item = strtok_r(NULL, ",", &save)) {
-                char *eq = strchr(item, '=');
-
-                if (!eq) {
-                        fprintf(stderr, "pacectl: --profile: expected Key=Value, got '%s'\n", item);
-                        return -EINVAL;
-                }
-                *eq = 0;
-                if (set_runner_key("--profile", p, item, eq + 1, bad, sizeof(bad)) < 0) {
-                        fprintf(stderr, "pacectl: --profile: %s\n", bad);
-                        return -EINVAL;
-                }
-        }
-        return 0;
-}
 
 static void print_profile(const RunnerProfile *p)
 {
@@ -273,30 +186,11 @@ static unsigned print_run_ups(const ResolvedWorkout *w, const RepPlanMachine *m,
         return n;
 }
 
-static int parse_double_arg(const char *opt, const char *v, double lo, double hi, double *ret)
-{
-        char *end;
-        double x = strtod(v, &end);
-
-        if (end == v || *end || !(x >= lo && x <= hi)) {
-                fprintf(stderr, "pacectl: %s: expected a number from %g to %g, got '%s'\n", opt, lo,
-                        hi, v);
-                return -EINVAL;
-        }
-        *ret = x;
-        return 0;
-}
-
 static int cmd_validate(int argc, char *argv[])
 {
         enum {
                 ARG_JSON = 0x100,
                 ARG_PROFILE,
-                ARG_MIN_SPEED,
-                ARG_MAX_SPEED,
-                ARG_MAX_INCLINE,
-                ARG_SPEED_CAP,
-                ARG_INCLINE_CAP,
                 ARG_MAX_ACCEL,
                 ARG_BELT_ACCEL,
         };
@@ -304,24 +198,16 @@ static int cmd_validate(int argc, char *argv[])
                 {"help", no_argument, NULL, 'h'},
                 {"json", no_argument, NULL, ARG_JSON},
                 {"profile", required_argument, NULL, ARG_PROFILE},
-                {"min-speed", required_argument, NULL, ARG_MIN_SPEED},
-                {"max-speed", required_argument, NULL, ARG_MAX_SPEED},
-                {"max-incline", required_argument, NULL, ARG_MAX_INCLINE},
-                {"speed-cap", required_argument, NULL, ARG_SPEED_CAP},
-                {"incline-cap", required_argument, NULL, ARG_INCLINE_CAP},
+                WORKOUT_CLI_LIMIT_OPTIONS,
                 {"max-accel", required_argument, NULL, ARG_MAX_ACCEL},
                 {"belt-accel", required_argument, NULL, ARG_BELT_ACCEL},
                 {}};
         _cleanup_(workout_freep) Workout *w = NULL;
         _cleanup_(resolved_workout_freep) ResolvedWorkout *rw = NULL;
-        _cleanup_free_ char *path = NULL;
         RunnerProfile profile;
         ResolveLimits limits;
         RepPlanMachine machine;
-        WorkoutError err = {};
         bool json = false;
-        struct stat st;
-        char msg[600];
         int c, k;
 
         runner_profile_init(&profile);
@@ -346,12 +232,8 @@ static int cmd_validate(int argc, char *argv[])
                                 "  --json                 Print the resolved workout as JSON\n"
                                 "  --profile FILE|K=V,..  Runner profile: a paced.conf with "
                                 "[Runner],\n"
-                                "                         or keys such as mile=5:30,max_hr=190\n"
-                                "  --min-speed KMH        Machine minimum speed (default 1)\n"
-                                "  --max-speed KMH        Machine maximum speed (default 20)\n"
-                                "  --max-incline PCT      Machine maximum incline (default 15)\n"
-                                "  --speed-cap KMH        Configured speed cap\n"
-                                "  --incline-cap PCT      Configured incline cap\n"
+                                "                         or keys such as "
+                                "mile=5:30,max_hr=190\n" WORKOUT_CLI_LIMIT_HELP
                                 "  --max-accel KMHPS      Configured max_accel (default 0.5)\n"
                                 "  --belt-accel KMHPS     The belt's own acceleration, if slower\n"
                                 "FILE is a text workout, a .zwo file, a FIT workout or a library "
@@ -361,79 +243,31 @@ static int cmd_validate(int argc, char *argv[])
                         json = true;
                         break;
                 case ARG_PROFILE:
-                        if (load_profile(optarg, &profile) < 0)
-                                return PACECTL_EXIT_USAGE;
-                        break;
-                case ARG_MIN_SPEED:
-                        if (parse_double_arg("--min-speed", optarg, 0, 40, &limits.min_speed_kmh) <
-                            0)
-                                return PACECTL_EXIT_USAGE;
-                        break;
-                case ARG_MAX_SPEED:
-                        if (parse_double_arg("--max-speed", optarg, 0.5, 40,
-                                             &limits.max_speed_kmh) < 0)
-                                return PACECTL_EXIT_USAGE;
-                        break;
-                case ARG_MAX_INCLINE:
-                        if (parse_double_arg("--max-incline", optarg, 0, 40,
-                                             &limits.max_incline_pct) < 0)
-                                return PACECTL_EXIT_USAGE;
-                        break;
-                case ARG_SPEED_CAP:
-                        if (parse_double_arg("--speed-cap", optarg, 0.5, 40,
-                                             &limits.speed_cap_kmh) < 0)
-                                return PACECTL_EXIT_USAGE;
-                        break;
-                case ARG_INCLINE_CAP:
-                        if (parse_double_arg("--incline-cap", optarg, 0, 40,
-                                             &limits.incline_cap_pct) < 0)
+                        if (workout_cli_load_profile(optarg, &profile) < 0)
                                 return PACECTL_EXIT_USAGE;
                         break;
                 case ARG_MAX_ACCEL:
-                        if (parse_double_arg("--max-accel", optarg, 0.1, 5,
-                                             &machine.max_accel_kmhps) < 0)
+                        if (workout_cli_parse_double("--max-accel", optarg, 0.1, 5,
+                                                     &machine.max_accel_kmhps) < 0)
                                 return PACECTL_EXIT_USAGE;
                         break;
                 case ARG_BELT_ACCEL:
-                        if (parse_double_arg("--belt-accel", optarg, 0.05, 10,
-                                             &machine.belt_accel_kmhps) < 0)
+                        if (workout_cli_parse_double("--belt-accel", optarg, 0.05, 10,
+                                                     &machine.belt_accel_kmhps) < 0)
                                 return PACECTL_EXIT_USAGE;
                         break;
                 default:
-                        return PACECTL_EXIT_USAGE;
+                        /* The machine limits, or an option getopt refused. */
+                        if (workout_cli_parse_limit(c, optarg, &limits) < 0)
+                                return PACECTL_EXIT_USAGE;
+                        break;
                 }
-        if (optind != argc - 1) {
-                fprintf(stderr, "pacectl validate: expected one FILE (see --help)\n");
+        if (workout_cli_check_args("validate", argc, &limits) < 0)
                 return PACECTL_EXIT_USAGE;
-        }
-        if (limits.min_speed_kmh > limits.max_speed_kmh) {
-                fprintf(stderr, "pacectl validate: --min-speed above --max-speed\n");
-                return PACECTL_EXIT_USAGE;
-        }
 
-        if (stat(argv[optind], &st) < 0 && workout_library_name_is_valid(argv[optind]))
-                k = workout_library_find(argv[optind], workout_library_default_dirs(), &path);
-        else
-                k = (path = strdup(argv[optind])) ? 0 : -ENOMEM;
-        if (k < 0) {
-                fprintf(stderr, "pacectl: %s: no such file or library workout\n", argv[optind]);
-                return PACECTL_EXIT_USAGE;
-        }
-        k = workout_load_file(path, &w, &err);
-        if (k < 0) {
-                fprintf(stderr, "%s\n", workout_error_format(&err, msg, sizeof(msg)));
-                return k == -ENOMEM ? PACECTL_EXIT_FAILURE : PACECTL_EXIT_USAGE;
-        }
-        k = workout_resolve(w, &profile, &limits, &rw);
-        if (k < 0) {
-                fprintf(stderr, "%s: cannot resolve: %s\n", path,
-                        k == -ENODATA ? "a heart-rate target needs max_hr or lthr in the profile"
-                        : k == -EDOM  ? "a target resolves to no speed (check the time offsets)"
-                        : k == -E2BIG ? "too many steps"
-                                      : strerror(-k));
-                return k == -ENOMEM ? PACECTL_EXIT_FAILURE : PACECTL_EXIT_USAGE;
-        }
-        rw->source = TAKE_PTR(path);
+        k = workout_cli_resolve(argv[optind], &profile, &limits, &w, &rw);
+        if (k != PACECTL_EXIT_OK)
+                return k;
         runner_profile_derive(&profile);
         if (json) {
                 resolved_workout_to_json(rw, stdout);

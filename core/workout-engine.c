@@ -1380,8 +1380,8 @@ static void check_hr_lost(WorkoutEngine *e, uint64_t now)
                 e->hr_fallback = true;
                 if (s->hr_fallback_kmh > 0) {
                         snprintf(buf, sizeof(buf),
-                                 "No heart rate: falling back to %.1f km/h for this step",
-                                 s->hr_fallback_kmh);
+                                 "No heart rate: falling back to %s for this step",
+                                 SPEED_TEXT(e, s->hr_fallback_kmh));
                         safety_event(e, now, ENGINE_SAFETY_HR_LOST, true, buf);
                 }
         }
@@ -1739,13 +1739,13 @@ static void check_ttt(WorkoutEngine *e, uint64_t now)
                                  (m - e->ttt_from) / (target - e->ttt_from) < 0.25)
                                 event_msg(e, now, ENGINE_EVENT_DIAGNOSTIC,
                                           "speed control does not work on this treadmill: "
-                                          "commanded %.1f km/h, the belt stays at %.1f km/h",
-                                          target, m);
+                                          "commanded %s, the belt stays at %s",
+                                          SPEED_TEXT(e, target), SPEED_TEXT(e, m));
                         else
                                 event_msg(e, now, ENGINE_EVENT_DIAGNOSTIC,
-                                          "commanded %.1f km/h, the belt is at %.1f km/h "
-                                          "after %.0f s",
-                                          target, m, usec_to_s(e->config.target_timeout_usec));
+                                          "commanded %s, the belt is at %s after %.0f s",
+                                          SPEED_TEXT(e, target), SPEED_TEXT(e, m),
+                                          usec_to_s(e->config.target_timeout_usec));
                 }
         }
 }

@@ -501,7 +501,10 @@ static int decode(const Characteristic *c, const uint8_t *buf, size_t len, bool 
                 FtmsTreadmillData d;
                 r = ftms_parse_treadmill_data(buf, len, &d);
                 if (r < 0)
-                        return malformed(c, "shorter than its 2-byte flags field", len);
+                        return malformed(c,
+                                         len < 2 ? "shorter than its 2-byte flags field"
+                                                 : "cut before the first field its flags announce",
+                                         len);
                 out_header(&o, c, len);
                 print_treadmill_data(&o, &d);
                 break;

@@ -1,11 +1,13 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* pacectl status: the daemon's state in one screen, or as JSON. */
 #include <getopt.h>
+#include <inttypes.h>
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "bus-client.h"
+#include "time-util.h"
 #include "util.h"
 
 /* "11.3 km/h (5:19/km)", or "-" when unknown. */
@@ -17,7 +19,7 @@ static void print_speed(double kmh, bool imperial)
                 printf("-");
                 return;
         }
-        pacectl_format_pace(kmh, imperial, pace, sizeof(pace));
+        format_pace(pace, sizeof(pace), kmh, imperial, TIME_FORMAT_UNIT);
         printf("%.1f km/h (%s)", kmh, pace);
 }
 
@@ -32,10 +34,12 @@ static void print_status_text(const ManagerProps *p, const DeviceProps devs[2])
         if (p->simulated)
                 printf("  [simulator, x%g]", p->time_scale);
         printf("\n");
+        if (p->next_action && *p->next_action)
+                printf("       To do: %s\n", p->next_action);
         if (p->workout && *p->workout) {
                 printf("     Workout: %s\n", p->workout);
                 if (p->step_index >= 0) {
-                        pacectl_format_duration(p->step_remaining, a, sizeof(a));
+                        format_duration(a, sizeof(a), p->step_remaining, 0);
                         printf("        Step: %d/%u %s, %s left\n", p->step_index + 1,
                                p->step_count, p->step_name, a);
                 }
@@ -67,7 +71,7 @@ static void print_status_text(const ManagerProps *p, const DeviceProps devs[2])
         if (p->crossover_kind && *p->crossover_kind)
                 printf("  (crossed %s at %u bpm, %.1f km/h)", p->crossover_kind, p->crossover_hr,
                        p->crossover_speed);
-        pacectl_format_duration(p->elapsed, a, sizeof(a));
+        format_duration(a, sizeof(a), p->elapsed, 0);
         if (isfinite(p->distance))
                 snprintf(b, sizeof(b), "%.2f km", p->distance / 1000.0);
         else
@@ -84,14 +88,27 @@ static void print_status_text(const ManagerProps *p, const DeviceProps devs[2])
                                d->address && *d->address ? ")" : "");
                         if (d->battery >= 0)
                                 printf(", battery %d %%", d->battery);
-                        printf("\n");
                 } else
-                        printf("not connected\n");
+                        printf("not connected");
+                if (d->malformed > 0)
+                        printf(", %" PRIu64 " malformed payload%s", d->malformed,
+                               d->malformed == 1 ? "" : "s");
+                printf("\n");
         }
         printf("     Control: %s%s\n", p->control_status ? p->control_status : "?",
                p->monitor_only ? " (monitor only)" : "");
         if (p->session_id)
                 printf("     Session: %llu\n", (unsigned long long)p->session_id);
+        /* Said only when something is wrong: the runner's data is at stake. */
+        if (p->storage && (streq(p->storage, "buffering") || streq(p->storage, "dropping")))
+                printf("     Storage: %s (%s): %s\n", p->storage,
+                       streq(p->storage, "dropping")
+                               ? "memory full, new samples are not recorded"
+                               : "the session is kept in memory until it can be written",
+                       p->storage_error ? p->storage_error : "?");
+        else if (p->storage && streq(p->storage, "unavailable"))
+                printf("     Storage: unavailable: %s\n",
+                       p->storage_error ? p->storage_error : "?");
         if (p->schedule && *p->schedule)
                 printf("       Today: %s\n", p->schedule);
 }

@@ -191,8 +191,10 @@ static bool field_flag_set(uint16_t flags, FtmsField f)
  * Real devices cut notifications at the MTU (Matrix): decode the fields
  * that fit, stop at the first one that does not, and say so (truncated,
  * dangling_bytes). RFU flag bits and bytes after the last announced field
- * (Urevo) are reported, not rejected. Only a value too short for the flags
- * themselves is malformed.
+ * (Urevo) are reported, not rejected. Malformed: a value too short for the
+ * flags themselves, or one cut before the first field its flags announce
+ * (a 3-byte record: nothing of it is usable, and a record with no fields
+ * would pass as valid data).
  */
 int ftms_parse_treadmill_data(const uint8_t *buf, size_t len, FtmsTreadmillData *ret)
 {
@@ -258,6 +260,8 @@ int ftms_parse_treadmill_data(const uint8_t *buf, size_t len, FtmsTreadmillData 
                         d.na |= FTMS_FIELD_BIT(f);
         }
         d.trailing_bytes = le_cursor_remaining(&c);
+        if (d.truncated && d.present == 0)
+                return -EBADMSG;
 
         *ret = d;
         return 0;

@@ -4,9 +4,11 @@
 /*
  * Fitness Machine Service 1.0 codecs for treadmills. Pure: no I/O, no
  * logging. Parsers return 0 on success or -EBADMSG for a payload that cannot
- * be decoded at all; oddities the spec tolerates (truncation at the MTU, RFU
- * bits, trailing bytes, vendor "not available" sentinels) are decoded and
- * reported in the result instead of rejected.
+ * be decoded at all (for Treadmill Data: shorter than its flags, or cut
+ * before the first field they announce); oddities the spec tolerates
+ * (truncation at the MTU after some fields, RFU bits, trailing bytes, vendor
+ * "not available" sentinels) are decoded and reported in the result instead
+ * of rejected.
  *
  * One header for the service, one source per characteristic
  * (ftms-treadmill-data.c, ftms-feature.c with the two ranges, ftms-status.c

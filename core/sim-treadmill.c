@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "sim-treadmill.h"
+#include "string-table.h"
 #include "util.h"
 
 #define SIM_QUEUE_SIZE 64
@@ -24,6 +25,7 @@ struct SimTreadmill {
         double target_incline_pct;
         double distance_m;
         double elapsed_s;
+        unsigned n_records;
         double elev_pos_m;
         double elev_neg_m;
         double energy_kcal;
@@ -35,21 +37,16 @@ struct SimTreadmill {
         size_t log_head, log_len;
 };
 
-static const char *const belt_state_table[_SIM_BELT_MAX] = {
+static const char *const sim_belt_state_table[_SIM_BELT_MAX] = {
         [SIM_BELT_IDLE] = "idle",
         [SIM_BELT_RUNNING] = "running",
         [SIM_BELT_PAUSED] = "paused",
         [SIM_BELT_SAFETY] = "safety-key",
 };
 
-const char *sim_belt_state_to_string(SimBeltState s)
-{
-        if (s < 0 || s >= _SIM_BELT_MAX)
-                return NULL;
-        return belt_state_table[s];
-}
+DEFINE_STRING_TABLE_LOOKUP_TO_STRING(sim_belt_state, SimBeltState);
 
-static const char *const console_table[_SIM_CONSOLE_MAX] = {
+static const char *const sim_console_button_table[_SIM_CONSOLE_MAX] = {
         [SIM_CONSOLE_START] = "start",
         [SIM_CONSOLE_STOP] = "stop",
         [SIM_CONSOLE_PAUSE] = "pause",
@@ -57,12 +54,7 @@ static const char *const console_table[_SIM_CONSOLE_MAX] = {
         [SIM_CONSOLE_KEY_REPLACE] = "key-replace",
 };
 
-const char *sim_console_button_to_string(SimConsoleButton b)
-{
-        if (b < 0 || b >= _SIM_CONSOLE_MAX)
-                return NULL;
-        return console_table[b];
-}
+DEFINE_STRING_TABLE_LOOKUP(sim_console_button, SimConsoleButton);
 
 void sim_treadmill_config_default(SimTreadmillConfig *c)
 {
@@ -187,21 +179,41 @@ static double ramp(double *v, double target, double rate, double dt)
         return mean;
 }
 
+/* Where the belt is heading and how fast its speed changes. */
+static double belt_target(const SimTreadmill *t, double *ret_rate)
+{
+        double target = t->state == SIM_BELT_RUNNING ? t->target_speed_kmh : 0.0;
+
+        if (t->state == SIM_BELT_SAFETY)
+                *ret_rate = t->cfg.safety_decel_kmh_per_s;
+        else
+                *ret_rate = target > t->speed_kmh ? t->cfg.accel_kmh_per_s : t->cfg.decel_kmh_per_s;
+        return target;
+}
+
+double sim_treadmill_distance_at(const SimTreadmill *t, uint64_t now_usec)
+{
+        double v = t->speed_kmh, rate, target, dt, mean_speed;
+
+        if (now_usec <= t->now_usec)
+                return t->distance_m;
+        dt = (double)(now_usec - t->now_usec) / USEC_PER_SEC;
+        target = belt_target(t, &rate);
+        mean_speed = ramp(&v, target, rate, dt);
+        return t->distance_m + mean_speed / 3.6 * dt;
+}
+
 void sim_treadmill_advance(SimTreadmill *t, uint64_t now_usec)
 {
-        double dt, belt_target, rate, mean_speed, d;
+        double dt, target, rate, mean_speed, d;
 
         if (now_usec <= t->now_usec)
                 return;
         dt = (double)(now_usec - t->now_usec) / USEC_PER_SEC;
         t->now_usec = now_usec;
 
-        belt_target = t->state == SIM_BELT_RUNNING ? t->target_speed_kmh : 0.0;
-        if (t->state == SIM_BELT_SAFETY)
-                rate = t->cfg.safety_decel_kmh_per_s;
-        else
-                rate = belt_target > t->speed_kmh ? t->cfg.accel_kmh_per_s : t->cfg.decel_kmh_per_s;
-        mean_speed = ramp(&t->speed_kmh, belt_target, rate, dt);
+        target = belt_target(t, &rate);
+        mean_speed = ramp(&t->speed_kmh, target, rate, dt);
         d = mean_speed / 3.6 * dt;
         t->distance_m += d;
 
@@ -257,15 +269,20 @@ static void queue_record(SimTreadmill *t)
         FtmsTreadmillData d, part;
 
         if (t->malformed_next) {
-                /* A value too short for its own flags field. */
+                /* Cut before its first field: flags announcing the speed, one byte of it. */
                 t->malformed_next = false;
-                p.data[0] = 0x9E;
-                p.len = 1;
+                p.data[0] = 0x00;
+                p.data[1] = 0x00;
+                p.data[2] = 0xB0;
+                p.len = 3;
                 queue_push(t, &p);
                 return;
         }
 
         fill_record(t, &d);
+        if (t->cfg.distance_every > 1 && t->n_records % t->cfg.distance_every != 0)
+                d.present &= ~FTMS_FIELD_BIT(FTMS_FIELD_DISTANCE);
+        t->n_records++;
         if (t->cfg.split_data) {
                 /* As Technogym does: More Data packet first, the speed last. */
                 part = d;

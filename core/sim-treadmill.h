@@ -52,6 +52,7 @@ typedef enum SimConsoleButton {
 } SimConsoleButton;
 
 const char *sim_console_button_to_string(SimConsoleButton b);
+SimConsoleButton sim_console_button_from_string(const char *s);
 
 typedef struct SimTreadmillConfig {
         FtmsRange speed_range;         /* km/h; default 1.0-20.0 by 0.1 */
@@ -62,6 +63,9 @@ typedef struct SimTreadmillConfig {
         double safety_decel_kmh_per_s; /* safety key: default 5 (near-instant stop) */
         uint64_t data_interval_usec;   /* Treadmill Data period, default 1 s */
         bool split_data;               /* each record as two notifications (More Data) */
+        /* Total Distance in every Nth record only (0 and 1: in all), as treadmills that
+         * send speed-only records between full ones. */
+        unsigned distance_every;
         bool start_on_set_speed;       /* Set Target Speed also starts an idle belt */
         bool strict_increment; /* targets off the increment grid: Invalid Parameter (default) */
         double runner_mass_kg; /* for the energy fields, default 70 */
@@ -119,7 +123,7 @@ void sim_treadmill_set_refuse_control(SimTreadmill *t, bool refuse);
 void sim_treadmill_revoke_control(SimTreadmill *t, uint64_t now_usec);
 /* The link dropped: control is gone (no notification can be sent), the belt keeps going. */
 void sim_treadmill_link_lost(SimTreadmill *t, uint64_t now_usec);
-/* The next Treadmill Data notification is malformed (a lone flags byte). */
+/* The next Treadmill Data notification is malformed (3 bytes: cut before its first field). */
 void sim_treadmill_inject_malformed(SimTreadmill *t);
 
 /* State, for tests and the demo. */
@@ -130,6 +134,8 @@ double sim_treadmill_target_speed_kmh(const SimTreadmill *t);
 double sim_treadmill_incline_pct(const SimTreadmill *t);
 double sim_treadmill_target_incline_pct(const SimTreadmill *t);
 double sim_treadmill_distance_m(const SimTreadmill *t);
+/* The belt's exact travel at now_usec (>= the last advance), without advancing the model. */
+double sim_treadmill_distance_at(const SimTreadmill *t, uint64_t now_usec);
 double sim_treadmill_elapsed_s(const SimTreadmill *t);
 const SimTreadmillConfig *sim_treadmill_config(const SimTreadmill *t);
 

@@ -21,9 +21,11 @@
 #include <stdarg.h>
 #include <time.h>
 
+#include "alloc-util.h"
 #include "bluez-internal.h"
 #include "bus-util.h"
 #include "log.h"
+#include "string-table.h"
 #include "util.h"
 
 #define DEFAULT_CALL_TIMEOUT    (10 * USEC_PER_SEC)
@@ -40,6 +42,7 @@ static void reconcile(BluezClient *c);
 static void discovery_update(BluezClient *c);
 static void link_connect(BluezLink *l);
 static bool device_shared(BluezLink *l);
+static void link_wait_resolved(BluezLink *l);
 
 /* ---- small string-vector helpers ---- */
 
@@ -101,39 +104,21 @@ static int free_and_strdup(char **p, const char *s)
 
 /* ---- enums ---- */
 
-static const char *const link_state_table[_BLUEZ_LINK_STATE_MAX] = {
+static const char *const bluez_link_state_table[_BLUEZ_LINK_STATE_MAX] = {
         [BLUEZ_LINK_DISABLED] = "disabled",     [BLUEZ_LINK_WAITING] = "waiting",
         [BLUEZ_LINK_CONNECTING] = "connecting", [BLUEZ_LINK_RESOLVING] = "resolving",
         [BLUEZ_LINK_SETUP] = "setup",           [BLUEZ_LINK_READY] = "ready",
         [BLUEZ_LINK_BACKOFF] = "backoff",
 };
 
-const char *bluez_link_state_to_string(BluezLinkState s)
-{
-        if (s < 0 || s >= _BLUEZ_LINK_STATE_MAX)
-                return NULL;
-        return link_state_table[s];
-}
+DEFINE_STRING_TABLE_LOOKUP_TO_STRING(bluez_link_state, BluezLinkState);
 
-static const char *const scan_mode_table[_BLUEZ_SCAN_MODE_MAX] = {
+static const char *const bluez_scan_mode_table[_BLUEZ_SCAN_MODE_MAX] = {
         [BLUEZ_SCAN_AUTO] = "auto",
         [BLUEZ_SCAN_NEVER] = "never",
 };
 
-const char *bluez_scan_mode_to_string(BluezScanMode m)
-{
-        if (m < 0 || m >= _BLUEZ_SCAN_MODE_MAX)
-                return NULL;
-        return scan_mode_table[m];
-}
-
-BluezScanMode bluez_scan_mode_from_string(const char *s)
-{
-        for (int i = 0; s && i < _BLUEZ_SCAN_MODE_MAX; i++)
-                if (streq(s, scan_mode_table[i]))
-                        return i;
-        return _BLUEZ_SCAN_MODE_INVALID;
-}
+DEFINE_STRING_TABLE_LOOKUP(bluez_scan_mode, BluezScanMode);
 
 void bluez_config_set_role(BluezConfig *cfg, TransportRole role, const char *value)
 {
@@ -245,14 +230,12 @@ static BluezObject *object_free(BluezObject *o)
 
 static BluezObject *object_get_or_add(BluezClient *c, const char *path)
 {
-        BluezObject *o = bluez_client_find_object(c, path), **n;
+        BluezObject *o = bluez_client_find_object(c, path);
 
         if (o)
                 return o;
-        n = realloc(c->objects, (c->n_objects + 1) * sizeof(*n));
-        if (!n)
+        if (!GREEDY_REALLOC(c->objects, c->n_objects_allocated, c->n_objects + 1))
                 return NULL;
-        c->objects = n;
         o = calloc(1, sizeof(*o));
         if (!o)
                 return NULL;
@@ -546,6 +529,24 @@ static const char *link_label(BluezLink *l)
         return l->address ?: (l->device ?: "(none)");
 }
 
+/*
+ * The one place a link changes state, logged with the device it concerns,
+ * so that the journal holds each link's life (debug level: the transitions
+ * that matter to a runner have their own info and warning lines).
+ */
+static void link_enter_state(BluezLink *l, BluezLinkState state, const char *why)
+{
+        char device[128];
+        const char *fields[] = {device, NULL};
+
+        if (l->state == state)
+                return;
+        snprintf(device, sizeof(device), "DEVICE=%s", link_label(l));
+        log_fields(LOG_DEBUG, 0, fields, "%s %s: %s -> %s (%s)", link_role(l), link_label(l),
+                   bluez_link_state_to_string(l->state), bluez_link_state_to_string(state), why);
+        l->state = state;
+}
+
 void bluez_link_emit(BluezLink *l, TransportEvent *ev)
 {
         ev->role = l->role;
@@ -572,7 +573,7 @@ static int on_backoff_timer(sd_event_source *s, uint64_t usec, void *userdata)
         l->timer = sd_event_source_disable_unref(l->timer);
         if (l->state != BLUEZ_LINK_BACKOFF)
                 return 0;
-        l->state = BLUEZ_LINK_WAITING;
+        link_enter_state(l, BLUEZ_LINK_WAITING, "retrying");
         reconcile(l->client);
         return 0;
 }
@@ -584,11 +585,57 @@ static void link_forget_device(BluezLink *l)
         l->name = mfree_str(l->name);
 }
 
+/*
+ * One Connect per device at a time. When one peripheral serves both roles, the
+ * second link waits for the first one's Connect instead of sending its own:
+ * bluetoothd 5.66 answers a Connect of a device whose LE connection is being
+ * made with org.bluez.Error.Failed "Operation already in progress".
+ */
+static BluezLink *connect_owner(BluezLink *l)
+{
+        for (int r = 0; r < _TRANSPORT_ROLE_MAX; r++) {
+                BluezLink *o = &l->client->links[r];
+
+                if (o != l && o->state == BLUEZ_LINK_CONNECTING && o->call_slot &&
+                    streq_ptr(o->device, l->device))
+                        return o;
+        }
+        return NULL;
+}
+
+static int on_connect_wait_timeout(sd_event_source *s, uint64_t usec, void *userdata)
+{
+        BluezLink *l = userdata;
+
+        l->timer = sd_event_source_disable_unref(l->timer);
+        bluez_link_fail(l, -ETIMEDOUT, "the device's Connect was never answered", false);
+        return 0;
+}
+
+/* The owner's Connect was answered (ok) or abandoned: the links waiting for it go on. */
+static void connect_waiters_go_on(BluezLink *owner, bool ok)
+{
+        for (int r = 0; r < _TRANSPORT_ROLE_MAX; r++) {
+                BluezLink *o = &owner->client->links[r];
+
+                if (o == owner || o->state != BLUEZ_LINK_CONNECTING || o->call_slot ||
+                    !streq_ptr(o->device, owner->device))
+                        continue;
+                link_stop_timer(o);
+                if (ok)
+                        link_wait_resolved(o);
+                else
+                        /* Its own Connect now: the failure may have been the other link's. */
+                        link_connect(o);
+        }
+}
+
 void bluez_link_fail(BluezLink *l, int error, const char *reason, bool disconnect)
 {
         BluezClient *c = l->client;
         _cleanup_free_ char *msg = NULL;
         bool was_up = l->state == BLUEZ_LINK_READY;
+        bool was_connecting = l->state == BLUEZ_LINK_CONNECTING && l->call_slot;
         uint64_t delay;
 
         if (IN_SET_STATE(l->state, BLUEZ_LINK_DISABLED, BLUEZ_LINK_BACKOFF, BLUEZ_LINK_WAITING))
@@ -596,7 +643,7 @@ void bluez_link_fail(BluezLink *l, int error, const char *reason, bool disconnec
 
         /* Down before any event goes out: a handler writing to the control point
          * from its callback gets -ENOTCONN. */
-        l->state = BLUEZ_LINK_BACKOFF;
+        link_enter_state(l, BLUEZ_LINK_BACKOFF, reason);
         l->call_slot = sd_bus_slot_unref(l->call_slot);
         l->refresh_slot = sd_bus_slot_unref(l->refresh_slot);
         l->refresh_again = l->locating = false;
@@ -635,15 +682,18 @@ void bluez_link_fail(BluezLink *l, int error, const char *reason, bool disconnec
                 l->failures++;
         if (link_arm_timer(l, delay, on_backoff_timer) < 0) {
                 /* Without a timer, retry on the next object change rather than never. */
-                l->state = BLUEZ_LINK_WAITING;
+                link_enter_state(l, BLUEZ_LINK_WAITING, "no retry timer");
         }
+        /* A link waiting for this one's Connect must not wait for nothing. */
+        if (was_connecting)
+                connect_waiters_go_on(l, false);
 }
 
 void bluez_link_setup_done(BluezLink *l)
 {
         TransportEvent ev = {};
 
-        l->state = BLUEZ_LINK_READY;
+        link_enter_state(l, BLUEZ_LINK_READY, "subscribed");
         l->failures = 0;
         l->last_logged = mfree_str(l->last_logged);
         log_info("%s %s (%s) connected and subscribed", link_role(l), l->name ?: "unnamed",
@@ -838,7 +888,7 @@ static void link_start_setup(BluezLink *l)
 
         link_stop_timer(l);
         l->refresh_slot = sd_bus_slot_unref(l->refresh_slot);
-        l->state = BLUEZ_LINK_SETUP;
+        link_enter_state(l, BLUEZ_LINK_SETUP, "services resolved");
         if (o) {
                 (void)free_and_strdup(&l->address, o->address);
                 (void)free_and_strdup(&l->name, o->name ?: o->alias);
@@ -916,7 +966,7 @@ static void link_wait_resolved(BluezLink *l)
                 link_start_setup(l);
                 return;
         }
-        l->state = BLUEZ_LINK_RESOLVING;
+        link_enter_state(l, BLUEZ_LINK_RESOLVING, "connected");
         if (link_arm_timer(l, l->client->resolve_timeout, on_resolve_timeout) < 0) {
                 bluez_link_fail(l, -ENOMEM, "cannot arm timer", true);
                 return;
@@ -934,19 +984,23 @@ static int on_connect_reply(sd_bus_message *m, void *userdata, sd_bus_error *ret
         l->call_slot = sd_bus_slot_unref(l->call_slot);
         if (l->state != BLUEZ_LINK_CONNECTING)
                 return 0;
-        if (!e) {
+        r = e ? bluez_error_to_errno(e) : 0;
+        /*
+         * Already connected, or someone else (another client) is connecting it: wait
+         * for the properties. bluetoothd 5.66 says the latter as Failed with the
+         * message of EALREADY for an LE connection under way.
+         */
+        if (!e || r == -EALREADY || r == -EBUSY ||
+            (sd_bus_error_has_name(e, "org.bluez.Error.Failed") &&
+             streq_ptr(e->message, "Operation already in progress"))) {
                 link_wait_resolved(l);
-                return 0;
-        }
-        r = bluez_error_to_errno(e);
-        /* Already connected, or another client is connecting it: wait for the properties. */
-        if (r == -EALREADY || r == -EBUSY) {
-                link_wait_resolved(l);
+                connect_waiters_go_on(l, true);
                 return 0;
         }
         if (asprintf(&reason, "Connect failed: %s: %s", e->name, e->message ?: "") < 0)
                 reason = NULL;
         bluez_link_fail(l, r, reason ?: "Connect failed", false);
+        connect_waiters_go_on(l, false);
         return 0;
 }
 
@@ -957,13 +1011,22 @@ static void link_connect(BluezLink *l)
         _cleanup_(sd_bus_message_unrefp) sd_bus_message *m = NULL;
         int r;
 
-        l->state = BLUEZ_LINK_CONNECTING;
+        link_enter_state(l, BLUEZ_LINK_CONNECTING, "device found");
         if (o) {
                 (void)free_and_strdup(&l->address, o->address);
                 (void)free_and_strdup(&l->name, o->name ?: o->alias);
         }
         if (o && o->connected && o->resolved) {
                 link_start_setup(l);
+                return;
+        }
+        if (connect_owner(l)) {
+                log_debug("%s %s: connecting with the %s link", link_role(l), link_label(l),
+                          transport_role_to_string(connect_owner(l)->role));
+                /* Bounded: a stuck Connect of the other link fails this one too. */
+                if (link_arm_timer(l, l->client->connect_timeout + l->client->call_timeout,
+                                   on_connect_wait_timeout) < 0)
+                        bluez_link_fail(l, -ENOMEM, "cannot arm timer", false);
                 return;
         }
         log_debug("%s %s: connecting", link_role(l), link_label(l));
@@ -1688,7 +1751,8 @@ int bluez_transport_new(Transport **ret, sd_event *e, sd_bus *bus, const BluezCo
                         return -ENOMEM;
                 l->client = c;
                 l->role = i;
-                l->state = cfg->disabled[i] ? BLUEZ_LINK_DISABLED : BLUEZ_LINK_WAITING;
+                link_enter_state(l, cfg->disabled[i] ? BLUEZ_LINK_DISABLED : BLUEZ_LINK_WAITING,
+                                 "configured");
                 for (int k = 0; k < _BLUEZ_CHAR_MAX; k++) {
                         l->chars[k].link = l;
                         l->chars[k].id = k;

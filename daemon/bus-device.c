@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "bus-device.h"
+#include "bus-util.h"
 #include "ftms.h"
 #include "manager-internal.h"
 
@@ -64,9 +65,7 @@ static int property_get_string(sd_bus *bus, const char *path, const char *interf
                                const char *property, sd_bus_message *reply, void *userdata,
                                sd_bus_error *error)
 {
-        const char *s = *(char **)userdata;
-
-        return sd_bus_message_append(reply, "s", s ? s : "");
+        return bus_message_append_string_safe(reply, *(char **)userdata);
 }
 
 static int property_get_bool(sd_bus *bus, const char *path, const char *interface,
@@ -163,6 +162,8 @@ static const sd_bus_vtable device_vtable[] = {
         SD_BUS_PROPERTY("Features", "as", property_get_features, 0, EMITS),
         SD_BUS_PROPERTY("SpeedRange", "(ddd)", property_get_range, 0, EMITS),
         SD_BUS_PROPERTY("InclineRange", "(ddd)", property_get_range, 0, EMITS),
+        /* Not signalled: a device sending garbage must not flood the bus too. */
+        SD_BUS_PROPERTY("Malformed", "t", NULL, offsetof(Device, malformed), 0),
         SD_BUS_VTABLE_END,
 };
 
@@ -170,11 +171,11 @@ int bus_device_register(Manager *m, sd_bus *bus)
 {
         int r;
 
-        r = sd_bus_add_fallback_vtable(bus, &m->bus_slots[2], PACED_BUS_DEVICE_PREFIX,
+        r = sd_bus_add_fallback_vtable(bus, &m->device_vtable_slot, PACED_BUS_DEVICE_PREFIX,
                                        PACED_BUS_IFACE_DEVICE, device_vtable, device_find, m);
         if (r < 0)
                 return r;
-        return sd_bus_add_node_enumerator(bus, &m->bus_slots[3], PACED_BUS_DEVICE_PREFIX,
+        return sd_bus_add_node_enumerator(bus, &m->device_enumerator_slot, PACED_BUS_DEVICE_PREFIX,
                                           device_enumerate, m);
 }
 

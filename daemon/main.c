@@ -35,6 +35,8 @@ static void help(void)
                "     --sim-notify-hz N    With --simulate: N notifications a second from the\n"
                "                          treadmill and from the strap (load tests; default 1)\n"
                "     --sim-belt-speed KMH With --simulate: the belt is already running at KMH\n"
+               "     --sim-distance-every N  With --simulate: Total Distance only in every\n"
+               "                          Nth Treadmill Data record (the others: speed only)\n"
                "     --run WORKOUT        Start WORKOUT (library name or file) once ready\n"
                "     --exit-when-done     Exit after the first session ends\n"
                "     --admin-group GROUP  Group allowed to control paced (default %s)\n"
@@ -80,6 +82,7 @@ static int parse_argv(int argc, char *argv[], ManagerOptions *o, bool *check_con
                 ARG_TEST_TIME_SCALE,
                 ARG_SIM_NOTIFY_HZ,
                 ARG_SIM_BELT_SPEED,
+                ARG_SIM_DISTANCE_EVERY,
                 ARG_RUN,
                 ARG_EXIT_WHEN_DONE,
                 ARG_ADMIN_GROUP,
@@ -98,6 +101,7 @@ static int parse_argv(int argc, char *argv[], ManagerOptions *o, bool *check_con
                 {"test-time-scale", required_argument, NULL, ARG_TEST_TIME_SCALE},
                 {"sim-notify-hz", required_argument, NULL, ARG_SIM_NOTIFY_HZ},
                 {"sim-belt-speed", required_argument, NULL, ARG_SIM_BELT_SPEED},
+                {"sim-distance-every", required_argument, NULL, ARG_SIM_DISTANCE_EVERY},
                 {"run", required_argument, NULL, ARG_RUN},
                 {"exit-when-done", no_argument, NULL, ARG_EXIT_WHEN_DONE},
                 {"admin-group", required_argument, NULL, ARG_ADMIN_GROUP},
@@ -160,6 +164,12 @@ static int parse_argv(int argc, char *argv[], ManagerOptions *o, bool *check_con
                                                 &o->sim_belt_speed_kmh) < 0)
                                 return -EINVAL;
                         break;
+                case ARG_SIM_DISTANCE_EVERY:
+                        if (parse_option_number("--sim-distance-every", optarg, 1, 100,
+                                                "a number of records", &o->sim_distance_every) < 0)
+                                return -EINVAL;
+                        o->sim_distance_every = floor(o->sim_distance_every);
+                        break;
                 case ARG_RUN:
                         o->run_workout = optarg;
                         break;
@@ -188,6 +198,10 @@ static int parse_argv(int argc, char *argv[], ManagerOptions *o, bool *check_con
         }
         if (o->sim_belt_speed_kmh > 0 && !o->simulate) {
                 log_error("--sim-belt-speed needs --simulate.");
+                return -EINVAL;
+        }
+        if (o->sim_distance_every > 0 && !o->simulate) {
+                log_error("--sim-distance-every needs --simulate.");
                 return -EINVAL;
         }
         if (have_scale && !o->simulate) {

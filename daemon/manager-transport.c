@@ -30,6 +30,7 @@ static int sim_new(Manager *m, Transport **ret)
                 cfg.treadmill.data_interval_usec = interval;
         }
         cfg.treadmill.initial_speed_kmh = m->options.sim_belt_speed_kmh;
+        cfg.treadmill.distance_every = (unsigned)m->options.sim_distance_every;
         return sim_transport_new(ret, m->event, &m->clock, &cfg);
 }
 

@@ -24,7 +24,7 @@ static bool parse_on_off(const char *arg, bool *ret)
 static void send_malformed(Peripheral *p, const char *what)
 {
         /* Payloads no parser can decode: shorter than the mandatory fields. */
-        static const uint8_t td[] = {0x00};           /* flags need 2 bytes */
+        static const uint8_t td[] = {0x00, 0x00, 0xb0}; /* cut inside the speed */
         static const uint8_t hr[] = {0x01, 0x48};     /* uint16 HR, 1 byte of it */
         static const uint8_t status[] = {0x05, 0x20}; /* target speed, 1 of 2 bytes */
         static const uint8_t cp[] = {0x80};           /* response without op/result */
@@ -56,19 +56,9 @@ static void handle_command(Peripheral *p, char *line)
                 return;
 
         if (streq(argv[0], "console") && argc == 2) {
-                static const char *const buttons[_SIM_CONSOLE_MAX] = {
-                        [SIM_CONSOLE_START] = "start",
-                        [SIM_CONSOLE_STOP] = "stop",
-                        [SIM_CONSOLE_PAUSE] = "pause",
-                        [SIM_CONSOLE_SAFETY_KEY] = "safety-key",
-                        [SIM_CONSOLE_KEY_REPLACE] = "key-replace",
-                };
-                SimConsoleButton b = _SIM_CONSOLE_INVALID;
+                SimConsoleButton b = sim_console_button_from_string(argv[1]);
                 int r;
 
-                for (SimConsoleButton i = 0; i < _SIM_CONSOLE_MAX; i++)
-                        if (streq(argv[1], buttons[i]))
-                                b = i;
                 if (b < 0) {
                         peripheral_log("error: console start|stop|pause|safety-key|key-replace");
                         return;

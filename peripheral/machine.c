@@ -68,8 +68,15 @@ int machine_arm_data_timer(Peripheral *p)
 static int on_data_timer(sd_event_source *s, uint64_t usec, void *userdata)
 {
         Peripheral *p = userdata;
+        uint64_t now = peripheral_now(p);
 
-        sim_treadmill_tick(p->treadmill, peripheral_now(p));
+        sim_treadmill_tick(p->treadmill, now);
+        /* On CLOCK_MONOTONIC, to line up with paced's own log (e2e distance checks). */
+        if (p->log_data)
+                peripheral_log("data at CLOCK_MONOTONIC %.6f s: speed %.2f km/h, travel %.3f m",
+                               (double)paced_clock_to_real(&p->clock, now) / USEC_PER_SEC,
+                               sim_treadmill_speed_kmh(p->treadmill),
+                               sim_treadmill_distance_m(p->treadmill));
         machine_flush(p);
         return machine_arm_data_timer(p);
 }

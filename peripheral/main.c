@@ -13,6 +13,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
+#include <math.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdlib.h>
@@ -72,6 +73,8 @@ static void help(void)
                "     --no-advertise        register the GATT application only\n"
                "     --time-scale=N        run the treadmill and runner models N times faster\n"
                "                           than real time (tests, with paced --test-time-scale)\n"
+               "     --distance-every=N    Total Distance in every Nth Treadmill Data record only\n"
+               "     --log-data            log each Treadmill Data record with the belt's travel\n"
                "  -h --help\n\n"
                "Commands: console stop|pause|start|safety-key,\n"
                "drop-link [treadmill|strap [ADDRESS]],\n"
@@ -92,6 +95,8 @@ int main(int argc, char *argv[])
                 ARG_STRAP_NAME,
                 ARG_TREADMILL_HR,
                 ARG_TIME_SCALE,
+                ARG_DISTANCE_EVERY,
+                ARG_LOG_DATA,
         };
         static const struct option options[] = {
                 {"adapter", required_argument, NULL, 'a'},
@@ -106,6 +111,8 @@ int main(int argc, char *argv[])
                 {"treadmill-hr", no_argument, NULL, ARG_TREADMILL_HR},
                 {"no-advertise", no_argument, NULL, ARG_NO_ADVERTISE},
                 {"time-scale", required_argument, NULL, ARG_TIME_SCALE},
+                {"distance-every", required_argument, NULL, ARG_DISTANCE_EVERY},
+                {"log-data", no_argument, NULL, ARG_LOG_DATA},
                 {"help", no_argument, NULL, 'h'},
                 {},
         };
@@ -166,6 +173,20 @@ int main(int argc, char *argv[])
                                         optarg);
                                 return EXIT_FAILURE;
                         }
+                        break;
+                case ARG_DISTANCE_EVERY: {
+                        double n;
+
+                        if (config_parse_number_range(optarg, 1, 100, &n) < 0 || n != floor(n)) {
+                                fprintf(stderr, "--distance-every: expected 1 to 100, got '%s'\n",
+                                        optarg);
+                                return EXIT_FAILURE;
+                        }
+                        cfg.distance_every = (unsigned)n;
+                        break;
+                }
+                case ARG_LOG_DATA:
+                        p.log_data = true;
                         break;
                 case ARG_NO_ADVERTISE:
                         advertise = false;

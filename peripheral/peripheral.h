@@ -118,6 +118,7 @@ struct Peripheral {
         SimBeltState last_belt;
         bool hr16;
         bool treadmill_hr;  /* Heart Rate field in Treadmill Data (hand grips, receiver) */
+        bool log_data;      /* log each Treadmill Data record with the belt's exact travel */
         double hr_override; /* > 0: a fixed heart rate instead of the runner's */
         uint16_t last_hr_bpm;
 

@@ -96,6 +96,7 @@ expect_usage "not a hex digit" 2acd 9x00
 expect_usage "expected <characteristic> <hex>" 2acd ""
 expect_usage "empty value" 2acd " : "
 expect_usage "malformed treadmill-data value (1 bytes)" 2acd 9e
+expect_usage "malformed treadmill-data value (3 bytes): cut before the first field" 2acd 0000b0
 expect_usage "malformed heart-rate value" 2a37 01 50
 expect_usage "malformed control-point value" 2ad9 08
 expect_usage "malformed control-point value" 2ad9 8000

@@ -66,6 +66,32 @@ prop_is State '"paused"' || fail "workout left pause: $(prop State)"
 expect_rc 0 pc sim press start
 wait_for 10 prop_is State '"running"' || fail "console start did not resume: $(prop State)"
 prop_is StepIndex "$step" || fail "step $(prop StepIndex), not $step"
+
+# ---- the strap drops and comes back too ----
+expect_rc 0 pc sim inject drop-strap
+strap_connected() {
+        [ "$(busctl --address="$BUS_ADDRESS" get-property io.paced.paced1 \
+                /io/paced/paced1/device/strap io.paced.paced1.Device Connected)" = "b $1" ]
+}
+wait_for 10 strap_connected false || fail "the strap did not drop"
+expect_rc 0 pc sim reconnect strap
+wait_for 10 strap_connected true || fail "the strap did not reconnect"
+
+# The stored session says what happened, in order: each loss, then its restore.
+expect_rc 0 pc stop
+wait_for 10 prop_is SessionId 0 || fail "the session did not end"
+pc show 1 --json --state-dir "$T/state" > "$T/show.json" || fail "pacectl show failed"
+python3 - "$T/show.json" <<'PY' || fail "link events: $(cat "$T/show.json")"
+import json, sys
+events = [(e["type"], (e["details"] or {}).get("device"), e["text"])
+          for e in json.load(open(sys.argv[1]))["events"]
+          if e["type"] in ("link-lost", "link-restored")]
+print(events, file=sys.stderr)
+want = [("link-lost", "treadmill"), ("link-restored", "treadmill")] * 2 + \
+       [("link-lost", "hrm"), ("link-restored", "hrm")]
+assert [(t, d) for t, d, _ in events] == want, events
+assert all(("lost" in x) == (t == "link-lost") for t, _, x in events), events
+PY
 stop_paced TERM
 [ "$PACED_RC" -eq 0 ] || fail "exit $PACED_RC"
 log "PASS"

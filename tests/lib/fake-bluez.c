@@ -170,6 +170,14 @@ static int fake_check_fail(FakeBluez *f, FakeObject *o, const char *method, sd_b
                         continue;
                 if (x->count != UINT32_MAX)
                         x->count--;
+                /* "name: message" gives the message too. */
+                const char *sep = strstr(x->error, ": ");
+                if (sep) {
+                        char name[64];
+
+                        snprintf(name, sizeof(name), "%.*s", (int)(sep - x->error), x->error);
+                        return sd_bus_error_set(err, name, sep + 2);
+                }
                 return sd_bus_error_setf(err, x->error, "scripted failure of %s", method);
         }
         return 0;
@@ -465,6 +473,45 @@ void fake_device_drop(FakeObject *d)
         }
 }
 
+static int connect_done(sd_event_source *s, uint64_t usec, void *userdata)
+{
+        FakeObject *d = userdata;
+        sd_bus_message *m = d->connecting;
+
+        if (!m)
+                return 0;
+        d->connecting = NULL;
+        if (!d->connected) {
+                d->connected = true;
+                if (!d->silent_connect)
+                        fake_emit(d, "Connected");
+        }
+        (void)sd_bus_reply_method_return(m, NULL);
+        sd_bus_message_unref(m);
+        if (!d->resolved && !d->no_resolve)
+                fake_defer(d->f, resolve_services, d);
+        return 0;
+}
+
+static int connect_elsewhere(sd_event_source *s, uint64_t usec, void *userdata)
+{
+        FakeObject *d = userdata;
+
+        if (!d->connected) {
+                d->connected = true;
+                if (!d->silent_connect)
+                        fake_emit(d, "Connected");
+        }
+        if (!d->resolved && !d->no_resolve)
+                fake_defer(d->f, resolve_services, d);
+        return 0;
+}
+
+void fake_device_connect_later(FakeObject *d, uint64_t usec)
+{
+        fake_after(d->f, usec, connect_elsewhere, d);
+}
+
 static int m_connect(sd_bus_message *m, void *userdata, sd_bus_error *err)
 {
         FakeObject *d = userdata;
@@ -474,6 +521,17 @@ static int m_connect(sd_bus_message *m, void *userdata, sd_bus_error *err)
         r = fake_check_fail(d->f, d, "Connect", err);
         if (r < 0)
                 return r;
+        if (d->connect_usec > 0 && !d->connected) {
+                if (d->connecting) {
+                        /* The kernel's LE connect is already pending (EALREADY). */
+                        d->f->connects_refused++;
+                        return sd_bus_error_set(err, "org.bluez.Error.Failed",
+                                                "Operation already in progress");
+                }
+                d->connecting = sd_bus_message_ref(m);
+                fake_after(d->f, d->connect_usec, connect_done, d);
+                return 1; /* answered by connect_done() */
+        }
         if (!d->connected) {
                 d->connected = true;
                 if (!d->silent_connect)
@@ -872,6 +930,7 @@ FakeBluez *fake_bluez_free(FakeBluez *f)
                 FakeObject *o = f->objects[i];
 
                 sd_bus_slot_unref(o->slot);
+                sd_bus_message_unref(o->connecting);
                 fake_release(o);
                 free(o->path);
                 free(o->adapter);

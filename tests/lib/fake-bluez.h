@@ -62,6 +62,11 @@ typedef struct FakeObject {
          *   characteristics (Treadmill Data, Heart Rate Measurement) are exported,
          *   the others follow one every 100 ms. */
         bool silent_connect, resolved_first, staggered;
+        /* > 0: Connect answers only once the LE link is up, this long after the call,
+         * and, as bluetoothd 5.66 does, refuses a second Connect meanwhile with
+         * org.bluez.Error.Failed "Operation already in progress". */
+        uint64_t connect_usec;
+        sd_bus_message *connecting; /* the Connect being answered */
         char *uuids[8];
         bool has_rssi;
         int16_t rssi;
@@ -80,7 +85,7 @@ typedef struct FakeObject {
 typedef struct FakeFailure {
         char path[160];
         char method[32];
-        char error[64];
+        char error[128];
         unsigned count;
 } FakeFailure;
 
@@ -103,6 +108,7 @@ struct FakeBluez {
         uint8_t cp_result; /* result code of the 0x80 indication */
         bool cp_silent;    /* never indicate */
         unsigned cp_outstanding, cp_overlaps, cp_writes;
+        unsigned connects_refused; /* Connects answered "Operation already in progress" */
         char last_write_type[16];
         uint8_t last_write[32];
         size_t last_write_len;
@@ -113,7 +119,8 @@ FakeBluez *fake_bluez_free(FakeBluez *f);
 
 /* How many times member was called on path (the call log). */
 unsigned fake_count(FakeBluez *f, const char *path, const char *member);
-/* The next `count` calls of method on path fail with error (count UINT32_MAX: always). */
+/* The next `count` calls of method on path fail with error, "name" or "name: message"
+ * (count UINT32_MAX: always). */
 void fake_fail(FakeBluez *f, const char *path, const char *method, const char *error,
                unsigned count);
 int fake_emit(FakeObject *o, const char *prop);
@@ -132,6 +139,8 @@ bool fake_notify(FakeBluez *f, FakeObject *c, const uint8_t *buf, size_t len);
 void fake_remove_device(FakeBluez *f, FakeObject *d);
 /* The link went: the device's GATT objects are unregistered. */
 void fake_device_drop(FakeObject *d);
+/* Another client connects the device, usec from now: Connected, then its services resolve. */
+void fake_device_connect_later(FakeObject *d, uint64_t usec);
 void fake_unexport(FakeObject *o);
 /* o sits below d in the object tree (a service or characteristic of device d). */
 bool fake_is_child(FakeObject *d, FakeObject *o);

@@ -715,6 +715,36 @@ static void test_repeated_failure_logged_once(void **state)
         assert_int_equal(count_substr(buf, "warning: treadmill"), 1);
 }
 
+/* Every link state change goes through one logged enter_state that names the device. */
+static void test_link_transitions_logged(void **state)
+{
+        Ctx *c = *state;
+        char path[] = "/tmp/paced-test-log-XXXXXX", buf[65536] = {};
+        int fd = mkstemp(path), saved = dup(STDERR_FILENO), level = log_get_max_level();
+        ssize_t n;
+
+        assert_true(fd >= 0 && saved >= 0);
+        log_set_target(LOG_TARGET_CONSOLE);
+        log_set_max_level(LOG_DEBUG);
+        ctx_fake(c, false);
+        c->cfg.disabled[TRANSPORT_ROLE_STRAP] = true;
+        dup2(fd, STDERR_FILENO);
+        ctx_transport(c);
+        assert_true(run_until(c->e, pred_treadmill_up, c));
+        dup2(saved, STDERR_FILENO);
+        close(saved);
+        log_set_max_level(level);
+        n = pread(fd, buf, sizeof(buf) - 1, 0);
+        close(fd);
+        unlink(path);
+        assert_true(n > 0);
+        assert_non_null(strstr(buf, "treadmill (none): disabled -> waiting (configured)"));
+        assert_non_null(strstr(buf, ": waiting -> connecting (device found)"));
+        assert_non_null(strstr(buf, "treadmill " TREADMILL_ADDR ": connecting -> resolving"));
+        assert_non_null(strstr(buf, "treadmill " TREADMILL_ADDR ": resolving -> setup"));
+        assert_non_null(strstr(buf, "treadmill " TREADMILL_ADDR ": setup -> ready (subscribed)"));
+}
+
 static void test_start_notify_errors(void **state)
 {
         Ctx *c = *state;
@@ -921,6 +951,95 @@ static void test_one_device_serves_both_roles(void **state)
         c->f->n_calls = 0;
         transport_shutdown(c->t);
         assert_true(run_until(c->e, pred_shared_released, c));
+}
+
+/*
+ * With one device as both roles, both links called Connect at once and
+ * bluetoothd 5.66 refused the second ("Operation already in progress"): a
+ * warning, a back-off, a slower reconnect. One Connect per device at a time.
+ */
+static void test_shared_device_one_connect_at_a_time(void **state)
+{
+        static const uint16_t both[] = {0x1826, 0x180D};
+        Ctx *c = *state;
+
+        assert_int_equal(fake_bluez_new(&c->f, c->e, &c->bus), 0);
+        c->hci0 = fake_add_adapter(c->f, "hci0", "00:AA:01:00:00:00", true);
+        c->tm.dev = fake_add_device(c->f, c->hci0, TREADMILL_ADDR, "Combo", both, 2, false);
+        c->tm.dev->connect_usec = 30 * USEC_PER_MSEC; /* 60-140 ms in the e2e VM */
+        fake_treadmill_gatt(c->f, &c->tm);
+        c->strap.dev = c->tm.dev;
+        fake_strap_gatt(c->f, &c->strap, false);
+        c->cfg.selector[TRANSPORT_ROLE_TREADMILL] = TREADMILL_ADDR;
+        c->cfg.selector[TRANSPORT_ROLE_STRAP] = TREADMILL_ADDR;
+        ctx_transport(c);
+        assert_true(run_until(c->e, pred_both_up, c));
+        assert_int_equal(fake_count(c->f, c->tm.dev->path, "Connect"), 1);
+        assert_int_equal(c->f->connects_refused, 0);
+
+        /* The link drops: both roles come back with one Connect again. */
+        fake_device_drop(c->tm.dev);
+        assert_true(run_until(c->e, pred_both_down, c));
+        assert_true(run_until(c->e, pred_both_up, c));
+        assert_int_equal(fake_count(c->f, c->tm.dev->path, "Connect"), 2);
+        assert_int_equal(c->f->connects_refused, 0);
+        assert_int_equal(count_events(c, TRANSPORT_EVENT_LINK, TRANSPORT_ROLE_STRAP), 3);
+}
+
+/* Nothing to undo if a link's Connect fails: the other link tries its own. */
+static void test_shared_device_connect_failure_passes_on(void **state)
+{
+        static const uint16_t both[] = {0x1826, 0x180D};
+        Ctx *c = *state;
+
+        assert_int_equal(fake_bluez_new(&c->f, c->e, &c->bus), 0);
+        c->hci0 = fake_add_adapter(c->f, "hci0", "00:AA:01:00:00:00", true);
+        c->tm.dev = fake_add_device(c->f, c->hci0, TREADMILL_ADDR, "Combo", both, 2, false);
+        c->tm.dev->connect_usec = 30 * USEC_PER_MSEC;
+        fake_treadmill_gatt(c->f, &c->tm);
+        c->strap.dev = c->tm.dev;
+        fake_strap_gatt(c->f, &c->strap, false);
+        c->cfg.selector[TRANSPORT_ROLE_TREADMILL] = TREADMILL_ADDR;
+        c->cfg.selector[TRANSPORT_ROLE_STRAP] = TREADMILL_ADDR;
+        fake_fail(c->f, c->tm.dev->path, "Connect", "org.bluez.Error.Failed: Page Timeout", 1);
+        ctx_transport(c);
+        assert_true(run_until(c->e, pred_both_up, c));
+        assert_int_equal(fake_count(c->f, c->tm.dev->path, "Connect"), 2);
+        assert_int_equal(c->f->connects_refused, 0);
+}
+
+/*
+ * bluetoothd 5.66 says "another Connect of this device is under way" as
+ * org.bluez.Error.Failed "Operation already in progress": that means wait for
+ * the device, not fail (no warning, no back-off).
+ */
+static void test_connect_failed_in_progress_means_wait(void **state)
+{
+        Ctx *c = *state;
+        char path[] = "/tmp/paced-test-log-XXXXXX", buf[16384] = {};
+        int fd = mkstemp(path), saved = dup(STDERR_FILENO);
+        ssize_t n;
+
+        assert_true(fd >= 0 && saved >= 0);
+        log_set_target(LOG_TARGET_CONSOLE);
+        ctx_fake(c, false);
+        c->cfg.disabled[TRANSPORT_ROLE_STRAP] = true;
+        fake_fail(c->f, c->tm.dev->path, "Connect",
+                  "org.bluez.Error.Failed: Operation already in progress", 1);
+        /* Another client's connection of the device completes meanwhile. */
+        fake_device_connect_later(c->tm.dev, 20 * USEC_PER_MSEC);
+        dup2(fd, STDERR_FILENO);
+        ctx_transport(c);
+        assert_true(run_until(c->e, pred_treadmill_up, c));
+        dup2(saved, STDERR_FILENO);
+        close(saved);
+        n = pread(fd, buf, sizeof(buf) - 1, 0);
+        close(fd);
+        unlink(path);
+        assert_true(n >= 0);
+        assert_int_equal(count_substr(buf, "warning:"), 0);
+        assert_int_equal(count_substr(buf, "Connect failed"), 0);
+        assert_int_equal(fake_count(c->f, c->tm.dev->path, "Connect"), 1);
 }
 
 static void test_auto_strap_prefers_dedicated_strap(void **state)
@@ -1188,6 +1307,7 @@ int main(void)
                 T(test_services_unresolved_reconnects),
                 T(test_connect_in_progress_elsewhere),
                 T(test_repeated_failure_logged_once),
+                T(test_link_transitions_logged),
                 T(test_start_notify_errors),
                 T(test_device_removal_and_return),
                 T(test_bluetoothd_exit_and_restart),
@@ -1197,6 +1317,9 @@ int main(void)
                 T(test_waits_for_powered_adapter),
                 T(test_selectors_pick_the_configured_device),
                 T(test_one_device_serves_both_roles),
+                T(test_shared_device_one_connect_at_a_time),
+                T(test_shared_device_connect_failure_passes_on),
+                T(test_connect_failed_in_progress_means_wait),
                 T(test_auto_strap_prefers_dedicated_strap),
                 T(test_auto_selection_skips_non_treadmill),
                 T(test_auto_selection_reads_ftms_machine_type),

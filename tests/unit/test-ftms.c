@@ -420,7 +420,11 @@ static void test_treadmill_all_fields(void **state)
         assert_int_equal(d.power_w, 300);
 }
 
-/* Cutting the packet at any length decodes a prefix of the fields and never fails. */
+/*
+ * Cutting the packet at any length after its first field decodes a prefix of
+ * the fields and never fails; cut before the first field (the speed's 2 bytes
+ * after the flags) it is malformed.
+ */
 static void test_treadmill_truncated_at_every_length(void **state)
 {
         for (size_t len = 2; len < sizeof(all_fields); len++) {
@@ -428,6 +432,11 @@ static void test_treadmill_truncated_at_every_length(void **state)
                 uint8_t *copy = malloc(len); /* exact size, so ASan sees any over-read */
 
                 memcpy(copy, all_fields, len);
+                if (len < 4) {
+                        assert_int_equal(ftms_parse_treadmill_data(copy, len, &d), -EBADMSG);
+                        free(copy);
+                        continue;
+                }
                 assert_int_equal(ftms_parse_treadmill_data(copy, len, &d), 0);
                 free(copy);
                 assert_true(d.truncated);
@@ -439,6 +448,37 @@ static void test_treadmill_truncated_at_every_length(void **state)
         assert_int_equal(ftms_parse_treadmill_data(all_fields, 1, &(FtmsTreadmillData){}),
                          -EBADMSG);
         assert_int_equal(ftms_parse_treadmill_data(NULL, 0, &(FtmsTreadmillData){}), -EBADMSG);
+}
+
+/*
+ * A 3-byte record (flags announcing the speed, one byte of it) was
+ * accepted as a record with no fields. It is malformed, whichever field comes
+ * first, and the assembler drops what it had pending.
+ */
+static void test_treadmill_cut_before_first_field_is_malformed(void **state)
+{
+        static const uint8_t speed_cut[] = {0x00, 0x00, 0xb0};          /* speed, 1 of 2 */
+        static const uint8_t distance_cut[] = {0x05, 0x00, 0x64, 0x00}; /* More Data, distance */
+        static const uint8_t more[] = {0x05, 0x00, 0x64, 0x00, 0x00};   /* More Data, distance */
+        static const uint8_t speed[] = {0x00, 0x00, 0xb0, 0x04};
+        static const uint8_t nothing[] = {0x01, 0x00}; /* More Data, no field announced */
+        FtmsTreadmillAssembler a = {};
+        FtmsTreadmillData d;
+
+        assert_int_equal(ftms_parse_treadmill_data(speed_cut, sizeof(speed_cut), &d), -EBADMSG);
+        assert_int_equal(ftms_parse_treadmill_data(distance_cut, sizeof(distance_cut), &d),
+                         -EBADMSG);
+        /* Nothing announced, nothing missing: empty, not malformed. */
+        assert_int_equal(ftms_parse_treadmill_data(nothing, sizeof(nothing), &d), 0);
+        assert_int_equal(d.present, 0);
+        assert_false(d.truncated);
+
+        assert_int_equal(ftms_treadmill_assembler_push(&a, more, sizeof(more), &d), 0);
+        assert_int_equal(ftms_treadmill_assembler_push(&a, speed_cut, sizeof(speed_cut), &d),
+                         -EBADMSG);
+        /* The pending distance went with it: the next record is the speed alone. */
+        assert_int_equal(ftms_treadmill_assembler_push(&a, speed, sizeof(speed), &d), 1);
+        assert_int_equal(d.present, FTMS_FIELD_BIT(FTMS_FIELD_SPEED));
 }
 
 static void test_treadmill_more_data_bit_inverted(void **state)
@@ -1050,6 +1090,7 @@ int main(void)
                 cmocka_unit_test(test_real_captures_all_covered),
                 cmocka_unit_test(test_treadmill_all_fields),
                 cmocka_unit_test(test_treadmill_truncated_at_every_length),
+                cmocka_unit_test(test_treadmill_cut_before_first_field_is_malformed),
                 cmocka_unit_test(test_treadmill_more_data_bit_inverted),
                 cmocka_unit_test(test_treadmill_sentinels),
                 cmocka_unit_test(test_treadmill_every_flag_combination_round_trips),

@@ -10,6 +10,7 @@
 
 #include "session-fixture.h"
 #include "session-summary.h"
+#include "time-util.h"
 
 /* 10 km/h exactly: 25/9 m per second. */
 static SessionSample *steady_samples(size_t n)
@@ -97,6 +98,37 @@ static void test_step_laps(void **state)
         free(x);
 }
 
+/* Moving time is elapsed time without the pauses; pace and splits come from it. */
+static void test_moving_time_excludes_pauses(void **state)
+{
+        SessionSample *x = steady_samples(300);
+        SessionEventRow ev[4] = {
+                {.t_s = 50, .type = SESSION_EVENT_PAUSE},
+                {.t_s = 80, .type = SESSION_EVENT_RESUME},
+                {.t_s = 280, .type = SESSION_EVENT_PAUSE}, /* never resumed */
+                {.t_s = 290, .type = SESSION_EVENT_STOP},
+        };
+        SessionData d = {.samples = x, .n_samples = 300, .events = ev, .n_events = 4};
+        SessionSummary *sum = NULL;
+
+        /* The belt stood during the first pause: distance frozen, then on again. */
+        for (size_t i = 50; i < 300; i++)
+                x[i].distance_m = (i < 80 ? 50 : (double)i - 30) * 25.0 / 9.0;
+        assert_float_equal(session_summary_paused_s(&d, 0, 300), 30 + 20, 1e-9);
+        assert_float_equal(session_summary_paused_s(&d, 60, 70), 10, 1e-9);
+        assert_float_equal(session_summary_paused_s(&d, 100, 200), 0, 1e-9);
+        assert_int_equal(session_summary_compute(&d, &sum), 0);
+        assert_int_equal(sum->n_steps, 2);
+        assert_float_equal(sum->steps[0].end_s - sum->steps[0].start_s, 200, 1e-9);
+        assert_float_equal(sum->steps[0].moving_s, 170, 1e-9);
+        assert_float_equal(sum->steps[1].moving_s, 100 - 20, 1e-9);
+        /* The first 400 m split spans the pause: its pace is the running's, 10 km/h. */
+        assert_true(sum->n_splits_400m >= 1);
+        assert_float_equal(sum->splits_400m[0].avg_speed_kmh, 10, 0.05);
+        session_summary_free(sum);
+        free(x);
+}
+
 static void test_summary_of_simulated_session(void **state)
 {
         char dir[] = "/tmp/test-session-summary-XXXXXX", cmd[64];
@@ -128,11 +160,18 @@ static void test_summary_of_simulated_session(void **state)
         assert_true(sum->has_incline);
         assert_true(sum->max_hr_bpm >= sum->avg_hr_bpm);
         assert_true(sum->artifact_pct > 0.5 && sum->artifact_pct < 1.5);
-        /* Splits add up to the distance. */
-        double total = 0;
+        /* Splits are counted from the end of the warm-up, not from its
+         * start, and add up to the distance from there. */
+        assert_string_equal(sum->splits_from, "the main set");
+        assert_float_equal(sum->splits_from_s, sum->steps[1].start_s, 1e-9);
+        assert_float_equal(sum->splits_400m[0].start_s, sum->steps[1].start_s, 1e-9);
+        double total = 0, origin = NAN;
+        for (size_t i = 0; i < d->n_samples && isnan(origin); i++)
+                if (d->samples[i].t_s >= sum->splits_from_s)
+                        origin = d->samples[i].distance_m;
         for (size_t i = 0; i < sum->n_splits_400m; i++)
                 total += sum->splits_400m[i].distance_m;
-        assert_float_equal(total, sum->distance_m, 1e-6);
+        assert_float_equal(total, sum->distance_m - origin, 1e-6);
         assert_true(sum->n_splits_mile >= 1);
         double zone_total = 0;
         for (size_t z = 0; z <= SESSION_ZONES_MAX; z++)
@@ -147,16 +186,44 @@ static void test_summary_of_simulated_session(void **state)
         assert_int_equal(system(cmd), 0);
 }
 
+/* paced was stopped for a minute (a crash, then a resume): the gap is no
+ * time at the last speed, and the average pace is over the recorded time. */
+static void test_summary_gap(void **state)
+{
+        SessionSample x[120];
+        SessionData d = {.samples = x, .n_samples = 120};
+        SessionSummary *s = NULL;
+
+        for (unsigned i = 0; i < 120; i++)
+                x[i] = (SessionSample){.t_s = i < 60 ? i : i + 60,
+                                       .speed_kmh = 12,
+                                       .distance_m = i * 3.3333333,
+                                       .hr_bpm = 150,
+                                       .step_index = -1,
+                                       .alpha1 = NAN,
+                                       .commanded_kmh = NAN,
+                                       .incline_pct = NAN};
+        assert_int_equal(session_summary_compute(&d, &s), 0);
+        assert_float_equal(s->elapsed_s, 179, 1e-9);
+        assert_float_equal(s->gap_s, 60, 1e-9); /* 59 + 1 s .. 120 */
+        assert_int_equal(s->n_gaps, 1);
+        assert_float_equal(s->duration_s, 119, 1e-9);
+        assert_float_equal(s->avg_speed_kmh, 119 * 3.3333333 / 119 * 3.6, 1e-6);
+        assert_true(session_sample_gap(x, 60));
+        assert_false(session_sample_gap(x, 59));
+        session_summary_free(s);
+}
+
 static void test_format(void **state)
 {
         char b[32];
 
-        assert_string_equal(session_format_pace(b, sizeof(b), 12, false), "5:00");
-        assert_string_equal(session_format_pace(b, sizeof(b), 12, true), "8:03");
-        assert_string_equal(session_format_pace(b, sizeof(b), NAN, false), "--:--");
-        assert_string_equal(session_format_pace(b, sizeof(b), 0, false), "--:--");
-        assert_string_equal(session_format_duration(b, sizeof(b), 3723), "1:02:03");
-        assert_string_equal(session_format_duration(b, sizeof(b), 754.4), "12:34");
+        assert_string_equal(format_pace(b, sizeof(b), 12, false, 0), "5:00");
+        assert_string_equal(format_pace(b, sizeof(b), 12, true, 0), "8:03");
+        assert_string_equal(format_pace(b, sizeof(b), NAN, false, 0), "--:--");
+        assert_string_equal(format_pace(b, sizeof(b), 0, false, 0), "--:--");
+        assert_string_equal(format_duration(b, sizeof(b), 3723, TIME_FORMAT_DASH), "1:02:03");
+        assert_string_equal(format_duration(b, sizeof(b), 754.4, TIME_FORMAT_DASH), "12:34");
 }
 
 int main(void)
@@ -165,7 +232,9 @@ int main(void)
                 cmocka_unit_test(test_splits_400m_interpolated),
                 cmocka_unit_test(test_splits_skip_unknown_distance),
                 cmocka_unit_test(test_step_laps),
+                cmocka_unit_test(test_moving_time_excludes_pauses),
                 cmocka_unit_test(test_summary_of_simulated_session),
+                cmocka_unit_test(test_summary_gap),
                 cmocka_unit_test(test_format),
         };
 

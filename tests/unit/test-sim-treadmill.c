@@ -525,6 +525,45 @@ static void test_split_data_merges(void **state)
         sim_treadmill_free(t);
 }
 
+/* Speed-only records between full ones; the model's own distance, exact between ticks. */
+static void test_distance_every_other_record(void **state)
+{
+        SimTreadmillConfig c;
+        SimTreadmill *t;
+        FtmsTreadmillData d;
+        SimPacket p;
+        unsigned with = 0, without = 0;
+        double before;
+
+        sim_treadmill_config_default(&c);
+        c.distance_every = 2;
+        assert_int_equal(sim_treadmill_new(&t, &c, 0), 0);
+        take_control_and_start(t, 0);
+        assert_int_equal(cp_speed(t, 0, 9.0), FTMS_RESULT_SUCCESS);
+        drain(t, NULL);
+        for (uint64_t s = 1; s <= 20; s++) {
+                sim_treadmill_tick(t, SEC(s));
+                while (sim_treadmill_pop(t, &p)) {
+                        assert_int_equal(ftms_parse_treadmill_data(p.data, p.len, &d), 0);
+                        assert_true(d.present & FTMS_FIELD_BIT(FTMS_FIELD_SPEED));
+                        if (d.present & FTMS_FIELD_BIT(FTMS_FIELD_DISTANCE))
+                                with++;
+                        else
+                                without++;
+                }
+        }
+        assert_int_equal(with, 10);
+        assert_int_equal(without, 10);
+
+        /* At 9 km/h (reached long ago), 2.5 m a second, without moving the model. */
+        before = sim_treadmill_distance_m(t);
+        assert_float_equal(sim_treadmill_distance_at(t, SEC(20) + SEC(2)), before + 5.0, 1e-9);
+        assert_float_equal(sim_treadmill_distance_m(t), before, 0);
+        sim_treadmill_advance(t, SEC(22));
+        assert_float_equal(sim_treadmill_distance_m(t), before + 5.0, 1e-9);
+        sim_treadmill_free(t);
+}
+
 static void test_malformed_injection(void **state)
 {
         Fixture *f = *state;
@@ -592,6 +631,7 @@ int main(void)
                 cmocka_unit_test_setup_teardown(test_reset_releases_control, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_data_at_1hz_through_parser, setup, teardown),
                 cmocka_unit_test(test_split_data_merges),
+                cmocka_unit_test(test_distance_every_other_record),
                 cmocka_unit_test_setup_teardown(test_malformed_injection, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_read_characteristics, setup, teardown),
         };

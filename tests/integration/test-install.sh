@@ -68,6 +68,20 @@ grep -q "^ExecStart=$prefix/sbin/paced\$" "$root$prefix/lib/systemd/system/paced
         fail "paced's default config path does not match the install"
 "$root$prefix/sbin/paced" --check-config --config "$root$prefix/share/paced/paced.conf" \
         > /dev/null || fail "installed config rejected"
+# The installed programs find the library where it was installed, never in
+# the source tree they were built from.
+for b in "$prefix/sbin/paced" "$prefix/bin/pacectl" "$prefix/libexec/paced-sync" \
+        ${PACED_WEB:+"$prefix/sbin/paced-web"}; do
+        objcopy --strip-debug "$root$b" "$T/stripped" || fail "objcopy $b"
+        ! grep -aqF "$PACED_SOURCE_DIR" "$T/stripped" || fail "$b names the source tree"
+done
+PACED_DATA_DIR="$root$prefix/share/paced" "$root$prefix/bin/pacectl" validate ramp-test \
+        > "$T/validate" 2>&1 || fail "the installed library: $(cat "$T/validate")"
+if [ ! -e "$prefix/share/paced/workouts/ramp-test.txt" ]; then
+        ! env -u PACED_DATA_DIR "$root$prefix/bin/pacectl" validate ramp-test > "$T/validate" 2>&1 ||
+                fail "pacectl found ramp-test outside $prefix/share/paced: $(cat "$T/validate")"
+fi
+
 # paced-web, when built: binary, page, unit, socket, policy, user, man page, config.
 if [ -n "${PACED_WEB:-}" ]; then
         for f in "$prefix/sbin/paced-web" "$prefix/share/paced/web/index.html" \

@@ -61,6 +61,8 @@ grep -q "^ExecStart=$prefix/bin/pacectl sync now\$" \
         "$root$prefix/lib/systemd/system/paced-sync-now.service" || fail "paced-sync-now's ExecStart"
 "$root$prefix/libexec/paced-sync" --help | grep -q "default $prefix/etc/paced/sync.conf\|default /etc/paced/sync.conf" ||
         fail "paced-sync's default config path does not match the install"
+grep -q "^ExecReload=$prefix/sbin/paced --check-config\$" \
+        "$root$prefix/lib/systemd/system/paced.service" || fail "paced's ExecReload="
 grep -q "^ExecStart=$prefix/sbin/paced\$" "$root$prefix/lib/systemd/system/paced.service" ||
         fail "unit ExecStart does not point at the installed binary"
 # The installed daemon reads the installed config by default.

@@ -10,10 +10,14 @@ unit="$PACED_BUILD_DIR/systemd/paced.service"
 [ -f "$unit" ] || fail "$unit was not generated (systemd/install.cmake)"
 command -v systemd-analyze > /dev/null || { log "SKIP: no systemd-analyze"; exit 77; }
 
-# verify wants the ExecStart binary to exist: point it at the build.
+# verify wants the Exec*= binaries to exist: point them at the build.
 mkdir -p "$T/unit"
-sed "s|^ExecStart=.*/paced$|ExecStart=$PACED|" "$unit" > "$T/unit/paced.service"
+sed -e "s|^ExecStart=.*/paced$|ExecStart=$PACED|" \
+        -e "s|^ExecReload=.*/paced --check-config$|ExecReload=$PACED --check-config|" \
+        "$unit" > "$T/unit/paced.service"
 grep -q "^ExecStart=$PACED\$" "$T/unit/paced.service" || fail "ExecStart not rewritten"
+grep -q "^ExecReload=$PACED --check-config\$" "$T/unit/paced.service" ||
+        fail "ExecReload= does not check the config first"
 systemd-analyze verify --man=no "$T/unit/paced.service" > "$T/verify" 2>&1 ||
         fail "systemd-analyze verify: $(cat "$T/verify")"
 # Warnings count too (unknown keys are warnings, not errors, for verify).

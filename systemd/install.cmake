@@ -8,6 +8,8 @@ set(PACED_SYSUSERS_DIR "${CMAKE_INSTALL_PREFIX}/lib/sysusers.d" CACHE PATH "sysu
 set(PACED_TMPFILES_DIR "${CMAKE_INSTALL_PREFIX}/lib/tmpfiles.d" CACHE PATH "tmpfiles.d directory")
 # dbus-daemon reads system policies only from /usr/share and /etc, whatever the prefix.
 set(PACED_DBUS_POLICY_DIR "/usr/share/dbus-1/system.d" CACHE PATH "D-Bus system policy directory")
+set(PACED_DBUS_SERVICE_DIR "/usr/share/dbus-1/system-services" CACHE PATH
+    "D-Bus system bus activation directory")
 set(PACED_BASH_COMPLETION_DIR "${CMAKE_INSTALL_FULL_DATADIR}/bash-completion/completions"
     CACHE PATH "bash completion directory")
 
@@ -24,6 +26,9 @@ configure_file(${CMAKE_SOURCE_DIR}/systemd/paced-sync-now.service.in
 install(FILES ${CMAKE_BINARY_DIR}/systemd/paced.service DESTINATION ${PACED_SYSTEMD_UNIT_DIR})
 install(FILES ${CMAKE_SOURCE_DIR}/systemd/paced-dbus.conf DESTINATION ${PACED_DBUS_POLICY_DIR}
         RENAME io.paced.paced1.conf)
+# Bus activation: a call to paced's name starts paced.service.
+install(FILES ${CMAKE_SOURCE_DIR}/systemd/io.paced.paced1.service
+        DESTINATION ${PACED_DBUS_SERVICE_DIR})
 # paced-sync (docs/sync.md): its unit, daily timer, bus policy, user.
 install(FILES ${CMAKE_BINARY_DIR}/systemd/paced-sync.service
               ${CMAKE_BINARY_DIR}/systemd/paced-sync-now.service

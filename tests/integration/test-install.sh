@@ -17,6 +17,7 @@ etc="$root$prefix/etc"
 for f in "$prefix/sbin/paced" "$prefix/bin/pacectl" \
         "$prefix/lib/systemd/system/paced.service" \
         /usr/share/dbus-1/system.d/io.paced.paced1.conf \
+        /usr/share/dbus-1/system-services/io.paced.paced1.service \
         "$prefix/lib/sysusers.d/paced.conf" "$prefix/lib/tmpfiles.d/paced.conf" \
         "$prefix/share/man/man8/paced.8" "$prefix/share/man/man1/pacectl.1" \
         "$prefix/share/man/man5/paced.conf.5" \

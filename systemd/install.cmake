@@ -45,6 +45,13 @@ install(FILES ${CMAKE_SOURCE_DIR}/systemd/paced.sysusers DESTINATION ${PACED_SYS
         RENAME paced.conf)
 install(FILES ${CMAKE_SOURCE_DIR}/systemd/paced.tmpfiles DESTINATION ${PACED_TMPFILES_DIR}
         RENAME paced.conf)
+# The documents the man pages refer to (docs/HACKING.md and the design notes
+# stay in the source tree).
+install(FILES ${CMAKE_SOURCE_DIR}/README.md ${CMAKE_SOURCE_DIR}/docs/analysis.md
+              ${CMAKE_SOURCE_DIR}/docs/dbus-api.md ${CMAKE_SOURCE_DIR}/docs/sessions.md
+              ${CMAKE_SOURCE_DIR}/docs/sync.md ${CMAKE_SOURCE_DIR}/docs/web.md
+              ${CMAKE_SOURCE_DIR}/docs/web-phone.png ${CMAKE_SOURCE_DIR}/docs/workouts.md
+        DESTINATION ${CMAKE_INSTALL_DATADIR}/doc/paced)
 # The audio drop-in is documentation until an admin copies it (paced(8)).
 install(FILES ${CMAKE_SOURCE_DIR}/systemd/paced-audio.conf
         DESTINATION ${CMAKE_INSTALL_DATADIR}/doc/paced/examples)

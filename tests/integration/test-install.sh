@@ -85,6 +85,16 @@ if [ ! -e "$prefix/share/paced/workouts/ramp-test.txt" ]; then
                 fail "pacectl found ramp-test outside $prefix/share/paced: $(cat "$T/validate")"
 fi
 
+# Every file the installed man pages point to is installed; none points
+# into a source tree (docs/...).
+for page in "$root$prefix"/share/man/man*/*; do
+        ! grep -q '^\.IR\? docs/' "$page" || fail "$page points into the source tree: $(grep '^\.IR\? docs/' "$page")"
+        for f in $(grep -o '/usr/share/doc/paced/[A-Za-z0-9_./-]*[A-Za-z0-9]' "$page"); do
+                [ -e "$root$prefix/share/doc/paced/${f#/usr/share/doc/paced/}" ] ||
+                        fail "$(basename "$page") points to $f, which is not installed"
+        done
+done
+
 # paced-web, when built: binary, page, unit, socket, policy, user, man page, config.
 if [ -n "${PACED_WEB:-}" ]; then
         for f in "$prefix/sbin/paced-web" "$prefix/share/paced/web/index.html" \

@@ -156,15 +156,14 @@ void manager_store_changed(Manager *m)
         }
 }
 
-void manager_flush_store(Manager *m)
+/* After a flush was written or failed: log a new error, tell the bus. */
+static void store_flushed(Manager *m, int r)
 {
-        int r;
-
-        if (!m->store)
-                return;
-        r = session_store_flush(m->store, real_usec());
         if (r < 0 && !streq(session_store_last_error(m->store), m->store_logged)) {
-                log_warning_errno(r, "Failed to write the session (kept in memory, will retry): %s",
+                log_warning_errno(r,
+                                  "Failed to write the session, the session store cannot be "
+                                  "written now (%s): it is kept in memory and written when it "
+                                  "can be.",
                                   session_store_last_error(m->store));
                 snprintf(m->store_logged, sizeof(m->store_logged), "%s",
                          session_store_last_error(m->store));
@@ -172,6 +171,53 @@ void manager_flush_store(Manager *m)
         }
         manager_store_changed(m);
         manager_rearm_flush_timer(m);
+}
+
+static void store_written(int r, void *userdata)
+{
+        store_flushed(userdata, r);
+}
+
+void manager_flush_store(Manager *m)
+{
+        int r;
+
+        if (!m->store)
+                return;
+        if (m->store_writer) {
+                /* The commit runs on the writer thread; store_written() follows.
+                 * -EBUSY: one is in flight, its end re-arms the timer. */
+                r = store_writer_flush(m->store_writer, real_usec());
+                if (r == 0 || (r < 0 && r != -EBUSY))
+                        store_flushed(m, r);
+                return;
+        }
+        store_flushed(m, session_store_flush(m->store, real_usec()));
+}
+
+/* Writes what waits now, and waits for it (the loop waits: only where no
+ * belt is moving). */
+static void store_write_out(Manager *m)
+{
+        if (!m->store_writer) {
+                store_flushed(m, session_store_flush(m->store, real_usec()));
+                return;
+        }
+        store_writer_sync(m->store_writer);
+        if (store_writer_flush(m->store_writer, real_usec()) > 0)
+                store_writer_sync(m->store_writer);
+}
+
+void manager_store_sync(Manager *m)
+{
+        if (!m->store_writer)
+                return;
+        store_writer_sync(m->store_writer);
+        /* A session that just ended is written before anyone reads the
+         * store (its end was written at once before the writer thread). */
+        if (session_store_has_unwritten_end(m->store) &&
+            store_writer_flush(m->store_writer, real_usec()) > 0)
+                store_writer_sync(m->store_writer);
 }
 
 static int flush_timer_handler(sd_event_source *s, uint64_t usec, void *userdata)
@@ -326,11 +372,11 @@ void manager_session_begin(Manager *m)
         if (r < 0)
                 log_error_errno(r, "This session is not recorded: %s",
                                 m->store ? session_store_last_error(m->store) : "no store");
-        else if (r > 0)
+        else if (r > 0 && session_store_degraded(m->store))
                 log_warning("The session store cannot be written now (%s): the session is kept "
                             "in memory and written when it can be.",
                             session_store_last_error(m->store));
-        if (r > 0) /* the flush logs only a different error */
+        if (r > 0 && session_store_degraded(m->store)) /* the flush logs only a different error */
                 snprintf(m->store_logged, sizeof(m->store_logged), "%s",
                          session_store_last_error(m->store));
         manager_session_runtime_start(m);
@@ -354,19 +400,27 @@ void manager_session_end(Manager *m, SessionEndReason reason)
         add_sample(m);
         stop_session_timers(m);
         if (m->store && m->session_recorded) {
+                if (!m->session_moved && reason != SESSION_END_FINISHED && m->session_id == 0) {
+                        /* To be discarded below, it needs its row (and id) first:
+                         * the writer thread may not have written it yet. */
+                        store_write_out(m);
+                        if (session_store_current(m->store) > 0)
+                                m->session_id = session_store_current(m->store);
+                }
                 r = session_store_end(m->store, wall_usec(), reason);
                 if (r < 0)
                         log_error_errno(r, "Failed to close the session: %s",
                                         session_store_last_error(m->store));
-                else if (r > 0)
+                else if (r > 0 && session_store_degraded(m->store))
                         log_warning("The session ended while the store cannot be written (%s): "
                                     "it is kept in memory and written when it can be.",
                                     session_store_last_error(m->store));
                 else if (!m->session_moved && reason != SESSION_END_FINISHED && m->session_id > 0) {
                         /* A workout whose belt never moved is no run: nothing
                          * to keep in the history (an empty "aborted" row). */
-                        /* Written out first: a session still pending is not deleted. */
-                        (void)session_store_flush(m->store, real_usec());
+                        /* Written out first: a session still pending is not deleted.
+                         * (On the loop: the belt never moved, no workout runs.) */
+                        manager_store_sync(m);
                         r = session_store_delete(m->store, m->session_id);
                         if (r >= 0) {
                                 why = "discarded";
@@ -527,6 +581,10 @@ int manager_open_store(Manager *m)
         if (r < 0)
                 return log_error_errno(r, "Cannot set up the session store: %m");
         m->store_state = session_store_get_state(m->store);
+        r = store_writer_new(&m->store_writer, m->event, m->store, store_written, m);
+        if (r < 0)
+                log_warning_errno(r, "Cannot start the store's writer thread, commits run on the "
+                                     "event loop: %m");
         if (!session_store_is_open(m->store))
                 /* The workout still runs safely, and its session waits in memory. */
                 log_error("Cannot open the session store in %s now (sessions are kept in memory "

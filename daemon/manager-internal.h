@@ -230,6 +230,9 @@ struct Manager {
         bool session_recorded;       /* ... and the store took it (written, or kept in memory) */
         int64_t session_id;          /* its id in the store; 0 while it waits in memory */
         uint64_t session_start_usec; /* virtual monotonic */
+        SessionSample last_sample;   /* the newest sample stored, for catching up */
+        bool have_last_sample;
+        uint64_t samples_caught_up; /* slots the 1 Hz timer missed, filled in */
         uint64_t session_start_wall_usec;
         sd_event_source *sample_timer; /* 1 Hz of virtual time while a session runs */
         sd_event_source *flush_timer;  /* the store's next flush */

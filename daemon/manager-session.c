@@ -226,11 +226,52 @@ static int flush_timer_handler(sd_event_source *s, uint64_t usec, void *userdata
         return 0;
 }
 
-static void add_sample(Manager *m)
+static void store_sample(Manager *m, const SessionSample *sample)
+{
+        int r;
+
+        r = session_store_add_sample(m->store, sample);
+        if (r < 0 && r != -ENOBUFS) /* past the budget: counted, said once (store_changed()) */
+                log_warning_errno(r, "Failed to buffer a sample: %m");
+        m->last_sample = *sample;
+        m->have_last_sample = true;
+}
+
+/*
+ * The loop was held up (a CPU starved by other work, a stopped process)
+ * past one or more whole seconds: the samples of those seconds, spread
+ * evenly between the last one and now, distance interpolated, the rest as
+ * now. Not past SESSION_SAMPLE_GAP_S: that long is an outage, and stays a
+ * gap (nothing was measured).
+ */
+static void catch_up_samples(Manager *m, const SessionSample *now)
+{
+        const SessionSample last = m->last_sample; /* store_sample() moves it on */
+        double span;
+        long missed;
+
+        if (!m->have_last_sample)
+                return;
+        span = now->t_s - last.t_s;
+        missed = lround(floor(now->t_s) - floor(last.t_s)) - 1;
+        if (missed <= 0 || span > SESSION_SAMPLE_GAP_S)
+                return;
+        for (long k = 1; k <= missed; k++) {
+                double f = (double)k / (double)(missed + 1);
+                SessionSample x = *now;
+
+                x.t_s = last.t_s + f * span;
+                if (isfinite(last.distance_m) && isfinite(now->distance_m))
+                        x.distance_m = last.distance_m + f * (now->distance_m - last.distance_m);
+                store_sample(m, &x);
+        }
+        m->samples_caught_up += (uint64_t)missed;
+}
+
+static void add_sample_full(Manager *m, bool catch_up)
 {
         EngineStatus st;
         SessionSample sample;
-        int r;
 
         if (!m->store || !m->session_recorded || !m->engine)
                 return;
@@ -249,11 +290,16 @@ static void add_sample(Manager *m)
         if ((isfinite(sample.speed_kmh) && sample.speed_kmh >= 0.1) ||
             (isfinite(sample.distance_m) && sample.distance_m > 0))
                 m->session_moved = true;
-        r = session_store_add_sample(m->store, &sample);
-        if (r < 0 && r != -ENOBUFS) /* past the budget: counted, said once (store_changed()) */
-                log_warning_errno(r, "Failed to buffer a sample: %m");
+        if (catch_up)
+                catch_up_samples(m, &sample);
+        store_sample(m, &sample);
         manager_store_changed(m);
         manager_rearm_flush_timer(m);
+}
+
+static void add_sample(Manager *m)
+{
+        add_sample_full(m, false);
 }
 
 static int sample_timer_handler(sd_event_source *s, uint64_t usec, void *userdata)
@@ -262,7 +308,7 @@ static int sample_timer_handler(sd_event_source *s, uint64_t usec, void *userdat
         uint64_t next_virt;
         int r;
 
-        add_sample(m);
+        add_sample_full(m, true);
         manager_properties_changed(m, MANAGER_PROP_LIVE);
         /* The next whole virtual second of the session: no drift. */
         next_virt = m->session_start_usec +
@@ -305,6 +351,8 @@ void manager_session_runtime_start(Manager *m)
         }
         m->live.alpha1 = NAN;
         m->live.crossover_kind[0] = '\0';
+        /* A resumed session's outage stays a gap: nothing to catch up. */
+        m->have_last_sample = false;
 
         /* Until a session kept in memory is written, it has no id yet. */
         snprintf(id, sizeof(id), "%" PRIi64, m->session_id);
@@ -399,6 +447,11 @@ void manager_session_end(Manager *m, SessionEndReason reason)
                 return;
         add_sample(m);
         stop_session_timers(m);
+        if (m->samples_caught_up > 0)
+                log_notice("The event loop was held up during the session: %" PRIu64
+                           " samples were filled in between their neighbours.",
+                           m->samples_caught_up);
+        m->samples_caught_up = 0;
         if (m->store && m->session_recorded) {
                 if (!m->session_moved && reason != SESSION_END_FINISHED && m->session_id == 0) {
                         /* To be discarded below, it needs its row (and id) first:

@@ -161,6 +161,10 @@ struct WorkoutEngine {
         /* the belt's acceleration while it lags a higher command (km/h/s) */
         double belt_accel;
         unsigned belt_accel_n;
+        /* A speed command's round trip, from the wire to its answer (s):
+         * the next step of the rate limit waits for it. */
+        double cp_rtt_s;
+        unsigned cp_rtt_n;
 
         /* a rep waiting for the belt to be at its speed (the step before runs on) */
         bool gate;
@@ -565,6 +569,17 @@ static void rep_machine(const WorkoutEngine *e, RepPlanMachine *ret)
         ret->belt_accel_kmhps = e->belt_accel_n > 0 ? e->belt_accel : 0;
         ret->lead_share = e->config.rep_lead_share;
         ret->increment_kmh = e->limits.speed_increment;
+        /* Each step of the rate limit counts from the last accepted speed,
+         * so a round trip longer than the ramp interval spaces the steps by
+         * the round trip: the run-up climbs slower, and starts that much
+         * earlier. This is the link, not the belt (belt_accel excludes it). */
+        if (e->cp_rtt_n > 0) {
+                double period = usec_to_s(e->config.ramp_interval_usec);
+
+                if (e->cp_rtt_s > period && period > 0)
+                        ret->max_accel_kmhps *= period / e->cp_rtt_s;
+                ret->latency_s = fmax(ret->latency_s, e->cp_rtt_s);
+        }
 }
 
 /* The next step's run-up, planned from the rate limit and the belt's measured
@@ -1947,6 +1962,15 @@ static void handle_accepted(WorkoutEngine *e, uint64_t now, const FtmsControlCom
         case FTMS_CP_SET_TARGET_SPEED:
                 e->accepted_kmh = belt_to_true(e, c->value);
                 e->accepted_at = now;
+                /* One speed command is in flight at a time: this answers the last one sent. */
+                if (e->speed_cmd_sent && now >= e->last_speed_cmd) {
+                        double rtt = usec_to_s(now - e->last_speed_cmd);
+
+                        e->cp_rtt_s = e->cp_rtt_n == 0
+                                              ? rtt
+                                              : ACCEL_ALPHA * rtt + (1 - ACCEL_ALPHA) * e->cp_rtt_s;
+                        e->cp_rtt_n++;
+                }
                 break;
         case FTMS_CP_SET_TARGET_INCLINATION:
                 e->accepted_incline = c->value;
@@ -2078,6 +2102,11 @@ static void update(WorkoutEngine *e, uint64_t now)
         if (now > e->last_now)
                 e->last_now = now;
         ftms_control_tick(e->control, now);
+        /* Answers first: the next speed steps from what the treadmill just
+         * accepted. On a link whose round trip is a ramp interval or more,
+         * the answer is what frees the next command, and stepping from the
+         * older value would send the same speed twice: half the ramp rate. */
+        drain_control(e, now);
         check_hr_lost(e, now);
         advance(e, now);
         announce(e, now);

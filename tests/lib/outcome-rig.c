@@ -13,6 +13,21 @@
 
 static void outcome_dispatch(OutcomeRig *r);
 
+/* Puts a packet on the simulated link, to arrive one way's latency later. */
+static void outcome_send(OutcomeRig *r, bool to_machine, const SimPacket *p)
+{
+        size_t i;
+
+        if (r->n_in_flight >= OUTCOME_MAX_IN_FLIGHT)
+                abort();
+        i = (r->in_flight_head + r->n_in_flight++) % OUTCOME_MAX_IN_FLIGHT;
+        r->in_flight[i] = (OutcomeInFlight){
+                .at = r->now + r->link_oneway_usec,
+                .to_machine = to_machine,
+                .p = *p,
+        };
+}
+
 static void outcome_record_event(OutcomeRig *r, const EngineEvent *ev)
 {
         if (r->n_events < OUTCOME_MAX_EVENTS)
@@ -60,7 +75,16 @@ void outcome_drain(OutcomeRig *r)
 
                         if (ftms_control_command_encode(&o.write, buf, sizeof(buf), &len) < 0)
                                 abort();
-                        (void)sim_treadmill_write_control_point(r->t, r->now, buf, len);
+                        if (r->link_oneway_usec > 0) {
+                                SimPacket p = {.uuid = FTMS_UUID_CONTROL_POINT, .len = len};
+
+                                memcpy(p.data, buf, len);
+                                outcome_send(r, true, &p);
+                        } else
+                                (void)sim_treadmill_write_control_point(r->t, r->now, buf, len);
+                        if (r->verbose)
+                                fprintf(stderr, "%9.1f  write op 0x%02x %.2f\n",
+                                        (double)r->now / USEC_PER_SEC, o.write.op, o.write.value);
                         if (o.write.op == FTMS_CP_SET_TARGET_SPEED) {
                                 r->speed_writes++;
                                 r->max_speed_cmd_kmh = fmax(r->max_speed_cmd_kmh, o.write.value);
@@ -85,37 +109,68 @@ static void outcome_emit(OutcomeRig *r, const TransportEvent *ev)
         outcome_drain(r);
 }
 
-/* Everything the simulator queued, through the parsers, as the transport does. */
+/* A notification from the simulator, through the parsers, as the transport
+ * delivers it. */
+static void outcome_receive(OutcomeRig *r, const SimPacket *p)
+{
+        TransportEvent ev = {.role = TRANSPORT_ROLE_TREADMILL, .time_usec = r->now};
+        int k;
+
+        switch (p->uuid) {
+        case FTMS_UUID_TREADMILL_DATA:
+                k = ftms_treadmill_assembler_push(&r->asm_, p->data, p->len, &ev.treadmill);
+                if (k <= 0)
+                        return;
+                ev.type = TRANSPORT_EVENT_TREADMILL_DATA;
+                if (r->verbose)
+                        fprintf(stderr, "%9.1f  data %.2f km/h\n", (double)r->now / USEC_PER_SEC,
+                                ev.treadmill.speed_kmh);
+                break;
+        case FTMS_UUID_MACHINE_STATUS:
+                k = ftms_parse_machine_status(p->data, p->len, &ev.status);
+                ev.type = TRANSPORT_EVENT_MACHINE_STATUS;
+                break;
+        case FTMS_UUID_CONTROL_POINT:
+                k = ftms_cp_parse_response(p->data, p->len, &ev.cp_response);
+                ev.type = TRANSPORT_EVENT_CP_RESPONSE;
+                break;
+        default:
+                return;
+        }
+        if (k < 0)
+                abort();
+        if (r->verbose && p->uuid != FTMS_UUID_TREADMILL_DATA)
+                fprintf(stderr, "%9.1f  notify 0x%04x [%02x %02x %02x]\n",
+                        (double)r->now / USEC_PER_SEC, p->uuid, p->data[0], p->data[1], p->data[2]);
+        outcome_emit(r, &ev);
+}
+
+/* Everything the simulator queued: now, or across the link's latency. */
 static void outcome_dispatch(OutcomeRig *r)
 {
         SimPacket p;
 
         while (sim_treadmill_pop(r->t, &p)) {
-                TransportEvent ev = {.role = TRANSPORT_ROLE_TREADMILL, .time_usec = r->now};
-                int k;
-
-                switch (p.uuid) {
-                case FTMS_UUID_TREADMILL_DATA:
-                        k = ftms_treadmill_assembler_push(&r->asm_, p.data, p.len, &ev.treadmill);
-                        if (k <= 0)
-                                continue;
-                        ev.type = TRANSPORT_EVENT_TREADMILL_DATA;
-                        break;
-                case FTMS_UUID_MACHINE_STATUS:
-                        k = ftms_parse_machine_status(p.data, p.len, &ev.status);
-                        ev.type = TRANSPORT_EVENT_MACHINE_STATUS;
-                        break;
-                case FTMS_UUID_CONTROL_POINT:
-                        k = ftms_cp_parse_response(p.data, p.len, &ev.cp_response);
-                        ev.type = TRANSPORT_EVENT_CP_RESPONSE;
-                        break;
-                default:
-                        continue;
-                }
-                if (k < 0)
-                        abort();
-                outcome_emit(r, &ev);
+                if (r->link_oneway_usec > 0)
+                        outcome_send(r, false, &p);
+                else
+                        outcome_receive(r, &p);
         }
+}
+
+/* The packet at the head of the link arrives. */
+static void outcome_link_deliver(OutcomeRig *r)
+{
+        OutcomeInFlight f = r->in_flight[r->in_flight_head];
+
+        r->in_flight_head = (r->in_flight_head + 1) % OUTCOME_MAX_IN_FLIGHT;
+        r->n_in_flight--;
+        sim_treadmill_advance(r->t, r->now);
+        if (f.to_machine) {
+                (void)sim_treadmill_write_control_point(r->t, r->now, f.p.data, f.p.len);
+                outcome_dispatch(r);
+        } else
+                outcome_receive(r, &f.p);
 }
 
 /*
@@ -188,6 +243,8 @@ int outcome_rig_init(OutcomeRig *r, const char *runner_lines, const char *safety
                 tc.speed_range.max = m->max_speed_kmh;
         if (m && m->incline_pct_per_s > 0)
                 tc.incline_pct_per_s = m->incline_pct_per_s;
+        if (m && m->link_latency_s > 0)
+                r->link_oneway_usec = (uint64_t)(m->link_latency_s / 2 * USEC_PER_SEC);
         k = sim_treadmill_new(&r->t, &tc, r->now);
         if (k < 0)
                 return k;
@@ -403,6 +460,8 @@ void outcome_run_until(OutcomeRig *r, uint64_t until, bool stop_at_end)
                         t = r->next_sample, which = 2;
                 if (r->next_hr < t)
                         t = r->next_hr, which = 3;
+                if (r->n_in_flight > 0 && r->in_flight[r->in_flight_head].at < t)
+                        t = r->in_flight[r->in_flight_head].at, which = 4;
                 if (t > until) {
                         sim_treadmill_advance(r->t, until);
                         r->now = until;
@@ -429,6 +488,9 @@ void outcome_run_until(OutcomeRig *r, uint64_t until, bool stop_at_end)
                         sim_treadmill_advance(r->t, r->now);
                         outcome_heart_rate(r);
                         r->next_hr += USEC_PER_SEC;
+                        break;
+                case 4:
+                        outcome_link_deliver(r);
                         break;
                 }
                 /* The runner holds an open step for a minute, then skips it. */

@@ -47,7 +47,19 @@ typedef struct OutcomeMachine {
         double accel_kmhps; /* belt acceleration and deceleration */
         double max_speed_kmh;
         double incline_pct_per_s;
+        /* The link's round trip: commands reach the machine, and its
+         * notifications reach the engine, half of it late each way. */
+        double link_latency_s;
 } OutcomeMachine;
+
+/* A packet on its way across the simulated link. */
+typedef struct OutcomeInFlight {
+        uint64_t at;
+        bool to_machine; /* a control-point write; else a notification */
+        SimPacket p;
+} OutcomeInFlight;
+
+#define OUTCOME_MAX_IN_FLIGHT 256
 
 /* What happened in one step of the workout, measured on the simulated belt. */
 typedef struct OutcomeStep {
@@ -68,6 +80,10 @@ typedef struct OutcomeRig {
         FtmsTreadmillAssembler asm_;
         TransportCapabilities caps;
         uint64_t now, next_sample, next_hr, open_since;
+        /* the link: a FIFO, as every packet takes the same time */
+        uint64_t link_oneway_usec;
+        OutcomeInFlight in_flight[OUTCOME_MAX_IN_FLIGHT];
+        size_t in_flight_head, n_in_flight;
 
         /* the loaded workout (owned by the engine) and what happened in it */
         const ResolvedWorkout *w;

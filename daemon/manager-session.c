@@ -634,6 +634,13 @@ int manager_open_store(Manager *m)
         if (r < 0)
                 return log_error_errno(r, "Cannot set up the session store: %m");
         m->store_state = session_store_get_state(m->store);
+        if (m->options.simulate && getenv("PACED_TEST_STORE_BUDGET")) {
+                /* Tests: the memory budget (samples) spent in seconds, not hours. */
+                unsigned long n = strtoul(getenv("PACED_TEST_STORE_BUDGET"), NULL, 10);
+
+                if (n > 0 && session_store_set_buffer_limit(m->store, n) >= 0)
+                        log_notice("Test: the store keeps at most %lu samples in memory.", n);
+        }
         r = store_writer_new(&m->store_writer, m->event, m->store, store_written, m);
         if (r < 0)
                 log_warning_errno(r, "Cannot start the store's writer thread, commits run on the "

@@ -105,6 +105,29 @@ struct SessionStore {
         bool degraded;
         uint64_t dropped;
         char error[256];
+
+        /* The daemon commits on a writer thread (session_store_set_async()):
+         * begin/end/resume then never write at once, and while a batch is in
+         * flight only the thread touches db. */
+        bool async;
+        SessionStoreBatch *in_flight;
+};
+
+/*
+ * A flush split for a writer thread: flush_start() moves the rows to write
+ * out of the sessions into snapshots (the workout keeps adding rows to the
+ * emptied sessions meanwhile), batch_commit() writes the snapshots through
+ * a shadow of the store that owns the connection for the time, and
+ * flush_finish() applies the outcome: rows forgotten, or put back before
+ * whatever came in meanwhile.
+ */
+struct SessionStoreBatch {
+        SessionStore shadow;        /* db, dir, error, recovery state; sessions = snaps */
+        PendingSession **originals; /* the store's session each snapshot came from */
+        int64_t *ids;
+        int64_t interrupted, interrupted_before;
+        size_t failed;
+        int r;
 };
 
 static const char *const session_end_reason_table[_SESSION_END_MAX] = {
@@ -277,9 +300,22 @@ static int fail(SessionStore *s, int rc, const char *what)
         return r;
 }
 
+/* While a writer thread commits, the connection is its own. */
+static int check_not_in_flight(SessionStore *s)
+{
+        if (!s->in_flight)
+                return 0;
+        snprintf(s->error, sizeof(s->error), "The store is being written");
+        return -EBUSY;
+}
+
 static int exec(SessionStore *s, const char *sql, const char *what)
 {
-        int rc = sqlite3_exec(s->db, sql, NULL, NULL, NULL);
+        int rc;
+
+        if (check_not_in_flight(s) < 0)
+                return -EBUSY;
+        rc = sqlite3_exec(s->db, sql, NULL, NULL, NULL);
 
         return rc == SQLITE_OK ? 0 : fail(s, rc, what);
 }
@@ -293,6 +329,8 @@ static void finalizep(sqlite3_stmt **st)
 
 static int prepare(SessionStore *s, const char *sql, sqlite3_stmt **ret)
 {
+        if (check_not_in_flight(s) < 0)
+                return -EBUSY;
         if (!s->db) {
                 /* The daemon's store before it could be opened. */
                 if (!s->error[0])
@@ -855,6 +893,12 @@ static bool pending_session_has_work(const PendingSession *ps)
                ps->dropped_other;
 }
 
+static bool pending_session_has_rows(const PendingSession *ps)
+{
+        return ps->n_samples || ps->n_rr || ps->n_laps || ps->n_events || ps->n_thresholds ||
+               ps->dropped_samples || ps->dropped_rr || ps->dropped_other;
+}
+
 static bool store_has_work(const SessionStore *s)
 {
         for (size_t i = 0; i < s->n_sessions; i++)
@@ -978,8 +1022,9 @@ int session_store_begin(SessionStore *s, uint64_t start_wall_usec, const Session
                                  PENDING_SESSIONS_MAX);
                 return r;
         }
-        /* Written now if the database lets us, so that the id is known. */
-        r = flush_now(s);
+        /* Written now if the database lets us, so that the id is known
+         * (not by the daemon: its writer thread writes it at the next flush). */
+        r = s->async ? -EAGAIN : flush_now(s);
         if (ret_id)
                 *ret_id = ps->id;
         return r < 0 ? 1 : 0;
@@ -1122,7 +1167,7 @@ int session_store_add_threshold(SessionStore *s, int64_t session_id, const Sessi
                                 ps = s->sessions[i];
         if (!ps && session_id == 0)
                 return -EINVAL;
-        if (!ps && s->db) {
+        if (!ps && s->db && !s->async) {
                 /* A stored session: written at once if the database lets us. */
                 int r = insert_threshold(s, session_id, t);
 
@@ -1409,106 +1454,341 @@ static int push_written(SessionStore *s, const WrittenSession *ws)
         return 0;
 }
 
-/* What session_store_flush() does, without touching its cadence: begin(),
- * end() and resume() write at once when they can. */
-static int flush_now(SessionStore *s)
+/* Frees what a snapshot owns: its rows (its strings are the session's). */
+static void snapshot_free(PendingSession *snap)
 {
-        _cleanup_free_ int64_t *ids = NULL;
-        int64_t interrupted = 0;
-        size_t keep = 0, failed = SIZE_MAX;
-        int r;
+        if (!snap)
+                return;
+        free(snap->samples);
+        free(snap->rr);
+        free(snap->laps);
+        for (size_t i = 0; i < snap->n_events; i++) {
+                free(snap->events[i].text);
+                free(snap->events[i].json);
+        }
+        free(snap->events);
+        for (size_t i = 0; i < snap->n_thresholds; i++) {
+                free(snap->thresholds[i].kind);
+                free(snap->thresholds[i].method);
+                free(snap->thresholds[i].json);
+        }
+        free(snap->thresholds);
+        free(snap);
+}
 
-        if (!store_has_work(s)) {
-                s->degraded = false; /* nothing waits */
+/* Puts the snapshot's n rows back before the session's m newer ones. On
+ * OOM the newer rows are dropped (counted): the older ones are the ones a
+ * retry must not lose order with. */
+static int rows_restore(void **array, size_t *n, size_t *alloc, void **snap_array, size_t *snap_n,
+                        size_t size)
+{
+        void *merged;
+
+        if (*snap_n == 0)
+                return 0;
+        if (*n == 0) {
+                free(*array);
+                *array = TAKE_PTR(*snap_array);
+                *n = *snap_n;
+                *alloc = *snap_n;
+                *snap_n = 0;
                 return 0;
         }
+        merged = reallocarray(NULL, *n + *snap_n, size);
+        if (!merged)
+                return -ENOMEM;
+        memcpy(merged, *snap_array, *snap_n * size);
+        memcpy((char *)merged + *snap_n * size, *array, *n * size);
+        free(*array);
+        free(*snap_array);
+        *snap_array = NULL;
+        *array = merged;
+        *n += *snap_n;
+        *alloc = *n;
+        *snap_n = 0;
+        return 0;
+}
+
+#define ROWS_RESTORE(ps, snap, field)                                                              \
+        rows_restore((void **)&(ps)->field, &(ps)->n_##field, &(ps)->alloc_##field,                \
+                     (void **)&(snap)->field, &(snap)->n_##field, sizeof(*(ps)->field))
+
+static void snapshot_restore(SessionStore *s, PendingSession *ps, PendingSession *snap)
+{
+        int r = 0;
+
+        r |= ROWS_RESTORE(ps, snap, samples);
+        r |= ROWS_RESTORE(ps, snap, rr);
+        r |= ROWS_RESTORE(ps, snap, laps);
+        r |= ROWS_RESTORE(ps, snap, events);
+        r |= ROWS_RESTORE(ps, snap, thresholds);
+        if (r < 0) {
+                /* Out of memory merging: what stays in the snapshot is lost. */
+                size_t lost = snap->n_samples + snap->n_rr + snap->n_laps + snap->n_events +
+                              snap->n_thresholds;
+
+                s->dropped += lost;
+                s->buffered_samples -= snap->n_samples;
+                s->buffered_rr -= snap->n_rr;
+                s->buffered_other -= snap->n_laps + snap->n_events + snap->n_thresholds;
+        }
+        ps->dropped_samples += snap->dropped_samples;
+        ps->dropped_rr += snap->dropped_rr;
+        ps->dropped_other += snap->dropped_other;
+}
+
+/* Takes a session's rows into a snapshot that shares its strings. */
+static PendingSession *snapshot_take(PendingSession *ps)
+{
+        PendingSession *snap = malloc(sizeof(*snap));
+
+        if (!snap)
+                return NULL;
+        *snap = *ps;
+        ps->samples = NULL;
+        ps->rr = NULL;
+        ps->laps = NULL;
+        ps->events = NULL;
+        ps->thresholds = NULL;
+        ps->n_samples = ps->n_rr = ps->n_laps = ps->n_events = ps->n_thresholds = 0;
+        ps->alloc_samples = ps->alloc_rr = ps->alloc_laps = ps->alloc_events =
+                ps->alloc_thresholds = 0;
+        ps->dropped_samples = ps->dropped_rr = ps->dropped_other = 0;
+        return snap;
+}
+
+SessionStoreBatch *session_store_batch_free(SessionStoreBatch *b)
+{
+        if (!b)
+                return NULL;
+        for (size_t i = 0; i < b->shadow.n_sessions; i++)
+                snapshot_free(b->shadow.sessions[i]);
+        free(b->shadow.sessions);
+        free(b->originals);
+        free(b->ids);
+        free(b);
+        return NULL;
+}
+
+int session_store_flush_start(SessionStore *s, uint64_t now_usec, SessionStoreBatch **ret)
+{
+        _cleanup_(session_store_batch_freep) SessionStoreBatch *b = NULL;
+        size_t n = 0;
+
+        if (!s || s->reader || !ret)
+                return -EINVAL;
+        if (s->in_flight)
+                return -EBUSY;
+        s->last_flush_usec = now_usec;
+        s->flushed_once = true;
+        if (!store_has_work(s)) {
+                s->degraded = false; /* nothing waits */
+                *ret = NULL;
+                return 0;
+        }
+        b = calloc(1, sizeof(*b));
+        if (!b)
+                return -ENOMEM;
+        b->shadow = (SessionStore){
+                .db = s->db,
+                .dir = s->dir,
+                .db_path = s->db_path,
+                .size_limit = s->size_limit,
+                .need_recover = s->need_recover,
+                .interrupted = s->interrupted,
+        };
+        b->interrupted_before = s->interrupted;
+        memcpy(b->shadow.error, s->error, sizeof(b->shadow.error));
+        b->shadow.sessions = calloc(s->n_sessions, sizeof(*b->shadow.sessions));
+        b->originals = calloc(s->n_sessions, sizeof(*b->originals));
+        b->ids = calloc(s->n_sessions, sizeof(*b->ids));
+        if (!b->shadow.sessions || !b->originals || !b->ids)
+                return -ENOMEM;
+        for (size_t i = 0; i < s->n_sessions; i++) {
+                if (!pending_session_has_work(s->sessions[i]))
+                        continue;
+                b->shadow.sessions[n] = snapshot_take(s->sessions[i]);
+                if (!b->shadow.sessions[n]) {
+                        /* Give back what was taken. */
+                        for (size_t j = 0; j < n; j++)
+                                snapshot_restore(s, b->originals[j], b->shadow.sessions[j]);
+                        return -ENOMEM;
+                }
+                b->originals[n++] = s->sessions[i];
+                b->shadow.n_sessions = n;
+        }
+        b->failed = SIZE_MAX;
+        s->in_flight = b;
+        *ret = TAKE_PTR(b);
+        return 1;
+}
+
+int session_store_batch_commit(SessionStoreBatch *b)
+{
+        SessionStore *s = &b->shadow;
+        int r;
+
         if (!s->db) {
                 r = writer_open(s);
                 s->open_error = r;
-                if (r < 0) {
-                        s->degraded = true;
-                        return r;
-                }
+                if (r < 0)
+                        return (b->r = r);
         }
-        ids = calloc(s->n_sessions, sizeof(*ids));
-        if (!ids)
-                return -ENOMEM;
-
         /* One transaction: all or nothing, so a failure leaves memory as the
          * truth and the next flush starts over. Crash recovery first: it
          * must never see (and close) a session this paced is writing. */
         r = exec(s, "BEGIN IMMEDIATE", "Failed to start a transaction");
         if (r >= 0 && s->need_recover)
-                r = recover(s, &interrupted);
-        for (size_t i = 0; r >= 0 && i < s->n_sessions; i++)
-                if (pending_session_has_work(s->sessions[i])) {
-                        r = write_session(s, s->sessions[i], &ids[i]);
-                        if (r < 0)
-                                failed = i;
-                }
+                r = recover(s, &b->interrupted);
+        for (size_t i = 0; r >= 0 && i < s->n_sessions; i++) {
+                r = write_session(s, s->sessions[i], &b->ids[i]);
+                if (r < 0)
+                        b->failed = i;
+        }
         if (r >= 0)
                 r = exec(s, "COMMIT", "Failed to commit");
+        if (r < 0 && !sqlite3_get_autocommit(s->db))
+                sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+        if (r >= 0)
+                s->need_recover = false;
+        return (b->r = r);
+}
+
+static void store_remove_session(SessionStore *s, PendingSession *ps)
+{
+        for (size_t i = 0; i < s->n_sessions; i++)
+                if (s->sessions[i] == ps) {
+                        memmove(s->sessions + i, s->sessions + i + 1,
+                                (s->n_sessions - i - 1) * sizeof(*s->sessions));
+                        s->n_sessions--;
+                        return;
+                }
+}
+
+int session_store_flush_finish(SessionStore *s, SessionStoreBatch *b)
+{
+        SessionStore *sh;
+        int r;
+
+        if (!s || !b || s->in_flight != b)
+                return -EINVAL;
+        s->in_flight = NULL;
+        sh = &b->shadow;
+        r = b->r;
+        s->db = sh->db;
+        s->open_error = sh->open_error;
+        memcpy(s->error, sh->error, sizeof(s->error));
+
         if (r < 0) {
                 /* Keep everything for the next attempt; the workout goes on. */
-                if (!sqlite3_get_autocommit(s->db))
-                        sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
                 s->degraded = true;
-                /* Except what can never be written (its session vanished, a
-                 * constraint refuses it): it would hold back every session. */
-                if (failed != SIZE_MAX && (r == -ENOENT || r == -EINVAL)) {
-                        PendingSession *ps = s->sessions[failed];
+                for (size_t i = 0; i < sh->n_sessions; i++) {
+                        PendingSession *ps = b->originals[i], *snap = sh->sessions[i];
 
-                        s->dropped += ps->n_samples + ps->n_rr + ps->n_laps + ps->n_events +
-                                      ps->n_thresholds;
-                        pending_session_clear_rows(s, ps);
-                        pending_session_free(ps);
-                        memmove(s->sessions + failed, s->sessions + failed + 1,
-                                (s->n_sessions - failed - 1) * sizeof(*s->sessions));
-                        s->n_sessions--;
+                        /* Except what can never be written (its session vanished, a
+                         * constraint refuses it): it would hold back every session. */
+                        if (i == b->failed && (r == -ENOENT || r == -EINVAL)) {
+                                s->dropped += snap->n_samples + snap->n_rr + snap->n_laps +
+                                              snap->n_events + snap->n_thresholds;
+                                s->buffered_samples -= snap->n_samples;
+                                s->buffered_rr -= snap->n_rr;
+                                s->buffered_other -=
+                                        snap->n_laps + snap->n_events + snap->n_thresholds;
+                                s->dropped += ps->n_samples + ps->n_rr + ps->n_laps + ps->n_events +
+                                              ps->n_thresholds;
+                                pending_session_clear_rows(s, ps);
+                                store_remove_session(s, ps);
+                                pending_session_free(ps);
+                                continue;
+                        }
+                        snapshot_restore(s, ps, snap);
                 }
+                session_store_batch_free(b);
                 return r;
         }
 
-        if (s->need_recover) {
-                s->need_recover = false;
-                s->interrupted = MAX(s->interrupted, interrupted);
-        }
-        for (size_t i = 0; i < s->n_sessions; i++) {
-                PendingSession *ps = s->sessions[i];
-                bool ended_unwritten;
+        /* Recovery ran when the thread opened the database, or in the transaction. */
+        s->need_recover = sh->need_recover;
+        if (sh->interrupted != b->interrupted_before)
+                s->interrupted = MAX(s->interrupted, sh->interrupted);
+        s->interrupted = MAX(s->interrupted, b->interrupted);
+        for (size_t i = 0; i < sh->n_sessions; i++) {
+                PendingSession *ps = b->originals[i], *snap = sh->sessions[i];
 
-                if (!pending_session_has_work(ps)) {
-                        s->sessions[keep++] = ps;
+                s->buffered_samples -= snap->n_samples;
+                s->buffered_rr -= snap->n_rr;
+                s->buffered_other -= snap->n_laps + snap->n_events + snap->n_thresholds;
+                ps->id = b->ids[i];
+                if (snap->resume)
+                        ps->resume = false;
+                if (!snap->ended)
                         continue;
-                }
-                ended_unwritten = ps->ended && ps->id == 0;
-                ps->id = ids[i];
-                ps->resume = false;
-                pending_session_clear_rows(s, ps);
-                if (!ps->ended) {
-                        s->sessions[keep++] = ps;
-                        continue;
-                }
                 /* Ended and all written: what the caller may now analyse. */
-                if (!ps->attached)
-                        (void)push_written(s,
-                                           &(WrittenSession){.id = ps->id,
-                                                             .reason = ps->end_reason,
-                                                             .ended_unwritten = ended_unwritten});
+                if (!snap->attached)
+                        (void)push_written(s, &(WrittenSession){.id = ps->id,
+                                                                .reason = snap->end_reason,
+                                                                .ended_unwritten = snap->id == 0});
+                if (pending_session_has_rows(ps)) {
+                        /* Rows that came for it meanwhile (a threshold): written
+                         * later, without closing it again. */
+                        ps->attached = true;
+                        continue;
+                }
+                store_remove_session(s, ps);
                 pending_session_free(ps);
         }
-        s->n_sessions = keep;
         s->degraded = false;
+        session_store_batch_free(b);
         return 0;
+}
+
+void session_store_set_async(SessionStore *s, bool async)
+{
+        if (s)
+                s->async = async;
+}
+
+bool session_store_in_flight(const SessionStore *s)
+{
+        return s && s->in_flight;
+}
+
+bool session_store_has_unwritten_end(const SessionStore *s)
+{
+        for (size_t i = 0; s && i < s->n_sessions; i++)
+                if (s->sessions[i]->ended && !s->sessions[i]->attached)
+                        return true;
+        return false;
+}
+
+/* What session_store_flush() does, without touching its cadence: begin(),
+ * end() and resume() write at once when they can. */
+static int flush_now(SessionStore *s)
+{
+        SessionStoreBatch *b = NULL;
+        uint64_t last = s->last_flush_usec;
+        bool once = s->flushed_once;
+        int r;
+
+        r = session_store_flush_start(s, last, &b);
+        s->last_flush_usec = last;
+        s->flushed_once = once;
+        if (r <= 0)
+                return r;
+        (void)session_store_batch_commit(b);
+        return session_store_flush_finish(s, b);
 }
 
 int session_store_flush(SessionStore *s, uint64_t now_usec)
 {
-        if (!s || s->reader)
-                return -EINVAL;
-        s->last_flush_usec = now_usec;
-        s->flushed_once = true;
-        return flush_now(s);
+        SessionStoreBatch *b = NULL;
+        int r;
+
+        r = session_store_flush_start(s, now_usec, &b);
+        if (r <= 0)
+                return r;
+        (void)session_store_batch_commit(b);
+        return session_store_flush_finish(s, b);
 }
 
 uint64_t session_store_next_flush(const SessionStore *s)
@@ -1529,6 +1809,8 @@ int session_store_end(SessionStore *s, uint64_t end_wall_usec, SessionEndReason 
         ps->ended = true;
         ps->end_wall_usec = end_wall_usec;
         ps->end_reason = reason;
+        if (s->async)
+                return 1;
         return flush_now(s) < 0 ? 1 : 0;
 }
 
@@ -1606,7 +1888,7 @@ int session_store_resume(SessionStore *s, int64_t id)
         if (current_session(s))
                 return -EBUSY;
         /* Reopened now when the database lets us; else at the next flush. */
-        r = s->db ? reopen_session_row(s, id) : -EBUSY;
+        r = s->db && !s->async ? reopen_session_row(s, id) : -EBUSY;
         if (r < 0 && r != -EBUSY)
                 return r;
         ps = calloc(1, sizeof(*ps));

@@ -246,6 +246,30 @@ int session_store_add_event(SessionStore *s, const SessionEvent *event);
 int session_store_add_threshold(SessionStore *s, int64_t session_id, const SessionThreshold *t);
 /* Commits all buffered rows in one transaction. now_usec: the caller's monotonic clock. */
 int session_store_flush(SessionStore *s, uint64_t now_usec);
+/*
+ * The same flush in three parts, for a writer thread that keeps the commit
+ * and its fsync off the event loop (daemon/store-writer.c). No threads
+ * here: the caller guarantees that
+ *  - flush_start() and flush_finish() run on the thread that owns the store;
+ *  - between the two, batch_commit() runs once, anywhere, and the owner
+ *    calls nothing of the store that touches the database (those calls
+ *    return -EBUSY meanwhile; adding rows, begin() and end() are fine).
+ * flush_start(): 1 and *ret a batch, 0 if nothing waits (*ret NULL), -EBUSY
+ * if a batch is in flight. flush_finish() applies the commit's outcome,
+ * frees the batch and returns what session_store_flush() would have.
+ */
+typedef struct SessionStoreBatch SessionStoreBatch;
+int session_store_flush_start(SessionStore *s, uint64_t now_usec, SessionStoreBatch **ret);
+int session_store_batch_commit(SessionStoreBatch *b);
+int session_store_flush_finish(SessionStore *s, SessionStoreBatch *b);
+SessionStoreBatch *session_store_batch_free(SessionStoreBatch *b); /* a batch never finished */
+DEFINE_TRIVIAL_CLEANUP_FUNC(SessionStoreBatch *, session_store_batch_free);
+bool session_store_in_flight(const SessionStore *s);
+/* A session ended whose end is not written yet (its row not closed). */
+bool session_store_has_unwritten_end(const SessionStore *s);
+/* async: begin(), end() and resume() only buffer (they return 1), the
+ * flushes write; so that nothing writes on the owner's thread. */
+void session_store_set_async(SessionStore *s, bool async);
 /* When the next flush is due (monotonic usec), USEC_INFINITY (UINT64_MAX) if nothing buffered. */
 uint64_t session_store_next_flush(const SessionStore *s);
 /* Ends the current session with its end time and reason and tries to write

@@ -34,6 +34,7 @@ int manager_list_sessions(Manager *m, uint64_t after_id, unsigned max, SessionLi
         if (!m->store)
                 return sd_bus_error_set(error, PACED_ERROR_FAILED,
                                         "paced runs without a session store.");
+        manager_store_sync(m);
         r = session_store_list_finished(
                 m->store, after_id > INT64_MAX ? INT64_MAX : (int64_t)after_id, max, &l, &n);
         if (r < 0)
@@ -91,6 +92,7 @@ int manager_export_session(Manager *m, uint64_t id, const char *format, uint8_t 
                                                 "A workout is running: sessions are exported "
                                                 "after it.");
         }
+        manager_store_sync(m);
         r = session_store_load(m->store, (int64_t)id, &d);
         if (r == -ENOENT)
                 return sd_bus_error_setf(error, PACED_ERROR_INVALID_ARGUMENT,

@@ -19,6 +19,7 @@
 #include "rr-clean.h"
 #include "rr-clock.h"
 #include "session-store.h"
+#include "store-writer.h"
 #include "transport.h"
 #include "workout-engine.h"
 #include "zones.h"
@@ -219,6 +220,7 @@ struct Manager {
         PlannedWorkouts planned; /* from SetPlannedWorkouts, ditto; before the plan's */
 
         SessionStore *store;           /* NULL only if it could not be set up (OOM) */
+        StoreWriter *store_writer;     /* commits off the loop; NULL: on it (no thread) */
         char store_logged[256];        /* the store error last logged: a full disk is said once */
         SessionStoreState store_state; /* as last told (log, Storage property) */
         SessionAccepted accepted; /* manager-thresholds.c: overlays the config's [Runner] */
@@ -230,6 +232,9 @@ struct Manager {
         bool session_recorded;       /* ... and the store took it (written, or kept in memory) */
         int64_t session_id;          /* its id in the store; 0 while it waits in memory */
         uint64_t session_start_usec; /* virtual monotonic */
+        SessionSample last_sample;   /* the newest sample stored, for catching up */
+        bool have_last_sample;
+        uint64_t samples_caught_up; /* slots the 1 Hz timer missed, filled in */
         uint64_t session_start_wall_usec;
         sd_event_source *sample_timer; /* 1 Hz of virtual time while a session runs */
         sd_event_source *flush_timer;  /* the store's next flush */
@@ -294,6 +299,9 @@ void manager_session_runtime_start(Manager *m);
 void manager_session_end(Manager *m, SessionEndReason reason);
 void manager_store_event(Manager *m, SessionEventType type, const char *text, const char *json);
 void manager_flush_store(Manager *m);
+/* Waits for the writer thread's commit in flight: before the loop uses the
+ * database itself (a read, a deletion, a result). Rare, user-initiated. */
+void manager_store_sync(Manager *m);
 /* After a store operation: logs and emits a change of state or of the session's id,
  * and hands sessions now wholly written to the offline analysis. */
 void manager_store_changed(Manager *m);

@@ -92,6 +92,7 @@ void manager_try_recover(Manager *m)
                            res->id);
                 return;
         }
+        manager_store_sync(m);
         r = session_store_load(m->store, res->id, &d);
         if (r >= 0)
                 r = resolved_from_session(d, &w);

@@ -156,15 +156,14 @@ void manager_store_changed(Manager *m)
         }
 }
 
-void manager_flush_store(Manager *m)
+/* After a flush was written or failed: log a new error, tell the bus. */
+static void store_flushed(Manager *m, int r)
 {
-        int r;
-
-        if (!m->store)
-                return;
-        r = session_store_flush(m->store, real_usec());
         if (r < 0 && !streq(session_store_last_error(m->store), m->store_logged)) {
-                log_warning_errno(r, "Failed to write the session (kept in memory, will retry): %s",
+                log_warning_errno(r,
+                                  "Failed to write the session, the session store cannot be "
+                                  "written now (%s): it is kept in memory and written when it "
+                                  "can be.",
                                   session_store_last_error(m->store));
                 snprintf(m->store_logged, sizeof(m->store_logged), "%s",
                          session_store_last_error(m->store));
@@ -174,17 +173,105 @@ void manager_flush_store(Manager *m)
         manager_rearm_flush_timer(m);
 }
 
+static void store_written(int r, void *userdata)
+{
+        store_flushed(userdata, r);
+}
+
+void manager_flush_store(Manager *m)
+{
+        int r;
+
+        if (!m->store)
+                return;
+        if (m->store_writer) {
+                /* The commit runs on the writer thread; store_written() follows.
+                 * -EBUSY: one is in flight, its end re-arms the timer. */
+                r = store_writer_flush(m->store_writer, real_usec());
+                if (r == 0 || (r < 0 && r != -EBUSY))
+                        store_flushed(m, r);
+                return;
+        }
+        store_flushed(m, session_store_flush(m->store, real_usec()));
+}
+
+/* Writes what waits now, and waits for it (the loop waits: only where no
+ * belt is moving). */
+static void store_write_out(Manager *m)
+{
+        if (!m->store_writer) {
+                store_flushed(m, session_store_flush(m->store, real_usec()));
+                return;
+        }
+        store_writer_sync(m->store_writer);
+        if (store_writer_flush(m->store_writer, real_usec()) > 0)
+                store_writer_sync(m->store_writer);
+}
+
+void manager_store_sync(Manager *m)
+{
+        if (!m->store_writer)
+                return;
+        store_writer_sync(m->store_writer);
+        /* A session that just ended is written before anyone reads the
+         * store (its end was written at once before the writer thread). */
+        if (session_store_has_unwritten_end(m->store) &&
+            store_writer_flush(m->store_writer, real_usec()) > 0)
+                store_writer_sync(m->store_writer);
+}
+
 static int flush_timer_handler(sd_event_source *s, uint64_t usec, void *userdata)
 {
         manager_flush_store(userdata);
         return 0;
 }
 
-static void add_sample(Manager *m)
+static void store_sample(Manager *m, const SessionSample *sample)
+{
+        int r;
+
+        r = session_store_add_sample(m->store, sample);
+        if (r < 0 && r != -ENOBUFS) /* past the budget: counted, said once (store_changed()) */
+                log_warning_errno(r, "Failed to buffer a sample: %m");
+        m->last_sample = *sample;
+        m->have_last_sample = true;
+}
+
+/*
+ * The loop was held up (a CPU starved by other work, a stopped process)
+ * past one or more whole seconds: the samples of those seconds, spread
+ * evenly between the last one and now, distance interpolated, the rest as
+ * now. Not past SESSION_SAMPLE_GAP_S: that long is an outage, and stays a
+ * gap (nothing was measured).
+ */
+static void catch_up_samples(Manager *m, const SessionSample *now)
+{
+        const SessionSample last = m->last_sample; /* store_sample() moves it on */
+        double span;
+        long missed;
+
+        if (!m->have_last_sample)
+                return;
+        span = now->t_s - last.t_s;
+        missed = lround(floor(now->t_s) - floor(last.t_s)) - 1;
+        if (missed <= 0 || span > SESSION_SAMPLE_GAP_S)
+                return;
+        for (long k = 1; k <= missed; k++) {
+                double f = (double)k / (double)(missed + 1);
+                SessionSample x = *now;
+
+                x.t_s = last.t_s + f * span;
+                if (isfinite(last.distance_m) && isfinite(now->distance_m))
+                        x.distance_m = last.distance_m + f * (now->distance_m - last.distance_m);
+                store_sample(m, &x);
+        }
+        m->samples_caught_up += (uint64_t)missed;
+}
+
+static void add_sample_full(Manager *m, bool catch_up)
 {
         EngineStatus st;
         SessionSample sample;
-        int r;
 
         if (!m->store || !m->session_recorded || !m->engine)
                 return;
@@ -203,11 +290,16 @@ static void add_sample(Manager *m)
         if ((isfinite(sample.speed_kmh) && sample.speed_kmh >= 0.1) ||
             (isfinite(sample.distance_m) && sample.distance_m > 0))
                 m->session_moved = true;
-        r = session_store_add_sample(m->store, &sample);
-        if (r < 0 && r != -ENOBUFS) /* past the budget: counted, said once (store_changed()) */
-                log_warning_errno(r, "Failed to buffer a sample: %m");
+        if (catch_up)
+                catch_up_samples(m, &sample);
+        store_sample(m, &sample);
         manager_store_changed(m);
         manager_rearm_flush_timer(m);
+}
+
+static void add_sample(Manager *m)
+{
+        add_sample_full(m, false);
 }
 
 static int sample_timer_handler(sd_event_source *s, uint64_t usec, void *userdata)
@@ -216,7 +308,7 @@ static int sample_timer_handler(sd_event_source *s, uint64_t usec, void *userdat
         uint64_t next_virt;
         int r;
 
-        add_sample(m);
+        add_sample_full(m, true);
         manager_properties_changed(m, MANAGER_PROP_LIVE);
         /* The next whole virtual second of the session: no drift. */
         next_virt = m->session_start_usec +
@@ -259,6 +351,8 @@ void manager_session_runtime_start(Manager *m)
         }
         m->live.alpha1 = NAN;
         m->live.crossover_kind[0] = '\0';
+        /* A resumed session's outage stays a gap: nothing to catch up. */
+        m->have_last_sample = false;
 
         /* Until a session kept in memory is written, it has no id yet. */
         snprintf(id, sizeof(id), "%" PRIi64, m->session_id);
@@ -326,11 +420,11 @@ void manager_session_begin(Manager *m)
         if (r < 0)
                 log_error_errno(r, "This session is not recorded: %s",
                                 m->store ? session_store_last_error(m->store) : "no store");
-        else if (r > 0)
+        else if (r > 0 && session_store_degraded(m->store))
                 log_warning("The session store cannot be written now (%s): the session is kept "
                             "in memory and written when it can be.",
                             session_store_last_error(m->store));
-        if (r > 0) /* the flush logs only a different error */
+        if (r > 0 && session_store_degraded(m->store)) /* the flush logs only a different error */
                 snprintf(m->store_logged, sizeof(m->store_logged), "%s",
                          session_store_last_error(m->store));
         manager_session_runtime_start(m);
@@ -353,20 +447,33 @@ void manager_session_end(Manager *m, SessionEndReason reason)
                 return;
         add_sample(m);
         stop_session_timers(m);
+        if (m->samples_caught_up > 0)
+                log_notice("The event loop was held up during the session: %" PRIu64
+                           " samples were filled in between their neighbours.",
+                           m->samples_caught_up);
+        m->samples_caught_up = 0;
         if (m->store && m->session_recorded) {
+                if (!m->session_moved && reason != SESSION_END_FINISHED && m->session_id == 0) {
+                        /* To be discarded below, it needs its row (and id) first:
+                         * the writer thread may not have written it yet. */
+                        store_write_out(m);
+                        if (session_store_current(m->store) > 0)
+                                m->session_id = session_store_current(m->store);
+                }
                 r = session_store_end(m->store, wall_usec(), reason);
                 if (r < 0)
                         log_error_errno(r, "Failed to close the session: %s",
                                         session_store_last_error(m->store));
-                else if (r > 0)
+                else if (r > 0 && session_store_degraded(m->store))
                         log_warning("The session ended while the store cannot be written (%s): "
                                     "it is kept in memory and written when it can be.",
                                     session_store_last_error(m->store));
                 else if (!m->session_moved && reason != SESSION_END_FINISHED && m->session_id > 0) {
                         /* A workout whose belt never moved is no run: nothing
                          * to keep in the history (an empty "aborted" row). */
-                        /* Written out first: a session still pending is not deleted. */
-                        (void)session_store_flush(m->store, real_usec());
+                        /* Written out first: a session still pending is not deleted.
+                         * (On the loop: the belt never moved, no workout runs.) */
+                        manager_store_sync(m);
                         r = session_store_delete(m->store, m->session_id);
                         if (r >= 0) {
                                 why = "discarded";
@@ -527,6 +634,17 @@ int manager_open_store(Manager *m)
         if (r < 0)
                 return log_error_errno(r, "Cannot set up the session store: %m");
         m->store_state = session_store_get_state(m->store);
+        if (m->options.simulate && getenv("PACED_TEST_STORE_BUDGET")) {
+                /* Tests: the memory budget (samples) spent in seconds, not hours. */
+                unsigned long n = strtoul(getenv("PACED_TEST_STORE_BUDGET"), NULL, 10);
+
+                if (n > 0 && session_store_set_buffer_limit(m->store, n) >= 0)
+                        log_notice("Test: the store keeps at most %lu samples in memory.", n);
+        }
+        r = store_writer_new(&m->store_writer, m->event, m->store, store_written, m);
+        if (r < 0)
+                log_warning_errno(r, "Cannot start the store's writer thread, commits run on the "
+                                     "event loop: %m");
         if (!session_store_is_open(m->store))
                 /* The workout still runs safely, and its session waits in memory. */
                 log_error("Cannot open the session store in %s now (sessions are kept in memory "

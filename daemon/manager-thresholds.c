@@ -30,6 +30,7 @@ void manager_load_accepted(Manager *m)
         m->have_accepted = false;
         if (!session_store_is_open(m->store))
                 return; /* not now: the configuration's values stand */
+        manager_store_sync(m);
         r = session_store_get_accepted(m->store, &m->accepted);
         if (r == -ENOENT)
                 return;
@@ -53,6 +54,7 @@ void manager_load_accepted_result(Manager *m)
         m->have_accepted_mile = false;
         if (!m->store)
                 return;
+        manager_store_sync(m);
         r = session_store_get_accepted_result(m->store, METERS_PER_MILE, &m->accepted_mile);
         if (r == -ENOENT)
                 return;
@@ -76,6 +78,7 @@ int manager_accept_result(Manager *m, int64_t id, SessionAcceptedResult *ret)
 
         if (!m->store)
                 return -ENOMEDIUM;
+        manager_store_sync(m);
         r = session_store_accept_result(m->store, id, now_wall_usec(), &a);
         if (r < 0)
                 return r;
@@ -113,6 +116,7 @@ static int analyse_session(Manager *m, int64_t id, RrAnalysis **ret)
         SessionData *d = NULL;
         int r;
 
+        manager_store_sync(m);
         r = session_store_load(m->store, id, &d);
         if (r < 0)
                 return r;
@@ -225,6 +229,7 @@ static int accept_from_analysis(Manager *m, int64_t id, bool force, SessionAccep
         };
         if (!(t1->hr_bpm < t2->hr_bpm))
                 return -EINVAL;
+        manager_store_sync(m);
         return session_store_record_accepted(m->store, ret);
 }
 
@@ -241,6 +246,7 @@ int manager_accept_thresholds(Manager *m, int64_t id, bool force, SessionAccepte
         if (id <= 0)
                 return -ENOENT;
         /* The result stored when the session ended, as pacectl thresholds shows it. */
+        manager_store_sync(m);
         r = session_store_accept_thresholds(m->store, id, now_wall_usec(), &a);
         if (r == -ENODATA)
                 r = accept_from_analysis(m, id, force, &a, &forced, why, sizeof(why));

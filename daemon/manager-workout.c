@@ -282,12 +282,14 @@ static void handle_result(Manager *m, const EngineEvent *ev)
         int r;
 
         if (res.complete && m->store) {
+                manager_store_sync(m);
                 r = session_store_best_result(m->store, res.distance_m, m->session_id, &best);
                 res.best = r == -ENOENT || (r >= 0 && res.time_s < best);
         }
         trial_result_format(&res, text, sizeof(text));
         log_info("Time trial: %s", text);
         if (m->store && m->session_id > 0) {
+                manager_store_sync(m);
                 r = session_store_add_result(m->store, m->session_id, &res);
                 if (r < 0)
                         log_warning_errno(r, "Failed to record the result: %s",
@@ -761,6 +763,7 @@ void manager_workout_done(Manager *m)
                 log_warning("Stopping with %zu samples not written yet (%s): one last attempt, "
                             "waiting up to 2 s for the database; what it cannot write is lost.",
                             session_store_buffered(m->store), session_store_last_error(m->store));
+        m->store_writer = store_writer_free(m->store_writer);
         m->store = session_store_free(m->store);
         m->rr_cleaner = rr_cleaner_free(m->rr_cleaner);
         m->analysis = live_analysis_free(m->analysis);
@@ -1191,6 +1194,7 @@ int manager_delete_session(Manager *m, uint64_t id, sd_bus_error *error)
         if (id == 0 || id > INT64_MAX)
                 return sd_bus_error_setf(error, PACED_ERROR_INVALID_ARGUMENT,
                                          "No session %" PRIu64 ".", id);
+        manager_store_sync(m);
         r = session_store_delete(m->store, (int64_t)id);
         if (r == -ENOENT)
                 return sd_bus_error_setf(error, PACED_ERROR_INVALID_ARGUMENT,

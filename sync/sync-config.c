@@ -10,6 +10,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "read-file.h"
 #include "sync-config.h"
 #include "util.h"
 
@@ -326,31 +327,22 @@ int sync_config_load_string(const char *text, size_t len, SyncConfig **ret,
 
 int sync_config_load_file(const char *path, SyncConfig **ret, SyncConfigError *ret_error)
 {
-        _cleanup_fclose_ FILE *f = fopen(path, "re");
         _cleanup_free_ char *buf = NULL;
         size_t len;
+        int r;
 
-        if (!f) {
-                int r = -errno;
-
+        /* Non-blocking, a regular file, capped: a FIFO or a device named as
+         * the configuration must not hang the service or feed it forever. */
+        r = read_file_regular(path, 64 * 1024, 0, &buf, &len);
+        if (r < 0) {
                 if (ret_error) {
                         *ret_error = (SyncConfigError){};
                         snprintf(ret_error->message, sizeof(ret_error->message), "%s: %s", path,
-                                 strerror(-r));
+                                 r == -EFBIG    ? "larger than 64 KiB"
+                                 : r == -EBADFD ? "not a regular file"
+                                                : strerror(-r));
                 }
                 return r;
-        }
-        buf = malloc(64 * 1024 + 1);
-        if (!buf)
-                return -ENOMEM;
-        len = fread(buf, 1, 64 * 1024 + 1, f);
-        if (ferror(f) || len > 64 * 1024) {
-                if (ret_error) {
-                        *ret_error = (SyncConfigError){};
-                        snprintf(ret_error->message, sizeof(ret_error->message), "%s: %s", path,
-                                 ferror(f) ? "read error" : "larger than 64 KiB");
-                }
-                return ferror(f) ? -EIO : -EFBIG;
         }
         return sync_config_load_string(buf, len, ret, ret_error);
 }

@@ -15,6 +15,7 @@
 
 #include "log.h"
 #include "paths.h"
+#include "read-file.h"
 #include "web.h"
 
 static void help(void)
@@ -37,18 +38,9 @@ static void help(void)
 
 static int read_pem(const char *path, char **ret)
 {
-        _cleanup_fclose_ FILE *f = fopen(path, "re");
-        char *buf = NULL;
-        size_t len = 0;
-
-        if (!f)
-                return -errno;
-        if (getdelim(&buf, &len, '\0', f) < 0 && !feof(f)) {
-                free(buf);
-                return -errno;
-        }
-        *ret = buf;
-        return 0;
+        /* Non-blocking, a regular file, capped (a certificate chain is a
+         * few KiB). Links are followed: certificates usually are links. */
+        return read_file_regular(path, 1024 * 1024, 0, ret, NULL);
 }
 
 static int on_sigterm(sd_event_source *s, const struct signalfd_siginfo *si, void *userdata)

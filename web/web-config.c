@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "log.h"
+#include "read-file.h"
 #include "util.h"
 #include "web.h"
 
@@ -128,18 +129,30 @@ static int handler(void *user, const char *section, const char *name, const char
 int web_config_load(WebConfig *c, const char *path, bool must_exist)
 {
         Parse p = {.c = c};
+        _cleanup_free_ char *text = NULL;
+        size_t len;
         FILE *f;
         int r;
 
         *c = (WebConfig){.port = 8080, .client_timeout_s = 30, .max_clients = 32};
         if (!path)
                 goto defaults;
-        f = fopen(path, "re");
-        if (!f) {
-                if (errno == ENOENT && !must_exist)
-                        goto defaults;
-                return log_error_errno(errno, "Cannot read %s: %m", path);
-        }
+        /* Non-blocking, a regular file, capped: a FIFO named as the
+         * configuration must not hang the service. */
+        r = read_file_regular(path, 64 * 1024, 0, &text, &len);
+        if (r == -ENOENT && !must_exist)
+                goto defaults;
+        if (r == -EBADFD)
+                return log_error_errno(r, "Cannot read %s: not a regular file.", path);
+        if (r == -EFBIG)
+                return log_error_errno(r, "Cannot read %s: larger than 64 KiB.", path);
+        if (r < 0)
+                return log_error_errno(r, "Cannot read %s: %m", path);
+        if (len == 0)
+                goto defaults;
+        f = fmemopen(text, len, "r");
+        if (!f)
+                return log_oom();
         p.f = f;
         r = ini_parse_stream(reader, &p, handler, &p);
         fclose(f);

@@ -19,6 +19,7 @@
 #include <time.h>
 
 #include "log.h"
+#include "read-file.h"
 #include "web.h"
 
 int web_random_bytes(void *p, size_t n)
@@ -56,17 +57,16 @@ static char *devices_path(Web *w)
 int web_pairing_load(Web *w)
 {
         _cleanup_free_ char *path = devices_path(w), *text = NULL;
-        _cleanup_fclose_ FILE *f = NULL;
         size_t len = 0;
         unsigned line = 0;
         int r;
 
         if (!path)
                 return -ENOMEM;
-        f = fopen(path, "re");
-        if (!f)
-                return errno == ENOENT ? 0 : log_error_errno(errno, "Cannot read %s: %m", path);
-        r = getdelim(&text, &len, '\0', f) < 0 && !feof(f) ? -errno : 0;
+        /* Its own state file: not a link, not a FIFO, not unbounded. */
+        r = read_file_regular(path, 1024 * 1024, READ_FILE_NOFOLLOW, &text, &len);
+        if (r == -ENOENT)
+                return 0;
         if (r < 0)
                 return log_error_errno(r, "Cannot read %s: %m", path);
         r = web_tokens_parse(&w->tokens, text ? text : "", &line);

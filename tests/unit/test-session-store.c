@@ -1024,6 +1024,90 @@ static void test_store_memory_budget(void **state)
         session_store_free(s);
 }
 
+/*
+ * The flush in three parts, as the daemon's writer thread runs it: rows
+ * added while a batch is in flight are kept; a batch that fails (a held
+ * lock) puts its rows back before the newer ones, in order; the database
+ * is not the caller's meanwhile (-EBUSY); an async store's begin() and
+ * end() write nothing themselves.
+ */
+static void test_store_split_flush(void **state)
+{
+        Fixture *f = *state;
+        SessionStore *s = NULL;
+        SessionStoreBatch *b = NULL;
+        SessionData *d = NULL;
+        SessionEndReason reason;
+        sqlite3 *lock;
+        int64_t id = -1, done;
+        unsigned t = 0;
+
+        assert_int_equal(session_store_new(&s, f->dir), 0);
+        session_store_set_async(s, true);
+        assert_int_equal(session_store_begin(s, 1, &test_info, &id), 1);
+        assert_int_equal(id, 0);
+        assert_int_equal(count(f->db, "SELECT count(*) FROM sessions"), 0);
+        for (; t < 3; t++) {
+                SessionSample x = sample_at(t);
+
+                assert_int_equal(session_store_add_sample(s, &x), 0);
+        }
+
+        /* In flight, with the lock held by someone else: it fails. */
+        lock = lock_db(f->db);
+        assert_int_equal(session_store_flush_start(s, 0, &b), 1);
+        assert_true(session_store_in_flight(s));
+        assert_int_equal(session_store_flush_start(s, 0, &(SessionStoreBatch *){NULL}), -EBUSY);
+        assert_int_equal(session_store_delete(s, 1), -EBUSY);
+        for (; t < 5; t++) {
+                SessionSample x = sample_at(t);
+
+                assert_int_equal(session_store_add_sample(s, &x), 0);
+        }
+        assert_int_equal(session_store_buffered(s), 5);
+        assert_int_equal(session_store_batch_commit(b), -EBUSY);
+        assert_int_equal(session_store_flush_finish(s, b), -EBUSY);
+        assert_false(session_store_in_flight(s));
+        assert_int_equal(session_store_get_state(s), SESSION_STORE_BUFFERING);
+        assert_int_equal(session_store_buffered(s), 5);
+        unlock_db(lock);
+
+        /* In flight again; the session gets more rows and ends meanwhile. */
+        assert_int_equal(session_store_flush_start(s, USEC_PER_SEC, &b), 1);
+        for (; t < 8; t++) {
+                SessionSample x = sample_at(t);
+
+                assert_int_equal(session_store_add_sample(s, &x), 0);
+        }
+        assert_int_equal(session_store_end(s, 2, SESSION_END_FINISHED), 1);
+        assert_int_equal(session_store_batch_commit(b), 0);
+        assert_int_equal(session_store_flush_finish(s, b), 0);
+        id = session_store_current(s);
+        assert_int_equal(id, 0);                                              /* ended */
+        assert_int_equal(session_store_pop_written(s, &done, NULL, NULL), 0); /* end not written */
+        assert_true(session_store_has_unwritten_end(s));
+        assert_int_equal(session_store_buffered(s), 3);
+        assert_int_equal(count(f->db, "SELECT count(*) FROM samples"), 5);
+
+        assert_int_equal(session_store_flush_start(s, 2 * USEC_PER_SEC, &b), 1);
+        assert_int_equal(session_store_batch_commit(b), 0);
+        assert_int_equal(session_store_flush_finish(s, b), 0);
+        assert_int_equal(session_store_pop_written(s, &done, &reason, NULL), 1);
+        assert_int_equal(reason, SESSION_END_FINISHED);
+        assert_false(session_store_has_unwritten_end(s));
+        assert_int_equal(session_store_buffered(s), 0);
+        assert_int_equal(session_store_flush_start(s, 3 * USEC_PER_SEC, &b), 0);
+        assert_null(b);
+
+        assert_int_equal(session_store_load(s, done, &d), 0);
+        assert_int_equal(d->n_samples, 8);
+        for (size_t i = 0; i < d->n_samples; i++)
+                assert_float_equal(d->samples[i].t_s, (double)i, 1e-9);
+        assert_int_equal(d->end_reason, SESSION_END_FINISHED);
+        session_data_free(d);
+        session_store_free(s);
+}
+
 int main(void)
 {
         const struct CMUnitTest tests[] = {
@@ -1031,6 +1115,7 @@ int main(void)
                 cmocka_unit_test_setup_teardown(test_store_lock_held_at_begin, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_store_unavailable_then_back, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_store_memory_budget, setup, teardown),
+                cmocka_unit_test_setup_teardown(test_store_split_flush, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_store_flush_deadline, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_store_crash_marks_interrupted_and_resumes,
                                                 setup, teardown),

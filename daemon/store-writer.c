@@ -1,0 +1,171 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include <errno.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <sys/eventfd.h>
+#include <unistd.h>
+
+#include "log.h"
+#include "store-writer.h"
+#include "util.h"
+
+struct StoreWriter {
+        SessionStore *store;
+        StoreWriterDone done;
+        void *userdata;
+        sd_event_source *source;
+        int efd;
+
+        pthread_t thread;
+        bool thread_started;
+        pthread_mutex_t lock;
+        pthread_cond_t cond;
+        /* Under lock: the batch handed over, whether it is written, stop. */
+        SessionStoreBatch *batch;
+        bool committed, stop;
+};
+
+static void *writer_thread(void *userdata)
+{
+        StoreWriter *w = userdata;
+
+        pthread_mutex_lock(&w->lock);
+        for (;;) {
+                SessionStoreBatch *b;
+                uint64_t one = 1;
+
+                while (!w->stop && (!w->batch || w->committed))
+                        pthread_cond_wait(&w->cond, &w->lock);
+                if (w->stop)
+                        break;
+                b = w->batch;
+                pthread_mutex_unlock(&w->lock);
+
+                (void)session_store_batch_commit(b); /* the outcome is kept in b */
+
+                pthread_mutex_lock(&w->lock);
+                w->committed = true;
+                pthread_cond_broadcast(&w->cond);
+                /* Wake the loop; a full counter (never) would be woken already. */
+                (void)!write(w->efd, &one, sizeof(one));
+        }
+        pthread_mutex_unlock(&w->lock);
+        return NULL;
+}
+
+/* On the loop: finishes the batch if it is written (wait: until it is). */
+static void writer_finish(StoreWriter *w, bool wait)
+{
+        SessionStoreBatch *b = NULL;
+        int r;
+
+        pthread_mutex_lock(&w->lock);
+        while (wait && w->batch && !w->committed)
+                pthread_cond_wait(&w->cond, &w->lock);
+        if (w->batch && w->committed) {
+                b = w->batch;
+                w->batch = NULL;
+                w->committed = false;
+        }
+        pthread_mutex_unlock(&w->lock);
+        if (!b)
+                return;
+        r = session_store_flush_finish(w->store, b);
+        if (w->done)
+                w->done(r, w->userdata);
+}
+
+static int writer_io(sd_event_source *s, int fd, uint32_t revents, void *userdata)
+{
+        uint64_t n;
+
+        (void)!read(fd, &n, sizeof(n));
+        writer_finish(userdata, false);
+        return 0;
+}
+
+int store_writer_new(StoreWriter **ret, sd_event *e, SessionStore *store, StoreWriterDone done,
+                     void *userdata)
+{
+        StoreWriter *w;
+        int r;
+
+        w = calloc(1, sizeof(*w));
+        if (!w)
+                return -ENOMEM;
+        w->store = store;
+        w->done = done;
+        w->userdata = userdata;
+        w->efd = -EBADF;
+        pthread_mutex_init(&w->lock, NULL);
+        pthread_cond_init(&w->cond, NULL);
+
+        w->efd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+        if (w->efd < 0) {
+                r = -errno;
+                goto fail;
+        }
+        r = sd_event_add_io(e, &w->source, w->efd, EPOLLIN, writer_io, w);
+        if (r < 0)
+                goto fail;
+        (void)sd_event_source_set_description(w->source, "store-writer");
+        r = -pthread_create(&w->thread, NULL, writer_thread, w);
+        if (r < 0)
+                goto fail;
+        w->thread_started = true;
+        session_store_set_async(store, true);
+        *ret = w;
+        return 0;
+fail:
+        store_writer_free(w);
+        return r;
+}
+
+int store_writer_flush(StoreWriter *w, uint64_t now_usec)
+{
+        SessionStoreBatch *b = NULL;
+        int r;
+
+        r = session_store_flush_start(w->store, now_usec, &b);
+        if (r <= 0)
+                return r;
+        pthread_mutex_lock(&w->lock);
+        w->batch = b;
+        w->committed = false;
+        pthread_cond_broadcast(&w->cond);
+        pthread_mutex_unlock(&w->lock);
+        return 1;
+}
+
+void store_writer_sync(StoreWriter *w)
+{
+        if (w)
+                writer_finish(w, true);
+}
+
+bool store_writer_busy(const StoreWriter *w)
+{
+        return w && session_store_in_flight(w->store);
+}
+
+StoreWriter *store_writer_free(StoreWriter *w)
+{
+        if (!w)
+                return NULL;
+        if (w->thread_started) {
+                writer_finish(w, true);
+                pthread_mutex_lock(&w->lock);
+                w->stop = true;
+                pthread_cond_broadcast(&w->cond);
+                pthread_mutex_unlock(&w->lock);
+                pthread_join(w->thread, NULL);
+                session_store_set_async(w->store, false);
+        }
+        sd_event_source_disable_unref(w->source);
+        if (w->efd >= 0)
+                close(w->efd);
+        pthread_cond_destroy(&w->cond);
+        pthread_mutex_destroy(&w->lock);
+        free(w);
+        return NULL;
+}

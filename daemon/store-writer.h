@@ -1,0 +1,35 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+/*
+ * The session store's writer thread: the SQLite commit, and the fsync that
+ * comes with it (synchronous=FULL), run here and never on the event loop,
+ * so a slow SD card or a held database lock delays no step, sample or bus
+ * call. The queue holds one batch (session_store_flush_start()): while it
+ * is written the workout keeps adding rows to the store's memory, whose own
+ * budget bounds what waits. The loop learns of the outcome through an
+ * eventfd and finishes the batch itself, so the store is only ever changed
+ * on the loop.
+ */
+
+#include <stdint.h>
+#include <systemd/sd-event.h>
+
+#include "session-store.h"
+
+typedef struct StoreWriter StoreWriter;
+
+/* Called on the loop when a batch was finished; r as session_store_flush(). */
+typedef void (*StoreWriterDone)(int r, void *userdata);
+
+int store_writer_new(StoreWriter **ret, sd_event *e, SessionStore *store, StoreWriterDone done,
+                     void *userdata);
+/* Hands the next flush to the thread: 1 started, 0 nothing to write,
+ * -EBUSY one is in flight already (done() comes, then flush again). */
+int store_writer_flush(StoreWriter *w, uint64_t now_usec);
+/* Waits for the batch in flight and finishes it (done() called): before the
+ * loop reads or deletes in the database itself, and at shutdown. */
+void store_writer_sync(StoreWriter *w);
+bool store_writer_busy(const StoreWriter *w);
+/* Syncs, then stops the thread. */
+StoreWriter *store_writer_free(StoreWriter *w);

@@ -144,7 +144,7 @@ run_session() {
         "$PACECTL" start "$1" > /dev/null || fail "cannot start $1"
         wait_for 10 prop_is State '"running"' || fail "$1 did not start"
         local id
-        id=$(prop SessionId)
+        id=$(session_id)
         wait_for 120 prop_is State '"finished"' || fail "$1 did not finish: $(prop State)"
         echo "$id"
 }

@@ -201,6 +201,14 @@ prop() {
 
 prop_is() { [ "$(prop "$1")" = "$2" ]; }
 
+# session_id: the running session's id. It comes with the session's first
+# write (off the event loop, within a second of the start): wait for it.
+session_numbered() { [ "$(prop SessionId)" != 0 ]; }
+session_id() {
+        wait_for 5 session_numbered || fail "the session got no id: $(prop SessionId)"
+        prop SessionId
+}
+
 # pacectl as the test user (root in CI).
 pc() { "$PACECTL" "$@"; }
 

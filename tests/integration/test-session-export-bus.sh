@@ -30,7 +30,7 @@ printf 'Main\n- 1m 80%% Pace\n- 1m 90%% Pace\n' > "$T/short.txt"
 wait_for 20 treadmill_connected || fail "treadmill not connected"
 expect_rc 0 pc start "$T/short.txt"
 wait_for 10 prop_is State '"running"' || fail "not running"
-id=$(prop SessionId)
+id=$(session_id)
 # The session being recorded is not finished: not listed, not exported.
 [ "$(call ListSessions t 0)" = "a(tttssdd) 0" ] || fail "open session listed"
 rc=0
@@ -59,7 +59,7 @@ done
 # A session stopped before its first sample has nothing to upload: NoData.
 expect_rc 0 pc start "$T/short.txt"
 wait_for 10 prop_is State '"running"' || fail "second run did not start"
-id2=$(prop SessionId)
+id2=$(session_id)
 # While it runs nothing is exported: the loop also drives the belt.
 rc=0
 call ExportSession ts "$id" fit > "$T/out" 2> "$T/err" || rc=$?

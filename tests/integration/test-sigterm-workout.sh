@@ -70,7 +70,7 @@ start_paced --simulate --time-scale 20
 wait_for 20 treadmill_connected || fail "treadmill not connected after restart"
 expect_rc 0 pc start tempo-run
 wait_for 10 prop_is State '"running"' || fail "second workout not running"
-crashed=$(prop SessionId)
+crashed=$(session_id)
 flushed() { [ "$(sqlite3 "$db" "SELECT count(*) FROM samples WHERE session_id=$crashed")" -gt 3 ]; }
 wait_for 20 flushed || fail "no samples flushed before the crash"
 stop_paced KILL

@@ -55,7 +55,7 @@ wait_for 20 treadmill_connected || fail "treadmill not connected"
 expect_rc 0 pc start
 wait_for 10 prop_is State '"running"' || fail "today's workout did not start"
 prop_is Workout '"Easy 3 min"' || fail "running $(prop Workout)"
-id=$(prop SessionId)
+id=$(session_id)
 wait_for 120 prop_is State '"finished"' || fail "not finished: $(prop State)"
 
 wait_for 60 sync_job_is intervals.icu "$id" done || fail "intervals.icu: $(pc sync status)"

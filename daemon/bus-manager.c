@@ -12,14 +12,23 @@
 
 /* ---- property getters: snapshot fields ---- */
 
+/* Inside PropertiesChanged, the emitter's snapshot; for a Get, a fresh one. */
+static const ManagerSnapshot *snapshot_get(Manager *m, ManagerSnapshot *buf)
+{
+        if (m->props_snapshot)
+                return m->props_snapshot;
+        manager_snapshot(m, buf);
+        return buf;
+}
+
 #define SNAPSHOT_GETTER(fname, type, expr)                                                         \
         static int fname(sd_bus *bus, const char *path, const char *interface,                     \
                          const char *property, sd_bus_message *reply, void *userdata,              \
                          sd_bus_error *error)                                                      \
         {                                                                                          \
-                ManagerSnapshot s;                                                                 \
+                ManagerSnapshot buf;                                                               \
+                const ManagerSnapshot s = *snapshot_get(userdata, &buf);                           \
                                                                                                    \
-                manager_snapshot(userdata, &s);                                                    \
                 return sd_bus_message_append(reply, type, expr);                                   \
         }
 
@@ -29,9 +38,9 @@
                          const char *property, sd_bus_message *reply, void *userdata,              \
                          sd_bus_error *error)                                                      \
         {                                                                                          \
-                ManagerSnapshot s;                                                                 \
+                ManagerSnapshot buf;                                                               \
+                const ManagerSnapshot s = *snapshot_get(userdata, &buf);                           \
                                                                                                    \
-                manager_snapshot(userdata, &s);                                                    \
                 return bus_message_append_string_safe(reply, expr);                                \
         }
 

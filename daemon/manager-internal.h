@@ -185,6 +185,9 @@ struct Manager {
         sd_event_source *props_source;
         unsigned props_dirty;
         uint64_t props_last_emit_usec;
+        /* While a PropertiesChanged is built: the one snapshot all its getters
+         * read, instead of each taking (and formatting) its own. */
+        const ManagerSnapshot *props_snapshot;
 
         bool shutting_down;
         bool stopped; /* manager_finish_shutdown() ran: devices released, loop exiting */
@@ -247,6 +250,8 @@ struct Manager {
 };
 
 void manager_update_status(Manager *m);
+/* The same, from a snapshot the caller has taken already. */
+void manager_update_status_from(Manager *m, const ManagerSnapshot *s);
 /* Ends the process once the belt is safe: called by the workout side when it is done. */
 void manager_finish_shutdown(Manager *m);
 

@@ -57,6 +57,16 @@ typedef struct ManagerLive {
         double crossover_speed_kmh;
 } ManagerLive;
 
+/* What paced last sent in PropertiesChanged for one Manager property
+ * (bus-manager.c), so that the next signal carries only what changed. */
+typedef struct ManagerPropSent {
+        bool sent;
+        uint64_t bits; /* a number's bytes */
+        char *text;    /* a string's copy */
+} ManagerPropSent;
+
+#define MANAGER_N_EMITTED_PROPS 40
+
 typedef enum ManagerProperty {
         MANAGER_PROP_STATE = 1u << 0,
         MANAGER_PROP_WORKOUT = 1u << 1,
@@ -188,6 +198,7 @@ struct Manager {
         /* While a PropertiesChanged is built: the one snapshot all its getters
          * read, instead of each taking (and formatting) its own. */
         const ManagerSnapshot *props_snapshot;
+        ManagerPropSent props_sent[MANAGER_N_EMITTED_PROPS];
 
         bool shutting_down;
         bool stopped; /* manager_finish_shutdown() ran: devices released, loop exiting */

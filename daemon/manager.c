@@ -89,6 +89,8 @@ Manager *manager_free(Manager *m)
                 device_clear(&m->devices[role]);
         config_free(m->config);
         free(m->status_text);
+        for (size_t i = 0; i < ELEMENTSOF(m->props_sent); i++)
+                free(m->props_sent[i].text);
         sd_event_unref(m->event);
         free(m);
         return NULL;

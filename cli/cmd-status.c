@@ -38,7 +38,14 @@ static void print_status_text(const ManagerProps *p, const DeviceProps devs[2])
                 printf("       To do: %s\n", p->next_action);
         if (p->workout && *p->workout) {
                 printf("     Workout: %s\n", p->workout);
-                if (p->step_index >= 0) {
+                bool over = p->state &&
+                            (streq(p->state, "finished") || streq(p->state, "aborted"));
+
+                if (p->step_index >= 0 && over)
+                        printf("        Step: %d/%u %s (%s)\n", p->step_index + 1, p->step_count,
+                               p->step_name,
+                               streq(p->state, "aborted") ? "stopped in this step" : "done");
+                else if (p->step_index >= 0) {
                         format_duration(a, sizeof(a), p->step_remaining, 0);
                         printf("        Step: %d/%u %s, %s left\n", p->step_index + 1,
                                p->step_count, p->step_name, a);

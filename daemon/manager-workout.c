@@ -918,6 +918,13 @@ void manager_snapshot(Manager *m, ManagerSnapshot *ret)
         ret->total_time_s = w ? w->total_time_s : NAN;
         ret->monitor_only = st.monitor_reason != FTMS_MONITOR_NONE;
         ret->control_status = ftms_control_state_to_string(st.control_state) ?: "offline";
+        /* Over: no step comes next, none has time left, and an override
+         * (for the rest of a step) no longer applies to anything. */
+        if (st.state == ENGINE_STATE_FINISHED || st.state == ENGINE_STATE_ABORTED) {
+                ret->next_step_name = "";
+                ret->step_remaining_s = NAN;
+                ret->override_kmh = 0;
+        }
 }
 
 /* ---- methods ---- */

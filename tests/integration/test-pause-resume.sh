@@ -65,6 +65,12 @@ expect_rc 0 pc stop
 # start --arm while the belt already moves: it begins, no waiting forever.
 wait_for 10 prop_is State '"aborted"' || fail "not stopped"
 [ "$(sim_prop BeltState)" = '"running"' ] || fail "belt not running after stop"
+# A stopped workout has no step to come, no time left and no override: the
+# runner reads what happened, not a plan that no longer runs.
+prop_is NextStepName '""' || fail "NextStepName after stop: $(prop NextStepName)"
+prop_is SpeedOverride 0 || fail "SpeedOverride after stop: $(prop SpeedOverride)"
+expect_rc 0 pc status
+grep -q "Next:\|override\| left$" "$T/out" && fail "status after stop: $(cat "$T/out")"
 expect_rc 0 pc start --arm easy-run
 grep -q "^Started Easy run." "$T/out" || fail "arm on a moving belt: $(cat "$T/out")"
 wait_for 5 prop_is State '"running"' || fail "armed on a moving belt: $(prop State)"

@@ -51,7 +51,8 @@ typedef struct FakeTreadmill {
         uint64_t data_interval_usec;
         /* control point */
         bool in_control;
-        bool respond; /* false: never answers (timeouts) */
+        bool respond;      /* false: never answers (timeouts) */
+        bool lose_answers; /* carries commands out, their answers are lost */
         uint64_t latency_usec;
         uint8_t force_result[256]; /* op -> result code; 0 = behave */
         unsigned force_count[256]; /* how many times to force it (0 = forever) */

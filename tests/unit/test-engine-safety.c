@@ -225,6 +225,58 @@ static void test_late_echo_does_not_move_the_rate_reference(void **state)
         rig_free(&r);
 }
 
+/*
+ * An answer lost: the treadmill carried out a speed command but its answer
+ * never came, so what it accepted is known only up to the command before.
+ * The belt heads for the newer value: the next step, even in the other
+ * direction, is within max_accel of it, not of the older accepted one.
+ */
+static void test_lost_answer_steps_from_the_last_command(void **state)
+{
+        EngineConfig cfg = quiet_config();
+        double prev = NAN, lost = NAN;
+        uint64_t prev_t = 0;
+        size_t w, after = 0;
+        Rig r;
+
+        cfg.safety.max_accel_kmhps = 0.5;
+        start_running(&r, &cfg, one_step(300, 14.0), 10.0);
+        rig_run_for(&r, 3.5);
+        /* The next command goes out and is carried out; its answers (to
+         * the retries too) are lost, until the engine gives up on it. */
+        r.tm.lose_answers = true;
+        w = r.n_writes;
+        for (int i = 0; i < 60 && !rig_find_event(&r, ENGINE_EVENT_CP_RESULT, 0); i++)
+                rig_run_for(&r, 0.5);
+        assert_non_null(rig_find_event(&r, ENGINE_EVENT_CP_RESULT, 0));
+        for (size_t i = w; i < r.n_writes; i++)
+                if (r.writes[i].cmd.op == FTMS_CP_SET_TARGET_SPEED)
+                        lost = r.writes[i].cmd.value;
+        assert_true(isfinite(lost));
+        assert_true(near(r.tm.target_kmh, lost, 1e-9));
+        r.tm.lose_answers = false;
+        /* The runner asks for much slower at once. */
+        assert_int_equal(workout_engine_set_speed(r.e, r.now, 6.0), 0);
+        rig_drain(&r);
+        rig_run_for(&r, 30);
+        for (size_t i = 0; i < r.n_writes; i++) {
+                if (r.writes[i].cmd.op != FTMS_CP_SET_TARGET_SPEED)
+                        continue;
+                if (isfinite(prev) && fabs(r.writes[i].cmd.value - prev) > 1e-9) {
+                        double dt = (double)(r.writes[i].time_usec - prev_t) / USEC_PER_SEC;
+
+                        assert_true(fabs(r.writes[i].cmd.value - prev) <= 0.5 * fmin(dt, 1.0) + 1e-9);
+                        after += i > w;
+                }
+                prev = r.writes[i].cmd.value;
+                prev_t = r.writes[i].time_usec;
+        }
+        /* It did come down, step by step, to the runner's speed. */
+        assert_true(after > 0);
+        assert_true(near(rig_last_speed_written(&r), 6.0, 1e-9));
+        rig_free(&r);
+}
+
 static void test_hr_ceiling_beats_override_and_releases(void **state)
 {
         EngineConfig cfg = quiet_config();
@@ -964,6 +1016,7 @@ int main(void)
                 cmocka_unit_test(test_incline_capped_and_rate_limited),
                 cmocka_unit_test(test_rate_limit),
                 cmocka_unit_test(test_late_echo_does_not_move_the_rate_reference),
+                cmocka_unit_test(test_lost_answer_steps_from_the_last_command),
                 cmocka_unit_test(test_hr_ceiling_beats_override_and_releases),
                 cmocka_unit_test(test_hr_lost_holds_then_falls_back),
                 cmocka_unit_test(test_link_lost_pauses_reconnect_reapplies_if_running),

@@ -8,6 +8,7 @@
 #include <systemd/sd-bus.h>
 #include <systemd/sd-event.h>
 
+#include "analysis-worker.h"
 #include "clock.h"
 #include "live-analysis.h"
 #include "manager.h"
@@ -198,6 +199,8 @@ struct Manager {
         /* While a PropertiesChanged is built: the one snapshot all its getters
          * read, instead of each taking (and formatting) its own. */
         const ManagerSnapshot *props_snapshot;
+        /* The end-of-session analyses, off the loop (manager-thresholds.c). */
+        AnalysisWorker *analysis_worker;
         ManagerPropSent props_sent[MANAGER_N_EMITTED_PROPS];
 
         bool shutting_down;

@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <inttypes.h>
 #include <math.h>
+#include <stddef.h>
 #include <string.h>
 
 #include "bus-manager.h"
@@ -12,14 +13,23 @@
 
 /* ---- property getters: snapshot fields ---- */
 
+/* Inside PropertiesChanged, the emitter's snapshot; for a Get, a fresh one. */
+static const ManagerSnapshot *snapshot_get(Manager *m, ManagerSnapshot *buf)
+{
+        if (m->props_snapshot)
+                return m->props_snapshot;
+        manager_snapshot(m, buf);
+        return buf;
+}
+
 #define SNAPSHOT_GETTER(fname, type, expr)                                                         \
         static int fname(sd_bus *bus, const char *path, const char *interface,                     \
                          const char *property, sd_bus_message *reply, void *userdata,              \
                          sd_bus_error *error)                                                      \
         {                                                                                          \
-                ManagerSnapshot s;                                                                 \
+                ManagerSnapshot buf;                                                               \
+                const ManagerSnapshot s = *snapshot_get(userdata, &buf);                           \
                                                                                                    \
-                manager_snapshot(userdata, &s);                                                    \
                 return sd_bus_message_append(reply, type, expr);                                   \
         }
 
@@ -29,9 +39,9 @@
                          const char *property, sd_bus_message *reply, void *userdata,              \
                          sd_bus_error *error)                                                      \
         {                                                                                          \
-                ManagerSnapshot s;                                                                 \
+                ManagerSnapshot buf;                                                               \
+                const ManagerSnapshot s = *snapshot_get(userdata, &buf);                           \
                                                                                                    \
-                manager_snapshot(userdata, &s);                                                    \
                 return bus_message_append_string_safe(reply, expr);                                \
         }
 
@@ -671,44 +681,214 @@ int bus_manager_register(Manager *m, sd_bus *bus)
         return sd_bus_add_object_manager(bus, &m->object_manager_slot, PACED_BUS_PATH);
 }
 
+/*
+ * Where the emitter finds a property's value to tell whether it changed since
+ * the last signal: a field of the snapshot or of the live values, or a string
+ * a function returns. The others
+ * (arrays and structs) go out whenever their group is
+ * marked changed, as their owners mark it only on a change.
+ */
+typedef enum PropSource {
+        PROP_FROM_GROUP,
+        PROP_FROM_SNAPSHOT,
+        PROP_FROM_LIVE,
+        PROP_FROM_FUNCTION, /* a string the function returns */
+} PropSource;
+
+typedef enum PropKind {
+        PROP_NUMBER, /* size bytes, compared bit for bit (a NAN stays a NAN) */
+        PROP_STRING, /* a const char * */
+        PROP_CHARS,  /* a char array */
+} PropKind;
+
+typedef struct EmittedProp {
+        unsigned mask;
+        const char *name;
+        PropSource source;
+        PropKind kind;
+        size_t offset, size;
+        const char *(*text)(Manager *m);
+} EmittedProp;
+
+static const char *units_text(Manager *m)
+{
+        return config_units_to_string(m->config->units);
+}
+
+static const char *storage_text(Manager *m)
+{
+        return session_store_state_to_string(session_store_get_state(m->store));
+}
+
+static const char *storage_error_text(Manager *m)
+{
+        return session_store_get_state(m->store) == SESSION_STORE_OK
+                       ? ""
+                       : session_store_last_error(m->store);
+}
+
+#define GROUP(m, n)                                                                                \
+        {                                                                                          \
+                m, n, PROP_FROM_GROUP, PROP_NUMBER, 0, 0, NULL                                     \
+        }
+#define FUNC(m, n, f)                                                                              \
+        {                                                                                          \
+                m, n, PROP_FROM_FUNCTION, PROP_STRING, 0, 0, f                                     \
+        }
+#define SNAP_NUM(m, n, f)                                                                          \
+        {                                                                                          \
+                m, n, PROP_FROM_SNAPSHOT, PROP_NUMBER, offsetof(ManagerSnapshot, f),               \
+                        sizeof(((ManagerSnapshot *)NULL)->f), NULL                                 \
+        }
+#define SNAP_STR(m, n, f)                                                                          \
+        {                                                                                          \
+                m, n, PROP_FROM_SNAPSHOT, PROP_STRING, offsetof(ManagerSnapshot, f), 0, NULL       \
+        }
+#define SNAP_CHARS(m, n, f)                                                                        \
+        {                                                                                          \
+                m, n, PROP_FROM_SNAPSHOT, PROP_CHARS, offsetof(ManagerSnapshot, f), 0, NULL        \
+        }
+#define LIVE_NUM(m, n, f)                                                                          \
+        {                                                                                          \
+                m, n, PROP_FROM_LIVE, PROP_NUMBER, offsetof(ManagerLive, f),                       \
+                        sizeof(((ManagerLive *)NULL)->f), NULL                                     \
+        }
+
+static const EmittedProp emitted_props[] = {
+        SNAP_STR(MANAGER_PROP_STATE, "State", state),
+        SNAP_STR(MANAGER_PROP_STATE, "PauseReason", pause_reason),
+        SNAP_STR(MANAGER_PROP_WORKOUT, "Workout", workout),
+        SNAP_NUM(MANAGER_PROP_WORKOUT, "StepCount", step_count),
+        SNAP_NUM(MANAGER_PROP_WORKOUT, "TotalTime", total_time_s),
+        SNAP_NUM(MANAGER_PROP_STEP, "StepIndex", step_index),
+        SNAP_STR(MANAGER_PROP_STEP, "StepName", step_name),
+        SNAP_STR(MANAGER_PROP_STEP, "NextStepName", next_step_name),
+        SNAP_NUM(MANAGER_PROP_LIVE, "StepRemaining", step_remaining_s),
+        SNAP_NUM(MANAGER_PROP_LIVE, "StepElapsed", step_elapsed_s),
+        SNAP_NUM(MANAGER_PROP_LIVE, "TargetSpeed", target_speed_kmh),
+        SNAP_NUM(MANAGER_PROP_LIVE, "SpeedOverride", override_kmh),
+        SNAP_NUM(MANAGER_PROP_LIVE, "TargetIncline", target_incline_pct),
+        LIVE_NUM(MANAGER_PROP_LIVE, "Speed", speed_kmh),
+        LIVE_NUM(MANAGER_PROP_LIVE, "Incline", incline_pct),
+        LIVE_NUM(MANAGER_PROP_LIVE, "Distance", distance_m),
+        SNAP_NUM(MANAGER_PROP_LIVE, "WorkoutDistance", workout_distance_m),
+        SNAP_NUM(MANAGER_PROP_LIVE, "Elapsed", elapsed_s),
+        LIVE_NUM(MANAGER_PROP_LIVE, "HeartRate", heart_rate_bpm),
+        LIVE_NUM(MANAGER_PROP_LIVE, "Zone", zone),
+        LIVE_NUM(MANAGER_PROP_LIVE, "Alpha1", alpha1),
+        SNAP_NUM(MANAGER_PROP_CONTROL, "MonitorOnly", monitor_only),
+        SNAP_STR(MANAGER_PROP_CONTROL, "ControlStatus", control_status),
+        FUNC(MANAGER_PROP_CONTROL, "Units", units_text),
+        SNAP_NUM(MANAGER_PROP_SESSION, "SessionId", session_id),
+        GROUP(MANAGER_PROP_CROSSOVER, "LastCrossover"),
+        SNAP_STR(MANAGER_PROP_SCHEDULE, "Schedule", schedule),
+        LIVE_NUM(MANAGER_PROP_LIVE, "LastRR", last_rr_ms),
+        FUNC(MANAGER_PROP_STORAGE, "Storage", storage_text),
+        FUNC(MANAGER_PROP_STORAGE, "StorageError", storage_error_text),
+        SNAP_STR(MANAGER_PROP_RESULT, "LastResult", last_result),
+        SNAP_CHARS(MANAGER_PROP_STATE | MANAGER_PROP_LIVE, "NextAction", next_action),
+        LIVE_NUM(MANAGER_PROP_LIVE, "RRCount", rr_count),
+        GROUP(MANAGER_PROP_WORKOUT, "Steps"),
+        GROUP(MANAGER_PROP_WORKOUT, "WorkoutNotes"),
+        GROUP(MANAGER_PROP_LIVE, "WorkoutRemaining"),
+        GROUP(MANAGER_PROP_SCHEDULE, "PlannedWorkouts"),
+};
+_Static_assert(ELEMENTSOF(emitted_props) <= MANAGER_N_EMITTED_PROPS, "props_sent is too small");
+
+/* The property's value now, as bits or text; false if it is not compared. */
+static bool prop_value(const EmittedProp *p, Manager *m, const ManagerSnapshot *s,
+                       const ManagerLive *l, uint64_t *ret_bits, const char **ret_text)
+{
+        const uint8_t *base = NULL;
+
+        switch (p->source) {
+        case PROP_FROM_GROUP:
+                return false;
+        case PROP_FROM_FUNCTION:
+                *ret_bits = 0;
+                *ret_text = p->text(m) ?: "";
+                return true;
+        case PROP_FROM_SNAPSHOT:
+                base = (const uint8_t *)s;
+                break;
+        case PROP_FROM_LIVE:
+                base = (const uint8_t *)l;
+                break;
+        }
+        *ret_bits = 0;
+        *ret_text = NULL;
+        switch (p->kind) {
+        case PROP_NUMBER:
+                memcpy(ret_bits, base + p->offset, MIN(p->size, sizeof(*ret_bits)));
+                break;
+        case PROP_STRING:
+                memcpy(ret_text, base + p->offset, sizeof(*ret_text));
+                *ret_text = *ret_text ?: "";
+                break;
+        case PROP_CHARS:
+                *ret_text = (const char *)(base + p->offset);
+                break;
+        }
+        return true;
+}
+
+/*
+ * One PropertiesChanged for the groups in mask, with only the properties
+ * whose value differs from what the last signal said (or that were never
+ * sent): a steady run changes a few values a second, not every one. The
+ * getters read the caller's snapshot (m->props_snapshot), the very values
+ * compared here.
+ */
 int bus_manager_emit_properties(Manager *m, sd_bus *bus, unsigned mask)
 {
-        static const struct {
-                unsigned mask;
-                const char *name;
-        } props[] = {
-                {MANAGER_PROP_STATE, "State"},           {MANAGER_PROP_STATE, "PauseReason"},
-                {MANAGER_PROP_WORKOUT, "Workout"},       {MANAGER_PROP_WORKOUT, "StepCount"},
-                {MANAGER_PROP_WORKOUT, "TotalTime"},     {MANAGER_PROP_STEP, "StepIndex"},
-                {MANAGER_PROP_STEP, "StepName"},         {MANAGER_PROP_STEP, "NextStepName"},
-                {MANAGER_PROP_LIVE, "StepRemaining"},    {MANAGER_PROP_LIVE, "StepElapsed"},
-                {MANAGER_PROP_LIVE, "TargetSpeed"},      {MANAGER_PROP_LIVE, "SpeedOverride"},
-                {MANAGER_PROP_LIVE, "TargetIncline"},    {MANAGER_PROP_LIVE, "Speed"},
-                {MANAGER_PROP_LIVE, "Incline"},          {MANAGER_PROP_LIVE, "Distance"},
-                {MANAGER_PROP_LIVE, "WorkoutDistance"},  {MANAGER_PROP_LIVE, "Elapsed"},
-                {MANAGER_PROP_LIVE, "HeartRate"},        {MANAGER_PROP_LIVE, "Zone"},
-                {MANAGER_PROP_LIVE, "Alpha1"},           {MANAGER_PROP_CONTROL, "MonitorOnly"},
-                {MANAGER_PROP_CONTROL, "ControlStatus"}, {MANAGER_PROP_CONTROL, "Units"},
-                {MANAGER_PROP_SESSION, "SessionId"},     {MANAGER_PROP_CROSSOVER, "LastCrossover"},
-                {MANAGER_PROP_SCHEDULE, "Schedule"},     {MANAGER_PROP_LIVE, "LastRR"},
-                {MANAGER_PROP_STORAGE, "Storage"},       {MANAGER_PROP_STORAGE, "StorageError"},
-                {MANAGER_PROP_RESULT, "LastResult"},     {MANAGER_PROP_STATE, "NextAction"},
-                {MANAGER_PROP_LIVE, "NextAction"},
-                {MANAGER_PROP_LIVE, "RRCount"},          {MANAGER_PROP_WORKOUT, "Steps"},
-                {MANAGER_PROP_WORKOUT, "WorkoutNotes"},
-                {MANAGER_PROP_LIVE, "WorkoutRemaining"}, {MANAGER_PROP_SCHEDULE, "PlannedWorkouts"},
-        };
-        const char *names[ELEMENTSOF(props) + 1];
+        const char *names[ELEMENTSOF(emitted_props) + 1];
+        size_t idx[ELEMENTSOF(emitted_props)];
+        ManagerSnapshot buf;
+        const ManagerSnapshot *s = snapshot_get(m, &buf);
+        const ManagerLive *l = manager_get_live(m);
         size_t n = 0;
+        int r;
 
-        for (size_t i = 0; i < ELEMENTSOF(props); i++)
-                if (mask & props[i].mask)
-                        names[n++] = props[i].name;
+        for (size_t i = 0; i < ELEMENTSOF(emitted_props); i++) {
+                const EmittedProp *p = &emitted_props[i];
+                const ManagerPropSent *sent = &m->props_sent[i];
+                const char *text;
+                uint64_t bits;
+
+                if (!(mask & p->mask))
+                        continue;
+                if (sent->sent && prop_value(p, m, s, l, &bits, &text) &&
+                    (text ? streq_ptr(text, sent->text) : bits == sent->bits))
+                        continue;
+                idx[n] = i;
+                names[n++] = p->name;
+        }
         if (n == 0)
                 return 0;
         names[n] = NULL;
-        return sd_bus_emit_properties_changed_strv(bus, PACED_BUS_PATH, PACED_BUS_IFACE_MANAGER,
-                                                   (char **)names);
+        r = sd_bus_emit_properties_changed_strv(bus, PACED_BUS_PATH, PACED_BUS_IFACE_MANAGER,
+                                                (char **)names);
+        if (r < 0)
+                return r;
+        /* Sent: what the clients now hold. */
+        for (size_t k = 0; k < n; k++) {
+                const EmittedProp *p = &emitted_props[idx[k]];
+                ManagerPropSent *sent = &m->props_sent[idx[k]];
+                const char *text;
+                uint64_t bits;
+
+                sent->sent = prop_value(p, m, s, l, &bits, &text);
+                if (!sent->sent)
+                        continue;
+                sent->bits = bits;
+                if (!streq_ptr(text, sent->text)) {
+                        free(sent->text);
+                        sent->text = text ? strdup(text) : NULL;
+                        if (text && !sent->text)
+                                sent->sent = false; /* sent again next time */
+                }
+        }
+        return r;
 }
 
 int bus_manager_emit_step_changed(Manager *m, int index, const char *name, const char *kind)

@@ -8,6 +8,7 @@
 #include <systemd/sd-bus.h>
 #include <systemd/sd-event.h>
 
+#include "analysis-worker.h"
 #include "clock.h"
 #include "cue-speaker.h"
 #include "live-analysis.h"
@@ -58,6 +59,16 @@ typedef struct ManagerLive {
         unsigned crossover_hr_bpm;
         double crossover_speed_kmh;
 } ManagerLive;
+
+/* What paced last sent in PropertiesChanged for one Manager property
+ * (bus-manager.c), so that the next signal carries only what changed. */
+typedef struct ManagerPropSent {
+        bool sent;
+        uint64_t bits; /* a number's bytes */
+        char *text;    /* a string's copy */
+} ManagerPropSent;
+
+#define MANAGER_N_EMITTED_PROPS 40
 
 typedef enum ManagerProperty {
         MANAGER_PROP_STATE = 1u << 0,
@@ -187,6 +198,12 @@ struct Manager {
         sd_event_source *props_source;
         unsigned props_dirty;
         uint64_t props_last_emit_usec;
+        /* While a PropertiesChanged is built: the one snapshot all its getters
+         * read, instead of each taking (and formatting) its own. */
+        const ManagerSnapshot *props_snapshot;
+        /* The end-of-session analyses, off the loop (manager-thresholds.c). */
+        AnalysisWorker *analysis_worker;
+        ManagerPropSent props_sent[MANAGER_N_EMITTED_PROPS];
 
         bool shutting_down;
         bool stopped; /* manager_finish_shutdown() ran: devices released, loop exiting */
@@ -254,6 +271,8 @@ struct Manager {
 };
 
 void manager_update_status(Manager *m);
+/* The same, from a snapshot the caller has taken already. */
+void manager_update_status_from(Manager *m, const ManagerSnapshot *s);
 /* Ends the process once the belt is safe: called by the workout side when it is done. */
 void manager_finish_shutdown(Manager *m);
 

@@ -763,6 +763,9 @@ void manager_workout_done(Manager *m)
                 log_warning("Stopping with %zu samples not written yet (%s): one last attempt, "
                             "waiting up to 2 s for the database; what it cannot write is lost.",
                             session_store_buffered(m->store), session_store_last_error(m->store));
+        /* A session that ended as paced stops still gets its analysis,
+         * stored before the store closes; then the writer writes the rest. */
+        m->analysis_worker = analysis_worker_free(m->analysis_worker);
         m->store_writer = store_writer_free(m->store_writer);
         m->store = session_store_free(m->store);
         m->rr_cleaner = rr_cleaner_free(m->rr_cleaner);

@@ -90,6 +90,8 @@ Manager *manager_free(Manager *m)
                 device_clear(&m->devices[role]);
         config_free(m->config);
         free(m->status_text);
+        for (size_t i = 0; i < ELEMENTSOF(m->props_sent); i++)
+                free(m->props_sent[i].text);
         sd_event_unref(m->event);
         free(m);
         return NULL;
@@ -131,13 +133,20 @@ const ManagerLive *manager_get_live(Manager *m)
 
 void manager_update_status(Manager *m)
 {
+        ManagerSnapshot s;
+
+        manager_snapshot(m, &s);
+        manager_update_status_from(m, &s);
+}
+
+void manager_update_status_from(Manager *m, const ManagerSnapshot *snap)
+{
         _cleanup_free_ char *text = NULL;
         const Device *t = &m->devices[TRANSPORT_ROLE_TREADMILL];
-        ManagerSnapshot s;
+        const ManagerSnapshot s = *snap;
         char conn[160], work[256] = "idle", store[320] = "";
         SessionStoreState st;
 
-        manager_snapshot(m, &s);
         if (t->connected)
                 snprintf(conn, sizeof(conn), "connected to %s%s", t->name ? t->name : "treadmill",
                          s.monitor_only ? " (monitor only)" : "");
@@ -170,12 +179,20 @@ static int props_timer_handler(sd_event_source *s, uint64_t usec, void *userdata
 {
         Manager *m = userdata;
         unsigned mask = m->props_dirty;
+        ManagerSnapshot snap;
 
         m->props_dirty = 0;
         m->props_last_emit_usec = usec;
-        if (m->bus && m->name_owned && mask)
+        /* Once a second, one snapshot for the signal and the status line: the
+         * engine's status and the NextAction sentence are made once, not
+         * once per property. */
+        manager_snapshot(m, &snap);
+        if (m->bus && m->name_owned && mask) {
+                m->props_snapshot = &snap;
                 (void)bus_manager_emit_properties(m, m->bus, mask);
-        manager_update_status(m);
+                m->props_snapshot = NULL;
+        }
+        manager_update_status_from(m, &snap);
         return 0;
 }
 

@@ -157,8 +157,6 @@ static void store_ramp_thresholds(int64_t id, int error, RrAnalysis *analysis, v
                          threshold_test_describe(&a->test, why, sizeof(why)));
                 return;
         }
-        /* Not beside a batch the writer thread is committing. */
-        manager_store_sync(m);
         for (ThresholdKind k = 0; k < _THRESHOLD_KIND_MAX; k++) {
                 const ThresholdEstimate *t = &a->ramp.t[k];
                 char json[256];
@@ -190,6 +188,9 @@ static void store_ramp_thresholds(int64_t id, int error, RrAnalysis *analysis, v
                                  id, threshold_kind_to_string(k), t->hr_bpm, t->hr_ci_lo_bpm,
                                  t->hr_ci_hi_bpm, t->grade);
         }
+        /* Kept with the session's other unwritten rows: written by the next
+         * flush, which nothing else schedules once the session has ended. */
+        manager_rearm_flush_timer(m);
 }
 
 /*

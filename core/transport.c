@@ -5,6 +5,7 @@
 static const char *const role_table[_TRANSPORT_ROLE_MAX] = {
         [TRANSPORT_ROLE_TREADMILL] = "treadmill",
         [TRANSPORT_ROLE_STRAP] = "strap",
+        [TRANSPORT_ROLE_FOOTPOD] = "footpod",
 };
 
 const char *transport_role_to_string(TransportRole r)
@@ -26,6 +27,7 @@ static const char *const event_table[_TRANSPORT_EVENT_MAX] = {
         [TRANSPORT_EVENT_CP_WRITE_FAILED] = "cp-write-failed",
         [TRANSPORT_EVENT_BATTERY] = "battery",
         [TRANSPORT_EVENT_MALFORMED] = "malformed",
+        [TRANSPORT_EVENT_FOOTPOD] = "footpod",
 };
 
 const char *transport_event_type_to_string(TransportEventType t)

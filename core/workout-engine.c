@@ -2140,6 +2140,9 @@ void workout_engine_handle_event(WorkoutEngine *e, uint64_t now, const Transport
                         belt_stopped(e, now, ENGINE_PAUSE_CONSOLE,
                                      "Treadmill stopped while disconnected");
                 break;
+        case TRANSPORT_EVENT_FOOTPOD:
+                /* The footpod never moves the engine: only an accepted calibration
+                 * (engine config) changes what it commands. */
         case TRANSPORT_EVENT_IDENTITY:
         case TRANSPORT_EVENT_BATTERY:
         case TRANSPORT_EVENT_MALFORMED:

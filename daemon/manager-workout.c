@@ -562,6 +562,8 @@ static void handle_transport_event(const TransportEvent *ev, void *userdata)
                         recover_now = true;
                 break;
         }
+        case TRANSPORT_EVENT_FOOTPOD:
+                break;
         case TRANSPORT_EVENT_MALFORMED:
                 /* Counted always (the Device's Malformed property), logged once per device:
                  * a misbehaving device must not flood the journal. */

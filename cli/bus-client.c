@@ -10,6 +10,7 @@
 #include "bus-client.h"
 #include "bus-util.h"
 #include "profile.h"
+#include "utf8.h"
 #include "util.h"
 
 int pacectl_bus_open(sd_bus **ret)
@@ -40,9 +41,17 @@ int pacectl_error_exit(const char *what, const sd_bus_error *error, int r)
 {
         const char *name = error && sd_bus_error_is_set(error) ? error->name : NULL;
 
-        if (name && error->message)
-                fprintf(stderr, "pacectl: %s: %s\n", what, error->message);
-        else
+        if (name && error->message) {
+                /* It may quote a workout file (a .zwo's C1 controls): no escapes. */
+                _cleanup_free_ char *msg = utf8_sanitize(error->message);
+
+                /* paced's own errors are whole sentences ("Cannot resume: ..."):
+                 * the method's name in front would only say it twice. */
+                if (strncmp(name, PACED_BUS_ERROR_PREFIX, strlen(PACED_BUS_ERROR_PREFIX)) == 0)
+                        fprintf(stderr, "pacectl: %s\n", msg ? msg : error->message);
+                else
+                        fprintf(stderr, "pacectl: %s: %s\n", what, msg ? msg : error->message);
+        } else
                 fprintf(stderr, "pacectl: %s: %s\n", what, strerror(r < 0 ? -r : r));
         if (!name)
                 return r == -ENOENT || r == -ECONNREFUSED ? PACECTL_EXIT_UNAVAILABLE
@@ -85,7 +94,50 @@ int pacectl_call_manager(const char *method, const char *types, ...)
         r = sd_bus_call(bus, msg, 0, &error, &reply);
         if (r < 0)
                 return pacectl_error_exit(method, &error, r);
+        /* A method that says what it did (Stop: what the belt does now). */
+        if (streq_ptr(sd_bus_message_get_signature(reply, true), "s")) {
+                const char *note = NULL;
+
+                if (sd_bus_message_read(reply, "s", &note) >= 0 && note && *note)
+                        printf("%s\n", note);
+        }
         return PACECTL_EXIT_OK;
+}
+
+int pacectl_say_next(const char *what, int code)
+{
+        _cleanup_(sd_bus_error_free) sd_bus_error error = SD_BUS_ERROR_NULL;
+        _cleanup_(sd_bus_flush_close_unrefp) sd_bus *bus = NULL;
+        ManagerProps p;
+        const char *next, *workout;
+
+        if (code != PACECTL_EXIT_OK || pacectl_bus_open(&bus) < 0)
+                return code;
+        manager_props_init(&p);
+        if (manager_props_get(bus, &p, &error) < 0) {
+                manager_props_done(&p);
+                return code;
+        }
+        next = p.next_action ? p.next_action : "";
+        workout = p.workout && *p.workout ? p.workout : "the workout";
+        if (streq(what, "start") && streq_ptr(p.state, "armed"))
+                printf("Loaded %s. %s\n", workout, next);
+        else if (streq(what, "start"))
+                printf("Started %s.%s%s\n", workout, *next ? " " : "", next);
+        else if (streq(what, "pause"))
+                printf("Paused. %s\n", next);
+        else if (streq(what, "resume"))
+                printf("Resumed: step %d/%u, %s.\n", p.step_index + 1, p.step_count,
+                       p.step_name ? p.step_name : "");
+        else if (streq(what, "stop"))
+                printf("Stopped.\n");
+        else if (streq(what, "skip") && p.step_index >= 0)
+                printf("Now: step %d/%u, %s.\n", p.step_index + 1, p.step_count,
+                       p.step_name ? p.step_name : "");
+        else if (*next)
+                printf("%s\n", next);
+        manager_props_done(&p);
+        return code;
 }
 
 /* ---- property maps ---- */
@@ -109,7 +161,11 @@ static const PropMap manager_map[] = {
         P("NextStepName", 's', next_step_name),
         P("ControlStatus", 's', control_status),
         P("Schedule", 's', schedule),
+        P("NextAction", 's', next_action),
+        P("LastResult", 's', last_result),
         P("Units", 's', units),
+        P("Storage", 's', storage),
+        P("StorageError", 's', storage_error),
         P("StepIndex", 'i', step_index),
         P("StepCount", 'u', step_count),
         P("HeartRate", 'u', heart_rate),
@@ -147,7 +203,9 @@ static int read_basic(sd_bus_message *m, char type, void *field)
                 r = sd_bus_message_read_basic(m, 's', &s);
                 if (r < 0)
                         return r;
-                copy = strdup(s);
+                /* Names from workout files and devices end up on a terminal:
+                 * no escape sequence gets through (see utf8.h). */
+                copy = utf8_sanitize(s);
                 if (!copy)
                         return -ENOMEM;
                 free(*(char **)field);
@@ -189,7 +247,7 @@ static int read_manager_prop(sd_bus_message *m, const char *name, void *userdata
                                         &p->crossover_speed);
                 if (r < 0)
                         return r;
-                copy = strdup(kind);
+                copy = utf8_sanitize(kind);
                 if (!copy)
                         return -ENOMEM;
                 free(p->crossover_kind);
@@ -376,29 +434,6 @@ void pacectl_json_number(FILE *f, double v)
                 fputs("null", f);
 }
 
-void pacectl_format_duration(double s, char *buf, size_t size)
-{
-        /* A clock's placeholder here, where format_clock_time() writes "-". */
-        if (!isfinite(s) || s < 0)
-                snprintf(buf, size, "--:--");
-        else
-                format_clock_time(s, buf, size);
-}
-
-void pacectl_format_pace(double kmh, bool imperial, char *buf, size_t size)
-{
-        double s_per_unit;
-        long t;
-
-        if (!isfinite(kmh) || kmh < 0.5) {
-                snprintf(buf, size, "--:--%s", imperial ? "/mi" : "/km");
-                return;
-        }
-        s_per_unit = 3600.0 / kmh * (imperial ? KMH_PER_MPH : 1.0);
-        t = lround(s_per_unit);
-        snprintf(buf, size, "%ld:%02ld%s", t / 60, t % 60, imperial ? "/mi" : "/km");
-}
-
 /* ---- JSON status ---- */
 
 const char *const pacectl_device_kinds[2] = {"treadmill", "strap"};
@@ -459,6 +494,7 @@ void status_print_json(FILE *f, const ManagerProps *p, const DeviceProps *devs, 
         pacectl_json_string(f, p->version);
         S("state", p->state);
         S("pause_reason", p->pause_reason);
+        S("next_action", p->next_action);
         S("workout", p->workout);
         fprintf(f, ",\"step_index\":%d,\"step_count\":%u", p->step_index, p->step_count);
         S("step_name", p->step_name);
@@ -495,6 +531,8 @@ void status_print_json(FILE *f, const ManagerProps *p, const DeviceProps *devs, 
         S("control_status", p->control_status);
         S("schedule", p->schedule);
         S("units", p->units);
+        S("storage", p->storage);
+        S("storage_error", p->storage_error);
         fprintf(f, ",\"simulated\":%s", p->simulated ? "true" : "false");
         D("time_scale", p->time_scale);
         if (n_devs > 0) {

@@ -31,9 +31,20 @@ int pacectl_error_exit(const char *what, const sd_bus_error *error, int r);
 /* Calls a Manager method; on failure prints and returns the exit code, on success 0. */
 int pacectl_call_manager(const char *method, const char *types, ...);
 
+/*
+ * After a command: where the workout is now and the one thing the runner
+ * should do next, e.g. "Loaded 6x400 m intervals. Press START on the
+ * treadmill to begin." (what is one of "start", "pause", "resume", "stop",
+ * "skip"). Returns code unchanged, so that callers can chain it.
+ */
+int pacectl_say_next(const char *what, int code);
+
 typedef struct ManagerProps {
         char *version, *state, *pause_reason, *workout, *step_name, *next_step_name;
         char *control_status, *schedule, *units;
+        char *storage, *storage_error; /* "ok", "unavailable", "buffering", "dropping" */
+        char *next_action; /* the one thing the runner should do next, "" if nothing */
+        char *last_result; /* the last time trial's result, "" if none */
         int step_index;
         unsigned step_count, heart_rate, zone;
         double step_remaining, step_elapsed, target_speed, speed_override, target_incline;
@@ -79,8 +90,3 @@ void status_print_json(FILE *f, const ManagerProps *p, const DeviceProps *devs, 
 /* JSON helpers (compact, one object per line). */
 void pacectl_json_string(FILE *f, const char *s);
 void pacectl_json_number(FILE *f, double v); /* NaN/inf as null */
-
-/* Formats a speed as pace ("5:20/km" or "/mi"), "--:--" when unknown. */
-void pacectl_format_pace(double kmh, bool imperial, char *buf, size_t size);
-/* "1:02:03" or "12:34"; "--:--" for NaN. */
-void pacectl_format_duration(double s, char *buf, size_t size);

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
- * pacectl analyze FILE|SESSION-ID: offline analysis of an RR recording (one RR
- * in ms per line, or a CSV with an rr_ms column) or of a stored session. Prints whole-file alpha1,
+ * pacectl analyze FILE|SESSION-ID: offline analysis of an RR recording (paced's
+ * CSV, a plain list, an HRV Logger, FatMaxxer or Polar Sensor Logger export,
+ * or a FIT activity: rr-file.h) or of a stored session. Prints whole-file alpha1,
  * artifact rate, the aerobic (HRVT1) and anaerobic (HRVT2) thresholds with speeds and confidence,
  * HR deflection, drift and time in zones.
  */
@@ -13,6 +14,7 @@
 
 #include "pacectl.h"
 #include "rr-analysis.h"
+#include "rr-file.h"
 #include "session-store.h"
 #include "util.h"
 
@@ -20,7 +22,8 @@ static const char options_help[] =
         "  --windows          print the windowed series (t, alpha1, HR, artifact %)\n"
         "  --json             machine-readable output\n"
         "  --no-correct       do not correct artifacts (still counted)\n"
-        "  --smoothness-priors  detrend each window first (lambda 500, as Kubios)\n"
+        "  --no-smoothness-priors  do not detrend each window first (lambda 500, as\n"
+        "                     Kubios; on by default)\n"
         "  --hr-max BPM       maximum HR for %HRmax/HRR zones\n"
         "  --hr-rest BPM      resting HR for HRR zones\n"
         "  --lthr BPM         lactate threshold HR for Friel zones\n"
@@ -29,7 +32,13 @@ static const char options_help[] =
         "                     thresholds are found, else the best the profile allows)\n"
         "  --db PATH          session database (for a SESSION-ID)\n"
         "  --state-dir DIR    paced's state directory (for a SESSION-ID)\n"
-        "  -h --help          this help\n";
+        "  -h --help          this help\n"
+        "\n"
+        "FILE is detected as paced's CSV (an rr_ms column), a plain RR list (Kubios,\n"
+        "Welltory: one or more values a line, ms or s), an HRV Logger (date,rr,since\n"
+        "start), FatMaxxer (timestamp, rr, since_start) or Polar Sensor Logger\n"
+        "(Phone timestamp;RR-interval [ms]) export, or a FIT activity with hrv\n"
+        "messages; '-' reads stdin.\n";
 
 static void json_num(const char *key, double v, int prec, bool comma)
 {
@@ -46,8 +55,12 @@ static void print_mmss(double s)
         printf("%ld:%02ld", t / 60, t % 60);
 }
 
-static void print_json(const char *path, const RrAnalysis *a, bool windows)
+/* format: what the file held; _RR_FILE_FORMAT_INVALID for a stored session. */
+static void print_json(const char *path, RrFileFormat format, const RrAnalysis *a, bool windows)
 {
+        /* Thresholds only from a threshold test: null otherwise, the fit stays for a look. */
+        bool valid = a->test.status == THRESHOLD_TEST_VALID;
+
         printf("{\"file\":\"");
         for (const char *p = path; *p; p++) {
                 if (*p == '"' || *p == '\\')
@@ -57,8 +70,9 @@ static void print_json(const char *path, const RrAnalysis *a, bool windows)
                 else
                         putchar(*p);
         }
-        printf("\",\"rr_count\":%zu,\"beats\":%zu,\"artifacts\":%zu,", a->n_rows, a->n_beats,
-               a->n_artifacts);
+        printf("\",\"format\":\"%s\",\"rr_count\":%zu,\"beats\":%zu,\"artifacts\":%zu,",
+               format >= 0 ? rr_file_format_to_string(format) : "paced session", a->n_rows,
+               a->n_beats, a->n_artifacts);
         json_num("artifact_pct", a->artifact_pct, 2, true);
         json_num("duration_s", a->duration_s, 1, true);
         json_num("alpha1", a->alpha1, 3, true);
@@ -69,6 +83,18 @@ static void print_json(const char *path, const RrAnalysis *a, bool windows)
                a->n_windows, a->n_valid, a->n_low_quality, a->n_suppressed);
         json_num("ramp_start_s", a->ramp_start_s, 1, true);
         json_num("ramp_end_s", a->ramp_end_s, 1, true);
+        {
+                char why[256];
+
+                printf("\"test\":{\"valid\":%s,\"status\":\"%s\",\"reason\":\"%s\",",
+                       valid ? "true" : "false", threshold_test_status_key_to_string(a->test.status),
+                       threshold_test_describe(&a->test, why, sizeof(why)));
+                json_num("start_alpha1", a->test.start_alpha1, 3, true);
+                json_num("end_alpha1", a->test.end_alpha1, 3, true);
+                printf("\"windows\":%zu,\"artifact_windows\":%zu,\"one_sided\":%s},",
+                       a->test.n_windows, a->test.n_artifact_windows,
+                       a->test.one_sided ? "true" : "false");
+        }
         printf("\"fit\":{\"status\":\"%s\",\"windows\":%zu,", ramp_status_to_string(a->ramp.status),
                a->ramp.n_windows);
         json_num("intercept", a->ramp.intercept, 4, true);
@@ -77,23 +103,28 @@ static void print_json(const char *path, const RrAnalysis *a, bool windows)
         printf("},");
         for (size_t k = 0; k < _THRESHOLD_KIND_MAX; k++) {
                 const ThresholdEstimate *t = &a->ramp.t[k];
-                const char *key = threshold_kind_to_key((ThresholdKind)k);
+                const char *key = threshold_kind_key_to_string((ThresholdKind)k);
+                bool f = valid && t->found;
                 char name[64];
 
                 snprintf(name, sizeof(name), "%s_bpm", key);
-                json_num(name, t->found ? t->hr_bpm : NAN, 1, true);
+                json_num(name, f ? t->hr_bpm : NAN, 1, true);
                 snprintf(name, sizeof(name), "%s_kmh", key);
-                json_num(name, t->found ? t->speed_kmh : NAN, 2, true);
+                json_num(name, f ? t->speed_kmh : NAN, 2, true);
                 snprintf(name, sizeof(name), "%s_kmh_ramp", key);
-                json_num(name, t->found ? t->speed_ramp_kmh : NAN, 2, true);
+                json_num(name, f ? t->speed_ramp_kmh : NAN, 2, true);
                 snprintf(name, sizeof(name), "%s_ci_lo_bpm", key);
-                json_num(name, t->found ? t->hr_ci_lo_bpm : NAN, 1, true);
+                json_num(name, f ? t->hr_ci_lo_bpm : NAN, 1, true);
                 snprintf(name, sizeof(name), "%s_ci_hi_bpm", key);
-                json_num(name, t->found ? t->hr_ci_hi_bpm : NAN, 1, true);
+                json_num(name, f ? t->hr_ci_hi_bpm : NAN, 1, true);
+                snprintf(name, sizeof(name), "%s_ci_lo_kmh", key);
+                json_num(name, f ? t->speed_ci_lo_kmh : NAN, 2, true);
+                snprintf(name, sizeof(name), "%s_ci_hi_kmh", key);
+                json_num(name, f ? t->speed_ci_hi_kmh : NAN, 2, true);
                 snprintf(name, sizeof(name), "%s_confidence", key);
-                json_num(name, t->found ? t->confidence : NAN, 2, true);
-                printf("\"%s_grade\":\"%c\",\"%s_reached\":%s,", key, t->grade, key,
-                       t->found && t->reached ? "true" : "false");
+                json_num(name, f ? t->confidence : NAN, 2, true);
+                printf("\"%s_grade\":\"%c\",\"%s_reached\":%s,", key, f ? t->grade : '-', key,
+                       f && t->reached ? "true" : "false");
         }
         printf("\"deflection\":");
         if (a->deflection_error < 0)
@@ -156,12 +187,17 @@ static void print_json(const char *path, const RrAnalysis *a, bool windows)
         printf("}\n");
 }
 
-static void print_text(const char *path, bool session, const RrAnalysis *a, bool windows)
+static void print_text(const char *path, RrFileFormat format, const RrAnalysis *a, bool windows)
 {
-        printf("%s     %s\n", session ? "Session:" : "File:   ", path);
+        printf("%s     %s\n", format < 0 ? "Session:" : "File:   ", path);
+        if (format >= 0)
+                printf("Format:      %s\n", rr_file_format_to_string(format));
         printf("Beats:       %zu (%zu RR read), duration ", a->n_beats, a->n_rows);
         print_mmss(a->duration_s);
-        printf(", mean HR %.0f bpm, peak %.0f bpm\n", a->hr_mean_bpm, a->hr_max_bpm);
+        printf(", mean HR %.0f bpm", a->hr_mean_bpm);
+        if (isfinite(a->hr_max_bpm))
+                printf(", peak %.0f bpm", a->hr_max_bpm);
+        printf("\n");
         printf("Artifacts:   %zu beats, %.2f %%%s\n", a->n_artifacts, a->artifact_pct,
                a->artifact_pct > ALPHA1_SUPPRESS_PCT      ? " (too many: alpha1 not trustworthy)"
                : a->artifact_pct > ALPHA1_LOW_QUALITY_PCT ? " (low quality)"
@@ -181,11 +217,17 @@ static void print_text(const char *path, bool session, const RrAnalysis *a, bool
                 printf("\n");
         }
 
-        if (a->ramp.status != RAMP_OK)
-                printf("Thresholds:  not found (%s, %zu windows)\n",
-                       ramp_status_to_string(a->ramp.status), a->ramp.n_windows);
+        {
+                char why[256];
+
+                printf("Test:        %s\n", threshold_test_describe(&a->test, why, sizeof(why)));
+        }
+        if (a->test.status != THRESHOLD_TEST_VALID)
+                printf("Thresholds:  none (only a threshold test gives them; alpha1 above is "
+                       "still measured)\n");
         else {
-                printf("Fit:         alpha1 = %.3f %+.5f * HR, r = %.3f, %zu windows\n",
+                printf("Fit:         alpha1 = %.3f %+.5f * HR, r = %.3f, %zu windows; local fits "
+                       "at each crossing\n",
                        a->ramp.intercept, a->ramp.slope, a->ramp.r, a->ramp.n_windows);
                 for (size_t k = 0; k < _THRESHOLD_KIND_MAX; k++) {
                         const ThresholdEstimate *t = &a->ramp.t[k];
@@ -193,11 +235,18 @@ static void print_text(const char *path, bool session, const RrAnalysis *a, bool
                         printf("%s: %.0f bpm", threshold_kind_to_string((ThresholdKind)k),
                                t->hr_bpm);
                         if (isfinite(t->hr_ci_lo_bpm))
-                                printf(" (95 %% CI %.0f-%.0f)", t->hr_ci_lo_bpm, t->hr_ci_hi_bpm);
-                        if (isfinite(t->speed_kmh))
-                                printf(" at %.1f km/h (as run on the ramp %.1f km/h)", t->speed_kmh,
-                                       t->speed_ramp_kmh);
-                        printf(", confidence %c (%.2f)%s%s\n", t->grade, t->confidence,
+                                printf(" (95 %% interval %.0f-%.0f)", t->hr_ci_lo_bpm,
+                                       t->hr_ci_hi_bpm);
+                        else
+                                printf(" (95 %% interval unknown)");
+                        if (isfinite(t->speed_kmh)) {
+                                printf(" at %.1f km/h", t->speed_kmh);
+                                if (isfinite(t->speed_ci_lo_kmh))
+                                        printf(" (%.1f-%.1f)", t->speed_ci_lo_kmh,
+                                               t->speed_ci_hi_kmh);
+                                printf(", as run on the ramp %.1f km/h", t->speed_ramp_kmh);
+                        }
+                        printf(", grade %c%s%s\n", t->grade,
                                t->reached ? "" : ", NOT REACHED: extrapolated",
                                k == THRESHOLD_HRVT2 ? ", the anaerobic crossover" : "");
                 }
@@ -337,6 +386,7 @@ static int cmd_analyze(int argc, char *argv[])
                                                 {"age", required_argument, NULL, 'A'},
                                                 {"zones", required_argument, NULL, 'Z'},
                                                 {"smoothness-priors", no_argument, NULL, 'P'},
+                                                {"no-smoothness-priors", no_argument, NULL, 'p'},
                                                 {"db", required_argument, NULL, 'D'},
                                                 {"state-dir", required_argument, NULL, 'S'},
                                                 {"help", no_argument, NULL, 'h'},
@@ -348,6 +398,7 @@ static int cmd_analyze(int argc, char *argv[])
         double age = NAN;
         const char *path, *db_opt = NULL, *state_dir_opt = NULL;
         RrCsvError err = {};
+        RrFileFormat format = _RR_FILE_FORMAT_INVALID;
         struct stat st;
         FILE *f;
         int c, r;
@@ -409,6 +460,9 @@ static int cmd_analyze(int argc, char *argv[])
                 case 'P':
                         o.smoothness_priors = true;
                         break;
+                case 'p':
+                        o.smoothness_priors = false;
+                        break;
                 case 'D':
                         db_opt = optarg;
                         break;
@@ -444,7 +498,7 @@ static int cmd_analyze(int argc, char *argv[])
                                 return PACECTL_EXIT_USAGE;
                         }
                 }
-                r = rr_csv_read(f, &rec, &err);
+                r = rr_file_read(f, &rec, &format, &err);
                 if (f != stdin)
                         fclose(f);
                 if (r == -EBADMSG) {
@@ -463,9 +517,9 @@ static int cmd_analyze(int argc, char *argv[])
                 return PACECTL_EXIT_FAILURE;
         }
         if (json)
-                print_json(path, a, windows);
+                print_json(path, format, a, windows);
         else
-                print_text(path, is_session, a, windows);
+                print_text(path, format, a, windows);
         rr_analysis_free(a);
         return PACECTL_EXIT_OK;
 }

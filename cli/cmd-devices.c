@@ -5,6 +5,7 @@
 #include <stdlib.h>
 
 #include "bus-client.h"
+#include "utf8.h"
 #include "util.h"
 
 static void print_device(const DeviceProps *d)
@@ -53,8 +54,14 @@ static int scan(sd_bus *bus, unsigned timeout, bool json)
                         printf(",\"kind\":");
                         pacectl_json_string(stdout, kind);
                         printf(",\"rssi\":%d}", rssi);
-                } else
-                        printf("%-10s %-17s %-24s %d dBm\n", kind, address, name, rssi);
+                } else {
+                        /* Anyone nearby can advertise a name: no escape sequence gets through. */
+                        _cleanup_free_ char *a = utf8_sanitize(address), *n = utf8_sanitize(name),
+                                            *k = utf8_sanitize(kind);
+
+                        printf("%-10s %-17s %-24s %d dBm\n", k ? k : "?", a ? a : "?", n ? n : "?",
+                               rssi);
+                }
                 first = false;
         }
         if (r < 0)

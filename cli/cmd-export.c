@@ -20,8 +20,10 @@ static const char options_help[] =
         "      --rr             csv: the RR log (time, RR ms, artifact flag) instead of samples\n"
         "      --auto-lap DIST  fit: also lap every DIST metres within each step\n"
         "                       (a number, '400m' or 'mile')\n"
-        "  -o, --output FILE    Write to FILE (default: standard "
-        "output)\n" SESSION_CLI_DB_OPTIONS_HELP "  -h, --help           Show this help\n";
+        "  -o, --output FILE    Write to FILE (default: standard output); FILE is\n"
+        "                       replaced only once the export is complete\n"
+        "      --force          Write through a symbolic link at FILE\n" SESSION_CLI_DB_OPTIONS_HELP
+        "  -h, --help           Show this help\n";
 
 static const char *format_from_path(const char *path)
 {
@@ -71,6 +73,7 @@ static int cmd_export(int argc, char *argv[])
                 {"rr", no_argument, NULL, 'r'},
                 {"auto-lap", required_argument, NULL, 'a'},
                 {"output", required_argument, NULL, 'o'},
+                {"force", no_argument, NULL, 'F'},
                 {"db", required_argument, NULL, 'D'},
                 {"state-dir", required_argument, NULL, 'S'},
                 {"help", no_argument, NULL, 'h'},
@@ -78,9 +81,9 @@ static int cmd_export(int argc, char *argv[])
         };
         const char *format = NULL, *output = NULL, *db = NULL, *state_dir = NULL;
         FitExportOptions fit = {};
+        SessionCliOutput out;
         SessionData *d = NULL;
-        bool rr = false;
-        FILE *out;
+        bool rr = false, force = false;
         int c, r;
 
         optind = 0;
@@ -101,6 +104,9 @@ static int cmd_export(int argc, char *argv[])
                         break;
                 case 'o':
                         output = optarg;
+                        break;
+                case 'F':
+                        force = true;
                         break;
                 case 'D':
                         db = optarg;
@@ -141,31 +147,35 @@ static int cmd_export(int argc, char *argv[])
                 return r;
         fit.utc_offset_s = utc_offset(d->start_wall_usec);
 
-        out = session_cli_output_open("export", output);
-        if (!out) {
+        /* Nothing to export is an error that touches nothing. */
+        if (rr ? d->n_rr == 0 : d->n_samples == 0) {
+                fprintf(stderr, "pacectl export: session %s has no %s; nothing written\n",
+                        argv[optind], rr ? "RR intervals" : "samples");
+                session_data_free(d);
+                return PACECTL_EXIT_FAILURE;
+        }
+        r = session_cli_output_open(&out, "export", output, force);
+        if (r < 0) {
                 session_data_free(d);
                 return PACECTL_EXIT_FAILURE;
         }
         if (streq(format, "fit"))
-                r = export_fit_write(d, &fit, out);
+                r = export_fit_write(d, &fit, out.f);
         else if (streq(format, "tcx"))
-                r = export_tcx_write(d, out);
+                r = export_tcx_write(d, out.f);
         else
-                r = rr ? export_csv_rr_write(d, out) : export_csv_samples_write(d, out);
-        r = session_cli_output_close(out, output, r);
+                r = rr ? export_csv_rr_write(d, out.f) : export_csv_samples_write(d, out.f);
+        r = session_cli_output_finish(&out, r);
         session_data_free(d);
-        if (r == -ENODATA) {
-                fprintf(stderr, "pacectl export: the session has no samples\n");
-                if (output)
-                        unlink(output);
-                return PACECTL_EXIT_FAILURE;
-        }
         if (r < 0) {
-                fprintf(stderr, "pacectl export: %s\n", strerror(-r));
+                fprintf(stderr, "pacectl export: %s%s\n",
+                        r == -ENODATA ? "the session has no samples" : strerror(-r),
+                        output ? "; nothing written" : "");
                 return PACECTL_EXIT_FAILURE;
         }
         return PACECTL_EXIT_OK;
 }
 
-PACECTL_COMMAND(export, .name = "export", .args = "ID [--format fit|tcx|csv] [--rr] [-o FILE]",
+PACECTL_COMMAND(export, .name = "export",
+                .args = "ID [--format fit|tcx|csv] [--rr] [-o FILE [--force]]",
                 .summary = "Export a stored session as FIT, TCX or CSV.", .run = cmd_export);

@@ -5,9 +5,12 @@
 #include <stdlib.h>
 #include <time.h>
 
+#include "config.h"
 #include "pacectl.h"
 #include "plan.h"
+#include "profile-config.h"
 #include "profile.h"
+#include "time-util.h"
 #include "util.h"
 
 static int parse_unsigned_arg(const char *opt, const char *v, unsigned lo, unsigned hi,
@@ -35,6 +38,23 @@ static int64_t today(void)
                                     (unsigned)tm.tm_mday);
 }
 
+/* The mile the runner's config gives, if it gives one (not the default 25:00 5 km). */
+static double configured_mile(void)
+{
+        Config *c = NULL;
+        ConfigError e = {};
+        ProfileSettings ps;
+        double mile = 0;
+
+        if (config_load_file(CONFIG_DEFAULT_PATH, &c, &e) < 0)
+                return 0;
+        profile_settings_from_config(c, NULL, &ps);
+        if (ps.runner.source[PACE_REF_5K] != REF_SOURCE_DEFAULT)
+                mile = ps.runner.pace_s_per_km[PACE_REF_MILE] * RACE_DISTANCE_MILE / 1000.0;
+        config_free(c);
+        return mile;
+}
+
 static void print_plan(const Plan *p)
 {
         static const char *const wd[] = {"Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"};
@@ -43,36 +63,49 @@ static void print_plan(const Plan *p)
 
         printf("Mile plan: goal %s (%s, %s, %.1f s per lap of 402 m), %u weeks, %u running days a "
                "week\n",
-               format_clock_time(mile, a, sizeof(a)),
-               format_pace(kmh, PROFILE_UNITS_KM, b, sizeof(b)),
-               format_pace(kmh, PROFILE_UNITS_MI, date, sizeof(date)), mile / 4.0, p->options.weeks,
-               p->options.days_per_week);
-        printf("The goal time is the Mile reference for this plan's workouts.\n");
+               format_duration(a, sizeof(a), mile, TIME_FORMAT_DASH),
+               format_pace(b, sizeof(b), kmh, false, TIME_FORMAT_UNIT | TIME_FORMAT_DASH),
+               format_pace(date, sizeof(date), kmh, true, TIME_FORMAT_UNIT | TIME_FORMAT_DASH),
+               mile / 4.0, p->options.weeks, p->options.days_per_week);
+        if (p->options.current_mile_s > 0)
+                printf("Your mile now: %s.\n",
+                       format_duration(a, sizeof(a), p->options.current_mile_s, TIME_FORMAT_DASH));
+        printf("Race-pace sessions run at the goal (\"goal Pace\"), easy, tempo and threshold "
+               "work at your current fitness.\n");
         for (size_t i = 0; i < p->n_days; i++) {
                 const PlanDay *d = &p->days[i];
 
-                if (i % 7 == 0)
-                        printf("\nWeek %u (%s)\n", d->week, plan_phase_to_string(d->phase));
-                printf("  %s %s  %-6s %-20s %s\n", plan_date_format(d->date, date),
+                if (i % 7 == 0) {
+                        double min = 0;
+
+                        for (size_t k = i; k < i + 7 && k < p->n_days; k++)
+                                min += plan_day_minutes(&p->days[k]);
+                        printf("\nWeek %u (%s), about %.0f min\n", d->week,
+                               plan_phase_to_string(d->phase), min);
+                }
+                printf("  %s %s  %-6s %-20s %-28s %s\n", plan_date_format(d->date, date),
                        wd[plan_date_weekday(d->date)], plan_day_type_to_string(d->type),
-                       d->workout ? d->workout : "-", d->note);
+                       d->workout ? d->workout : "-", d->detail, d->note);
         }
 }
 
 static int cmd_plan(int argc, char *argv[])
 {
-        enum { ARG_JSON = 0x100, ARG_GOAL, ARG_WEEKS, ARG_DAYS, ARG_START };
+        enum { ARG_JSON = 0x100, ARG_GOAL, ARG_CURRENT, ARG_WEEKS, ARG_DAYS, ARG_START, ARG_FORCE };
         static const struct option options[] = {
                 {"help", no_argument, NULL, 'h'},
                 {"json", no_argument, NULL, ARG_JSON},
                 {"goal-mile", required_argument, NULL, ARG_GOAL},
+                {"current-mile", required_argument, NULL, ARG_CURRENT},
+                {"force", no_argument, NULL, ARG_FORCE},
                 {"weeks", required_argument, NULL, ARG_WEEKS},
                 {"days-per-week", required_argument, NULL, ARG_DAYS},
                 {"start", required_argument, NULL, ARG_START},
                 {}};
         _cleanup_(plan_freep) Plan *plan = NULL;
         PlanOptions o = {.weeks = 8, .days_per_week = 5, .start = INT64_MIN};
-        bool json = false;
+        bool json = false, force = false;
+        char why[320];
         int c, k;
 
         optind = 0;
@@ -82,6 +115,9 @@ static int cmd_plan(int argc, char *argv[])
                         pacectl_print_usage(
                                 "plan",
                                 "  --goal-mile M:SS       Goal mile time (required)\n"
+                                "  --current-mile M:SS    Your mile now (default: the [Runner]\n"
+                                "                         section of " CONFIG_DEFAULT_PATH ")\n"
+                                "  --force                Plan even a goal no plan reaches\n"
                                 "  --weeks N              Plan length, 6-10 weeks (default 8)\n"
                                 "  --days-per-week N      Running days, 3-6 (default 5)\n"
                                 "  --start YYYY-MM-DD     First day (default today)\n"
@@ -99,6 +135,19 @@ static int cmd_plan(int argc, char *argv[])
                                         optarg);
                                 return PACECTL_EXIT_USAGE;
                         }
+                        break;
+                case ARG_CURRENT:
+                        if (parse_clock_time(optarg, &o.current_mile_s) < 0 ||
+                            o.current_mile_s < 180 || o.current_mile_s > 1200) {
+                                fprintf(stderr,
+                                        "pacectl plan: --current-mile: expected a time from 3:00 "
+                                        "to 20:00, got '%s'\n",
+                                        optarg);
+                                return PACECTL_EXIT_USAGE;
+                        }
+                        break;
+                case ARG_FORCE:
+                        force = true;
                         break;
                 case ARG_WEEKS:
                         if (parse_unsigned_arg("--weeks", optarg, PLAN_WEEKS_MIN, PLAN_WEEKS_MAX,
@@ -132,6 +181,17 @@ static int cmd_plan(int argc, char *argv[])
         }
         if (o.start == INT64_MIN)
                 o.start = today();
+        if (o.current_mile_s == 0)
+                o.current_mile_s = configured_mile();
+        /* A goal no plan reaches is refused, an ambitious one said: a 4:00 goal
+         * from a 6:30 mile is no plan. */
+        k = plan_check_goal(o.goal_mile_s, o.current_mile_s, o.weeks, why, sizeof(why));
+        if (k < 0 && !force) {
+                fprintf(stderr, "pacectl plan: %s (--force plans it anyway)\n", why);
+                return PACECTL_EXIT_USAGE;
+        }
+        if (k != 0)
+                fprintf(stderr, "Note: %s\n", why);
         k = plan_generate(&o, &plan);
         if (k < 0) {
                 fprintf(stderr, "pacectl plan: cannot generate the plan: %s\n", strerror(-k));
@@ -145,5 +205,6 @@ static int cmd_plan(int argc, char *argv[])
         return PACECTL_EXIT_OK;
 }
 
-PACECTL_COMMAND(plan, .name = "plan", .args = "--goal-mile M:SS [--weeks N] [--days-per-week N]",
+PACECTL_COMMAND(plan, .name = "plan",
+                .args = "--goal-mile M:SS [--current-mile M:SS] [--weeks N] [--days-per-week N]",
                 .summary = "Generate a 6-10 week mile training plan.", .run = cmd_plan);

@@ -17,14 +17,22 @@
 #include "bus-client.h"
 #include "json-writer.h"
 #include "pacectl.h"
+#include "plan.h"
 #include "profile-config.h"
 #include "session-cli.h"
+#include "time-util.h"
 #include "util.h"
+#include "workout.h"
 
 static const char options_help[] =
         "      --config FILE            Configuration file (default " CONFIG_DEFAULT_PATH ")\n"
         "      --accept-thresholds ID   Make session ID's detected HRVT1/HRVT2 the profile's\n"
-        "                               thresholds (asks paced; root or group paced)\n"
+        "                               thresholds (asks paced; root or group paced); only\n"
+        "                               a threshold test's are taken\n"
+        "      --force                  With --accept-thresholds: take the fit of a session\n"
+        "                               that is not a threshold test all the same\n"
+        "      --accept-result ID       Make session ID's mile time trial the profile's\n"
+        "                               mile (asks paced; root or group paced)\n"
         "      --json                   Print JSON\n" SESSION_CLI_DB_OPTIONS_HELP
         "  -h, --help                   Show this help\n";
 
@@ -34,6 +42,9 @@ typedef struct ProfileView {
         ProfileSettings p;
         bool have_accepted;
         SessionAccepted accepted;
+        bool have_accepted_mile;
+        SessionAcceptedResult accepted_mile;
+        double goal_mile_s; /* the stored plan's goal, 0 if none */
         ZoneTable zones;
         bool have_zones;
 } ProfileView;
@@ -76,9 +87,15 @@ static void print_text(const ProfileView *v)
         for (PaceRef r = 0; r < _PACE_REF_MAX; r++) {
                 double kmh = runner_profile_speed_kmh(&v->p.runner, r);
 
-                pacectl_format_pace(kmh, imperial, pace, sizeof(pace));
-                printf("  %-10s %9s  %4.1f km/h  %s\n", pace_ref_to_string(r), pace, kmh,
-                       runner_profile_derivation(&v->p.runner, r, why, sizeof(why)));
+                format_pace(pace, sizeof(pace), kmh, imperial, TIME_FORMAT_UNIT);
+                if (r == PACE_REF_MILE && v->p.mile_accepted)
+                        snprintf(why, sizeof(why), "the time trial of session %" PRIi64,
+                                 v->accepted_mile.session_id);
+                else if (r == PACE_REF_GOAL && v->goal_mile_s > 0)
+                        snprintf(why, sizeof(why), "the training plan's goal");
+                else
+                        runner_profile_derivation(&v->p.runner, r, why, sizeof(why));
+                printf("  %-10s %9s  %4.1f km/h  %s\n", pace_ref_to_string(r), pace, kmh, why);
         }
         printf("\nHeart rate:\n");
         if (v->p.hr.max_bpm > 0)
@@ -98,10 +115,23 @@ static void print_text(const ProfileView *v)
                        v->p.hr.hrvt2_bpm, src);
         } else
                 printf("  HRVT1/2    not set (pacectl profile --accept-thresholds ID)\n");
-        if (v->have_accepted && !v->p.lthr_accepted && !v->p.vt_accepted)
-                printf("  (accepted thresholds of session %" PRIi64
-                       " are overridden by the configuration)\n",
+        if (v->have_accepted &&
+            !(isfinite(v->accepted.hrvt1_bpm) && isfinite(v->accepted.hrvt2_bpm))) {
+                /* Older paced versions accepted one-sided results. */
+                printf("  (the thresholds accepted from session %" PRIi64 " are not used: they "
+                       "hold one threshold only, and LTHR comes from HRVT2 while the zones "
+                       "need both; accept a threshold test that reaches both)\n",
                        v->accepted.session_id);
+        } else if (v->have_accepted) {
+                if (!v->p.lthr_accepted && v->p.lthr_config)
+                        printf("  (LTHR is the configuration's, not session %" PRIi64
+                               "'s accepted HRVT2)\n",
+                               v->accepted.session_id);
+                if (!v->p.vt_accepted && v->p.vt_config)
+                        printf("  (HRVT1/HRVT2 are the configuration's, not session %" PRIi64
+                               "'s accepted ones)\n",
+                               v->accepted.session_id);
+        }
 
         if (!v->have_zones) {
                 printf("\nZones: off (%s model needs values the profile lacks)\n",
@@ -197,7 +227,7 @@ static void print_json(const ProfileView *v)
         fputc('\n', stdout);
 }
 
-static int accept_thresholds(const char *id_arg)
+static int accept_thresholds(const char *id_arg, bool force)
 {
         _cleanup_(sd_bus_error_free) sd_bus_error error = SD_BUS_ERROR_NULL;
         _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
@@ -214,18 +244,58 @@ static int accept_thresholds(const char *id_arg)
         if (r < 0)
                 return pacectl_error_exit("cannot connect to the bus", NULL, r);
         r = sd_bus_call_method(bus, PACED_BUS_NAME, PACED_BUS_PATH, PACED_BUS_IFACE_MANAGER,
-                               "AcceptThresholds", &error, &reply, "t", (uint64_t)id);
-        if (r < 0)
-                return pacectl_error_exit("accept thresholds", &error, r);
+                               "AcceptThresholdsEx", &error, &reply, "tt", (uint64_t)id,
+                               force ? PACED_ACCEPT_THRESHOLDS_FORCE : UINT64_C(0));
+        if (r < 0) {
+                int rc = pacectl_error_exit("accept thresholds", &error, r);
+
+                if (sd_bus_error_has_name(&error, PACED_ERROR_NOT_A_THRESHOLD_TEST))
+                        fprintf(stderr,
+                                "pacectl profile --accept-thresholds %" PRIi64 " --force takes "
+                                "its fit anyway.\n",
+                                id);
+                return rc;
+        }
         r = sd_bus_message_read(reply, "dd", &vt1, &vt2);
         if (r < 0)
                 return pacectl_error_exit("accept thresholds", NULL, r);
-        printf("Accepted session %" PRIi64 "'s thresholds:", id);
+        printf("Accepted session %" PRIi64 "'s thresholds%s:", id,
+               force ? " (forced: check pacectl analyze for why it is not a test)" : "");
         if (isfinite(vt1))
                 printf(" HRVT1 %.0f bpm", vt1);
         if (isfinite(vt2))
                 printf(" HRVT2 %.0f bpm (LTHR)", vt2);
         printf(".\n");
+        return PACECTL_EXIT_OK;
+}
+
+static int accept_result(const char *id_arg)
+{
+        _cleanup_(sd_bus_error_free) sd_bus_error error = SD_BUS_ERROR_NULL;
+        _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
+        _cleanup_(sd_bus_flush_close_unrefp) sd_bus *bus = NULL;
+        char t[32];
+        double mile;
+        int64_t id;
+        int r;
+
+        if (session_cli_parse_id(id_arg, &id) < 0) {
+                fprintf(stderr, "pacectl profile: invalid session id '%s'\n", id_arg);
+                return PACECTL_EXIT_USAGE;
+        }
+        r = pacectl_bus_open(&bus);
+        if (r < 0)
+                return pacectl_error_exit("cannot connect to the bus", NULL, r);
+        r = sd_bus_call_method(bus, PACED_BUS_NAME, PACED_BUS_PATH, PACED_BUS_IFACE_MANAGER,
+                               "AcceptResult", &error, &reply, "t", (uint64_t)id);
+        if (r < 0)
+                return pacectl_error_exit("accept result", &error, r);
+        r = sd_bus_message_read(reply, "d", &mile);
+        if (r < 0)
+                return pacectl_error_exit("accept result", NULL, r);
+        printf("Accepted session %" PRIi64 "'s time trial: your mile is now %s; the paces "
+               "derived from it follow.\n",
+               id, format_duration(t, sizeof(t), mile, TIME_FORMAT_DASH));
         return PACECTL_EXIT_OK;
 }
 
@@ -238,7 +308,28 @@ static void load_accepted(const char *db, const char *state_dir, ProfileView *v)
         if (!path || session_store_open_db(&s, path, true) < 0)
                 return;
         v->have_accepted = session_store_get_accepted(s, &v->accepted) >= 0;
+        v->have_accepted_mile =
+                session_store_get_accepted_result(s, METERS_PER_MILE, &v->accepted_mile) >= 0;
         session_store_free(s);
+}
+
+/* The plan paced holds (its goal is the race pace), if this user can read it. */
+static void load_goal(const char *db, const char *state_dir, ProfileView *v)
+{
+        _cleanup_free_ char *path = session_store_db_path(db, state_dir), *file = NULL;
+        _cleanup_free_ char *text = NULL;
+        Plan *plan = NULL;
+        char *slash;
+        size_t len;
+
+        if (!path || !(slash = strrchr(path, '/')) ||
+            asprintf(&file, "%.*s/schedule.json", (int)(slash - path), path) < 0)
+                return;
+        if (workout_read_file(file, 4 * 1024 * 1024, &text, &len) < 0 ||
+            plan_from_json(text, &plan) < 0)
+                return;
+        v->goal_mile_s = plan->options.goal_mile_s;
+        plan_free(plan);
 }
 
 static int cmd_profile(int argc, char *argv[])
@@ -246,17 +337,19 @@ static int cmd_profile(int argc, char *argv[])
         static const struct option options[] = {
                 {"config", required_argument, NULL, 'c'},
                 {"accept-thresholds", required_argument, NULL, 'a'},
+                {"accept-result", required_argument, NULL, 'r'},
+                {"force", no_argument, NULL, 'f'},
                 {"json", no_argument, NULL, 'j'},
                 {"db", required_argument, NULL, 'D'},
                 {"state-dir", required_argument, NULL, 'S'},
                 {"help", no_argument, NULL, 'h'},
                 {},
         };
-        const char *db = NULL, *state_dir = NULL, *accept = NULL;
+        const char *db = NULL, *state_dir = NULL, *accept = NULL, *accept_res = NULL;
         ProfileView v = {.config_path = CONFIG_DEFAULT_PATH};
         Config *cfg = NULL;
         ConfigError e = {};
-        bool json = false, explicit_config = false;
+        bool json = false, explicit_config = false, force = false;
         int c, r;
 
         optind = 0;
@@ -268,6 +361,12 @@ static int cmd_profile(int argc, char *argv[])
                         break;
                 case 'a':
                         accept = optarg;
+                        break;
+                case 'r':
+                        accept_res = optarg;
+                        break;
+                case 'f':
+                        force = true;
                         break;
                 case 'j':
                         json = true;
@@ -288,8 +387,14 @@ static int cmd_profile(int argc, char *argv[])
                 fprintf(stderr, "pacectl profile: unexpected argument '%s'\n", argv[optind]);
                 return PACECTL_EXIT_USAGE;
         }
+        if (force && !accept) {
+                fprintf(stderr, "pacectl profile: --force goes with --accept-thresholds\n");
+                return PACECTL_EXIT_USAGE;
+        }
         if (accept)
-                return accept_thresholds(accept);
+                return accept_thresholds(accept, force);
+        if (accept_res)
+                return accept_result(accept_res);
 
         r = config_load_file(v.config_path, &cfg, &e);
         if (r == -ENOENT && !explicit_config)
@@ -306,7 +411,12 @@ static int cmd_profile(int argc, char *argv[])
         }
         /* The daemon's state directory, unless the command line names one. */
         load_accepted(db, state_dir ? state_dir : cfg->state_dir, &v);
-        profile_settings_from_config(cfg, v.have_accepted ? &v.accepted : NULL, &v.p);
+        load_goal(db, state_dir ? state_dir : cfg->state_dir, &v);
+        ProfileOverrides o = {
+                .accepted_mile_s = v.have_accepted_mile ? v.accepted_mile.time_s : 0,
+                .goal_mile_s = v.goal_mile_s,
+        };
+        profile_settings_from_config_with(cfg, v.have_accepted ? &v.accepted : NULL, &o, &v.p);
         v.have_zones = zone_table_build(v.p.zone_model, &v.p.hr, &v.zones) >= 0;
         if (json)
                 print_json(&v);
@@ -317,6 +427,7 @@ static int cmd_profile(int argc, char *argv[])
 }
 
 PACECTL_COMMAND(profile, .name = "profile",
-                .args = "[--config FILE] [--json] | --accept-thresholds ID",
-                .summary = "Show the runner profile, or accept a session's thresholds.",
+                .args = "[--config FILE] [--json] | --accept-thresholds ID [--force] | "
+                        "--accept-result ID",
+                .summary = "Show the runner profile, or accept a session's thresholds or mile.",
                 .run = cmd_profile);

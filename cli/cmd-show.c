@@ -10,6 +10,8 @@
 #include "pacectl.h"
 #include "session-cli.h"
 #include "session-summary.h"
+#include "time-util.h"
+#include "trial-result.h"
 #include "util.h"
 
 static const char options_help[] = "      --json        Print JSON\n" SESSION_CLI_DB_OPTIONS_HELP
@@ -32,7 +34,7 @@ static void print_zones(const double zone_s[SESSION_ZONES_MAX + 1], unsigned n_z
         char b[16];
 
         for (unsigned z = 1; z <= MAX(n_zones, 1u) && z <= SESSION_ZONES_MAX; z++)
-                printf(" Z%u %s", z, session_format_duration(b, sizeof(b), zone_s[z]));
+                printf(" Z%u %s", z, format_duration(b, sizeof(b), zone_s[z], TIME_FORMAT_DASH));
 }
 
 /* A lap's moving time: elapsed minus the pauses in it (FIT's timer time). */
@@ -41,20 +43,20 @@ static double lap_moving_s(const SessionData *d, const SessionLap *l)
         return fmax(l->end_s - l->start_s - session_summary_paused_s(d, l->start_s, l->end_s), 0);
 }
 
-static void print_splits(const SessionData *d, const char *title, const SessionLap *l, size_t n)
+static void print_splits(const SessionData *d, const char *title, const char *from,
+                         const SessionLap *l, size_t n)
 {
         char t[16], e[16], p[16];
 
         if (n == 0)
                 return;
-        printf("\nSplits (%s)\n  %3s  %9s  %8s  %8s  %7s  %6s\n", title, "#", "DISTANCE", "TIME",
-               "ELAPSED", "PACE", "AVG HR");
+        printf("\nSplits (%s, from %s)\n  %3s  %9s  %8s  %8s  %7s  %6s\n", title, from, "#",
+               "DISTANCE", "TIME", "ELAPSED", "PACE", "AVG HR");
         for (size_t i = 0; i < n; i++) {
                 printf("  %3zu  %7.0f m  %8s  %8s  %7s  %6.0f\n", i + 1, l[i].distance_m,
-                       session_format_duration(t, sizeof(t), lap_moving_s(d, &l[i])),
-                       session_format_duration(e, sizeof(e), l[i].end_s - l[i].start_s),
-                       session_format_pace(p, sizeof(p), l[i].avg_speed_kmh, false),
-                       l[i].avg_hr_bpm);
+                       format_duration(t, sizeof(t), lap_moving_s(d, &l[i]), TIME_FORMAT_DASH),
+                       format_duration(e, sizeof(e), l[i].end_s - l[i].start_s, TIME_FORMAT_DASH),
+                       format_pace(p, sizeof(p), l[i].avg_speed_kmh, false, 0), l[i].avg_hr_bpm);
         }
 }
 
@@ -80,10 +82,15 @@ static void print_text(const SessionData *d, const SessionSummary *s)
                        d->hrm_address ? " (" : "", d->hrm_address ? d->hrm_address : "",
                        d->hrm_address ? ")" : "");
         printf("  Duration:   %s   Distance: %.2f km   Avg pace: %s /km (%s /mi)\n",
-               session_format_duration(a, sizeof(a), s->duration_s),
+               format_duration(a, sizeof(a), s->duration_s, TIME_FORMAT_DASH),
                isfinite(s->distance_m) ? s->distance_m / 1000 : 0,
-               session_format_pace(b, sizeof(b), s->avg_speed_kmh, false),
-               session_format_pace(c, sizeof(c), s->avg_speed_kmh, true));
+               format_pace(b, sizeof(b), s->avg_speed_kmh, false, 0),
+               format_pace(c, sizeof(c), s->avg_speed_kmh, true, 0));
+        if (s->n_gaps > 0)
+                printf("  Not recorded: %s in %zu gap%s (paced was stopped); elapsed %s\n",
+                       format_duration(a, sizeof(a), s->gap_s, TIME_FORMAT_DASH), s->n_gaps,
+                       s->n_gaps == 1 ? "" : "s",
+                       format_duration(b, sizeof(b), s->elapsed_s, TIME_FORMAT_DASH));
         if (isfinite(s->avg_hr_bpm)) {
                 printf("  Heart rate: %.0f avg, %.0f max\n  Zones:     ", s->avg_hr_bpm,
                        s->max_hr_bpm);
@@ -93,19 +100,35 @@ static void print_text(const SessionData *d, const SessionSummary *s)
         if (s->n_rr > 0)
                 printf("  RR:         %zu intervals, %.1f %% artifacts\n", s->n_rr,
                        s->artifact_pct);
+        for (size_t i = 0; i < d->n_results; i++) {
+                char r[256];
+
+                printf("  Result:     %s\n", trial_result_format(&d->results[i], r, sizeof(r)));
+        }
+        /* Only a threshold test's result is stored as thresholds (session-store.h). */
         for (size_t i = 0; i < d->n_thresholds; i++) {
                 const SessionThresholdRow *t = &d->thresholds[i];
-                printf("  Threshold:  %s", t->kind);
+                double lo, hi;
+                char grade;
+
+                session_threshold_interval(t, &lo, &hi, &grade);
+                printf("  Threshold:  %s", streq(t->kind, "aet")   ? "aerobic (HRVT1)"
+                                           : streq(t->kind, "ant") ? "anaerobic (HRVT2)"
+                                                                   : t->kind);
                 if (isfinite(t->hr_bpm))
                         printf(" %.0f bpm", t->hr_bpm);
+                if (isfinite(lo))
+                        printf(" (95 %% interval %.0f-%.0f)", lo, hi);
+                if (grade != '-')
+                        printf(", grade %c", grade);
                 if (isfinite(t->speed_kmh))
                         printf(" at %s /km (%.1f km/h)",
-                               session_format_pace(a, sizeof(a), t->speed_kmh, false),
-                               t->speed_kmh);
+                               format_pace(a, sizeof(a), t->speed_kmh, false, 0), t->speed_kmh);
                 if (isfinite(t->alpha1))
                         printf(", alpha1 %.2f", t->alpha1);
                 if (isfinite(t->t_s))
-                        printf(" after %s", session_format_duration(b, sizeof(b), t->t_s));
+                        printf(" after %s",
+                               format_duration(b, sizeof(b), t->t_s, TIME_FORMAT_DASH));
                 if (t->method)
                         printf(" [%s]", t->method);
                 printf("\n");
@@ -120,30 +143,33 @@ static void print_text(const SessionData *d, const SessionSummary *s)
                         const StepSummary *st = &s->steps[i];
                         char tt[16] = "never";
                         if (isfinite(st->time_to_target_s))
-                                session_format_duration(tt, sizeof(tt), st->time_to_target_s);
+                                format_duration(tt, sizeof(tt), st->time_to_target_s,
+                                                TIME_FORMAT_DASH);
                         printf("  %3d  %-22.22s  %7s  %7s  %9s  %5.0f m  %7s  %7s  %6.0f ",
                                st->step_index + 1, step_label(d, st->step_index),
-                               session_format_pace(a, sizeof(a), st->target_kmh, false),
-                               session_format_pace(
-                                       b, sizeof(b),
-                                       st->moving_s > 0 ? st->distance_m / st->moving_s * 3.6 : NAN,
-                                       false),
+                               format_pace(a, sizeof(a), st->target_kmh, false, 0),
+                               format_pace(b, sizeof(b),
+                                           st->moving_s > 0 ? st->distance_m / st->moving_s * 3.6
+                                                            : NAN,
+                                           false, 0),
                                tt, st->distance_m,
-                               session_format_duration(c, sizeof(c), st->moving_s),
-                               session_format_duration(el, sizeof(el), st->end_s - st->start_s),
+                               format_duration(c, sizeof(c), st->moving_s, TIME_FORMAT_DASH),
+                               format_duration(el, sizeof(el), st->end_s - st->start_s,
+                                               TIME_FORMAT_DASH),
                                st->avg_hr_bpm);
                         print_zones(st->zone_s, d->n_zones);
                         printf("\n");
                 }
         }
-        print_splits(d, "400 m", s->splits_400m, s->n_splits_400m);
-        print_splits(d, "mile", s->splits_mile, s->n_splits_mile);
+        print_splits(d, "400 m", s->splits_from, s->splits_400m, s->n_splits_400m);
+        print_splits(d, "mile", s->splits_from, s->splits_mile, s->n_splits_mile);
 
         if (d->n_events > 0) {
                 printf("\nEvents\n");
                 for (size_t i = 0; i < d->n_events; i++) {
                         const SessionEventRow *e = &d->events[i];
-                        printf("  %8s  %-14s %s\n", session_format_duration(a, sizeof(a), e->t_s),
+                        printf("  %8s  %-14s %s\n",
+                               format_duration(a, sizeof(a), e->t_s, TIME_FORMAT_DASH),
                                e->type >= 0 ? session_event_type_to_string(e->type) : "?",
                                e->text ? e->text : (e->json ? e->json : ""));
                 }
@@ -207,6 +233,8 @@ static void print_json(const SessionData *d, const SessionSummary *s)
         json_write_string(stdout, d->hrm_address);
         printf("},\"summary\":{");
         json_key_number("duration_s", s->duration_s, 0, false);
+        json_key_number("elapsed_s", s->elapsed_s, 0, true);
+        json_key_number("gap_s", s->gap_s, 0, true);
         json_key_number("distance_m", s->distance_m, 1, true);
         json_key_number("avg_speed_kmh", s->avg_speed_kmh, 2, true);
         json_key_number("max_speed_kmh", s->max_speed_kmh, 2, true);
@@ -236,7 +264,27 @@ static void print_json(const SessionData *d, const SessionSummary *s)
                 json_zones(st->zone_s);
                 printf("}");
         }
-        printf("]");
+        printf("],\"results\":[");
+        for (size_t i = 0; i < d->n_results; i++) {
+                const TrialResult *t = &d->results[i];
+                char text[256];
+
+                printf("%s{", i ? "," : "");
+                json_key_number("distance_m", t->distance_m, 3, false);
+                json_key_number("time_s", t->time_s, 1, true);
+                json_key_number("goal_s", t->goal_s, 1, true);
+                printf(",\"complete\":%s,\"best\":%s,\"laps_s\":[", t->complete ? "true" : "false",
+                       t->best ? "true" : "false");
+                for (size_t k = 0; k < t->n_laps; k++) {
+                        printf("%s", k ? "," : "");
+                        json_write_number(stdout, t->lap_s[k], 1);
+                }
+                printf("],\"text\":");
+                json_write_string(stdout, trial_result_format(t, text, sizeof(text)));
+                printf("}");
+        }
+        printf("],\"splits_from\":");
+        json_write_string(stdout, s->splits_from);
         json_laps(d, "splits_400m", s->splits_400m, s->n_splits_400m);
         json_laps(d, "splits_mile", s->splits_mile, s->n_splits_mile);
         json_laps(d, "laps", d->laps, d->n_laps);
@@ -264,6 +312,15 @@ static void print_json(const SessionData *d, const SessionSummary *s)
                 json_key_number("speed_kmh", t->speed_kmh, 2, true);
                 json_key_number("t_s", t->t_s, 1, true);
                 json_key_number("confidence", t->confidence, 2, true);
+                {
+                        double lo, hi;
+                        char grade;
+
+                        session_threshold_interval(t, &lo, &hi, &grade);
+                        json_key_number("ci_lo_bpm", lo, 1, true);
+                        json_key_number("ci_hi_bpm", hi, 1, true);
+                        printf(",\"grade\":\"%c\"", grade);
+                }
                 printf("}");
         }
         printf("]}\n");

@@ -8,51 +8,58 @@
 #include <string.h>
 
 #include "bus-client.h"
+#include "read-file.h"
 #include "util.h"
 
 #define WORKOUT_FILE_MAX (4 * 1024 * 1024)
 
-static int read_file(const char *path, char **ret, size_t *ret_len)
-{
-        _cleanup_fclose_ FILE *f = fopen(path, "re");
-        _cleanup_free_ char *buf = NULL;
-        size_t n;
-
-        if (!f)
-                return -errno;
-        buf = malloc(WORKOUT_FILE_MAX + 1);
-        if (!buf)
-                return -ENOMEM;
-        n = fread(buf, 1, WORKOUT_FILE_MAX + 1, f);
-        if (ferror(f))
-                return -EIO;
-        if (n > WORKOUT_FILE_MAX)
-                return -EFBIG;
-        buf[n] = '\0';
-        *ret_len = n;
-        *ret = TAKE_PTR(buf);
-        return 0;
-}
-
 /*
- * A workout waits for the belt when it was only armed, or when the belt is
- * stopped and paced may not start it: the runner must be told, in the same
- * words paced-web shows.
+ * How the file was read (metres or seconds, fallbacks, warnings): the
+ * runner sees it before the belt moves, then what to do next.
  */
 static int confirm_started(int r)
 {
         _cleanup_(sd_bus_flush_close_unrefp) sd_bus *bus = NULL;
-        ManagerProps p;
+        _cleanup_(sd_bus_error_free) sd_bus_error error = SD_BUS_ERROR_NULL;
+        char **notes = NULL;
 
         if (r != PACECTL_EXIT_OK || pacectl_bus_open(&bus) < 0)
                 return r;
-        manager_props_init(&p);
-        if (manager_props_get(bus, &p, NULL) >= 0 && p.state &&
-            (streq(p.state, "armed") ||
-             (streq(p.state, "paused") && streq_ptr(p.pause_reason, "belt-stopped"))))
-                printf("%s\n", PACECTL_TEXT_PRESS_START);
-        manager_props_done(&p);
-        return r;
+        if (sd_bus_get_property_strv(bus, PACED_BUS_NAME, PACED_BUS_PATH, PACED_BUS_IFACE_MANAGER,
+                                     "WorkoutNotes", &error, &notes) >= 0) {
+                for (char **n = notes; n && *n; n++) {
+                        printf("Note: %s\n", *n);
+                        free(*n);
+                }
+                free(notes);
+        }
+        return pacectl_say_next("start", r);
+}
+
+static int start_bytes(const char *filename, const char *data, size_t len, bool arm)
+{
+        _cleanup_(sd_bus_error_free) sd_bus_error error = SD_BUS_ERROR_NULL;
+        _cleanup_(sd_bus_message_unrefp) sd_bus_message *msg = NULL, *reply = NULL;
+        _cleanup_(sd_bus_flush_close_unrefp) sd_bus *bus = NULL;
+        int r;
+
+        r = pacectl_bus_open(&bus);
+        if (r < 0)
+                return pacectl_error_exit("cannot connect to the bus", NULL, r);
+        r = sd_bus_message_new_method_call(bus, &msg, PACED_BUS_NAME, PACED_BUS_PATH,
+                                           PACED_BUS_IFACE_MANAGER, "StartWorkoutBytes");
+        if (r >= 0)
+                r = sd_bus_message_append(msg, "s", filename);
+        if (r >= 0)
+                r = sd_bus_message_append_array(msg, 'y', data, len);
+        if (r >= 0)
+                r = sd_bus_message_append(msg, "b", (int)arm);
+        if (r < 0)
+                return pacectl_error_exit("StartWorkoutBytes", NULL, r);
+        r = sd_bus_call(bus, msg, 0, &error, &reply);
+        if (r < 0)
+                return pacectl_error_exit("StartWorkoutBytes", &error, r);
+        return PACECTL_EXIT_OK;
 }
 
 static int cmd_start(int argc, char *argv[])
@@ -74,7 +81,7 @@ static int cmd_start(int argc, char *argv[])
                                 "  --arm    Load the workout and wait for the runner to start\n"
                                 "           the belt on the console\n\n"
                                 "WORKOUT is a library name (see /usr/share/paced/workouts) or a\n"
-                                "file (.txt or .zwo). Without it, today's scheduled workout "
+                                "file (.txt, .zwo or a .fit workout). Without it, today's scheduled workout "
                                 "runs.\n");
                         return PACECTL_EXIT_OK;
                 case 'a':
@@ -99,11 +106,16 @@ static int cmd_start(int argc, char *argv[])
                 size_t len = 0;
                 int r;
 
-                r = read_file(workout, &data, &len);
+                /* O_NONBLOCK and regular files only: a FIFO is refused, not waited on. */
+                r = read_file_regular(workout, WORKOUT_FILE_MAX, 0, &data, &len);
                 if (r < 0) {
-                        fprintf(stderr, "pacectl start: %s: %s\n", workout, strerror(-r));
+                        fprintf(stderr, "pacectl start: %s: %s\n", workout,
+                                r == -EBADFD ? "not a regular file" : strerror(-r));
                         return PACECTL_EXIT_USAGE;
                 }
+                /* A FIT workout is binary: sent as bytes, the format read by paced. */
+                if (len >= 12 && memcmp(data + 8, ".FIT", 4) == 0)
+                        return confirm_started(start_bytes(workout, data, len, arm));
                 if (memchr(data, '\0', len)) {
                         fprintf(stderr, "pacectl start: %s: not a text file\n", workout);
                         return PACECTL_EXIT_USAGE;

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "bus-client.h"
+#include "time-util.h"
 #include "util.h"
 
 /* "11.3 km/h (5:19/km)", or "-" when unknown. */
@@ -18,7 +19,7 @@ static void print_speed(double kmh, bool imperial)
                 printf("-");
                 return;
         }
-        pacectl_format_pace(kmh, imperial, pace, sizeof(pace));
+        format_pace(pace, sizeof(pace), kmh, imperial, TIME_FORMAT_UNIT);
         printf("%.1f km/h (%s)", kmh, pace);
 }
 
@@ -33,10 +34,19 @@ static void print_status_text(const ManagerProps *p, const DeviceProps devs[2])
         if (p->simulated)
                 printf("  [simulator, x%g]", p->time_scale);
         printf("\n");
+        if (p->next_action && *p->next_action)
+                printf("       To do: %s\n", p->next_action);
         if (p->workout && *p->workout) {
                 printf("     Workout: %s\n", p->workout);
-                if (p->step_index >= 0) {
-                        pacectl_format_duration(p->step_remaining, a, sizeof(a));
+                bool over = p->state &&
+                            (streq(p->state, "finished") || streq(p->state, "aborted"));
+
+                if (p->step_index >= 0 && over)
+                        printf("        Step: %d/%u %s (%s)\n", p->step_index + 1, p->step_count,
+                               p->step_name,
+                               streq(p->state, "aborted") ? "stopped in this step" : "done");
+                else if (p->step_index >= 0) {
+                        format_duration(a, sizeof(a), p->step_remaining, 0);
                         printf("        Step: %d/%u %s, %s left\n", p->step_index + 1,
                                p->step_count, p->step_name, a);
                 }
@@ -68,7 +78,7 @@ static void print_status_text(const ManagerProps *p, const DeviceProps devs[2])
         if (p->crossover_kind && *p->crossover_kind)
                 printf("  (crossed %s at %u bpm, %.1f km/h)", p->crossover_kind, p->crossover_hr,
                        p->crossover_speed);
-        pacectl_format_duration(p->elapsed, a, sizeof(a));
+        format_duration(a, sizeof(a), p->elapsed, 0);
         if (isfinite(p->distance))
                 snprintf(b, sizeof(b), "%.2f km", p->distance / 1000.0);
         else
@@ -96,6 +106,16 @@ static void print_status_text(const ManagerProps *p, const DeviceProps devs[2])
                p->monitor_only ? " (monitor only)" : "");
         if (p->session_id)
                 printf("     Session: %llu\n", (unsigned long long)p->session_id);
+        /* Said only when something is wrong: the runner's data is at stake. */
+        if (p->storage && (streq(p->storage, "buffering") || streq(p->storage, "dropping")))
+                printf("     Storage: %s (%s): %s\n", p->storage,
+                       streq(p->storage, "dropping")
+                               ? "memory full, new samples are not recorded"
+                               : "the session is kept in memory until it can be written",
+                       p->storage_error ? p->storage_error : "?");
+        else if (p->storage && streq(p->storage, "unavailable"))
+                printf("     Storage: unavailable: %s\n",
+                       p->storage_error ? p->storage_error : "?");
         if (p->schedule && *p->schedule)
                 printf("       Today: %s\n", p->schedule);
 }

@@ -49,6 +49,8 @@ static void print_estimate_json(JsonWriter *w, const char *key, const SessionThr
         }
         json_writer_begin_object(w);
         json_writer_key_number(w, "bpm", round(e->hr_bpm * 10) / 10);
+        json_writer_key_number(w, "ci_lo_bpm", round(e->ci_lo_bpm * 10) / 10);
+        json_writer_key_number(w, "ci_hi_bpm", round(e->ci_hi_bpm * 10) / 10);
         json_writer_key_number(w, "kmh", round(e->speed_kmh * 100) / 100);
         json_writer_key_number(w, "confidence", round(e->confidence * 100) / 100);
         json_writer_key_string(w, "method", e->method);
@@ -81,7 +83,7 @@ static void print_json(const SessionTrendEntry *l, size_t n)
 static void format_estimate(char *buf, size_t size, const SessionThresholdEstimate *e,
                             const SessionThresholdEstimate *prev)
 {
-        char kmh[16] = "", conf[16] = "", change[24] = "";
+        char kmh[16] = "", conf[16] = "", change[24] = "", ci[24] = "";
 
         if (!isfinite(e->hr_bpm)) {
                 snprintf(buf, size, "-");
@@ -94,24 +96,26 @@ static void format_estimate(char *buf, size_t size, const SessionThresholdEstima
         if (prev)
                 snprintf(change, sizeof(change), " (%+.0f)",
                          round(e->hr_bpm) - round(prev->hr_bpm));
-        snprintf(buf, size, "%3.0f bpm%s%s%s %s", e->hr_bpm, change, kmh, conf,
+        if (isfinite(e->ci_lo_bpm))
+                snprintf(ci, sizeof(ci), " [%.0f-%.0f]", e->ci_lo_bpm, e->ci_hi_bpm);
+        snprintf(buf, size, "%3.0f bpm%s%s%s%s %s", e->hr_bpm, ci, change, kmh, conf,
                  method_short(e->method));
 }
 
 static void print_table(const SessionTrendEntry *l, size_t n)
 {
-        char date[32], a[96], b[96];
+        char date[32], a[112], b[112];
 
         if (n == 0) {
                 printf("No threshold estimates stored yet (run a ramp test).\n");
                 return;
         }
-        printf("%5s  %-16s  %-22s  %-40s  %s\n", "ID", "DATE", "WORKOUT", "HRVT1 aerobic",
-               "HRVT2 anaerobic crossover");
+        printf("%5s  %-16s  %-22s  %-50s  %s\n", "ID", "DATE", "WORKOUT",
+               "HRVT1 aerobic [95 % interval]", "HRVT2 anaerobic crossover [95 % interval]");
         for (size_t i = 0; i < n; i++) {
                 format_estimate(a, sizeof(a), &l[i].aet, previous(l, i, true));
                 format_estimate(b, sizeof(b), &l[i].ant, previous(l, i, false));
-                printf("%5" PRIi64 "  %-16s  %-22.22s  %-40s  %s\n", l[i].id,
+                printf("%5" PRIi64 "  %-16s  %-22.22s  %-50s  %s\n", l[i].id,
                        session_cli_format_time(date, sizeof(date), l[i].start_wall_usec),
                        l[i].workout_name ? l[i].workout_name : "?", a, b);
         }

@@ -9,8 +9,11 @@
 #include <strings.h>
 #include <sys/stat.h>
 
+#include "config.h"
 #include "pacectl.h"
 #include "profile.h"
+#include "rep-plan.h"
+#include "time-util.h"
 #include "util.h"
 #include "workout-library.h"
 #include "workout.h"
@@ -87,10 +90,13 @@ static void print_profile(const RunnerProfile *p)
                 char t[32] = "";
 
                 if (race_distance_m(r) > 0)
-                        format_clock_time(p->pace_s_per_km[r] * race_distance_m(r) / 1000.0, t,
-                                          sizeof(t));
+                        format_duration(t, sizeof(t),
+                                        p->pace_s_per_km[r] * race_distance_m(r) / 1000.0,
+                                        TIME_FORMAT_DASH);
                 printf("  %-14s %-9s %-10s %s\n", pace_ref_to_label(r), t,
-                       format_pace(runner_profile_speed_kmh(p, r), p->units, pace, sizeof(pace)),
+                       format_pace(pace, sizeof(pace), runner_profile_speed_kmh(p, r),
+                                   p->units == PROFILE_UNITS_MI,
+                                   TIME_FORMAT_UNIT | TIME_FORMAT_DASH),
                        runner_profile_derivation(p, r, how, sizeof(how)));
         }
         if (p->max_hr)
@@ -117,7 +123,7 @@ static void print_table(const ResolvedWorkout *w, const RunnerProfile *p)
                 resolved_step_estimate(s, easy, &t, &d);
                 switch (s->end) {
                 case STEP_END_TIME:
-                        format_clock_time(s->end_value, end, sizeof(end));
+                        format_duration(end, sizeof(end), s->end_value, TIME_FORMAT_DASH);
                         break;
                 case STEP_END_DISTANCE:
                         snprintf(end, sizeof(end), "%.0f m", s->end_value);
@@ -132,12 +138,18 @@ static void print_table(const ResolvedWorkout *w, const RunnerProfile *p)
                 case STEP_CONTROL_SPEED:
                         if (fabs(s->speed_start_kmh - s->speed_end_kmh) > 1e-9) {
                                 snprintf(target, sizeof(target), "%s->%s",
-                                         format_pace(s->speed_start_kmh, p->units, a, sizeof(a)),
-                                         format_pace(s->speed_end_kmh, p->units, b, sizeof(b)));
+                                         format_pace(a, sizeof(a), s->speed_start_kmh,
+                                                     p->units == PROFILE_UNITS_MI,
+                                                     TIME_FORMAT_UNIT | TIME_FORMAT_DASH),
+                                         format_pace(b, sizeof(b), s->speed_end_kmh,
+                                                     p->units == PROFILE_UNITS_MI,
+                                                     TIME_FORMAT_UNIT | TIME_FORMAT_DASH));
                                 snprintf(speed, sizeof(speed), "%.1f->%.1f", s->speed_start_kmh,
                                          s->speed_end_kmh);
                         } else {
-                                format_pace(s->speed_start_kmh, p->units, target, sizeof(target));
+                                format_pace(target, sizeof(target), s->speed_start_kmh,
+                                            p->units == PROFILE_UNITS_MI,
+                                            TIME_FORMAT_UNIT | TIME_FORMAT_DASH);
                                 snprintf(speed, sizeof(speed), "%.1f km/h", s->speed_start_kmh);
                         }
                         break;
@@ -167,14 +179,28 @@ static void print_table(const ResolvedWorkout *w, const RunnerProfile *p)
                 if (s->end == STEP_END_OPEN)
                         snprintf(c, sizeof(c), "-");
                 else
-                        format_clock_time(t, c, sizeof(c));
+                        format_duration(c, sizeof(c), t, TIME_FORMAT_DASH);
                 printf("%3zu  %-10s %-9s %8s %7.2fkm  %-20s %-12s %-8s %s\n", i + 1,
                        step_kind_to_string(s->kind), end, c, d / 1000.0, target, speed, incline,
                        s->cue ? s->cue : "");
+                /* Cues inside the step, at the moment they come. */
+                for (size_t j = 0; j < s->n_cues; j++) {
+                        char at[32];
+
+                        if (s->cues[j].at_distance)
+                                snprintf(at, sizeof(at), "%.0f m", s->cues[j].at);
+                        else
+                                format_duration(at, sizeof(at), s->cues[j].at, 0);
+                        printf("%3s  %-10s %-9s %8s %9s  %-20s %-12s %-8s %s\n", "", "", "", "", "",
+                               "", "", at, s->cues[j].text);
+                }
         }
-        printf("\nTotal: %s, %.2f km%s\n", format_clock_time(w->total_time_s, a, sizeof(a)),
+        printf("\nTotal: %s, %.2f km%s\n",
+               format_duration(a, sizeof(a), w->total_time_s, TIME_FORMAT_DASH),
                w->total_distance_m / 1000.0,
                w->has_open_steps ? " (plus open steps, run until skipped)" : "");
+        for (char **n = w->notes; n && *n; n++)
+                printf("Note: %s\n", *n);
         if (w->any_clamped) {
                 printf("Clamped to the machine range / caps (marked !):\n");
                 for (size_t i = 0; i < w->n_steps; i++) {
@@ -192,6 +218,27 @@ static void print_table(const ResolvedWorkout *w, const RunnerProfile *p)
                                                : s->incline_end_pct);
                 }
         }
+}
+
+/* Reps this machine cannot start as written (core/rep-plan.h); the count. */
+static unsigned print_run_ups(const ResolvedWorkout *w, const RepPlanMachine *m, double min_kmh)
+{
+        unsigned n = 0;
+        char buf[320];
+
+        for (size_t i = 0; i < w->n_steps; i++) {
+                if (rep_plan_warning(m, w, i, min_kmh, buf, sizeof(buf)) <= 0)
+                        continue;
+                if (n++ == 0) {
+                        printf("\nWarnings: run-ups at max_accel %.2g km/h/s", m->max_accel_kmhps);
+                        if (m->belt_accel_kmhps > 0)
+                                printf(", a belt of %.2g km/h/s", m->belt_accel_kmhps);
+                        printf(" (the engine starts each run-up early, in the step before, and "
+                               "a rep when the belt is at speed)\n");
+                }
+                printf("  %s\n", buf);
+        }
+        return n;
 }
 
 static int parse_double_arg(const char *opt, const char *v, double lo, double hi, double *ret)
@@ -217,7 +264,9 @@ static int cmd_validate(int argc, char *argv[])
                 ARG_MAX_SPEED,
                 ARG_MAX_INCLINE,
                 ARG_SPEED_CAP,
-                ARG_INCLINE_CAP
+                ARG_INCLINE_CAP,
+                ARG_MAX_ACCEL,
+                ARG_BELT_ACCEL,
         };
         static const struct option options[] = {
                 {"help", no_argument, NULL, 'h'},
@@ -228,12 +277,15 @@ static int cmd_validate(int argc, char *argv[])
                 {"max-incline", required_argument, NULL, ARG_MAX_INCLINE},
                 {"speed-cap", required_argument, NULL, ARG_SPEED_CAP},
                 {"incline-cap", required_argument, NULL, ARG_INCLINE_CAP},
+                {"max-accel", required_argument, NULL, ARG_MAX_ACCEL},
+                {"belt-accel", required_argument, NULL, ARG_BELT_ACCEL},
                 {}};
         _cleanup_(workout_freep) Workout *w = NULL;
         _cleanup_(resolved_workout_freep) ResolvedWorkout *rw = NULL;
         _cleanup_free_ char *path = NULL;
         RunnerProfile profile;
         ResolveLimits limits;
+        RepPlanMachine machine;
         WorkoutError err = {};
         bool json = false;
         struct stat st;
@@ -242,6 +294,15 @@ static int cmd_validate(int argc, char *argv[])
 
         runner_profile_init(&profile);
         resolve_limits_init(&limits);
+        rep_plan_machine_init(&machine);
+        {
+                /* The shipped rate limit, as paced.conf's default says. */
+                Config *defaults = NULL;
+
+                if (config_new(&defaults) >= 0)
+                        machine.max_accel_kmhps = defaults->max_accel_kmh_s;
+                config_free(defaults);
+        }
         optind = 0;
         while ((c = getopt_long(argc, argv, "h", options, NULL)) >= 0)
                 switch (c) {
@@ -257,7 +318,10 @@ static int cmd_validate(int argc, char *argv[])
                                 "  --max-incline PCT      Machine maximum incline (default 15)\n"
                                 "  --speed-cap KMH        Configured speed cap\n"
                                 "  --incline-cap PCT      Configured incline cap\n"
-                                "FILE is a text workout, a .zwo file or a library name.\n");
+                                "  --max-accel KMHPS      Configured max_accel (default 0.5)\n"
+                                "  --belt-accel KMHPS     The belt's own acceleration, if slower\n"
+                                "FILE is a text workout, a .zwo file, a FIT workout or a library "
+                                "name.\n");
                         return PACECTL_EXIT_OK;
                 case ARG_JSON:
                         json = true;
@@ -289,6 +353,16 @@ static int cmd_validate(int argc, char *argv[])
                 case ARG_INCLINE_CAP:
                         if (parse_double_arg("--incline-cap", optarg, 0, 40,
                                              &limits.incline_cap_pct) < 0)
+                                return PACECTL_EXIT_USAGE;
+                        break;
+                case ARG_MAX_ACCEL:
+                        if (parse_double_arg("--max-accel", optarg, 0.1, 5,
+                                             &machine.max_accel_kmhps) < 0)
+                                return PACECTL_EXIT_USAGE;
+                        break;
+                case ARG_BELT_ACCEL:
+                        if (parse_double_arg("--belt-accel", optarg, 0.05, 10,
+                                             &machine.belt_accel_kmhps) < 0)
                                 return PACECTL_EXIT_USAGE;
                         break;
                 default:
@@ -333,10 +407,11 @@ static int cmd_validate(int argc, char *argv[])
         } else {
                 print_profile(&profile);
                 print_table(rw, &profile);
+                print_run_ups(rw, &machine, limits.min_speed_kmh);
         }
         return PACECTL_EXIT_OK;
 }
 
 PACECTL_COMMAND(validate, .name = "validate", .args = "FILE",
-                .summary = "Check a workout file (text or .zwo) and show its resolved steps.",
+                .summary = "Check a workout file (text, .zwo or FIT) and show its resolved steps.",
                 .run = cmd_validate);

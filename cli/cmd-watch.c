@@ -16,6 +16,8 @@
 #include <unistd.h>
 
 #include "bus-client.h"
+#include "time-util.h"
+#include "utf8.h"
 #include "util.h"
 
 typedef struct Watch {
@@ -26,6 +28,7 @@ typedef struct Watch {
         bool json, tty, until_done, seen_active;
         unsigned count, max_count;
         char cue[192];
+        char result[192]; /* a time trial's result (Cue "result"), shown to the end */
         uint64_t cue_time;
         uint64_t finished_session;
         char finished_reason[32];
@@ -63,10 +66,10 @@ static void draw_tty(Watch *w)
         bool mi = is_imperial(p);
         char remain[32], elapsed[32], tp[32], ap[32], zb[32];
 
-        pacectl_format_duration(p->step_remaining, remain, sizeof(remain));
-        pacectl_format_duration(p->elapsed, elapsed, sizeof(elapsed));
-        pacectl_format_pace(p->target_speed, mi, tp, sizeof(tp));
-        pacectl_format_pace(p->speed, mi, ap, sizeof(ap));
+        format_duration(remain, sizeof(remain), p->step_remaining, 0);
+        format_duration(elapsed, sizeof(elapsed), p->elapsed, 0);
+        format_pace(tp, sizeof(tp), p->target_speed, mi, TIME_FORMAT_UNIT);
+        format_pace(ap, sizeof(ap), p->speed, mi, TIME_FORMAT_UNIT);
         zone_bar(p->zone, zb, sizeof(zb));
 
         printf("\033[H\033[2J");
@@ -77,6 +80,8 @@ static void draw_tty(Watch *w)
         if (p->simulated)
                 printf("   [simulator x%g]", p->time_scale);
         printf("\n\n");
+        if (p->next_action && *p->next_action)
+                printf("  >>> %s\n\n", p->next_action);
         if (p->step_index >= 0)
                 printf("  Step %d/%u   %-36s %s left\n", p->step_index + 1, p->step_count,
                        p->step_name, remain);
@@ -109,6 +114,8 @@ static void draw_tty(Watch *w)
         else
                 printf("  Distance   -");
         printf("     Elapsed %s\n", elapsed);
+        if (w->result[0])
+                printf("\n  Result     %s\n", w->result);
         if (w->cue[0])
                 printf("\n  >> %s\n", w->cue);
         fflush(stdout);
@@ -120,10 +127,10 @@ static void draw_line(Watch *w)
         bool mi = is_imperial(p);
         char remain[32], elapsed[32], tp[32], ap[32];
 
-        pacectl_format_duration(p->step_remaining, remain, sizeof(remain));
-        pacectl_format_duration(p->elapsed, elapsed, sizeof(elapsed));
-        pacectl_format_pace(p->target_speed, mi, tp, sizeof(tp));
-        pacectl_format_pace(p->speed, mi, ap, sizeof(ap));
+        format_duration(remain, sizeof(remain), p->step_remaining, 0);
+        format_duration(elapsed, sizeof(elapsed), p->elapsed, 0);
+        format_pace(tp, sizeof(tp), p->target_speed, mi, TIME_FORMAT_UNIT);
+        format_pace(ap, sizeof(ap), p->speed, mi, TIME_FORMAT_UNIT);
         printf("%-8s %s", p->state ? p->state : "?", elapsed);
         if (p->step_index >= 0)
                 printf(" step %d/%u %s (%s left)", p->step_index + 1, p->step_count, p->step_name,
@@ -138,6 +145,8 @@ static void draw_line(Watch *w)
                 printf(" | a1 %.2f", p->alpha1);
         if (isfinite(p->workout_distance) && p->workout_distance > 0)
                 printf(" | %.2f km", p->workout_distance / 1000.0);
+        if (p->next_action && *p->next_action)
+                printf(" | %s", p->next_action);
         printf("\n");
         fflush(stdout);
 }
@@ -207,9 +216,21 @@ static int on_cue(sd_bus_message *m, void *userdata, sd_bus_error *ret_error)
         const char *kind, *text;
         int32_t secs;
 
+        _cleanup_free_ char *clean = NULL;
+
         if (sd_bus_message_read(m, "ssi", &kind, &text, &secs) < 0)
                 return 0;
+        /* Shown on a terminal: no escape sequence gets through. */
+        clean = utf8_sanitize(text);
+        if (!clean)
+                return 0;
+        text = clean;
         snprintf(w->cue, sizeof(w->cue), "%s", text);
+        utf8_truncate(w->cue, sizeof(w->cue) - 1);
+        if (streq(kind, "result")) {
+                snprintf(w->result, sizeof(w->result), "%s", text);
+                utf8_truncate(w->result, sizeof(w->result) - 1);
+        }
         w->cue_time = now_usec();
         if (w->json) {
                 printf("{\"cue\":");
@@ -236,9 +257,13 @@ static int on_session_finished(sd_bus_message *m, void *userdata, sd_bus_error *
         if (w->json)
                 printf("{\"session_finished\":%llu,\"reason\":\"%s\"}\n", (unsigned long long)id,
                        w->finished_reason);
-        else
+        else {
                 printf("%sSession %llu %s.\n", w->tty ? "\n" : "", (unsigned long long)id,
                        w->finished_reason);
+                /* What the runner ran it for, last: the time trial's result. */
+                if (w->result[0])
+                        printf("Result: %s\n", w->result);
+        }
         fflush(stdout);
         if (w->until_done)
                 return sd_event_exit(w->event, PACECTL_EXIT_OK);

@@ -1,10 +1,12 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #define _GNU_SOURCE 1
 #include <errno.h>
+#include <fcntl.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 
 #include "pacectl.h"
@@ -63,21 +65,103 @@ int session_cli_load(const char *db_opt, const char *state_dir_opt, const char *
         return r < 0 ? PACECTL_EXIT_FAILURE : PACECTL_EXIT_OK;
 }
 
-FILE *session_cli_output_open(const char *cmd, const char *output)
+int session_cli_output_open(SessionCliOutput *o, const char *cmd, const char *output, bool force)
 {
-        FILE *out = output ? fopen(output, "we") : stdout;
+        _cleanup_free_ char *target = NULL, *tmp = NULL, *copy = NULL;
+        _cleanup_close_ int fd = -EBADF;
+        const char *base;
+        struct stat st;
+        mode_t mask;
 
-        if (!out)
+        *o = (SessionCliOutput){};
+        if (!output) {
+                o->f = stdout;
+                return 0;
+        }
+        if (lstat(output, &st) < 0) {
+                if (errno != ENOENT) {
+                        fprintf(stderr, "pacectl %s: %s: %m\n", cmd, output);
+                        return -errno;
+                }
+                st.st_mode = S_IFREG; /* a new file */
+                target = strdup(output);
+        } else if (S_ISLNK(st.st_mode)) {
+                if (!force) {
+                        fprintf(stderr,
+                                "pacectl %s: %s is a symbolic link; not writing through it "
+                                "(--force replaces the file it points to)\n",
+                                cmd, output);
+                        return -ELOOP;
+                }
+                target = realpath(output, NULL);
+                if (!target || stat(target, &st) < 0) {
+                        fprintf(stderr, "pacectl %s: %s: the link leads nowhere: %m\n", cmd,
+                                output);
+                        return -errno;
+                }
+        } else
+                target = strdup(output);
+        if (!target)
+                return -ENOMEM;
+        /* Renaming over a directory, a device or a FIFO would replace it: never. */
+        if (!S_ISREG(st.st_mode)) {
+                fprintf(stderr, "pacectl %s: %s is not a regular file\n", cmd, output);
+                return -EBADFD;
+        }
+
+        /* The temporary file beside the target: rename() is atomic only within a file system. */
+        copy = strdup(target);
+        if (!copy)
+                return -ENOMEM;
+        base = strrchr(copy, '/');
+        if (base) {
+                copy[base - copy] = '\0';
+                if (asprintf(&tmp, "%s/.%s.XXXXXX", base == copy ? "" : copy, base + 1) < 0)
+                        return -ENOMEM;
+        } else if (asprintf(&tmp, ".%s.XXXXXX", target) < 0)
+                return -ENOMEM;
+        fd = mkostemp(tmp, O_CLOEXEC);
+        if (fd < 0) {
                 fprintf(stderr, "pacectl %s: cannot create %s: %m\n", cmd, output);
-        return out;
+                return -errno;
+        }
+        /* The mode a plain open(O_CREAT, 0666) would have given. */
+        mask = umask(0);
+        umask(mask);
+        (void)fchmod(fd, 0666 & ~mask);
+        o->f = fdopen(fd, "w");
+        if (!o->f) {
+                int r = -errno;
+
+                (void)unlink(tmp);
+                fprintf(stderr, "pacectl %s: cannot create %s: %m\n", cmd, output);
+                return r;
+        }
+        TAKE_FD(fd);
+        o->target = TAKE_PTR(target);
+        o->tmp = TAKE_PTR(tmp);
+        return 0;
 }
 
-int session_cli_output_close(FILE *out, const char *output, int r)
+int session_cli_output_finish(SessionCliOutput *o, int r)
 {
-        if (fflush(out) != 0 && r >= 0)
+        if (!o->f)
+                return r;
+        if (fflush(o->f) != 0 && r >= 0)
                 r = -errno;
-        if (output && fclose(out) != 0 && r >= 0)
-                r = -errno;
+        if (o->tmp) {
+                if (r >= 0 && fsync(fileno(o->f)) < 0)
+                        r = -errno;
+                if (fclose(o->f) != 0 && r >= 0)
+                        r = -errno;
+                if (r >= 0 && rename(o->tmp, o->target) < 0)
+                        r = -errno;
+                if (r < 0)
+                        (void)unlink(o->tmp);
+        }
+        free(o->tmp);
+        free(o->target);
+        *o = (SessionCliOutput){};
         return r;
 }
 

@@ -9,6 +9,7 @@
  */
 #include <math.h>
 
+#include "alloc-util.h"
 #include "alpha1-tracker.h"
 #include "dfa.h"
 #include "rr-clean.h"
@@ -17,7 +18,7 @@
 typedef struct TrackedBeat {
         double t_end;           /* beat time at the end of this beat, s */
         double rr;              /* ms */
-        uint64_t cum_artifacts; /* artifact beats up to and including this one */
+        uint64_t cum_artifacts; /* counted artifacts up to and including this one */
         bool artifact;
         double rss[DFA_N_BOXES]; /* RSS of the box of size n ending here, NAN if none */
 } TrackedBeat;
@@ -107,15 +108,8 @@ static int ring_grow(Alpha1Tracker *t)
 
 static int evals_append(Alpha1Tracker *t, const Alpha1Eval *e)
 {
-        if (t->n_evals == t->evals_cap) {
-                size_t cap = t->evals_cap ? t->evals_cap * 2 : 8;
-                Alpha1Eval *n = realloc(t->evals, cap * sizeof(Alpha1Eval));
-
-                if (!n)
-                        return -ENOMEM;
-                t->evals = n;
-                t->evals_cap = cap;
-        }
+        if (!GREEDY_REALLOC(t->evals, t->evals_cap, t->n_evals + 1))
+                return -ENOMEM;
         t->evals[t->n_evals++] = *e;
         return 0;
 }
@@ -222,7 +216,7 @@ static int add_beat(Alpha1Tracker *t, const RrBeat *beat)
                 if (r < 0)
                         return r;
         }
-        art = rr_beat_is_artifact(beat);
+        art = beat->counted;
         t->n_artifacts += art;
         b = beat_at(t, t->tail);
         b->t_end = t_end;

@@ -29,7 +29,7 @@ typedef struct Alpha1Eval {
         double t_s;          /* window end T, beat time in s */
         double alpha1;       /* NAN unless valid */
         double hr_bpm;       /* 60000 / mean RR of the window */
-        double artifact_pct; /* beats changed by the cleaner, % of the window's beats */
+        double artifact_pct; /* repairs per 100 beats of the window (RrBeat.counted) */
         size_t n_beats;
         bool valid;       /* alpha1 reported: >= ALPHA1_MIN_BEATS and artifacts <= 5 % */
         bool low_quality; /* artifacts > 3 % or < ALPHA1_GOOD_BEATS beats */

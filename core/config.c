@@ -9,7 +9,13 @@
 #include <string.h>
 
 #include "config.h"
+#include "read-file.h"
+#include "time-util.h"
+#include "utf8.h"
 #include "util.h"
+
+/* paced.conf is a few kilobytes: anything near this is not a config file. */
+#define CONFIG_FILE_MAX (1024 * 1024)
 
 /* ---- enum tables ---- */
 
@@ -393,46 +399,13 @@ static int parse_adapter(const ConfigKey *k, const char *value, void *data, char
         return parse_string(k, value, data, err, errlen);
 }
 
-/* "[h:]mm:ss[.f]" or plain seconds → seconds. */
-static int config_parse_clock_time(const char *s, double *ret, const char **ret_end)
-{
-        double parts[3];
-        size_t n = 0;
-        const char *p = s, *end;
-
-        for (;;) {
-                double v;
-
-                if (n == 3 || parse_number(p, &v, &end) < 0 || v < 0 || *p == '-' || *p == '+')
-                        return -EINVAL;
-                parts[n++] = v;
-                if (*end != ':')
-                        break;
-                /* Only the last component may have a fraction, and minutes/seconds are < 60. */
-                if (memchr(p, '.', (size_t)(end - p)) || v != floor(v))
-                        return -EINVAL;
-                p = end + 1;
-        }
-        for (size_t i = 1; i < n; i++)
-                if (parts[i] >= 60)
-                        return -EINVAL;
-        if (n == 1)
-                *ret = parts[0];
-        else if (n == 2)
-                *ret = parts[0] * 60 + parts[1];
-        else
-                *ret = parts[0] * 3600 + parts[1] * 60 + parts[2];
-        *ret_end = end;
-        return 0;
-}
-
 static int parse_race_time(const ConfigKey *k, const char *value, void *data, char *err,
                            size_t errlen)
 {
         double v;
-        const char *end;
 
-        if (config_parse_clock_time(value, &v, &end) < 0 || *end || !strchr(value, ':')) {
+        /* A colon, so that a bare number is not read as seconds by someone who meant minutes. */
+        if (parse_clock_time(value, &v) < 0 || !strchr(value, ':')) {
                 set_error(err, errlen, "'%s' is not a race time like 5:30 or 1:35:00", value);
                 return -EINVAL;
         }
@@ -447,15 +420,11 @@ static int config_parse_pace(const ConfigKey *k, const char *value, void *data, 
                              size_t errlen)
 {
         double v;
-        const char *end;
 
-        if (config_parse_clock_time(value, &v, &end) < 0 || !strchr(value, ':') ||
-            !(streq(end, "/km") || streq(end, "/mi"))) {
+        if (parse_pace(value, &v) < 0) {
                 set_error(err, errlen, "'%s' is not a pace like 4:10/km or 6:40/mi", value);
                 return -EINVAL;
         }
-        if (streq(end, "/mi"))
-                v = v * 1000.0 / METERS_PER_MILE;
         if (check_range(k, v, "s/km", err, errlen) < 0)
                 return -ERANGE;
         *(double *)data = v;
@@ -511,19 +480,20 @@ static int parse_speed(const ConfigKey *k, const char *value, void *data, char *
         return r;
 }
 
-/* "10", "10s", "2min", "1h" → seconds. */
-static int parse_duration(const ConfigKey *k, const char *value, void *data, char *err,
-                          size_t errlen)
+/* "10", "10s", "2min", "1h", "1m30s" → seconds. */
+static int config_parse_duration(const ConfigKey *k, const char *value, void *data, char *err,
+                                 size_t errlen)
 {
-        static const UnitSuffix units[] = {
-                {"s", 1}, {"sec", 1}, {"min", 60}, {"m", 60}, {"h", 3600},
-        };
-        int r;
+        double v;
 
-        r = parse_with_unit(k, value, units, ELEMENTSOF(units), "s", data, err, errlen);
-        if (r == -EINVAL)
+        if (parse_duration(value, PARSE_DURATION_BARE, &v) < 0) {
                 set_error(err, errlen, "'%s' is not a duration like 30s or 2min", value);
-        return r;
+                return -EINVAL;
+        }
+        if (check_range(k, v, "s", err, errlen) < 0)
+                return -ERANGE;
+        *(double *)data = v;
+        return 0;
 }
 
 /* "off", "400m", "1km", "mile", "1mi" → metres. */
@@ -602,7 +572,7 @@ static const ConfigKey config_keys[] = {
         KEY("Devices", "treadmill", parse_device, treadmill, 0, 248),
         KEY("Devices", "strap", parse_device, strap, 0, 248),
         KEY("Devices", "footpod", parse_footpod, footpod, 0, 248),
-        KEY("Devices", "scan_timeout", parse_duration, scan_timeout_s, 1, 600),
+        KEY("Devices", "scan_timeout", config_parse_duration, scan_timeout_s, 1, 600),
 
         ENUM_KEY("Footpod", "distance", footpod_distance, footpod_distance_table),
 
@@ -629,6 +599,7 @@ static const ConfigKey config_keys[] = {
         KEY("Runner", "hrvt1", parse_uint, hrvt1_bpm, 60, 230),
         KEY("Runner", "hrvt2", parse_uint, hrvt2_bpm, 60, 230),
         ENUM_KEY("Runner", "units", units, units_table),
+        ENUM_KEY("Runner", "zwift_pace", zwift_pace, race_table),
 
         ENUM_KEY("Zones", "model", zone_model, zone_model_table),
 
@@ -638,11 +609,11 @@ static const ConfigKey config_keys[] = {
         KEY("Safety", "max_accel", parse_double, max_accel_kmh_s, 0.05, 5),
         KEY("Safety", "max_incline_rate", parse_double, max_incline_rate_pct_s, 0.05, 5),
         KEY("Safety", "hr_ceiling", parse_uint, hr_ceiling_bpm, 0, 240),
-        KEY("Safety", "hr_ceiling_duration", parse_duration, hr_ceiling_duration_s, 1, 300),
+        KEY("Safety", "hr_ceiling_duration", config_parse_duration, hr_ceiling_duration_s, 1, 300),
         KEY("Safety", "hr_ceiling_hysteresis", parse_uint, hr_ceiling_hysteresis_bpm, 1, 50),
         KEY("Safety", "recovery_speed", parse_speed, recovery_speed_kmh, 0.5, 15),
         ENUM_KEY("Safety", "hr_loss", hr_loss, hr_loss_table),
-        KEY("Safety", "hr_loss_hold", parse_duration, hr_loss_hold_s, 0, 600),
+        KEY("Safety", "hr_loss_hold", config_parse_duration, hr_loss_hold_s, 0, 600),
         ENUM_KEY("Safety", "stop_policy", stop_policy, stop_policy_table),
         KEY("Safety", "cooldown_speed", parse_speed, cooldown_speed_kmh, 0.5, 15),
         ENUM_KEY("Safety", "crash_recovery", crash_recovery, crash_recovery_table),
@@ -656,7 +627,7 @@ static const ConfigKey config_keys[] = {
         KEY("Session", "auto_lap", parse_distance, auto_lap_m, 100, 10000),
         ENUM_KEY("Session", "auto_lap_scope", auto_lap_scope, auto_lap_scope_table),
 
-        KEY("Cues", "lead_time", parse_duration, cue_lead_s, 0, 30),
+        KEY("Cues", "lead_time", config_parse_duration, cue_lead_s, 0, 30),
         KEY("Cues", "audio", parse_bool, cue_audio, 0, 0),
         KEY("Cues", "voice", parse_string, cue_voice, 0, 64),
         KEY("Cues", "beep", parse_bool, cue_beep, 0, 0),
@@ -716,6 +687,11 @@ static char *reader(char *buf, int size, void *stream)
                         break;
         }
         buf[n] = '\0';
+        /* Values reach the log, D-Bus and espeak-ng: text only. */
+        if (utf8_find_bad(buf, n, true) < n) {
+                fail(s, s->line, -EINVAL, "not UTF-8 text, or a control character");
+                return NULL;
+        }
         return buf;
 }
 
@@ -871,58 +847,24 @@ int config_load_string(const char *text, size_t len, Config **ret, ConfigError *
 
 int config_load_file(const char *path, Config **ret, ConfigError *ret_error)
 {
-        _cleanup_fclose_ FILE *f = NULL;
         _cleanup_free_ char *buf = NULL;
-        size_t len = 0, size = 0;
+        size_t len = 0;
+        int r;
 
-        f = fopen(path, "re");
-        if (!f) {
-                int r = -errno;
-
+        /* The daemon's own file: never a link, a FIFO or a device (see read-file.h). */
+        r = read_file_regular(path, CONFIG_FILE_MAX, READ_FILE_NOFOLLOW, &buf, &len);
+        if (r < 0) {
                 if (ret_error) {
                         *ret_error = (ConfigError){};
                         snprintf(ret_error->message, sizeof(ret_error->message), "%s: %s", path,
-                                 strerror(-r));
+                                 r == -EFBIG    ? "file too large"
+                                 : r == -ELOOP  ? "a symbolic link (paced does not follow links)"
+                                 : r == -EBADFD ? "not a regular file"
+                                                : strerror(-r));
                 }
                 return r;
         }
-        for (;;) {
-                size_t n;
-
-                if (len == size) {
-                        char *nb;
-
-                        if (size >= 1024 * 1024) {
-                                if (ret_error) {
-                                        *ret_error = (ConfigError){};
-                                        snprintf(ret_error->message, sizeof(ret_error->message),
-                                                 "%s: file too large", path);
-                                }
-                                return -EFBIG;
-                        }
-                        size = size ? size * 2 : 4096;
-                        nb = realloc(buf, size);
-                        if (!nb)
-                                return -ENOMEM;
-                        buf = nb;
-                }
-                n = fread(buf + len, 1, size - len, f);
-                len += n;
-                if (n == 0) {
-                        if (ferror(f)) {
-                                int r = -EIO;
-
-                                if (ret_error) {
-                                        *ret_error = (ConfigError){};
-                                        snprintf(ret_error->message, sizeof(ret_error->message),
-                                                 "%s: read error", path);
-                                }
-                                return r;
-                        }
-                        break;
-                }
-        }
-        return config_load_string(buf ? buf : "", len, ret, ret_error);
+        return config_load_string(buf, len, ret, ret_error);
 }
 
 const char *config_key_name(size_t i, const char **ret_section)

@@ -117,6 +117,7 @@ typedef struct Config {
         unsigned max_hr, resting_hr, lthr, age;
         unsigned hrvt1_bpm, hrvt2_bpm; /* accepted thresholds */
         ConfigUnits units;
+        ConfigRace zwift_pace; /* a .zwo step's reference when its `pace` names none */
 
         /* [Zones] */
         ConfigZoneModel zone_model;

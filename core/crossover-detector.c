@@ -13,7 +13,7 @@
 
 void crossover_detector_init(CrossoverDetector *d)
 {
-        *d = (CrossoverDetector){.last_t = NAN};
+        *d = (CrossoverDetector){.last_t = NAN, .prev_median = NAN, .prev_hr = NAN};
 }
 
 double crossover_detector_median(const CrossoverDetector *d)
@@ -46,11 +46,21 @@ double crossover_detector_time_above(const CrossoverDetector *d, ThresholdKind k
         return d->level[k].time_above_s;
 }
 
-static void start_run(CrossoverLevel *l, const Alpha1Eval *e, double speed, double med)
+/*
+ * A run starts at the first evaluation past the level: the median reached
+ * the level between the previous evaluation and this one, at the fraction
+ * of the step its change took to get there.
+ */
+static void start_run(const CrossoverDetector *d, CrossoverLevel *l, const Alpha1Eval *e,
+                      double speed, double med, double level)
 {
+        double f = 1;
+
+        if (isfinite(d->prev_median) && isfinite(d->last_t) && d->prev_median != med)
+                f = fmin(fmax((d->prev_median - level) / (d->prev_median - med), 0.0), 1.0);
         l->run = 1;
-        l->run_t = e->t_s;
-        l->run_hr = e->hr_bpm;
+        l->run_t = isfinite(d->last_t) ? d->last_t + f * (e->t_s - d->last_t) : e->t_s;
+        l->run_hr = isfinite(d->prev_hr) ? d->prev_hr + f * (e->hr_bpm - d->prev_hr) : e->hr_bpm;
         l->run_speed = speed;
         l->run_alpha1 = med;
         l->run_low_quality = e->low_quality;
@@ -74,6 +84,7 @@ int crossover_detector_push(CrossoverDetector *d, const Alpha1Eval *e, double sp
                 if (dt > CROSSOVER_STALE_S) {
                         /* Too long without a valid alpha1: old values say nothing now. */
                         d->n_hist = d->hist_pos = 0;
+                        d->prev_median = d->prev_hr = NAN;
                         for (size_t k = 0; k < _THRESHOLD_KIND_MAX; k++)
                                 d->level[k].run = 0;
                         dt = 0;
@@ -82,7 +93,6 @@ int crossover_detector_push(CrossoverDetector *d, const Alpha1Eval *e, double sp
         for (size_t k = 0; k < _THRESHOLD_KIND_MAX; k++)
                 if (d->level[k].above)
                         d->level[k].time_above_s += dt;
-        d->last_t = e->t_s;
 
         d->hist[d->hist_pos] = e->alpha1;
         d->hist_pos = (d->hist_pos + 1) % CROSSOVER_MEDIAN_OF;
@@ -97,7 +107,7 @@ int crossover_detector_push(CrossoverDetector *d, const Alpha1Eval *e, double sp
                 if (!l->above) {
                         if (med < level) {
                                 if (l->run == 0)
-                                        start_run(l, e, speed_kmh, med);
+                                        start_run(d, l, e, speed_kmh, med, level);
                                 else {
                                         l->run++;
                                         l->run_low_quality |= e->low_quality;
@@ -108,7 +118,8 @@ int crossover_detector_push(CrossoverDetector *d, const Alpha1Eval *e, double sp
                 } else {
                         if (med > level + CROSSOVER_HYSTERESIS) {
                                 if (l->run == 0)
-                                        start_run(l, e, speed_kmh, med);
+                                        start_run(d, l, e, speed_kmh, med,
+                                                  level + CROSSOVER_HYSTERESIS);
                                 else {
                                         l->run++;
                                         l->run_low_quality |= e->low_quality;
@@ -137,5 +148,8 @@ int crossover_detector_push(CrossoverDetector *d, const Alpha1Eval *e, double sp
                                       (k == THRESHOLD_HRVT2 ? 0.85 : 1.0),
                 };
         }
+        d->last_t = e->t_s;
+        d->prev_median = med;
+        d->prev_hr = e->hr_bpm;
         return n_ev;
 }

@@ -22,11 +22,16 @@
 
 typedef struct CrossoverEvent {
         ThresholdKind threshold;
-        bool above;        /* true: intensity rose above the threshold (alpha1 fell below) */
-        double t_s;        /* onset: first evaluation of the confirming run */
-        double hr_bpm;     /* window HR at the onset */
-        double speed_kmh;  /* at the onset, NAN if unknown */
-        double alpha1;     /* median alpha1 at the onset */
+        bool above; /* true: intensity rose above the threshold (alpha1 fell below) */
+        /* When the median alpha1 reached the level, interpolated between the
+         * last evaluation on the old side and the first of the confirming run
+         * (window end times), with the window HR interpolated likewise.
+         * LiveAnalysis moves both to the moment the runner crossed (the
+         * centre of that window) and the HR the strap showed then. */
+        double t_s;
+        double hr_bpm;
+        double speed_kmh;  /* at the first evaluation of the run, NAN if unknown */
+        double alpha1;     /* median alpha1 at the first evaluation of the run */
         double confidence; /* 0..1 */
         unsigned lap;      /* set by the caller (LiveAnalysis), 0 here */
 } CrossoverEvent;
@@ -43,6 +48,7 @@ typedef struct CrossoverDetector {
         double hist[CROSSOVER_MEDIAN_OF];
         size_t n_hist, hist_pos;
         double last_t;
+        double prev_median, prev_hr; /* the previous evaluation's, NAN before one */
         CrossoverLevel level[_THRESHOLD_KIND_MAX];
 } CrossoverDetector;
 

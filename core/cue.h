@@ -20,6 +20,8 @@ typedef enum CueKind {
         CUE_KIND_LAP,        /* "Lap 3: 1:20.4" */
         CUE_KIND_SAFETY,     /* "Heart rate above 185: slowing to 5.0 km/h" */
         CUE_KIND_INFO,       /* paused, resumed, link lost, start the belt, ... */
+        CUE_KIND_RESULT,     /* "Mile 6:35.0 (goal 6:31, +4 s); laps 1:47.5 / ..." */
+        CUE_KIND_PROMPT,     /* the workout's own text at its moment in the step */
         _CUE_KIND_MAX,
         _CUE_KIND_INVALID = -EINVAL,
 } CueKind;
@@ -33,8 +35,3 @@ typedef struct Cue {
 } Cue;
 
 const char *cue_kind_to_string(CueKind k);
-
-/* "5:20/km" from km/h; "--:--" for 0 or NaN. */
-void cue_format_pace(double kmh, bool per_mile, char buf[static 16]);
-/* "1:20.4" (tenths) or "1:02:03" for >= 1 h. */
-void cue_format_duration(double seconds, bool tenths, char buf[static 24]);

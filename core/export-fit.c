@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "alloc-util.h"
 #include "export-fit.h"
 #include "session-summary.h"
 #include "util.h"
@@ -55,11 +56,23 @@
 #define FIT_INTENSITY_RECOVERY      4
 #define FIT_SESSION_TRIGGER_END     0
 #define FIT_ACTIVITY_MANUAL         0
+#define FIT_WKT_DURATION_TIME       0
+#define FIT_WKT_DURATION_DISTANCE   1
+#define FIT_WKT_DURATION_OPEN       5
+#define FIT_WKT_TARGET_SPEED        0
+#define FIT_WKT_TARGET_HEART_RATE   1
+#define FIT_WKT_TARGET_OPEN         2
+/* Sizes of the workout's strings (NUL included; longer ones are cut). */
+#define FIT_WKT_NAME_SIZE      64
+#define FIT_WKT_STEP_NAME_SIZE 48
+#define FIT_WKT_NOTES_SIZE     64
 
 /* Local message types: one per global message we write. */
 enum {
         LOCAL_FILE_ID,
         LOCAL_DEVICE_INFO,
+        LOCAL_WORKOUT,
+        LOCAL_WORKOUT_STEP,
         LOCAL_EVENT,
         LOCAL_RECORD,
         LOCAL_HRV,
@@ -101,17 +114,9 @@ static void put(FitBuf *b, const void *p, size_t n)
 {
         if (b->oom)
                 return;
-        if (b->size + n > b->alloc) {
-                size_t na = MAX(b->alloc * 2, (size_t)4096);
-                while (na < b->size + n)
-                        na *= 2;
-                uint8_t *q = realloc(b->data, na);
-                if (!q) {
-                        b->oom = true;
-                        return;
-                }
-                b->data = q;
-                b->alloc = na;
+        if (!GREEDY_REALLOC(b->data, b->alloc, b->size + n)) {
+                b->oom = true;
+                return;
         }
         memcpy(b->data + b->size, p, n);
         b->size += n;
@@ -301,6 +306,7 @@ typedef struct FitLap {
         double start_s, end_s;
         int step_index;
         uint8_t trigger;
+        double distance_m; /* as the engine measured it (a trial's laps); 0: from the samples */
 } FitLap;
 
 typedef struct Pauses {
@@ -320,11 +326,9 @@ static double paused_within(const Pauses *p, double a, double b)
         return sum;
 }
 
-static uint8_t intensity_of(const SessionData *d, int step)
+static uint8_t intensity_of_kind(StepKind k)
 {
-        if (step < 0 || (size_t)step >= d->n_steps)
-                return FIT_INTENSITY_ACTIVE;
-        switch (d->steps[step].kind) {
+        switch (k) {
         case STEP_KIND_WARMUP:
                 return FIT_INTENSITY_WARMUP;
         case STEP_KIND_COOLDOWN:
@@ -341,6 +345,146 @@ static uint8_t intensity_of(const SessionData *d, int step)
                 break;
         }
         return FIT_INTENSITY_ACTIVE;
+}
+
+static uint8_t intensity_of(const SessionData *d, int step)
+{
+        if (step < 0 || (size_t)step >= d->n_steps)
+                return FIT_INTENSITY_ACTIVE;
+        return intensity_of_kind(d->steps[step].kind);
+}
+
+/* km/h as the FIT custom speed target: m/s x 1000. */
+static uint32_t speed_target(double kmh)
+{
+        return scaled_u32(kmh / 3.6, 1000);
+}
+
+int fit_encode_workout(const char *name, const ResolvedStep *steps, size_t n, uint8_t local_workout,
+                       uint8_t local_step, uint8_t **buf, size_t *size, size_t *alloc)
+{
+        static const FitField wf[] = {
+                {8, FIT_WKT_NAME_SIZE, FIT_STRING}, /* wkt_name */
+                {4, 1, FIT_ENUM},                   /* sport */
+                {11, 1, FIT_ENUM},                  /* sub_sport */
+                {6, 2, FIT_UINT16},                 /* num_valid_steps */
+        };
+        static const FitField sf[] = {
+                {254, 2, FIT_UINT16},                    /* message_index */
+                {0, FIT_WKT_STEP_NAME_SIZE, FIT_STRING}, /* wkt_step_name */
+                {1, 1, FIT_ENUM},                        /* duration_type */
+                {2, 4, FIT_UINT32},                      /* duration_value: ms or cm */
+                {3, 1, FIT_ENUM},                        /* target_type */
+                {4, 4, FIT_UINT32},                      /* target_value: 0 = custom */
+                {5, 4, FIT_UINT32},                      /* custom_target_value_low */
+                {6, 4, FIT_UINT32},                      /* custom_target_value_high */
+                {7, 1, FIT_ENUM},                        /* intensity */
+                {8, FIT_WKT_NOTES_SIZE, FIT_STRING},     /* notes */
+        };
+        FitBuf b;
+
+        if (!buf || !size || !alloc || (n > 0 && !steps) || n >= FIT_INVALID_U16)
+                return -EINVAL;
+        b = (FitBuf){.data = *buf, .size = *size, .alloc = *alloc};
+        define(&b, local_workout, FIT_MESG_WORKOUT, wf, ELEMENTSOF(wf));
+        put_u8(&b, local_workout);
+        put_string(&b, name ? name : "", FIT_WKT_NAME_SIZE);
+        put_u8(&b, FIT_SPORT_RUNNING);
+        put_u8(&b, FIT_SUB_SPORT_TREADMILL);
+        put_u16(&b, (uint16_t)n);
+        define(&b, local_step, FIT_MESG_WORKOUT_STEP, sf, ELEMENTSOF(sf));
+        for (size_t i = 0; i < n; i++) {
+                const ResolvedStep *s = &steps[i];
+                double lo, hi;
+
+                put_u8(&b, local_step);
+                put_u16(&b, (uint16_t)i);
+                put_string(&b, s->label, FIT_WKT_STEP_NAME_SIZE);
+                switch (s->end) {
+                case STEP_END_TIME:
+                        put_u8(&b, FIT_WKT_DURATION_TIME);
+                        put_u32(&b, scaled_u32(s->end_value, 1000));
+                        break;
+                case STEP_END_DISTANCE:
+                        put_u8(&b, FIT_WKT_DURATION_DISTANCE);
+                        put_u32(&b, scaled_u32(s->end_value, 100));
+                        break;
+                case STEP_END_OPEN:
+                case _STEP_END_MAX:
+                case _STEP_END_INVALID:
+                        put_u8(&b, FIT_WKT_DURATION_OPEN);
+                        put_u32(&b, FIT_INVALID_U32);
+                        break;
+                }
+                switch (s->control) {
+                case STEP_CONTROL_SPEED:
+                        /* A range, or a ramp's start and end. */
+                        lo = fmin(fmin(s->speed_lo_kmh, s->speed_start_kmh), s->speed_end_kmh);
+                        hi = fmax(fmax(s->speed_hi_kmh, s->speed_start_kmh), s->speed_end_kmh);
+                        put_u8(&b, FIT_WKT_TARGET_SPEED);
+                        put_u32(&b, 0);
+                        put_u32(&b, speed_target(lo));
+                        put_u32(&b, speed_target(hi));
+                        break;
+                case STEP_CONTROL_HR:
+                        put_u8(&b, FIT_WKT_TARGET_HEART_RATE);
+                        put_u32(&b, 0);
+                        put_u32(&b, scaled_u32(s->hr_lo_bpm + 100, 1));
+                        put_u32(&b, scaled_u32(s->hr_hi_bpm + 100, 1));
+                        break;
+                case STEP_CONTROL_FREE:
+                case _STEP_CONTROL_MAX:
+                case _STEP_CONTROL_INVALID:
+                        put_u8(&b, FIT_WKT_TARGET_OPEN);
+                        put_u32(&b, 0);
+                        put_u32(&b, FIT_INVALID_U32);
+                        put_u32(&b, FIT_INVALID_U32);
+                        break;
+                }
+                put_u8(&b, intensity_of_kind(s->kind));
+                put_string(&b, s->cue ? s->cue : "", FIT_WKT_NOTES_SIZE);
+        }
+        *buf = b.data;
+        *size = b.size;
+        *alloc = b.alloc;
+        return b.oom ? -ENOMEM : 0;
+}
+
+/* The session's stored steps as the encoder takes them. */
+static int write_workout(FitBuf *b, const SessionData *d)
+{
+        _cleanup_free_ ResolvedStep *steps = NULL;
+        int r;
+
+        if (d->n_steps == 0)
+                return 0;
+        steps = calloc(d->n_steps, sizeof(*steps));
+        if (!steps)
+                return -ENOMEM;
+        for (size_t i = 0; i < d->n_steps; i++) {
+                const SessionStep *x = &d->steps[i];
+
+                steps[i] = (ResolvedStep){
+                        .kind = x->kind,
+                        .end = x->end,
+                        .end_value = x->end_value,
+                        .control = x->control,
+                        .speed_start_kmh = x->speed_start_kmh,
+                        .speed_end_kmh = x->speed_end_kmh,
+                        .speed_lo_kmh =
+                                isfinite(x->speed_lo_kmh) ? x->speed_lo_kmh : x->speed_start_kmh,
+                        .speed_hi_kmh =
+                                isfinite(x->speed_hi_kmh) ? x->speed_hi_kmh : x->speed_start_kmh,
+                        .hr_lo_bpm = x->hr_lo_bpm,
+                        .hr_hi_bpm = x->hr_hi_bpm,
+                };
+                memcpy(steps[i].label, x->label, sizeof(steps[i].label));
+        }
+        r = fit_encode_workout(d->workout_name, steps, d->n_steps, LOCAL_WORKOUT,
+                               LOCAL_WORKOUT_STEP, &b->data, &b->size, &b->alloc);
+        if (r < 0)
+                b->oom = true;
+        return r;
 }
 
 static uint8_t trigger_of(const SessionData *d, int step)
@@ -362,22 +506,81 @@ static uint8_t trigger_of(const SessionData *d, int step)
 
 static int lap_push(FitLap **laps, size_t *n, size_t *alloc, const FitLap *l)
 {
-        if (*n >= *alloc) {
-                size_t na = MAX(*alloc * 2, (size_t)16);
-                FitLap *p = realloc(*laps, na * sizeof(*p));
-                if (!p)
-                        return -ENOMEM;
-                *laps = p;
-                *alloc = na;
-        }
+        if (!GREEDY_REALLOC(*laps, *alloc, *n + 1))
+                return -ENOMEM;
         (*laps)[(*n)++] = *l;
+        return 0;
+}
+
+static bool is_trial(const SessionData *d, int step)
+{
+        return step >= 0 && (size_t)step < d->n_steps &&
+               d->steps[step].kind == STEP_KIND_TIME_TRIAL;
+}
+
+static bool has_trial_laps(const SessionData *d)
+{
+        for (size_t i = 0; i < d->n_laps; i++)
+                if (d->laps[i].kind == LAP_KIND_TRIAL)
+                        return true;
+        return false;
+}
+
+/* The stored trial laps over samples [from, to): each from its first sample
+ * at or after its start to the first at or after its end. */
+static int push_trial_laps(const SessionData *d, size_t from, size_t to, FitLap **laps,
+                           size_t *n_laps, size_t *alloc)
+{
+        const SessionSample *x = d->samples;
+        size_t k = from;
+        int r;
+
+        for (size_t i = 0; i < d->n_laps; i++) {
+                const SessionLap *l = &d->laps[i];
+                size_t first, last;
+
+                if (l->kind != LAP_KIND_TRIAL || l->end_s <= x[from].t_s - 1 ||
+                    l->start_s >= (to < d->n_samples ? x[to].t_s : x[to - 1].t_s + 1))
+                        continue;
+                first = k;
+                last = first;
+                while (last < to && x[last].t_s < l->end_s)
+                        last++;
+                if (last == first)
+                        continue;
+                FitLap fl = {first,
+                             last,
+                             l->start_s,
+                             l->end_s,
+                             x[first].step_index,
+                             FIT_LAP_TRIGGER_DISTANCE,
+                             isfinite(l->distance_m) ? l->distance_m : 0};
+                r = lap_push(laps, n_laps, alloc, &fl);
+                if (r < 0)
+                        return r;
+                k = last;
+        }
+        /* Whatever the laps did not cover (a trial cut short): one more lap. */
+        if (k < to) {
+                FitLap fl = {k,
+                             to,
+                             x[k].t_s,
+                             to < d->n_samples ? x[to].t_s : x[to - 1].t_s + 1,
+                             x[k].step_index,
+                             FIT_LAP_TRIGGER_MANUAL,
+                             0};
+                r = lap_push(laps, n_laps, alloc, &fl);
+                if (r < 0)
+                        return r;
+        }
         return 0;
 }
 
 /*
  * Laps: one per run of samples in the same workout step, each cut again
- * every auto_lap_m metres (measured from the step's start) if set. Without
- * steps, auto-laps only. Cuts fall on sample boundaries: records are 1 Hz.
+ * every auto_lap_m metres (measured from the step's start) if set; a time
+ * trial's laps are the ones the engine recorded. Without steps, auto-laps
+ * only. Cuts fall on sample boundaries: records are 1 Hz.
  */
 static int build_laps(const SessionData *d, double auto_lap_m, FitLap **ret, size_t *ret_n)
 {
@@ -388,6 +591,18 @@ static int build_laps(const SessionData *d, double auto_lap_m, FitLap **ret, siz
 
         for (size_t i = 0; i < n;) {
                 size_t j = i;
+
+                /* A time trial: its laps as the engine cut them (a lap spans the
+                 * 100 m segments of the last), with their exact times. */
+                if (is_trial(d, x[i].step_index) && has_trial_laps(d)) {
+                        while (j < n && is_trial(d, x[j].step_index))
+                                j++;
+                        r = push_trial_laps(d, i, j, &laps, &n_laps, &alloc);
+                        if (r < 0)
+                                return r;
+                        i = j;
+                        continue;
+                }
                 while (j < n && x[j].step_index == x[i].step_index)
                         j++;
 
@@ -406,7 +621,8 @@ static int build_laps(const SessionData *d, double auto_lap_m, FitLap **ret, siz
                                             x[from].t_s,
                                             x[k].t_s,
                                             x[i].step_index,
-                                            FIT_LAP_TRIGGER_DISTANCE};
+                                            FIT_LAP_TRIGGER_DISTANCE,
+                                            0};
                                 r = lap_push(&laps, &n_laps, &alloc, &l);
                                 if (r < 0)
                                         return r;
@@ -419,7 +635,8 @@ static int build_laps(const SessionData *d, double auto_lap_m, FitLap **ret, siz
                             x[from].t_s,
                             j < n ? x[j].t_s : x[j - 1].t_s + 1,
                             x[i].step_index,
-                            trigger_of(d, x[i].step_index)};
+                            trigger_of(d, x[i].step_index),
+                            0};
                 r = lap_push(&laps, &n_laps, &alloc, &l);
                 if (r < 0)
                         return r;
@@ -586,46 +803,69 @@ static void write_activity(FitBuf *b, const SessionData *d, const Totals *t, dou
         put_u32(b, (uint32_t)((int64_t)ts + utc_offset_s));
 }
 
+static int pauses_add(Pauses *p, size_t *alloc_start, size_t *alloc_end, double start, double end)
+{
+        if (!GREEDY_REALLOC(p->start, *alloc_start, p->n + 1) ||
+            !GREEDY_REALLOC(p->end, *alloc_end, p->n + 1))
+                return -ENOMEM;
+        p->start[p->n] = start;
+        p->end[p->n++] = end;
+        return 0;
+}
+
+/* When the timer did not run: the runner's pauses and the gaps in the
+ * samples (paced was stopped; see SESSION_SAMPLE_GAP_S), as disjoint
+ * intervals in time order. */
 static int collect_pauses(const SessionData *d, double end_s, Pauses *p)
 {
-        size_t alloc = 0;
+        size_t alloc_start = 0, alloc_end = 0, n;
         double open = NAN;
+        int r;
 
         for (size_t i = 0; i < d->n_events; i++) {
                 const SessionEventRow *e = &d->events[i];
                 if (e->type == SESSION_EVENT_PAUSE && isnan(open))
                         open = e->t_s;
                 else if (e->type == SESSION_EVENT_RESUME && !isnan(open)) {
-                        if (p->n >= alloc) {
-                                size_t na = MAX(alloc * 2, (size_t)8);
-                                double *s = realloc(p->start, na * sizeof(double));
-                                if (!s)
-                                        return -ENOMEM;
-                                p->start = s;
-                                double *en = realloc(p->end, na * sizeof(double));
-                                if (!en)
-                                        return -ENOMEM;
-                                p->end = en;
-                                alloc = na;
-                        }
-                        p->start[p->n] = open;
-                        p->end[p->n++] = e->t_s;
+                        r = pauses_add(p, &alloc_start, &alloc_end, open, e->t_s);
+                        if (r < 0)
+                                return r;
                         open = NAN;
                 }
         }
         if (!isnan(open)) {
                 /* Paused until the end. */
-                double *s = realloc(p->start, (p->n + 1) * sizeof(double));
-                if (!s)
-                        return -ENOMEM;
-                p->start = s;
-                double *en = realloc(p->end, (p->n + 1) * sizeof(double));
-                if (!en)
-                        return -ENOMEM;
-                p->end = en;
-                p->start[p->n] = open;
-                p->end[p->n++] = end_s;
+                r = pauses_add(p, &alloc_start, &alloc_end, open, end_s);
+                if (r < 0)
+                        return r;
         }
+        for (size_t i = 1; i < d->n_samples; i++)
+                if (session_sample_gap(d->samples, i)) {
+                        r = pauses_add(p, &alloc_start, &alloc_end, d->samples[i - 1].t_s + 1,
+                                       d->samples[i].t_s);
+                        if (r < 0)
+                                return r;
+                }
+        /* In time order (insertion sort: a handful), overlaps merged. */
+        for (size_t i = 1; i < p->n; i++)
+                for (size_t j = i; j > 0 && p->start[j] < p->start[j - 1]; j--) {
+                        double a = p->start[j], b = p->end[j];
+
+                        p->start[j] = p->start[j - 1];
+                        p->end[j] = p->end[j - 1];
+                        p->start[j - 1] = a;
+                        p->end[j - 1] = b;
+                }
+        n = 0;
+        for (size_t i = 0; i < p->n; i++) {
+                if (n > 0 && p->start[i] <= p->end[n - 1]) {
+                        p->end[n - 1] = MAX(p->end[n - 1], p->end[i]);
+                        continue;
+                }
+                p->start[n] = p->start[i];
+                p->end[n++] = p->end[i];
+        }
+        p->n = n;
         return 0;
 }
 
@@ -636,7 +876,7 @@ int export_fit(const SessionData *d, const FitExportOptions *o, uint8_t **ret, s
         Pauses pauses = {};
         FitBuf b = {};
         size_t n_laps = 0, rr_next = 0, ev_next = 0;
-        bool grade = false;
+        bool grade = false, timer_on = true, paused = false;
         double start_s, end_s, auto_lap;
         uint16_t crc;
         int r;
@@ -686,6 +926,8 @@ int export_fit(const SessionData *d, const FitExportOptions *o, uint8_t **ret, s
         if (d->hrm_name || d->hrm_address)
                 write_device_info(&b, t0, 2, FIT_SOURCE_BLE, FIT_BLE_DEVICE_HEART_RATE,
                                   d->hrm_name ? d->hrm_name : d->hrm_address);
+        /* The plan, so that laps (wkt_step_index) read as planned vs actual. */
+        (void)write_workout(&b, d);
 
         define_event(&b);
         write_event(&b, t0, FIT_EVENT_TIMER, FIT_EVENT_TYPE_START);
@@ -696,15 +938,32 @@ int export_fit(const SessionData *d, const FitExportOptions *o, uint8_t **ret, s
                 const SessionSample *x = &d->samples[i];
                 size_t rr_end = rr_next;
 
+                /* paced was stopped: the timer too, for as long (elapsed time goes on). */
+                if (session_sample_gap(d->samples, i)) {
+                        if (timer_on)
+                                write_event(&b, fit_time(d->start_wall_usec, x[-1].t_s + 1),
+                                            FIT_EVENT_TIMER, FIT_EVENT_TYPE_STOP_ALL);
+                        timer_on = !paused;
+                        if (timer_on)
+                                write_event(&b, fit_time(d->start_wall_usec, x->t_s),
+                                            FIT_EVENT_TIMER, FIT_EVENT_TYPE_START);
+                }
                 /* Timer stop/start around pauses, in time order with records. */
                 for (; ev_next < d->n_events && d->events[ev_next].t_s <= x->t_s; ev_next++) {
                         const SessionEventRow *e = &d->events[ev_next];
-                        if (e->type == SESSION_EVENT_PAUSE)
-                                write_event(&b, fit_time(d->start_wall_usec, e->t_s),
-                                            FIT_EVENT_TIMER, FIT_EVENT_TYPE_STOP_ALL);
-                        else if (e->type == SESSION_EVENT_RESUME)
-                                write_event(&b, fit_time(d->start_wall_usec, e->t_s),
-                                            FIT_EVENT_TIMER, FIT_EVENT_TYPE_START);
+                        if (e->type == SESSION_EVENT_PAUSE) {
+                                if (timer_on)
+                                        write_event(&b, fit_time(d->start_wall_usec, e->t_s),
+                                                    FIT_EVENT_TIMER, FIT_EVENT_TYPE_STOP_ALL);
+                                timer_on = false;
+                                paused = true;
+                        } else if (e->type == SESSION_EVENT_RESUME) {
+                                if (!timer_on)
+                                        write_event(&b, fit_time(d->start_wall_usec, e->t_s),
+                                                    FIT_EVENT_TIMER, FIT_EVENT_TYPE_START);
+                                timer_on = true;
+                                paused = false;
+                        }
                 }
                 while (rr_end < d->n_rr && d->rr[rr_end].t_s <= x->t_s)
                         rr_end++;
@@ -720,6 +979,13 @@ int export_fit(const SessionData *d, const FitExportOptions *o, uint8_t **ret, s
         for (size_t i = 0; i < n_laps; i++) {
                 Totals t = totals(d, &pauses, laps[i].first, laps[i].last, laps[i].start_s,
                                   laps[i].end_s);
+
+                /* A trial's lap is exactly what the engine measured, not the
+                 * 1 Hz samples' approximation of it. */
+                if (laps[i].distance_m > 0) {
+                        t.distance_m = laps[i].distance_m;
+                        t.avg_kmh = t.timer_s > 0 ? t.distance_m / t.timer_s * 3.6 : NAN;
+                }
                 write_lap(&b, d, (uint16_t)i, &laps[i], &t);
         }
         Totals all = totals(d, &pauses, 0, d->n_samples, start_s, end_s);

@@ -9,7 +9,8 @@
  * messages for the RR intervals that ended by then and a record
  * (heart_rate, distance, speed, grade when incline was used), timer
  * stop/start around pauses, a final timer stop, the laps, one session
- * (sport running, sub-sport treadmill) and the activity. Pure code.
+ * (sport running, sub-sport treadmill) and the activity; for a workout, its
+ * planned steps (workout, workout_step) after the devices. Pure code.
  */
 
 #include <stddef.h>
@@ -17,6 +18,7 @@
 #include <stdio.h>
 
 #include "session-store.h"
+#include "workout.h"
 
 /* Seconds between the Unix epoch and the FIT epoch (1989-12-31T00:00:00Z). */
 #define FIT_EPOCH_OFFSET 631065600
@@ -29,6 +31,8 @@
 #define FIT_MESG_RECORD      20
 #define FIT_MESG_EVENT       21
 #define FIT_MESG_DEVICE_INFO 23
+#define FIT_MESG_WORKOUT      26
+#define FIT_MESG_WORKOUT_STEP 27
 #define FIT_MESG_ACTIVITY    34
 #define FIT_MESG_HRV         78
 
@@ -45,6 +49,21 @@ typedef struct FitExportOptions {
         /* Local time minus UTC, for activity.local_timestamp. */
         int32_t utc_offset_s;
 } FitExportOptions;
+
+/*
+ * The planned workout as FIT messages, appended to the record stream in
+ * *buf (malloc'd and grown; *size bytes used of *alloc): a definition and a
+ * `workout` message (wkt_name, sport running, sub-sport treadmill,
+ * num_valid_steps), then a definition and one `workout_step` per step
+ * (message_index, wkt_step_name = the label, duration time/distance/open,
+ * target speed range (custom, m/s) / heart-rate range (custom, bpm + 100) /
+ * open, intensity from the kind, notes = the cue), with the local message
+ * types given. What an activity file carries so that planned vs actual can
+ * be seen (laps refer to the steps by wkt_step_index), and the body of a
+ * FIT workout file. 0, -EINVAL, -ENOMEM.
+ */
+int fit_encode_workout(const char *name, const ResolvedStep *steps, size_t n, uint8_t local_workout,
+                       uint8_t local_step, uint8_t **buf, size_t *size, size_t *alloc);
 
 /* The whole file in a malloc'd buffer. -ENODATA if the session has no samples. */
 int export_fit(const SessionData *d, const FitExportOptions *o, uint8_t **ret, size_t *ret_size);

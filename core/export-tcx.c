@@ -144,8 +144,9 @@ int export_tcx_write(const SessionData *d, FILE *out)
                 double t1 = first < last ? (last < d->n_samples ? d->samples[last].t_s
                                                                 : d->samples[last - 1].t_s + 1)
                                          : 0;
-                /* TotalTimeSeconds is the timer's time, without the pauses (Garmin's
-                 * own files: FIT total_timer_time); the trackpoints keep the clock. */
+                /* TotalTimeSeconds is the timer's time, without the pauses and the
+                 * gaps (Garmin's own files: FIT total_timer_time); the trackpoints
+                 * keep the clock, and a gap starts a new track. */
                 double time_s = fmax(t1 - t0 - session_summary_paused_s(d, t0, t1), 0);
                 double dist_m = isfinite(d0) ? d1 - d0 : 0;
 
@@ -165,6 +166,11 @@ int export_tcx_write(const SessionData *d, FILE *out)
                         fputs("    <Track>\n", out);
                         for (size_t j = first; j < last; j++) {
                                 const SessionSample *x = &d->samples[j];
+
+                                /* A gap (paced was stopped): a new track, as a device
+                                 * that stopped recording would start one. */
+                                if (j > first && session_sample_gap(d->samples, j))
+                                        fputs("    </Track>\n    <Track>\n", out);
                                 fputs("     <Trackpoint><Time>", out);
                                 put_time(out, d->start_wall_usec, x->t_s);
                                 fputs("</Time>", out);

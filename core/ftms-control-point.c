@@ -3,6 +3,7 @@
 
 #include "ftms-param.h"
 #include "ftms.h"
+#include "string-table.h"
 #include "util.h"
 
 static const char *const cp_op_table[] = {
@@ -38,7 +39,7 @@ const char *ftms_cp_op_to_string(uint8_t op)
         return cp_op_table[op];
 }
 
-static const char *const cp_result_table[] = {
+static const char *const ftms_cp_result_table[] = {
         [FTMS_RESULT_SUCCESS] = "success",
         [FTMS_RESULT_NOT_SUPPORTED] = "op-code-not-supported",
         [FTMS_RESULT_INVALID_PARAMETER] = "invalid-parameter",
@@ -46,12 +47,7 @@ static const char *const cp_result_table[] = {
         [FTMS_RESULT_CONTROL_NOT_PERMITTED] = "control-not-permitted",
 };
 
-const char *ftms_cp_result_to_string(uint8_t result)
-{
-        if (result >= ELEMENTSOF(cp_result_table))
-                return NULL;
-        return cp_result_table[result];
-}
+DEFINE_STRING_TABLE_LOOKUP_TO_STRING(ftms_cp_result, uint8_t);
 
 static int encode_request(uint8_t op, const FtmsParam *p, uint8_t *buf, size_t size,
                           size_t *ret_len)

@@ -2,6 +2,7 @@
 #include <math.h>
 
 #include "ftms-control.h"
+#include "string-table.h"
 #include "util.h"
 
 #define QUEUE_MAX   8
@@ -12,6 +13,7 @@
 typedef struct Pending {
         FtmsControlCommand cmd;
         unsigned attempts;
+        bool no_retry; /* flushed while in flight: not sent again */
 } Pending;
 
 struct FtmsControl {
@@ -36,20 +38,15 @@ struct FtmsControl {
         size_t n_results;
 };
 
-static const char *const state_table[_FTMS_CONTROL_STATE_MAX] = {
+static const char *const ftms_control_state_table[_FTMS_CONTROL_STATE_MAX] = {
         [FTMS_CONTROL_OFFLINE] = "offline",       [FTMS_CONTROL_NO_CONTROL] = "no-control",
         [FTMS_CONTROL_REQUESTING] = "requesting", [FTMS_CONTROL_READY] = "ready",
         [FTMS_CONTROL_REFUSED] = "refused",       [FTMS_CONTROL_MONITOR_ONLY] = "monitor-only",
 };
 
-const char *ftms_control_state_to_string(FtmsControlState s)
-{
-        if (s < 0 || s >= _FTMS_CONTROL_STATE_MAX)
-                return NULL;
-        return state_table[s];
-}
+DEFINE_STRING_TABLE_LOOKUP_TO_STRING(ftms_control_state, FtmsControlState);
 
-static const char *const monitor_table[_FTMS_MONITOR_REASON_MAX] = {
+static const char *const ftms_monitor_reason_table[_FTMS_MONITOR_REASON_MAX] = {
         [FTMS_MONITOR_NONE] = "none",
         [FTMS_MONITOR_CONFIGURED] = "configured",
         [FTMS_MONITOR_NO_CONTROL_POINT] = "no-control-point",
@@ -57,14 +54,9 @@ static const char *const monitor_table[_FTMS_MONITOR_REASON_MAX] = {
         [FTMS_MONITOR_OP_NOT_SUPPORTED] = "op-not-supported",
 };
 
-const char *ftms_monitor_reason_to_string(FtmsMonitorReason r)
-{
-        if (r < 0 || r >= _FTMS_MONITOR_REASON_MAX)
-                return NULL;
-        return monitor_table[r];
-}
+DEFINE_STRING_TABLE_LOOKUP_TO_STRING(ftms_monitor_reason, FtmsMonitorReason);
 
-static const char *const result_kind_table[_FTMS_CONTROL_RESULT_KIND_MAX] = {
+static const char *const ftms_control_result_kind_table[_FTMS_CONTROL_RESULT_KIND_MAX] = {
         [FTMS_CONTROL_RESULT_OK] = "ok",
         [FTMS_CONTROL_RESULT_NOT_SUPPORTED] = "not-supported",
         [FTMS_CONTROL_RESULT_INVALID_PARAM] = "invalid-parameter",
@@ -76,12 +68,7 @@ static const char *const result_kind_table[_FTMS_CONTROL_RESULT_KIND_MAX] = {
         [FTMS_CONTROL_RESULT_DROPPED] = "dropped",
 };
 
-const char *ftms_control_result_kind_to_string(FtmsControlResultKind k)
-{
-        if (k < 0 || k >= _FTMS_CONTROL_RESULT_KIND_MAX)
-                return NULL;
-        return result_kind_table[k];
-}
+DEFINE_STRING_TABLE_LOOKUP_TO_STRING(ftms_control_result_kind, FtmsControlResultKind);
 
 const char *ftms_control_result_code_explain(uint8_t result)
 {
@@ -120,6 +107,18 @@ static int result_code_to_errno(uint8_t result)
         }
 }
 
+/* The one place the state changes; the owner's callback hears of each change. */
+static void enter_state(FtmsControl *c, uint64_t now, FtmsControlState state, const char *why)
+{
+        FtmsControlTransition t = {.from = c->state, .to = state, .time_usec = now, .reason = why};
+
+        if (c->state == state)
+                return;
+        c->state = state;
+        if (c->config.on_transition)
+                c->config.on_transition(&t, c->config.userdata);
+}
+
 void ftms_control_config_init(FtmsControlConfig *c)
 {
         *c = (FtmsControlConfig){
@@ -144,9 +143,9 @@ int ftms_control_new(FtmsControl **ret, const FtmsControlConfig *config)
         if (c->config.max_attempts == 0)
                 c->config.max_attempts = 1;
         c->incline_supported = true;
-        c->state = FTMS_CONTROL_OFFLINE;
+        c->state = FTMS_CONTROL_OFFLINE; /* the initial state, not a transition */
         if (c->config.monitor_only) {
-                c->state = FTMS_CONTROL_MONITOR_ONLY;
+                enter_state(c, 0, FTMS_CONTROL_MONITOR_ONLY, "configured monitor-only");
                 c->monitor_reason = FTMS_MONITOR_CONFIGURED;
         }
         *ret = c;
@@ -225,7 +224,7 @@ static void push_result(FtmsControl *c, uint64_t now, const Pending *p, FtmsCont
 
 static void set_monitor_only(FtmsControl *c, uint64_t now, FtmsMonitorReason reason)
 {
-        c->state = FTMS_CONTROL_MONITOR_ONLY;
+        enter_state(c, now, FTMS_CONTROL_MONITOR_ONLY, ftms_monitor_reason_to_string(reason));
         c->monitor_reason = reason;
         c->request_wanted = false;
         for (size_t i = 0; i < c->n_queue; i++)
@@ -255,7 +254,8 @@ void ftms_control_link(FtmsControl *c, uint64_t now, bool up)
          * decide it. Control itself is per connection. */
         if (c->state == FTMS_CONTROL_MONITOR_ONLY)
                 return;
-        c->state = up ? FTMS_CONTROL_NO_CONTROL : FTMS_CONTROL_OFFLINE;
+        enter_state(c, now, up ? FTMS_CONTROL_NO_CONTROL : FTMS_CONTROL_OFFLINE,
+                    up ? "link up" : "link down");
 }
 
 void ftms_control_set_capabilities(FtmsControl *c, uint64_t now, const TransportCapabilities *caps)
@@ -274,7 +274,8 @@ void ftms_control_set_capabilities(FtmsControl *c, uint64_t now, const Transport
                 return;
         }
         if (c->state == FTMS_CONTROL_MONITOR_ONLY) {
-                c->state = c->linked ? FTMS_CONTROL_NO_CONTROL : FTMS_CONTROL_OFFLINE;
+                enter_state(c, now, c->linked ? FTMS_CONTROL_NO_CONTROL : FTMS_CONTROL_OFFLINE,
+                            "the capabilities allow control");
                 c->monitor_reason = FTMS_MONITOR_NONE;
         }
 }
@@ -307,6 +308,16 @@ static int enqueue(FtmsControl *c, const FtmsControlCommand *cmd, bool coalesce)
         return 0;
 }
 
+/* Every command gets its one result, a flushed one too (-ECANCELED): its
+ * owner must know it never reached the machine. */
+static void drop_queue(FtmsControl *c, uint64_t now)
+{
+        for (size_t i = 0; i < c->n_queue; i++)
+                push_result(c, now, &c->queue[i], FTMS_CONTROL_RESULT_DROPPED, 0, -ECANCELED,
+                            "dropped before it was sent");
+        c->n_queue = 0;
+}
+
 int ftms_control_set_speed(FtmsControl *c, uint64_t now, double kmh)
 {
         if (!isfinite(kmh) || kmh < 0)
@@ -336,7 +347,7 @@ int ftms_control_stop_pause(FtmsControl *c, uint64_t now, uint8_t stop_pause)
                 return -EINVAL;
         /* Stopping wins over anything queued: a queued speed-up or start must
          * not reach a belt that is being stopped. */
-        c->n_queue = 0;
+        drop_queue(c, now);
         return enqueue(c,
                        &(FtmsControlCommand){.op = FTMS_CP_STOP_OR_PAUSE, .stop_pause = stop_pause},
                        true);
@@ -344,7 +355,11 @@ int ftms_control_stop_pause(FtmsControl *c, uint64_t now, uint8_t stop_pause)
 
 void ftms_control_flush(FtmsControl *c, uint64_t now)
 {
-        c->n_queue = 0;
+        drop_queue(c, now);
+        /* The one on the wire is not retried either (a lost answer must not
+         * resend a speed to a belt the runner just stopped). */
+        if (c->in_flight && c->flight.cmd.op != FTMS_CP_REQUEST_CONTROL)
+                c->flight.no_retry = true;
 }
 
 int ftms_control_request(FtmsControl *c, uint64_t now)
@@ -355,6 +370,14 @@ int ftms_control_request(FtmsControl *c, uint64_t now)
         if (c->state != FTMS_CONTROL_READY)
                 c->request_wanted = true;
         return 0;
+}
+
+/* A Start the treadmill refused (or never answered) is never sent again:
+ * the runner may have pulled the key, and a retry could start the belt the
+ * moment it is back. Only a fresh user action sends another. */
+static bool may_retry(const Pending *p)
+{
+        return p->cmd.op != FTMS_CP_START_OR_RESUME && !p->no_retry;
 }
 
 static void requeue_front(FtmsControl *c, const Pending *p)
@@ -374,13 +397,13 @@ static void control_refused(FtmsControl *c, uint64_t now, uint8_t code, const ch
 {
         c->control_attempts++;
         if (c->control_attempts < c->config.max_attempts) {
-                c->state = FTMS_CONTROL_NO_CONTROL;
+                enter_state(c, now, FTMS_CONTROL_NO_CONTROL, why);
                 c->not_before = now + RETRY_DELAY_USEC;
                 return;
         }
         /* Give up for a while, and tell the owners of the queued commands. */
         push_result(c, now, &c->flight, FTMS_CONTROL_RESULT_NOT_PERMITTED, code, -EPERM, why);
-        c->state = FTMS_CONTROL_REFUSED;
+        enter_state(c, now, FTMS_CONTROL_REFUSED, why);
         c->control_attempts = 0;
         c->not_before = now + c->config.refused_backoff_usec;
 }
@@ -398,7 +421,7 @@ void ftms_control_handle_response(FtmsControl *c, uint64_t now, const FtmsCpResp
         if (p.cmd.op == FTMS_CP_REQUEST_CONTROL) {
                 switch (r->result) {
                 case FTMS_RESULT_SUCCESS:
-                        c->state = FTMS_CONTROL_READY;
+                        enter_state(c, now, FTMS_CONTROL_READY, "control granted");
                         c->control_attempts = 0;
                         c->request_wanted = false;
                         push_result(c, now, &p, FTMS_CONTROL_RESULT_OK, r->result, 0,
@@ -434,7 +457,7 @@ void ftms_control_handle_response(FtmsControl *c, uint64_t now, const FtmsCpResp
                             ftms_control_result_code_explain(r->result));
                 return;
         case FTMS_RESULT_OPERATION_FAILED:
-                if (p.attempts < c->config.max_attempts) {
+                if (p.attempts < c->config.max_attempts && may_retry(&p)) {
                         requeue_front(c, &p);
                         c->not_before = now + RETRY_DELAY_USEC;
                 } else
@@ -444,8 +467,8 @@ void ftms_control_handle_response(FtmsControl *c, uint64_t now, const FtmsCpResp
         case FTMS_RESULT_CONTROL_NOT_PERMITTED:
                 /* Lost control (console, another app, a reset): ask again, then retry. */
                 if (c->state == FTMS_CONTROL_READY || c->state == FTMS_CONTROL_REQUESTING)
-                        c->state = FTMS_CONTROL_NO_CONTROL;
-                if (p.attempts < c->config.max_attempts)
+                        enter_state(c, now, FTMS_CONTROL_NO_CONTROL, "control not permitted");
+                if (p.attempts < c->config.max_attempts && may_retry(&p))
                         requeue_front(c, &p);
                 else
                         push_result(c, now, &p, FTMS_CONTROL_RESULT_NOT_PERMITTED, r->result,
@@ -474,7 +497,7 @@ void ftms_control_handle_write_failed(FtmsControl *c, uint64_t now, int error)
                 control_refused(c, now, 0, why);
                 return;
         }
-        if (p.attempts < c->config.max_attempts && error != -ENOTCONN) {
+        if (p.attempts < c->config.max_attempts && error != -ENOTCONN && may_retry(&p)) {
                 requeue_front(c, &p);
                 c->not_before = now + RETRY_DELAY_USEC;
                 return;
@@ -488,7 +511,7 @@ void ftms_control_permission_lost(FtmsControl *c, uint64_t now)
         if (c->state == FTMS_CONTROL_MONITOR_ONLY || !c->linked)
                 return;
         /* Re-request at once: the workout relies on holding control. */
-        c->state = FTMS_CONTROL_NO_CONTROL;
+        enter_state(c, now, FTMS_CONTROL_NO_CONTROL, "control permission lost");
         c->request_wanted = true;
         c->control_attempts = 0;
 }
@@ -515,7 +538,7 @@ void ftms_control_tick(FtmsControl *c, uint64_t now)
                 control_refused(c, now, 0, "no response to Request Control");
                 return;
         }
-        if (p.attempts < c->config.max_attempts)
+        if (p.attempts < c->config.max_attempts && may_retry(&p))
                 requeue_front(c, &p);
         else
                 push_result(c, now, &p, FTMS_CONTROL_RESULT_TIMEOUT, 0, -ETIMEDOUT,
@@ -531,7 +554,7 @@ int ftms_control_pop_write(FtmsControl *c, uint64_t now, FtmsControlCommand *ret
         if (now < c->not_before)
                 return 0;
         if (c->state == FTMS_CONTROL_REFUSED)
-                c->state = FTMS_CONTROL_NO_CONTROL;
+                enter_state(c, now, FTMS_CONTROL_NO_CONTROL, "backoff over");
 
         if (c->state != FTMS_CONTROL_READY) {
                 /* FTMS 4.16.2.1: Request Control comes before any other procedure. */
@@ -539,7 +562,7 @@ int ftms_control_pop_write(FtmsControl *c, uint64_t now, FtmsControlCommand *ret
                         .cmd = {.op = FTMS_CP_REQUEST_CONTROL},
                         .attempts = c->control_attempts + 1,
                 };
-                c->state = FTMS_CONTROL_REQUESTING;
+                enter_state(c, now, FTMS_CONTROL_REQUESTING, "requesting control");
         } else {
                 c->flight = c->queue[0];
                 c->flight.attempts++;
@@ -586,6 +609,31 @@ bool ftms_control_can_write(const FtmsControl *c)
 bool ftms_control_incline_supported(const FtmsControl *c)
 {
         return c->incline_supported;
+}
+
+void ftms_control_cancel(FtmsControl *c, uint64_t now, uint8_t op)
+{
+        size_t j = 0;
+
+        for (size_t i = 0; i < c->n_queue; i++)
+                if (c->queue[i].cmd.op != op)
+                        c->queue[j++] = c->queue[i];
+        c->n_queue = j;
+}
+
+bool ftms_control_in_flight(const FtmsControl *c, uint8_t op)
+{
+        return c->in_flight && c->flight.cmd.op == op;
+}
+
+bool ftms_control_pending(const FtmsControl *c, uint8_t op)
+{
+        if (c->in_flight && c->flight.cmd.op == op)
+                return true;
+        for (size_t i = 0; i < c->n_queue; i++)
+                if (c->queue[i].cmd.op == op)
+                        return true;
+        return false;
 }
 
 bool ftms_control_busy(const FtmsControl *c)

@@ -12,7 +12,8 @@
  *  - one procedure at a time: a command is written only when the previous
  *    one got its 0x80 response, failed, or timed out (response_timeout);
  *  - bounded retries (timeouts, Operation Failed, write errors), then the
- *    command is dropped and an error result reported;
+ *    command is dropped and an error result reported; Start or Resume is
+ *    never retried (a safety key put back must not start the belt);
  *  - coalescing: a newer target speed (incline) replaces a queued, unsent one;
  *  - monitor-only: when configured, or automatically when the machine does
  *    not support Set Target Speed (feature bit or Op Code Not Supported),
@@ -89,11 +90,26 @@ typedef struct FtmsControlResult {
                               Parameter (value outside the supported range?)" */
 } FtmsControlResult;
 
+/*
+ * A change of the control state and why. Every change goes through one
+ * place, which hands it to the owner's callback: the core does not log, the
+ * daemon does, with the treadmill's address.
+ */
+typedef struct FtmsControlTransition {
+        FtmsControlState from, to;
+        uint64_t time_usec;
+        const char *reason; /* a static string */
+} FtmsControlTransition;
+
+typedef void (*FtmsControlTransitionFn)(const FtmsControlTransition *t, void *userdata);
+
 typedef struct FtmsControlConfig {
         bool monitor_only;
         uint64_t response_timeout_usec; /* default 3 s */
         unsigned max_attempts;          /* per command, default 3 */
         uint64_t refused_backoff_usec;  /* after max_attempts refusals of control, default 10 s */
+        FtmsControlTransitionFn on_transition; /* optional: every state change */
+        void *userdata;                        /* for on_transition */
 } FtmsControlConfig;
 
 void ftms_control_config_init(FtmsControlConfig *c);
@@ -119,6 +135,8 @@ int ftms_control_start_resume(FtmsControl *c, uint64_t now);
 int ftms_control_stop_pause(FtmsControl *c, uint64_t now, uint8_t stop_pause);
 /* Drops queued, unsent commands (the belt stopped: nothing may start it). */
 void ftms_control_flush(FtmsControl *c, uint64_t now);
+/* Drops queued, unsent commands of one op. */
+void ftms_control_cancel(FtmsControl *c, uint64_t now, uint8_t op);
 /* Makes sure control is held (requests it if not); no other command. */
 int ftms_control_request(FtmsControl *c, uint64_t now);
 
@@ -145,6 +163,8 @@ bool ftms_control_has_control(const FtmsControl *c);
 bool ftms_control_can_write(const FtmsControl *c); /* not offline, not monitor-only */
 bool ftms_control_incline_supported(const FtmsControl *c);
 bool ftms_control_busy(const FtmsControl *c); /* something queued or in flight */
+bool ftms_control_pending(const FtmsControl *c, uint8_t op);   /* op queued or in flight */
+bool ftms_control_in_flight(const FtmsControl *c, uint8_t op); /* op written, unanswered */
 
 const char *ftms_control_state_to_string(FtmsControlState s);
 const char *ftms_monitor_reason_to_string(FtmsMonitorReason r);

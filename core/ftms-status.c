@@ -3,9 +3,10 @@
 
 #include "ftms-param.h"
 #include "ftms.h"
+#include "string-table.h"
 #include "util.h"
 
-static const char *const training_table[] = {
+static const char *const ftms_training_status_table[] = {
         [FTMS_TRAINING_OTHER] = "other",
         [FTMS_TRAINING_IDLE] = "idle",
         [FTMS_TRAINING_WARMING_UP] = "warming-up",
@@ -24,12 +25,7 @@ static const char *const training_table[] = {
         [FTMS_TRAINING_POST_WORKOUT] = "post-workout",
 };
 
-const char *ftms_training_status_to_string(uint8_t status)
-{
-        if (status >= ELEMENTSOF(training_table))
-                return NULL;
-        return training_table[status];
-}
+DEFINE_STRING_TABLE_LOOKUP_TO_STRING(ftms_training_status, uint8_t);
 
 #define FTMS_TS_FLAG_STRING          0x01
 #define FTMS_TS_FLAG_EXTENDED_STRING 0x02

@@ -3,19 +3,15 @@
 
 #include "hrs.h"
 #include "le-cursor.h"
+#include "string-table.h"
 
-static const char *const contact_table[_HRS_CONTACT_MAX] = {
+static const char *const hrs_contact_table[_HRS_CONTACT_MAX] = {
         [HRS_CONTACT_NOT_SUPPORTED] = "not-supported",
         [HRS_CONTACT_NOT_DETECTED] = "not-detected",
         [HRS_CONTACT_DETECTED] = "detected",
 };
 
-const char *hrs_contact_to_string(HrsContact c)
-{
-        if (c < 0 || c >= _HRS_CONTACT_MAX)
-                return NULL;
-        return contact_table[c];
-}
+DEFINE_STRING_TABLE_LOOKUP_TO_STRING(hrs_contact, HrsContact);
 
 #define HRS_FLAG_HR_UINT16    0x01
 #define HRS_FLAG_CONTACT_MASK 0x06

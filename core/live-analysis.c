@@ -7,6 +7,13 @@
 #include "util.h"
 
 #define QUEUE_MAX 256
+/* HR and speed of the last pushes, to look up the moment of a crossing a
+ * minute or two back: 512 covers over 4 minutes at 2 pushes a second. */
+#define TRACE_MAX 512
+
+typedef struct TracePoint {
+        double t_s, hr_bpm, speed_kmh;
+} TracePoint;
 
 struct LiveAnalysis {
         LiveAnalysisConfig cfg;
@@ -25,6 +32,10 @@ struct LiveAnalysis {
         LiveStatus status;
         double lap_above_start[_THRESHOLD_KIND_MAX];
         size_t n_beats_before, n_artifacts_before; /* totals of replaced trackers */
+
+        bool announce;
+        TracePoint trace[TRACE_MAX];
+        size_t trace_pos, n_trace;
 
         CrossoverEvent events[QUEUE_MAX];
         size_t ev_head, n_ev;
@@ -130,6 +141,50 @@ static void queue_eval(LiveAnalysis *la, const Alpha1Eval *e)
         la->n_evals++;
 }
 
+void live_analysis_set_announce(LiveAnalysis *la, bool announce)
+{
+        if (la)
+                la->announce = announce;
+}
+
+/* Mean strap HR and the belt speed over the pushes within 2.5 s of t; NAN if none. */
+static void trace_at(const LiveAnalysis *la, double t, double *ret_hr, double *ret_speed)
+{
+        double sum = 0, speed = NAN, best = INFINITY;
+        size_t n = 0;
+
+        for (size_t i = 0; i < la->n_trace; i++) {
+                const TracePoint *p = &la->trace[i];
+                double d = fabs(p->t_s - t);
+
+                if (d > 2.5)
+                        continue;
+                if (isfinite(p->hr_bpm)) {
+                        sum += p->hr_bpm;
+                        n++;
+                }
+                if (isfinite(p->speed_kmh) && d < best) {
+                        best = d;
+                        speed = p->speed_kmh;
+                }
+        }
+        *ret_hr = n ? sum / (double)n : NAN;
+        *ret_speed = speed;
+}
+
+/* The detector dates a crossing by its window's end: the runner crossed at the window's centre. */
+static void event_to_moment(const LiveAnalysis *la, CrossoverEvent *e)
+{
+        double hr, speed;
+
+        e->t_s -= ALPHA1_WINDOW_S / 2;
+        trace_at(la, e->t_s, &hr, &speed);
+        if (isfinite(hr))
+                e->hr_bpm = hr;
+        if (isfinite(speed))
+                e->speed_kmh = speed;
+}
+
 static int handle_evals(LiveAnalysis *la, const Alpha1Eval *ev, int n)
 {
         int n_events = 0;
@@ -153,8 +208,11 @@ static int handle_evals(LiveAnalysis *la, const Alpha1Eval *ev, int n)
                 k = crossover_detector_push(&la->detector, &e, la->last_speed, out);
                 if (k < 0)
                         return k;
+                if (!la->announce)
+                        continue;
                 for (int j = 0; j < k; j++) {
                         out[j].lap = la->status.lap;
+                        event_to_moment(la, &out[j]);
                         queue_event(la, &out[j]);
                 }
                 n_events += k;
@@ -200,6 +258,13 @@ int live_analysis_push(LiveAnalysis *la, double t_s, double hr_bpm, const double
         la->last_t = t_s;
         la->last_speed = speed_kmh;
         la->status.t_s = t_s;
+        la->trace[la->trace_pos] = (TracePoint){
+                .t_s = t_s,
+                .hr_bpm = isfinite(hr_bpm) && hr_bpm > 0 ? hr_bpm : NAN,
+                .speed_kmh = speed_kmh,
+        };
+        la->trace_pos = (la->trace_pos + 1) % TRACE_MAX;
+        la->n_trace = MIN(la->n_trace + 1, (size_t)TRACE_MAX);
 
         if (n_rr > 0) {
                 double behind;
@@ -278,6 +343,7 @@ void live_analysis_get_status(const LiveAnalysis *la, LiveStatus *ret)
         size_t arts = la->n_artifacts_before + alpha1_tracker_n_artifacts(la->tracker);
 
         s.session_artifact_pct = beats ? 100.0 * (double)arts / (double)beats : 0;
+        s.announcing = la->announce;
         for (size_t k = 0; k < _THRESHOLD_KIND_MAX; k++) {
                 s.above[k] = crossover_detector_is_above(&la->detector, (ThresholdKind)k);
                 s.time_above_s[k] = crossover_detector_time_above(&la->detector, (ThresholdKind)k);

@@ -53,6 +53,7 @@ typedef struct LiveStatus {
         double first_hr_above_t_s[_THRESHOLD_KIND_MAX];
         unsigned first_hr_above_lap[_THRESHOLD_KIND_MAX];
         unsigned step, lap;
+        bool announcing; /* crossover events are queued (live_analysis_set_announce()) */
 } LiveStatus;
 
 typedef struct LiveAnalysis LiveAnalysis;
@@ -75,7 +76,22 @@ static inline void live_analysis_freep(LiveAnalysis **la)
 int live_analysis_push(LiveAnalysis *la, double t_s, double hr_bpm, const double *rr_ms,
                        size_t n_rr, double speed_kmh);
 
-/* Pops the oldest queued crossover event (t_s in session time). 1 popped, 0 none. */
+/*
+ * Whether crossover events are announced: only while the session is in the
+ * ramp of a threshold test (the caller knows the workout). Elsewhere alpha1
+ * crosses its levels in every hard effort and a 2-min window lags both ways
+ * (it "comes back" at peak HR in a cool-down), so nothing is queued; alpha1,
+ * above[] and the times above are kept all the same. Off until set.
+ */
+void live_analysis_set_announce(LiveAnalysis *la, bool announce);
+
+/*
+ * Pops the oldest queued crossover event. t_s is the moment the runner
+ * crossed: the centre of the 2-min window whose median alpha1 reached the
+ * level (interpolated between evaluations), in session time; hr_bpm and
+ * speed_kmh are what the strap and the belt showed then (the window HR and
+ * the speed at detection if that moment is no longer known). 1 popped, 0 none.
+ */
 int live_analysis_pop_event(LiveAnalysis *la, CrossoverEvent *ret);
 /* Pops the oldest alpha1 evaluation (t_s in session time), for storing. 1 / 0. */
 int live_analysis_pop_evaluation(LiveAnalysis *la, Alpha1Eval *ret);

@@ -6,6 +6,7 @@
 #include "json-util.h"
 #include "plan.h"
 #include "planned-workouts.h"
+#include "workout-library.h"
 #include "workout-text.h"
 #include "workout-zwo.h"
 
@@ -48,13 +49,6 @@ bool planned_source_is_valid(const char *s)
         return s && s[0] != '.' && chars_in(s, PLANNED_SOURCE_MAX, ".-");
 }
 
-static bool is_zwo(const char *filename)
-{
-        const char *dot = strrchr(filename, '.');
-
-        return dot && strcasecmp(dot, ".zwo") == 0;
-}
-
 bool planned_filename_is_valid(const char *s)
 {
         const char *dot;
@@ -82,11 +76,8 @@ bool planned_name_is_valid(const char *s)
 
 int planned_workout_parse(const PlannedWorkout *w, Workout **ret, WorkoutError *ret_error)
 {
-        size_t len = strlen(w->contents);
-
-        if (is_zwo(w->filename))
-                return workout_zwo_parse(w->contents, len, w->filename, ret, ret_error);
-        return workout_text_parse(w->contents, len, w->filename, ret, ret_error);
+        /* By contents and name, as for every file paced reads (workout-library.h). */
+        return workout_parse_data(w->contents, strlen(w->contents), w->filename, ret, ret_error);
 }
 
 static bool entry_is_valid(const PlannedWorkout *w)

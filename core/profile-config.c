@@ -4,7 +4,8 @@
 #include "profile-config.h"
 #include "util.h"
 
-static void runner_from_config(const Config *c, unsigned lthr, RunnerProfile *ret)
+static void runner_from_config(const Config *c, unsigned lthr, double goal_mile_s,
+                               RunnerProfile *ret)
 {
         static const struct {
                 ConfigRace race;
@@ -37,6 +38,13 @@ static void runner_from_config(const Config *c, unsigned lthr, RunnerProfile *re
         ret->lthr = lthr;
         ret->age = c->age;
         ret->units = c->units == CONFIG_UNITS_IMPERIAL ? PROFILE_UNITS_MI : PROFILE_UNITS_KM;
+        for (size_t i = 0; i < ELEMENTSOF(races); i++)
+                if (races[i].race == c->zwift_pace)
+                        ret->zwift_pace = races[i].ref;
+        if (goal_mile_s > 0) {
+                ret->pace_s_per_km[PACE_REF_GOAL] = goal_mile_s / RACE_DISTANCE_MILE * 1000.0;
+                ret->source[PACE_REF_GOAL] = REF_SOURCE_CONFIG;
+        }
         runner_profile_derive(ret);
 }
 
@@ -66,11 +74,19 @@ static unsigned bpm(double v)
 void profile_settings_from_config(const Config *c, const SessionAccepted *accepted,
                                   ProfileSettings *ret)
 {
+        profile_settings_from_config_with(c, accepted, NULL, ret);
+}
+
+void profile_settings_from_config_with(const Config *c, const SessionAccepted *accepted,
+                                       const ProfileOverrides *o, ProfileSettings *ret)
+{
         ProfileSettings p = {};
         Config eff = *c; /* shallow: only its numbers change, nothing is freed */
         HrProfile *hp = &p.hr;
         bool estimated = false;
 
+        p.lthr_config = c->lthr > 0;
+        p.vt_config = c->hrvt1_bpm && c->hrvt2_bpm;
         if (accepted) {
                 unsigned vt1 = bpm(accepted->hrvt1_bpm), vt2 = bpm(accepted->hrvt2_bpm);
 
@@ -85,7 +101,12 @@ void profile_settings_from_config(const Config *c, const SessionAccepted *accept
                 }
         }
 
-        runner_from_config(&eff, eff.lthr, &p.runner);
+        /* A time trial the runner accepted is their mile now. */
+        if (o && o->accepted_mile_s > 0) {
+                eff.race_time_s[CONFIG_RACE_MILE] = o->accepted_mile_s;
+                p.mile_accepted = true;
+        }
+        runner_from_config(&eff, eff.lthr, o ? o->goal_mile_s : 0, &p.runner);
 
         hp->max_bpm = config_max_hr(&eff, &estimated);
         hp->max_source =

@@ -21,8 +21,21 @@ typedef struct ProfileSettings {
         ZoneModel zone_model;
         bool lthr_accepted; /* LTHR is the accepted HRVT2 */
         bool vt_accepted;   /* HRVT1/HRVT2 are the accepted ones */
+        bool mile_accepted; /* the mile is an accepted time-trial result */
+        bool lthr_config;   /* the config sets LTHR: an accepted HRVT2 does not replace it */
+        bool vt_config;     /* the config sets HRVT1 and HRVT2 */
 } ProfileSettings;
+
+/* What the runner's history and plan add to the config. */
+typedef struct ProfileOverrides {
+        double accepted_mile_s; /* pacectl profile --accept-result: replaces [Runner] mile; 0 none
+                                 */
+        double goal_mile_s;     /* the training plan's goal mile; 0 none */
+} ProfileOverrides;
 
 /* accepted may be NULL. */
 void profile_settings_from_config(const Config *c, const SessionAccepted *accepted,
                                   ProfileSettings *ret);
+/* The same with overrides (o may be NULL). */
+void profile_settings_from_config_with(const Config *c, const SessionAccepted *accepted,
+                                       const ProfileOverrides *o, ProfileSettings *ret);

@@ -6,20 +6,22 @@
 #include <strings.h>
 
 #include "profile.h"
+#include "string-table.h"
+#include "time-util.h"
 #include "util.h"
 
 static const char *const pace_ref_table[_PACE_REF_MAX] = {
         [PACE_REF_MILE] = "mile",         [PACE_REF_5K] = "5k",
         [PACE_REF_10K] = "10k",           [PACE_REF_HALF] = "half",
         [PACE_REF_MARATHON] = "marathon", [PACE_REF_THRESHOLD] = "threshold",
-        [PACE_REF_EASY] = "easy",
+        [PACE_REF_EASY] = "easy",         [PACE_REF_GOAL] = "goal",
 };
 
 static const char *const pace_ref_label_table[_PACE_REF_MAX] = {
         [PACE_REF_MILE] = "Mile",         [PACE_REF_5K] = "5K",
         [PACE_REF_10K] = "10K",           [PACE_REF_HALF] = "Half marathon",
         [PACE_REF_MARATHON] = "Marathon", [PACE_REF_THRESHOLD] = "Threshold",
-        [PACE_REF_EASY] = "Easy",
+        [PACE_REF_EASY] = "Easy",         [PACE_REF_GOAL] = "Goal mile",
 };
 
 static const char *const ref_source_table[_REF_SOURCE_MAX] = {
@@ -34,10 +36,7 @@ static const char *const profile_units_table[_PROFILE_UNITS_MAX] = {
         [PROFILE_UNITS_MI] = "mi",
 };
 
-const char *pace_ref_to_string(PaceRef r)
-{
-        return r >= 0 && r < _PACE_REF_MAX ? pace_ref_table[r] : NULL;
-}
+DEFINE_STRING_TABLE_LOOKUP_TO_STRING(pace_ref, PaceRef);
 
 const char *pace_ref_to_label(PaceRef r)
 {
@@ -58,15 +57,8 @@ PaceRef pace_ref_from_string(const char *s)
         return _PACE_REF_INVALID;
 }
 
-const char *ref_source_to_string(RefSource s)
-{
-        return s >= 0 && s < _REF_SOURCE_MAX ? ref_source_table[s] : NULL;
-}
-
-const char *profile_units_to_string(ProfileUnits u)
-{
-        return u >= 0 && u < _PROFILE_UNITS_MAX ? profile_units_table[u] : NULL;
-}
+DEFINE_STRING_TABLE_LOOKUP_TO_STRING(ref_source, RefSource);
+DEFINE_STRING_TABLE_LOOKUP_TO_STRING(profile_units, ProfileUnits);
 
 ProfileUnits profile_units_from_string(const char *s)
 {
@@ -84,6 +76,7 @@ double race_distance_m(PaceRef r)
 {
         switch (r) {
         case PACE_REF_MILE:
+        case PACE_REF_GOAL:
                 return RACE_DISTANCE_MILE;
         case PACE_REF_5K:
                 return RACE_DISTANCE_5K;
@@ -104,131 +97,9 @@ double race_distance_m(PaceRef r)
 
 void runner_profile_init(RunnerProfile *p)
 {
-        *p = (RunnerProfile){.units = PROFILE_UNITS_KM};
+        *p = (RunnerProfile){.units = PROFILE_UNITS_KM, .zwift_pace = PACE_REF_MILE};
         for (PaceRef r = 0; r < _PACE_REF_MAX; r++)
                 p->derived_from[r] = _PACE_REF_INVALID;
-}
-
-/* Strict decimal: digits with at most one '.', nothing else. */
-static int parse_decimal(const char *s, size_t len, double *ret)
-{
-        char buf[32];
-        bool dot = false, digit = false;
-
-        if (len == 0 || len >= sizeof(buf))
-                return -EINVAL;
-        for (size_t i = 0; i < len; i++) {
-                if (s[i] == '.' && !dot)
-                        dot = true;
-                else if (isdigit((unsigned char)s[i]))
-                        digit = true;
-                else
-                        return -EINVAL;
-        }
-        if (!digit)
-                return -EINVAL;
-        memcpy(buf, s, len);
-        buf[len] = 0;
-        *ret = strtod(buf, NULL);
-        return 0;
-}
-
-int parse_clock_time(const char *s, double *ret_s)
-{
-        double parts[3];
-        size_t n = 0;
-        const char *p = s;
-
-        if (!s || !*s)
-                return -EINVAL;
-        for (;;) {
-                const char *colon = strchr(p, ':');
-                size_t len = colon ? (size_t)(colon - p) : strlen(p);
-
-                if (n == 3)
-                        return -EINVAL;
-                /* Only the last field may carry a fraction. */
-                if (colon && memchr(p, '.', len))
-                        return -EINVAL;
-                if (parse_decimal(p, len, &parts[n]) < 0)
-                        return -EINVAL;
-                n++;
-                if (!colon)
-                        break;
-                p = colon + 1;
-        }
-        /* Every field after the first is a sexagesimal digit pair. */
-        for (size_t i = 1; i < n; i++)
-                if (parts[i] >= 60)
-                        return -EINVAL;
-        double t = 0;
-        for (size_t i = 0; i < n; i++)
-                t = t * 60 + parts[i];
-        if (!(t > 0) || !isfinite(t))
-                return -EINVAL;
-        *ret_s = t;
-        return 0;
-}
-
-int parse_pace(const char *s, double *ret_s_per_km)
-{
-        static const struct {
-                const char *unit;
-                double metres;
-        } units[] = {
-                {"km", 1000.0},  {"mi", METERS_PER_MILE}, {"mile", METERS_PER_MILE},
-                {"400m", 400.0}, {"100m", 100.0},         {"200m", 200.0},
-                {"500m", 500.0}, {"250m", 250.0},
-        };
-        const char *slash;
-        char buf[32];
-        double t;
-
-        if (!s)
-                return -EINVAL;
-        slash = strchr(s, '/');
-        if (!slash || (size_t)(slash - s) >= sizeof(buf))
-                return -EINVAL;
-        memcpy(buf, s, slash - s);
-        buf[slash - s] = 0;
-        if (parse_clock_time(buf, &t) < 0)
-                return -EINVAL;
-        for (size_t i = 0; i < ELEMENTSOF(units); i++)
-                if (strcasecmp(slash + 1, units[i].unit) == 0) {
-                        *ret_s_per_km = t * 1000.0 / units[i].metres;
-                        return 0;
-                }
-        return -EINVAL;
-}
-
-const char *format_clock_time(double s, char *buf, size_t n)
-{
-        long t;
-
-        if (!isfinite(s) || s < 0) {
-                snprintf(buf, n, "-");
-                return buf;
-        }
-        t = lround(s);
-        if (t >= 3600)
-                snprintf(buf, n, "%ld:%02ld:%02ld", t / 3600, t / 60 % 60, t % 60);
-        else
-                snprintf(buf, n, "%ld:%02ld", t / 60, t % 60);
-        return buf;
-}
-
-const char *format_pace(double kmh, ProfileUnits u, char *buf, size_t n)
-{
-        double metres = u == PROFILE_UNITS_MI ? METERS_PER_MILE : 1000.0;
-        char t[32];
-
-        if (!(kmh > 0) || !isfinite(kmh)) {
-                snprintf(buf, n, "-");
-                return buf;
-        }
-        format_clock_time(metres / (kmh / 3.6), t, sizeof(t));
-        snprintf(buf, n, "%s/%s", t, u == PROFILE_UNITS_MI ? "mi" : "km");
-        return buf;
 }
 
 static int parse_uint(const char *v, unsigned lo, unsigned hi, unsigned *ret)
@@ -276,6 +147,8 @@ int runner_profile_set_key(RunnerProfile *p, const char *key, const char *value)
                 {"Threshold", PACE_REF_THRESHOLD},
                 {"EasyPace", PACE_REF_EASY},
                 {"Easy", PACE_REF_EASY},
+                {"GoalMile", PACE_REF_GOAL},
+                {"Goal", PACE_REF_GOAL},
         };
         unsigned u;
         double pace;
@@ -319,6 +192,12 @@ int runner_profile_set_key(RunnerProfile *p, const char *key, const char *value)
                 if (parse_uint(value, 5, 110, &u) < 0)
                         return -EINVAL;
                 p->age = u;
+        } else if (strcasecmp(key, "ZwiftPace") == 0) {
+                PaceRef r = pace_ref_from_string(value);
+
+                if (r < 0 || race_distance_m(r) <= 0)
+                        return -EINVAL;
+                p->zwift_pace = r;
         } else if (strcasecmp(key, "Units") == 0) {
                 ProfileUnits x = profile_units_from_string(value);
 
@@ -414,6 +293,12 @@ void runner_profile_derive(RunnerProfile *p)
                 p->source[PACE_REF_EASY] = REF_SOURCE_RIEGEL;
                 p->derived_from[PACE_REF_EASY] = PACE_REF_MARATHON;
         }
+        /* No goal: race pace is the current mile. */
+        if (p->source[PACE_REF_GOAL] == REF_SOURCE_UNSET) {
+                p->pace_s_per_km[PACE_REF_GOAL] = p->pace_s_per_km[PACE_REF_MILE];
+                p->source[PACE_REF_GOAL] = REF_SOURCE_RIEGEL;
+                p->derived_from[PACE_REF_GOAL] = PACE_REF_MILE;
+        }
 
         /* Heart rate: Tanaka 208 - 0.7 age for max HR (Tanaka, Monahan &
          * Seals 2001), LTHR at 90 % of max (LTHR sits at 88-92 % HRmax),
@@ -458,32 +343,34 @@ const char *runner_profile_derivation(const RunnerProfile *p, PaceRef r, char *b
                 break;
         case REF_SOURCE_DEFAULT:
                 snprintf(buf, n, "default (5K in %s, no reference configured)",
-                         format_clock_time(DEFAULT_5K_TIME_S, t, sizeof(t)));
+                         format_duration(t, sizeof(t), DEFAULT_5K_TIME_S, TIME_FORMAT_DASH));
                 break;
         case REF_SOURCE_RIEGEL:
-                if (r == PACE_REF_EASY)
+                if (r == PACE_REF_GOAL)
+                        snprintf(buf, n, "no goal set: the current mile");
+                else if (r == PACE_REF_EASY)
                         snprintf(buf, n, "marathon pace + %.0f %%",
                                  (EASY_PACE_FACTOR - 1.0) * 100.0);
                 else if (r == PACE_REF_MARATHON && f == PACE_REF_EASY)
                         snprintf(buf, n, "easy pace - %.0f %%",
                                  (1.0 - 1.0 / EASY_PACE_FACTOR) * 100.0);
                 else if (r == PACE_REF_THRESHOLD)
-                        snprintf(
-                                buf, n, "one-hour race pace from %s %s, Riegel (exponent %.2f)",
-                                pace_ref_to_label(f),
-                                format_clock_time(p->pace_s_per_km[f] * race_distance_m(f) / 1000.0,
-                                                  t, sizeof(t)),
-                                RIEGEL_EXPONENT);
+                        snprintf(buf, n, "one-hour race pace from %s %s, Riegel (exponent %.2f)",
+                                 pace_ref_to_label(f),
+                                 format_duration(t, sizeof(t),
+                                                 p->pace_s_per_km[f] * race_distance_m(f) / 1000.0,
+                                                 TIME_FORMAT_DASH),
+                                 RIEGEL_EXPONENT);
                 else if (f == PACE_REF_THRESHOLD)
                         snprintf(buf, n,
                                  "from threshold pace as a one-hour race, Riegel (exponent %.2f)",
                                  RIEGEL_EXPONENT);
                 else
-                        snprintf(
-                                buf, n, "from %s %s, Riegel (exponent %.2f)", pace_ref_to_label(f),
-                                format_clock_time(p->pace_s_per_km[f] * race_distance_m(f) / 1000.0,
-                                                  t, sizeof(t)),
-                                RIEGEL_EXPONENT);
+                        snprintf(buf, n, "from %s %s, Riegel (exponent %.2f)", pace_ref_to_label(f),
+                                 format_duration(t, sizeof(t),
+                                                 p->pace_s_per_km[f] * race_distance_m(f) / 1000.0,
+                                                 TIME_FORMAT_DASH),
+                                 RIEGEL_EXPONENT);
                 break;
         case _REF_SOURCE_MAX:
         case _REF_SOURCE_INVALID:

@@ -39,6 +39,9 @@ typedef enum PaceRef {
         PACE_REF_MARATHON,
         PACE_REF_THRESHOLD, /* about one-hour race pace (lactate threshold, LT2) */
         PACE_REF_EASY,
+        /* The mile the runner trains for (a plan's goal): race-pace work runs at
+         * it, everything else at current fitness. The current mile when unset. */
+        PACE_REF_GOAL,
         _PACE_REF_MAX,
         _PACE_REF_INVALID = -EINVAL,
 } PaceRef;
@@ -72,16 +75,20 @@ typedef struct RunnerProfile {
         unsigned age;        /* years, 0 = unknown */
         bool max_hr_derived, resting_hr_derived, lthr_derived;
         ProfileUnits units; /* how paces are shown */
+        /* A .zwo step whose `pace` attribute names no reference (Zwift's own
+         * files carry values such as 8268) runs at this one (ZwiftPace=). */
+        PaceRef zwift_pace;
 } RunnerProfile;
 
 void runner_profile_init(RunnerProfile *p);
 
 /*
  * Sets one [Runner] key from its string value. Keys (case-insensitive):
- * Mile, 5K, 10K, HalfMarathon (Half), Marathon: race times "5:30", "19:45",
- * "1:29:30" or paces "4:00/km", "6:00/mi";
+ * Mile, 5K, 10K, HalfMarathon (Half), Marathon, GoalMile (Goal): race times
+ * "5:30", "19:45", "1:29:30" or paces "4:00/km", "6:00/mi";
  * ThresholdPace (Threshold), EasyPace (Easy): paces "4:10/km", "6:40/mi";
- * MaxHR, RestingHR, LTHR, Age: integers; Units: km or mi.
+ * MaxHR, RestingHR, LTHR, Age: integers; Units: km or mi; ZwiftPace: mile,
+ * 5k, 10k, half or marathon.
  * Returns -ENOENT for an unknown key, -EINVAL for a bad value.
  */
 int runner_profile_set_key(RunnerProfile *p, const char *key, const char *value);
@@ -91,7 +98,7 @@ void runner_profile_derive(RunnerProfile *p);
 
 /* Speed of a reference in km/h (after derive: always > 0). */
 double runner_profile_speed_kmh(const RunnerProfile *p, PaceRef r);
-double race_distance_m(PaceRef r); /* 0 for threshold and easy */
+double race_distance_m(PaceRef r); /* 0 for threshold and easy; a mile for the goal */
 
 /* "derived from 5K 19:45 with Riegel (exponent 1.06)", "configured", … */
 const char *runner_profile_derivation(const RunnerProfile *p, PaceRef r, char *buf, size_t n);
@@ -102,12 +109,3 @@ const char *pace_ref_to_label(PaceRef r);    /* "Mile", "5K", … */
 const char *ref_source_to_string(RefSource s);
 const char *profile_units_to_string(ProfileUnits u);
 ProfileUnits profile_units_from_string(const char *s);
-
-/* Parses "5:30", "1:29:30", "330" (s), "5:30.5" into seconds. */
-int parse_clock_time(const char *s, double *ret_s);
-/* Parses a pace "4:00/km", "6:00/mi", "80/400m" into seconds per km. */
-int parse_pace(const char *s, double *ret_s_per_km);
-/* "5:30" / "1:29:30" (tenths dropped unless fractional) */
-const char *format_clock_time(double s, char *buf, size_t n);
-/* "4:00/km" or "6:26/mi" */
-const char *format_pace(double kmh, ProfileUnits u, char *buf, size_t n);

@@ -6,6 +6,8 @@
 
 #include "report-svg.h"
 #include "session-summary.h"
+#include "time-util.h"
+#include "trial-result.h"
 #include "util.h"
 #include "xml-escape.h"
 
@@ -60,12 +62,16 @@ static void put_series(const Ctx *c, const Panel *p, const char *id, const char 
                 " stroke-linejoin=\"round\" d=\"",
                 id, color, width, dash ? " stroke-dasharray=\"" : "", dash ? dash : "",
                 dash ? "\"" : "");
-        for (size_t i = 0; i < d->n_samples; i += step) {
+        for (size_t i = 0, prev = 0; i < d->n_samples; prev = i, i += step) {
                 double v = value(&d->samples[i]);
                 if (!isfinite(v)) {
                         pen_down = false;
                         continue;
                 }
+                /* No line across a gap: paced was stopped, nothing was measured. */
+                for (size_t j = prev + 1; j <= i && pen_down; j++)
+                        if (session_sample_gap(d->samples, j))
+                                pen_down = false;
                 fprintf(c->f, "%c%.1f %.1f", pen_down ? 'L' : 'M', px_x(c, d->samples[i].t_s),
                         px_y(p, v));
                 pen_down = true;
@@ -132,7 +138,7 @@ static void put_y_ticks(const Ctx *c, const Panel *p, double step, int decimals,
                         PLOT_X0, PLOT_X1, y, y, PLOT_X0 - 6, y + 4, decimals, v);
                 if (pace_right && v > 0.5) {
                         char pace[16];
-                        session_format_pace(pace, sizeof(pace), v, false);
+                        format_pace(pace, sizeof(pace), v, false, 0);
                         fprintf(c->f, "<text class=\"tick\" x=\"%.1f\" y=\"%.1f\">%s</text>\n",
                                 PLOT_X1 + 6, y + 4, pace);
                 }
@@ -344,7 +350,7 @@ static int put_crossovers(const Ctx *c, const Panel *speed, const Panel *hr, con
                         fprintf(out, " \xc2\xb7 %.0f bpm", x->bpm);
                 if (isfinite(x->kmh) && x->kmh > 0)
                         fprintf(out, " \xc2\xb7 %s /km",
-                                session_format_pace(buf, sizeof(buf), x->kmh, false));
+                                format_pace(buf, sizeof(buf), x->kmh, false, 0));
                 fprintf(out,
                         "</title><line x1=\"%.1f\" x2=\"%.1f\" y1=\"%.1f\" y2=\"%.1f\""
                         " stroke=\"%s\" stroke-width=\"2\" stroke-dasharray=\"3 3\"/>"
@@ -432,7 +438,8 @@ int report_svg_write(const SessionData *d, int utc_offset_s, FILE *out)
                 " viewBox=\"0 0 %d %d\" font-family=\"DejaVu Sans, Helvetica, Arial, "
                 "sans-serif\">\n"
                 "<style>.title{font-size:22px;font-weight:bold;fill:#212121}"
-                ".subtitle{font-size:14px;fill:#424242}.tick{font-size:11px;fill:#616161}"
+                ".subtitle{font-size:14px;fill:#424242}.result{font-size:16px;font-weight:bold;"
+                "fill:#212121}.tick{font-size:11px;fill:#616161}"
                 ".axis-label{font-size:13px;fill:#424242}.legend{font-size:12px;fill:#424242}"
                 ".step-label{font-size:10px;fill:#757575}.marker{font-size:11px;fill:#e65100}"
                 "</style>\n"
@@ -449,32 +456,59 @@ int report_svg_write(const SessionData *d, int utc_offset_s, FILE *out)
         fputs(" \xe2\x80\x94 ", out);
         put_text(out, buf2);
         fputs("</text>\n<text id=\"subtitle\" class=\"subtitle\" x=\"84\" y=\"56\">", out);
-        fprintf(out, "%s", session_format_duration(buf, sizeof(buf), sum->duration_s));
+        fprintf(out, "%s", format_duration(buf, sizeof(buf), sum->duration_s, TIME_FORMAT_DASH));
         if (isfinite(sum->distance_m))
                 fprintf(out, " \xc2\xb7 %.2f km", sum->distance_m / 1000);
         fprintf(out, " \xc2\xb7 avg %s /km",
-                session_format_pace(buf, sizeof(buf), sum->avg_speed_kmh, false));
+                format_pace(buf, sizeof(buf), sum->avg_speed_kmh, false, 0));
         if (isfinite(sum->avg_hr_bpm))
                 fprintf(out, " \xc2\xb7 HR %.0f avg, %.0f max", sum->avg_hr_bpm, sum->max_hr_bpm);
-        /* The aerobic threshold: the end-of-session ramp fit, else the first live one. */
-        const SessionThresholdRow *aet = NULL;
+        /* Thresholds: a threshold test's result (the only thresholds stored), each with
+         * its 95 % interval; nothing for any other session. */
         for (size_t i = 0; i < d->n_thresholds; i++) {
                 const SessionThresholdRow *t = &d->thresholds[i];
-                if (!t->kind || !streq(t->kind, "aet") || !isfinite(t->hr_bpm))
+                double lo, hi;
+
+                if (!t->kind || !isfinite(t->hr_bpm) ||
+                    !(streq(t->kind, "aet") || streq(t->kind, "ant")))
                         continue;
-                if (!aet || (t->method && streq(t->method, SESSION_METHOD_RAMP) &&
-                             !(aet->method && streq(aet->method, SESSION_METHOD_RAMP))))
-                        aet = t;
+                session_threshold_interval(t, &lo, &hi, NULL);
+                fprintf(out, " \xc2\xb7 %s threshold %.0f bpm",
+                        streq(t->kind, "aet") ? "aerobic" : "anaerobic", t->hr_bpm);
+                if (isfinite(lo))
+                        fprintf(out, " (%.0f\xe2\x80\x93%.0f)", lo, hi);
         }
-        if (aet) {
-                fprintf(out, " \xc2\xb7 aerobic threshold %.0f bpm", aet->hr_bpm);
-                if (isfinite(aet->speed_kmh))
-                        fprintf(out, " at %s /km",
-                                session_format_pace(buf, sizeof(buf), aet->speed_kmh, false));
-        }
+        if (sum->gap_s > 0)
+                fprintf(out, " \xc2\xb7 %s not recorded (paced was stopped)",
+                        format_duration(buf, sizeof(buf), sum->gap_s, 0));
         if (d->end_reason == SESSION_END_INTERRUPTED)
                 fputs(" \xc2\xb7 interrupted", out);
         fputs("</text>\n", out);
+
+        /* A time trial's result, right-aligned: the time and goal on the title's
+         * line, its laps on the summary's. */
+        if (d->n_results > 0) {
+                char text[256], *laps;
+
+                trial_result_format(&d->results[d->n_results - 1], text, sizeof(text));
+                laps = strstr(text, "; laps ");
+                if (laps)
+                        *laps = 0;
+                fprintf(out,
+                        "<text id=\"result\" class=\"result\" x=\"%d\" y=\"34\""
+                        " text-anchor=\"end\">",
+                        REPORT_SVG_WIDTH - 20);
+                put_text(out, text);
+                fputs("</text>\n", out);
+                if (laps) {
+                        fprintf(out,
+                                "<text id=\"result-laps\" class=\"subtitle\" x=\"%d\""
+                                " y=\"56\" text-anchor=\"end\">",
+                                REPORT_SVG_WIDTH - 20);
+                        put_text(out, laps + 2);
+                        fputs("</text>\n", out);
+                }
+        }
 
         /* Legend. */
         fputs("<g id=\"legend\">\n", out);
@@ -561,6 +595,25 @@ int report_svg_write(const SessionData *d, int utc_offset_s, FILE *out)
                 px_y(&alpha, 0.75) + 4, PLOT_X0, PLOT_X1, px_y(&alpha, 0.5), px_y(&alpha, 0.5),
                 PLOT_X1 + 6, px_y(&alpha, 0.5) + 4);
         put_series(&c, &alpha, "alpha1-line", REPORT_COLOR_ALPHA1, 2, NULL, v_alpha1);
+
+        /* Gaps: paced was stopped (a crash, then a resumed session). */
+        fputs("<g id=\"gaps\">\n", out);
+        for (size_t i = 1, k = 0; i < d->n_samples; i++) {
+                double x0, x1;
+
+                if (!session_sample_gap(d->samples, i))
+                        continue;
+                x0 = px_x(&c, d->samples[i - 1].t_s + 1);
+                x1 = px_x(&c, d->samples[i].t_s);
+                fprintf(out,
+                        "<rect id=\"gap-%zu\" class=\"gap\" x=\"%.1f\" y=\"%.1f\" width=\"%.1f\""
+                        " height=\"%.1f\" fill=\"#bdbdbd\" fill-opacity=\"0.35\"/>\n"
+                        "<text class=\"step-label\" x=\"%.1f\" y=\"%.1f\" text-anchor=\"middle\">"
+                        "not recorded</text>\n",
+                        k++, x0, speed.top, MAX(x1 - x0, 1.0), alpha.bottom - speed.top,
+                        (x0 + x1) / 2, speed.top + 26);
+        }
+        fputs("</g>\n", out);
 
         /* Step (lap) markers across all panels, numbered at the top. */
         fputs("<g id=\"lap-markers\">\n", out);

@@ -11,6 +11,7 @@
 
 #include "alpha1-tracker.h"
 #include "rr-csv.h"
+#include "threshold-test.h"
 #include "threshold.h"
 #include "zones.h"
 
@@ -19,12 +20,14 @@ typedef struct RrAnalysisOptions {
         double hr_lag_s;        /* RAMP_HR_LAG_S */
         HrProfile profile;      /* zones; thresholds found here fill hrvt1/hrvt2 if unset */
         ZoneModel zone_model;   /* _ZONE_MODEL_INVALID = automatic */
-        bool smoothness_priors; /* pre-detrend each window (lambda 500); not the default */
+        bool smoothness_priors; /* detrend each window first (lambda 500, as Kubios): default */
 } RrAnalysisOptions;
 
 #define RR_ANALYSIS_OPTIONS_DEFAULT                                                                \
-        ((RrAnalysisOptions){                                                                      \
-                .correct = true, .hr_lag_s = RAMP_HR_LAG_S, .zone_model = _ZONE_MODEL_INVALID})
+        ((RrAnalysisOptions){.correct = true,                                                      \
+                             .hr_lag_s = RAMP_HR_LAG_S,                                            \
+                             .zone_model = _ZONE_MODEL_INVALID,                                    \
+                             .smoothness_priors = true})
 
 #define RR_ANALYSIS_MAX_STEADY 16
 
@@ -37,7 +40,7 @@ typedef struct SteadySegment {
 typedef struct RrAnalysis {
         size_t n_rows;      /* RR values read */
         size_t n_beats;     /* after correction */
-        size_t n_artifacts; /* beats changed (or flagged, with correct = false) */
+        size_t n_artifacts; /* repairs (or flags, with correct = false): RrBeat.counted */
         double artifact_pct;
         double duration_s;
         double alpha1; /* whole recording, NAN if too short or flat */
@@ -49,7 +52,10 @@ typedef struct RrAnalysis {
 
         bool has_speed;
         double ramp_start_s, ramp_end_s; /* NAN when no ramp was recognised */
+        /* The fit over the ramp. Its thresholds are results only when test.status
+         * is THRESHOLD_TEST_VALID: anything else is "not a threshold test". */
         RampResult ramp;
+        ThresholdTest test;
 
         int deflection_error; /* 0, or -ENODATA: not a stepped ramp / too few stages */
         size_t n_stages;
@@ -65,6 +71,11 @@ typedef struct RrAnalysis {
 
 int rr_analysis_run(const RrRecording *rec, const RrAnalysisOptions *opt, RrAnalysis **ret);
 RrAnalysis *rr_analysis_free(RrAnalysis *a);
+static inline void rr_analysis_freep(RrAnalysis **a)
+{
+        if (*a)
+                *a = rr_analysis_free(*a);
+}
 
 /*
  * A stored session (session-store.h) as an RR recording: one row per stored

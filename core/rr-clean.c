@@ -16,7 +16,9 @@
  */
 #include <math.h>
 
+#include "alloc-util.h"
 #include "rr-clean.h"
+#include "string-table.h"
 #include "util.h"
 
 #define PENDING_MAX    (RR_CLEANER_LOOKAHEAD + 2)
@@ -46,14 +48,10 @@ static const char *const rr_beat_kind_table[_RR_BEAT_KIND_MAX] = {
         [RR_BEAT_NORMAL] = "normal",         [RR_BEAT_MISSED] = "missed",
         [RR_BEAT_EXTRA] = "extra",           [RR_BEAT_ECTOPIC] = "ectopic",
         [RR_BEAT_LONG_SHORT] = "long-short", [RR_BEAT_DROPOUT] = "dropout",
+        [RR_BEAT_CORRECTED] = "corrected",
 };
 
-const char *rr_beat_kind_to_string(RrBeatKind k)
-{
-        if (k < 0 || k >= _RR_BEAT_KIND_MAX)
-                return NULL;
-        return rr_beat_kind_table[k];
-}
+DEFINE_STRING_TABLE_LOOKUP_TO_STRING(rr_beat_kind, RrBeatKind);
 
 int rr_cleaner_new(RrCleaner **ret, bool correct)
 {
@@ -135,18 +133,11 @@ static double quantile(double *v, size_t n, double q)
         return a + f * (b - a);
 }
 
-static int out_append(RrCleaner *c, double rr, RrBeatKind kind)
+static int out_append(RrCleaner *c, double rr, RrBeatKind kind, bool counted)
 {
-        if (c->n_out == c->out_cap) {
-                size_t cap = c->out_cap ? c->out_cap * 2 : 16;
-                RrBeat *o = realloc(c->out, cap * sizeof(RrBeat));
-
-                if (!o)
-                        return -ENOMEM;
-                c->out = o;
-                c->out_cap = cap;
-        }
-        c->out[c->n_out++] = (RrBeat){.rr_ms = rr, .kind = kind};
+        if (!GREEDY_REALLOC(c->out, c->out_cap, c->n_out + 1))
+                return -ENOMEM;
+        c->out[c->n_out++] = (RrBeat){.rr_ms = rr, .kind = kind, .counted = counted};
         c->prev[c->prev_pos] = rr;
         c->prev_pos = (c->prev_pos + 1) % RR_CLEANER_LOOKAHEAD;
         c->n_prev = MIN(c->n_prev + 1, (size_t)RR_CLEANER_LOOKAHEAD);
@@ -201,14 +192,15 @@ static void pending_drop(RrCleaner *c, size_t k)
         c->n_pending -= k;
 }
 
+/* A missed beat is one artifact however it is split; every beat of a dropout counts. */
 static int emit_split(RrCleaner *c, double rr, unsigned k, RrBeatKind kind)
 {
         int r;
 
         if (!c->correct)
-                return out_append(c, rr, kind);
+                return out_append(c, rr, kind, true);
         for (unsigned j = 0; j < k; j++) {
-                r = out_append(c, rr / k, kind);
+                r = out_append(c, rr / k, kind, j == 0 || kind == RR_BEAT_DROPOUT);
                 if (r < 0)
                         return r;
         }
@@ -226,7 +218,7 @@ static int decide_one(RrCleaner *c)
         /* Too little context (a recording of a few beats): take it as it is. */
         if (isnan(m) || c->n_prev + c->n_pending - 1 < 4) {
                 pending_drop(c, 1);
-                return out_append(c, rr, RR_BEAT_NORMAL);
+                return out_append(c, rr, RR_BEAT_NORMAL, false);
         }
 
         d = rr - m;
@@ -235,7 +227,7 @@ static int decide_one(RrCleaner *c)
         if (fabs(d) <= tol) {
                 dev_record(c, d);
                 pending_drop(c, 1);
-                return out_append(c, rr, RR_BEAT_NORMAL);
+                return out_append(c, rr, RR_BEAT_NORMAL, false);
         }
 
         if (d > 0) {
@@ -255,12 +247,12 @@ static int decide_one(RrCleaner *c)
                 if (fabs(rr + next - m) <= tol) {
                         pending_drop(c, 2);
                         if (!c->correct) {
-                                r = out_append(c, rr, RR_BEAT_EXTRA);
+                                r = out_append(c, rr, RR_BEAT_EXTRA, true);
                                 if (r < 0)
                                         return r;
-                                return out_append(c, next, RR_BEAT_EXTRA);
+                                return out_append(c, next, RR_BEAT_EXTRA, false);
                         }
-                        return out_append(c, rr + next, RR_BEAT_EXTRA);
+                        return out_append(c, rr + next, RR_BEAT_EXTRA, true);
                 }
                 if (next - m > tol && fabs(rr + next - 2 * m) <= 2 * tol) {
                         /* Premature beat and its compensatory pause: interpolate both,
@@ -268,15 +260,15 @@ static int decide_one(RrCleaner *c)
                         double mean = (rr + next) / 2.0;
 
                         pending_drop(c, 2);
-                        r = out_append(c, c->correct ? mean : rr, RR_BEAT_ECTOPIC);
+                        r = out_append(c, c->correct ? mean : rr, RR_BEAT_ECTOPIC, true);
                         if (r < 0)
                                 return r;
-                        return out_append(c, c->correct ? mean : next, RR_BEAT_ECTOPIC);
+                        return out_append(c, c->correct ? mean : next, RR_BEAT_ECTOPIC, false);
                 }
         }
 
         pending_drop(c, 1);
-        return out_append(c, c->correct ? m : rr, RR_BEAT_LONG_SHORT);
+        return out_append(c, c->correct ? m : rr, RR_BEAT_LONG_SHORT, true);
 }
 
 int rr_cleaner_push(RrCleaner *c, double rr_ms, const RrBeat **ret_beats)
@@ -296,6 +288,11 @@ int rr_cleaner_push(RrCleaner *c, double rr_ms, const RrBeat **ret_beats)
         }
         *ret_beats = c->out;
         return (int)c->n_out;
+}
+
+size_t rr_cleaner_pending(const RrCleaner *c)
+{
+        return c ? c->n_pending : 0;
 }
 
 int rr_cleaner_flush(RrCleaner *c, const RrBeat **ret_beats)
@@ -318,15 +315,8 @@ static int beats_append(RrBeat **v, size_t *n, size_t *cap, const RrBeat *b, siz
 {
         if (k == 0)
                 return 0;
-        if (*n + k > *cap) {
-                size_t ncap = MAX(*cap * 2, *n + k + 64);
-                RrBeat *nv = realloc(*v, ncap * sizeof(RrBeat));
-
-                if (!nv)
-                        return -ENOMEM;
-                *v = nv;
-                *cap = ncap;
-        }
+        if (!GREEDY_REALLOC(*v, *cap, *n + k))
+                return -ENOMEM;
         memcpy(*v + *n, b, k * sizeof(RrBeat));
         *n += k;
         return 0;
@@ -365,6 +355,6 @@ double rr_artifact_pct(const RrBeat *beats, size_t n)
         if (n == 0)
                 return 0;
         for (size_t i = 0; i < n; i++)
-                k += rr_beat_is_artifact(&beats[i]);
+                k += beats[i].counted;
         return 100.0 * (double)k / (double)n;
 }

@@ -30,6 +30,7 @@ typedef enum RrBeatKind {
         RR_BEAT_ECTOPIC,    /* premature + compensatory pair, both set to their mean */
         RR_BEAT_LONG_SHORT, /* an isolated outlier replaced by the local median */
         RR_BEAT_DROPOUT,    /* a gap of more than 3 beats split into flagged beats */
+        RR_BEAT_CORRECTED,  /* corrected before (a stored session's artifact flag) */
         _RR_BEAT_KIND_MAX,
         _RR_BEAT_KIND_INVALID = -EINVAL,
 } RrBeatKind;
@@ -39,8 +40,13 @@ const char *rr_beat_kind_to_string(RrBeatKind k);
 typedef struct RrBeat {
         double rr_ms;
         RrBeatKind kind;
+        /* One beat per repair carries it (every beat of a dropout): what the
+         * artifact percentage counts, as Kubios counts corrections. A missed
+         * beat split in two is one artifact, not two. */
+        bool counted;
 } RrBeat;
 
+/* The beat's value was produced or changed by a repair. */
 static inline bool rr_beat_is_artifact(const RrBeat *b)
 {
         return b->kind != RR_BEAT_NORMAL;
@@ -72,6 +78,9 @@ static inline void rr_cleaner_freep(RrCleaner **c)
  * call). Returns their number (0 while the lookahead fills).
  */
 int rr_cleaner_push(RrCleaner *c, double rr_ms, const RrBeat **ret_beats);
+/* Input intervals not decided yet (at most RR_CLEANER_LOOKAHEAD + 1): the
+ * beats the last push returned stand for the input that many before the newest. */
+size_t rr_cleaner_pending(const RrCleaner *c);
 /* End of the recording: decides every pending beat. Same return as push. */
 int rr_cleaner_flush(RrCleaner *c, const RrBeat **ret_beats);
 
@@ -79,5 +88,5 @@ int rr_cleaner_flush(RrCleaner *c, const RrBeat **ret_beats);
 int rr_correct(const double *rr_ms, size_t n, bool correct, RrBeat **ret_beats,
                size_t *ret_n_beats);
 
-/* Percentage of artifact beats among beats[0..n), 0 for n = 0. */
+/* Artifacts (counted beats) per 100 beats of beats[0..n), 0 for n = 0. */
 double rr_artifact_pct(const RrBeat *beats, size_t n);

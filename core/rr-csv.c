@@ -8,6 +8,7 @@
 #include <stdarg.h>
 #include <strings.h>
 
+#include "alloc-util.h"
 #include "rr-csv.h"
 #include "util.h"
 
@@ -95,15 +96,8 @@ static int split(const char *s, const char *e, char sep, const char **fs, const 
 
 static int rows_append(RrRecording *r, size_t *cap, const RrRow *row)
 {
-        if (r->n_rows == *cap) {
-                size_t ncap = *cap ? *cap * 2 : 256;
-                RrRow *n = realloc(r->rows, ncap * sizeof(RrRow));
-
-                if (!n)
-                        return -ENOMEM;
-                r->rows = n;
-                *cap = ncap;
-        }
+        if (!GREEDY_REALLOC(r->rows, *cap, r->n_rows + 1))
+                return -ENOMEM;
         r->rows[r->n_rows++] = *row;
         return 0;
 }
@@ -126,7 +120,7 @@ int rr_csv_parse(const char *buf, size_t len, RrRecording **ret, RrCsvError *ret
         char sep = ',';
         size_t cap = 0;
         unsigned line = 0;
-        double last_t = -INFINITY;
+        double last_t = -INFINITY, max_plain = 0;
         int r;
 
         if ((!buf && len > 0) || !ret)
@@ -194,10 +188,43 @@ int rr_csv_parse(const char *buf, size_t len, RrRecording **ret, RrCsvError *ret
                                 return fail(ret_err, line, "expected %d fields, got %d", n_header,
                                             nf < 0 ? MAX_FIELDS + 1 : nf);
                 } else {
-                        nf = 1;
-                        fs[0] = ls;
-                        fe[0] = le;
-                        col[COL_RR] = 0;
+                        /* A plain list (Kubios, Welltory, Elite HRV): one or more values a
+                         * line, separated by blanks, commas or semicolons. "812,5" alone
+                         * is a decimal comma, not two beats. */
+                        const char *c1 = memchr(ls, ',', (size_t)(le - ls));
+
+                        if (c1 && !memchr(c1 + 1, ',', (size_t)(le - c1 - 1)) &&
+                            !memchr(ls, ' ', (size_t)(le - ls)) &&
+                            !memchr(ls, '\t', (size_t)(le - ls)))
+                                return fail(ret_err, line,
+                                            "'%.*s' is not a number (a decimal comma? write RR "
+                                            "values with a point)",
+                                            (int)MIN(le - ls, 32L), ls);
+                        for (const char *q = ls; q < le;) {
+                                const char *v = q;
+                                double x;
+
+                                while (q < le && !strchr(" \t,;", *q))
+                                        q++;
+                                if (!parse_number(v, q, &x))
+                                        return fail(ret_err, line, "'%.*s' is not a number",
+                                                    (int)MIN(q - v, 32L), v);
+                                if (!(x > 0 && x <= RR_CSV_MAX_RR_MS))
+                                        return fail(ret_err, line, "RR %g out of range (0, %g]", x,
+                                                    RR_CSV_MAX_RR_MS);
+                                row = (RrRow){.rr_ms = x,
+                                              .t_s = NAN,
+                                              .speed_kmh = NAN,
+                                              .hr_bpm = NAN,
+                                              .line = line};
+                                r = rows_append(rec, &cap, &row);
+                                if (r < 0)
+                                        return r;
+                                max_plain = MAX(max_plain, x);
+                                while (q < le && strchr(" \t,;", *q))
+                                        q++;
+                        }
+                        continue;
                 }
 
                 for (int c = 0; c < _COL_MAX; c++) {
@@ -207,8 +234,10 @@ int rr_csv_parse(const char *buf, size_t len, RrRecording **ret, RrCsvError *ret
                         if (i < 0)
                                 continue;
                         if (fs[i] == fe[i]) {
-                                if (c == COL_RR)
-                                        return fail(ret_err, line, "empty rr_ms");
+                                /* A file with a time column times every beat:
+                                 * a row without one cannot be placed. */
+                                if (c == COL_RR || c == COL_T)
+                                        return fail(ret_err, line, "empty %s", column_names[c]);
                                 continue; /* optional cell left empty */
                         }
                         if (!parse_number(fs[i], fe[i], &v))
@@ -256,6 +285,10 @@ int rr_csv_parse(const char *buf, size_t len, RrRecording **ret, RrCsvError *ret
 
         if (rec->n_rows == 0)
                 return fail(ret_err, line, "no RR intervals");
+        /* Kubios also writes plain lists in seconds: no RR is 3 ms long. */
+        if (!csv && max_plain <= RR_PLAIN_MAX_SECONDS)
+                for (size_t i = 0; i < rec->n_rows; i++)
+                        rec->rows[i].rr_ms *= 1000.0;
 
         *ret = TAKE_PTR(rec);
         return 0;

@@ -24,6 +24,7 @@ int rr_recording_from_session(const SessionData *d, RrRecording **ret)
         if (!rec->rows)
                 return -ENOMEM;
         rec->has_t = true;
+        rec->cleaned = true;
         for (size_t i = 0; i < d->n_samples; i++) {
                 rec->has_speed = rec->has_speed || isfinite(d->samples[i].speed_kmh);
                 rec->has_hr = rec->has_hr || d->samples[i].hr_bpm > 0;
@@ -43,6 +44,7 @@ int rr_recording_from_session(const SessionData *d, RrRecording **ret)
                                .t_s = b->t_s,
                                .speed_kmh = NAN,
                                .hr_bpm = NAN,
+                               .artifact = b->artifact,
                                .line = (unsigned)MIN(i + 1, (size_t)UINT32_MAX)};
                 if (d->n_samples > 0 && d->samples[s].t_s <= b->t_s) {
                         row->speed_kmh = d->samples[s].speed_kmh;

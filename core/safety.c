@@ -2,6 +2,7 @@
 #include <math.h>
 
 #include "safety.h"
+#include "string-table.h"
 #include "util.h"
 
 void safety_config_init(SafetyConfig *c)
@@ -83,18 +84,13 @@ int safety_limits_compute(SafetyLimits *ret, const SafetyConfig *c,
         return 0;
 }
 
-static const char *const clamp_table[_SAFETY_CLAMP_MAX] = {
+static const char *const safety_clamp_table[_SAFETY_CLAMP_MAX] = {
         [SAFETY_CLAMP_NONE] = "none",
         [SAFETY_CLAMP_LOW] = "low",
         [SAFETY_CLAMP_HIGH] = "high",
 };
 
-const char *safety_clamp_to_string(SafetyClamp c)
-{
-        if (c < 0 || c >= _SAFETY_CLAMP_MAX)
-                return NULL;
-        return clamp_table[c];
-}
+DEFINE_STRING_TABLE_LOOKUP_TO_STRING(safety_clamp, SafetyClamp);
 
 static double clamp_round(double v, double lo, double hi, double inc, SafetyClamp *ret_clamp)
 {

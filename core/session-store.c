@@ -17,16 +17,28 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
+#include <unistd.h>
 
+#include "alloc-util.h"
 #include "json-writer.h"
 #include "session-store.h"
+#include "string-table.h"
+#include "utf8.h"
 #include "util.h"
 
-/* While degraded (flushes failing), keep up to about four hours of data in
- * memory for a later retry, then drop new rows and count them. */
-#define PENDING_SAMPLES_MAX (4 * 3600)
-#define PENDING_RR_MAX      (4 * 3600 * 4)
-#define PENDING_OTHER_MAX   4096
+/*
+ * While the database cannot be written (another process holds its lock, the
+ * disk is full, the directory is read-only or missing), sessions and their
+ * rows wait in memory: about four hours of samples, four RR intervals per
+ * sample (240 bpm), 4096 laps, events and thresholds, in all sessions
+ * waiting together, about 2 MB. Past that, new rows are dropped and counted
+ * (the session gets a note saying how many); the workout is unaffected.
+ */
+#define PENDING_SAMPLES_MAX   (4 * 3600)
+#define PENDING_RR_PER_SAMPLE 4
+#define PENDING_OTHER_MAX     4096
+#define PENDING_SESSIONS_MAX  16
 
 typedef struct PendingEvent {
         double t_s;
@@ -34,11 +46,26 @@ typedef struct PendingEvent {
         char *text, *json;
 } PendingEvent;
 
-struct SessionStore {
-        sqlite3 *db;
-        bool reader;
-        int64_t current;
-        int64_t interrupted; /* newest session this open marked interrupted */
+typedef struct PendingThreshold {
+        char *kind, *method, *json;
+        double alpha1, hr_bpm, speed_kmh, t_s, confidence;
+} PendingThreshold;
+
+/* A session as the writer keeps it until its rows are committed. */
+/* An ended session wholly committed, for session_store_pop_written(). */
+typedef struct WrittenSession {
+        int64_t id;
+        SessionEndReason reason;
+        bool ended_unwritten; /* it ended before its row existed: its end had no id */
+} WrittenSession;
+
+typedef struct PendingSession {
+        int64_t id;    /* its row; 0 until inserted */
+        bool resume;   /* an interrupted session reopened: its end is cleared at the next flush */
+        bool attached; /* not a session of ours: rows (thresholds) for a stored one */
+        uint64_t start_wall_usec;
+        char *workout_name, *workout_source, *steps_json, *profile_json, *zones_json;
+        char *treadmill_address, *treadmill_name, *hrm_address, *hrm_name;
 
         SessionSample *samples;
         size_t n_samples, alloc_samples;
@@ -48,6 +75,30 @@ struct SessionStore {
         size_t n_laps, alloc_laps;
         PendingEvent *events;
         size_t n_events, alloc_events;
+        PendingThreshold *thresholds;
+        size_t n_thresholds, alloc_thresholds;
+        uint64_t dropped_samples, dropped_rr, dropped_other;
+
+        bool ended; /* session_store_end() was called: closed at the next flush */
+        uint64_t end_wall_usec;
+        SessionEndReason end_reason;
+} PendingSession;
+
+struct SessionStore {
+        sqlite3 *db; /* NULL while the writer cannot open it: retried at each flush */
+        bool reader;
+        char *dir, *db_path; /* the writer's */
+        int open_error;      /* the writer's last open, 0 if open */
+        bool need_recover;   /* crash recovery has not run yet (the lock was busy) */
+        int64_t interrupted; /* newest session the recovery marked interrupted */
+        uint64_t size_limit;
+
+        PendingSession **sessions; /* oldest first; the newest is current unless ended */
+        size_t n_sessions;
+        size_t buffered_samples, buffered_rr, buffered_other, max_samples;
+        /* Ended sessions now wholly committed (session_store_pop_written()). */
+        WrittenSession *written;
+        size_t n_written;
 
         bool flushed_once;
         uint64_t last_flush_usec;
@@ -56,7 +107,7 @@ struct SessionStore {
         char error[256];
 };
 
-static const char *const end_reason_table[_SESSION_END_MAX] = {
+static const char *const session_end_reason_table[_SESSION_END_MAX] = {
         [SESSION_END_FINISHED] = "finished",
         [SESSION_END_ABORTED] = "aborted",
         [SESSION_END_INTERRUPTED] = "interrupted",
@@ -66,9 +117,10 @@ static const char *const lap_kind_table[_LAP_KIND_MAX] = {
         [LAP_KIND_STEP] = "step",
         [LAP_KIND_400M] = "400m",
         [LAP_KIND_MILE] = "mile",
+        [LAP_KIND_TRIAL] = "trial",
 };
 
-static const char *const event_type_table[_SESSION_EVENT_MAX] = {
+static const char *const session_event_type_table[_SESSION_EVENT_MAX] = {
         [SESSION_EVENT_START] = "start",
         [SESSION_EVENT_STOP] = "stop",
         [SESSION_EVENT_PAUSE] = "pause",
@@ -83,64 +135,9 @@ static const char *const event_type_table[_SESSION_EVENT_MAX] = {
         [SESSION_EVENT_NOTE] = "note",
 };
 
-/* The workout model's enums are serialized with our own names so the stored
- * JSON stays stable even if the model's to_string() wording changes. */
-static const char *const step_kind_names[_STEP_KIND_MAX] = {
-        [STEP_KIND_WARMUP] = "warmup",         [STEP_KIND_ACTIVE] = "active",
-        [STEP_KIND_RECOVERY] = "recovery",     [STEP_KIND_REST] = "rest",
-        [STEP_KIND_COOLDOWN] = "cooldown",     [STEP_KIND_STRIDE] = "stride",
-        [STEP_KIND_TIME_TRIAL] = "time-trial",
-};
-static const char *const step_end_names[_STEP_END_MAX] = {
-        [STEP_END_TIME] = "time",
-        [STEP_END_DISTANCE] = "distance",
-        [STEP_END_OPEN] = "open",
-};
-static const char *const step_control_names[_STEP_CONTROL_MAX] = {
-        [STEP_CONTROL_SPEED] = "speed",
-        [STEP_CONTROL_HR] = "hr",
-        [STEP_CONTROL_FREE] = "free",
-};
-
-static int table_lookup(const char *const *table, size_t n, const char *s)
-{
-        if (!s)
-                return -EINVAL;
-        for (size_t i = 0; i < n; i++)
-                if (table[i] && streq(table[i], s))
-                        return (int)i;
-        return -EINVAL;
-}
-
-const char *session_end_reason_to_string(SessionEndReason r)
-{
-        return r >= 0 && r < _SESSION_END_MAX ? end_reason_table[r] : NULL;
-}
-
-SessionEndReason session_end_reason_from_string(const char *s)
-{
-        return table_lookup(end_reason_table, _SESSION_END_MAX, s);
-}
-
-const char *lap_kind_to_string(LapKind k)
-{
-        return k >= 0 && k < _LAP_KIND_MAX ? lap_kind_table[k] : NULL;
-}
-
-LapKind lap_kind_from_string(const char *s)
-{
-        return table_lookup(lap_kind_table, _LAP_KIND_MAX, s);
-}
-
-const char *session_event_type_to_string(SessionEventType t)
-{
-        return t >= 0 && t < _SESSION_EVENT_MAX ? event_type_table[t] : NULL;
-}
-
-SessionEventType session_event_type_from_string(const char *s)
-{
-        return table_lookup(event_type_table, _SESSION_EVENT_MAX, s);
-}
+DEFINE_STRING_TABLE_LOOKUP(session_end_reason, SessionEndReason);
+DEFINE_STRING_TABLE_LOOKUP(lap_kind, LapKind);
+DEFINE_STRING_TABLE_LOOKUP(session_event_type, SessionEventType);
 
 /*
  * Schema migrations: migrations[i] takes user_version i to i + 1. A fresh
@@ -216,6 +213,21 @@ static const char *const migrations[SESSION_STORE_SCHEMA_VERSION] = {
         "  session_id INTEGER REFERENCES sessions(id) ON DELETE SET NULL,"
         "  accepted_usec INTEGER NOT NULL,"
         "  hrvt1_bpm REAL, hrvt2_bpm REAL, hrvt1_kmh REAL, hrvt2_kmh REAL);",
+
+        /* 3 -> 4: time-trial results, and results the runner accepted as a
+         * reference race (copied, like accepted thresholds). */
+        "CREATE TABLE results ("
+        "  id INTEGER PRIMARY KEY,"
+        "  session_id INTEGER NOT NULL REFERENCES sessions(id) ON DELETE CASCADE,"
+        "  distance_m REAL NOT NULL, time_s REAL NOT NULL, goal_s REAL,"
+        "  complete INTEGER NOT NULL, best INTEGER NOT NULL DEFAULT 0,"
+        "  laps_json TEXT);"
+        "CREATE INDEX results_session ON results(session_id);"
+        "CREATE TABLE accepted_results ("
+        "  id INTEGER PRIMARY KEY,"
+        "  session_id INTEGER REFERENCES sessions(id) ON DELETE SET NULL,"
+        "  accepted_usec INTEGER NOT NULL,"
+        "  distance_m REAL NOT NULL, time_s REAL NOT NULL);",
 };
 
 /* SQLite result codes as errnos, so that callers can say what went wrong. */
@@ -281,6 +293,12 @@ static void finalizep(sqlite3_stmt **st)
 
 static int prepare(SessionStore *s, const char *sql, sqlite3_stmt **ret)
 {
+        if (!s->db) {
+                /* The daemon's store before it could be opened. */
+                if (!s->error[0])
+                        snprintf(s->error, sizeof(s->error), "The database is not open");
+                return -ENOMEDIUM;
+        }
         int rc = sqlite3_prepare_v2(s->db, sql, -1, ret, NULL);
 
         return rc == SQLITE_OK ? 0 : fail(s, rc, "Failed to prepare statement");
@@ -315,6 +333,22 @@ static int column_strdup(sqlite3_stmt *st, int i, char **ret)
         if (!t)
                 return 0;
         *ret = strdup((const char *)t);
+        return *ret ? 0 : -ENOMEM;
+}
+
+/*
+ * A column readers show, print, export or send over D-Bus: invalid UTF-8
+ * and control characters (a row written by an older paced, or by anyone
+ * with the file) come back as U+FFFD. JSON columns are read raw.
+ */
+static int column_strdup_text(sqlite3_stmt *st, int i, char **ret)
+{
+        const unsigned char *t = sqlite3_column_text(st, i);
+
+        *ret = NULL;
+        if (!t)
+                return 0;
+        *ret = utf8_sanitize((const char *)t);
         return *ret ? 0 : -ENOMEM;
 }
 
@@ -384,7 +418,7 @@ rollback:
 
 /* A crash left sessions without an end: close them as interrupted, with the
  * time of their last stored sample as the end time. */
-static int recover(SessionStore *s)
+static int recover(SessionStore *s, int64_t *interrupted)
 {
         _cleanup_stmt_ sqlite3_stmt *st = NULL;
         int r, rc;
@@ -399,7 +433,7 @@ static int recover(SessionStore *s)
         if (r < 0)
                 return r;
         while ((rc = sqlite3_step(st)) == SQLITE_ROW)
-                s->interrupted = MAX(s->interrupted, sqlite3_column_int64(st, 0));
+                *interrupted = MAX(*interrupted, sqlite3_column_int64(st, 0));
         if (rc != SQLITE_DONE)
                 return fail(s, rc, "Failed to mark unfinished sessions interrupted");
         return 0;
@@ -426,113 +460,6 @@ static char *uri_for_immutable(const char *path)
                 return NULL;
         }
         return buf;
-}
-
-int session_store_open_db(SessionStore **ret, const char *db_path, bool reader)
-{
-        _cleanup_free_ SessionStore *s = NULL;
-        _cleanup_free_ char *uri = NULL;
-        int flags, rc, r;
-
-        if (!ret || !db_path)
-                return -EINVAL;
-        s = calloc(1, sizeof(*s));
-        if (!s)
-                return -ENOMEM;
-        s->reader = reader;
-
-        if (reader) {
-                if (access(db_path, F_OK) < 0)
-                        return -errno;
-                flags = access(db_path, W_OK) == 0 ? SQLITE_OPEN_READWRITE : SQLITE_OPEN_READONLY;
-        } else
-                flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE;
-
-        if (flags == SQLITE_OPEN_READONLY) {
-                /* A user reading the service's database: SQLite can't set up
-                 * WAL shared memory in a directory it can't write. With no
-                 * -wal file no writer has the database open, so read it as
-                 * immutable (a snapshot; nothing is ever written). */
-                _cleanup_free_ char *wal = NULL;
-                if (asprintf(&wal, "%s-wal", db_path) < 0)
-                        return -ENOMEM;
-                if (access(wal, F_OK) < 0) {
-                        uri = uri_for_immutable(db_path);
-                        if (!uri)
-                                return -ENOMEM;
-                        flags |= SQLITE_OPEN_URI;
-                }
-        }
-
-        rc = sqlite3_open_v2(uri ? uri : db_path, &s->db, flags | SQLITE_OPEN_NOMUTEX, NULL);
-        if (rc != SQLITE_OK) {
-                r = errno_from_sqlite(rc);
-                sqlite3_close(s->db);
-                return r < 0 ? r : -EIO;
-        }
-        sqlite3_extended_result_codes(s->db, 1);
-        /* The CLI may read while the daemon commits: wait rather than fail. */
-        sqlite3_busy_timeout(s->db, 2000);
-
-        r = exec(s, "PRAGMA foreign_keys = ON", "Failed to enable foreign keys");
-        if (r >= 0 && !(flags & SQLITE_OPEN_READONLY))
-                r = exec(s, "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL",
-                         "Failed to enable WAL");
-        if (r >= 0)
-                r = migrate(s);
-        if (r >= 0 && !reader)
-                r = recover(s);
-        if (r < 0) {
-                sqlite3_close(s->db);
-                return r;
-        }
-        *ret = TAKE_PTR(s);
-        return 0;
-}
-
-int session_store_open(SessionStore **ret, const char *dir)
-{
-        _cleanup_free_ char *path = NULL;
-        struct stat st;
-
-        if (!ret || !dir)
-                return -EINVAL;
-        if (stat(dir, &st) < 0)
-                return -errno;
-        if (!S_ISDIR(st.st_mode))
-                return -ENOTDIR;
-        if (asprintf(&path, "%s/%s", dir, SESSION_STORE_DB_NAME) < 0)
-                return -ENOMEM;
-        /* SQLite would report a read-only directory as a generic "unable to
-         * open": check first so the caller can say what is wrong. */
-        if (access(dir, W_OK) < 0)
-                return errno == EROFS ? -EROFS : -EACCES;
-        return session_store_open_db(ret, path, false);
-}
-
-static void pending_clear(SessionStore *s)
-{
-        for (size_t i = 0; i < s->n_events; i++) {
-                free(s->events[i].text);
-                free(s->events[i].json);
-        }
-        s->n_samples = s->n_rr = s->n_laps = s->n_events = 0;
-}
-
-SessionStore *session_store_free(SessionStore *s)
-{
-        if (!s)
-                return NULL;
-        if (s->db && !s->reader)
-                (void)session_store_flush(s, s->last_flush_usec);
-        pending_clear(s);
-        free(s->samples);
-        free(s->rr);
-        free(s->laps);
-        free(s->events);
-        sqlite3_close(s->db);
-        free(s);
-        return NULL;
 }
 
 char *session_store_db_path(const char *db_opt, const char *state_dir_opt)
@@ -574,6 +501,9 @@ int session_store_set_size_limit(SessionStore *s, uint64_t max_bytes)
 
         if (!s)
                 return -EINVAL;
+        s->size_limit = max_bytes;
+        if (!s->db)
+                return 0; /* applied when it opens */
         r = prepare(s, "PRAGMA page_size", &st);
         if (r < 0)
                 return r;
@@ -585,11 +515,6 @@ int session_store_set_size_limit(SessionStore *s, uint64_t max_bytes)
         snprintf(sql, sizeof(sql), "PRAGMA max_page_count = %" PRIu64,
                  max_bytes == 0 ? UINT64_C(1073741823) : MAX(max_bytes / page_size, UINT64_C(1)));
         return exec(s, sql, "Failed to set the size limit");
-}
-
-int64_t session_store_current(const SessionStore *s)
-{
-        return s ? s->current : 0;
 }
 
 static char *steps_to_json(const ResolvedWorkout *w)
@@ -604,14 +529,11 @@ static char *steps_to_json(const ResolvedWorkout *w)
         fputc('[', f);
         for (size_t i = 0; w && i < w->n_steps; i++) {
                 const ResolvedStep *st = &w->steps[i];
-                const char *kind = st->kind >= 0 && st->kind < _STEP_KIND_MAX
-                                           ? step_kind_names[st->kind]
-                                           : NULL;
-                const char *end =
-                        st->end >= 0 && st->end < _STEP_END_MAX ? step_end_names[st->end] : NULL;
-                const char *control = st->control >= 0 && st->control < _STEP_CONTROL_MAX
-                                              ? step_control_names[st->control]
-                                              : NULL;
+                /* The workout model's names: test-session-store pins them,
+                 * as stored sessions keep them. */
+                const char *kind = step_kind_to_string(st->kind);
+                const char *end = step_end_to_string(st->end);
+                const char *control = step_control_to_string(st->control);
 
                 fputs(i ? ",{" : "{", f);
                 fputs("\"kind\":", f);
@@ -680,126 +602,466 @@ static char *zones_to_json(const SessionInfo *info)
         return buf;
 }
 
-int session_store_begin(SessionStore *s, uint64_t start_wall_usec, const SessionInfo *info,
-                        int64_t *ret_id)
-{
-        _cleanup_stmt_ sqlite3_stmt *st = NULL;
-        _cleanup_free_ char *steps = NULL, *zones = NULL;
-        const SessionInfo empty = {};
-        int r, rc;
+/* ---- opening ---- */
 
-        if (!s || s->reader)
-                return -EINVAL;
-        if (s->current != 0)
-                return -EBUSY;
-        if (!info)
-                info = &empty;
-        steps = steps_to_json(info->workout);
-        if (!steps)
-                return -ENOMEM;
-        if (info->n_zones > 0) {
-                zones = zones_to_json(info);
-                if (!zones)
+/* Opens db_path into s->db: WAL, foreign keys, the schema migrated. The
+ * writer's connection never waits for a lock (busy_timeout 0): paced runs
+ * it on its event loop, and another process holding the write lock must
+ * not stall the workout. A busy database is -EBUSY, retried later. */
+static int open_connection(SessionStore *s, const char *db_path, bool reader)
+{
+        _cleanup_free_ char *uri = NULL;
+        int flags, rc, r;
+
+        if (reader) {
+                if (access(db_path, F_OK) < 0)
+                        return -errno;
+                flags = access(db_path, W_OK) == 0 ? SQLITE_OPEN_READWRITE : SQLITE_OPEN_READONLY;
+        } else
+                flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE;
+
+        if (flags == SQLITE_OPEN_READONLY) {
+                /* A user reading the service's database: SQLite can't set up
+                 * WAL shared memory in a directory it can't write. With no
+                 * -wal file no writer has the database open, so read it as
+                 * immutable (a snapshot; nothing is ever written). */
+                _cleanup_free_ char *wal = NULL;
+                if (asprintf(&wal, "%s-wal", db_path) < 0)
                         return -ENOMEM;
+                if (access(wal, F_OK) < 0) {
+                        uri = uri_for_immutable(db_path);
+                        if (!uri)
+                                return -ENOMEM;
+                        flags |= SQLITE_OPEN_URI;
+                }
         }
 
-        r = prepare(s,
-                    "INSERT INTO sessions (start_usec, workout_name, workout_source, steps_json,"
-                    " profile_json, zones_json, treadmill_address, treadmill_name, hrm_address,"
-                    " hrm_name) VALUES (?,?,?,?,?,?,?,?,?,?)",
-                    &st);
+        rc = sqlite3_open_v2(uri ? uri : db_path, &s->db, flags | SQLITE_OPEN_NOMUTEX, NULL);
+        if (rc != SQLITE_OK) {
+                r = fail(s, rc, "Failed to open the database");
+                sqlite3_close(s->db);
+                s->db = NULL;
+                return r;
+        }
+        sqlite3_extended_result_codes(s->db, 1);
+        /* The CLI may read while the daemon commits: it can afford to wait. */
+        sqlite3_busy_timeout(s->db, reader ? 2000 : 0);
+
+        r = exec(s, "PRAGMA foreign_keys = ON", "Failed to enable foreign keys");
+        if (r >= 0 && !(flags & SQLITE_OPEN_READONLY))
+                r = exec(s, "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL",
+                         "Failed to enable WAL");
+        if (r >= 0)
+                r = migrate(s);
+        if (r >= 0 && !reader && s->size_limit > 0)
+                r = session_store_set_size_limit(s, s->size_limit);
+        if (r < 0) {
+                sqlite3_close(s->db);
+                s->db = NULL;
+        }
+        return r;
+}
+
+/* The writer's open: the directory checked first (SQLite would only say
+ * "unable to open"), then the database, then crash recovery if the write
+ * lock is free now (else at the next flush, before anything is written). */
+static int writer_open(SessionStore *s)
+{
+        struct stat st;
+        int r;
+
+        if (stat(s->dir, &st) < 0)
+                r = -errno;
+        else if (!S_ISDIR(st.st_mode))
+                r = -ENOTDIR;
+        else if (access(s->dir, W_OK) < 0)
+                r = errno == EROFS ? -EROFS : -EACCES;
+        else {
+                r = open_connection(s, s->db_path, false); /* says why in s->error */
+                if (r < 0) {
+                        struct statvfs vfs;
+
+                        /* SQLite says "disk I/O error" when it cannot create
+                         * its -shm file on a full disk: say what the admin can fix. */
+                        if (r == -EIO && statvfs(s->dir, &vfs) == 0 && vfs.f_bavail == 0) {
+                                size_t n = strlen(s->error);
+
+                                snprintf(s->error + n, sizeof(s->error) - n, " (the disk is full)");
+                                r = -ENOSPC;
+                        }
+                        return r;
+                }
+                s->need_recover = true;
+                if (recover(s, &s->interrupted) >= 0)
+                        s->need_recover = false;
+                return 0;
+        }
+        snprintf(s->error, sizeof(s->error), "Cannot write in %s: %s", s->dir, strerror(-r));
+        return r;
+}
+
+static SessionStore *store_new(bool reader)
+{
+        SessionStore *s = calloc(1, sizeof(*s));
+
+        if (!s)
+                return NULL;
+        s->reader = reader;
+        s->max_samples = PENDING_SAMPLES_MAX;
+        return s;
+}
+
+int session_store_open_db(SessionStore **ret, const char *db_path, bool reader)
+{
+        _cleanup_(session_store_freep) SessionStore *s = NULL;
+        int r;
+
+        if (!ret || !db_path)
+                return -EINVAL;
+        s = store_new(reader);
+        if (!s)
+                return -ENOMEM;
+        if (!reader) {
+                s->db_path = strdup(db_path);
+                if (!s->db_path)
+                        return -ENOMEM;
+        }
+        r = open_connection(s, db_path, reader);
+        if (r >= 0 && !reader)
+                r = recover(s, &s->interrupted);
         if (r < 0)
                 return r;
-        sqlite3_bind_int64(st, 1, (sqlite3_int64)start_wall_usec);
-        bind_text(st, 2,
-                  info->workout_name ? info->workout_name
-                  : info->workout    ? info->workout->name
-                                     : NULL);
-        bind_text(st, 3,
-                  info->workout_source ? info->workout_source
-                  : info->workout      ? info->workout->source
-                                       : NULL);
-        bind_text(st, 4, steps);
-        bind_text(st, 5, info->profile_json);
-        bind_text(st, 6, zones);
-        bind_text(st, 7, info->treadmill_address);
-        bind_text(st, 8, info->treadmill_name);
-        bind_text(st, 9, info->hrm_address);
-        bind_text(st, 10, info->hrm_name);
-        rc = sqlite3_step(st);
-        if (rc != SQLITE_DONE)
-                return fail(s, rc, "Failed to record the session");
-
-        s->current = sqlite3_last_insert_rowid(s->db);
-        if (ret_id)
-                *ret_id = s->current;
+        *ret = TAKE_PTR(s);
         return 0;
 }
 
-/* Grows a pending array; false (and a dropped row counted) at the cap. */
-static bool pending_grow(SessionStore *s, void **array, size_t *alloc, size_t n, size_t size,
-                         size_t cap)
+static int store_new_writer(const char *dir, SessionStore **ret)
 {
+        _cleanup_(session_store_freep) SessionStore *s = NULL;
+
+        if (!ret || !dir)
+                return -EINVAL;
+        s = store_new(false);
+        if (!s)
+                return -ENOMEM;
+        s->dir = strdup(dir);
+        if (!s->dir || asprintf(&s->db_path, "%s/%s", dir, SESSION_STORE_DB_NAME) < 0)
+                return -ENOMEM;
+        *ret = TAKE_PTR(s);
+        return 0;
+}
+
+int session_store_open(SessionStore **ret, const char *dir)
+{
+        _cleanup_(session_store_freep) SessionStore *s = NULL;
+        int r;
+
+        r = store_new_writer(dir, &s);
+        if (r < 0)
+                return r;
+        r = writer_open(s);
+        if (r >= 0 && s->need_recover)
+                r = recover(s, &s->interrupted);
+        if (r < 0)
+                return r;
+        *ret = TAKE_PTR(s);
+        return 0;
+}
+
+int session_store_new(SessionStore **ret, const char *dir)
+{
+        _cleanup_(session_store_freep) SessionStore *s = NULL;
+        int r;
+
+        r = store_new_writer(dir, &s);
+        if (r < 0)
+                return r;
+        /* Not now? Then at the first flush that has something to write. */
+        s->open_error = writer_open(s);
+        *ret = TAKE_PTR(s);
+        return 0;
+}
+
+bool session_store_is_open(const SessionStore *s)
+{
+        return s && s->db;
+}
+
+/* ---- the writer's memory: sessions waiting to be written ---- */
+
+static int flush_now(SessionStore *s);
+
+/* What a later attempt may get past: a lock, a full disk, a read-only or
+ * failing file system. (Not: a constraint, a corrupt or newer database.) */
+static bool error_is_transient(int r)
+{
+        return r == -EBUSY || r == -ENOSPC || r == -EIO || r == -EROFS || r == -EACCES ||
+               r == -ENOENT || r == -ENOTDIR;
+}
+
+static void pending_session_free(PendingSession *ps)
+{
+        if (!ps)
+                return;
+        free(ps->workout_name);
+        free(ps->workout_source);
+        free(ps->steps_json);
+        free(ps->profile_json);
+        free(ps->zones_json);
+        free(ps->treadmill_address);
+        free(ps->treadmill_name);
+        free(ps->hrm_address);
+        free(ps->hrm_name);
+        free(ps->samples);
+        free(ps->rr);
+        free(ps->laps);
+        for (size_t i = 0; i < ps->n_events; i++) {
+                free(ps->events[i].text);
+                free(ps->events[i].json);
+        }
+        free(ps->events);
+        for (size_t i = 0; i < ps->n_thresholds; i++) {
+                free(ps->thresholds[i].kind);
+                free(ps->thresholds[i].method);
+                free(ps->thresholds[i].json);
+        }
+        free(ps->thresholds);
+        free(ps);
+}
+
+/* The rows of ps were committed: forget them, keep the session. */
+static void pending_session_clear_rows(SessionStore *s, PendingSession *ps)
+{
+        s->buffered_samples -= ps->n_samples;
+        s->buffered_rr -= ps->n_rr;
+        s->buffered_other -= ps->n_laps + ps->n_events + ps->n_thresholds;
+        for (size_t i = 0; i < ps->n_events; i++) {
+                free(ps->events[i].text);
+                free(ps->events[i].json);
+        }
+        for (size_t i = 0; i < ps->n_thresholds; i++) {
+                free(ps->thresholds[i].kind);
+                free(ps->thresholds[i].method);
+                free(ps->thresholds[i].json);
+        }
+        ps->n_samples = ps->n_rr = ps->n_laps = ps->n_events = ps->n_thresholds = 0;
+        ps->dropped_samples = ps->dropped_rr = ps->dropped_other = 0;
+}
+
+static bool pending_session_has_work(const PendingSession *ps)
+{
+        return ps->id == 0 || ps->resume || ps->ended || ps->n_samples || ps->n_rr || ps->n_laps ||
+               ps->n_events || ps->n_thresholds || ps->dropped_samples || ps->dropped_rr ||
+               ps->dropped_other;
+}
+
+static bool store_has_work(const SessionStore *s)
+{
+        for (size_t i = 0; i < s->n_sessions; i++)
+                if (pending_session_has_work(s->sessions[i]))
+                        return true;
+        return false;
+}
+
+/* The session being recorded: the newest, unless it ended. */
+static PendingSession *current_session(const SessionStore *s)
+{
+        PendingSession *ps = s && s->n_sessions ? s->sessions[s->n_sessions - 1] : NULL;
+
+        return ps && !ps->ended ? ps : NULL;
+}
+
+static int append_session(SessionStore *s, PendingSession *ps)
+{
+        PendingSession **n;
+
+        if (s->n_sessions >= PENDING_SESSIONS_MAX)
+                return -ENOBUFS;
+        n = reallocarray(s->sessions, s->n_sessions + 1, sizeof(*n));
+        if (!n)
+                return -ENOMEM;
+        s->sessions = n;
+        s->sessions[s->n_sessions++] = ps;
+        return 0;
+}
+
+static void free_pending(SessionStore *s)
+{
+        for (size_t i = 0; i < s->n_sessions; i++)
+                pending_session_free(s->sessions[i]);
+        free(s->sessions);
+        s->sessions = NULL;
+        s->n_sessions = 0;
+        s->buffered_samples = s->buffered_rr = s->buffered_other = 0;
+}
+
+SessionStore *session_store_free(SessionStore *s)
+{
+        if (!s)
+                return NULL;
+        if (!s->reader && store_has_work(s)) {
+                /* The last chance for what is in memory: the daemon is
+                 * stopping, so a short wait for a lock costs nothing. */
+                if (s->db)
+                        sqlite3_busy_timeout(s->db, 2000);
+                (void)flush_now(s);
+        }
+        free_pending(s);
+        free(s->written);
+        sqlite3_close(s->db);
+        free(s->dir);
+        free(s->db_path);
+        free(s);
+        return NULL;
+}
+
+/* ---- the writer ---- */
+
+static char *strdup_or_null(const char *s, bool *oom)
+{
+        char *c;
+
+        if (!s)
+                return NULL;
+        c = strdup(s);
+        if (!c)
+                *oom = true;
+        return c;
+}
+
+int session_store_begin(SessionStore *s, uint64_t start_wall_usec, const SessionInfo *info,
+                        int64_t *ret_id)
+{
+        PendingSession *ps;
+        const SessionInfo empty = {};
+        bool oom = false;
+        int r;
+
+        if (!s || s->reader)
+                return -EINVAL;
+        if (current_session(s))
+                return -EBUSY;
+        if (!info)
+                info = &empty;
+        ps = calloc(1, sizeof(*ps));
+        if (!ps)
+                return -ENOMEM;
+        ps->start_wall_usec = start_wall_usec;
+        ps->workout_name = strdup_or_null(info->workout_name ? info->workout_name
+                                          : info->workout    ? info->workout->name
+                                                             : NULL,
+                                          &oom);
+        ps->workout_source = strdup_or_null(info->workout_source ? info->workout_source
+                                            : info->workout      ? info->workout->source
+                                                                 : NULL,
+                                            &oom);
+        ps->steps_json = steps_to_json(info->workout);
+        ps->profile_json = strdup_or_null(info->profile_json, &oom);
+        if (info->n_zones > 0) {
+                ps->zones_json = zones_to_json(info);
+                oom = oom || !ps->zones_json;
+        }
+        ps->treadmill_address = strdup_or_null(info->treadmill_address, &oom);
+        ps->treadmill_name = strdup_or_null(info->treadmill_name, &oom);
+        ps->hrm_address = strdup_or_null(info->hrm_address, &oom);
+        ps->hrm_name = strdup_or_null(info->hrm_name, &oom);
+        if (oom || !ps->steps_json) {
+                pending_session_free(ps);
+                return -ENOMEM;
+        }
+        r = append_session(s, ps);
+        if (r < 0) {
+                pending_session_free(ps);
+                if (r == -ENOBUFS)
+                        snprintf(s->error, sizeof(s->error),
+                                 "%d sessions are waiting to be written already",
+                                 PENDING_SESSIONS_MAX);
+                return r;
+        }
+        /* Written now if the database lets us, so that the id is known. */
+        r = flush_now(s);
+        if (ret_id)
+                *ret_id = ps->id;
+        return r < 0 ? 1 : 0;
+}
+
+/* Room for one more row of a kind in ps, within the memory budget; false
+ * (and the row counted as dropped, in ps too) when there is none. */
+static bool pending_grow(SessionStore *s, PendingSession *ps, void **array, size_t *alloc, size_t n,
+                         size_t size, size_t *buffered, size_t cap, uint64_t *dropped)
+{
+        size_t na;
+        void *p;
+
+        if (*buffered >= cap)
+                goto drop;
         if (n < *alloc)
                 return true;
-        if (n >= cap) {
-                s->dropped++;
-                return false;
-        }
-        size_t na = MAX(*alloc * 2, (size_t)64);
-
-        na = MIN(na, cap);
-        void *p = realloc(*array, na * size);
-        if (!p) {
-                s->dropped++;
-                return false;
-        }
+        na = MAX(*alloc * 2, (size_t)64);
+        p = reallocarray(*array, na, size);
+        if (!p)
+                goto drop;
         *array = p;
         *alloc = na;
         return true;
+drop:
+        s->dropped++;
+        (*dropped)++;
+        return false;
 }
+
+#define PENDING_GROW(s, ps, field, buffered, cap, dropped)                                         \
+        pending_grow((s), (ps), (void **)&(ps)->field, &(ps)->alloc_##field, (ps)->n_##field,      \
+                     sizeof(*(ps)->field), &(s)->buffered, (cap), &(ps)->dropped)
 
 int session_store_add_sample(SessionStore *s, const SessionSample *sample)
 {
-        if (!s || !sample || s->current == 0)
+        PendingSession *ps = current_session(s);
+
+        if (!ps || !sample)
                 return -EINVAL;
-        if (!pending_grow(s, (void **)&s->samples, &s->alloc_samples, s->n_samples,
-                          sizeof(*s->samples), PENDING_SAMPLES_MAX))
+        if (!PENDING_GROW(s, ps, samples, buffered_samples, s->max_samples, dropped_samples))
                 return -ENOBUFS;
-        s->samples[s->n_samples++] = *sample;
+        ps->samples[ps->n_samples++] = *sample;
+        s->buffered_samples++;
         return 0;
 }
 
 int session_store_add_rr(SessionStore *s, const SessionRr *rr)
 {
-        if (!s || !rr || s->current == 0)
+        PendingSession *ps = current_session(s);
+
+        if (!ps || !rr)
                 return -EINVAL;
-        if (!pending_grow(s, (void **)&s->rr, &s->alloc_rr, s->n_rr, sizeof(*s->rr),
-                          PENDING_RR_MAX))
+        if (!PENDING_GROW(s, ps, rr, buffered_rr, s->max_samples * PENDING_RR_PER_SAMPLE,
+                          dropped_rr))
                 return -ENOBUFS;
-        s->rr[s->n_rr++] = *rr;
+        ps->rr[ps->n_rr++] = *rr;
+        s->buffered_rr++;
         return 0;
 }
 
 int session_store_add_lap(SessionStore *s, const SessionLap *lap)
 {
-        if (!s || !lap || s->current == 0 || lap->kind < 0 || lap->kind >= _LAP_KIND_MAX)
+        PendingSession *ps = current_session(s);
+
+        if (!ps || !lap || lap->kind < 0 || lap->kind >= _LAP_KIND_MAX)
                 return -EINVAL;
-        if (!pending_grow(s, (void **)&s->laps, &s->alloc_laps, s->n_laps, sizeof(*s->laps),
-                          PENDING_OTHER_MAX))
+        if (!PENDING_GROW(s, ps, laps, buffered_other, PENDING_OTHER_MAX, dropped_other))
                 return -ENOBUFS;
-        s->laps[s->n_laps++] = *lap;
+        ps->laps[ps->n_laps++] = *lap;
+        s->buffered_other++;
         return 0;
 }
 
 int session_store_add_event(SessionStore *s, const SessionEvent *event)
 {
+        PendingSession *ps = current_session(s);
         PendingEvent e = {};
 
-        if (!s || !event || s->current == 0 || event->type < 0 || event->type >= _SESSION_EVENT_MAX)
+        if (!ps || !event || event->type < 0 || event->type >= _SESSION_EVENT_MAX)
                 return -EINVAL;
-        if (!pending_grow(s, (void **)&s->events, &s->alloc_events, s->n_events, sizeof(*s->events),
-                          PENDING_OTHER_MAX))
+        if (!PENDING_GROW(s, ps, events, buffered_other, PENDING_OTHER_MAX, dropped_other))
                 return -ENOBUFS;
         e.t_s = event->t_s;
         e.type = event->type;
@@ -809,17 +1071,16 @@ int session_store_add_event(SessionStore *s, const SessionEvent *event)
                 free(e.text);
                 return -ENOMEM;
         }
-        s->events[s->n_events++] = e;
+        ps->events[ps->n_events++] = e;
+        s->buffered_other++;
         return 0;
 }
 
-int session_store_add_threshold(SessionStore *s, int64_t session_id, const SessionThreshold *t)
+static int insert_threshold(SessionStore *s, int64_t session_id, const SessionThreshold *t)
 {
         _cleanup_stmt_ sqlite3_stmt *st = NULL;
         int r, rc;
 
-        if (!s || !t || !t->kind || session_id <= 0)
-                return -EINVAL;
         r = prepare(s,
                     "INSERT INTO thresholds (session_id, kind, method, alpha1, hr_bpm, speed_kmh,"
                     " t, confidence, json) VALUES (?,?,?,?,?,?,?,?,?)",
@@ -841,7 +1102,142 @@ int session_store_add_threshold(SessionStore *s, int64_t session_id, const Sessi
         return 0;
 }
 
-static int flush_rows(SessionStore *s)
+int session_store_add_threshold(SessionStore *s, int64_t session_id, const SessionThreshold *t)
+{
+        PendingSession *ps = NULL;
+        SessionThreshold c;
+        bool oom = false;
+
+        if (!s || !t || !t->kind || session_id < 0)
+                return -EINVAL;
+        /* A reader (pacectl analyze) writes at once: it may wait for the lock. */
+        if (s->reader)
+                return session_id > 0 ? insert_threshold(s, session_id, t) : -EINVAL;
+
+        if (session_id == 0)
+                ps = current_session(s);
+        else
+                for (size_t i = 0; i < s->n_sessions && !ps; i++)
+                        if (s->sessions[i]->id == session_id)
+                                ps = s->sessions[i];
+        if (!ps && session_id == 0)
+                return -EINVAL;
+        if (!ps && s->db) {
+                /* A stored session: written at once if the database lets us. */
+                int r = insert_threshold(s, session_id, t);
+
+                if (!error_is_transient(r))
+                        return r;
+        }
+        if (!ps) {
+                /* A session written already: a holder for its new rows only. */
+                ps = calloc(1, sizeof(*ps));
+                if (!ps)
+                        return -ENOMEM;
+                ps->id = session_id;
+                ps->ended = true;
+                ps->attached = true;
+                if (append_session(s, ps) < 0) {
+                        pending_session_free(ps);
+                        return -ENOBUFS;
+                }
+        }
+        if (!PENDING_GROW(s, ps, thresholds, buffered_other, PENDING_OTHER_MAX, dropped_other))
+                return -ENOBUFS;
+        c = *t;
+        c.kind = strdup_or_null(t->kind, &oom);
+        c.method = strdup_or_null(t->method, &oom);
+        c.json = strdup_or_null(t->json, &oom);
+        if (oom) {
+                free((char *)c.kind);
+                free((char *)c.method);
+                free((char *)c.json);
+                return -ENOMEM;
+        }
+        ps->thresholds[ps->n_thresholds++] = (PendingThreshold){
+                .kind = (char *)c.kind,
+                .method = (char *)c.method,
+                .json = (char *)c.json,
+                .alpha1 = c.alpha1,
+                .hr_bpm = c.hr_bpm,
+                .speed_kmh = c.speed_kmh,
+                .t_s = c.t_s,
+                .confidence = c.confidence,
+        };
+        s->buffered_other++;
+        return 0;
+}
+
+static int insert_session_row(SessionStore *s, const PendingSession *ps, int64_t *ret_id)
+{
+        _cleanup_stmt_ sqlite3_stmt *st = NULL;
+        int r, rc;
+
+        r = prepare(s,
+                    "INSERT INTO sessions (start_usec, workout_name, workout_source, steps_json,"
+                    " profile_json, zones_json, treadmill_address, treadmill_name, hrm_address,"
+                    " hrm_name) VALUES (?,?,?,?,?,?,?,?,?,?)",
+                    &st);
+        if (r < 0)
+                return r;
+        sqlite3_bind_int64(st, 1, (sqlite3_int64)ps->start_wall_usec);
+        bind_text(st, 2, ps->workout_name);
+        bind_text(st, 3, ps->workout_source);
+        bind_text(st, 4, ps->steps_json);
+        bind_text(st, 5, ps->profile_json);
+        bind_text(st, 6, ps->zones_json);
+        bind_text(st, 7, ps->treadmill_address);
+        bind_text(st, 8, ps->treadmill_name);
+        bind_text(st, 9, ps->hrm_address);
+        bind_text(st, 10, ps->hrm_name);
+        rc = sqlite3_step(st);
+        if (rc != SQLITE_DONE)
+                return fail(s, rc, "Failed to record the session");
+        *ret_id = sqlite3_last_insert_rowid(s->db);
+        return 0;
+}
+
+static int reopen_session_row(SessionStore *s, int64_t id)
+{
+        _cleanup_stmt_ sqlite3_stmt *st = NULL;
+        int r, rc;
+
+        r = prepare(s,
+                    "UPDATE sessions SET end_reason = NULL, end_usec = NULL"
+                    " WHERE id = ? AND end_reason = 'interrupted'",
+                    &st);
+        if (r < 0)
+                return r;
+        sqlite3_bind_int64(st, 1, id);
+        rc = sqlite3_step(st);
+        if (rc != SQLITE_DONE)
+                return fail(s, rc, "Failed to resume the session");
+        if (sqlite3_changes(s->db) != 1) {
+                snprintf(s->error, sizeof(s->error), "Session %" PRIi64 " is not interrupted", id);
+                return -ENOENT;
+        }
+        return 0;
+}
+
+static int close_session_row(SessionStore *s, int64_t id, uint64_t end_wall_usec,
+                             SessionEndReason reason)
+{
+        _cleanup_stmt_ sqlite3_stmt *st = NULL;
+        int r, rc;
+
+        r = prepare(s, "UPDATE sessions SET end_usec = ?, end_reason = ? WHERE id = ?", &st);
+        if (r < 0)
+                return r;
+        sqlite3_bind_int64(st, 1, (sqlite3_int64)end_wall_usec);
+        bind_text(st, 2, session_end_reason_to_string(reason));
+        sqlite3_bind_int64(st, 3, id);
+        rc = sqlite3_step(st);
+        if (rc != SQLITE_DONE)
+                return fail(s, rc, "Failed to close the session");
+        return 0;
+}
+
+static int insert_rows(SessionStore *s, const PendingSession *ps, int64_t id)
 {
         _cleanup_stmt_ sqlite3_stmt *sa = NULL, *rr = NULL, *lap = NULL, *ev = NULL;
         int r, rc;
@@ -867,11 +1263,11 @@ static int flush_rows(SessionStore *s)
         if (r < 0)
                 return r;
 
-        for (size_t i = 0; i < s->n_samples; i++) {
-                const SessionSample *x = &s->samples[i];
+        for (size_t i = 0; i < ps->n_samples; i++) {
+                const SessionSample *x = &ps->samples[i];
 
                 sqlite3_reset(sa);
-                sqlite3_bind_int64(sa, 1, s->current);
+                sqlite3_bind_int64(sa, 1, id);
                 sqlite3_bind_double(sa, 2, x->t_s);
                 bind_double(sa, 3, x->commanded_kmh);
                 bind_double(sa, 4, x->speed_kmh);
@@ -894,21 +1290,21 @@ static int flush_rows(SessionStore *s)
                 if (rc != SQLITE_DONE)
                         return fail(s, rc, "Failed to store samples");
         }
-        for (size_t i = 0; i < s->n_rr; i++) {
+        for (size_t i = 0; i < ps->n_rr; i++) {
                 sqlite3_reset(rr);
-                sqlite3_bind_int64(rr, 1, s->current);
-                sqlite3_bind_double(rr, 2, s->rr[i].t_s);
-                sqlite3_bind_int(rr, 3, (int)s->rr[i].rr_ms);
-                sqlite3_bind_int(rr, 4, s->rr[i].artifact);
+                sqlite3_bind_int64(rr, 1, id);
+                sqlite3_bind_double(rr, 2, ps->rr[i].t_s);
+                sqlite3_bind_int(rr, 3, (int)ps->rr[i].rr_ms);
+                sqlite3_bind_int(rr, 4, ps->rr[i].artifact);
                 rc = sqlite3_step(rr);
                 if (rc != SQLITE_DONE)
                         return fail(s, rc, "Failed to store RR intervals");
         }
-        for (size_t i = 0; i < s->n_laps; i++) {
-                const SessionLap *l = &s->laps[i];
+        for (size_t i = 0; i < ps->n_laps; i++) {
+                const SessionLap *l = &ps->laps[i];
 
                 sqlite3_reset(lap);
-                sqlite3_bind_int64(lap, 1, s->current);
+                sqlite3_bind_int64(lap, 1, id);
                 bind_text(lap, 2, lap_kind_to_string(l->kind));
                 if (l->step_index >= 0)
                         sqlite3_bind_int(lap, 3, l->step_index);
@@ -924,53 +1320,200 @@ static int flush_rows(SessionStore *s)
                 if (rc != SQLITE_DONE)
                         return fail(s, rc, "Failed to store laps");
         }
-        for (size_t i = 0; i < s->n_events; i++) {
-                const PendingEvent *e = &s->events[i];
+        for (size_t i = 0; i <= ps->n_events; i++) {
+                const PendingEvent *e = i < ps->n_events ? &ps->events[i] : NULL;
+                char text[160], json[128];
 
                 sqlite3_reset(ev);
-                sqlite3_bind_int64(ev, 1, s->current);
-                sqlite3_bind_double(ev, 2, e->t_s);
-                bind_text(ev, 3, session_event_type_to_string(e->type));
-                bind_text(ev, 4, e->text);
-                bind_text(ev, 5, e->json);
+                sqlite3_bind_int64(ev, 1, id);
+                if (e) {
+                        sqlite3_bind_double(ev, 2, e->t_s);
+                        bind_text(ev, 3, session_event_type_to_string(e->type));
+                        bind_text(ev, 4, e->text);
+                        bind_text(ev, 5, e->json);
+                } else {
+                        /* What the memory budget could not keep, said in the session. */
+                        if (ps->dropped_samples + ps->dropped_rr + ps->dropped_other == 0)
+                                break;
+                        snprintf(text, sizeof(text),
+                                 "not recorded: %" PRIu64 " samples, %" PRIu64 " RR intervals, "
+                                 "%" PRIu64 " other rows (the store could not be written for "
+                                 "longer than paced keeps in memory)",
+                                 ps->dropped_samples, ps->dropped_rr, ps->dropped_other);
+                        snprintf(json, sizeof(json),
+                                 "{\"dropped_samples\":%" PRIu64 ",\"dropped_rr\":%" PRIu64
+                                 ",\"dropped_other\":%" PRIu64 "}",
+                                 ps->dropped_samples, ps->dropped_rr, ps->dropped_other);
+                        sqlite3_bind_double(ev, 2,
+                                            ps->n_samples ? ps->samples[ps->n_samples - 1].t_s : 0);
+                        bind_text(ev, 3, session_event_type_to_string(SESSION_EVENT_NOTE));
+                        bind_text(ev, 4, text);
+                        bind_text(ev, 5, json);
+                }
                 rc = sqlite3_step(ev);
                 if (rc != SQLITE_DONE)
                         return fail(s, rc, "Failed to store events");
         }
+        for (size_t i = 0; i < ps->n_thresholds; i++) {
+                const PendingThreshold *t = &ps->thresholds[i];
+
+                r = insert_threshold(s, id,
+                                     &(SessionThreshold){
+                                             .kind = t->kind,
+                                             .method = t->method,
+                                             .alpha1 = t->alpha1,
+                                             .hr_bpm = t->hr_bpm,
+                                             .speed_kmh = t->speed_kmh,
+                                             .t_s = t->t_s,
+                                             .confidence = t->confidence,
+                                             .json = t->json,
+                                     });
+                if (r < 0)
+                        return r;
+        }
+        return 0;
+}
+
+/* Everything ps holds, inside the flush's transaction; its id in *ret_id. */
+static int write_session(SessionStore *s, PendingSession *ps, int64_t *ret_id)
+{
+        int64_t id = ps->id;
+        int r;
+
+        if (id == 0) {
+                r = insert_session_row(s, ps, &id);
+                if (r < 0)
+                        return r;
+        } else if (ps->resume) {
+                r = reopen_session_row(s, id);
+                if (r < 0)
+                        return r;
+        }
+        r = insert_rows(s, ps, id);
+        if (r >= 0 && ps->ended && !ps->attached)
+                r = close_session_row(s, id, ps->end_wall_usec, ps->end_reason);
+        if (r < 0)
+                return r;
+        *ret_id = id;
+        return 0;
+}
+
+static int push_written(SessionStore *s, const WrittenSession *ws)
+{
+        WrittenSession *w = reallocarray(s->written, s->n_written + 1, sizeof(*w));
+
+        if (!w)
+                return -ENOMEM;
+        s->written = w;
+        s->written[s->n_written++] = *ws;
+        return 0;
+}
+
+/* What session_store_flush() does, without touching its cadence: begin(),
+ * end() and resume() write at once when they can. */
+static int flush_now(SessionStore *s)
+{
+        _cleanup_free_ int64_t *ids = NULL;
+        int64_t interrupted = 0;
+        size_t keep = 0, failed = SIZE_MAX;
+        int r;
+
+        if (!store_has_work(s)) {
+                s->degraded = false; /* nothing waits */
+                return 0;
+        }
+        if (!s->db) {
+                r = writer_open(s);
+                s->open_error = r;
+                if (r < 0) {
+                        s->degraded = true;
+                        return r;
+                }
+        }
+        ids = calloc(s->n_sessions, sizeof(*ids));
+        if (!ids)
+                return -ENOMEM;
+
+        /* One transaction: all or nothing, so a failure leaves memory as the
+         * truth and the next flush starts over. Crash recovery first: it
+         * must never see (and close) a session this paced is writing. */
+        r = exec(s, "BEGIN IMMEDIATE", "Failed to start a transaction");
+        if (r >= 0 && s->need_recover)
+                r = recover(s, &interrupted);
+        for (size_t i = 0; r >= 0 && i < s->n_sessions; i++)
+                if (pending_session_has_work(s->sessions[i])) {
+                        r = write_session(s, s->sessions[i], &ids[i]);
+                        if (r < 0)
+                                failed = i;
+                }
+        if (r >= 0)
+                r = exec(s, "COMMIT", "Failed to commit");
+        if (r < 0) {
+                /* Keep everything for the next attempt; the workout goes on. */
+                if (!sqlite3_get_autocommit(s->db))
+                        sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+                s->degraded = true;
+                /* Except what can never be written (its session vanished, a
+                 * constraint refuses it): it would hold back every session. */
+                if (failed != SIZE_MAX && (r == -ENOENT || r == -EINVAL)) {
+                        PendingSession *ps = s->sessions[failed];
+
+                        s->dropped += ps->n_samples + ps->n_rr + ps->n_laps + ps->n_events +
+                                      ps->n_thresholds;
+                        pending_session_clear_rows(s, ps);
+                        pending_session_free(ps);
+                        memmove(s->sessions + failed, s->sessions + failed + 1,
+                                (s->n_sessions - failed - 1) * sizeof(*s->sessions));
+                        s->n_sessions--;
+                }
+                return r;
+        }
+
+        if (s->need_recover) {
+                s->need_recover = false;
+                s->interrupted = MAX(s->interrupted, interrupted);
+        }
+        for (size_t i = 0; i < s->n_sessions; i++) {
+                PendingSession *ps = s->sessions[i];
+                bool ended_unwritten;
+
+                if (!pending_session_has_work(ps)) {
+                        s->sessions[keep++] = ps;
+                        continue;
+                }
+                ended_unwritten = ps->ended && ps->id == 0;
+                ps->id = ids[i];
+                ps->resume = false;
+                pending_session_clear_rows(s, ps);
+                if (!ps->ended) {
+                        s->sessions[keep++] = ps;
+                        continue;
+                }
+                /* Ended and all written: what the caller may now analyse. */
+                if (!ps->attached)
+                        (void)push_written(s,
+                                           &(WrittenSession){.id = ps->id,
+                                                             .reason = ps->end_reason,
+                                                             .ended_unwritten = ended_unwritten});
+                pending_session_free(ps);
+        }
+        s->n_sessions = keep;
+        s->degraded = false;
         return 0;
 }
 
 int session_store_flush(SessionStore *s, uint64_t now_usec)
 {
-        int r;
-
         if (!s || s->reader)
                 return -EINVAL;
         s->last_flush_usec = now_usec;
         s->flushed_once = true;
-        if (s->current == 0 || s->n_samples + s->n_rr + s->n_laps + s->n_events == 0)
-                return 0;
-
-        r = exec(s, "BEGIN IMMEDIATE", "Failed to start a transaction");
-        if (r >= 0)
-                r = flush_rows(s);
-        if (r >= 0)
-                r = exec(s, "COMMIT", "Failed to commit");
-        if (r < 0) {
-                /* Keep the buffer for the next attempt; the workout goes on. */
-                if (!sqlite3_get_autocommit(s->db))
-                        sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
-                s->degraded = true;
-                return r;
-        }
-        pending_clear(s);
-        s->degraded = false;
-        return 0;
+        return flush_now(s);
 }
 
 uint64_t session_store_next_flush(const SessionStore *s)
 {
-        if (!s || s->current == 0 || s->n_samples + s->n_rr + s->n_laps + s->n_events == 0)
+        if (!s || s->reader || !store_has_work(s))
                 return USEC_INFINITY;
         if (!s->flushed_once)
                 return 0;
@@ -979,25 +1522,30 @@ uint64_t session_store_next_flush(const SessionStore *s)
 
 int session_store_end(SessionStore *s, uint64_t end_wall_usec, SessionEndReason reason)
 {
-        _cleanup_stmt_ sqlite3_stmt *st = NULL;
-        int r, rc;
+        PendingSession *ps = current_session(s);
 
-        if (!s || s->current == 0 || reason < 0 || reason >= _SESSION_END_MAX)
+        if (!ps || reason < 0 || reason >= _SESSION_END_MAX)
                 return -EINVAL;
-        r = session_store_flush(s, s->last_flush_usec);
-        if (r < 0)
-                return r;
-        r = prepare(s, "UPDATE sessions SET end_usec = ?, end_reason = ? WHERE id = ?", &st);
-        if (r < 0)
-                return r;
-        sqlite3_bind_int64(st, 1, (sqlite3_int64)end_wall_usec);
-        bind_text(st, 2, session_end_reason_to_string(reason));
-        sqlite3_bind_int64(st, 3, s->current);
-        rc = sqlite3_step(st);
-        if (rc != SQLITE_DONE)
-                return fail(s, rc, "Failed to close the session");
-        s->current = 0;
-        return 0;
+        ps->ended = true;
+        ps->end_wall_usec = end_wall_usec;
+        ps->end_reason = reason;
+        return flush_now(s) < 0 ? 1 : 0;
+}
+
+int session_store_pop_written(SessionStore *s, int64_t *ret_id, SessionEndReason *ret_reason,
+                              bool *ret_ended_unwritten)
+{
+        if (!s || !ret_id)
+                return -EINVAL;
+        if (s->n_written == 0)
+                return 0;
+        *ret_id = s->written[0].id;
+        if (ret_reason)
+                *ret_reason = s->written[0].reason;
+        if (ret_ended_unwritten)
+                *ret_ended_unwritten = s->written[0].ended_unwritten;
+        memmove(s->written, s->written + 1, --s->n_written * sizeof(*s->written));
+        return 1;
 }
 
 static int load_resume(SessionStore *s, int64_t id, SessionResume *ret)
@@ -1039,7 +1587,7 @@ int session_store_get_interrupted(const SessionStore *s, SessionResume *ret)
 
         if (!s || !ret)
                 return -EINVAL;
-        if (s->interrupted == 0)
+        if (s->interrupted == 0 || !s->db)
                 return -ENOENT;
         k = load_resume((SessionStore *)s, s->interrupted, &r);
         if (k < 0)
@@ -1050,29 +1598,77 @@ int session_store_get_interrupted(const SessionStore *s, SessionResume *ret)
 
 int session_store_resume(SessionStore *s, int64_t id)
 {
-        _cleanup_stmt_ sqlite3_stmt *st = NULL;
-        int r, rc;
+        PendingSession *ps;
+        int r;
 
         if (!s || s->reader || id <= 0)
                 return -EINVAL;
-        if (s->current != 0)
+        if (current_session(s))
                 return -EBUSY;
-        r = prepare(s,
-                    "UPDATE sessions SET end_reason = NULL, end_usec = NULL"
-                    " WHERE id = ? AND end_reason = 'interrupted'",
-                    &st);
-        if (r < 0)
+        /* Reopened now when the database lets us; else at the next flush. */
+        r = s->db ? reopen_session_row(s, id) : -EBUSY;
+        if (r < 0 && r != -EBUSY)
                 return r;
-        sqlite3_bind_int64(st, 1, id);
-        rc = sqlite3_step(st);
-        if (rc != SQLITE_DONE)
-                return fail(s, rc, "Failed to resume the session");
-        if (sqlite3_changes(s->db) != 1)
-                return -ENOENT;
-        s->current = id;
+        ps = calloc(1, sizeof(*ps));
+        if (!ps)
+                return -ENOMEM;
+        ps->id = id;
+        ps->resume = r < 0;
+        r = append_session(s, ps);
+        if (r < 0) {
+                pending_session_free(ps);
+                return r;
+        }
         if (s->interrupted == id)
                 s->interrupted = 0;
+        return ps->resume ? 1 : 0;
+}
+
+/* ---- state ---- */
+
+static const char *const state_table[_SESSION_STORE_STATE_MAX] = {
+        [SESSION_STORE_OK] = "ok",
+        [SESSION_STORE_UNAVAILABLE] = "unavailable",
+        [SESSION_STORE_BUFFERING] = "buffering",
+        [SESSION_STORE_DROPPING] = "dropping",
+};
+
+const char *session_store_state_to_string(SessionStoreState st)
+{
+        return st >= 0 && st < _SESSION_STORE_STATE_MAX ? state_table[st] : NULL;
+}
+
+SessionStoreState session_store_get_state(const SessionStore *s)
+{
+        if (!s)
+                return SESSION_STORE_UNAVAILABLE;
+        if (s->degraded || (!s->db && store_has_work(s))) {
+                bool full = s->buffered_samples >= s->max_samples ||
+                            s->buffered_rr >= s->max_samples * PENDING_RR_PER_SAMPLE ||
+                            s->buffered_other >= PENDING_OTHER_MAX;
+                return full ? SESSION_STORE_DROPPING : SESSION_STORE_BUFFERING;
+        }
+        return s->db ? SESSION_STORE_OK : SESSION_STORE_UNAVAILABLE;
+}
+
+int session_store_set_buffer_limit(SessionStore *s, size_t max_samples)
+{
+        if (!s || max_samples == 0)
+                return -EINVAL;
+        s->max_samples = max_samples;
         return 0;
+}
+
+size_t session_store_buffered(const SessionStore *s)
+{
+        return s ? s->buffered_samples : 0;
+}
+
+int64_t session_store_current(const SessionStore *s)
+{
+        PendingSession *ps = current_session(s);
+
+        return ps ? ps->id : 0;
 }
 
 /* Reader */
@@ -1103,10 +1699,19 @@ static int list_where(SessionStore *s, const char *where, int64_t arg, int64_t l
                      " (SELECT avg(hr_bpm) FROM samples WHERE session_id = s.id AND hr_bpm > 0),"
                      " (SELECT max(hr_bpm) FROM samples WHERE session_id = s.id),"
                      " (SELECT hr_bpm FROM thresholds WHERE session_id = s.id AND kind = 'aet'"
-                     "   ORDER BY method = '" SESSION_METHOD_RAMP "' DESC, id LIMIT 1),"
+                     "   AND method = '" SESSION_METHOD_RAMP_TEST "' ORDER BY id LIMIT 1),"
                      " (SELECT speed_kmh FROM thresholds WHERE session_id = s.id AND kind = 'aet'"
-                     "   ORDER BY method = '" SESSION_METHOD_RAMP "' DESC, id LIMIT 1)"
-                     " FROM sessions s WHERE %s LIMIT ?",
+                     "   AND method = '" SESSION_METHOD_RAMP_TEST "' ORDER BY id LIMIT 1),"
+                     " (SELECT json FROM thresholds WHERE session_id = s.id AND kind = 'aet'"
+                     "   AND method = '" SESSION_METHOD_RAMP_TEST "' ORDER BY id LIMIT 1),"
+                     /* The gaps (SESSION_SAMPLE_GAP_S): time paced did not record. */
+                     " (SELECT coalesce(sum(dt - 1), 0) FROM (SELECT t - lag(t) OVER (ORDER BY t)"
+                     "   AS dt FROM samples WHERE session_id = s.id) WHERE dt "
+                     "> " SESSION_SAMPLE_GAP_S_STR "),"
+                     " r.time_s, r.distance_m, r.complete, r.best"
+                     " FROM sessions s LEFT JOIN results r ON r.id = (SELECT id FROM results"
+                     "   WHERE session_id = s.id ORDER BY complete DESC, id DESC LIMIT 1)"
+                     " WHERE %s LIMIT ?",
                      where) < 0)
                 return -ENOMEM;
         r = prepare(s, sql, &st);
@@ -1117,15 +1722,9 @@ static int list_where(SessionStore *s, const char *where, int64_t arg, int64_t l
         while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
                 SessionListEntry *e;
 
-                if (n >= alloc) {
-                        size_t na = MAX(alloc * 2, (size_t)16);
-                        SessionListEntry *p = realloc(l, na * sizeof(*l));
-                        if (!p) {
-                                session_list_free(l, n);
-                                return -ENOMEM;
-                        }
-                        l = p;
-                        alloc = na;
+                if (!GREEDY_REALLOC(l, alloc, n + 1)) {
+                        session_list_free(l, n);
+                        return -ENOMEM;
                 }
                 e = &l[n];
                 *e = (SessionListEntry){
@@ -1134,15 +1733,26 @@ static int list_where(SessionStore *s, const char *where, int64_t arg, int64_t l
                         .end_wall_usec = (uint64_t)sqlite3_column_int64(st, 2),
                         .end_reason = session_end_reason_from_string(
                                 (const char *)sqlite3_column_text(st, 3)),
-                        .duration_s = sqlite3_column_double(st, 5),
+                        .duration_s = sqlite3_column_double(st, 5) - sqlite3_column_double(st, 12),
+                        .gap_s = sqlite3_column_double(st, 12),
                         .distance_m = column_double(st, 6),
                         .avg_hr_bpm = column_double(st, 7),
                         .max_hr_bpm = column_double(st, 8),
                         .threshold_hr_bpm = column_double(st, 9),
                         .threshold_speed_kmh = column_double(st, 10),
+                        .result_time_s = column_double(st, 13),
+                        .result_distance_m = column_double(st, 14),
+                        .result_complete = sqlite3_column_int(st, 15) != 0,
+                        .result_best = sqlite3_column_int(st, 16) != 0,
                 };
+                {
+                        SessionThresholdRow t = {.json = (char *)sqlite3_column_text(st, 11)};
+
+                        session_threshold_interval(&t, &e->threshold_ci_lo_bpm,
+                                                   &e->threshold_ci_hi_bpm, NULL);
+                }
                 n++;
-                if (column_strdup(st, 4, &e->workout_name) < 0) {
+                if (column_strdup_text(st, 4, &e->workout_name) < 0) {
                         session_list_free(l, n);
                         return -ENOMEM;
                 }
@@ -1199,6 +1809,7 @@ SessionData *session_data_free(SessionData *d)
                 free(d->thresholds[i].json);
         }
         free(d->thresholds);
+        free(d->results);
         free(d);
         return NULL;
 }
@@ -1217,14 +1828,8 @@ static int load_rows(SessionStore *s, const char *sql, int64_t id, void **array,
                 return r;
         sqlite3_bind_int64(st, 1, id);
         while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-                if (*n >= alloc) {
-                        size_t na = MAX(alloc * 2, (size_t)64);
-                        void *p = realloc(*array, na * size);
-                        if (!p)
-                                return -ENOMEM;
-                        *array = p;
-                        alloc = na;
-                }
+                if (!greedy_realloc(array, &alloc, *n + 1, size))
+                        return -ENOMEM;
                 memset((char *)*array + *n * size, 0, size);
                 r = fill(st, (char *)*array + *n * size);
                 (*n)++;
@@ -1241,13 +1846,10 @@ static int fill_step(sqlite3_stmt *st, void *elem)
         SessionStep *x = elem;
         const unsigned char *label;
 
-        x->kind = table_lookup(step_kind_names, _STEP_KIND_MAX,
-                               (const char *)sqlite3_column_text(st, 0));
-        x->end = table_lookup(step_end_names, _STEP_END_MAX,
-                              (const char *)sqlite3_column_text(st, 1));
+        x->kind = step_kind_from_string((const char *)sqlite3_column_text(st, 0));
+        x->end = step_end_from_string((const char *)sqlite3_column_text(st, 1));
         x->end_value = column_double(st, 2);
-        x->control = table_lookup(step_control_names, _STEP_CONTROL_MAX,
-                                  (const char *)sqlite3_column_text(st, 3));
+        x->control = step_control_from_string((const char *)sqlite3_column_text(st, 3));
         x->speed_start_kmh = column_double(st, 4);
         x->speed_end_kmh = column_double(st, 5);
         x->speed_lo_kmh = column_double(st, 6);
@@ -1258,8 +1860,14 @@ static int fill_step(sqlite3_stmt *st, void *elem)
         x->incline_start_pct = column_double(st, 11);
         x->incline_end_pct = column_double(st, 12);
         label = sqlite3_column_text(st, 13);
-        if (label)
-                snprintf(x->label, sizeof(x->label), "%s", (const char *)label);
+        if (label) {
+                _cleanup_free_ char *t = utf8_sanitize((const char *)label);
+
+                if (!t)
+                        return -ENOMEM;
+                snprintf(x->label, sizeof(x->label), "%s", t);
+                utf8_truncate(x->label, sizeof(x->label) - 1);
+        }
         return 0;
 }
 
@@ -1319,7 +1927,7 @@ static int fill_event(sqlite3_stmt *st, void *elem)
 
         x->t_s = sqlite3_column_double(st, 0);
         x->type = session_event_type_from_string((const char *)sqlite3_column_text(st, 1));
-        r = column_strdup(st, 2, &x->text);
+        r = column_strdup_text(st, 2, &x->text);
         if (r >= 0)
                 r = column_strdup(st, 3, &x->json);
         return r;
@@ -1335,12 +1943,30 @@ static int fill_threshold(sqlite3_stmt *st, void *elem)
         x->speed_kmh = column_double(st, 4);
         x->t_s = column_double(st, 5);
         x->confidence = column_double(st, 6);
-        r = column_strdup(st, 0, &x->kind);
+        r = column_strdup_text(st, 0, &x->kind);
         if (r >= 0)
-                r = column_strdup(st, 1, &x->method);
+                r = column_strdup_text(st, 1, &x->method);
         if (r >= 0)
                 r = column_strdup(st, 7, &x->json);
         return r;
+}
+
+static int fill_result(sqlite3_stmt *st, void *elem)
+{
+        TrialResult *x = elem;
+        const unsigned char *laps = sqlite3_column_text(st, 5);
+
+        *x = (TrialResult){
+                .distance_m = sqlite3_column_double(st, 0),
+                .time_s = sqlite3_column_double(st, 1),
+                .goal_s = column_double(st, 2),
+                .complete = sqlite3_column_int(st, 3) != 0,
+                .best = sqlite3_column_int(st, 4) != 0,
+        };
+        /* Laps that do not parse are left out, the result stands. */
+        if (!laps || trial_laps_from_json((const char *)laps, x) < 0)
+                x->n_laps = 0;
+        return 0;
 }
 
 static int fill_zone(sqlite3_stmt *st, void *elem)
@@ -1383,9 +2009,12 @@ int session_store_load(SessionStore *s, int64_t id, SessionData **ret)
         char **strings[] = {&d->workout_name, &d->workout_source,    &d->steps_json,
                             &d->profile_json, &d->treadmill_address, &d->treadmill_name,
                             &d->hrm_address,  &d->hrm_name};
-        for (size_t i = 0; i < ELEMENTSOF(strings); i++)
-                if (column_strdup(st, 3 + (int)i, strings[i]) < 0)
+        for (size_t i = 0; i < ELEMENTSOF(strings); i++) {
+                bool json = strings[i] == &d->steps_json || strings[i] == &d->profile_json;
+
+                if ((json ? column_strdup : column_strdup_text)(st, 3 + (int)i, strings[i]) < 0)
                         return -ENOMEM;
+        }
 
         /* The steps come back out of their JSON through SQLite's json1. */
         r = load_rows(s,
@@ -1436,9 +2065,16 @@ int session_store_load(SessionStore *s, int64_t id, SessionData **ret)
         if (r >= 0)
                 r = load_rows(s,
                               "SELECT kind, method, alpha1, hr_bpm, speed_kmh, t, confidence,"
-                              " json FROM thresholds WHERE session_id = ? ORDER BY id",
+                              " json FROM thresholds WHERE session_id = ?"
+                              " AND method = '" SESSION_METHOD_RAMP_TEST "' ORDER BY id",
                               id, (void **)&d->thresholds, &d->n_thresholds, sizeof(*d->thresholds),
                               fill_threshold);
+        if (r >= 0)
+                r = load_rows(s,
+                              "SELECT distance_m, time_s, goal_s, complete, best, laps_json"
+                              " FROM results WHERE session_id = ? ORDER BY id",
+                              id, (void **)&d->results, &d->n_results, sizeof(*d->results),
+                              fill_result);
         if (r < 0)
                 return r;
         d->n_zones = (unsigned)MIN(n_zones, (size_t)SESSION_ZONES_MAX);
@@ -1451,6 +2087,35 @@ int session_store_load(SessionStore *s, int64_t id, SessionData **ret)
 
 /* ---- Threshold trend and accepted thresholds ---- */
 
+/* The number after "key": in our own JSON, NAN if absent or negative (unknown). */
+static double json_number(const char *json, const char *key)
+{
+        char pat[48];
+        const char *p;
+        char *end;
+        double v;
+
+        if (!json)
+                return NAN;
+        snprintf(pat, sizeof(pat), "\"%s\":", key);
+        p = strstr(json, pat);
+        if (!p)
+                return NAN;
+        v = strtod(p + strlen(pat), &end);
+        return end == p + strlen(pat) || v < 0 ? NAN : v;
+}
+
+void session_threshold_interval(const SessionThresholdRow *t, double *ret_lo, double *ret_hi,
+                                char *ret_grade)
+{
+        const char *g = t && t->json ? strstr(t->json, "\"grade\":\"") : NULL;
+
+        *ret_lo = json_number(t ? t->json : NULL, "ci_lo_bpm");
+        *ret_hi = json_number(t ? t->json : NULL, "ci_hi_bpm");
+        if (ret_grade)
+                *ret_grade = g && g[9] >= 'A' && g[9] <= 'C' ? g[9] : '-';
+}
+
 static void estimate_from_row(sqlite3_stmt *st, SessionThresholdEstimate *e)
 {
         const unsigned char *method = sqlite3_column_text(st, 4);
@@ -1459,9 +2124,11 @@ static void estimate_from_row(sqlite3_stmt *st, SessionThresholdEstimate *e)
         e->speed_kmh = column_double(st, 6);
         e->confidence = column_double(st, 7);
         snprintf(e->method, sizeof(e->method), "%s", method ? (const char *)method : "");
+        e->ci_lo_bpm = json_number((const char *)sqlite3_column_text(st, 8), "ci_lo_bpm");
+        e->ci_hi_bpm = json_number((const char *)sqlite3_column_text(st, 8), "ci_hi_bpm");
 }
 
-static const SessionThresholdEstimate no_estimate = {NAN, NAN, NAN, ""};
+static const SessionThresholdEstimate no_estimate = {NAN, NAN, NAN, NAN, NAN, ""};
 
 /* since_wall_usec filters by start; only_id > 0 selects one session. */
 static int trend_query(SessionStore *s, uint64_t since_wall_usec, int64_t only_id,
@@ -1474,11 +2141,11 @@ static int trend_query(SessionStore *s, uint64_t since_wall_usec, int64_t only_i
 
         r = prepare(s,
                     "SELECT s.id, s.start_usec, s.workout_name, t.kind, t.method, t.hr_bpm,"
-                    " t.speed_kmh, t.confidence FROM thresholds t JOIN sessions s"
+                    " t.speed_kmh, t.confidence, t.json FROM thresholds t JOIN sessions s"
                     " ON s.id = t.session_id WHERE s.start_usec >= ? AND (? = 0 OR s.id = ?)"
                     " AND t.kind IN ('aet', 'ant') AND t.hr_bpm IS NOT NULL"
-                    " ORDER BY s.start_usec, s.id, t.method = '" SESSION_METHOD_RAMP "' DESC,"
-                    " t.id",
+                    " AND t.method = '" SESSION_METHOD_RAMP_TEST "'"
+                    " ORDER BY s.start_usec, s.id, t.id",
                     &st);
         if (r < 0)
                 return r;
@@ -1491,15 +2158,9 @@ static int trend_query(SessionStore *s, uint64_t since_wall_usec, int64_t only_i
                 SessionThresholdEstimate *e;
 
                 if (n == 0 || l[n - 1].id != id) {
-                        if (n == cap) {
-                                SessionTrendEntry *nl =
-                                        reallocarray(l, cap ? cap * 2 : 16, sizeof(*l));
-                                if (!nl) {
-                                        session_trend_free(l, n);
-                                        return -ENOMEM;
-                                }
-                                l = nl;
-                                cap = cap ? cap * 2 : 16;
+                        if (!GREEDY_REALLOC(l, cap, n + 1)) {
+                                session_trend_free(l, n);
+                                return -ENOMEM;
                         }
                         l[n] = (SessionTrendEntry){
                                 .id = id,
@@ -1507,14 +2168,14 @@ static int trend_query(SessionStore *s, uint64_t since_wall_usec, int64_t only_i
                                 .aet = no_estimate,
                                 .ant = no_estimate,
                         };
-                        r = column_strdup(st, 2, &l[n].workout_name);
+                        r = column_strdup_text(st, 2, &l[n].workout_name);
                         n++;
                         if (r < 0) {
                                 session_trend_free(l, n);
                                 return r;
                         }
                 }
-                /* Rows come best first: keep the first of each kind. */
+                /* Keep the first of each kind (a session stores one test result). */
                 e = streq(kind, "aet") ? &l[n - 1].aet : &l[n - 1].ant;
                 if (isnan(e->hr_bpm))
                         estimate_from_row(st, e);
@@ -1558,14 +2219,36 @@ static int session_exists(SessionStore *s, int64_t id)
         return rc == SQLITE_DONE ? 0 : fail(s, rc, "Failed to look up the session");
 }
 
+static int insert_accepted(SessionStore *s, const SessionAccepted *a)
+{
+        _cleanup_stmt_ sqlite3_stmt *st = NULL;
+        int r, rc;
+
+        r = prepare(s,
+                    "INSERT INTO accepted_thresholds (session_id, accepted_usec, hrvt1_bpm,"
+                    " hrvt2_bpm, hrvt1_kmh, hrvt2_kmh) VALUES (?,?,?,?,?,?)",
+                    &st);
+        if (r < 0)
+                return r;
+        sqlite3_bind_int64(st, 1, a->session_id);
+        sqlite3_bind_int64(st, 2, (sqlite3_int64)a->accepted_wall_usec);
+        bind_double(st, 3, a->hrvt1_bpm);
+        bind_double(st, 4, a->hrvt2_bpm);
+        bind_double(st, 5, a->hrvt1_kmh);
+        bind_double(st, 6, a->hrvt2_kmh);
+        rc = sqlite3_step(st);
+        if (rc != SQLITE_DONE)
+                return fail(s, rc, "Failed to store the accepted thresholds");
+        return 0;
+}
+
 int session_store_accept_thresholds(SessionStore *s, int64_t session_id, uint64_t now_wall_usec,
                                     SessionAccepted *ret)
 {
-        _cleanup_stmt_ sqlite3_stmt *st = NULL;
         SessionTrendEntry *l = NULL;
         SessionAccepted a;
         size_t n = 0;
-        int r, rc;
+        int r;
 
         if (!s || session_id <= 0)
                 return -EINVAL;
@@ -1577,41 +2260,43 @@ int session_store_accept_thresholds(SessionStore *s, int64_t session_id, uint64_
         r = trend_query(s, 0, session_id, &l, &n);
         if (r < 0)
                 return r;
-        if (n == 0) {
-                session_trend_free(l, n);
-                return -ENODATA;
-        }
         a = (SessionAccepted){
                 .session_id = session_id,
                 .accepted_wall_usec = now_wall_usec,
-                .hrvt1_bpm = l[0].aet.hr_bpm,
-                .hrvt2_bpm = l[0].ant.hr_bpm,
-                .hrvt1_kmh = l[0].aet.speed_kmh,
-                .hrvt2_kmh = l[0].ant.speed_kmh,
+                .hrvt1_bpm = n ? l[0].aet.hr_bpm : NAN,
+                .hrvt2_bpm = n ? l[0].ant.hr_bpm : NAN,
+                .hrvt1_kmh = n ? l[0].aet.speed_kmh : NAN,
+                .hrvt2_kmh = n ? l[0].ant.speed_kmh : NAN,
         };
         session_trend_free(l, n);
+        /* A threshold test stores both: anything less is not one. */
+        if (!isfinite(a.hrvt1_bpm) || !isfinite(a.hrvt2_bpm))
+                return -ENODATA;
         /* A fit that puts the aerobic threshold above the anaerobic one is not a profile. */
-        if (isfinite(a.hrvt1_bpm) && isfinite(a.hrvt2_bpm) && a.hrvt1_bpm >= a.hrvt2_bpm)
+        if (a.hrvt1_bpm >= a.hrvt2_bpm)
                 return -EINVAL;
-
-        r = prepare(s,
-                    "INSERT INTO accepted_thresholds (session_id, accepted_usec, hrvt1_bpm,"
-                    " hrvt2_bpm, hrvt1_kmh, hrvt2_kmh) VALUES (?,?,?,?,?,?)",
-                    &st);
+        r = insert_accepted(s, &a);
         if (r < 0)
                 return r;
-        sqlite3_bind_int64(st, 1, session_id);
-        sqlite3_bind_int64(st, 2, (sqlite3_int64)now_wall_usec);
-        bind_double(st, 3, a.hrvt1_bpm);
-        bind_double(st, 4, a.hrvt2_bpm);
-        bind_double(st, 5, a.hrvt1_kmh);
-        bind_double(st, 6, a.hrvt2_kmh);
-        rc = sqlite3_step(st);
-        if (rc != SQLITE_DONE)
-                return fail(s, rc, "Failed to store the accepted thresholds");
         if (ret)
                 *ret = a;
         return 0;
+}
+
+int session_store_record_accepted(SessionStore *s, const SessionAccepted *a)
+{
+        int r;
+
+        if (!s || !a || a->session_id <= 0)
+                return -EINVAL;
+        if (s->reader)
+                return -EROFS;
+        if (!isfinite(a->hrvt1_bpm) || !isfinite(a->hrvt2_bpm) || a->hrvt1_bpm >= a->hrvt2_bpm)
+                return -EINVAL;
+        r = session_exists(s, a->session_id);
+        if (r <= 0)
+                return r < 0 ? r : -ENOENT;
+        return insert_accepted(s, a);
 }
 
 int session_store_get_accepted(SessionStore *s, SessionAccepted *ret)
@@ -1642,4 +2327,165 @@ int session_store_get_accepted(SessionStore *s, SessionAccepted *ret)
                 .hrvt2_kmh = column_double(st, 5),
         };
         return 0;
+}
+
+/* ---- Time-trial results ---- */
+
+int session_store_add_result(SessionStore *s, int64_t session_id, const TrialResult *t)
+{
+        _cleanup_stmt_ sqlite3_stmt *st = NULL;
+        char laps[TRIAL_LAPS_MAX * 12 + 4];
+        int r, rc;
+
+        if (!s || !t || session_id <= 0 || !isfinite(t->distance_m) || !isfinite(t->time_s))
+                return -EINVAL;
+        if (s->reader)
+                return -EROFS;
+        r = prepare(s,
+                    "INSERT INTO results (session_id, distance_m, time_s, goal_s, complete, best,"
+                    " laps_json) VALUES (?,?,?,?,?,?,?)",
+                    &st);
+        if (r < 0)
+                return r;
+        sqlite3_bind_int64(st, 1, session_id);
+        sqlite3_bind_double(st, 2, t->distance_m);
+        sqlite3_bind_double(st, 3, t->time_s);
+        bind_double(st, 4, t->goal_s);
+        sqlite3_bind_int(st, 5, t->complete);
+        sqlite3_bind_int(st, 6, t->best);
+        bind_text(st, 7, trial_laps_to_json(t, laps, sizeof(laps)));
+        rc = sqlite3_step(st);
+        if (rc != SQLITE_DONE)
+                return fail(s, rc, "Failed to store the result");
+        return 0;
+}
+
+int session_store_best_result(SessionStore *s, double distance_m, int64_t exclude_id,
+                              double *ret_time_s)
+{
+        _cleanup_stmt_ sqlite3_stmt *st = NULL;
+        int r, rc;
+
+        if (!s || !ret_time_s || !isfinite(distance_m))
+                return -EINVAL;
+        r = prepare(s,
+                    "SELECT min(time_s) FROM results WHERE complete AND session_id != ?"
+                    " AND abs(distance_m - ?) < 1",
+                    &st);
+        if (r < 0)
+                return r;
+        sqlite3_bind_int64(st, 1, exclude_id);
+        sqlite3_bind_double(st, 2, distance_m);
+        rc = sqlite3_step(st);
+        if (rc != SQLITE_ROW)
+                return fail(s, rc, "Failed to read the results");
+        if (sqlite3_column_type(st, 0) == SQLITE_NULL)
+                return -ENOENT;
+        *ret_time_s = sqlite3_column_double(st, 0);
+        return 0;
+}
+
+int session_store_accept_result(SessionStore *s, int64_t session_id, uint64_t now_wall_usec,
+                                SessionAcceptedResult *ret)
+{
+        _cleanup_stmt_ sqlite3_stmt *q = NULL, *st = NULL;
+        SessionAcceptedResult a;
+        int r, rc;
+
+        if (!s || session_id <= 0)
+                return -EINVAL;
+        if (s->reader)
+                return -EROFS;
+        r = session_exists(s, session_id);
+        if (r <= 0)
+                return r < 0 ? r : -ENOENT;
+        r = prepare(s,
+                    "SELECT distance_m, time_s FROM results WHERE session_id = ? AND complete"
+                    " ORDER BY id DESC LIMIT 1",
+                    &q);
+        if (r < 0)
+                return r;
+        sqlite3_bind_int64(q, 1, session_id);
+        rc = sqlite3_step(q);
+        if (rc == SQLITE_DONE)
+                return -ENODATA;
+        if (rc != SQLITE_ROW)
+                return fail(s, rc, "Failed to read the results");
+        a = (SessionAcceptedResult){
+                .session_id = session_id,
+                .accepted_wall_usec = now_wall_usec,
+                .distance_m = sqlite3_column_double(q, 0),
+                .time_s = sqlite3_column_double(q, 1),
+        };
+        r = prepare(s,
+                    "INSERT INTO accepted_results (session_id, accepted_usec, distance_m, time_s)"
+                    " VALUES (?,?,?,?)",
+                    &st);
+        if (r < 0)
+                return r;
+        sqlite3_bind_int64(st, 1, session_id);
+        sqlite3_bind_int64(st, 2, (sqlite3_int64)now_wall_usec);
+        sqlite3_bind_double(st, 3, a.distance_m);
+        sqlite3_bind_double(st, 4, a.time_s);
+        rc = sqlite3_step(st);
+        if (rc != SQLITE_DONE)
+                return fail(s, rc, "Failed to store the accepted result");
+        if (ret)
+                *ret = a;
+        return 0;
+}
+
+int session_store_get_accepted_result(SessionStore *s, double distance_m,
+                                      SessionAcceptedResult *ret)
+{
+        _cleanup_stmt_ sqlite3_stmt *st = NULL;
+        int r, rc;
+
+        if (!s || !ret)
+                return -EINVAL;
+        r = prepare(s,
+                    "SELECT session_id, accepted_usec, distance_m, time_s FROM accepted_results"
+                    " WHERE abs(distance_m - ?) < 1 ORDER BY id DESC LIMIT 1",
+                    &st);
+        if (r < 0)
+                return r;
+        sqlite3_bind_double(st, 1, distance_m);
+        rc = sqlite3_step(st);
+        if (rc == SQLITE_DONE)
+                return -ENOENT;
+        if (rc != SQLITE_ROW)
+                return fail(s, rc, "Failed to read the accepted results");
+        *ret = (SessionAcceptedResult){
+                .session_id =
+                        sqlite3_column_type(st, 0) == SQLITE_NULL ? 0 : sqlite3_column_int64(st, 0),
+                .accepted_wall_usec = (uint64_t)sqlite3_column_int64(st, 1),
+                .distance_m = sqlite3_column_double(st, 2),
+                .time_s = sqlite3_column_double(st, 3),
+        };
+        return 0;
+}
+
+/* ---- Deleting a session ---- */
+
+int session_store_delete(SessionStore *s, int64_t id)
+{
+        _cleanup_stmt_ sqlite3_stmt *st = NULL;
+        int r, rc;
+
+        if (!s || id <= 0)
+                return -EINVAL;
+        /* Rows of it still wait to be written: not now. */
+        for (size_t i = 0; i < s->n_sessions; i++)
+                if (s->sessions[i]->id == id)
+                        return -EBUSY;
+        /* Samples, RR, laps, events, thresholds and results go with it
+         * (ON DELETE CASCADE); accepted values keep their copies. */
+        r = prepare(s, "DELETE FROM sessions WHERE id = ?", &st);
+        if (r < 0)
+                return r;
+        sqlite3_bind_int64(st, 1, id);
+        rc = sqlite3_step(st);
+        if (rc != SQLITE_DONE)
+                return fail(s, rc, "Failed to delete the session");
+        return sqlite3_changes(s->db) == 1 ? 0 : -ENOENT;
 }

@@ -6,14 +6,18 @@
  * directory (WAL, foreign keys, schema versioned through PRAGMA user_version
  * with migrations from older schemas; see docs/sessions.md).
  *
- * Writer side (the daemon's manager): session_store_open() on start marks any
- * session left unfinished by a crash as interrupted; begin() inserts a session
- * row; add_*() only buffer in memory; flush() commits everything buffered in
- * one transaction. The manager arms a one-shot timer to next_flush() after
- * adding data, so a kill -9 loses at most the last second. Failures (full
- * disk, read-only directory) come back as a negative errno plus
- * session_store_last_error(); the buffer is kept and retried at the next
- * flush, so the workout carries on and nothing aborts.
+ * Writer side (the daemon's manager): session_store_new() opens the database
+ * if it can (else it keeps trying at each flush) and marks any session left
+ * unfinished by a crash as interrupted; begin() starts a session; add_*()
+ * only buffer in memory; flush() commits everything buffered in one
+ * transaction. The manager arms a one-shot timer to next_flush() after
+ * adding data, so a kill -9 loses at most the last second. Nothing ever
+ * waits for a lock (busy_timeout 0: paced runs this on its event loop):
+ * a locked database, a full disk or a read-only directory fail the flush at
+ * once with a negative errno plus session_store_last_error(), the sessions
+ * and their rows stay in memory (within a budget of hours, see
+ * docs/sessions.md) and the next flush tries again, so the workout carries
+ * on and nothing is lost to a transient fault.
  *
  * Reader side (pacectl history/show/export/report/analyze): list() and
  * load() on a store opened with session_store_open_db(..., reader=true),
@@ -32,12 +36,13 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "trial-result.h"
 #include "workout.h"
 
 #define SESSION_STORE_DB_NAME     "paced.db"
 #define SESSION_STORE_DEFAULT_DIR "/var/lib/paced"
 /* Current schema version (PRAGMA user_version). */
-#define SESSION_STORE_SCHEMA_VERSION 3
+#define SESSION_STORE_SCHEMA_VERSION 4
 /* Commit at most this often: the bound on what a crash can lose. */
 #define SESSION_STORE_FLUSH_INTERVAL_USEC (1000 * 1000ULL)
 #define SESSION_ZONES_MAX                 5
@@ -53,9 +58,10 @@ typedef enum SessionEndReason {
 } SessionEndReason;
 
 typedef enum LapKind {
-        LAP_KIND_STEP, /* one per workout step */
-        LAP_KIND_400M, /* auto-lap every 400 m */
-        LAP_KIND_MILE, /* auto-lap every mile */
+        LAP_KIND_STEP,  /* one per workout step */
+        LAP_KIND_400M,  /* auto-lap every 400 m */
+        LAP_KIND_MILE,  /* auto-lap every mile */
+        LAP_KIND_TRIAL, /* a lap of a time trial (numbered from 1 in the trial) */
         _LAP_KIND_MAX,
         _LAP_KIND_INVALID = -EINVAL,
 } LapKind;
@@ -103,10 +109,26 @@ typedef struct SessionSample {
         double alpha1;        /* NAN until known */
 } SessionSample;
 
+/*
+ * A longer interval between two samples is time paced did not record: it
+ * was stopped (a crash, then a resumed session). The samples stay on the
+ * session's real clock, so the outage is a gap: not time at the last
+ * sample's values, not timer time (FIT), a new track (TCX), a break in the
+ * report's lines. A sample stands for the second after it.
+ */
+#define SESSION_SAMPLE_GAP_S     5.0
+#define SESSION_SAMPLE_GAP_S_STR "5.0" /* for SQL */
+
+/* True when samples i-1 and i are a gap apart. */
+static inline bool session_sample_gap(const SessionSample *x, size_t i)
+{
+        return i > 0 && x[i].t_s - x[i - 1].t_s > SESSION_SAMPLE_GAP_S;
+}
+
 typedef struct SessionRr {
         double t_s; /* elapsed time at which the beat ended */
         unsigned rr_ms;
-        bool artifact; /* flagged by the RR cleaner */
+        bool artifact; /* one per repair by the RR cleaner (RrBeat.counted) */
 } SessionRr;
 
 typedef struct SessionLap {
@@ -150,10 +172,19 @@ typedef struct SessionResume {
 /*
  * Opens (creating if needed) dir/paced.db for writing, migrates the schema
  * and marks unfinished sessions interrupted. -EROFS/-EACCES for a read-only
- * directory, -ENOSPC for a full disk, -EPROTO for a schema newer than this
- * build. On failure *ret is untouched; the caller may run without a store.
+ * directory, -ENOSPC for a full disk, -EBUSY if another process holds the
+ * write lock, -EPROTO for a schema newer than this build. On failure *ret
+ * is untouched. (Tools and tests; the daemon uses session_store_new().)
  */
 int session_store_open(SessionStore **ret, const char *dir);
+/*
+ * The daemon's store: as session_store_open(), but a database that cannot
+ * be opened now is not an error (only -ENOMEM and -EINVAL are): sessions are
+ * kept in memory and the open is retried at each flush that has something
+ * to write. session_store_is_open() and session_store_last_error() tell.
+ */
+int session_store_new(SessionStore **ret, const char *dir);
+bool session_store_is_open(const SessionStore *s);
 /*
  * Opens a database file directly. reader=true (the CLI): never creates the
  * file (-ENOENT), never marks sessions interrupted (the daemon may be
@@ -162,6 +193,7 @@ int session_store_open(SessionStore **ret, const char *dir);
  */
 int session_store_open_db(SessionStore **ret, const char *db_path, bool reader);
 SessionStore *session_store_free(SessionStore *s); /* flushes what it can, then closes */
+DEFINE_TRIVIAL_CLEANUP_FUNC(SessionStore *, session_store_free);
 
 /* The path the CLI uses: --db, else --state-dir, else $PACED_STATE_DIR, else default.
  * Returns a malloc'd string or NULL on OOM. */
@@ -171,36 +203,70 @@ char *session_store_db_path(const char *db_opt, const char *state_dir_opt);
 const char *session_store_last_error(const SessionStore *s);
 /* True while the last flush failed (data kept in memory, retried). */
 bool session_store_degraded(const SessionStore *s);
+
+typedef enum SessionStoreState {
+        SESSION_STORE_OK,          /* open, and the last write worked */
+        SESSION_STORE_UNAVAILABLE, /* cannot be opened; nothing is waiting to be written */
+        SESSION_STORE_BUFFERING,   /* cannot be written now: kept in memory, retried */
+        SESSION_STORE_DROPPING,    /* ... and the memory budget is spent: new rows dropped */
+        _SESSION_STORE_STATE_MAX,
+        _SESSION_STORE_STATE_INVALID = -EINVAL,
+} SessionStoreState;
+
+SessionStoreState session_store_get_state(const SessionStore *s);
+const char *session_store_state_to_string(SessionStoreState st);
+/* The memory budget in samples (default four hours; RR intervals four per
+ * sample). For tests, and a Pi with little memory. */
+int session_store_set_buffer_limit(SessionStore *s, size_t max_samples);
+/* Samples waiting in memory, all sessions together. */
+size_t session_store_buffered(const SessionStore *s);
 /* Caps the database size (0: no cap); past it, flushes fail with -ENOSPC as on a full
  * disk. A quota for small SD cards, and how the tests make a disk "full". */
 int session_store_set_size_limit(SessionStore *s, uint64_t max_bytes);
 /* Samples/RR/events dropped because the in-memory buffer hit its cap while degraded. */
 uint64_t session_store_dropped(const SessionStore *s);
 
-/* Writer. begin() commits the session row immediately. */
+/*
+ * Writer. begin() starts a session and tries to commit its row at once:
+ * 0 if it did (*ret_id its id), 1 if the session is kept in memory for now
+ * (*ret_id 0; session_store_current() has the id once a flush wrote it), a
+ * negative errno if it was refused (-EBUSY: a session is current; -ENOBUFS:
+ * too many sessions wait to be written already).
+ */
 int session_store_begin(SessionStore *s, uint64_t start_wall_usec, const SessionInfo *info,
                         int64_t *ret_id);
+/* Rows of the current session: -EINVAL without one, -ENOBUFS when the memory
+ * budget is spent (the row is dropped and counted). */
 int session_store_add_sample(SessionStore *s, const SessionSample *sample);
 int session_store_add_rr(SessionStore *s, const SessionRr *rr);
 int session_store_add_lap(SessionStore *s, const SessionLap *lap);
 int session_store_add_event(SessionStore *s, const SessionEvent *event);
-/* Stores a threshold result for any session (the daemon's or `pacectl analyze`'s), at once. */
+/* A threshold result for a session: 0 for the current one. The daemon's
+ * store buffers it like any row; a reader (`pacectl analyze`) writes it at once. */
 int session_store_add_threshold(SessionStore *s, int64_t session_id, const SessionThreshold *t);
 /* Commits all buffered rows in one transaction. now_usec: the caller's monotonic clock. */
 int session_store_flush(SessionStore *s, uint64_t now_usec);
 /* When the next flush is due (monotonic usec), USEC_INFINITY (UINT64_MAX) if nothing buffered. */
 uint64_t session_store_next_flush(const SessionStore *s);
-/* Flushes and closes the current session with its end time and reason. If the
- * flush fails the session stays current (data kept): retry later, or free the
- * store and the next open marks it interrupted. */
+/* Ends the current session with its end time and reason and tries to write
+ * it all: 0 written, 1 kept in memory (written by a later flush). A new
+ * session may begin either way. */
 int session_store_end(SessionStore *s, uint64_t end_wall_usec, SessionEndReason reason);
-/* The id of the session being written, 0 if none. */
+/* The id of the session being written, 0 if none or not written yet. */
 int64_t session_store_current(const SessionStore *s);
+/*
+ * An ended session whose every row is now committed: 1, its id and how it
+ * ended, 0 if none. ret_ended_unwritten: it ended while it waited in memory
+ * without a row, so whoever announced its end had no id to give (may be
+ * NULL, like ret_reason).
+ */
+int session_store_pop_written(SessionStore *s, int64_t *ret_id, SessionEndReason *ret_reason,
+                              bool *ret_ended_unwritten);
 
 /* Crash-resume: the newest session this open() marked interrupted. -ENOENT if none. */
 int session_store_get_interrupted(const SessionStore *s, SessionResume *ret);
-/* Reopens an interrupted session for appending (end reason cleared); samples continue
- * with t_s after resume->last_t_s. */
+/* Reopens an interrupted session for appending (end reason cleared): 0 done,
+ * 1 done in memory (the row is reopened at the next flush). */
 int session_store_resume(SessionStore *s, int64_t id);
 
 /* Reader. */
@@ -210,11 +276,16 @@ typedef struct SessionListEntry {
         uint64_t end_wall_usec;      /* 0 if still running */
         SessionEndReason end_reason; /* _SESSION_END_INVALID while running */
         char *workout_name;
-        double duration_s;             /* last sample time */
+        double duration_s;             /* last sample time, less the gaps */
+        double gap_s;                  /* not recorded: paced was stopped */
         double distance_m;             /* NAN if unknown */
         double avg_hr_bpm, max_hr_bpm; /* NAN if unknown */
-        double threshold_hr_bpm;       /* first "aet" threshold, NAN if none */
+        double threshold_hr_bpm;       /* the threshold test's HRVT1, NAN if not a test */
         double threshold_speed_kmh;
+        double result_time_s;     /* the session's time-trial result, NAN if none */
+        double result_distance_m; /* NAN if none */
+        bool result_complete, result_best;
+        double threshold_ci_lo_bpm, threshold_ci_hi_bpm; /* its 95 % interval, NAN if unknown */
 } SessionListEntry;
 
 /* Sessions started at or after since_wall_usec (0: all), oldest first. */
@@ -253,6 +324,10 @@ typedef struct SessionThresholdRow {
         char *json;
 } SessionThresholdRow;
 
+/* A threshold row's 95 % interval (NAN if unknown) and grade ('-' if unknown), from its json. */
+void session_threshold_interval(const SessionThresholdRow *t, double *ret_lo, double *ret_hi,
+                                char *ret_grade);
+
 typedef struct SessionData {
         int64_t id;
         uint64_t start_wall_usec, end_wall_usec;
@@ -273,8 +348,10 @@ typedef struct SessionData {
         size_t n_laps;
         SessionEventRow *events;
         size_t n_events;
-        SessionThresholdRow *thresholds;
+        SessionThresholdRow *thresholds; /* SESSION_METHOD_RAMP_TEST rows only */
         size_t n_thresholds;
+        TrialResult *results; /* time-trial results, in the order they were run */
+        size_t n_results;
 } SessionData;
 
 /* -ENOENT if no such session. */
@@ -289,16 +366,24 @@ const char *session_event_type_to_string(SessionEventType t);
 SessionEventType session_event_type_from_string(const char *s);
 
 /*
- * Threshold trend: each session's best HRVT1 ("aet") and HRVT2 ("ant")
- * estimate. The offline ramp fit the daemon stores at the end of a session
- * (method "dfa-a1-ramp") is preferred over the first live crossover.
+ * Thresholds are the HRVT1 ("aet") and HRVT2 ("ant") rows of method
+ * SESSION_METHOD_RAMP_TEST: the fit of a session that was a threshold test
+ * (threshold-test.h), stored by the daemon when the session ends, with
+ * {"test":true,"grade":..,"ci_lo_bpm":..,"ci_hi_bpm":..} in json. Nothing
+ * else stored in the table is a threshold: the readers below (history,
+ * trend, accept) and the report only ever use these rows. Older paced
+ * versions stored "dfa-a1-ramp" fits of any speed rise (a time trial too)
+ * and "dfa-a1-live" crossings; those rows are kept but not trusted
+ * (pacectl analyze ID re-checks such a session).
  */
-#define SESSION_METHOD_RAMP "dfa-a1-ramp"
+#define SESSION_METHOD_RAMP_TEST "dfa-a1-ramp-test"
+#define SESSION_METHOD_RAMP      "dfa-a1-ramp" /* before tests were checked: not trusted */
 
 typedef struct SessionThresholdEstimate {
-        double hr_bpm;     /* NAN: no estimate */
-        double speed_kmh;  /* NAN if unknown */
-        double confidence; /* 0..1, NAN if unknown */
+        double hr_bpm;               /* NAN: no estimate */
+        double speed_kmh;            /* NAN if unknown */
+        double confidence;           /* 0..1, NAN if unknown */
+        double ci_lo_bpm, ci_hi_bpm; /* 95 % interval, NAN if unknown */
         char method[24];
 } SessionThresholdEstimate;
 
@@ -309,7 +394,7 @@ typedef struct SessionTrendEntry {
         SessionThresholdEstimate aet, ant;
 } SessionTrendEntry;
 
-/* Sessions started at or after since_wall_usec with any estimate, oldest first. */
+/* Threshold tests started at or after since_wall_usec, oldest first. */
 int session_store_threshold_trend(SessionStore *s, uint64_t since_wall_usec,
                                   SessionTrendEntry **ret, size_t *ret_n);
 void session_trend_free(SessionTrendEntry *l, size_t n);
@@ -325,9 +410,46 @@ typedef struct SessionAccepted {
         double hrvt1_kmh, hrvt2_kmh; /* NAN if unknown */
 } SessionAccepted;
 
-/* Records session_id's estimates as accepted. -ENOENT: no such session; -ENODATA: it has no
- * HRVT1/HRVT2 estimate; -EINVAL: HRVT1 not below HRVT2. ret may be NULL. */
+/* Records session_id's threshold-test result (both thresholds) as accepted. -ENOENT: no
+ * such session; -ENODATA: it stored no threshold-test result; -EINVAL: HRVT1 not below
+ * HRVT2. ret may be NULL. */
 int session_store_accept_thresholds(SessionStore *s, int64_t session_id, uint64_t now_wall_usec,
                                     SessionAccepted *ret);
+/* Records thresholds the caller worked out (a fresh analysis of a session) as accepted:
+ * both must be known, HRVT1 below HRVT2 (-EINVAL). */
+int session_store_record_accepted(SessionStore *s, const SessionAccepted *a);
 /* The newest accepted thresholds; -ENOENT if none were ever accepted. */
 int session_store_get_accepted(SessionStore *s, SessionAccepted *ret);
+
+/*
+ * Time-trial results (core/trial-result.h), stored as the trial ends and
+ * shown by show, history, the report and the FIT laps. best: faster than
+ * every earlier complete result at the same distance (within 1 m).
+ */
+int session_store_add_result(SessionStore *s, int64_t session_id, const TrialResult *r);
+/* The fastest complete result at distance_m in sessions other than exclude_id;
+ * -ENOENT if none. */
+int session_store_best_result(SessionStore *s, double distance_m, int64_t exclude_id,
+                              double *ret_time_s);
+
+/*
+ * A result the runner took as a reference race (pacectl profile
+ * --accept-result ID): the session's last complete result, copied (deleting
+ * the session keeps the profile). -ENOENT: no such session; -ENODATA: it has
+ * no complete result. The newest acceptance per distance wins.
+ */
+typedef struct SessionAcceptedResult {
+        int64_t session_id; /* 0 once the session was deleted */
+        uint64_t accepted_wall_usec;
+        double distance_m, time_s;
+} SessionAcceptedResult;
+
+int session_store_accept_result(SessionStore *s, int64_t session_id, uint64_t now_wall_usec,
+                                SessionAcceptedResult *ret);
+/* The newest accepted result at distance_m (within 1 m); -ENOENT if none. */
+int session_store_get_accepted_result(SessionStore *s, double distance_m,
+                                      SessionAcceptedResult *ret);
+
+/* Deletes a finished session and everything recorded in it. -ENOENT: no such
+ * session; -EBUSY: it is the session being recorded. */
+int session_store_delete(SessionStore *s, int64_t id);

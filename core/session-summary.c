@@ -2,13 +2,26 @@
 #include <math.h>
 #include <stdlib.h>
 
+#include "alloc-util.h"
 #include "profile.h"
 #include "session-summary.h"
 #include "util.h"
 
-/* A gap longer than this between samples (a crash, a resume) is not time
- * spent at the last sample's values. */
-#define SAMPLE_GAP_MAX_S 5.0
+double session_samples_gap_s(const SessionSample *x, size_t first, size_t last, size_t *ret_n)
+{
+        double gap = 0;
+        size_t n = 0;
+
+        for (size_t i = first + 1; x && i <= last; i++)
+                if (session_sample_gap(x, i)) {
+                        /* The sample before it stands for one second. */
+                        gap += x[i].t_s - x[i - 1].t_s - 1.0;
+                        n++;
+                }
+        if (ret_n)
+                *ret_n = n;
+        return gap;
+}
 
 /* How long sample i stands for: up to the next one, 1 s for the last. */
 static double sample_dt(const SessionSample *x, size_t n, size_t i)
@@ -18,7 +31,7 @@ static double sample_dt(const SessionSample *x, size_t n, size_t i)
         if (i + 1 >= n)
                 return 1.0;
         dt = x[i + 1].t_s - x[i].t_s;
-        if (!(dt > 0) || dt > SAMPLE_GAP_MAX_S)
+        if (!(dt > 0) || dt > SESSION_SAMPLE_GAP_S)
                 return 1.0;
         return dt;
 }
@@ -78,20 +91,20 @@ static void lap_fill(SessionLap *l, const SessionSample *x, size_t n, size_t fro
 
 static int lap_push(SessionLap **laps, size_t *n, size_t *alloc, const SessionLap *l)
 {
-        if (*n >= *alloc) {
-                size_t na = MAX(*alloc * 2, (size_t)16);
-                SessionLap *p = realloc(*laps, na * sizeof(*p));
-                if (!p)
-                        return -ENOMEM;
-                *laps = p;
-                *alloc = na;
-        }
+        if (!GREEDY_REALLOC(*laps, *alloc, *n + 1))
+                return -ENOMEM;
         (*laps)[(*n)++] = *l;
         return 0;
 }
 
 int session_summary_splits(const SessionSample *x, size_t n, double every_m, LapKind kind,
                            SessionLap **ret, size_t *ret_n)
+{
+        return session_summary_splits_from(x, n, 0, every_m, kind, ret, ret_n);
+}
+
+int session_summary_splits_from(const SessionSample *x, size_t n, double origin_m, double every_m,
+                                LapKind kind, SessionLap **ret, size_t *ret_n)
 {
         _cleanup_free_ SessionLap *laps = NULL;
         size_t n_laps = 0, alloc = 0, lap_first = 0;
@@ -111,12 +124,11 @@ int session_summary_splits(const SessionSample *x, size_t n, double every_m, Lap
                 if (!isfinite(d))
                         continue;
                 if (!started) {
-                        /* Distance counts from the session start: a split
-                         * boundary is a multiple of every_m of it. */
+                        /* A split boundary is origin_m plus a multiple of every_m. */
                         started = true;
                         lap_start_t = x[i].t_s;
                         lap_first = i;
-                        lap_start_d = floor(d / every_m) * every_m;
+                        lap_start_d = origin_m + floor((d - origin_m) / every_m) * every_m;
                         next = lap_start_d + every_m;
                 }
                 while (d >= next && i > 0 && isfinite(dist(x, i - 1))) {
@@ -141,7 +153,7 @@ int session_summary_splits(const SessionSample *x, size_t n, double every_m, Lap
                 }
                 if (d >= next) {
                         /* Crossed at the very first sample: just move on. */
-                        lap_start_d = floor(d / every_m) * every_m;
+                        lap_start_d = origin_m + floor((d - origin_m) / every_m) * every_m;
                         next = lap_start_d + every_m;
                 }
         }
@@ -241,24 +253,75 @@ static double overlap(double a0, double a1, double b0, double b1)
         return hi > lo ? hi - lo : 0;
 }
 
-double session_summary_paused_s(const SessionData *d, double from_s, double to_s)
+/* The next pause from the events (a pause never resumed lasts to end_s). */
+static bool next_pause(const SessionData *d, size_t *i, double end_s, double *a, double *b)
 {
-        double open = NAN, sum = 0;
+        double open = NAN;
 
-        if (!d || !(to_s > from_s))
-                return 0;
-        for (size_t i = 0; i < d->n_events; i++) {
-                const SessionEventRow *e = &d->events[i];
+        for (; *i < d->n_events; (*i)++) {
+                const SessionEventRow *e = &d->events[*i];
 
                 if (e->type == SESSION_EVENT_PAUSE && isnan(open))
                         open = e->t_s;
                 else if (e->type == SESSION_EVENT_RESUME && !isnan(open)) {
-                        sum += overlap(open, e->t_s, from_s, to_s);
-                        open = NAN;
+                        (*i)++;
+                        *a = open;
+                        *b = e->t_s;
+                        return true;
                 }
         }
-        if (!isnan(open))
-                sum += overlap(open, to_s, from_s, to_s);
+        if (isnan(open))
+                return false;
+        *a = open;
+        *b = MAX(end_s, open);
+        return true;
+}
+
+/* The next gap in the samples: paced was stopped (SESSION_SAMPLE_GAP_S). */
+static bool next_gap(const SessionData *d, size_t *i, double *a, double *b)
+{
+        for ((*i)++; *i < d->n_samples; (*i)++)
+                if (session_sample_gap(d->samples, *i)) {
+                        *a = d->samples[*i - 1].t_s + 1;
+                        *b = d->samples[*i].t_s;
+                        return true;
+                }
+        return false;
+}
+
+double session_summary_paused_s(const SessionData *d, double from_s, double to_s)
+{
+        size_t ei = 0, gi = 0;
+        double pa, pb, ga, gb, cur_a = NAN, cur_b = NAN, sum = 0;
+        bool have_p, have_g;
+
+        if (!d || !(to_s > from_s))
+                return 0;
+        /* Both lists are in time order: merge them, summing the union (a
+         * crash while paused must not count twice). */
+        have_p = next_pause(d, &ei, to_s, &pa, &pb);
+        have_g = next_gap(d, &gi, &ga, &gb);
+        while (have_p || have_g) {
+                double a, b;
+
+                if (have_p && (!have_g || pa <= ga)) {
+                        a = pa, b = pb;
+                        have_p = next_pause(d, &ei, to_s, &pa, &pb);
+                } else {
+                        a = ga, b = gb;
+                        have_g = next_gap(d, &gi, &ga, &gb);
+                }
+                if (!isnan(cur_a) && a <= cur_b) {
+                        cur_b = MAX(cur_b, b);
+                        continue;
+                }
+                if (!isnan(cur_a))
+                        sum += overlap(cur_a, cur_b, from_s, to_s);
+                cur_a = a;
+                cur_b = b;
+        }
+        if (!isnan(cur_a))
+                sum += overlap(cur_a, cur_b, from_s, to_s);
         return sum;
 }
 
@@ -313,10 +376,45 @@ static void step_summary(const SessionData *d, const SessionLap *lap, StepSummar
         memcpy(ret->zone_s, a.zone_s, sizeof(ret->zone_s));
 }
 
+static StepKind sample_kind(const SessionData *d, const SessionSample *x)
+{
+        if (x->step_index < 0 || (size_t)x->step_index >= d->n_steps)
+                return _STEP_KIND_INVALID;
+        return d->steps[x->step_index].kind;
+}
+
+/* Where splits start: the time trial, else the end of the warm-up. A mile
+ * split that begins in the warm-up is no split a runner runs. */
+static size_t splits_origin(const SessionData *d, const char **ret_what)
+{
+        const SessionSample *x = d->samples;
+        bool warmup = false;
+
+        for (size_t i = 0; i < d->n_samples; i++)
+                if (sample_kind(d, &x[i]) == STEP_KIND_TIME_TRIAL) {
+                        *ret_what = "the time trial";
+                        return i;
+                }
+        for (size_t i = 0; i < d->n_samples; i++) {
+                StepKind k = sample_kind(d, &x[i]);
+
+                if (k == STEP_KIND_WARMUP)
+                        warmup = true;
+                else if (warmup && k >= 0) {
+                        *ret_what = "the main set";
+                        return i;
+                }
+        }
+        *ret_what = "the start";
+        return 0;
+}
+
 int session_summary_compute(const SessionData *d, SessionSummary **ret)
 {
         _cleanup_(session_summary_freep) SessionSummary *s = NULL;
         const SessionSample *x;
+        double origin;
+        size_t from;
         Acc a = {};
         int r;
 
@@ -332,7 +430,9 @@ int session_summary_compute(const SessionData *d, SessionSummary **ret)
                 if (isfinite(x[i].incline_pct) && fabs(x[i].incline_pct) > 0.05)
                         s->has_incline = true;
         }
-        s->duration_s = d->n_samples > 0 ? x[d->n_samples - 1].t_s - x[0].t_s : 0;
+        s->elapsed_s = d->n_samples > 0 ? x[d->n_samples - 1].t_s - x[0].t_s : 0;
+        s->gap_s = d->n_samples > 0 ? session_samples_gap_s(x, 0, d->n_samples - 1, &s->n_gaps) : 0;
+        s->duration_s = s->elapsed_s - s->gap_s;
         s->distance_m = NAN;
         for (size_t i = d->n_samples; i > 0; i--)
                 if (isfinite(x[i - 1].distance_m)) {
@@ -363,12 +463,15 @@ int session_summary_compute(const SessionData *d, SessionSummary **ret)
                         step_summary(d, &s->laps[i], &s->steps[i]);
                 s->n_steps = s->n_laps;
         }
-        r = session_summary_splits(x, d->n_samples, 400, LAP_KIND_400M, &s->splits_400m,
-                                   &s->n_splits_400m);
+        from = splits_origin(d, &s->splits_from);
+        origin = from < d->n_samples && isfinite(x[from].distance_m) ? x[from].distance_m : 0;
+        s->splits_from_s = from < d->n_samples ? x[from].t_s : 0;
+        r = session_summary_splits_from(x + from, d->n_samples - from, origin, 400, LAP_KIND_400M,
+                                        &s->splits_400m, &s->n_splits_400m);
         if (r < 0)
                 return r;
-        r = session_summary_splits(x, d->n_samples, METERS_PER_MILE, LAP_KIND_MILE, &s->splits_mile,
-                                   &s->n_splits_mile);
+        r = session_summary_splits_from(x + from, d->n_samples - from, origin, METERS_PER_MILE,
+                                        LAP_KIND_MILE, &s->splits_mile, &s->n_splits_mile);
         if (r < 0)
                 return r;
         for (size_t i = 0; i < s->n_laps; i++)
@@ -377,28 +480,9 @@ int session_summary_compute(const SessionData *d, SessionSummary **ret)
                 lap_moving_speed(d, &s->splits_400m[i]);
         for (size_t i = 0; i < s->n_splits_mile; i++)
                 lap_moving_speed(d, &s->splits_mile[i]);
+        s->results = d->results;
+        s->n_results = d->n_results;
 
         *ret = TAKE_PTR(s);
         return 0;
-}
-
-char *session_format_pace(char *buf, size_t size, double speed_kmh, bool per_mile)
-{
-        double s;
-        long total;
-
-        if (!isfinite(speed_kmh) || speed_kmh < 0.5) {
-                snprintf(buf, size, "--:--");
-                return buf;
-        }
-        s = 3600.0 / speed_kmh * (per_mile ? KMH_PER_MPH : 1.0);
-        total = lround(s);
-        snprintf(buf, size, "%ld:%02ld", total / 60, total % 60);
-        return buf;
-}
-
-char *session_format_duration(char *buf, size_t size, double seconds)
-{
-        format_clock_time(seconds, buf, size);
-        return buf;
 }

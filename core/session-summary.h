@@ -8,9 +8,13 @@
  * Pure code: no I/O, no logging.
  */
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "session-store.h"
+
+/* Seconds not recorded between samples first and last (inclusive) and how many gaps. */
+double session_samples_gap_s(const SessionSample *x, size_t first, size_t last, size_t *ret_n);
 
 /* Measured speed within this much (or 2 %, whichever is larger) of the
  * target counts as "on target" for time-to-target. */
@@ -31,9 +35,12 @@ typedef struct StepSummary {
 } StepSummary;
 
 typedef struct SessionSummary {
-        double duration_s;
+        double duration_s; /* recorded time: elapsed_s without the gaps */
+        double elapsed_s;  /* first to last sample */
+        double gap_s;      /* not recorded: paced was stopped (see SESSION_SAMPLE_GAP_S) */
+        size_t n_gaps;
         double distance_m;
-        double avg_speed_kmh; /* distance / duration */
+        double avg_speed_kmh; /* distance / duration (recorded time) */
         double max_speed_kmh;
         double avg_hr_bpm, max_hr_bpm;
         double zone_s[SESSION_ZONES_MAX + 1];
@@ -45,18 +52,26 @@ typedef struct SessionSummary {
         size_t n_steps;
         SessionLap *laps; /* one per step run (LAP_KIND_STEP), from samples */
         size_t n_laps;
+        /* Splits are counted from the start of the time trial if there is one,
+         * else from the end of the warm-up, else from the start. */
+        const char *splits_from; /* "the time trial", "the main set", "the start" */
+        double splits_from_s;
         SessionLap *splits_400m;
         size_t n_splits_400m;
         SessionLap *splits_mile;
         size_t n_splits_mile;
+        /* The session's time-trial results (copied from SessionData). */
+        const TrialResult *results;
+        size_t n_results;
 } SessionSummary;
 
 int session_summary_compute(const SessionData *d, SessionSummary **ret);
 
 /*
  * Seconds of [from_s, to_s) the workout spent paused, from the stored pause and
- * resume events (a pause never resumed lasts to the end). Moving time is the
- * elapsed time minus this, as FIT's timer time is.
+ * resume events (a pause never resumed lasts to the end), or not recorded at
+ * all (the gaps in the samples, SESSION_SAMPLE_GAP_S: paced was stopped).
+ * Moving time is the elapsed time minus this, as FIT's timer time is.
  */
 double session_summary_paused_s(const SessionData *d, double from_s, double to_s);
 SessionSummary *session_summary_free(SessionSummary *s);
@@ -68,12 +83,10 @@ SessionSummary *session_summary_free(SessionSummary *s);
  */
 int session_summary_splits(const SessionSample *samples, size_t n, double every_m, LapKind kind,
                            SessionLap **ret, size_t *ret_n);
+/* The same with the boundaries at origin_m + k * every_m. */
+int session_summary_splits_from(const SessionSample *samples, size_t n, double origin_m,
+                                double every_m, LapKind kind, SessionLap **ret, size_t *ret_n);
 
 /* One lap per run of consecutive samples with the same step_index >= 0. */
 int session_summary_step_laps(const SessionSample *samples, size_t n, SessionLap **ret,
                               size_t *ret_n);
-
-/* "5:20" (min:s per km, or per mile if per_mile), "--:--" for an unusable speed. */
-char *session_format_pace(char *buf, size_t size, double speed_kmh, bool per_mile);
-/* "1:02:03" or "12:34". */
-char *session_format_duration(char *buf, size_t size, double seconds);

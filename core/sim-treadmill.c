@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "sim-treadmill.h"
+#include "string-table.h"
 #include "util.h"
 
 #define SIM_QUEUE_SIZE 64
@@ -36,21 +37,16 @@ struct SimTreadmill {
         size_t log_head, log_len;
 };
 
-static const char *const belt_state_table[_SIM_BELT_MAX] = {
+static const char *const sim_belt_state_table[_SIM_BELT_MAX] = {
         [SIM_BELT_IDLE] = "idle",
         [SIM_BELT_RUNNING] = "running",
         [SIM_BELT_PAUSED] = "paused",
         [SIM_BELT_SAFETY] = "safety-key",
 };
 
-const char *sim_belt_state_to_string(SimBeltState s)
-{
-        if (s < 0 || s >= _SIM_BELT_MAX)
-                return NULL;
-        return belt_state_table[s];
-}
+DEFINE_STRING_TABLE_LOOKUP_TO_STRING(sim_belt_state, SimBeltState);
 
-static const char *const console_table[_SIM_CONSOLE_MAX] = {
+static const char *const sim_console_button_table[_SIM_CONSOLE_MAX] = {
         [SIM_CONSOLE_START] = "start",
         [SIM_CONSOLE_STOP] = "stop",
         [SIM_CONSOLE_PAUSE] = "pause",
@@ -58,12 +54,7 @@ static const char *const console_table[_SIM_CONSOLE_MAX] = {
         [SIM_CONSOLE_KEY_REPLACE] = "key-replace",
 };
 
-const char *sim_console_button_to_string(SimConsoleButton b)
-{
-        if (b < 0 || b >= _SIM_CONSOLE_MAX)
-                return NULL;
-        return console_table[b];
-}
+DEFINE_STRING_TABLE_LOOKUP(sim_console_button, SimConsoleButton);
 
 void sim_treadmill_config_default(SimTreadmillConfig *c)
 {

@@ -52,6 +52,7 @@ typedef enum SimConsoleButton {
 } SimConsoleButton;
 
 const char *sim_console_button_to_string(SimConsoleButton b);
+SimConsoleButton sim_console_button_from_string(const char *s);
 
 typedef struct SimTreadmillConfig {
         FtmsRange speed_range;         /* km/h; default 1.0-20.0 by 0.1 */

@@ -4,35 +4,33 @@
  * deflection by D-max (Cheng et al. 1992) with a two-segment model check, and
  * cardiac drift. See docs/analysis.md for the method and its caveats.
  */
+#include <assert.h>
 #include <math.h>
+#include <stdlib.h>
 
 #include "alpha1-tracker.h"
+#include "string-table.h"
 #include "threshold.h"
 #include "util.h"
+
+/* Casts of the floating constants themselves: clang takes only those in an
+ * integer constant expression, not the cast of a quotient. */
+static_assert(RAMP_INDEPENDENT_WINDOWS * (int)ALPHA1_STEP_S == (int)ALPHA1_WINDOW_S,
+              "one independent window per window length");
 
 static const char *const threshold_kind_table[_THRESHOLD_KIND_MAX] = {
         [THRESHOLD_HRVT1] = "aerobic threshold (HRVT1)",
         [THRESHOLD_HRVT2] = "anaerobic threshold (HRVT2)",
 };
 
-static const char *const threshold_key_table[_THRESHOLD_KIND_MAX] = {
+static const char *const threshold_kind_key_table[_THRESHOLD_KIND_MAX] = {
         [THRESHOLD_HRVT1] = "hrvt1",
         [THRESHOLD_HRVT2] = "hrvt2",
 };
 
-const char *threshold_kind_to_string(ThresholdKind k)
-{
-        if (k < 0 || k >= _THRESHOLD_KIND_MAX)
-                return NULL;
-        return threshold_kind_table[k];
-}
+DEFINE_STRING_TABLE_LOOKUP_TO_STRING(threshold_kind, ThresholdKind);
 
-const char *threshold_kind_to_key(ThresholdKind k)
-{
-        if (k < 0 || k >= _THRESHOLD_KIND_MAX)
-                return NULL;
-        return threshold_key_table[k];
-}
+DEFINE_STRING_TABLE_LOOKUP_TO_STRING(threshold_kind_key, ThresholdKind);
 
 double threshold_kind_alpha1(ThresholdKind k)
 {
@@ -47,12 +45,7 @@ static const char *const ramp_status_table[_RAMP_STATUS_MAX] = {
         [RAMP_NO_RAMP] = "no speed ramp in the recording: thresholds need a ramp test",
 };
 
-const char *ramp_status_to_string(RampStatus s)
-{
-        if (s < 0 || s >= _RAMP_STATUS_MAX)
-                return NULL;
-        return ramp_status_table[s];
-}
+DEFINE_STRING_TABLE_LOOKUP_TO_STRING(ramp_status, RampStatus);
 
 /* Simple least squares y = a + b x with Pearson r; returns false if degenerate. */
 typedef struct Ols {
@@ -86,7 +79,7 @@ static bool ols_solve(const Ols *o, double *a, double *b, double *r)
 static bool window_used(const RampWindow *w, const RampOptions *o)
 {
         if (!w->valid || !isfinite(w->alpha1) || !isfinite(w->hr_bpm) ||
-            w->artifact_pct > ALPHA1_SUPPRESS_PCT)
+            !(w->artifact_pct <= o->max_artifact_pct))
                 return false;
         if (w->alpha1 <= o->alpha1_lo || w->alpha1 >= o->alpha1_hi)
                 return false;
@@ -97,63 +90,160 @@ static bool window_used(const RampWindow *w, const RampOptions *o)
         return true;
 }
 
-static uint64_t splitmix(uint64_t *s)
+/* Tricube weight of a window at hr in the band around center; 1 everywhere without a band. */
+static double band_weight(double hr, double center, double half_width)
 {
-        uint64_t z = (*s += UINT64_C(0x9e3779b97f4a7c15));
+        double u;
 
-        z = (z ^ (z >> 30)) * UINT64_C(0xbf58476d1ce4e5b9);
-        z = (z ^ (z >> 27)) * UINT64_C(0x94d049bb133111eb);
-        return z ^ (z >> 31);
+        if (!(half_width > 0))
+                return 1;
+        u = fabs(hr - center) / half_width;
+        return u < 1 ? pow(1 - u * u * u, 3) : 0;
 }
 
-static int cmp_double(const void *a, const void *b)
-{
-        double x = *(const double *)a, y = *(const double *)b;
+typedef struct BandFit {
+        double a, b;        /* alpha1 = a + b * HR over the band */
+        double sw, sw2;     /* sum of the weights and of their squares */
+        double xm, sxx, s2; /* weighted mean HR, spread, mean squared residual */
+        size_t n_in;        /* windows with a weight */
+} BandFit;
 
-        return (x > y) - (x < y);
+static bool band_fit(const double *hr, const double *a1, size_t n, double center, double half_width,
+                     BandFit *ret)
+{
+        BandFit f = {};
+        double ym = 0, sxy = 0;
+
+        for (size_t i = 0; i < n; i++) {
+                double wt = band_weight(hr[i], center, half_width);
+
+                if (wt <= 0)
+                        continue;
+                f.n_in++;
+                f.sw += wt;
+                f.sw2 += wt * wt;
+                f.xm += wt * hr[i];
+                ym += wt * a1[i];
+        }
+        if (f.n_in < 3)
+                return false;
+        f.xm /= f.sw;
+        ym /= f.sw;
+        for (size_t i = 0; i < n; i++) {
+                double wt = band_weight(hr[i], center, half_width);
+
+                f.sxx += wt * (hr[i] - f.xm) * (hr[i] - f.xm);
+                sxy += wt * (hr[i] - f.xm) * (a1[i] - ym);
+        }
+        if (!(f.sxx > 0))
+                return false;
+        f.b = sxy / f.sxx;
+        f.a = ym - f.b * f.xm;
+        for (size_t i = 0; i < n; i++) {
+                double r = a1[i] - (f.a + f.b * hr[i]);
+
+                f.s2 += band_weight(hr[i], center, half_width) * r * r;
+        }
+        f.s2 /= f.sw;
+        *ret = f;
+        return true;
 }
 
 /*
- * 95 % interval of the crossing HRs by a moving-block bootstrap: windows 5 s
- * apart overlap by 115 s and are strongly autocorrelated, so blocks of 2 min
- * are resampled, not single windows. Deterministic (fixed seed): the same
- * recording always gives the same interval.
+ * The HR where alpha1 crosses a level, by local linear regression: a
+ * tricube-weighted OLS of alpha1 on HR over the windows within half_width
+ * bpm of the current estimate, moved to where that line crosses the level,
+ * until it settles. alpha1 against HR is not a straight line over a whole
+ * ramp (a plateau at easy intensities, a floor near 0.35-0.5 at the top),
+ * and one line through all of it misses both crossings (on the simulated
+ * runner by +3 and +8 bpm, docs/analysis.md); the local line follows the
+ * curve where it crosses. Starts from the global line's crossing. Returns
+ * false when fewer than RAMP_LOCAL_MIN_WINDOWS windows lie in the band or
+ * the local slope is not negative.
  */
-static void bootstrap_ci(const double *hr, const double *a1, size_t n, RampResult *res)
+static bool crossing_local(const double *hr, const double *a1, size_t n, double level, double start,
+                           double half_width, double *ret)
 {
-        double cross[_THRESHOLD_KIND_MAX][RAMP_BOOTSTRAP_N];
-        size_t n_ok = 0, blk = MIN((size_t)RAMP_BOOTSTRAP_BLOCK, n);
-        uint64_t seed = UINT64_C(0x5eed);
+        double x = start;
 
-        for (size_t rep = 0; rep < RAMP_BOOTSTRAP_N; rep++) {
-                Ols o = {};
-                double a, b;
+        for (int iter = 0; iter < 25; iter++) {
+                BandFit f;
+                double next;
 
-                while ((size_t)o.n < n) {
-                        size_t start = (size_t)(splitmix(&seed) % (n - blk + 1));
-
-                        for (size_t j = start; j < start + blk && (size_t)o.n < n; j++)
-                                ols_add(&o, hr[j], a1[j]);
+                if (!band_fit(hr, a1, n, x, half_width, &f) || f.n_in < RAMP_LOCAL_MIN_WINDOWS ||
+                    !(f.b < 0))
+                        return false;
+                /* at most half a band per step: a flat stretch must not fling it away */
+                next = fmin(fmax((level - f.a) / f.b, x - half_width / 2), x + half_width / 2);
+                if (fabs(next - x) < 0.01) {
+                        *ret = next;
+                        return true;
                 }
-                if (!ols_solve(&o, &a, &b, NULL) || b >= 0)
-                        continue;
-                for (size_t k = 0; k < _THRESHOLD_KIND_MAX; k++)
-                        cross[k][n_ok] = (threshold_kind_alpha1((ThresholdKind)k) - a) / b;
-                n_ok++;
+                x = next;
         }
-        /* most resamples must agree on a falling line for an interval to mean anything */
-        if (n_ok < RAMP_BOOTSTRAP_N * 9 / 10)
-                return;
-        for (size_t k = 0; k < _THRESHOLD_KIND_MAX; k++) {
-                qsort(cross[k], n_ok, sizeof(double), cmp_double);
-                res->t[k].hr_ci_lo_bpm = cross[k][(size_t)(0.025 * (double)(n_ok - 1))];
-                res->t[k].hr_ci_hi_bpm = cross[k][(size_t)ceil(0.975 * (double)(n_ok - 1))];
-        }
+        *ret = x;
+        return true;
 }
 
-static char grade_of(double c)
+/* Student t 97.5 % quantile for nu > 0.5 degrees of freedom: a table, interpolated in 1/nu. */
+static double t975(double nu)
 {
-        return c >= 0.7 ? 'A' : c >= 0.4 ? 'B' : c > 0 ? 'C' : '-';
+        static const double nus[] = {0.5, 1, 1.5, 2, 3, 4, 5, 7, 10, 15, 20, 30, 60, 1e9};
+        static const double ts[] = {77.0,  12.706, 6.210, 4.303, 3.182, 2.776, 2.571,
+                                    2.365, 2.228,  2.131, 2.086, 2.042, 2.000, 1.960};
+
+        if (!(nu > nus[0]))
+                return INFINITY;
+        for (size_t i = 1; i < ELEMENTSOF(nus); i++)
+                if (nu <= nus[i]) {
+                        double f = (1 / nus[i - 1] - 1 / nu) / (1 / nus[i - 1] - 1 / nus[i]);
+
+                        return ts[i - 1] + f * (ts[i] - ts[i - 1]);
+                }
+        return ts[ELEMENTSOF(ts) - 1];
+}
+
+/*
+ * 95 % interval of a crossing at x_star: the standard error of the (local)
+ * line at x_star, divided by its slope (inverse prediction), with one
+ * independent window per 2 min of evaluations (windows 5 s apart share
+ * 115 s of beats, so 24 of them carry the information of one), and a
+ * Student t quantile with that many degrees of freedom. NAN when the band
+ * holds less than one independent window.
+ */
+static void crossing_interval(const double *hr, const double *a1, size_t n, double x_star,
+                              double half_width, ThresholdEstimate *t)
+{
+        BandFit f;
+        double n_eff, var_y, h;
+
+        t->hr_ci_lo_bpm = t->hr_ci_hi_bpm = NAN;
+        if (!band_fit(hr, a1, n, x_star, half_width, &f) || !(f.b < 0))
+                return;
+        n_eff = f.sw * f.sw / f.sw2 / RAMP_INDEPENDENT_WINDOWS;
+        if (!(n_eff > 1))
+                return;
+        var_y = f.s2 * (1 / n_eff + (x_star - f.xm) * (x_star - f.xm) / (f.sxx / f.sw * n_eff));
+        h = t975(n_eff) * sqrt(var_y) / fabs(f.b);
+        if (!isfinite(h))
+                return;
+        t->hr_ci_lo_bpm = x_star - h;
+        t->hr_ci_hi_bpm = x_star + h;
+}
+
+char threshold_grade(const ThresholdEstimate *t, double artifact_pct)
+{
+        double h;
+
+        if (!t || !t->found)
+                return '-';
+        h = (t->hr_ci_hi_bpm - t->hr_ci_lo_bpm) / 2;
+        if (!t->reached || t->n_below < RAMP_SIDE_MIN_WINDOWS ||
+            t->n_above < RAMP_SIDE_MIN_WINDOWS || !(h <= RAMP_GRADE_B_BPM))
+                return 'C';
+        if (h <= RAMP_GRADE_A_BPM && artifact_pct <= RAMP_GRADE_A_ARTIFACT_PCT)
+                return 'A';
+        return 'B';
 }
 
 int threshold_ramp_fit(const RampWindow *w, size_t n, const RampOptions *opt, RampResult *ret)
@@ -179,6 +269,9 @@ int threshold_ramp_fit(const RampWindow *w, size_t n, const RampOptions *opt, Ra
                                                .speed_ramp_kmh = NAN,
                                                .hr_ci_lo_bpm = NAN,
                                                .hr_ci_hi_bpm = NAN,
+                                               .speed_ci_lo_kmh = NAN,
+                                               .speed_ci_hi_kmh = NAN,
+                                               .confidence = NAN,
                                                .grade = '-'};
         hr_used = malloc(MAX(n, (size_t)1) * sizeof(double));
         a1_used = malloc(MAX(n, (size_t)1) * sizeof(double));
@@ -226,39 +319,39 @@ int threshold_ramp_fit(const RampWindow *w, size_t n, const RampOptions *opt, Ra
         }
         res.status = RAMP_OK;
 
-        bootstrap_ci(hr_used, a1_used, res.n_windows, &res);
         has_sp = sp.n >= 3 && ols_solve(&sp, &spa, &spb, NULL);
         has_lag = sp_lag.n >= 3 && ols_solve(&sp_lag, &sla, &slb, NULL);
 
         for (size_t k = 0; k < _THRESHOLD_KIND_MAX; k++) {
                 ThresholdEstimate *t = &res.t[k];
-                double level = threshold_kind_alpha1((ThresholdKind)k);
-                double c_fit, c_art, c_n, c_reach, c_ci = 0.5, width;
+                double level = threshold_kind_alpha1((ThresholdKind)k), h;
 
                 t->found = true;
                 t->hr_bpm = (level - a) / b;
+                t->local = o.local_half_width_bpm > 0 &&
+                           crossing_local(hr_used, a1_used, res.n_windows, level, t->hr_bpm,
+                                          o.local_half_width_bpm, &t->hr_bpm);
+                crossing_interval(hr_used, a1_used, res.n_windows, t->hr_bpm,
+                                  t->local ? o.local_half_width_bpm : 0, t);
                 t->reached = t->hr_bpm >= res.hr_min_bpm && t->hr_bpm <= res.hr_max_bpm;
+                for (size_t i = 0; i < res.n_windows; i++) {
+                        t->n_below += hr_used[i] < t->hr_bpm;
+                        t->n_above += hr_used[i] > t->hr_bpm;
+                }
                 if (has_sp)
                         t->speed_ramp_kmh = spa + spb * t->hr_bpm;
-                if (has_lag)
+                if (has_lag) {
                         t->speed_kmh = sla + slb * t->hr_bpm;
+                        t->speed_ci_lo_kmh = sla + slb * t->hr_ci_lo_bpm;
+                        t->speed_ci_hi_kmh = sla + slb * t->hr_ci_hi_bpm;
+                }
 
-                /* Confidence: the fit (|r| 0.7 -> 0, 0.95 -> 1), artifacts, how
-                 * many windows (24 = 2 min of 5-s steps is enough), and whether
-                 * the ramp reached the level or the crossing is extrapolated. */
-                c_fit = fmin(fmax((fabs(r) - 0.7) / 0.25, 0.0), 1.0);
-                c_art = res.artifact_pct <= ALPHA1_LOW_QUALITY_PCT ? 1.0 : 0.7;
-                c_n = MIN(1.0, (double)res.n_windows / 24.0);
-                c_reach = t->reached ? 1.0 : 0.4;
-                /* the bootstrap interval: <= 6 bpm wide is tight, 20 or more loose */
-                width = t->hr_ci_hi_bpm - t->hr_ci_lo_bpm;
-                if (isfinite(width))
-                        c_ci = width <= 6 ? 1.0 : width >= 20 ? 0.5 : 1.0 - 0.5 * (width - 6) / 14;
-                t->confidence = c_fit * c_art * c_n * c_reach * c_ci;
-                /* HRVT2 agrees less with VT2 than HRVT1 with VT1 (r 0.78 vs 0.97). */
-                if (k == THRESHOLD_HRVT2)
-                        t->confidence *= 0.85;
-                t->grade = grade_of(t->confidence);
+                /* How likely the crossing lies within 5 bpm, read off the interval
+                 * as a normal one: 95 % at +-5 bpm, 68 % at +-10. */
+                h = (t->hr_ci_hi_bpm - t->hr_ci_lo_bpm) / 2;
+                if (isfinite(h))
+                        t->confidence = h > 0 ? erf(5.0 * 1.959964 / (h * M_SQRT2)) : 1.0;
+                t->grade = threshold_grade(t, res.artifact_pct);
         }
 
         *ret = res;

@@ -1,21 +1,17 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include "transport.h"
+#include "string-table.h"
 #include "util.h"
 
-static const char *const role_table[_TRANSPORT_ROLE_MAX] = {
+static const char *const transport_role_table[_TRANSPORT_ROLE_MAX] = {
         [TRANSPORT_ROLE_TREADMILL] = "treadmill",
         [TRANSPORT_ROLE_STRAP] = "strap",
         [TRANSPORT_ROLE_FOOTPOD] = "footpod",
 };
 
-const char *transport_role_to_string(TransportRole r)
-{
-        if (r < 0 || r >= _TRANSPORT_ROLE_MAX)
-                return NULL;
-        return role_table[r];
-}
+DEFINE_STRING_TABLE_LOOKUP(transport_role, TransportRole);
 
-static const char *const event_table[_TRANSPORT_EVENT_MAX] = {
+static const char *const transport_event_type_table[_TRANSPORT_EVENT_MAX] = {
         [TRANSPORT_EVENT_LINK] = "link",
         [TRANSPORT_EVENT_IDENTITY] = "identity",
         [TRANSPORT_EVENT_CAPABILITIES] = "capabilities",
@@ -30,12 +26,7 @@ static const char *const event_table[_TRANSPORT_EVENT_MAX] = {
         [TRANSPORT_EVENT_FOOTPOD] = "footpod",
 };
 
-const char *transport_event_type_to_string(TransportEventType t)
-{
-        if (t < 0 || t >= _TRANSPORT_EVENT_MAX)
-                return NULL;
-        return event_table[t];
-}
+DEFINE_STRING_TABLE_LOOKUP_TO_STRING(transport_event_type, TransportEventType);
 
 int transport_hr_from_treadmill(const FtmsTreadmillData *d, HrsMeasurement *ret)
 {

@@ -136,6 +136,7 @@ static inline Transport *transport_free(Transport *t)
 }
 
 const char *transport_role_to_string(TransportRole r);
+TransportRole transport_role_from_string(const char *s);
 const char *transport_event_type_to_string(TransportEventType t);
 
 /*

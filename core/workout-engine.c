@@ -8,6 +8,11 @@
 #include <math.h>
 #include <stdarg.h>
 
+#include "alloc-util.h"
+#include "rep-plan.h"
+#include "string-table.h"
+#include "target-echo.h"
+#include "time-util.h"
 #include "workout-engine.h"
 
 typedef enum BeltState {
@@ -31,6 +36,15 @@ typedef enum BeltState {
 #define DISTANCE_FIELD_SLACK_M 50.0
 /* Final-failure back-off before a speed command is tried again. */
 #define SPEED_RETRY_USEC (2 * USEC_PER_SEC)
+/* Weight of the newest sample in the measured belt acceleration. */
+#define ACCEL_ALPHA 0.3
+/* A rep waits for the belt at least this long before it starts anyway. */
+#define REP_GATE_MIN_USEC (5 * USEC_PER_SEC)
+/* Added to a stop's ramp time: control requests, responses, retries. */
+#define ENGINE_STOP_SLACK_USEC (10 * USEC_PER_SEC)
+/* The most a step can be extended in all (time steps s, distance steps m). */
+#define EXTEND_MAX_S 3600.0
+#define EXTEND_MAX_M 10000.0
 /* Time-to-target EWMA weight of the newest sample. */
 #define TTT_ALPHA 0.3
 
@@ -102,14 +116,23 @@ struct WorkoutEngine {
         bool next_announced; /* UPCOMING cue of the next step emitted */
         bool this_announced; /* ... of the current step, before it began */
         bool halfway_cued;
+        size_t next_prompt; /* the step's next timed cue (ResolvedStep.cues) */
         double override_delta;
         double override_abs;
         double override_incline;
         uint64_t hold_until;
         double hold_kmh, hold_incline;
 
+        /* the time trial in progress: steps [trial_first, trial_end) */
+        bool trial, trial_skipped;
+        size_t trial_first, trial_end;
+        double trial_lap_m, trial_dist_start;
+        uint64_t trial_start_run;
+        unsigned trial_laps;
+        TrialResult result;
+
         /* laps */
-        unsigned n_laps;
+        unsigned n_laps, n_auto_laps;
         uint64_t lap_start_run;
         uint64_t lap_start_usec;
         double lap_dist_start;
@@ -132,13 +155,50 @@ struct WorkoutEngine {
         bool ttt_pending;
         uint64_t ttt_start;
         double ttt_from, ttt_target;
-        unsigned ttt_count, ttt_up_count;
-        double ttt_last, ttt_sum, ttt_max, ttt_up_ewma;
+        unsigned ttt_count;
+        double ttt_last, ttt_sum, ttt_max;
         bool speed_suspect;
+        /* the belt's acceleration while it lags a higher command (km/h/s) */
+        double belt_accel;
+        unsigned belt_accel_n;
+        /* A speed command's round trip, from the wire to its answer (s):
+         * the next step of the rate limit waits for it. */
+        double cp_rtt_s;
+        unsigned cp_rtt_n;
+
+        /* a rep waiting for the belt to be at its speed (the step before runs on) */
+        bool gate;
+        uint64_t gate_until;
+
+        /* What the treadmill last accepted (true units): the rate limit
+         * counts from here (or from what it reports), never from a value
+         * that did not reach the wire. */
+        double accepted_kmh, accepted_incline;
+        TargetEcho speed_echo; /* our speed commands, to tell late echoes */
+        uint64_t accepted_at;  /* when accepted_kmh was last learnt */
+        /* The runner stopped or paused the belt (console, safety key, a
+         * measured stop, or our Stop accepted): no speed, incline or Start
+         * until the runner starts it again. */
+        bool runner_stopped, runner_stopped_key;
+        bool decelerating;    /* the last reports show the belt slowing on its own */
+        bool session_running; /* Training Status at connect: a session runs (not idle) */
+        bool stop_inferred;   /* runner_stopped only guessed from a slowing belt (recovery) */
+        /* The belt ran when the link last went down: an idle machine at
+         * link-up was stopped by the runner meanwhile. */
+        bool ran_at_link_loss;
+        /* Idle at link-up with no sign the belt ran: at rest (a plain stopped
+         * belt we may start) unless the first record shows it still moving. */
+        bool idle_at_link;
+        double prev_measured_kmh;
+        bool start_requested; /* Start sent on request: resume when the belt runs */
 
         /* shutdown and cool-down */
         bool cooldown;
         double cooldown_target;
+        bool stopping; /* the stop policy of stop() or a finished workout */
+        uint64_t stop_deadline;
+        uint64_t stop_hold_until; /* a finished workout's slow-down is announced first */
+        char belt_note[160];
         bool shutting_down, shutdown_done;
         uint64_t shutdown_deadline;
 
@@ -158,28 +218,15 @@ static inline uint64_t umax(uint64_t a, uint64_t b)
 
 /* ---- tables ---- */
 
-static const char *const state_table[_ENGINE_STATE_MAX] = {
+static const char *const engine_state_table[_ENGINE_STATE_MAX] = {
         [ENGINE_STATE_IDLE] = "idle",         [ENGINE_STATE_ARMED] = "armed",
         [ENGINE_STATE_RUNNING] = "running",   [ENGINE_STATE_PAUSED] = "paused",
         [ENGINE_STATE_FINISHED] = "finished", [ENGINE_STATE_ABORTED] = "aborted",
 };
 
-const char *engine_state_to_string(EngineState s)
-{
-        if (s < 0 || s >= _ENGINE_STATE_MAX)
-                return NULL;
-        return state_table[s];
-}
+DEFINE_STRING_TABLE_LOOKUP(engine_state, EngineState);
 
-EngineState engine_state_from_string(const char *s)
-{
-        for (int i = 0; s && i < _ENGINE_STATE_MAX; i++)
-                if (streq(s, state_table[i]))
-                        return i;
-        return _ENGINE_STATE_INVALID;
-}
-
-static const char *const pause_table[_ENGINE_PAUSE_REASON_MAX] = {
+static const char *const engine_pause_reason_table[_ENGINE_PAUSE_REASON_MAX] = {
         [ENGINE_PAUSE_NONE] = "none",
         [ENGINE_PAUSE_USER] = "user",
         [ENGINE_PAUSE_CONSOLE] = "console",
@@ -188,14 +235,9 @@ static const char *const pause_table[_ENGINE_PAUSE_REASON_MAX] = {
         [ENGINE_PAUSE_LINK_LOST] = "link-lost",
 };
 
-const char *engine_pause_reason_to_string(EnginePauseReason r)
-{
-        if (r < 0 || r >= _ENGINE_PAUSE_REASON_MAX)
-                return NULL;
-        return pause_table[r];
-}
+DEFINE_STRING_TABLE_LOOKUP_TO_STRING(engine_pause_reason, EnginePauseReason);
 
-static const char *const event_table[_ENGINE_EVENT_TYPE_MAX] = {
+static const char *const engine_event_type_table[_ENGINE_EVENT_TYPE_MAX] = {
         [ENGINE_EVENT_STATE_CHANGED] = "state-changed",
         [ENGINE_EVENT_STEP_CHANGED] = "step-changed",
         [ENGINE_EVENT_LAP] = "lap",
@@ -209,16 +251,12 @@ static const char *const event_table[_ENGINE_EVENT_TYPE_MAX] = {
         [ENGINE_EVENT_DIAGNOSTIC] = "diagnostic",
         [ENGINE_EVENT_REJECTED] = "rejected",
         [ENGINE_EVENT_SHUTDOWN_DONE] = "shutdown-done",
+        [ENGINE_EVENT_RESULT] = "result",
 };
 
-const char *engine_event_type_to_string(EngineEventType t)
-{
-        if (t < 0 || t >= _ENGINE_EVENT_TYPE_MAX)
-                return NULL;
-        return event_table[t];
-}
+DEFINE_STRING_TABLE_LOOKUP_TO_STRING(engine_event_type, EngineEventType);
 
-static const char *const rule_table[_ENGINE_SAFETY_RULE_MAX] = {
+static const char *const engine_safety_rule_table[_ENGINE_SAFETY_RULE_MAX] = {
         [ENGINE_SAFETY_CAP] = "cap",
         [ENGINE_SAFETY_RATE_LIMIT] = "rate-limit",
         [ENGINE_SAFETY_HR_CEILING] = "hr-ceiling",
@@ -228,67 +266,31 @@ static const char *const rule_table[_ENGINE_SAFETY_RULE_MAX] = {
         [ENGINE_SAFETY_SHUTDOWN] = "shutdown",
 };
 
-const char *engine_safety_rule_to_string(EngineSafetyRule r)
-{
-        if (r < 0 || r >= _ENGINE_SAFETY_RULE_MAX)
-                return NULL;
-        return rule_table[r];
-}
+DEFINE_STRING_TABLE_LOOKUP_TO_STRING(engine_safety_rule, EngineSafetyRule);
 
-static const char *const output_table[_ENGINE_OUTPUT_TYPE_MAX] = {
+static const char *const engine_output_type_table[_ENGINE_OUTPUT_TYPE_MAX] = {
         [ENGINE_OUTPUT_CP_WRITE] = "cp-write",
         [ENGINE_OUTPUT_CUE] = "cue",
         [ENGINE_OUTPUT_EVENT] = "event",
 };
 
-const char *engine_output_type_to_string(EngineOutputType t)
-{
-        if (t < 0 || t >= _ENGINE_OUTPUT_TYPE_MAX)
-                return NULL;
-        return output_table[t];
-}
+DEFINE_STRING_TABLE_LOOKUP_TO_STRING(engine_output_type, EngineOutputType);
 
-static const char *const shutdown_table[_ENGINE_SHUTDOWN_POLICY_MAX] = {
+static const char *const engine_shutdown_policy_table[_ENGINE_SHUTDOWN_POLICY_MAX] = {
         [ENGINE_SHUTDOWN_COOLDOWN] = "cooldown",
         [ENGINE_SHUTDOWN_PAUSE] = "pause",
         [ENGINE_SHUTDOWN_STOP] = "stop",
         [ENGINE_SHUTDOWN_NONE] = "none",
 };
 
-const char *engine_shutdown_policy_to_string(EngineShutdownPolicy p)
-{
-        if (p < 0 || p >= _ENGINE_SHUTDOWN_POLICY_MAX)
-                return NULL;
-        return shutdown_table[p];
-}
+DEFINE_STRING_TABLE_LOOKUP(engine_shutdown_policy, EngineShutdownPolicy);
 
-EngineShutdownPolicy engine_shutdown_policy_from_string(const char *s)
-{
-        for (int i = 0; s && i < _ENGINE_SHUTDOWN_POLICY_MAX; i++)
-                if (streq(s, shutdown_table[i]))
-                        return i;
-        return _ENGINE_SHUTDOWN_POLICY_INVALID;
-}
-
-static const char *const recovery_table[_ENGINE_RECOVERY_POLICY_MAX] = {
+static const char *const engine_recovery_policy_table[_ENGINE_RECOVERY_POLICY_MAX] = {
         [ENGINE_RECOVERY_RESUME] = "resume",
         [ENGINE_RECOVERY_COOLDOWN] = "cooldown",
 };
 
-const char *engine_recovery_policy_to_string(EngineRecoveryPolicy p)
-{
-        if (p < 0 || p >= _ENGINE_RECOVERY_POLICY_MAX)
-                return NULL;
-        return recovery_table[p];
-}
-
-EngineRecoveryPolicy engine_recovery_policy_from_string(const char *s)
-{
-        for (int i = 0; s && i < _ENGINE_RECOVERY_POLICY_MAX; i++)
-                if (streq(s, recovery_table[i]))
-                        return i;
-        return _ENGINE_RECOVERY_POLICY_INVALID;
-}
+DEFINE_STRING_TABLE_LOOKUP(engine_recovery_policy, EngineRecoveryPolicy);
 
 void engine_config_init(EngineConfig *c)
 {
@@ -301,20 +303,47 @@ void engine_config_init(EngineConfig *c)
                 .halfway_min_usec = 120 * USEC_PER_SEC,
                 .auto_lap_m = 400.0,
                 .auto_lap_all_steps = false,
-                .lag_compensation = true,
-                .short_rep_usec = 60 * USEC_PER_SEC,
-                .lag_max_usec = 8 * USEC_PER_SEC,
+                .plan_reps = true,
+                .rep_lead_share = 0.5,
                 .ramp_interval_usec = 1 * USEC_PER_SEC,
                 .target_timeout_usec = 20 * USEC_PER_SEC,
                 .belt_stopped_usec = 3 * USEC_PER_SEC,
                 .shutdown_policy = ENGINE_SHUTDOWN_COOLDOWN,
                 .cooldown_speed_kmh = 5.0,
-                .shutdown_timeout_usec = 15 * USEC_PER_SEC,
                 .recovery_policy = ENGINE_RECOVERY_RESUME,
         };
         safety_config_init(&c->safety);
         ftms_control_config_init(&c->control);
         hr_controller_config_init(&c->hr);
+        c->shutdown_timeout_usec = engine_stop_budget_usec(c, NAN);
+}
+
+void engine_config_to_monitor(const EngineConfig *c, SafetyMonitorConfig *ret)
+{
+        safety_monitor_config_init(ret);
+        ret->safety = c->safety;
+        ret->calibration = c->calibration;
+        ret->quirk_speed_mph = c->quirk_speed_mph;
+        ret->monitor_only = c->control.monitor_only;
+        ret->cooldown_speed_kmh = c->cooldown_speed_kmh;
+        ret->belt_stopped_usec = c->belt_stopped_usec;
+}
+
+SafetyStopPolicy engine_shutdown_policy_to_monitor(EngineShutdownPolicy p)
+{
+        switch (p) {
+        case ENGINE_SHUTDOWN_COOLDOWN:
+                return SAFETY_STOP_COOLDOWN;
+        case ENGINE_SHUTDOWN_PAUSE:
+                return SAFETY_STOP_PAUSE;
+        case ENGINE_SHUTDOWN_STOP:
+                return SAFETY_STOP_STOP;
+        case ENGINE_SHUTDOWN_NONE:
+        case _ENGINE_SHUTDOWN_POLICY_MAX:
+        case _ENGINE_SHUTDOWN_POLICY_INVALID:
+                break;
+        }
+        return SAFETY_STOP_NONE;
 }
 
 /* ---- output queue ---- */
@@ -324,22 +353,14 @@ static EngineOutput *push_output(WorkoutEngine *e, EngineOutputType type)
         if (e->out_head > 0 && e->out_head == e->n_out)
                 e->out_head = e->n_out = 0;
         if (e->n_out >= e->out_alloc) {
-                size_t n = umax(e->out_alloc * 2, (size_t)16);
-                EngineOutput *o;
-
                 if (e->out_head > 0) {
                         memmove(e->out, e->out + e->out_head,
                                 sizeof(EngineOutput) * (e->n_out - e->out_head));
                         e->n_out -= e->out_head;
                         e->out_head = 0;
                 }
-                if (e->n_out >= e->out_alloc) {
-                        o = realloc(e->out, n * sizeof(EngineOutput));
-                        if (!o)
-                                return NULL; /* an output is lost, the engine goes on */
-                        e->out = o;
-                        e->out_alloc = n;
-                }
+                if (!GREEDY_REALLOC(e->out, e->out_alloc, e->n_out + 1))
+                        return NULL; /* an output is lost, the engine goes on */
         }
         EngineOutput *o = &e->out[e->n_out++];
         memset(o, 0, sizeof(*o));
@@ -541,63 +562,180 @@ static bool workout_active(const WorkoutEngine *e)
 
 /* ---- laps and steps ---- */
 
-static double lag_for(const WorkoutEngine *e, const ResolvedStep *cur, const ResolvedStep *next)
+static void rep_machine(const WorkoutEngine *e, RepPlanMachine *ret)
 {
-        double secs;
+        rep_plan_machine_init(ret);
+        ret->max_accel_kmhps = e->config.safety.max_accel_kmhps;
+        ret->belt_accel_kmhps = e->belt_accel_n > 0 ? e->belt_accel : 0;
+        ret->lead_share = e->config.rep_lead_share;
+        ret->increment_kmh = e->limits.speed_increment;
+        /* Each step of the rate limit counts from the last accepted speed,
+         * so a round trip longer than the ramp interval spaces the steps by
+         * the round trip: the run-up climbs slower, and starts that much
+         * earlier. This is the link, not the belt (belt_accel excludes it). */
+        if (e->cp_rtt_n > 0) {
+                double period = usec_to_s(e->config.ramp_interval_usec);
 
-        if (!e->config.lag_compensation || !cur || !next || cur->end != STEP_END_TIME)
-                return 0;
-        if (next->control != STEP_CONTROL_SPEED || cur->control == STEP_CONTROL_FREE)
-                return 0;
-        if (next->speed_start_kmh <= cur->speed_end_kmh)
-                return 0; /* only speed-ups need a head start */
-        if (next->end == STEP_END_TIME)
-                secs = next->end_value;
-        else if (next->end == STEP_END_DISTANCE && next->speed_start_kmh > 0)
-                secs = next->end_value / (next->speed_start_kmh / 3.6);
-        else
-                return 0;
-        if (next->kind != STEP_KIND_STRIDE && secs >= usec_to_s(e->config.short_rep_usec))
-                return 0;
-        if (e->ttt_up_count == 0)
-                return 0;
-        return fmin(e->ttt_up_ewma, usec_to_s(e->config.lag_max_usec));
+                if (e->cp_rtt_s > period && period > 0)
+                        ret->max_accel_kmhps *= period / e->cp_rtt_s;
+                ret->latency_s = fmax(ret->latency_s, e->cp_rtt_s);
+        }
+}
+
+/* The next step's run-up, planned from the rate limit and the belt's measured
+ * acceleration (core/rep-plan.h); speedup false when it needs none. */
+static void next_rep_plan(const WorkoutEngine *e, RepPlan *ret)
+{
+        RepPlanMachine m;
+
+        *ret = (RepPlan){};
+        if (!e->config.plan_reps || !e->workout || e->step < 0 ||
+            (size_t)e->step + 1 >= e->workout->n_steps)
+                return;
+        rep_machine(e, &m);
+        rep_plan_step(&m, e->workout, (size_t)e->step + 1, NAN, ret);
+}
+
+/* How early, in the current step, the next rep's run-up starts: seconds,
+ * and for a distance step the metres the belt covers meanwhile. */
+static double rep_lead_s(const WorkoutEngine *e, double *ret_m)
+{
+        RepPlanMachine m;
+        RepPlan p;
+
+        next_rep_plan(e, &p);
+        if (ret_m) {
+                rep_machine(e, &m);
+                *ret_m = p.speedup ? rep_plan_run_up_m(&m, p.from_kmh, p.to_kmh, p.lead_s) : 0;
+        }
+        return p.speedup ? p.lead_s : 0;
 }
 
 static void emit_lap(WorkoutEngine *e, uint64_t now, uint64_t end_run, double end_dist,
                      bool automatic)
 {
+        const ResolvedStep *s = cur_step(e);
         EngineEvent *ev;
         double dur = usec_to_s(end_run > e->lap_start_run ? end_run - e->lap_start_run : 0);
         double dist = fmax(end_dist - e->lap_dist_start, 0);
+        unsigned trial_lap = 0;
+        uint64_t end_usec =
+                e->state == ENGINE_STATE_RUNNING ? umin(run_to_abs(e, end_run), now) : now;
         char t[24];
 
         e->n_laps++;
+        if (e->trial) {
+                /* A time trial's laps are numbered from 1 and make its result. */
+                trial_lap = ++e->trial_laps;
+                if (e->result.n_laps < TRIAL_LAPS_MAX) {
+                        e->result.lap_s[e->result.n_laps] = dur;
+                        e->result.lap_m[e->result.n_laps] = dist;
+                        e->result.n_laps++;
+                }
+        } else if (automatic)
+                e->n_auto_laps++;
+        format_duration(t, sizeof(t), dur, TIME_FORMAT_TENTHS);
         ev = push_event(e, now, ENGINE_EVENT_LAP);
         if (ev) {
                 ev->lap = (EngineLap){
                         .number = e->n_laps,
                         .step_index = e->step,
                         .automatic = automatic,
+                        .trial_lap = trial_lap,
                         .start_usec = e->lap_start_usec,
+                        .end_usec = end_usec,
                         .duration_s = dur,
                         .distance_m = dist,
                         .avg_speed_kmh = dur > 0 ? dist / dur * 3.6 : 0,
                         .time_at_target_s = fmin(e->lap_tat_s, dur),
                 };
                 ev->value = dur;
-                cue_format_duration(dur, true, t);
                 snprintf(ev->message, sizeof(ev->message), "lap %u: %s, %.0f m", e->n_laps, t,
                          dist);
         }
-        if (automatic || dur >= 1.0) {
-                cue_format_duration(dur, true, t);
-                cue(e, now, CUE_KIND_LAP, -1, "Lap %u: %s", e->n_laps, t);
+        /* What the runner hears: the trial's laps, auto-laps, and the time of
+         * each rep; a warm-up or a recovery ending is no lap to them. */
+        if (trial_lap)
+                cue(e, now, CUE_KIND_LAP, -1, "Lap %u: %s", trial_lap, t);
+        else if (automatic)
+                cue(e, now, CUE_KIND_LAP, -1, "Lap %u: %s", e->n_auto_laps, t);
+        else if (s && rep_plan_is_rep(s) && dur >= 1.0) {
+                if (s->repeat_count > 1)
+                        cue(e, now, CUE_KIND_LAP, -1, "Rep %u of %u: %s", s->repeat_index,
+                            s->repeat_count, t);
+                else
+                        cue(e, now, CUE_KIND_LAP, -1, "Rep done: %s", t);
         }
         e->lap_start_run = end_run;
-        e->lap_start_usec = now;
+        e->lap_start_usec = end_usec;
         e->lap_dist_start = end_dist;
         e->lap_tat_s = 0;
+}
+
+/* A time trial begins at step idx (or goes on, if idx is its next step). */
+static void trial_begin(WorkoutEngine *e, size_t idx, uint64_t start_run, double start_dist)
+{
+        size_t first, end;
+        double dist, goal;
+
+        if (e->trial && idx > e->trial_first && idx < e->trial_end)
+                return;
+        e->trial = false;
+        if (trial_block(e->workout, idx, &first, &end, &dist, &goal) < 0)
+                return;
+        e->trial = true;
+        e->trial_first = first;
+        e->trial_end = end;
+        e->trial_lap_m = trial_lap_length(dist, e->config.auto_lap_m);
+        e->trial_start_run = start_run;
+        e->trial_dist_start = start_dist;
+        e->trial_laps = 0;
+        /* Entered in the middle (a skip, a crash): no result to claim. */
+        e->trial_skipped = idx != first;
+        e->result = (TrialResult){.distance_m = dist, .goal_s = goal, .complete = true};
+}
+
+/* The time trial is over (its last step ended, or it was cut short): its result. */
+static void trial_finish(WorkoutEngine *e, uint64_t now, uint64_t end_run, double end_dist)
+{
+        EngineEvent *ev;
+        double done = fmax(end_dist - e->trial_dist_start, 0);
+
+        if (!e->trial)
+                return;
+        e->trial = false;
+        e->result.time_s =
+                usec_to_s(end_run > e->trial_start_run ? end_run - e->trial_start_run : 0);
+        e->result.complete = !e->trial_skipped && isfinite(e->result.distance_m) &&
+                             done >= e->result.distance_m - 1.0;
+        if (!e->result.complete)
+                e->result.distance_m = done;
+        ev = push_event(e, now, ENGINE_EVENT_RESULT);
+        if (ev) {
+                ev->result = e->result;
+                ev->value = e->result.time_s;
+                trial_result_format(&e->result, ev->message, sizeof(ev->message));
+        }
+}
+
+/* The workout is cut short: its last lap, and a time trial in progress ends
+ * without a result to claim. */
+static void close_laps(WorkoutEngine *e, uint64_t now)
+{
+        uint64_t end_run = run_clock(e, now);
+        double end_dist = e->state == ENGINE_STATE_PAUSED ? e->pause_dist : dist_now(e, now);
+
+        emit_lap(e, now, end_run, end_dist, false);
+        if (e->trial) {
+                e->trial_skipped = true;
+                trial_finish(e, now, end_run, end_dist);
+        }
+}
+
+/* The next lap mark of the trial, as treadmill distance. */
+static double trial_mark(const WorkoutEngine *e)
+{
+        return e->trial_dist_start + (e->trial_laps + 1) * e->trial_lap_m;
 }
 
 static void hr_step_reset(WorkoutEngine *e, uint64_t now, const ResolvedStep *s)
@@ -668,15 +806,24 @@ static void begin_step(WorkoutEngine *e, uint64_t now, size_t idx, uint64_t star
         e->next_announced = false;
         e->this_announced = announced;
         e->halfway_cued = false;
+        e->next_prompt = 0;
         e->override_delta = 0;
         e->override_abs = NAN;
         e->override_incline = NAN;
-        e->lap_start_run = start_run;
-        e->lap_start_usec = now;
-        e->lap_dist_start = start_dist;
-        e->lap_tat_s = 0;
+        /* A time trial's lap runs across its steps (the 100 m segments of the
+         * last lap); elsewhere every step is a lap. */
+        trial_begin(e, idx, start_run, start_dist);
+        if (!e->trial || idx == e->trial_first || e->trial_skipped) {
+                e->lap_start_run = start_run;
+                e->lap_start_usec = e->state == ENGINE_STATE_RUNNING
+                                            ? umin(run_to_abs(e, start_run), now)
+                                            : now;
+                e->lap_dist_start = start_dist;
+                e->lap_tat_s = 0;
+        }
         e->hold_until = 0;
         e->last_clamp_want = NAN;
+        e->gate = false;
 
         if (s->control == STEP_CONTROL_HR)
                 hr_step_reset(e, now, s);
@@ -708,18 +855,32 @@ static void begin_step(WorkoutEngine *e, uint64_t now, size_t idx, uint64_t star
                     user ? "Skipped to: " : "Go: ", step_text(s, buf, sizeof(buf)));
 }
 
+static void apply_stop_policy(WorkoutEngine *e, uint64_t now, const char *what);
+
 static void finish_step(WorkoutEngine *e, uint64_t now, uint64_t end_run, double end_dist,
                         bool user)
 {
         size_t next = (size_t)e->step + 1;
 
-        emit_lap(e, now, end_run, end_dist, false);
+        if (e->trial) {
+                bool last = next >= e->trial_end;
+
+                if (user)
+                        e->trial_skipped = true;
+                /* A lap ends on this step's end if the workout puts one here;
+                 * a segment inside a lap is no lap. */
+                if (last || end_dist >= trial_mark(e) - 1.0)
+                        emit_lap(e, now, end_run, end_dist, false);
+                if (last)
+                        trial_finish(e, now, end_run, end_dist);
+        } else
+                emit_lap(e, now, end_run, end_dist, false);
         if (next >= e->workout->n_steps) {
-                cue(e, now, CUE_KIND_STEP_END, -1, "Workout complete");
                 /* The running clock stops at the last boundary, not at the tick. */
                 e->run_base = end_run;
                 e->running_since = now;
                 enter_state(e, now, ENGINE_STATE_FINISHED, ENGINE_PAUSE_NONE, NULL);
+                apply_stop_policy(e, now, "Workout complete");
                 return;
         }
         begin_step(e, now, next, end_run, end_dist, user);
@@ -727,18 +888,69 @@ static void finish_step(WorkoutEngine *e, uint64_t now, uint64_t end_run, double
 
 /* ---- the arbiter ---- */
 
+/* Auto-laps outside time trials (whose laps are their own). */
 static bool auto_lap_step(const WorkoutEngine *e, const ResolvedStep *s)
 {
-        return e->config.auto_lap_m > 0 &&
-               (s->kind == STEP_KIND_TIME_TRIAL || e->config.auto_lap_all_steps);
+        return e->config.auto_lap_m > 0 && e->config.auto_lap_all_steps && !e->trial;
 }
 
+/* Seconds until the current step ends at the current speed (distance steps),
+ * or on the running clock (time steps); NAN if unknown (open steps). */
+static double step_left_s(const WorkoutEngine *e, uint64_t now, const ResolvedStep *s)
+{
+        double len = step_length(s, e->extend), v;
+
+        if (s->end == STEP_END_TIME)
+                return usec_to_s(e->step_start_run + s_to_usec(len)) - usec_to_s(run_clock(e, now));
+        if (s->end != STEP_END_DISTANCE)
+                return NAN;
+        v = isfinite(e->measured_kmh) && e->measured_kmh > BELT_MOVING_KMH ? e->measured_kmh
+                                                                           : e->commanded_kmh;
+        if (!isfinite(v) || v <= BELT_MOVING_KMH)
+                return NAN;
+        return fmax(len - (dist_now(e, now) - e->step_dist_start), 0) / (v / 3.6);
+}
+
+/*
+ * Seconds until the next rep's run-up begins in the current step (<= 0: it
+ * has), NAN if unknown. A distance step starts it where the metres left are
+ * what the belt covers during the run-up: once it speeds up, the rest of the
+ * step goes faster than at its own speed.
+ */
+static double run_up_left_s(const WorkoutEngine *e, uint64_t now, const ResolvedStep *s)
+{
+        double lead_m, lead = rep_lead_s(e, &lead_m), left, v;
+
+        if (s->end == STEP_END_TIME)
+                return step_left_s(e, now, s) - lead;
+        left = step_left_s(e, now, s);
+        if (!isfinite(left) || s->end != STEP_END_DISTANCE)
+                return NAN;
+        v = isfinite(e->measured_kmh) && e->measured_kmh > BELT_MOVING_KMH ? e->measured_kmh
+                                                                           : e->commanded_kmh;
+        return left - lead_m / (v / 3.6);
+}
+
+static bool run_up_started(const WorkoutEngine *e, uint64_t now)
+{
+        const ResolvedStep *s = cur_step(e);
+        double left;
+
+        if (e->gate)
+                return true;
+        if (!s || !next_step(e) || !(rep_lead_s(e, NULL) > 0))
+                return false;
+        left = run_up_left_s(e, now, s);
+        return isfinite(left) && left <= 0.0005;
+}
+
+static double speed_reference(const WorkoutEngine *e);
+
 /* What the workout asks for now, including held (unannounced) changes and
- * the early start of a lag-compensated short rep. */
+ * the early run-up of the next rep. */
 static double workout_target(const WorkoutEngine *e, uint64_t now, double *ret_incline)
 {
         const ResolvedStep *s = cur_step(e), *n = next_step(e);
-        double lag;
 
         *ret_incline = NAN;
         if (!s)
@@ -747,16 +959,9 @@ static double workout_target(const WorkoutEngine *e, uint64_t now, double *ret_i
                 *ret_incline = e->hold_incline;
                 return e->hold_kmh;
         }
-        lag = lag_for(e, s, n);
-        if (lag > 0) {
-                uint64_t end_run = e->step_start_run + s_to_usec(step_length(s, e->extend));
-                uint64_t change = run_to_abs(e, end_run);
-
-                change -= umin(change, s_to_usec(lag));
-                if (now >= change) {
-                        *ret_incline = n->has_incline ? n->incline_start_pct : NAN;
-                        return n->speed_start_kmh;
-                }
+        if (n && run_up_started(e, now)) {
+                *ret_incline = n->has_incline ? n->incline_start_pct : NAN;
+                return n->speed_start_kmh;
         }
         *ret_incline = step_incline_at(e, now, s);
         return step_speed_at(e, now, s);
@@ -775,10 +980,13 @@ static double arbiter_speed(const WorkoutEngine *e, uint64_t now, double *ret_in
         double want = NAN, incline = NAN, w, wi;
 
         if (e->cooldown) {
-                *ret_incline = NAN;
-                return e->cooldown_target;
-        }
-        if (e->state == ENGINE_STATE_RUNNING) {
+                double ref = speed_reference(e);
+
+                /* Slowing only: a belt the runner took lower stays lower. */
+                want = now < e->stop_hold_until ? NAN : e->cooldown_target;
+                if (isfinite(want) && isfinite(ref))
+                        want = fmin(want, fmax(ref, e->limits.speed_min));
+        } else if (e->state == ENGINE_STATE_RUNNING) {
                 w = workout_target(e, now, &wi);
                 if (isfinite(e->override_abs))
                         want = e->override_abs;
@@ -791,38 +999,160 @@ static double arbiter_speed(const WorkoutEngine *e, uint64_t now, double *ret_in
                 incline = e->manual_incline;
         }
 
-        if (e->ceiling.active && e->state == ENGINE_STATE_RUNNING) {
+        /* In every mode (workout, manual, cool-down, none at all): a runner
+         * above the ceiling is slowed whenever paced can reach the belt. */
+        if (e->ceiling.active && e->state != ENGINE_STATE_PAUSED) {
                 double cap = e->config.safety.recovery_speed_kmh;
 
-                /* A free step has no target: the ceiling still slows it down. */
+                /* No target (a free step, nothing commanded): slow what runs. */
                 if (!isfinite(want))
                         want = isfinite(e->measured_kmh) ? e->measured_kmh : cap;
                 want = fmin(want, cap);
-        }
+        } else if (e->ceiling.above && isfinite(want) && isfinite(speed_reference(e)))
+                /* Above the ceiling, before its window ends (or after a
+                 * restart that forgot it): never faster. */
+                want = fmin(want, fmax(speed_reference(e), e->limits.speed_min));
         *ret_incline = incline;
-        return want;
+        /* A slower step under a large 'slower' override: the slowest the
+         * machine runs, never an invalid (negative) target. */
+        return isfinite(want) ? fmax(want, 0) : want;
 }
 
+static double belt_to_true(const WorkoutEngine *e, double value)
+{
+        double v = e->config.quirk_speed_mph ? value * KMH_PER_MPH : value;
+
+        return speed_calibration_to_true(&e->config.calibration, v);
+}
+
+/*
+ * True km/h -> the value written (belt units, mph for the quirk, 0.01 as
+ * encoded). Every rounding goes toward the safe side: a value that would
+ * read back above the cap (calibration, increment, encoding) is stepped
+ * down, never up.
+ */
 static double to_belt_units(const WorkoutEngine *e, double true_kmh)
 {
-        double v = speed_calibration_to_belt(&e->config.calibration, true_kmh);
+        const FtmsRange *r = e->have_caps && e->caps.has_speed_range ? &e->caps.speed_range : NULL;
+        double v = speed_calibration_to_belt(&e->config.calibration, true_kmh), inc = 0;
 
-        if (e->have_caps && e->caps.has_speed_range) {
-                const FtmsRange *r = &e->caps.speed_range;
-
-                if (r->increment > 0)
-                        v = round(v / r->increment) * r->increment;
+        if (r) {
+                inc = r->increment;
+                if (inc > 0)
+                        v = round(v / inc) * inc;
                 v = fmin(fmax(v, r->min), r->max);
         }
+        for (int i = 0; i < 4 && speed_calibration_to_true(&e->config.calibration, v) >
+                                         e->limits.speed_max + 1e-9;
+             i++)
+                v -= inc > 0 ? inc : 0.01;
         if (e->config.quirk_speed_mph)
                 v /= KMH_PER_MPH;
-        return round(fmax(v, 0) * 100.0) / 100.0;
+        v = round(fmax(v, 0) * 100.0) / 100.0;
+        while (v > 0 && belt_to_true(e, v) > e->limits.speed_max + 1e-9)
+                v = round(v * 100.0 - 1) / 100.0;
+        return v;
+}
+
+/* The 0.1 % the control point encodes, rounded toward the inside of the envelope. */
+static double incline_to_wire(const WorkoutEngine *e, double pct)
+{
+        double v = round(pct * 10.0) / 10.0;
+
+        if (v > e->limits.incline_max + 1e-9)
+                v = floor(e->limits.incline_max * 10.0 + 1e-9) / 10.0;
+        if (v < e->limits.incline_min - 1e-9)
+                v = ceil(e->limits.incline_min * 10.0 - 1e-9) / 10.0;
+        return v;
 }
 
 static bool may_command(const WorkoutEngine *e)
 {
-        /* A stopped belt is never sent a speed: some machines start on it. */
-        return ftms_control_can_write(e->control) && e->belt == BELT_RUNNING;
+        /* A stopped belt is never sent a speed: some machines start on it;
+         * nor one the runner stopped, while it coasts down. */
+        return ftms_control_can_write(e->control) && e->belt == BELT_RUNNING &&
+               !e->runner_stopped && !ftms_control_pending(e->control, FTMS_CP_STOP_OR_PAUSE);
+}
+
+/* Stopped or on its way to 0: the runner or our Stop (sent, or accepted). */
+static bool belt_stopping(const WorkoutEngine *e)
+{
+        return e->runner_stopped || ftms_control_pending(e->control, FTMS_CP_STOP_OR_PAUSE);
+}
+
+/* Where the next step of the rate limit starts: what the treadmill accepted,
+ * else what it reports. NAN: nothing known, command nothing. */
+static double speed_reference(const WorkoutEngine *e)
+{
+        if (isfinite(e->accepted_kmh))
+                return e->accepted_kmh;
+        return e->measured_kmh;
+}
+
+static double incline_reference(const WorkoutEngine *e)
+{
+        if (isfinite(e->accepted_incline))
+                return e->accepted_incline;
+        /* A machine that reports no incline is level until it accepts one. */
+        return isfinite(e->measured_incline) ? e->measured_incline : 0;
+}
+
+/*
+ * The belt must be sent `applied`. Against our own last command, as a rule
+ * (a console change during a workout is the runner's); against what the
+ * machine reports it runs when safety owns the speed (HR ceiling, a stop's
+ * or shutdown's cool-down): the console does not override those.
+ */
+static bool speed_differs(const WorkoutEngine *e, double applied)
+{
+        double cur = e->commanded_kmh;
+
+        if ((e->ceiling.active || e->cooldown) && isfinite(e->accepted_kmh) &&
+            !ftms_control_pending(e->control, FTMS_CP_SET_TARGET_SPEED))
+                cur = e->accepted_kmh;
+        return !isfinite(cur) || fabs(applied - cur) >= e->limits.speed_increment / 2;
+}
+
+/* The treadmill runs at or below `target`: by what it accepted, else reports. */
+static bool belt_at_or_below(const WorkoutEngine *e, double target)
+{
+        double v = speed_reference(e);
+
+        return isfinite(target) && isfinite(v) && v <= target + e->limits.speed_increment / 2;
+}
+
+/* The reference as the envelope sees it: a belt that just started reads less
+ * than the machine's minimum (where it runs), one the console took past the
+ * cap is brought to the cap at once (the range wins over the rate). */
+static double speed_reference_in_range(const WorkoutEngine *e)
+{
+        return fmin(fmax(speed_reference(e), e->limits.speed_min), e->limits.speed_max);
+}
+
+/* A speed still queued (waiting for control) is no longer one step from the
+ * reference (the console moved the belt meanwhile): replace it before it
+ * goes out. */
+static bool queued_stale(const WorkoutEngine *e)
+{
+        double ref = speed_reference_in_range(e);
+
+        return ftms_control_pending(e->control, FTMS_CP_SET_TARGET_SPEED) &&
+               !ftms_control_in_flight(e->control, FTMS_CP_SET_TARGET_SPEED) && isfinite(ref) &&
+               isfinite(e->commanded_kmh) &&
+               fabs(e->commanded_kmh - ref) >
+                       e->config.safety.max_accel_kmhps + e->limits.speed_increment / 2;
+}
+
+/*
+ * A new speed may be queued: a reference to step from, nothing written and
+ * unanswered. One still queued (waiting for control) is replaced by the
+ * step from the current reference: it never accumulates, and a console
+ * change meanwhile is not overridden by a stale value.
+ */
+static bool speed_step_ready(const WorkoutEngine *e)
+{
+        return isfinite(speed_reference(e)) &&
+               !ftms_control_in_flight(e->control, FTMS_CP_SET_TARGET_SPEED);
 }
 
 static void update_speed(WorkoutEngine *e, uint64_t now)
@@ -831,6 +1161,12 @@ static void update_speed(WorkoutEngine *e, uint64_t now)
         SafetyClamp clamp;
         int r;
 
+        /* A speed that waited for control while the console moved the belt
+         * is not sent: the next step is computed afresh, if any is wanted. */
+        if (queued_stale(e)) {
+                ftms_control_cancel(e->control, now, FTMS_CP_SET_TARGET_SPEED);
+                e->commanded_kmh = NAN;
+        }
         want = arbiter_speed(e, now, &want_incline);
 
         if (isfinite(want) && safety_clamp_speed(&e->limits, want, &applied, &clamp) == 0) {
@@ -859,18 +1195,30 @@ static void update_speed(WorkoutEngine *e, uint64_t now)
                         e->last_target_reported = applied;
                 }
 
-                if (may_command(e) && now >= e->speed_retry_at &&
-                    (!isfinite(e->commanded_kmh) ||
-                     fabs(applied - e->commanded_kmh) >= e->limits.speed_increment / 2) &&
+                if (may_command(e) && speed_step_ready(e) && now >= e->speed_retry_at &&
+                    speed_differs(e, applied) &&
                     (!e->speed_cmd_sent ||
                      now >= e->last_speed_cmd + e->config.ramp_interval_usec)) {
-                        from = isfinite(e->commanded_kmh)  ? e->commanded_kmh
-                               : isfinite(e->measured_kmh) ? e->measured_kmh
-                                                           : e->limits.speed_min;
+                        from = speed_reference_in_range(e);
                         /* Updates are >= ramp_interval (1 s) apart, so a step of
                          * max_accel x 1 s keeps the rate below max_accel. */
                         next = safety_rate_limit(from, applied, e->config.safety.max_accel_kmhps,
                                                  1.0);
+                        /* Also one step from our last command: the machine
+                         * may hold it although its answer was late or lost
+                         * (seen in e2e at 30x, where one Control Point round
+                         * trip is seconds), and the reference is then older. */
+                        {
+                                double last, step = e->config.safety.max_accel_kmhps;
+                                uint64_t at;
+
+                                if (isfinite(e->accepted_kmh) &&
+                                    target_echo_newest(&e->speed_echo, now, &last, &at) &&
+                                    at >= e->accepted_at) {
+                                        last = belt_to_true(e, last);
+                                        next = fmin(fmax(next, last - step), last + step);
+                                }
+                        }
                         if (safety_clamp_speed(&e->limits, next, &next, NULL) == 0) {
                                 r = ftms_control_set_speed(e->control, now, to_belt_units(e, next));
                                 if (r < 0)
@@ -895,16 +1243,14 @@ static void update_speed(WorkoutEngine *e, uint64_t now)
         if (isfinite(want_incline) && e->limits.has_incline &&
             ftms_control_incline_supported(e->control) &&
             safety_clamp_incline(&e->limits, want_incline, &applied, &clamp) == 0 &&
-            may_command(e) &&
+            may_command(e) && !ftms_control_pending(e->control, FTMS_CP_SET_TARGET_INCLINATION) &&
             (!isfinite(e->commanded_incline) ||
              fabs(applied - e->commanded_incline) >= e->limits.incline_increment / 2) &&
             (!e->incline_cmd_sent || now >= e->last_incline_cmd + e->config.ramp_interval_usec)) {
-                from = isfinite(e->commanded_incline)  ? e->commanded_incline
-                       : isfinite(e->measured_incline) ? e->measured_incline
-                                                       : 0;
+                from = incline_reference(e);
                 next = safety_rate_limit(from, applied, e->config.safety.max_incline_rate_pps, 1.0);
                 if (safety_clamp_incline(&e->limits, next, &next, NULL) == 0 &&
-                    ftms_control_set_incline(e->control, now, next) >= 0) {
+                    ftms_control_set_incline(e->control, now, incline_to_wire(e, next)) >= 0) {
                         e->commanded_incline = next;
                         e->last_incline_cmd = now;
                         e->incline_cmd_sent = true;
@@ -921,14 +1267,14 @@ static uint64_t speed_deadline(const WorkoutEngine *e, uint64_t now)
         if (!may_command(e))
                 return USEC_INFINITY;
         want = arbiter_speed(e, now, &want_incline);
-        if (isfinite(want) && safety_clamp_speed(&e->limits, want, &applied, NULL) == 0 &&
-            (!isfinite(e->commanded_kmh) ||
-             fabs(applied - e->commanded_kmh) >= e->limits.speed_increment / 2))
+        if (isfinite(want) && speed_step_ready(e) &&
+            safety_clamp_speed(&e->limits, want, &applied, NULL) == 0 && speed_differs(e, applied))
                 d = umax(e->speed_retry_at,
                          e->speed_cmd_sent ? e->last_speed_cmd + e->config.ramp_interval_usec
                                            : now);
         if (isfinite(want_incline) && e->limits.has_incline &&
             ftms_control_incline_supported(e->control) &&
+            !ftms_control_pending(e->control, FTMS_CP_SET_TARGET_INCLINATION) &&
             safety_clamp_incline(&e->limits, want_incline, &applied, NULL) == 0 &&
             (!isfinite(e->commanded_incline) ||
              fabs(applied - e->commanded_incline) >= e->limits.incline_increment / 2))
@@ -952,6 +1298,7 @@ static void do_pause(WorkoutEngine *e, uint64_t now, EnginePauseReason why, cons
         e->belt_seen_zero = false;
         e->ttt_pending = false;
         e->hold_until = 0;
+        e->gate = false;
         /* Anything queued was meant for a running belt. */
         ftms_control_flush(e->control, now);
         enter_state(e, now, ENGINE_STATE_PAUSED, why, message);
@@ -967,6 +1314,7 @@ static void do_resume(WorkoutEngine *e, uint64_t now, const char *message)
         e->step_dist_start += moved;
         e->lap_dist_start += moved;
         e->workout_dist_start += moved;
+        e->trial_dist_start += moved;
         /* The belt restarted at its own speed: re-apply the target (still at
          * most one new value per ramp_interval: last_*_cmd is kept). */
         e->commanded_kmh = NAN;
@@ -992,6 +1340,8 @@ static void begin_workout(WorkoutEngine *e, uint64_t now)
         e->workout_dist_start = d;
         e->dist_shown_m = 0;
         e->n_laps = 0;
+        e->n_auto_laps = 0;
+        e->trial = false;
         e->next_announced = false;
         e->commanded_kmh = NAN;
         e->commanded_incline = NAN;
@@ -1033,26 +1383,79 @@ static void check_hr_lost(WorkoutEngine *e, uint64_t now)
         }
 }
 
+/*
+ * The step's cue rules, stated once for announce() (is it due?) and
+ * step_deadline() (when will it be?).
+ */
+
+/* A time step's target changes at its end, earlier by the next rep's run-up
+ * (run_up_s, from rep_lead_s()). */
+static uint64_t time_step_change(const WorkoutEngine *e, double len, double run_up_s,
+                                 uint64_t *ret_end)
+{
+        uint64_t end = run_to_abs(e, e->step_start_run + s_to_usec(len));
+
+        if (ret_end)
+                *ret_end = end;
+        return end - umin(end, s_to_usec(run_up_s));
+}
+
+/* The next step is announced once, cue_lead before the change. */
+static bool upcoming_pending(const WorkoutEngine *e, const ResolvedStep *n)
+{
+        return n && !e->next_announced;
+}
+
+/* Seconds left to the change at which the cue is due (slack: a timer armed
+ * for that moment may fire a rounding error early). */
+static bool upcoming_due(const WorkoutEngine *e, double remaining_s)
+{
+        return remaining_s <= usec_to_s(e->config.cue_lead_usec) + 0.0005;
+}
+
+static uint64_t time_step_upcoming_at(const WorkoutEngine *e, uint64_t change)
+{
+        return change - umin(change, e->config.cue_lead_usec);
+}
+
+/* Where in a distance step the cue is due, at mps (change_m: where the
+ * change begins, the run-up's metres before its end). */
+static double distance_step_upcoming_m(const WorkoutEngine *e, double change_m, double mps)
+{
+        return change_m - usec_to_s(e->config.cue_lead_usec) * mps;
+}
+
+/* Halfway is cued once, in steps that last at least halfway_min (step_s: their duration). */
+static bool halfway_pending(const WorkoutEngine *e, double step_s)
+{
+        return !e->halfway_cued && s_to_usec(step_s) >= e->config.halfway_min_usec;
+}
+
+/* ... in a time step at half its time (on the run clock), in a distance step at half its length. */
+static uint64_t time_step_halfway_run(const WorkoutEngine *e, double len)
+{
+        return e->step_start_run + s_to_usec(len / 2);
+}
+
 static void announce(WorkoutEngine *e, uint64_t now)
 {
         const ResolvedStep *s = cur_step(e), *n = next_step(e);
-        uint64_t lead = e->config.cue_lead_usec, change;
-        double remaining_s = NAN, len, done, v;
+        double to_change, run_up, len, done, v;
         char buf[64], t[24];
 
         if (e->state != ENGINE_STATE_RUNNING || !s)
                 return;
         len = step_length(s, e->extend);
+        run_up = rep_lead_s(e, NULL);
+        /* The change the runner feels is when the run-up begins. */
+        to_change = run_up_left_s(e, now, s);
+        if (isfinite(to_change))
+                to_change = fmax(to_change, 0);
 
         if (s->end == STEP_END_TIME) {
-                uint64_t end = run_to_abs(e, e->step_start_run + s_to_usec(len));
-
-                change = end - umin(end, s_to_usec(lag_for(e, s, n)));
-                remaining_s = now < change ? usec_to_s(change - now) : 0;
-                if (!e->halfway_cued && s_to_usec(len) >= e->config.halfway_min_usec &&
-                    run_clock(e, now) >= e->step_start_run + s_to_usec(len / 2)) {
+                if (halfway_pending(e, len) && run_clock(e, now) >= time_step_halfway_run(e, len)) {
                         e->halfway_cued = true;
-                        cue_format_duration(len / 2, false, t);
+                        format_duration(t, sizeof(t), len / 2, 0);
                         cue(e, now, CUE_KIND_HALFWAY, -1, "Halfway: %s to go", t);
                 }
         } else if (s->end == STEP_END_DISTANCE) {
@@ -1060,22 +1463,35 @@ static void announce(WorkoutEngine *e, uint64_t now)
                 v = isfinite(e->measured_kmh) && e->measured_kmh > BELT_MOVING_KMH
                             ? e->measured_kmh
                             : e->commanded_kmh;
-                if (isfinite(v) && v > BELT_MOVING_KMH)
-                        remaining_s = fmax(len - done, 0) / (v / 3.6);
-                if (!e->halfway_cued && isfinite(v) && v > 0 &&
-                    s_to_usec(len / (v / 3.6)) >= e->config.halfway_min_usec && done >= len / 2) {
+                if (isfinite(v) && v > 0 && halfway_pending(e, len / (v / 3.6)) &&
+                    done >= len / 2) {
                         e->halfway_cued = true;
                         cue(e, now, CUE_KIND_HALFWAY, -1, "Halfway: %.0f m to go", len / 2);
                 }
         }
 
-        if (n && !e->next_announced && isfinite(remaining_s) &&
-            remaining_s <= usec_to_s(lead) + 0.0005) {
-                int secs = (int)lround(remaining_s);
+        /* The workout's own prompts, each once, when the step reaches it. */
+        while (e->next_prompt < s->n_cues) {
+                const StepCue *c = &s->cues[e->next_prompt];
+
+                if (c->at_distance ? dist_now(e, now) - e->step_dist_start < c->at
+                                   : run_clock(e, now) < e->step_start_run + s_to_usec(c->at))
+                        break;
+                e->next_prompt++;
+                cue(e, now, CUE_KIND_PROMPT, -1, "%s", c->text);
+        }
+
+        if (upcoming_pending(e, n) && isfinite(to_change) && upcoming_due(e, to_change)) {
+                int secs = (int)lround(to_change);
 
                 e->next_announced = true;
-                cue(e, now, CUE_KIND_UPCOMING, secs, "Next: %s in %d s",
-                    step_text(n, buf, sizeof(buf)), secs);
+                if (run_up >= 2.5)
+                        cue(e, now, CUE_KIND_UPCOMING, secs,
+                            "Next: %s; the belt speeds up %.0f s ahead, starting in %d s",
+                            step_text(n, buf, sizeof(buf)), run_up, secs);
+                else
+                        cue(e, now, CUE_KIND_UPCOMING, secs, "Next: %s in %d s",
+                            step_text(n, buf, sizeof(buf)), secs);
         }
 }
 
@@ -1083,26 +1499,33 @@ static void announce(WorkoutEngine *e, uint64_t now)
 static uint64_t step_deadline(const WorkoutEngine *e, uint64_t now)
 {
         const ResolvedStep *s = cur_step(e), *n = next_step(e);
-        uint64_t d = USEC_INFINITY, lead = e->config.cue_lead_usec;
-        double len, done;
+        uint64_t d = USEC_INFINITY;
+        double len, done, run_up, run_up_m;
 
         if (e->state != ENGINE_STATE_RUNNING || !s)
                 return USEC_INFINITY;
         len = step_length(s, e->extend);
+        run_up = rep_lead_s(e, &run_up_m);
         if (now < e->hold_until)
                 d = e->hold_until;
+        /* A prompt at a time; one at a distance comes with the belt's data. */
+        if (e->next_prompt < s->n_cues && !s->cues[e->next_prompt].at_distance)
+                d = umin(d, umax(run_to_abs(e, e->step_start_run +
+                                                       s_to_usec(s->cues[e->next_prompt].at)),
+                                 now + 1));
+        if (e->gate)
+                d = umin(d, e->gate_until);
 
         if (s->end == STEP_END_TIME) {
-                uint64_t end = run_to_abs(e, e->step_start_run + s_to_usec(len));
-                uint64_t change = end - umin(end, s_to_usec(lag_for(e, s, n)));
+                uint64_t end, change = time_step_change(e, len, run_up, &end);
 
                 d = umin(d, end);
                 if (change > now)
                         d = umin(d, change);
-                if (n && !e->next_announced)
-                        d = umin(d, change - umin(change, lead));
-                if (!e->halfway_cued && s_to_usec(len) >= e->config.halfway_min_usec)
-                        d = umin(d, run_to_abs(e, e->step_start_run + s_to_usec(len / 2)));
+                if (upcoming_pending(e, n))
+                        d = umin(d, time_step_upcoming_at(e, change));
+                if (halfway_pending(e, len))
+                        d = umin(d, run_to_abs(e, time_step_halfway_run(e, len)));
                 if (s->control == STEP_CONTROL_SPEED && s->speed_start_kmh != s->speed_end_kmh &&
                     len > 0) {
                         /* A ramp: wake when it has moved by one increment. */
@@ -1116,16 +1539,20 @@ static uint64_t step_deadline(const WorkoutEngine *e, uint64_t now)
                 /* Predicted crossings, inside the extrapolation window only. */
                 uint64_t horizon = e->dist_base_usec + EXTRAPOLATE_USEC;
                 double mps = e->measured_kmh / 3.6;
-                double targets[4];
+                double targets[5];
                 size_t nt = 0;
 
                 done = dist_now(e, now) - e->step_dist_start;
                 targets[nt++] = len;
-                if (n && !e->next_announced)
-                        targets[nt++] = len - usec_to_s(lead) * mps;
-                if (!e->halfway_cued)
+                if (run_up > 0)
+                        targets[nt++] = len - run_up_m;
+                if (upcoming_pending(e, n))
+                        targets[nt++] = distance_step_upcoming_m(e, len - run_up_m, mps);
+                if (halfway_pending(e, len / mps))
                         targets[nt++] = len / 2;
-                if (auto_lap_step(e, s))
+                if (e->trial)
+                        targets[nt++] = trial_mark(e) - e->step_dist_start;
+                else if (auto_lap_step(e, s))
                         targets[nt++] =
                                 (e->lap_dist_start - e->step_dist_start) + e->config.auto_lap_m;
                 for (size_t i = 0; i < nt; i++) {
@@ -1140,15 +1567,58 @@ static uint64_t step_deadline(const WorkoutEngine *e, uint64_t now)
                 if (s->control == STEP_CONTROL_SPEED && s->speed_start_kmh != s->speed_end_kmh)
                         d = umin(d, now + e->config.ramp_interval_usec);
         }
-        if (s->end != STEP_END_DISTANCE && auto_lap_step(e, s) && e->belt == BELT_RUNNING &&
-            isfinite(e->measured_kmh) && e->measured_kmh > BELT_MOVING_KMH) {
-                double left = e->lap_dist_start + e->config.auto_lap_m - dist_now(e, now);
+        if (s->end != STEP_END_DISTANCE && (e->trial || auto_lap_step(e, s)) &&
+            e->belt == BELT_RUNNING && isfinite(e->measured_kmh) &&
+            e->measured_kmh > BELT_MOVING_KMH) {
+                double mark = e->trial ? trial_mark(e) : e->lap_dist_start + e->config.auto_lap_m;
+                double left = mark - dist_now(e, now);
                 uint64_t at = now + s_to_usec(left / (e->measured_kmh / 3.6));
 
                 if (left > 0 && at <= e->dist_base_usec + EXTRAPOLATE_USEC)
                         d = umin(d, at);
         }
         return d;
+}
+
+/*
+ * The next step is a rep the belt is still getting to: its start waits (the
+ * step before runs on, at the rep's speed) until the belt is within one
+ * increment of it, so that the rep itself is run at pace. Gives up after
+ * twice the run-up the belt still needs (at least 5 s): a runner holding
+ * the speed down on the console is not waited for forever.
+ */
+static bool rep_gate_holds(WorkoutEngine *e, uint64_t now)
+{
+        const ResolvedStep *n = next_step(e);
+        RepPlanMachine m;
+        RepPlan p;
+        double want, tol;
+        char buf[64];
+
+        next_rep_plan(e, &p);
+        /* Between two reps (a time trial's segments) there is no recovery to
+         * run on: the rep before would be longer than written. */
+        if (!p.speedup || !n || rep_plan_is_rep(cur_step(e)) || !may_command(e) ||
+            !isfinite(e->measured_kmh) || e->ceiling.active || e->cooldown ||
+            safety_clamp_speed(&e->limits, n->speed_start_kmh, &want, NULL) < 0) {
+                e->gate = false;
+                return false;
+        }
+        tol = e->limits.speed_increment + 0.005;
+        if (e->measured_kmh >= want - tol || (e->gate && now >= e->gate_until)) {
+                e->gate = false;
+                return false;
+        }
+        if (!e->gate) {
+                rep_machine(e, &m);
+                e->gate = true;
+                e->gate_until =
+                        now + umax(REP_GATE_MIN_USEC,
+                                   s_to_usec(2 * rep_plan_ramp_s(&m, e->measured_kmh, want)));
+                cue(e, now, CUE_KIND_INFO, -1, "Getting up to speed: %s starts at %.1f km/h",
+                    step_text(n, buf, sizeof(buf)), want);
+        }
+        return true;
 }
 
 static void advance(WorkoutEngine *e, uint64_t now)
@@ -1162,7 +1632,16 @@ static void advance(WorkoutEngine *e, uint64_t now)
                 len = step_length(s, e->extend);
                 d = dist_now(e, now);
 
-                /* Auto-laps (time trials): every auto_lap_m inside the step. */
+                /* A time trial's laps inside a step (a lap the step's own end
+                 * makes is cut there, not a metre before it); elsewhere
+                 * auto-laps every auto_lap_m if configured for all steps. */
+                if (e->trial) {
+                        double step_end =
+                                s->end == STEP_END_DISTANCE ? e->step_dist_start + len : INFINITY;
+
+                        while (d >= trial_mark(e) && trial_mark(e) < step_end - 1.0)
+                                emit_lap(e, now, run_clock(e, now), trial_mark(e), true);
+                }
                 while (auto_lap_step(e, s) && d - e->lap_dist_start >= e->config.auto_lap_m &&
                        (s->end != STEP_END_DISTANCE ||
                         e->lap_dist_start + e->config.auto_lap_m < e->step_dist_start + len - 0.5))
@@ -1171,19 +1650,46 @@ static void advance(WorkoutEngine *e, uint64_t now)
 
                 if (s->end == STEP_END_TIME) {
                         uint64_t end = e->step_start_run + s_to_usec(len);
+                        bool held;
 
                         if (run_clock(e, now) < end)
                                 break;
+                        held = e->gate;
+                        if (rep_gate_holds(e, now))
+                                break;
                         /* The next step starts at the scheduled boundary, not
-                         * at this (possibly late) tick: no drift. */
-                        finish_step(e, now, end, d, false);
+                         * at this (possibly late) tick: no drift. A rep that
+                         * waited for the belt starts when it got there. */
+                        if (held)
+                                finish_step(e, now, run_clock(e, now), d, false);
+                        else
+                                finish_step(e, now, end, d, false);
                 } else if (s->end == STEP_END_DISTANCE) {
+                        bool held;
+
                         if (d - e->step_dist_start < len)
                                 break;
-                        finish_step(e, now, run_clock(e, now), e->step_dist_start + len, false);
+                        held = e->gate;
+                        if (rep_gate_holds(e, now))
+                                break;
+                        finish_step(e, now, run_clock(e, now), held ? d : e->step_dist_start + len,
+                                    false);
                 } else
                         break;
         }
+}
+
+/* When a change that has not shown up is reported: the timeout on top of
+ * what the rate limit itself takes (a 10 km/h slow-down at 0.5 km/h/s is
+ * 20 s of commands, not a broken speed control). */
+static uint64_t ttt_deadline(const WorkoutEngine *e)
+{
+        double ramp = 0;
+
+        if (e->config.safety.max_accel_kmhps > 0 && isfinite(e->ttt_from) &&
+            isfinite(e->ttt_target))
+                ramp = fabs(e->ttt_target - e->ttt_from) / e->config.safety.max_accel_kmhps;
+        return e->ttt_start + e->config.target_timeout_usec + s_to_usec(ramp);
 }
 
 static void check_ttt(WorkoutEngine *e, uint64_t now)
@@ -1203,13 +1709,6 @@ static void check_ttt(WorkoutEngine *e, uint64_t now)
                 e->ttt_last = t;
                 e->ttt_sum += t;
                 e->ttt_max = fmax(e->ttt_max, t);
-                /* Only speed-ups feed the lag compensation of short reps. */
-                if (e->ttt_target > e->ttt_from) {
-                        e->ttt_up_ewma = e->ttt_up_count == 0
-                                                 ? t
-                                                 : TTT_ALPHA * t + (1 - TTT_ALPHA) * e->ttt_up_ewma;
-                        e->ttt_up_count++;
-                }
                 ev = push_event(e, now, ENGINE_EVENT_TARGET_REACHED);
                 if (ev) {
                         ev->requested = e->ttt_target;
@@ -1219,7 +1718,7 @@ static void check_ttt(WorkoutEngine *e, uint64_t now)
                 }
                 return;
         }
-        if (now >= e->ttt_start + e->config.target_timeout_usec) {
+        if (now >= ttt_deadline(e)) {
                 double m = e->measured_kmh, target = e->ttt_target;
 
                 e->ttt_pending = false;
@@ -1249,27 +1748,250 @@ static void check_ttt(WorkoutEngine *e, uint64_t now)
 
 static void check_shutdown(WorkoutEngine *e, uint64_t now)
 {
-        bool done = false;
+        bool done = false, reached = false;
 
         if (!e->shutting_down || e->shutdown_done)
                 return;
         if (now >= e->shutdown_deadline)
                 done = true;
         else if (!ftms_control_can_write(e->control) || e->belt != BELT_RUNNING)
-                done = true;
+                /* Nothing more paced can do: safe only if the belt stands. */
+                done = true, reached = e->belt == BELT_STOPPED;
         else if (e->config.shutdown_policy == ENGINE_SHUTDOWN_COOLDOWN)
-                done = isfinite(e->cooldown_target) && isfinite(e->commanded_kmh) &&
-                       fabs(e->commanded_kmh - e->cooldown_target) <
-                               e->limits.speed_increment / 2 &&
-                       !ftms_control_busy(e->control);
+                done = reached =
+                        belt_at_or_below(e, e->cooldown_target) && !ftms_control_busy(e->control);
         else
-                done = !ftms_control_busy(e->control);
+                done = reached = !ftms_control_busy(e->control);
         if (!done)
                 return;
         e->shutdown_done = true;
-        event_msg(e, now, ENGINE_EVENT_SHUTDOWN_DONE, "%s",
-                  now >= e->shutdown_deadline ? "shutdown: gave up waiting for the treadmill"
-                                              : "shutdown: treadmill left safe");
+        {
+                EngineEvent *ev = push_event(e, now, ENGINE_EVENT_SHUTDOWN_DONE);
+
+                if (!ev)
+                        return;
+                /* Reached, or said why not: never "safe" on a belt left running. */
+                ev->value = reached;
+                if (reached)
+                        snprintf(ev->message, sizeof(ev->message), "shutdown: treadmill left safe");
+                else if (now >= e->shutdown_deadline)
+                        snprintf(ev->message, sizeof(ev->message),
+                                 "shutdown: could not bring the belt to the stop policy in %.0f "
+                                 "s: belt at %.1f km/h, accepted %.1f km/h (control %s)",
+                                 usec_to_s(e->config.shutdown_timeout_usec), e->measured_kmh,
+                                 e->accepted_kmh,
+                                 ftms_control_state_to_string(ftms_control_get_state(e->control)));
+                else
+                        snprintf(ev->message, sizeof(ev->message),
+                                 "shutdown: paced cannot control the treadmill now (control %s): "
+                                 "belt at %.1f km/h, slow it on the console",
+                                 ftms_control_state_to_string(ftms_control_get_state(e->control)),
+                                 e->measured_kmh);
+        }
+}
+
+/* The stop policy of stop() or a finished workout: done, or why not. */
+static void stop_done(WorkoutEngine *e, uint64_t now, bool reached, const char *fmt, ...)
+        _printf_(4, 5);
+
+static void stop_done(WorkoutEngine *e, uint64_t now, bool reached, const char *fmt, ...)
+{
+        EngineEvent *ev;
+        va_list ap;
+        char buf[160];
+
+        if (!e->stopping)
+                return;
+        e->stopping = false;
+        /* Reached: the belt stays where it is. Not reached: said so, and the
+         * cool-down goes on whenever paced can reach the belt again. */
+        if (!e->shutting_down && reached)
+                e->cooldown = false;
+        va_start(ap, fmt);
+        vsnprintf(buf, sizeof(buf), fmt, ap);
+        va_end(ap);
+        ev = push_event(e, now, ENGINE_EVENT_SAFETY);
+        if (ev) {
+                ev->rule = ENGINE_SAFETY_SHUTDOWN;
+                ev->active = false;
+                ev->value = reached;
+                snprintf(ev->message, sizeof(ev->message), "%s", buf);
+        }
+        snprintf(e->belt_note, sizeof(e->belt_note), "%s", buf);
+        if (!reached)
+                cue(e, now, CUE_KIND_SAFETY, -1, "%s", buf);
+}
+
+/* A cool-down target the machine can run: within the envelope. */
+static double cooldown_target_for(const WorkoutEngine *e, double kmh)
+{
+        return fmin(fmax(kmh, e->limits.speed_min), e->limits.speed_max);
+}
+
+uint64_t engine_stop_budget_usec(const EngineConfig *c, double from_kmh)
+{
+        double ramp = 0;
+
+        if (!isfinite(from_kmh))
+                from_kmh = c->safety.max_speed_kmh;
+        if (c->safety.max_accel_kmhps > 0 && from_kmh > c->cooldown_speed_kmh)
+                /* One step of max_accel per ramp interval, each after the
+                 * treadmill's answer: a quarter more than the ideal ramp. */
+                ramp = (from_kmh - c->cooldown_speed_kmh) / c->safety.max_accel_kmhps *
+                       usec_to_s(umax(c->ramp_interval_usec, USEC_PER_SEC)) * 1.25;
+        return s_to_usec(ramp) + ENGINE_STOP_SLACK_USEC;
+}
+
+static void stop_event(WorkoutEngine *e, uint64_t now, EngineShutdownPolicy policy, double target,
+                       const char *text)
+{
+        EngineEvent *ev = push_event(e, now, ENGINE_EVENT_SAFETY);
+
+        if (ev) {
+                ev->rule = ENGINE_SAFETY_SHUTDOWN;
+                ev->active = true;
+                ev->applied = target;
+                ev->value = policy;
+                snprintf(ev->message, sizeof(ev->message), "%s", text);
+        }
+}
+
+/*
+ * stop() and a finished workout apply the stop policy as SIGTERM does
+ * (default: slow to the cool-down speed), and say what the belt is doing.
+ */
+static void apply_stop_policy(WorkoutEngine *e, uint64_t now, const char *what)
+{
+        double cur = isfinite(e->measured_kmh) ? e->measured_kmh : speed_reference(e);
+        double target = cooldown_target_for(e, e->config.cooldown_speed_kmh);
+        CueKind kind = e->state == ENGINE_STATE_FINISHED ? CUE_KIND_STEP_END : CUE_KIND_INFO;
+        char *n = e->belt_note;
+        size_t sz = sizeof(e->belt_note);
+        int secs = 0;
+
+        e->manual_kmh = e->manual_incline = NAN;
+        if (e->stopping)
+                stop_done(e, now, false, "%s", "superseded by a new stop");
+        if (e->belt != BELT_RUNNING || e->runner_stopped)
+                snprintf(n, sz, "%s: the belt is stopped", what);
+        else if (!ftms_control_can_write(e->control))
+                snprintf(n, sz,
+                         "%s: paced cannot control this treadmill, the belt stays at %.1f km/h",
+                         what, cur);
+        else
+                switch (e->config.shutdown_policy) {
+                case ENGINE_SHUTDOWN_COOLDOWN:
+                        if (isfinite(cur) && cur <= target + e->limits.speed_increment / 2) {
+                                snprintf(n, sz, "%s: the belt stays at %.1f km/h", what, cur);
+                                break;
+                        }
+                        e->cooldown = true;
+                        e->cooldown_target = target;
+                        e->stopping = true;
+                        e->stop_hold_until = 0;
+                        /* The end of a workout is no emergency: announced lead
+                         * time ahead, like every other change. */
+                        if (kind == CUE_KIND_STEP_END && e->config.cues &&
+                            e->config.cue_lead_usec > 0) {
+                                e->stop_hold_until = now + e->config.cue_lead_usec;
+                                kind = CUE_KIND_UPCOMING;
+                                secs = (int)((e->config.cue_lead_usec + USEC_PER_SEC / 2) /
+                                             USEC_PER_SEC);
+                        }
+                        e->stop_deadline =
+                                now + engine_stop_budget_usec(&e->config, cur) +
+                                (e->stop_hold_until > now ? e->stop_hold_until - now : 0);
+                        if (secs > 0)
+                                snprintf(n, sz, "%s: slowing the belt to %.1f km/h in %d s", what,
+                                         target, secs);
+                        else
+                                snprintf(n, sz, "%s: slowing the belt to %.1f km/h", what, target);
+                        stop_event(e, now, e->config.shutdown_policy, target, n);
+                        ftms_control_request(e->control, now);
+                        break;
+                case ENGINE_SHUTDOWN_PAUSE:
+                case ENGINE_SHUTDOWN_STOP:
+                        ftms_control_stop_pause(e->control, now,
+                                                e->config.shutdown_policy == ENGINE_SHUTDOWN_PAUSE
+                                                        ? FTMS_STOP_PARAM_PAUSE
+                                                        : FTMS_STOP_PARAM_STOP);
+                        e->stopping = true;
+                        e->stop_deadline = now + ENGINE_STOP_SLACK_USEC;
+                        snprintf(n, sz, "%s: stopping the belt", what);
+                        stop_event(e, now, e->config.shutdown_policy, NAN, n);
+                        break;
+                case ENGINE_SHUTDOWN_NONE:
+                case _ENGINE_SHUTDOWN_POLICY_MAX:
+                case _ENGINE_SHUTDOWN_POLICY_INVALID:
+                        snprintf(n, sz, "%s: the belt is left at %.1f km/h", what, cur);
+                        break;
+                }
+        cue(e, now, kind, secs > 0 ? secs : -1, "%s", n);
+}
+
+const char *workout_engine_belt_note(const WorkoutEngine *e)
+{
+        return e->belt_note;
+}
+
+static void check_stop(WorkoutEngine *e, uint64_t now)
+{
+        if (!e->stopping || e->shutting_down)
+                return;
+        if (e->runner_stopped)
+                stop_done(e, now, true, "The belt is stopping");
+        else if (!e->link_up)
+                stop_done(e, now, false,
+                          "Treadmill connection lost: paced cannot slow the belt, use the console");
+        else if (!ftms_control_can_write(e->control))
+                stop_done(e, now, false, "paced cannot control this treadmill: use the console");
+        else if (e->cooldown && belt_at_or_below(e, e->cooldown_target))
+                stop_done(e, now, true, "The belt is at the cool-down speed, %.1f km/h",
+                          e->cooldown_target);
+        else if (now >= e->stop_deadline)
+                stop_done(e, now, false,
+                          "Could not slow the belt to %.1f km/h (control %s): slow it on the "
+                          "console",
+                          e->cooldown_target,
+                          ftms_control_state_to_string(ftms_control_get_state(e->control)));
+}
+
+static void handle_accepted(WorkoutEngine *e, uint64_t now, const FtmsControlCommand *c)
+{
+        switch (c->op) {
+        case FTMS_CP_SET_TARGET_SPEED:
+                e->accepted_kmh = belt_to_true(e, c->value);
+                e->accepted_at = now;
+                /* One speed command is in flight at a time: this answers the last one sent. */
+                if (e->speed_cmd_sent && now >= e->last_speed_cmd) {
+                        double rtt = usec_to_s(now - e->last_speed_cmd);
+
+                        e->cp_rtt_s = e->cp_rtt_n == 0
+                                              ? rtt
+                                              : ACCEL_ALPHA * rtt + (1 - ACCEL_ALPHA) * e->cp_rtt_s;
+                        e->cp_rtt_n++;
+                }
+                break;
+        case FTMS_CP_SET_TARGET_INCLINATION:
+                e->accepted_incline = c->value;
+                break;
+        case FTMS_CP_START_OR_RESUME:
+                /* The belt moves on our Start now, not coasting from a stop. */
+                e->idle_at_link = false;
+                break;
+        case FTMS_CP_STOP_OR_PAUSE:
+                /* Stopped on our word (pause, stop policy): like a console stop,
+                 * only an explicit start moves it again. */
+                ftms_control_flush(e->control, now);
+                e->runner_stopped = true;
+                e->stop_inferred = false;
+                e->belt = BELT_STOPPED;
+                e->belt_seen_zero = false;
+                e->zero_pending = false;
+                break;
+        default:
+                break;
+        }
 }
 
 static void drain_control(WorkoutEngine *e, uint64_t now)
@@ -1280,8 +2002,23 @@ static void drain_control(WorkoutEngine *e, uint64_t now)
         FtmsMonitorReason mr;
 
         while (ftms_control_pop_result(e->control, &res) > 0) {
-                if (res.kind == FTMS_CONTROL_RESULT_OK)
+                if (res.kind == FTMS_CONTROL_RESULT_OK) {
+                        handle_accepted(e, now, &res.command);
                         continue;
+                }
+                if (res.kind == FTMS_CONTROL_RESULT_DROPPED && res.error == -ECANCELED) {
+                        /* Flushed by us (the belt stopped, a stop): never sent. */
+                        if (res.command.op == FTMS_CP_SET_TARGET_SPEED)
+                                e->commanded_kmh = NAN;
+                        else if (res.command.op == FTMS_CP_SET_TARGET_INCLINATION)
+                                e->commanded_incline = NAN;
+                        continue;
+                }
+                if (res.command.op == FTMS_CP_START_OR_RESUME && e->start_requested) {
+                        e->start_requested = false;
+                        cue(e, now, CUE_KIND_INFO, -1,
+                            "The treadmill did not start the belt: start it on the console");
+                }
                 EngineEvent *ev = push_event(e, now, ENGINE_EVENT_CP_RESULT);
                 if (ev) {
                         ev->cp = res;
@@ -1345,13 +2082,17 @@ static void drain_control(WorkoutEngine *e, uint64_t now)
 
         while (ftms_control_pop_write(e->control, now, &cmd) > 0) {
                 EngineOutput *o = push_output(e, ENGINE_OUTPUT_CP_WRITE);
-                if (o)
+                if (o) {
                         o->write = cmd;
+                        o->time_usec = now;
+                }
                 /* The rate limit counts from when a value reaches the wire, not
                  * from when it was queued behind Request Control. */
-                if (cmd.op == FTMS_CP_SET_TARGET_SPEED)
+                if (cmd.op == FTMS_CP_SET_TARGET_SPEED) {
                         e->last_speed_cmd = now;
-                else if (cmd.op == FTMS_CP_SET_TARGET_INCLINATION)
+                        /* On the wire: its echo may come, late or not. */
+                        target_echo_sent(&e->speed_echo, now, cmd.value);
+                } else if (cmd.op == FTMS_CP_SET_TARGET_INCLINATION)
                         e->last_incline_cmd = now;
         }
 }
@@ -1361,6 +2102,11 @@ static void update(WorkoutEngine *e, uint64_t now)
         if (now > e->last_now)
                 e->last_now = now;
         ftms_control_tick(e->control, now);
+        /* Answers first: the next speed steps from what the treadmill just
+         * accepted. On a link whose round trip is a ramp interval or more,
+         * the answer is what frees the next command, and stepping from the
+         * older value would send the same speed twice: half the ramp rate. */
+        drain_control(e, now);
         check_hr_lost(e, now);
         advance(e, now);
         announce(e, now);
@@ -1368,6 +2114,7 @@ static void update(WorkoutEngine *e, uint64_t now)
         check_ttt(e, now);
         drain_control(e, now);
         check_shutdown(e, now);
+        check_stop(e, now);
         /* A result may have changed what may be sent (monitor-only, retries). */
         drain_control(e, now);
         update_shown_distance(e);
@@ -1403,6 +2150,8 @@ int workout_engine_new(WorkoutEngine **ret, const EngineConfig *config)
         e->last_target_reported = NAN;
         e->last_clamp_want = NAN;
         e->cooldown_target = NAN;
+        e->accepted_kmh = e->accepted_incline = NAN;
+        e->prev_measured_kmh = NAN;
         e->last_cstate = ftms_control_get_state(e->control);
         e->last_mreason = ftms_control_get_monitor_reason(e->control);
         *ret = TAKE_PTR(e);
@@ -1496,6 +2245,7 @@ int workout_engine_load(WorkoutEngine *e, uint64_t now, ResolvedWorkout *w)
         e->step = -1;
         e->n_laps = 0;
         e->run_base = 0;
+        stop_done(e, now, false, "Cool-down ended: a new workout was loaded");
         e->cooldown = false;
         if (e->state != ENGINE_STATE_IDLE)
                 enter_state(e, now, ENGINE_STATE_IDLE, ENGINE_PAUSE_NONE, "workout loaded");
@@ -1515,15 +2265,33 @@ int workout_engine_unload(WorkoutEngine *e, uint64_t now)
         return 0;
 }
 
+/* Loaded, waiting for the runner to start the belt; said once, as a cue. */
+static void wait_for_belt(WorkoutEngine *e, uint64_t now)
+{
+        char buf[160];
+
+        if (e->state != ENGINE_STATE_ARMED)
+                enter_state(e, now, ENGINE_STATE_ARMED, ENGINE_PAUSE_NONE, NULL);
+        cue(e, now, CUE_KIND_INFO, -1, "Loaded %s. %s", e->workout->name ?: "the workout",
+            workout_engine_next_action(e, buf, sizeof(buf)));
+}
+
 int workout_engine_arm(WorkoutEngine *e, uint64_t now)
 {
         if (!e->workout)
                 return -ENOENT;
         if (e->state != ENGINE_STATE_IDLE)
                 return -EBUSY;
-        enter_state(e, now, ENGINE_STATE_ARMED, ENGINE_PAUSE_NONE, NULL);
-        cue(e, now, CUE_KIND_INFO, -1, "%s armed: start the belt to begin",
-            e->workout->name ?: "Workout");
+        e->manual_kmh = e->manual_incline = NAN;
+        if (e->belt == BELT_RUNNING && !e->runner_stopped) {
+                /* The runner is already on a moving belt: waiting for it to
+                 * start would wait forever. The workout begins now, its first
+                 * change announced cue_lead ahead as always. */
+                cue(e, now, CUE_KIND_INFO, -1, "The belt is already moving: %s begins now",
+                    e->workout->name ?: "the workout");
+                begin_workout(e, now);
+        } else
+                wait_for_belt(e, now);
         update(e, now);
         return 0;
 }
@@ -1535,28 +2303,38 @@ int workout_engine_start(WorkoutEngine *e, uint64_t now)
         if (e->state != ENGINE_STATE_IDLE && e->state != ENGINE_STATE_ARMED)
                 return -EBUSY;
         e->manual_kmh = e->manual_incline = NAN;
-        begin_workout(e, now);
-        if (e->belt != BELT_RUNNING) {
-                if (e->config.allow_remote_start && ftms_control_can_write(e->control))
-                        ftms_control_start_resume(e->control, now);
-                else if (e->belt == BELT_STOPPED) {
-                        do_pause(e, now, ENGINE_PAUSE_BELT_STOPPED, "waiting for the belt");
-                        cue(e, now, CUE_KIND_INFO, -1, "Start the belt to begin");
-                }
-        }
+        if (e->belt == BELT_RUNNING && !e->runner_stopped)
+                begin_workout(e, now);
+        else if (e->config.allow_remote_start && ftms_control_can_write(e->control) &&
+                 !e->runner_stopped_key) {
+                /* Starting a stopped belt: asked for, and allowed by the
+                 * configuration. The workout begins when the belt runs, not
+                 * when Start is sent. */
+                begin_workout(e, now);
+                do_pause(e, now, ENGINE_PAUSE_BELT_STOPPED, "waiting for the belt");
+                ftms_control_start_resume(e->control, now);
+                e->start_requested = true;
+                cue(e, now, CUE_KIND_INFO, -1, "Starting the belt");
+        } else
+                /* paced may not start the belt: the runner does, and the workout
+                 * begins with it (no session, no clock until then). */
+                wait_for_belt(e, now);
         update(e, now);
         return 0;
 }
 
 int workout_engine_pause(WorkoutEngine *e, uint64_t now)
 {
+        char buf[160];
+
         if (e->state != ENGINE_STATE_RUNNING)
                 return e->state == ENGINE_STATE_PAUSED ? 0 : -EBUSY;
         do_pause(e, now, ENGINE_PAUSE_USER, NULL);
         /* Pausing a workout pauses the belt: stopping is always safe. */
         if (may_command(e))
                 ftms_control_stop_pause(e->control, now, FTMS_STOP_PARAM_PAUSE);
-        cue(e, now, CUE_KIND_INFO, -1, "Paused");
+        cue(e, now, CUE_KIND_INFO, -1, "Paused. %s",
+            workout_engine_next_action(e, buf, sizeof(buf)));
         update(e, now);
         return 0;
 }
@@ -1567,17 +2345,33 @@ int workout_engine_resume(WorkoutEngine *e, uint64_t now)
                 return e->state == ENGINE_STATE_RUNNING ? 0 : -EBUSY;
         if (e->pause_reason == ENGINE_PAUSE_LINK_LOST && !e->link_up)
                 return -ENOTCONN;
-        if (e->belt == BELT_RUNNING) {
+        if (e->runner_stopped_key) {
+                char buf[160];
+
+                /* Only the runner, at the console with the key back, restarts it. */
+                cue(e, now, CUE_KIND_INFO, -1, "%s",
+                    workout_engine_next_action(e, buf, sizeof(buf)));
+                update(e, now);
+                return -EPERM;
+        }
+        if (e->belt == BELT_RUNNING && !belt_stopping(e)) {
                 do_resume(e, now, "resumed by the user");
         } else if (e->config.allow_remote_start && ftms_control_can_write(e->control)) {
                 /* The one place paced starts a belt: an explicit command, allowed
-                 * by the configuration. */
-                do_resume(e, now, "resumed by the user, starting the belt");
+                 * by the configuration. Sent once, never retried; the workout
+                 * resumes when the treadmill says the belt runs. */
                 ftms_control_start_resume(e->control, now);
+                e->start_requested = true;
+                cue(e, now, CUE_KIND_INFO, -1,
+                    "Starting the belt: the workout resumes when it runs");
         } else {
-                cue(e, now, CUE_KIND_INFO, -1, "Start the belt on the treadmill to resume");
+                char buf[160];
+
+                /* Not an error to retry: paced may not start this belt. */
+                cue(e, now, CUE_KIND_INFO, -1, "%s",
+                    workout_engine_next_action(e, buf, sizeof(buf)));
                 update(e, now);
-                return -EAGAIN;
+                return -EPERM;
         }
         update(e, now);
         return 0;
@@ -1588,10 +2382,10 @@ int workout_engine_stop(WorkoutEngine *e, uint64_t now)
         if (!workout_active(e) && e->state != ENGINE_STATE_ARMED)
                 return -EBUSY;
         if (workout_active(e) && cur_step(e))
-                emit_lap(e, now, run_clock(e, now), dist_now(e, now), false);
+                close_laps(e, now);
         ftms_control_flush(e->control, now);
         enter_state(e, now, ENGINE_STATE_ABORTED, ENGINE_PAUSE_NONE, "stopped by the user");
-        cue(e, now, CUE_KIND_INFO, -1, "Workout stopped");
+        apply_stop_policy(e, now, "Workout stopped");
         update(e, now);
         return 0;
 }
@@ -1605,9 +2399,46 @@ int workout_engine_skip(WorkoutEngine *e, uint64_t now)
         return 0;
 }
 
+int workout_engine_skip_step(WorkoutEngine *e, uint64_t now, int index)
+{
+        if (!workout_active(e) || !cur_step(e))
+                return -EBUSY;
+        if (!e->workout || index < 0 || (size_t)index >= e->workout->n_steps)
+                return -EINVAL;
+        /* The step the runner saw may have ended while the request was on its
+         * way: skipping the one after it is not what they asked for. */
+        if (index != e->step)
+                return -ESTALE;
+        return workout_engine_skip(e, now);
+}
+
+int workout_engine_skip_to(WorkoutEngine *e, uint64_t now, size_t index)
+{
+        uint64_t end_run = run_clock(e, now);
+        double end_dist;
+
+        if (!workout_active(e) || !cur_step(e))
+                return -EBUSY;
+        if (!e->workout || index >= e->workout->n_steps || index <= (size_t)e->step)
+                return -EINVAL;
+        end_dist = e->state == ENGINE_STATE_PAUSED ? e->pause_dist : dist_now(e, now);
+        /* The step it leaves is a lap; the ones jumped over never ran. */
+        if (e->trial)
+                e->trial_skipped = true;
+        if (!e->trial || index >= e->trial_end) {
+                emit_lap(e, now, end_run, end_dist, false);
+                trial_finish(e, now, end_run, end_dist);
+        }
+        begin_step(e, now, index, end_run, end_dist, true);
+        update(e, now);
+        return 0;
+}
+
 int workout_engine_extend(WorkoutEngine *e, uint64_t now, double amount)
 {
         const ResolvedStep *s = cur_step(e);
+        bool clamped;
+        double max;
 
         if (!isfinite(amount) || amount <= 0 || amount > 24 * 3600) {
                 event_msg(e, now, ENGINE_EVENT_REJECTED, "extend: invalid amount %g", amount);
@@ -1617,26 +2448,73 @@ int workout_engine_extend(WorkoutEngine *e, uint64_t now, double amount)
                 return -EBUSY;
         if (s->end == STEP_END_OPEN)
                 return -EINVAL;
-        e->extend += amount;
+        max = s->end == STEP_END_DISTANCE ? EXTEND_MAX_M : EXTEND_MAX_S;
+        clamped = e->extend + amount > max;
+        e->extend = fmin(e->extend + amount, max);
         /* The change moved away: announce it again when it comes. */
         e->next_announced = false;
+        e->gate = false;
         update(e, now);
-        return 0;
+        return clamped;
+}
+
+/* The cap rule acted on a request: reported like the arbiter's clamps. */
+static void clamp_event(WorkoutEngine *e, uint64_t now, double want, double applied)
+{
+        EngineEvent *ev = push_event(e, now, ENGINE_EVENT_CLAMP);
+
+        if (!ev)
+                return;
+        ev->requested = want;
+        ev->applied = applied;
+        ev->rule = ENGINE_SAFETY_CAP;
+        snprintf(ev->message, sizeof(ev->message),
+                 "speed %.2f km/h is outside %.2f-%.2f km/h: using %.2f", want, e->limits.speed_min,
+                 e->limits.speed_max, applied);
+}
+
+static bool clamp_to(double *v, double want, double lo, double hi)
+{
+        *v = fmin(fmax(want, lo), hi);
+        return fabs(*v - want) > 1e-9;
 }
 
 int workout_engine_adjust_speed(WorkoutEngine *e, uint64_t now, double delta_kmh)
 {
+        double span = e->limits.speed_max - e->limits.speed_min;
+        bool clamped;
+
         if (!isfinite(delta_kmh) || fabs(delta_kmh) > 30) {
                 event_msg(e, now, ENGINE_EVENT_REJECTED, "adjust speed: invalid value %g",
                           delta_kmh);
                 return -EINVAL;
         }
+        /* Each accumulator holds only what can matter: an override beyond
+         * the caps' span would only make the next 'slower' do nothing. */
         if (e->state == ENGINE_STATE_RUNNING) {
                 if (isfinite(e->override_abs))
-                        e->override_abs = fmax(e->override_abs + delta_kmh, 0);
-                else
-                        e->override_delta += delta_kmh;
-        } else if (e->state == ENGINE_STATE_PAUSED || e->state == ENGINE_STATE_ARMED)
+                        clamped = clamp_to(&e->override_abs, e->override_abs + delta_kmh,
+                                           e->limits.speed_min, e->limits.speed_max);
+                else {
+                        double wi, w = workout_target(e, now, &wi);
+
+                        /* Within what moves the target inside the caps now. */
+                        if (isfinite(w)) {
+                                double want = w + e->override_delta + delta_kmh;
+
+                                clamped =
+                                        clamp_to(&e->override_delta, e->override_delta + delta_kmh,
+                                                 e->limits.speed_min - w, e->limits.speed_max - w);
+                                if (clamped)
+                                        clamp_event(e, now, want, w + e->override_delta);
+                        } else
+                                clamped = clamp_to(&e->override_delta,
+                                                   e->override_delta + delta_kmh, -span, span);
+                }
+        } else if (e->state == ENGINE_STATE_PAUSED || e->state == ENGINE_STATE_ARMED ||
+                   e->runner_stopped)
+                /* A target kept for a belt the runner stopped would drive the
+                 * console's next start. */
                 return -EBUSY;
         else {
                 double base = isfinite(e->manual_kmh)      ? e->manual_kmh
@@ -1644,10 +2522,11 @@ int workout_engine_adjust_speed(WorkoutEngine *e, uint64_t now, double delta_kmh
                                                            : e->measured_kmh;
                 if (!isfinite(base))
                         return -EAGAIN;
-                e->manual_kmh = fmax(base + delta_kmh, 0);
+                clamped = clamp_to(&e->manual_kmh, base + delta_kmh, e->limits.speed_min,
+                                   e->limits.speed_max);
         }
         update(e, now);
-        return 0;
+        return clamped;
 }
 
 int workout_engine_set_speed(WorkoutEngine *e, uint64_t now, double kmh)
@@ -1658,11 +2537,12 @@ int workout_engine_set_speed(WorkoutEngine *e, uint64_t now, double kmh)
                 return -EINVAL;
         }
         if (e->state == ENGINE_STATE_RUNNING)
-                e->override_abs = kmh;
-        else if (e->state == ENGINE_STATE_PAUSED || e->state == ENGINE_STATE_ARMED)
+                e->override_abs = fmin(fmax(kmh, e->limits.speed_min), e->limits.speed_max);
+        else if (e->state == ENGINE_STATE_PAUSED || e->state == ENGINE_STATE_ARMED ||
+                 e->runner_stopped)
                 return -EBUSY;
         else
-                e->manual_kmh = kmh;
+                e->manual_kmh = fmin(fmax(kmh, e->limits.speed_min), e->limits.speed_max);
         update(e, now);
         return 0;
 }
@@ -1676,7 +2556,8 @@ int workout_engine_set_incline(WorkoutEngine *e, uint64_t now, double pct)
         }
         if (e->state == ENGINE_STATE_RUNNING)
                 e->override_incline = pct;
-        else if (e->state == ENGINE_STATE_PAUSED || e->state == ENGINE_STATE_ARMED)
+        else if (e->state == ENGINE_STATE_PAUSED || e->state == ENGINE_STATE_ARMED ||
+                 e->runner_stopped)
                 return -EBUSY;
         else
                 e->manual_incline = pct;
@@ -1690,13 +2571,23 @@ int workout_engine_shutdown(WorkoutEngine *e, uint64_t now)
 
         if (e->shutting_down)
                 return e->shutdown_done ? 1 : 0;
+        /* The shutdown's own policy takes over from a stop's: that one ends
+         * here, not reached (the shutdown reports its own outcome). */
+        stop_done(e, now, false, "The stop gives way to paced's shutdown");
         e->shutting_down = true;
-        e->shutdown_deadline = now + e->config.shutdown_timeout_usec;
+        /* Never less than the slowest allowed ramp from where the belt is. */
+        e->shutdown_deadline =
+                now + umax(e->config.shutdown_timeout_usec,
+                           engine_stop_budget_usec(&e->config, isfinite(e->measured_kmh)
+                                                                       ? e->measured_kmh
+                                                                       : speed_reference(e)));
         if (workout_active(e)) {
                 if (cur_step(e))
-                        emit_lap(e, now, run_clock(e, now), dist_now(e, now), false);
+                        close_laps(e, now);
                 enter_state(e, now, ENGINE_STATE_ABORTED, ENGINE_PAUSE_NONE, "daemon shutdown");
-        }
+        } else if (e->state == ENGINE_STATE_ARMED)
+                /* Nothing may begin while the daemon stops. */
+                enter_state(e, now, ENGINE_STATE_ABORTED, ENGINE_PAUSE_NONE, "daemon shutdown");
         e->manual_kmh = NAN;
         ftms_control_flush(e->control, now);
 
@@ -1715,11 +2606,13 @@ int workout_engine_shutdown(WorkoutEngine *e, uint64_t now)
                 char buf[96];
 
                 e->cooldown = true;
-                e->cooldown_target = isfinite(cur) ? fmin(cur, e->config.cooldown_speed_kmh)
-                                                   : e->config.cooldown_speed_kmh;
+                e->cooldown_target = cooldown_target_for(
+                        e, isfinite(cur) ? fmin(cur, e->config.cooldown_speed_kmh)
+                                         : e->config.cooldown_speed_kmh);
                 snprintf(buf, sizeof(buf), "paced is stopping: slowing to %.1f km/h",
                          e->cooldown_target);
-                safety_event(e, now, ENGINE_SAFETY_SHUTDOWN, true, buf);
+                stop_event(e, now, ENGINE_SHUTDOWN_COOLDOWN, e->cooldown_target, buf);
+                cue(e, now, CUE_KIND_SAFETY, -1, "%s", buf);
                 break;
         }
         case ENGINE_SHUTDOWN_PAUSE:
@@ -1728,8 +2621,9 @@ int workout_engine_shutdown(WorkoutEngine *e, uint64_t now)
                                         e->config.shutdown_policy == ENGINE_SHUTDOWN_PAUSE
                                                 ? FTMS_STOP_PARAM_PAUSE
                                                 : FTMS_STOP_PARAM_STOP);
-                safety_event(e, now, ENGINE_SAFETY_SHUTDOWN, true,
-                             "paced is stopping: stopping the belt");
+                stop_event(e, now, e->config.shutdown_policy, NAN,
+                           "paced is stopping: stopping the belt");
+                cue(e, now, CUE_KIND_SAFETY, -1, "paced is stopping: stopping the belt");
                 break;
         case ENGINE_SHUTDOWN_NONE:
         case _ENGINE_SHUTDOWN_POLICY_MAX:
@@ -1758,15 +2652,35 @@ int workout_engine_recover(WorkoutEngine *e, uint64_t now, const EngineRecovery 
             r->step_elapsed_s < 0 || !isfinite(r->step_distance_m) || r->step_distance_m < 0)
                 return -EINVAL;
 
+        /* A belt slowing down on its own was stopped on the console before
+         * (or while) paced was down: the runner starts it again, not us. */
+        if (e->decelerating && !e->runner_stopped && !e->session_running) {
+                e->runner_stopped = true;
+                e->stop_inferred = true;
+                e->belt_seen_zero = false;
+        }
+        if (e->config.recovery_policy == ENGINE_RECOVERY_COOLDOWN && e->runner_stopped) {
+                enter_state(e, now, ENGINE_STATE_ABORTED, ENGINE_PAUSE_NONE,
+                            "recovered after a crash: the runner stopped the belt");
+                update(e, now);
+                return 0;
+        }
         if (e->config.recovery_policy == ENGINE_RECOVERY_COOLDOWN) {
                 e->cooldown = true;
-                e->cooldown_target = isfinite(e->measured_kmh)
-                                             ? fmin(e->measured_kmh, e->config.cooldown_speed_kmh)
-                                             : e->config.cooldown_speed_kmh;
+                e->cooldown_target = cooldown_target_for(
+                        e, isfinite(e->measured_kmh)
+                                   ? fmin(e->measured_kmh, e->config.cooldown_speed_kmh)
+                                   : e->config.cooldown_speed_kmh);
                 enter_state(e, now, ENGINE_STATE_ABORTED, ENGINE_PAUSE_NONE,
                             "recovered after a crash: cooling down");
-                safety_event(e, now, ENGINE_SAFETY_SHUTDOWN, true,
-                             "Recovered after a crash: slowing to the cool-down speed");
+                /* Like a stop: reached, or said why not, within the budget. */
+                e->stopping = true;
+                e->stop_hold_until = 0;
+                e->stop_deadline = now + engine_stop_budget_usec(&e->config, e->measured_kmh);
+                stop_event(e, now, ENGINE_SHUTDOWN_COOLDOWN, e->cooldown_target,
+                           "Recovered after a crash: slowing to the cool-down speed");
+                cue(e, now, CUE_KIND_SAFETY, -1,
+                    "Recovered after a crash: slowing to the cool-down speed");
                 if (ftms_control_can_write(e->control))
                         ftms_control_request(e->control, now);
                 update(e, now);
@@ -1793,7 +2707,10 @@ int workout_engine_recover(WorkoutEngine *e, uint64_t now, const EngineRecovery 
         (void)s;
         if (ftms_control_can_write(e->control))
                 ftms_control_request(e->control, now);
-        if (e->belt == BELT_STOPPED)
+        if (e->runner_stopped)
+                do_pause(e, now, ENGINE_PAUSE_CONSOLE,
+                         "the belt is slowing down: start it again to resume");
+        else if (e->belt == BELT_STOPPED)
                 do_pause(e, now, ENGINE_PAUSE_BELT_STOPPED, "waiting for the belt");
         update(e, now);
         return 0;
@@ -1805,6 +2722,10 @@ static void belt_started(WorkoutEngine *e, uint64_t now, const char *why)
 {
         e->belt = BELT_RUNNING;
         e->zero_pending = false;
+        e->runner_stopped = e->runner_stopped_key = e->stop_inferred = false;
+        e->start_requested = false;
+        /* Started by the runner: a Start still waiting for control is stale. */
+        ftms_control_cancel(e->control, now, FTMS_CP_START_OR_RESUME);
         if (e->state == ENGINE_STATE_ARMED && e->workout)
                 begin_workout(e, now);
         else if (e->state == ENGINE_STATE_PAUSED && e->pause_reason != ENGINE_PAUSE_LINK_LOST)
@@ -1819,6 +2740,14 @@ static void belt_stopped(WorkoutEngine *e, uint64_t now, EnginePauseReason why, 
 
         e->belt = BELT_STOPPED;
         e->belt_seen_zero = why == ENGINE_PAUSE_BELT_STOPPED;
+        /* Nothing but Stop reaches it until the runner starts it again, in
+         * any state: a manual target, an armed workout or a recovery must
+         * not drive a coasting belt, nor the console's next start. */
+        e->runner_stopped = true;
+        e->stop_inferred = false;
+        e->runner_stopped_key |= why == ENGINE_PAUSE_SAFETY_KEY;
+        e->start_requested = false;
+        e->manual_kmh = e->manual_incline = NAN;
         /* Nothing queued may reach a stopped belt. */
         ftms_control_flush(e->control, now);
         e->ttt_pending = false;
@@ -1916,20 +2845,53 @@ static void handle_treadmill_data(WorkoutEngine *e, uint64_t now, const FtmsTrea
 {
         double prev_kmh = e->measured_kmh;
         double cur_kmh = record_speed(e, d);
+        bool accelerating = false;
 
         /* Distance first, with the speeds at both ends of the interval. */
         update_distance(e, now, d, prev_kmh, cur_kmh);
 
-        if (isfinite(cur_kmh))
+        if (isfinite(cur_kmh)) {
                 e->measured_kmh = cur_kmh;
+                /* Slowing with no lower target of ours behind it: the console's doing. */
+                e->decelerating = isfinite(e->prev_measured_kmh) &&
+                                  e->measured_kmh < e->prev_measured_kmh - 0.25 &&
+                                  !(e->accepted_kmh < e->prev_measured_kmh - 0.05);
+                /* A stopped belt never speeds up: one that does was restarted
+                 * (or never stopped: a console speed change looked like a coast). */
+                accelerating = isfinite(e->prev_measured_kmh) &&
+                               e->measured_kmh > e->prev_measured_kmh + 0.25 &&
+                               e->prev_measured_kmh >= BELT_MOVING_KMH;
+                e->prev_measured_kmh = e->measured_kmh;
+        }
         if (field_valid(d, FTMS_FIELD_INCLINE))
                 e->measured_incline = d->incline_pct;
 
-        /* Time at target for the lap log. */
+        /* Time at target for the lap log: the step's own target, not the
+         * commanded value (which a rate-limited run-up drags along). */
         if (e->state == ENGINE_STATE_RUNNING && e->have_data && isfinite(prev_kmh) &&
+            now > e->last_data_usec) {
+                const ResolvedStep *s = cur_step(e);
+                double want = s ? step_speed_at(e, now, s) : NAN, applied;
+
+                if (isfinite(want) && safety_clamp_speed(&e->limits, want, &applied, NULL) == 0 &&
+                    fabs(prev_kmh - applied) <= e->limits.speed_increment + 0.005)
+                        e->lap_tat_s += usec_to_s(now - e->last_data_usec);
+        }
+        /* The belt's acceleration, measured while it lags well behind a
+         * higher command (the run-ups of reps are planned with it). */
+        if (e->have_data && isfinite(prev_kmh) && isfinite(e->measured_kmh) &&
             isfinite(e->commanded_kmh) && now > e->last_data_usec &&
-            fabs(prev_kmh - e->commanded_kmh) <= e->limits.speed_increment + 0.005)
-                e->lap_tat_s += usec_to_s(now - e->last_data_usec);
+            now - e->last_data_usec <= 2 * USEC_PER_SEC && prev_kmh > BELT_MOVING_KMH &&
+            e->commanded_kmh - prev_kmh > 3 * e->limits.speed_increment &&
+            e->commanded_kmh - e->measured_kmh > e->limits.speed_increment &&
+            e->measured_kmh > prev_kmh) {
+                double a = (e->measured_kmh - prev_kmh) / usec_to_s(now - e->last_data_usec);
+
+                e->belt_accel = e->belt_accel_n == 0
+                                        ? a
+                                        : ACCEL_ALPHA * a + (1 - ACCEL_ALPHA) * e->belt_accel;
+                e->belt_accel_n++;
+        }
         e->have_data = true;
         e->last_data_usec = now;
 
@@ -1937,13 +2899,19 @@ static void handle_treadmill_data(WorkoutEngine *e, uint64_t now, const FtmsTrea
                 return;
         if (e->measured_kmh >= BELT_MOVING_KMH) {
                 e->zero_pending = false;
+                if (e->belt == BELT_UNKNOWN && e->idle_at_link) {
+                        /* Idle yet moving: coasting after a console stop made
+                         * before we connected. The runner starts it, not us. */
+                        e->idle_at_link = false;
+                        belt_stopped(e, now, ENGINE_PAUSE_CONSOLE, "Treadmill stopping");
+                        return;
+                }
                 if (e->belt != BELT_RUNNING) {
-                        /* After a console stop the belt decelerates while still
-                         * reporting speed: only a belt seen standing still and
-                         * then moving again has been restarted. */
-                        if (e->state == ENGINE_STATE_PAUSED &&
-                            e->pause_reason != ENGINE_PAUSE_LINK_LOST && !e->belt_seen_zero &&
-                            e->belt == BELT_STOPPED)
+                        /* After a stop the belt decelerates while still reporting
+                         * speed, in every state: only a belt seen standing still
+                         * and then moving again has been restarted. */
+                        if (e->runner_stopped && !e->belt_seen_zero &&
+                            !(accelerating && e->stop_inferred))
                                 return;
                         belt_started(e, now, "the belt is moving again");
                 } else if (e->state == ENGINE_STATE_PAUSED &&
@@ -1952,10 +2920,11 @@ static void handle_treadmill_data(WorkoutEngine *e, uint64_t now, const FtmsTrea
                         do_resume(e, now, "treadmill reconnected, belt running");
                 }
         } else {
-                if (e->state == ENGINE_STATE_PAUSED || e->belt == BELT_STOPPED)
+                if (e->runner_stopped || e->state == ENGINE_STATE_PAUSED || e->belt == BELT_STOPPED)
                         e->belt_seen_zero = true;
                 if (e->belt == BELT_UNKNOWN) {
                         e->belt = BELT_STOPPED;
+                        e->idle_at_link = false;
                         if (e->state == ENGINE_STATE_PAUSED &&
                             e->pause_reason == ENGINE_PAUSE_LINK_LOST && e->link_up)
                                 enter_state(e, now, ENGINE_STATE_PAUSED, ENGINE_PAUSE_BELT_STOPPED,
@@ -1988,11 +2957,25 @@ static void handle_status(WorkoutEngine *e, uint64_t now, const FtmsMachineStatu
                 e->belt_seen_zero = true;
                 belt_started(e, now, "the runner restarted the belt");
                 break;
+        case FTMS_STATUS_TARGET_SPEED_CHANGED:
+                /* The machine's word on its target: ours echoed, or the
+                 * console's; a late echo of an older command is not news. */
+                if (isfinite(s->value) && s->value > 0 &&
+                    !target_echo_is_stale(&e->speed_echo, now, s->value)) {
+                        e->accepted_kmh = belt_to_true(e, s->value);
+                        e->accepted_at = now;
+                }
+                break;
+        case FTMS_STATUS_TARGET_INCLINE_CHANGED:
+                if (isfinite(s->value))
+                        e->accepted_incline = s->value;
+                break;
         case FTMS_STATUS_CONTROL_PERMISSION_LOST:
         case FTMS_STATUS_RESET:
                 ftms_control_permission_lost(e->control, now);
                 if (s->op == FTMS_STATUS_RESET)
-                        e->commanded_kmh = e->commanded_incline = NAN;
+                        e->commanded_kmh = e->commanded_incline = e->accepted_kmh =
+                                e->accepted_incline = NAN;
                 if (!workout_active(e) && !isfinite(e->manual_kmh) && !e->cooldown)
                         /* Nothing to control: no need to grab it back. */
                         ftms_control_flush(e->control, now);
@@ -2072,11 +3055,19 @@ void workout_engine_handle_event(WorkoutEngine *e, uint64_t now, const Transport
                         break;
                 e->link_up = ev->link.up;
                 ftms_control_link(e->control, now, ev->link.up);
+                if (!ev->link.up)
+                        e->ran_at_link_loss = e->belt == BELT_RUNNING && !e->runner_stopped;
+                e->idle_at_link = false;
                 e->belt = BELT_UNKNOWN;
                 e->measured_kmh = e->measured_incline = NAN;
                 e->have_field = false;
                 e->zero_pending = false;
                 e->commanded_kmh = e->commanded_incline = NAN;
+                e->accepted_kmh = e->accepted_incline = NAN;
+                target_echo_reset(&e->speed_echo);
+                e->prev_measured_kmh = NAN;
+                e->decelerating = false;
+                e->session_running = false;
                 e->ttt_pending = false;
                 link_event(e, now, ev->link.up, ev->link.reason);
                 if (ev->link.up) {
@@ -2135,10 +3126,24 @@ void workout_engine_handle_event(WorkoutEngine *e, uint64_t now, const Transport
                  */
                 if (ev->role == TRANSPORT_ROLE_TREADMILL &&
                     ev->training.status == FTMS_TRAINING_IDLE && e->link_up &&
-                    e->belt == BELT_UNKNOWN && e->state == ENGINE_STATE_PAUSED &&
-                    e->pause_reason == ENGINE_PAUSE_LINK_LOST)
-                        belt_stopped(e, now, ENGINE_PAUSE_CONSOLE,
-                                     "Treadmill stopped while disconnected");
+                    e->belt == BELT_UNKNOWN) {
+                        /* Idle after the belt ran is the runner's stop. Idle
+                         * on a first connection is a belt at rest, which a
+                         * workout may start, or one still coasting after a
+                         * stop: the first record tells (handle_treadmill_data). */
+                        if (e->ran_at_link_loss || (e->state == ENGINE_STATE_PAUSED &&
+                                                    e->pause_reason == ENGINE_PAUSE_LINK_LOST))
+                                belt_stopped(e, now, ENGINE_PAUSE_CONSOLE,
+                                             "Treadmill stopped while disconnected");
+                        else
+                                e->idle_at_link = true;
+                } else if (ev->role == TRANSPORT_ROLE_TREADMILL && e->link_up &&
+                           e->belt == BELT_UNKNOWN) {
+                        /* A session runs: the runner started it while we were away,
+                         * and a slower belt is a speed change, not a stop. */
+                        e->session_running = true;
+                        e->runner_stopped = e->runner_stopped_key = false;
+                }
                 break;
         case TRANSPORT_EVENT_FOOTPOD:
                 /* The footpod never moves the engine: only an accepted calibration
@@ -2167,11 +3172,15 @@ uint64_t workout_engine_next_deadline(const WorkoutEngine *e)
         d = umin(d, step_deadline(e, now));
         d = umin(d, speed_deadline(e, now));
         if (e->ttt_pending)
-                d = umin(d, e->ttt_start + e->config.target_timeout_usec);
+                d = umin(d, ttt_deadline(e));
         if (e->zero_pending && e->belt == BELT_RUNNING)
                 d = umin(d, e->zero_since + e->config.belt_stopped_usec);
         if (e->shutting_down && !e->shutdown_done)
                 d = umin(d, e->shutdown_deadline);
+        if (e->stopping)
+                d = umin(d, e->stop_deadline);
+        if (e->stopping && e->stop_hold_until > now)
+                d = umin(d, e->stop_hold_until);
         if (e->state == ENGINE_STATE_RUNNING && s && s->control == STEP_CONTROL_HR) {
                 const SafetyConfig *c = &e->config.safety;
 
@@ -2246,6 +3255,56 @@ void workout_engine_get_status(const WorkoutEngine *e, uint64_t now, EngineStatu
                 if (e->state == ENGINE_STATE_RUNNING)
                         ret->workout_speed_kmh = workout_target(e, now, &wi);
         }
+}
+
+const char *workout_engine_next_action(const WorkoutEngine *e, char *buf, size_t n)
+{
+        bool stopped = e->belt != BELT_RUNNING || belt_stopping(e);
+        bool remote = e->config.allow_remote_start && ftms_control_can_write(e->control);
+
+        buf[0] = 0;
+        if (!e->workout)
+                return buf;
+        switch (e->state) {
+        case ENGINE_STATE_ARMED:
+                if (!e->link_up)
+                        snprintf(buf, n, "Waiting for the treadmill to connect.");
+                else if (e->runner_stopped_key)
+                        snprintf(buf, n,
+                                 "Put the safety key back, then press START on the treadmill "
+                                 "to begin.");
+                else
+                        snprintf(buf, n, "Press START on the treadmill to begin.");
+                break;
+        case ENGINE_STATE_PAUSED:
+                if (e->pause_reason == ENGINE_PAUSE_LINK_LOST && !e->link_up)
+                        snprintf(buf, n, "Waiting for the treadmill to reconnect.");
+                else if (e->pause_reason == ENGINE_PAUSE_SAFETY_KEY || e->runner_stopped_key)
+                        snprintf(buf, n,
+                                 "Put the safety key back, then press START on the treadmill "
+                                 "to resume.");
+                else if (e->start_requested)
+                        snprintf(buf, n, "Starting the belt: the workout goes on when it runs.");
+                else if (!stopped)
+                        snprintf(buf, n, "Resume with 'pacectl resume'.");
+                else if (remote)
+                        snprintf(buf, n,
+                                 "Press START on the treadmill (or run 'pacectl resume') to "
+                                 "resume.");
+                else
+                        snprintf(buf, n, "Press START on the treadmill to resume.");
+                break;
+        case ENGINE_STATE_IDLE:
+                snprintf(buf, n, "Start it with 'pacectl start'.");
+                break;
+        case ENGINE_STATE_RUNNING:
+        case ENGINE_STATE_FINISHED:
+        case ENGINE_STATE_ABORTED:
+        case _ENGINE_STATE_MAX:
+        case _ENGINE_STATE_INVALID:
+                break;
+        }
+        return buf;
 }
 
 EngineState workout_engine_get_state(const WorkoutEngine *e)

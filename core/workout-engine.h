@@ -30,8 +30,10 @@
 #include "cue.h"
 #include "ftms-control.h"
 #include "hr-controller.h"
+#include "safety-monitor.h"
 #include "safety.h"
 #include "transport.h"
+#include "trial-result.h"
 #include "util.h"
 #include "workout.h"
 
@@ -83,21 +85,31 @@ typedef struct EngineConfig {
         bool cues;                    /* default true: announce changes, never change unannounced */
         uint64_t cue_lead_usec;       /* default 5 s */
         uint64_t halfway_min_usec;    /* halfway cue only for steps at least this long, 120 s */
-        double auto_lap_m;       /* auto-lap distance, default 400 (METERS_PER_MILE: mile); 0 off */
-        bool auto_lap_all_steps; /* default false: auto-laps only in TIME_TRIAL steps */
-        bool lag_compensation;   /* default true */
-        uint64_t short_rep_usec; /* lag-compensate steps shorter than this, default 60 s */
-        uint64_t lag_max_usec;   /* cap on the compensation, default 8 s */
+        /* Auto-lap distance, default 400 (METERS_PER_MILE: mile); 0 off. In a time
+         * trial adjusted to divide it into whole laps (core/trial-result.h). */
+        double auto_lap_m;
+        bool auto_lap_all_steps; /* default false: auto-laps only in time trials */
+        /* Default true: a rep faster than the step before gets its run-up early, in
+         * that step, and starts when the belt is at speed (core/rep-plan.h). */
+        bool plan_reps;
+        double rep_lead_share; /* the run-up takes at most this share of the step before, 0.5 */
         uint64_t ramp_interval_usec;  /* at least this between ramp updates, default 1 s */
         uint64_t target_timeout_usec; /* commanded speed not seen in data: diagnostic, 20 s */
         uint64_t belt_stopped_usec;   /* data speed 0 this long while running = stopped, 3 s */
         EngineShutdownPolicy shutdown_policy;
         double cooldown_speed_kmh;      /* default 5 */
-        uint64_t shutdown_timeout_usec; /* signal done at the latest after this, default 15 s */
+        uint64_t shutdown_timeout_usec; /* signal done at the latest after this: see
+                                         * engine_stop_budget_usec() */
         EngineRecoveryPolicy recovery_policy;
 } EngineConfig;
 
 void engine_config_init(EngineConfig *c);
+/* The slowest allowed ramp from from_kmh (NAN: max_speed) to the cool-down
+ * speed, plus slack for the control point: what a stop or SIGTERM needs. */
+uint64_t engine_stop_budget_usec(const EngineConfig *c, double from_kmh);
+/* The safety monitor's view of the same configuration. */
+void engine_config_to_monitor(const EngineConfig *c, SafetyMonitorConfig *ret);
+SafetyStopPolicy engine_shutdown_policy_to_monitor(EngineShutdownPolicy p);
 
 /* ---- outputs ---- */
 
@@ -115,6 +127,7 @@ typedef enum EngineEventType {
         ENGINE_EVENT_DIAGNOSTIC,     /* e.g. speed control does not work on this treadmill */
         ENGINE_EVENT_REJECTED,       /* a bad request was refused: message */
         ENGINE_EVENT_SHUTDOWN_DONE,  /* shutdown() finished: the daemon may exit */
+        ENGINE_EVENT_RESULT,         /* a time trial ended: result, message = its sentence */
         _ENGINE_EVENT_TYPE_MAX,
         _ENGINE_EVENT_TYPE_INVALID = -EINVAL,
 } EngineEventType;
@@ -126,7 +139,8 @@ typedef enum EngineSafetyRule {
         ENGINE_SAFETY_HR_LOST,
         ENGINE_SAFETY_LINK_LOST,
         ENGINE_SAFETY_BELT_STOPPED,
-        ENGINE_SAFETY_SHUTDOWN,
+        ENGINE_SAFETY_SHUTDOWN, /* stop policy: active = begun (applied: target km/h, value:
+                                 * EngineShutdownPolicy); released: value 1 reached, 0 not */
         _ENGINE_SAFETY_RULE_MAX,
         _ENGINE_SAFETY_RULE_INVALID = -EINVAL,
 } EngineSafetyRule;
@@ -135,7 +149,9 @@ typedef struct EngineLap {
         unsigned number; /* 1-based over the workout */
         int step_index;
         bool automatic;      /* distance auto-lap (vs. end of step) */
-        uint64_t start_usec; /* engine (virtual monotonic) time */
+        unsigned trial_lap;  /* 1-based lap of a time trial, 0 outside one */
+        uint64_t start_usec; /* engine (virtual monotonic) time, as scheduled */
+        uint64_t end_usec;   /* (not the possibly late tick that noticed it) */
         double duration_s;   /* running time, pauses excluded */
         double distance_m;
         double avg_speed_kmh;
@@ -154,6 +170,7 @@ typedef struct EngineEvent {
         bool incline;              /* CLAMP: the value is an incline */
         double value;
         EngineLap lap;
+        TrialResult result;
         FtmsControlResult cp;
         char message[192];
 } EngineEvent;
@@ -168,6 +185,7 @@ typedef enum EngineOutputType {
 
 typedef struct EngineOutput {
         EngineOutputType type;
+        uint64_t time_usec; /* CP_WRITE: the engine's time of the write (for the monitor) */
         union {
                 FtmsControlCommand write; /* machine units, ready to encode */
                 Cue cue;
@@ -243,18 +261,35 @@ int workout_engine_load(WorkoutEngine *e, uint64_t now, ResolvedWorkout *w);
 int workout_engine_unload(WorkoutEngine *e, uint64_t now);
 
 /* Commands. 0 or negative errno: -ENOENT no workout, -EBUSY wrong state, -EINVAL bad value. */
+/* Waits for the runner to start the belt (ARMED); on a belt already moving the
+ * workout begins at once (its first change announced as always). */
 int workout_engine_arm(WorkoutEngine *e, uint64_t now);
-/* Begins now (from IDLE or ARMED); sends Start only if allow_remote_start and the belt is stopped.
- */
+/* Begins now (from IDLE or ARMED) if the belt runs, or starts a stopped belt if
+ * allow_remote_start; otherwise waits for the runner like arm(). */
 int workout_engine_start(WorkoutEngine *e, uint64_t now);
 int workout_engine_pause(WorkoutEngine *e, uint64_t now);
-/* Resumes a paused workout; sends Start/Resume only if allow_remote_start. */
+/* Resumes a paused workout; sends Start/Resume only if allow_remote_start
+ * (once; the workout resumes when the belt runs). -EPERM: the belt is stopped
+ * and paced may not start it (after a safety-key stop, or without
+ * allow_remote_start): only the runner restarts that belt, on the console. */
 int workout_engine_resume(WorkoutEngine *e, uint64_t now);
-int workout_engine_stop(WorkoutEngine *e, uint64_t now); /* → ABORTED, belt left as is */
+/* → ABORTED; applies the stop policy (default: slow to cooldown_speed) as
+ * SIGTERM does; workout_engine_belt_note() says what the belt is doing. */
+int workout_engine_stop(WorkoutEngine *e, uint64_t now);
+/* What the last stop (or finished workout) does with the belt, for replies. */
+const char *workout_engine_belt_note(const WorkoutEngine *e);
 int workout_engine_skip(WorkoutEngine *e, uint64_t now); /* next step now */
-/* Adds seconds (time steps) or metres (distance steps) to the current step. */
+/* Skips step index (0-based) if it is the current one: -ESTALE if it already
+ * ended (the request raced the boundary), -EINVAL out of range. */
+int workout_engine_skip_step(WorkoutEngine *e, uint64_t now, int index);
+/* Jumps forward to step index now (the steps between never run); -EINVAL if
+ * not ahead of the current step. */
+int workout_engine_skip_to(WorkoutEngine *e, uint64_t now, size_t index);
+/* Adds seconds (time steps) or metres (distance steps) to the current step;
+ * 1 when the total was limited (1 h / 10 km). */
 int workout_engine_extend(WorkoutEngine *e, uint64_t now, double amount);
-/* Manual override: + or - km/h for the rest of the step (accumulates). */
+/* Manual override: + or - km/h for the rest of the step (accumulates, within
+ * the caps' span); 1 when it was limited. */
 int workout_engine_adjust_speed(WorkoutEngine *e, uint64_t now, double delta_kmh);
 /* Manual override: an absolute speed for the rest of the step (works without a workout too). */
 int workout_engine_set_speed(WorkoutEngine *e, uint64_t now, double kmh);
@@ -287,6 +322,9 @@ int workout_engine_pop_output(WorkoutEngine *e, EngineOutput *ret);
 
 void workout_engine_get_status(const WorkoutEngine *e, uint64_t now, EngineStatus *ret);
 EngineState workout_engine_get_state(const WorkoutEngine *e);
+/* The one thing the runner should do next ("Press START on the treadmill to
+ * begin."), "" when there is nothing to do (running, finished). */
+const char *workout_engine_next_action(const WorkoutEngine *e, char *buf, size_t n);
 const ResolvedWorkout *workout_engine_get_workout(const WorkoutEngine *e);
 
 const char *engine_state_to_string(EngineState s);

@@ -68,7 +68,22 @@ int resolved_workout_to_json(const ResolvedWorkout *w, FILE *f)
                 json_write_string(f, s->label);
                 fputs(",\"cue\":", f);
                 json_write_string(f, s->cue);
-                fputc('}', f);
+                fputs(",\"cues\":[", f);
+                for (size_t j = 0; j < s->n_cues; j++) {
+                        fprintf(f, "%s{\"%s\":", j ? "," : "",
+                                s->cues[j].at_distance ? "at_m" : "at_s");
+                        num(f, s->cues[j].at);
+                        fputs(",\"text\":", f);
+                        json_write_string(f, s->cues[j].text);
+                        fputc('}', f);
+                }
+                fputs("]}", f);
+        }
+        fputs("],\"notes\":[", f);
+        for (size_t i = 0; w->notes && w->notes[i]; i++) {
+                if (i)
+                        fputc(',', f);
+                json_write_string(f, w->notes[i]);
         }
         fputs("]}", f);
         return 0;

@@ -16,6 +16,8 @@
 #include <stdlib.h>
 #include <strings.h>
 
+#include "time-util.h"
+#include "utf8.h"
 #include "workout-text.h"
 
 #define TOKENS_MAX    64
@@ -57,84 +59,6 @@ static int fail(Parser *p, unsigned column, const char *fmt, ...)
 }
 
 /* ---- numbers ---- */
-
-/* Unsigned decimal prefix of s: returns its length, 0 if none. */
-static size_t scan_decimal(const char *s, double *ret)
-{
-        size_t i = 0;
-        bool digits = false, dot = false;
-        char buf[32];
-
-        while (s[i] && (isdigit((unsigned char)s[i]) || (s[i] == '.' && !dot))) {
-                if (s[i] == '.')
-                        dot = true;
-                else
-                        digits = true;
-                i++;
-        }
-        if (!digits || i >= sizeof(buf))
-                return 0;
-        memcpy(buf, s, i);
-        buf[i] = 0;
-        *ret = strtod(buf, NULL);
-        return i;
-}
-
-/* "10m", "30s", "1h", "1m30", "1m30s", "1h10m", "1.5h", "5'", "30\"", "5'30\"" */
-static bool parse_duration(const char *s, double *ret)
-{
-        static const struct {
-                char unit;
-                double mult;
-                int rank;
-        } units[] = {
-                {'h', 3600, 3}, {'m', 60, 2}, {'\'', 60, 2}, {'s', 1, 1}, {'"', 1, 1},
-        };
-        double total = 0;
-        int last_rank = 4;
-        bool first = true;
-
-        while (*s) {
-                double x;
-                size_t n = scan_decimal(s, &x);
-                int rank = 0;
-                double mult = 0;
-
-                if (n == 0)
-                        return false;
-                /* Only the leading number may have a fraction: "1.5h", not "1h1.5m". */
-                if (!first && memchr(s, '.', n))
-                        return false;
-                s += n;
-                for (size_t i = 0; i < ELEMENTSOF(units); i++)
-                        if (*s == units[i].unit) {
-                                rank = units[i].rank;
-                                mult = units[i].mult;
-                        }
-                if (rank == 0) {
-                        /* A bare trailing number is the next smaller unit:
-                         * "1m30" = 90 s, "1h30" = 90 min. */
-                        if (*s || first || last_rank <= 1)
-                                return false;
-                        rank = last_rank - 1;
-                        mult = rank == 2 ? 60 : 1;
-                        if (x >= 60)
-                                return false;
-                } else
-                        s++;
-                if (rank >= last_rank)
-                        return false;
-                if (!first && x >= 60)
-                        return false;
-                total += x * mult;
-                last_rank = rank;
-                first = false;
-        }
-        if (first)
-                return false;
-        *ret = total;
-        return true;
-}
 
 /* "400mtr", "0.4km", "1mi", "1.5mi" */
 static bool parse_distance(const char *s, double *ret)
@@ -256,6 +180,77 @@ static bool parse_zone(const char *s, double *a, double *b)
         return false;
 }
 
+/*
+ * intervals.icu's default running pace zones, as % of threshold speed
+ * (faster is more): Z1 up to 77.5, Z2 87.7, Z3 94.3, Z4 100, Z5a (Z5) 103.4,
+ * Z5b (Z6) 111.5, Z5c (Z7) above. Z1 has no lower bound there and Z5c no
+ * upper one: a belt needs both, so Z1 starts at 70 % and Z5c ends at 120 %
+ * (docs/workouts.md, "Pace zones").
+ */
+static const double pace_zone_pct[8] = {70.0, 77.5, 87.7, 94.3, 100.0, 103.4, 111.5, 120.0};
+#define PACE_ZONES 7
+
+/* "Z2", "Z5a", "z5c": zone 1..7 (Z5a/b/c are 5/6/7); 0 if not a zone. */
+static unsigned zone_number(const char *s, size_t len)
+{
+        unsigned z;
+
+        if (len < 2 || (s[0] != 'Z' && s[0] != 'z') || s[1] < '1' || s[1] > '7')
+                return 0;
+        z = (unsigned)(s[1] - '0');
+        if (len == 2)
+                return z;
+        if (len == 3 && z == 5 && s[2] >= 'a' && s[2] <= 'c')
+                return 5 + (unsigned)(s[2] - 'a');
+        return 0;
+}
+
+/* "Z2", "Z1-Z2", "Z5a-Z5b" */
+static bool parse_zone_range(const char *s, unsigned *a, unsigned *b)
+{
+        const char *dash = strchr(s, '-');
+
+        if (!dash) {
+                *a = *b = zone_number(s, strlen(s));
+                return *a > 0;
+        }
+        *a = zone_number(s, (size_t)(dash - s));
+        *b = zone_number(dash + 1, strlen(dash + 1));
+        return *a > 0 && *b > 0;
+}
+
+/* "5:00", "4:30-4:15": a pace without a unit, in written order; 0 if not one. */
+static int parse_unitless_pace(const char *s, double *a, double *b)
+{
+        unsigned m1, s1, m2, s2;
+        char c;
+
+        if (sscanf(s, "%2u:%2u-%2u:%2u%c", &m1, &s1, &m2, &s2, &c) == 4 && s1 < 60 && s2 < 60 &&
+            strlen(s) <= 11) {
+                *a = m1 * 60.0 + s1;
+                *b = m2 * 60.0 + s2;
+                return 2;
+        }
+        if (sscanf(s, "%2u:%2u%c", &m1, &s1, &c) == 2 && s1 < 60 && strlen(s) <= 5) {
+                *a = *b = m1 * 60.0 + s1;
+                return 1;
+        }
+        return 0;
+}
+
+/* "315w", "200-240W", "315W": a power target in watts. */
+static bool is_watts(const char *s)
+{
+        size_t n = strlen(s);
+
+        if (n < 2 || (s[n - 1] != 'w' && s[n - 1] != 'W'))
+                return false;
+        for (size_t i = 0; i + 1 < n; i++)
+                if (!isdigit((unsigned char)s[i]) && s[i] != '-' && s[i] != '.')
+                        return false;
+        return isdigit((unsigned char)s[0]);
+}
+
 static bool word_is(const Token *t, const char *w)
 {
         return t && strcasecmp(t->s, w) == 0;
@@ -269,6 +264,10 @@ static StepKind kind_from_words(const char *s, StepKind fallback)
                 const char *prefix;
                 StepKind kind;
         } words[] = {
+                /* Before "warm": a warm-down is a cool-down. */
+                {"warm down", STEP_KIND_COOLDOWN},
+                {"warm-down", STEP_KIND_COOLDOWN},
+                {"warmdown", STEP_KIND_COOLDOWN},
                 {"warm", STEP_KIND_WARMUP},
                 {"cool", STEP_KIND_COOLDOWN},
                 {"recover", STEP_KIND_RECOVERY},
@@ -407,7 +406,7 @@ static int parse_targets(Parser *p, WorkoutStep *s, const Token *toks, size_t n)
                                 s->speed_step_kmh = a;
                                 continue;
                         }
-                        if (parse_duration(t->s + 1, &a) && a <= 60) {
+                        if (parse_duration(t->s + 1, 0, &a) >= 0 && a <= 60) {
                                 if (s->end != STEP_END_DISTANCE)
                                         return fail(p, t->column,
                                                     "a time offset ('%s') needs a distance step",
@@ -420,12 +419,89 @@ static int parse_targets(Parser *p, WorkoutStep *s, const Token *toks, size_t n)
                                     "as '+1s', got '%s'",
                                     t->s);
                 }
+                if (is_watts(t->s))
+                        return fail(p, t->column,
+                                    "'%s' is a power target: a treadmill without a power meter "
+                                    "cannot follow power (write a pace, a speed or 'HR')",
+                                    t->s);
+                {
+                        unsigned za, zb;
+
+                        if (parse_zone_range(t->s, &za, &zb) && word_is(next, "Pace")) {
+                                if (zb < za && !ramp) {
+                                        unsigned x = za;
+
+                                        za = zb;
+                                        zb = x;
+                                }
+                                if (ramp) {
+                                        /* From the middle of the first zone to the middle of the
+                                         * last. */
+                                        va = (SpeedValue){
+                                                .relative = true,
+                                                .ref = PACE_REF_THRESHOLD,
+                                                .pct = (pace_zone_pct[za - 1] + pace_zone_pct[za]) /
+                                                       2,
+                                        };
+                                        vb = (SpeedValue){
+                                                .relative = true,
+                                                .ref = PACE_REF_THRESHOLD,
+                                                .pct = (pace_zone_pct[zb - 1] + pace_zone_pct[zb]) /
+                                                       2,
+                                        };
+                                        if (za == zb)
+                                                return fail(p, ramp_tok->column,
+                                                            "'ramp' needs two zones, as in 'ramp "
+                                                            "Z1-Z3 Pace'");
+                                } else {
+                                        va = (SpeedValue){.relative = true,
+                                                          .ref = PACE_REF_THRESHOLD,
+                                                          .pct = pace_zone_pct[za - 1]};
+                                        vb = (SpeedValue){.relative = true,
+                                                          .ref = PACE_REF_THRESHOLD,
+                                                          .pct = pace_zone_pct[zb]};
+                                }
+                                k = set_speed(p, s, ramp ? ramp_tok : t, ramp, 2, va, vb);
+                                if (k < 0)
+                                        return k;
+                                i++;
+                                goto next;
+                        }
+                        if (parse_zone_range(t->s, &za, &zb) && !word_is(next, "HR"))
+                                return fail(p, t->column,
+                                            "'%s' alone is a power zone in intervals.icu: a "
+                                            "treadmill without a power meter cannot follow power "
+                                            "(write '%s Pace' or '%s HR')",
+                                            t->s, t->s, t->s);
+                }
+                m = parse_unitless_pace(t->s, &a, &b);
+                if (m > 0 && word_is(next, "Pace")) {
+                        /* intervals.icu: the sport's pace unit; here the profile's (km or mi). */
+                        if (MIN(a, b) < 60 || MAX(a, b) > 1800)
+                                return fail(p, t->column,
+                                            "a pace must be 1:00 to 30:00 per km or mile, got "
+                                            "'%s'",
+                                            t->s);
+                        /* A range is stored slow .. fast (the longer time first) unless it ramps.
+                         */
+                        if (m == 2 && !ramp && a < b) {
+                                double x = a;
+
+                                a = b;
+                                b = x;
+                        }
+                        va = (SpeedValue){.pace_s_per_unit = a};
+                        vb = (SpeedValue){.pace_s_per_unit = b};
+                        k = set_speed(p, s, ramp ? ramp_tok : t, ramp, m, va, vb);
+                        if (k < 0)
+                                return k;
+                        i++;
+                        goto next;
+                }
                 if (parse_zone(t->s, &a, &b)) {
                         if (!word_is(next, "HR"))
-                                return fail(
-                                        p, next ? next->column : t->column + strlen(t->s),
-                                        "expected 'HR' after '%s' (pace zones are not supported)",
-                                        t->s);
+                                return fail(p, next ? next->column : t->column + strlen(t->s),
+                                            "expected 'HR' or 'Pace' after '%s'", t->s);
                         if (a < 1 || a > 5 || b < 1 || b > 5)
                                 return fail(p, t->column, "heart-rate zones are Z1 to Z5, got '%s'",
                                             t->s);
@@ -493,13 +569,21 @@ static int parse_targets(Parser *p, WorkoutStep *s, const Token *toks, size_t n)
                                 i++;
                                 goto next;
                         }
+                        if (!next)
+                                return fail(p, t->column,
+                                            "'%s' alone is a %% of FTP power target in "
+                                            "intervals.icu: a treadmill without a power meter "
+                                            "cannot follow power (write '%s Pace' for threshold "
+                                            "pace)",
+                                            t->s, t->s);
                         ref = PACE_REF_THRESHOLD;
                         if (next && !word_is(next, "Pace")) {
                                 ref = pace_ref_from_string(next->s);
                                 if (ref < 0)
                                         return fail(p, next->column,
                                                     "expected 'Pace', a reference pace (mile, 5k, "
-                                                    "10k, half, marathon, threshold, easy), 'HR', "
+                                                    "10k, half, marathon, threshold, easy, goal), "
+                                                    "'HR', "
                                                     "'LTHR' or 'incline' after '%s'",
                                                     t->s);
                                 i++;
@@ -585,7 +669,7 @@ static bool parse_end(const char *s, StepEnd *end, double *value)
                 *value = 0;
                 return true;
         }
-        if (parse_duration(s, value)) {
+        if (parse_duration(s, 0, value) >= 0) {
                 *end = STEP_END_TIME;
                 return true;
         }
@@ -596,11 +680,84 @@ static bool parse_end(const char *s, StepEnd *end, double *value)
         return false;
 }
 
+/* "33^", "1m30^": a timed prompt's offset in seconds; false if t starts none. */
+static bool prompt_offset(const char *t, double *ret)
+{
+        const char *caret = strchr(t, '^');
+        char buf[16];
+        double x;
+
+        if (!caret || caret == t || (size_t)(caret - t) >= sizeof(buf))
+                return false;
+        memcpy(buf, t, (size_t)(caret - t));
+        buf[caret - t] = 0;
+        if (scan_decimal(buf, &x) == strlen(buf)) {
+                *ret = x;
+                return true;
+        }
+        return parse_duration(buf, 0, ret) >= 0;
+}
+
+/*
+ * intervals.icu's timed prompts after the targets: "33^Second prompt <!>
+ * 66^Third": each runs to the next "N^", N seconds into the step. "<!>"
+ * (intervals.icu's alert mark) is not said.
+ */
+static int parse_prompts(Parser *p, WorkoutStep *s, const Token *toks, size_t n)
+{
+        for (size_t i = 0; i < n;) {
+                char text[512] = "";
+                size_t len = 0, j;
+                double at;
+                int k;
+
+                if (!prompt_offset(toks[i].s, &at))
+                        return fail(p, toks[i].column,
+                                    "expected a timed prompt such as '30^Go', "
+                                    "got '%s'",
+                                    toks[i].s);
+                if (at > STEP_TIME_MAX)
+                        return fail(p, toks[i].column, "a prompt more than 6 hours into the step");
+                for (j = i; j < n; j++) {
+                        const char *w = toks[j].s;
+                        double x;
+
+                        if (j > i && prompt_offset(w, &x))
+                                break;
+                        if (j == i)
+                                w = strchr(w, '^') + 1;
+                        if (streq(w, "<!>") || !*w)
+                                continue;
+                        len += (size_t)snprintf(text + len,
+                                                len < sizeof(text) ? sizeof(text) - len : 0, "%s%s",
+                                                len ? " " : "", w);
+                }
+                if (len >= sizeof(text))
+                        text[sizeof(text) - 1] = 0;
+                /* "<!>" glued to the text */
+                len = strlen(text);
+                if (len >= 3 && streq(text + len - 3, "<!>"))
+                        text[len - 3] = 0;
+                if (!text[0])
+                        return fail(p, toks[i].column, "a timed prompt needs text after '^'");
+                k = workout_step_add_cue(s, at, false, text);
+                if (k == -E2BIG)
+                        return fail(p, toks[i].column, "more than %d prompts in one step",
+                                    STEP_CUES_MAX);
+                if (k < 0)
+                        return k;
+                i = j;
+        }
+        return 0;
+}
+
 static int parse_step(Parser *p, char *line, unsigned col0)
 {
         _cleanup_free_ char *cue = NULL;
         Token toks[TOKENS_MAX];
-        size_t n = 0, end_i = SIZE_MAX;
+        size_t n = 0, end_i = SIZE_MAX, prompt_i, j;
+        bool press_lap = false;
+        char about[64] = "";
         WorkoutStep s;
         WorkoutBlock *b;
         int k;
@@ -616,18 +773,50 @@ static int parse_step(Parser *p, char *line, unsigned col0)
                 toks[n++] = (Token){.s = c, .column = col0 + (unsigned)(c - line)};
                 while (*c && !isspace((unsigned char)*c))
                         c++;
+                /* intervals.icu writes ranges "60%-80%": the same as "60-80%". */
+                for (char *q = (char *)toks[n - 1].s; (q = strstr(q, "%-"));)
+                        memmove(q, q + 1, strlen(q));
         }
         if (n == 0)
                 return fail(p, col0, "empty step: expected a duration, distance or 'open'");
 
+        /* The timed prompts run to the end of the line. */
+        for (prompt_i = 0; prompt_i < n; prompt_i++) {
+                double x;
+
+                if (prompt_offset(toks[prompt_i].s, &x))
+                        break;
+        }
+        /* "press lap": the step ends when the runner says so (the lap button). */
+        for (size_t i = j = 0; i < prompt_i; i++) {
+                if (word_is(&toks[i], "press") && i + 1 < prompt_i &&
+                    word_is(&toks[i + 1], "lap")) {
+                        press_lap = true;
+                        i++;
+                        continue;
+                }
+                toks[j++] = toks[i];
+        }
+        if (j < prompt_i) {
+                memmove(&toks[j], &toks[prompt_i], (n - prompt_i) * sizeof(*toks));
+                n -= prompt_i - j;
+                prompt_i = j;
+        }
+        if (prompt_i == 0)
+                return fail(p, toks[0].column, "expected a duration before the prompts");
+
         workout_step_init(&s);
         s.line = p->line;
-        for (size_t i = 0; i < n; i++)
+        for (size_t i = 0; i < prompt_i; i++)
                 if (parse_end(toks[i].s, &s.end, &s.end_value)) {
                         end_i = i;
                         break;
                 }
-        if (end_i == SIZE_MAX)
+        if (end_i == SIZE_MAX && press_lap) {
+                /* "- Z2 Pace press lap": no duration at all. */
+                s.end = STEP_END_OPEN;
+                s.end_value = 0;
+        } else if (end_i == SIZE_MAX)
                 return fail(p, toks[0].column,
                             "expected a duration (10m, 30s, 1m30, 5'), a distance (400mtr, 1km, "
                             "1mi) or 'open'");
@@ -641,7 +830,7 @@ static int parse_step(Parser *p, char *line, unsigned col0)
                             toks[end_i].s);
         if (s.end == STEP_END_DISTANCE && s.end_value > STEP_DIST_MAX)
                 return fail(p, toks[end_i].column, "'%s' is longer than 100 km", toks[end_i].s);
-        for (size_t i = end_i + 1; i < n; i++) {
+        for (size_t i = end_i == SIZE_MAX ? 0 : end_i + 1; i < prompt_i; i++) {
                 StepEnd e;
                 double v;
 
@@ -649,12 +838,22 @@ static int parse_step(Parser *p, char *line, unsigned col0)
                         return fail(p, toks[i].column,
                                     "the step already ends after '%s'; one duration or distance "
                                     "per step",
-                                    toks[end_i].s);
+                                    end_i == SIZE_MAX ? "press lap" : toks[end_i].s);
+        }
+        if (press_lap && end_i != SIZE_MAX) {
+                /* The written length is what the runner aims for; the lap button ends it. */
+                if (s.end == STEP_END_TIME)
+                        snprintf(about, sizeof(about), "press lap after about %s",
+                                 format_duration((char[32]){}, 32, s.end_value, 0));
+                else if (s.end == STEP_END_DISTANCE)
+                        snprintf(about, sizeof(about), "press lap after %.0f m", s.end_value);
+                s.end = STEP_END_OPEN;
+                s.end_value = 0;
         }
 
         /* The cue: the words before the duration, as written. */
-        if (end_i > 0) {
-                size_t len = 0;
+        if (end_i != SIZE_MAX && (end_i > 0 || about[0])) {
+                size_t len = strlen(about) + 4;
 
                 for (size_t i = 0; i < end_i; i++)
                         len += strlen(toks[i].s) + 1;
@@ -667,21 +866,33 @@ static int parse_step(Parser *p, char *line, unsigned col0)
                                 strcat(cue, " ");
                         strcat(cue, toks[i].s);
                 }
+                if (about[0]) {
+                        if (end_i > 0)
+                                strcat(cue, ": ");
+                        strcat(cue, about);
+                }
         }
-        s.kind = cue ? kind_from_words(cue, p->section_kind) : p->section_kind;
+        s.kind = end_i > 0 && end_i != SIZE_MAX && cue ? kind_from_words(cue, p->section_kind)
+                                                       : p->section_kind;
         /* A walk or jog in the warm-up is still warm-up. */
         if ((p->section_kind == STEP_KIND_WARMUP || p->section_kind == STEP_KIND_COOLDOWN) &&
             (s.kind == STEP_KIND_RECOVERY || s.kind == STEP_KIND_REST))
                 s.kind = p->section_kind;
 
-        k = parse_targets(p, &s, toks + end_i + 1, n - end_i - 1);
-        if (k < 0)
+        j = end_i == SIZE_MAX ? 0 : end_i + 1;
+        k = parse_targets(p, &s, toks + j, prompt_i - j);
+        if (k >= 0)
+                k = parse_prompts(p, &s, toks + prompt_i, n - prompt_i);
+        if (k < 0) {
+                step_cues_free(s.cues, s.n_cues);
                 return k;
+        }
 
         s.cue = TAKE_PTR(cue);
         b = p->repeat ? &p->w->body.nodes[p->repeat_index].block : &p->w->body;
         if (!workout_block_add_step(b, &s)) {
                 free(s.cue);
+                step_cues_free(s.cues, s.n_cues);
                 return -ENOMEM;
         }
         return 0;
@@ -803,6 +1014,22 @@ static int parse_line(Parser *p, char *s)
         return parse_header(p, c, (unsigned)(c - s) + 1);
 }
 
+/* Names and cues go to D-Bus (UTF-8 only), XML exports and terminals:
+ * refuse what is not text rather than pass it on. */
+static int check_text(Parser *p, const char *line, size_t l)
+{
+        size_t bad = utf8_find_bad(line, l, true), k;
+
+        if (bad == l)
+                return 0;
+        k = utf8_char_len(line + bad, l - bad);
+        if (k == 0)
+                return fail(p, (unsigned)bad + 1, "not UTF-8 text (byte 0x%02x)",
+                            (unsigned char)line[bad]);
+        return fail(p, (unsigned)bad + 1, "control character U+%04X: not text",
+                    utf8_char_decode(line + bad, k));
+}
+
 int workout_text_parse(const char *text, size_t len, const char *filename, Workout **ret,
                        WorkoutError *ret_error)
 {
@@ -844,6 +1071,9 @@ int workout_text_parse(const char *text, size_t len, const char *filename, Worko
                 if (nul)
                         return fail(&p, (unsigned)(nul - line) + 1,
                                     "unexpected NUL byte: not a text file");
+                k = check_text(&p, line, l);
+                if (k < 0)
+                        return k;
                 if (l > 0 && line[l - 1] == '\r')
                         line[l - 1] = 0;
                 if (l > 4096)

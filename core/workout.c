@@ -1,10 +1,15 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
+#define _GNU_SOURCE /* vasprintf */
 #include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <strings.h>
 
+#include "alloc-util.h"
+#include "read-file.h"
+#include "string-table.h"
+#include "time-util.h"
 #include "workout.h"
 
 static const char *const step_kind_table[_STEP_KIND_MAX] = {
@@ -38,52 +43,139 @@ static const char *const hr_target_type_table[_HR_TARGET_MAX] = {
         [HR_TARGET_PCT_LTHR] = "pct-lthr",
 };
 
-const char *step_kind_to_string(StepKind k)
-{
-        return k >= 0 && k < _STEP_KIND_MAX ? step_kind_table[k] : NULL;
-}
-
-StepKind step_kind_from_string(const char *s)
-{
-        if (!s)
-                return _STEP_KIND_INVALID;
-        for (StepKind k = 0; k < _STEP_KIND_MAX; k++)
-                if (streq(s, step_kind_table[k]))
-                        return k;
-        return _STEP_KIND_INVALID;
-}
-
-const char *step_end_to_string(StepEnd e)
-{
-        return e >= 0 && e < _STEP_END_MAX ? step_end_table[e] : NULL;
-}
-
-const char *step_control_to_string(StepControl c)
-{
-        return c >= 0 && c < _STEP_CONTROL_MAX ? step_control_table[c] : NULL;
-}
-
-const char *speed_target_type_to_string(SpeedTargetType t)
-{
-        return t >= 0 && t < _SPEED_TARGET_MAX ? speed_target_type_table[t] : NULL;
-}
-
-const char *hr_target_type_to_string(HrTargetType t)
-{
-        return t >= 0 && t < _HR_TARGET_MAX ? hr_target_type_table[t] : NULL;
-}
+DEFINE_STRING_TABLE_LOOKUP(step_kind, StepKind);
+DEFINE_STRING_TABLE_LOOKUP(step_end, StepEnd);
+DEFINE_STRING_TABLE_LOOKUP(step_control, StepControl);
+DEFINE_STRING_TABLE_LOOKUP_TO_STRING(speed_target_type, SpeedTargetType);
+DEFINE_STRING_TABLE_LOOKUP_TO_STRING(hr_target_type, HrTargetType);
 
 ResolvedWorkout *resolved_workout_free(ResolvedWorkout *w)
 {
         if (!w)
                 return NULL;
-        for (size_t i = 0; i < w->n_steps; i++)
+        for (size_t i = 0; i < w->n_steps; i++) {
                 free(w->steps[i].cue);
+                step_cues_free(w->steps[i].cues, w->steps[i].n_cues);
+        }
         free(w->steps);
         free(w->name);
         free(w->source);
+        workout_notes_free(w->notes);
         free(w);
         return NULL;
+}
+
+void step_cues_free(StepCue *cues, size_t n)
+{
+        for (size_t i = 0; i < n; i++)
+                free(cues[i].text);
+        free(cues);
+}
+
+int workout_step_add_cue(WorkoutStep *s, double at, bool at_distance, const char *text)
+{
+        StepCue *c;
+        size_t i;
+
+        if (!s || !text || !(at >= 0) || !isfinite(at))
+                return -EINVAL;
+        if (s->n_cues >= STEP_CUES_MAX)
+                return -E2BIG;
+        c = reallocarray(s->cues, s->n_cues + 1, sizeof(*c));
+        if (!c)
+                return -ENOMEM;
+        s->cues = c;
+        /* Kept in order of `at` (files list them in any order); equal
+         * offsets keep their written order. */
+        for (i = s->n_cues; i > 0 && c[i - 1].at > at; i--)
+                c[i] = c[i - 1];
+        c[i] = (StepCue){.at = at, .at_distance = at_distance, .text = strdup(text)};
+        if (!c[i].text) {
+                memmove(&c[i], &c[i + 1], (s->n_cues - i) * sizeof(*c));
+                return -ENOMEM;
+        }
+        s->n_cues++;
+        return 0;
+}
+
+void workout_notes_free(char **notes)
+{
+        if (!notes)
+                return;
+        for (char **n = notes; *n; n++)
+                free(*n);
+        free(notes);
+}
+
+char **workout_notes_copy(char *const *notes)
+{
+        size_t n = 0;
+        char **c;
+
+        if (!notes)
+                return NULL;
+        while (notes[n])
+                n++;
+        c = calloc(n + 1, sizeof(*c));
+        if (!c)
+                return NULL;
+        for (size_t i = 0; i < n; i++) {
+                c[i] = strdup(notes[i]);
+                if (!c[i]) {
+                        workout_notes_free(c);
+                        return NULL;
+                }
+        }
+        return c;
+}
+
+int workout_add_note(Workout *w, const char *fmt, ...)
+{
+        char **t, *note;
+        va_list ap;
+        int k;
+
+        if (!w || !fmt)
+                return -EINVAL;
+        if (w->n_notes >= WORKOUT_NOTES_MAX)
+                return 0;
+        va_start(ap, fmt);
+        k = vasprintf(&note, fmt, ap);
+        va_end(ap);
+        if (k < 0)
+                return -ENOMEM;
+        t = reallocarray(w->notes, w->n_notes + 2, sizeof(*t));
+        if (!t) {
+                free(note);
+                return -ENOMEM;
+        }
+        w->notes = t;
+        w->notes[w->n_notes++] = note;
+        w->notes[w->n_notes] = NULL;
+        return 0;
+}
+
+int resolved_workout_find(const ResolvedWorkout *w, const char *target, size_t *ret)
+{
+        size_t main = 0;
+
+        if (!w || !target || !ret)
+                return -EINVAL;
+        while (main < w->n_steps && w->steps[main].kind == STEP_KIND_WARMUP)
+                main++;
+        if (streq(target, "main")) {
+                if (main >= w->n_steps)
+                        return -ENOENT;
+                *ret = main;
+                return 0;
+        }
+        for (size_t i = main; i < w->n_steps; i++)
+                if ((streq(target, "trial") && w->steps[i].kind == STEP_KIND_TIME_TRIAL) ||
+                    (streq(target, "cooldown") && w->steps[i].kind == STEP_KIND_COOLDOWN)) {
+                        *ret = i;
+                        return 0;
+                }
+        return streq(target, "trial") || streq(target, "cooldown") ? -ENOENT : -EINVAL;
 }
 
 void workout_step_init(WorkoutStep *s)
@@ -121,8 +213,10 @@ void workout_block_done(WorkoutBlock *b)
 
                 if (n->is_repeat)
                         workout_block_done(&n->block);
-                else
+                else {
                         free(n->step.cue);
+                        step_cues_free(n->step.cues, n->step.n_cues);
+                }
         }
         free(b->nodes);
         *b = (WorkoutBlock){};
@@ -135,6 +229,7 @@ Workout *workout_free(Workout *w)
         workout_block_done(&w->body);
         free(w->name);
         free(w->description);
+        workout_notes_free(w->notes);
         free(w);
         return NULL;
 }
@@ -143,10 +238,8 @@ static WorkoutNode *block_push(WorkoutBlock *b)
 {
         WorkoutNode *n;
 
-        n = reallocarray(b->nodes, b->n_nodes + 1, sizeof(*n));
-        if (!n)
+        if (!GREEDY_REALLOC(b->nodes, b->n_nodes_allocated, b->n_nodes + 1))
                 return NULL;
-        b->nodes = n;
         n = &b->nodes[b->n_nodes++];
         *n = (WorkoutNode){};
         return n;
@@ -160,6 +253,8 @@ WorkoutNode *workout_block_add_step(WorkoutBlock *b, WorkoutStep *step)
                 return NULL;
         n->step = *step;
         step->cue = NULL;
+        step->cues = NULL;
+        step->n_cues = 0;
         return n;
 }
 
@@ -228,15 +323,21 @@ typedef struct Resolver {
         double min_speed, max_speed; /* machine range intersected with the cap */
         double min_incline, max_incline;
         ResolvedStep *steps;
-        size_t n_steps;
+        size_t n_steps, n_steps_allocated;
         size_t last_escalating; /* 1 + index of the last stepped-up step, 0 if none */
 } Resolver;
 
 static double speed_value_kmh(const Resolver *r, const SpeedValue *v)
 {
-        if (!v->relative)
+        if (!v->relative) {
+                if (v->kmh == 0 && v->pace_s_per_unit > 0)
+                        return 3600.0 / v->pace_s_per_unit *
+                               (r->profile->units == PROFILE_UNITS_MI ? KMH_PER_MPH : 1.0);
                 return v->kmh;
-        return runner_profile_speed_kmh(r->profile, v->ref) * v->pct / 100.0;
+        }
+        return runner_profile_speed_kmh(r->profile,
+                                        v->default_ref ? r->profile->zwift_pace : v->ref) *
+               v->pct / 100.0;
 }
 
 /* Friel running zones (% LTHR) when the runner gave an LTHR, else the
@@ -329,7 +430,7 @@ static void format_end(const ResolvedStep *o, char *buf, size_t n)
 {
         switch (o->end) {
         case STEP_END_TIME:
-                format_clock_time(o->end_value, buf, n);
+                format_duration(buf, n, o->end_value, TIME_FORMAT_DASH);
                 break;
         case STEP_END_DISTANCE:
                 if (o->end_value >= 1000 && fmod(o->end_value, 100) == 0)
@@ -358,10 +459,14 @@ static void make_label(const Resolver *r, ResolvedStep *o)
         case STEP_CONTROL_SPEED:
                 if (fabs(o->speed_start_kmh - o->speed_end_kmh) > 1e-9)
                         snprintf(target, sizeof(target), "%s -> %s",
-                                 format_pace(o->speed_start_kmh, u, a, sizeof(a)),
-                                 format_pace(o->speed_end_kmh, u, b, sizeof(b)));
+                                 format_pace(a, sizeof(a), o->speed_start_kmh,
+                                             u == PROFILE_UNITS_MI,
+                                             TIME_FORMAT_UNIT | TIME_FORMAT_DASH),
+                                 format_pace(b, sizeof(b), o->speed_end_kmh, u == PROFILE_UNITS_MI,
+                                             TIME_FORMAT_UNIT | TIME_FORMAT_DASH));
                 else
-                        format_pace(o->speed_start_kmh, u, target, sizeof(target));
+                        format_pace(target, sizeof(target), o->speed_start_kmh,
+                                    u == PROFILE_UNITS_MI, TIME_FORMAT_UNIT | TIME_FORMAT_DASH);
                 break;
         case STEP_CONTROL_HR:
                 snprintf(target, sizeof(target), "HR %.0f-%.0f bpm", o->hr_lo_bpm, o->hr_hi_bpm);
@@ -476,24 +581,46 @@ static int resolve_step(Resolver *r, const WorkoutStep *s, unsigned rep_index, u
                 if (!o->cue)
                         return -ENOMEM;
         }
+        if (s->n_cues > 0) {
+                o->cues = calloc(s->n_cues, sizeof(*o->cues));
+                if (!o->cues) {
+                        free(o->cue);
+                        return -ENOMEM;
+                }
+                for (size_t i = 0; i < s->n_cues; i++) {
+                        o->cues[i] = s->cues[i];
+                        o->cues[i].text = strdup(s->cues[i].text);
+                        o->n_cues = i + 1;
+                        if (!o->cues[i].text) {
+                                free(o->cue);
+                                step_cues_free(o->cues, i);
+                                return -ENOMEM;
+                        }
+                }
+        }
         make_label(r, o);
         return 0;
 }
 
+static void resolved_step_free_contents(ResolvedStep *o)
+{
+        free(o->cue);
+        step_cues_free(o->cues, o->n_cues);
+        o->cue = NULL;
+        o->cues = NULL;
+        o->n_cues = 0;
+}
+
 static int resolver_push(Resolver *r, ResolvedStep *o)
 {
-        ResolvedStep *n;
-
         if (r->n_steps >= WORKOUT_STEPS_MAX) {
-                free(o->cue);
+                resolved_step_free_contents(o);
                 return -E2BIG;
         }
-        n = reallocarray(r->steps, r->n_steps + 1, sizeof(*n));
-        if (!n) {
-                free(o->cue);
+        if (!GREEDY_REALLOC(r->steps, r->n_steps_allocated, r->n_steps + 1)) {
+                resolved_step_free_contents(o);
                 return -ENOMEM;
         }
-        r->steps = n;
         r->steps[r->n_steps++] = *o;
         return 0;
 }
@@ -531,7 +658,7 @@ static int resolve_repeat(Resolver *r, const WorkoutNode *n)
                 if (i > 1) {
                         /* Drop the repetition that went past the limit. */
                         for (size_t j = mark; j < r->n_steps; j++)
-                                free(r->steps[j].cue);
+                                resolved_step_free_contents(&r->steps[j]);
                         r->n_steps = mark;
                         r->last_escalating = prev;
                 }
@@ -613,6 +740,72 @@ void resolved_step_estimate(const ResolvedStep *s, double free_kmh, double *t, d
         }
 }
 
+static int notes_append(char ***notes, const char *fmt, ...) _printf_(2, 3);
+
+static int notes_append(char ***notes, const char *fmt, ...)
+{
+        size_t n = 0;
+        char **t, *x;
+        va_list ap;
+        int k;
+
+        while (*notes && (*notes)[n])
+                n++;
+        va_start(ap, fmt);
+        k = vasprintf(&x, fmt, ap);
+        va_end(ap);
+        if (k < 0)
+                return -ENOMEM;
+        t = reallocarray(*notes, n + 2, sizeof(*t));
+        if (!t) {
+                free(x);
+                return -ENOMEM;
+        }
+        t[n] = x;
+        t[n + 1] = NULL;
+        *notes = t;
+        return 0;
+}
+
+/*
+ * The parser's notes, then a warning for totals no treadmill session has:
+ * the sign of a unit read wrongly (a track session of "100m" repeats that
+ * meant metres and became minutes, a Zwift file whose metres became
+ * seconds). Limits a runner would not plan on a belt: 4 hours, 50 km, or a
+ * single step of 2 hours.
+ */
+static int resolve_notes(const Workout *w, ResolvedWorkout *out)
+{
+        char a[32];
+        double longest = 0;
+        size_t longest_i = 0;
+
+        if (w->notes) {
+                out->notes = workout_notes_copy(w->notes);
+                if (!out->notes)
+                        return -ENOMEM;
+        }
+        for (size_t i = 0; i < out->n_steps; i++)
+                if (out->steps[i].end == STEP_END_TIME && out->steps[i].end_value > longest) {
+                        longest = out->steps[i].end_value;
+                        longest_i = i;
+                }
+        if (out->total_time_s > WORKOUT_PLAUSIBLE_TIME_S ||
+            out->total_distance_m > WORKOUT_PLAUSIBLE_DISTANCE_M)
+                return notes_append(&out->notes,
+                                    "warning: %s and %.1f km in total is not a treadmill session: "
+                                    "check the units of the steps ('m' is minutes, metres are "
+                                    "'mtr')",
+                                    format_duration(a, sizeof(a), out->total_time_s, 0),
+                                    out->total_distance_m / 1000.0);
+        if (longest > WORKOUT_PLAUSIBLE_STEP_S)
+                return notes_append(&out->notes,
+                                    "warning: step %zu lasts %s: check its unit ('m' is minutes, "
+                                    "metres are 'mtr')",
+                                    longest_i + 1, format_duration(a, sizeof(a), longest, 0));
+        return 0;
+}
+
 int workout_resolve(const Workout *w, const RunnerProfile *p, const ResolveLimits *l,
                     ResolvedWorkout **ret)
 {
@@ -672,47 +865,16 @@ int workout_resolve(const Workout *w, const RunnerProfile *p, const ResolveLimit
                 if (s->speed_clamped || s->incline_clamped)
                         out->any_clamped = true;
         }
+        k = resolve_notes(w, out);
+        if (k < 0)
+                return k;
         *ret = TAKE_PTR(out);
         return 0;
 }
 
 int workout_read_file(const char *path, size_t max, char **ret, size_t *ret_len)
 {
-        _cleanup_fclose_ FILE *f = NULL;
-        _cleanup_free_ char *buf = NULL;
-        size_t n = 0, cap = 0;
-
-        f = fopen(path, "re");
-        if (!f)
-                return -errno;
-        for (;;) {
-                size_t k;
-
-                if (cap - n < 2) {
-                        char *b;
-
-                        if (cap > max)
-                                return -EFBIG;
-                        cap = cap ? cap * 2 : 4096;
-                        b = realloc(buf, cap);
-                        if (!b)
-                                return -ENOMEM;
-                        buf = b;
-                }
-                k = fread(buf + n, 1, cap - n - 1, f);
-                if (k == 0)
-                        break;
-                n += k;
-        }
-        if (ferror(f))
-                return -EIO;
-        if (n > max)
-                return -EFBIG;
-        buf[n] = 0;
-        *ret = TAKE_PTR(buf);
-        if (ret_len)
-                *ret_len = n;
-        return 0;
+        return read_file_regular(path, max, 0, ret, ret_len);
 }
 
 void workout_error_set(WorkoutError *e, const char *file, unsigned line, unsigned column,

@@ -50,6 +50,18 @@ typedef enum StepControl {
 
 #define RESOLVED_STEP_LABEL_MAX 96
 
+/* A cue at a moment inside a step (a Zwift text event at its offset, an
+ * intervals.icu timed prompt): `at` seconds after the step started, or `at`
+ * metres into it. */
+typedef struct StepCue {
+        double at;
+        bool at_distance;
+        char *text;
+} StepCue;
+
+/* At most this many timed cues in one step (Zwift files carry a dozen). */
+#define STEP_CUES_MAX 64
+
 typedef struct ResolvedStep {
         StepKind kind;
         StepEnd end;
@@ -72,6 +84,8 @@ typedef struct ResolvedStep {
         unsigned repeat_count;
         char label[RESOLVED_STEP_LABEL_MAX]; /* "400 m at 5:20/mi" */
         char *cue;               /* runner's cue text, may be NULL */
+        StepCue *cues;           /* cues inside the step, in order of `at` */
+        size_t n_cues;
 } ResolvedStep;
 
 typedef struct ResolvedWorkout {
@@ -83,14 +97,25 @@ typedef struct ResolvedWorkout {
         double total_distance_m;  /* estimate: time steps at their speed */
         bool has_open_steps;
         bool any_clamped;
+        char **notes; /* how the file was read, fallbacks, warnings (NULL-terminated, may be NULL)
+                       */
 } ResolvedWorkout;
 
 ResolvedWorkout *resolved_workout_free(ResolvedWorkout *w);
 
+/* Where to skip to: "main" (the first step after the warm-up), "trial" (the
+ * first time-trial step), "cooldown" (the first cool-down step after the
+ * main set). The step index, -ENOENT if the workout has none, -EINVAL for an
+ * unknown target. */
+int resolved_workout_find(const ResolvedWorkout *w, const char *target, size_t *ret);
+
 const char *step_kind_to_string(StepKind k);
 StepKind step_kind_from_string(const char *s);
+/* These names are also what the session store writes: tests pin them. */
 const char *step_end_to_string(StepEnd e);
+StepEnd step_end_from_string(const char *s);
 const char *step_control_to_string(StepControl c);
+StepControl step_control_from_string(const char *s);
 
 /*
  * Resolution semantics the engine relies on:
@@ -110,6 +135,12 @@ typedef struct SpeedValue {
         double kmh;  /* !relative */
         PaceRef ref; /* relative */
         double pct;  /* relative */
+        /* relative: the profile's Zwift default reference (ZwiftPace=) instead
+         * of ref, for a .zwo `pace` attribute that names none. */
+        bool default_ref;
+        /* !relative and kmh == 0: a pace written without a unit ("5:00
+         * Pace"), seconds per km or per mile as the profile's Units say. */
+        double pace_s_per_unit;
 } SpeedValue;
 
 typedef enum SpeedTargetType {
@@ -146,6 +177,8 @@ typedef struct WorkoutStep {
         bool incline_ramp;
         double incline_lo_pct, incline_hi_pct; /* equal unless a ramp */
         char *cue;
+        StepCue *cues; /* timed cues, owned */
+        size_t n_cues;
         unsigned line; /* source line, 0 if none */
 } WorkoutStep;
 
@@ -153,7 +186,7 @@ typedef struct WorkoutNode WorkoutNode;
 
 typedef struct WorkoutBlock {
         WorkoutNode *nodes;
-        size_t n_nodes;
+        size_t n_nodes, n_nodes_allocated;
 } WorkoutBlock;
 
 struct WorkoutNode {
@@ -167,11 +200,17 @@ typedef struct Workout {
         char *name;
         char *description;
         WorkoutBlock body;
+        char **notes; /* what the parser decided for the runner to know; NULL-terminated */
+        size_t n_notes;
 } Workout;
 
 /* Upper bound on the expanded step count; parsers reject workouts above it so
  * that a hostile file cannot make the engine allocate without bound. */
 #define WORKOUT_STEPS_MAX  2000
+/* Totals above these get a warning note (workout_resolve()). */
+#define WORKOUT_PLAUSIBLE_TIME_S     (4 * 3600.0)
+#define WORKOUT_PLAUSIBLE_DISTANCE_M 50000.0
+#define WORKOUT_PLAUSIBLE_STEP_S     (2 * 3600.0)
 #define WORKOUT_REPEAT_MAX 99
 
 int workout_new(Workout **ret, const char *name);
@@ -179,7 +218,18 @@ Workout *workout_free(Workout *w);
 DEFINE_TRIVIAL_CLEANUP_FUNC(Workout *, workout_free);
 DEFINE_TRIVIAL_CLEANUP_FUNC(ResolvedWorkout *, resolved_workout_free);
 
-/* Appends a copy of *step (taking ownership of step->cue) or an empty repeat
+/* Appends a note ("read as metres: …") shown by validate and the start reply.
+ * 0 or -ENOMEM. At most WORKOUT_NOTES_MAX are kept. */
+#define WORKOUT_NOTES_MAX 16
+int workout_add_note(Workout *w, const char *fmt, ...) _printf_(2, 3);
+void workout_notes_free(char **notes);
+char **workout_notes_copy(char *const *notes);
+
+/* Adds a timed cue to a step (copying text); 0, -E2BIG above STEP_CUES_MAX, -ENOMEM. */
+int workout_step_add_cue(WorkoutStep *s, double at, bool at_distance, const char *text);
+void step_cues_free(StepCue *cues, size_t n);
+
+/* Appends a copy of *step (taking ownership of step->cue and step->cues) or an empty repeat
  * block to block; returns the new node. NULL on OOM. */
 WorkoutNode *workout_block_add_step(WorkoutBlock *block, WorkoutStep *step);
 WorkoutNode *workout_block_add_repeat(WorkoutBlock *block, unsigned repeat);

@@ -2,9 +2,11 @@
 #pragma once
 
 /*
- * XML character data for the exporters (TCX) and the SVG report: the five
+ * XML character data for the exporters (TCX) and the SVG report: the
  * markup characters that matter inside text and attribute values escaped,
- * and the control characters XML 1.0 forbids dropped. Pure code.
+ * control characters (C0, which XML 1.0 forbids, DEL and C1) dropped, and
+ * invalid UTF-8 (which makes a document malformed) replaced by U+FFFD, so
+ * that any string from the store gives well-formed XML. Pure code.
  */
 
 #include <stdio.h>

@@ -9,6 +9,7 @@
 #include <stdio.h>
 
 #include "profile.h"
+#include "string-table.h"
 #include "util.h"
 #include "zones.h"
 
@@ -19,22 +20,7 @@ static const char *const zone_model_table[_ZONE_MODEL_MAX] = {
         [ZONE_MODEL_THREE] = "three",
 };
 
-const char *zone_model_to_string(ZoneModel m)
-{
-        if (m < 0 || m >= _ZONE_MODEL_MAX)
-                return NULL;
-        return zone_model_table[m];
-}
-
-ZoneModel zone_model_from_string(const char *s)
-{
-        if (!s)
-                return _ZONE_MODEL_INVALID;
-        for (int i = 0; i < _ZONE_MODEL_MAX; i++)
-                if (streq(s, zone_model_table[i]))
-                        return (ZoneModel)i;
-        return _ZONE_MODEL_INVALID;
-}
+DEFINE_STRING_TABLE_LOOKUP(zone_model, ZoneModel);
 
 static const char *const hr_source_table[_HR_SOURCE_MAX] = {
         [HR_SOURCE_UNSET] = "unset",
@@ -47,12 +33,7 @@ static const char *const hr_source_table[_HR_SOURCE_MAX] = {
         [HR_SOURCE_FROM_MAX] = "estimated from max HR",
 };
 
-const char *hr_source_to_string(HrSource s)
-{
-        if (s < 0 || s >= _HR_SOURCE_MAX)
-                return NULL;
-        return hr_source_table[s];
-}
+DEFINE_STRING_TABLE_LOOKUP_TO_STRING(hr_source, HrSource);
 
 int hr_max_from_age(double age_years, double *ret_bpm)
 {

@@ -21,9 +21,11 @@
 #include <stdarg.h>
 #include <time.h>
 
+#include "alloc-util.h"
 #include "bluez-internal.h"
 #include "bus-util.h"
 #include "log.h"
+#include "string-table.h"
 #include "util.h"
 
 #define DEFAULT_CALL_TIMEOUT    (10 * USEC_PER_SEC)
@@ -102,39 +104,21 @@ static int free_and_strdup(char **p, const char *s)
 
 /* ---- enums ---- */
 
-static const char *const link_state_table[_BLUEZ_LINK_STATE_MAX] = {
+static const char *const bluez_link_state_table[_BLUEZ_LINK_STATE_MAX] = {
         [BLUEZ_LINK_DISABLED] = "disabled",     [BLUEZ_LINK_WAITING] = "waiting",
         [BLUEZ_LINK_CONNECTING] = "connecting", [BLUEZ_LINK_RESOLVING] = "resolving",
         [BLUEZ_LINK_SETUP] = "setup",           [BLUEZ_LINK_READY] = "ready",
         [BLUEZ_LINK_BACKOFF] = "backoff",
 };
 
-const char *bluez_link_state_to_string(BluezLinkState s)
-{
-        if (s < 0 || s >= _BLUEZ_LINK_STATE_MAX)
-                return NULL;
-        return link_state_table[s];
-}
+DEFINE_STRING_TABLE_LOOKUP_TO_STRING(bluez_link_state, BluezLinkState);
 
-static const char *const scan_mode_table[_BLUEZ_SCAN_MODE_MAX] = {
+static const char *const bluez_scan_mode_table[_BLUEZ_SCAN_MODE_MAX] = {
         [BLUEZ_SCAN_AUTO] = "auto",
         [BLUEZ_SCAN_NEVER] = "never",
 };
 
-const char *bluez_scan_mode_to_string(BluezScanMode m)
-{
-        if (m < 0 || m >= _BLUEZ_SCAN_MODE_MAX)
-                return NULL;
-        return scan_mode_table[m];
-}
-
-BluezScanMode bluez_scan_mode_from_string(const char *s)
-{
-        for (int i = 0; s && i < _BLUEZ_SCAN_MODE_MAX; i++)
-                if (streq(s, scan_mode_table[i]))
-                        return i;
-        return _BLUEZ_SCAN_MODE_INVALID;
-}
+DEFINE_STRING_TABLE_LOOKUP(bluez_scan_mode, BluezScanMode);
 
 void bluez_config_set_role(BluezConfig *cfg, TransportRole role, const char *value)
 {
@@ -252,14 +236,12 @@ static BluezObject *object_free(BluezObject *o)
 
 static BluezObject *object_get_or_add(BluezClient *c, const char *path)
 {
-        BluezObject *o = bluez_client_find_object(c, path), **n;
+        BluezObject *o = bluez_client_find_object(c, path);
 
         if (o)
                 return o;
-        n = realloc(c->objects, (c->n_objects + 1) * sizeof(*n));
-        if (!n)
+        if (!GREEDY_REALLOC(c->objects, c->n_objects_allocated, c->n_objects + 1))
                 return NULL;
-        c->objects = n;
         o = calloc(1, sizeof(*o));
         if (!o)
                 return NULL;
@@ -555,6 +537,24 @@ static const char *link_label(BluezLink *l)
         return l->address ?: (l->device ?: "(none)");
 }
 
+/*
+ * The one place a link changes state, logged with the device it concerns,
+ * so that the journal holds each link's life (debug level: the transitions
+ * that matter to a runner have their own info and warning lines).
+ */
+static void link_enter_state(BluezLink *l, BluezLinkState state, const char *why)
+{
+        char device[128];
+        const char *fields[] = {device, NULL};
+
+        if (l->state == state)
+                return;
+        snprintf(device, sizeof(device), "DEVICE=%s", link_label(l));
+        log_fields(LOG_DEBUG, 0, fields, "%s %s: %s -> %s (%s)", link_role(l), link_label(l),
+                   bluez_link_state_to_string(l->state), bluez_link_state_to_string(state), why);
+        l->state = state;
+}
+
 void bluez_link_emit(BluezLink *l, TransportEvent *ev)
 {
         ev->role = l->role;
@@ -581,7 +581,7 @@ static int on_backoff_timer(sd_event_source *s, uint64_t usec, void *userdata)
         l->timer = sd_event_source_disable_unref(l->timer);
         if (l->state != BLUEZ_LINK_BACKOFF)
                 return 0;
-        l->state = BLUEZ_LINK_WAITING;
+        link_enter_state(l, BLUEZ_LINK_WAITING, "retrying");
         reconcile(l->client);
         return 0;
 }
@@ -651,7 +651,7 @@ void bluez_link_fail(BluezLink *l, int error, const char *reason, bool disconnec
 
         /* Down before any event goes out: a handler writing to the control point
          * from its callback gets -ENOTCONN. */
-        l->state = BLUEZ_LINK_BACKOFF;
+        link_enter_state(l, BLUEZ_LINK_BACKOFF, reason);
         l->call_slot = sd_bus_slot_unref(l->call_slot);
         l->refresh_slot = sd_bus_slot_unref(l->refresh_slot);
         l->refresh_again = l->locating = false;
@@ -690,7 +690,7 @@ void bluez_link_fail(BluezLink *l, int error, const char *reason, bool disconnec
                 l->failures++;
         if (link_arm_timer(l, delay, on_backoff_timer) < 0) {
                 /* Without a timer, retry on the next object change rather than never. */
-                l->state = BLUEZ_LINK_WAITING;
+                link_enter_state(l, BLUEZ_LINK_WAITING, "no retry timer");
         }
         /* A link waiting for this one's Connect must not wait for nothing. */
         if (was_connecting)
@@ -701,7 +701,7 @@ void bluez_link_setup_done(BluezLink *l)
 {
         TransportEvent ev = {};
 
-        l->state = BLUEZ_LINK_READY;
+        link_enter_state(l, BLUEZ_LINK_READY, "subscribed");
         l->failures = 0;
         l->last_logged = mfree_str(l->last_logged);
         log_info("%s %s (%s) connected and subscribed", link_role(l), l->name ?: "unnamed",
@@ -919,7 +919,7 @@ static void link_start_setup(BluezLink *l)
 
         link_stop_timer(l);
         l->refresh_slot = sd_bus_slot_unref(l->refresh_slot);
-        l->state = BLUEZ_LINK_SETUP;
+        link_enter_state(l, BLUEZ_LINK_SETUP, "services resolved");
         if (o) {
                 (void)free_and_strdup(&l->address, o->address);
                 (void)free_and_strdup(&l->name, o->name ?: o->alias);
@@ -997,7 +997,7 @@ static void link_wait_resolved(BluezLink *l)
                 link_start_setup(l);
                 return;
         }
-        l->state = BLUEZ_LINK_RESOLVING;
+        link_enter_state(l, BLUEZ_LINK_RESOLVING, "connected");
         if (link_arm_timer(l, l->client->resolve_timeout, on_resolve_timeout) < 0) {
                 bluez_link_fail(l, -ENOMEM, "cannot arm timer", true);
                 return;
@@ -1042,7 +1042,7 @@ static void link_connect(BluezLink *l)
         _cleanup_(sd_bus_message_unrefp) sd_bus_message *m = NULL;
         int r;
 
-        l->state = BLUEZ_LINK_CONNECTING;
+        link_enter_state(l, BLUEZ_LINK_CONNECTING, "device found");
         if (o) {
                 (void)free_and_strdup(&l->address, o->address);
                 (void)free_and_strdup(&l->name, o->name ?: o->alias);
@@ -1789,9 +1789,10 @@ int bluez_transport_new(Transport **ret, sd_event *e, sd_bus *bus, const BluezCo
                         return -ENOMEM;
                 l->client = c;
                 l->role = i;
-                l->state = cfg->disabled[i] || (i == TRANSPORT_ROLE_FOOTPOD && !cfg->enable_footpod)
-                                   ? BLUEZ_LINK_DISABLED
-                                   : BLUEZ_LINK_WAITING;
+                link_enter_state(l, cfg->disabled[i] || (i == TRANSPORT_ROLE_FOOTPOD && !cfg->enable_footpod)
+                                         ? BLUEZ_LINK_DISABLED
+                                         : BLUEZ_LINK_WAITING,
+                                 "configured");
                 for (int k = 0; k < _BLUEZ_CHAR_MAX; k++) {
                         l->chars[k].link = l;
                         l->chars[k].id = k;

@@ -193,7 +193,7 @@ struct BluezClient {
         bool bluez_present;        /* objects loaded from the current owner */
 
         BluezObject **objects;
-        size_t n_objects;
+        size_t n_objects, n_objects_allocated;
 
         char *adapter; /* selected adapter path */
         char *last_adapter_msg;

@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "bus-device.h"
+#include "bus-util.h"
 #include "ftms.h"
 #include "manager-internal.h"
 
@@ -64,9 +65,7 @@ static int property_get_string(sd_bus *bus, const char *path, const char *interf
                                const char *property, sd_bus_message *reply, void *userdata,
                                sd_bus_error *error)
 {
-        const char *s = *(char **)userdata;
-
-        return sd_bus_message_append(reply, "s", s ? s : "");
+        return bus_message_append_string_safe(reply, *(char **)userdata);
 }
 
 static int property_get_bool(sd_bus *bus, const char *path, const char *interface,
@@ -172,11 +171,11 @@ int bus_device_register(Manager *m, sd_bus *bus)
 {
         int r;
 
-        r = sd_bus_add_fallback_vtable(bus, &m->bus_slots[2], PACED_BUS_DEVICE_PREFIX,
+        r = sd_bus_add_fallback_vtable(bus, &m->device_vtable_slot, PACED_BUS_DEVICE_PREFIX,
                                        PACED_BUS_IFACE_DEVICE, device_vtable, device_find, m);
         if (r < 0)
                 return r;
-        return sd_bus_add_node_enumerator(bus, &m->bus_slots[3], PACED_BUS_DEVICE_PREFIX,
+        return sd_bus_add_node_enumerator(bus, &m->device_enumerator_slot, PACED_BUS_DEVICE_PREFIX,
                                           device_enumerate, m);
 }
 

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "bus-manager.h"
+#include "bus-util.h"
 #include "log.h"
 #include "manager-internal.h"
 
@@ -22,13 +23,25 @@
                 return sd_bus_message_append(reply, type, expr);                                   \
         }
 
+/* Strings may come from a workout file or the store: checked for D-Bus. */
+#define SNAPSHOT_STRING_GETTER(fname, expr)                                                        \
+        static int fname(sd_bus *bus, const char *path, const char *interface,                     \
+                         const char *property, sd_bus_message *reply, void *userdata,              \
+                         sd_bus_error *error)                                                      \
+        {                                                                                          \
+                ManagerSnapshot s;                                                                 \
+                                                                                                   \
+                manager_snapshot(userdata, &s);                                                    \
+                return bus_message_append_string_safe(reply, expr);                                \
+        }
+
 SNAPSHOT_GETTER(property_get_state, "s", s.state)
 SNAPSHOT_GETTER(property_get_pause_reason, "s", s.pause_reason)
-SNAPSHOT_GETTER(property_get_workout, "s", s.workout)
+SNAPSHOT_STRING_GETTER(property_get_workout, s.workout)
 SNAPSHOT_GETTER(property_get_step_index, "i", s.step_index)
 SNAPSHOT_GETTER(property_get_step_count, "u", s.step_count)
-SNAPSHOT_GETTER(property_get_step_name, "s", s.step_name)
-SNAPSHOT_GETTER(property_get_next_step_name, "s", s.next_step_name)
+SNAPSHOT_STRING_GETTER(property_get_step_name, s.step_name)
+SNAPSHOT_STRING_GETTER(property_get_next_step_name, s.next_step_name)
 SNAPSHOT_GETTER(property_get_step_remaining, "d", s.step_remaining_s)
 SNAPSHOT_GETTER(property_get_step_elapsed, "d", s.step_elapsed_s)
 SNAPSHOT_GETTER(property_get_target_speed, "d", s.target_speed_kmh)
@@ -40,7 +53,9 @@ SNAPSHOT_GETTER(property_get_total_time, "d", s.total_time_s)
 SNAPSHOT_GETTER(property_get_monitor_only, "b", (int)s.monitor_only)
 SNAPSHOT_GETTER(property_get_control_status, "s", s.control_status)
 SNAPSHOT_GETTER(property_get_session_id, "t", s.session_id)
-SNAPSHOT_GETTER(property_get_schedule, "s", s.schedule)
+SNAPSHOT_STRING_GETTER(property_get_schedule, s.schedule)
+SNAPSHOT_STRING_GETTER(property_get_last_result, s.last_result)
+SNAPSHOT_STRING_GETTER(property_get_next_action, s.next_action)
 
 /* ---- live values ---- */
 
@@ -80,6 +95,18 @@ static int property_get_steps(sd_bus *bus, const char *path, const char *interfa
         return manager_append_steps(userdata, reply);
 }
 
+/* How the loaded workout's file was read (docs/workouts.md): metres or
+ * seconds, fallbacks, warnings. Empty without a workout. */
+static int property_get_workout_notes(sd_bus *bus, const char *path, const char *interface,
+                                      const char *property, sd_bus_message *reply, void *userdata,
+                                      sd_bus_error *error)
+{
+        Manager *m = userdata;
+        const ResolvedWorkout *w = m->engine ? workout_engine_get_workout(m->engine) : NULL;
+
+        return sd_bus_message_append_strv(reply, w ? w->notes : NULL);
+}
+
 static int property_get_workout_remaining(sd_bus *bus, const char *path, const char *interface,
                                           const char *property, sd_bus_message *reply,
                                           void *userdata, sd_bus_error *error)
@@ -115,6 +142,27 @@ static int property_get_units(sd_bus *bus, const char *path, const char *interfa
         Manager *m = userdata;
 
         return sd_bus_message_append(reply, "s", config_units_to_string(m->config->units));
+}
+
+static int property_get_storage(sd_bus *bus, const char *path, const char *interface,
+                                const char *property, sd_bus_message *reply, void *userdata,
+                                sd_bus_error *error)
+{
+        Manager *m = userdata;
+
+        return sd_bus_message_append(
+                reply, "s", session_store_state_to_string(session_store_get_state(m->store)));
+}
+
+static int property_get_storage_error(sd_bus *bus, const char *path, const char *interface,
+                                      const char *property, sd_bus_message *reply, void *userdata,
+                                      sd_bus_error *error)
+{
+        Manager *m = userdata;
+        SessionStoreState st = session_store_get_state(m->store);
+
+        return bus_message_append_string_safe(
+                reply, st == SESSION_STORE_OK ? "" : session_store_last_error(m->store));
 }
 
 static int property_get_version(sd_bus *bus, const char *path, const char *interface,
@@ -160,10 +208,34 @@ static int method_start_workout_data(sd_bus_message *message, void *userdata, sd
         if (r < 0)
                 return r;
         REQUIRE_WRITE_ACCESS(m, message, error);
+        r = manager_start_workout_data(m, filename, data, arm_only, error);
+        if (r < 0)
+                return r;
+        return sd_bus_reply_method_return(message, NULL);
+}
+
+static int method_start_workout_bytes(sd_bus_message *message, void *userdata, sd_bus_error *error)
+{
+        Manager *m = userdata;
+        const char *filename;
+        const void *data;
+        size_t len;
+        int arm_only, r;
+
+        r = sd_bus_message_read(message, "s", &filename);
+        if (r < 0)
+                return r;
+        r = sd_bus_message_read_array(message, 'y', &data, &len);
+        if (r < 0)
+                return r;
+        r = sd_bus_message_read(message, "b", &arm_only);
+        if (r < 0)
+                return r;
+        REQUIRE_WRITE_ACCESS(m, message, error);
         if (!*filename || strchr(filename, '\n'))
                 return sd_bus_error_set(error, PACED_ERROR_INVALID_ARGUMENT,
                                         "The workout needs a file name (for its messages).");
-        r = manager_start_workout_data(m, filename, data, arm_only, error);
+        r = manager_start_workout_bytes(m, filename, data, len, arm_only, error);
         if (r < 0)
                 return r;
         return sd_bus_reply_method_return(message, NULL);
@@ -184,13 +256,74 @@ static int method_start_workout_data(sd_bus_message *message, void *userdata, sd
 
 SIMPLE_METHOD(method_pause, manager_pause)
 SIMPLE_METHOD(method_resume, manager_resume)
-SIMPLE_METHOD(method_stop, manager_stop)
 SIMPLE_METHOD(method_skip_step, manager_skip_step)
 SIMPLE_METHOD(method_clear_schedule, manager_clear_schedule)
+
+static int method_skip_step_index(sd_bus_message *message, void *userdata, sd_bus_error *error)
+{
+        Manager *m = userdata;
+        int32_t index;
+        int r;
+
+        r = sd_bus_message_read(message, "i", &index);
+        if (r < 0)
+                return r;
+        REQUIRE_WRITE_ACCESS(m, message, error);
+        r = manager_skip_step_index(m, index, error);
+        if (r < 0)
+                return r;
+        return sd_bus_reply_method_return(message, NULL);
+}
+
+static int method_skip_to(sd_bus_message *message, void *userdata, sd_bus_error *error)
+{
+        Manager *m = userdata;
+        const char *target;
+        int r;
+
+        r = sd_bus_message_read(message, "s", &target);
+        if (r < 0)
+                return r;
+        REQUIRE_WRITE_ACCESS(m, message, error);
+        r = manager_skip_to(m, target, error);
+        if (r < 0)
+                return r;
+        return sd_bus_reply_method_return(message, NULL);
+}
+
+static int method_delete_session(sd_bus_message *message, void *userdata, sd_bus_error *error)
+{
+        Manager *m = userdata;
+        uint64_t id;
+        int r;
+
+        r = sd_bus_message_read(message, "t", &id);
+        if (r < 0)
+                return r;
+        REQUIRE_WRITE_ACCESS(m, message, error);
+        r = manager_delete_session(m, id, error);
+        if (r < 0)
+                return r;
+        return sd_bus_reply_method_return(message, NULL);
+}
+
+static int method_stop(sd_bus_message *message, void *userdata, sd_bus_error *error)
+{
+        Manager *m = userdata;
+        const char *note = "";
+        int r;
+
+        REQUIRE_WRITE_ACCESS(m, message, error);
+        r = manager_stop(m, &note, error);
+        if (r < 0)
+                return r;
+        return sd_bus_reply_method_return(message, "s", note ?: "");
+}
 
 static int method_extend_step(sd_bus_message *message, void *userdata, sd_bus_error *error)
 {
         Manager *m = userdata;
+        _cleanup_free_ char *note = NULL;
         uint32_t seconds;
         int r;
 
@@ -202,15 +335,16 @@ static int method_extend_step(sd_bus_message *message, void *userdata, sd_bus_er
                 return sd_bus_error_setf(
                         error, PACED_ERROR_INVALID_ARGUMENT,
                         "Cannot extend a step by %" PRIu32 " s (1 to 3600 s allowed).", seconds);
-        r = manager_extend_step(m, seconds, error);
+        r = manager_extend_step(m, seconds, &note, error);
         if (r < 0)
                 return r;
-        return sd_bus_reply_method_return(message, NULL);
+        return sd_bus_reply_method_return(message, "s", note ?: "");
 }
 
 static int method_adjust_speed(sd_bus_message *message, void *userdata, sd_bus_error *error)
 {
         Manager *m = userdata;
+        _cleanup_free_ char *note = NULL;
         double delta;
         int r;
 
@@ -223,10 +357,10 @@ static int method_adjust_speed(sd_bus_message *message, void *userdata, sd_bus_e
                                          "Speed adjustment %g km/h is not a change between "
                                          "-5 and +5 km/h.",
                                          delta);
-        r = manager_adjust_speed(m, delta, error);
+        r = manager_adjust_speed(m, delta, &note, error);
         if (r < 0)
                 return r;
-        return sd_bus_reply_method_return(message, NULL);
+        return sd_bus_reply_method_return(message, "s", note ?: "");
 }
 
 static int method_set_schedule(sd_bus_message *message, void *userdata, sd_bus_error *error)
@@ -245,18 +379,20 @@ static int method_set_schedule(sd_bus_message *message, void *userdata, sd_bus_e
         return sd_bus_reply_method_return(message, NULL);
 }
 
-static int method_accept_thresholds(sd_bus_message *message, void *userdata, sd_bus_error *error)
+static int accept_thresholds(sd_bus_message *message, Manager *m, uint64_t id, uint64_t flags,
+                             sd_bus_error *error)
 {
-        Manager *m = userdata;
         SessionAccepted a;
-        uint64_t id;
+        char why[256];
         int r;
 
-        r = sd_bus_message_read(message, "t", &id);
-        if (r < 0)
-                return r;
         REQUIRE_WRITE_ACCESS(m, message, error);
-        r = manager_accept_thresholds(m, id > INT64_MAX ? 0 : (int64_t)id, &a);
+        if (flags & ~_PACED_ACCEPT_THRESHOLDS_ALL)
+                return sd_bus_error_setf(error, PACED_ERROR_INVALID_ARGUMENT,
+                                         "Unknown flags 0x%" PRIx64 ".",
+                                         flags & ~_PACED_ACCEPT_THRESHOLDS_ALL);
+        r = manager_accept_thresholds(m, id > INT64_MAX ? 0 : (int64_t)id,
+                                      flags & PACED_ACCEPT_THRESHOLDS_FORCE, &a, why, sizeof(why));
         switch (r) {
         case 0:
                 break;
@@ -265,21 +401,121 @@ static int method_accept_thresholds(sd_bus_message *message, void *userdata, sd_
                                          "No session %" PRIu64 ".", id);
         case -EINVAL:
                 return sd_bus_error_setf(error, PACED_ERROR_INVALID_ARGUMENT,
-                                         id == 0 || id > INT64_MAX
-                                                 ? "No session %" PRIu64 "."
-                                                 : "Session %" PRIu64 "'s aerobic threshold is not "
-                                                   "below its anaerobic one; not accepted.",
+                                         "Session %" PRIu64 "'s aerobic threshold is not "
+                                         "below its anaerobic one; not accepted.",
                                          id);
+        case -EBADE:
+                return sd_bus_error_setf(error, PACED_ERROR_NOT_A_THRESHOLD_TEST,
+                                         "Session %" PRIu64 " is %s; its alpha1 crossings are "
+                                         "not thresholds. Force to accept its fit anyway.",
+                                         id, why);
+        case -EDOM:
+                return sd_bus_error_setf(error, PACED_ERROR_ONE_SIDED,
+                                         "Session %" PRIu64 " gives the aerobic threshold "
+                                         "(HRVT1) only: the profile takes LTHR from HRVT2 and "
+                                         "the zones need both, so nothing would use it. Run a "
+                                         "ramp until alpha1 falls to 0.5 (%s).",
+                                         id, why);
         case -ENODATA:
                 return sd_bus_error_setf(error, PACED_ERROR_INVALID_ARGUMENT,
-                                         "Session %" PRIu64 " has no threshold estimate.", id);
+                                         "Session %" PRIu64 " has no threshold estimate%s%s.", id,
+                                         why[0] ? ": " : "", why);
         case -ENOMEDIUM:
                 return sd_bus_error_set(error, PACED_ERROR_FAILED,
                                         "paced runs without a session store.");
+        case -EBUSY:
+                /* paced never waits for the lock on its event loop. */
+                return sd_bus_error_set(error, PACED_ERROR_BUSY,
+                                        "Another process holds the session database's lock: "
+                                        "try again.");
         default:
                 return sd_bus_error_set_errnof(error, r, "Cannot accept the thresholds: %m");
         }
         return sd_bus_reply_method_return(message, "dd", a.hrvt1_bpm, a.hrvt2_bpm);
+}
+
+static int method_accept_thresholds(sd_bus_message *message, void *userdata, sd_bus_error *error)
+{
+        uint64_t id;
+        int r;
+
+        r = sd_bus_message_read(message, "t", &id);
+        if (r < 0)
+                return r;
+        return accept_thresholds(message, userdata, id, 0, error);
+}
+
+static int method_accept_thresholds_ex(sd_bus_message *message, void *userdata, sd_bus_error *error)
+{
+        uint64_t id, flags;
+        int r;
+
+        r = sd_bus_message_read(message, "tt", &id, &flags);
+        if (r < 0)
+                return r;
+        return accept_thresholds(message, userdata, id, flags, error);
+}
+
+static int method_accept_result(sd_bus_message *message, void *userdata, sd_bus_error *error)
+{
+        Manager *m = userdata;
+        SessionAcceptedResult a;
+        uint64_t id;
+        int r;
+
+        r = sd_bus_message_read(message, "t", &id);
+        if (r < 0)
+                return r;
+        REQUIRE_WRITE_ACCESS(m, message, error);
+        r = manager_accept_result(m, id == 0 || id > INT64_MAX ? 0 : (int64_t)id, &a);
+        switch (r) {
+        case 0:
+                break;
+        case -ENOENT:
+        case -EINVAL:
+                return sd_bus_error_setf(error, PACED_ERROR_INVALID_ARGUMENT,
+                                         "No session %" PRIu64 ".", id);
+        case -ENODATA:
+                return sd_bus_error_setf(error, PACED_ERROR_INVALID_ARGUMENT,
+                                         "Session %" PRIu64 " has no completed time trial.", id);
+        case -EMEDIUMTYPE:
+                return sd_bus_error_setf(error, PACED_ERROR_INVALID_ARGUMENT,
+                                         "Session %" PRIu64 "'s time trial is no mile.", id);
+        case -ENOMEDIUM:
+                return sd_bus_error_set(error, PACED_ERROR_FAILED,
+                                        "paced runs without a session store.");
+        default:
+                return sd_bus_error_set_errnof(error, r, "Cannot accept the result: %m");
+        }
+        return sd_bus_reply_method_return(message, "d", a.time_s);
+}
+
+static int method_get_schedule(sd_bus_message *message, void *userdata, sd_bus_error *error)
+{
+        _cleanup_free_ char *json = NULL;
+        Manager *m = userdata;
+        int r;
+
+        r = manager_get_schedule(m, &json);
+        if (r < 0)
+                return r;
+        return sd_bus_reply_method_return(message, "s", json);
+}
+
+static int method_swap_schedule_days(sd_bus_message *message, void *userdata, sd_bus_error *error)
+{
+        Manager *m = userdata;
+        const char *a, *b;
+        int r;
+
+        r = sd_bus_message_read(message, "ss", &a, &b);
+        if (r < 0)
+                return r;
+        REQUIRE_WRITE_ACCESS(m, message, error);
+        r = manager_swap_schedule_days(m, a, b, error);
+        if (r < 0)
+                return r;
+        return sd_bus_reply_method_return(message, NULL);
 }
 
 static int method_scan_devices(sd_bus_message *message, void *userdata, sd_bus_error *error)
@@ -337,28 +573,48 @@ static const sd_bus_vtable manager_vtable[] = {
         SD_BUS_PROPERTY("MonitorOnly", "b", property_get_monitor_only, 0, LIVE),
         SD_BUS_PROPERTY("ControlStatus", "s", property_get_control_status, 0, LIVE),
         SD_BUS_PROPERTY("Schedule", "s", property_get_schedule, 0, LIVE),
+        SD_BUS_PROPERTY("Storage", "s", property_get_storage, 0, LIVE),
+        SD_BUS_PROPERTY("StorageError", "s", property_get_storage_error, 0, LIVE),
+        SD_BUS_PROPERTY("LastResult", "s", property_get_last_result, 0, LIVE),
+        SD_BUS_PROPERTY("NextAction", "s", property_get_next_action, 0, LIVE),
         SD_BUS_PROPERTY("PlannedWorkouts", "a(ssss)", bus_property_get_planned_workouts, 0, LIVE),
         SD_BUS_PROPERTY("Steps", "a(sssdddduu)", property_get_steps, 0, LIVE),
         SD_BUS_PROPERTY("WorkoutRemaining", "(dd)", property_get_workout_remaining, 0, LIVE),
+        SD_BUS_PROPERTY("WorkoutNotes", "as", property_get_workout_notes, 0, LIVE),
 
-        SD_BUS_METHOD_WITH_NAMES("StartWorkout", "sb",
-                                 SD_BUS_PARAM(name_or_path) SD_BUS_PARAM(arm_only), "", ,
-                                 method_start_workout, SD_BUS_VTABLE_UNPRIVILEGED),
+        SD_BUS_METHOD_WITH_NAMES("StartWorkout", "sb", SD_BUS_PARAM(name) SD_BUS_PARAM(arm_only),
+                                 "", , method_start_workout, SD_BUS_VTABLE_UNPRIVILEGED),
         SD_BUS_METHOD_WITH_NAMES("StartWorkoutData", "ssb",
                                  SD_BUS_PARAM(filename) SD_BUS_PARAM(contents)
                                          SD_BUS_PARAM(arm_only),
                                  "", , method_start_workout_data, SD_BUS_VTABLE_UNPRIVILEGED),
+        SD_BUS_METHOD_WITH_NAMES("StartWorkoutBytes", "sayb",
+                                 SD_BUS_PARAM(filename) SD_BUS_PARAM(contents)
+                                         SD_BUS_PARAM(arm_only),
+                                 "", , method_start_workout_bytes, SD_BUS_VTABLE_UNPRIVILEGED),
         SD_BUS_METHOD("Pause", "", "", method_pause, SD_BUS_VTABLE_UNPRIVILEGED),
         SD_BUS_METHOD("Resume", "", "", method_resume, SD_BUS_VTABLE_UNPRIVILEGED),
-        SD_BUS_METHOD("Stop", "", "", method_stop, SD_BUS_VTABLE_UNPRIVILEGED),
-        SD_BUS_METHOD("SkipStep", "", "", method_skip_step, SD_BUS_VTABLE_UNPRIVILEGED),
-        SD_BUS_METHOD_WITH_NAMES("ExtendStep", "u", SD_BUS_PARAM(seconds), "", , method_extend_step,
+        SD_BUS_METHOD_WITH_NAMES("Stop", "", , "s", SD_BUS_PARAM(belt), method_stop,
                                  SD_BUS_VTABLE_UNPRIVILEGED),
-        SD_BUS_METHOD_WITH_NAMES("AdjustSpeed", "d", SD_BUS_PARAM(delta_kmh), "", ,
-                                 method_adjust_speed, SD_BUS_VTABLE_UNPRIVILEGED),
-        SD_BUS_METHOD_WITH_NAMES("SetSchedule", "s", SD_BUS_PARAM(plan_json_or_path), "", ,
+        SD_BUS_METHOD("SkipStep", "", "", method_skip_step, SD_BUS_VTABLE_UNPRIVILEGED),
+        SD_BUS_METHOD_WITH_NAMES("SkipStepIndex", "i", SD_BUS_PARAM(index), "", ,
+                                 method_skip_step_index, SD_BUS_VTABLE_UNPRIVILEGED),
+        SD_BUS_METHOD_WITH_NAMES("SkipTo", "s", SD_BUS_PARAM(target), "", , method_skip_to,
+                                 SD_BUS_VTABLE_UNPRIVILEGED),
+        SD_BUS_METHOD_WITH_NAMES("DeleteSession", "t", SD_BUS_PARAM(id), "", ,
+                                 method_delete_session, SD_BUS_VTABLE_UNPRIVILEGED),
+        SD_BUS_METHOD_WITH_NAMES("ExtendStep", "u", SD_BUS_PARAM(seconds), "s", SD_BUS_PARAM(note),
+                                 method_extend_step, SD_BUS_VTABLE_UNPRIVILEGED),
+        SD_BUS_METHOD_WITH_NAMES("AdjustSpeed", "d", SD_BUS_PARAM(delta_kmh), "s",
+                                 SD_BUS_PARAM(note), method_adjust_speed,
+                                 SD_BUS_VTABLE_UNPRIVILEGED),
+        SD_BUS_METHOD_WITH_NAMES("SetSchedule", "s", SD_BUS_PARAM(plan_json), "", ,
                                  method_set_schedule, SD_BUS_VTABLE_UNPRIVILEGED),
         SD_BUS_METHOD("ClearSchedule", "", "", method_clear_schedule, SD_BUS_VTABLE_UNPRIVILEGED),
+        SD_BUS_METHOD_WITH_NAMES("GetSchedule", "", , "s", SD_BUS_PARAM(plan_json),
+                                 method_get_schedule, SD_BUS_VTABLE_UNPRIVILEGED),
+        SD_BUS_METHOD_WITH_NAMES("SwapScheduleDays", "ss", SD_BUS_PARAM(date) SD_BUS_PARAM(other),
+                                 "", , method_swap_schedule_days, SD_BUS_VTABLE_UNPRIVILEGED),
         SD_BUS_METHOD_WITH_NAMES("SetPlannedWorkouts", "sa(ssss)",
                                  SD_BUS_PARAM(source) SD_BUS_PARAM(workouts), "", ,
                                  bus_method_set_planned_workouts, SD_BUS_VTABLE_UNPRIVILEGED),
@@ -371,6 +627,13 @@ static const sd_bus_vtable manager_vtable[] = {
         SD_BUS_METHOD_WITH_NAMES("AcceptThresholds", "t", SD_BUS_PARAM(session_id), "dd",
                                  SD_BUS_PARAM(hrvt1_bpm) SD_BUS_PARAM(hrvt2_bpm),
                                  method_accept_thresholds, SD_BUS_VTABLE_UNPRIVILEGED),
+        SD_BUS_METHOD_WITH_NAMES("AcceptResult", "t", SD_BUS_PARAM(session_id), "d",
+                                 SD_BUS_PARAM(time_s), method_accept_result,
+                                 SD_BUS_VTABLE_UNPRIVILEGED),
+        SD_BUS_METHOD_WITH_NAMES("AcceptThresholdsEx", "tt",
+                                 SD_BUS_PARAM(session_id) SD_BUS_PARAM(flags), "dd",
+                                 SD_BUS_PARAM(hrvt1_bpm) SD_BUS_PARAM(hrvt2_bpm),
+                                 method_accept_thresholds_ex, SD_BUS_VTABLE_UNPRIVILEGED),
         SD_BUS_METHOD_WITH_NAMES("ScanDevices", "u", SD_BUS_PARAM(timeout), "a(sssn)",
                                  SD_BUS_PARAM(devices), method_scan_devices,
                                  SD_BUS_VTABLE_UNPRIVILEGED),
@@ -386,6 +649,8 @@ static const sd_bus_vtable manager_vtable[] = {
                                  0),
         SD_BUS_SIGNAL_WITH_NAMES("SafetyAction", "sbs",
                                  SD_BUS_PARAM(rule) SD_BUS_PARAM(active) SD_BUS_PARAM(message), 0),
+        SD_BUS_SIGNAL_WITH_NAMES("SafetyViolation", "ss",
+                                 SD_BUS_PARAM(invariant) SD_BUS_PARAM(message), 0),
         SD_BUS_SIGNAL_WITH_NAMES("Lap", "usddd",
                                  SD_BUS_PARAM(number) SD_BUS_PARAM(kind) SD_BUS_PARAM(distance)
                                          SD_BUS_PARAM(duration) SD_BUS_PARAM(avg_speed),
@@ -398,12 +663,12 @@ int bus_manager_register(Manager *m, sd_bus *bus)
 {
         int r;
 
-        r = sd_bus_add_object_vtable(bus, &m->bus_slots[0], PACED_BUS_PATH, PACED_BUS_IFACE_MANAGER,
-                                     manager_vtable, m);
+        r = sd_bus_add_object_vtable(bus, &m->manager_vtable_slot, PACED_BUS_PATH,
+                                     PACED_BUS_IFACE_MANAGER, manager_vtable, m);
         if (r < 0)
                 return r;
         /* ObjectManager lets clients find the device objects with one call. */
-        return sd_bus_add_object_manager(bus, &m->bus_slots[1], PACED_BUS_PATH);
+        return sd_bus_add_object_manager(bus, &m->object_manager_slot, PACED_BUS_PATH);
 }
 
 int bus_manager_emit_properties(Manager *m, sd_bus *bus, unsigned mask)
@@ -426,7 +691,11 @@ int bus_manager_emit_properties(Manager *m, sd_bus *bus, unsigned mask)
                 {MANAGER_PROP_CONTROL, "ControlStatus"}, {MANAGER_PROP_CONTROL, "Units"},
                 {MANAGER_PROP_SESSION, "SessionId"},     {MANAGER_PROP_CROSSOVER, "LastCrossover"},
                 {MANAGER_PROP_SCHEDULE, "Schedule"},     {MANAGER_PROP_LIVE, "LastRR"},
+                {MANAGER_PROP_STORAGE, "Storage"},       {MANAGER_PROP_STORAGE, "StorageError"},
+                {MANAGER_PROP_RESULT, "LastResult"},     {MANAGER_PROP_STATE, "NextAction"},
+                {MANAGER_PROP_LIVE, "NextAction"},
                 {MANAGER_PROP_LIVE, "RRCount"},          {MANAGER_PROP_WORKOUT, "Steps"},
+                {MANAGER_PROP_WORKOUT, "WorkoutNotes"},
                 {MANAGER_PROP_LIVE, "WorkoutRemaining"}, {MANAGER_PROP_SCHEDULE, "PlannedWorkouts"},
         };
         const char *names[ELEMENTSOF(props) + 1];
@@ -444,18 +713,22 @@ int bus_manager_emit_properties(Manager *m, sd_bus *bus, unsigned mask)
 
 int bus_manager_emit_step_changed(Manager *m, int index, const char *name, const char *kind)
 {
+        _cleanup_free_ char *tmp = NULL;
+
         if (!m->bus || !m->name_owned)
                 return 0;
         return sd_bus_emit_signal(m->bus, PACED_BUS_PATH, PACED_BUS_IFACE_MANAGER, "StepChanged",
-                                  "iss", index, name ? name : "", kind ? kind : "");
+                                  "iss", index, bus_string_safe(name, &tmp), kind ? kind : "");
 }
 
 int bus_manager_emit_cue(Manager *m, const char *kind, const char *text, int seconds_to_change)
 {
+        _cleanup_free_ char *tmp = NULL;
+
         if (!m->bus || !m->name_owned)
                 return 0;
         return sd_bus_emit_signal(m->bus, PACED_BUS_PATH, PACED_BUS_IFACE_MANAGER, "Cue", "ssi",
-                                  kind, text, seconds_to_change);
+                                  kind, bus_string_safe(text, &tmp), seconds_to_change);
 }
 
 int bus_manager_emit_crossover(Manager *m, const char *kind, double alpha1, double t_s,
@@ -469,10 +742,23 @@ int bus_manager_emit_crossover(Manager *m, const char *kind, double alpha1, doub
 
 int bus_manager_emit_safety_action(Manager *m, const char *rule, bool active, const char *message)
 {
+        _cleanup_free_ char *tmp = NULL;
+
         if (!m->bus || !m->name_owned)
                 return 0;
         return sd_bus_emit_signal(m->bus, PACED_BUS_PATH, PACED_BUS_IFACE_MANAGER, "SafetyAction",
-                                  "sbs", rule, (int)active, message ? message : "");
+                                  "sbs", rule, (int)active, bus_string_safe(message, &tmp));
+}
+
+int bus_manager_emit_safety_violation(Manager *m, const char *invariant, const char *message)
+{
+        _cleanup_free_ char *tmp = NULL;
+
+        if (!m->bus || !m->name_owned)
+                return 0;
+        return sd_bus_emit_signal(m->bus, PACED_BUS_PATH, PACED_BUS_IFACE_MANAGER,
+                                  "SafetyViolation", "ss", invariant,
+                                  bus_string_safe(message, &tmp));
 }
 
 int bus_manager_emit_session_finished(Manager *m, uint64_t id, const char *reason)

@@ -17,6 +17,7 @@ int bus_manager_emit_cue(Manager *m, const char *kind, const char *text, int sec
 int bus_manager_emit_crossover(Manager *m, const char *kind, double alpha1, double t_s,
                                unsigned hr_bpm, double speed_kmh);
 int bus_manager_emit_safety_action(Manager *m, const char *rule, bool active, const char *message);
+int bus_manager_emit_safety_violation(Manager *m, const char *invariant, const char *message);
 int bus_manager_emit_lap(Manager *m, unsigned number, const char *kind, double distance_m,
                          double duration_s, double avg_speed_kmh);
 int bus_manager_emit_session_finished(Manager *m, uint64_t id, const char *reason);

@@ -67,6 +67,7 @@ static int property_get_received_commands(sd_bus *bus, const char *path, const c
 static int method_press(sd_bus_message *message, void *userdata, sd_bus_error *error)
 {
         Manager *m = userdata;
+        SimConsoleButton b;
         const char *name;
         int r;
 
@@ -76,17 +77,16 @@ static int method_press(sd_bus_message *message, void *userdata, sd_bus_error *e
         r = manager_verify_write_access(m, message, error);
         if (r < 0)
                 return r;
-        for (SimConsoleButton b = 0; b < _SIM_CONSOLE_MAX; b++)
-                if (streq(name, sim_console_button_to_string(b))) {
-                        r = sim_transport_console(m->transport, b);
-                        if (r < 0)
-                                return sd_bus_error_set_errnof(error, r, "Console %s: %m", name);
-                        return sd_bus_reply_method_return(message, NULL);
-                }
-        return sd_bus_error_setf(error, PACED_ERROR_INVALID_ARGUMENT,
-                                 "Unknown console button '%s' (start, stop, pause, safety-key, "
-                                 "key-replace).",
-                                 name);
+        b = sim_console_button_from_string(name);
+        if (b < 0)
+                return sd_bus_error_setf(error, PACED_ERROR_INVALID_ARGUMENT,
+                                         "Unknown console button '%s' (start, stop, pause, "
+                                         "safety-key, key-replace).",
+                                         name);
+        r = sim_transport_console(m->transport, b);
+        if (r < 0)
+                return sd_bus_error_set_errnof(error, r, "Console %s: %m", name);
+        return sd_bus_reply_method_return(message, NULL);
 }
 
 static int method_fault(sd_bus_message *message, void *userdata, sd_bus_error *error)
@@ -94,6 +94,7 @@ static int method_fault(sd_bus_message *message, void *userdata, sd_bus_error *e
         Manager *m = userdata;
         bool clear = streq(sd_bus_message_get_member(message), "ClearFault");
         const char *name;
+        SimFault f;
         int r;
 
         r = sd_bus_message_read(message, "s", &name);
@@ -102,20 +103,20 @@ static int method_fault(sd_bus_message *message, void *userdata, sd_bus_error *e
         r = manager_verify_write_access(m, message, error);
         if (r < 0)
                 return r;
-        for (SimFault f = 0; f < _SIM_FAULT_MAX; f++)
-                if (streq(name, sim_fault_to_string(f))) {
-                        r = clear ? sim_transport_clear(m->transport, f)
-                                  : sim_transport_inject(m->transport, f);
-                        if (r < 0)
-                                return sd_bus_error_set_errnof(error, r, "Fault %s: %m", name);
-                        return sd_bus_reply_method_return(message, NULL);
-                }
-        return sd_bus_error_setf(error, PACED_ERROR_INVALID_ARGUMENT, "Unknown fault '%s'.", name);
+        f = sim_fault_from_string(name);
+        if (f < 0)
+                return sd_bus_error_setf(error, PACED_ERROR_INVALID_ARGUMENT, "Unknown fault '%s'.",
+                                         name);
+        r = clear ? sim_transport_clear(m->transport, f) : sim_transport_inject(m->transport, f);
+        if (r < 0)
+                return sd_bus_error_set_errnof(error, r, "Fault %s: %m", name);
+        return sd_bus_reply_method_return(message, NULL);
 }
 
 static int method_reconnect(sd_bus_message *message, void *userdata, sd_bus_error *error)
 {
         Manager *m = userdata;
+        TransportRole role;
         const char *name;
         int r;
 
@@ -125,15 +126,14 @@ static int method_reconnect(sd_bus_message *message, void *userdata, sd_bus_erro
         r = manager_verify_write_access(m, message, error);
         if (r < 0)
                 return r;
-        for (TransportRole role = 0; role < _TRANSPORT_ROLE_MAX; role++)
-                if (streq(name, transport_role_to_string(role))) {
-                        r = sim_transport_reconnect(m->transport, role);
-                        if (r < 0)
-                                return sd_bus_error_set_errnof(error, r, "Reconnect: %m");
-                        return sd_bus_reply_method_return(message, NULL);
-                }
-        return sd_bus_error_setf(error, PACED_ERROR_INVALID_ARGUMENT,
-                                 "Unknown device '%s' (treadmill, strap).", name);
+        role = transport_role_from_string(name);
+        if (role < 0)
+                return sd_bus_error_setf(error, PACED_ERROR_INVALID_ARGUMENT,
+                                         "Unknown device '%s' (treadmill, strap).", name);
+        r = sim_transport_reconnect(m->transport, role);
+        if (r < 0)
+                return sd_bus_error_set_errnof(error, r, "Reconnect: %m");
+        return sd_bus_reply_method_return(message, NULL);
 }
 
 static const sd_bus_vtable simulator_vtable[] = {
@@ -157,6 +157,6 @@ int bus_simulator_register(Manager *m, sd_bus *bus)
 {
         if (!m->transport || !sim_transport_is_sim(m->transport))
                 return 0;
-        return sd_bus_add_object_vtable(bus, &m->bus_slots[4], PACED_BUS_PATH,
+        return sd_bus_add_object_vtable(bus, &m->simulator_vtable_slot, PACED_BUS_PATH,
                                         PACED_BUS_IFACE_SIMULATOR, simulator_vtable, m);
 }

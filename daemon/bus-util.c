@@ -1,8 +1,10 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 
 #include "bus-util.h"
+#include "utf8.h"
 
 int bus_message_read_dict(sd_bus_message *m, const char *value_sig, BusDictHandler handler,
                           void *userdata)
@@ -36,4 +38,25 @@ int bus_message_read_dict(sd_bus_message *m, const char *value_sig, BusDictHandl
                 return r;
         r = sd_bus_message_exit_container(m);
         return r < 0 ? r : 0;
+}
+
+const char *bus_string_safe(const char *s, char **tmp)
+{
+        *tmp = NULL;
+        if (!s)
+                return "";
+        if (utf8_is_valid(s))
+                return s;
+        *tmp = utf8_sanitize(s);
+        return *tmp ? *tmp : "";
+}
+
+int bus_message_append_string_safe(sd_bus_message *m, const char *s)
+{
+        char *tmp;
+        int r;
+
+        r = sd_bus_message_append(m, "s", bus_string_safe(s, &tmp));
+        free(tmp);
+        return r;
 }

@@ -22,3 +22,13 @@ typedef int (*BusDictHandler)(sd_bus_message *m, const char *key, void *userdata
  */
 int bus_message_read_dict(sd_bus_message *m, const char *value_sig, BusDictHandler handler,
                           void *userdata);
+
+/*
+ * D-Bus refuses a string that is not UTF-8 (the whole message, so one bad
+ * workout name would fail every GetAll). s itself when it is valid, else a
+ * copy with U+FFFD in place of each bad byte, kept in *tmp for the caller
+ * to free; "" for NULL or on OOM.
+ */
+const char *bus_string_safe(const char *s, char **tmp);
+/* sd_bus_message_append(m, "s", s) through bus_string_safe(). */
+int bus_message_append_string_safe(sd_bus_message *m, const char *s);

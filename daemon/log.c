@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "log.h"
+#include "string-table.h"
 
 /*
  * Logging is the one piece of process-wide state besides the Manager: every
@@ -57,12 +58,7 @@ static const char *const log_target_table[_LOG_TARGET_MAX] = {
         [LOG_TARGET_JOURNAL] = "journal",
 };
 
-const char *log_target_to_string(LogTarget t)
-{
-        if (t < 0 || t >= _LOG_TARGET_MAX)
-                return NULL;
-        return log_target_table[t];
-}
+DEFINE_STRING_TABLE_LOOKUP_TO_STRING(log_target, LogTarget);
 
 static const char *const log_level_table[] = {
         [LOG_EMERG] = "emerg", [LOG_ALERT] = "alert",     [LOG_CRIT] = "crit",
@@ -70,12 +66,7 @@ static const char *const log_level_table[] = {
         [LOG_INFO] = "info",   [LOG_DEBUG] = "debug",
 };
 
-const char *log_level_to_string(int level)
-{
-        if (level < 0 || level >= (int)ELEMENTSOF(log_level_table))
-                return NULL;
-        return log_level_table[level];
-}
+DEFINE_STRING_TABLE_LOOKUP_TO_STRING(log_level, int);
 
 int log_level_from_string(const char *s)
 {

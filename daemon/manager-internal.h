@@ -16,12 +16,14 @@
 #include "profile-config.h"
 #include "profile.h"
 #include "rr-clean.h"
+#include "rr-clock.h"
 #include "session-store.h"
 #include "transport.h"
 #include "workout-engine.h"
 #include "zones.h"
 
 struct Plan;
+struct PlanDay;
 
 /* What a device object on the bus shows; filled from transport events. */
 typedef struct Device {
@@ -30,8 +32,8 @@ typedef struct Device {
         char *address;
         char *name;
         bool connected;
-        bool link_lost;        /* went down since it last connected: the next link up is a restore */
-        uint64_t malformed;    /* payloads from this device that did not decode */
+        bool link_lost;     /* went down since it last connected: the next link up is a restore */
+        uint64_t malformed; /* payloads from this device that did not decode */
         bool malformed_logged; /* the first one was logged at warning level */
         int battery_pct;       /* -1: unknown */
         bool has_caps;
@@ -64,6 +66,8 @@ typedef enum ManagerProperty {
         MANAGER_PROP_SESSION = 1u << 5,
         MANAGER_PROP_CROSSOVER = 1u << 6,
         MANAGER_PROP_SCHEDULE = 1u << 7,
+        MANAGER_PROP_STORAGE = 1u << 8, /* Storage, StorageError */
+        MANAGER_PROP_RESULT = 1u << 9,
 } ManagerProperty;
 
 sd_event *manager_get_event(Manager *m);
@@ -93,17 +97,28 @@ Device *manager_get_device(Manager *m, TransportRole role);
 
 /* ---- what the bus face calls; negative errno with error set ---- */
 
-int manager_start_workout(Manager *m, const char *name_or_path, bool arm_only, sd_bus_error *error);
+int manager_start_workout(Manager *m, const char *name, bool arm_only, sd_bus_error *error);
 /* The workout file's contents, read by the client (which may read files paced may not). */
+/* Contents of any format paced reads (workout_parse_data()), e.g. a FIT workout. */
+int manager_start_workout_bytes(Manager *m, const char *filename, const void *data, size_t len,
+                                bool arm_only, sd_bus_error *error);
 int manager_start_workout_data(Manager *m, const char *filename, const char *data, bool arm_only,
                                sd_bus_error *error);
 int manager_pause(Manager *m, sd_bus_error *error);
 int manager_resume(Manager *m, sd_bus_error *error);
-int manager_stop(Manager *m, sd_bus_error *error);
+/* ret_note: what the belt is doing now (the stop policy), for the reply. */
+int manager_stop(Manager *m, const char **ret_note, sd_bus_error *error);
 int manager_skip_step(Manager *m, sd_bus_error *error);
-int manager_extend_step(Manager *m, uint32_t seconds, sd_bus_error *error);
-int manager_adjust_speed(Manager *m, double delta_kmh, sd_bus_error *error);
-int manager_set_schedule(Manager *m, const char *plan_json_or_path, sd_bus_error *error);
+/* Skips step index (0-based) only if it is the current one (Busy if it ended). */
+int manager_skip_step_index(Manager *m, int32_t index, sd_bus_error *error);
+/* "main", "trial", "cooldown": jumps forward to that part of the workout. */
+int manager_skip_to(Manager *m, const char *target, sd_bus_error *error);
+/* Deletes a stored session (not the one being recorded). */
+int manager_delete_session(Manager *m, uint64_t id, sd_bus_error *error);
+/* ret_note: a sentence for the reply (what was done, and any limit applied). */
+int manager_extend_step(Manager *m, uint32_t seconds, char **ret_note, sd_bus_error *error);
+int manager_adjust_speed(Manager *m, double delta_kmh, char **ret_note, sd_bus_error *error);
+int manager_set_schedule(Manager *m, const char *plan_json, sd_bus_error *error);
 int manager_clear_schedule(Manager *m, sd_bus_error *error);
 /* Replaces source's planned workouts with items[0..n) (taken over, freed either way). */
 int manager_set_planned_workouts(Manager *m, const char *source, PlannedWorkout *items, size_t n,
@@ -140,6 +155,8 @@ typedef struct ManagerSnapshot {
         const char *control_status;
         uint64_t session_id;
         const char *schedule; /* today's scheduled workout, "" if none */
+        const char *last_result; /* the last time trial's result, "" if none */
+        char next_action[160];   /* the one thing the runner should do next, "" if nothing */
 } ManagerSnapshot;
 
 void manager_snapshot(Manager *m, ManagerSnapshot *ret);
@@ -156,7 +173,12 @@ struct Manager {
         uint64_t watchdog_usec;
 
         sd_bus *bus;
-        sd_bus_slot *bus_slots[8];
+        /* What the bus faces registered, released with the Manager. */
+        sd_bus_slot *manager_vtable_slot;    /* bus-manager.c: io.paced.paced1.Manager */
+        sd_bus_slot *object_manager_slot;    /* bus-manager.c: ObjectManager at the root */
+        sd_bus_slot *device_vtable_slot;     /* bus-device.c: the devices' fallback vtable */
+        sd_bus_slot *device_enumerator_slot; /* bus-device.c: their node enumerator */
+        sd_bus_slot *simulator_vtable_slot;  /* bus-simulator.c, only with --simulate */
         bool name_owned;
 
         /* Coalesced PropertiesChanged: a one-shot timer, at most one emission per second. */
@@ -177,29 +199,47 @@ struct Manager {
 
         /* manager-workout.c */
         WorkoutEngine *engine;
+        /* Checks every write and every report; aborts in tests and the
+         * simulator, refuses + logs once + SafetyViolation in production. */
+        SafetyMonitor *monitor;
+        bool monitor_abort;
+        bool monitor_logged[_SAFETY_INVARIANT_MAX];
+        unsigned recover_samples;      /* Treadmill Data seen while recover_pending */
         sd_event_source *engine_timer; /* one-shot at the engine's next deadline */
         RunnerProfile profile;
         HrProfile hr_profile; /* from [Runner], for zones and the live analysis */
         ZoneModel zone_model;
         ZoneTable zones; /* the live zone outside a session */
         bool have_zones;
-        char *pending_run;     /* --run: started once the treadmill is ready */
+        char *pending_run;      /* --run: started once the treadmill is ready */
+        char *pending_run_data; /* --run FILE: its contents, read at start */
         struct Plan *schedule; /* from SetSchedule, stored in the state directory */
         PlannedWorkouts planned; /* from SetPlannedWorkouts, ditto; before the plan's */
 
-        SessionStore *store;      /* NULL: running without a store (logged) */
-        int store_error;          /* last flush result, so a full disk is logged once */
+        SessionStore *store;           /* NULL only if it could not be set up (OOM) */
+        char store_logged[256];        /* the store error last logged: a full disk is said once */
+        SessionStoreState store_state; /* as last told (log, Storage property) */
         SessionAccepted accepted; /* manager-thresholds.c: overlays the config's [Runner] */
         bool have_accepted;
+        SessionAcceptedResult accepted_mile; /* a time trial taken as the mile reference */
+        bool have_accepted_mile;
         char *state_dir;
-        int64_t session_id;
+        bool session_active;         /* a session runs */
+        bool session_recorded;       /* ... and the store took it (written, or kept in memory) */
+        int64_t session_id;          /* its id in the store; 0 while it waits in memory */
         uint64_t session_start_usec; /* virtual monotonic */
         uint64_t session_start_wall_usec;
         sd_event_source *sample_timer; /* 1 Hz of virtual time while a session runs */
         sd_event_source *flush_timer;  /* the store's next flush */
         RrCleaner *rr_cleaner;         /* artifact flags of the stored RR intervals */
+        RrClock rr_clock;              /* when each stored beat ended */
+        /* heart rate of the lap in progress (running time only) */
+        double lap_hr_sum, lap_hr_max;
+        unsigned lap_hr_n;
         LiveAnalysis *analysis;        /* alpha1, zones and crossovers of the session */
         int last_step_index;
+        char last_result[192]; /* the last time trial's result sentence, "" if none */
+        bool session_moved;    /* the belt moved in this session: it is a run to keep */
         /* A session a crash left unfinished: resumed if the belt is found running. */
         bool recover_pending;
         SessionResume recover;
@@ -218,10 +258,24 @@ void manager_apply_config(Manager *m);
 /* manager-thresholds.c: threshold results into the store and the profile. */
 /* Reads the newest accepted thresholds from the store and re-applies the profile. */
 void manager_load_accepted(Manager *m);
-/* At a session's end: the offline ramp fit over its RR, stored when it succeeded. */
+void manager_load_accepted_result(Manager *m);
+/* Live crossovers are announced only in the ramp of a threshold test: at each step. */
+void manager_update_announce(Manager *m, int step_index);
+/* At a session's end: the offline ramp fit over its RR, stored when it was a threshold test. */
 void manager_store_ramp_thresholds(Manager *m, int64_t session_id);
-/* AcceptThresholds: records the session's estimates and applies them. */
-int manager_accept_thresholds(Manager *m, int64_t session_id, SessionAccepted *ret);
+/*
+ * AcceptThresholds: records the session's threshold-test result and applies
+ * it. -ENOENT no such session, -EBADE not a threshold test (force: its fit
+ * is taken all the same), -EDOM one-sided (HRVT1 only, never taken),
+ * -ENODATA no estimate at all, -EINVAL HRVT1 not below HRVT2. ret_why (may
+ * be NULL) gets the verdict in words.
+ */
+int manager_accept_thresholds(Manager *m, int64_t session_id, bool force, SessionAccepted *ret,
+                              char *ret_why, size_t why_size);
+/* pacectl profile --accept-result: session_id's time trial becomes the runner's mile. */
+int manager_accept_result(Manager *m, int64_t session_id, SessionAcceptedResult *ret);
+/* Real time the safe stop may take: the slowest allowed ramp from max_speed. */
+uint64_t manager_stop_budget_real_usec(Manager *m);
 /* Starts the safe stop; > 0 if there is nothing to wait for. */
 int manager_workout_shutdown(Manager *m);
 void manager_workout_done(Manager *m);
@@ -238,6 +292,9 @@ void manager_session_runtime_start(Manager *m);
 void manager_session_end(Manager *m, SessionEndReason reason);
 void manager_store_event(Manager *m, SessionEventType type, const char *text, const char *json);
 void manager_flush_store(Manager *m);
+/* After a store operation: logs and emits a change of state or of the session's id,
+ * and hands sessions now wholly written to the offline analysis. */
+void manager_store_changed(Manager *m);
 void manager_rearm_flush_timer(Manager *m);
 void manager_handle_heart_rate(Manager *m, const HrsMeasurement *hr);
 
@@ -261,6 +318,11 @@ int bus_method_export_session(sd_bus_message *message, void *userdata, sd_bus_er
 /* manager-schedule.c */
 int manager_load_schedule(Manager *m);
 const char *manager_schedule_today(Manager *m); /* "" if nothing today */
+const struct PlanDay *manager_schedule_today_day(Manager *m); /* NULL outside the plan */
+/* The stored plan as JSON ("" if none), malloc'd. */
+int manager_get_schedule(Manager *m, char **ret);
+/* The runner moves a session: the two days' sessions swap. */
+int manager_swap_schedule_days(Manager *m, const char *a, const char *b, sd_bus_error *error);
 /* Today's first planned workout, NULL if none (then the plan's, if any, is today's). */
 const PlannedWorkout *manager_planned_today(Manager *m);
 

@@ -13,6 +13,14 @@
 #include "log.h"
 #include "manager-internal.h"
 
+static uint64_t wall_usec(void)
+{
+        struct timespec ts;
+
+        clock_gettime(CLOCK_REALTIME, &ts);
+        return (uint64_t)ts.tv_sec * USEC_PER_SEC + (uint64_t)ts.tv_nsec / 1000;
+}
+
 static int resolved_from_session(const SessionData *d, ResolvedWorkout **ret)
 {
         _cleanup_(resolved_workout_freep) ResolvedWorkout *w = NULL;
@@ -69,7 +77,9 @@ void manager_try_recover(Manager *m)
         SessionData *d = NULL;
         ResolvedWorkout *w = NULL;
         EngineRecovery rec = {};
-        uint64_t now = manager_now(m);
+        uint64_t now = manager_now(m), wall = wall_usec();
+        char text[96], json[64];
+        double t_now;
         size_t step;
         int r;
 
@@ -120,11 +130,27 @@ void manager_try_recover(Manager *m)
                 (void)workout_engine_unload(m->engine, now);
                 return;
         }
+        m->session_active = m->session_recorded = true;
         m->session_id = res->id;
-        m->session_start_usec = now - (uint64_t)(res->last_t_s * USEC_PER_SEC);
+        /*
+         * The session's clock is real time since it began (times the test
+         * clock's scale), so the time paced was down is a gap in the
+         * samples, the exports and the report, not hidden by stamping
+         * everything after the resume that much early. (The engine's
+         * workout clock, by contrast, carries on from the last sample.)
+         */
+        t_now = (double)(wall - MIN(wall, m->session_start_wall_usec)) / USEC_PER_SEC *
+                m->clock.scale;
+        t_now = MAX(t_now, res->last_t_s + 1.0); /* a wall clock set back */
+        t_now = MIN(t_now, (double)now / USEC_PER_SEC);
+        m->session_start_usec = now - (uint64_t)(t_now * USEC_PER_SEC);
         m->last_step_index = (int)step;
         manager_session_runtime_start(m);
-        manager_store_event(m, SESSION_EVENT_NOTE, "resumed after paced was interrupted", NULL);
+        snprintf(text, sizeof(text), "resumed after paced was interrupted (%.0f s not recorded)",
+                 MAX(t_now - res->last_t_s - 1.0, 0.0));
+        snprintf(json, sizeof(json), "{\"resumed\":true,\"gap_s\":%.1f}",
+                 MAX(t_now - res->last_t_s - 1.0, 0.0));
+        manager_store_event(m, SESSION_EVENT_NOTE, text, json);
         r = workout_engine_recover(m->engine, now, &rec);
         if (r < 0)
                 log_warning_errno(r, "The engine could not resume the workout: %m");

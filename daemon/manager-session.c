@@ -54,12 +54,13 @@ void manager_store_event(Manager *m, SessionEventType type, const char *text, co
         SessionEvent ev = {.type = type, .text = text, .json = json};
         int r;
 
-        if (!m->store || !m->session_id)
+        if (!m->store || !m->session_recorded)
                 return;
         ev.t_s = manager_session_t(m);
         r = session_store_add_event(m->store, &ev);
-        if (r < 0)
+        if (r < 0 && r != -ENOBUFS) /* past the budget: counted, said once (store_changed()) */
                 log_warning_errno(r, "Failed to record an event: %m");
+        manager_store_changed(m);
 }
 
 static int flush_timer_handler(sd_event_source *s, uint64_t usec, void *userdata);
@@ -91,6 +92,70 @@ void manager_rearm_flush_timer(Manager *m)
                 log_warning_errno(r, "Failed to arm the store flush timer: %m");
 }
 
+/*
+ * After anything that may have written (or failed to write) the store: the
+ * state and the current session's id as the bus and the log tell them. A
+ * failure is logged once per change of error, not at every retry (a full
+ * disk fails every second until space returns).
+ */
+void manager_store_changed(Manager *m)
+{
+        SessionStoreState st;
+        SessionEndReason reason;
+        bool ended_unwritten;
+        int64_t id, done;
+
+        if (!m->store)
+                return;
+        st = session_store_get_state(m->store);
+        if (st != m->store_state) {
+                switch (st) {
+                case SESSION_STORE_OK:
+                        if (m->store_state == SESSION_STORE_BUFFERING ||
+                            m->store_state == SESSION_STORE_DROPPING)
+                                log_info("The session is being written again.");
+                        m->store_logged[0] = '\0';
+                        break;
+                case SESSION_STORE_DROPPING:
+                        log_error("Sessions have waited in memory for as long as paced keeps "
+                                  "them (%zu samples): new rows are dropped, and counted, until "
+                                  "the store can be written: %s",
+                                  session_store_buffered(m->store),
+                                  session_store_last_error(m->store));
+                        break;
+                case SESSION_STORE_BUFFERING:
+                case SESSION_STORE_UNAVAILABLE:
+                case _SESSION_STORE_STATE_MAX:
+                case _SESSION_STORE_STATE_INVALID:
+                        break;
+                }
+                m->store_state = st;
+                manager_properties_changed(m, MANAGER_PROP_STORAGE);
+        }
+        id = session_store_current(m->store);
+        if (m->session_active && id > 0 && m->session_id != id) {
+                char buf[32];
+
+                log_notice("Session %" PRIi64 " is recorded now (it was kept in memory).", id);
+                m->session_id = id;
+                snprintf(buf, sizeof(buf), "%" PRIi64, id);
+                (void)log_context_set("SESSION_ID", buf);
+                manager_properties_changed(m, MANAGER_PROP_SESSION);
+        }
+        /* Sessions whose every row is committed now: the offline analysis. */
+        while (session_store_pop_written(m->store, &done, &reason, &ended_unwritten) > 0) {
+                /* Its SessionFinished said 0: say it again with the id, so
+                 * that a client (paced-sync) can fetch it now. */
+                if (ended_unwritten) {
+                        log_notice("Session %" PRIi64 " (%s while kept in memory) is recorded now.",
+                                   done, session_end_reason_to_string(reason));
+                        (void)bus_manager_emit_session_finished(
+                                m, (uint64_t)done, session_end_reason_to_string(reason));
+                }
+                manager_store_ramp_thresholds(m, done);
+        }
+}
+
 void manager_flush_store(Manager *m)
 {
         int r;
@@ -98,13 +163,14 @@ void manager_flush_store(Manager *m)
         if (!m->store)
                 return;
         r = session_store_flush(m->store, real_usec());
-        /* A full disk fails every second until space returns: say so once per change. */
-        if (r < 0 && r != m->store_error)
+        if (r < 0 && !streq(session_store_last_error(m->store), m->store_logged)) {
                 log_warning_errno(r, "Failed to write the session (kept in memory, will retry): %s",
                                   session_store_last_error(m->store));
-        else if (r >= 0 && m->store_error < 0)
-                log_info("The session is being written again.");
-        m->store_error = MIN(r, 0);
+                snprintf(m->store_logged, sizeof(m->store_logged), "%s",
+                         session_store_last_error(m->store));
+                manager_properties_changed(m, MANAGER_PROP_STORAGE);
+        }
+        manager_store_changed(m);
         manager_rearm_flush_timer(m);
 }
 
@@ -120,7 +186,7 @@ static void add_sample(Manager *m)
         SessionSample sample;
         int r;
 
-        if (!m->store || !m->session_id || !m->engine)
+        if (!m->store || !m->session_recorded || !m->engine)
                 return;
         workout_engine_get_status(m->engine, manager_now(m), &st);
         sample = (SessionSample){
@@ -134,9 +200,13 @@ static void add_sample(Manager *m)
                 .step_index = st.step_index,
                 .alpha1 = m->live.alpha1,
         };
+        if ((isfinite(sample.speed_kmh) && sample.speed_kmh >= 0.1) ||
+            (isfinite(sample.distance_m) && sample.distance_m > 0))
+                m->session_moved = true;
         r = session_store_add_sample(m->store, &sample);
-        if (r < 0)
+        if (r < 0 && r != -ENOBUFS) /* past the budget: counted, said once (store_changed()) */
                 log_warning_errno(r, "Failed to buffer a sample: %m");
+        manager_store_changed(m);
         manager_rearm_flush_timer(m);
 }
 
@@ -168,6 +238,7 @@ void manager_session_runtime_start(Manager *m)
 
         m->rr_cleaner = rr_cleaner_free(m->rr_cleaner);
         m->analysis = live_analysis_free(m->analysis);
+        rr_clock_reset(&m->rr_clock);
         r = rr_cleaner_new(&m->rr_cleaner, true);
         if (r >= 0) {
                 LiveAnalysisConfig lc = {
@@ -180,11 +251,18 @@ void manager_session_runtime_start(Manager *m)
         }
         if (r < 0)
                 log_warning_errno(r, "Live alpha1 is not available: %m");
+        if (m->engine) {
+                EngineStatus st;
+
+                workout_engine_get_status(m->engine, manager_now(m), &st);
+                manager_update_announce(m, st.step_index);
+        }
         m->live.alpha1 = NAN;
         m->live.crossover_kind[0] = '\0';
 
+        /* Until a session kept in memory is written, it has no id yet. */
         snprintf(id, sizeof(id), "%" PRIi64, m->session_id);
-        (void)log_context_set("SESSION_ID", id);
+        (void)log_context_set("SESSION_ID", m->session_id > 0 ? id : NULL);
 
         /* The next whole second of session time. */
         next_virt = m->session_start_usec +
@@ -222,58 +300,98 @@ void manager_session_begin(Manager *m)
         };
         int r;
 
-        if (m->session_id)
+        if (m->session_active)
                 return;
+        m->session_active = true;
+        m->session_id = 0;
         m->session_start_usec = manager_now(m);
         m->session_start_wall_usec = wall_usec();
         m->last_step_index = -1;
+        m->session_moved = false;
+        m->lap_hr_sum = m->lap_hr_max = 0;
+        m->lap_hr_n = 0;
+        if (m->last_result[0]) {
+                m->last_result[0] = 0;
+                manager_properties_changed(m, MANAGER_PROP_RESULT);
+        }
         if (m->have_zones) {
                 info.n_zones = (unsigned)MIN(m->zones.n_zones, (size_t)SESSION_ZONES_MAX);
                 for (unsigned i = 0; i < info.n_zones; i++)
                         info.zone_max_bpm[i] = (unsigned)lround(m->zones.zones[i].hi_bpm);
         }
-        if (!m->store) {
-                log_warning("No session store: this session is not recorded.");
-                m->session_id = -1;
-        } else {
-                r = session_store_begin(m->store, m->session_start_wall_usec, &info,
-                                        &m->session_id);
-                if (r < 0) {
-                        log_error_errno(r, "Failed to record the session: %s",
-                                        session_store_last_error(m->store));
-                        m->session_id = -1;
-                }
-        }
+        r = m->store ? session_store_begin(m->store, m->session_start_wall_usec, &info,
+                                           &m->session_id)
+                     : -ENOMEDIUM;
+        m->session_recorded = r >= 0;
+        if (r < 0)
+                log_error_errno(r, "This session is not recorded: %s",
+                                m->store ? session_store_last_error(m->store) : "no store");
+        else if (r > 0)
+                log_warning("The session store cannot be written now (%s): the session is kept "
+                            "in memory and written when it can be.",
+                            session_store_last_error(m->store));
+        if (r > 0) /* the flush logs only a different error */
+                snprintf(m->store_logged, sizeof(m->store_logged), "%s",
+                         session_store_last_error(m->store));
         manager_session_runtime_start(m);
-        log_info("Session %" PRIi64 ": '%s' started.", m->session_id,
-                 info.workout_name ? info.workout_name : "?");
+        if (m->session_id > 0)
+                log_info("Session %" PRIi64 ": '%s' started.", m->session_id,
+                         info.workout_name ? info.workout_name : "?");
+        else
+                log_info("Session (not recorded yet): '%s' started.",
+                         info.workout_name ? info.workout_name : "?");
+        manager_store_changed(m);
+        manager_rearm_flush_timer(m);
 }
 
 void manager_session_end(Manager *m, SessionEndReason reason)
 {
         const char *why = session_end_reason_to_string(reason);
-        int64_t id = m->session_id;
         int r;
 
-        if (!id)
+        if (!m->session_active)
                 return;
         add_sample(m);
         stop_session_timers(m);
-        if (m->store && id > 0) {
+        if (m->store && m->session_recorded) {
                 r = session_store_end(m->store, wall_usec(), reason);
                 if (r < 0)
-                        log_error_errno(r, "Failed to close session %" PRIi64 ": %s", id,
+                        log_error_errno(r, "Failed to close the session: %s",
                                         session_store_last_error(m->store));
-                manager_rearm_flush_timer(m);
-                if (r >= 0)
-                        manager_store_ramp_thresholds(m, id);
+                else if (r > 0)
+                        log_warning("The session ended while the store cannot be written (%s): "
+                                    "it is kept in memory and written when it can be.",
+                                    session_store_last_error(m->store));
+                else if (!m->session_moved && reason != SESSION_END_FINISHED && m->session_id > 0) {
+                        /* A workout whose belt never moved is no run: nothing
+                         * to keep in the history (an empty "aborted" row). */
+                        /* Written out first: a session still pending is not deleted. */
+                        (void)session_store_flush(m->store, real_usec());
+                        r = session_store_delete(m->store, m->session_id);
+                        if (r >= 0) {
+                                why = "discarded";
+                                log_info("Session %" PRIi64 " discarded: the belt never moved.",
+                                         m->session_id);
+                        } else
+                                log_warning_errno(r, "Failed to discard session %" PRIi64 ": %s",
+                                                  m->session_id,
+                                                  session_store_last_error(m->store));
+                }
         }
-        log_info("Session %" PRIi64 " %s.", id, why);
-        (void)bus_manager_emit_session_finished(m, id > 0 ? (uint64_t)id : 0, why);
+        /* A session still in memory has no id yet: SessionFinished says 0. */
+        if (m->session_id > 0)
+                log_info("Session %" PRIi64 " %s.", m->session_id, why);
+        else
+                log_info("Session (not recorded yet) %s.", why);
+        (void)bus_manager_emit_session_finished(m, m->session_id > 0 ? (uint64_t)m->session_id : 0,
+                                                why);
         (void)log_context_set("SESSION_ID", NULL);
         (void)log_context_set("STEP", NULL);
+        m->session_active = m->session_recorded = false;
         m->session_id = 0;
         manager_properties_changed(m, MANAGER_PROP_SESSION);
+        manager_store_changed(m);
+        manager_rearm_flush_timer(m);
         if (m->options.exit_when_done && !m->shutting_down) {
                 log_info("Session over, exiting (--exit-when-done).");
                 m->shutting_down = true;
@@ -281,38 +399,49 @@ void manager_session_end(Manager *m, SessionEndReason reason)
         }
 }
 
-static void store_rr(Manager *m, const double *rr_ms, size_t n)
+/*
+ * The RR intervals of one notification at session time t, stored as the
+ * cleaner decides them, each at the end of its beat (docs/sessions.md): the
+ * beats the cleaner returns stand for the input beat rr_cleaner_pending()
+ * before the newest, and the ones before them end an interval earlier each.
+ */
+static void store_rr(Manager *m, double t, const double *rr_ms, size_t n)
 {
+        double later = 0;
+
+        for (size_t i = 0; i < n; i++)
+                later += rr_ms[i];
         for (size_t i = 0; i < n && m->rr_cleaner; i++) {
                 const RrBeat *beats = NULL;
-                int k = rr_cleaner_push(m->rr_cleaner, rr_ms[i], &beats);
+                double end;
+                int k;
 
-                for (int j = 0; j < k; j++) {
+                later -= rr_ms[i];
+                (void)rr_clock_push(&m->rr_clock, t, rr_ms[i], later);
+                k = rr_cleaner_push(m->rr_cleaner, rr_ms[i], &beats);
+                if (k <= 0)
+                        continue;
+                end = rr_clock_end(&m->rr_clock, rr_cleaner_pending(m->rr_cleaner));
+                if (!isfinite(end))
+                        end = t;
+                for (int j = k - 1; j >= 0; j--) {
                         SessionRr rr = {
-                                .t_s = manager_session_t(m),
+                                .t_s = end,
                                 .rr_ms = (unsigned)lround(beats[j].rr_ms),
-                                .artifact = rr_beat_is_artifact(&beats[j]),
+                                .artifact = beats[j].counted,
                         };
 
-                        if (m->store && m->session_id > 0)
+                        if (m->store && m->session_recorded)
                                 (void)session_store_add_rr(m->store, &rr);
+                        end -= beats[j].rr_ms / 1000.0;
                 }
         }
 }
 
 static void handle_crossover(Manager *m, const CrossoverEvent *ev)
 {
-        const char *key = threshold_kind_to_key(ev->threshold);
+        const char *key = threshold_kind_key_to_string(ev->threshold);
         char text[160], json[192];
-        SessionThreshold th = {
-                .kind = ev->threshold == THRESHOLD_HRVT1 ? "aet" : "ant",
-                .method = "dfa-a1-live",
-                .alpha1 = threshold_kind_alpha1(ev->threshold),
-                .hr_bpm = ev->hr_bpm,
-                .speed_kmh = ev->speed_kmh,
-                .t_s = ev->t_s,
-                .confidence = ev->confidence,
-        };
 
         snprintf(text, sizeof(text), "%s the %s at %.0f bpm, %.1f km/h (alpha1 %.2f)",
                  ev->above ? "Crossed" : "Back below", threshold_kind_to_string(ev->threshold),
@@ -323,12 +452,10 @@ static void handle_crossover(Manager *m, const CrossoverEvent *ev)
                  isfinite(ev->speed_kmh) ? ev->speed_kmh : 0.0, ev->above ? "true" : "false");
         log_info("%s", text);
         manager_store_event(m, SESSION_EVENT_CROSSOVER, text, json);
+        /* An event of the session, never a threshold: only the end-of-session
+         * analysis of a threshold test stores thresholds. */
         if (!ev->above)
                 return;
-        if (m->store && m->session_id > 0 &&
-            session_store_add_threshold(m->store, m->session_id, &th) < 0)
-                log_warning("Failed to record the crossover: %s",
-                            session_store_last_error(m->store));
         snprintf(m->live.crossover_kind, sizeof(m->live.crossover_kind), "%s", key);
         m->live.crossover_t_s = ev->t_s;
         m->live.crossover_hr_bpm = (unsigned)lround(ev->hr_bpm);
@@ -357,10 +484,17 @@ void manager_handle_heart_rate(Manager *m, const HrsMeasurement *hr)
                 m->live.last_rr_ms = (unsigned)lround(rr_ms[hr->n_rr - 1]);
                 m->live.rr_count += hr->n_rr;
         }
-        if (!m->session_id)
+        if (!m->session_active)
                 return;
+        /* The lap's heart rate: what the runner's laps show next to their times. */
+        if (hr->heart_rate_bpm > 0 && m->engine &&
+            workout_engine_get_state(m->engine) == ENGINE_STATE_RUNNING) {
+                m->lap_hr_sum += hr->heart_rate_bpm;
+                m->lap_hr_max = MAX(m->lap_hr_max, (double)hr->heart_rate_bpm);
+                m->lap_hr_n++;
+        }
 
-        store_rr(m, rr_ms, hr->n_rr);
+        store_rr(m, manager_session_t(m), rr_ms, hr->n_rr);
         if (!m->analysis)
                 return;
         if (live_analysis_push(m->analysis, manager_session_t(m), hr->heart_rate_bpm, rr_ms,
@@ -389,15 +523,15 @@ int manager_open_store(Manager *m)
         m->state_dir = strdup(dir);
         if (!m->state_dir)
                 return log_oom();
-        r = session_store_open(&m->store, dir);
-        if (r < 0) {
-                /* The workout still runs safely; it is just not recorded. */
-                log_error_errno(r,
-                                "Cannot open the session store in %s (sessions will not be "
-                                "recorded): %m",
-                                dir);
-                return 0;
-        }
+        r = session_store_new(&m->store, dir);
+        if (r < 0)
+                return log_error_errno(r, "Cannot set up the session store: %m");
+        m->store_state = session_store_get_state(m->store);
+        if (!session_store_is_open(m->store))
+                /* The workout still runs safely, and its session waits in memory. */
+                log_error("Cannot open the session store in %s now (sessions are kept in memory "
+                          "and written once it can be opened): %s",
+                          dir, session_store_last_error(m->store));
         if (session_store_get_interrupted(m->store, &resume) >= 0) {
                 log_notice("Session %" PRIi64 " was interrupted (paced stopped uncleanly): it "
                            "resumes if the treadmill's belt is still running.",

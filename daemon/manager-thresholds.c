@@ -13,6 +13,7 @@
 #include "log.h"
 #include "manager-internal.h"
 #include "rr-analysis.h"
+#include "time-util.h"
 
 static uint64_t now_wall_usec(void)
 {
@@ -27,8 +28,8 @@ void manager_load_accepted(Manager *m)
         int r;
 
         m->have_accepted = false;
-        if (!m->store)
-                return;
+        if (!session_store_is_open(m->store))
+                return; /* not now: the configuration's values stand */
         r = session_store_get_accepted(m->store, &m->accepted);
         if (r == -ENOENT)
                 return;
@@ -42,6 +43,67 @@ void manager_load_accepted(Manager *m)
                  " where the configuration sets none.",
                  m->accepted.session_id);
         manager_apply_config(m);
+}
+
+void manager_load_accepted_result(Manager *m)
+{
+        char t[32];
+        int r;
+
+        m->have_accepted_mile = false;
+        if (!m->store)
+                return;
+        r = session_store_get_accepted_result(m->store, METERS_PER_MILE, &m->accepted_mile);
+        if (r == -ENOENT)
+                return;
+        if (r < 0) {
+                log_warning("Cannot read the accepted results: %s",
+                            session_store_last_error(m->store));
+                return;
+        }
+        m->have_accepted_mile = true;
+        log_info("Using the mile accepted from session %" PRIi64 ": %s.",
+                 m->accepted_mile.session_id,
+                 format_duration(t, sizeof(t), m->accepted_mile.time_s, TIME_FORMAT_DASH));
+        manager_apply_config(m);
+}
+
+int manager_accept_result(Manager *m, int64_t id, SessionAcceptedResult *ret)
+{
+        SessionAcceptedResult a;
+        char t[32];
+        int r;
+
+        if (!m->store)
+                return -ENOMEDIUM;
+        r = session_store_accept_result(m->store, id, now_wall_usec(), &a);
+        if (r < 0)
+                return r;
+        if (fabs(a.distance_m - METERS_PER_MILE) >= 1)
+                return -EMEDIUMTYPE; /* stored, but no mile: not the mile reference */
+        m->accepted_mile = a;
+        m->have_accepted_mile = true;
+        log_info("Accepted session %" PRIi64 "'s mile as the runner's: %s.", id,
+                 format_duration(t, sizeof(t), a.time_s, TIME_FORMAT_DASH));
+        manager_apply_config(m);
+        if (ret)
+                *ret = a;
+        return 0;
+}
+
+void manager_update_announce(Manager *m, int step_index)
+{
+        const ResolvedWorkout *w = m->engine ? workout_engine_get_workout(m->engine) : NULL;
+        size_t first, last;
+        bool in_ramp;
+
+        if (!m->analysis)
+                return;
+        /* Elsewhere alpha1 crosses its levels in every hard effort, and in a
+         * cool-down its 2-min window "comes back" at peak HR. */
+        in_ramp = w && step_index >= 0 && threshold_test_workout_ramp(w, &first, &last) &&
+                  (size_t)step_index >= first && (size_t)step_index <= last;
+        live_analysis_set_announce(m->analysis, in_ramp);
 }
 
 static int analyse_session(Manager *m, int64_t id, RrAnalysis **ret)
@@ -64,6 +126,7 @@ static int analyse_session(Manager *m, int64_t id, RrAnalysis **ret)
 void manager_store_ramp_thresholds(Manager *m, int64_t id)
 {
         RrAnalysis *a = NULL;
+        char why[256];
         int r;
 
         if (!m->store || id <= 0)
@@ -74,22 +137,20 @@ void manager_store_ramp_thresholds(Manager *m, int64_t id)
                         log_warning_errno(r, "Cannot analyse session %" PRIi64 ": %m", id);
                 return;
         }
-        /* Only a recognised speed ramp with a good fit over enough valid
-         * windows (threshold_ramp_fit's RAMP_OK) gives thresholds worth
-         * keeping; a steady run or an interval session does not. */
-        if (!isfinite(a->ramp_start_s) || a->ramp.status != RAMP_OK) {
-                log_debug("Session %" PRIi64 ": no ramp-test thresholds (%s).", id,
-                          isfinite(a->ramp_start_s) ? ramp_status_to_string(a->ramp.status)
-                                                    : "no ramp");
+        /* Only a threshold test gives thresholds (threshold-test.h); a steady
+         * run, intervals or a time trial does not, whatever alpha1 did. */
+        if (a->test.status != THRESHOLD_TEST_VALID) {
+                log_info("Session %" PRIi64 ": %s.", id,
+                         threshold_test_describe(&a->test, why, sizeof(why)));
                 rr_analysis_free(a);
                 return;
         }
         for (ThresholdKind k = 0; k < _THRESHOLD_KIND_MAX; k++) {
                 const ThresholdEstimate *t = &a->ramp.t[k];
-                char json[192];
+                char json[256];
                 SessionThreshold th = {
                         .kind = k == THRESHOLD_HRVT1 ? "aet" : "ant",
-                        .method = SESSION_METHOD_RAMP,
+                        .method = SESSION_METHOD_RAMP_TEST,
                         .alpha1 = threshold_kind_alpha1(k),
                         .hr_bpm = t->hr_bpm,
                         .speed_kmh = t->speed_kmh,
@@ -101,32 +162,97 @@ void manager_store_ramp_thresholds(Manager *m, int64_t id)
                 if (!t->found)
                         continue;
                 snprintf(json, sizeof(json),
-                         "{\"grade\":\"%c\",\"reached\":%s,\"windows\":%zu,\"r\":%.3f}", t->grade,
+                         "{\"test\":true,\"grade\":\"%c\",\"ci_lo_bpm\":%.1f,\"ci_hi_bpm\":%.1f,"
+                         "\"reached\":%s,\"windows\":%zu,\"r\":%.3f}",
+                         t->grade, isfinite(t->hr_ci_lo_bpm) ? t->hr_ci_lo_bpm : -1.0,
+                         isfinite(t->hr_ci_hi_bpm) ? t->hr_ci_hi_bpm : -1.0,
                          t->reached ? "true" : "false", a->ramp.n_windows, a->ramp.r);
                 if (session_store_add_threshold(m->store, id, &th) < 0)
                         log_warning("Failed to store the ramp-test threshold: %s",
                                     session_store_last_error(m->store));
                 else
-                        log_info("Session %" PRIi64 ": %s %.0f bpm (ramp fit, confidence %c).", id,
-                                 threshold_kind_to_string(k), t->hr_bpm, t->grade);
+                        log_info("Session %" PRIi64 ": %s %.0f bpm (95 %% interval %.0f-%.0f, "
+                                 "grade %c).",
+                                 id, threshold_kind_to_string(k), t->hr_bpm, t->hr_ci_lo_bpm,
+                                 t->hr_ci_hi_bpm, t->grade);
         }
         rr_analysis_free(a);
 }
 
-int manager_accept_thresholds(Manager *m, int64_t id, SessionAccepted *ret)
+/*
+ * A session stored before its result was checked as a test, or one that
+ * is not a test: analyse it now. Only a test's two thresholds, or with
+ * force the fit of anything that crossed both levels, are accepted; a
+ * one-sided result (HRVT1 only) never is, since HRVT2 is what sets LTHR and
+ * the zones need both.
+ */
+static int accept_from_analysis(Manager *m, int64_t id, bool force, SessionAccepted *ret,
+                                bool *ret_forced, char *why, size_t why_size)
+{
+        _cleanup_(rr_analysis_freep) RrAnalysis *a = NULL;
+        const ThresholdEstimate *t1, *t2;
+        int r;
+
+        r = analyse_session(m, id, &a);
+        if (r == -ENODATA) {
+                snprintf(why, why_size, "it has no RR intervals");
+                return -ENODATA;
+        }
+        if (r < 0)
+                return r;
+        (void)threshold_test_describe(&a->test, why, why_size);
+        t1 = &a->ramp.t[THRESHOLD_HRVT1];
+        t2 = &a->ramp.t[THRESHOLD_HRVT2];
+        if (a->test.one_sided)
+                return -EDOM;
+        if (a->test.status != THRESHOLD_TEST_VALID) {
+                if (!force)
+                        return -EBADE;
+                /* Forced: the fit must still have crossed both levels within its data. */
+                if (a->ramp.status != RAMP_OK || !t1->found || !t2->found)
+                        return -ENODATA;
+                if (!t2->reached)
+                        return t1->reached ? -EDOM : -ENODATA;
+                *ret_forced = true;
+        }
+        *ret = (SessionAccepted){
+                .session_id = id,
+                .accepted_wall_usec = now_wall_usec(),
+                .hrvt1_bpm = t1->hr_bpm,
+                .hrvt2_bpm = t2->hr_bpm,
+                .hrvt1_kmh = t1->speed_kmh,
+                .hrvt2_kmh = t2->speed_kmh,
+        };
+        if (!(t1->hr_bpm < t2->hr_bpm))
+                return -EINVAL;
+        return session_store_record_accepted(m->store, ret);
+}
+
+int manager_accept_thresholds(Manager *m, int64_t id, bool force, SessionAccepted *ret,
+                              char *ret_why, size_t why_size)
 {
         SessionAccepted a;
+        char why[256] = "";
+        bool forced = false;
         int r;
 
         if (!m->store)
                 return -ENOMEDIUM; /* running without a store */
+        if (id <= 0)
+                return -ENOENT;
+        /* The result stored when the session ended, as pacectl thresholds shows it. */
         r = session_store_accept_thresholds(m->store, id, now_wall_usec(), &a);
+        if (r == -ENODATA)
+                r = accept_from_analysis(m, id, force, &a, &forced, why, sizeof(why));
+        if (ret_why)
+                snprintf(ret_why, why_size, "%s", why);
         if (r < 0)
                 return r;
         m->accepted = a;
         m->have_accepted = true;
-        log_info("Accepted the thresholds of session %" PRIi64 ": HRVT1 %.0f bpm, HRVT2 %.0f bpm.",
-                 id, a.hrvt1_bpm, a.hrvt2_bpm);
+        log_info("Accepted the thresholds of session %" PRIi64
+                 ": HRVT1 %.0f bpm, HRVT2 %.0f bpm%s%s.",
+                 id, a.hrvt1_bpm, a.hrvt2_bpm, forced ? ", forced: " : "", forced ? why : "");
         manager_apply_config(m);
         if (ret)
                 *ret = a;

@@ -23,15 +23,19 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
+#include <systemd/sd-daemon.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "bus-device.h"
 #include "bus-manager.h"
+#include "engine-config.h"
 #include "log.h"
 #include "manager-internal.h"
 #include "plan.h"
+#include "read-file.h"
 #include "sim-transport.h"
+#include "utf8.h"
 #include "workout-library.h"
 #include "workout-text.h"
 #include "workout-zwo.h"
@@ -42,76 +46,46 @@ static void rearm_engine_timer(Manager *m);
 
 /* ---- configuration → modules ---- */
 
+/* The control point's state changes (ftms-control.c), logged with the treadmill's address. */
+static void log_control_transition(const FtmsControlTransition *t, void *userdata)
+{
+        Manager *m = userdata;
+        const char *address = m->devices[TRANSPORT_ROLE_TREADMILL].address;
+        char device[128];
+        const char *fields[] = {device, NULL};
+
+        snprintf(device, sizeof(device), "DEVICE=%s", address ?: "");
+        log_fields(LOG_DEBUG, 0, fields, "Treadmill %s: control %s -> %s (%s)", address ?: "(none)",
+                   ftms_control_state_to_string(t->from), ftms_control_state_to_string(t->to),
+                   t->reason);
+}
+
 static void build_engine_config(const Manager *m, EngineConfig *ret)
 {
-        const Config *c = m->config;
-
-        engine_config_init(ret);
+        engine_config_from_config(m->config, ret);
+        ret->control.on_transition = log_control_transition;
+        ret->control.userdata = (void *)m;
         /* A real device answers in real time, whatever the clock's scale
          * (--test-time-scale): the engine's timeouts are virtual. The
          * simulator answers in virtual time. */
         if (!m->options.simulate)
                 ret->control.response_timeout_usec =
                         (uint64_t)((double)ret->control.response_timeout_usec * m->clock.scale);
-        ret->safety.max_speed_kmh = c->max_speed_kmh;
-        ret->safety.min_incline_pct = c->min_incline_pct;
-        ret->safety.max_incline_pct = c->max_incline_pct;
-        ret->safety.max_accel_kmhps = c->max_accel_kmh_s;
-        ret->safety.max_incline_rate_pps = c->max_incline_rate_pct_s;
-        ret->safety.hr_ceiling_bpm = c->hr_ceiling_bpm;
-        ret->safety.hr_ceiling_hold_usec = (uint64_t)(c->hr_ceiling_duration_s * USEC_PER_SEC);
-        ret->safety.hr_ceiling_hysteresis_bpm = c->hr_ceiling_hysteresis_bpm;
-        ret->safety.recovery_speed_kmh = c->recovery_speed_kmh;
-        switch (c->hr_loss) {
-        case CONFIG_HR_LOSS_HOLD_THEN_PACE:
-                ret->safety.hr_lost_hold_usec = (uint64_t)(c->hr_loss_hold_s * USEC_PER_SEC);
-                ret->safety.hr_lost_fallback = true;
-                break;
-        case CONFIG_HR_LOSS_PACE:
-                ret->safety.hr_lost_hold_usec = 0;
-                ret->safety.hr_lost_fallback = true;
-                break;
-        case CONFIG_HR_LOSS_RECOVERY:
-        case _CONFIG_HR_LOSS_MAX:
-        case _CONFIG_HR_LOSS_INVALID:
-                ret->safety.hr_lost_hold_usec = 0;
-                ret->safety.hr_lost_fallback = false;
-                break;
-        }
-        ret->control.monitor_only = c->monitor_only || (c->quirks & CONFIG_QUIRK_NO_CONTROL);
-        ret->calibration.factor = c->speed_factor;
-        ret->calibration.offset_kmh = c->speed_offset_kmh;
-        ret->quirk_speed_mph = c->quirks & CONFIG_QUIRK_MPH_TARGET;
-        ret->allow_remote_start = c->allow_remote_start;
-        ret->cue_lead_usec = (uint64_t)(c->cue_lead_s * USEC_PER_SEC);
-        ret->cues = c->cue_lead_s > 0;
-        ret->auto_lap_m = c->auto_lap_m;
-        ret->auto_lap_all_steps = c->auto_lap_scope == CONFIG_AUTO_LAP_ALL;
-        switch (c->stop_policy) {
-        case CONFIG_STOP_POLICY_PAUSE:
-                ret->shutdown_policy = ENGINE_SHUTDOWN_PAUSE;
-                break;
-        case CONFIG_STOP_POLICY_STOP:
-                ret->shutdown_policy = ENGINE_SHUTDOWN_STOP;
-                break;
-        case CONFIG_STOP_POLICY_COOLDOWN:
-        case _CONFIG_STOP_POLICY_MAX:
-        case _CONFIG_STOP_POLICY_INVALID:
-                ret->shutdown_policy = ENGINE_SHUTDOWN_COOLDOWN;
-                break;
-        }
-        ret->cooldown_speed_kmh = c->cooldown_speed_kmh;
-        ret->recovery_policy = c->crash_recovery == CONFIG_CRASH_RECOVERY_COOLDOWN
-                                       ? ENGINE_RECOVERY_COOLDOWN
-                                       : ENGINE_RECOVERY_RESUME;
 }
 
 static void build_zones(Manager *m)
 {
         ProfileSettings p;
 
-        /* The config's [Runner], with accepted thresholds where it is silent. */
-        profile_settings_from_config(m->config, m->have_accepted ? &m->accepted : NULL, &p);
+        /* The config's [Runner], with accepted thresholds where it is silent,
+         * an accepted time trial as the mile and the plan's goal as race pace. */
+        ProfileOverrides o = {
+                .accepted_mile_s = m->have_accepted_mile ? m->accepted_mile.time_s : 0,
+                .goal_mile_s = m->schedule ? m->schedule->options.goal_mile_s : 0,
+        };
+
+        profile_settings_from_config_with(m->config, m->have_accepted ? &m->accepted : NULL, &o,
+                                          &p);
         m->profile = p.runner;
         m->hr_profile = p.hr;
         m->zone_model = p.zone_model;
@@ -122,14 +96,26 @@ static void build_zones(Manager *m)
                            zone_model_to_string(p.zone_model));
 }
 
+static void build_monitor_config(const Manager *m, SafetyMonitorConfig *ret)
+{
+        EngineConfig ec;
+
+        build_engine_config(m, &ec);
+        engine_config_to_monitor(&ec, ret);
+}
+
 void manager_apply_config(Manager *m)
 {
+        SafetyMonitorConfig mc;
         EngineConfig ec;
         int r;
 
         build_zones(m);
         if (!m->engine)
                 return;
+        build_monitor_config(m, &mc);
+        if (m->monitor)
+                safety_monitor_set_config(m->monitor, &mc);
         build_engine_config(m, &ec);
         r = workout_engine_set_config(m->engine, manager_now(m), &ec);
         if (r < 0)
@@ -176,7 +162,8 @@ static const char *const cue_kind_names[_CUE_KIND_MAX] = {
         [CUE_KIND_UPCOMING] = "upcoming", [CUE_KIND_STEP_START] = "step-start",
         [CUE_KIND_HALFWAY] = "halfway",   [CUE_KIND_STEP_END] = "step-end",
         [CUE_KIND_LAP] = "lap",           [CUE_KIND_SAFETY] = "safety",
-        [CUE_KIND_INFO] = "info",
+        [CUE_KIND_INFO] = "info",         [CUE_KIND_RESULT] = "result",
+        [CUE_KIND_PROMPT] = "prompt",
 };
 
 static void handle_cue(Manager *m, const Cue *c)
@@ -263,8 +250,10 @@ static void handle_step_changed(Manager *m, const EngineEvent *ev)
         snprintf(json, sizeof(json), "{\"step\":%d}", ev->step_index);
         manager_store_event(m, SESSION_EVENT_STEP_CHANGE, ev->message, json);
         (void)bus_manager_emit_step_changed(m, ev->step_index, ev->message, kind);
-        if (m->analysis && m->session_id)
+        if (m->analysis && m->session_active) {
                 live_analysis_new_step(m->analysis, manager_session_t(m), NULL);
+                manager_update_announce(m, ev->step_index);
+        }
         manager_properties_changed(m, MANAGER_PROP_STEP | MANAGER_PROP_LIVE);
 }
 
@@ -272,34 +261,73 @@ static void handle_lap(Manager *m, const EngineEvent *ev)
 {
         const EngineLap *l = &ev->lap;
         SessionLap lap;
-        double start_s;
+        double start_s, avg_hr, max_hr;
         int r;
 
-        if (m->analysis && m->session_id)
+        if (m->analysis && m->session_active)
                 live_analysis_new_lap(m->analysis, manager_session_t(m), NULL);
-        (void)bus_manager_emit_lap(m, l->number,
-                                   !l->automatic                                ? "step"
+        avg_hr = m->lap_hr_n > 0 ? m->lap_hr_sum / m->lap_hr_n : NAN;
+        max_hr = m->lap_hr_n > 0 ? m->lap_hr_max : NAN;
+        m->lap_hr_sum = m->lap_hr_max = 0;
+        m->lap_hr_n = 0;
+        /* A time trial's laps go by their number in the trial. */
+        (void)bus_manager_emit_lap(m, l->trial_lap ? l->trial_lap : l->number,
+                                   l->trial_lap                                 ? "trial"
+                                   : !l->automatic                              ? "step"
                                    : fabs(l->distance_m - METERS_PER_MILE) < 50 ? "mile"
                                                                                 : "auto",
                                    l->distance_m, l->duration_s, l->avg_speed_kmh);
-        if (!m->store || m->session_id <= 0)
+        if (!m->store || !m->session_recorded)
                 return;
         start_s = (double)((int64_t)l->start_usec - (int64_t)m->session_start_usec) / USEC_PER_SEC;
         lap = (SessionLap){
-                .kind = !l->automatic                                ? LAP_KIND_STEP
+                .kind = l->trial_lap > 0                             ? LAP_KIND_TRIAL
+                        : !l->automatic                              ? LAP_KIND_STEP
                         : fabs(l->distance_m - METERS_PER_MILE) < 50 ? LAP_KIND_MILE
                                                                      : LAP_KIND_400M,
                 .step_index = l->automatic ? -1 : l->step_index,
                 .start_s = start_s,
-                .end_s = manager_session_t(m),
+                .end_s = (double)((int64_t)l->end_usec - (int64_t)m->session_start_usec) /
+                         USEC_PER_SEC,
                 .distance_m = l->distance_m,
-                .avg_hr_bpm = NAN,
-                .max_hr_bpm = NAN,
+                .avg_hr_bpm = avg_hr,
+                .max_hr_bpm = max_hr,
                 .avg_speed_kmh = l->avg_speed_kmh,
         };
         r = session_store_add_lap(m->store, &lap);
         if (r < 0)
                 log_warning_errno(r, "Failed to record lap %u: %m", l->number);
+}
+
+/*
+ * A time trial ended: marked a new best against the store's earlier results
+ * at the distance, stored, told (Cue "result", spoken) and kept for
+ * LastResult, so that `pacectl watch` ends with it.
+ */
+static void handle_result(Manager *m, const EngineEvent *ev)
+{
+        TrialResult res = ev->result;
+        double best;
+        char text[192];
+        int r;
+
+        if (res.complete && m->store) {
+                r = session_store_best_result(m->store, res.distance_m, m->session_id, &best);
+                res.best = r == -ENOENT || (r >= 0 && res.time_s < best);
+        }
+        trial_result_format(&res, text, sizeof(text));
+        log_info("Time trial: %s", text);
+        if (m->store && m->session_id > 0) {
+                r = session_store_add_result(m->store, m->session_id, &res);
+                if (r < 0)
+                        log_warning_errno(r, "Failed to record the result: %s",
+                                          session_store_last_error(m->store));
+        }
+        manager_store_event(m, SESSION_EVENT_NOTE, text, NULL);
+        snprintf(m->last_result, sizeof(m->last_result), "%s", text);
+        (void)bus_manager_emit_cue(m, "result", text, -1);
+        speak(m, text);
+        manager_properties_changed(m, MANAGER_PROP_RESULT);
 }
 
 static void handle_event(Manager *m, const EngineEvent *ev)
@@ -322,6 +350,15 @@ static void handle_event(Manager *m, const EngineEvent *ev)
                                                      true, ev->message);
                 break;
         case ENGINE_EVENT_SAFETY:
+                if (ev->rule == ENGINE_SAFETY_SHUTDOWN && m->monitor) {
+                        if (ev->active)
+                                safety_monitor_stop_begin(m->monitor, manager_now(m),
+                                                          engine_shutdown_policy_to_monitor(
+                                                                  (EngineShutdownPolicy)ev->value),
+                                                          ev->applied);
+                        else
+                                safety_monitor_stop_end(m->monitor, manager_now(m), ev->value > 0);
+                }
                 log_full(ev->active ? LOG_WARNING : LOG_NOTICE, "Safety: %s", ev->message);
                 manager_store_event(m, SESSION_EVENT_SAFETY, ev->message, NULL);
                 (void)bus_manager_emit_safety_action(m, engine_safety_rule_to_string(ev->rule),
@@ -353,13 +390,28 @@ static void handle_event(Manager *m, const EngineEvent *ev)
         case ENGINE_EVENT_REJECTED:
                 log_notice("Refused: %s", ev->message);
                 break;
+        case ENGINE_EVENT_RESULT:
+                handle_result(m, ev);
+                break;
         case ENGINE_EVENT_SHUTDOWN_DONE:
-                log_info("Belt in a safe state: %s", ev->message);
+                if (m->monitor)
+                        safety_monitor_stop_end(m->monitor, manager_now(m), ev->value > 0);
+                if (ev->value > 0)
+                        log_info("Belt in a safe state: %s", ev->message);
+                else {
+                        /* The runner must hear it: the belt was not brought to the policy. */
+                        log_warning("Could not finish the safe stop: %s", ev->message);
+                        manager_store_event(m, SESSION_EVENT_SAFETY, ev->message, NULL);
+                        (void)bus_manager_emit_safety_action(
+                                m, engine_safety_rule_to_string(ENGINE_SAFETY_SHUTDOWN), true,
+                                ev->message);
+                        (void)sd_notifyf(false, "STATUS=Stopping: %s", ev->message);
+                }
                 if (m->shutting_down) {
                         EngineState s = workout_engine_get_state(m->engine);
 
                         /* The session of a workout cut short by the stop is aborted. */
-                        if (m->session_id)
+                        if (m->session_active)
                                 manager_session_end(m, s == ENGINE_STATE_FINISHED
                                                                ? SESSION_END_FINISHED
                                                                : SESSION_END_ABORTED);
@@ -373,12 +425,60 @@ static void handle_event(Manager *m, const EngineEvent *ev)
         }
 }
 
-static void write_control_point(Manager *m, const FtmsControlCommand *cmd)
+/*
+ * A write the monitor refused. In tests and the simulator that is a bug to
+ * fail on at once; in production the command is dropped, said once per
+ * invariant, and signalled.
+ */
+static void handle_violation(Manager *m, const SafetyViolation *v)
+{
+        const char *name = safety_invariant_to_string(v->invariant) ?: "unknown";
+
+        if (m->monitor_abort) {
+                log_full(LOG_EMERG, "Safety invariant '%s' violated: %s", name, v->message);
+                abort();
+        }
+        if (!m->monitor_logged[v->invariant]) {
+                m->monitor_logged[v->invariant] = true;
+                log_error("Safety invariant '%s' violated (refused; said once): %s", name,
+                          v->message);
+        } else
+                log_debug("Safety invariant '%s' violated again: %s", name, v->message);
+        manager_store_event(m, SESSION_EVENT_SAFETY, v->message, NULL);
+        (void)bus_manager_emit_safety_violation(m, name, v->message);
+}
+
+static void check_monitor(Manager *m)
+{
+        SafetyViolation v;
+
+        if (m->monitor && safety_monitor_check(m->monitor, manager_now(m), &v) < 0)
+                handle_violation(m, &v);
+}
+
+/* at: the engine's time of the write, so that the monitor measures the
+ * rate on the engine's clock, not after a (time-scaled) processing delay. */
+static void write_control_point(Manager *m, const FtmsControlCommand *cmd, uint64_t at)
 {
         uint8_t buf[FTMS_CP_MAX_LEN];
+        SafetyViolation v;
         size_t len;
         int r;
 
+        if (m->monitor && safety_monitor_check_write(m->monitor, at, cmd, &v) < 0) {
+                TransportEvent ev = {
+                        .type = TRANSPORT_EVENT_CP_WRITE_FAILED,
+                        .role = TRANSPORT_ROLE_TREADMILL,
+                        .time_usec = manager_now(m),
+                        .cp_write_error = {.error = -EPERM, .message = "refused by the monitor"},
+                };
+
+                handle_violation(m, &v);
+                /* The control-point machine hears a failed write and moves on. */
+                safety_monitor_observe(m->monitor, ev.time_usec, &ev);
+                workout_engine_handle_event(m->engine, ev.time_usec, &ev);
+                return;
+        }
         r = ftms_control_command_encode(cmd, buf, sizeof(buf), &len);
         if (r >= 0)
                 r = m->transport ? transport_write_control_point(m->transport, buf, len)
@@ -392,6 +492,8 @@ static void write_control_point(Manager *m, const FtmsControlCommand *cmd)
                 };
 
                 log_debug_errno(r, "Control point write failed: %m");
+                if (m->monitor)
+                        safety_monitor_observe(m->monitor, ev.time_usec, &ev);
                 workout_engine_handle_event(m->engine, ev.time_usec, &ev);
         }
 }
@@ -406,7 +508,7 @@ void manager_drain_engine(Manager *m)
         while (workout_engine_pop_output(m->engine, &out) > 0)
                 switch (out.type) {
                 case ENGINE_OUTPUT_CP_WRITE:
-                        write_control_point(m, &out.write);
+                        write_control_point(m, &out.write, out.time_usec);
                         break;
                 case ENGINE_OUTPUT_CUE:
                         handle_cue(m, &out.cue);
@@ -418,6 +520,7 @@ void manager_drain_engine(Manager *m)
                 case _ENGINE_OUTPUT_TYPE_INVALID:
                         break;
                 }
+        check_monitor(m);
         rearm_engine_timer(m);
 }
 
@@ -463,12 +566,15 @@ static void rearm_engine_timer(Manager *m)
 
 /* ---- transport events ---- */
 
+/* A device's name is whatever it advertises: shown, logged and stored as text only. */
 static void device_set_string(char **field, const char *value)
 {
-        if (streq_ptr(*field, value))
+        _cleanup_free_ char *v = utf8_sanitize(value);
+
+        if (streq_ptr(*field, v))
                 return;
         free(*field);
-        *field = value ? strdup(value) : NULL;
+        *field = TAKE_PTR(v);
 }
 
 /* The RR intervals as stored, each with the cleaner's artifact flag. */
@@ -557,8 +663,9 @@ static void handle_transport_event(const TransportEvent *ev, void *userdata)
                                   (double)paced_clock_to_real(&m->clock, ev->time_usec) /
                                           USEC_PER_SEC);
                 }
+                /* The second record: whether the belt runs or slows on its own. */
                 if (m->recover_pending && m->name_owned &&
-                    (td->present & FTMS_FIELD_BIT(FTMS_FIELD_SPEED)))
+                    (td->present & FTMS_FIELD_BIT(FTMS_FIELD_SPEED)) && ++m->recover_samples >= 2)
                         recover_now = true;
                 break;
         }
@@ -589,6 +696,8 @@ static void handle_transport_event(const TransportEvent *ev, void *userdata)
         if (device_changed)
                 (void)bus_device_emit_changed(d, m->bus);
 
+        if (m->monitor)
+                safety_monitor_observe(m->monitor, manager_now(m), ev);
         if (m->engine) {
                 workout_engine_handle_event(m->engine, manager_now(m), ev);
                 manager_drain_engine(m);
@@ -603,8 +712,10 @@ static void handle_transport_event(const TransportEvent *ev, void *userdata)
             m->devices[TRANSPORT_ROLE_TREADMILL].has_caps && m->name_owned) {
                 _cleanup_(sd_bus_error_free) sd_bus_error error = SD_BUS_ERROR_NULL;
                 _cleanup_free_ char *name = TAKE_PTR(m->pending_run);
+                _cleanup_free_ char *data = TAKE_PTR(m->pending_run_data);
 
-                if (manager_start_workout(m, name, false, &error) < 0) {
+                if ((data ? manager_start_workout_data(m, name, data, false, &error)
+                          : manager_start_workout(m, name, false, &error)) < 0) {
                         log_error("Cannot run '%s': %s", name, error.message);
                         m->exit_code = 1;
                         manager_finish_shutdown(m);
@@ -625,11 +736,26 @@ int manager_setup_workout(Manager *m)
         r = workout_engine_new(&m->engine, &ec);
         if (r < 0)
                 return log_error_errno(r, "Failed to set up the workout engine: %m");
+        {
+                SafetyMonitorConfig mc;
+                const char *mode = getenv("PACED_SAFETY_MONITOR");
+
+                build_monitor_config(m, &mc);
+                r = safety_monitor_new(&m->monitor, &mc);
+                if (r < 0)
+                        return log_error_errno(r, "Failed to set up the safety monitor: %m");
+                /* Loud where a violation is a bug to find: tests and the simulator. */
+                m->monitor_abort = mode ? streq(mode, "abort") : m->options.simulate;
+                log_debug("Safety monitor: %s on a violation.",
+                          m->monitor_abort ? "abort" : "refuse and signal");
+        }
         r = manager_open_store(m);
         if (r < 0)
                 return r;
         manager_load_accepted(m);
+        manager_load_accepted_result(m);
         (void)manager_load_schedule(m);
+        build_zones(m);
 
         r = manager_transport_new(m, &m->transport);
         if (r == -EOPNOTSUPP) {
@@ -662,6 +788,11 @@ void manager_workout_done(Manager *m)
         m->sample_timer = sd_event_source_unref(m->sample_timer);
         m->flush_timer = sd_event_source_unref(m->flush_timer);
         m->engine = workout_engine_free(m->engine);
+        m->monitor = safety_monitor_free(m->monitor);
+        if (m->store && session_store_next_flush(m->store) != USEC_INFINITY)
+                log_warning("Stopping with %zu samples not written yet (%s): one last attempt, "
+                            "waiting up to 2 s for the database; what it cannot write is lost.",
+                            session_store_buffered(m->store), session_store_last_error(m->store));
         m->store = session_store_free(m->store);
         m->rr_cleaner = rr_cleaner_free(m->rr_cleaner);
         m->analysis = live_analysis_free(m->analysis);
@@ -669,24 +800,56 @@ void manager_workout_done(Manager *m)
         planned_workouts_done(&m->planned);
         free(m->pending_run);
         m->pending_run = NULL;
+        free(m->pending_run_data);
+        m->pending_run_data = NULL;
         free(m->state_dir);
         m->state_dir = NULL;
 }
 
 void manager_on_ready(Manager *m)
 {
-        if (!m->options.run_workout)
+        const char *run = m->options.run_workout;
+        int r;
+
+        if (!run)
                 return;
         free(m->pending_run);
-        m->pending_run = strdup(m->options.run_workout);
-        if (!m->transport) {
-                log_error("Cannot run '%s': there is no treadmill transport.",
-                          m->options.run_workout);
+        m->pending_run = strdup(run);
+        if (!m->pending_run) {
+                log_oom();
                 m->exit_code = 1;
                 manager_finish_shutdown(m);
                 return;
         }
-        log_info("Waiting for the treadmill to run '%s'.", m->options.run_workout);
+        /* A file given on paced's own command line is read now, by paced, as any
+         * file of its own: not a link, FIFO or device, and size-capped. */
+        if (!workout_library_name_is_valid(run)) {
+                r = read_file_regular(run, WORKOUT_ZWO_MAX, READ_FILE_NOFOLLOW,
+                                      &m->pending_run_data, NULL);
+                if (r < 0) {
+                        log_error_errno(r, "Cannot run '%s': %s", run,
+                                        r == -EBADFD ? "not a regular file" : strerror(-r));
+                        m->exit_code = 1;
+                        manager_finish_shutdown(m);
+                        return;
+                }
+        }
+        if (!m->transport) {
+                log_error("Cannot run '%s': there is no treadmill transport.", run);
+                m->exit_code = 1;
+                manager_finish_shutdown(m);
+                return;
+        }
+        log_info("Waiting for the treadmill to run '%s'.", run);
+}
+
+uint64_t manager_stop_budget_real_usec(Manager *m)
+{
+        EngineConfig ec;
+
+        build_engine_config(m, &ec);
+        /* The engine's own deadline (virtual), plus a margin for the last answer. */
+        return paced_clock_span_to_real(&m->clock, ec.shutdown_timeout_usec) + 5 * USEC_PER_SEC;
 }
 
 int manager_workout_shutdown(Manager *m)
@@ -698,7 +861,7 @@ int manager_workout_shutdown(Manager *m)
         r = workout_engine_shutdown(m->engine, manager_now(m));
         manager_drain_engine(m);
         if (r > 0 || workout_engine_shutdown_done(m->engine)) {
-                if (m->session_id)
+                if (m->session_active)
                         manager_session_end(m, workout_engine_get_state(m->engine) ==
                                                                ENGINE_STATE_FINISHED
                                                        ? SESSION_END_FINISHED
@@ -731,11 +894,13 @@ void manager_snapshot(Manager *m, ManagerSnapshot *ret)
                 .control_status = m->config->monitor_only ? "monitor-only" : "offline",
                 .session_id = m->session_id > 0 ? (uint64_t)m->session_id : 0,
                 .schedule = "",
+                .last_result = m->last_result,
         };
         ret->schedule = manager_schedule_today(m);
         if (!m->engine)
                 return;
         workout_engine_get_status(m->engine, manager_now(m), &st);
+        workout_engine_next_action(m->engine, ret->next_action, sizeof(ret->next_action));
         ret->state = engine_state_to_string(st.state) ?: "idle";
         if (st.state == ENGINE_STATE_PAUSED)
                 ret->pause_reason = engine_pause_reason_to_string(st.pause_reason) ?: "";
@@ -755,27 +920,37 @@ void manager_snapshot(Manager *m, ManagerSnapshot *ret)
         ret->total_time_s = w ? w->total_time_s : NAN;
         ret->monitor_only = st.monitor_reason != FTMS_MONITOR_NONE;
         ret->control_status = ftms_control_state_to_string(st.control_state) ?: "offline";
+        /* Over: no step comes next, none has time left, and an override
+         * (for the rest of a step) no longer applies to anything. */
+        if (st.state == ENGINE_STATE_FINISHED || st.state == ENGINE_STATE_ABORTED) {
+                ret->next_step_name = "";
+                ret->step_remaining_s = NAN;
+                ret->override_kmh = 0;
+        }
 }
 
 /* ---- methods ---- */
 
-static int engine_error(int r, const char *what, sd_bus_error *error)
+/* A sentence that says what failed and why: "Cannot resume: the belt is stopped ...". */
+static int engine_error(Manager *m, int r, const char *what, sd_bus_error *error)
 {
         switch (r) {
         case -ENOENT:
                 return sd_bus_error_setf(error, PACED_ERROR_NO_WORKOUT, "%s: no workout is loaded.",
                                          what);
         case -EBUSY:
-                return sd_bus_error_setf(error, PACED_ERROR_BUSY,
-                                         "%s: not possible in the current state.", what);
+                return sd_bus_error_setf(
+                        error, PACED_ERROR_BUSY, "%s: the workout is %s.", what,
+                        engine_state_to_string(workout_engine_get_state(m->engine)));
         case -EINVAL:
         case -ERANGE:
                 return sd_bus_error_setf(error, PACED_ERROR_INVALID_ARGUMENT, "%s: invalid value.",
                                          what);
         case -EPERM:
                 return sd_bus_error_setf(error, PACED_ERROR_NOT_PERMITTED,
-                                         "%s: not permitted (monitor-only, or remote start is "
-                                         "disabled).",
+                                         "%s: the belt is stopped and paced may not start it "
+                                         "(allow_remote_start = no). Press START on the "
+                                         "treadmill: the workout carries on when the belt runs.",
                                          what);
         case -ENOTCONN:
                 return sd_bus_error_setf(error, PACED_ERROR_NOT_CONNECTED,
@@ -798,20 +973,25 @@ static int load_workout(Manager *m, const char *name, Workout **ret, sd_bus_erro
         char buf[600];
         int r;
 
-        if (strchr(name, '/')) {
-                if (name[0] != '/')
-                        return sd_bus_error_setf(error, PACED_ERROR_INVALID_ARGUMENT,
-                                                 "'%s' is not an absolute path.", name);
-                r = workout_load_file(name, ret, &we);
-        } else {
-                if (!workout_library_name_is_valid(name))
-                        return sd_bus_error_setf(error, PACED_ERROR_INVALID_WORKOUT,
-                                                 "'%s' is not a library name ([a-z0-9-]).", name);
-                r = workout_library_load(name, workout_library_default_dirs(), ret, &we);
-        }
-        if (r == -ENOENT && !we.message[0])
+        /*
+         * paced never opens a file a client names: it would do so with its
+         * own rights, not the caller's (a FIFO would block the loop, and an
+         * error would tell the caller about a file it may not read). The
+         * caller reads the file and sends its contents (StartWorkoutData).
+         */
+        if (strchr(name, '/'))
+                return sd_bus_error_setf(error, PACED_ERROR_INVALID_ARGUMENT,
+                                         "paced does not open files named by a client: send the "
+                                         "workout's contents with StartWorkoutData (as 'pacectl "
+                                         "start FILE' does).");
+        if (!workout_library_name_is_valid(name))
+                return sd_bus_error_set(error, PACED_ERROR_INVALID_WORKOUT,
+                                        "Not a library name ([a-z0-9-], 1 to 64 characters).");
+        r = workout_library_load(name, workout_library_default_dirs(), ret, &we);
+        if (r == -ENOENT)
                 return sd_bus_error_setf(error, PACED_ERROR_INVALID_WORKOUT,
-                                         "No workout '%s' (see pacectl validate).", name);
+                                         "No workout '%s' in the library (see pacectl validate).",
+                                         name);
         if (r < 0)
                 return sd_bus_error_setf(error, PACED_ERROR_INVALID_WORKOUT, "%s",
                                          we.message[0] ? workout_error_format(&we, buf, sizeof(buf))
@@ -824,6 +1004,14 @@ static int check_can_start(Manager *m, sd_bus_error *error)
         if (!m->transport || !m->devices[TRANSPORT_ROLE_TREADMILL].connected)
                 return sd_bus_error_set(error, PACED_ERROR_NOT_CONNECTED,
                                         "No treadmill is connected.");
+        if (workout_engine_get_state(m->engine) == ENGINE_STATE_ARMED) {
+                const ResolvedWorkout *w = workout_engine_get_workout(m->engine);
+
+                return sd_bus_error_setf(error, PACED_ERROR_BUSY,
+                                         "%s is loaded and waits for the belt: press START on the "
+                                         "treadmill, or pacectl stop to unload it.",
+                                         w && w->name ? w->name : "A workout");
+        }
         if (engine_active(m))
                 return sd_bus_error_set(error, PACED_ERROR_BUSY,
                                         "A workout is already running: stop it first.");
@@ -840,23 +1028,13 @@ static int start_loaded(Manager *m, const Workout *workout, const char *name, bo
         uint64_t now = manager_now(m);
         int r;
 
-        resolve_limits_init(&limits);
-        if (t->has_caps && t->caps.has_speed_range) {
-                limits.min_speed_kmh = t->caps.speed_range.min;
-                limits.max_speed_kmh = t->caps.speed_range.max;
-        }
-        if (t->has_caps && t->caps.has_incline_range &&
-            !(m->config->quirks & CONFIG_QUIRK_NO_INCLINE)) {
-                limits.min_incline_pct = t->caps.incline_range.min;
-                limits.max_incline_pct = t->caps.incline_range.max;
-        } else if (t->has_caps)
-                limits.min_incline_pct = limits.max_incline_pct = 0;
-        limits.speed_cap_kmh = m->config->max_speed_kmh;
-        limits.incline_cap_pct = m->config->max_incline_pct;
+        resolve_limits_from_config(m->config, t->has_caps ? &t->caps : NULL, &limits);
         r = workout_resolve(workout, &m->profile, &limits, &resolved);
         if (r < 0)
                 return sd_bus_error_setf(error, PACED_ERROR_INVALID_WORKOUT,
                                          "Cannot resolve '%s': %s", name, strerror(-r));
+        for (char **n = resolved->notes; n && *n; n++)
+                log_info("Workout '%s': %s", resolved->name, *n);
         if (resolved->any_clamped) {
                 log_notice("Workout '%s': some targets exceed the caps and were clamped.",
                            resolved->name);
@@ -868,12 +1046,15 @@ static int start_loaded(Manager *m, const Workout *workout, const char *name, bo
         r = workout_engine_load(m->engine, now, TAKE_PTR(resolved));
         if (r < 0) {
                 manager_drain_engine(m);
-                return engine_error(r, "Loading the workout", error);
+                return engine_error(m, r, "Cannot load the workout", error);
         }
+        /* A start asked for by a user may start the belt (allow_remote_start). */
+        if (!arm_only && m->monitor)
+                safety_monitor_user_start(m->monitor, now);
         r = arm_only ? workout_engine_arm(m->engine, now) : workout_engine_start(m->engine, now);
         manager_drain_engine(m);
         if (r < 0)
-                return engine_error(r, arm_only ? "Arming" : "Starting", error);
+                return engine_error(m, r, arm_only ? "Cannot arm" : "Cannot start", error);
         log_info("%s workout '%s'.", arm_only ? "Armed" : "Started", name);
         manager_properties_changed(m, MANAGER_PROP_STATE | MANAGER_PROP_WORKOUT |
                                               MANAGER_PROP_STEP | MANAGER_PROP_LIVE);
@@ -891,13 +1072,13 @@ int manager_start_workout(Manager *m, const char *name_or_path, bool arm_only, s
                 return r;
         if (!*name) {
                 const PlannedWorkout *p = manager_planned_today(m);
-                ManagerSnapshot s;
+                const PlanDay *d = manager_schedule_today_day(m);
+                _cleanup_free_ char *text = NULL;
+                WorkoutError we = {};
+                char buf[600];
 
                 /* A planned workout from another calendar comes before the plan's. */
                 if (p) {
-                        WorkoutError we = {};
-                        char buf[600];
-
                         r = planned_workout_parse(p, &workout, &we);
                         if (r < 0)
                                 return sd_bus_error_setf(
@@ -906,11 +1087,19 @@ int manager_start_workout(Manager *m, const char *name_or_path, bool arm_only, s
                                                       : strerror(-r));
                         return start_loaded(m, workout, p->name, arm_only, error);
                 }
-                manager_snapshot(m, &s);
-                if (!*s.schedule)
+                if (!d || d->type != PLAN_DAY_RUN)
                         return sd_bus_error_set(error, PACED_ERROR_INVALID_WORKOUT,
                                                 "Nothing is scheduled today: name a workout.");
-                name = s.schedule;
+                /* Today's session with this week's reps and minutes. */
+                r = plan_day_workout_text(d, &text);
+                if (r >= 0)
+                        r = workout_text_parse(text, strlen(text), d->workout, &workout, &we);
+                if (r < 0)
+                        return sd_bus_error_setf(
+                                error, PACED_ERROR_INVALID_WORKOUT, "Today's %s: %s", d->workout,
+                                we.message[0] ? workout_error_format(&we, buf, sizeof(buf))
+                                              : strerror(-r));
+                return start_loaded(m, workout, d->workout, arm_only, error);
         }
         r = load_workout(m, name, &workout, error);
         if (r < 0)
@@ -918,31 +1107,36 @@ int manager_start_workout(Manager *m, const char *name_or_path, bool arm_only, s
         return start_loaded(m, workout, name, arm_only, error);
 }
 
-int manager_start_workout_data(Manager *m, const char *filename, const char *data, bool arm_only,
-                               sd_bus_error *error)
+int manager_start_workout_bytes(Manager *m, const char *filename, const void *data, size_t len,
+                                bool arm_only, sd_bus_error *error)
 {
         _cleanup_(workout_freep) Workout *workout = NULL;
-        const char *ext = strrchr(filename, '.');
         WorkoutError we = {};
         char buf[600];
-        size_t len = strlen(data);
         int r;
 
+        /* It names the workout in messages, the log and the store: text only. */
+        if (!*filename || strlen(filename) > 255 || !utf8_is_printable(filename, false))
+                return sd_bus_error_set(error, PACED_ERROR_INVALID_ARGUMENT,
+                                        "The workout needs a file name (for its messages): up to "
+                                        "255 bytes, no control characters.");
         r = check_can_start(m, error);
         if (r < 0)
                 return r;
-        /* As workout_load_file() decides: .zwo is Zwift XML, anything else the text format. */
-        if (ext && strcasecmp(ext, ".zwo") == 0)
-                r = len > WORKOUT_ZWO_MAX ? -EFBIG
-                                          : workout_zwo_parse(data, len, filename, &workout, &we);
-        else
-                r = len > WORKOUT_TEXT_MAX ? -EFBIG
-                                           : workout_text_parse(data, len, filename, &workout, &we);
+        /* The format from the contents (FIT, .zwo, text), as for files paced reads itself. */
+        r = len > WORKOUT_FILE_MAX ? -EFBIG
+                                   : workout_parse_data(data, len, filename, &workout, &we);
         if (r < 0)
                 return sd_bus_error_setf(error, PACED_ERROR_INVALID_WORKOUT, "%s",
                                          we.message[0] ? workout_error_format(&we, buf, sizeof(buf))
                                                        : strerror(-r));
         return start_loaded(m, workout, filename, arm_only, error);
+}
+
+int manager_start_workout_data(Manager *m, const char *filename, const char *data, bool arm_only,
+                               sd_bus_error *error)
+{
+        return manager_start_workout_bytes(m, filename, data, strlen(data), arm_only, error);
 }
 
 #define ENGINE_METHOD(fname, call, what)                                                           \
@@ -956,18 +1150,139 @@ int manager_start_workout_data(Manager *m, const char *filename, const char *dat
                 r = call(m->engine, manager_now(m));                                               \
                 manager_drain_engine(m);                                                           \
                 if (r < 0)                                                                         \
-                        return engine_error(r, what, error);                                       \
+                        return engine_error(m, r, what, error);                                    \
                 manager_properties_changed(m, MANAGER_PROP_STATE | MANAGER_PROP_STEP |             \
                                                       MANAGER_PROP_LIVE);                          \
                 return 0;                                                                          \
         }
 
-ENGINE_METHOD(manager_pause, workout_engine_pause, "Pause")
-ENGINE_METHOD(manager_resume, workout_engine_resume, "Resume")
-ENGINE_METHOD(manager_stop, workout_engine_stop, "Stop")
-ENGINE_METHOD(manager_skip_step, workout_engine_skip, "Skip")
+ENGINE_METHOD(manager_pause, workout_engine_pause, "Cannot pause")
+ENGINE_METHOD(manager_skip_step, workout_engine_skip, "Cannot skip")
 
-int manager_extend_step(Manager *m, uint32_t seconds, sd_bus_error *error)
+int manager_skip_step_index(Manager *m, int32_t index, sd_bus_error *error)
+{
+        int r;
+
+        if (!workout_engine_get_workout(m->engine))
+                return sd_bus_error_set(error, PACED_ERROR_NO_WORKOUT, "No workout is loaded.");
+        r = workout_engine_skip_step(m->engine, manager_now(m), index);
+        manager_drain_engine(m);
+        if (r == -ESTALE) {
+                EngineStatus st;
+
+                workout_engine_get_status(m->engine, manager_now(m), &st);
+                return sd_bus_error_setf(error, PACED_ERROR_BUSY,
+                                         "Cannot skip step %d: it already ended (now in step %d).",
+                                         index + 1, st.step_index + 1);
+        }
+        if (r == -EINVAL)
+                return sd_bus_error_setf(error, PACED_ERROR_INVALID_ARGUMENT,
+                                         "Cannot skip step %d: the workout has %zu steps.",
+                                         index + 1, workout_engine_get_workout(m->engine)->n_steps);
+        if (r < 0)
+                return engine_error(m, r, "Cannot skip", error);
+        manager_properties_changed(m, MANAGER_PROP_STATE | MANAGER_PROP_STEP | MANAGER_PROP_LIVE);
+        return 0;
+}
+
+int manager_skip_to(Manager *m, const char *target, sd_bus_error *error)
+{
+        const ResolvedWorkout *w = workout_engine_get_workout(m->engine);
+        size_t idx;
+        int r;
+
+        if (!w)
+                return sd_bus_error_set(error, PACED_ERROR_NO_WORKOUT, "No workout is loaded.");
+        r = resolved_workout_find(w, target, &idx);
+        if (r == -EINVAL)
+                return sd_bus_error_setf(error, PACED_ERROR_INVALID_ARGUMENT,
+                                         "Cannot skip to '%s': expected main, trial or cooldown.",
+                                         target);
+        if (r < 0)
+                return sd_bus_error_setf(error, PACED_ERROR_INVALID_ARGUMENT,
+                                         "Cannot skip to the %s: '%s' has none.", target,
+                                         w->name ?: "the workout");
+        r = workout_engine_skip_to(m->engine, manager_now(m), idx);
+        manager_drain_engine(m);
+        if (r == -EINVAL)
+                return sd_bus_error_setf(error, PACED_ERROR_BUSY,
+                                         "Cannot skip to the %s: it has begun already.", target);
+        if (r < 0)
+                return engine_error(m, r, "Cannot skip", error);
+        manager_properties_changed(m, MANAGER_PROP_STATE | MANAGER_PROP_STEP | MANAGER_PROP_LIVE);
+        return 0;
+}
+
+int manager_delete_session(Manager *m, uint64_t id, sd_bus_error *error)
+{
+        int r;
+
+        if (!m->store)
+                return sd_bus_error_set(error, PACED_ERROR_FAILED,
+                                        "paced runs without a session store.");
+        if (id == 0 || id > INT64_MAX)
+                return sd_bus_error_setf(error, PACED_ERROR_INVALID_ARGUMENT,
+                                         "No session %" PRIu64 ".", id);
+        r = session_store_delete(m->store, (int64_t)id);
+        if (r == -ENOENT)
+                return sd_bus_error_setf(error, PACED_ERROR_INVALID_ARGUMENT,
+                                         "No session %" PRIu64 ".", id);
+        if (r == -EBUSY)
+                return sd_bus_error_setf(error, PACED_ERROR_BUSY,
+                                         "Session %" PRIu64 " is being recorded: stop the workout "
+                                         "first.",
+                                         id);
+        if (r < 0)
+                return sd_bus_error_setf(error, PACED_ERROR_FAILED,
+                                         "Cannot delete session %" PRIu64 ": %s", id,
+                                         session_store_last_error(m->store));
+        log_info("Deleted session %" PRIu64 ".", id);
+        return 0;
+}
+
+int manager_resume(Manager *m, sd_bus_error *error)
+{
+        int r;
+
+        if (!workout_engine_get_workout(m->engine))
+                return sd_bus_error_set(error, PACED_ERROR_NO_WORKOUT, "No workout is loaded.");
+        if (m->monitor)
+                safety_monitor_user_start(m->monitor, manager_now(m));
+        r = workout_engine_resume(m->engine, manager_now(m));
+        manager_drain_engine(m);
+        if (r == -EPERM) {
+                char buf[160];
+
+                /* Why not, and the one thing the runner does next. */
+                return sd_bus_error_setf(
+                        error, PACED_ERROR_NOT_PERMITTED,
+                        "Cannot resume: the belt is stopped and paced may not start it%s. %s",
+                        m->config->allow_remote_start ? "" : " (allow_remote_start = no)",
+                        workout_engine_next_action(m->engine, buf, sizeof(buf)));
+        }
+        if (r < 0)
+                return engine_error(m, r, "Cannot resume", error);
+        manager_properties_changed(m, MANAGER_PROP_STATE | MANAGER_PROP_STEP | MANAGER_PROP_LIVE);
+        return 0;
+}
+
+int manager_stop(Manager *m, const char **ret_note, sd_bus_error *error)
+{
+        int r;
+
+        if (!workout_engine_get_workout(m->engine))
+                return sd_bus_error_set(error, PACED_ERROR_NO_WORKOUT, "No workout is loaded.");
+        r = workout_engine_stop(m->engine, manager_now(m));
+        manager_drain_engine(m);
+        if (r < 0)
+                return engine_error(m, r, "Cannot stop", error);
+        *ret_note = workout_engine_belt_note(m->engine);
+        log_info("%s.", *ret_note);
+        manager_properties_changed(m, MANAGER_PROP_STATE | MANAGER_PROP_STEP | MANAGER_PROP_LIVE);
+        return 0;
+}
+
+int manager_extend_step(Manager *m, uint32_t seconds, char **ret_note, sd_bus_error *error)
 {
         const ResolvedWorkout *w = workout_engine_get_workout(m->engine);
         EngineStatus st;
@@ -984,22 +1299,39 @@ int manager_extend_step(Manager *m, uint32_t seconds, sd_bus_error *error)
         r = workout_engine_extend(m->engine, manager_now(m), amount);
         manager_drain_engine(m);
         if (r < 0)
-                return engine_error(r, "Extend", error);
+                return engine_error(m, r, "Cannot extend", error);
+        if (asprintf(ret_note,
+                     r > 0 ? "Step extended to the limit (a step grows by at most 1 h or 10 km)."
+                           : "Step extended by %" PRIu32 " s.",
+                     seconds) < 0)
+                *ret_note = NULL;
         manager_properties_changed(m, MANAGER_PROP_LIVE);
         return 0;
 }
 
-int manager_adjust_speed(Manager *m, double delta_kmh, sd_bus_error *error)
+int manager_adjust_speed(Manager *m, double delta_kmh, char **ret_note, sd_bus_error *error)
 {
+        EngineState s = workout_engine_get_state(m->engine);
+        EngineStatus st;
         int r;
 
         if (!m->transport || !m->devices[TRANSPORT_ROLE_TREADMILL].connected)
                 return sd_bus_error_set(error, PACED_ERROR_NOT_CONNECTED,
                                         "No treadmill is connected.");
+        /* An override is for the rest of a step: without a running workout there is none. */
+        if (s != ENGINE_STATE_RUNNING && s != ENGINE_STATE_PAUSED)
+                return sd_bus_error_set(error, PACED_ERROR_NO_WORKOUT, "No workout is running.");
         r = workout_engine_adjust_speed(m->engine, manager_now(m), delta_kmh);
         manager_drain_engine(m);
         if (r < 0)
-                return engine_error(r, "Speed change", error);
+                return engine_error(m, r, "Cannot change the speed", error);
+        workout_engine_get_status(m->engine, manager_now(m), &st);
+        if (asprintf(ret_note,
+                     r > 0 ? "Override limited to %+.1f km/h: the target stays within the "
+                             "speed caps."
+                           : "Override %+.1f km/h for the rest of the step.",
+                     st.override_kmh) < 0)
+                *ret_note = NULL;
         manager_properties_changed(m, MANAGER_PROP_LIVE);
         return 0;
 }

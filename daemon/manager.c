@@ -15,19 +15,15 @@
 #include "bus-simulator.h"
 #include "log.h"
 #include "manager-internal.h"
+#include "string-table.h"
 
-static const char *const bus_kind_table[_MANAGER_BUS_KIND_MAX] = {
+static const char *const manager_bus_kind_table[_MANAGER_BUS_KIND_MAX] = {
         [MANAGER_BUS_SYSTEM] = "system",
         [MANAGER_BUS_USER] = "user",
         [MANAGER_BUS_ADDRESS] = "address",
 };
 
-const char *manager_bus_kind_to_string(ManagerBusKind k)
-{
-        if (k < 0 || k >= _MANAGER_BUS_KIND_MAX)
-                return NULL;
-        return bus_kind_table[k];
-}
+DEFINE_STRING_TABLE_LOOKUP_TO_STRING(manager_bus_kind, ManagerBusKind);
 
 static void device_clear(Device *d)
 {
@@ -82,8 +78,11 @@ Manager *manager_free(Manager *m)
         sd_event_source_unref(m->sigint_source);
         sd_event_source_unref(m->sighup_source);
         sd_event_source_unref(m->shutdown_timeout_source);
-        for (size_t i = 0; i < ELEMENTSOF(m->bus_slots); i++)
-                sd_bus_slot_unref(m->bus_slots[i]);
+        sd_bus_slot_unref(m->manager_vtable_slot);
+        sd_bus_slot_unref(m->object_manager_slot);
+        sd_bus_slot_unref(m->device_vtable_slot);
+        sd_bus_slot_unref(m->device_enumerator_slot);
+        sd_bus_slot_unref(m->simulator_vtable_slot);
         sd_bus_flush_close_unref(m->bus);
         sd_bus_flush_close_unref(m->bluez_bus);
         for (TransportRole role = 0; role < _TRANSPORT_ROLE_MAX; role++)
@@ -134,7 +133,8 @@ void manager_update_status(Manager *m)
         _cleanup_free_ char *text = NULL;
         const Device *t = &m->devices[TRANSPORT_ROLE_TREADMILL];
         ManagerSnapshot s;
-        char conn[160], work[256] = "idle";
+        char conn[160], work[256] = "idle", store[320] = "";
+        SessionStoreState st;
 
         manager_snapshot(m, &s);
         if (t->connected)
@@ -148,7 +148,13 @@ void manager_update_status(Manager *m)
                          s.step_index + 1, s.step_count);
         else if (s.workout[0])
                 snprintf(work, sizeof(work), "%s '%s'", s.state, s.workout);
-        if (asprintf(&text, "%s; %s", conn, work) < 0)
+        st = session_store_get_state(m->store);
+        if (st == SESSION_STORE_BUFFERING || st == SESSION_STORE_DROPPING)
+                /* What an admin looking at systemctl status needs to know. */
+                snprintf(store, sizeof(store), "; session %s in memory: %s",
+                         st == SESSION_STORE_DROPPING ? "dropping rows, memory full" : "kept",
+                         session_store_last_error(m->store));
+        if (asprintf(&text, "%s; %s%s", conn, work, store) < 0)
                 return;
         if (streq_ptr(text, m->status_text))
                 return;
@@ -563,13 +569,16 @@ static int on_shutdown_timeout(sd_event_source *s, uint64_t usec, void *userdata
 {
         Manager *m = userdata;
 
-        log_warning("Safe stop did not complete in time; exiting anyway.");
+        log_warning("Safe stop did not complete in %.0f s; exiting anyway: the belt may still be "
+                    "running, slow it on the console.",
+                    (double)manager_stop_budget_real_usec(m) / USEC_PER_SEC);
         manager_finish_shutdown(m);
         return 0;
 }
 
 void manager_begin_shutdown(Manager *m)
 {
+        uint64_t budget;
         int r;
 
         if (m->shutting_down)
@@ -580,10 +589,14 @@ void manager_begin_shutdown(Manager *m)
          * Real seconds: bounded so that systemd's stop timeout never has to
          * kill us, which would leave the session unfinished.
          */
+        budget = manager_stop_budget_real_usec(m);
         r = sd_event_add_time_relative(m->event, &m->shutdown_timeout_source, CLOCK_MONOTONIC,
-                                       20 * USEC_PER_SEC, 0, on_shutdown_timeout, m);
+                                       budget, 0, on_shutdown_timeout, m);
         if (r < 0)
                 log_warning_errno(r, "Failed to arm the shutdown timeout: %m");
+        /* The slowest allowed ramp from max_speed may take longer than the
+         * unit's TimeoutStopSec: ask systemd for what the config needs. */
+        (void)sd_notifyf(false, "EXTEND_TIMEOUT_USEC=%" PRIu64, budget + 5 * USEC_PER_SEC);
         if (manager_workout_shutdown(m) > 0)
                 manager_finish_shutdown(m);
 }

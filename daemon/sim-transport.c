@@ -2,6 +2,7 @@
 #include <string.h>
 
 #include "sim-transport.h"
+#include "string-table.h"
 #include "util.h"
 
 typedef struct SimTransport {
@@ -33,7 +34,7 @@ typedef struct SimTransport {
 
 static const TransportOps sim_ops;
 
-static const char *const fault_table[_SIM_FAULT_MAX] = {
+static const char *const sim_fault_table[_SIM_FAULT_MAX] = {
         [SIM_FAULT_REFUSE_CONTROL] = "refuse-control",
         [SIM_FAULT_LOSE_CONTROL] = "lose-control",
         [SIM_FAULT_DROP_TREADMILL] = "drop-treadmill",
@@ -44,12 +45,7 @@ static const char *const fault_table[_SIM_FAULT_MAX] = {
         [SIM_FAULT_DROP_FOOTPOD] = "drop-footpod",
 };
 
-const char *sim_fault_to_string(SimFault f)
-{
-        if (f < 0 || f >= _SIM_FAULT_MAX)
-                return NULL;
-        return fault_table[f];
-}
+DEFINE_STRING_TABLE_LOOKUP(sim_fault, SimFault);
 
 void sim_config_default(SimConfig *c)
 {

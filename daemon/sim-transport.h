@@ -73,6 +73,7 @@ typedef enum SimFault {
 } SimFault;
 
 const char *sim_fault_to_string(SimFault f);
+SimFault sim_fault_from_string(const char *s);
 
 int sim_transport_new(Transport **ret, sd_event *e, const PacedClock *clock, const SimConfig *cfg);
 

@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #pragma once
 
+#include <stdint.h>
+
 /*
  * The D-Bus contract of paced: the names every client (pacectl, paced-web,
  * paced-sync) and the daemon agree on. docs/dbus-api.md documents what each
@@ -31,3 +33,11 @@
 #define PACED_ERROR_NOT_SUPPORTED    PACED_BUS_ERROR_PREFIX "NotSupported"
 #define PACED_ERROR_FAILED           PACED_BUS_ERROR_PREFIX "Failed"
 #define PACED_ERROR_NO_DATA          PACED_BUS_ERROR_PREFIX "NoData"
+/* AcceptThresholds: the session is not a threshold test (the message says why). */
+#define PACED_ERROR_NOT_A_THRESHOLD_TEST PACED_BUS_ERROR_PREFIX "NotAThresholdTest"
+/* AcceptThresholds: the session gives the aerobic threshold only. */
+#define PACED_ERROR_ONE_SIDED PACED_BUS_ERROR_PREFIX "OneSided"
+
+/* AcceptThresholdsEx flags: accept the fit of a session that is not a threshold test. */
+#define PACED_ACCEPT_THRESHOLDS_FORCE (UINT64_C(1) << 0)
+#define _PACED_ACCEPT_THRESHOLDS_ALL  PACED_ACCEPT_THRESHOLDS_FORCE

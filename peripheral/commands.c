@@ -56,19 +56,9 @@ static void handle_command(Peripheral *p, char *line)
                 return;
 
         if (streq(argv[0], "console") && argc == 2) {
-                static const char *const buttons[_SIM_CONSOLE_MAX] = {
-                        [SIM_CONSOLE_START] = "start",
-                        [SIM_CONSOLE_STOP] = "stop",
-                        [SIM_CONSOLE_PAUSE] = "pause",
-                        [SIM_CONSOLE_SAFETY_KEY] = "safety-key",
-                        [SIM_CONSOLE_KEY_REPLACE] = "key-replace",
-                };
-                SimConsoleButton b = _SIM_CONSOLE_INVALID;
+                SimConsoleButton b = sim_console_button_from_string(argv[1]);
                 int r;
 
-                for (SimConsoleButton i = 0; i < _SIM_CONSOLE_MAX; i++)
-                        if (streq(argv[1], buttons[i]))
-                                b = i;
                 if (b < 0) {
                         peripheral_log("error: console start|stop|pause|safety-key|key-replace");
                         return;

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "outbox.h"
+#include "string-table.h"
 
 #define OUTBOX_SCHEMA_VERSION 1
 
@@ -26,31 +27,9 @@ static const char *const job_kind_table[_JOB_KIND_MAX] = {
         [JOB_CALENDAR] = "calendar",
 };
 
-const char *job_state_to_string(JobState s)
-{
-        return s >= 0 && s < _JOB_STATE_MAX ? job_state_table[s] : NULL;
-}
+DEFINE_STRING_TABLE_LOOKUP(job_state, JobState);
 
-JobState job_state_from_string(const char *s)
-{
-        for (int i = 0; s && i < _JOB_STATE_MAX; i++)
-                if (streq(job_state_table[i], s))
-                        return (JobState)i;
-        return _JOB_STATE_INVALID;
-}
-
-const char *job_kind_to_string(JobKind k)
-{
-        return k >= 0 && k < _JOB_KIND_MAX ? job_kind_table[k] : NULL;
-}
-
-JobKind job_kind_from_string(const char *s)
-{
-        for (int i = 0; s && i < _JOB_KIND_MAX; i++)
-                if (streq(job_kind_table[i], s))
-                        return (JobKind)i;
-        return _JOB_KIND_INVALID;
-}
+DEFINE_STRING_TABLE_LOOKUP(job_kind, JobKind);
 
 bool job_state_is_active(JobState s)
 {

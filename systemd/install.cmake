@@ -35,7 +35,6 @@ install(FILES ${CMAKE_SOURCE_DIR}/systemd/paced-sync.sysusers DESTINATION ${PACE
         RENAME paced-sync.conf)
 install(FILES ${CMAKE_SOURCE_DIR}/systemd/paced-sync.tmpfiles DESTINATION ${PACED_TMPFILES_DIR}
         RENAME paced-sync.conf)
-install(FILES ${CMAKE_SOURCE_DIR}/conf/sync.conf DESTINATION ${CMAKE_INSTALL_FULL_SYSCONFDIR}/paced)
 install(FILES ${CMAKE_SOURCE_DIR}/docs/paced-sync.8 DESTINATION ${CMAKE_INSTALL_MANDIR}/man8)
 install(FILES ${CMAKE_SOURCE_DIR}/systemd/paced.sysusers DESTINATION ${PACED_SYSUSERS_DIR}
         RENAME paced.conf)
@@ -44,7 +43,6 @@ install(FILES ${CMAKE_SOURCE_DIR}/systemd/paced.tmpfiles DESTINATION ${PACED_TMP
 # The audio drop-in is documentation until an admin copies it (paced(8)).
 install(FILES ${CMAKE_SOURCE_DIR}/systemd/paced-audio.conf
         DESTINATION ${CMAKE_INSTALL_DATADIR}/doc/paced/examples)
-install(FILES ${CMAKE_SOURCE_DIR}/conf/paced.conf DESTINATION ${CMAKE_INSTALL_FULL_SYSCONFDIR}/paced)
 install(FILES ${CMAKE_SOURCE_DIR}/docs/paced.8 DESTINATION ${CMAKE_INSTALL_MANDIR}/man8)
 install(FILES ${CMAKE_SOURCE_DIR}/docs/pacectl.1 DESTINATION ${CMAKE_INSTALL_MANDIR}/man1)
 install(FILES ${CMAKE_SOURCE_DIR}/docs/paced.conf.5 DESTINATION ${CMAKE_INSTALL_MANDIR}/man5)
@@ -62,8 +60,34 @@ if(TARGET paced-web)
   install(FILES ${CMAKE_SOURCE_DIR}/systemd/paced-web.sysusers DESTINATION ${PACED_SYSUSERS_DIR}
           RENAME paced-web.conf)
   install(FILES ${CMAKE_SOURCE_DIR}/docs/paced-web.8 DESTINATION ${CMAKE_INSTALL_MANDIR}/man8)
-  install(FILES ${CMAKE_SOURCE_DIR}/conf/web.conf DESTINATION ${CMAKE_INSTALL_FULL_SYSCONFDIR}/paced)
 endif()
+
+# The configuration files: the shipped defaults go to /usr/share/paced/, and
+# each is copied to /etc/paced/ only where that file does not exist yet. An
+# admin's paced.conf (the runner's profile, the safety caps) survives every
+# re-install; the Debian package ships the same files as conffiles.
+set(PACED_CONF_FILES paced.conf sync.conf)
+if(TARGET paced-web)
+  list(APPEND PACED_CONF_FILES web.conf)
+endif()
+foreach(f ${PACED_CONF_FILES})
+  install(FILES ${CMAKE_SOURCE_DIR}/conf/${f} DESTINATION ${CMAKE_INSTALL_DATADIR}/paced)
+endforeach()
+install(CODE "set(_paced_conf_files \"${PACED_CONF_FILES}\")
+  set(_paced_conf_src \"${CMAKE_SOURCE_DIR}/conf\")
+  set(_paced_conf_dir \"${CMAKE_INSTALL_FULL_SYSCONFDIR}/paced\")")
+install(CODE [[
+  file(MAKE_DIRECTORY "$ENV{DESTDIR}${_paced_conf_dir}")
+  foreach(f ${_paced_conf_files})
+    set(_dst "$ENV{DESTDIR}${_paced_conf_dir}/${f}")
+    if(EXISTS "${_dst}" OR IS_SYMLINK "${_dst}")
+      message(STATUS "Keeping: ${_dst} (the default is in share/paced/${f})")
+    else()
+      message(STATUS "Installing: ${_dst}")
+      file(COPY_FILE "${_paced_conf_src}/${f}" "${_dst}")
+    endif()
+  endforeach()
+]])
 
 # On a live system (no DESTDIR, run as root under systemd) create the user and
 # directories and tell systemd and dbus about the new files, so that

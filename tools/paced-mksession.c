@@ -4,9 +4,13 @@
  * store's writer API, for tests and demos (documented in docs/sessions.md).
  *
  *   paced-mksession --state-dir DIR [--seed N] [--seconds S] [--reason R]
+ *                   [--test-result HRVT1,HRVT2]
  *       Stores the simulated 3 x 400 m session of tests/lib/session-fixture.h
  *       and prints its id. R: finished (default), aborted, or open (left
- *       unfinished, as after a crash).
+ *       unfinished, as after a crash). --test-result also stores a
+ *       threshold-test result for it as the daemon stores a ramp test's (for
+ *       the tests of the trend, history and accept; the session itself is
+ *       not a ramp).
  *   paced-mksession --state-dir DIR --writer [--tick-ms MS]
  *       Runs like the daemon's manager: a virtual clock advancing 100 ms per
  *       tick (MS real milliseconds, default 2), a sample every virtual second,
@@ -20,6 +24,7 @@
 #define _GNU_SOURCE 1
 #include <getopt.h>
 #include <inttypes.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <time.h>
@@ -92,12 +97,14 @@ int main(int argc, char *argv[])
                 {"writer", no_argument, NULL, 'w'},
                 {"tick-ms", required_argument, NULL, 't'},
                 {"recover", no_argument, NULL, 'R'},
+                {"test-result", required_argument, NULL, 'T'},
                 {},
         };
         const char *dir = NULL, *reason = "finished";
         unsigned long seed = 1, tick_ms = 2;
         double seconds = 3000;
         bool writer = false, recover = false;
+        double test_vt1 = NAN, test_vt2 = NAN;
         SessionStore *s = NULL;
         int64_t id = 0;
         int c, r, end;
@@ -124,6 +131,12 @@ int main(int argc, char *argv[])
                         break;
                 case 'R':
                         recover = true;
+                        break;
+                case 'T':
+                        if (sscanf(optarg, "%lf,%lf", &test_vt1, &test_vt2) != 2) {
+                                fprintf(stderr, "paced-mksession: --test-result HRVT1,HRVT2\n");
+                                return 2;
+                        }
                         break;
                 default:
                         return 2;
@@ -159,6 +172,8 @@ int main(int argc, char *argv[])
                 r = run_writer(s, (unsigned)tick_ms);
         else
                 r = fixture_run(s, seed, seconds, end, &id);
+        if (r >= 0 && id > 0 && isfinite(test_vt1))
+                r = fixture_add_test_result(s, id, test_vt1, test_vt2);
         if (r < 0) {
                 fprintf(stderr, "paced-mksession: %s (%s)\n", strerror(-r),
                         session_store_last_error(s));

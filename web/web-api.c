@@ -26,6 +26,7 @@
 #include "report-svg.h"
 #include "session-store.h"
 #include "session-summary.h"
+#include "trial-result.h"
 #include "web.h"
 #include "workout-library.h"
 
@@ -521,8 +522,25 @@ static enum MHD_Result handle_session(Web *w, struct MHD_Connection *c, int64_t 
         json_writer_key_number(&jw, "avg_hr_bpm", sum->avg_hr_bpm);
         json_writer_key_number(&jw, "max_hr_bpm", sum->max_hr_bpm);
         json_writer_end_object(&jw);
+        /* Splits count from the time trial or the main set: the page says which. */
+        json_writer_key_string(&jw, "splits_from", sum->splits_from);
         write_laps(&jw, "splits_mile", sum->splits_mile, sum->n_splits_mile);
         write_laps(&jw, "splits_400m", sum->splits_400m, sum->n_splits_400m);
+        json_writer_key(&jw, "results");
+        json_writer_begin_array(&jw);
+        for (size_t i = 0; i < sum->n_results; i++) {
+                const TrialResult *t = &sum->results[i];
+                char text[256];
+
+                json_writer_begin_object(&jw);
+                json_writer_key_number(&jw, "distance_m", t->distance_m);
+                json_writer_key_number(&jw, "time_s", t->time_s);
+                json_writer_key_bool(&jw, "complete", t->complete);
+                json_writer_key_bool(&jw, "best", t->best);
+                json_writer_key_string(&jw, "text", trial_result_format(t, text, sizeof(text)));
+                json_writer_end_object(&jw);
+        }
+        json_writer_end_array(&jw);
         write_laps(&jw, "laps", d->laps, d->n_laps);
         json_writer_key(&jw, "thresholds");
         json_writer_begin_array(&jw);

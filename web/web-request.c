@@ -8,31 +8,25 @@
 #include <string.h>
 #include <strings.h>
 
+#include "string-table.h"
 #include "util.h"
 #include "web-request.h"
 
-static const char *const action_names[_WEB_ACTION_MAX] = {
+static const char *const web_action_table[_WEB_ACTION_MAX] = {
         [WEB_ACTION_START] = "start",   [WEB_ACTION_PAUSE] = "pause",
         [WEB_ACTION_RESUME] = "resume", [WEB_ACTION_STOP] = "stop",
         [WEB_ACTION_SKIP] = "skip",     [WEB_ACTION_EXTEND] = "extend",
         [WEB_ACTION_FASTER] = "faster", [WEB_ACTION_SLOWER] = "slower",
 };
 
-static const char *const format_names[_WEB_EXPORT_MAX] = {
+static const char *const web_export_format_table[_WEB_EXPORT_MAX] = {
         [WEB_EXPORT_FIT] = "fit",
         [WEB_EXPORT_TCX] = "tcx",
         [WEB_EXPORT_CSV] = "csv",
 };
 
-const char *web_action_to_string(WebAction a)
-{
-        return a >= 0 && a < _WEB_ACTION_MAX ? action_names[a] : NULL;
-}
-
-const char *web_export_format_to_string(WebExportFormat f)
-{
-        return f >= 0 && f < _WEB_EXPORT_MAX ? format_names[f] : NULL;
-}
+DEFINE_STRING_TABLE_LOOKUP_TO_STRING(web_action, WebAction);
+DEFINE_STRING_TABLE_LOOKUP_TO_STRING(web_export_format, WebExportFormat);
 
 /* A static file name: [a-z0-9][a-z0-9.-]*, no "..": never a path. */
 static bool static_name_is_valid(const char *s)
@@ -113,7 +107,7 @@ int web_route_parse(const char *method, const char *path, WebRoute *ret)
         }
         if (strncmp(path, "/api/control/", 13) == 0) {
                 for (int a = 0; a < _WEB_ACTION_MAX; a++)
-                        if (streq(path + 13, action_names[a])) {
+                        if (streq(path + 13, web_action_table[a])) {
                                 ret->action = a;
                                 return route(ret, WEB_ROUTE_CONTROL, true, method);
                         }
@@ -128,7 +122,7 @@ int web_route_parse(const char *method, const char *path, WebRoute *ret)
                         return route(ret, WEB_ROUTE_REPORT, false, method);
                 if (strncmp(rest, "/export.", 8) == 0)
                         for (int f = 0; f < _WEB_EXPORT_MAX; f++)
-                                if (streq(rest + 8, format_names[f])) {
+                                if (streq(rest + 8, web_export_format_table[f])) {
                                         ret->format = f;
                                         return route(ret, WEB_ROUTE_EXPORT, false, method);
                                 }

@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "string-table.h"
 #include "util.h"
 #include "web-tokens.h"
 
@@ -17,23 +18,12 @@
 static const char code_alphabet[] = "23456789ABCDEFGHJKMNPQRSTUVWXYZ";
 static const char b64url[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
 
-static const char *const kind_names[_WEB_TOKEN_KIND_MAX] = {
+static const char *const web_token_kind_table[_WEB_TOKEN_KIND_MAX] = {
         [WEB_TOKEN_CONTROL] = "control",
         [WEB_TOKEN_VIEW] = "view",
 };
 
-const char *web_token_kind_to_string(WebTokenKind k)
-{
-        return k >= 0 && k < _WEB_TOKEN_KIND_MAX ? kind_names[k] : NULL;
-}
-
-WebTokenKind web_token_kind_from_string(const char *s)
-{
-        for (int i = 0; s && i < _WEB_TOKEN_KIND_MAX; i++)
-                if (streq(s, kind_names[i]))
-                        return i;
-        return _WEB_TOKEN_KIND_INVALID;
-}
+DEFINE_STRING_TABLE_LOOKUP(web_token_kind, WebTokenKind);
 
 static void hex(const uint8_t *p, size_t n, char *out)
 {

@@ -164,6 +164,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
                 if (r.n_writes > RIG_MAX_LOG - 256 || r.n_events > RIG_MAX_LOG - 256 ||
                     r.n_cues > RIG_MAX_LOG - 256)
                         break;
+                /* paced exits once its shutdown is done: nothing comes after. */
+                if (workout_engine_shutdown_done(r.e))
+                        break;
         }
         rig_free(&r);
         return 0;

@@ -50,6 +50,12 @@ lib_cleanup() {
                         rc=1
                 done
         fi
+        # A safety violation fails the test whatever it checked.
+        if [ -n "$T" ] && [ -f "$T/paced.log" ] && grep -q 'Safety invariant' "$T/paced.log"; then
+                echo "---- safety monitor ----" >&2
+                grep 'Safety invariant' "$T/paced.log" | head -n 5 >&2
+                rc=1
+        fi
         if [ -n "$T" ] && [ -z "${KEEP_TMP:-}" ]; then
                 rm -rf "$T"
         fi
@@ -163,10 +169,12 @@ paced_cmd() {
 }
 
 # start_paced [ARGS...]: paced on the private bus with $T/paced.conf and $T/state.
+# The safety monitor aborts paced on any violation (PACED_SAFETY_MONITOR=abort):
+# every test that drives the belt also checks the invariants of docs/engine.md.
 start_paced() {
         local -a cmd
         read -r -a cmd <<< "$(paced_cmd)"
-        "${cmd[@]}" --bus "$BUS_ADDRESS" --config "$T/paced.conf" --state-dir "$T/state" "$@" \
+        PACED_SAFETY_MONITOR=${PACED_SAFETY_MONITOR:-abort} "${cmd[@]}" --bus "$BUS_ADDRESS" --config "$T/paced.conf" --state-dir "$T/state" "$@" \
                 >> "$T/paced.log" 2>&1 &
         PACED_PID=$!
         LIB_PIDS+=("$PACED_PID")

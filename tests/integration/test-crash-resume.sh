@@ -52,12 +52,17 @@ run_and_crash() {
         wait_for 20 flushed || fail "no samples of the main step flushed"
         BELT=$(printf '%.1f' "$(prop Speed)")
         stop_paced KILL
-        log "killed paced in session $SESSION at $BELT km/h"
+        KILLED_AT=$(date +%s.%N)
+        LAST_T=$(sqlite3 "$db" "SELECT max(t) FROM samples WHERE session_id=$SESSION")
+        log "killed paced in session $SESSION at $BELT km/h, last sample t $LAST_T"
+        # Down for a while: a real second is 100 s of session time here.
+        sleep 1
 }
 
 # ---- crash_recovery = resume ----
 write_conf resume
 run_and_crash
+RESTARTED_AT=$(date +%s.%N)
 start_paced --simulate --time-scale 100 --sim-belt-speed "$BELT"
 wait_for 20 grep -q "Resumed interrupted session $SESSION at step 2 (resume)" "$T/paced.log" ||
         fail "interrupted session $SESSION not resumed"
@@ -67,6 +72,19 @@ prop_is SessionId "$SESSION" || fail "resumed as session $(prop SessionId), not 
 [ "$(sqlite3 "$db" "SELECT count(*) FROM sessions")" -eq 1 ] || fail "a new session was opened"
 sqlite3 "$db" "SELECT text FROM events WHERE session_id=$SESSION" |
         grep -q 'resumed after paced was interrupted' || fail "resume not logged in the session"
+# The downtime is a gap in the samples, as long as paced was down (issue
+# 18, 4: everything after the resume used to be stamped that much early).
+after() { [ "$(sqlite3 "$db" "SELECT count(*) FROM samples WHERE session_id=$SESSION
+        AND t > $LAST_T + 1.5")" -ge 3 ]; }
+wait_for 10 after || fail "no samples after the resume"
+first_after=$(sqlite3 "$db" "SELECT min(t) FROM samples WHERE session_id=$SESSION AND t > $LAST_T + 1.5")
+down=$(awk -v a="$KILLED_AT" -v b="$RESTARTED_AT" 'BEGIN { printf "%.2f", b - a }')
+log "last sample before the crash t $LAST_T, first after t $first_after; down at least $down s real"
+awk -v a="$LAST_T" -v b="$first_after" -v d="$down" 'BEGIN { exit !(b - a >= d * 100 * 0.9) }' ||
+        fail "the outage is not a gap: t $LAST_T -> $first_after after $down s down at x100"
+expect_rc 0 pc show "$SESSION" --state-dir "$T/state"
+grep -q "Not recorded: .* in [0-9]* gaps* (paced was stopped)" "$T/out" ||
+        fail "show does not tell the gap: $(cat "$T/out")"
 
 # What the treadmill received from the restarted paced: control taken and the
 # step's speed set within a few virtual seconds, never Start (the belt was

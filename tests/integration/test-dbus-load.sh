@@ -16,14 +16,16 @@ cat > "$T/paced.conf" <<CONF
 [Safety]
 allow_remote_start = yes
 CONF
-# 1 + 8 steps of 8 s in real time (session time = real time).
+# 1 + 8 steps of 5 s in real time (session time = real time). Jogs, not
+# reps: a rep waits for the belt to reach its speed, which would
+# move the boundaries this test times.
 {
         echo "# name: Load test"
         echo "Warmup"
-        echo "- 8s 8km/h"
+        echo "- 5s 8km/h"
         echo "Main 4x"
-        echo "- 8s 11km/h"
-        echo "- 8s 9km/h"
+        echo "- Jog 5s 11km/h"
+        echo "- Jog 5s 9km/h"
 } > "$T/load.txt"
 scale=1
 start_paced --simulate --time-scale "$scale"
@@ -65,10 +67,13 @@ calls=$(cat "$T"/client.* | awk '{ s += $1 } END { print s + 0 }')
 # Step changes, by the session clock (virtual seconds).
 mapfile -t ts < <(sqlite3 "$T/state/paced.db" \
         "SELECT t FROM events WHERE session_id = $id AND type = 'step-change' ORDER BY t")
+log "step changes at: ${ts[*]}"
 [ "${#ts[@]}" -eq 9 ] || fail "expected 9 step changes, got ${#ts[@]}: ${ts[*]}"
-# Step k begins 8 s after step k-1 (pauses: none).
-worst=$(printf '%s\n' "${ts[@]}" | awk 'NR == 1 { t0 = $1 } NR > 1 {
-        e = ($1 - t0) - 8 * (NR - 1); if (e < 0) e = -e; if (e > w) w = e } END { printf "%.3f", w }')
+# Step k begins 5 s after step k-1. Timed from the second step: the first
+# one's clock starts when the belt runs (paced waits for it after Start),
+# which is after its step-change event.
+worst=$(printf '%s\n' "${ts[@]}" | awk 'NR == 2 { t0 = $1 } NR > 2 {
+        e = ($1 - t0) - 5 * (NR - 2); if (e < 0) e = -e; if (e > w) w = e } END { printf "%.3f", w }')
 log "$calls property reads by 50 clients; worst step-change error ${worst} s of session time (time-scale $scale)"
 [ "$calls" -ge 500 ] || fail "the clients made only $calls calls: no load"
 # The engine's timers are one-shot at the step's deadline: 100 ms is well

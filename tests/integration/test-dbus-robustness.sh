@@ -72,6 +72,11 @@ n_methods=$(wc -l < "$T/methods")
 grep -q '^io.paced.paced1.Manager StartWorkout ' "$T/methods" || fail "introspection: $(cat "$T/methods")"
 grep -q '^io.paced.paced1.Simulator ' "$T/methods" || fail "no Simulator interface with --simulate"
 while read -r iface method args; do
+        # Reading the plan is open to everyone, as properties are.
+        if [ "$method" = GetSchedule ]; then
+                call --as-nobody "$iface" "$method" || fail "GetSchedule refused: $(cat "$T/out")"
+                continue
+        fi
         if [[ "$args" == busctl* ]]; then
                 rc=0
                 # shellcheck disable=SC2086
@@ -123,7 +128,7 @@ prop_is StepIndex "$step" || [ "$(prop StepIndex)" -eq $((step + 1)) ] ||
         fail "step jumped: $step -> $(prop StepIndex)"
 expect_rc 0 pc stop
 expect_error io.paced.paced1.Error.InvalidArgument $M StartWorkout string:../../etc/passwd boolean:false
-expect_error io.paced.paced1.Error.InvalidWorkout $M StartWorkout string:/nonexistent/x.txt boolean:false
+expect_error io.paced.paced1.Error.InvalidArgument $M StartWorkout string:/nonexistent/x.txt boolean:false
 kill -0 "$PACED_PID" || fail "paced died"
 grep -q 'AddressSanitizer\|runtime error' "$T/paced.log" && fail "sanitizer report in the log"
 stop_paced TERM

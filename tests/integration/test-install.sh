@@ -33,6 +33,28 @@ for f in "$prefix/sbin/paced" "$prefix/bin/pacectl" \
 done
 [ -e "$etc/paced/paced.conf" ] || fail "config not installed under $etc/paced"
 [ -e "$etc/paced/sync.conf" ] || fail "sync.conf not installed under $etc/paced"
+# The shipped defaults, for comparing and starting over.
+cmp -s "$root$prefix/share/paced/paced.conf" "$PACED_SOURCE_DIR/conf/paced.conf" ||
+        fail "the default paced.conf is not in share/paced"
+cmp -s "$root$prefix/share/paced/sync.conf" "$PACED_SOURCE_DIR/conf/sync.conf" ||
+        fail "the default sync.conf is not in share/paced"
+
+# An admin edits the config (the runner's profile, a safety cap), then
+# installs again (an upgrade): the edits stay; a deleted file comes back.
+printf '[Runner]\nmile = 6:15\n[Safety]\nmax_speed = 14\n' > "$etc/paced/paced.conf"
+echo "# mine" >> "$etc/paced/sync.conf"
+cp "$etc/paced/sync.conf" "$T/sync.conf.mine"
+rm -f "$etc/paced/web.conf"
+DESTDIR="$T/root" cmake --install "$PACED_BUILD_DIR" > "$T/install2.log" 2>&1 ||
+        fail "second cmake --install: $(tail -20 "$T/install2.log")"
+grep -q '^max_speed = 14$' "$etc/paced/paced.conf" ||
+        fail "re-installing overwrote paced.conf: $(cat "$etc/paced/paced.conf")"
+cmp -s "$etc/paced/sync.conf" "$T/sync.conf.mine" || fail "re-installing overwrote sync.conf"
+grep -q "Keeping: .*/paced/paced.conf" "$T/install2.log" ||
+        fail "the install does not say it kept paced.conf: $(cat "$T/install2.log")"
+if [ -n "${PACED_WEB:-}" ]; then
+        [ -e "$etc/paced/web.conf" ] || fail "a missing web.conf was not installed again"
+fi
 grep -q "^ExecStart=$prefix/libexec/paced-sync\$" \
         "$root$prefix/lib/systemd/system/paced-sync.service" || fail "paced-sync's ExecStart"
 grep -q "^ExecStart=$prefix/bin/pacectl sync now\$" \
@@ -44,8 +66,8 @@ grep -q "^ExecStart=$prefix/sbin/paced\$" "$root$prefix/lib/systemd/system/paced
 # The installed daemon reads the installed config by default.
 "$root$prefix/sbin/paced" --help | grep -q "default $prefix/etc/paced/paced.conf\|default /etc/paced/paced.conf" ||
         fail "paced's default config path does not match the install"
-"$root$prefix/sbin/paced" --check-config --config "$etc/paced/paced.conf" > /dev/null ||
-        fail "installed config rejected"
+"$root$prefix/sbin/paced" --check-config --config "$root$prefix/share/paced/paced.conf" \
+        > /dev/null || fail "installed config rejected"
 # paced-web, when built: binary, page, unit, socket, policy, user, man page, config.
 if [ -n "${PACED_WEB:-}" ]; then
         for f in "$prefix/sbin/paced-web" "$prefix/share/paced/web/index.html" \

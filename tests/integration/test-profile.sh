@@ -4,8 +4,12 @@
 # stores its end-of-session ramp fit (pacectl thresholds shows it), the
 # runner accepts it with pacectl profile --accept-thresholds (the daemon's
 # AcceptThresholds, refused to an unprivileged caller), pacectl profile then
-# shows HRVT1/HRVT2 and LTHR from it, a restarted paced picks them up, and a
-# config that sets LTHR keeps its own value.
+# shows HRVT1/HRVT2 and LTHR from it, the next session's zones come from it,
+# a restarted paced picks them up, and a config that sets LTHR keeps its own
+# value. Sessions that are not threshold tests are refused (a ramp that
+# starts too hard: unless --force; one that stops before HRVT2: always), and
+# a one-sided acceptance an older paced recorded is explained, not claimed
+# to be overridden.
 source "$(dirname "$0")/lib.sh"
 lib_init
 
@@ -46,8 +50,9 @@ id=$(sqlite3 "$T/state/paced.db" "SELECT max(id) FROM sessions")
 # seconds after): wait for it.
 ramp_fit_stored() {
         pc thresholds --json --state-dir "$T/state" > "$T/out" &&
-                jq -e --argjson id "$id" '.[] | select(.id == $id) | .hrvt1.method == "dfa-a1-ramp"
-                and .hrvt2.method == "dfa-a1-ramp" and .hrvt1.bpm < .hrvt2.bpm' "$T/out"
+                jq -e --argjson id "$id" '.[] | select(.id == $id) | .hrvt1.method ==
+                "dfa-a1-ramp-test" and .hrvt2.method == "dfa-a1-ramp-test"
+                and .hrvt1.bpm < .hrvt2.bpm' "$T/out"
 }
 wait_for 30 ramp_fit_stored || fail "no ramp-fit thresholds for session $id: $(cat "$T/out")"
 vt1=$(jq --argjson id "$id" '.[] | select(.id == $id) | .hrvt1.bpm | round' "$T/out")
@@ -93,6 +98,76 @@ jq -e --argjson b "$vt2" '.lthr_bpm == $b and .lthr_source == "accepted"
 expect_rc 0 pc profile --config "$T/paced.conf" --state-dir "$T/state"
 grep -q "HRVT2 *$vt2 bpm .*accepted from session $id" "$T/out" || fail "text: $(cat "$T/out")"
 
+# paced uses them: the next session's zones are Friel zones of LTHR = HRVT2
+# (the config sets no zone model, so "auto" takes LTHR), 85 % of it first.
+cat > "$T/stop.txt" << 'WORKOUT'
+# name: Ramp stopped early
+Warmup
+- 4m 8km/h
+
+Ramp 8x
+- Step up 1m 8.5km/h +0.5km/h
+
+Cooldown
+- Walk 2m 5km/h
+WORKOUT
+n_finished() {
+        sqlite3 "$T/state/paced.db" \
+                "SELECT count(*) FROM sessions WHERE end_reason = 'finished'" | grep -qx "$1"
+}
+stop_paced TERM
+start_paced --simulate --time-scale 100 --run "$T/stop.txt"
+wait_for 120 n_finished 2 || fail "the second session did not finish"
+stopped=$(sqlite3 "$T/state/paced.db" "SELECT max(id) FROM sessions")
+z1=$(sqlite3 "$T/state/paced.db" "SELECT json_extract(zones_json, '\$[0]') FROM sessions
+        WHERE id = $stopped")
+awk -v z="$z1" -v l="$vt2" 'BEGIN { exit !(z - 0.85 * l <= 1 && 0.85 * l - z <= 1) }' ||
+        fail "session $stopped's zones do not follow the accepted LTHR $vt2: Z1 up to $z1"
+
+# A ramp that stopped at 12 km/h reaches the aerobic threshold only: refused,
+# even with --force, and saying why.
+session_checked() { grep -q "Session $1: " "$T/paced.log"; }
+wait_for 30 session_checked "$stopped" || fail "no verdict for session $stopped"
+grep -q "Session $stopped: not a threshold test: alpha1 never fell to 0.5" "$T/paced.log" ||
+        fail "verdict: $(grep "Session $stopped" "$T/paced.log")"
+expect_rc 1 pc profile --accept-thresholds "$stopped" --force
+grep -q "aerobic threshold (HRVT1) only" "$T/err" || fail "one-sided: $(cat "$T/err")"
+
+# A ramp that starts too hard (its warm-up just under the simulated runner's
+# aerobic threshold speed) is not a test: refused, taken with --force.
+cat > "$T/hot.txt" << 'WORKOUT'
+# name: Ramp from a hard start
+Warmup
+- 3m 10km/h
+
+Ramp 13x
+- Step up 1m 10.5km/h +0.5km/h
+
+Cooldown
+- Walk 2m 5km/h
+WORKOUT
+stop_paced TERM
+start_paced --simulate --time-scale 100 --run "$T/hot.txt"
+wait_for 120 n_finished 3 || fail "the third session did not finish"
+hot=$(sqlite3 "$T/state/paced.db" "SELECT max(id) FROM sessions")
+wait_for 30 session_checked "$hot" || fail "no verdict for session $hot"
+expect_rc 1 pc profile --accept-thresholds "$hot"
+grep -q "is not a threshold test: alpha1 did not start near 1.0" "$T/err" ||
+        fail "hot start: $(cat "$T/err")"
+grep -q -- "--force takes its fit anyway" "$T/err" || fail "no --force hint: $(cat "$T/err")"
+expect_rc 0 pc thresholds --json --state-dir "$T/state"
+jq -e --argjson s "$stopped" --argjson h "$hot" 'all(.[]; .id != $s and .id != $h)' "$T/out" \
+        > /dev/null || fail "a session that is not a test is in the trend: $(cat "$T/out")"
+expect_rc 0 pc profile --accept-thresholds "$hot" --force
+grep -q "forced" "$T/out" || fail "forced: $(cat "$T/out")"
+grep -q "Accepted the thresholds of session $hot: .*forced: not a threshold test" \
+        "$T/paced.log" || fail "the daemon must log that it was forced"
+expect_rc 0 pc profile --json --config "$T/paced.conf" --state-dir "$T/state"
+jq -e --argjson h "$hot" '.accepted.session_id == $h' "$T/out" > /dev/null ||
+        fail "forced acceptance: $(cat "$T/out")"
+# Back to the test's thresholds for what follows.
+expect_rc 0 pc profile --accept-thresholds "$id"
+
 # A restarted daemon lays them over the config again.
 stop_paced TERM
 [ "$PACED_RC" -eq 0 ] || fail "paced exited $PACED_RC"
@@ -107,4 +182,13 @@ jq -e --argjson a "$vt1" '.lthr_bpm == 168 and .lthr_source == "manual"
         and (.hrvt1_bpm | round) == $a' "$T/out" > /dev/null || fail "lthr.conf: $(cat "$T/out")"
 stop_paced TERM
 [ "$PACED_RC" -eq 0 ] || fail "paced exited $PACED_RC"
+
+# An older paced accepted HRVT1 alone: the profile says it is not used, and
+# why, instead of claiming the configuration overrides it.
+sqlite3 "$T/state/paced.db" "INSERT INTO accepted_thresholds (session_id, accepted_usec,
+        hrvt1_bpm) VALUES ($stopped, 9999999999999999, 152)"
+expect_rc 0 pc profile --config "$T/paced.conf" --state-dir "$T/state"
+grep -q "session $stopped are not used: they hold one threshold only" "$T/out" ||
+        fail "one-sided acceptance: $(cat "$T/out")"
+if grep -q "overridden" "$T/out"; then fail "claims an override: $(cat "$T/out")"; fi
 log "PASS"

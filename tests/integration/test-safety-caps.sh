@@ -6,7 +6,7 @@
 # clamp is reported (SafetyAction "cap", a clamp event in the session), and
 # consecutive commands never change faster than max_accel /
 # max_incline_rate allow. The workout's targets are clamped when it loads;
-# a manual override above the cap is clamped by the engine as it commands.
+# a manual override above the cap is limited by the engine as it is asked.
 source "$(dirname "$0")/lib.sh"
 lib_init
 start_bus
@@ -42,13 +42,15 @@ capped() { sim_commands | awk '$2 == "set-target-speed" && $4 == 10 { s = 1 }
         $2 == "set-target-inclination" && $4 == 4 { i = 1 } END { exit !(s && i) }'; }
 wait_for 30 capped || fail "never commanded the caps: $(sim_commands)"
 safety_seen cap "exceed the caps" || fail "no SafetyAction cap at load: $(safety_actions)"
-# The runner asks for 3 km/h more: still 10 km/h, and the clamp is reported.
-expect_rc 0 pc faster 3
+# The runner asks for 3 km/h more: still 10 km/h, and the clamp is reported,
+# in the reply too; the override holds only what can matter (none here).
+pc faster 3 > "$T/faster.out" || fail "pacectl faster failed"
+grep -q 'limited' "$T/faster.out" || fail "the reply does not say the override was limited: $(cat "$T/faster.out")"
 # Either the clamp is reported or (rule broken) a faster command went out.
 over_cap() { sim_commands | awk '$2 == "set-target-speed" && $4 > 10 { f = 1 } END { exit !f }'; }
 clamped_or_over() { safety_seen cap "using 10.00" || over_cap; }
 wait_for 10 clamped_or_over || fail "override neither clamped nor sent: $(safety_actions)"
-prop_is SpeedOverride 3 || fail "override $(prop SpeedOverride)"
+prop_is SpeedOverride 0 || fail "override $(prop SpeedOverride)"
 sleep 0.5 # 25 virtual seconds for a stray command to show
 sim_commands > "$T/cmds"
 stop_paced TERM
@@ -77,6 +79,14 @@ rate_ok() {
                 }
                 END { exit bad || n < 3 }' "$T/cmds"
 }
-rate_ok set-target-speed 0.4 0.05 >&2 || fail "speed changed faster than max_accel"
-rate_ok set-target-inclination 0.3 0.25 >&2 || fail "incline changed faster than max_incline_rate"
+# The simulator stamps a command when it receives it, in virtual time (x50
+# here): under valgrind a few ms of delivery delay are a tenth of a second
+# of it, so these receipt-time rates are checked in plain runs only. The
+# in-process safety monitor (PACED_SAFETY_MONITOR=abort) still checks the
+# rule at send time in both.
+if [ -z "${PACED_VALGRIND:-}" ]; then
+        rate_ok set-target-speed 0.4 0.05 >&2 || fail "speed changed faster than max_accel"
+        rate_ok set-target-inclination 0.3 0.25 >&2 ||
+                fail "incline changed faster than max_incline_rate"
+fi
 log "PASS"

@@ -54,10 +54,14 @@ pc show 1 --json --state-dir "$T/state" > "$T/show.json" || fail "pacectl show f
 python3 - "$T/show.json" <<'PY' || fail "laps: $(cat "$T/show.json")"
 import json, sys
 s = json.load(open(sys.argv[1]))
-# The mile's laps (400 m auto-laps: only the time trial has them, then the
-# step's rest) make a mile.
-laps = [l for l in s["laps"] if l["kind"] == "400m" or l["step"] == 1]
-assert abs(sum(l["distance_m"] for l in laps) - 1609.344) < 0.1, laps
+# The time trial's four laps (a mile is four 402.3 m laps) make a mile,
+# each stored to 0.1 m, and its result is their sum.
+laps = [l for l in s["laps"] if l["kind"] == "trial"]
+assert len(laps) == 4, laps
+assert abs(sum(l["distance_m"] for l in laps) - 1609.344) < 0.25, laps
+r = s["results"][0]
+assert r["complete"] and abs(r["distance_m"] - 1609.344) < 0.01, r
+assert abs(sum(r["laps_s"]) - r["time_s"]) < 0.25, r
 PY
 stop_paced TERM
 [ "$PACED_RC" -eq 0 ] || fail "exit $PACED_RC"

@@ -4,8 +4,12 @@
 #  1. the disk fills up during a session: a clear error is logged, the
 #     workout keeps running on time, and once space is back the buffered
 #     samples reach the database (none lost);
-#  2. a read-only state directory: paced says so clearly, and a workout
-#     still runs (unrecorded).
+#  2. the disk is full when a session begins (the whole session
+#     used to be lost): the session waits in memory (Storage "buffering",
+#     SessionId 0) and is written whole, with its own id, once space is back;
+#  3. a read-only state directory: paced says so clearly, a workout runs,
+#     its session waits in memory and is written when the file system is
+#     remounted read-write.
 # A mounted file system cannot become read-only while paced holds the
 # database open for writing (the kernel answers EBUSY), so a write failure
 # in the middle of a session is the full-disk case.
@@ -85,16 +89,65 @@ log "session $id: $reason, samples $n (t $tmin..$tmax)"
 awk -v n="$n" -v a="$tmin" -v b="$tmax" 'BEGIN { exit !(n >= 236 && n <= 241 && a < 2 && b > 239) }' ||
         fail "samples lost while the disk was full: $n from $tmin to $tmax"
 
-# ---- 2: a read-only state directory ----
+# ---- 2: the disk is full when the session begins ----
+n_before=$(sqlite3 "$mnt/paced.db" 'SELECT count(*) FROM sessions')
+dd if=/dev/zero of="$mnt/filler" bs=4k > /dev/null 2>&1 || true
+[ "$(df --output=avail "$mnt" | tail -1)" -eq 0 ] || fail "the tmpfs is not full: $(df "$mnt")"
+start_paced --simulate --time-scale 5
+wait_for 20 treadmill_connected || fail "simulated treadmill never connected"
+expect_rc 0 pc start "$T/storage.txt"
+wait_for 30 elapsed_at_least 15 || fail "workout stalled on a full disk: Elapsed $(prop Elapsed)"
+grep -q 'session store cannot be written now.*kept in memory' "$T/paced.log" ||
+        fail "no clear log line for a session kept in memory"
+prop_is Storage '"buffering"' || fail "Storage $(prop Storage) on a full disk"
+prop StorageError | grep -q 'full' || fail "StorageError $(prop StorageError)"
+prop_is SessionId 0 || fail "SessionId $(prop SessionId) before the session could be written"
+expect_rc 0 pc status
+grep -qi 'kept in memory\|buffering' "$T/out" || fail "pacectl status does not say: $(cat "$T/out")"
+rm -f "$mnt/filler"
+recorded() { [ "$(prop SessionId)" != 0 ]; }
+wait_for 20 recorded || fail "session not written once space was back: $(prop StorageError)"
+prop_is Storage '"ok"' || fail "Storage $(prop Storage) after space came back"
+id=$(prop SessionId)
+grep -q "Session $id is recorded now" "$T/paced.log" || fail "recording not logged"
+wait_for 30 elapsed_at_least 30 || fail "Elapsed stuck at $(prop Elapsed)"
+expect_rc 0 pc stop
+stopped_at=$(prop Elapsed)
+stop_paced TERM
+[ "$PACED_RC" -eq 0 ] || fail "paced exited $PACED_RC"
+read -r n tmin tmax reason < <(sqlite3 -separator ' ' "$mnt/paced.db" "SELECT count(x.t), min(x.t),
+        max(x.t), s.end_reason FROM sessions s JOIN samples x ON x.session_id = s.id WHERE s.id = $id")
+log "session $id (begun on a full disk): $reason, samples $n (t $tmin..$tmax), stopped at $stopped_at"
+[ "$reason" = aborted ] || fail "session $id ended '$reason'"
+# Every second from the first: the ones taken on the full disk waited in memory.
+awk -v n="$n" -v a="$tmin" -v b="$tmax" 'BEGIN { exit !(a < 3 && n >= b - 3 && b > 29) }' ||
+        fail "samples lost: $n from $tmin to $tmax"
+[ "$(sqlite3 "$mnt/paced.db" "SELECT count(*) FROM events WHERE session_id = $id AND
+        type = 'start'")" -eq 1 ] || fail "the start event is missing"
+
+# ---- 3: a read-only state directory, writable later ----
 mount -o remount,ro "$mnt" || fail "cannot remount the tmpfs read-only"
 start_paced --simulate --time-scale 5
-grep -q "Cannot open the session store in $mnt (sessions will not be recorded)" "$T/paced.log" ||
+grep -q "Cannot open the session store in $mnt now (sessions are kept in memory" "$T/paced.log" ||
         fail "no clear error for the read-only state directory"
 wait_for 20 treadmill_connected || fail "simulated treadmill never connected"
 expect_rc 0 pc start "$T/storage.txt"
 wait_for 30 elapsed_at_least 10 || fail "workout does not run without a store: Elapsed $(prop Elapsed)"
 prop_is State '"running"' || fail "State $(prop State) without a store"
+prop_is Storage '"buffering"' || fail "Storage $(prop Storage) on a read-only directory"
+prop_is SessionId 0 || fail "SessionId $(prop SessionId) on a read-only directory"
+# paced never opened the database, so the file system can become writable.
+mount -o remount,rw "$mnt" || fail "cannot remount the tmpfs read-write"
+wait_for 20 recorded || fail "session not written once the directory was writable"
+id=$(prop SessionId)
+wait_for 30 elapsed_at_least 20 || fail "Elapsed stuck at $(prop Elapsed)"
+expect_rc 0 pc stop
 kill -0 "$PACED_PID" || fail "paced died"
 stop_paced TERM
 [ "$PACED_RC" -eq 0 ] || fail "paced exited $PACED_RC"
+read -r n tmin tmax < <(sqlite3 -separator ' ' "$mnt/paced.db" "SELECT count(t), min(t), max(t)
+        FROM samples WHERE session_id = $id")
+log "session $id (begun read-only): samples $n (t $tmin..$tmax)"
+awk -v n="$n" -v a="$tmin" -v b="$tmax" 'BEGIN { exit !(a < 3 && n >= b - 3 && b > 19) }' ||
+        fail "samples lost: $n from $tmin to $tmax"
 log "PASS"

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: LGPL-2.1-or-later
-# paced-sync as a runner meets it (issue 26's "done when"): a running
+# paced-sync as a runner meets it: a running
 # workout planned on intervals.icu today becomes today's workout in paced
 # (a ride planned the same day is left politely where it is); `pacectl
 # start` runs it on the simulator to its end; the finished session arrives

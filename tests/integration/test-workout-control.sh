@@ -108,9 +108,18 @@ grep -q '^running .* step [0-9]*/[0-9]* .* | pace .* | HR [0-9]*' "$T/out" ||
         fail "watch: $(cat "$T/out")"
 wait_for 30 grep -q 'Member=Cue' "$T/signals" || fail "no Cue signal"
 
-# Stop: the session is closed as aborted and announced.
+# Stop: the session is closed as aborted and announced; the belt gets the
+# stop policy (default: slowed to cooldown_speed, 5 km/h) and the reply says
+# what the belt is doing.
 expect_rc 0 pc stop
+grep -q '^Workout stopped: ' "$T/out" || fail "stop does not say what the belt does: $(cat "$T/out")"
 wait_for 10 prop_is State '"aborted"' || fail "not aborted: $(prop State)"
+cooled() { sim_commands | awk '$2 == "set-target-speed" && $3 == "success" { v = $4 }
+        END { exit !(v != "" && v <= 5.0) }'; }
+wait_for 30 cooled || fail "the belt was not slowed to the cool-down speed: $(sim_commands | tail -n 3)"
+# No workout runs any more: a speed change has no step to apply to.
+expect_rc 1 pc faster 0.5
+grep -q 'No workout is running' "$T/err" || fail "faster after stop: $(cat "$T/err")"
 wait_for 10 prop_is SessionId 0 || fail "SessionId still $(prop SessionId)"
 wait_for 10 grep -q 'Member=SessionFinished' "$T/signals" || fail "no SessionFinished"
 db="$T/state/paced.db"

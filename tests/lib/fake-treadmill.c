@@ -1,6 +1,5 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include "fake-treadmill.h"
-
 void fake_treadmill_init(FakeTreadmill *t)
 {
         *t = (FakeTreadmill){
@@ -30,10 +29,57 @@ void rig_caps_default(TransportCapabilities *c)
         };
 }
 
+static void rig_violation(Rig *r, const SafetyViolation *v)
+{
+        if (r->n_violations < sizeof(r->violations) / sizeof(r->violations[0]))
+                r->violations[r->n_violations++] = *v;
+        if (r->monitor_abort) {
+                fprintf(stderr, "SAFETY VIOLATION (%s) at %.3f s: %s\n",
+                        safety_invariant_to_string(v->invariant),
+                        (double)v->time_usec / USEC_PER_SEC, v->message);
+                abort();
+        }
+}
+
+/* The monitor's time-based invariants, now. */
+void rig_monitor_check(Rig *r)
+{
+        SafetyViolation v;
+
+        if (r->mon && safety_monitor_check(r->mon, r->now, &v) < 0)
+                rig_violation(r, &v);
+}
+
 void rig_emit(Rig *r, const TransportEvent *ev)
 {
+        if (r->mon)
+                safety_monitor_observe(r->mon, r->now, ev);
         workout_engine_handle_event(r->e, r->now, ev);
         rig_drain(r);
+        rig_monitor_check(r);
+}
+
+/* What the daemon does for Start/Resume: the user asked, the monitor knows. */
+int rig_start(Rig *r)
+{
+        int k;
+
+        if (r->mon)
+                safety_monitor_user_start(r->mon, r->now);
+        k = workout_engine_start(r->e, r->now);
+        rig_drain(r);
+        return k;
+}
+
+int rig_resume(Rig *r)
+{
+        int k;
+
+        if (r->mon)
+                safety_monitor_user_start(r->mon, r->now);
+        k = workout_engine_resume(r->e, r->now);
+        rig_drain(r);
+        return k;
 }
 
 void rig_status(Rig *r, uint8_t op, uint8_t param)
@@ -95,9 +141,25 @@ void rig_drain(Rig *r)
 
         while (workout_engine_pop_output(r->e, &o) > 0) {
                 switch (o.type) {
-                case ENGINE_OUTPUT_CP_WRITE:
+                case ENGINE_OUTPUT_CP_WRITE: {
+                        SafetyViolation v;
+
+                        /* The log is what the engine wrote, refused or not. */
                         if (r->n_writes < RIG_MAX_LOG)
                                 r->writes[r->n_writes++] = (RigWrite){r->now, o.write};
+                        if (r->mon &&
+                            safety_monitor_check_write(r->mon, r->now, &o.write, &v) < 0) {
+                                TransportEvent f = {
+                                        .type = TRANSPORT_EVENT_CP_WRITE_FAILED,
+                                        .cp_write_error = {.error = -EPERM},
+                                };
+
+                                rig_violation(r, &v);
+                                /* Refused, as in production: the engine hears a failed write. */
+                                safety_monitor_observe(r->mon, r->now, &f);
+                                workout_engine_handle_event(r->e, r->now, &f);
+                                break;
+                        }
                         if (!r->link) {
                                 TransportEvent f = {
                                         .type = TRANSPORT_EVENT_CP_WRITE_FAILED,
@@ -110,6 +172,7 @@ void rig_drain(Rig *r)
                         r->pending_at = r->now + r->tm.latency_usec;
                         r->pending_cmd = o.write;
                         break;
+                }
                 case ENGINE_OUTPUT_CUE:
                         if (r->n_cues < RIG_MAX_LOG)
                                 r->cues[r->n_cues++] = o.cue;
@@ -117,6 +180,19 @@ void rig_drain(Rig *r)
                 case ENGINE_OUTPUT_EVENT:
                         if (r->n_events < RIG_MAX_LOG)
                                 r->events[r->n_events++] = o.event;
+                        if (r->mon && o.event.type == ENGINE_EVENT_SAFETY &&
+                            o.event.rule == ENGINE_SAFETY_SHUTDOWN) {
+                                if (o.event.active)
+                                        safety_monitor_stop_begin(
+                                                r->mon, r->now,
+                                                engine_shutdown_policy_to_monitor(
+                                                        (EngineShutdownPolicy)o.event.value),
+                                                o.event.applied);
+                                else
+                                        safety_monitor_stop_end(r->mon, r->now, o.event.value > 0);
+                        }
+                        if (r->mon && o.event.type == ENGINE_EVENT_SHUTDOWN_DONE)
+                                safety_monitor_stop_end(r->mon, r->now, o.event.value > 0);
                         break;
                 case _ENGINE_OUTPUT_TYPE_MAX:
                 case _ENGINE_OUTPUT_TYPE_INVALID:
@@ -157,6 +233,17 @@ void rig_init_with(Rig *r, const EngineConfig *cfg, bool link)
         k = workout_engine_new(&r->e, cfg);
         if (k < 0)
                 abort();
+        {
+                EngineConfig def;
+                SafetyMonitorConfig mc;
+
+                if (!cfg)
+                        engine_config_init(&def);
+                engine_config_to_monitor(cfg ? cfg : &def, &mc);
+                if (safety_monitor_new(&r->mon, &mc) < 0)
+                        abort();
+                r->monitor_abort = true;
+        }
         fake_treadmill_init(&r->tm);
         rig_caps_default(&r->caps);
         r->now = 1000 * USEC_PER_SEC; /* an arbitrary monotonic origin */
@@ -169,6 +256,7 @@ void rig_init_with(Rig *r, const EngineConfig *cfg, bool link)
 void rig_free(Rig *r)
 {
         r->e = workout_engine_free(r->e);
+        r->mon = safety_monitor_free(r->mon);
 }
 
 /* Advances the fake's physics to r->now. */
@@ -223,6 +311,7 @@ void rig_send_hr(Rig *r, double bpm)
         rig_emit(r, &ev);
 }
 
+/* Runs the virtual-time loop until `until` (inclusive). */
 void rig_run_until(Rig *r, uint64_t until)
 {
         for (;;) {
@@ -230,6 +319,7 @@ void rig_run_until(Rig *r, uint64_t until)
                 uint64_t t_data = r->link && r->tm.report_data ? r->next_data : USEC_INFINITY;
                 uint64_t t_hr = r->tm.hr_enabled && !r->tm.hr_silent ? r->next_hr : USEC_INFINITY;
                 uint64_t t_cp = r->pending ? r->pending_at : USEC_INFINITY;
+                uint64_t t_mon = r->mon ? safety_monitor_next_deadline(r->mon) : USEC_INFINITY;
                 uint64_t t = next;
                 uint64_t prev = r->now;
 
@@ -239,6 +329,8 @@ void rig_run_until(Rig *r, uint64_t until)
                         t = t_hr;
                 if (t_cp < t)
                         t = t_cp;
+                if (t_mon < t && t_mon > r->now)
+                        t = t_mon;
                 if (t > until) {
                         fake_physics(r, (double)(until - r->now) / USEC_PER_SEC);
                         r->now = until;
@@ -257,6 +349,10 @@ void rig_run_until(Rig *r, uint64_t until)
                         };
 
                         r->pending = false;
+                        if (r->tm.respond && r->tm.lose_answers) {
+                                (void)fake_apply(r, &r->pending_cmd);
+                                continue;
+                        }
                         if (r->tm.respond) {
                                 ev.cp_response.request_op = r->pending_cmd.op;
                                 ev.cp_response.result = fake_apply(r, &r->pending_cmd);
@@ -274,9 +370,14 @@ void rig_run_until(Rig *r, uint64_t until)
                         rig_send_hr(r, r->tm.hr_bpm);
                         continue;
                 }
+                if (t == t_mon && t != next) {
+                        rig_monitor_check(r);
+                        continue;
+                }
                 r->ticks++;
                 workout_engine_tick(r->e, r->now);
                 rig_drain(r);
+                rig_monitor_check(r);
         }
 }
 
@@ -285,6 +386,7 @@ void rig_run_for(Rig *r, double seconds)
         rig_run_until(r, r->now + (uint64_t)llround(seconds * USEC_PER_SEC));
 }
 
+/* The runner presses Start on the console. */
 void rig_console_start(Rig *r, double start_kmh)
 {
         r->tm.running = true;
@@ -298,6 +400,8 @@ void rig_console_stop(Rig *r)
         r->tm.target_kmh = 0;
         rig_status(r, FTMS_STATUS_STOPPED_OR_PAUSED, FTMS_STOP_PARAM_STOP);
 }
+
+/* ---- queries for the assertions ---- */
 
 size_t rig_count_writes(const Rig *r, uint8_t op, size_t from)
 {
@@ -339,6 +443,8 @@ double rig_last_speed_written(const Rig *r)
                         return r->writes[i - 1].cmd.value;
         return NAN;
 }
+
+/* ---- building workouts by hand ---- */
 
 ResolvedStep rig_step_time(StepKind kind, double seconds, double kmh)
 {

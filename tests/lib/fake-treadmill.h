@@ -10,14 +10,21 @@
  * first-order heart-rate response). The Rig plays the daemon glue: it
  * drains the engine's outputs, calls tick() at next_deadline() and records
  * every write, cue and event for the assertions.
+ *
+ * The safety monitor watches every rig: each write is checked before it
+ * reaches the fake and every event is observed. A violation aborts the test
+ * (rig.monitor_abort, the default) or is recorded and the write refused, as
+ * the daemon does in production (tests of the monitor itself).
  */
 
 #include <math.h>
 #include <stdbool.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "safety-monitor.h"
 #include "workout-engine.h"
 
 #define RIG_MAX_LOG 4096
@@ -44,7 +51,8 @@ typedef struct FakeTreadmill {
         uint64_t data_interval_usec;
         /* control point */
         bool in_control;
-        bool respond; /* false: never answers (timeouts) */
+        bool respond;      /* false: never answers (timeouts) */
+        bool lose_answers; /* carries commands out, their answers are lost */
         uint64_t latency_usec;
         uint8_t force_result[256]; /* op -> result code; 0 = behave */
         unsigned force_count[256]; /* how many times to force it (0 = forever) */
@@ -58,6 +66,10 @@ typedef struct FakeTreadmill {
 
 typedef struct Rig {
         WorkoutEngine *e;
+        SafetyMonitor *mon;
+        bool monitor_abort; /* default true: a violation aborts the test */
+        SafetyViolation violations[64];
+        size_t n_violations;
         FakeTreadmill tm;
         TransportCapabilities caps;
         uint64_t now;
@@ -84,6 +96,11 @@ void rig_emit(Rig *r, const TransportEvent *ev);
 void rig_status(Rig *r, uint8_t op, uint8_t param);
 
 void rig_drain(Rig *r);
+/* The monitor's time-based invariants, now. */
+void rig_monitor_check(Rig *r);
+/* What the daemon does for Start/Resume: the user asked, the monitor knows. */
+int rig_start(Rig *r);
+int rig_resume(Rig *r);
 void rig_link(Rig *r, bool up);
 void rig_init_with(Rig *r, const EngineConfig *cfg, bool link);
 void rig_free(Rig *r);

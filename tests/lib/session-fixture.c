@@ -97,7 +97,7 @@ int fixture_run(SessionStore *s, uint64_t seed, double max_s, int end_reason, in
         double speed = 0, hr = 70, dist = 0, rr_clock = 0, step_start_t = 0, step_start_d = 0;
         double incline = 0;
         unsigned step = 0, beats = 0, t = 0;
-        double cross_t = NAN, cross_hr = NAN, cross_kmh = NAN;
+        double cross_t = NAN;
         int r;
 
         fixture_workout(&w, steps);
@@ -158,8 +158,6 @@ int fixture_run(SessionStore *s, uint64_t seed, double max_s, int end_reason, in
                         /* The first crossing of 0.75, as the analysis would log it. */
                         char json[96];
                         cross_t = t;
-                        cross_hr = hr_bpm;
-                        cross_kmh = speed;
                         snprintf(json, sizeof(json),
                                  "{\"alpha1\":0.75,\"hr_bpm\":%u,\"speed_kmh\":%.1f}", hr_bpm,
                                  speed);
@@ -219,21 +217,37 @@ int fixture_run(SessionStore *s, uint64_t seed, double max_s, int end_reason, in
                         return r;
         }
 
-        if (ret_id && *ret_id > 0 && isfinite(cross_t)) {
-                r = session_store_add_threshold(s, *ret_id,
-                                                &(SessionThreshold){.kind = "aet",
-                                                                    .method = "dfa-a1-crossover",
-                                                                    .alpha1 = 0.75,
-                                                                    .hr_bpm = cross_hr,
-                                                                    .speed_kmh = cross_kmh,
-                                                                    .t_s = cross_t,
-                                                                    .confidence = 0.8,
-                                                                    .json = NULL});
-                if (r < 0)
-                        return r;
-        }
+        /* The crossing stays an event: an interval session is not a threshold
+         * test, so it stores no thresholds. */
         if (end_reason >= 0)
                 return session_store_end(s, FIXTURE_START_USEC + (uint64_t)t * USEC_PER_SEC,
                                          (SessionEndReason)end_reason);
+        return 0;
+}
+
+int fixture_add_test_result(SessionStore *s, int64_t id, double hrvt1_bpm, double hrvt2_bpm)
+{
+        for (int k = 0; k < 2; k++) {
+                double hr = k ? hrvt2_bpm : hrvt1_bpm;
+                char json[160];
+                int r;
+
+                snprintf(json, sizeof(json),
+                         "{\"test\":true,\"grade\":\"B\",\"ci_lo_bpm\":%.1f,\"ci_hi_bpm\":%.1f,"
+                         "\"reached\":true,\"windows\":200,\"r\":-0.950}",
+                         hr - 4, hr + 4);
+                r = session_store_add_threshold(
+                        s, id,
+                        &(SessionThreshold){.kind = k ? "ant" : "aet",
+                                            .method = SESSION_METHOD_RAMP_TEST,
+                                            .alpha1 = k ? 0.5 : 0.75,
+                                            .hr_bpm = hr,
+                                            .speed_kmh = (hr - 60) / 8.5,
+                                            .t_s = NAN,
+                                            .confidence = 0.85,
+                                            .json = json});
+                if (r < 0)
+                        return r;
+        }
         return 0;
 }

@@ -31,3 +31,10 @@ const SessionInfo *fixture_info(SessionInfo *info, const ResolvedWorkout *w);
  * end_reason < 0: leave the session open (as a crash would).
  */
 int fixture_run(SessionStore *s, uint64_t seed, double max_s, int end_reason, int64_t *ret_id);
+
+/*
+ * Stores a threshold-test result for session id as the daemon does when a
+ * ramp test ends (SESSION_METHOD_RAMP_TEST rows, 95 % interval +-4 bpm,
+ * grade B), for the tests of what reads them (trend, history, accept).
+ */
+int fixture_add_test_result(SessionStore *s, int64_t id, double hrvt1_bpm, double hrvt2_bpm);

@@ -715,6 +715,36 @@ static void test_repeated_failure_logged_once(void **state)
         assert_int_equal(count_substr(buf, "warning: treadmill"), 1);
 }
 
+/* Every link state change goes through one logged enter_state that names the device. */
+static void test_link_transitions_logged(void **state)
+{
+        Ctx *c = *state;
+        char path[] = "/tmp/paced-test-log-XXXXXX", buf[65536] = {};
+        int fd = mkstemp(path), saved = dup(STDERR_FILENO), level = log_get_max_level();
+        ssize_t n;
+
+        assert_true(fd >= 0 && saved >= 0);
+        log_set_target(LOG_TARGET_CONSOLE);
+        log_set_max_level(LOG_DEBUG);
+        ctx_fake(c, false);
+        c->cfg.disabled[TRANSPORT_ROLE_STRAP] = true;
+        dup2(fd, STDERR_FILENO);
+        ctx_transport(c);
+        assert_true(run_until(c->e, pred_treadmill_up, c));
+        dup2(saved, STDERR_FILENO);
+        close(saved);
+        log_set_max_level(level);
+        n = pread(fd, buf, sizeof(buf) - 1, 0);
+        close(fd);
+        unlink(path);
+        assert_true(n > 0);
+        assert_non_null(strstr(buf, "treadmill (none): disabled -> waiting (configured)"));
+        assert_non_null(strstr(buf, ": waiting -> connecting (device found)"));
+        assert_non_null(strstr(buf, "treadmill " TREADMILL_ADDR ": connecting -> resolving"));
+        assert_non_null(strstr(buf, "treadmill " TREADMILL_ADDR ": resolving -> setup"));
+        assert_non_null(strstr(buf, "treadmill " TREADMILL_ADDR ": setup -> ready (subscribed)"));
+}
+
 static void test_start_notify_errors(void **state)
 {
         Ctx *c = *state;
@@ -1277,6 +1307,7 @@ int main(void)
                 T(test_services_unresolved_reconnects),
                 T(test_connect_in_progress_elsewhere),
                 T(test_repeated_failure_logged_once),
+                T(test_link_transitions_logged),
                 T(test_start_notify_errors),
                 T(test_device_removal_and_return),
                 T(test_bluetoothd_exit_and_restart),

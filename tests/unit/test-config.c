@@ -190,6 +190,9 @@ static void test_unit_suffixes(void **state)
                 {"[Safety]\nhr_loss_hold = 2min\n", offsetof(Config, hr_loss_hold_s), 120},
                 {"[Safety]\nhr_loss_hold = 3m\n", offsetof(Config, hr_loss_hold_s), 180},
                 {"[Devices]\nscan_timeout = 0.1h\n", offsetof(Config, scan_timeout_s), 360},
+                /* The workout files' spellings: one duration grammar (time-util.h). */
+                {"[Safety]\nhr_loss_hold = 1m30s\n", offsetof(Config, hr_loss_hold_s), 90},
+                {"[Safety]\nhr_loss_hold = 5'30\"\n", offsetof(Config, hr_loss_hold_s), 330},
                 {"[Session]\nauto_lap = 400\n", offsetof(Config, auto_lap_m), 400},
                 {"[Session]\nauto_lap = 400m\n", offsetof(Config, auto_lap_m), 400},
                 {"[Session]\nauto_lap = 1.5 km\n", offsetof(Config, auto_lap_m), 1500},
@@ -273,6 +276,22 @@ static void test_syntax_error_line(void **state)
 {
         assert_int_equal(load_fails("[Safety]\nmax_speed 12\n", "syntax error"), 2);
         assert_int_equal(load_fails("[Safety\n", "syntax error"), 1);
+}
+
+/* Values reach the log, D-Bus and espeak-ng: invalid UTF-8 and control characters are refused. */
+static void test_not_text(void **state)
+{
+        assert_int_equal(load_fails("[Devices]\ntreadmill = Caf\xe9"
+                                    "\n",
+                                    "not UTF-8"),
+                         2);
+        assert_int_equal(load_fails("[Devices]\n\ntreadmill = x\x1b[2J\n", "control character"), 3);
+        assert_int_equal(load_fails("[Devices]\ntreadmill = x\xc2\x9b"
+                                    "2J\n",
+                                    "control"),
+                         2);
+        /* Real text is fine, a BOM and CRLF too. */
+        config_free(load_ok("\xef\xbb\xbf[Devices]\r\ntreadmill = Läufer\t\r\n"));
 }
 
 static void test_empty_value_resets_default(void **state)
@@ -464,6 +483,7 @@ int main(void)
                 cmocka_unit_test(test_cross_checks_name_later_line),
                 cmocka_unit_test(test_duplicate_key_refused),
                 cmocka_unit_test(test_syntax_error_line),
+                cmocka_unit_test(test_not_text),
                 cmocka_unit_test(test_empty_value_resets_default),
                 cmocka_unit_test(test_comments_and_crlf),
                 cmocka_unit_test(test_long_line_and_nul),

@@ -129,13 +129,14 @@ static void test_engine_hr_step_holdoff_and_convergence(void **state)
         steps[1].hr_fallback_kmh = 9.0;
         snprintf(steps[1].label, sizeof(steps[1].label), "HR 145-155");
         engine_config_init(&cfg);
+        cfg.shutdown_policy = ENGINE_SHUTDOWN_NONE; /* the controller only, not the stop after it */
         rig_init_with(&r, &cfg, true);
         r.tm.hr_enabled = true;
         r.tm.hr_bpm = 90;
         rig_console_start(&r, 8.0);
         rig_run_for(&r, 10);
         assert_int_equal(workout_engine_load(r.e, r.now, rig_workout("hr", steps, 2)), 0);
-        assert_int_equal(workout_engine_start(r.e, r.now), 0);
+        assert_int_equal(rig_start(&r), 0);
         rig_drain(&r);
         rig_run_for(&r, 1925);
         assert_int_equal(workout_engine_get_state(r.e), ENGINE_STATE_FINISHED);

@@ -41,7 +41,7 @@ static void start_running(Rig *r, const EngineConfig *cfg, ResolvedWorkout *w, d
         rig_console_start(r, kmh);
         rig_run_for(r, 10); /* the belt settles at kmh */
         assert_int_equal(workout_engine_load(r->e, r->now, w), 0);
-        assert_int_equal(workout_engine_start(r->e, r->now), 0);
+        assert_int_equal(rig_start(r), 0);
         rig_drain(r);
 }
 
@@ -79,7 +79,7 @@ static void test_machine_range_caps(void **state)
         rig_link(&r, true);
         rig_console_start(&r, 8.0);
         assert_int_equal(workout_engine_load(r.e, r.now, one_step(120, 15.0)), 0);
-        assert_int_equal(workout_engine_start(r.e, r.now), 0);
+        assert_int_equal(rig_start(&r), 0);
         rig_drain(&r);
         rig_run_for(&r, 60);
         assert_true(rig_max_speed_written(&r, 0) <= 12.0 + 1e-9);
@@ -96,7 +96,8 @@ static void test_override_stays_under_cap(void **state)
         cfg.safety.max_speed_kmh = 13.0;
         start_running(&r, &cfg, one_step(300, 12.0), 12.0);
         rig_run_for(&r, 10);
-        assert_int_equal(workout_engine_adjust_speed(r.e, r.now, 5.0), 0);
+        /* 1: the override was limited to what reaches the cap, and says so. */
+        assert_int_equal(workout_engine_adjust_speed(r.e, r.now, 5.0), 1);
         assert_int_equal(workout_engine_set_speed(r.e, r.now, 19.0), 0);
         rig_drain(&r);
         rig_run_for(&r, 30);
@@ -164,6 +165,115 @@ static void test_rate_limit(void **state)
         assert_int_equal(n, 16);
         /* The first one too: measured 8.0 + 0.5. */
         assert_true(near(r.writes[1].cmd.value, 8.5, 1e-9));
+        rig_free(&r);
+}
+
+/*
+ * A late echo: the treadmill's Target Speed Changed notice for an older
+ * command arrives after the response to a newer one (two characteristics,
+ * no order between them over BlueZ). It is not what the treadmill accepted
+ * now: the next step goes on from the newest accepted target, within
+ * max_accel, never back to the old value (seen in e2e: 16.4 -> 15.4).
+ */
+static void test_late_echo_does_not_move_the_rate_reference(void **state)
+{
+        EngineConfig cfg = quiet_config();
+        TransportEvent echo = {
+                .type = TRANSPORT_EVENT_MACHINE_STATUS,
+                .role = TRANSPORT_ROLE_TREADMILL,
+                .status = {.op = FTMS_STATUS_TARGET_SPEED_CHANGED, .known = true},
+        };
+        double older = NAN, prev = NAN;
+        uint64_t prev_t = 0;
+        size_t i, w, seen = 0;
+
+        Rig r;
+
+        cfg.safety.max_accel_kmhps = 0.5;
+        start_running(&r, &cfg, one_step(120, 16.0), 8.0);
+        rig_run_for(&r, 10);
+        /* The speed written four commands ago, echoed now. */
+        for (i = r.n_writes; i-- > 0;)
+                if (r.writes[i].cmd.op == FTMS_CP_SET_TARGET_SPEED && ++seen == 4) {
+                        older = r.writes[i].cmd.value;
+                        break;
+                }
+        assert_true(isfinite(older));
+        w = r.n_writes;
+        echo.time_usec = r.now;
+        echo.status.value = older;
+        rig_emit(&r, &echo);
+        rig_run_for(&r, 10);
+        seen = 0;
+        for (i = 0; i < r.n_writes; i++) {
+                if (r.writes[i].cmd.op != FTMS_CP_SET_TARGET_SPEED)
+                        continue;
+                if (isfinite(prev)) {
+                        double dt = (double)(r.writes[i].time_usec - prev_t) / USEC_PER_SEC;
+
+                        assert_true(fabs(r.writes[i].cmd.value - prev) <= 0.5 * dt + 1e-9);
+                        if (i >= w) {
+                                /* Still on its way up to 16, never back down. */
+                                assert_true(r.writes[i].cmd.value >= prev - 1e-9);
+                                seen++;
+                        }
+                }
+                prev = r.writes[i].cmd.value;
+                prev_t = r.writes[i].time_usec;
+        }
+        assert_true(seen > 0);
+        rig_free(&r);
+}
+
+/*
+ * An answer lost: the treadmill carried out a speed command but its answer
+ * never came, so what it accepted is known only up to the command before.
+ * The belt heads for the newer value: the next step, even in the other
+ * direction, is within max_accel of it, not of the older accepted one.
+ */
+static void test_lost_answer_steps_from_the_last_command(void **state)
+{
+        EngineConfig cfg = quiet_config();
+        double prev = NAN, lost = NAN;
+        uint64_t prev_t = 0;
+        size_t w, after = 0;
+        Rig r;
+
+        cfg.safety.max_accel_kmhps = 0.5;
+        start_running(&r, &cfg, one_step(300, 14.0), 10.0);
+        rig_run_for(&r, 3.5);
+        /* The next command goes out and is carried out; its answers (to
+         * the retries too) are lost, until the engine gives up on it. */
+        r.tm.lose_answers = true;
+        w = r.n_writes;
+        for (int i = 0; i < 60 && !rig_find_event(&r, ENGINE_EVENT_CP_RESULT, 0); i++)
+                rig_run_for(&r, 0.5);
+        assert_non_null(rig_find_event(&r, ENGINE_EVENT_CP_RESULT, 0));
+        for (size_t i = w; i < r.n_writes; i++)
+                if (r.writes[i].cmd.op == FTMS_CP_SET_TARGET_SPEED)
+                        lost = r.writes[i].cmd.value;
+        assert_true(isfinite(lost));
+        assert_true(near(r.tm.target_kmh, lost, 1e-9));
+        r.tm.lose_answers = false;
+        /* The runner asks for much slower at once. */
+        assert_int_equal(workout_engine_set_speed(r.e, r.now, 6.0), 0);
+        rig_drain(&r);
+        rig_run_for(&r, 30);
+        for (size_t i = 0; i < r.n_writes; i++) {
+                if (r.writes[i].cmd.op != FTMS_CP_SET_TARGET_SPEED)
+                        continue;
+                if (isfinite(prev) && fabs(r.writes[i].cmd.value - prev) > 1e-9) {
+                        double dt = (double)(r.writes[i].time_usec - prev_t) / USEC_PER_SEC;
+
+                        assert_true(fabs(r.writes[i].cmd.value - prev) <= 0.5 * fmin(dt, 1.0) + 1e-9);
+                        after += i > w;
+                }
+                prev = r.writes[i].cmd.value;
+                prev_t = r.writes[i].time_usec;
+        }
+        /* It did come down, step by step, to the runner's speed. */
+        assert_true(after > 0);
+        assert_true(near(rig_last_speed_written(&r), 6.0, 1e-9));
         rig_free(&r);
 }
 
@@ -373,6 +483,72 @@ static void test_link_reconnect_while_belt_slows_sends_nothing(void **state)
         rig_free(&r);
 }
 
+/*
+ * A workout started before the treadmill connects; the machine says idle at
+ * link-up and its belt stands still: an ordinary stopped belt, which a
+ * workout with allow_remote_start starts (nothing to wait for).
+ */
+static void test_first_connect_idle_at_rest_starts_workout(void **state)
+{
+        EngineConfig cfg = quiet_config();
+        TransportEvent idle = {
+                .type = TRANSPORT_EVENT_TRAINING_STATUS,
+                .role = TRANSPORT_ROLE_TREADMILL,
+                .training = {.status = FTMS_TRAINING_IDLE},
+        };
+        EngineStatus st;
+        Rig r;
+
+        cfg.allow_remote_start = true;
+        /* As paced --run does: started as soon as the link is up, before
+         * the first record and before the idle Training Status is read. */
+        rig_init_with(&r, &cfg, true);
+        assert_int_equal(workout_engine_load(r.e, r.now, one_step(600, 9.0)), 0);
+        assert_int_equal(rig_start(&r), 0);
+        rig_emit(&r, &idle);
+        rig_run_for(&r, 30);
+        workout_engine_get_status(r.e, r.now, &st);
+        assert_int_equal(st.state, ENGINE_STATE_RUNNING);
+        assert_true(rig_count_writes(&r, FTMS_CP_START_OR_RESUME, 0) >= 1);
+        assert_true(r.tm.running);
+        assert_true(r.tm.speed_kmh > 5.0);
+        rig_free(&r);
+}
+
+/*
+ * The same first connection to a belt still coasting after a console stop
+ * made before paced connected: idle but moving, which speed alone would
+ * take for a running belt. Nothing is sent until the runner starts it.
+ */
+static void test_first_connect_idle_coasting_sends_nothing(void **state)
+{
+        EngineConfig cfg = quiet_config();
+        TransportEvent idle = {
+                .type = TRANSPORT_EVENT_TRAINING_STATUS,
+                .role = TRANSPORT_ROLE_TREADMILL,
+                .training = {.status = FTMS_TRAINING_IDLE},
+        };
+        EngineStatus st;
+        Rig r;
+
+        cfg.allow_remote_start = false; /* the default: only the runner starts it */
+        rig_init_with(&r, &cfg, false);
+        r.tm.accel_kmhps = 0.5;
+        r.tm.running = false;
+        r.tm.speed_kmh = 10.0; /* coasting down from 10 km/h */
+        r.tm.target_kmh = 0;
+        rig_link(&r, true);
+        assert_int_equal(workout_engine_load(r.e, r.now, one_step(600, 9.0)), 0);
+        assert_int_equal(rig_start(&r), 0);
+        rig_emit(&r, &idle);
+        rig_run_for(&r, 60);
+        workout_engine_get_status(r.e, r.now, &st);
+        assert_int_not_equal(st.state, ENGINE_STATE_RUNNING);
+        assert_int_equal(rig_count_writes(&r, FTMS_CP_START_OR_RESUME, 0), 0);
+        assert_int_equal(rig_count_writes(&r, FTMS_CP_SET_TARGET_SPEED, 0), 0);
+        rig_free(&r);
+}
+
 static void console_or_key_stop(bool key)
 {
         EngineConfig cfg = quiet_config();
@@ -396,7 +572,9 @@ static void console_or_key_stop(bool key)
         double elapsed = st.step_elapsed_s;
         /* Minutes pass, the user even asks to resume: the belt stays stopped. */
         rig_run_for(&r, 120);
-        assert_int_equal(workout_engine_resume(r.e, r.now), -EAGAIN);
+        /* Refused: paced may not start this belt (no remote start; after a
+         * safety-key stop not even with it, the key may still be out). */
+        assert_int_equal(rig_resume(&r), -EPERM);
         rig_drain(&r);
         rig_run_for(&r, 60);
         assert_int_equal(rig_count_writes(&r, FTMS_CP_START_OR_RESUME, 0), 0);
@@ -494,12 +672,13 @@ static void test_remote_start_only_explicit_and_allowed(void **state)
         rig_init_with(&r, &cfg, true);
         rig_run_for(&r, 2); /* data shows the belt at 0 */
         assert_int_equal(workout_engine_load(r.e, r.now, one_step(60, 10.0)), 0);
-        assert_int_equal(workout_engine_start(r.e, r.now), 0);
+        assert_int_equal(rig_start(&r), 0);
         rig_drain(&r);
         rig_run_for(&r, 30);
         assert_int_equal(rig_count_writes(&r, FTMS_CP_START_OR_RESUME, 0), 0);
         assert_int_equal(rig_count_writes(&r, FTMS_CP_SET_TARGET_SPEED, 0), 0);
-        assert_int_equal(workout_engine_get_state(r.e), ENGINE_STATE_PAUSED);
+        /* It waits for the runner to press START (no session, no clock). */
+        assert_int_equal(workout_engine_get_state(r.e), ENGINE_STATE_ARMED);
         rig_free(&r);
 
         /* Allowed: exactly one Start, on the explicit command. */
@@ -513,7 +692,7 @@ static void test_remote_start_only_explicit_and_allowed(void **state)
         rig_run_for(&r, 30);
         /* Armed is not a start command. */
         assert_int_equal(rig_count_writes(&r, FTMS_CP_START_OR_RESUME, 0), 0);
-        assert_int_equal(workout_engine_start(r.e, r.now), 0);
+        assert_int_equal(rig_start(&r), 0);
         rig_drain(&r);
         rig_run_for(&r, 20);
         assert_int_equal(rig_count_writes(&r, FTMS_CP_START_OR_RESUME, 0), 1);
@@ -539,7 +718,7 @@ static void test_no_unannounced_change(void **state)
         rig_console_start(&r, 10.0);
         rig_run_for(&r, 3);
         assert_int_equal(workout_engine_load(r.e, r.now, rig_workout("jump", steps, 2)), 0);
-        assert_int_equal(workout_engine_start(r.e, r.now), 0);
+        assert_int_equal(rig_start(&r), 0);
         rig_drain(&r);
         /* Until 20-30 m are left: not yet announced (5 s at 10 km/h is 13.9 m). */
         do {
@@ -765,7 +944,7 @@ static void test_monitor_only_never_writes(void **state)
         rig_link(&r, true);
         rig_console_start(&r, 8.0);
         assert_int_equal(workout_engine_load(r.e, r.now, one_step(120, 12.0)), 0);
-        assert_int_equal(workout_engine_start(r.e, r.now), 0);
+        assert_int_equal(rig_start(&r), 0);
         rig_drain(&r);
         rig_run_for(&r, 200);
         assert_int_equal(r.n_writes, 0);
@@ -809,7 +988,7 @@ static void test_cp_errors_reported(void **state)
         r.tm.force_result[FTMS_CP_SET_TARGET_SPEED] = FTMS_RESULT_INVALID_PARAMETER;
         rig_console_start(&r, 8.0);
         assert_int_equal(workout_engine_load(r.e, r.now, one_step(120, 9.0)), 0);
-        assert_int_equal(workout_engine_start(r.e, r.now), 0);
+        assert_int_equal(rig_start(&r), 0);
         rig_drain(&r);
         rig_run_for(&r, 10);
         ev = rig_find_event(&r, ENGINE_EVENT_CP_RESULT, 0);
@@ -836,11 +1015,15 @@ int main(void)
                 cmocka_unit_test(test_override_stays_under_cap),
                 cmocka_unit_test(test_incline_capped_and_rate_limited),
                 cmocka_unit_test(test_rate_limit),
+                cmocka_unit_test(test_late_echo_does_not_move_the_rate_reference),
+                cmocka_unit_test(test_lost_answer_steps_from_the_last_command),
                 cmocka_unit_test(test_hr_ceiling_beats_override_and_releases),
                 cmocka_unit_test(test_hr_lost_holds_then_falls_back),
                 cmocka_unit_test(test_link_lost_pauses_reconnect_reapplies_if_running),
                 cmocka_unit_test(test_link_reconnect_with_belt_stopped_sends_nothing),
                 cmocka_unit_test(test_link_reconnect_while_belt_slows_sends_nothing),
+                cmocka_unit_test(test_first_connect_idle_at_rest_starts_workout),
+                cmocka_unit_test(test_first_connect_idle_coasting_sends_nothing),
                 cmocka_unit_test(test_console_stop_never_restarts_belt),
                 cmocka_unit_test(test_safety_key_never_restarts_belt),
                 cmocka_unit_test(test_belt_stopped_without_status),

@@ -224,6 +224,30 @@ static void test_fit_structure_matches_session(void **state)
         }
         assert_int_equal(k, d->n_rr);
 
+        /* The planned workout, step by step (planned vs actual). */
+        assert_int_equal(count_global(&dec, FIT_MESG_WORKOUT), 1);
+        assert_int_equal(field(nth(&dec, FIT_MESG_WORKOUT, 0), 6), d->n_steps);
+        assert_int_equal(field(nth(&dec, FIT_MESG_WORKOUT, 0), 4), FIT_SPORT_RUNNING);
+        assert_int_equal(field(nth(&dec, FIT_MESG_WORKOUT, 0), 11), FIT_SUB_SPORT_TREADMILL);
+        assert_int_equal(count_global(&dec, FIT_MESG_WORKOUT_STEP), d->n_steps);
+        for (size_t i = 0; i < d->n_steps; i++) {
+                const Msg *w = nth(&dec, FIT_MESG_WORKOUT_STEP, i);
+                const SessionStep *st = &d->steps[i];
+
+                assert_int_equal(field(w, 254), i);
+                assert_int_equal(field(w, 1), st->end == STEP_END_TIME ? 0 : 1);
+                assert_int_equal(field(w, 2), st->end == STEP_END_TIME
+                                                      ? lround(st->end_value * 1000)
+                                                      : lround(st->end_value * 100));
+                assert_int_equal(field(w, 3), 0); /* a speed target */
+                /* The range (400 m at 13.8-14.2 km/h), in m/s x 1000. */
+                assert_int_equal(field(w, 5),
+                                 lround(fmin(st->speed_lo_kmh, st->speed_start_kmh) / 3.6 * 1000));
+                assert_int_equal(field(w, 6),
+                                 lround(fmax(st->speed_hi_kmh, st->speed_start_kmh) / 3.6 * 1000));
+                assert_int_equal(field(w, 7), i == 0 ? 2 : i + 1 == d->n_steps ? 3 : i % 2 ? 0 : 4);
+        }
+
         /* A lap per step, covering the session end to end. */
         size_t n_laps = count_global(&dec, FIT_MESG_LAP);
         assert_int_equal(n_laps, FIXTURE_N_STEPS);
@@ -320,6 +344,51 @@ static void test_fit_auto_lap_and_pause(void **state)
         assert_int_equal(export_fit(&d, NULL, &buf, &size), -ENODATA);
 }
 
+/* paced was stopped for a minute: the timer stops with the last sample
+ * before the gap and starts with the first after it; elapsed time goes on. */
+static void test_fit_gap_is_not_timer_time(void **state)
+{
+        SessionSample x[120];
+        SessionEventRow ev[2] = {{20, SESSION_EVENT_PAUSE, NULL, NULL},
+                                 {30, SESSION_EVENT_RESUME, NULL, NULL}};
+        SessionData d = {.start_wall_usec = FIXTURE_START_USEC,
+                         .samples = x,
+                         .n_samples = 120,
+                         .events = ev,
+                         .n_events = 2};
+        uint8_t *buf = NULL;
+        size_t size;
+        Decoded dec;
+
+        for (unsigned i = 0; i < 120; i++)
+                x[i] = (SessionSample){.t_s = i < 60 ? i : i + 60,
+                                       .speed_kmh = 12,
+                                       .distance_m = i * 3.3,
+                                       .incline_pct = 0,
+                                       .step_index = -1,
+                                       .alpha1 = NAN,
+                                       .commanded_kmh = NAN};
+        assert_int_equal(export_fit(&d, NULL, &buf, &size), 0);
+        decode(buf, size, &dec);
+        /* start, pause stop, resume start, gap stop (t 60), gap start (t 120), end stop */
+        assert_int_equal(count_global(&dec, FIT_MESG_EVENT), 6);
+        assert_int_equal(field(nth(&dec, FIT_MESG_EVENT, 3), 1), 4);
+        assert_int_equal(field(nth(&dec, FIT_MESG_EVENT, 3), 253) -
+                                 field(nth(&dec, FIT_MESG_EVENT, 0), 253),
+                         60);
+        assert_int_equal(field(nth(&dec, FIT_MESG_EVENT, 4), 1), 0);
+        assert_int_equal(field(nth(&dec, FIT_MESG_EVENT, 4), 253) -
+                                 field(nth(&dec, FIT_MESG_EVENT, 0), 253),
+                         120);
+        const Msg *s = nth(&dec, FIT_MESG_SESSION, 0);
+        assert_int_equal(field(s, 7), 180000);                 /* elapsed: t 0 .. 180 */
+        assert_int_equal(field(s, 8), 180000 - 60000 - 10000); /* less the gap and the pause */
+        /* No record in the gap. */
+        assert_int_equal(count_global(&dec, FIT_MESG_RECORD), 120);
+        free(dec.m);
+        free(buf);
+}
+
 /* The first bytes, by hand from the FIT protocol document: the 14-byte
  * header, then the file_id definition and data message. */
 static void test_fit_header_and_file_id_bytes(void **state)
@@ -402,6 +471,7 @@ int main(void)
                 cmocka_unit_test(test_fit_header_and_file_id_bytes),
                 cmocka_unit_test(test_fit_structure_matches_session),
                 cmocka_unit_test(test_fit_auto_lap_and_pause),
+                cmocka_unit_test(test_fit_gap_is_not_timer_time),
         };
 
         return cmocka_run_group_tests(tests, NULL, NULL);

@@ -176,10 +176,56 @@ static void test_tcx_escapes_and_free_run(void **state)
         assert_non_null(strstr(buf, "<TotalTimeSeconds>3.0</TotalTimeSeconds>"));
         free(buf);
 
+        /* Whatever the store holds (an old row, another writer), the XML is well-formed. */
+        d.workout_name = (char *)"Caf\xe9 \x1b[31mred\xc2\x9b \xe2\x82";
+        f = open_memstream(&buf, &size);
+        assert_int_equal(export_tcx_write(&d, f), 0);
+        fclose(f);
+        {
+                XML_Parser xp = XML_ParserCreate(NULL);
+
+                if (XML_Parse(xp, buf, (int)size, XML_TRUE) != XML_STATUS_OK)
+                        fail_msg("malformed TCX: %s", XML_ErrorString(XML_GetErrorCode(xp)));
+                XML_ParserFree(xp);
+        }
+        assert_non_null(strstr(
+                buf,
+                "<Notes>Caf\xef\xbf\xbd [31mred \xef\xbf\xbd\xef\xbf\xbd (treadmill)</Notes>"));
+        free(buf);
+
         d.n_samples = 0;
         f = open_memstream(&buf, &size);
         assert_int_equal(export_tcx_write(&d, f), -ENODATA);
         fclose(f);
+        free(buf);
+}
+
+/* paced was stopped for a minute: a new track after the gap, and the lap's
+ * time is the recorded time. */
+static void test_tcx_gap_splits_track(void **state)
+{
+        SessionSample x[120];
+        SessionData d = {.start_wall_usec = FIXTURE_START_USEC, .samples = x, .n_samples = 120};
+        char *buf = NULL, *p;
+        size_t size = 0, tracks = 0;
+        FILE *f;
+
+        for (unsigned i = 0; i < 120; i++)
+                x[i] = (SessionSample){.t_s = i < 60 ? i : i + 60,
+                                       .speed_kmh = 12,
+                                       .distance_m = i * 3.3,
+                                       .step_index = -1,
+                                       .alpha1 = NAN};
+        f = open_memstream(&buf, &size);
+        assert_int_equal(export_tcx_write(&d, f), 0);
+        fclose(f);
+        for (p = buf; (p = strstr(p, "<Track>")); p++)
+                tracks++;
+        assert_int_equal(tracks, 2);
+        /* The second track begins at the first sample after the gap. */
+        p = strstr(buf, "<Track>\n     <Trackpoint><Time>2025-11-24T16:02:00Z");
+        assert_non_null(p);
+        assert_non_null(strstr(buf, "<TotalTimeSeconds>120.0</TotalTimeSeconds>"));
         free(buf);
 }
 
@@ -237,6 +283,7 @@ int main(void)
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test(test_tcx_structure_matches_session),
                 cmocka_unit_test(test_tcx_escapes_and_free_run),
+                cmocka_unit_test(test_tcx_gap_splits_track),
                 cmocka_unit_test(test_tcx_lap_time_without_pauses),
         };
 

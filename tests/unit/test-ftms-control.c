@@ -281,6 +281,88 @@ static void test_timeout_retries_then_reports(void **state)
         assert_int_equal(ftms_control_pop_result(c, &r), 0);
 }
 
+typedef struct Transitions {
+        FtmsControlTransition t[64];
+        size_t n;
+} Transitions;
+
+static void record_transition(const FtmsControlTransition *t, void *userdata)
+{
+        Transitions *r = userdata;
+
+        assert_true(r->n < ELEMENTSOF(r->t));
+        assert_true(t->from != t->to);
+        assert_non_null(t->reason);
+        r->t[r->n++] = *t;
+}
+
+/*
+ * Every state change goes through the one enter_state(): the callback hears
+ * each, and they chain (each starts where the previous one ended), so none
+ * was made behind its back; the last one ends in the current state.
+ */
+static void check_chain(const Transitions *r, FtmsControlState start, const FtmsControl *c)
+{
+        FtmsControlState s = start;
+
+        for (size_t i = 0; i < r->n; i++) {
+                assert_int_equal(r->t[i].from, s);
+                s = r->t[i].to;
+        }
+        assert_int_equal(s, ftms_control_get_state(c));
+}
+
+static void test_transitions_reported(void **state)
+{
+        Transitions rec = {};
+        FtmsControlConfig cfg;
+        FtmsControl *c;
+        uint64_t t = T0;
+
+        ftms_control_config_init(&cfg);
+        cfg.on_transition = record_transition;
+        cfg.userdata = &rec;
+        c = new_linked(&cfg);
+        take_control(c, t);
+        assert_int_equal(rec.n, 3);
+        assert_int_equal(rec.t[0].to, FTMS_CONTROL_NO_CONTROL);
+        assert_string_equal(rec.t[0].reason, "link up");
+        assert_int_equal(rec.t[1].to, FTMS_CONTROL_REQUESTING);
+        assert_int_equal(rec.t[2].to, FTMS_CONTROL_READY);
+        assert_string_equal(rec.t[2].reason, "control granted");
+        assert_true(rec.t[2].time_usec == t);
+
+        /* Lost, refused three times, backed off, retried, then the link goes. */
+        ftms_control_permission_lost(c, ++t);
+        assert_string_equal(rec.t[rec.n - 1].reason, "control permission lost");
+        for (unsigned i = 0; i < 3; i++) {
+                uint64_t d = ftms_control_next_deadline(c);
+                if (d != USEC_INFINITY && d > t)
+                        t = d;
+                expect_write(c, t, FTMS_CP_REQUEST_CONTROL, 0);
+                respond(c, t, FTMS_CP_REQUEST_CONTROL, FTMS_RESULT_CONTROL_NOT_PERMITTED);
+        }
+        assert_int_equal(rec.t[rec.n - 1].to, FTMS_CONTROL_REFUSED);
+        expect_write(c, t + 10 * USEC_PER_SEC, FTMS_CP_REQUEST_CONTROL, 0);
+        ftms_control_link(c, t + 11 * USEC_PER_SEC, false);
+        assert_int_equal(rec.t[rec.n - 1].to, FTMS_CONTROL_OFFLINE);
+        assert_string_equal(rec.t[rec.n - 1].reason, "link down");
+        check_chain(&rec, FTMS_CONTROL_OFFLINE, c);
+        ftms_control_free(c);
+
+        /* Monitor-only because the machine cannot take a speed target. */
+        rec = (Transitions){};
+        c = NULL;
+        assert_int_equal(ftms_control_new(&c, &cfg), 0);
+        ftms_control_link(c, T0, true);
+        ftms_control_set_capabilities(c, T0, &(TransportCapabilities){.has_control_point = true});
+        assert_int_equal(rec.t[rec.n - 1].to, FTMS_CONTROL_MONITOR_ONLY);
+        assert_string_equal(rec.t[rec.n - 1].reason,
+                            ftms_monitor_reason_to_string(FTMS_MONITOR_NO_SPEED_TARGET));
+        check_chain(&rec, FTMS_CONTROL_OFFLINE, c);
+        ftms_control_free(c);
+}
+
 static void test_permission_lost_rerequests(void **state)
 {
         _cleanup_(ftms_control_freep) FtmsControl *c = new_linked(NULL);
@@ -467,6 +549,7 @@ int main(void)
                 cmocka_unit_test(test_result_rfu_code),
                 cmocka_unit_test(test_timeout_retries_then_reports),
                 cmocka_unit_test(test_permission_lost_rerequests),
+                cmocka_unit_test(test_transitions_reported),
                 cmocka_unit_test(test_write_failed_retry_and_notconn),
                 cmocka_unit_test(test_link_loss_drops_and_requires_new_control),
                 cmocka_unit_test(test_monitor_only_configured),

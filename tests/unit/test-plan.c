@@ -209,11 +209,13 @@ static void test_json_round_trip(void **state)
 
         assert_int_equal(plan_generate(&o, &p), 0);
         json = to_json(p);
-        assert_non_null(strstr(json, "\"version\":1,\"goal_mile_s\":330.0,\"weeks\":7,"
-                                     "\"days_per_week\":4,\"start\":\"2027-01-04\","
-                                     "\"end\":\"2027-02-21\",\"days\":["));
+        assert_non_null(strstr(json, "\"version\":2,\"goal_mile_s\":330.0,\"current_mile_s\":"
+                                     "null,\"weeks\":7,\"days_per_week\":4,\"start\":"
+                                     "\"2027-01-04\",\"end\":\"2027-02-21\",\"swaps\":[],"
+                                     "\"days\":["));
         assert_non_null(strstr(json, "{\"date\":\"2027-01-04\",\"week\":1,\"phase\":\"base\","
-                                     "\"type\":\"run\",\"workout\":\"hill-sprints\""));
+                                     "\"type\":\"run\",\"workout\":\"hill-sprints\",\"reps\":6,"
+                                     "\"minutes\":0,\"detail\":\"6 x 25 s uphill\""));
         assert_non_null(strstr(json, "\"type\":\"rest\",\"workout\":null"));
         assert_int_equal(plan_from_json(json, &q), 0);
         assert_int_equal(q->n_days, p->n_days);
@@ -230,7 +232,7 @@ static void test_json_round_trip(void **state)
 
         /* Broken or out-of-range JSON is refused. */
         assert_int_equal(plan_from_json("{}", &q), -EBADMSG);
-        assert_int_equal(plan_from_json("{\"version\":2,\"goal_mile_s\":330,\"weeks\":8,"
+        assert_int_equal(plan_from_json("{\"version\":3,\"goal_mile_s\":330,\"weeks\":8,"
                                         "\"days_per_week\":5,\"start\":\"2026-12-01\"}",
                                         &q),
                          -EBADMSG);

@@ -182,11 +182,49 @@ static void test_svg_has_the_runner_elements(void **state)
         assert_non_null(strstr(p.texts, "Heart rate (bpm)"));
         assert_non_null(strstr(p.texts, "Time (min)"));
         assert_non_null(strstr(p.texts, "3 x 400 m \xe2\x80\x94 Mon 24 Nov 2025, 17:00"));
-        assert_non_null(strstr(p.texts, "aerobic threshold"));
+        /* An interval session is not a threshold test: its live crossing is
+         * marked, but no threshold is claimed. */
+        assert_null(strstr(p.texts, "threshold"));
         assert_non_null(strstr(p.texts, "alpha1 crossed 0.75"));
         /* The visible label is the short form: up-arrow, VT1, bpm. */
         assert_non_null(strstr(p.texts, "\xe2\x86\x91VT1 "));
         assert_non_null(strstr(p.texts, "mile 1"));
+
+        for (size_t i = 0; i < p.n_paths; i++)
+                free(p.path_d[i]);
+        free(buf);
+        session_data_free(d);
+        snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
+        assert_int_equal(system(cmd), 0);
+}
+
+/* A threshold test's result heads the report, each number with its interval. */
+static void test_svg_subtitle_test_result(void **state)
+{
+        char dir[] = "/tmp/test-report-svg-XXXXXX", cmd[64];
+        SessionStore *s = NULL;
+        SessionData *d = NULL;
+        char *buf = NULL;
+        size_t size = 0;
+        int64_t id;
+        static Parsed p;
+        FILE *f;
+
+        assert_non_null(mkdtemp(dir));
+        assert_int_equal(session_store_open(&s, dir), 0);
+        assert_int_equal(fixture_run(s, 2, 3000, SESSION_END_FINISHED, &id), 0);
+        assert_int_equal(fixture_add_test_result(s, id, 150, 170), 0);
+        assert_int_equal(session_store_load(s, id, &d), 0);
+        session_store_free(s);
+
+        f = open_memstream(&buf, &size);
+        assert_int_equal(report_svg_write(d, 3600, f), 0);
+        fclose(f);
+        parse(buf, size, &p);
+        assert_non_null(strstr(p.texts, "aerobic threshold 150 bpm (146\xe2\x80\x93"
+                                        "154)"));
+        assert_non_null(strstr(p.texts, "anaerobic threshold 170 bpm (166\xe2\x80\x93"
+                                        "174)"));
 
         for (size_t i = 0; i < p.n_paths; i++)
                 free(p.path_d[i]);
@@ -234,10 +272,59 @@ static void test_svg_minimal_session(void **state)
                 free(p.path_d[i]);
         free(buf);
 
+        /* Invalid UTF-8 and terminal escapes in the name: still well-formed. */
+        d.workout_name = (char *)"Caf\xe9 \x1b[31mred\xc2\x9b";
+        memset(&p, 0, sizeof(p));
+        f = open_memstream(&buf, &size);
+        assert_int_equal(report_svg_write(&d, 0, f), 0);
+        fclose(f);
+        parse(buf, size, &p);
+        assert_non_null(strstr(p.texts, "Caf\xef\xbf\xbd [31mred \xe2\x80\x94"));
+        for (size_t i = 0; i < p.n_paths; i++)
+                free(p.path_d[i]);
+        free(buf);
+
         d.n_samples = 0;
         f = open_memstream(&buf, &size);
         assert_int_equal(report_svg_write(&d, 0, f), -ENODATA);
         fclose(f);
+        free(buf);
+}
+
+/* paced was stopped for a minute: shaded, no line across it, said in the summary. */
+static void test_svg_gap(void **state)
+{
+        SessionSample x[120];
+        SessionData d = {.start_wall_usec = FIXTURE_START_USEC, .samples = x, .n_samples = 120};
+        char *buf = NULL;
+        size_t size = 0;
+        static Parsed p;
+        const char *path;
+        FILE *f;
+
+        for (unsigned i = 0; i < 120; i++)
+                x[i] = (SessionSample){.t_s = i < 60 ? i : i + 60,
+                                       .speed_kmh = 12,
+                                       .commanded_kmh = 12,
+                                       .distance_m = i * 3.3,
+                                       .hr_bpm = 140,
+                                       .incline_pct = NAN,
+                                       .step_index = -1,
+                                       .alpha1 = NAN};
+        f = open_memstream(&buf, &size);
+        assert_int_equal(report_svg_write(&d, 0, f), 0);
+        fclose(f);
+        parse(buf, size, &p);
+        assert_true(has_id(&p, "gap-0"));
+        assert_false(has_id(&p, "gap-1"));
+        path = path_of(&p, "speed-measured");
+        assert_non_null(path);
+        assert_int_equal(count_char(path, 'M'), 2);
+        path = path_of(&p, "hr-line");
+        assert_int_equal(count_char(path, 'M'), 2);
+        assert_non_null(strstr(p.texts, "1:00 not recorded (paced was stopped)"));
+        for (size_t i = 0; i < p.n_paths; i++)
+                free(p.path_d[i]);
         free(buf);
 }
 
@@ -322,7 +409,9 @@ int main(void)
 {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test(test_svg_has_the_runner_elements),
+                cmocka_unit_test(test_svg_subtitle_test_result),
                 cmocka_unit_test(test_svg_minimal_session),
+                cmocka_unit_test(test_svg_gap),
                 cmocka_unit_test(test_crossover_labels_do_not_overlap),
                 cmocka_unit_test(test_crossover_labels_crowded),
         };

@@ -52,6 +52,22 @@ static void test_plain_list(void **state)
         rr_recording_free(r);
 }
 
+/* Kubios and Welltory lists: several values a line, and seconds. */
+static void test_plain_list_blanks_commas_seconds(void **state)
+{
+        RrRecording *r = parse_ok("812 815\t790\n800, 805, 810;820\n");
+
+        assert_int_equal(r->n_rows, 7);
+        assert_float_equal(r->rows[2].rr_ms, 790, 0);
+        assert_float_equal(r->rows[6].rr_ms, 820, 0);
+        assert_int_equal(r->rows[6].line, 2);
+        rr_recording_free(r);
+
+        r = parse_ok("0.812\n0.815\n0.79\n");
+        assert_float_equal(r->rows[2].rr_ms, 790, 1e-9);
+        rr_recording_free(r);
+}
+
 static void test_csv_with_optional_columns(void **state)
 {
         RrRecording *r = parse_ok("t_s,RR_ms,speed_kmh,hr_bpm,note\n"
@@ -93,7 +109,7 @@ static void test_errors_have_lines(void **state)
         expect_error("500\nnan\n", 2, "not a number");
         expect_error("500\ninf\n", 2, "not a number");
         expect_error("500\n0x1f4\n", 2, "not a number");
-        expect_error("500\n12,5\n", 2, "not a number");
+        expect_error("500\n12,5\n", 2, "decimal comma");
         expect_error("t_s,speed_kmh\n1,2\n", 1, "no 'rr_ms' column");
         expect_error("rr_ms,rr_ms\n1,2\n", 1, "duplicate column");
         expect_error("rr_ms,t_s\n500,1\n500\n", 3, "expected 2 fields, got 1");
@@ -128,6 +144,7 @@ int main(void)
 {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test(test_plain_list),
+                cmocka_unit_test(test_plain_list_blanks_commas_seconds),
                 cmocka_unit_test(test_csv_with_optional_columns),
                 cmocka_unit_test(test_semicolon_and_tab),
                 cmocka_unit_test(test_errors_have_lines),

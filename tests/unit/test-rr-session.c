@@ -109,11 +109,38 @@ static void test_session_without_rr(void **state)
         assert_null(rec);
 }
 
+/* The daemon stores beats it already repaired, one flag per repair: the
+ * analysis must count those flags, not clean the repaired beats again and
+ * find a clean recording. */
+static void test_session_artifact_flags_count(void **state)
+{
+        SessionRr rr[600];
+        SessionData d = {.rr = rr, .n_rr = ELEMENTSOF(rr)};
+        RrRecording *rec = NULL;
+        RrAnalysis *a = NULL;
+        double t = 0;
+
+        for (size_t i = 0; i < ELEMENTSOF(rr); i++) {
+                t += 0.4 + 0.004 * (double)(i % 5);
+                rr[i] = (SessionRr){.t_s = t,
+                                    .rr_ms = 400 + 4 * (unsigned)(i % 5),
+                                    .artifact = i % 25 == 0};
+        }
+        assert_int_equal(rr_recording_from_session(&d, &rec), 0);
+        assert_int_equal(rr_analysis_run(rec, NULL, &a), 0);
+        assert_int_equal(a->n_artifacts, 24);
+        assert_float_equal(a->artifact_pct, 4.0, 1e-9);
+        assert_int_equal(a->n_beats, ELEMENTSOF(rr));
+        rr_analysis_free(a);
+        rr_recording_free(rec);
+}
+
 int main(void)
 {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test(test_session_ramp_thresholds),
                 cmocka_unit_test(test_session_without_rr),
+                cmocka_unit_test(test_session_artifact_flags_count),
         };
 
         return cmocka_run_group_tests(tests, NULL, NULL);

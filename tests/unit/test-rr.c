@@ -185,6 +185,31 @@ static void test_split_values_are_halves(void **state)
         assert_int_equal(b[21].kind, RR_BEAT_MISSED);
         assert_float_equal(b[20].rr_ms, 500.5, 1e-12);
         assert_float_equal(b[21].rr_ms, 500.5, 1e-12);
+        /* one missed beat is one artifact (Kubios counts corrections), not two */
+        assert_true(b[20].counted);
+        assert_false(b[21].counted);
+        assert_float_equal(rr_artifact_pct(b, nb), 100.0 / 41, 1e-9);
+}
+
+static void test_extra_and_ectopic_count_once(void **state)
+{
+        double rr[60];
+        _cleanup_free_ RrBeat *b = NULL;
+        size_t nb, counted = 0, extra = 0, ectopic = 0;
+
+        for (size_t i = 0; i < ELEMENTSOF(rr); i++)
+                rr[i] = 500 + (i % 3);
+        rr[20] = 230, rr[21] = 271; /* a spurious detection splits one beat */
+        rr[40] = 380, rr[41] = 621; /* a premature beat and its pause */
+        assert_int_equal(rr_correct(rr, ELEMENTSOF(rr), true, &b, &nb), 0);
+        for (size_t i = 0; i < nb; i++) {
+                counted += b[i].counted;
+                extra += b[i].kind == RR_BEAT_EXTRA;
+                ectopic += b[i].kind == RR_BEAT_ECTOPIC;
+        }
+        assert_int_equal(extra, 1);
+        assert_int_equal(ectopic, 2);
+        assert_int_equal(counted, 2);
 }
 
 static void test_dropout_flagged_not_interpolated_silently(void **state)
@@ -201,6 +226,8 @@ static void test_dropout_flagged_not_interpolated_silently(void **state)
                 flagged += b[i].kind == RR_BEAT_DROPOUT;
         assert_int_equal(flagged, 10);
         assert_int_equal(nb, 69);
+        /* every beat of a dropout is made up, and each counts */
+        assert_float_equal(rr_artifact_pct(b, nb), 100.0 * 10 / 69, 1e-9);
 }
 
 static void test_no_correct_keeps_values_but_counts(void **state)
@@ -251,6 +278,7 @@ int main(void)
                 cmocka_unit_test(test_extra_beats_merged_rest),
                 cmocka_unit_test(test_ectopic_interpolated_exercise),
                 cmocka_unit_test(test_split_values_are_halves),
+                cmocka_unit_test(test_extra_and_ectopic_count_once),
                 cmocka_unit_test(test_dropout_flagged_not_interpolated_silently),
                 cmocka_unit_test(test_no_correct_keeps_values_but_counts),
                 cmocka_unit_test(test_streaming_rejects_bad_input),

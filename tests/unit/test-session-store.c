@@ -149,15 +149,25 @@ static void test_store_roundtrip(void **state)
                                                                     NULL, "{\"alpha1\":0.75}"}),
                          0);
         assert_int_equal(session_store_flush(s, 1000), 0);
-        assert_int_equal(session_store_add_threshold(s, id,
-                                                     &(SessionThreshold){.kind = "aet",
-                                                                         .method = "dfa-a1",
-                                                                         .alpha1 = 0.75,
-                                                                         .hr_bpm = 151,
-                                                                         .speed_kmh = 10.5,
-                                                                         .t_s = 310,
-                                                                         .confidence = NAN}),
+        assert_int_equal(session_store_add_threshold(
+                                 s, id,
+                                 &(SessionThreshold){.kind = "aet",
+                                                     .method = SESSION_METHOD_RAMP_TEST,
+                                                     .alpha1 = 0.75,
+                                                     .hr_bpm = 151,
+                                                     .speed_kmh = 10.5,
+                                                     .t_s = 310,
+                                                     .confidence = NAN,
+                                                     .json = "{\"test\":true,\"grade\":\"A\","
+                                                             "\"ci_lo_bpm\":148.0,"
+                                                             "\"ci_hi_bpm\":154.5}"}),
                          0);
+        /* Not a threshold: a live crossing (older paced versions stored those). */
+        assert_int_equal(
+                session_store_add_threshold(
+                        s, id,
+                        &(SessionThreshold){.kind = "aet", .method = "dfa-a1-live", .hr_bpm = 137}),
+                0);
         assert_int_equal(session_store_end(s, 1700000000000000ULL + 400 * USEC_PER_SEC,
                                            SESSION_END_FINISHED),
                          0);
@@ -209,10 +219,20 @@ static void test_store_roundtrip(void **state)
         assert_string_equal(d->events[0].text, "Step 2: 400 m");
         assert_null(d->events[1].text);
         assert_string_equal(d->events[1].json, "{\"alpha1\":0.75}");
+        /* Only the threshold test's row is loaded. */
         assert_int_equal(d->n_thresholds, 1);
         assert_string_equal(d->thresholds[0].kind, "aet");
         assert_float_equal(d->thresholds[0].hr_bpm, 151, 1e-9);
         assert_true(isnan(d->thresholds[0].confidence));
+        {
+                double lo, hi;
+                char grade;
+
+                session_threshold_interval(&d->thresholds[0], &lo, &hi, &grade);
+                assert_float_equal(lo, 148, 1e-9);
+                assert_float_equal(hi, 154.5, 1e-9);
+                assert_true(grade == 'A');
+        }
         d = session_data_free(d);
 
         assert_int_equal(session_store_list(s, 0, &l, &n), 0);
@@ -536,9 +556,18 @@ static void test_store_migrates_v1(void **state)
         assert_int_equal(d->n_zones, 0);
         session_data_free(d);
         /* New tables work on the migrated database. */
-        assert_int_equal(session_store_add_threshold(
-                                 s, 7, &(SessionThreshold){.kind = "aet", .hr_bpm = 150}),
-                         0);
+        assert_int_equal(
+                session_store_add_threshold(s, 7,
+                                            &(SessionThreshold){.kind = "aet",
+                                                                .method = SESSION_METHOD_RAMP_TEST,
+                                                                .hr_bpm = 150}),
+                0);
+        assert_int_equal(
+                session_store_add_threshold(s, 7,
+                                            &(SessionThreshold){.kind = "ant",
+                                                                .method = SESSION_METHOD_RAMP_TEST,
+                                                                .hr_bpm = 170}),
+                0);
         /* Version 3's table too: the old session's estimate can be accepted. */
         assert_int_equal(session_store_accept_thresholds(s, 7, 1700000000000000ULL, NULL), 0);
         /* Foreign keys are on: no threshold for a missing session. */
@@ -602,6 +631,37 @@ static void test_store_enum_strings(void **state)
         assert_null(lap_kind_to_string(_LAP_KIND_MAX));
 }
 
+/* Stored sessions keep the workout model's step names: renaming one breaks
+ * every database already written, so they are pinned here. */
+static void test_store_step_names_are_stable(void **state)
+{
+        static const char *const kinds[_STEP_KIND_MAX] = {
+                [STEP_KIND_WARMUP] = "warmup",         [STEP_KIND_ACTIVE] = "active",
+                [STEP_KIND_RECOVERY] = "recovery",     [STEP_KIND_REST] = "rest",
+                [STEP_KIND_COOLDOWN] = "cooldown",     [STEP_KIND_STRIDE] = "stride",
+                [STEP_KIND_TIME_TRIAL] = "time-trial",
+        };
+        static const char *const ends[_STEP_END_MAX] = {[STEP_END_TIME] = "time",
+                                                        [STEP_END_DISTANCE] = "distance",
+                                                        [STEP_END_OPEN] = "open"};
+        static const char *const controls[_STEP_CONTROL_MAX] = {[STEP_CONTROL_SPEED] = "speed",
+                                                                [STEP_CONTROL_HR] = "hr",
+                                                                [STEP_CONTROL_FREE] = "free"};
+
+        for (int i = 0; i < _STEP_KIND_MAX; i++) {
+                assert_string_equal(step_kind_to_string(i), kinds[i]);
+                assert_int_equal(step_kind_from_string(kinds[i]), i);
+        }
+        for (int i = 0; i < _STEP_END_MAX; i++) {
+                assert_string_equal(step_end_to_string(i), ends[i]);
+                assert_int_equal(step_end_from_string(ends[i]), i);
+        }
+        for (int i = 0; i < _STEP_CONTROL_MAX; i++) {
+                assert_string_equal(step_control_to_string(i), controls[i]);
+                assert_int_equal(step_control_from_string(controls[i]), i);
+        }
+}
+
 static int64_t add_session(SessionStore *s, uint64_t start_usec)
 {
         int64_t id;
@@ -611,7 +671,8 @@ static int64_t add_session(SessionStore *s, uint64_t start_usec)
         return id;
 }
 
-static void test_store_threshold_trend_prefers_ramp_fit(void **state)
+/* Only a threshold test's result is a threshold, in the trend and in history. */
+static void test_store_threshold_trend_lists_tests_only(void **state)
 {
         Fixture *f = *state;
         SessionStore *s = NULL;
@@ -623,9 +684,9 @@ static void test_store_threshold_trend_prefers_ramp_fit(void **state)
         assert_int_equal(session_store_open(&s, f->dir), 0);
         a = add_session(s, 1700000000000000ULL);
         b = add_session(s, 1700100000000000ULL);
-        c = add_session(s, 1700200000000000ULL); /* no thresholds: not in the trend */
-        (void)c;
-        /* Session a: a live crossover first, then the end-of-session ramp fit. */
+        c = add_session(s, 1700200000000000ULL);
+        /* Session a: a live crossover first (an older paced stored those), then
+         * the end-of-session result of a threshold test. */
         assert_int_equal(session_store_add_threshold(s, a,
                                                      &(SessionThreshold){.kind = "aet",
                                                                          .method = "dfa-a1-live",
@@ -636,7 +697,7 @@ static void test_store_threshold_trend_prefers_ramp_fit(void **state)
         assert_int_equal(
                 session_store_add_threshold(s, a,
                                             &(SessionThreshold){.kind = "aet",
-                                                                .method = SESSION_METHOD_RAMP,
+                                                                .method = SESSION_METHOD_RAMP_TEST,
                                                                 .hr_bpm = 148,
                                                                 .speed_kmh = 10.9,
                                                                 .confidence = 0.93}),
@@ -644,13 +705,14 @@ static void test_store_threshold_trend_prefers_ramp_fit(void **state)
         assert_int_equal(
                 session_store_add_threshold(s, a,
                                             &(SessionThreshold){.kind = "ant",
-                                                                .method = SESSION_METHOD_RAMP,
+                                                                .method = SESSION_METHOD_RAMP_TEST,
                                                                 .hr_bpm = 170,
                                                                 .speed_kmh = 13.5,
                                                                 .confidence = 0.64,
                                                                 .alpha1 = NAN}),
                 0);
-        /* Session b: only a live HRVT1. */
+        /* Session b: a live HRVT1 only; c: an unchecked ramp fit of an older paced
+         * (a time trial could give one). Neither is a threshold. */
         assert_int_equal(session_store_add_threshold(s, b,
                                                      &(SessionThreshold){.kind = "aet",
                                                                          .method = "dfa-a1-live",
@@ -658,30 +720,33 @@ static void test_store_threshold_trend_prefers_ramp_fit(void **state)
                                                                          .speed_kmh = NAN,
                                                                          .confidence = NAN}),
                          0);
+        assert_int_equal(
+                session_store_add_threshold(s, c,
+                                            &(SessionThreshold){.kind = "aet",
+                                                                .method = SESSION_METHOD_RAMP,
+                                                                .hr_bpm = 181}),
+                0);
 
         assert_int_equal(session_store_threshold_trend(s, 0, &l, &n), 0);
-        assert_int_equal(n, 2);
+        assert_int_equal(n, 1);
         assert_int_equal(l[0].id, a);
         assert_float_equal(l[0].aet.hr_bpm, 148, 1e-9);
-        assert_string_equal(l[0].aet.method, SESSION_METHOD_RAMP);
+        assert_string_equal(l[0].aet.method, SESSION_METHOD_RAMP_TEST);
         assert_float_equal(l[0].ant.hr_bpm, 170, 1e-9);
         assert_float_equal(l[0].ant.speed_kmh, 13.5, 1e-9);
-        assert_int_equal(l[1].id, b);
-        assert_float_equal(l[1].aet.hr_bpm, 151, 1e-9);
-        assert_true(isnan(l[1].aet.speed_kmh));
-        assert_true(isnan(l[1].ant.hr_bpm));
         session_trend_free(l, n);
 
-        /* --since drops the older session. */
+        /* --since drops the test. */
         assert_int_equal(session_store_threshold_trend(s, 1700050000000000ULL, &l, &n), 0);
-        assert_int_equal(n, 1);
-        assert_int_equal(l[0].id, b);
+        assert_int_equal(n, 0);
         session_trend_free(l, n);
 
-        /* history's threshold column shows the same (ramp) estimate. */
+        /* history's threshold column: the test's, and nothing for the others. */
         assert_int_equal(session_store_list(s, 0, &h, &n), 0);
         assert_int_equal(n, 3);
         assert_float_equal(h[0].threshold_hr_bpm, 148, 1e-9);
+        assert_true(isnan(h[1].threshold_hr_bpm));
+        assert_true(isnan(h[2].threshold_hr_bpm));
         session_list_free(h, n);
         session_store_free(s);
 }
@@ -701,24 +766,36 @@ static void test_store_accepts_thresholds(void **state)
         assert_int_equal(
                 session_store_add_threshold(s, a,
                                             &(SessionThreshold){.kind = "aet",
-                                                                .method = SESSION_METHOD_RAMP,
+                                                                .method = SESSION_METHOD_RAMP_TEST,
                                                                 .hr_bpm = 148,
                                                                 .speed_kmh = 10.9}),
                 0);
         assert_int_equal(
                 session_store_add_threshold(s, a,
                                             &(SessionThreshold){.kind = "ant",
-                                                                .method = SESSION_METHOD_RAMP,
+                                                                .method = SESSION_METHOD_RAMP_TEST,
                                                                 .hr_bpm = 170,
                                                                 .speed_kmh = 13.5}),
                 0);
         /* b's "thresholds" are inverted: refused, nothing recorded. */
-        assert_int_equal(session_store_add_threshold(
-                                 s, b, &(SessionThreshold){.kind = "aet", .hr_bpm = 172}),
-                         0);
-        assert_int_equal(session_store_add_threshold(
-                                 s, b, &(SessionThreshold){.kind = "ant", .hr_bpm = 160}),
-                         0);
+        assert_int_equal(
+                session_store_add_threshold(s, b,
+                                            &(SessionThreshold){.kind = "aet",
+                                                                .method = SESSION_METHOD_RAMP_TEST,
+                                                                .hr_bpm = 172}),
+                0);
+        assert_int_equal(
+                session_store_add_threshold(s, b,
+                                            &(SessionThreshold){.kind = "ant",
+                                                                .method = SESSION_METHOD_RAMP_TEST,
+                                                                .hr_bpm = 160}),
+                0);
+        /* c has HRVT1 only, and not from a test: nothing to accept. */
+        assert_int_equal(
+                session_store_add_threshold(
+                        s, c,
+                        &(SessionThreshold){.kind = "aet", .method = "dfa-a1-live", .hr_bpm = 137}),
+                0);
 
         assert_int_equal(session_store_accept_thresholds(s, 999, 1, &got), -ENOENT);
         assert_int_equal(session_store_accept_thresholds(s, c, 1, &got), -ENODATA);
@@ -742,12 +819,218 @@ static void test_store_accepts_thresholds(void **state)
         assert_float_equal(got.hrvt1_kmh, 10.9, 1e-9);
         assert_int_equal(session_store_accept_thresholds(reader, a, 2, NULL), -EROFS);
         session_store_free(reader);
+
+        /* Values the daemon worked out itself: both needed, in order. */
+        assert_int_equal(session_store_open(&s, f->dir), 0);
+        assert_int_equal(session_store_record_accepted(
+                                 s, &(SessionAccepted){.session_id = c,
+                                                       .accepted_wall_usec = 1700400000000000ULL,
+                                                       .hrvt1_bpm = 152,
+                                                       .hrvt2_bpm = NAN}),
+                         -EINVAL);
+        assert_int_equal(session_store_record_accepted(s, &(SessionAccepted){.session_id = 999,
+                                                                             .hrvt1_bpm = 150,
+                                                                             .hrvt2_bpm = 170}),
+                         -ENOENT);
+        assert_int_equal(session_store_record_accepted(
+                                 s, &(SessionAccepted){.session_id = c,
+                                                       .accepted_wall_usec = 1700400000000000ULL,
+                                                       .hrvt1_bpm = 150,
+                                                       .hrvt2_bpm = 171,
+                                                       .hrvt1_kmh = NAN,
+                                                       .hrvt2_kmh = NAN}),
+                         0);
+        assert_int_equal(session_store_get_accepted(s, &got), 0);
+        assert_int_equal(got.session_id, c);
+        assert_float_equal(got.hrvt2_bpm, 171, 1e-9);
+        session_store_free(s);
+}
+
+/* Another process's write transaction: what holds the lock in the tests below. */
+static sqlite3 *lock_db(const char *db)
+{
+        sqlite3 *h = NULL;
+
+        assert_int_equal(sqlite3_open_v2(db, &h, SQLITE_OPEN_READWRITE, NULL), SQLITE_OK);
+        assert_int_equal(sqlite3_exec(h, "BEGIN IMMEDIATE", NULL, NULL, NULL), SQLITE_OK);
+        return h;
+}
+
+static void unlock_db(sqlite3 *h)
+{
+        assert_int_equal(sqlite3_exec(h, "COMMIT", NULL, NULL, NULL), SQLITE_OK);
+        sqlite3_close(h);
+}
+
+/*
+ * The write lock is held by someone else when a session begins, through its
+ * end and the beginning of the next: nothing waits, nothing is refused, and
+ * both sessions reach the database whole once the lock is released.
+ */
+static void test_store_lock_held_at_begin(void **state)
+{
+        Fixture *f = *state;
+        SessionStore *s = NULL;
+        SessionData *d = NULL;
+        sqlite3 *lock;
+        SessionEndReason reason;
+        bool ended_unwritten;
+        int64_t id = -1, a, b;
+
+        assert_int_equal(session_store_new(&s, f->dir), 0);
+        assert_true(session_store_is_open(s));
+        lock = lock_db(f->db);
+
+        /* Kept in memory: accepted (1), no id yet. */
+        assert_int_equal(session_store_begin(s, 1700000000000000ULL, &test_info, &id), 1);
+        assert_int_equal(id, 0);
+        assert_int_equal(session_store_current(s), 0);
+        assert_int_equal(session_store_get_state(s), SESSION_STORE_BUFFERING);
+        for (unsigned t = 0; t < 30; t++) {
+                SessionSample x = sample_at(t);
+
+                assert_int_equal(session_store_add_sample(s, &x), 0);
+                assert_int_equal(session_store_add_rr(s, &(SessionRr){.t_s = t, .rr_ms = 500}), 0);
+        }
+        assert_int_equal(
+                session_store_add_event(s, &(SessionEvent){.t_s = 1, .type = SESSION_EVENT_START}),
+                0);
+        assert_int_equal(
+                session_store_add_threshold(s, 0,
+                                            &(SessionThreshold){.kind = "aet",
+                                                                .method = SESSION_METHOD_RAMP_TEST,
+                                                                .hr_bpm = 150}),
+                0);
+        assert_int_equal(session_store_flush(s, 1 * USEC_PER_SEC), -EBUSY);
+        assert_non_null(strstr(session_store_last_error(s), "locked"));
+        assert_true(session_store_degraded(s));
+        assert_int_equal(session_store_buffered(s), 30);
+        assert_int_equal(session_store_next_flush(s), 2 * USEC_PER_SEC);
+        /* It ends, and the next begins, all in memory. */
+        assert_int_equal(
+                session_store_end(s, 1700000000000000ULL + 30 * USEC_PER_SEC, SESSION_END_FINISHED),
+                1);
+        assert_int_equal(session_store_pop_written(s, &id, NULL, NULL), 0);
+        assert_int_equal(session_store_begin(s, 1700000100000000ULL, NULL, &id), 1);
+        assert_int_equal(session_store_add_sample(s, &(SessionSample){.t_s = 0, .step_index = -1}),
+                         0);
+        assert_int_equal(count(f->db, "SELECT count(*) FROM sessions"), 0);
+
+        unlock_db(lock);
+        assert_int_equal(session_store_flush(s, 2 * USEC_PER_SEC), 0);
+        assert_int_equal(session_store_get_state(s), SESSION_STORE_OK);
+        assert_int_equal(session_store_buffered(s), 0);
+        b = session_store_current(s);
+        assert_true(b > 0);
+        /* The first ended without a row: its end was announced without an
+         * id, so the caller learns it is written, and how it ended. */
+        assert_int_equal(session_store_pop_written(s, &a, &reason, &ended_unwritten), 1);
+        assert_true(a > 0 && a < b);
+        assert_int_equal(reason, SESSION_END_FINISHED);
+        assert_true(ended_unwritten);
+        assert_int_equal(session_store_pop_written(s, &id, NULL, NULL), 0);
+
+        assert_int_equal(session_store_load(s, a, &d), 0);
+        assert_int_equal(d->n_samples, 30);
+        assert_int_equal(d->n_rr, 30);
+        assert_int_equal(d->n_events, 1);
+        assert_int_equal(d->n_thresholds, 1);
+        assert_int_equal(d->end_reason, SESSION_END_FINISHED);
+        assert_int_equal(d->start_wall_usec, 1700000000000000ULL);
+        assert_string_equal(d->workout_name, "2 steps");
+        assert_int_equal(d->n_steps, 2);
+        d = session_data_free(d);
+        assert_int_equal(session_store_load(s, b, &d), 0);
+        assert_int_equal(d->n_samples, 1);
+        assert_int_equal(d->end_reason, _SESSION_END_INVALID); /* still running */
+        session_data_free(d);
+        /* The second had its row before it ended: its end had an id. */
+        assert_int_equal(session_store_end(s, 1700000200000000ULL, SESSION_END_ABORTED), 0);
+        assert_int_equal(session_store_pop_written(s, &id, &reason, &ended_unwritten), 1);
+        assert_int_equal(id, b);
+        assert_int_equal(reason, SESSION_END_ABORTED);
+        assert_false(ended_unwritten);
+        session_store_free(s);
+}
+
+/* The state directory is not there when paced starts (an unmounted disk):
+ * sessions wait in memory until it is. */
+static void test_store_unavailable_then_back(void **state)
+{
+        Fixture *f = *state;
+        SessionStore *s = NULL;
+        char dir[96], db[128];
+        int64_t id = -1;
+
+        snprintf(dir, sizeof(dir), "%s/later", f->dir);
+        snprintf(db, sizeof(db), "%s/paced.db", dir);
+        assert_int_equal(session_store_new(&s, dir), 0);
+        assert_false(session_store_is_open(s));
+        assert_int_equal(session_store_get_state(s), SESSION_STORE_UNAVAILABLE);
+        assert_non_null(strstr(session_store_last_error(s), "later"));
+        /* Idle, nothing to write: no retries. */
+        assert_int_equal(session_store_next_flush(s), USEC_INFINITY);
+
+        assert_int_equal(session_store_begin(s, 1, &test_info, &id), 1);
+        assert_int_equal(session_store_get_state(s), SESSION_STORE_BUFFERING);
+        for (unsigned t = 0; t < 5; t++) {
+                SessionSample x = sample_at(t);
+
+                assert_int_equal(session_store_add_sample(s, &x), 0);
+        }
+        assert_int_equal(session_store_flush(s, 0), -ENOENT);
+        assert_int_equal(mkdir(dir, 0755), 0);
+        assert_int_equal(session_store_flush(s, USEC_PER_SEC), 0);
+        assert_true(session_store_is_open(s));
+        assert_true(session_store_current(s) > 0);
+        assert_int_equal(count(db, "SELECT count(*) FROM samples"), 5);
+        session_store_free(s);
+}
+
+/* Past the memory budget new rows are dropped, counted, and said in the session. */
+static void test_store_memory_budget(void **state)
+{
+        Fixture *f = *state;
+        SessionStore *s = NULL;
+        SessionData *d = NULL;
+        sqlite3 *lock;
+        int64_t id;
+
+        assert_int_equal(session_store_new(&s, f->dir), 0);
+        assert_int_equal(session_store_set_buffer_limit(s, 10), 0);
+        assert_int_equal(session_store_begin(s, 1, NULL, &id), 0);
+        assert_true(id > 0);
+        lock = lock_db(f->db);
+        for (unsigned t = 0; t < 25; t++) {
+                SessionSample x = sample_at(t);
+
+                assert_int_equal(session_store_add_sample(s, &x), t < 10 ? 0 : -ENOBUFS);
+        }
+        assert_int_equal(session_store_flush(s, 0), -EBUSY);
+        assert_int_equal(session_store_get_state(s), SESSION_STORE_DROPPING);
+        assert_int_equal(session_store_dropped(s), 15);
+        unlock_db(lock);
+        assert_int_equal(session_store_flush(s, USEC_PER_SEC), 0);
+        assert_int_equal(session_store_get_state(s), SESSION_STORE_OK);
+        assert_int_equal(session_store_load(s, id, &d), 0);
+        assert_int_equal(d->n_samples, 10);
+        assert_float_equal(d->samples[9].t_s, 9, 1e-9);
+        assert_int_equal(d->n_events, 1);
+        assert_non_null(strstr(d->events[0].text, "not recorded: 15 samples"));
+        assert_non_null(strstr(d->events[0].json, "\"dropped_samples\":15"));
+        session_data_free(d);
+        /* Room again: new rows are kept. */
+        assert_int_equal(session_store_add_sample(s, &(SessionSample){.t_s = 30}), 0);
+        session_store_free(s);
 }
 
 int main(void)
 {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test_setup_teardown(test_store_roundtrip, setup, teardown),
+                cmocka_unit_test_setup_teardown(test_store_lock_held_at_begin, setup, teardown),
+                cmocka_unit_test_setup_teardown(test_store_unavailable_then_back, setup, teardown),
+                cmocka_unit_test_setup_teardown(test_store_memory_budget, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_store_flush_deadline, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_store_crash_marks_interrupted_and_resumes,
                                                 setup, teardown),
@@ -758,11 +1041,12 @@ int main(void)
                 cmocka_unit_test_setup_teardown(test_store_reader_unwritable_dir, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_store_migrates_v1, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_store_refuses_newer_schema, setup, teardown),
-                cmocka_unit_test_setup_teardown(test_store_threshold_trend_prefers_ramp_fit, setup,
+                cmocka_unit_test_setup_teardown(test_store_threshold_trend_lists_tests_only, setup,
                                                 teardown),
                 cmocka_unit_test_setup_teardown(test_store_accepts_thresholds, setup, teardown),
                 cmocka_unit_test(test_store_db_path),
                 cmocka_unit_test(test_store_enum_strings),
+                cmocka_unit_test(test_store_step_names_are_stable),
         };
 
         return cmocka_run_group_tests(tests, NULL, NULL);

@@ -10,6 +10,7 @@
 
 #include "session-fixture.h"
 #include "session-summary.h"
+#include "time-util.h"
 
 /* 10 km/h exactly: 25/9 m per second. */
 static SessionSample *steady_samples(size_t n)
@@ -159,11 +160,18 @@ static void test_summary_of_simulated_session(void **state)
         assert_true(sum->has_incline);
         assert_true(sum->max_hr_bpm >= sum->avg_hr_bpm);
         assert_true(sum->artifact_pct > 0.5 && sum->artifact_pct < 1.5);
-        /* Splits add up to the distance. */
-        double total = 0;
+        /* Splits are counted from the end of the warm-up, not from its
+         * start, and add up to the distance from there. */
+        assert_string_equal(sum->splits_from, "the main set");
+        assert_float_equal(sum->splits_from_s, sum->steps[1].start_s, 1e-9);
+        assert_float_equal(sum->splits_400m[0].start_s, sum->steps[1].start_s, 1e-9);
+        double total = 0, origin = NAN;
+        for (size_t i = 0; i < d->n_samples && isnan(origin); i++)
+                if (d->samples[i].t_s >= sum->splits_from_s)
+                        origin = d->samples[i].distance_m;
         for (size_t i = 0; i < sum->n_splits_400m; i++)
                 total += sum->splits_400m[i].distance_m;
-        assert_float_equal(total, sum->distance_m, 1e-6);
+        assert_float_equal(total, sum->distance_m - origin, 1e-6);
         assert_true(sum->n_splits_mile >= 1);
         double zone_total = 0;
         for (size_t z = 0; z <= SESSION_ZONES_MAX; z++)
@@ -178,16 +186,44 @@ static void test_summary_of_simulated_session(void **state)
         assert_int_equal(system(cmd), 0);
 }
 
+/* paced was stopped for a minute (a crash, then a resume): the gap is no
+ * time at the last speed, and the average pace is over the recorded time. */
+static void test_summary_gap(void **state)
+{
+        SessionSample x[120];
+        SessionData d = {.samples = x, .n_samples = 120};
+        SessionSummary *s = NULL;
+
+        for (unsigned i = 0; i < 120; i++)
+                x[i] = (SessionSample){.t_s = i < 60 ? i : i + 60,
+                                       .speed_kmh = 12,
+                                       .distance_m = i * 3.3333333,
+                                       .hr_bpm = 150,
+                                       .step_index = -1,
+                                       .alpha1 = NAN,
+                                       .commanded_kmh = NAN,
+                                       .incline_pct = NAN};
+        assert_int_equal(session_summary_compute(&d, &s), 0);
+        assert_float_equal(s->elapsed_s, 179, 1e-9);
+        assert_float_equal(s->gap_s, 60, 1e-9); /* 59 + 1 s .. 120 */
+        assert_int_equal(s->n_gaps, 1);
+        assert_float_equal(s->duration_s, 119, 1e-9);
+        assert_float_equal(s->avg_speed_kmh, 119 * 3.3333333 / 119 * 3.6, 1e-6);
+        assert_true(session_sample_gap(x, 60));
+        assert_false(session_sample_gap(x, 59));
+        session_summary_free(s);
+}
+
 static void test_format(void **state)
 {
         char b[32];
 
-        assert_string_equal(session_format_pace(b, sizeof(b), 12, false), "5:00");
-        assert_string_equal(session_format_pace(b, sizeof(b), 12, true), "8:03");
-        assert_string_equal(session_format_pace(b, sizeof(b), NAN, false), "--:--");
-        assert_string_equal(session_format_pace(b, sizeof(b), 0, false), "--:--");
-        assert_string_equal(session_format_duration(b, sizeof(b), 3723), "1:02:03");
-        assert_string_equal(session_format_duration(b, sizeof(b), 754.4), "12:34");
+        assert_string_equal(format_pace(b, sizeof(b), 12, false, 0), "5:00");
+        assert_string_equal(format_pace(b, sizeof(b), 12, true, 0), "8:03");
+        assert_string_equal(format_pace(b, sizeof(b), NAN, false, 0), "--:--");
+        assert_string_equal(format_pace(b, sizeof(b), 0, false, 0), "--:--");
+        assert_string_equal(format_duration(b, sizeof(b), 3723, TIME_FORMAT_DASH), "1:02:03");
+        assert_string_equal(format_duration(b, sizeof(b), 754.4, TIME_FORMAT_DASH), "12:34");
 }
 
 int main(void)
@@ -198,6 +234,7 @@ int main(void)
                 cmocka_unit_test(test_step_laps),
                 cmocka_unit_test(test_moving_time_excludes_pauses),
                 cmocka_unit_test(test_summary_of_simulated_session),
+                cmocka_unit_test(test_summary_gap),
                 cmocka_unit_test(test_format),
         };
 

@@ -19,10 +19,52 @@
 #include "threshold.h"
 #include "util.h"
 
-/* 20-min ramp sampled every 5 s: HR 120 -> 185, alpha1 = 0.75 - (HR - 150) / 80 + noise. */
-static size_t make_ramp(RampWindow *w, size_t max, double noise, double hr_top, uint64_t seed)
+/*
+ * Window-to-window scatter as real windows have it: each 2-min window
+ * shares 115 s of beats with the next, so its error is the mean of the
+ * last 24 independent draws (a moving average), not a fresh draw.
+ */
+typedef struct Scatter {
+        SynthRng g;
+        double last[24];
+        size_t n;
+} Scatter;
+
+static double scatter_next(Scatter *s, double sd)
 {
-        SynthRng g = {.s = seed};
+        double sum = 0;
+
+        s->last[s->n++ % ELEMENTSOF(s->last)] = synth_gauss(&s->g);
+        for (size_t i = 0; i < MIN(s->n, ELEMENTSOF(s->last)); i++)
+                sum += s->last[i];
+        /* the mean of 24 draws has sd / sqrt(24): scale back to sd */
+        return sd * sum / sqrt((double)MIN(s->n, ELEMENTSOF(s->last)));
+}
+
+/* alpha1 = 0.75 - (HR - 150) / 80: 0.75 at 150 bpm, 0.5 at 170 bpm. */
+static double line_150_170(double hr)
+{
+        return 0.75 - (hr - 150) / 80;
+}
+
+/*
+ * As alpha1 looks over a real ramp: a plateau at 1.2 while easy, the line
+ * above through both thresholds, then a floor that flattens towards 0.3.
+ */
+static double curve_150_170(double hr)
+{
+        if (hr < 114)
+                return 1.2;
+        if (hr > 170)
+                return 0.5 - 0.15 * (1 - exp(-(hr - 170) / 12));
+        return line_150_170(hr);
+}
+
+/* 20-min ramp sampled every 5 s: HR 120 -> hr_top, alpha1 = shape(HR) + scatter. */
+static size_t make_ramp_shape(RampWindow *w, size_t max, double (*shape)(double), double noise,
+                              double hr_top, uint64_t seed)
+{
+        Scatter sc = {.g = {.s = seed}};
         size_t n = 0;
 
         for (double t = 120; t <= 1320 && n < max; t += 5, n++) {
@@ -32,7 +74,7 @@ static size_t make_ramp(RampWindow *w, size_t max, double noise, double hr_top, 
                 w[n] = (RampWindow){
                         .t_s = t,
                         .hr_bpm = hr,
-                        .alpha1 = 0.75 - (hr - 150) / 80 + noise * synth_gauss(&g),
+                        .alpha1 = shape(hr) + scatter_next(&sc, noise),
                         .valid = true,
                         .artifact_pct = 0.5,
                         .speed_kmh = speed,
@@ -42,10 +84,15 @@ static size_t make_ramp(RampWindow *w, size_t max, double noise, double hr_top, 
         return n;
 }
 
+static size_t make_ramp(RampWindow *w, size_t max, double noise, double hr_top, uint64_t seed)
+{
+        return make_ramp_shape(w, max, line_150_170, noise, hr_top, seed);
+}
+
 static void test_ramp_known_crossings(void **state)
 {
         RampWindow w[300];
-        size_t n = make_ramp(w, ELEMENTSOF(w), 0.08, 185, 1);
+        size_t n = make_ramp(w, ELEMENTSOF(w), 0.03, 185, 1);
         RampResult r;
 
         assert_int_equal(threshold_ramp_fit(w, n, NULL, &r), 0);
@@ -57,52 +104,131 @@ static void test_ramp_known_crossings(void **state)
         assert_float_equal(r.t[THRESHOLD_HRVT2].hr_bpm, 170, 2.0);
         assert_true(r.t[THRESHOLD_HRVT1].reached);
         assert_true(r.t[THRESHOLD_HRVT2].reached);
-        /* speed: HR 150 at t = 120 + 1200 * 30 / 65, speed 9 + 8 * 30 / 65 */
-        assert_float_equal(r.t[THRESHOLD_HRVT1].speed_ramp_kmh, 9 + 8 * 30.0 / 65, 0.2);
-        assert_float_equal(r.t[THRESHOLD_HRVT1].speed_kmh, 9 + 8 * 30.0 / 65 - 0.6, 0.2);
-        assert_true(r.t[THRESHOLD_HRVT1].grade == 'A');
-        /* the bootstrap interval brackets the estimate, and is narrow here */
+        /* speed at the HR found: HR h at t = 120 + 1200 (h - 120) / 65, speed 9 + 8 (h - 120) / 65
+         */
+        assert_float_equal(r.t[THRESHOLD_HRVT1].speed_ramp_kmh,
+                           9 + 8 * (r.t[THRESHOLD_HRVT1].hr_bpm - 120) / 65, 0.05);
+        assert_float_equal(r.t[THRESHOLD_HRVT1].speed_kmh,
+                           9 + 8 * (r.t[THRESHOLD_HRVT1].hr_bpm - 120) / 65 - 0.6, 0.05);
         for (size_t k = 0; k < _THRESHOLD_KIND_MAX; k++) {
                 const ThresholdEstimate *t = &r.t[k];
 
+                /* the interval brackets the estimate, and is narrow here */
                 assert_true(t->hr_ci_lo_bpm <= t->hr_bpm && t->hr_bpm <= t->hr_ci_hi_bpm);
-                assert_true(t->hr_ci_hi_bpm - t->hr_ci_lo_bpm < 6);
+                assert_true(t->hr_ci_hi_bpm - t->hr_ci_lo_bpm <= 2 * RAMP_GRADE_A_BPM);
+                assert_true(t->local);
+                assert_true(t->n_below >= RAMP_SIDE_MIN_WINDOWS);
+                assert_true(t->n_above >= RAMP_SIDE_MIN_WINDOWS);
+                assert_true(t->grade == 'A');
+                assert_true(t->confidence > 0.95);
         }
-        assert_true(r.t[THRESHOLD_HRVT2].confidence < r.t[THRESHOLD_HRVT1].confidence);
         assert_string_equal(threshold_kind_to_string(THRESHOLD_HRVT2),
                             "anaerobic threshold (HRVT2)");
+}
+
+/* A 95 % interval holds the truth about 95 % of the time, over many ramps. */
+static void test_ramp_interval_coverage(void **state)
+{
+        const double noise[] = {0.03, 0.06};
+        const size_t n_ramps = 200;
+
+        for (size_t q = 0; q < ELEMENTSOF(noise); q++) {
+                size_t inside[_THRESHOLD_KIND_MAX] = {};
+
+                for (size_t seed = 1; seed <= n_ramps; seed++) {
+                        RampWindow w[300];
+                        size_t n = make_ramp(w, ELEMENTSOF(w), noise[q], 185, seed);
+                        RampResult r;
+
+                        assert_int_equal(threshold_ramp_fit(w, n, NULL, &r), 0);
+                        for (size_t k = 0; k < _THRESHOLD_KIND_MAX; k++) {
+                                double truth = k == THRESHOLD_HRVT1 ? 150 : 170;
+
+                                inside[k] += r.t[k].hr_ci_lo_bpm <= truth &&
+                                             truth <= r.t[k].hr_ci_hi_bpm;
+                        }
+                }
+                fprintf(stderr, "noise %.2f: truth inside the interval %zu %zu of %zu\n", noise[q],
+                        inside[0], inside[1], n_ramps);
+                for (size_t k = 0; k < _THRESHOLD_KIND_MAX; k++)
+                        assert_true(inside[k] >= n_ramps * 88 / 100);
+        }
+}
+
+/* One straight line through a plateau, the thresholds and a floor misses both crossings. */
+static void test_ramp_local_fit_follows_the_curve(void **state)
+{
+        RampWindow w[300];
+        size_t n = make_ramp_shape(w, ELEMENTSOF(w), curve_150_170, 0.02, 195, 7);
+        RampOptions line = RAMP_OPTIONS_DEFAULT;
+        RampResult r, l;
+
+        assert_int_equal(threshold_ramp_fit(w, n, NULL, &r), 0);
+        assert_int_equal(r.status, RAMP_OK);
+        assert_float_equal(r.t[THRESHOLD_HRVT1].hr_bpm, 150, 1.5);
+        assert_float_equal(r.t[THRESHOLD_HRVT2].hr_bpm, 170, 1.5);
+
+        line.local_half_width_bpm = 0;
+        assert_int_equal(threshold_ramp_fit(w, n, &line, &l), 0);
+        assert_false(l.t[THRESHOLD_HRVT1].local);
+        assert_true(fabs(l.t[THRESHOLD_HRVT2].hr_bpm - 170) > 3);
 }
 
 static void test_ramp_noisier_wider_interval(void **state)
 {
         RampWindow w[300];
-        size_t n = make_ramp(w, ELEMENTSOF(w), 0.08, 185, 1);
+        size_t n = make_ramp(w, ELEMENTSOF(w), 0.03, 185, 1);
         RampResult quiet, noisy;
 
         assert_int_equal(threshold_ramp_fit(w, n, NULL, &quiet), 0);
-        /* slow wander (autocorrelated over minutes), as alpha1 really scatters */
-        for (size_t i = 0; i < n; i++)
-                w[i].alpha1 += 0.12 * sin((double)i / 9.0);
+        n = make_ramp(w, ELEMENTSOF(w), 0.12, 185, 1);
         assert_int_equal(threshold_ramp_fit(w, n, NULL, &noisy), 0);
         assert_int_equal(noisy.status, RAMP_OK);
         assert_true(noisy.t[THRESHOLD_HRVT1].hr_ci_hi_bpm - noisy.t[THRESHOLD_HRVT1].hr_ci_lo_bpm >
                     quiet.t[THRESHOLD_HRVT1].hr_ci_hi_bpm - quiet.t[THRESHOLD_HRVT1].hr_ci_lo_bpm);
         assert_true(noisy.t[THRESHOLD_HRVT1].confidence < quiet.t[THRESHOLD_HRVT1].confidence);
+        assert_true(noisy.t[THRESHOLD_HRVT1].grade > quiet.t[THRESHOLD_HRVT1].grade);
 }
 
 static void test_ramp_not_reached_is_extrapolated(void **state)
 {
         RampWindow w[300];
         /* stops at HR 160: HRVT2 (170) is never reached */
-        size_t n = make_ramp(w, ELEMENTSOF(w), 0.05, 160, 2);
+        size_t n = make_ramp(w, ELEMENTSOF(w), 0.03, 160, 2);
         RampResult r;
 
         assert_int_equal(threshold_ramp_fit(w, n, NULL, &r), 0);
         assert_int_equal(r.status, RAMP_OK);
         assert_true(r.t[THRESHOLD_HRVT1].reached);
         assert_false(r.t[THRESHOLD_HRVT2].reached);
-        assert_true(r.t[THRESHOLD_HRVT2].confidence < 0.4);
+        assert_int_equal(r.t[THRESHOLD_HRVT2].n_above, 0);
         assert_true(r.t[THRESHOLD_HRVT2].grade == 'C');
+}
+
+static void test_grade_rule(void **state)
+{
+        ThresholdEstimate t = {.found = true,
+                               .reached = true,
+                               .hr_bpm = 160,
+                               .hr_ci_lo_bpm = 156,
+                               .hr_ci_hi_bpm = 164,
+                               .n_below = 40,
+                               .n_above = 40};
+
+        assert_true(threshold_grade(&t, 0.5) == 'A');
+        /* artifacts above 1 % in the fitted windows: at best B */
+        assert_true(threshold_grade(&t, 2.0) == 'B');
+        t.hr_ci_lo_bpm = 152, t.hr_ci_hi_bpm = 168;
+        assert_true(threshold_grade(&t, 0.5) == 'B');
+        t.hr_ci_lo_bpm = 148, t.hr_ci_hi_bpm = 172;
+        assert_true(threshold_grade(&t, 0.5) == 'C');
+        /* a side with less than a minute of windows is not covered */
+        t.hr_ci_lo_bpm = 158, t.hr_ci_hi_bpm = 162, t.n_above = 11;
+        assert_true(threshold_grade(&t, 0.5) == 'C');
+        t.n_above = 40, t.hr_ci_lo_bpm = t.hr_ci_hi_bpm = NAN;
+        assert_true(threshold_grade(&t, 0.5) == 'C');
+        t.found = false;
+        assert_true(threshold_grade(&t, 0.5) == '-');
 }
 
 static void test_ramp_rejects_flat_and_noisy(void **state)
@@ -203,8 +329,10 @@ static void test_crossover_needs_three_medians(void **state)
                                 assert_int_equal(r, 1);
                                 assert_int_equal(e[0].threshold, THRESHOLD_HRVT1);
                                 assert_true(e[0].above);
-                                assert_float_equal(e[0].t_s, onset, 1e-9);
-                                assert_float_equal(e[0].hr_bpm, 153, 1e-9);
+                                /* The median went from 0.9 (window HR 152) to 0.65 (HR
+                                 * 153) in 5 s: it reached 0.75 three fifths of the way. */
+                                assert_float_equal(e[0].t_s, onset - 5 + 3, 1e-9);
+                                assert_float_equal(e[0].hr_bpm, 152 + 0.6 * 1, 1e-9);
                                 assert_float_equal(e[0].speed_kmh, 12.5, 0);
                                 got++;
                                 /* onset + 2 evaluations confirm */
@@ -340,6 +468,9 @@ int main(void)
 {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test(test_ramp_known_crossings),
+                cmocka_unit_test(test_ramp_local_fit_follows_the_curve),
+                cmocka_unit_test(test_grade_rule),
+                cmocka_unit_test(test_ramp_interval_coverage),
                 cmocka_unit_test(test_ramp_noisier_wider_interval),
                 cmocka_unit_test(test_ramp_not_reached_is_extrapolated),
                 cmocka_unit_test(test_ramp_rejects_flat_and_noisy),

@@ -34,7 +34,7 @@ static void test_run_elements(void **state)
 
         assert_string_equal(w->name, "5K intervals");
         assert_string_equal(w->description, "Warm up, 5 x (3 min on, 2 min off), cool down.");
-        assert_int_equal(w->body.n_nodes, 8);
+        assert_int_equal(w->body.n_nodes, 17);
 
         /* Warmup: a ramp of the 5k pace (pace="1") from 70 to 85 %. */
         assert_int_equal(n[0].step.kind, STEP_KIND_WARMUP);
@@ -44,40 +44,57 @@ static void test_run_elements(void **state)
         assert_int_equal(n[0].step.speed_lo.ref, PACE_REF_5K);
         assert_float_equal(n[0].step.speed_lo.pct, 70, 1e-9);
         assert_float_equal(n[0].step.speed_hi.pct, 85, 1e-9);
-        assert_string_equal(n[0].step.cue, "Easy start");
+        /* A text event 10 s in is a cue at that moment, not at the start. */
+        assert_null(n[0].step.cue);
+        assert_int_equal(n[0].step.n_cues, 1);
+        assert_float_equal(n[0].step.cues[0].at, 10, 0);
+        assert_false(n[0].step.cues[0].at_distance);
+        assert_string_equal(n[0].step.cues[0].text, "Easy start");
 
         assert_int_equal(n[1].step.speed_type, SPEED_TARGET_VALUE);
         assert_int_equal(n[1].step.speed_lo.ref, PACE_REF_10K);
         assert_float_equal(n[1].step.speed_lo.pct, 90, 1e-9);
 
-        /* IntervalsT: a repeat of an active and a recovery step; the text
-         * events go to the step their time offset falls in. */
-        assert_true(n[2].is_repeat);
-        assert_int_equal(n[2].repeat, 5);
-        assert_int_equal(n[2].block.n_nodes, 2);
-        assert_int_equal(n[2].block.nodes[0].step.kind, STEP_KIND_ACTIVE);
-        assert_float_equal(n[2].block.nodes[0].step.end_value, 180, 0);
-        assert_float_equal(n[2].block.nodes[0].step.speed_lo.pct, 100, 1e-9);
-        assert_string_equal(n[2].block.nodes[0].step.cue, "Go");
-        assert_int_equal(n[2].block.nodes[1].step.kind, STEP_KIND_RECOVERY);
-        assert_float_equal(n[2].block.nodes[1].step.end_value, 120, 0);
-        assert_float_equal(n[2].block.nodes[1].step.speed_lo.pct, 75, 1e-9);
-        assert_string_equal(n[2].block.nodes[1].step.cue, "Recover");
+        /* IntervalsT with text events: written out repetition by
+         * repetition, each event in the repetition its offset (from the
+         * block's start) falls in: "Go" at the start of the first on step,
+         * "Recover" 185 s in, 5 s into the first off step, and no more. */
+        for (size_t r = 0; r < 5; r++) {
+                const WorkoutStep *on = &n[2 + 2 * r].step, *off = &n[3 + 2 * r].step;
 
-        assert_int_equal(n[3].step.speed_type, SPEED_TARGET_RAMP);
-        assert_int_equal(n[3].step.speed_lo.ref, PACE_REF_MILE);
-        assert_int_equal(n[4].step.speed_type, SPEED_TARGET_FREE);
-        assert_int_equal(n[5].step.speed_type, SPEED_TARGET_FREE);
-        assert_string_equal(n[5].step.cue, "Max effort");
+                assert_false(n[2 + 2 * r].is_repeat);
+                assert_int_equal(on->kind, STEP_KIND_ACTIVE);
+                assert_float_equal(on->end_value, 180, 0);
+                assert_float_equal(on->speed_lo.pct, 100, 1e-9);
+                assert_int_equal(off->kind, STEP_KIND_RECOVERY);
+                assert_float_equal(off->end_value, 120, 0);
+                assert_float_equal(off->speed_lo.pct, 75, 1e-9);
+                if (r == 0) {
+                        assert_string_equal(on->cue, "Go");
+                        assert_null(off->cue);
+                        assert_int_equal(off->n_cues, 1);
+                        assert_float_equal(off->cues[0].at, 5, 0);
+                        assert_string_equal(off->cues[0].text, "Recover");
+                } else {
+                        assert_null(on->cue);
+                        assert_int_equal(on->n_cues + off->n_cues, 0);
+                }
+        }
+
+        assert_int_equal(n[12].step.speed_type, SPEED_TARGET_RAMP);
+        assert_int_equal(n[12].step.speed_lo.ref, PACE_REF_MILE);
+        assert_int_equal(n[13].step.speed_type, SPEED_TARGET_FREE);
+        assert_int_equal(n[14].step.speed_type, SPEED_TARGET_FREE);
+        assert_string_equal(n[14].step.cue, "Max effort");
         /* SteadyState with a range: stored slow .. fast. */
-        assert_int_equal(n[6].step.speed_type, SPEED_TARGET_RANGE);
-        assert_int_equal(n[6].step.speed_lo.ref, PACE_REF_MARATHON);
-        assert_float_equal(n[6].step.speed_lo.pct, 70, 1e-9);
-        assert_float_equal(n[6].step.speed_hi.pct, 80, 1e-9);
-        assert_int_equal(n[7].step.kind, STEP_KIND_COOLDOWN);
-        assert_int_equal(n[7].step.speed_lo.ref, PACE_REF_HALF);
-        assert_float_equal(n[7].step.speed_lo.pct, 80, 1e-9);
-        assert_float_equal(n[7].step.speed_hi.pct, 65, 1e-9);
+        assert_int_equal(n[15].step.speed_type, SPEED_TARGET_RANGE);
+        assert_int_equal(n[15].step.speed_lo.ref, PACE_REF_MARATHON);
+        assert_float_equal(n[15].step.speed_lo.pct, 70, 1e-9);
+        assert_float_equal(n[15].step.speed_hi.pct, 80, 1e-9);
+        assert_int_equal(n[16].step.kind, STEP_KIND_COOLDOWN);
+        assert_int_equal(n[16].step.speed_lo.ref, PACE_REF_HALF);
+        assert_float_equal(n[16].step.speed_lo.pct, 80, 1e-9);
+        assert_float_equal(n[16].step.speed_hi.pct, 65, 1e-9);
 
         assert_int_equal(workout_count_steps(w), 7 + 10);
         workout_free(w);
@@ -100,8 +117,6 @@ static void test_totals(void **state)
         /* 100 % of a 20:00 5k is 15 km/h. */
         assert_float_equal(r->steps[2].speed_start_kmh, 15.0, 1e-9);
         assert_float_equal(r->steps[3].speed_start_kmh, 11.25, 1e-9);
-        assert_int_equal(r->steps[2].repeat_index, 1);
-        assert_int_equal(r->steps[2].repeat_count, 5);
         resolved_workout_free(r);
         workout_free(w);
 }
@@ -158,7 +173,7 @@ static void test_errors(void **state)
                 {"<workout_file><sportType>run</sportType>\n<workout>\n<SteadyState "
                  "Duration=\"60\"/>"
                  "</workout></workout_file>",
-                 3, "<SteadyState> needs a PowerLow attribute"},
+                 3, "<SteadyState> needs a Power (or PowerLow and PowerHigh) attribute"},
                 {"<workout_file><sportType>run</sportType><workout>\n\n<SteadyState Duration=\"x\" "
                  "Power=\"1\"/>"
                  "</workout></workout_file>",
@@ -166,9 +181,6 @@ static void test_errors(void **state)
                 {"<workout_file><sportType>run</sportType><workout><SteadyState Duration=\"60\" "
                  "Power=\"9\"/></workout></workout_file>",
                  1, "Power=\"9\">: expected a number from 0.1 to 3"},
-                {"<workout_file><sportType>run</sportType><workout><SteadyState Duration=\"60\" "
-                 "Power=\"1\" pace=\"7\"/></workout></workout_file>",
-                 1, "expected 0 (mile), 1 (5k)"},
                 {"<workout_file><sportType>run</sportType><workout><Intervals Repeat=\"2\"/>"
                  "</workout></workout_file>",
                  1, "unsupported workout element <Intervals>"},

@@ -53,10 +53,25 @@ static void test_xml_escape_keeps_utf8_and_null(void **state)
         free(s);
 }
 
+/* Whatever the store holds, the document stays well-formed: invalid UTF-8
+ * (Latin-1, a cut sequence, an overlong NUL) and C1 controls never get through. */
+static void test_xml_escape_invalid_utf8(void **state)
+{
+        char *s = escape("Caf\xe9 \xe2\x82 x\xc0\x80y \xc2\x9b"
+                         "2J \xef\xbf\xbe.",
+                         0);
+
+        assert_string_equal(s,
+                            "Caf\xef\xbf\xbd \xef\xbf\xbd\xef\xbf\xbd x\xef\xbf\xbd\xef\xbf\xbdy "
+                            "2J \xef\xbf\xbd.");
+        free(s);
+}
+
 int main(void)
 {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test(test_xml_escape_markup_characters),
+                cmocka_unit_test(test_xml_escape_invalid_utf8),
                 cmocka_unit_test(test_xml_escape_drops_control_characters),
                 cmocka_unit_test(test_xml_escape_keeps_utf8_and_null),
         };

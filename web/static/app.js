@@ -65,18 +65,27 @@ function set(id, text, value) {
 
 // A message for ms milliseconds (0: until replaced). Expiry is checked by
 // time, not by a timer alone: a phone throttles the timers of a hidden tab.
+// Timed messages stack (a stop's safety notice must not hide "Session N
+// saved"); a standing message (no ms) holds one slot below them.
+let timedNotes = []; // {text, kind, until}
+let standingNote = null; // {text, kind}
+const KIND_RANK = { "": 0, info: 0, warn: 1, error: 2 };
 function banner(text, kind, ms) {
+  const now = Date.now();
+  timedNotes = timedNotes.filter((n) => n.until > now && n.text !== text);
+  if (text && ms) timedNotes.push({ text, kind: kind || "", until: now + ms });
+  else standingNote = text ? { text, kind: kind || "" } : null;
+  const notes = standingNote ? [...timedNotes, standingNote] : timedNotes;
   const b = $("banner");
-  if (!text) { b.hidden = true; b.textContent = ""; bannerUntil = 0; return; }
-  b.textContent = text;
-  b.className = kind || "";
+  bannerUntil = timedNotes.reduce((m, n) => Math.max(m, n.until), 0);
+  if (!notes.length) { b.hidden = true; b.textContent = ""; return; }
+  b.textContent = notes.map((n) => n.text).join("\n");
+  b.className = notes.reduce((k, n) => (KIND_RANK[n.kind] > KIND_RANK[k] ? n.kind : k), "");
   b.hidden = false;
-  bannerUntil = ms ? Date.now() + ms : 0;
 }
 
 // Messages that stay while their condition lasts.
 function updateStandingBanner() {
-  if (!$("banner").hidden && bannerUntil > Date.now()) return;
   if (online === false) banner("paced is not running.", "error");
   else if (status && (status.state === "armed" ||
            (status.state === "paused" && status.pause_reason === "belt-stopped")))
@@ -249,6 +258,39 @@ function addLap(l) {
   $("laps").prepend(li);
 }
 
+// ---- keeping the screen on during a workout ----
+
+// The Screen Wake Lock API (secure contexts only: https or localhost; see
+// docs/web.md). Held while a workout is armed, running or paused; the
+// browser drops it when the page is hidden, so it is asked for again when
+// the page shows. document.body.dataset.wakeLock says which it is.
+let wakeLock = null;
+function wantWakeLock() {
+  return !!status && ["armed", "running", "paused"].includes(status.state);
+}
+async function updateWakeLock() {
+  const want = wantWakeLock() && document.visibilityState === "visible";
+  if (!("wakeLock" in navigator)) { document.body.dataset.wakeLock = "unsupported"; return; }
+  if (want && !wakeLock) {
+    try {
+      wakeLock = await navigator.wakeLock.request("screen");
+      document.body.dataset.wakeLock = "held";
+      wakeLock.addEventListener("release", () => {
+        wakeLock = null;
+        document.body.dataset.wakeLock = "released";
+      });
+    } catch (e) {
+      document.body.dataset.wakeLock = "refused";
+    }
+  } else if (!want && wakeLock) {
+    const l = wakeLock;
+    wakeLock = null;
+    await l.release().catch(() => {});
+    document.body.dataset.wakeLock = "released";
+  }
+}
+document.addEventListener("visibilitychange", updateWakeLock);
+
 // ---- the event stream ----
 
 function setLink(state) {
@@ -274,13 +316,15 @@ function connect() {
     }
     status = s;
     render();
+    updateWakeLock();
   });
   on("steps", (s) => { steps = s; drawProfile(); render(); });
   on("paced", (p) => { online = p.online; render(); updateStandingBanner(); });
   on("ping", () => {});
   on("cue", (c) => {
     if (c.kind === "upcoming" || c.kind === "step-start" || c.kind === "halfway" ||
-        c.kind === "lap" || c.kind === "safety" || c.kind === "info" || c.kind === "step-end")
+        c.kind === "lap" || c.kind === "safety" || c.kind === "info" || c.kind === "step-end" ||
+        c.kind === "prompt")
       speak(c.text);
     $("next").dataset.cue = c.text;
   });
@@ -455,6 +499,16 @@ async function showSession(id) {
       th.appendChild(p);
     });
   }
+  // A time trial's result first: what the runner ran for.
+  const results = s.results || [];
+  $("session-results").hidden = !results.length;
+  $("session-result-list").replaceChildren(...results.map((r) => {
+    const li = document.createElement("li");
+    li.textContent = r.text;
+    return li;
+  }));
+  $("session-miles-title").textContent = s.splits_from && s.splits_from !== "the start"
+    ? `Mile splits (from ${s.splits_from})` : "Mile splits";
   lapList($("session-miles"), s.splits_mile, "Mile");
   lapList($("session-laps"), s.laps, "Lap");
 }

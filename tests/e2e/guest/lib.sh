@@ -340,8 +340,10 @@ paced_start() {
                         echo "$line"
                 done
         } >"$S/paced.conf"
-        bg paced "$PACED" --verbose --config "$S/paced.conf" --state-dir "$F/state" \
-                ${PACED_ARGS[@]+"${PACED_ARGS[@]}"}
+        # The safety monitor aborts paced on any violation: a scenario that
+        # breaks an invariant fails (paced_alive, the log) instead of passing.
+        bg paced env PACED_SAFETY_MONITOR=abort "$PACED" --verbose --config "$S/paced.conf" \
+                --state-dir "$F/state" ${PACED_ARGS[@]+"${PACED_ARGS[@]}"}
         PACED_PID=$BG_PID
         wait_log 30 "$S/paced.log" 'Acquired the bus name'
 }

@@ -78,6 +78,22 @@ LIVE_GETTER(property_get_alpha1, "d", l->alpha1)
 LIVE_GETTER(property_get_last_rr, "u", l->last_rr_ms)
 LIVE_GETTER(property_get_rr_count, "t", l->rr_count)
 
+/* The footpod's values while it reports (manager-footpod.c): NAN / 0 otherwise. */
+#define FOOTPOD_GETTER(fname, type, expr, none)                                                    \
+        static int fname(sd_bus *bus, const char *path, const char *interface,                     \
+                         const char *property, sd_bus_message *reply, void *userdata,              \
+                         sd_bus_error *error)                                                      \
+        {                                                                                          \
+                const ManagerLive *l = manager_get_live(userdata);                                 \
+                                                                                                   \
+                return sd_bus_message_append(reply, type,                                          \
+                                             manager_footpod_fresh(userdata) ? (expr) : (none));   \
+        }
+
+FOOTPOD_GETTER(property_get_footpod_speed, "d", l->footpod_kmh, NAN)
+FOOTPOD_GETTER(property_get_cadence, "u", l->cadence_spm, 0u)
+FOOTPOD_GETTER(property_get_stride, "d", l->stride_m, NAN)
+
 static int property_get_last_crossover(sd_bus *bus, const char *path, const char *interface,
                                        const char *property, sd_bus_message *reply, void *userdata,
                                        sd_bus_error *error)
@@ -568,6 +584,9 @@ static const sd_bus_vtable manager_vtable[] = {
         SD_BUS_PROPERTY("LastRR", "u", property_get_last_rr, 0, LIVE),
         SD_BUS_PROPERTY("RRCount", "t", property_get_rr_count, 0, LIVE),
         SD_BUS_PROPERTY("Alpha1", "d", property_get_alpha1, 0, LIVE),
+        SD_BUS_PROPERTY("FootpodSpeed", "d", property_get_footpod_speed, 0, LIVE),
+        SD_BUS_PROPERTY("Cadence", "u", property_get_cadence, 0, LIVE),
+        SD_BUS_PROPERTY("StrideLength", "d", property_get_stride, 0, LIVE),
         SD_BUS_PROPERTY("LastCrossover", "(sdud)", property_get_last_crossover, 0, LIVE),
         SD_BUS_PROPERTY("SessionId", "t", property_get_session_id, 0, LIVE),
         SD_BUS_PROPERTY("MonitorOnly", "b", property_get_monitor_only, 0, LIVE),
@@ -695,6 +714,8 @@ int bus_manager_emit_properties(Manager *m, sd_bus *bus, unsigned mask)
                 {MANAGER_PROP_RESULT, "LastResult"},     {MANAGER_PROP_STATE, "NextAction"},
                 {MANAGER_PROP_LIVE, "NextAction"},
                 {MANAGER_PROP_LIVE, "RRCount"},          {MANAGER_PROP_WORKOUT, "Steps"},
+                {MANAGER_PROP_LIVE, "FootpodSpeed"},     {MANAGER_PROP_LIVE, "Cadence"},
+                {MANAGER_PROP_LIVE, "StrideLength"},
                 {MANAGER_PROP_WORKOUT, "WorkoutNotes"},
                 {MANAGER_PROP_LIVE, "WorkoutRemaining"}, {MANAGER_PROP_SCHEDULE, "PlannedWorkouts"},
         };

@@ -73,6 +73,12 @@ wait_for 30 prop_is State '"finished"' || fail "did not finish: $(prop State)"
 [ "$(max_speed_commanded)" = "10" ] || fail "commanded before acceptance: $(sim_commands)"
 n_before=$(sim_commands | wc -l)
 
+# Stored and exported: the footpod's cadence (about 176 steps/min at 10.5 km/h)
+# as RunCadence in strides a minute.
+expect_rc 0 pc export 1 --format tcx --state-dir "$T/state" -o "$T/s.tcx"
+n=$(grep -o '<ns3:RunCadence>8[789]</ns3:RunCadence>' "$T/s.tcx" | wc -l)
+[ "$n" -ge 150 ] || fail "RunCadence in $n trackpoints: $(grep -m3 Trackpoint "$T/s.tcx")"
+
 expect_rc 0 pc calibrate --json
 python3 - "$T/out" <<'PY' || fail "estimate: $(cat "$T/out")"
 import json, sys

@@ -22,7 +22,7 @@ CONF
 cat > "$T/steady.txt" <<'W'
 # name: Steady
 Run
-- 200s 10km/h
+- 20min 10km/h
 W
 cat > "$T/short.txt" <<'W'
 # name: Short
@@ -62,12 +62,15 @@ cad=$(prop Cadence)
 [ "$cad" -ge 160 ] && [ "$cad" -le 200 ] || fail "cadence $cad"
 expect_rc 0 pc status
 grep -Eq "Footpod: *10\.[456] km/h, 1[6-9][0-9] steps/min" "$T/out" || fail "pacectl status: $(cat "$T/out")"
+timeout 20 "$PACECTL" watch --count 2 > "$T/watch" 2>&1 || fail "pacectl watch: $(cat "$T/watch")"
+grep -Eq "footpod 10\.[456] km/h 1[6-9][0-9] spm" "$T/watch" || fail "pacectl watch: $(cat "$T/watch")"
 # A workout is under way: the calibration does not change under the runner.
 wait_for 40 sh -c "'$PACECTL' calibrate --json | grep -q '\"status\":\"ready\"'" ||
         fail "estimate never ready: $(pc calibrate)"
 expect_rc 1 pc calibrate --accept
 grep -q "workout is under way" "$T/err" || fail "accept mid-workout: $(cat "$T/err")"
-wait_for 30 prop_is State '"finished"' || fail "did not finish: $(prop State)"
+expect_rc 0 pc stop
+wait_for 10 prop_is State '"aborted"' || fail "not stopped: $(prop State)"
 
 # Safety: before acceptance the footpod changed nothing that was commanded.
 [ "$(max_speed_commanded)" = "10" ] || fail "commanded before acceptance: $(sim_commands)"

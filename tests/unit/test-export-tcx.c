@@ -249,8 +249,10 @@ static void test_tcx_run_cadence(void **state)
         f = open_memstream(&buf, &size);
         assert_int_equal(export_tcx_write(&d, f), 0);
         fclose(f);
-        assert_non_null(strstr(buf, "<ns3:Speed>2.778</ns3:Speed><ns3:RunCadence>88</ns3:RunCadence>"));
-        assert_non_null(strstr(buf, "<ns3:Speed>2.778</ns3:Speed><ns3:RunCadence>90</ns3:RunCadence>"));
+        assert_non_null(
+                strstr(buf, "<ns3:Speed>2.778</ns3:Speed><ns3:RunCadence>88</ns3:RunCadence>"));
+        assert_non_null(
+                strstr(buf, "<ns3:Speed>2.778</ns3:Speed><ns3:RunCadence>90</ns3:RunCadence>"));
         for (p = buf; (p = strstr(p, "RunCadence>")); p++)
                 n++;
         assert_int_equal(n, 4); /* two trackpoints, each opened and closed */

@@ -107,9 +107,7 @@ int manager_footpod_setup(Manager *m)
         if (m->config->footpod_distance == CONFIG_FOOTPOD_DISTANCE_FOOTPOD)
                 log_warning("[Footpod] distance = footpod is not implemented yet: the "
                             "treadmill's calibrated distance measures distance steps.");
-        if (m->config->relay)
-                log_warning("[Relay] enabled = yes: the relay is not implemented yet; nothing "
-                            "is advertised (docs/relay.md).");
+
         if (!m->config->footpod)
                 return 0; /* no footpod: no estimator, nothing fed, nothing kept */
         calibration_estimator_config_init(&ec);

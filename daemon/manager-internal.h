@@ -255,6 +255,8 @@ struct Manager {
         /* manager-footpod.c and bus-footpod.c */
         ManagerFootpod *footpod;
         sd_bus_slot *footpod_slot;
+        /* manager-relay.c: paced as a BLE sensor (docs/relay.md); NULL when off */
+        struct Relay *relay;
 };
 
 void manager_update_status(Manager *m);
@@ -333,6 +335,10 @@ int manager_calibration_estimate(Manager *m, CalibrationEstimate *ret, sd_bus_er
 /* Busy during a workout, NoData unless the estimate is ready. */
 int manager_accept_calibration(Manager *m, SpeedCalibration *ret, sd_bus_error *error);
 int manager_reset_calibration(Manager *m, SpeedCalibration *ret, sd_bus_error *error);
+
+/* manager-relay.c: [Relay] enabled = yes on BlueZ; nothing at all otherwise. */
+int manager_relay_setup(Manager *m);
+void manager_relay_done(Manager *m);
 
 /* manager-recovery.c: on the first Treadmill Data after a crash. */
 void manager_try_recover(Manager *m);

@@ -54,6 +54,10 @@ static int bluez_new(Manager *m, Transport **ret)
         if (cfg.disabled[TRANSPORT_ROLE_STRAP])
                 cfg.selector[TRANSPORT_ROLE_STRAP] = NULL;
         bluez_config_set_role(&cfg, TRANSPORT_ROLE_FOOTPOD, c->footpod);
+        /* One bluetoothd shows paced's relay to paced's own adapter like any
+         * footpod: never picked automatically (docs/relay.md). */
+        if (c->relay)
+                cfg.exclude_adapter = c->relay_adapter ?: c->adapter ?: "hci0";
         /*
          * BlueZ lives on the system bus even when paced serves a private bus
          * (tests): its own connection, so that the two never mix.

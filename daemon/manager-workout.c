@@ -783,7 +783,7 @@ int manager_setup_workout(Manager *m)
                                        m->options.simulate ? "simulator" : "BlueZ");
         m->transport->handler = handle_transport_event;
         m->transport->userdata = m;
-        return 0;
+        return manager_relay_setup(m);
 }
 
 void manager_workout_done(Manager *m)
@@ -795,6 +795,7 @@ void manager_workout_done(Manager *m)
                 log_info("Simulated belt left %s at %.1f km/h (target %.1f km/h).",
                          sim_belt_state_to_string(sim_treadmill_state(sim)),
                          sim_treadmill_speed_kmh(sim), sim_treadmill_target_speed_kmh(sim));
+        manager_relay_done(m);
         if (m->transport) {
                 transport_shutdown(m->transport);
                 m->transport = transport_free(m->transport);

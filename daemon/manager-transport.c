@@ -104,6 +104,7 @@ static void scan_done(int error, const BluezScanResult *results, size_t n, void 
                                           results[i].name ? results[i].name : "",
                                           results[i].ftms  ? "treadmill"
                                           : results[i].hrs ? "strap"
+                                          : results[i].rsc ? "footpod"
                                                            : "other",
                                           results[i].has_rssi ? results[i].rssi : INT16_MIN);
         if (r >= 0)

@@ -224,6 +224,8 @@ static const sd_bus_vtable char_vtable[] = {
         SD_BUS_VTABLE_END,
 };
 
+static void retry_later(Relay *r);
+
 /* ---- the advertisement ---- */
 
 static int ad_get_type(sd_bus *bus, const char *path, const char *interface, const char *property,
@@ -253,9 +255,10 @@ static int ad_release(sd_bus_message *m, void *userdata, sd_bus_error *error)
 {
         Relay *r = userdata;
 
-        /* bluetoothd dropped it (adapter off): registered again on the next retry. */
-        log_info("Relay: bluetoothd released the advertisement.");
+        /* bluetoothd dropped it (adapter off): registered again, once it takes it. */
+        log_info("Relay: bluetoothd released the advertisement; registering it again later.");
         r->ad_registered = false;
+        retry_later(r);
         return sd_bus_reply_method_return(m, "");
 }
 

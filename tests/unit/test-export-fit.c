@@ -208,6 +208,7 @@ static void test_fit_footpod_cadence(void **state)
         assert_int_equal(field(nth(&dec, FIT_MESG_RECORD, 2), 53), 0);
         assert_int_equal(field(nth(&dec, FIT_MESG_RECORD, 3), 4), 90);
         assert_int_equal(field(nth(&dec, FIT_MESG_RECORD, 3), 53), 64);
+        free(dec.m);
         free(buf);
 
         for (unsigned i = 0; i < 4; i++)
@@ -216,6 +217,7 @@ static void test_fit_footpod_cadence(void **state)
         decode(buf, size, &dec);
         assert_int_equal(field(nth(&dec, FIT_MESG_RECORD, 0), 4), -1);
         assert_int_equal(field(nth(&dec, FIT_MESG_RECORD, 0), 53), -1);
+        free(dec.m);
         free(buf);
 }
 

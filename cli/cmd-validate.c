@@ -1,7 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* pacectl validate: parse and resolve a workout file, print its steps. */
 #include <getopt.h>
-#include <ini.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -15,71 +14,9 @@
 #include "rep-plan.h"
 #include "time-util.h"
 #include "util.h"
+#include "workout-cli.h"
 #include "workout-library.h"
 #include "workout.h"
-
-typedef struct IniState {
-        RunnerProfile *profile;
-        char bad[160];
-} IniState;
-
-static int runner_ini_handler(void *user, const char *section, const char *name, const char *value)
-{
-        IniState *st = user;
-        int k;
-
-        if (strcasecmp(section, "Runner") != 0)
-                return 1;
-        k = runner_profile_set_key(st->profile, name, value);
-        if (k == -EINVAL && !st->bad[0])
-                snprintf(st->bad, sizeof(st->bad), "[Runner] %s=%s: invalid value", name, value);
-        /* Keys of other paced versions are not an error here. */
-        return 1;
-}
-
-/* --profile is a config file with a [Runner] section, or "Key=Value,…". */
-static int load_profile(const char *spec, RunnerProfile *p)
-{
-        struct stat st;
-
-        if (!strchr(spec, '=') || stat(spec, &st) == 0) {
-                IniState s = {.profile = p};
-                int k = ini_parse(spec, runner_ini_handler, &s);
-
-                if (k != 0) {
-                        fprintf(stderr, "pacectl: %s: %s\n", spec,
-                                k < 0 ? "cannot open" : "syntax error");
-                        return -EINVAL;
-                }
-                if (s.bad[0]) {
-                        fprintf(stderr, "pacectl: %s: %s\n", spec, s.bad);
-                        return -EINVAL;
-                }
-                return 0;
-        }
-        _cleanup_free_ char *copy = strdup(spec);
-        char *save = NULL;
-
-        if (!copy)
-                return -ENOMEM;
-        for (char *item = strtok_r(copy, ",", &save); item; item = strtok_r(NULL, ",", &save)) {
-                char *eq = strchr(item, '=');
-                int k;
-
-                if (!eq) {
-                        fprintf(stderr, "pacectl: --profile: expected Key=Value, got '%s'\n", item);
-                        return -EINVAL;
-                }
-                *eq = 0;
-                k = runner_profile_set_key(p, item, eq + 1);
-                if (k < 0) {
-                        fprintf(stderr, "pacectl: --profile: %s '%s'\n",
-                                k == -ENOENT ? "unknown key" : "invalid value for", item);
-                        return -EINVAL;
-                }
-        }
-        return 0;
-}
 
 static void print_profile(const RunnerProfile *p)
 {
@@ -241,30 +178,11 @@ static unsigned print_run_ups(const ResolvedWorkout *w, const RepPlanMachine *m,
         return n;
 }
 
-static int parse_double_arg(const char *opt, const char *v, double lo, double hi, double *ret)
-{
-        char *end;
-        double x = strtod(v, &end);
-
-        if (end == v || *end || !(x >= lo && x <= hi)) {
-                fprintf(stderr, "pacectl: %s: expected a number from %g to %g, got '%s'\n", opt, lo,
-                        hi, v);
-                return -EINVAL;
-        }
-        *ret = x;
-        return 0;
-}
-
 static int cmd_validate(int argc, char *argv[])
 {
         enum {
                 ARG_JSON = 0x100,
                 ARG_PROFILE,
-                ARG_MIN_SPEED,
-                ARG_MAX_SPEED,
-                ARG_MAX_INCLINE,
-                ARG_SPEED_CAP,
-                ARG_INCLINE_CAP,
                 ARG_MAX_ACCEL,
                 ARG_BELT_ACCEL,
         };
@@ -272,24 +190,16 @@ static int cmd_validate(int argc, char *argv[])
                 {"help", no_argument, NULL, 'h'},
                 {"json", no_argument, NULL, ARG_JSON},
                 {"profile", required_argument, NULL, ARG_PROFILE},
-                {"min-speed", required_argument, NULL, ARG_MIN_SPEED},
-                {"max-speed", required_argument, NULL, ARG_MAX_SPEED},
-                {"max-incline", required_argument, NULL, ARG_MAX_INCLINE},
-                {"speed-cap", required_argument, NULL, ARG_SPEED_CAP},
-                {"incline-cap", required_argument, NULL, ARG_INCLINE_CAP},
+                WORKOUT_CLI_LIMIT_OPTIONS,
                 {"max-accel", required_argument, NULL, ARG_MAX_ACCEL},
                 {"belt-accel", required_argument, NULL, ARG_BELT_ACCEL},
                 {}};
         _cleanup_(workout_freep) Workout *w = NULL;
         _cleanup_(resolved_workout_freep) ResolvedWorkout *rw = NULL;
-        _cleanup_free_ char *path = NULL;
         RunnerProfile profile;
         ResolveLimits limits;
         RepPlanMachine machine;
-        WorkoutError err = {};
         bool json = false;
-        struct stat st;
-        char msg[600];
         int c, k;
 
         runner_profile_init(&profile);
@@ -312,12 +222,8 @@ static int cmd_validate(int argc, char *argv[])
                                 "  --json                 Print the resolved workout as JSON\n"
                                 "  --profile FILE|K=V,..  Runner profile: a paced.conf with "
                                 "[Runner],\n"
-                                "                         or keys such as Mile=5:30,MaxHR=190\n"
-                                "  --min-speed KMH        Machine minimum speed (default 1)\n"
-                                "  --max-speed KMH        Machine maximum speed (default 20)\n"
-                                "  --max-incline PCT      Machine maximum incline (default 15)\n"
-                                "  --speed-cap KMH        Configured speed cap\n"
-                                "  --incline-cap PCT      Configured incline cap\n"
+                                "                         or keys such as "
+                                "Mile=5:30,MaxHR=190\n" WORKOUT_CLI_LIMIT_HELP
                                 "  --max-accel KMHPS      Configured max_accel (default 0.5)\n"
                                 "  --belt-accel KMHPS     The belt's own acceleration, if slower\n"
                                 "FILE is a text workout, a .zwo file, a FIT workout or a library "
@@ -327,79 +233,31 @@ static int cmd_validate(int argc, char *argv[])
                         json = true;
                         break;
                 case ARG_PROFILE:
-                        if (load_profile(optarg, &profile) < 0)
-                                return PACECTL_EXIT_USAGE;
-                        break;
-                case ARG_MIN_SPEED:
-                        if (parse_double_arg("--min-speed", optarg, 0, 40, &limits.min_speed_kmh) <
-                            0)
-                                return PACECTL_EXIT_USAGE;
-                        break;
-                case ARG_MAX_SPEED:
-                        if (parse_double_arg("--max-speed", optarg, 0.5, 40,
-                                             &limits.max_speed_kmh) < 0)
-                                return PACECTL_EXIT_USAGE;
-                        break;
-                case ARG_MAX_INCLINE:
-                        if (parse_double_arg("--max-incline", optarg, 0, 40,
-                                             &limits.max_incline_pct) < 0)
-                                return PACECTL_EXIT_USAGE;
-                        break;
-                case ARG_SPEED_CAP:
-                        if (parse_double_arg("--speed-cap", optarg, 0.5, 40,
-                                             &limits.speed_cap_kmh) < 0)
-                                return PACECTL_EXIT_USAGE;
-                        break;
-                case ARG_INCLINE_CAP:
-                        if (parse_double_arg("--incline-cap", optarg, 0, 40,
-                                             &limits.incline_cap_pct) < 0)
+                        if (workout_cli_load_profile(optarg, &profile) < 0)
                                 return PACECTL_EXIT_USAGE;
                         break;
                 case ARG_MAX_ACCEL:
-                        if (parse_double_arg("--max-accel", optarg, 0.1, 5,
-                                             &machine.max_accel_kmhps) < 0)
+                        if (workout_cli_parse_double("--max-accel", optarg, 0.1, 5,
+                                                     &machine.max_accel_kmhps) < 0)
                                 return PACECTL_EXIT_USAGE;
                         break;
                 case ARG_BELT_ACCEL:
-                        if (parse_double_arg("--belt-accel", optarg, 0.05, 10,
-                                             &machine.belt_accel_kmhps) < 0)
+                        if (workout_cli_parse_double("--belt-accel", optarg, 0.05, 10,
+                                                     &machine.belt_accel_kmhps) < 0)
                                 return PACECTL_EXIT_USAGE;
                         break;
                 default:
-                        return PACECTL_EXIT_USAGE;
+                        /* The machine limits, or an option getopt refused. */
+                        if (workout_cli_parse_limit(c, optarg, &limits) < 0)
+                                return PACECTL_EXIT_USAGE;
+                        break;
                 }
-        if (optind != argc - 1) {
-                fprintf(stderr, "pacectl validate: expected one FILE (see --help)\n");
+        if (workout_cli_check_args("validate", argc, &limits) < 0)
                 return PACECTL_EXIT_USAGE;
-        }
-        if (limits.min_speed_kmh > limits.max_speed_kmh) {
-                fprintf(stderr, "pacectl validate: --min-speed above --max-speed\n");
-                return PACECTL_EXIT_USAGE;
-        }
 
-        if (stat(argv[optind], &st) < 0 && workout_library_name_is_valid(argv[optind]))
-                k = workout_library_find(argv[optind], workout_library_default_dirs(), &path);
-        else
-                k = (path = strdup(argv[optind])) ? 0 : -ENOMEM;
-        if (k < 0) {
-                fprintf(stderr, "pacectl: %s: no such file or library workout\n", argv[optind]);
-                return PACECTL_EXIT_USAGE;
-        }
-        k = workout_load_file(path, &w, &err);
-        if (k < 0) {
-                fprintf(stderr, "%s\n", workout_error_format(&err, msg, sizeof(msg)));
-                return k == -ENOMEM ? PACECTL_EXIT_FAILURE : PACECTL_EXIT_USAGE;
-        }
-        k = workout_resolve(w, &profile, &limits, &rw);
-        if (k < 0) {
-                fprintf(stderr, "%s: cannot resolve: %s\n", path,
-                        k == -ENODATA ? "a heart-rate target needs MaxHR or LTHR in the profile"
-                        : k == -EDOM  ? "a target resolves to no speed (check the time offsets)"
-                        : k == -E2BIG ? "too many steps"
-                                      : strerror(-k));
-                return k == -ENOMEM ? PACECTL_EXIT_FAILURE : PACECTL_EXIT_USAGE;
-        }
-        rw->source = TAKE_PTR(path);
+        k = workout_cli_resolve(argv[optind], &profile, &limits, &w, &rw);
+        if (k != PACECTL_EXIT_OK)
+                return k;
         runner_profile_derive(&profile);
         if (json) {
                 resolved_workout_to_json(rw, stdout);

@@ -12,6 +12,7 @@
 #include "alloc-util.h"
 #include "export-fit.h"
 #include "session-summary.h"
+#include "utf8.h"
 #include "util.h"
 
 #define FIT_PROTOCOL_VERSION 0x20 /* 2.0 */
@@ -33,6 +34,7 @@
 
 /* Profile enum values used below. */
 #define FIT_FILE_ACTIVITY           4
+#define FIT_FILE_WORKOUT              5
 #define FIT_MANUFACTURER_DEV        255
 #define FIT_PRODUCT_PACED           1
 #define FIT_EVENT_TIMER             0
@@ -59,6 +61,7 @@
 #define FIT_WKT_DURATION_TIME       0
 #define FIT_WKT_DURATION_DISTANCE   1
 #define FIT_WKT_DURATION_OPEN       5
+#define FIT_WKT_DURATION_REPEAT_STEPS 6 /* repeat_until_steps_cmplt */
 #define FIT_WKT_TARGET_SPEED        0
 #define FIT_WKT_TARGET_HEART_RATE   1
 #define FIT_WKT_TARGET_OPEN         2
@@ -141,11 +144,13 @@ static void put_u32(FitBuf *b, uint32_t v)
 
 static void put_string(FitBuf *b, const char *s, size_t size)
 {
-        uint8_t z[256] = {};
-        size_t n = MIN(strlen(s), size - 1);
+        char t[256] = {};
+        size_t max = MIN(size, sizeof(t)) - 1;
 
-        put(b, s, n);
-        put(b, z, size - n); /* NUL-terminated and padded to the defined size */
+        /* Cut at a character boundary: a decoder reads the field as UTF-8. */
+        memcpy(t, s, MIN(strlen(s), max));
+        utf8_truncate(t, size - 1);
+        put(b, t, size); /* NUL-terminated and padded to the defined size */
 }
 
 static void define(FitBuf *b, uint8_t local, uint16_t global, const FitField *f, size_t n)
@@ -160,6 +165,38 @@ static void define(FitBuf *b, uint8_t local, uint16_t global, const FitField *f,
                 put_u8(b, f[i].size);
                 put_u8(b, f[i].base);
         }
+}
+
+/* The file header; its data size and CRC are filled in by put_crc(). */
+static void put_header(FitBuf *b)
+{
+        put_u8(b, FIT_HEADER_SIZE);
+        put_u8(b, FIT_PROTOCOL_VERSION);
+        put_u16(b, FIT_PROFILE_VERSION);
+        put_u32(b, 0);
+        put(b, ".FIT", 4);
+        put_u16(b, 0);
+}
+
+/* Completes the file: the header's data size and CRC, the file's CRC. */
+static int put_crc(FitBuf *b)
+{
+        uint32_t data_size;
+        uint16_t crc;
+
+        if (b->oom || b->size < FIT_HEADER_SIZE)
+                return -ENOMEM;
+        data_size = (uint32_t)(b->size - FIT_HEADER_SIZE);
+        b->data[4] = data_size & 0xFF;
+        b->data[5] = (data_size >> 8) & 0xFF;
+        b->data[6] = (data_size >> 16) & 0xFF;
+        b->data[7] = data_size >> 24;
+        crc = fit_crc16(0, b->data, 12);
+        b->data[12] = crc & 0xFF;
+        b->data[13] = crc >> 8;
+        crc = fit_crc16(0, b->data, b->size);
+        put_u16(b, crc);
+        return b->oom ? -ENOMEM : 0;
 }
 
 static uint32_t fit_time(uint64_t wall_usec, double t_s)
@@ -189,7 +226,7 @@ static uint8_t u8_or_invalid(double v)
         return (uint8_t)lround(v);
 }
 
-static void write_file_id(FitBuf *b, uint32_t created)
+static void write_file_id(FitBuf *b, uint8_t type, uint32_t created)
 {
         static const FitField f[] = {
                 {0, 1, FIT_ENUM},   /* type */
@@ -199,7 +236,7 @@ static void write_file_id(FitBuf *b, uint32_t created)
         };
         define(b, LOCAL_FILE_ID, FIT_MESG_FILE_ID, f, ELEMENTSOF(f));
         put_u8(b, LOCAL_FILE_ID);
-        put_u8(b, FIT_FILE_ACTIVITY);
+        put_u8(b, type);
         put_u16(b, FIT_MANUFACTURER_DEV);
         put_u16(b, FIT_PRODUCT_PACED);
         put_u32(b, created);
@@ -376,8 +413,103 @@ static uint32_t speed_target(double kmh)
         return scaled_u32(kmh / 3.6, 1000);
 }
 
-int fit_encode_workout(const char *name, const ResolvedStep *steps, size_t n, uint8_t local_workout,
-                       uint8_t local_step, uint8_t **buf, size_t *size, size_t *alloc)
+/* "6.0 % incline", "2.0 -> 4.0 % incline": a workout_step has no incline
+ * target a watch or Garmin Connect reads, so the step's notes carry it. */
+static void incline_note(const ResolvedStep *s, char *buf, size_t n)
+{
+        if (!s->has_incline)
+                buf[0] = 0;
+        else if (fabs(s->incline_start_pct - s->incline_end_pct) > 1e-9)
+                snprintf(buf, n, "%.1f -> %.1f %% incline", s->incline_start_pct,
+                         s->incline_end_pct);
+        else
+                snprintf(buf, n, "%.1f %% incline", s->incline_start_pct);
+}
+
+static void put_step_duration(FitBuf *b, const ResolvedStep *s)
+{
+        switch (s->end) {
+        case STEP_END_TIME:
+                put_u8(b, FIT_WKT_DURATION_TIME);
+                put_u32(b, scaled_u32(s->end_value, 1000));
+                break;
+        case STEP_END_DISTANCE:
+                put_u8(b, FIT_WKT_DURATION_DISTANCE);
+                put_u32(b, scaled_u32(s->end_value, 100));
+                break;
+        case STEP_END_OPEN:
+        case _STEP_END_MAX:
+        case _STEP_END_INVALID:
+                put_u8(b, FIT_WKT_DURATION_OPEN);
+                put_u32(b, FIT_INVALID_U32);
+                break;
+        }
+}
+
+static void put_step_target(FitBuf *b, const ResolvedStep *s)
+{
+        double lo, hi;
+
+        switch (s->control) {
+        case STEP_CONTROL_SPEED:
+                /* A range, or a ramp's start and end. */
+                lo = fmin(fmin(s->speed_lo_kmh, s->speed_start_kmh), s->speed_end_kmh);
+                hi = fmax(fmax(s->speed_hi_kmh, s->speed_start_kmh), s->speed_end_kmh);
+                put_u8(b, FIT_WKT_TARGET_SPEED);
+                put_u32(b, 0);
+                put_u32(b, speed_target(lo));
+                put_u32(b, speed_target(hi));
+                break;
+        case STEP_CONTROL_HR:
+                put_u8(b, FIT_WKT_TARGET_HEART_RATE);
+                put_u32(b, 0);
+                put_u32(b, scaled_u32(s->hr_lo_bpm + 100, 1));
+                put_u32(b, scaled_u32(s->hr_hi_bpm + 100, 1));
+                break;
+        case STEP_CONTROL_FREE:
+        case _STEP_CONTROL_MAX:
+        case _STEP_CONTROL_INVALID:
+                put_u8(b, FIT_WKT_TARGET_OPEN);
+                put_u32(b, 0);
+                put_u32(b, FIT_INVALID_U32);
+                put_u32(b, FIT_INVALID_U32);
+                break;
+        }
+}
+
+static void put_workout_step(FitBuf *b, uint8_t local, uint16_t index, const FitWorkoutStep *w)
+{
+        char notes[FIT_WKT_NOTES_SIZE];
+
+        put_u8(b, local);
+        put_u16(b, index);
+        if (!w->step) {
+                /* "Repeat the steps from message_index repeat_from, repeat_count times":
+                 * no name, intensity or custom target (FIT profile, durationStep). */
+                put_string(b, "", FIT_WKT_STEP_NAME_SIZE);
+                put_u8(b, FIT_WKT_DURATION_REPEAT_STEPS);
+                put_u32(b, w->repeat_from);
+                put_u8(b, FIT_WKT_TARGET_OPEN);
+                put_u32(b, w->repeat_count);
+                put_u32(b, FIT_INVALID_U32);
+                put_u32(b, FIT_INVALID_U32);
+                put_u8(b, FIT_INVALID_U8);
+                put_string(b, "", FIT_WKT_NOTES_SIZE);
+                return;
+        }
+        /* The runner's cue names the step ("Stride", "Lap 1: settle"); the
+         * label ("0:20 at 5:50/km") says what the duration and target say. */
+        put_string(b, w->step->cue ? w->step->cue : w->step->label, FIT_WKT_STEP_NAME_SIZE);
+        put_step_duration(b, w->step);
+        put_step_target(b, w->step);
+        put_u8(b, intensity_of_kind(w->step->kind));
+        incline_note(w->step, notes, sizeof(notes));
+        put_string(b, notes, FIT_WKT_NOTES_SIZE);
+}
+
+int fit_encode_workout(const char *name, const FitWorkoutStep *steps, size_t n,
+                       uint8_t local_workout, uint8_t local_step, uint8_t **buf, size_t *size,
+                       size_t *alloc)
 {
         static const FitField wf[] = {
                 {8, FIT_WKT_NAME_SIZE, FIT_STRING}, /* wkt_name */
@@ -389,9 +521,9 @@ int fit_encode_workout(const char *name, const ResolvedStep *steps, size_t n, ui
                 {254, 2, FIT_UINT16},                    /* message_index */
                 {0, FIT_WKT_STEP_NAME_SIZE, FIT_STRING}, /* wkt_step_name */
                 {1, 1, FIT_ENUM},                        /* duration_type */
-                {2, 4, FIT_UINT32},                      /* duration_value: ms or cm */
+                {2, 4, FIT_UINT32},                      /* duration_value: ms, cm, a step */
                 {3, 1, FIT_ENUM},                        /* target_type */
-                {4, 4, FIT_UINT32},                      /* target_value: 0 = custom */
+                {4, 4, FIT_UINT32},                      /* target_value: 0 custom, repeats */
                 {5, 4, FIT_UINT32},                      /* custom_target_value_low */
                 {6, 4, FIT_UINT32},                      /* custom_target_value_high */
                 {7, 1, FIT_ENUM},                        /* intensity */
@@ -409,57 +541,8 @@ int fit_encode_workout(const char *name, const ResolvedStep *steps, size_t n, ui
         put_u8(&b, FIT_SUB_SPORT_TREADMILL);
         put_u16(&b, (uint16_t)n);
         define(&b, local_step, FIT_MESG_WORKOUT_STEP, sf, ELEMENTSOF(sf));
-        for (size_t i = 0; i < n; i++) {
-                const ResolvedStep *s = &steps[i];
-                double lo, hi;
-
-                put_u8(&b, local_step);
-                put_u16(&b, (uint16_t)i);
-                put_string(&b, s->label, FIT_WKT_STEP_NAME_SIZE);
-                switch (s->end) {
-                case STEP_END_TIME:
-                        put_u8(&b, FIT_WKT_DURATION_TIME);
-                        put_u32(&b, scaled_u32(s->end_value, 1000));
-                        break;
-                case STEP_END_DISTANCE:
-                        put_u8(&b, FIT_WKT_DURATION_DISTANCE);
-                        put_u32(&b, scaled_u32(s->end_value, 100));
-                        break;
-                case STEP_END_OPEN:
-                case _STEP_END_MAX:
-                case _STEP_END_INVALID:
-                        put_u8(&b, FIT_WKT_DURATION_OPEN);
-                        put_u32(&b, FIT_INVALID_U32);
-                        break;
-                }
-                switch (s->control) {
-                case STEP_CONTROL_SPEED:
-                        /* A range, or a ramp's start and end. */
-                        lo = fmin(fmin(s->speed_lo_kmh, s->speed_start_kmh), s->speed_end_kmh);
-                        hi = fmax(fmax(s->speed_hi_kmh, s->speed_start_kmh), s->speed_end_kmh);
-                        put_u8(&b, FIT_WKT_TARGET_SPEED);
-                        put_u32(&b, 0);
-                        put_u32(&b, speed_target(lo));
-                        put_u32(&b, speed_target(hi));
-                        break;
-                case STEP_CONTROL_HR:
-                        put_u8(&b, FIT_WKT_TARGET_HEART_RATE);
-                        put_u32(&b, 0);
-                        put_u32(&b, scaled_u32(s->hr_lo_bpm + 100, 1));
-                        put_u32(&b, scaled_u32(s->hr_hi_bpm + 100, 1));
-                        break;
-                case STEP_CONTROL_FREE:
-                case _STEP_CONTROL_MAX:
-                case _STEP_CONTROL_INVALID:
-                        put_u8(&b, FIT_WKT_TARGET_OPEN);
-                        put_u32(&b, 0);
-                        put_u32(&b, FIT_INVALID_U32);
-                        put_u32(&b, FIT_INVALID_U32);
-                        break;
-                }
-                put_u8(&b, intensity_of_kind(s->kind));
-                put_string(&b, s->cue ? s->cue : "", FIT_WKT_NOTES_SIZE);
-        }
+        for (size_t i = 0; i < n; i++)
+                put_workout_step(&b, local_step, (uint16_t)i, &steps[i]);
         *buf = b.data;
         *size = b.size;
         *alloc = b.alloc;
@@ -470,13 +553,17 @@ int fit_encode_workout(const char *name, const ResolvedStep *steps, size_t n, ui
 static int write_workout(FitBuf *b, const SessionData *d)
 {
         _cleanup_free_ ResolvedStep *steps = NULL;
+        _cleanup_free_ FitWorkoutStep *plan = NULL;
         int r;
 
         if (d->n_steps == 0)
                 return 0;
         steps = calloc(d->n_steps, sizeof(*steps));
-        if (!steps)
+        plan = calloc(d->n_steps, sizeof(*plan));
+        if (!steps || !plan) {
+                b->oom = true;
                 return -ENOMEM;
+        }
         for (size_t i = 0; i < d->n_steps; i++) {
                 const SessionStep *x = &d->steps[i];
 
@@ -493,11 +580,17 @@ static int write_workout(FitBuf *b, const SessionData *d)
                                 isfinite(x->speed_hi_kmh) ? x->speed_hi_kmh : x->speed_start_kmh,
                         .hr_lo_bpm = x->hr_lo_bpm,
                         .hr_hi_bpm = x->hr_hi_bpm,
+                        .has_incline = x->has_incline,
+                        .incline_start_pct = x->incline_start_pct,
+                        .incline_end_pct = x->incline_end_pct,
                 };
                 memcpy(steps[i].label, x->label, sizeof(steps[i].label));
+                plan[i].step = &steps[i];
         }
-        r = fit_encode_workout(d->workout_name, steps, d->n_steps, LOCAL_WORKOUT,
-                               LOCAL_WORKOUT_STEP, &b->data, &b->size, &b->alloc);
+        /* One workout_step per stored step, repeats unrolled: a lap's
+         * wkt_step_index is the index of the step it ran. */
+        r = fit_encode_workout(d->workout_name, plan, d->n_steps, LOCAL_WORKOUT, LOCAL_WORKOUT_STEP,
+                               &b->data, &b->size, &b->alloc);
         if (r < 0)
                 b->oom = true;
         return r;
@@ -894,7 +987,6 @@ int export_fit(const SessionData *d, const FitExportOptions *o, uint8_t **ret, s
         size_t n_laps = 0, rr_next = 0, ev_next = 0;
         bool grade = false, cadence = false, timer_on = true, paused = false;
         double start_s, end_s, auto_lap;
-        uint16_t crc;
         int r;
 
         if (!d || !ret || !ret_size)
@@ -928,16 +1020,10 @@ int export_fit(const SessionData *d, const FitExportOptions *o, uint8_t **ret, s
         if (r < 0)
                 goto finish;
 
-        /* Header; data size and CRC patched at the end. */
-        put_u8(&b, FIT_HEADER_SIZE);
-        put_u8(&b, FIT_PROTOCOL_VERSION);
-        put_u16(&b, FIT_PROFILE_VERSION);
-        put_u32(&b, 0);
-        put(&b, ".FIT", 4);
-        put_u16(&b, 0);
+        put_header(&b);
 
         uint32_t t0 = fit_time(d->start_wall_usec, start_s);
-        write_file_id(&b, t0);
+        write_file_id(&b, FIT_FILE_ACTIVITY, t0);
         write_device_info(&b, t0, 0, FIT_SOURCE_LOCAL, FIT_INVALID_U8, "paced");
         if (d->treadmill_name || d->treadmill_address)
                 write_device_info(&b, t0, 1, FIT_SOURCE_BLE, FIT_INVALID_U8,
@@ -1011,24 +1097,9 @@ int export_fit(const SessionData *d, const FitExportOptions *o, uint8_t **ret, s
         write_session(&b, d, &all, start_s, end_s, (uint16_t)MIN(n_laps, (size_t)UINT16_MAX));
         write_activity(&b, d, &all, end_s, o->utc_offset_s);
 
-        if (b.oom) {
-                r = -ENOMEM;
+        r = put_crc(&b);
+        if (r < 0)
                 goto finish;
-        }
-        uint32_t data_size = (uint32_t)(b.size - FIT_HEADER_SIZE);
-        b.data[4] = data_size & 0xFF;
-        b.data[5] = (data_size >> 8) & 0xFF;
-        b.data[6] = (data_size >> 16) & 0xFF;
-        b.data[7] = data_size >> 24;
-        crc = fit_crc16(0, b.data, 12);
-        b.data[12] = crc & 0xFF;
-        b.data[13] = crc >> 8;
-        crc = fit_crc16(0, b.data, b.size);
-        put_u16(&b, crc);
-        if (b.oom) {
-                r = -ENOMEM;
-                goto finish;
-        }
         *ret = TAKE_PTR(b.data);
         *ret_size = b.size;
         r = 0;
@@ -1050,5 +1121,28 @@ int export_fit_write(const SessionData *d, const FitExportOptions *o, FILE *out)
                 return r;
         if (fwrite(buf, 1, size, out) != size)
                 return -EIO;
+        return 0;
+}
+
+int export_fit_workout(const char *name, const FitWorkoutStep *steps, size_t n, uint32_t created,
+                       uint8_t **ret, size_t *ret_size)
+{
+        FitBuf b = {};
+        int r;
+
+        if (!steps || n == 0 || !ret || !ret_size)
+                return -EINVAL;
+        put_header(&b);
+        write_file_id(&b, FIT_FILE_WORKOUT, created);
+        r = fit_encode_workout(name, steps, n, LOCAL_WORKOUT, LOCAL_WORKOUT_STEP, &b.data, &b.size,
+                               &b.alloc);
+        if (r >= 0)
+                r = put_crc(&b);
+        if (r < 0) {
+                free(b.data);
+                return r;
+        }
+        *ret = b.data;
+        *ret_size = b.size;
         return 0;
 }

@@ -50,20 +50,36 @@ typedef struct FitExportOptions {
         int32_t utc_offset_s;
 } FitExportOptions;
 
+/* One workout_step: a step, or (step NULL) "repeat the steps from
+ * message_index repeat_from, repeat_count times in all". */
+typedef struct FitWorkoutStep {
+        const ResolvedStep *step;
+        uint16_t repeat_from;
+        unsigned repeat_count;
+} FitWorkoutStep;
+
 /*
  * The planned workout as FIT messages, appended to the record stream in
  * *buf (malloc'd and grown; *size bytes used of *alloc): a definition and a
  * `workout` message (wkt_name, sport running, sub-sport treadmill,
- * num_valid_steps), then a definition and one `workout_step` per step
- * (message_index, wkt_step_name = the label, duration time/distance/open,
- * target speed range (custom, m/s) / heart-rate range (custom, bpm + 100) /
- * open, intensity from the kind, notes = the cue), with the local message
- * types given. What an activity file carries so that planned vs actual can
- * be seen (laps refer to the steps by wkt_step_index), and the body of a
- * FIT workout file. 0, -EINVAL, -ENOMEM.
+ * num_valid_steps = n), then a definition and one `workout_step` per entry
+ * (message_index; wkt_step_name = the cue, else the label; duration
+ * time/distance/open, or repeat_until_steps_cmplt; target speed range
+ * (custom, m/s; a ramp as its start-end range) / heart-rate range (custom,
+ * bpm + 100) / open; intensity from the kind; notes = the incline, which
+ * FIT has no target for), with the local message types given. What an
+ * activity file carries so that planned vs actual can be seen (laps refer
+ * to the steps by wkt_step_index), and the body of a FIT workout file.
+ * 0, -EINVAL, -ENOMEM.
  */
-int fit_encode_workout(const char *name, const ResolvedStep *steps, size_t n, uint8_t local_workout,
-                       uint8_t local_step, uint8_t **buf, size_t *size, size_t *alloc);
+int fit_encode_workout(const char *name, const FitWorkoutStep *steps, size_t n,
+                       uint8_t local_workout, uint8_t local_step, uint8_t **buf, size_t *size,
+                       size_t *alloc);
+
+/* A whole FIT workout file (file_id type workout, time_created in FIT
+ * seconds, then fit_encode_workout()'s messages) in a malloc'd buffer. */
+int export_fit_workout(const char *name, const FitWorkoutStep *steps, size_t n, uint32_t created,
+                       uint8_t **ret, size_t *ret_size);
 
 /* The whole file in a malloc'd buffer. -ENODATA if the session has no samples. */
 int export_fit(const SessionData *d, const FitExportOptions *o, uint8_t **ret, size_t *ret_size);

@@ -174,23 +174,22 @@ void sim_runner_true_thresholds(const SimRunnerProfile *p, SimThresholds *ret)
 }
 
 /*
- * Piecewise linear through (0.7 vt1, 1.1), (vt1, 0.75), (vt2, 0.5),
- * (vo2max, 0.35), flat outside (0.35 is about the floor of the generator): Rogers et al. 2021
- * (alpha1 0.75 at VT1, 0.5 at VT2), about 1.0 or more at easy intensities (docs/physiology.md).
+ * One straight line through (vt1, 0.75) and (vt2, 0.5) (Rogers et al. 2021: alpha1 0.75 at
+ * VT1, 0.5 at VT2), between a plateau of 1.1 at easy intensities ("about 1.0 or more") and a
+ * floor of 0.3 at the hardest. Straight through both thresholds because that is the relation
+ * the published method rests on: Rogers et al. and Runalyze read both thresholds off one line
+ * alpha1 = a + b HR over a ramp, linear over roughly alpha1 1.2 to 0.3 (docs/physiology.md).
+ * A bend at vt2 itself (this model once halved the slope there) is no physiology anyone has
+ * reported, and any estimator that fits a line near the threshold reads it high.
  */
+#define ALPHA1_EASY  1.1
+#define ALPHA1_FLOOR 0.3
+
 double sim_runner_alpha1_at(const SimRunnerProfile *p, double v)
 {
-        const double xs[] = {0.7 * p->vt1_speed_kmh, p->vt1_speed_kmh, p->vt2_speed_kmh,
-                             p->vo2max_speed_kmh};
-        const double ys[] = {1.1, 0.75, 0.5, 0.35};
+        double a = 0.75 - 0.25 * (v - p->vt1_speed_kmh) / (p->vt2_speed_kmh - p->vt1_speed_kmh);
 
-        if (v <= xs[0])
-                return ys[0];
-        for (size_t i = 1; i < ELEMENTSOF(xs); i++)
-                if (v <= xs[i])
-                        return ys[i - 1] +
-                               (ys[i] - ys[i - 1]) * (v - xs[i - 1]) / (xs[i] - xs[i - 1]);
-        return ys[ELEMENTSOF(ys) - 1];
+        return clampd(a, ALPHA1_FLOOR, ALPHA1_EASY);
 }
 
 /* The intensity the drift-free HR reflects (inverse of steady_hr_eff). */
@@ -209,14 +208,15 @@ double sim_runner_alpha1_target(const SimRunner *r)
  * DFA alpha of ARFIMA(0,d,0) is d + 0.5 in the limit, but over boxes of 4-16
  * beats it reads higher (white noise gives ~0.58, not 0.5). So d comes from
  * a calibration: the mean dfa_alpha1() of 120-beat windows of this very
- * generator (256 taps, 200000 samples) for d = -0.45, -0.40, ..., 0.95.
+ * generator (256 taps, 200000 samples) for d = -0.60, -0.55, ..., 0.95 (below
+ * d = -0.5 the process is still stationary, only not invertible).
  */
 static const double calib_alpha[] = {
-        0.343, 0.360, 0.388, 0.409, 0.433, 0.465, 0.488, 0.517, 0.546, 0.578,
-        0.612, 0.647, 0.681, 0.721, 0.758, 0.799, 0.845, 0.878, 0.924, 0.971,
-        1.018, 1.061, 1.117, 1.169, 1.229, 1.285, 1.341, 1.396, 1.442,
+        0.290, 0.306, 0.324, 0.343, 0.360, 0.388, 0.409, 0.433, 0.465, 0.488, 0.517,
+        0.546, 0.578, 0.612, 0.647, 0.681, 0.721, 0.758, 0.799, 0.845, 0.878, 0.924,
+        0.971, 1.018, 1.061, 1.117, 1.169, 1.229, 1.285, 1.341, 1.396, 1.442,
 };
-#define CALIB_D0   (-0.45)
+#define CALIB_D0   (-0.60)
 #define CALIB_STEP 0.05
 
 static double alpha_to_d(double alpha)

@@ -15,8 +15,9 @@
  *    adds drift_bpm_per_min scaled by how far above; it decays below.
  *  - Short-term fractal correlation: the RR fluctuations are an ARFIMA(0,d,0)
  *    process (truncated fractional filter of Gaussian noise) with d chosen so
- *    that DFA alpha1 falls with intensity: ~1.1 easy, 0.75 at vt1 (aerobic
- *    threshold), 0.5 at vt2 (anaerobic threshold), 0.35 at vo2max speed.
+ *    that DFA alpha1 falls with intensity along one straight line through
+ *    0.75 at vt1 (aerobic threshold) and 0.5 at vt2 (anaerobic threshold),
+ *    between a plateau of 1.1 when easy and a floor of 0.3 at the hardest.
  *    The intensity that sets alpha1 is the one the (drift-free) HR
  *    reflects, so the true thresholds are at hr_steady(vt1) and
  *    hr_steady(vt2).

@@ -21,5 +21,15 @@
 /* True if data starts like a FIT file (".FIT" at byte 8). */
 bool workout_fit_detect(const void *data, size_t len);
 
+/*
+ * Writes the workout as a FIT workout file (core/workout-fit-export.c): w
+ * the authored workout (for its repeats; may be NULL), rw what it resolved
+ * to for this runner and machine (the steps' durations and targets), created
+ * the file_id's time_created (FIT seconds). A malloc'd buffer. 0, -EINVAL,
+ * -E2BIG, -ENOMEM.
+ */
+int workout_fit_export(const Workout *w, const ResolvedWorkout *rw, uint32_t created, uint8_t **ret,
+                       size_t *ret_size);
+
 int workout_fit_parse(const void *data, size_t len, const char *filename, Workout **ret,
                       WorkoutError *ret_error);

@@ -53,6 +53,27 @@ messages.lapMesgs.forEach((l, i) => {
   assert.equal(l.wktStepIndex, show.steps[i].step, `lap ${i} step`);
   assert.ok(Math.abs(l.totalDistance - show.steps[i].distance_m) < 0.6, `lap ${i} distance`);
 });
+// The planned workout, so that Garmin Connect and intervals.icu show planned
+// against actual: each lap's wkt_step_index names the workout_step it ran,
+// with that step's name and speed target.
+assert.equal(messages.workoutMesgs.length, 1, "one workout message");
+const wkt = messages.workoutMesgs[0];
+assert.equal(wkt.wktName, show.workout, "wkt_name");
+assert.equal(wkt.sport, "running");
+const wsteps = messages.workoutStepMesgs;
+assert.equal(wkt.numValidSteps, wsteps.length, "num_valid_steps");
+assert.ok(wsteps.length >= show.steps.length, "a workout_step per step run");
+wsteps.forEach((w, i) => assert.equal(w.messageIndex, i, `workout_step ${i} message_index`));
+messages.lapMesgs.forEach((l, i) => {
+  const w = wsteps[l.wktStepIndex], st = show.steps[i];
+  assert.ok(w, `lap ${i}: wkt_step_index ${l.wktStepIndex} names no workout_step`);
+  assert.equal(w.wktStepName, st.label, `lap ${i}: its workout_step's name`);
+  assert.equal(w.targetType, "speed", `lap ${i}: a speed target`);
+  assert.ok(Math.abs(w.customTargetSpeedLow - st.target_lo_kmh / 3.6) < 0.0006, `lap ${i} target low`);
+  assert.ok(Math.abs(w.customTargetSpeedHigh - st.target_hi_kmh / 3.6) < 0.0006, `lap ${i} target high`);
+  assert.ok(["time", "distance"].includes(w.durationType), `lap ${i}: duration ${w.durationType}`);
+});
+
 assert.equal(messages.sessionMesgs.length, 1);
 const s = messages.sessionMesgs[0];
 assert.equal(s.sport, "running");
@@ -64,4 +85,4 @@ assert.equal(messages.activityMesgs.length, 1);
 assert.equal(messages.activityMesgs[0].numSessions, 1);
 
 console.log(`FIT ok: ${rec.length} records, ${hrv.length} RR in ${messages.hrvMesgs.length} hrv, ` +
-  `${messages.lapMesgs.length} laps, session ${s.sport}/${s.subSport}, ${s.totalDistance} m`);
+  `${messages.lapMesgs.length} laps on ${wsteps.length} workout steps, session ${s.sport}/${s.subSport}, ${s.totalDistance} m`);

@@ -4,11 +4,14 @@
 /*
  * What the workout-file fuzzers share: any input is parsed, and if it
  * parses, resolved against a derived profile and a small machine, and the
- * safety invariants of the result are checked. Only the parser differs.
+ * safety invariants of the result are checked, and it is written as a FIT
+ * workout (pacectl export-workout) that paced's FIT parser then reads. Only
+ * the parser differs.
  */
 #include <stdint.h>
 #include <stdlib.h>
 
+#include "workout-fit.h"
 #include "workout.h"
 
 typedef int (*FuzzWorkoutParser)(const char *data, size_t len, const char *filename, Workout **ret,
@@ -47,6 +50,20 @@ static inline int fuzz_workout_parse_and_resolve(FuzzWorkoutParser parse, const 
                               s->incline_start_pct < 0 || s->incline_end_pct < 0)))
                                 abort();
                 }
+                /* Whatever resolved can be written, and what is written read
+                 * (its targets may lie outside what an import accepts). */
+                uint8_t *fit = NULL;
+                size_t n = 0;
+                int k = workout_fit_export(w, r, 0, &fit, &n);
+                Workout *back = NULL;
+
+                if (k < 0 && k != -E2BIG && k != -ENOMEM)
+                        abort();
+                if (k == 0 && workout_fit_parse(fit, n, "fuzz.fit", &back, &e) == 0 &&
+                    workout_count_steps(back) == 0)
+                        abort();
+                workout_free(back);
+                free(fit);
                 resolved_workout_free(r);
         }
         workout_free(w);

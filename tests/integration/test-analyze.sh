@@ -163,6 +163,18 @@ FILES
 "$PACECTL" analyze --json "$RR/fatmaxxer-20210606.rr.csv" > "$TMP/fm.json"
 jq -e '.format == "FatMaxxer" and .rr_count == 1286' "$TMP/fm.json" > /dev/null ||
   fail "FatMaxxer log: $(jq -c '{format, rr_count}' "$TMP/fm.json")"
+# real recordings of a Polar watch (README): a rest and a steady ride are
+# read whole, the watch's missed beats are split, and neither is a test
+while read -r file beats; do
+  "$PACECTL" analyze "$RR/$file" > "$TMP/f.txt" || fail "$file: $(cat "$TMP/f.txt")"
+  grep -q "^Format: *plain RR list\$" "$TMP/f.txt" || fail "$file: $(grep Format "$TMP/f.txt")"
+  grep -q "^Beats: *$beats" "$TMP/f.txt" || fail "$file: $(grep Beats "$TMP/f.txt")"
+  grep -q "^Test: *not a threshold test: no ramp" "$TMP/f.txt" || fail "$file: $(grep Test "$TMP/f.txt")"
+  grep -q "^Thresholds: *none" "$TMP/f.txt" || fail "$file: $(grep Thresholds "$TMP/f.txt")"
+done << 'FILES'
+hrv-sampledata-rest.txt 910 (910 RR read), duration 16:04
+polar-hrm-cycling.txt 4123 (4117 RR read), duration 42:42
+FILES
 # a FIT activity: paced's own export of the stored session, read back
 "$PACECTL" export --state-dir "$TMP/state" "$(cat "$TMP/id")" --format fit -o "$TMP/s.fit" > /dev/null
 "$PACECTL" analyze --json "$TMP/s.fit" > "$TMP/fit.json"

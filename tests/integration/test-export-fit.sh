@@ -3,7 +3,8 @@
 # `pacectl export --format fit`, decoded by Garmin's FIT SDK
 # (@garmin/fitsdk, pinned in tests/export/package-lock.json): isFIT(),
 # checkIntegrity(), and read() must show the same records, laps,
-# session sport/sub-sport and hrv RR intervals as the database.
+# session sport/sub-sport and hrv RR intervals as the database, and the
+# planned workout the laps point at (wkt_step_index).
 set -euo pipefail
 
 : "${PACED_SOURCE_DIR:?}" "${PACED_BUILD_DIR:?}" "${PACECTL:?}"

@@ -8,7 +8,8 @@
  * activities give the RR of their hrv messages (any architecture, developer
  * fields, compressed timestamps, chained files, paced's own export) and the
  * speed of their records. The real log's alpha1 is checked against the
- * reference values published with it.
+ * reference values published with it, and two more real recordings (a rest
+ * and a cycling session of a Polar watch) read as a runner would see them.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -383,6 +384,55 @@ static void test_fatmaxxer_alpha1_reference(void **state)
         rr_recording_free(rec);
 }
 
+/*
+ * Real recordings of other people's devices (tests/data/rr/README.md), read
+ * as a runner would: every RR value, the artifacts paced repairs, and the
+ * verdict. Neither is a ramp, so neither may give a threshold.
+ */
+static void test_real_rest_recording(void **state)
+{
+        RrFileFormat format;
+        RrRecording *rec = read_path("hrv-sampledata-rest.txt", &format);
+        RrAnalysis *a = NULL;
+
+        /* 15 minutes supine, one RR in ms a line, CRLF and a blank line at the end */
+        assert_int_equal(format, RR_FILE_PLAIN);
+        assert_int_equal(rec->n_rows, 910);
+        assert_int_equal(rr_analysis_run(rec, NULL, &a), 0);
+        assert_true(a->hr_mean_bpm > 50 && a->hr_mean_bpm < 65);
+        /* sinus arrhythmia at rest is not an artifact: well under the 3 % gate */
+        assert_true(a->artifact_pct < 2);
+        assert_true(a->n_valid > 150);
+        assert_int_equal(a->test.status, THRESHOLD_TEST_NO_RAMP);
+        assert_int_equal(a->ramp.status, RAMP_NO_RAMP);
+        for (size_t k = 0; k < _THRESHOLD_KIND_MAX; k++)
+                assert_false(a->ramp.t[k].found);
+        rr_analysis_free(a);
+        rr_recording_free(rec);
+}
+
+static void test_real_cycling_recording(void **state)
+{
+        RrFileFormat format;
+        RrRecording *rec = read_path("polar-hrm-cycling.txt", &format);
+        RrAnalysis *a = NULL;
+
+        assert_int_equal(format, RR_FILE_PLAIN);
+        assert_int_equal(rec->n_rows, 4117);
+        assert_int_equal(rr_analysis_run(rec, NULL, &a), 0);
+        /* the watch's own header says Length=00:42:41.7: the RR sum to it */
+        assert_float_equal(a->duration_s, 2561.7, 0.5);
+        /* six intervals are two beats the watch missed (README): each split in two */
+        assert_int_equal(a->n_beats, rec->n_rows + 6);
+        assert_true(a->artifact_pct > 0.1 && a->artifact_pct < 0.5);
+        /* 5 min seated, 30 min steady submaximal cycling, 5 min recovery: no ramp */
+        assert_int_equal(a->test.status, THRESHOLD_TEST_NO_RAMP);
+        for (size_t k = 0; k < _THRESHOLD_KIND_MAX; k++)
+                assert_false(a->ramp.t[k].found);
+        rr_analysis_free(a);
+        rr_recording_free(rec);
+}
+
 int main(void)
 {
         const struct CMUnitTest tests[] = {
@@ -393,6 +443,8 @@ int main(void)
                 cmocka_unit_test(test_fit_errors),
                 cmocka_unit_test(test_fit_roundtrip_paced_export),
                 cmocka_unit_test(test_fatmaxxer_alpha1_reference),
+                cmocka_unit_test(test_real_rest_recording),
+                cmocka_unit_test(test_real_cycling_recording),
         };
 
         return cmocka_run_group_tests(tests, NULL, NULL);

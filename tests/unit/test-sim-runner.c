@@ -144,6 +144,32 @@ static void test_true_thresholds(void **state)
         assert_true(sim_runner_alpha1_at(&p, 15.0) < 0.5);
 }
 
+/*
+ * The published method reads both thresholds off one line alpha1 = a + b HR over a ramp
+ * (docs/physiology.md): the model's alpha1 must fall along one straight line through both
+ * thresholds, not bend at the anaerobic one, where a bend biases every local fit of HRVT2.
+ */
+static void test_alpha1_straight_through_thresholds(void **state)
+{
+        SimRunnerProfile p;
+        SimThresholds th;
+        double gap, slope;
+
+        sim_runner_profile_default(&p);
+        sim_runner_true_thresholds(&p, &th);
+        gap = th.vt2_speed_kmh - th.vt1_speed_kmh;
+        slope = -0.25 / gap;
+        for (double x = -0.4; x <= 1.4 + 1e-9; x += 0.1) {
+                double v = th.vt1_speed_kmh + x * gap;
+
+                assert_float_equal(sim_runner_alpha1_at(&p, v),
+                                   0.75 + slope * (v - th.vt1_speed_kmh), 1e-9);
+        }
+        /* plateaus only outside the straight stretch: about 1.1 easy, 0.3 at the hardest */
+        assert_float_equal(sim_runner_alpha1_at(&p, 4.0), 1.1, 1e-9);
+        assert_float_equal(sim_runner_alpha1_at(&p, 20.0), 0.3, 1e-9);
+}
+
 /* The generator's alpha1 measured with the analysis code's dfa_alpha1(). */
 static void test_alpha1_easy_is_one_or_more(void **state)
 {
@@ -303,6 +329,7 @@ int main(void)
                 cmocka_unit_test(test_incline_raises_steady_hr),
                 cmocka_unit_test(test_slow_component_above_threshold_only),
                 cmocka_unit_test(test_true_thresholds),
+                cmocka_unit_test(test_alpha1_straight_through_thresholds),
                 cmocka_unit_test(test_alpha1_easy_is_one_or_more),
                 cmocka_unit_test(test_alpha1_at_aerobic_threshold),
                 cmocka_unit_test(test_alpha1_at_anaerobic_threshold),

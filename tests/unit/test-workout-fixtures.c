@@ -67,6 +67,11 @@ static void check(const Fixture *f, const char *const *keys)
         r = resolve_file(path, keys);
         if (r->n_steps != f->n_steps)
                 fail_msg("%s: %zu steps, want %zu", f->file, r->n_steps, f->n_steps);
+        /* A step of no time or no distance would be sent to the belt and
+         * skipped at once: none may come out of a file. */
+        for (size_t i = 0; i < r->n_steps; i++)
+                if (r->steps[i].end != STEP_END_OPEN && !(r->steps[i].end_value > 0))
+                        fail_msg("%s: step %zu lasts %g", f->file, i + 1, r->steps[i].end_value);
         if (f->distance_m >= 0 && fabs(r->total_distance_m - f->distance_m) > 0.5)
                 fail_msg("%s: %.1f m, want %.1f m", f->file, r->total_distance_m, f->distance_m);
         if (f->time_s >= 0 && fabs(r->total_time_s - f->time_s) > 0.5)
@@ -169,6 +174,32 @@ static void test_zwo_zwift_export(void **state)
         assert_float_equal(r->steps[6].cues[0].at, 5, 0);
         /* Cooldown PowerLow 0.754 > PowerHigh 0.254: from fast to slow. */
         assert_true(r->steps[7].speed_start_kmh > r->steps[7].speed_end_kmh);
+}
+
+/* A cool-down only ever slows the belt, whichever of PowerLow/PowerHigh is
+ * the larger and whichever the file lists first; OffDuration="0" without
+ * OffPower is the on steps back to back. */
+static void test_zwo_cooldown_order(void **state)
+{
+        static const char *const keys[] = {"5K", "20:00", NULL};
+        /* 600 s at 13.5 km/h, 4 x 60 s at 15, 4 x 300 s from 12 to 9 km/h */
+        static const Fixture f = {"rules/zwo-cooldown-order.zwo", 9, 2250 + 1000 + 4 * 875,
+                                  600 + 240 + 1200, NULL};
+        _cleanup_(resolved_workout_freep) ResolvedWorkout *r =
+                resolve_file(DATA "rules/zwo-cooldown-order.zwo", keys);
+
+        check(&f, keys);
+        for (size_t i = 1; i < 5; i++) {
+                assert_int_equal(r->steps[i].kind, STEP_KIND_ACTIVE);
+                assert_int_equal(r->steps[i].end, STEP_END_TIME);
+                assert_float_equal(r->steps[i].end_value, 60, 0);
+                assert_float_equal(r->steps[i].speed_start_kmh, 15, 1e-9);
+        }
+        for (size_t i = 5; i < 9; i++) {
+                assert_int_equal(r->steps[i].kind, STEP_KIND_COOLDOWN);
+                assert_float_equal(r->steps[i].speed_start_kmh, 15 * 0.8, 1e-9);
+                assert_float_equal(r->steps[i].speed_end_kmh, 15 * 0.6, 1e-9);
+        }
 }
 
 /* TrainAsONE: <thresholdSecPerKm> is what Power is a fraction of; QZ's
@@ -432,6 +463,7 @@ int main(void)
                 cmocka_unit_test(test_zwo_four_miles_steps),
                 cmocka_unit_test(test_zwo_running_incline),
                 cmocka_unit_test(test_zwo_zwift_export),
+                cmocka_unit_test(test_zwo_cooldown_order),
                 cmocka_unit_test(test_zwo_threshold_and_speed),
                 cmocka_unit_test(test_zwo_distoffset),
                 cmocka_unit_test(test_zwo_duration_type_wins),

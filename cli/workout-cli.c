@@ -1,0 +1,162 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* Shared by pacectl validate and export-workout: a workout file or library
+ * name, resolved for a runner profile and a machine, offline. */
+#include <getopt.h>
+#include <ini.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/stat.h>
+
+#include "pacectl.h"
+#include "util.h"
+#include "workout-cli.h"
+#include "workout-library.h"
+
+typedef struct IniState {
+        RunnerProfile *profile;
+        char bad[160];
+} IniState;
+
+static int runner_ini_handler(void *user, const char *section, const char *name, const char *value)
+{
+        IniState *st = user;
+        int k;
+
+        if (strcasecmp(section, "Runner") != 0)
+                return 1;
+        k = runner_profile_set_key(st->profile, name, value);
+        if (k == -EINVAL && !st->bad[0])
+                snprintf(st->bad, sizeof(st->bad), "[Runner] %s=%s: invalid value", name, value);
+        /* Keys of other paced versions are not an error here. */
+        return 1;
+}
+
+int workout_cli_load_profile(const char *spec, RunnerProfile *p)
+{
+        struct stat st;
+
+        if (!strchr(spec, '=') || stat(spec, &st) == 0) {
+                IniState s = {.profile = p};
+                int k = ini_parse(spec, runner_ini_handler, &s);
+
+                if (k != 0) {
+                        fprintf(stderr, "pacectl: %s: %s\n", spec,
+                                k < 0 ? "cannot open" : "syntax error");
+                        return -EINVAL;
+                }
+                if (s.bad[0]) {
+                        fprintf(stderr, "pacectl: %s: %s\n", spec, s.bad);
+                        return -EINVAL;
+                }
+                return 0;
+        }
+        _cleanup_free_ char *copy = strdup(spec);
+        char *save = NULL;
+
+        if (!copy)
+                return -ENOMEM;
+        for (char *item = strtok_r(copy, ",", &save); item; item = strtok_r(NULL, ",", &save)) {
+                char *eq = strchr(item, '=');
+                int k;
+
+                if (!eq) {
+                        fprintf(stderr, "pacectl: --profile: expected Key=Value, got '%s'\n", item);
+                        return -EINVAL;
+                }
+                *eq = 0;
+                k = runner_profile_set_key(p, item, eq + 1);
+                if (k < 0) {
+                        fprintf(stderr, "pacectl: --profile: %s '%s'\n",
+                                k == -ENOENT ? "unknown key" : "invalid value for", item);
+                        return -EINVAL;
+                }
+        }
+        return 0;
+}
+
+int workout_cli_parse_double(const char *opt, const char *v, double lo, double hi, double *ret)
+{
+        char *end;
+        double x = strtod(v, &end);
+
+        if (end == v || *end || !(x >= lo && x <= hi)) {
+                fprintf(stderr, "pacectl: %s: expected a number from %g to %g, got '%s'\n", opt, lo,
+                        hi, v);
+                return -EINVAL;
+        }
+        *ret = x;
+        return 0;
+}
+
+int workout_cli_parse_limit(int opt, const char *arg, ResolveLimits *l)
+{
+        switch (opt) {
+        case WORKOUT_CLI_ARG_MIN_SPEED:
+                return workout_cli_parse_double("--min-speed", arg, 0, 40, &l->min_speed_kmh);
+        case WORKOUT_CLI_ARG_MAX_SPEED:
+                return workout_cli_parse_double("--max-speed", arg, 0.5, 40, &l->max_speed_kmh);
+        case WORKOUT_CLI_ARG_MAX_INCLINE:
+                return workout_cli_parse_double("--max-incline", arg, 0, 40, &l->max_incline_pct);
+        case WORKOUT_CLI_ARG_SPEED_CAP:
+                return workout_cli_parse_double("--speed-cap", arg, 0.5, 40, &l->speed_cap_kmh);
+        case WORKOUT_CLI_ARG_INCLINE_CAP:
+                return workout_cli_parse_double("--incline-cap", arg, 0, 40, &l->incline_cap_pct);
+        default:
+                return -EINVAL;
+        }
+}
+
+int workout_cli_check_args(const char *cmd, int argc, const ResolveLimits *l)
+{
+        if (optind != argc - 1) {
+                fprintf(stderr, "pacectl %s: expected one workout FILE or NAME (see --help)\n",
+                        cmd);
+                return -EINVAL;
+        }
+        if (l->min_speed_kmh > l->max_speed_kmh) {
+                fprintf(stderr, "pacectl %s: --min-speed above --max-speed\n", cmd);
+                return -EINVAL;
+        }
+        return 0;
+}
+
+int workout_cli_resolve(const char *arg, const RunnerProfile *profile, const ResolveLimits *limits,
+                        Workout **ret_w, ResolvedWorkout **ret_rw)
+{
+        _cleanup_(workout_freep) Workout *w = NULL;
+        _cleanup_(resolved_workout_freep) ResolvedWorkout *rw = NULL;
+        _cleanup_free_ char *path = NULL;
+        WorkoutError err = {};
+        struct stat st;
+        char msg[600];
+        int k;
+
+        if (stat(arg, &st) < 0 && workout_library_name_is_valid(arg))
+                k = workout_library_find(arg, workout_library_default_dirs(), &path);
+        else
+                k = (path = strdup(arg)) ? 0 : -ENOMEM;
+        if (k < 0) {
+                fprintf(stderr, "pacectl: %s: no such file or library workout\n", arg);
+                return PACECTL_EXIT_USAGE;
+        }
+        k = workout_load_file(path, &w, &err);
+        if (k < 0) {
+                fprintf(stderr, "%s\n", workout_error_format(&err, msg, sizeof(msg)));
+                return k == -ENOMEM ? PACECTL_EXIT_FAILURE : PACECTL_EXIT_USAGE;
+        }
+        k = workout_resolve(w, profile, limits, &rw);
+        if (k < 0) {
+                fprintf(stderr, "%s: cannot resolve: %s\n", path,
+                        k == -ENODATA ? "a heart-rate target needs MaxHR or LTHR in the profile"
+                        : k == -EDOM  ? "a target resolves to no speed (check the time offsets)"
+                        : k == -E2BIG ? "too many steps"
+                                      : strerror(-k));
+                return k == -ENOMEM ? PACECTL_EXIT_FAILURE : PACECTL_EXIT_USAGE;
+        }
+        rw->source = TAKE_PTR(path);
+        *ret_w = TAKE_PTR(w);
+        *ret_rw = TAKE_PTR(rw);
+        return PACECTL_EXIT_OK;
+}

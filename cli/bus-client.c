@@ -37,10 +37,47 @@ int pacectl_bus_open(sd_bus **ret)
         return 0;
 }
 
+#define SPAWN_ERROR_PREFIX   "org.freedesktop.DBus.Error.Spawn."
+#define SYSTEMD_ERROR_PREFIX "org.freedesktop.systemd1."
+
+/* Nobody owns paced's name and the bus did not start it: no owner and no
+ * activation (ServiceUnknown, NameHasNoOwner), or activation failed
+ * (Spawn.* from dbus-daemon, org.freedesktop.systemd1.* when systemd could
+ * not start paced.service). Those errors name the bus name or the unit;
+ * the same errors about paced-sync or paced-web keep their callers' words. */
+static bool error_is_paced_not_running(const sd_bus_error *e, bool *ret_activation_failed)
+{
+        bool activation;
+
+        if (!e->message ||
+            (!strstr(e->message, PACED_BUS_NAME) && !strstr(e->message, " paced.service")))
+                return false;
+        activation = strncmp(e->name, SPAWN_ERROR_PREFIX, strlen(SPAWN_ERROR_PREFIX)) == 0 ||
+                     strncmp(e->name, SYSTEMD_ERROR_PREFIX, strlen(SYSTEMD_ERROR_PREFIX)) == 0;
+        if (!activation && !streq(e->name, "org.freedesktop.DBus.Error.ServiceUnknown") &&
+            !streq(e->name, "org.freedesktop.DBus.Error.NameHasNoOwner"))
+                return false;
+        *ret_activation_failed = activation;
+        return true;
+}
+
 int pacectl_error_exit(const char *what, const sd_bus_error *error, int r)
 {
         const char *name = error && sd_bus_error_is_set(error) ? error->name : NULL;
+        bool activation_failed;
 
+        if (name && error_is_paced_not_running(error, &activation_failed)) {
+                _cleanup_free_ char *msg = utf8_sanitize(error->message);
+
+                if (activation_failed)
+                        fprintf(stderr,
+                                "pacectl: paced is not running and could not be started: %s "
+                                "(systemctl status paced)\n",
+                                msg ? msg : error->message);
+                else
+                        fprintf(stderr, "pacectl: paced is not running (systemctl start paced)\n");
+                return PACECTL_EXIT_UNAVAILABLE;
+        }
         if (name && error->message) {
                 /* It may quote a workout file (a .zwo's C1 controls): no escapes. */
                 _cleanup_free_ char *msg = utf8_sanitize(error->message);

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #define _GNU_SOURCE
 #include <dirent.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -8,6 +9,7 @@
 #include <sys/stat.h>
 
 #include "alloc-util.h"
+#include "paths.h"
 #include "read-file.h"
 #include "workout-fit.h"
 #include "workout-library.h"
@@ -16,12 +18,13 @@
 
 const char *const *workout_library_default_dirs(void)
 {
-        static const char *const dirs[] = {
-                PACED_SYSCONFDIR "/workouts",
-                PACED_DATADIR "/workouts",
-                PACED_SOURCE_DIR "/conf/workouts",
-                NULL,
-        };
+        static char data[PATH_MAX];
+        static const char *dirs[3];
+
+        dirs[0] = PACED_SYSCONFDIR "/workouts";
+        dirs[1] = PACED_DATADIR "/workouts";
+        if (snprintf(data, sizeof(data), "%s/workouts", paced_data_dir()) < (int)sizeof(data))
+                dirs[1] = data;
         return dirs;
 }
 

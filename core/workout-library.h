@@ -9,8 +9,8 @@
 
 #include "workout.h"
 
-/* NULL-terminated: PACED_SYSCONFDIR "/workouts", PACED_DATADIR "/workouts",
- * then the source tree's conf/workouts (for running from a build tree). */
+/* NULL-terminated: PACED_SYSCONFDIR "/workouts", then paced_data_dir()'s
+ * workouts/ (paths.h). */
 const char *const *workout_library_default_dirs(void);
 
 /* Library names are [a-z0-9-]{1,64}: never a path. */

@@ -10,6 +10,7 @@
 
 #include "calibration-estimator.h"
 #include "clock.h"
+#include "cue-speaker.h"
 #include "live-analysis.h"
 #include "manager.h"
 #include "paced-bus.h"
@@ -211,6 +212,7 @@ struct Manager {
         SafetyMonitor *monitor;
         bool monitor_abort;
         bool monitor_logged[_SAFETY_INVARIANT_MAX];
+        CueSpeaker speaker;            /* [Cues] audio = yes */
         unsigned recover_samples;      /* Treadmill Data seen while recover_pending */
         sd_event_source *engine_timer; /* one-shot at the engine's next deadline */
         RunnerProfile profile;

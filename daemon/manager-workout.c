@@ -17,12 +17,10 @@
 #include <errno.h>
 #include <inttypes.h>
 #include <math.h>
-#include <spawn.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <sys/wait.h>
 #include <systemd/sd-daemon.h>
 #include <time.h>
 #include <unistd.h>
@@ -39,8 +37,6 @@
 #include "workout-library.h"
 #include "workout-text.h"
 #include "workout-zwo.h"
-
-extern char **environ;
 
 static void rearm_engine_timer(Manager *m);
 
@@ -128,36 +124,10 @@ void manager_apply_config(Manager *m)
 
 /* ---- engine outputs ---- */
 
-static int on_speaker_exit(sd_event_source *s, const siginfo_t *si, void *userdata)
-{
-        if (si->si_code != CLD_EXITED || si->si_status != 0)
-                log_debug("espeak-ng failed (code %d, status %d).", si->si_code, si->si_status);
-        sd_event_source_unref(s);
-        return 0;
-}
-
 static void speak(Manager *m, const char *text)
 {
-        sd_event_source *child = NULL;
-        const char *voice = m->config->cue_voice;
-        const char *argv_voice[] = {"espeak-ng", "-v", voice, "--", text, NULL};
-        const char *argv_plain[] = {"espeak-ng", "--", text, NULL};
-        pid_t pid;
-        int r;
-
-        if (!m->config->cue_audio)
-                return;
-        /* Fire and forget: audio never holds up or breaks the workout. */
-        r = posix_spawnp(&pid, "espeak-ng", NULL, NULL,
-                         (char *const *)(voice ? argv_voice : argv_plain), environ);
-        if (r != 0) {
-                log_debug_errno(r, "Cannot speak the cue: %m");
-                return;
-        }
-        /* Reaped by sd-event; the source frees itself when the child is gone. */
-        r = sd_event_add_child(m->event, &child, pid, WEXITED, on_speaker_exit, NULL);
-        if (r < 0)
-                log_debug_errno(r, "Cannot watch espeak-ng: %m");
+        if (m->config->cue_audio)
+                cue_speaker_say(&m->speaker, manager_now(m), m->config->cue_voice, text);
 }
 
 static const char *const cue_kind_names[_CUE_KIND_MAX] = {

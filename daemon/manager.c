@@ -62,6 +62,7 @@ int manager_new(Manager **ret, const ManagerOptions *options, Config *config)
         r = sd_event_new(&m->event);
         if (r < 0)
                 return r;
+        cue_speaker_init(&m->speaker, m->event);
         /* Takes ownership only on success: the caller frees config on failure. */
         m->config = config;
         *ret = TAKE_PTR(m);

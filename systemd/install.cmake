@@ -8,6 +8,8 @@ set(PACED_SYSUSERS_DIR "${CMAKE_INSTALL_PREFIX}/lib/sysusers.d" CACHE PATH "sysu
 set(PACED_TMPFILES_DIR "${CMAKE_INSTALL_PREFIX}/lib/tmpfiles.d" CACHE PATH "tmpfiles.d directory")
 # dbus-daemon reads system policies only from /usr/share and /etc, whatever the prefix.
 set(PACED_DBUS_POLICY_DIR "/usr/share/dbus-1/system.d" CACHE PATH "D-Bus system policy directory")
+set(PACED_DBUS_SERVICE_DIR "/usr/share/dbus-1/system-services" CACHE PATH
+    "D-Bus system bus activation directory")
 set(PACED_BASH_COMPLETION_DIR "${CMAKE_INSTALL_FULL_DATADIR}/bash-completion/completions"
     CACHE PATH "bash completion directory")
 
@@ -24,6 +26,9 @@ configure_file(${CMAKE_SOURCE_DIR}/systemd/paced-sync-now.service.in
 install(FILES ${CMAKE_BINARY_DIR}/systemd/paced.service DESTINATION ${PACED_SYSTEMD_UNIT_DIR})
 install(FILES ${CMAKE_SOURCE_DIR}/systemd/paced-dbus.conf DESTINATION ${PACED_DBUS_POLICY_DIR}
         RENAME io.paced.paced1.conf)
+# Bus activation: a call to paced's name starts paced.service.
+install(FILES ${CMAKE_SOURCE_DIR}/systemd/io.paced.paced1.service
+        DESTINATION ${PACED_DBUS_SERVICE_DIR})
 # paced-sync (docs/sync.md): its unit, daily timer, bus policy, user.
 install(FILES ${CMAKE_BINARY_DIR}/systemd/paced-sync.service
               ${CMAKE_BINARY_DIR}/systemd/paced-sync-now.service
@@ -40,6 +45,13 @@ install(FILES ${CMAKE_SOURCE_DIR}/systemd/paced.sysusers DESTINATION ${PACED_SYS
         RENAME paced.conf)
 install(FILES ${CMAKE_SOURCE_DIR}/systemd/paced.tmpfiles DESTINATION ${PACED_TMPFILES_DIR}
         RENAME paced.conf)
+# The documents the man pages refer to (docs/HACKING.md and the design notes
+# stay in the source tree).
+install(FILES ${CMAKE_SOURCE_DIR}/README.md ${CMAKE_SOURCE_DIR}/docs/analysis.md
+              ${CMAKE_SOURCE_DIR}/docs/dbus-api.md ${CMAKE_SOURCE_DIR}/docs/sessions.md
+              ${CMAKE_SOURCE_DIR}/docs/sync.md ${CMAKE_SOURCE_DIR}/docs/web.md
+              ${CMAKE_SOURCE_DIR}/docs/web-phone.png ${CMAKE_SOURCE_DIR}/docs/workouts.md
+        DESTINATION ${CMAKE_INSTALL_DATADIR}/doc/paced)
 # The audio drop-in is documentation until an admin copies it (paced(8)).
 install(FILES ${CMAKE_SOURCE_DIR}/systemd/paced-audio.conf
         DESTINATION ${CMAKE_INSTALL_DATADIR}/doc/paced/examples)

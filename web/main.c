@@ -14,6 +14,7 @@
 #include <systemd/sd-daemon.h>
 
 #include "log.h"
+#include "paths.h"
 #include "web.h"
 
 static void help(void)
@@ -31,7 +32,7 @@ static void help(void)
                "     --paced-state-dir DIR paced's state directory, for its session history\n"
                "     --static-dir DIR      The page's files (default %s/web)\n"
                "\nThe bus is the system bus, or $PACED_BUS_ADDRESS. See paced-web(8).\n",
-               WEB_CONFIG_DEFAULT_PATH, PACED_DATADIR);
+               WEB_CONFIG_DEFAULT_PATH, paced_data_dir());
 }
 
 static int read_pem(const char *path, char **ret)
@@ -102,11 +103,11 @@ static int setup(Web *w, const char *listen_opt, const char *paced_state_dir)
                 return EXIT_FAILURE;
         }
         if (!w->static_dir) {
-                /* Installed, else the source tree (running from a build directory). */
-                if (access(PACED_DATADIR "/web/index.html", R_OK) == 0)
-                        w->static_dir = strdup(PACED_DATADIR "/web");
-                else
-                        w->static_dir = strdup(PACED_SOURCE_DIR "/web/static");
+                if (asprintf(&w->static_dir, "%s/web", paced_data_dir()) < 0) {
+                        w->static_dir = NULL;
+                        log_oom();
+                        return EXIT_FAILURE;
+                }
         }
         w->static_fd = open(w->static_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
         if (w->static_fd < 0) {

@@ -61,6 +61,26 @@ grep -q 'Keeping the previous configuration' "$T/paced.log" || fail "no keep mes
 prop_is Units '"mi"' || fail "invalid reload changed the config"
 kill -0 "$PACED_PID" || fail "paced died on an invalid reload"
 
+# "systemctl reload paced": the unit's ExecReload= commands in order, as
+# systemd runs them (the first failure fails the reload), on this paced and
+# its config file. A broken file must fail the reload, a good one apply.
+unit_reload() {
+        local cmd
+        while IFS= read -r cmd; do
+                cmd=${cmd#ExecReload=}
+                cmd=${cmd//\$MAINPID/$PACED_PID}
+                [[ "$cmd" == */paced\ * ]] && cmd="$PACED --config $T/paced.conf ${cmd#*/paced }"
+                eval "$cmd" >> "$T/reload.log" 2>&1 || return 1
+        done < <(grep '^ExecReload=' "$PACED_BUILD_DIR/systemd/paced.service")
+}
+grep -q '^ExecReload=' "$PACED_BUILD_DIR/systemd/paced.service" || fail "the unit has no ExecReload="
+! unit_reload || fail "systemctl reload succeeded on a broken config"
+grep -q 'paced.conf:4: .*max_speed' "$T/reload.log" || fail "the reload's error: $(cat "$T/reload.log")"
+prop_is Units '"mi"' || fail "a failed reload changed the config"
+printf '[Runner]\nunits = km\n' > "$T/paced.conf"
+unit_reload || fail "systemctl reload failed on a good config: $(cat "$T/reload.log")"
+wait_for 10 prop_is Units '"km"' || fail "the unit's reload did not apply units = km"
+
 stop_paced TERM
 [ "$PACED_RC" -eq 0 ] || fail "SIGTERM: exit $PACED_RC"
 grep -q 'STOPPING=1' "$T/notify" || fail "no STOPPING=1"

@@ -17,6 +17,7 @@ etc="$root$prefix/etc"
 for f in "$prefix/sbin/paced" "$prefix/bin/pacectl" \
         "$prefix/lib/systemd/system/paced.service" \
         /usr/share/dbus-1/system.d/io.paced.paced1.conf \
+        /usr/share/dbus-1/system-services/io.paced.paced1.service \
         "$prefix/lib/sysusers.d/paced.conf" "$prefix/lib/tmpfiles.d/paced.conf" \
         "$prefix/share/man/man8/paced.8" "$prefix/share/man/man1/pacectl.1" \
         "$prefix/share/man/man5/paced.conf.5" \
@@ -61,6 +62,8 @@ grep -q "^ExecStart=$prefix/bin/pacectl sync now\$" \
         "$root$prefix/lib/systemd/system/paced-sync-now.service" || fail "paced-sync-now's ExecStart"
 "$root$prefix/libexec/paced-sync" --help | grep -q "default $prefix/etc/paced/sync.conf\|default /etc/paced/sync.conf" ||
         fail "paced-sync's default config path does not match the install"
+grep -q "^ExecReload=$prefix/sbin/paced --check-config\$" \
+        "$root$prefix/lib/systemd/system/paced.service" || fail "paced's ExecReload="
 grep -q "^ExecStart=$prefix/sbin/paced\$" "$root$prefix/lib/systemd/system/paced.service" ||
         fail "unit ExecStart does not point at the installed binary"
 # The installed daemon reads the installed config by default.
@@ -68,6 +71,33 @@ grep -q "^ExecStart=$prefix/sbin/paced\$" "$root$prefix/lib/systemd/system/paced
         fail "paced's default config path does not match the install"
 "$root$prefix/sbin/paced" --check-config --config "$root$prefix/share/paced/paced.conf" \
         > /dev/null || fail "installed config rejected"
+# The installed programs find the library where it was installed, never in
+# the source tree they were built from. (A sanitizer build's reports name
+# source files: such a build is not installed; it is not checked.)
+sanitize=$(sed -n 's/^PACED_SANITIZE:BOOL=//p' "$PACED_BUILD_DIR/CMakeCache.txt")
+[ "$sanitize" = ON ] && log "(sanitizer build: the source path check is skipped)"
+[ "$sanitize" = ON ] || for b in "$prefix/sbin/paced" "$prefix/bin/pacectl" "$prefix/libexec/paced-sync" \
+        ${PACED_WEB:+"$prefix/sbin/paced-web"}; do
+        objcopy --strip-debug "$root$b" "$T/stripped" || fail "objcopy $b"
+        ! grep -aqF "$PACED_SOURCE_DIR" "$T/stripped" || fail "$b names the source tree"
+done
+PACED_DATA_DIR="$root$prefix/share/paced" "$root$prefix/bin/pacectl" validate ramp-test \
+        > "$T/validate" 2>&1 || fail "the installed library: $(cat "$T/validate")"
+if [ ! -e "$prefix/share/paced/workouts/ramp-test.txt" ]; then
+        ! env -u PACED_DATA_DIR "$root$prefix/bin/pacectl" validate ramp-test > "$T/validate" 2>&1 ||
+                fail "pacectl found ramp-test outside $prefix/share/paced: $(cat "$T/validate")"
+fi
+
+# Every file the installed man pages point to is installed; none points
+# into a source tree (docs/...).
+for page in "$root$prefix"/share/man/man*/*; do
+        ! grep -q '^\.IR\? docs/' "$page" || fail "$page points into the source tree: $(grep '^\.IR\? docs/' "$page")"
+        for f in $(grep -o '/usr/share/doc/paced/[A-Za-z0-9_./-]*[A-Za-z0-9]' "$page"); do
+                [ -e "$root$prefix/share/doc/paced/${f#/usr/share/doc/paced/}" ] ||
+                        fail "$(basename "$page") points to $f, which is not installed"
+        done
+done
+
 # paced-web, when built: binary, page, unit, socket, policy, user, man page, config.
 if [ -n "${PACED_WEB:-}" ]; then
         for f in "$prefix/sbin/paced-web" "$prefix/share/paced/web/index.html" \

@@ -10,10 +10,14 @@ unit="$PACED_BUILD_DIR/systemd/paced.service"
 [ -f "$unit" ] || fail "$unit was not generated (systemd/install.cmake)"
 command -v systemd-analyze > /dev/null || { log "SKIP: no systemd-analyze"; exit 77; }
 
-# verify wants the ExecStart binary to exist: point it at the build.
+# verify wants the Exec*= binaries to exist: point them at the build.
 mkdir -p "$T/unit"
-sed "s|^ExecStart=.*/paced$|ExecStart=$PACED|" "$unit" > "$T/unit/paced.service"
+sed -e "s|^ExecStart=.*/paced$|ExecStart=$PACED|" \
+        -e "s|^ExecReload=.*/paced --check-config$|ExecReload=$PACED --check-config|" \
+        "$unit" > "$T/unit/paced.service"
 grep -q "^ExecStart=$PACED\$" "$T/unit/paced.service" || fail "ExecStart not rewritten"
+grep -q "^ExecReload=$PACED --check-config\$" "$T/unit/paced.service" ||
+        fail "ExecReload= does not check the config first"
 systemd-analyze verify --man=no "$T/unit/paced.service" > "$T/verify" 2>&1 ||
         fail "systemd-analyze verify: $(cat "$T/verify")"
 # Warnings count too (unknown keys are warnings, not errors, for verify).
@@ -21,7 +25,7 @@ if grep -v 'bluetooth.service' "$T/verify" | grep -q .; then
         fail "systemd-analyze verify printed: $(cat "$T/verify")"
 fi
 
-for key in Type=notify WatchdogSec= Restart=on-failure User=paced SupplementaryGroups=bluetooth \
+for key in PrivateNetwork=yes RestrictAddressFamilies=AF_UNIX$ Type=notify WatchdogSec= Restart=on-failure User=paced SupplementaryGroups=bluetooth \
         StateDirectory=paced ConfigurationDirectory=paced BusName=io.paced.paced1; do
         grep -q "^$key" "$unit" || fail "unit lacks $key"
 done
@@ -41,6 +45,23 @@ printf '[Service]\nExecStart=%s\n' "$PACED" > "$T/unit/bare.service"
 systemd-analyze security --offline=true --no-pager "$T/unit/bare.service" > "$T/bare" 2>&1 || true
 bare=$(sed -n 's/.*Overall exposure level for bare.service: \([0-9.]*\).*/\1/p' "$T/bare")
 awk -v e="$bare" 'BEGIN { exit !(e > 2.0) }' || fail "bare unit scored $bare: check is vacuous"
+
+# PrivateNetwork=yes: paced in a network namespace of its own (as systemd
+# sets it up) still reaches the bus on its path socket and serves pacectl.
+if unshare --net true 2> /dev/null; then
+        start_bus
+        PACED_SAFETY_MONITOR=abort unshare --net "$PACED" --simulate --bus "$BUS_ADDRESS" \
+                --config "$T/paced.conf" --state-dir "$T/state" >> "$T/paced.log" 2>&1 &
+        PACED_PID=$!
+        LIB_PIDS+=("$PACED_PID")
+        wait_for 20 paced_owns_name || fail "paced without a network: no bus name"
+        "$PACECTL" --bus "$BUS_ADDRESS" status > "$T/status" 2>&1 ||
+                fail "pacectl status to paced without a network: $(cat "$T/status")"
+        stop_paced TERM
+        [ "$PACED_RC" -eq 0 ] || fail "paced without a network: exit $PACED_RC"
+else
+        log "(unshare --net not permitted here: PrivateNetwork= not exercised)"
+fi
 
 # The audio drop-in is a valid drop-in for the unit.
 mkdir -p "$T/unit/paced.service.d"

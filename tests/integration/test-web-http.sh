@@ -269,7 +269,8 @@ if command -v systemd-socket-activate > /dev/null; then
         kill "$WEB_PID"
         wait "$WEB_PID" 2>/dev/null || true
         port=${WEB_URL##*:}
-        systemd-socket-activate -E "PACED_BUS_ADDRESS=$BUS_ADDRESS" -l "127.0.0.1:$port" \
+        systemd-socket-activate -E "PACED_BUS_ADDRESS=$BUS_ADDRESS" \
+                -E "PACED_DATA_DIR=$PACED_DATA_DIR" -l "127.0.0.1:$port" \
                 "$PACED_WEB" --listen 127.0.0.1:1 \
                 --state-dir "$T/web-state" --paced-state-dir "$T/state" > "$T/activated.log" 2>&1 &
         LIB_PIDS+=("$!")

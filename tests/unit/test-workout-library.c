@@ -318,12 +318,21 @@ static void test_lookup_order_and_names(void **state)
         assert_true(workout_library_name_is_valid("race-pace-mile"));
         assert_false(workout_library_name_is_valid("a/b"));
 
-        /* The default dirs end with the source tree's library. */
-        const char *const *def = workout_library_default_dirs();
-        size_t i = 0;
-        while (def[i + 1])
-                i++;
-        assert_string_equal(def[i], LIB);
+        /* The default dirs: /etc's, then the installed library, or the one
+         * $PACED_DATA_DIR names (a build tree); never the source tree. */
+        const char *const *def;
+        unsetenv("PACED_DATA_DIR");
+        def = workout_library_default_dirs();
+        assert_string_equal(def[0], PACED_SYSCONFDIR "/workouts");
+        assert_string_equal(def[1], PACED_DATADIR "/workouts");
+        assert_null(def[2]);
+        setenv("PACED_DATA_DIR", "/build/share/paced", 1);
+        def = workout_library_default_dirs();
+        assert_string_equal(def[1], "/build/share/paced/workouts");
+        assert_null(def[2]);
+        setenv("PACED_DATA_DIR", "relative/path", 1); /* ignored */
+        def = workout_library_default_dirs();
+        assert_string_equal(def[1], PACED_DATADIR "/workouts");
 
         snprintf(path, sizeof(path), "rm -rf '%s' '%s'", a, b);
         assert_int_equal(system(path), 0);

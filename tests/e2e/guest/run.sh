@@ -43,6 +43,8 @@ hostname paced-e2e 2>/dev/null
 
 # shellcheck source=tests/e2e/guest/lib.sh
 . "$E2E_SRC/tests/e2e/guest/lib.sh"
+# The workout library from the build tree (core/paths.h).
+export PACED_DATA_DIR=$E2E_BUILD/share/paced
 
 log "stage two: kernel $(uname -r)"
 # The stock system bus plus paced's own policy from the source tree, as the

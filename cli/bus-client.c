@@ -219,6 +219,9 @@ static const PropMap manager_map[] = {
         P("Elapsed", 'd', elapsed),
         P("TotalTime", 'd', total_time),
         P("Alpha1", 'd', alpha1),
+        P("FootpodSpeed", 'd', footpod_speed),
+        P("Cadence", 'u', cadence),
+        P("StrideLength", 'd', stride),
         P("LastRR", 'u', last_rr),
         P("RRCount", 't', rr_count),
         P("TimeScale", 'd', time_scale),
@@ -323,6 +326,8 @@ void manager_props_init(ManagerProps *p)
                 .incline = NAN,
                 .distance = NAN,
                 .alpha1 = NAN,
+                .footpod_speed = NAN,
+                .stride = NAN,
                 .total_time = NAN,
                 .crossover_time = NAN,
                 .crossover_speed = NAN,
@@ -552,6 +557,9 @@ void status_print_json(FILE *f, const ManagerProps *p, const DeviceProps *devs, 
         U("rr_ms", p->last_rr);
         fprintf(f, ",\"rr_count\":%" PRIu64, p->rr_count);
         D("alpha1", p->alpha1);
+        D("footpod_speed_kmh", p->footpod_speed);
+        U("cadence_spm", p->cadence);
+        D("stride_m", p->stride);
         fputs(",\"last_crossover\":", f);
         if (p->crossover_kind && *p->crossover_kind) {
                 fputs("{\"kind\":", f);

@@ -54,6 +54,8 @@ typedef struct ManagerProps {
         uint64_t session_id;
         unsigned last_rr; /* ms, 0: none */
         uint64_t rr_count;
+        double footpod_speed, stride; /* km/h, m; NAN without a footpod reporting */
+        unsigned cadence;             /* steps per minute; 0: none */
         char *crossover_kind;
         double crossover_time, crossover_speed;
         unsigned crossover_hr;

@@ -83,6 +83,13 @@ static void print_status_text(const ManagerProps *p, const DeviceProps devs[2])
         format_duration(a, sizeof(a), p->elapsed, 0);
         format_distance(b, sizeof(b), p->distance, imperial, TIME_FORMAT_UNIT);
         printf("\n    Distance: %s, elapsed %s\n", b, a);
+        /* Only while a footpod reports: without one the line would only say so. */
+        if (isfinite(p->footpod_speed)) {
+                printf("     Footpod: %.1f km/h, %u steps/min", p->footpod_speed, p->cadence);
+                if (isfinite(p->stride))
+                        printf(", stride %.2f m", p->stride);
+                printf("\n");
+        }
         for (size_t i = 0; i < 2; i++) {
                 const DeviceProps *d = &devs[i];
 

@@ -101,6 +101,16 @@ static void draw_tty(Watch *w)
                 printf("  HR         %u bpm  %s\n", p->heart_rate, zb);
         else
                 printf("  HR         -\n");
+        /* Only with a footpod reporting: its pace next to the treadmill's. */
+        if (isfinite(p->footpod_speed)) {
+                char fp[32];
+
+                format_pace(fp, sizeof(fp), p->footpod_speed, mi, TIME_FORMAT_UNIT);
+                printf("  Footpod    %-10s %u steps/min", fp, p->cadence);
+                if (isfinite(p->stride))
+                        printf("  stride %.2f m", p->stride);
+                printf("\n");
+        }
         if (isfinite(p->alpha1))
                 printf("  Alpha1     %.2f", p->alpha1);
         else
@@ -144,6 +154,8 @@ static void draw_line(Watch *w)
         }
         if (isfinite(p->alpha1))
                 printf(" | a1 %.2f", p->alpha1);
+        if (isfinite(p->footpod_speed))
+                printf(" | footpod %.1f km/h %u spm", p->footpod_speed, p->cadence);
         if (isfinite(p->workout_distance) && p->workout_distance > 0)
                 printf(" | %s", format_distance(dist, sizeof(dist), p->workout_distance, mi,
                                                 TIME_FORMAT_UNIT));

@@ -55,6 +55,11 @@ static const char *const auto_lap_scope_table[_CONFIG_AUTO_LAP_SCOPE_MAX] = {
         [CONFIG_AUTO_LAP_ALL] = "all",
 };
 
+static const char *const footpod_distance_table[_CONFIG_FOOTPOD_DISTANCE_MAX] = {
+        [CONFIG_FOOTPOD_DISTANCE_TREADMILL] = "treadmill",
+        [CONFIG_FOOTPOD_DISTANCE_FOOTPOD] = "footpod",
+};
+
 static const char *const race_table[_CONFIG_RACE_MAX] = {
         [CONFIG_RACE_MILE] = "mile",         [CONFIG_RACE_5K] = "5k",
         [CONFIG_RACE_10K] = "10k",           [CONFIG_RACE_HALF] = "half",
@@ -81,6 +86,8 @@ DEFINE_TO_STRING(config_crash_recovery_to_string, ConfigCrashRecovery, crash_rec
 DEFINE_TO_STRING(config_auto_lap_scope_to_string, ConfigAutoLapScope, auto_lap_scope_table,
                  _CONFIG_AUTO_LAP_SCOPE_MAX)
 DEFINE_TO_STRING(config_race_to_string, ConfigRace, race_table, _CONFIG_RACE_MAX)
+DEFINE_TO_STRING(config_footpod_distance_to_string, ConfigFootpodDistance, footpod_distance_table,
+                 _CONFIG_FOOTPOD_DISTANCE_MAX)
 
 static const struct {
         const char *name;
@@ -123,6 +130,8 @@ static void config_set_defaults(Config *c)
                 .cue_lead_s = 5,
                 .cue_audio = false,
                 .cue_beep = true,
+                .footpod_distance = CONFIG_FOOTPOD_DISTANCE_TREADMILL,
+                .relay_rsc = true,
         };
 }
 
@@ -144,6 +153,9 @@ Config *config_free(Config *c)
         free(c->adapter);
         free(c->treadmill);
         free(c->strap);
+        free(c->footpod);
+        free(c->relay_adapter);
+        free(c->relay_name);
         free(c->state_dir);
         free(c->cue_voice);
         free(c);
@@ -353,6 +365,23 @@ static int parse_device(const ConfigKey *k, const char *value, void *data, char 
         return parse_string(k, value, data, err, errlen);
 }
 
+/* The footpod is opt-in: "none" (the default) or nothing, "auto" (the first one
+ * advertising Running Speed and Cadence), an address or a name. */
+static int parse_footpod(const ConfigKey *k, const char *value, void *data, char *err,
+                         size_t errlen)
+{
+        char **s = data;
+
+        if (streq(value, "none")) {
+                free(*s);
+                *s = NULL;
+                return 0;
+        }
+        if (streq(value, "auto"))
+                return parse_string(k, value, data, err, errlen);
+        return parse_device(k, value, data, err, errlen);
+}
+
 static int parse_adapter(const ConfigKey *k, const char *value, void *data, char *err,
                          size_t errlen)
 {
@@ -543,7 +572,19 @@ static const ConfigKey config_keys[] = {
         KEY("Devices", "adapter", parse_adapter, adapter, 0, 16),
         KEY("Devices", "treadmill", parse_device, treadmill, 0, 248),
         KEY("Devices", "strap", parse_device, strap, 0, 248),
+        KEY("Devices", "footpod", parse_footpod, footpod, 0, 248),
         KEY("Devices", "scan_timeout", config_parse_duration, scan_timeout_s, 1, 600),
+
+        ENUM_KEY("Footpod", "distance", footpod_distance, footpod_distance_table),
+
+        KEY("Relay", "enabled", parse_bool, relay, 0, 0),
+        KEY("Relay", "adapter", parse_adapter, relay_adapter, 0, 16),
+        /* At most 20 bytes: next to the flags and the RSC service UUID the name fits
+         * the 31-byte advertisement whole (bluetoothd shortens one that does not). */
+        KEY("Relay", "name", parse_string, relay_name, 0, 20),
+        KEY("Relay", "rsc", parse_bool, relay_rsc, 0, 0),
+        KEY("Relay", "ftms", parse_bool, relay_ftms, 0, 0),
+        KEY("Relay", "heart_rate", parse_bool, relay_hrs, 0, 0),
 
         RACE_KEY("mile", CONFIG_RACE_MILE, 180, 1200),
         RACE_KEY("5k", CONFIG_RACE_5K, 720, 4 * 3600),
@@ -657,7 +698,8 @@ static char *reader(char *buf, int size, void *stream)
 
 static bool key_is_string(const ConfigKey *k)
 {
-        return k->parse == parse_string || k->parse == parse_device || k->parse == parse_adapter;
+        return k->parse == parse_string || k->parse == parse_device || k->parse == parse_adapter ||
+               k->parse == parse_footpod;
 }
 
 /* "key =" with nothing after it means "the default", as in systemd's unit files. */

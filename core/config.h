@@ -73,6 +73,14 @@ typedef enum ConfigAutoLapScope {
 #define CONFIG_QUIRK_NO_CONTROL  (UINT32_C(1) << 2) /* ignores speed commands: monitor only */
 #define CONFIG_QUIRK_NO_INCLINE  (UINT32_C(1) << 3) /* never send incline commands */
 
+/* What measures the distance of distance steps ([Footpod] distance). */
+typedef enum ConfigFootpodDistance {
+        CONFIG_FOOTPOD_DISTANCE_TREADMILL, /* the treadmill's (calibrated) distance */
+        CONFIG_FOOTPOD_DISTANCE_FOOTPOD,   /* the footpod's pace, while it reports */
+        _CONFIG_FOOTPOD_DISTANCE_MAX,
+        _CONFIG_FOOTPOD_DISTANCE_INVALID = -EINVAL,
+} ConfigFootpodDistance;
+
 typedef enum ConfigRace {
         CONFIG_RACE_MILE,
         CONFIG_RACE_5K,
@@ -88,7 +96,19 @@ typedef struct Config {
         char *adapter;   /* "hci0"; NULL: the first powered adapter */
         char *treadmill; /* address or name; NULL: auto */
         char *strap;     /* address or name; NULL: auto; "none": no strap */
+        char *footpod;   /* address, name or "auto"; NULL: no footpod (opt-in) */
         double scan_timeout_s;
+
+        /* [Footpod] */
+        ConfigFootpodDistance footpod_distance;
+
+        /* [Relay]: paced as a BLE sensor for a watch or an app (docs/relay.md) */
+        bool relay;          /* off by default: nothing registered, nothing advertised */
+        char *relay_adapter; /* NULL: the adapter paced uses for its devices */
+        char *relay_name;    /* advertised name; NULL: "paced" */
+        bool relay_rsc;      /* Running Speed and Cadence (default yes) */
+        bool relay_ftms;     /* FTMS Treadmill Data, read-only (default no) */
+        bool relay_hrs;      /* Heart Rate (default no) */
 
         /* [Runner]; 0 means "not set" everywhere */
         double race_time_s[_CONFIG_RACE_MAX]; /* reference race results */
@@ -173,3 +193,4 @@ const char *config_hr_loss_policy_to_string(ConfigHrLossPolicy p);
 const char *config_crash_recovery_to_string(ConfigCrashRecovery r);
 const char *config_auto_lap_scope_to_string(ConfigAutoLapScope s);
 const char *config_race_to_string(ConfigRace r);
+const char *config_footpod_distance_to_string(ConfigFootpodDistance d);

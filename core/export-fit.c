@@ -289,19 +289,28 @@ static void define_event(FitBuf *b)
         define(b, LOCAL_EVENT, FIT_MESG_EVENT, f, ELEMENTSOF(f));
 }
 
-static void define_record(FitBuf *b, bool grade)
+static void define_record(FitBuf *b, bool grade, bool cadence)
 {
-        static const FitField f[] = {
+        FitField f[7] = {
                 {253, 4, FIT_UINT32}, /* timestamp */
                 {5, 4, FIT_UINT32},   /* distance, x100 m */
                 {6, 2, FIT_UINT16},   /* speed, x1000 m/s */
                 {3, 1, FIT_UINT8},    /* heart_rate */
-                {9, 2, FIT_SINT16},   /* grade, x100 % */
         };
-        define(b, LOCAL_RECORD, FIT_MESG_RECORD, f, ELEMENTSOF(f) - (grade ? 0 : 1));
+        size_t n = 4;
+
+        if (grade)
+                f[n++] = (FitField){9, 2, FIT_SINT16}; /* grade, x100 % */
+        if (cadence) {
+                /* Running cadence is strides (one foot) a minute, the half in
+                 * fractional_cadence (x128), as watches write it. */
+                f[n++] = (FitField){4, 1, FIT_UINT8};  /* cadence */
+                f[n++] = (FitField){53, 1, FIT_UINT8}; /* fractional_cadence */
+        }
+        define(b, LOCAL_RECORD, FIT_MESG_RECORD, f, n);
 }
 
-static void write_record(FitBuf *b, uint32_t ts, const SessionSample *x, bool grade)
+static void write_record(FitBuf *b, uint32_t ts, const SessionSample *x, bool grade, bool cadence)
 {
         put_u8(b, LOCAL_RECORD);
         put_u32(b, ts);
@@ -312,6 +321,13 @@ static void write_record(FitBuf *b, uint32_t ts, const SessionSample *x, bool gr
                 double g = x->incline_pct;
                 put_u16(b, isfinite(g) && fabs(g) < 300 ? (uint16_t)(int16_t)lround(g * 100)
                                                         : FIT_INVALID_S16);
+        }
+        if (cadence) {
+                /* cadence_spm counts both feet (RSC): 175 steps is 87.5 strides. */
+                bool known = x->cadence_spm > 0 && x->cadence_spm < 2 * 255;
+
+                put_u8(b, known ? (uint8_t)(x->cadence_spm / 2) : FIT_INVALID_U8);
+                put_u8(b, known ? (uint8_t)(x->cadence_spm % 2 * 64) : FIT_INVALID_U8);
         }
 }
 
@@ -969,7 +985,7 @@ int export_fit(const SessionData *d, const FitExportOptions *o, uint8_t **ret, s
         Pauses pauses = {};
         FitBuf b = {};
         size_t n_laps = 0, rr_next = 0, ev_next = 0;
-        bool grade = false, timer_on = true, paused = false;
+        bool grade = false, cadence = false, timer_on = true, paused = false;
         double start_s, end_s, auto_lap;
         int r;
 
@@ -985,6 +1001,9 @@ int export_fit(const SessionData *d, const FitExportOptions *o, uint8_t **ret, s
         for (size_t i = 0; i < d->n_samples; i++)
                 if (isfinite(d->samples[i].incline_pct) && fabs(d->samples[i].incline_pct) > 0.05)
                         grade = true;
+        for (size_t i = 0; i < d->n_samples; i++)
+                if (d->samples[i].cadence_spm > 0)
+                        cadence = true; /* a footpod reported */
 
         auto_lap = o->auto_lap_m;
         if (auto_lap <= 0) {
@@ -1018,7 +1037,7 @@ int export_fit(const SessionData *d, const FitExportOptions *o, uint8_t **ret, s
         define_event(&b);
         write_event(&b, t0, FIT_EVENT_TIMER, FIT_EVENT_TYPE_START);
         define_hrv(&b);
-        define_record(&b, grade);
+        define_record(&b, grade, cadence);
 
         for (size_t i = 0; i < d->n_samples; i++) {
                 const SessionSample *x = &d->samples[i];
@@ -1054,7 +1073,7 @@ int export_fit(const SessionData *d, const FitExportOptions *o, uint8_t **ret, s
                 while (rr_end < d->n_rr && d->rr[rr_end].t_s <= x->t_s)
                         rr_end++;
                 write_hrv(&b, d, &rr_next, rr_end);
-                write_record(&b, fit_time(d->start_wall_usec, x->t_s), x, grade);
+                write_record(&b, fit_time(d->start_wall_usec, x->t_s), x, grade, cadence);
         }
         /* Every RR interval goes out, including those after the last record. */
         write_hrv(&b, d, &rr_next, d->n_rr);

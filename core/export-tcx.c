@@ -8,6 +8,26 @@
 #include "util.h"
 #include "xml-escape.h"
 
+/*
+ * The trackpoint's extension: speed, and the footpod's cadence as
+ * RunCadence, which TCX counts in strides (one foot) a minute as watches
+ * write it; cadence_spm counts both feet.
+ */
+static void put_tpx(FILE *out, const SessionSample *x)
+{
+        bool speed = isfinite(x->speed_kmh) && x->speed_kmh >= 0;
+        bool cadence = x->cadence_spm > 0 && x->cadence_spm < 2 * 255;
+
+        if (!speed && !cadence)
+                return;
+        fputs("<Extensions><ns3:TPX>", out);
+        if (speed)
+                fprintf(out, "<ns3:Speed>%.3f</ns3:Speed>", x->speed_kmh / 3.6);
+        if (cadence)
+                fprintf(out, "<ns3:RunCadence>%u</ns3:RunCadence>", (x->cadence_spm + 1) / 2);
+        fputs("</ns3:TPX></Extensions>", out);
+}
+
 static void put_time(FILE *f, uint64_t start_usec, double t_s)
 {
         time_t whole = (time_t)(start_usec / USEC_PER_SEC) + (time_t)floor(t_s);
@@ -178,11 +198,7 @@ int export_tcx_write(const SessionData *d, FILE *out)
                                         fprintf(out, "<DistanceMeters>%.1f</DistanceMeters>",
                                                 x->distance_m);
                                 put_hr(out, "HeartRateBpm", x->hr_bpm > 0 ? x->hr_bpm : NAN);
-                                if (isfinite(x->speed_kmh) && x->speed_kmh >= 0)
-                                        fprintf(out,
-                                                "<Extensions><ns3:TPX><ns3:Speed>%.3f</ns3:Speed>"
-                                                "</ns3:TPX></Extensions>",
-                                                x->speed_kmh / 3.6);
+                                put_tpx(out, x);
                                 fputs("</Trackpoint>\n", out);
                         }
                         fputs("    </Track>\n", out);

@@ -398,6 +398,7 @@ void safety_monitor_observe(SafetyMonitor *m, uint64_t now, const TransportEvent
         case TRANSPORT_EVENT_HEART_RATE:
                 handle_hr(m, now, &ev->hr);
                 break;
+        case TRANSPORT_EVENT_FOOTPOD: /* not the belt: the treadmill's own data is */
         case TRANSPORT_EVENT_IDENTITY:
         case TRANSPORT_EVENT_BATTERY:
         case TRANSPORT_EVENT_MALFORMED:

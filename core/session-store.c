@@ -251,6 +251,11 @@ static const char *const migrations[SESSION_STORE_SCHEMA_VERSION] = {
         "  session_id INTEGER REFERENCES sessions(id) ON DELETE SET NULL,"
         "  accepted_usec INTEGER NOT NULL,"
         "  distance_m REAL NOT NULL, time_s REAL NOT NULL);",
+
+        /* 4 -> 5: the footpod's speed, cadence and stride per sample. */
+        "ALTER TABLE samples ADD COLUMN footpod_kmh REAL;"
+        "ALTER TABLE samples ADD COLUMN cadence_spm INTEGER;"
+        "ALTER TABLE samples ADD COLUMN stride_m REAL;",
 };
 
 /* SQLite result codes as errnos, so that callers can say what went wrong. */
@@ -1289,7 +1294,8 @@ static int insert_rows(SessionStore *s, const PendingSession *ps, int64_t id)
 
         r = prepare(s,
                     "INSERT INTO samples (session_id, t, commanded_kmh, speed_kmh, incline_pct,"
-                    " distance_m, hr_bpm, zone, step_index, alpha1) VALUES (?,?,?,?,?,?,?,?,?,?)",
+                    " distance_m, hr_bpm, zone, step_index, alpha1, footpod_kmh, cadence_spm,"
+                    " stride_m) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
                     &sa);
         if (r >= 0)
                 r = prepare(s, "INSERT INTO rr (session_id, t, rr_ms, artifact) VALUES (?,?,?,?)",
@@ -1331,6 +1337,13 @@ static int insert_rows(SessionStore *s, const PendingSession *ps, int64_t id)
                 else
                         sqlite3_bind_null(sa, 9);
                 bind_double(sa, 10, x->alpha1);
+                /* A sample without a footpod leaves these NULL, whatever zero it holds. */
+                bind_double(sa, 11, x->footpod_kmh > 0 ? x->footpod_kmh : NAN);
+                if (x->cadence_spm > 0)
+                        sqlite3_bind_int(sa, 12, (int)x->cadence_spm);
+                else
+                        sqlite3_bind_null(sa, 12);
+                bind_double(sa, 13, x->stride_m > 0 ? x->stride_m : NAN);
                 rc = sqlite3_step(sa);
                 if (rc != SQLITE_DONE)
                         return fail(s, rc, "Failed to store samples");
@@ -2168,6 +2181,9 @@ static int fill_sample(sqlite3_stmt *st, void *elem)
                 .step_index =
                         sqlite3_column_type(st, 7) == SQLITE_NULL ? -1 : sqlite3_column_int(st, 7),
                 .alpha1 = column_double(st, 8),
+                .footpod_kmh = column_double(st, 9),
+                .cadence_spm = (unsigned)MAX(sqlite3_column_int(st, 10), 0),
+                .stride_m = column_double(st, 11),
         };
         return 0;
 }
@@ -2323,7 +2339,8 @@ int session_store_load(SessionStore *s, int64_t id, SessionData **ret)
         if (r >= 0)
                 r = load_rows(s,
                               "SELECT t, commanded_kmh, speed_kmh, incline_pct, distance_m,"
-                              " hr_bpm, zone, step_index, alpha1 FROM samples"
+                              " hr_bpm, zone, step_index, alpha1, footpod_kmh, cadence_spm,"
+                              " stride_m FROM samples"
                               " WHERE session_id = ? ORDER BY t, rowid",
                               id, (void **)&d->samples, &d->n_samples, sizeof(*d->samples),
                               fill_sample);

@@ -42,7 +42,7 @@
 #define SESSION_STORE_DB_NAME     "paced.db"
 #define SESSION_STORE_DEFAULT_DIR "/var/lib/paced"
 /* Current schema version (PRAGMA user_version). */
-#define SESSION_STORE_SCHEMA_VERSION 4
+#define SESSION_STORE_SCHEMA_VERSION 5
 /* Commit at most this often: the bound on what a crash can lose. */
 #define SESSION_STORE_FLUSH_INTERVAL_USEC (1000 * 1000ULL)
 #define SESSION_ZONES_MAX                 5
@@ -107,6 +107,10 @@ typedef struct SessionSample {
         unsigned zone;        /* 1..n, 0 if unknown */
         int step_index;       /* index into the resolved steps, -1 if none */
         double alpha1;        /* NAN until known */
+        /* The footpod's ([Devices] footpod); stored only while it reports. */
+        double footpod_kmh;   /* stored only when > 0 (NAN when read back) */
+        unsigned cadence_spm; /* steps per minute, both feet; 0 if unknown */
+        double stride_m;      /* one step; stored only when > 0 */
 } SessionSample;
 
 /*

@@ -6,6 +6,7 @@
 static const char *const transport_role_table[_TRANSPORT_ROLE_MAX] = {
         [TRANSPORT_ROLE_TREADMILL] = "treadmill",
         [TRANSPORT_ROLE_STRAP] = "strap",
+        [TRANSPORT_ROLE_FOOTPOD] = "footpod",
 };
 
 DEFINE_STRING_TABLE_LOOKUP(transport_role, TransportRole);
@@ -22,6 +23,7 @@ static const char *const transport_event_type_table[_TRANSPORT_EVENT_MAX] = {
         [TRANSPORT_EVENT_CP_WRITE_FAILED] = "cp-write-failed",
         [TRANSPORT_EVENT_BATTERY] = "battery",
         [TRANSPORT_EVENT_MALFORMED] = "malformed",
+        [TRANSPORT_EVENT_FOOTPOD] = "footpod",
 };
 
 DEFINE_STRING_TABLE_LOOKUP_TO_STRING(transport_event_type, TransportEventType);

@@ -18,10 +18,12 @@
 
 #include "ftms.h"
 #include "hrs.h"
+#include "rsc.h"
 
 typedef enum TransportRole {
         TRANSPORT_ROLE_TREADMILL,
         TRANSPORT_ROLE_STRAP,
+        TRANSPORT_ROLE_FOOTPOD, /* opt-in: a Running Speed and Cadence sensor */
         _TRANSPORT_ROLE_MAX,
         _TRANSPORT_ROLE_INVALID = -EINVAL,
 } TransportRole;
@@ -38,6 +40,7 @@ typedef enum TransportEventType {
         TRANSPORT_EVENT_CP_WRITE_FAILED, /* cp_write_error: the write itself failed */
         TRANSPORT_EVENT_BATTERY,         /* battery_pct */
         TRANSPORT_EVENT_MALFORMED,       /* malformed: a payload that did not decode */
+        TRANSPORT_EVENT_FOOTPOD,         /* footpod: an RSC Measurement */
         _TRANSPORT_EVENT_MAX,
         _TRANSPORT_EVENT_INVALID = -EINVAL,
 } TransportEventType;
@@ -80,6 +83,7 @@ typedef struct TransportEvent {
                         int error;
                         size_t len;
                 } malformed;
+                RscMeasurement footpod;
         };
 } TransportEvent;
 

@@ -3151,6 +3151,9 @@ void workout_engine_handle_event(WorkoutEngine *e, uint64_t now, const Transport
                         e->runner_stopped = e->runner_stopped_key = false;
                 }
                 break;
+        case TRANSPORT_EVENT_FOOTPOD:
+                /* The footpod never moves the engine: only an accepted calibration
+                 * (engine config) changes what it commands. */
         case TRANSPORT_EVENT_IDENTITY:
         case TRANSPORT_EVENT_BATTERY:
         case TRANSPORT_EVENT_MALFORMED:

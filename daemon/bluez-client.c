@@ -124,6 +124,11 @@ void bluez_config_set_role(BluezConfig *cfg, TransportRole role, const char *val
 {
         if (role < 0 || role >= _TRANSPORT_ROLE_MAX)
                 return;
+        if (role == TRANSPORT_ROLE_FOOTPOD) {
+                cfg->enable_footpod = value && *value && !streq(value, "none");
+                cfg->selector[role] = cfg->enable_footpod && !streq(value, "auto") ? value : NULL;
+                return;
+        }
         cfg->disabled[role] = value && streq(value, "none");
         cfg->selector[role] = value && *value && !cfg->disabled[role] ? value : NULL;
 }
@@ -218,6 +223,7 @@ static BluezObject *object_free(BluezObject *o)
         if (!o)
                 return NULL;
         free(o->path);
+        free(o->adapter_address);
         free(o->adapter);
         free(o->address);
         free(o->name);
@@ -411,6 +417,8 @@ static int parse_property(BluezObject *o, unsigned iface, const char *key, sd_bu
                                 *changed |= BLUEZ_CHANGED_POWERED;
                         return r;
                 }
+                if (IS("Address", "s"))
+                        return read_variant_str(m, "s", &o->adapter_address);
                 break;
         case BLUEZ_IFACE_DEVICE:
                 if (IS("Adapter", "o"))
@@ -735,6 +743,9 @@ static bool has_service(BluezObject *o, uint16_t uuid)
 
 static bool device_auto_match(BluezLink *l, BluezObject *o)
 {
+        /* A treadmill that also serves RSC measures nothing a footpod would: not one. */
+        if (l->role == TRANSPORT_ROLE_FOOTPOD)
+                return has_service(o, RSC_UUID_SERVICE) && !has_service(o, FTMS_UUID_SERVICE);
         if (l->role == TRANSPORT_ROLE_TREADMILL) {
                 if (!has_service(o, FTMS_UUID_SERVICE))
                         return false;
@@ -755,11 +766,31 @@ static bool address_like(const char *s)
         return true;
 }
 
+/* The device is paced's own relay, seen from paced's adapter. */
+static bool device_is_relay(BluezClient *c, BluezObject *o)
+{
+        if (!c->cfg_exclude_adapter || !o->address)
+                return false;
+        for (size_t i = 0; i < c->n_objects; i++) {
+                BluezObject *a = c->objects[i];
+                const char *base = strrchr(a->path, '/');
+
+                if ((a->ifaces & BLUEZ_IFACE_ADAPTER) && base &&
+                    streq(base + 1, c->cfg_exclude_adapter) && a->adapter_address &&
+                    strcasecmp(a->adapter_address, o->address) == 0)
+                        return true;
+        }
+        return false;
+}
+
 static bool device_matches(BluezLink *l, BluezObject *o)
 {
         const char *sel = l->client->cfg_selector[l->role];
 
         if (!(o->ifaces & BLUEZ_IFACE_DEVICE) || !streq_ptr(o->adapter, l->client->adapter))
+                return false;
+        /* paced never takes its own relay as a device: it would feed itself. */
+        if (device_is_relay(l->client, o))
                 return false;
         if (!sel)
                 return !strv_contains(l->rejected, o->path) && device_auto_match(l, o);
@@ -1251,14 +1282,18 @@ static int on_stop_discovery(sd_bus_message *m, void *userdata, sd_bus_error *re
         return 0;
 }
 
-static int append_discovery_filter(sd_bus_message *m)
+static int append_discovery_filter(BluezClient *c, sd_bus_message *m)
 {
-        char ftms[37], hrs[37];
+        char ftms[37], hrs[37], rsc[37];
 
         bt_uuid16_to_string(FTMS_UUID_SERVICE, ftms);
         bt_uuid16_to_string(HRS_UUID_SERVICE, hrs);
-        return sd_bus_message_append(m, "a{sv}", 2, "UUIDs", "as", 2, ftms, hrs, "Transport", "s",
-                                     "le");
+        bt_uuid16_to_string(RSC_UUID_SERVICE, rsc);
+        if (c->links[TRANSPORT_ROLE_FOOTPOD].state == BLUEZ_LINK_DISABLED)
+                return sd_bus_message_append(m, "a{sv}", 2, "UUIDs", "as", 2, ftms, hrs,
+                                             "Transport", "s", "le");
+        return sd_bus_message_append(m, "a{sv}", 2, "UUIDs", "as", 3, ftms, hrs, rsc, "Transport",
+                                     "s", "le");
 }
 
 static void discovery_update(BluezClient *c)
@@ -1274,7 +1309,7 @@ static void discovery_update(BluezClient *c)
                         return;
                 r = bluez_client_new_call(c, &m, c->adapter, BLUEZ_ADAPTER, "SetDiscoveryFilter");
                 if (r >= 0)
-                        r = append_discovery_filter(m);
+                        r = append_discovery_filter(c, m);
                 if (r >= 0)
                         r = bluez_client_call(c, m, &c->discovery_slot, 0, on_set_filter, c);
         } else if (!want && c->discovering) {
@@ -1696,6 +1731,7 @@ static void bluez_free(Transport *t)
         free(c->last_adapter_msg);
         free(c->last_discovery_msg);
         free(c->cfg_adapter);
+        free(c->cfg_exclude_adapter);
         for (int r = 0; r < _TRANSPORT_ROLE_MAX; r++)
                 free(c->cfg_selector[r]);
         sd_bus_unref(c->bus);
@@ -1744,6 +1780,8 @@ int bluez_transport_new(Transport **ret, sd_event *e, sd_bus *bus, const BluezCo
         c->clock = cfg->clock;
         if (cfg->adapter && !(c->cfg_adapter = strdup(cfg->adapter)))
                 return -ENOMEM;
+        if (cfg->exclude_adapter && !(c->cfg_exclude_adapter = strdup(cfg->exclude_adapter)))
+                return -ENOMEM;
         for (int i = 0; i < _TRANSPORT_ROLE_MAX; i++) {
                 BluezLink *l = &c->links[i];
 
@@ -1751,7 +1789,9 @@ int bluez_transport_new(Transport **ret, sd_event *e, sd_bus *bus, const BluezCo
                         return -ENOMEM;
                 l->client = c;
                 l->role = i;
-                link_enter_state(l, cfg->disabled[i] ? BLUEZ_LINK_DISABLED : BLUEZ_LINK_WAITING,
+                link_enter_state(l, cfg->disabled[i] || (i == TRANSPORT_ROLE_FOOTPOD && !cfg->enable_footpod)
+                                         ? BLUEZ_LINK_DISABLED
+                                         : BLUEZ_LINK_WAITING,
                                  "configured");
                 for (int k = 0; k < _BLUEZ_CHAR_MAX; k++) {
                         l->chars[k].link = l;
@@ -1817,11 +1857,12 @@ static void report_devices(BluezClient *c, int error, bool all, BluezScanHandler
                            void *userdata)
 {
         _cleanup_free_ BluezScanResult *res = NULL;
-        char ftms[37], hrs[37];
+        char ftms[37], hrs[37], rsc[37];
         size_t n = 0;
 
         bt_uuid16_to_string(FTMS_UUID_SERVICE, ftms);
         bt_uuid16_to_string(HRS_UUID_SERVICE, hrs);
+        bt_uuid16_to_string(RSC_UUID_SERVICE, rsc);
         res = calloc(c->n_objects + 1, sizeof(*res));
         if (!res) {
                 handler(-ENOMEM, NULL, 0, userdata);
@@ -1836,7 +1877,8 @@ static void report_devices(BluezClient *c, int error, bool all, BluezScanHandler
                         continue;
                 s->ftms = strv_contains(o->uuids, ftms);
                 s->hrs = strv_contains(o->uuids, hrs);
-                if (!all && !s->ftms && !s->hrs)
+                s->rsc = strv_contains(o->uuids, rsc);
+                if (!all && !s->ftms && !s->hrs && !s->rsc)
                         continue;
                 s->address = o->address ?: o->path;
                 s->name = o->name ?: o->alias;

@@ -44,6 +44,13 @@ typedef struct BluezConfig {
         const char *selector[_TRANSPORT_ROLE_MAX];
         /* A disabled role is never searched for (e.g. no strap in the config). */
         bool disabled[_TRANSPORT_ROLE_MAX];
+        /* The footpod role (Running Speed and Cadence, 0x1814) is opt-in: searched
+         * for only when set, by selector[TRANSPORT_ROLE_FOOTPOD] or automatically. */
+        bool enable_footpod;
+        /* "hci2": devices with that adapter's address are never picked
+         * automatically. paced's relay serves there, and one bluetoothd shows it
+         * to paced's own adapter as a treadmill or footpod like any other. */
+        const char *exclude_adapter;
         BluezScanMode scan;
         /* AUTO: scan at most this long in one go, then pause for backoff_max_usec
          * before scanning again ([Devices] scan_timeout); 0 = until found. */
@@ -69,7 +76,9 @@ typedef struct BluezConfig {
 /*
  * Applies a [Devices] treadmill= / strap= value to cfg: "none" disables the
  * role, NULL or "" selects automatically, anything else is a selector. The
- * string is referenced, not copied (bluez_transport_new() copies it).
+ * footpod is opt-in: NULL, "" and "none" leave it off, "auto" selects
+ * automatically. The string is referenced, not copied (bluez_transport_new()
+ * copies it).
  */
 void bluez_config_set_role(BluezConfig *cfg, TransportRole role, const char *value);
 
@@ -109,6 +118,7 @@ typedef struct BluezScanResult {
         bool connected;
         bool ftms;          /* advertises/has 0x1826 */
         bool hrs;           /* 0x180D */
+        bool rsc;           /* 0x1814: a footpod */
         char *const *uuids; /* all service UUIDs (128-bit, lowercase), NULL-terminated */
 } BluezScanResult;
 
@@ -123,7 +133,7 @@ typedef void (*BluezScanHandler)(int error, const BluezScanResult *results, size
 /*
  * Discovers for duration_usec on the transport's adapter (sharing the
  * discovery session with the connection logic), then calls handler with the
- * devices of that adapter that offer FTMS or HRS (all LE devices with
+ * devices of that adapter that offer FTMS, HRS or RSC (all LE devices with
  * `all`). -EBUSY if a scan is already running, -ENODEV without an adapter.
  */
 int bluez_transport_scan(Transport *t, uint64_t duration_usec, bool all, BluezScanHandler handler,

@@ -21,6 +21,7 @@
 #include "bluez-internal.h"
 #include "hrs.h"
 #include "log.h"
+#include "rsc.h"
 #include "util.h"
 
 static const struct {
@@ -55,6 +56,8 @@ static const struct {
                                        HRS_UUID_SERVICE, HRS_UUID_MEASUREMENT, true, false, true},
         [BLUEZ_CHAR_BATTERY_LEVEL] = {"Battery Level", TRANSPORT_ROLE_STRAP, BAS_UUID_SERVICE,
                                       BAS_UUID_BATTERY_LEVEL, false, true, true},
+        [BLUEZ_CHAR_RSC_MEASUREMENT] = {"RSC Measurement", TRANSPORT_ROLE_FOOTPOD,
+                                        RSC_UUID_SERVICE, RSC_UUID_MEASUREMENT, true, false, true},
 };
 
 uint16_t bluez_char_uuid(BluezCharId id)
@@ -333,6 +336,7 @@ static void store_read(BluezLink *l, BluezCharId id, const uint8_t *buf, size_t 
         case BLUEZ_CHAR_MACHINE_STATUS:
         case BLUEZ_CHAR_CONTROL_POINT:
         case BLUEZ_CHAR_HR_MEASUREMENT:
+        case BLUEZ_CHAR_RSC_MEASUREMENT:
         case _BLUEZ_CHAR_MAX:
         case _BLUEZ_CHAR_INVALID:
                 break;
@@ -607,6 +611,13 @@ void bluez_gatt_value(BluezChar *ch, const uint8_t *buf, size_t len)
                 else {
                         ev.type = TRANSPORT_EVENT_BATTERY;
                         ev.battery_pct = buf[0];
+                        bluez_link_emit(l, &ev);
+                }
+                break;
+        case BLUEZ_CHAR_RSC_MEASUREMENT:
+                r = rsc_parse_measurement(buf, len, &ev.footpod);
+                if (r >= 0) {
+                        ev.type = TRANSPORT_EVENT_FOOTPOD;
                         bluez_link_emit(l, &ev);
                 }
                 break;

@@ -68,6 +68,7 @@ typedef struct BluezObject {
         unsigned ifaces;
         /* Adapter1 */
         bool powered;
+        char *adapter_address;
         /* Device1 */
         char *adapter; /* object path */
         char *address;
@@ -108,6 +109,7 @@ typedef enum BluezCharId {
         BLUEZ_CHAR_CONTROL_POINT,
         BLUEZ_CHAR_HR_MEASUREMENT,
         BLUEZ_CHAR_BATTERY_LEVEL,
+        BLUEZ_CHAR_RSC_MEASUREMENT,
         _BLUEZ_CHAR_MAX,
         _BLUEZ_CHAR_INVALID = -EINVAL,
 } BluezCharId;
@@ -179,6 +181,7 @@ struct BluezClient {
 
         char *cfg_adapter;
         char *cfg_selector[_TRANSPORT_ROLE_MAX];
+        char *cfg_exclude_adapter;
         BluezScanMode scan_mode;
         bool acquire_notify;
         uint64_t call_timeout, connect_timeout, resolve_timeout, cp_timeout;

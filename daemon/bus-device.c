@@ -34,7 +34,8 @@ static int device_find(sd_bus *bus, const char *path, const char *interface, voi
                 return 0;
         leaf = path + strlen(PACED_BUS_DEVICE_PREFIX "/");
         for (TransportRole role = 0; role < _TRANSPORT_ROLE_MAX; role++)
-                if (streq(leaf, transport_role_to_string(role))) {
+                if (streq(leaf, transport_role_to_string(role)) &&
+                    (role != TRANSPORT_ROLE_FOOTPOD || manager_footpod_enabled(m))) {
                         *found = manager_get_device(m, role);
                         return 1;
                 }
@@ -44,18 +45,24 @@ static int device_find(sd_bus *bus, const char *path, const char *interface, voi
 static int device_enumerate(sd_bus *bus, const char *path, void *userdata, char ***nodes,
                             sd_bus_error *error)
 {
+        Manager *m = userdata;
         char **l = calloc(_TRANSPORT_ROLE_MAX + 1, sizeof(char *));
+        size_t n = 0;
 
         if (!l)
                 return -ENOMEM;
         for (TransportRole role = 0; role < _TRANSPORT_ROLE_MAX; role++) {
-                l[role] = bus_device_path(role);
-                if (!l[role]) {
-                        for (TransportRole i = 0; i < role; i++)
+                /* The footpod's object exists only when one is configured. */
+                if (role == TRANSPORT_ROLE_FOOTPOD && !manager_footpod_enabled(m))
+                        continue;
+                l[n] = bus_device_path(role);
+                if (!l[n]) {
+                        for (size_t i = 0; i < n; i++)
                                 free(l[i]);
                         free(l);
                         return -ENOMEM;
                 }
+                n++;
         }
         *nodes = l;
         return 0;

@@ -88,6 +88,22 @@ LIVE_GETTER(property_get_alpha1, "d", l->alpha1)
 LIVE_GETTER(property_get_last_rr, "u", l->last_rr_ms)
 LIVE_GETTER(property_get_rr_count, "t", l->rr_count)
 
+/* The footpod's values while it reports (manager-footpod.c): NAN / 0 otherwise. */
+#define FOOTPOD_GETTER(fname, type, expr, none)                                                    \
+        static int fname(sd_bus *bus, const char *path, const char *interface,                     \
+                         const char *property, sd_bus_message *reply, void *userdata,              \
+                         sd_bus_error *error)                                                      \
+        {                                                                                          \
+                const ManagerLive *l = manager_get_live(userdata);                                 \
+                                                                                                   \
+                return sd_bus_message_append(reply, type,                                          \
+                                             manager_footpod_fresh(userdata) ? (expr) : (none));   \
+        }
+
+FOOTPOD_GETTER(property_get_footpod_speed, "d", l->footpod_kmh, NAN)
+FOOTPOD_GETTER(property_get_cadence, "u", l->cadence_spm, 0u)
+FOOTPOD_GETTER(property_get_stride, "d", l->stride_m, NAN)
+
 static int property_get_last_crossover(sd_bus *bus, const char *path, const char *interface,
                                        const char *property, sd_bus_message *reply, void *userdata,
                                        sd_bus_error *error)
@@ -578,6 +594,9 @@ static const sd_bus_vtable manager_vtable[] = {
         SD_BUS_PROPERTY("LastRR", "u", property_get_last_rr, 0, LIVE),
         SD_BUS_PROPERTY("RRCount", "t", property_get_rr_count, 0, LIVE),
         SD_BUS_PROPERTY("Alpha1", "d", property_get_alpha1, 0, LIVE),
+        SD_BUS_PROPERTY("FootpodSpeed", "d", property_get_footpod_speed, 0, LIVE),
+        SD_BUS_PROPERTY("Cadence", "u", property_get_cadence, 0, LIVE),
+        SD_BUS_PROPERTY("StrideLength", "d", property_get_stride, 0, LIVE),
         SD_BUS_PROPERTY("LastCrossover", "(sdud)", property_get_last_crossover, 0, LIVE),
         SD_BUS_PROPERTY("SessionId", "t", property_get_session_id, 0, LIVE),
         SD_BUS_PROPERTY("MonitorOnly", "b", property_get_monitor_only, 0, LIVE),
@@ -788,6 +807,9 @@ static const EmittedProp emitted_props[] = {
         SNAP_STR(MANAGER_PROP_RESULT, "LastResult", last_result),
         SNAP_CHARS(MANAGER_PROP_STATE | MANAGER_PROP_LIVE, "NextAction", next_action),
         LIVE_NUM(MANAGER_PROP_LIVE, "RRCount", rr_count),
+        LIVE_NUM(MANAGER_PROP_LIVE, "FootpodSpeed", footpod_kmh),
+        LIVE_NUM(MANAGER_PROP_LIVE, "Cadence", cadence_spm),
+        LIVE_NUM(MANAGER_PROP_LIVE, "StrideLength", stride_m),
         GROUP(MANAGER_PROP_WORKOUT, "Steps"),
         GROUP(MANAGER_PROP_WORKOUT, "WorkoutNotes"),
         GROUP(MANAGER_PROP_LIVE, "WorkoutRemaining"),

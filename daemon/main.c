@@ -37,6 +37,8 @@ static void help(void)
                "     --sim-belt-speed KMH With --simulate: the belt is already running at KMH\n"
                "     --sim-distance-every N  With --simulate: Total Distance only in every\n"
                "                          Nth Treadmill Data record (the others: speed only)\n"
+               "     --sim-footpod FACTOR With --simulate: a footpod on the runner measuring\n"
+               "                          the belt's reported speed x FACTOR (0.8-1.25)\n"
                "     --run WORKOUT        Start WORKOUT (library name or file) once ready\n"
                "     --exit-when-done     Exit after the first session ends\n"
                "     --admin-group GROUP  Group allowed to control paced (default %s)\n"
@@ -83,6 +85,7 @@ static int parse_argv(int argc, char *argv[], ManagerOptions *o, bool *check_con
                 ARG_SIM_NOTIFY_HZ,
                 ARG_SIM_BELT_SPEED,
                 ARG_SIM_DISTANCE_EVERY,
+                ARG_SIM_FOOTPOD,
                 ARG_RUN,
                 ARG_EXIT_WHEN_DONE,
                 ARG_ADMIN_GROUP,
@@ -102,6 +105,7 @@ static int parse_argv(int argc, char *argv[], ManagerOptions *o, bool *check_con
                 {"sim-notify-hz", required_argument, NULL, ARG_SIM_NOTIFY_HZ},
                 {"sim-belt-speed", required_argument, NULL, ARG_SIM_BELT_SPEED},
                 {"sim-distance-every", required_argument, NULL, ARG_SIM_DISTANCE_EVERY},
+                {"sim-footpod", required_argument, NULL, ARG_SIM_FOOTPOD},
                 {"run", required_argument, NULL, ARG_RUN},
                 {"exit-when-done", no_argument, NULL, ARG_EXIT_WHEN_DONE},
                 {"admin-group", required_argument, NULL, ARG_ADMIN_GROUP},
@@ -170,6 +174,12 @@ static int parse_argv(int argc, char *argv[], ManagerOptions *o, bool *check_con
                                 return -EINVAL;
                         o->sim_distance_every = floor(o->sim_distance_every);
                         break;
+                case ARG_SIM_FOOTPOD:
+                        /* The range paced.conf allows for speed_factor. */
+                        if (parse_option_number("--sim-footpod", optarg, 0.8, 1.25,
+                                                "a calibration factor", &o->sim_footpod_factor) < 0)
+                                return -EINVAL;
+                        break;
                 case ARG_RUN:
                         o->run_workout = optarg;
                         break;
@@ -202,6 +212,10 @@ static int parse_argv(int argc, char *argv[], ManagerOptions *o, bool *check_con
         }
         if (o->sim_distance_every > 0 && !o->simulate) {
                 log_error("--sim-distance-every needs --simulate.");
+                return -EINVAL;
+        }
+        if (o->sim_footpod_factor > 0 && !o->simulate) {
+                log_error("--sim-footpod needs --simulate.");
                 return -EINVAL;
         }
         if (have_scale && !o->simulate) {

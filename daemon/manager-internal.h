@@ -9,6 +9,7 @@
 #include <systemd/sd-event.h>
 
 #include "analysis-worker.h"
+#include "calibration-estimator.h"
 #include "clock.h"
 #include "cue-speaker.h"
 #include "live-analysis.h"
@@ -26,6 +27,7 @@
 #include "zones.h"
 
 struct Plan;
+typedef struct ManagerFootpod ManagerFootpod;
 struct PlanDay;
 
 /* What a device object on the bus shows; filled from transport events. */
@@ -58,6 +60,11 @@ typedef struct ManagerLive {
         double crossover_t_s;
         unsigned crossover_hr_bpm;
         double crossover_speed_kmh;
+        /* The footpod (manager-footpod.c): NAN / 0 when unknown. */
+        double footpod_kmh;
+        unsigned cadence_spm; /* steps per minute, both feet (RSC) */
+        double stride_m;
+        uint64_t footpod_usec; /* when it last reported; 0: never */
 } ManagerLive;
 
 /* What paced last sent in PropertiesChanged for one Manager property
@@ -268,6 +275,12 @@ struct Manager {
         bool recover_pending;
         SessionResume recover;
         bool exit_after_session;
+
+        /* manager-footpod.c and bus-footpod.c */
+        ManagerFootpod *footpod;
+        sd_bus_slot *footpod_slot;
+        /* manager-relay.c: paced as a BLE sensor (docs/relay.md); NULL when off */
+        struct Relay *relay;
 };
 
 void manager_update_status(Manager *m);
@@ -331,6 +344,30 @@ void manager_handle_heart_rate(Manager *m, const HrsMeasurement *hr);
 int manager_append_steps(Manager *m, sd_bus_message *reply);
 /* Seconds and metres left in the workout; NAN when unknown (no workout, open steps ahead). */
 void manager_workout_remaining(Manager *m, double *ret_s, double *ret_m);
+
+/*
+ * manager-footpod.c: the footpod's values and the treadmill's calibration
+ * against it (docs/relay.md). The calibration in use is the accepted one, or
+ * paced.conf's [Safety] speed_factor and speed_offset.
+ */
+int manager_footpod_setup(Manager *m);
+void manager_footpod_done(Manager *m);
+/* [Devices] footpod is set: paced reads a footpod and estimates against it. */
+bool manager_footpod_enabled(Manager *m);
+void manager_footpod_handle_event(Manager *m, const TransportEvent *ev);
+void manager_calibration(Manager *m, SpeedCalibration *ret);
+bool manager_calibration_accepted(Manager *m);
+/* The footpod reported within the last few seconds. */
+bool manager_footpod_fresh(Manager *m);
+/* NotSupported without a footpod. */
+int manager_calibration_estimate(Manager *m, CalibrationEstimate *ret, sd_bus_error *error);
+/* Busy during a workout, NoData unless the estimate is ready. */
+int manager_accept_calibration(Manager *m, SpeedCalibration *ret, sd_bus_error *error);
+int manager_reset_calibration(Manager *m, SpeedCalibration *ret, sd_bus_error *error);
+
+/* manager-relay.c: [Relay] enabled = yes on BlueZ; nothing at all otherwise. */
+int manager_relay_setup(Manager *m);
+void manager_relay_done(Manager *m);
 
 /* manager-recovery.c: on the first Treadmill Data after a crash. */
 void manager_try_recover(Manager *m);

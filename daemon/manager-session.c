@@ -287,6 +287,11 @@ static void add_sample_full(Manager *m, bool catch_up)
                 .step_index = st.step_index,
                 .alpha1 = m->live.alpha1,
         };
+        if (manager_footpod_fresh(m)) {
+                sample.footpod_kmh = m->live.footpod_kmh;
+                sample.cadence_spm = m->live.cadence_spm;
+                sample.stride_m = m->live.stride_m;
+        }
         if ((isfinite(sample.speed_kmh) && sample.speed_kmh >= 0.1) ||
             (isfinite(sample.distance_m) && sample.distance_m > 0))
                 m->session_moved = true;

@@ -31,6 +31,10 @@ static int sim_new(Manager *m, Transport **ret)
         }
         cfg.treadmill.initial_speed_kmh = m->options.sim_belt_speed_kmh;
         cfg.treadmill.distance_every = (unsigned)m->options.sim_distance_every;
+        /* The simulator's footpod is there only when paced is told to read one. */
+        cfg.footpod_enabled = m->config->footpod && m->options.sim_footpod_factor > 0;
+        if (cfg.footpod_enabled)
+                cfg.footpod_factor = m->options.sim_footpod_factor;
         return sim_transport_new(ret, m->event, &m->clock, &cfg);
 }
 
@@ -49,6 +53,11 @@ static int bluez_new(Manager *m, Transport **ret)
 
         if (cfg.disabled[TRANSPORT_ROLE_STRAP])
                 cfg.selector[TRANSPORT_ROLE_STRAP] = NULL;
+        bluez_config_set_role(&cfg, TRANSPORT_ROLE_FOOTPOD, c->footpod);
+        /* One bluetoothd shows paced's relay to paced's own adapter like any
+         * footpod: never picked automatically (docs/relay.md). */
+        if (c->relay)
+                cfg.exclude_adapter = c->relay_adapter ?: c->adapter ?: "hci0";
         /*
          * BlueZ lives on the system bus even when paced serves a private bus
          * (tests): its own connection, so that the two never mix.
@@ -95,6 +104,7 @@ static void scan_done(int error, const BluezScanResult *results, size_t n, void 
                                           results[i].name ? results[i].name : "",
                                           results[i].ftms  ? "treadmill"
                                           : results[i].hrs ? "strap"
+                                          : results[i].rsc ? "footpod"
                                                            : "other",
                                           results[i].has_rssi ? results[i].rssi : INT16_MIN);
         if (r >= 0)

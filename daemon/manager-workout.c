@@ -59,6 +59,8 @@ static void log_control_transition(const FtmsControlTransition *t, void *userdat
 static void build_engine_config(const Manager *m, EngineConfig *ret)
 {
         engine_config_from_config(m->config, ret);
+        /* The accepted calibration (pacectl calibrate --accept) or paced.conf's. */
+        manager_calibration((Manager *)m, &ret->calibration);
         ret->control.on_transition = log_control_transition;
         ret->control.userdata = (void *)m;
         /* A real device answers in real time, whatever the clock's scale
@@ -558,6 +560,11 @@ static void handle_transport_event(const TransportEvent *ev, void *userdata)
 
         if (!d)
                 return;
+        /* A footpod nobody configured is not there (the simulator may have one). */
+        if (ev->role == TRANSPORT_ROLE_FOOTPOD && !manager_footpod_enabled(m))
+                return;
+        /* Before the device takes a new identity: the estimate notices the change. */
+        manager_footpod_handle_event(m, ev);
         switch (ev->type) {
         case TRANSPORT_EVENT_LINK:
                 if (d->connected != ev->link.up) {
@@ -619,7 +626,9 @@ static void handle_transport_event(const TransportEvent *ev, void *userdata)
                 break;
         case TRANSPORT_EVENT_TREADMILL_DATA: {
                 const FtmsTreadmillData *td = &ev->treadmill;
-                SpeedCalibration cal = {m->config->speed_factor, m->config->speed_offset_kmh};
+                SpeedCalibration cal;
+
+                manager_calibration(m, &cal);
 
                 if (td->present & FTMS_FIELD_BIT(FTMS_FIELD_SPEED))
                         m->live.speed_kmh = speed_calibration_to_true(&cal, td->speed_kmh);
@@ -627,7 +636,7 @@ static void handle_transport_event(const TransportEvent *ev, void *userdata)
                     !(td->na & FTMS_FIELD_BIT(FTMS_FIELD_INCLINE)))
                         m->live.incline_pct = td->incline_pct;
                 if (td->present & FTMS_FIELD_BIT(FTMS_FIELD_DISTANCE)) {
-                        m->live.distance_m = td->distance_m * m->config->speed_factor;
+                        m->live.distance_m = td->distance_m * cal.factor;
                         /* When it arrived, on the clock the other logs use: how late the
                          * treadmill's reports reach paced shows in distance steps. */
                         log_debug("Total Distance %" PRIu32 " m at CLOCK_MONOTONIC %.6f s.",
@@ -641,6 +650,9 @@ static void handle_transport_event(const TransportEvent *ev, void *userdata)
                         recover_now = true;
                 break;
         }
+        case TRANSPORT_EVENT_FOOTPOD:
+                /* manager_footpod_handle_event() below: live values and the estimate. */
+                break;
         case TRANSPORT_EVENT_MALFORMED:
                 /* Counted always (the Device's Malformed property), logged once per device:
                  * a misbehaving device must not flood the journal. */
@@ -726,6 +738,11 @@ int manager_setup_workout(Manager *m)
         manager_load_accepted_result(m);
         (void)manager_load_schedule(m);
         build_zones(m);
+        r = manager_footpod_setup(m);
+        if (r < 0)
+                return r;
+        if (manager_calibration_accepted(m))
+                manager_apply_config(m); /* the engine was set up with paced.conf's */
 
         r = manager_transport_new(m, &m->transport);
         if (r == -EOPNOTSUPP) {
@@ -738,7 +755,7 @@ int manager_setup_workout(Manager *m)
                                        m->options.simulate ? "simulator" : "BlueZ");
         m->transport->handler = handle_transport_event;
         m->transport->userdata = m;
-        return 0;
+        return manager_relay_setup(m);
 }
 
 void manager_workout_done(Manager *m)
@@ -750,6 +767,7 @@ void manager_workout_done(Manager *m)
                 log_info("Simulated belt left %s at %.1f km/h (target %.1f km/h).",
                          sim_belt_state_to_string(sim_treadmill_state(sim)),
                          sim_treadmill_speed_kmh(sim), sim_treadmill_target_speed_kmh(sim));
+        manager_relay_done(m);
         if (m->transport) {
                 transport_shutdown(m->transport);
                 m->transport = transport_free(m->transport);

@@ -11,6 +11,7 @@
 #include <systemd/sd-daemon.h>
 
 #include "bus-device.h"
+#include "bus-footpod.h"
 #include "bus-manager.h"
 #include "bus-simulator.h"
 #include "log.h"
@@ -73,6 +74,7 @@ Manager *manager_free(Manager *m)
         if (!m)
                 return NULL;
         manager_workout_done(m);
+        manager_footpod_done(m);
         sd_event_source_unref(m->watchdog_source);
         sd_event_source_unref(m->props_source);
         sd_event_source_unref(m->sigterm_source);
@@ -522,6 +524,9 @@ static int setup_bus(Manager *m)
         r = bus_simulator_register(m, m->bus);
         if (r < 0)
                 return log_error_errno(r, "Failed to register the simulator object: %m");
+        r = bus_footpod_register(m, m->bus);
+        if (r < 0)
+                return log_error_errno(r, "Failed to register the footpod interface: %m");
         r = sd_bus_attach_event(m->bus, m->event, SD_EVENT_PRIORITY_NORMAL);
         if (r < 0)
                 return log_error_errno(r, "Failed to attach the bus to the event loop: %m");

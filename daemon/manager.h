@@ -39,6 +39,7 @@ typedef struct ManagerOptions {
         bool test_time_scale;
         double sim_notify_hz;      /* simulator notifications per second per device; 0: default */
         double sim_belt_speed_kmh; /* --sim-belt-speed: the simulated belt starts running */
+        double sim_footpod_factor; /* --sim-footpod: a footpod, true = reported x this; 0: none */
         double sim_distance_every; /* --sim-distance-every: Total Distance in every Nth record */
         const char *run_workout;   /* start this workout as soon as the treadmill is ready */
         bool exit_when_done;       /* exit after the first session ends */

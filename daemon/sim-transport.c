@@ -23,6 +23,8 @@ typedef struct SimTransport {
         uint64_t deliver_at; /* queued treadmill packets go out then */
         bool deliver_pending;
         uint64_t next_hr_usec;
+        SimFootpod footpod;
+        uint64_t next_footpod_usec;
 
         bool cp_write_fails;
         bool malformed_hr_next;
@@ -40,6 +42,7 @@ static const char *const sim_fault_table[_SIM_FAULT_MAX] = {
         [SIM_FAULT_MALFORMED_TREADMILL_DATA] = "malformed-treadmill-data",
         [SIM_FAULT_MALFORMED_HEART_RATE] = "malformed-heart-rate",
         [SIM_FAULT_CP_WRITE_FAILS] = "cp-write-fails",
+        [SIM_FAULT_DROP_FOOTPOD] = "drop-footpod",
 };
 
 DEFINE_STRING_TABLE_LOOKUP(sim_fault, SimFault);
@@ -54,6 +57,8 @@ void sim_config_default(SimConfig *c)
                 .hr_interval_usec = USEC_PER_SEC,
                 .treadmill_name = "paced-sim treadmill",
                 .strap_name = "paced-sim strap",
+                .footpod_factor = 1.0,
+                .footpod_interval_usec = USEC_PER_SEC,
         };
         sim_treadmill_config_default(&c->treadmill);
         sim_runner_profile_default(&c->runner);
@@ -179,6 +184,20 @@ static void link_strap_up(SimTransport *s, uint64_t now)
         emit(s, &ev, now);
 }
 
+static void link_footpod_up(SimTransport *s, uint64_t now)
+{
+        TransportEvent ev = {.type = TRANSPORT_EVENT_IDENTITY, .role = TRANSPORT_ROLE_FOOTPOD};
+
+        s->linked[TRANSPORT_ROLE_FOOTPOD] = true;
+        s->connect_at[TRANSPORT_ROLE_FOOTPOD] = USEC_INFINITY;
+        ev.identity.name = "paced-sim footpod";
+        ev.identity.address = "00:00:5E:00:53:03";
+        emit(s, &ev, now);
+        ev = (TransportEvent){.type = TRANSPORT_EVENT_LINK, .role = TRANSPORT_ROLE_FOOTPOD};
+        ev.link.up = true;
+        emit(s, &ev, now);
+}
+
 static void link_down(SimTransport *s, TransportRole role, uint64_t now)
 {
         TransportEvent ev = {.type = TRANSPORT_EVENT_LINK, .role = role};
@@ -215,6 +234,8 @@ static uint64_t next_deadline(const SimTransport *s)
                 next = MIN(next, s->deliver_at);
         if (s->cfg.strap_enabled)
                 next = MIN(next, s->next_hr_usec);
+        if (s->cfg.footpod_enabled)
+                next = MIN(next, s->next_footpod_usec);
         return next;
 }
 
@@ -299,6 +320,32 @@ static void run_strap(SimTransport *s, uint64_t now)
         emit(s, &ev, now);
 }
 
+/* The footpod measures the belt whether or not paced hears it (its distance runs on). */
+static void run_footpod(SimTransport *s, uint64_t now)
+{
+        TransportEvent ev = {.type = TRANSPORT_EVENT_FOOTPOD, .role = TRANSPORT_ROLE_FOOTPOD};
+        RscMeasurement m;
+        uint8_t buf[RSC_MEASUREMENT_MAX_LEN];
+        size_t len;
+
+        if (!s->cfg.footpod_enabled || now < s->next_footpod_usec)
+                return;
+        s->next_footpod_usec += s->cfg.footpod_interval_usec;
+        if (s->next_footpod_usec <= now)
+                s->next_footpod_usec = now + s->cfg.footpod_interval_usec;
+        sim_treadmill_advance(s->treadmill, now);
+        sim_footpod_measure(&s->footpod, now,
+                            s->cfg.treadmill_enabled ? sim_treadmill_speed_kmh(s->treadmill) : 0,
+                            &m);
+        if (!s->linked[TRANSPORT_ROLE_FOOTPOD])
+                return;
+        /* Bytes and back, as from a real footpod. */
+        if (rsc_encode_measurement(&m, buf, sizeof(buf), &len) < 0 ||
+            rsc_parse_measurement(buf, len, &ev.footpod) < 0)
+                return;
+        emit(s, &ev, now);
+}
+
 static int on_timer(sd_event_source *source, uint64_t usec, void *userdata)
 {
         SimTransport *s = userdata;
@@ -321,9 +368,12 @@ static int on_timer(sd_event_source *source, uint64_t usec, void *userdata)
                 link_treadmill_up(s, now);
         if (now >= s->connect_at[TRANSPORT_ROLE_STRAP])
                 link_strap_up(s, now);
+        if (now >= s->connect_at[TRANSPORT_ROLE_FOOTPOD])
+                link_footpod_up(s, now);
 
         run_treadmill(s, now);
         run_strap(s, now);
+        run_footpod(s, now);
 
         (void)rearm(s);
         return 0;
@@ -425,7 +475,8 @@ int sim_transport_new(Transport **ret, sd_event *e, const PacedClock *clock, con
                 sim_free(&s->transport);
                 return -ENOMEM;
         }
-        if (cfg->hr_interval_usec == 0) {
+        if (cfg->hr_interval_usec == 0 ||
+            (cfg->footpod_enabled && cfg->footpod_interval_usec == 0)) {
                 sim_free(&s->transport);
                 return -EINVAL;
         }
@@ -444,6 +495,11 @@ int sim_transport_new(Transport **ret, sd_event *e, const PacedClock *clock, con
         s->connect_at[TRANSPORT_ROLE_STRAP] =
                 cfg->strap_enabled ? now + cfg->connect_delay_usec : USEC_INFINITY;
         s->next_hr_usec = cfg->strap_enabled ? now + cfg->hr_interval_usec : USEC_INFINITY;
+        s->connect_at[TRANSPORT_ROLE_FOOTPOD] =
+                cfg->footpod_enabled ? now + cfg->connect_delay_usec : USEC_INFINITY;
+        s->next_footpod_usec =
+                cfg->footpod_enabled ? now + cfg->footpod_interval_usec : USEC_INFINITY;
+        sim_footpod_init(&s->footpod, cfg->footpod_factor, cfg->footpod_offset_kmh);
 
         r = sd_event_add_time(e, &s->timer, CLOCK_MONOTONIC, 0, 1, on_timer, s);
         if (r < 0) {
@@ -500,9 +556,11 @@ int sim_transport_inject(Transport *t, SimFault f)
                 sim_treadmill_revoke_control(s->treadmill, paced_clock_now(s->clock));
                 return deliver_soon(s);
         case SIM_FAULT_DROP_TREADMILL:
-        case SIM_FAULT_DROP_STRAP: {
+        case SIM_FAULT_DROP_STRAP:
+        case SIM_FAULT_DROP_FOOTPOD: {
                 TransportRole role = f == SIM_FAULT_DROP_TREADMILL ? TRANSPORT_ROLE_TREADMILL
-                                                                   : TRANSPORT_ROLE_STRAP;
+                                     : f == SIM_FAULT_DROP_STRAP   ? TRANSPORT_ROLE_STRAP
+                                                                   : TRANSPORT_ROLE_FOOTPOD;
                 if (!s->linked[role])
                         return -ENOTCONN;
                 s->drop_pending[role] = true;
@@ -546,6 +604,7 @@ int sim_transport_clear(Transport *t, SimFault f)
         case SIM_FAULT_LOSE_CONTROL:
         case SIM_FAULT_DROP_TREADMILL:
         case SIM_FAULT_DROP_STRAP:
+        case SIM_FAULT_DROP_FOOTPOD:
                 return -EOPNOTSUPP; /* one-shot events; reconnect with sim_transport_reconnect() */
         case _SIM_FAULT_MAX:
         case _SIM_FAULT_INVALID:
@@ -563,7 +622,8 @@ int sim_transport_reconnect(Transport *t, TransportRole role)
         if (s->linked[role] && !s->drop_pending[role])
                 return -EALREADY;
         if ((role == TRANSPORT_ROLE_TREADMILL && !s->cfg.treadmill_enabled) ||
-            (role == TRANSPORT_ROLE_STRAP && !s->cfg.strap_enabled))
+            (role == TRANSPORT_ROLE_STRAP && !s->cfg.strap_enabled) ||
+            (role == TRANSPORT_ROLE_FOOTPOD && !s->cfg.footpod_enabled))
                 return -ENODEV;
         s->connect_at[role] = paced_clock_now(s->clock) + s->cfg.connect_delay_usec;
         return rearm(s);

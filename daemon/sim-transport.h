@@ -11,7 +11,8 @@
  *
  * Events, in the order BlueZ gives them: per device IDENTITY, (treadmill)
  * CAPABILITIES, LINK up, (treadmill) TRAINING_STATUS, (strap) BATTERY; then TREADMILL_DATA
- * every data_interval, HEART_RATE (with RR) every hr_interval, and
+ * every data_interval, HEART_RATE (with RR) every hr_interval, FOOTPOD
+ * every footpod_interval (with a footpod), and
  * MACHINE_STATUS / CP_RESPONSE as the model produces them. Events are never
  * emitted from inside a call into this module: only from its timer, so a
  * handler may call transport_write_control_point() freely. Do not free the
@@ -32,6 +33,7 @@
 #include <systemd/sd-event.h>
 
 #include "clock.h"
+#include "sim-footpod.h"
 #include "sim-runner.h"
 #include "sim-treadmill.h"
 #include "transport.h"
@@ -46,6 +48,12 @@ typedef struct SimConfig {
         uint64_t hr_interval_usec;   /* strap notifications; default 1 s */
         const char *treadmill_name;  /* default "paced-sim treadmill" (copied) */
         const char *strap_name;      /* default "paced-sim strap" (copied) */
+        /* A footpod (RSC) on the runner, measuring the true speed of a belt
+         * that reports true / footpod_factor - offset: default off. */
+        bool footpod_enabled;
+        double footpod_factor;          /* default 1 */
+        double footpod_offset_kmh;      /* default 0 */
+        uint64_t footpod_interval_usec; /* default 1 s */
 } SimConfig;
 
 void sim_config_default(SimConfig *c);
@@ -59,6 +67,7 @@ typedef enum SimFault {
         SIM_FAULT_MALFORMED_TREADMILL_DATA, /* the next Treadmill Data is malformed */
         SIM_FAULT_MALFORMED_HEART_RATE,     /* the next Heart Rate Measurement is malformed */
         SIM_FAULT_CP_WRITE_FAILS,           /* the next CP write fails (CP_WRITE_FAILED) */
+        SIM_FAULT_DROP_FOOTPOD,             /* footpod link lost */
         _SIM_FAULT_MAX,
         _SIM_FAULT_INVALID = -EINVAL,
 } SimFault;

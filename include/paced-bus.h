@@ -15,6 +15,7 @@
 #define PACED_BUS_IFACE_MANAGER   "io.paced.paced1.Manager"
 #define PACED_BUS_IFACE_DEVICE    "io.paced.paced1.Device"
 #define PACED_BUS_IFACE_SIMULATOR "io.paced.paced1.Simulator"
+#define PACED_BUS_IFACE_FOOTPOD   "io.paced.paced1.Footpod"
 #define PACED_BUS_ERROR_PREFIX    "io.paced.paced1.Error."
 
 /* Members of this group (and root) may call the methods that change state. */

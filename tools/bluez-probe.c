@@ -149,6 +149,10 @@ static void print_event(const TransportEvent *ev)
                 json_writer_key_int(&w, "error", ev->malformed.error);
                 json_writer_key_uint(&w, "len", ev->malformed.len);
                 break;
+        case TRANSPORT_EVENT_FOOTPOD:
+                json_writer_key_number(&w, "speed_kmh", rsc_speed_to_kmh(ev->footpod.speed_raw));
+                json_writer_key_uint(&w, "cadence_spm", ev->footpod.cadence_spm);
+                break;
         case _TRANSPORT_EVENT_MAX:
         case _TRANSPORT_EVENT_INVALID:
                 break;

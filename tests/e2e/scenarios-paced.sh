@@ -492,3 +492,58 @@ scenario_sparse_mile() {
                 fail "stored distance against the belt: see stored-vs-belt.txt"
         paced_alive
 }
+
+# 11. The relay (docs/relay.md): paced serves Running Speed and Cadence on its
+#     adapter (hci1) through bluetoothd. The central is the peripheral's
+#     controller (hci0): over the link paced opened to the treadmill (one
+#     bearer, both ends aligned, see strap_align_handles) bluetoothd on hci0
+#     discovers paced's GATT application as any footpod's; it subscribes to
+#     RSC Measurement and receives the treadmill's speed and total distance.
+#     Writes are refused.
+scenario_relay() {
+        local dev meas value speed dist
+        peripheral_start "${PERIPHERAL_ARGS[@]}"
+        paced_start "${PACED_DEVICES[@]}" "[Relay]" "enabled = yes" "name = paced relay" \
+                "${PACED_WORKOUT_CONFIG[@]}"
+        wait_log 60 "$S/paced.log" 'Relay: serving Running Speed and Cadence'
+        wait_connected
+        dev=$(dev_path "$E2E_PERIPHERAL_ADAPTER" "$E2E_CLIENT_ADDR")
+        wait_for 60 prop_is "$dev" org.bluez.Device1 ServicesResolved "b true" ||
+                fail "hci0 never resolved paced's services"
+        wait_for 30 char_path "$dev" 00002a53-0000-1000-8000-00805f9b34fb >/dev/null ||
+                fail "no RSC Measurement on paced: $(cat "$F"/gatt-*.map 2>/dev/null)"
+        meas=$(char_path "$dev" 00002a53-0000-1000-8000-00805f9b34fb)
+        note "RSC Measurement at $meas"
+        # Subscribed by a client that stays (a notify session lives with it).
+        btctl_start
+        btctl "menu gatt"
+        btctl "select-attribute $meas"
+        btctl "notify on"
+        wait_log 30 "$S/paced.log" 'Relay: a watch subscribed to RSC Measurement'
+        # The treadmill runs at 10 km/h.
+        write_long_workout
+        sed -i 's/8km\/h/10km\/h/' "$S/long.txt"
+        pacectl start "$S/long.txt" || fail "pacectl start failed"
+        wait_log 60 "$S/peripheral-cp.log" '^set-target-speed 10.00 -> success'
+        # Value: flags, speed (1/256 m/s, LE), cadence, total distance (dm, LE).
+        relay_speed_is_10() {
+                read -r -a value <<<"$(char_value "$meas")"
+                [ "${#value[@]}" -ge 8 ] || return 1
+                speed=$(((value[1] + 256 * value[2]) * 36 / 256))
+                [ "$speed" -ge 98 ] && [ "$speed" -le 102 ]
+        }
+        wait_for 60 relay_speed_is_10 || fail "relay value $(char_value "$meas")"
+        (( value[0] & 2 )) || fail "no total distance in $(char_value "$meas")"
+        dist=$((value[4] + 256 * value[5] + 65536 * value[6]))
+        note "relay: $((speed / 10)).$((speed % 10)) km/h, distance $dist dm"
+        sleep 5
+        read -r -a value <<<"$(char_value "$meas")"
+        [ $((value[4] + 256 * value[5] + 65536 * value[6])) -gt "$dist" ] ||
+                fail "relay distance did not grow: $dist -> $(char_value "$meas")"
+        # Nothing a watch writes is taken.
+        ! busctl --system call org.bluez "$meas" org.bluez.GattCharacteristic1 WriteValue \
+                'aya{sv}' 1 0 1 type s request 2>"$S/write.err" ||
+                fail "a write to the relay was accepted"
+        note "write refused: $(cat "$S/write.err")"
+        paced_alive
+}

@@ -239,6 +239,110 @@ static void test_config_role_values(void **state)
         assert_null(cfg.selector[TRANSPORT_ROLE_TREADMILL]);
 }
 
+static void test_config_footpod_opt_in(void **state)
+{
+        BluezConfig cfg = {};
+
+        bluez_config_set_role(&cfg, TRANSPORT_ROLE_FOOTPOD, NULL);
+        assert_false(cfg.enable_footpod);
+        bluez_config_set_role(&cfg, TRANSPORT_ROLE_FOOTPOD, "none");
+        assert_false(cfg.enable_footpod);
+        bluez_config_set_role(&cfg, TRANSPORT_ROLE_FOOTPOD, "auto");
+        assert_true(cfg.enable_footpod);
+        assert_null(cfg.selector[TRANSPORT_ROLE_FOOTPOD]);
+        bluez_config_set_role(&cfg, TRANSPORT_ROLE_FOOTPOD, "Stryd");
+        assert_true(cfg.enable_footpod);
+        assert_string_equal(cfg.selector[TRANSPORT_ROLE_FOOTPOD], "Stryd");
+}
+
+#define FOOTPOD_ADDR "F0:AA:00:00:00:03"
+
+/* A footpod (RSC) next to the treadmill and the strap; the treadmill serves RSC too. */
+static FakeObject *ctx_footpod(Ctx *c, bool treadmill_rsc)
+{
+        static const uint16_t svcs[] = {0x1814};
+        FakeObject *dev, *svc;
+
+        ctx_fake(c, false);
+        if (treadmill_rsc) {
+                svc = fake_add_service(c->f, c->tm.dev, 0x0080, 0x1814);
+                (void)fake_add_char(c->f, svc, 0x0081, 0x2A53, "notify", NULL, 0);
+        }
+        dev = fake_add_device(c->f, c->hci0, FOOTPOD_ADDR, "Stryd", svcs, 1, false);
+        svc = fake_add_service(c->f, dev, 0x0010, 0x1814);
+        return fake_add_char(c->f, svc, 0x0011, 0x2A53, "notify", NULL, 0);
+}
+
+static bool pred_footpod_up(void *p)
+{
+        return link_is(p, TRANSPORT_ROLE_FOOTPOD, true);
+}
+
+/* Off unless configured: nothing connects a footpod nobody asked for. */
+static void test_footpod_off_by_default(void **state)
+{
+        Ctx *c = *state;
+        FakeObject *meas = ctx_footpod(c, false);
+
+        ctx_transport(c);
+        assert_true(run_until(c->e, pred_both_up, c));
+        run_for(c->e, 100 * USEC_PER_MSEC);
+        assert_int_equal(fake_count(c->f, meas->path, "StartNotify"), 0);
+        assert_int_equal(count_events(c, TRANSPORT_EVENT_LINK, TRANSPORT_ROLE_FOOTPOD), 0);
+}
+
+/* A treadmill that serves RSC too measures nothing a footpod would: never one. */
+static void test_footpod_never_a_treadmill(void **state)
+{
+        static const uint16_t svcs[] = {0x1826, 0x1814};
+        Ctx *c = *state;
+        FakeObject *dev, *svc, *meas;
+
+        assert_int_equal(fake_bluez_new(&c->f, c->e, &c->bus), 0);
+        c->hci0 = fake_add_adapter(c->f, "hci0", "00:AA:01:00:00:00", true);
+        dev = fake_add_device(c->f, c->hci0, TREADMILL_ADDR, "FS-6041F1", svcs, 2, false);
+        svc = fake_add_service(c->f, dev, 0x0080, 0x1814);
+        meas = fake_add_char(c->f, svc, 0x0081, 0x2A53, "notify", NULL, 0);
+        c->cfg.disabled[TRANSPORT_ROLE_TREADMILL] = true;
+        c->cfg.disabled[TRANSPORT_ROLE_STRAP] = true;
+        bluez_config_set_role(&c->cfg, TRANSPORT_ROLE_FOOTPOD, "auto");
+        ctx_transport(c);
+        run_for(c->e, 300 * USEC_PER_MSEC);
+        assert_int_equal(fake_count(c->f, dev->path, "Connect"), 0);
+        assert_int_equal(fake_count(c->f, meas->path, "StartNotify"), 0);
+        assert_int_equal(count_events(c, TRANSPORT_EVENT_LINK, TRANSPORT_ROLE_FOOTPOD), 0);
+}
+
+/*
+ * footpod = auto: the device with RSC and without FTMS (the treadmill serving
+ * RSC too is no footpod), subscribed, its RSC Measurements decoded.
+ */
+static void test_footpod_auto_connects_and_decodes(void **state)
+{
+        Ctx *c = *state;
+        FakeObject *meas = ctx_footpod(c, true);
+        const TransportEvent *ev;
+
+        bluez_config_set_role(&c->cfg, TRANSPORT_ROLE_FOOTPOD, "auto");
+        ctx_transport(c);
+        assert_true(run_until(c->e, pred_footpod_up, c));
+        ev = last_event(c, TRANSPORT_EVENT_IDENTITY, TRANSPORT_ROLE_FOOTPOD);
+        assert_non_null(ev);
+        assert_string_equal(ev->identity.address, FOOTPOD_ADDR);
+        /* Flags: stride and distance present, running; 3.0 m/s, 176 /min,
+         * stride 1.02 m, 1234.5 m. */
+        notify_hex(c, meas, "070003b066003930"); /* distance cut short: malformed */
+        notify_hex(c, meas, "070003b0660039300000");
+        wait_events(c, TRANSPORT_EVENT_FOOTPOD, TRANSPORT_ROLE_FOOTPOD, 1);
+        ev = last_event(c, TRANSPORT_EVENT_FOOTPOD, TRANSPORT_ROLE_FOOTPOD);
+        assert_double_equal(rsc_speed_to_kmh(ev->footpod.speed_raw), 10.8, 1e-9);
+        assert_int_equal(ev->footpod.cadence_spm, 176);
+        assert_true(ev->footpod.has_stride);
+        assert_int_equal(ev->footpod.stride_cm, 102);
+        assert_true(ev->footpod.has_distance);
+        assert_int_equal(ev->footpod.distance_dm, 12345);
+}
+
 static bool pred_discovery_stopped(void *p)
 {
         Ctx *c = p;
@@ -1290,7 +1394,11 @@ int main(void)
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test(test_backoff_doubles_and_caps),
                 cmocka_unit_test(test_config_role_values),
+                cmocka_unit_test(test_config_footpod_opt_in),
 #define T(name) cmocka_unit_test_setup_teardown(name, setup, teardown)
+                T(test_footpod_off_by_default),
+                T(test_footpod_never_a_treadmill),
+                T(test_footpod_auto_connects_and_decodes),
                 T(test_discovers_connects_and_subscribes),
                 T(test_known_devices_used_without_scanning),
                 T(test_notifications_decode_real_vectors),

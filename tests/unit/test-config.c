@@ -381,6 +381,57 @@ static char *slurp(const char *path)
 }
 
 /* Every key the parser knows appears in the shipped file and in paced.conf(5), in its section. */
+/* The footpod is opt-in, and so is the relay: neither costs anything unless configured. */
+static void test_footpod_and_relay(void **state)
+{
+        Config *c = load_ok("");
+
+        assert_null(c->footpod);
+        assert_int_equal(c->footpod_distance, CONFIG_FOOTPOD_DISTANCE_TREADMILL);
+        assert_false(c->relay);
+        assert_null(c->relay_adapter);
+        assert_null(c->relay_name);
+        assert_true(c->relay_rsc);
+        assert_false(c->relay_ftms);
+        assert_false(c->relay_hrs);
+        config_free(c);
+
+        c = load_ok("[Devices]\nfootpod = auto\n[Footpod]\ndistance = footpod\n"
+                    "[Relay]\nenabled = yes\nadapter = hci2\nname = Treadmill RSC\n"
+                    "rsc = no\nftms = yes\nheart_rate = yes\n");
+        assert_string_equal(c->footpod, "auto");
+        assert_int_equal(c->footpod_distance, CONFIG_FOOTPOD_DISTANCE_FOOTPOD);
+        assert_true(c->relay);
+        assert_string_equal(c->relay_adapter, "hci2");
+        assert_string_equal(c->relay_name, "Treadmill RSC");
+        assert_false(c->relay_rsc);
+        assert_true(c->relay_ftms);
+        assert_true(c->relay_hrs);
+        config_free(c);
+
+        c = load_ok("[Devices]\nfootpod = C8:FD:19:12:34:56\n");
+        assert_string_equal(c->footpod, "C8:FD:19:12:34:56");
+        config_free(c);
+        c = load_ok("[Devices]\nfootpod = Stryd\n");
+        assert_string_equal(c->footpod, "Stryd");
+        config_free(c);
+        c = load_ok("[Devices]\nfootpod = none\n");
+        assert_null(c->footpod);
+        config_free(c);
+        c = load_ok("[Devices]\nfootpod =\n");
+        assert_null(c->footpod);
+        config_free(c);
+
+        assert_int_equal(
+                load_fails("[Devices]\nfootpod = C8:FD:19:12:34:5G\n", "Bluetooth address"), 2);
+        assert_int_equal(load_fails("[Footpod]\ndistance = gps\n", "treadmill, footpod"), 2);
+        assert_int_equal(load_fails("[Relay]\nadapter = usb0\n", "adapter"), 2);
+        assert_int_equal(
+                load_fails("[Relay]\nname = a name longer than twenty\n", "longer than 20"), 2);
+        assert_string_equal(config_footpod_distance_to_string(CONFIG_FOOTPOD_DISTANCE_FOOTPOD),
+                            "footpod");
+}
+
 static void test_every_key_documented(void **state)
 {
         char *conf = slurp(PACED_SOURCE_DIR "/conf/paced.conf");
@@ -448,6 +499,7 @@ int main(void)
                 cmocka_unit_test(test_long_line_and_nul),
                 cmocka_unit_test(test_missing_file),
                 cmocka_unit_test(test_max_hr_estimate_and_zone_auto),
+                cmocka_unit_test(test_footpod_and_relay),
                 cmocka_unit_test(test_every_key_documented),
                 cmocka_unit_test(test_parse_number_range),
         };

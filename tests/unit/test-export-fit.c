@@ -174,6 +174,53 @@ static void test_fit_crc_known_vector(void **state)
         assert_int_equal(fit_crc16(0, "", 0), 0);
 }
 
+/*
+ * A footpod's cadence (steps a minute, both feet) goes out as a watch writes
+ * running cadence: strides in cadence, the half step in fractional_cadence
+ * (x128); seconds without it are invalid, and without any the fields are
+ * not defined at all.
+ */
+static void test_fit_footpod_cadence(void **state)
+{
+        SessionSample x[4];
+        SessionData d = {.start_wall_usec = FIXTURE_START_USEC, .samples = x, .n_samples = 4};
+        static const unsigned spm[4] = {175, 0, 180, 181};
+        uint8_t *buf = NULL;
+        size_t size;
+        Decoded dec;
+
+        for (unsigned i = 0; i < 4; i++)
+                x[i] = (SessionSample){.t_s = i,
+                                       .speed_kmh = 10,
+                                       .distance_m = i * 2.8,
+                                       .incline_pct = NAN,
+                                       .step_index = -1,
+                                       .alpha1 = NAN,
+                                       .cadence_spm = spm[i]};
+        assert_int_equal(export_fit(&d, NULL, &buf, &size), 0);
+        decode(buf, size, &dec);
+        assert_int_equal(count_global(&dec, FIT_MESG_RECORD), 4);
+        assert_int_equal(field(nth(&dec, FIT_MESG_RECORD, 0), 4), 87);
+        assert_int_equal(field(nth(&dec, FIT_MESG_RECORD, 0), 53), 64);
+        assert_int_equal(field(nth(&dec, FIT_MESG_RECORD, 1), 4), 0xFF);
+        assert_int_equal(field(nth(&dec, FIT_MESG_RECORD, 1), 53), 0xFF);
+        assert_int_equal(field(nth(&dec, FIT_MESG_RECORD, 2), 4), 90);
+        assert_int_equal(field(nth(&dec, FIT_MESG_RECORD, 2), 53), 0);
+        assert_int_equal(field(nth(&dec, FIT_MESG_RECORD, 3), 4), 90);
+        assert_int_equal(field(nth(&dec, FIT_MESG_RECORD, 3), 53), 64);
+        free(dec.m);
+        free(buf);
+
+        for (unsigned i = 0; i < 4; i++)
+                x[i].cadence_spm = 0;
+        assert_int_equal(export_fit(&d, NULL, &buf, &size), 0);
+        decode(buf, size, &dec);
+        assert_int_equal(field(nth(&dec, FIT_MESG_RECORD, 0), 4), -1);
+        assert_int_equal(field(nth(&dec, FIT_MESG_RECORD, 0), 53), -1);
+        free(dec.m);
+        free(buf);
+}
+
 static void test_fit_structure_matches_session(void **state)
 {
         char dir[] = "/tmp/test-export-fit-XXXXXX";
@@ -470,6 +517,7 @@ int main(void)
                 cmocka_unit_test(test_fit_crc_known_vector),
                 cmocka_unit_test(test_fit_header_and_file_id_bytes),
                 cmocka_unit_test(test_fit_structure_matches_session),
+                cmocka_unit_test(test_fit_footpod_cadence),
                 cmocka_unit_test(test_fit_auto_lap_and_pause),
                 cmocka_unit_test(test_fit_gap_is_not_timer_time),
         };

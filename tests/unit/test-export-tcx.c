@@ -229,6 +229,36 @@ static void test_tcx_gap_splits_track(void **state)
         free(buf);
 }
 
+/* The footpod's cadence as RunCadence, in strides (one foot) a minute. */
+static void test_tcx_run_cadence(void **state)
+{
+        SessionSample x[3];
+        SessionData d = {.start_wall_usec = FIXTURE_START_USEC, .samples = x, .n_samples = 3};
+        static const unsigned spm[3] = {175, 0, 180};
+        char *buf = NULL, *p;
+        size_t size = 0, n = 0;
+        FILE *f;
+
+        for (unsigned i = 0; i < 3; i++)
+                x[i] = (SessionSample){.t_s = i,
+                                       .speed_kmh = 10,
+                                       .distance_m = i * 2.8,
+                                       .step_index = -1,
+                                       .alpha1 = NAN,
+                                       .cadence_spm = spm[i]};
+        f = open_memstream(&buf, &size);
+        assert_int_equal(export_tcx_write(&d, f), 0);
+        fclose(f);
+        assert_non_null(
+                strstr(buf, "<ns3:Speed>2.778</ns3:Speed><ns3:RunCadence>88</ns3:RunCadence>"));
+        assert_non_null(
+                strstr(buf, "<ns3:Speed>2.778</ns3:Speed><ns3:RunCadence>90</ns3:RunCadence>"));
+        for (p = buf; (p = strstr(p, "RunCadence>")); p++)
+                n++;
+        assert_int_equal(n, 4); /* two trackpoints, each opened and closed */
+        free(buf);
+}
+
 /*
  * A lap's TotalTimeSeconds is the timer's (moving) time, as Garmin
  * writes it; it was the clock's, pauses included (29/20/30/41 s for laps whose
@@ -285,6 +315,7 @@ int main(void)
                 cmocka_unit_test(test_tcx_escapes_and_free_run),
                 cmocka_unit_test(test_tcx_gap_splits_track),
                 cmocka_unit_test(test_tcx_lap_time_without_pauses),
+                cmocka_unit_test(test_tcx_run_cadence),
         };
 
         return cmocka_run_group_tests(tests, NULL, NULL);

@@ -1,0 +1,461 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* The relay: paced as an RSC sensor through bluetoothd (relay.h, docs/relay.md). */
+#include <errno.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "ftms.h"
+#include "log.h"
+#include "relay.h"
+#include "rsc.h"
+#include "util.h"
+
+#define BLUEZ_SERVICE      "org.bluez"
+#define GATT_MANAGER_IFACE "org.bluez.GattManager1"
+#define AD_MANAGER_IFACE   "org.bluez.LEAdvertisingManager1"
+#define GATT_SERVICE_IFACE "org.bluez.GattService1"
+#define GATT_CHAR_IFACE    "org.bluez.GattCharacteristic1"
+#define AD_IFACE           "org.bluez.LEAdvertisement1"
+#define SERVICE_PATH       RELAY_APP_PATH "/rsc"
+#define AD_PATH            RELAY_APP_PATH "/advertisement"
+/* bluetoothd not there yet, or the adapter off: try again this often. */
+#define RETRY_USEC           (10 * USEC_PER_SEC)
+#define RELAY_SENSOR_FEATURE (RSC_FEATURE_STRIDE | RSC_FEATURE_DISTANCE)
+
+typedef enum RelayCharId {
+        RELAY_CHAR_MEASUREMENT,
+        RELAY_CHAR_FEATURE,
+        RELAY_CHAR_LOCATION,
+        _RELAY_CHAR_MAX,
+} RelayCharId;
+
+typedef struct RelayChar {
+        Relay *relay;
+        RelayCharId id;
+        char path[64];
+        uint16_t uuid;
+        const char *flag; /* "notify" or "read": never "write" */
+        uint8_t value[RSC_MEASUREMENT_MAX_LEN];
+        size_t value_len;
+        bool notifying;
+        sd_bus_slot *slot;
+} RelayChar;
+
+struct Relay {
+        sd_event *event;
+        sd_bus *bus;
+        char *adapter_path;
+        char *name;
+        uint64_t interval_usec;
+        RelayGetValues get_values;
+        void *userdata;
+
+        sd_bus_slot *manager_slot, *service_slot, *ad_slot;
+        RelayChar chars[_RELAY_CHAR_MAX];
+        sd_bus_slot *call_slot;
+        sd_event_source *retry, *timer;
+        bool app_registered, ad_registered;
+};
+
+int relay_encode(const RelayValues *v, uint8_t *buf, size_t size, size_t *ret_len)
+{
+        RscMeasurement m = {};
+
+        /* Unknown speed is a standing runner to a watch, not a missing record. */
+        (void)rsc_speed_from_kmh(isfinite(v->speed_kmh) && v->speed_kmh > 0 ? v->speed_kmh : 0,
+                                 &m.speed_raw);
+        m.cadence_spm = (uint8_t)MIN(v->cadence_spm, 255u);
+        if (isfinite(v->stride_m) && v->stride_m > 0 && v->stride_m < 655) {
+                m.has_stride = true;
+                m.stride_cm = (uint16_t)lround(v->stride_m * 100);
+        }
+        if (isfinite(v->distance_m) && v->distance_m >= 0 &&
+            rsc_distance_from_m(v->distance_m, &m.distance_dm) >= 0)
+                m.has_distance = true;
+        return rsc_encode_measurement(&m, buf, size, ret_len);
+}
+
+bool relay_notifying(const Relay *r)
+{
+        return r && r->chars[RELAY_CHAR_MEASUREMENT].notifying;
+}
+
+bool relay_registered(const Relay *r)
+{
+        return r && r->app_registered && r->ad_registered;
+}
+
+/* ---- the GATT objects ---- */
+
+static int service_get_uuid(sd_bus *bus, const char *path, const char *interface,
+                            const char *property, sd_bus_message *reply, void *userdata,
+                            sd_bus_error *error)
+{
+        char uuid[37];
+
+        bt_uuid16_to_string(RSC_UUID_SERVICE, uuid);
+        return sd_bus_message_append(reply, "s", uuid);
+}
+
+static int service_get_primary(sd_bus *bus, const char *path, const char *interface,
+                               const char *property, sd_bus_message *reply, void *userdata,
+                               sd_bus_error *error)
+{
+        return sd_bus_message_append(reply, "b", true);
+}
+
+static const sd_bus_vtable service_vtable[] = {
+        SD_BUS_VTABLE_START(0),
+        SD_BUS_PROPERTY("UUID", "s", service_get_uuid, 0, SD_BUS_VTABLE_PROPERTY_CONST),
+        SD_BUS_PROPERTY("Primary", "b", service_get_primary, 0, SD_BUS_VTABLE_PROPERTY_CONST),
+        SD_BUS_VTABLE_END,
+};
+
+static int char_get_uuid(sd_bus *bus, const char *path, const char *interface, const char *property,
+                         sd_bus_message *reply, void *userdata, sd_bus_error *error)
+{
+        RelayChar *c = userdata;
+        char uuid[37];
+
+        bt_uuid16_to_string(c->uuid, uuid);
+        return sd_bus_message_append(reply, "s", uuid);
+}
+
+static int char_get_service(sd_bus *bus, const char *path, const char *interface,
+                            const char *property, sd_bus_message *reply, void *userdata,
+                            sd_bus_error *error)
+{
+        return sd_bus_message_append(reply, "o", SERVICE_PATH);
+}
+
+static int char_get_flags(sd_bus *bus, const char *path, const char *interface,
+                          const char *property, sd_bus_message *reply, void *userdata,
+                          sd_bus_error *error)
+{
+        RelayChar *c = userdata;
+
+        return sd_bus_message_append(reply, "as", 1, c->flag);
+}
+
+static int char_get_value(sd_bus *bus, const char *path, const char *interface,
+                          const char *property, sd_bus_message *reply, void *userdata,
+                          sd_bus_error *error)
+{
+        RelayChar *c = userdata;
+
+        return sd_bus_message_append_array(reply, 'y', c->value, c->value_len);
+}
+
+static int char_get_notifying(sd_bus *bus, const char *path, const char *interface,
+                              const char *property, sd_bus_message *reply, void *userdata,
+                              sd_bus_error *error)
+{
+        RelayChar *c = userdata;
+
+        return sd_bus_message_append(reply, "b", c->notifying);
+}
+
+static int char_read(sd_bus_message *m, void *userdata, sd_bus_error *error)
+{
+        RelayChar *c = userdata;
+        _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
+        int r;
+
+        if (c->id == RELAY_CHAR_MEASUREMENT)
+                return sd_bus_error_set(error, "org.bluez.Error.NotPermitted",
+                                        "RSC Measurement is notified, not read.");
+        r = sd_bus_message_new_method_return(m, &reply);
+        if (r >= 0)
+                r = sd_bus_message_append_array(reply, 'y', c->value, c->value_len);
+        if (r >= 0)
+                r = sd_bus_send(NULL, reply, NULL);
+        return r;
+}
+
+/* The relay only tells: nothing a watch writes reaches paced. */
+static int char_write(sd_bus_message *m, void *userdata, sd_bus_error *error)
+{
+        return sd_bus_error_set(error, "org.bluez.Error.NotPermitted",
+                                "paced's relay accepts no writes.");
+}
+
+static int char_start_notify(sd_bus_message *m, void *userdata, sd_bus_error *error)
+{
+        RelayChar *c = userdata;
+
+        if (c->id != RELAY_CHAR_MEASUREMENT)
+                return sd_bus_error_set(error, "org.bluez.Error.NotSupported",
+                                        "Only RSC Measurement notifies.");
+        if (!c->notifying) {
+                c->notifying = true;
+                log_info("Relay: a watch subscribed to RSC Measurement.");
+                (void)sd_bus_emit_properties_changed(c->relay->bus, c->path, GATT_CHAR_IFACE,
+                                                     "Notifying", NULL);
+        }
+        return sd_bus_reply_method_return(m, "");
+}
+
+static int char_stop_notify(sd_bus_message *m, void *userdata, sd_bus_error *error)
+{
+        RelayChar *c = userdata;
+
+        if (c->notifying) {
+                c->notifying = false;
+                log_info("Relay: the watch unsubscribed.");
+                (void)sd_bus_emit_properties_changed(c->relay->bus, c->path, GATT_CHAR_IFACE,
+                                                     "Notifying", NULL);
+        }
+        return sd_bus_reply_method_return(m, "");
+}
+
+static const sd_bus_vtable char_vtable[] = {
+        SD_BUS_VTABLE_START(0),
+        SD_BUS_PROPERTY("UUID", "s", char_get_uuid, 0, SD_BUS_VTABLE_PROPERTY_CONST),
+        SD_BUS_PROPERTY("Service", "o", char_get_service, 0, SD_BUS_VTABLE_PROPERTY_CONST),
+        SD_BUS_PROPERTY("Flags", "as", char_get_flags, 0, SD_BUS_VTABLE_PROPERTY_CONST),
+        SD_BUS_PROPERTY("Value", "ay", char_get_value, 0, SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
+        SD_BUS_PROPERTY("Notifying", "b", char_get_notifying, 0,
+                        SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
+        SD_BUS_METHOD("ReadValue", "a{sv}", "ay", char_read, 0),
+        SD_BUS_METHOD("WriteValue", "aya{sv}", "", char_write, 0),
+        SD_BUS_METHOD("StartNotify", "", "", char_start_notify, 0),
+        SD_BUS_METHOD("StopNotify", "", "", char_stop_notify, 0),
+        SD_BUS_VTABLE_END,
+};
+
+static void retry_later(Relay *r);
+
+/* ---- the advertisement ---- */
+
+static int ad_get_type(sd_bus *bus, const char *path, const char *interface, const char *property,
+                       sd_bus_message *reply, void *userdata, sd_bus_error *error)
+{
+        return sd_bus_message_append(reply, "s", "peripheral");
+}
+
+static int ad_get_uuids(sd_bus *bus, const char *path, const char *interface, const char *property,
+                        sd_bus_message *reply, void *userdata, sd_bus_error *error)
+{
+        char uuid[37];
+
+        bt_uuid16_to_string(RSC_UUID_SERVICE, uuid);
+        return sd_bus_message_append(reply, "as", 1, uuid);
+}
+
+static int ad_get_name(sd_bus *bus, const char *path, const char *interface, const char *property,
+                       sd_bus_message *reply, void *userdata, sd_bus_error *error)
+{
+        Relay *r = userdata;
+
+        return sd_bus_message_append(reply, "s", r->name);
+}
+
+static int ad_release(sd_bus_message *m, void *userdata, sd_bus_error *error)
+{
+        Relay *r = userdata;
+
+        /* bluetoothd dropped it (adapter off): registered again, once it takes it. */
+        log_info("Relay: bluetoothd released the advertisement; registering it again later.");
+        r->ad_registered = false;
+        retry_later(r);
+        return sd_bus_reply_method_return(m, "");
+}
+
+static const sd_bus_vtable ad_vtable[] = {
+        SD_BUS_VTABLE_START(0),
+        SD_BUS_PROPERTY("Type", "s", ad_get_type, 0, SD_BUS_VTABLE_PROPERTY_CONST),
+        SD_BUS_PROPERTY("ServiceUUIDs", "as", ad_get_uuids, 0, SD_BUS_VTABLE_PROPERTY_CONST),
+        SD_BUS_PROPERTY("LocalName", "s", ad_get_name, 0, SD_BUS_VTABLE_PROPERTY_CONST),
+        SD_BUS_METHOD("Release", "", "", ad_release, 0),
+        SD_BUS_VTABLE_END,
+};
+
+/* ---- registration with bluetoothd ---- */
+
+static void register_next(Relay *r);
+
+static int on_retry(sd_event_source *s, uint64_t usec, void *userdata)
+{
+        register_next(userdata);
+        return 0;
+}
+
+static void retry_later(Relay *r)
+{
+        uint64_t now = 0;
+
+        (void)sd_event_now(r->event, CLOCK_MONOTONIC, &now);
+        if (r->retry) {
+                (void)sd_event_source_set_time(r->retry, now + RETRY_USEC);
+                (void)sd_event_source_set_enabled(r->retry, SD_EVENT_ONESHOT);
+        } else if (sd_event_add_time(r->event, &r->retry, CLOCK_MONOTONIC, now + RETRY_USEC, 0,
+                                     on_retry, r) < 0)
+                log_warning("Relay: cannot schedule a retry; it stays unregistered.");
+}
+
+static int on_registered(sd_bus_message *m, void *userdata, sd_bus_error *ret_error)
+{
+        Relay *r = userdata;
+        const sd_bus_error *e = sd_bus_message_get_error(m);
+        bool app = !r->app_registered;
+
+        r->call_slot = sd_bus_slot_unref(r->call_slot);
+        if (e) {
+                log_warning("Relay: %s on %s failed: %s; retrying in %u s.",
+                            app ? "RegisterApplication" : "RegisterAdvertisement", r->adapter_path,
+                            e->message ?: e->name, (unsigned)(RETRY_USEC / USEC_PER_SEC));
+                retry_later(r);
+                return 0;
+        }
+        if (app)
+                r->app_registered = true;
+        else {
+                r->ad_registered = true;
+                log_info("Relay: serving Running Speed and Cadence as '%s' on %s.", r->name,
+                         r->adapter_path);
+        }
+        register_next(r);
+        return 0;
+}
+
+static void register_next(Relay *r)
+{
+        const char *iface, *method, *path;
+        int k;
+
+        if (r->call_slot || relay_registered(r))
+                return;
+        if (!r->app_registered) {
+                iface = GATT_MANAGER_IFACE, method = "RegisterApplication", path = RELAY_APP_PATH;
+        } else {
+                iface = AD_MANAGER_IFACE, method = "RegisterAdvertisement", path = AD_PATH;
+        }
+        k = sd_bus_call_method_async(r->bus, &r->call_slot, BLUEZ_SERVICE, r->adapter_path, iface,
+                                     method, on_registered, r, "oa{sv}", path, 0);
+        if (k < 0) {
+                log_warning_errno(k, "Relay: cannot call %s: %m", method);
+                retry_later(r);
+        }
+}
+
+/* ---- notifications ---- */
+
+static int on_timer(sd_event_source *s, uint64_t usec, void *userdata)
+{
+        Relay *r = userdata;
+        RelayChar *c = &r->chars[RELAY_CHAR_MEASUREMENT];
+        RelayValues v = {.speed_kmh = NAN, .distance_m = NAN, .stride_m = NAN};
+
+        (void)sd_event_source_set_time(s, usec + r->interval_usec);
+        /* Nothing encoded or sent while nobody listens: the relay costs nothing then. */
+        if (!c->notifying)
+                return 0;
+        if (r->get_values)
+                r->get_values(r->userdata, &v);
+        if (relay_encode(&v, c->value, sizeof(c->value), &c->value_len) < 0)
+                return 0;
+        (void)sd_bus_emit_properties_changed(r->bus, c->path, GATT_CHAR_IFACE, "Value", NULL);
+        return 0;
+}
+
+/* ---- life ---- */
+
+Relay *relay_free(Relay *r)
+{
+        if (!r)
+                return NULL;
+        /* Best effort, no answer awaited: bluetoothd also drops them when paced's
+         * connection goes. */
+        if (r->ad_registered)
+                (void)sd_bus_call_method_async(r->bus, NULL, BLUEZ_SERVICE, r->adapter_path,
+                                               AD_MANAGER_IFACE, "UnregisterAdvertisement", NULL,
+                                               NULL, "o", AD_PATH);
+        if (r->app_registered)
+                (void)sd_bus_call_method_async(r->bus, NULL, BLUEZ_SERVICE, r->adapter_path,
+                                               GATT_MANAGER_IFACE, "UnregisterApplication", NULL,
+                                               NULL, "o", RELAY_APP_PATH);
+        sd_bus_slot_unref(r->call_slot);
+        sd_event_source_disable_unref(r->retry);
+        sd_event_source_disable_unref(r->timer);
+        for (int i = 0; i < _RELAY_CHAR_MAX; i++)
+                sd_bus_slot_unref(r->chars[i].slot);
+        sd_bus_slot_unref(r->ad_slot);
+        sd_bus_slot_unref(r->service_slot);
+        sd_bus_slot_unref(r->manager_slot);
+        sd_bus_unref(r->bus);
+        sd_event_unref(r->event);
+        free(r->adapter_path);
+        free(r->name);
+        free(r);
+        return NULL;
+}
+
+static int export_char(Relay *r, RelayCharId id, uint16_t uuid, const char *flag)
+{
+        RelayChar *c = &r->chars[id];
+
+        *c = (RelayChar){.relay = r, .id = id, .uuid = uuid, .flag = flag};
+        snprintf(c->path, sizeof(c->path), "%s/char%d", SERVICE_PATH, (int)id);
+        return sd_bus_add_object_vtable(r->bus, &c->slot, c->path, GATT_CHAR_IFACE, char_vtable, c);
+}
+
+int relay_new(Relay **ret, sd_event *e, sd_bus *bus, const RelayConfig *cfg)
+{
+        Relay *r;
+        RelayChar *c;
+        uint64_t now = 0;
+        int k;
+
+        if (!cfg->adapter_path)
+                return -EINVAL;
+        r = calloc(1, sizeof(*r));
+        if (!r)
+                return -ENOMEM;
+        r->event = sd_event_ref(e);
+        r->bus = sd_bus_ref(bus);
+        r->adapter_path = strdup(cfg->adapter_path);
+        r->name = strdup(cfg->name ?: "paced");
+        r->interval_usec = cfg->interval_usec ?: USEC_PER_SEC;
+        r->get_values = cfg->get_values;
+        r->userdata = cfg->userdata;
+        if (!r->adapter_path || !r->name) {
+                relay_free(r);
+                return -ENOMEM;
+        }
+
+        k = sd_bus_add_object_manager(bus, &r->manager_slot, RELAY_APP_PATH);
+        if (k >= 0)
+                k = sd_bus_add_object_vtable(bus, &r->service_slot, SERVICE_PATH,
+                                             GATT_SERVICE_IFACE, service_vtable, r);
+        if (k >= 0)
+                k = export_char(r, RELAY_CHAR_MEASUREMENT, RSC_UUID_MEASUREMENT, "notify");
+        if (k >= 0)
+                k = export_char(r, RELAY_CHAR_FEATURE, RSC_UUID_FEATURE, "read");
+        if (k >= 0)
+                k = export_char(r, RELAY_CHAR_LOCATION, RSC_UUID_SENSOR_LOCATION, "read");
+        if (k >= 0)
+                k = sd_bus_add_object_vtable(bus, &r->ad_slot, AD_PATH, AD_IFACE, ad_vtable, r);
+        if (k < 0) {
+                relay_free(r);
+                return k;
+        }
+        c = &r->chars[RELAY_CHAR_FEATURE];
+        (void)rsc_encode_feature(RELAY_SENSOR_FEATURE, c->value, sizeof(c->value), &c->value_len);
+        c = &r->chars[RELAY_CHAR_LOCATION];
+        c->value[0] = RSC_LOCATION_IN_SHOE;
+        c->value_len = 1;
+
+        (void)sd_event_now(e, CLOCK_MONOTONIC, &now);
+        k = sd_event_add_time(e, &r->timer, CLOCK_MONOTONIC, now + r->interval_usec, 0, on_timer,
+                              r);
+        if (k >= 0)
+                k = sd_event_source_set_enabled(r->timer, SD_EVENT_ON);
+        if (k < 0) {
+                relay_free(r);
+                return k;
+        }
+        register_next(r);
+        *ret = r;
+        return 0;
+}

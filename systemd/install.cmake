@@ -48,7 +48,8 @@ install(FILES ${CMAKE_SOURCE_DIR}/systemd/paced.tmpfiles DESTINATION ${PACED_TMP
 # The documents the man pages refer to (docs/HACKING.md and the design notes
 # stay in the source tree).
 install(FILES ${CMAKE_SOURCE_DIR}/README.md ${CMAKE_SOURCE_DIR}/docs/analysis.md
-              ${CMAKE_SOURCE_DIR}/docs/dbus-api.md ${CMAKE_SOURCE_DIR}/docs/sessions.md
+              ${CMAKE_SOURCE_DIR}/docs/dbus-api.md ${CMAKE_SOURCE_DIR}/docs/relay.md
+              ${CMAKE_SOURCE_DIR}/docs/sessions.md
               ${CMAKE_SOURCE_DIR}/docs/sync.md ${CMAKE_SOURCE_DIR}/docs/web.md
               ${CMAKE_SOURCE_DIR}/docs/web-phone.png ${CMAKE_SOURCE_DIR}/docs/workouts.md
         DESTINATION ${CMAKE_INSTALL_DATADIR}/doc/paced)

@@ -209,6 +209,14 @@ session_id() {
         prop SessionId
 }
 
+# sessions_written: the database holds a session and every session in it
+# has its end: written off the loop, a moment after SessionId goes to 0.
+sessions_written() {
+        local db="$T/state/paced.db"
+        [ "$(sqlite3 "$db" "SELECT count(*) FROM sessions")" -gt 0 ] 2> /dev/null &&
+                [ "$(sqlite3 "$db" "SELECT count(*) FROM sessions WHERE end_usec IS NULL")" = 0 ]
+}
+
 # pacectl as the test user (root in CI).
 pc() { "$PACECTL" "$@"; }
 

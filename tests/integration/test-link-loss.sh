@@ -80,6 +80,7 @@ wait_for 10 strap_connected true || fail "the strap did not reconnect"
 # The stored session says what happened, in order: each loss, then its restore.
 expect_rc 0 pc stop
 wait_for 10 prop_is SessionId 0 || fail "the session did not end"
+wait_for 10 sessions_written || fail "the session's end was not written"
 pc show 1 --json --state-dir "$T/state" > "$T/show.json" || fail "pacectl show failed"
 python3 - "$T/show.json" <<'PY' || fail "link events: $(cat "$T/show.json")"
 import json, sys

@@ -28,6 +28,7 @@ for _ in 1 2; do
 done
 wait_for 30 prop_is State '"finished"' || fail "workout not finished: $(prop State)"
 wait_for 10 prop_is SessionId 0 || fail "session not closed"
+wait_for 10 sessions_written || fail "the session's end was not written"
 id=$(sqlite3 "$db" "SELECT max(id) FROM sessions")
 [ -n "$id" ] || fail "the session was not written"
 read -r n tmin tmax gaps < <(sqlite3 -separator ' ' "$db" "SELECT count(*), min(t), max(t),

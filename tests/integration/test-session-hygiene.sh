@@ -59,6 +59,7 @@ grep -q "expected main, trial or cooldown" "$T/err" || fail "$(cat "$T/err")"
 sleep 1 # some distance in the session
 expect_rc 0 pc stop
 wait_for 10 prop_is SessionId 0 || fail "session not closed"
+wait_for 10 sessions_written || fail "the session's end was not written"
 id=$(sqlite3 "$db" "SELECT max(id) FROM sessions")
 [ -n "$id" ] || fail "the run was not kept"
 

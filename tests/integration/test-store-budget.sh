@@ -46,13 +46,15 @@ touch "$T/release"
 wait_for 30 prop_is Storage '"ok"' || fail "not written after the lock: Storage $(prop Storage)"
 expect_rc 0 pc stop
 wait_for 10 prop_is SessionId 0 || fail "session not closed"
+wait_for 10 sessions_written || fail "the session's end was not written"
 id=$(sqlite3 "$db" "SELECT max(id) FROM sessions")
 [ -n "$id" ] || fail "the session was not written"
 n=$(sqlite3 "$db" "SELECT count(*) FROM samples WHERE session_id = $id")
 note=$(sqlite3 "$db" "SELECT text FROM events WHERE session_id = $id AND text LIKE '%not recorded%'")
 log "session $id: $n samples; note: $note"
 [ "$n" -ge 300 ] || fail "only $n samples kept"
-dropped=$(sed -n 's/.*not recorded: \([0-9]*\) samples.*/\1/p' <<< "$note")
+# One note per stretch of dropping (under load the budget can fill twice).
+dropped=$(sed -n 's/.*not recorded: \([0-9]*\) samples.*/\1/p' <<< "$note" | awk '{ n += $1 } END { print n }')
 [ -n "$dropped" ] && [ "$dropped" -ge 250 ] || fail "dropped samples not reported: '$note'"
 stop_paced TERM
 [ "$PACED_RC" -eq 0 ] || fail "paced exited $PACED_RC"

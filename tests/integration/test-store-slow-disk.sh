@@ -31,6 +31,7 @@ before=$(grep -c '^main ' "$T/fsync.log" 2> /dev/null || true)
 expect_rc 0 pc start "$T/w.txt"
 wait_for 30 prop_is State '"finished"' || fail "workout not finished: $(prop State)"
 wait_for 10 prop_is SessionId 0 || fail "session not closed"
+wait_for 10 sessions_written || fail "the session's end was not written"
 id=$(sqlite3 "$db" "SELECT max(id) FROM sessions")
 [ -n "$id" ] || fail "the session was not written"
 after=$(grep -c '^main ' "$T/fsync.log" 2> /dev/null || true)

@@ -97,11 +97,14 @@ scenario_workout() {
         # No rejected command: every target was within the machine's range.
         ! grep -v -- '-> success$' "$S/peripheral-cp.log" || fail "a command was refused"
         # The stored session has the workout's samples (one a second or so).
-        pacectl show 1 --json --state-dir "$F/state" >"$S/session.json" ||
-                fail "no stored session"
+        # (written off the loop: the last rows a moment after the state)
         local samples
-        samples=$(grep -o '"samples":[0-9]*' "$S/session.json" | cut -d: -f2)
-        [ "${samples:-0}" -ge 20 ] || fail "only ${samples:-0} samples stored"
+        stored_samples() {
+                pacectl show 1 --json --state-dir "$F/state" >"$S/session.json" 2>/dev/null &&
+                        samples=$(grep -o '"samples":[0-9]*' "$S/session.json" | cut -d: -f2) &&
+                        [ "${samples:-0}" -ge 20 ]
+        }
+        wait_for 10 stored_samples || fail "only ${samples:-0} samples stored"
         note "session 1: $samples samples"
         paced_alive
 }
@@ -177,7 +180,12 @@ library_workout() {
         wait_log 30 "$S/paced.log" 'Step 1: '
         pacectl skip || fail "pacectl skip failed"
         wait_for 240 status_is state finished || fail "did not finish: $(status_field state)"
-        pacectl show 1 --json --state-dir "$F/state" >"$S/session.json" || fail "no stored session"
+        # The session's end is written off the loop, a moment after the state.
+        stored_finished() {
+                pacectl show 1 --json --state-dir "$F/state" >"$S/session.json" 2>/dev/null &&
+                        grep -q '"end_reason":"finished"' "$S/session.json"
+        }
+        wait_for 10 stored_finished || fail "session not stored as finished: $(head -c 300 "$S/session.json")"
         # Every target the treadmill accepted, with the peripheral's time stamp.
         sed -n 's/^\[\([0-9.]*\)\] cp: set-target-speed \([0-9.]*\) -> success$/\1 \2/p' \
                 "$S/peripheral.log" >"$S/speeds.txt"

@@ -43,8 +43,8 @@ typedef struct ManagerProps {
         char *version, *state, *pause_reason, *workout, *step_name, *next_step_name;
         char *control_status, *schedule, *units;
         char *storage, *storage_error; /* "ok", "unavailable", "buffering", "dropping" */
-        char *next_action; /* the one thing the runner should do next, "" if nothing */
-        char *last_result; /* the last time trial's result, "" if none */
+        char *next_action;             /* the one thing the runner should do next, "" if nothing */
+        char *last_result;             /* the last time trial's result, "" if none */
         int step_index;
         unsigned step_count, heart_rate, zone;
         double step_remaining, step_elapsed, target_speed, speed_override, target_incline;

@@ -39,8 +39,7 @@ static void print_status_text(const ManagerProps *p, const DeviceProps devs[2])
                 printf("       To do: %s\n", p->next_action);
         if (p->workout && *p->workout) {
                 printf("     Workout: %s\n", p->workout);
-                bool over = p->state &&
-                            (streq(p->state, "finished") || streq(p->state, "aborted"));
+                bool over = p->state && (streq(p->state, "finished") || streq(p->state, "aborted"));
 
                 if (p->step_index >= 0 && over)
                         printf("        Step: %d/%u %s (%s)\n", p->step_index + 1, p->step_count,

@@ -31,11 +31,11 @@ struct SafetyMonitor {
         bool have_caps;
         TransportCapabilities caps;
         SafetyLimits limits;
-        bool control_refused; /* the last Request Control was refused */
-        uint64_t able_since;  /* paced could reach the belt from then on (link, control, start) */
-        double last_target;   /* the newest target: ours written, or the machine's reported */
-        TargetEcho speed_echo;  /* the speeds written, to tell late echoes */
-        uint64_t raised_at;   /* the machine reported a higher target (the console's) */
+        bool control_refused;  /* the last Request Control was refused */
+        uint64_t able_since;   /* paced could reach the belt from then on (link, control, start) */
+        double last_target;    /* the newest target: ours written, or the machine's reported */
+        TargetEcho speed_echo; /* the speeds written, to tell late echoes */
+        uint64_t raised_at;    /* the machine reported a higher target (the console's) */
 
         /* what the treadmill reports (true units) */
         double measured_kmh, measured_incline;
@@ -384,8 +384,7 @@ void safety_monitor_observe(SafetyMonitor *m, uint64_t now, const TransportEvent
 
                         set_stopped(m, false, false);
                         m->user_start = keep;
-                }
-                else if (m->stopped && !m->ever_moving)
+                } else if (m->stopped && !m->ever_moving)
                         /* A session runs: started on the console while we were away. */
                         clear_stopped(m, now);
                 break;

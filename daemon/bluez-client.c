@@ -1789,10 +1789,12 @@ int bluez_transport_new(Transport **ret, sd_event *e, sd_bus *bus, const BluezCo
                         return -ENOMEM;
                 l->client = c;
                 l->role = i;
-                link_enter_state(l, cfg->disabled[i] || (i == TRANSPORT_ROLE_FOOTPOD && !cfg->enable_footpod)
-                                         ? BLUEZ_LINK_DISABLED
-                                         : BLUEZ_LINK_WAITING,
-                                 "configured");
+                link_enter_state(
+                        l,
+                        cfg->disabled[i] || (i == TRANSPORT_ROLE_FOOTPOD && !cfg->enable_footpod)
+                                ? BLUEZ_LINK_DISABLED
+                                : BLUEZ_LINK_WAITING,
+                        "configured");
                 for (int k = 0; k < _BLUEZ_CHAR_MAX; k++) {
                         l->chars[k].link = l;
                         l->chars[k].id = k;

@@ -56,8 +56,8 @@ static const struct {
                                        HRS_UUID_SERVICE, HRS_UUID_MEASUREMENT, true, false, true},
         [BLUEZ_CHAR_BATTERY_LEVEL] = {"Battery Level", TRANSPORT_ROLE_STRAP, BAS_UUID_SERVICE,
                                       BAS_UUID_BATTERY_LEVEL, false, true, true},
-        [BLUEZ_CHAR_RSC_MEASUREMENT] = {"RSC Measurement", TRANSPORT_ROLE_FOOTPOD,
-                                        RSC_UUID_SERVICE, RSC_UUID_MEASUREMENT, true, false, true},
+        [BLUEZ_CHAR_RSC_MEASUREMENT] = {"RSC Measurement", TRANSPORT_ROLE_FOOTPOD, RSC_UUID_SERVICE,
+                                        RSC_UUID_MEASUREMENT, true, false, true},
 };
 
 uint16_t bluez_char_uuid(BluezCharId id)

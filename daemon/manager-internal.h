@@ -174,7 +174,7 @@ typedef struct ManagerSnapshot {
         bool monitor_only;
         const char *control_status;
         uint64_t session_id;
-        const char *schedule; /* today's scheduled workout, "" if none */
+        const char *schedule;    /* today's scheduled workout, "" if none */
         const char *last_result; /* the last time trial's result, "" if none */
         char next_action[160];   /* the one thing the runner should do next, "" if nothing */
 } ManagerSnapshot;
@@ -238,16 +238,16 @@ struct Manager {
         ZoneModel zone_model;
         ZoneTable zones; /* the live zone outside a session */
         bool have_zones;
-        char *pending_run;      /* --run: started once the treadmill is ready */
-        char *pending_run_data; /* --run FILE: its contents, read at start */
-        struct Plan *schedule; /* from SetSchedule, stored in the state directory */
+        char *pending_run;       /* --run: started once the treadmill is ready */
+        char *pending_run_data;  /* --run FILE: its contents, read at start */
+        struct Plan *schedule;   /* from SetSchedule, stored in the state directory */
         PlannedWorkouts planned; /* from SetPlannedWorkouts, ditto; before the plan's */
 
         SessionStore *store;           /* NULL only if it could not be set up (OOM) */
         StoreWriter *store_writer;     /* commits off the loop; NULL: on it (no thread) */
         char store_logged[256];        /* the store error last logged: a full disk is said once */
         SessionStoreState store_state; /* as last told (log, Storage property) */
-        SessionAccepted accepted; /* manager-thresholds.c: overlays the config's [Runner] */
+        SessionAccepted accepted;      /* manager-thresholds.c: overlays the config's [Runner] */
         bool have_accepted;
         SessionAcceptedResult accepted_mile; /* a time trial taken as the mile reference */
         bool have_accepted_mile;
@@ -267,7 +267,7 @@ struct Manager {
         /* heart rate of the lap in progress (running time only) */
         double lap_hr_sum, lap_hr_max;
         unsigned lap_hr_n;
-        LiveAnalysis *analysis;        /* alpha1, zones and crossovers of the session */
+        LiveAnalysis *analysis; /* alpha1, zones and crossovers of the session */
         int last_step_index;
         char last_result[192]; /* the last time trial's result sentence, "" if none */
         bool session_moved;    /* the belt moved in this session: it is a run to keep */
@@ -374,16 +374,15 @@ void manager_try_recover(Manager *m);
 
 /* bus-manager-sync.c: what paced-sync calls, in the Manager's vtable. */
 int bus_property_get_planned_workouts(sd_bus *bus, const char *path, const char *interface,
-                                      const char *property, sd_bus_message *reply,
-                                      void *userdata, sd_bus_error *error);
-int bus_method_set_planned_workouts(sd_bus_message *message, void *userdata,
-                                    sd_bus_error *error);
+                                      const char *property, sd_bus_message *reply, void *userdata,
+                                      sd_bus_error *error);
+int bus_method_set_planned_workouts(sd_bus_message *message, void *userdata, sd_bus_error *error);
 int bus_method_list_sessions(sd_bus_message *message, void *userdata, sd_bus_error *error);
 int bus_method_export_session(sd_bus_message *message, void *userdata, sd_bus_error *error);
 
 /* manager-schedule.c */
 int manager_load_schedule(Manager *m);
-const char *manager_schedule_today(Manager *m); /* "" if nothing today */
+const char *manager_schedule_today(Manager *m);               /* "" if nothing today */
 const struct PlanDay *manager_schedule_today_day(Manager *m); /* NULL outside the plan */
 /* The stored plan as JSON ("" if none), malloc'd. */
 int manager_get_schedule(Manager *m, char **ret);

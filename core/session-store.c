@@ -128,6 +128,11 @@ struct SessionStoreBatch {
         int64_t interrupted, interrupted_before;
         size_t failed;
         int r;
+        /* The owner's own work on the database, run after the rows. */
+        SessionStoreJob job;
+        void *job_data;
+        int job_r;
+        char job_error[256];
 };
 
 static const char *const session_end_reason_table[_SESSION_END_MAX] = {
@@ -1583,7 +1588,8 @@ SessionStoreBatch *session_store_batch_free(SessionStoreBatch *b)
         return NULL;
 }
 
-int session_store_flush_start(SessionStore *s, uint64_t now_usec, SessionStoreBatch **ret)
+static int flush_start_full(SessionStore *s, uint64_t now_usec, SessionStoreJob job, void *job_data,
+                            SessionStoreBatch **ret)
 {
         _cleanup_(session_store_batch_freep) SessionStoreBatch *b = NULL;
         size_t n = 0;
@@ -1594,7 +1600,7 @@ int session_store_flush_start(SessionStore *s, uint64_t now_usec, SessionStoreBa
                 return -EBUSY;
         s->last_flush_usec = now_usec;
         s->flushed_once = true;
-        if (!store_has_work(s)) {
+        if (!store_has_work(s) && !job) {
                 s->degraded = false; /* nothing waits */
                 *ret = NULL;
                 return 0;
@@ -1602,6 +1608,8 @@ int session_store_flush_start(SessionStore *s, uint64_t now_usec, SessionStoreBa
         b = calloc(1, sizeof(*b));
         if (!b)
                 return -ENOMEM;
+        b->job = job;
+        b->job_data = job_data;
         b->shadow = (SessionStore){
                 .db = s->db,
                 .dir = s->dir,
@@ -1636,6 +1644,47 @@ int session_store_flush_start(SessionStore *s, uint64_t now_usec, SessionStoreBa
         return 1;
 }
 
+int session_store_flush_start(SessionStore *s, uint64_t now_usec, SessionStoreBatch **ret)
+{
+        return flush_start_full(s, now_usec, NULL, NULL, ret);
+}
+
+int session_store_job_start(SessionStore *s, uint64_t now_usec, SessionStoreJob job, void *userdata,
+                            SessionStoreBatch **ret)
+{
+        if (!job)
+                return -EINVAL;
+        return flush_start_full(s, now_usec, job, userdata, ret);
+}
+
+int session_store_batch_job_result(const SessionStoreBatch *b, const char **ret_error)
+{
+        if (ret_error)
+                *ret_error = b->job_error;
+        return b->job_r;
+}
+
+/* The job, on the batch's store (the connection is the batch's meanwhile),
+ * with its own error message: the rows' outcome stays the store's. */
+static void batch_run_job(SessionStoreBatch *b, int open_r)
+{
+        SessionStore *s = &b->shadow;
+        char rows_error[sizeof(s->error)];
+
+        if (!b->job)
+                return;
+        if (open_r < 0) {
+                b->job_r = open_r;
+                snprintf(b->job_error, sizeof(b->job_error), "%s", s->error);
+                return;
+        }
+        memcpy(rows_error, s->error, sizeof(rows_error));
+        s->error[0] = '\0';
+        b->job_r = b->job(s, b->job_data);
+        memcpy(b->job_error, s->error, sizeof(b->job_error));
+        memcpy(s->error, rows_error, sizeof(rows_error));
+}
+
 int session_store_batch_commit(SessionStoreBatch *b)
 {
         SessionStore *s = &b->shadow;
@@ -1644,8 +1693,16 @@ int session_store_batch_commit(SessionStoreBatch *b)
         if (!s->db) {
                 r = writer_open(s);
                 s->open_error = r;
-                if (r < 0)
+                if (r < 0) {
+                        batch_run_job(b, r);
                         return (b->r = r);
+                }
+        }
+        /* A job alone: no transaction of rows (an empty one would still
+         * want the write lock, and fail the store while another holds it). */
+        if (s->n_sessions == 0 && !s->need_recover) {
+                batch_run_job(b, 0);
+                return (b->r = 0);
         }
         /* One transaction: all or nothing, so a failure leaves memory as the
          * truth and the next flush starts over. Crash recovery first: it
@@ -1664,7 +1721,9 @@ int session_store_batch_commit(SessionStoreBatch *b)
                 sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
         if (r >= 0)
                 s->need_recover = false;
-        return (b->r = r);
+        b->r = r;
+        batch_run_job(b, 0);
+        return r;
 }
 
 static void store_remove_session(SessionStore *s, PendingSession *ps)
@@ -2765,6 +2824,14 @@ int session_store_get_accepted_result(SessionStore *s, double distance_m,
 }
 
 /* ---- Deleting a session ---- */
+
+bool session_store_is_pending(const SessionStore *s, int64_t id)
+{
+        for (size_t i = 0; s && id > 0 && i < s->n_sessions; i++)
+                if (s->sessions[i]->id == id)
+                        return true;
+        return false;
+}
 
 int session_store_delete(SessionStore *s, int64_t id)
 {

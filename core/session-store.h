@@ -268,6 +268,18 @@ int session_store_batch_commit(SessionStoreBatch *b);
 int session_store_flush_finish(SessionStore *s, SessionStoreBatch *b);
 SessionStoreBatch *session_store_batch_free(SessionStoreBatch *b); /* a batch never finished */
 DEFINE_TRIVIAL_CLEANUP_FUNC(SessionStoreBatch *, session_store_batch_free);
+/*
+ * The owner's other work on the database (a read, a delete, a result),
+ * done the same way: job_start() takes the rows that wait as flush_start()
+ * does (a batch even if none wait) and batch_commit() runs job(batch's
+ * store, userdata) after committing them, on the batch's own store (no
+ * rows in memory: use it for the database only). Its return value and
+ * error message: batch_job_result(), before flush_finish() frees the batch.
+ */
+typedef int (*SessionStoreJob)(SessionStore *s, void *userdata);
+int session_store_job_start(SessionStore *s, uint64_t now_usec, SessionStoreJob job, void *userdata,
+                            SessionStoreBatch **ret);
+int session_store_batch_job_result(const SessionStoreBatch *b, const char **ret_error);
 bool session_store_in_flight(const SessionStore *s);
 /* A session ended whose end is not written yet (its row not closed). */
 bool session_store_has_unwritten_end(const SessionStore *s);
@@ -481,3 +493,5 @@ int session_store_get_accepted_result(SessionStore *s, double distance_m,
 /* Deletes a finished session and everything recorded in it. -ENOENT: no such
  * session; -EBUSY: it is the session being recorded. */
 int session_store_delete(SessionStore *s, int64_t id);
+/* Rows of session id still wait in memory (delete() would say -EBUSY). */
+bool session_store_is_pending(const SessionStore *s, int64_t id);

@@ -130,24 +130,11 @@ fail:
         return r;
 }
 
-int bus_method_list_sessions(sd_bus_message *message, void *userdata, sd_bus_error *error)
+int bus_reply_list_sessions(sd_bus_message *message, const SessionListEntry *l, size_t n)
 {
         _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
-        Manager *m = userdata;
-        SessionListEntry *l = NULL;
-        uint64_t after;
-        size_t n = 0;
         int r;
 
-        r = manager_verify_sync_access(m, message, error);
-        if (r < 0)
-                return r;
-        r = sd_bus_message_read(message, "t", &after);
-        if (r < 0)
-                return r;
-        r = manager_list_sessions(m, after, LIST_SESSIONS_MAX, &l, &n, error);
-        if (r < 0)
-                return r;
         r = sd_bus_message_new_method_return(message, &reply);
         if (r >= 0)
                 r = sd_bus_message_open_container(reply, 'a', "(tttssdd)");
@@ -156,12 +143,27 @@ int bus_method_list_sessions(sd_bus_message *message, void *userdata, sd_bus_err
                         reply, "(tttssdd)", (uint64_t)l[i].id, l[i].start_wall_usec,
                         l[i].end_wall_usec, session_end_reason_to_string(l[i].end_reason) ?: "",
                         l[i].workout_name ?: "", l[i].duration_s, l[i].distance_m);
-        session_list_free(l, n);
         if (r >= 0)
                 r = sd_bus_message_close_container(reply);
         if (r < 0)
                 return r;
         return sd_bus_send(NULL, reply, NULL);
+}
+
+int bus_method_list_sessions(sd_bus_message *message, void *userdata, sd_bus_error *error)
+{
+        Manager *m = userdata;
+        uint64_t after;
+        int r;
+
+        r = manager_verify_sync_access(m, message, error);
+        if (r < 0)
+                return r;
+        r = sd_bus_message_read(message, "t", &after);
+        if (r < 0)
+                return r;
+        /* Replied once the database is read (bus_reply_list_sessions()). */
+        return manager_list_sessions(m, message, after, LIST_SESSIONS_MAX, error);
 }
 
 int bus_method_export_session(sd_bus_message *message, void *userdata, sd_bus_error *error)

@@ -327,10 +327,8 @@ static int method_delete_session(sd_bus_message *message, void *userdata, sd_bus
         if (r < 0)
                 return r;
         REQUIRE_WRITE_ACCESS(m, message, error);
-        r = manager_delete_session(m, id, error);
-        if (r < 0)
-                return r;
-        return sd_bus_reply_method_return(message, NULL);
+        /* Replied once the database is done (manager_delete_session()). */
+        return manager_delete_session(m, message, id, error);
 }
 
 static int method_stop(sd_bus_message *message, void *userdata, sd_bus_error *error)
@@ -413,6 +411,12 @@ static int accept_thresholds(sd_bus_message *message, Manager *m, uint64_t id, u
         int r;
 
         REQUIRE_WRITE_ACCESS(m, message, error);
+        /* Reading the session (and analysing it) would hold up the loop that
+         * times the belt; and new thresholds move the zones under a workout. */
+        if (manager_workout_under_way(m))
+                return sd_bus_error_set(error, PACED_ERROR_BUSY,
+                                        "A workout is under way: thresholds are accepted "
+                                        "between workouts.");
         if (flags & ~_PACED_ACCEPT_THRESHOLDS_ALL)
                 return sd_bus_error_setf(error, PACED_ERROR_INVALID_ARGUMENT,
                                          "Unknown flags 0x%" PRIx64 ".",
@@ -493,6 +497,12 @@ static int method_accept_result(sd_bus_message *message, void *userdata, sd_bus_
         if (r < 0)
                 return r;
         REQUIRE_WRITE_ACCESS(m, message, error);
+        /* As AcceptThresholds: the loop would wait for the database, and the
+         * mile moves every pace under a workout. */
+        if (manager_workout_under_way(m))
+                return sd_bus_error_set(error, PACED_ERROR_BUSY,
+                                        "A workout is under way: a result is accepted between "
+                                        "workouts.");
         r = manager_accept_result(m, id == 0 || id > INT64_MAX ? 0 : (int64_t)id, &a);
         switch (r) {
         case 0:

@@ -134,7 +134,8 @@ int manager_skip_step_index(Manager *m, int32_t index, sd_bus_error *error);
 /* "main", "trial", "cooldown": jumps forward to that part of the workout. */
 int manager_skip_to(Manager *m, const char *target, sd_bus_error *error);
 /* Deletes a stored session (not the one being recorded). */
-int manager_delete_session(Manager *m, uint64_t id, sd_bus_error *error);
+/* Replies to message itself (1) once the database is done, or fails (< 0, error set). */
+int manager_delete_session(Manager *m, sd_bus_message *message, uint64_t id, sd_bus_error *error);
 /* ret_note: a sentence for the reply (what was done, and any limit applied). */
 int manager_extend_step(Manager *m, uint32_t seconds, char **ret_note, sd_bus_error *error);
 int manager_adjust_speed(Manager *m, double delta_kmh, char **ret_note, sd_bus_error *error);
@@ -143,9 +144,11 @@ int manager_clear_schedule(Manager *m, sd_bus_error *error);
 /* Replaces source's planned workouts with items[0..n) (taken over, freed either way). */
 int manager_set_planned_workouts(Manager *m, const char *source, PlannedWorkout *items, size_t n,
                                  sd_bus_error *error);
-/* The finished sessions after after_id (at most max), for paced-sync. */
-int manager_list_sessions(Manager *m, uint64_t after_id, unsigned max, SessionListEntry **ret,
-                          size_t *ret_n, sd_bus_error *error);
+/* The finished sessions after after_id (at most max), for paced-sync: replies
+ * to message itself (1, bus_reply_list_sessions()) or fails (< 0, error set). */
+int manager_list_sessions(Manager *m, sd_bus_message *message, uint64_t after_id, unsigned max,
+                          sd_bus_error *error);
+int bus_reply_list_sessions(sd_bus_message *message, const SessionListEntry *l, size_t n);
 /* A finished session as a file: format "fit" or "tcx". */
 int manager_export_session(Manager *m, uint64_t id, const char *format, uint8_t **ret,
                            size_t *ret_size, sd_bus_error *error);
@@ -270,6 +273,10 @@ struct Manager {
         LiveAnalysis *analysis; /* alpha1, zones and crossovers of the session */
         int last_step_index;
         char last_result[192]; /* the last time trial's result sentence, "" if none */
+        /* The best earlier result at the workout's trial distance, read off
+         * the loop when the session began: INFINITY none, NAN not known. */
+        double trial_best_m, trial_best_s;
+        uint64_t trial_best_tag; /* the session it was read for (its start) */
         bool session_moved;    /* the belt moved in this session: it is a run to keep */
         /* A session a crash left unfinished: resumed if the belt is found running. */
         bool recover_pending;
@@ -334,6 +341,14 @@ void manager_flush_store(Manager *m);
 /* Waits for the writer thread's commit in flight: before the loop uses the
  * database itself (a read, a deletion, a result). Rare, user-initiated. */
 void manager_store_sync(Manager *m);
+/* Work on the database after the batch in flight, off the loop: a bus call
+ * that reads or writes the database while a belt may be moving replies from
+ * done(). See store_writer_queue(). */
+int manager_store_queue(Manager *m, StoreJobRun run, StoreJobDone done, void *userdata);
+/* A workout armed, running or paused: its belt may move under the loop's timers. */
+bool manager_workout_under_way(Manager *m);
+/* At the start of a session with a time trial: its earlier best, read ahead. */
+void manager_prefetch_trial_best(Manager *m);
 /* After a store operation: logs and emits a change of state or of the session's id,
  * and hands sessions now wholly written to the offline analysis. */
 void manager_store_changed(Manager *m);

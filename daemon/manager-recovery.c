@@ -92,6 +92,9 @@ void manager_try_recover(Manager *m)
                            res->id);
                 return;
         }
+        /* The loop waits for the writer's batch (the one that opened the
+         * store, at most): no workout runs yet, so nothing is commanded or
+         * timed meanwhile, and the treadmill holds the speed its runner had. */
         manager_store_sync(m);
         r = session_store_load(m->store, res->id, &d);
         if (r >= 0)

@@ -63,6 +63,18 @@ void manager_store_event(Manager *m, SessionEventType type, const char *text, co
         manager_store_changed(m);
 }
 
+int manager_store_queue(Manager *m, StoreJobRun run, StoreJobDone done, void *userdata)
+{
+        int r;
+
+        if (m->store_writer)
+                return store_writer_queue(m->store_writer, run, done, userdata);
+        /* No writer thread (it could not start): here, as every commit is. */
+        r = run(m->store, userdata);
+        done(r, session_store_last_error(m->store), userdata);
+        return 0;
+}
+
 static int flush_timer_handler(sd_event_source *s, uint64_t usec, void *userdata);
 
 void manager_rearm_flush_timer(Manager *m)
@@ -433,6 +445,7 @@ void manager_session_begin(Manager *m)
                 snprintf(m->store_logged, sizeof(m->store_logged), "%s",
                          session_store_last_error(m->store));
         manager_session_runtime_start(m);
+        manager_prefetch_trial_best(m);
         if (m->session_id > 0)
                 log_info("Session %" PRIi64 ": '%s' started.", m->session_id,
                          info.workout_name ? info.workout_name : "?");

@@ -30,6 +30,7 @@ void manager_load_accepted(Manager *m)
         m->have_accepted = false;
         if (!session_store_is_open(m->store))
                 return; /* not now: the configuration's values stand */
+        /* At startup, before any workout: the loop may wait for the writer. */
         manager_store_sync(m);
         r = session_store_get_accepted(m->store, &m->accepted);
         if (r == -ENOENT)
@@ -54,6 +55,7 @@ void manager_load_accepted_result(Manager *m)
         m->have_accepted_mile = false;
         if (!m->store)
                 return;
+        /* At startup, before any workout: the loop may wait for the writer. */
         manager_store_sync(m);
         r = session_store_get_accepted_result(m->store, METERS_PER_MILE, &m->accepted_mile);
         if (r == -ENOENT)
@@ -78,6 +80,8 @@ int manager_accept_result(Manager *m, int64_t id, SessionAcceptedResult *ret)
 
         if (!m->store)
                 return -ENOMEDIUM;
+        /* AcceptResult refuses while a workout is under way: no belt runs
+         * under the loop's timers while it waits for the writer. */
         manager_store_sync(m);
         r = session_store_accept_result(m->store, id, now_wall_usec(), &a);
         if (r < 0)
@@ -109,7 +113,8 @@ void manager_update_announce(Manager *m, int step_index)
         live_analysis_set_announce(m->analysis, in_ramp);
 }
 
-/* The session's RR intervals as the analysis reads them: from the store, on the loop. */
+/* The session's RR intervals as the analysis reads them: from the store, on
+ * the loop (AcceptThresholds only, refused while a workout is under way). */
 static int load_recording(Manager *m, int64_t id, RrRecording **ret)
 {
         SessionData *d = NULL;
@@ -193,21 +198,36 @@ static void store_ramp_thresholds(int64_t id, int error, RrAnalysis *analysis, v
         manager_rearm_flush_timer(m);
 }
 
-/*
- * A written session's offline analysis: loaded here, analysed on the
- * worker's thread (0.17 s for 30 minutes here, more on a Pi: the loop
- * keeps timing the belt meanwhile), stored when it comes back. Without a
- * worker it runs here, as before.
- */
-void manager_store_ramp_thresholds(Manager *m, int64_t id)
+typedef struct LoadJob {
+        Manager *manager;
+        int64_t id;
+        RrRecording *rec;
+} LoadJob;
+
+static int load_job_run(SessionStore *s, void *userdata)
 {
-        RrRecording *rec = NULL;
+        LoadJob *j = userdata;
+        SessionData *d = NULL;
         int r;
 
-        if (!m->store || id <= 0)
-                return;
-        r = load_recording(m, id, &rec);
+        r = session_store_load(s, j->id, &d);
+        if (r < 0)
+                return r;
+        r = rr_recording_from_session(d, &j->rec);
+        session_data_free(d);
+        return r;
+}
+
+static void load_job_done(int r, const char *error, void *userdata)
+{
+        LoadJob *j = userdata;
+        Manager *m = j->manager;
+        int64_t id = j->id;
+        RrRecording *rec = TAKE_PTR(j->rec);
+
+        free(j);
         if (r < 0) {
+                rr_recording_free(rec);
                 store_ramp_thresholds(id, r, NULL, m);
                 return;
         }
@@ -231,6 +251,31 @@ void manager_store_ramp_thresholds(Manager *m, int64_t id)
 
                 r = rr_analysis_run(owned, &opt, &a);
                 store_ramp_thresholds(id, r, a, m);
+        }
+}
+
+/*
+ * A written session's offline analysis: loaded on the store's writer thread
+ * (after its batch: the session has just ended, and the belt is slowing to
+ * its cool-down under the loop's timers), analysed on the worker's thread
+ * (0.17 s for 30 minutes here, more on a Pi), stored when it comes back.
+ * Without a worker it runs here, as before.
+ */
+void manager_store_ramp_thresholds(Manager *m, int64_t id)
+{
+        LoadJob *j;
+
+        if (!m->store || id <= 0)
+                return;
+        j = calloc(1, sizeof(*j));
+        if (!j) {
+                log_oom();
+                return;
+        }
+        *j = (LoadJob){.manager = m, .id = id};
+        if (manager_store_queue(m, load_job_run, load_job_done, j) < 0) {
+                free(j);
+                log_oom();
         }
 }
 
@@ -296,7 +341,9 @@ int manager_accept_thresholds(Manager *m, int64_t id, bool force, SessionAccepte
                 return -ENOMEDIUM; /* running without a store */
         if (id <= 0)
                 return -ENOENT;
-        /* The result stored when the session ended, as pacectl thresholds shows it. */
+        /* The result stored when the session ended, as pacectl thresholds shows it.
+         * (AcceptThresholds refuses while a workout is under way: the loop
+         * may wait for the writer here, and analyse.) */
         manager_store_sync(m);
         r = session_store_accept_thresholds(m->store, id, now_wall_usec(), &a);
         if (r == -ENODATA)

@@ -276,26 +276,116 @@ static void handle_lap(Manager *m, const EngineEvent *ev)
  * at the distance, stored, told (Cue "result", spoken) and kept for
  * LastResult, so that `pacectl watch` ends with it.
  */
+typedef struct BestJob {
+        Manager *manager;
+        uint64_t tag;
+        double distance_m, best_s;
+} BestJob;
+
+static int best_job_run(SessionStore *s, void *userdata)
+{
+        BestJob *j = userdata;
+        int r;
+
+        /* The session just begun has no result yet: nothing to exclude. */
+        r = session_store_best_result(s, j->distance_m, 0, &j->best_s);
+        if (r == -ENOENT) {
+                j->best_s = INFINITY;
+                r = 0;
+        }
+        return r;
+}
+
+static void best_job_done(int r, const char *error, void *userdata)
+{
+        BestJob *j = userdata;
+        Manager *m = j->manager;
+
+        if (r < 0)
+                log_warning("Cannot read the earlier results: %s (no result of this session "
+                            "is marked a new best).",
+                            error);
+        else if (m->trial_best_tag == j->tag) {
+                m->trial_best_m = j->distance_m;
+                m->trial_best_s = j->best_s;
+        }
+        free(j);
+}
+
+void manager_prefetch_trial_best(Manager *m)
+{
+        const ResolvedWorkout *w = m->engine ? workout_engine_get_workout(m->engine) : NULL;
+        double distance = NAN, goal;
+        size_t first, end;
+        BestJob *j;
+
+        m->trial_best_m = m->trial_best_s = NAN;
+        m->trial_best_tag = m->session_start_usec;
+        for (size_t i = 0; w && i < w->n_steps && !isfinite(distance); i++)
+                if (trial_block(w, i, &first, &end, &distance, &goal) < 0)
+                        distance = NAN;
+        if (!m->store || !isfinite(distance))
+                return;
+        /* Read now, off the loop: when the trial ends the belt is running,
+         * and the read would wait for the writer's batch. */
+        j = calloc(1, sizeof(*j));
+        if (!j) {
+                log_oom();
+                return;
+        }
+        *j = (BestJob){.manager = m, .tag = m->trial_best_tag, .distance_m = distance};
+        if (manager_store_queue(m, best_job_run, best_job_done, j) < 0)
+                free(j);
+}
+
+typedef struct ResultJob {
+        int64_t session_id;
+        TrialResult result;
+} ResultJob;
+
+static int result_job_run(SessionStore *s, void *userdata)
+{
+        ResultJob *j = userdata;
+
+        return session_store_add_result(s, j->session_id, &j->result);
+}
+
+static void result_job_done(int r, const char *error, void *userdata)
+{
+        ResultJob *j = userdata;
+
+        if (r < 0)
+                log_warning("Failed to record the result of session %" PRIi64 ": %s", j->session_id,
+                            error);
+        free(j);
+}
+
+/*
+ * A time trial ended: marked a new best against the store's earlier results
+ * at the distance (read when the session began), stored (off the loop: the
+ * belt is running), told (Cue "result", spoken) and kept for LastResult, so
+ * that `pacectl watch` ends with it.
+ */
 static void handle_result(Manager *m, const EngineEvent *ev)
 {
         TrialResult res = ev->result;
-        double best;
+        int64_t id = m->session_id > 0 ? m->session_id : session_store_current(m->store);
         char text[192];
-        int r;
 
-        if (res.complete && m->store) {
-                manager_store_sync(m);
-                r = session_store_best_result(m->store, res.distance_m, m->session_id, &best);
-                res.best = r == -ENOENT || (r >= 0 && res.time_s < best);
-        }
+        if (res.complete && m->store && m->trial_best_tag == m->session_start_usec &&
+            fabs(m->trial_best_m - res.distance_m) < 1)
+                res.best = res.time_s < m->trial_best_s;
         trial_result_format(&res, text, sizeof(text));
         log_info("Time trial: %s", text);
-        if (m->store && m->session_id > 0) {
-                manager_store_sync(m);
-                r = session_store_add_result(m->store, m->session_id, &res);
-                if (r < 0)
-                        log_warning_errno(r, "Failed to record the result: %s",
-                                          session_store_last_error(m->store));
+        if (m->store && id > 0) {
+                ResultJob *j = calloc(1, sizeof(*j));
+
+                if (j) {
+                        *j = (ResultJob){.session_id = id, .result = res};
+                        if (manager_store_queue(m, result_job_run, result_job_done, j) < 0)
+                                free(j);
+                } else
+                        log_oom();
         }
         manager_store_event(m, SESSION_EVENT_NOTE, text, NULL);
         snprintf(m->last_result, sizeof(m->last_result), "%s", text);
@@ -782,9 +872,14 @@ void manager_workout_done(Manager *m)
                             "waiting up to 2 s for the database; what it cannot write is lost.",
                             session_store_buffered(m->store), session_store_last_error(m->store));
         /* A session that ended as paced stops still gets its analysis,
-         * stored before the store closes; then the writer writes the rest. */
+         * stored before the store closes: its load (a job of the writer's)
+         * first, then the analysis; then the writer writes the rest. A
+         * session that last batch writes is analysed here too, and its
+         * thresholds go with session_store_free()'s last flush. */
+        manager_store_sync(m);
         m->analysis_worker = analysis_worker_free(m->analysis_worker);
         m->store_writer = store_writer_free(m->store_writer);
+        m->analysis_worker = analysis_worker_free(m->analysis_worker);
         m->store = session_store_free(m->store);
         m->rr_cleaner = rr_cleaner_free(m->rr_cleaner);
         m->analysis = live_analysis_free(m->analysis);
@@ -1205,8 +1300,46 @@ int manager_skip_to(Manager *m, const char *target, sd_bus_error *error)
         return 0;
 }
 
-int manager_delete_session(Manager *m, uint64_t id, sd_bus_error *error)
+typedef struct DeleteJob {
+        Manager *manager;
+        sd_bus_message *message;
+        int64_t id;
+} DeleteJob;
+
+static int delete_job_run(SessionStore *s, void *userdata)
 {
+        DeleteJob *j = userdata;
+
+        return session_store_delete(s, j->id);
+}
+
+static void delete_job_done(int r, const char *error, void *userdata)
+{
+        DeleteJob *j = userdata;
+
+        if (r == -ENOENT)
+                (void)sd_bus_reply_method_errorf(j->message, PACED_ERROR_INVALID_ARGUMENT,
+                                                 "No session %" PRIi64 ".", j->id);
+        else if (r == -EBUSY)
+                /* Another process holds the database's write lock. */
+                (void)sd_bus_reply_method_errorf(j->message, PACED_ERROR_BUSY,
+                                                 "Cannot delete session %" PRIi64 " now: %s", j->id,
+                                                 error);
+        else if (r < 0)
+                (void)sd_bus_reply_method_errorf(j->message, PACED_ERROR_FAILED,
+                                                 "Cannot delete session %" PRIi64 ": %s", j->id,
+                                                 error);
+        else {
+                log_info("Deleted session %" PRIi64 ".", j->id);
+                (void)sd_bus_reply_method_return(j->message, NULL);
+        }
+        sd_bus_message_unref(j->message);
+        free(j);
+}
+
+int manager_delete_session(Manager *m, sd_bus_message *message, uint64_t id, sd_bus_error *error)
+{
+        DeleteJob *j;
         int r;
 
         if (!m->store)
@@ -1215,22 +1348,24 @@ int manager_delete_session(Manager *m, uint64_t id, sd_bus_error *error)
         if (id == 0 || id > INT64_MAX)
                 return sd_bus_error_setf(error, PACED_ERROR_INVALID_ARGUMENT,
                                          "No session %" PRIu64 ".", id);
-        manager_store_sync(m);
-        r = session_store_delete(m->store, (int64_t)id);
-        if (r == -ENOENT)
-                return sd_bus_error_setf(error, PACED_ERROR_INVALID_ARGUMENT,
-                                         "No session %" PRIu64 ".", id);
-        if (r == -EBUSY)
+        if (session_store_is_pending(m->store, (int64_t)id))
                 return sd_bus_error_setf(error, PACED_ERROR_BUSY,
                                          "Session %" PRIu64 " is being recorded: stop the workout "
                                          "first.",
                                          id);
-        if (r < 0)
-                return sd_bus_error_setf(error, PACED_ERROR_FAILED,
-                                         "Cannot delete session %" PRIu64 ": %s", id,
-                                         session_store_last_error(m->store));
-        log_info("Deleted session %" PRIu64 ".", id);
-        return 0;
+        /* A delete commits (and syncs the disk): on the writer thread, as
+         * the DeleteSession a client may send while a belt runs. */
+        j = calloc(1, sizeof(*j));
+        if (!j)
+                return -ENOMEM;
+        *j = (DeleteJob){.manager = m, .message = sd_bus_message_ref(message), .id = (int64_t)id};
+        r = manager_store_queue(m, delete_job_run, delete_job_done, j);
+        if (r < 0) {
+                sd_bus_message_unref(j->message);
+                free(j);
+                return r;
+        }
+        return 1;
 }
 
 int manager_resume(Manager *m, sd_bus_error *error)

@@ -1,16 +1,31 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include <assert.h>
 #include <errno.h>
 #include <pthread.h>
 #include <stdlib.h>
+#include <string.h>
 #include <sys/eventfd.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "log.h"
 #include "store-writer.h"
 #include "util.h"
 
+typedef struct StoreJob StoreJob;
+struct StoreJob {
+        StoreJobRun run;
+        StoreJobDone done;
+        void *userdata;
+        StoreJob *next;
+};
+
 struct StoreWriter {
         SessionStore *store;
+        /* On the loop only: jobs waiting for the thread, oldest first, and
+         * the one whose batch is in flight. */
+        StoreJob *jobs, **jobs_tail;
+        StoreJob *job;
         StoreWriterDone done;
         void *userdata;
         sd_event_source *source;
@@ -53,11 +68,56 @@ static void *writer_thread(void *userdata)
         return NULL;
 }
 
+/* The flush cadence's clock, as manager_flush_store() gives it. */
+static uint64_t monotonic_usec(void)
+{
+        struct timespec ts;
+
+        clock_gettime(CLOCK_MONOTONIC, &ts);
+        return (uint64_t)ts.tv_sec * 1000000ULL + (uint64_t)ts.tv_nsec / 1000;
+}
+
+static void writer_hand_over(StoreWriter *w, SessionStoreBatch *b)
+{
+        pthread_mutex_lock(&w->lock);
+        w->batch = b;
+        w->committed = false;
+        pthread_cond_broadcast(&w->cond);
+        pthread_mutex_unlock(&w->lock);
+}
+
+/* On the loop, with no batch in flight: the next job's batch to the thread.
+ * One that cannot start (no memory) is told so at once. */
+static void writer_start_job(StoreWriter *w, uint64_t now_usec)
+{
+        if (session_store_in_flight(w->store))
+                return; /* after this batch (writer_finish()) */
+        while (w->jobs && !w->job) {
+                SessionStoreBatch *b = NULL;
+                StoreJob *j = w->jobs;
+                int r;
+
+                w->jobs = j->next;
+                if (!w->jobs)
+                        w->jobs_tail = &w->jobs;
+                r = session_store_job_start(w->store, now_usec, j->run, j->userdata, &b);
+                if (r > 0) {
+                        w->job = j;
+                        writer_hand_over(w, b);
+                        return;
+                }
+                j->done(r < 0 ? r : -EIO, "The store cannot take the job", j->userdata);
+                free(j);
+        }
+}
+
 /* On the loop: finishes the batch if it is written (wait: until it is). */
 static void writer_finish(StoreWriter *w, bool wait)
 {
         SessionStoreBatch *b = NULL;
-        int r;
+        StoreJob *j;
+        const char *error = "";
+        int r, job_r = 0;
 
         pthread_mutex_lock(&w->lock);
         while (wait && w->batch && !w->committed)
@@ -70,9 +130,19 @@ static void writer_finish(StoreWriter *w, bool wait)
         pthread_mutex_unlock(&w->lock);
         if (!b)
                 return;
+        j = TAKE_PTR(w->job);
+        if (j)
+                job_r = session_store_batch_job_result(b, &error);
+        /* The message lives in the batch: the job's done() gets a copy. */
+        _cleanup_free_ char *msg = j ? strdup(error) : NULL;
         r = session_store_flush_finish(w->store, b);
         if (w->done)
                 w->done(r, w->userdata);
+        if (j) {
+                j->done(job_r, msg ?: "", j->userdata);
+                free(j);
+        }
+        writer_start_job(w, monotonic_usec());
 }
 
 static int writer_io(sd_event_source *s, int fd, uint32_t revents, void *userdata)
@@ -97,6 +167,7 @@ int store_writer_new(StoreWriter **ret, sd_event *e, SessionStore *store, StoreW
         w->done = done;
         w->userdata = userdata;
         w->efd = -EBADF;
+        w->jobs_tail = &w->jobs;
         pthread_mutex_init(&w->lock, NULL);
         pthread_cond_init(&w->cond, NULL);
 
@@ -129,18 +200,36 @@ int store_writer_flush(StoreWriter *w, uint64_t now_usec)
         r = session_store_flush_start(w->store, now_usec, &b);
         if (r <= 0)
                 return r;
-        pthread_mutex_lock(&w->lock);
-        w->batch = b;
-        w->committed = false;
-        pthread_cond_broadcast(&w->cond);
-        pthread_mutex_unlock(&w->lock);
+        writer_hand_over(w, b);
         return 1;
+}
+
+int store_writer_queue(StoreWriter *w, StoreJobRun run, StoreJobDone done, void *userdata)
+{
+        StoreJob *j;
+
+        assert(run && done);
+        j = calloc(1, sizeof(*j));
+        if (!j)
+                return -ENOMEM;
+        *j = (StoreJob){.run = run, .done = done, .userdata = userdata};
+        *w->jobs_tail = j;
+        w->jobs_tail = &j->next;
+        writer_start_job(w, monotonic_usec());
+        return 0;
 }
 
 void store_writer_sync(StoreWriter *w)
 {
-        if (w)
+        if (!w)
+                return;
+        /* The jobs queued go first: whoever syncs reads what they wrote. */
+        for (;;) {
                 writer_finish(w, true);
+                if (!w->jobs)
+                        break;
+                writer_start_job(w, monotonic_usec());
+        }
 }
 
 bool store_writer_busy(const StoreWriter *w)
@@ -153,7 +242,7 @@ StoreWriter *store_writer_free(StoreWriter *w)
         if (!w)
                 return NULL;
         if (w->thread_started) {
-                writer_finish(w, true);
+                store_writer_sync(w);
                 pthread_mutex_lock(&w->lock);
                 w->stop = true;
                 pthread_cond_broadcast(&w->cond);

@@ -27,9 +27,20 @@ int store_writer_new(StoreWriter **ret, sd_event *e, SessionStore *store, StoreW
 /* Hands the next flush to the thread: 1 started, 0 nothing to write,
  * -EBUSY one is in flight already (done() comes, then flush again). */
 int store_writer_flush(StoreWriter *w, uint64_t now_usec);
-/* Waits for the batch in flight and finishes it (done() called): before the
- * loop reads or deletes in the database itself, and at shutdown. */
+/* Waits for the batch in flight and the jobs queued, and finishes them
+ * (done() called): before the loop reads or deletes in the database itself,
+ * where no belt is moving, and at shutdown. */
 void store_writer_sync(StoreWriter *w);
+/*
+ * The loop's other work on the database, run on the thread after the batch
+ * in flight (and with the rows that wait then): run(store, userdata) on the
+ * thread, on a store that is the database only (session_store_job_start());
+ * done(run's result, its error message, userdata) back on the loop. In the
+ * order queued. done() is always called, at the latest by store_writer_free().
+ */
+typedef int (*StoreJobRun)(SessionStore *s, void *userdata);
+typedef void (*StoreJobDone)(int r, const char *error, void *userdata);
+int store_writer_queue(StoreWriter *w, StoreJobRun run, StoreJobDone done, void *userdata);
 bool store_writer_busy(const StoreWriter *w);
 /* Syncs, then stops the thread. */
 StoreWriter *store_writer_free(StoreWriter *w);

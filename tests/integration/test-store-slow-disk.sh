@@ -6,6 +6,10 @@
 # workout (it used to, once a second: 1.6 s of session time lost per flush
 # at this time scale), every step begins on time by the session's own clock
 # and every second's sample is written.
+# Then the loop's other work on the database, while a belt runs: a time
+# trial's result, a DeleteSession and a ListSessions (paced-sync) run on the
+# writer thread too, after its batch, and reply when done (they used to
+# wait for the batch, and commit, on the loop); AcceptResult is refused.
 source "$(dirname "$0")/lib.sh"
 lib_init
 start_bus
@@ -58,6 +62,44 @@ log "session $id: worst step-change error $worst s (session time); $n samples, $
 awk -v w="$worst" 'BEGIN { exit !(w < 0.8) }' || fail "steps late by up to $worst s: ${ts[*]}"
 [ "$gaps" -eq 1 ] || fail "samples missing: $gaps gaps in $n samples"
 awk -v a="$tmin" 'BEGIN { exit !(a < 1.5) }' || fail "first sample at $tmin"
+
+# ---- the loop's other work on the database, while the belt runs ----
+printf '# name: Slow trial\nWarmup\n- 6s 8km/h\nTime trial\n- 40mtr 14km/h\n- 40mtr 14km/h\n' \
+        > "$T/trial.txt"
+running_a_while() {
+        prop_is State '"running"' &&
+                awk -v e="$(prop Elapsed)" 'BEGIN { exit !(e >= 3) }'
+}
+before=$(grep -c '^main ' "$T/fsync.log" 2> /dev/null || true)
+expect_rc 0 pc start "$T/trial.txt"
+wait_for 20 running_a_while || fail "the trial workout is not running: $(prop State)"
+expect_rc 0 busctl --address="$BUS_ADDRESS" call io.paced.paced1 /io/paced/paced1 \
+        io.paced.paced1.Manager ListSessions t 0
+grep -q "^a(tttssdd) 1 $id " "$T/out" || fail "ListSessions: $(cat "$T/out")"
+expect_rc 0 pc delete "$id" --yes
+[ "$(sqlite3 "$db" "SELECT count(*) FROM sessions WHERE id = $id")" = 0 ] ||
+        fail "session $id was not deleted when DeleteSession replied"
+# Reading the store for an accepted result is refused instead (and the mile
+# would move every pace under the workout).
+expect_rc 1 busctl --address="$BUS_ADDRESS" call io.paced.paced1 /io/paced/paced1 \
+        io.paced.paced1.Manager AcceptResult t "$id"
+grep -q "workout is under way" "$T/err" || fail "AcceptResult mid-workout: $(cat "$T/err")"
+prop_is State '"running"' || fail "the workout ended before the calls: $(prop State)"
+wait_for 40 prop_is State '"finished"' || fail "trial not finished: $(prop State)"
+wait_for 10 prop_is SessionId 0 || fail "trial session not closed"
+wait_for 10 sessions_written || fail "the trial session's end was not written"
+after=$(grep -c '^main ' "$T/fsync.log" 2> /dev/null || true)
+[ "${after:-0}" -eq "${before:-0}" ] ||
+        fail "the event loop waited for the disk with the belt running: $(grep '^main ' "$T/fsync.log" | sort | uniq -c)"
+result=$(prop LastResult)
+log "trial: $result"
+[[ "$result" == *"a new best"* ]] || fail "the first trial's result is no new best: $result"
+tid=$(sqlite3 "$db" "SELECT max(id) FROM sessions")
+best_stored() {
+        [ "$(sqlite3 "$db" "SELECT count(*) FROM results WHERE session_id = $tid AND best")" = 1 ]
+}
+wait_for 10 best_stored ||
+        fail "the trial's result was not stored: $(sqlite3 "$db" "SELECT * FROM results")"
 stop_paced TERM
 [ "$PACED_RC" -eq 0 ] || fail "paced exited $PACED_RC"
 log "PASS"

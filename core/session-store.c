@@ -12,6 +12,7 @@
  */
 #define _GNU_SOURCE 1 /* asprintf */
 #include <inttypes.h>
+#include <limits.h>
 #include <math.h>
 #include <sqlite3.h>
 #include <stdlib.h>
@@ -89,7 +90,8 @@ struct SessionStore {
         bool reader;
         char *dir, *db_path; /* the writer's */
         int open_error;      /* the writer's last open, 0 if open */
-        bool need_recover;   /* crash recovery has not run yet (the lock was busy) */
+        bool need_recover;   /* crash recovery (and the spool's import) has not run yet */
+        size_t spooled;      /* samples put in the spool at the end */
         int64_t interrupted; /* newest session the recovery marked interrupted */
         uint64_t size_limit;
 
@@ -713,6 +715,8 @@ static int open_connection(SessionStore *s, const char *db_path, bool reader)
 /* The writer's open: the directory checked first (SQLite would only say
  * "unable to open"), then the database, then crash recovery if the write
  * lock is free now (else at the next flush, before anything is written). */
+static int spool_import(SessionStore *s);
+
 static int writer_open(SessionStore *s)
 {
         struct stat st;
@@ -740,7 +744,7 @@ static int writer_open(SessionStore *s)
                         return r;
                 }
                 s->need_recover = true;
-                if (recover(s, &s->interrupted) >= 0)
+                if (spool_import(s) >= 0 && recover(s, &s->interrupted) >= 0)
                         s->need_recover = false;
                 return 0;
         }
@@ -949,17 +953,34 @@ static void free_pending(SessionStore *s)
         s->buffered_samples = s->buffered_rr = s->buffered_other = 0;
 }
 
+static int spool_write(SessionStore *s);
+
+size_t session_store_spooled(const SessionStore *s)
+{
+        return s ? s->spooled : 0;
+}
+
+int session_store_finish(SessionStore *s)
+{
+        int r;
+
+        if (!s || s->reader || !store_has_work(s))
+                return 0;
+        /* The last chance for what is in memory: the daemon is stopping, so
+         * a short wait for a lock costs nothing. */
+        if (s->db)
+                sqlite3_busy_timeout(s->db, 2000);
+        if (flush_now(s) >= 0 && !store_has_work(s))
+                return 0;
+        r = spool_write(s);
+        return r < 0 ? r : 1;
+}
+
 SessionStore *session_store_free(SessionStore *s)
 {
         if (!s)
                 return NULL;
-        if (!s->reader && store_has_work(s)) {
-                /* The last chance for what is in memory: the daemon is
-                 * stopping, so a short wait for a lock costs nothing. */
-                if (s->db)
-                        sqlite3_busy_timeout(s->db, 2000);
-                (void)flush_now(s);
-        }
+        (void)session_store_finish(s);
         free_pending(s);
         free(s->written);
         sqlite3_close(s->db);
@@ -1707,7 +1728,11 @@ int session_store_batch_commit(SessionStoreBatch *b)
         /* One transaction: all or nothing, so a failure leaves memory as the
          * truth and the next flush starts over. Crash recovery first: it
          * must never see (and close) a session this paced is writing. */
-        r = exec(s, "BEGIN IMMEDIATE", "Failed to start a transaction");
+        /* The spool of an earlier stop first, in its own transaction (an
+         * attached database cannot be attached inside one). */
+        r = s->need_recover ? spool_import(s) : 0;
+        if (r >= 0)
+                r = exec(s, "BEGIN IMMEDIATE", "Failed to start a transaction");
         if (r >= 0 && s->need_recover)
                 r = recover(s, &b->interrupted);
         for (size_t i = 0; r >= 0 && i < s->n_sessions; i++) {
@@ -2854,4 +2879,263 @@ int session_store_delete(SessionStore *s, int64_t id)
         if (rc != SQLITE_DONE)
                 return fail(s, rc, "Failed to delete the session");
         return sqlite3_changes(s->db) == 1 ? 0 : -ENOENT;
+}
+
+/* ---- the spool: what could not be written when paced stopped ---- */
+
+static char *spool_path(const SessionStore *s)
+{
+        char *p = NULL;
+
+        if (!s->dir || asprintf(&p, "%s/%s", s->dir, SESSION_STORE_SPOOL_NAME) < 0)
+                return NULL;
+        return p;
+}
+
+static void spool_unlink(const char *path)
+{
+        char extra[PATH_MAX];
+
+        (void)unlink(path);
+        snprintf(extra, sizeof(extra), "%s-wal", path);
+        (void)unlink(extra);
+        snprintf(extra, sizeof(extra), "%s-shm", path);
+        (void)unlink(extra);
+        snprintf(extra, sizeof(extra), "%s-journal", path);
+        (void)unlink(extra);
+}
+
+/*
+ * Every session that waits in memory, into the spool: a database of the
+ * same schema beside paced.db, which no other process holds (a locked,
+ * full or read-only paced.db is why we are here; a full or read-only
+ * directory fails this too, and then the rows are lost as before). Each
+ * session gets a row of its own in the spool, and spool_sessions says
+ * which row of paced.db (if any) it continues. Appends to a spool an
+ * earlier stop left unimported.
+ */
+static int spool_write(SessionStore *s)
+{
+        _cleanup_(session_store_freep) SessionStore *sp = NULL;
+        _cleanup_free_ char *path = spool_path(s);
+        size_t samples = 0;
+        int r;
+
+        if (!path)
+                return -ENOMEM;
+        sp = store_new(false);
+        if (!sp)
+                return -ENOMEM;
+        r = open_connection(sp, path, false);
+        if (r >= 0)
+                r = exec(sp,
+                         "CREATE TABLE IF NOT EXISTS spool_sessions ("
+                         "  spool_id INTEGER PRIMARY KEY REFERENCES sessions(id),"
+                         "  main_id INTEGER NOT NULL, attached INTEGER NOT NULL,"
+                         "  ended INTEGER NOT NULL, resume INTEGER NOT NULL)",
+                         "Failed to set up the spool");
+        if (r >= 0)
+                r = exec(sp, "BEGIN IMMEDIATE", "Failed to start a transaction");
+        for (size_t i = 0; r >= 0 && i < s->n_sessions; i++) {
+                PendingSession *ps = s->sessions[i];
+                _cleanup_stmt_ sqlite3_stmt *st = NULL;
+                int64_t sid = 0;
+                int rc;
+
+                if (!pending_session_has_work(ps))
+                        continue;
+                r = insert_session_row(sp, ps, &sid);
+                if (r >= 0)
+                        r = insert_rows(sp, ps, sid);
+                if (r >= 0 && ps->ended && !ps->attached)
+                        r = close_session_row(sp, sid, ps->end_wall_usec, ps->end_reason);
+                if (r >= 0)
+                        r = prepare(sp,
+                                    "INSERT INTO spool_sessions (spool_id, main_id, attached,"
+                                    " ended, resume) VALUES (?,?,?,?,?)",
+                                    &st);
+                if (r < 0)
+                        break;
+                sqlite3_bind_int64(st, 1, sid);
+                sqlite3_bind_int64(st, 2, ps->id);
+                sqlite3_bind_int(st, 3, ps->attached);
+                sqlite3_bind_int(st, 4, ps->ended);
+                sqlite3_bind_int(st, 5, ps->resume);
+                rc = sqlite3_step(st);
+                if (rc != SQLITE_DONE)
+                        r = fail(sp, rc, "Failed to write the spool");
+                samples += ps->n_samples;
+        }
+        if (r >= 0)
+                r = exec(sp, "COMMIT", "Failed to commit the spool");
+        if (r < 0) {
+                if (sp->db && !sqlite3_get_autocommit(sp->db))
+                        sqlite3_exec(sp->db, "ROLLBACK", NULL, NULL, NULL);
+                snprintf(s->error, sizeof(s->error), "%s", sp->error);
+                return r;
+        }
+        /* Written: nothing of it waits in memory any more. */
+        free_pending(s);
+        s->spooled += samples;
+        return 0;
+}
+
+/* "a, b, c": table's columns in the spool but id and session_id, or NULL. */
+static char *spool_columns(SessionStore *s, const char *table, bool with_session_id)
+{
+        _cleanup_stmt_ sqlite3_stmt *st = NULL;
+        _cleanup_free_ char *sql = NULL;
+        char *buf = NULL;
+        size_t size = 0;
+        bool first = true;
+        FILE *f;
+        int rc;
+
+        if (asprintf(&sql, "SELECT name FROM pragma_table_info('%s', 'spool')", table) < 0 ||
+            prepare(s, sql, &st) < 0)
+                return NULL;
+        f = open_memstream(&buf, &size);
+        if (!f)
+                return NULL;
+        while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+                const char *c = (const char *)sqlite3_column_text(st, 0);
+
+                if (!c || streq(c, "id") || (!with_session_id && streq(c, "session_id")))
+                        continue;
+                fprintf(f, "%s\"%s\"", first ? "" : ", ", c);
+                first = false;
+        }
+        if (fclose(f) != 0 || rc != SQLITE_DONE || first) {
+                free(buf);
+                return NULL;
+        }
+        return buf;
+}
+
+/* Runs sql (one statement, ?1 = a, ?2 = b if it has one). */
+static int spool_exec2(SessionStore *s, const char *sql, int64_t a, int64_t b)
+{
+        _cleanup_stmt_ sqlite3_stmt *st = NULL;
+        int r, rc;
+
+        r = prepare(s, sql, &st);
+        if (r < 0)
+                return r;
+        sqlite3_bind_int64(st, 1, a);
+        sqlite3_bind_int64(st, 2, b);
+        rc = sqlite3_step(st);
+        if (rc != SQLITE_DONE && rc != SQLITE_ROW)
+                return fail(s, rc, "Failed to import the spool");
+        return 0;
+}
+
+/* One spooled session into paced.db: continues main_id if it is still there. */
+static int spool_import_session(SessionStore *s, int64_t sid, int64_t main_id, bool attached,
+                                bool ended)
+{
+        static const char *const tables[] = {"samples", "rr", "laps", "events", "thresholds"};
+        _cleanup_stmt_ sqlite3_stmt *st = NULL;
+        int64_t target = 0;
+        int r, rc;
+
+        if (main_id > 0) {
+                r = prepare(s, "SELECT 1 FROM main.sessions WHERE id = ?", &st);
+                if (r < 0)
+                        return r;
+                sqlite3_bind_int64(st, 1, main_id);
+                rc = sqlite3_step(st);
+                if (rc == SQLITE_ROW)
+                        target = main_id;
+                else if (rc != SQLITE_DONE)
+                        return fail(s, rc, "Failed to import the spool");
+        }
+        if (target == 0 && attached)
+                return 0; /* rows for a session since deleted */
+        if (target == 0) {
+                _cleanup_free_ char *cols = spool_columns(s, "sessions", false);
+                _cleanup_free_ char *sql = NULL;
+
+                if (!cols || asprintf(&sql,
+                                      "INSERT INTO main.sessions (%s) SELECT %s FROM "
+                                      "spool.sessions WHERE id = ?1",
+                                      cols, cols) < 0)
+                        return -ENOMEM;
+                r = spool_exec2(s, sql, sid, 0);
+                if (r < 0)
+                        return r;
+                target = sqlite3_last_insert_rowid(s->db);
+        } else if (ended && !attached) {
+                /* Its end, which the stop could not write (recovery would
+                 * have called it interrupted). */
+                r = spool_exec2(
+                        s,
+                        "UPDATE main.sessions SET"
+                        " end_usec = (SELECT end_usec FROM spool.sessions WHERE id = ?1),"
+                        " end_reason = (SELECT end_reason FROM spool.sessions WHERE id = ?1)"
+                        " WHERE id = ?2",
+                        sid, target);
+                if (r < 0)
+                        return r;
+        }
+        for (size_t i = 0; i < ELEMENTSOF(tables); i++) {
+                _cleanup_free_ char *cols = spool_columns(s, tables[i], false);
+                _cleanup_free_ char *sql = NULL;
+
+                if (!cols || asprintf(&sql,
+                                      "INSERT INTO main.%s (session_id, %s) SELECT ?2, %s FROM "
+                                      "spool.%s WHERE session_id = ?1",
+                                      tables[i], cols, cols, tables[i]) < 0)
+                        return -ENOMEM;
+                r = spool_exec2(s, sql, sid, target);
+                if (r < 0)
+                        return r;
+        }
+        return 0;
+}
+
+/*
+ * The spool an earlier stop left, into paced.db in one transaction, then
+ * removed: 0 if there was none or it is imported. Runs before the crash
+ * recovery, so that a session whose end is in the spool is not called
+ * interrupted. A spool that cannot be read stays for a later start.
+ */
+static int spool_import(SessionStore *s)
+{
+        _cleanup_free_ char *path = spool_path(s);
+        _cleanup_stmt_ sqlite3_stmt *att = NULL, *st = NULL;
+        int r, rc;
+
+        if (!path)
+                return -ENOMEM;
+        if (access(path, F_OK) < 0)
+                return 0;
+        r = prepare(s, "ATTACH ? AS spool", &att);
+        if (r < 0)
+                return r;
+        sqlite3_bind_text(att, 1, path, -1, SQLITE_STATIC);
+        rc = sqlite3_step(att);
+        if (rc != SQLITE_DONE)
+                return fail(s, rc, "Failed to open the spool");
+        r = exec(s, "BEGIN IMMEDIATE", "Failed to start a transaction");
+        if (r >= 0)
+                r = prepare(s,
+                            "SELECT spool_id, main_id, attached, ended FROM spool.spool_sessions"
+                            " ORDER BY spool_id",
+                            &st);
+        while (r >= 0 && (rc = sqlite3_step(st)) == SQLITE_ROW)
+                r = spool_import_session(s, sqlite3_column_int64(st, 0),
+                                         sqlite3_column_int64(st, 1), sqlite3_column_int(st, 2),
+                                         sqlite3_column_int(st, 3));
+        if (r >= 0 && rc != SQLITE_DONE)
+                r = fail(s, rc, "Failed to read the spool");
+        sqlite3_finalize(st);
+        st = NULL;
+        if (r >= 0)
+                r = exec(s, "COMMIT", "Failed to commit the spool's import");
+        if (r < 0 && !sqlite3_get_autocommit(s->db))
+                sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+        sqlite3_exec(s->db, "DETACH spool", NULL, NULL, NULL);
+        if (r >= 0)
+                spool_unlink(path);
+        return r;
 }

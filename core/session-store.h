@@ -40,6 +40,8 @@
 #include "workout.h"
 
 #define SESSION_STORE_DB_NAME     "paced.db"
+/* What paced could not write when it stopped: imported at the next open. */
+#define SESSION_STORE_SPOOL_NAME  "paced-spool.db"
 #define SESSION_STORE_DEFAULT_DIR "/var/lib/paced"
 /* Current schema version (PRAGMA user_version). */
 #define SESSION_STORE_SCHEMA_VERSION 5
@@ -196,7 +198,14 @@ bool session_store_is_open(const SessionStore *s);
  * -EPROTO. reader=false behaves as session_store_open().
  */
 int session_store_open_db(SessionStore **ret, const char *db_path, bool reader);
-SessionStore *session_store_free(SessionStore *s); /* flushes what it can, then closes */
+/* Flushes what it can, then closes. What it cannot write (the database
+ * locked, full, read-only) goes to SESSION_STORE_SPOOL_NAME beside it,
+ * which the next writer's open imports before its crash recovery. */
+SessionStore *session_store_free(SessionStore *s);
+/* What free() does first: 0 all written, 1 the rest spooled
+ * (session_store_spooled() samples), or a negative errno: it is lost. */
+int session_store_finish(SessionStore *s);
+size_t session_store_spooled(const SessionStore *s);
 DEFINE_TRIVIAL_CLEANUP_FUNC(SessionStore *, session_store_free);
 
 /* The path the CLI uses: --db, else --state-dir, else $PACED_STATE_DIR, else default.

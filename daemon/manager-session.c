@@ -9,6 +9,7 @@
 #define _GNU_SOURCE /* asprintf */
 #include <errno.h>
 #include <inttypes.h>
+#include <limits.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -641,16 +642,28 @@ int manager_open_store(Manager *m)
                           : m->config->state_dir      ? m->config->state_dir
                           : getenv("STATE_DIRECTORY") ? getenv("STATE_DIRECTORY")
                                                       : SESSION_STORE_DEFAULT_DIR;
+        char spool[PATH_MAX];
         SessionResume resume;
+        bool spooled;
         int r;
 
         free(m->state_dir);
         m->state_dir = strdup(dir);
         if (!m->state_dir)
                 return log_oom();
+        /* What the last stop could not write waits in the spool: the
+         * store's open imports it (docs/sessions.md). */
+        snprintf(spool, sizeof(spool), "%s/%s", dir, SESSION_STORE_SPOOL_NAME);
+        spooled = access(spool, F_OK) >= 0;
         r = session_store_new(&m->store, dir);
         if (r < 0)
                 return log_error_errno(r, "Cannot set up the session store: %m");
+        if (spooled && access(spool, F_OK) < 0)
+                log_notice("Imported what the last stop could not write (%s).", spool);
+        else if (spooled)
+                log_warning("Cannot import %s yet (%s): it is imported once the database can "
+                            "be written.",
+                            spool, session_store_last_error(m->store));
         m->store_state = session_store_get_state(m->store);
         if (m->options.simulate && getenv("PACED_TEST_STORE_BUDGET")) {
                 /* Tests: the memory budget (samples) spent in seconds, not hours. */

@@ -867,10 +867,6 @@ void manager_workout_done(Manager *m)
         m->flush_timer = sd_event_source_unref(m->flush_timer);
         m->engine = workout_engine_free(m->engine);
         m->monitor = safety_monitor_free(m->monitor);
-        if (m->store && session_store_next_flush(m->store) != USEC_INFINITY)
-                log_warning("Stopping with %zu samples not written yet (%s): one last attempt, "
-                            "waiting up to 2 s for the database; what it cannot write is lost.",
-                            session_store_buffered(m->store), session_store_last_error(m->store));
         /* A session that ended as paced stops still gets its analysis,
          * stored before the store closes: its load (a job of the writer's)
          * first, then the analysis; then the writer writes the rest. A
@@ -880,6 +876,26 @@ void manager_workout_done(Manager *m)
         m->analysis_worker = analysis_worker_free(m->analysis_worker);
         m->store_writer = store_writer_free(m->store_writer);
         m->analysis_worker = analysis_worker_free(m->analysis_worker);
+        if (m->store && session_store_next_flush(m->store) != USEC_INFINITY) {
+                size_t n = session_store_buffered(m->store);
+                int r;
+
+                log_warning("Stopping with %zu samples not written yet (%s): one last attempt, "
+                            "waiting up to 2 s for the database.",
+                            n, session_store_last_error(m->store));
+                r = session_store_finish(m->store);
+                if (r > 0)
+                        log_warning("The database cannot be written (%s): %zu samples are kept "
+                                    "in %s/" SESSION_STORE_SPOOL_NAME
+                                    ", written into it at the next start.",
+                                    session_store_last_error(m->store),
+                                    session_store_spooled(m->store), m->state_dir);
+                else if (r < 0)
+                        log_error_errno(r,
+                                        "Cannot keep the %zu samples not written: they are "
+                                        "lost (%s).",
+                                        n, session_store_last_error(m->store));
+        }
         m->store = session_store_free(m->store);
         m->rr_cleaner = rr_cleaner_free(m->rr_cleaner);
         m->analysis = live_analysis_free(m->analysis);

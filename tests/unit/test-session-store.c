@@ -1108,6 +1108,130 @@ static void test_store_split_flush(void **state)
         session_store_free(s);
 }
 
+/*
+ * paced stops while another process holds the lock: what the last attempt
+ * cannot write goes to the spool, and the next open imports it before its
+ * crash recovery: the session written in part gets the rest and its end
+ * (not "interrupted"), the one never written comes whole.
+ */
+static void test_store_spool(void **state)
+{
+        Fixture *f = *state;
+        SessionStore *s = NULL;
+        SessionData *d = NULL;
+        SessionListEntry *l = NULL;
+        SessionResume res;
+        char spool[160];
+        sqlite3 *lock;
+        int64_t id, id2;
+        size_t n = 0;
+
+        snprintf(spool, sizeof(spool), "%s/%s", f->dir, SESSION_STORE_SPOOL_NAME);
+        assert_int_equal(session_store_new(&s, f->dir), 0);
+        assert_int_equal(session_store_begin(s, 1, &test_info, &id), 0);
+        for (unsigned t = 0; t < 5; t++) {
+                SessionSample x = sample_at(t);
+
+                assert_int_equal(session_store_add_sample(s, &x), 0);
+        }
+        assert_int_equal(session_store_flush(s, 0), 0);
+        lock = lock_db(f->db);
+        for (unsigned t = 5; t < 10; t++) {
+                SessionSample x = sample_at(t);
+
+                assert_int_equal(session_store_add_sample(s, &x), 0);
+        }
+        assert_int_equal(session_store_end(s, 11 * USEC_PER_SEC, SESSION_END_ABORTED), 1);
+        assert_int_equal(session_store_begin(s, 20 * USEC_PER_SEC, &test_info, &id2), 1);
+        for (unsigned t = 0; t < 3; t++) {
+                SessionSample x = sample_at(t);
+
+                assert_int_equal(session_store_add_sample(s, &x), 0);
+        }
+        assert_int_equal(session_store_end(s, 24 * USEC_PER_SEC, SESSION_END_FINISHED), 1);
+        assert_int_equal(session_store_finish(s), 1);
+        assert_int_equal(session_store_spooled(s), 8);
+        assert_int_equal(session_store_buffered(s), 0);
+        session_store_free(s);
+        assert_int_equal(access(spool, F_OK), 0);
+        assert_int_equal(count(f->db, "SELECT count(*) FROM samples"), 5);
+        unlock_db(lock);
+
+        assert_int_equal(session_store_open(&s, f->dir), 0);
+        assert_int_equal(access(spool, F_OK), -1);
+        assert_int_equal(session_store_get_interrupted(s, &res), -ENOENT);
+        assert_int_equal(session_store_load(s, id, &d), 0);
+        assert_int_equal(d->n_samples, 10);
+        assert_float_equal(d->samples[9].t_s, 9, 1e-9);
+        assert_int_equal(d->end_reason, SESSION_END_ABORTED);
+        assert_int_equal(d->end_wall_usec, 11 * USEC_PER_SEC);
+        session_data_free(d);
+        assert_int_equal(session_store_list_finished(s, id, 10, &l, &n), 0);
+        assert_int_equal(n, 1);
+        assert_int_equal(l[0].end_reason, SESSION_END_FINISHED);
+        assert_int_equal(session_store_load(s, l[0].id, &d), 0);
+        assert_int_equal(d->n_samples, 3);
+        assert_non_null(d->workout_name);
+        session_data_free(d);
+        session_list_free(l, n);
+        session_store_free(s);
+}
+
+static int count_samples_job(SessionStore *s, void *userdata)
+{
+        SessionListEntry *l = NULL;
+        size_t n = 0;
+        int r;
+
+        r = session_store_list(s, 0, &l, &n);
+        session_list_free(l, n);
+        return r < 0 ? r : (int)n;
+}
+
+static int delete_job(SessionStore *s, void *userdata)
+{
+        return session_store_delete(s, *(int64_t *)userdata);
+}
+
+/* A job runs after the batch's rows, on the batch's store, with its own
+ * outcome; the rows' outcome stays the store's. */
+static void test_store_job(void **state)
+{
+        Fixture *f = *state;
+        SessionStore *s = NULL;
+        SessionStoreBatch *b = NULL;
+        const char *error;
+        sqlite3 *lock;
+        int64_t id = 0;
+
+        assert_int_equal(session_store_new(&s, f->dir), 0);
+        session_store_set_async(s, true);
+        assert_int_equal(session_store_begin(s, 1, &test_info, &id), 1);
+        assert_int_equal(session_store_job_start(s, 0, count_samples_job, NULL, &b), 1);
+        assert_int_equal(session_store_delete(s, 1), -EBUSY); /* the batch's meanwhile */
+        assert_int_equal(session_store_batch_commit(b), 0);
+        assert_int_equal(session_store_batch_job_result(b, &error), 1); /* it saw the row */
+        assert_int_equal(session_store_flush_finish(s, b), 0);
+        assert_int_equal(session_store_end(s, 2, SESSION_END_FINISHED), 1);
+        assert_int_equal(session_store_flush(s, 0), 0);
+        id = 1;
+        /* A job alone takes no lock for rows: only its own fails. */
+        lock = lock_db(f->db);
+        assert_int_equal(session_store_job_start(s, 0, delete_job, &id, &b), 1);
+        assert_int_equal(session_store_batch_commit(b), 0);
+        assert_int_equal(session_store_batch_job_result(b, &error), -EBUSY);
+        assert_non_null(strstr(error, "locked"));
+        assert_int_equal(session_store_flush_finish(s, b), 0);
+        assert_false(session_store_degraded(s));
+        unlock_db(lock);
+        assert_int_equal(session_store_job_start(s, 0, delete_job, &id, &b), 1);
+        assert_int_equal(session_store_batch_commit(b), 0);
+        assert_int_equal(session_store_batch_job_result(b, &error), 0);
+        assert_int_equal(session_store_flush_finish(s, b), 0);
+        assert_int_equal(count(f->db, "SELECT count(*) FROM sessions"), 0);
+        session_store_free(s);
+}
+
 int main(void)
 {
         const struct CMUnitTest tests[] = {
@@ -1116,6 +1240,8 @@ int main(void)
                 cmocka_unit_test_setup_teardown(test_store_unavailable_then_back, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_store_memory_budget, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_store_split_flush, setup, teardown),
+                cmocka_unit_test_setup_teardown(test_store_spool, setup, teardown),
+                cmocka_unit_test_setup_teardown(test_store_job, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_store_flush_deadline, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_store_crash_marks_interrupted_and_resumes,
                                                 setup, teardown),

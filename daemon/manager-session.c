@@ -83,7 +83,8 @@ void manager_rearm_flush_timer(Manager *m)
         uint64_t next;
         int r;
 
-        if (!m->store)
+        /* After the loop ended (the last flushes at shutdown): no timers. */
+        if (!m->store || sd_event_get_state(m->event) == SD_EVENT_FINISHED)
                 return;
         next = session_store_next_flush(m->store);
         if (next == USEC_INFINITY) {

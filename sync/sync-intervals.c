@@ -25,6 +25,7 @@
 #include "plan.h"
 #include "sync-json.h"
 #include "sync-manager.h"
+#include "utf8.h"
 #include "workout-text.h"
 
 static SyncConfig *config(SyncService *s)
@@ -136,10 +137,15 @@ static char *event_document(const IntervalsEvent *e)
         char clean[201];
         size_t n = 0;
 
-        /* A name is one line. */
+        /* A name is one line of text: control characters (a newline, an
+         * escape) become spaces, and the cut never halves a character
+         * (the parser, and D-Bus, refuse what is not UTF-8, and the whole
+         * calendar with it). */
         for (const char *p = name; *p && n < sizeof(clean) - 1; p++)
-                clean[n++] = (*p == '\n' || *p == '\r') ? ' ' : *p;
+                clean[n++] = *p;
         clean[n] = '\0';
+        utf8_truncate(clean, sizeof(clean) - 1);
+        utf8_replace_controls(clean);
         if (asprintf(&doc, "# name: %s\n%s\n", clean, e->description) < 0)
                 return NULL;
         return doc;
@@ -166,6 +172,9 @@ static int add_entry(CalendarPlan *p, const IntervalsEvent *e, const char *outco
         x->date = strdup(plan_date_format(e->date, date));
         x->name = strdup(e->name ? e->name : "");
         x->type = strdup(e->type ? e->type : "");
+        /* Shown by `pacectl sync status`: text, never a terminal's command. */
+        utf8_replace_controls(x->name);
+        utf8_replace_controls(x->type);
         if (r < 0 || !x->date || !x->name || !x->type ||
             asprintf(&x->event_id, "%" PRIi64, e->id) < 0)
                 return -ENOMEM;

@@ -19,6 +19,7 @@
 #include <systemd/sd-daemon.h>
 
 #include "log.h"
+#include "utf8.h"
 #include "util.h"
 #include "web.h"
 
@@ -224,6 +225,7 @@ enum MHD_Result web_respond_error(struct MHD_Connection *c, unsigned status, con
         va_start(ap, fmt);
         vsnprintf(msg, sizeof(msg), fmt, ap);
         va_end(ap);
+        utf8_truncate(msg, sizeof(msg) - 1); /* what the cut may have left */
         web_json_escape(msg, esc, sizeof(esc));
         snprintf(body, sizeof(body), "{\"error\":\"%s\",\"message\":\"%s\"}", error, esc);
         return web_respond_json(c, status, body);

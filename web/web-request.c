@@ -9,6 +9,7 @@
 #include <strings.h>
 
 #include "string-table.h"
+#include "utf8.h"
 #include "util.h"
 #include "web-request.h"
 
@@ -167,6 +168,9 @@ static json_object *parse_object(const char *body, size_t len, char *error, size
                 *ret_r = -ENOMEM;
                 return NULL;
         }
+        /* Text that is not UTF-8 is no JSON (RFC 8259): refused here, never
+         * echoed back (an unknown key is quoted in the error). */
+        json_tokener_set_flags(tok, JSON_TOKENER_VALIDATE_UTF8);
         o = json_tokener_parse_ex(tok, body, (int)len);
         if (!o || json_tokener_get_error(tok) != json_tokener_success ||
             json_tokener_get_parse_end(tok) != len) {
@@ -349,24 +353,34 @@ bool web_origin_is_same(const char *origin, const char *host, bool tls)
 
 void web_json_escape(const char *s, char *buf, size_t size)
 {
-        size_t k = 0;
+        const char *p = s ? s : "";
+        size_t k = 0, left = strlen(p);
 
         if (size == 0)
                 return;
-        for (const unsigned char *p = (const unsigned char *)(s ? s : ""); *p; p++) {
+        /* Whole characters only: a cut never leaves half a sequence; a byte
+         * that is not UTF-8 becomes U+FFFD, a control character \u00XX. */
+        while (left > 0) {
+                size_t len = utf8_char_len(p, left), n;
                 char esc[8];
-                size_t n;
 
-                if (*p == '"' || *p == '\\')
+                if (len == 0) {
+                        n = (size_t)snprintf(esc, sizeof(esc), "\\ufffd");
+                        len = 1;
+                } else if (*p == '"' || *p == '\\')
                         n = (size_t)snprintf(esc, sizeof(esc), "\\%c", *p);
-                else if (*p < 0x20 || *p == 0x7f)
-                        n = (size_t)snprintf(esc, sizeof(esc), "\\u%04x", *p);
-                else
-                        esc[0] = (char)*p, n = 1;
+                else if (utf8_is_control(utf8_char_decode(p, len)))
+                        n = (size_t)snprintf(esc, sizeof(esc), "\\u%04x", utf8_char_decode(p, len));
+                else {
+                        memcpy(esc, p, len);
+                        n = len;
+                }
                 if (k + n >= size)
                         break;
                 memcpy(buf + k, esc, n);
                 k += n;
+                p += len;
+                left -= len;
         }
         buf[k] = '\0';
 }

@@ -104,5 +104,7 @@ bool web_token_from_cookie(const char *header, char *ret, size_t size);
  */
 bool web_origin_is_same(const char *origin, const char *host, bool tls);
 
-/* JSON string body (no quotes) of s into buf; always NUL-terminated, truncated if needed. */
+/* JSON string body (no quotes) of s into buf; always NUL-terminated, truncated
+ * if needed at a character boundary. Always valid UTF-8: a byte that is not
+ * becomes \ufffd, a control character (C0, DEL, C1) \u00XX. */
 void web_json_escape(const char *s, char *buf, size_t size);

@@ -57,16 +57,30 @@ grep -q "calendar     done        2 runs on the schedule, 3 skipped" "$T/out" ||
         fail "calendar summary: $(cat "$T/out")"
 
 # The runner moves things on intervals.icu; sync now brings it over.
+long=$(printf 'ä%.0s' $(seq 150))
 fake POST /_control/set "$(cat <<JSON
 {"intervals": {"events": [
   {"id": 21, "start_date_local": "$(day 0)T18:00:00", "category": "WORKOUT", "type": "Run",
-   "name": "Evening tempo", "description": "- 5m 70% Pace\n- 10m 90% Pace"}]}}
+   "name": "Evening tempo", "description": "- 5m 70% Pace\n- 10m 90% Pace"},
+  {"id": 22, "start_date_local": "$(day 1)T00:00:00", "category": "WORKOUT", "type": "Run",
+   "name": "x$long", "description": "- 30m 70% Pace"},
+  {"id": 23, "start_date_local": "$(day 2)T00:00:00", "category": "WORKOUT", "type": "Run",
+   "name": "Tempo\u001b[31m red\u0085", "description": "- 30m 70% Pace"}]}}
 JSON
 )" > /dev/null
 expect_rc 0 pc sync now
 wait_for 30 prop_is Schedule '"Evening tempo"' || fail "not replaced: $(prop Schedule)"
 expect_rc 0 pc schedule show
 grep -q 'Hills' "$T/out" && fail "a removed workout stayed: $(cat "$T/out")"
+# Names as text: cut to 200 bytes at a character (99 of the 150 'ä'), and
+# an escape made a space; both planned (they were refused as not UTF-8 and
+# as a control character, and left out).
+grep -qF "$(day 1)  x${long:0:99} (intervals.icu)" "$T/out" || fail "long name: $(cat "$T/out")"
+grep -qF "$(day 2)  Tempo [31m red (intervals.icu)" "$T/out" ||
+        fail "name with an escape: $(cat -v "$T/out")"
+expect_rc 0 pc sync status
+grep -q "Tempo .31m red" "$T/out" || fail "sync status: $(cat -v "$T/out")"
+grep -q $'\e' "$T/out" && fail "sync status prints an escape: $(cat -v "$T/out")"
 
 # And it runs.
 wait_for 20 treadmill_connected || fail "treadmill not connected"

@@ -8,6 +8,7 @@
 #include <cmocka.h>
 #include <string.h>
 
+#include "utf8.h"
 #include "web-request.h"
 
 static void test_routes(void **state)
@@ -147,13 +148,52 @@ static void test_tokens_and_origin(void **state)
         assert_string_equal(buf, "\\\"\\\"");
 }
 
+/* What a response carries is UTF-8 whatever it quotes: a request that is not
+ * UTF-8 is refused without echoing it; the escape never halves a character
+ * and turns a stray byte into U+FFFD, a C1 control into \u00XX. */
+static void test_utf8(void **state)
+{
+        WebControlArgs a;
+        char err[256], buf[64];
+
+        const char *bad_key = "{\"\xff\xfe\":1}", *bad_value = "{\"workout\":\"Caf\xe9\"}",
+                   *key = "{\"L\xc3\xa4ufe\":1}";
+
+        assert_int_equal(web_control_args_parse(WEB_ACTION_START, bad_key, strlen(bad_key), &a, err,
+                                                sizeof(err)),
+                         -EINVAL);
+        assert_non_null(strstr(err, "Malformed JSON"));
+        assert_true(utf8_is_valid(err));
+        assert_null(strchr(err, '\xff'));
+        assert_int_equal(web_control_args_parse(WEB_ACTION_START, bad_value, strlen(bad_value), &a,
+                                                err, sizeof(err)),
+                         -EINVAL);
+        assert_true(utf8_is_valid(err));
+        /* A key that is UTF-8 is still quoted back, as text. */
+        assert_int_equal(
+                web_control_args_parse(WEB_ACTION_START, key, strlen(key), &a, err, sizeof(err)),
+                -EINVAL);
+        assert_non_null(strstr(err, "L\xc3\xa4ufe"));
+
+        web_json_escape("Caf\xe9 \xc2\x9b"
+                        "2J",
+                        buf, sizeof(buf));
+        assert_string_equal(buf, "Caf\\ufffd \\u009b2J");
+        /* "äää" into 6 bytes: two whole characters, never one and a half. */
+        web_json_escape("\xc3\xa4\xc3\xa4\xc3\xa4", buf, 6);
+        assert_string_equal(buf, "\xc3\xa4\xc3\xa4");
+        web_json_escape("\xf0\x9f\x8f\x83", buf, 4);
+        assert_string_equal(buf, "");
+        web_json_escape("\xe2\x82", buf, sizeof(buf)); /* cut short at the end */
+        assert_string_equal(buf, "\\ufffd\\ufffd");
+}
+
 int main(void)
 {
         const struct CMUnitTest tests[] = {
-                cmocka_unit_test(test_routes),
-                cmocka_unit_test(test_traversal),
-                cmocka_unit_test(test_control_bodies),
-                cmocka_unit_test(test_tokens_and_origin),
+                cmocka_unit_test(test_routes),         cmocka_unit_test(test_traversal),
+                cmocka_unit_test(test_control_bodies), cmocka_unit_test(test_tokens_and_origin),
+                cmocka_unit_test(test_utf8),
         };
 
         return cmocka_run_group_tests(tests, NULL, NULL);

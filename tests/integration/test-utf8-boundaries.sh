@@ -9,6 +9,7 @@
 #     and watch print no control character;
 #  3. a session whose stored name is invalid UTF-8 (a row from an older
 #     paced) is resumed after a crash and `pacectl status` still works;
+#     and ListSessions (what paced-sync uploads from) gives it as text;
 #  4. history and show print valid UTF-8 without control characters, and
 #     the TCX and SVG of that session are well-formed XML.
 source "$(dirname "$0")/lib.sh"
@@ -77,6 +78,12 @@ expect_rc 0 pc status
 is_text "$T/out" || fail "status after resume: $(cat -v "$T/out")"
 grep -q "Caf" "$T/out" || fail "resumed workout name: $(cat "$T/out")"
 expect_rc 0 pc stop
+# What paced-sync reads of it (ListSessions) is text, as it uploads it.
+wait_for 10 sessions_written || fail "the session's end was not written"
+expect_rc 0 busctl --address="$BUS_ADDRESS" --json=short call io.paced.paced1 /io/paced/paced1 \
+        io.paced.paced1.Manager ListSessions t 0
+is_text "$T/out" || fail "ListSessions: $(cat -v "$T/out")"
+grep -q "Caf" "$T/out" || fail "ListSessions lacks the session: $(cat "$T/out")"
 stop_paced TERM
 [ "$PACED_RC" -eq 0 ] || fail "paced exited $PACED_RC"
 

@@ -6,7 +6,8 @@
 # a slow disk (every fsync 800 ms here, tests/lib/slow-fsync.c) that is
 # seconds. `pacectl show`, `history` and `export` first ask paced to write
 # what it holds (SyncStore, as `journalctl --sync`): what they print right
-# after the end equals what they print once the writer is idle.
+# after the end equals what they print once the writer is idle. So does
+# the phone's view (paced-web's /api/sessions and /api/sessions/ID).
 source "$(dirname "$0")/lib.sh"
 lib_init
 start_bus
@@ -25,10 +26,22 @@ export ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}verify_asan_link_order=0"
 start_paced --simulate --time-scale 8
 unset LD_PRELOAD
 wait_for 20 treadmill_connected || fail "simulated treadmill never connected"
+web=
+if [ -n "${PACED_WEB:-}" ] && [ -x "$PACED_WEB" ] && command -v jq > /dev/null; then
+        web=1
+        start_web
+        AUTH=(-H "Authorization: Bearer $(web_token "$(web_pair --read-only)")")
+fi
+web_get() { curl -sf "${AUTH[@]}" "$WEB_URL$1" | jq -S 'del(.. | .elapsed_s?)'; }
 expect_rc 0 pc start "$T/w.txt"
 id=$(session_id)
 wait_for 30 prop_is State '"finished"' || fail "workout not finished: $(prop State)"
-# At once, as a runner would type it.
+# At once, as a runner would look (the phone first: pacectl's own
+# SyncStore would write it all for the phone too).
+if [ -n "$web" ]; then
+        web_get /api/sessions > "$T/web-list-now"
+        web_get "/api/sessions/$id" > "$T/web-session-now"
+fi
 expect_rc 0 pc show "$id"
 cp "$T/out" "$T/show-now"
 expect_rc 0 pc history
@@ -44,6 +57,12 @@ diff -u "$T/out" "$T/history-now" > "$T/diff" || fail "history right after the e
 expect_rc 0 pc export "$id" --format csv
 cmp -s "$T/out" "$T/csv-now" || fail "the CSV right after the end has $(wc -l < "$T/csv-now") lines, not $(wc -l < "$T/out")"
 grep -q "warning" "$T/err" && fail "pacectl warned: $(cat "$T/err")"
+if [ -n "$web" ]; then
+        web_get /api/sessions | diff -u - "$T/web-list-now" > "$T/diff" ||
+                fail "/api/sessions right after the end differs: $(cat "$T/diff")"
+        web_get "/api/sessions/$id" | diff -u - "$T/web-session-now" > "$T/diff" ||
+                fail "/api/sessions/$id right after the end differs: $(head -c 3000 "$T/diff")"
+fi
 
 # paced stopped: pacectl reads the file without waiting (nor starting it).
 stop_paced TERM

@@ -30,6 +30,12 @@ struct Plan;
 typedef struct ManagerFootpod ManagerFootpod;
 struct PlanDay;
 
+/* A SyncStore call: answered once batch number `batch` is written. */
+typedef struct StoreWaiter {
+        sd_bus_message *message;
+        uint64_t batch;
+} StoreWaiter;
+
 /* What a device object on the bus shows; filled from transport events. */
 typedef struct Device {
         struct Manager *manager;
@@ -75,12 +81,12 @@ typedef struct ManagerPropSent {
         char *text;    /* a string's copy */
 } ManagerPropSent;
 
-#define MANAGER_N_EMITTED_PROPS 40
+#define MANAGER_N_EMITTED_PROPS 44
 
 typedef enum ManagerProperty {
         MANAGER_PROP_STATE = 1u << 0,
         MANAGER_PROP_WORKOUT = 1u << 1,
-        MANAGER_PROP_STEP = 1u << 2, /* StepIndex, StepCount, StepName, NextStepName */
+        MANAGER_PROP_STEP = 1u << 2, /* StepIndex, StepName, NextStepName, StepRepeat(Count) */
         MANAGER_PROP_LIVE = 1u << 3, /* every value that changes each second */
         MANAGER_PROP_CONTROL = 1u << 4,
         MANAGER_PROP_SESSION = 1u << 5,
@@ -164,6 +170,7 @@ typedef struct ManagerSnapshot {
         const char *workout;      /* "" if none */
         int step_index;           /* -1: none */
         unsigned step_count;
+        unsigned step_repeat, step_repeat_count; /* "rep 2/6"; 0 outside a repeat block */
         const char *step_name;
         const char *next_step_name;
         double step_remaining_s; /* NAN if open-ended */
@@ -246,9 +253,12 @@ struct Manager {
         struct Plan *schedule;   /* from SetSchedule, stored in the state directory */
         PlannedWorkouts planned; /* from SetPlannedWorkouts, ditto; before the plan's */
 
-        SessionStore *store;           /* NULL only if it could not be set up (OOM) */
-        StoreWriter *store_writer;     /* commits off the loop; NULL: on it (no thread) */
-        char store_logged[256];        /* the store error last logged: a full disk is said once */
+        SessionStore *store;         /* NULL only if it could not be set up (OOM) */
+        StoreWriter *store_writer;   /* commits off the loop; NULL: on it (no thread) */
+        char store_logged[256];      /* the store error last logged: a full disk is said once */
+        uint64_t store_batches_done; /* by the writer thread (store_writer_batches()) */
+        StoreWaiter *store_waiters;  /* SyncStore calls waiting for a batch to be written */
+        size_t n_store_waiters;
         SessionStoreState store_state; /* as last told (log, Storage property) */
         SessionAccepted accepted;      /* manager-thresholds.c: overlays the config's [Runner] */
         bool have_accepted;
@@ -349,6 +359,10 @@ int manager_store_queue(Manager *m, StoreJobRun run, StoreJobDone done, void *us
 bool manager_workout_under_way(Manager *m);
 /* At the start of a session with a time trial: its earlier best, read ahead. */
 void manager_prefetch_trial_best(Manager *m);
+/* SyncStore: answers message once all it buffered before the call is
+ * written (or the write failed), without waiting on the loop. */
+int manager_sync_store(Manager *m, sd_bus_message *message, sd_bus_error *error);
+void manager_store_waiters_free(Manager *m);
 /* After a store operation: logs and emits a change of state or of the session's id,
  * and hands sessions now wholly written to the offline analysis. */
 void manager_store_changed(Manager *m);

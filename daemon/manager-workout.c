@@ -874,6 +874,9 @@ void manager_workout_done(Manager *m)
          * thresholds go with session_store_free()'s last flush. */
         manager_store_sync(m);
         m->analysis_worker = analysis_worker_free(m->analysis_worker);
+        /* Waiting SyncStore callers see paced leave the bus instead: the
+         * last batch must not start another. */
+        manager_store_waiters_free(m);
         m->store_writer = store_writer_free(m->store_writer);
         m->analysis_worker = analysis_worker_free(m->analysis_worker);
         if (m->store && session_store_next_flush(m->store) != USEC_INFINITY) {
@@ -1011,6 +1014,10 @@ void manager_snapshot(Manager *m, ManagerSnapshot *ret)
         ret->step_index = st.step_index;
         ret->step_count = (unsigned)st.n_steps;
         ret->step_name = st.step_label ?: "";
+        if (w && st.step_index >= 0 && (size_t)st.step_index < w->n_steps) {
+                ret->step_repeat = w->steps[st.step_index].repeat_index;
+                ret->step_repeat_count = w->steps[st.step_index].repeat_count;
+        }
         if (w && st.step_index + 1 >= 0 && (size_t)(st.step_index + 1) < w->n_steps)
                 ret->next_step_name = w->steps[st.step_index + 1].label;
         ret->step_remaining_s = st.step_remaining_s;

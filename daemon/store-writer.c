@@ -26,6 +26,7 @@ struct StoreWriter {
          * the one whose batch is in flight. */
         StoreJob *jobs, **jobs_tail;
         StoreJob *job;
+        uint64_t batches; /* handed over, rows' and jobs' */
         StoreWriterDone done;
         void *userdata;
         sd_event_source *source;
@@ -79,6 +80,7 @@ static uint64_t monotonic_usec(void)
 
 static void writer_hand_over(StoreWriter *w, SessionStoreBatch *b)
 {
+        w->batches++;
         pthread_mutex_lock(&w->lock);
         w->batch = b;
         w->committed = false;
@@ -230,6 +232,11 @@ void store_writer_sync(StoreWriter *w)
                         break;
                 writer_start_job(w, monotonic_usec());
         }
+}
+
+uint64_t store_writer_batches(const StoreWriter *w)
+{
+        return w ? w->batches : 0;
 }
 
 bool store_writer_busy(const StoreWriter *w)

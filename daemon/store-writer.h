@@ -41,6 +41,8 @@ void store_writer_sync(StoreWriter *w);
 typedef int (*StoreJobRun)(SessionStore *s, void *userdata);
 typedef void (*StoreJobDone)(int r, const char *error, void *userdata);
 int store_writer_queue(StoreWriter *w, StoreJobRun run, StoreJobDone done, void *userdata);
+/* Batches handed to the thread so far (a job's too): each ends in done(). */
+uint64_t store_writer_batches(const StoreWriter *w);
 bool store_writer_busy(const StoreWriter *w);
 /* Syncs, then stops the thread. */
 StoreWriter *store_writer_free(StoreWriter *w);

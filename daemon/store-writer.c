@@ -228,6 +228,10 @@ void store_writer_sync(StoreWriter *w)
         /* The jobs queued go first: whoever syncs reads what they wrote. */
         for (;;) {
                 writer_finish(w, true);
+                /* Its done() callbacks may have started another batch (a
+                 * job queued meanwhile, a SyncStore): that one too. */
+                if (session_store_in_flight(w->store))
+                        continue;
                 if (!w->jobs)
                         break;
                 writer_start_job(w, monotonic_usec());

@@ -105,6 +105,7 @@ static void config_set_defaults(Config *c)
 {
         *c = (Config){
                 .scan_timeout_s = 30,
+                .acquire_notify = true,
                 .units = CONFIG_UNITS_METRIC,
                 .zone_model = CONFIG_ZONE_MODEL_AUTO,
                 .max_speed_kmh = 20.0,
@@ -574,6 +575,7 @@ static const ConfigKey config_keys[] = {
         KEY("Devices", "strap", parse_device, strap, 0, 248),
         KEY("Devices", "footpod", parse_footpod, footpod, 0, 248),
         KEY("Devices", "scan_timeout", config_parse_duration, scan_timeout_s, 1, 600),
+        KEY("Devices", "acquire_notify", parse_bool, acquire_notify, 0, 0),
 
         ENUM_KEY("Footpod", "distance", footpod_distance, footpod_distance_table),
 

@@ -98,6 +98,9 @@ typedef struct Config {
         char *strap;     /* address or name; NULL: auto; "none": no strap */
         char *footpod;   /* address, name or "auto"; NULL: no footpod (opt-in) */
         double scan_timeout_s;
+        /* Notifications through AcquireNotify's socket where bluetoothd offers it
+         * (default yes; StartNotify is the fallback). */
+        bool acquire_notify;
 
         /* [Footpod] */
         ConfigFootpodDistance footpod_distance;

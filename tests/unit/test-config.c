@@ -387,6 +387,8 @@ static void test_footpod_and_relay(void **state)
         Config *c = load_ok("");
 
         assert_null(c->footpod);
+        /* Notifications through AcquireNotify's socket unless told otherwise. */
+        assert_true(c->acquire_notify);
         assert_int_equal(c->footpod_distance, CONFIG_FOOTPOD_DISTANCE_TREADMILL);
         assert_false(c->relay);
         assert_null(c->relay_adapter);
@@ -396,10 +398,12 @@ static void test_footpod_and_relay(void **state)
         assert_false(c->relay_hrs);
         config_free(c);
 
-        c = load_ok("[Devices]\nfootpod = auto\n[Footpod]\ndistance = footpod\n"
+        c = load_ok("[Devices]\nfootpod = auto\nacquire_notify = no\n"
+                    "[Footpod]\ndistance = footpod\n"
                     "[Relay]\nenabled = yes\nadapter = hci2\nname = Treadmill RSC\n"
                     "rsc = no\nftms = yes\nheart_rate = yes\n");
         assert_string_equal(c->footpod, "auto");
+        assert_false(c->acquire_notify);
         assert_int_equal(c->footpod_distance, CONFIG_FOOTPOD_DISTANCE_FOOTPOD);
         assert_true(c->relay);
         assert_string_equal(c->relay_adapter, "hci2");

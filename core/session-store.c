@@ -67,8 +67,8 @@ static const char *const flush_stmt_sql[_FLUSH_STMT_MAX] = {
         [FLUSH_STMT_LAP] = "INSERT INTO laps (session_id, kind, step_index, start_t, end_t,"
                            " distance_m, avg_hr, max_hr, avg_speed_kmh)"
                            " VALUES (?,?,?,?,?,?,?,?,?)",
-        [FLUSH_STMT_EVENT] = "INSERT INTO events (session_id, t, type, text, json)"
-                             " VALUES (?,?,?,?,?)",
+        [FLUSH_STMT_EVENT] = ("INSERT INTO events (session_id, t, type, text, json)"
+                              " VALUES (?,?,?,?,?)"),
 };
 
 typedef struct PendingEvent {

@@ -1070,6 +1070,30 @@ finish:
         return r;
 }
 
+char *config_dropins_describe(const char *path)
+{
+        _cleanup_free_ char *dir = NULL;
+        char *names[CONFIG_DROPINS_MAX] = {}, *out = NULL;
+        const char *base = strrchr(path, '/');
+        size_t n = 0, len = 0;
+        FILE *f;
+
+        base = base ? base + 1 : path;
+        if (asprintf(&dir, "%s.d", path) < 0 || list_dropins(dir, NULL, names, &n) < 0)
+                return NULL;
+        f = open_memstream(&out, &len);
+        if (f) {
+                for (size_t i = 0; i < n; i++)
+                        fprintf(f, "%s%s.d/%s", i ? ", " : "", base, names[i]);
+                if (fclose(f) != 0) {
+                        free(out);
+                        out = NULL;
+                }
+        }
+        strv_free_n(names, n);
+        return out;
+}
+
 int config_load_file(const char *path, Config **ret, ConfigError *ret_error)
 {
         return config_load_file_with(path, NULL, NULL, ret, ret_error);

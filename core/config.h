@@ -185,6 +185,10 @@ int config_load_file(const char *path, Config **ret, ConfigError *ret_error);
 int config_load_file_with(const char *path, const char *dropin_name, const char *dropin_text,
                           Config **ret, ConfigError *ret_error);
 
+/* The drop-ins config_load_file() reads, "paced.conf.d/NAME.conf, ...": "" if none,
+ * NULL on error. */
+char *config_dropins_describe(const char *path);
+
 /* The drop-in paced writes for `pacectl profile set` (PATH.d/CONFIG_PROFILE_DROPIN). */
 #define CONFIG_PROFILE_DROPIN "90-profile.conf"
 /* 0 if key is a [Runner] key; else -EINVAL with err saying why (another

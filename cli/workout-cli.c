@@ -9,6 +9,7 @@
 #include <strings.h>
 #include <sys/stat.h>
 
+#include "config.h"
 #include "pacectl.h"
 #include "util.h"
 #include "workout-cli.h"
@@ -31,6 +32,9 @@ static int set_runner_key(const char *where, RunnerProfile *p, const char *key, 
         int k;
 
         k = runner_profile_set_key(p, key, value);
+        if (k == -ENOENT && config_check_key("Runner", key, bad, n) < 0 &&
+            strstr(bad, "belongs in"))
+                return k; /* paced.conf's key of another section */
         if (k == -ENOENT) {
                 hint = runner_profile_key_suggest(key);
                 snprintf(bad, n, "unknown key '%s'%s%s%s", key, hint ? " (did you mean '" : "",
@@ -51,9 +55,10 @@ static int runner_ini_handler(void *user, const char *section, const char *name,
 {
         IniState *st = user;
 
-        /* The other sections of paced.conf are not the profile. */
+        /* The other sections of paced.conf are not the profile, but a typo
+         * there is one all the same: paced would refuse the file. */
         if (strcasecmp(section, "Runner") != 0)
-                return 1;
+                return config_check_key(section, name, st->bad, sizeof(st->bad)) < 0 ? 0 : 1;
         /* 0 stops the parse: ini_parse() returns this line. */
         return set_runner_key(st->path, st->profile, name, value, st->bad, sizeof(st->bad)) < 0 ? 0
                                                                                                 : 1;

@@ -13,6 +13,7 @@
 #include "config.h"
 #include "profile.h"
 #include "read-file.h"
+#include "suggest.h"
 #include "time-util.h"
 #include "utf8.h"
 #include "util.h"
@@ -690,6 +691,52 @@ static void fail(ParseState *s, unsigned pos, int r, const char *fmt, ...)
         va_end(ap);
 }
 
+static bool section_known(const char *name, size_t len)
+{
+        for (size_t i = 0; i < ELEMENTSOF(config_keys); i++)
+                if (strlen(config_keys[i].section) == len &&
+                    strncmp(config_keys[i].section, name, len) == 0)
+                        return true;
+        return false;
+}
+
+/* The sections, each once, for "did you mean". */
+static size_t section_names(const char **names, size_t max)
+{
+        size_t n = 0;
+
+        for (size_t i = 0; i < ELEMENTSOF(config_keys) && n < max; i++)
+                if (i == 0 || !streq(config_keys[i].section, config_keys[i - 1].section))
+                        names[n++] = config_keys[i].section;
+        return n;
+}
+
+/*
+ * An unknown section on its header's line: inih reports sections only
+ * with their first key, and an empty one not at all.
+ */
+static void check_section_header(ParseState *s, const char *line)
+{
+        const char *p = line, *end, *names[16], *hint;
+        char name[64];
+        size_t len;
+
+        if (s->line == 1 && strncmp(p, "\xEF\xBB\xBF", 3) == 0)
+                p += 3; /* a UTF-8 byte order mark, as inih skips it */
+        p += strspn(p, " \t");
+        if (*p != '[' || !(end = strchr(p, ']')))
+                return; /* not a header, or inih's syntax error */
+        len = (size_t)(end - p - 1);
+        if (section_known(p + 1, len))
+                return;
+        snprintf(name, sizeof(name), "%.*s", (int)MIN(len, sizeof(name) - 1), p + 1);
+        hint = suggest_closest(name, names, section_names(names, ELEMENTSOF(names)));
+        if (hint)
+                fail(s, here(s), -EINVAL, "unknown section [%s] (did you mean [%s]?)", name, hint);
+        else
+                fail(s, here(s), -EINVAL, "unknown section [%s]", name);
+}
+
 /* inih's reader: one line at a time from the buffer, counting lines for error messages. */
 static char *reader(char *buf, int size, void *stream)
 {
@@ -721,7 +768,8 @@ static char *reader(char *buf, int size, void *stream)
                 fail(s, here(s), -EINVAL, "not UTF-8 text, or a control character");
                 return NULL;
         }
-        return buf;
+        check_section_header(s, buf);
+        return s->failed ? NULL : buf;
 }
 
 static bool key_is_string(const ConfigKey *k)
@@ -753,6 +801,56 @@ static bool config_has_key(const char *section, const char *key)
                 if (streq(config_keys[i].section, section) && streq(config_keys[i].key, key))
                         return true;
         return false;
+}
+
+/* Why [section] name is not a key: another section's, a typo, an old spelling. */
+static void describe_unknown_key(const char *section, const char *name, char *buf, size_t len)
+{
+        const char *hint = NULL, *other = NULL, *keys[ELEMENTSOF(config_keys)];
+        size_t n = 0;
+
+        /* A key of another section: name it. */
+        for (size_t i = 0; i < ELEMENTSOF(config_keys) && !other; i++)
+                if (streq(config_keys[i].key, name))
+                        other = config_keys[i].section;
+        if (other) {
+                snprintf(buf, len, "'%s' belongs in [%s], not [%s]", name, other, section);
+                return;
+        }
+        /* The profile's old spellings (MaxHR), then typos: one vocabulary. */
+        if (streq(section, "Runner"))
+                hint = runner_profile_key_renamed(name);
+        if (hint && !config_has_key("Runner", hint))
+                hint = NULL;
+        for (size_t i = 0; i < ELEMENTSOF(config_keys); i++)
+                if (streq(config_keys[i].section, section))
+                        keys[n++] = config_keys[i].key;
+        if (!hint)
+                hint = suggest_closest(name, keys, n);
+        if (hint)
+                snprintf(buf, len, "unknown key '%s' in [%s] (did you mean '%s'?)", name, section,
+                         hint);
+        else
+                snprintf(buf, len, "unknown key '%s' in [%s]", name, section);
+}
+
+int config_check_key(const char *section, const char *key, char *err, size_t errlen)
+{
+        const char *names[16], *hint;
+
+        if (config_has_key(section, key))
+                return 0;
+        if (!section_known(section, strlen(section))) {
+                hint = suggest_closest(section, names, section_names(names, ELEMENTSOF(names)));
+                if (hint)
+                        set_error(err, errlen, "unknown section [%s] (did you mean [%s]?)", section,
+                                  hint);
+                else
+                        set_error(err, errlen, "unknown section [%s]", section);
+                return -EINVAL;
+        }
+        describe_unknown_key(section, key, err, errlen);
+        return -EINVAL;
 }
 
 static int handler(void *user, const char *section, const char *name, const char *value)
@@ -791,7 +889,13 @@ static int handler(void *user, const char *section, const char *name, const char
                         return 0;
                 }
                 if (r < 0) {
-                        fail(s, here(s), -EINVAL, "[%s] %s: %s", section, name, err);
+                        /* inih ends a value at " ;" only: "12 # km/h" is one value. */
+                        bool comment = strstr(value, " #") || strstr(value, "\t#");
+
+                        fail(s, here(s), -EINVAL, "[%s] %s: %s%s", section, name, err,
+                             comment ? "; '#' starts a comment only at the start of a line "
+                                       "(after a value, use ' ;')"
+                                     : "");
                         return 0;
                 }
                 return 1;
@@ -801,22 +905,10 @@ static int handler(void *user, const char *section, const char *name, const char
         else if (!section_known)
                 fail(s, here(s), -EINVAL, "unknown section [%s]", section);
         else {
-                const char *hint = NULL;
+                char why[CONFIG_ERROR_MAX - 32];
 
-                /* The profile's old spellings (MaxHR) and typos: one vocabulary. */
-                if (streq(section, "Runner")) {
-                        hint = runner_profile_key_renamed(name);
-                        if (!hint)
-                                hint = runner_profile_key_suggest(name);
-                        /* Only a key paced.conf has (no goal_mile: that is the plan's). */
-                        if (hint && !config_has_key("Runner", hint))
-                                hint = NULL;
-                }
-                if (hint)
-                        fail(s, here(s), -EINVAL, "unknown key '%s' in [%s] (did you mean '%s'?)",
-                             name, section, hint);
-                else
-                        fail(s, here(s), -EINVAL, "unknown key '%s' in [%s]", name, section);
+                describe_unknown_key(section, name, why, sizeof(why));
+                fail(s, here(s), -EINVAL, "%s", why);
         }
         return 0;
 }

@@ -218,7 +218,8 @@ static void test_unit_suffixes(void **state)
 static void test_unknown_key_has_line(void **state)
 {
         assert_int_equal(load_fails("[Safety]\nmax_speed = 18\nmax_sped = 20\n", "max_sped"), 3);
-        assert_int_equal(load_fails("\n\n[Bogus]\nx = 1\n", "unknown section [Bogus]"), 4);
+        /* On its header's line. */
+        assert_int_equal(load_fails("\n\n[Bogus]\nx = 1\n", "unknown section [Bogus]"), 3);
         assert_int_equal(load_fails("max_speed = 3\n", "outside any [Section]"), 1);
         /* One vocabulary for the profile: the old spelling and a typo name the key. */
         assert_int_equal(load_fails("[Runner]\nMaxHR = 190\n",
@@ -612,6 +613,42 @@ static void test_profile_dropin_set(void **state)
         dropin_fails(NULL, "mile=6:15\n[Safety]\nmax_speed=40", "control character");
 }
 
+/* What a typo or a misplaced key gets: the line, and what was meant. */
+static void test_unknown_names_say_what_was_meant(void **state)
+{
+        Config *c;
+
+        /* An unknown section on its header's line, even with nothing in it. */
+        assert_int_equal(load_fails("[Nope]\n[Safety]\nmax_speed = 12\n", "unknown section [Nope]"),
+                         1);
+        assert_int_equal(load_fails("[Safety]\nmax_speed = 12\n\n[safety]\nmax_incline = 3\n",
+                                    "unknown section [safety] (did you mean [Safety]?)"),
+                         4);
+        assert_int_equal(load_fails("[Safety]\nmax_speed = 12\n[Zone]\n",
+                                    "unknown section [Zone] (did you mean [Zones]?)"),
+                         3);
+        /* A key in the wrong section names the right one. */
+        assert_int_equal(load_fails("[Runner]\nmax_hr = 180\nmax_speed = 12\n",
+                                    "'max_speed' belongs in [Safety], not [Runner]"),
+                         3);
+        /* Typos in every section. */
+        assert_int_equal(
+                load_fails("[Safety]\nmax_sped = 12\n",
+                           "unknown key 'max_sped' in [Safety] (did you mean 'max_speed'?)"),
+                2);
+        load_fails("[Cues]\nlead_tme = 3\n", "(did you mean 'lead_time'?)");
+        load_fails("[Runner]\nMaxHR = 180\n", "(did you mean 'max_hr'?)");
+        /* '#' after a value: no comment there, and the error says so. */
+        load_fails("[Safety]\nmax_speed = 12 # km/h\n",
+                   "'#' starts a comment only at the start of a line");
+        load_fails("[Runner]\nmax_hr = 180 #mine\n", "'#' starts a comment only");
+        /* ' ;' does end a value, and a name may hold a '#'. */
+        c = load_ok("[Safety]\nmax_speed = 12 ; km/h\n[Devices]\ntreadmill = Treadmill #1\n");
+        assert_float_equal(c->max_speed_kmh, 12, 1e-9);
+        assert_string_equal(c->treadmill, "Treadmill #1");
+        config_free(c);
+}
+
 int main(void)
 {
         const struct CMUnitTest tests[] = {
@@ -636,6 +673,7 @@ int main(void)
                 cmocka_unit_test(test_every_key_documented),
                 cmocka_unit_test(test_parse_number_range),
                 cmocka_unit_test(test_dropins_override),
+                cmocka_unit_test(test_unknown_names_say_what_was_meant),
                 cmocka_unit_test(test_profile_dropin_set),
         };
 

@@ -37,7 +37,8 @@ static void help(void)
         for (const PacectlCommand *const *c = __start_pacectl_commands; c < __stop_pacectl_commands;
              c++)
                 printf("  %-10s %s\n", (*c)->name, (*c)->summary);
-        printf("\nRun 'pacectl COMMAND --help' for a command's options.\n");
+        printf("\nRun 'pacectl help COMMAND' (or 'pacectl COMMAND --help') for a command's "
+               "options.\n");
 }
 
 /*
@@ -77,6 +78,18 @@ int main(int argc, char *argv[])
         if (parse_global(&argc, &argv) < 0)
                 return PACECTL_EXIT_USAGE;
 
+        /* pacectl help CMD: the command's own help, as CMD --help. */
+        if (argc == 3 && streq(argv[1], "help")) {
+                char *help_argv[] = {argv[2], (char *)"--help", NULL};
+
+                c = command_find(argv[2]);
+                if (!c) {
+                        fprintf(stderr, "pacectl: unknown command '%s' (see 'pacectl --help')\n",
+                                argv[2]);
+                        return PACECTL_EXIT_USAGE;
+                }
+                return c->run(2, help_argv);
+        }
         if (argc < 2 || streq(argv[1], "--help") || streq(argv[1], "-h") ||
             streq(argv[1], "help")) {
                 help();

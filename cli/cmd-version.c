@@ -7,7 +7,7 @@
 static int cmd_version(int argc, char *argv[])
 {
         if (argc > 1 && (streq(argv[1], "--help") || streq(argv[1], "-h"))) {
-                pacectl_print_usage("version", NULL);
+                pacectl_print_usage("version", "  -h, --help    Show this help\n");
                 return PACECTL_EXIT_OK;
         }
         if (argc > 1) {

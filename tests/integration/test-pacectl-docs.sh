@@ -18,7 +18,7 @@ man_text=$(cat "$T/man")
 entries=$(awk '/^\.T[PQ]/ {getline; print}' "$T/man")
 
 pc help > "$T/help" || true
-mapfile -t cmds < <(awk '/^Commands:/ {c=1; next} c && /^  [a-z]/ {print $1}' "$T/help")
+mapfile -t cmds < <(awk '/^  [a-z]/ {print $1}' "$T/help")
 [ "${#cmds[@]}" -ge 20 ] || fail "too few commands in pacectl help: $(cat "$T/help")"
 
 # bash-completion's helpers, as far as pacectl's completion uses them.
@@ -41,7 +41,7 @@ complete_words() {
 
 # The top level: the commands and the global options, nothing else.
 complete_words "" | sort > "$T/top"
-{ printf '%s\n' "${cmds[@]}"; printf '%s\n' help --help --version --bus; } | sort > "$T/want"
+{ printf '%s\n' "${cmds[@]}"; printf '%s\n' --help --version --bus; } | sort > "$T/want"
 diff -u "$T/want" "$T/top" > "$T/diff" || fail "completion of commands: $(cat "$T/diff")"
 
 for c in "${cmds[@]}"; do

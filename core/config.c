@@ -1374,6 +1374,9 @@ int config_profile_dropin_set(const char *old_text, const char *const *assignmen
                         r = -ENOMEM;
                         break;
                 }
+                /* "mile = 6:15" as paced.conf writes it: the key without its spaces. */
+                for (size_t l = strlen(key); l > 0 && key[l - 1] == ' '; l--)
+                        key[l - 1] = '\0';
                 value = eq + 1;
                 while (*value == ' ')
                         value++;

@@ -579,7 +579,7 @@ static void dropin_fails(const char *old, const char *a, const char *needle)
 static void test_profile_dropin_set(void **state)
 {
         const char *set[] = {"mile=6:15", "max_hr=188", "units=mi", "easy_pace=9:30/mi"};
-        const char *reset[] = {"max_hr=", "mile=6:10"};
+        const char *reset[] = {"max_hr=", "mile = 6:10"};
         char *text = NULL, *text2 = NULL, err[256] = "";
         Config *c;
 

@@ -31,11 +31,20 @@ _init_completion() {
 _filedir() { :; }
 # shellcheck source=/dev/null
 source "$COMPLETION"
+# The completion asks pacectl for its help texts: served from what the real
+# pacectl printed (below), so that each check costs no process.
+pacectl() {
+        if [ "$1" = --help ]; then
+                printf '%s\n' "$(< "$T/help")"
+        elif [ "${2:-}" = --help ] && [ -f "$T/help-$1" ]; then
+                printf '%s\n' "$(< "$T/help-$1")"
+        fi
+}
 complete_words() {
         COMP_WORDS=(pacectl "$@")
         COMP_CWORD=$(($# ))
         COMPREPLY=()
-        PATH="$(dirname "$PACECTL"):$PATH" _pacectl
+        _pacectl
         printf '%s\n' "${COMPREPLY[@]}"
 }
 
@@ -47,18 +56,20 @@ diff -u "$T/want" "$T/top" > "$T/diff" || fail "completion of commands: $(cat "$
 for c in "${cmds[@]}"; do
         # Its own help, both ways.
         expect_rc 0 pc "$c" --help
-        head -1 "$T/out" | grep -q "^Usage: pacectl $c" ||
-                fail "pacectl $c --help: $(head -3 "$T/out")"
-        cp "$T/out" "$T/cmd-help"
-        expect_rc 0 pc help "$c"
-        cmp -s "$T/out" "$T/cmd-help" || fail "pacectl help $c differs from pacectl $c --help"
+        mv "$T/out" "$T/help-$c"
+        help_text=$(< "$T/help-$c")
+        [[ $help_text == "Usage: pacectl $c"* ]] || fail "pacectl $c --help: $help_text"
 
         # An entry in pacectl(1): named in a .TP/.TQ header line.
         [[ $'\n'$entries$'\n' =~ $'\n'\.BR?\ \"?$c[\ \"$'\n'] ||
                 $entries =~ \"\ $c[\ \"$'\n'] ]] || fail "pacectl(1) has no entry for '$c'"
         # Each long option of the command named in the man page.
-        help_text=$(cat "$T/cmd-help")
-        opts=$(grep -oE -- '--[a-z][a-z0-9-]*' "$T/cmd-help" || true)
+        opts=
+        rest=$help_text
+        while [[ $rest =~ --[a-z][a-z0-9-]* ]]; do
+                opts+=${BASH_REMATCH[0]}$'\n'
+                rest=${rest#*"${BASH_REMATCH[0]}"}
+        done
         for o in $opts; do
                 [[ $man_text == *"$o"* ]] || fail "pacectl(1) does not mention '$c $o'"
         done
@@ -69,6 +80,11 @@ for c in "${cmds[@]}"; do
                 [[ $'\n'$opts$'\n' == *$'\n'"$o"$'\n'* || $help_text =~ (^|[^a-z-])$o([^a-z-]|$) ]] ||
                         fail "completion offers '$c $o', which 'pacectl $c --help' does not list"
         done
+done
+# pacectl help CMD is CMD --help (one code path for every command: a few suffice).
+for c in profile export status version; do
+        expect_rc 0 pc help "$c"
+        cmp -s "$T/out" "$T/help-$c" || fail "pacectl help $c differs from pacectl $c --help"
 done
 # pacectl help CMD completes command names.
 complete_words help pro | grep -qx profile || fail "no completion of 'pacectl help pro'"

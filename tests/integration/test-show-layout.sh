@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: LGPL-2.1-or-later
-# `pacectl show` reads in 100 columns: the summary lists only the zones the
-# runner was in, each step's row its main zone with its share ("Z3 69%",
-# each zone's time is in --json), and a label too long for its column ends
-# in "..." rather than in a number that reads as a pace.
+# A rep session as the runner reads it. During it, `pacectl status`, `watch`
+# and status --json count the reps ("rep 2/3"). Afterwards `pacectl show`
+# reads in 100 columns: the summary lists only the zones the runner was in,
+# each step's row its main zone with its share ("Z3 69%", each zone's time
+# is in --json), and a label too long for its column ends in "..." rather
+# than in a number that reads as a pace.
 source "$(dirname "$0")/lib.sh"
 lib_init
 start_bus
@@ -23,12 +25,25 @@ Warmup
 - 1m 8km/h
 Main 3x
 - 20s ramp 12.5-14km/h
-- 40s 8km/h
+- 60s 8km/h
+Cooldown
+- 30s 8km/h
 W
-start_paced --simulate --time-scale 30
+start_paced --simulate --time-scale 20
 wait_for 20 treadmill_connected || fail "simulated treadmill never connected"
 expect_rc 0 pc start "$T/w.txt"
 id=$(session_id)
+# Step 5 is the second rep's recovery (3 s at this time scale).
+wait_for 30 prop_is StepIndex 4 || fail "step 5 never came: $(prop StepIndex)"
+expect_rc 0 pc status
+grep -qE '^        Step: 5/8 1:00 at .* \(rep 2/3\), ' "$T/out" || fail "status: $(grep Step: "$T/out")"
+expect_rc 0 pc watch --lines --count 1
+grep -qE ' step 5/8 rep 2/3 1:00 at ' "$T/out" || fail "watch: $(cat "$T/out")"
+expect_rc 0 pc status --json
+[ "$(jq -r '"\(.step_repeat)/\(.step_repeat_count)"' "$T/out")" = 2/3 ] || fail "status --json: $(cat "$T/out")"
+wait_for 30 prop_is StepIndex 7 || fail "the cool-down step never came"
+expect_rc 0 pc status
+grep -q 'rep ' "$T/out" && fail "a rep counter outside the repeat block: $(grep Step: "$T/out")"
 wait_for 60 prop_is State '"finished"' || fail "workout not finished: $(prop State)"
 expect_rc 0 pc show "$id"
 cp "$T/out" "$T/show"
@@ -43,7 +58,7 @@ want=$(jq -r '[.summary.zone_s // .zone_s | to_entries[] | select(.key > 0 and .
 got=$(echo "$zones" | grep -oE 'Z[0-9]' | tr '\n' ' ' | sed 's/ $//')
 [ "$got" = "$want" ] || fail "summary zones '$got', --json has time in '$want'"
 rows=$(sed -n '/^Steps/,/^$/p' "$T/show" | grep -E '^ +[0-9]+  ')
-[ "$(echo "$rows" | wc -l)" -eq 7 ] || fail "expected 7 step rows: $rows"
+[ "$(echo "$rows" | wc -l)" -eq 8 ] || fail "expected 8 step rows: $rows"
 bad=$(echo "$rows" | grep -vE '  (Z[1-5] [0-9]{1,3}%|-)$' || true)
 [ -z "$bad" ] || fail "rows without a main zone: $bad"
 ramp=$(echo "$rows" | sed -n '2p')

@@ -64,6 +64,36 @@ static int runner_ini_handler(void *user, const char *section, const char *name,
                                                                                                 : 1;
 }
 
+/* Unknown sections on their header's line, as paced.conf's: inih reports a
+ * section only with its first key, and an empty one never. */
+static int check_sections(const char *path)
+{
+        _cleanup_free_ char *line = NULL;
+        size_t size = 0;
+        unsigned n = 0;
+        FILE *f = fopen(path, "re");
+        int r = 0;
+
+        if (!f)
+                return 0; /* ini_parse() says it cannot open it */
+        while (r == 0 && getline(&line, &size, f) >= 0) {
+                const char *p = line + strspn(line, " \t"), *end;
+                char name[64], err[200];
+
+                n++;
+                if (*p != '[' || !(end = strchr(p, ']')))
+                        continue;
+                snprintf(name, sizeof(name), "%.*s",
+                         (int)MIN((size_t)(end - p - 1), sizeof(name) - 1), p + 1);
+                if (config_check_section(name, err, sizeof(err)) < 0) {
+                        fprintf(stderr, "pacectl: %s:%u: %s\n", path, n, err);
+                        r = -EINVAL;
+                }
+        }
+        fclose(f);
+        return r;
+}
+
 int workout_cli_load_profile(const char *spec, RunnerProfile *p)
 {
         struct stat st;
@@ -71,7 +101,11 @@ int workout_cli_load_profile(const char *spec, RunnerProfile *p)
 
         if (!strchr(spec, '=') || stat(spec, &st) == 0) {
                 IniState s = {.path = spec, .profile = p};
-                int k = ini_parse(spec, runner_ini_handler, &s);
+                int k;
+
+                if (check_sections(spec) < 0)
+                        return -EINVAL;
+                k = ini_parse(spec, runner_ini_handler, &s);
 
                 if (k < 0) {
                         fprintf(stderr, "pacectl: %s: cannot open\n", spec);

@@ -834,21 +834,26 @@ static void describe_unknown_key(const char *section, const char *name, char *bu
                 snprintf(buf, len, "unknown key '%s' in [%s]", name, section);
 }
 
-int config_check_key(const char *section, const char *key, char *err, size_t errlen)
+int config_check_section(const char *section, char *err, size_t errlen)
 {
         const char *names[16], *hint;
 
+        if (section_known(section, strlen(section)))
+                return 0;
+        hint = suggest_closest(section, names, section_names(names, ELEMENTSOF(names)));
+        if (hint)
+                set_error(err, errlen, "unknown section [%s] (did you mean [%s]?)", section, hint);
+        else
+                set_error(err, errlen, "unknown section [%s]", section);
+        return -EINVAL;
+}
+
+int config_check_key(const char *section, const char *key, char *err, size_t errlen)
+{
         if (config_has_key(section, key))
                 return 0;
-        if (!section_known(section, strlen(section))) {
-                hint = suggest_closest(section, names, section_names(names, ELEMENTSOF(names)));
-                if (hint)
-                        set_error(err, errlen, "unknown section [%s] (did you mean [%s]?)", section,
-                                  hint);
-                else
-                        set_error(err, errlen, "unknown section [%s]", section);
+        if (config_check_section(section, err, errlen) < 0)
                 return -EINVAL;
-        }
         describe_unknown_key(section, key, err, errlen);
         return -EINVAL;
 }

@@ -205,6 +205,8 @@ int config_profile_dropin_set(const char *old_text, const char *const *assignmen
 /* 0 if [section] key is paced.conf's; else -EINVAL with err saying why (unknown
  * section, another section's key, "did you mean"). */
 int config_check_key(const char *section, const char *key, char *err, size_t errlen);
+/* 0 if section is one of paced.conf's; else -EINVAL with err ("did you mean"). */
+int config_check_section(const char *section, char *err, size_t errlen);
 /* The known keys, for documentation checks: NULL past the end. */
 const char *config_key_name(size_t i, const char **ret_section);
 /* A plain decimal (no hex, exponent, inf or nan) from min to max, as config

@@ -105,6 +105,9 @@ contains "$TMP/err" "typo2.conf:4: unknown key 'max_sped' in [Safety] (did you m
 printf '[Runner]\nmile = 5:30\nmax_speed = 12\n' >"$TMP/misplaced.conf"
 expect 2 "$PACECTL" validate --profile "$TMP/misplaced.conf" easy-run
 contains "$TMP/err" "misplaced.conf:3: 'max_speed' belongs in [Safety], not [Runner]"
+printf '[Runner]\nmile = 5:30\n\n[Saftey]\n' >"$TMP/section.conf"
+expect 2 "$PACECTL" validate --profile "$TMP/section.conf" easy-run
+contains "$TMP/err" "section.conf:4: unknown section [Saftey] (did you mean [Safety]?)"
 expect 2 "$PACECTL" validate --profile mile=5:30,max_speed=12 easy-run
 contains "$TMP/err" "'max_speed' belongs in [Safety], not [Runner]"
 # paced.conf itself says which key was meant.

@@ -1,7 +1,9 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* Shared by pacectl validate and export-workout: a workout file or library
  * name, resolved for a runner profile and a machine, offline. */
+#define _GNU_SOURCE 1 /* asprintf */
 #include <getopt.h>
+#include <glob.h>
 #include <ini.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -94,29 +96,48 @@ static int check_sections(const char *path)
         return r;
 }
 
+/* One profile file: a paced.conf (its [Runner]) or a file with [Runner] only. */
+static int load_profile_file(const char *path, RunnerProfile *p)
+{
+        IniState s = {.path = path, .profile = p};
+        int k;
+
+        if (check_sections(path) < 0)
+                return -EINVAL;
+        k = ini_parse(path, runner_ini_handler, &s);
+        if (k < 0) {
+                fprintf(stderr, "pacectl: %s: cannot open\n", path);
+                return -EINVAL;
+        }
+        if (k > 0) {
+                fprintf(stderr, "pacectl: %s:%d: %s\n", path, k, s.bad[0] ? s.bad : "syntax error");
+                return -EINVAL;
+        }
+        return 0;
+}
+
 int workout_cli_load_profile(const char *spec, RunnerProfile *p)
 {
         struct stat st;
         char bad[200];
 
         if (!strchr(spec, '=') || stat(spec, &st) == 0) {
-                IniState s = {.path = spec, .profile = p};
-                int k;
+                _cleanup_free_ char *pattern = NULL;
+                glob_t g = {};
+                int r;
 
-                if (check_sections(spec) < 0)
-                        return -EINVAL;
-                k = ini_parse(spec, runner_ini_handler, &s);
-
-                if (k < 0) {
-                        fprintf(stderr, "pacectl: %s: cannot open\n", spec);
-                        return -EINVAL;
-                }
-                if (k > 0) {
-                        fprintf(stderr, "pacectl: %s:%d: %s\n", spec, k,
-                                s.bad[0] ? s.bad : "syntax error");
-                        return -EINVAL;
-                }
-                return 0;
+                r = load_profile_file(spec, p);
+                if (r < 0)
+                        return r;
+                /* Its drop-ins, as paced reads them (paced.conf(5)): FILE.d/NAME.conf in
+                 * name order, each overriding; `pacectl profile set` writes one. */
+                if (asprintf(&pattern, "%s.d/*.conf", spec) < 0)
+                        return -ENOMEM;
+                if (glob(pattern, 0, NULL, &g) == 0)
+                        for (size_t i = 0; i < g.gl_pathc && r >= 0; i++)
+                                r = load_profile_file(g.gl_pathv[i], p);
+                globfree(&g);
+                return r;
         }
         _cleanup_free_ char *copy = strdup(spec);
         char *save = NULL;

@@ -72,6 +72,10 @@ grep -q "paced.conf.d/90-profile.conf" "$T/out" || fail "the drop-in is not name
 grep -Eq "^  mile +6:15/mi" "$T/out" || fail "$(cat "$T/out")"
 grep -q "Profile changed" "$T/paced.log" || fail "nothing logged"
 
+# pacectl validate --profile paced.conf previews with the drop-in too.
+expect_rc 0 pc validate --profile "$T/paced.conf" "$T/mile.txt"
+grep -Eq "^  Mile +6:15 +6:15/mi" "$T/out" || fail "validate ignores the drop-in: $(cat "$T/out")"
+
 # The next workout runs at the new mile: its step's speed is 15.45 km/h.
 expect_rc 0 pc start "$T/mile.txt" --arm
 busctl --address="$BUS_ADDRESS" get-property io.paced.paced1 /io/paced/paced1 \

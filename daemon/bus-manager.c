@@ -563,6 +563,45 @@ static int method_get_schedule(sd_bus_message *message, void *userdata, sd_bus_e
         return sd_bus_reply_method_return(message, "s", json);
 }
 
+static int method_get_profile(sd_bus_message *message, void *userdata, sd_bus_error *error)
+{
+        _cleanup_free_ char *text = NULL;
+        Manager *m = userdata;
+        const char *format;
+        int r;
+
+        r = sd_bus_message_read(message, "s", &format);
+        if (r < 0)
+                return r;
+        if (!streq(format, "text") && !streq(format, "json"))
+                return sd_bus_error_setf(error, PACED_ERROR_INVALID_ARGUMENT,
+                                         "Unknown format '%s': text or json.", format);
+        r = manager_get_profile(m, streq(format, "json"), &text);
+        if (r < 0)
+                return r;
+        return sd_bus_reply_method_return(message, "s", text);
+}
+
+static int method_set_profile(sd_bus_message *message, void *userdata, sd_bus_error *error)
+{
+        _cleanup_free_ char *path = NULL;
+        Manager *m = userdata;
+        char **assignments = NULL;
+        int r;
+
+        REQUIRE_WRITE_ACCESS(m, message, error);
+        r = sd_bus_message_read_strv(message, &assignments);
+        if (r < 0)
+                return r;
+        r = manager_set_profile(m, assignments, &path, error);
+        for (size_t i = 0; assignments[i]; i++)
+                free(assignments[i]);
+        free(assignments);
+        if (r < 0)
+                return r;
+        return sd_bus_reply_method_return(message, "s", path);
+}
+
 static int method_swap_schedule_days(sd_bus_message *message, void *userdata, sd_bus_error *error)
 {
         Manager *m = userdata;
@@ -680,6 +719,12 @@ static const sd_bus_vtable manager_vtable[] = {
         SD_BUS_METHOD("ClearSchedule", "", "", method_clear_schedule, SD_BUS_VTABLE_UNPRIVILEGED),
         SD_BUS_METHOD_WITH_NAMES("GetSchedule", "", , "s", SD_BUS_PARAM(plan_json),
                                  method_get_schedule, SD_BUS_VTABLE_UNPRIVILEGED),
+        SD_BUS_METHOD_WITH_NAMES("GetProfile", "s", SD_BUS_PARAM(format), "s",
+                                 SD_BUS_PARAM(profile), method_get_profile,
+                                 SD_BUS_VTABLE_UNPRIVILEGED),
+        SD_BUS_METHOD_WITH_NAMES("SetProfile", "as", SD_BUS_PARAM(assignments), "s",
+                                 SD_BUS_PARAM(file), method_set_profile,
+                                 SD_BUS_VTABLE_UNPRIVILEGED),
         SD_BUS_METHOD_WITH_NAMES("SwapScheduleDays", "ss", SD_BUS_PARAM(date) SD_BUS_PARAM(other),
                                  "", , method_swap_schedule_days, SD_BUS_VTABLE_UNPRIVILEGED),
         SD_BUS_METHOD_WITH_NAMES("SetPlannedWorkouts", "sa(ssss)",

@@ -103,6 +103,10 @@ uint64_t manager_now(Manager *m); /* virtual CLOCK_MONOTONIC usec */
 
 /* SIGHUP: re-reads the config file; keeps the old one if the new one is invalid. */
 int manager_reload(Manager *m);
+/* manager-profile.c: the profile paced trains with, as `pacectl profile` prints it. */
+int manager_get_profile(Manager *m, bool json, char **ret);
+/* Sets [Runner] KEY=VALUE assignments in paced.conf.d/90-profile.conf and reloads. */
+int manager_set_profile(Manager *m, char **assignments, char **ret_path, sd_bus_error *error);
 /* SIGTERM: safe stop of the belt, session flushed, then exit 0. */
 void manager_begin_shutdown(Manager *m);
 

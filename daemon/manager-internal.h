@@ -358,6 +358,9 @@ void manager_store_sync(Manager *m);
 /* SyncStore: answers message once all it buffered before the call is
  * written (or the write failed), without waiting on the loop. */
 int manager_sync_store(Manager *m, sd_bus_message *message, sd_bus_error *error);
+/* The BlueZ client's settings from paced.conf (all but the clock). */
+struct BluezConfig;
+void manager_bluez_config(const Config *c, struct BluezConfig *ret);
 void manager_store_waiters_free(Manager *m);
 /* After a store operation: logs and emits a change of state or of the session's id,
  * and hands sessions now wholly written to the offline analysis. */

@@ -15,6 +15,7 @@
 #include "bluez-client.h"
 #include "fake-bluez.h"
 #include "log.h"
+#include "manager-internal.h"
 #include "test-helpers.h"
 #include "util.h"
 
@@ -253,6 +254,33 @@ static void test_config_footpod_opt_in(void **state)
         bluez_config_set_role(&cfg, TRANSPORT_ROLE_FOOTPOD, "Stryd");
         assert_true(cfg.enable_footpod);
         assert_string_equal(cfg.selector[TRANSPORT_ROLE_FOOTPOD], "Stryd");
+}
+
+/* What paced.conf's [Devices] says reaches the client: scan_timeout was
+ * parsed, documented and then never passed on. */
+static void test_config_from_paced_conf(void **state)
+{
+        static const char text[] = "[Devices]\nscan_timeout = 45s\nstrap = none\n"
+                                   "acquire_notify = no\nfootpod = auto\n";
+        Config *c = NULL;
+        BluezConfig cfg;
+
+        assert_int_equal(config_new(&c), 0);
+        manager_bluez_config(c, &cfg);
+        assert_int_equal(cfg.scan_timeout_usec, 30 * USEC_PER_SEC); /* the default */
+        assert_true(cfg.acquire_notify);
+        assert_false(cfg.disabled[TRANSPORT_ROLE_STRAP]);
+        assert_false(cfg.enable_footpod);
+        config_free(c);
+
+        assert_int_equal(config_load_string(text, strlen(text), &c, NULL), 0);
+        manager_bluez_config(c, &cfg);
+        assert_int_equal(cfg.scan_timeout_usec, 45 * USEC_PER_SEC);
+        assert_false(cfg.acquire_notify);
+        assert_true(cfg.disabled[TRANSPORT_ROLE_STRAP]);
+        assert_null(cfg.selector[TRANSPORT_ROLE_STRAP]);
+        assert_true(cfg.enable_footpod);
+        config_free(c);
 }
 
 #define FOOTPOD_ADDR "F0:AA:00:00:00:03"
@@ -1448,6 +1476,7 @@ int main(void)
                 cmocka_unit_test(test_backoff_doubles_and_caps),
                 cmocka_unit_test(test_config_role_values),
                 cmocka_unit_test(test_config_footpod_opt_in),
+                cmocka_unit_test(test_config_from_paced_conf),
 #define T(name) cmocka_unit_test_setup_teardown(name, setup, teardown)
                 T(test_footpod_off_by_default),
                 T(test_footpod_never_a_treadmill),

@@ -38,26 +38,36 @@ static int sim_new(Manager *m, Transport **ret)
         return sim_transport_new(ret, m->event, &m->clock, &cfg);
 }
 
-static int bluez_new(Manager *m, Transport **ret)
+void manager_bluez_config(const Config *c, BluezConfig *ret)
 {
-        const Config *c = m->config;
-        BluezConfig cfg = {
+        *ret = (BluezConfig){
                 .adapter = c->adapter,
                 .selector = {[TRANSPORT_ROLE_TREADMILL] = c->treadmill,
                              [TRANSPORT_ROLE_STRAP] = c->strap},
                 .disabled = {[TRANSPORT_ROLE_STRAP] = c->strap && streq(c->strap, "none")},
                 .scan = BLUEZ_SCAN_AUTO,
-                .clock = &m->clock,
+                /* [Devices] scan_timeout: one discovery window, then a pause. */
+                .scan_timeout_usec = (uint64_t)(c->scan_timeout_s * USEC_PER_SEC),
+                /* A socket per subscription instead of a PropertiesChanged to decode
+                 * per value: about 5x cheaper (docs/performance.md). */
+                .acquire_notify = c->acquire_notify,
         };
-        int r;
-
-        if (cfg.disabled[TRANSPORT_ROLE_STRAP])
-                cfg.selector[TRANSPORT_ROLE_STRAP] = NULL;
-        bluez_config_set_role(&cfg, TRANSPORT_ROLE_FOOTPOD, c->footpod);
+        if (ret->disabled[TRANSPORT_ROLE_STRAP])
+                ret->selector[TRANSPORT_ROLE_STRAP] = NULL;
+        bluez_config_set_role(ret, TRANSPORT_ROLE_FOOTPOD, c->footpod);
         /* One bluetoothd shows paced's relay to paced's own adapter like any
          * footpod: never picked automatically (docs/relay.md). */
         if (c->relay)
-                cfg.exclude_adapter = c->relay_adapter ?: c->adapter ?: "hci0";
+                ret->exclude_adapter = c->relay_adapter ?: c->adapter ?: "hci0";
+}
+
+static int bluez_new(Manager *m, Transport **ret)
+{
+        BluezConfig cfg;
+        int r;
+
+        manager_bluez_config(m->config, &cfg);
+        cfg.clock = &m->clock;
         /*
          * BlueZ lives on the system bus even when paced serves a private bus
          * (tests): its own connection, so that the two never mix.

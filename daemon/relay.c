@@ -17,6 +17,8 @@
 #define GATT_SERVICE_IFACE "org.bluez.GattService1"
 #define GATT_CHAR_IFACE    "org.bluez.GattCharacteristic1"
 #define AD_IFACE           "org.bluez.LEAdvertisement1"
+#define ADAPTER_IFACE      "org.bluez.Adapter1"
+#define DBUS_OBJMANAGER    "org.freedesktop.DBus.ObjectManager"
 #define SERVICE_PATH       RELAY_APP_PATH "/rsc"
 #define AD_PATH            RELAY_APP_PATH "/advertisement"
 /* bluetoothd not there yet, or the adapter off: try again this often. */
@@ -54,6 +56,7 @@ struct Relay {
         sd_bus_slot *manager_slot, *service_slot, *ad_slot;
         RelayChar chars[_RELAY_CHAR_MAX];
         sd_bus_slot *call_slot;
+        sd_bus_slot *match_owner, *match_added, *match_removed;
         sd_event_source *retry, *timer;
         bool app_registered, ad_registered;
 };
@@ -301,6 +304,10 @@ static int on_registered(sd_bus_message *m, void *userdata, sd_bus_error *ret_er
         bool app = !r->app_registered;
 
         r->call_slot = sd_bus_slot_unref(r->call_slot);
+        /* A registration whose answer a restart or the adapter's return made paced
+         * drop may have landed: bluetoothd has it, which is what was asked. */
+        if (e && sd_bus_error_has_name(e, "org.bluez.Error.AlreadyExists"))
+                e = NULL;
         if (e) {
                 log_warning("Relay: %s on %s failed: %s; retrying in %u s.",
                             app ? "RegisterApplication" : "RegisterAdvertisement", r->adapter_path,
@@ -337,6 +344,105 @@ static void register_next(Relay *r)
                 log_warning_errno(k, "Relay: cannot call %s: %m", method);
                 retry_later(r);
         }
+}
+
+/*
+ * What paced registered lives in bluetoothd's adapter object: it goes when
+ * bluetoothd exits (a restart, a crash) or the adapter goes (unplugged, its
+ * driver reloaded), without a word to paced. The watch's subscription goes
+ * with it.
+ */
+static void relay_lost(Relay *r, const char *why)
+{
+        if (!r->app_registered && !r->ad_registered && !r->call_slot)
+                return;
+        log_info("Relay: %s; registering again once it is back.", why);
+        r->app_registered = r->ad_registered = false;
+        r->call_slot = sd_bus_slot_unref(r->call_slot);
+        /* Nothing to retry against: its return is what registers again. */
+        if (r->retry)
+                (void)sd_event_source_set_enabled(r->retry, SD_EVENT_OFF);
+        for (int i = 0; i < _RELAY_CHAR_MAX; i++)
+                r->chars[i].notifying = false;
+}
+
+/* Back (or there for the first time): registered now, not at the next retry. */
+static void relay_register_now(Relay *r)
+{
+        if (r->retry)
+                (void)sd_event_source_set_enabled(r->retry, SD_EVENT_OFF);
+        register_next(r);
+}
+
+static int on_name_owner_changed(sd_bus_message *m, void *userdata, sd_bus_error *ret_error)
+{
+        Relay *r = userdata;
+        const char *name, *old_owner, *new_owner;
+
+        if (sd_bus_message_read(m, "sss", &name, &old_owner, &new_owner) < 0 ||
+            !streq(name, BLUEZ_SERVICE))
+                return 0;
+        if (old_owner[0] != '\0')
+                relay_lost(r, "bluetoothd left the bus");
+        if (new_owner[0] != '\0')
+                relay_register_now(r);
+        return 0;
+}
+
+/* m at the "as" or "a{sa{sv}}" after the path: whether Adapter1 is among them. */
+static bool has_adapter_iface(sd_bus_message *m, bool added)
+{
+        const char *iface;
+
+        if (sd_bus_message_enter_container(m, 'a', added ? "{sa{sv}}" : "s") <= 0)
+                return false;
+        for (;;) {
+                if (added && sd_bus_message_enter_container(m, 'e', "sa{sv}") <= 0)
+                        return false;
+                if (sd_bus_message_read(m, "s", &iface) <= 0)
+                        return false;
+                if (streq(iface, ADAPTER_IFACE))
+                        return true;
+                if (added &&
+                    (sd_bus_message_skip(m, "a{sv}") < 0 || sd_bus_message_exit_container(m) < 0))
+                        return false;
+        }
+}
+
+static int on_interfaces_changed(sd_bus_message *m, void *userdata, sd_bus_error *ret_error)
+{
+        Relay *r = userdata;
+        bool added = streq(sd_bus_message_get_member(m), "InterfacesAdded");
+        const char *path;
+
+        if (sd_bus_message_read(m, "o", &path) < 0 || !streq(path, r->adapter_path) ||
+            !has_adapter_iface(m, added))
+                return 0;
+        /* An adapter that appears again has none of what paced registered before. */
+        relay_lost(r, added ? "the adapter came back" : "the adapter went");
+        if (added)
+                relay_register_now(r);
+        return 0;
+}
+
+static int relay_watch_bluez(Relay *r)
+{
+        int k;
+
+        k = sd_bus_add_match_async(r->bus, &r->match_owner,
+                                   "type='signal',sender='org.freedesktop.DBus',"
+                                   "path='/org/freedesktop/DBus',interface='org.freedesktop.DBus',"
+                                   "member='NameOwnerChanged',arg0='" BLUEZ_SERVICE "'",
+                                   on_name_owner_changed, NULL, r);
+        if (k >= 0)
+                k = sd_bus_match_signal_async(r->bus, &r->match_added, BLUEZ_SERVICE, "/",
+                                              DBUS_OBJMANAGER, "InterfacesAdded",
+                                              on_interfaces_changed, NULL, r);
+        if (k >= 0)
+                k = sd_bus_match_signal_async(r->bus, &r->match_removed, BLUEZ_SERVICE, "/",
+                                              DBUS_OBJMANAGER, "InterfacesRemoved",
+                                              on_interfaces_changed, NULL, r);
+        return k;
 }
 
 /* ---- notifications ---- */
@@ -376,6 +482,9 @@ Relay *relay_free(Relay *r)
                                                GATT_MANAGER_IFACE, "UnregisterApplication", NULL,
                                                NULL, "o", RELAY_APP_PATH);
         sd_bus_slot_unref(r->call_slot);
+        sd_bus_slot_unref(r->match_owner);
+        sd_bus_slot_unref(r->match_added);
+        sd_bus_slot_unref(r->match_removed);
         sd_event_source_disable_unref(r->retry);
         sd_event_source_disable_unref(r->timer);
         for (int i = 0; i < _RELAY_CHAR_MAX; i++)
@@ -451,6 +560,9 @@ int relay_new(Relay **ret, sd_event *e, sd_bus *bus, const RelayConfig *cfg)
                               r);
         if (k >= 0)
                 k = sd_event_source_set_enabled(r->timer, SD_EVENT_ON);
+        /* Before the first call: a restart meanwhile is not missed. */
+        if (k >= 0)
+                k = relay_watch_bluez(r);
         if (k < 0) {
                 relay_free(r);
                 return k;

@@ -26,7 +26,7 @@ typedef struct Ctx {
         TestBus bus;
         sd_event *e;
         sd_bus *paced, *bluez;
-        sd_bus_slot *adapter_slot, *match_slot;
+        sd_bus_slot *adapter_slot, *ad_manager_slot, *match_slot;
         Relay *relay;
         char app_owner[64], app_path[64], ad_path[64];
         unsigned n_register_app, n_register_ad, n_unregister, n_get, n_values;
@@ -110,6 +110,8 @@ static int on_changed(sd_bus_message *m, void *userdata, sd_bus_error *error)
         return 0;
 }
 
+static void bluez_connect(Ctx *c);
+
 static int setup(void **state)
 {
         Ctx *c = calloc(1, sizeof(*c));
@@ -118,14 +120,7 @@ static int setup(void **state)
         assert_int_equal(test_bus_start(&c->bus), 0);
         assert_int_equal(sd_event_new(&c->e), 0);
         assert_int_equal(test_bus_connect(&c->bus, c->e, &c->paced), 0);
-        assert_int_equal(test_bus_connect(&c->bus, c->e, &c->bluez), 0);
-        assert_true(sd_bus_request_name(c->bluez, "org.bluez", 0) >= 0);
-        assert_true(sd_bus_add_object_vtable(c->bluez, &c->adapter_slot, "/org/bluez/hci1",
-                                             "org.bluez.GattManager1", gatt_manager_vtable,
-                                             c) >= 0);
-        assert_true(sd_bus_add_object_vtable(c->bluez, NULL, "/org/bluez/hci1",
-                                             "org.bluez.LEAdvertisingManager1", ad_manager_vtable,
-                                             c) >= 0);
+        bluez_connect(c);
         c->values = (RelayValues){.speed_kmh = 12, .distance_m = 1234.5, .stride_m = NAN};
         *state = c;
         return 0;
@@ -139,6 +134,7 @@ static int teardown(void **state)
         sd_bus_message_unref(c->reply);
         sd_bus_slot_unref(c->match_slot);
         sd_bus_slot_unref(c->adapter_slot);
+        sd_bus_slot_unref(c->ad_manager_slot);
         sd_bus_flush_close_unref(c->paced);
         sd_bus_flush_close_unref(c->bluez);
         sd_event_unref(c->e);
@@ -360,6 +356,97 @@ static void test_notifies_only_while_subscribed(void **state)
         assert_int_equal(c->n_get, 0);
 }
 
+/* bluetoothd as a restart leaves it: a new connection owning org.bluez, its
+ * managers exported again, nothing registered. */
+static void bluez_connect(Ctx *c)
+{
+        assert_int_equal(test_bus_connect(&c->bus, c->e, &c->bluez), 0);
+        assert_true(sd_bus_request_name(c->bluez, "org.bluez", 0) >= 0);
+        assert_true(sd_bus_add_object_vtable(c->bluez, &c->adapter_slot, "/org/bluez/hci1",
+                                             "org.bluez.GattManager1", gatt_manager_vtable,
+                                             c) >= 0);
+        assert_true(sd_bus_add_object_vtable(c->bluez, &c->ad_manager_slot, "/org/bluez/hci1",
+                                             "org.bluez.LEAdvertisingManager1", ad_manager_vtable,
+                                             c) >= 0);
+}
+
+static void bluez_exit(Ctx *c)
+{
+        c->match_slot = sd_bus_slot_unref(c->match_slot);
+        c->adapter_slot = sd_bus_slot_unref(c->adapter_slot);
+        c->ad_manager_slot = sd_bus_slot_unref(c->ad_manager_slot);
+        c->bluez = sd_bus_flush_close_unref(c->bluez);
+}
+
+static bool pred_registered_twice(void *p)
+{
+        Ctx *c = p;
+
+        return c->n_register_app == 2 && c->n_register_ad == 2 && relay_registered(c->relay);
+}
+
+static bool pred_unregistered(void *p)
+{
+        return !relay_registered(((Ctx *)p)->relay);
+}
+
+/* bluetoothd restarted (systemctl restart bluetooth, a crash): what paced had
+ * registered went with it, so the watch would find no relay until paced
+ * restarted. paced registers both again as soon as bluetoothd is back. */
+static void test_registers_again_after_bluetoothd_restart(void **state)
+{
+        Ctx *c = *state;
+        sd_bus_message *m;
+
+        start(c);
+        m = call(c, RELAY_APP_PATH "/rsc/char0", "org.bluez.GattCharacteristic1", "StartNotify",
+                 NULL);
+        assert_false(sd_bus_message_is_method_error(m, NULL));
+        c->reply = sd_bus_message_unref(c->reply);
+        assert_true(relay_notifying(c->relay));
+
+        bluez_exit(c);
+        assert_true(run_until(c->e, pred_unregistered, c));
+        /* The watch's subscription went with bluetoothd: nothing is sent for nobody. */
+        assert_false(relay_notifying(c->relay));
+
+        bluez_connect(c);
+        assert_true(run_until(c->e, pred_registered_twice, c));
+        assert_string_equal(c->app_path, RELAY_APP_PATH);
+}
+
+static int emit_adapter_signal(Ctx *c, const char *member)
+{
+        _cleanup_(sd_bus_message_unrefp) sd_bus_message *m = NULL;
+        int r;
+
+        r = sd_bus_message_new_signal(c->bluez, &m, "/", "org.freedesktop.DBus.ObjectManager",
+                                      member);
+        if (r >= 0)
+                r = sd_bus_message_append(m, "o", "/org/bluez/hci1");
+        if (r >= 0 && streq(member, "InterfacesAdded"))
+                r = sd_bus_message_append(m, "a{sa{sv}}", 1, "org.bluez.Adapter1", 1, "Address",
+                                          "s", "00:AA:01:01:00:01");
+        else if (r >= 0)
+                r = sd_bus_message_append(m, "as", 1, "org.bluez.Adapter1");
+        if (r >= 0)
+                r = sd_bus_send(c->bluez, m, NULL);
+        return r;
+}
+
+/* The adapter went and came back (unplugged, its driver reloaded): bluetoothd
+ * dropped the application and advertisement with it. */
+static void test_registers_again_when_the_adapter_returns(void **state)
+{
+        Ctx *c = *state;
+
+        start(c);
+        assert_true(emit_adapter_signal(c, "InterfacesRemoved") >= 0);
+        assert_true(run_until(c->e, pred_unregistered, c));
+        assert_true(emit_adapter_signal(c, "InterfacesAdded") >= 0);
+        assert_true(run_until(c->e, pred_registered_twice, c));
+}
+
 int main(void)
 {
         const struct CMUnitTest tests[] = {
@@ -368,6 +455,10 @@ int main(void)
                 cmocka_unit_test_setup_teardown(test_reads_and_refuses_writes, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_notifies_only_while_subscribed, setup,
                                                 teardown),
+                cmocka_unit_test_setup_teardown(test_registers_again_after_bluetoothd_restart,
+                                                setup, teardown),
+                cmocka_unit_test_setup_teardown(test_registers_again_when_the_adapter_returns,
+                                                setup, teardown),
         };
 
         return cmocka_run_group_tests(tests, NULL, NULL);

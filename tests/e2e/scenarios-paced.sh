@@ -507,7 +507,7 @@ scenario_sparse_mile() {
 #     bearer, both ends aligned, see strap_align_handles) bluetoothd on hci0
 #     discovers paced's GATT application as any footpod's; it subscribes to
 #     RSC Measurement and receives the treadmill's speed and total distance.
-#     Writes are refused.
+#     Writes are refused. bluetoothd restarts: paced registers the relay again.
 scenario_relay() {
         local dev meas value speed dist
         peripheral_start "${PERIPHERAL_ARGS[@]}"
@@ -553,5 +553,73 @@ scenario_relay() {
                 'aya{sv}' 1 0 1 type s request 2>"$S/write.err" ||
                 fail "a write to the relay was accepted"
         note "write refused: $(cat "$S/write.err")"
+        # bluetoothd restarts: what paced registered went with it; paced
+        # registers the relay again, and the new bluetoothd takes it (the
+        # line comes with its answer to RegisterAdvertisement).
+        bluez_reset || fail "bluetoothd did not restart"
+        relay_served_twice() {
+                [ "$(grep -c 'Relay: serving Running Speed and Cadence' "$S/paced.log")" -ge 2 ]
+        }
+        wait_for 60 relay_served_twice ||
+                fail "the relay was not registered again after bluetoothd restarted"
+        note "relay registered again after the restart"
         paced_alive
 }
+
+# 12. A footpod peer (docs/relay.md): the peripheral serves a footpod (RSC) on
+#     its own controller (hci2) on a belt that runs 5 % faster than the
+#     treadmill reports (--footpod-factor 1.05). paced (footpod = auto) finds
+#     it by its service, reads its speed and cadence through bluetoothd, and
+#     its calibration estimate converges to the factor the peer was given.
+#     4 times faster than real time, so that the estimate's 2 minutes of
+#     steady running take half a minute: faster, and a notification late by
+#     a few hundred milliseconds under TCG would be seconds of the estimate's
+#     time, a gap that ends its segments. Handles aligned as for the strap
+#     (strap_align_handles): the treadmill connects first.
+scenario_footpod() {
+        local fp scale=4
+        PACED_ARGS=(--test-time-scale "$scale")
+        peripheral_start "${PERIPHERAL_ARGS[@]}" --time-scale "$scale" \
+                --footpod-adapter "$E2E_STRAP_ADAPTER" --footpod-factor 1.05
+        strap_align_handles
+        periph advertise off footpod
+        wait_log 20 "$S/peripheral.log" "advertising off on /org/bluez/$E2E_STRAP_ADAPTER"
+        paced_start "${PACED_DEVICES[@]}" "footpod = auto" "${PACED_WORKOUT_CONFIG[@]}"
+        wait_connected
+        periph advertise on footpod
+        footpod_connected() {
+                [ "$(busctl --system get-property io.paced.paced1 /io/paced/paced1/device/footpod \
+                        io.paced.paced1.Device Connected 2>/dev/null)" = "b true" ]
+        }
+        wait_for 90 footpod_connected || fail "the footpod never connected"
+        [ "$(busctl --system get-property io.paced.paced1 /io/paced/paced1/device/footpod \
+                io.paced.paced1.Device Address)" = "s \"$E2E_STRAP_ADDR\"" ] ||
+                fail "the footpod is not the peer's"
+        write_long_workout
+        sed -i 's/5m 8km\/h/4m 10km\/h/' "$S/long.txt"
+        pacectl start "$S/long.txt" || fail "pacectl start failed"
+        wait_log 60 "$S/peripheral-cp.log" '^set-target-speed 10.00 -> success'
+        # The belt reports 10 km/h; the runner, and the footpod, run 10.5.
+        footpod_10_5() {
+                fp=$(status_field footpod_speed_kmh)
+                awk -v v="$fp" 'BEGIN { exit !(v > 10.4 && v < 10.6) }'
+        }
+        wait_for 60 footpod_10_5 || fail "footpod speed ${fp:-none} in status"
+        note "footpod $fp km/h, cadence $(status_field cadence_spm)"
+        calibration_ready() {
+                pacectl calibrate --json >"$S/calibrate.json" 2>/dev/null &&
+                        grep -q '"status":"ready"' "$S/calibrate.json"
+        }
+        wait_for 90 calibration_ready || fail "estimate never ready: $(cat "$S/calibrate.json")"
+        note "estimate: $(cat "$S/calibrate.json")"
+        python3 - "$S/calibrate.json" <<'PY' || fail "estimate $(cat "$S/calibrate.json")"
+import json, sys
+e = json.load(open(sys.argv[1]))["estimate"]
+assert abs(e["factor"] - 1.05) < 0.01, e
+PY
+        # The footpod changed nothing that was commanded.
+        ! grep -E '^set-target-speed (1[1-9]|[2-9][0-9])' "$S/peripheral-cp.log" ||
+                fail "a speed above 10 km/h was commanded"
+        paced_alive
+}
+

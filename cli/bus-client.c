@@ -106,6 +106,50 @@ int pacectl_error_exit(const char *what, const sd_bus_error *error, int r)
         return PACECTL_EXIT_FAILURE;
 }
 
+/* Long enough for a commit that waits out another process's lock (the store
+ * gives up after 2 s and keeps the rows in memory), short enough for a prompt. */
+#define SYNC_STORE_TIMEOUT_USEC (5 * 1000 * 1000ULL)
+
+int pacectl_sync_store(void)
+{
+        _cleanup_(sd_bus_flush_close_unrefp) sd_bus *bus = NULL;
+        _cleanup_(sd_bus_message_unrefp) sd_bus_message *msg = NULL;
+        _cleanup_(sd_bus_error_free) sd_bus_error error = SD_BUS_ERROR_NULL;
+        int r;
+
+        if (pacectl_bus_open(&bus) < 0)
+                return 0; /* no bus, no paced: the file is all there is */
+        r = sd_bus_message_new_method_call(bus, &msg, PACED_BUS_NAME, PACED_BUS_PATH,
+                                           PACED_BUS_IFACE_MANAGER, "SyncStore");
+        if (r < 0)
+                return r;
+        /* Reading history must not start paced (bus activation). */
+        r = sd_bus_message_set_auto_start(msg, false);
+        if (r < 0)
+                return r;
+        r = sd_bus_call(bus, msg, SYNC_STORE_TIMEOUT_USEC, &error, NULL);
+        if (r >= 0)
+                return 0;
+        /* Not running, older than SyncStore, or a user who may not read
+         * paced's database anyway (reading a copy with --db). */
+        if (sd_bus_error_has_names(&error, "org.freedesktop.DBus.Error.ServiceUnknown",
+                                   "org.freedesktop.DBus.Error.NameHasNoOwner",
+                                   "org.freedesktop.DBus.Error.UnknownMethod",
+                                   "org.freedesktop.DBus.Error.AccessDenied",
+                                   PACED_ERROR_NOT_PERMITTED))
+                return 0;
+        if (sd_bus_error_is_set(&error) && error.message) {
+                _cleanup_free_ char *msg_text = utf8_sanitize(error.message);
+
+                fprintf(stderr, "pacectl: warning: %s\n", msg_text ? msg_text : error.message);
+        } else
+                fprintf(stderr,
+                        "pacectl: warning: paced did not confirm that the session store is "
+                        "written (%s): the newest rows may be missing.\n",
+                        strerror(-r));
+        return r;
+}
+
 int pacectl_call_manager(const char *method, const char *types, ...)
 {
         _cleanup_(sd_bus_error_free) sd_bus_error error = SD_BUS_ERROR_NULL;

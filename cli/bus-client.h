@@ -29,6 +29,15 @@ int pacectl_bus_open(sd_bus **ret);
 int pacectl_error_exit(const char *what, const sd_bus_error *error, int r);
 
 /* Calls a Manager method; on failure prints and returns the exit code, on success 0. */
+/*
+ * Before reading the session database: asks paced to write what it holds
+ * in memory (SyncStore, as `journalctl --sync`). paced commits off its
+ * event loop, so a session that just ended may be a moment away from the
+ * file. Never starts paced; no paced, nothing to wait for. 0 when written
+ * (or nothing to wait for), <0 when paced could not confirm it (a warning
+ * is printed; the caller reads what is there).
+ */
+int pacectl_sync_store(void);
 int pacectl_call_manager(const char *method, const char *types, ...);
 
 /*

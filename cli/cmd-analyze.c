@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <sys/stat.h>
 
+#include "bus-client.h"
 #include "pacectl.h"
 #include "rr-analysis.h"
 #include "rr-file.h"
@@ -361,6 +362,7 @@ static int load_session(const char *id_arg, const char *db_opt, const char *stat
                 fprintf(stderr, "pacectl analyze: invalid session id '%s'\n", id_arg);
                 return PACECTL_EXIT_USAGE;
         }
+        (void)pacectl_sync_store();
         r = session_store_open_db(&s, db, true);
         if (r < 0) {
                 fprintf(stderr,

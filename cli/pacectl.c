@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* pacectl: control and inspect paced. */
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -30,13 +31,75 @@ void pacectl_print_usage(const char *name, const char *options_help)
                 printf("\nOptions:\n%s", options_help);
 }
 
+/* The command list in the order a runner meets them, grouped as systemctl
+ * groups its own (the linker section's order is the link order, which
+ * says nothing). */
+static const struct {
+        const char *title;
+        const char *names; /* space-separated */
+} help_groups[] = {
+        {"Workout", "status watch start pause resume stop skip extend faster slower speed"},
+        {"Library and plan", "workouts validate export-workout schedule plan profile"},
+        {"Sessions", "history show report export delete analyze thresholds"},
+        {"Devices and services", "devices calibrate web sync sim decode version"},
+};
+
+/* Whether name is a word of the space-separated list. */
+static bool word_in(const char *list, const char *name)
+{
+        size_t n = strlen(name);
+
+        for (const char *p = list; (p = strstr(p, name)); p += n)
+                if ((p == list || p[-1] == ' ') && (p[n] == ' ' || p[n] == '\0'))
+                        return true;
+        return false;
+}
+
+static bool command_placed(const char *name)
+{
+        for (size_t i = 0; i < ELEMENTSOF(help_groups); i++)
+                if (word_in(help_groups[i].names, name))
+                        return true;
+        return false;
+}
+
+static void help_command(const PacectlCommand *c)
+{
+        printf("  %-14s %s\n", c->name, c->summary);
+}
+
 static void help(void)
 {
-        printf("Usage: pacectl [--version] [--bus ADDRESS] COMMAND [ARGS...]\n\n"
-               "Control and inspect paced, the treadmill workout daemon.\n\nCommands:\n");
+        bool other = false;
+
+        printf("Usage: pacectl [--version] [--bus ADDRESS] [COMMAND [ARGS...]]\n\n"
+               "Control and inspect paced, the treadmill workout daemon. Without a command:\n"
+               "status.\n");
+        for (size_t i = 0; i < ELEMENTSOF(help_groups); i++) {
+                const char *p = help_groups[i].names;
+
+                printf("\n%s:\n", help_groups[i].title);
+                while (*p) {
+                        char name[32];
+                        size_t n = strcspn(p, " ");
+                        const PacectlCommand *c;
+
+                        snprintf(name, sizeof(name), "%.*s", (int)n, p);
+                        c = command_find(name);
+                        if (c)
+                                help_command(c);
+                        p += n + (p[n] == ' ');
+                }
+        }
+        /* A command not placed above is still listed, never hidden. */
         for (const PacectlCommand *const *c = __start_pacectl_commands; c < __stop_pacectl_commands;
              c++)
-                printf("  %-10s %s\n", (*c)->name, (*c)->summary);
+                if (!command_placed((*c)->name)) {
+                        if (!other)
+                                printf("\nOther:\n");
+                        other = true;
+                        help_command(*c);
+                }
         printf("\nRun 'pacectl COMMAND --help' for a command's options.\n");
 }
 
@@ -77,10 +140,20 @@ int main(int argc, char *argv[])
         if (parse_global(&argc, &argv) < 0)
                 return PACECTL_EXIT_USAGE;
 
+        /* Bare pacectl: the status, as bare systemctl, timedatectl and
+         * iwctl's first screen show what is going on. */
+        if (argc < 2) {
+                static char status[] = "status";
+                char *args[] = {status, NULL};
+
+                c = command_find("status");
+                if (c)
+                        return c->run(1, args);
+        }
         if (argc < 2 || streq(argv[1], "--help") || streq(argv[1], "-h") ||
             streq(argv[1], "help")) {
                 help();
-                return argc < 2 ? PACECTL_EXIT_USAGE : PACECTL_EXIT_OK;
+                return PACECTL_EXIT_OK;
         }
         if (streq(argv[1], "--version")) {
                 printf("pacectl %s\n", PACED_VERSION);

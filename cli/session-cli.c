@@ -9,6 +9,7 @@
 #include <sys/stat.h>
 #include <time.h>
 
+#include "bus-client.h"
 #include "pacectl.h"
 #include "session-cli.h"
 #include "util.h"
@@ -20,6 +21,7 @@ int session_cli_open(const char *db_opt, const char *state_dir_opt, SessionStore
 
         if (!path)
                 return -ENOMEM;
+        (void)pacectl_sync_store();
         r = session_store_open_db(ret, path, true);
         if (r == -ENOENT)
                 fprintf(stderr, "pacectl: no session database at %s (no sessions yet?)\n", path);

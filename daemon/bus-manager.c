@@ -333,6 +333,18 @@ static int method_delete_session(sd_bus_message *message, void *userdata, sd_bus
         return sd_bus_reply_method_return(message, NULL);
 }
 
+static int method_sync_store(sd_bus_message *message, void *userdata, sd_bus_error *error)
+{
+        Manager *m = userdata;
+        int r;
+
+        /* Those who may read the database (its directory is 0750 paced:paced). */
+        r = manager_verify_sync_access(m, message, error);
+        if (r < 0)
+                return r;
+        return manager_sync_store(m, message, error);
+}
+
 static int method_stop(sd_bus_message *message, void *userdata, sd_bus_error *error)
 {
         Manager *m = userdata;
@@ -632,6 +644,7 @@ static const sd_bus_vtable manager_vtable[] = {
                                  SD_BUS_VTABLE_UNPRIVILEGED),
         SD_BUS_METHOD_WITH_NAMES("DeleteSession", "t", SD_BUS_PARAM(id), "", ,
                                  method_delete_session, SD_BUS_VTABLE_UNPRIVILEGED),
+        SD_BUS_METHOD("SyncStore", "", "", method_sync_store, SD_BUS_VTABLE_UNPRIVILEGED),
         SD_BUS_METHOD_WITH_NAMES("ExtendStep", "u", SD_BUS_PARAM(seconds), "s", SD_BUS_PARAM(note),
                                  method_extend_step, SD_BUS_VTABLE_UNPRIVILEGED),
         SD_BUS_METHOD_WITH_NAMES("AdjustSpeed", "d", SD_BUS_PARAM(delta_kmh), "s",

@@ -30,6 +30,12 @@ struct Plan;
 typedef struct ManagerFootpod ManagerFootpod;
 struct PlanDay;
 
+/* A SyncStore call: answered once batch number `batch` is written. */
+typedef struct StoreWaiter {
+        sd_bus_message *message;
+        uint64_t batch;
+} StoreWaiter;
+
 /* What a device object on the bus shows; filled from transport events. */
 typedef struct Device {
         struct Manager *manager;
@@ -243,9 +249,12 @@ struct Manager {
         struct Plan *schedule;   /* from SetSchedule, stored in the state directory */
         PlannedWorkouts planned; /* from SetPlannedWorkouts, ditto; before the plan's */
 
-        SessionStore *store;           /* NULL only if it could not be set up (OOM) */
-        StoreWriter *store_writer;     /* commits off the loop; NULL: on it (no thread) */
-        char store_logged[256];        /* the store error last logged: a full disk is said once */
+        SessionStore *store;       /* NULL only if it could not be set up (OOM) */
+        StoreWriter *store_writer; /* commits off the loop; NULL: on it (no thread) */
+        char store_logged[256];    /* the store error last logged: a full disk is said once */
+        uint64_t store_batches_started, store_batches_done; /* by the writer thread */
+        StoreWaiter *store_waiters; /* SyncStore calls waiting for a batch to be written */
+        size_t n_store_waiters;
         SessionStoreState store_state; /* as last told (log, Storage property) */
         SessionAccepted accepted;      /* manager-thresholds.c: overlays the config's [Runner] */
         bool have_accepted;
@@ -334,6 +343,10 @@ void manager_flush_store(Manager *m);
 /* Waits for the writer thread's commit in flight: before the loop uses the
  * database itself (a read, a deletion, a result). Rare, user-initiated. */
 void manager_store_sync(Manager *m);
+/* SyncStore: answers message once all it buffered before the call is
+ * written (or the write failed), without waiting on the loop. */
+int manager_sync_store(Manager *m, sd_bus_message *message, sd_bus_error *error);
+void manager_store_waiters_free(Manager *m);
 /* After a store operation: logs and emits a change of state or of the session's id,
  * and hands sessions now wholly written to the offline analysis. */
 void manager_store_changed(Manager *m);

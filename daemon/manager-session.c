@@ -173,9 +173,122 @@ static void store_flushed(Manager *m, int r)
         manager_rearm_flush_timer(m);
 }
 
+/* Hands the next batch to the writer thread, counting it for SyncStore. */
+static int store_start_batch(Manager *m)
+{
+        int r;
+
+        r = store_writer_flush(m->store_writer, real_usec());
+        if (r > 0)
+                m->store_batches_started++;
+        return r;
+}
+
+static void store_reply_waiter(StoreWaiter *w, const Manager *m, int r)
+{
+        if (r < 0)
+                (void)sd_bus_reply_method_errorf(
+                        w->message, PACED_ERROR_FAILED,
+                        "The session store cannot be written now (%s): the newest rows are "
+                        "kept in memory and written when it can be.",
+                        session_store_last_error(m->store));
+        else
+                (void)sd_bus_reply_method_return(w->message, NULL);
+        w->message = sd_bus_message_unref(w->message);
+}
+
+/* After batch number store_batches_done: answers who waited for it; who
+ * waits for a later one gets it started now, not at the next flush. */
+static void store_answer_waiters(Manager *m, int r)
+{
+        size_t k = 0;
+
+        for (size_t i = 0; i < m->n_store_waiters; i++) {
+                StoreWaiter *w = &m->store_waiters[i];
+
+                /* A failed write fails every wait: a retry now would fail
+                 * the same way (a full disk), and the flush timer retries. */
+                if (w->batch <= m->store_batches_done || r < 0)
+                        store_reply_waiter(w, m, r);
+                else
+                        m->store_waiters[k++] = *w;
+        }
+        m->n_store_waiters = k;
+        if (k == 0 || session_store_in_flight(m->store))
+                return;
+        r = store_start_batch(m);
+        if (r > 0)
+                return;
+        /* Nothing left to write (0), or it cannot start: answer all now. */
+        for (size_t i = 0; i < m->n_store_waiters; i++)
+                store_reply_waiter(&m->store_waiters[i], m, r);
+        m->n_store_waiters = 0;
+}
+
 static void store_written(int r, void *userdata)
 {
-        store_flushed(userdata, r);
+        Manager *m = userdata;
+
+        m->store_batches_done++;
+        store_flushed(m, r);
+        store_answer_waiters(m, r);
+}
+
+/* At most this many SyncStore calls wait at once: each is a message kept. */
+#define STORE_WAITERS_MAX 32
+
+int manager_sync_store(Manager *m, sd_bus_message *message, sd_bus_error *error)
+{
+        StoreWaiter *n;
+        uint64_t batch;
+        int r;
+
+        if (!m->store)
+                return sd_bus_reply_method_return(message, NULL);
+        if (!m->store_writer) {
+                r = session_store_flush(m->store, real_usec());
+                store_flushed(m, r);
+                if (r < 0)
+                        return sd_bus_error_setf(error, PACED_ERROR_FAILED,
+                                                 "The session store cannot be written now (%s).",
+                                                 session_store_last_error(m->store));
+                return sd_bus_reply_method_return(message, NULL);
+        }
+        if (m->n_store_waiters >= STORE_WAITERS_MAX)
+                return sd_bus_error_set(error, PACED_ERROR_BUSY,
+                                        "Too many callers wait for the session store.");
+        if (session_store_in_flight(m->store))
+                /* The batch in flight may have started before what the caller
+                 * saw was buffered: wait for the one after it. */
+                batch = m->store_batches_started + 1;
+        else {
+                r = store_start_batch(m);
+                if (r == 0)
+                        return sd_bus_reply_method_return(message, NULL); /* all written */
+                if (r < 0)
+                        return sd_bus_error_setf(error, PACED_ERROR_FAILED,
+                                                 "The session store cannot be written now: %s",
+                                                 strerror(-r));
+                batch = m->store_batches_started;
+        }
+        n = reallocarray(m->store_waiters, m->n_store_waiters + 1, sizeof(*n));
+        if (!n)
+                return -ENOMEM;
+        m->store_waiters = n;
+        m->store_waiters[m->n_store_waiters++] = (StoreWaiter){
+                .message = sd_bus_message_ref(message),
+                .batch = batch,
+        };
+        return 1;
+}
+
+void manager_store_waiters_free(Manager *m)
+{
+        for (size_t i = 0; i < m->n_store_waiters; i++)
+                sd_bus_message_unref(m->store_waiters[i].message);
+        free(m->store_waiters);
+        m->store_waiters = NULL;
+        m->n_store_waiters = 0;
 }
 
 void manager_flush_store(Manager *m)
@@ -187,7 +300,7 @@ void manager_flush_store(Manager *m)
         if (m->store_writer) {
                 /* The commit runs on the writer thread; store_written() follows.
                  * -EBUSY: one is in flight, its end re-arms the timer. */
-                r = store_writer_flush(m->store_writer, real_usec());
+                r = store_start_batch(m);
                 if (r == 0 || (r < 0 && r != -EBUSY))
                         store_flushed(m, r);
                 return;
@@ -204,7 +317,7 @@ static void store_write_out(Manager *m)
                 return;
         }
         store_writer_sync(m->store_writer);
-        if (store_writer_flush(m->store_writer, real_usec()) > 0)
+        if (store_start_batch(m) > 0)
                 store_writer_sync(m->store_writer);
 }
 
@@ -215,8 +328,7 @@ void manager_store_sync(Manager *m)
         store_writer_sync(m->store_writer);
         /* A session that just ended is written before anyone reads the
          * store (its end was written at once before the writer thread). */
-        if (session_store_has_unwritten_end(m->store) &&
-            store_writer_flush(m->store_writer, real_usec()) > 0)
+        if (session_store_has_unwritten_end(m->store) && store_start_batch(m) > 0)
                 store_writer_sync(m->store_writer);
 }
 

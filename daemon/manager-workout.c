@@ -784,6 +784,9 @@ void manager_workout_done(Manager *m)
         /* A session that ended as paced stops still gets its analysis,
          * stored before the store closes; then the writer writes the rest. */
         m->analysis_worker = analysis_worker_free(m->analysis_worker);
+        /* Waiting SyncStore callers see paced leave the bus instead: the
+         * last batch must not start another. */
+        manager_store_waiters_free(m);
         m->store_writer = store_writer_free(m->store_writer);
         m->store = session_store_free(m->store);
         m->rr_cleaner = rr_cleaner_free(m->rr_cleaner);

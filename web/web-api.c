@@ -663,6 +663,49 @@ static enum MHD_Result handle_workouts(Web *w, struct MHD_Connection *c)
         return web_respond_json(c, 200, buf);
 }
 
+/* SyncStore answered (or failed, or timed out): read the database now, as
+ * it is. The request is dispatched again, as if it had just arrived. */
+static int on_store_synced(sd_bus_message *m, void *userdata, sd_bus_error *ret_error)
+{
+        WebRequest *req = userdata;
+
+        req->slot = sd_bus_slot_unref(req->slot);
+        if (sd_bus_message_is_method_error(m, NULL))
+                log_info("Reading sessions without paced's last rows: %s",
+                         sd_bus_message_get_error(m)->message ?: "no answer");
+        req->store_synced = true;
+        req->replied = false;
+        web_request_resume(req);
+        return 0;
+}
+
+/*
+ * paced writes its sessions off its event loop: a session that has just
+ * ended reaches the database a moment later. Before reading it, ask paced
+ * to write what it holds (SyncStore) and park the request until it has,
+ * so that the phone shows the run just finished as finished, whole. 1:
+ * parked; 0: read now (paced is not running, or the call cannot be made).
+ */
+static int sync_store_first(Web *w, WebRequest *req)
+{
+        _cleanup_(sd_bus_message_unrefp) sd_bus_message *msg = NULL;
+        int r;
+
+        if (req->store_synced || !w->paced_online)
+                return 0;
+        r = sd_bus_message_new_method_call(w->bus, &msg, PACED_BUS_NAME, PACED_BUS_PATH,
+                                           PACED_BUS_IFACE_MANAGER, "SyncStore");
+        if (r >= 0)
+                r = sd_bus_message_set_auto_start(msg, false);
+        if (r >= 0)
+                r = sd_bus_call_async(w->bus, &req->slot, msg, on_store_synced, req,
+                                      DBUS_TIMEOUT_USEC);
+        if (r < 0)
+                return 0;
+        web_request_park(req);
+        return 1;
+}
+
 /* ---- dispatch ---- */
 
 enum MHD_Result web_api_handle(Web *w, struct MHD_Connection *c, WebRequest *req)
@@ -736,11 +779,17 @@ enum MHD_Result web_api_handle(Web *w, struct MHD_Connection *c, WebRequest *req
                 web_paced_refresh_now(w);
                 return handle_workouts(w, c);
         case WEB_ROUTE_SESSIONS:
+                if (sync_store_first(w, req) > 0)
+                        return MHD_YES;
                 return handle_sessions(w, c);
         case WEB_ROUTE_SESSION:
+                if (sync_store_first(w, req) > 0)
+                        return MHD_YES;
                 return handle_session(w, c, route->session_id);
         case WEB_ROUTE_REPORT:
         case WEB_ROUTE_EXPORT:
+                if (sync_store_first(w, req) > 0)
+                        return MHD_YES;
                 return handle_file(w, c, route);
         case WEB_ROUTE_CONTROL:
                 return handle_control(w, c, req, &a);

@@ -118,8 +118,9 @@ struct WebRequest {
         bool suspended;
         WebRequest *pending_prev, *pending_next;
         WebAction action;
-        unsigned status; /* the reply, once known */
-        char *reply;     /* JSON */
+        bool store_synced; /* paced wrote what it held before we read its database */
+        unsigned status;   /* the reply, once known */
+        char *reply;       /* JSON */
 };
 
 /* web-config.c */

@@ -507,12 +507,14 @@ scenario_sparse_mile() {
 #     bearer, both ends aligned, see strap_align_handles) bluetoothd on hci0
 #     discovers paced's GATT application as any footpod's; it subscribes to
 #     RSC Measurement and receives the treadmill's speed and total distance.
-#     Writes are refused. bluetoothd restarts: paced registers the relay again.
+#     The FTMS and Heart Rate relays (ftms, heart_rate = yes) carry the speed
+#     and the heart rate; paced's FTMS has no Control Point. Writes are
+#     refused. bluetoothd restarts: paced registers the relay again.
 scenario_relay() {
-        local dev meas value speed dist
+        local dev meas value speed dist ftms hrm
         peripheral_start "${PERIPHERAL_ARGS[@]}"
         paced_start "${PACED_DEVICES[@]}" "[Relay]" "enabled = yes" "name = paced relay" \
-                "${PACED_WORKOUT_CONFIG[@]}"
+                "ftms = yes" "heart_rate = yes" "${PACED_WORKOUT_CONFIG[@]}"
         wait_log 60 "$S/paced.log" 'Relay: serving Running Speed and Cadence'
         wait_connected
         dev=$(dev_path "$E2E_PERIPHERAL_ADAPTER" "$E2E_CLIENT_ADDR")
@@ -548,6 +550,30 @@ scenario_relay() {
         read -r -a value <<<"$(char_value "$meas")"
         [ $((value[4] + 256 * value[5] + 65536 * value[6])) -gt "$dist" ] ||
                 fail "relay distance did not grow: $dist -> $(char_value "$meas")"
+        # FTMS Treadmill Data (flags, speed in 0.01 km/h, LE, ...) and Heart Rate.
+        ftms=$(char_path "$dev" 00002acd-0000-1000-8000-00805f9b34fb) ||
+                fail "no FTMS Treadmill Data on paced"
+        hrm=$(char_path "$dev" 00002a37-0000-1000-8000-00805f9b34fb) ||
+                fail "no Heart Rate Measurement on paced"
+        ! char_path "$dev" 00002ad9-0000-1000-8000-00805f9b34fb >/dev/null ||
+                fail "paced's FTMS relay has a Control Point"
+        btctl "select-attribute $ftms"
+        btctl "notify on"
+        btctl "select-attribute $hrm"
+        btctl "notify on"
+        ftms_speed_is_10() {
+                read -r -a value <<<"$(char_value "$ftms")"
+                [ "${#value[@]}" -ge 4 ] || return 1
+                speed=$((value[2] + 256 * value[3]))
+                [ "$speed" -ge 980 ] && [ "$speed" -le 1020 ]
+        }
+        wait_for 60 ftms_speed_is_10 || fail "FTMS relay value $(char_value "$ftms")"
+        hr_known() {
+                read -r -a value <<<"$(char_value "$hrm")"
+                [ "${#value[@]}" -ge 2 ] && [ "${value[1]}" -ge 40 ]
+        }
+        wait_for 60 hr_known || fail "Heart Rate relay value $(char_value "$hrm")"
+        note "FTMS relay: speed $speed (0.01 km/h); heart rate relay: ${value[1]} bpm"
         # Nothing a watch writes is taken.
         ! busctl --system call org.bluez "$meas" org.bluez.GattCharacteristic1 WriteValue \
                 'aya{sv}' 1 0 1 type s request 2>"$S/write.err" ||

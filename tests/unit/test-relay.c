@@ -18,6 +18,8 @@
 #include <cmocka.h>
 
 #include "fake-bluez.h"
+#include "ftms.h"
+#include "hrs.h"
 #include "relay.h"
 #include "rsc.h"
 #include "util.h"
@@ -31,7 +33,7 @@ typedef struct Ctx {
         char app_owner[64], app_path[64], ad_path[64];
         unsigned n_register_app, n_register_ad, n_unregister, n_get, n_values;
         RelayValues values;
-        uint8_t last[RSC_MEASUREMENT_MAX_LEN];
+        uint8_t last[32];
         size_t last_len;
         sd_bus_message *reply;
         bool replied;
@@ -447,6 +449,127 @@ static void test_registers_again_when_the_adapter_returns(void **state)
         assert_true(run_until(c->e, pred_registered_twice, c));
 }
 
+/* The objects GetManagedObjects shows: services, characteristics, and whether any is writable. */
+static void count_objects(Ctx *c, unsigned *ret_services, unsigned *ret_chars, bool *ret_writable)
+{
+        sd_bus_message *m;
+        const char *path, *iface, *key, *s;
+
+        *ret_services = *ret_chars = 0;
+        *ret_writable = false;
+        m = call(c, RELAY_APP_PATH, "org.freedesktop.DBus.ObjectManager", "GetManagedObjects",
+                 NULL);
+        assert_int_equal(sd_bus_message_enter_container(m, 'a', "{oa{sa{sv}}}"), 1);
+        while (sd_bus_message_enter_container(m, 'e', "oa{sa{sv}}") > 0) {
+                assert_int_equal(sd_bus_message_read(m, "o", &path), 1);
+                assert_int_equal(sd_bus_message_enter_container(m, 'a', "{sa{sv}}"), 1);
+                while (sd_bus_message_enter_container(m, 'e', "sa{sv}") > 0) {
+                        assert_int_equal(sd_bus_message_read(m, "s", &iface), 1);
+                        *ret_services += streq(iface, "org.bluez.GattService1");
+                        *ret_chars += streq(iface, "org.bluez.GattCharacteristic1");
+                        assert_int_equal(sd_bus_message_enter_container(m, 'a', "{sv}"), 1);
+                        while (sd_bus_message_enter_container(m, 'e', "sv") > 0) {
+                                assert_int_equal(sd_bus_message_read(m, "s", &key), 1);
+                                if (streq(key, "Flags")) {
+                                        assert_int_equal(
+                                                sd_bus_message_enter_container(m, 'v', "as"), 1);
+                                        assert_int_equal(
+                                                sd_bus_message_enter_container(m, 'a', "s"), 1);
+                                        while (sd_bus_message_read(m, "s", &s) > 0)
+                                                *ret_writable |= strstr(s, "write") != NULL;
+                                        assert_int_equal(sd_bus_message_exit_container(m), 1);
+                                        assert_int_equal(sd_bus_message_exit_container(m), 1);
+                                } else
+                                        assert_true(sd_bus_message_skip(m, "v") >= 0);
+                                assert_int_equal(sd_bus_message_exit_container(m), 1);
+                        }
+                        assert_int_equal(sd_bus_message_exit_container(m), 1);
+                        assert_int_equal(sd_bus_message_exit_container(m), 1);
+                }
+                assert_int_equal(sd_bus_message_exit_container(m), 1);
+                assert_int_equal(sd_bus_message_exit_container(m), 1);
+        }
+}
+
+static bool pred_value(void *p)
+{
+        return ((Ctx *)p)->n_values > 0;
+}
+
+/* [Relay] ftms = yes, heart_rate = yes: an app on a tablet sees a treadmill
+ * and a heart-rate sensor, with the values paced has, and nothing to write
+ * (no FTMS Control Point: the relay controls nothing). */
+static void test_ftms_and_heart_rate_relays(void **state)
+{
+        Ctx *c = *state;
+        const char *data = RELAY_APP_PATH "/ftms/char3";
+        const char *feature = RELAY_APP_PATH "/ftms/char4";
+        const char *hrm = RELAY_APP_PATH "/hrs/char5";
+        RelayConfig cfg = {
+                .adapter_path = "/org/bluez/hci1",
+                .interval_usec = 50 * USEC_PER_MSEC,
+                .services = (1u << RELAY_SERVICE_RSC) | (1u << RELAY_SERVICE_FTMS) |
+                            (1u << RELAY_SERVICE_HRS),
+                .get_values = get_values,
+                .userdata = c,
+        };
+        unsigned services, chars;
+        bool writable;
+        sd_bus_message *m;
+        const void *p;
+        size_t n;
+        FtmsFeature f;
+        FtmsTreadmillData td;
+        HrsMeasurement h;
+
+        c->values.incline_pct = 2.5;
+        c->values.heart_rate_bpm = 152;
+        assert_int_equal(relay_new(&c->relay, c->e, c->paced, &cfg), 0);
+        assert_true(run_until(c->e, pred_registered, c));
+        count_objects(c, &services, &chars, &writable);
+        assert_int_equal(services, 3);
+        assert_int_equal(chars, 7);
+        assert_false(writable);
+
+        m = call(c, feature, "org.bluez.GattCharacteristic1", "ReadValue", "a{sv}", 0);
+        assert_true(sd_bus_message_read_array(m, 'y', &p, &n) >= 0);
+        assert_int_equal(ftms_parse_feature(p, n, &f), 0);
+        assert_int_equal(f.target, 0); /* no target settings: nothing to control */
+        assert_true(f.machine & FTMS_FEATURE_TOTAL_DISTANCE);
+        m = call(c, data, "org.bluez.GattCharacteristic1", "WriteValue", "aya{sv}", 1, 0x00, 0);
+        assert_true(sd_bus_message_is_method_error(m, "org.bluez.Error.NotPermitted"));
+
+        assert_true(sd_bus_match_signal(c->bluez, &c->match_slot, c->app_owner, data,
+                                        "org.freedesktop.DBus.Properties", "PropertiesChanged",
+                                        on_changed, c) >= 0);
+        m = call(c, data, "org.bluez.GattCharacteristic1", "StartNotify", NULL);
+        assert_false(sd_bus_message_is_method_error(m, NULL));
+        assert_true(run_until(c->e, pred_value, c));
+        assert_int_equal(ftms_parse_treadmill_data(c->last, c->last_len, &td), 0);
+        assert_true(fabs(td.speed_kmh - 12) < 0.005);
+        assert_int_equal(td.distance_m, 1234);
+        assert_true(fabs(td.incline_pct - 2.5) < 0.05);
+        assert_int_equal(td.heart_rate_bpm, 152);
+        m = call(c, data, "org.bluez.GattCharacteristic1", "StopNotify", NULL);
+
+        c->match_slot = sd_bus_slot_unref(c->match_slot);
+        c->n_values = 0;
+        assert_true(sd_bus_match_signal(c->bluez, &c->match_slot, c->app_owner, hrm,
+                                        "org.freedesktop.DBus.Properties", "PropertiesChanged",
+                                        on_changed, c) >= 0);
+        m = call(c, hrm, "org.bluez.GattCharacteristic1", "StartNotify", NULL);
+        assert_false(sd_bus_message_is_method_error(m, NULL));
+        assert_true(run_until(c->e, pred_value, c));
+        assert_int_equal(hrs_parse_measurement(c->last, c->last_len, &h), 0);
+        assert_int_equal(h.heart_rate_bpm, 152);
+        /* No heart rate known: nothing sent, not a runner at 0 bpm. */
+        c->values.heart_rate_bpm = 0;
+        run_for(c->e, 100 * USEC_PER_MSEC);
+        c->n_values = 0;
+        run_for(c->e, 200 * USEC_PER_MSEC);
+        assert_int_equal(c->n_values, 0);
+}
+
 int main(void)
 {
         const struct CMUnitTest tests[] = {
@@ -459,6 +582,7 @@ int main(void)
                                                 setup, teardown),
                 cmocka_unit_test_setup_teardown(test_registers_again_when_the_adapter_returns,
                                                 setup, teardown),
+                cmocka_unit_test_setup_teardown(test_ftms_and_heart_rate_relays, setup, teardown),
         };
 
         return cmocka_run_group_tests(tests, NULL, NULL);

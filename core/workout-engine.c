@@ -101,6 +101,9 @@ struct WorkoutEngine {
         double fp_dist_used_m; /* fp_dist_m when the total last advanced */
         double fp_kmh;         /* its last speed */
         uint64_t fp_usec;      /* when that came; 0: no footpod reporting */
+        bool fp_gap;           /* a silence since the total last advanced: not all measured */
+        bool fp_used;          /* the footpod measured the total's last advance */
+        double tm_at_fp_m;     /* the treadmill's total at the footpod's last report */
         double dist_shown_m; /* workout distance as reported and stored, never decreasing */
 
         /* heart rate */
@@ -2871,11 +2874,17 @@ static void update_distance(WorkoutEngine *e, uint64_t now, const FtmsTreadmillD
         e->dist_tm_m = fmax(e->dist_tm_m, est);
         if (!e->config.distance_from_footpod)
                 e->dist_base_m = e->dist_tm_m;
-        else if (footpod_measures(e, now))
+        else if (footpod_measures(e, now) && !e->fp_gap)
                 e->dist_base_m += e->fp_dist_m - e->fp_dist_used_m;
+        else if (e->fp_used)
+                /* The footpod fell silent: the belt's travel since its last report,
+                 * which nothing counted yet. */
+                e->dist_base_m += fmax(e->dist_tm_m - e->tm_at_fp_m, 0);
         else
                 e->dist_base_m += e->dist_tm_m - prev_tm;
+        e->fp_used = e->config.distance_from_footpod && footpod_measures(e, now) && !e->fp_gap;
         e->fp_dist_used_m = e->fp_dist_m;
+        e->fp_gap = false;
         e->dist_base_usec = now;
 }
 
@@ -2886,10 +2895,17 @@ static void handle_footpod(WorkoutEngine *e, uint64_t now, const RscMeasurement 
 
         if (!e->config.distance_from_footpod)
                 return;
-        /* Trapezoids between reports; none across a silence (the treadmill's
-         * travel counted meanwhile). */
+        /* Trapezoids between reports; across a silence (the footpod no longer
+         * measured) the treadmill's travel counts for that interval instead. */
         if (e->fp_usec > 0 && now > e->fp_usec && now - e->fp_usec <= FOOTPOD_FRESH_USEC)
                 e->fp_dist_m += (e->fp_kmh + kmh) / 2 / 3.6 * usec_to_s(now - e->fp_usec);
+        else
+                e->fp_gap = true;
+        /* Where the belt is now, for a silence that may follow. */
+        e->tm_at_fp_m = e->dist_tm_m;
+        if (e->belt == BELT_RUNNING && isfinite(e->measured_kmh) && now > e->dist_base_usec)
+                e->tm_at_fp_m += e->measured_kmh / 3.6 *
+                                 usec_to_s(umin(now - e->dist_base_usec, EXTRAPOLATE_USEC));
         e->fp_kmh = kmh;
         e->fp_usec = now;
 }

@@ -240,6 +240,8 @@ static const PropMap manager_map[] = {
         P("Workout", 's', workout),
         P("StepName", 's', step_name),
         P("NextStepName", 's', next_step_name),
+        P("StepRepeat", 'u', step_repeat),
+        P("StepRepeatCount", 'u', step_repeat_count),
         P("ControlStatus", 's', control_status),
         P("Schedule", 's', schedule),
         P("NextAction", 's', next_action),
@@ -583,6 +585,8 @@ void status_print_json(FILE *f, const ManagerProps *p, const DeviceProps *devs, 
         S("next_action", p->next_action);
         S("workout", p->workout);
         fprintf(f, ",\"step_index\":%d,\"step_count\":%u", p->step_index, p->step_count);
+        fprintf(f, ",\"step_repeat\":%u,\"step_repeat_count\":%u", p->step_repeat,
+                p->step_repeat_count);
         S("step_name", p->step_name);
         S("next_step_name", p->next_step_name);
         D("step_remaining_s", p->step_remaining);

@@ -56,6 +56,7 @@ typedef struct ManagerProps {
         char *last_result;             /* the last time trial's result, "" if none */
         int step_index;
         unsigned step_count, heart_rate, zone;
+        unsigned step_repeat, step_repeat_count; /* "rep 2/6"; 0 outside a repeat */
         double step_remaining, step_elapsed, target_speed, speed_override, target_incline;
         double speed, incline, distance, workout_distance, elapsed, total_time, alpha1;
         double time_scale;

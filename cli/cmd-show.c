@@ -30,12 +30,59 @@ static const char *step_label(const SessionData *d, int step)
         return "-";
 }
 
+/* A label cut to the column says so ("0:20 at 4:23/km ..."), rather than
+ * ending in a number that reads as a pace ("0:20 at 4:23/km -> 3"). */
+static const char *fit_label(char *buf, size_t size, const char *label, size_t width)
+{
+        size_t n = strlen(label);
+
+        if (n <= width || width < 4)
+                snprintf(buf, size, "%s", label);
+        else {
+                n = width - 4;
+                /* Never in the middle of a UTF-8 sequence, nor after a space. */
+                while (n > 0 && ((label[n] & 0xC0) == 0x80 || label[n - 1] == ' '))
+                        n--;
+                snprintf(buf, size, "%.*s ...", (int)n, label);
+        }
+        return buf;
+}
+
+/* The zones the runner was in (a zone never reached says nothing). */
 static void print_zones(const double zone_s[SESSION_ZONES_MAX + 1], unsigned n_zones)
 {
+        bool any = false;
         char b[16];
 
-        for (unsigned z = 1; z <= MAX(n_zones, 1u) && z <= SESSION_ZONES_MAX; z++)
+        for (unsigned z = 1; z <= MAX(n_zones, 1u) && z <= SESSION_ZONES_MAX; z++) {
+                if (zone_s[z] < 0.5)
+                        continue;
                 printf(" Z%u %s", z, format_duration(b, sizeof(b), zone_s[z], TIME_FORMAT_DASH));
+                any = true;
+        }
+        if (!any)
+                printf(" -");
+}
+
+/* A step's zone: the one it spent most time in, with its share ("Z4 55%"),
+ * so that the table keeps one narrow column (each zone's time is in
+ * --json). */
+static const char *format_main_zone(char *buf, size_t size,
+                                    const double zone_s[SESSION_ZONES_MAX + 1], unsigned n_zones)
+{
+        unsigned best = 0;
+        double total = 0;
+
+        for (unsigned z = 1; z <= MAX(n_zones, 1u) && z <= SESSION_ZONES_MAX; z++) {
+                total += zone_s[z];
+                if (zone_s[z] >= 0.5 && (best == 0 || zone_s[z] > zone_s[best]))
+                        best = z;
+        }
+        if (best == 0 || total <= 0)
+                snprintf(buf, size, "-");
+        else
+                snprintf(buf, size, "Z%u %.0f%%", best, 100.0 * zone_s[best] / total);
+        return buf;
 }
 
 /* A lap's moving time: elapsed minus the pauses in it (FIT's timer time). */
@@ -150,18 +197,28 @@ static void print_text(const SessionData *d, const SessionSummary *s)
         }
 
         if (s->n_steps > 0) {
-                /* TIME is moving time; ELAPSED includes the pauses. */
-                printf("\nSteps\n  %3s  %-22s  %8s  %8s  %9s  %7s  %7s  %7s  %6s  %s\n", "#",
-                       "STEP", "TARGET", "ACTUAL", "TO TARGET", "DIST", "TIME", "ELAPSED", "AVG HR",
-                       "ZONES");
+                /* TIME is moving time; ELAPSED, which includes the pauses,
+                 * only for a session that had some. 99 columns at most. */
+                bool paused = false;
+
+                for (size_t i = 0; i < s->n_steps; i++)
+                        paused =
+                                paused ||
+                                s->steps[i].end_s - s->steps[i].start_s - s->steps[i].moving_s >= 1;
+                printf("\nSteps\n  %3s  %-20s  %8s  %8s  %7s  %7s  %7s", "#", "STEP", "TARGET",
+                       "ACTUAL", "REACHED", "DIST", "TIME");
+                if (paused)
+                        printf("  %7s", "ELAPSED");
+                printf("  %6s  %s\n", "AVG HR", "ZONE");
                 for (size_t i = 0; i < s->n_steps; i++) {
                         const StepSummary *st = &s->steps[i];
-                        char tt[16] = "never";
+                        char tt[16] = "never", z[16], label[64];
+
                         if (isfinite(st->time_to_target_s))
                                 format_duration(tt, sizeof(tt), st->time_to_target_s,
                                                 TIME_FORMAT_DASH);
-                        printf("  %3d  %-22.22s  %8s  %8s  %9s  %7s  %7s  %7s  %6.0f ",
-                               st->step_index + 1, step_label(d, st->step_index),
+                        printf("  %3d  %-20s  %8s  %8s  %7s  %7s  %7s", st->step_index + 1,
+                               fit_label(label, sizeof(label), step_label(d, st->step_index), 20),
                                format_pace(a, sizeof(a), st->target_kmh, mi,
                                            TIME_FORMAT_UNIT | TIME_FORMAT_DASH),
                                format_pace(b, sizeof(b),
@@ -169,12 +226,16 @@ static void print_text(const SessionData *d, const SessionSummary *s)
                                                             : NAN,
                                            mi, TIME_FORMAT_UNIT | TIME_FORMAT_DASH),
                                tt, format_short_distance(dist, sizeof(dist), st->distance_m, mi),
-                               format_duration(c, sizeof(c), st->moving_s, TIME_FORMAT_DASH),
-                               format_duration(el, sizeof(el), st->end_s - st->start_s,
-                                               TIME_FORMAT_DASH),
-                               st->avg_hr_bpm);
-                        print_zones(st->zone_s, d->n_zones);
-                        printf("\n");
+                               format_duration(c, sizeof(c), st->moving_s, TIME_FORMAT_DASH));
+                        if (paused)
+                                printf("  %7s",
+                                       format_duration(el, sizeof(el), st->end_s - st->start_s,
+                                                       TIME_FORMAT_DASH));
+                        if (isfinite(st->avg_hr_bpm))
+                                printf("  %6.0f", st->avg_hr_bpm);
+                        else
+                                printf("  %6s", "-");
+                        printf("  %s\n", format_main_zone(z, sizeof(z), st->zone_s, d->n_zones));
                 }
         }
         print_splits(d, "400 m", s->splits_from, s->splits_400m, s->n_splits_400m, mi);

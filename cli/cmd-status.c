@@ -41,14 +41,20 @@ static void print_status_text(const ManagerProps *p, const DeviceProps devs[2])
                 printf("     Workout: %s\n", p->workout);
                 bool over = p->state && (streq(p->state, "finished") || streq(p->state, "aborted"));
 
+                /* "rep 2/6": which repetition of the block this step is. */
+                if (p->step_repeat_count > 0)
+                        snprintf(b, sizeof(b), " (rep %u/%u)", p->step_repeat,
+                                 p->step_repeat_count);
+                else
+                        b[0] = '\0';
                 if (p->step_index >= 0 && over)
-                        printf("        Step: %d/%u %s (%s)\n", p->step_index + 1, p->step_count,
-                               p->step_name,
+                        printf("        Step: %d/%u %s%s (%s)\n", p->step_index + 1, p->step_count,
+                               p->step_name, b,
                                streq(p->state, "aborted") ? "stopped in this step" : "done");
                 else if (p->step_index >= 0) {
                         format_duration(a, sizeof(a), p->step_remaining, 0);
-                        printf("        Step: %d/%u %s, %s left\n", p->step_index + 1,
-                               p->step_count, p->step_name, a);
+                        printf("        Step: %d/%u %s%s, %s left\n", p->step_index + 1,
+                               p->step_count, p->step_name, b, a);
                 }
                 if (p->next_step_name && *p->next_step_name)
                         printf("        Next: %s\n", p->next_step_name);

@@ -82,7 +82,11 @@ static void draw_tty(Watch *w)
         printf("\n\n");
         if (p->next_action && *p->next_action)
                 printf("  >>> %s\n\n", p->next_action);
-        if (p->step_index >= 0)
+        if (p->step_index >= 0 && p->step_repeat_count > 0)
+                printf("  Step %d/%u   %-36s %s left   Rep %u/%u\n", p->step_index + 1,
+                       p->step_count, p->step_name, remain, p->step_repeat,
+                       p->step_repeat_count);
+        else if (p->step_index >= 0)
                 printf("  Step %d/%u   %-36s %s left\n", p->step_index + 1, p->step_count,
                        p->step_name, remain);
         else
@@ -143,9 +147,12 @@ static void draw_line(Watch *w)
         format_pace(tp, sizeof(tp), p->target_speed, mi, TIME_FORMAT_UNIT);
         format_pace(ap, sizeof(ap), p->speed, mi, TIME_FORMAT_UNIT);
         printf("%-8s %s", p->state ? p->state : "?", elapsed);
-        if (p->step_index >= 0)
-                printf(" step %d/%u %s (%s left)", p->step_index + 1, p->step_count, p->step_name,
-                       remain);
+        if (p->step_index >= 0) {
+                printf(" step %d/%u", p->step_index + 1, p->step_count);
+                if (p->step_repeat_count > 0)
+                        printf(" rep %u/%u", p->step_repeat, p->step_repeat_count);
+                printf(" %s (%s left)", p->step_name, remain);
+        }
         printf(" | pace %s (target %s)", ap, tp);
         if (p->heart_rate) {
                 printf(" | HR %u", p->heart_rate);

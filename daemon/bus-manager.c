@@ -50,6 +50,8 @@ SNAPSHOT_GETTER(property_get_pause_reason, "s", s.pause_reason)
 SNAPSHOT_STRING_GETTER(property_get_workout, s.workout)
 SNAPSHOT_GETTER(property_get_step_index, "i", s.step_index)
 SNAPSHOT_GETTER(property_get_step_count, "u", s.step_count)
+SNAPSHOT_GETTER(property_get_step_repeat, "u", s.step_repeat)
+SNAPSHOT_GETTER(property_get_step_repeat_count, "u", s.step_repeat_count)
 SNAPSHOT_STRING_GETTER(property_get_step_name, s.step_name)
 SNAPSHOT_STRING_GETTER(property_get_next_step_name, s.next_step_name)
 SNAPSHOT_GETTER(property_get_step_remaining, "d", s.step_remaining_s)
@@ -590,6 +592,8 @@ static const sd_bus_vtable manager_vtable[] = {
         SD_BUS_PROPERTY("StepCount", "u", property_get_step_count, 0, LIVE),
         SD_BUS_PROPERTY("StepName", "s", property_get_step_name, 0, LIVE),
         SD_BUS_PROPERTY("NextStepName", "s", property_get_next_step_name, 0, LIVE),
+        SD_BUS_PROPERTY("StepRepeat", "u", property_get_step_repeat, 0, LIVE),
+        SD_BUS_PROPERTY("StepRepeatCount", "u", property_get_step_repeat_count, 0, LIVE),
         SD_BUS_PROPERTY("StepRemaining", "d", property_get_step_remaining, 0, LIVE),
         SD_BUS_PROPERTY("StepElapsed", "d", property_get_step_elapsed, 0, LIVE),
         SD_BUS_PROPERTY("TargetSpeed", "d", property_get_target_speed, 0, LIVE),
@@ -795,6 +799,8 @@ static const EmittedProp emitted_props[] = {
         SNAP_NUM(MANAGER_PROP_STEP, "StepIndex", step_index),
         SNAP_STR(MANAGER_PROP_STEP, "StepName", step_name),
         SNAP_STR(MANAGER_PROP_STEP, "NextStepName", next_step_name),
+        SNAP_NUM(MANAGER_PROP_STEP, "StepRepeat", step_repeat),
+        SNAP_NUM(MANAGER_PROP_STEP, "StepRepeatCount", step_repeat_count),
         SNAP_NUM(MANAGER_PROP_LIVE, "StepRemaining", step_remaining_s),
         SNAP_NUM(MANAGER_PROP_LIVE, "StepElapsed", step_elapsed_s),
         SNAP_NUM(MANAGER_PROP_LIVE, "TargetSpeed", target_speed_kmh),

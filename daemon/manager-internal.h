@@ -81,12 +81,12 @@ typedef struct ManagerPropSent {
         char *text;    /* a string's copy */
 } ManagerPropSent;
 
-#define MANAGER_N_EMITTED_PROPS 40
+#define MANAGER_N_EMITTED_PROPS 44
 
 typedef enum ManagerProperty {
         MANAGER_PROP_STATE = 1u << 0,
         MANAGER_PROP_WORKOUT = 1u << 1,
-        MANAGER_PROP_STEP = 1u << 2, /* StepIndex, StepCount, StepName, NextStepName */
+        MANAGER_PROP_STEP = 1u << 2, /* StepIndex, StepName, NextStepName, StepRepeat(Count) */
         MANAGER_PROP_LIVE = 1u << 3, /* every value that changes each second */
         MANAGER_PROP_CONTROL = 1u << 4,
         MANAGER_PROP_SESSION = 1u << 5,
@@ -167,6 +167,7 @@ typedef struct ManagerSnapshot {
         const char *workout;      /* "" if none */
         int step_index;           /* -1: none */
         unsigned step_count;
+        unsigned step_repeat, step_repeat_count; /* "rep 2/6"; 0 outside a repeat block */
         const char *step_name;
         const char *next_step_name;
         double step_remaining_s; /* NAN if open-ended */

@@ -903,6 +903,10 @@ void manager_snapshot(Manager *m, ManagerSnapshot *ret)
         ret->step_index = st.step_index;
         ret->step_count = (unsigned)st.n_steps;
         ret->step_name = st.step_label ?: "";
+        if (w && st.step_index >= 0 && (size_t)st.step_index < w->n_steps) {
+                ret->step_repeat = w->steps[st.step_index].repeat_index;
+                ret->step_repeat_count = w->steps[st.step_index].repeat_count;
+        }
         if (w && st.step_index + 1 >= 0 && (size_t)(st.step_index + 1) < w->n_steps)
                 ret->next_step_name = w->steps[st.step_index + 1].label;
         ret->step_remaining_s = st.step_remaining_s;

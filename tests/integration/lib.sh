@@ -217,6 +217,22 @@ sessions_written() {
                 [ "$(sqlite3 "$db" "SELECT count(*) FROM sessions WHERE end_usec IS NULL")" = 0 ]
 }
 
+# start_paced_slow_disk MS [paced args]: paced with every fsync taking MS
+# milliseconds (tests/lib/slow-fsync.c, preloaded into paced alone; also
+# $PACED_TEST_FSYNC_LOG if set). Skips the test (77) without the shim or
+# under valgrind, which the preload would confuse.
+start_paced_slow_disk() {
+        local ms=$1
+        shift
+        [ -n "${PACED_TEST_SLOW_FSYNC:-}" ] && [ -e "$PACED_TEST_SLOW_FSYNC" ] ||
+                { log "SKIP: no slow-fsync shim"; exit 77; }
+        [ -z "${PACED_VALGRIND:-}" ] || { log "SKIP: under valgrind"; exit 77; }
+        # A sanitized paced: the shim comes before the ASan runtime.
+        LD_PRELOAD=$PACED_TEST_SLOW_FSYNC PACED_TEST_FSYNC_DELAY_MS=$ms \
+                ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}verify_asan_link_order=0" \
+                start_paced "$@"
+}
+
 # pacectl as the test user (root in CI).
 pc() { "$PACECTL" "$@"; }
 

@@ -5,11 +5,14 @@
 # `pacectl watch` to the end. The result — "Mile M:SS.s (goal M:SS, ±N s);
 # laps …", the sum of four quarter-mile laps — ends the watch and is in
 # `show`, `history` (marked a new best), the SVG report and the FIT laps;
-# lap cues count 1-4 in the trial; the mile split is the trial itself.
+# lap cues count 1-4 in the trial; the mile split is the trial itself. The
+# phone's session view (paced-web's /api/sessions/ID) gives the same result
+# sentence, and its four trial laps add up to the result's time.
 source "$(dirname "$0")/lib.sh"
 lib_init
 start_bus
 command -v sqlite3 > /dev/null || { log "SKIP: sqlite3 missing"; exit 77; }
+command -v jq > /dev/null || { log "SKIP: jq missing"; exit 77; }
 
 sed 's/^#mile = 6:00$/mile = 6:30/' "$PACED_SOURCE_DIR/conf/paced.conf" > "$T/paced.conf"
 grep -q '^mile = 6:30$' "$T/paced.conf" || fail "could not set the mile in the shipped config"
@@ -58,6 +61,18 @@ mile_split=$(sed -n '/Splits (mile/,/^$/p' "$T/out" | awk '$2 ~ /^16/ { print $4
 expect_rc 0 pc show "$id" --json
 grep -q '"results":\[{"distance_m":1609.344,"time_s":[0-9.]*,"goal_s":[0-9.]*,"complete":true,"best":true,"laps_s":\[' "$T/out" ||
         fail "show --json results: $(grep -o '"results":[^]]*]' "$T/out")"
+if [ -n "${PACED_WEB:-}" ] && [ -x "$PACED_WEB" ]; then
+        start_web
+        token=$(web_token "$(web_pair --read-only)")
+        curl -sf -H "Authorization: Bearer $token" "$WEB_URL/api/sessions/$id" > "$T/web.json" ||
+                fail "the phone cannot read session $id"
+        [ "$(jq -r '.results[0].text' "$T/web.json")" = "$result" ] ||
+                fail "the phone's result: $(jq -c '.results' "$T/web.json")"
+        jq -e '[.laps[] | select(.kind == "trial")] as $l | ($l | length) == 4 and
+                ((($l | map(.end_s - .start_s) | add) - .results[0].time_s) | fabs) < 0.25' \
+                "$T/web.json" > /dev/null ||
+                fail "the phone's trial laps do not add up to its result: $(jq -c '[.laps[] | select(.kind == "trial")], .results' "$T/web.json")"
+fi
 expect_rc 0 pc history
 grep -q "Mile [0-9]:[0-9][0-9]\.[0-9]\*" "$T/out" || fail "history: $(cat "$T/out")"
 grep -q "^\* a new best" "$T/out" || fail "history legend"
@@ -80,8 +95,12 @@ off=$(sqlite3 "$T/state/paced.db" "SELECT count(*) FROM (SELECT t - lag(t) OVER 
 beats=$(sqlite3 "$T/state/paced.db" "SELECT count(*) FROM rr WHERE session_id=$id")
 [ "$((off * 100))" -le "$beats" ] || fail "$off of $beats beats do not end one interval after the one before"
 # The trial's result becomes the runner's mile reference, and what derives from it.
+# The mile to the second, from the stored time (rounding the sentence's
+# tenths again would make 6:23.46 a 6:24).
+expect_rc 0 pc show "$id" --json
+time_s=$(jq -r '.results[0].time_s' "$T/out")
 expect_rc 0 pc profile --accept-result "$id"
-mile=$(awk -v t="$total" 'BEGIN { s = int(t + 0.5); printf "%d:%02d", s / 60, s % 60 }')
+mile=$(awk -v t="$time_s" 'BEGIN { s = int(t + 0.5); printf "%d:%02d", s / 60, s % 60 }')
 grep -q "^Accepted session $id's time trial: your mile is now $mile;" "$T/out" ||
         fail "accept-result ($mile): $(cat "$T/out")"
 expect_rc 0 pc profile --config "$T/paced.conf" --state-dir "$T/state"

@@ -10,21 +10,14 @@ source "$(dirname "$0")/lib.sh"
 lib_init
 start_bus
 command -v sqlite3 > /dev/null || { log "SKIP: sqlite3 missing"; exit 77; }
-[ -n "${PACED_TEST_SLOW_FSYNC:-}" ] && [ -e "$PACED_TEST_SLOW_FSYNC" ] ||
-        { log "SKIP: no slow-fsync shim"; exit 77; }
-[ -z "${PACED_VALGRIND:-}" ] || { log "SKIP: under valgrind"; exit 77; }
 db="$T/state/paced.db"
 cat > "$T/paced.conf" <<CONF
 [Safety]
 allow_remote_start = yes
 CONF
 printf '# name: Slow disk\nWarmup\n- 10s 8km/h\nMain 2x\n- 5s 11km/h\n- 5s 9km/h\n' > "$T/w.txt"
-export LD_PRELOAD=$PACED_TEST_SLOW_FSYNC PACED_TEST_FSYNC_DELAY_MS=400 \
-        PACED_TEST_FSYNC_LOG="$T/fsync.log"
-# A sanitized paced: the shim comes before the ASan runtime.
-export ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}verify_asan_link_order=0"
-start_paced --simulate --time-scale 4
-unset LD_PRELOAD
+export PACED_TEST_FSYNC_LOG="$T/fsync.log"
+start_paced_slow_disk 400 --simulate --time-scale 4
 wait_for 20 treadmill_connected || fail "simulated treadmill never connected"
 # Opening the database at startup may sync on the main thread: not a workout.
 before=$(grep -c '^main ' "$T/fsync.log" 2> /dev/null || true)

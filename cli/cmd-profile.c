@@ -19,12 +19,19 @@
 #include "pacectl.h"
 #include "plan.h"
 #include "profile-config.h"
+#include "profile-view.h"
 #include "session-cli.h"
 #include "time-util.h"
 #include "util.h"
 #include "workout.h"
 
 static const char options_help[] =
+        "Without --config, --db or --state-dir: the profile paced trains with (asked\n"
+        "over D-Bus), else the one it would load from the files.\n"
+        "  set KEY=VALUE...             Change [Runner] keys (mile=6:15, max_hr=188,\n"
+        "                               units=mi, easy_pace=9:30/mi; KEY= removes one):\n"
+        "                               paced writes " CONFIG_PROFILE_DROPIN " in paced.conf.d\n"
+        "                               and applies it (root or group paced)\n"
         "      --config FILE            Configuration file (default " CONFIG_DEFAULT_PATH ")\n"
         "      --accept-thresholds ID   Make session ID's detected HRVT1/HRVT2 the profile's\n"
         "                               thresholds (asks paced; root or group paced); only\n"
@@ -35,198 +42,6 @@ static const char options_help[] =
         "                               mile (asks paced; root or group paced)\n"
         "      --json                   Print JSON\n" SESSION_CLI_DB_OPTIONS_HELP
         "  -h, --help                   Show this help\n";
-
-typedef struct ProfileView {
-        const char *config_path;
-        bool config_found;
-        ProfileSettings p;
-        bool have_accepted;
-        SessionAccepted accepted;
-        bool have_accepted_mile;
-        SessionAcceptedResult accepted_mile;
-        double goal_mile_s; /* the stored plan's goal, 0 if none */
-        ZoneTable zones;
-        bool have_zones;
-} ProfileView;
-
-static bool hr_estimated(HrSource s)
-{
-        return s == HR_SOURCE_AGE || s == HR_SOURCE_FROM_MAX;
-}
-
-/* LTHR as the daemon uses it: configured/accepted, else the profile's 90 % of max. */
-static double lthr_of(const ProfileView *v, HrSource *ret_source)
-{
-        if (v->p.hr.lthr_bpm > 0) {
-                *ret_source = v->p.hr.lthr_source;
-                return v->p.hr.lthr_bpm;
-        }
-        *ret_source = v->p.runner.lthr ? HR_SOURCE_FROM_MAX : HR_SOURCE_UNSET;
-        return v->p.runner.lthr ? v->p.runner.lthr : NAN;
-}
-
-static const char *source_text(const ProfileView *v, HrSource s, bool accepted, char *buf, size_t n)
-{
-        if (accepted) {
-                snprintf(buf, n, "accepted from session %" PRIi64, v->accepted.session_id);
-                return buf;
-        }
-        snprintf(buf, n, "%s", hr_source_to_string(s));
-        return buf;
-}
-
-static void print_text(const ProfileView *v)
-{
-        bool imperial = v->p.runner.units == PROFILE_UNITS_MI;
-        char pace[32], why[160], src[64], speed[32];
-        HrSource ls;
-        double lthr = lthr_of(v, &ls);
-
-        printf("Runner profile from %s%s\n\nReference paces:\n", v->config_path,
-               v->config_found ? "" : " (not found: defaults)");
-        for (PaceRef r = 0; r < _PACE_REF_MAX; r++) {
-                double kmh = runner_profile_speed_kmh(&v->p.runner, r);
-
-                format_pace(pace, sizeof(pace), kmh, imperial, TIME_FORMAT_UNIT);
-                if (r == PACE_REF_MILE && v->p.mile_accepted)
-                        snprintf(why, sizeof(why), "the time trial of session %" PRIi64,
-                                 v->accepted_mile.session_id);
-                else if (r == PACE_REF_GOAL && v->goal_mile_s > 0)
-                        snprintf(why, sizeof(why), "the training plan's goal");
-                else
-                        runner_profile_derivation(&v->p.runner, r, why, sizeof(why));
-                printf("  %-10s %9s  %9s  %s\n", pace_ref_to_string(r), pace,
-                       format_speed(speed, sizeof(speed), kmh, imperial, TIME_FORMAT_UNIT), why);
-        }
-        printf("\nHeart rate:\n");
-        if (v->p.hr.max_bpm > 0)
-                printf("  max        %3.0f bpm  %s\n", v->p.hr.max_bpm,
-                       hr_source_to_string(v->p.hr.max_source));
-        else
-                printf("  max        unknown (set max_hr or age in [Runner])\n");
-        printf("  resting    %3.0f bpm  %s\n", v->p.hr.rest_bpm,
-               hr_source_to_string(v->p.hr.rest_source));
-        if (isfinite(lthr))
-                printf("  LTHR       %3.0f bpm  %s\n", lthr,
-                       source_text(v, ls, v->p.lthr_accepted, src, sizeof(src)));
-        if (v->p.hr.hrvt1_bpm > 0) {
-                printf("  HRVT1      %3.0f bpm  aerobic threshold, %s\n", v->p.hr.hrvt1_bpm,
-                       source_text(v, v->p.hr.hrvt1_source, v->p.vt_accepted, src, sizeof(src)));
-                printf("  HRVT2      %3.0f bpm  anaerobic threshold (the crossover), %s\n",
-                       v->p.hr.hrvt2_bpm, src);
-        } else
-                printf("  HRVT1/2    not set (pacectl profile --accept-thresholds ID)\n");
-        if (v->have_accepted &&
-            !(isfinite(v->accepted.hrvt1_bpm) && isfinite(v->accepted.hrvt2_bpm))) {
-                /* Older paced versions accepted one-sided results. */
-                printf("  (the thresholds accepted from session %" PRIi64 " are not used: they "
-                       "hold one threshold only, and LTHR comes from HRVT2 while the zones "
-                       "need both; accept a threshold test that reaches both)\n",
-                       v->accepted.session_id);
-        } else if (v->have_accepted) {
-                if (!v->p.lthr_accepted && v->p.lthr_config)
-                        printf("  (LTHR is the configuration's, not session %" PRIi64
-                               "'s accepted HRVT2)\n",
-                               v->accepted.session_id);
-                if (!v->p.vt_accepted && v->p.vt_config)
-                        printf("  (HRVT1/HRVT2 are the configuration's, not session %" PRIi64
-                               "'s accepted ones)\n",
-                               v->accepted.session_id);
-        }
-
-        if (!v->have_zones) {
-                printf("\nZones: off (%s model needs values the profile lacks)\n",
-                       zone_model_to_string(v->p.zone_model));
-                return;
-        }
-        printf("\nZones (%s%s):\n", zone_model_to_string(v->p.zone_model),
-               v->zones.estimated ? ", estimated" : "");
-        for (size_t i = 0; i < v->zones.n_zones; i++) {
-                const Zone *z = &v->zones.zones[i];
-
-                if (i == 0)
-                        printf("  %-4s      < %3.0f bpm\n", z->name, z->hi_bpm);
-                else if (i + 1 == v->zones.n_zones)
-                        printf("  %-4s     >= %3.0f bpm\n", z->name, z->lo_bpm);
-                else
-                        printf("  %-4s %3.0f-%3.0f bpm\n", z->name, z->lo_bpm, z->hi_bpm);
-        }
-}
-
-static void print_json(const ProfileView *v)
-{
-        JsonWriter w;
-        char why[160];
-        HrSource ls;
-        double lthr = lthr_of(v, &ls);
-
-        json_writer_init(&w, stdout);
-        json_writer_begin_object(&w);
-        json_writer_key_string(&w, "config", v->config_path);
-        json_writer_key_bool(&w, "config_found", v->config_found);
-        json_writer_key_string(&w, "units", v->p.runner.units == PROFILE_UNITS_MI ? "mi" : "km");
-        json_writer_key(&w, "paces");
-        json_writer_begin_array(&w);
-        for (PaceRef r = 0; r < _PACE_REF_MAX; r++) {
-                double kmh = runner_profile_speed_kmh(&v->p.runner, r);
-
-                json_writer_begin_object(&w);
-                json_writer_key_string(&w, "ref", pace_ref_to_string(r));
-                json_writer_key_number(&w, "pace_s_per_km", kmh > 0 ? 3600.0 / kmh : NAN);
-                json_writer_key_number(&w, "speed_kmh", kmh);
-                json_writer_key_string(&w, "source", ref_source_to_string(v->p.runner.source[r]));
-                json_writer_key_string(
-                        &w, "derivation",
-                        runner_profile_derivation(&v->p.runner, r, why, sizeof(why)));
-                json_writer_end_object(&w);
-        }
-        json_writer_end_array(&w);
-        json_writer_key_number(&w, "max_hr_bpm", v->p.hr.max_bpm > 0 ? v->p.hr.max_bpm : NAN);
-        json_writer_key_string(&w, "max_hr_source", hr_source_to_string(v->p.hr.max_source));
-        json_writer_key_bool(&w, "max_hr_estimated", hr_estimated(v->p.hr.max_source));
-        json_writer_key_number(&w, "resting_hr_bpm", v->p.hr.rest_bpm);
-        json_writer_key_string(&w, "resting_hr_source", hr_source_to_string(v->p.hr.rest_source));
-        json_writer_key_number(&w, "lthr_bpm", lthr);
-        json_writer_key_string(&w, "lthr_source",
-                               v->p.lthr_accepted ? "accepted" : hr_source_to_string(ls));
-        json_writer_key_bool(&w, "lthr_estimated", hr_estimated(ls));
-        json_writer_key_number(&w, "hrvt1_bpm", v->p.hr.hrvt1_bpm > 0 ? v->p.hr.hrvt1_bpm : NAN);
-        json_writer_key_number(&w, "hrvt2_bpm", v->p.hr.hrvt2_bpm > 0 ? v->p.hr.hrvt2_bpm : NAN);
-        if (v->p.hr.hrvt1_bpm > 0)
-                json_writer_key_string(&w, "thresholds_source",
-                                       v->p.vt_accepted ? "accepted" : "config");
-        else
-                json_writer_key_null(&w, "thresholds_source");
-        json_writer_key(&w, "accepted");
-        if (v->have_accepted) {
-                json_writer_begin_object(&w);
-                json_writer_key_int(&w, "session_id", v->accepted.session_id);
-                json_writer_key_uint(&w, "accepted_usec", v->accepted.accepted_wall_usec);
-                json_writer_key_number(&w, "hrvt1_bpm", v->accepted.hrvt1_bpm);
-                json_writer_key_number(&w, "hrvt2_bpm", v->accepted.hrvt2_bpm);
-                json_writer_key_number(&w, "hrvt1_kmh", v->accepted.hrvt1_kmh);
-                json_writer_key_number(&w, "hrvt2_kmh", v->accepted.hrvt2_kmh);
-                json_writer_end_object(&w);
-        } else
-                json_writer_null(&w);
-        json_writer_key_string(&w, "zone_model", zone_model_to_string(v->p.zone_model));
-        json_writer_key(&w, "zones");
-        if (v->have_zones) {
-                json_writer_begin_array(&w);
-                for (size_t i = 0; i < v->zones.n_zones; i++) {
-                        json_writer_begin_object(&w);
-                        json_writer_key_string(&w, "name", v->zones.zones[i].name);
-                        json_writer_key_number(&w, "lo_bpm", v->zones.zones[i].lo_bpm);
-                        json_writer_key_number(&w, "hi_bpm", v->zones.zones[i].hi_bpm);
-                        json_writer_end_object(&w);
-                }
-                json_writer_end_array(&w);
-        } else
-                json_writer_null(&w);
-        json_writer_key_bool(&w, "zones_estimated", v->have_zones && v->zones.estimated);
-        json_writer_end_object(&w);
-        fputc('\n', stdout);
-}
 
 static int accept_thresholds(const char *id_arg, bool force)
 {
@@ -300,6 +115,85 @@ static int accept_result(const char *id_arg)
         return PACECTL_EXIT_OK;
 }
 
+static bool paced_not_running(const sd_bus_error *e, int r)
+{
+        return sd_bus_error_has_names(e, SD_BUS_ERROR_SERVICE_UNKNOWN,
+                                      SD_BUS_ERROR_NAME_HAS_NO_OWNER) ||
+               (!sd_bus_error_is_set(e) && r < 0);
+}
+
+/*
+ * The profile paced trains with, printed by paced itself. Returns 1 if
+ * printed, 0 if paced is not running (the caller reads the files), or an
+ * exit code < 0 negated. Never starts paced (no auto-start): a look at the
+ * profile is no reason to take the treadmill.
+ */
+static int show_from_daemon(bool json)
+{
+        _cleanup_(sd_bus_error_free) sd_bus_error error = SD_BUS_ERROR_NULL;
+        _cleanup_(sd_bus_message_unrefp) sd_bus_message *call = NULL, *reply = NULL;
+        _cleanup_(sd_bus_flush_close_unrefp) sd_bus *bus = NULL;
+        const char *text;
+        int r;
+
+        r = pacectl_bus_open(&bus);
+        if (r < 0)
+                return 0;
+        r = sd_bus_message_new_method_call(bus, &call, PACED_BUS_NAME, PACED_BUS_PATH,
+                                           PACED_BUS_IFACE_MANAGER, "GetProfile");
+        if (r >= 0)
+                r = sd_bus_message_set_auto_start(call, false);
+        if (r >= 0)
+                r = sd_bus_message_append(call, "s", json ? "json" : "text");
+        if (r < 0)
+                return -pacectl_error_exit("profile", NULL, r);
+        r = sd_bus_call(bus, call, 0, &error, &reply);
+        if (r < 0 && paced_not_running(&error, r))
+                return 0;
+        if (r < 0)
+                return -pacectl_error_exit("profile", &error, r);
+        r = sd_bus_message_read(reply, "s", &text);
+        if (r < 0)
+                return -pacectl_error_exit("profile", NULL, r);
+        fputs(text, stdout);
+        return 1;
+}
+
+static int set_profile(char **assignments, size_t n)
+{
+        _cleanup_(sd_bus_error_free) sd_bus_error error = SD_BUS_ERROR_NULL;
+        _cleanup_(sd_bus_message_unrefp) sd_bus_message *call = NULL, *reply = NULL;
+        _cleanup_(sd_bus_flush_close_unrefp) sd_bus *bus = NULL;
+        const char *file;
+        int r;
+
+        if (n == 0) {
+                fprintf(stderr, "pacectl profile set: give KEY=VALUE, e.g. mile=6:15\n");
+                return PACECTL_EXIT_USAGE;
+        }
+        r = pacectl_bus_open(&bus);
+        if (r < 0)
+                return pacectl_error_exit("cannot connect to the bus", NULL, r);
+        r = sd_bus_message_new_method_call(bus, &call, PACED_BUS_NAME, PACED_BUS_PATH,
+                                           PACED_BUS_IFACE_MANAGER, "SetProfile");
+        if (r >= 0)
+                r = sd_bus_message_open_container(call, 'a', "s");
+        for (size_t i = 0; r >= 0 && i < n; i++)
+                r = sd_bus_message_append(call, "s", assignments[i]);
+        if (r >= 0)
+                r = sd_bus_message_close_container(call);
+        if (r < 0)
+                return pacectl_error_exit("profile set", NULL, r);
+        r = sd_bus_call(bus, call, 0, &error, &reply);
+        if (r < 0)
+                return pacectl_error_exit("profile set", &error, r);
+        r = sd_bus_message_read(reply, "s", &file);
+        if (r < 0)
+                return pacectl_error_exit("profile set", NULL, r);
+        printf("Profile changed in %s; paced trains with it now (pacectl profile).\n", file);
+        return PACECTL_EXIT_OK;
+}
+
 /* The database is optional here: without it the profile is the config's alone. */
 static void load_accepted(const char *db, const char *state_dir, ProfileView *v)
 {
@@ -347,6 +241,7 @@ static int cmd_profile(int argc, char *argv[])
                 {},
         };
         const char *db = NULL, *state_dir = NULL, *accept = NULL, *accept_res = NULL;
+        _cleanup_free_ char *dropins = NULL;
         ProfileView v = {.config_path = CONFIG_DEFAULT_PATH};
         Config *cfg = NULL;
         ConfigError e = {};
@@ -384,8 +279,17 @@ static int cmd_profile(int argc, char *argv[])
                 default:
                         return PACECTL_EXIT_USAGE;
                 }
+        if (optind < argc && streq(argv[optind], "set")) {
+                if (explicit_config || db || state_dir || json || accept || accept_res || force) {
+                        fprintf(stderr, "pacectl profile set: takes KEY=VALUE only (it changes "
+                                        "what paced runs with)\n");
+                        return PACECTL_EXIT_USAGE;
+                }
+                return set_profile(argv + optind + 1, (size_t)(argc - optind - 1));
+        }
         if (optind != argc) {
-                fprintf(stderr, "pacectl profile: unexpected argument '%s'\n", argv[optind]);
+                fprintf(stderr, "pacectl profile: unexpected argument '%s' (set KEY=VALUE?)\n",
+                        argv[optind]);
                 return PACECTL_EXIT_USAGE;
         }
         if (force && !accept) {
@@ -397,6 +301,11 @@ static int cmd_profile(int argc, char *argv[])
         if (accept_res)
                 return accept_result(accept_res);
 
+        if (!explicit_config && !db && !state_dir) {
+                r = show_from_daemon(json);
+                if (r != 0)
+                        return r > 0 ? PACECTL_EXIT_OK : -r;
+        }
         r = config_load_file(v.config_path, &cfg, &e);
         if (r == -ENOENT && !explicit_config)
                 r = config_new(&cfg); /* as paced does: no file at the default path = defaults */
@@ -411,6 +320,8 @@ static int cmd_profile(int argc, char *argv[])
                 return r == -EINVAL ? PACECTL_EXIT_USAGE : PACECTL_EXIT_FAILURE;
         }
         /* The daemon's state directory, unless the command line names one. */
+        dropins = config_dropins_describe(v.config_path);
+        v.dropins = dropins;
         load_accepted(db, state_dir ? state_dir : cfg->state_dir, &v);
         load_goal(db, state_dir ? state_dir : cfg->state_dir, &v);
         ProfileOverrides o = {
@@ -420,15 +331,16 @@ static int cmd_profile(int argc, char *argv[])
         profile_settings_from_config_with(cfg, v.have_accepted ? &v.accepted : NULL, &o, &v.p);
         v.have_zones = zone_table_build(v.p.zone_model, &v.p.hr, &v.zones) >= 0;
         if (json)
-                print_json(&v);
+                profile_view_print_json(stdout, &v);
         else
-                print_text(&v);
+                profile_view_print_text(stdout, &v);
         config_free(cfg);
         return PACECTL_EXIT_OK;
 }
 
 PACECTL_COMMAND(profile, .name = "profile",
-                .args = "[--config FILE] [--json] | --accept-thresholds ID [--force] | "
-                        "--accept-result ID",
-                .summary = "Show the runner profile, or accept a session's thresholds or mile.",
+                .args = "[--config FILE] [--json] | set KEY=VALUE... | --accept-thresholds ID "
+                        "[--force] | --accept-result ID",
+                .summary = "Show or change the runner profile, or accept a session's thresholds "
+                           "or mile.",
                 .run = cmd_profile);

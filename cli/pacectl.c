@@ -100,7 +100,8 @@ static void help(void)
                         other = true;
                         help_command(*c);
                 }
-        printf("\nRun 'pacectl COMMAND --help' for a command's options.\n");
+        printf("\nRun 'pacectl help COMMAND' (or 'pacectl COMMAND --help') for a command's "
+               "options.\n");
 }
 
 /*
@@ -140,6 +141,18 @@ int main(int argc, char *argv[])
         if (parse_global(&argc, &argv) < 0)
                 return PACECTL_EXIT_USAGE;
 
+        /* pacectl help CMD: the command's own help, as CMD --help. */
+        if (argc == 3 && streq(argv[1], "help")) {
+                char *help_argv[] = {argv[2], (char *)"--help", NULL};
+
+                c = command_find(argv[2]);
+                if (!c) {
+                        fprintf(stderr, "pacectl: unknown command '%s' (see 'pacectl --help')\n",
+                                argv[2]);
+                        return PACECTL_EXIT_USAGE;
+                }
+                return c->run(2, help_argv);
+        }
         /* Bare pacectl: the status, as bare systemctl, timedatectl and
          * iwctl's first screen show what is going on. */
         if (argc < 2) {

@@ -1,7 +1,9 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* Shared by pacectl validate and export-workout: a workout file or library
  * name, resolved for a runner profile and a machine, offline. */
+#define _GNU_SOURCE 1 /* asprintf */
 #include <getopt.h>
+#include <glob.h>
 #include <ini.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -9,6 +11,7 @@
 #include <strings.h>
 #include <sys/stat.h>
 
+#include "config.h"
 #include "pacectl.h"
 #include "util.h"
 #include "workout-cli.h"
@@ -31,6 +34,9 @@ static int set_runner_key(const char *where, RunnerProfile *p, const char *key, 
         int k;
 
         k = runner_profile_set_key(p, key, value);
+        if (k == -ENOENT && config_check_key("Runner", key, bad, n) < 0 &&
+            strstr(bad, "belongs in"))
+                return k; /* paced.conf's key of another section */
         if (k == -ENOENT) {
                 hint = runner_profile_key_suggest(key);
                 snprintf(bad, n, "unknown key '%s'%s%s%s", key, hint ? " (did you mean '" : "",
@@ -51,12 +57,63 @@ static int runner_ini_handler(void *user, const char *section, const char *name,
 {
         IniState *st = user;
 
-        /* The other sections of paced.conf are not the profile. */
+        /* The other sections of paced.conf are not the profile, but a typo
+         * there is one all the same: paced would refuse the file. */
         if (strcasecmp(section, "Runner") != 0)
-                return 1;
+                return config_check_key(section, name, st->bad, sizeof(st->bad)) < 0 ? 0 : 1;
         /* 0 stops the parse: ini_parse() returns this line. */
         return set_runner_key(st->path, st->profile, name, value, st->bad, sizeof(st->bad)) < 0 ? 0
                                                                                                 : 1;
+}
+
+/* Unknown sections on their header's line, as paced.conf's: inih reports a
+ * section only with its first key, and an empty one never. */
+static int check_sections(const char *path)
+{
+        _cleanup_free_ char *line = NULL;
+        size_t size = 0;
+        unsigned n = 0;
+        FILE *f = fopen(path, "re");
+        int r = 0;
+
+        if (!f)
+                return 0; /* ini_parse() says it cannot open it */
+        while (r == 0 && getline(&line, &size, f) >= 0) {
+                const char *p = line + strspn(line, " \t"), *end;
+                char name[64], err[200];
+
+                n++;
+                if (*p != '[' || !(end = strchr(p, ']')))
+                        continue;
+                snprintf(name, sizeof(name), "%.*s",
+                         (int)MIN((size_t)(end - p - 1), sizeof(name) - 1), p + 1);
+                if (config_check_section(name, err, sizeof(err)) < 0) {
+                        fprintf(stderr, "pacectl: %s:%u: %s\n", path, n, err);
+                        r = -EINVAL;
+                }
+        }
+        fclose(f);
+        return r;
+}
+
+/* One profile file: a paced.conf (its [Runner]) or a file with [Runner] only. */
+static int load_profile_file(const char *path, RunnerProfile *p)
+{
+        IniState s = {.path = path, .profile = p};
+        int k;
+
+        if (check_sections(path) < 0)
+                return -EINVAL;
+        k = ini_parse(path, runner_ini_handler, &s);
+        if (k < 0) {
+                fprintf(stderr, "pacectl: %s: cannot open\n", path);
+                return -EINVAL;
+        }
+        if (k > 0) {
+                fprintf(stderr, "pacectl: %s:%d: %s\n", path, k, s.bad[0] ? s.bad : "syntax error");
+                return -EINVAL;
+        }
+        return 0;
 }
 
 int workout_cli_load_profile(const char *spec, RunnerProfile *p)
@@ -65,19 +122,22 @@ int workout_cli_load_profile(const char *spec, RunnerProfile *p)
         char bad[200];
 
         if (!strchr(spec, '=') || stat(spec, &st) == 0) {
-                IniState s = {.path = spec, .profile = p};
-                int k = ini_parse(spec, runner_ini_handler, &s);
+                _cleanup_free_ char *pattern = NULL;
+                glob_t g = {};
+                int r;
 
-                if (k < 0) {
-                        fprintf(stderr, "pacectl: %s: cannot open\n", spec);
-                        return -EINVAL;
-                }
-                if (k > 0) {
-                        fprintf(stderr, "pacectl: %s:%d: %s\n", spec, k,
-                                s.bad[0] ? s.bad : "syntax error");
-                        return -EINVAL;
-                }
-                return 0;
+                r = load_profile_file(spec, p);
+                if (r < 0)
+                        return r;
+                /* Its drop-ins, as paced reads them (paced.conf(5)): FILE.d/NAME.conf in
+                 * name order, each overriding; `pacectl profile set` writes one. */
+                if (asprintf(&pattern, "%s.d/*.conf", spec) < 0)
+                        return -ENOMEM;
+                if (glob(pattern, 0, NULL, &g) == 0)
+                        for (size_t i = 0; i < g.gl_pathc && r >= 0; i++)
+                                r = load_profile_file(g.gl_pathv[i], p);
+                globfree(&g);
+                return r;
         }
         _cleanup_free_ char *copy = strdup(spec);
         char *save = NULL;

@@ -1,5 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
+#define _GNU_SOURCE 1 /* asprintf */
 #include <ctype.h>
+#include <dirent.h>
 #include <errno.h>
 #include <ini.h>
 #include <math.h>
@@ -11,6 +13,7 @@
 #include "config.h"
 #include "profile.h"
 #include "read-file.h"
+#include "suggest.h"
 #include "time-util.h"
 #include "utf8.h"
 #include "util.h"
@@ -105,6 +108,7 @@ static void config_set_defaults(Config *c)
 {
         *c = (Config){
                 .scan_timeout_s = 30,
+                .acquire_notify = true,
                 .units = CONFIG_UNITS_METRIC,
                 .zone_model = CONFIG_ZONE_MODEL_AUTO,
                 .max_speed_kmh = 20.0,
@@ -574,6 +578,7 @@ static const ConfigKey config_keys[] = {
         KEY("Devices", "strap", parse_device, strap, 0, 248),
         KEY("Devices", "footpod", parse_footpod, footpod, 0, 248),
         KEY("Devices", "scan_timeout", config_parse_duration, scan_timeout_s, 1, 600),
+        KEY("Devices", "acquire_notify", parse_bool, acquire_notify, 0, 0),
 
         ENUM_KEY("Footpod", "distance", footpod_distance, footpod_distance_table),
 
@@ -636,30 +641,102 @@ static const ConfigKey config_keys[] = {
 
 /* ---- parsing ---- */
 
+/* At most this many drop-ins in paced.conf.d: a config is a few files. */
+#define CONFIG_DROPINS_MAX 64
+/* A key's position: file index * CONFIG_POS_FILE + line (file 0: the main file). */
+#define CONFIG_POS_FILE 10000000u
+
 typedef struct ParseState {
         Config *config;
         ConfigError *error;
         const char *text;
         size_t len, pos;
-        unsigned line; /* of the line inih is processing */
-        unsigned key_line[ELEMENTSOF(config_keys)];
+        unsigned file;                 /* 0: the main file (or the one string); 1..: drop-ins */
+        const char *const *file_names; /* of the drop-ins, for errors; NULL for one string */
+        unsigned line;                 /* of the line inih is processing */
+        unsigned key_line[ELEMENTSOF(config_keys)]; /* position (see CONFIG_POS_FILE) */
+        bool key_in_file[ELEMENTSOF(config_keys)];  /* set in the file being parsed */
         bool failed;
         int errno_value;
 } ParseState;
 
-static void fail(ParseState *s, unsigned line, int r, const char *fmt, ...) _printf_(4, 5);
-static void fail(ParseState *s, unsigned line, int r, const char *fmt, ...)
+static unsigned here(const ParseState *s)
 {
+        return s->file * CONFIG_POS_FILE + s->line;
+}
+
+/*
+ * pos is here() or a key_line[]: an error in the main file carries its line
+ * (the caller names the file); one in a drop-in names the drop-in and its
+ * line in the message, so that every caller reports it right.
+ */
+static void fail(ParseState *s, unsigned pos, int r, const char *fmt, ...) _printf_(4, 5);
+static void fail(ParseState *s, unsigned pos, int r, const char *fmt, ...)
+{
+        unsigned file = pos / CONFIG_POS_FILE, line = pos % CONFIG_POS_FILE;
+        size_t n = 0;
         va_list ap;
 
         if (s->failed)
                 return;
         s->failed = true;
         s->errno_value = r;
-        s->error->line = line;
+        s->error->line = file == 0 ? line : 0;
+        s->error->message[0] = '\0';
+        if (file > 0 && s->file_names)
+                n = (size_t)snprintf(s->error->message, sizeof(s->error->message),
+                                     "%s:%u: ", s->file_names[file - 1], line);
+        if (n >= sizeof(s->error->message))
+                return;
         va_start(ap, fmt);
-        vsnprintf(s->error->message, sizeof(s->error->message), fmt, ap);
+        vsnprintf(s->error->message + n, sizeof(s->error->message) - n, fmt, ap);
         va_end(ap);
+}
+
+static bool section_known(const char *name, size_t len)
+{
+        for (size_t i = 0; i < ELEMENTSOF(config_keys); i++)
+                if (strlen(config_keys[i].section) == len &&
+                    strncmp(config_keys[i].section, name, len) == 0)
+                        return true;
+        return false;
+}
+
+/* The sections, each once, for "did you mean". */
+static size_t section_names(const char **names, size_t max)
+{
+        size_t n = 0;
+
+        for (size_t i = 0; i < ELEMENTSOF(config_keys) && n < max; i++)
+                if (i == 0 || !streq(config_keys[i].section, config_keys[i - 1].section))
+                        names[n++] = config_keys[i].section;
+        return n;
+}
+
+/*
+ * An unknown section on its header's line: inih reports sections only
+ * with their first key, and an empty one not at all.
+ */
+static void check_section_header(ParseState *s, const char *line)
+{
+        const char *p = line, *end, *names[16], *hint;
+        char name[64];
+        size_t len;
+
+        if (s->line == 1 && strncmp(p, "\xEF\xBB\xBF", 3) == 0)
+                p += 3; /* a UTF-8 byte order mark, as inih skips it */
+        p += strspn(p, " \t");
+        if (*p != '[' || !(end = strchr(p, ']')))
+                return; /* not a header, or inih's syntax error */
+        len = (size_t)(end - p - 1);
+        if (section_known(p + 1, len))
+                return;
+        snprintf(name, sizeof(name), "%.*s", (int)MIN(len, sizeof(name) - 1), p + 1);
+        hint = suggest_closest(name, names, section_names(names, ELEMENTSOF(names)));
+        if (hint)
+                fail(s, here(s), -EINVAL, "unknown section [%s] (did you mean [%s]?)", name, hint);
+        else
+                fail(s, here(s), -EINVAL, "unknown section [%s]", name);
 }
 
 /* inih's reader: one line at a time from the buffer, counting lines for error messages. */
@@ -675,11 +752,11 @@ static char *reader(char *buf, int size, void *stream)
                 char ch = s->text[s->pos++];
 
                 if (ch == '\0') {
-                        fail(s, s->line, -EINVAL, "NUL byte in configuration");
+                        fail(s, here(s), -EINVAL, "NUL byte in configuration");
                         return NULL;
                 }
                 if ((int)n >= size - 2) {
-                        fail(s, s->line, -EINVAL, "line too long (at most %d characters)",
+                        fail(s, here(s), -EINVAL, "line too long (at most %d characters)",
                              size - 3);
                         return NULL;
                 }
@@ -690,10 +767,11 @@ static char *reader(char *buf, int size, void *stream)
         buf[n] = '\0';
         /* Values reach the log, D-Bus and espeak-ng: text only. */
         if (utf8_find_bad(buf, n, true) < n) {
-                fail(s, s->line, -EINVAL, "not UTF-8 text, or a control character");
+                fail(s, here(s), -EINVAL, "not UTF-8 text, or a control character");
                 return NULL;
         }
-        return buf;
+        check_section_header(s, buf);
+        return s->failed ? NULL : buf;
 }
 
 static bool key_is_string(const ConfigKey *k)
@@ -727,6 +805,61 @@ static bool config_has_key(const char *section, const char *key)
         return false;
 }
 
+/* Why [section] name is not a key: another section's, a typo, an old spelling. */
+static void describe_unknown_key(const char *section, const char *name, char *buf, size_t len)
+{
+        const char *hint = NULL, *other = NULL, *keys[ELEMENTSOF(config_keys)];
+        size_t n = 0;
+
+        /* A key of another section: name it. */
+        for (size_t i = 0; i < ELEMENTSOF(config_keys) && !other; i++)
+                if (streq(config_keys[i].key, name))
+                        other = config_keys[i].section;
+        if (other) {
+                snprintf(buf, len, "'%s' belongs in [%s], not [%s]", name, other, section);
+                return;
+        }
+        /* The profile's old spellings (MaxHR), then typos: one vocabulary. */
+        if (streq(section, "Runner"))
+                hint = runner_profile_key_renamed(name);
+        if (hint && !config_has_key("Runner", hint))
+                hint = NULL;
+        for (size_t i = 0; i < ELEMENTSOF(config_keys); i++)
+                if (streq(config_keys[i].section, section))
+                        keys[n++] = config_keys[i].key;
+        if (!hint)
+                hint = suggest_closest(name, keys, n);
+        if (hint)
+                snprintf(buf, len, "unknown key '%s' in [%s] (did you mean '%s'?)", name, section,
+                         hint);
+        else
+                snprintf(buf, len, "unknown key '%s' in [%s]", name, section);
+}
+
+int config_check_section(const char *section, char *err, size_t errlen)
+{
+        const char *names[16], *hint;
+
+        if (section_known(section, strlen(section)))
+                return 0;
+        hint = suggest_closest(section, names, section_names(names, ELEMENTSOF(names)));
+        if (hint)
+                set_error(err, errlen, "unknown section [%s] (did you mean [%s]?)", section, hint);
+        else
+                set_error(err, errlen, "unknown section [%s]", section);
+        return -EINVAL;
+}
+
+int config_check_key(const char *section, const char *key, char *err, size_t errlen)
+{
+        if (config_has_key(section, key))
+                return 0;
+        if (config_check_section(section, err, errlen) < 0)
+                return -EINVAL;
+        describe_unknown_key(section, key, err, errlen);
+        return -EINVAL;
+}
+
 static int handler(void *user, const char *section, const char *name, const char *value)
 {
         ParseState *s = user;
@@ -744,12 +877,14 @@ static int handler(void *user, const char *section, const char *name, const char
                 section_known = true;
                 if (!streq(k->key, name))
                         continue;
-                if (s->key_line[i]) {
-                        fail(s, s->line, -EINVAL, "[%s] %s is already set on line %u", section,
-                             name, s->key_line[i]);
+                /* Within a file a key is set once; a later drop-in overrides it. */
+                if (s->key_in_file[i]) {
+                        fail(s, here(s), -EINVAL, "[%s] %s is already set on line %u", section,
+                             name, s->key_line[i] % CONFIG_POS_FILE);
                         return 0;
                 }
-                s->key_line[i] = s->line;
+                s->key_in_file[i] = true;
+                s->key_line[i] = here(s);
                 if (!*value) {
                         reset_to_default(k, s->config);
                         return 1;
@@ -757,36 +892,30 @@ static int handler(void *user, const char *section, const char *name, const char
                 err[0] = '\0';
                 r = k->parse(k, value, (uint8_t *)s->config + k->offset, err, sizeof(err));
                 if (r == -ENOMEM) {
-                        fail(s, s->line, -ENOMEM, "out of memory");
+                        fail(s, here(s), -ENOMEM, "out of memory");
                         return 0;
                 }
                 if (r < 0) {
-                        fail(s, s->line, -EINVAL, "[%s] %s: %s", section, name, err);
+                        /* inih ends a value at " ;" only: "12 # km/h" is one value. */
+                        bool comment = strstr(value, " #") || strstr(value, "\t#");
+
+                        fail(s, here(s), -EINVAL, "[%s] %s: %s%s", section, name, err,
+                             comment ? "; '#' starts a comment only at the start of a line "
+                                       "(after a value, use ' ;')"
+                                     : "");
                         return 0;
                 }
                 return 1;
         }
         if (!*section)
-                fail(s, s->line, -EINVAL, "'%s' is outside any [Section]", name);
+                fail(s, here(s), -EINVAL, "'%s' is outside any [Section]", name);
         else if (!section_known)
-                fail(s, s->line, -EINVAL, "unknown section [%s]", section);
+                fail(s, here(s), -EINVAL, "unknown section [%s]", section);
         else {
-                const char *hint = NULL;
+                char why[CONFIG_ERROR_MAX - 32];
 
-                /* The profile's old spellings (MaxHR) and typos: one vocabulary. */
-                if (streq(section, "Runner")) {
-                        hint = runner_profile_key_renamed(name);
-                        if (!hint)
-                                hint = runner_profile_key_suggest(name);
-                        /* Only a key paced.conf has (no goal_mile: that is the plan's). */
-                        if (hint && !config_has_key("Runner", hint))
-                                hint = NULL;
-                }
-                if (hint)
-                        fail(s, s->line, -EINVAL, "unknown key '%s' in [%s] (did you mean '%s'?)",
-                             name, section, hint);
-                else
-                        fail(s, s->line, -EINVAL, "unknown key '%s' in [%s]", name, section);
+                describe_unknown_key(section, name, why, sizeof(why));
+                fail(s, here(s), -EINVAL, "%s", why);
         }
         return 0;
 }
@@ -841,11 +970,30 @@ static void validate(ParseState *s)
 #undef LATER
 }
 
+/* One file's text on top of what s->config holds. */
+static void parse_text(ParseState *s, unsigned file, const char *text, size_t len)
+{
+        int r;
+
+        s->file = file;
+        s->text = text;
+        s->len = len;
+        s->pos = 0;
+        s->line = 0;
+        memset(s->key_in_file, 0, sizeof(s->key_in_file));
+        r = ini_parse_stream(reader, s, handler, s);
+        if (!s->failed && r > 0)
+                fail(s, file * CONFIG_POS_FILE + (unsigned)r, -EINVAL,
+                     "syntax error: expected 'key = value' or '[Section]'");
+        else if (!s->failed && r < 0)
+                fail(s, 0, -ENOMEM, "out of memory");
+}
+
 int config_load_string(const char *text, size_t len, Config **ret, ConfigError *ret_error)
 {
         _cleanup_(config_freep) Config *c = NULL;
         ConfigError error = {};
-        ParseState s = {.error = &error, .text = text, .len = len};
+        ParseState s = {.error = &error};
         int r;
 
         r = config_new(&c);
@@ -853,12 +1001,7 @@ int config_load_string(const char *text, size_t len, Config **ret, ConfigError *
                 return r;
         s.config = c;
 
-        r = ini_parse_stream(reader, &s, handler, &s);
-        if (!s.failed && r > 0)
-                fail(&s, (unsigned)r, -EINVAL,
-                     "syntax error: expected 'key = value' or '[Section]'");
-        else if (!s.failed && r < 0)
-                fail(&s, 0, -ENOMEM, "out of memory");
+        parse_text(&s, 0, text, len);
         if (!s.failed)
                 validate(&s);
         if (s.failed) {
@@ -870,26 +1013,189 @@ int config_load_string(const char *text, size_t len, Config **ret, ConfigError *
         return 0;
 }
 
-int config_load_file(const char *path, Config **ret, ConfigError *ret_error)
+static void set_file_error(ConfigError *e, const char *path, int r)
 {
-        _cleanup_free_ char *buf = NULL;
-        size_t len = 0;
+        if (!e)
+                return;
+        *e = (ConfigError){};
+        snprintf(e->message, sizeof(e->message), "%s: %s", path,
+                 r == -EFBIG    ? "file too large"
+                 : r == -ELOOP  ? "a symbolic link (paced does not follow links)"
+                 : r == -EBADFD ? "not a regular file"
+                                : strerror(-r));
+}
+
+static int cmp_string(const void *a, const void *b)
+{
+        return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+static void strv_free_n(char **v, size_t n)
+{
+        for (size_t i = 0; i < n; i++)
+                free(v[i]);
+}
+
+/*
+ * The drop-ins' file names (NAME.conf in dir, sorted), with extra_name added
+ * if it is not there. A missing directory holds none.
+ */
+static int list_dropins(const char *dir, const char *extra_name, char **names, size_t *ret_n)
+{
+        DIR *d;
+        struct dirent *de;
+        size_t n = 0;
+        bool have_extra = false;
+
+        d = opendir(dir);
+        if (!d && errno != ENOENT && errno != ENOTDIR)
+                return -errno;
+        while (d && (de = readdir(d))) {
+                size_t l = strlen(de->d_name);
+
+                /* As systemd: NAME.conf; hidden files are editors' and our temporaries. */
+                if (de->d_name[0] == '.' || l < 6 || !streq(de->d_name + l - 5, ".conf"))
+                        continue;
+                if (n >= CONFIG_DROPINS_MAX) {
+                        closedir(d);
+                        strv_free_n(names, n);
+                        return -E2BIG;
+                }
+                if (extra_name && streq(de->d_name, extra_name))
+                        have_extra = true;
+                names[n] = strdup(de->d_name);
+                if (!names[n]) {
+                        closedir(d);
+                        strv_free_n(names, n);
+                        return -ENOMEM;
+                }
+                n++;
+        }
+        if (d)
+                closedir(d);
+        if (extra_name && !have_extra) {
+                if (n >= CONFIG_DROPINS_MAX) {
+                        strv_free_n(names, n);
+                        return -E2BIG;
+                }
+                names[n] = strdup(extra_name);
+                if (!names[n]) {
+                        strv_free_n(names, n);
+                        return -ENOMEM;
+                }
+                n++;
+        }
+        qsort(names, n, sizeof(char *), cmp_string);
+        *ret_n = n;
+        return 0;
+}
+
+int config_load_file_with(const char *path, const char *dropin_name, const char *dropin_text,
+                          Config **ret, ConfigError *ret_error)
+{
+        _cleanup_(config_freep) Config *c = NULL;
+        _cleanup_free_ char *buf = NULL, *dir = NULL;
+        char *names[CONFIG_DROPINS_MAX] = {}, *paths[CONFIG_DROPINS_MAX] = {};
+        ConfigError error = {};
+        ParseState s = {.error = &error, .file_names = (const char *const *)paths};
+        size_t len = 0, n = 0;
+        bool have_main;
         int r;
 
         /* The daemon's own file: never a link, a FIFO or a device (see read-file.h). */
         r = read_file_regular(path, CONFIG_FILE_MAX, READ_FILE_NOFOLLOW, &buf, &len);
-        if (r < 0) {
-                if (ret_error) {
-                        *ret_error = (ConfigError){};
-                        snprintf(ret_error->message, sizeof(ret_error->message), "%s: %s", path,
-                                 r == -EFBIG    ? "file too large"
-                                 : r == -ELOOP  ? "a symbolic link (paced does not follow links)"
-                                 : r == -EBADFD ? "not a regular file"
-                                                : strerror(-r));
-                }
+        if (r < 0 && r != -ENOENT) {
+                set_file_error(ret_error, path, r);
                 return r;
         }
-        return config_load_string(buf, len, ret, ret_error);
+        have_main = r >= 0;
+
+        if (asprintf(&dir, "%s.d", path) < 0)
+                return -ENOMEM;
+        r = list_dropins(dir, dropin_name, names, &n);
+        if (r < 0) {
+                set_file_error(ret_error, dir, r == -E2BIG ? -EFBIG : r);
+                return r;
+        }
+        /* No file at all: as before drop-ins existed (the caller decides about defaults). */
+        if (!have_main && n == 0) {
+                set_file_error(ret_error, path, -ENOENT);
+                return -ENOENT;
+        }
+        for (size_t i = 0; i < n; i++)
+                if (asprintf(&paths[i], "%s/%s", dir, names[i]) < 0) {
+                        r = -ENOMEM;
+                        goto finish;
+                }
+
+        r = config_new(&c);
+        if (r < 0)
+                goto finish;
+        s.config = c;
+        if (have_main)
+                parse_text(&s, 0, buf, len);
+        for (size_t i = 0; i < n && !s.failed; i++) {
+                _cleanup_free_ char *text = NULL;
+                size_t tlen = 0;
+
+                if (dropin_name && streq(names[i], dropin_name)) {
+                        if (!dropin_text)
+                                continue; /* the drop-in is to be removed */
+                        parse_text(&s, (unsigned)i + 1, dropin_text, strlen(dropin_text));
+                        continue;
+                }
+                r = read_file_regular(paths[i], CONFIG_FILE_MAX, READ_FILE_NOFOLLOW, &text, &tlen);
+                if (r == -ENOENT)
+                        continue; /* removed since it was listed */
+                if (r < 0) {
+                        set_file_error(ret_error, paths[i], r);
+                        goto finish;
+                }
+                parse_text(&s, (unsigned)i + 1, text, tlen);
+        }
+        if (!s.failed)
+                validate(&s);
+        if (s.failed) {
+                if (ret_error)
+                        *ret_error = error;
+                r = s.errno_value == -ENOMEM ? -ENOMEM : -EINVAL;
+                goto finish;
+        }
+        *ret = TAKE_PTR(c);
+        r = 0;
+finish:
+        strv_free_n(names, n);
+        strv_free_n(paths, n);
+        return r;
+}
+
+char *config_dropins_describe(const char *path)
+{
+        _cleanup_free_ char *dir = NULL;
+        char *names[CONFIG_DROPINS_MAX] = {}, *out = NULL;
+        const char *base = strrchr(path, '/');
+        size_t n = 0, len = 0;
+        FILE *f;
+
+        base = base ? base + 1 : path;
+        if (asprintf(&dir, "%s.d", path) < 0 || list_dropins(dir, NULL, names, &n) < 0)
+                return NULL;
+        f = open_memstream(&out, &len);
+        if (f) {
+                for (size_t i = 0; i < n; i++)
+                        fprintf(f, "%s%s.d/%s", i ? ", " : "", base, names[i]);
+                if (fclose(f) != 0) {
+                        free(out);
+                        out = NULL;
+                }
+        }
+        strv_free_n(names, n);
+        return out;
+}
+
+int config_load_file(const char *path, Config **ret, ConfigError *ret_error)
+{
+        return config_load_file_with(path, NULL, NULL, ret, ret_error);
 }
 
 const char *config_key_name(size_t i, const char **ret_section)
@@ -930,4 +1236,215 @@ ConfigZoneModel config_effective_zone_model(const Config *c)
         if (c->hrvt1_bpm && c->hrvt2_bpm)
                 return CONFIG_ZONE_MODEL_THRESHOLDS;
         return CONFIG_ZONE_MODEL_MAX_HR;
+}
+
+/* ---- the profile drop-in ---- */
+
+#define DROPIN_ENTRIES_MAX 128
+
+typedef struct DropinEntry {
+        char *section, *key, *value;
+} DropinEntry;
+
+typedef struct Dropin {
+        DropinEntry e[DROPIN_ENTRIES_MAX];
+        size_t n;
+        bool failed;
+} Dropin;
+
+static void dropin_done(Dropin *d)
+{
+        for (size_t i = 0; i < d->n; i++) {
+                free(d->e[i].section);
+                free(d->e[i].key);
+                free(d->e[i].value);
+        }
+        d->n = 0;
+}
+
+static DropinEntry *dropin_find(Dropin *d, const char *section, const char *key)
+{
+        for (size_t i = 0; i < d->n; i++)
+                if (streq(d->e[i].section, section) && streq(d->e[i].key, key))
+                        return &d->e[i];
+        return NULL;
+}
+
+static int dropin_set(Dropin *d, const char *section, const char *key, const char *value)
+{
+        DropinEntry *e = dropin_find(d, section, key);
+        char *v;
+
+        if (!*value) { /* KEY= : back to paced.conf's value */
+                if (e) {
+                        free(e->section);
+                        free(e->key);
+                        free(e->value);
+                        *e = d->e[--d->n];
+                }
+                return 0;
+        }
+        v = strdup(value);
+        if (!v)
+                return -ENOMEM;
+        if (e) {
+                free(e->value);
+                e->value = v;
+                return 0;
+        }
+        if (d->n >= DROPIN_ENTRIES_MAX) {
+                free(v);
+                return -E2BIG;
+        }
+        d->e[d->n] = (DropinEntry){.section = strdup(section), .key = strdup(key), .value = v};
+        if (!d->e[d->n].section || !d->e[d->n].key) {
+                free(d->e[d->n].section);
+                free(d->e[d->n].key);
+                free(v);
+                return -ENOMEM;
+        }
+        d->n++;
+        return 0;
+}
+
+static int dropin_handler(void *user, const char *section, const char *name, const char *value)
+{
+        Dropin *d = user;
+
+        if (dropin_set(d, section, name, value) < 0)
+                d->failed = true;
+        return !d->failed;
+}
+
+/* The section a key belongs to (the first that has it), or NULL. */
+static const char *config_key_section(const char *key)
+{
+        for (size_t i = 0; i < ELEMENTSOF(config_keys); i++)
+                if (streq(config_keys[i].key, key))
+                        return config_keys[i].section;
+        return NULL;
+}
+
+int config_profile_key_check(const char *key, char *err, size_t errlen)
+{
+        const char *section, *hint;
+
+        if (config_has_key("Runner", key))
+                return 0;
+        section = config_key_section(key);
+        if (section) {
+                set_error(err, errlen,
+                          "'%s' is not a profile key: it is paced.conf's [%s] %s, which only "
+                          "the configuration file sets (paced.conf(5))",
+                          key, section, key);
+                return -EINVAL;
+        }
+        hint = runner_profile_key_renamed(key);
+        if (!hint)
+                hint = runner_profile_key_suggest(key);
+        if (hint && config_has_key("Runner", hint))
+                set_error(err, errlen, "unknown profile key '%s' (did you mean '%s'?)", key, hint);
+        else
+                set_error(err, errlen,
+                          "unknown profile key '%s' (the keys of [Runner] in paced.conf(5))", key);
+        return -EINVAL;
+}
+
+int config_profile_dropin_set(const char *old_text, const char *const *assignments, size_t n,
+                              char **ret_text, char *err, size_t errlen)
+{
+        _cleanup_free_ char *out = NULL;
+        Dropin d = {};
+        size_t out_len = 0;
+        FILE *f;
+        int r = 0;
+
+        if (old_text && ini_parse_string(old_text, dropin_handler, &d) != 0) {
+                dropin_done(&d);
+                set_error(err, errlen, "the profile drop-in cannot be read: fix or remove it");
+                return -EINVAL;
+        }
+        for (size_t i = 0; i < n && r >= 0; i++) {
+                const char *a = assignments[i], *eq = strchr(a, '=');
+                _cleanup_free_ char *key = NULL, *line = NULL;
+                const char *value;
+                Config *c = NULL;
+                ConfigError e = {};
+
+                if (!eq || eq == a) {
+                        set_error(err, errlen, "'%s' is not KEY=VALUE (e.g. mile=6:15)", a);
+                        r = -EINVAL;
+                        break;
+                }
+                key = strndup(a, (size_t)(eq - a));
+                if (!key) {
+                        r = -ENOMEM;
+                        break;
+                }
+                /* "mile = 6:15" as paced.conf writes it: the key without its spaces. */
+                for (size_t l = strlen(key); l > 0 && key[l - 1] == ' '; l--)
+                        key[l - 1] = '\0';
+                value = eq + 1;
+                while (*value == ' ')
+                        value++;
+                r = config_profile_key_check(key, err, errlen);
+                if (r < 0)
+                        break;
+                for (const char *p = value; *p; p++)
+                        if ((unsigned char)*p < 0x20 || *p == 0x7f) {
+                                set_error(err, errlen, "control character in the value of %s", key);
+                                r = -EINVAL;
+                        }
+                if (r < 0)
+                        break;
+                /* The value alone, as paced.conf reads it: its range and format. */
+                if (*value) {
+                        if (asprintf(&line, "[Runner]\n%s = %s\n", key, value) < 0) {
+                                r = -ENOMEM;
+                                break;
+                        }
+                        r = config_load_string(line, strlen(line), &c, &e);
+                        config_free(c);
+                        if (r < 0) {
+                                set_error(err, errlen, "%s", e.message);
+                                break;
+                        }
+                }
+                r = dropin_set(&d, "Runner", key, value);
+                if (r == -E2BIG)
+                        set_error(err, errlen, "too many keys in the profile drop-in");
+        }
+        if (r < 0) {
+                dropin_done(&d);
+                return r;
+        }
+
+        f = open_memstream(&out, &out_len);
+        if (!f) {
+                dropin_done(&d);
+                return -ENOMEM;
+        }
+        fputs("# The runner profile set with `pacectl profile set KEY=VALUE` (paced writes\n"
+              "# this file; `pacectl profile set KEY=` removes a key). It overrides\n"
+              "# paced.conf: see paced.conf(5).\n",
+              f);
+        for (size_t i = 0; i < d.n; i++) {
+                bool first = true;
+
+                /* Group by section, in the order they first appear. */
+                for (size_t j = 0; j < i; j++)
+                        if (streq(d.e[j].section, d.e[i].section))
+                                first = false;
+                if (!first)
+                        continue;
+                fprintf(f, "[%s]\n", d.e[i].section);
+                for (size_t j = i; j < d.n; j++)
+                        if (streq(d.e[j].section, d.e[i].section))
+                                fprintf(f, "%s = %s\n", d.e[j].key, d.e[j].value);
+        }
+        dropin_done(&d);
+        if (fclose(f) != 0)
+                return -ENOMEM;
+        *ret_text = TAKE_PTR(out);
+        return 0;
 }

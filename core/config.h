@@ -98,6 +98,9 @@ typedef struct Config {
         char *strap;     /* address or name; NULL: auto; "none": no strap */
         char *footpod;   /* address, name or "auto"; NULL: no footpod (opt-in) */
         double scan_timeout_s;
+        /* Notifications through AcquireNotify's socket where bluetoothd offers it
+         * (default yes; StartNotify is the fallback). */
+        bool acquire_notify;
 
         /* [Footpod] */
         ConfigFootpodDistance footpod_distance;
@@ -172,9 +175,41 @@ Config *config_free(Config *c);
  * leaves *ret untouched.
  */
 int config_load_string(const char *text, size_t len, Config **ret, ConfigError *ret_error);
-/* Same for a file; -errno from open/read with ret_error naming the file. */
+/*
+ * Same for a file and its drop-ins: PATH.d/NAME.conf, read in name order after
+ * PATH, each overriding the keys it sets (as systemd's *.conf.d). -errno from
+ * open/read with ret_error naming the file; -ENOENT if neither PATH nor a
+ * drop-in exists. An error in a drop-in has line 0 and names the drop-in and
+ * its line in the message.
+ */
 int config_load_file(const char *path, Config **ret, ConfigError *ret_error);
+/* The same with the drop-in dropin_name (a file name in PATH.d) read from
+ * dropin_text instead (NULL: left out): a change is checked before it is written. */
+int config_load_file_with(const char *path, const char *dropin_name, const char *dropin_text,
+                          Config **ret, ConfigError *ret_error);
 
+/* The drop-ins config_load_file() reads, "paced.conf.d/NAME.conf, ...": "" if none,
+ * NULL on error. */
+char *config_dropins_describe(const char *path);
+
+/* The drop-in paced writes for `pacectl profile set` (PATH.d/CONFIG_PROFILE_DROPIN). */
+#define CONFIG_PROFILE_DROPIN "90-profile.conf"
+/* 0 if key is a [Runner] key; else -EINVAL with err saying why (another
+ * section's key, "did you mean"). */
+int config_profile_key_check(const char *key, char *err, size_t errlen);
+/*
+ * The profile drop-in's new text: old_text (NULL: none) with each "KEY=VALUE"
+ * of assignments set ("KEY=": removed). Keys must be [Runner] keys and values
+ * valid as paced.conf reads them; -EINVAL with err otherwise, -ENOMEM.
+ */
+int config_profile_dropin_set(const char *old_text, const char *const *assignments, size_t n,
+                              char **ret_text, char *err, size_t errlen);
+
+/* 0 if [section] key is paced.conf's; else -EINVAL with err saying why (unknown
+ * section, another section's key, "did you mean"). */
+int config_check_key(const char *section, const char *key, char *err, size_t errlen);
+/* 0 if section is one of paced.conf's; else -EINVAL with err ("did you mean"). */
+int config_check_section(const char *section, char *err, size_t errlen);
 /* The known keys, for documentation checks: NULL past the end. */
 const char *config_key_name(size_t i, const char **ret_section);
 /* A plain decimal (no hex, exponent, inf or nan) from min to max, as config

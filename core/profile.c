@@ -9,6 +9,7 @@
 
 #include "profile.h"
 #include "string-table.h"
+#include "suggest.h"
 #include "time-util.h"
 #include "util.h"
 
@@ -169,49 +170,11 @@ const char *runner_profile_key_renamed(const char *key)
         return NULL;
 }
 
-/* Edit distance of a and b, case-insensitive, capped: enough to suggest. */
-static unsigned edit_distance(const char *a, const char *b)
-{
-        size_t la = strlen(a), lb = strlen(b);
-        unsigned row[32], prev;
-
-        if (la >= ELEMENTSOF(row) || lb >= ELEMENTSOF(row))
-                return UINT_MAX;
-        for (size_t j = 0; j <= lb; j++)
-                row[j] = j;
-        for (size_t i = 1; i <= la; i++) {
-                prev = row[0];
-                row[0] = i;
-                for (size_t j = 1; j <= lb; j++) {
-                        unsigned cur = row[j];
-                        bool same = tolower((unsigned char)a[i - 1]) ==
-                                    tolower((unsigned char)b[j - 1]);
-
-                        unsigned del = MIN(row[j] + 1, row[j - 1] + 1);
-
-                        row[j] = MIN(del, prev + (same ? 0 : 1));
-                        prev = cur;
-                }
-        }
-        return row[lb];
-}
-
 const char *runner_profile_key_suggest(const char *key)
 {
-        const char *best = NULL;
-        unsigned best_d = 3; /* two edits at most: a typo, not another key */
-
         if (!key)
                 return NULL;
-        for (size_t i = 0; i < ELEMENTSOF(runner_keys); i++) {
-                unsigned d = edit_distance(key, runner_keys[i]);
-
-                if (d < best_d) {
-                        best_d = d;
-                        best = runner_keys[i];
-                }
-        }
-        return best;
+        return suggest_closest(key, runner_keys, ELEMENTSOF(runner_keys));
 }
 
 int runner_profile_set_key(RunnerProfile *p, const char *key, const char *value)

@@ -40,6 +40,37 @@
 #define PENDING_OTHER_MAX     4096
 #define PENDING_SESSIONS_MAX  16
 
+/*
+ * The statements every flush runs, prepared once per connection and kept,
+ * reset and bound again for each row: preparing them at every flush was the
+ * largest part of what a second of workout cost paced (SQLite's parser and
+ * the allocator; docs/performance.md).
+ */
+typedef enum FlushStmt {
+        FLUSH_STMT_BEGIN,
+        FLUSH_STMT_COMMIT,
+        FLUSH_STMT_SAMPLE,
+        FLUSH_STMT_RR,
+        FLUSH_STMT_LAP,
+        FLUSH_STMT_EVENT,
+        _FLUSH_STMT_MAX,
+} FlushStmt;
+
+static const char *const flush_stmt_sql[_FLUSH_STMT_MAX] = {
+        [FLUSH_STMT_BEGIN] = "BEGIN IMMEDIATE",
+        [FLUSH_STMT_COMMIT] = "COMMIT",
+        [FLUSH_STMT_SAMPLE] = "INSERT INTO samples (session_id, t, commanded_kmh, speed_kmh,"
+                              " incline_pct, distance_m, hr_bpm, zone, step_index, alpha1,"
+                              " footpod_kmh, cadence_spm, stride_m)"
+                              " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
+        [FLUSH_STMT_RR] = "INSERT INTO rr (session_id, t, rr_ms, artifact) VALUES (?,?,?,?)",
+        [FLUSH_STMT_LAP] = "INSERT INTO laps (session_id, kind, step_index, start_t, end_t,"
+                           " distance_m, avg_hr, max_hr, avg_speed_kmh)"
+                           " VALUES (?,?,?,?,?,?,?,?,?)",
+        [FLUSH_STMT_EVENT] = ("INSERT INTO events (session_id, t, type, text, json)"
+                              " VALUES (?,?,?,?,?)"),
+};
+
 typedef struct PendingEvent {
         double t_s;
         SessionEventType type;
@@ -111,6 +142,11 @@ struct SessionStore {
          * flight only the thread touches db. */
         bool async;
         SessionStoreBatch *in_flight;
+
+        /* The writer's kept statements (_FLUSH_STMT_MAX, NULL until first
+         * used), of db: a batch's shadow shares them with the db. */
+        sqlite3_stmt **flush_stmts;
+        uint64_t n_prepared; /* statements prepared on db, kept or not */
 };
 
 /*
@@ -344,7 +380,64 @@ static int prepare(SessionStore *s, const char *sql, sqlite3_stmt **ret)
         }
         int rc = sqlite3_prepare_v2(s->db, sql, -1, ret, NULL);
 
+        s->n_prepared++;
+
         return rc == SQLITE_OK ? 0 : fail(s, rc, "Failed to prepare statement");
+}
+
+/* A kept statement of the flush, prepared at its first use on this
+ * connection. The caller resets it when done (_cleanup_kept_). */
+static int prepare_kept(SessionStore *s, FlushStmt id, sqlite3_stmt **ret)
+{
+        sqlite3_stmt **st = &s->flush_stmts[id];
+        int r;
+
+        if (!*st) {
+                if (check_not_in_flight(s) < 0)
+                        return -EBUSY;
+                if (!s->db)
+                        return prepare(s, flush_stmt_sql[id], st); /* says why */
+                r = sqlite3_prepare_v3(s->db, flush_stmt_sql[id], -1, SQLITE_PREPARE_PERSISTENT, st,
+                                       NULL);
+                s->n_prepared++;
+                if (r != SQLITE_OK)
+                        return fail(s, r, "Failed to prepare statement");
+        } else if (check_not_in_flight(s) < 0)
+                return -EBUSY;
+        *ret = *st;
+        return 0;
+}
+
+/* Done with a kept statement: no lock held, no pointer into the rows kept. */
+static void kept_resetp(sqlite3_stmt **st)
+{
+        if (*st) {
+                sqlite3_reset(*st);
+                sqlite3_clear_bindings(*st);
+        }
+}
+#define _cleanup_kept_ _cleanup_(kept_resetp)
+
+static int step_kept(SessionStore *s, FlushStmt id, const char *what)
+{
+        _cleanup_kept_ sqlite3_stmt *st = NULL;
+        int r, rc;
+
+        r = prepare_kept(s, id, &st);
+        if (r < 0)
+                return r;
+        rc = sqlite3_step(st);
+        return rc == SQLITE_DONE ? 0 : fail(s, rc, what);
+}
+
+static void finalize_kept(SessionStore *s)
+{
+        if (!s->flush_stmts)
+                return;
+        for (size_t i = 0; i < _FLUSH_STMT_MAX; i++) {
+                sqlite3_finalize(s->flush_stmts[i]);
+                s->flush_stmts[i] = NULL;
+        }
 }
 
 static void bind_double(sqlite3_stmt *st, int i, double v)
@@ -534,6 +627,11 @@ bool session_store_degraded(const SessionStore *s)
 uint64_t session_store_dropped(const SessionStore *s)
 {
         return s ? s->dropped : 0;
+}
+
+uint64_t session_store_statements_prepared(const SessionStore *s)
+{
+        return s ? s->n_prepared : 0;
 }
 
 int session_store_set_size_limit(SessionStore *s, uint64_t max_bytes)
@@ -749,6 +847,11 @@ static SessionStore *store_new(bool reader)
 
         if (!s)
                 return NULL;
+        s->flush_stmts = calloc(_FLUSH_STMT_MAX, sizeof(*s->flush_stmts));
+        if (!s->flush_stmts) {
+                free(s);
+                return NULL;
+        }
         s->reader = reader;
         s->max_samples = PENDING_SAMPLES_MAX;
         return s;
@@ -957,6 +1060,9 @@ SessionStore *session_store_free(SessionStore *s)
         }
         free_pending(s);
         free(s->written);
+        /* Statements first: sqlite3_close() refuses a connection that has any. */
+        finalize_kept(s);
+        free(s->flush_stmts);
         sqlite3_close(s->db);
         free(s->dir);
         free(s->db_path);
@@ -1289,28 +1395,16 @@ static int close_session_row(SessionStore *s, int64_t id, uint64_t end_wall_usec
 
 static int insert_rows(SessionStore *s, const PendingSession *ps, int64_t id)
 {
-        _cleanup_stmt_ sqlite3_stmt *sa = NULL, *rr = NULL, *lap = NULL, *ev = NULL;
+        _cleanup_kept_ sqlite3_stmt *sa = NULL, *rr = NULL, *lap = NULL, *ev = NULL;
         int r, rc;
 
-        r = prepare(s,
-                    "INSERT INTO samples (session_id, t, commanded_kmh, speed_kmh, incline_pct,"
-                    " distance_m, hr_bpm, zone, step_index, alpha1, footpod_kmh, cadence_spm,"
-                    " stride_m) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
-                    &sa);
+        r = prepare_kept(s, FLUSH_STMT_SAMPLE, &sa);
         if (r >= 0)
-                r = prepare(s, "INSERT INTO rr (session_id, t, rr_ms, artifact) VALUES (?,?,?,?)",
-                            &rr);
+                r = prepare_kept(s, FLUSH_STMT_RR, &rr);
         if (r >= 0)
-                r = prepare(s,
-                            "INSERT INTO laps (session_id, kind, step_index, start_t, end_t,"
-                            " distance_m, avg_hr, max_hr, avg_speed_kmh)"
-                            " VALUES (?,?,?,?,?,?,?,?,?)",
-                            &lap);
+                r = prepare_kept(s, FLUSH_STMT_LAP, &lap);
         if (r >= 0)
-                r = prepare(s,
-                            "INSERT INTO events (session_id, t, type, text, json)"
-                            " VALUES (?,?,?,?,?)",
-                            &ev);
+                r = prepare_kept(s, FLUSH_STMT_EVENT, &ev);
         if (r < 0)
                 return r;
 
@@ -1609,6 +1703,7 @@ int session_store_flush_start(SessionStore *s, uint64_t now_usec, SessionStoreBa
                 .size_limit = s->size_limit,
                 .need_recover = s->need_recover,
                 .interrupted = s->interrupted,
+                .flush_stmts = s->flush_stmts,
         };
         b->interrupted_before = s->interrupted;
         memcpy(b->shadow.error, s->error, sizeof(b->shadow.error));
@@ -1650,7 +1745,7 @@ int session_store_batch_commit(SessionStoreBatch *b)
         /* One transaction: all or nothing, so a failure leaves memory as the
          * truth and the next flush starts over. Crash recovery first: it
          * must never see (and close) a session this paced is writing. */
-        r = exec(s, "BEGIN IMMEDIATE", "Failed to start a transaction");
+        r = step_kept(s, FLUSH_STMT_BEGIN, "Failed to start a transaction");
         if (r >= 0 && s->need_recover)
                 r = recover(s, &b->interrupted);
         for (size_t i = 0; r >= 0 && i < s->n_sessions; i++) {
@@ -1659,8 +1754,8 @@ int session_store_batch_commit(SessionStoreBatch *b)
                         b->failed = i;
         }
         if (r >= 0)
-                r = exec(s, "COMMIT", "Failed to commit");
-        if (r < 0 && !sqlite3_get_autocommit(s->db))
+                r = step_kept(s, FLUSH_STMT_COMMIT, "Failed to commit");
+        if (r < 0 && s->db && !sqlite3_get_autocommit(s->db))
                 sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
         if (r >= 0)
                 s->need_recover = false;
@@ -1689,6 +1784,7 @@ int session_store_flush_finish(SessionStore *s, SessionStoreBatch *b)
         sh = &b->shadow;
         r = b->r;
         s->db = sh->db;
+        s->n_prepared += sh->n_prepared;
         s->open_error = sh->open_error;
         memcpy(s->error, sh->error, sizeof(s->error));
 

@@ -229,6 +229,9 @@ size_t session_store_buffered(const SessionStore *s);
 int session_store_set_size_limit(SessionStore *s, uint64_t max_bytes);
 /* Samples/RR/events dropped because the in-memory buffer hit its cap while degraded. */
 uint64_t session_store_dropped(const SessionStore *s);
+/* SQL statements the store prepared so far (tests and benchmarks: a flush
+ * reuses its statements, only the first prepares them). */
+uint64_t session_store_statements_prepared(const SessionStore *s);
 
 /*
  * Writer. begin() starts a session and tries to commit its row at once:

@@ -15,6 +15,8 @@
 
 typedef struct AnalysisJob {
         int efd; /* the worker's, to say the job is done */
+        AnalysisDoneFn done;
+        void *userdata;
         int64_t id;
         RrRecording *rec;
         RrAnalysis *result;
@@ -72,7 +74,7 @@ static void job_finish(AnalysisWorker *w, AnalysisJob *j)
 {
         RrAnalysis *a = j->error < 0 ? NULL : TAKE_PTR(j->result);
 
-        w->done(j->id, j->error < 0 ? j->error : 0, a, w->userdata);
+        j->done(j->id, j->error < 0 ? j->error : 0, a, j->userdata);
         job_free(j);
 }
 
@@ -190,6 +192,12 @@ AnalysisWorker *analysis_worker_free(AnalysisWorker *w)
 
 int analysis_worker_submit(AnalysisWorker *w, int64_t id, RrRecording *rec)
 {
+        return analysis_worker_submit_with(w, id, rec, w->done, w->userdata);
+}
+
+int analysis_worker_submit_with(AnalysisWorker *w, int64_t id, RrRecording *rec,
+                                AnalysisDoneFn done, void *userdata)
+{
         _cleanup_(rr_recording_freep) RrRecording *owned = rec;
         AnalysisJob *j;
 
@@ -199,6 +207,8 @@ int analysis_worker_submit(AnalysisWorker *w, int64_t id, RrRecording *rec)
         if (!j)
                 return -ENOMEM;
         j->efd = w->efd;
+        j->done = done;
+        j->userdata = userdata;
         j->id = id;
         j->rec = TAKE_PTR(owned);
         w->queue[w->n_queue++] = j;

@@ -29,8 +29,13 @@ int analysis_worker_new(AnalysisWorker **ret, sd_event *event, AnalysisDoneFn do
 AnalysisWorker *analysis_worker_free(AnalysisWorker *w);
 DEFINE_TRIVIAL_CLEANUP_FUNC(AnalysisWorker *, analysis_worker_free);
 
-/* Queues session id's recording (taken, also on failure). */
+/* Queues session id's recording (taken, also on failure) for the worker's
+ * done callback. */
 int analysis_worker_submit(AnalysisWorker *w, int64_t id, RrRecording *rec);
+/* The same with this job's own callback (AcceptThresholds answers its
+ * caller from it); on failure done is not called. */
+int analysis_worker_submit_with(AnalysisWorker *w, int64_t id, RrRecording *rec,
+                                AnalysisDoneFn done, void *userdata);
 /* Waits for the running analysis and runs the queued ones here, calling
  * done for each: for shutdown, when the loop no longer runs. */
 void analysis_worker_drain(AnalysisWorker *w);

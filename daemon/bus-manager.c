@@ -419,59 +419,80 @@ static int method_set_schedule(sd_bus_message *message, void *userdata, sd_bus_e
         return sd_bus_reply_method_return(message, NULL);
 }
 
+/* The answer to an AcceptThresholds(Ex) call, sent when the manager has it. */
+static void accept_thresholds_done(Manager *m, int64_t session_id, int r, const SessionAccepted *a,
+                                   const char *why, void *userdata)
+{
+        _cleanup_(sd_bus_message_unrefp) sd_bus_message *message = userdata;
+        _cleanup_(sd_bus_error_free) sd_bus_error error = SD_BUS_ERROR_NULL;
+        uint64_t id;
+
+        /* The id as the caller gave it, for the message. */
+        if (sd_bus_message_rewind(message, true) < 0 || sd_bus_message_read(message, "t", &id) < 0)
+                id = (uint64_t)session_id;
+        switch (r) {
+        case 0:
+                (void)sd_bus_reply_method_return(message, "dd", a->hrvt1_bpm, a->hrvt2_bpm);
+                return;
+        case -ENOENT:
+                sd_bus_error_setf(&error, PACED_ERROR_INVALID_ARGUMENT, "No session %" PRIu64 ".",
+                                  id);
+                break;
+        case -EINVAL:
+                sd_bus_error_setf(&error, PACED_ERROR_INVALID_ARGUMENT,
+                                  "Session %" PRIu64 "'s aerobic threshold is not "
+                                  "below its anaerobic one; not accepted.",
+                                  id);
+                break;
+        case -EBADE:
+                sd_bus_error_setf(&error, PACED_ERROR_NOT_A_THRESHOLD_TEST,
+                                  "Session %" PRIu64 " is %s; its alpha1 crossings are "
+                                  "not thresholds. Force to accept its fit anyway.",
+                                  id, why);
+                break;
+        case -EDOM:
+                sd_bus_error_setf(&error, PACED_ERROR_ONE_SIDED,
+                                  "Session %" PRIu64 " gives the aerobic threshold "
+                                  "(HRVT1) only: the profile takes LTHR from HRVT2 and "
+                                  "the zones need both, so nothing would use it. Run a "
+                                  "ramp until alpha1 falls to 0.5 (%s).",
+                                  id, why);
+                break;
+        case -ENODATA:
+                sd_bus_error_setf(&error, PACED_ERROR_INVALID_ARGUMENT,
+                                  "Session %" PRIu64 " has no threshold estimate%s%s.", id,
+                                  why[0] ? ": " : "", why);
+                break;
+        case -ENOMEDIUM:
+                sd_bus_error_set(&error, PACED_ERROR_FAILED, "paced runs without a session store.");
+                break;
+        case -EBUSY:
+                /* paced never waits for the lock on its event loop. */
+                sd_bus_error_set(&error, PACED_ERROR_BUSY,
+                                 "Another process holds the session database's lock: "
+                                 "try again.");
+                break;
+        default:
+                sd_bus_error_set_errnof(&error, r, "Cannot accept the thresholds: %m");
+                break;
+        }
+        (void)sd_bus_reply_method_error(message, &error);
+}
+
 static int accept_thresholds(sd_bus_message *message, Manager *m, uint64_t id, uint64_t flags,
                              sd_bus_error *error)
 {
-        SessionAccepted a;
-        char why[256];
-        int r;
-
         REQUIRE_WRITE_ACCESS(m, message, error);
         if (flags & ~_PACED_ACCEPT_THRESHOLDS_ALL)
                 return sd_bus_error_setf(error, PACED_ERROR_INVALID_ARGUMENT,
                                          "Unknown flags 0x%" PRIx64 ".",
                                          flags & ~_PACED_ACCEPT_THRESHOLDS_ALL);
-        r = manager_accept_thresholds(m, id > INT64_MAX ? 0 : (int64_t)id,
-                                      flags & PACED_ACCEPT_THRESHOLDS_FORCE, &a, why, sizeof(why));
-        switch (r) {
-        case 0:
-                break;
-        case -ENOENT:
-                return sd_bus_error_setf(error, PACED_ERROR_INVALID_ARGUMENT,
-                                         "No session %" PRIu64 ".", id);
-        case -EINVAL:
-                return sd_bus_error_setf(error, PACED_ERROR_INVALID_ARGUMENT,
-                                         "Session %" PRIu64 "'s aerobic threshold is not "
-                                         "below its anaerobic one; not accepted.",
-                                         id);
-        case -EBADE:
-                return sd_bus_error_setf(error, PACED_ERROR_NOT_A_THRESHOLD_TEST,
-                                         "Session %" PRIu64 " is %s; its alpha1 crossings are "
-                                         "not thresholds. Force to accept its fit anyway.",
-                                         id, why);
-        case -EDOM:
-                return sd_bus_error_setf(error, PACED_ERROR_ONE_SIDED,
-                                         "Session %" PRIu64 " gives the aerobic threshold "
-                                         "(HRVT1) only: the profile takes LTHR from HRVT2 and "
-                                         "the zones need both, so nothing would use it. Run a "
-                                         "ramp until alpha1 falls to 0.5 (%s).",
-                                         id, why);
-        case -ENODATA:
-                return sd_bus_error_setf(error, PACED_ERROR_INVALID_ARGUMENT,
-                                         "Session %" PRIu64 " has no threshold estimate%s%s.", id,
-                                         why[0] ? ": " : "", why);
-        case -ENOMEDIUM:
-                return sd_bus_error_set(error, PACED_ERROR_FAILED,
-                                        "paced runs without a session store.");
-        case -EBUSY:
-                /* paced never waits for the lock on its event loop. */
-                return sd_bus_error_set(error, PACED_ERROR_BUSY,
-                                        "Another process holds the session database's lock: "
-                                        "try again.");
-        default:
-                return sd_bus_error_set_errnof(error, r, "Cannot accept the thresholds: %m");
-        }
-        return sd_bus_reply_method_return(message, "dd", a.hrvt1_bpm, a.hrvt2_bpm);
+        /* Answered from the callback: at once, or when the session's analysis
+         * comes back from the worker's thread (the loop serves meanwhile). */
+        manager_accept_thresholds(m, id > INT64_MAX ? 0 : (int64_t)id,
+                                  flags & PACED_ACCEPT_THRESHOLDS_FORCE, accept_thresholds_done,
+                                  sd_bus_message_ref(message));
+        return 1;
 }
 
 static int method_accept_thresholds(sd_bus_message *message, void *userdata, sd_bus_error *error)
@@ -540,6 +561,45 @@ static int method_get_schedule(sd_bus_message *message, void *userdata, sd_bus_e
         if (r < 0)
                 return r;
         return sd_bus_reply_method_return(message, "s", json);
+}
+
+static int method_get_profile(sd_bus_message *message, void *userdata, sd_bus_error *error)
+{
+        _cleanup_free_ char *text = NULL;
+        Manager *m = userdata;
+        const char *format;
+        int r;
+
+        r = sd_bus_message_read(message, "s", &format);
+        if (r < 0)
+                return r;
+        if (!streq(format, "text") && !streq(format, "json"))
+                return sd_bus_error_setf(error, PACED_ERROR_INVALID_ARGUMENT,
+                                         "Unknown format '%s': text or json.", format);
+        r = manager_get_profile(m, streq(format, "json"), &text);
+        if (r < 0)
+                return r;
+        return sd_bus_reply_method_return(message, "s", text);
+}
+
+static int method_set_profile(sd_bus_message *message, void *userdata, sd_bus_error *error)
+{
+        _cleanup_free_ char *path = NULL;
+        Manager *m = userdata;
+        char **assignments = NULL;
+        int r;
+
+        REQUIRE_WRITE_ACCESS(m, message, error);
+        r = sd_bus_message_read_strv(message, &assignments);
+        if (r < 0)
+                return r;
+        r = manager_set_profile(m, assignments, &path, error);
+        for (size_t i = 0; assignments[i]; i++)
+                free(assignments[i]);
+        free(assignments);
+        if (r < 0)
+                return r;
+        return sd_bus_reply_method_return(message, "s", path);
 }
 
 static int method_swap_schedule_days(sd_bus_message *message, void *userdata, sd_bus_error *error)
@@ -659,6 +719,12 @@ static const sd_bus_vtable manager_vtable[] = {
         SD_BUS_METHOD("ClearSchedule", "", "", method_clear_schedule, SD_BUS_VTABLE_UNPRIVILEGED),
         SD_BUS_METHOD_WITH_NAMES("GetSchedule", "", , "s", SD_BUS_PARAM(plan_json),
                                  method_get_schedule, SD_BUS_VTABLE_UNPRIVILEGED),
+        SD_BUS_METHOD_WITH_NAMES("GetProfile", "s", SD_BUS_PARAM(format), "s",
+                                 SD_BUS_PARAM(profile), method_get_profile,
+                                 SD_BUS_VTABLE_UNPRIVILEGED),
+        SD_BUS_METHOD_WITH_NAMES("SetProfile", "as", SD_BUS_PARAM(assignments), "s",
+                                 SD_BUS_PARAM(file), method_set_profile,
+                                 SD_BUS_VTABLE_UNPRIVILEGED),
         SD_BUS_METHOD_WITH_NAMES("SwapScheduleDays", "ss", SD_BUS_PARAM(date) SD_BUS_PARAM(other),
                                  "", , method_swap_schedule_days, SD_BUS_VTABLE_UNPRIVILEGED),
         SD_BUS_METHOD_WITH_NAMES("SetPlannedWorkouts", "sa(ssss)",

@@ -103,6 +103,10 @@ uint64_t manager_now(Manager *m); /* virtual CLOCK_MONOTONIC usec */
 
 /* SIGHUP: re-reads the config file; keeps the old one if the new one is invalid. */
 int manager_reload(Manager *m);
+/* manager-profile.c: the profile paced trains with, as `pacectl profile` prints it. */
+int manager_get_profile(Manager *m, bool json, char **ret);
+/* Sets [Runner] KEY=VALUE assignments in paced.conf.d/90-profile.conf and reloads. */
+int manager_set_profile(Manager *m, char **assignments, char **ret_path, sd_bus_error *error);
 /* SIGTERM: safe stop of the belt, session flushed, then exit 0. */
 void manager_begin_shutdown(Manager *m);
 
@@ -314,13 +318,20 @@ void manager_update_announce(Manager *m, int step_index);
 void manager_store_ramp_thresholds(Manager *m, int64_t session_id);
 /*
  * AcceptThresholds: records the session's threshold-test result and applies
- * it. -ENOENT no such session, -EBADE not a threshold test (force: its fit
- * is taken all the same), -EDOM one-sided (HRVT1 only, never taken),
- * -ENODATA no estimate at all, -EINVAL HRVT1 not below HRVT2. ret_why (may
- * be NULL) gets the verdict in words.
+ * it, then calls done with 0 and the accepted values, or -ENOENT no such
+ * session, -EBADE not a threshold test (force: its fit is taken all the
+ * same), -EDOM one-sided (HRVT1 only, never taken), -ENODATA no estimate at
+ * all, -EINVAL HRVT1 not below HRVT2, -EBUSY the database is locked,
+ * -ENOMEDIUM no store; why is the verdict in words ("" if none). done is
+ * called at once when the session's stored result answers, else when the
+ * analysis of the session, on the analysis worker's thread, comes back:
+ * the loop goes on meanwhile.
  */
-int manager_accept_thresholds(Manager *m, int64_t session_id, bool force, SessionAccepted *ret,
-                              char *ret_why, size_t why_size);
+typedef void (*ManagerAcceptDoneFn)(Manager *m, int64_t session_id, int error,
+                                    const SessionAccepted *accepted, const char *why,
+                                    void *userdata);
+void manager_accept_thresholds(Manager *m, int64_t session_id, bool force, ManagerAcceptDoneFn done,
+                               void *userdata);
 /* pacectl profile --accept-result: session_id's time trial becomes the runner's mile. */
 int manager_accept_result(Manager *m, int64_t session_id, SessionAcceptedResult *ret);
 /* Real time the safe stop may take: the slowest allowed ramp from max_speed. */

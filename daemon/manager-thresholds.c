@@ -124,18 +124,6 @@ static int load_recording(Manager *m, int64_t id, RrRecording **ret)
         return r;
 }
 
-static int analyse_session(Manager *m, int64_t id, RrAnalysis **ret)
-{
-        _cleanup_(rr_recording_freep) RrRecording *rec = NULL;
-        RrAnalysisOptions opt = RR_ANALYSIS_OPTIONS_DEFAULT;
-        int r;
-
-        r = load_recording(m, id, &rec);
-        if (r < 0)
-                return r;
-        return rr_analysis_run(rec, &opt, ret);
-}
-
 /* Back on the loop with a session's analysis: a threshold test's thresholds are stored. */
 static void store_ramp_thresholds(int64_t id, int error, RrAnalysis *analysis, void *userdata)
 {
@@ -193,6 +181,20 @@ static void store_ramp_thresholds(int64_t id, int error, RrAnalysis *analysis, v
         manager_rearm_flush_timer(m);
 }
 
+/* The worker, set up at its first use; NULL (analyse on the loop) if it cannot be. */
+static AnalysisWorker *manager_analysis_worker(Manager *m)
+{
+        int r;
+
+        if (!m->analysis_worker) {
+                r = analysis_worker_new(&m->analysis_worker, m->event, store_ramp_thresholds, m);
+                if (r < 0)
+                        log_warning_errno(r, "Cannot set up the analysis worker, analysing on "
+                                             "the loop: %m");
+        }
+        return m->analysis_worker;
+}
+
 /*
  * A written session's offline analysis: loaded here, analysed on the
  * worker's thread (0.17 s for 30 minutes here, more on a Pi: the loop
@@ -211,13 +213,7 @@ void manager_store_ramp_thresholds(Manager *m, int64_t id)
                 store_ramp_thresholds(id, r, NULL, m);
                 return;
         }
-        if (!m->analysis_worker) {
-                r = analysis_worker_new(&m->analysis_worker, m->event, store_ramp_thresholds, m);
-                if (r < 0)
-                        log_warning_errno(r, "Cannot set up the analysis worker, analysing on "
-                                             "the loop: %m");
-        }
-        if (m->analysis_worker) {
+        if (manager_analysis_worker(m)) {
                 log_info("Session %" PRIi64 ": analysing in the background.", id);
                 r = analysis_worker_submit(m->analysis_worker, id, rec);
                 if (r < 0)
@@ -241,20 +237,11 @@ void manager_store_ramp_thresholds(Manager *m, int64_t id)
  * one-sided result (HRVT1 only) never is, since HRVT2 is what sets LTHR and
  * the zones need both.
  */
-static int accept_from_analysis(Manager *m, int64_t id, bool force, SessionAccepted *ret,
-                                bool *ret_forced, char *why, size_t why_size)
+static int accept_from_analysis(Manager *m, int64_t id, bool force, const RrAnalysis *a,
+                                SessionAccepted *ret, bool *ret_forced, char *why, size_t why_size)
 {
-        _cleanup_(rr_analysis_freep) RrAnalysis *a = NULL;
         const ThresholdEstimate *t1, *t2;
-        int r;
 
-        r = analyse_session(m, id, &a);
-        if (r == -ENODATA) {
-                snprintf(why, why_size, "it has no RR intervals");
-                return -ENODATA;
-        }
-        if (r < 0)
-                return r;
         (void)threshold_test_describe(&a->test, why, why_size);
         t1 = &a->ramp.t[THRESHOLD_HRVT1];
         t2 = &a->ramp.t[THRESHOLD_HRVT2];
@@ -284,34 +271,95 @@ static int accept_from_analysis(Manager *m, int64_t id, bool force, SessionAccep
         return session_store_record_accepted(m->store, ret);
 }
 
-int manager_accept_thresholds(Manager *m, int64_t id, bool force, SessionAccepted *ret,
-                              char *ret_why, size_t why_size)
+typedef struct AcceptJob {
+        Manager *manager;
+        bool force;
+        ManagerAcceptDoneFn done;
+        void *userdata;
+} AcceptJob;
+
+/* Applies an accepted result, and answers the caller either way. */
+static void accept_finish(AcceptJob *j, int64_t id, int r, const SessionAccepted *a, bool forced,
+                          const char *why)
 {
-        SessionAccepted a;
+        Manager *m = j->manager;
+
+        if (r >= 0) {
+                m->accepted = *a;
+                m->have_accepted = true;
+                log_info("Accepted the thresholds of session %" PRIi64
+                         ": HRVT1 %.0f bpm, HRVT2 %.0f bpm%s%s.",
+                         id, a->hrvt1_bpm, a->hrvt2_bpm, forced ? ", forced: " : "",
+                         forced ? why : "");
+                manager_apply_config(m);
+        }
+        j->done(m, id, r < 0 ? r : 0, r < 0 ? NULL : a, why, j->userdata);
+}
+
+/* Back on the loop with the analysis AcceptThresholds asked for. */
+static void on_accept_analysed(int64_t id, int error, RrAnalysis *analysis, void *userdata)
+{
+        _cleanup_free_ AcceptJob *j = userdata;
+        _cleanup_(rr_analysis_freep) RrAnalysis *a = analysis;
+        SessionAccepted acc = {};
         char why[256] = "";
         bool forced = false;
+        int r = error;
+
+        if (r == -ENODATA)
+                snprintf(why, sizeof(why), "it has no RR intervals");
+        else if (r >= 0 && !j->manager->store)
+                r = -ENOMEDIUM;
+        else if (r >= 0)
+                r = accept_from_analysis(j->manager, id, j->force, a, &acc, &forced, why,
+                                         sizeof(why));
+        accept_finish(j, id, r, &acc, forced, why);
+}
+
+void manager_accept_thresholds(Manager *m, int64_t id, bool force, ManagerAcceptDoneFn done,
+                               void *userdata)
+{
+        AcceptJob now = {.manager = m, .force = force, .done = done, .userdata = userdata}, *j;
+        RrAnalysisOptions opt = RR_ANALYSIS_OPTIONS_DEFAULT;
+        RrRecording *rec = NULL;
+        RrAnalysis *a = NULL;
+        SessionAccepted acc = {};
         int r;
 
         if (!m->store)
-                return -ENOMEDIUM; /* running without a store */
-        if (id <= 0)
-                return -ENOENT;
-        /* The result stored when the session ended, as pacectl thresholds shows it. */
-        manager_store_sync(m);
-        r = session_store_accept_thresholds(m->store, id, now_wall_usec(), &a);
-        if (r == -ENODATA)
-                r = accept_from_analysis(m, id, force, &a, &forced, why, sizeof(why));
-        if (ret_why)
-                snprintf(ret_why, why_size, "%s", why);
-        if (r < 0)
-                return r;
-        m->accepted = a;
-        m->have_accepted = true;
-        log_info("Accepted the thresholds of session %" PRIi64
-                 ": HRVT1 %.0f bpm, HRVT2 %.0f bpm%s%s.",
-                 id, a.hrvt1_bpm, a.hrvt2_bpm, forced ? ", forced: " : "", forced ? why : "");
-        manager_apply_config(m);
-        if (ret)
-                *ret = a;
-        return 0;
+                r = -ENOMEDIUM; /* running without a store */
+        else if (id <= 0)
+                r = -ENOENT;
+        else {
+                /* The result stored when the session ended, as pacectl thresholds shows it. */
+                manager_store_sync(m);
+                r = session_store_accept_thresholds(m->store, id, now_wall_usec(), &acc);
+        }
+        if (r != -ENODATA) {
+                accept_finish(&now, id, r, &acc, false, "");
+                return;
+        }
+
+        /* None stored: analyse the session, off the loop as at its end (the
+         * loading stays here), and answer when the analysis comes back. */
+        j = malloc(sizeof(*j));
+        if (!j) {
+                accept_finish(&now, id, -ENOMEM, NULL, false, "");
+                return;
+        }
+        *j = now;
+        r = load_recording(m, id, &rec);
+        if (r >= 0 && manager_analysis_worker(m)) {
+                r = analysis_worker_submit_with(m->analysis_worker, id, rec, on_accept_analysed, j);
+                if (r >= 0) {
+                        log_info("Session %" PRIi64 ": analysing in the background to accept "
+                                 "its thresholds.",
+                                 id);
+                        return;
+                }
+        } else if (r >= 0) {
+                r = rr_analysis_run(rec, &opt, &a);
+                rr_recording_free(rec);
+        }
+        on_accept_analysed(id, r, a, j);
 }

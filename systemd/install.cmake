@@ -16,6 +16,7 @@ set(PACED_BASH_COMPLETION_DIR "${CMAKE_INSTALL_FULL_DATADIR}/bash-completion/com
 set(PACED_SBINDIR "${CMAKE_INSTALL_FULL_SBINDIR}")
 set(PACED_BINDIR "${CMAKE_INSTALL_FULL_BINDIR}")
 set(PACED_LIBEXECDIR "${CMAKE_INSTALL_FULL_LIBEXECDIR}")
+set(PACED_SYSCONFDIR "${CMAKE_INSTALL_FULL_SYSCONFDIR}/paced")
 configure_file(${CMAKE_SOURCE_DIR}/systemd/paced.service.in ${CMAKE_BINARY_DIR}/systemd/paced.service
                @ONLY)
 configure_file(${CMAKE_SOURCE_DIR}/systemd/paced-sync.service.in

@@ -81,9 +81,18 @@ scenario_by_address() {
 # 3. A short real-time workout: Request Control, then the exact targets in
 #    order; the session is stored with samples.
 scenario_workout() {
+        local tdata
         peripheral_start "${PERIPHERAL_ARGS[@]}"
         paced_start "${PACED_DEVICES[@]}" "${PACED_WORKOUT_CONFIG[@]}"
         wait_connected
+        # Treadmill Data arrives through AcquireNotify's socket (the default),
+        # as bluetoothd sees it; the indicate-only control point cannot (5.66)
+        # and falls back to StartNotify, which the workout below needs.
+        tdata=$(char_path "$(dev_path "$E2E_CLIENT_ADAPTER" "$E2E_PERIPHERAL_ADDR")" \
+                "$UUID_TREADMILL_DATA") || fail "no Treadmill Data under paced's adapter"
+        prop_is "$tdata" org.bluez.GattCharacteristic1 NotifyAcquired "b true" ||
+                fail "Treadmill Data not acquired: $(bluez_get "$tdata" \
+                        org.bluez.GattCharacteristic1 NotifyAcquired)"
         write_short_workout
         pacectl start "$S/short.txt" || fail "pacectl start failed"
         wait_for 120 status_is state finished || fail "the workout did not finish: $(status_field state)"

@@ -89,6 +89,12 @@ expect_rc 0 setpriv --reuid=nobody --regid=nogroup --clear-groups busctl \
         --address="$BUS_ADDRESS" introspect io.paced.paced1 /io/paced/paced1
 expect_rc 4 pc_nobody pause
 grep -qi 'denied\|rejected' "$T/err" || fail "policy: pause as nobody: $(cat "$T/err")"
+# Everyone may read the profile paced trains with; only group paced changes it.
+expect_rc 0 pc_nobody profile
+grep -q 'Runner profile paced trains with' "$T/out" || fail "policy: nobody's profile: $(cat "$T/out")"
+expect_rc 4 pc_nobody profile set mile=6:00
+grep -qi 'denied\|rejected' "$T/err" || fail "policy: profile set as nobody: $(cat "$T/err")"
+[ ! -e "$T/paced.conf.d/90-profile.conf" ] || fail "policy: nobody changed the profile"
 # Root is allowed by the policy and reaches paced.
 expect_rc 1 pc pause
 grep -q 'No workout' "$T/err" || fail "policy: root pause: $(cat "$T/err")"

@@ -13,10 +13,13 @@ check_refused() {
         grep -qF -- "$want" "$T/out" || fail "config '$text': '$want' not in: $(cat "$T/out")"
 }
 
-check_refused '[Safety]\nmax_speed = 12\nmax_sped = 13\n' "bad.conf:3: unknown key 'max_sped' in [Safety]"
+check_refused '[Safety]\nmax_speed = 12\nmax_sped = 13\n' "bad.conf:3: unknown key 'max_sped' in [Safety] (did you mean 'max_speed'?)"
 check_refused '[Safety]\nmax_speed = 45\n' 'bad.conf:2: [Safety] max_speed: 45 km/h is out of range'
 check_refused '[Runner]\nmax_hr = lots\n' "bad.conf:2: [Runner] max_hr: 'lots' is not a whole number"
-check_refused '[Nope]\nx = 1\n' 'bad.conf:2: unknown section [Nope]'
+check_refused '[Nope]\nx = 1\n' 'bad.conf:1: unknown section [Nope]'
+check_refused '[Safety]\nmax_speed = 12\n[safety]\n' 'bad.conf:3: unknown section [safety] (did you mean [Safety]?)'
+check_refused '[Runner]\nmax_speed = 12\n' "bad.conf:2: 'max_speed' belongs in [Safety], not [Runner]"
+check_refused '[Safety]\nmax_speed = 12 # km/h\n' "'#' starts a comment only at the start of a line"
 check_refused '[Safety]\nstop_policy = yolo\n' "is not one of: cooldown, pause, stop"
 check_refused 'garbage\n' 'bad.conf:1: syntax error'
 # A missing explicit file is an error too.

@@ -77,6 +77,14 @@ while read -r iface method args; do
                 call --as-nobody "$iface" "$method" || fail "GetSchedule refused: $(cat "$T/out")"
                 continue
         fi
+        # And the runner profile (here with a bad format: refused for that, not the caller).
+        if [ "$method" = GetProfile ]; then
+                call --as-nobody "$iface" "$method" string:x || true
+                grep -q 'Error.InvalidArgument' "$T/out" || fail "GetProfile as nobody: $(cat "$T/out")"
+                call --as-nobody "$iface" "$method" string:text ||
+                        fail "GetProfile refused: $(cat "$T/out")"
+                continue
+        fi
         # So is the calibration estimate (NotSupported here: no footpod configured).
         if [ "$method" = GetCalibrationEstimate ]; then
                 call --as-nobody "$iface" "$method" || true

@@ -19,6 +19,22 @@ mkdir "$T/files"
 cd "$T/files"
 umask 022
 
+# ---- binary to a terminal: refused, nothing written to it ----
+if command -v script > /dev/null; then
+        for cmd in "export $full --format fit" "export $full"; do
+                rc=0
+                script -qec "$PACECTL $cmd" /dev/null > "$T/tty" 2>&1 || rc=$?
+                [ "$rc" -eq 2 ] || fail "'$cmd' on a terminal: exit $rc"
+                grep -q 'FIT is binary; use -o FILE or a redirect' "$T/tty" || fail "$(cat "$T/tty")"
+                grep -qa '\.FIT' "$T/tty" && fail "'$cmd' wrote FIT to the terminal"
+        done
+        # Text formats go to the terminal as ever.
+        script -qec "$PACECTL export $full --format csv" /dev/null > "$T/tty" 2>&1 ||
+                fail "csv on a terminal: $(head -3 "$T/tty")"
+else
+        log "script(1) missing: skipping the terminal checks"
+fi
+
 # ---- nothing to export: no file touched, whatever the format ----
 for cmd in "export $empty -o x.fit" "export $empty --format tcx -o x.fit" \
         "export $empty --format csv -o x.fit" "export $empty --format csv --rr -o x.fit" \

@@ -97,6 +97,19 @@ expect 2 "$PACECTL" validate --profile "$TMP/bad.conf" easy-run
 contains "$TMP/err" "bad.conf:2: invalid value for 'mile': 'fast'"
 expect 2 "$PACECTL" validate --profile Shoe=big easy-run
 contains "$TMP/err" "unknown key 'Shoe'"
+# A typo in paced.conf's other sections, or a key in the wrong one, is an
+# error too: paced would refuse that file.
+printf '[Runner]\nmile = 5:30\n[Safety]\nmax_sped = 12\n' >"$TMP/typo2.conf"
+expect 2 "$PACECTL" validate --profile "$TMP/typo2.conf" easy-run
+contains "$TMP/err" "typo2.conf:4: unknown key 'max_sped' in [Safety] (did you mean 'max_speed'?)"
+printf '[Runner]\nmile = 5:30\nmax_speed = 12\n' >"$TMP/misplaced.conf"
+expect 2 "$PACECTL" validate --profile "$TMP/misplaced.conf" easy-run
+contains "$TMP/err" "misplaced.conf:3: 'max_speed' belongs in [Safety], not [Runner]"
+printf '[Runner]\nmile = 5:30\n\n[Saftey]\n' >"$TMP/section.conf"
+expect 2 "$PACECTL" validate --profile "$TMP/section.conf" easy-run
+contains "$TMP/err" "section.conf:4: unknown section [Saftey] (did you mean [Safety]?)"
+expect 2 "$PACECTL" validate --profile mile=5:30,max_speed=12 easy-run
+contains "$TMP/err" "'max_speed' belongs in [Safety], not [Runner]"
 # paced.conf itself says which key was meant.
 printf '[Runner]\nMaxHR = 190\n' >"$TMP/camel.conf"
 "$PACED" --config "$TMP/camel.conf" --check-config >"$TMP/out" 2>"$TMP/err" && fail "paced took MaxHR"

@@ -682,6 +682,9 @@ static int m_start_notify(sd_bus_message *m, void *userdata, sd_bus_error *err)
         r = fake_check_fail(c->f, c, "StartNotify", err);
         if (r < 0)
                 return r;
+        /* bluetoothd locks StartNotify while a client holds the acquired socket. */
+        if (c->acquired_fd >= 0)
+                return sd_bus_error_set(err, "org.bluez.Error.NotPermitted", "Notify acquired");
         if (!c->notifying) {
                 c->notifying = true;
                 fake_emit(c, "Notifying");

@@ -541,6 +541,59 @@ static void test_acquire_notify_refused_falls_back(void **state)
         assert_int_equal(last_event(c, TRANSPORT_EVENT_HEART_RATE, -1)->hr.heart_rate_bpm, 116);
 }
 
+/* Another program (a second logger, bluetoothctl) already has a StartNotify
+ * session on the strap's Heart Rate Measurement: bluetoothd 5.66 answers
+ * AcquireNotify with InProgress, and paced shares the session instead. */
+static void test_acquire_notify_already_notifying_falls_back(void **state)
+{
+        Ctx *c = *state;
+
+        c->cfg.acquire_notify = true;
+        ctx_fake(c, false);
+        c->strap.hrm->notifying = true;
+        ctx_transport(c);
+        assert_true(run_until(c->e, pred_both_up, c));
+        assert_int_equal(fake_count(c->f, c->strap.hrm->path, "AcquireNotify"), 1);
+        assert_int_equal(fake_count(c->f, c->strap.hrm->path, "StartNotify"), 1);
+        assert_true(c->strap.hrm->acquired_fd < 0);
+        /* The treadmill's characteristics were free: acquired. */
+        assert_true(c->tm.data->acquired_fd >= 0);
+
+        notify_hex(c, c->strap.hrm, "16742902"); /* Polar H7 (TMIW): 116 bpm */
+        notify_hex(c, c->tm.data, "9e04730233022500003c00ff7f0000ff7f0200ffffff1f00");
+        wait_events(c, TRANSPORT_EVENT_HEART_RATE, TRANSPORT_ROLE_STRAP, 1);
+        wait_events(c, TRANSPORT_EVENT_TREADMILL_DATA, TRANSPORT_ROLE_TREADMILL, 1);
+        assert_int_equal(last_event(c, TRANSPORT_EVENT_HEART_RATE, -1)->hr.heart_rate_bpm, 116);
+        assert_double_equal(last_event(c, TRANSPORT_EVENT_TREADMILL_DATA, -1)->treadmill.speed_kmh,
+                            6.27, 1e-9);
+}
+
+/* bluetoothd closes an acquired socket when the link goes, often before the
+ * device's Connected changes, or while the device still shows as connected:
+ * the notifications would stop silently unless paced set the link up again
+ * and acquired a new socket. */
+static void test_acquire_notify_socket_closed_reacquires(void **state)
+{
+        Ctx *c = *state;
+
+        c->cfg.acquire_notify = true;
+        ctx_fake(c, false);
+        ctx_transport(c);
+        assert_true(run_until(c->e, pred_acquired, c));
+
+        close(c->tm.data->acquired_fd);
+        c->tm.data->acquired_fd = -1;
+        assert_true(run_until(c->e, pred_treadmill_down, c));
+        assert_true(run_until(c->e, pred_acquired, c));
+        assert_int_equal(fake_count(c->f, c->tm.data->path, "AcquireNotify"), 2);
+        assert_int_equal(fake_count(c->f, c->tm.data->path, "StartNotify"), 0);
+
+        notify_hex(c, c->tm.data, "9e04730233022500003c00ff7f0000ff7f0200ffffff1f00");
+        wait_events(c, TRANSPORT_EVENT_TREADMILL_DATA, TRANSPORT_ROLE_TREADMILL, 1);
+        /* The strap's link was not touched. */
+        assert_int_equal(count_events(c, TRANSPORT_EVENT_LINK, TRANSPORT_ROLE_STRAP), 1);
+}
+
 static void test_treadmill_hr_used_without_strap(void **state)
 {
         Ctx *c = *state;
@@ -1404,6 +1457,8 @@ int main(void)
                 T(test_notifications_decode_real_vectors),
                 T(test_acquire_notify_with_fallback),
                 T(test_acquire_notify_refused_falls_back),
+                T(test_acquire_notify_already_notifying_falls_back),
+                T(test_acquire_notify_socket_closed_reacquires),
                 T(test_treadmill_hr_used_without_strap),
                 T(test_cp_round_trip_one_in_flight),
                 T(test_cp_write_errors_reported),

@@ -8,6 +8,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "config.h"
 #include "util.h"
@@ -216,7 +218,8 @@ static void test_unit_suffixes(void **state)
 static void test_unknown_key_has_line(void **state)
 {
         assert_int_equal(load_fails("[Safety]\nmax_speed = 18\nmax_sped = 20\n", "max_sped"), 3);
-        assert_int_equal(load_fails("\n\n[Bogus]\nx = 1\n", "unknown section [Bogus]"), 4);
+        /* On its header's line. */
+        assert_int_equal(load_fails("\n\n[Bogus]\nx = 1\n", "unknown section [Bogus]"), 3);
         assert_int_equal(load_fails("max_speed = 3\n", "outside any [Section]"), 1);
         /* One vocabulary for the profile: the old spelling and a typo name the key. */
         assert_int_equal(load_fails("[Runner]\nMaxHR = 190\n",
@@ -387,6 +390,8 @@ static void test_footpod_and_relay(void **state)
         Config *c = load_ok("");
 
         assert_null(c->footpod);
+        /* Notifications through AcquireNotify's socket unless told otherwise. */
+        assert_true(c->acquire_notify);
         assert_int_equal(c->footpod_distance, CONFIG_FOOTPOD_DISTANCE_TREADMILL);
         assert_false(c->relay);
         assert_null(c->relay_adapter);
@@ -396,10 +401,12 @@ static void test_footpod_and_relay(void **state)
         assert_false(c->relay_hrs);
         config_free(c);
 
-        c = load_ok("[Devices]\nfootpod = auto\n[Footpod]\ndistance = footpod\n"
+        c = load_ok("[Devices]\nfootpod = auto\nacquire_notify = no\n"
+                    "[Footpod]\ndistance = footpod\n"
                     "[Relay]\nenabled = yes\nadapter = hci2\nname = Treadmill RSC\n"
                     "rsc = no\nftms = yes\nheart_rate = yes\n");
         assert_string_equal(c->footpod, "auto");
+        assert_false(c->acquire_notify);
         assert_int_equal(c->footpod_distance, CONFIG_FOOTPOD_DISTANCE_FOOTPOD);
         assert_true(c->relay);
         assert_string_equal(c->relay_adapter, "hci2");
@@ -479,6 +486,173 @@ static void test_every_key_documented(void **state)
         free(man);
 }
 
+static void write_text(const char *path, const char *text)
+{
+        FILE *f = fopen(path, "we");
+
+        assert_non_null(f);
+        fputs(text, f);
+        assert_int_equal(fclose(f), 0);
+}
+
+/* paced.conf.d/NAME.conf override paced.conf key by key, in name order. */
+static void test_dropins_override(void **state)
+{
+        char dir[] = "/tmp/test-config-XXXXXX", conf[128], d[160], p[256];
+        Config *c = NULL;
+        ConfigError e = {};
+
+        assert_non_null(mkdtemp(dir));
+        snprintf(conf, sizeof(conf), "%s/paced.conf", dir);
+        snprintf(d, sizeof(d), "%s.d", conf);
+        write_text(conf, "[Runner]\nmile = 7:00\nmax_hr = 190\n[Safety]\nmax_speed = 16\n");
+        assert_int_equal(mkdir(d, 0755), 0);
+        snprintf(p, sizeof(p), "%s/10-caps.conf", d);
+        write_text(p, "[Safety]\nmax_speed = 14\n[Runner]\nmile = 6:50\n");
+        snprintf(p, sizeof(p), "%s/90-profile.conf", d);
+        write_text(p, "[Runner]\nmile = 6:15\n");
+        snprintf(p, sizeof(p), "%s/.90-profile.conf.tmp", d);
+        write_text(p, "garbage\n"); /* hidden: an editor's or paced's temporary */
+        snprintf(p, sizeof(p), "%s/README", d);
+        write_text(p, "not a drop-in\n");
+
+        assert_int_equal(config_load_file(conf, &c, &e), 0);
+        assert_float_equal(c->race_time_s[CONFIG_RACE_MILE], 375, 1e-9);
+        assert_int_equal(c->max_hr, 190);
+        assert_float_equal(c->max_speed_kmh, 14, 1e-9);
+        config_free(c);
+
+        /* A replacement text for one drop-in, as paced checks a change before writing. */
+        assert_int_equal(
+                config_load_file_with(conf, "90-profile.conf", "[Runner]\nmile = 6:05\n", &c, &e),
+                0);
+        assert_float_equal(c->race_time_s[CONFIG_RACE_MILE], 365, 1e-9);
+        config_free(c);
+        assert_int_equal(config_load_file_with(conf, "90-profile.conf", NULL, &c, &e), 0);
+        assert_float_equal(c->race_time_s[CONFIG_RACE_MILE], 410, 1e-9);
+        config_free(c);
+
+        /* An error in a drop-in names the drop-in and its line. */
+        snprintf(p, sizeof(p), "%s/90-profile.conf", d);
+        write_text(p, "[Runner]\n\nmile = 6:15\nmax_hrr = 180\n");
+        c = NULL;
+        assert_int_equal(config_load_file(conf, &c, &e), -EINVAL);
+        assert_null(c);
+        assert_int_equal(e.line, 0);
+        assert_non_null(strstr(e.message, "90-profile.conf:4: unknown key 'max_hrr' in [Runner]"));
+        /* A cross-key check across files names the later key's file. */
+        write_text(p, "[Runner]\nresting_hr = 100\nmax_hr = 95\n");
+        assert_int_equal(config_load_file(conf, &c, &e), -EINVAL);
+        assert_non_null(strstr(e.message, "out of range"));
+        write_text(p, "[Runner]\nresting_hr = 110\nmax_hr = 105\n");
+        assert_int_equal(config_load_file(conf, &c, &e), -EINVAL);
+        assert_non_null(
+                strstr(e.message, "90-profile.conf:3: [Runner] resting_hr (110) must be below"));
+
+        /* A missing paced.conf with a drop-in: defaults plus the drop-in. */
+        write_text(p, "[Runner]\nmile = 6:15\n");
+        assert_int_equal(unlink(conf), 0);
+        assert_int_equal(config_load_file(conf, &c, &e), 0);
+        assert_float_equal(c->race_time_s[CONFIG_RACE_MILE], 375, 1e-9);
+        config_free(c);
+
+        unlink(p);
+        snprintf(p, sizeof(p), "%s/10-caps.conf", d);
+        unlink(p);
+        snprintf(p, sizeof(p), "%s/.90-profile.conf.tmp", d);
+        unlink(p);
+        snprintf(p, sizeof(p), "%s/README", d);
+        unlink(p);
+        /* Nothing at all: -ENOENT, for the caller's defaults. */
+        assert_int_equal(config_load_file(conf, &c, &e), -ENOENT);
+        rmdir(d);
+        rmdir(dir);
+}
+
+static void dropin_fails(const char *old, const char *a, const char *needle)
+{
+        char *text = NULL, err[256] = "";
+        const char *v[] = {a};
+
+        assert_int_equal(config_profile_dropin_set(old, v, 1, &text, err, sizeof(err)), -EINVAL);
+        assert_null(text);
+        if (!strstr(err, needle))
+                fail_msg("'%s': error '%s' does not mention '%s'", a, err, needle);
+}
+
+static void test_profile_dropin_set(void **state)
+{
+        const char *set[] = {"mile=6:15", "max_hr=188", "units=mi", "easy_pace=9:30/mi"};
+        const char *reset[] = {"max_hr=", "mile = 6:10"};
+        char *text = NULL, *text2 = NULL, err[256] = "";
+        Config *c;
+
+        assert_int_equal(config_profile_dropin_set(NULL, set, 4, &text, err, sizeof(err)), 0);
+        c = load_ok(text);
+        assert_float_equal(c->race_time_s[CONFIG_RACE_MILE], 375, 1e-9);
+        assert_int_equal(c->max_hr, 188);
+        assert_int_equal(c->units, CONFIG_UNITS_IMPERIAL);
+        config_free(c);
+
+        /* KEY= removes a key; a new value replaces the old. */
+        assert_int_equal(config_profile_dropin_set(text, reset, 2, &text2, err, sizeof(err)), 0);
+        c = load_ok(text2);
+        assert_float_equal(c->race_time_s[CONFIG_RACE_MILE], 370, 1e-9);
+        assert_int_equal(c->max_hr, 0);
+        assert_int_equal(c->units, CONFIG_UNITS_IMPERIAL);
+        assert_null(strstr(text2, "max_hr"));
+        config_free(c);
+        free(text);
+        free(text2);
+
+        dropin_fails(NULL, "max_hrr=180", "unknown profile key 'max_hrr' (did you mean 'max_hr'?)");
+        dropin_fails(NULL, "MaxHR=180", "did you mean 'max_hr'?");
+        dropin_fails(NULL, "max_speed=12", "paced.conf's [Safety] max_speed");
+        dropin_fails(NULL, "shoe=42", "unknown profile key 'shoe'");
+        dropin_fails(NULL, "mile=6:15x", "[Runner] mile: '6:15x' is not a race time");
+        dropin_fails(NULL, "mile=1:00", "out of range");
+        dropin_fails(NULL, "max_hr=300", "out of range");
+        dropin_fails(NULL, "units=furlong", "is not one of: km, mi");
+        dropin_fails(NULL, "mile", "is not KEY=VALUE");
+        dropin_fails(NULL, "mile=6:15\n[Safety]\nmax_speed=40", "control character");
+}
+
+/* What a typo or a misplaced key gets: the line, and what was meant. */
+static void test_unknown_names_say_what_was_meant(void **state)
+{
+        Config *c;
+
+        /* An unknown section on its header's line, even with nothing in it. */
+        assert_int_equal(load_fails("[Nope]\n[Safety]\nmax_speed = 12\n", "unknown section [Nope]"),
+                         1);
+        assert_int_equal(load_fails("[Safety]\nmax_speed = 12\n\n[safety]\nmax_incline = 3\n",
+                                    "unknown section [safety] (did you mean [Safety]?)"),
+                         4);
+        assert_int_equal(load_fails("[Safety]\nmax_speed = 12\n[Zone]\n",
+                                    "unknown section [Zone] (did you mean [Zones]?)"),
+                         3);
+        /* A key in the wrong section names the right one. */
+        assert_int_equal(load_fails("[Runner]\nmax_hr = 180\nmax_speed = 12\n",
+                                    "'max_speed' belongs in [Safety], not [Runner]"),
+                         3);
+        /* Typos in every section. */
+        assert_int_equal(
+                load_fails("[Safety]\nmax_sped = 12\n",
+                           "unknown key 'max_sped' in [Safety] (did you mean 'max_speed'?)"),
+                2);
+        load_fails("[Cues]\nlead_tme = 3\n", "(did you mean 'lead_time'?)");
+        load_fails("[Runner]\nMaxHR = 180\n", "(did you mean 'max_hr'?)");
+        /* '#' after a value: no comment there, and the error says so. */
+        load_fails("[Safety]\nmax_speed = 12 # km/h\n",
+                   "'#' starts a comment only at the start of a line");
+        load_fails("[Runner]\nmax_hr = 180 #mine\n", "'#' starts a comment only");
+        /* ' ;' does end a value, and a name may hold a '#'. */
+        c = load_ok("[Safety]\nmax_speed = 12 ; km/h\n[Devices]\ntreadmill = Treadmill #1\n");
+        assert_float_equal(c->max_speed_kmh, 12, 1e-9);
+        assert_string_equal(c->treadmill, "Treadmill #1");
+        config_free(c);
+}
+
 int main(void)
 {
         const struct CMUnitTest tests[] = {
@@ -502,6 +676,9 @@ int main(void)
                 cmocka_unit_test(test_footpod_and_relay),
                 cmocka_unit_test(test_every_key_documented),
                 cmocka_unit_test(test_parse_number_range),
+                cmocka_unit_test(test_dropins_override),
+                cmocka_unit_test(test_unknown_names_say_what_was_meant),
+                cmocka_unit_test(test_profile_dropin_set),
         };
 
         return cmocka_run_group_tests(tests, NULL, NULL);

@@ -1108,6 +1108,72 @@ static void test_store_split_flush(void **state)
         session_store_free(s);
 }
 
+/*
+ * A minute of workout flushed every second: the flush prepares its
+ * statements once and keeps them, through a flush refused by another
+ * writer's lock and a schema change by another connection (SQLite prepares
+ * a kept statement again by itself), and every row lands once, in order.
+ */
+static void test_store_flush_keeps_statements(void **state)
+{
+        Fixture *f = *state;
+        SessionStore *s = NULL;
+        SessionData *d = NULL;
+        sqlite3 *lock = NULL;
+        uint64_t prepared = 0;
+        int64_t id;
+
+        assert_int_equal(session_store_open(&s, f->dir), 0);
+        assert_int_equal(session_store_begin(s, 1700000000000000ULL, &test_info, &id), 0);
+        for (unsigned t = 0; t < 60; t++) {
+                SessionSample x = sample_at(t);
+
+                assert_int_equal(session_store_add_sample(s, &x), 0);
+                assert_int_equal(session_store_add_rr(s, &(SessionRr){t + 0.5, 500, false}), 0);
+                if (t % 10 == 0)
+                        assert_int_equal(session_store_add_event(
+                                                 s, &(SessionEvent){.t_s = t,
+                                                                    .type = SESSION_EVENT_NOTE,
+                                                                    .text = "note"}),
+                                         0);
+                if (t == 20)
+                        lock = lock_db(f->db);
+                if (t == 25) {
+                        unlock_db(lock);
+                        lock = NULL;
+                }
+                if (t == 40) {
+                        sqlite3 *h;
+
+                        assert_int_equal(sqlite3_open_v2(f->db, &h, SQLITE_OPEN_READWRITE, NULL),
+                                         SQLITE_OK);
+                        assert_int_equal(sqlite3_exec(h, "CREATE INDEX test_t ON samples (t)", NULL,
+                                                      NULL, NULL),
+                                         SQLITE_OK);
+                        sqlite3_close(h);
+                }
+                assert_int_equal(session_store_flush(s, (t + 1) * USEC_PER_SEC),
+                                 t >= 20 && t < 25 ? -EBUSY : 0);
+                if (t == 0)
+                        prepared = session_store_statements_prepared(s);
+        }
+        /* Nothing prepared after the first flush. */
+        assert_true(prepared > 0);
+        assert_int_equal(session_store_statements_prepared(s), prepared);
+
+        assert_int_equal(session_store_load(s, id, &d), 0);
+        assert_int_equal(d->n_samples, 60);
+        assert_int_equal(d->n_rr, 60);
+        assert_int_equal(d->n_events, 6);
+        for (size_t i = 0; i < d->n_samples; i++) {
+                assert_float_equal(d->samples[i].t_s, (double)i, 1e-9);
+                assert_float_equal(d->rr[i].t_s, i + 0.5, 1e-9);
+        }
+        session_data_free(d);
+        assert_int_equal(count(f->db, "SELECT count(*) FROM samples"), 60);
+        session_store_free(s);
+}
+
 int main(void)
 {
         const struct CMUnitTest tests[] = {
@@ -1116,6 +1182,7 @@ int main(void)
                 cmocka_unit_test_setup_teardown(test_store_unavailable_then_back, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_store_memory_budget, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_store_split_flush, setup, teardown),
+                cmocka_unit_test_setup_teardown(test_store_flush_keeps_statements, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_store_flush_deadline, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_store_crash_marks_interrupted_and_resumes,
                                                 setup, teardown),

@@ -34,6 +34,8 @@ void engine_config_from_config(const Config *c, EngineConfig *ret)
         ret->control.monitor_only = c->monitor_only || (c->quirks & CONFIG_QUIRK_NO_CONTROL);
         ret->calibration.factor = c->speed_factor;
         ret->calibration.offset_kmh = c->speed_offset_kmh;
+        ret->distance_from_footpod =
+                c->footpod && c->footpod_distance == CONFIG_FOOTPOD_DISTANCE_FOOTPOD;
         ret->quirk_speed_mph = c->quirks & CONFIG_QUIRK_MPH_TARGET;
         ret->allow_remote_start = c->allow_remote_start;
         ret->cue_lead_usec = (uint64_t)(c->cue_lead_s * USEC_PER_SEC);

@@ -25,6 +25,8 @@ typedef enum BeltState {
 #define BELT_MOVING_KMH 0.1
 /* Distance is extrapolated from the last Treadmill Data for at most this long. */
 #define EXTRAPOLATE_USEC (2 * USEC_PER_SEC)
+/* A footpod silent this long no longer measures the distance (as the Manager's live values). */
+#define FOOTPOD_FRESH_USEC (5 * USEC_PER_SEC)
 /* Integration gap after which a silent treadmill's distance is not trusted. */
 #define INTEGRATE_MAX_GAP_USEC (10 * USEC_PER_SEC)
 /* Total Distance is a uint24 in metres (FTMS v1.0 4.4.1.3): it wraps at 2^24 m. */
@@ -86,8 +88,22 @@ struct WorkoutEngine {
         double dist_field_m;     /* that field in our frame (calibrated, unwrapped) */
         double dist_anchor_m;    /* the belt's distance then: field and speeds combined */
         double dist_partial_m;   /* integrated speed since then (records without the field) */
-        double dist_base_m;      /* calibrated total distance at dist_base_usec, never decreasing */
+        double dist_tm_m;        /* the treadmill's calibrated total distance, never decreasing */
+        double dist_base_m;      /* total distance at dist_base_usec, never decreasing */
         uint64_t dist_base_usec;
+        /*
+         * The footpod ([Footpod] distance = footpod, config.distance_from_footpod):
+         * while it reports, the total distance advances by what its speed
+         * integrates to rather than by the treadmill's; when it falls silent the
+         * treadmill's travel takes over, from where the total is.
+         */
+        double fp_dist_m;      /* integrated footpod speed, m */
+        double fp_dist_used_m; /* fp_dist_m when the total last advanced */
+        double fp_kmh;         /* its last speed */
+        uint64_t fp_usec;      /* when that came; 0: no footpod reporting */
+        bool fp_gap;           /* a silence since the total last advanced: not all measured */
+        bool fp_used;          /* the footpod measured the total's last advance */
+        double tm_at_fp_m;     /* the treadmill's total at the footpod's last report */
         double dist_shown_m; /* workout distance as reported and stored, never decreasing */
 
         /* heart rate */
@@ -481,14 +497,26 @@ static uint64_t s_to_usec(double s)
         return (uint64_t)llround(s * USEC_PER_SEC);
 }
 
+/* The footpod measures the distance now: configured so, and it reports. */
+static bool footpod_measures(const WorkoutEngine *e, uint64_t now)
+{
+        return e->config.distance_from_footpod && e->fp_usec > 0 && now >= e->fp_usec &&
+               now - e->fp_usec <= FOOTPOD_FRESH_USEC;
+}
+
+/* The speed the distance advances at, true km/h: the footpod's while it measures it. */
+static double distance_kmh(const WorkoutEngine *e, uint64_t now)
+{
+        return footpod_measures(e, now) ? e->fp_kmh : e->measured_kmh;
+}
+
 /* Calibrated distance now: the last report, extrapolated for a short while. */
 static double dist_now(const WorkoutEngine *e, uint64_t now)
 {
-        double d = e->dist_base_m;
+        double d = e->dist_base_m, kmh = distance_kmh(e, now);
 
-        if (e->belt == BELT_RUNNING && isfinite(e->measured_kmh) && now > e->dist_base_usec)
-                d += e->measured_kmh / 3.6 *
-                     usec_to_s(umin(now - e->dist_base_usec, EXTRAPOLATE_USEC));
+        if (e->belt == BELT_RUNNING && isfinite(kmh) && now > e->dist_base_usec)
+                d += kmh / 3.6 * usec_to_s(umin(now - e->dist_base_usec, EXTRAPOLATE_USEC));
         return d;
 }
 
@@ -1542,7 +1570,7 @@ static uint64_t step_deadline(const WorkoutEngine *e, uint64_t now)
                    isfinite(e->measured_kmh) && e->measured_kmh > BELT_MOVING_KMH) {
                 /* Predicted crossings, inside the extrapolation window only. */
                 uint64_t horizon = e->dist_base_usec + EXTRAPOLATE_USEC;
-                double mps = e->measured_kmh / 3.6;
+                double mps = distance_kmh(e, now) / 3.6;
                 double targets[5];
                 size_t nt = 0;
 
@@ -1576,7 +1604,7 @@ static uint64_t step_deadline(const WorkoutEngine *e, uint64_t now)
             e->measured_kmh > BELT_MOVING_KMH) {
                 double mark = e->trial ? trial_mark(e) : e->lap_dist_start + e->config.auto_lap_m;
                 double left = mark - dist_now(e, now);
-                uint64_t at = now + s_to_usec(left / (e->measured_kmh / 3.6));
+                uint64_t at = now + s_to_usec(left / (distance_kmh(e, now) / 3.6));
 
                 if (left > 0 && at <= e->dist_base_usec + EXTRAPOLATE_USEC)
                         d = umin(d, at);
@@ -2808,7 +2836,7 @@ static void update_distance(WorkoutEngine *e, uint64_t now, const FtmsTreadmillD
                             double prev_kmh, double cur_kmh)
 {
         const SpeedCalibration *cal = &e->config.calibration;
-        double gap = integrate_gap(e, now, prev_kmh, cur_kmh), est;
+        double gap = integrate_gap(e, now, prev_kmh, cur_kmh), est, prev_tm;
 
         /* With a speed offset the machine's distance is not proportional to the truth. */
         if (field_valid(d, FTMS_FIELD_DISTANCE) && cal->offset_kmh == 0) {
@@ -2828,10 +2856,10 @@ static void update_distance(WorkoutEngine *e, uint64_t now, const FtmsTreadmillD
                                 e->dist_anchor_m =
                                         fmin(fmax(pred, e->dist_field_m), e->dist_field_m + factor);
                         } else
-                                e->dist_anchor_m = e->dist_field_m = e->dist_base_m + gap;
+                                e->dist_anchor_m = e->dist_field_m = e->dist_tm_m + gap;
                 } else
                         /* The first field (after a (re)connect) anchors; it does not count. */
-                        e->dist_anchor_m = e->dist_field_m = e->dist_base_m + gap;
+                        e->dist_anchor_m = e->dist_field_m = e->dist_tm_m + gap;
                 e->have_field = true;
                 e->last_field_raw = raw;
                 e->field_usec = now;
@@ -2842,8 +2870,44 @@ static void update_distance(WorkoutEngine *e, uint64_t now, const FtmsTreadmillD
                 est = e->dist_anchor_m + e->dist_partial_m;
         }
         /* An estimate the next field undercuts is held, not taken back. */
-        e->dist_base_m = fmax(e->dist_base_m, est);
+        prev_tm = e->dist_tm_m;
+        e->dist_tm_m = fmax(e->dist_tm_m, est);
+        if (!e->config.distance_from_footpod)
+                e->dist_base_m = e->dist_tm_m;
+        else if (footpod_measures(e, now) && !e->fp_gap)
+                e->dist_base_m += e->fp_dist_m - e->fp_dist_used_m;
+        else if (e->fp_used)
+                /* The footpod fell silent: the belt's travel since its last report,
+                 * which nothing counted yet. */
+                e->dist_base_m += fmax(e->dist_tm_m - e->tm_at_fp_m, 0);
+        else
+                e->dist_base_m += e->dist_tm_m - prev_tm;
+        e->fp_used = e->config.distance_from_footpod && footpod_measures(e, now) && !e->fp_gap;
+        e->fp_dist_used_m = e->fp_dist_m;
+        e->fp_gap = false;
         e->dist_base_usec = now;
+}
+
+/* A footpod's RSC Measurement: its speed integrated, for distance = footpod. */
+static void handle_footpod(WorkoutEngine *e, uint64_t now, const RscMeasurement *m)
+{
+        double kmh = rsc_speed_to_kmh(m->speed_raw);
+
+        if (!e->config.distance_from_footpod)
+                return;
+        /* Trapezoids between reports; across a silence (the footpod no longer
+         * measured) the treadmill's travel counts for that interval instead. */
+        if (e->fp_usec > 0 && now > e->fp_usec && now - e->fp_usec <= FOOTPOD_FRESH_USEC)
+                e->fp_dist_m += (e->fp_kmh + kmh) / 2 / 3.6 * usec_to_s(now - e->fp_usec);
+        else
+                e->fp_gap = true;
+        /* Where the belt is now, for a silence that may follow. */
+        e->tm_at_fp_m = e->dist_tm_m;
+        if (e->belt == BELT_RUNNING && isfinite(e->measured_kmh) && now > e->dist_base_usec)
+                e->tm_at_fp_m += e->measured_kmh / 3.6 *
+                                 usec_to_s(umin(now - e->dist_base_usec, EXTRAPOLATE_USEC));
+        e->fp_kmh = kmh;
+        e->fp_usec = now;
 }
 
 static void handle_treadmill_data(WorkoutEngine *e, uint64_t now, const FtmsTreadmillData *d)
@@ -3055,6 +3119,8 @@ void workout_engine_handle_event(WorkoutEngine *e, uint64_t now, const Transport
 {
         switch (ev->type) {
         case TRANSPORT_EVENT_LINK:
+                if (ev->role == TRANSPORT_ROLE_FOOTPOD && !ev->link.up)
+                        e->fp_usec = 0; /* the treadmill's travel counts at once */
                 if (ev->role != TRANSPORT_ROLE_TREADMILL)
                         break; /* a lost strap shows up as missing HR samples */
                 if (ev->link.up == e->link_up)
@@ -3152,8 +3218,11 @@ void workout_engine_handle_event(WorkoutEngine *e, uint64_t now, const Transport
                 }
                 break;
         case TRANSPORT_EVENT_FOOTPOD:
-                /* The footpod never moves the engine: only an accepted calibration
-                 * (engine config) changes what it commands. */
+                /* The footpod never moves the belt: only an accepted calibration
+                 * (engine config) changes what the engine commands. With distance =
+                 * footpod it measures distance steps and the workout's distance. */
+                handle_footpod(e, now, &ev->footpod);
+                break;
         case TRANSPORT_EVENT_IDENTITY:
         case TRANSPORT_EVENT_BATTERY:
         case TRANSPORT_EVENT_MALFORMED:

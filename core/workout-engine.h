@@ -80,6 +80,9 @@ typedef struct EngineConfig {
         FtmsControlConfig control; /* .monitor_only = configured monitor-only mode */
         HrControllerConfig hr;
         SpeedCalibration calibration; /* true = belt * factor + offset */
+        /* [Footpod] distance = footpod: while a footpod reports, its speed measures
+         * the workout's distance and distance steps (never what is commanded). */
+        bool distance_from_footpod;
         bool quirk_speed_mph;         /* firmware reads Set Target Speed as mph (Horizon T202) */
         bool allow_remote_start;      /* Start/Resume only on explicit command and only if set */
         bool cues;                    /* default true: announce changes, never change unannounced */

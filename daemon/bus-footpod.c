@@ -32,34 +32,30 @@ static int method_get_estimate(sd_bus_message *message, void *userdata, sd_bus_e
                                           e.seconds, e.speed_min_kmh, e.speed_max_kmh);
 }
 
-static int method_accept(sd_bus_message *message, void *userdata, sd_bus_error *error)
+/* Accept and Reset: admin only, then the change; both answer with the calibration in use. */
+static int calibration_change(sd_bus_message *message, Manager *m, sd_bus_error *error,
+                              int (*change)(Manager *m, SpeedCalibration *ret, sd_bus_error *error))
 {
-        Manager *m = userdata;
         SpeedCalibration cal;
         int r;
 
         r = manager_verify_write_access(m, message, error);
         if (r < 0)
                 return r;
-        r = manager_accept_calibration(m, &cal, error);
+        r = change(m, &cal, error);
         if (r < 0)
                 return r;
         return sd_bus_reply_method_return(message, "dd", cal.factor, cal.offset_kmh);
 }
 
+static int method_accept(sd_bus_message *message, void *userdata, sd_bus_error *error)
+{
+        return calibration_change(message, userdata, error, manager_accept_calibration);
+}
+
 static int method_reset(sd_bus_message *message, void *userdata, sd_bus_error *error)
 {
-        Manager *m = userdata;
-        SpeedCalibration cal;
-        int r;
-
-        r = manager_verify_write_access(m, message, error);
-        if (r < 0)
-                return r;
-        r = manager_reset_calibration(m, &cal, error);
-        if (r < 0)
-                return r;
-        return sd_bus_reply_method_return(message, "dd", cal.factor, cal.offset_kmh);
+        return calibration_change(message, userdata, error, manager_reset_calibration);
 }
 
 #define EMITS SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE

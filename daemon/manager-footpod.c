@@ -103,9 +103,9 @@ int manager_footpod_setup(Manager *m)
                 return log_oom();
         /* An accepted calibration applies with or without a footpod today. */
         load_accepted(m);
-        /* Said rather than silently ignored: the runner relies on these. */
-        if (m->config->footpod_distance == CONFIG_FOOTPOD_DISTANCE_FOOTPOD)
-                log_warning("[Footpod] distance = footpod is not implemented yet: the "
+        /* Said rather than silently ignored: the runner relies on it. */
+        if (m->config->footpod_distance == CONFIG_FOOTPOD_DISTANCE_FOOTPOD && !m->config->footpod)
+                log_warning("[Footpod] distance = footpod without [Devices] footpod: the "
                             "treadmill's calibrated distance measures distance steps.");
 
         if (!m->config->footpod)

@@ -2,9 +2,9 @@
 /*
  * The Manager's side of the relay (relay.h, docs/relay.md): started with
  * paced when [Relay] enabled = yes and paced runs on BlueZ, fed with what
- * paced shows the runner: the treadmill's calibrated speed and distance and,
- * while a footpod reports, its cadence and stride. Off, nothing is exported,
- * registered or timed.
+ * paced shows the runner: the treadmill's calibrated speed, distance and
+ * incline, the heart rate and, while a footpod reports, its cadence and stride. Off, nothing is
+ * exported, registered or timed.
  */
 #define _GNU_SOURCE /* asprintf */
 #include <math.h>
@@ -26,6 +26,8 @@ static void get_values(void *userdata, RelayValues *ret)
                 .speed_kmh = linked ? l->speed_kmh : 0,
                 .distance_m = l->distance_m,
                 .stride_m = NAN,
+                .incline_pct = linked ? l->incline_pct : NAN,
+                .heart_rate_bpm = l->heart_rate_bpm,
         };
         if (manager_footpod_fresh(m)) {
                 ret->cadence_spm = l->cadence_spm;
@@ -38,17 +40,19 @@ int manager_relay_setup(Manager *m)
         const Config *c = m->config;
         _cleanup_free_ char *path = NULL;
         RelayConfig rc;
+        unsigned services;
         int r;
 
         if (!c->relay)
                 return 0;
-        if (!c->relay_rsc) {
-                log_warning("[Relay] enabled = yes with rsc = no: nothing to serve.");
+        services = (c->relay_rsc ? 1u << RELAY_SERVICE_RSC : 0) |
+                   (c->relay_ftms ? 1u << RELAY_SERVICE_FTMS : 0) |
+                   (c->relay_hrs ? 1u << RELAY_SERVICE_HRS : 0);
+        if (services == 0) {
+                log_warning("[Relay] enabled = yes with rsc, ftms and heart_rate = no: nothing "
+                            "to serve.");
                 return 0;
         }
-        if (c->relay_ftms || c->relay_hrs)
-                log_warning("[Relay] ftms and heart_rate are not implemented yet: only Running "
-                            "Speed and Cadence is served.");
         if (m->options.simulate || !m->bluez_bus) {
                 log_warning("[Relay] needs BlueZ: the simulator has no radio to serve on.");
                 return 0;
@@ -58,6 +62,7 @@ int manager_relay_setup(Manager *m)
         rc = (RelayConfig){
                 .adapter_path = path,
                 .name = c->relay_name,
+                .services = services,
                 .get_values = get_values,
                 .userdata = m,
         };

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "ftms.h"
+#include "hrs.h"
 #include "log.h"
 #include "relay.h"
 #include "rsc.h"
@@ -17,26 +18,58 @@
 #define GATT_SERVICE_IFACE "org.bluez.GattService1"
 #define GATT_CHAR_IFACE    "org.bluez.GattCharacteristic1"
 #define AD_IFACE           "org.bluez.LEAdvertisement1"
-#define SERVICE_PATH       RELAY_APP_PATH "/rsc"
+#define ADAPTER_IFACE      "org.bluez.Adapter1"
+#define DBUS_OBJMANAGER    "org.freedesktop.DBus.ObjectManager"
 #define AD_PATH            RELAY_APP_PATH "/advertisement"
 /* bluetoothd not there yet, or the adapter off: try again this often. */
 #define RETRY_USEC           (10 * USEC_PER_SEC)
 #define RELAY_SENSOR_FEATURE (RSC_FEATURE_STRIDE | RSC_FEATURE_DISTANCE)
+/* What the FTMS relay's Treadmill Data carries; no Target Setting Features: no control. */
+#define RELAY_FTMS_FEATURE                                                                         \
+        (FTMS_FEATURE_TOTAL_DISTANCE | FTMS_FEATURE_INCLINATION | FTMS_FEATURE_HEART_RATE)
+#define HRS_LOCATION_OTHER 0x00
 
 typedef enum RelayCharId {
-        RELAY_CHAR_MEASUREMENT,
+        RELAY_CHAR_MEASUREMENT, /* RSC */
         RELAY_CHAR_FEATURE,
         RELAY_CHAR_LOCATION,
+        RELAY_CHAR_TREADMILL_DATA, /* FTMS */
+        RELAY_CHAR_FTMS_FEATURE,
+        RELAY_CHAR_HR_MEASUREMENT, /* Heart Rate */
+        RELAY_CHAR_BODY_LOCATION,
         _RELAY_CHAR_MAX,
 } RelayCharId;
+
+static const struct {
+        RelayServiceId service;
+        uint16_t uuid;
+        const char *flag; /* "notify" or "read": never "write" */
+} relay_char_table[_RELAY_CHAR_MAX] = {
+        [RELAY_CHAR_MEASUREMENT] = {RELAY_SERVICE_RSC, RSC_UUID_MEASUREMENT, "notify"},
+        [RELAY_CHAR_FEATURE] = {RELAY_SERVICE_RSC, RSC_UUID_FEATURE, "read"},
+        [RELAY_CHAR_LOCATION] = {RELAY_SERVICE_RSC, RSC_UUID_SENSOR_LOCATION, "read"},
+        [RELAY_CHAR_TREADMILL_DATA] = {RELAY_SERVICE_FTMS, FTMS_UUID_TREADMILL_DATA, "notify"},
+        [RELAY_CHAR_FTMS_FEATURE] = {RELAY_SERVICE_FTMS, FTMS_UUID_FEATURE, "read"},
+        [RELAY_CHAR_HR_MEASUREMENT] = {RELAY_SERVICE_HRS, HRS_UUID_MEASUREMENT, "notify"},
+        [RELAY_CHAR_BODY_LOCATION] = {RELAY_SERVICE_HRS, HRS_UUID_BODY_SENSOR_LOC, "read"},
+};
+
+static const struct {
+        uint16_t uuid;
+        const char *path;
+} relay_service_table[_RELAY_SERVICE_MAX] = {
+        [RELAY_SERVICE_RSC] = {RSC_UUID_SERVICE, RELAY_APP_PATH "/rsc"},
+        [RELAY_SERVICE_FTMS] = {FTMS_UUID_SERVICE, RELAY_APP_PATH "/ftms"},
+        [RELAY_SERVICE_HRS] = {HRS_UUID_SERVICE, RELAY_APP_PATH "/hrs"},
+};
 
 typedef struct RelayChar {
         Relay *relay;
         RelayCharId id;
         char path[64];
         uint16_t uuid;
-        const char *flag; /* "notify" or "read": never "write" */
-        uint8_t value[RSC_MEASUREMENT_MAX_LEN];
+        const char *flag;
+        uint8_t value[32];
         size_t value_len;
         bool notifying;
         sd_bus_slot *slot;
@@ -51,9 +84,11 @@ struct Relay {
         RelayGetValues get_values;
         void *userdata;
 
-        sd_bus_slot *manager_slot, *service_slot, *ad_slot;
+        unsigned services; /* 1 << RelayServiceId */
+        sd_bus_slot *manager_slot, *service_slots[_RELAY_SERVICE_MAX], *ad_slot;
         RelayChar chars[_RELAY_CHAR_MAX];
         sd_bus_slot *call_slot;
+        sd_bus_slot *match_owner, *match_added, *match_removed;
         sd_event_source *retry, *timer;
         bool app_registered, ad_registered;
 };
@@ -76,9 +111,31 @@ int relay_encode(const RelayValues *v, uint8_t *buf, size_t size, size_t *ret_le
         return rsc_encode_measurement(&m, buf, size, ret_len);
 }
 
+int relay_encode_treadmill_data(const RelayValues *v, uint8_t *buf, size_t size, size_t *ret_len)
+{
+        FtmsTreadmillData d = {};
+
+        ftms_treadmill_field_set(&d, FTMS_FIELD_SPEED,
+                                 isfinite(v->speed_kmh) && v->speed_kmh > 0 ? v->speed_kmh : 0);
+        /* uint24 metres: left out when unknown or beyond it. */
+        if (isfinite(v->distance_m) && v->distance_m >= 0 && v->distance_m < 16777215)
+                ftms_treadmill_field_set(&d, FTMS_FIELD_DISTANCE, floor(v->distance_m));
+        /* The ramp angle goes with it on the wire, as "not available". */
+        if (isfinite(v->incline_pct))
+                ftms_treadmill_field_set(&d, FTMS_FIELD_INCLINE, v->incline_pct);
+        if (v->heart_rate_bpm > 0)
+                ftms_treadmill_field_set(&d, FTMS_FIELD_HEART_RATE, MIN(v->heart_rate_bpm, 255u));
+        return ftms_encode_treadmill_data(&d, buf, size, ret_len);
+}
+
 bool relay_notifying(const Relay *r)
 {
-        return r && r->chars[RELAY_CHAR_MEASUREMENT].notifying;
+        if (!r)
+                return false;
+        for (int i = 0; i < _RELAY_CHAR_MAX; i++)
+                if (r->chars[i].notifying)
+                        return true;
+        return false;
 }
 
 bool relay_registered(const Relay *r)
@@ -88,13 +145,22 @@ bool relay_registered(const Relay *r)
 
 /* ---- the GATT objects ---- */
 
+/* The service an exported object path is. */
+static RelayServiceId service_by_path(const char *path)
+{
+        for (RelayServiceId s = 0; s < _RELAY_SERVICE_MAX; s++)
+                if (streq(path, relay_service_table[s].path))
+                        return s;
+        return RELAY_SERVICE_RSC;
+}
+
 static int service_get_uuid(sd_bus *bus, const char *path, const char *interface,
                             const char *property, sd_bus_message *reply, void *userdata,
                             sd_bus_error *error)
 {
         char uuid[37];
 
-        bt_uuid16_to_string(RSC_UUID_SERVICE, uuid);
+        bt_uuid16_to_string(relay_service_table[service_by_path(path)].uuid, uuid);
         return sd_bus_message_append(reply, "s", uuid);
 }
 
@@ -126,7 +192,10 @@ static int char_get_service(sd_bus *bus, const char *path, const char *interface
                             const char *property, sd_bus_message *reply, void *userdata,
                             sd_bus_error *error)
 {
-        return sd_bus_message_append(reply, "o", SERVICE_PATH);
+        RelayChar *c = userdata;
+
+        return sd_bus_message_append(reply, "o",
+                                     relay_service_table[relay_char_table[c->id].service].path);
 }
 
 static int char_get_flags(sd_bus *bus, const char *path, const char *interface,
@@ -162,9 +231,9 @@ static int char_read(sd_bus_message *m, void *userdata, sd_bus_error *error)
         _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
         int r;
 
-        if (c->id == RELAY_CHAR_MEASUREMENT)
+        if (streq(c->flag, "notify"))
                 return sd_bus_error_set(error, "org.bluez.Error.NotPermitted",
-                                        "RSC Measurement is notified, not read.");
+                                        "This characteristic is notified, not read.");
         r = sd_bus_message_new_method_return(m, &reply);
         if (r >= 0)
                 r = sd_bus_message_append_array(reply, 'y', c->value, c->value_len);
@@ -184,12 +253,17 @@ static int char_start_notify(sd_bus_message *m, void *userdata, sd_bus_error *er
 {
         RelayChar *c = userdata;
 
-        if (c->id != RELAY_CHAR_MEASUREMENT)
+        if (!streq(c->flag, "notify"))
                 return sd_bus_error_set(error, "org.bluez.Error.NotSupported",
-                                        "Only RSC Measurement notifies.");
+                                        "This characteristic is read, not notified.");
         if (!c->notifying) {
                 c->notifying = true;
-                log_info("Relay: a watch subscribed to RSC Measurement.");
+                if (c->id == RELAY_CHAR_MEASUREMENT)
+                        log_info("Relay: a watch subscribed to RSC Measurement.");
+                else
+                        log_info("Relay: an app subscribed to %s.",
+                                 c->id == RELAY_CHAR_TREADMILL_DATA ? "FTMS Treadmill Data"
+                                                                    : "Heart Rate Measurement");
                 (void)sd_bus_emit_properties_changed(c->relay->bus, c->path, GATT_CHAR_IFACE,
                                                      "Notifying", NULL);
         }
@@ -202,7 +276,8 @@ static int char_stop_notify(sd_bus_message *m, void *userdata, sd_bus_error *err
 
         if (c->notifying) {
                 c->notifying = false;
-                log_info("Relay: the watch unsubscribed.");
+                log_info("Relay: %s unsubscribed.",
+                         c->id == RELAY_CHAR_MEASUREMENT ? "the watch" : "an app");
                 (void)sd_bus_emit_properties_changed(c->relay->bus, c->path, GATT_CHAR_IFACE,
                                                      "Notifying", NULL);
         }
@@ -237,10 +312,20 @@ static int ad_get_type(sd_bus *bus, const char *path, const char *interface, con
 static int ad_get_uuids(sd_bus *bus, const char *path, const char *interface, const char *property,
                         sd_bus_message *reply, void *userdata, sd_bus_error *error)
 {
+        Relay *r = userdata;
         char uuid[37];
+        int k;
 
-        bt_uuid16_to_string(RSC_UUID_SERVICE, uuid);
-        return sd_bus_message_append(reply, "as", 1, uuid);
+        k = sd_bus_message_open_container(reply, 'a', "s");
+        for (RelayServiceId s = 0; k >= 0 && s < _RELAY_SERVICE_MAX; s++) {
+                if (!(r->services & (1u << s)))
+                        continue;
+                bt_uuid16_to_string(relay_service_table[s].uuid, uuid);
+                k = sd_bus_message_append(reply, "s", uuid);
+        }
+        if (k >= 0)
+                k = sd_bus_message_close_container(reply);
+        return k;
 }
 
 static int ad_get_name(sd_bus *bus, const char *path, const char *interface, const char *property,
@@ -301,6 +386,10 @@ static int on_registered(sd_bus_message *m, void *userdata, sd_bus_error *ret_er
         bool app = !r->app_registered;
 
         r->call_slot = sd_bus_slot_unref(r->call_slot);
+        /* A registration whose answer a restart or the adapter's return made paced
+         * drop may have landed: bluetoothd has it, which is what was asked. */
+        if (e && sd_bus_error_has_name(e, "org.bluez.Error.AlreadyExists"))
+                e = NULL;
         if (e) {
                 log_warning("Relay: %s on %s failed: %s; retrying in %u s.",
                             app ? "RegisterApplication" : "RegisterAdvertisement", r->adapter_path,
@@ -312,7 +401,9 @@ static int on_registered(sd_bus_message *m, void *userdata, sd_bus_error *ret_er
                 r->app_registered = true;
         else {
                 r->ad_registered = true;
-                log_info("Relay: serving Running Speed and Cadence as '%s' on %s.", r->name,
+                log_info("Relay: serving Running Speed and Cadence%s%s as '%s' on %s.",
+                         r->services & (1u << RELAY_SERVICE_FTMS) ? ", FTMS Treadmill Data" : "",
+                         r->services & (1u << RELAY_SERVICE_HRS) ? ", Heart Rate" : "", r->name,
                          r->adapter_path);
         }
         register_next(r);
@@ -339,23 +430,145 @@ static void register_next(Relay *r)
         }
 }
 
+/*
+ * What paced registered lives in bluetoothd's adapter object: it goes when
+ * bluetoothd exits (a restart, a crash) or the adapter goes (unplugged, its
+ * driver reloaded), without a word to paced. The watch's subscription goes
+ * with it.
+ */
+static void relay_lost(Relay *r, const char *why)
+{
+        if (!r->app_registered && !r->ad_registered && !r->call_slot)
+                return;
+        log_info("Relay: %s; registering again once it is back.", why);
+        r->app_registered = r->ad_registered = false;
+        r->call_slot = sd_bus_slot_unref(r->call_slot);
+        /* Nothing to retry against: its return is what registers again. */
+        if (r->retry)
+                (void)sd_event_source_set_enabled(r->retry, SD_EVENT_OFF);
+        for (int i = 0; i < _RELAY_CHAR_MAX; i++)
+                r->chars[i].notifying = false;
+}
+
+/* Back (or there for the first time): registered now, not at the next retry. */
+static void relay_register_now(Relay *r)
+{
+        if (r->retry)
+                (void)sd_event_source_set_enabled(r->retry, SD_EVENT_OFF);
+        register_next(r);
+}
+
+static int on_name_owner_changed(sd_bus_message *m, void *userdata, sd_bus_error *ret_error)
+{
+        Relay *r = userdata;
+        const char *name, *old_owner, *new_owner;
+
+        if (sd_bus_message_read(m, "sss", &name, &old_owner, &new_owner) < 0 ||
+            !streq(name, BLUEZ_SERVICE))
+                return 0;
+        if (old_owner[0] != '\0')
+                relay_lost(r, "bluetoothd left the bus");
+        if (new_owner[0] != '\0')
+                relay_register_now(r);
+        return 0;
+}
+
+/* m at the "as" or "a{sa{sv}}" after the path: whether Adapter1 is among them. */
+static bool has_adapter_iface(sd_bus_message *m, bool added)
+{
+        const char *iface;
+
+        if (sd_bus_message_enter_container(m, 'a', added ? "{sa{sv}}" : "s") <= 0)
+                return false;
+        for (;;) {
+                if (added && sd_bus_message_enter_container(m, 'e', "sa{sv}") <= 0)
+                        return false;
+                if (sd_bus_message_read(m, "s", &iface) <= 0)
+                        return false;
+                if (streq(iface, ADAPTER_IFACE))
+                        return true;
+                if (added &&
+                    (sd_bus_message_skip(m, "a{sv}") < 0 || sd_bus_message_exit_container(m) < 0))
+                        return false;
+        }
+}
+
+static int on_interfaces_changed(sd_bus_message *m, void *userdata, sd_bus_error *ret_error)
+{
+        Relay *r = userdata;
+        bool added = streq(sd_bus_message_get_member(m), "InterfacesAdded");
+        const char *path;
+
+        if (sd_bus_message_read(m, "o", &path) < 0 || !streq(path, r->adapter_path) ||
+            !has_adapter_iface(m, added))
+                return 0;
+        /* An adapter that appears again has none of what paced registered before. */
+        relay_lost(r, added ? "the adapter came back" : "the adapter went");
+        if (added)
+                relay_register_now(r);
+        return 0;
+}
+
+static int relay_watch_bluez(Relay *r)
+{
+        int k;
+
+        k = sd_bus_add_match_async(r->bus, &r->match_owner,
+                                   "type='signal',sender='org.freedesktop.DBus',"
+                                   "path='/org/freedesktop/DBus',interface='org.freedesktop.DBus',"
+                                   "member='NameOwnerChanged',arg0='" BLUEZ_SERVICE "'",
+                                   on_name_owner_changed, NULL, r);
+        if (k >= 0)
+                k = sd_bus_match_signal_async(r->bus, &r->match_added, BLUEZ_SERVICE, "/",
+                                              DBUS_OBJMANAGER, "InterfacesAdded",
+                                              on_interfaces_changed, NULL, r);
+        if (k >= 0)
+                k = sd_bus_match_signal_async(r->bus, &r->match_removed, BLUEZ_SERVICE, "/",
+                                              DBUS_OBJMANAGER, "InterfacesRemoved",
+                                              on_interfaces_changed, NULL, r);
+        return k;
+}
+
 /* ---- notifications ---- */
+
+static int encode_hr(const RelayValues *v, uint8_t *buf, size_t size, size_t *ret_len)
+{
+        HrsMeasurement h = {.heart_rate_bpm = (uint16_t)MIN(v->heart_rate_bpm, 65535u)};
+
+        /* No heart rate known: nothing sent, rather than a runner at 0 bpm. */
+        if (v->heart_rate_bpm == 0)
+                return -ENODATA;
+        h.hr_uint16 = v->heart_rate_bpm > 255;
+        return hrs_encode_measurement(&h, buf, size, ret_len);
+}
 
 static int on_timer(sd_event_source *s, uint64_t usec, void *userdata)
 {
         Relay *r = userdata;
-        RelayChar *c = &r->chars[RELAY_CHAR_MEASUREMENT];
-        RelayValues v = {.speed_kmh = NAN, .distance_m = NAN, .stride_m = NAN};
+        RelayValues v = {.speed_kmh = NAN, .distance_m = NAN, .stride_m = NAN, .incline_pct = NAN};
 
         (void)sd_event_source_set_time(s, usec + r->interval_usec);
         /* Nothing encoded or sent while nobody listens: the relay costs nothing then. */
-        if (!c->notifying)
+        if (!relay_notifying(r))
                 return 0;
         if (r->get_values)
                 r->get_values(r->userdata, &v);
-        if (relay_encode(&v, c->value, sizeof(c->value), &c->value_len) < 0)
-                return 0;
-        (void)sd_bus_emit_properties_changed(r->bus, c->path, GATT_CHAR_IFACE, "Value", NULL);
+        for (int i = 0; i < _RELAY_CHAR_MAX; i++) {
+                RelayChar *c = &r->chars[i];
+                int k;
+
+                if (!c->notifying)
+                        continue;
+                k = c->id == RELAY_CHAR_MEASUREMENT
+                            ? relay_encode(&v, c->value, sizeof(c->value), &c->value_len)
+                    : c->id == RELAY_CHAR_TREADMILL_DATA
+                            ? relay_encode_treadmill_data(&v, c->value, sizeof(c->value),
+                                                          &c->value_len)
+                            : encode_hr(&v, c->value, sizeof(c->value), &c->value_len);
+                if (k >= 0)
+                        (void)sd_bus_emit_properties_changed(r->bus, c->path, GATT_CHAR_IFACE,
+                                                             "Value", NULL);
+        }
         return 0;
 }
 
@@ -376,12 +589,16 @@ Relay *relay_free(Relay *r)
                                                GATT_MANAGER_IFACE, "UnregisterApplication", NULL,
                                                NULL, "o", RELAY_APP_PATH);
         sd_bus_slot_unref(r->call_slot);
+        sd_bus_slot_unref(r->match_owner);
+        sd_bus_slot_unref(r->match_added);
+        sd_bus_slot_unref(r->match_removed);
         sd_event_source_disable_unref(r->retry);
         sd_event_source_disable_unref(r->timer);
         for (int i = 0; i < _RELAY_CHAR_MAX; i++)
                 sd_bus_slot_unref(r->chars[i].slot);
         sd_bus_slot_unref(r->ad_slot);
-        sd_bus_slot_unref(r->service_slot);
+        for (int i = 0; i < _RELAY_SERVICE_MAX; i++)
+                sd_bus_slot_unref(r->service_slots[i]);
         sd_bus_slot_unref(r->manager_slot);
         sd_bus_unref(r->bus);
         sd_event_unref(r->event);
@@ -391,23 +608,56 @@ Relay *relay_free(Relay *r)
         return NULL;
 }
 
-static int export_char(Relay *r, RelayCharId id, uint16_t uuid, const char *flag)
+static int export_char(Relay *r, RelayCharId id)
 {
         RelayChar *c = &r->chars[id];
 
-        *c = (RelayChar){.relay = r, .id = id, .uuid = uuid, .flag = flag};
-        snprintf(c->path, sizeof(c->path), "%s/char%d", SERVICE_PATH, (int)id);
+        *c = (RelayChar){.relay = r,
+                         .id = id,
+                         .uuid = relay_char_table[id].uuid,
+                         .flag = relay_char_table[id].flag};
+        snprintf(c->path, sizeof(c->path), "%s/char%d",
+                 relay_service_table[relay_char_table[id].service].path, (int)id);
         return sd_bus_add_object_vtable(r->bus, &c->slot, c->path, GATT_CHAR_IFACE, char_vtable, c);
+}
+
+/* The services configured, and their read-only values. */
+static int export_services(Relay *r)
+{
+        RelayChar *c;
+        FtmsFeature f = {.machine = RELAY_FTMS_FEATURE};
+        int k = 0;
+
+        for (RelayServiceId s = 0; k >= 0 && s < _RELAY_SERVICE_MAX; s++)
+                if (r->services & (1u << s))
+                        k = sd_bus_add_object_vtable(r->bus, &r->service_slots[s],
+                                                     relay_service_table[s].path,
+                                                     GATT_SERVICE_IFACE, service_vtable, r);
+        for (RelayCharId i = 0; k >= 0 && i < _RELAY_CHAR_MAX; i++)
+                if (r->services & (1u << relay_char_table[i].service))
+                        k = export_char(r, i);
+        if (k < 0)
+                return k;
+        c = &r->chars[RELAY_CHAR_FEATURE];
+        (void)rsc_encode_feature(RELAY_SENSOR_FEATURE, c->value, sizeof(c->value), &c->value_len);
+        c = &r->chars[RELAY_CHAR_LOCATION];
+        c->value[0] = RSC_LOCATION_IN_SHOE;
+        c->value_len = 1;
+        c = &r->chars[RELAY_CHAR_FTMS_FEATURE];
+        (void)ftms_encode_feature(&f, c->value, sizeof(c->value), &c->value_len);
+        c = &r->chars[RELAY_CHAR_BODY_LOCATION];
+        c->value[0] = HRS_LOCATION_OTHER; /* a strap's or the treadmill's hand grips */
+        c->value_len = 1;
+        return 0;
 }
 
 int relay_new(Relay **ret, sd_event *e, sd_bus *bus, const RelayConfig *cfg)
 {
         Relay *r;
-        RelayChar *c;
         uint64_t now = 0;
         int k;
 
-        if (!cfg->adapter_path)
+        if (!cfg->adapter_path || cfg->services >= (1u << _RELAY_SERVICE_MAX))
                 return -EINVAL;
         r = calloc(1, sizeof(*r));
         if (!r)
@@ -419,6 +669,7 @@ int relay_new(Relay **ret, sd_event *e, sd_bus *bus, const RelayConfig *cfg)
         r->interval_usec = cfg->interval_usec ?: USEC_PER_SEC;
         r->get_values = cfg->get_values;
         r->userdata = cfg->userdata;
+        r->services = cfg->services ?: 1u << RELAY_SERVICE_RSC;
         if (!r->adapter_path || !r->name) {
                 relay_free(r);
                 return -ENOMEM;
@@ -426,31 +677,22 @@ int relay_new(Relay **ret, sd_event *e, sd_bus *bus, const RelayConfig *cfg)
 
         k = sd_bus_add_object_manager(bus, &r->manager_slot, RELAY_APP_PATH);
         if (k >= 0)
-                k = sd_bus_add_object_vtable(bus, &r->service_slot, SERVICE_PATH,
-                                             GATT_SERVICE_IFACE, service_vtable, r);
-        if (k >= 0)
-                k = export_char(r, RELAY_CHAR_MEASUREMENT, RSC_UUID_MEASUREMENT, "notify");
-        if (k >= 0)
-                k = export_char(r, RELAY_CHAR_FEATURE, RSC_UUID_FEATURE, "read");
-        if (k >= 0)
-                k = export_char(r, RELAY_CHAR_LOCATION, RSC_UUID_SENSOR_LOCATION, "read");
+                k = export_services(r);
         if (k >= 0)
                 k = sd_bus_add_object_vtable(bus, &r->ad_slot, AD_PATH, AD_IFACE, ad_vtable, r);
         if (k < 0) {
                 relay_free(r);
                 return k;
         }
-        c = &r->chars[RELAY_CHAR_FEATURE];
-        (void)rsc_encode_feature(RELAY_SENSOR_FEATURE, c->value, sizeof(c->value), &c->value_len);
-        c = &r->chars[RELAY_CHAR_LOCATION];
-        c->value[0] = RSC_LOCATION_IN_SHOE;
-        c->value_len = 1;
 
         (void)sd_event_now(e, CLOCK_MONOTONIC, &now);
         k = sd_event_add_time(e, &r->timer, CLOCK_MONOTONIC, now + r->interval_usec, 0, on_timer,
                               r);
         if (k >= 0)
                 k = sd_event_source_set_enabled(r->timer, SD_EVENT_ON);
+        /* Before the first call: a restart meanwhile is not missed. */
+        if (k >= 0)
+                k = relay_watch_bluez(r);
         if (k < 0) {
                 relay_free(r);
                 return k;

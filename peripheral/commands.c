@@ -69,7 +69,8 @@ static void handle_command(Peripheral *p, char *line)
                 machine_flush(p);
                 (void)machine_arm_data_timer(p);
         } else if (streq(argv[0], "drop-link") && argc <= 3 &&
-                   (argc == 1 || streq(argv[1], "treadmill") || streq(argv[1], "strap"))) {
+                   (argc == 1 || streq(argv[1], "treadmill") || streq(argv[1], "strap") ||
+                    streq(argv[1], "footpod"))) {
                 links_drop(p, argc > 1 ? argv[1] : NULL, argc > 2 ? argv[2] : NULL);
         } else if (streq(argv[0], "refuse-control") && argc == 2 && parse_on_off(argv[1], &on)) {
                 sim_treadmill_set_refuse_control(p->treadmill, on);
@@ -111,7 +112,7 @@ static void handle_command(Peripheral *p, char *line)
                                 advertising_withdraw(a);
                 }
                 if (!any)
-                        peripheral_log("error: advertise on|off [treadmill|strap]");
+                        peripheral_log("error: advertise on|off [treadmill|strap|footpod]");
         } else if (streq(argv[0], "hr16") && argc == 2 && parse_on_off(argv[1], &on)) {
                 p->hr16 = on;
                 peripheral_log("hr16 %s", argv[1]);

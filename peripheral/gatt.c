@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "peripheral.h"
+#include "rsc.h"
 
 static const char *const flags_read[] = {"read", NULL};
 
@@ -28,12 +29,16 @@ static const struct {
         [CHAR_HR_MEASUREMENT] = {SERVICE_HRS, HRS_UUID_MEASUREMENT, flags_notify},
         [CHAR_BODY_SENSOR_LOCATION] = {SERVICE_HRS, HRS_UUID_BODY_SENSOR_LOC, flags_read},
         [CHAR_BATTERY_LEVEL] = {SERVICE_BATTERY, BAS_UUID_BATTERY_LEVEL, flags_read_notify},
+        [CHAR_RSC_MEASUREMENT] = {SERVICE_RSC, RSC_UUID_MEASUREMENT, flags_notify},
+        [CHAR_RSC_FEATURE] = {SERVICE_RSC, RSC_UUID_FEATURE, flags_read},
+        [CHAR_RSC_LOCATION] = {SERVICE_RSC, RSC_UUID_SENSOR_LOCATION, flags_read},
 };
 
 const uint16_t gatt_service_uuids[_SERVICE_MAX] = {
         [SERVICE_FTMS] = FTMS_UUID_SERVICE,
         [SERVICE_HRS] = HRS_UUID_SERVICE,
         [SERVICE_BATTERY] = BAS_UUID_SERVICE,
+        [SERVICE_RSC] = RSC_UUID_SERVICE,
 };
 
 static void char_set(Characteristic *c, const uint8_t *buf, size_t len)
@@ -72,7 +77,8 @@ void gatt_read_static_values(Peripheral *p)
 {
         static const uint16_t uuids[] = {FTMS_UUID_FEATURE, FTMS_UUID_SPEED_RANGE,
                                          FTMS_UUID_INCLINE_RANGE, FTMS_UUID_TRAINING_STATUS};
-        uint8_t buf[1];
+        uint8_t buf[1], rsc[RSC_MEASUREMENT_MAX_LEN];
+        size_t len;
 
         for (size_t i = 0; i < ELEMENTSOF(uuids); i++) {
                 SimPacket pkt;
@@ -84,6 +90,11 @@ void gatt_read_static_values(Peripheral *p)
         char_set(&p->chars[CHAR_BODY_SENSOR_LOCATION], buf, 1);
         buf[0] = 87; /* Battery Level, % */
         char_set(&p->chars[CHAR_BATTERY_LEVEL], buf, 1);
+        buf[0] = RSC_LOCATION_IN_SHOE;
+        char_set(&p->chars[CHAR_RSC_LOCATION], buf, 1);
+        if (rsc_encode_feature(RSC_FEATURE_STRIDE | RSC_FEATURE_DISTANCE, rsc, sizeof(rsc), &len) >=
+            0)
+                char_set(&p->chars[CHAR_RSC_FEATURE], rsc, len);
 }
 
 int gatt_append_uuid16(sd_bus_message *reply, uint16_t uuid)
@@ -289,12 +300,15 @@ int gatt_add_objects(Peripheral *p)
         }
         for (ServiceId s = 0; s < _SERVICE_MAX; s++) {
                 Service *sv = &p->services[s];
-                App *a = &p->apps[0];
+                App *a = NULL;
 
                 for (size_t i = 0; i < p->n_apps; i++)
                         if (p->apps[i].services & (1u << s))
                                 a = &p->apps[i];
                 *sv = (Service){.p = p, .id = s, .uuid = gatt_service_uuids[s], .app = a};
+                /* Served by no device (the footpod without --footpod-adapter): not exported. */
+                if (!a)
+                        continue;
                 snprintf(sv->path, sizeof(sv->path), "%s/service%u", a->root, (unsigned)s);
                 r = sd_bus_add_object_vtable(p->bus, NULL, sv->path, "org.bluez.GattService1",
                                              service_vtable, sv);
@@ -311,6 +325,8 @@ int gatt_add_objects(Peripheral *p)
                         .uuid = char_table[c].uuid,
                         .flags = char_table[c].flags,
                 };
+                if (!p->services[ch->service].app)
+                        continue;
                 snprintf(ch->path, sizeof(ch->path), "%s/char%u", p->services[ch->service].path,
                          (unsigned)c);
                 r = sd_bus_add_object_vtable(p->bus, NULL, ch->path,

@@ -65,12 +65,31 @@ int machine_arm_data_timer(Peripheral *p)
         return sd_event_source_set_enabled(p->data_timer, SD_EVENT_ONESHOT);
 }
 
+/*
+ * The footpod on the runner, with each Treadmill Data record: it measures the
+ * runner's true speed, which on a treadmill off by --footpod-factor is not
+ * what the treadmill reports.
+ */
+static void footpod_measure(Peripheral *p, uint64_t now)
+{
+        RscMeasurement m;
+        uint8_t buf[RSC_MEASUREMENT_MAX_LEN];
+        size_t len;
+
+        if (!p->services[SERVICE_RSC].app)
+                return;
+        sim_footpod_measure(&p->footpod, now, sim_treadmill_speed_kmh(p->treadmill), &m);
+        if (rsc_encode_measurement(&m, buf, sizeof(buf), &len) >= 0)
+                gatt_char_notify(&p->chars[CHAR_RSC_MEASUREMENT], buf, len);
+}
+
 static int on_data_timer(sd_event_source *s, uint64_t usec, void *userdata)
 {
         Peripheral *p = userdata;
         uint64_t now = peripheral_now(p);
 
         sim_treadmill_tick(p->treadmill, now);
+        footpod_measure(p, now);
         /* On CLOCK_MONOTONIC, to line up with paced's own log (e2e distance checks). */
         if (p->log_data)
                 peripheral_log("data at CLOCK_MONOTONIC %.6f s: speed %.2f km/h, travel %.3f m",

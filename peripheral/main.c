@@ -64,6 +64,10 @@ static void help(void)
                "     --strap-adapter=hciN  serve the strap (HRS, battery) as a second device "
                "there\n"
                "     --strap-name=NAME     its advertised name (default \"paced strap\")\n"
+               "     --footpod-adapter=hciN  serve a footpod (RSC) on the runner there\n"
+               "     --footpod-name=NAME   its advertised name (default \"paced footpod\")\n"
+               "     --footpod-factor=F    the belt runs F times what it reports, 0.8-1.25; the\n"
+               "                           footpod measures that (default 1)\n"
                "  -c --control=FIFO        read control commands from FIFO instead of stdin\n"
                "  -l --cp-log=FILE         log every Control Point request to FILE\n"
                "     --speed-range=MIN,MAX,INC    km/h (default 1,20,0.1)\n"
@@ -77,10 +81,10 @@ static void help(void)
                "     --log-data            log each Treadmill Data record with the belt's travel\n"
                "  -h --help\n\n"
                "Commands: console stop|pause|start|safety-key,\n"
-               "drop-link [treadmill|strap [ADDRESS]],\n"
+               "drop-link [treadmill|strap|footpod [ADDRESS]],\n"
                "refuse-control on|off, fail speed|incline|start|stop|all on|off,\n"
                "lose-control, malformed treadmill|hr|status|cp, advertise on|off "
-               "[treadmill|strap],\n"
+               "[treadmill|strap|footpod],\n"
                "hr16 on|off, hr BPM|auto, status, quit. See docs/peripheral.md.\n");
 }
 
@@ -97,11 +101,17 @@ int main(int argc, char *argv[])
                 ARG_TIME_SCALE,
                 ARG_DISTANCE_EVERY,
                 ARG_LOG_DATA,
+                ARG_FOOTPOD_ADAPTER,
+                ARG_FOOTPOD_NAME,
+                ARG_FOOTPOD_FACTOR,
         };
         static const struct option options[] = {
                 {"adapter", required_argument, NULL, 'a'},
                 {"strap-adapter", required_argument, NULL, ARG_STRAP_ADAPTER},
                 {"strap-name", required_argument, NULL, ARG_STRAP_NAME},
+                {"footpod-adapter", required_argument, NULL, ARG_FOOTPOD_ADAPTER},
+                {"footpod-name", required_argument, NULL, ARG_FOOTPOD_NAME},
+                {"footpod-factor", required_argument, NULL, ARG_FOOTPOD_FACTOR},
                 {"name", required_argument, NULL, 'n'},
                 {"control", required_argument, NULL, 'c'},
                 {"cp-log", required_argument, NULL, 'l'},
@@ -122,7 +132,8 @@ int main(int argc, char *argv[])
         SimRunnerProfile profile;
         const char *adapter = "hci0", *strap_adapter = NULL, *control = NULL, *cp_log = NULL;
         const char *name = "paced treadmill", *strap_name = "paced strap";
-        double time_scale = 1.0;
+        const char *footpod_adapter = NULL, *footpod_name = "paced footpod";
+        double time_scale = 1.0, footpod_factor = 1.0;
         _cleanup_close_ int control_fd = -EBADF;
         sigset_t mask;
         int c, r;
@@ -142,6 +153,20 @@ int main(int argc, char *argv[])
                         break;
                 case ARG_STRAP_NAME:
                         strap_name = optarg;
+                        break;
+                case ARG_FOOTPOD_ADAPTER:
+                        footpod_adapter = optarg;
+                        break;
+                case ARG_FOOTPOD_NAME:
+                        footpod_name = optarg;
+                        break;
+                case ARG_FOOTPOD_FACTOR:
+                        if (config_parse_number_range(optarg, 0.8, 1.25, &footpod_factor) < 0) {
+                                fprintf(stderr,
+                                        "--footpod-factor: expected 0.8 to 1.25, got '%s'\n",
+                                        optarg);
+                                return 2;
+                        }
                         break;
                 case 'c':
                         control = optarg;
@@ -201,7 +226,8 @@ int main(int argc, char *argv[])
                 fprintf(stderr, "unexpected argument: %s\n", argv[optind]);
                 return 2;
         }
-        if (strchr(adapter, '/') || (strap_adapter && strchr(strap_adapter, '/'))) {
+        if (strchr(adapter, '/') || (strap_adapter && strchr(strap_adapter, '/')) ||
+            (footpod_adapter && strchr(footpod_adapter, '/'))) {
                 fprintf(stderr, "invalid adapter name\n");
                 return 2;
         }
@@ -231,6 +257,22 @@ int main(int argc, char *argv[])
                          strap_adapter);
                 p.n_apps = 2;
         }
+        if (footpod_adapter) {
+                App *a = &p.apps[p.n_apps++];
+
+                *a = (App){
+                        .p = &p,
+                        .root = "/org/paced/footpod",
+                        .adv_path = "/org/paced/footpod_advertisement",
+                        .role = "footpod",
+                        .name = footpod_name,
+                        .advertise = advertise,
+                        .services = 1u << SERVICE_RSC,
+                };
+                snprintf(a->adapter_path, sizeof(a->adapter_path), "/org/bluez/%s",
+                         footpod_adapter);
+        }
+        sim_footpod_init(&p.footpod, footpod_factor, 0);
         setvbuf(stdout, NULL, _IOLBF, 0);
 
         if (cp_log) {

@@ -3,14 +3,12 @@
 
 /*
  * paced-peripheral: a virtual BLE treadmill (FTMS) + heart-rate strap (HRS) +
- * battery, served through bluetoothd's GattManager1 and LEAdvertisingManager1
- * on one adapter. Split by concern, as BlueZ's own peripheral/ is:
- *   main.c           options, setup, the event loop
- *   gatt.c           GattService1 / GattCharacteristic1 objects and their values
- *   advertising.c    LEAdvertisement1, registration with bluetoothd
- *   links.c          the centrals' links: watched, dropped on command
- *   control-point.c  the FTMS Control Point server (the model's, plus faults)
- *   machine.c        the treadmill and runner models' clock and notifications
+ * battery, and optionally a footpod (RSC) on the runner, served through bluetoothd's GattManager1
+ * and LEAdvertisingManager1 on one adapter. Split by concern, as BlueZ's own peripheral/ is: main.c
+ * options, setup, the event loop gatt.c           GattService1 / GattCharacteristic1 objects and
+ * their values advertising.c    LEAdvertisement1, registration with bluetoothd links.c          the
+ * centrals' links: watched, dropped on command control-point.c  the FTMS Control Point server (the
+ * model's, plus faults) machine.c        the treadmill and runner models' clock and notifications
  *   commands.c       the control channel (stdin or --control FIFO)
  * This header is the program's own: the types every file shares.
  */
@@ -25,6 +23,7 @@
 #include "clock.h"
 #include "ftms.h"
 #include "hrs.h"
+#include "sim-footpod.h"
 #include "sim-runner.h"
 #include "sim-treadmill.h"
 #include "util.h"
@@ -40,6 +39,9 @@ typedef enum CharId {
         CHAR_HR_MEASUREMENT,
         CHAR_BODY_SENSOR_LOCATION,
         CHAR_BATTERY_LEVEL,
+        CHAR_RSC_MEASUREMENT,
+        CHAR_RSC_FEATURE,
+        CHAR_RSC_LOCATION,
         _CHAR_MAX,
 } CharId;
 
@@ -47,6 +49,7 @@ typedef enum ServiceId {
         SERVICE_FTMS,
         SERVICE_HRS,
         SERVICE_BATTERY,
+        SERVICE_RSC, /* only with --footpod-adapter: a footpod on its own device */
         _SERVICE_MAX,
 } ServiceId;
 
@@ -55,13 +58,14 @@ typedef struct Peripheral Peripheral;
 /*
  * One GATT application + advertisement on one adapter. Normally a single one
  * serves everything; with --strap-adapter the strap (HRS + battery) is a
- * second device on its own adapter, as a real chest strap is.
+ * second device on its own adapter, as a real chest strap is, and with
+ * --footpod-adapter a footpod (RSC) is one more.
  */
 typedef struct App {
         Peripheral *p;
         const char *root; /* object manager path */
         const char *adv_path;
-        const char *role; /* "treadmill" or "strap", for commands */
+        const char *role; /* "treadmill", "strap" or "footpod", for commands */
         const char *name; /* advertised local name */
         char adapter_path[64];
         unsigned services; /* 1 << ServiceId */
@@ -88,7 +92,7 @@ typedef struct Service {
         Peripheral *p;
         ServiceId id;
         uint16_t uuid;
-        App *app;
+        App *app; /* NULL: not served */
         char path[64];
 } Service;
 
@@ -107,7 +111,7 @@ struct Peripheral {
         sd_event_source *data_timer;
         sd_event_source *hr_timer;
         sd_event_source *control_source;
-        App apps[2];
+        App apps[3];
         size_t n_apps;
 
         Service services[_SERVICE_MAX];
@@ -115,6 +119,7 @@ struct Peripheral {
 
         SimTreadmill *treadmill;
         SimRunner *runner;
+        SimFootpod footpod; /* measures the runner on the belt (--footpod-factor) */
         SimBeltState last_belt;
         bool hr16;
         bool treadmill_hr;  /* Heart Rate field in Treadmill Data (hand grips, receiver) */

@@ -163,7 +163,8 @@ peripheral_start() {
         PERIPHERAL_PID=$BG_PID
         wait_log 30 "$S/peripheral.log" '] advertising on /org/bluez/hci0'
         case " $* " in
-        *" --strap-adapter "*) wait_log 30 "$S/peripheral.log" '] advertising on /org/bluez/hci2' ;;
+        *" --strap-adapter "* | *" --footpod-adapter "*)
+                wait_log 30 "$S/peripheral.log" '] advertising on /org/bluez/hci2' ;;
         esac
 }
 

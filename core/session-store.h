@@ -39,7 +39,7 @@
 #include "trial-result.h"
 #include "workout.h"
 
-#define SESSION_STORE_DB_NAME     "paced.db"
+#define SESSION_STORE_DB_NAME "paced.db"
 /* What paced could not write when it stopped: imported at the next open. */
 #define SESSION_STORE_SPOOL_NAME  "paced-spool.db"
 #define SESSION_STORE_DEFAULT_DIR "/var/lib/paced"

@@ -104,7 +104,7 @@ struct WorkoutEngine {
         bool fp_gap;           /* a silence since the total last advanced: not all measured */
         bool fp_used;          /* the footpod measured the total's last advance */
         double tm_at_fp_m;     /* the treadmill's total at the footpod's last report */
-        double dist_shown_m; /* workout distance as reported and stored, never decreasing */
+        double dist_shown_m;   /* workout distance as reported and stored, never decreasing */
 
         /* heart rate */
         bool have_hr;

@@ -83,12 +83,12 @@ typedef struct EngineConfig {
         /* [Footpod] distance = footpod: while a footpod reports, its speed measures
          * the workout's distance and distance steps (never what is commanded). */
         bool distance_from_footpod;
-        bool quirk_speed_mph;         /* firmware reads Set Target Speed as mph (Horizon T202) */
-        bool allow_remote_start;      /* Start/Resume only on explicit command and only if set */
-        bool cues;                    /* default true: announce changes, never change unannounced */
-        bool per_mile;                /* the runner's units: speeds in cues and notes in mph */
-        uint64_t cue_lead_usec;       /* default 5 s */
-        uint64_t halfway_min_usec;    /* halfway cue only for steps at least this long, 120 s */
+        bool quirk_speed_mph;      /* firmware reads Set Target Speed as mph (Horizon T202) */
+        bool allow_remote_start;   /* Start/Resume only on explicit command and only if set */
+        bool cues;                 /* default true: announce changes, never change unannounced */
+        bool per_mile;             /* the runner's units: speeds in cues and notes in mph */
+        uint64_t cue_lead_usec;    /* default 5 s */
+        uint64_t halfway_min_usec; /* halfway cue only for steps at least this long, 120 s */
         /* Auto-lap distance, default 400 (METERS_PER_MILE: mile); 0 off. In a time
          * trial adjusted to divide it into whole laps (core/trial-result.h). */
         double auto_lap_m;

@@ -291,7 +291,7 @@ struct Manager {
          * the loop when the session began: INFINITY none, NAN not known. */
         double trial_best_m, trial_best_s;
         uint64_t trial_best_tag; /* the session it was read for (its start) */
-        bool session_moved;    /* the belt moved in this session: it is a run to keep */
+        bool session_moved;      /* the belt moved in this session: it is a run to keep */
         /* A session a crash left unfinished: resumed if the belt is found running. */
         bool recover_pending;
         SessionResume recover;

@@ -43,11 +43,11 @@ typedef enum RelayServiceId {
 } RelayServiceId;
 
 typedef struct RelayValues {
-        double speed_kmh;     /* true (calibrated) speed; NAN: unknown (sent as 0) */
-        double distance_m;    /* true total distance; NAN: unknown (left out) */
-        unsigned cadence_spm; /* steps a minute, both feet; 0: unknown (sent as 0) */
-        double stride_m;      /* NAN: unknown (left out) */
-        double incline_pct;   /* NAN: unknown (left out of Treadmill Data) */
+        double speed_kmh;        /* true (calibrated) speed; NAN: unknown (sent as 0) */
+        double distance_m;       /* true total distance; NAN: unknown (left out) */
+        unsigned cadence_spm;    /* steps a minute, both feet; 0: unknown (sent as 0) */
+        double stride_m;         /* NAN: unknown (left out) */
+        double incline_pct;      /* NAN: unknown (left out of Treadmill Data) */
         unsigned heart_rate_bpm; /* 0: unknown (no Heart Rate Measurement sent) */
 } RelayValues;
 

@@ -25,9 +25,9 @@ static void send_malformed(Peripheral *p, const char *what)
 {
         /* Payloads no parser can decode: shorter than the mandatory fields. */
         static const uint8_t td[] = {0x00, 0x00, 0xb0}; /* cut inside the speed */
-        static const uint8_t hr[] = {0x01, 0x48};     /* uint16 HR, 1 byte of it */
-        static const uint8_t status[] = {0x05, 0x20}; /* target speed, 1 of 2 bytes */
-        static const uint8_t cp[] = {0x80};           /* response without op/result */
+        static const uint8_t hr[] = {0x01, 0x48};       /* uint16 HR, 1 byte of it */
+        static const uint8_t status[] = {0x05, 0x20};   /* target speed, 1 of 2 bytes */
+        static const uint8_t cp[] = {0x80};             /* response without op/result */
 
         if (streq(what, "treadmill"))
                 gatt_char_notify(&p->chars[CHAR_TREADMILL_DATA], td, sizeof(td));

@@ -331,8 +331,10 @@ char_value_nonempty() {
 
 # paced_start [CONFIG LINES...]: [Devices] adapter = hci1 plus the given lines
 # ("[Safety]" headers allowed), state in tmpfs; waits for the bus name.
+# --verbose unless PACED_QUIET=1 (benchmarks: paced as the service runs).
 paced_start() {
-        local line
+        local line verbose=(--verbose)
+        [ "${PACED_QUIET:-0}" = 1 ] && verbose=()
         mkdir -p "$F/state"
         {
                 echo "[Devices]"
@@ -343,7 +345,7 @@ paced_start() {
         } >"$S/paced.conf"
         # The safety monitor aborts paced on any violation: a scenario that
         # breaks an invariant fails (paced_alive, the log) instead of passing.
-        bg paced env PACED_SAFETY_MONITOR=abort "$PACED" --verbose --config "$S/paced.conf" \
+        bg paced env PACED_SAFETY_MONITOR=abort "$PACED" ${verbose[@]+"${verbose[@]}"} --config "$S/paced.conf" \
                 --state-dir "$F/state" ${PACED_ARGS[@]+"${PACED_ARGS[@]}"}
         PACED_PID=$BG_PID
         wait_log 30 "$S/paced.log" 'Acquired the bus name'

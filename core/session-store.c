@@ -799,6 +799,13 @@ static int open_connection(SessionStore *s, const char *db_path, bool reader)
         if (r >= 0 && !(flags & SQLITE_OPEN_READONLY))
                 r = exec(s, "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL",
                          "Failed to enable WAL");
+        /* The daemon's connection lives for days: SQLite's default cache
+         * (2 MB) would keep every page a session's flushes and load
+         * touched. A flush touches the last pages of each table, so 256 kB
+         * adds no reads to a workout's flushes (docs/performance.md) and
+         * bounds what an idle paced keeps. */
+        if (r >= 0 && !reader)
+                r = exec(s, "PRAGMA cache_size = -256", "Failed to set the cache size");
         if (r >= 0)
                 r = migrate(s);
         if (r >= 0 && !reader && s->size_limit > 0)

@@ -87,6 +87,8 @@ static void rep_fill(const SessionData *d, const SessionSummary *s, size_t from,
         bool rest_ran = false;
         size_t w = rep_work_step(d, from, to);
 
+        r->first_step = (int)from;
+        r->n_steps = (int)(to - from);
         r->work_step = (int)w;
         r->moving_s = r->distance_m = 0;
         r->max_hr_bpm = NAN;

@@ -23,6 +23,8 @@ typedef struct SessionRep {
         unsigned block; /* 1-based: the session's repeat blocks in workout order */
         unsigned rep;   /* 1-based, and the block's count */
         unsigned n_reps;
+        int first_step;  /* the rep's steps: [first_step, first_step + n_steps) */
+        int n_steps;     /* of SessionData.steps */
         int work_step;   /* index into SessionData.steps of the rep's work step */
         bool ran;        /* the work step has samples (a rep never run has none) */
         double moving_s; /* the work step's moving time */

@@ -110,6 +110,8 @@ static void test_blocks(void **state)
         assert_int_equal(r[0].block, 1);
         assert_int_equal(r[0].rep, 1);
         assert_int_equal(r[0].n_reps, 2);
+        assert_int_equal(r[0].first_step, 1);
+        assert_int_equal(r[0].n_steps, 2);
         assert_int_equal(r[0].work_step, 2);
         assert_float_equal(r[0].moving_s, 20, 1e-9);
         assert_float_equal(r[0].speed_kmh, 80.0 / 20 * 3.6, 1e-9);

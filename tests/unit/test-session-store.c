@@ -13,6 +13,7 @@
 #include <cmocka.h>
 
 #include "session-store.h"
+#include "session-summary.h"
 #include "util.h"
 
 typedef struct Fixture {
@@ -64,7 +65,10 @@ static ResolvedStep test_steps[2] = {
          .has_incline = true,
          .incline_start_pct = 1,
          .incline_end_pct = 1,
-         .label = "400 m at \"5:00/km\""},
+         .repeat_index = 2,
+         .repeat_count = 6,
+         .label = "400 m at \"5:00/km\"",
+         .cue = (char *)"Fast «400»"},
 };
 
 static const ResolvedWorkout test_workout = {
@@ -196,6 +200,13 @@ static void test_store_roundtrip(void **state)
         assert_true(d->steps[1].has_incline);
         assert_false(d->steps[0].has_incline);
         assert_string_equal(d->steps[1].label, "400 m at \"5:00/km\"");
+        /* The author's cue and the step's place in its repeat block. */
+        assert_string_equal(d->steps[1].cue, "Fast «400»");
+        assert_int_equal(d->steps[1].repeat_index, 2);
+        assert_int_equal(d->steps[1].repeat_count, 6);
+        assert_string_equal(d->steps[0].cue, "");
+        assert_int_equal(d->steps[0].repeat_index, 0);
+        assert_int_equal(d->steps[0].repeat_count, 0);
         assert_int_equal(d->n_samples, 400);
         for (unsigned t = 0; t < 400; t++) {
                 SessionSample e = sample_at(t);
@@ -254,6 +265,42 @@ static void test_store_roundtrip(void **state)
         assert_int_equal(count(f->db, "SELECT count(*) FROM pragma_journal_mode WHERE "
                                       "journal_mode = 'wal'"),
                          1);
+}
+
+/* history (the list) and show (the summary) give one session one duration,
+ * also when the first sample comes seconds after the start and paced was
+ * stopped in the middle. */
+static void test_store_list_duration_is_summary_duration(void **state)
+{
+        Fixture *f = *state;
+        SessionStore *s = NULL;
+        SessionData *d = NULL;
+        SessionSummary *sum = NULL;
+        SessionListEntry *l = NULL;
+        size_t n;
+        int64_t id;
+
+        assert_int_equal(session_store_open(&s, f->dir), 0);
+        assert_int_equal(session_store_begin(s, 1700000000000000ULL, &test_info, &id), 0);
+        for (unsigned t = 3; t < 200; t++) {
+                SessionSample x = sample_at(t < 100 ? t : t + 60); /* a 60 s gap */
+                assert_int_equal(session_store_add_sample(s, &x), 0);
+        }
+        assert_int_equal(session_store_end(s, 1700000000000000ULL + 260 * USEC_PER_SEC,
+                                           SESSION_END_FINISHED),
+                         0);
+        assert_int_equal(session_store_load(s, id, &d), 0);
+        assert_int_equal(session_summary_compute(d, &sum), 0);
+        assert_int_equal(session_store_list(s, 0, &l, &n), 0);
+        assert_int_equal(n, 1);
+        /* 3 to 259 less the 60 s gap (99 stands for one second before it). */
+        assert_float_equal(sum->duration_s, 196, 1e-9);
+        assert_float_equal(l[0].duration_s, sum->duration_s, 1e-9);
+        assert_float_equal(l[0].gap_s, sum->gap_s, 1e-9);
+        session_list_free(l, n);
+        session_summary_free(sum);
+        session_data_free(d);
+        session_store_free(s);
 }
 
 static void test_store_flush_deadline(void **state)
@@ -544,6 +591,9 @@ static void test_store_migrates_v1(void **state)
         assert_int_equal(d->n_steps, 1);
         assert_float_equal(d->steps[0].speed_start_kmh, 10, 1e-9);
         assert_string_equal(d->steps[0].label, "1 min");
+        /* A step stored without a cue or repeat block reads as none. */
+        assert_string_equal(d->steps[0].cue, "");
+        assert_int_equal(d->steps[0].repeat_count, 0);
         assert_int_equal(d->n_samples, 2);
         assert_true(isnan(d->samples[1].alpha1));
         assert_int_equal(d->samples[1].hr_bpm, 141);
@@ -1310,6 +1360,8 @@ int main(void)
                 cmocka_unit_test_setup_teardown(test_store_job, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_store_flush_keeps_statements, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_store_flush_deadline, setup, teardown),
+                cmocka_unit_test_setup_teardown(test_store_list_duration_is_summary_duration, setup,
+                                                teardown),
                 cmocka_unit_test_setup_teardown(test_store_crash_marks_interrupted_and_resumes,
                                                 setup, teardown),
                 cmocka_unit_test_setup_teardown(test_store_reader_leaves_running_session, setup,

@@ -108,6 +108,12 @@ scenario_service() {
         ! grep -qE 'SIGKILL|timed out|Killing process' "$S/journal-stop.log" ||
                 fail "paced did not stop on SIGTERM: $(grep -E 'SIGKILL|timed out|Killing' "$S/journal-stop.log")"
         grep -q 'Stopped\.$' "$S/journal-stop.log" || fail "no 'Stopped.' from paced"
+        # No treadmill, no workout: a routine stop, not a safety warning
+        # ("Could not finish the safe stop ... belt at nan km/h" before).
+        ! grep -qE 'Could not finish the safe stop|nan km/h' "$S/journal-stop.log" ||
+                fail "an idle stop warned: $(grep -E 'safe stop|nan' "$S/journal-stop.log")"
+        grep -q 'Safe stop done: shutdown: no treadmill connected and no workout' \
+                "$S/journal-stop.log" || fail "no 'nothing to stop' line on stop"
 
         # ---- bus activation: an unprivileged pacectl status starts paced ----
         ! unit_is_active || fail "paced still active after stop"

@@ -147,6 +147,22 @@ EOT
         wait_for 20 session_stored || fail "no session stored: $(pacectl history 2>&1)"
         pacectl history >"$S/history.txt" 2>&1 || fail "pacectl history: $(cat "$S/history.txt")"
         find /var/lib/paced -ls >"$S/state-dir.txt"
+        # What the admin grants with "usermod -aG paced": a member of group
+        # paced reads the history (the 0750 state directory, 0640 database)
+        # and controls paced (the D-Bus policy); anybody else does neither.
+        useradd --no-create-home --groups paced e2e-runner
+        setpriv --reuid=e2e-runner --regid=e2e-runner --init-groups -- \
+                pacectl history >"$S/history-member.txt" 2>&1 ||
+                fail "pacectl history (group paced): $(cat "$S/history-member.txt")"
+        grep -q 'Tempo run' "$S/history-member.txt" ||
+                fail "group paced does not see the session: $(cat "$S/history-member.txt")"
+        setpriv --reuid=e2e-runner --regid=e2e-runner --init-groups -- \
+                pacectl profile set max_hr=190 >"$S/profile-member.txt" 2>&1 ||
+                fail "pacectl profile set (group paced): $(cat "$S/profile-member.txt")"
+        if as_user pacectl history >"$S/history-nobody.txt" 2>&1; then
+                fail "nobody read the history: $(cat "$S/history-nobody.txt")"
+        fi
+        [ -s "$S/history-nobody.txt" ] || fail "pacectl history refused nobody without a word"
         [ -s /var/lib/paced/paced.db ] || fail "no /var/lib/paced/paced.db: $(cat "$S/state-dir.txt")"
         [ -z "$(find /var/lib/paced ! -user paced)" ] ||
                 fail "not owned by paced: $(find /var/lib/paced ! -user paced)"

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: LGPL-2.1-or-later
-# units = mi, word for word: pacectl history, show and status for a fixed
+# units = mi, word for word: pacectl history, show (its interval view, and
+# with --steps its step table) and status for a fixed
 # session (paced-mksession's 3 x 400 m, whose dates are fixed) and a fixed
 # armed workout are compared with the golden files in data/units-mi/. Only
 # what truly varies is masked: the simulated heart rate and RR interval at
@@ -27,12 +28,14 @@ expect_rc 0 pc history --state-dir "$T/state"
 cp "$T/out" "$T/history.txt"
 expect_rc 0 pc show "$id" --state-dir "$T/state"
 cp "$T/out" "$T/show.txt"
+expect_rc 0 pc show "$id" --steps --state-dir "$T/state"
+cp "$T/out" "$T/show-steps.txt"
 expect_rc 0 pc start --arm "$T/golden.txt"
 expect_rc 0 pc status
 sed -E -e 's/^(  Heart rate: ).*/\1<varies>/' -e 's/^(     Control: ).*/\1<varies>/' \
         "$T/out" > "$T/status.txt"
 
-for f in history show status; do
+for f in history show show-steps status; do
         if [ -n "${PACED_UPDATE_GOLDEN:-}" ]; then
                 cp "$T/$f.txt" "$GOLDEN/$f.txt"
                 continue

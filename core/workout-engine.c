@@ -1813,12 +1813,19 @@ static void check_shutdown(WorkoutEngine *e, uint64_t now)
                                  usec_to_s(e->config.shutdown_timeout_usec), e->measured_kmh,
                                  e->accepted_kmh,
                                  ftms_control_state_to_string(ftms_control_get_state(e->control)));
-                else
+                else if (isfinite(e->measured_kmh))
                         snprintf(ev->message, sizeof(ev->message),
                                  "shutdown: paced cannot control the treadmill now (control %s): "
                                  "belt at %.1f km/h, slow it on the console",
                                  ftms_control_state_to_string(ftms_control_get_state(e->control)),
                                  e->measured_kmh);
+                else
+                        /* No Treadmill Data since the link came up (or none
+                         * at all): the speed is unknown, not "nan km/h". */
+                        snprintf(ev->message, sizeof(ev->message),
+                                 "shutdown: paced cannot control the treadmill now (control %s): "
+                                 "belt speed unknown, slow it on the console if it runs",
+                                 ftms_control_state_to_string(ftms_control_get_state(e->control)));
         }
 }
 
@@ -2623,6 +2630,26 @@ int workout_engine_shutdown(WorkoutEngine *e, uint64_t now)
                 enter_state(e, now, ENGINE_STATE_ABORTED, ENGINE_PAUSE_NONE, "daemon shutdown");
         e->manual_kmh = NAN;
         ftms_control_flush(e->control, now);
+
+        if (!active && !e->link_up) {
+                /* No workout and no treadmill: paced commands no belt, so
+                 * there is nothing to bring to a stop and nobody to warn.
+                 * (Stopping an idle daemon under systemd is routine; a
+                 * "slow it on the console" warning and a SafetyAction
+                 * signal on every stop would cry wolf.) */
+                EngineEvent *ev;
+
+                e->cooldown = false;
+                e->shutdown_done = true;
+                ev = push_event(e, now, ENGINE_EVENT_SHUTDOWN_DONE);
+                if (ev) {
+                        ev->value = 1;
+                        snprintf(
+                                ev->message, sizeof(ev->message),
+                                "shutdown: no treadmill connected and no workout, nothing to stop");
+                }
+                return 1;
+        }
 
         if (!active || !may_command(e) || e->config.shutdown_policy == ENGINE_SHUTDOWN_NONE) {
                 e->cooldown = false;

@@ -461,7 +461,7 @@ static void handle_event(Manager *m, const EngineEvent *ev)
                 if (m->monitor)
                         safety_monitor_stop_end(m->monitor, manager_now(m), ev->value > 0);
                 if (ev->value > 0)
-                        log_info("Belt in a safe state: %s", ev->message);
+                        log_info("Safe stop done: %s", ev->message);
                 else {
                         /* The runner must hear it: the belt was not brought to the policy. */
                         log_warning("Could not finish the safe stop: %s", ev->message);

@@ -24,7 +24,7 @@ fast() { awk -v s="$(prop Speed)" 'BEGIN { exit !(s > 15.3) }'; }
 wait_for 60 fast || fail "belt never at the rep's speed: $(prop Speed)"
 stop_paced TERM
 [ "$PACED_RC" -eq 0 ] || fail "SIGTERM: exit $PACED_RC"
-grep -q 'Belt in a safe state: shutdown: treadmill left safe' "$T/paced.log" ||
+grep -q 'Safe stop done: shutdown: treadmill left safe' "$T/paced.log" ||
         fail "the safe stop did not finish: $(grep -i 'safe stop\|shutdown' "$T/paced.log")"
 grep -q 'Simulated belt left running at .* (target 5.0 km/h)' "$T/paced.log" ||
         fail "belt not brought to 5 km/h: $(grep 'Simulated belt' "$T/paced.log")"

@@ -744,6 +744,46 @@ static void test_no_unannounced_change(void **state)
         rig_free(&r);
 }
 
+/* Stopping an idle paced with no treadmill (systemctl stop on a machine
+ * whose treadmill is off) is routine: done at once, "nothing to stop", and
+ * neither a "slow it on the console" warning nor a "nan km/h". */
+static void test_shutdown_idle_no_treadmill(void **state)
+{
+        EngineConfig cfg = quiet_config();
+        const EngineEvent *done;
+        Rig r;
+
+        rig_init_with(&r, &cfg, false);
+        assert_int_equal(workout_engine_shutdown(r.e, r.now), 1);
+        rig_drain(&r);
+        assert_true(workout_engine_shutdown_done(r.e));
+        done = rig_find_event(&r, ENGINE_EVENT_SHUTDOWN_DONE, 0);
+        assert_non_null(done);
+        assert_true(done->value > 0);
+        assert_non_null(strstr(done->message, "nothing to stop"));
+        assert_int_equal(rig_count_events(&r, ENGINE_EVENT_SAFETY), 0);
+        rig_free(&r);
+}
+
+/* A treadmill connected but silent so far: its speed is unknown, and the
+ * shutdown says so in words, not "belt at nan km/h"; never "safe". */
+static void test_shutdown_speed_unknown(void **state)
+{
+        EngineConfig cfg = quiet_config();
+        const EngineEvent *done;
+        Rig r;
+
+        rig_init_with(&r, &cfg, true);
+        assert_int_equal(workout_engine_shutdown(r.e, r.now), 1);
+        rig_drain(&r);
+        done = rig_find_event(&r, ENGINE_EVENT_SHUTDOWN_DONE, 0);
+        assert_non_null(done);
+        assert_false(done->value > 0);
+        assert_null(strstr(done->message, "nan"));
+        assert_non_null(strstr(done->message, "belt speed unknown"));
+        rig_free(&r);
+}
+
 static void test_shutdown_cooldown(void **state)
 {
         EngineConfig cfg = quiet_config();
@@ -1030,6 +1070,8 @@ int main(void)
                 cmocka_unit_test(test_no_speed_to_stopped_belt),
                 cmocka_unit_test(test_remote_start_only_explicit_and_allowed),
                 cmocka_unit_test(test_no_unannounced_change),
+                cmocka_unit_test(test_shutdown_idle_no_treadmill),
+                cmocka_unit_test(test_shutdown_speed_unknown),
                 cmocka_unit_test(test_shutdown_cooldown),
                 cmocka_unit_test(test_shutdown_pause_policy),
                 cmocka_unit_test(test_crash_recovery_resumes_at_step),

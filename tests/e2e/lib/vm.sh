@@ -15,6 +15,10 @@
 #   PACED_E2E_TIMEOUT=S     whole-VM timeout in seconds (default 840, under ctest's 900)
 #   PACED_E2E_SCENARIO_TIMEOUT=S  per-scenario watchdog in the guest (default 150)
 #   PACED_E2E_KEEP=1        keep every scenario's logs, not only the failed ones
+#   PACED_E2E_DEB=FILE      the paced .deb a scenario installs (test-paced-systemd.sh)
+# Set by a test script before e2e_run:
+#   E2E_GUEST_INIT=systemd  systemd as PID 1 on an overlay of the host root
+#                           (guest/init, guest/systemd/, guest/systemd-run.sh)
 
 E2E_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 E2E_SKIP_CODE=77
@@ -119,6 +123,7 @@ e2e_fetch_kernel() {
 # Modules the guest needs; their dependencies are resolved with modinfo.
 E2E_MODULES=(
         virtio_pci 9pnet_virtio 9p                           # the host root and results
+        overlay                                              # E2E_GUEST_INIT=systemd
         hci_vhci bluetooth ecdh_generic crc16 rfkill         # btvirt's controllers
         cmac ccm ecb af_alg algif_hash algif_skcipher        # SMP and bluetoothd's crypto
 )
@@ -217,8 +222,20 @@ e2e_run() {
                 printf 'PACECTL=%q\n' "${PACECTL:-$PACED_BUILD_DIR/pacectl}"
                 printf 'PERIPHERAL=%q\n' "$PACED_BUILD_DIR/paced-peripheral"
                 printf 'E2E_SCENARIO_TIMEOUT=%q\n' "${PACED_E2E_SCENARIO_TIMEOUT:-150}"
+                printf 'E2E_DEB=%q\n' "${PACED_E2E_DEB:-}"
         } >"$results/config.sh"
-        printf '#!/bin/bash\nexec /bin/bash %q\n' "$E2E_DIR/guest/run.sh" >"$results/stage2.sh"
+        local append="console=ttyS0 quiet panic=-1 mitigations=off"
+        if [ "${E2E_GUEST_INIT:-script}" = systemd ]; then
+                # systemd as PID 1 on an overlay of the host root (guest/init);
+                # it starts e2e.target, whose service runs guest/systemd-run.sh.
+                mkdir -p "$results/units"
+                cp "$E2E_DIR"/guest/systemd/* "$results/units/"
+                printf '#!/bin/bash\nexec /bin/bash %q\n' "$E2E_DIR/guest/systemd-run.sh" \
+                        >"$results/stage2.sh"
+                append+=" e2e.init=systemd"
+        else
+                printf '#!/bin/bash\nexec /bin/bash %q\n' "$E2E_DIR/guest/run.sh" >"$results/stage2.sh"
+        fi
 
         e2e_log "booting $E2E_KVER for ${#scenarios[@]} scenario(s): ${scenarios[*]}"
         t0=$(date +%s.%N)
@@ -229,7 +246,7 @@ e2e_run() {
                 -display none -monitor none -serial "file:$results/console.log" \
                 -no-reboot -nodefaults \
                 -kernel "$E2E_VMLINUZ" -initrd "$E2E_INITRD" \
-                -append "console=ttyS0 quiet panic=-1 mitigations=off" \
+                -append "$append" \
                 -virtfs local,path=/,mount_tag=hostroot,security_model=none,readonly=on,multidevs=remap \
                 -virtfs "local,path=$results,mount_tag=results,security_model=none" \
                 </dev/null || rc=$?

@@ -37,6 +37,35 @@ int pacectl_bus_open(sd_bus **ret)
         return 0;
 }
 
+int pacectl_bus_open_failed(int r)
+{
+        const char *address = getenv("PACED_BUS_ADDRESS");
+        bool system = !address || !*address;
+
+        /* No socket, or nobody listening on it: the bus itself is down (on
+         * the system bus, dbus.service), so paced cannot be reached or
+         * started. The errno alone ("No such file or directory") would not
+         * say which file. */
+        if (r == -ENOENT || r == -ECONNREFUSED) {
+                if (system)
+                        fprintf(stderr, "pacectl: cannot reach paced: the system bus is not "
+                                        "running (systemctl start dbus)\n");
+                else
+                        fprintf(stderr, "pacectl: cannot reach paced: no bus at %s\n", address);
+                return PACECTL_EXIT_UNAVAILABLE;
+        }
+        if (r == -EACCES || r == -EPERM) {
+                fprintf(stderr,
+                        "pacectl: cannot reach paced: %s refused the connection "
+                        "(permission denied)\n",
+                        system ? "the system bus" : address);
+                return PACECTL_EXIT_NOT_PERMITTED;
+        }
+        fprintf(stderr, "pacectl: cannot reach paced: cannot connect to %s (%s)\n",
+                system ? "the system bus" : address, strerror(r < 0 ? -r : r));
+        return PACECTL_EXIT_UNAVAILABLE;
+}
+
 #define SPAWN_ERROR_PREFIX   "org.freedesktop.DBus.Error.Spawn."
 #define SYSTEMD_ERROR_PREFIX "org.freedesktop.systemd1."
 
@@ -160,7 +189,7 @@ int pacectl_call_manager(const char *method, const char *types, ...)
 
         r = pacectl_bus_open(&bus);
         if (r < 0)
-                return pacectl_error_exit("cannot connect to the bus", NULL, r);
+                return pacectl_bus_open_failed(r);
         r = sd_bus_message_new_method_call(bus, &msg, PACED_BUS_NAME, PACED_BUS_PATH,
                                            PACED_BUS_IFACE_MANAGER, method);
         if (r < 0)

@@ -95,7 +95,7 @@ static int cmd_skip(int argc, char *argv[])
                 /* The step shown now is the one to skip. */
                 r = pacectl_bus_open(&bus);
                 if (r < 0)
-                        return pacectl_error_exit("cannot connect to the bus", NULL, r);
+                        return pacectl_bus_open_failed(r);
                 manager_props_init(&p);
                 r = manager_props_get(bus, &p, &error);
                 step = p.step_index + 1;

@@ -119,7 +119,7 @@ static int cmd_devices(int argc, char *argv[])
         }
         r = pacectl_bus_open(&bus);
         if (r < 0)
-                return pacectl_error_exit("cannot connect to the bus", NULL, r);
+                return pacectl_bus_open_failed(r);
         if (do_scan)
                 return scan(bus, timeout, json);
 

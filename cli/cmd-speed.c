@@ -117,7 +117,7 @@ static int run(int argc, char *argv[], double sign)
 
         r = pacectl_bus_open(&bus);
         if (r < 0)
-                return pacectl_error_exit("cannot connect to the bus", NULL, r);
+                return pacectl_bus_open_failed(r);
         r = read_props(bus, &p);
         if (r != 0)
                 return r;

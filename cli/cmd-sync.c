@@ -493,7 +493,7 @@ static int cmd_sync(int argc, char *argv[])
                 verb = "status";
         r = pacectl_bus_open(&bus);
         if (r < 0)
-                return pacectl_error_exit("cannot connect to the bus", NULL, r);
+                return pacectl_bus_open_failed(r);
 
         if (streq(verb, "status"))
                 return status(bus, json);

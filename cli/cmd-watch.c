@@ -361,7 +361,7 @@ static int cmd_watch(int argc, char *argv[])
 
         r = pacectl_bus_open(&w.bus);
         if (r < 0)
-                return pacectl_error_exit("cannot connect to the bus", NULL, r);
+                return pacectl_bus_open_failed(r);
         r = sd_event_default(&w.event);
         if (r >= 0)
                 r = sd_bus_attach_event(w.bus, w.event, 0);

@@ -522,7 +522,11 @@ static int cmd_analyze(int argc, char *argv[])
                 if (f != stdin)
                         fclose(f);
                 if (r == -EBADMSG) {
-                        fprintf(stderr, "%s:%u: %s\n", path, err.line, err.message);
+                        if (err.line > 0)
+                                fprintf(stderr, "pacectl analyze: %s:%u: %s\n", path, err.line,
+                                        err.message);
+                        else
+                                fprintf(stderr, "pacectl analyze: %s: %s\n", path, err.message);
                         return PACECTL_EXIT_USAGE;
                 }
                 if (r < 0) {

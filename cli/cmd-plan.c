@@ -191,7 +191,7 @@ static int cmd_plan(int argc, char *argv[])
                 return PACECTL_EXIT_USAGE;
         }
         if (k != 0)
-                fprintf(stderr, "Note: %s\n", why);
+                fprintf(stderr, "pacectl plan: note: %s\n", why);
         k = plan_generate(&o, &plan);
         if (k < 0) {
                 fprintf(stderr, "pacectl plan: cannot generate the plan: %s\n", strerror(-k));

@@ -313,7 +313,8 @@ static int cmd_profile(int argc, char *argv[])
                 v.config_found = true;
         if (r < 0) {
                 if (e.line)
-                        fprintf(stderr, "%s:%u: %s\n", v.config_path, e.line, e.message);
+                        fprintf(stderr, "pacectl profile: %s:%u: %s\n", v.config_path, e.line,
+                                e.message);
                 else
                         fprintf(stderr, "pacectl profile: %s\n",
                                 e.message[0] ? e.message : strerror(-r));

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* pacectl export ID --format fit|tcx|csv [--rr] [-o FILE] */
+#include <errno.h>
 #include <getopt.h>
 #include <math.h>
 #include <stdio.h>
@@ -13,12 +14,13 @@
 #include "export-tcx.h"
 #include "pacectl.h"
 #include "session-cli.h"
+#include "time-util.h"
 #include "util.h"
 
 static const char options_help[] =
         "  -f, --format FMT     fit, tcx or csv (default: from -o's extension, else fit)\n"
         "      --rr             csv: the RR log (time, RR ms, artifact flag) instead of samples\n"
-        "      --auto-lap DIST  fit: also lap every DIST metres within each step\n"
+        "      --auto-lap DIST  fit: also lap every DIST (400mtr, 1km, mile) in each step\n"
         "                       (a number, '400m' or 'mile')\n"
         "  -o, --output FILE    Write to FILE (default: standard output); FILE is\n"
         "                       replaced only once the export is complete\n"
@@ -38,22 +40,6 @@ static const char *format_from_path(const char *path)
         if (strcasecmp(dot, ".csv") == 0)
                 return "csv";
         return NULL;
-}
-
-static int parse_distance(const char *s, double *ret)
-{
-        char *end;
-        double v;
-
-        if (streq(s, "mile")) {
-                *ret = METERS_PER_MILE;
-                return 0;
-        }
-        v = strtod(s, &end);
-        if (end == s || !(v > 0) || !isfinite(v) || (*end && !streq(end, "m")))
-                return -EINVAL;
-        *ret = v;
-        return 0;
 }
 
 static int utc_offset(uint64_t wall_usec)
@@ -96,8 +82,19 @@ static int cmd_export(int argc, char *argv[])
                         rr = true;
                         break;
                 case 'a':
-                        if (parse_distance(optarg, &fit.auto_lap_m) < 0) {
-                                fprintf(stderr, "pacectl export: invalid --auto-lap '%s'\n",
+                        r = parse_distance(optarg, PARSE_DISTANCE_BARE | PARSE_DISTANCE_MILE,
+                                           &fit.auto_lap_m);
+                        if (r == -EDOM) {
+                                fprintf(stderr,
+                                        "pacectl export: --auto-lap '%s': 'm' is minutes, as in "
+                                        "workouts; metres are 'mtr' (400mtr)\n",
+                                        optarg);
+                                return PACECTL_EXIT_USAGE;
+                        }
+                        if (r < 0 || !(fit.auto_lap_m > 0)) {
+                                fprintf(stderr,
+                                        "pacectl export: --auto-lap '%s' is not a distance like "
+                                        "400mtr, 1km or mile\n",
                                         optarg);
                                 return PACECTL_EXIT_USAGE;
                         }

@@ -501,25 +501,33 @@ static int config_parse_duration(const ConfigKey *k, const char *value, void *da
         return 0;
 }
 
-/* "off", "400m", "1km", "mile", "1mi" → metres. */
-static int parse_distance(const ConfigKey *k, const char *value, void *data, char *err,
-                          size_t errlen)
+/* "off", "400mtr", "1km", "mile", "1mi" → metres, spelled as in workouts. */
+static int config_parse_distance(const ConfigKey *k, const char *value, void *data, char *err,
+                                 size_t errlen)
 {
-        static const UnitSuffix units[] = {{"m", 1}, {"km", 1000}, {"mi", METERS_PER_MILE}};
+        double v;
         int r;
 
         if (streq(value, "off") || streq(value, "no")) {
                 *(double *)data = 0;
                 return 0;
         }
-        if (streq(value, "mile")) {
-                *(double *)data = METERS_PER_MILE;
-                return 0;
+        r = parse_distance(value, PARSE_DISTANCE_BARE | PARSE_DISTANCE_MILE, &v);
+        if (r == -EDOM) {
+                /* One meaning for 'm' in every file paced reads. */
+                set_error(err, errlen,
+                          "'%s': 'm' is minutes, as in workouts; metres are 'mtr' (400mtr)", value);
+                return -EINVAL;
         }
-        r = parse_with_unit(k, value, units, ELEMENTSOF(units), "m", data, err, errlen);
-        if (r == -EINVAL)
-                set_error(err, errlen, "'%s' is not a distance like 400m, 1km, mile or off", value);
-        return r;
+        if (r < 0) {
+                set_error(err, errlen, "'%s' is not a distance like 400mtr, 1km, mile or off",
+                          value);
+                return -EINVAL;
+        }
+        if (check_range(k, v, "m", err, errlen) < 0)
+                return -ERANGE;
+        *(double *)data = v;
+        return 0;
 }
 
 static int parse_quirks(const ConfigKey *k, const char *value, void *data, char *err, size_t errlen)
@@ -630,7 +638,7 @@ static const ConfigKey config_keys[] = {
         KEY("Safety", "quirks", parse_quirks, quirks, 0, 0),
 
         KEY("Session", "state_dir", parse_string, state_dir, 0, 4096),
-        KEY("Session", "auto_lap", parse_distance, auto_lap_m, 100, 10000),
+        KEY("Session", "auto_lap", config_parse_distance, auto_lap_m, 100, 10000),
         ENUM_KEY("Session", "auto_lap_scope", auto_lap_scope, auto_lap_scope_table),
 
         KEY("Cues", "lead_time", config_parse_duration, cue_lead_s, 0, 30),

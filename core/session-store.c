@@ -2169,7 +2169,8 @@ static int list_where(SessionStore *s, const char *where, int64_t arg, int64_t l
                 return -EINVAL;
         if (asprintf(&sql,
                      "SELECT s.id, s.start_usec, s.end_usec, s.end_reason, s.workout_name,"
-                     " (SELECT max(t) FROM samples WHERE session_id = s.id),"
+                     /* From the first sample to the last, as the summary counts it. */
+                     " (SELECT max(t) - min(t) FROM samples WHERE session_id = s.id),"
                      " (SELECT max(distance_m) FROM samples WHERE session_id = s.id),"
                      " (SELECT avg(hr_bpm) FROM samples WHERE session_id = s.id AND hr_bpm > 0),"
                      " (SELECT max(hr_bpm) FROM samples WHERE session_id = s.id),"

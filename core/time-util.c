@@ -293,3 +293,47 @@ int parse_duration(const char *s, ParseDurationFlags flags, double *ret_s)
         *ret_s = total;
         return 0;
 }
+
+int parse_distance(const char *s, ParseDistanceFlags flags, double *ret_m)
+{
+        static const struct {
+                const char *unit;
+                double metres;
+        } units[] = {
+                {"mtr", 1.0},
+                {"km", 1000.0},
+                {"mi", METERS_PER_MILE},
+                {"mile", METERS_PER_MILE},
+                {"miles", METERS_PER_MILE},
+        };
+        double x;
+        size_t n;
+
+        if (!s)
+                return -EINVAL;
+        if ((flags & PARSE_DISTANCE_MILE) && strcasecmp(s, "mile") == 0) {
+                *ret_m = METERS_PER_MILE;
+                return 0;
+        }
+        n = scan_decimal(s, &x);
+        if (n == 0 || !isfinite(x))
+                return -EINVAL;
+        s += n;
+        while (*s == ' ')
+                s++;
+        if (*s == 0) {
+                if (!(flags & PARSE_DISTANCE_BARE))
+                        return -EINVAL;
+                *ret_m = x;
+                return 0;
+        }
+        for (size_t i = 0; i < ELEMENTSOF(units); i++)
+                if (strcasecmp(s, units[i].unit) == 0) {
+                        *ret_m = x * units[i].metres;
+                        return 0;
+                }
+        /* "400m", "400 M": minutes to a workout, never metres. */
+        if (strcasecmp(s, "m") == 0)
+                return -EDOM;
+        return -EINVAL;
+}

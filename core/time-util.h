@@ -106,3 +106,17 @@ typedef enum ParseDurationFlags {
  * ones after it are below 60. -EINVAL otherwise.
  */
 int parse_duration(const char *s, ParseDurationFlags flags, double *ret_s);
+
+typedef enum ParseDistanceFlags {
+        PARSE_DISTANCE_BARE = 1 << 0, /* a bare number is metres ("400") */
+        PARSE_DISTANCE_MILE = 1 << 1, /* the word "mile" alone is one mile */
+} ParseDistanceFlags;
+
+/*
+ * A distance in metres, spelled as in workouts wherever paced reads one (a
+ * workout step, paced.conf, pacectl): a number, optional spaces, then mtr,
+ * km, mi or mile, any case ("400mtr", "0.4 km", "1.5mi", "1 mile"). 'm' is
+ * minutes in workouts (as in intervals.icu), so "400m" is refused here with
+ * -EDOM, for the caller to say "metres are 'mtr'"; -EINVAL otherwise.
+ */
+int parse_distance(const char *s, ParseDistanceFlags flags, double *ret_m);

@@ -2880,6 +2880,11 @@ static void update_distance(WorkoutEngine *e, uint64_t now, const FtmsTreadmillD
                 /* The footpod fell silent: the belt's travel since its last report,
                  * which nothing counted yet. */
                 e->dist_base_m += fmax(e->dist_tm_m - e->tm_at_fp_m, 0);
+        else if (footpod_measures(e, now))
+                /* The footpod speaks again: the belt's travel up to its first
+                 * report, the footpod's from there (not both for the same time). */
+                e->dist_base_m +=
+                        fmax(e->tm_at_fp_m - prev_tm, 0) + (e->fp_dist_m - e->fp_dist_used_m);
         else
                 e->dist_base_m += e->dist_tm_m - prev_tm;
         e->fp_used = e->config.distance_from_footpod && footpod_measures(e, now) && !e->fp_gap;

@@ -60,26 +60,6 @@ static int fail(Parser *p, unsigned column, const char *fmt, ...)
 
 /* ---- numbers ---- */
 
-/* "400mtr", "0.4km", "1mi", "1.5mi" */
-static bool parse_distance(const char *s, double *ret)
-{
-        double x;
-        size_t n = scan_decimal(s, &x);
-
-        if (n == 0)
-                return false;
-        s += n;
-        if (strcasecmp(s, "mtr") == 0)
-                *ret = x;
-        else if (strcasecmp(s, "km") == 0)
-                *ret = x * 1000.0;
-        else if (strcasecmp(s, "mi") == 0)
-                *ret = x * METERS_PER_MILE;
-        else
-                return false;
-        return true;
-}
-
 /* "a-b<suffix>" or "a<suffix>" with a, b unsigned decimals (a may carry a
  * '-' sign when allow_negative). Returns the number of values (1 or 2). */
 static int parse_values(const char *s, const char *suffix, bool allow_negative, double *a,
@@ -673,7 +653,7 @@ static bool parse_end(const char *s, StepEnd *end, double *value)
                 *end = STEP_END_TIME;
                 return true;
         }
-        if (parse_distance(s, value)) {
+        if (parse_distance(s, 0, value) >= 0) {
                 *end = STEP_END_DISTANCE;
                 return true;
         }

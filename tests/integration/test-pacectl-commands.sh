@@ -71,6 +71,11 @@ PACED_DATA_DIR="$T/empty" pc workouts > "$T/out" 2>&1 || true
 grep -q "No workouts in the library:.*$T/empty/workouts" "$T/out" ||
         fail "empty library: $(cat "$T/out")"
 
+# ---- 'm' is minutes in every distance pacectl reads, as in workouts ----
+expect_rc 2 pc export 1 --auto-lap 400m
+grep -q "'m' is minutes, as in workouts; metres are 'mtr'" "$T/err" ||
+        fail "export --auto-lap 400m: $(cat "$T/err")"
+
 # ---- bare pacectl is status ----
 cat > "$T/paced.conf" <<CONF
 [Safety]

@@ -196,7 +196,9 @@ static void test_unit_suffixes(void **state)
                 {"[Safety]\nhr_loss_hold = 1m30s\n", offsetof(Config, hr_loss_hold_s), 90},
                 {"[Safety]\nhr_loss_hold = 5'30\"\n", offsetof(Config, hr_loss_hold_s), 330},
                 {"[Session]\nauto_lap = 400\n", offsetof(Config, auto_lap_m), 400},
-                {"[Session]\nauto_lap = 400m\n", offsetof(Config, auto_lap_m), 400},
+                {"[Session]\nauto_lap = 400mtr\n", offsetof(Config, auto_lap_m), 400},
+                {"[Session]\nauto_lap = 1 mile\n", offsetof(Config, auto_lap_m), METERS_PER_MILE},
+                {"[Session]\nauto_lap = mile\n", offsetof(Config, auto_lap_m), METERS_PER_MILE},
                 {"[Session]\nauto_lap = 1.5 km\n", offsetof(Config, auto_lap_m), 1500},
                 {"[Session]\nauto_lap = 2mi\n", offsetof(Config, auto_lap_m), 2 * METERS_PER_MILE},
                 {"[Session]\nauto_lap = off\n", offsetof(Config, auto_lap_m), 0},
@@ -212,7 +214,11 @@ static void test_unit_suffixes(void **state)
         }
         assert_int_equal(load_fails("[Safety]\nmax_speed = 12 m/s\n", "not a speed"), 2);
         assert_int_equal(load_fails("[Cues]\nlead_time = 5 ms\n", "duration"), 2);
-        assert_int_equal(load_fails("[Session]\nauto_lap = 1 mile\n", "distance"), 2);
+        /* 'm' is minutes in a workout: never metres in paced.conf either. */
+        assert_int_equal(load_fails("[Session]\nauto_lap = 400m\n",
+                                    "'m' is minutes, as in workouts; metres are 'mtr'"),
+                         2);
+        assert_int_equal(load_fails("[Session]\nauto_lap = 400 M\n", "metres are 'mtr'"), 2);
 }
 
 static void test_unknown_key_has_line(void **state)

@@ -6,6 +6,7 @@
  * What is checked is the outcome: where a distance step ends on the belt, and
  * the workout distance shown and stored (never ahead of the belt, never back).
  */
+#include <math.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -14,6 +15,7 @@
 #include <cmocka.h>
 
 #include "fake-treadmill.h"
+#include "rsc.h"
 
 #define S(x) ((uint64_t)((x) * (double)USEC_PER_SEC))
 
@@ -408,6 +410,86 @@ static void test_stored_distance_monotonic_never_ahead(void **state)
         rig_free(&r);
 }
 
+/* ---- distance = footpod, through a silence of the footpod ---- */
+
+static void footpod_report(Rig *r, double kmh)
+{
+        TransportEvent ev = {.type = TRANSPORT_EVENT_FOOTPOD,
+                             .role = TRANSPORT_ROLE_FOOTPOD,
+                             .time_usec = r->now,
+                             .footpod = {.cadence_spm = 176, .running = true}};
+
+        assert_int_equal(rsc_speed_from_kmh(kmh, &ev.footpod.speed_raw), 0);
+        rig_emit(r, &ev);
+}
+
+/*
+ * The runner's footpod measures 10.5 km/h on a belt that says 10, reports
+ * every second for 60 s, falls silent for 20 s (longer than paced trusts a
+ * report), then reports 60 s more. The workout's distance is the footpod's
+ * while it reports and the belt's in the silence: nothing of the silence is
+ * lost, nothing counted twice.
+ */
+static double footpod_through_silence(double phase_s)
+{
+        ResolvedStep steps[1] = {rig_step_time(STEP_KIND_ACTIVE, 600, 10.0)};
+        double d0, d;
+        EngineConfig cfg;
+        Rig r;
+
+        engine_config_init(&cfg);
+        cfg.distance_from_footpod = true;
+        rig_init_with(&r, &cfg, true);
+        assert_int_equal(workout_engine_load(r.e, r.now, rig_workout("run", steps, 1)), 0);
+        rig_console_start(&r, 10.0);
+        assert_int_equal(workout_engine_start(r.e, r.now), 0);
+        rig_drain(&r);
+        rig_run_for(&r, 5 + phase_s); /* the belt at 10 km/h; reports out of step with it */
+        footpod_report(&r, 10.5);
+        rig_run_for(&r, 1);
+        footpod_report(&r, 10.5);
+        d0 = workout_distance(&r);
+
+        for (int i = 0; i < 60; i++) {
+                rig_run_for(&r, 1);
+                footpod_report(&r, 10.5);
+        }
+        rig_run_for(&r, 20); /* silent */
+        for (int i = 0; i < 60; i++) {
+                footpod_report(&r, 10.5);
+                rig_run_for(&r, 1);
+        }
+        footpod_report(&r, 10.5);
+        d = workout_distance(&r) - d0;
+        rig_free(&r);
+        return d;
+}
+
+/*
+ * The runner's footpod measures 10.5 km/h on a belt that says 10, reports
+ * every second for 60 s, falls silent for 20 s (longer than paced trusts a
+ * report), then reports 60 s more. The workout's distance is the footpod's
+ * while it reports and the belt's in the silence: nothing of the silence is
+ * lost (14 m were), nothing counted twice (up to a second's running was,
+ * when the footpod spoke again), wherever its reports fall between the
+ * treadmill's.
+ */
+static void test_footpod_silence_loses_no_distance(void **state)
+{
+        const double fp_mps = 10.5 / 3.6, tm_mps = 10.0 / 3.6;
+        const double want = 60 * fp_mps + 20 * tm_mps + 60 * fp_mps;
+        const double phases[] = {0, 0.25, 0.5, 0.9};
+
+        for (size_t i = 0; i < ELEMENTSOF(phases); i++) {
+                double d = footpod_through_silence(phases[i]);
+
+                print_message("footpod through a silence, reports %.2f s after the belt's: "
+                              "%.1f m, want %.1f m\n",
+                              phases[i], d, want);
+                assert_true(fabs(d - want) < 1.0);
+        }
+}
+
 int main(void)
 {
         const struct CMUnitTest tests[] = {
@@ -419,6 +501,7 @@ int main(void)
                 cmocka_unit_test(test_distance_glitch_is_not_travel),
                 cmocka_unit_test(test_rep_across_console_stop),
                 cmocka_unit_test(test_stored_distance_monotonic_never_ahead),
+                cmocka_unit_test(test_footpod_silence_loses_no_distance),
         };
 
         return cmocka_run_group_tests(tests, NULL, NULL);

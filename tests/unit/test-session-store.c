@@ -13,6 +13,7 @@
 #include <cmocka.h>
 
 #include "session-store.h"
+#include "session-summary.h"
 #include "util.h"
 
 typedef struct Fixture {
@@ -254,6 +255,42 @@ static void test_store_roundtrip(void **state)
         assert_int_equal(count(f->db, "SELECT count(*) FROM pragma_journal_mode WHERE "
                                       "journal_mode = 'wal'"),
                          1);
+}
+
+/* history (the list) and show (the summary) give one session one duration,
+ * also when the first sample comes seconds after the start and paced was
+ * stopped in the middle. */
+static void test_store_list_duration_is_summary_duration(void **state)
+{
+        Fixture *f = *state;
+        SessionStore *s = NULL;
+        SessionData *d = NULL;
+        SessionSummary *sum = NULL;
+        SessionListEntry *l = NULL;
+        size_t n;
+        int64_t id;
+
+        assert_int_equal(session_store_open(&s, f->dir), 0);
+        assert_int_equal(session_store_begin(s, 1700000000000000ULL, &test_info, &id), 0);
+        for (unsigned t = 3; t < 200; t++) {
+                SessionSample x = sample_at(t < 100 ? t : t + 60); /* a 60 s gap */
+                assert_int_equal(session_store_add_sample(s, &x), 0);
+        }
+        assert_int_equal(session_store_end(s, 1700000000000000ULL + 260 * USEC_PER_SEC,
+                                           SESSION_END_FINISHED),
+                         0);
+        assert_int_equal(session_store_load(s, id, &d), 0);
+        assert_int_equal(session_summary_compute(d, &sum), 0);
+        assert_int_equal(session_store_list(s, 0, &l, &n), 0);
+        assert_int_equal(n, 1);
+        /* 3 to 259 less the 60 s gap (99 stands for one second before it). */
+        assert_float_equal(sum->duration_s, 196, 1e-9);
+        assert_float_equal(l[0].duration_s, sum->duration_s, 1e-9);
+        assert_float_equal(l[0].gap_s, sum->gap_s, 1e-9);
+        session_list_free(l, n);
+        session_summary_free(sum);
+        session_data_free(d);
+        session_store_free(s);
 }
 
 static void test_store_flush_deadline(void **state)
@@ -1310,6 +1347,8 @@ int main(void)
                 cmocka_unit_test_setup_teardown(test_store_job, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_store_flush_keeps_statements, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_store_flush_deadline, setup, teardown),
+                cmocka_unit_test_setup_teardown(test_store_list_duration_is_summary_duration, setup,
+                                                teardown),
                 cmocka_unit_test_setup_teardown(test_store_crash_marks_interrupted_and_resumes,
                                                 setup, teardown),
                 cmocka_unit_test_setup_teardown(test_store_reader_leaves_running_session, setup,

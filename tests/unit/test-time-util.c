@@ -179,6 +179,35 @@ static void test_parse_pace(void **state)
         assert_true(pace("5:75/km") < 0);
 }
 
+static double distance(const char *s, ParseDistanceFlags flags)
+{
+        double v = -1;
+        int r = parse_distance(s, flags, &v);
+
+        return r == -EDOM ? -2 : r < 0 ? -1 : v;
+}
+
+static void test_parse_distance(void **state)
+{
+        assert_true(distance("400mtr", 0) == 400);
+        assert_true(distance("400MTR", 0) == 400);
+        assert_true(distance("0.4km", 0) == 400);
+        assert_true(distance("1.5 km", 0) == 1500);
+        assert_true(fabs(distance("1mi", 0) - 1609.344) < 1e-9);
+        assert_true(fabs(distance("2 miles", 0) - 2 * 1609.344) < 1e-9);
+        /* 'm' is minutes wherever paced reads a distance: a distinct error. */
+        assert_true(distance("400m", 0) == -2);
+        assert_true(distance("400 M", PARSE_DISTANCE_BARE) == -2);
+        assert_true(distance("400", 0) == -1);
+        assert_true(distance("400", PARSE_DISTANCE_BARE) == 400);
+        assert_true(distance("mile", 0) == -1);
+        assert_true(fabs(distance("mile", PARSE_DISTANCE_MILE) - 1609.344) < 1e-9);
+        assert_true(distance("-400mtr", PARSE_DISTANCE_BARE) == -1);
+        assert_true(distance("400yd", 0) == -1);
+        assert_true(distance("", PARSE_DISTANCE_BARE) == -1);
+        assert_true(distance("km", 0) == -1);
+}
+
 static double duration(const char *s, ParseDurationFlags flags)
 {
         double v = -1;
@@ -229,6 +258,7 @@ int main(void)
                 cmocka_unit_test(test_format_pace),
                 cmocka_unit_test(test_parse_clock_time),
                 cmocka_unit_test(test_parse_pace),
+                cmocka_unit_test(test_parse_distance),
                 cmocka_unit_test(test_parse_duration),
                 cmocka_unit_test(test_format_speed_distance),
                 cmocka_unit_test(test_parse_speed_change),

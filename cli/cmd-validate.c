@@ -45,6 +45,18 @@ static void print_profile(const RunnerProfile *p)
         printf("\n");
 }
 
+/* A step's end or a cue's place: a track distance written in metres (400 m)
+ * as written, any other (1 mi is 1609.344 m) in the runner's units, so that
+ * a runner in miles never reads "1609 m". */
+static char *format_end_distance(char *buf, size_t size, double m, bool mi)
+{
+        if (!mi || fabs(m - 100.0 * round(m / 100.0)) < 0.01)
+                snprintf(buf, size, "%.0f m", m);
+        else
+                format_distance(buf, size, m, true, TIME_FORMAT_UNIT);
+        return buf;
+}
+
 static void print_table(const ResolvedWorkout *w, const RunnerProfile *p)
 {
         bool mi = p->units == PROFILE_UNITS_MI;
@@ -65,7 +77,7 @@ static void print_table(const ResolvedWorkout *w, const RunnerProfile *p)
                         format_duration(end, sizeof(end), s->end_value, TIME_FORMAT_DASH);
                         break;
                 case STEP_END_DISTANCE:
-                        snprintf(end, sizeof(end), "%.0f m", s->end_value);
+                        format_end_distance(end, sizeof(end), s->end_value, mi);
                         break;
                 case STEP_END_OPEN:
                 case _STEP_END_MAX:
@@ -130,7 +142,7 @@ static void print_table(const ResolvedWorkout *w, const RunnerProfile *p)
                         char at[32];
 
                         if (s->cues[j].at_distance)
-                                snprintf(at, sizeof(at), "%.0f m", s->cues[j].at);
+                                format_end_distance(at, sizeof(at), s->cues[j].at, mi);
                         else
                                 format_duration(at, sizeof(at), s->cues[j].at, 0);
                         printf("%3s  %-10s %-9s %8s %9s  %-20s %-15s %-8s %s\n", "", "", "", "", "",

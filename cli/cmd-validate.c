@@ -23,7 +23,10 @@ static void print_profile(const RunnerProfile *p)
 {
         char pace[32], how[160];
 
-        printf("Runner profile (missing references: Riegel, exponent %.2f):\n", RIEGEL_EXPONENT);
+        /* The profile the paces below come from; the derivation column says
+         * how a reference not configured was found. */
+        printf("Runner profile (references not configured: Riegel, exponent %.2f):\n",
+               RIEGEL_EXPONENT);
         for (PaceRef r = 0; r < _PACE_REF_MAX; r++) {
                 char t[32] = "";
 

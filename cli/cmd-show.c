@@ -9,42 +9,57 @@
 #include "json-writer.h"
 #include "pacectl.h"
 #include "session-cli.h"
+#include "session-reps.h"
 #include "session-summary.h"
 #include "time-util.h"
 #include "trial-result.h"
 #include "units-cli.h"
+#include "utf8.h"
 #include "util.h"
 
-static const char options_help[] = "      --json        Print JSON\n" SESSION_CLI_DB_OPTIONS_HELP
-                                   "  -h, --help        Show this help\n";
+static const char options_help[] =
+        "      --steps       Every step's row too, for a session with reps\n"
+        "      --json        Print JSON\n" SESSION_CLI_DB_OPTIONS_HELP
+        "  -h, --help        Show this help\n";
 
 static const char *end_text(const SessionData *d)
 {
         return d->end_reason >= 0 ? session_end_reason_to_string(d->end_reason) : "running";
 }
 
-static const char *step_label(const SessionData *d, int step)
+/* A step as the runner reads it: the author's cue, then the target. */
+static const char *step_title(char *buf, size_t size, const SessionData *d, int step)
 {
-        if (step >= 0 && (size_t)step < d->n_steps && d->steps[step].label[0])
-                return d->steps[step].label;
-        return "-";
+        if (step >= 0 && (size_t)step < d->n_steps)
+                return session_step_title(&d->steps[step], buf, size);
+        snprintf(buf, size, "-");
+        return buf;
 }
 
-/* A label cut to the column says so ("0:20 at 4:23/km ..."), rather than
- * ending in a number that reads as a pace ("0:20 at 4:23/km -> 3"). */
+/* A label cut to the column says so ("0:20 at 4:23/km ..."), and is cut
+ * between words, rather than ending in a number that reads as a pace
+ * ("0:20 at 4:23/km -> 3"). */
 static const char *fit_label(char *buf, size_t size, const char *label, size_t width)
 {
-        size_t n = strlen(label);
+        char *space;
+        size_t n;
 
-        if (n <= width || width < 4)
-                snprintf(buf, size, "%s", label);
-        else {
-                n = width - 4;
-                /* Never in the middle of a UTF-8 sequence, nor after a space. */
-                while (n > 0 && ((label[n] & 0xC0) == 0x80 || label[n - 1] == ' '))
-                        n--;
-                snprintf(buf, size, "%.*s ...", (int)n, label);
-        }
+        if (size == 0)
+                return buf;
+        n = strnlen(label, size - 1);
+        memcpy(buf, label, n);
+        buf[n] = 0;
+        utf8_truncate(buf, size - 1);
+        if (strlen(buf) <= width || width < 5 || size < 6)
+                return buf;
+        utf8_truncate(buf, MIN(width, size - 1) - 4);
+        n = strlen(buf);
+        space = strrchr(buf, ' ');
+        if (label[n] != ' ' && space && space > buf)
+                n = space - buf;
+        while (n > 0 && buf[n - 1] == ' ')
+                n--;
+        snprintf(buf + n, size - n, " ...");
         return buf;
 }
 
@@ -119,7 +134,83 @@ static void print_splits(const SessionData *d, const char *title, const char *fr
         }
 }
 
-static void print_text(const SessionData *d, const SessionSummary *s)
+/* A pace's difference from the target, per km or mile: "+1.2 s/km". */
+static char *format_pace_diff(char *buf, size_t size, double kmh, double target_kmh, bool mi)
+{
+        double d;
+
+        if (!(kmh > 0) || !(target_kmh > 0) || !isfinite(kmh) || !isfinite(target_kmh)) {
+                snprintf(buf, size, "-");
+                return buf;
+        }
+        d = (3600 / kmh - 3600 / target_kmh) * (mi ? KMH_PER_MPH : 1.0);
+        /* No "-0.0": a rep on target is on target. */
+        if (fabs(d) < 0.05)
+                d = 0;
+        snprintf(buf, size, "%+.1f s/%s", d, mi ? "mi" : "km");
+        return buf;
+}
+
+/* A block's steps as a line: "6 x 400 m at 4:40/km, Jog 400 m at 8:01/km". */
+static void print_block_title(const SessionData *d, const SessionRep *r)
+{
+        char line[512], t[RESOLVED_STEP_LABEL_MAX * 2];
+        size_t n;
+
+        n = (size_t)snprintf(line, sizeof(line), "%u x %s", r->n_reps,
+                             step_title(t, sizeof(t), d, r->work_step));
+        for (int i = r->first_step; i < r->first_step + r->n_steps && n < sizeof(line); i++)
+                if (i != r->work_step)
+                        n += (size_t)snprintf(line + n, sizeof(line) - n, ", %s",
+                                              step_title(t, sizeof(t), d, i));
+        /* "Intervals: " and the line within 100 columns. */
+        printf("\nIntervals: %s\n", fit_label(t, sizeof(t), line, 88));
+}
+
+/* Each rep of each repeat block: what a runner checks after intervals. */
+static void print_reps(const SessionData *d, const SessionRep *reps, size_t n, bool mi)
+{
+        for (size_t i = 0; i < n; i++) {
+                const SessionRep *r = &reps[i];
+                char a[16], b[16], c[16], e[16], f[16], dist[32];
+
+                if (i == 0 || reps[i - 1].block != r->block) {
+                        print_block_title(d, r);
+                        printf("  %3s  %7s  %7s  %8s  %8s  %10s  %6s  %6s  %7s\n", "REP", "TIME",
+                               "DIST", "PACE", "TARGET", "VS TARGET", "AVG HR", "MAX HR", "REST");
+                }
+                if (!r->ran) {
+                        printf("  %3u  %7s  %7s  %8s  %8s  %10s  %6s  %6s  %7s\n", r->rep, "-", "-",
+                               "-",
+                               format_pace(b, sizeof(b), r->target_kmh, mi,
+                                           TIME_FORMAT_UNIT | TIME_FORMAT_DASH),
+                               "-", "-", "-", "-");
+                        continue;
+                }
+                printf("  %3u  %7s  %7s  %8s  %8s  %10s", r->rep,
+                       format_duration(a, sizeof(a), r->moving_s, TIME_FORMAT_DASH),
+                       format_short_distance(dist, sizeof(dist), r->distance_m, mi),
+                       format_pace(b, sizeof(b), r->speed_kmh, mi,
+                                   TIME_FORMAT_UNIT | TIME_FORMAT_DASH),
+                       format_pace(c, sizeof(c), r->target_kmh, mi,
+                                   TIME_FORMAT_UNIT | TIME_FORMAT_DASH),
+                       format_pace_diff(e, sizeof(e), r->speed_kmh, r->target_kmh, mi));
+                if (isfinite(r->avg_hr_bpm))
+                        printf("  %6.0f", r->avg_hr_bpm);
+                else
+                        printf("  %6s", "-");
+                if (isfinite(r->max_hr_bpm) && r->max_hr_bpm > 0)
+                        printf("  %6.0f", r->max_hr_bpm);
+                else
+                        printf("  %6s", "-");
+                printf("  %7s\n", isfinite(r->rest_s) ? format_duration(f, sizeof(f), r->rest_s,
+                                                                        TIME_FORMAT_DASH)
+                                                      : "-");
+        }
+}
+
+static void print_text(const SessionData *d, const SessionSummary *s, const SessionRep *reps,
+                       size_t reps_n, bool all_steps)
 {
         bool mi = pacectl_units_per_mile();
         char a[32], b[32], c[32], el[32], dist[32];
@@ -196,29 +287,35 @@ static void print_text(const SessionData *d, const SessionSummary *s)
                 printf("\n");
         }
 
-        if (s->n_steps > 0) {
+        if (reps_n > 0)
+                print_reps(d, reps, reps_n, mi);
+        if (s->n_steps > 0 && (all_steps || reps_n == 0)) {
                 /* TIME is moving time; ELAPSED, which includes the pauses,
-                 * only for a session that had some. 99 columns at most. */
+                 * only for a session that had some, else its 9 columns go
+                 * to the label. 99 columns at most. */
                 bool paused = false;
+                int w;
 
                 for (size_t i = 0; i < s->n_steps; i++)
                         paused =
                                 paused ||
                                 s->steps[i].end_s - s->steps[i].start_s - s->steps[i].moving_s >= 1;
-                printf("\nSteps\n  %3s  %-20s  %8s  %8s  %7s  %7s  %7s", "#", "STEP", "TARGET",
+                w = paused ? 20 : 29;
+                printf("\nSteps\n  %3s  %-*s  %8s  %8s  %7s  %7s  %7s", "#", w, "STEP", "TARGET",
                        "ACTUAL", "REACHED", "DIST", "TIME");
                 if (paused)
                         printf("  %7s", "ELAPSED");
                 printf("  %6s  %s\n", "AVG HR", "ZONE");
                 for (size_t i = 0; i < s->n_steps; i++) {
                         const StepSummary *st = &s->steps[i];
-                        char tt[16] = "never", z[16], label[64];
+                        char tt[16] = "never", z[16], label[64], title[RESOLVED_STEP_LABEL_MAX * 2];
 
                         if (isfinite(st->time_to_target_s))
                                 format_duration(tt, sizeof(tt), st->time_to_target_s,
                                                 TIME_FORMAT_DASH);
-                        printf("  %3d  %-20s  %8s  %8s  %7s  %7s  %7s", st->step_index + 1,
-                               fit_label(label, sizeof(label), step_label(d, st->step_index), 20),
+                        printf("  %3d  %-*s  %8s  %8s  %7s  %7s  %7s", st->step_index + 1, w,
+                               fit_label(label, sizeof(label),
+                                         step_title(title, sizeof(title), d, st->step_index), w),
                                format_pace(a, sizeof(a), st->target_kmh, mi,
                                            TIME_FORMAT_UNIT | TIME_FORMAT_DASH),
                                format_pace(b, sizeof(b),
@@ -286,7 +383,8 @@ static void json_zones(const double zone_s[SESSION_ZONES_MAX + 1])
         printf("]");
 }
 
-static void print_json(const SessionData *d, const SessionSummary *s)
+static void print_json(const SessionData *d, const SessionSummary *s, const SessionRep *reps,
+                       size_t reps_n)
 {
         printf("{\"id\":%" PRId64 ",\"start_usec\":%" PRIu64 ",\"end_usec\":", d->id,
                d->start_wall_usec);
@@ -324,8 +422,17 @@ static void print_json(const SessionData *d, const SessionSummary *s)
         printf("},\"steps\":[");
         for (size_t i = 0; i < s->n_steps; i++) {
                 const StepSummary *st = &s->steps[i];
+                const SessionStep *ds = st->step_index >= 0 && (size_t)st->step_index < d->n_steps
+                                                ? &d->steps[st->step_index]
+                                                : NULL;
+
                 printf("%s{\"step\":%d,\"label\":", i ? "," : "", st->step_index);
-                json_write_string(stdout, step_label(d, st->step_index));
+                json_write_string(stdout, ds && ds->label[0] ? ds->label : "-");
+                /* The author's cue as written, null if none. */
+                printf(",\"cue\":");
+                json_write_string(stdout, ds && ds->cue[0] ? ds->cue : NULL);
+                printf(",\"repeat\":%u,\"repeat_count\":%u", ds ? ds->repeat_index : 0,
+                       ds ? ds->repeat_count : 0);
                 json_key_number("start_s", st->start_s, 1, true);
                 json_key_number("end_s", st->end_s, 1, true);
                 json_key_number("moving_s", st->moving_s, 1, true);
@@ -339,6 +446,22 @@ static void print_json(const SessionData *d, const SessionSummary *s)
                 json_key_number("avg_hr_bpm", st->avg_hr_bpm, 1, true);
                 json_key_number("max_hr_bpm", st->max_hr_bpm, 0, true);
                 json_zones(st->zone_s);
+                printf("}");
+        }
+        printf("],\"reps\":[");
+        for (size_t i = 0; i < reps_n; i++) {
+                const SessionRep *r = &reps[i];
+
+                printf("%s{\"block\":%u,\"rep\":%u,\"reps\":%u,\"step\":%d,\"ran\":%s",
+                       i ? "," : "", r->block, r->rep, r->n_reps, r->work_step,
+                       r->ran ? "true" : "false");
+                json_key_number("moving_s", r->moving_s, 1, true);
+                json_key_number("distance_m", r->distance_m, 1, true);
+                json_key_number("avg_speed_kmh", r->speed_kmh, 2, true);
+                json_key_number("target_kmh", r->target_kmh, 2, true);
+                json_key_number("avg_hr_bpm", r->avg_hr_bpm, 1, true);
+                json_key_number("max_hr_bpm", r->max_hr_bpm, 0, true);
+                json_key_number("rest_s", r->rest_s, 1, true);
                 printf("}");
         }
         printf("],\"results\":[");
@@ -406,16 +529,16 @@ static void print_json(const SessionData *d, const SessionSummary *s)
 static int cmd_show(int argc, char *argv[])
 {
         static const struct option options[] = {
-                {"json", no_argument, NULL, 'j'},
-                {"db", required_argument, NULL, 'D'},
-                {"state-dir", required_argument, NULL, 'S'},
-                {"help", no_argument, NULL, 'h'},
-                {},
+                {"json", no_argument, NULL, 'j'},     {"steps", no_argument, NULL, 's'},
+                {"db", required_argument, NULL, 'D'}, {"state-dir", required_argument, NULL, 'S'},
+                {"help", no_argument, NULL, 'h'},     {},
         };
         const char *db = NULL, *state_dir = NULL;
         SessionSummary *s = NULL;
         SessionData *d = NULL;
-        bool json = false;
+        _cleanup_free_ SessionRep *reps = NULL;
+        bool json = false, all_steps = false;
+        size_t reps_n = 0;
         int c, r;
 
         optind = 0;
@@ -423,6 +546,9 @@ static int cmd_show(int argc, char *argv[])
                 switch (c) {
                 case 'j':
                         json = true;
+                        break;
+                case 's':
+                        all_steps = true;
                         break;
                 case 'D':
                         db = optarg;
@@ -444,20 +570,22 @@ static int cmd_show(int argc, char *argv[])
         if (r != PACECTL_EXIT_OK)
                 return r;
         r = session_summary_compute(d, &s);
+        if (r >= 0)
+                r = session_reps_compute(d, s, &reps, &reps_n);
         if (r < 0) {
                 fprintf(stderr, "pacectl show: %s\n", strerror(-r));
                 session_data_free(d);
                 return PACECTL_EXIT_FAILURE;
         }
         if (json)
-                print_json(d, s);
+                print_json(d, s, reps, reps_n);
         else
-                print_text(d, s);
+                print_text(d, s, reps, reps_n, all_steps);
         session_summary_free(s);
         session_data_free(d);
         return PACECTL_EXIT_OK;
 }
 
-PACECTL_COMMAND(show, .name = "show", .args = "ID [--json]",
-                .summary = "Show a stored session: summary, steps, splits, events.",
+PACECTL_COMMAND(show, .name = "show", .args = "ID [--steps] [--json]",
+                .summary = "Show a stored session: summary, reps or steps, splits, events.",
                 .run = cmd_show);

@@ -2317,10 +2317,27 @@ static int load_rows(SessionStore *s, const char *sql, int64_t id, void **array,
         return 0;
 }
 
+/* Stored text into a fixed field: valid UTF-8, cut at a character. */
+static int column_copy_text(sqlite3_stmt *st, int col, char *buf, size_t size)
+{
+        const unsigned char *v = sqlite3_column_text(st, col);
+        _cleanup_free_ char *t = NULL;
+
+        buf[0] = 0;
+        if (!v)
+                return 0;
+        t = utf8_sanitize((const char *)v);
+        if (!t)
+                return -ENOMEM;
+        snprintf(buf, size, "%s", t);
+        utf8_truncate(buf, size - 1);
+        return 0;
+}
+
 static int fill_step(sqlite3_stmt *st, void *elem)
 {
         SessionStep *x = elem;
-        const unsigned char *label;
+        int r;
 
         x->kind = step_kind_from_string((const char *)sqlite3_column_text(st, 0));
         x->end = step_end_from_string((const char *)sqlite3_column_text(st, 1));
@@ -2335,16 +2352,15 @@ static int fill_step(sqlite3_stmt *st, void *elem)
         x->has_incline = sqlite3_column_int(st, 10) != 0;
         x->incline_start_pct = column_double(st, 11);
         x->incline_end_pct = column_double(st, 12);
-        label = sqlite3_column_text(st, 13);
-        if (label) {
-                _cleanup_free_ char *t = utf8_sanitize((const char *)label);
-
-                if (!t)
-                        return -ENOMEM;
-                snprintf(x->label, sizeof(x->label), "%s", t);
-                utf8_truncate(x->label, sizeof(x->label) - 1);
-        }
-        return 0;
+        /* A count that does not fit a repeat block is no repeat block. */
+        x->repeat_index = (unsigned)MAX(sqlite3_column_int(st, 15), 0);
+        x->repeat_count = (unsigned)MAX(sqlite3_column_int(st, 16), 0);
+        if (x->repeat_index == 0 || x->repeat_index > x->repeat_count)
+                x->repeat_index = x->repeat_count = 0;
+        r = column_copy_text(st, 13, x->label, sizeof(x->label));
+        if (r >= 0)
+                r = column_copy_text(st, 14, x->cue, sizeof(x->cue));
+        return r;
 }
 
 static int fill_sample(sqlite3_stmt *st, void *elem)
@@ -2507,7 +2523,9 @@ int session_store_load(SessionStore *s, int64_t id, SessionData **ret)
                       " json_extract(j.value, '$.has_incline'),"
                       " json_extract(j.value, '$.incline_start_pct'),"
                       " json_extract(j.value, '$.incline_end_pct'),"
-                      " json_extract(j.value, '$.label')"
+                      " json_extract(j.value, '$.label'), json_extract(j.value, '$.cue'),"
+                      " json_extract(j.value, '$.repeat_index'),"
+                      " json_extract(j.value, '$.repeat_count')"
                       " FROM sessions s, json_each(CASE WHEN json_valid(s.steps_json)"
                       "   THEN s.steps_json ELSE '[]' END) j WHERE s.id = ? ORDER BY j.key",
                       id, (void **)&d->steps, &d->n_steps, sizeof(*d->steps), fill_step);

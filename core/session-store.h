@@ -360,7 +360,12 @@ typedef struct SessionStep {
         double hr_lo_bpm, hr_hi_bpm;
         bool has_incline;
         double incline_start_pct, incline_end_pct;
-        char label[RESOLVED_STEP_LABEL_MAX];
+        char label[RESOLVED_STEP_LABEL_MAX]; /* the resolved target: "400 m at 5:20/mi" */
+        char cue[RESOLVED_STEP_LABEL_MAX];   /* the author's words: "Jog", "" if none */
+        /* Its place in a repeat block: 1-based rep and the block's count, 0 if
+         * none. Every schema version stores both in steps_json, so older
+         * sessions read them too. */
+        unsigned repeat_index, repeat_count;
 } SessionStep;
 
 typedef struct SessionEventRow {

@@ -2,7 +2,8 @@
 # SPDX-License-Identifier: LGPL-2.1-or-later
 # units = mi, word for word: what every pacectl command that prints paces,
 # speeds or distances says to a runner in miles, compared with the golden
-# files in data/units-mi/: history, show and status for a fixed session
+# files in data/units-mi/: history, show (its interval view, and with
+# --steps its step table) and status for a fixed session
 # (paced-mksession's 3 x 400 m, whose dates are fixed) and a fixed armed
 # workout; validate (a workout preview), profile, devices, plan (a fixed
 # start date), analyze, thresholds (a stored test result), the first rows
@@ -36,6 +37,8 @@ expect_rc 0 pc history --state-dir "$T/state"
 cp "$T/out" "$T/history.txt"
 expect_rc 0 pc show "$id" --state-dir "$T/state"
 cp "$T/out" "$T/show.txt"
+expect_rc 0 pc show "$id" --steps --state-dir "$T/state"
+cp "$T/out" "$T/show-steps.txt"
 expect_rc 0 pc start --arm "$T/golden.txt"
 expect_rc 0 pc status
 sed -E -e 's/^(  Heart rate: ).*/\1<varies>/' -e 's/^(     Control: ).*/\1<varies>/' \
@@ -91,7 +94,7 @@ if grep -nE '/km|km/h|\bkm\b|nan' "$T/watch-running" >&2; then
 fi
 
 failed=
-for f in history show status validate profile devices plan analyze thresholds export-csv \
+for f in history show show-steps status validate profile devices plan analyze thresholds export-csv \
         watch km-validate km-profile; do
         dir=$GOLDEN
         name=$f

@@ -65,7 +65,10 @@ static ResolvedStep test_steps[2] = {
          .has_incline = true,
          .incline_start_pct = 1,
          .incline_end_pct = 1,
-         .label = "400 m at \"5:00/km\""},
+         .repeat_index = 2,
+         .repeat_count = 6,
+         .label = "400 m at \"5:00/km\"",
+         .cue = (char *)"Fast «400»"},
 };
 
 static const ResolvedWorkout test_workout = {
@@ -197,6 +200,13 @@ static void test_store_roundtrip(void **state)
         assert_true(d->steps[1].has_incline);
         assert_false(d->steps[0].has_incline);
         assert_string_equal(d->steps[1].label, "400 m at \"5:00/km\"");
+        /* The author's cue and the step's place in its repeat block. */
+        assert_string_equal(d->steps[1].cue, "Fast «400»");
+        assert_int_equal(d->steps[1].repeat_index, 2);
+        assert_int_equal(d->steps[1].repeat_count, 6);
+        assert_string_equal(d->steps[0].cue, "");
+        assert_int_equal(d->steps[0].repeat_index, 0);
+        assert_int_equal(d->steps[0].repeat_count, 0);
         assert_int_equal(d->n_samples, 400);
         for (unsigned t = 0; t < 400; t++) {
                 SessionSample e = sample_at(t);
@@ -581,6 +591,9 @@ static void test_store_migrates_v1(void **state)
         assert_int_equal(d->n_steps, 1);
         assert_float_equal(d->steps[0].speed_start_kmh, 10, 1e-9);
         assert_string_equal(d->steps[0].label, "1 min");
+        /* A step stored without a cue or repeat block reads as none. */
+        assert_string_equal(d->steps[0].cue, "");
+        assert_int_equal(d->steps[0].repeat_count, 0);
         assert_int_equal(d->n_samples, 2);
         assert_true(isnan(d->samples[1].alpha1));
         assert_int_equal(d->samples[1].hr_bpm, 141);

@@ -79,13 +79,20 @@ mask < "$T/out" > "$T/km-validate.txt"
 expect_rc 0 pc profile --config "$T/km.conf"
 mask < "$T/out" > "$T/km-profile.txt"
 
-# watch while running: every line in miles, whatever the timing.
+# watch while running, a footpod on the runner too: every line in miles,
+# whatever the timing.
+stop_paced TERM
+printf '[Devices]\nfootpod = auto\n' >> "$T/paced.conf"
+start_paced --simulate --time-scale 50 --sim-footpod 1.0
+wait_for 20 treadmill_connected || fail "simulated treadmill never connected"
+expect_rc 0 pc start --arm "$T/golden.txt"
 expect_rc 0 pc sim press start
 wait_for 10 prop_is State '"running"' || fail "not running: $(prop State)"
-expect_rc 124 timeout 3 "$PACECTL" watch --lines
+expect_rc 124 timeout 4 "$PACECTL" watch --lines
 grep -E '^running ' "$T/out" > "$T/watch-running" || fail "watch printed no running line: $(cat "$T/out")"
+grep -q ' | footpod ' "$T/watch-running" || fail "watch showed no footpod: $(cat "$T/out")"
 pace='([0-9]+:[0-9]{2}|--:--)/mi'
-if grep -vE "^running +[0-9:]+ step [0-9]+/[0-9]+ .* \| pace $pace \(target $pace\) \| HR [0-9]+( \| a1 [0-9.]+)?( \| [0-9]+\.[0-9]{2} mi)?$" \
+if grep -vE "^running +[0-9:]+ step [0-9]+/[0-9]+ .* \| pace $pace \(target $pace\) \| HR [0-9]+( \| a1 [0-9.]+)?( \| footpod [0-9]+\.[0-9] mph [0-9]+ spm)?( \| [0-9]+\.[0-9]{2} mi)?$" \
         "$T/watch-running" >&2; then
         fail "watch --lines with units = mi: the lines above are not in miles"
 fi

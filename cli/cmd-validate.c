@@ -48,15 +48,17 @@ static void print_profile(const RunnerProfile *p)
         printf("\n");
 }
 
-/* A step's end or a cue's place: a track distance written in metres (400 m)
- * as written, any other (1 mi is 1609.344 m) in the runner's units, so that
- * a runner in miles never reads "1609 m". */
+/* A step's end or a cue's place as step names say it (pacectl(1), UNITS):
+ * for a runner in miles whole quarter miles in miles ("1 mi", never
+ * "1609 m") and a track distance in metres ("400 m"). */
 static char *format_end_distance(char *buf, size_t size, double m, bool mi)
 {
-        if (!mi || fabs(m - 100.0 * round(m / 100.0)) < 0.01)
-                snprintf(buf, size, "%.0f m", m);
+        double quarters = m / (METERS_PER_MILE / 4);
+
+        if (mi && quarters >= 1 && fabs(quarters - round(quarters)) < 1e-5)
+                snprintf(buf, size, "%g mi", round(quarters) / 4);
         else
-                format_distance(buf, size, m, true, TIME_FORMAT_UNIT);
+                snprintf(buf, size, "%.0f m", m);
         return buf;
 }
 

@@ -119,16 +119,25 @@ static void print_splits(const SessionData *d, const char *title, const char *fr
                          const SessionLap *l, size_t n, bool mi)
 {
         char t[16], e[16], p[16], dist[32];
+        bool paused = false;
 
         if (n == 0)
                 return;
-        printf("\nSplits (%s, from %s)\n  %3s  %9s  %8s  %8s  %7s  %6s\n", title, from, "#",
-               "DISTANCE", "TIME", "ELAPSED", "PACE", "AVG HR");
+        /* ELAPSED, pauses included, only where it can differ from TIME. */
+        for (size_t i = 0; i < n; i++)
+                paused = paused || session_summary_paused_s(d, l[i].start_s, l[i].end_s) > 0;
+        printf("\nSplits (%s, from %s)\n  %3s  %9s  %8s", title, from, "#", "DISTANCE", "TIME");
+        if (paused)
+                printf("  %8s", "ELAPSED");
+        printf("  %8s  %6s\n", "PACE", "AVG HR");
         for (size_t i = 0; i < n; i++) {
-                printf("  %3zu  %9s  %8s  %8s  %7s  %6.0f\n", i + 1,
+                printf("  %3zu  %9s  %8s", i + 1,
                        format_short_distance(dist, sizeof(dist), l[i].distance_m, mi),
-                       format_duration(t, sizeof(t), lap_moving_s(d, &l[i]), TIME_FORMAT_DASH),
-                       format_duration(e, sizeof(e), l[i].end_s - l[i].start_s, TIME_FORMAT_DASH),
+                       format_duration(t, sizeof(t), lap_moving_s(d, &l[i]), TIME_FORMAT_DASH));
+                if (paused)
+                        printf("  %8s", format_duration(e, sizeof(e), l[i].end_s - l[i].start_s,
+                                                        TIME_FORMAT_DASH));
+                printf("  %8s  %6.0f\n",
                        format_pace(p, sizeof(p), l[i].avg_speed_kmh, mi, TIME_FORMAT_UNIT),
                        l[i].avg_hr_bpm);
         }
@@ -342,10 +351,24 @@ static void print_text(const SessionData *d, const SessionSummary *s, const Sess
                 printf("\nEvents\n");
                 for (size_t i = 0; i < d->n_events; i++) {
                         const SessionEventRow *e = &d->events[i];
+                        const char *text = e->text ? e->text : (e->json ? e->json : "");
+                        char step[RESOLVED_STEP_LABEL_MAX * 2 + 16];
+                        int k;
+
+                        /* A step change names the step as the table does, in the
+                         * words paced said it (its text has the units of the day). */
+                        if (e->type == SESSION_EVENT_STEP_CHANGE && e->json &&
+                            sscanf(e->json, "{\"step\":%d}", &k) == 1 && k >= 0 &&
+                            (size_t)k < d->n_steps) {
+                                char title[RESOLVED_STEP_LABEL_MAX * 2];
+
+                                snprintf(step, sizeof(step), "step %d/%zu: %s", k + 1, d->n_steps,
+                                         session_step_title(&d->steps[k], title, sizeof(title)));
+                                text = step;
+                        }
                         printf("  %8s  %-14s %s\n",
                                format_duration(a, sizeof(a), e->t_s, TIME_FORMAT_DASH),
-                               e->type >= 0 ? session_event_type_to_string(e->type) : "?",
-                               e->text ? e->text : (e->json ? e->json : ""));
+                               e->type >= 0 ? session_event_type_to_string(e->type) : "?", text);
                 }
         }
 }
@@ -569,6 +592,9 @@ static int cmd_show(int argc, char *argv[])
         r = session_cli_load(db, state_dir, argv[optind], &d);
         if (r != PACECTL_EXIT_OK)
                 return r;
+        /* Targets in the runner's units now, like every other number here. */
+        for (size_t i = 0; !json && i < d->n_steps; i++)
+                session_step_relabel(&d->steps[i], pacectl_units_per_mile());
         r = session_summary_compute(d, &s);
         if (r >= 0)
                 r = session_reps_compute(d, s, &reps, &reps_n);

@@ -24,6 +24,33 @@ char *session_step_title(const SessionStep *st, char *buf, size_t size)
         return buf;
 }
 
+void session_step_relabel(SessionStep *st, bool per_mile)
+{
+        static const char open_suffix[] = " until you stop";
+        ResolvedStep o = {
+                .kind = st->kind,
+                .end = st->end,
+                .end_value = st->end_value,
+                .control = st->control,
+                .speed_start_kmh = st->speed_start_kmh,
+                .speed_end_kmh = st->speed_end_kmh,
+                .hr_lo_bpm = st->hr_lo_bpm,
+                .hr_hi_bpm = st->hr_hi_bpm,
+                .has_incline = st->has_incline,
+                .incline_start_pct = st->incline_start_pct,
+                .incline_end_pct = st->incline_end_pct,
+        };
+        size_t n = strlen(st->label), k = sizeof(open_suffix) - 1;
+        bool open = n >= k && streq(st->label + n - k, open_suffix);
+
+        /* Nothing stored to say it again from (a step that lost its fields). */
+        if (!st->label[0] || o.end < 0 || o.control < 0)
+                return;
+        resolved_step_format_label(&o, per_mile, st->label, sizeof(st->label));
+        if (open)
+                strncat(st->label, open_suffix, sizeof(st->label) - strlen(st->label) - 1);
+}
+
 /* What the runner was asked to run: a ramp's mean speed, NAN for HR-led or free steps. */
 static double step_target_kmh(const SessionStep *st)
 {

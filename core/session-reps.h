@@ -19,6 +19,13 @@
  * character boundary if buf is short. */
 char *session_step_title(const SessionStep *st, char *buf, size_t size);
 
+/*
+ * Says the step's target again in the runner's units now (units = km|mi),
+ * from the step's stored fields: a session run in km reads in miles once the
+ * runner changed units, as every other number show prints does.
+ */
+void session_step_relabel(SessionStep *st, bool per_mile);
+
 typedef struct SessionRep {
         unsigned block; /* 1-based: the session's repeat blocks in workout order */
         unsigned rep;   /* 1-based, and the block's count */

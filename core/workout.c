@@ -456,25 +456,24 @@ static void format_end(const ResolvedStep *o, bool per_mile, char *buf, size_t n
         }
 }
 
-static void make_label(const Resolver *r, ResolvedStep *o)
+void resolved_step_format_label(const ResolvedStep *o, bool per_mile, char *buf, size_t size)
 {
-        ProfileUnits u = r->profile->units;
         char end[32], a[32], b[32], target[80], incline[40] = "", full[256];
-        size_t len;
 
-        format_end(o, u == PROFILE_UNITS_MI, end, sizeof(end));
+        if (size == 0)
+                return;
+        format_end(o, per_mile, end, sizeof(end));
         switch (o->control) {
         case STEP_CONTROL_SPEED:
                 if (fabs(o->speed_start_kmh - o->speed_end_kmh) > 1e-9)
                         snprintf(target, sizeof(target), "%s -> %s",
-                                 format_pace(a, sizeof(a), o->speed_start_kmh,
-                                             u == PROFILE_UNITS_MI,
+                                 format_pace(a, sizeof(a), o->speed_start_kmh, per_mile,
                                              TIME_FORMAT_UNIT | TIME_FORMAT_DASH),
-                                 format_pace(b, sizeof(b), o->speed_end_kmh, u == PROFILE_UNITS_MI,
+                                 format_pace(b, sizeof(b), o->speed_end_kmh, per_mile,
                                              TIME_FORMAT_UNIT | TIME_FORMAT_DASH));
                 else
-                        format_pace(target, sizeof(target), o->speed_start_kmh,
-                                    u == PROFILE_UNITS_MI, TIME_FORMAT_UNIT | TIME_FORMAT_DASH);
+                        format_pace(target, sizeof(target), o->speed_start_kmh, per_mile,
+                                    TIME_FORMAT_UNIT | TIME_FORMAT_DASH);
                 break;
         case STEP_CONTROL_HR:
                 snprintf(target, sizeof(target), "HR %.0f-%.0f bpm", o->hr_lo_bpm, o->hr_hi_bpm);
@@ -494,9 +493,13 @@ static void make_label(const Resolver *r, ResolvedStep *o)
                                  o->incline_start_pct);
         }
         snprintf(full, sizeof(full), "%s at %s%s", end, target, incline);
-        len = MIN(strlen(full), sizeof(o->label) - 1);
-        memcpy(o->label, full, len);
-        o->label[len] = 0;
+        snprintf(buf, size, "%s", full);
+}
+
+static void make_label(const Resolver *r, ResolvedStep *o)
+{
+        resolved_step_format_label(o, r->profile->units == PROFILE_UNITS_MI, o->label,
+                                   sizeof(o->label));
 }
 
 static int resolve_step(Resolver *r, const WorkoutStep *s, unsigned rep_index, unsigned rep_count,

@@ -65,26 +65,26 @@ typedef struct StepCue {
 typedef struct ResolvedStep {
         StepKind kind;
         StepEnd end;
-        double end_value;        /* s or m */
+        double end_value; /* s or m */
         StepControl control;
-        double speed_start_kmh;  /* speed at the start of the step */
-        double speed_end_kmh;    /* speed at the end: != start for a ramp */
-        double speed_lo_kmh;     /* pace range, informational (== start if none) */
+        double speed_start_kmh; /* speed at the start of the step */
+        double speed_end_kmh;   /* speed at the end: != start for a ramp */
+        double speed_lo_kmh;    /* pace range, informational (== start if none) */
         double speed_hi_kmh;
-        double hr_lo_bpm, hr_hi_bpm;  /* STEP_CONTROL_HR */
-        double hr_fallback_kmh;  /* HR steps: speed when HR is lost / at start */
+        double hr_lo_bpm, hr_hi_bpm; /* STEP_CONTROL_HR */
+        double hr_fallback_kmh;      /* HR steps: speed when HR is lost / at start */
         bool has_incline;
         double incline_start_pct;
         double incline_end_pct;
-        bool speed_clamped;      /* a target exceeded a cap and was clamped */
+        bool speed_clamped; /* a target exceeded a cap and was clamped */
         bool incline_clamped;
-        double requested_speed_kmh;   /* before clamping (max over the step) */
+        double requested_speed_kmh; /* before clamping (max over the step) */
         double requested_incline_pct;
-        unsigned repeat_index;   /* 1-based index within its repeat block, 0 if none */
+        unsigned repeat_index; /* 1-based index within its repeat block, 0 if none */
         unsigned repeat_count;
         char label[RESOLVED_STEP_LABEL_MAX]; /* "400 m at 5:20/mi" */
-        char *cue;               /* runner's cue text, may be NULL */
-        StepCue *cues;           /* cues inside the step, in order of `at` */
+        char *cue;                           /* runner's cue text, may be NULL */
+        StepCue *cues;                       /* cues inside the step, in order of `at` */
         size_t n_cues;
 } ResolvedStep;
 
@@ -93,8 +93,8 @@ typedef struct ResolvedWorkout {
         char *source; /* file path or library name */
         ResolvedStep *steps;
         size_t n_steps;
-        double total_time_s;      /* estimate: distance steps at their speed */
-        double total_distance_m;  /* estimate: time steps at their speed */
+        double total_time_s;     /* estimate: distance steps at their speed */
+        double total_distance_m; /* estimate: time steps at their speed */
         bool has_open_steps;
         bool any_clamped;
         char **notes; /* how the file was read, fallbacks, warnings (NULL-terminated, may be NULL)
@@ -206,12 +206,12 @@ typedef struct Workout {
 
 /* Upper bound on the expanded step count; parsers reject workouts above it so
  * that a hostile file cannot make the engine allocate without bound. */
-#define WORKOUT_STEPS_MAX  2000
+#define WORKOUT_STEPS_MAX 2000
 /* Totals above these get a warning note (workout_resolve()). */
 #define WORKOUT_PLAUSIBLE_TIME_S     (4 * 3600.0)
 #define WORKOUT_PLAUSIBLE_DISTANCE_M 50000.0
 #define WORKOUT_PLAUSIBLE_STEP_S     (2 * 3600.0)
-#define WORKOUT_REPEAT_MAX 99
+#define WORKOUT_REPEAT_MAX           99
 
 int workout_new(Workout **ret, const char *name);
 Workout *workout_free(Workout *w);
@@ -284,6 +284,13 @@ int workout_resolve(const Workout *w, const RunnerProfile *p, const ResolveLimit
 /* Time and distance of one step: time steps cover speed x time, distance
  * steps take distance / speed (ramps linear in progress); free steps are
  * counted at free_kmh (easy pace); open steps count nothing. */
+/*
+ * The step's target as a runner reads it, in the runner's units: "400 m at
+ * 5:20/mi", "20:00 at HR 140-150 bpm", "1.0 km at 4:00/km, incline 2.0 %".
+ * What ResolvedStep.label holds when resolved (ASCII, cut to size).
+ */
+void resolved_step_format_label(const ResolvedStep *o, bool per_mile, char *buf, size_t size);
+
 void resolved_step_estimate(const ResolvedStep *s, double free_kmh, double *ret_time_s,
                             double *ret_distance_m);
 

@@ -193,7 +193,11 @@ static AnalysisWorker *manager_analysis_worker(Manager *m)
 
         if (!m->analysis_worker) {
                 r = analysis_worker_new(&m->analysis_worker, m->event, store_ramp_thresholds, m);
-                if (r < 0)
+                /* -ESTALE: the loop is shutting down (a session ended by the
+                 * stop itself); analysing in place is what is wanted then. */
+                if (r == -ESTALE)
+                        log_debug("Analysing on the loop while shutting down.");
+                else if (r < 0)
                         log_warning_errno(r, "Cannot set up the analysis worker, analysing on "
                                              "the loop: %m");
         }

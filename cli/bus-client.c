@@ -37,6 +37,35 @@ int pacectl_bus_open(sd_bus **ret)
         return 0;
 }
 
+int pacectl_bus_open_failed(int r)
+{
+        const char *address = getenv("PACED_BUS_ADDRESS");
+        bool system = !address || !*address;
+
+        /* No socket, or nobody listening on it: the bus itself is down (on
+         * the system bus, dbus.service), so paced cannot be reached or
+         * started. The errno alone ("No such file or directory") would not
+         * say which file. */
+        if (r == -ENOENT || r == -ECONNREFUSED) {
+                if (system)
+                        fprintf(stderr, "pacectl: cannot reach paced: the system bus is not "
+                                        "running (systemctl start dbus)\n");
+                else
+                        fprintf(stderr, "pacectl: cannot reach paced: no bus at %s\n", address);
+                return PACECTL_EXIT_UNAVAILABLE;
+        }
+        if (r == -EACCES || r == -EPERM) {
+                fprintf(stderr,
+                        "pacectl: cannot reach paced: %s refused the connection "
+                        "(permission denied)\n",
+                        system ? "the system bus" : address);
+                return PACECTL_EXIT_NOT_PERMITTED;
+        }
+        fprintf(stderr, "pacectl: cannot reach paced: cannot connect to %s (%s)\n",
+                system ? "the system bus" : address, strerror(r < 0 ? -r : r));
+        return PACECTL_EXIT_UNAVAILABLE;
+}
+
 #define SPAWN_ERROR_PREFIX   "org.freedesktop.DBus.Error.Spawn."
 #define SYSTEMD_ERROR_PREFIX "org.freedesktop.systemd1."
 
@@ -61,6 +90,41 @@ static bool error_is_paced_not_running(const sd_bus_error *e, bool *ret_activati
         return true;
 }
 
+/* The bus's own errors in the runner's words: their messages are D-Bus
+ * jargon ("Rejected send message, 2 matched rules; type=...") or name
+ * interfaces. NULL: the message is shown as it is. */
+static const char *standard_error_text(const char *name)
+{
+        static const struct {
+                const char *name, *text;
+        } table[] = {
+                {"org.freedesktop.DBus.Error.AccessDenied",
+                 "permission denied: only root and members of the 'paced' group may do this"},
+                {"org.freedesktop.DBus.Error.NoReply",
+                 "paced did not answer in time (systemctl status paced)"},
+                {"org.freedesktop.DBus.Error.Timeout",
+                 "paced did not answer in time (systemctl status paced)"},
+                {"org.freedesktop.DBus.Error.Disconnected", "the connection to paced was lost"},
+                {"org.freedesktop.DBus.Error.UnknownMethod",
+                 "the running paced does not know this request (an older version? systemctl "
+                 "restart paced)"},
+                {"org.freedesktop.DBus.Error.UnknownInterface",
+                 "the running paced does not know this request (an older version? systemctl "
+                 "restart paced)"},
+                {"org.freedesktop.DBus.Error.UnknownObject",
+                 "the running paced does not know this request (an older version? systemctl "
+                 "restart paced)"},
+                {"org.freedesktop.DBus.Error.UnknownProperty",
+                 "the running paced does not know this request (an older version? systemctl "
+                 "restart paced)"},
+        };
+
+        for (size_t i = 0; i < ELEMENTSOF(table); i++)
+                if (streq(name, table[i].name))
+                        return table[i].text;
+        return NULL;
+}
+
 int pacectl_error_exit(const char *what, const sd_bus_error *error, int r)
 {
         const char *name = error && sd_bus_error_is_set(error) ? error->name : NULL;
@@ -78,16 +142,16 @@ int pacectl_error_exit(const char *what, const sd_bus_error *error, int r)
                         fprintf(stderr, "pacectl: paced is not running (systemctl start paced)\n");
                 return PACECTL_EXIT_UNAVAILABLE;
         }
-        if (name && error->message) {
+        if (name && standard_error_text(name))
+                fprintf(stderr, "pacectl: %s\n", standard_error_text(name));
+        else if (name && error->message) {
                 /* It may quote a workout file (a .zwo's C1 controls): no escapes. */
                 _cleanup_free_ char *msg = utf8_sanitize(error->message);
 
-                /* paced's own errors are whole sentences ("Cannot resume: ..."):
-                 * the method's name in front would only say it twice. */
-                if (strncmp(name, PACED_BUS_ERROR_PREFIX, strlen(PACED_BUS_ERROR_PREFIX)) == 0)
-                        fprintf(stderr, "pacectl: %s\n", msg ? msg : error->message);
-                else
-                        fprintf(stderr, "pacectl: %s: %s\n", what, msg ? msg : error->message);
+                /* paced's (and paced-web's, paced-sync's) errors are whole
+                 * sentences ("Cannot resume: ..."): the method's name in
+                 * front would be D-Bus jargon saying it twice. */
+                fprintf(stderr, "pacectl: %s\n", msg ? msg : error->message);
         } else
                 fprintf(stderr, "pacectl: %s: %s\n", what, strerror(r < 0 ? -r : r));
         if (!name)
@@ -160,7 +224,7 @@ int pacectl_call_manager(const char *method, const char *types, ...)
 
         r = pacectl_bus_open(&bus);
         if (r < 0)
-                return pacectl_error_exit("cannot connect to the bus", NULL, r);
+                return pacectl_bus_open_failed(r);
         r = sd_bus_message_new_method_call(bus, &msg, PACED_BUS_NAME, PACED_BUS_PATH,
                                            PACED_BUS_IFACE_MANAGER, method);
         if (r < 0)

@@ -25,6 +25,13 @@
 
 int pacectl_bus_open(sd_bus **ret);
 
+/*
+ * After pacectl_bus_open() failed: says why paced cannot be reached in the
+ * runner's words ("the system bus is not running", not the errno) and
+ * returns the exit code.
+ */
+int pacectl_bus_open_failed(int r);
+
 /* Prints "pacectl: <what>: <message>" and returns the matching exit code. */
 int pacectl_error_exit(const char *what, const sd_bus_error *error, int r);
 

@@ -366,9 +366,12 @@ static int load_session(const char *id_arg, const char *db_opt, const char *stat
         r = session_store_open_db(&s, db, true);
         if (r < 0) {
                 fprintf(stderr,
-                        "pacectl analyze: '%s' is not a file, and the session database %s "
-                        "cannot be opened: %s\n",
-                        id_arg, db, strerror(-r));
+                        "pacectl analyze: '%s' is not a file, and the session database %s %s\n",
+                        id_arg, db,
+                        r == -ENOENT    ? "does not exist (no sessions yet?)"
+                        : r == -EBADMSG ? "is damaged or another kind of file"
+                        : r == -EACCES  ? "cannot be read (permission denied)"
+                                        : "cannot be opened");
                 return PACECTL_EXIT_FAILURE;
         }
         r = session_store_load(s, id, &d);
@@ -522,7 +525,11 @@ static int cmd_analyze(int argc, char *argv[])
                 if (f != stdin)
                         fclose(f);
                 if (r == -EBADMSG) {
-                        fprintf(stderr, "%s:%u: %s\n", path, err.line, err.message);
+                        if (err.line > 0)
+                                fprintf(stderr, "pacectl analyze: %s:%u: %s\n", path, err.line,
+                                        err.message);
+                        else
+                                fprintf(stderr, "pacectl analyze: %s: %s\n", path, err.message);
                         return PACECTL_EXIT_USAGE;
                 }
                 if (r < 0) {

@@ -158,7 +158,7 @@ static int cmd_calibrate(int argc, char *argv[])
         }
         r = pacectl_bus_open(&bus);
         if (r < 0)
-                return pacectl_error_exit("cannot connect to the bus", NULL, r);
+                return pacectl_bus_open_failed(r);
         if (accept || reset) {
                 r = call(bus, accept ? "AcceptCalibration" : "ResetCalibration", &reply);
                 if (r != 0)

@@ -12,16 +12,17 @@
 /* These take no options but --help; anything else is a usage error. */
 static int simple(int argc, char *argv[], const char *method, int max_args)
 {
+        const char *name = pacectl_command_name(argv[0]);
+
         if (argc >= 2 && (streq(argv[1], "--help") || streq(argv[1], "-h"))) {
-                pacectl_print_usage(argv[0], NULL);
+                pacectl_print_usage(name, NULL);
                 return -1;
         }
         if (argc - 1 > max_args) {
-                fprintf(stderr, "pacectl %s: unexpected argument '%s'\n", argv[0],
-                        argv[max_args + 1]);
+                fprintf(stderr, "pacectl %s: unexpected argument '%s'\n", name, argv[max_args + 1]);
                 return PACECTL_EXIT_USAGE;
         }
-        return method ? pacectl_say_next(argv[0], pacectl_call_manager(method, NULL)) : 0;
+        return method ? pacectl_say_next(name, pacectl_call_manager(method, NULL)) : 0;
 }
 
 #define SIMPLE_COMMAND(id, method, summary_text)                                                   \
@@ -95,7 +96,7 @@ static int cmd_skip(int argc, char *argv[])
                 /* The step shown now is the one to skip. */
                 r = pacectl_bus_open(&bus);
                 if (r < 0)
-                        return pacectl_error_exit("cannot connect to the bus", NULL, r);
+                        return pacectl_bus_open_failed(r);
                 manager_props_init(&p);
                 r = manager_props_get(bus, &p, &error);
                 step = p.step_index + 1;

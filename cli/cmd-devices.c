@@ -5,6 +5,8 @@
 #include <stdlib.h>
 
 #include "bus-client.h"
+#include "time-util.h"
+#include "units-cli.h"
 #include "utf8.h"
 #include "util.h"
 
@@ -15,8 +17,14 @@ static void print_device(const DeviceProps *d)
                d->connected ? "connected" : "not connected");
         if (d->battery >= 0)
                 printf(", battery %d %%", d->battery);
-        if (d->speed_range[1] > 0)
-                printf(", %.1f-%.1f km/h", d->speed_range[0], d->speed_range[1]);
+        if (d->speed_range[1] > 0) {
+                char lo[32], hi[32];
+                bool mi = pacectl_units_per_mile();
+
+                /* The runner's units, as status and watch speak them. */
+                printf(", %s-%s", format_speed(lo, sizeof(lo), d->speed_range[0], mi, 0),
+                       format_speed(hi, sizeof(hi), d->speed_range[1], mi, TIME_FORMAT_UNIT));
+        }
         printf("\n");
         if (d->features && d->features[0]) {
                 printf("%-10s features:", "");
@@ -119,7 +127,7 @@ static int cmd_devices(int argc, char *argv[])
         }
         r = pacectl_bus_open(&bus);
         if (r < 0)
-                return pacectl_error_exit("cannot connect to the bus", NULL, r);
+                return pacectl_bus_open_failed(r);
         if (do_scan)
                 return scan(bus, timeout, json);
 

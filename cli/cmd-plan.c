@@ -11,6 +11,7 @@
 #include "profile-config.h"
 #include "profile.h"
 #include "time-util.h"
+#include "units-cli.h"
 #include "util.h"
 
 static int parse_unsigned_arg(const char *opt, const char *v, unsigned lo, unsigned hi,
@@ -61,11 +62,13 @@ static void print_plan(const Plan *p)
         char a[32], b[32], date[11];
         double mile = p->options.goal_mile_s, kmh = METERS_PER_MILE / mile * 3.6;
 
-        printf("Mile plan: goal %s (%s, %s, %.1f s per lap of 402 m), %u weeks, %u running days a "
+        /* The pace in the runner's units only: a runner in miles reads no
+         * km (and the mile's pace per mile is the mile time again). */
+        printf("Mile plan: goal %s (%s, %.1f s per lap of 402 m), %u weeks, %u running days a "
                "week\n",
                format_duration(a, sizeof(a), mile, TIME_FORMAT_DASH),
-               format_pace(b, sizeof(b), kmh, false, TIME_FORMAT_UNIT | TIME_FORMAT_DASH),
-               format_pace(date, sizeof(date), kmh, true, TIME_FORMAT_UNIT | TIME_FORMAT_DASH),
+               format_pace(b, sizeof(b), kmh, pacectl_units_per_mile(),
+                           TIME_FORMAT_UNIT | TIME_FORMAT_DASH),
                mile / 4.0, p->options.weeks, p->options.days_per_week);
         if (p->options.current_mile_s > 0)
                 printf("Your mile now: %s.\n",
@@ -191,7 +194,7 @@ static int cmd_plan(int argc, char *argv[])
                 return PACECTL_EXIT_USAGE;
         }
         if (k != 0)
-                fprintf(stderr, "Note: %s\n", why);
+                fprintf(stderr, "pacectl plan: note: %s\n", why);
         k = plan_generate(&o, &plan);
         if (k < 0) {
                 fprintf(stderr, "pacectl plan: cannot generate the plan: %s\n", strerror(-k));

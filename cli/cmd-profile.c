@@ -58,7 +58,7 @@ static int accept_thresholds(const char *id_arg, bool force)
         }
         r = pacectl_bus_open(&bus);
         if (r < 0)
-                return pacectl_error_exit("cannot connect to the bus", NULL, r);
+                return pacectl_bus_open_failed(r);
         r = sd_bus_call_method(bus, PACED_BUS_NAME, PACED_BUS_PATH, PACED_BUS_IFACE_MANAGER,
                                "AcceptThresholdsEx", &error, &reply, "tt", (uint64_t)id,
                                force ? PACED_ACCEPT_THRESHOLDS_FORCE : UINT64_C(0));
@@ -101,7 +101,7 @@ static int accept_result(const char *id_arg)
         }
         r = pacectl_bus_open(&bus);
         if (r < 0)
-                return pacectl_error_exit("cannot connect to the bus", NULL, r);
+                return pacectl_bus_open_failed(r);
         r = sd_bus_call_method(bus, PACED_BUS_NAME, PACED_BUS_PATH, PACED_BUS_IFACE_MANAGER,
                                "AcceptResult", &error, &reply, "t", (uint64_t)id);
         if (r < 0)
@@ -173,7 +173,7 @@ static int set_profile(char **assignments, size_t n)
         }
         r = pacectl_bus_open(&bus);
         if (r < 0)
-                return pacectl_error_exit("cannot connect to the bus", NULL, r);
+                return pacectl_bus_open_failed(r);
         r = sd_bus_message_new_method_call(bus, &call, PACED_BUS_NAME, PACED_BUS_PATH,
                                            PACED_BUS_IFACE_MANAGER, "SetProfile");
         if (r >= 0)
@@ -313,7 +313,8 @@ static int cmd_profile(int argc, char *argv[])
                 v.config_found = true;
         if (r < 0) {
                 if (e.line)
-                        fprintf(stderr, "%s:%u: %s\n", v.config_path, e.line, e.message);
+                        fprintf(stderr, "pacectl profile: %s:%u: %s\n", v.config_path, e.line,
+                                e.message);
                 else
                         fprintf(stderr, "pacectl profile: %s\n",
                                 e.message[0] ? e.message : strerror(-r));

@@ -131,7 +131,7 @@ static int show(bool json, bool week, bool all)
 
         r = pacectl_bus_open(&bus);
         if (r < 0)
-                return pacectl_error_exit("cannot connect to the bus", NULL, r);
+                return pacectl_bus_open_failed(r);
         r = sd_bus_get_property_string(bus, PACED_BUS_NAME, PACED_BUS_PATH, PACED_BUS_IFACE_MANAGER,
                                        "Schedule", &error, &today_name);
         if (r < 0)

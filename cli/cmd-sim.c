@@ -21,7 +21,7 @@ static int show(bool json)
 
         r = pacectl_bus_open(&bus);
         if (r < 0)
-                return pacectl_error_exit("cannot connect to the bus", NULL, r);
+                return pacectl_bus_open_failed(r);
         r = sd_bus_get_property(bus, PACED_BUS_NAME, PACED_BUS_PATH, PACED_BUS_IFACE_SIMULATOR,
                                 "TrueThresholds", &error, &reply, "(dddd)");
         if (r < 0) {
@@ -59,7 +59,7 @@ static int call(const char *method, const char *arg)
 
         r = pacectl_bus_open(&bus);
         if (r < 0)
-                return pacectl_error_exit("cannot connect to the bus", NULL, r);
+                return pacectl_bus_open_failed(r);
         r = sd_bus_call_method(bus, PACED_BUS_NAME, PACED_BUS_PATH, PACED_BUS_IFACE_SIMULATOR,
                                method, &error, NULL, "s", arg);
         if (r < 0)

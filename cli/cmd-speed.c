@@ -87,6 +87,7 @@ static int parse_change(const char *cmd, const char *s, double sign, bool mi, co
 
 static int run(int argc, char *argv[], double sign)
 {
+        const char *name = pacectl_command_name(argv[0]);
         _cleanup_(sd_bus_error_free) sd_bus_error error = SD_BUS_ERROR_NULL;
         _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
         _cleanup_(sd_bus_flush_close_unrefp) sd_bus *bus = NULL;
@@ -98,11 +99,11 @@ static int run(int argc, char *argv[], double sign)
 
         manager_props_init(&p);
         if (argc >= 2 && (streq(argv[1], "--help") || streq(argv[1], "-h"))) {
-                pacectl_print_usage(argv[0], NULL);
+                pacectl_print_usage(name, NULL);
                 return PACECTL_EXIT_OK;
         }
         if (argc > 2 || (need_sign && argc != 2)) {
-                fprintf(stderr, "pacectl %s: expected %s\n", argv[0],
+                fprintf(stderr, "pacectl %s: expected %s\n", name,
                         need_sign ? "one signed change like +0.5 or -0.3mph" : "at most one value");
                 return PACECTL_EXIT_USAGE;
         }
@@ -111,19 +112,19 @@ static int run(int argc, char *argv[], double sign)
                 return PACECTL_EXIT_USAGE;
         }
         if (argc == 2 && !need_sign && argv[1][0] == '-') {
-                fprintf(stderr, "pacectl %s: give a positive amount\n", argv[0]);
+                fprintf(stderr, "pacectl %s: give a positive amount\n", name);
                 return PACECTL_EXIT_USAGE;
         }
 
         r = pacectl_bus_open(&bus);
         if (r < 0)
-                return pacectl_error_exit("cannot connect to the bus", NULL, r);
+                return pacectl_bus_open_failed(r);
         r = read_props(bus, &p);
         if (r != 0)
                 return r;
         mi = streq_ptr(p.units, "mi");
         if (argc == 2) {
-                r = parse_change(argv[0], argv[1], sign, mi, &p, &delta);
+                r = parse_change(name, argv[1], sign, mi, &p, &delta);
                 if (r != PACECTL_EXIT_OK)
                         return r;
         } else

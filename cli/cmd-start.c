@@ -45,7 +45,7 @@ static int start_bytes(const char *filename, const char *data, size_t len, bool 
 
         r = pacectl_bus_open(&bus);
         if (r < 0)
-                return pacectl_error_exit("cannot connect to the bus", NULL, r);
+                return pacectl_bus_open_failed(r);
         r = sd_bus_message_new_method_call(bus, &msg, PACED_BUS_NAME, PACED_BUS_PATH,
                                            PACED_BUS_IFACE_MANAGER, "StartWorkoutBytes");
         if (r >= 0)

@@ -163,7 +163,7 @@ static int cmd_status(int argc, char *argv[])
 
         r = pacectl_bus_open(&bus);
         if (r < 0)
-                return pacectl_error_exit("cannot connect to the bus", NULL, r);
+                return pacectl_bus_open_failed(r);
         manager_props_init(&p);
         r = manager_props_get(bus, &p, &error);
         if (r < 0) {

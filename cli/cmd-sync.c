@@ -28,20 +28,19 @@ static int sync_error_exit(const char *what, const sd_bus_error *error, int r)
 {
         const char *name = error && sd_bus_error_is_set(error) ? error->name : NULL;
 
+        /* paced-sync's errors are sentences: no method name in front. */
         if (name && streq(name, "io.paced.sync1.Error.NotPermitted")) {
-                fprintf(stderr, "pacectl: %s: %s\n", what, error->message);
+                fprintf(stderr, "pacectl: %s\n", error->message);
                 return PACECTL_EXIT_NOT_PERMITTED;
         }
         if (name && streq(name, "io.paced.sync1.Error.InvalidArgument")) {
-                fprintf(stderr, "pacectl: %s: %s\n", what, error->message);
+                fprintf(stderr, "pacectl: %s\n", error->message);
                 return PACECTL_EXIT_USAGE;
         }
         if (name && (streq(name, "org.freedesktop.DBus.Error.ServiceUnknown") ||
                      streq(name, "org.freedesktop.DBus.Error.NameHasNoOwner"))) {
                 fprintf(stderr,
-                        "pacectl: %s: paced-sync is not running "
-                        "(systemctl start paced-sync)\n",
-                        what);
+                        "pacectl: paced-sync is not running (systemctl start paced-sync)\n");
                 return PACECTL_EXIT_UNAVAILABLE;
         }
         return pacectl_error_exit(what, error, r);
@@ -493,7 +492,7 @@ static int cmd_sync(int argc, char *argv[])
                 verb = "status";
         r = pacectl_bus_open(&bus);
         if (r < 0)
-                return pacectl_error_exit("cannot connect to the bus", NULL, r);
+                return pacectl_bus_open_failed(r);
 
         if (streq(verb, "status"))
                 return status(bus, json);

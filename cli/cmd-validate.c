@@ -23,7 +23,10 @@ static void print_profile(const RunnerProfile *p)
 {
         char pace[32], how[160];
 
-        printf("Runner profile (missing references: Riegel, exponent %.2f):\n", RIEGEL_EXPONENT);
+        /* The profile the paces below come from; the derivation column says
+         * how a reference not configured was found. */
+        printf("Runner profile (references not configured: Riegel, exponent %.2f):\n",
+               RIEGEL_EXPONENT);
         for (PaceRef r = 0; r < _PACE_REF_MAX; r++) {
                 char t[32] = "";
 
@@ -43,6 +46,20 @@ static void print_profile(const RunnerProfile *p)
                        p->lthr_derived ? " (90 % of max)" : "", p->resting_hr,
                        p->resting_hr_derived ? " (default)" : "");
         printf("\n");
+}
+
+/* A step's end or a cue's place as step names say it (pacectl(1), UNITS):
+ * for a runner in miles whole quarter miles in miles ("1 mi", never
+ * "1609 m") and a track distance in metres ("400 m"). */
+static char *format_end_distance(char *buf, size_t size, double m, bool mi)
+{
+        double quarters = m / (METERS_PER_MILE / 4);
+
+        if (mi && quarters >= 1 && fabs(quarters - round(quarters)) < 1e-5)
+                snprintf(buf, size, "%g mi", round(quarters) / 4);
+        else
+                snprintf(buf, size, "%.0f m", m);
+        return buf;
 }
 
 static void print_table(const ResolvedWorkout *w, const RunnerProfile *p)
@@ -65,7 +82,7 @@ static void print_table(const ResolvedWorkout *w, const RunnerProfile *p)
                         format_duration(end, sizeof(end), s->end_value, TIME_FORMAT_DASH);
                         break;
                 case STEP_END_DISTANCE:
-                        snprintf(end, sizeof(end), "%.0f m", s->end_value);
+                        format_end_distance(end, sizeof(end), s->end_value, mi);
                         break;
                 case STEP_END_OPEN:
                 case _STEP_END_MAX:
@@ -130,7 +147,7 @@ static void print_table(const ResolvedWorkout *w, const RunnerProfile *p)
                         char at[32];
 
                         if (s->cues[j].at_distance)
-                                snprintf(at, sizeof(at), "%.0f m", s->cues[j].at);
+                                format_end_distance(at, sizeof(at), s->cues[j].at, mi);
                         else
                                 format_duration(at, sizeof(at), s->cues[j].at, 0);
                         printf("%3s  %-10s %-9s %8s %9s  %-20s %-15s %-8s %s\n", "", "", "", "", "",

@@ -140,7 +140,7 @@ static void draw_line(Watch *w)
 {
         const ManagerProps *p = &w->props;
         bool mi = is_imperial(p);
-        char remain[32], elapsed[32], tp[32], ap[32], dist[32];
+        char remain[32], elapsed[32], tp[32], ap[32], dist[32], fp[32];
 
         format_duration(remain, sizeof(remain), p->step_remaining, 0);
         format_duration(elapsed, sizeof(elapsed), p->elapsed, 0);
@@ -161,8 +161,11 @@ static void draw_line(Watch *w)
         }
         if (isfinite(p->alpha1))
                 printf(" | a1 %.2f", p->alpha1);
+        /* The footpod's speed in the runner's units, as the belt's pace is. */
         if (isfinite(p->footpod_speed))
-                printf(" | footpod %.1f km/h %u spm", p->footpod_speed, p->cadence);
+                printf(" | footpod %s %u spm",
+                       format_speed(fp, sizeof(fp), p->footpod_speed, mi, TIME_FORMAT_UNIT),
+                       p->cadence);
         if (isfinite(p->workout_distance) && p->workout_distance > 0)
                 printf(" | %s", format_distance(dist, sizeof(dist), p->workout_distance, mi,
                                                 TIME_FORMAT_UNIT));
@@ -361,7 +364,7 @@ static int cmd_watch(int argc, char *argv[])
 
         r = pacectl_bus_open(&w.bus);
         if (r < 0)
-                return pacectl_error_exit("cannot connect to the bus", NULL, r);
+                return pacectl_bus_open_failed(r);
         r = sd_event_default(&w.event);
         if (r >= 0)
                 r = sd_bus_attach_event(w.bus, w.event, 0);

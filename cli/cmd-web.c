@@ -72,7 +72,7 @@ static int call(const char *method, sd_bus_message **ret_reply, const char *type
 
         r = pacectl_bus_open(&bus);
         if (r < 0)
-                return pacectl_error_exit("cannot connect to the bus", NULL, r);
+                return pacectl_bus_open_failed(r);
         r = sd_bus_message_new_method_call(bus, &msg, WEB_BUS_NAME, WEB_BUS_PATH, WEB_BUS_IFACE,
                                            method);
         if (r >= 0 && types) {

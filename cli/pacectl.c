@@ -20,15 +20,31 @@ static const PacectlCommand *command_find(const char *name)
         return NULL;
 }
 
+const char *pacectl_command_name(const char *argv0)
+{
+        static const char prefix[] = "pacectl ";
+
+        return strncmp(argv0, prefix, strlen(prefix)) == 0 ? argv0 + strlen(prefix) : argv0;
+}
+
 void pacectl_print_usage(const char *name, const char *options_help)
 {
-        const PacectlCommand *c = command_find(name);
+        const PacectlCommand *c = command_find(pacectl_command_name(name));
 
         if (!c)
                 return;
         printf("Usage: pacectl %s %s\n\n%s\n", c->name, c->args ? c->args : "", c->summary);
         if (options_help)
                 printf("\nOptions:\n%s", options_help);
+}
+
+/* "pacectl NAME", a command's argv[0] (see pacectl_command_name()). */
+static char *command_argv0(const PacectlCommand *c)
+{
+        static char buf[64];
+
+        snprintf(buf, sizeof(buf), "pacectl %s", c->name);
+        return buf;
 }
 
 /* The command list in the order a runner meets them, grouped as systemctl
@@ -143,7 +159,7 @@ int main(int argc, char *argv[])
 
         /* pacectl help CMD: the command's own help, as CMD --help. */
         if (argc == 3 && streq(argv[1], "help")) {
-                char *help_argv[] = {argv[2], (char *)"--help", NULL};
+                char *help_argv[] = {NULL, (char *)"--help", NULL};
 
                 c = command_find(argv[2]);
                 if (!c) {
@@ -151,6 +167,7 @@ int main(int argc, char *argv[])
                                 argv[2]);
                         return PACECTL_EXIT_USAGE;
                 }
+                help_argv[0] = command_argv0(c);
                 return c->run(2, help_argv);
         }
         /* Bare pacectl: the status, as bare systemctl, timedatectl and
@@ -160,8 +177,10 @@ int main(int argc, char *argv[])
                 char *args[] = {status, NULL};
 
                 c = command_find("status");
-                if (c)
+                if (c) {
+                        args[0] = command_argv0(c);
                         return c->run(1, args);
+                }
         }
         if (argc < 2 || streq(argv[1], "--help") || streq(argv[1], "-h") ||
             streq(argv[1], "help")) {
@@ -177,5 +196,6 @@ int main(int argc, char *argv[])
                 fprintf(stderr, "pacectl: unknown command '%s' (see 'pacectl --help')\n", argv[1]);
                 return PACECTL_EXIT_USAGE;
         }
+        argv[1] = command_argv0(c);
         return c->run(argc - 1, argv + 1);
 }

@@ -30,5 +30,12 @@ typedef struct PacectlCommand {
                        aligned(sizeof(void *)))) static const PacectlCommand                       \
                 *const pacectl_command_ptr_##id = &pacectl_command_##id
 
+/*
+ * A command's argv[0] is "pacectl NAME", so that getopt's own messages
+ * ("pacectl status: unrecognized option '--bogus'") carry pacectl's error
+ * prefix; this is NAME.
+ */
+const char *pacectl_command_name(const char *argv0);
+
 /* For getopt-based commands: prints "pacectl <name> <args>\n<summary>" and options. */
 void pacectl_print_usage(const char *name, const char *options_help);

@@ -25,6 +25,14 @@ int session_cli_open(const char *db_opt, const char *state_dir_opt, SessionStore
         r = session_store_open_db(ret, path, true);
         if (r == -ENOENT)
                 fprintf(stderr, "pacectl: no session database at %s (no sessions yet?)\n", path);
+        else if (r == -EBADMSG)
+                /* SQLite's NOTADB/CORRUPT: "Bad message" would say nothing. */
+                fprintf(stderr,
+                        "pacectl: %s is not a session database (damaged, or another file)\n", path);
+        else if (r == -EACCES || r == -EPERM)
+                fprintf(stderr, "pacectl: cannot open %s: permission denied\n", path);
+        else if (r == -EBUSY)
+                fprintf(stderr, "pacectl: %s is locked by another program; try again\n", path);
         else if (r < 0)
                 fprintf(stderr, "pacectl: cannot open %s: %s\n", path, strerror(-r));
         return r;

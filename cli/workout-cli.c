@@ -2,6 +2,7 @@
 /* Shared by pacectl validate and export-workout: a workout file or library
  * name, resolved for a runner profile and a machine, offline. */
 #define _GNU_SOURCE 1 /* asprintf */
+#include <errno.h>
 #include <getopt.h>
 #include <glob.h>
 #include <ini.h>
@@ -106,7 +107,8 @@ static int load_profile_file(const char *path, RunnerProfile *p)
                 return -EINVAL;
         k = ini_parse(path, runner_ini_handler, &s);
         if (k < 0) {
-                fprintf(stderr, "pacectl: %s: cannot open\n", path);
+                fprintf(stderr, "pacectl: %s: cannot open: %s\n", path,
+                        errno == ENOENT ? "no such file" : "cannot read it");
                 return -EINVAL;
         }
         if (k > 0) {
@@ -227,12 +229,12 @@ int workout_cli_resolve(const char *arg, const RunnerProfile *profile, const Res
         }
         k = workout_load_file(path, &w, &err);
         if (k < 0) {
-                fprintf(stderr, "%s\n", workout_error_format(&err, msg, sizeof(msg)));
+                fprintf(stderr, "pacectl: %s\n", workout_error_format(&err, msg, sizeof(msg)));
                 return k == -ENOMEM ? PACECTL_EXIT_FAILURE : PACECTL_EXIT_USAGE;
         }
         k = workout_resolve(w, profile, limits, &rw);
         if (k < 0) {
-                fprintf(stderr, "%s: cannot resolve: %s\n", path,
+                fprintf(stderr, "pacectl: %s: cannot resolve: %s\n", path,
                         k == -ENODATA ? "a heart-rate target needs max_hr or lthr in the profile"
                         : k == -EDOM  ? "a target resolves to no speed (check the time offsets)"
                         : k == -E2BIG ? "too many steps"

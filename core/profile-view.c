@@ -66,8 +66,12 @@ void profile_view_print_text(FILE *f, const ProfileView *v)
                         hr_source_to_string(v->p.hr.max_source));
         else
                 fprintf(f, "  max        unknown (set max_hr or age in [Runner])\n");
-        fprintf(f, "  resting    %3.0f bpm  %s\n", v->p.hr.rest_bpm,
-                hr_source_to_string(v->p.hr.rest_source));
+        /* "0 bpm unset" would read as a measured zero. */
+        if (v->p.hr.rest_bpm > 0)
+                fprintf(f, "  resting    %3.0f bpm  %s\n", v->p.hr.rest_bpm,
+                        hr_source_to_string(v->p.hr.rest_source));
+        else
+                fprintf(f, "  resting    unknown (set resting_hr in [Runner])\n");
         if (isfinite(lthr))
                 fprintf(f, "  LTHR       %3.0f bpm  %s\n", lthr,
                         source_text(v, ls, v->p.lthr_accepted, src, sizeof(src)));

@@ -106,7 +106,10 @@ cp "$T/out" "$T/show-mi"
 grep -qE '^  Duration: .* Distance: [0-9.]+ mi   Avg pace: [0-9]+:[0-9]{2}/mi \([0-9.]+ mph\)$' "$T/show-mi" ||
         fail "show summary: $(grep Duration "$T/show-mi")"
 # The mile split: a mile, at its pace per mile (its time is its pace).
-split=$(sed -n '/^Splits (mile/,/^$/p' "$T/show-mi" | awk '$2 == "1.00" && $3 == "mi" { print $4, $6 }' | head -1)
+# Columns by their header (ELAPSED is there only with pauses); DISTANCE takes two fields.
+split=$(sed -n '/^Splits (mile/,/^$/p' "$T/show-mi" | awk '
+        /^ +# +DISTANCE/ { for (i = 1; i <= NF; i++) col[$i] = i + 1; next }
+        $2 == "1.00" && $3 == "mi" { print $col["TIME"], $col["PACE"] }' | head -1)
 [ -n "$split" ] || fail "no mile split: $(sed -n '/^Splits (mile/,/^$/p' "$T/show-mi")"
 [ "${split% *}/mi" = "${split#* }" ] || fail "mile split time and pace differ: $split"
 grep -qE '^    2  1700 m at [0-9]+:[0-9]{2}/mi +[0-9]+:[0-9]{2}/mi +[0-9]+:[0-9]{2}/mi .* 1\.[0-9]{2} mi ' "$T/show-mi" ||

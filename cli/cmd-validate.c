@@ -224,7 +224,8 @@ static int cmd_validate(int argc, char *argv[])
         RunnerProfile profile;
         ResolveLimits limits;
         RepPlanMachine machine;
-        bool json = false;
+        bool json = false, have_profile = false;
+        struct stat st;
         int c, k;
 
         runner_profile_init(&profile);
@@ -250,7 +251,9 @@ static int cmd_validate(int argc, char *argv[])
                                 "  --profile FILE|K=V,..  Runner profile: a paced.conf with "
                                 "[Runner],\n"
                                 "                         or keys such as "
-                                "mile=5:30,max_hr=190\n" WORKOUT_CLI_LIMIT_HELP
+                                "mile=5:30,max_hr=190\n"
+                                "                         (default " CONFIG_DEFAULT_PATH
+                                ")\n" WORKOUT_CLI_LIMIT_HELP
                                 "  --max-accel KMHPS      Configured max_accel (default 0.5)\n"
                                 "  --belt-accel KMHPS     The belt's own acceleration, if slower\n"
                                 "FILE is a text workout, a .zwo file, a FIT workout or a library "
@@ -262,6 +265,7 @@ static int cmd_validate(int argc, char *argv[])
                 case ARG_PROFILE:
                         if (workout_cli_load_profile(optarg, &profile) < 0)
                                 return PACECTL_EXIT_USAGE;
+                        have_profile = true;
                         break;
                 case ARG_MAX_ACCEL:
                         if (workout_cli_parse_double("--max-accel", optarg, 0.1, 5,
@@ -280,6 +284,10 @@ static int cmd_validate(int argc, char *argv[])
                         break;
                 }
         if (workout_cli_check_args("validate", argc, &limits) < 0)
+                return PACECTL_EXIT_USAGE;
+        /* The paces paced runs: its paced.conf and drop-ins, unless told otherwise. */
+        if (!have_profile && stat(CONFIG_DEFAULT_PATH, &st) == 0 &&
+            workout_cli_load_profile(CONFIG_DEFAULT_PATH, &profile) < 0)
                 return PACECTL_EXIT_USAGE;
 
         k = workout_cli_resolve(argv[optind], &profile, &limits, &w, &rw);

@@ -90,4 +90,13 @@ done
 complete_words help pro | grep -qx profile || fail "no completion of 'pacectl help pro'"
 expect_rc 2 pc help nosuchcommand
 grep -q "unknown command 'nosuchcommand'" "$T/err" || fail "$(cat "$T/err")"
+# The man page's examples name workouts the library has.
+sed -n '/^\.SH EXAMPLES/,/^\.SH /p' "$PACED_SOURCE_DIR/docs/pacectl.1" |
+        sed -n 's/^pacectl \(start\|validate\|export\\-workout\) \([a-z0-9\\-]*\).*/\2/p' |
+        sed 's/\\-/-/g' > "$T/examples"
+[ -s "$T/examples" ] || fail "no workout named in pacectl(1)'s examples"
+while read -r w; do
+        [ -f "$PACED_SOURCE_DIR/conf/workouts/$w.txt" ] ||
+                fail "pacectl(1)'s examples name '$w', which the library does not have"
+done < "$T/examples"
 log "PASS"

@@ -13,6 +13,7 @@
 #include "bus-client.h"
 #include "json-writer.h"
 #include "pacectl.h"
+#include "units-cli.h"
 #include "util.h"
 
 static const char options_help[] =
@@ -101,19 +102,32 @@ static const char *status_text(const char *s)
         return s;
 }
 
+/* A speed offset (km/h in paced.conf, which also takes mph) in the runner's units. */
+static const char *format_offset(char *buf, size_t size, double kmh, bool mi)
+{
+        snprintf(buf, size, "%+.2f %s", mi ? kmh / KMH_PER_MPH : kmh, mi ? "mph" : "km/h");
+        return buf;
+}
+
 static void print_text(const Estimate *e, double factor, double offset, const char *source)
 {
-        printf("In use:    speed x %.4f %+.2f km/h (%s)\n", factor, offset,
+        bool mi = pacectl_units_per_mile();
+        double u = mi ? 1 / KMH_PER_MPH : 1;
+        char o[32];
+
+        printf("In use:    speed x %.4f %s (%s)\n", factor, format_offset(o, sizeof(o), offset, mi),
                streq(source, "accepted") ? "accepted estimate" : "paced.conf");
         if (!isfinite(e->factor)) {
                 printf("Estimate:  %s\n", status_text(e->status));
                 return;
         }
-        printf("Estimate:  speed x %.4f %+.2f km/h%s\n", e->factor, e->offset_kmh,
+        printf("Estimate:  speed x %.4f %s%s\n", e->factor,
+               format_offset(o, sizeof(o), e->offset_kmh, mi),
                e->offset_fitted ? "" : " (factor only: one speed range)");
         printf("Spread:    %.2f %% between segments\n", e->spread * 100);
-        printf("Based on:  %.0f s of steady running in %u segments, belt %.1f-%.1f km/h\n",
-               e->seconds, e->segments, e->speed_min_kmh, e->speed_max_kmh);
+        printf("Based on:  %.0f s of steady running in %u segments, belt %.1f-%.1f %s\n",
+               e->seconds, e->segments, e->speed_min_kmh * u, e->speed_max_kmh * u,
+               mi ? "mph" : "km/h");
         printf("Status:    %s\n", status_text(e->status));
 }
 
@@ -166,7 +180,10 @@ static int cmd_calibrate(int argc, char *argv[])
                 r = sd_bus_message_read(reply, "dd", &factor, &offset);
                 if (r < 0)
                         return pacectl_error_exit("calibrate", NULL, r);
-                printf("Treadmill calibration now: speed x %.4f %+.2f km/h (%s).\n", factor, offset,
+                char o[32];
+
+                printf("Treadmill calibration now: speed x %.4f %s (%s).\n", factor,
+                       format_offset(o, sizeof(o), offset, pacectl_units_per_mile()),
                        accept ? "accepted estimate" : "paced.conf");
                 return PACECTL_EXIT_OK;
         }

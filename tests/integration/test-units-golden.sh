@@ -100,6 +100,13 @@ fi
 if grep -nE '/km|km/h|\bkm\b|nan' "$T/watch-running" >&2; then
         fail "watch --lines with units = mi speaks km or nan (above)"
 fi
+# The treadmill's calibration, with that footpod: its speed offset is km/h
+# in paced.conf (which takes mph too), shown in the runner's units.
+expect_rc 0 pc calibrate
+grep -qE '^In use: +speed x [0-9.]+ [+-][0-9.]+ mph ' "$T/out" || fail "calibrate: $(cat "$T/out")"
+if grep -nE '/km|km/h|\bkm\b|nan' "$T/out" >&2; then
+        fail "calibrate with units = mi speaks km or nan (above)"
+fi
 
 failed=
 for f in history show show-steps status validate profile devices plan analyze thresholds export-csv \

@@ -2655,8 +2655,22 @@ int workout_engine_shutdown(WorkoutEngine *e, uint64_t now)
                 e->cooldown = false;
                 check_shutdown(e, now);
                 if (!e->shutdown_done) {
+                        /* Safe unless a belt a workout drove still runs and paced
+                         * cannot (or, by policy, does not) slow it. With no
+                         * workout the runner drives the belt; a belt stopped or
+                         * stopping is done. */
+                        bool safe = !active || e->belt != BELT_RUNNING || belt_stopping(e);
+                        EngineEvent *ev;
+
                         e->shutdown_done = true;
-                        event_msg(e, now, ENGINE_EVENT_SHUTDOWN_DONE, "shutdown: nothing to do");
+                        ev = push_event(e, now, ENGINE_EVENT_SHUTDOWN_DONE);
+                        if (ev) {
+                                ev->value = safe ? 1 : 0;
+                                snprintf(ev->message, sizeof(ev->message), "%s",
+                                         safe ? "shutdown: nothing to do"
+                                              : "shutdown: paced leaves the belt running, "
+                                                "slow it on the console");
+                        }
                 }
                 return 1;
         }

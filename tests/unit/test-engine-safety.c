@@ -265,7 +265,8 @@ static void test_lost_answer_steps_from_the_last_command(void **state)
                 if (isfinite(prev) && fabs(r.writes[i].cmd.value - prev) > 1e-9) {
                         double dt = (double)(r.writes[i].time_usec - prev_t) / USEC_PER_SEC;
 
-                        assert_true(fabs(r.writes[i].cmd.value - prev) <= 0.5 * fmin(dt, 1.0) + 1e-9);
+                        assert_true(fabs(r.writes[i].cmd.value - prev) <=
+                                    0.5 * fmin(dt, 1.0) + 1e-9);
                         after += i > w;
                 }
                 prev = r.writes[i].cmd.value;
@@ -784,6 +785,31 @@ static void test_shutdown_speed_unknown(void **state)
         rig_free(&r);
 }
 
+/* The runner uses the treadmill on its own console, no workout: paced drove
+ * nothing, so its stop is routine ("nothing to do"), not a failed safe stop
+ * with a "slow it on the console" warning and a SafetyAction. */
+static void test_shutdown_runner_drives_belt(void **state)
+{
+        EngineConfig cfg = quiet_config();
+        const EngineEvent *done;
+        Rig r;
+        size_t w;
+
+        rig_init_with(&r, &cfg, true);
+        rig_console_start(&r, 10.0);
+        rig_run_for(&r, 5);
+        w = r.n_writes;
+        assert_int_equal(workout_engine_shutdown(r.e, r.now), 1);
+        rig_drain(&r);
+        rig_run_for(&r, 2);
+        done = rig_find_event(&r, ENGINE_EVENT_SHUTDOWN_DONE, 0);
+        assert_non_null(done);
+        assert_true(done->value > 0);
+        assert_int_equal(rig_count_events(&r, ENGINE_EVENT_SAFETY), 0);
+        assert_int_equal(r.n_writes, w); /* the runner's belt: nothing sent */
+        rig_free(&r);
+}
+
 static void test_shutdown_cooldown(void **state)
 {
         EngineConfig cfg = quiet_config();
@@ -1072,6 +1098,7 @@ int main(void)
                 cmocka_unit_test(test_no_unannounced_change),
                 cmocka_unit_test(test_shutdown_idle_no_treadmill),
                 cmocka_unit_test(test_shutdown_speed_unknown),
+                cmocka_unit_test(test_shutdown_runner_drives_belt),
                 cmocka_unit_test(test_shutdown_cooldown),
                 cmocka_unit_test(test_shutdown_pause_policy),
                 cmocka_unit_test(test_crash_recovery_resumes_at_step),

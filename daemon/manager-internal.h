@@ -272,7 +272,9 @@ struct Manager {
         bool session_active;         /* a session runs */
         bool session_recorded;       /* ... and the store took it (written, or kept in memory) */
         int64_t session_id;          /* its id in the store; 0 while it waits in memory */
-        uint64_t session_start_usec; /* virtual monotonic */
+        /* Virtual monotonic. Signed: a session resumed after a reboot
+         * began before this boot's clock did (its start is negative). */
+        int64_t session_start_usec;
         SessionSample last_sample;   /* the newest sample stored, for catching up */
         bool have_last_sample;
         uint64_t samples_caught_up; /* slots the 1 Hz timer missed, filled in */
@@ -290,7 +292,7 @@ struct Manager {
         /* The best earlier result at the workout's trial distance, read off
          * the loop when the session began: INFINITY none, NAN not known. */
         double trial_best_m, trial_best_s;
-        uint64_t trial_best_tag; /* the session it was read for (its start) */
+        int64_t trial_best_tag; /* the session it was read for (its start) */
         bool session_moved;      /* the belt moved in this session: it is a run to keep */
         /* A session a crash left unfinished: resumed if the belt is found running. */
         bool recover_pending;

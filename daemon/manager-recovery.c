@@ -146,8 +146,10 @@ void manager_try_recover(Manager *m)
         t_now = (double)(wall - MIN(wall, m->session_start_wall_usec)) / USEC_PER_SEC *
                 m->clock.scale;
         t_now = MAX(t_now, res->last_t_s + 1.0); /* a wall clock set back */
-        t_now = MIN(t_now, (double)now / USEC_PER_SEC);
-        m->session_start_usec = now - (uint64_t)(t_now * USEC_PER_SEC);
+        /* After a reboot the session began before this boot's monotonic
+         * clock did: its start is negative, not clamped to zero (which made
+         * the session's time run backwards from a small uptime). */
+        m->session_start_usec = (int64_t)now - (int64_t)(t_now * (double)USEC_PER_SEC);
         m->last_step_index = (int)step;
         manager_session_runtime_start(m);
         snprintf(text, sizeof(text), "resumed after paced was interrupted (%.0f s not recorded)",

@@ -37,9 +37,19 @@ static uint64_t real_usec(void)
         return (uint64_t)ts.tv_sec * USEC_PER_SEC + (uint64_t)ts.tv_nsec / 1000;
 }
 
+/* The next whole virtual second of the session's time: the 1 Hz timers
+ * keep to it, so they do not drift. */
+static uint64_t session_next_second(Manager *m)
+{
+        const int64_t sec = (int64_t)USEC_PER_SEC;
+        int64_t since = (int64_t)manager_now(m) - m->session_start_usec;
+
+        return (uint64_t)(m->session_start_usec + (since / sec + 1) * sec);
+}
+
 double manager_session_t(Manager *m)
 {
-        return (double)(manager_now(m) - m->session_start_usec) / USEC_PER_SEC;
+        return (double)((int64_t)manager_now(m) - m->session_start_usec) / (double)USEC_PER_SEC;
 }
 
 /* ---- the session ---- */
@@ -441,9 +451,7 @@ static int sample_timer_handler(sd_event_source *s, uint64_t usec, void *userdat
 
         add_sample_full(m, true);
         manager_properties_changed(m, MANAGER_PROP_LIVE);
-        /* The next whole virtual second of the session: no drift. */
-        next_virt = m->session_start_usec +
-                    ((manager_now(m) - m->session_start_usec) / USEC_PER_SEC + 1) * USEC_PER_SEC;
+        next_virt = session_next_second(m);
         r = sd_event_source_set_time(s, paced_clock_to_real(&m->clock, next_virt));
         if (r >= 0)
                 r = sd_event_source_set_enabled(s, SD_EVENT_ONESHOT);
@@ -489,9 +497,7 @@ void manager_session_runtime_start(Manager *m)
         snprintf(id, sizeof(id), "%" PRIi64, m->session_id);
         (void)log_context_set("SESSION_ID", m->session_id > 0 ? id : NULL);
 
-        /* The next whole second of session time. */
-        next_virt = m->session_start_usec +
-                    ((manager_now(m) - m->session_start_usec) / USEC_PER_SEC + 1) * USEC_PER_SEC;
+        next_virt = session_next_second(m);
         if (!m->sample_timer) {
                 r = sd_event_add_time(m->event, &m->sample_timer, CLOCK_MONOTONIC,
                                       paced_clock_to_real(&m->clock, next_virt), 0,
@@ -529,7 +535,7 @@ void manager_session_begin(Manager *m)
                 return;
         m->session_active = true;
         m->session_id = 0;
-        m->session_start_usec = manager_now(m);
+        m->session_start_usec = (int64_t)manager_now(m);
         m->session_start_wall_usec = wall_usec();
         m->last_step_index = -1;
         m->session_moved = false;

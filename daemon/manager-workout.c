@@ -251,7 +251,7 @@ static void handle_lap(Manager *m, const EngineEvent *ev)
                                    l->distance_m, l->duration_s, l->avg_speed_kmh);
         if (!m->store || !m->session_recorded)
                 return;
-        start_s = (double)((int64_t)l->start_usec - (int64_t)m->session_start_usec) / USEC_PER_SEC;
+        start_s = (double)((int64_t)l->start_usec - m->session_start_usec) / USEC_PER_SEC;
         lap = (SessionLap){
                 .kind = l->trial_lap > 0                             ? LAP_KIND_TRIAL
                         : !l->automatic                              ? LAP_KIND_STEP
@@ -259,8 +259,7 @@ static void handle_lap(Manager *m, const EngineEvent *ev)
                                                                      : LAP_KIND_400M,
                 .step_index = l->automatic ? -1 : l->step_index,
                 .start_s = start_s,
-                .end_s = (double)((int64_t)l->end_usec - (int64_t)m->session_start_usec) /
-                         USEC_PER_SEC,
+                .end_s = (double)((int64_t)l->end_usec - m->session_start_usec) / USEC_PER_SEC,
                 .distance_m = l->distance_m,
                 .avg_hr_bpm = avg_hr,
                 .max_hr_bpm = max_hr,
@@ -278,7 +277,7 @@ static void handle_lap(Manager *m, const EngineEvent *ev)
  */
 typedef struct BestJob {
         Manager *manager;
-        uint64_t tag;
+        int64_t tag;
         double distance_m, best_s;
 } BestJob;
 

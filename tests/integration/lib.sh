@@ -171,9 +171,20 @@ paced_cmd() {
 # start_paced [ARGS...]: paced on the private bus with $T/paced.conf and $T/state.
 # The safety monitor aborts paced on any violation (PACED_SAFETY_MONITOR=abort):
 # every test that drives the belt also checks the invariants of docs/engine.md.
+#
+# PACED_BOOTED_AGO=SECONDS start_paced ...: paced as on a machine that booted
+# SECONDS ago (its monotonic and boot-time clocks, in a time namespace:
+# unshare(1) execs paced, so $PACED_PID is still paced). Callers check
+# time_namespaces first.
 start_paced() {
         local -a cmd
+        local up
         read -r -a cmd <<< "$(paced_cmd)"
+        if [ -n "${PACED_BOOTED_AGO:-}" ]; then
+                up=$(cut -d. -f1 /proc/uptime)
+                up=$((up > PACED_BOOTED_AGO ? up - PACED_BOOTED_AGO : 0))
+                cmd=(unshare --time --monotonic "-$up" --boottime "-$up" "${cmd[@]}")
+        fi
         PACED_SAFETY_MONITOR=${PACED_SAFETY_MONITOR:-abort} "${cmd[@]}" --bus "$BUS_ADDRESS" --config "$T/paced.conf" --state-dir "$T/state" "$@" \
                 >> "$T/paced.log" 2>&1 &
         PACED_PID=$!
@@ -181,6 +192,10 @@ start_paced() {
         wait_for $((${PACED_VALGRIND:+60} + 20)) paced_owns_name ||
                 fail "paced did not take its bus name"
 }
+
+# time_namespaces: true if this machine lets the tests set a process's
+# monotonic clock (Linux >= 5.6, CAP_SYS_ADMIN: CI runs as root).
+time_namespaces() { unshare --time --monotonic -1 true 2> /dev/null; }
 
 # stop_paced [SIGNAL]: signals paced and waits for it; sets PACED_RC.
 stop_paced() {

@@ -4,7 +4,10 @@
 # mid-step and restarted while the belt keeps running (--sim-belt-speed).
 # crash_recovery = resume: it finds the interrupted session, re-takes
 # control within a few virtual seconds and resumes in the same step, never
-# sending Start (the belt is already running). crash_recovery = cooldown:
+# sending Start (the belt is already running). The restart is on a
+# machine that booted two seconds before (a time namespace): the Pi that
+# lost power and came back while the belt ran on, whose monotonic clock is
+# younger than the session. crash_recovery = cooldown:
 # it slows the belt to the cool-down speed instead. (The belt-stopped case,
 # where the session stays interrupted, is in test-sigterm-workout.)
 source "$(dirname "$0")/lib.sh"
@@ -63,7 +66,12 @@ run_and_crash() {
 write_conf resume
 run_and_crash
 RESTARTED_AT=$(date +%s.%N)
-start_paced --simulate --time-scale 100 --sim-belt-speed "$BELT"
+if time_namespaces; then
+        PACED_BOOTED_AGO=2 start_paced --simulate --time-scale 100 --sim-belt-speed "$BELT"
+else
+        log "no time namespaces here: the restart sees this machine's uptime"
+        start_paced --simulate --time-scale 100 --sim-belt-speed "$BELT"
+fi
 wait_for 20 grep -q "Resumed interrupted session $SESSION at step 2 (resume)" "$T/paced.log" ||
         fail "interrupted session $SESSION not resumed"
 wait_for 10 prop_is State '"running"' || fail "state after resume: $(prop State)"
@@ -86,18 +94,20 @@ expect_rc 0 pc show "$SESSION" --state-dir "$T/state"
 grep -q "Not recorded: .* in [0-9]* gaps* (paced was stopped)" "$T/out" ||
         fail "show does not tell the gap: $(cat "$T/out")"
 
-# What the treadmill received from the restarted paced: control taken and the
-# step's speed set within a few virtual seconds, never Start (the belt was
-# running), never anything refused.
+# What the treadmill received from the restarted paced: control taken first,
+# then the step's speed, while the step still runs (how soon in virtual
+# seconds is not asserted: at x100 it is the start-up's real time, times a
+# hundred), never Start (the belt was running), never anything refused.
 commanded() { sim_commands | awk '$2 == "set-target-speed" && $3 == "success"' | grep -q .; }
 wait_for 10 commanded || fail "no speed commanded after the resume: $(sim_commands)"
+prop_is StepIndex 1 || fail "the speed came in step $(prop StepIndex), not the resumed one"
 sim_commands > "$T/cmds"
 cat "$T/cmds" >&2
-awk '$2 == "request-control" && $3 == "success" { t = $1; exit } END { exit !(t != "" && t < 5) }' \
-        "$T/cmds" || fail "control not re-taken within 5 virtual seconds"
-awk -v belt="$BELT" '$2 == "set-target-speed" { t = $1; v = $4; exit }
-        END { exit !(t != "" && t < 8 && v - belt < 0.5 && belt - v < 0.5) }' "$T/cmds" ||
-        fail "first speed command not the main step's speed ($BELT) within 8 s"
+awk 'NR == 1 { exit !($2 == "request-control" && $3 == "success") }' "$T/cmds" ||
+        fail "the first command was not Request Control"
+awk -v belt="$BELT" '$2 == "set-target-speed" { v = $4; n++; exit }
+        END { exit !(n && v - belt < 0.5 && belt - v < 0.5) }' "$T/cmds" ||
+        fail "first speed command not the main step's speed ($BELT)"
 ! grep -q 'start-or-resume' "$T/cmds" || fail "paced sent Start after a crash"
 ! awk '$3 != "success"' "$T/cmds" | grep -q . || fail "refused commands"
 

@@ -6,9 +6,14 @@
  * BEGIN IMMEDIATE ... COMMIT, and SQLite's WAL makes a commit atomic, so a
  * kill -9 leaves either the previous or the new committed state. The only
  * data lost is what sits in the in-memory buffer, which the manager flushes
- * every second. synchronous=FULL also keeps commits across a power cut (a
- * treadmill's power strip is a plausible way for a Pi to lose power), at the
- * cost of one fsync per second.
+ * every second. A power cut (a treadmill's power strip is a plausible way
+ * for a Pi to lose power) loses what the kernel had not written yet: the
+ * commits are made durable (synchronous = FULL for that commit) every
+ * SESSION_STORE_SYNC_INTERVAL_USEC, at a session's end and for the owner's
+ * jobs, and not in between (synchronous = NORMAL: in WAL mode a commit
+ * then costs no fsync). An fsync a second kept a Pi's SD card writing all
+ * through a workout and woke the writer thread several times a second
+ * (docs/performance.md); a power cut mid-run loses at most the last 30 s.
  */
 #define _GNU_SOURCE 1 /* asprintf */
 #include <inttypes.h>
@@ -135,6 +140,8 @@ struct SessionStore {
 
         bool flushed_once;
         uint64_t last_flush_usec;
+        bool synced_once;
+        uint64_t last_sync_usec; /* of the last durable commit */
         bool degraded;
         uint64_t dropped;
         char error[256];
@@ -166,6 +173,8 @@ struct SessionStoreBatch {
         int64_t interrupted, interrupted_before;
         size_t failed;
         int r;
+        bool durable; /* committed with synchronous = FULL */
+        uint64_t start_usec;
         /* The owner's own work on the database, run after the rows. */
         SessionStoreJob job;
         void *job_data;
@@ -797,7 +806,7 @@ static int open_connection(SessionStore *s, const char *db_path, bool reader)
 
         r = exec(s, "PRAGMA foreign_keys = ON", "Failed to enable foreign keys");
         if (r >= 0 && !(flags & SQLITE_OPEN_READONLY))
-                r = exec(s, "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL",
+                r = exec(s, "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL",
                          "Failed to enable WAL");
         /* The daemon's connection lives for days: SQLite's default cache
          * (2 MB) would keep every page a session's flushes and load
@@ -1732,6 +1741,12 @@ static int flush_start_full(SessionStore *s, uint64_t now_usec, SessionStoreJob 
                 return -ENOMEM;
         b->job = job;
         b->job_data = job_data;
+        b->start_usec = now_usec;
+        b->durable =
+                job || !s->synced_once ||
+                now_usec - MIN(now_usec, s->last_sync_usec) >= SESSION_STORE_SYNC_INTERVAL_USEC;
+        for (size_t i = 0; i < s->n_sessions && !b->durable; i++)
+                b->durable = s->sessions[i]->ended;
         b->shadow = (SessionStore){
                 .db = s->db,
                 .dir = s->dir,
@@ -1824,7 +1839,11 @@ int session_store_batch_commit(SessionStoreBatch *b)
         /* A job alone: no transaction of rows (an empty one would still
          * want the write lock, and fail the store while another holds it). */
         if (s->n_sessions == 0 && !s->need_recover) {
+                if (b->durable)
+                        sqlite3_exec(s->db, "PRAGMA synchronous = FULL", NULL, NULL, NULL);
                 batch_run_job(b, 0);
+                if (b->durable && s->db)
+                        sqlite3_exec(s->db, "PRAGMA synchronous = NORMAL", NULL, NULL, NULL);
                 return (b->r = 0);
         }
         /* One transaction: all or nothing, so a failure leaves memory as the
@@ -1833,6 +1852,8 @@ int session_store_batch_commit(SessionStoreBatch *b)
         /* The spool of an earlier stop first, in its own transaction (an
          * attached database cannot be attached inside one). */
         r = s->need_recover ? spool_import(s) : 0;
+        if (r >= 0 && b->durable)
+                r = exec(s, "PRAGMA synchronous = FULL", "Failed to make the commit durable");
         if (r >= 0)
                 r = step_kept(s, FLUSH_STMT_BEGIN, "Failed to start a transaction");
         if (r >= 0 && s->need_recover)
@@ -1850,6 +1871,8 @@ int session_store_batch_commit(SessionStoreBatch *b)
                 s->need_recover = false;
         b->r = r;
         batch_run_job(b, 0);
+        if (b->durable && s->db)
+                sqlite3_exec(s->db, "PRAGMA synchronous = NORMAL", NULL, NULL, NULL);
         return r;
 }
 
@@ -1874,6 +1897,10 @@ int session_store_flush_finish(SessionStore *s, SessionStoreBatch *b)
         s->in_flight = NULL;
         sh = &b->shadow;
         r = b->r;
+        if (r >= 0 && b->durable) {
+                s->synced_once = true;
+                s->last_sync_usec = b->start_usec;
+        }
         s->db = sh->db;
         s->n_prepared += sh->n_prepared;
         s->open_error = sh->open_error;

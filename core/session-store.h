@@ -45,8 +45,13 @@
 #define SESSION_STORE_DEFAULT_DIR "/var/lib/paced"
 /* Current schema version (PRAGMA user_version). */
 #define SESSION_STORE_SCHEMA_VERSION 5
-/* Commit at most this often: the bound on what a crash can lose. */
+/* Commit at most this often: the bound on what a crash of paced can lose. */
 #define SESSION_STORE_FLUSH_INTERVAL_USEC (1000 * 1000ULL)
+/* Make the commits durable (fsync) at least this often: the bound on what a
+ * power cut can lose. Commits in between are not synced (WAL with
+ * synchronous = NORMAL): a crash of paced loses none of them, the kernel
+ * has them. Session ends and the owner's jobs are synced at once. */
+#define SESSION_STORE_SYNC_INTERVAL_USEC (30 * 1000 * 1000ULL)
 #define SESSION_ZONES_MAX                 5
 
 typedef struct SessionStore SessionStore;

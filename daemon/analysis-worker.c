@@ -1,4 +1,5 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
+#define _GNU_SOURCE 1 /* pthread_setname_np */
 #include <errno.h>
 #include <inttypes.h>
 #include <pthread.h>
@@ -103,6 +104,8 @@ static void start_next(AnalysisWorker *w)
                 w->n_queue--;
                 w->running = j;
                 r = -pthread_create(&w->thread, NULL, thread_main, j);
+                if (r >= 0)
+                        (void)pthread_setname_np(w->thread, "paced-analysis");
                 if (r < 0) {
                         /* No thread: the analysis still happens, on the loop. */
                         log_warning_errno(r,

@@ -2024,6 +2024,10 @@ uint64_t session_store_next_flush(const SessionStore *s)
                 return USEC_INFINITY;
         if (!s->flushed_once)
                 return 0;
+        /* A session's end is written at once (a client that heard it ended
+         * reads it), unless writing fails: then at the cadence, not in a spin. */
+        if (!s->degraded && session_store_has_unwritten_end(s))
+                return 0;
         return s->last_flush_usec + SESSION_STORE_FLUSH_INTERVAL_USEC;
 }
 

@@ -112,6 +112,7 @@ void manager_begin_shutdown(Manager *m);
 
 /* Marks properties changed; emitted together at most once a second. */
 void manager_properties_changed(Manager *m, unsigned mask);
+void manager_properties_tick(Manager *m, uint64_t slack_usec);
 
 /*
  * Checks that the sender of a state-changing call is root or in the admin
@@ -269,13 +270,16 @@ struct Manager {
         SessionAcceptedResult accepted_mile; /* a time trial taken as the mile reference */
         bool have_accepted_mile;
         char *state_dir;
-        bool session_active;         /* a session runs */
-        bool session_recorded;       /* ... and the store took it (written, or kept in memory) */
-        int64_t session_id;          /* its id in the store; 0 while it waits in memory */
+        bool session_active;   /* a session runs */
+        bool session_recorded; /* ... and the store took it (written, or kept in memory) */
+        int64_t session_id;    /* its id in the store; 0 while it waits in memory */
         /* Virtual monotonic. Signed: a session resumed after a reboot
          * began before this boot's clock did (its start is negative). */
         int64_t session_start_usec;
-        SessionSample last_sample;   /* the newest sample stored, for catching up */
+        /* The session's 1 Hz tick runs: it flushes the store and emits the
+         * live properties (manager-session.c), no timer of their own. */
+        bool session_ticking;
+        SessionSample last_sample; /* the newest sample stored, for catching up */
         bool have_last_sample;
         uint64_t samples_caught_up; /* slots the 1 Hz timer missed, filled in */
         uint64_t session_start_wall_usec;
@@ -293,7 +297,7 @@ struct Manager {
          * the loop when the session began: INFINITY none, NAN not known. */
         double trial_best_m, trial_best_s;
         int64_t trial_best_tag; /* the session it was read for (its start) */
-        bool session_moved;      /* the belt moved in this session: it is a run to keep */
+        bool session_moved;     /* the belt moved in this session: it is a run to keep */
         /* A session a crash left unfinished: resumed if the belt is found running. */
         bool recover_pending;
         SessionResume recover;

@@ -58,6 +58,11 @@ static void stop_session_timers(Manager *m)
 {
         if (m->sample_timer)
                 (void)sd_event_source_set_enabled(m->sample_timer, SD_EVENT_OFF);
+        /* The flush timer and the property timer take over from the tick. */
+        m->session_ticking = false;
+        manager_rearm_flush_timer(m);
+        if (m->props_dirty)
+                manager_properties_changed(m, 0);
 }
 
 void manager_store_event(Manager *m, SessionEventType type, const char *text, const char *json)
@@ -97,7 +102,9 @@ void manager_rearm_flush_timer(Manager *m)
         if (!m->store || sd_event_get_state(m->event) == SD_EVENT_FINISHED)
                 return;
         next = session_store_next_flush(m->store);
-        if (next == USEC_INFINITY) {
+        if (next == USEC_INFINITY || (m->session_ticking && next > 0)) {
+                /* Nothing to write, or the session's tick flushes (not the
+                 * session's first write, due now: its id is wanted now). */
                 if (m->flush_timer)
                         (void)sd_event_source_set_enabled(m->flush_timer, SD_EVENT_OFF);
                 return;
@@ -202,10 +209,7 @@ static void store_flushed(Manager *m, int r)
  * store_written(), and each writes what waited when it started). */
 static int store_start_batch(Manager *m)
 {
-        int r;
-
-        r = store_writer_flush(m->store_writer, real_usec());
-        return r;
+        return store_writer_flush(m->store_writer, real_usec(), false);
 }
 
 static void store_reply_waiter(StoreWaiter *w, const Manager *m, int r)
@@ -303,6 +307,8 @@ int manager_sync_store(Manager *m, sd_bus_message *message, sd_bus_error *error)
                 .message = sd_bus_message_ref(message),
                 .batch = batch,
         };
+        /* A quiet batch in flight: its end is wanted now, not at the next tick. */
+        store_writer_wake(m->store_writer);
         return 1;
 }
 
@@ -443,6 +449,39 @@ static void add_sample(Manager *m)
         add_sample_full(m, false);
 }
 
+/* How early a flush or an emission may ride the tick: the tick comes once
+ * a second (of session time), the flush and the emission are due a second
+ * (of real time) after the last; at the test clock's scales the tick comes
+ * more often and they ride every scale-th one. */
+#define TICK_SLACK_USEC (50 * USEC_PER_MSEC)
+
+/* The tick's flush, when due: quiet (the writer does not wake the loop for
+ * it, the next flush takes its outcome) once the session has its id; the
+ * first write, which gives it, is answered at once (SessionId, a client
+ * waiting for it). */
+static void tick_flush_store(Manager *m)
+{
+        uint64_t next;
+        int r;
+
+        if (!m->store || !m->store_writer) {
+                manager_flush_store(m);
+                return;
+        }
+        next = session_store_next_flush(m->store);
+        if (next == USEC_INFINITY || real_usec() + TICK_SLACK_USEC < next)
+                return;
+        r = store_writer_flush(m->store_writer, real_usec(), m->session_id > 0);
+        if (r == 0 || (r < 0 && r != -EBUSY))
+                store_flushed(m, r);
+}
+
+/*
+ * The session's tick, once a second of session time: the sample, the
+ * store's flush and the live PropertiesChanged, in one wake-up. On their
+ * own timers they drifted apart and woke paced three or four times a
+ * second besides the notifications (issue 28).
+ */
 static int sample_timer_handler(sd_event_source *s, uint64_t usec, void *userdata)
 {
         Manager *m = userdata;
@@ -450,7 +489,9 @@ static int sample_timer_handler(sd_event_source *s, uint64_t usec, void *userdat
         int r;
 
         add_sample_full(m, true);
+        tick_flush_store(m);
         manager_properties_changed(m, MANAGER_PROP_LIVE);
+        manager_properties_tick(m, TICK_SLACK_USEC);
         next_virt = session_next_second(m);
         r = sd_event_source_set_time(s, paced_clock_to_real(&m->clock, next_virt));
         if (r >= 0)
@@ -499,8 +540,11 @@ void manager_session_runtime_start(Manager *m)
 
         next_virt = session_next_second(m);
         if (!m->sample_timer) {
+                /* 1 ms, not sd-event's default 250 ms: the tick keeps its
+                 * phase, so the emission and the flush it carries, due a
+                 * second after the last, are due at every tick. */
                 r = sd_event_add_time(m->event, &m->sample_timer, CLOCK_MONOTONIC,
-                                      paced_clock_to_real(&m->clock, next_virt), 0,
+                                      paced_clock_to_real(&m->clock, next_virt), USEC_PER_MSEC,
                                       sample_timer_handler, m);
                 if (r >= 0)
                         (void)sd_event_source_set_description(m->sample_timer, "sample");
@@ -512,6 +556,7 @@ void manager_session_runtime_start(Manager *m)
         }
         if (r < 0)
                 log_warning_errno(r, "Failed to arm the sample timer: %m");
+        m->session_ticking = r >= 0;
         manager_properties_changed(m, MANAGER_PROP_SESSION | MANAGER_PROP_CROSSOVER);
 }
 

@@ -198,12 +198,31 @@ static int props_timer_handler(sd_event_source *s, uint64_t usec, void *userdata
         return 0;
 }
 
+/* A session's tick: what is dirty goes out now, with the tick's wake-up,
+ * if the last emission was (within slack of) a second ago; else the timer
+ * stays as it is. */
+void manager_properties_tick(Manager *m, uint64_t slack_usec)
+{
+        uint64_t now;
+
+        if (!m->props_dirty || sd_event_now(m->event, CLOCK_MONOTONIC, &now) < 0 ||
+            now + slack_usec < m->props_last_emit_usec + USEC_PER_SEC)
+                return;
+        if (m->props_source)
+                (void)sd_event_source_set_enabled(m->props_source, SD_EVENT_OFF);
+        (void)props_timer_handler(m->props_source, now, m);
+}
+
 void manager_properties_changed(Manager *m, unsigned mask)
 {
         uint64_t now, when;
         int enabled = SD_EVENT_OFF, r;
 
         m->props_dirty |= mask;
+        /* While a session ticks, the live values go out with its tick
+         * (manager_properties_tick()): no wake-up of their own. */
+        if (m->session_ticking && !(m->props_dirty & ~MANAGER_PROP_LIVE))
+                return;
         if (m->props_source && sd_event_source_get_enabled(m->props_source, &enabled) >= 0 &&
             enabled != SD_EVENT_OFF)
                 return; /* already due: this change goes out with it */

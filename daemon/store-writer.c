@@ -40,6 +40,7 @@ struct StoreWriter {
         /* Under lock: the batch handed over, whether it is written, stop. */
         SessionStoreBatch *batch;
         bool committed, stop;
+        bool wake; /* the loop wants the eventfd when the batch is written */
 };
 
 static void *writer_thread(void *userdata)
@@ -63,8 +64,10 @@ static void *writer_thread(void *userdata)
                 pthread_mutex_lock(&w->lock);
                 w->committed = true;
                 pthread_cond_broadcast(&w->cond);
-                /* Wake the loop; a full counter (never) would be woken already. */
-                (void)!write(w->efd, &one, sizeof(one));
+                /* Wake the loop, unless the batch is quiet; a full counter
+                 * (never) would be woken already. */
+                if (w->wake)
+                        (void)!write(w->efd, &one, sizeof(one));
         }
         pthread_mutex_unlock(&w->lock);
         return NULL;
@@ -79,12 +82,13 @@ static uint64_t monotonic_usec(void)
         return (uint64_t)ts.tv_sec * 1000000ULL + (uint64_t)ts.tv_nsec / 1000;
 }
 
-static void writer_hand_over(StoreWriter *w, SessionStoreBatch *b)
+static void writer_hand_over(StoreWriter *w, SessionStoreBatch *b, bool quiet)
 {
         w->batches++;
         pthread_mutex_lock(&w->lock);
         w->batch = b;
         w->committed = false;
+        w->wake = !quiet;
         pthread_cond_broadcast(&w->cond);
         pthread_mutex_unlock(&w->lock);
 }
@@ -106,7 +110,7 @@ static void writer_start_job(StoreWriter *w, uint64_t now_usec)
                 r = session_store_job_start(w->store, now_usec, j->run, j->userdata, &b);
                 if (r > 0) {
                         w->job = j;
-                        writer_hand_over(w, b);
+                        writer_hand_over(w, b, false);
                         return;
                 }
                 j->done(r < 0 ? r : -EIO, "The store cannot take the job", j->userdata);
@@ -197,15 +201,31 @@ fail:
         return r;
 }
 
-int store_writer_flush(StoreWriter *w, uint64_t now_usec)
+void store_writer_wake(StoreWriter *w)
+{
+        bool written;
+
+        pthread_mutex_lock(&w->lock);
+        w->wake = true;
+        written = w->batch && w->committed;
+        pthread_mutex_unlock(&w->lock);
+        /* Written before it was wanted: the thread did not signal it. */
+        if (written)
+                writer_finish(w, false);
+}
+
+int store_writer_flush(StoreWriter *w, uint64_t now_usec, bool quiet)
 {
         SessionStoreBatch *b = NULL;
         int r;
 
+        writer_finish(w, false); /* a quiet batch, written since */
         r = session_store_flush_start(w->store, now_usec, &b);
+        if (r == -EBUSY && !quiet)
+                store_writer_wake(w);
         if (r <= 0)
                 return r;
-        writer_hand_over(w, b);
+        writer_hand_over(w, b, quiet);
         return 1;
 }
 
@@ -220,7 +240,10 @@ int store_writer_queue(StoreWriter *w, StoreJobRun run, StoreJobDone done, void 
         *j = (StoreJob){.run = run, .done = done, .userdata = userdata};
         *w->jobs_tail = j;
         w->jobs_tail = &j->next;
-        writer_start_job(w, monotonic_usec());
+        if (session_store_in_flight(w->store))
+                store_writer_wake(w); /* the job starts when the batch is done */
+        else
+                writer_start_job(w, monotonic_usec());
         return 0;
 }
 

@@ -2,9 +2,11 @@
 # SPDX-License-Identifier: LGPL-2.1-or-later
 # Each step's cue, as the workout's author wrote it ("Stride at mile pace"),
 # reaches the clients that draw the workout: paced's StepCues property (one
-# string per step of Steps, "" for a step without a cue; docs/dbus-api.md).
-# Cue text comes from a user's file, .txt or .zwo: markup in it is passed on
-# as the very characters written.
+# string per step of Steps, "" for a step without a cue; docs/dbus-api.md)
+# and paced-web's "steps" event, where each step carries its "cue" next to
+# its resolved label (docs/web.md). Cue text comes from a user's file, .txt
+# or .zwo: markup in it is passed on as the very characters written, for the
+# page to show as text (tests/web/test-web-cue.sh checks that it does).
 . "$(dirname "$0")/lib.sh"
 lib_init
 for dep in curl jq; do
@@ -56,6 +58,22 @@ busctl --address="$BUS_ADDRESS" introspect io.paced.paced1 /io/paced/paced1 io.p
 grep -qE '^\.Steps +property +a\(sssdddduu\) ' "$T/introspect" || fail "Steps changed its signature"
 grep -qE '^\.StepCues +property +as ' "$T/introspect" || fail "no StepCues: $(cat "$T/introspect")"
 
+# paced-web, with a page open before the workout: the cues must come with
+# PropertiesChanged, not only with GetAll.
+start_web
+code=$(web_pair --name "cue test")
+TOKEN=$(web_token "$code")
+[ -n "$TOKEN" ] && [ "$TOKEN" != null ] || fail "pairing failed"
+# events FILE SECONDS: the page's event stream for SECONDS, into FILE.
+events() {
+        curl -sN --max-time "$2" -H "Authorization: Bearer $TOKEN" "$WEB_URL/api/events" > "$1" || true
+}
+# last_steps FILE: the last "steps" event's JSON in FILE.
+last_steps() { awk '/^event: steps$/ { s = 1; next } s && /^data: / { d = substr($0, 7); s = 0 } END { print d }' "$1"; }
+events "$T/events1" 8 &
+stream=$!
+wait_for 5 grep -q '^event: steps$' "$T/events1" || fail "no steps event: $(cat "$T/events1")"
+
 log "a .txt workout's cues on the bus"
 expect_rc 0 pc start "$T/cues.txt"
 wait_for 10 prop_is State '"running"' || fail "not running: $(prop State)"
@@ -66,9 +84,26 @@ busctl --address="$BUS_ADDRESS" --json=short get-property io.paced.paced1 /io/pa
         io.paced.paced1.Manager Steps | jq -r '.data[1][2]' > "$T/label"
 grep -qE '^1:00 at [0-9]+:[0-9]{2}/km$' "$T/label" || fail "step 2's label: $(cat "$T/label")"
 
+log "... and in paced-web's steps event, sent as paced changed"
+wait "$stream"
+last_steps "$T/events1" > "$T/steps1.json"
+[ "$(jq -c '[.[].cue]' "$T/steps1.json")" = "$want_txt" ] ||
+        fail "web steps cues: $(cat "$T/steps1.json")"
+[ "$(jq -r '.[1].label' "$T/steps1.json")" = "$(cat "$T/label")" ] ||
+        fail "web steps label: $(cat "$T/steps1.json")"
+[ "$(jq -r '.[1].kind' "$T/steps1.json")" = stride ] || fail "web steps kind: $(cat "$T/steps1.json")"
+# A page opened now gets the same from paced-web's cache.
+events "$T/events2" 2
+last_steps "$T/events2" > "$T/steps2.json"
+[ "$(jq -c '[.[].cue]' "$T/steps2.json")" = "$want_txt" ] ||
+        fail "web steps cues for a new page: $(cat "$T/steps2.json")"
+
 log "a .zwo workout's cues replace them"
 expect_rc 0 pc stop
 wait_for 10 prop_is State '"aborted"' || fail "not stopped: $(prop State)"
+events "$T/events3" 6 &
+stream=$!
+wait_for 5 grep -q '^event: steps$' "$T/events3" || fail "no steps event: $(cat "$T/events3")"
 # Clients that keep what GetAll said learn of the new cues by signal.
 dbus-monitor --address "$BUS_ADDRESS" \
         "type='signal',interface='org.freedesktop.DBus.Properties',member='PropertiesChanged'" \
@@ -81,5 +116,9 @@ wait_for 10 prop_is Workout '"Zwift cues"' || fail "the .zwo did not load: $(pro
 zwo_cues_signalled() { grep -A4 'string "StepCues"' "$T/props" | grep -qF 'string "<script>alert(1)</script>"'; }
 wait_for 5 zwo_cues_signalled ||
         fail "no PropertiesChanged with the .zwo's StepCues: $(grep -A4 StepCues "$T/props")"
+wait "$stream"
+last_steps "$T/events3" > "$T/steps3.json"
+[ "$(jq -c '[.[].cue]' "$T/steps3.json")" = "$want_zwo" ] ||
+        fail "web steps cues (.zwo): $(cat "$T/steps3.json")"
 expect_rc 0 pc stop
 log "PASS"

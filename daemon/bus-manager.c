@@ -123,6 +123,29 @@ static int property_get_steps(sd_bus *bus, const char *path, const char *interfa
         return manager_append_steps(userdata, reply);
 }
 
+/* Each step's own cue, as its author wrote it ("Stride"; docs/workouts.md), in
+ * the order of Steps, "" for a step without one. A property of its own, not a
+ * tenth field of Steps: a struct's signature cannot grow without breaking the
+ * clients that read it (docs/dbus-api.md). */
+static int property_get_step_cues(sd_bus *bus, const char *path, const char *interface,
+                                  const char *property, sd_bus_message *reply, void *userdata,
+                                  sd_bus_error *error)
+{
+        Manager *m = userdata;
+        const ResolvedWorkout *w = m->engine ? workout_engine_get_workout(m->engine) : NULL;
+        int r;
+
+        r = sd_bus_message_open_container(reply, 'a', "s");
+        if (r < 0)
+                return r;
+        for (size_t i = 0; w && i < w->n_steps; i++) {
+                r = bus_message_append_string_safe(reply, w->steps[i].cue);
+                if (r < 0)
+                        return r;
+        }
+        return sd_bus_message_close_container(reply);
+}
+
 /* How the loaded workout's file was read (docs/workouts.md): metres or
  * seconds, fallbacks, warnings. Empty without a workout. */
 static int property_get_workout_notes(sd_bus *bus, const char *path, const char *interface,
@@ -694,6 +717,7 @@ static const sd_bus_vtable manager_vtable[] = {
         SD_BUS_PROPERTY("NextAction", "s", property_get_next_action, 0, LIVE),
         SD_BUS_PROPERTY("PlannedWorkouts", "a(ssss)", bus_property_get_planned_workouts, 0, LIVE),
         SD_BUS_PROPERTY("Steps", "a(sssdddduu)", property_get_steps, 0, LIVE),
+        SD_BUS_PROPERTY("StepCues", "as", property_get_step_cues, 0, LIVE),
         SD_BUS_PROPERTY("WorkoutRemaining", "(dd)", property_get_workout_remaining, 0, LIVE),
         SD_BUS_PROPERTY("WorkoutNotes", "as", property_get_workout_notes, 0, LIVE),
 
@@ -906,6 +930,7 @@ static const EmittedProp emitted_props[] = {
         LIVE_NUM(MANAGER_PROP_LIVE, "Cadence", cadence_spm),
         LIVE_NUM(MANAGER_PROP_LIVE, "StrideLength", stride_m),
         GROUP(MANAGER_PROP_WORKOUT, "Steps"),
+        GROUP(MANAGER_PROP_WORKOUT, "StepCues"),
         GROUP(MANAGER_PROP_WORKOUT, "WorkoutNotes"),
         GROUP(MANAGER_PROP_LIVE, "WorkoutRemaining"),
         GROUP(MANAGER_PROP_SCHEDULE, "PlannedWorkouts"),

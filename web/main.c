@@ -192,7 +192,7 @@ int main(int argc, char *argv[])
         manager_props_done(&w.props);
         for (size_t i = 0; i < ELEMENTSOF(w.devices); i++)
                 device_props_done(&w.devices[i]);
-        free(w.steps_json);
+        web_paced_steps_free(&w);
         free(w.state_dir);
         free(w.static_dir);
         free(w.tls_cert_pem);

@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "alloc-util.h"
 #include "bus-util.h"
 #include "json-writer.h"
 #include "log.h"
@@ -58,14 +59,81 @@ static void broadcast_status(Web *w)
                 web_events_broadcast(w, "status", json);
 }
 
-/* ---- the properties paced-web reads beyond pacectl's: Steps, WorkoutRemaining ---- */
+/* ---- the properties paced-web reads beyond pacectl's: Steps, StepCues, WorkoutRemaining ---- */
 
-static int read_steps(sd_bus_message *m, char **ret)
+static void steps_clear(WebStep *steps, size_t n)
+{
+        for (size_t i = 0; i < n; i++) {
+                free(steps[i].kind);
+                free(steps[i].end);
+                free(steps[i].label);
+        }
+        free(steps);
+}
+
+static void strv_free_all(char **l)
+{
+        for (char **p = l; p && *p; p++)
+                free(*p);
+        free(l);
+}
+
+void web_paced_steps_free(Web *w)
+{
+        steps_clear(w->steps, w->n_steps);
+        w->steps = NULL;
+        w->n_steps = 0;
+        strv_free_all(w->step_cues);
+        w->step_cues = NULL;
+        free(w->steps_json);
+        w->steps_json = NULL;
+}
+
+/* The steps as the page reads them: Steps' fields and each step's "cue". */
+static char *steps_json(Web *w)
 {
         char *buf = NULL;
-        size_t len = 0;
-        FILE *f;
+        size_t len = 0, n_cues = 0;
+        FILE *f = open_memstream(&buf, &len);
         JsonWriter jw;
+
+        if (!f)
+                return NULL;
+        while (w->step_cues && w->step_cues[n_cues])
+                n_cues++;
+        json_writer_init(&jw, f);
+        json_writer_begin_array(&jw);
+        for (size_t i = 0; i < w->n_steps; i++) {
+                const WebStep *s = &w->steps[i];
+
+                json_writer_begin_object(&jw);
+                json_writer_key_string(&jw, "kind", s->kind);
+                json_writer_key_string(&jw, "end", s->end);
+                json_writer_key_string(&jw, "label", s->label);
+                /* The author's words, as pacectl shows them; "" without (or
+                 * from a paced without StepCues). Text from a workout file:
+                 * the page shows it as text, never as markup. */
+                json_writer_key_string(&jw, "cue", i < n_cues ? w->step_cues[i] : "");
+                json_writer_key_number(&jw, "value", s->value);
+                json_writer_key_number(&jw, "time_s", s->time_s);
+                json_writer_key_number(&jw, "speed_start_kmh", s->speed_start_kmh);
+                json_writer_key_number(&jw, "speed_end_kmh", s->speed_end_kmh);
+                json_writer_key_uint(&jw, "rep", s->rep);
+                json_writer_key_uint(&jw, "reps", s->reps);
+                json_writer_end_object(&jw);
+        }
+        json_writer_end_array(&jw);
+        if (fclose(f) != 0) {
+                free(buf);
+                return NULL;
+        }
+        return buf;
+}
+
+static int read_steps(sd_bus_message *m, WebStep **ret, size_t *ret_n)
+{
+        WebStep *steps = NULL;
+        size_t n = 0, allocated = 0;
         int r;
 
         r = sd_bus_message_enter_container(m, 'v', "a(sssdddduu)");
@@ -74,66 +142,99 @@ static int read_steps(sd_bus_message *m, char **ret)
         r = sd_bus_message_enter_container(m, 'a', "(sssdddduu)");
         if (r < 0)
                 return r;
-        f = open_memstream(&buf, &len);
-        if (!f)
-                return -ENOMEM;
-        json_writer_init(&jw, f);
-        json_writer_begin_array(&jw);
         for (;;) {
                 const char *kind, *end, *label;
-                double value, time_s, v0, v1;
-                uint32_t rep, reps;
+                WebStep s = {};
 
-                r = sd_bus_message_read(m, "(sssdddduu)", &kind, &end, &label, &value, &time_s, &v0,
-                                        &v1, &rep, &reps);
+                r = sd_bus_message_read(m, "(sssdddduu)", &kind, &end, &label, &s.value, &s.time_s,
+                                        &s.speed_start_kmh, &s.speed_end_kmh, &s.rep, &s.reps);
                 if (r <= 0)
                         break;
-                json_writer_begin_object(&jw);
-                json_writer_key_string(&jw, "kind", kind);
-                json_writer_key_string(&jw, "end", end);
-                json_writer_key_string(&jw, "label", label);
-                json_writer_key_number(&jw, "value", value);
-                json_writer_key_number(&jw, "time_s", time_s);
-                json_writer_key_number(&jw, "speed_start_kmh", v0);
-                json_writer_key_number(&jw, "speed_end_kmh", v1);
-                json_writer_key_uint(&jw, "rep", rep);
-                json_writer_key_uint(&jw, "reps", reps);
-                json_writer_end_object(&jw);
+                if (!GREEDY_REALLOC(steps, allocated, n + 1)) {
+                        r = -ENOMEM;
+                        break;
+                }
+                s.kind = strdup(kind);
+                s.end = strdup(end);
+                s.label = strdup(label);
+                steps[n++] = s;
+                if (!s.kind || !s.end || !s.label) {
+                        r = -ENOMEM;
+                        break;
+                }
         }
-        json_writer_end_array(&jw);
-        if (fclose(f) != 0) {
-                free(buf);
-                return -ENOMEM;
-        }
-        if (r < 0) {
-                free(buf);
-                return r;
-        }
-        *ret = buf;
-        r = sd_bus_message_exit_container(m);
         if (r >= 0)
                 r = sd_bus_message_exit_container(m);
-        return r;
+        if (r >= 0)
+                r = sd_bus_message_exit_container(m);
+        if (r < 0) {
+                steps_clear(steps, n);
+                return r;
+        }
+        *ret = steps;
+        *ret_n = n;
+        return 0;
 }
 
 static int read_extra_prop(sd_bus_message *m, const char *name, void *userdata)
 {
         Web *w = userdata;
+        int r;
 
         if (streq(name, "Steps")) {
-                char *json = NULL;
-                int r = read_steps(m, &json);
+                WebStep *steps;
+                size_t n;
 
+                r = read_steps(m, &steps, &n);
                 if (r < 0)
                         return r;
-                free(w->steps_json);
-                w->steps_json = json;
-                web_events_broadcast(w, "steps", json);
+                steps_clear(w->steps, w->n_steps);
+                w->steps = steps;
+                w->n_steps = n;
+                w->steps_changed = true;
+                return 0;
+        }
+        if (streq(name, "StepCues")) {
+                char **l = NULL;
+
+                r = sd_bus_message_enter_container(m, 'v', "as");
+                if (r < 0)
+                        return r;
+                r = sd_bus_message_read_strv(m, &l);
+                if (r < 0)
+                        return r;
+                r = sd_bus_message_exit_container(m);
+                if (r < 0) {
+                        strv_free_all(l);
+                        return r;
+                }
+                strv_free_all(w->step_cues);
+                w->step_cues = l;
+                w->steps_changed = true;
                 return 0;
         }
         if (streq(name, "WorkoutRemaining"))
                 return sd_bus_message_read(m, "v", "(dd)", &w->remaining_s, &w->remaining_m);
         return sd_bus_message_skip(m, "v");
+}
+
+/* Steps and StepCues come in one GetAll or one PropertiesChanged: one
+ * "steps" event for both, once the whole message is read. */
+static void steps_flush(Web *w)
+{
+        char *json;
+
+        if (!w->steps_changed)
+                return;
+        json = steps_json(w);
+        if (!json) {
+                log_oom();
+                return;
+        }
+        w->steps_changed = false;
+        free(w->steps_json);
+        w->steps_json = json;
+        web_events_broadcast(w, "steps", json);
 }
 
 /* ---- replies and signals ---- */
@@ -149,6 +250,11 @@ static int on_manager_all(sd_bus_message *m, void *userdata, sd_bus_error *ret_e
                 return 0;
         }
         manager_props_done(&w->props);
+        /* All of paced's properties: cues it does not name (a paced before
+         * StepCues) are none, not the last paced's. */
+        strv_free_all(w->step_cues);
+        w->step_cues = NULL;
+        w->steps_changed = true;
         r = manager_props_read(m, &w->props);
         if (r >= 0)
                 r = sd_bus_message_rewind(m, true);
@@ -156,6 +262,7 @@ static int on_manager_all(sd_bus_message *m, void *userdata, sd_bus_error *ret_e
                 r = bus_message_read_dict(m, "v", read_extra_prop, w);
         if (r < 0)
                 log_warning_errno(r, "Cannot parse paced's properties: %m");
+        steps_flush(w);
         w->paced_online = true;
         web_events_broadcast(w, "paced", "{\"online\":true}");
         broadcast_status(w);
@@ -226,6 +333,7 @@ static int on_properties_changed(sd_bus_message *m, void *userdata, sd_bus_error
                         r = bus_message_read_dict(m, "v", read_extra_prop, w);
                 if (r < 0)
                         log_debug_errno(r, "Cannot parse PropertiesChanged: %m");
+                steps_flush(w);
                 broadcast_status(w);
                 return 0;
         }
@@ -423,6 +531,7 @@ void web_paced_refresh_now(Web *w)
                                        "s", PACED_BUS_IFACE_MANAGER);
                 if (r >= 0)
                         (void)bus_message_read_dict(reply, "v", read_extra_prop, w);
+                steps_flush(w);
         }
 }
 

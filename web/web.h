@@ -56,6 +56,13 @@ typedef struct WebClient WebClient; /* an open event stream (web-events.c) */
 
 typedef struct WebRequest WebRequest;
 
+/* One of paced's Steps, with its author's cue from StepCues (docs/dbus-api.md). */
+typedef struct WebStep {
+        char *kind, *end, *label;
+        double value, time_s, speed_start_kmh, speed_end_kmh;
+        uint32_t rep, reps;
+} WebStep;
+
 typedef struct WebDeviceSlot {
         Web *web;
         size_t index;
@@ -83,7 +90,13 @@ struct Web {
         ManagerProps props;
         DeviceProps devices[2];
         WebDeviceSlot device_slots[2];
-        char *steps_json; /* Steps as a JSON array */
+        /* Steps and StepCues, two properties paced sends in the same signal,
+         * joined into one JSON array of steps (steps_json() in web-paced.c). */
+        WebStep *steps;
+        size_t n_steps;
+        char **step_cues; /* NULL-terminated, may be NULL */
+        bool steps_changed;
+        char *steps_json;
         double remaining_s, remaining_m;
 
         /* web-events.c */
@@ -158,6 +171,8 @@ void web_events_done(Web *w);
 int web_paced_connect(Web *w);
 /* The status as pacectl status --json prints it, plus paced-web's extras. */
 char *web_paced_status_json(Web *w);
+/* Frees the steps paced-web holds (Steps, StepCues and their JSON). */
+void web_paced_steps_free(Web *w);
 /* Subscribes to paced's signals (and refreshes the cache); idempotent. */
 int web_paced_subscribe(Web *w);
 void web_paced_unsubscribe(Web *w);

@@ -143,19 +143,35 @@ function render() {
   set("zone", s.zone ? `Zone ${s.zone}` : "no zone", s.zone);
   $("hr-tile").style.setProperty("--zone", ZONE_COLOURS[Math.min(s.zone || 0, 5)]);
 
-  const st = s.step_index >= 0 ? steps[s.step_index] : null;
+  const st = stepAt(s.step_index);
   set("step-number", s.step_index >= 0 ? `Step ${s.step_index + 1}/${s.step_count}` : "Step –",
       s.step_index);
   set("rep", st && st.reps ? `Rep ${st.rep}/${st.reps}` : "", st && st.reps ? st.rep : "");
   set("step-remaining", s.step_index >= 0 ? fmtDuration(s.step_remaining_s) : "–",
       s.step_remaining_s);
+  // The step as its author wrote it ("Stride at mile pace") is the main
+  // label, the resolved target ("1:00 at 5:00/km") below it; a step
+  // without a cue is named by its target alone. Cues come from the
+  // runner's workout files: always text (set() uses textContent), never
+  // markup.
+  const cue = st && s.step_name ? st.cue || "" : "";
+  set("step-cue", cue || s.step_name || "", cue);
   set("step-name", s.step_name, s.step_name);
-  if (s.next_step_name && active)
-    set("next", `Next: ${s.next_step_name} in ${fmtDuration(s.step_remaining_s)}`, s.next_step_name);
-  else if (active && s.step_index >= 0)
-    set("next", "Last step", "");
-  else
-    set("next", s.schedule ? `Today: ${s.schedule}` : "", "");
+  $("step-name").hidden = !cue;
+  const next = stepAt(s.step_index + 1);
+  const nextCue = next && s.next_step_name ? next.cue || "" : "";
+  if (s.next_step_name && active) {
+    set("next", `Next: ${nextCue || s.next_step_name} in ${fmtDuration(s.step_remaining_s)}`,
+        s.next_step_name);
+    set("next-target", nextCue ? s.next_step_name : "", nextCue);
+  } else {
+    if (active && s.step_index >= 0)
+      set("next", "Last step", "");
+    else
+      set("next", s.schedule ? `Today: ${s.schedule}` : "", "");
+    set("next-target", "", "");
+  }
+  $("next-target").hidden = !$("next-target").textContent;
   set("time-left", fmtDuration(s.workout_remaining_s), s.workout_remaining_s);
   set("distance-left", fmtDistance(s.workout_remaining_m), s.workout_remaining_m);
   set("elapsed", fmtDuration(s.elapsed_s), s.elapsed_s);
@@ -193,6 +209,13 @@ function countdownBeeps() {
   lastBeepSecond = sec;
 }
 
+// Step i of the loaded workout, if the steps paced-web sent are that
+// workout's (a new workout's status may come before its steps).
+function stepAt(i) {
+  if (!status || i < 0 || steps.length !== status.step_count) return null;
+  return steps[i] || null;
+}
+
 // ---- the workout's profile ----
 
 const SVG = "http://www.w3.org/2000/svg";
@@ -220,7 +243,7 @@ function drawProfile() {
     p.setAttribute("fill", KIND_COLOURS[st.kind] || "#6b8fb3");
     p.setAttribute("class", "bar");
     const title = document.createElementNS(SVG, "title");
-    title.textContent = st.label;
+    title.textContent = st.cue ? `${st.cue}: ${st.label}` : st.label;
     p.appendChild(title);
     svg.appendChild(p);
     profileStarts.push([x, w, widths[i]]);

@@ -2187,10 +2187,12 @@ static int list_where(SessionStore *s, const char *where, int64_t arg, int64_t l
                      "   AND method = '" SESSION_METHOD_RAMP_TEST "' ORDER BY id LIMIT 1),"
                      " (SELECT json FROM thresholds WHERE session_id = s.id AND kind = 'aet'"
                      "   AND method = '" SESSION_METHOD_RAMP_TEST "' ORDER BY id LIMIT 1),"
-                     /* The gaps (SESSION_SAMPLE_GAP_S): time paced did not record. */
+                     /* The gaps: time paced did not record, by session_sample_gap()'s
+                      * rule (an interval the distance ran on across was run). */
                      " (SELECT coalesce(sum(dt - 1), 0) FROM (SELECT t - lag(t) OVER (ORDER BY t)"
-                     "   AS dt FROM samples WHERE session_id = s.id) WHERE dt "
-                     "> " SESSION_SAMPLE_GAP_S_STR "),"
+                     "   AS dt, distance_m - lag(distance_m) OVER (ORDER BY t) AS dd"
+                     "   FROM samples WHERE session_id = s.id) WHERE dt > " SESSION_SAMPLE_GAP_S_STR
+                     "   AND NOT coalesce(dd * 3.6 >= " SESSION_GAP_RUN_KMH_STR " * dt, 0)),"
                      " r.time_s, r.distance_m, r.complete, r.best"
                      " FROM sessions s LEFT JOIN results r ON r.id = (SELECT id FROM results"
                      "   WHERE session_id = s.id ORDER BY complete DESC, id DESC LIMIT 1)"

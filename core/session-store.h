@@ -121,14 +121,36 @@ typedef struct SessionSample {
  * session's real clock, so the outage is a gap: not time at the last
  * sample's values, not timer time (FIT), a new track (TCX), a break in the
  * report's lines. A sample stands for the second after it.
+ *
+ * Unless the distance ran on across it: a resumed session carries on from
+ * the last stored distance, so across an outage the distance stays where it
+ * was (give or take the second before the first sample after the resume),
+ * while a sample timer that fired late (a loaded machine at a high
+ * --time-scale) leaves a long interval the runner did run. An interval whose
+ * distance advanced at SESSION_GAP_RUN_KMH or more on average was run: moving
+ * time, no gap (docs/sessions.md, "Crashes").
  */
 #define SESSION_SAMPLE_GAP_S     5.0
 #define SESSION_SAMPLE_GAP_S_STR "5.0" /* for SQL */
+/* Slower than any treadmill's belt runs (their minimum is about 1 km/h),
+ * faster than a second of running spread over a gap of more than 20 s. */
+#define SESSION_GAP_RUN_KMH     1.0
+#define SESSION_GAP_RUN_KMH_STR "1.0" /* for SQL */
 
-/* True when samples i-1 and i are a gap apart. */
+/* True when the distance advanced from sample i-1 to i as running does. */
+static inline bool session_sample_interval_run(const SessionSample *x, size_t i)
+{
+        double dt = x[i].t_s - x[i - 1].t_s, dd = x[i].distance_m - x[i - 1].distance_m;
+
+        /* NAN (a distance unknown) compares false: not run. */
+        return dt > 0 && dd * 3.6 >= SESSION_GAP_RUN_KMH * dt;
+}
+
+/* True when samples i-1 and i are a gap apart: paced was stopped. */
 static inline bool session_sample_gap(const SessionSample *x, size_t i)
 {
-        return i > 0 && x[i].t_s - x[i - 1].t_s > SESSION_SAMPLE_GAP_S;
+        return i > 0 && x[i].t_s - x[i - 1].t_s > SESSION_SAMPLE_GAP_S &&
+               !session_sample_interval_run(x, i);
 }
 
 typedef struct SessionRr {

@@ -23,7 +23,8 @@ double session_samples_gap_s(const SessionSample *x, size_t first, size_t last, 
         return gap;
 }
 
-/* How long sample i stands for: up to the next one, 1 s for the last. */
+/* How long sample i stands for: up to the next one (across a gap the
+ * runner ran too), 1 s for the last and before a gap. */
 static double sample_dt(const SessionSample *x, size_t n, size_t i)
 {
         double dt;
@@ -31,7 +32,7 @@ static double sample_dt(const SessionSample *x, size_t n, size_t i)
         if (i + 1 >= n)
                 return 1.0;
         dt = x[i + 1].t_s - x[i].t_s;
-        if (!(dt > 0) || dt > SESSION_SAMPLE_GAP_S)
+        if (!(dt > 0) || session_sample_gap(x, i + 1))
                 return 1.0;
         return dt;
 }

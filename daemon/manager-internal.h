@@ -252,6 +252,10 @@ struct Manager {
         ZoneModel zone_model;
         ZoneTable zones; /* the live zone outside a session */
         bool have_zones;
+        /* "Heart-rate zones are off" was said for zones_off_model: said again
+         * only when that changes (build_zones() runs at every apply). */
+        bool zones_off_said;
+        ZoneModel zones_off_model;
         char *pending_run;       /* --run: started once the treadmill is ready */
         char *pending_run_data;  /* --run FILE: its contents, read at start */
         struct Plan *schedule;   /* from SetSchedule, stored in the state directory */

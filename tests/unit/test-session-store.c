@@ -270,7 +270,8 @@ static void test_store_roundtrip(void **state)
 /* history (the list) and show (the summary) give one session one duration,
  * also when the first sample comes seconds after the start, paced was
  * stopped in the middle (a gap: the distance stayed where it was) and the
- * sample timer fired 20 s late once (the distance ran on: moving time). */
+ * sample timer fired 20 s late once (the distance ran on, in the sample after
+ * the late one: moving time). */
 static void test_store_list_duration_is_summary_duration(void **state)
 {
         Fixture *f = *state;
@@ -289,6 +290,8 @@ static void test_store_list_duration_is_summary_duration(void **state)
                 SessionSample x = sample_at(t < 100 ? t : t + 60); /* a 60 s outage */
                 if (t >= 100)
                         x.distance_m = (t - 1) * 2.5; /* resumed at the last distance */
+                if (t == 170)
+                        x.distance_m = 149 * 2.5 + 1; /* the distance catches up at 171 */
                 assert_int_equal(session_store_add_sample(s, &x), 0);
         }
         assert_int_equal(session_store_end(s, 1700000000000000ULL + 260 * USEC_PER_SEC,

@@ -210,8 +210,8 @@ static void test_summary_gap(void **state)
         assert_int_equal(s->n_gaps, 1);
         assert_float_equal(s->duration_s, 119, 1e-9);
         assert_float_equal(s->avg_speed_kmh, 119 * 3.3333333 / 119 * 3.6, 1e-6);
-        assert_true(session_sample_gap(x, 60));
-        assert_false(session_sample_gap(x, 59));
+        assert_true(session_sample_gap(x, 120, 60));
+        assert_false(session_sample_gap(x, 120, 59));
         session_summary_free(s);
 }
 
@@ -236,10 +236,12 @@ static double gap_run_m(unsigned t)
 }
 
 /* A 2 x (20 s stride, 60 s jog) whose sample timer once fired 12 s late
- * within the first stride (60 -> 72: the belt ran on, the distance with it),
- * and whose cool-down had paced stopped for a minute (249 -> 310: resumed at
- * the last distance, one second of running in the first sample after it).
- * The late timer is running, at the stride's pace; the outage is a gap. */
+ * within the first stride (60 -> 72: the belt ran on, and its distance came
+ * with the treadmill's next record, after the sample at 72, as paced at 60x
+ * recorded it: 4 m in the 13 s, 55 m in the second after), and whose
+ * cool-down had paced stopped for a minute (249 -> 310: resumed at the last
+ * distance, one second of running in the first sample after it). The late
+ * timer is running, at the stride's pace; the outage is a gap. */
 static void test_summary_gap_run(void **state)
 {
         SessionStep steps[6] = {
@@ -274,7 +276,9 @@ static void test_summary_gap_run(void **state)
                                          .commanded_kmh = gap_run_kmh(t),
                                          .speed_kmh = gap_run_kmh(t),
                                          .incline_pct = NAN,
-                                         .distance_m = gap_run_m(t) - (t >= 310 ? outage_m : 0),
+                                         .distance_m =
+                                                 t == 72 ? gap_run_m(60) + 2
+                                                         : gap_run_m(t) - (t >= 310 ? outage_m : 0),
                                          .hr_bpm = 150,
                                          .step_index = step,
                                          .alpha1 = NAN};
@@ -322,8 +326,8 @@ static void test_summary_gap_run(void **state)
                 60, 1e-9);
         session_summary_free(s);
         /* The rule the exports and the report use too. */
-        assert_false(session_sample_gap(x, 61));      /* 60 -> 72 */
-        assert_true(session_sample_gap(x, 61 + 178)); /* 249 -> 310 */
+        assert_false(session_sample_gap(x, n, 61));      /* 60 -> 72 */
+        assert_true(session_sample_gap(x, n, 61 + 178)); /* 249 -> 310 */
 }
 
 static void test_format(void **state)

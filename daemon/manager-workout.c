@@ -887,6 +887,7 @@ void manager_workout_done(Manager *m)
         manager_store_waiters_free(m);
         m->store_writer = store_writer_free(m->store_writer);
         m->analysis_worker = analysis_worker_free(m->analysis_worker);
+        manager_accept_waiting_free(m);
         if (m->store && session_store_next_flush(m->store) != USEC_INFINITY) {
                 size_t n = session_store_buffered(m->store);
                 int r;

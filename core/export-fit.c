@@ -949,7 +949,7 @@ static int collect_pauses(const SessionData *d, double end_s, Pauses *p)
                         return r;
         }
         for (size_t i = 1; i < d->n_samples; i++)
-                if (session_sample_gap(d->samples, i)) {
+                if (session_sample_gap(d->samples, d->n_samples, i)) {
                         r = pauses_add(p, &alloc_start, &alloc_end, d->samples[i - 1].t_s + 1,
                                        d->samples[i].t_s);
                         if (r < 0)
@@ -1044,7 +1044,7 @@ int export_fit(const SessionData *d, const FitExportOptions *o, uint8_t **ret, s
                 size_t rr_end = rr_next;
 
                 /* paced was stopped: the timer too, for as long (elapsed time goes on). */
-                if (session_sample_gap(d->samples, i)) {
+                if (session_sample_gap(d->samples, d->n_samples, i)) {
                         if (timer_on)
                                 write_event(&b, fit_time(d->start_wall_usec, x[-1].t_s + 1),
                                             FIT_EVENT_TIMER, FIT_EVENT_TYPE_STOP_ALL);

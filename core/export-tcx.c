@@ -189,7 +189,7 @@ int export_tcx_write(const SessionData *d, FILE *out)
 
                                 /* A gap (paced was stopped): a new track, as a device
                                  * that stopped recording would start one. */
-                                if (j > first && session_sample_gap(d->samples, j))
+                                if (j > first && session_sample_gap(d->samples, d->n_samples, j))
                                         fputs("    </Track>\n    <Track>\n", out);
                                 fputs("     <Trackpoint><Time>", out);
                                 put_time(out, d->start_wall_usec, x->t_s);

@@ -71,7 +71,7 @@ static void put_series(const Ctx *c, const Panel *p, const char *id, const char 
                 }
                 /* No line across a gap: paced was stopped, nothing was measured. */
                 for (size_t j = prev + 1; j <= i && pen_down; j++)
-                        if (session_sample_gap(d->samples, j))
+                        if (session_sample_gap(d->samples, d->n_samples, j))
                                 pen_down = false;
                 fprintf(c->f, "%c%.1f %.1f", pen_down ? 'L' : 'M', px_x(c, d->samples[i].t_s),
                         px_y(p, v));
@@ -613,7 +613,7 @@ int report_svg_write(const SessionData *d, int utc_offset_s, bool per_mile, FILE
         for (size_t i = 1, k = 0; i < d->n_samples; i++) {
                 double x0, x1;
 
-                if (!session_sample_gap(d->samples, i))
+                if (!session_sample_gap(d->samples, d->n_samples, i))
                         continue;
                 x0 = px_x(&c, d->samples[i - 1].t_s + 1);
                 x1 = px_x(&c, d->samples[i].t_s);

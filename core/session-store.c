@@ -477,6 +477,45 @@ static double column_double(sqlite3_stmt *st, int i)
         return sqlite3_column_type(st, i) == SQLITE_NULL ? NAN : sqlite3_column_double(st, i);
 }
 
+bool session_gap_run(const SessionSample *a, const SessionSample *b, const SessionSample *c)
+{
+        const SessionSample *e = c && c->t_s - b->t_s <= SESSION_SAMPLE_GAP_S ? c : b;
+        double span = e->t_s - a->t_s, dd = e->distance_m - a->distance_m;
+        double kmh = NAN, need = SESSION_GAP_RUN_KMH;
+
+        if (isfinite(a->speed_kmh))
+                kmh = a->speed_kmh;
+        if (isfinite(e->speed_kmh))
+                kmh = isfinite(kmh) ? fmin(kmh, e->speed_kmh) : e->speed_kmh;
+        if (isfinite(kmh))
+                need = fmax(need, SESSION_GAP_RUN_FRACTION * kmh);
+        /* NAN (a distance unknown) compares false: not run. */
+        return span > 0 && dd * 3.6 >= need * span;
+}
+
+static double value_double(sqlite3_value *v)
+{
+        return sqlite3_value_type(v) == SQLITE_NULL ? NAN : sqlite3_value_double(v);
+}
+
+/* paced_gap_run(t0, d0, v0, t1, d1, v1, t2, d2, v2): session_gap_run() of the
+ * samples (t, distance_m, speed_kmh) before and after an interval and the one
+ * after that (NULL t2 if none), so that pacectl history counts the gaps as
+ * the summary does. */
+static void sql_gap_run(sqlite3_context *ctx, int argc, sqlite3_value **argv)
+{
+        SessionSample x[3];
+
+        (void)argc; /* registered with 9 */
+        for (size_t i = 0; i < 3; i++)
+                x[i] = (SessionSample){.t_s = value_double(argv[3 * i]),
+                                       .distance_m = value_double(argv[3 * i + 1]),
+                                       .speed_kmh = value_double(argv[3 * i + 2])};
+        sqlite3_result_int(
+                ctx, isfinite(x[0].t_s) && isfinite(x[1].t_s) &&
+                             session_gap_run(&x[0], &x[1], isfinite(x[2].t_s) ? &x[2] : NULL));
+}
+
 static int column_strdup(sqlite3_stmt *st, int i, char **ret)
 {
         const unsigned char *t = sqlite3_column_text(st, i);
@@ -801,6 +840,15 @@ static int open_connection(SessionStore *s, const char *db_path, bool reader)
                 return r;
         }
         sqlite3_extended_result_codes(s->db, 1);
+        rc = sqlite3_create_function_v2(s->db, "paced_gap_run", 9,
+                                        SQLITE_UTF8 | SQLITE_DETERMINISTIC | SQLITE_INNOCUOUS, NULL,
+                                        sql_gap_run, NULL, NULL, NULL);
+        if (rc != SQLITE_OK) {
+                r = fail(s, rc, "Failed to register paced_gap_run()");
+                sqlite3_close(s->db);
+                s->db = NULL;
+                return r;
+        }
         /* The CLI may read while the daemon commits: it can afford to wait. */
         sqlite3_busy_timeout(s->db, reader ? 2000 : 0);
 
@@ -2218,10 +2266,14 @@ static int list_where(SessionStore *s, const char *where, int64_t arg, int64_t l
                      "   AND method = '" SESSION_METHOD_RAMP_TEST "' ORDER BY id LIMIT 1),"
                      " (SELECT json FROM thresholds WHERE session_id = s.id AND kind = 'aet'"
                      "   AND method = '" SESSION_METHOD_RAMP_TEST "' ORDER BY id LIMIT 1),"
-                     /* The gaps (SESSION_SAMPLE_GAP_S): time paced did not record. */
-                     " (SELECT coalesce(sum(dt - 1), 0) FROM (SELECT t - lag(t) OVER (ORDER BY t)"
-                     "   AS dt FROM samples WHERE session_id = s.id) WHERE dt "
-                     "> " SESSION_SAMPLE_GAP_S_STR "),"
+                     /* The gaps: time paced did not record, by session_sample_gap()'s
+                      * rule (an interval the distance ran on across was run). */
+                     " (SELECT coalesce(sum(dt - 1), 0) FROM (SELECT t - lag(t) OVER w AS dt,"
+                     "   paced_gap_run(lag(t) OVER w, lag(distance_m) OVER w,"
+                     "   lag(speed_kmh) OVER w, t, distance_m, speed_kmh, lead(t) OVER w,"
+                     "   lead(distance_m) OVER w, lead(speed_kmh) OVER w) AS run"
+                     "   FROM samples WHERE session_id = s.id WINDOW w AS (ORDER BY t))"
+                     "   WHERE dt > " SESSION_SAMPLE_GAP_S_STR " AND NOT run),"
                      " r.time_s, r.distance_m, r.complete, r.best"
                      " FROM sessions s LEFT JOIN results r ON r.id = (SELECT id FROM results"
                      "   WHERE session_id = s.id ORDER BY complete DESC, id DESC LIMIT 1)"

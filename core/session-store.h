@@ -126,14 +126,37 @@ typedef struct SessionSample {
  * session's real clock, so the outage is a gap: not time at the last
  * sample's values, not timer time (FIT), a new track (TCX), a break in the
  * report's lines. A sample stands for the second after it.
+ *
+ * Unless the distance ran on across it (session_gap_run()): a resumed
+ * session carries on from the last stored distance, so across an outage the
+ * distance stays where it was, while a sample timer that fired late (a
+ * loaded machine at a high --time-scale) leaves a long interval the runner
+ * did run, and the belt's distance with it. Such an interval is moving
+ * time, no gap (docs/sessions.md, "Crashes").
  */
 #define SESSION_SAMPLE_GAP_S     5.0
 #define SESSION_SAMPLE_GAP_S_STR "5.0" /* for SQL */
+/* An interval was run when its distance advanced at this fraction of the
+ * belt's speed (the lower of the two ends'), and at least at
+ * SESSION_GAP_RUN_KMH: an outage's distance is flat but for a second or two
+ * of running after the resume, less than half of any gap's 6 s or more. */
+#define SESSION_GAP_RUN_FRACTION 0.5
+#define SESSION_GAP_RUN_KMH      1.0
 
-/* True when samples i-1 and i are a gap apart. */
-static inline bool session_sample_gap(const SessionSample *x, size_t i)
+/*
+ * Whether the interval from sample a to b was run. c is the sample after b
+ * (NULL if none): the treadmill's record that brings the distance a late
+ * loop missed may come just after b was taken, so the distance is read up to
+ * c when c is less than SESSION_SAMPLE_GAP_S after b. An unknown distance
+ * is not run. The session store's SQL calls it too (paced_gap_run()).
+ */
+bool session_gap_run(const SessionSample *a, const SessionSample *b, const SessionSample *c);
+
+/* True when samples i-1 and i (of n) are a gap apart: paced was stopped. */
+static inline bool session_sample_gap(const SessionSample *x, size_t n, size_t i)
 {
-        return i > 0 && x[i].t_s - x[i - 1].t_s > SESSION_SAMPLE_GAP_S;
+        return i > 0 && i < n && x[i].t_s - x[i - 1].t_s > SESSION_SAMPLE_GAP_S &&
+               !session_gap_run(&x[i - 1], &x[i], i + 1 < n ? &x[i + 1] : NULL);
 }
 
 typedef struct SessionRr {

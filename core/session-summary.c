@@ -13,7 +13,7 @@ double session_samples_gap_s(const SessionSample *x, size_t first, size_t last, 
         size_t n = 0;
 
         for (size_t i = first + 1; x && i <= last; i++)
-                if (session_sample_gap(x, i)) {
+                if (session_sample_gap(x, last + 1, i)) {
                         /* The sample before it stands for one second. */
                         gap += x[i].t_s - x[i - 1].t_s - 1.0;
                         n++;
@@ -23,7 +23,8 @@ double session_samples_gap_s(const SessionSample *x, size_t first, size_t last, 
         return gap;
 }
 
-/* How long sample i stands for: up to the next one, 1 s for the last. */
+/* How long sample i stands for: up to the next one (across a gap the
+ * runner ran too), 1 s for the last and before a gap. */
 static double sample_dt(const SessionSample *x, size_t n, size_t i)
 {
         double dt;
@@ -31,7 +32,7 @@ static double sample_dt(const SessionSample *x, size_t n, size_t i)
         if (i + 1 >= n)
                 return 1.0;
         dt = x[i + 1].t_s - x[i].t_s;
-        if (!(dt > 0) || dt > SESSION_SAMPLE_GAP_S)
+        if (!(dt > 0) || session_sample_gap(x, n, i + 1))
                 return 1.0;
         return dt;
 }
@@ -281,7 +282,7 @@ static bool next_pause(const SessionData *d, size_t *i, double end_s, double *a,
 static bool next_gap(const SessionData *d, size_t *i, double *a, double *b)
 {
         for ((*i)++; *i < d->n_samples; (*i)++)
-                if (session_sample_gap(d->samples, *i)) {
+                if (session_sample_gap(d->samples, d->n_samples, *i)) {
                         *a = d->samples[*i - 1].t_s + 1;
                         *b = d->samples[*i].t_s;
                         return true;

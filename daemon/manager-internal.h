@@ -225,6 +225,11 @@ struct Manager {
         const ManagerSnapshot *props_snapshot;
         /* The end-of-session analyses, off the loop (manager-thresholds.c). */
         AnalysisWorker *analysis_worker;
+        /* Sessions whose end-of-session analysis is under way (loading or
+         * on the worker), and the AcceptThresholds calls waiting for it. */
+        int64_t *ramp_pending;
+        size_t n_ramp_pending, alloc_ramp_pending;
+        struct AcceptJob *accept_waiting;
         ManagerPropSent props_sent[MANAGER_N_EMITTED_PROPS];
 
         bool shutting_down;
@@ -253,6 +258,10 @@ struct Manager {
         ZoneModel zone_model;
         ZoneTable zones; /* the live zone outside a session */
         bool have_zones;
+        /* "Heart-rate zones are off" was said for zones_off_model: said again
+         * only when that changes (build_zones() runs at every apply). */
+        bool zones_off_said;
+        ZoneModel zones_off_model;
         char *pending_run;       /* --run: started once the treadmill is ready */
         char *pending_run_data;  /* --run FILE: its contents, read at start */
         struct Plan *schedule;   /* from SetSchedule, stored in the state directory */
@@ -345,6 +354,8 @@ typedef void (*ManagerAcceptDoneFn)(Manager *m, int64_t session_id, int error,
                                     void *userdata);
 void manager_accept_thresholds(Manager *m, int64_t session_id, bool force, ManagerAcceptDoneFn done,
                                void *userdata);
+/* At shutdown, after the last analysis: answers AcceptThresholds calls still waiting. */
+void manager_accept_waiting_free(Manager *m);
 /* pacectl profile --accept-result: session_id's time trial becomes the runner's mile. */
 int manager_accept_result(Manager *m, int64_t session_id, SessionAcceptedResult *ret);
 /* Real time the safe stop may take: the slowest allowed ramp from max_speed. */
@@ -368,6 +379,8 @@ void manager_flush_store(Manager *m);
 /* Waits for the writer thread's commit in flight: before the loop uses the
  * database itself (a read, a deletion, a result). Rare, user-initiated. */
 void manager_store_sync(Manager *m);
+/* Writes every row that waits in memory and waits for it: only where no belt moves. */
+void manager_store_write_out(Manager *m);
 /* Work on the database after the batch in flight, off the loop: a bus call
  * that reads or writes the database while a belt may be moving replies from
  * done(). See store_writer_queue(). */

@@ -340,7 +340,7 @@ void manager_flush_store(Manager *m)
 
 /* Writes what waits now, and waits for it (the loop waits: only where no
  * belt is moving). */
-static void store_write_out(Manager *m)
+void manager_store_write_out(Manager *m)
 {
         if (!m->store_writer) {
                 store_flushed(m, session_store_flush(m->store, real_usec()));
@@ -639,7 +639,7 @@ void manager_session_end(Manager *m, SessionEndReason reason)
                 if (!m->session_moved && reason != SESSION_END_FINISHED && m->session_id == 0) {
                         /* To be discarded below, it needs its row (and id) first:
                          * the writer thread may not have written it yet. */
-                        store_write_out(m);
+                        manager_store_write_out(m);
                         if (session_store_current(m->store) > 0)
                                 m->session_id = session_store_current(m->store);
                 }

@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <time.h>
 
+#include "alloc-util.h"
 #include "log.h"
 #include "manager-internal.h"
 #include "rr-analysis.h"
@@ -129,11 +130,9 @@ static int load_recording(Manager *m, int64_t id, RrRecording **ret)
         return r;
 }
 
-/* Back on the loop with a session's analysis: a threshold test's thresholds are stored. */
-static void store_ramp_thresholds(int64_t id, int error, RrAnalysis *analysis, void *userdata)
+/* A threshold test's thresholds, from its end-of-session analysis, into the store. */
+static void store_ramp_fit(Manager *m, int64_t id, int error, const RrAnalysis *a)
 {
-        _cleanup_(rr_analysis_freep) RrAnalysis *a = analysis;
-        Manager *m = userdata;
         char why[256];
 
         if (error < 0) {
@@ -184,6 +183,46 @@ static void store_ramp_thresholds(int64_t id, int error, RrAnalysis *analysis, v
         /* Kept with the session's other unwritten rows: written by the next
          * flush, which nothing else schedules once the session has ended. */
         manager_rearm_flush_timer(m);
+}
+
+static void ramp_pending_add(Manager *m, int64_t id)
+{
+        /* Without room the accept does not wait: it analyses, as it used to. */
+        if (GREEDY_REALLOC(m->ramp_pending, m->alloc_ramp_pending, m->n_ramp_pending + 1))
+                m->ramp_pending[m->n_ramp_pending++] = id;
+}
+
+static bool ramp_pending_remove(Manager *m, int64_t id)
+{
+        for (size_t i = 0; i < m->n_ramp_pending; i++)
+                if (m->ramp_pending[i] == id) {
+                        m->ramp_pending[i] = m->ramp_pending[--m->n_ramp_pending];
+                        return true;
+                }
+        return false;
+}
+
+static bool ramp_pending(const Manager *m, int64_t id)
+{
+        for (size_t i = 0; i < m->n_ramp_pending; i++)
+                if (m->ramp_pending[i] == id)
+                        return true;
+        return false;
+}
+
+static void accept_answer_waiting(Manager *m, int64_t id, int error, const RrAnalysis *a);
+
+/* Back on the loop with a session's end-of-session analysis: a threshold
+ * test's thresholds are stored, and the AcceptThresholds calls that waited
+ * for them take the very same fit. */
+static void store_ramp_thresholds(int64_t id, int error, RrAnalysis *analysis, void *userdata)
+{
+        _cleanup_(rr_analysis_freep) RrAnalysis *a = analysis;
+        Manager *m = userdata;
+
+        store_ramp_fit(m, id, error, a);
+        if (ramp_pending_remove(m, id))
+                accept_answer_waiting(m, id, error, a);
 }
 
 /* The worker, set up at its first use; NULL (analyse on the loop) if it cannot be. */
@@ -240,8 +279,8 @@ static void load_job_done(int r, const char *error, void *userdata)
         if (manager_analysis_worker(m)) {
                 log_info("Session %" PRIi64 ": analysing in the background.", id);
                 r = analysis_worker_submit(m->analysis_worker, id, rec);
-                if (r < 0)
-                        log_warning_errno(r, "Cannot analyse session %" PRIi64 ": %m", id);
+                if (r < 0) /* said there, and an accept waiting for it answered */
+                        store_ramp_thresholds(id, r, NULL, m);
                 return;
         }
         {
@@ -273,8 +312,11 @@ void manager_store_ramp_thresholds(Manager *m, int64_t id)
                 return;
         }
         *j = (LoadJob){.manager = m, .id = id};
+        /* Before the queue: without a writer thread it runs at once. */
+        ramp_pending_add(m, id);
         if (manager_store_queue(m, load_job_run, load_job_done, j) < 0) {
                 free(j);
+                (void)ramp_pending_remove(m, id);
                 log_oom();
         }
 }
@@ -325,6 +367,8 @@ typedef struct AcceptJob {
         bool force;
         ManagerAcceptDoneFn done;
         void *userdata;
+        int64_t id;             /* while waiting for its session's analysis */
+        struct AcceptJob *next; /* Manager.accept_waiting */
 } AcceptJob;
 
 /* Applies an accepted result, and answers the caller either way. */
@@ -345,11 +389,9 @@ static void accept_finish(AcceptJob *j, int64_t id, int r, const SessionAccepted
         j->done(m, id, r < 0 ? r : 0, r < 0 ? NULL : a, why, j->userdata);
 }
 
-/* Back on the loop with the analysis AcceptThresholds asked for. */
-static void on_accept_analysed(int64_t id, int error, RrAnalysis *analysis, void *userdata)
+/* Accepts from a session's analysis (or its error) and answers. */
+static void accept_with_analysis(AcceptJob *j, int64_t id, int error, const RrAnalysis *a)
 {
-        _cleanup_free_ AcceptJob *j = userdata;
-        _cleanup_(rr_analysis_freep) RrAnalysis *a = analysis;
         SessionAccepted acc = {};
         char why[256] = "";
         bool forced = false;
@@ -363,6 +405,51 @@ static void on_accept_analysed(int64_t id, int error, RrAnalysis *analysis, void
                 r = accept_from_analysis(j->manager, id, j->force, a, &acc, &forced, why,
                                          sizeof(why));
         accept_finish(j, id, r, &acc, forced, why);
+}
+
+/* Back on the loop with the analysis AcceptThresholds asked for. */
+static void on_accept_analysed(int64_t id, int error, RrAnalysis *analysis, void *userdata)
+{
+        _cleanup_free_ AcceptJob *j = userdata;
+        _cleanup_(rr_analysis_freep) RrAnalysis *a = analysis;
+
+        accept_with_analysis(j, id, error, a);
+}
+
+/*
+ * The session's end-of-session analysis came back: the calls that waited
+ * for it accept its fit, the one store_ramp_fit() just stored (a test's
+ * thresholds are stored as these very doubles), or its verdict.
+ */
+static void accept_answer_waiting(Manager *m, int64_t id, int error, const RrAnalysis *a)
+{
+        AcceptJob **p = &m->accept_waiting;
+
+        while (*p) {
+                AcceptJob *j = *p;
+
+                if (j->id != id) {
+                        p = &j->next;
+                        continue;
+                }
+                *p = j->next;
+                accept_with_analysis(j, id, error, a);
+                free(j);
+        }
+}
+
+void manager_accept_waiting_free(Manager *m)
+{
+        while (m->accept_waiting) {
+                AcceptJob *j = m->accept_waiting;
+
+                m->accept_waiting = j->next;
+                accept_finish(j, j->id, -ESHUTDOWN, NULL, false, "");
+                free(j);
+        }
+        free(m->ramp_pending);
+        m->ramp_pending = NULL;
+        m->n_ramp_pending = m->alloc_ramp_pending = 0;
 }
 
 void manager_accept_thresholds(Manager *m, int64_t id, bool force, ManagerAcceptDoneFn done,
@@ -380,10 +467,12 @@ void manager_accept_thresholds(Manager *m, int64_t id, bool force, ManagerAccept
         else if (id <= 0)
                 r = -ENOENT;
         else {
-                /* The result stored when the session ended, as pacectl thresholds shows it.
+                /* The result stored when the session ended, as pacectl thresholds shows it,
+                 * written out first: stored a moment ago, it may still wait in
+                 * memory for the next flush, where SQL does not see it.
                  * (AcceptThresholds refuses while a workout is under way: the
                  * loop may wait for the writer here.) */
-                manager_store_sync(m);
+                manager_store_write_out(m);
                 r = session_store_accept_thresholds(m->store, id, now_wall_usec(), &acc);
         }
         if (r != -ENODATA) {
@@ -391,14 +480,28 @@ void manager_accept_thresholds(Manager *m, int64_t id, bool force, ManagerAccept
                 return;
         }
 
-        /* None stored: analyse the session, off the loop as at its end (the
-         * loading stays here), and answer when the analysis comes back. */
         j = malloc(sizeof(*j));
         if (!j) {
                 accept_finish(&now, id, -ENOMEM, NULL, false, "");
                 return;
         }
         *j = now;
+        j->id = id;
+        /* None stored yet, but the session's end-of-session analysis is under
+         * way (the session just ended): wait for it and take its fit, the one
+         * pacectl thresholds will show, rather than fit the session again. */
+        if (ramp_pending(m, id)) {
+                log_info("Session %" PRIi64 ": waiting for its analysis to accept its thresholds.",
+                         id);
+                j->next = m->accept_waiting;
+                m->accept_waiting = j;
+                return;
+        }
+        /* None stored and none coming: a session paced did not analyse when
+         * it ended (one an older version stored, or whose analysis failed),
+         * or no threshold test (--force takes its fit). Analyse it, off the
+         * loop as at its end (the loading stays here), and answer when the
+         * analysis comes back. */
         r = load_recording(m, id, &rec);
         if (r >= 0 && manager_analysis_worker(m)) {
                 r = analysis_worker_submit_with(m->analysis_worker, id, rec, on_accept_analysed, j);

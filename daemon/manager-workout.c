@@ -88,10 +88,19 @@ static void build_zones(Manager *m)
         m->hr_profile = p.hr;
         m->zone_model = p.zone_model;
         m->have_zones = zone_table_build(p.zone_model, &p.hr, &m->zones) >= 0;
-        if (!m->have_zones)
+        /* This runs at start-up more than once (the accepted thresholds, the
+         * plan, the footpod each apply the configuration), and at every
+         * reload: say it once, and again only after a change that turned
+         * the zones off or changed their model. */
+        if (m->have_zones)
+                m->zones_off_said = false;
+        else if (!m->zones_off_said || m->zones_off_model != p.zone_model) {
                 log_notice("Heart-rate zones are off: set max_hr (or age) in [Runner] for the %s "
                            "model.",
                            zone_model_to_string(p.zone_model));
+                m->zones_off_said = true;
+                m->zones_off_model = p.zone_model;
+        }
 }
 
 static void build_monitor_config(const Manager *m, SafetyMonitorConfig *ret)
@@ -878,6 +887,7 @@ void manager_workout_done(Manager *m)
         manager_store_waiters_free(m);
         m->store_writer = store_writer_free(m->store_writer);
         m->analysis_worker = analysis_worker_free(m->analysis_worker);
+        manager_accept_waiting_free(m);
         if (m->store && session_store_next_flush(m->store) != USEC_INFINITY) {
                 size_t n = session_store_buffered(m->store);
                 int r;

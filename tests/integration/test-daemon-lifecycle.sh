@@ -48,10 +48,25 @@ expect_rc 2 pc extend nope
 expect_rc 2 pc speed 0.5
 expect_rc 2 pc status --bogus
 
+# The empty config has no max_hr: the zones are off, and paced says so once
+# at start (it said it twice), not again at a reload that leaves them off,
+# once more at one that turns them off again.
+zones_off() { grep -c 'Heart-rate zones are off' "$T/paced.log"; }
+reloaded() { [ "$(grep -c 'Reloaded configuration' "$T/paced.log")" -ge "$1" ]; }
+[ "$(zones_off)" -eq 1 ] || fail "zones-off said $(zones_off) times at start"
+
 # SIGHUP: a valid change is applied (Units is a property)...
 printf '[Runner]\nunits = mi\n' > "$T/paced.conf"
 kill -HUP "$PACED_PID"
 wait_for 10 prop_is Units '"mi"' || fail "reload did not apply units = mi"
+wait_for 10 reloaded 1 || fail "no reload logged"
+printf '[Runner]\nunits = mi\nmax_hr = 190\n' > "$T/paced.conf"
+kill -HUP "$PACED_PID"
+wait_for 10 reloaded 2 || fail "max_hr = 190 not reloaded"
+printf '[Runner]\nunits = mi\n' > "$T/paced.conf"
+kill -HUP "$PACED_PID"
+wait_for 10 reloaded 3 || fail "no max_hr not reloaded"
+[ "$(zones_off)" -eq 2 ] || fail "zones-off said $(zones_off) times, not at start and when off again"
 # ... an invalid one is refused with its line number and the old one kept.
 printf '[Runner]\nunits = km\n[Safety]\nmax_speed = 99\n' > "$T/paced.conf"
 kill -HUP "$PACED_PID"

@@ -268,8 +268,10 @@ static void test_store_roundtrip(void **state)
 }
 
 /* history (the list) and show (the summary) give one session one duration,
- * also when the first sample comes seconds after the start and paced was
- * stopped in the middle. */
+ * also when the first sample comes seconds after the start, paced was
+ * stopped in the middle (a gap: the distance stayed where it was) and the
+ * sample timer fired 20 s late once (the distance ran on, in the sample after
+ * the late one: moving time). */
 static void test_store_list_duration_is_summary_duration(void **state)
 {
         Fixture *f = *state;
@@ -283,7 +285,13 @@ static void test_store_list_duration_is_summary_duration(void **state)
         assert_int_equal(session_store_open(&s, f->dir), 0);
         assert_int_equal(session_store_begin(s, 1700000000000000ULL, &test_info, &id), 0);
         for (unsigned t = 3; t < 200; t++) {
-                SessionSample x = sample_at(t < 100 ? t : t + 60); /* a 60 s gap */
+                if (t > 150 && t < 170)
+                        continue; /* 150 -> 170: a late timer, the belt ran on */
+                SessionSample x = sample_at(t < 100 ? t : t + 60); /* a 60 s outage */
+                if (t >= 100)
+                        x.distance_m = (t - 1) * 2.5; /* resumed at the last distance */
+                if (t == 170)
+                        x.distance_m = 149 * 2.5 + 1; /* the distance catches up at 171 */
                 assert_int_equal(session_store_add_sample(s, &x), 0);
         }
         assert_int_equal(session_store_end(s, 1700000000000000ULL + 260 * USEC_PER_SEC,
@@ -293,8 +301,11 @@ static void test_store_list_duration_is_summary_duration(void **state)
         assert_int_equal(session_summary_compute(d, &sum), 0);
         assert_int_equal(session_store_list(s, 0, &l, &n), 0);
         assert_int_equal(n, 1);
-        /* 3 to 259 less the 60 s gap (99 stands for one second before it). */
+        /* 3 to 259 less the 60 s gap (99 stands for one second before it);
+         * the 20 s from 210 to 230 were run. */
         assert_float_equal(sum->duration_s, 196, 1e-9);
+        assert_float_equal(sum->gap_s, 60, 1e-9);
+        assert_int_equal(sum->n_gaps, 1);
         assert_float_equal(l[0].duration_s, sum->duration_s, 1e-9);
         assert_float_equal(l[0].gap_s, sum->gap_s, 1e-9);
         session_list_free(l, n);

@@ -9,6 +9,7 @@
 #include <cmocka.h>
 
 #include "session-fixture.h"
+#include "session-reps.h"
 #include "session-summary.h"
 #include "time-util.h"
 
@@ -209,9 +210,124 @@ static void test_summary_gap(void **state)
         assert_int_equal(s->n_gaps, 1);
         assert_float_equal(s->duration_s, 119, 1e-9);
         assert_float_equal(s->avg_speed_kmh, 119 * 3.3333333 / 119 * 3.6, 1e-6);
-        assert_true(session_sample_gap(x, 60));
-        assert_false(session_sample_gap(x, 59));
+        assert_true(session_sample_gap(x, 120, 60));
+        assert_false(session_sample_gap(x, 120, 59));
         session_summary_free(s);
+}
+
+/* Speed of the gap test's workout at session time t (s). */
+static double gap_run_kmh(double t)
+{
+        if (t < 60)
+                return 10; /* warm-up */
+        if (t < 80 || (t >= 140 && t < 160))
+                return 15; /* the strides */
+        return 8;          /* the jogs and the cool-down */
+}
+
+/* Distance run from 0 to t (whole seconds). */
+static double gap_run_m(unsigned t)
+{
+        double m = 0;
+
+        for (unsigned k = 0; k < t; k++)
+                m += gap_run_kmh(k) / 3.6;
+        return m;
+}
+
+/* A 2 x (20 s stride, 60 s jog) whose sample timer once fired 12 s late
+ * within the first stride (60 -> 72: the belt ran on, and its distance came
+ * with the treadmill's next record, after the sample at 72, as paced at 60x
+ * recorded it: 4 m in the 13 s, 55 m in the second after), and whose
+ * cool-down had paced stopped for a minute (249 -> 310: resumed at the last
+ * distance, one second of running in the first sample after it). The late
+ * timer is running, at the stride's pace; the outage is a gap. */
+static void test_summary_gap_run(void **state)
+{
+        SessionStep steps[6] = {
+                {.kind = STEP_KIND_WARMUP, .speed_start_kmh = 10},
+                {.kind = STEP_KIND_STRIDE, .speed_start_kmh = 15, .repeat_index = 1},
+                {.kind = STEP_KIND_RECOVERY, .speed_start_kmh = 8, .repeat_index = 1},
+                {.kind = STEP_KIND_STRIDE, .speed_start_kmh = 15, .repeat_index = 2},
+                {.kind = STEP_KIND_RECOVERY, .speed_start_kmh = 8, .repeat_index = 2},
+                {.kind = STEP_KIND_COOLDOWN, .speed_start_kmh = 8},
+        };
+        static const double step_start[] = {0, 60, 80, 140, 160, 220};
+        SessionSample x[340];
+        SessionData d = {.steps = steps, .n_steps = 6, .samples = x};
+        SessionSummary *s = NULL;
+        SessionRep *reps = NULL;
+        size_t n_reps = 0, n = 0;
+        double outage_m = gap_run_m(310) - gap_run_m(250), dist;
+
+        for (unsigned i = 0; i < 6; i++) {
+                steps[i].control = STEP_CONTROL_SPEED;
+                steps[i].speed_end_kmh = steps[i].speed_start_kmh;
+                steps[i].repeat_count = steps[i].repeat_index ? 2 : 0;
+        }
+        for (unsigned t = 0; t < 340; t++) {
+                int step = 0;
+
+                if ((t > 60 && t < 72) || (t > 249 && t < 310))
+                        continue;
+                while (step < 5 && t >= step_start[step + 1])
+                        step++;
+                x[n++] = (SessionSample){.t_s = t,
+                                         .commanded_kmh = gap_run_kmh(t),
+                                         .speed_kmh = gap_run_kmh(t),
+                                         .incline_pct = NAN,
+                                         .distance_m =
+                                                 t == 72 ? gap_run_m(60) + 2
+                                                         : gap_run_m(t) - (t >= 310 ? outage_m : 0),
+                                         .hr_bpm = 150,
+                                         .step_index = step,
+                                         .alpha1 = NAN};
+        }
+        d.n_samples = n;
+        dist = x[n - 1].distance_m;
+        assert_int_equal(session_summary_compute(&d, &s), 0);
+        /* What pacectl show says: the outage is the one gap, not recorded,
+         * and the 12 s of the stride are in the duration and the pace. */
+        assert_int_equal(s->n_gaps, 1);
+        assert_float_equal(s->gap_s, 60, 1e-9);
+        assert_float_equal(s->elapsed_s, 339, 1e-9);
+        assert_float_equal(s->duration_s, 279, 1e-9);
+        assert_float_equal(s->avg_speed_kmh, dist / 279 * 3.6, 1e-9);
+        assert_float_equal(session_summary_paused_s(&d, 60, 80), 0, 1e-9);
+        assert_float_equal(session_summary_paused_s(&d, 240, 320), 60, 1e-9);
+
+        /* The steps: the stride took 20 s at 15 km/h, the cool-down ran
+         * 60 of its 120 s. */
+        assert_int_equal(s->n_steps, 6);
+        assert_int_equal(s->steps[1].step_index, 1);
+        assert_float_equal(s->steps[1].moving_s, 20, 1e-9);
+        assert_float_equal(s->steps[1].distance_m / s->steps[1].moving_s * 3.6, 15, 1e-9);
+        assert_float_equal(s->steps[1].avg_hr_bpm, 150, 1e-9);
+        assert_float_equal(s->steps[5].moving_s, 60, 1e-9);
+
+        /* The interval view: both strides at their target, the first as the second. */
+        assert_int_equal(session_reps_compute(&d, s, &reps, &n_reps), 0);
+        assert_int_equal(n_reps, 2);
+        assert_float_equal(reps[0].moving_s, 20, 1e-9);
+        assert_float_equal(reps[0].speed_kmh, 15, 1e-9);
+        assert_float_equal(reps[0].speed_kmh, reps[1].speed_kmh, 1e-9);
+        assert_float_equal(reps[0].rest_s, 60, 1e-9);
+        free(reps);
+
+        /* The 400 m splits from the main set (166.7 m at 60 s): the first
+         * ends 45 s into the second jog (205 s) and was all moving; the
+         * partial second one holds the outage. */
+        assert_int_equal(s->n_splits_400m, 2);
+        assert_float_equal(s->splits_400m[0].start_s, 60, 1e-9);
+        assert_float_equal(s->splits_400m[0].end_s, 205, 1e-6);
+        assert_float_equal(s->splits_400m[0].avg_speed_kmh, 400 / 145.0 * 3.6, 1e-6);
+        assert_float_equal(
+                session_summary_paused_s(&d, s->splits_400m[1].start_s, s->splits_400m[1].end_s),
+                60, 1e-9);
+        session_summary_free(s);
+        /* The rule the exports and the report use too. */
+        assert_false(session_sample_gap(x, n, 61));      /* 60 -> 72 */
+        assert_true(session_sample_gap(x, n, 61 + 178)); /* 249 -> 310 */
 }
 
 static void test_format(void **state)
@@ -235,6 +351,7 @@ int main(void)
                 cmocka_unit_test(test_moving_time_excludes_pauses),
                 cmocka_unit_test(test_summary_of_simulated_session),
                 cmocka_unit_test(test_summary_gap),
+                cmocka_unit_test(test_summary_gap_run),
                 cmocka_unit_test(test_format),
         };
 

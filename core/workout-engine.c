@@ -2740,6 +2740,15 @@ int workout_engine_recover(WorkoutEngine *e, uint64_t now, const EngineRecovery 
                 return 0;
         }
         if (e->config.recovery_policy == ENGINE_RECOVERY_COOLDOWN) {
+                /* The session's distance and time stand where they were: the
+                 * cool-down adds none (as after a stop), and a session's
+                 * distance never goes back to zero in its samples and exports. */
+                e->step = (int)r->step_index;
+                e->run_base = s_to_usec(r->step_elapsed_s);
+                e->elapsed_offset_s =
+                        (isfinite(r->elapsed_s) ? r->elapsed_s : 0) - r->step_elapsed_s;
+                e->dist_shown_m = isfinite(r->distance_m) ? r->distance_m : 0;
+                e->n_laps = r->n_laps;
                 e->cooldown = true;
                 e->cooldown_target = cooldown_target_for(
                         e, isfinite(e->measured_kmh)

@@ -131,4 +131,12 @@ grep -q 'Recovered after a crash: slowing to the cool-down speed' "$T/paced.log"
         fail "cool-down safety action not logged"
 stop_paced TERM
 [ "$PACED_RC" -eq 0 ] || fail "exit $PACED_RC"
+# The session's distance never goes back through both recoveries (the
+# cool-down's samples used to start again from 0 m: show said 0.00 km).
+back=$(sqlite3 "$db" "SELECT count(*) FROM (SELECT distance_m - LAG(distance_m) OVER (ORDER BY t)
+        AS dd FROM samples WHERE session_id = $SESSION) WHERE dd < -0.5")
+[ "$back" -eq 0 ] || fail "the distance went back $back times: $(sqlite3 "$db" \
+        "SELECT t, distance_m FROM samples WHERE session_id = $SESSION ORDER BY t" | tail -20)"
+expect_rc 0 pc show "$SESSION" --state-dir "$T/state"
+grep -q "Distance: *0.00 km" "$T/out" && fail "show says the session ran 0 km: $(cat "$T/out")"
 log "PASS"

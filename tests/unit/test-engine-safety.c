@@ -901,7 +901,12 @@ static void test_crash_recovery_resumes_at_step(void **state)
 static void test_crash_recovery_cooldown(void **state)
 {
         EngineConfig cfg = quiet_config();
-        EngineRecovery rec = {.step_index = 0, .step_elapsed_s = 20};
+        EngineRecovery rec = {.step_index = 0,
+                              .step_elapsed_s = 20,
+                              .elapsed_s = 320,
+                              .distance_m = 1170,
+                              .step_distance_m = 78};
+        EngineStatus st;
         Rig r;
 
         cfg.recovery_policy = ENGINE_RECOVERY_COOLDOWN;
@@ -916,6 +921,11 @@ static void test_crash_recovery_cooldown(void **state)
         assert_true(near(rig_last_speed_written(&r), 6.0, 1e-9));
         assert_true(rig_max_speed_written(&r, 0) <= 14.0);
         assert_int_equal(workout_engine_get_state(r.e), ENGINE_STATE_ABORTED);
+        /* The session's distance and time go on from where they were, not
+         * from zero (the samples after the crash, the summary, the exports). */
+        workout_engine_get_status(r.e, r.now, &st);
+        assert_true(near(st.distance_m, 1170, 1e-9));
+        assert_true(near(st.elapsed_s, 320, 1e-9));
         rig_free(&r);
 }
 

@@ -4,45 +4,19 @@
 // WEB_URL, PACECTL, PACED_BUS_ADDRESS, SHOTS (screenshot directory), CUES
 // (dbus-monitor's log of paced's Cue signals), TODAY (today's workout),
 // RESTART_WEB (a script restarting paced-web on the same port), WEB_PID.
-import puppeteer from "puppeteer-core";
 import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
+import { launchChromium, makeLog, pc, sleep, status, until } from "./lib.mjs";
 import fs from "node:fs";
-import os from "node:os";
 import path from "node:path";
 
 const env = process.env;
 const WEB_URL = env.WEB_URL;
 const PORT = new URL(WEB_URL).port;
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
-const pc = (...args) => execFileSync(env.PACECTL, args, { env }).toString();
-const status = () => JSON.parse(pc("status", "--json"));
-const log = (...a) => console.log(`[browser ${new Date().toISOString().slice(11, 23)}]`, ...a);
 
-async function until(what, fn, ms = 10000) {
-  const end = Date.now() + ms;
-  let last;
-  while (Date.now() < end) {
-    try {
-      last = await fn();
-      if (last) return last;
-    } catch (e) {
-      last = e;
-    }
-    await sleep(100);
-  }
-  throw new Error(`timed out waiting for ${what} (last: ${last})`);
-}
+const log = makeLog("browser");
 
-const userDataDir = fs.mkdtempSync(path.join(os.tmpdir(), "paced-web-chromium."));
-const browser = await puppeteer.launch({
-  executablePath: "/usr/bin/chromium",
-  headless: true,
-  userDataDir,
-  args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-         "--disable-background-networking", "--disable-component-update", "--disable-sync",
-         `--user-data-dir=${userDataDir}`],
-});
+const { browser, userDataDir } = await launchChromium();
 const errors = [];
 let failed = false;
 

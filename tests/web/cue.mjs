@@ -3,43 +3,16 @@
 // steps have cues, one of them markup. Environment: WEB_URL, PACECTL,
 // PACED_BUS_ADDRESS, SHOTS (screenshot directory), WORKOUT (the workout
 // file), XSS (the markup cue of its third step).
-import puppeteer from "puppeteer-core";
 import assert from "node:assert/strict";
-import { execFileSync } from "node:child_process";
+import { launchChromium, makeLog, pc, sleep, status, until } from "./lib.mjs";
 import fs from "node:fs";
-import os from "node:os";
 import path from "node:path";
 
 const env = process.env;
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
-const pc = (...args) => execFileSync(env.PACECTL, args, { env }).toString();
-const status = () => JSON.parse(pc("status", "--json"));
-const log = (...a) => console.log(`[cue ${new Date().toISOString().slice(11, 23)}]`, ...a);
 
-async function until(what, fn, ms = 10000) {
-  const end = Date.now() + ms;
-  let last;
-  while (Date.now() < end) {
-    try {
-      last = await fn();
-      if (last) return last;
-    } catch (e) {
-      last = e;
-    }
-    await sleep(100);
-  }
-  throw new Error(`timed out waiting for ${what} (last: ${JSON.stringify(last)})`);
-}
+const log = makeLog("cue");
 
-const userDataDir = fs.mkdtempSync(path.join(os.tmpdir(), "paced-web-chromium."));
-const browser = await puppeteer.launch({
-  executablePath: "/usr/bin/chromium",
-  headless: true,
-  userDataDir,
-  args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-         "--disable-background-networking", "--disable-component-update", "--disable-sync",
-         `--user-data-dir=${userDataDir}`],
-});
+const { browser, userDataDir } = await launchChromium();
 const errors = [];
 const requests = [];
 let failed = false;

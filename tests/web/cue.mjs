@@ -27,6 +27,13 @@ const view = (page) => page.evaluate(() => {
     target: el("step-name").textContent, targetShown: shown("step-name"),
     next: el("next").textContent,
     nextTarget: el("next-target").textContent, nextTargetShown: shown("next-target"),
+    // Space between the next step's text (not its box, which may hold
+    // empty room) and its target (px).
+    nextGap: (() => {
+      const text = document.createRange();
+      text.selectNodeContents(el("next"));
+      return el("next-target").getBoundingClientRect().top - text.getBoundingClientRect().bottom;
+    })(),
     // Markup from a cue would be elements inside these.
     elements: ["step-cue", "step-name", "next", "next-target"]
       .map((id) => el(id).children.length).reduce((a, b) => a + b, 0),
@@ -63,9 +70,13 @@ try {
   assert.equal(v1.target, s.step_name, "step 1's target is not paced's label");
   assert.match(v1.target, /^\d+:\d\d at \d+:\d\d\/mi$/, "step 1's target is not in the runner's units");
   assert.equal(v1.targetShown, true, "step 1's target is hidden");
-  assert.match(v1.next, /^Next: Stride at mile pace in \d+:\d\d$/, `next: ${v1.next}`);
+  assert.match(v1.next, /^Next: Stride in \d+:\d\d$/, `next: ${v1.next}`);
   assert.equal(v1.nextTarget, s.next_step_name, "the next step's target");
   assert.equal(v1.nextTargetShown, true, "the next step's target is hidden");
+  // The target follows its one-line cue directly (the cue's two-line
+  // reserve left an empty line between them).
+  assert.ok(v1.nextGap < 8, `a gap of ${v1.nextGap} px above the next step's target`);
+  log(`next step: "${v1.next}", ${v1.nextGap} px above its target`);
   await phone.screenshot({ path: path.join(env.SHOTS, "phone-cue-step1.png") });
 
   // Step 2: the markup cue is next; shown as text.
@@ -75,7 +86,7 @@ try {
     const v = await view(phone);
     return v.step === "1" ? v : null;
   });
-  assert.equal(v2.cue, "Stride at mile pace", "step 2's cue");
+  assert.equal(v2.cue, "Stride", "step 2's cue");
   assert.equal(v2.next.replace(/ in \d+:\d\d$/, ""), `Next: ${env.XSS}`, "the next cue is not its text");
   assert.equal(v2.elements, 0, "markup in a cue became elements");
 

@@ -30,7 +30,7 @@ cat > "$T/cues.txt" <<EOF
 Warmup
 - Warm up easy 10m 9km/h
 Main
-- Stride at mile pace 5m 12km/h
+- Stride 5m 12km/h
 - $XSS 5m 11km/h
 - 5m 10km/h
 EOF

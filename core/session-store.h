@@ -52,7 +52,7 @@
  * synchronous = NORMAL): a crash of paced loses none of them, the kernel
  * has them. Session ends and the owner's jobs are synced at once. */
 #define SESSION_STORE_SYNC_INTERVAL_USEC (30 * 1000 * 1000ULL)
-#define SESSION_ZONES_MAX                 5
+#define SESSION_ZONES_MAX                5
 
 typedef struct SessionStore SessionStore;
 
